@@ -1,0 +1,13 @@
+"""poisonguard: defend LLM training data against poisoning.
+
+Subpackages, one per capability: :mod:`poisonguard.io` (corpus I/O),
+:mod:`poisonguard.attacks` (red-team poison recipes), :mod:`poisonguard.detect`
+(detectors), :mod:`poisonguard.engine` (map/reduce backends), :mod:`poisonguard.provenance`,
+:mod:`poisonguard.lab`, :mod:`poisonguard.probe`, :mod:`poisonguard.report`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

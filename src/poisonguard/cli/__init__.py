@@ -1,0 +1,53 @@
+"""The ``poisonguard`` command line (typer + rich).
+
+Each capability registers its own sub-commands from a module in this package that
+defines ``register(app)``; this file only assembles them, so the CLI stays thin.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from poisonguard import __version__
+
+app = typer.Typer(
+    name="poisonguard",
+    help="Defend LLM training data against poisoning: scan, provenance, poison, lab, probe.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Modules under poisonguard.cli that add commands; a missing one is simply not offered.
+COMMAND_MODULES = ("corpus", "poison", "scan", "provenance", "lab", "probe")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"poisonguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """poisonguard command line."""
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"poisonguard.cli.{_name}")
+    except ModuleNotFoundError as _e:
+        if _e.name != f"poisonguard.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
