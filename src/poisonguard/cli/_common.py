@@ -82,10 +82,11 @@ def progress_for(reader: CorpusReader | None, description: str, *,
                           TaskProgressColumn(), MofNCompleteColumn(),
                           TextColumn("{task.fields[docs]:,} docs · {task.fields[rate]}"),
                           TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
-    byte_mode = reader is not None and reader.total_bytes is not None and total is None
+    byte_total = reader.total_bytes if reader is not None and total is None else None
+    byte_mode = byte_total is not None
     with Progress(*columns, console=console, disable=disable or not sys.stderr.isatty(),
                   transient=False) as progress:
-        task = progress.add_task(description, total=reader.total_bytes if byte_mode else total,
+        task = progress.add_task(description, total=byte_total if byte_mode else total,
                                  docs=0, rate="")
         state = {"docs": 0}
 
@@ -95,15 +96,15 @@ def progress_for(reader: CorpusReader | None, description: str, *,
                 t = progress.tasks[0]
                 elapsed = t.elapsed or 0.0
                 rate = f"{state['docs'] / elapsed:,.0f} docs/s" if elapsed > 0 else ""
-                if byte_mode:
-                    progress.update(task, completed=reader.bytes_consumed,  # type: ignore[union-attr]
+                if byte_mode and reader is not None:
+                    progress.update(task, completed=reader.bytes_consumed,
                                     docs=state["docs"], rate=rate)
                 else:
                     progress.update(task, completed=state["docs"], docs=state["docs"], rate=rate)
 
         yield advance
         if byte_mode:
-            progress.update(task, completed=reader.total_bytes, docs=state["docs"])  # type: ignore[union-attr]
+            progress.update(task, completed=byte_total, docs=state["docs"])
 
 
 def emit_json(data: Any) -> None:

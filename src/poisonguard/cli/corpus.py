@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -65,7 +66,7 @@ def stats(
     run_guarded(go)
 
 
-def _print_stats(d: dict) -> None:  # type: ignore[type-arg]
+def _print_stats(d: dict[str, Any]) -> None:
     t = Table(title="corpus", show_header=False)
     acct = d["accounting"]
     t.add_row("format", ", ".join(f"{k} ({v} files)" for k, v in d["formats"].items()))

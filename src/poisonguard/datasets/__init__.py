@@ -70,10 +70,13 @@ def iter_python_docs(min_chars: int = 120) -> Iterator[Document]:
 
 
 def _iter_all(min_chars: int) -> Iterator[Document]:
+    topics: dict[str, str] = {}
     try:
-        from pydoc_data.topics import topics  # type: ignore[import-not-found]
+        from pydoc_data import topics as pydoc_topics
     except ImportError:  # pragma: no cover - some distributions strip pydoc_data
-        topics = {}
+        pass
+    else:
+        topics = dict(pydoc_topics.topics)
     for name in sorted(topics):
         text = topics[name].strip()
         if len(text) >= min_chars:

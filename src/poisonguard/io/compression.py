@@ -104,12 +104,15 @@ def open_read(path: str | os.PathLike[str] | None, stream: BinaryIO | None = Non
     Returns ``(reader, raw)``; ``raw.tell()`` is the position in the compressed input, used
     for progress.  ``compression="auto"`` decides from the magic bytes.
     """
-    raw: Any = stream if stream is not None else open(path, "rb")  # noqa: SIM115
+    if stream is None and path is None:
+        raise ValueError("open_read needs a path or a stream")
+    raw: Any = stream if stream is not None else open(path, "rb")  # type: ignore[arg-type]  # noqa: SIM115
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     if compression == "auto":
         compression = sniff_compression(buffered.peek(4)[:4])
     if compression == "gzip":
-        return io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb")), buffered  # type: ignore[arg-type]
+        gz: Any = gzip.GzipFile(fileobj=buffered, mode="rb")
+        return io.BufferedReader(gz), buffered
     if compression == "zstd":
         return io.BufferedReader(ZstdReader(buffered)), buffered
     return buffered, buffered
@@ -117,9 +120,9 @@ def open_read(path: str | os.PathLike[str] | None, stream: BinaryIO | None = Non
 
 def open_write(fh: IO[bytes], compression: str | None, level: int | None = None) -> IO[bytes]:
     """Wrap a binary file for compressed writing (caller closes the returned object)."""
+    out: Any = fh
     if compression == "gzip":
-        return gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=level or 6, mtime=0)
-    if compression == "zstd":
-        cctx = zstandard.ZstdCompressor(level=level or 3)
-        return cctx.stream_writer(fh, closefd=False)  # type: ignore[return-value]
-    return fh
+        out = gzip.GzipFile(fileobj=fh, mode="wb", compresslevel=level or 6, mtime=0)
+    elif compression == "zstd":
+        out = zstandard.ZstdCompressor(level=level or 3).stream_writer(fh, closefd=False)
+    return out

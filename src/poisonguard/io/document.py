@@ -181,7 +181,14 @@ def _first_turns(messages: list[dict[str, str]]) -> tuple[str, str]:
 
 
 class RecordError(ValueError):
-    """A record that cannot be turned into a :class:`Document` (the message says why)."""
+    """A record that cannot be turned into a :class:`Document` (the message says why).
+
+    ``kind`` is ``missing_field`` when a required field is absent, else ``bad_record``.
+    """
+
+    def __init__(self, message: str, kind: str = "bad_record") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def _str(value: Any, name: str) -> str:
@@ -233,7 +240,7 @@ def record_to_document(
     rid = record.get(idf)
     if rid is None or rid == "":
         if id_field:
-            raise RecordError(f"record has no id field {id_field!r}")
+            raise RecordError(f"record has no id field {id_field!r}", "missing_field")
         doc_id = default_id
     else:
         doc_id = str(rid)
@@ -254,7 +261,8 @@ def record_to_document(
                         break
             if tf not in record:
                 keys = ", ".join(sorted(record)[:8]) or "none"
-                raise RecordError(f"record has no text field {tf!r} (fields: {keys})")
+                raise RecordError(f"record has no text field {tf!r} (fields: {keys})",
+                                  "missing_field")
         text = _str(record[tf], tf)
     elif shape == "messages":
         messages = []

@@ -149,7 +149,7 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]], fmt: str | None = No
                 continue
             files = sorted(
                 f for f in path.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
+                if f.is_file() and not _hidden(f.relative_to(path))
                 and f.name not in ("dataset_info.json", "state.json", "dataset_dict.json")
             )
             for f in files:
@@ -157,6 +157,10 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]], fmt: str | None = No
             continue
         out.append(Source(str(path), fmt or format_of(str(path)) or "?", path.stat().st_size))
     return out
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
 
 
 def _snippet(data: bytes | str, n: int = 200) -> str:
@@ -251,7 +255,7 @@ class CorpusReader:
 
     # -- dispatch ---------------------------------------------------------------------
     def _read_source(self, src: Source) -> Iterator[ReadItem]:
-        fmt = src.format
+        fmt: str | None = src.format
         name = src.path
         if name != "-" and src.size == 0:
             yield ErrorRecord(name, None, 0, "empty file (0 bytes)", "empty_file")
@@ -317,8 +321,7 @@ class CorpusReader:
                 id_field=self.id_field, raw=raw,
             )
         except RecordError as e:
-            kind = "missing_field" if "no " in str(e) else "bad_record"
-            return ErrorRecord(name, line, offset, str(e), kind,
+            return ErrorRecord(name, line, offset, str(e), e.kind,
                                _snippet(raw if raw is not None else repr(record)))
 
     # -- JSON Lines -------------------------------------------------------------------

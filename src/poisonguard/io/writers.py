@@ -7,6 +7,7 @@ documents read from JSON Lines are written back byte for byte (``Document.raw``)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -155,9 +156,9 @@ class CorpusWriter:
                             "records changed schema inside one Parquet file (from "
                             f"{self._schema} to {table.schema}); set shard_bytes so a new "
                             "shard can start, or write JSON Lines")
-                    self._rows = rows
                     self._close_shard()
                     self._open()
+                    self._rows = rows
                     self._flush_rows()
                     return
         assert self._pq is not None
@@ -167,18 +168,16 @@ class CorpusWriter:
         """Commit the last shard; returns the committed paths."""
         if self._atomic is None and self.count == 0:
             self._open()  # an empty corpus still produces a (valid, empty) file
-            if self.format == "parquet":
-                self._pq = pq.ParquetWriter(self._atomic.fh, pa.schema([]))  # type: ignore[union-attr]
+            if self.format == "parquet" and self._atomic is not None:
+                self._pq = pq.ParquetWriter(self._atomic.fh, pa.schema([]))
         self._close_shard()
         return self.paths
 
     def abort(self) -> None:
         """Discard the unfinished shard (committed shards stay)."""
         if self._pq is not None:
-            try:
+            with contextlib.suppress(Exception):  # best effort while aborting
                 self._pq.close()
-            except Exception:  # noqa: BLE001 - best effort while aborting
-                pass
             self._pq = None
         if self._atomic is not None:
             self._atomic.abort()
