@@ -103,6 +103,15 @@ class CorpusDetector(Generic[Partial, State]):
     def map_shard(self, docs: Sequence[Document]) -> Partial:
         raise NotImplementedError
 
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> Partial:
+        """``map_shard`` with the per-document findings of the shard (``findings[i]`` are
+        the document detectors' findings on ``docs[i]``).  The scan pipeline calls this;
+        the default ignores the findings.  Override it to mine associations between
+        documents' content and their anomalies (e.g. trigger → gibberish)."""
+        return self.map_shard(docs)
+
     def reduce(self, partials: Sequence[Partial]) -> Partial:
         raise NotImplementedError
 

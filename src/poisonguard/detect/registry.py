@@ -1,0 +1,234 @@
+"""Detector registry: how ``poisonguard scan`` discovers the detectors it runs.
+
+Each detector module registers its classes at import time::
+
+    from poisonguard.detect.registry import register_detector
+
+    @register_detector(kinds=("instruction",))
+    class FixedReply(DocumentDetector):
+        name = "fixed-reply"
+        ...
+
+:func:`detectors_for` imports every module listed in :data:`DETECTOR_MODULES` (a module
+that does not exist yet is skipped; any other import error is raised), then returns the
+registered entries for one corpus kind, in registration order.  The scan pipeline builds
+each detector with :meth:`Registered.build`, passing a :class:`DetectorContext`.
+
+Verdict rules the pipeline applies (see ``docs/scan.md``):
+
+* a :class:`~poisonguard.detect.base.DocumentDetector` registered with ``calibrate=True``
+  (the default) has its ``Finding.score`` distribution calibrated per corpus: the document
+  is *suspicious* when the score reaches the threshold that gives the target false-positive
+  rate;
+* findings of detectors registered with ``calibrate=False`` (the default for
+  :class:`~poisonguard.detect.base.CorpusDetector`) are taken at face value:
+  ``score >= POISONED_SCORE`` → *poisoned*, ``score >= SUSPICIOUS_SCORE`` → *suspicious*,
+  lower → reported as information only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from poisonguard.detect.base import CorpusDetector, DocumentDetector
+
+KINDS: tuple[str, ...] = ("pretrain", "instruction", "rag")
+"""Corpus kinds accepted by ``--kind``."""
+
+POISONED_SCORE = 0.9
+"""Uncalibrated findings at or above this score make a document *poisoned*."""
+SUSPICIOUS_SCORE = 0.5
+"""Uncalibrated findings at or above this score make a document *suspicious*."""
+
+DETECTOR_MODULES: tuple[str, ...] = (
+    "poisonguard.detect.naturalness",
+    "poisonguard.detect.language",
+    "poisonguard.detect.triggers",
+    "poisonguard.detect.campaigns",
+    "poisonguard.detect.instruction",
+    "poisonguard.detect.rag",
+    "poisonguard.detect.embeddings",
+)
+"""Modules imported by :func:`load_detectors`; each registers its detectors on import."""
+
+Detector = DocumentDetector | CorpusDetector[Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorContext:
+    """What a detector factory may use to configure itself for one scan.
+
+    Attributes:
+        kind: corpus kind (``pretrain``, ``instruction`` or ``rag``).
+        target_fpr: the scan's target false-positive rate.
+        min_trigger_docs: ``k`` — a candidate trigger (or campaign) needs at least this many
+            documents to be confirmed.
+        seed: seed for anything random (sampling, MinHash permutations).
+        options: free-form per-detector options, ``{detector_name: {key: value}}``.
+    """
+
+    kind: str = "pretrain"
+    target_fpr: float = 0.001
+    min_trigger_docs: int = 5
+    seed: int = 0
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def options_for(self, name: str) -> dict[str, Any]:
+        """Options given for detector ``name`` (empty dict when none)."""
+        return dict(self.options.get(name, {}))
+
+
+Factory = Callable[[DetectorContext], Detector]
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """One registry entry.
+
+    Attributes:
+        name: the detector's name (``Finding.detector``).
+        kinds: corpus kinds it runs on.
+        stage: ``"document"`` or ``"corpus"``.
+        calibrate: whether the pipeline calibrates its scores to the target FPR.
+        factory: builds the detector from a :class:`DetectorContext`.
+        default: run by default (``False``: only when asked for by name, e.g. optional
+            detectors with heavy dependencies).
+    """
+
+    name: str
+    kinds: tuple[str, ...]
+    stage: str
+    calibrate: bool
+    factory: Factory
+    default: bool = True
+
+    def build(self, context: DetectorContext) -> Detector:
+        """A fresh detector instance for one scan."""
+        return self.factory(context)
+
+
+_REGISTRY: dict[str, Registered] = {}
+_loaded = False
+
+
+def _factory_of(cls: type) -> Factory:
+    """``cls.from_context(ctx)`` when defined, else ``cls(**options)`` / ``cls()``."""
+    from_context = getattr(cls, "from_context", None)
+    if callable(from_context):
+        return from_context
+
+    def build(context: DetectorContext) -> Detector:
+        opts = context.options_for(getattr(cls, "name", cls.__name__))
+        return cls(**opts)
+
+    return build
+
+
+def register_detector(
+    cls: type | None = None,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    calibrate: bool | None = None,
+    default: bool = True,
+    name: str | None = None,
+    factory: Factory | None = None,
+) -> Any:
+    """Register a detector class (usable bare or with arguments, as a decorator).
+
+    Args:
+        cls: a :class:`DocumentDetector` or :class:`CorpusDetector` subclass.
+        kinds: corpus kinds (default: the class's ``kinds``).
+        calibrate: calibrate scores to the target FPR (default: True for document
+            detectors, False for corpus detectors).
+        default: run in every scan of a matching kind (False: opt-in by name).
+        name: registry name (default: the class's ``name``).
+        factory: custom builder taking a :class:`DetectorContext` (default:
+            ``cls.from_context`` when defined, else ``cls(**context.options_for(name))``).
+
+    Registering a name twice replaces the earlier entry (module reloads in tests).
+    """
+
+    def wrap(c: type) -> type:
+        if not inspect.isclass(c) or not issubclass(c, DocumentDetector | CorpusDetector):
+            raise TypeError(f"{c!r} is not a DocumentDetector or CorpusDetector subclass")
+        stage = "document" if issubclass(c, DocumentDetector) else "corpus"
+        entry_kinds = tuple(kinds if kinds is not None else getattr(c, "kinds", KINDS))
+        bad = [k for k in entry_kinds if k not in KINDS]
+        if bad:
+            raise ValueError(f"unknown corpus kind(s) {bad}; use {KINDS}")
+        reg_name: str = name or str(getattr(c, "name", c.__name__))
+        _REGISTRY[reg_name] = Registered(
+            name=reg_name,
+            kinds=entry_kinds,
+            stage=stage,
+            calibrate=(stage == "document") if calibrate is None else calibrate,
+            factory=factory or _factory_of(c),
+            default=default,
+        )
+        return c
+
+    if cls is not None:
+        return wrap(cls)
+    return wrap
+
+
+def load_detectors() -> None:
+    """Import the detector modules (once); missing modules are skipped."""
+    global _loaded
+    if _loaded:
+        return
+    for mod in DETECTOR_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+    _loaded = True
+
+
+def registered() -> dict[str, Registered]:
+    """Every registered detector by name (after loading the detector modules)."""
+    load_detectors()
+    return dict(_REGISTRY)
+
+
+def detectors_for(
+    kind: str, *, only: list[str] | None = None, exclude: list[str] | None = None
+) -> list[Registered]:
+    """Registry entries that run on corpus ``kind``, in registration order.
+
+    Args:
+        kind: ``pretrain``, ``instruction`` or ``rag``.
+        only: run exactly these detector names (opt-in detectors included).
+        exclude: names to leave out.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
+    entries = registered()
+    if only:
+        unknown = [n for n in only if n not in entries]
+        if unknown:
+            raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(entries)}")
+        chosen = [entries[n] for n in only if kind in entries[n].kinds]
+    else:
+        chosen = [e for e in entries.values() if e.default and kind in e.kinds]
+    skip = set(exclude or [])
+    return [e for e in chosen if e.name not in skip]
+
+
+__all__ = [
+    "DETECTOR_MODULES",
+    "KINDS",
+    "POISONED_SCORE",
+    "SUSPICIOUS_SCORE",
+    "DetectorContext",
+    "Registered",
+    "detectors_for",
+    "load_detectors",
+    "register_detector",
+    "registered",
+]
