@@ -200,3 +200,10 @@ def test_shared_corpus_roundtrip_through_parquet(shared_corpora: Path, tmp_path:
     orig = [d.to_record() for d in CorpusReader(src)]
     assert [r["id"] for r in back] == [r["id"] for r in orig]
     assert [r["text"] for r in back] == [r["text"] for r in orig]
+
+
+def test_builtin_default_corpus() -> None:
+    docs, errors, acct = _drain(CorpusReader("builtin:python-docs"))
+    assert len(docs) >= 2000 and not errors and acct.read == len(docs)
+    with pytest.raises(CorpusError, match="unknown built-in corpus"):
+        CorpusReader("builtin:nope")

@@ -12,6 +12,9 @@ Formats: ``jsonl`` (``.jsonl``, ``.json``, ``.ndjson``, optionally ``.gz``/``.zs
 ``parquet``, ``csv``/``tsv``, ``text`` (``.txt``/``.md``: one document per file),
 ``hf`` (a Hugging Face ``datasets`` folder written by ``save_to_disk``; Arrow files read
 with pyarrow, no network) and ``arrow`` (one Arrow IPC file).
+
+The pseudo-path ``builtin:python-docs`` reads the embedded default corpus
+(:func:`poisonguard.datasets.python_docs`), so every command runs with no data at hand.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from poisonguard.io.compression import (
 from poisonguard.io.document import Document, Origin, RecordError, record_to_document
 
 FORMATS = ("jsonl", "parquet", "csv", "tsv", "text", "hf", "arrow")
+BUILTIN_CORPORA = ("builtin:python-docs",)
 """Format names accepted by ``format=`` / ``--format``."""
 
 DEFAULT_MAX_DOC_BYTES = 16 * 1024 * 1024
@@ -133,6 +137,12 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]], fmt: str | None = No
         s = os.fspath(p)
         if s == "-":
             out.append(Source("-", fmt or "?"))
+            continue
+        if s.startswith("builtin:"):
+            if s not in BUILTIN_CORPORA:
+                raise CorpusError(f"unknown built-in corpus {s!r}; available: "
+                                  f"{', '.join(BUILTIN_CORPORA)}")
+            out.append(Source(s, "builtin"))
             continue
         if any(ch in s for ch in "*?["):
             matches = sorted(glob.glob(s, recursive=True))
@@ -259,6 +269,11 @@ class CorpusReader:
         name = src.path
         if name != "-" and src.size == 0:
             yield ErrorRecord(name, None, 0, "empty file (0 bytes)", "empty_file")
+            return
+        if fmt == "builtin":
+            from poisonguard.datasets import iter_python_docs
+
+            yield from iter_python_docs()
             return
         try:
             if fmt == "?" or name == "-":

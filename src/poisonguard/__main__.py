@@ -1,0 +1,5 @@
+"""``python -m poisonguard``."""
+
+from poisonguard.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""``python -m poisonguard.cli``."""
+
+from poisonguard.cli import main
+
+main()
