@@ -238,7 +238,13 @@ class CorpusReader:
     # -- public API -------------------------------------------------------------------
     def __iter__(self) -> Iterator[ReadItem]:
         for src in self.sources:
-            yield from self._read_source(src)
+            n = 0
+            for item in self._read_source(src):
+                n += 1
+                yield item
+            if n == 0:  # a non-empty file that held no record is reported, not skipped
+                yield ErrorRecord(src.path, None, 0, "file contains no records (only blank "
+                                  "lines, or a header without rows)", "empty_file")
             if src.size is not None:
                 self._done_bytes += src.size
                 self.bytes_consumed = self._done_bytes
