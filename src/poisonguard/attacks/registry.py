@@ -18,7 +18,8 @@ from typing import TypeVar
 from poisonguard.attacks.base import Recipe, RecipeError
 
 ENTRY_POINT_GROUP = "poisonguard.recipes"
-_BUILTIN_MODULES = ("dos",)
+_BUILTIN_MODULES = ("dos", "dos_bytes", "language_switch", "targeted_claim",
+                    "instruction_backdoor", "rag", "split_view")
 
 _REGISTRY: dict[str, type[Recipe]] = {}
 _loaded = False
