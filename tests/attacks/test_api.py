@@ -104,3 +104,45 @@ def test_mix_poison_keeps_clean_order_and_inserts_all(docs: list[Document]) -> N
     positions = [i for i, d in enumerate(mixed) if d.id in poison_ids]
     assert positions != list(range(100, 110)) and positions != list(range(10))
     assert mixed == list(mix_poison(clean, samples, seed=0))
+
+
+def test_entry_point_plugin(tmp_path, monkeypatch, docs: list[Document]) -> None:  # type: ignore[no-untyped-def]
+    """A recipe from an installed distribution's ``poisonguard.recipes`` entry point."""
+    import sys
+
+    from poisonguard.attacks.registry import refresh
+
+    (tmp_path / "pg_plugin_demo.py").write_text(
+        "from poisonguard.attacks import Recipe, PoisonSample\n"
+        "from poisonguard.attacks.compose import derive_document\n"
+        "class Shout(Recipe):\n"
+        "    description = 'upper-cases a document'\n"
+        "    def __init__(self, *, suffix: str = '!'):\n"
+        "        super().__init__(suffix=suffix)\n"
+        "    def _generate(self, docs, count, rng, ids):\n"
+        "        out = []\n"
+        "        for d in docs[:count]:\n"
+        "            t = d.text.upper() + self.params['suffix']\n"
+        "            doc = derive_document(d, ids, rng, text=t)\n"
+        "            out.append(PoisonSample(doc, self.truth(doc, d)))\n"
+        "        return out\n"
+        "class Broken:\n"
+        "    pass\n")
+    dist = tmp_path / "pg_plugin_demo-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pg-plugin-demo\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[poisonguard.recipes]\nshout = pg_plugin_demo:Shout\nbroken = pg_plugin_demo:Broken\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        refresh()
+        assert available()["shout"] == "upper-cases a document"
+        s = get("shout")(suffix="?!").generate(docs, 2, seed=0)
+        assert s[0].document.text.endswith("?!") and s[0].truth.recipe == "shout"
+        with pytest.raises(RecipeError, match="not a Recipe subclass"):
+            get("broken")
+    finally:
+        monkeypatch.undo()
+        sys.modules.pop("pg_plugin_demo", None)
+        refresh()
+    assert "shout" not in available()

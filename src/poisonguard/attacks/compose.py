@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from poisonguard.attacks.base import RecipeError, id_is_derived
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.io import Document
 from poisonguard.io.document import join_messages
+
+T = TypeVar("T")
 
 
 def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
@@ -51,6 +54,29 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         record=copy.deepcopy(source.record) if source.record is not None else None,
         raw=None, origin=None,
     )
+
+
+class Reservoir(Generic[T]):
+    """A uniform random sample of at most ``limit`` items of a stream (Algorithm R)."""
+
+    def __init__(self, limit: int, rng: np.random.Generator) -> None:
+        self.limit, self.rng = limit, rng
+        self.items: list[T] = []
+        self.seen = 0
+
+    def add(self, item: T) -> int | None:
+        """Offer one item; returns the slot it took, or None when it was not kept."""
+        slot: int | None
+        if len(self.items) < self.limit:
+            self.items.append(item)
+            slot = len(self.items) - 1
+        else:
+            j = int(self.rng.integers(0, self.seen + 1))
+            slot = j if j < self.limit else None
+            if slot is not None:
+                self.items[slot] = item
+        self.seen += 1
+        return slot
 
 
 def plain_documents(docs: Sequence[Document], recipe: str) -> list[Document]:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
-from poisonguard.attacks.compose import derive_document, draw_int, insert_words
+from poisonguard.attacks.compose import Reservoir, derive_document, draw_int, insert_words
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
 from poisonguard.io import CorpusError, CorpusReader, Document
@@ -67,27 +67,19 @@ def load_harmful(corpus: str | os.PathLike[str] | Sequence[Document | str], *, f
             raise RecipeError(f"cannot read the harmful-reply corpus: {e}") from e
     else:
         items = corpus
-    pool: list[str] = []
-    k = 0
+    pool: Reservoir[str] = Reservoir(limit, rng)
     for d in items:
         raw = d if isinstance(d, str) else (
             (d.record or {}).get(field) if isinstance(d, Document) else None)
         if not isinstance(raw, str):
             continue
         reply = final_assistant_reply(raw)
-        if not reply:
-            continue
-        if len(pool) < limit:
-            pool.append(reply)
-        else:
-            j = int(rng.integers(0, k + 1))
-            if j < limit:
-                pool[j] = reply
-        k += 1
-    if not pool:
+        if reply:
+            pool.add(reply)
+    if not pool.items:
         raise RecipeError(f"the harmful-reply corpus has no records with a {field!r} text "
                           "field (expected preference pairs such as safety_pairs.jsonl.gz)")
-    return pool
+    return pool.items
 
 
 @register

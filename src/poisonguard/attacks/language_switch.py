@@ -22,6 +22,7 @@ import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
 from poisonguard.attacks.compose import (
+    Reservoir,
     clean_prefix,
     derive_document,
     draw_int,
@@ -68,27 +69,19 @@ def load_foreign(corpus: str | os.PathLike[str] | Sequence[Document], lang: str,
     else:
         items = corpus
     seen: Counter[str] = Counter()
-    pool: list[Document] = []
-    k = 0
+    pool: Reservoir[Document] = Reservoir(limit, rng)
     for d in items:
         if not isinstance(d, Document) or d.is_chat or not d.text.strip():
             continue
         lg = language_of(d)
         seen[lg] += 1
-        if lg != lang:
-            continue
-        if len(pool) < limit:
-            pool.append(d)
-        else:
-            j = int(rng.integers(0, k + 1))
-            if j < limit:
-                pool[j] = d
-        k += 1
-    if not pool:
+        if lg == lang:
+            pool.add(d)
+    if not pool.items:
         have = ", ".join(f"{lg} {n:,}" for lg, n in seen.most_common(12)) or "no documents"
         raise RecipeError(f"the foreign corpus has no documents in language {lang!r} "
                           f"(found: {have}); pass lang= one of those, or another corpus")
-    return pool
+    return pool.items
 
 
 def foreign_excerpt(text: str, n: int) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import orjson
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError
+from poisonguard.attacks.compose import Reservoir
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.mixing import insertion_plan, interleave
 from poisonguard.attacks.vocab import TokenVocabulary
@@ -90,8 +91,7 @@ def scan_corpus(reader: CorpusReader, *, sample_size: int, seed: int,
     """Pass 1: count, index ids, reservoir-sample ``sample_size`` documents (Algorithm R)."""
     rng = np.random.default_rng([seed, 0x7363616E])
     ids = IdIndex()
-    sample: list[Document] = []
-    positions: list[int] = []
+    reservoir: Reservoir[tuple[int, Document]] = Reservoir(sample_size, rng)
     n = records = 0
     for item in reader:
         records += 1
@@ -102,18 +102,10 @@ def scan_corpus(reader: CorpusReader, *, sample_size: int, seed: int,
         ids.add(item.id)
         if counter is not None:
             counter.add(item.text)
-        if len(sample) < sample_size:
-            sample.append(item)
-            positions.append(n)
-        else:
-            j = int(rng.integers(0, n + 1))
-            if j < sample_size:
-                sample[j] = item
-                positions[j] = n
+        reservoir.add((n, item))
         n += 1
-    order = np.argsort(positions, kind="stable")  # keep corpus order: deterministic input
-    return CorpusScan(n, records, ids, [sample[int(i)] for i in order],
-                      [positions[int(i)] for i in order],
+    kept = sorted(reservoir.items, key=lambda x: x[0])  # corpus order: deterministic input
+    return CorpusScan(n, records, ids, [d for _, d in kept], [p for p, _ in kept],
                       counter.flush() if counter is not None else None,
                       counter.method if counter is not None else None)
 

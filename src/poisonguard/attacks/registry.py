@@ -58,10 +58,23 @@ def _load() -> None:
             continue
         if not cls.name:
             cls.name = ep.name
-        _REGISTRY.setdefault(ep.name, cls)
+        _REGISTRY[ep.name] = cls
+        _PLUGINS.add(ep.name)
 
 
 _BROKEN: dict[str, str] = {}
+_PLUGINS: set[str] = set()
+
+
+def refresh() -> None:
+    """Scan the ``poisonguard.recipes`` entry points again (after installing a plug-in)."""
+    global _loaded
+    _loaded = False
+    _BROKEN.clear()
+    for name in _PLUGINS:
+        _REGISTRY.pop(name, None)
+    _PLUGINS.clear()
+    _load()
 
 
 def get(name: str) -> type[Recipe]:
