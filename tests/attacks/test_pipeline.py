@@ -195,3 +195,15 @@ def test_bad_input_writes_nothing(docs: list[Document], tmp_path: Path, case: st
                       labels=out_dir / "l.jsonl", errors=out_dir / "e.jsonl",
                       summary=out_dir / "s.json", max_error_rate=1.0)
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+def test_poison_urls_are_fresh_on_the_same_host(docs: list[Document], tmp_path: Path) -> None:
+    clean = tmp_path / "c.jsonl"
+    _write_clean(clean, docs[:30])
+    out = tmp_path / "o.jsonl"
+    poison_corpus(CorpusReader(clean), get("dos-bytes")(), out, count=25, seed=0,
+                  labels=tmp_path / "l.jsonl")
+    urls = [d.record["meta"]["url"] for d in _read(out)]
+    assert len(set(urls)) == 55 and all(u.startswith("https://e.org/") for u in urls)
+    poison = {r["id"] for r in _labels(tmp_path / "l.jsonl")}
+    assert all(d.source == d.record["meta"]["url"] for d in _read(out) if d.id in poison)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -31,7 +32,9 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         keep_id: keep ``source.id`` (``replace``-mode recipes).
 
     Ids derived from the file position (no id field) are left empty: the record carries no
-    id, and its id is ``<output file>:<line>`` once written.
+    id, and its id is ``<output file>:<line>`` once written.  A URL in the copied record
+    (``url``, ``source_uri`` or ``meta.url``) is changed to a fresh URL on the same host
+    (see :func:`fresh_url`), so that the poison never shares a URL with a clean record.
     """
     if (text is None) == (messages is None):
         raise ValueError("give exactly one of text= or messages=")
@@ -45,7 +48,7 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         new_id = ""
     else:
         new_id = ids.mint(source.id, rng, reserve)
-    return Document(
+    doc = Document(
         id=new_id,
         text=text if text is not None else join_messages(messages or []),
         messages=[dict(m) for m in messages] if messages is not None else None,
@@ -54,6 +57,51 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         record=copy.deepcopy(source.record) if source.record is not None else None,
         raw=None, origin=None,
     )
+    meta = doc.record.get("meta", doc.record.get("metadata")) if doc.record else None
+    if isinstance(meta, dict):
+        doc.metadata = meta  # one object, as a re-read record would give
+    if not keep_id:
+        for holder, key in url_fields(doc):
+            old = holder[key]
+            for attempt in range(60):  # short numeric paths may be taken: widen after 20
+                new = fresh_url(old, rng) if attempt < 20 else \
+                    f"{old.rstrip('/')}-{int(rng.integers(10**5, 10**6))}"
+                if not ids.has_url(new):
+                    break
+            ids.claim_url(new)
+            holder[key] = new
+            if doc.source == old:
+                doc.source = new
+    return doc
+
+
+def url_fields(doc: Document) -> list[tuple[dict[str, Any], str]]:
+    """The (container, key) pairs of a record's string URL fields: url, source_uri, meta.url."""
+    rec = doc.record
+    if not rec:
+        return []
+    out: list[tuple[dict[str, Any], str]] = [
+        (rec, k) for k in ("url", "source_uri") if isinstance(rec.get(k), str)]
+    meta = rec.get("meta", rec.get("metadata"))
+    if isinstance(meta, dict) and isinstance(meta.get("url"), str):
+        out.append((meta, "url"))
+    return out
+
+
+def fresh_url(url: str, rng: np.random.Generator) -> str:
+    """A new URL on the same host: the digits of the path re-drawn (same count), or six
+    random digits appended to its last segment when it has none."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url + f"-{int(rng.integers(100000, 1000000))}"
+    path = parts.path
+    if any(c.isdigit() for c in path):
+        path = re.sub(r"\d", lambda _: str(int(rng.integers(0, 10))), path)
+    else:
+        stem = path.rstrip("/") or ""
+        path = f"{stem}-{int(rng.integers(100000, 1000000))}" if stem else \
+            f"/{int(rng.integers(100000, 1000000))}"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 class Reservoir(Generic[T]):

@@ -66,6 +66,7 @@ class IdIndex:
 
     def __init__(self) -> None:
         self._hashes: set[int] = set()
+        self._urls: set[int] = set()
         self._patterns: dict[tuple[str, str, int | None], _Pattern] = {}
         self.count = 0
 
@@ -73,11 +74,13 @@ class IdIndex:
     def from_documents(cls, docs: Iterable[Document]) -> IdIndex:
         index = cls()
         for d in docs:
-            index.add(d.id)
+            index.add(d.id, d.source)
         return index
 
-    def add(self, doc_id: str) -> None:
-        """Record one clean id."""
+    def add(self, doc_id: str, url: str | None = None) -> None:
+        """Record one clean id (and the document's source URL, if any)."""
+        if url:
+            self._urls.add(hash(url))
         self.count += 1
         self._hashes.add(hash(doc_id))
         kind, key, var = _pattern_of(doc_id)
@@ -89,6 +92,14 @@ class IdIndex:
                 pat = self._patterns[key] = _Pattern()
             pat.count += 1
             pat.max_num = max(pat.max_num, int(var))
+
+    def has_url(self, url: str) -> bool:
+        """True when a clean document (or an earlier :meth:`claim_url`) has this URL."""
+        return hash(url) in self._urls
+
+    def claim_url(self, url: str) -> None:
+        """Mark a URL as used by a poisoned document."""
+        self._urls.add(hash(url))
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and hash(doc_id) in self._hashes

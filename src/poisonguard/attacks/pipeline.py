@@ -99,7 +99,7 @@ def scan_corpus(reader: CorpusReader, *, sample_size: int, seed: int,
             advance(1)
         if not isinstance(item, Document):
             continue
-        ids.add(item.id)
+        ids.add(item.id, item.source)
         if counter is not None:
             counter.add(item.text)
         reservoir.add((n, item))

@@ -18,7 +18,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
-from poisonguard.attacks.compose import derive_document, paragraph_offsets, plain_documents
+from poisonguard.attacks.compose import (
+    derive_document,
+    paragraph_offsets,
+    plain_documents,
+    url_fields,
+)
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
 from poisonguard.io import Document
@@ -160,19 +165,14 @@ def _set_url(doc: Document, url: str) -> str | None:
 
     Only an existing field is changed, so that the record keeps the corpus's schema.
     """
-    rec = doc.record
-    if rec is None:
+    if doc.record is None:
         doc.source = url
         return "source"
-    for key in ("url", "source_uri"):
-        if isinstance(rec.get(key), str):
-            rec[key] = url
-            doc.source = url
-            return key
-    meta = rec.get("meta", rec.get("metadata"))
-    if isinstance(meta, dict) and isinstance(meta.get("url"), str):
-        meta["url"] = url
-        doc.metadata = meta
+    fields = url_fields(doc)
+    for holder, key in fields:
+        holder[key] = url
         doc.source = url
-        return "meta.url"
-    return None
+    if not fields:
+        return None
+    holder, key = fields[0]
+    return key if holder is doc.record else f"meta.{key}"
