@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 
 import orjson
@@ -37,10 +38,9 @@ def jcs(obj: Any) -> bytes:
     except (rfc8785.CanonicalizationError, TypeError):
         pass
     try:
-        normal = orjson.loads(orjson.dumps(obj, default=_to_jsonable,
-                                           option=orjson.OPT_PASSTHROUGH_DATETIME))
+        normal = json.loads(json.dumps(obj, default=_to_jsonable, allow_nan=False))
         return rfc8785.dumps(_big_ints_to_str(normal))
-    except (rfc8785.CanonicalizationError, TypeError, orjson.JSONEncodeError) as e:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
         raise CanonicalError(f"value has no canonical JSON form: {e}") from e
 
 

@@ -25,8 +25,8 @@ from poisonguard.io import Document
 from poisonguard.provenance.canonical import jcs, jcs_fast, sha256_hex
 from poisonguard.provenance.licenses import spdx_id
 
-COMPARED_FIELDS = ("sha256", "size", "record_sha256", "source", "source_id", "license",
-                   "license_raw", "retrieved_at", "derived_from")
+COMPARED_FIELDS = ("sha256", "size", "source", "source_id", "license", "license_raw",
+                   "retrieved_at", "derived_from", "record_sha256")
 """Manifest fields recomputed from the corpus and compared by ``verify`` (besides ``id``)."""
 
 

@@ -1,0 +1,498 @@
+"""``poisonguard provenance record|manifest|sign|verify|prove|refetch-check|keygen``."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typer
+from rich.table import Table
+from securesystemslib.signer import Signer
+
+from poisonguard.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    FormatOpt,
+    IdFieldOpt,
+    JsonOpt,
+    MaxDocBytesOpt,
+    StrictOpt,
+    TextFieldOpt,
+    console,
+    emit_json,
+    fail,
+    open_reader,
+    progress_for,
+    run_guarded,
+)
+from poisonguard.io import AtomicFile, ErrorSink, RunAccounting, write_json
+from poisonguard.provenance.attest import attest_manifest, attest_run
+from poisonguard.provenance.croissant import croissant_metadata
+from poisonguard.provenance.dsse import EnvelopeError, add_signatures, verify_envelope
+from poisonguard.provenance.events import read_events
+from poisonguard.provenance.keys import KeyError_, generate_keypair, load_signer
+from poisonguard.provenance.ledger import IngestStats, Ledger
+from poisonguard.provenance.lineage import lineage_of, parse_time
+from poisonguard.provenance.manifest import (
+    ManifestError,
+    build_manifest,
+    check_proof,
+    make_proofs,
+)
+from poisonguard.provenance.policy import PolicyError, load_policy
+from poisonguard.provenance.refetch import record_hashes, refetch_check, summarize
+from poisonguard.provenance.verify import load_envelopes, verify
+
+prov_app = typer.Typer(help="Lineage ledger, signed manifests, verify before training.",
+                       no_args_is_help=True)
+
+ProvErrorRateOpt = typer.Option(0.0, "--max-error-rate",
+                                help="Share of unreadable records tolerated (default 0: a "
+                                     "manifest must cover every record).")
+PassEnvOpt = typer.Option(None, "--passphrase-env", metavar="VAR",
+                          help="Environment variable holding the private keys' passphrase.")
+
+
+def _passphrase(var: str | None) -> bytes | None:
+    if not var:
+        return None
+    value = os.environ.get(var)
+    if value is None:
+        fail(f"environment variable {var} is not set", EXIT_USAGE)
+    return value.encode("utf-8") if value else None
+
+
+def _duration(text: str) -> timedelta | None:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhm]?)\s*", text)
+    if not m:
+        fail(f"--valid-for {text!r}: use e.g. 90d, 12h, 30m, or 0 for no expiry", EXIT_USAGE)
+        raise AssertionError  # unreachable
+    n = float(m.group(1))
+    if n == 0:
+        return None
+    return {"d": timedelta(days=n), "h": timedelta(hours=n),
+            "m": timedelta(minutes=n), "": timedelta(days=n)}[m.group(2)]
+
+
+def _errors_close(sink: ErrorSink, acct: RunAccounting, path: Path | None) -> None:
+    sink.close()
+    if acct.errors:
+        console.print(f"[yellow]{acct.errors:,} unreadable record(s)[/]"
+                      + (f" → {path}" if path else "") + "; first: "
+                      + "; ".join(str(e) for e in sink.errors[:3]))
+
+
+# -- record ---------------------------------------------------------------------------
+@prov_app.command("record")
+def record(
+    paths: list[str] = typer.Argument(None, help="Corpus files/folders/globs (optional when "
+                                                 "only recording --events)."),
+    ledger: str = typer.Option(..., "--ledger", "-l",
+                               help="SQLite file, or a SQLAlchemy URL "
+                                    "(postgresql+psycopg://user@host:port/db)."),
+    events: list[Path] = typer.Option([], "--events",
+                                      help="JSONL of filter/scan events {id, name, version, "
+                                           "result, time[, sha256]} (repeatable)."),
+    schema: str | None = typer.Option(None, "--schema", help="Database schema (PostgreSQL)."),
+    fmt: str | None = FormatOpt,
+    text_field: str | None = TextFieldOpt,
+    id_field: str | None = IdFieldOpt,
+    strict: bool = StrictOpt,
+    max_error_rate: float = ProvErrorRateOpt,
+    max_doc_bytes: int = MaxDocBytesOpt,
+    errors: Path | None = typer.Option(None, "--errors", help="Write unreadable records here."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Record each document's lineage (and filter/scan events) in the ledger.
+
+    Idempotent: re-recording an unchanged corpus writes nothing; a changed document becomes
+    a new version, the old one is kept.
+    """
+    if not paths and not events:
+        fail("give a corpus, --events, or both", EXIT_USAGE)
+
+    def go() -> None:
+        stats = IngestStats()
+        acct = RunAccounting(max_error_rate=max_error_rate)
+        sink = ErrorSink(errors, strict=strict)
+        with Ledger(ledger, schema=schema) as led:
+            if paths:
+                reader = open_reader(paths, fmt, text_field, id_field, max_doc_bytes)
+                with progress_for(reader, "recording", disable=as_json) as advance:
+                    def lineages() -> Any:
+                        for doc in reader.documents(sink, acct):
+                            acct.written("recorded")
+                            advance(1)
+                            yield lineage_of(doc)
+                    led.ingest(lineages(), stats=stats)
+            for ev_path in events:
+                led.record_events(read_events(ev_path, sink), stats=stats)
+            counts = led.counts()
+        _errors_close(sink, acct, errors)
+        data = {"ledger": repr(led), **stats.to_dict(), "totals": counts,
+                "accounting": acct.to_dict(), "event_errors": sink.by_kind.get("bad_event", 0)}
+        if as_json:
+            emit_json(data)
+        else:
+            console.print(
+                f"recorded {stats.seen:,} documents: {stats.new_documents:,} new, "
+                f"{stats.new_versions:,} new versions, {stats.unchanged:,} unchanged; "
+                f"{stats.events_recorded:,} events recorded, {stats.events_duplicate:,} "
+                f"already known. Ledger now holds {counts['documents']:,} documents, "
+                f"{counts['versions']:,} versions, {counts['events']:,} events.")
+        if stats.events_unknown_doc:
+            fail(f"{len(stats.events_unknown_doc)} event(s) name documents the ledger does not "
+                 f"hold (first: {', '.join(stats.events_unknown_doc[:5])}); record the corpus "
+                 "first", EXIT_BAD_INPUT)
+        if sink.by_kind.get("bad_event"):
+            fail(f"{sink.by_kind['bad_event']} bad event line(s)", EXIT_BAD_INPUT)
+        acct.check()
+
+    run_guarded(go)
+
+
+# -- manifest -------------------------------------------------------------------------
+@prov_app.command("manifest")
+def manifest(
+    paths: list[str] = typer.Argument(..., help="Corpus files/folders/globs."),
+    out: Path = typer.Option(Path("manifest.jsonl"), "--out", "-o", help="Manifest file."),
+    ledger: str | None = typer.Option(None, "--ledger", "-l",
+                                      help="Add each document's ledger version, retrieved_at "
+                                           "and filter/scan events (all must be recorded)."),
+    schema: str | None = typer.Option(None, "--schema", help="Database schema (PostgreSQL)."),
+    croissant: Path | None = typer.Option(None, "--croissant",
+                                          help="Also write Croissant JSON-LD metadata here."),
+    name: str | None = typer.Option(None, "--name", help="Dataset name (Croissant)."),
+    fmt: str | None = FormatOpt,
+    text_field: str | None = TextFieldOpt,
+    id_field: str | None = IdFieldOpt,
+    strict: bool = StrictOpt,
+    max_error_rate: float = ProvErrorRateOpt,
+    max_doc_bytes: int = MaxDocBytesOpt,
+    errors: Path | None = typer.Option(None, "--errors", help="Write unreadable records here."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write manifest.jsonl (one JCS record per document, sorted by id) and its Merkle root."""
+    reader = open_reader(paths, fmt, text_field, id_field, max_doc_bytes)
+
+    def go() -> None:
+        acct = RunAccounting(max_error_rate=max_error_rate)
+        sink = ErrorSink(errors, strict=strict)
+        led = Ledger(ledger, schema=schema) if ledger else None
+
+        def docs() -> Any:
+            for d in reader.documents(sink, acct):
+                acct.written("manifest")
+                yield d
+        try:
+            with progress_for(reader, "manifest", disable=as_json) as advance:
+                summary = build_manifest(docs(), out, ledger=led, advance=advance)
+        except ManifestError as e:
+            fail(str(e), EXIT_BAD_INPUT)
+            return
+        finally:
+            if led is not None:
+                led.close()
+        _errors_close(sink, acct, errors)
+        acct.check()
+        data = {**summary.to_dict(), "accounting": acct.to_dict()}
+        if croissant:
+            files = [s.path for s in reader.sources if s.path != "-"]
+            write_json(croissant, croissant_metadata(name or out.stem, files, summary))
+            data["croissant"] = str(croissant)
+        if as_json:
+            emit_json(data)
+        else:
+            console.print(f"manifest {out}: {summary.count:,} records, sha256 "
+                          f"{summary.sha256}, Merkle root {summary.root}")
+
+    run_guarded(go)
+
+
+# -- sign -----------------------------------------------------------------------------
+@prov_app.command("sign")
+def sign(
+    manifest_path: Path | None = typer.Argument(None, metavar="[MANIFEST]",
+                                                help="manifest.jsonl to attest."),
+    keys: list[Path] = typer.Option(..., "--key", "-k", help="Ed25519 private key (repeat "
+                                    "for several signatures)."),
+    policy: Path | None = typer.Option(None, "--policy", "-p",
+                                       help="Policy file; its sha256 goes into the statement."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Envelope file (default: <manifest>.dsse.json)."),
+    valid_for: str = typer.Option("90d", "--valid-for",
+                                  help="Validity window, e.g. 90d, 12h; 0 for no expiry."),
+    corpus: str | None = typer.Option(None, "--corpus", help="Corpus name in the statement."),
+    add_to: Path | None = typer.Option(None, "--add-to",
+                                       help="Co-sign this existing envelope instead."),
+    run: Path | None = typer.Option(None, "--run", help="Sign a scan/filter run: SLSA v1 "
+                                    "provenance + one SVR per stage, as a JSONL bundle."),
+    passphrase_env: str | None = PassEnvOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Sign a manifest attestation (DSSE, in-toto Statement v1), co-sign one, or sign a run."""
+    modes = sum(x is not None for x in (manifest_path, add_to, run))
+    if modes != 1:
+        fail("give exactly one of MANIFEST, --add-to ENVELOPE, or --run RUN.json", EXIT_USAGE)
+    try:
+        signers: list[Signer] = [load_signer(k, _passphrase(passphrase_env)) for k in keys]
+    except KeyError_ as e:
+        fail(str(e), EXIT_USAGE)
+        return
+    ids = [s.public_key.keyid for s in signers]
+    try:
+        if add_to is not None:
+            env = add_signatures(orjson.loads(add_to.read_bytes()), signers)
+            target = out or add_to
+            envelopes = [env]
+        elif run is not None:
+            envelopes = attest_run(run, signers)
+            target = out or run.with_name(run.stem + ".intoto.jsonl")
+        else:
+            assert manifest_path is not None
+            if policy is None:
+                fail("--policy is required to attest a manifest", EXIT_USAGE)
+                return
+            env, unpinned = attest_manifest(manifest_path, policy, signers,
+                                            valid_for=_duration(valid_for), corpus=corpus)
+            for k in unpinned:
+                console.print(f"[yellow]warning:[/] key {k} is not pinned in {policy}; its "
+                              "signature will not count at verification")
+            envelopes = [env]
+            target = out or manifest_path.with_name(manifest_path.name + ".dsse.json")
+    except (PolicyError, EnvelopeError, ValueError, OSError) as e:
+        fail(str(e), EXIT_BAD_INPUT)
+        return
+    with AtomicFile(target) as f:
+        if len(envelopes) == 1 and run is None:
+            f.fh.write(orjson.dumps(envelopes[0], option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            for env in envelopes:
+                f.fh.write(orjson.dumps(env) + b"\n")
+    data = {"out": str(target), "envelopes": len(envelopes), "signed_by": ids}
+    if as_json:
+        emit_json(data)
+    else:
+        console.print(f"signed {len(envelopes)} statement(s) with {len(ids)} key(s) "
+                      f"({', '.join(i[:16] for i in ids)}) → {target}")
+
+
+# -- verify ---------------------------------------------------------------------------
+@prov_app.command("verify")
+def verify_cmd(
+    paths: list[str] = typer.Argument(..., help="The corpus to verify."),
+    attestation: Path = typer.Option(..., "--attestation", "-a", help="DSSE envelope."),
+    policy: Path = typer.Option(..., "--policy", "-p", help="Trusted-source policy."),
+    manifest_path: Path | None = typer.Option(None, "--manifest", "-m",
+                                              help="Manifest (default: the signed subject's "
+                                                   "name next to the attestation)."),
+    at: str | None = typer.Option(None, "--at", help="Check validity windows at this time "
+                                  "(ISO 8601) instead of now."),
+    fmt: str | None = FormatOpt,
+    text_field: str | None = TextFieldOpt,
+    id_field: str | None = IdFieldOpt,
+    max_doc_bytes: int = MaxDocBytesOpt,
+    report: Path | None = typer.Option(None, "--report", help="Also write the JSON report."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Verify a corpus before training; exit 0 only when every check passes (fail closed)."""
+    reader = open_reader(paths, fmt, text_field, id_field, max_doc_bytes)
+    try:
+        now = parse_time(at) if at else None
+    except ValueError as e:
+        fail(f"--at: {e}", EXIT_USAGE)
+        return
+    sink = ErrorSink(None, keep=1000)
+
+    def go() -> None:
+        with progress_for(reader, "verifying", disable=as_json) as advance:
+            rep = verify(reader.documents(sink), attestation, policy, manifest=manifest_path,
+                         now=now, read_errors=lambda: [str(e) for e in sink.errors],
+                         advance=advance)
+        data = rep.to_dict()
+        if report:
+            write_json(report, data)
+        if as_json:
+            emit_json(data)
+        else:
+            t = Table(title=f"verify {' '.join(paths)}", show_lines=False)
+            t.add_column("check")
+            t.add_column("result")
+            t.add_column("detail", overflow="fold")
+            for c in rep.checks:
+                t.add_row(c.name, "[green]PASS[/]" if c.ok else "[bold red]FAIL[/]", c.detail)
+            console.print(t)
+            if rep.ok:
+                console.print("[bold green]VERIFIED[/]: the corpus is exactly the signed one "
+                              "and meets the policy")
+            else:
+                console.print(f"[bold red]REJECTED[/]: {len(rep.failed)} check(s) failed: "
+                              + ", ".join(c.name for c in rep.failed))
+        if not rep.ok:
+            raise typer.Exit(EXIT_FINDINGS)
+
+    run_guarded(go)
+
+
+# -- prove ----------------------------------------------------------------------------
+@prov_app.command("prove")
+def prove(
+    manifest_path: Path | None = typer.Argument(None, metavar="[MANIFEST]"),
+    ids: list[str] = typer.Option([], "--id", help="Document id to prove (repeatable)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write proofs (JSONL) here."),
+    check: Path | None = typer.Option(None, "--check", help="Check proofs (JSONL) instead."),
+    root: str | None = typer.Option(None, "--root", help="Expected Merkle root (hex)."),
+    attestation: Path | None = typer.Option(None, "--attestation", "-a",
+                                            help="Take the root from this signed attestation "
+                                                 "(signatures checked with --policy)."),
+    policy: Path | None = typer.Option(None, "--policy", "-p"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Make RFC 6962 inclusion proofs for documents, or check them against a signed root."""
+    if check is None:
+        if manifest_path is None or not ids:
+            fail("give MANIFEST and at least one --id (or --check PROOFS)", EXIT_USAGE)
+            return
+        try:
+            proofs = make_proofs(manifest_path, ids)
+        except KeyError as e:
+            fail(str(e.args[0]), EXIT_FINDINGS)
+            return
+        lines = b"".join(orjson.dumps(p) + b"\n" for p in proofs)
+        if out:
+            with AtomicFile(out) as f:
+                f.fh.write(lines)
+            console.print(f"{len(proofs)} proof(s) → {out} (root {proofs[0]['root']})")
+        else:
+            typer.echo(lines.decode().rstrip("\n"))
+        return
+    expected = root
+    if attestation is not None:
+        if policy is None:
+            fail("--attestation needs --policy to check its signatures", EXIT_USAGE)
+            return
+        try:
+            pol = load_policy(policy)
+            res = verify_envelope(load_envelopes(attestation)[0], pol.keys, pol.threshold)
+        except (PolicyError, EnvelopeError, OSError, IndexError) as e:
+            fail(str(e), EXIT_BAD_INPUT)
+            return
+        if not res.ok:
+            fail(f"attestation not trusted: {res.summary()}", EXIT_FINDINGS)
+        expected = ((res.statement or {}).get("predicate", {}).get("merkleRoot", {})
+                    .get("sha256"))
+    if not expected:
+        fail("give --root or --attestation to check proofs against a trusted root", EXIT_USAGE)
+    results = []
+    for line in check.read_bytes().splitlines():
+        if line.strip():
+            ok, why = check_proof(orjson.loads(line), expected)
+            results.append({"ok": ok, "detail": why})
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            mark = "[green]OK[/]   " if r["ok"] else "[bold red]FAIL[/] "
+            console.print(mark + str(r["detail"]))
+    if not results or not all(r["ok"] for r in results):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+# -- refetch-check --------------------------------------------------------------------
+@prov_app.command("refetch-check")
+def refetch_cmd(
+    urls: Path = typer.Argument(..., help="JSONL: {url, sha256[, id]} per line (with "
+                                "--record: {url} or plain URLs, one per line)."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Kept lines (or, with --record, the hash list)."),
+    rejected: Path | None = typer.Option(None, "--rejected",
+                                         help="Rejected lines with the reason (JSONL)."),
+    record: bool = typer.Option(False, "--record",
+                                help="First fetch: record each URL's sha256 into --out."),
+    workers: int = typer.Option(8, "--workers", help="Parallel fetches."),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per URL."),
+    max_drop_rate: float = typer.Option(0.0, "--max-drop-rate",
+                                        help="Exit non-zero above this share rejected."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Split-view defence: re-fetch each URL and reject content that changed since first fetch."""
+    if record:
+        if out is None:
+            fail("--record needs --out", EXIT_USAGE)
+            return
+        found: list[str] = []
+        for raw in urls.read_bytes().splitlines():
+            s = raw.strip()
+            if s:
+                found.append(orjson.loads(s)["url"] if s.startswith(b"{") else s.decode())
+        n_err = 0
+        with AtomicFile(out) as f:
+            for rec in record_hashes(found, workers=workers, timeout=timeout):
+                n_err += "error" in rec
+                f.fh.write(orjson.dumps(rec) + b"\n")
+        console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
+        if n_err:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
+    kept_f = AtomicFile(out) if out else None
+    rej_f = AtomicFile(rejected) if rejected else None
+    raw_lines = {i: ln for i, ln in enumerate(urls.read_bytes().splitlines(), 1)}
+
+    def stream() -> Any:
+        for r in refetch_check(urls, workers=workers, timeout=timeout):
+            if r.status == "ok" and kept_f:
+                kept_f.fh.write(raw_lines[r.line] + b"\n")
+            elif r.status != "ok" and rej_f:
+                rej_f.fh.write(orjson.dumps(r.to_dict()) + b"\n")
+            yield r
+    rep = summarize(stream())
+    for af in (kept_f, rej_f):
+        if af is not None:
+            af.commit()
+    data = rep.to_dict(limit=100)
+    if as_json:
+        emit_json(data)
+    else:
+        console.print(f"{rep.total:,} URLs: {rep.kept:,} unchanged, "
+                      f"{rep.total - rep.kept:,} rejected ({rep.drop_rate:.2%} drop rate) "
+                      + str({k: v for k, v in rep.by_status.items() if k != "ok"}))
+        for r in rep.rejected[:10]:
+            console.print(f"  [red]{r.status}[/] line {r.line} {r.url}: {r.reason}")
+    if rep.drop_rate > max_drop_rate:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+# -- keygen ---------------------------------------------------------------------------
+@prov_app.command("keygen")
+def keygen(
+    prefix: Path = typer.Argument(..., help="Writes PREFIX.key (0600) and PREFIX.pub."),
+    passphrase_env: str | None = PassEnvOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Generate an Ed25519 key pair; the private key is never printed."""
+    try:
+        kp = generate_keypair(prefix, _passphrase(passphrase_env))
+    except KeyError_ as e:
+        fail(str(e), EXIT_USAGE)
+        return
+    pem = kp.public_path.read_text()
+    data = {"keyid": kp.keyid, "private_key": str(kp.private_path),
+            "public_key": str(kp.public_path),
+            "policy_entry": {"keyid": kp.keyid, "public_key": pem}}
+    if as_json:
+        emit_json(data)
+    else:
+        console.print(f"key id {kp.keyid}\nprivate key → {kp.private_path} (mode 0600)\n"
+                      f"public key  → {kp.public_path}\nadd to the policy's signers.keys: "
+                      f"{{\"keyid\": \"{kp.keyid}\", \"public_key\": <contents of "
+                      f"{kp.public_path}>}}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``provenance`` to the main CLI."""
+    app.add_typer(prov_app, name="provenance")
