@@ -67,7 +67,7 @@ def test_external_sorter_is_stable_and_cleans_up(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_refuse_the_manifest(tmp_path: Path) -> None:
-    recs = make_records(5) + [make_records(5)[2]]
+    recs = [*make_records(5), make_records(5)[2]]
     with pytest.raises(ManifestError, match="doc-002"):
         build_manifest(docs(write_jsonl(tmp_path / "c.jsonl", recs)), tmp_path / "m.jsonl")
     assert not (tmp_path / "m.jsonl").exists()
@@ -87,7 +87,7 @@ def test_ledger_annotation_and_unrecorded_documents(tmp_path: Path) -> None:
                                             "time": "2026-01-01T00:00:00Z"}]
         recs[4]["text"] = "changed after recording"
         write_jsonl(corpus, recs)
-        with pytest.raises(ManifestError, match="doc-004.*record"):
+        with pytest.raises(ManifestError, match=r"doc-004.*record"):
             build_manifest(docs(corpus), tmp_path / "m2.jsonl", ledger=led)
 
 
