@@ -189,17 +189,22 @@ def manifest(
             for d in reader.documents(sink, acct):
                 acct.written("manifest")
                 yield d
+
+        def read_done() -> None:  # errors file first, then refuse before writing
+            _errors_close(sink, acct, errors)
+            acct.check()
+
         try:
             with progress_for(reader, "manifest", disable=as_json) as advance:
-                summary = build_manifest(docs(), out, ledger=led, advance=advance)
+                summary = build_manifest(docs(), out, ledger=led, advance=advance,
+                                         before_write=read_done)
         except ManifestError as e:
             fail(str(e), EXIT_BAD_INPUT)
             return
         finally:
+            sink.close()
             if led is not None:
                 led.close()
-        _errors_close(sink, acct, errors)
-        acct.check()
         data = {**summary.to_dict(), "accounting": acct.to_dict()}
         if croissant:
             files = [s.path for s in reader.sources if s.path != "-"]

@@ -113,11 +113,14 @@ def manifest_records(docs: Iterable[Document], ledger: Ledger | None = None,
 def build_manifest(docs: Iterable[Document], out: str | os.PathLike[str], *,
                    ledger: Ledger | None = None, chunk_items: int = 200_000,
                    tmpdir: str | os.PathLike[str] | None = None,
-                   advance: Callable[[int], None] | None = None) -> ManifestSummary:
+                   advance: Callable[[int], None] | None = None,
+                   before_write: Callable[[], None] | None = None) -> ManifestSummary:
     """Write ``manifest.jsonl`` for ``docs`` (atomically) and return its root and digest.
 
     Raises :class:`ManifestError` (and writes nothing) when ids repeat or, with a ledger,
-    when documents are not recorded in it at their current version.
+    when documents are not recorded in it at their current version.  ``before_write`` runs
+    once every document has been read and before anything is written (e.g. an accounting
+    check that raises when records could not be read).
     """
     missing: list[str] = []
     sorter = ExternalSorter(chunk_items=chunk_items, tmpdir=tmpdir)
@@ -130,6 +133,12 @@ def build_manifest(docs: Iterable[Document], out: str | os.PathLike[str], *,
         raise ManifestError(
             f"{len(missing)} document(s) are not in the ledger at their current version "
             f"(first: {', '.join(missing[:5])}); run `poisonguard provenance record` first")
+    if before_write is not None:
+        try:
+            before_write()
+        except BaseException:
+            sorter.close()
+            raise
     runs = sorter.runs
     tree = MerkleBuilder()
     digest = hashlib.sha256()
