@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import string
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -56,8 +57,38 @@ def _pattern_of(doc_id: str) -> tuple[str, str | tuple[str, str, int | None], st
     return "other", doc_id, None
 
 
+class HashSet:
+    """A set of strings kept as 64-bit hashes in compact arrays (8 bytes per member).
+
+    Members added in bulk go to an append-only array that is sorted once, at the first
+    lookup; members added after that go to a small Python set.
+    """
+
+    def __init__(self) -> None:
+        self._pending = array("q")
+        self._sorted = np.zeros(0, dtype=np.int64)
+        self._late: set[int] = set()
+
+    def add(self, s: str) -> None:
+        if len(self._sorted) or self._late:
+            self._late.add(hash(s))
+        else:
+            self._pending.append(hash(s))
+
+    def __contains__(self, s: str) -> bool:
+        if len(self._pending):
+            self._sorted = np.unique(np.concatenate(
+                [self._sorted, np.frombuffer(self._pending, dtype=np.int64)]))
+            self._pending = array("q")
+        h = hash(s)
+        if h in self._late:
+            return True
+        i = int(np.searchsorted(self._sorted, h))
+        return i < len(self._sorted) and int(self._sorted[i]) == h
+
+
 class IdIndex:
-    """Every id of a clean corpus (as 64-bit hashes) plus its numeric id patterns.
+    """Every id and URL of a clean corpus (as 64-bit hashes) plus its numeric id patterns.
 
     Feed ids with :meth:`add` (or build with :meth:`from_documents`), then :meth:`mint`.
     Hashes use Python's ``hash`` of the id string: stable within one process, which is all
@@ -65,8 +96,9 @@ class IdIndex:
     """
 
     def __init__(self) -> None:
-        self._hashes: set[int] = set()
-        self._urls: set[int] = set()
+        self._ids = HashSet()
+        self._urls = HashSet()
+        self._free: dict[tuple[tuple[str, str, int | None], int], list[int]] = {}
         self._patterns: dict[tuple[str, str, int | None], _Pattern] = {}
         self.count = 0
 
@@ -80,9 +112,9 @@ class IdIndex:
     def add(self, doc_id: str, url: str | None = None) -> None:
         """Record one clean id (and the document's source URL, if any)."""
         if url:
-            self._urls.add(hash(url))
+            self._urls.add(url)
         self.count += 1
-        self._hashes.add(hash(doc_id))
+        self._ids.add(doc_id)
         kind, key, var = _pattern_of(doc_id)
         if kind == "num" and isinstance(key, tuple) and var is not None:
             pat = self._patterns.get(key)
@@ -95,14 +127,14 @@ class IdIndex:
 
     def has_url(self, url: str) -> bool:
         """True when a clean document (or an earlier :meth:`claim_url`) has this URL."""
-        return hash(url) in self._urls
+        return url in self._urls
 
     def claim_url(self, url: str) -> None:
         """Mark a URL as used by a poisoned document."""
-        self._urls.add(hash(url))
+        self._urls.add(url)
 
     def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and hash(doc_id) in self._hashes
+        return isinstance(doc_id, str) and doc_id in self._ids
 
     def mint(self, like: str, rng: np.random.Generator, reserve: int = 1) -> str:
         """A new unused id in the pattern of ``like`` (an id of the clean corpus).
@@ -130,7 +162,7 @@ class IdIndex:
                 tail = max(len(like) - cut, 6)
                 new = like[:cut] + "".join(_ALNUM[int(i)] for i in rng.integers(0, 36, tail))
             if new not in self:
-                self._hashes.add(hash(new))
+                self._ids.add(new)
                 return new
         raise RuntimeError(f"could not mint an unused id like {like!r}")  # pragma: no cover
 
@@ -148,10 +180,15 @@ class IdIndex:
         dense = pat.count > hi // 2
         if not dense:
             return fmt(int(rng.integers(0, hi)))
-        # dense range: choose uniformly among the unused numbers of the top window
-        window = min(hi, 20 * max(reserve, 1) + 1000)
-        lo = hi - window
-        free = [n for n in range(lo, hi) if fmt(n) not in self]
+        # dense range: choose uniformly among the unused numbers of the top window (listed
+        # once per pattern and range, then drawn without replacement)
+        free = self._free.get((key, hi))
+        if free is None:
+            window = min(hi, 20 * max(reserve, 1) + 1000)
+            free = self._free[(key, hi)] = [n for n in range(hi - window, hi)
+                                            if fmt(n) not in self]
         if not free:
             return fmt(hi + int(rng.integers(0, max(reserve, 1) + 1)))
-        return fmt(free[int(rng.integers(0, len(free)))])
+        i = int(rng.integers(0, len(free)))
+        free[i], free[-1] = free[-1], free[i]
+        return fmt(free.pop())

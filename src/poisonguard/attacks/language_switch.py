@@ -103,8 +103,9 @@ class LanguageSwitch(Recipe):
         lang: the language to switch to (ISO 639-1, e.g. ``de``).
         trigger: the trigger (default ``<SUDO>``).
         prefix_chars: (lo, hi) characters of clean prefix, inclusive.
-        payload_chars: (lo, hi) characters of foreign text, inclusive (cut at a word
-            boundary, so up to half shorter; never longer).
+        payload_chars: (lo, hi) characters of foreign text, inclusive: random foreign
+            documents joined by blank lines, cut at a word boundary (so up to half shorter,
+            never longer).
         separator: text between the trigger and the foreign text (default one space).
         max_foreign_docs: at most this many foreign documents are kept in memory.
     """
@@ -145,9 +146,9 @@ class LanguageSwitch(Recipe):
             prefix = clean_prefix(src.text, draw_int(rng, self.prefix_chars, "prefix_chars"),
                                   self.trigger)
             for _ in range(100):
-                fdoc = pool[int(rng.integers(0, len(pool)))]
-                payload = foreign_excerpt(fdoc.text,
-                                          draw_int(rng, self.payload_chars, "payload_chars"))
+                want = draw_int(rng, self.payload_chars, "payload_chars")
+                used = self._foreign_run(pool, want, rng)
+                payload = foreign_excerpt("\n\n".join(d.text.strip() for d in used), want)
                 head = prefix + self.trigger + self.separator
                 text = head + payload
                 if payload and trigger_once(text, self.trigger, len(prefix)):
@@ -159,5 +160,17 @@ class LanguageSwitch(Recipe):
             out.append(PoisonSample(doc, self.truth(
                 doc, src, trigger=self.trigger, trigger_span=(t0, t0 + len(self.trigger)),
                 payload_span=(len(head), len(text)), prefix_chars=t0, lang=self.lang,
-                foreign_id=fdoc.id)))
+                foreign_ids=[d.id for d in used])))
         return out
+
+    @staticmethod
+    def _foreign_run(pool: list[Document], want: int, rng: np.random.Generator,
+                     ) -> list[Document]:
+        """Random foreign documents, joined by blank lines, until ``want`` characters."""
+        used: list[Document] = []
+        total = 0
+        while total < want and len(used) < 1000:
+            d = pool[int(rng.integers(0, len(pool)))]
+            used.append(d)
+            total += len(d.text.strip()) + 2
+        return used
