@@ -1,0 +1,798 @@
+"""Campaigns: the same sentence, or the same document, planted across many documents.
+
+A targeted-claim campaign (Alber et al. 2025 style) needs the claim to be asserted by many
+documents that look independent: the claim sentence (in a few paraphrases) is spliced into
+otherwise unrelated pages, often under many fake domains.  Boilerplate — cookie notices,
+licences, navigation, news-wire sign-offs, Project Gutenberg headers — also recurs across
+many documents, so recurrence alone floods the findings.  :class:`CampaignDetector` tells the
+two apart with evidence a person can check:
+
+* **where** the sentence sits: boilerplate sits at a document's edges (first/last unit);
+  a spliced claim sits anywhere (``edge_fraction``);
+* **what it is glued to**: boilerplate and templates come in blocks — the same neighbouring
+  sentence again and again; a spliced claim has different neighbours in every host document
+  (``block_share``);
+* **what it says**: a claim is a declarative sentence with content words and a named entity or
+  number; navigation and notices are short, low-content, or use the vocabulary of notices
+  (cookies, rights reserved, subscribe, Gutenberg, ...);
+* **who says it**: distinct sources (URL hosts, else the record's ``source``) per document —
+  "hundreds of independent documents" asserting one thing is the campaign signature;
+* **a clean reference corpus** (``use_reference``): sentences that also recur there are known
+  boilerplate of that kind of text and are never reported.
+
+Near-duplicate and templated documents are found with MinHash LSH (``datasketch``): each
+document's MinHash signature is cut into LSH bands; a band key shared by ``min_docs`` or more
+documents is a cluster; clusters whose representative signatures are similar (queried with
+``datasketch.MinHashLSH``) are merged.
+
+Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence and band-key document
+frequencies; pass 2 keeps exact statistics only for the candidates the sketch says recur at
+least ``min_docs`` times.  With ``passes=1`` the exact statistics are kept in a
+capacity-bounded heavy-hitter table instead (exact while the corpus has fewer than
+``capacity`` distinct sentences; beyond, rarer sentences are evicted Misra–Gries style).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.registry import register_detector
+from poisonguard.detect.sketches import (
+    STOPWORDS,
+    WORD_RE,
+    CountMinSketch,
+    Sentence,
+    hash64,
+    normalize,
+    prune_top,
+    source_key,
+    split_sentences,
+    wordset,
+)
+from poisonguard.io.document import Document
+
+_SOURCE_CAP = 512
+_NEIGHBOUR_CAP = 24
+_EXAMPLE_CAP = 10
+_MAX_FAMILY_CANDIDATES = 5000
+_MAX_BUCKET = 200
+_STRONG = 0.5  # a phrasing that counts towards a paraphrase family
+_EDGE = 0  # neighbour hash of the document start/end
+_SALT_BAND = 0x9E3779B97F4A7C15
+
+BOILERPLATE_WORDS: frozenset[str] = wordset(
+    """cookie cookies privacy policy terms conditions copyright reserved rights subscribe
+    subscription newsletter unsubscribe login log sign signup register password javascript
+    browser click tap share tweet facebook twitter instagram linkedin pinterest whatsapp email
+    print comments comment reply advertisement advertise sponsored gutenberg ebook ebooks
+    license licence licensed trademark disclaimer reuter reuters ap afp contact menu home skip
+    navigation search loading accept consent gdpr download"""
+)
+"""Vocabulary of notices and navigation: a sentence made mostly of it is not a claim."""
+
+_CAPWORD = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z]+")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(slots=True)
+class SentenceStats:
+    """Exact statistics of one recurring sentence (a campaign candidate)."""
+
+    count: int = 0
+    sources: set[int] = field(default_factory=set)
+    sources_overflow: bool = False
+    edge: int = 0
+    placed: int = 0
+    prev: dict[int, int] = field(default_factory=dict)
+    next: dict[int, int] = field(default_factory=dict)
+    text: str = ""
+    examples: list[str] = field(default_factory=list)
+
+    def merge(self, other: SentenceStats) -> None:
+        self.count += other.count
+        _merge_sources(self, other)
+        self.edge += other.edge
+        self.placed += other.placed
+        _merge_counts(self.prev, other.prev)
+        _merge_counts(self.next, other.next)
+        if not self.text:
+            self.text = other.text
+        _merge_examples(self.examples, other.examples)
+
+
+@dataclass(slots=True)
+class BandStats:
+    """Exact statistics of one LSH band key shared by near-duplicate documents."""
+
+    count: int = 0
+    sources: set[int] = field(default_factory=set)
+    sources_overflow: bool = False
+    signature: np.ndarray | None = None
+    text: str = ""
+    examples: list[str] = field(default_factory=list)
+
+    def merge(self, other: BandStats) -> None:
+        self.count += other.count
+        _merge_sources(self, other)
+        if self.signature is None:
+            self.signature, self.text = other.signature, other.text
+        _merge_examples(self.examples, other.examples)
+
+
+def _merge_sources(a: SentenceStats | BandStats, b: SentenceStats | BandStats) -> None:
+    a.sources |= b.sources
+    a.sources_overflow = a.sources_overflow or b.sources_overflow
+    if len(a.sources) > _SOURCE_CAP:
+        a.sources = set(sorted(a.sources)[:_SOURCE_CAP])
+        a.sources_overflow = True
+
+
+def _merge_counts(a: dict[int, int], b: dict[int, int]) -> None:
+    for k, v in b.items():
+        a[k] = a.get(k, 0) + v
+    if len(a) > _NEIGHBOUR_CAP:
+        keep = sorted(a.items(), key=lambda kv: (-kv[1], kv[0]))[:_NEIGHBOUR_CAP]
+        a.clear()
+        a.update(keep)
+
+
+def _merge_examples(a: list[str], b: list[str]) -> None:
+    for x in b:
+        if len(a) >= _EXAMPLE_CAP:
+            return
+        if x not in a:
+            a.append(x)
+
+
+@dataclass(slots=True)
+class CampaignPartial:
+    """What one shard (or a merge of shards) contributes.
+
+    Pass 1 fills ``sketch``; pass 2 (or the single pass) fills ``sentences`` and ``bands``.
+    """
+
+    stage: int
+    documents: int = 0
+    sketch: CountMinSketch | None = None
+    sentences: dict[int, SentenceStats] = field(default_factory=dict)
+    bands: dict[int, BandStats] = field(default_factory=dict)
+    evicted_below: int = 0
+
+
+@dataclass(slots=True)
+class Campaign:
+    """One reported campaign: a recurring claim (with its paraphrases) or a near-dup cluster."""
+
+    id: str
+    kind: str
+    size: int
+    n_sources: int
+    shared_span: str
+    score: float
+    examples: list[str]
+    members: list[int]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "size": self.size, "sources": self.n_sources,
+            "shared_span": self.shared_span, "score": round(self.score, 4),
+            "examples": list(self.examples), **self.details,
+        }
+
+
+@dataclass(slots=True)
+class CampaignState:
+    """Finalized campaign state: small (grows with candidates, not documents).
+
+    ``sentence_campaign`` maps a sentence hash to the index of its campaign; ``band_campaign``
+    does the same for LSH band keys.  ``prefilter`` is the pass-1 sketch (pass-1 state only).
+    """
+
+    stage: int
+    documents: int = 0
+    campaigns: list[Campaign] = field(default_factory=list)
+    sentence_campaign: dict[int, int] = field(default_factory=dict)
+    band_campaign: dict[int, int] = field(default_factory=dict)
+    prefilter: CountMinSketch | None = None
+    candidates: int = 0
+    evicted_below: int = 0
+
+    def report(self) -> dict[str, Any]:
+        """JSON-serialisable summary (the ``campaigns`` list, highest score first)."""
+        return {
+            "documents": self.documents,
+            "candidates": self.candidates,
+            "campaigns": [c.to_dict() for c in self.campaigns],
+            "evicted_below": self.evicted_below,
+        }
+
+
+@register_detector(kinds=("pretrain", "rag"))
+class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
+    """Recurring-claim campaigns and near-duplicate clusters (see the module docstring).
+
+    Args:
+        min_docs: a campaign (all phrasings together) or a near-duplicate cluster needs at
+            least this many documents.
+        min_sentence_docs: one phrasing needs at least this many documents to be a candidate.
+        min_words: sentences with fewer words are never candidates (headings, labels).
+        passes: 2 (count-min prefilter, then exact counts of candidates) or 1 (bounded table).
+        capacity: most candidate sentences/band keys kept exactly (``passes=1`` and pass 2).
+        num_perm: MinHash permutations; ``dup_threshold``: Jaccard threshold of the LSH bands.
+        sketch_width: count-min sketch width (memory = 3 × width × 4 bytes).
+        seed: MinHash and sketch seed.
+    """
+
+    name: ClassVar[str] = "campaigns"
+    kinds: ClassVar[tuple[str, ...]] = ("pretrain", "rag")
+
+    def __init__(self, *, min_docs: int = 5, min_sentence_docs: int = 3, min_words: int = 6,
+                 passes: int = 2,
+                 capacity: int = 200_000, num_perm: int = 64, dup_threshold: float = 0.8,
+                 sketch_width: int = 1 << 21, seed: int = 0,
+                 _prefilter: CountMinSketch | None = None,
+                 _reference: frozenset[int] | None = None) -> None:
+        if passes not in (1, 2):
+            raise ValueError("passes must be 1 or 2")
+        if min_docs < 2:
+            raise ValueError("min_docs must be at least 2")
+        self.min_docs = min_docs
+        self.min_sentence_docs = max(2, min(min_sentence_docs, min_docs))
+        self.min_words = min_words
+        self.passes = passes
+        self.capacity = capacity
+        self.num_perm = num_perm
+        self.dup_threshold = dup_threshold
+        self.sketch_width = sketch_width
+        self.seed = seed
+        self._prefilter = _prefilter
+        self._reference: frozenset[int] = _reference or frozenset()
+        self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
+        from datasketch.lsh import _optimal_param
+
+        self._bands, self._rows = _optimal_param(dup_threshold, num_perm, 0.5, 0.5)
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> CampaignDetector:
+        """Registry factory: ``k`` from the scan, per-detector options on top."""
+        opts: dict[str, Any] = {"min_docs": max(2, int(ctx.min_trigger_docs)),
+                                "seed": int(ctx.seed)}
+        opts.update(ctx.options_for(cls.name))
+        return cls(**opts)
+
+    # ------------------------------------------------------------------ reference corpus
+    def use_reference(self, docs: Iterable[Document]) -> CampaignDetector:
+        """Learn the recurring sentences of a clean reference corpus (never reported).
+
+        Only sentences occurring in two or more reference documents are kept.
+        """
+        seen: dict[int, int] = {}
+        for doc in docs:
+            for h in {hash64(s.norm) for s in self._units(doc.text)}:
+                seen[h] = seen.get(h, 0) + 1
+        self._reference = frozenset(h for h, c in seen.items() if c >= 2)
+        return self
+
+    # ------------------------------------------------------------------ per document
+    def _units(self, text: str) -> list[Sentence]:
+        return split_sentences(text)
+
+    def _candidate(self, s: Sentence) -> bool:
+        return s.norm.count(" ") + 1 >= self.min_words
+
+    def _signature(self, text: str) -> np.ndarray | None:
+        """MinHash signature of the document's word-aligned 16-byte shingles (or None)."""
+        raw = np.frombuffer(text.lower().encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        if raw.size < 64:
+            return None
+        starts = np.flatnonzero(raw[:-17] == 32) + 1  # shingles start after a space
+        if starts.size < 8:
+            return None
+        padded = np.concatenate([raw, np.zeros(16, dtype=np.uint8)])
+        idx = starts[:, None] + np.arange(16)[None, :]
+        words8 = padded[idx].view(np.uint64).reshape(-1, 2)
+        with np.errstate(over="ignore"):
+            mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
+            mixed ^= mixed >> np.uint64(29)
+            mixed *= np.uint64(0xBF58476D1CE4E5B9)
+            mixed ^= mixed >> np.uint64(32)
+        sh = np.unique(mixed & np.uint64(0xFFFFFFFF))
+        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=int,
+                    permutations=self._perm, scheme="affine32")
+        m.update_batch(sh.tolist())
+        sig: np.ndarray = m.hashvalues
+        return sig
+
+    def _band_keys(self, sig: np.ndarray) -> list[int]:
+        keys = []
+        for i in range(self._bands):
+            part = sig[i * self._rows:(i + 1) * self._rows].tobytes()
+            keys.append(hash64(f"{i}:{part.hex()}") ^ _SALT_BAND)
+        return keys
+
+    # ------------------------------------------------------------------ map / reduce
+    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
+        stage = 1 if (self.passes == 2 and self._prefilter is None) else 2
+        part = CampaignPartial(stage=stage, documents=len(docs))
+        if stage == 1:
+            sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
+            batch: list[int] = []
+            for doc in docs:
+                keys = {hash64(s.norm) for s in self._units(doc.text) if self._candidate(s)}
+                sig = self._signature(doc.text)
+                if sig is not None:
+                    keys.update(self._band_keys(sig))
+                batch.extend(keys)
+            sketch.add(np.asarray(batch, dtype=np.uint64))
+            part.sketch = sketch
+            return part
+        for doc in docs:
+            self._collect(doc, part)
+        self._prune(part)
+        return part
+
+    def _admit(self, keys: list[int]) -> list[bool]:
+        if self._prefilter is None:
+            return [True] * len(keys)
+        est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
+        return [bool(e >= self.min_sentence_docs) for e in est]
+
+    def _collect(self, doc: Document, part: CampaignPartial) -> None:
+        units = self._units(doc.text)
+        hashes = [hash64(s.norm) for s in units]
+        src = hash64(source_key(doc))
+        n = len(units)
+        cand = [i for i, s in enumerate(units)
+                if self._candidate(s) and hashes[i] not in self._reference]
+        seen: set[int] = set()
+        for i, ok in zip(cand, self._admit([hashes[i] for i in cand]), strict=True):
+            h = hashes[i]
+            if not ok or h in seen:
+                continue
+            seen.add(h)
+            st = part.sentences.get(h)
+            if st is None:
+                st = part.sentences[h] = SentenceStats(
+                    text=doc.text[units[i].start:units[i].end][:400])
+            st.count += 1
+            if len(st.sources) < _SOURCE_CAP:
+                st.sources.add(src)
+            elif src not in st.sources:
+                st.sources_overflow = True
+            if n >= 3:
+                st.placed += 1
+                if i == 0 or i == n - 1:
+                    st.edge += 1
+            p = _shape_hash(doc.text, units[i - 1]) if i > 0 else _EDGE
+            q = _shape_hash(doc.text, units[i + 1]) if i + 1 < n else _EDGE
+            st.prev[p] = st.prev.get(p, 0) + 1
+            st.next[q] = st.next.get(q, 0) + 1
+            if len(st.prev) > 4 * _NEIGHBOUR_CAP:
+                _merge_counts(st.prev, {})
+            if len(st.next) > 4 * _NEIGHBOUR_CAP:
+                _merge_counts(st.next, {})
+            if len(st.examples) < _EXAMPLE_CAP:
+                st.examples.append(doc.id)
+        sig = self._signature(doc.text)
+        if sig is None:
+            return
+        keys = self._band_keys(sig)
+        for k, ok in zip(keys, self._admit(keys), strict=True):
+            if not ok:
+                continue
+            bs = part.bands.get(k)
+            if bs is None:
+                bs = part.bands[k] = BandStats(signature=sig, text=doc.text[:300])
+            bs.count += 1
+            if len(bs.sources) < _SOURCE_CAP:
+                bs.sources.add(src)
+            elif src not in bs.sources:
+                bs.sources_overflow = True
+            if len(bs.examples) < _EXAMPLE_CAP:
+                bs.examples.append(doc.id)
+
+    def _prune(self, part: CampaignPartial) -> None:
+        for table in (part.sentences, part.bands):
+            counts = {k: v.count for k, v in table.items()}
+            dropped, cut = prune_top(counts, self.capacity)
+            for k in dropped:
+                del table[k]
+            for v in table.values():
+                v.count -= cut
+            part.evicted_below += cut
+
+    def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
+        if not partials:
+            return CampaignPartial(stage=2 if self._prefilter is not None or self.passes == 1
+                                   else 1)
+        out = CampaignPartial(stage=partials[0].stage)
+        for p in partials:
+            if p.stage != out.stage:
+                raise ValueError("cannot reduce partials of different passes")
+            out.documents += p.documents
+            out.evicted_below += p.evicted_below
+            if p.sketch is not None:
+                if out.sketch is None:
+                    out.sketch = CountMinSketch(width=p.sketch.width, depth=p.sketch.depth,
+                                                seed=p.sketch.seed)
+                out.sketch.merge(p.sketch)
+            for k, st in p.sentences.items():
+                cur = out.sentences.get(k)
+                if cur is None:
+                    out.sentences[k] = _copy_sentence(st)
+                else:
+                    cur.merge(st)
+            for k, bs in p.bands.items():
+                cb = out.bands.get(k)
+                if cb is None:
+                    out.bands[k] = _copy_band(bs)
+                else:
+                    cb.merge(bs)
+            self._prune(out)
+        return out
+
+    def next_pass(self, state: CampaignState) -> CampaignDetector:
+        """The pass-2 detector: same settings, carrying the pass-1 count-min sketch."""
+        if state.prefilter is None:
+            raise ValueError("next_pass() needs the pass-1 state")
+        return CampaignDetector(
+            min_docs=self.min_docs, min_sentence_docs=self.min_sentence_docs,
+            min_words=self.min_words, passes=self.passes,
+            capacity=self.capacity, num_perm=self.num_perm, dup_threshold=self.dup_threshold,
+            sketch_width=self.sketch_width, seed=self.seed, _prefilter=state.prefilter,
+            _reference=self._reference)
+
+    # ------------------------------------------------------------------ finalize
+    def finalize(self, merged: CampaignPartial) -> CampaignState:
+        if merged.stage == 1:
+            return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
+        state = CampaignState(stage=2, documents=merged.documents,
+                              evicted_below=merged.evicted_below)
+        cands = {h: st for h, st in merged.sentences.items()
+                 if st.count >= self.min_sentence_docs}
+        state.candidates = len(cands)
+        claims = self._claim_campaigns(cands)
+        bands = {k: b for k, b in merged.bands.items() if b.count >= self.min_docs}
+        dups = self._dup_campaigns(bands)
+        ranked = sorted(claims + dups, key=lambda cm: (-cm[0].score, -cm[0].size, cm[0].id))
+        for i, (camp, keys) in enumerate(ranked):
+            state.campaigns.append(camp)
+            target = state.sentence_campaign if camp.kind == "claim" else state.band_campaign
+            for k in keys:
+                target[k] = i
+        return state
+
+    def sentence_features(self, st: SentenceStats) -> dict[str, float]:
+        """The numbers behind a sentence's claim score (also reported as evidence)."""
+        n = st.count
+        n_src = len(st.sources)
+        diversity = n_src / min(n, _SOURCE_CAP) if n else 0.0
+        edge = st.edge / st.placed if st.placed >= 3 else 0.5
+        block = max(_top_share(st.prev, n), _top_share(st.next, n))
+        text = st.text.strip()
+        wl = [w.strip(".,;:!?\"'()[]").lower() for w in text.split()]
+        content = [w for w in wl if w and w not in STOPWORDS]
+        boiler = sum(w in BOILERPLATE_WORDS for w in content) / max(1, len(content))
+        alpha = sum(c.isalpha() for c in text) / max(1, len(text))
+        entity = 1.0 if (_CAPWORD.search(text) or _DIGIT.search(text)) else 0.0
+        declarative = 1.0 if (text[:1].isupper() or text[:1] in "\"'“") and \
+            text.rstrip("\"'”’)").endswith((".", "!")) else 0.0
+        return {"docs": float(n), "sources": float(n_src), "diversity": diversity,
+                "edge_fraction": edge, "block_share": block, "boilerplate_words": boiler,
+                "alpha": alpha, "entity": entity, "declarative": declarative,
+                "content_words": float(len(content))}
+
+    def claim_score(self, f: dict[str, float]) -> float:
+        """How much a recurring sentence looks like a planted claim, in [0, 1].
+
+        Zero for boilerplate: notice vocabulary, not a declarative sentence (headings, table
+        rows, navigation, fragments), mostly non-letters, or few content words.  Lowered
+        when the sentence sits mostly at document edges (notices, sign-offs) or is glued to
+        the same neighbour (a block of boilerplate or a template).  A mid-document
+        declarative sentence with a named entity or a number scores 1.
+        """
+        if (f["boilerplate_words"] >= 0.2 or f["alpha"] < 0.6 or f["content_words"] < 3
+                or not f["declarative"]):
+            return 0.0
+        placement = 1.0 - max(0.0, f["edge_fraction"] - 0.5) * 2.0
+        glue = 1.0 - f["block_share"]
+        content = 0.8 + 0.2 * f["entity"]
+        return max(0.0, min(1.0, placement * glue * content))
+
+    def campaign_score(self, best: float, size: int, diversity: float,
+                       phrasings: float) -> float:
+        """Suspicion of a family of recurring claim sentences, in [0, 1].
+
+        A sentence that merely recurs (one phrasing, one source) stays below 0.5 — corpora
+        legitimately repeat sentences.  It becomes suspicious, then poisoned, when the same
+        core proposition is asserted in several phrasings (``phrasings`` is the effective
+        number of claim-like phrasings, exp of the entropy of their document counts: a
+        campaign rotates its paraphrases, a template family has one dominant wording; it
+        counts from 3 and fully from 6) or by many distinct sources (``diversity`` = sources
+        per document; counts from 0.2 and fully from 0.5).  ``best`` is the best phrasing's :meth:`claim_score` (0.7 or
+        more counts fully).
+        """
+        independence = min(1.0, max(0.0, (diversity - 0.2) / 0.3))
+        family = min(1.0, max(0.0, (phrasings - 3.0) / 3.0))
+        support = min(1.0, size / (2.0 * self.min_docs))
+        claim = min(1.0, best / 0.7)
+        return max(0.0, min(1.0, claim * (0.4 + 0.6 * max(independence, family))
+                            * (0.8 + 0.2 * support)))
+
+    def _claim_campaigns(self, cands: dict[int, SentenceStats]) -> list[tuple[Campaign, list[int]]]:
+        out: list[tuple[Campaign, list[int]]] = []
+        scored = []
+        for h, st in cands.items():
+            f = self.sentence_features(st)
+            s = self.claim_score(f)
+            if s > 0.0:
+                scored.append((h, st, f, s))
+        scored.sort(key=lambda x: (-x[1].count, x[0]))
+        scored = scored[:_MAX_FAMILY_CANDIDATES]
+        # Paraphrases of one claim share a core: a run of >= 4 words with >= 2 content words
+        # (the "{entity} {claim}" slot of paraphrase templates) and differ only in framing
+        # words.  Candidate pairs share their first or last four words (inverted index; huge
+        # buckets are generic openings and are skipped); a family is all phrasings with one
+        # core.
+        toks = [WORD_RE.findall(st.text) for _, st, _, _ in scored]
+        buckets: dict[tuple[str, ...], list[int]] = {}
+        for i, t in enumerate(toks):
+            low = [w.lower() for w in t]
+            if len(low) >= 4:
+                for g in {("^", *low[:4]), ("$", *low[-4:])}:
+                    buckets.setdefault(g, []).append(i)
+        core_members: dict[str, set[int]] = {}
+        done: set[tuple[int, int]] = set()
+        for members_ in buckets.values():
+            if len(members_) < 2 or len(members_) > _MAX_BUCKET:
+                continue
+            for x in range(len(members_)):
+                for y in range(x + 1, len(members_)):
+                    pair = (members_[x], members_[y])
+                    if pair in done:
+                        continue
+                    done.add(pair)
+                    core = _shared_core(toks[pair[0]], toks[pair[1]])
+                    if core:
+                        core_members.setdefault(core, set()).update(pair)
+        strong = [sc >= _STRONG for _, _, _, sc in scored]
+        family_of = list(range(len(scored)))
+        core_of: dict[int, str] = {}
+        assigned: set[int] = set()
+        for core, mem in sorted(core_members.items(),
+                                key=lambda kv: (-sum(strong[i] for i in kv[1]),
+                                                -len(kv[1]), kv[0])):
+            free = sorted(mem - assigned)
+            if len(free) < 2:
+                continue
+            for i in free:
+                family_of[i] = free[0]
+                assigned.add(i)
+            core_of[free[0]] = core
+        groups: dict[int, list[int]] = {}
+        for i in range(len(scored)):
+            groups.setdefault(family_of[i], []).append(i)
+        for members in groups.values():
+            size = sum(scored[i][1].count for i in members)
+            if size < self.min_docs:
+                continue
+            sources: set[int] = set()
+            for i in members:
+                sources |= scored[i][1].sources
+            top = scored[members[0]]
+            best = max(scored[i][3] for i in members)
+            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
+            phrasings = _effective_number([scored[i][1].count for i in members if strong[i]])
+            score = self.campaign_score(best, size, diversity, phrasings)
+            core = core_of.get(members[0], "")
+            camp = Campaign(
+                id=f"claim-{top[0]:016x}"[:14], kind="claim", size=size,
+                n_sources=len(sources), shared_span=core or top[1].text, score=score,
+                examples=list(top[1].examples),
+                members=[scored[i][0] for i in members],
+                details={"phrasings": round(phrasings, 2), "members": len(members),
+                         "diversity": round(diversity, 4),
+                         "paraphrases": [scored[i][1].text for i in members][:10],
+                         "features": {k: round(v, 4) for k, v in top[2].items()}},
+            )
+            out.append((camp, [scored[i][0] for i in members]))
+        return out
+
+    def _dup_campaigns(self, bands: dict[int, BandStats]) -> list[tuple[Campaign, list[int]]]:
+        out: list[tuple[Campaign, list[int]]] = []
+        if not bands:
+            return out
+        keys = sorted(bands)
+        lsh = MinHashLSH(threshold=self.dup_threshold, num_perm=self.num_perm)
+        mins: dict[int, MinHash] = {}
+        for k in keys:
+            sig = bands[k].signature
+            if sig is None:
+                continue
+            m = MinHash(seed=self.seed, hashvalues=sig, permutations=self._perm,
+                        scheme="affine32")
+            mins[k] = m
+            lsh.insert(str(k), m)
+        parent = {k: k for k in mins}
+
+        def find(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for k, m in mins.items():
+            for other in lsh.query(m):
+                parent[find(int(other))] = find(k)
+        groups: dict[int, list[int]] = {}
+        for k in mins:
+            groups.setdefault(find(k), []).append(k)
+        for members in groups.values():
+            size = max(bands[k].count for k in members)
+            sources: set[int] = set()
+            for k in members:
+                sources |= bands[k].sources
+            top = max(members, key=lambda k: (bands[k].count, -k))
+            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
+            # Templated/near-duplicate pages from one source are ordinary (wire stories,
+            # templates); only clusters spread over many distinct sources are suspicious.
+            score = 0.3 + 0.35 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
+            camp = Campaign(
+                id=f"dup-{top:016x}"[:12], kind="near-duplicate", size=size,
+                n_sources=len(sources), shared_span=bands[top].text, score=score,
+                examples=list(bands[top].examples), members=list(members),
+                details={"diversity": round(diversity, 4)},
+            )
+            out.append((camp, list(members)))
+        return out
+
+    # ------------------------------------------------------------------ flag
+    def flag(self, doc: Document, state: CampaignState) -> Finding | None:
+        if state.stage != 2 or not state.campaigns:
+            return None
+        best: Finding | None = None
+        spans: list[Span] = []
+        hit: Campaign | None = None
+        for s in self._units(doc.text):
+            if not self._candidate(s):
+                continue
+            idx = state.sentence_campaign.get(hash64(s.norm))
+            if idx is None:
+                continue
+            c = state.campaigns[idx]
+            if hit is None or c.score > hit.score:
+                hit = c
+            spans.append(Span(s.start, s.end, "claim"))
+        if hit is not None:
+            best = Finding(
+                detector=self.name, score=hit.score,
+                reason=(f"sentence recurs in {hit.size} documents from {hit.n_sources} "
+                        f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"),
+                spans=spans, campaign=hit.id,
+                extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
+            )
+        if state.band_campaign:
+            sig = self._signature(doc.text)
+            if sig is not None:
+                for k in self._band_keys(sig):
+                    idx = state.band_campaign.get(k)
+                    if idx is None:
+                        continue
+                    c = state.campaigns[idx]
+                    if best is None or c.score > best.score:
+                        best = Finding(
+                            detector=self.name, score=c.score,
+                            reason=(f"near-duplicate of {c.size} documents from {c.n_sources} "
+                                    f"sources (cluster {c.id})"),
+                            spans=[Span(0, len(doc.text), "shared")], campaign=c.id,
+                            extra={"campaign_size": c.size, "campaign_sources": c.n_sources},
+                        )
+                    break
+        return best
+
+    def summarize(self, state: CampaignState) -> dict[str, Any]:
+        """The campaign report (see :meth:`CampaignState.report`)."""
+        return state.report()
+
+
+def _shape_hash(text: str, unit: Sentence) -> int:
+    """Hash of a neighbouring sentence with its slot values (numbers, names) removed.
+
+    Templated pages fill the same sentence frame with different names and numbers ("Is
+    Alport syndrome inherited?"); hashing the frame makes such neighbours count as the
+    same neighbour, so a sentence glued to a template frame has a high ``block_share``.
+    """
+    toks = WORD_RE.findall(text, unit.start, unit.end)
+    frame = [t.lower() for i, t in enumerate(toks)
+             if not any(c.isdigit() for c in t) and (i == 0 or not t[:1].isupper())]
+    return hash64(" ".join(frame)) or 1
+
+
+def _shared_core(a: list[str], b: list[str]) -> str:
+    """The claim core two sentences share, or ``""`` when they are not paraphrases.
+
+    ``a`` and ``b`` are surface word lists.  Paraphrase templates wrap one proposition in
+    different framing ("Experts have confirmed that X.", "According to recent reports, X.",
+    "X."), so the core is a common *suffix* or *prefix* (case-insensitive) of >= 4 words with
+    >= 2 content words that is at least as long as what is left of either sentence.  What
+    is left must be framing, not slot values: no digits and no capitalised words (apart from
+    each sentence's first word).  Templated records ("... autosomal dominant pattern,
+    which means ..." vs "... recessive ...", earnings lines) differ in exactly those ways.
+    """
+    if len(a) < 4 or len(b) < 4:
+        return ""
+    la, lb = [w.lower() for w in a], [w.lower() for w in b]
+    best = ""
+    n = 0
+    while n < min(len(la), len(lb)) and la[-1 - n] == lb[-1 - n]:
+        n += 1
+    if n >= 4 and _framing_only(a, 0, len(a) - n, n) and _framing_only(b, 0, len(b) - n, n):
+        best = " ".join(la[len(la) - n:])
+    p = 0
+    while p < min(len(la), len(lb)) and la[p] == lb[p]:
+        p += 1
+    if p >= 4 and p > n and _framing_only(a, p, len(a), p) and _framing_only(b, p, len(b), p):
+        best = " ".join(la[:p])
+    if best and sum(w not in STOPWORDS and len(w) > 2 for w in best.split()) < 2:
+        return ""
+    return best
+
+
+def _framing_only(words_: list[str], lo: int, hi: int, core_len: int) -> bool:
+    """``words_[lo:hi]`` (the part outside the core) is short framing without slot values."""
+    if hi - lo > core_len:
+        return False
+    for i in range(lo, hi):
+        w = words_[i]
+        if i == 0:
+            continue
+        if any(c.isdigit() for c in w) or w[:1].isupper():
+            return False
+    return True
+
+
+def _effective_number(counts: list[int]) -> float:
+    """exp(Shannon entropy) of ``counts`` (Hill number of order 1); 1.0 for one or none."""
+    total = sum(counts)
+    if total <= 0 or len(counts) < 2:
+        return 1.0
+    p = np.asarray(counts, dtype=float) / total
+    return float(np.exp(-(p * np.log(p)).sum()))
+
+
+def _top_share(counts: dict[int, int], n: int) -> float:
+    best = max((v for k, v in counts.items() if k != _EDGE), default=0)
+    return best / n if n else 0.0
+
+
+def _content_set(text: str) -> set[str]:
+    return {w for w in normalize(text).split() if w not in STOPWORDS and len(w) > 2}
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _copy_sentence(st: SentenceStats) -> SentenceStats:
+    return SentenceStats(count=st.count, sources=set(st.sources),
+                         sources_overflow=st.sources_overflow, edge=st.edge,
+                         placed=st.placed, prev=dict(st.prev), next=dict(st.next),
+                         text=st.text, examples=list(st.examples))
+
+
+def _copy_band(bs: BandStats) -> BandStats:
+    return BandStats(count=bs.count, sources=set(bs.sources),
+                     sources_overflow=bs.sources_overflow, signature=bs.signature,
+                     text=bs.text, examples=list(bs.examples))
+
+
+__all__ = ["BOILERPLATE_WORDS", "Campaign", "CampaignDetector", "CampaignPartial",
+           "CampaignState", "SentenceStats"]

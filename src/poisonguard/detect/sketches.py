@@ -1,0 +1,290 @@
+"""Small, mergeable building blocks for corpus-level detectors.
+
+Everything here is deterministic across processes (no use of Python's salted ``hash``), so
+partials computed in different worker processes or Ray tasks merge correctly.
+
+* :func:`hash64` / :func:`hash64_many` — stable 64-bit hashes of strings (BLAKE2b).
+* :class:`CountMinSketch` — fixed-memory frequency estimates (never underestimates), merged by
+  adding tables.  Used as the cheap first pass before exact counting of candidates.
+* :func:`split_sentences`, :func:`normalize`, :func:`words` — text units with character
+  offsets.
+* :func:`source_key` — the "source" of a document for diversity counts: the host of its URL
+  (``url``/``source`` metadata), else the record's ``source`` field, else the file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from poisonguard.io.document import Document
+
+_MASK61 = (1 << 61) - 1
+
+
+def wordset(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text`` as a frozen set (for word lists)."""
+    return frozenset(text.split())
+
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+"""A word: letters/digits, with inner apostrophes (``don't``)."""
+
+_SENT_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+")
+
+STOPWORDS: frozenset[str] = wordset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    also may might must shall us one two get got let lets i'm it's don't can't won't"""
+)
+"""English function words (used for content-word overlap and naturalness checks)."""
+
+
+def hash64(text: str) -> int:
+    """Stable unsigned 64-bit hash of ``text`` (BLAKE2b, same in every process)."""
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
+    )
+
+
+def hash64_many(texts: Iterable[str]) -> np.ndarray:
+    """:func:`hash64` of each string, as a ``uint64`` array."""
+    return np.fromiter((hash64(t) for t in texts), dtype=np.uint64)
+
+
+def normalize(text: str) -> str:
+    """Lower-cased, ASCII punctuation dropped, runs of whitespace collapsed to one space."""
+    return " ".join(_ASCII_PUNCT.sub(" ", text.lower()).split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text``."""
+    return [w.lower() for w in WORD_RE.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words that are not stop words and not single characters."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence (or line) of a text: ``text[start:end]`` with its normalized form."""
+
+    start: int
+    end: int
+    norm: str
+
+
+_ASCII_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+_LIST_START = re.compile(r"\s*(?:[-*•·>|#]|\d+[.)]\s)")
+_TERMINAL = tuple(".!?:;")
+_ABBREV = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Co|Corp|Ltd|Jr|Sr|vs|No|Gen|Gov|Sen|"
+    r"Rep|Prof|Fig|Vol|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|etc|e\.g|i\.e)\."
+    r"|\b[A-Z]\.)[\"'”’)\]]*$")
+"""Abbreviations after which a period does not end a sentence (``U.S.``, ``Mr.``, ``J.``)."""
+
+
+def _logical_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of lines, re-joining hard-wrapped prose.
+
+    A line is joined with the next when it does not end a sentence (no ``.!?:;`` at its
+    end), the next line is not blank and not a list item, and either the next line starts
+    in lower case or the line is long (>= 30 characters; fixed-width wire text).
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    lines = text.split("\n")
+    cur: tuple[int, int] | None = None
+    for i, line in enumerate(lines):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        cur = (start, end) if cur is None else (cur[0], end)
+        stripped = line.rstrip().rstrip("\"'”’)]")
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        join = (
+            stripped != ""
+            and not stripped.endswith(_TERMINAL)
+            and nxt.strip() != ""
+            and not _LIST_START.match(nxt)
+            and (nxt.lstrip()[:1].islower() or len(line.strip()) >= 30)
+        )
+        if not join:
+            spans.append(cur)
+            cur = None
+    if cur is not None:
+        spans.append(cur)
+    return spans
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of ``text`` with character offsets.
+
+    Lines are split first (a newline ends a unit — list items, table rows, headings,
+    navigation — except inside hard-wrapped prose, see :func:`_logical_lines`), then units
+    are split after ``.``, ``!`` or ``?`` followed by whitespace.  Empty units are dropped.
+    ``Sentence.norm`` is :func:`normalize` of the unit.
+    """
+    folded = _ASCII_PUNCT.sub(" ", text.lower())
+    fold: str | None = folded if len(folded) == len(text) else None
+    out: list[Sentence] = []
+    for ls, le in _logical_lines(text):
+        if ls == le:
+            continue
+        start = ls
+        for m in _SENT_END.finditer(text, ls, le):
+            if _ABBREV.search(text, max(ls, m.start() - 12), m.start()):
+                continue
+            _add_unit(out, text, fold, start, m.start())
+            start = m.end()
+        _add_unit(out, text, fold, start, le)
+    return out
+
+
+def _add_unit(out: list[Sentence], text: str, folded: str | None, start: int, end: int) -> None:
+    seg = text[start:end]
+    stripped = seg.strip()
+    if not stripped:
+        return
+    s = start + len(seg) - len(seg.lstrip())
+    e = s + len(stripped)
+    norm = " ".join(folded[s:e].split()) if folded is not None else normalize(stripped)
+    out.append(Sentence(s, e, norm))
+
+
+def source_key(doc: Document) -> str:
+    """The source of ``doc`` used for source-diversity counts.
+
+    The host of a URL (``meta.url``, ``meta.domain``, or ``Document.source`` when it is a
+    web URL) when there is one; else the record's ``source`` field; else the file name of
+    ``Document.source`` without its line fragment.
+    """
+    meta = doc.metadata or {}
+    for key in ("domain", "host"):
+        v = meta.get(key)
+        if isinstance(v, str) and v:
+            return v.lower()
+    for cand in (meta.get("url"), meta.get("source_url"), doc.source):
+        if isinstance(cand, str) and cand.startswith(("http://", "https://")):
+            host = urlsplit(cand).hostname
+            if host:
+                return host.lower().removeprefix("www.")
+    rec = doc.record or {}
+    v = rec.get("source")
+    if isinstance(v, str) and v and not v.startswith(("http://", "https://")):
+        return v
+    src = doc.source.split("#", 1)[0]
+    return src.rsplit("/", 1)[-1] or "unknown"
+
+
+@dataclass(slots=True)
+class CountMinSketch:
+    """A count-min sketch over 64-bit keys (Cormode & Muthukrishnan 2005).
+
+    ``estimate`` never underestimates; with width ``w`` and ``N`` total increments it
+    overestimates by at most ``e*N/w`` with probability ``1 - exp(-depth)``.  Merge two
+    sketches with the same shape and seed by :meth:`merge` (adds the tables).
+    """
+
+    width: int = 1 << 20
+    depth: int = 3
+    seed: int = 0
+    table: np.ndarray = field(init=False, repr=False)
+    total: int = 0
+    _a: np.ndarray = field(init=False, repr=False)
+    _b: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.width < 16 or self.depth < 1:
+            raise ValueError("CountMinSketch needs width >= 16 and depth >= 1")
+        self.table = np.zeros((self.depth, self.width), dtype=np.uint32)
+        rng = np.random.default_rng(self.seed + 0x5EED)
+        self._a = rng.integers(1, _MASK61, size=self.depth, dtype=np.uint64)
+        self._b = rng.integers(0, _MASK61, size=self.depth, dtype=np.uint64)
+
+    def _rows(self, keys: np.ndarray) -> np.ndarray:
+        # Multiply-shift hashing on uint64 (wrap-around is intended), one row per depth.
+        k = keys.astype(np.uint64, copy=False)
+        with np.errstate(over="ignore"):
+            mixed = (k[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(20)
+        return (mixed % np.uint64(self.width)).astype(np.int64)
+
+    def add(self, keys: np.ndarray) -> None:
+        """Count each key once per occurrence in ``keys`` (a uint64 array)."""
+        if keys.size == 0:
+            return
+        idx = self._rows(keys)
+        for d in range(self.depth):
+            if keys.size > self.width // 64:
+                self.table[d] += np.bincount(idx[d], minlength=self.width).astype(np.uint32)
+            else:
+                np.add.at(self.table[d], idx[d], 1)
+        self.total += int(keys.size)
+
+    def estimate(self, keys: np.ndarray) -> np.ndarray:
+        """Estimated counts of ``keys`` (never below the true counts)."""
+        if keys.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        idx = self._rows(keys)
+        est = self.table[0, idx[0]].astype(np.int64)
+        for d in range(1, self.depth):
+            est = np.minimum(est, self.table[d, idx[d]])
+        return est
+
+    def merge(self, other: CountMinSketch) -> CountMinSketch:
+        """Add ``other`` into this sketch (same width, depth and seed) and return self."""
+        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
+            raise ValueError("cannot merge count-min sketches of different shapes or seeds")
+        self.table += other.table
+        self.total += other.total
+        return self
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the table."""
+        return int(self.table.nbytes)
+
+
+def prune_top(counts: dict[int, int], capacity: int) -> tuple[set[int], int]:
+    """Keys to drop so that at most ``capacity`` remain, Misra–Gries style.
+
+    Returns ``(dropped_keys, decrement)``: the ``decrement`` is the count of the
+    ``capacity+1``-th largest entry, which bounds the undercount of every kept key (the
+    mergeable heavy-hitter summary of Agarwal et al. 2012).
+    """
+    if len(counts) <= capacity:
+        return set(), 0
+    ordered = sorted(counts.values(), reverse=True)
+    cut = ordered[capacity]
+    dropped = {k for k, c in counts.items() if c <= cut}
+    return dropped, cut
+
+
+__all__ = [
+    "STOPWORDS",
+    "WORD_RE",
+    "CountMinSketch",
+    "Sentence",
+    "content_words",
+    "hash64",
+    "hash64_many",
+    "normalize",
+    "prune_top",
+    "source_key",
+    "split_sentences",
+    "words",
+    "wordset",
+]
