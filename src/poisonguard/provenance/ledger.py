@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -50,6 +51,9 @@ from poisonguard.provenance.events import Event
 from poisonguard.provenance.lineage import Lineage, iso, utc_now
 
 SCHEMA_VERSION = "1"
+_DOC_COLUMNS = ("doc_id", "version", "sha256", "size", "record_sha256", "source_uri",
+                "source_id", "license", "license_raw", "retrieved_at", "derived_from", "digest",
+                "recorded_at")
 
 
 def _tables(schema: str | None) -> tuple[MetaData, Table, Table, Table]:
@@ -197,12 +201,18 @@ class Ledger:
             self._ingest_batch(batch, stats, now)
         return stats
 
+    def _in(self, column: Any, ids: list[str]) -> Any:
+        """``column IN ids``; one array parameter (``= ANY``) on PostgreSQL."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, ids, type_=postgresql.ARRAY(Text)))
+        return column.in_(ids)
+
     def _select_heads(self, conn: Any, ids: list[str]) -> dict[str, tuple[int, str, str]]:
         out: dict[str, tuple[int, str, str]] = {}
         h = self.heads
         for i in range(0, len(ids), 5000):
             rows = conn.execute(select(h.c.doc_id, h.c.version, h.c.digest, h.c.sha256)
-                                .where(h.c.doc_id.in_(ids[i:i + 5000])))
+                                .where(self._in(h.c.doc_id, ids[i:i + 5000])))
             for doc_id, version, digest, sha in rows:
                 out[doc_id] = (version, digest, sha)
         return out
@@ -212,7 +222,7 @@ class Ledger:
         with self.engine.begin() as conn:
             heads = self._select_heads(conn, list({lin.id for lin in batch}))
             known = set(heads)
-            rows: list[dict[str, Any]] = []
+            rows: list[tuple[Any, ...]] = []
             changed: dict[str, tuple[int, str, str]] = {}
             for lin in batch:
                 stats.seen += 1
@@ -228,31 +238,46 @@ class Ledger:
                     stats.new_versions += 1
                 heads[lin.id] = (version, digest, lin.sha256)
                 changed[lin.id] = heads[lin.id]
-                rows.append({
-                    "doc_id": lin.id, "version": version, "sha256": lin.sha256,
-                    "size": lin.size, "record_sha256": lin.record_sha256,
-                    "source_uri": lin.source, "source_id": lin.source_id,
-                    "license": lin.license, "license_raw": lin.license_raw,
-                    "retrieved_at": lin.retrieved_at or stamp,
-                    "derived_from": (orjson.dumps(list(lin.derived_from)).decode()
-                                     if lin.derived_from is not None else None),
-                    "digest": digest, "recorded_at": stamp,
-                })
+                rows.append((
+                    lin.id, version, lin.sha256, lin.size, lin.record_sha256, lin.source,
+                    lin.source_id, lin.license, lin.license_raw, lin.retrieved_at or stamp,
+                    (orjson.dumps(list(lin.derived_from)).decode()
+                     if lin.derived_from is not None else None),
+                    digest, stamp))
             if not rows:
                 return
-            conn.execute(self.docs.insert(), rows)
-            inserts = [{"doc_id": k, "version": v, "digest": d, "sha256": s}
-                       for k, (v, d, s) in changed.items() if k not in known]
+            self._executemany(conn, self.docs, _DOC_COLUMNS, rows)
+            inserts = [(k, v, d, s) for k, (v, d, s) in changed.items() if k not in known]
             updates = [{"b_id": k, "b_version": v, "b_digest": d, "b_sha": s}
                        for k, (v, d, s) in changed.items() if k in known]
             if inserts:
-                conn.execute(self.heads.insert(), inserts)
+                self._executemany(conn, self.heads, ("doc_id", "version", "digest", "sha256"),
+                                  inserts)
             if updates:
                 h = self.heads
                 conn.execute(update(h).where(h.c.doc_id == bindparam("b_id"))
                              .values(version=bindparam("b_version"),
                                      digest=bindparam("b_digest"), sha256=bindparam("b_sha")),
                              updates)
+
+    def _executemany(self, conn: Any, table: Table, columns: tuple[str, ...],
+                     rows: list[tuple[Any, ...]]) -> None:
+        """Insert positional rows in bulk: ``COPY`` on PostgreSQL (psycopg), a plain DBAPI
+        ``executemany`` elsewhere (no per-row SQLAlchemy work), in the caller's transaction."""
+        prep = self.engine.dialect.identifier_preparer
+        target = f"{prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)})"
+        if self.dialect == "postgresql" and self.engine.dialect.driver == "psycopg":
+            cur = conn.connection.cursor()
+            try:
+                with cur.copy(f"COPY {target} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            finally:
+                cur.close()
+            return
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([mark] * len(columns))})",
+                             rows)
 
     # -- events -----------------------------------------------------------------------
     def record_events(self, events: Iterable[Event], *,
@@ -342,13 +367,13 @@ class Ledger:
             for i in range(0, len(hid), 5000):
                 part = hid[i:i + 5000]
                 rows = conn.execute(select(d.c.doc_id, d.c.version, d.c.retrieved_at)
-                                    .where(d.c.doc_id.in_(part)))
+                                    .where(self._in(d.c.doc_id, part)))
                 for doc_id, version, retrieved in rows:
                     if out[doc_id]["version"] == version:
                         out[doc_id]["retrieved_at"] = retrieved
                 erows = conn.execute(select(ev.c.doc_id, ev.c.doc_sha256, ev.c.name,
                                             ev.c.version, ev.c.result, ev.c.time)
-                                     .where(ev.c.doc_id.in_(part)))
+                                     .where(self._in(ev.c.doc_id, part)))
                 for doc_id, sha, name, version, result, t in erows:
                     out[doc_id]["events_all"].append(Event(doc_id, name, version, result, t, sha))
         return out

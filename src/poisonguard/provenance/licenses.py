@@ -10,6 +10,7 @@ always kept next to it (ledger ``license_raw``, manifest ``license_raw``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NOASSERTION = "NOASSERTION"
 PUBLIC_DOMAIN = "LicenseRef-PublicDomain"
@@ -48,6 +49,7 @@ _SIMPLE = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def spdx_id(raw: str | None) -> str:
     """SPDX identifier for a licence string (best effort; see module docstring)."""
     if not raw or not isinstance(raw, str):

@@ -4,8 +4,8 @@
 be recomputed from the corpus at any time (so ``verify`` can recompute and compare them):
 
 * ``id``, ``sha256`` (of the UTF-8 text, as :attr:`Document.sha256`), ``size`` (text bytes),
-* ``record_sha256``: SHA-256 of the JCS form of the *whole* source record (every field,
-  metadata included), so an edit anywhere in the record is caught,
+* ``record_sha256``: SHA-256 of the JCS (RFC 8785) form of the *whole* source record
+  (every field, metadata included), so an edit anywhere in the record is caught,
 * ``source``: the record's source URI (``source_uri``/``url``/``meta.url``), or null when the
   record has none (the reader's ``file://path#Lline`` fallback is a *location*, not a source,
   and is left out so that moving or reordering a corpus does not change its lineage),
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from poisonguard.io import Document
-from poisonguard.provenance.canonical import jcs, jcs_fast, sha256_hex
+from poisonguard.provenance.canonical import jcs_fast, jcs_known, sha256_hex
 from poisonguard.provenance.licenses import spdx_id
 
 COMPARED_FIELDS = ("sha256", "size", "source", "source_id", "license", "license_raw",
@@ -88,7 +88,7 @@ class Lineage:
     @property
     def digest(self) -> str:
         """SHA-256 of the canonical record: equal digests mean an identical version."""
-        return sha256_hex(jcs_fast(self.to_dict()))
+        return sha256_hex(jcs_known(self.to_dict()))
 
 
 def _first_str(*values: Any) -> str | None:
@@ -126,7 +126,7 @@ def lineage_of(doc: Document) -> Lineage:
         id=doc.id,
         sha256=sha256_hex(text_bytes),
         size=len(text_bytes),
-        record_sha256=sha256_hex(jcs(record)),
+        record_sha256=sha256_hex(jcs_fast(record)),
         source=None if (not doc.source or _is_location(doc)) else doc.source,
         source_id=source_id if isinstance(source_id, str) and source_id else None,
         license=spdx_id(raw_license),

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from poisonguard.io import AtomicFile, Document
-from poisonguard.provenance.canonical import jcs_fast
+from poisonguard.provenance.canonical import jcs_fast, jcs_known
 from poisonguard.provenance.extsort import ExternalSorter
 from poisonguard.provenance.ledger import Ledger
 from poisonguard.provenance.lineage import COMPARED_FIELDS, Lineage, lineage_of
@@ -85,7 +85,7 @@ def manifest_records(docs: Iterable[Document], ledger: Ledger | None = None,
     if ledger is None:
         for doc in docs:
             lin = lineage_of(doc)
-            yield lin.id, jcs_fast(lin.to_dict())
+            yield lin.id, jcs_known(lin.to_dict())
         return
     buf: list[Lineage] = []
 
@@ -99,7 +99,7 @@ def manifest_records(docs: Iterable[Document], ledger: Ledger | None = None,
                     missing.append(lin.id)
             else:
                 rec[LEDGER_KEY] = part
-            yield lin.id, jcs_fast(rec)
+            yield lin.id, jcs_known(rec)
         buf.clear()
 
     for doc in docs:
@@ -272,7 +272,7 @@ def compare_corpus(docs: Iterable[Document], manifest: str | os.PathLike[str], *
     corpus = ExternalSorter(chunk_items=chunk_items, tmpdir=tmpdir)
     for doc in docs:
         lin = lineage_of(doc)
-        corpus.add(lin.id, jcs_fast(lin.to_dict()))
+        corpus.add(lin.id, jcs_known(lin.to_dict()))
         diff.corpus_documents += 1
         if advance is not None:
             advance(1)
