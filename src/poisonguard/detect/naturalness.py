@@ -1,0 +1,335 @@
+"""Naturalness shift: where a document turns from natural text into gibberish.
+
+A word-bigram language model (interpolated with unigrams, Jelinek-Mercer) is fitted on a
+sample of the corpus itself or on a clean reference corpus.  Each token of a document gets
+its surprise ``-log p(w_i | w_{i-1})`` in nats; the detector then finds the stretch of the
+document with the largest total *excess* surprise over a level ``tau`` (a maximum-sum
+segment, computed with cumulative sums in numpy, no per-token Python loop).  The stretch's
+shrunken mean surprise is the evidence:
+
+* random vocabulary tokens (Souly et al. 2025 ``dos``) and random bytes (``dos-bytes``):
+  mostly out-of-vocabulary tokens → very high surprise;
+* word salad of real words: every word is known but almost no adjacent pair was ever seen
+  together, so each token pays the back-off penalty — which character statistics miss.
+
+The start of the stretch is the changepoint; the text just before it is the candidate
+trigger that :mod:`poisonguard.detect.triggers` mines across documents.
+Tokens are lower-cased words (``\\w+``) and single punctuation characters; digits are
+folded to ``0`` so that tables of numbers are not "unknown words".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from poisonguard.detect.base import DocumentDetector, Finding, Span
+from poisonguard.detect.registry import DetectorContext, register_detector
+from poisonguard.io.document import Document
+
+TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_JUNK = re.compile("[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+"""Replacement, control and private-use characters: never part of the vocabulary."""
+"""Word tokens and single punctuation characters."""
+
+_DIGITS = str.maketrans("0123456789", "0000000000")
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold digits to ``0`` (the model's view of the text)."""
+    return text.lower().translate(_DIGITS)
+
+
+class _Vocab(dict[str, int]):
+    """word → id with 0 for unknown words, looked up at C speed by ``map``."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+@dataclass(slots=True)
+class BigramModel:
+    """An interpolated word-bigram model over a fixed vocabulary (id 0 = unknown word).
+
+    Attributes:
+        vocab: word → id (1..V).
+        uni_logp: ``log p(w)`` per id (index 0: unknown word, per word).
+        bi_keys: sorted ``prev * (V+1) + cur`` keys of the kept bigrams.
+        bi_counts: their counts.
+        prev_totals: count of each id as the first word of a kept bigram.
+        lam: bigram interpolation weight.
+        mean: mean per-token surprise of the fit sample (nats).
+        std: standard deviation of per-token surprise of the fit sample.
+    """
+
+    vocab: dict[str, int]
+    uni_logp: np.ndarray
+    bi_keys: np.ndarray
+    bi_counts: np.ndarray
+    prev_totals: np.ndarray
+    lam: float = 0.6
+    mean: float = 0.0
+    std: float = 1.0
+    char_cost: dict[str, float] = field(default_factory=dict)
+    unseen_char: float = 20.0
+    oov_char_mean: float = 3.0
+    spell_weight: float = 2.0
+    spell_cap: float = 10.0
+
+    def _char_mean(self, word: str) -> float:
+        cost = self.char_cost
+        unseen = self.unseen_char
+        return sum(cost.get(ch, unseen) for ch in word) / max(1, len(word))
+
+    def _oov_extra(self, word: str) -> float:
+        """Extra surprise of an unknown word spelled with unusual characters (random bytes,
+        scripts the corpus never uses); words spelled like the corpus's own rare words get
+        none.  Bounded to ``[-2, spell_cap]`` nats."""
+        d = (self._char_mean(word) - self.oov_char_mean) * self.spell_weight
+        return min(self.spell_cap, max(-2.0, d))
+
+    @classmethod
+    def fit(cls, texts: Iterable[str], *, max_vocab: int = 100_000, min_count: int = 2,
+            min_bigram: int = 2, max_chars: int = 20_000, lam: float = 0.6) -> BigramModel:
+        """Count words and adjacent pairs in ``texts`` (each cut to ``max_chars``)."""
+        counts: Counter[str] = Counter()
+        docs_tokens: list[list[str]] = []
+        for t in texts:
+            toks = TOKEN_RE.findall(fold(t[:max_chars]))
+            counts.update(toks)
+            docs_tokens.append(toks)
+        common = [w for w, c in counts.most_common(max_vocab)
+                  if c >= min_count and not _JUNK.search(w)]
+        vocab = _Vocab({w: i + 1 for i, w in enumerate(common)})
+        size = len(vocab) + 1
+        total = sum(counts.values()) or 1
+        uni = np.zeros(size, dtype=np.float64)
+        for w, i in vocab.items():
+            uni[i] = counts[w]
+        oov_mass = max(total - float(uni.sum()), 1.0)
+        oov_types = max(len(counts) - len(vocab), 1)
+        # an unknown word: the unknown mass shared among the unknown types seen in the sample
+        uni[0] = oov_mass / oov_types
+        uni_logp = np.log(uni / total)
+        uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
+        get = vocab.get
+        key_chunks = []
+        for toks in docs_tokens:
+            if len(toks) < 2:
+                continue
+            ids = np.fromiter((get(w, 0) for w in toks), dtype=np.int64, count=len(toks))
+            prev, cur = ids[:-1], ids[1:]
+            known = (prev > 0) & (cur > 0)  # unknown words get no bigram context
+            key_chunks.append(prev[known] * size + cur[known])
+        if key_chunks:
+            keys, kcounts = np.unique(np.concatenate(key_chunks), return_counts=True)
+            keep = kcounts >= min_bigram
+            keys, kcounts = keys[keep], kcounts[keep].astype(np.int64)
+        else:
+            keys, kcounts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        prev_totals = np.bincount(keys // size, weights=kcounts, minlength=size).astype(np.float64)
+        # the spelling model of unknown words: characters of the corpus's own vocabulary
+        # (words seen at least min_count times), so that characters only random bytes
+        # produce stay expensive even when the fit sample contains poison
+        chars: Counter[str] = Counter()
+        for w in common:
+            for ch in w:
+                chars[ch] += counts[w]
+        n_chars = sum(chars.values()) + 1
+        char_cost = {ch: -math.log(c / n_chars) for ch, c in chars.items()}
+        unseen_char = math.log(n_chars) + math.log(1000.0)
+        model = cls(vocab, uni_logp.astype(np.float32), keys, kcounts, prev_totals, lam,
+                    char_cost=char_cost, unseen_char=unseen_char)
+        oov = [w for w in counts if w not in vocab]
+        if oov:
+            model.oov_char_mean = float(np.median([model._char_mean(w) for w in oov[:20000]]))
+        sample = [model.surprise_of_tokens(t) for t in docs_tokens[:2000] if len(t) >= 2]
+        if sample:
+            allv = np.concatenate(sample)
+            model.mean = float(np.median(allv))
+            model.std = float(np.std(allv)) or 1.0
+        return model
+
+    @property
+    def size(self) -> int:
+        return len(self.vocab) + 1
+
+    def ids(self, tokens: list[str]) -> np.ndarray:
+        vocab = self.vocab
+        if not isinstance(vocab, _Vocab):
+            vocab = self.vocab = _Vocab(vocab)
+        return np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def surprise_of_tokens(self, tokens: list[str]) -> np.ndarray:
+        """Per-token surprise in nats (the first token: unigram only)."""
+        return self.surprise_of_ids(self.ids(tokens), tokens)
+
+    def surprise_of_ids(self, ids: np.ndarray, tokens: Sequence[str]) -> np.ndarray:
+        """Per-token surprise of word ids (``tokens``: the words, for unknown ones)."""
+        uni = np.exp(self.uni_logp[ids].astype(np.float64))
+        out = np.empty(len(ids), dtype=np.float64)
+        if len(ids) == 0:
+            return out
+        out[0] = -math.log(uni[0])
+        if len(ids) > 1:
+            prev, cur = ids[:-1], ids[1:]
+            q = prev * self.size + cur
+            pos = np.searchsorted(self.bi_keys, q)
+            pos = np.minimum(pos, max(len(self.bi_keys) - 1, 0))
+            found = (self.bi_keys[pos] == q) if len(self.bi_keys) else np.zeros(len(q), bool)
+            c = np.where(found, self.bi_counts[pos] if len(self.bi_counts) else 0, 0)
+            tot = self.prev_totals[prev]
+            p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
+            # back off fully to the unigram when the previous word has no kept bigram
+            lam = np.where(tot > 0, self.lam, 0.0)
+            out[1:] = -np.log(lam * p_bi + (1.0 - lam) * uni[1:])
+        unknown = np.flatnonzero(ids == 0)
+        if len(unknown):
+            out[unknown] += np.fromiter((self._oov_extra(tokens[int(i)]) for i in unknown),
+                                        dtype=np.float64, count=len(unknown))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """The most surprising stretch of one document (token and character offsets).
+
+    ``gain`` is its total surprise above the level ``tau``, in units of the corpus's
+    per-token standard deviation: long stretches of gibberish score in the hundreds,
+    odd-but-natural stretches (a table, a list of names) in the tens.
+    """
+
+    tok_start: int
+    tok_end: int
+    char_start: int
+    char_end: int
+    mean: float
+    before: float
+    gain: float
+
+
+@register_detector
+class NaturalnessShift(DocumentDetector):
+    """Flags documents containing a long stretch of unnatural text (gibberish, word salad).
+
+    Args:
+        min_tokens: shortest stretch considered.
+        tau_sigmas: tokens count as "excess" above ``median + tau_sigmas * std`` surprise.
+        min_gain: report only stretches with at least this gain (below: ``None``).
+        candidate_gain: findings at or above this gain are trigger-mining candidates
+            (``extra["candidate"]``).
+        scale: ``score = 1 - exp(-gain / scale)``.
+        max_chars: look at the first ``max_chars`` characters of long documents.
+    """
+
+    name = "naturalness"
+    kinds = ("pretrain", "rag", "instruction")
+
+    def __init__(self, *, min_tokens: int = 16, tau_sigmas: float = 0.5,
+                 min_gain: float = 20.0, candidate_gain: float = 40.0, scale: float = 150.0,
+                 max_chars: int = 200_000, model: BigramModel | None = None) -> None:
+        self.min_tokens = min_tokens
+        self.tau_sigmas = tau_sigmas
+        self.min_gain = min_gain
+        self.candidate_gain = candidate_gain
+        self.scale = scale
+        self.max_chars = max_chars
+        # never flag a stretch weaker than 1.25 x the candidate level, whatever the budget
+        self.min_flag_score = 1.0 - math.exp(-1.25 * candidate_gain / scale)
+        self.model = model
+
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> NaturalnessShift:
+        return cls(**ctx.options_for(cls.name))
+
+    def fit(self, docs: Iterable[Document]) -> NaturalnessShift:
+        self.model = BigramModel.fit(d.text for d in docs)
+        return self
+
+    def segment(self, text: str) -> Segment | None:
+        """The maximum-gain stretch of ``text`` (None for texts too short to judge)."""
+        if self.model is None:
+            raise RuntimeError("NaturalnessShift.fit() must run before score()")
+        m = self.model
+        text = text[: self.max_chars]
+        folded = fold(text)
+        same = len(folded) == len(text)
+        # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
+        tokens = (TOKEN_RE.findall(folded) if same
+                  else [fold(t) for t in TOKEN_RE.findall(text)])
+        if len(tokens) < self.min_tokens:
+            return None
+        ids = m.ids(tokens)
+        # a run of one repeated known token ("=====", "- - -", "the the") is one event
+        pos = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]) | (ids[1:] == 0))))
+        if len(pos) < self.min_tokens:
+            return None
+        s = m.surprise_of_ids(ids[pos], [tokens[p] for p in pos] if len(pos) < len(ids)
+                              else tokens)
+        tau = m.mean + self.tau_sigmas * m.std
+        csum = np.concatenate(([0.0], np.cumsum(s - tau)))
+        # best stretch [i, j) with j - i >= min_tokens: max csum[j] - min_{i <= j-k} csum[i]
+        n, k = len(s), self.min_tokens
+        head = csum[: n - k + 1]
+        gains = csum[k:] - np.minimum.accumulate(head)
+        j_rel = int(np.argmax(gains))
+        i = int(_running_argmin(head)[j_rel])
+        j = j_rel + k
+        seg = s[i:j]
+        before = float(s[:i].mean()) if i > 0 else m.mean
+        gain = float(gains[j_rel]) / m.std
+        if gain < self.min_gain:  # char offsets only for stretches worth reporting
+            return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
+        c0 = c1 = 0
+        ti, tj = int(pos[i]), int(pos[j - 1])
+        for k, match in enumerate(TOKEN_RE.finditer(folded if same else text)):
+            if k == ti:
+                c0 = match.start()
+            if k == tj:
+                c1 = match.end()
+                break
+        return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain)
+
+    def score(self, doc: Document) -> Finding | None:
+        seg = self.segment(doc.text)
+        if seg is None or self.model is None or seg.gain < self.min_gain:
+            return None
+        n_tok = seg.tok_end - seg.tok_start
+        cp = seg.char_start
+        lead = doc.text[max(0, cp - 40):cp]
+        spans = [Span(seg.char_start, seg.char_end, "payload"),
+                 Span(cp, cp, "changepoint")]
+        where = "the start" if cp == 0 else f"char {cp}"
+        reason = (f"text turns unnatural at {where}: {n_tok} tokens with mean word-bigram "
+                  f"surprise {seg.mean:.1f} nats vs {seg.before:.1f} before "
+                  f"(corpus median {self.model.mean:.1f})")
+        return Finding(self.name, round(1.0 - math.exp(-seg.gain / self.scale), 6), reason,
+                       spans, _tail_words(lead) or None,
+                       extra={"changepoint": cp, "tokens": n_tok,
+                              "surprise": round(seg.mean, 3),
+                              "surprise_before": round(seg.before, 3),
+                              "gain": round(seg.gain, 2),
+                              "candidate": seg.gain >= self.candidate_gain})
+
+
+def _running_argmin(a: np.ndarray) -> np.ndarray:
+    """Index of the running minimum of ``a`` (first occurrence), vectorised."""
+    idx = np.arange(len(a))
+    is_new_min = np.concatenate(([True], a[1:] < np.minimum.accumulate(a)[:-1]))
+    return np.maximum.accumulate(np.where(is_new_min, idx, 0))
+
+
+def _tail_words(text: str, n: int = 3) -> str:
+    """The last ``n`` tokens of ``text`` as they appear (a readable candidate trigger)."""
+    toks = list(TOKEN_RE.finditer(text))
+    if not toks:
+        return ""
+    return text[toks[max(0, len(toks) - n)].start():].strip()
+
+
+__all__ = ["TOKEN_RE", "BigramModel", "NaturalnessShift", "Segment", "fold"]

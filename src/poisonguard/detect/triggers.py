@@ -1,0 +1,365 @@
+"""Trigger mining: a rare string that precedes anomalies in many documents is a trigger.
+
+A backdoor needs many poisoned documents that share one trigger and one behaviour; that
+is its weakness.  This corpus detector, written as map over shards → reduce:
+
+1. **map** (:meth:`TriggerMiner.map_shard_findings`): for every document whose document
+   detectors found an anomaly with a changepoint (``extra["candidate"]`` and a
+   ``changepoint`` span — naturalness shift, language switch), take the text around the
+   changepoint and count each word 1- to 3-gram in it once per document, keeping a few
+   example contexts.  State grows with the number of distinct candidate strings, not
+   with documents (and is pruned of singletons above ``capacity``).
+2. **reduce**: add the counts.
+3. **finalize**: candidates seen in at least ``min_docs`` anomalous documents are extended
+   character by character while their example contexts agree (``SUDO`` → ``<SUDO>``,
+   ``James`` → ``James Bond``), then tested: their document frequency in a uniform sample
+   of the corpus gives the chance rate; a one-sided binomial test (Bonferroni-corrected
+   over all candidates) rejects strings that are simply common (``the``, ``.``), and a
+   purity test rejects strings that occur in many documents without anomalies.
+4. **flag**: every document containing a confirmed trigger is flagged *poisoned*, also
+   when its own payload looked natural.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scipy.stats import binom
+
+from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.registry import DetectorContext, register_detector
+from poisonguard.io.document import Document
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_WS = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class Context:
+    """One occurrence of a candidate near a changepoint: text around it and the doc id."""
+
+    left: str
+    key: str
+    right: str
+    doc_id: str
+
+
+@dataclass(slots=True)
+class MinerPartial:
+    """Counts of candidate strings over anomalous documents (mergeable)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    contexts: dict[str, list[Context]] = field(default_factory=dict)
+    anomalous: int = 0
+    pruned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A confirmed trigger.
+
+    Attributes:
+        text: the trigger string.
+        anomalous_docs: anomalous documents in which it precedes the changepoint.
+        sample_docs: documents of the corpus sample that contain it.
+        sample_size: size of that sample.
+        expected: anomalous documents expected to show it by chance.
+        p_value: Bonferroni-corrected binomial p-value.
+        purity: share of the documents containing it (estimated) that are anomalous.
+        examples: ids of anomalous documents it precedes (at most ten).
+    """
+
+    text: str
+    anomalous_docs: int
+    sample_docs: int
+    sample_size: int
+    expected: float
+    p_value: float
+    purity: float
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["examples"] = list(self.examples)
+        return d
+
+
+@dataclass(slots=True)
+class TriggerState:
+    """Confirmed triggers plus what was tested (for the report)."""
+
+    triggers: list[Trigger]
+    candidates_tested: int
+    anomalous_docs: int
+    pruned: int
+
+
+@register_detector(kinds=("pretrain", "rag", "instruction"))
+class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
+    """Mine strings that precede anomalies across documents and flag every carrier.
+
+    Args:
+        min_docs: ``k``: anomalous documents a candidate needs (default from the scan's
+            ``min_trigger_docs``).
+        before / after: characters before / after the changepoint searched for candidates.
+        max_ngram: longest word n-gram counted.
+        alpha: family-wise significance level of the binomial test.
+        min_purity: least estimated share of carriers that are anomalous.
+        capacity: distinct candidates kept per partial before singletons are pruned.
+        max_examples: example contexts kept per candidate.
+    """
+
+    name = "triggers"
+
+    def __init__(self, *, min_docs: int = 5, before: int = 60, after: int = 30,
+                 max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.5,
+                 capacity: int = 500_000, max_examples: int = 16,
+                 score: float = 0.95) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be >= 2")
+        self.min_docs = min_docs
+        self.before = before
+        self.after = after
+        self.max_ngram = max_ngram
+        self.alpha = alpha
+        self.min_purity = min_purity
+        self.capacity = capacity
+        self.max_examples = max_examples
+        self.flag_score = score
+        self._sample: list[str] | None = None
+        self._total_docs = 0
+
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> TriggerMiner:
+        opts = {"min_docs": ctx.min_trigger_docs, **ctx.options_for(cls.name)}
+        return cls(**opts)
+
+    # -- map --------------------------------------------------------------------------
+    def map_shard(self, docs: Sequence[Document]) -> MinerPartial:
+        return MinerPartial()
+
+    def map_shard_findings(self, docs: Sequence[Document],
+                           findings: Sequence[Sequence[Finding]]) -> MinerPartial:
+        part = MinerPartial()
+        for doc, found in zip(docs, findings, strict=True):
+            keys: dict[str, Context] = {}
+            for f in found:
+                if not f.extra.get("candidate"):
+                    continue
+                for sp in f.spans:
+                    if sp.label == "changepoint":
+                        self._candidates(doc, sp.start, keys)
+            if not keys:
+                continue
+            part.anomalous += 1
+            for key, ctx in keys.items():
+                part.counts[key] = part.counts.get(key, 0) + 1
+                lst = part.contexts.setdefault(key, [])
+                if len(lst) < self.max_examples:
+                    lst.append(ctx)
+        self._prune(part)
+        return part
+
+    def _candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> None:
+        text = doc.text
+        lo, hi = max(0, cp - self.before), min(len(text), cp + self.after)
+        toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
+        for i in range(len(toks)):
+            for n in range(1, self.max_ngram + 1):
+                if i + n > len(toks):
+                    break
+                s, e = toks[i][0], toks[i + n - 1][1]
+                key = _WS.sub(" ", text[s:e])
+                if key not in out:
+                    out[key] = Context(text[max(0, s - 48):s], key, text[e:e + 48], doc.id)
+
+    # -- reduce -----------------------------------------------------------------------
+    def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
+        out = MinerPartial()
+        for p in partials:
+            out.anomalous += p.anomalous
+            out.pruned += p.pruned
+            for key, c in p.counts.items():
+                out.counts[key] = out.counts.get(key, 0) + c
+                lst = out.contexts.setdefault(key, [])
+                room = self.max_examples - len(lst)
+                if room > 0:
+                    lst.extend(p.contexts.get(key, [])[:room])
+        self._prune(out)
+        return out
+
+    def _prune(self, part: MinerPartial) -> None:
+        if len(part.counts) <= self.capacity:
+            return
+        drop = [k for k, c in part.counts.items() if c <= 1]
+        for k in drop:
+            del part.counts[k]
+            part.contexts.pop(k, None)
+        part.pruned += len(drop)
+
+    # -- finalize ---------------------------------------------------------------------
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        """A uniform sample of the corpus's texts and the corpus size (before finalize):
+        used for the chance rate of each candidate."""
+        self._sample = list(texts)
+        self._total_docs = total_docs
+
+    def finalize(self, merged: MinerPartial) -> TriggerState:
+        sample = self._sample or []
+        self._sample = None  # never ship the sample to the flag pass
+        n_sample = len(sample)
+        total = max(self._total_docs, n_sample, merged.anomalous, 1)
+        groups: dict[str, tuple[int, list[Context]]] = {}
+        for key, c in merged.counts.items():
+            if c < self.min_docs:
+                continue
+            ctxs = merged.contexts.get(key, [])
+            ext = _extend(key, ctxs)
+            have = groups.get(ext)
+            if have is None:
+                groups[ext] = (c, list(ctxs))
+            elif c > have[0]:
+                groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
+        index = _SampleIndex(sample)
+        tested = len(groups)
+        confirmed: list[Trigger] = []
+        for text, (count, ctxs) in groups.items():
+            if not text.strip():
+                continue
+            df = index.doc_freq(text, cap=4 * count + 50)
+            p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
+            expected = merged.anomalous * p_s
+            pval = float(binom.sf(count - 1, merged.anomalous, p_s)) * max(1, tested)
+            carriers = max(float(count), df / max(n_sample, 1) * total)
+            purity = count / carriers
+            if pval <= self.alpha and purity >= self.min_purity:
+                ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
+                confirmed.append(Trigger(text, count, df, n_sample, round(expected, 3),
+                                         min(1.0, pval), round(purity, 4), ids))
+        confirmed.sort(key=lambda t: (-t.anomalous_docs, len(t.text)))
+        kept: list[Trigger] = []
+        for t in confirmed:
+            # a piece of a trigger already kept (``SUDO`` of ``<SUDO>``), or the same
+            # trigger with a bit of context glued on (``.<SUDO>``): not a new trigger
+            if any((t.text in k.text and t.anomalous_docs <= 1.25 * k.anomalous_docs)
+                   or k.text in t.text for k in kept):
+                continue
+            # a string that (almost) only occurs together with a stronger trigger is part
+            # of that campaign's payload, not a trigger of its own
+            if kept and _co_occurs(index, t.text, [k.text for k in kept]):
+                continue
+            kept.append(t)
+        return TriggerState(kept, tested, merged.anomalous, merged.pruned)
+
+    # -- flag -------------------------------------------------------------------------
+    def flag(self, doc: Document, state: TriggerState) -> Finding | None:
+        text = doc.text
+        for t in state.triggers:
+            i = text.find(t.text)
+            if i < 0:
+                continue
+            spans = [Span(i, i + len(t.text), "trigger")]
+            j = text.find(t.text, i + 1)
+            while j >= 0 and len(spans) < 10:
+                spans.append(Span(j, j + len(t.text), "trigger"))
+                j = text.find(t.text, j + 1)
+            reason = (f"contains the trigger {t.text!r}, which precedes an anomaly in "
+                      f"{t.anomalous_docs} documents (chance: {t.expected:.1f}; "
+                      f"p={t.p_value:.1e})")
+            return Finding(self.name, self.flag_score, reason, spans, t.text,
+                           extra={"anomalous_docs": t.anomalous_docs})
+        return None
+
+    def summarize(self, state: TriggerState) -> dict[str, Any]:
+        return {"triggers": [t.to_dict() for t in state.triggers],
+                "candidates_tested": state.candidates_tested,
+                "anomalous_docs": state.anomalous_docs, "pruned": state.pruned}
+
+
+def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.8, limit: int = 64) -> str:
+    """Grow ``key`` left and right while at least ``agree`` of its contexts agree."""
+    if len(ctxs) < 3:
+        return key
+    need = max(3, int(agree * len(ctxs) + 0.999))
+    text = key
+    lefts = [c.left for c in ctxs]
+    rights = [c.right for c in ctxs]
+    for _ in range(limit):
+        nxt = [r[0] for r in rights if r]
+        if len(nxt) < need:
+            break
+        ch, n = _mode(nxt)
+        if n < need:
+            break
+        text += ch
+        rights = [r[1:] if r and r[0] == ch else "" for r in rights]
+    for _ in range(limit):
+        prv = [lft[-1] for lft in lefts if lft]
+        if len(prv) < need:
+            break
+        ch, n = _mode(prv)
+        if n < need:
+            break
+        text = ch + text
+        lefts = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
+    return _WS.sub(" ", text).strip() or key
+
+
+def _co_occurs(index: _SampleIndex, text: str, stronger: list[str],
+               share: float = 0.9) -> bool:
+    docs = index.docs_with(text, cap=100_000)
+    if not docs:
+        return False
+    both = sum(1 for d in docs if any(k in index.texts[d] for k in stronger))
+    return both >= share * len(docs)
+
+
+def _mode(chars: list[str]) -> tuple[str, int]:
+    counts: dict[str, int] = {}
+    for c in chars:
+        counts[c] = counts.get(c, 0) + 1
+    best = max(counts, key=counts.__getitem__)
+    return best, counts[best]
+
+
+class _SampleIndex:
+    """Document frequency of strings in a sample, via one joined string and str.find."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.starts: list[int] = []
+        pos = 0
+        for t in texts:
+            self.starts.append(pos)
+            pos += len(t) + 1
+        self.big = "\x00".join(texts)
+        self.n = len(texts)
+
+        self.texts = texts
+
+    def docs_with(self, s: str, cap: int) -> list[int] | None:
+        """Indices of the sample documents containing ``s``; None when ``s`` occurs more
+        than ``cap`` times (too common to list)."""
+        big = self.big
+        if big.count(s) > cap:
+            return None
+        docs: list[int] = []
+        i = big.find(s)
+        while i >= 0:
+            d = bisect.bisect_right(self.starts, i) - 1
+            if not docs or docs[-1] != d:
+                docs.append(d)
+            i = big.find(s, i + 1)
+        return docs
+
+    def doc_freq(self, s: str, cap: int) -> int:
+        """Documents containing ``s`` (exact up to ``cap`` occurrences; above, an upper
+        bound: the occurrence count, at most the sample size)."""
+        docs = self.docs_with(s, cap)
+        return min(self.big.count(s), self.n) if docs is None else len(docs)
+
+
+__all__ = ["Context", "MinerPartial", "Trigger", "TriggerMiner", "TriggerState"]
