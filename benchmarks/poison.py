@@ -57,10 +57,12 @@ def fidelity(shared: Path) -> list[str]:
 
 
 def run_cli(clean: Path, out: Path) -> tuple[float, float, dict[str, object]]:
-    code = ("import resource, sys, time; from poisonguard.cli import app; t=time.time()\n"
+    # VmHWM (peak RSS of this process image): unlike getrusage's ru_maxrss it is not
+    # inherited from the forking parent across exec
+    code = ("import re, sys, time; from poisonguard.cli import app; t=time.time()\n"
             "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n    rc = e.code\n"
-            "print('WALL', time.time()-t, 'RSS', resource.getrusage(resource.RUSAGE_SELF)"
-            ".ru_maxrss, 'RC', rc, file=sys.stderr)")
+            "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "print('WALL', time.time()-t, 'RSS', hwm, 'RC', rc, file=sys.stderr)")
     p = subprocess.run([sys.executable, "-c", code, "poison", "--recipe", "dos-bytes",
                         "--count", "250", "--clean", str(clean), "--out", str(out), "--json"],
                        capture_output=True, text=True, check=False)

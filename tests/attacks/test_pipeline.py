@@ -68,13 +68,15 @@ def test_clean_bytes_identical_labels_exact_ids_hidden(docs: list[Document],
     assert res.to_dict() == summary
 
 
-def test_deterministic_output(docs: list[Document], tmp_path: Path) -> None:
+@pytest.mark.parametrize("recipe, params", [("dos-bytes", {}), ("dos", SMALL)])
+def test_deterministic_output(docs: list[Document], tmp_path: Path, recipe: str,
+                              params: dict) -> None:  # type: ignore[type-arg]
     clean = tmp_path / "clean.jsonl"
     _write_clean(clean, docs[:80])
     outs = []
-    for k in range(2):
+    for k in range(2):  # fresh recipe objects: the local BPE is trained twice
         out = tmp_path / f"o{k}.jsonl.gz"
-        poison_corpus(CorpusReader(clean), get("dos-bytes")(), out, count=8, seed=5,
+        poison_corpus(CorpusReader(clean), get(recipe)(**params), out, count=8, seed=5,
                       labels=tmp_path / f"l{k}.jsonl")
         outs.append((CorpusReader(out), (tmp_path / f"l{k}.jsonl").read_bytes()))
     assert [d.to_record() for d in outs[0][0]] == [d.to_record() for d in outs[1][0]]
