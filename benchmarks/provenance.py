@@ -209,7 +209,7 @@ def main() -> None:
 
     tmp = tempfile.TemporaryDirectory(prefix="pg-prov-bench-", dir=a.work)
     work = Path(tmp.name)
-    res: dict[str, Any] = {}
+    res: dict[str, Any] = {"load_start": os.getloadavg()[0]}
     corpus = work / "corpus.jsonl"
     t = time.perf_counter()
     res["corpus_bytes"] = generate(corpus, a.docs)
@@ -255,6 +255,7 @@ def main() -> None:
         raise SystemExit(f"verification of the untouched corpus failed: {res['verify']}")
     res["hash"] = hash_bench(corpus)
     print("hash", res["hash"], file=sys.stderr)
+    res["load_end"] = os.getloadavg()[0]
     section = render(res, a)
     print(section)
     if a.write:
@@ -272,7 +273,9 @@ def render(r: dict[str, Any], a: argparse.Namespace) -> str:
         f"{a.ledger_docs}{' --pg-url …' if a.pg_url else ''}` on "
         f"{dt.date.today().isoformat()}; machine: {_cpu()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; single process per phase (one core), the "
-        f"other core shared with other work. Corpus: {n:,} generated small JSONL documents "
+        f"machine shared with other work (1-minute load average {r['load_start']:.1f} at the "
+        f"start, {r['load_end']:.1f} at the end, on 2 cores: timings are pessimistic). "
+        f"Corpus: {n:,} generated small JSONL documents "
         f"({mb:,.0f} MB, ~150-character texts with id, source, licence, URL, retrieved_at).",
         "",
         "**Ledger ingest** (`Ledger.ingest`, batches of 5,000; lineage computed beforehand):",
