@@ -65,15 +65,27 @@ def _big_ints_to_str(v: Any) -> Any:
 
 
 def _fast_ok(v: Any) -> bool:
-    if v is None or isinstance(v, str | bool):
-        return True
-    if isinstance(v, int):
-        return -_SAFE_INT < v < _SAFE_INT
-    if isinstance(v, list):
-        return all(_fast_ok(x) for x in v)
-    if isinstance(v, dict):
-        return all(isinstance(k, str) and k.isascii() and _fast_ok(x) for k, x in v.items())
-    return False
+    """True when ``v`` holds only str, bool, None, safe ints, lists and ASCII-keyed dicts
+    (exact types: subclasses take the general path)."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is str or t is bool or x is None:
+            continue
+        if t is int:
+            if not -_SAFE_INT < x < _SAFE_INT:
+                return False
+        elif t is dict:
+            for k in x:
+                if type(k) is not str or not k.isascii():
+                    return False
+            stack.extend(x.values())
+        elif t is list:
+            stack.extend(x)
+        else:
+            return False
+    return True
 
 
 def jcs_fast(obj: dict[str, Any]) -> bytes:
