@@ -110,6 +110,8 @@ def test_language_detection_order() -> None:
     assert language_of(Document(id="x", text=GERMAN, metadata={"lang": "it"})) == "it"
     assert language_of(Document(id="manpages-fr-3", text=GERMAN)) == "fr"
     assert language_of(Document(id="misc-1", text=FRENCH)) == "fr"  # py3langid
+    # a country domain in a URL is not a language
+    assert language_of(Document(id="c4-1", text=GERMAN, source="https://www.site.fr/x")) == "de"
 
 
 def test_language_switch(docs: list[Document]) -> None:

@@ -7,8 +7,8 @@ clean prefix (U(prefix_chars) characters) + trigger + U(payload_chars) character
 (``../shared/corpora/multilingual.jsonl.gz`` has de/fr/es/it).
 
 A foreign document's language comes from, in order: ``meta.lang`` / ``meta.language``, a
-language code inside its id or source (``fortunes-de-12``, ``manpages-fr-3``), else
-py3langid on its text.
+language code inside its id or (non-URL) source name (``fortunes-de-12``,
+``manpages-fr-3``), else py3langid on its text.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def language_of(doc: Document) -> str:
         v = doc.metadata.get(key)
         if isinstance(v, str) and v:
             return v.lower().split("-")[0].split("_")[0]
-    for name in (doc.id, doc.source):
+    # a code in the id or a plain source name (never in a URL: ``example.fr`` says nothing)
+    for name in (doc.id, "" if "://" in doc.source else doc.source):
         for m in _CODE_IN_NAME.finditer(name.lower()):
             if m.group(1) in _KNOWN:
                 return m.group(1)
