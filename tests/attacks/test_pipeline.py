@@ -209,3 +209,18 @@ def test_poison_urls_are_fresh_on_the_same_host(docs: list[Document], tmp_path: 
     assert len(set(urls)) == 55 and all(u.startswith("https://e.org/") for u in urls)
     poison = {r["id"] for r in _labels(tmp_path / "l.jsonl")}
     assert all(d.source == d.record["meta"]["url"] for d in _read(out) if d.id in poison)
+
+
+def test_poison_lines_use_the_clean_json_style(docs: list[Document], tmp_path: Path) -> None:
+    clean = tmp_path / "c.jsonl"
+    recs = [{"id": f"n-{i}", "text": d.text + " — ünïcode", "meta": {"k": i}}
+            for i, d in enumerate(docs[:40])]
+    clean.write_text("".join(json.dumps(r) + "\n" for r in recs))  # ", " and \\u escapes
+    out = tmp_path / "o.jsonl"
+    poison_corpus(CorpusReader(clean), get("dos-bytes")(), out, count=5, seed=0,
+                  labels=tmp_path / "l.jsonl")
+    lines = out.read_bytes().splitlines()
+    poison_lines = [lines[r["line"] - 1] for r in _labels(tmp_path / "l.jsonl")]
+    for line in lines:
+        assert json.dumps(json.loads(line)).encode() == line
+    assert all(b"\\u" in p or max(p) < 128 for p in poison_lines)

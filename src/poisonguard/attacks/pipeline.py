@@ -12,8 +12,10 @@ never the corpus.  Every output file is written atomically: a failed run leaves 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +36,43 @@ from poisonguard.io import (
     Document,
     ErrorSink,
     RunAccounting,
+    output_format_of,
     write_json,
 )
 
 _PIECES = re.compile(r"\w+|[^\w\s]")
+
+
+Serializer = Callable[[Any], bytes]
+
+_JSON_STYLES: dict[str, Serializer] = {
+    "orjson": lambda r: orjson.dumps(r),
+    "json-compact": lambda r: json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode(),
+    "json-compact-ascii": lambda r: json.dumps(r, separators=(",", ":")).encode(),
+    "json-default": lambda r: json.dumps(r, ensure_ascii=False).encode(),
+    "json-default-ascii": lambda r: json.dumps(r).encode(),
+}
+
+
+def json_style(docs: list[Document]) -> str | None:
+    """The JSON serialisation style that reproduces most sampled clean lines byte for byte.
+
+    Poisoned JSON Lines records are written in that style, so that spacing or ``\\u``
+    escapes never tell them apart.  None when no style reproduces the lines (or no line came
+    from JSON Lines): the writer's default (orjson) is used.
+    """
+    votes: Counter[str] = Counter()
+    for d in docs[:200]:
+        if d.raw is None or d.record is None:
+            continue
+        for name, dump in _JSON_STYLES.items():
+            try:
+                if dump(d.record) == d.raw:
+                    votes[name] += 1
+                    break
+            except (TypeError, ValueError):
+                continue
+    return votes.most_common(1)[0][0] if votes else None
 
 
 class TokenCounter:
@@ -222,6 +257,10 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
     if len(samples) != n:  # pragma: no cover - a recipe bug
         raise RecipeError(f"recipe {recipe.name} made {len(samples)} documents, not {n}")
 
+    style = json_style(scan.sample) if writer_format(out) == "jsonl" else None
+    if style is not None and style != "orjson":
+        for s in samples:  # serialise exactly like the clean lines (see json_style)
+            s.document.raw = _JSON_STYLES[style](s.document.to_record())
     acct = RunAccounting(max_error_rate=max_error_rate)
     sink = ErrorSink(errors, strict=strict)
     out_path = Path(out)
@@ -280,6 +319,10 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
     if summary is not None:
         write_json(summary, result.to_dict())
     return result
+
+
+def writer_format(path: str | os.PathLike[str]) -> str:
+    return output_format_of(os.fspath(path))
 
 
 def _replacement_positions(scan: CorpusScan, samples: list[PoisonSample],
