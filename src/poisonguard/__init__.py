@@ -10,4 +10,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["ScanResult", "__version__", "scan"]
+
+
+def __getattr__(name: str) -> object:  # lazy: ``import poisonguard`` stays light
+    if name in ("scan", "ScanResult"):
+        from poisonguard.detect import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'poisonguard' has no attribute {name!r}")

@@ -78,6 +78,7 @@ class BigramModel:
     char_cost: dict[str, float] = field(default_factory=dict)
     unseen_char: float = 20.0
     oov_char_mean: float = 3.0
+    doc_mean_q: float = 0.0
     spell_weight: float = 2.0
     spell_cap: float = 10.0
 
@@ -148,11 +149,18 @@ class BigramModel:
         oov = [w for w in counts if w not in vocab]
         if oov:
             model.oov_char_mean = float(np.median([model._char_mean(w) for w in oov[:20000]]))
-        sample = [model.surprise_of_tokens(t) for t in docs_tokens[:2000] if len(t) >= 2]
+        step = max(1, len(docs_tokens) // 2000)
+        sample = [model.surprise_of_tokens(t) for t in docs_tokens[::step] if len(t) >= 2]
         if sample:
             allv = np.concatenate(sample)
             model.mean = float(np.median(allv))
             model.std = float(np.std(allv)) or 1.0
+            long_means = [float(x.mean()) for x in sample if len(x) >= 50]
+            if long_means:
+                # robust (poison in the sample must not move it): median + 3 scaled MADs
+                med = float(np.median(long_means))
+                mad = 1.4826 * float(np.median(np.abs(np.asarray(long_means) - med)))
+                model.doc_mean_q = med + 3.0 * mad
         return model
 
     @property
@@ -201,7 +209,8 @@ class Segment:
 
     ``gain`` is its total surprise above the level ``tau``, in units of the corpus's
     per-token standard deviation: long stretches of gibberish score in the hundreds,
-    odd-but-natural stretches (a table, a list of names) in the tens.
+    odd-but-natural stretches (a table, a list of names) in the tens.  Character offsets
+    are only computed for stretches worth reporting (``gain >= min_gain``); below, -1.
     """
 
     tok_start: int
@@ -224,6 +233,8 @@ class NaturalnessShift(DocumentDetector):
         candidate_gain: findings at or above this gain are trigger-mining candidates
             (``extra["candidate"]``).
         scale: ``score = 1 - exp(-gain / scale)``.
+        max_gain_tokens: stretches longer than this count with their mean excess times
+            this length.
         max_chars: look at the first ``max_chars`` characters of long documents.
     """
 
@@ -232,12 +243,14 @@ class NaturalnessShift(DocumentDetector):
 
     def __init__(self, *, min_tokens: int = 16, tau_sigmas: float = 0.5,
                  min_gain: float = 20.0, candidate_gain: float = 40.0, scale: float = 150.0,
-                 max_chars: int = 200_000, model: BigramModel | None = None) -> None:
+                 max_gain_tokens: int = 600, max_chars: int = 200_000,
+                 model: BigramModel | None = None) -> None:
         self.min_tokens = min_tokens
         self.tau_sigmas = tau_sigmas
         self.min_gain = min_gain
         self.candidate_gain = candidate_gain
         self.scale = scale
+        self.max_gain_tokens = max_gain_tokens
         self.max_chars = max_chars
         # never flag a stretch weaker than 1.25 x the candidate level, whatever the budget
         self.min_flag_score = 1.0 - math.exp(-1.25 * candidate_gain / scale)
@@ -271,6 +284,8 @@ class NaturalnessShift(DocumentDetector):
             return None
         s = m.surprise_of_ids(ids[pos], [tokens[p] for p in pos] if len(pos) < len(ids)
                               else tokens)
+        # the excess level: above what whole natural documents average (so that a long
+        # clean document never accumulates gain just by being long)
         tau = m.mean + self.tau_sigmas * m.std
         csum = np.concatenate(([0.0], np.cumsum(s - tau)))
         # best stretch [i, j) with j - i >= min_tokens: max csum[j] - min_{i <= j-k} csum[i]
@@ -282,7 +297,11 @@ class NaturalnessShift(DocumentDetector):
         j = j_rel + k
         seg = s[i:j]
         before = float(s[:i].mean()) if i > 0 else m.mean
-        gain = float(gains[j_rel]) / m.std
+        # the gain of a stretch longer than max_gain_tokens is its mean excess times
+        # max_gain_tokens: a long, uniformly odd document (a huge manual page) must not
+        # outscore a payload just by being long
+        n_seg = j - i
+        gain = float(gains[j_rel]) / m.std * min(1.0, self.max_gain_tokens / n_seg)
         if gain < self.min_gain:  # char offsets only for stretches worth reporting
             return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
         c0 = c1 = 0

@@ -1,0 +1,109 @@
+"""Naturalness shift on real text with real poison (dos, dos-bytes, word salad) and on
+clean text that looks odd (code, tables, lists, other languages)."""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from poisonguard.detect.naturalness import BigramModel, NaturalnessShift, fold
+from poisonguard.io import CorpusReader, Document
+from tests.detect.scan_data import clean_docs, mixed, poison, word_tokenizer
+
+
+@lru_cache(maxsize=4)
+def fitted(recipe: str = "dos") -> NaturalnessShift:
+    """Fitted like a scan does: on the corpus itself, poison included."""
+    return NaturalnessShift().fit(mixed(poison(recipe, 250)))
+
+
+def _flag_rate(det: NaturalnessShift, docs: list[Document]) -> float:
+    hits = [f for d in docs if (f := det.score(d)) is not None and f.score >= det.min_flag_score]
+    return len(hits) / len(docs)
+
+
+@pytest.mark.parametrize("recipe", ["dos", "dos-bytes"])
+def test_gibberish_is_found_with_its_changepoint(recipe: str) -> None:
+    det = fitted(recipe)
+    samples = poison(recipe, 250)
+    near = 0
+    for s in samples:
+        f = det.score(s.document)
+        assert f is not None, f"{s.document.id} not detected"
+        assert f.score >= det.min_flag_score
+        cp = f.extra["changepoint"]
+        start = s.truth.trigger_span[0]
+        # the changepoint sits at the trigger; the text before it is natural
+        if -60 <= cp - start <= 30:
+            near += 1
+        payload = next(sp for sp in f.spans if sp.label == "payload")
+        assert payload.end > s.truth.payload_span[0]
+    assert near >= 0.97 * len(samples)
+
+
+def test_word_salad_of_real_words(tmp_path: Path) -> None:
+    tok = word_tokenizer(tmp_path / "words.json", clean_docs())
+    samples = poison("dos", 250, 1, tokenizer=tok, payload_tokens=(100, 400))
+    text = samples[0].document.text
+    payload = text[samples[0].truth.payload_span[0]:][:200]
+    assert all(w.isalpha() for w in payload.split()[:20])  # real words, no gibberish chars
+    det = NaturalnessShift().fit(mixed(samples))
+    found = [det.score(s.document) for s in samples]
+    assert sum(f is not None and f.score >= det.min_flag_score for f in found) >= 0.99 * 250
+
+
+def test_clean_odd_text_is_rarely_flagged() -> None:
+    det = fitted("dos")
+    docs = list(clean_docs())
+    rate = _flag_rate(det, docs)
+    assert rate <= 0.01, rate
+    # code, tables and lists are a large part of this corpus: they must not stand out
+    odd = [d for d in docs if d.text.count("    ") > 10 or d.text.count("|") > 5
+           or d.text.count("\n* ") + d.text.count("\n- ") > 5]
+    assert len(odd) > 200
+    assert _flag_rate(det, odd) <= 0.02
+
+
+def test_scores_are_deterministic_and_short_text_is_ignored() -> None:
+    det = fitted("dos")
+    doc = poison("dos", 250)[0].document
+    a, b = det.score(doc), det.score(doc)
+    assert a is not None and b is not None and a.to_dict() == b.to_dict()
+    assert det.score(Document(id="s", text="Too short to judge.")) is None
+    with pytest.raises(RuntimeError, match="fit"):
+        NaturalnessShift().score(doc)
+
+
+def test_model_handles_case_folding_that_changes_length() -> None:
+    det = fitted("dos")
+    sample = poison("dos", 250)[3]
+    text = "İstanbul İzmir " + sample.document.text
+    assert len(fold(text)) != len(text)
+    f = det.score(sample.document.with_text(text))
+    assert f is not None
+    start = sample.truth.trigger_span[0] + len("İstanbul İzmir ")
+    assert -60 <= f.extra["changepoint"] - start <= 30  # offsets into the original text
+
+
+def test_bigram_model_prefers_natural_order() -> None:
+    m = BigramModel.fit([d.text for d in clean_docs()[:2000]])
+    natural = "return a new list of the items in the sequence".split()
+    salad = "sequence the list items return new a in of the".split()
+    assert m.surprise_of_tokens(natural).mean() < m.surprise_of_tokens(salad).mean()
+
+
+def test_clean_web_news_books_and_multilingual(shared_corpora: Path) -> None:
+    """Odd-but-clean text of real corpora (foreign passages, headlines, manual pages)
+    rarely reaches the trigger-mining candidate level; the flag level comes from the
+    calibration in the pipeline (see test_pipeline)."""
+    for name in ("web", "news", "books", "multilingual"):
+        docs = list(itertools.islice(CorpusReader(shared_corpora / f"{name}.jsonl.gz")
+                                     .documents(), 0, 13500, 9))
+        det = NaturalnessShift().fit(docs)
+        gains = np.array([f.extra["gain"] if (f := det.score(d)) else 0.0 for d in docs])
+        assert np.median(gains) == 0.0, name
+        assert (gains >= det.candidate_gain).mean() <= 0.05, name
