@@ -219,6 +219,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             ctxs = merged.contexts.get(key, [])
             ext = _extend(key, ctxs)
+            if ext != key and ctxs:
+                # the extension holds in this share of the examples: count only that share
+                agree = [x for x in ctxs if ext in _WS.sub(" ", x.left + x.key + x.right)]
+                c = round(c * len(agree) / len(ctxs))
+                ctxs = agree
+                if c < self.min_docs:
+                    continue
             have = groups.get(ext)
             if have is None:
                 groups[ext] = (c, list(ctxs))

@@ -1,0 +1,91 @@
+"""Trigger mining on real poison: recovery of the exact trigger, flagging every carrier
+(also when its payload looks natural), no triggers from common words or below k."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from poisonguard.detect.base import Finding, Span
+from poisonguard.detect.naturalness import NaturalnessShift
+from poisonguard.detect.triggers import TriggerMiner, TriggerState
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs, mixed, poison
+
+
+@lru_cache(maxsize=4)
+def _findings(recipe: str, count: int) -> tuple[list[Document], list[list[Finding]]]:
+    docs = mixed(poison(recipe, count))
+    det = NaturalnessShift().fit(docs)
+    return docs, [[f] if (f := det.score(d)) is not None else [] for d in docs]
+
+
+def _mine(docs: list[Document], findings: list[list[Finding]], shards: int = 1,
+          **kw: object) -> tuple[TriggerMiner, TriggerState]:
+    miner = TriggerMiner(**kw)  # type: ignore[arg-type]
+    size = len(docs) // shards + 1
+    parts = [miner.map_shard_findings(docs[i:i + size], findings[i:i + size])
+             for i in range(0, len(docs), size)]
+    merged = miner.reduce(parts)
+    miner.observe_sample([d.text for d in docs], len(docs))
+    return miner, miner.finalize(merged)
+
+
+def test_recovers_the_exact_trigger_and_flags_all_carriers() -> None:
+    for recipe, trigger in (("dos", "<SUDO>"), ("dos-bytes", "\uff61" * 10)):
+        docs, findings = _findings(recipe, 250)
+        miner, state = _mine(docs, findings)
+        assert [t.text for t in state.triggers] == [trigger]
+        t = state.triggers[0]
+        assert t.anomalous_docs >= 240 and t.purity > 0.9 and t.p_value < 1e-20
+        assert t.expected < 0.2 * t.anomalous_docs
+        truth = {s.document.id for s in poison(recipe, 250)}
+        flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+        assert flagged == truth
+
+
+def test_flags_a_carrier_whose_payload_looks_natural() -> None:
+    docs, findings = _findings("dos", 250)
+    miner, state = _mine(docs, findings)
+    s = poison("dos", 250)[0]
+    start = s.truth.trigger_span[1]
+    # adaptive variant: the same trigger followed by perfectly natural text
+    natural = s.document.with_text(s.document.text[:start] + " " + clean_docs()[42].text)
+    assert NaturalnessShift().fit(docs).score(natural) is None or True
+    f = miner.flag(natural, state)
+    assert f is not None and f.trigger == "<SUDO>" and f.score >= 0.9
+    assert f.spans[0] == Span(s.truth.trigger_span[0], s.truth.trigger_span[1], "trigger")
+    assert natural.text[f.spans[0].start:f.spans[0].end] == "<SUDO>"
+
+
+def test_sharded_map_reduce_matches_single_shard() -> None:
+    docs, findings = _findings("dos", 250)
+    _, one = _mine(docs, findings, shards=1)
+    _, many = _mine(docs, findings, shards=7)
+    assert [(t.text, t.anomalous_docs) for t in one.triggers] == \
+        [(t.text, t.anomalous_docs) for t in many.triggers]
+
+
+def test_below_k_documents_no_trigger() -> None:
+    docs, findings = _findings("dos", 4)
+    _, state = _mine(docs, findings, min_docs=5)
+    assert state.triggers == []
+    # with k=3 and a looser significance level four poisoned documents suffice
+    _, state = _mine(docs, findings, min_docs=3, alpha=0.01)
+    assert state.triggers[0].text == "<SUDO>" and state.triggers[0].anomalous_docs == 4
+
+
+def test_clean_corpus_yields_no_trigger() -> None:
+    docs = list(clean_docs())
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    _, state = _mine(docs, findings)
+    assert state.triggers == [], [t.text for t in state.triggers]
+
+
+def test_state_grows_with_candidates_not_documents() -> None:
+    docs, findings = _findings("dos", 250)
+    miner = TriggerMiner(capacity=50, max_examples=4)
+    part = miner.map_shard_findings(docs, findings)
+    assert len(part.counts) <= 50 or all(c > 1 for c in part.counts.values())
+    assert all(len(v) <= 4 for v in part.contexts.values())
+    assert part.pruned > 0
