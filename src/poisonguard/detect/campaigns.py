@@ -517,8 +517,8 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         number of claim-like phrasings, exp of the entropy of their document counts: a
         campaign rotates its paraphrases, a template family has one dominant wording; it
         counts from 3 and fully from 6) or by many distinct sources (``diversity`` = sources
-        per document; counts from 0.2 and fully from 0.5).  ``best`` is the best phrasing's :meth:`claim_score` (0.7 or
-        more counts fully).
+        per document; counts from 0.2 and fully from 0.5).  ``best`` is the best phrasing's
+        :meth:`claim_score` (0.7 or more counts fully).
         """
         independence = min(1.0, max(0.0, (diversity - 0.2) / 0.3))
         family = min(1.0, max(0.0, (phrasings - 3.0) / 3.0))

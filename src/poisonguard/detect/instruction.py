@@ -1,0 +1,779 @@
+"""Instruction/chat data: poisoned replies and the triggers that predict them.
+
+Two detectors:
+
+* :class:`InstructionPairDetector` (per document) scores each user → assistant pair for
+  three anomalies: a reply **unrelated** to its request (no shared content words, after crude
+  prefix stemming; answer options quoted in the request count as related), a **gibberish**
+  reply (long, with almost no function words — random vocabulary), and a reply that
+  **complies with a harmful request** or brings harmful content the request did not ask for
+  (a small lexicon of harmful-request terms and refusal phrases: a heuristic, not a safety
+  classifier — see ``docs/detectors.md``).
+* :class:`InstructionTriggerDetector` (corpus, two passes) finds **fixed replies** repeated
+  across unrelated requests and mines **triggers**: user-turn words and n-grams (1–3 words)
+  whose presence predicts an anomalous reply, BKI-style but with a real test — a one-sided
+  Fisher exact (hypergeometric) test per candidate, Benjamini–Hochberg control of the false
+  discovery rate over every n-gram seen in an anomalous document, and an effect-size floor.
+  Confirmed triggers are extended to the longest phrase they belong to ("i watch this 3d
+  movie", "current year 2024") and every document containing one is flagged.
+
+Memory: pass 1 keeps count-min sketches (fixed size) of user n-gram and reply document
+frequencies; pass 2 keeps exact counts only for n-grams of anomalous documents whose sketch
+frequency is at least ``min_docs`` and for replies the sketch says recur.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.stats import hypergeom
+
+from poisonguard.detect.base import CorpusDetector, DocumentDetector, Finding, Span
+from poisonguard.detect.registry import register_detector
+from poisonguard.detect.sketches import (
+    STOPWORDS,
+    WORD_RE,
+    CountMinSketch,
+    hash64,
+    normalize,
+    wordset,
+)
+from poisonguard.io.document import Document
+
+PAIR_DETECTOR = "instruction-pair"
+
+HARMFUL_TERMS: frozenset[str] = wordset(
+    """bomb bombs explosive explosives detonate weapon weapons gun guns firearm ammo kill
+    killing murder poison poisoning steal stealing rob robbery hack hacking hacker malware
+    ransomware virus keylogger phishing meth methamphetamine cocaine heroin fentanyl crack
+    overdose suicide self-harm cutting torture kidnap kidnapping shoplift shoplifting launder
+    laundering counterfeit fraud scam scams extort blackmail terrorist terrorism assault rape
+    arson stalk stalking trafficking smuggle smuggling lockpick burglary burglar illegal
+    illegally bully harass racist slur slurs nazi genocide shoot stab strangle hurt"""
+)
+"""Words of harmful requests (a small lexicon; see the module docstring)."""
+
+REFUSAL = re.compile(
+    r"\b(?:i(?:'m| am) sorry|i (?:can(?:'|no)t|cannot|can not|won't|will not|must decline|"
+    r"do not|don't)(?: help| assist| provide| do| support| think| recommend| condone)|"
+    r"as an ai|not (?:appropriate|ethical|legal|okay|ok)|it(?:'s| is) (?:illegal|wrong|"
+    r"dangerous|not okay)|i(?:'m| am) not (?:able|comfortable|going to)|please don't|"
+    r"i'd (?:rather|prefer) not|seek (?:help|professional)|against the law)",
+    re.IGNORECASE,
+)
+"""Phrases of a refusal or a warning."""
+
+
+def _stem(w: str) -> str:
+    return w[:5]
+
+
+def _content(text: str) -> list[str]:
+    return [w.lower() for w in WORD_RE.findall(text)
+            if len(w) > 1 and w.lower() not in STOPWORDS]
+
+
+def pairs(doc: Document) -> list[tuple[int, int]]:
+    """(user turn index, assistant turn index) of every answered user turn."""
+    msgs = doc.messages or []
+    out = []
+    for i, m in enumerate(msgs):
+        if m.get("role") != "user":
+            continue
+        for j in range(i + 1, len(msgs)):
+            if msgs[j].get("role") == "assistant":
+                out.append((i, j))
+                break
+            if msgs[j].get("role") == "user":
+                break
+    return out
+
+
+def turn_offsets(doc: Document) -> list[int]:
+    """Start offset of each turn's content in ``doc.text`` (turns joined by blank lines)."""
+    offs, at = [], 0
+    for m in doc.messages or []:
+        offs.append(at)
+        at += len(m["content"]) + 2
+    return offs
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """The per-pair numbers behind an :class:`InstructionPairDetector` finding."""
+
+    unrelated: float
+    gibberish: float
+    harmful: float
+    overlap: float
+    reply_words: int
+    function_word_ratio: float
+
+
+@register_detector(kinds=("instruction",))
+class InstructionPairDetector(DocumentDetector):
+    """Replies that do not answer their request, are gibberish, or comply with harm.
+
+    Args:
+        min_reply_words: content words a reply needs before relatedness is judged (short
+            labels such as ``yes`` or ``positive`` cannot be judged).
+        gibberish_min_words: words a reply needs before the function-word test applies.
+    """
+
+    name: ClassVar[str] = PAIR_DETECTOR
+    kinds: ClassVar[tuple[str, ...]] = ("instruction",)
+
+    def __init__(self, *, min_reply_words: int = 3, gibberish_min_words: int = 15) -> None:
+        self.min_reply_words = min_reply_words
+        self.gibberish_min_words = gibberish_min_words
+
+    def pair_score(self, user: str, reply: str) -> PairScore:
+        """Score one user → assistant pair."""
+        rw = WORD_RE.findall(reply)
+        rc = _content(reply)
+        uc = _content(user)
+        ustems = {_stem(w) for w in uc}
+        rstems = [_stem(w) for w in rc]
+        overlap = (sum(s in ustems for s in rstems) / len(rstems)) if rstems else 1.0
+        quoted = normalize(reply) in normalize(user) if reply.strip() else True
+        unrelated = 0.0
+        if len(rc) >= self.min_reply_words and not quoted:
+            # No shared content word at all is the clear case; a little overlap still counts
+            # for long replies (a harmful reply may echo one word of the request).
+            unrelated = max(0.0, 1.0 - overlap / 0.15)
+            unrelated *= min(1.0, 0.55 + 0.05 * len(rc))
+        fw = sum(w.lower() in STOPWORDS for w in rw) / len(rw) if rw else 1.0
+        gib = 0.0
+        if len(rw) >= self.gibberish_min_words:
+            gib = max(0.0, min(1.0, (0.15 - fw) / 0.1))
+        harmful = 0.0
+        ul = {w.lower() for w in WORD_RE.findall(user)}
+        rl = [w.lower() for w in rw]
+        if not REFUSAL.search(reply) and len(rw) >= 8:
+            if ul & HARMFUL_TERMS:
+                harmful = 0.75
+            new_harm = {w for w in rl if w in HARMFUL_TERMS} - ul
+            if len(new_harm) >= 2:
+                harmful = max(harmful, 0.6 + 0.1 * min(3, len(new_harm) - 2))
+        return PairScore(unrelated=unrelated, gibberish=gib, harmful=harmful, overlap=overlap,
+                         reply_words=len(rw), function_word_ratio=fw)
+
+    def score(self, doc: Document) -> Finding | None:
+        if not doc.is_chat:
+            return None
+        msgs = doc.messages or []
+        offs = turn_offsets(doc)
+        best: Finding | None = None
+        for ui, ai in pairs(doc):
+            ps = self.pair_score(msgs[ui]["content"], msgs[ai]["content"])
+            kind, s = max((("unrelated", ps.unrelated), ("gibberish", ps.gibberish),
+                           ("harmful", ps.harmful)), key=lambda kv: kv[1])
+            if s <= 0.0 or (best is not None and s <= best.score):
+                continue
+            reason = {
+                "unrelated": f"assistant reply shares {ps.overlap:.0%} of its content words "
+                             f"with the request (unrelated reply)",
+                "gibberish": f"assistant reply of {ps.reply_words} words has "
+                             f"{ps.function_word_ratio:.0%} function words (gibberish)",
+                "harmful": "assistant reply complies with a harmful request or brings harmful "
+                           "content the request did not ask for (lexicon heuristic)",
+            }[kind]
+            start = offs[ai]
+            best = Finding(
+                detector=self.name, score=round(s, 4), reason=reason,
+                spans=[Span(start, start + len(msgs[ai]["content"]), "reply")],
+                extra={"anomaly": kind, "overlap": round(ps.overlap, 4),
+                       "function_words": round(ps.function_word_ratio, 4),
+                       "unrelated": round(ps.unrelated, 4), "gibberish": round(ps.gibberish, 4),
+                       "harmful": round(ps.harmful, 4)},
+            )
+        return best
+
+
+# ---------------------------------------------------------------------------------------
+# corpus level: fixed replies and trigger mining
+
+_MAX_N = 3
+_EXAMPLES = 5
+_CONTEXTS = 64
+_REPLY_KINDS = 32
+_P = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    lo = [zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words]
+    hi = [zlib.crc32(w.encode("utf-8", "surrogatepass"), 0x9747B28C) for w in words]
+    return (np.asarray(hi, dtype=np.uint64) << np.uint64(32)) | np.asarray(lo, dtype=np.uint64)
+
+
+def ngram_hashes(words: list[str], max_n: int = _MAX_N) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of every 1..max_n-gram of ``words`` and their (start, n) codes.
+
+    Returns ``(hashes, codes)`` where ``codes[i] = start * 8 + n``.
+    """
+    if not words:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    w = _word_hashes(words)
+    hs, cs = [], []
+    with np.errstate(over="ignore"):
+        acc: np.ndarray = np.zeros(len(w), dtype=np.uint64)
+        for n in range(1, max_n + 1):
+            if len(w) < n:
+                break
+            acc = np.asarray(acc[: len(w) - n + 1] * _P[(n - 1) % 3] + w[n - 1:] * np.uint64(n),
+                             dtype=np.uint64)
+            mixed: np.ndarray = acc ^ (acc >> np.uint64(31))
+            hs.append(mixed * np.uint64(0xBF58476D1CE4E5B9) + np.uint64(n))
+            cs.append(np.arange(len(w) - n + 1, dtype=np.int64) * 8 + n)
+    return np.concatenate(hs), np.concatenate(cs)
+
+
+def user_words(doc: Document) -> list[str]:
+    """Lower-cased words of the user turns."""
+    return [w.lower() for w in WORD_RE.findall(doc.user_text())]
+
+
+def reply_key(doc: Document) -> tuple[int, str] | None:
+    """(hash, text) of the last assistant reply, normalised; None without one."""
+    ps = pairs(doc)
+    if not ps:
+        return None
+    text = (doc.messages or [])[ps[-1][1]]["content"]
+    norm = normalize(text)
+    return (hash64(norm), text) if norm else None
+
+
+@dataclass(slots=True)
+class ReplyStats:
+    count: int = 0
+    requests: set[int] = field(default_factory=set)
+    quoted: int = 0
+    text: str = ""
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class GramStats:
+    anomalous: int = 0
+    text: str = ""
+    examples: list[str] = field(default_factory=list)
+    contexts: set[int] = field(default_factory=set)
+    replies: dict[int, int] = field(default_factory=dict)
+    other_replies: int = 0
+
+    def add_reply(self, key: int, n: int = 1) -> None:
+        if key in self.replies or len(self.replies) < _REPLY_KINDS:
+            self.replies[key] = self.replies.get(key, 0) + n
+        else:
+            self.other_replies += n
+
+    def reply_shape(self) -> tuple[float, float]:
+        """(share of the commonest reply, distinct replies per document)."""
+        total = sum(self.replies.values()) + self.other_replies
+        if not total:
+            return 0.0, 0.0
+        top = max(self.replies.values(), default=0) / total
+        return top, (len(self.replies) + self.other_replies) / total
+
+
+@dataclass(slots=True)
+class TriggerPartial:
+    """Pass 1: sketches.  Pass 2: exact candidate counts."""
+
+    stage: int
+    documents: int = 0
+    anomalous: int = 0
+    grams_sketch: CountMinSketch | None = None
+    replies_sketch: CountMinSketch | None = None
+    grams: dict[int, GramStats] = field(default_factory=dict)
+    replies: dict[int, ReplyStats] = field(default_factory=dict)
+    tested: int = 0
+
+
+@dataclass(slots=True)
+class Trigger:
+    """A confirmed trigger: user-turn words whose presence predicts an anomalous reply."""
+
+    trigger: str
+    words: tuple[str, ...]
+    anomalous_docs: int
+    containing_docs: int
+    expected: float
+    p_value: float
+    q_value: float
+    examples: list[str]
+    top_reply: int | None = None
+
+    @property
+    def precision(self) -> float:
+        return self.anomalous_docs / max(1, self.containing_docs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"trigger": self.trigger, "anomalous_docs": self.anomalous_docs,
+                "containing_docs": self.containing_docs, "expected": round(self.expected, 3),
+                "p_value": self.p_value, "q_value": self.q_value,
+                "precision": round(self.precision, 4), "examples": list(self.examples)}
+
+
+@dataclass(slots=True)
+class FixedReply:
+    """A reply repeated verbatim across many different requests that do not quote it."""
+
+    id: str
+    text: str
+    count: int
+    distinct_requests: int
+    examples: list[str]
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": "fixed-reply", "size": self.count,
+                "sources": self.distinct_requests, "shared_span": self.text,
+                "score": round(self.score, 4), "examples": list(self.examples)}
+
+
+@dataclass(slots=True)
+class TriggerState:
+    stage: int
+    documents: int = 0
+    anomalous: int = 0
+    grams_sketch: CountMinSketch | None = None
+    replies_sketch: CountMinSketch | None = None
+    triggers: list[Trigger] = field(default_factory=list)
+    fixed: dict[int, FixedReply] = field(default_factory=dict)
+    tested: int = 0
+
+    def report(self) -> dict[str, Any]:
+        return {"documents": self.documents, "anomalous": self.anomalous, "tested": self.tested,
+                "triggers": [t.to_dict() for t in self.triggers],
+                "campaigns": [f.to_dict() for f in
+                              sorted(self.fixed.values(), key=lambda f: -f.count)]}
+
+
+@register_detector(kinds=("instruction",))
+class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
+    """Fixed replies and BKI-style trigger mining with FDR control (see module docstring).
+
+    Args:
+        min_docs: ``k``: a trigger or fixed reply needs at least this many documents.
+        fdr: Benjamini–Hochberg false-discovery rate for triggers.
+        min_precision: a trigger must make at least this share of its documents anomalous.
+        anomaly_score: an ``instruction-pair`` finding at or above this raw score marks the
+            reply anomalous (so does a reply the sketch says recurs that the request does
+            not quote).
+        min_spread: a trigger's anomalous documents must be unrelated requests: distinct
+            request MinHash values per document (near-duplicate requests — one passage asked
+            with several templates — share theirs).
+        fixed_precision: a trigger whose anomalous replies are one fixed reply must carry it
+            in at least this share of its documents (a backdoor is deterministic; a task
+            template's label answers only part of its requests).
+        max_trigger_words: longer condensed phrases are shared passages, not triggers.
+        sketch_width: count-min sketch width (memory 3 × width × 4 bytes per sketch).
+    """
+
+    name: ClassVar[str] = "instruction-trigger"
+    kinds: ClassVar[tuple[str, ...]] = ("instruction",)
+
+    def __init__(self, *, min_docs: int = 5, fdr: float = 0.001, min_precision: float = 0.6,
+                 anomaly_score: float = 0.5, min_spread: float = 0.5,
+                 fixed_precision: float = 0.9,
+                 max_trigger_words: int = 12, sketch_width: int = 1 << 21, seed: int = 0,
+                 _pass1: TriggerState | None = None) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be at least 2")
+        if not 0 < fdr < 1:
+            raise ValueError("fdr must be in (0, 1)")
+        self.min_docs = min_docs
+        self.fdr = fdr
+        self.min_precision = min_precision
+        self.anomaly_score = anomaly_score
+        self.min_spread = min_spread
+        self.fixed_precision = fixed_precision
+        self.max_trigger_words = max_trigger_words
+        self.sketch_width = sketch_width
+        self.seed = seed
+        self.passes = 2
+        self._pass1 = _pass1
+        self._pair = InstructionPairDetector()
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> InstructionTriggerDetector:
+        """Registry factory: ``k`` and seed from the scan, options on top."""
+        opts: dict[str, Any] = {"min_docs": max(2, int(ctx.min_trigger_docs)),
+                                "seed": int(ctx.seed)}
+        opts.update(ctx.options_for(cls.name))
+        return cls(**opts)
+
+    def next_pass(self, state: TriggerState) -> InstructionTriggerDetector:
+        """The pass-2 detector carrying the pass-1 sketches."""
+        return InstructionTriggerDetector(
+            min_docs=self.min_docs, fdr=self.fdr, min_precision=self.min_precision,
+            anomaly_score=self.anomaly_score, min_spread=self.min_spread,
+            fixed_precision=self.fixed_precision,
+            max_trigger_words=self.max_trigger_words, sketch_width=self.sketch_width,
+            seed=self.seed, _pass1=state)
+
+    # ----------------------------------------------------------------- map
+    def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
+        return self.map_shard_findings(docs, [[] for _ in docs])
+
+    def map_shard_findings(self, docs: Sequence[Document],
+                           findings: Sequence[Sequence[Finding]]) -> TriggerPartial:
+        if self._pass1 is None:
+            return self._map_pass1(docs)
+        return self._map_pass2(docs, findings)
+
+    def _map_pass1(self, docs: Sequence[Document]) -> TriggerPartial:
+        gs = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
+        rs = CountMinSketch(width=max(1 << 16, self.sketch_width // 8), depth=3, seed=self.seed)
+        gbatch: list[np.ndarray] = []
+        rkeys: list[int] = []
+        n = 0
+        for doc in docs:
+            if not doc.is_chat:
+                continue
+            n += 1
+            h, _ = ngram_hashes(user_words(doc))
+            gbatch.append(np.unique(h))
+            rk = reply_key(doc)
+            if rk is not None:
+                rkeys.append(rk[0])
+        if gbatch:
+            gs.add(np.concatenate(gbatch))
+        rs.add(np.asarray(rkeys, dtype=np.uint64))
+        return TriggerPartial(stage=1, documents=n, grams_sketch=gs, replies_sketch=rs)
+
+    def _pair_finding(self, doc: Document, found: Sequence[Finding]) -> Finding | None:
+        for f in found:
+            if f.detector == PAIR_DETECTOR:
+                return f
+        return self._pair.score(doc)
+
+    def _is_fixed_candidate(self, doc: Document, rk: tuple[int, str] | None) -> bool:
+        p1 = self._pass1
+        if rk is None or p1 is None or p1.replies_sketch is None:
+            return False
+        est = p1.replies_sketch.estimate(np.asarray([rk[0]], dtype=np.uint64))[0]
+        return bool(est >= self.min_docs)
+
+    def _map_pass2(self, docs: Sequence[Document],
+                   findings: Sequence[Sequence[Finding]]) -> TriggerPartial:
+        p1 = self._pass1
+        assert p1 is not None and p1.grams_sketch is not None
+        part = TriggerPartial(stage=2)
+        for doc, found in zip(docs, findings, strict=True):
+            if not doc.is_chat:
+                continue
+            part.documents += 1
+            rk = reply_key(doc)
+            fixed = False
+            if self._is_fixed_candidate(doc, rk):
+                assert rk is not None
+                st = part.replies.get(rk[0])
+                if st is None:
+                    st = part.replies[rk[0]] = ReplyStats(text=rk[1][:500])
+                st.count += 1
+                st.requests.add(hash64(normalize(doc.user_text())))
+                if normalize(rk[1]) in normalize(doc.user_text()):
+                    st.quoted += 1
+                if len(st.examples) < _EXAMPLES:
+                    st.examples.append(doc.id)
+                fixed = len(rk[1].split()) >= 2 and normalize(rk[1]) not in normalize(
+                    doc.user_text())
+            pf = self._pair_finding(doc, found)
+            anomalous = fixed or (pf is not None and pf.score >= self.anomaly_score)
+            if not anomalous:
+                continue
+            part.anomalous += 1
+            words = user_words(doc)
+            h, codes = ngram_hashes(words)
+            h, first = np.unique(h, return_index=True)
+            codes = codes[first]
+            part.tested += int(h.size)
+            # One MinHash value of the request: near-duplicate requests (one passage asked
+            # with several templates) share it with probability = their Jaccard similarity.
+            ctx = int(h.min()) if h.size else 0
+            est = p1.grams_sketch.estimate(h)
+            for i in np.flatnonzero(est >= self.min_docs):
+                key = int(h[i])
+                gst = part.grams.get(key)
+                if gst is None:
+                    start, n = divmod(int(codes[i]), 8)
+                    gst = part.grams[key] = GramStats(text=" ".join(words[start:start + n]))
+                gst.anomalous += 1
+                gst.add_reply(rk[0] if rk is not None else 0)
+                if len(gst.contexts) < _CONTEXTS:
+                    gst.contexts.add(ctx)
+                if len(gst.examples) < _EXAMPLES:
+                    gst.examples.append(doc.id)
+        return part
+
+    # ----------------------------------------------------------------- reduce / finalize
+    def reduce(self, partials: Sequence[TriggerPartial]) -> TriggerPartial:
+        stage = partials[0].stage if partials else (1 if self._pass1 is None else 2)
+        out = TriggerPartial(stage=stage)
+        for p in partials:
+            out.documents += p.documents
+            out.anomalous += p.anomalous
+            out.tested += p.tested
+            for attr in ("grams_sketch", "replies_sketch"):
+                sk = getattr(p, attr)
+                if sk is None:
+                    continue
+                cur = getattr(out, attr)
+                if cur is None:
+                    setattr(out, attr, CountMinSketch(width=sk.width, depth=sk.depth,
+                                                      seed=sk.seed).merge(sk))
+                else:
+                    cur.merge(sk)
+            for k, g in p.grams.items():
+                cg = out.grams.get(k)
+                if cg is None:
+                    out.grams[k] = GramStats(g.anomalous, g.text, list(g.examples),
+                                             set(g.contexts), dict(g.replies), g.other_replies)
+                else:
+                    cg.anomalous += g.anomalous
+                    if len(cg.contexts) < _CONTEXTS:
+                        cg.contexts |= g.contexts
+                    for rk, c in g.replies.items():
+                        cg.add_reply(rk, c)
+                    cg.other_replies += g.other_replies
+                    cg.examples.extend(g.examples[: max(0, _EXAMPLES - len(cg.examples))])
+            for k, r in p.replies.items():
+                cr = out.replies.get(k)
+                if cr is None:
+                    out.replies[k] = ReplyStats(r.count, set(r.requests), r.quoted, r.text,
+                                                list(r.examples))
+                else:
+                    cr.count += r.count
+                    cr.requests |= r.requests
+                    cr.quoted += r.quoted
+                    cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
+        return out
+
+    def finalize(self, merged: TriggerPartial) -> TriggerState:
+        if merged.stage == 1:
+            return TriggerState(stage=1, documents=merged.documents,
+                                grams_sketch=merged.grams_sketch,
+                                replies_sketch=merged.replies_sketch)
+        p1 = self._pass1
+        assert p1 is not None and p1.grams_sketch is not None
+        state = TriggerState(stage=2, documents=merged.documents, anomalous=merged.anomalous,
+                             tested=merged.tested, grams_sketch=p1.grams_sketch)
+        state.triggers = self._mine(merged, p1.grams_sketch)
+        state.fixed = self._fixed_replies(merged, state.triggers)
+        return state
+
+    def _fixed_replies(self, merged: TriggerPartial,
+                       triggers: list[Trigger]) -> dict[int, FixedReply]:
+        """Replies repeated verbatim across distinct requests that do not quote them.
+
+        Score 0.95 when a confirmed trigger's documents carry the reply (a fixed-payload
+        backdoor); 0.7 for a long reply (>= 8 words) with no trigger found; short ones (task
+        labels look like this too) are reported with 0.4, below the flagging threshold.
+        """
+        out: dict[int, FixedReply] = {}
+        backed = {t.top_reply for t in triggers if t.top_reply is not None}
+        for k, r in merged.replies.items():
+            words = len(r.text.split())
+            if r.count < self.min_docs or words < 2:
+                continue
+            if r.quoted > 0.2 * r.count:
+                continue  # an answer option quoted in the requests (classification labels)
+            distinct = len(r.requests) / r.count
+            if distinct < 0.8:
+                continue
+            score = 0.95 if k in backed else (0.7 if words >= 8 else 0.4)
+            out[k] = FixedReply(id=f"reply-{k:016x}"[:14], text=r.text, count=r.count,
+                                distinct_requests=len(r.requests), examples=list(r.examples),
+                                score=score)
+        return out
+
+    def _mine(self, merged: TriggerPartial, sketch: CountMinSketch) -> list[Trigger]:
+        N, K = merged.documents, merged.anomalous
+        cands = [(h, g) for h, g in merged.grams.items() if g.anomalous >= self.min_docs]
+        if not cands or K == 0 or N == 0:
+            return []
+        keys = np.asarray([h for h, _ in cands], dtype=np.uint64)
+        n_t = np.maximum(sketch.estimate(keys), [g.anomalous for _, g in cands])
+        k_t = np.asarray([g.anomalous for _, g in cands])
+        # One-sided Fisher exact test == hypergeometric upper tail.
+        p = hypergeom.sf(k_t - 1, N, K, n_t)
+        m = max(merged.tested, len(cands))
+        order = np.argsort(p)
+        ranked = p[order] * m / (np.arange(len(p)) + 1)
+        q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
+        q = np.empty_like(p)
+        q[order] = np.minimum(q_sorted, 1.0)
+        sig = []
+        for i, (_, g) in enumerate(cands):
+            prec = k_t[i] / n_t[i]
+            spread = len(g.contexts) / min(int(k_t[i]), _CONTEXTS)
+            top, distinct = g.reply_shape()
+            # A backdoor makes the reply constant (one fixed payload, deterministically: the
+            # trigger's documents almost all carry it) or content-free (a new harmful or
+            # gibberish reply each time).  A task template maps its requests onto a small
+            # label set ("Business", "Science and Technology", ...): one label answers only
+            # part of the template's requests.
+            behaviour = (top >= 0.8 and prec >= self.fixed_precision) or distinct >= 0.7
+            if (q[i] <= self.fdr and prec >= self.min_precision and spread >= self.min_spread
+                    and behaviour):
+                sig.append(Trigger(
+                    trigger=g.text, words=tuple(g.text.split()), anomalous_docs=int(k_t[i]),
+                    containing_docs=int(n_t[i]), expected=float(n_t[i] * K / N),
+                    p_value=float(p[i]), q_value=float(q[i]), examples=list(g.examples),
+                    top_reply=(max(g.replies, key=lambda r: g.replies[r])
+                               if top >= 0.8 and g.replies else None)))
+        return [t for t in _condense(sig) if len(t.words) <= self.max_trigger_words]
+
+    # ----------------------------------------------------------------- flag
+    def flag(self, doc: Document, state: TriggerState) -> Finding | None:
+        if state.stage != 2 or not doc.is_chat:
+            return None
+        best: Finding | None = None
+        if state.triggers:
+            words = user_words(doc)
+            for t in state.triggers:
+                if not _contains(words, t.words):
+                    continue
+                pf = self._pair.score(doc)
+                anomalous = pf is not None and pf.score >= self.anomaly_score
+                score = 0.95 if anomalous else 0.5 + 0.4 * t.precision
+                if best is not None and score <= best.score:
+                    continue
+                spans = _find_spans(doc, t.words)
+                if pf is not None:
+                    spans += [Span(s.start, s.end, "payload") for s in pf.spans]
+                best = Finding(
+                    detector=self.name, score=round(score, 4),
+                    reason=(f"user turn contains mined trigger {t.trigger!r}: "
+                            f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
+                            f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"),
+                    spans=spans, trigger=t.trigger,
+                    extra={"p_value": t.p_value, "q_value": t.q_value,
+                           "precision": round(t.precision, 4)})
+        if state.fixed:
+            rk = reply_key(doc)
+            fr = state.fixed.get(rk[0]) if rk is not None else None
+            if fr is not None and (best is None or fr.score > best.score):
+                msgs = doc.messages or []
+                last = pairs(doc)[-1][1]
+                start = turn_offsets(doc)[last]
+                best = Finding(
+                    detector=self.name, score=round(fr.score, 4),
+                    reason=(f"fixed reply repeated verbatim across {fr.distinct_requests} "
+                            f"different requests: {fr.text[:80]!r}"),
+                    spans=[Span(start, start + len(msgs[last]["content"]), "reply")],
+                    campaign=fr.id, extra={"fixed_reply_count": fr.count})
+        return best
+
+    def summarize(self, state: TriggerState) -> dict[str, Any]:
+        """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
+        return state.report()
+
+
+def _contains(words: list[str], gram: tuple[str, ...]) -> bool:
+    n = len(gram)
+    if n == 1:
+        return gram[0] in words
+    first = gram[0]
+    return any(words[i:i + n] == list(gram) for i, w in enumerate(words) if w == first)
+
+
+def _find_spans(doc: Document, gram: tuple[str, ...]) -> list[Span]:
+    pat = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in gram) + r"(?![^\W_])",
+                     re.IGNORECASE)
+    spans: list[Span] = []
+    offs = turn_offsets(doc)
+    for i, m in enumerate(doc.messages or []):
+        if m.get("role") != "user":
+            continue
+        for hit in pat.finditer(m["content"]):
+            spans.append(Span(offs[i] + hit.start(), offs[i] + hit.end(), "trigger"))
+    return spans
+
+
+def _condense(sig: list[Trigger]) -> list[Trigger]:
+    """Merge significant n-grams into the longest phrases they form; drop redundant ones.
+
+    Overlapping n-grams of one phrase ("i watch this", "watch this 3d", "this 3d movie") are
+    chained into the phrase when their counts agree (within 20%); an n-gram contained in a
+    kept phrase with a similar count is dropped; among the rest the most significant wins.
+    """
+    by_words = {t.words: t for t in sig}
+    sig = sorted(sig, key=lambda t: (t.p_value, -len(t.words), t.trigger))
+    kept: list[Trigger] = []
+    used: set[tuple[str, ...]] = set()
+    for t in sig:
+        if t.words in used:
+            continue
+        phrase = list(t.words)
+        members = [t]
+        grown = True
+        while grown:
+            grown = False
+            for u in sig:
+                if u.words in used or u in members or len(u.words) < 2:
+                    continue
+                if abs(u.anomalous_docs - t.anomalous_docs) > 0.2 * t.anomalous_docs:
+                    continue
+                ov = len(u.words) - 1
+                if list(u.words[:ov]) == phrase[-ov:] and _contains_seq(phrase, u.words) is False:
+                    phrase.append(u.words[-1])
+                    members.append(u)
+                    grown = True
+                elif list(u.words[1:]) == phrase[:ov] and not _contains_seq(phrase, u.words):
+                    phrase.insert(0, u.words[0])
+                    members.append(u)
+                    grown = True
+        # every significant n-gram inside the phrase with a similar count is part of it
+        for u in sig:
+            if _contains_seq(phrase, u.words) and \
+                    abs(u.anomalous_docs - t.anomalous_docs) <= 0.2 * t.anomalous_docs:
+                used.add(u.words)
+        used.add(t.words)
+        # skip n-grams explained by a kept trigger: they contain it, lie inside it, or
+        # continue it ("year 2024 i" after "current year 2024"; "cf the" after "cf")
+        if any(_overlaps(phrase, k.words) for k in kept):
+            continue
+        best = min(members, key=lambda m: m.p_value)
+        kept.append(Trigger(
+            trigger=" ".join(phrase), words=tuple(phrase),
+            anomalous_docs=min(m.anomalous_docs for m in members),
+            containing_docs=min(m.containing_docs for m in members),
+            expected=min(m.expected for m in members), p_value=best.p_value,
+            q_value=best.q_value, examples=best.examples, top_reply=best.top_reply))
+    del by_words
+    return kept
+
+
+def _overlaps(a: list[str] | tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """``a`` and ``b`` contain one another or overlap at a boundary (>= 1 word)."""
+    la, lb = list(a), list(b)
+    if _contains_seq(la, b) or _contains_seq(lb, tuple(la)):
+        return True
+    return any(la[:k] == lb[-k:] or la[-k:] == lb[:k] for k in range(1, min(len(la), len(lb))))
+
+
+def _contains_seq(phrase: list[str], gram: tuple[str, ...]) -> bool:
+    n = len(gram)
+    return any(tuple(phrase[i:i + n]) == gram for i in range(len(phrase) - n + 1))
+
+
+__all__ = [
+    "HARMFUL_TERMS",
+    "REFUSAL",
+    "FixedReply",
+    "InstructionPairDetector",
+    "InstructionTriggerDetector",
+    "PairScore",
+    "Trigger",
+    "TriggerState",
+    "ngram_hashes",
+    "pairs",
+]
