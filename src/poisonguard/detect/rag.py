@@ -1,0 +1,351 @@
+"""RAG knowledge bases: passages that restate a question, then assert an answer.
+
+PoisonedRAG (Zou et al. 2024/2025) makes a passage retrievable for a target question by
+starting it with the question itself, then states the attacker's answer; it injects several
+(default 5) such passages per question.  :class:`RestatedQuestionDetector` looks for exactly
+that footprint, and checks the answer against the rest of the knowledge base:
+
+1. **restated question**: the passage's first sentence is a question (ends with ``?`` or
+   opens with an interrogative word);
+2. **group**: the same question opens two or more passages;
+3. **asserted answer**: content words present in most (60%) passages of the group that are
+   not in the question (the answer slot: the framing around it changes, the answer does
+   not), in short passages (PoisonedRAG bodies are ~30 words; FAQ pages are long);
+4. **KB check** (second pass): other passages that cover the question (they contain most of
+   its content words) are counted, and how many of them also contain the asserted answer.
+   An answer the rest of the knowledge base never gives — while it does discuss the question
+   — *contradicts* it; an answer on a question the knowledge base does not otherwise cover is
+   *unverifiable*.  This is word-level corroboration, not natural-language inference: a
+   paraphrased true answer counts as contradiction, and a false answer that happens to share
+   words with true passages counts as support (see ``docs/detectors.md``).
+
+Memory grows with the number of question-opening passages (FAQ-style corpora have many), not
+with the corpus: one small record per distinct opening question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.registry import register_detector
+from poisonguard.detect.sketches import (
+    STOPWORDS,
+    hash64,
+    normalize,
+    source_key,
+    split_sentences,
+    wordset,
+)
+from poisonguard.io.document import Document
+
+_QWORDS = wordset("""what who whom whose when where which why how is are was were does do did
+    can could should would will has have""")
+ASSERTION_WORDS: frozenset[str] = wordset("""answer answers answered correct question questions
+    true fact facts indeed""")
+"""Words of the assertion framing itself, never taken as the asserted answer."""
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_EXAMPLES = 10
+_ALT_CAP = 40
+_BODIES = 9
+_BODY_WORDS = 200
+
+
+def _content(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)
+            if len(w) > 1 and w.lower() not in STOPWORDS}
+
+
+_LEADING_Q = re.compile(r"\s*([^\n?]{5,300}\?)")
+
+
+def opening_question(text: str) -> tuple[int, int, str] | None:
+    """(start, end, normalised text) of the passage's opening question, if it opens with one.
+
+    The question is the text up to the first ``?`` on the first line (PoisonedRAG glues the
+    body straight on: ``"Who discovered X?.The answer is ..."``), or a first sentence that
+    opens with an interrogative word.
+    """
+    m = _LEADING_Q.match(text)
+    if m is not None:
+        norm = normalize(m.group(1))
+        if len(norm.split()) >= 3:
+            return m.start(1), m.end(1), norm
+    units = split_sentences(text[:1000])
+    if not units:
+        return None
+    u = units[0]
+    first = u.norm.split(" ", 1)[0] if u.norm else ""
+    if first not in _QWORDS or len(u.norm.split()) < 3:
+        return None
+    return u.start, u.end, u.norm
+
+
+@dataclass(slots=True)
+class QuestionGroup:
+    """Passages opening with one question."""
+
+    question: str = ""
+    count: int = 0
+    bodies: list[frozenset[str]] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    sources: set[int] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)
+    topic_docs: int = 0
+    supporting_docs: int = 0
+    alternatives: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, o: QuestionGroup) -> None:
+        self.question = self.question or o.question
+        self.count += o.count
+        self.bodies.extend(o.bodies[: max(0, _BODIES - len(self.bodies))])
+        self.lengths.extend(o.lengths[: max(0, _BODIES - len(self.lengths))])
+        self.sources |= o.sources
+        self.examples.extend(o.examples[: max(0, _EXAMPLES - len(self.examples))])
+        self.topic_docs += o.topic_docs
+        self.supporting_docs += o.supporting_docs
+        self.alternatives.update(o.alternatives)
+        if len(self.alternatives) > _ALT_CAP:
+            self.alternatives = Counter(dict(self.alternatives.most_common(_ALT_CAP)))
+
+
+@dataclass(slots=True)
+class RagPartial:
+    stage: int
+    documents: int = 0
+    groups: dict[int, QuestionGroup] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RagCampaign:
+    id: str
+    question: str
+    size: int
+    n_sources: int
+    answer_terms: list[str]
+    topic_terms: list[str]
+    topic_docs: int
+    supporting_docs: int
+    alternatives: list[str]
+    verdict: str
+    score: float
+    examples: list[str]
+    body_words: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": "restated-question", "size": self.size,
+                "sources": self.n_sources, "shared_span": self.question,
+                "score": round(self.score, 4), "examples": list(self.examples),
+                "answer_terms": self.answer_terms, "topic_docs": self.topic_docs,
+                "supporting_docs": self.supporting_docs, "kb_alternatives": self.alternatives,
+                "verdict": self.verdict, "median_body_words": self.body_words}
+
+
+@dataclass(slots=True)
+class RagState:
+    stage: int
+    documents: int = 0
+    groups: dict[int, RagCampaign] = field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        camps = sorted(self.groups.values(), key=lambda c: (-c.score, -c.size, c.id))
+        return {"documents": self.documents, "campaigns": [c.to_dict() for c in camps]}
+
+
+@register_detector(kinds=("rag",))
+class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
+    """PoisonedRAG-style passage groups, checked against the rest of the knowledge base.
+
+    Args:
+        min_group: passages that must open with the same question (PoisonedRAG uses 5).
+        topic_coverage: share of the question's content words a passage must contain to
+            count as covering the question in the KB check.
+        max_body_words: median passage body length (words after the question) up to which a
+            group looks like injected assertions rather than FAQ pages.
+        support_share: a covering passage supports the asserted answer when it contains at
+            least this share of the answer words.
+        capacity: most distinct opening questions kept (beyond, the rarest are dropped).
+    """
+
+    name: ClassVar[str] = "rag-restated-question"
+    kinds: ClassVar[tuple[str, ...]] = ("rag",)
+
+    def __init__(self, *, min_group: int = 2, topic_coverage: float = 0.6,
+                 max_body_words: int = 80, support_share: float = 0.6,
+                 capacity: int = 500_000,
+                 _candidates: RagState | None = None) -> None:
+        if min_group < 2:
+            raise ValueError("min_group must be at least 2")
+        self.min_group = min_group
+        self.topic_coverage = topic_coverage
+        self.max_body_words = max_body_words
+        self.support_share = support_share
+        self.capacity = capacity
+        self.passes = 2
+        self._cand = _candidates
+        self._index: dict[str, list[int]] = {}
+        if _candidates is not None:
+            for key, c in _candidates.groups.items():
+                if c.topic_terms:
+                    rare = min(c.topic_terms, key=lambda w: (-len(w), w))
+                    self._index.setdefault(rare, []).append(key)
+
+    def next_pass(self, state: RagState) -> RestatedQuestionDetector:
+        """Pass 2 (the KB check) for the candidate groups of pass 1."""
+        return RestatedQuestionDetector(min_group=self.min_group,
+                                        topic_coverage=self.topic_coverage,
+                                        max_body_words=self.max_body_words,
+                                        support_share=self.support_share,
+                                        capacity=self.capacity, _candidates=state)
+
+    def map_shard(self, docs: Sequence[Document]) -> RagPartial:
+        if self._cand is None:
+            part = RagPartial(stage=1, documents=len(docs))
+            for doc in docs:
+                q = opening_question(doc.text)
+                if q is None:
+                    continue
+                key = hash64(q[2])
+                g = part.groups.get(key)
+                if g is None:
+                    g = part.groups[key] = QuestionGroup(question=doc.text[q[0]:q[1]][:300])
+                g.count += 1
+                if len(g.bodies) < _BODIES:
+                    body_words = _WORD.findall(doc.text[q[1]:q[1] + 20000])
+                    g.lengths.append(len(body_words))
+                    g.bodies.append(frozenset(
+                        w.lower() for w in body_words[:_BODY_WORDS]
+                        if len(w) > 1 and w.lower() not in STOPWORDS))
+                g.sources.add(hash64(source_key(doc)))
+                if len(g.examples) < _EXAMPLES:
+                    g.examples.append(doc.id)
+            return part
+        part = RagPartial(stage=2, documents=len(docs))
+        for doc in docs:
+            q = opening_question(doc.text)
+            own = hash64(q[2]) if q is not None else None
+            words = _content(doc.text[:20000])
+            hits: set[int] = set()
+            for w in words & self._index.keys():
+                hits.update(self._index[w])
+            for key in hits:
+                if key == own:
+                    continue
+                c = self._cand.groups[key]
+                topic = set(c.topic_terms)
+                if len(topic & words) < self.topic_coverage * len(topic):
+                    continue
+                g = part.groups.setdefault(key, QuestionGroup())
+                g.topic_docs += 1
+                answer = set(c.answer_terms)
+                if len(answer & words) >= self.support_share * len(answer):
+                    g.supporting_docs += 1
+                else:
+                    g.alternatives.update(words - topic - ASSERTION_WORDS)
+        return part
+
+    def reduce(self, partials: Sequence[RagPartial]) -> RagPartial:
+        stage = partials[0].stage if partials else (1 if self._cand is None else 2)
+        out = RagPartial(stage=stage)
+        for p in partials:
+            out.documents += p.documents
+            for k, g in p.groups.items():
+                cur = out.groups.get(k)
+                if cur is None:
+                    out.groups[k] = cur = QuestionGroup()
+                cur.merge(g)
+            if len(out.groups) > self.capacity:
+                keep = sorted(out.groups, key=lambda k: (-out.groups[k].count, k))
+                out.groups = {k: out.groups[k] for k in keep[: self.capacity]}
+        return out
+
+    def finalize(self, merged: RagPartial) -> RagState:
+        if merged.stage == 1:
+            state = RagState(stage=1, documents=merged.documents)
+            for key, g in merged.groups.items():
+                if g.count < self.min_group:
+                    continue
+                qwords = _content(g.question)
+                votes: Counter[str] = Counter()
+                for b in g.bodies:
+                    votes.update(b)
+                need = max(2, int(0.6 * len(g.bodies) + 0.999))
+                answer = sorted(w for w, n in votes.items() if n >= need
+                                and w not in qwords and w not in ASSERTION_WORDS)
+                lengths = sorted(g.lengths)
+                state.groups[key] = RagCampaign(
+                    id=f"rag-{key:016x}"[:12], question=g.question, size=g.count,
+                    n_sources=len(g.sources), answer_terms=answer[:20],
+                    topic_terms=sorted(qwords), topic_docs=0, supporting_docs=0,
+                    alternatives=[], verdict="", score=0.0, examples=list(g.examples),
+                    body_words=lengths[len(lengths) // 2] if lengths else 0)
+            return state
+        assert self._cand is not None
+        state = RagState(stage=2, documents=merged.documents)
+        for key, c in self._cand.groups.items():
+            g = merged.groups.get(key, QuestionGroup())
+            c2 = RagCampaign(**{f: getattr(c, f) for f in c.__dataclass_fields__})
+            c2.topic_docs, c2.supporting_docs = g.topic_docs, g.supporting_docs
+            c2.alternatives = [w for w, _ in g.alternatives.most_common(5)]
+            c2.verdict, c2.score = self.verdict(c2)
+            state.groups[key] = c2
+        return state
+
+    def verdict(self, c: RagCampaign) -> tuple[str, float]:
+        """(verdict, score) of a group of passages restating one question.
+
+        * no answer words shared by most passages: no single asserted answer → 0.3 (info);
+        * the KB covers the question (>= 2 other passages) and at most 20% of those give the
+          asserted answer → ``contradicted``;
+        * the KB does not cover the question → ``unverifiable``;
+        * otherwise → ``supported``, 0.3 (FAQ duplicates agree with the KB).
+
+        Contradicted/unverifiable groups score 0.95/0.6 when they look like PoisonedRAG:
+        >= 3 passages whose bodies are short assertions (median <= ``max_body_words``; the
+        paper's passages are ~30 words).  Groups of long passages (FAQ pages answered by
+        several sites) or of 2 passages score 0.45 (reported, not flagged).
+        """
+        if not c.answer_terms:
+            return "no-common-answer", 0.3
+        shaped = c.size >= 3 and c.body_words <= self.max_body_words
+        if c.topic_docs >= 2 and c.supporting_docs <= 0.2 * c.topic_docs:
+            return "contradicted", 0.95 if shaped else 0.45
+        if c.topic_docs < 2:
+            return "unverifiable", 0.6 if shaped else 0.45
+        return "supported", 0.3
+
+    def flag(self, doc: Document, state: RagState) -> Finding | None:
+        if state.stage != 2 or not state.groups:
+            return None
+        q = opening_question(doc.text)
+        if q is None:
+            return None
+        c = state.groups.get(hash64(q[2]))
+        if c is None:
+            return None
+        spans = [Span(q[0], q[1], "trigger"), Span(q[1], len(doc.text), "payload")]
+        low = doc.text.lower()
+        for term in c.answer_terms[:5]:
+            for m in re.finditer(r"(?<![^\W_])" + re.escape(term) + r"(?![^\W_])", low):
+                spans.append(Span(m.start(), m.end(), "claim"))
+        reason = (f"passage opens with a question that opens {c.size} passages and asserts "
+                  f"{' '.join(c.answer_terms[:5])!r}; {c.verdict}: {c.supporting_docs} of "
+                  f"{c.topic_docs} other passages on the question give that answer")
+        return Finding(detector=self.name, score=c.score, reason=reason, spans=spans,
+                       trigger=c.question, campaign=c.id,
+                       extra={"verdict": c.verdict, "topic_docs": c.topic_docs,
+                              "supporting_docs": c.supporting_docs,
+                              "kb_alternatives": c.alternatives})
+
+    def summarize(self, state: RagState) -> dict[str, Any]:
+        """Groups of passages restating one question (``campaigns``)."""
+        return state.report()
+
+
+__all__ = ["ASSERTION_WORDS", "RagCampaign", "RagState", "RestatedQuestionDetector",
+           "opening_question"]
