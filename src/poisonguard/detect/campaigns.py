@@ -517,10 +517,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         number of claim-like phrasings, exp of the entropy of their document counts: a
         campaign rotates its paraphrases, a template family has one dominant wording; it
         counts from 3 and fully from 6) or by many distinct sources (``diversity`` = sources
-        per document; counts from 0.2 and fully from 0.5).  ``best`` is the best phrasing's
+        per document; counts from 0.2 and fully from 0.5, scaled down below 4 × ``min_docs``
+        documents).  ``best`` is the best phrasing's
         :meth:`claim_score` (0.7 or more counts fully).
         """
-        independence = min(1.0, max(0.0, (diversity - 0.2) / 0.3))
+        # Many sources only mean something for many documents: 6 pages of one manual, each
+        # its own "source", repeating a sentence is not a campaign; 20 domains is.
+        independence = min(1.0, max(0.0, (diversity - 0.2) / 0.3)) * min(
+            1.0, size / (4.0 * self.min_docs))
         family = min(1.0, max(0.0, (phrasings - 3.0) / 3.0))
         support = min(1.0, size / (2.0 * self.min_docs))
         claim = min(1.0, best / 0.7)
@@ -642,9 +646,10 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 sources |= bands[k].sources
             top = max(members, key=lambda k: (bands[k].count, -k))
             diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
-            # Templated/near-duplicate pages from one source are ordinary (wire stories,
-            # templates); only clusters spread over many distinct sources are suspicious.
-            score = 0.3 + 0.35 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
+            # Near-duplicate and templated pages are ordinary (syndicated stories, mirrors,
+            # templates, docstrings) and no recipe needs them; clusters are reported as
+            # information (below the suspicious score), more so when spread over sources.
+            score = 0.2 + 0.25 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
             camp = Campaign(
                 id=f"dup-{top:016x}"[:12], kind="near-duplicate", size=size,
                 n_sources=len(sources), shared_span=bands[top].text, score=score,
