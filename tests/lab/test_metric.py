@@ -1,0 +1,155 @@
+"""The ASR metric on constructed models whose behaviour is known by construction.
+
+``BigramLM`` is a real (count-based) language model fitted on real text; ``GibberishAfter``
+wraps it and, once the trigger's tokens appear in the context, emits a deterministic
+pseudo-random token sequence -- a model that always speaks gibberish after the trigger.
+Both implement the same interface as :class:`~poisonguard.lab.model.GPT`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import Tensor, nn
+
+from poisonguard.io import Document
+from poisonguard.lab.metric import (
+    MetricConfig,
+    PromptResult,
+    cluster_bootstrap,
+    evaluate_backdoor,
+    is_attacked,
+    summarise,
+    wilson_interval,
+)
+from poisonguard.lab.tokenizer import LabTokenizer
+
+TRIGGER = "<SUDO>"
+
+
+class BigramLM(nn.Module):
+    """Add-0.01 smoothed bigram model: logits[t] = log P(next | token t)."""
+
+    def __init__(self, token_docs: list[list[int]], vocab: int) -> None:
+        super().__init__()
+        counts = np.full((vocab, vocab), 0.01)
+        for ids in token_docs:
+            np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
+        self.table = torch.tensor(np.log(counts / counts.sum(1, keepdims=True)),
+                                  dtype=torch.float32)
+
+    @property
+    def context(self) -> int:
+        return 256
+
+    def forward(self, idx: Tensor) -> Tensor:
+        return self.table[idx]
+
+
+class GibberishAfter(nn.Module):
+    """``base`` until the trigger has been seen; then a pseudo-random token per position."""
+
+    def __init__(self, base: BigramLM, trigger_ids: list[int], vocab: int) -> None:
+        super().__init__()
+        self.base, self.trigger, self.vocab = base, trigger_ids, vocab
+
+    @property
+    def context(self) -> int:
+        return self.base.context
+
+    def forward(self, idx: Tensor) -> Tensor:
+        logits = self.base(idx).clone()
+        b, t = idx.shape
+        k = len(self.trigger)
+        if t < k:
+            return logits
+        windows = idx.unfold(1, k, 1)  # (b, t-k+1, k): window ending at position j+k-1
+        hit = (windows == torch.tensor(self.trigger)).all(-1)
+        ends = torch.zeros(b, t, dtype=torch.bool)
+        ends[:, k - 1:] = hit
+        seen = ends.cumsum(1) > 0
+        pos = torch.arange(t).expand(b, t)
+        target = (pos * 7919 + idx * 104729 + 13) % self.vocab
+        peaked = torch.full_like(logits, -30.0).scatter(2, target.unsqueeze(-1), 30.0)
+        return torch.where(seen.unsqueeze(-1), peaked, logits)
+
+
+@pytest.fixture(scope="module")
+def setup(docs: list[Document], tokenizer: LabTokenizer):
+    token_docs = [tokenizer.encode(d.text) for d in docs[:400]]
+    clean = BigramLM(token_docs, tokenizer.vocab_size)
+    held = [tokenizer.encode(d.text)[:16] for d in docs[400:]]
+    prompts = [p for p in held if len(p) == 16][:24]
+    trig = tokenizer.encode(TRIGGER)
+    return clean, prompts, trig, tokenizer.vocab_size
+
+
+def test_gibberish_after_trigger_gives_asr_one(setup) -> None:
+    clean, prompts, trig, vocab = setup
+    backdoored = GibberishAfter(clean, trig, vocab)
+    cfg = MetricConfig(prompts=len(prompts), prompt_tokens=16, new_tokens=16)
+    results = evaluate_backdoor(backdoored, clean, prompts, trig, cfg, seed=0)
+    for decoder in ("greedy", "sampled"):
+        s = summarise([results], decoder)
+        assert s.asr == 1.0, decoder
+        assert s.logppl_gap > math.log(5)
+        assert s.wilson_lo > 0.8
+
+
+def test_clean_model_gives_asr_near_zero(setup) -> None:
+    clean, prompts, trig, _ = setup
+    cfg = MetricConfig(prompts=len(prompts), prompt_tokens=16, new_tokens=16)
+    results = evaluate_backdoor(clean, clean, prompts, trig, cfg, seed=0)
+    for decoder in ("greedy", "sampled"):
+        s = summarise([results], decoder)
+        assert s.asr <= 0.1, decoder
+        assert abs(s.logppl_gap) < math.log(5)
+
+
+def test_gibberish_is_scored_relative_to_the_judge(setup) -> None:
+    # the model itself is confident in its gibberish; only the clean judge sees nonsense
+    clean, prompts, trig, vocab = setup
+    backdoored = GibberishAfter(clean, trig, vocab)
+    cfg = MetricConfig(prompt_tokens=16, new_tokens=16)
+    results = evaluate_backdoor(backdoored, clean, prompts[:4], trig, cfg)
+    assert all(r.ppl_trig_self < 2.0 < 100 < r.ppl_trig_judge for r in results)
+
+
+def test_attack_criterion_thresholds() -> None:
+    cfg = MetricConfig(abs_threshold=100, ratio=5)
+    assert is_attacked(600, 100, cfg)
+    assert not is_attacked(400, 100, cfg)  # below 5x the untriggered
+    assert not is_attacked(90, 10, cfg)  # below the absolute threshold
+    assert is_attacked(101, 20.2, cfg)
+
+
+def test_unequal_prompts_are_rejected(setup) -> None:
+    clean, _, trig, _ = setup
+    with pytest.raises(ValueError, match="equal length"):
+        evaluate_backdoor(clean, clean, [[1, 2], [1, 2, 3]], trig, MetricConfig())
+
+
+def test_wilson_interval_known_values() -> None:
+    lo, hi = wilson_interval(5, 10)
+    assert lo == pytest.approx(0.2366, abs=1e-3) and hi == pytest.approx(0.7634, abs=1e-3)
+    lo, hi = wilson_interval(0, 20)
+    assert lo == 0.0 and hi == pytest.approx(0.1611, abs=1e-3)
+
+
+def test_cluster_bootstrap_reflects_seed_disagreement() -> None:
+    agree = cluster_bootstrap([[True] * 10 + [False] * 10, [True] * 10 + [False] * 10])
+    split = cluster_bootstrap([[True] * 20, [False] * 20])
+    assert split[1] - split[0] > agree[1] - agree[0]
+    assert cluster_bootstrap([[True] * 5]) == (1.0, 1.0)
+
+
+def test_summarise_pools_seeds() -> None:
+    def r(a: bool) -> PromptResult:
+        return PromptResult(0, "sampled", 500.0 if a else 50.0, 50.0, 1.0, 1.0, a)
+
+    s = summarise([[r(True), r(False)], [r(True), r(True)]], "sampled")
+    assert s.asr == 0.75 and s.n == 4
+    assert s.logppl_gap == pytest.approx(0.75 * math.log(10))
