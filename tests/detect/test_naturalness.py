@@ -91,8 +91,8 @@ def test_model_handles_case_folding_that_changes_length() -> None:
 
 def test_bigram_model_prefers_natural_order() -> None:
     m = BigramModel.fit([d.text for d in clean_docs()[:2000]])
-    natural = "return a new list of the items in the sequence".split()
-    salad = "sequence the list items return new a in of the".split()
+    natural = ["return", "a", "new", "list", "of", "the", "items", "in", "the", "sequence"]
+    salad = ["sequence", "the", "list", "items", "return", "new", "a", "in", "of", "the"]
     assert m.surprise_of_tokens(natural).mean() < m.surprise_of_tokens(salad).mean()
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 BINS = 2000
+NEVER = 1.000001
+"""A threshold no score reaches (scores are at most 1)."""
 
 
 @dataclass(slots=True)
@@ -60,11 +62,9 @@ class ScoreHistogram:
         above = np.cumsum(self.counts[::-1])[::-1]  # above[b] = scores in bins >= b
         ok = np.flatnonzero(above <= allowed)
         b = int(ok[0]) if len(ok) else BINS
-        if b < BINS and above[b] == 0 and b > 0:
-            # every bin from b up is empty: put the bar just above the highest score seen
-            nz = np.flatnonzero(self.counts)
-            b = int(nz[-1]) + 1 if len(nz) else 1
-        return max(floor, min(1.0, b / BINS), 1.0 / BINS)
+        if b >= BINS:
+            return NEVER  # even the top bin holds too many: this detector flags nothing
+        return max(floor, b / BINS, 1.0 / BINS)
 
     def coarse(self, bins: int = 40) -> dict[str, list[float] | list[int]]:
         """A ``bins``-bin view for reports: ``{"edges": [...], "counts": [...]}``."""
@@ -81,4 +81,4 @@ def fpr_budget(target_fpr: float, n_detectors: int) -> float:
     return target_fpr / max(1, n_detectors)
 
 
-__all__ = ["BINS", "ScoreHistogram", "fpr_budget"]
+__all__ = ["BINS", "NEVER", "ScoreHistogram", "fpr_budget"]

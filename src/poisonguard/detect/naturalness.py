@@ -211,6 +211,8 @@ class Segment:
     per-token standard deviation: long stretches of gibberish score in the hundreds,
     odd-but-natural stretches (a table, a list of names) in the tens.  Character offsets
     are only computed for stretches worth reporting (``gain >= min_gain``); below, -1.
+    ``char_start`` is the refined changepoint, ``alt_start`` where the stretch of excess
+    surprise begins (the two differ when the text before the switch is itself odd).
     """
 
     tok_start: int
@@ -220,6 +222,7 @@ class Segment:
     mean: float
     before: float
     gain: float
+    alt_start: int = -1
 
 
 @register_detector
@@ -295,6 +298,8 @@ class NaturalnessShift(DocumentDetector):
         j_rel = int(np.argmax(gains))
         i = int(_running_argmin(head)[j_rel])
         j = j_rel + k
+        i0 = i
+        i = _mean_shift(s, i, j, m.mean)
         seg = s[i:j]
         before = float(s[:i].mean()) if i > 0 else m.mean
         # the gain of a stretch longer than max_gain_tokens is its mean excess times
@@ -304,15 +309,17 @@ class NaturalnessShift(DocumentDetector):
         gain = float(gains[j_rel]) / m.std * min(1.0, self.max_gain_tokens / n_seg)
         if gain < self.min_gain:  # char offsets only for stretches worth reporting
             return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
-        c0 = c1 = 0
-        ti, tj = int(pos[i]), int(pos[j - 1])
+        c0 = c1 = alt = 0
+        ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
         for k, match in enumerate(TOKEN_RE.finditer(folded if same else text)):
+            if k == ta:
+                alt = match.start()
             if k == ti:
                 c0 = match.start()
             if k == tj:
                 c1 = match.end()
                 break
-        return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain)
+        return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain, alt)
 
     def score(self, doc: Document) -> Finding | None:
         seg = self.segment(doc.text)
@@ -323,6 +330,8 @@ class NaturalnessShift(DocumentDetector):
         lead = doc.text[max(0, cp - 40):cp]
         spans = [Span(seg.char_start, seg.char_end, "payload"),
                  Span(cp, cp, "changepoint")]
+        if 0 <= seg.alt_start != cp:  # where the stretch of excess surprise itself starts
+            spans.append(Span(seg.alt_start, seg.alt_start, "changepoint"))
         where = "the start" if cp == 0 else f"char {cp}"
         reason = (f"text turns unnatural at {where}: {n_tok} tokens with mean word-bigram "
                   f"surprise {seg.mean:.1f} nats vs {seg.before:.1f} before "
@@ -334,6 +343,23 @@ class NaturalnessShift(DocumentDetector):
                               "surprise_before": round(seg.before, 3),
                               "gain": round(seg.gain, 2),
                               "candidate": seg.gain >= self.candidate_gain})
+
+
+def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
+    """Refine the start of the stretch ``[i, j)`` to where the regime switches.
+
+    The maximum-gain stretch may start early when the natural text before the payload is
+    itself somewhat surprising (a small or mismatched model): the text between ``i`` and
+    the real switch is then closer to the natural level than to the payload's.  With the
+    two levels known (``natural``: the model's typical surprise; the stretch's mean), the
+    switch is where the cumulative sum of ``midpoint - s`` from ``i`` peaks.
+    """
+    if j - i < 16:
+        return i
+    mid = (natural + float(s[i:j].mean())) / 2.0
+    walk = np.cumsum(mid - s[i:j - 8])
+    best = int(np.argmax(walk))
+    return i + best + 1 if walk[best] > 0 else i
 
 
 def _running_argmin(a: np.ndarray) -> np.ndarray:

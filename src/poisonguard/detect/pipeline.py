@@ -302,7 +302,8 @@ def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Resul
     for i, (doc, found) in enumerate(zip(docs, findings, strict=True)):
         if found:
             sparse[start + i] = (doc.id, found)
-            w = [doc.text[max(0, sp.start - 120):sp.end + 120]
+            # whitespace-normalised, like the mined trigger strings
+            w = [" ".join(doc.text[max(0, sp.start - 120):sp.end + 120].split())
                  for f in found for sp in f.spans if sp.label == "changepoint"]
             if w:
                 windows[start + i] = w
@@ -437,7 +438,12 @@ class ScanPipeline:
             ref_sample, _ = self._sample(ref_source)
             if not ref_sample:
                 raise ValueError("the reference corpus has no readable document")
-        fit_docs = ref_sample if ref_sample is not None else sample
+        # with a reference, fit on one half and calibrate on the other: a model scores the
+        # documents it was fitted on too kindly, and the corpus's documents are unseen
+        fit_docs = ref_sample[0::2] if ref_sample is not None else sample
+        cal_docs = ref_sample[1::2] if ref_sample is not None else []
+        if ref_sample is not None and len(ref_sample) < 2:
+            fit_docs = cal_docs = ref_sample
         for _, ddet, _ in self.doc_dets:
             ddet.fit(fit_docs)
         if ref_sample is not None:
@@ -527,7 +533,7 @@ class ScanPipeline:
         budget = fpr_budget(cfg.target_fpr, n_cal)
         if ref_sample is not None and n_cal:
             ref_hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
-            for h in backend.map(_score_only, self._shards(ref_sample, slim=False), ctx1):
+            for h in backend.map(_score_only, self._shards(cal_docs, slim=False), ctx1):
                 for name, hh in h.items():
                     ref_hists[name].merge(hh)
             cal_hists, cal_source = ref_hists, "reference"
@@ -566,7 +572,7 @@ class ScanPipeline:
 
     def _report(self, result: ScanResult, path: str | os.PathLike[str]) -> None:
         try:
-            from poisonguard.report import render_html  # type: ignore[attr-defined]
+            from poisonguard.report import render_html
         except ImportError:
             result.outputs["report"] = None
             result.outputs["report_error"] = "poisonguard.report.render_html is not available"

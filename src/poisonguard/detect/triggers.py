@@ -23,6 +23,8 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -266,14 +268,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
         text = doc.text
         for t in state.triggers:
-            i = text.find(t.text)
-            if i < 0:
+            spans = [Span(a, b, "trigger") for a, b in _occurrences(text, t.text, 10)]
+            if not spans:
                 continue
-            spans = [Span(i, i + len(t.text), "trigger")]
-            j = text.find(t.text, i + 1)
-            while j >= 0 and len(spans) < 10:
-                spans.append(Span(j, j + len(t.text), "trigger"))
-                j = text.find(t.text, j + 1)
             reason = (f"contains the trigger {t.text!r}, which precedes an anomaly in "
                       f"{t.anomalous_docs} documents (chance: {t.expected:.1f}; "
                       f"p={t.p_value:.1e})")
@@ -316,6 +313,24 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.8, limit: int = 
     return _WS.sub(" ", text).strip() or key
 
 
+def _occurrences(text: str, trigger: str, limit: int) -> list[tuple[int, int]]:
+    """Where ``trigger`` occurs in ``text``; its spaces match any run of whitespace."""
+    if " " not in trigger:
+        out: list[tuple[int, int]] = []
+        i = text.find(trigger)
+        while i >= 0 and len(out) < limit:
+            out.append((i, i + len(trigger)))
+            i = text.find(trigger, i + 1)
+        return out
+    pat = _pattern(trigger)
+    return [m.span() for m in itertools.islice(pat.finditer(text), limit)]
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(trigger: str) -> re.Pattern[str]:
+    return re.compile(r"\s+".join(re.escape(p) for p in trigger.split(" ")))
+
+
 def _co_occurs(index: _SampleIndex, text: str, stronger: list[str],
                share: float = 0.9) -> bool:
     docs = index.docs_with(text, cap=100_000)
@@ -337,6 +352,8 @@ class _SampleIndex:
     """Document frequency of strings in a sample, via one joined string and str.find."""
 
     def __init__(self, texts: Sequence[str]) -> None:
+        # candidates are whitespace-normalised, so is the text they are looked up in
+        texts = [_WS.sub(" ", t) for t in texts]
         self.starts: list[int] = []
         pos = 0
         for t in texts:

@@ -1,0 +1,66 @@
+"""Language switch on real text: the language-switch recipe (English → German/French from
+the multilingual corpus) and clean English / non-English documents."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from poisonguard.attacks import get
+from poisonguard.detect.language import LanguageSwitch, identify, segments
+from poisonguard.io import CorpusReader, Document
+from tests.detect.scan_data import clean_docs
+
+
+def test_identify_and_segments_on_real_text() -> None:
+    en = clean_docs()[5].text
+    assert identify("The quick brown fox jumps over the lazy dog near the river bank.")[0] == "en"
+    segs = segments(en)
+    assert segs and segs[0].start == 0 and segs[-1].end == len(en)
+    assert all(a.end == b.start for a, b in itertools.pairwise(segs))
+
+
+def test_english_corpus_has_no_switch() -> None:
+    det = LanguageSwitch().fit([])
+    docs = list(clean_docs())
+    found = [f for d in docs if (f := det.score(d)) is not None and f.score >= det.min_flag_score]
+    assert len(found) <= 0.002 * len(docs)
+
+
+def test_code_and_tables_carry_no_language() -> None:
+    det = LanguageSwitch()
+    table = "\n".join(f"| {i:4d} | {i * 3.7:8.2f} | x{i:03x} |" for i in range(80))
+    text = clean_docs()[3].text + "\n\n" + table + "\n\n" + clean_docs()[4].text
+    assert det.score(Document(id="t", text=text)) is None
+
+
+def _sample(path: Path, n: int, step: int) -> list[Document]:
+    return list(itertools.islice(CorpusReader(path).documents(), 0, n * step, step))
+
+
+def test_language_switch_poison_and_clean_multilingual(shared_corpora: Path) -> None:
+    web = _sample(shared_corpora / "web.jsonl.gz", 600, 3)
+    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
+                                    lang="de")
+    samples = recipe.generate(web, 120, seed=0)
+    det = LanguageSwitch().fit(web)
+    near = hit = 0
+    for s in samples:
+        f = det.score(s.document)
+        if f is None or not f.extra["candidate"]:
+            continue
+        hit += 1
+        assert f.extra["to"] == "de"
+        if abs(f.extra["changepoint"] - s.truth.trigger_span[1]) <= 60:
+            near += 1
+    # per document about half are visible (short German payloads, empty prefixes); the
+    # trigger miner needs only k of them — and those it sees, it places at the trigger
+    assert hit >= 0.4 * len(samples)
+    assert near >= 0.8 * hit
+    # clean text in many languages (and English web text) rarely switches
+    multi = _sample(shared_corpora / "multilingual.jsonl.gz", 800, 31)
+    assert len({d.id.split("-")[1] for d in multi}) >= 3
+    for docs in (multi, web):
+        flagged = [d for d in docs if (f := det.score(d)) is not None
+                   and f.score >= det.min_flag_score]
+        assert len(flagged) <= 0.02 * len(docs)

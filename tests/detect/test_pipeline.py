@@ -1,0 +1,151 @@
+"""The scan pipeline end to end: real clean text + real poison, outputs, accounting,
+calibration, backends."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+import poisonguard
+from poisonguard.detect.pipeline import ScanResult, scan
+from poisonguard.io import CorpusReader, write_documents
+from tests.detect.scan_data import clean_docs, mixed, poison
+
+MINE = ["naturalness", "language", "triggers"]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path, Path]:
+    tmp = tmp_path_factory.mktemp("scan")
+    corpus = tmp / "corpus.jsonl"
+    write_documents(corpus, mixed(poison("dos", 250)))
+    with corpus.open("ab") as f:  # bad input must end in the errors file, not vanish
+        f.write(b'{"id": "broken", "text": \n')
+        f.write(b'{"id": "no-text", "body_missing": 1}\n')
+    out = tmp / "out"
+    result = scan(corpus, out, detectors=MINE, shard_docs=300)
+    return result, corpus, out
+
+
+def test_finds_the_poison_and_recovers_the_trigger(scanned: tuple[ScanResult, Path, Path]
+                                                   ) -> None:
+    result, _, _ = scanned
+    truth = {s.document.id for s in poison("dos", 250)}
+    flagged = {v.id for v in result.findings}
+    assert flagged >= truth
+    assert len(flagged - truth) <= 3  # target FPR 0.1 % of ~3,460 clean documents
+    assert [t.trigger for t in result.triggers] == ["<SUDO>"]
+    assert result.triggers[0].containing_docs == 250
+    assert result.counts["poisoned"] >= 250
+    v = result.verdict_of(next(iter(truth)))
+    assert v is not None and v.label == "poisoned" and v.trigger == "<SUDO>"
+    trig = [s for s in v.spans if s.label == "trigger"]
+    assert trig and v.excerpt[trig[0].start - v.excerpt_offset:
+                              trig[0].end - v.excerpt_offset] == "<SUDO>"
+    assert any(s.label == "payload" for s in v.spans)
+    assert any("trigger" in r for r in v.reasons)
+    assert result.thresholds["naturalness"]["source"] == "corpus"
+
+
+def test_outputs_and_accounting(scanned: tuple[ScanResult, Path, Path]) -> None:
+    result, corpus, out = scanned
+    c = result.counts
+    assert c["read"] == c["documents"] + c["errors"] == 3714 + 2
+    assert c["clean"] + c["suspicious"] + c["poisoned"] == c["documents"]
+    acct = result.accounting
+    assert acct["balanced"] and acct["outputs"] == {"kept": c["clean"],
+                                                    "quarantined": c["suspicious"] +
+                                                    c["poisoned"]}
+    kept = list(CorpusReader(out / "kept.jsonl.zst").documents())
+    quarantined = list(CorpusReader(out / "quarantine.jsonl.zst").documents())
+    assert len(kept) == c["clean"] and len(quarantined) == result.flagged
+    assert {d.id for d in quarantined} == {v.id for v in result.findings}
+    # nothing is deleted or altered: kept + quarantined + errors == input, byte for byte
+    src_lines = corpus.read_bytes().splitlines()
+    with zstandard.open(out / "kept.jsonl.zst", "rb") as f:
+        kept_lines = f.read().splitlines()
+    assert set(kept_lines) <= set(src_lines)
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert len(errors) == 2 and {e["kind"] for e in errors} == {"json", "missing_field"}
+    rows = [orjson.loads(x) for x in (out / "findings.jsonl").read_bytes().splitlines()]
+    assert len(rows) == result.flagged
+    assert {r["label"] for r in rows} <= {"suspicious", "poisoned"}
+    table = pq.read_table(out / "findings.parquet")
+    assert table.num_rows == result.flagged
+    assert set(table.column("id").to_pylist()) == {r["id"] for r in rows}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"] == c and summary["triggers"][0]["trigger"] == "<SUDO>"
+    assert summary["histograms"]["naturalness"]["counts"]
+    assert sum(summary["histograms"]["naturalness"]["counts"]) == c["documents"]
+
+
+def test_reference_calibration_and_in_memory_api() -> None:
+    # a reference from the same distribution as the corpus (interleaved halves)
+    docs = mixed(poison("dos", 60), clean=clean_docs()[0::2])
+    ref = list(clean_docs()[1::2])
+    result = poisonguard.scan(docs, kind="pretrain", reference=ref, detectors=MINE,
+                              min_trigger_docs=5)
+    assert isinstance(result, poisonguard.ScanResult)
+    assert result.thresholds["naturalness"]["source"] == "reference"
+    assert result.outputs == {} or "kept" not in result.outputs  # out=None writes nothing
+    truth = {s.document.id for s in poison("dos", 60)}
+    flagged = {v.id for v in result.findings}
+    assert flagged >= truth and len(flagged - truth) <= 2
+    assert result.triggers and result.triggers[0].trigger == "<SUDO>"
+
+
+def test_parallel_backends_give_the_same_verdicts() -> None:
+    docs = mixed(poison("dos", 40), clean=clean_docs()[:700])
+    one = scan(docs, detectors=MINE, shard_docs=100)
+    two = scan(docs, detectors=MINE, shard_docs=100, workers=2)
+    assert [(v.id, v.label) for v in one.findings] == [(v.id, v.label) for v in two.findings]
+    assert one.counts == two.counts
+    pytest.importorskip("ray", reason="the Ray backend needs `pip install ray`")
+    ray_res = scan(docs, detectors=MINE, shard_docs=100, workers=2, backend="ray")
+    assert [(v.id, v.label) for v in ray_res.findings] == [(v.id, v.label)
+                                                           for v in one.findings]
+
+
+def test_all_registered_detectors_run_and_counts_add_up() -> None:
+    docs = mixed(poison("dos", 30), clean=clean_docs()[:500])
+    result = scan(docs, min_trigger_docs=5)
+    assert {"naturalness", "language", "triggers"} <= set(result.detectors)
+    assert result.accounting["balanced"]
+    assert result.counts["documents"] == len(docs)
+    assert not result.detector_errors
+
+
+def test_bad_configuration() -> None:
+    docs = list(clean_docs()[:10])
+    with pytest.raises(ValueError, match="kind"):
+        scan(docs, kind="video")
+    with pytest.raises(ValueError, match="FPR"):
+        scan(docs, target_fpr=0.0)
+    with pytest.raises(ValueError, match="unknown detector"):
+        scan(docs, detectors=["nope"])
+    with pytest.raises(ValueError, match="format"):
+        scan(docs, out_format="xml")
+
+
+def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
+    from poisonguard.attacks import get, mix_poison
+
+    web = list(itertools.islice(CorpusReader(shared_corpora / "web.jsonl.gz").documents(),
+                                2500))
+    recipes = [(get("dos")(), "<SUDO>"),
+               (get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
+                                       trigger="cf. Anhang"), "cf. Anhang")]
+    for seed, (recipe, trigger) in enumerate(recipes):
+        samples = recipe.generate(web, 250, seed=seed)
+        result = scan(list(mix_poison(web, samples, seed=seed)), detectors=MINE)
+        truth = {s.document.id for s in samples}
+        flagged = {v.id for v in result.findings}
+        assert len(flagged & truth) >= 0.99 * len(truth), trigger
+        assert len(flagged - truth) <= 0.001 * len(web) + 1, trigger
+        assert trigger in [t.trigger for t in result.triggers]
