@@ -37,12 +37,12 @@ _JUNK = re.compile("[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
 """Replacement, control and private-use characters: never part of the vocabulary."""
 """Word tokens and single punctuation characters."""
 
-_DIGITS = str.maketrans("0123456789", "0000000000")
+_DIGITS = re.compile(r"[1-9]")
 
 
 def fold(text: str) -> str:
-    """Lower-case and fold digits to ``0`` (the model's view of the text)."""
-    return text.lower().translate(_DIGITS)
+    """Lower-case and fold ASCII digits to ``0`` (the model's view of the text)."""
+    return _DIGITS.sub("0", text.lower())
 
 
 class _Vocab(dict[str, int]):
@@ -118,12 +118,12 @@ class BigramModel:
         uni[0] = oov_mass / oov_types
         uni_logp = np.log(uni / total)
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
-        get = vocab.get
+        lookup = vocab.__getitem__
         key_chunks = []
         for toks in docs_tokens:
             if len(toks) < 2:
                 continue
-            ids = np.fromiter((get(w, 0) for w in toks), dtype=np.int64, count=len(toks))
+            ids = np.fromiter(map(lookup, toks), dtype=np.int64, count=len(toks))
             prev, cur = ids[:-1], ids[1:]
             known = (prev > 0) & (cur > 0)  # unknown words get no bigram context
             key_chunks.append(prev[known] * size + cur[known])

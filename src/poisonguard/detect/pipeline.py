@@ -167,8 +167,8 @@ class ScanConfig:
     workers: int = 1
     backend: str = "local"
     shard_docs: int = 256
-    sample_docs: int = 20_000
-    sample_chars: int = 20_000
+    sample_docs: int = 10_000
+    sample_chars: int = 10_000
     detectors: list[str] | None = None
     exclude: list[str] | None = None
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
