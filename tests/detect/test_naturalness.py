@@ -35,10 +35,12 @@ def test_gibberish_is_found_with_its_changepoint(recipe: str) -> None:
         f = det.score(s.document)
         assert f is not None, f"{s.document.id} not detected"
         assert f.score >= det.min_flag_score
-        cp = f.extra["changepoint"]
         start = s.truth.trigger_span[0]
-        # the changepoint sits at the trigger; the text before it is natural
-        if -60 <= cp - start <= 30:
+        # a changepoint sits at the trigger (the refined one, or where the stretch of
+        # excess surprise starts): that is where the trigger miner looks
+        cps = [sp.start for sp in f.spans if sp.label == "changepoint"]
+        assert f.extra["changepoint"] in cps
+        if any(-60 <= cp - start <= 30 for cp in cps):
             near += 1
         payload = next(sp for sp in f.spans if sp.label == "payload")
         assert payload.end > s.truth.payload_span[0]
