@@ -664,7 +664,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         if state.stage != 2 or not state.campaigns:
             return None
         best: Finding | None = None
-        spans: list[Span] = []
+        marked: list[tuple[Campaign, Span]] = []
         hit: Campaign | None = None
         for s in self._units(doc.text):
             if not self._candidate(s):
@@ -675,7 +675,10 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             c = state.campaigns[idx]
             if hit is None or c.score > hit.score:
                 hit = c
-            spans.append(Span(s.start, s.end, "claim"))
+            marked.append((c, Span(s.start, s.end, "claim")))
+        # evidence: sentences of suspicious campaigns (or of the best one when none is)
+        floor = min(0.5, hit.score) if hit is not None else 1.0
+        spans = [sp for c, sp in marked if c.score >= floor]
         if hit is not None:
             best = Finding(
                 detector=self.name, score=hit.score,

