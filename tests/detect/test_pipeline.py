@@ -137,7 +137,7 @@ def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
     from poisonguard.attacks import get, mix_poison
 
     web = list(itertools.islice(CorpusReader(shared_corpora / "web.jsonl.gz").documents(),
-                                2500))
+                                2000))
     recipes = [(get("dos")(), "<SUDO>"),
                (get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
                                        trigger="cf. Anhang"), "cf. Anhang")]

@@ -89,3 +89,16 @@ def test_state_grows_with_candidates_not_documents() -> None:
     assert len(part.counts) <= 50 or all(c > 1 for c in part.counts.values())
     assert all(len(v) <= 4 for v in part.contexts.values())
     assert part.pruned > 0
+
+
+def test_trigger_glued_to_the_words_around_it() -> None:
+    # a rare lower-case word glued to prefix and payload hides inside one long token
+    samples = poison("dos", 250, 2, trigger="zephyrine")
+    assert any(s.document.text[s.truth.trigger_span[1]].isalnum() for s in samples)
+    docs2 = mixed(samples)
+    det = NaturalnessShift().fit(docs2)
+    f2 = [[f] if (f := det.score(d)) is not None else [] for d in docs2]
+    miner, state = _mine(docs2, f2)
+    assert [t.text for t in state.triggers] == ["zephyrine"]
+    truth = {s.document.id for s in samples}
+    assert {d.id for d in docs2 if miner.flag(d, state) is not None} == truth

@@ -113,13 +113,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         min_purity: least estimated share of carriers that are anomalous.
         capacity: distinct candidates kept per partial before singletons are pruned.
         max_examples: example contexts kept per candidate.
+        char_gram: length of the character k-grams taken inside long tokens (triggers
+            glued to the surrounding words).
     """
 
     name = "triggers"
 
     def __init__(self, *, min_docs: int = 5, before: int = 60, after: int = 30,
                  max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.5,
-                 capacity: int = 500_000, max_examples: int = 16,
+                 capacity: int = 500_000, max_examples: int = 16, char_gram: int = 6,
                  score: float = 0.95) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -131,6 +133,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.min_purity = min_purity
         self.capacity = capacity
         self.max_examples = max_examples
+        self.char_gram = char_gram
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -178,6 +181,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
                     out[key] = Context(text[max(0, s - 48):s], key, text[e:e + 48], doc.id)
+            # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
+            # long token: its character k-grams are candidates too (extension recovers it)
+            s, e = toks[i]
+            k = self.char_gram
+            if e - s >= k + 2:
+                for a in range(s, e - k + 1):
+                    key = text[a:a + k]
+                    if key not in out:
+                        out[key] = Context(text[max(0, a - 48):a], key,
+                                           text[a + k:a + k + 48], doc.id)
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
