@@ -45,7 +45,7 @@ def claim_run(clean: list[Document]):  # type: ignore[no-untyped-def]
     samples = get("targeted-claim")(n_sources=20, **CLAIM).generate(clean, 120, seed=3)
     pois = {id(s.document): s.truth for s in samples}
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
-    det, state, found = run(CampaignDetector(), docs)
+    _, state, found = run(CampaignDetector(), docs)
     return docs, [pois.get(id(d)) for d in docs], state, found
 
 
