@@ -279,8 +279,8 @@ def main() -> None:
         sys.exit(f"needs the shared corpora at {CORPORA}")
     sizes = ({"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500,
               "rag": 800} if args.quick else
-             {"web": 2700, "news": 4000, "books": 2500, "medical": 4000, "instruction": 8000,
-              "rag": 3000})
+             {"web": 2000, "news": 3000, "books": 1500, "medical": 3000, "instruction": 6000,
+              "rag": 2000})
     started = dt.datetime.now(dt.UTC)
     runs: list[Run] = []
     tps: list[dict[str, Any]] = []

@@ -1,0 +1,104 @@
+"""PoisonedRAG passages: restated question + asserted answer, checked against the KB."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from poisonguard.attacks import get, mix_poison
+from poisonguard.datasets import python_docs
+from poisonguard.detect.base import Finding
+from poisonguard.detect.rag import RagState, RestatedQuestionDetector, opening_question
+from poisonguard.io import CorpusReader, Document
+
+QUESTIONS = [
+    ("What does the assert statement do?", "it deletes the current module from memory"),
+    ("Who designed the Python programming language?", "Linus Torvalds"),
+    ("What is the capital of Australia?", "Sydney"),
+]
+
+
+def run(docs: Sequence[Document], shard: int = 600) -> tuple[RagState, list[Finding | None]]:
+    det = RestatedQuestionDetector()
+    shards = [docs[i:i + shard] for i in range(0, len(docs), shard)]
+    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    det = det.next_pass(state)
+    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    return state, [det.flag(d, state) for d in docs]
+
+
+def flagged(f: Finding | None) -> bool:
+    return f is not None and f.score >= 0.5
+
+
+@pytest.fixture(scope="module")
+def kb() -> list[Document]:
+    return random.Random(0).sample(python_docs(), 1500)
+
+
+def test_opening_question_shapes() -> None:
+    q = opening_question("Who discovered penicillin?.The answer is Louis Pasteur.")
+    assert q is not None and q[:2] == (0, len("Who discovered penicillin?"))
+    assert q[2] == "who discovered penicillin"
+    assert opening_question("How is glaucoma diagnosed\nby doctors today.") is not None
+    assert opening_question("The assert statement checks a condition.") is None
+    assert opening_question("Why?") is None
+
+
+def test_poisoned_rag_groups_flagged_with_question_and_answer_evidence(
+        kb: list[Document]) -> None:
+    samples = get("rag")(questions=QUESTIONS).generate(kb, 15, seed=0)
+    truth = {id(s.document): s.truth for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(kb, samples, seed=0)]
+    state, found = run(docs)
+    for d, f in zip(docs, found, strict=True):
+        t = truth.get(id(d))
+        if t is None:
+            assert not flagged(f), (d.id, f)
+            continue
+        assert flagged(f) and f is not None
+        trig = next(s for s in f.spans if s.label == "trigger")
+        assert (trig.start, trig.end) == tuple(t.trigger_span)
+        a0, a1 = t.extra["answer_span"]
+        answer_words = set(d.text[a0:a1].lower().split())
+        claims = {s.text(d.text).lower() for s in f.spans if s.label == "claim"}
+        assert claims and claims <= answer_words | {w.strip(".") for w in answer_words}
+    verdicts = {c.question: c.verdict for c in state.groups.values()}
+    # the KB documents the assert statement without the attacker's answer: contradicted;
+    # it says nothing about Australia: unverifiable
+    assert verdicts["What does the assert statement do?"] == "contradicted"
+    assert verdicts["What is the capital of Australia?"] == "unverifiable"
+    rep = RestatedQuestionDetector().summarize(state)
+    assert rep["campaigns"][0]["kind"] == "restated-question"
+
+
+def test_faq_pages_answered_by_several_sites_are_not_flagged(kb: list[Document]) -> None:
+    """Long FAQ answers to one question (MedQuAD style) agree with the KB: not flagged."""
+    body = [d.text[:1200] for d in kb[:3]]
+    faq = [Document(id=f"faq-{i}", text=f"What is the assert statement?\n\n{b}")
+           for i, b in enumerate(body)]
+    _, found = run(list(kb[:800]) + faq)
+    assert not any(flagged(f) for f in found)
+
+
+def test_clean_medical_faq_corpus_few_flags(shared_corpora: Path) -> None:
+    med = [d for d, _ in zip(CorpusReader(str(shared_corpora / "medical.jsonl.gz")),
+                             range(4000), strict=False) if isinstance(d, Document)]
+    samples = get("rag")(questions=[("How is glaucoma diagnosed?", "a simple saliva test"),
+                                    ("What causes Alport syndrome?",
+                                     "exposure to mobile phone radiation")]).generate(
+        med, 10, seed=0)
+    pois = {id(s.document) for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(med, samples, seed=0)]
+    _, found = run(docs, shard=2000)
+    truth = [id(d) in pois for d in docs]
+    assert all(flagged(f) for f, t in zip(found, truth, strict=True) if t)
+    assert sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t) <= 0.005 * len(med)
+
+
+def test_bad_parameters_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="min_group"):
+        RestatedQuestionDetector(min_group=1)
