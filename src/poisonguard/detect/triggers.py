@@ -252,7 +252,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for text, (count, ctxs) in groups.items():
             if not text.strip():
                 continue
-            df = index.doc_freq(text, cap=4 * count + 50)
+            # above this many occurrences in the sample the purity test must fail anyway
+            cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
+            df = index.doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
             expected = merged.anomalous * p_s
             pval = float(binom.sf(count - 1, merged.anomalous, p_s)) * max(1, tested)
@@ -381,11 +383,13 @@ class _SampleIndex:
         """Indices of the sample documents containing ``s``; None when ``s`` occurs more
         than ``cap`` times (too common to list)."""
         big = self.big
-        if big.count(s) > cap:
-            return None
         docs: list[int] = []
+        seen = 0
         i = big.find(s)
         while i >= 0:
+            seen += 1
+            if seen > cap:  # stop early: common strings cost little
+                return None
             d = bisect.bisect_right(self.starts, i) - 1
             if not docs or docs[-1] != d:
                 docs.append(d)
@@ -393,10 +397,10 @@ class _SampleIndex:
         return docs
 
     def doc_freq(self, s: str, cap: int) -> int:
-        """Documents containing ``s`` (exact up to ``cap`` occurrences; above, an upper
-        bound: the occurrence count, at most the sample size)."""
+        """Documents containing ``s``; above ``cap`` occurrences, the sample size (a bound
+        that makes any purity or significance test fail, as it should for common text)."""
         docs = self.docs_with(s, cap)
-        return min(self.big.count(s), self.n) if docs is None else len(docs)
+        return self.n if docs is None else len(docs)
 
 
 __all__ = ["Context", "MinerPartial", "Trigger", "TriggerMiner", "TriggerState"]
