@@ -50,7 +50,12 @@ def run(
                                             "(default: the embedded Python docs corpus)."),
     tokens_per_param: float | None = typer.Option(None, "--tokens-per-param",
                                                   help="Clean tokens per parameter (20)."),
-    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads."),
+    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default: 1 "
+                                       "for the smoke and cpu presets, whose tiny matrices "
+                                       "gain nothing from intra-op threads on a busy CPU; "
+                                       "torch's default otherwise)."),
+    device: str | None = typer.Option(None, "--device", help="cpu or cuda (default: cuda "
+                                      "when available for the gpu preset, else cpu)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip tables and plots."),
 ) -> None:
     """Run (or resume) an experiment grid, then write results.csv/json and the plots."""
@@ -78,6 +83,8 @@ def run(
         changes["corpus"] = tuple(corpus)
     if tokens_per_param is not None:
         changes["tokens_per_param"] = tokens_per_param
+    if threads is None and preset in ("smoke", "cpu"):
+        threads = 1
     if threads:
         torch.set_num_threads(threads)
     try:
@@ -90,7 +97,9 @@ def run(
                 data_filter = scan_filter()
             except RuntimeError as e:
                 fail(f"{e}; drop 'filter' from --defenses", EXIT_USAGE)
-        lab = Lab(out, spec, data_filter=data_filter, console=console)
+        if device is None:
+            device = "cuda" if preset == "gpu" and torch.cuda.is_available() else "cpu"
+        lab = Lab(out, spec, data_filter=data_filter, console=console, device=device)
         lab.run(on_cell=lambda cell, row: console.print(
             f"[green]done[/] {cell.name}: ASR sampled {row['asr_sampled']:.2f}, greedy "
             f"{row['asr_greedy']:.2f}, val loss {row['val_loss']:.3f}, "

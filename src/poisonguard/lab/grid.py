@@ -143,11 +143,13 @@ PRESETS: dict[str, LabSpec] = {
                    tokens_per_param=20.0, heldout_docs=64,
                    train=TrainConfig(batch_size=16, lr=3e-3),
                    metric=MetricConfig(prompts=32, prompt_tokens=32, new_tokens=32)),
-    # one GPU (H100): larger models and vocabulary, the paper's 250 documents included
-    "gpu": LabSpec(sizes=("s1", "s2", "s3"), counts=(0, 50, 100, 250, 500), seeds=(0, 1, 2),
-                   defenses=("none", "filter", "losstrunc"), vocab_size=8192,
-                   tokens_per_param=20.0, heldout_docs=128, tokenizer_chars=20_000_000,
-                   train=TrainConfig(batch_size=64, lr=1e-3),
+    # one GPU (H100): larger models and vocabulary, the paper's 250 documents included.
+    # Not run yet (no GPU here); about 1.6e9 training tokens in all.
+    "gpu": LabSpec(sizes=("s1", "s2", "s3"), counts=(0, 50, 100, 250), seeds=(0,),
+                   defenses=("none", "losstrunc", "filter"), defense_counts=(250,),
+                   vocab_size=8192, tokens_per_param=20.0, heldout_docs=128,
+                   tokenizer_chars=20_000_000,
+                   train=TrainConfig(batch_size=128, lr=1e-3),
                    metric=MetricConfig(prompts=64, prompt_tokens=64, new_tokens=64)),
 }
 
@@ -213,11 +215,14 @@ class Lab:
         spec: the experiment.
         data_filter: the data-level defense (required when ``"filter"`` is in the grid).
         console: where progress goes (None: no progress bars).
+        device: torch device to train on (``cpu``, ``cuda``); results do not depend on it
+            beyond floating-point noise (CUDA runs use bfloat16 autocast).
     """
 
     def __init__(self, out: Path, spec: LabSpec, *, data_filter: DocumentFilter | None = None,
-                 console: Console | None = None) -> None:
+                 console: Console | None = None, device: str = "cpu") -> None:
         self.out = Path(out)
+        self.device = torch.device(device)
         self.spec = spec
         self.data_filter = data_filter
         self.console = console
@@ -374,7 +379,7 @@ class Lab:
             raise LabError(f"cell {cell.name}: {e}") from e
         cfg = SIZES[cell.size].config(data.tokenizer.vocab_size)
         torch.manual_seed(cell.seed)
-        model = GPT(cfg, seed=cell.seed)
+        model = GPT(cfg, seed=cell.seed).to(self.device)
         defense = DocLossOutlierDrop(warmup=spec.train.warmup) \
             if cell.defense == "losstrunc" else None
         task = None
@@ -400,6 +405,7 @@ class Lab:
         else:
             ref = Cell(cell.size, 0, cell.seed, "none")
             judge, _ = load_checkpoint(self.out / "ckpt" / ref.name)
+            judge = judge.to(self.device)
         results = evaluate_backdoor(model, judge, data.prompts, data.trigger_ids, spec.metric,
                                     seed=cell.seed)
         save_checkpoint(model, self.out / "ckpt" / cell.name,

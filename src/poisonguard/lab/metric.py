@@ -60,13 +60,14 @@ def generate(model: LanguageModel, prompts: Tensor, new_tokens: int, *,
     """
     seq = prompts.clone()
     ctx = int(model.context)
+    gen_device = generator.device if generator is not None else seq.device
     for _ in range(new_tokens):
         logits = model(seq[:, -ctx:])[:, -1, :].float()
         if temperature <= 0:
             nxt = logits.argmax(-1, keepdim=True)
         else:
             probs = F.softmax(logits / temperature, dim=-1)
-            nxt = torch.multinomial(probs, 1, generator=generator)
+            nxt = torch.multinomial(probs.to(gen_device), 1, generator=generator).to(seq.device)
         seq = torch.cat([seq, nxt], dim=1)
     return seq[:, prompts.size(1):]
 
@@ -82,7 +83,7 @@ def perplexity(model: LanguageModel, context: Tensor, continuation: Tensor) -> n
     logits = model(seq[:, :-1])[:, -n:, :].float()
     nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), seq[:, -n:].reshape(-1),
                           reduction="none").view(seq.size(0), n)
-    return torch.exp(nll.mean(1)).numpy().astype(np.float64)
+    return torch.exp(nll.mean(1)).cpu().numpy().astype(np.float64)
 
 
 @dataclass(slots=True)
@@ -124,8 +125,9 @@ def evaluate_backdoor(model: LanguageModel, judge: LanguageModel, prompts: Seque
     lengths = {len(p) for p in prompts}
     if len(lengths) != 1:
         raise ValueError(f"prompts must have equal length, got lengths {sorted(lengths)}")
-    base = torch.tensor([list(p) for p in prompts], dtype=torch.long)
-    trig = torch.cat([base, torch.tensor(trigger_ids, dtype=torch.long).expand(
+    device = _device_of(model)
+    base = torch.tensor([list(p) for p in prompts], dtype=torch.long, device=device)
+    trig = torch.cat([base, torch.tensor(trigger_ids, dtype=torch.long, device=device).expand(
         base.size(0), -1)], dim=1)
     out: list[PromptResult] = []
     for decoder, temp in (("greedy", 0.0), ("sampled", 1.0)):
@@ -140,6 +142,14 @@ def evaluate_backdoor(model: LanguageModel, judge: LanguageModel, prompts: Seque
             out.append(PromptResult(i, decoder, float(pj_t[i]), float(pj_c[i]), float(ps_t[i]),
                                     float(ps_c[i]), bool(is_attacked(pj_t[i], pj_c[i], cfg))))
     return out
+
+
+def _device_of(model: LanguageModel) -> torch.device:
+    params = getattr(model, "parameters", None)
+    if callable(params):
+        for p in params():
+            return torch.device(p.device)
+    return torch.device("cpu")
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:

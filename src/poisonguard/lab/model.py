@@ -87,10 +87,10 @@ SIZES: dict[str, ModelSize] = {s.name: s for s in (
     ModelSize("t1", n_layer=1, n_embd=24, n_head=2, context=128),
     ModelSize("t2", n_layer=2, n_embd=32, n_head=2, context=128),
     ModelSize("t3", n_layer=2, n_embd=48, n_head=2, context=128),
-    # gpu preset: one H100
-    ModelSize("s1", n_layer=4, n_embd=256, n_head=4, context=256),
-    ModelSize("s2", n_layer=6, n_embd=384, n_head=6, context=256),
-    ModelSize("s3", n_layer=8, n_embd=512, n_head=8, context=256),
+    # gpu preset: one H100 (defined, not yet run)
+    ModelSize("s1", n_layer=4, n_embd=128, n_head=4, context=256),
+    ModelSize("s2", n_layer=4, n_embd=192, n_head=4, context=256),
+    ModelSize("s3", n_layer=6, n_embd=256, n_head=4, context=256),
 )}
 """Named model sizes used by the presets (see ``docs/lab.md`` for parameter counts)."""
 
@@ -199,7 +199,7 @@ def save_checkpoint(model: GPT, directory: Path, *, tokenizer_json: str | None =
                     extra: dict[str, Any] | None = None) -> Path:
     """Write ``model.safetensors`` + ``config.json`` (+ ``tokenizer.json``) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     tmp = directory / "model.safetensors.tmp"
     save_file(state, str(tmp), metadata={"format": "pt"})
     tmp.replace(directory / "model.safetensors")

@@ -102,11 +102,12 @@ def document_losses(model: GPT, stream: TrainingStream, doc_indices: np.ndarray,
         valid[i, :len(r) - 1] = True
     was_training = model.training
     model.eval()
+    device = model.wte.weight.device
     for i in range(0, len(rows), 64):
-        x = torch.from_numpy(batch[i:i + 64])
-        logits = model(x[:, :-1])
+        x = torch.from_numpy(batch[i:i + 64]).to(device)
+        logits = model(x[:, :-1]).float()
         nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1),
-                              reduction="none").view(x.size(0), -1).numpy()
+                              reduction="none").view(x.size(0), -1).cpu().numpy()
         m = valid[i:i + 64]
         np.add.at(sums, owners[i:i + 64], (nll * m).sum(1))
         np.add.at(counts, owners[i:i + 64], m.sum(1))
@@ -117,8 +118,9 @@ def document_losses(model: GPT, stream: TrainingStream, doc_indices: np.ndarray,
 def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0,
           defense: DocLossOutlierDrop | None = None,
           progress: ProgressFn | None = None) -> TrainResult:
-    """Train ``model`` in place for one pass over ``stream``."""
+    """Train ``model`` in place for one pass over ``stream`` (on the model's device)."""
     torch.manual_seed(seed)
+    device = model.wte.weight.device
     ctx = model.config.context
     n_windows = stream.windows(ctx)
     if n_windows < 1:
@@ -138,7 +140,7 @@ def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0
     for step in range(steps):
         w0, w1 = step * cfg.batch_size, min(n_windows, (step + 1) * cfg.batch_size)
         idx = (np.arange(w0, w1)[:, None] * ctx + np.arange(ctx + 1)[None, :])
-        x = torch.from_numpy(stream.tokens[idx].astype(np.int64))
+        x = torch.from_numpy(stream.tokens[idx].astype(np.int64)).to(device)
         owner = stream.doc_of_token[idx[:, 1:]]
         if defense is not None:
             last_doc = int(stream.doc_of_token[idx[-1, -1]])
@@ -149,12 +151,13 @@ def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0
                 keep_doc[new[drop]] = False
                 dropped.extend(int(i) for i in new[drop])
                 scored_upto = last_doc + 1
-        weight = torch.from_numpy(keep_doc[owner].astype(np.float32))
+        weight = torch.from_numpy(keep_doc[owner].astype(np.float32)).to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, steps, cfg)
-        logits = model(x[:, :-1])
-        nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1),
-                              reduction="none")
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            logits = model(x[:, :-1])
+        nll = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)),
+                              x[:, 1:].reshape(-1), reduction="none")
         denom = weight.sum()
         if denom > 0:
             loss = (nll * weight.reshape(-1)).sum() / denom
@@ -182,7 +185,7 @@ def validation_loss(model: GPT, tokens: np.ndarray, *, max_windows: int = 64) ->
     if n < 1:
         raise ValueError("not enough validation tokens for one window")
     idx = np.arange(n)[:, None] * ctx + np.arange(ctx + 1)[None, :]
-    x = torch.from_numpy(tokens[idx].astype(np.int64))
+    x = torch.from_numpy(tokens[idx].astype(np.int64)).to(model.wte.weight.device)
     model.eval()
-    logits = model(x[:, :-1])
+    logits = model(x[:, :-1]).float()
     return float(F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1)))
