@@ -80,6 +80,7 @@ class BigramModel:
     oov_char_mean: float = 3.0
     doc_mean_q: float = 0.0
     spell_weight: float = 2.0
+    context_weight: float = 2.0
     spell_cap: float = 10.0
 
     def _char_mean(self, word: str) -> float:
@@ -178,7 +179,11 @@ class BigramModel:
         return self.surprise_of_ids(self.ids(tokens), tokens)
 
     def surprise_of_ids(self, ids: np.ndarray, tokens: Sequence[str]) -> np.ndarray:
-        """Per-token surprise of word ids (``tokens``: the words, for unknown ones)."""
+        """Per-token surprise of word ids (``tokens``: the words, for unknown ones).
+
+        ``-log p(w | prev)`` plus ``context_weight`` times the context penalty
+        ``-log p(w | prev) + log p(w)`` (negative where the previous word predicts this
+        one, positive for neighbours that never occur together)."""
         uni = np.exp(self.uni_logp[ids].astype(np.float64))
         out = np.empty(len(ids), dtype=np.float64)
         if len(ids) == 0:
@@ -195,7 +200,11 @@ class BigramModel:
             p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
             # back off fully to the unigram when the previous word has no kept bigram
             lam = np.where(tot > 0, self.lam, 0.0)
-            out[1:] = -np.log(lam * p_bi + (1.0 - lam) * uni[1:])
+            interp = -np.log(lam * p_bi + (1.0 - lam) * uni[1:])
+            # weigh the context evidence more: word salad is made of ordinary words whose
+            # neighbours never occur together (interp - unigram surprise > 0), natural text
+            # is predictable from its previous word (< 0)
+            out[1:] = interp + self.context_weight * (interp + np.log(uni[1:]))
         unknown = np.flatnonzero(ids == 0)
         if len(unknown):
             out[unknown] += np.fromiter((self._oov_extra(tokens[int(i)]) for i in unknown),

@@ -113,15 +113,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         min_purity: least estimated share of carriers that are anomalous.
         capacity: distinct candidates kept per partial before singletons are pruned.
         max_examples: example contexts kept per candidate.
-        char_gram: length of the character k-grams taken inside long tokens (triggers
+        char_grams: lengths of the character k-grams taken inside long tokens (triggers
             glued to the surrounding words).
     """
 
     name = "triggers"
 
     def __init__(self, *, min_docs: int = 5, before: int = 60, after: int = 30,
-                 max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.5,
-                 capacity: int = 500_000, max_examples: int = 16, char_gram: int = 6,
+                 max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.3,
+                 capacity: int = 500_000, max_examples: int = 16,
+                 char_grams: tuple[int, ...] = (4, 6),
                  score: float = 0.95) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -133,7 +134,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.min_purity = min_purity
         self.capacity = capacity
         self.max_examples = max_examples
-        self.char_gram = char_gram
+        self.char_grams = tuple(char_grams)
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -184,8 +185,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
-            k = self.char_gram
-            if e - s >= k + 2:
+            for k in self.char_grams:
+                if e - s < k + 2:
+                    continue
                 for a in range(s, e - k + 1):
                     key = text[a:a + k]
                     if key not in out:
@@ -260,6 +262,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             pval = float(binom.sf(count - 1, merged.anomalous, p_s)) * max(1, tested)
             carriers = max(float(count), df / max(n_sample, 1) * total)
             purity = count / carriers
+            # association: are the documents carrying it anomalous far more often than
+            # documents in general?  (a string common in odd-but-clean text is not)
+            base = min(1.0, merged.anomalous / total)
+            assoc = float(binom.sf(count - 1, round(carriers), base)) * max(1, tested)
+            pval = max(pval, assoc)
             if pval <= self.alpha and purity >= self.min_purity:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 confirmed.append(Trigger(text, count, df, n_sample, round(expected, 3),
@@ -299,8 +306,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 "anomalous_docs": state.anomalous_docs, "pruned": state.pruned}
 
 
-def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.8, limit: int = 64) -> str:
-    """Grow ``key`` left and right while at least ``agree`` of its contexts agree."""
+def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
+    """Grow ``key`` left and right while at least ``agree`` of its contexts agree.
+
+    Near-unanimity is needed: many poisoned prefixes are whole short documents that end
+    in ``.``, and the trigger must not swallow that full stop."""
     if len(ctxs) < 3:
         return key
     need = max(3, int(agree * len(ctxs) + 0.999))
