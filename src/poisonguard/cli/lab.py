@@ -108,7 +108,7 @@ def run(
         fail(str(e), EXIT_USAGE)
     if not no_report:
         rows = write_report(out)
-        console.print(markdown_table(rows))
+        console.print(markdown_table(rows), markup=False, highlight=False, soft_wrap=True)
         console.print(f"results: {out / 'results.csv'}, plots: {out / 'asr_vs_count.png'}, "
                       f"{out / 'asr_vs_percentage.png'}")
 
@@ -129,7 +129,7 @@ def report(
     if as_json:
         emit_json(rows)
     else:
-        console.print(markdown_table(rows))
+        console.print(markdown_table(rows), markup=False, highlight=False, soft_wrap=True)
 
 
 @lab_app.command("generate")

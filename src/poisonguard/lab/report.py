@@ -96,26 +96,35 @@ def _plot(rows: list[dict[str, Any]], x: str, xlabel: str, path: Path) -> None:
 
     defenses = [d for d in ("none", "filter", "losstrunc") if any(r["defense"] == d
                                                                     for r in rows)]
+    sizes = sorted({(r["params"], r["size"]) for r in rows})
+    colour = {size: f"C{i}" for i, (_, size) in enumerate(sizes)}
     fig, axes = plt.subplots(1, len(defenses), figsize=(4.2 * len(defenses), 3.4),
                              sharey=True, squeeze=False)
     for ax, defense in zip(axes[0], defenses, strict=True):
-        sizes = sorted({(r["params"], r["size"]) for r in rows if r["defense"] == defense})
-        for _, size in sizes:
+        for params, size in sizes:
             pts = sorted((r[x], r["asr_sampled"], r["asr_sampled_wilson_lo"],
-                          r["asr_sampled_wilson_hi"], r["params"]) for r in rows
+                          r["asr_sampled_wilson_hi"]) for r in rows
                          if r["defense"] == defense and r["size"] == size)
+            if not pts:
+                continue
             xs = np.array([p[0] for p in pts])
             ys = np.array([p[1] for p in pts])
             err = np.array([[p[1] - p[2] for p in pts], [p[3] - p[1] for p in pts]])
-            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3,
-                        label=f"{size} ({pts[0][4] / 1e3:.0f}k params)")
-        ax.set_xscale("symlog", linthresh=1.0 if x == "count" else 0.1)
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, color=colour[size],
+                        label=f"{size} ({params / 1e3:.0f}k params)")
+        if x == "count":
+            ax.set_xscale("symlog", linthresh=10.0)
+            ticks = sorted({r["count"] for r in rows})
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([str(t) for t in ticks])
+        else:
+            ax.set_xscale("symlog", linthresh=0.5)
         ax.set_title(f"defense: {defense}")
         ax.set_xlabel(xlabel)
         ax.set_ylim(-0.05, 1.05)
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
     axes[0][0].set_ylabel("ASR (sampled, T=1)")
-    axes[0][-1].legend(fontsize=8, loc="best")
     fig.tight_layout()
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     fig.savefig(tmp, dpi=110)
