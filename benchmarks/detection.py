@@ -279,8 +279,8 @@ def main() -> None:
         sys.exit(f"needs the shared corpora at {CORPORA}")
     sizes = ({"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500,
               "rag": 800} if args.quick else
-             {"web": 2000, "news": 3000, "books": 1500, "medical": 3000, "instruction": 6000,
-              "rag": 2000})
+             {"web": 1500, "news": 2000, "books": 1000, "medical": 2000, "instruction": 4000,
+              "rag": 1500})
     started = dt.datetime.now(dt.UTC)
     runs: list[Run] = []
     tps: list[dict[str, Any]] = []

@@ -380,7 +380,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     kinds: ClassVar[tuple[str, ...]] = ("instruction",)
 
     def __init__(self, *, min_docs: int = 5, fdr: float = 0.001, min_precision: float = 0.6,
-                 anomaly_score: float = 0.5, min_spread: float = 0.5,
+                 anomaly_score: float = 0.5, min_spread: float = 0.4,
                  fixed_precision: float = 0.9,
                  max_trigger_words: int = 12, sketch_width: int = 1 << 21, seed: int = 0,
                  _pass1: TriggerState | None = None) -> None:
@@ -495,10 +495,13 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             h, first = np.unique(h, return_index=True)
             codes = codes[first]
             part.tested += int(h.size)
-            # One MinHash value of the request: near-duplicate requests (one passage asked
-            # with several templates) share it with probability = their Jaccard similarity.
-            ctx = int(h.min()) if h.size else 0
             est = p1.grams_sketch.estimate(h)
+            # One MinHash value of the request over its word trigrams that are not common
+            # (document frequency < 1 %: the trigger's and stock phrases' trigrams drop out).
+            # Near-duplicate requests (one passage asked with several templates) share it
+            # with probability = their Jaccard similarity; unrelated requests do not.
+            tri = (codes % 8 == 3) & (est < max(self.min_docs, 0.01 * p1.documents))
+            ctx = int(h[tri].min()) if tri.any() else int(h.min()) if h.size else 0
             for i in np.flatnonzero(est >= self.min_docs):
                 key = int(h[i])
                 gst = part.grams.get(key)
