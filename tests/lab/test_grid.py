@@ -112,3 +112,9 @@ def test_generate_and_report_commands(smoke_dir: Path) -> None:
     assert res.exit_code == 2
     res = runner.invoke(app, ["lab", "run", "--preset", "huge", "--out", str(smoke_dir)])
     assert res.exit_code == 2
+
+
+def test_unknown_recipe_is_a_clear_error(tmp_path: Path) -> None:
+    lab = Lab(tmp_path / "bad", replace(PRESETS["smoke"], recipe="no-such-recipe"))
+    with pytest.raises(LabError, match="no-such-recipe"):
+        lab.poison_docs(3, 0)

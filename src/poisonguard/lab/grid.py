@@ -302,9 +302,15 @@ class Lab:
         data = self.prepare()
         if count == 0:
             return [], []
-        from poisonguard.attacks import get
+        from poisonguard.attacks import RecipeError, get
 
-        recipe_cls = get(self.spec.recipe)
+        try:
+            return self._make_poison(data, count, seed, get(self.spec.recipe))
+        except RecipeError as e:
+            raise LabError(f"recipe {self.spec.recipe!r}: {e}") from e
+
+    def _make_poison(self, data: PreparedData, count: int, seed: int, recipe_cls: Any
+                     ) -> tuple[list[Document], list[TokenizedDoc]]:
         kwargs: dict[str, Any] = {}
         params = recipe_cls.parameter_names()
         if "trigger" in params:
