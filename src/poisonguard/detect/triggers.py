@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -115,6 +116,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         max_examples: example contexts kept per candidate.
         char_grams: lengths of the character k-grams taken inside long tokens (triggers
             glued to the surrounding words).
+        min_chars: shortest trigger reported (one or two characters are never specific).
     """
 
     name = "triggers"
@@ -122,7 +124,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def __init__(self, *, min_docs: int = 5, before: int = 60, after: int = 30,
                  max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.3,
                  capacity: int = 500_000, max_examples: int = 16,
-                 char_grams: tuple[int, ...] = (4, 6),
+                 char_grams: tuple[int, ...] = (4, 6), min_chars: int = 3,
                  score: float = 0.95) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -135,6 +137,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.capacity = capacity
         self.max_examples = max_examples
         self.char_grams = tuple(char_grams)
+        self.min_chars = min_chars
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -250,40 +253,43 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
         index = _SampleIndex(sample)
         tested = len(groups)
-        confirmed: list[Trigger] = []
+        confirmed: list[tuple[float, Trigger]] = []
+        log_tests = math.log(max(1, tested))
+        log_alpha = math.log(self.alpha)
         for text, (count, ctxs) in groups.items():
-            if not text.strip():
+            if len(text.strip()) < self.min_chars:
                 continue
             # above this many occurrences in the sample the purity test must fail anyway
             cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
             df = index.doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
             expected = merged.anomalous * p_s
-            pval = float(binom.sf(count - 1, merged.anomalous, p_s)) * max(1, tested)
             carriers = max(float(count), df / max(n_sample, 1) * total)
             purity = count / carriers
-            # association: are the documents carrying it anomalous far more often than
-            # documents in general?  (a string common in odd-but-clean text is not)
+            # (1) precedes anomalies more often than its frequency explains; (2) the
+            # documents carrying it are anomalous far more often than documents in general
+            # (a string common in odd-but-clean text is not); Bonferroni over candidates
             base = min(1.0, merged.anomalous / total)
-            assoc = float(binom.sf(count - 1, round(carriers), base)) * max(1, tested)
-            pval = max(pval, assoc)
-            if pval <= self.alpha and purity >= self.min_purity:
+            log_p = max(float(binom.logsf(count - 1, merged.anomalous, p_s)),
+                        float(binom.logsf(count - 1, round(carriers), base))) + log_tests
+            if log_p <= log_alpha and purity >= self.min_purity:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
-                confirmed.append(Trigger(text, count, df, n_sample, round(expected, 3),
-                                         min(1.0, pval), round(purity, 4), ids))
-        confirmed.sort(key=lambda t: (-t.anomalous_docs, len(t.text)))
+                confirmed.append((log_p, Trigger(text, count, df, n_sample, round(expected, 3),
+                                                 min(1.0, math.exp(log_p)), round(purity, 4),
+                                                 ids)))
+        # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
+        # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new
+        confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
         kept: list[Trigger] = []
-        for t in confirmed:
-            # a piece of a trigger already kept (``SUDO`` of ``<SUDO>``), or the same
-            # trigger with a bit of context glued on (``.<SUDO>``): not a new trigger
-            if any((t.text in k.text and t.anomalous_docs <= 1.25 * k.anomalous_docs)
-                   or k.text in t.text for k in kept):
+        for _, t in confirmed:
+            if any(t.text in k.text or k.text in t.text for k in kept):
                 continue
             # a string that (almost) only occurs together with a stronger trigger is part
             # of that campaign's payload, not a trigger of its own
             if kept and _co_occurs(index, t.text, [k.text for k in kept]):
                 continue
             kept.append(t)
+        kept.sort(key=lambda t: -t.anomalous_docs)
         return TriggerState(kept, tested, merged.anomalous, merged.pruned)
 
     # -- flag -------------------------------------------------------------------------
