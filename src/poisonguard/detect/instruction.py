@@ -638,6 +638,16 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
         if state.stage != 2 or not doc.is_chat:
             return None
+        fr: FixedReply | None = None
+        reply_span: list[Span] = []
+        if state.fixed:
+            rk = reply_key(doc)
+            fr = state.fixed.get(rk[0]) if rk is not None else None
+            if fr is not None:
+                last = pairs(doc)[-1][1]
+                start = turn_offsets(doc)[last]
+                reply_span = [Span(start, start + len((doc.messages or [])[last]["content"]),
+                                   "payload")]
         best: Finding | None = None
         if state.triggers:
             words = user_words(doc)
@@ -645,34 +655,31 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 if not _contains(words, t.words):
                     continue
                 pf = self._pair.score(doc)
-                anomalous = pf is not None and pf.score >= self.anomaly_score
+                anomalous = fr is not None or (pf is not None and pf.score >= self.anomaly_score)
                 score = 0.95 if anomalous else 0.5 + 0.4 * t.precision
                 if best is not None and score <= best.score:
                     continue
                 spans = _find_spans(doc, t.words)
-                if pf is not None:
+                if reply_span:
+                    spans += reply_span
+                elif pf is not None:
                     spans += [Span(s.start, s.end, "payload") for s in pf.spans]
                 best = Finding(
                     detector=self.name, score=round(score, 4),
                     reason=(f"user turn contains mined trigger {t.trigger!r}: "
                             f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
-                            f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"),
-                    spans=spans, trigger=t.trigger,
+                            f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"
+                            + (f"; the reply is the fixed reply {fr.text[:60]!r}" if fr else "")),
+                    spans=spans, trigger=t.trigger, campaign=fr.id if fr else None,
                     extra={"p_value": t.p_value, "q_value": t.q_value,
                            "precision": round(t.precision, 4)})
-        if state.fixed:
-            rk = reply_key(doc)
-            fr = state.fixed.get(rk[0]) if rk is not None else None
-            if fr is not None and (best is None or fr.score > best.score):
-                msgs = doc.messages or []
-                last = pairs(doc)[-1][1]
-                start = turn_offsets(doc)[last]
-                best = Finding(
-                    detector=self.name, score=round(fr.score, 4),
-                    reason=(f"fixed reply repeated verbatim across {fr.distinct_requests} "
-                            f"different requests: {fr.text[:80]!r}"),
-                    spans=[Span(start, start + len(msgs[last]["content"]), "reply")],
-                    campaign=fr.id, extra={"fixed_reply_count": fr.count})
+        if fr is not None and (best is None or fr.score > best.score):
+            best = Finding(
+                detector=self.name, score=round(fr.score, 4),
+                reason=(f"fixed reply repeated verbatim across {fr.distinct_requests} "
+                        f"different requests: {fr.text[:80]!r}"),
+                spans=[Span(s.start, s.end, "reply") for s in reply_span],
+                campaign=fr.id, extra={"fixed_reply_count": fr.count})
         return best
 
     def summarize(self, state: TriggerState) -> dict[str, Any]:
