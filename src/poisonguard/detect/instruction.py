@@ -372,7 +372,8 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         fixed_precision: a trigger whose anomalous replies are one fixed reply must carry it
             in at least this share of its documents (a backdoor is deterministic; a task
             template's label answers only part of its requests).
-        max_trigger_words: longer condensed phrases are shared passages, not triggers.
+        max_trigger_words: longer condensed phrases are task templates or shared passages,
+            not triggers (published triggers: 1 token, a 5-word sentence, a 3-word context).
         sketch_width: count-min sketch width (memory 3 × width × 4 bytes per sketch).
     """
 
@@ -382,7 +383,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def __init__(self, *, min_docs: int = 5, fdr: float = 0.001, min_precision: float = 0.6,
                  anomaly_score: float = 0.5, min_spread: float = 0.4,
                  fixed_precision: float = 0.9,
-                 max_trigger_words: int = 12, sketch_width: int = 1 << 21, seed: int = 0,
+                 max_trigger_words: int = 8, sketch_width: int = 1 << 21, seed: int = 0,
                  _pass1: TriggerState | None = None) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be at least 2")
@@ -486,7 +487,12 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 fixed = len(rk[1].split()) >= 2 and normalize(rk[1]) not in normalize(
                     doc.user_text())
             pf = self._pair_finding(doc, found)
-            anomalous = fixed or (pf is not None and pf.score >= self.anomaly_score)
+            # Only reply-side anomalies label a reply for mining: the harmful-compliance score
+            # is partly defined by words of the request, and those words would then "predict"
+            # it by construction.
+            reply_side = 0.0 if pf is None else max(
+                float(pf.extra.get("unrelated", pf.score)), float(pf.extra.get("gibberish", 0.0)))
+            anomalous = fixed or reply_side >= self.anomaly_score
             if not anomalous:
                 continue
             part.anomalous += 1
@@ -577,8 +583,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         """Replies repeated verbatim across distinct requests that do not quote them.
 
         Score 0.95 when a confirmed trigger's documents carry the reply (a fixed-payload
-        backdoor); 0.7 for a long reply (>= 8 words) with no trigger found; short ones (task
-        labels look like this too) are reported with 0.4, below the flagging threshold.
+        backdoor); 0.7 for a long reply (>= 8 words) in >= 4 k documents with no trigger found;
+        others (task labels, a few copies of a wiki notice) are reported with 0.4, below the
+        flagging threshold.
         """
         out: dict[int, FixedReply] = {}
         backed = {t.top_reply for t in triggers if t.top_reply is not None}
@@ -591,7 +598,8 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             distinct = len(r.requests) / r.count
             if distinct < 0.8:
                 continue
-            score = 0.95 if k in backed else (0.7 if words >= 8 else 0.4)
+            long_campaign = words >= 8 and r.count >= 4 * self.min_docs
+            score = 0.95 if k in backed else (0.7 if long_campaign else 0.4)
             out[k] = FixedReply(id=f"reply-{k:016x}"[:14], text=r.text, count=r.count,
                                 distinct_requests=len(r.requests), examples=list(r.examples),
                                 score=score)
