@@ -276,7 +276,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small subsamples (smoke run)")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "detection-results.json"))
+    ap.add_argument("--parts", default="pretrain,instruction,rag",
+                    help="comma list of pretrain, instruction, rag")
+    ap.add_argument("--merge", default=None,
+                    help="results JSON of an earlier run: its rows of the parts not run now "
+                         "are kept (the report says which rows came from which run)")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     if not (CORPORA / "web.jsonl.gz").is_file():
         sys.exit(f"needs the shared corpora at {CORPORA}")
     sizes = ({"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500,
@@ -291,7 +297,7 @@ def main() -> None:
 
 
     claim = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
-    for corpus in ("web", "news", "books", "medical"):
+    for corpus in ("web", "news", "books", "medical") if "pretrain" in parts else ():
         n = sizes[corpus]
         clean = load(corpus, n)
         ref = load(corpus, min(n, 3000), skip=n)
@@ -337,7 +343,37 @@ def main() -> None:
         runs.append(run_one(corpus, clean, "targeted-claim", "adaptive: no fake domains", 250,
                             gen(clean, "targeted-claim", 250, n_sources=0, **claim),
                             "pretrain", base))
-    # instruction
+    if "instruction" in parts:
+        instruction_runs(runs, sizes)
+    if "rag" in parts:
+        rag_runs(runs, sizes)
+    finished = dt.datetime.now(dt.UTC)
+    notes = [f"{started:%H:%M}–{finished:%H:%M} UTC: {', '.join(sorted(parts))}"]
+    if args.merge:
+        old = json.loads(Path(args.merge).read_text())
+        kept = [Run(**r) for r in old["runs"] if _part(r["recipe"]) not in parts]
+        runs = kept + runs
+        tps = tps or old.get("throughput", [])
+        notes.insert(0, f"{old['started'][11:16]}–{old['finished'][11:16]} UTC: "
+                        f"{', '.join(sorted({_part(r.recipe) for r in kept}))}")
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    md = render(runs, tps, started, finished, peak, sizes, args.quick, notes)
+    print(md)
+    Path(args.json).write_text(json.dumps(
+        {"runs": [r.__dict__ for r in runs], "throughput": tps, "peak_rss_mb": peak,
+         "started": started.isoformat(), "finished": finished.isoformat()}, indent=1,
+        default=str))
+    if args.write:
+        write_section(md)
+
+
+def _part(recipe: str) -> str:
+    return {"instruction-backdoor": "instruction", "rag": "rag"}.get(recipe, "pretrain")
+
+
+def instruction_runs(runs: list[Run], sizes: dict[str, int]) -> None:
+    """Instruction-backdoor recipes mixed into the instruction corpus."""
     clean = load("instruction", sizes["instruction"])
     ref = load("instruction", 3000, skip=sizes["instruction"])
     base = Baselines(ref[:1500], ref[1500:], with_datatrove=True)
@@ -354,7 +390,10 @@ def main() -> None:
                             f"count {c}, addsent/fixed", c,
                             gen(clean, "instruction-backdoor", c, trigger_type="addsent",
                                 payload="fixed"), "instruction", None))
-    # rag
+
+
+def rag_runs(runs: list[Run], sizes: dict[str, int]) -> None:
+    """PoisonedRAG passages mixed into a wiki + medical knowledge base."""
     kb = load("wiki", 258) + load("medical", sizes["rag"], skip=9000)
     questions = [("What causes Alport syndrome?", "exposure to mobile phone radiation"),
                  ("Who discovered penicillin?", "Louis Pasteur"),
@@ -363,17 +402,6 @@ def main() -> None:
                  ("What is the capital of Australia?", "Sydney")] * 10
     runs.append(run_one("wiki+medical", kb, "rag", "50 questions x 5 passages", 250,
                         gen(kb, "rag", 250, questions=questions), "rag", None))
-    finished = dt.datetime.now(dt.UTC)
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    md = render(runs, tps, started, finished, peak, sizes, args.quick)
-    print(md)
-    Path(args.json).write_text(json.dumps(
-        {"runs": [r.__dict__ for r in runs], "throughput": tps, "peak_rss_mb": peak,
-         "started": started.isoformat(), "finished": finished.isoformat()}, indent=1,
-        default=str))
-    if args.write:
-        write_section(md)
 
 
 def _f(x: Any, pct: bool = True) -> str:
@@ -383,13 +411,15 @@ def _f(x: Any, pct: bool = True) -> str:
 
 
 def render(runs: list[Run], tps: list[dict[str, Any]], started: dt.datetime,
-           finished: dt.datetime, peak: float, sizes: dict[str, int], quick: bool) -> str:
+           finished: dt.datetime, peak: float, sizes: dict[str, int], quick: bool,
+           notes: list[str] | None = None) -> str:
     cpu = platform.processor() or platform.machine()
     lines = ["## Detection", "",
              f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} shared "
              f"CPU cores ({cpu}, {platform.system()} {platform.release()}), Python "
              f"{platform.python_version()}; command: `nice -n 10 python benchmarks/detection.py"
-             f"{' --quick' if quick else ''}`. Other jobs shared the two cores.", "",
+             f"{' --quick' if quick else ''}`. Other jobs shared the two cores"
+             + (f" (runs: {'; '.join(notes)})" if notes else "") + ".", "",
              "Corpora are uniform subsamples of `../shared/corpora` (documents: "
              + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
              + "; RAG = all 258 wiki + medical). Each row mixes the poison into the clean "
