@@ -640,7 +640,20 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     p_value=float(p[i]), q_value=float(q[i]), examples=list(g.examples),
                     top_reply=(max(g.replies, key=lambda r: g.replies[r])
                                if top >= 0.8 and g.replies else None)))
-        return [t for t in _condense(sig) if len(t.words) <= self.max_trigger_words]
+        kept = _condense(sig)
+        # A trigger is short and inserted into varied text.  A phrase that always comes with
+        # the same words around it (a task template: "use the following options to predict a
+        # possible question for them") is part of a longer constant context; measure that
+        # context with the trigrams of anomalous documents and their sketch frequencies.
+        tri: dict[tuple[str, ...], list[tuple[tuple[str, ...], int, int]]] = {}
+        for h, g in merged.grams.items():
+            w = tuple(g.text.split())
+            if len(w) == 3:
+                df = int(sketch.estimate(np.asarray([h], dtype=np.uint64))[0])
+                tri.setdefault(("L", *w[1:]), []).append((w, g.anomalous, df))
+                tri.setdefault(("R", *w[:2]), []).append((w, g.anomalous, df))
+        return [t for t in kept if len(t.words) <= self.max_trigger_words
+                and _constant_context(t, tri, self.max_trigger_words) <= self.max_trigger_words]
 
     # ----------------------------------------------------------------- flag
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
@@ -768,6 +781,30 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
             q_value=best.q_value, examples=best.examples, top_reply=best.top_reply))
     del by_words
     return kept
+
+
+def _constant_context(t: Trigger,
+                      tri: dict[tuple[str, ...], list[tuple[tuple[str, ...], int, int]]],
+                      limit: int) -> int:
+    """Length of the constant phrase around ``t``: words added on either side while a
+    trigram joining them occurs in about the same documents (anomalous >= 90 % of the
+    trigger's, document frequency <= 110 % of its)."""
+    phrase = list(t.words)
+    k, n = t.anomalous_docs, t.containing_docs
+    grown = True
+    while grown and len(phrase) <= limit:
+        grown = False
+        if len(phrase) >= 2:
+            for side, key in (("L", ("L", *phrase[:2])), ("R", ("R", *phrase[-2:]))):
+                best = [w for w, a, df in tri.get(key, []) if a >= 0.9 * k and df <= 1.1 * n + 1]
+                if best:
+                    if side == "L":
+                        phrase.insert(0, best[0][0])
+                    else:
+                        phrase.append(best[0][-1])
+                    grown = True
+                    break
+    return len(phrase)
 
 
 def _overlaps(a: list[str] | tuple[str, ...], b: tuple[str, ...]) -> bool:
