@@ -64,6 +64,7 @@ _EXAMPLE_CAP = 10
 _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
 _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
+_FLAG_FLOOR = 0.5  # campaigns below this never change a verdict (SUSPICIOUS_SCORE)
 _EDGE = 0  # neighbour hash of the document start/end
 _SALT_BAND = 0x9E3779B97F4A7C15
 
@@ -661,12 +662,20 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
     # ------------------------------------------------------------------ flag
     def flag(self, doc: Document, state: CampaignState) -> Finding | None:
+        """The document's campaign membership, with evidence.
+
+        Only campaigns that can change a verdict (score >= 0.5) are looked up: the others
+        are in :meth:`summarize` already, and re-reading every document for them would cost a
+        full text pass of the corpus for nothing.
+        """
         if state.stage != 2 or not state.campaigns:
             return None
+        want_claims = any(c.kind == "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns)
+        want_dups = any(c.kind != "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns)
         best: Finding | None = None
         marked: list[tuple[Campaign, Span]] = []
         hit: Campaign | None = None
-        for s in self._units(doc.text):
+        for s in self._units(doc.text) if want_claims else ():
             if not self._candidate(s):
                 continue
             idx = state.sentence_campaign.get(hash64(s.norm))
@@ -687,7 +696,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 spans=spans, campaign=hit.id,
                 extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
             )
-        if state.band_campaign:
+        if want_dups and state.band_campaign:
             sig = self._signature(doc.text)
             if sig is not None:
                 for k in self._band_keys(sig):
