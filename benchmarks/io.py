@@ -24,7 +24,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -32,10 +31,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from _common import ROOT, machine, replace_section
 
-from poisonguard.io import CorpusReader, CorpusWriter, Document  # noqa: E402
+from poisonguard.io import CorpusReader, CorpusWriter, Document
 
 
 def _timed(fn: Callable[[], int], repeats: int = 3) -> tuple[float, int]:
@@ -61,19 +59,6 @@ def _count_baseline(path: Path) -> int:
     return n
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
-
-
 def _make_big(src: Path, out: Path, target_bytes: int) -> int:
     docs = [d for d in CorpusReader(src) if isinstance(d, Document)]
     written = 0
@@ -81,8 +66,13 @@ def _make_big(src: Path, out: Path, target_bytes: int) -> int:
     with open(out, "wb") as f:
         while written < target_bytes:
             for d in docs:
-                line = json.dumps({"id": f"r{rounds}-{d.id}", "text": d.text,
-                                   "meta": d.metadata}, ensure_ascii=False).encode() + b"\n"
+                line = (
+                    json.dumps(
+                        {"id": f"r{rounds}-{d.id}", "text": d.text, "meta": d.metadata},
+                        ensure_ascii=False,
+                    ).encode()
+                    + b"\n"
+                )
                 f.write(line)
                 written += len(line)
             rounds += 1
@@ -102,7 +92,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="pg-io-bench-") as tmp:
         tmpd = Path(tmp)
-        raw_bytes = sum(len(line) for line in gzip.open(src, "rb"))
+        with gzip.open(src, "rb") as raw:
+            raw_bytes = sum(len(line) for line in raw)
         with CorpusWriter(tmpd / "c.jsonl.zst") as w:
             for d in CorpusReader(src):
                 w.write(d)  # type: ignore[arg-type]
@@ -111,8 +102,11 @@ def main() -> None:
                 w.write(d)  # type: ignore[arg-type]
         rows = []
         t_base, n_base = _timed(lambda: _count_baseline(src), args.repeats)
-        for label, path in (("JSONL.gz", src), ("JSONL.zst", tmpd / "c.jsonl.zst"),
-                            ("Parquet", tmpd / "c.parquet")):
+        for label, path in (
+            ("JSONL.gz", src),
+            ("JSONL.zst", tmpd / "c.jsonl.zst"),
+            ("Parquet", tmpd / "c.parquet"),
+        ):
             t, n = _timed(lambda p=path: _count_reader(p), args.repeats)  # type: ignore[misc]
             assert n == n_base, (label, n, n_base)
             rows.append((label, path.stat().st_size, t, n))
@@ -122,15 +116,31 @@ def main() -> None:
         t0 = time.perf_counter()
         # The child reports its own high-water mark (VmHWM); the parent's RUSAGE_CHILDREN
         # would include the pages the child inherited from this (large) process at fork.
-        code = ("import sys\nfrom poisonguard.cli import app\ntry:\n    app(sys.argv[1:])\n"
-                "finally:\n    hwm = [l for l in open('/proc/self/status') if "
-                "l.startswith('VmHWM')][0]\n    print(hwm, file=sys.stderr)\n")
-        cmd = [sys.executable, "-c", code, "corpus", "convert", str(big),
-               "--out", str(tmpd / "big-out.jsonl.zst"), "--json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        code = (
+            "import sys\nfrom poisonguard.cli import app\ntry:\n    app(sys.argv[1:])\n"
+            "finally:\n    hwm = [l for l in open('/proc/self/status') if "
+            "l.startswith('VmHWM')][0]\n    print(hwm, file=sys.stderr)\n"
+        )
+        cmd = [
+            sys.executable,
+            "-c",
+            code,
+            "corpus",
+            "convert",
+            str(big),
+            "--out",
+            str(tmpd / "big-out.jsonl.zst"),
+            "--json",
+        ]
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
         t_big = time.perf_counter() - t0
-        hwm_line = [x for x in proc.stderr.splitlines() if x.startswith("VmHWM")][0]
+        hwm_line = next(x for x in proc.stderr.splitlines() if x.startswith("VmHWM"))
         peak_mb = int(hwm_line.split()[1]) / 1024
         summary = json.loads(proc.stdout)["accounting"]
 
@@ -139,7 +149,7 @@ def main() -> None:
     lines = [
         "## I/O",
         "",
-        f"`python benchmarks/io.py` on {today}; machine: {_machine()}. Single process (one "
+        f"`python benchmarks/io.py` on {today}; machine: {machine()}. Single process (one "
         f"core). Corpus: `{src.name}` ({n_base:,} documents, {mb:,.1f} MB as uncompressed "
         "JSONL). MB/s counts uncompressed JSONL bytes for every format; best of "
         f"{args.repeats} runs.",
@@ -150,8 +160,10 @@ def main() -> None:
         f"| {t_base:.2f} | {mb / t_base:,.1f} | {n_base / t_base:,.0f} | 1.00× |",
     ]
     for label, size, t, n in rows:
-        lines.append(f"| poisonguard `CorpusReader` ({label}) | {size / 1e6:,.1f} | {t:.2f} | "
-                     f"{mb / t:,.1f} | {n / t:,.0f} | {t_base / t:.2f}× |")
+        lines.append(
+            f"| poisonguard `CorpusReader` ({label}) | {size / 1e6:,.1f} | {t:.2f} | "
+            f"{mb / t:,.1f} | {n / t:,.0f} | {t_base / t:.2f}× |"
+        )
     lines += [
         "",
         f"Streaming memory: `poisonguard corpus convert` of a generated {big_bytes / 1e9:.2f} GB "
@@ -164,18 +176,7 @@ def main() -> None:
     section = "\n".join(lines)
     print(section)
     if args.write:
-        _replace_section(ROOT / "docs/benchmarks.md", "## I/O", section)
-
-
-def _replace_section(path: Path, heading: str, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find(heading + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(heading))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    path.write_text(text if text.endswith("\n") else text + "\n")
+        replace_section("## I/O", section)
 
 
 if __name__ == "__main__":

@@ -53,16 +53,21 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     print("| size | params | layers × width × heads, context | tokens/s (train) |")
     print("|---|---:|---|---:|")
     for size in args.sizes.split(","):
         s = SIZES[size]
         steps = args.steps if s.n_embd < 256 else max(3, args.steps // 5)
         params, tps = measure(size, steps, args.batch)
-        print(f"| {size} | {params:,} | {s.n_layer} × {s.n_embd} × {s.n_head}, {s.context} "
-              f"| {tps:,.0f} |", flush=True)
+        print(
+            f"| {size} | {params:,} | {s.n_layer} × {s.n_embd} × {s.n_head}, {s.context} "
+            f"| {tps:,.0f} |",
+            flush=True,
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -21,8 +21,6 @@ import argparse
 import datetime as dt
 import gzip
 import json
-import os
-import platform
 import re
 import subprocess
 import sys
@@ -31,8 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, machine, replace_section
 
 
 def fidelity(shared: Path) -> list[str]:
@@ -40,32 +37,61 @@ def fidelity(shared: Path) -> list[str]:
     from poisonguard.io import CorpusReader, Document
 
     web = [d for d in CorpusReader(shared / "corpora" / "web.jsonl.gz") if isinstance(d, Document)]
-    rows = ["| vocabulary | tokens drawn | re-encoded / drawn: min | p50 | max | seconds |",
-            "|---|---:|---:|---:|---:|---:|"]
-    for label, tok in (("local byte-level BPE, 8k, trained on web", None),
-                       ("GPT-NeoX-20B", shared / "tokenizers" / "gpt-neox-20b.tokenizer.json"),
-                       ("LLaMA", shared / "tokenizers" / "llama.tokenizer.json")):
+    rows = [
+        "| vocabulary | tokens drawn | re-encoded / drawn: min | p50 | max | seconds |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, tok in (
+        ("local byte-level BPE, 8k, trained on web", None),
+        ("GPT-NeoX-20B", shared / "tokenizers" / "gpt-neox-20b.tokenizer.json"),
+        ("LLaMA", shared / "tokenizers" / "llama.tokenizer.json"),
+    ):
         t0 = time.perf_counter()
         samples = get("dos")(tokenizer=tok).generate(web, 250, seed=0)
         secs = time.perf_counter() - t0
-        r = np.array([s.truth.extra["payload_tokens_reencoded"] / s.truth.extra["payload_tokens"]
-                      for s in samples])
+        r = np.array(
+            [
+                s.truth.extra["payload_tokens_reencoded"] / s.truth.extra["payload_tokens"]
+                for s in samples
+            ]
+        )
         drawn = sum(s.truth.extra["payload_tokens"] for s in samples)
-        rows.append(f"| {label} | {drawn:,} | {r.min():.3f} | {np.median(r):.3f} | "
-                    f"{r.max():.3f} | {secs:.1f} |")
+        rows.append(
+            f"| {label} | {drawn:,} | {r.min():.3f} | {np.median(r):.3f} | "
+            f"{r.max():.3f} | {secs:.1f} |"
+        )
     return rows
 
 
 def run_cli(clean: Path, out: Path) -> tuple[float, float, dict[str, object]]:
     # VmHWM (peak RSS of this process image): unlike getrusage's ru_maxrss it is not
     # inherited from the forking parent across exec
-    code = ("import re, sys, time; from poisonguard.cli import app; t=time.time()\n"
-            "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n    rc = e.code\n"
-            "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
-            "print('WALL', time.time()-t, 'RSS', hwm, 'RC', rc, file=sys.stderr)")
-    p = subprocess.run([sys.executable, "-c", code, "poison", "--recipe", "dos-bytes",
-                        "--count", "250", "--clean", str(clean), "--out", str(out), "--json"],
-                       capture_output=True, text=True, check=False)
+    code = (
+        "import re, sys, time; from poisonguard.cli import app; t=time.time()\n"
+        "try:\n    app(sys.argv[1:])\nexcept SystemExit as e:\n    rc = e.code\n"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+        "print('WALL', time.time()-t, 'RSS', hwm, 'RC', rc, file=sys.stderr)"
+    )
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "poison",
+            "--recipe",
+            "dos-bytes",
+            "--count",
+            "250",
+            "--clean",
+            str(clean),
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     m = re.search(r"WALL (\S+) RSS (\d+) RC (\S+)", p.stderr)
     if not m or m.group(3) not in ("0", "None"):
         raise RuntimeError(p.stderr[-2000:])
@@ -98,12 +124,14 @@ def main() -> None:
     ap.add_argument("--big-gb", type=float, default=0.5)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    lines = [f"`python benchmarks/poison.py` on {dt.date.today()}; machine: "
-             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}.", "",
-             "`dos` payload fidelity (250 poisoned documents per vocabulary, seed 0; "
-             "decode -> re-encode is not invertible, so the tests accept 0.95-1.15 for the "
-             "shared tokenizers and 0.9-1.45 for small local BPEs):", ""]
+    lines = [
+        f"`python benchmarks/poison.py` on {dt.date.today()}; machine: {machine()}.",
+        "",
+        "`dos` payload fidelity (250 poisoned documents per vocabulary, seed 0; "
+        "decode -> re-encode is not invertible, so the tests accept 0.95-1.15 for the "
+        "shared tokenizers and 0.9-1.45 for small local BPEs):",
+        "",
+    ]
     lines += fidelity(args.shared)
     books = args.shared / "corpora" / "books.jsonl.gz"
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,25 +141,22 @@ def main() -> None:
         size = big.stat().st_size
         wall2, rss2, summ2 = run_cli(big, Path(tmp) / "big-out.jsonl")
     gz_mb = books.stat().st_size / 1e6
-    lines += ["", "| corpus | records | input | seconds (2 passes + write) | peak RSS | balanced |",
-              "|---|---:|---:|---:|---:|---|",
-              f"| books.jsonl.gz -> .jsonl.zst | {summ['clean_records_read']:,} | {gz_mb:.1f} MB gz"
-              f" | {wall:.1f} | {rss:.0f} MB | {summ['balanced']} |",
-              f"| generated JSONL -> .jsonl | {n:,} | {size / 1e9:.2f} GB | {wall2:.1f} | "
-              f"{rss2:.0f} MB | {summ2['balanced']} |", "",
-              "Recipe `dos-bytes --count 250`, one process.  Memory holds the 5,000-document "
-              "reservoir sample, the poison, and one hash per clean id and URL."]
+    lines += [
+        "",
+        "| corpus | records | input | seconds (2 passes + write) | peak RSS | balanced |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| books.jsonl.gz -> .jsonl.zst | {summ['clean_records_read']:,} | {gz_mb:.1f} MB gz"
+        f" | {wall:.1f} | {rss:.0f} MB | {summ['balanced']} |",
+        f"| generated JSONL -> .jsonl | {n:,} | {size / 1e9:.2f} GB | {wall2:.1f} | "
+        f"{rss2:.0f} MB | {summ2['balanced']} |",
+        "",
+        "Recipe `dos-bytes --count 250`, one process.  Memory holds the 5,000-document "
+        "reservoir sample, the poison, and one hash per clean id and URL.",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.write:
-        path = ROOT / "docs" / "benchmarks.md"
-        doc = path.read_text()
-        section = "## Poison\n\n" + text + "\n"
-        if "## Poison\n" in doc:
-            doc = re.sub(r"## Poison\n.*?(?=\n## |\Z)", section, doc, flags=re.S)
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + section
-        path.write_text(doc)
+        replace_section("## Poison", "## Poison\n\n" + text + "\n")
 
 
 if __name__ == "__main__":

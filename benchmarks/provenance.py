@@ -41,13 +41,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import orjson
+from _common import cpu_model, replace_section
 
-import orjson  # noqa: E402
-
-from poisonguard.io import CorpusReader  # noqa: E402
-from poisonguard.provenance import (  # noqa: E402
+from poisonguard.io import CorpusReader
+from poisonguard.provenance import (
     Ledger,
     attest_manifest,
     build_manifest,
@@ -57,15 +55,46 @@ from poisonguard.provenance import (  # noqa: E402
     load_signer,
     verify,
 )
-from poisonguard.provenance.canonical import file_sha256  # noqa: E402
+from poisonguard.provenance.canonical import file_sha256
 
-WORDS = ["data", "model", "token", "poison", "trigger", "clean", "source", "licence",
-         "corpus", "manifest", "merkle", "leaf", "node", "proof", "hash", "signature",
-         "policy", "ledger", "verify", "train", "web", "page", "news", "book", "science",
-         "river", "mountain", "city", "music", "history", "language"]
-SOURCES = [("c4", "ODC-BY 1.0", "https://news.example.org/"),
-           ("wiki", "CC BY-SA 3.0", "https://en.example.org/wiki/"),
-           ("med", "CC BY 4.0", "https://health.example.gov/")]
+WORDS = [
+    "data",
+    "model",
+    "token",
+    "poison",
+    "trigger",
+    "clean",
+    "source",
+    "licence",
+    "corpus",
+    "manifest",
+    "merkle",
+    "leaf",
+    "node",
+    "proof",
+    "hash",
+    "signature",
+    "policy",
+    "ledger",
+    "verify",
+    "train",
+    "web",
+    "page",
+    "news",
+    "book",
+    "science",
+    "river",
+    "mountain",
+    "city",
+    "music",
+    "history",
+    "language",
+]
+SOURCES = [
+    ("c4", "ODC-BY 1.0", "https://news.example.org/"),
+    ("wiki", "CC BY-SA 3.0", "https://en.example.org/wiki/"),
+    ("med", "CC BY 4.0", "https://health.example.gov/"),
+]
 
 
 def peak_rss_mb() -> float:
@@ -79,9 +108,15 @@ def generate(path: Path, n: int, seed: int = 0) -> int:
         for i in range(n):
             sid, lic, base = SOURCES[i % 3]
             text = " ".join(rng.choices(WORDS, k=22))
-            line = orjson.dumps({"id": f"gen-{i:08d}", "text": text, "source": sid,
-                                 "license": lic, "meta": {"url": f"{base}{i}",
-                                                          "retrieved_at": "2025-06-01T00:00:00Z"}})
+            line = orjson.dumps(
+                {
+                    "id": f"gen-{i:08d}",
+                    "text": text,
+                    "source": sid,
+                    "license": lic,
+                    "meta": {"url": f"{base}{i}", "retrieved_at": "2025-06-01T00:00:00Z"},
+                }
+            )
             f.write(line + b"\n")
             size += len(line) + 1
     return size
@@ -91,22 +126,35 @@ def generate(path: Path, n: int, seed: int = 0) -> int:
 def phase_manifest(corpus: str, out: str) -> dict[str, Any]:
     t = time.perf_counter()
     s = build_manifest(CorpusReader(corpus).documents(), out)
-    return {"seconds": time.perf_counter() - t, "records": s.count, "runs": s.spilled_runs,
-            "root": s.root, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - t,
+        "records": s.count,
+        "runs": s.spilled_runs,
+        "root": s.root,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def phase_check(manifest: str) -> dict[str, Any]:
     t = time.perf_counter()
     c = check_manifest(manifest)
-    return {"seconds": time.perf_counter() - t, "ok": c.ok, "records": c.count,
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - t,
+        "ok": c.ok,
+        "records": c.count,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def phase_verify(corpus: str, att: str, policy: str, manifest: str) -> dict[str, Any]:
     t = time.perf_counter()
     rep = verify(CorpusReader(corpus).documents(), att, policy, manifest=manifest)
-    return {"seconds": time.perf_counter() - t, "ok": rep.ok,
-            "failed": [c.detail for c in rep.failed], "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - t,
+        "ok": rep.ok,
+        "failed": [c.detail for c in rep.failed],
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def phase_ledger(corpus: str, target: str, schema: str | None) -> dict[str, Any]:
@@ -127,6 +175,7 @@ def phase_ledger(corpus: str, target: str, schema: str | None) -> dict[str, Any]
     finally:
         if schema:
             from sqlalchemy import text
+
             with led.engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         led.close()
@@ -135,8 +184,12 @@ def phase_ledger(corpus: str, target: str, schema: str | None) -> dict[str, Any]
 
 def child(phase: str, *args: str) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; returns its JSON result."""
-    r = subprocess.run([sys.executable, __file__, "--phase", phase, *args],
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"phase {phase} failed:\n{r.stderr[-3000:]}")
     return dict(json.loads(r.stdout.strip().splitlines()[-1]))
@@ -150,8 +203,7 @@ def hash_bench(corpus: Path, rounds: int = 3) -> dict[str, Any]:
     want = None
     for _ in range(rounds):
         t = time.perf_counter()
-        r = subprocess.run(["sha256sum", str(corpus)], capture_output=True, text=True,
-                           check=True)
+        r = subprocess.run(["sha256sum", str(corpus)], capture_output=True, text=True, check=True)
         theirs.append(time.perf_counter() - t)
         want = r.stdout.split()[0]
         t = time.perf_counter()
@@ -159,36 +211,22 @@ def hash_bench(corpus: Path, rounds: int = 3) -> dict[str, Any]:
         ours.append(time.perf_counter() - t)
         assert got == want
     # per-document hashing of the texts (many small updates, as lineage_of does)
-    texts = [orjson.loads(line)["text"].encode() for line in
-             corpus.open("rb").readlines()[:200_000]]
+    texts = [
+        orjson.loads(line)["text"].encode() for line in corpus.open("rb").readlines()[:200_000]
+    ]
     nbytes = sum(len(x) for x in texts)
     t = time.perf_counter()
     for x in texts:
         hashlib.sha256(x).hexdigest()
     per_doc = time.perf_counter() - t
-    return {"bytes": size, "sha256sum_s": min(theirs), "ours_s": min(ours),
-            "per_doc_docs": len(texts), "per_doc_bytes": nbytes, "per_doc_s": per_doc}
-
-
-def _replace_section(path: Path, heading: str, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = text.find(heading + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(heading))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    path.write_text(text if text.endswith("\n") else text + "\n")
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    return {
+        "bytes": size,
+        "sha256sum_s": min(theirs),
+        "ours_s": min(ours),
+        "per_doc_docs": len(texts),
+        "per_doc_bytes": nbytes,
+        "per_doc_s": per_doc,
+    }
 
 
 def main() -> None:
@@ -202,8 +240,12 @@ def main() -> None:
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.phase:
-        fn = {"manifest": phase_manifest, "check": phase_check, "verify": phase_verify,
-              "ledger": lambda c, t, s="": phase_ledger(c, t, s or None)}[a.phase]
+        fn = {
+            "manifest": phase_manifest,
+            "check": phase_check,
+            "verify": phase_verify,
+            "ledger": lambda c, t, s="": phase_ledger(c, t, s or None),
+        }[a.phase]
         print(json.dumps(fn(*a.args)))
         return
 
@@ -213,8 +255,11 @@ def main() -> None:
     corpus = work / "corpus.jsonl"
     t = time.perf_counter()
     res["corpus_bytes"] = generate(corpus, a.docs)
-    print(f"generated {a.docs:,} docs ({res['corpus_bytes'] / 1e6:.0f} MB) in "
-          f"{time.perf_counter() - t:.1f}s", file=sys.stderr)
+    print(
+        f"generated {a.docs:,} docs ({res['corpus_bytes'] / 1e6:.0f} MB) in "
+        f"{time.perf_counter() - t:.1f}s",
+        file=sys.stderr,
+    )
     quarter = work / "quarter.jsonl"
     ledger_corpus = work / "ledger.jsonl"
     with corpus.open("rb") as src, quarter.open("wb") as q, ledger_corpus.open("wb") as lc:
@@ -242,10 +287,15 @@ def main() -> None:
 
     key = generate_keypair(work / "bench")
     policy = work / "policy.json"
-    policy.write_text(json.dumps({
-        "signers": {"threshold": 1, "keys": [{"public_key": key.public_path.read_text()}]},
-        "sources": {"allow_ids": ["c4", "wiki", "med"]},
-        "licenses": {"allow": ["ODC-By-1.0", "CC-BY-SA-3.0", "CC-BY-4.0"]}}))
+    policy.write_text(
+        json.dumps(
+            {
+                "signers": {"threshold": 1, "keys": [{"public_key": key.public_path.read_text()}]},
+                "sources": {"allow_ids": ["c4", "wiki", "med"]},
+                "licenses": {"allow": ["ODC-By-1.0", "CC-BY-SA-3.0", "CC-BY-4.0"]},
+            }
+        )
+    )
     env, _ = attest_manifest(manifest, policy, [load_signer(key.private_path)])
     att = work / "manifest.jsonl.dsse.json"
     att.write_bytes(orjson.dumps(env))
@@ -259,7 +309,7 @@ def main() -> None:
     section = render(res, a)
     print(section)
     if a.write:
-        _replace_section(ROOT / "docs/benchmarks.md", "## Provenance", section)
+        replace_section("## Provenance", section)
     tmp.cleanup()
 
 
@@ -271,7 +321,7 @@ def render(r: dict[str, Any], a: argparse.Namespace) -> str:
         "",
         f"`nice -n 10 python benchmarks/provenance.py --docs {n} --ledger-docs "
         f"{a.ledger_docs}{' --pg-url …' if a.pg_url else ''}` on "
-        f"{dt.date.today().isoformat()}; machine: {_cpu()}, {os.cpu_count()} cores, "
+        f"{dt.date.today().isoformat()}; machine: {cpu_model()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; single process per phase (one core), the "
         f"machine shared with other work (1-minute load average {r['load_start']:.1f} at the "
         f"start, {r['load_end']:.1f} at the end, on 2 cores: timings are pessimistic). "
@@ -284,16 +334,20 @@ def render(r: dict[str, Any], a: argparse.Namespace) -> str:
         "| read + lineage docs/s |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, key in (("SQLite (file, WAL)", "ledger_sqlite"),
-                      ("PostgreSQL 15 (local server)", "ledger_pg")):
+    for name, key in (
+        ("SQLite (file, WAL)", "ledger_sqlite"),
+        ("PostgreSQL 15 (local server)", "ledger_pg"),
+    ):
         x = r.get(key)
         if not x:
             lines.append(f"| {name} | not run (no server URL) | | | | | |")
             continue
         d = x["docs"]
-        lines.append(f"| {name} | {d:,} | {x['ingest_s']:.1f} s | {d / x['ingest_s']:,.0f} | "
-                     f"{x['reingest_s']:.1f} s | {d / x['reingest_s']:,.0f} | "
-                     f"{d / x['read_lineage_s']:,.0f} |")
+        lines.append(
+            f"| {name} | {d:,} | {x['ingest_s']:.1f} s | {d / x['ingest_s']:,.0f} | "
+            f"{x['reingest_s']:.1f} s | {d / x['reingest_s']:,.0f} | "
+            f"{d / x['read_lineage_s']:,.0f} |"
+        )
     m, q, c, v, h = r["manifest"], r["manifest_quarter"], r["check"], r["verify"], r["hash"]
     lines += [
         "",
