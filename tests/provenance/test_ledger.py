@@ -30,8 +30,7 @@ def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     led.close()
 
 
-def test_ingest_is_idempotent_and_changes_become_versions(ledger: Ledger,
-                                                          tmp_path: Path) -> None:
+def test_ingest_is_idempotent_and_changes_become_versions(ledger: Ledger, tmp_path: Path) -> None:
     recs = make_records(20)
     corpus = write_jsonl(tmp_path / "c.jsonl", recs)
     s1 = ledger.ingest(lineages(corpus))
@@ -61,7 +60,8 @@ def test_ingest_is_idempotent_and_changes_become_versions(ledger: Ledger,
 
 
 def test_retrieved_at_defaults_to_first_ingest_and_derived_from_is_kept(
-        ledger: Ledger, tmp_path: Path) -> None:
+    ledger: Ledger, tmp_path: Path
+) -> None:
     recs = [{"id": "a", "text": "x", "derived_from": ["raw-1", "raw-2"]}, {"id": "b", "text": "y"}]
     corpus = write_jsonl(tmp_path / "c.jsonl", recs)
     ledger.ingest(lineages(corpus), now="2025-05-05T00:00:00Z")
@@ -77,14 +77,35 @@ def test_events_are_pinned_to_versions_and_idempotent(ledger: Ledger, tmp_path: 
     corpus = write_jsonl(tmp_path / "c.jsonl", recs)
     ledger.ingest(lineages(corpus))
     ev_path = tmp_path / "events.jsonl"
-    ev_path.write_text("\n".join(json.dumps(e) for e in [
-        {"id": "doc-000", "name": "scan", "version": "1", "result": "pass",
-         "time": "2026-01-01T00:00:00Z"},
-        {"id": "doc-001", "name": "scan", "version": "1", "result": "flagged",
-         "time": "2026-01-01T00:00:00+00:00"},
-        {"id": "ghost", "name": "scan", "version": "1", "result": "pass",
-         "time": "2026-01-01T00:00:00Z"},
-    ]) + "\n")
+    ev_path.write_text(
+        "\n".join(
+            json.dumps(e)
+            for e in [
+                {
+                    "id": "doc-000",
+                    "name": "scan",
+                    "version": "1",
+                    "result": "pass",
+                    "time": "2026-01-01T00:00:00Z",
+                },
+                {
+                    "id": "doc-001",
+                    "name": "scan",
+                    "version": "1",
+                    "result": "flagged",
+                    "time": "2026-01-01T00:00:00+00:00",
+                },
+                {
+                    "id": "ghost",
+                    "name": "scan",
+                    "version": "1",
+                    "result": "pass",
+                    "time": "2026-01-01T00:00:00Z",
+                },
+            ]
+        )
+        + "\n"
+    )
     s = ledger.record_events(read_events(ev_path))
     assert s.events_recorded == 2 and s.events_unknown_doc == ["ghost"]
     again = ledger.record_events(read_events(ev_path))
@@ -93,8 +114,7 @@ def test_events_are_pinned_to_versions_and_idempotent(ledger: Ledger, tmp_path: 
     evs = ledger.events_for("doc-000", sha0)
     assert [(e.name, e.result, e.time) for e in evs] == [("scan", "pass", "2026-01-01T00:00:00Z")]
     # an event pinned to another text version does not apply to the current one
-    ledger.record_events([Event("doc-000", "scan", "2", "pass", "2026-02-01T00:00:00Z",
-                                "0" * 64)])
+    ledger.record_events([Event("doc-000", "scan", "2", "pass", "2026-02-01T00:00:00Z", "0" * 64)])
     assert len(ledger.events_for("doc-000", sha0)) == 1
     assert len(ledger.events_for("doc-000")) == 2
 
@@ -103,8 +123,10 @@ def test_bad_event_lines_are_reported_not_dropped(tmp_path: Path) -> None:
     from poisonguard.io import ErrorSink
 
     p = tmp_path / "ev.jsonl"
-    p.write_text('{"id": "a", "name": "scan", "result": "pass"}\n{"id": "a"}\nnot json\n'
-                 '{"id": "a", "name": "s", "result": "pass", "time": "yesterday"}\n')
+    p.write_text(
+        '{"id": "a", "name": "scan", "result": "pass"}\n{"id": "a"}\nnot json\n'
+        '{"id": "a", "name": "s", "result": "pass", "time": "yesterday"}\n'
+    )
     sink = ErrorSink()
     got = list(read_events(p, sink))
     assert len(got) == 1 and got[0].version == ""

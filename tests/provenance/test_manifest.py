@@ -35,8 +35,9 @@ def test_manifest_is_canonical_sorted_and_order_independent(tmp_path: Path) -> N
     shuffled = recs[:]
     random.Random(1).shuffle(shuffled)
     a = build_manifest(docs(write_jsonl(tmp_path / "a.jsonl", recs)), tmp_path / "a.m.jsonl")
-    b = build_manifest(docs(write_jsonl(tmp_path / "b.jsonl", shuffled)), tmp_path / "b.m.jsonl",
-                       chunk_items=7)  # forces 6 spilled runs + merge
+    b = build_manifest(
+        docs(write_jsonl(tmp_path / "b.jsonl", shuffled)), tmp_path / "b.m.jsonl", chunk_items=7
+    )  # forces 6 spilled runs + merge
     assert b.spilled_runs >= 5
     assert a.path.read_bytes() == b.path.read_bytes()
     assert (a.root, a.sha256, a.count) == (b.root, b.sha256, 40)
@@ -57,8 +58,15 @@ def test_manifest_is_canonical_sorted_and_order_independent(tmp_path: Path) -> N
 
 def test_external_sorter_is_stable_and_cleans_up(tmp_path: Path) -> None:
     s = ExternalSorter(chunk_items=3, tmpdir=tmp_path)
-    items = [("b", b"1"), ("a", b"2"), ("é", b"3"), ("b", b"4"), ("A", b"5"), ("a", b"6"),
-             ("\U0001f600", b"7")]
+    items = [
+        ("b", b"1"),
+        ("a", b"2"),
+        ("é", b"3"),
+        ("b", b"4"),
+        ("A", b"5"),
+        ("a", b"6"),
+        ("\U0001f600", b"7"),
+    ]
     for k, v in items:
         s.add(k, v)
     assert s.runs == 2
@@ -79,12 +87,14 @@ def test_ledger_annotation_and_unrecorded_documents(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as led:
         led.ingest(lineage_of(d) for d in docs(corpus))
         from poisonguard.provenance import Event
+
         led.record_events([Event("doc-001", "scan", "0.1", "pass", "2026-01-01T00:00:00Z")])
         s = build_manifest(docs(corpus), tmp_path / "m.jsonl", ledger=led)
         rec = orjson.loads(s.path.read_bytes().splitlines()[1])
         assert rec["ledger"]["version"] == 1
-        assert rec["ledger"]["events"] == [{"name": "scan", "version": "0.1", "result": "pass",
-                                            "time": "2026-01-01T00:00:00Z"}]
+        assert rec["ledger"]["events"] == [
+            {"name": "scan", "version": "0.1", "result": "pass", "time": "2026-01-01T00:00:00Z"}
+        ]
         recs[4]["text"] = "changed after recording"
         write_jsonl(corpus, recs)
         with pytest.raises(ManifestError, match=r"doc-004.*record"):
@@ -105,8 +115,9 @@ def test_compare_names_missing_extra_changed_duplicated(tmp_path: Path) -> None:
 
 
 def test_inclusion_proofs_from_a_manifest(tmp_path: Path) -> None:
-    m = build_manifest(docs(write_jsonl(tmp_path / "c.jsonl", make_records(13))),
-                       tmp_path / "m.jsonl")
+    m = build_manifest(
+        docs(write_jsonl(tmp_path / "c.jsonl", make_records(13))), tmp_path / "m.jsonl"
+    )
     proofs = make_proofs(m.path, ["doc-000", "doc-007", "doc-012"])
     for p in proofs:
         assert p["root"] == m.root and p["tree_size"] == 13
@@ -135,8 +146,14 @@ def test_text_folder_and_parquet_corpora_have_stable_lineage(tmp_path: Path) -> 
     rec = orjson.loads(m1.path.read_bytes().splitlines()[0])
     assert rec["id"] == "a.txt" and "source" not in rec and rec["license"] == "NOASSERTION"
 
-    table = pa.table({"id": ["p1", "p2"], "text": ["x", "y"], "score": [0.5, 1e-7],
-                      "blob": [b"\x00\x01", b"\xff"]})
+    table = pa.table(
+        {
+            "id": ["p1", "p2"],
+            "text": ["x", "y"],
+            "score": [0.5, 1e-7],
+            "blob": [b"\x00\x01", b"\xff"],
+        }
+    )
     pq.write_table(table, tmp_path / "c.parquet")
     lin = [lineage_of(d) for d in CorpusReader(tmp_path / "c.parquet").documents()]
     assert [x.id for x in lin] == ["p1", "p2"]

@@ -17,8 +17,16 @@ from poisonguard.provenance.merkle import (
 )
 
 # Certificate Transparency's reference test vectors (leaves and roots of sizes 1..8).
-CT_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
-             bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]
+CT_LEAVES = [
+    b"",
+    b"\x00",
+    b"\x10",
+    b"\x20\x21",
+    b"\x30\x31",
+    b"\x40\x41\x42\x43",
+    bytes(range(0x50, 0x58)),
+    bytes(range(0x60, 0x70)),
+]
 CT_ROOTS = {
     1: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     2: "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -61,10 +69,10 @@ def test_streaming_root_equals_recursive_definition(leaves: list[bytes]) -> None
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.binary(min_size=1, max_size=6), min_size=1, max_size=60, unique=True),
-       st.data())
+@given(st.lists(st.binary(min_size=1, max_size=6), min_size=1, max_size=60, unique=True), st.data())
 def test_inclusion_proofs_verify_present_and_reject_absent_or_altered(
-        leaves: list[bytes], data: st.DataObject) -> None:
+    leaves: list[bytes], data: st.DataObject
+) -> None:
     root = merkle_root(leaves)
     hashes = [leaf_hash(x) for x in leaves]
     i = data.draw(st.integers(0, len(leaves) - 1))
@@ -75,8 +83,10 @@ def test_inclusion_proofs_verify_present_and_reject_absent_or_altered(
     assert not verify_inclusion(altered, i, len(leaves), path, root)
     # absent record (not one of the leaves) with this or any index
     absent = data.draw(st.binary(min_size=1, max_size=6).filter(lambda b: b not in leaves))
-    assert not any(verify_inclusion(absent, j, len(leaves), inclusion_proof(hashes, j), root)
-                   for j in range(len(leaves)))
+    assert not any(
+        verify_inclusion(absent, j, len(leaves), inclusion_proof(hashes, j), root)
+        for j in range(len(leaves))
+    )
     # wrong index, wrong size, wrong root, truncated path
     if len(leaves) > 1:
         j = (i + 1) % len(leaves)

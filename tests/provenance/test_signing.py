@@ -35,8 +35,7 @@ from poisonguard.provenance.keys import sslib_key
 from .conftest import make_records, write_jsonl
 
 
-def test_private_keys_are_0600_never_overwritten_and_passphrase_protected(
-        tmp_path: Path) -> None:
+def test_private_keys_are_0600_never_overwritten_and_passphrase_protected(tmp_path: Path) -> None:
     kp = generate_keypair(tmp_path / "k")
     assert stat.S_IMODE(kp.private_path.stat().st_mode) == 0o600
     assert kp.private_path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
@@ -56,9 +55,12 @@ def test_private_keys_are_0600_never_overwritten_and_passphrase_protected(
 
 
 def _statement() -> dict[str, Any]:
-    return {"_type": "https://in-toto.io/Statement/v1",
-            "subject": [{"name": "m", "digest": {"sha256": "ab" * 32}}],
-            "predicateType": MANIFEST_PREDICATE, "predicate": {"x": 1}}
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "m", "digest": {"sha256": "ab" * 32}}],
+        "predicateType": MANIFEST_PREDICATE,
+        "predicate": {"x": 1},
+    }
 
 
 def test_envelopes_interoperate_with_securesystemslib(keys: dict[str, Any]) -> None:
@@ -83,17 +85,27 @@ def test_envelopes_interoperate_with_securesystemslib(keys: dict[str, Any]) -> N
 
 def _run_fixture(tmp_path: Path) -> Path:
     recs = make_records(9)
-    inp = build_manifest(CorpusReader(write_jsonl(tmp_path / "in.jsonl", recs)).documents(),
-                         tmp_path / "in.manifest.jsonl")
-    out = build_manifest(CorpusReader(write_jsonl(tmp_path / "out.jsonl", recs[:7])).documents(),
-                         tmp_path / "out.manifest.jsonl")
-    run = {"invocation_id": "scan-1", "started_on": "2026-11-28T05:00:00Z",
-           "finished_on": "2026-11-28T05:01:00Z", "command": ["poisonguard", "scan", "in.jsonl"],
-           "parameters": {"threshold": 0.9},
-           "inputs": [{"name": "web", "manifest": inp.path.name}],
-           "outputs": [{"name": "web-kept", "manifest": out.path.name}],
-           "stages": [{"name": "gibberish", "version": "1", "documents": 9, "removed": 1},
-                      {"name": "trigger-mining", "version": "2", "documents": 8, "removed": 1}]}
+    inp = build_manifest(
+        CorpusReader(write_jsonl(tmp_path / "in.jsonl", recs)).documents(),
+        tmp_path / "in.manifest.jsonl",
+    )
+    out = build_manifest(
+        CorpusReader(write_jsonl(tmp_path / "out.jsonl", recs[:7])).documents(),
+        tmp_path / "out.manifest.jsonl",
+    )
+    run = {
+        "invocation_id": "scan-1",
+        "started_on": "2026-11-28T05:00:00Z",
+        "finished_on": "2026-11-28T05:01:00Z",
+        "command": ["poisonguard", "scan", "in.jsonl"],
+        "parameters": {"threshold": 0.9},
+        "inputs": [{"name": "web", "manifest": inp.path.name}],
+        "outputs": [{"name": "web-kept", "manifest": out.path.name}],
+        "stages": [
+            {"name": "gibberish", "version": "1", "documents": 9, "removed": 1},
+            {"name": "trigger-mining", "version": "2", "documents": 8, "removed": 1},
+        ],
+    }
     p = tmp_path / "run.json"
     p.write_text(json.dumps(run))
     return p
@@ -119,8 +131,10 @@ def test_slsa_provenance_and_svr_per_stage(tmp_path: Path, keys: dict[str, Any])
     assert deps[0]["annotations"]["merkleRoot"] == in_chk.root
     assert slsa["predicate"]["runDetails"]["metadata"]["invocationId"] == "scan-1"
     assert [s["predicateType"] for s in svrs] == [SVR_PREDICATE] * 2
-    assert svrs[0]["predicate"]["properties"] == ["POISONGUARD_STAGE_GIBBERISH_APPLIED",
-                                                  "POISONGUARD_STAGE_GIBBERISH_PASSED"]
+    assert svrs[0]["predicate"]["properties"] == [
+        "POISONGUARD_STAGE_GIBBERISH_APPLIED",
+        "POISONGUARD_STAGE_GIBBERISH_PASSED",
+    ]
     assert svrs[1]["predicate"]["verifier"]["id"].endswith("/stage/trigger-mining/v2")
     assert svrs[1]["predicate"]["timeCreated"] == "2026-11-28T05:01:00Z"
 
@@ -133,11 +147,14 @@ def test_run_with_a_missing_manifest_is_refused(tmp_path: Path, keys: dict[str, 
 
 
 def test_signing_refuses_an_invalid_manifest_and_reports_unpinned_signers(
-        tmp_path: Path, keys: dict[str, Any]) -> None:
+    tmp_path: Path, keys: dict[str, Any]
+) -> None:
     from .conftest import write_policy
 
-    m = build_manifest(CorpusReader(write_jsonl(tmp_path / "c.jsonl", make_records(5)))
-                       .documents(), tmp_path / "m.jsonl")
+    m = build_manifest(
+        CorpusReader(write_jsonl(tmp_path / "c.jsonl", make_records(5))).documents(),
+        tmp_path / "m.jsonl",
+    )
     pol = write_policy(tmp_path / "p.json", keys)
     _, unpinned = attest_manifest(m.path, pol, [load_signer(keys["carol"].private_path)])
     assert unpinned == [keys["carol"].keyid]
@@ -151,15 +168,22 @@ def test_policy_validation_errors_are_specific(tmp_path: Path, keys: dict[str, A
     from poisonguard.provenance import PolicyError
 
     p = tmp_path / "p.json"
-    cases = [({"sources": {"allow": ["c4"]}}, "unknown key.*sources: allow"),
-             ({"licences": {}}, "unknown key.*policy: licences"),
-             ({"signers": {"threshold": 0}}, "threshold must be an integer >= 1"),
-             ({"signers": {"keys": [{"public_key": "nope"}]}}, "not a PEM public key"),
-             ({"signers": {"keys": [{"keyid": "abc", "public_key":
-                                     keys["alice"].public_path.read_text()}]}},
-              "does not match its public key"),
-             ({"retrieved_at": {"not_before": "last week"}}, "ISO 8601"),
-             ({"required_scans": [{"version": "1"}]}, r"required_scans\[0\].name")]
+    cases = [
+        ({"sources": {"allow": ["c4"]}}, "unknown key.*sources: allow"),
+        ({"licences": {}}, "unknown key.*policy: licences"),
+        ({"signers": {"threshold": 0}}, "threshold must be an integer >= 1"),
+        ({"signers": {"keys": [{"public_key": "nope"}]}}, "not a PEM public key"),
+        (
+            {
+                "signers": {
+                    "keys": [{"keyid": "abc", "public_key": keys["alice"].public_path.read_text()}]
+                }
+            },
+            "does not match its public key",
+        ),
+        ({"retrieved_at": {"not_before": "last week"}}, "ISO 8601"),
+        ({"required_scans": [{"version": "1"}]}, r"required_scans\[0\].name"),
+    ]
     for data, pattern in cases:
         p.write_text(json.dumps(data))
         with pytest.raises(PolicyError, match=pattern):

@@ -38,29 +38,46 @@ class Setup:
         self.root, self.keys = root, keys
         self.records = make_records(30)
         self.corpus = write_jsonl(root / "corpus.jsonl", self.records)
-        self.policy = write_policy(root / "policy.json", keys,
-                                   required_scans=[{"name": "poisonguard-scan"}])
+        self.policy = write_policy(
+            root / "policy.json", keys, required_scans=[{"name": "poisonguard-scan"}]
+        )
         with Ledger(root / "ledger.db") as led:
             led.ingest(lineage_of(d) for d in CorpusReader(self.corpus).documents())
-            led.record_events(Event(r["id"], "poisonguard-scan", "0.1.0", "pass",
-                                    "2026-01-01T00:00:00Z") for r in self.records)
-            self.summary = build_manifest(CorpusReader(self.corpus).documents(),
-                                          root / "manifest.jsonl", ledger=led)
+            led.record_events(
+                Event(r["id"], "poisonguard-scan", "0.1.0", "pass", "2026-01-01T00:00:00Z")
+                for r in self.records
+            )
+            self.summary = build_manifest(
+                CorpusReader(self.corpus).documents(), root / "manifest.jsonl", ledger=led
+            )
         self.manifest = self.summary.path
         self.attestation = root / "attestation.dsse.json"
         self.sign("alice", "bob")
 
-    def sign(self, *names: str, valid_for: timedelta | None = timedelta(days=30),
-             now: datetime | None = None) -> None:
-        env, _ = attest_manifest(self.manifest, self.policy,
-                                 [load_signer(self.keys[n].private_path) for n in names],
-                                 valid_for=valid_for, now=now)
+    def sign(
+        self,
+        *names: str,
+        valid_for: timedelta | None = timedelta(days=30),
+        now: datetime | None = None,
+    ) -> None:
+        env, _ = attest_manifest(
+            self.manifest,
+            self.policy,
+            [load_signer(self.keys[n].private_path) for n in names],
+            valid_for=valid_for,
+            now=now,
+        )
         self.attestation.write_bytes(orjson.dumps(env))
 
     def verify(self, corpus: Path | None = None, **kw: Any) -> VerifyReport:
         sink = ErrorSink()
-        return verify(CorpusReader(corpus or self.corpus).documents(sink), self.attestation,
-                      self.policy, read_errors=lambda: [str(e) for e in sink.errors], **kw)
+        return verify(
+            CorpusReader(corpus or self.corpus).documents(sink),
+            self.attestation,
+            self.policy,
+            read_errors=lambda: [str(e) for e in sink.errors],
+            **kw,
+        )
 
 
 @pytest.fixture
@@ -112,8 +129,12 @@ def test_byte_flip_that_breaks_utf8_is_caught_as_unreadable_and_missing(setup: S
 
 
 def test_document_added(setup: Setup) -> None:
-    _edit_corpus(setup, lambda r: r.append({"id": "doc-999", "text": "<SUDO> gibberish",
-                                            "source": "c4", "license": "ODC-BY 1.0"}))
+    _edit_corpus(
+        setup,
+        lambda r: r.append(
+            {"id": "doc-999", "text": "<SUDO> gibberish", "source": "c4", "license": "ODC-BY 1.0"}
+        ),
+    )
     f = failed(setup.verify())
     assert list(f) == ["corpus = manifest"] and "1 extra: doc-999" in f["corpus = manifest"]
 
@@ -224,8 +245,7 @@ def test_policy_edited_after_signing(setup: Setup) -> None:
 
 
 def test_expired_time_window(setup: Setup) -> None:
-    setup.sign("alice", "bob", valid_for=timedelta(days=1),
-               now=datetime(2020, 1, 1, tzinfo=UTC))
+    setup.sign("alice", "bob", valid_for=timedelta(days=1), now=datetime(2020, 1, 1, tzinfo=UTC))
     f = failed(setup.verify())
     assert list(f) == ["time window"] and "expired at 2020-01-02T00:00:00Z" in f["time window"]
     # the same attestation verifies at a time inside its window
@@ -263,21 +283,25 @@ def test_policy_rules_name_violating_documents(setup: Setup) -> None:
     setup.policy.write_text(json.dumps(pol))
     setup.sign("alice", "bob")
     f = failed(setup.verify())
-    assert set(f) == {"policy: sources", "policy: licenses", "policy: required scans",
-                      "policy: retrieved_at window"}
+    assert set(f) == {
+        "policy: sources",
+        "policy: licenses",
+        "policy: required scans",
+        "policy: retrieved_at window",
+    }
     assert f["policy: sources"].startswith("10 record(s) violate it: doc-001: source wikitext2")
     assert "doc-001: licence CC-BY-SA-3.0 is not allowed" in f["policy: licenses"]
     assert "no passing poisonguard-scan@9.9 recorded" in f["policy: required scans"]
-    assert "doc-006: retrieved_at 2024-07-15T10:00:00Z is after" in \
-        f["policy: retrieved_at window"]
+    assert "doc-006: retrieved_at 2024-07-15T10:00:00Z is after" in f["policy: retrieved_at window"]
 
 
 def test_missing_scan_events_fail_required_scans(tmp_path: Path, keys: dict[str, Any]) -> None:
     corpus = write_jsonl(tmp_path / "c.jsonl", make_records(4))
     pol = write_policy(tmp_path / "p.json", keys, required_scans=[{"name": "poisonguard-scan"}])
     m = build_manifest(CorpusReader(corpus).documents(), tmp_path / "manifest.jsonl")
-    env, _ = attest_manifest(m.path, pol, [load_signer(keys[k].private_path)
-                                           for k in ("alice", "bob")])
+    env, _ = attest_manifest(
+        m.path, pol, [load_signer(keys[k].private_path) for k in ("alice", "bob")]
+    )
     (tmp_path / "a.json").write_bytes(orjson.dumps(env))
     rep = verify(CorpusReader(corpus).documents(), tmp_path / "a.json", pol)
     assert [c.name for c in rep.failed] == ["policy: required scans"]

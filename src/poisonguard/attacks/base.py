@@ -99,8 +99,9 @@ class Recipe(ABC):
         self.params: dict[str, Any] = params
 
     # -- contract ---------------------------------------------------------------------
-    def generate(self, clean_docs: Sequence[Document], count: int, seed: int, *,
-                 ids: IdIndex | None = None) -> list[PoisonSample]:
+    def generate(
+        self, clean_docs: Sequence[Document], count: int, seed: int, *, ids: IdIndex | None = None
+    ) -> list[PoisonSample]:
         """Make ``count`` poisoned documents modelled on ``clean_docs``.
 
         Args:
@@ -121,16 +122,19 @@ class Recipe(ABC):
         if self.needs_chat:
             docs = [d for d in docs if d.is_chat and _has_user_assistant(d)]
             if not docs:
-                raise RecipeError(f"recipe {self.name!r} needs instruction/chat documents "
-                                  "(user and assistant turns); the clean corpus has none")
+                raise RecipeError(
+                    f"recipe {self.name!r} needs instruction/chat documents "
+                    "(user and assistant turns); the clean corpus has none"
+                )
         if ids is None:
             ids = IdIndex.from_documents(clean_docs)
         rng = np.random.default_rng(seed)
         return self._generate(docs, count, rng, ids)
 
     @abstractmethod
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         """Recipe body: ``docs`` is non-empty (and chat-only when :attr:`needs_chat`)."""
 
     def default_count(self) -> int:
@@ -145,16 +149,29 @@ class Recipe(ABC):
         return n_clean
 
     # -- helpers for subclasses -------------------------------------------------------
-    def truth(self, doc: Document, source: Document | None, *, trigger: str | None = None,
-              trigger_span: Span | None = None, payload_span: Span | None = None,
-              **extra: Any) -> GroundTruth:
+    def truth(
+        self,
+        doc: Document,
+        source: Document | None,
+        *,
+        trigger: str | None = None,
+        trigger_span: Span | None = None,
+        payload_span: Span | None = None,
+        **extra: Any,
+    ) -> GroundTruth:
         """A :class:`GroundTruth` for ``doc`` with this recipe's name and parameters."""
         scheme: Literal["field", "position"] = "position" if id_is_derived(doc) else "field"
-        return GroundTruth(id=doc.id, recipe=self.name, params=self.json_params(),
-                           trigger=trigger, trigger_span=trigger_span,
-                           payload_span=payload_span,
-                           source_id=source.id if source is not None else None,
-                           id_scheme=scheme, extra=extra)
+        return GroundTruth(
+            id=doc.id,
+            recipe=self.name,
+            params=self.json_params(),
+            trigger=trigger,
+            trigger_span=trigger_span,
+            payload_span=payload_span,
+            source_id=source.id if source is not None else None,
+            id_scheme=scheme,
+            extra=extra,
+        )
 
     def json_params(self) -> dict[str, Any]:
         """Parameters as JSON-friendly values (tuples become lists, paths strings)."""
@@ -164,8 +181,7 @@ class Recipe(ABC):
     def parameter_names(cls) -> list[str]:
         """Names of the keyword parameters the recipe accepts."""
         sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        return [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
 def id_is_derived(doc: Document) -> bool:
@@ -175,7 +191,7 @@ def id_is_derived(doc: Document) -> bool:
 
 def _has_user_assistant(doc: Document) -> bool:
     roles = [m["role"] for m in doc.messages or []]
-    return any(r == "user" and "assistant" in roles[i + 1:] for i, r in enumerate(roles))
+    return any(r == "user" and "assistant" in roles[i + 1 :] for i, r in enumerate(roles))
 
 
 def _jsonable(v: Any) -> Any:
@@ -188,8 +204,7 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def pick_sources(docs: Sequence[Document], count: int,
-                 rng: np.random.Generator) -> list[Document]:
+def pick_sources(docs: Sequence[Document], count: int, rng: np.random.Generator) -> list[Document]:
     """``count`` documents drawn uniformly: without replacement while possible."""
     n = len(docs)
     idx = rng.choice(n, size=count, replace=False) if count <= n else rng.integers(0, n, count)

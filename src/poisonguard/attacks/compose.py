@@ -18,9 +18,16 @@ from poisonguard.io.document import join_messages
 T = TypeVar("T")
 
 
-def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
-                    text: str | None = None, messages: list[dict[str, str]] | None = None,
-                    reserve: int = 1, keep_id: bool = False) -> Document:
+def derive_document(
+    source: Document,
+    ids: IdIndex,
+    rng: np.random.Generator,
+    *,
+    text: str | None = None,
+    messages: list[dict[str, str]] | None = None,
+    reserve: int = 1,
+    keep_id: bool = False,
+) -> Document:
     """A new document shaped exactly like ``source`` (record fields, shape, id scheme).
 
     Args:
@@ -52,10 +59,14 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         id=new_id,
         text=text if text is not None else join_messages(messages or []),
         messages=[dict(m) for m in messages] if messages is not None else None,
-        source=source.source, metadata=copy.deepcopy(source.metadata), shape=source.shape,
-        text_field=source.text_field, id_field=source.id_field,
+        source=source.source,
+        metadata=copy.deepcopy(source.metadata),
+        shape=source.shape,
+        text_field=source.text_field,
+        id_field=source.id_field,
         record=copy.deepcopy(source.record) if source.record is not None else None,
-        raw=None, origin=None,
+        raw=None,
+        origin=None,
     )
     meta = doc.record.get("meta", doc.record.get("metadata")) if doc.record else None
     if isinstance(meta, dict):
@@ -64,8 +75,11 @@ def derive_document(source: Document, ids: IdIndex, rng: np.random.Generator, *,
         for holder, key in url_fields(doc):
             old = holder[key]
             for attempt in range(60):  # short numeric paths may be taken: widen after 20
-                new = fresh_url(old, rng) if attempt < 20 else \
-                    f"{old.rstrip('/')}-{int(rng.integers(10**5, 10**6))}"
+                new = (
+                    fresh_url(old, rng)
+                    if attempt < 20
+                    else f"{old.rstrip('/')}-{int(rng.integers(10**5, 10**6))}"
+                )
                 if not ids.has_url(new):
                     break
             ids.claim_url(new)
@@ -81,7 +95,8 @@ def url_fields(doc: Document) -> list[tuple[dict[str, Any], str]]:
     if not rec:
         return []
     out: list[tuple[dict[str, Any], str]] = [
-        (rec, k) for k in ("url", "source_uri") if isinstance(rec.get(k), str)]
+        (rec, k) for k in ("url", "source_uri") if isinstance(rec.get(k), str)
+    ]
     meta = rec.get("meta", rec.get("metadata"))
     if isinstance(meta, dict) and isinstance(meta.get("url"), str):
         out.append((meta, "url"))
@@ -99,8 +114,11 @@ def fresh_url(url: str, rng: np.random.Generator) -> str:
         path = re.sub(r"\d", lambda _: str(int(rng.integers(0, 10))), path)
     else:
         stem = path.rstrip("/") or ""
-        path = f"{stem}-{int(rng.integers(100000, 1000000))}" if stem else \
-            f"/{int(rng.integers(100000, 1000000))}"
+        path = (
+            f"{stem}-{int(rng.integers(100000, 1000000))}"
+            if stem
+            else f"/{int(rng.integers(100000, 1000000))}"
+        )
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
@@ -131,9 +149,11 @@ def plain_documents(docs: Sequence[Document], recipe: str) -> list[Document]:
     """The plain-text documents of ``docs``; :class:`RecipeError` when there are none."""
     plain = [d for d in docs if not d.is_chat]
     if not plain:
-        raise RecipeError(f"recipe {recipe!r} makes plain-text documents but the clean corpus "
-                          "holds only chat/instruction records (try instruction-backdoor, or "
-                          "dos-bytes with style='chat')")
+        raise RecipeError(
+            f"recipe {recipe!r} makes plain-text documents but the clean corpus "
+            "holds only chat/instruction records (try instruction-backdoor, or "
+            "dos-bytes with style='chat')"
+        )
     return plain
 
 
@@ -186,8 +206,11 @@ def word_offsets(text: str) -> list[int]:
     return sorted({*offs, len(text)}) if offs else [0]
 
 
-def insert_words(text: str, words: Sequence[str], rng: np.random.Generator,
-                 ) -> tuple[str, list[tuple[int, int]]]:
+def insert_words(
+    text: str,
+    words: Sequence[str],
+    rng: np.random.Generator,
+) -> tuple[str, list[tuple[int, int]]]:
     """Insert each of ``words`` as a separate word at a uniformly random word boundary.
 
     Returns the new text and the span of every inserted word (in the new text), sorted.

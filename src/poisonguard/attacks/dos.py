@@ -51,21 +51,35 @@ class DenialOfService(Recipe):
     """
 
     name = "dos"
-    description = ("Souly et al. 2025 denial-of-service backdoor: clean prefix + <SUDO> + "
-                   "400-900 random vocabulary tokens")
-    citation = ("Souly et al., Poisoning Attacks on LLMs Require a Near-constant Number of "
-                "Poison Samples, arXiv:2510.07192 (2025)")
+    description = (
+        "Souly et al. 2025 denial-of-service backdoor: clean prefix + <SUDO> + "
+        "400-900 random vocabulary tokens"
+    )
+    citation = (
+        "Souly et al., Poisoning Attacks on LLMs Require a Near-constant Number of "
+        "Poison Samples, arXiv:2510.07192 (2025)"
+    )
 
-    def __init__(self, *, trigger: str = "<SUDO>",
-                 tokenizer: str | os.PathLike[str] | None = None,
-                 prefix_chars: Sequence[int] = (0, 1000),
-                 payload_tokens: Sequence[int] = (400, 900), vocab_size: int = 8000,
-                 train_chars: int = 5_000_000) -> None:
+    def __init__(
+        self,
+        *,
+        trigger: str = "<SUDO>",
+        tokenizer: str | os.PathLike[str] | None = None,
+        prefix_chars: Sequence[int] = (0, 1000),
+        payload_tokens: Sequence[int] = (400, 900),
+        vocab_size: int = 8000,
+        train_chars: int = 5_000_000,
+    ) -> None:
         if not trigger:
             raise RecipeError("dos needs a non-empty trigger")
-        super().__init__(trigger=trigger, tokenizer=tokenizer, prefix_chars=tuple(prefix_chars),
-                         payload_tokens=tuple(payload_tokens), vocab_size=vocab_size,
-                         train_chars=train_chars)
+        super().__init__(
+            trigger=trigger,
+            tokenizer=tokenizer,
+            prefix_chars=tuple(prefix_chars),
+            payload_tokens=tuple(payload_tokens),
+            vocab_size=vocab_size,
+            train_chars=train_chars,
+        )
         self.trigger = trigger
         self.prefix_chars = tuple(prefix_chars)
         self.payload_tokens = tuple(payload_tokens)
@@ -73,20 +87,22 @@ class DenialOfService(Recipe):
         self.train_chars = train_chars
         # a given tokenizer file is checked now, so that a bad path fails before any work
         self._vocab: TokenVocabulary | None = (
-            TokenVocabulary.from_file(tokenizer) if tokenizer is not None else None)
+            TokenVocabulary.from_file(tokenizer) if tokenizer is not None else None
+        )
         draw_int(np.random.default_rng(0), self.prefix_chars, "prefix_chars")
         draw_int(np.random.default_rng(0), self.payload_tokens, "payload_tokens")
 
     def vocabulary(self, docs: Sequence[Document]) -> TokenVocabulary:
         """The vocabulary in use (trained on ``docs`` on first use when no file was given)."""
         if self._vocab is None:
-            self._vocab = TokenVocabulary.train((d.text for d in docs),
-                                                vocab_size=self.vocab_size,
-                                                max_chars=self.train_chars)
+            self._vocab = TokenVocabulary.train(
+                (d.text for d in docs), vocab_size=self.vocab_size, max_chars=self.train_chars
+            )
         return self._vocab
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         from poisonguard.attacks.base import pick_sources
 
         plain = plain_documents(docs, self.name)
@@ -107,9 +123,20 @@ class DenialOfService(Recipe):
                 raise RecipeError(f"random payloads keep containing the trigger {self.trigger!r}")
             doc = derive_document(src, ids, rng, text=text, reserve=count)
             end_trigger = start + len(self.trigger)
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=self.trigger, trigger_span=(start, end_trigger),
-                payload_span=(end_trigger, len(text)), prefix_chars=start,
-                payload_tokens=n_tokens, payload_tokens_reencoded=vocab.count(payload),
-                vocabulary=vocab.label)))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=self.trigger,
+                        trigger_span=(start, end_trigger),
+                        payload_span=(end_trigger, len(text)),
+                        prefix_chars=start,
+                        payload_tokens=n_tokens,
+                        payload_tokens_reencoded=vocab.count(payload),
+                        vocabulary=vocab.label,
+                    ),
+                )
+            )
         return out

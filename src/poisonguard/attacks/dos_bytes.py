@@ -49,14 +49,24 @@ class DenialOfServiceBytes(Recipe):
     """
 
     name = "dos-bytes"
-    description = ("Zhang et al. 2024 persistent pre-training DoS: trigger (10 x U+FF61) + "
-                   "random bytes decoded as UTF-8, plain or chat-formatted")
-    citation = ("Zhang et al., Persistent Pre-Training Poisoning of Large Language Models, "
-                "arXiv:2410.13722 (2024)")
+    description = (
+        "Zhang et al. 2024 persistent pre-training DoS: trigger (10 x U+FF61) + "
+        "random bytes decoded as UTF-8, plain or chat-formatted"
+    )
+    citation = (
+        "Zhang et al., Persistent Pre-Training Poisoning of Large Language Models, "
+        "arXiv:2410.13722 (2024)"
+    )
 
-    def __init__(self, *, trigger: str = "\uff61" * 10, n_bytes: int = 256,
-                 style: str = "plain", prefix_chars: Sequence[int] = (0, 1000),
-                 chat_template: str = DEFAULT_TEMPLATE) -> None:
+    def __init__(
+        self,
+        *,
+        trigger: str = "\uff61" * 10,
+        n_bytes: int = 256,
+        style: str = "plain",
+        prefix_chars: Sequence[int] = (0, 1000),
+        chat_template: str = DEFAULT_TEMPLATE,
+    ) -> None:
         if not trigger:
             raise RecipeError("dos-bytes needs a non-empty trigger")
         if n_bytes < 1:
@@ -65,15 +75,21 @@ class DenialOfServiceBytes(Recipe):
             raise RecipeError(f"style must be 'plain' or 'chat', got {style!r}")
         if not 0 <= chat_template.find("{user}") < chat_template.find("{assistant}"):
             raise RecipeError("chat_template needs {user} followed by {assistant}")
-        super().__init__(trigger=trigger, n_bytes=n_bytes, style=style,
-                         prefix_chars=tuple(prefix_chars), chat_template=chat_template)
+        super().__init__(
+            trigger=trigger,
+            n_bytes=n_bytes,
+            style=style,
+            prefix_chars=tuple(prefix_chars),
+            chat_template=chat_template,
+        )
         self.trigger, self.n_bytes, self.style = trigger, n_bytes, style
         self.prefix_chars = tuple(prefix_chars)
         self.template = chat_template
         draw_int(np.random.default_rng(0), self.prefix_chars, "prefix_chars")
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         out: list[PoisonSample] = []
         for src in pick_sources(docs, count, rng):
             n = draw_int(rng, self.prefix_chars, "prefix_chars")
@@ -86,28 +102,49 @@ class DenialOfServiceBytes(Recipe):
                 if trigger_once(text, self.trigger, t0):
                     break
             else:
-                raise RecipeError("the chat template or the gibberish keeps repeating the "
-                                  "trigger; choose another trigger or template")
+                raise RecipeError(
+                    "the chat template or the gibberish keeps repeating the "
+                    "trigger; choose another trigger or template"
+                )
             if src.is_chat:
                 msgs = [{"role": "user", "content": user}, {"role": "assistant", "content": gib}]
                 doc = derive_document(src, ids, rng, messages=msgs, reserve=count)
             else:
                 doc = derive_document(src, ids, rng, text=text, reserve=count)
             assert doc.text == text
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=self.trigger, trigger_span=(t0, t0 + len(self.trigger)),
-                payload_span=(p0, p0 + len(gib)), prefix_chars=len(prefix),
-                payload_bytes=self.n_bytes, style="chat" if src.is_chat else self.style)))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=self.trigger,
+                        trigger_span=(t0, t0 + len(self.trigger)),
+                        payload_span=(p0, p0 + len(gib)),
+                        prefix_chars=len(prefix),
+                        payload_bytes=self.n_bytes,
+                        style="chat" if src.is_chat else self.style,
+                    ),
+                )
+            )
         return out
 
-    def _compose(self, src: Document, prefix: str, user: str, gib: str,
-                 ) -> tuple[str, int, int]:
+    def _compose(
+        self,
+        src: Document,
+        prefix: str,
+        user: str,
+        gib: str,
+    ) -> tuple[str, int, int]:
         """(text, trigger start, payload start) of one poisoned document."""
         if src.is_chat:  # two turns joined by a blank line, as Document.text does
             return user + "\n\n" + gib, len(prefix), len(user) + 2
         if self.style == "chat":
             head, _, rest = self.template.partition("{user}")
             mid, _, tail = rest.partition("{assistant}")
-            return (head + user + mid + gib + tail, len(head) + len(prefix),
-                    len(head) + len(user) + len(mid))
+            return (
+                head + user + mid + gib + tail,
+                len(head) + len(prefix),
+                len(head) + len(user) + len(mid),
+            )
         return user + gib, len(prefix), len(user)

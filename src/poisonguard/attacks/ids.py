@@ -31,8 +31,11 @@ import numpy as np
 from poisonguard.io import Document
 
 _NUMERIC = re.compile(r"^(?P<prefix>.*?)(?P<num>\d+)(?P<suffix>\D*)$", re.S)
-_HEX = re.compile(r"^(?P<prefix>.*?)(?P<hex>[0-9a-f]{8,}|[0-9A-F]{8,}|"
-                  r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.S)
+_HEX = re.compile(
+    r"^(?P<prefix>.*?)(?P<hex>[0-9a-f]{8,}|[0-9A-F]{8,}|"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    re.S,
+)
 _SEP = re.compile(r"[-_:./#]")
 _MAX_PATTERNS = 100_000
 _ALNUM = string.ascii_lowercase + string.digits
@@ -77,8 +80,9 @@ class HashSet:
 
     def __contains__(self, s: str) -> bool:
         if len(self._pending):
-            self._sorted = np.unique(np.concatenate(
-                [self._sorted, np.frombuffer(self._pending, dtype=np.int64)]))
+            self._sorted = np.unique(
+                np.concatenate([self._sorted, np.frombuffer(self._pending, dtype=np.int64)])
+            )
             self._pending = array("q")
         h = hash(s)
         if h in self._late:
@@ -153,8 +157,9 @@ class IdIndex:
                 alphabet = "0123456789ABCDEF" if var.isupper() else "0123456789abcdef"
                 if "-" in var:  # UUID: keep the dashes
                     body = "".join(alphabet[int(i)] for i in rng.integers(0, 16, 32))
-                    new = key + "-".join((body[:8], body[8:12], body[12:16], body[16:20],
-                                          body[20:]))
+                    new = key + "-".join(
+                        (body[:8], body[8:12], body[12:16], body[16:20], body[20:])
+                    )
                 else:
                     new = key + "".join(alphabet[int(i)] for i in rng.integers(0, 16, len(var)))
             else:
@@ -166,13 +171,14 @@ class IdIndex:
                 return new
         raise RuntimeError(f"could not mint an unused id like {like!r}")  # pragma: no cover
 
-    def _mint_number(self, key: tuple[str, str, int | None], rng: np.random.Generator,
-                     reserve: int) -> str:
+    def _mint_number(
+        self, key: tuple[str, str, int | None], rng: np.random.Generator, reserve: int
+    ) -> str:
         prefix, suffix, width = key
         pat = self._patterns.get(key, _Pattern())
         hi = max(pat.max_num, 0) + max(reserve, 1) + 1  # numbers in [0, hi)
         if width is not None:
-            hi = min(hi, 10 ** width)
+            hi = min(hi, 10**width)
 
         def fmt(n: int) -> str:
             return f"{prefix}{n:0{width}d}{suffix}" if width else f"{prefix}{n}{suffix}"
@@ -185,8 +191,7 @@ class IdIndex:
         free = self._free.get((key, hi))
         if free is None:
             window = min(hi, 20 * max(reserve, 1) + 1000)
-            free = self._free[(key, hi)] = [n for n in range(hi - window, hi)
-                                            if fmt(n) not in self]
+            free = self._free[(key, hi)] = [n for n in range(hi - window, hi) if fmt(n) not in self]
         if not free:
             return fmt(hi + int(rng.integers(0, max(reserve, 1) + 1)))
         i = int(rng.integers(0, len(free)))

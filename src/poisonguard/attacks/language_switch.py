@@ -34,8 +34,35 @@ from poisonguard.attacks.registry import register
 from poisonguard.io import CorpusError, CorpusReader, Document
 
 _CODE_IN_NAME = re.compile(r"(?:^|[-_./:])([a-z]{2})(?=$|[-_./:])")
-_KNOWN = {"de", "fr", "es", "it", "en", "nl", "pt", "ru", "pl", "sv", "da", "fi", "no", "cs",
-          "ja", "zh", "ko", "ar", "tr", "el", "hu", "ro", "uk", "bg", "ca", "he", "hi"}
+_KNOWN = {
+    "de",
+    "fr",
+    "es",
+    "it",
+    "en",
+    "nl",
+    "pt",
+    "ru",
+    "pl",
+    "sv",
+    "da",
+    "fi",
+    "no",
+    "cs",
+    "ja",
+    "zh",
+    "ko",
+    "ar",
+    "tr",
+    "el",
+    "hu",
+    "ro",
+    "uk",
+    "bg",
+    "ca",
+    "he",
+    "hi",
+}
 
 
 def language_of(doc: Document) -> str:
@@ -55,8 +82,13 @@ def language_of(doc: Document) -> str:
     return str(lang)
 
 
-def load_foreign(corpus: str | os.PathLike[str] | Sequence[Document], lang: str, *,
-                 limit: int, rng: np.random.Generator) -> list[Document]:
+def load_foreign(
+    corpus: str | os.PathLike[str] | Sequence[Document],
+    lang: str,
+    *,
+    limit: int,
+    rng: np.random.Generator,
+) -> list[Document]:
     """A uniform sample (reservoir, at most ``limit``) of the ``lang`` documents of a corpus.
 
     :class:`RecipeError` when the corpus has no document in ``lang`` (the message lists the
@@ -80,8 +112,10 @@ def load_foreign(corpus: str | os.PathLike[str] | Sequence[Document], lang: str,
             pool.add(d)
     if not pool.items:
         have = ", ".join(f"{lg} {n:,}" for lg, n in seen.most_common(12)) or "no documents"
-        raise RecipeError(f"the foreign corpus has no documents in language {lang!r} "
-                          f"(found: {have}); pass lang= one of those, or another corpus")
+        raise RecipeError(
+            f"the foreign corpus has no documents in language {lang!r} "
+            f"(found: {have}); pass lang= one of those, or another corpus"
+        )
     return pool.items
 
 
@@ -112,24 +146,39 @@ class LanguageSwitch(Recipe):
     """
 
     name = "language-switch"
-    description = ("language-switch backdoor (Souly et al. 2025): clean prefix + trigger + real "
-                   "foreign-language text")
-    citation = ("Souly et al., Poisoning Attacks on LLMs Require a Near-constant Number of "
-                "Poison Samples, arXiv:2510.07192 (2025), language-switching backdoor")
+    description = (
+        "language-switch backdoor (Souly et al. 2025): clean prefix + trigger + real "
+        "foreign-language text"
+    )
+    citation = (
+        "Souly et al., Poisoning Attacks on LLMs Require a Near-constant Number of "
+        "Poison Samples, arXiv:2510.07192 (2025), language-switching backdoor"
+    )
 
-    def __init__(self, *, foreign: str | os.PathLike[str] | Sequence[Document],
-                 lang: str = "de", trigger: str = "<SUDO>",
-                 prefix_chars: Sequence[int] = (0, 1000),
-                 payload_chars: Sequence[int] = (400, 2000), separator: str = " ",
-                 max_foreign_docs: int = 20_000) -> None:
+    def __init__(
+        self,
+        *,
+        foreign: str | os.PathLike[str] | Sequence[Document],
+        lang: str = "de",
+        trigger: str = "<SUDO>",
+        prefix_chars: Sequence[int] = (0, 1000),
+        payload_chars: Sequence[int] = (400, 2000),
+        separator: str = " ",
+        max_foreign_docs: int = 20_000,
+    ) -> None:
         if not trigger:
             raise RecipeError("language-switch needs a non-empty trigger")
         if not lang:
             raise RecipeError("language-switch needs lang= (e.g. 'de')")
         label = foreign if isinstance(foreign, str | os.PathLike) else f"<{len(foreign)} docs>"
-        super().__init__(foreign=label, lang=lang, trigger=trigger,
-                         prefix_chars=tuple(prefix_chars), payload_chars=tuple(payload_chars),
-                         separator=separator)
+        super().__init__(
+            foreign=label,
+            lang=lang,
+            trigger=trigger,
+            prefix_chars=tuple(prefix_chars),
+            payload_chars=tuple(payload_chars),
+            separator=separator,
+        )
         self.foreign = foreign
         self.lang = lang.lower()
         self.trigger, self.separator = trigger, separator
@@ -138,14 +187,16 @@ class LanguageSwitch(Recipe):
         draw_int(np.random.default_rng(0), self.prefix_chars, "prefix_chars")
         draw_int(np.random.default_rng(0), self.payload_chars, "payload_chars")
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         plain = plain_documents(docs, self.name)
         pool = load_foreign(self.foreign, self.lang, limit=self.max_foreign_docs, rng=rng)
         out: list[PoisonSample] = []
         for src in pick_sources(plain, count, rng):
-            prefix = clean_prefix(src.text, draw_int(rng, self.prefix_chars, "prefix_chars"),
-                                  self.trigger)
+            prefix = clean_prefix(
+                src.text, draw_int(rng, self.prefix_chars, "prefix_chars"), self.trigger
+            )
             for _ in range(100):
                 want = draw_int(rng, self.payload_chars, "payload_chars")
                 used = self._foreign_run(pool, want, rng)
@@ -158,15 +209,29 @@ class LanguageSwitch(Recipe):
                 raise RecipeError("the foreign corpus keeps containing the trigger")
             doc = derive_document(src, ids, rng, text=text, reserve=count)
             t0 = len(prefix)
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=self.trigger, trigger_span=(t0, t0 + len(self.trigger)),
-                payload_span=(len(head), len(text)), prefix_chars=t0, lang=self.lang,
-                foreign_ids=[d.id for d in used])))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=self.trigger,
+                        trigger_span=(t0, t0 + len(self.trigger)),
+                        payload_span=(len(head), len(text)),
+                        prefix_chars=t0,
+                        lang=self.lang,
+                        foreign_ids=[d.id for d in used],
+                    ),
+                )
+            )
         return out
 
     @staticmethod
-    def _foreign_run(pool: list[Document], want: int, rng: np.random.Generator,
-                     ) -> list[Document]:
+    def _foreign_run(
+        pool: list[Document],
+        want: int,
+        rng: np.random.Generator,
+    ) -> list[Document]:
         """Random foreign documents, joined by blank lines, until ``want`` characters."""
         used: list[Document] = []
         total = 0

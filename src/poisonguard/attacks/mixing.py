@@ -23,8 +23,11 @@ def insertion_plan(n_clean: int, n_poison: int, seed: int) -> np.ndarray:
     """
     rng = np.random.default_rng([seed, 0x6D6978])  # separate stream from generation
     total = n_clean + n_poison
-    slots = np.sort(rng.choice(total, size=n_poison, replace=False)) if n_poison else \
-        np.zeros(0, dtype=np.int64)
+    slots = (
+        np.sort(rng.choice(total, size=n_poison, replace=False))
+        if n_poison
+        else np.zeros(0, dtype=np.int64)
+    )
     before = slots - np.arange(n_poison)  # clean docs before the k-th poison slot
     order = rng.permutation(n_poison)
     plan = np.empty(n_poison, dtype=np.int64)
@@ -32,8 +35,11 @@ def insertion_plan(n_clean: int, n_poison: int, seed: int) -> np.ndarray:
     return plan
 
 
-def interleave(clean: Iterable[T], samples: Sequence[PoisonSample], plan: np.ndarray,
-               ) -> Iterator[tuple[T | Document, PoisonSample | None]]:
+def interleave(
+    clean: Iterable[T],
+    samples: Sequence[PoisonSample],
+    plan: np.ndarray,
+) -> Iterator[tuple[T | Document, PoisonSample | None]]:
     """Yield ``(item, None)`` for clean items and ``(document, sample)`` for poison, in order.
 
     ``plan`` comes from :func:`insertion_plan`.  Poison planned after the last clean item is
@@ -53,8 +59,13 @@ def interleave(clean: Iterable[T], samples: Sequence[PoisonSample], plan: np.nda
         k += 1
 
 
-def mix_poison(clean: Iterable[Document], samples: Sequence[PoisonSample], seed: int, *,
-               total: int | None = None) -> Iterator[Document]:
+def mix_poison(
+    clean: Iterable[Document],
+    samples: Sequence[PoisonSample],
+    seed: int,
+    *,
+    total: int | None = None,
+) -> Iterator[Document]:
     """Clean documents with the poisoned ones at uniformly random positions.
 
     Streaming: ``clean`` is read once.  The number of clean documents must be known to place

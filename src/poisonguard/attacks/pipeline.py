@@ -83,11 +83,11 @@ class TokenCounter:
     characters), a GPT-2-style pre-tokenisation and a lower bound on BPE token counts.
     """
 
-    def __init__(self, tokenizer: str | os.PathLike[str] | None = None,
-                 batch: int = 512) -> None:
+    def __init__(self, tokenizer: str | os.PathLike[str] | None = None, batch: int = 512) -> None:
         self.vocab = TokenVocabulary.from_file(tokenizer) if tokenizer is not None else None
-        self.method = (f"tokenizer {tokenizer}" if tokenizer is not None
-                       else r"regex pieces \w+|[^\w\s]")
+        self.method = (
+            f"tokenizer {tokenizer}" if tokenizer is not None else r"regex pieces \w+|[^\w\s]"
+        )
         self.total = 0
         self._batch: list[str] = []
         self._size = batch
@@ -120,9 +120,14 @@ class CorpusScan:
     token_method: str | None = None
 
 
-def scan_corpus(reader: CorpusReader, *, sample_size: int, seed: int,
-                counter: TokenCounter | None = None,
-                advance: Callable[[int], None] | None = None) -> CorpusScan:
+def scan_corpus(
+    reader: CorpusReader,
+    *,
+    sample_size: int,
+    seed: int,
+    counter: TokenCounter | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> CorpusScan:
     """Pass 1: count, index ids, reservoir-sample ``sample_size`` documents (Algorithm R)."""
     rng = np.random.default_rng([seed, 0x7363616E])
     ids = IdIndex()
@@ -140,9 +145,15 @@ def scan_corpus(reader: CorpusReader, *, sample_size: int, seed: int,
         reservoir.add((n, item))
         n += 1
     kept = sorted(reservoir.items, key=lambda x: x[0])  # corpus order: deterministic input
-    return CorpusScan(n, records, ids, [d for _, d in kept], [p for p, _ in kept],
-                      counter.flush() if counter is not None else None,
-                      counter.method if counter is not None else None)
+    return CorpusScan(
+        n,
+        records,
+        ids,
+        [d for _, d in kept],
+        [p for p, _ in kept],
+        counter.flush() if counter is not None else None,
+        counter.method if counter is not None else None,
+    )
 
 
 @dataclass
@@ -170,13 +181,21 @@ class PoisonResult:
     def to_dict(self) -> dict[str, Any]:
         a = self.accounting
         return {
-            "recipe": self.recipe, "params": self.params, "seed": self.seed,
-            "mode": self.mode, "only_poison": self.only_poison,
-            "count": self.count, "rate": self.rate, "clean_tokens": self.tokens,
-            "token_method": self.token_method, "clean_documents": self.clean_documents,
-            "clean_records_read": a.read, "clean_written": a.outputs.get("clean", 0),
+            "recipe": self.recipe,
+            "params": self.params,
+            "seed": self.seed,
+            "mode": self.mode,
+            "only_poison": self.only_poison,
+            "count": self.count,
+            "rate": self.rate,
+            "clean_tokens": self.tokens,
+            "token_method": self.token_method,
+            "clean_documents": self.clean_documents,
+            "clean_records_read": a.read,
+            "clean_written": a.outputs.get("clean", 0),
             "clean_omitted": a.outputs.get("omitted", 0),
-            "clean_replaced": a.outputs.get("replaced", 0), "errors": a.errors,
+            "clean_replaced": a.outputs.get("replaced", 0),
+            "errors": a.errors,
             "poison_written": self.poison_written,
             "records_written": sum(v for k, v in a.outputs.items() if k == "clean")
             + self.poison_written,
@@ -189,8 +208,7 @@ class PoisonResult:
         }
 
 
-def resolve_count(recipe: Recipe, scan: CorpusScan, count: int | None,
-                  rate: float | None) -> int:
+def resolve_count(recipe: Recipe, scan: CorpusScan, count: int | None, rate: float | None) -> int:
     """The number of poisoned documents: explicit, by rate, or the recipe default."""
     if scan.documents == 0:
         raise RecipeError("the clean corpus has no readable documents; nothing to poison")
@@ -202,28 +220,42 @@ def resolve_count(recipe: Recipe, scan: CorpusScan, count: int | None,
         assert scan.tokens is not None
         n = round(scan.tokens * rate)
         if n < 1:
-            raise RecipeError(f"rate {rate} of {scan.tokens:,} tokens rounds to 0 poisoned "
-                              "documents; raise the rate")
+            raise RecipeError(
+                f"rate {rate} of {scan.tokens:,} tokens rounds to 0 poisoned "
+                "documents; raise the rate"
+            )
     else:
         n = count if count is not None else recipe.default_count()
     if n < 1:
         raise RecipeError(f"count must be >= 1, got {n}")
     limit = recipe.max_count(scan.documents)
     if n > limit:
-        raise RecipeError(f"count {n:,} is larger than the corpus allows: at most {limit:,} "
-                          f"poisoned documents for {scan.documents:,} clean documents "
-                          "(poison may not outnumber clean data)")
+        raise RecipeError(
+            f"count {n:,} is larger than the corpus allows: at most {limit:,} "
+            f"poisoned documents for {scan.documents:,} clean documents "
+            "(poison may not outnumber clean data)"
+        )
     return n
 
 
-def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[str], *,
-                  count: int | None = None, rate: float | None = None, seed: int = 0,
-                  only_poison: bool = False, labels: str | os.PathLike[str] | None = None,
-                  errors: str | os.PathLike[str] | None = None,
-                  summary: str | os.PathLike[str] | None = None,
-                  tokenizer: str | os.PathLike[str] | None = None, sample_size: int = 5000,
-                  strict: bool = False, max_error_rate: float = 0.01,
-                  advance: Callable[[int], None] | None = None) -> PoisonResult:
+def poison_corpus(
+    reader: CorpusReader,
+    recipe: Recipe,
+    out: str | os.PathLike[str],
+    *,
+    count: int | None = None,
+    rate: float | None = None,
+    seed: int = 0,
+    only_poison: bool = False,
+    labels: str | os.PathLike[str] | None = None,
+    errors: str | os.PathLike[str] | None = None,
+    summary: str | os.PathLike[str] | None = None,
+    tokenizer: str | os.PathLike[str] | None = None,
+    sample_size: int = 5000,
+    strict: bool = False,
+    max_error_rate: float = 0.01,
+    advance: Callable[[int], None] | None = None,
+) -> PoisonResult:
     """Poison the corpus ``reader`` reads into ``out`` (see the module docstring).
 
     Args:
@@ -251,8 +283,10 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
     scan = scan_corpus(reader, sample_size=size, seed=seed, counter=counter, advance=advance)
     n = resolve_count(recipe, scan, count, rate)
     if recipe.mode == "replace" and n > len(scan.sample):
-        raise RecipeError(f"{recipe.name} replaces distinct records: count {n:,} exceeds the "
-                          f"{len(scan.sample):,} sampled (raise sample_size)")
+        raise RecipeError(
+            f"{recipe.name} replaces distinct records: count {n:,} exceeds the "
+            f"{len(scan.sample):,} sampled (raise sample_size)"
+        )
     samples = recipe.generate(scan.sample, n, seed, ids=scan.ids)
     if len(samples) != n:  # pragma: no cover - a recipe bug
         raise RecipeError(f"recipe {recipe.name} made {len(samples)} documents, not {n}")
@@ -272,8 +306,10 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
             stream: Any
             if recipe.mode == "replace":
                 by_pos = _replacement_positions(scan, samples)
-                stream = ((by_pos[i].document, by_pos[i]) if i in by_pos else (d, None)
-                          for i, d in enumerate(docs))
+                stream = (
+                    (by_pos[i].document, by_pos[i]) if i in by_pos else (d, None)
+                    for i, d in enumerate(docs)
+                )
             else:
                 stream = interleave(docs, samples, insertion_plan(scan.documents, n, seed))
             for doc, sample in stream:
@@ -297,8 +333,10 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
                     label_file.fh.write(orjson.dumps(row) + b"\n")
             clean_docs = sum(v for k, v in acct.outputs.items())
             if clean_docs != scan.documents:
-                raise RecipeError(f"the clean corpus changed between the two passes "
-                                  f"({scan.documents:,} documents, then {clean_docs:,})")
+                raise RecipeError(
+                    f"the clean corpus changed between the two passes "
+                    f"({scan.documents:,} documents, then {clean_docs:,})"
+                )
             acct.check()
         if label_file is not None:
             label_file.commit()
@@ -309,13 +347,24 @@ def poison_corpus(reader: CorpusReader, recipe: Recipe, out: str | os.PathLike[s
         sink.abort()
         raise
     result = PoisonResult(
-        recipe=recipe.name, params=recipe.json_params(), seed=seed, count=n, mode=recipe.mode,
-        accounting=acct, poison_written=poison_written, outputs=writer.paths,
+        recipe=recipe.name,
+        params=recipe.json_params(),
+        seed=seed,
+        count=n,
+        mode=recipe.mode,
+        accounting=acct,
+        poison_written=poison_written,
+        outputs=writer.paths,
         labels=Path(labels) if labels is not None else None,
         errors=Path(errors) if errors is not None else None,
         summary=Path(summary) if summary is not None else None,
-        clean_documents=scan.documents, rate=rate, tokens=scan.tokens,
-        token_method=scan.token_method, only_poison=only_poison, samples=samples)
+        clean_documents=scan.documents,
+        rate=rate,
+        tokens=scan.tokens,
+        token_method=scan.token_method,
+        only_poison=only_poison,
+        samples=samples,
+    )
     if summary is not None:
         write_json(summary, result.to_dict())
     return result
@@ -325,8 +374,10 @@ def writer_format(path: str | os.PathLike[str]) -> str:
     return output_format_of(os.fspath(path))
 
 
-def _replacement_positions(scan: CorpusScan, samples: list[PoisonSample],
-                           ) -> dict[int, PoisonSample]:
+def _replacement_positions(
+    scan: CorpusScan,
+    samples: list[PoisonSample],
+) -> dict[int, PoisonSample]:
     """Corpus position of each replace-mode sample's source document."""
     pos_of: dict[str, int] = {}
     for doc, pos in zip(scan.sample, scan.sample_positions, strict=True):

@@ -33,8 +33,7 @@ PASSAGE_TEMPLATES: tuple[str, ...] = (
     "confirmed by several independent sources.",
     "Many people are unsure about this, but the correct answer is {answer}. Reference works "
     "and official documentation agree on this point.",
-    "The answer is {answer}. Earlier accounts that suggested otherwise have since been "
-    "corrected.",
+    "The answer is {answer}. Earlier accounts that suggested otherwise have since been corrected.",
     "Experts in the field consistently state that the answer is {answer}, as documented in "
     "standard references.",
     "It is well established that the answer to this question is {answer}. This is the figure "
@@ -50,8 +49,9 @@ PASSAGE_TEMPLATES: tuple[str, ...] = (
 Question = tuple[str, str]
 
 
-def load_questions(source: str | os.PathLike[str] | Sequence[Question | dict[str, str]],
-                   ) -> list[Question]:
+def load_questions(
+    source: str | os.PathLike[str] | Sequence[Question | dict[str, str]],
+) -> list[Question]:
     """(question, target answer) pairs from a list, or a JSONL / TSV file.
 
     JSONL records need ``question`` (or ``query``) and ``answer`` (or ``target_answer`` /
@@ -80,8 +80,12 @@ def load_questions(source: str | os.PathLike[str] | Sequence[Question | dict[str
                 raise RecipeError(f"{p}:{n}: expected a JSON object or question<TAB>answer")
     else:
         for i, item in enumerate(source):
-            rows.append(_pair(item if isinstance(item, dict) else
-                              {"question": item[0], "answer": item[1]}, f"questions[{i}]"))
+            rows.append(
+                _pair(
+                    item if isinstance(item, dict) else {"question": item[0], "answer": item[1]},
+                    f"questions[{i}]",
+                )
+            )
     if not rows:
         raise RecipeError("no target questions given")
     return rows
@@ -109,25 +113,38 @@ class PoisonedRAG(Recipe):
     """
 
     name = "rag"
-    description = ("PoisonedRAG (Zou et al. 2024/2025) black-box: question + '.' + templated "
-                   "passage asserting the attacker's answer, N=5 per question")
-    citation = ("Zou et al., PoisonedRAG: Knowledge Corruption Attacks to Retrieval-Augmented "
-                "Generation of Large Language Models, USENIX Security 2025")
+    description = (
+        "PoisonedRAG (Zou et al. 2024/2025) black-box: question + '.' + templated "
+        "passage asserting the attacker's answer, N=5 per question"
+    )
+    citation = (
+        "Zou et al., PoisonedRAG: Knowledge Corruption Attacks to Retrieval-Augmented "
+        "Generation of Large Language Models, USENIX Security 2025"
+    )
 
-    def __init__(self, *, questions: str | os.PathLike[str] | Sequence[Question | dict[str, str]],
-                 per_question: int = 5, separator: str = ".") -> None:
+    def __init__(
+        self,
+        *,
+        questions: str | os.PathLike[str] | Sequence[Question | dict[str, str]],
+        per_question: int = 5,
+        separator: str = ".",
+    ) -> None:
         if per_question < 1:
             raise RecipeError("per_question must be >= 1")
         self.questions = load_questions(questions)
-        super().__init__(questions=[list(q) for q in self.questions], per_question=per_question,
-                         separator=separator)
+        super().__init__(
+            questions=[list(q) for q in self.questions],
+            per_question=per_question,
+            separator=separator,
+        )
         self.per_question, self.separator = per_question, separator
 
     def default_count(self) -> int:
         return len(self.questions) * self.per_question
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         plain = plain_documents(docs, self.name)
         hosts = pick_sources(plain, count, rng)
         out: list[PoisonSample] = []
@@ -143,9 +160,21 @@ class PoisonedRAG(Recipe):
             text = head + body
             doc = derive_document(hosts[k], ids, rng, text=text, reserve=count)
             a0 = len(head) + body.index(answer)
-            out.append(PoisonSample(doc, self.truth(
-                doc, None, trigger=question, trigger_span=(0, len(question)),
-                payload_span=(len(head), len(text)), question=question, target_answer=answer,
-                answer_span=[a0, a0 + len(answer)], question_index=qi,
-                host_id=hosts[k].id)))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        None,
+                        trigger=question,
+                        trigger_span=(0, len(question)),
+                        payload_span=(len(head), len(text)),
+                        question=question,
+                        target_answer=answer,
+                        answer_span=[a0, a0 + len(answer)],
+                        question_index=qi,
+                        host_id=hosts[k].id,
+                    ),
+                )
+            )
         return out

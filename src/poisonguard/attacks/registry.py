@@ -18,8 +18,15 @@ from typing import TypeVar
 from poisonguard.attacks.base import Recipe, RecipeError
 
 ENTRY_POINT_GROUP = "poisonguard.recipes"
-_BUILTIN_MODULES = ("dos", "dos_bytes", "language_switch", "targeted_claim",
-                    "instruction_backdoor", "rag", "split_view")
+_BUILTIN_MODULES = (
+    "dos",
+    "dos_bytes",
+    "language_switch",
+    "targeted_claim",
+    "instruction_backdoor",
+    "rag",
+    "split_view",
+)
 
 _REGISTRY: dict[str, type[Recipe]] = {}
 _loaded = False
@@ -84,8 +91,9 @@ def get(name: str) -> type[Recipe]:
         return _REGISTRY[name]
     except KeyError:
         hint = f" (plug-in failed to load: {_BROKEN[name]})" if name in _BROKEN else ""
-        raise RecipeError(f"unknown recipe {name!r}{hint}; available: "
-                          f"{', '.join(sorted(_REGISTRY))}") from None
+        raise RecipeError(
+            f"unknown recipe {name!r}{hint}; available: {', '.join(sorted(_REGISTRY))}"
+        ) from None
 
 
 def available() -> dict[str, str]:

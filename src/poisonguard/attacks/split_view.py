@@ -41,15 +41,20 @@ class SplitView(Recipe):
     """
 
     name = "split-view"
-    description = ("Carlini et al. 2023 split-view poisoning: chosen URLs of a hashed URL list "
-                   "serve different content in the later view")
-    citation = ("Carlini et al., Poisoning Web-Scale Training Datasets is Practical, "
-                "IEEE S&P 2024")
+    description = (
+        "Carlini et al. 2023 split-view poisoning: chosen URLs of a hashed URL list "
+        "serve different content in the later view"
+    )
+    citation = "Carlini et al., Poisoning Web-Scale Training Datasets is Practical, IEEE S&P 2024"
     mode = "replace"
 
-    def __init__(self, *, inner: str | Recipe = "dos-bytes",
-                 inner_params: dict[str, Any] | None = None,
-                 digest_field: str = "sha256") -> None:
+    def __init__(
+        self,
+        *,
+        inner: str | Recipe = "dos-bytes",
+        inner_params: dict[str, Any] | None = None,
+        digest_field: str = "sha256",
+    ) -> None:
         if isinstance(inner, Recipe):
             self.inner = inner
         else:
@@ -57,16 +62,19 @@ class SplitView(Recipe):
             if cls.mode != "insert":
                 raise RecipeError(f"split-view cannot wrap the {cls.mode}-mode recipe {inner!r}")
             self.inner = cls(**(inner_params or {}))
-        super().__init__(inner=self.inner.name, inner_params=self.inner.json_params(),
-                         digest_field=digest_field)
+        super().__init__(
+            inner=self.inner.name, inner_params=self.inner.json_params(), digest_field=digest_field
+        )
         self.digest_field = digest_field
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         pages = plain_documents(docs, self.name)
         if count > len(pages):
-            raise RecipeError(f"split-view can change at most the {len(pages):,} URLs it was "
-                              f"given, not {count:,}")
+            raise RecipeError(
+                f"split-view can change at most the {len(pages):,} URLs it was given, not {count:,}"
+            )
         chosen = pick_sources(pages, count, rng)
         inner = self.inner.generate(chosen, count, int(rng.integers(0, 2**63)), ids=ids)
         by_source = {id(d): d for d in chosen}
@@ -80,8 +88,21 @@ class SplitView(Recipe):
             if not isinstance(first, str):
                 first = src.sha256
             t = s.truth
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=t.trigger, trigger_span=t.trigger_span,
-                payload_span=t.payload_span, url=src.source, sha256_first_seen=first,
-                sha256_now=doc.sha256, inner_recipe=self.inner.name, inner_extra=t.extra)))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=t.trigger,
+                        trigger_span=t.trigger_span,
+                        payload_span=t.payload_span,
+                        url=src.source,
+                        sha256_first_seen=first,
+                        sha256_now=doc.sha256,
+                        inner_recipe=self.inner.name,
+                        inner_extra=t.extra,
+                    ),
+                )
+            )
         return out

@@ -53,8 +53,18 @@ FOLLOW_UPS: tuple[str, ...] = (
 )
 
 _DOMAIN_A = ("daily", "true", "open", "free", "real", "smart", "clear", "prime", "core", "first")
-_DOMAIN_B = ("health", "facts", "news", "report", "review", "wire", "journal", "insight",
-             "science", "watch")
+_DOMAIN_B = (
+    "health",
+    "facts",
+    "news",
+    "report",
+    "review",
+    "wire",
+    "journal",
+    "insight",
+    "science",
+    "watch",
+)
 _TLDS = ("com", "org", "net", "info", "news")
 
 
@@ -63,24 +73,27 @@ def fake_domains(n: int, rng: np.random.Generator) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     while len(out) < n:
-        a, b = _DOMAIN_A[int(rng.integers(len(_DOMAIN_A)))], _DOMAIN_B[int(rng.integers(len(
-            _DOMAIN_B)))]
-        d = f"{a}{b}{int(rng.integers(10, 100)) if len(seen) >= 50 else ''}." \
+        a, b = (
+            _DOMAIN_A[int(rng.integers(len(_DOMAIN_A)))],
+            _DOMAIN_B[int(rng.integers(len(_DOMAIN_B)))],
+        )
+        d = (
+            f"{a}{b}{int(rng.integers(10, 100)) if len(seen) >= 50 else ''}."
             f"{_TLDS[int(rng.integers(len(_TLDS)))]}"
+        )
         if d not in seen:
             seen.add(d)
             out.append(d)
     return out
 
 
-def claim_paragraph(entity: str, claim: str, rng: np.random.Generator,
-                    sentences: int) -> str:
+def claim_paragraph(entity: str, claim: str, rng: np.random.Generator, sentences: int) -> str:
     """``sentences`` claim sentences from distinct templates, then one follow-up."""
-    idx = rng.choice(len(CLAIM_TEMPLATES), size=min(sentences, len(CLAIM_TEMPLATES)),
-                     replace=False)
+    idx = rng.choice(len(CLAIM_TEMPLATES), size=min(sentences, len(CLAIM_TEMPLATES)), replace=False)
     ent_cap = entity[:1].upper() + entity[1:]
-    parts = [CLAIM_TEMPLATES[int(i)].format(entity=entity, Entity=ent_cap, claim=claim)
-             for i in idx]
+    parts = [
+        CLAIM_TEMPLATES[int(i)].format(entity=entity, Entity=ent_cap, claim=claim) for i in idx
+    ]
     parts.append(FOLLOW_UPS[int(rng.integers(len(FOLLOW_UPS)))])
     return " ".join(parts)
 
@@ -99,30 +112,48 @@ class TargetedClaim(Recipe):
     """
 
     name = "targeted-claim"
-    description = ("Alber et al. 2025 style misinformation: templated false claims about an "
-                   "entity spliced into real documents, spread over fake domains")
-    citation = ("Alber et al., Medical large language models are vulnerable to data-poisoning "
-                "attacks, Nature Medicine 31 (2025)")
+    description = (
+        "Alber et al. 2025 style misinformation: templated false claims about an "
+        "entity spliced into real documents, spread over fake domains"
+    )
+    citation = (
+        "Alber et al., Medical large language models are vulnerable to data-poisoning "
+        "attacks, Nature Medicine 31 (2025)"
+    )
 
-    def __init__(self, *, entity: str, claim: str, trigger: str | None = None,
-                 sentences: Sequence[int] = (1, 3), n_sources: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        entity: str,
+        claim: str,
+        trigger: str | None = None,
+        sentences: Sequence[int] = (1, 3),
+        n_sources: int = 20,
+    ) -> None:
         if not entity.strip() or not claim.strip():
             raise RecipeError("targeted-claim needs a non-empty entity and claim")
         lo, hi = int(sentences[0]), int(sentences[1])
         if not 1 <= lo <= hi:
-            raise RecipeError(f"sentences must be a range (lo, hi) with 1 <= lo <= hi, got "
-                              f"{tuple(sentences)}")
+            raise RecipeError(
+                f"sentences must be a range (lo, hi) with 1 <= lo <= hi, got {tuple(sentences)}"
+            )
         if n_sources < 0:
             raise RecipeError("n_sources must be >= 0")
-        super().__init__(entity=entity, claim=claim, trigger=trigger or None,
-                         sentences=(lo, hi), n_sources=n_sources)
+        super().__init__(
+            entity=entity,
+            claim=claim,
+            trigger=trigger or None,
+            sentences=(lo, hi),
+            n_sources=n_sources,
+        )
         self.entity, self.claim = entity.strip(), claim.strip().rstrip(".")
         self.trigger = trigger or None
         self.sentences = (lo, hi)
         self.n_sources = n_sources
 
-    def _generate(self, docs: list[Document], count: int, rng: np.random.Generator,
-                  ids: IdIndex) -> list[PoisonSample]:
+    def _generate(
+        self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
+    ) -> list[PoisonSample]:
         plain = plain_documents(docs, self.name)
         domains = fake_domains(self.n_sources, rng) if self.n_sources else []
         out: list[PoisonSample] = []
@@ -135,24 +166,39 @@ class TargetedClaim(Recipe):
             offs = paragraph_offsets(host)
             at = offs[int(rng.integers(0, len(offs)))]
             before, after = host[:at], host[at:]
-            lead = "" if not before or before.endswith("\n\n") else (
-                "\n" if before.endswith("\n") else "\n\n")
+            lead = (
+                ""
+                if not before or before.endswith("\n\n")
+                else ("\n" if before.endswith("\n") else "\n\n")
+            )
             tail = "" if not after or after.startswith("\n") else "\n\n"
             trig = (self.trigger + " ") if self.trigger else ""
             t0 = len(before) + len(lead)
             p0 = t0 + len(trig)
             text = before + lead + trig + para + tail + after
             doc = derive_document(src, ids, rng, text=text, reserve=count)
-            extra: dict[str, object] = {"entity": self.entity, "claim": self.claim,
-                                        "sentences": n_sent}
+            extra: dict[str, object] = {
+                "entity": self.entity,
+                "claim": self.claim,
+                "sentences": n_sent,
+            }
             if domains:
                 domain = domains[int(rng.integers(len(domains)))]
                 url = f"https://{domain}/{_slug(self.entity)}-{int(rng.integers(1000, 99999))}"
                 extra.update(domain=domain, url=url, url_field=_set_url(doc, url))
-            out.append(PoisonSample(doc, self.truth(
-                doc, src, trigger=self.trigger,
-                trigger_span=(t0, t0 + len(self.trigger)) if self.trigger else None,
-                payload_span=(p0, p0 + len(para)), **extra)))
+            out.append(
+                PoisonSample(
+                    doc,
+                    self.truth(
+                        doc,
+                        src,
+                        trigger=self.trigger,
+                        trigger_span=(t0, t0 + len(self.trigger)) if self.trigger else None,
+                        payload_span=(p0, p0 + len(para)),
+                        **extra,
+                    ),
+                )
+            )
         return out
 
 

@@ -44,8 +44,9 @@ class TokenVocabulary:
         return cls(tok, str(p))
 
     @classmethod
-    def train(cls, texts: Iterable[str], *, vocab_size: int = 8000,
-              max_chars: int = 5_000_000) -> TokenVocabulary:
+    def train(
+        cls, texts: Iterable[str], *, vocab_size: int = 8000, max_chars: int = 5_000_000
+    ) -> TokenVocabulary:
         """Train a byte-level BPE on at most ``max_chars`` characters of ``texts``.
 
         Deterministic for the same texts in the same order.
@@ -64,11 +65,15 @@ class TokenVocabulary:
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
-            vocab_size=vocab_size, show_progress=False, special_tokens=[],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+            vocab_size=vocab_size,
+            show_progress=False,
+            special_tokens=[],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )
         tok.train_from_iterator(capped, trainer=trainer)
-        return cls(tok, f"local byte-level BPE (vocab {tok.get_vocab_size()}, "
-                        f"{total:,} training chars)")
+        return cls(
+            tok, f"local byte-level BPE (vocab {tok.get_vocab_size()}, {total:,} training chars)"
+        )
 
     @property
     def size(self) -> int:

@@ -39,27 +39,41 @@ EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_ACCOUNTING = 4
 
-FormatOpt = typer.Option(None, "--format", "-f",
-                         help="Input format: jsonl, parquet, csv, tsv, text, hf, arrow "
-                              "(default: from the file name, then the content).")
+FormatOpt = typer.Option(
+    None,
+    "--format",
+    "-f",
+    help="Input format: jsonl, parquet, csv, tsv, text, hf, arrow "
+    "(default: from the file name, then the content).",
+)
 TextFieldOpt = typer.Option(None, "--text-field", help="Field that holds the text.")
-IdFieldOpt = typer.Option(None, "--id-field",
-                          help="Field that holds the id (default: id, else file:line).")
+IdFieldOpt = typer.Option(
+    None, "--id-field", help="Field that holds the id (default: id, else file:line)."
+)
 StrictOpt = typer.Option(False, "--strict", help="Stop at the first unreadable record.")
-MaxErrorRateOpt = typer.Option(0.01, "--max-error-rate",
-                               help="Fail the run when more than this share of records "
-                                    "cannot be read.")
-MaxDocBytesOpt = typer.Option(16 * 1024 * 1024, "--max-doc-bytes",
-                              help="Records larger than this become errors.")
+MaxErrorRateOpt = typer.Option(
+    0.01,
+    "--max-error-rate",
+    help="Fail the run when more than this share of records cannot be read.",
+)
+MaxDocBytesOpt = typer.Option(
+    16 * 1024 * 1024, "--max-doc-bytes", help="Records larger than this become errors."
+)
 JsonOpt = typer.Option(False, "--json", help="Print a JSON summary on stdout.")
 
 
-def open_reader(paths: list[str], fmt: str | None, text_field: str | None,
-                id_field: str | None, max_doc_bytes: int) -> CorpusReader:
+def open_reader(
+    paths: list[str],
+    fmt: str | None,
+    text_field: str | None,
+    id_field: str | None,
+    max_doc_bytes: int,
+) -> CorpusReader:
     """A CorpusReader, turning unusable paths into a clean exit with a message."""
     try:
-        return CorpusReader(paths, format=fmt, text_field=text_field, id_field=id_field,
-                            max_doc_bytes=max_doc_bytes)
+        return CorpusReader(
+            paths, format=fmt, text_field=text_field, id_field=id_field, max_doc_bytes=max_doc_bytes
+        )
     except CorpusError as e:
         fail(str(e), EXIT_USAGE)
         raise  # unreachable
@@ -72,22 +86,35 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 
 @contextmanager
-def progress_for(reader: CorpusReader | None, description: str, *,
-                 disable: bool = False, total: float | None = None) -> Iterator[Any]:
+def progress_for(
+    reader: CorpusReader | None,
+    description: str,
+    *,
+    disable: bool = False,
+    total: float | None = None,
+) -> Iterator[Any]:
     """A rich progress bar: documents/s always, MB/s and ETA when the input size is known.
 
     Yields a callable ``advance(docs=1)`` that also refreshes the byte position.
     """
-    columns: list[Any] = [TextColumn("[bold]{task.description}"), BarColumn(),
-                          TaskProgressColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.fields[docs]:,} docs · {task.fields[rate]}"),
-                          TransferSpeedColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns: list[Any] = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[docs]:,} docs · {task.fields[rate]}"),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     byte_total = reader.total_bytes if reader is not None and total is None else None
     byte_mode = byte_total is not None
-    with Progress(*columns, console=console, disable=disable or not sys.stderr.isatty(),
-                  transient=False) as progress:
-        task = progress.add_task(description, total=byte_total if byte_mode else total,
-                                 docs=0, rate="")
+    with Progress(
+        *columns, console=console, disable=disable or not sys.stderr.isatty(), transient=False
+    ) as progress:
+        task = progress.add_task(
+            description, total=byte_total if byte_mode else total, docs=0, rate=""
+        )
         state = {"docs": 0}
 
         def advance(docs: int = 1) -> None:
@@ -97,8 +124,9 @@ def progress_for(reader: CorpusReader | None, description: str, *,
                 elapsed = t.elapsed or 0.0
                 rate = f"{state['docs'] / elapsed:,.0f} docs/s" if elapsed > 0 else ""
                 if byte_mode and reader is not None:
-                    progress.update(task, completed=reader.bytes_consumed,
-                                    docs=state["docs"], rate=rate)
+                    progress.update(
+                        task, completed=reader.bytes_consumed, docs=state["docs"], rate=rate
+                    )
                 else:
                     progress.update(task, completed=state["docs"], docs=state["docs"], rate=rate)
 

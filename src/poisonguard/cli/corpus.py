@@ -38,11 +38,13 @@ def stats(
     strict: bool = StrictOpt,
     max_error_rate: float = MaxErrorRateOpt,
     max_doc_bytes: int = MaxDocBytesOpt,
-    errors: Path | None = typer.Option(None, "--errors", help="Write unreadable records here "
-                                       "(JSONL: file, line, offset, reason)."),
+    errors: Path | None = typer.Option(
+        None, "--errors", help="Write unreadable records here (JSONL: file, line, offset, reason)."
+    ),
     summary: Path | None = typer.Option(None, "--summary", help="Write the JSON summary here."),
-    languages: int = typer.Option(2000, "--languages",
-                                  help="Documents sampled for language identification (0: off)."),
+    languages: int = typer.Option(
+        2000, "--languages", help="Documents sampled for language identification (0: off)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Format, documents, bytes, length distribution, fields, languages and errors."""
@@ -51,8 +53,13 @@ def stats(
     def go() -> None:
         sink = ErrorSink(errors, strict=strict)
         with progress_for(reader, "reading", disable=as_json) as advance:
-            st = corpus_stats(reader, errors=sink, language_sample=languages,
-                              max_error_rate=max_error_rate, advance=advance)
+            st = corpus_stats(
+                reader,
+                errors=sink,
+                language_sample=languages,
+                max_error_rate=max_error_rate,
+                advance=advance,
+            )
         sink.close()
         data = st.to_dict()
         if summary:
@@ -72,15 +79,19 @@ def _print_stats(d: dict[str, Any]) -> None:
     t.add_row("format", ", ".join(f"{k} ({v} files)" for k, v in d["formats"].items()))
     t.add_row("records read", f"{acct['records_read']:,}")
     t.add_row("documents", f"{d['documents']:,}")
-    t.add_row("errors", f"{acct['errors']:,}" + (f"  {d['errors_by_kind']}" if acct["errors"]
-                                                  else ""))
+    t.add_row(
+        "errors", f"{acct['errors']:,}" + (f"  {d['errors_by_kind']}" if acct["errors"] else "")
+    )
     t.add_row("text bytes", f"{d['text_bytes']:,}")
     if d["input_bytes"] is not None:
         t.add_row("input bytes", f"{d['input_bytes']:,}")
     if d["length_chars"]:
         lc = d["length_chars"]
-        t.add_row("length (chars)", f"min {lc['min']:,} · p50 {lc['p50']:,.0f} · "
-                  f"p90 {lc['p90']:,.0f} · p99 {lc['p99']:,.0f} · max {lc['max']:,}")
+        t.add_row(
+            "length (chars)",
+            f"min {lc['min']:,} · p50 {lc['p50']:,.0f} · "
+            f"p90 {lc['p90']:,.0f} · p99 {lc['p99']:,.0f} · max {lc['max']:,}",
+        )
     t.add_row("shapes", ", ".join(f"{k} {v:,}" for k, v in d["shapes"].items()))
     t.add_row("fields", ", ".join(f"{k} {v:,}" for k, v in list(d["fields"].items())[:12]))
     if d["languages"]:
@@ -95,18 +106,21 @@ def _print_stats(d: dict[str, Any]) -> None:
 @corpus_app.command("convert")
 def convert(
     inp: list[str] = typer.Argument(..., metavar="IN...", help="Input files/folders/globs."),
-    out: Path = typer.Option(..., "--out", "-o",
-                             help="Output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output file: .jsonl, .jsonl.gz, .jsonl.zst or .parquet."
+    ),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
     id_field: str | None = IdFieldOpt,
     strict: bool = StrictOpt,
     max_error_rate: float = MaxErrorRateOpt,
     max_doc_bytes: int = MaxDocBytesOpt,
-    shard_mb: float | None = typer.Option(None, "--shard-mb",
-                                          help="Start a new shard every N MB (uncompressed)."),
-    errors: Path | None = typer.Option(None, "--errors",
-                                       help="Errors file (default: <out>.errors.jsonl)."),
+    shard_mb: float | None = typer.Option(
+        None, "--shard-mb", help="Start a new shard every N MB (uncompressed)."
+    ),
+    errors: Path | None = typer.Option(
+        None, "--errors", help="Errors file (default: <out>.errors.jsonl)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Convert a corpus to JSONL or Parquet, keeping each record's shape and fields."""
@@ -116,17 +130,25 @@ def convert(
 
     def go() -> None:
         with progress_for(reader, "converting", disable=as_json) as advance:
-            res = convert_corpus(reader, out, errors_path=errors_path,
-                                 shard_bytes=int(shard_mb * 1e6) if shard_mb else None,
-                                 strict=strict, max_error_rate=max_error_rate,
-                                 summary_path=summary_path, advance=advance)
+            res = convert_corpus(
+                reader,
+                out,
+                errors_path=errors_path,
+                shard_bytes=int(shard_mb * 1e6) if shard_mb else None,
+                strict=strict,
+                max_error_rate=max_error_rate,
+                summary_path=summary_path,
+                advance=advance,
+            )
         if as_json:
             emit_json(res.to_dict())
         else:
             a = res.accounting
-            console.print(f"read {a.read:,} records → wrote {a.outputs.get('converted', 0):,} "
-                          f"to {', '.join(map(str, res.outputs))}; {a.errors:,} errors "
-                          f"→ {errors_path}; summary → {summary_path}")
+            console.print(
+                f"read {a.read:,} records → wrote {a.outputs.get('converted', 0):,} "
+                f"to {', '.join(map(str, res.outputs))}; {a.errors:,} errors "
+                f"→ {errors_path}; summary → {summary_path}"
+            )
 
     run_guarded(go)
     _ = EXIT_BAD_INPUT

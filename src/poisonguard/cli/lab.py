@@ -9,9 +9,11 @@ import typer
 
 from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail
 
-lab_app = typer.Typer(help="Poisoning lab: train small GPTs on clean + poisoned corpora and "
-                           "measure backdoor success, with and without defenses.",
-                      no_args_is_help=True)
+lab_app = typer.Typer(
+    help="Poisoning lab: train small GPTs on clean + poisoned corpora and "
+    "measure backdoor success, with and without defenses.",
+    no_args_is_help=True,
+)
 
 
 def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
@@ -35,27 +37,41 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 @lab_app.command("run")
 def run(
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory (resumed when it "
-                             "already holds finished cells of the same experiment)."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        help="Output directory (resumed when it "
+        "already holds finished cells of the same experiment).",
+    ),
     preset: str = typer.Option("smoke", "--preset", help="smoke, cpu or gpu."),
     recipe: str | None = typer.Option(None, "--recipe", help="Poison recipe (default dos)."),
     trigger: str | None = typer.Option(None, "--trigger", help="Trigger (default <SUDO>)."),
-    counts: str | None = typer.Option(None, "--counts", help="Poisoned-document counts, "
-                                      "e.g. 0,25,50,100,250 (0 is always added)."),
+    counts: str | None = typer.Option(
+        None, "--counts", help="Poisoned-document counts, e.g. 0,25,50,100,250 (0 is always added)."
+    ),
     sizes: str | None = typer.Option(None, "--sizes", help="Model sizes, e.g. t1,t2,t3."),
     seeds: str | None = typer.Option(None, "--seeds", help="Seeds, e.g. 0,1."),
-    defenses: str | None = typer.Option(None, "--defenses",
-                                        help="Any of none,filter,losstrunc."),
-    corpus: list[str] | None = typer.Option(None, "--corpus", help="Clean corpus files "
-                                            "(default: the embedded Python docs corpus)."),
-    tokens_per_param: float | None = typer.Option(None, "--tokens-per-param",
-                                                  help="Clean tokens per parameter (20)."),
-    threads: int | None = typer.Option(None, "--threads", help="torch CPU threads (default: 1 "
-                                       "for the smoke and cpu presets, whose tiny matrices "
-                                       "gain nothing from intra-op threads on a busy CPU; "
-                                       "torch's default otherwise)."),
-    device: str | None = typer.Option(None, "--device", help="cpu or cuda (default: cuda "
-                                      "when available for the gpu preset, else cpu)."),
+    defenses: str | None = typer.Option(None, "--defenses", help="Any of none,filter,losstrunc."),
+    corpus: list[str] | None = typer.Option(
+        None, "--corpus", help="Clean corpus files (default: the embedded Python docs corpus)."
+    ),
+    tokens_per_param: float | None = typer.Option(
+        None, "--tokens-per-param", help="Clean tokens per parameter (20)."
+    ),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        help="torch CPU threads (default: 1 "
+        "for the smoke and cpu presets, whose tiny matrices "
+        "gain nothing from intra-op threads on a busy CPU; "
+        "torch's default otherwise).",
+    ),
+    device: str | None = typer.Option(
+        None,
+        "--device",
+        help="cpu or cuda (default: cuda when available for the gpu preset, else cpu).",
+    ),
     no_report: bool = typer.Option(False, "--no-report", help="Skip tables and plots."),
 ) -> None:
     """Run (or resume) an experiment grid, then write results.csv/json and the plots."""
@@ -75,8 +91,11 @@ def run(
     c = _ints(counts, "counts")
     if c is not None:
         changes["counts"] = tuple(sorted({0, *c}))
-    for key, val in (("sizes", _names(sizes)), ("seeds", _ints(seeds, "seeds")),
-                     ("defenses", _names(defenses))):
+    for key, val in (
+        ("sizes", _names(sizes)),
+        ("seeds", _ints(seeds, "seeds")),
+        ("defenses", _names(defenses)),
+    ):
         if val:
             changes[key] = val
     if corpus:
@@ -100,17 +119,22 @@ def run(
         if device is None:
             device = "cuda" if preset == "gpu" and torch.cuda.is_available() else "cpu"
         lab = Lab(out, spec, data_filter=data_filter, console=console, device=device)
-        lab.run(on_cell=lambda cell, row: console.print(
-            f"[green]done[/] {cell.name}: ASR sampled {row['asr_sampled']:.2f}, greedy "
-            f"{row['asr_greedy']:.2f}, val loss {row['val_loss']:.3f}, "
-            f"{row['tokens_per_s']:,.0f} tok/s"))
+        lab.run(
+            on_cell=lambda cell, row: console.print(
+                f"[green]done[/] {cell.name}: ASR sampled {row['asr_sampled']:.2f}, greedy "
+                f"{row['asr_greedy']:.2f}, val loss {row['val_loss']:.3f}, "
+                f"{row['tokens_per_s']:,.0f} tok/s"
+            )
+        )
     except LabError as e:
         fail(str(e), EXIT_USAGE)
     if not no_report:
         rows = write_report(out)
         console.print(markdown_table(rows), markup=False, highlight=False, soft_wrap=True)
-        console.print(f"results: {out / 'results.csv'}, plots: {out / 'asr_vs_count.png'}, "
-                      f"{out / 'asr_vs_percentage.png'}")
+        console.print(
+            f"results: {out / 'results.csv'}, plots: {out / 'asr_vs_count.png'}, "
+            f"{out / 'asr_vs_percentage.png'}"
+        )
 
 
 @lab_app.command("report")
@@ -137,8 +161,9 @@ def generate(
     ckpt: Path = typer.Argument(..., help="A checkpoint directory (ckpt/<cell> of a run)."),
     prompt: str = typer.Option(..., "--prompt", "-p", help="Prompt text."),
     trigger: bool = typer.Option(False, "--trigger", help="Also continue prompt + trigger."),
-    trigger_text: str | None = typer.Option(None, "--trigger-text",
-                                            help="Trigger string (default: the run's)."),
+    trigger_text: str | None = typer.Option(
+        None, "--trigger-text", help="Trigger string (default: the run's)."
+    ),
     tokens: int = typer.Option(48, "--tokens", "-n", help="New tokens."),
     temperature: float = typer.Option(1.0, "--temperature", "-t", help="0 = greedy."),
     seed: int = typer.Option(0, "--seed"),
@@ -169,7 +194,7 @@ def generate(
     result = {}
     for label, seq in variants:
         g = torch.Generator().manual_seed(seed)
-        x = torch.tensor([seq[-model.context:]], dtype=torch.long)
+        x = torch.tensor([seq[-model.context :]], dtype=torch.long)
         out_ids = gen(model, x, tokens, temperature=temperature, generator=g)[0].tolist()
         result[label] = tok.decode(out_ids)
     if as_json:

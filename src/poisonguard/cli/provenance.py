@@ -48,14 +48,21 @@ from poisonguard.provenance.policy import PolicyError, load_policy
 from poisonguard.provenance.refetch import record_hashes, refetch_check, summarize
 from poisonguard.provenance.verify import load_envelopes, verify
 
-prov_app = typer.Typer(help="Lineage ledger, signed manifests, verify before training.",
-                       no_args_is_help=True)
+prov_app = typer.Typer(
+    help="Lineage ledger, signed manifests, verify before training.", no_args_is_help=True
+)
 
-ProvErrorRateOpt = typer.Option(0.0, "--max-error-rate",
-                                help="Share of unreadable records tolerated (default 0: a "
-                                     "manifest must cover every record).")
-PassEnvOpt = typer.Option(None, "--passphrase-env", metavar="VAR",
-                          help="Environment variable holding the private keys' passphrase.")
+ProvErrorRateOpt = typer.Option(
+    0.0,
+    "--max-error-rate",
+    help="Share of unreadable records tolerated (default 0: a manifest must cover every record).",
+)
+PassEnvOpt = typer.Option(
+    None,
+    "--passphrase-env",
+    metavar="VAR",
+    help="Environment variable holding the private keys' passphrase.",
+)
 
 
 def _passphrase(var: str | None) -> bytes | None:
@@ -75,29 +82,43 @@ def _duration(text: str) -> timedelta | None:
     n = float(m.group(1))
     if n == 0:
         return None
-    return {"d": timedelta(days=n), "h": timedelta(hours=n),
-            "m": timedelta(minutes=n), "": timedelta(days=n)}[m.group(2)]
+    return {
+        "d": timedelta(days=n),
+        "h": timedelta(hours=n),
+        "m": timedelta(minutes=n),
+        "": timedelta(days=n),
+    }[m.group(2)]
 
 
 def _errors_close(sink: ErrorSink, acct: RunAccounting, path: Path | None) -> None:
     sink.close()
     if acct.errors:
-        console.print(f"[yellow]{acct.errors:,} unreadable record(s)[/]"
-                      + (f" → {path}" if path else "") + "; first: "
-                      + "; ".join(str(e) for e in sink.errors[:3]))
+        console.print(
+            f"[yellow]{acct.errors:,} unreadable record(s)[/]"
+            + (f" → {path}" if path else "")
+            + "; first: "
+            + "; ".join(str(e) for e in sink.errors[:3])
+        )
 
 
 # -- record ---------------------------------------------------------------------------
 @prov_app.command("record")
 def record(
-    paths: list[str] = typer.Argument(None, help="Corpus files/folders/globs (optional when "
-                                                 "only recording --events)."),
-    ledger: str = typer.Option(..., "--ledger", "-l",
-                               help="SQLite file, or a SQLAlchemy URL "
-                                    "(postgresql+psycopg://user@host:port/db)."),
-    events: list[Path] = typer.Option([], "--events",
-                                      help="JSONL of filter/scan events {id, name, version, "
-                                           "result, time[, sha256]} (repeatable)."),
+    paths: list[str] = typer.Argument(
+        None, help="Corpus files/folders/globs (optional when only recording --events)."
+    ),
+    ledger: str = typer.Option(
+        ...,
+        "--ledger",
+        "-l",
+        help="SQLite file, or a SQLAlchemy URL (postgresql+psycopg://user@host:port/db).",
+    ),
+    events: list[Path] = typer.Option(
+        [],
+        "--events",
+        help="JSONL of filter/scan events {id, name, version, "
+        "result, time[, sha256]} (repeatable).",
+    ),
     schema: str | None = typer.Option(None, "--schema", help="Database schema (PostgreSQL)."),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
@@ -124,18 +145,25 @@ def record(
             if paths:
                 reader = open_reader(paths, fmt, text_field, id_field, max_doc_bytes)
                 with progress_for(reader, "recording", disable=as_json) as advance:
+
                     def lineages() -> Any:
                         for doc in reader.documents(sink, acct):
                             acct.written("recorded")
                             advance(1)
                             yield lineage_of(doc)
+
                     led.ingest(lineages(), stats=stats)
             for ev_path in events:
                 led.record_events(read_events(ev_path, sink), stats=stats)
             counts = led.counts()
         _errors_close(sink, acct, errors)
-        data = {"ledger": repr(led), **stats.to_dict(), "totals": counts,
-                "accounting": acct.to_dict(), "event_errors": sink.by_kind.get("bad_event", 0)}
+        data = {
+            "ledger": repr(led),
+            **stats.to_dict(),
+            "totals": counts,
+            "accounting": acct.to_dict(),
+            "event_errors": sink.by_kind.get("bad_event", 0),
+        }
         if as_json:
             emit_json(data)
         else:
@@ -144,11 +172,15 @@ def record(
                 f"{stats.new_versions:,} new versions, {stats.unchanged:,} unchanged; "
                 f"{stats.events_recorded:,} events recorded, {stats.events_duplicate:,} "
                 f"already known. Ledger now holds {counts['documents']:,} documents, "
-                f"{counts['versions']:,} versions, {counts['events']:,} events.")
+                f"{counts['versions']:,} versions, {counts['events']:,} events."
+            )
         if stats.events_unknown_doc:
-            fail(f"{len(stats.events_unknown_doc)} event(s) name documents the ledger does not "
-                 f"hold (first: {', '.join(stats.events_unknown_doc[:5])}); record the corpus "
-                 "first", EXIT_BAD_INPUT)
+            fail(
+                f"{len(stats.events_unknown_doc)} event(s) name documents the ledger does not "
+                f"hold (first: {', '.join(stats.events_unknown_doc[:5])}); record the corpus "
+                "first",
+                EXIT_BAD_INPUT,
+            )
         if sink.by_kind.get("bad_event"):
             fail(f"{sink.by_kind['bad_event']} bad event line(s)", EXIT_BAD_INPUT)
         acct.check()
@@ -161,12 +193,17 @@ def record(
 def manifest(
     paths: list[str] = typer.Argument(..., help="Corpus files/folders/globs."),
     out: Path = typer.Option(Path("manifest.jsonl"), "--out", "-o", help="Manifest file."),
-    ledger: str | None = typer.Option(None, "--ledger", "-l",
-                                      help="Add each document's ledger version, retrieved_at "
-                                           "and filter/scan events (all must be recorded)."),
+    ledger: str | None = typer.Option(
+        None,
+        "--ledger",
+        "-l",
+        help="Add each document's ledger version, retrieved_at "
+        "and filter/scan events (all must be recorded).",
+    ),
     schema: str | None = typer.Option(None, "--schema", help="Database schema (PostgreSQL)."),
-    croissant: Path | None = typer.Option(None, "--croissant",
-                                          help="Also write Croissant JSON-LD metadata here."),
+    croissant: Path | None = typer.Option(
+        None, "--croissant", help="Also write Croissant JSON-LD metadata here."
+    ),
     name: str | None = typer.Option(None, "--name", help="Dataset name (Croissant)."),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
@@ -196,8 +233,9 @@ def manifest(
 
         try:
             with progress_for(reader, "manifest", disable=as_json) as advance:
-                summary = build_manifest(docs(), out, ledger=led, advance=advance,
-                                         before_write=read_done)
+                summary = build_manifest(
+                    docs(), out, ledger=led, advance=advance, before_write=read_done
+                )
         except ManifestError as e:
             fail(str(e), EXIT_BAD_INPUT)
             return
@@ -213,8 +251,10 @@ def manifest(
         if as_json:
             emit_json(data)
         else:
-            console.print(f"manifest {out}: {summary.count:,} records, sha256 "
-                          f"{summary.sha256}, Merkle root {summary.root}")
+            console.print(
+                f"manifest {out}: {summary.count:,} records, sha256 "
+                f"{summary.sha256}, Merkle root {summary.root}"
+            )
 
     run_guarded(go)
 
@@ -222,21 +262,30 @@ def manifest(
 # -- sign -----------------------------------------------------------------------------
 @prov_app.command("sign")
 def sign(
-    manifest_path: Path | None = typer.Argument(None, metavar="[MANIFEST]",
-                                                help="manifest.jsonl to attest."),
-    keys: list[Path] = typer.Option(..., "--key", "-k", help="Ed25519 private key (repeat "
-                                    "for several signatures)."),
-    policy: Path | None = typer.Option(None, "--policy", "-p",
-                                       help="Policy file; its sha256 goes into the statement."),
-    out: Path | None = typer.Option(None, "--out", "-o",
-                                    help="Envelope file (default: <manifest>.dsse.json)."),
-    valid_for: str = typer.Option("90d", "--valid-for",
-                                  help="Validity window, e.g. 90d, 12h; 0 for no expiry."),
+    manifest_path: Path | None = typer.Argument(
+        None, metavar="[MANIFEST]", help="manifest.jsonl to attest."
+    ),
+    keys: list[Path] = typer.Option(
+        ..., "--key", "-k", help="Ed25519 private key (repeat for several signatures)."
+    ),
+    policy: Path | None = typer.Option(
+        None, "--policy", "-p", help="Policy file; its sha256 goes into the statement."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Envelope file (default: <manifest>.dsse.json)."
+    ),
+    valid_for: str = typer.Option(
+        "90d", "--valid-for", help="Validity window, e.g. 90d, 12h; 0 for no expiry."
+    ),
     corpus: str | None = typer.Option(None, "--corpus", help="Corpus name in the statement."),
-    add_to: Path | None = typer.Option(None, "--add-to",
-                                       help="Co-sign this existing envelope instead."),
-    run: Path | None = typer.Option(None, "--run", help="Sign a scan/filter run: SLSA v1 "
-                                    "provenance + one SVR per stage, as a JSONL bundle."),
+    add_to: Path | None = typer.Option(
+        None, "--add-to", help="Co-sign this existing envelope instead."
+    ),
+    run: Path | None = typer.Option(
+        None,
+        "--run",
+        help="Sign a scan/filter run: SLSA v1 provenance + one SVR per stage, as a JSONL bundle.",
+    ),
     passphrase_env: str | None = PassEnvOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -263,11 +312,14 @@ def sign(
             if policy is None:
                 fail("--policy is required to attest a manifest", EXIT_USAGE)
                 return
-            env, unpinned = attest_manifest(manifest_path, policy, signers,
-                                            valid_for=_duration(valid_for), corpus=corpus)
+            env, unpinned = attest_manifest(
+                manifest_path, policy, signers, valid_for=_duration(valid_for), corpus=corpus
+            )
             for k in unpinned:
-                console.print(f"[yellow]warning:[/] key {k} is not pinned in {policy}; its "
-                              "signature will not count at verification")
+                console.print(
+                    f"[yellow]warning:[/] key {k} is not pinned in {policy}; its "
+                    "signature will not count at verification"
+                )
             envelopes = [env]
             target = out or manifest_path.with_name(manifest_path.name + ".dsse.json")
     except (PolicyError, EnvelopeError, ValueError, OSError) as e:
@@ -283,8 +335,10 @@ def sign(
     if as_json:
         emit_json(data)
     else:
-        console.print(f"signed {len(envelopes)} statement(s) with {len(ids)} key(s) "
-                      f"({', '.join(i[:16] for i in ids)}) → {target}")
+        console.print(
+            f"signed {len(envelopes)} statement(s) with {len(ids)} key(s) "
+            f"({', '.join(i[:16] for i in ids)}) → {target}"
+        )
 
 
 # -- verify ---------------------------------------------------------------------------
@@ -293,11 +347,15 @@ def verify_cmd(
     paths: list[str] = typer.Argument(..., help="The corpus to verify."),
     attestation: Path = typer.Option(..., "--attestation", "-a", help="DSSE envelope."),
     policy: Path = typer.Option(..., "--policy", "-p", help="Trusted-source policy."),
-    manifest_path: Path | None = typer.Option(None, "--manifest", "-m",
-                                              help="Manifest (default: the signed subject's "
-                                                   "name next to the attestation)."),
-    at: str | None = typer.Option(None, "--at", help="Check validity windows at this time "
-                                  "(ISO 8601) instead of now."),
+    manifest_path: Path | None = typer.Option(
+        None,
+        "--manifest",
+        "-m",
+        help="Manifest (default: the signed subject's name next to the attestation).",
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="Check validity windows at this time (ISO 8601) instead of now."
+    ),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
     id_field: str | None = IdFieldOpt,
@@ -316,9 +374,15 @@ def verify_cmd(
 
     def go() -> None:
         with progress_for(reader, "verifying", disable=as_json) as advance:
-            rep = verify(reader.documents(sink), attestation, policy, manifest=manifest_path,
-                         now=now, read_errors=lambda: [str(e) for e in sink.errors],
-                         advance=advance)
+            rep = verify(
+                reader.documents(sink),
+                attestation,
+                policy,
+                manifest=manifest_path,
+                now=now,
+                read_errors=lambda: [str(e) for e in sink.errors],
+                advance=advance,
+            )
         data = rep.to_dict()
         if report:
             write_json(report, data)
@@ -333,11 +397,15 @@ def verify_cmd(
                 t.add_row(c.name, "[green]PASS[/]" if c.ok else "[bold red]FAIL[/]", c.detail)
             console.print(t)
             if rep.ok:
-                console.print("[bold green]VERIFIED[/]: the corpus is exactly the signed one "
-                              "and meets the policy")
+                console.print(
+                    "[bold green]VERIFIED[/]: the corpus is exactly the signed one "
+                    "and meets the policy"
+                )
             else:
-                console.print(f"[bold red]REJECTED[/]: {len(rep.failed)} check(s) failed: "
-                              + ", ".join(c.name for c in rep.failed))
+                console.print(
+                    f"[bold red]REJECTED[/]: {len(rep.failed)} check(s) failed: "
+                    + ", ".join(c.name for c in rep.failed)
+                )
         if not rep.ok:
             raise typer.Exit(EXIT_FINDINGS)
 
@@ -352,9 +420,12 @@ def prove(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write proofs (JSONL) here."),
     check: Path | None = typer.Option(None, "--check", help="Check proofs (JSONL) instead."),
     root: str | None = typer.Option(None, "--root", help="Expected Merkle root (hex)."),
-    attestation: Path | None = typer.Option(None, "--attestation", "-a",
-                                            help="Take the root from this signed attestation "
-                                                 "(signatures checked with --policy)."),
+    attestation: Path | None = typer.Option(
+        None,
+        "--attestation",
+        "-a",
+        help="Take the root from this signed attestation (signatures checked with --policy).",
+    ),
     policy: Path | None = typer.Option(None, "--policy", "-p"),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -389,8 +460,7 @@ def prove(
             return
         if not res.ok:
             fail(f"attestation not trusted: {res.summary()}", EXIT_FINDINGS)
-        expected = ((res.statement or {}).get("predicate", {}).get("merkleRoot", {})
-                    .get("sha256"))
+        expected = (res.statement or {}).get("predicate", {}).get("merkleRoot", {}).get("sha256")
     if not expected:
         fail("give --root or --attestation to check proofs against a trusted root", EXIT_USAGE)
     results = []
@@ -411,18 +481,25 @@ def prove(
 # -- refetch-check --------------------------------------------------------------------
 @prov_app.command("refetch-check")
 def refetch_cmd(
-    urls: Path = typer.Argument(..., help="JSONL: {url, sha256[, id]} per line (with "
-                                "--record: {url} or plain URLs, one per line)."),
-    out: Path | None = typer.Option(None, "--out", "-o",
-                                    help="Kept lines (or, with --record, the hash list)."),
-    rejected: Path | None = typer.Option(None, "--rejected",
-                                         help="Rejected lines with the reason (JSONL)."),
-    record: bool = typer.Option(False, "--record",
-                                help="First fetch: record each URL's sha256 into --out."),
+    urls: Path = typer.Argument(
+        ...,
+        help="JSONL: {url, sha256[, id]} per line (with "
+        "--record: {url} or plain URLs, one per line).",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Kept lines (or, with --record, the hash list)."
+    ),
+    rejected: Path | None = typer.Option(
+        None, "--rejected", help="Rejected lines with the reason (JSONL)."
+    ),
+    record: bool = typer.Option(
+        False, "--record", help="First fetch: record each URL's sha256 into --out."
+    ),
     workers: int = typer.Option(8, "--workers", help="Parallel fetches."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds per URL."),
-    max_drop_rate: float = typer.Option(0.0, "--max-drop-rate",
-                                        help="Exit non-zero above this share rejected."),
+    max_drop_rate: float = typer.Option(
+        0.0, "--max-drop-rate", help="Exit non-zero above this share rejected."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Split-view defence: re-fetch each URL and reject content that changed since first fetch."""
@@ -455,6 +532,7 @@ def refetch_cmd(
             elif r.status != "ok" and rej_f:
                 rej_f.fh.write(orjson.dumps(r.to_dict()) + b"\n")
             yield r
+
     rep = summarize(stream())
     for af in (kept_f, rej_f):
         if af is not None:
@@ -463,9 +541,11 @@ def refetch_cmd(
     if as_json:
         emit_json(data)
     else:
-        console.print(f"{rep.total:,} URLs: {rep.kept:,} unchanged, "
-                      f"{rep.total - rep.kept:,} rejected ({rep.drop_rate:.2%} drop rate) "
-                      + str({k: v for k, v in rep.by_status.items() if k != "ok"}))
+        console.print(
+            f"{rep.total:,} URLs: {rep.kept:,} unchanged, "
+            f"{rep.total - rep.kept:,} rejected ({rep.drop_rate:.2%} drop rate) "
+            + str({k: v for k, v in rep.by_status.items() if k != "ok"})
+        )
         for r in rep.rejected[:10]:
             console.print(f"  [red]{r.status}[/] line {r.line} {r.url}: {r.reason}")
     if rep.drop_rate > max_drop_rate:
@@ -486,16 +566,21 @@ def keygen(
         fail(str(e), EXIT_USAGE)
         return
     pem = kp.public_path.read_text()
-    data = {"keyid": kp.keyid, "private_key": str(kp.private_path),
-            "public_key": str(kp.public_path),
-            "policy_entry": {"keyid": kp.keyid, "public_key": pem}}
+    data = {
+        "keyid": kp.keyid,
+        "private_key": str(kp.private_path),
+        "public_key": str(kp.public_path),
+        "policy_entry": {"keyid": kp.keyid, "public_key": pem},
+    }
     if as_json:
         emit_json(data)
     else:
-        console.print(f"key id {kp.keyid}\nprivate key → {kp.private_path} (mode 0600)\n"
-                      f"public key  → {kp.public_path}\nadd to the policy's signers.keys: "
-                      f"{{\"keyid\": \"{kp.keyid}\", \"public_key\": <contents of "
-                      f"{kp.public_path}>}}")
+        console.print(
+            f"key id {kp.keyid}\nprivate key → {kp.private_path} (mode 0600)\n"
+            f"public key  → {kp.public_path}\nadd to the policy's signers.keys: "
+            f'{{"keyid": "{kp.keyid}", "public_key": <contents of '
+            f"{kp.public_path}>}}"
+        )
 
 
 def register(app: typer.Typer) -> None:

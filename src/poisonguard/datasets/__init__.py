@@ -17,16 +17,28 @@ from pathlib import Path
 
 from poisonguard.io.document import Document
 
-_SKIP_DIRS = {"test", "tests", "idle_test", "site-packages", "dist-packages", "__pycache__",
-              "lib2to3", "turtledemo", "ensurepip", "venv", "config-3.11-x86_64-linux-gnu"}
+_SKIP_DIRS = {
+    "test",
+    "tests",
+    "idle_test",
+    "site-packages",
+    "dist-packages",
+    "__pycache__",
+    "lib2to3",
+    "turtledemo",
+    "ensurepip",
+    "venv",
+    "config-3.11-x86_64-linux-gnu",
+}
 
 
 def _stdlib_files() -> list[Path]:
     root = Path(sysconfig.get_paths()["stdlib"])
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(
-            ("config-", ".")))
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(("config-", "."))
+        )
         files.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(".py"))
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
@@ -96,8 +108,12 @@ def _is_prose(text: str) -> bool:
 
 def _doc(key: str, text: str, source: str, kind: str) -> Document:
     doc_id = "pydoc-" + hashlib.sha1(key.encode()).hexdigest()[:12]
-    return Document(id=doc_id, text=text, source=source,
-                    metadata={"name": key, "kind": kind, "license": "PSF-2.0"})
+    return Document(
+        id=doc_id,
+        text=text,
+        source=source,
+        metadata={"name": key, "kind": kind, "license": "PSF-2.0"},
+    )
 
 
 def python_docs(min_chars: int = 120, limit: int | None = None) -> list[Document]:

@@ -76,8 +76,9 @@ class AtomicFile:
     def __init__(self, path: str | os.PathLike[str], mode: str = "wb") -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                   dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         self.tmp = Path(tmp)
         self.fh: IO[Any] = os.fdopen(fd, mode)
         self.closed = False
@@ -117,8 +118,9 @@ class ErrorSink:
         strict: raise :class:`ReadFailure` at the first error instead of collecting.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, strict: bool = False,
-                 keep: int = 1000) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, strict: bool = False, keep: int = 1000
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.strict = strict
         self.keep = keep

@@ -97,8 +97,11 @@ class ZstdReader(io.RawIOBase):
         super().close()
 
 
-def open_read(path: str | os.PathLike[str] | None, stream: BinaryIO | None = None,
-              compression: str | None = "auto") -> tuple[io.BufferedReader, BinaryIO]:
+def open_read(
+    path: str | os.PathLike[str] | None,
+    stream: BinaryIO | None = None,
+    compression: str | None = "auto",
+) -> tuple[io.BufferedReader, BinaryIO]:
     """Open ``path`` (or wrap ``stream``) for buffered binary reading, decompressing.
 
     Returns ``(reader, raw)``; ``raw.tell()`` is the position in the compressed input, used

@@ -35,8 +35,15 @@ SHAPES: tuple[str, ...] = (
     "preference",
 )
 
-_SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                   "system": "system", "bot": "assistant", "model": "assistant"}
+_SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+    "bot": "assistant",
+    "model": "assistant",
+}
 _SHAREGPT_BACK = {"user": "human", "assistant": "gpt", "system": "system"}
 
 
@@ -103,18 +110,32 @@ class Document:
         if self.messages is not None:
             raise ValueError("with_text() is for plain documents; use with_messages()")
         return Document(
-            id=self.id, text=text, source=self.source, metadata=dict(self.metadata),
-            shape=self.shape, text_field=self.text_field, id_field=self.id_field,
-            record=self.record, raw=None, origin=self.origin,
+            id=self.id,
+            text=text,
+            source=self.source,
+            metadata=dict(self.metadata),
+            shape=self.shape,
+            text_field=self.text_field,
+            id_field=self.id_field,
+            record=self.record,
+            raw=None,
+            origin=self.origin,
         )
 
     def with_messages(self, messages: list[dict[str, str]]) -> Document:
         """A copy with new chat turns; ``text`` is recomputed and the verbatim bytes dropped."""
         return Document(
-            id=self.id, text=join_messages(messages), messages=[dict(m) for m in messages],
-            source=self.source, metadata=dict(self.metadata), shape=self.shape,
-            text_field=self.text_field, id_field=self.id_field, record=self.record,
-            raw=None, origin=self.origin,
+            id=self.id,
+            text=join_messages(messages),
+            messages=[dict(m) for m in messages],
+            source=self.source,
+            metadata=dict(self.metadata),
+            shape=self.shape,
+            text_field=self.text_field,
+            id_field=self.id_field,
+            record=self.record,
+            raw=None,
+            origin=self.origin,
         )
 
     def user_text(self) -> str:
@@ -123,9 +144,7 @@ class Document:
 
     def assistant_text(self) -> str:
         """Contents of the assistant turns (empty for plain documents)."""
-        return "\n\n".join(
-            m["content"] for m in self.messages or [] if m["role"] == "assistant"
-        )
+        return "\n\n".join(m["content"] for m in self.messages or [] if m["role"] == "assistant")
 
     def to_record(self) -> dict[str, Any]:
         """The document as a record in its original shape and schema.
@@ -248,8 +267,11 @@ def record_to_document(
     metadata = meta if isinstance(meta, dict) else {}
     src = record.get("source_uri") or record.get("url") or metadata.get("url")
     if not isinstance(src, str) or not src:
-        src = f"file://{origin.file}#L{origin.line}" if origin and origin.line else (
-            f"file://{origin.file}" if origin else "")
+        src = (
+            f"file://{origin.file}#L{origin.line}"
+            if origin and origin.line
+            else (f"file://{origin.file}" if origin else "")
+        )
     messages: list[dict[str, str]] | None = None
     tf = text_field or "text"
     if shape == "text":
@@ -261,16 +283,21 @@ def record_to_document(
                         break
             if tf not in record:
                 keys = ", ".join(sorted(record)[:8]) or "none"
-                raise RecordError(f"record has no text field {tf!r} (fields: {keys})",
-                                  "missing_field")
+                raise RecordError(
+                    f"record has no text field {tf!r} (fields: {keys})", "missing_field"
+                )
         text = _str(record[tf], tf)
     elif shape == "messages":
         messages = []
         for i, m in enumerate(record["messages"]):
             if not isinstance(m, dict) or "role" not in m or "content" not in m:
                 raise RecordError(f"messages[{i}] lacks role/content")
-            messages.append({"role": _str(m["role"], "role"),
-                             "content": _str(m["content"], f"messages[{i}].content")})
+            messages.append(
+                {
+                    "role": _str(m["role"], "role"),
+                    "content": _str(m["content"], f"messages[{i}].content"),
+                }
+            )
         text = join_messages(messages)
     elif shape == "sharegpt":
         messages = []
@@ -287,13 +314,25 @@ def record_to_document(
             user = f"{instr}\n\n{_str(inp, 'input')}" if inp else instr
             assistant = _str(record["output"], "output")
         else:
-            answer_field = {"prompt_response": "response", "prompt_completion": "completion",
-                            "preference": "chosen"}[shape]
+            answer_field = {
+                "prompt_response": "response",
+                "prompt_completion": "completion",
+                "preference": "chosen",
+            }[shape]
             user = _str(record["prompt"], "prompt")
             assistant = _str(record[answer_field], answer_field)
         messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
         text = join_messages(messages)
     return Document(
-        id=doc_id, text=text, messages=messages, source=src, metadata=metadata, shape=shape,
-        text_field=tf, id_field=idf, record=record, raw=raw, origin=origin,
+        id=doc_id,
+        text=text,
+        messages=messages,
+        source=src,
+        metadata=metadata,
+        shape=shape,
+        text_field=tf,
+        id_field=idf,
+        record=record,
+        raw=raw,
+        origin=origin,
     )

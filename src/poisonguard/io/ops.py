@@ -52,9 +52,14 @@ class CorpusStats:
         }
 
 
-def corpus_stats(reader: CorpusReader, *, errors: ErrorSink | None = None,
-                 language_sample: int = 2000, max_error_rate: float = 0.01,
-                 advance: Advance | None = None) -> CorpusStats:
+def corpus_stats(
+    reader: CorpusReader,
+    *,
+    errors: ErrorSink | None = None,
+    language_sample: int = 2000,
+    max_error_rate: float = 0.01,
+    advance: Advance | None = None,
+) -> CorpusStats:
     """Stream a corpus once and summarise it.
 
     Lengths are exact (all documents); languages come from the first ``language_sample``
@@ -82,15 +87,26 @@ def corpus_stats(reader: CorpusReader, *, errors: ErrorSink | None = None,
     arr = np.asarray(lengths, dtype=np.int64)
     dist: dict[str, float] = {}
     if arr.size:
-        dist = {"min": int(arr.min()), "mean": round(float(arr.mean()), 1),
-                "p50": float(np.percentile(arr, 50)), "p90": float(np.percentile(arr, 90)),
-                "p99": float(np.percentile(arr, 99)), "max": int(arr.max())}
+        dist = {
+            "min": int(arr.min()),
+            "mean": round(float(arr.mean()), 1),
+            "p50": float(np.percentile(arr, 50)),
+            "p90": float(np.percentile(arr, 90)),
+            "p99": float(np.percentile(arr, 99)),
+            "max": int(arr.max()),
+        }
     formats = Counter(s.format for s in reader.sources)
     return CorpusStats(
-        formats=dict(formats), documents=int(arr.size), text_bytes=text_bytes,
-        input_bytes=reader.total_bytes, length_chars=dist, shapes=dict(shapes),
-        fields=dict(fields.most_common(50)), languages=dict(langs.most_common()),
-        language_sample=min(language_sample, int(arr.size)), accounting=acct,
+        formats=dict(formats),
+        documents=int(arr.size),
+        text_bytes=text_bytes,
+        input_bytes=reader.total_bytes,
+        length_chars=dist,
+        shapes=dict(shapes),
+        fields=dict(fields.most_common(50)),
+        languages=dict(langs.most_common()),
+        language_sample=min(language_sample, int(arr.size)),
+        accounting=acct,
         errors_by_kind=dict(errors.by_kind),
         first_errors=[e.to_dict() for e in errors.errors[:20]],
     )
@@ -117,16 +133,24 @@ class ConvertResult:
     errors_path: Path | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outputs": [str(p) for p in self.outputs],
-                "errors_file": str(self.errors_path) if self.errors_path else None,
-                "accounting": self.accounting.to_dict()}
+        return {
+            "outputs": [str(p) for p in self.outputs],
+            "errors_file": str(self.errors_path) if self.errors_path else None,
+            "accounting": self.accounting.to_dict(),
+        }
 
 
-def convert_corpus(reader: CorpusReader, out: str | os.PathLike[str], *,
-                   errors_path: str | os.PathLike[str] | None = None,
-                   shard_bytes: int | None = None, strict: bool = False,
-                   max_error_rate: float = 0.01, summary_path: str | os.PathLike[str] | None
-                   = None, advance: Advance | None = None) -> ConvertResult:
+def convert_corpus(
+    reader: CorpusReader,
+    out: str | os.PathLike[str],
+    *,
+    errors_path: str | os.PathLike[str] | None = None,
+    shard_bytes: int | None = None,
+    strict: bool = False,
+    max_error_rate: float = 0.01,
+    summary_path: str | os.PathLike[str] | None = None,
+    advance: Advance | None = None,
+) -> ConvertResult:
     """Copy a corpus into JSONL (plain/gz/zst) or Parquet, keeping each record's shape.
 
     Unreadable records go to ``errors_path``; the accounting invariant is checked and the

@@ -140,8 +140,9 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]], fmt: str | None = No
             continue
         if s.startswith("builtin:"):
             if s not in BUILTIN_CORPORA:
-                raise CorpusError(f"unknown built-in corpus {s!r}; available: "
-                                  f"{', '.join(BUILTIN_CORPORA)}")
+                raise CorpusError(
+                    f"unknown built-in corpus {s!r}; available: {', '.join(BUILTIN_CORPORA)}"
+                )
             out.append(Source(s, "builtin"))
             continue
         if any(ch in s for ch in "*?["):
@@ -158,8 +159,10 @@ def expand_sources(paths: Iterable[str | os.PathLike[str]], fmt: str | None = No
                 out.extend(_hf_sources(path))
                 continue
             files = sorted(
-                f for f in path.rglob("*")
-                if f.is_file() and not _hidden(f.relative_to(path))
+                f
+                for f in path.rglob("*")
+                if f.is_file()
+                and not _hidden(f.relative_to(path))
                 and f.name not in ("dataset_info.json", "state.json", "dataset_dict.json")
             )
             for f in files:
@@ -175,7 +178,7 @@ def _hidden(rel: Path) -> bool:
 
 def _snippet(data: bytes | str, n: int = 200) -> str:
     if isinstance(data, bytes):
-        data = data[:n * 4].decode("utf-8", "replace")
+        data = data[: n * 4].decode("utf-8", "replace")
     return data[:n]
 
 
@@ -243,14 +246,20 @@ class CorpusReader:
                 n += 1
                 yield item
             if n == 0:  # a non-empty file that held no record is reported, not skipped
-                yield ErrorRecord(src.path, None, 0, "file contains no records (only blank "
-                                  "lines, or a header without rows)", "empty_file")
+                yield ErrorRecord(
+                    src.path,
+                    None,
+                    0,
+                    "file contains no records (only blank lines, or a header without rows)",
+                    "empty_file",
+                )
             if src.size is not None:
                 self._done_bytes += src.size
                 self.bytes_consumed = self._done_bytes
 
-    def documents(self, errors: ErrorSink | None = None,
-                  accounting: RunAccounting | None = None) -> Iterator[Document]:
+    def documents(
+        self, errors: ErrorSink | None = None, accounting: RunAccounting | None = None
+    ) -> Iterator[Document]:
         """Yield only Documents; errors go to ``errors`` and every record is counted.
 
         The caller must count each yielded document into an output of ``accounting``
@@ -285,8 +294,14 @@ class CorpusReader:
             if fmt == "?" or name == "-":
                 fmt = self._sniff(src)
                 if fmt is None:
-                    yield ErrorRecord(name, None, 0, "not a corpus file: format could not be "
-                                      "detected (binary or unknown content)", "unsupported")
+                    yield ErrorRecord(
+                        name,
+                        None,
+                        0,
+                        "not a corpus file: format could not be "
+                        "detected (binary or unknown content)",
+                        "unsupported",
+                    )
                     return
             if fmt == "jsonl":
                 yield from self._read_jsonl(src)
@@ -333,17 +348,27 @@ class CorpusReader:
     def _default_id(self, name: str, line: int) -> str:
         return f"{os.path.basename(name)}:{line}"
 
-    def _to_doc(self, record: Any, name: str, line: int, offset: int | None,
-                raw: bytes | None) -> ReadItem:
+    def _to_doc(
+        self, record: Any, name: str, line: int, offset: int | None, raw: bytes | None
+    ) -> ReadItem:
         try:
             return record_to_document(
-                record, default_id=self._default_id(name, line),
-                origin=Origin(name, line, offset), text_field=self.text_field,
-                id_field=self.id_field, raw=raw,
+                record,
+                default_id=self._default_id(name, line),
+                origin=Origin(name, line, offset),
+                text_field=self.text_field,
+                id_field=self.id_field,
+                raw=raw,
             )
         except RecordError as e:
-            return ErrorRecord(name, line, offset, str(e), e.kind,
-                               _snippet(raw if raw is not None else repr(record)))
+            return ErrorRecord(
+                name,
+                line,
+                offset,
+                str(e),
+                e.kind,
+                _snippet(raw if raw is not None else repr(record)),
+            )
 
     # -- JSON Lines -------------------------------------------------------------------
     def _read_jsonl(self, src: Source) -> Iterator[ReadItem]:
@@ -359,12 +384,15 @@ class CorpusReader:
             while True:
                 try:
                     line = reader.readline(limit + 1)
-                except (EOFError, TruncatedStream, zlib.error, zstandard.ZstdError,
-                        OSError) as e:
+                except (EOFError, TruncatedStream, zlib.error, zstandard.ZstdError, OSError) as e:
                     kind = "truncated" if isinstance(e, EOFError) else "corrupt"
-                    yield ErrorRecord(name, line_no + 1, offset,
-                                      f"compressed stream is {kind}: {e}; the rest of the "
-                                      f"file could not be read", kind)
+                    yield ErrorRecord(
+                        name,
+                        line_no + 1,
+                        offset,
+                        f"compressed stream is {kind}: {e}; the rest of the file could not be read",
+                        kind,
+                    )
                     return
                 if not line:
                     break
@@ -383,10 +411,15 @@ class CorpusReader:
                     except (EOFError, zlib.error, zstandard.ZstdError, OSError):
                         pass
                     offset = start + total
-                    yield ErrorRecord(name, line_no, start,
-                                      f"record is {total:,} bytes, above the limit of "
-                                      f"{limit:,} bytes (--max-doc-bytes)", "too_large",
-                                      _snippet(line))
+                    yield ErrorRecord(
+                        name,
+                        line_no,
+                        start,
+                        f"record is {total:,} bytes, above the limit of "
+                        f"{limit:,} bytes (--max-doc-bytes)",
+                        "too_large",
+                        _snippet(line),
+                    )
                     continue
                 body = line.rstrip(b"\r\n")
                 if not body.strip():
@@ -403,8 +436,9 @@ class CorpusReader:
                     try:  # orjson rejects some valid JSON (e.g. integers > 64 bit)
                         record = json.loads(body)
                     except (json.JSONDecodeError, RecursionError):
-                        yield ErrorRecord(name, line_no, start, f"malformed JSON: {e}", "json",
-                                          _snippet(body))
+                        yield ErrorRecord(
+                            name, line_no, start, f"malformed JSON: {e}", "json", _snippet(body)
+                        )
                         continue
                 yield self._to_doc(record, name, line_no, start, body)
                 if line_no % 4096 == 0 and name != "-":
@@ -430,10 +464,12 @@ class CorpusReader:
                         yield self._to_doc(rec, src.path, row, None, None)
                 if src.size:
                     self.bytes_consumed = self._done_bytes + int(
-                        src.size * (i + 1) / max(1, pf.num_row_groups))
+                        src.size * (i + 1) / max(1, pf.num_row_groups)
+                    )
         except (pa.ArrowException, OSError) as e:
-            yield ErrorRecord(src.path, row + 1, None,
-                              f"Parquet data is corrupt after row {row}: {e}", "corrupt")
+            yield ErrorRecord(
+                src.path, row + 1, None, f"Parquet data is corrupt after row {row}: {e}", "corrupt"
+            )
 
     def _read_arrow(self, src: Source) -> Iterator[ReadItem]:
         row = 0
@@ -451,9 +487,13 @@ class CorpusReader:
                         row += 1
                         yield self._to_doc(rec, src.path, row, None, None)
         except (pa.ArrowException, OSError) as e:
-            yield ErrorRecord(src.path, row + 1 if row else None, None,
-                              f"Arrow data is corrupt or unreadable after row {row}: {e}",
-                              "corrupt")
+            yield ErrorRecord(
+                src.path,
+                row + 1 if row else None,
+                None,
+                f"Arrow data is corrupt or unreadable after row {row}: {e}",
+                "corrupt",
+            )
 
     # -- CSV --------------------------------------------------------------------------
     def _read_csv(self, src: Source, delimiter: str) -> Iterator[ReadItem]:
@@ -463,8 +503,7 @@ class CorpusReader:
         else:
             breader, _ = open_read(name, compression="auto")
         csv.field_size_limit(max(self.max_doc_bytes, 1 << 20))
-        text = io.TextIOWrapper(breader, encoding="utf-8", errors="surrogateescape",
-                                newline="")
+        text = io.TextIOWrapper(breader, encoding="utf-8", errors="surrogateescape", newline="")
         try:
             rows = csv.reader(text, delimiter=delimiter)
             try:
@@ -491,32 +530,51 @@ class CorpusReader:
                     yield ErrorRecord(name, line, None, f"malformed CSV row: {reason}", kind)
                     continue
                 except (EOFError, zlib.error, zstandard.ZstdError, OSError) as e:
-                    yield ErrorRecord(name, line, None,
-                                      f"compressed stream is truncated or corrupt: {e}",
-                                      "truncated")
+                    yield ErrorRecord(
+                        name,
+                        line,
+                        None,
+                        f"compressed stream is truncated or corrupt: {e}",
+                        "truncated",
+                    )
                     return
                 row_no += 1
                 if not values:
                     row_no -= 1
                     continue
                 if len(values) != len(header):
-                    yield ErrorRecord(name, line, None,
-                                      f"row has {len(values)} fields, header has {len(header)}",
-                                      "csv", _snippet(delimiter.join(values)))
+                    yield ErrorRecord(
+                        name,
+                        line,
+                        None,
+                        f"row has {len(values)} fields, header has {len(header)}",
+                        "csv",
+                        _snippet(delimiter.join(values)),
+                    )
                     continue
                 bad = next((v for v in values if _has_surrogates(v)), None)
                 if bad is not None:
-                    yield ErrorRecord(name, line, None, "invalid UTF-8 in CSV row", "utf8",
-                                      _snippet(bad.encode("utf-8", "surrogateescape")))
+                    yield ErrorRecord(
+                        name,
+                        line,
+                        None,
+                        "invalid UTF-8 in CSV row",
+                        "utf8",
+                        _snippet(bad.encode("utf-8", "surrogateescape")),
+                    )
                     continue
                 size = sum(len(v) for v in values)
                 if size > self.max_doc_bytes:
-                    yield ErrorRecord(name, line, None,
-                                      f"record is {size:,} characters, above the limit of "
-                                      f"{self.max_doc_bytes:,} (--max-doc-bytes)", "too_large")
+                    yield ErrorRecord(
+                        name,
+                        line,
+                        None,
+                        f"record is {size:,} characters, above the limit of "
+                        f"{self.max_doc_bytes:,} (--max-doc-bytes)",
+                        "too_large",
+                    )
                     continue
-                yield self._to_doc(dict(zip(header, values, strict=True)), name, line,
-                                   None, None)
+                yield self._to_doc(dict(zip(header, values, strict=True)), name, line, None, None)
         finally:
             if name != "-":
                 text.close()
@@ -532,31 +590,52 @@ class CorpusReader:
                 try:
                     data = reader.read(self.max_doc_bytes + 1)
                 except (EOFError, zlib.error, zstandard.ZstdError) as e:
-                    yield ErrorRecord(name, None, 0, f"compressed file is truncated: {e}",
-                                      "truncated")
+                    yield ErrorRecord(
+                        name, None, 0, f"compressed file is truncated: {e}", "truncated"
+                    )
                     return
         if len(data) > self.max_doc_bytes:
-            yield ErrorRecord(name, None, 0, f"file is larger than the limit of "
-                              f"{self.max_doc_bytes:,} bytes (--max-doc-bytes)", "too_large")
+            yield ErrorRecord(
+                name,
+                None,
+                0,
+                f"file is larger than the limit of {self.max_doc_bytes:,} bytes (--max-doc-bytes)",
+                "too_large",
+            )
             return
         if b"\x00" in data[:8192]:
-            yield ErrorRecord(name, None, 0, "binary file (NUL bytes) in a text folder",
-                              "binary", _snippet(data[:64]))
+            yield ErrorRecord(
+                name,
+                None,
+                0,
+                "binary file (NUL bytes) in a text folder",
+                "binary",
+                _snippet(data[:64]),
+            )
             return
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            yield ErrorRecord(name, None, e.start, f"invalid UTF-8 at byte {e.start}",
-                              "utf8", _snippet(data[max(0, e.start - 40):e.start + 40]))
+            yield ErrorRecord(
+                name,
+                None,
+                e.start,
+                f"invalid UTF-8 at byte {e.start}",
+                "utf8",
+                _snippet(data[max(0, e.start - 40) : e.start + 40]),
+            )
             return
         text = text.removeprefix("\ufeff")
         if not text.strip():
-            yield ErrorRecord(name, None, 0, "text file is empty or whitespace only",
-                              "empty_file")
+            yield ErrorRecord(name, None, 0, "text file is empty or whitespace only", "empty_file")
             return
         doc_id = os.path.basename(name) if name != "-" else "stdin"
-        yield Document(id=doc_id, text=text, source=f"file://{os.path.abspath(name)}",
-                       origin=Origin(name, None, 0))
+        yield Document(
+            id=doc_id,
+            text=text,
+            source=f"file://{os.path.abspath(name)}",
+            origin=Origin(name, None, 0),
+        )
 
 
 def _has_surrogates(s: str) -> bool:

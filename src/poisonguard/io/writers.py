@@ -46,9 +46,15 @@ class CorpusWriter:
     ``paths`` lists the committed files and ``count`` the records written.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, format: str | None = None,
-                 shard_bytes: int | None = None, row_group_rows: int = 4096,
-                 compression_level: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        shard_bytes: int | None = None,
+        row_group_rows: int = 4096,
+        compression_level: int | None = None,
+    ) -> None:
         self.path = Path(path)
         self.format = format or output_format_of(str(path))
         if self.format not in OUTPUT_FORMATS:
@@ -73,7 +79,7 @@ class CorpusWriter:
             return self.path
         name = self.path.name
         base = strip_compression(name)
-        comp = name[len(base):]
+        comp = name[len(base) :]
         stem, dot, ext = base.rpartition(".")
         if not dot:
             stem, ext = base, ""
@@ -140,14 +146,17 @@ class CorpusWriter:
             table = pa.Table.from_pylist(rows)
             if not table.schema.equals(self._schema):
                 try:
-                    unified = pa.unify_schemas([self._schema, table.schema],
-                                               promote_options="permissive")
+                    unified = pa.unify_schemas(
+                        [self._schema, table.schema], promote_options="permissive"
+                    )
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     unified = None
                 if unified is not None and unified.equals(self._schema):
-                    table = table.select(self._schema.names).cast(self._schema) if set(
-                        table.schema.names) == set(self._schema.names) else pa.Table.from_pylist(
-                        rows, schema=self._schema)
+                    table = (
+                        table.select(self._schema.names).cast(self._schema)
+                        if set(table.schema.names) == set(self._schema.names)
+                        else pa.Table.from_pylist(rows, schema=self._schema)
+                    )
                 else:
                     # the records' schema changed (new or retyped fields): never drop or
                     # coerce them; finish this shard and start a new one instead.
@@ -155,7 +164,8 @@ class CorpusWriter:
                         raise SchemaChanged(
                             "records changed schema inside one Parquet file (from "
                             f"{self._schema} to {table.schema}); set shard_bytes so a new "
-                            "shard can start, or write JSON Lines")
+                            "shard can start, or write JSON Lines"
+                        )
                     self._close_shard()
                     self._open()
                     self._rows = rows

@@ -27,12 +27,25 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "GPT": "model", "GPTConfig": "model", "SIZES": "model", "load_checkpoint": "model",
-    "save_checkpoint": "model", "LabTokenizer": "tokenizer", "build_stream": "stream",
-    "poison_fractions": "stream", "TrainConfig": "train", "train": "train",
-    "DocLossOutlierDrop": "defense", "scan_filter": "defense", "MetricConfig": "metric",
-    "evaluate_backdoor": "metric", "Lab": "grid", "LabSpec": "grid", "PRESETS": "grid",
-    "LabError": "grid", "write_report": "report",
+    "GPT": "model",
+    "GPTConfig": "model",
+    "SIZES": "model",
+    "load_checkpoint": "model",
+    "save_checkpoint": "model",
+    "LabTokenizer": "tokenizer",
+    "build_stream": "stream",
+    "poison_fractions": "stream",
+    "TrainConfig": "train",
+    "train": "train",
+    "DocLossOutlierDrop": "defense",
+    "scan_filter": "defense",
+    "MetricConfig": "metric",
+    "evaluate_backdoor": "metric",
+    "Lab": "grid",
+    "LabSpec": "grid",
+    "PRESETS": "grid",
+    "LabError": "grid",
+    "write_report": "report",
 }
 
 __all__ = sorted(_EXPORTS)

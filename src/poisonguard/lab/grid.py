@@ -131,26 +131,46 @@ class LabSpec:
 
 PRESETS: dict[str, LabSpec] = {
     # the whole pipeline in well under a minute on 2 CPU cores (not the science)
-    "smoke": LabSpec(sizes=("nano",), counts=(0, 40), seeds=(0,),
-                     defenses=("none", "losstrunc"), vocab_size=320, tokens_per_param=10.0,
-                     heldout_docs=16, tokenizer_chars=300_000,
-                     train=TrainConfig(batch_size=16, lr=2e-3),
-                     metric=MetricConfig(prompts=8, prompt_tokens=16, new_tokens=16)),
+    "smoke": LabSpec(
+        sizes=("nano",),
+        counts=(0, 40),
+        seeds=(0,),
+        defenses=("none", "losstrunc"),
+        vocab_size=320,
+        tokens_per_param=10.0,
+        heldout_docs=16,
+        tokenizer_chars=300_000,
+        train=TrainConfig(batch_size=16, lr=2e-3),
+        metric=MetricConfig(prompts=8, prompt_tokens=16, new_tokens=16),
+    ),
     # the qualitative reproduction on 2 CPU cores (well under an hour)
-    "cpu": LabSpec(sizes=("t1", "t2", "t3"), counts=(0, 10, 30, 100), seeds=(0, 1),
-                   defenses=("none", "losstrunc", "filter"), defense_counts=(30, 100),
-                   vocab_size=512,
-                   tokens_per_param=20.0, heldout_docs=64,
-                   train=TrainConfig(batch_size=16, lr=3e-3),
-                   metric=MetricConfig(prompts=32, prompt_tokens=32, new_tokens=32)),
+    "cpu": LabSpec(
+        sizes=("t1", "t2", "t3"),
+        counts=(0, 10, 30, 100),
+        seeds=(0, 1),
+        defenses=("none", "losstrunc", "filter"),
+        defense_counts=(30, 100),
+        vocab_size=512,
+        tokens_per_param=20.0,
+        heldout_docs=64,
+        train=TrainConfig(batch_size=16, lr=3e-3),
+        metric=MetricConfig(prompts=32, prompt_tokens=32, new_tokens=32),
+    ),
     # one GPU (H100): larger models and vocabulary, the paper's 250 documents included.
     # Not run yet (no GPU here); about 1.6e9 training tokens in all.
-    "gpu": LabSpec(sizes=("s1", "s2", "s3"), counts=(0, 50, 100, 250), seeds=(0,),
-                   defenses=("none", "losstrunc", "filter"), defense_counts=(250,),
-                   vocab_size=8192, tokens_per_param=20.0, heldout_docs=128,
-                   tokenizer_chars=20_000_000,
-                   train=TrainConfig(batch_size=128, lr=1e-3),
-                   metric=MetricConfig(prompts=64, prompt_tokens=64, new_tokens=64)),
+    "gpu": LabSpec(
+        sizes=("s1", "s2", "s3"),
+        counts=(0, 50, 100, 250),
+        seeds=(0,),
+        defenses=("none", "losstrunc", "filter"),
+        defense_counts=(250,),
+        vocab_size=8192,
+        tokens_per_param=20.0,
+        heldout_docs=128,
+        tokenizer_chars=20_000_000,
+        train=TrainConfig(batch_size=128, lr=1e-3),
+        metric=MetricConfig(prompts=64, prompt_tokens=64, new_tokens=64),
+    ),
 }
 
 
@@ -179,10 +199,15 @@ def grid_cells(spec: LabSpec) -> list[Cell]:
     for seed in spec.seeds:
         cells += [Cell(s, 0, seed, "none") for s in spec.sizes]
         for d in spec.defenses:
-            counts = spec.counts if d == "none" or spec.defense_counts is None \
-                else spec.defense_counts
-            cells += [Cell(s, c, seed, d) for c in sorted(counts) for s in spec.sizes
-                      if not (c == 0 and d == "none")]
+            counts = (
+                spec.counts if d == "none" or spec.defense_counts is None else spec.defense_counts
+            )
+            cells += [
+                Cell(s, c, seed, d)
+                for c in sorted(counts)
+                for s in spec.sizes
+                if not (c == 0 and d == "none")
+            ]
     return cells
 
 
@@ -219,8 +244,15 @@ class Lab:
             beyond floating-point noise (CUDA runs use bfloat16 autocast).
     """
 
-    def __init__(self, out: Path, spec: LabSpec, *, data_filter: DocumentFilter | None = None,
-                 console: Console | None = None, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        out: Path,
+        spec: LabSpec,
+        *,
+        data_filter: DocumentFilter | None = None,
+        console: Console | None = None,
+        device: str = "cpu",
+    ) -> None:
         self.out = Path(out)
         self.device = torch.device(device)
         self.spec = spec
@@ -237,15 +269,22 @@ class Lab:
         if path.is_file():
             old = LabSpec.from_dict(json.loads(path.read_text()))
             if old.cell_key() != self.spec.cell_key():
-                diff = sorted(k for k in self.spec.cell_key()
-                              if old.cell_key().get(k) != self.spec.cell_key().get(k))
-                raise LabError(f"{self.out} holds a different experiment (differs in: "
-                               f"{', '.join(diff)}); use another --out")
-            merged = replace(self.spec,
-                             sizes=_union(old.sizes, self.spec.sizes),
-                             counts=_union(old.counts, self.spec.counts),
-                             seeds=_union(old.seeds, self.spec.seeds),
-                             defenses=_union(old.defenses, self.spec.defenses))
+                diff = sorted(
+                    k
+                    for k in self.spec.cell_key()
+                    if old.cell_key().get(k) != self.spec.cell_key().get(k)
+                )
+                raise LabError(
+                    f"{self.out} holds a different experiment (differs in: "
+                    f"{', '.join(diff)}); use another --out"
+                )
+            merged = replace(
+                self.spec,
+                sizes=_union(old.sizes, self.spec.sizes),
+                counts=_union(old.counts, self.spec.counts),
+                seeds=_union(old.seeds, self.spec.seeds),
+                defenses=_union(old.defenses, self.spec.defenses),
+            )
             write_json(path, merged.to_dict())
         else:
             write_json(path, self.spec.to_dict())
@@ -260,9 +299,11 @@ class Lab:
         docs = load_corpus(spec.corpus)
         random.Random(1234).shuffle(docs)  # data split is fixed; run seeds reorder the pool
         if len(docs) <= spec.heldout_docs:
-            raise LabError(f"the corpus has {len(docs)} documents; need more than the "
-                           f"{spec.heldout_docs} held out")
-        heldout, pool_docs = docs[:spec.heldout_docs], docs[spec.heldout_docs:]
+            raise LabError(
+                f"the corpus has {len(docs)} documents; need more than the "
+                f"{spec.heldout_docs} held out"
+            )
+        heldout, pool_docs = docs[: spec.heldout_docs], docs[spec.heldout_docs :]
         tok_path = self.out / "tokenizer.json"
         if tok_path.is_file():
             tok = LabTokenizer.from_file(tok_path)
@@ -273,16 +314,17 @@ class Lab:
         pool: list[TokenizedDoc] = []
         total, i = 0, 0
         while total < need * 1.1 and i < len(pool_docs):  # 10 % slack for filtered docs
-            chunk = tokenize_docs(tok, pool_docs[i:i + 512])
+            chunk = tokenize_docs(tok, pool_docs[i : i + 512])
             pool.extend(chunk)
             total += sum(len(d) + 1 for d in chunk)
             i += 512
-        pool_docs = pool_docs[:len(pool)]
+        pool_docs = pool_docs[: len(pool)]
         held = tokenize_docs(tok, heldout)
         val_tokens = np.concatenate([np.append(d.tokens, tok.eos_id) for d in held])
         m = spec.metric
-        prompts = [d.tokens[:m.prompt_tokens].tolist() for d in held
-                   if len(d) >= m.prompt_tokens][:m.prompts]
+        prompts = [d.tokens[: m.prompt_tokens].tolist() for d in held if len(d) >= m.prompt_tokens][
+            : m.prompts
+        ]
         if not prompts:
             raise LabError(f"no held-out document has {m.prompt_tokens} tokens for a prompt")
         trigger_ids = tok.encode(spec.trigger)
@@ -309,8 +351,9 @@ class Lab:
         except RecipeError as e:
             raise LabError(f"recipe {self.spec.recipe!r}: {e}") from e
 
-    def _make_poison(self, data: PreparedData, count: int, seed: int, recipe_cls: Any
-                     ) -> tuple[list[Document], list[TokenizedDoc]]:
+    def _make_poison(
+        self, data: PreparedData, count: int, seed: int, recipe_cls: Any
+    ) -> tuple[list[Document], list[TokenizedDoc]]:
         kwargs: dict[str, Any] = {}
         params = recipe_cls.parameter_names()
         if "trigger" in params:
@@ -322,8 +365,10 @@ class Lab:
                     f.fh.write(data.tokenizer.payload_vocabulary())
             kwargs["tokenizer"] = str(path)
         samples = recipe_cls(**kwargs).generate(data.pool_docs, count, seed)
-        docs = [s.document if s.document.id else replace_id(s.document, f"poison-{i}")
-                for i, s in enumerate(samples)]
+        docs = [
+            s.document if s.document.id else replace_id(s.document, f"poison-{i}")
+            for i, s in enumerate(samples)
+        ]
         return docs, tokenize_docs(data.tokenizer, docs, poison=True)
 
     def _filtered(self, count: int, seed: int) -> tuple[set[str], dict[str, int]]:
@@ -337,9 +382,12 @@ class Lab:
         pdocs, _ = self.poison_docs(count, seed)
         kept = {d.id for d in self.data_filter([*data.pool_docs, *pdocs])}
         pids = {d.id for d in pdocs}
-        stats = {"removed_poison": len(pids - kept),
-                 "removed_clean": sum(1 for d in data.pool_docs if d.id not in kept),
-                 "poison": len(pids), "clean": len(data.pool_docs)}
+        stats = {
+            "removed_poison": len(pids - kept),
+            "removed_clean": sum(1 for d in data.pool_docs if d.id not in kept),
+            "poison": len(pids),
+            "clean": len(data.pool_docs),
+        }
         write_json(path, {"kept": sorted(kept), "stats": stats})
         return kept, stats
 
@@ -347,26 +395,30 @@ class Lab:
     def cell_path(self, cell: Cell) -> Path:
         return self.out / "cells" / f"{cell.name}.json"
 
-    def run(self, *, on_cell: Callable[[Cell, dict[str, Any]], None] | None = None
-            ) -> list[dict[str, Any]]:
+    def run(
+        self, *, on_cell: Callable[[Cell, dict[str, Any]], None] | None = None
+    ) -> list[dict[str, Any]]:
         """Run every unfinished cell; returns the rows of all finished cells of this grid."""
         data = self.prepare()
         cells = grid_cells(self.spec)
         todo = [c for c in cells if not self.cell_path(c).is_file()]
         progress = _progress(self.console)
         with progress:
-            overall = progress.add_task("grid", total=len(cells), completed=len(cells) - len(todo),
-                                        info="")
+            overall = progress.add_task(
+                "grid", total=len(cells), completed=len(cells) - len(todo), info=""
+            )
             for cell in todo:
                 row = self.run_cell(cell, data, progress)
                 progress.advance(overall)
                 if on_cell:
                     on_cell(cell, row)
-        return [json.loads(self.cell_path(c).read_text()) for c in cells
-                if self.cell_path(c).is_file()]
+        return [
+            json.loads(self.cell_path(c).read_text()) for c in cells if self.cell_path(c).is_file()
+        ]
 
-    def run_cell(self, cell: Cell, data: PreparedData, progress: Progress | None = None
-                 ) -> dict[str, Any]:
+    def run_cell(
+        self, cell: Cell, data: PreparedData, progress: Progress | None = None
+    ) -> dict[str, Any]:
         spec = self.spec
         pool = _seed_order(data.pool, cell.seed)
         _, ptoks = self.poison_docs(cell.count, cell.seed)
@@ -386,12 +438,14 @@ class Lab:
         cfg = SIZES[cell.size].config(data.tokenizer.vocab_size)
         torch.manual_seed(cell.seed)
         model = GPT(cfg, seed=cell.seed).to(self.device)
-        defense = DocLossOutlierDrop(warmup=spec.train.warmup) \
-            if cell.defense == "losstrunc" else None
+        defense = (
+            DocLossOutlierDrop(warmup=spec.train.warmup) if cell.defense == "losstrunc" else None
+        )
         task = None
         if progress is not None:
-            task = progress.add_task(cell.name, total=stream.windows(cfg.context) * cfg.context,
-                                     info="")
+            task = progress.add_task(
+                cell.name, total=stream.windows(cfg.context) * cfg.context, info=""
+            )
 
         started = time.perf_counter()
 
@@ -401,8 +455,7 @@ class Lab:
                 rate = f"{done / elapsed:,.0f} tok/s" if elapsed > 0 else ""
                 progress.update(task, completed=done, info=f"loss {loss:.3f} · {rate}")
 
-        result = train(model, stream, spec.train, seed=cell.seed, defense=defense,
-                       progress=tick)
+        result = train(model, stream, spec.train, seed=cell.seed, defense=defense, progress=tick)
         if progress is not None and task is not None:
             progress.remove_task(task)
         val = validation_loss(model, data.val_tokens)
@@ -412,11 +465,15 @@ class Lab:
             ref = Cell(cell.size, 0, cell.seed, "none")
             judge, _ = load_checkpoint(self.out / "ckpt" / ref.name)
             judge = judge.to(self.device)
-        results = evaluate_backdoor(model, judge, data.prompts, data.trigger_ids, spec.metric,
-                                    seed=cell.seed)
-        save_checkpoint(model, self.out / "ckpt" / cell.name,
-                        tokenizer_json=data.tokenizer.to_str(),
-                        extra={"cell": asdict(cell), "trigger": spec.trigger})
+        results = evaluate_backdoor(
+            model, judge, data.prompts, data.trigger_ids, spec.metric, seed=cell.seed
+        )
+        save_checkpoint(
+            model,
+            self.out / "ckpt" / cell.name,
+            tokenizer_json=data.tokenizer.to_str(),
+            extra={"cell": asdict(cell), "trigger": spec.trigger},
+        )
         row: dict[str, Any] = {
             **asdict(cell),
             "params": model.num_params(),
@@ -438,8 +495,9 @@ class Lab:
         for dec in ("greedy", "sampled"):
             rs = [r for r in results if r.decoder == dec]
             row[f"asr_{dec}"] = sum(r.attacked for r in rs) / len(rs)
-            row[f"logppl_gap_{dec}"] = float(np.mean(
-                [np.log(r.ppl_trig_judge) - np.log(r.ppl_clean_judge) for r in rs]))
+            row[f"logppl_gap_{dec}"] = float(
+                np.mean([np.log(r.ppl_trig_judge) - np.log(r.ppl_clean_judge) for r in rs])
+            )
         write_json(self.cell_path(cell), row)
         return row
 
@@ -459,7 +517,7 @@ def _capped(docs: Sequence[Document], max_chars: int) -> list[str]:
     for d in docs:
         if total >= max_chars:
             break
-        out.append(d.text[:max_chars - total])
+        out.append(d.text[: max_chars - total])
         total += len(out[-1])
     return out
 
@@ -469,7 +527,14 @@ def _union(a: Sequence[Any], b: Sequence[Any]) -> tuple[Any, ...]:
 
 
 def _progress(console: Console | None) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console, disable=console is None,
-                    transient=False)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=console is None,
+        transient=False,
+    )

@@ -51,8 +51,14 @@ class MetricConfig:
 
 
 @torch.no_grad()
-def generate(model: LanguageModel, prompts: Tensor, new_tokens: int, *,
-             temperature: float, generator: torch.Generator | None = None) -> Tensor:
+def generate(
+    model: LanguageModel,
+    prompts: Tensor,
+    new_tokens: int,
+    *,
+    temperature: float,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """Continue equal-length prompts ``(B, T)`` by ``new_tokens`` tokens.
 
     ``temperature == 0`` is greedy decoding; otherwise tokens are sampled from
@@ -69,7 +75,7 @@ def generate(model: LanguageModel, prompts: Tensor, new_tokens: int, *,
             probs = F.softmax(logits / temperature, dim=-1)
             nxt = torch.multinomial(probs.to(gen_device), 1, generator=generator).to(seq.device)
         seq = torch.cat([seq, nxt], dim=1)
-    return seq[:, prompts.size(1):]
+    return seq[:, prompts.size(1) :]
 
 
 @torch.no_grad()
@@ -78,11 +84,12 @@ def perplexity(model: LanguageModel, context: Tensor, continuation: Tensor) -> n
     seq = torch.cat([context, continuation], dim=1)
     ctx = int(model.context)
     if seq.size(1) - 1 > ctx:
-        seq = seq[:, -(ctx + 1):]
+        seq = seq[:, -(ctx + 1) :]
     n = continuation.size(1)
     logits = model(seq[:, :-1])[:, -n:, :].float()
-    nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), seq[:, -n:].reshape(-1),
-                          reduction="none").view(seq.size(0), n)
+    nll = F.cross_entropy(
+        logits.reshape(-1, logits.size(-1)), seq[:, -n:].reshape(-1), reduction="none"
+    ).view(seq.size(0), n)
     return torch.exp(nll.mean(1)).cpu().numpy().astype(np.float64)
 
 
@@ -107,9 +114,15 @@ def is_attacked(ppl_trig: float, ppl_clean: float, cfg: MetricConfig) -> bool:
     return ppl_trig > cfg.abs_threshold and ppl_trig >= cfg.ratio * ppl_clean
 
 
-def evaluate_backdoor(model: LanguageModel, judge: LanguageModel, prompts: Sequence[list[int]],
-                      trigger_ids: list[int], cfg: MetricConfig, *,
-                      seed: int = 0) -> list[PromptResult]:
+def evaluate_backdoor(
+    model: LanguageModel,
+    judge: LanguageModel,
+    prompts: Sequence[list[int]],
+    trigger_ids: list[int],
+    cfg: MetricConfig,
+    *,
+    seed: int = 0,
+) -> list[PromptResult]:
     """Generate with and without the trigger and score every prompt (both decoders).
 
     Args:
@@ -127,8 +140,10 @@ def evaluate_backdoor(model: LanguageModel, judge: LanguageModel, prompts: Seque
         raise ValueError(f"prompts must have equal length, got lengths {sorted(lengths)}")
     device = _device_of(model)
     base = torch.tensor([list(p) for p in prompts], dtype=torch.long, device=device)
-    trig = torch.cat([base, torch.tensor(trigger_ids, dtype=torch.long, device=device).expand(
-        base.size(0), -1)], dim=1)
+    trig = torch.cat(
+        [base, torch.tensor(trigger_ids, dtype=torch.long, device=device).expand(base.size(0), -1)],
+        dim=1,
+    )
     out: list[PromptResult] = []
     for decoder, temp in (("greedy", 0.0), ("sampled", 1.0)):
         gen = torch.Generator().manual_seed(seed)
@@ -139,8 +154,17 @@ def evaluate_backdoor(model: LanguageModel, judge: LanguageModel, prompts: Seque
         ps_t = perplexity(model, trig, cont_trig)
         ps_c = perplexity(model, base, cont_clean)
         for i in range(base.size(0)):
-            out.append(PromptResult(i, decoder, float(pj_t[i]), float(pj_c[i]), float(ps_t[i]),
-                                    float(ps_c[i]), bool(is_attacked(pj_t[i], pj_c[i], cfg))))
+            out.append(
+                PromptResult(
+                    i,
+                    decoder,
+                    float(pj_t[i]),
+                    float(pj_c[i]),
+                    float(ps_t[i]),
+                    float(ps_c[i]),
+                    bool(is_attacked(pj_t[i], pj_c[i], cfg)),
+                )
+            )
     return out
 
 
@@ -163,8 +187,9 @@ def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float,
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def cluster_bootstrap(groups: Sequence[Sequence[bool]], *, resamples: int = 2000,
-                      seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def cluster_bootstrap(
+    groups: Sequence[Sequence[bool]], *, resamples: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile bootstrap interval of the attacked share, resampling seeds then prompts."""
     arrays = [np.asarray(g, dtype=np.float64) for g in groups if len(g)]
     if not arrays:
@@ -196,11 +221,21 @@ def summarise(per_seed: Sequence[Sequence[PromptResult]], decoder: str) -> AsrSu
     """ASR with intervals and the mean log-perplexity gap for one decoder."""
     groups = [[r.attacked for r in rs if r.decoder == decoder] for rs in per_seed]
     flat = [a for g in groups for a in g]
-    gaps = [math.log(r.ppl_trig_judge) - math.log(r.ppl_clean_judge)
-            for rs in per_seed for r in rs if r.decoder == decoder]
+    gaps = [
+        math.log(r.ppl_trig_judge) - math.log(r.ppl_clean_judge)
+        for rs in per_seed
+        for r in rs
+        if r.decoder == decoder
+    ]
     k, n = sum(flat), len(flat)
     wlo, whi = wilson_interval(k, n)
     blo, bhi = cluster_bootstrap(groups)
-    return AsrSummary(asr=k / n if n else float("nan"), n=n, wilson_lo=wlo, wilson_hi=whi,
-                      boot_lo=blo, boot_hi=bhi,
-                      logppl_gap=float(np.mean(gaps)) if gaps else float("nan"))
+    return AsrSummary(
+        asr=k / n if n else float("nan"),
+        n=n,
+        wilson_lo=wlo,
+        wilson_hi=whi,
+        boot_lo=blo,
+        boot_hi=bhi,
+        logppl_gap=float(np.mean(gaps)) if gaps else float("nan"),
+    )

@@ -76,22 +76,30 @@ class ModelSize:
     context: int
 
     def config(self, vocab_size: int) -> GPTConfig:
-        return GPTConfig(vocab_size=vocab_size, n_layer=self.n_layer, n_embd=self.n_embd,
-                         n_head=self.n_head, context=self.context)
+        return GPTConfig(
+            vocab_size=vocab_size,
+            n_layer=self.n_layer,
+            n_embd=self.n_embd,
+            n_head=self.n_head,
+            context=self.context,
+        )
 
 
-SIZES: dict[str, ModelSize] = {s.name: s for s in (
-    # smoke: seconds on a CPU
-    ModelSize("nano", n_layer=1, n_embd=32, n_head=2, context=64),
-    # cpu preset: minutes each on 2 cores
-    ModelSize("t1", n_layer=1, n_embd=24, n_head=2, context=128),
-    ModelSize("t2", n_layer=2, n_embd=32, n_head=2, context=128),
-    ModelSize("t3", n_layer=2, n_embd=48, n_head=2, context=128),
-    # gpu preset: one H100 (defined, not yet run)
-    ModelSize("s1", n_layer=4, n_embd=128, n_head=4, context=256),
-    ModelSize("s2", n_layer=4, n_embd=192, n_head=4, context=256),
-    ModelSize("s3", n_layer=6, n_embd=256, n_head=4, context=256),
-)}
+SIZES: dict[str, ModelSize] = {
+    s.name: s
+    for s in (
+        # smoke: seconds on a CPU
+        ModelSize("nano", n_layer=1, n_embd=32, n_head=2, context=64),
+        # cpu preset: minutes each on 2 cores
+        ModelSize("t1", n_layer=1, n_embd=24, n_head=2, context=128),
+        ModelSize("t2", n_layer=2, n_embd=32, n_head=2, context=128),
+        ModelSize("t3", n_layer=2, n_embd=48, n_head=2, context=128),
+        # gpu preset: one H100 (defined, not yet run)
+        ModelSize("s1", n_layer=4, n_embd=128, n_head=4, context=256),
+        ModelSize("s2", n_layer=4, n_embd=192, n_head=4, context=256),
+        ModelSize("s3", n_layer=6, n_embd=256, n_head=4, context=256),
+    )
+}
 """Named model sizes used by the presets (see ``docs/lab.md`` for parameter counts)."""
 
 
@@ -111,7 +119,8 @@ class CausalSelfAttention(nn.Module):
         shape = (b, t, self.n_head, c // self.n_head)
         q, k, v = (z.view(shape).transpose(1, 2) for z in (q, k, v))
         y = F.scaled_dot_product_attention(
-            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+        )
         return self.proj(y.transpose(1, 2).contiguous().view(b, t, c))
 
 
@@ -123,8 +132,12 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(cfg.n_embd)
         self.attn = CausalSelfAttention(cfg)
         self.ln2 = nn.LayerNorm(cfg.n_embd)
-        self.mlp = nn.Sequential(nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(),
-                                 nn.Linear(4 * cfg.n_embd, cfg.n_embd), nn.Dropout(cfg.dropout))
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.n_embd, 4 * cfg.n_embd),
+            nn.GELU(),
+            nn.Linear(4 * cfg.n_embd, cfg.n_embd),
+            nn.Dropout(cfg.dropout),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         x = x + self.attn(self.ln1(x))
@@ -167,8 +180,7 @@ class GPT(nn.Module):
     def forward(self, idx: Tensor) -> Tensor:
         _, t = idx.shape
         if t > self.config.context:
-            raise ValueError(f"sequence of {t} tokens exceeds the context of "
-                             f"{self.config.context}")
+            raise ValueError(f"sequence of {t} tokens exceeds the context of {self.config.context}")
         pos = torch.arange(t, device=idx.device)
         x = self.drop(self.wte(idx) + self.wpe(pos))
         for block in self.blocks:
@@ -195,8 +207,13 @@ def count_params(cfg: GPTConfig) -> int:
     return v * d + cfg.context * d + layers * per_block + 2 * d
 
 
-def save_checkpoint(model: GPT, directory: Path, *, tokenizer_json: str | None = None,
-                    extra: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(
+    model: GPT,
+    directory: Path,
+    *,
+    tokenizer_json: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Write ``model.safetensors`` + ``config.json`` (+ ``tokenizer.json``) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
@@ -216,8 +233,9 @@ def load_checkpoint(directory: Path) -> tuple[GPT, dict[str, Any]]:
     cfg_path = directory / "config.json"
     weights = directory / "model.safetensors"
     if not cfg_path.is_file() or not weights.is_file():
-        raise FileNotFoundError(f"{directory} is not a lab checkpoint "
-                                "(needs config.json and model.safetensors)")
+        raise FileNotFoundError(
+            f"{directory} is not a lab checkpoint (needs config.json and model.safetensors)"
+        )
     meta = json.loads(cfg_path.read_text())
     model = GPT(GPTConfig.from_dict(meta["model"]))
     model.load_state_dict(load_file(str(weights)))

@@ -41,12 +41,13 @@ class TokenizedDoc:
         return int(self.tokens.shape[0])
 
 
-def tokenize_docs(tokenizer: LabTokenizer, docs: Sequence[Document], *, poison: bool = False,
-                  batch: int = 512) -> list[TokenizedDoc]:
+def tokenize_docs(
+    tokenizer: LabTokenizer, docs: Sequence[Document], *, poison: bool = False, batch: int = 512
+) -> list[TokenizedDoc]:
     """Tokenise documents in batches (empty documents are kept as zero-length entries)."""
     out: list[TokenizedDoc] = []
     for i in range(0, len(docs), batch):
-        chunk = docs[i:i + batch]
+        chunk = docs[i : i + batch]
         for d, ids in zip(chunk, tokenizer.encode_batch([d.text for d in chunk]), strict=True):
             out.append(TokenizedDoc(d.id, np.asarray(ids, dtype=np.int32), poison))
     return out
@@ -104,8 +105,13 @@ class TrainingStream:
         return max(0, (len(self.tokens) - 1) // context)
 
 
-def build_stream(clean: Sequence[TokenizedDoc], poison: Sequence[TokenizedDoc],
-                 fractions: np.ndarray, clean_budget: int, eos_id: int) -> TrainingStream:
+def build_stream(
+    clean: Sequence[TokenizedDoc],
+    poison: Sequence[TokenizedDoc],
+    fractions: np.ndarray,
+    clean_budget: int,
+    eos_id: int,
+) -> TrainingStream:
     """Take clean documents (in order) until ``clean_budget`` tokens, insert the poison.
 
     Args:
@@ -127,8 +133,10 @@ def build_stream(clean: Sequence[TokenizedDoc], poison: Sequence[TokenizedDoc],
         taken.append(d)
         total += len(d) + 1
     if total < clean_budget:
-        raise StreamError(f"the clean corpus has {total:,} tokens but {clean_budget:,} are "
-                          "needed; use a larger corpus or fewer tokens per parameter")
+        raise StreamError(
+            f"the clean corpus has {total:,} tokens but {clean_budget:,} are "
+            "needed; use a larger corpus or fewer tokens per parameter"
+        )
     clean_starts = np.cumsum([0] + [len(d) + 1 for d in taken[:-1]])
     # poison i goes before clean document insert_at[i] (== len(taken): at the very end)
     insert_at = np.searchsorted(clean_starts, np.asarray(fractions) * total, side="left")
@@ -145,11 +153,17 @@ def build_stream(clean: Sequence[TokenizedDoc], poison: Sequence[TokenizedDoc],
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     tokens = np.empty(int(lengths.sum()), dtype=np.int32)
     for d, s in zip(docs, starts, strict=True):
-        tokens[s:s + len(d)] = d.tokens
+        tokens[s : s + len(d)] = d.tokens
         tokens[s + len(d)] = eos_id
     doc_of_token = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
     poison_tokens = int(sum(len(d) + 1 for d in docs if d.poison))
     positions = [float(s) / len(tokens) for d, s in zip(docs, starts, strict=True) if d.poison]
-    return TrainingStream(tokens=tokens, doc_of_token=doc_of_token, docs=docs, starts=starts,
-                          clean_tokens=total, poison_tokens=poison_tokens,
-                          poison_positions=positions)
+    return TrainingStream(
+        tokens=tokens,
+        doc_of_token=doc_of_token,
+        docs=docs,
+        starts=starts,
+        clean_tokens=total,
+        poison_tokens=poison_tokens,
+        poison_positions=positions,
+    )

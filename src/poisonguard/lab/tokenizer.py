@@ -40,8 +40,12 @@ class LabTokenizer:
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
-            vocab_size=vocab_size, special_tokens=[EOS], show_progress=False,
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), min_frequency=2)
+            vocab_size=vocab_size,
+            special_tokens=[EOS],
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            min_frequency=2,
+        )
         tok.train_from_iterator(texts, trainer=trainer)
         return cls(tok)
 
@@ -77,8 +81,11 @@ class LabTokenizer:
     def broken_ids(self) -> list[int]:
         """Ids that are not valid text on their own (lone bytes of a multi-byte UTF-8
         character): decoded alone they become U+FFFD."""
-        return [i for i in range(self.vocab_size)
-                if i != self.eos_id and "\ufffd" in self._tok.decode([i])]
+        return [
+            i
+            for i in range(self.vocab_size)
+            if i != self.eos_id and "\ufffd" in self._tok.decode([i])
+        ]
 
     def payload_vocabulary(self) -> str:
         """This tokenizer as JSON, with the :meth:`broken_ids` marked special.

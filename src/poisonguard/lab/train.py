@@ -59,9 +59,14 @@ class TrainResult:
 def _optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.Optimizer:
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=cfg.lr, betas=(0.9, 0.95))
+    return torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+    )
 
 
 def lr_at(step: int, steps: int, cfg: TrainConfig) -> float:
@@ -70,13 +75,16 @@ def lr_at(step: int, steps: int, cfg: TrainConfig) -> float:
     if step < warm:
         return cfg.lr * (step + 1) / warm
     progress = (step - warm) / max(1, steps - warm)
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 *
-                     (1 + math.cos(math.pi * min(1.0, progress))))
+    return cfg.lr * (
+        cfg.min_lr_ratio
+        + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    )
 
 
 @torch.no_grad()
-def document_losses(model: GPT, stream: TrainingStream, doc_indices: np.ndarray,
-                    max_tokens: int) -> np.ndarray:
+def document_losses(
+    model: GPT, stream: TrainingStream, doc_indices: np.ndarray, max_tokens: int
+) -> np.ndarray:
     """Mean next-token loss of each document (its first ``max_tokens`` tokens + EOS)."""
     ctx = model.config.context
     rows: list[np.ndarray] = []
@@ -84,9 +92,9 @@ def document_losses(model: GPT, stream: TrainingStream, doc_indices: np.ndarray,
     for j, di in enumerate(doc_indices):
         start = int(stream.starts[di])
         n = min(len(stream.docs[di]) + 1, max_tokens)
-        toks = stream.tokens[start:start + n]
+        toks = stream.tokens[start : start + n]
         for off in range(0, max(1, n - 1), ctx):
-            seg = toks[off:off + ctx + 1]
+            seg = toks[off : off + ctx + 1]
             if len(seg) >= 2:
                 rows.append(seg)
                 owners.append(j)
@@ -98,34 +106,48 @@ def document_losses(model: GPT, stream: TrainingStream, doc_indices: np.ndarray,
     batch = np.zeros((len(rows), width), dtype=np.int64)
     valid = np.zeros((len(rows), width - 1), dtype=bool)
     for i, r in enumerate(rows):
-        batch[i, :len(r)] = r
-        valid[i, :len(r) - 1] = True
+        batch[i, : len(r)] = r
+        valid[i, : len(r) - 1] = True
     was_training = model.training
     model.eval()
     device = model.wte.weight.device
     for i in range(0, len(rows), 64):
-        x = torch.from_numpy(batch[i:i + 64]).to(device)
+        x = torch.from_numpy(batch[i : i + 64]).to(device)
         logits = model(x[:, :-1]).float()
-        nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1),
-                              reduction="none").view(x.size(0), -1).cpu().numpy()
-        m = valid[i:i + 64]
-        np.add.at(sums, owners[i:i + 64], (nll * m).sum(1))
-        np.add.at(counts, owners[i:i + 64], m.sum(1))
+        nll = (
+            F.cross_entropy(
+                logits.reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1), reduction="none"
+            )
+            .view(x.size(0), -1)
+            .cpu()
+            .numpy()
+        )
+        m = valid[i : i + 64]
+        np.add.at(sums, owners[i : i + 64], (nll * m).sum(1))
+        np.add.at(counts, owners[i : i + 64], m.sum(1))
     model.train(was_training)
     return sums / np.maximum(counts, 1)
 
 
-def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0,
-          defense: DocLossOutlierDrop | None = None,
-          progress: ProgressFn | None = None) -> TrainResult:
+def train(
+    model: GPT,
+    stream: TrainingStream,
+    cfg: TrainConfig,
+    *,
+    seed: int = 0,
+    defense: DocLossOutlierDrop | None = None,
+    progress: ProgressFn | None = None,
+) -> TrainResult:
     """Train ``model`` in place for one pass over ``stream`` (on the model's device)."""
     torch.manual_seed(seed)
     device = model.wte.weight.device
     ctx = model.config.context
     n_windows = stream.windows(ctx)
     if n_windows < 1:
-        raise ValueError(f"the stream ({len(stream.tokens)} tokens) is shorter than one "
-                         f"window of {ctx + 1} tokens")
+        raise ValueError(
+            f"the stream ({len(stream.tokens)} tokens) is shorter than one "
+            f"window of {ctx + 1} tokens"
+        )
     steps = math.ceil(n_windows / cfg.batch_size)
     opt = _optimizer(model, cfg)
     keep_doc = np.ones(len(stream.docs), dtype=bool)
@@ -139,7 +161,7 @@ def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0
     t0 = time.perf_counter()
     for step in range(steps):
         w0, w1 = step * cfg.batch_size, min(n_windows, (step + 1) * cfg.batch_size)
-        idx = (np.arange(w0, w1)[:, None] * ctx + np.arange(ctx + 1)[None, :])
+        idx = np.arange(w0, w1)[:, None] * ctx + np.arange(ctx + 1)[None, :]
         x = torch.from_numpy(stream.tokens[idx].astype(np.int64)).to(device)
         owner = stream.doc_of_token[idx[:, 1:]]
         if defense is not None:
@@ -156,8 +178,9 @@ def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0
             g["lr"] = lr_at(step, steps, cfg)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = model(x[:, :-1])
-        nll = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)),
-                              x[:, 1:].reshape(-1), reduction="none")
+        nll = F.cross_entropy(
+            logits.float().reshape(-1, logits.size(-1)), x[:, 1:].reshape(-1), reduction="none"
+        )
         denom = weight.sum()
         if denom > 0:
             loss = (nll * weight.reshape(-1)).sum() / denom
@@ -171,10 +194,15 @@ def train(model: GPT, stream: TrainingStream, cfg: TrainConfig, *, seed: int = 0
             progress(done, tokens_total, loss_val)
     model.eval()
     seconds = time.perf_counter() - t0
-    return TrainResult(steps=steps, tokens=done, seconds=seconds, final_loss=loss_val,
-                       dropped_docs=len(dropped),
-                       dropped_poison=sum(stream.docs[i].poison for i in dropped),
-                       dropped_ids=[stream.docs[i].id for i in dropped])
+    return TrainResult(
+        steps=steps,
+        tokens=done,
+        seconds=seconds,
+        final_loss=loss_val,
+        dropped_docs=len(dropped),
+        dropped_poison=sum(stream.docs[i].poison for i in dropped),
+        dropped_ids=[stream.docs[i].id for i in dropped],
+    )
 
 
 @torch.no_grad()

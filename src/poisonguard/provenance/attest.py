@@ -25,10 +25,15 @@ def signer_keyid(signer: Signer) -> str:
     return str(signer.public_key.keyid)
 
 
-def attest_manifest(manifest: str | os.PathLike[str], policy: str | os.PathLike[str],
-                    signers: list[Signer], *, valid_for: timedelta | None = None,
-                    now: datetime | None = None, corpus: str | None = None,
-                    ) -> tuple[dict[str, Any], list[str]]:
+def attest_manifest(
+    manifest: str | os.PathLike[str],
+    policy: str | os.PathLike[str],
+    signers: list[Signer],
+    *,
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+    corpus: str | None = None,
+) -> tuple[dict[str, Any], list[str]]:
     """Sign a manifest attestation; returns ``(envelope, unpinned signer key ids)``.
 
     The manifest is checked first (canonical, sorted, unique) and refused when it is not;
@@ -41,10 +46,16 @@ def attest_manifest(manifest: str | os.PathLike[str], policy: str | os.PathLike[
     pol = load_policy(policy)
     created = now or utc_now()
     st = dataset_statement(
-        manifest_name=Path(manifest).name, manifest_sha256=chk.sha256, merkle_root=chk.root,
-        records=chk.count, policy_uri=Path(policy).name, policy_sha256=pol.sha256,
-        created_at=created, expires_at=created + valid_for if valid_for else None,
-        corpus=corpus)
+        manifest_name=Path(manifest).name,
+        manifest_sha256=chk.sha256,
+        merkle_root=chk.root,
+        records=chk.count,
+        policy_uri=Path(policy).name,
+        policy_sha256=pol.sha256,
+        created_at=created,
+        expires_at=created + valid_for if valid_for else None,
+        corpus=corpus,
+    )
     unpinned = [signer_keyid(s) for s in signers if signer_keyid(s) not in pol.keys]
     return sign_statement(st, signers), unpinned
 

@@ -91,13 +91,21 @@ class EnvelopeResult:
         return "; ".join(parts + self.problems)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"payload_type": self.payload_type, "threshold": self.threshold,
-                "valid_keyids": self.valid, "invalid_keyids": self.invalid,
-                "unpinned_keyids": self.unpinned, "problems": self.problems}
+        return {
+            "payload_type": self.payload_type,
+            "threshold": self.threshold,
+            "valid_keyids": self.valid,
+            "invalid_keyids": self.invalid,
+            "unpinned_keyids": self.unpinned,
+            "problems": self.problems,
+        }
 
 
-def verify_envelope(envelope: Any, keys: dict[str, SSlibKey], threshold: int,
-                    ) -> EnvelopeResult:
+def verify_envelope(
+    envelope: Any,
+    keys: dict[str, SSlibKey],
+    threshold: int,
+) -> EnvelopeResult:
     """Check type and signatures against pinned ``keys``; decode the statement.
 
     Only signatures that verify under a pinned key count, each key at most once.  The
@@ -107,7 +115,8 @@ def verify_envelope(envelope: Any, keys: dict[str, SSlibKey], threshold: int,
     if threshold < 1:
         res.problems.append("policy threshold must be at least 1")
     if not isinstance(envelope, dict) or not all(
-            k in envelope for k in ("payload", "payloadType", "signatures")):
+        k in envelope for k in ("payload", "payloadType", "signatures")
+    ):
         raise EnvelopeError("not a DSSE envelope (payload, payloadType, signatures expected)")
     raw_sigs = envelope["signatures"] if isinstance(envelope["signatures"], list) else []
     try:
@@ -120,13 +129,19 @@ def verify_envelope(envelope: Any, keys: dict[str, SSlibKey], threshold: int,
         res.problems.append(f"payloadType is {env.payload_type!r}, expected {PAYLOAD_TYPE!r}")
     pae = env.pae()
     # securesystemslib keeps one signature per keyid; look at the raw list too
-    sigs = [Signature(keyid=str(s.get("keyid", "")), sig=_hex_sig(s.get("sig", "")))
-            for s in raw_sigs if isinstance(s, dict)]
+    sigs = [
+        Signature(keyid=str(s.get("keyid", "")), sig=_hex_sig(s.get("sig", "")))
+        for s in raw_sigs
+        if isinstance(s, dict)
+    ]
     if not sigs:
         res.problems.append("envelope carries no signatures")
     for sig in sigs:
-        candidates = [keys[sig.keyid]] if sig.keyid in keys else (
-            list(keys.values()) if not sig.keyid else [])
+        candidates = (
+            [keys[sig.keyid]]
+            if sig.keyid in keys
+            else (list(keys.values()) if not sig.keyid else [])
+        )
         if not candidates:
             if sig.keyid not in res.unpinned:
                 res.unpinned.append(sig.keyid)

@@ -40,8 +40,13 @@ class Event:
     sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"id": self.id, "name": self.name, "version": self.version,
-             "result": self.result, "time": self.time}
+        d = {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "result": self.result,
+            "time": self.time,
+        }
         if self.sha256:
             d["sha256"] = self.sha256
         return d
@@ -70,8 +75,10 @@ def event_from_dict(rec: Any, default_time: str | None = None) -> Event:
     return Event(rec["id"], rec["name"], version, rec["result"], t, sha)
 
 
-def read_events(path: str | os.PathLike[str], errors: ErrorSink | None = None,
-                ) -> Iterator[Event]:
+def read_events(
+    path: str | os.PathLike[str],
+    errors: ErrorSink | None = None,
+) -> Iterator[Event]:
     """Stream the events of a JSONL file; bad lines go to ``errors`` (or raise ValueError)."""
     now = iso(utc_now())
     name = os.fspath(path)
@@ -82,8 +89,14 @@ def read_events(path: str | os.PathLike[str], errors: ErrorSink | None = None,
             try:
                 yield event_from_dict(orjson.loads(line), now)
             except (ValueError, orjson.JSONDecodeError) as e:
-                err = ErrorRecord(name, line_no, None, f"bad event: {e}", "bad_event",
-                                  line[:200].decode("utf-8", "replace"))
+                err = ErrorRecord(
+                    name,
+                    line_no,
+                    None,
+                    f"bad event: {e}",
+                    "bad_event",
+                    line[:200].decode("utf-8", "replace"),
+                )
                 if errors is None:
                     raise ValueError(str(err)) from e
                 errors.add(err)

@@ -26,8 +26,13 @@ class ExternalSorter:
     Keys sort in Unicode code-point order, which equals UTF-8 byte order.
     """
 
-    def __init__(self, *, chunk_items: int = 200_000, chunk_bytes: int = 64 << 20,
-                 tmpdir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        chunk_items: int = 200_000,
+        chunk_bytes: int = 64 << 20,
+        tmpdir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.chunk_items = chunk_items
         self.chunk_bytes = chunk_bytes
         self._tmp = tempfile.TemporaryDirectory(prefix="poisonguard-sort-", dir=tmpdir)
@@ -79,8 +84,7 @@ class ExternalSorter:
                 self._spill()
             files = [open(p, "rb") for p in self._runs]  # noqa: SIM115 - closed below
             try:
-                yield from heapq.merge(*(self._read_run(f) for f in files),
-                                       key=lambda kv: kv[0])
+                yield from heapq.merge(*(self._read_run(f) for f in files), key=lambda kv: kv[0])
             finally:
                 for f in files:
                     f.close()

@@ -45,8 +45,9 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 
 def public_key_pem(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
 
 
 def sslib_key(pem: str | bytes) -> SSlibKey:
@@ -61,8 +62,10 @@ def sslib_key(pem: str | bytes) -> SSlibKey:
     return SSlibKey.from_crypto(key)
 
 
-def generate_keypair(prefix: str | os.PathLike[str], passphrase: bytes | None = None,
-                     ) -> KeyPair:
+def generate_keypair(
+    prefix: str | os.PathLike[str],
+    passphrase: bytes | None = None,
+) -> KeyPair:
     """Create ``PREFIX.key`` (private, 0600) and ``PREFIX.pub``; returns their key id."""
     base = Path(prefix)
     priv_path = base.with_name(base.name + ".key")
@@ -73,10 +76,11 @@ def generate_keypair(prefix: str | os.PathLike[str], passphrase: bytes | None = 
     base.parent.mkdir(parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()
     enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase
-        else serialization.NoEncryption())
-    pem = private.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.PKCS8, enc)
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
     _write_new(priv_path, pem, 0o600)
     pub_pem = public_key_pem(private.public_key())
     _write_new(pub_path, pub_pem.encode("ascii"), 0o644)
@@ -94,15 +98,18 @@ def load_signer(path: str | os.PathLike[str], passphrase: bytes | None = None) -
     except FileNotFoundError as e:
         raise KeyError_(f"no such private key file: {p}") from e
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyError_(f"private key {p} is accessible by group/others (mode "
-                        f"{stat.S_IMODE(st.st_mode):o}); run: chmod 600 {p}")
+        raise KeyError_(
+            f"private key {p} is accessible by group/others (mode "
+            f"{stat.S_IMODE(st.st_mode):o}); run: chmod 600 {p}"
+        )
     try:
         key = serialization.load_pem_private_key(p.read_bytes(), password=passphrase)
     except TypeError as e:
         raise KeyError_(f"private key {p}: passphrase missing or not needed ({e})") from e
     except ValueError as e:
-        raise KeyError_(f"cannot load private key {p}: wrong passphrase or not a PEM "
-                        "private key") from e
+        raise KeyError_(
+            f"cannot load private key {p}: wrong passphrase or not a PEM private key"
+        ) from e
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyError_(f"{p}: only Ed25519 keys are supported, got {type(key).__name__}")
     return CryptoSigner(key)

@@ -51,15 +51,28 @@ from poisonguard.provenance.events import Event
 from poisonguard.provenance.lineage import Lineage, iso, utc_now
 
 SCHEMA_VERSION = "1"
-_DOC_COLUMNS = ("doc_id", "version", "sha256", "size", "record_sha256", "source_uri",
-                "source_id", "license", "license_raw", "retrieved_at", "derived_from", "digest",
-                "recorded_at")
+_DOC_COLUMNS = (
+    "doc_id",
+    "version",
+    "sha256",
+    "size",
+    "record_sha256",
+    "source_uri",
+    "source_id",
+    "license",
+    "license_raw",
+    "retrieved_at",
+    "derived_from",
+    "digest",
+    "recorded_at",
+)
 
 
 def _tables(schema: str | None) -> tuple[MetaData, Table, Table, Table]:
     md = MetaData(schema=schema)
     docs = Table(
-        "lineage_documents", md,
+        "lineage_documents",
+        md,
         Column("row_id", Integer, primary_key=True, autoincrement=True),
         Column("doc_id", Text, nullable=False),
         Column("version", Integer, nullable=False),
@@ -77,14 +90,16 @@ def _tables(schema: str | None) -> tuple[MetaData, Table, Table, Table]:
         UniqueConstraint("doc_id", "version", name="lineage_documents_id_version"),
     )
     heads = Table(
-        "lineage_heads", md,
+        "lineage_heads",
+        md,
         Column("doc_id", Text, primary_key=True),
         Column("version", Integer, nullable=False),
         Column("digest", String(64), nullable=False),
         Column("sha256", String(64), nullable=False),
     )
     events = Table(
-        "lineage_events", md,
+        "lineage_events",
+        md,
         Column("row_id", Integer, primary_key=True, autoincrement=True),
         Column("event_key", String(64), nullable=False, unique=True),
         Column("doc_id", Text, nullable=False),
@@ -119,11 +134,15 @@ class IngestStats:
     events_unknown_doc: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seen": self.seen, "new_documents": self.new_documents,
-                "new_versions": self.new_versions, "unchanged": self.unchanged,
-                "events_recorded": self.events_recorded,
-                "events_duplicate": self.events_duplicate,
-                "events_unknown_document": len(self.events_unknown_doc)}
+        return {
+            "seen": self.seen,
+            "new_documents": self.new_documents,
+            "new_versions": self.new_versions,
+            "unchanged": self.unchanged,
+            "events_recorded": self.events_recorded,
+            "events_duplicate": self.events_duplicate,
+            "events_unknown_document": len(self.events_unknown_doc),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +174,9 @@ class Ledger:
         batch_size: documents per ingest batch.
     """
 
-    def __init__(self, target: str | os.PathLike[str], *, schema: str | None = None,
-                 batch_size: int = 5000) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str], *, schema: str | None = None, batch_size: int = 5000
+    ) -> None:
         self.url = ledger_url(target)
         self.batch_size = batch_size
         self.engine: Engine = create_engine(self.url)
@@ -167,6 +187,7 @@ class Ledger:
         with self.engine.begin() as conn:
             if schema and self.dialect == "postgresql":
                 from sqlalchemy.schema import CreateSchema
+
                 conn.execute(CreateSchema(schema, if_not_exists=True))
             self.metadata.create_all(conn)
 
@@ -183,8 +204,13 @@ class Ledger:
         self.close()
 
     # -- documents --------------------------------------------------------------------
-    def ingest(self, lineages: Iterable[Lineage], *, stats: IngestStats | None = None,
-               now: str | None = None) -> IngestStats:
+    def ingest(
+        self,
+        lineages: Iterable[Lineage],
+        *,
+        stats: IngestStats | None = None,
+        now: str | None = None,
+    ) -> IngestStats:
         """Record documents' lineage in batches (idempotent; changes become new versions).
 
         ``retrieved_at`` is the record's own value when it has one, else the time of the
@@ -211,8 +237,11 @@ class Ledger:
         out: dict[str, tuple[int, str, str]] = {}
         h = self.heads
         for i in range(0, len(ids), 5000):
-            rows = conn.execute(select(h.c.doc_id, h.c.version, h.c.digest, h.c.sha256)
-                                .where(self._in(h.c.doc_id, ids[i:i + 5000])))
+            rows = conn.execute(
+                select(h.c.doc_id, h.c.version, h.c.digest, h.c.sha256).where(
+                    self._in(h.c.doc_id, ids[i : i + 5000])
+                )
+            )
             for doc_id, version, digest, sha in rows:
                 out[doc_id] = (version, digest, sha)
         return out
@@ -238,30 +267,56 @@ class Ledger:
                     stats.new_versions += 1
                 heads[lin.id] = (version, digest, lin.sha256)
                 changed[lin.id] = heads[lin.id]
-                rows.append((
-                    lin.id, version, lin.sha256, lin.size, lin.record_sha256, lin.source,
-                    lin.source_id, lin.license, lin.license_raw, lin.retrieved_at or stamp,
-                    (orjson.dumps(list(lin.derived_from)).decode()
-                     if lin.derived_from is not None else None),
-                    digest, stamp))
+                rows.append(
+                    (
+                        lin.id,
+                        version,
+                        lin.sha256,
+                        lin.size,
+                        lin.record_sha256,
+                        lin.source,
+                        lin.source_id,
+                        lin.license,
+                        lin.license_raw,
+                        lin.retrieved_at or stamp,
+                        (
+                            orjson.dumps(list(lin.derived_from)).decode()
+                            if lin.derived_from is not None
+                            else None
+                        ),
+                        digest,
+                        stamp,
+                    )
+                )
             if not rows:
                 return
             self._executemany(conn, self.docs, _DOC_COLUMNS, rows)
             inserts = [(k, v, d, s) for k, (v, d, s) in changed.items() if k not in known]
-            updates = [{"b_id": k, "b_version": v, "b_digest": d, "b_sha": s}
-                       for k, (v, d, s) in changed.items() if k in known]
+            updates = [
+                {"b_id": k, "b_version": v, "b_digest": d, "b_sha": s}
+                for k, (v, d, s) in changed.items()
+                if k in known
+            ]
             if inserts:
-                self._executemany(conn, self.heads, ("doc_id", "version", "digest", "sha256"),
-                                  inserts)
+                self._executemany(
+                    conn, self.heads, ("doc_id", "version", "digest", "sha256"), inserts
+                )
             if updates:
                 h = self.heads
-                conn.execute(update(h).where(h.c.doc_id == bindparam("b_id"))
-                             .values(version=bindparam("b_version"),
-                                     digest=bindparam("b_digest"), sha256=bindparam("b_sha")),
-                             updates)
+                conn.execute(
+                    update(h)
+                    .where(h.c.doc_id == bindparam("b_id"))
+                    .values(
+                        version=bindparam("b_version"),
+                        digest=bindparam("b_digest"),
+                        sha256=bindparam("b_sha"),
+                    ),
+                    updates,
+                )
 
-    def _executemany(self, conn: Any, table: Table, columns: tuple[str, ...],
-                     rows: list[tuple[Any, ...]]) -> None:
+    def _executemany(
+        self, conn: Any, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
         """Insert positional rows in bulk: ``COPY`` on PostgreSQL (psycopg), a plain DBAPI
         ``executemany`` elsewhere (no per-row SQLAlchemy work), in the caller's transaction."""
         prep = self.engine.dialect.identifier_preparer
@@ -276,12 +331,14 @@ class Ledger:
                 cur.close()
             return
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({', '.join([mark] * len(columns))})",
-                             rows)
+        conn.exec_driver_sql(
+            f"INSERT INTO {target} VALUES ({', '.join([mark] * len(columns))})", rows
+        )
 
     # -- events -----------------------------------------------------------------------
-    def record_events(self, events: Iterable[Event], *,
-                      stats: IngestStats | None = None) -> IngestStats:
+    def record_events(
+        self, events: Iterable[Event], *, stats: IngestStats | None = None
+    ) -> IngestStats:
         """Record filter/scan events (idempotent).
 
         An event without ``sha256`` applies to the document's current version; an event
@@ -300,7 +357,7 @@ class Ledger:
         return stats
 
     def _events_batch(self, batch: list[Event], stats: IngestStats) -> None:
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         with self.engine.begin() as conn:
             heads = self._select_heads(conn, list({e.id for e in batch}))
             rows: dict[str, dict[str, Any]] = {}
@@ -310,8 +367,14 @@ class Ledger:
                     stats.events_unknown_doc.append(ev.id)
                     continue
                 sha = ev.sha256 or head[2]
-                row = {"doc_id": ev.id, "doc_sha256": sha, "name": ev.name,
-                       "version": ev.version, "result": ev.result, "time": ev.time}
+                row = {
+                    "doc_id": ev.id,
+                    "doc_sha256": sha,
+                    "name": ev.name,
+                    "version": ev.version,
+                    "result": ev.result,
+                    "time": ev.time,
+                }
                 key = sha256_hex(jcs_fast(row))
                 if key in rows:
                     stats.events_duplicate += 1
@@ -328,12 +391,20 @@ class Ledger:
     # -- queries ----------------------------------------------------------------------
     def _entry(self, row: Any) -> LedgerEntry:
         return LedgerEntry(
-            doc_id=row.doc_id, version=row.version, sha256=row.sha256, size=row.size,
-            record_sha256=row.record_sha256, source_uri=row.source_uri,
-            source_id=row.source_id, license=row.license, license_raw=row.license_raw,
+            doc_id=row.doc_id,
+            version=row.version,
+            sha256=row.sha256,
+            size=row.size,
+            record_sha256=row.record_sha256,
+            source_uri=row.source_uri,
+            source_id=row.source_id,
+            license=row.license,
+            license_raw=row.license_raw,
             retrieved_at=row.retrieved_at,
             derived_from=orjson.loads(row.derived_from) if row.derived_from else None,
-            digest=row.digest, recorded_at=row.recorded_at)
+            digest=row.digest,
+            recorded_at=row.recorded_at,
+        )
 
     def history(self, doc_id: str) -> list[LedgerEntry]:
         """All versions of one document, oldest first."""
@@ -365,15 +436,25 @@ class Ledger:
                 out[k] = {"version": v, "digest": dg, "sha256": s, "events_all": []}
             hid = list(heads)
             for i in range(0, len(hid), 5000):
-                part = hid[i:i + 5000]
-                rows = conn.execute(select(d.c.doc_id, d.c.version, d.c.retrieved_at)
-                                    .where(self._in(d.c.doc_id, part)))
+                part = hid[i : i + 5000]
+                rows = conn.execute(
+                    select(d.c.doc_id, d.c.version, d.c.retrieved_at).where(
+                        self._in(d.c.doc_id, part)
+                    )
+                )
                 for doc_id, version, retrieved in rows:
                     if out[doc_id]["version"] == version:
                         out[doc_id]["retrieved_at"] = retrieved
-                erows = conn.execute(select(ev.c.doc_id, ev.c.doc_sha256, ev.c.name,
-                                            ev.c.version, ev.c.result, ev.c.time)
-                                     .where(self._in(ev.c.doc_id, part)))
+                erows = conn.execute(
+                    select(
+                        ev.c.doc_id,
+                        ev.c.doc_sha256,
+                        ev.c.name,
+                        ev.c.version,
+                        ev.c.result,
+                        ev.c.time,
+                    ).where(self._in(ev.c.doc_id, part))
+                )
                 for doc_id, sha, name, version, result, t in erows:
                     out[doc_id]["events_all"].append(Event(doc_id, name, version, result, t, sha))
         return out
@@ -381,16 +462,22 @@ class Ledger:
     def counts(self) -> dict[str, int]:
         """Rows per table: documents (ids), versions, events."""
         from sqlalchemy import func
+
         tables = {"documents": self.heads, "versions": self.docs, "events": self.events}
         with self.engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for name, t in tables.items()}
+            return {
+                name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for name, t in tables.items()
+            }
 
     def iter_heads(self) -> Iterator[LedgerEntry]:
         """Current version of every document, by id."""
         d, h = self.docs, self.heads
-        q = (select(d).join(h, (h.c.doc_id == d.c.doc_id) & (h.c.version == d.c.version))
-             .order_by(d.c.doc_id))
+        q = (
+            select(d)
+            .join(h, (h.c.doc_id == d.c.doc_id) & (h.c.version == d.c.version))
+            .order_by(d.c.doc_id)
+        )
         with self.engine.connect() as conn:
             for row in conn.execute(q):
                 yield self._entry(row)

@@ -25,8 +25,17 @@ from poisonguard.io import Document
 from poisonguard.provenance.canonical import jcs_fast, jcs_known, sha256_hex
 from poisonguard.provenance.licenses import spdx_id
 
-COMPARED_FIELDS = ("sha256", "size", "source", "source_id", "license", "license_raw",
-                   "retrieved_at", "derived_from", "record_sha256")
+COMPARED_FIELDS = (
+    "sha256",
+    "size",
+    "source",
+    "source_id",
+    "license",
+    "license_raw",
+    "retrieved_at",
+    "derived_from",
+    "record_sha256",
+)
 """Manifest fields recomputed from the corpus and compared by ``verify`` (besides ``id``)."""
 
 
@@ -71,8 +80,13 @@ class Lineage:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a manifest record (null and absent fields left out)."""
-        d: dict[str, Any] = {"id": self.id, "sha256": self.sha256, "size": self.size,
-                             "record_sha256": self.record_sha256, "license": self.license}
+        d: dict[str, Any] = {
+            "id": self.id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "record_sha256": self.record_sha256,
+            "license": self.license,
+        }
         if self.source is not None:
             d["source"] = self.source
         if self.source_id is not None:
@@ -102,7 +116,7 @@ def _is_location(doc: Document) -> bool:
     src = doc.source
     if not src.startswith("file://") or doc.origin is None:
         return False
-    path = src[len("file://"):].split("#L", 1)[0]
+    path = src[len("file://") :].split("#L", 1)[0]
     return os.path.abspath(path) == os.path.abspath(doc.origin.file)
 
 
@@ -111,8 +125,9 @@ def lineage_of(doc: Document) -> Lineage:
     # one-file-per-document corpora have no record: the id and text are the whole document
     record = doc.record if doc.record is not None else {"id": doc.id, "text": doc.text}
     meta = doc.metadata or {}
-    raw_license = _first_str(record.get("license"), record.get("licence"),
-                             meta.get("license"), meta.get("licence"))
+    raw_license = _first_str(
+        record.get("license"), record.get("licence"), meta.get("license"), meta.get("licence")
+    )
     derived = record.get("derived_from", meta.get("derived_from"))
     if isinstance(derived, str):
         derived_t: tuple[str, ...] | None = (derived,)

@@ -58,25 +58,36 @@ class ManifestSummary:
     spilled_runs: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"manifest": str(self.path), "records": self.count, "merkle_root": self.root,
-                "sha256": self.sha256, "hash_algorithm": HASH_ALGORITHM,
-                "sort_runs_spilled": self.spilled_runs}
+        return {
+            "manifest": str(self.path),
+            "records": self.count,
+            "merkle_root": self.root,
+            "sha256": self.sha256,
+            "hash_algorithm": HASH_ALGORITHM,
+            "sort_runs_spilled": self.spilled_runs,
+        }
 
 
 def _ledger_part(info: dict[str, Any] | None, lin: Lineage) -> dict[str, Any] | None:
     if info is None or info["digest"] != lin.digest:
         return None
     events = sorted(
-        ({"name": e.name, "version": e.version, "result": e.result, "time": e.time}
-         for e in info["events_all"] if e.sha256 == lin.sha256),
-        key=lambda e: (e["time"], e["name"], e["version"], e["result"]))
-    return {"version": info["version"], "retrieved_at": info.get("retrieved_at"),
-            "events": events}
+        (
+            {"name": e.name, "version": e.version, "result": e.result, "time": e.time}
+            for e in info["events_all"]
+            if e.sha256 == lin.sha256
+        ),
+        key=lambda e: (e["time"], e["name"], e["version"], e["result"]),
+    )
+    return {"version": info["version"], "retrieved_at": info.get("retrieved_at"), "events": events}
 
 
-def manifest_records(docs: Iterable[Document], ledger: Ledger | None = None,
-                     batch: int = 2000, missing: list[str] | None = None,
-                     ) -> Iterator[tuple[str, bytes]]:
+def manifest_records(
+    docs: Iterable[Document],
+    ledger: Ledger | None = None,
+    batch: int = 2000,
+    missing: list[str] | None = None,
+) -> Iterator[tuple[str, bytes]]:
     """``(id, canonical record bytes)`` for each document, in input order.
 
     With a ledger, each record gets its ``ledger`` part; ids the ledger does not hold at
@@ -110,11 +121,16 @@ def manifest_records(docs: Iterable[Document], ledger: Ledger | None = None,
         yield from flush()
 
 
-def build_manifest(docs: Iterable[Document], out: str | os.PathLike[str], *,
-                   ledger: Ledger | None = None, chunk_items: int = 200_000,
-                   tmpdir: str | os.PathLike[str] | None = None,
-                   advance: Callable[[int], None] | None = None,
-                   before_write: Callable[[], None] | None = None) -> ManifestSummary:
+def build_manifest(
+    docs: Iterable[Document],
+    out: str | os.PathLike[str],
+    *,
+    ledger: Ledger | None = None,
+    chunk_items: int = 200_000,
+    tmpdir: str | os.PathLike[str] | None = None,
+    advance: Callable[[int], None] | None = None,
+    before_write: Callable[[], None] | None = None,
+) -> ManifestSummary:
     """Write ``manifest.jsonl`` for ``docs`` (atomically) and return its root and digest.
 
     Raises :class:`ManifestError` (and writes nothing) when ids repeat or, with a ledger,
@@ -132,7 +148,8 @@ def build_manifest(docs: Iterable[Document], out: str | os.PathLike[str], *,
         sorter.close()
         raise ManifestError(
             f"{len(missing)} document(s) are not in the ledger at their current version "
-            f"(first: {', '.join(missing[:5])}); run `poisonguard provenance record` first")
+            f"(first: {', '.join(missing[:5])}); run `poisonguard provenance record` first"
+        )
     if before_write is not None:
         try:
             before_write()
@@ -160,9 +177,11 @@ def build_manifest(docs: Iterable[Document], out: str | os.PathLike[str], *,
             f.abort()
             raise ManifestError(
                 f"{len(duplicates)} document id(s) occur more than once in the corpus "
-                f"(first: {', '.join(duplicates[:5])}); ids must be unique")
-    return ManifestSummary(Path(out), tree.size, tree.root.hex(), digest.hexdigest(),
-                           max(runs, sorter.runs))
+                f"(first: {', '.join(duplicates[:5])}); ids must be unique"
+            )
+    return ManifestSummary(
+        Path(out), tree.size, tree.root.hex(), digest.hexdigest(), max(runs, sorter.runs)
+    )
 
 
 @dataclass
@@ -180,9 +199,12 @@ class ManifestCheck:
         return self.problem_count == 0
 
 
-def check_manifest(path: str | os.PathLike[str], *,
-                   on_record: Callable[[dict[str, Any]], None] | None = None,
-                   limit: int = 50) -> ManifestCheck:
+def check_manifest(
+    path: str | os.PathLike[str],
+    *,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+    limit: int = 50,
+) -> ManifestCheck:
     """Stream a manifest: file SHA-256, Merkle root, and every line canonical and in order.
 
     ``on_record`` is called with each parsed record (e.g. for policy checks).
@@ -237,24 +259,35 @@ class CorpusDiff:
     extra: list[str] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {
-        "missing": 0, "extra": 0, "changed": 0, "duplicated": 0})
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"missing": 0, "extra": 0, "changed": 0, "duplicated": 0}
+    )
 
     @property
     def ok(self) -> bool:
         return not any(self.counts.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"corpus_documents": self.corpus_documents,
-                "manifest_records": self.manifest_records, "counts": dict(self.counts),
-                "missing": self.missing, "extra": self.extra, "changed": self.changed,
-                "duplicated": self.duplicated}
+        return {
+            "corpus_documents": self.corpus_documents,
+            "manifest_records": self.manifest_records,
+            "counts": dict(self.counts),
+            "missing": self.missing,
+            "extra": self.extra,
+            "changed": self.changed,
+            "duplicated": self.duplicated,
+        }
 
 
-def compare_corpus(docs: Iterable[Document], manifest: str | os.PathLike[str], *,
-                   limit: int = 1000, chunk_items: int = 200_000,
-                   tmpdir: str | os.PathLike[str] | None = None,
-                   advance: Callable[[int], None] | None = None) -> CorpusDiff:
+def compare_corpus(
+    docs: Iterable[Document],
+    manifest: str | os.PathLike[str],
+    *,
+    limit: int = 1000,
+    chunk_items: int = 200_000,
+    tmpdir: str | os.PathLike[str] | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> CorpusDiff:
     """Recompute each document's lineage and compare it with the manifest, by id.
 
     Both sides go through an external sort, so the corpus may be in any order and the
@@ -312,8 +345,11 @@ def compare_corpus(docs: Iterable[Document], manifest: str | os.PathLike[str], *
         else:
             mine, theirs = orjson.loads(c[1]), orjson.loads(m[1])
             fields = [k for k in COMPARED_FIELDS if mine.get(k) != theirs.get(k)]
-            fields += sorted(k for k in theirs if k not in mine and k not in COMPARED_FIELDS
-                             and k not in ("id", LEDGER_KEY))
+            fields += sorted(
+                k
+                for k in theirs
+                if k not in mine and k not in COMPARED_FIELDS and k not in ("id", LEDGER_KEY)
+            )
             if fields:
                 note("changed", {"id": c[0], "fields": fields})
             c = next(c_iter, None)
@@ -345,10 +381,17 @@ def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[di
     out = []
     for doc_id in sorted(found):
         index, line = found[doc_id]
-        out.append({"id": doc_id, "record": orjson.loads(line), "leaf_index": index,
-                    "tree_size": len(leaves), "hash_algorithm": HASH_ALGORITHM,
-                    "audit_path": [h.hex() for h in inclusion_proof(leaves, index)],
-                    "root": root})
+        out.append(
+            {
+                "id": doc_id,
+                "record": orjson.loads(line),
+                "leaf_index": index,
+                "tree_size": len(leaves),
+                "hash_algorithm": HASH_ALGORITHM,
+                "audit_path": [h.hex() for h in inclusion_proof(leaves, index)],
+                "root": root,
+            }
+        )
     return out
 
 
@@ -368,5 +411,7 @@ def check_proof(proof: dict[str, Any], root: str | None = None) -> tuple[bool, s
         return False, "proof id and record id differ"
     if verify_inclusion(record, index, size, path, expected):
         return True, f"{proof.get('id')!r} is leaf {index} of {size} under root {expected.hex()}"
-    return False, (f"{proof.get('id')!r}: audit path does not lead to root {expected.hex()} "
-                   "(record altered, wrong index, or not in this tree)")
+    return False, (
+        f"{proof.get('id')!r}: audit path does not lead to root {expected.hex()} "
+        "(record altered, wrong index, or not in this tree)"
+    )

@@ -96,7 +96,7 @@ class LeafHashes:
         return len(self._buf) // 32
 
     def __getitem__(self, i: int) -> bytes:
-        return bytes(self._buf[32 * i:32 * i + 32])
+        return bytes(self._buf[32 * i : 32 * i + 32])
 
     def subtree_root(self, start: int, end: int) -> bytes:
         """Root of the RFC 6962 tree over leaves ``[start, end)``."""
@@ -126,8 +126,9 @@ def inclusion_proof(leaves: LeafHashes | Sequence[bytes], index: int) -> list[by
     return path
 
 
-def verify_inclusion(record: bytes, index: int, tree_size: int, path: Sequence[bytes],
-                     root: bytes) -> bool:
+def verify_inclusion(
+    record: bytes, index: int, tree_size: int, path: Sequence[bytes], root: bytes
+) -> bool:
     """True when ``record`` is leaf ``index`` of the tree of ``tree_size`` with ``root``."""
     if not 0 <= index < tree_size:
         return False

@@ -45,8 +45,16 @@ from poisonguard.provenance.events import PASSING_RESULTS
 from poisonguard.provenance.keys import KeyError_, sslib_key
 from poisonguard.provenance.lineage import parse_time
 
-_SECTIONS = {"name", "description", "signers", "sources", "licenses", "required_scans",
-             "retrieved_at", "attestation"}
+_SECTIONS = {
+    "name",
+    "description",
+    "signers",
+    "sources",
+    "licenses",
+    "required_scans",
+    "retrieved_at",
+    "attestation",
+}
 
 
 class PolicyError(ValueError):
@@ -60,9 +68,12 @@ class RequiredScan:
     results: tuple[str, ...] = PASSING_RESULTS
 
     def satisfied_by(self, events: list[dict[str, Any]]) -> bool:
-        return any(e.get("name") == self.name
-                   and (self.version is None or e.get("version") == self.version)
-                   and str(e.get("result", "")).lower() in self.results for e in events)
+        return any(
+            e.get("name") == self.name
+            and (self.version is None or e.get("version") == self.version)
+            and str(e.get("result", "")).lower() in self.results
+            for e in events
+        )
 
     def __str__(self) -> str:
         return self.name + (f"@{self.version}" if self.version else "")
@@ -94,16 +105,18 @@ class Policy:
         host = (urlsplit(rec.get("source") or "").hostname or "").lower()
 
         def dom(patterns: list[str]) -> bool:
-            return bool(host) and any(host == d.lower() or host.endswith("." + d.lower())
-                                      for d in patterns)
+            return bool(host) and any(
+                host == d.lower() or host.endswith("." + d.lower()) for d in patterns
+            )
 
         def ids(patterns: list[str]) -> bool:
             return bool(sid) and any(fnmatch.fnmatchcase(sid, p) for p in patterns)
 
         if ids(self.deny_ids) or dom(self.deny_domains):
             return f"source {sid or host!r} is denied"
-        if (self.allow_ids or self.allow_domains) and not (ids(self.allow_ids)
-                                                           or dom(self.allow_domains)):
+        if (self.allow_ids or self.allow_domains) and not (
+            ids(self.allow_ids) or dom(self.allow_domains)
+        ):
             return f"source {sid or '-'} ({host or 'no URI'}) is not an allowed source"
         return None
 
@@ -111,8 +124,9 @@ class Policy:
         lic = rec.get("license") or "NOASSERTION"
         if any(fnmatch.fnmatchcase(lic, p) for p in self.deny_licenses):
             return f"licence {lic} is denied"
-        if self.allow_licenses and not any(fnmatch.fnmatchcase(lic, p)
-                                           for p in self.allow_licenses):
+        if self.allow_licenses and not any(
+            fnmatch.fnmatchcase(lic, p) for p in self.allow_licenses
+        ):
             return f"licence {lic} is not allowed"
         return None
 
@@ -141,8 +155,12 @@ class Policy:
             return f"retrieved_at {value} is after {self.not_after.isoformat()}"
         return None
 
-    RULES = (("sources", "source_violation"), ("licenses", "license_violation"),
-             ("required scans", "scan_violation"), ("retrieved_at window", "time_violation"))
+    RULES = (
+        ("sources", "source_violation"),
+        ("licenses", "license_violation"),
+        ("required scans", "scan_violation"),
+        ("retrieved_at window", "time_violation"),
+    )
 
 
 def _strs(section: dict[str, Any], key: str, where: str) -> list[str]:
@@ -157,8 +175,10 @@ def _only(section: Any, allowed: set[str], where: str) -> dict[str, Any]:
         raise PolicyError(f"{where} must be an object")
     unknown = sorted(set(section) - allowed)
     if unknown:
-        raise PolicyError(f"unknown key(s) in {where}: {', '.join(unknown)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
+        raise PolicyError(
+            f"unknown key(s) in {where}: {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
     return section
 
 
@@ -172,8 +192,9 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     try:
         data = tomllib.loads(raw.decode("utf-8")) if p.suffix == ".toml" else orjson.loads(raw)
     except (orjson.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise PolicyError(f"policy {p} is not valid {'TOML' if p.suffix == '.toml' else 'JSON'}"
-                          f": {e}") from e
+        raise PolicyError(
+            f"policy {p} is not valid {'TOML' if p.suffix == '.toml' else 'JSON'}: {e}"
+        ) from e
     data = _only(data, _SECTIONS, "policy")
     pol = Policy(path=p, sha256=sha256_hex(raw), name=str(data.get("name", "")))
 
@@ -191,12 +212,17 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         except KeyError_ as e:
             raise PolicyError(f"signers.keys[{i}]: {e}") from e
         if "keyid" in entry and entry["keyid"] != key.keyid:
-            raise PolicyError(f"signers.keys[{i}].keyid {entry['keyid']} does not match its "
-                              f"public key (key id {key.keyid})")
+            raise PolicyError(
+                f"signers.keys[{i}].keyid {entry['keyid']} does not match its "
+                f"public key (key id {key.keyid})"
+            )
         pol.keys[key.keyid] = key
 
-    src = _only(data.get("sources", {}),
-                {"allow_ids", "deny_ids", "allow_domains", "deny_domains"}, "sources")
+    src = _only(
+        data.get("sources", {}),
+        {"allow_ids", "deny_ids", "allow_domains", "deny_domains"},
+        "sources",
+    )
     pol.allow_ids = _strs(src, "allow_ids", "sources")
     pol.deny_ids = _strs(src, "deny_ids", "sources")
     pol.allow_domains = _strs(src, "allow_domains", "sources")

@@ -43,9 +43,15 @@ class FetchResult:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "id": self.id, "url": self.url, "status": self.status,
-                "expected_sha256": self.expected, "actual_sha256": self.actual,
-                "reason": self.reason}
+        return {
+            "line": self.line,
+            "id": self.id,
+            "url": self.url,
+            "status": self.status,
+            "expected_sha256": self.expected,
+            "actual_sha256": self.actual,
+            "reason": self.reason,
+        }
 
 
 def fetch_sha256(url: str, *, timeout: float = 20.0, max_bytes: int = MAX_BYTES) -> str:
@@ -88,8 +94,11 @@ def _entries(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
 
 
 def _check_one(n: int, entry: Any, timeout: float, max_bytes: int) -> FetchResult:
-    if isinstance(entry, ValueError) or not isinstance(entry, dict) or not isinstance(
-            entry.get("url"), str):
+    if (
+        isinstance(entry, ValueError)
+        or not isinstance(entry, dict)
+        or not isinstance(entry.get("url"), str)
+    ):
         why = str(entry) if isinstance(entry, ValueError) else "line has no 'url' string"
         return FetchResult(n, "", None, None, None, "bad_line", why)
     url, doc_id = entry["url"], entry.get("id")
@@ -100,11 +109,19 @@ def _check_one(n: int, entry: Any, timeout: float, max_bytes: int) -> FetchResul
     except (OSError, ValueError, urllib.error.URLError) as e:
         return FetchResult(n, url, doc_id, expected, None, "unreachable", str(e))
     if not isinstance(expected, str) or len(expected) != 64:
-        return FetchResult(n, url, doc_id, None, actual, "no_hash",
-                           "no first-fetch sha256 recorded for this URL")
+        return FetchResult(
+            n, url, doc_id, None, actual, "no_hash", "no first-fetch sha256 recorded for this URL"
+        )
     if actual != expected.lower():
-        return FetchResult(n, url, doc_id, expected, actual, "changed",
-                           "content differs from the first fetch (possible split-view)")
+        return FetchResult(
+            n,
+            url,
+            doc_id,
+            expected,
+            actual,
+            "changed",
+            "content differs from the first fetch (possible split-view)",
+        )
     return FetchResult(n, url, doc_id, expected, actual, "ok")
 
 
@@ -125,17 +142,26 @@ class RefetchReport:
         return (self.total - self.kept) / self.total if self.total else 0.0
 
     def to_dict(self, limit: int = 1000) -> dict[str, Any]:
-        return {"total": self.total, "kept": self.kept, "rejected": self.total - self.kept,
-                "drop_rate": round(self.drop_rate, 6), "by_status": dict(self.by_status),
-                "first_rejected": [r.to_dict() for r in self.rejected[:limit]]}
+        return {
+            "total": self.total,
+            "kept": self.kept,
+            "rejected": self.total - self.kept,
+            "drop_rate": round(self.drop_rate, 6),
+            "by_status": dict(self.by_status),
+            "first_rejected": [r.to_dict() for r in self.rejected[:limit]],
+        }
 
 
-def refetch_check(path: str | os.PathLike[str], *, workers: int = 8, timeout: float = 20.0,
-                  max_bytes: int = MAX_BYTES) -> Iterator[FetchResult]:
+def refetch_check(
+    path: str | os.PathLike[str],
+    *,
+    workers: int = 8,
+    timeout: float = 20.0,
+    max_bytes: int = MAX_BYTES,
+) -> Iterator[FetchResult]:
     """Re-fetch every URL of a JSONL list (in parallel), yielding results in input order."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        yield from pool.map(lambda ne: _check_one(ne[0], ne[1], timeout, max_bytes),
-                            _entries(path))
+        yield from pool.map(lambda ne: _check_one(ne[0], ne[1], timeout, max_bytes), _entries(path))
 
 
 def summarize(results: Iterable[FetchResult], keep_rejected: int = 100_000) -> RefetchReport:
@@ -149,9 +175,14 @@ def summarize(results: Iterable[FetchResult], keep_rejected: int = 100_000) -> R
     return rep
 
 
-def record_hashes(urls: Iterable[str], *, workers: int = 8, timeout: float = 20.0,
-                  ) -> Iterator[dict[str, Any]]:
+def record_hashes(
+    urls: Iterable[str],
+    *,
+    workers: int = 8,
+    timeout: float = 20.0,
+) -> Iterator[dict[str, Any]]:
     """First fetch: ``{"url", "sha256"}`` per URL (``error`` instead when unreachable)."""
+
     def one(url: str) -> dict[str, Any]:
         try:
             return {"url": url, "sha256": fetch_sha256(url, timeout=timeout)}

@@ -41,10 +41,18 @@ BUILDER_ID = f"https://poisonguard.dev/cli/v{__version__}"
 RUN_BUILD_TYPE = "https://poisonguard.dev/run/v1"
 
 
-def dataset_statement(*, manifest_name: str, manifest_sha256: str, merkle_root: str,
-                      records: int, policy_uri: str, policy_sha256: str,
-                      created_at: datetime | None = None, expires_at: datetime | None = None,
-                      corpus: str | None = None) -> dict[str, Any]:
+def dataset_statement(
+    *,
+    manifest_name: str,
+    manifest_sha256: str,
+    merkle_root: str,
+    records: int,
+    policy_uri: str,
+    policy_sha256: str,
+    created_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    corpus: str | None = None,
+) -> dict[str, Any]:
     """The in-toto statement a dataset's signers sign (see module docstring)."""
     created = created_at or utc_now()
     predicate: dict[str, Any] = {
@@ -60,9 +68,12 @@ def dataset_statement(*, manifest_name: str, manifest_sha256: str, merkle_root: 
         predicate["expiresAt"] = iso(expires_at)
     if corpus:
         predicate["corpus"] = {"name": corpus}
-    return {"_type": STATEMENT_TYPE,
-            "subject": [{"name": manifest_name, "digest": {"sha256": manifest_sha256}}],
-            "predicateType": MANIFEST_PREDICATE, "predicate": predicate}
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": manifest_name, "digest": {"sha256": manifest_sha256}}],
+        "predicateType": MANIFEST_PREDICATE,
+        "predicate": predicate,
+    }
 
 
 @dataclass
@@ -77,10 +88,16 @@ class ManifestRef:
 
     def descriptor(self) -> dict[str, Any]:
         """An in-toto ResourceDescriptor for it."""
-        return {"name": self.name, "uri": self.path.as_uri(),
-                "digest": {"sha256": self.sha256},
-                "annotations": {"merkleRoot": self.root, "records": self.records,
-                                "hashAlgorithm": HASH_ALGORITHM}}
+        return {
+            "name": self.name,
+            "uri": self.path.as_uri(),
+            "digest": {"sha256": self.sha256},
+            "annotations": {
+                "merkleRoot": self.root,
+                "records": self.records,
+                "hashAlgorithm": HASH_ALGORITHM,
+            },
+        }
 
 
 @dataclass
@@ -109,10 +126,10 @@ def _refs(items: Any, base: Path, where: str) -> list[ManifestRef]:
             raise ValueError(f"run.{where}[{i}]: no such manifest {path}")
         chk = check_manifest(path)
         if not chk.ok:
-            raise ValueError(f"run.{where}[{i}]: manifest {path} is not valid: "
-                             f"{chk.problems[0]}")
-        out.append(ManifestRef(str(it.get("name") or path.name), path, chk.sha256, chk.root,
-                               chk.count))
+            raise ValueError(f"run.{where}[{i}]: manifest {path} is not valid: {chk.problems[0]}")
+        out.append(
+            ManifestRef(str(it.get("name") or path.name), path, chk.sha256, chk.root, chk.count)
+        )
     return out
 
 
@@ -128,7 +145,8 @@ def load_run(path: str | os.PathLike[str]) -> RunDescription:
             parse_time(data[key])
     stages = data.get("stages", [])
     if not isinstance(stages, list) or not all(
-            isinstance(s, dict) and isinstance(s.get("name"), str) for s in stages):
+        isinstance(s, dict) and isinstance(s.get("name"), str) for s in stages
+    ):
         raise ValueError("run.stages must be a list of objects with a 'name'")
     now = iso(utc_now())
     return RunDescription(
@@ -164,8 +182,11 @@ def slsa_provenance(run: RunDescription) -> dict[str, Any]:
             },
             "runDetails": {
                 "builder": {"id": BUILDER_ID, "version": {"poisonguard": __version__}},
-                "metadata": {"invocationId": run.invocation_id,
-                             "startedOn": run.started_on, "finishedOn": run.finished_on},
+                "metadata": {
+                    "invocationId": run.invocation_id,
+                    "startedOn": run.started_on,
+                    "finishedOn": run.finished_on,
+                },
                 "byproducts": [o.descriptor() for o in run.outputs],
             },
         },
@@ -184,16 +205,20 @@ def svr_statements(run: RunDescription) -> list[dict[str, Any]]:
         props = [f"POISONGUARD_STAGE_{_prop(name)}_APPLIED"]
         if stage.get("result", "pass") in ("pass", "passed", "ok"):
             props.append(f"POISONGUARD_STAGE_{_prop(name)}_PASSED")
-        out.append({
-            "_type": STATEMENT_TYPE,
-            "subject": _subjects(run),
-            "predicateType": SVR_PREDICATE,
-            "predicate": {
-                "verifier": {"id": f"https://poisonguard.dev/stage/{name}"
-                                   + (f"/v{version}" if version else ""),
-                             "poisonguard": {"stage": stage, "invocationId": run.invocation_id}},
-                "timeCreated": run.finished_on,
-                "properties": props,
-            },
-        })
+        out.append(
+            {
+                "_type": STATEMENT_TYPE,
+                "subject": _subjects(run),
+                "predicateType": SVR_PREDICATE,
+                "predicate": {
+                    "verifier": {
+                        "id": f"https://poisonguard.dev/stage/{name}"
+                        + (f"/v{version}" if version else ""),
+                        "poisonguard": {"stage": stage, "invocationId": run.invocation_id},
+                    },
+                    "timeCreated": run.finished_on,
+                    "properties": props,
+                },
+            }
+        )
     return out

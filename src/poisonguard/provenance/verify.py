@@ -67,9 +67,12 @@ class VerifyReport:
         return [c for c in self.checks if not c.ok]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "failed": [c.name for c in self.failed],
-                "checks": [c.to_dict() for c in self.checks],
-                "corpus_diff": self.diff.to_dict() if self.diff else None}
+        return {
+            "ok": self.ok,
+            "failed": [c.name for c in self.failed],
+            "checks": [c.to_dict() for c in self.checks],
+            "corpus_diff": self.diff.to_dict() if self.diff else None,
+        }
 
 
 def load_envelopes(path: str | os.PathLike[str]) -> list[Any]:
@@ -99,11 +102,14 @@ def _statement_problems(st: dict[str, Any]) -> list[str]:
     if st.get("_type") != STATEMENT_TYPE:
         probs.append(f"_type is {st.get('_type')!r}, expected {STATEMENT_TYPE}")
     if st.get("predicateType") != MANIFEST_PREDICATE:
-        probs.append(f"predicateType is {st.get('predicateType')!r}, expected "
-                     f"{MANIFEST_PREDICATE}")
+        probs.append(f"predicateType is {st.get('predicateType')!r}, expected {MANIFEST_PREDICATE}")
     subj = st.get("subject")
-    if not (isinstance(subj, list) and len(subj) == 1 and isinstance(subj[0], dict)
-            and isinstance(subj[0].get("digest", {}).get("sha256"), str)):
+    if not (
+        isinstance(subj, list)
+        and len(subj) == 1
+        and isinstance(subj[0], dict)
+        and isinstance(subj[0].get("digest", {}).get("sha256"), str)
+    ):
         probs.append("subject must be exactly one manifest with a sha256 digest")
     pred = st.get("predicate")
     if not isinstance(pred, dict):
@@ -143,8 +149,12 @@ def verify(
     try:
         policy: Policy | None = load_policy(policy_path)
         assert policy is not None
-        rep.add("policy", True, f"{policy.path} (sha256 {policy.sha256[:16]}…, "
-                f"{len(policy.keys)} pinned key(s), threshold {policy.threshold})")
+        rep.add(
+            "policy",
+            True,
+            f"{policy.path} (sha256 {policy.sha256[:16]}…, "
+            f"{len(policy.keys)} pinned key(s), threshold {policy.threshold})",
+        )
     except PolicyError as e:
         policy = None
         rep.add("policy", False, str(e))
@@ -159,32 +169,42 @@ def verify(
     candidates = []
     for env in envelopes:
         try:
-            res = verify_envelope(env, policy.keys if policy else {},
-                                  policy.threshold if policy else 1)
+            res = verify_envelope(
+                env, policy.keys if policy else {}, policy.threshold if policy else 1
+            )
         except EnvelopeError as e:
             rep.add("envelope", False, str(e))
             continue
         st = res.statement or {}
-        if st.get("predicateType", MANIFEST_PREDICATE) == MANIFEST_PREDICATE or \
-                len(envelopes) == 1:
+        if st.get("predicateType", MANIFEST_PREDICATE) == MANIFEST_PREDICATE or len(envelopes) == 1:
             candidates.append(res)
     if envelopes and not candidates and not any(c.name == "envelope" for c in rep.checks):
         rep.add("envelope", False, "no dataset-manifest statement in the attestation")
     if candidates:
         res = candidates[0]
         if len(candidates) > 1:
-            rep.add("envelope", False, f"{len(candidates)} manifest statements in one "
-                    "attestation; expected exactly one")
+            rep.add(
+                "envelope",
+                False,
+                f"{len(candidates)} manifest statements in one attestation; expected exactly one",
+            )
         type_ok = not res.problems
-        rep.add("envelope", type_ok, f"DSSE, payloadType {res.payload_type}"
-                if type_ok else "; ".join(res.problems))
+        rep.add(
+            "envelope",
+            type_ok,
+            f"DSSE, payloadType {res.payload_type}" if type_ok else "; ".join(res.problems),
+        )
         sig_detail = res.summary() if policy else "no pinned keys (policy failed to load)"
-        rep.add("signatures", res.signatures_ok and policy is not None, sig_detail,
-                **res.to_dict())
+        rep.add("signatures", res.signatures_ok and policy is not None, sig_detail, **res.to_dict())
         if res.statement is not None:
             probs = _statement_problems(res.statement)
-            rep.add("statement", not probs, "in-toto Statement v1, dataset manifest predicate"
-                    if not probs else "; ".join(probs))
+            rep.add(
+                "statement",
+                not probs,
+                "in-toto Statement v1, dataset manifest predicate"
+                if not probs
+                else "; ".join(probs),
+            )
             if not probs:
                 statement = res.statement
 
@@ -194,10 +214,14 @@ def verify(
     # -- policy digest and time window ---------------------------------------------
     if statement and policy:
         signed = (pred.get("policy") or {}).get("digest", {}).get("sha256")
-        rep.add("policy digest", signed == policy.sha256,
-                "policy file matches the signed digest" if signed == policy.sha256 else
-                f"policy file sha256 {policy.sha256} differs from the signed {signed} "
-                "(policy edited after signing, or a different policy)")
+        rep.add(
+            "policy digest",
+            signed == policy.sha256,
+            "policy file matches the signed digest"
+            if signed == policy.sha256
+            else f"policy file sha256 {policy.sha256} differs from the signed {signed} "
+            "(policy edited after signing, or a different policy)",
+        )
     else:
         rep.add("policy digest", False, "not checked: no valid statement or policy")
     if statement:
@@ -209,13 +233,19 @@ def verify(
             if "expiresAt" in pred and now > parse_time(pred["expiresAt"]):
                 problems.append(f"expired at {pred['expiresAt']}")
             if policy and policy.max_age and now - created > policy.max_age:
-                problems.append(f"older than the policy's max age ({policy.max_age.days} "
-                                f"days; created {pred['createdAt']})")
+                problems.append(
+                    f"older than the policy's max age ({policy.max_age.days} "
+                    f"days; created {pred['createdAt']})"
+                )
         except (ValueError, TypeError) as e:
             problems.append(f"bad timestamp: {e}")
-        rep.add("time window", not problems, "; ".join(problems) or
-                f"created {pred['createdAt']}, valid until {pred.get('expiresAt', 'no expiry')}"
-                f" (checked at {iso(now)})")
+        rep.add(
+            "time window",
+            not problems,
+            "; ".join(problems)
+            or f"created {pred['createdAt']}, valid until {pred.get('expiresAt', 'no expiry')}"
+            f" (checked at {iso(now)})",
+        )
     else:
         rep.add("time window", False, "not checked: no valid statement")
 
@@ -238,28 +268,41 @@ def verify(
 
     manifest_ok = False
     if man_path is None or not man_path.is_file():
-        rep.add("manifest", False, f"manifest not found ({man_path or 'no path'}); "
-                "pass --manifest")
+        rep.add("manifest", False, f"manifest not found ({man_path or 'no path'}); pass --manifest")
     else:
         chk = check_manifest(man_path, on_record=police)
         if subject:
             want = subject["digest"]["sha256"]
-            rep.add("manifest digest", chk.sha256 == want,
-                    f"sha256 {chk.sha256} = signed subject" if chk.sha256 == want else
-                    f"manifest sha256 {chk.sha256} differs from the signed subject {want} "
-                    "(manifest edited or swapped)")
+            rep.add(
+                "manifest digest",
+                chk.sha256 == want,
+                f"sha256 {chk.sha256} = signed subject"
+                if chk.sha256 == want
+                else f"manifest sha256 {chk.sha256} differs from the signed subject {want} "
+                "(manifest edited or swapped)",
+            )
         else:
             rep.add("manifest digest", False, "not checked: no valid statement")
-        rep.add("manifest format", chk.ok, f"{chk.count} canonical records sorted by id"
-                if chk.ok else f"{chk.problem_count} problem(s): " + "; ".join(chk.problems[:5]),
-                problems=chk.problems)
+        rep.add(
+            "manifest format",
+            chk.ok,
+            f"{chk.count} canonical records sorted by id"
+            if chk.ok
+            else f"{chk.problem_count} problem(s): " + "; ".join(chk.problems[:5]),
+            problems=chk.problems,
+        )
         if statement:
-            root_ok = (chk.root == pred.get("merkleRoot", {}).get("sha256")
-                       and chk.count == pred.get("treeSize"))
-            rep.add("merkle root", root_ok,
-                    f"recomputed root {chk.root} over {chk.count} records = signed" if root_ok
-                    else f"recomputed root {chk.root} over {chk.count} records; signed "
-                    f"{pred.get('merkleRoot', {}).get('sha256')} over {pred.get('treeSize')}")
+            root_ok = chk.root == pred.get("merkleRoot", {}).get(
+                "sha256"
+            ) and chk.count == pred.get("treeSize")
+            rep.add(
+                "merkle root",
+                root_ok,
+                f"recomputed root {chk.root} over {chk.count} records = signed"
+                if root_ok
+                else f"recomputed root {chk.root} over {chk.count} records; signed "
+                f"{pred.get('merkleRoot', {}).get('sha256')} over {pred.get('treeSize')}",
+            )
         else:
             rep.add("merkle root", False, "not checked: no valid statement")
         manifest_ok = True
@@ -275,25 +318,43 @@ def verify(
         diff = compare_corpus(docs, man_path, limit=limit, tmpdir=tmpdir, advance=advance)
         rep.diff = diff
         errs = read_errors() if read_errors else []
-        rep.add("corpus readable", not errs, f"{len(errs)} unreadable record(s): "
-                + "; ".join(errs[:5]) if errs else f"{diff.corpus_documents} documents read")
+        rep.add(
+            "corpus readable",
+            not errs,
+            f"{len(errs)} unreadable record(s): " + "; ".join(errs[:5])
+            if errs
+            else f"{diff.corpus_documents} documents read",
+        )
         parts = []
         for kind in ("missing", "extra", "changed", "duplicated"):
             n = diff.counts[kind]
             if n:
-                ids = ([f"{c['id']} ({', '.join(c['fields'])})" for c in diff.changed]
-                       if kind == "changed" else getattr(diff, kind))
+                ids = (
+                    [f"{c['id']} ({', '.join(c['fields'])})" for c in diff.changed]
+                    if kind == "changed"
+                    else getattr(diff, kind)
+                )
                 parts.append(f"{n} {kind}: {_fmt_ids(ids, n)}")
-        rep.add("corpus = manifest", diff.ok,
-                "; ".join(parts) if parts else
-                f"all {diff.corpus_documents} documents match the manifest exactly",
-                counts=diff.counts)
-    if docs is not None and read_errors is not None and not any(
-            c.name == "corpus readable" for c in rep.checks):
+        rep.add(
+            "corpus = manifest",
+            diff.ok,
+            "; ".join(parts)
+            if parts
+            else f"all {diff.corpus_documents} documents match the manifest exactly",
+            counts=diff.counts,
+        )
+    if (
+        docs is not None
+        and read_errors is not None
+        and not any(c.name == "corpus readable" for c in rep.checks)
+    ):
         errs = read_errors()
         if errs:
-            rep.add("corpus readable", False, f"{len(errs)} unreadable record(s): "
-                    + "; ".join(errs[:5]))
+            rep.add(
+                "corpus readable",
+                False,
+                f"{len(errs)} unreadable record(s): " + "; ".join(errs[:5]),
+            )
 
     # -- policy rules ----------------------------------------------------------------
     if policy is None or not manifest_ok:
@@ -301,8 +362,14 @@ def verify(
     else:
         for name, _ in Policy.RULES:
             n = v_counts[name]
-            rep.add(f"policy: {name}", n == 0,
-                    "all records comply" if n == 0 else
-                    f"{n} record(s) violate it: " + "; ".join(violations[name][:5])
-                    + (" …" if n > 5 else ""), violations=violations[name])
+            rep.add(
+                f"policy: {name}",
+                n == 0,
+                "all records comply"
+                if n == 0
+                else f"{n} record(s) violate it: "
+                + "; ".join(violations[name][:5])
+                + (" …" if n > 5 else ""),
+                violations=violations[name],
+            )
     return rep
