@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from poisonguard.attacks import PoisonSample, RecipeError, get
+from poisonguard.attacks import PoisonSample, Recipe, RecipeError, get
 from poisonguard.attacks.instruction_backdoor import (
     ADDSENT_SENTENCE,
     BADNETS_TOKENS,
@@ -134,11 +134,9 @@ def test_language_detection_order() -> None:
 
 
 def test_language_switch(docs: list[Document]) -> None:
-    make = lambda: get("language-switch")(
-        foreign=_foreign(),
-        lang="fr",  # noqa: E731
-        payload_chars=(100, 300),
-    )
+    def make() -> Recipe:
+        return get("language-switch")(foreign=_foreign(), lang="fr", payload_chars=(100, 300))
+
     samples = make().generate(docs, 10, seed=0)
     _spans_exact(samples)
     by_id = {d.id: d for d in docs}
