@@ -34,7 +34,7 @@ from poisonguard.io import AtomicFile, ErrorSink, RunAccounting, write_json
 from poisonguard.provenance.attest import attest_manifest, attest_run
 from poisonguard.provenance.croissant import croissant_metadata
 from poisonguard.provenance.dsse import EnvelopeError, add_signatures, verify_envelope
-from poisonguard.provenance.events import read_events
+from poisonguard.provenance.events import read_events, scan_events
 from poisonguard.provenance.keys import KeyError_, generate_keypair, load_signer
 from poisonguard.provenance.ledger import IngestStats, Ledger
 from poisonguard.provenance.lineage import lineage_of, parse_time
@@ -119,6 +119,12 @@ def record(
         help="JSONL of filter/scan events {id, name, version, "
         "result, time[, sha256]} (repeatable).",
     ),
+    scans: list[Path] = typer.Option(
+        [],
+        "--scan",
+        help="Output folder of `poisonguard scan --out DIR`: records a poisonguard-scan "
+        "event per document (kept: pass; quarantined: its label) (repeatable).",
+    ),
     schema: str | None = typer.Option(None, "--schema", help="Database schema (PostgreSQL)."),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
@@ -134,8 +140,8 @@ def record(
     Idempotent: re-recording an unchanged corpus writes nothing; a changed document becomes
     a new version, the old one is kept.
     """
-    if not paths and not events:
-        fail("give a corpus, --events, or both", EXIT_USAGE)
+    if not paths and not events and not scans:
+        fail("give a corpus, --events, --scan, or a combination", EXIT_USAGE)
 
     def go() -> None:
         stats = IngestStats()
@@ -155,6 +161,11 @@ def record(
                     led.ingest(lineages(), stats=stats)
             for ev_path in events:
                 led.record_events(read_events(ev_path, sink), stats=stats)
+            for scan_dir in scans:
+                try:
+                    led.record_events(scan_events(scan_dir, sink), stats=stats)
+                except ValueError as e:  # not a finished scan folder: nothing recorded
+                    fail(str(e), EXIT_BAD_INPUT)
             counts = led.counts()
         _errors_close(sink, acct, errors)
         data = {
