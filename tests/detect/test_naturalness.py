@@ -109,3 +109,19 @@ def test_clean_web_news_books_and_multilingual(shared_corpora: Path) -> None:
         gains = np.array([f.extra["gain"] if (f := det.score(d)) else 0.0 for d in docs])
         assert np.median(gains) == 0.0, name
         assert (gains >= det.candidate_gain).mean() <= 0.05, name
+
+
+def test_bigram_count_table_matches_a_sorted_search() -> None:
+    """The hash table of bigram counts gives exactly what a binary search of the sorted
+    keys gives (present keys, absent keys, collisions)."""
+    from poisonguard.detect.naturalness import _CountTable
+
+    rng = np.random.default_rng(1)
+    keys = np.unique(rng.integers(0, 10**9, size=5000))
+    counts = rng.integers(2, 100, size=len(keys))
+    table = _CountTable(keys, counts)
+    queries = np.concatenate([keys, rng.integers(0, 10**9, size=5000), keys[:7] + 1])
+    pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    expected = np.where(keys[pos] == queries, counts[pos], 0)
+    assert np.array_equal(table.get(queries), expected)
+    assert np.array_equal(_CountTable(keys[:0], counts[:0]).get(queries), 0 * queries)

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -50,6 +51,57 @@ class _Vocab(dict[str, int]):
 
     def __missing__(self, key: str) -> int:
         return 0
+
+
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+class _CountTable:
+    """Exact ``key → count`` lookups of many int64 keys at once (vectorised open addressing).
+
+    Replaces a binary search in the sorted key array (``np.searchsorted``), whose ~18 cache
+    misses per query dominated the per-token cost; a probe here is one or two.  Keys are
+    non-negative; ``-1`` marks an empty slot.
+    """
+
+    __slots__ = ("keys", "mask", "shift", "values")
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        bits = max(4, math.ceil(math.log2(max(1, len(keys)) * 3)))
+        size = 1 << bits
+        self.mask = np.int64(size - 1)
+        self.shift = np.uint64(64 - bits)
+        self.keys = np.full(size, -1, dtype=np.int64)
+        self.values = np.zeros(size, dtype=np.int64)
+        todo = np.arange(len(keys))
+        slot = self._slot(keys)
+        while todo.size:  # linear probing, all pending keys at once
+            free = self.keys[slot] == -1
+            cand = np.flatnonzero(free)
+            taken, first = np.unique(slot[cand], return_index=True)
+            won = cand[first]
+            self.keys[taken] = keys[todo[won]]
+            self.values[taken] = values[todo[won]]
+            left = np.ones(todo.size, dtype=bool)
+            left[won] = False
+            todo, slot = todo[left], (slot[left] + 1) & self.mask
+
+    def _slot(self, q: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((q.astype(np.uint64) * _HASH_MUL) >> self.shift).astype(np.int64)
+
+    def get(self, q: np.ndarray) -> np.ndarray:
+        """Counts of ``q`` (0 for keys not in the table)."""
+        out = np.zeros(len(q), dtype=np.int64)
+        idx = np.arange(len(q))
+        slot = self._slot(q)
+        while idx.size:
+            k = self.keys[slot]
+            hit = k == q[idx]
+            out[idx[hit]] = self.values[slot[hit]]
+            more = ~hit & (k != -1)
+            idx, slot = idx[more], (slot[more] + 1) & self.mask
+        return out
 
 
 @dataclass(slots=True)
@@ -82,6 +134,11 @@ class BigramModel:
     spell_weight: float = 2.0
     context_weight: float = 2.0
     spell_cap: float = 10.0
+    # derived lookup structures, built on first use (see _tables)
+    _table: _CountTable | None = field(default=None, repr=False, compare=False)
+    _uni_p: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _uni_lp: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _oov_cache: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def _char_mean(self, word: str) -> float:
         cost = self.char_cost
@@ -92,8 +149,23 @@ class BigramModel:
         """Extra surprise of an unknown word spelled with unusual characters (random bytes,
         scripts the corpus never uses); words spelled like the corpus's own rare words get
         none.  Bounded to ``[-2, spell_cap]`` nats."""
-        d = (self._char_mean(word) - self.oov_char_mean) * self.spell_weight
-        return min(self.spell_cap, max(-2.0, d))
+        cache = self._oov_cache
+        v = cache.get(word)
+        if v is None:
+            d = (self._char_mean(word) - self.oov_char_mean) * self.spell_weight
+            v = min(self.spell_cap, max(-2.0, d))
+            if len(cache) >= 200_000:  # bounded: unknown words are unbounded
+                cache.clear()
+            cache[word] = v
+        return v
+
+    def _tables(self) -> tuple[_CountTable, np.ndarray, np.ndarray]:
+        """The bigram count table and ``p(w)``, ``log p(w)`` per id (float64)."""
+        if self._table is None or self._uni_p is None or self._uni_lp is None:
+            self._table = _CountTable(self.bi_keys, self.bi_counts)
+            self._uni_p = np.exp(self.uni_logp.astype(np.float64))
+            self._uni_lp = np.log(self._uni_p)
+        return self._table, self._uni_p, self._uni_lp
 
     @classmethod
     def fit(cls, texts: Iterable[str], *, max_vocab: int = 100_000, min_count: int = 2,
@@ -119,12 +191,12 @@ class BigramModel:
         uni[0] = oov_mass / oov_types
         uni_logp = np.log(uni / total)
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
-        lookup = vocab.__getitem__
+        lookup = vocab.get
         key_chunks = []
         for toks in docs_tokens:
             if len(toks) < 2:
                 continue
-            ids = np.fromiter(map(lookup, toks), dtype=np.int64, count=len(toks))
+            ids = np.fromiter(map(lookup, toks, repeat(0)), dtype=np.int64, count=len(toks))
             prev, cur = ids[:-1], ids[1:]
             known = (prev > 0) & (cur > 0)  # unknown words get no bigram context
             key_chunks.append(prev[known] * size + cur[known])
@@ -169,45 +241,43 @@ class BigramModel:
         return len(self.vocab) + 1
 
     def ids(self, tokens: list[str]) -> np.ndarray:
-        vocab = self.vocab
-        if not isinstance(vocab, _Vocab):
-            vocab = self.vocab = _Vocab(vocab)
-        return np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        return np.fromiter(map(self.vocab.get, tokens, repeat(0)), dtype=np.int64,
+                           count=len(tokens))
 
     def surprise_of_tokens(self, tokens: list[str]) -> np.ndarray:
         """Per-token surprise in nats (the first token: unigram only)."""
         return self.surprise_of_ids(self.ids(tokens), tokens)
 
-    def surprise_of_ids(self, ids: np.ndarray, tokens: Sequence[str]) -> np.ndarray:
-        """Per-token surprise of word ids (``tokens``: the words, for unknown ones).
+    def surprise_of_ids(self, ids: np.ndarray, tokens: Sequence[str],
+                        positions: np.ndarray | None = None) -> np.ndarray:
+        """Per-token surprise of word ids (``tokens``: the words, for unknown ones;
+        ``positions``: where each id's word sits in ``tokens``, default one to one).
 
         ``-log p(w | prev)`` plus ``context_weight`` times the context penalty
         ``-log p(w | prev) + log p(w)`` (negative where the previous word predicts this
         one, positive for neighbours that never occur together)."""
-        uni = np.exp(self.uni_logp[ids].astype(np.float64))
+        table, uni_p, uni_lp = self._tables()
         out = np.empty(len(ids), dtype=np.float64)
         if len(ids) == 0:
             return out
-        out[0] = -math.log(uni[0])
+        out[0] = -math.log(uni_p[ids[0]])
         if len(ids) > 1:
             prev, cur = ids[:-1], ids[1:]
-            q = prev * self.size + cur
-            pos = np.searchsorted(self.bi_keys, q)
-            pos = np.minimum(pos, max(len(self.bi_keys) - 1, 0))
-            found = (self.bi_keys[pos] == q) if len(self.bi_keys) else np.zeros(len(q), bool)
-            c = np.where(found, self.bi_counts[pos] if len(self.bi_counts) else 0, 0)
+            c = table.get(prev * self.size + cur)
             tot = self.prev_totals[prev]
             p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
             # back off fully to the unigram when the previous word has no kept bigram
             lam = np.where(tot > 0, self.lam, 0.0)
-            interp = -np.log(lam * p_bi + (1.0 - lam) * uni[1:])
+            interp = -np.log(lam * p_bi + (1.0 - lam) * uni_p[cur])
             # weigh the context evidence more: word salad is made of ordinary words whose
             # neighbours never occur together (interp - unigram surprise > 0), natural text
             # is predictable from its previous word (< 0)
-            out[1:] = interp + self.context_weight * (interp + np.log(uni[1:]))
+            out[1:] = interp + self.context_weight * (interp + uni_lp[cur])
         unknown = np.flatnonzero(ids == 0)
         if len(unknown):
-            out[unknown] += np.fromiter((self._oov_extra(tokens[int(i)]) for i in unknown),
+            at = unknown if positions is None else positions[unknown]
+            extra = self._oov_extra
+            out[unknown] += np.fromiter((extra(tokens[i]) for i in at.tolist()),
                                         dtype=np.float64, count=len(unknown))
         return out
 
@@ -294,8 +364,7 @@ class NaturalnessShift(DocumentDetector):
         pos = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]) | (ids[1:] == 0))))
         if len(pos) < self.min_tokens:
             return None
-        s = m.surprise_of_ids(ids[pos], [tokens[p] for p in pos] if len(pos) < len(ids)
-                              else tokens)
+        s = m.surprise_of_ids(ids[pos], tokens, pos if len(pos) < len(ids) else None)
         # the excess level: above what whole natural documents average (so that a long
         # clean document never accumulates gain just by being long)
         tau = m.mean + self.tau_sigmas * m.std
