@@ -67,6 +67,34 @@ def test_sentence_splitter_keeps_offsets_joins_wrapped_lines_and_abbreviations()
     assert units[1].norm.startswith("standard oil co and bp north america inc said")
 
 
+def test_batched_signatures_equal_datasketch_minhash() -> None:
+    """The vectorised signatures are datasketch's affine32 MinHash of the same shingles."""
+    from datasketch import MinHash
+
+    det = CampaignDetector()
+    texts = [d.text for d in python_docs()[:60]]
+    texts += ["", "too short", "word " * 40, "x" * 200, "Ünïcödé text, " * 30,
+              " ".join(f"w{i}" for i in range(3000))]
+    got = det._signatures(texts)
+    for text, sig in zip(texts, got, strict=True):
+        raw = np.frombuffer(text.lower().encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        starts = np.flatnonzero(raw[:-17] == 32) + 1 if raw.size >= 64 else []
+        if len(starts) < 8:
+            assert sig is None
+            continue
+        words8 = np.stack([raw[s:s + 16] for s in starts]).view(np.uint64)
+        with np.errstate(over="ignore"):
+            mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
+            mixed ^= mixed >> np.uint64(29)
+            mixed *= np.uint64(0xBF58476D1CE4E5B9)
+            mixed ^= mixed >> np.uint64(32)
+        m = MinHash(num_perm=det.num_perm, seed=det.seed, hashfunc=int,
+                    permutations=det._perm, scheme="affine32")
+        m.update_batch((mixed & np.uint64(0xFFFFFFFF)).tolist())
+        assert sig is not None and np.array_equal(sig, m.hashvalues)
+        assert np.array_equal(det._signature(text), sig)
+
+
 def test_count_min_sketch_never_underestimates_and_merges() -> None:
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 2**63, size=5000, dtype=np.uint64)

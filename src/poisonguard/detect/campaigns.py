@@ -67,6 +67,8 @@ _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
 _FLAG_FLOOR = 0.5  # campaigns below this never change a verdict (SUSPICIOUS_SCORE)
 _EDGE = 0  # neighbour hash of the document start/end
 _SALT_BAND = 0x9E3779B97F4A7C15
+_SHINGLE_CHUNK = 1 << 18  # bytes of text per vectorised signature batch
+_PENDING_KEYS = 1 << 20  # pass-1 keys buffered before they are added to the sketch
 
 BOILERPLATE_WORDS: frozenset[str] = wordset(
     """cookie cookies privacy policy terms conditions copyright reserved rights subscribe
@@ -156,12 +158,16 @@ def _merge_examples(a: list[str], b: list[str]) -> None:
 class CampaignPartial:
     """What one shard (or a merge of shards) contributes.
 
-    Pass 1 fills ``sketch``; pass 2 (or the single pass) fills ``sentences`` and ``bands``.
+    Pass 1 fills ``keys`` (each document's distinct sentence and band keys, buffered; added
+    to ``sketch`` once more than ``_PENDING_KEYS`` are buffered, so that a shard's partial
+    is small to ship and the sketch is built once, not per shard); pass 2 (or the single
+    pass) fills ``sentences`` and ``bands``.
     """
 
     stage: int
     documents: int = 0
     sketch: CountMinSketch | None = None
+    keys: list[np.ndarray] = field(default_factory=list)
     sentences: dict[int, SentenceStats] = field(default_factory=dict)
     bands: dict[int, BandStats] = field(default_factory=dict)
     evicted_below: int = 0
@@ -291,26 +297,71 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
     def _signature(self, text: str) -> np.ndarray | None:
         """MinHash signature of the document's word-aligned 16-byte shingles (or None)."""
-        raw = np.frombuffer(text.lower().encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        if raw.size < 64:
-            return None
-        starts = np.flatnonzero(raw[:-17] == 32) + 1  # shingles start after a space
-        if starts.size < 8:
-            return None
-        padded = np.concatenate([raw, np.zeros(16, dtype=np.uint8)])
-        idx = starts[:, None] + np.arange(16)[None, :]
-        words8 = padded[idx].view(np.uint64).reshape(-1, 2)
+        return self._signatures([text])[0]
+
+    def _signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`_signature` of many texts at once (vectorised over all their shingles).
+
+        The values are those of ``datasketch.MinHash(scheme="affine32", hashfunc=int)``
+        updated with the shingles' 32-bit hashes: MurmurHash3's ``fmix32`` of each hash,
+        then ``a * h + b`` (mod 2**32) per permutation, minimum over the shingles.
+        """
+        out: list[np.ndarray | None] = [None] * len(texts)
+        raws = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+        lens = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+        # a shingle starts after a space at p <= len - 18 (16 bytes, never the last byte)
+        todo = [i for i in range(len(raws)) if lens[i] >= 64]
+        i = 0
+        while i < len(todo):  # chunks of about _SHINGLE_CHUNK bytes bound the temporaries
+            j, size = i, 0
+            while j < len(todo) and (j == i or size + lens[todo[j]] <= _SHINGLE_CHUNK):
+                size += int(lens[todo[j]])
+                j += 1
+            self._signature_chunk([todo[k] for k in range(i, j)], raws, lens, out)
+            i = j
+        return out
+
+    def _signature_chunk(self, which: list[int], raws: list[bytes], lens: np.ndarray,
+                         out: list[np.ndarray | None]) -> None:
+        big = np.frombuffer(b"".join(raws[k] for k in which) + bytes(16), dtype=np.uint8)
+        n = lens[which]
+        ends = np.cumsum(n)
+        sp = np.flatnonzero(big == 32)
+        doc = np.searchsorted(ends, sp, side="right")
+        ok = doc < len(which)
+        sp, doc = sp[ok], doc[ok]
+        ok = sp - (ends - n)[doc] <= n[doc] - 18
+        counts = np.bincount(doc[ok], minlength=len(which))
+        has = counts >= 8
+        sp = sp[ok][np.repeat(has, counts)]
+        if not sp.size:
+            return
+        words8 = np.lib.stride_tricks.sliding_window_view(big, 16)[sp + 1].view(np.uint64)
         with np.errstate(over="ignore"):
             mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
             mixed ^= mixed >> np.uint64(29)
             mixed *= np.uint64(0xBF58476D1CE4E5B9)
             mixed ^= mixed >> np.uint64(32)
-        sh = np.unique(mixed & np.uint64(0xFFFFFFFF))
-        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=int,
-                    permutations=self._perm, scheme="affine32")
-        m.update_batch(sh.tolist())
-        sig: np.ndarray = m.hashvalues
-        return sig
+        h = (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        h ^= h >> np.uint32(16)  # fmix32 (MurmurHash3's finalizer), as datasketch applies it
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> np.uint32(16)
+        kept = counts[has]
+        starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
+        a, b = self._perm[0].astype(np.uint32), self._perm[1].astype(np.uint32)
+        if h.size <= 4096:  # few shingles: one (shingles x permutations) matrix
+            sigs = np.minimum.reduceat(h[:, None] * a[None, :] + b[None, :], starts, axis=0)
+        else:  # many: one permutation at a time keeps the temporaries in cache
+            sigs = np.empty((len(kept), self.num_perm), dtype=np.uint32)
+            v = np.empty_like(h)
+            for k in range(self.num_perm):
+                np.multiply(h, a[k], out=v)  # wraps mod 2**32
+                v += b[k]
+                sigs[:, k] = np.minimum.reduceat(v, starts)
+        for r, k in enumerate(np.flatnonzero(has).tolist()):
+            out[which[k]] = sigs[r]
 
     def _band_keys(self, sig: np.ndarray) -> list[int]:
         keys = []
@@ -323,40 +374,51 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
         stage = 1 if (self.passes == 2 and self._prefilter is None) else 2
         part = CampaignPartial(stage=stage, documents=len(docs))
+        sigs = self._signatures([d.text for d in docs])
         if stage == 1:
-            sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
             batch: list[int] = []
-            for doc in docs:
+            for doc, sig in zip(docs, sigs, strict=True):
                 keys = {hash64(s.norm) for s in self._units(doc.text) if self._candidate(s)}
-                sig = self._signature(doc.text)
                 if sig is not None:
                     keys.update(self._band_keys(sig))
                 batch.extend(keys)
-            sketch.add(np.asarray(batch, dtype=np.uint64))
-            part.sketch = sketch
+            part.keys.append(np.asarray(batch, dtype=np.uint64))
             return part
-        for doc in docs:
-            self._collect(doc, part)
+        units = [self._units(doc.text) for doc in docs]
+        hashes = [[hash64(u.norm) for u in us] for us in units]
+        bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
+        cands = [[i for i, u in enumerate(us) if self._candidate(u) and hs[i] not in
+                  self._reference] for us, hs in zip(units, hashes, strict=True)]
+        # one prefilter look-up for the whole shard
+        ok = self._admit([hs[i] for c, hs in zip(cands, hashes, strict=True) for i in c]
+                         + [k for ks in bands for k in ks])
+        for doc, us, hs, c, sig, ks in zip(docs, units, hashes, cands, sigs, bands,
+                                           strict=True):
+            self._collect(doc, part, us, hs, [i for i in c if ok.get(hs[i], True)], sig,
+                          [k for k in ks if ok.get(k, True)])
         self._prune(part)
         return part
 
-    def _admit(self, keys: list[int]) -> list[bool]:
-        if self._prefilter is None:
-            return [True] * len(keys)
+    def _admit(self, keys: list[int]) -> dict[int, bool]:
+        """Whether the prefilter lets each key through (empty: no prefilter, all pass)."""
+        if self._prefilter is None or not keys:
+            return {}
         est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
-        return [bool(e >= self.min_sentence_docs) for e in est]
+        return dict(zip(keys, (est >= self.min_sentence_docs).tolist(), strict=True))
 
-    def _collect(self, doc: Document, part: CampaignPartial) -> None:
-        units = self._units(doc.text)
-        hashes = [hash64(s.norm) for s in units]
+    def _collect(self, doc: Document, part: CampaignPartial, units: list[Sentence],
+                 hashes: list[int], cand: list[int], sig: np.ndarray | None,
+                 band_keys: list[int]) -> None:
+        """Add one document's admitted candidate sentences (indices into ``units``) and
+        band keys to ``part``."""
+        if not cand and (sig is None or not band_keys):
+            return
         src = hash64(source_key(doc))
         n = len(units)
-        cand = [i for i, s in enumerate(units)
-                if self._candidate(s) and hashes[i] not in self._reference]
         seen: set[int] = set()
-        for i, ok in zip(cand, self._admit([hashes[i] for i in cand]), strict=True):
+        for i in cand:
             h = hashes[i]
-            if not ok or h in seen:
+            if h in seen:
                 continue
             seen.add(h)
             st = part.sentences.get(h)
@@ -382,13 +444,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 _merge_counts(st.next, {})
             if len(st.examples) < _EXAMPLE_CAP:
                 st.examples.append(doc.id)
-        sig = self._signature(doc.text)
         if sig is None:
             return
-        keys = self._band_keys(sig)
-        for k, ok in zip(keys, self._admit(keys), strict=True):
-            if not ok:
-                continue
+        for k in band_keys:
             bs = part.bands.get(k)
             if bs is None:
                 bs = part.bands[k] = BandStats(signature=sig, text=doc.text[:300])
@@ -425,6 +483,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     out.sketch = CountMinSketch(width=p.sketch.width, depth=p.sketch.depth,
                                                 seed=p.sketch.seed)
                 out.sketch.merge(p.sketch)
+            out.keys.extend(p.keys)
             for k, st in p.sentences.items():
                 cur = out.sentences.get(k)
                 if cur is None:
@@ -438,7 +497,20 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 else:
                     cb.merge(bs)
             self._prune(out)
+        self._fold(out, _PENDING_KEYS)
         return out
+
+    def _fold(self, part: CampaignPartial, limit: int) -> None:
+        """Add the buffered pass-1 keys to the sketch once more than ``limit`` are buffered
+        (``limit=0``: always, and make sure there is a sketch)."""
+        if sum(len(k) for k in part.keys) <= limit and (limit or part.sketch is not None):
+            return
+        if part.sketch is None:
+            part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
+        for keys in part.keys:
+            for i in range(0, len(keys), _PENDING_KEYS):
+                part.sketch.add(keys[i:i + _PENDING_KEYS])
+        part.keys = []
 
     def next_pass(self, state: CampaignState) -> CampaignDetector:
         """The pass-2 detector: same settings, carrying the pass-1 count-min sketch."""
@@ -454,6 +526,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     # ------------------------------------------------------------------ finalize
     def finalize(self, merged: CampaignPartial) -> CampaignState:
         if merged.stage == 1:
+            self._fold(merged, 0)
             return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
         state = CampaignState(stage=2, documents=merged.documents,
                               evicted_below=merged.evicted_below)
