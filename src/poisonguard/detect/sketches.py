@@ -35,7 +35,10 @@ def wordset(text: str) -> frozenset[str]:
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 """A word: letters/digits, with inner apostrophes (``don't``)."""
 
-_SENT_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+")
+_SENT_END = re.compile(r"[.!?。！？]([\"'”’)\]]*\s+)")
+"""A sentence end: the terminal character, then (group 1, the gap between sentences) closing
+quotes or brackets and whitespace.  (Consuming the terminal character instead of looking
+behind for it lets the regex engine skip ahead to candidate characters.)"""
 
 STOPWORDS: frozenset[str] = wordset(
     """a about above after again against all am an and any are as at be because been before
@@ -106,27 +109,24 @@ def _logical_lines(text: str) -> list[tuple[int, int]]:
     in lower case or the line is long (>= 30 characters; fixed-width wire text).
     """
     spans: list[tuple[int, int]] = []
-    pos = 0
     lines = text.split("\n")
-    cur: tuple[int, int] | None = None
+    last = len(lines) - 1
+    pos = 0
+    cur = -1
     for i, line in enumerate(lines):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        cur = (start, end) if cur is None else (cur[0], end)
+        start = pos
+        pos += len(line) + 1
+        if cur < 0:
+            cur = start
         stripped = line.rstrip().rstrip("\"'”’)]")
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        join = (
-            stripped != ""
-            and not stripped.endswith(_TERMINAL)
-            and nxt.strip() != ""
-            and not _LIST_START.match(nxt)
-            and (nxt.lstrip()[:1].islower() or len(line.strip()) >= 30)
-        )
-        if not join:
-            spans.append(cur)
-            cur = None
-    if cur is not None:
-        spans.append(cur)
+        if stripped and i < last and not stripped.endswith(_TERMINAL):
+            nxt = lines[i + 1]
+            lead = nxt.lstrip()
+            if lead and not _LIST_START.match(nxt) and (lead[:1].islower()
+                                                         or len(line.strip()) >= 30):
+                continue  # hard-wrapped: the next line continues this one
+        spans.append((cur, pos - 1))
+        cur = -1
     return spans
 
 
@@ -139,30 +139,33 @@ def split_sentences(text: str) -> list[Sentence]:
     ``Sentence.norm`` is :func:`normalize` of the unit.
     """
     folded = _ASCII_PUNCT.sub(" ", text.lower())
-    fold: str | None = folded if len(folded) == len(text) else None
+    same = len(folded) == len(text)
     out: list[Sentence] = []
+    append = out.append
+    ends = _SENT_END.finditer
+    abbrev = _ABBREV.search
     for ls, le in _logical_lines(text):
         if ls == le:
             continue
+        cuts: list[tuple[int, int]] = []
         start = ls
-        for m in _SENT_END.finditer(text, ls, le):
-            if _ABBREV.search(text, max(ls, m.start() - 12), m.start()):
+        for m in ends(text, ls, le):
+            stop, nxt = m.span(1)
+            if abbrev(text, max(ls, stop - 12), stop):
                 continue
-            _add_unit(out, text, fold, start, m.start())
-            start = m.end()
-        _add_unit(out, text, fold, start, le)
+            cuts.append((start, stop))
+            start = nxt
+        cuts.append((start, le))
+        for a, b in cuts:
+            seg = text[a:b]
+            stripped = seg.strip()
+            if not stripped:
+                continue
+            s = a + len(seg) - len(seg.lstrip())
+            e = s + len(stripped)
+            append(Sentence(s, e, " ".join(folded[s:e].split()) if same
+                            else normalize(stripped)))
     return out
-
-
-def _add_unit(out: list[Sentence], text: str, folded: str | None, start: int, end: int) -> None:
-    seg = text[start:end]
-    stripped = seg.strip()
-    if not stripped:
-        return
-    s = start + len(seg) - len(seg.lstrip())
-    e = s + len(stripped)
-    norm = " ".join(folded[s:e].split()) if folded is not None else normalize(stripped)
-    out.append(Sentence(s, e, norm))
 
 
 def source_key(doc: Document) -> str:
