@@ -125,3 +125,11 @@ def test_bigram_count_table_matches_a_sorted_search() -> None:
     expected = np.where(keys[pos] == queries, counts[pos], 0)
     assert np.array_equal(table.get(queries), expected)
     assert np.array_equal(_CountTable(keys[:0], counts[:0]).get(queries), 0 * queries)
+
+
+def test_score_batch_equals_score() -> None:
+    det = fitted("dos")
+    docs = mixed(poison("dos", 250))[:300]
+    batch = det.score_batch(docs)
+    assert sum(f is not None for f in batch) > 10
+    assert batch == [det.score(d) for d in docs]

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, count, repeat
 
 import numpy as np
 
@@ -171,37 +171,44 @@ class BigramModel:
     def fit(cls, texts: Iterable[str], *, max_vocab: int = 100_000, min_count: int = 2,
             min_bigram: int = 2, max_chars: int = 20_000, lam: float = 0.6) -> BigramModel:
         """Count words and adjacent pairs in ``texts`` (each cut to ``max_chars``)."""
-        counts: Counter[str] = Counter()
-        docs_tokens: list[list[str]] = []
+        # every distinct token gets a provisional id in order of first occurrence; the
+        # sample is kept as id arrays (not lists of strings) and counted with bincount
+        first_seen: defaultdict[str, int] = defaultdict(count().__next__)
+        intern = first_seen.__getitem__
+        docs_ids: list[np.ndarray] = []
         for t in texts:
             toks = TOKEN_RE.findall(fold(t[:max_chars]))
-            counts.update(toks)
-            docs_tokens.append(toks)
-        common = [w for w, c in counts.most_common(max_vocab)
-                  if c >= min_count and not _JUNK.search(w)]
+            docs_ids.append(np.fromiter(map(intern, toks), dtype=np.int64, count=len(toks)))
+        words = list(first_seen)  # provisional id -> token
+        lens = np.fromiter(map(len, docs_ids), dtype=np.int64, count=len(docs_ids))
+        flat = np.concatenate(docs_ids) if docs_ids else np.zeros(0, np.int64)
+        del docs_ids
+        counts = np.bincount(flat, minlength=len(words))
+        # Counter.most_common order: by count, ties in order of first occurrence
+        top = np.lexsort((np.arange(len(words)), -counts))[:max_vocab].tolist()
+        common = [words[i] for i in top if counts[i] >= min_count and not _JUNK.search(words[i])]
         vocab = _Vocab({w: i + 1 for i, w in enumerate(common)})
         size = len(vocab) + 1
-        total = sum(counts.values()) or 1
+        total = len(flat) or 1
         uni = np.zeros(size, dtype=np.float64)
+        to_vocab = np.zeros(len(words), dtype=np.int64)  # provisional id -> vocabulary id
         for w, i in vocab.items():
-            uni[i] = counts[w]
+            uni[i] = counts[first_seen[w]]
+            to_vocab[first_seen[w]] = i
         oov_mass = max(total - float(uni.sum()), 1.0)
-        oov_types = max(len(counts) - len(vocab), 1)
+        oov_types = max(len(words) - len(vocab), 1)
         # an unknown word: the unknown mass shared among the unknown types seen in the sample
         uni[0] = oov_mass / oov_types
         uni_logp = np.log(uni / total)
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
-        lookup = vocab.get
-        key_chunks = []
-        for toks in docs_tokens:
-            if len(toks) < 2:
-                continue
-            ids = np.fromiter(map(lookup, toks, repeat(0)), dtype=np.int64, count=len(toks))
-            prev, cur = ids[:-1], ids[1:]
-            known = (prev > 0) & (cur > 0)  # unknown words get no bigram context
-            key_chunks.append(prev[known] * size + cur[known])
-        if key_chunks:
-            keys, kcounts = np.unique(np.concatenate(key_chunks), return_counts=True)
+        ids = to_vocab[flat]
+        starts = np.cumsum(lens) - lens
+        prev, cur = ids[:-1], ids[1:]
+        within = np.ones(len(cur), dtype=bool)  # pairs inside one document
+        within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
+        known = within & (prev > 0) & (cur > 0)  # unknown words get no bigram context
+        if known.any():
+            keys, kcounts = np.unique(prev[known] * size + cur[known], return_counts=True)
             keep = kcounts >= min_bigram
             keys, kcounts = keys[keep], kcounts[keep].astype(np.int64)
         else:
@@ -210,25 +217,31 @@ class BigramModel:
         # the spelling model of unknown words: characters of the corpus's own vocabulary
         # (words seen at least min_count times), so that characters only random bytes
         # produce stay expensive even when the fit sample contains poison
-        chars: Counter[str] = Counter()
+        chars: dict[str, int] = {}
         for w in common:
+            c = int(counts[first_seen[w]])
             for ch in w:
-                chars[ch] += counts[w]
+                chars[ch] = chars.get(ch, 0) + c
         n_chars = sum(chars.values()) + 1
         char_cost = {ch: -math.log(c / n_chars) for ch, c in chars.items()}
         unseen_char = math.log(n_chars) + math.log(1000.0)
         model = cls(vocab, uni_logp.astype(np.float32), keys, kcounts, prev_totals, lam,
                     char_cost=char_cost, unseen_char=unseen_char)
-        oov = [w for w in counts if w not in vocab]
+        oov = [w for w in words if w not in vocab]
         if oov:
             model.oov_char_mean = float(np.median([model._char_mean(w) for w in oov[:20000]]))
-        step = max(1, len(docs_tokens) // 2000)
-        sample = [model.surprise_of_tokens(t) for t in docs_tokens[::step] if len(t) >= 2]
-        if sample:
-            allv = np.concatenate(sample)
+        step = max(1, len(lens) // 2000)
+        chosen = np.zeros(len(lens), dtype=bool)
+        chosen[::step] = True
+        chosen &= lens >= 2
+        if chosen.any():
+            at = np.flatnonzero(np.repeat(chosen, lens))
+            n = lens[chosen]
+            allv = model._surprise(ids[at], np.cumsum(n) - n, words, flat[at])
             model.mean = float(np.median(allv))
             model.std = float(np.std(allv)) or 1.0
-            long_means = [float(x.mean()) for x in sample if len(x) >= 50]
+            long_means = [float(x.mean()) for x in np.split(allv, np.cumsum(n)[:-1])
+                          if len(x) >= 50]
             if long_means:
                 # robust (poison in the sample must not move it): median + 3 scaled MADs
                 med = float(np.median(long_means))
@@ -256,11 +269,17 @@ class BigramModel:
         ``-log p(w | prev)`` plus ``context_weight`` times the context penalty
         ``-log p(w | prev) + log p(w)`` (negative where the previous word predicts this
         one, positive for neighbours that never occur together)."""
+        return self._surprise(ids, np.zeros(min(1, len(ids)), dtype=np.int64), tokens,
+                              positions)
+
+    def _surprise(self, ids: np.ndarray, firsts: np.ndarray, tokens: Sequence[str],
+                  positions: np.ndarray | None) -> np.ndarray:
+        """:meth:`surprise_of_ids` of several documents' ids, concatenated; ``firsts``: where
+        each document starts (its first token has no previous word)."""
         table, uni_p, uni_lp = self._tables()
         out = np.empty(len(ids), dtype=np.float64)
         if len(ids) == 0:
             return out
-        out[0] = -math.log(uni_p[ids[0]])
         if len(ids) > 1:
             prev, cur = ids[:-1], ids[1:]
             c = table.get(prev * self.size + cur)
@@ -273,6 +292,8 @@ class BigramModel:
             # neighbours never occur together (interp - unigram surprise > 0), natural text
             # is predictable from its previous word (< 0)
             out[1:] = interp + self.context_weight * (interp + uni_lp[cur])
+        for f in firsts.tolist():
+            out[f] = -math.log(uni_p[ids[f]])
         unknown = np.flatnonzero(ids == 0)
         if len(unknown):
             at = unknown if positions is None else positions[unknown]
@@ -348,26 +369,55 @@ class NaturalnessShift(DocumentDetector):
 
     def segment(self, text: str) -> Segment | None:
         """The maximum-gain stretch of ``text`` (None for texts too short to judge)."""
+        return self.segments([text])[0]
+
+    def segments(self, texts: Sequence[str]) -> list[Segment | None]:
+        """:meth:`segment` of many texts; the per-token work runs once over all of them."""
         if self.model is None:
             raise RuntimeError("NaturalnessShift.fit() must run before score()")
         m = self.model
-        text = text[: self.max_chars]
-        folded = fold(text)
-        same = len(folded) == len(text)
-        # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
-        tokens = (TOKEN_RE.findall(folded) if same
-                  else [fold(t) for t in TOKEN_RE.findall(text)])
-        if len(tokens) < self.min_tokens:
-            return None
+        k = self.min_tokens
+        views: list[str] = []
+        token_lists: list[list[str]] = []
+        for text in texts:
+            text = text[: self.max_chars]
+            folded = fold(text)
+            same = len(folded) == len(text)
+            # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
+            views.append(folded if same else text)
+            token_lists.append(TOKEN_RE.findall(folded) if same
+                               else [fold(t) for t in TOKEN_RE.findall(text)])
+        out: list[Segment | None] = [None] * len(texts)
+        live = [d for d, toks in enumerate(token_lists) if len(toks) >= k]
+        if not live:
+            return out
+        lens = np.array([len(token_lists[d]) for d in live], dtype=np.int64)
+        tokens = list(chain.from_iterable(token_lists[d] for d in live))
         ids = m.ids(tokens)
+        starts = np.cumsum(lens) - lens
         # a run of one repeated known token ("=====", "- - -", "the the") is one event
-        pos = np.flatnonzero(np.concatenate(([True], (ids[1:] != ids[:-1]) | (ids[1:] == 0))))
-        if len(pos) < self.min_tokens:
-            return None
-        s = m.surprise_of_ids(ids[pos], tokens, pos if len(pos) < len(ids) else None)
+        keep = np.empty(len(ids), dtype=bool)
+        keep[0] = True
+        keep[1:] = (ids[1:] != ids[:-1]) | (ids[1:] == 0)
+        keep[starts] = True
+        pos = np.flatnonzero(keep)
+        n_pos = np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=len(live))
+        firsts = np.cumsum(n_pos) - n_pos
+        s_all = m._surprise(ids[pos], firsts, tokens, pos)
         # the excess level: above what whole natural documents average (so that a long
         # clean document never accumulates gain just by being long)
         tau = m.mean + self.tau_sigmas * m.std
+        for d, f, n, start in zip(live, firsts.tolist(), n_pos.tolist(), starts.tolist(),
+                                  strict=True):
+            if n >= k:
+                out[d] = self._best(s_all[f:f + n], pos[f:f + n] - start, tau, views[d])
+        return out
+
+    def _best(self, s: np.ndarray, pos: np.ndarray, tau: float, view: str) -> Segment:
+        """The maximum-gain stretch of one document's surprise ``s`` (``pos``: the token
+        index of each value; ``view``: the text its tokens were found in)."""
+        m = self.model
+        assert m is not None
         csum = np.concatenate(([0.0], np.cumsum(s - tau)))
         # best stretch [i, j) with j - i >= min_tokens: max csum[j] - min_{i <= j-k} csum[i]
         n, k = len(s), self.min_tokens
@@ -389,18 +439,24 @@ class NaturalnessShift(DocumentDetector):
             return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
         c0 = c1 = alt = 0
         ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
-        for k, match in enumerate(TOKEN_RE.finditer(folded if same else text)):
-            if k == ta:
+        for t, match in enumerate(TOKEN_RE.finditer(view)):
+            if t == ta:
                 alt = match.start()
-            if k == ti:
+            if t == ti:
                 c0 = match.start()
-            if k == tj:
+            if t == tj:
                 c1 = match.end()
                 break
         return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain, alt)
 
     def score(self, doc: Document) -> Finding | None:
-        seg = self.segment(doc.text)
+        return self.score_batch([doc])[0]
+
+    def score_batch(self, docs: Sequence[Document]) -> list[Finding | None]:
+        segs = self.segments([d.text for d in docs])
+        return [self._finding(d, seg) for d, seg in zip(docs, segs, strict=True)]
+
+    def _finding(self, doc: Document, seg: Segment | None) -> Finding | None:
         if seg is None or self.model is None or seg.gain < self.min_gain:
             return None
         n_tok = seg.tok_end - seg.tok_start
