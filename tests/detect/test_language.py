@@ -64,3 +64,24 @@ def test_language_switch_poison_and_clean_multilingual(shared_corpora: Path) -> 
         flagged = [d for d in docs if (f := det.score(d)) is not None
                    and f.score >= det.min_flag_score]
         assert len(flagged) <= 0.02 * len(docs)
+
+
+def test_batched_identification_equals_one_by_one(shared_corpora: Path) -> None:
+    """The vectorised automaton gives py3langid's own answers (probability included)."""
+    from poisonguard.detect.language import identify_many
+
+    docs = _sample(shared_corpora / "multilingual.jsonl.gz", 150, 97)
+    texts = [t for d in docs for t in (d.text[:160], d.text[-80:], d.text[:7])]
+    texts += ["", "   ", "ÉCOLE", "\ud800 broken surrogate", "数字 123 and text"]
+    assert identify_many(texts) == [identify(t) for t in texts]
+
+
+def test_score_batch_equals_score(shared_corpora: Path) -> None:
+    web = _sample(shared_corpora / "web.jsonl.gz", 80, 7)
+    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
+                                    lang="fr")
+    docs = web + [s.document for s in recipe.generate(web, 40, seed=1)]
+    det = LanguageSwitch().fit([])
+    batch = det.score_batch(docs)
+    assert any(f is not None for f in batch)
+    assert batch == [det.score(d) for d in docs]

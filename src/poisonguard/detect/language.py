@@ -12,11 +12,14 @@ confuses with each other (e.g. Norwegian/Danish, Malay/Indonesian) count as one.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 from poisonguard.detect.base import DocumentDetector, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
@@ -45,6 +48,134 @@ def identify(text: str) -> tuple[str, float]:
     return _GROUPS.get(lang, lang), float(prob)
 
 
+def identify_many(texts: Sequence[str]) -> list[tuple[str, float]]:
+    """:func:`identify` of many texts: the same answers, with py3langid's byte automaton
+    run over all texts at once in numpy (see :class:`_Automaton`)."""
+    auto = _automaton()
+    if auto is None:  # pragma: no cover - a py3langid without the expected internals
+        return [identify(t) for t in texts]
+    return [(_GROUPS.get(lang, lang), prob) for lang, prob in auto.classify(texts)]
+
+
+class _Automaton:
+    """py3langid's ``classify`` for a batch of texts.
+
+    py3langid counts byte n-gram features with a DFA walked byte by byte in Python.  The
+    DFA is an Aho-Corasick automaton: its state after a byte is the longest suffix of the
+    text read so far that is a prefix of a feature, so it depends only on the last
+    ``depth`` bytes (``depth``: the longest such prefix).  The state at every position of
+    every text is therefore ``depth`` vectorised steps from the start state over a window
+    of bytes; texts are separated by ``depth - 1`` bytes that keep the start state.  The
+    feature counts, in first-occurrence order, then go through py3langid's own scoring,
+    so the scores are the same numbers (checked on construction).
+    """
+
+    def __init__(self, ident: Any) -> None:
+        self.ident = ident
+        self.nextmove = np.frombuffer(ident.tk_nextmove, dtype=np.uint32)
+        self.rowbase = np.asarray(ident._rowbase, dtype=np.int64)
+        self.output = np.asarray(ident.tk_output, dtype=np.int64)
+        self.n_features = int(self.output.max()) + 1
+        # the scores' table in float32: py3langid's float16 rows are converted exactly, once
+        # (converting the gathered rows at every call was most of its scoring time)
+        self.table = np.asarray(ident.nb_ptc, dtype=np.float32)
+        # depth: breadth-first search from the start state
+        seen = np.zeros(len(self.rowbase), dtype=bool)
+        seen[0] = True
+        frontier, self.depth = np.zeros(1, dtype=np.int64), 0
+        while True:
+            reach = np.zeros(len(self.rowbase), dtype=bool)
+            reach[self.nextmove[(self.rowbase[frontier][:, None]
+                                 + np.arange(256)[None, :]).ravel()]] = True
+            frontier = np.flatnonzero(reach & ~seen)
+            if not frontier.size:
+                break
+            seen[frontier] = True
+            self.depth += 1
+        still = np.flatnonzero(self.nextmove[self.rowbase[0] + np.arange(256)] == 0)
+        if not still.size:
+            raise ValueError("no byte keeps the start state")
+        self.gap = bytes([int(still[0])]) * max(0, self.depth - 1)
+
+    def check(self) -> bool:
+        """The batch answers equal py3langid's on a few texts in many scripts."""
+        texts = ["The quick brown fox jumps over the lazy dog.", "Der schnelle braune Fuchs.",
+                 "Быстрая коричневая лиса прыгает.", "敏捷的棕色狐狸跳过了懒狗。", "",
+                 "ÉCOLE NORMALE", "123 456 !!", "ελληνικά κείμενα εδώ", "x" * 300]
+        return self.classify(texts) == [self._one(t) for t in texts]
+
+    def _one(self, text: str) -> tuple[str, float]:
+        lang, prob = self.ident.classify(text)
+        return str(lang), float(prob)
+
+    def classify(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        ident = self.ident
+        encoded = [ident._encode(t) for t in texts]
+        if not encoded:
+            return []
+        lens = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        gap = self.gap
+        buf = np.frombuffer(gap + gap.join(encoded), dtype=np.uint8)
+        k = len(gap)
+        n = len(buf) - k
+        state = np.zeros(n, dtype=np.int64)
+        for back in range(k, -1, -1):  # the byte ``back`` positions before each position
+            state = self.nextmove[self.rowbase[state] + buf[k - back:k - back + n]]
+        # positions of real bytes (not the gaps) and the text each belongs to
+        starts = np.cumsum(lens + k) - (lens + k)
+        text_of = np.repeat(np.arange(len(encoded)), lens)
+        real = np.arange(int(lens.sum())) + np.repeat(starts - np.cumsum(lens) + lens, lens)
+        feat = self.output[state[real]]
+        hit = feat >= 0
+        key = text_of[hit] * self.n_features + feat[hit]
+        uniq, first, cnt = np.unique(key, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")  # by text, then first occurrence
+        uniq, cnt = uniq[order], cnt[order]
+        owner = uniq // self.n_features
+        bounds = np.searchsorted(owner, np.arange(len(encoded) + 1))
+        feats = (uniq % self.n_features).tolist()
+        counts = cnt.tolist()
+        return [self._decide(encoded[i], dict(zip(feats[a:b], counts[a:b], strict=True)))
+                for i, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(),
+                                               strict=True))]
+
+    def _decide(self, encoded: bytes, visits: dict[int, int]) -> tuple[str, float]:
+        """py3langid's ``_decide`` + ``classify`` from the feature counts."""
+        ident = self.ident
+        if visits:  # py3langid's _sparse_score, on the float32 copy of its table
+            idx = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
+            counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
+            scores = np.log1p(counts) @ self.table[idx] + ident.nb_pc
+        else:
+            scores = np.full(len(ident.nb_classes), 0.0 if ident._norm_probs
+                             else np.finfo(np.float32).min, dtype=np.float32)
+        if ident._norm_probs:
+            scores *= 1.0 / math.sqrt(len(encoded) or 1)
+            np.exp(scores - scores.max(), out=scores)
+            scores /= scores.sum()
+        for i, j in ident._alias_pairs:
+            if ident._norm_probs:
+                scores[i] += scores[j]
+                scores[j] = 0.0
+            else:
+                scores[i] = max(scores[i], scores[j])
+                scores[j] = np.finfo(np.float32).min
+        best = int(scores.argmax())
+        conf = float(scores[best])
+        if ident.min_confidence is not None and conf < ident.min_confidence:
+            return "und", conf
+        return str(ident.nb_classes[best]), conf
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> _Automaton | None:
+    try:
+        auto = _Automaton(_identifier())
+        return auto if auto.check() else None
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - other py3langid
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A piece of a document with its language (``None``: not enough letters to tell)."""
@@ -58,8 +189,35 @@ class Segment:
 def segments(text: str, *, segment_chars: int = 150, min_letters: float = 0.6,
              min_prob: float = 0.9) -> list[Segment]:
     """Cut ``text`` into segments of about ``segment_chars`` and identify each language."""
+    return segments_many([text], segment_chars=segment_chars, min_letters=min_letters,
+                         min_prob=min_prob)[0]
+
+
+def segments_many(texts: Sequence[str], *, segment_chars: int = 150, min_letters: float = 0.6,
+                  min_prob: float = 0.9) -> list[list[Segment]]:
+    """:func:`segments` of many texts (one batch of language identification)."""
+    cut = [_pieces(t, segment_chars, min_letters) for t in texts]
+    found = iter(identify_many([t[a:b] for t, ps in zip(texts, cut, strict=True)
+                                for a, b, ask in ps if ask]))
+    out: list[list[Segment]] = []
+    for ps in cut:
+        segs: list[Segment] = []
+        for a, b, ask in ps:
+            lang: str | None = None
+            prob = 0.0
+            if ask:
+                lang, prob = next(found)
+                if prob < min_prob:
+                    lang = None
+            segs.append(Segment(a, b, lang, prob))
+        out.append(segs)
+    return out
+
+
+def _pieces(text: str, segment_chars: int, min_letters: float) -> list[tuple[int, int, bool]]:
+    """(start, end, has enough letters to identify) of the non-blank segments of ``text``."""
     cuts = [m.end() for m in _BOUNDARY.finditer(text)]
-    out: list[Segment] = []
+    out: list[tuple[int, int, bool]] = []
     start = 0
     for c in [*cuts, len(text)]:
         if c - start < segment_chars and c != len(text):
@@ -67,13 +225,7 @@ def segments(text: str, *, segment_chars: int = 150, min_letters: float = 0.6,
         piece = text[start:c]
         if piece.strip():
             letters = sum(map(str.isalpha, piece))
-            lang: str | None = None
-            prob = 0.0
-            if letters >= 20 and letters >= min_letters * len(piece.strip()):
-                lang, prob = identify(piece)
-                if prob < min_prob:
-                    lang = None
-            out.append(Segment(start, c, lang, prob))
+            out.append((start, c, letters >= 20 and letters >= min_letters * len(piece.strip())))
         start = c
     return out
 
@@ -109,32 +261,45 @@ class LanguageSwitch(DocumentDetector):
     def fit(self, docs: Iterable[Document]) -> LanguageSwitch:
         """Nothing to learn; loads the language model once, before workers start."""
         _identifier()
+        _automaton()
         return self
 
-    def _probes_agree(self, text: str) -> bool:
-        """Cheap gate: identify the head, the tail (and the middle of long texts); when all
-        confidently agree there is no switch worth a full segmentation."""
+    def _probes(self, text: str) -> list[str] | None:
+        """Cheap gate: the head, the tail (and the middle of long texts) that have enough
+        letters to identify; when all confidently agree there is no switch worth a full
+        segmentation.  None: the text is too short for the gate."""
         n = self.probe_chars
         if len(text) <= 2 * n:
-            return False
+            return None
         probes = [text[:n], text[-n // 2:]]
         if len(text) > 6 * n:
             mid = len(text) // 2
             probes.append(text[mid - n // 2: mid + n // 2])
-        langs = set()
-        for p in probes:
-            if sum(map(str.isalpha, p)) < 0.5 * len(p):
-                continue
-            lang, prob = identify(p)
-            if prob >= 0.8:
-                langs.add(lang)
-        return len(langs) <= 1
+        return [p for p in probes if sum(map(str.isalpha, p)) >= 0.5 * len(p)]
 
     def score(self, doc: Document) -> Finding | None:
-        text = doc.text[: self.max_chars]
-        if self._probes_agree(text):
-            return None
-        segs = segments(text, segment_chars=self.segment_chars)
+        return self.score_batch([doc])[0]
+
+    def score_batch(self, docs: Sequence[Document]) -> list[Finding | None]:
+        texts = [d.text[: self.max_chars] for d in docs]
+        probes = [self._probes(t) for t in texts]
+        found = iter(identify_many([p for ps in probes if ps for p in ps]))
+        todo: list[int] = []
+        for i, ps in enumerate(probes):
+            if ps is None:
+                todo.append(i)
+                continue
+            langs = {lang for lang, prob in (next(found) for _ in ps) if prob >= 0.8}
+            if len(langs) > 1:
+                todo.append(i)
+        out: list[Finding | None] = [None] * len(docs)
+        segs = segments_many([texts[i] for i in todo], segment_chars=self.segment_chars)
+        for i, sg in zip(todo, segs, strict=True):
+            out[i] = self._judge(texts[i], sg)
+        return out
+
+    def _judge(self, text: str, segs: list[Segment]) -> Finding | None:
+        """The finding of one document from its identified segments."""
         known = [s for s in segs if s.lang is not None]
         if len(known) < 2 or len({s.lang for s in known}) < 2:
             return None
@@ -218,4 +383,4 @@ def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
                      if _GROUPS.get(lab, lab) == group))
 
 
-__all__ = ["LanguageSwitch", "Segment", "identify", "segments"]
+__all__ = ["LanguageSwitch", "Segment", "identify", "identify_many", "segments", "segments_many"]
