@@ -87,6 +87,12 @@ class DocumentDetector:
         """A finding for ``doc``, or ``None`` when there is nothing to report."""
         raise NotImplementedError
 
+    def score_batch(self, docs: Sequence[Document]) -> list[Finding | None]:
+        """:meth:`score` of each document of a shard, in order.  The scan pipeline calls
+        this; override it to share work across documents (one vectorised pass over all
+        their tokens); the results must be those of :meth:`score`."""
+        return [self.score(doc) for doc in docs]
+
 
 class CorpusDetector(Generic[Partial, State]):
     """Base class of corpus-level detectors, written as map over shards → reduce.

@@ -272,23 +272,32 @@ class _Pass1Result:
 def _score_docs(ctx: _Pass1Context, docs: Sequence[Document], start: int,
                 hists: dict[str, ScoreHistogram], errors: dict[str, int],
                 first: list[str]) -> list[list[Finding]]:
-    out: list[list[Finding]] = []
-    for doc in docs:
-        found: list[Finding] = []
-        for name, det, calibrated in ctx.doc_detectors:
-            try:
-                f = det.score(doc)
-            except Exception as e:
-                errors[name] = errors.get(name, 0) + 1
-                if not first:
-                    first.append(f"{name} on document {doc.id!r}: {type(e).__name__}: {e}")
-                f = None
+    out: list[list[Finding]] = [[] for _ in docs]
+    for name, det, calibrated in ctx.doc_detectors:
+        try:  # the whole shard at once; on an error, document by document
+            results = det.score_batch(docs)
+            if len(results) != len(docs):
+                raise ValueError(f"score_batch returned {len(results)} results for "
+                                 f"{len(docs)} documents")
+        except Exception:
+            results = [_score_one(name, det, doc, errors, first) for doc in docs]
+        for found, f in zip(out, results, strict=True):
             if calibrated:
                 hists[name].add(f.score if f is not None else 0.0)
             if f is not None:
                 found.append(f)
-        out.append(found)
     return out
+
+
+def _score_one(name: str, det: DocumentDetector, doc: Document, errors: dict[str, int],
+               first: list[str]) -> Finding | None:
+    try:
+        return det.score(doc)
+    except Exception as e:
+        errors[name] = errors.get(name, 0) + 1
+        if not first:
+            first.append(f"{name} on document {doc.id!r}: {type(e).__name__}: {e}")
+        return None
 
 
 def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Result:
