@@ -132,39 +132,40 @@ class _Automaton:
         order = np.argsort(first, kind="stable")  # by text, then first occurrence
         uniq, cnt = uniq[order], cnt[order]
         owner = uniq // self.n_features
-        bounds = np.searchsorted(owner, np.arange(len(encoded) + 1))
-        feats = (uniq % self.n_features).tolist()
-        counts = cnt.tolist()
-        return [self._decide(encoded[i], dict(zip(feats[a:b], counts[a:b], strict=True)))
-                for i, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(),
-                                               strict=True))]
-
-    def _decide(self, encoded: bytes, visits: dict[int, int]) -> tuple[str, float]:
-        """py3langid's ``_decide`` + ``classify`` from the feature counts."""
-        ident = self.ident
-        if visits:  # py3langid's _sparse_score, on the float32 copy of its table
-            idx = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
-            counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
-            scores = np.log1p(counts) @ self.table[idx] + ident.nb_pc
-        else:
-            scores = np.full(len(ident.nb_classes), 0.0 if ident._norm_probs
-                             else np.finfo(np.float32).min, dtype=np.float32)
+        bounds = np.searchsorted(owner, np.arange(len(encoded) + 1)).tolist()
+        feats = (uniq % self.n_features).astype(np.intp)
+        counts = cnt.astype(np.float32)
+        # py3langid's _sparse_score per text (on the float32 copy of its table) ...
+        scores = np.empty((len(encoded), len(ident.nb_classes)), dtype=np.float32)
+        for i in range(len(encoded)):
+            a, b = bounds[i], bounds[i + 1]
+            if a < b:
+                scores[i] = np.log1p(counts[a:b].copy()) @ self.table[feats[a:b].copy()] \
+                    + ident.nb_pc
+            else:  # no feature
+                scores[i] = 0.0 if ident._norm_probs else np.finfo(np.float32).min
+        # ... and the rest of its _decide and classify, row by row in one go
         if ident._norm_probs:
-            scores *= 1.0 / math.sqrt(len(encoded) or 1)
-            np.exp(scores - scores.max(), out=scores)
-            scores /= scores.sum()
+            scores *= np.array([1.0 / math.sqrt(n or 1) for n in lens.tolist()],
+                               dtype=np.float32)[:, None]
+            np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+            scores /= scores.sum(axis=1, keepdims=True)
         for i, j in ident._alias_pairs:
             if ident._norm_probs:
-                scores[i] += scores[j]
-                scores[j] = 0.0
+                scores[:, i] += scores[:, j]
+                scores[:, j] = 0.0
             else:
-                scores[i] = max(scores[i], scores[j])
-                scores[j] = np.finfo(np.float32).min
-        best = int(scores.argmax())
-        conf = float(scores[best])
-        if ident.min_confidence is not None and conf < ident.min_confidence:
-            return "und", conf
-        return str(ident.nb_classes[best]), conf
+                scores[:, i] = np.maximum(scores[:, i], scores[:, j])
+                scores[:, j] = np.finfo(np.float32).min
+        best = scores.argmax(axis=1)
+        conf = scores[np.arange(len(encoded)), best].tolist()
+        out: list[tuple[str, float]] = []
+        for b, c in zip(best.tolist(), conf, strict=True):
+            if ident.min_confidence is not None and c < ident.min_confidence:
+                out.append(("und", c))
+            else:
+                out.append((str(ident.nb_classes[b]), c))
+        return out
 
 
 @lru_cache(maxsize=1)
