@@ -385,16 +385,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             part.keys.append(np.asarray(batch, dtype=np.uint64))
             return part
         units = [self._units(doc.text) for doc in docs]
-        hashes = [[hash64(u.norm) for u in us] for us in units]
+        # (index, hash) of each document's candidate sentences
+        cands = [[(i, h) for i, u in enumerate(us) if self._candidate(u)
+                  and (h := hash64(u.norm)) not in self._reference] for us in units]
         bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
-        cands = [[i for i, u in enumerate(us) if self._candidate(u) and hs[i] not in
-                  self._reference] for us, hs in zip(units, hashes, strict=True)]
         # one prefilter look-up for the whole shard
-        ok = self._admit([hs[i] for c, hs in zip(cands, hashes, strict=True) for i in c]
-                         + [k for ks in bands for k in ks])
-        for doc, us, hs, c, sig, ks in zip(docs, units, hashes, cands, sigs, bands,
-                                           strict=True):
-            self._collect(doc, part, us, hs, [i for i in c if ok.get(hs[i], True)], sig,
+        ok = self._admit([h for c in cands for _, h in c] + [k for ks in bands for k in ks])
+        for doc, us, c, sig, ks in zip(docs, units, cands, sigs, bands, strict=True):
+            self._collect(doc, part, us, [(i, h) for i, h in c if ok.get(h, True)], sig,
                           [k for k in ks if ok.get(k, True)])
         self._prune(part)
         return part
@@ -407,17 +405,16 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         return dict(zip(keys, (est >= self.min_sentence_docs).tolist(), strict=True))
 
     def _collect(self, doc: Document, part: CampaignPartial, units: list[Sentence],
-                 hashes: list[int], cand: list[int], sig: np.ndarray | None,
+                 cand: list[tuple[int, int]], sig: np.ndarray | None,
                  band_keys: list[int]) -> None:
-        """Add one document's admitted candidate sentences (indices into ``units``) and
-        band keys to ``part``."""
+        """Add one document's admitted candidate sentences ((index into ``units``, hash))
+        and band keys to ``part``."""
         if not cand and (sig is None or not band_keys):
             return
         src = hash64(source_key(doc))
         n = len(units)
         seen: set[int] = set()
-        for i in cand:
-            h = hashes[i]
+        for i, h in cand:
             if h in seen:
                 continue
             seen.add(h)
@@ -802,7 +799,7 @@ def _shape_hash(text: str, unit: Sentence) -> int:
     """
     toks = WORD_RE.findall(text, unit.start, unit.end)
     frame = [t.lower() for i, t in enumerate(toks)
-             if not any(c.isdigit() for c in t) and (i == 0 or not t[:1].isupper())]
+             if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))]
     return hash64(" ".join(frame)) or 1
 
 
