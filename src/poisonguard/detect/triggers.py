@@ -251,7 +251,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 groups[ext] = (c, list(ctxs))
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
-        index = _SampleIndex(sample)
+        index = _SampleIndex(sample if groups else [])  # no candidate: nothing to look up
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         log_tests = math.log(max(1, tested))
