@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -104,6 +105,13 @@ class _CountTable:
         return out
 
 
+class Tokens(NamedTuple):
+    """A text's token ids under a fitted model and the words of its unknown (id 0) tokens."""
+
+    ids: np.ndarray
+    oov: list[str]
+
+
 @dataclass(slots=True)
 class BigramModel:
     """An interpolated word-bigram model over a fixed vocabulary (id 0 = unknown word).
@@ -169,15 +177,27 @@ class BigramModel:
 
     @classmethod
     def fit(cls, texts: Iterable[str], *, max_vocab: int = 100_000, min_count: int = 2,
-            min_bigram: int = 2, max_chars: int = 20_000, lam: float = 0.6) -> BigramModel:
-        """Count words and adjacent pairs in ``texts`` (each cut to ``max_chars``)."""
+            min_bigram: int = 2, max_chars: int = 20_000, lam: float = 0.6,
+            remember: dict[str, Tokens] | None = None,
+            remember_tokens: int = 1 << 23) -> BigramModel:
+        """Count words and adjacent pairs in ``texts`` (each cut to ``max_chars``).
+
+        ``remember``: filled with the :class:`Tokens` of texts tokenised whole (at most
+        ``remember_tokens`` tokens in all), so that scoring them does not tokenise again.
+        """
         # every distinct token gets a provisional id in order of first occurrence; the
         # sample is kept as id arrays (not lists of strings) and counted with bincount
         first_seen: defaultdict[str, int] = defaultdict(count().__next__)
         intern = first_seen.__getitem__
         docs_ids: list[np.ndarray] = []
+        whole: list[tuple[int, str]] = []  # (document, text) to remember
+        budget = remember_tokens if remember is not None else 0
         for t in texts:
-            toks = TOKEN_RE.findall(fold(t[:max_chars]))
+            folded = fold(t[:max_chars])
+            toks = TOKEN_RE.findall(folded)
+            if len(toks) <= budget and len(t) <= max_chars and len(folded) == len(t):
+                budget -= len(toks)
+                whole.append((len(docs_ids), t))
             docs_ids.append(np.fromiter(map(intern, toks), dtype=np.int64, count=len(toks)))
         words = list(first_seen)  # provisional id -> token
         lens = np.fromiter(map(len, docs_ids), dtype=np.int64, count=len(docs_ids))
@@ -203,6 +223,11 @@ class BigramModel:
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
         ids = to_vocab[flat]
         starts = np.cumsum(lens) - lens
+        if remember is not None:
+            for d, t in whole:
+                a, b = int(starts[d]), int(starts[d] + lens[d])
+                unknown = flat[a:b][ids[a:b] == 0].tolist()
+                remember[t] = Tokens(ids[a:b].astype(np.int32), [words[u] for u in unknown])
         prev, cur = ids[:-1], ids[1:]
         within = np.ones(len(cur), dtype=bool)  # pairs inside one document
         within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
@@ -237,7 +262,8 @@ class BigramModel:
         if chosen.any():
             at = np.flatnonzero(np.repeat(chosen, lens))
             n = lens[chosen]
-            allv = model._surprise(ids[at], np.cumsum(n) - n, words, flat[at])
+            unknown = flat[at][ids[at] == 0].tolist()
+            allv = model._surprise(ids[at], np.cumsum(n) - n, [words[u] for u in unknown])
             model.mean = float(np.median(allv))
             model.std = float(np.std(allv)) or 1.0
             long_means = [float(x.mean()) for x in np.split(allv, np.cumsum(n)[:-1])
@@ -269,13 +295,15 @@ class BigramModel:
         ``-log p(w | prev)`` plus ``context_weight`` times the context penalty
         ``-log p(w | prev) + log p(w)`` (negative where the previous word predicts this
         one, positive for neighbours that never occur together)."""
-        return self._surprise(ids, np.zeros(min(1, len(ids)), dtype=np.int64), tokens,
-                              positions)
+        unknown = np.flatnonzero(ids == 0)
+        at = unknown if positions is None else positions[unknown]
+        return self._surprise(ids, np.zeros(min(1, len(ids)), dtype=np.int64),
+                              [tokens[i] for i in at.tolist()])
 
-    def _surprise(self, ids: np.ndarray, firsts: np.ndarray, tokens: Sequence[str],
-                  positions: np.ndarray | None) -> np.ndarray:
+    def _surprise(self, ids: np.ndarray, firsts: np.ndarray, oov: Sequence[str]) -> np.ndarray:
         """:meth:`surprise_of_ids` of several documents' ids, concatenated; ``firsts``: where
-        each document starts (its first token has no previous word)."""
+        each document starts (its first token has no previous word); ``oov``: the words of
+        the unknown ids (id 0), in order."""
         table, uni_p, uni_lp = self._tables()
         out = np.empty(len(ids), dtype=np.float64)
         if len(ids) == 0:
@@ -296,10 +324,8 @@ class BigramModel:
             out[f] = -math.log(uni_p[ids[f]])
         unknown = np.flatnonzero(ids == 0)
         if len(unknown):
-            at = unknown if positions is None else positions[unknown]
-            extra = self._oov_extra
-            out[unknown] += np.fromiter((extra(tokens[i]) for i in at.tolist()),
-                                        dtype=np.float64, count=len(unknown))
+            out[unknown] += np.fromiter(map(self._oov_extra, oov), dtype=np.float64,
+                                        count=len(unknown))
         return out
 
 
@@ -364,8 +390,15 @@ class NaturalnessShift(DocumentDetector):
         return cls(**ctx.options_for(cls.name))
 
     def fit(self, docs: Iterable[Document]) -> NaturalnessShift:
-        self.model = BigramModel.fit(d.text for d in docs)
+        # the fit sample's documents are usually scored too: keep their tokens
+        self._fitted: dict[str, Tokens] = {}
+        self.model = BigramModel.fit((d.text for d in docs), remember=self._fitted)
         return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_fitted", None)  # a cache: never shipped to workers that pickle
+        return state
 
     def segment(self, text: str) -> Segment | None:
         """The maximum-gain stretch of ``text`` (None for texts too short to judge)."""
@@ -377,25 +410,32 @@ class NaturalnessShift(DocumentDetector):
             raise RuntimeError("NaturalnessShift.fit() must run before score()")
         m = self.model
         k = self.min_tokens
-        views: list[str] = []
-        token_lists: list[list[str]] = []
+        fitted: dict[str, Tokens] = getattr(self, "_fitted", {})
+        cut: list[str] = []
+        per_doc: list[Tokens] = []
         for text in texts:
             text = text[: self.max_chars]
+            cut.append(text)
+            known = fitted.get(text)
+            if known is not None:
+                per_doc.append(known)
+                continue
             folded = fold(text)
-            same = len(folded) == len(text)
             # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
-            views.append(folded if same else text)
-            token_lists.append(TOKEN_RE.findall(folded) if same
-                               else [fold(t) for t in TOKEN_RE.findall(text)])
+            toks = (TOKEN_RE.findall(folded) if len(folded) == len(text)
+                    else [fold(t) for t in TOKEN_RE.findall(text)])
+            ids = m.ids(toks)
+            per_doc.append(Tokens(ids, [toks[i] for i in np.flatnonzero(ids == 0).tolist()]))
         out: list[Segment | None] = [None] * len(texts)
-        live = [d for d, toks in enumerate(token_lists) if len(toks) >= k]
+        live = [d for d, tk in enumerate(per_doc) if len(tk.ids) >= k]
         if not live:
             return out
-        lens = np.array([len(token_lists[d]) for d in live], dtype=np.int64)
-        tokens = list(chain.from_iterable(token_lists[d] for d in live))
-        ids = m.ids(tokens)
+        lens = np.array([len(per_doc[d].ids) for d in live], dtype=np.int64)
+        ids = np.concatenate([per_doc[d].ids for d in live]).astype(np.int64, copy=False)
+        oov = list(chain.from_iterable(per_doc[d].oov for d in live))
         starts = np.cumsum(lens) - lens
-        # a run of one repeated known token ("=====", "- - -", "the the") is one event
+        # a run of one repeated known token ("=====", "- - -", "the the") is one event;
+        # every unknown token is kept (so ``oov`` stays aligned with the kept zeros)
         keep = np.empty(len(ids), dtype=bool)
         keep[0] = True
         keep[1:] = (ids[1:] != ids[:-1]) | (ids[1:] == 0)
@@ -403,19 +443,19 @@ class NaturalnessShift(DocumentDetector):
         pos = np.flatnonzero(keep)
         n_pos = np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=len(live))
         firsts = np.cumsum(n_pos) - n_pos
-        s_all = m._surprise(ids[pos], firsts, tokens, pos)
+        s_all = m._surprise(ids[pos], firsts, oov)
         # the excess level: above what whole natural documents average (so that a long
         # clean document never accumulates gain just by being long)
         tau = m.mean + self.tau_sigmas * m.std
         for d, f, n, start in zip(live, firsts.tolist(), n_pos.tolist(), starts.tolist(),
                                   strict=True):
             if n >= k:
-                out[d] = self._best(s_all[f:f + n], pos[f:f + n] - start, tau, views[d])
+                out[d] = self._best(s_all[f:f + n], pos[f:f + n] - start, tau, cut[d])
         return out
 
-    def _best(self, s: np.ndarray, pos: np.ndarray, tau: float, view: str) -> Segment:
+    def _best(self, s: np.ndarray, pos: np.ndarray, tau: float, text: str) -> Segment:
         """The maximum-gain stretch of one document's surprise ``s`` (``pos``: the token
-        index of each value; ``view``: the text its tokens were found in)."""
+        index of each value; ``text``: the document, cut to ``max_chars``)."""
         m = self.model
         assert m is not None
         csum = np.concatenate(([0.0], np.cumsum(s - tau)))
@@ -439,7 +479,9 @@ class NaturalnessShift(DocumentDetector):
             return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
         c0 = c1 = alt = 0
         ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
-        for t, match in enumerate(TOKEN_RE.finditer(view)):
+        folded = fold(text)  # the text its tokens were found in
+        for t, match in enumerate(TOKEN_RE.finditer(folded if len(folded) == len(text)
+                                                    else text)):
             if t == ta:
                 alt = match.start()
             if t == ti:
