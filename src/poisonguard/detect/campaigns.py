@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -797,10 +798,20 @@ def _shape_hash(text: str, unit: Sentence) -> int:
     Alport syndrome inherited?"); hashing the frame makes such neighbours count as the
     same neighbour, so a sentence glued to a template frame has a high ``block_share``.
     """
-    toks = WORD_RE.findall(text, unit.start, unit.end)
+    sentence = text[unit.start:unit.end]
+    return _frame_hash_cached(sentence) if len(sentence) <= 512 else _frame_hash(sentence)
+
+
+def _frame_hash(sentence: str) -> int:
+    """:func:`_shape_hash` of one sentence's text."""
+    toks = WORD_RE.findall(sentence)
     frame = [t.lower() for i, t in enumerate(toks)
              if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))]
     return hash64(" ".join(frame)) or 1
+
+
+_frame_hash_cached = lru_cache(maxsize=4096)(_frame_hash)
+"""Templated neighbours repeat across documents: short sentences' frames are cached."""
 
 
 def _shared_core(a: list[str], b: list[str]) -> str:
