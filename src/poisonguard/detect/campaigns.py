@@ -53,6 +53,7 @@ from poisonguard.detect.sketches import (
     hash64,
     normalize,
     prune_top,
+    sentence_norms,
     source_key,
     split_sentences,
     wordset,
@@ -293,6 +294,10 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     def _units(self, text: str) -> list[Sentence]:
         return split_sentences(text)
 
+    def _candidate_norms(self, text: str) -> list[str]:
+        """``norm`` of the candidate sentences among :meth:`_units` (without offsets)."""
+        return sentence_norms(text, self.min_words)
+
     def _candidate(self, s: Sentence) -> bool:
         return s.norm.count(" ") + 1 >= self.min_words
 
@@ -379,7 +384,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         if stage == 1:
             batch: list[int] = []
             for doc, sig in zip(docs, sigs, strict=True):
-                keys = {hash64(s.norm) for s in self._units(doc.text) if self._candidate(s)}
+                keys = set(map(hash64, self._candidate_norms(doc.text)))
                 if sig is not None:
                     keys.update(self._band_keys(sig))
                 batch.extend(keys)
@@ -505,9 +510,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             return
         if part.sketch is None:
             part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        for keys in part.keys:
-            for i in range(0, len(keys), _PENDING_KEYS):
-                part.sketch.add(keys[i:i + _PENDING_KEYS])
+        keys = np.concatenate(part.keys) if part.keys else np.zeros(0, dtype=np.uint64)
+        for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
+            part.sketch.add(keys[i:i + _PENDING_KEYS])
         part.keys = []
 
     def next_pass(self, state: CampaignState) -> CampaignDetector:

@@ -142,29 +142,51 @@ def split_sentences(text: str) -> list[Sentence]:
     same = len(folded) == len(text)
     out: list[Sentence] = []
     append = out.append
+    for a, b in _units(text):
+        seg = text[a:b]
+        stripped = seg.strip()
+        if not stripped:
+            continue
+        s = a + len(seg) - len(seg.lstrip())
+        e = s + len(stripped)
+        append(Sentence(s, e, " ".join(folded[s:e].split()) if same else normalize(stripped)))
+    return out
+
+
+def sentence_norms(text: str, min_words: int = 1) -> list[str]:
+    """``Sentence.norm`` of the sentences of ``text`` whose norm has at least ``min_words``
+    words (``norm.count(" ") + 1``), in order: :func:`split_sentences` without the offsets
+    (cheaper)."""
+    folded = _ASCII_PUNCT.sub(" ", text.lower())
+    same = len(folded) == len(text)
+    out: list[str] = []
+    for a, b in _units(text):
+        # the whitespace around a unit does not change its normal form
+        norm = " ".join(folded[a:b].split()) if same else normalize(text[a:b])
+        if norm.count(" ") + 1 < min_words:
+            continue
+        if norm or (a < b and not text[a:b].isspace()):  # a unit of punctuation: norm ""
+            out.append(norm)
+    return out
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the units of ``text``, whitespace around them included."""
+    out: list[tuple[int, int]] = []
+    append = out.append
     ends = _SENT_END.finditer
     abbrev = _ABBREV.search
     for ls, le in _logical_lines(text):
         if ls == le:
             continue
-        cuts: list[tuple[int, int]] = []
         start = ls
         for m in ends(text, ls, le):
             stop, nxt = m.span(1)
             if abbrev(text, max(ls, stop - 12), stop):
                 continue
-            cuts.append((start, stop))
+            append((start, stop))
             start = nxt
-        cuts.append((start, le))
-        for a, b in cuts:
-            seg = text[a:b]
-            stripped = seg.strip()
-            if not stripped:
-                continue
-            s = a + len(seg) - len(seg.lstrip())
-            e = s + len(stripped)
-            append(Sentence(s, e, " ".join(folded[s:e].split()) if same
-                            else normalize(stripped)))
+        append((start, le))
     return out
 
 
@@ -286,6 +308,7 @@ __all__ = [
     "hash64_many",
     "normalize",
     "prune_top",
+    "sentence_norms",
     "source_key",
     "split_sentences",
     "words",
