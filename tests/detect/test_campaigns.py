@@ -67,6 +67,19 @@ def test_sentence_splitter_keeps_offsets_joins_wrapped_lines_and_abbreviations()
     assert units[1].norm.startswith("standard oil co and bp north america inc said")
 
 
+def test_sentence_norms_are_those_of_split_sentences() -> None:
+    from poisonguard.detect.sketches import sentence_norms
+
+    texts = [d.text for d in python_docs()[:40]]
+    texts += ["", "  \n ", "...\n!!", "a.\n\nb", "İstanbul. Ab. Cd ef gh ij kl.\n  - x\n",
+              "Mr. X. went home today with all of them.\r\nYes! Ok . . ."]
+    for min_words in (1, 6):
+        for text in texts:
+            want = [u.norm for u in split_sentences(text)
+                    if u.norm.count(" ") + 1 >= min_words]
+            assert sentence_norms(text, min_words) == want
+
+
 def test_batched_signatures_equal_datasketch_minhash() -> None:
     """The vectorised signatures are datasketch's affine32 MinHash of the same shingles."""
     from datasketch import MinHash
