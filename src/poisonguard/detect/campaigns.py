@@ -390,16 +390,23 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 batch.extend(keys)
             part.keys.append(np.asarray(batch, dtype=np.uint64))
             return part
-        units = [self._units(doc.text) for doc in docs]
-        # (index, hash) of each document's candidate sentences
-        cands = [[(i, h) for i, u in enumerate(us) if self._candidate(u)
-                  and (h := hash64(u.norm)) not in self._reference] for us in units]
+        # hashes of each document's candidate sentences, in order
+        hashes = [list(map(hash64, self._candidate_norms(doc.text))) for doc in docs]
         bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
         # one prefilter look-up for the whole shard
-        ok = self._admit([h for c in cands for _, h in c] + [k for ks in bands for k in ks])
-        for doc, us, c, sig, ks in zip(docs, units, cands, sigs, bands, strict=True):
-            self._collect(doc, part, us, [(i, h) for i, h in c if ok.get(h, True)], sig,
-                          [k for k in ks if ok.get(k, True)])
+        ok = self._admit([h for hs in hashes for h in hs] + [k for ks in bands for k in ks])
+        for doc, hs, sig, ks in zip(docs, hashes, sigs, bands, strict=True):
+            keys = [k for k in ks if ok.get(k, True)]
+            if not any(ok.get(h, True) and h not in self._reference for h in hs):
+                self._collect(doc, part, [], [], sig, keys)
+                continue
+            # a recurring sentence: the offsets of the units (and their neighbours) too;
+            # the candidate units are those of the norms above, in the same order
+            units = self._units(doc.text)
+            at = [i for i, u in enumerate(units) if self._candidate(u)]
+            self._collect(doc, part, units, [(i, h) for i, h in zip(at, hs, strict=True)
+                                             if h not in self._reference and ok.get(h, True)],
+                          sig, keys)
         self._prune(part)
         return part
 
