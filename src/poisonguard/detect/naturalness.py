@@ -205,16 +205,17 @@ class BigramModel:
         del docs_ids
         counts = np.bincount(flat, minlength=len(words))
         # Counter.most_common order: by count, ties in order of first occurrence
-        top = np.lexsort((np.arange(len(words)), -counts))[:max_vocab].tolist()
-        common = [words[i] for i in top if counts[i] >= min_count and not _JUNK.search(words[i])]
-        vocab = _Vocab({w: i + 1 for i, w in enumerate(common)})
+        top = np.lexsort((np.arange(len(words)), -counts))[:max_vocab]
+        top = top[counts[top] >= min_count].tolist()
+        chosen = np.array([i for i in top if not _JUNK.search(words[i])], dtype=np.int64)
+        common = [words[i] for i in chosen.tolist()]
+        vocab = _Vocab(zip(common, range(1, len(common) + 1), strict=True))
         size = len(vocab) + 1
         total = len(flat) or 1
         uni = np.zeros(size, dtype=np.float64)
+        uni[1:] = counts[chosen]
         to_vocab = np.zeros(len(words), dtype=np.int64)  # provisional id -> vocabulary id
-        for w, i in vocab.items():
-            uni[i] = counts[first_seen[w]]
-            to_vocab[first_seen[w]] = i
+        to_vocab[chosen] = np.arange(1, size)
         oov_mass = max(total - float(uni.sum()), 1.0)
         oov_types = max(len(words) - len(vocab), 1)
         # an unknown word: the unknown mass shared among the unknown types seen in the sample
@@ -242,11 +243,15 @@ class BigramModel:
         # the spelling model of unknown words: characters of the corpus's own vocabulary
         # (words seen at least min_count times), so that characters only random bytes
         # produce stay expensive even when the fit sample contains poison
-        chars: dict[str, int] = {}
-        for w in common:
-            c = int(counts[first_seen[w]])
-            for ch in w:
-                chars[ch] = chars.get(ch, 0) + c
+        chars: dict[str, int] = {}  # character -> occurrences in the vocabulary's words
+        if common:
+            points = np.frombuffer("".join(common).encode("utf-32-le", "surrogatepass"),
+                                   dtype=np.uint32)
+            uniq, where = np.unique(points, return_inverse=True)
+            occurrences = np.bincount(where, weights=np.repeat(counts[chosen],
+                                                               [len(w) for w in common]))
+            chars = {chr(c): int(n) for c, n in zip(uniq.tolist(), occurrences.tolist(),
+                                                    strict=True)}
         n_chars = sum(chars.values()) + 1
         char_cost = {ch: -math.log(c / n_chars) for ch, c in chars.items()}
         unseen_char = math.log(n_chars) + math.log(1000.0)
