@@ -160,12 +160,15 @@ class BigramModel:
         cache = self._oov_cache
         v = cache.get(word)
         if v is None:
-            d = (self._char_mean(word) - self.oov_char_mean) * self.spell_weight
-            v = min(self.spell_cap, max(-2.0, d))
+            v = self._spelling_penalty(self._char_mean(word))
             if len(cache) >= 200_000:  # bounded: unknown words are unbounded
                 cache.clear()
             cache[word] = v
         return v
+
+    def _spelling_penalty(self, char_mean: float) -> float:
+        d = (char_mean - self.oov_char_mean) * self.spell_weight
+        return min(self.spell_cap, max(-2.0, d))
 
     def _tables(self) -> tuple[_CountTable, np.ndarray, np.ndarray]:
         """The bigram count table and ``p(w)``, ``log p(w)`` per id (float64)."""
@@ -257,9 +260,12 @@ class BigramModel:
         unseen_char = math.log(n_chars) + math.log(1000.0)
         model = cls(vocab, uni_logp.astype(np.float32), keys, kcounts, prev_totals, lam,
                     char_cost=char_cost, unseen_char=unseen_char)
-        oov = [w for w in words if w not in vocab]
+        oov = [w for w in words if w not in vocab][:20000]
         if oov:
-            model.oov_char_mean = float(np.median([model._char_mean(w) for w in oov[:20000]]))
+            means = [model._char_mean(w) for w in oov]
+            model.oov_char_mean = float(np.median(means))
+            for w, m in zip(oov, means, strict=True):  # _oov_extra of these, precomputed
+                model._oov_cache[w] = model._spelling_penalty(m)
         step = max(1, len(lens) // 2000)
         chosen = np.zeros(len(lens), dtype=bool)
         chosen[::step] = True
