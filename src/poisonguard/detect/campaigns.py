@@ -242,6 +242,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
     name: ClassVar[str] = "campaigns"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "rag")
+    prepass: ClassVar[bool] = True  # the count-min round needs no findings
 
     def __init__(self, *, min_docs: int = 5, min_sentence_docs: int = 3, min_words: int = 6,
                  passes: int = 2,
@@ -396,9 +397,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         # one prefilter look-up for the whole shard
         ok = self._admit([h for hs in hashes for h in hs] + [k for ks in bands for k in ks])
         for doc, hs, sig, ks in zip(docs, hashes, sigs, bands, strict=True):
-            keys = [k for k in ks if ok.get(k, True)]
+            admitted = [k for k in ks if ok.get(k, True)]
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
-                self._collect(doc, part, [], [], sig, keys)
+                self._collect(doc, part, [], [], sig, admitted)
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
             # the candidate units are those of the norms above, in the same order
@@ -406,7 +407,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             at = [i for i, u in enumerate(units) if self._candidate(u)]
             self._collect(doc, part, units, [(i, h) for i, h in zip(at, hs, strict=True)
                                              if h not in self._reference and ok.get(h, True)],
-                          sig, keys)
+                          sig, admitted)
         self._prune(part)
         return part
 
