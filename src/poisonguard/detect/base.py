@@ -105,6 +105,10 @@ class CorpusDetector(Generic[Partial, State]):
 
     name: ClassVar[str] = "corpus"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "instruction", "rag")
+    prepass: ClassVar[bool] = False
+    """A detector with several rounds (``passes > 1``, ``next_pass(state)``) whose first
+    round needs no findings sets this: the pipeline runs that round (``map_shard``) during
+    its sampling read of the corpus, which saves a read."""
 
     def map_shard(self, docs: Sequence[Document]) -> Partial:
         raise NotImplementedError

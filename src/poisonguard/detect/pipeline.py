@@ -5,10 +5,13 @@ Ray run the same code):
 
 0. **sample**: a uniform reservoir sample of documents (fits the document detectors when
    no ``--reference`` is given; gives the trigger miner its chance rates) and the count.
-1. **detect**: every document detector scores every document; corpus detectors map the
-   shard (with the document findings); score histograms are merged; documents with a
-   finding are remembered (sparse).  Partials are reduced as they arrive.
-   Corpus detectors that ask for more rounds (``passes > 1``) get them here.
+   Corpus detectors whose first round needs no findings (``prepass``, e.g. the campaigns'
+   count-min prefilter) map the same shards meanwhile.
+1. **detect**: every document detector scores every document (a shard at a time,
+   ``score_batch``); corpus detectors map the shard (with the document findings); score
+   histograms are merged; documents with a finding are remembered (sparse).  Partials are
+   reduced as they arrive.  Corpus detectors that ask for more rounds (``passes > 1``)
+   get them here.
 2. **flag + write**: corpus detectors flag documents with their reduced state; each
    document gets a verdict (``clean`` / ``suspicious`` / ``poisoned``) and goes to the kept
    or the quarantine corpus; findings are written as JSONL and Parquet.
@@ -250,6 +253,26 @@ def _slim(doc: Document, max_chars: int | None = None) -> Document:
                     metadata=doc.metadata, shape=doc.shape)
 
 
+class _Reservoir:
+    """A uniform sample of ``sample_docs`` documents (cut to ``sample_chars``) and a count."""
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.rng = random.Random(config.seed)
+        self.k = config.sample_docs
+        self.chars = config.sample_chars
+        self.sample: list[Document] = []
+        self.n = 0
+
+    def add(self, doc: Document) -> None:
+        if len(self.sample) < self.k:
+            self.sample.append(_slim(doc, self.chars))
+        else:
+            j = self.rng.randrange(self.n + 1)
+            if j < self.k:
+                self.sample[j] = _slim(doc, self.chars)
+        self.n += 1
+
+
 # -- worker functions (module level: run in worker processes / Ray tasks) -----------------
 @dataclass(slots=True)
 class _Pass1Context:
@@ -336,6 +359,12 @@ def _extra_pass(ctx: list[tuple[str, CorpusDetector[Any, Any]]],
     return {name: det.map_shard_findings(docs, findings) for name, det in ctx}
 
 
+def _prepass(ctx: list[tuple[str, CorpusDetector[Any, Any]]],
+             shard: tuple[int, list[Document]]) -> dict[str, Any]:
+    _, docs = shard
+    return {name: det.map_shard(docs) for name, det in ctx}
+
+
 @dataclass(slots=True)
 class _Pass2Context:
     corpus_detectors: list[tuple[str, CorpusDetector[Any, Any], Any]]
@@ -396,19 +425,44 @@ class ScanPipeline:
             yield start, batch
 
     def _sample(self, source: _Source) -> tuple[list[Document], int]:
-        rng = random.Random(self.config.seed)
-        k = self.config.sample_docs
-        sample: list[Document] = []
-        n = 0
+        reservoir = _Reservoir(self.config)
         for doc in source.documents():
-            if len(sample) < k:
-                sample.append(_slim(doc, self.config.sample_chars))
-            else:
-                j = rng.randrange(n + 1)
-                if j < k:
-                    sample[j] = _slim(doc, self.config.sample_chars)
-            n += 1
-        return sample, n
+            reservoir.add(doc)
+        return reservoir.sample, reservoir.n
+
+    def _sample_and_prepass(self, source: _Source, backend: Any,
+                            pre: list[tuple[str, CorpusDetector[Any, Any]]]
+                            ) -> tuple[list[Document], int, dict[str, Any]]:
+        """The sample pass; corpus detectors whose first round needs no findings
+        (``prepass``) map the same shards meanwhile, so that round costs no extra read."""
+        if not pre:
+            sample, n = self._sample(source)
+            return sample, n, {}
+        reservoir = _Reservoir(self.config)
+
+        def shards() -> Iterator[tuple[int, list[Document]]]:
+            for start, docs in self._shards(source.documents()):
+                for doc in docs:
+                    reservoir.add(doc)
+                yield start, docs
+
+        merged: dict[str, Any] = {}
+        for parts in backend.map(_prepass, shards(), pre):
+            for name, cdet in pre:
+                p = parts[name]
+                merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
+        for name, cdet in pre:
+            if name not in merged:
+                merged[name] = cdet.reduce([])
+        return reservoir.sample, reservoir.n, merged
+
+    @staticmethod
+    def _finalize(cdet: CorpusDetector[Any, Any], merged: Any, sample: list[Document],
+                  n_docs: int) -> Any:
+        observe = getattr(cdet, "observe_sample", None)
+        if callable(observe):
+            observe([d.text for d in sample], n_docs)
+        return cdet.finalize(merged)
 
     # -- run --------------------------------------------------------------------------------
     def run(self, corpus: Any, out: str | os.PathLike[str] | None = None, *,
@@ -441,7 +495,10 @@ class ScanPipeline:
         # (0) sample + fit
         t = time.perf_counter()
         self.progress("sample", 0)
-        sample, n_docs = self._sample(source)
+        dets = dict(self.corpus_dets)
+        pre = [(n, d) for n, d in self.corpus_dets
+               if getattr(d, "prepass", False) and getattr(d, "passes", 1) > 1]
+        sample, n_docs, pre_merged = self._sample_and_prepass(source, backend, pre)
         ref_sample: list[Document] | None = None
         if ref_source is not None:
             ref_sample, _ = self._sample(ref_source)
@@ -460,11 +517,18 @@ class ScanPipeline:
                 use_ref = getattr(cdet, "use_reference", None)
                 if callable(use_ref):
                     use_ref(ref_sample)
+        # the first round of the pre-pass detectors is done: pass 1 runs their second
+        states: dict[str, Any] = {}
+        done_rounds = dict.fromkeys(dets, 0)
+        for name, merged_pre in pre_merged.items():
+            states[name] = self._finalize(dets[name], merged_pre, sample, n_docs)
+            dets[name] = dets[name].next_pass(states[name])  # type: ignore[attr-defined]
+            done_rounds[name] = 1
         timings["fit"] = time.perf_counter() - t
 
         # (1) detect + map corpus detectors
         t = time.perf_counter()
-        ctx1 = _Pass1Context(self.doc_dets, self.corpus_dets)
+        ctx1 = _Pass1Context(self.doc_dets, [(n, dets[n]) for n, _ in self.corpus_dets])
         hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
         sparse: dict[int, tuple[str, list[Finding]]] = {}
         windows: dict[int, list[str]] = {}
@@ -475,7 +539,7 @@ class ScanPipeline:
                 hists[name].merge(h)
             sparse.update(r.sparse)
             windows.update(r.windows)
-            for name, cdet in self.corpus_dets:
+            for name, cdet in ctx1.corpus_detectors:
                 part = r.partials[name]
                 merged[name] = part if name not in merged else cdet.reduce([merged[name], part])
             for name, c in r.errors.items():
@@ -484,26 +548,22 @@ class ScanPipeline:
                 result.outputs["first_detector_error"] = r.first_error
             done += r.n
             self.progress("detect", done)
-        for name, cdet in self.corpus_dets:
+        for name, cdet in ctx1.corpus_detectors:
             if name not in merged:
                 merged[name] = cdet.reduce([])
+            done_rounds[name] += 1
         # extra rounds for corpus detectors that ask for them
-        states: dict[str, Any] = {}
-        dets = dict(self.corpus_dets)
-        rounds = 1
         while True:
             for name in list(merged):
-                cdet = dets[name]
-                observe = getattr(cdet, "observe_sample", None)
-                if callable(observe):
-                    observe([d.text for d in sample], n_docs)
-                states[name] = cdet.finalize(merged[name])
-            more = [(n, dets[n]) for n in merged if getattr(dets[n], "passes", 1) > rounds]
+                states[name] = self._finalize(dets[name], merged[name], sample, n_docs)
+            more = [(n, dets[n]) for n in merged
+                    if getattr(dets[n], "passes", 1) > done_rounds[n]]
             if not more:
                 break
-            rounds += 1
             nxt = [(n, d.next_pass(states[n])) for n, d in more]  # type: ignore[attr-defined]
             dets.update(dict(nxt))
+            for n, _ in nxt:
+                done_rounds[n] += 1
 
             def with_findings(shards: Iterator[tuple[int, list[Document]]]
                               ) -> Iterator[tuple[int, list[Document], list[list[Finding]]]]:
@@ -520,7 +580,7 @@ class ScanPipeline:
             for name, cdet in nxt:
                 if name not in merged:
                     merged[name] = cdet.reduce([])
-            self.progress(f"round {rounds}", n_docs)
+            self.progress(f"round {max(done_rounds.values())}", n_docs)
         timings["detect"] = time.perf_counter() - t
 
         # triggers and corpus reports
