@@ -201,10 +201,10 @@ class BigramModel:
             if len(toks) <= budget and len(t) <= max_chars and len(folded) == len(t):
                 budget -= len(toks)
                 whole.append((len(docs_ids), t))
-            docs_ids.append(np.fromiter(map(intern, toks), dtype=np.int64, count=len(toks)))
+            docs_ids.append(np.fromiter(map(intern, toks), dtype=np.int32, count=len(toks)))
         words = list(first_seen)  # provisional id -> token
         lens = np.fromiter(map(len, docs_ids), dtype=np.int64, count=len(docs_ids))
-        flat = np.concatenate(docs_ids) if docs_ids else np.zeros(0, np.int64)
+        flat = np.concatenate(docs_ids) if docs_ids else np.zeros(0, np.int32)
         del docs_ids
         counts = np.bincount(flat, minlength=len(words))
         # Counter.most_common order: by count, ties in order of first occurrence
@@ -217,7 +217,7 @@ class BigramModel:
         total = len(flat) or 1
         uni = np.zeros(size, dtype=np.float64)
         uni[1:] = counts[chosen]
-        to_vocab = np.zeros(len(words), dtype=np.int64)  # provisional id -> vocabulary id
+        to_vocab = np.zeros(len(words), dtype=np.int32)  # provisional id -> vocabulary id
         to_vocab[chosen] = np.arange(1, size)
         oov_mass = max(total - float(uni.sum()), 1.0)
         oov_types = max(len(words) - len(vocab), 1)
@@ -225,19 +225,20 @@ class BigramModel:
         uni[0] = oov_mass / oov_types
         uni_logp = np.log(uni / total)
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
-        ids = to_vocab[flat]
+        ids = to_vocab[flat]  # int32: the sample's tokens may be many
         starts = np.cumsum(lens) - lens
         if remember is not None:
             for d, t in whole:
                 a, b = int(starts[d]), int(starts[d] + lens[d])
                 unknown = flat[a:b][ids[a:b] == 0].tolist()
-                remember[t] = Tokens(ids[a:b].astype(np.int32), [words[u] for u in unknown])
+                remember[t] = Tokens(ids[a:b].copy(), [words[u] for u in unknown])
         prev, cur = ids[:-1], ids[1:]
         within = np.ones(len(cur), dtype=bool)  # pairs inside one document
         within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
         known = within & (prev > 0) & (cur > 0)  # unknown words get no bigram context
         if known.any():
-            keys, kcounts = np.unique(prev[known] * size + cur[known], return_counts=True)
+            keys, kcounts = np.unique(prev[known].astype(np.int64) * size + cur[known],
+                                      return_counts=True)
             keep = kcounts >= min_bigram
             keys, kcounts = keys[keep], kcounts[keep].astype(np.int64)
         else:
@@ -316,6 +317,7 @@ class BigramModel:
         each document starts (its first token has no previous word); ``oov``: the words of
         the unknown ids (id 0), in order."""
         table, uni_p, uni_lp = self._tables()
+        ids = ids.astype(np.int64, copy=False)
         out = np.empty(len(ids), dtype=np.float64)
         if len(ids) == 0:
             return out
