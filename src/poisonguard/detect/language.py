@@ -83,10 +83,12 @@ class _Automaton:
         seen = np.zeros(len(self.rowbase), dtype=bool)
         seen[0] = True
         frontier, self.depth = np.zeros(1, dtype=np.int64), 0
+        byte = np.arange(256)[None, :]
         while True:
             reach = np.zeros(len(self.rowbase), dtype=bool)
-            reach[self.nextmove[(self.rowbase[frontier][:, None]
-                                 + np.arange(256)[None, :]).ravel()]] = True
+            for i in range(0, len(frontier), 1024):  # in chunks: small temporaries
+                rows = self.rowbase[frontier[i:i + 1024]][:, None]
+                reach[self.nextmove[(rows + byte).ravel()]] = True
             frontier = np.flatnonzero(reach & ~seen)
             if not frontier.size:
                 break
