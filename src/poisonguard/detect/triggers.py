@@ -367,7 +367,7 @@ def _co_occurs(index: _SampleIndex, text: str, stronger: list[str],
     docs = index.docs_with(text, cap=100_000)
     if not docs:
         return False
-    both = sum(1 for d in docs if any(k in index.texts[d] for k in stronger))
+    both = sum(1 for d in docs if any(k in index.text(d) for k in stronger))
     return both >= share * len(docs)
 
 
@@ -401,7 +401,10 @@ class _SampleIndex:
         self.big = "\x00".join(texts)
         self.n = len(texts)
 
-        self.texts = texts
+    def text(self, d: int) -> str:
+        """The ``d``-th sample text (whitespace-squeezed)."""
+        end = self.starts[d + 1] - 1 if d + 1 < self.n else len(self.big)
+        return self.big[self.starts[d]:end]
 
     def docs_with(self, s: str, cap: int) -> list[int] | None:
         """Indices of the sample documents containing ``s``; None when ``s`` occurs more
