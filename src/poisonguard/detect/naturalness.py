@@ -417,8 +417,11 @@ class NaturalnessShift(DocumentDetector):
         """The maximum-gain stretch of ``text`` (None for texts too short to judge)."""
         return self.segments([text])[0]
 
-    def segments(self, texts: Sequence[str]) -> list[Segment | None]:
-        """:meth:`segment` of many texts; the per-token work runs once over all of them."""
+    def segments(self, texts: Sequence[str], *, weak: bool = True) -> list[Segment | None]:
+        """:meth:`segment` of many texts; the per-token work runs once over all of them.
+
+        ``weak=False``: None instead of the segment of texts whose gain is certainly below
+        ``min_gain`` (bounded by their total excess surprise; what scoring needs)."""
         if self.model is None:
             raise RuntimeError("NaturalnessShift.fit() must run before score()")
         m = self.model
@@ -460,9 +463,12 @@ class NaturalnessShift(DocumentDetector):
         # the excess level: above what whole natural documents average (so that a long
         # clean document never accumulates gain just by being long)
         tau = m.mean + self.tau_sigmas * m.std
-        for d, f, n, start in zip(live, firsts.tolist(), n_pos.tolist(), starts.tolist(),
-                                  strict=True):
-            if n >= k:
+        # any stretch's gain is at most the document's total positive excess (over std)
+        bound = np.add.reduceat(np.maximum(s_all - tau, 0.0), firsts) / m.std
+        weak_below = self.min_gain - 1e-3  # far above the rounding of either sum
+        for d, f, n, start, b in zip(live, firsts.tolist(), n_pos.tolist(), starts.tolist(),
+                                     bound.tolist(), strict=True):
+            if n >= k and (weak or b >= weak_below):
                 out[d] = self._best(s_all[f:f + n], pos[f:f + n] - start, tau, cut[d])
         return out
 
@@ -508,7 +514,7 @@ class NaturalnessShift(DocumentDetector):
         return self.score_batch([doc])[0]
 
     def score_batch(self, docs: Sequence[Document]) -> list[Finding | None]:
-        segs = self.segments([d.text for d in docs])
+        segs = self.segments([d.text for d in docs], weak=False)
         return [self._finding(d, seg) for d, seg in zip(docs, segs, strict=True)]
 
     def _finding(self, doc: Document, seg: Segment | None) -> Finding | None:
