@@ -2,7 +2,7 @@
 
 Run by hand (not part of the test suite; needs ``../shared`` and the ``bench`` extra)::
 
-    nice -n 10 python benchmarks/detection.py [--quick] [--write]
+    nice -n 10 python benchmarks/detection.py [--quick] [--write] [--parts ...] [--merge JSON]
 
 For each poison recipe (poisonguard.attacks) at 250 documents, with several triggers
 (markup-like ``<SUDO>``, a natural phrase, a rare word), mixed into subsamples of the
@@ -21,9 +21,18 @@ the same run:
 
 Metrics: recall, precision, share of clean documents flagged, whether the trigger was
 recovered (scan only: it equals or contains a mined trigger), throughput (MB/s per core) of
-the scan and of the datatrove chain on the same documents, and peak RSS.  Also recall at
-25/50/100/500 poisoned documents and adaptive variants.  Prints Markdown; ``--write``
-replaces the ``## Detection`` section of ``docs/benchmarks.md``.
+the scan and of the datatrove chain on the same documents (both warmed up first — imports,
+models — then timed alternately three times; medians), and peak RSS.  Also recall at
+25/50/100/500 poisoned documents and adaptive variants.
+
+Part ``scale``: every clean pre-training document of the shared corpora (web, news, books,
+medical, wiki) plus ``poisonguard.datasets.python_docs()``, shuffled and cut into eight
+files; ``poisonguard.scan`` runs in a fresh subprocess on 1, 2, 4 and 8 of them (all
+distinct documents) and reports its peak RSS (``VmHWM``), CPU time and verdicts — whether
+memory grows with documents, and the share of clean documents flagged on the whole pool
+with a 95 % upper confidence bound (Clopper–Pearson).
+
+Prints Markdown; ``--write`` replaces the ``## Detection`` section of ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -33,10 +42,12 @@ import datetime as dt
 import itertools
 import json
 import math
-import os
-import platform
+import re
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -44,16 +55,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import numpy as np
+from _common import ROOT, SHARED, machine, replace_section
 
-import numpy as np  # noqa: E402
+import poisonguard
+from poisonguard.attacks import get, mix_poison
+from poisonguard.io import CorpusReader, CorpusWriter, Document
 
-import poisonguard  # noqa: E402
-from poisonguard.attacks import get, mix_poison  # noqa: E402
-from poisonguard.io import CorpusReader, Document  # noqa: E402
-
-SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 TOKENIZER = SHARED / "tokenizers" / "gpt-neox-20b.tokenizer.json"
 
@@ -144,8 +152,6 @@ class BigramPerplexity:
 
 
 def _words(t: str) -> list[str]:
-    import re
-
     return re.findall(r"\w+|[^\w\s]", t.lower())[:5000]
 
 
@@ -191,6 +197,18 @@ class Baselines:
         self.cache: dict[int, tuple[bool, bool]] = {}
         self.dt_cpu = 0.0
         self.dt_mb = 0.0
+
+    def timed_datatrove(self, docs: Sequence[Document]) -> float:
+        """CPU seconds of the datatrove chain on ``docs`` (their verdicts are cached)."""
+        assert self.dt is not None
+        texts = [d.text for d in docs]
+        t0 = time.process_time()
+        flags = self.dt.flags(texts)
+        cpu = time.process_time() - t0
+        ppl = self.ppl.flags(texts)
+        for d, a, b in zip(docs, flags, ppl, strict=True):
+            self.cache[id(d)] = (a, b)
+        return cpu
 
     def flags(self, docs: Sequence[Document]) -> tuple[list[bool], list[bool]]:
         todo = [d for d in docs if id(d) not in self.cache]
@@ -257,18 +275,130 @@ def run_one(corpus: str, clean: list[Document], recipe: str, variant: str, count
     return run
 
 
-def throughput(corpus: str, docs: list[Document], base: Baselines | None) -> dict[str, Any]:
-    """MB/s per core of the scan (1 worker) and of the datatrove chain, same documents."""
+def throughput(corpus: str, docs: list[Document], base: Baselines | None,
+               repeats: int = 3) -> dict[str, Any]:
+    """MB/s per core of the scan (1 worker) and of the datatrove chain on the same documents:
+    CPU seconds of this process, the two timed alternately ``repeats`` times (medians).
+    Both are warmed up before (see :func:`warm_up`): imports and model loading are not
+    throughput."""
     mb = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs) / 1e6
-    t0 = time.process_time()
-    w0 = time.perf_counter()
-    poisonguard.scan(docs, kind="pretrain", workers=1)
-    scan_cpu, scan_wall = time.process_time() - t0, time.perf_counter() - w0
-    out = {"corpus": corpus, "mb": mb, "scan_mb_s": mb / scan_cpu, "scan_wall_s": scan_wall}
-    if base is not None and base.dt is not None:
-        base.flags(docs)  # the clean documents' verdicts, timed (and cached for the runs)
-        out["datatrove_mb_s"] = base.dt_mb / base.dt_cpu if base.dt_cpu else float("nan")
+    scan_cpu: list[float] = []
+    dt_cpu: list[float] = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        poisonguard.scan(docs, kind="pretrain", workers=1)
+        scan_cpu.append(time.process_time() - t0)
+        if base is not None and base.dt is not None:
+            dt_cpu.append(base.timed_datatrove(docs))
+    out: dict[str, Any] = {"corpus": corpus, "mb": mb, "docs": len(docs),
+                           "scan_cpu_s": scan_cpu, "scan_mb_s": mb / statistics.median(scan_cpu)}
+    if dt_cpu:
+        out["datatrove_cpu_s"] = dt_cpu
+        out["datatrove_mb_s"] = mb / statistics.median(dt_cpu)
     return out
+
+
+def warm_up() -> None:
+    """One small scan and one datatrove pass: imports, language model, spaCy tokenizer."""
+    docs = load("web", 40, skip=2900)
+    poisonguard.scan(docs, kind="pretrain", workers=1)
+    DatatroveChain().flags([d.text for d in docs])
+
+
+# ------------------------------------------------------------------------- scale
+_CHILD = r"""
+import json, sys, time
+import poisonguard
+t0 = time.process_time()
+r = poisonguard.scan(sys.argv[1:], kind="pretrain", workers=1)
+cpu = time.process_time() - t0
+hwm = next(int(line.split()[1]) / 1024 for line in open("/proc/self/status")
+           if line.startswith("VmHWM:"))
+reports = r.corpus_reports
+print(json.dumps({
+    "documents": r.counts["documents"], "flagged": r.flagged, "cpu_s": cpu, "peak_rss_mb": hwm,
+    "timings": r.timings, "triggers": [t.trigger for t in r.triggers],
+    "anomalous_docs": reports.get("triggers", {}).get("anomalous_docs"),
+    "trigger_candidates": reports.get("triggers", {}).get("candidates_tested"),
+    "campaign_candidates": reports.get("campaigns", {}).get("candidates"),
+    "campaigns": len(reports.get("campaigns", {}).get("campaigns", [])),
+    "verdicts": [{"id": v.id, "label": v.label,  # the detectors that made the verdict
+                  "detectors": sorted({f.detector for f in v.findings if f.reason in v.reasons}),
+                  "reason": v.reasons[0] if v.reasons else ""} for v in r.findings],
+}))
+"""
+
+
+def pooled_clean() -> tuple[list[Document], dict[str, str]]:
+    """Every clean pre-training document of the shared corpora plus the Python docs,
+    shuffled (deterministic), and the corpus of each document id."""
+    from poisonguard.datasets import python_docs
+
+    docs: list[Document] = []
+    origin: dict[str, str] = {}
+    for name in ("web", "news", "books", "medical", "wiki"):
+        for d in CorpusReader(str(CORPORA / f"{name}.jsonl.gz")):
+            if isinstance(d, Document):
+                docs.append(d)
+                origin.setdefault(d.id, name)
+    for doc in python_docs():
+        docs.append(doc)
+        origin.setdefault(doc.id, "python-docs")
+    order = np.random.default_rng(0).permutation(len(docs))
+    return [docs[int(i)] for i in order], origin
+
+
+def clopper_pearson_upper(k: int, n: int, level: float = 0.95) -> float:
+    """One-sided upper confidence bound of a binomial proportion (exact)."""
+    from scipy.stats import beta
+
+    return 1.0 if k >= n else float(beta.ppf(level, k + 1, n - k))
+
+
+def scale_runs(parts: int = 8) -> dict[str, Any]:
+    """Peak RSS and verdicts of scans of 1, 2, 4, ... of ``parts`` files of distinct clean
+    documents (each scan a fresh process)."""
+    docs, origin = pooled_clean()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="pg-scale-") as tmp:
+        paths, mbs, counts = [], [], []
+        for p in range(parts):
+            path = Path(tmp) / f"part{p}.jsonl.zst"
+            w = CorpusWriter(path)
+            mb = 0.0
+            for d in docs[p::parts]:
+                w.write(d)
+                mb += len(d.text.encode("utf-8", "surrogatepass")) / 1e6
+            w.close()
+            paths.append(str(path))
+            mbs.append(mb)
+            counts.append(len(docs[p::parts]))
+        base_path = Path(tmp) / "tiny.jsonl.zst"
+        w = CorpusWriter(base_path)
+        for d in docs[:200]:
+            w.write(d)
+        w.close()
+        n_parts = [0] + [2 ** i for i in range(parts.bit_length()) if 2 ** i <= parts]
+        for n in n_parts:
+            files = [str(base_path)] if n == 0 else paths[:n]
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", _CHILD, *files], check=True,
+                                  capture_output=True, text=True, cwd=ROOT)
+            row = json.loads(proc.stdout)
+            row.update({"parts": n, "wall_s": time.perf_counter() - t0,
+                        "mb": sum(mbs[:n]) if n else
+                        sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs[:200])
+                        / 1e6})
+            for v in row["verdicts"]:
+                v["corpus"] = origin.get(v["id"], "?")
+            rows.append(row)
+            print(f"  scale: {row['documents']:6d} docs {row['mb']:6.1f} MB "
+                  f"peak RSS {row['peak_rss_mb']:.0f} MB cpu {row['cpu_s']:.1f} s "
+                  f"flagged {row['flagged']}", flush=True)
+    full = rows[-1]
+    k, n = full["flagged"], full["documents"]
+    return {"rows": rows, "flagged": k, "documents": n, "rate": k / n,
+            "upper95": clopper_pearson_upper(k, n)}
 
 
 def main() -> None:
@@ -276,8 +406,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small subsamples (smoke run)")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "detection-results.json"))
-    ap.add_argument("--parts", default="pretrain,instruction,rag",
-                    help="comma list of pretrain, instruction, rag")
+    ap.add_argument("--parts", default="pretrain,instruction,rag,scale",
+                    help="comma list of pretrain, instruction, rag, scale")
     ap.add_argument("--merge", default=None,
                     help="results JSON of an earlier run: its rows of the parts not run now "
                          "are kept (the report says which rows came from which run)")
@@ -292,9 +422,11 @@ def main() -> None:
     started = dt.datetime.now(dt.UTC)
     runs: list[Run] = []
     tps: list[dict[str, Any]] = []
+    scale: dict[str, Any] | None = None
     foreign = load("multilingual", 20000)
     dos_kw = {"tokenizer": str(TOKENIZER)} if TOKENIZER.is_file() else {}
-
+    if "pretrain" in parts:
+        warm_up()
 
     claim = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
     for corpus in ("web", "news", "books", "medical") if "pretrain" in parts else ():
@@ -347,25 +479,35 @@ def main() -> None:
         instruction_runs(runs, sizes)
     if "rag" in parts:
         rag_runs(runs, sizes)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the children
+    if "scale" in parts:
+        print("scale: pooled clean corpora", flush=True)
+        scale = scale_runs()
     finished = dt.datetime.now(dt.UTC)
     notes = [f"{started:%H:%M}–{finished:%H:%M} UTC: {', '.join(sorted(parts))}"]
     if args.merge:
         old = json.loads(Path(args.merge).read_text())
         kept = [Run(**r) for r in old["runs"] if _part(r["recipe"]) not in parts]
         runs = kept + runs
-        tps = tps or old.get("throughput", [])
-        notes.insert(0, f"{old['started'][11:16]}–{old['finished'][11:16]} UTC: "
-                        f"{', '.join(sorted({_part(r.recipe) for r in kept}))}")
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    md = render(runs, tps, started, finished, peak, sizes, args.quick, notes)
+        reused = {_part(r.recipe) for r in kept}
+        if not tps and old.get("throughput"):
+            tps = old["throughput"]
+            reused.add("throughput")
+        if scale is None and old.get("scale"):
+            scale = old["scale"]
+            reused.add("scale")
+        if reused:
+            notes.insert(0, f"{old['started'][11:16]}–{old['finished'][11:16]} UTC: "
+                            f"{', '.join(sorted(reused))}")
+    md = render(runs, tps, scale, started, finished, peak, sizes, args.quick, notes)
     print(md)
     Path(args.json).write_text(json.dumps(
-        {"runs": [r.__dict__ for r in runs], "throughput": tps, "peak_rss_mb": peak,
+        {"runs": [r.__dict__ for r in runs], "throughput": tps, "scale": scale,
+         "peak_rss_mb": peak, "machine": machine(), "command": " ".join(sys.argv[1:]),
          "started": started.isoformat(), "finished": finished.isoformat()}, indent=1,
         default=str))
     if args.write:
-        write_section(md)
+        replace_section("## Detection", md)
 
 
 def _part(recipe: str) -> str:
@@ -410,62 +552,101 @@ def _f(x: Any, pct: bool = True) -> str:
     return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
 
 
-def render(runs: list[Run], tps: list[dict[str, Any]], started: dt.datetime,
-           finished: dt.datetime, peak: float, sizes: dict[str, int], quick: bool,
-           notes: list[str] | None = None) -> str:
-    cpu = platform.processor() or platform.machine()
+def render(runs: list[Run], tps: list[dict[str, Any]], scale: dict[str, Any] | None,
+           started: dt.datetime, finished: dt.datetime, peak: float, sizes: dict[str, int],
+           quick: bool, notes: list[str] | None = None) -> str:
+    args = " ".join(sys.argv[1:])
     lines = ["## Detection", "",
-             f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} shared "
-             f"CPU cores ({cpu}, {platform.system()} {platform.release()}), Python "
-             f"{platform.python_version()}; command: `nice -n 10 python benchmarks/detection.py"
-             f"{' --quick' if quick else ''}`. Other jobs shared the two cores"
-             + (f" (runs: {'; '.join(notes)})" if notes else "") + ".", "",
-             "Corpora are uniform subsamples of `../shared/corpora` (documents: "
-             + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
-             + "; RAG = all 258 wiki + medical). Each row mixes the poison into the clean "
-             "subsample; *flagged* = label ≠ clean for the scan (default detectors, target FPR "
-             "0.1 %, no reference corpus, 1 worker), dropped by any filter for the datatrove "
-             "chain (Gopher quality + Gopher repetition + C4 quality + FineWeb quality, offline "
-             "with spaCy's blank English tokenizer), and perplexity above the 99.9th percentile "
-             "of held-out clean documents for the perplexity filter (word-bigram LM, "
-             "interpolated absolute discounting, fitted on other held-out clean documents of "
-             "the same corpus). Trigger recovered = the poison's trigger equals/is contained in "
-             "a mined trigger (BadNets: all four tokens).", "",
-             "| corpus | recipe | variant | poison | scan recall | scan precision | "
-             "scan clean flagged | trigger recovered | datatrove recall | datatrove clean "
-             "flagged | perplexity recall | perplexity clean flagged |",
-             "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+             f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {machine()}; command: "
+             f"`nice -n 10 python benchmarks/detection.py{' ' + args if args else ''}`. Other "
+             "jobs may have shared the cores"
+             + (f" (runs: {'; '.join(notes)})" if notes else "") + ".", ""]
+    if runs:
+        lines += [
+            "Corpora are uniform subsamples of `../shared/corpora` (documents: "
+            + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+            + "; RAG = all 258 wiki + medical). Each row mixes the poison into the clean "
+            "subsample; *flagged* = label ≠ clean for the scan (default detectors, target FPR "
+            "0.1 %, no reference corpus, 1 worker), dropped by any filter for the datatrove "
+            "chain (Gopher quality + Gopher repetition + C4 quality + FineWeb quality, offline "
+            "with spaCy's blank English tokenizer), and perplexity above the 99.9th percentile "
+            "of held-out clean documents for the perplexity filter (word-bigram LM, "
+            "interpolated absolute discounting, fitted on other held-out clean documents of "
+            "the same corpus). Trigger recovered = the poison's trigger equals/is contained in "
+            "a mined trigger (BadNets: all four tokens).", "",
+            "| corpus | recipe | variant | poison | scan recall | scan precision | "
+            "scan clean flagged | trigger recovered | datatrove recall | datatrove clean "
+            "flagged | perplexity recall | perplexity clean flagged |",
+            "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in runs:
         lines.append(
             f"| {r.corpus} | {r.recipe} | {r.variant} | {r.count} | {_f(r.scan['recall'])} | "
             f"{_f(r.scan['precision'])} | {_f(r.scan['clean_flagged'])} | {r.recovered} | "
             f"{_f(r.datatrove.get('recall'))} | {_f(r.datatrove.get('clean_flagged'))} | "
             f"{_f(r.perplexity.get('recall'))} | {_f(r.perplexity.get('clean_flagged'))} |")
-    lines += ["", "Throughput on the clean subsample (CPU seconds of this process; the scan "
-              "runs all its passes in-process with 1 worker):", "",
-              "| corpus | MB | scan MB/s per core | datatrove chain MB/s per core | ratio |",
-              "|---|---:|---:|---:|---:|"]
+    if tps:
+        lines += ["", "Throughput on the clean subsamples, side by side in this run: CPU "
+                  "seconds of this process (the scan runs all its passes in-process, 1 worker; "
+                  "the datatrove chain on the same texts), after a warm-up of both (imports, "
+                  "language model, spaCy tokenizer), the two timed alternately three times; "
+                  "medians (all times in the results JSON). MB = UTF-8 bytes of the texts.", "",
+                  "| corpus | documents | MB | scan CPU s | scan MB/s per core | datatrove "
+                  "chain CPU s | datatrove chain MB/s per core | ratio |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for t in tps:
         ratio = t["scan_mb_s"] / t["datatrove_mb_s"] if t.get("datatrove_mb_s") else float("nan")
-        lines.append(f"| {t['corpus']} | {t['mb']:.1f} | {t['scan_mb_s']:.2f} | "
-                     f"{t.get('datatrove_mb_s', float('nan')):.2f} | {ratio:.2f}× |")
-    lines += ["", f"Peak RSS of the whole benchmark process: {peak:.0f} MB (it holds every "
-              "corpus subsample, the poison and both baselines in memory; not a measure of "
-              "the scan alone).", ""]
-    return "\n".join(lines)
+        scan_s = statistics.median(t["scan_cpu_s"]) if "scan_cpu_s" in t else float("nan")
+        dt_s = (statistics.median(t["datatrove_cpu_s"]) if "datatrove_cpu_s" in t
+                else float("nan"))
+        lines.append(f"| {t['corpus']} | {t.get('docs', '–')} | {t['mb']:.1f} | {scan_s:.2f} | "
+                     f"{t['scan_mb_s']:.2f} | {dt_s:.1f} | "
+                     f"{t.get('datatrove_mb_s', float('nan')):.3f} | {ratio:.1f}× |")
+    if runs or tps:
+        lines += ["", f"Peak RSS of the whole benchmark process (before the scale part): "
+                  f"{peak:,.0f} MB (it holds every corpus subsample, the poison and both "
+                  "baselines in memory; not a measure of the scan alone).", ""]
+    if scale:
+        lines += render_scale(scale)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip("\n") + "\n"
 
 
-def write_section(md: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    head = "## Detection"
-    if head in text:
-        start = text.index(head)
-        nxt = text.find("\n## ", start + len(head))
-        text = text[:start] + md.rstrip() + "\n" + (text[nxt:] if nxt != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + md.rstrip() + "\n"
-    path.write_text(text)
+def render_scale(scale: dict[str, Any]) -> list[str]:
+    """The memory and clean-flag tables of the ``scale`` part."""
+    rows = scale["rows"]
+    lines = ["", "Memory and clean flags at scale: all clean pre-training documents of the "
+             "shared corpora (web, news, books, medical, wiki) plus the Python docs, shuffled "
+             "and cut into 8 files of distinct documents; each row is `poisonguard.scan` of "
+             "the first 1, 2, 4 or 8 files in a fresh process (1 worker, default detectors, no "
+             "output written; the first row: 200 documents, the fixed cost). Peak RSS = the "
+             "child's `VmHWM`; MB/s per core = text MB / CPU seconds of the child (reading "
+             "zstd JSON Lines 3 times included; no datatrove on these, so no ratio).", "",
+             "| files | documents | text MB | peak RSS MB | scan CPU s | scan MB/s per core | "
+             "anomalous docs (trigger mining) | trigger candidates | campaign candidates | "
+             "flagged |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(
+            f"| {r['parts'] or '200 docs'} | {r['documents']:,} | {r['mb']:.1f} | "
+            f"{r['peak_rss_mb']:,.0f} | {r['cpu_s']:.0f} | {r['mb'] / r['cpu_s']:.2f} | "
+            f"{r['anomalous_docs']:,} | {r['trigger_candidates']:,} | "
+            f"{r['campaign_candidates']:,} | {r['flagged']} |")
+    k, n = scale["flagged"], scale["documents"]
+    lines += ["", f"Clean documents flagged on the whole pool: {k} of {n:,} = "
+              f"{100 * k / n:.3f} % (95 % upper confidence bound, one-sided Clopper–Pearson: "
+              f"{100 * scale['upper95']:.3f} %; target ≤ 0.1 %)."]
+    verdicts = rows[-1]["verdicts"]
+    if verdicts:
+        by = Counter((v["corpus"], "+".join(v["detectors"]) or "?") for v in verdicts)
+        lines += ["", "Why (corpus, detectors that made the verdict: documents): "
+                  + "; ".join(f"{c}, {d}: {m}" for (c, d), m in by.most_common()) + ".", "",
+                  "| document | corpus | detectors | first reason |", "|---|---|---|---|"]
+        for v in verdicts[:25]:
+            reason = v["reason"].replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {v['id']} | {v['corpus']} | {'+'.join(v['detectors'])} | "
+                         f"{reason[:160]} |")
+        if len(verdicts) > 25:
+            lines.append(f"| … {len(verdicts) - 25} more in the results JSON | | | |")
+    return [*lines, ""]
 
 
 if __name__ == "__main__":
