@@ -59,7 +59,9 @@ def scan_command(
     min_trigger_docs: int = typer.Option(5, "--min-trigger-docs", help="Documents needed to "
                                          "confirm a trigger or campaign (k)."),
     detector: list[str] | None = typer.Option(None, "--detector", help="Run only these "
-                                              "detectors (repeatable)."),
+                                              "detectors (repeatable); +NAME adds an "
+                                              "opt-in detector to the defaults (e.g. "
+                                              "--detector +embeddings)."),
     exclude: list[str] | None = typer.Option(None, "--exclude", help="Leave out these "
                                              "detectors (repeatable)."),
     out_format: str = typer.Option("jsonl.zst", "--out-format", help="Kept/quarantine "

@@ -203,17 +203,23 @@ def detectors_for(
 
     Args:
         kind: ``pretrain``, ``instruction`` or ``rag``.
-        only: run exactly these detector names (opt-in detectors included).
+        only: run exactly these detector names (opt-in detectors included); a name written
+            ``+name`` is added to the default set instead (``["+embeddings"]``: the defaults
+            plus ``embeddings``; ``["campaigns", "+embeddings"]``: those two).
         exclude: names to leave out.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
     entries = registered()
     if only:
-        unknown = [n for n in only if n not in entries]
+        names = [n[1:] if n.startswith("+") else n for n in only]
+        unknown = [n for n in names if n not in entries]
         if unknown:
             raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(entries)}")
-        chosen = [entries[n] for n in only if kind in entries[n].kinds]
+        base = [] if any(not n.startswith("+") for n in only) else [
+            e.name for e in entries.values() if e.default and kind in e.kinds]
+        names = base + [n for n in names if n not in base]
+        chosen = [entries[n] for n in dict.fromkeys(names) if kind in entries[n].kinds]
     else:
         chosen = [e for e in entries.values() if e.default and kind in e.kinds]
     skip = set(exclude or [])

