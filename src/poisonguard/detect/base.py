@@ -37,7 +37,7 @@ class Span:
     label: str
 
     def text(self, doc_text: str) -> str:
-        return doc_text[self.start:self.end]
+        return doc_text[self.start : self.end]
 
 
 @dataclass(slots=True)

@@ -191,9 +191,14 @@ class Campaign:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "size": self.size, "sources": self.n_sources,
-            "shared_span": self.shared_span, "score": round(self.score, 4),
-            "examples": list(self.examples), **self.details,
+            "id": self.id,
+            "kind": self.kind,
+            "size": self.size,
+            "sources": self.n_sources,
+            "shared_span": self.shared_span,
+            "score": round(self.score, 4),
+            "examples": list(self.examples),
+            **self.details,
         }
 
 
@@ -244,12 +249,21 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "rag")
     prepass: ClassVar[bool] = True  # the count-min round needs no findings
 
-    def __init__(self, *, min_docs: int = 5, min_sentence_docs: int = 3, min_words: int = 6,
-                 passes: int = 2,
-                 capacity: int = 200_000, num_perm: int = 64, dup_threshold: float = 0.8,
-                 sketch_width: int = 1 << 21, seed: int = 0,
-                 _prefilter: CountMinSketch | None = None,
-                 _reference: frozenset[int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_docs: int = 5,
+        min_sentence_docs: int = 3,
+        min_words: int = 6,
+        passes: int = 2,
+        capacity: int = 200_000,
+        num_perm: int = 64,
+        dup_threshold: float = 0.8,
+        sketch_width: int = 1 << 21,
+        seed: int = 0,
+        _prefilter: CountMinSketch | None = None,
+        _reference: frozenset[int] | None = None,
+    ) -> None:
         if passes not in (1, 2):
             raise ValueError("passes must be 1 or 2")
         if min_docs < 2:
@@ -273,8 +287,10 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     @classmethod
     def from_context(cls, ctx: Any) -> CampaignDetector:
         """Registry factory: ``k`` from the scan, per-detector options on top."""
-        opts: dict[str, Any] = {"min_docs": max(2, int(ctx.min_trigger_docs)),
-                                "seed": int(ctx.seed)}
+        opts: dict[str, Any] = {
+            "min_docs": max(2, int(ctx.min_trigger_docs)),
+            "seed": int(ctx.seed),
+        }
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
 
@@ -328,8 +344,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             i = j
         return out
 
-    def _signature_chunk(self, which: list[int], raws: list[bytes], lens: np.ndarray,
-                         out: list[np.ndarray | None]) -> None:
+    def _signature_chunk(
+        self, which: list[int], raws: list[bytes], lens: np.ndarray, out: list[np.ndarray | None]
+    ) -> None:
         big = np.frombuffer(b"".join(raws[k] for k in which) + bytes(16), dtype=np.uint8)
         n = lens[which]
         ends = np.cumsum(n)
@@ -373,7 +390,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     def _band_keys(self, sig: np.ndarray) -> list[int]:
         keys = []
         for i in range(self._bands):
-            part = sig[i * self._rows:(i + 1) * self._rows].tobytes()
+            part = sig[i * self._rows : (i + 1) * self._rows].tobytes()
             keys.append(hash64(f"{i}:{part.hex()}") ^ _SALT_BAND)
         return keys
 
@@ -405,9 +422,18 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             # the candidate units are those of the norms above, in the same order
             units = self._units(doc.text)
             at = [i for i, u in enumerate(units) if self._candidate(u)]
-            self._collect(doc, part, units, [(i, h) for i, h in zip(at, hs, strict=True)
-                                             if h not in self._reference and ok.get(h, True)],
-                          sig, admitted)
+            self._collect(
+                doc,
+                part,
+                units,
+                [
+                    (i, h)
+                    for i, h in zip(at, hs, strict=True)
+                    if h not in self._reference and ok.get(h, True)
+                ],
+                sig,
+                admitted,
+            )
         self._prune(part)
         return part
 
@@ -418,9 +444,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
         return dict(zip(keys, (est >= self.min_sentence_docs).tolist(), strict=True))
 
-    def _collect(self, doc: Document, part: CampaignPartial, units: list[Sentence],
-                 cand: list[tuple[int, int]], sig: np.ndarray | None,
-                 band_keys: list[int]) -> None:
+    def _collect(
+        self,
+        doc: Document,
+        part: CampaignPartial,
+        units: list[Sentence],
+        cand: list[tuple[int, int]],
+        sig: np.ndarray | None,
+        band_keys: list[int],
+    ) -> None:
         """Add one document's admitted candidate sentences ((index into ``units``, hash))
         and band keys to ``part``."""
         if not cand and (sig is None or not band_keys):
@@ -435,7 +467,8 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             st = part.sentences.get(h)
             if st is None:
                 st = part.sentences[h] = SentenceStats(
-                    text=doc.text[units[i].start:units[i].end][:400])
+                    text=doc.text[units[i].start : units[i].end][:400]
+                )
             st.count += 1
             if len(st.sources) < _SOURCE_CAP:
                 st.sources.add(src)
@@ -481,8 +514,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
     def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
         if not partials:
-            return CampaignPartial(stage=2 if self._prefilter is not None or self.passes == 1
-                                   else 1)
+            return CampaignPartial(
+                stage=2 if self._prefilter is not None or self.passes == 1 else 1
+            )
         out = CampaignPartial(stage=partials[0].stage)
         for p in partials:
             if p.stage != out.stage:
@@ -491,8 +525,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             out.evicted_below += p.evicted_below
             if p.sketch is not None:
                 if out.sketch is None:
-                    out.sketch = CountMinSketch(width=p.sketch.width, depth=p.sketch.depth,
-                                                seed=p.sketch.seed)
+                    out.sketch = CountMinSketch(
+                        width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
+                    )
                 out.sketch.merge(p.sketch)
             out.keys.extend(p.keys)
             for k, st in p.sentences.items():
@@ -520,7 +555,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
         keys = np.concatenate(part.keys) if part.keys else np.zeros(0, dtype=np.uint64)
         for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
-            part.sketch.add(keys[i:i + _PENDING_KEYS])
+            part.sketch.add(keys[i : i + _PENDING_KEYS])
         part.keys = []
 
     def next_pass(self, state: CampaignState) -> CampaignDetector:
@@ -528,21 +563,28 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         if state.prefilter is None:
             raise ValueError("next_pass() needs the pass-1 state")
         return CampaignDetector(
-            min_docs=self.min_docs, min_sentence_docs=self.min_sentence_docs,
-            min_words=self.min_words, passes=self.passes,
-            capacity=self.capacity, num_perm=self.num_perm, dup_threshold=self.dup_threshold,
-            sketch_width=self.sketch_width, seed=self.seed, _prefilter=state.prefilter,
-            _reference=self._reference)
+            min_docs=self.min_docs,
+            min_sentence_docs=self.min_sentence_docs,
+            min_words=self.min_words,
+            passes=self.passes,
+            capacity=self.capacity,
+            num_perm=self.num_perm,
+            dup_threshold=self.dup_threshold,
+            sketch_width=self.sketch_width,
+            seed=self.seed,
+            _prefilter=state.prefilter,
+            _reference=self._reference,
+        )
 
     # ------------------------------------------------------------------ finalize
     def finalize(self, merged: CampaignPartial) -> CampaignState:
         if merged.stage == 1:
             self._fold(merged, 0)
             return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
-        state = CampaignState(stage=2, documents=merged.documents,
-                              evicted_below=merged.evicted_below)
-        cands = {h: st for h, st in merged.sentences.items()
-                 if st.count >= self.min_sentence_docs}
+        state = CampaignState(
+            stage=2, documents=merged.documents, evicted_below=merged.evicted_below
+        )
+        cands = {h: st for h, st in merged.sentences.items() if st.count >= self.min_sentence_docs}
         state.candidates = len(cands)
         claims = self._claim_campaigns(cands)
         bands = {k: b for k, b in merged.bands.items() if b.count >= self.min_docs}
@@ -568,12 +610,24 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         boiler = sum(w in BOILERPLATE_WORDS for w in content) / max(1, len(content))
         alpha = sum(c.isalpha() for c in text) / max(1, len(text))
         entity = 1.0 if (_CAPWORD.search(text) or _DIGIT.search(text)) else 0.0
-        declarative = 1.0 if (text[:1].isupper() or text[:1] in "\"'“") and \
-            text.rstrip("\"'”’)").endswith((".", "!")) else 0.0
-        return {"docs": float(n), "sources": float(n_src), "diversity": diversity,
-                "edge_fraction": edge, "block_share": block, "boilerplate_words": boiler,
-                "alpha": alpha, "entity": entity, "declarative": declarative,
-                "content_words": float(len(content))}
+        declarative = (
+            1.0
+            if (text[:1].isupper() or text[:1] in "\"'“")
+            and text.rstrip("\"'”’)").endswith((".", "!"))
+            else 0.0
+        )
+        return {
+            "docs": float(n),
+            "sources": float(n_src),
+            "diversity": diversity,
+            "edge_fraction": edge,
+            "block_share": block,
+            "boilerplate_words": boiler,
+            "alpha": alpha,
+            "entity": entity,
+            "declarative": declarative,
+            "content_words": float(len(content)),
+        }
 
     def claim_score(self, f: dict[str, float]) -> float:
         """How much a recurring sentence looks like a planted claim, in [0, 1].
@@ -584,16 +638,19 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         the same neighbour (a block of boilerplate or a template).  A mid-document
         declarative sentence with a named entity or a number scores 1.
         """
-        if (f["boilerplate_words"] >= 0.2 or f["alpha"] < 0.6 or f["content_words"] < 3
-                or not f["declarative"]):
+        if (
+            f["boilerplate_words"] >= 0.2
+            or f["alpha"] < 0.6
+            or f["content_words"] < 3
+            or not f["declarative"]
+        ):
             return 0.0
         placement = 1.0 - max(0.0, f["edge_fraction"] - 0.5) * 2.0
         glue = 1.0 - f["block_share"]
         content = 0.8 + 0.2 * f["entity"]
         return max(0.0, min(1.0, placement * glue * content))
 
-    def campaign_score(self, best: float, size: int, diversity: float,
-                       phrasings: float) -> float:
+    def campaign_score(self, best: float, size: int, diversity: float, phrasings: float) -> float:
         """Suspicion of a family of recurring claim sentences, in [0, 1].
 
         A sentence that merely recurs (one phrasing, one source) stays below 0.5 — corpora
@@ -609,12 +666,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         # Many sources only mean something for many documents: 6 pages of one manual, each
         # its own "source", repeating a sentence is not a campaign; 20 domains is.
         independence = min(1.0, max(0.0, (diversity - 0.2) / 0.3)) * min(
-            1.0, size / (4.0 * self.min_docs))
+            1.0, size / (4.0 * self.min_docs)
+        )
         family = min(1.0, max(0.0, (phrasings - 3.0) / 3.0))
         support = min(1.0, size / (2.0 * self.min_docs))
         claim = min(1.0, best / 0.7)
-        return max(0.0, min(1.0, claim * (0.4 + 0.6 * max(independence, family))
-                            * (0.8 + 0.2 * support)))
+        return max(
+            0.0, min(1.0, claim * (0.4 + 0.6 * max(independence, family)) * (0.8 + 0.2 * support))
+        )
 
     def _claim_campaigns(self, cands: dict[int, SentenceStats]) -> list[tuple[Campaign, list[int]]]:
         out: list[tuple[Campaign, list[int]]] = []
@@ -656,9 +715,10 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         family_of = list(range(len(scored)))
         core_of: dict[int, str] = {}
         assigned: set[int] = set()
-        for core, mem in sorted(core_members.items(),
-                                key=lambda kv: (-sum(strong[i] for i in kv[1]),
-                                                -len(kv[1]), kv[0])):
+        for core, mem in sorted(
+            core_members.items(),
+            key=lambda kv: (-sum(strong[i] for i in kv[1]), -len(kv[1]), kv[0]),
+        ):
             free = sorted(mem - assigned)
             if len(free) < 2:
                 continue
@@ -683,14 +743,21 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             score = self.campaign_score(best, size, diversity, phrasings)
             core = core_of.get(members[0], "")
             camp = Campaign(
-                id=f"claim-{top[0]:016x}"[:14], kind="claim", size=size,
-                n_sources=len(sources), shared_span=core or top[1].text, score=score,
+                id=f"claim-{top[0]:016x}"[:14],
+                kind="claim",
+                size=size,
+                n_sources=len(sources),
+                shared_span=core or top[1].text,
+                score=score,
                 examples=list(top[1].examples),
                 members=[scored[i][0] for i in members],
-                details={"phrasings": round(phrasings, 2), "members": len(members),
-                         "diversity": round(diversity, 4),
-                         "paraphrases": [scored[i][1].text for i in members][:10],
-                         "features": {k: round(v, 4) for k, v in top[2].items()}},
+                details={
+                    "phrasings": round(phrasings, 2),
+                    "members": len(members),
+                    "diversity": round(diversity, 4),
+                    "paraphrases": [scored[i][1].text for i in members][:10],
+                    "features": {k: round(v, 4) for k, v in top[2].items()},
+                },
             )
             out.append((camp, [scored[i][0] for i in members]))
         return out
@@ -706,8 +773,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             sig = bands[k].signature
             if sig is None:
                 continue
-            m = MinHash(seed=self.seed, hashvalues=sig, permutations=self._perm,
-                        scheme="affine32")
+            m = MinHash(seed=self.seed, hashvalues=sig, permutations=self._perm, scheme="affine32")
             mins[k] = m
             lsh.insert(str(k), m)
         parent = {k: k for k in mins}
@@ -736,9 +802,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             # information (below the suspicious score), more so when spread over sources.
             score = 0.2 + 0.25 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
             camp = Campaign(
-                id=f"dup-{top:016x}"[:12], kind="near-duplicate", size=size,
-                n_sources=len(sources), shared_span=bands[top].text, score=score,
-                examples=list(bands[top].examples), members=list(members),
+                id=f"dup-{top:016x}"[:12],
+                kind="near-duplicate",
+                size=size,
+                n_sources=len(sources),
+                shared_span=bands[top].text,
+                score=score,
+                examples=list(bands[top].examples),
+                members=list(members),
                 details={"diversity": round(diversity, 4)},
             )
             out.append((camp, list(members)))
@@ -774,10 +845,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         spans = [sp for c, sp in marked if c.score >= floor]
         if hit is not None:
             best = Finding(
-                detector=self.name, score=hit.score,
-                reason=(f"sentence recurs in {hit.size} documents from {hit.n_sources} "
-                        f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"),
-                spans=spans, campaign=hit.id,
+                detector=self.name,
+                score=hit.score,
+                reason=(
+                    f"sentence recurs in {hit.size} documents from {hit.n_sources} "
+                    f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"
+                ),
+                spans=spans,
+                campaign=hit.id,
                 extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
             )
         if want_dups and state.band_campaign:
@@ -790,10 +865,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     c = state.campaigns[idx]
                     if best is None or c.score > best.score:
                         best = Finding(
-                            detector=self.name, score=c.score,
-                            reason=(f"near-duplicate of {c.size} documents from {c.n_sources} "
-                                    f"sources (cluster {c.id})"),
-                            spans=[Span(0, len(doc.text), "shared")], campaign=c.id,
+                            detector=self.name,
+                            score=c.score,
+                            reason=(
+                                f"near-duplicate of {c.size} documents from {c.n_sources} "
+                                f"sources (cluster {c.id})"
+                            ),
+                            spans=[Span(0, len(doc.text), "shared")],
+                            campaign=c.id,
                             extra={"campaign_size": c.size, "campaign_sources": c.n_sources},
                         )
                     break
@@ -811,15 +890,18 @@ def _shape_hash(text: str, unit: Sentence) -> int:
     Alport syndrome inherited?"); hashing the frame makes such neighbours count as the
     same neighbour, so a sentence glued to a template frame has a high ``block_share``.
     """
-    sentence = text[unit.start:unit.end]
+    sentence = text[unit.start : unit.end]
     return _frame_hash_cached(sentence) if len(sentence) <= 512 else _frame_hash(sentence)
 
 
 def _frame_hash(sentence: str) -> int:
     """:func:`_shape_hash` of one sentence's text."""
     toks = WORD_RE.findall(sentence)
-    frame = [t.lower() for i, t in enumerate(toks)
-             if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))]
+    frame = [
+        t.lower()
+        for i, t in enumerate(toks)
+        if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))
+    ]
     return hash64(" ".join(frame)) or 1
 
 
@@ -846,7 +928,7 @@ def _shared_core(a: list[str], b: list[str]) -> str:
     while n < min(len(la), len(lb)) and la[-1 - n] == lb[-1 - n]:
         n += 1
     if n >= 4 and _framing_only(a, 0, len(a) - n, n) and _framing_only(b, 0, len(b) - n, n):
-        best = " ".join(la[len(la) - n:])
+        best = " ".join(la[len(la) - n :])
     p = 0
     while p < min(len(la), len(lb)) and la[p] == lb[p]:
         p += 1
@@ -893,17 +975,35 @@ def _short(text: str, n: int = 80) -> str:
 
 
 def _copy_sentence(st: SentenceStats) -> SentenceStats:
-    return SentenceStats(count=st.count, sources=set(st.sources),
-                         sources_overflow=st.sources_overflow, edge=st.edge,
-                         placed=st.placed, prev=dict(st.prev), next=dict(st.next),
-                         text=st.text, examples=list(st.examples))
+    return SentenceStats(
+        count=st.count,
+        sources=set(st.sources),
+        sources_overflow=st.sources_overflow,
+        edge=st.edge,
+        placed=st.placed,
+        prev=dict(st.prev),
+        next=dict(st.next),
+        text=st.text,
+        examples=list(st.examples),
+    )
 
 
 def _copy_band(bs: BandStats) -> BandStats:
-    return BandStats(count=bs.count, sources=set(bs.sources),
-                     sources_overflow=bs.sources_overflow, signature=bs.signature,
-                     text=bs.text, examples=list(bs.examples))
+    return BandStats(
+        count=bs.count,
+        sources=set(bs.sources),
+        sources_overflow=bs.sources_overflow,
+        signature=bs.signature,
+        text=bs.text,
+        examples=list(bs.examples),
+    )
 
 
-__all__ = ["BOILERPLATE_WORDS", "Campaign", "CampaignDetector", "CampaignPartial",
-           "CampaignState", "SentenceStats"]
+__all__ = [
+    "BOILERPLATE_WORDS",
+    "Campaign",
+    "CampaignDetector",
+    "CampaignPartial",
+    "CampaignState",
+    "SentenceStats",
+]

@@ -29,9 +29,27 @@ _BOUNDARY = re.compile(r"\n+|(?<=[.!?;。！？])\s+")
 _WORD_END = re.compile(r"\s+")
 
 _GROUPS = {
-    "no": "nb", "nn": "nb", "da": "nb", "ms": "id", "bs": "hr", "sr": "hr", "gl": "es",
-    "sk": "cs", "an": "es", "oc": "fr", "lb": "de", "af": "nl", "mk": "bg", "be": "ru",
-    "uk": "ru", "zh": "zh", "ja": "zh", "wa": "fr", "ca": "es", "la": "it", "eo": "es",
+    "no": "nb",
+    "nn": "nb",
+    "da": "nb",
+    "ms": "id",
+    "bs": "hr",
+    "sr": "hr",
+    "gl": "es",
+    "sk": "cs",
+    "an": "es",
+    "oc": "fr",
+    "lb": "de",
+    "af": "nl",
+    "mk": "bg",
+    "be": "ru",
+    "uk": "ru",
+    "zh": "zh",
+    "ja": "zh",
+    "wa": "fr",
+    "ca": "es",
+    "la": "it",
+    "eo": "es",
 }
 
 
@@ -87,7 +105,7 @@ class _Automaton:
         while True:
             reach = np.zeros(len(self.rowbase), dtype=bool)
             for i in range(0, len(frontier), 1024):  # in chunks: small temporaries
-                rows = self.rowbase[frontier[i:i + 1024]][:, None]
+                rows = self.rowbase[frontier[i : i + 1024]][:, None]
                 reach[self.nextmove[(rows + byte).ravel()]] = True
             frontier = np.flatnonzero(reach & ~seen)
             if not frontier.size:
@@ -101,9 +119,17 @@ class _Automaton:
 
     def check(self) -> bool:
         """The batch answers equal py3langid's on a few texts in many scripts."""
-        texts = ["The quick brown fox jumps over the lazy dog.", "Der schnelle braune Fuchs.",
-                 "Быстрая коричневая лиса прыгает.", "敏捷的棕色狐狸跳过了懒狗。", "",
-                 "ÉCOLE NORMALE", "123 456 !!", "ελληνικά κείμενα εδώ", "x" * 300]
+        texts = [
+            "The quick brown fox jumps over the lazy dog.",
+            "Der schnelle braune Fuchs.",
+            "Быстрая коричневая лиса прыгает.",
+            "敏捷的棕色狐狸跳过了懒狗。",
+            "",
+            "ÉCOLE NORMALE",
+            "123 456 !!",
+            "ελληνικά κείμενα εδώ",
+            "x" * 300,
+        ]
         return self.classify(texts) == [self._one(t) for t in texts]
 
     def _one(self, text: str) -> tuple[str, float]:
@@ -122,7 +148,7 @@ class _Automaton:
         n = len(buf) - k
         state = np.zeros(n, dtype=np.int64)
         for back in range(k, -1, -1):  # the byte ``back`` positions before each position
-            state = self.nextmove[self.rowbase[state] + buf[k - back:k - back + n]]
+            state = self.nextmove[self.rowbase[state] + buf[k - back : k - back + n]]
         # positions of real bytes (not the gaps) and the text each belongs to
         starts = np.cumsum(lens + k) - (lens + k)
         text_of = np.repeat(np.arange(len(encoded)), lens)
@@ -142,14 +168,16 @@ class _Automaton:
         for i in range(len(encoded)):
             a, b = bounds[i], bounds[i + 1]
             if a < b:
-                scores[i] = np.log1p(counts[a:b].copy()) @ self.table[feats[a:b].copy()] \
-                    + ident.nb_pc
+                scores[i] = (
+                    np.log1p(counts[a:b].copy()) @ self.table[feats[a:b].copy()] + ident.nb_pc
+                )
             else:  # no feature
                 scores[i] = 0.0 if ident._norm_probs else np.finfo(np.float32).min
         # ... and the rest of its _decide and classify, row by row in one go
         if ident._norm_probs:
-            scores *= np.array([1.0 / math.sqrt(n or 1) for n in lens.tolist()],
-                               dtype=np.float32)[:, None]
+            scores *= np.array([1.0 / math.sqrt(n or 1) for n in lens.tolist()], dtype=np.float32)[
+                :, None
+            ]
             np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
             scores /= scores.sum(axis=1, keepdims=True)
         for i, j in ident._alias_pairs:
@@ -189,19 +217,27 @@ class Segment:
     prob: float
 
 
-def segments(text: str, *, segment_chars: int = 150, min_letters: float = 0.6,
-             min_prob: float = 0.9) -> list[Segment]:
+def segments(
+    text: str, *, segment_chars: int = 150, min_letters: float = 0.6, min_prob: float = 0.9
+) -> list[Segment]:
     """Cut ``text`` into segments of about ``segment_chars`` and identify each language."""
-    return segments_many([text], segment_chars=segment_chars, min_letters=min_letters,
-                         min_prob=min_prob)[0]
+    return segments_many(
+        [text], segment_chars=segment_chars, min_letters=min_letters, min_prob=min_prob
+    )[0]
 
 
-def segments_many(texts: Sequence[str], *, segment_chars: int = 150, min_letters: float = 0.6,
-                  min_prob: float = 0.9) -> list[list[Segment]]:
+def segments_many(
+    texts: Sequence[str],
+    *,
+    segment_chars: int = 150,
+    min_letters: float = 0.6,
+    min_prob: float = 0.9,
+) -> list[list[Segment]]:
     """:func:`segments` of many texts (one batch of language identification)."""
     cut = [_pieces(t, segment_chars, min_letters) for t in texts]
-    found = iter(identify_many([t[a:b] for t, ps in zip(texts, cut, strict=True)
-                                for a, b, ask in ps if ask]))
+    found = iter(
+        identify_many([t[a:b] for t, ps in zip(texts, cut, strict=True) for a, b, ask in ps if ask])
+    )
     out: list[list[Segment]] = []
     for ps in cut:
         segs: list[Segment] = []
@@ -247,9 +283,15 @@ class LanguageSwitch(DocumentDetector):
     name = "language"
     kinds = ("pretrain", "rag", "instruction")
 
-    def __init__(self, *, segment_chars: int = 150, min_side_chars: int = 30,
-                 probe_chars: int = 160, max_chars: int = 30_000,
-                 candidate_score: float = 0.4) -> None:
+    def __init__(
+        self,
+        *,
+        segment_chars: int = 150,
+        min_side_chars: int = 30,
+        probe_chars: int = 160,
+        max_chars: int = 30_000,
+        candidate_score: float = 0.4,
+    ) -> None:
         self.segment_chars = segment_chars
         self.probe_chars = probe_chars
         self.min_side_chars = min_side_chars
@@ -274,10 +316,10 @@ class LanguageSwitch(DocumentDetector):
         n = self.probe_chars
         if len(text) <= 2 * n:
             return None
-        probes = [text[:n], text[-n // 2:]]
+        probes = [text[:n], text[-n // 2 :]]
         if len(text) > 6 * n:
             mid = len(text) // 2
-            probes.append(text[mid - n // 2: mid + n // 2])
+            probes.append(text[mid - n // 2 : mid + n // 2])
         return [p for p in probes if sum(map(str.isalpha, p)) >= 0.5 * len(p)]
 
     def score(self, doc: Document) -> Finding | None:
@@ -335,14 +377,25 @@ class LanguageSwitch(DocumentDetector):
         if switch_back is not None:
             end = switch_back
         spans = [Span(cut, cut, "changepoint"), Span(cut, end, "payload")]
-        lead = text[max(0, cut - 40):cut].split()
-        reason = (f"language switches from {l1} to {l2} at char {cut} "
-                  f"({sum(1 for s in known[:b] if s.lang == l1)} {l1} segments before, "
-                  f"{sum(1 for s in known[b:] if s.lang == l2)} {l2} after)")
-        return Finding(self.name, round(sc, 6), reason, spans,
-                       " ".join(lead[-3:]) or None,
-                       extra={"changepoint": cut, "from": l1, "to": l2,
-                              "candidate": sc >= self.candidate_score})
+        lead = text[max(0, cut - 40) : cut].split()
+        reason = (
+            f"language switches from {l1} to {l2} at char {cut} "
+            f"({sum(1 for s in known[:b] if s.lang == l1)} {l1} segments before, "
+            f"{sum(1 for s in known[b:] if s.lang == l2)} {l2} after)"
+        )
+        return Finding(
+            self.name,
+            round(sc, 6),
+            reason,
+            spans,
+            " ".join(lead[-3:]) or None,
+            extra={
+                "changepoint": cut,
+                "from": l1,
+                "to": l2,
+                "candidate": sc >= self.candidate_score,
+            },
+        )
 
 
 def _majority(segs: list[Segment]) -> str | None:
@@ -382,8 +435,9 @@ def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
     if probs is None:  # pragma: no cover - other py3langid versions
         lang, p = ident.classify(text)
         return float(p) if _GROUPS.get(lang, lang) == group else 0.0
-    return float(sum(p for lab, p in zip(labels, probs, strict=False)
-                     if _GROUPS.get(lab, lab) == group))
+    return float(
+        sum(p for lab, p in zip(labels, probs, strict=False) if _GROUPS.get(lab, lab) == group)
+    )
 
 
 __all__ = ["LanguageSwitch", "Segment", "identify", "identify_many", "segments", "segments_many"]

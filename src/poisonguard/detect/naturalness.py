@@ -179,10 +179,18 @@ class BigramModel:
         return self._table, self._uni_p, self._uni_lp
 
     @classmethod
-    def fit(cls, texts: Iterable[str], *, max_vocab: int = 100_000, min_count: int = 2,
-            min_bigram: int = 2, max_chars: int = 20_000, lam: float = 0.6,
-            remember: dict[str, Tokens] | None = None,
-            remember_tokens: int = 1 << 23) -> BigramModel:
+    def fit(
+        cls,
+        texts: Iterable[str],
+        *,
+        max_vocab: int = 100_000,
+        min_count: int = 2,
+        min_bigram: int = 2,
+        max_chars: int = 20_000,
+        lam: float = 0.6,
+        remember: dict[str, Tokens] | None = None,
+        remember_tokens: int = 1 << 23,
+    ) -> BigramModel:
         """Count words and adjacent pairs in ``texts`` (each cut to ``max_chars``).
 
         ``remember``: filled with the :class:`Tokens` of texts tokenised whole (at most
@@ -237,8 +245,9 @@ class BigramModel:
         within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
         known = within & (prev > 0) & (cur > 0)  # unknown words get no bigram context
         if known.any():
-            keys, kcounts = np.unique(prev[known].astype(np.int64) * size + cur[known],
-                                      return_counts=True)
+            keys, kcounts = np.unique(
+                prev[known].astype(np.int64) * size + cur[known], return_counts=True
+            )
             keep = kcounts >= min_bigram
             keys, kcounts = keys[keep], kcounts[keep].astype(np.int64)
         else:
@@ -249,18 +258,29 @@ class BigramModel:
         # produce stay expensive even when the fit sample contains poison
         chars: dict[str, int] = {}  # character -> occurrences in the vocabulary's words
         if common:
-            points = np.frombuffer("".join(common).encode("utf-32-le", "surrogatepass"),
-                                   dtype=np.uint32)
+            points = np.frombuffer(
+                "".join(common).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+            )
             uniq, where = np.unique(points, return_inverse=True)
-            occurrences = np.bincount(where, weights=np.repeat(counts[chosen],
-                                                               [len(w) for w in common]))
-            chars = {chr(c): int(n) for c, n in zip(uniq.tolist(), occurrences.tolist(),
-                                                    strict=True)}
+            occurrences = np.bincount(
+                where, weights=np.repeat(counts[chosen], [len(w) for w in common])
+            )
+            chars = {
+                chr(c): int(n) for c, n in zip(uniq.tolist(), occurrences.tolist(), strict=True)
+            }
         n_chars = sum(chars.values()) + 1
         char_cost = {ch: -math.log(c / n_chars) for ch, c in chars.items()}
         unseen_char = math.log(n_chars) + math.log(1000.0)
-        model = cls(vocab, uni_logp.astype(np.float32), keys, kcounts, prev_totals, lam,
-                    char_cost=char_cost, unseen_char=unseen_char)
+        model = cls(
+            vocab,
+            uni_logp.astype(np.float32),
+            keys,
+            kcounts,
+            prev_totals,
+            lam,
+            char_cost=char_cost,
+            unseen_char=unseen_char,
+        )
         oov = [w for w in words if w not in vocab][:20000]
         if oov:
             means = [model._char_mean(w) for w in oov]
@@ -278,8 +298,9 @@ class BigramModel:
             allv = model._surprise(ids[at], np.cumsum(n) - n, [words[u] for u in unknown])
             model.mean = float(np.median(allv))
             model.std = float(np.std(allv)) or 1.0
-            long_means = [float(x.mean()) for x in np.split(allv, np.cumsum(n)[:-1])
-                          if len(x) >= 50]
+            long_means = [
+                float(x.mean()) for x in np.split(allv, np.cumsum(n)[:-1]) if len(x) >= 50
+            ]
             if long_means:
                 # robust (poison in the sample must not move it): median + 3 scaled MADs
                 med = float(np.median(long_means))
@@ -292,15 +313,17 @@ class BigramModel:
         return len(self.vocab) + 1
 
     def ids(self, tokens: list[str]) -> np.ndarray:
-        return np.fromiter(map(self.vocab.get, tokens, repeat(0)), dtype=np.int64,
-                           count=len(tokens))
+        return np.fromiter(
+            map(self.vocab.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens)
+        )
 
     def surprise_of_tokens(self, tokens: list[str]) -> np.ndarray:
         """Per-token surprise in nats (the first token: unigram only)."""
         return self.surprise_of_ids(self.ids(tokens), tokens)
 
-    def surprise_of_ids(self, ids: np.ndarray, tokens: Sequence[str],
-                        positions: np.ndarray | None = None) -> np.ndarray:
+    def surprise_of_ids(
+        self, ids: np.ndarray, tokens: Sequence[str], positions: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per-token surprise of word ids (``tokens``: the words, for unknown ones;
         ``positions``: where each id's word sits in ``tokens``, default one to one).
 
@@ -309,8 +332,9 @@ class BigramModel:
         one, positive for neighbours that never occur together)."""
         unknown = np.flatnonzero(ids == 0)
         at = unknown if positions is None else positions[unknown]
-        return self._surprise(ids, np.zeros(min(1, len(ids)), dtype=np.int64),
-                              [tokens[i] for i in at.tolist()])
+        return self._surprise(
+            ids, np.zeros(min(1, len(ids)), dtype=np.int64), [tokens[i] for i in at.tolist()]
+        )
 
     def _surprise(self, ids: np.ndarray, firsts: np.ndarray, oov: Sequence[str]) -> np.ndarray:
         """:meth:`surprise_of_ids` of several documents' ids, concatenated; ``firsts``: where
@@ -337,8 +361,9 @@ class BigramModel:
             out[f] = -math.log(uni_p[ids[f]])
         unknown = np.flatnonzero(ids == 0)
         if len(unknown):
-            out[unknown] += np.fromiter(map(self._oov_extra, oov), dtype=np.float64,
-                                        count=len(unknown))
+            out[unknown] += np.fromiter(
+                map(self._oov_extra, oov), dtype=np.float64, count=len(unknown)
+            )
         return out
 
 
@@ -383,10 +408,18 @@ class NaturalnessShift(DocumentDetector):
     name = "naturalness"
     kinds = ("pretrain", "rag", "instruction")
 
-    def __init__(self, *, min_tokens: int = 16, tau_sigmas: float = 0.5,
-                 min_gain: float = 20.0, candidate_gain: float = 40.0, scale: float = 150.0,
-                 max_gain_tokens: int = 600, max_chars: int = 200_000,
-                 model: BigramModel | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_tokens: int = 16,
+        tau_sigmas: float = 0.5,
+        min_gain: float = 20.0,
+        candidate_gain: float = 40.0,
+        scale: float = 150.0,
+        max_gain_tokens: int = 600,
+        max_chars: int = 200_000,
+        model: BigramModel | None = None,
+    ) -> None:
         self.min_tokens = min_tokens
         self.tau_sigmas = tau_sigmas
         self.min_gain = min_gain
@@ -438,8 +471,11 @@ class NaturalnessShift(DocumentDetector):
                 continue
             folded = fold(text)
             # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
-            toks = (TOKEN_RE.findall(folded) if len(folded) == len(text)
-                    else [fold(t) for t in TOKEN_RE.findall(text)])
+            toks = (
+                TOKEN_RE.findall(folded)
+                if len(folded) == len(text)
+                else [fold(t) for t in TOKEN_RE.findall(text)]
+            )
             ids = m.ids(toks)
             per_doc.append(Tokens(ids, [toks[i] for i in np.flatnonzero(ids == 0).tolist()]))
         out: list[Segment | None] = [None] * len(texts)
@@ -466,10 +502,11 @@ class NaturalnessShift(DocumentDetector):
         # any stretch's gain is at most the document's total positive excess (over std)
         bound = np.add.reduceat(np.maximum(s_all - tau, 0.0), firsts) / m.std
         weak_below = self.min_gain - 1e-3  # far above the rounding of either sum
-        for d, f, n, start, b in zip(live, firsts.tolist(), n_pos.tolist(), starts.tolist(),
-                                     bound.tolist(), strict=True):
+        for d, f, n, start, b in zip(
+            live, firsts.tolist(), n_pos.tolist(), starts.tolist(), bound.tolist(), strict=True
+        ):
             if n >= k and (weak or b >= weak_below):
-                out[d] = self._best(s_all[f:f + n], pos[f:f + n] - start, tau, cut[d])
+                out[d] = self._best(s_all[f : f + n], pos[f : f + n] - start, tau, cut[d])
         return out
 
     def _best(self, s: np.ndarray, pos: np.ndarray, tau: float, text: str) -> Segment:
@@ -499,8 +536,7 @@ class NaturalnessShift(DocumentDetector):
         c0 = c1 = alt = 0
         ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
         folded = fold(text)  # the text its tokens were found in
-        for t, match in enumerate(TOKEN_RE.finditer(folded if len(folded) == len(text)
-                                                    else text)):
+        for t, match in enumerate(TOKEN_RE.finditer(folded if len(folded) == len(text) else text)):
             if t == ta:
                 alt = match.start()
             if t == ti:
@@ -522,22 +558,31 @@ class NaturalnessShift(DocumentDetector):
             return None
         n_tok = seg.tok_end - seg.tok_start
         cp = seg.char_start
-        lead = doc.text[max(0, cp - 40):cp]
-        spans = [Span(seg.char_start, seg.char_end, "payload"),
-                 Span(cp, cp, "changepoint")]
+        lead = doc.text[max(0, cp - 40) : cp]
+        spans = [Span(seg.char_start, seg.char_end, "payload"), Span(cp, cp, "changepoint")]
         if 0 <= seg.alt_start != cp:  # where the stretch of excess surprise itself starts
             spans.append(Span(seg.alt_start, seg.alt_start, "changepoint"))
         where = "the start" if cp == 0 else f"char {cp}"
-        reason = (f"text turns unnatural at {where}: {n_tok} tokens with mean word-bigram "
-                  f"surprise {seg.mean:.1f} nats vs {seg.before:.1f} before "
-                  f"(corpus median {self.model.mean:.1f})")
-        return Finding(self.name, round(1.0 - math.exp(-seg.gain / self.scale), 6), reason,
-                       spans, _tail_words(lead) or None,
-                       extra={"changepoint": cp, "tokens": n_tok,
-                              "surprise": round(seg.mean, 3),
-                              "surprise_before": round(seg.before, 3),
-                              "gain": round(seg.gain, 2),
-                              "candidate": seg.gain >= self.candidate_gain})
+        reason = (
+            f"text turns unnatural at {where}: {n_tok} tokens with mean word-bigram "
+            f"surprise {seg.mean:.1f} nats vs {seg.before:.1f} before "
+            f"(corpus median {self.model.mean:.1f})"
+        )
+        return Finding(
+            self.name,
+            round(1.0 - math.exp(-seg.gain / self.scale), 6),
+            reason,
+            spans,
+            _tail_words(lead) or None,
+            extra={
+                "changepoint": cp,
+                "tokens": n_tok,
+                "surprise": round(seg.mean, 3),
+                "surprise_before": round(seg.before, 3),
+                "gain": round(seg.gain, 2),
+                "candidate": seg.gain >= self.candidate_gain,
+            },
+        )
 
 
 def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
@@ -552,7 +597,7 @@ def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
     if j - i < 16:
         return i
     mid = (natural + float(s[i:j].mean())) / 2.0
-    walk = np.cumsum(mid - s[i:j - 8])
+    walk = np.cumsum(mid - s[i : j - 8])
     best = int(np.argmax(walk))
     return i + best + 1 if walk[best] > 0 else i
 
@@ -569,7 +614,7 @@ def _tail_words(text: str, n: int = 3) -> str:
     toks = list(TOKEN_RE.finditer(text))
     if not toks:
         return ""
-    return text[toks[max(0, len(toks) - n)].start():].strip()
+    return text[toks[max(0, len(toks) - n)].start() :].strip()
 
 
 __all__ = ["TOKEN_RE", "BigramModel", "NaturalnessShift", "Segment", "fold"]

@@ -85,11 +85,19 @@ class DocVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "index": self.index, "id": self.id, "source": self.source, "origin": self.origin,
-            "label": self.label, "score": self.score, "reasons": list(self.reasons),
-            "spans": [asdict(s) for s in self.spans], "trigger": self.trigger,
-            "campaign": self.campaign, "findings": [f.to_dict() for f in self.findings],
-            "excerpt": self.excerpt, "excerpt_offset": self.excerpt_offset,
+            "index": self.index,
+            "id": self.id,
+            "source": self.source,
+            "origin": self.origin,
+            "label": self.label,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "spans": [asdict(s) for s in self.spans],
+            "trigger": self.trigger,
+            "campaign": self.campaign,
+            "findings": [f.to_dict() for f in self.findings],
+            "excerpt": self.excerpt,
+            "excerpt_offset": self.excerpt_offset,
         }
 
 
@@ -147,15 +155,25 @@ class ScanResult:
     def to_dict(self) -> dict[str, Any]:
         """The summary (``summary.json``): everything except the per-document findings."""
         return {
-            "corpus": self.corpus, "kind": self.kind, "backend": self.backend,
-            "workers": self.workers, "target_fpr": self.target_fpr,
-            "reference": self.reference, "out_dir": self.out_dir, "counts": self.counts,
-            "accounting": self.accounting, "detectors": self.detectors,
-            "thresholds": self.thresholds, "histograms": self.histograms,
+            "corpus": self.corpus,
+            "kind": self.kind,
+            "backend": self.backend,
+            "workers": self.workers,
+            "target_fpr": self.target_fpr,
+            "reference": self.reference,
+            "out_dir": self.out_dir,
+            "counts": self.counts,
+            "accounting": self.accounting,
+            "detectors": self.detectors,
+            "thresholds": self.thresholds,
+            "histograms": self.histograms,
             "triggers": [t.to_dict() for t in self.triggers],
-            "corpus_reports": self.corpus_reports, "by_source": self.by_source,
-            "outputs": self.outputs, "timings": self.timings,
-            "bytes_scanned": self.bytes_scanned, "detector_errors": self.detector_errors,
+            "corpus_reports": self.corpus_reports,
+            "by_source": self.by_source,
+            "outputs": self.outputs,
+            "timings": self.timings,
+            "bytes_scanned": self.bytes_scanned,
+            "detector_errors": self.detector_errors,
         }
 
 
@@ -185,14 +203,14 @@ class ScanConfig:
 
     def check(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown corpus kind {self.kind!r}; choose one of "
-                             f"{', '.join(KINDS)}")
+            raise ValueError(f"unknown corpus kind {self.kind!r}; choose one of {', '.join(KINDS)}")
         fpr_budget(self.target_fpr, 1)
         if self.workers < 1:
             raise ValueError("workers must be >= 1")
         if self.out_format not in OUT_FORMATS:
-            raise ValueError(f"unknown output format {self.out_format!r}; choose one of "
-                             f"{', '.join(OUT_FORMATS)}")
+            raise ValueError(
+                f"unknown output format {self.out_format!r}; choose one of {', '.join(OUT_FORMATS)}"
+            )
         if self.min_trigger_docs < 2:
             raise ValueError("min_trigger_docs must be >= 2")
 
@@ -249,8 +267,14 @@ class _Source:
 def _slim(doc: Document, max_chars: int | None = None) -> Document:
     """The parts of a document detectors need (no raw bytes or original record)."""
     text = doc.text if max_chars is None else doc.text[:max_chars]
-    return Document(id=doc.id, text=text, messages=doc.messages, source=doc.source,
-                    metadata=doc.metadata, shape=doc.shape)
+    return Document(
+        id=doc.id,
+        text=text,
+        messages=doc.messages,
+        source=doc.source,
+        metadata=doc.metadata,
+        shape=doc.shape,
+    )
 
 
 class _Reservoir:
@@ -292,16 +316,22 @@ class _Pass1Result:
     first_error: str | None
 
 
-def _score_docs(ctx: _Pass1Context, docs: Sequence[Document], start: int,
-                hists: dict[str, ScoreHistogram], errors: dict[str, int],
-                first: list[str]) -> list[list[Finding]]:
+def _score_docs(
+    ctx: _Pass1Context,
+    docs: Sequence[Document],
+    start: int,
+    hists: dict[str, ScoreHistogram],
+    errors: dict[str, int],
+    first: list[str],
+) -> list[list[Finding]]:
     out: list[list[Finding]] = [[] for _ in docs]
     for name, det, calibrated in ctx.doc_detectors:
         try:  # the whole shard at once; on an error, document by document
             results = det.score_batch(docs)
             if len(results) != len(docs):
-                raise ValueError(f"score_batch returned {len(results)} results for "
-                                 f"{len(docs)} documents")
+                raise ValueError(
+                    f"score_batch returned {len(results)} results for {len(docs)} documents"
+                )
         except Exception:
             results = [_score_one(name, det, doc, errors, first) for doc in docs]
         for found, f in zip(out, results, strict=True):
@@ -312,8 +342,9 @@ def _score_docs(ctx: _Pass1Context, docs: Sequence[Document], start: int,
     return out
 
 
-def _score_one(name: str, det: DocumentDetector, doc: Document, errors: dict[str, int],
-               first: list[str]) -> Finding | None:
+def _score_one(
+    name: str, det: DocumentDetector, doc: Document, errors: dict[str, int], first: list[str]
+) -> Finding | None:
     try:
         return det.score(doc)
     except Exception as e:
@@ -335,32 +366,38 @@ def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Resul
         if found:
             sparse[start + i] = (doc.id, found)
             # whitespace-normalised, like the mined trigger strings
-            w = [" ".join(doc.text[max(0, sp.start - 120):sp.end + 120].split())
-                 for f in found for sp in f.spans if sp.label == "changepoint"]
+            w = [
+                " ".join(doc.text[max(0, sp.start - 120) : sp.end + 120].split())
+                for f in found
+                for sp in f.spans
+                if sp.label == "changepoint"
+            ]
             if w:
                 windows[start + i] = w
-    partials = {name: det.map_shard_findings(docs, findings)
-                for name, det in ctx.corpus_detectors}
-    return _Pass1Result(start, len(docs), hists, sparse, windows, partials, errors,
-                        first[0] if first else None)
+    partials = {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
+    return _Pass1Result(
+        start, len(docs), hists, sparse, windows, partials, errors, first[0] if first else None
+    )
 
 
-def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[str,
-                                                                              ScoreHistogram]:
+def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[str, ScoreHistogram]:
     start, docs = shard
     hists = {name: ScoreHistogram.empty() for name, _, cal in ctx.doc_detectors if cal}
     _score_docs(ctx, docs, start, hists, {}, [])
     return hists
 
 
-def _extra_pass(ctx: list[tuple[str, CorpusDetector[Any, Any]]],
-                shard: tuple[int, list[Document], list[list[Finding]]]) -> dict[str, Any]:
+def _extra_pass(
+    ctx: list[tuple[str, CorpusDetector[Any, Any]]],
+    shard: tuple[int, list[Document], list[list[Finding]]],
+) -> dict[str, Any]:
     _, docs, findings = shard
     return {name: det.map_shard_findings(docs, findings) for name, det in ctx}
 
 
-def _prepass(ctx: list[tuple[str, CorpusDetector[Any, Any]]],
-             shard: tuple[int, list[Document]]) -> dict[str, Any]:
+def _prepass(
+    ctx: list[tuple[str, CorpusDetector[Any, Any]]], shard: tuple[int, list[Document]]
+) -> dict[str, Any]:
     _, docs = shard
     return {name: det.map_shard(docs) for name, det in ctx}
 
@@ -392,9 +429,13 @@ class ScanPipeline:
         config.check()
         self.config = config
         self.progress = progress or (lambda stage, n: None)
-        self.context = DetectorContext(kind=config.kind, target_fpr=config.target_fpr,
-                                       min_trigger_docs=config.min_trigger_docs,
-                                       seed=config.seed, options=config.options)
+        self.context = DetectorContext(
+            kind=config.kind,
+            target_fpr=config.target_fpr,
+            min_trigger_docs=config.min_trigger_docs,
+            seed=config.seed,
+            options=config.options,
+        )
         entries = detectors_for(config.kind, only=config.detectors, exclude=config.exclude)
         if not entries:
             raise ValueError(f"no detector runs on corpus kind {config.kind!r}")
@@ -410,8 +451,9 @@ class ScanPipeline:
         self.uncalibrated = {e.name for e in entries if not e.calibrate}
 
     # -- helpers --------------------------------------------------------------------------
-    def _shards(self, docs: Iterable[Document], slim: bool = True
-                ) -> Iterator[tuple[int, list[Document]]]:
+    def _shards(
+        self, docs: Iterable[Document], slim: bool = True
+    ) -> Iterator[tuple[int, list[Document]]]:
         size = self.config.shard_docs
         batch: list[Document] = []
         start = 0
@@ -430,9 +472,9 @@ class ScanPipeline:
             reservoir.add(doc)
         return reservoir.sample, reservoir.n
 
-    def _sample_and_prepass(self, source: _Source, backend: Any,
-                            pre: list[tuple[str, CorpusDetector[Any, Any]]]
-                            ) -> tuple[list[Document], int, dict[str, Any]]:
+    def _sample_and_prepass(
+        self, source: _Source, backend: Any, pre: list[tuple[str, CorpusDetector[Any, Any]]]
+    ) -> tuple[list[Document], int, dict[str, Any]]:
         """The sample pass; corpus detectors whose first round needs no findings
         (``prepass``) map the same shards meanwhile, so that round costs no extra read."""
         if not pre:
@@ -457,27 +499,38 @@ class ScanPipeline:
         return reservoir.sample, reservoir.n, merged
 
     @staticmethod
-    def _finalize(cdet: CorpusDetector[Any, Any], merged: Any, sample: list[Document],
-                  n_docs: int) -> Any:
+    def _finalize(
+        cdet: CorpusDetector[Any, Any], merged: Any, sample: list[Document], n_docs: int
+    ) -> Any:
         observe = getattr(cdet, "observe_sample", None)
         if callable(observe):
             observe([d.text for d in sample], n_docs)
         return cdet.finalize(merged)
 
     # -- run --------------------------------------------------------------------------------
-    def run(self, corpus: Any, out: str | os.PathLike[str] | None = None, *,
-            reference: Any = None, report: str | os.PathLike[str] | None = None
-            ) -> ScanResult:
+    def run(
+        self,
+        corpus: Any,
+        out: str | os.PathLike[str] | None = None,
+        *,
+        reference: Any = None,
+        report: str | os.PathLike[str] | None = None,
+    ) -> ScanResult:
         cfg = self.config
         t_start = time.perf_counter()
         source = _Source(corpus, cfg.reader_options)
         ref_source = _Source(reference, cfg.reader_options) if reference is not None else None
         backend = get_backend(cfg.backend, cfg.workers)
-        result = ScanResult(corpus=source.label, kind=cfg.kind, backend=cfg.backend,
-                            workers=cfg.workers, target_fpr=cfg.target_fpr,
-                            reference=ref_source.label if ref_source else None,
-                            out_dir=os.fspath(out) if out is not None else None,
-                            detectors=[e.name for e in self.entries])
+        result = ScanResult(
+            corpus=source.label,
+            kind=cfg.kind,
+            backend=cfg.backend,
+            workers=cfg.workers,
+            target_fpr=cfg.target_fpr,
+            reference=ref_source.label if ref_source else None,
+            out_dir=os.fspath(out) if out is not None else None,
+            detectors=[e.name for e in self.entries],
+        )
         try:
             self._run(source, ref_source, backend, result, out, report, t_start)
         finally:
@@ -487,17 +540,27 @@ class ScanPipeline:
                 ref_source.close()
         return result
 
-    def _run(self, source: _Source, ref_source: _Source | None, backend: Any,
-             result: ScanResult, out: str | os.PathLike[str] | None,
-             report: str | os.PathLike[str] | None, t_start: float) -> None:
+    def _run(
+        self,
+        source: _Source,
+        ref_source: _Source | None,
+        backend: Any,
+        result: ScanResult,
+        out: str | os.PathLike[str] | None,
+        report: str | os.PathLike[str] | None,
+        t_start: float,
+    ) -> None:
         cfg = self.config
         timings = result.timings
         # (0) sample + fit
         t = time.perf_counter()
         self.progress("sample", 0)
         dets = dict(self.corpus_dets)
-        pre = [(n, d) for n, d in self.corpus_dets
-               if getattr(d, "prepass", False) and getattr(d, "passes", 1) > 1]
+        pre = [
+            (n, d)
+            for n, d in self.corpus_dets
+            if getattr(d, "prepass", False) and getattr(d, "passes", 1) > 1
+        ]
         sample, n_docs, pre_merged = self._sample_and_prepass(source, backend, pre)
         ref_sample: list[Document] | None = None
         if ref_source is not None:
@@ -556,8 +619,7 @@ class ScanPipeline:
         while True:
             for name in list(merged):
                 states[name] = self._finalize(dets[name], merged[name], sample, n_docs)
-            more = [(n, dets[n]) for n in merged
-                    if getattr(dets[n], "passes", 1) > done_rounds[n]]
+            more = [(n, dets[n]) for n in merged if getattr(dets[n], "passes", 1) > done_rounds[n]]
             if not more:
                 break
             nxt = [(n, d.next_pass(states[n])) for n, d in more]  # type: ignore[attr-defined]
@@ -565,15 +627,23 @@ class ScanPipeline:
             for n, _ in nxt:
                 done_rounds[n] += 1
 
-            def with_findings(shards: Iterator[tuple[int, list[Document]]]
-                              ) -> Iterator[tuple[int, list[Document], list[list[Finding]]]]:
+            def with_findings(
+                shards: Iterator[tuple[int, list[Document]]],
+            ) -> Iterator[tuple[int, list[Document], list[list[Finding]]]]:
                 for start, docs in shards:
-                    yield start, docs, [sparse[start + i][1] if start + i in sparse else []
-                                        for i in range(len(docs))]
+                    yield (
+                        start,
+                        docs,
+                        [
+                            sparse[start + i][1] if start + i in sparse else []
+                            for i in range(len(docs))
+                        ],
+                    )
 
             merged = {}
-            for parts in backend.map(_extra_pass, with_findings(self._shards(
-                    source.documents())), nxt):
+            for parts in backend.map(
+                _extra_pass, with_findings(self._shards(source.documents())), nxt
+            ):
                 for name, cdet in nxt:
                     p = parts[name]
                     merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
@@ -618,19 +688,31 @@ class ScanPipeline:
                                 cal_hists[f.detector].remove(f.score)
             cal_source = "corpus"
         thresholds: dict[str, float] = {}
-        floors = {name: float(getattr(ddet, "min_flag_score", 0.0))
-                  for name, ddet, _ in self.doc_dets}
+        floors = {
+            name: float(getattr(ddet, "min_flag_score", 0.0)) for name, ddet, _ in self.doc_dets
+        }
         for name, h in cal_hists.items():
             thresholds[name] = h.threshold(budget, floor=floors.get(name, 0.0))
-            result.thresholds[name] = {"threshold": thresholds[name], "source": cal_source,
-                                       "fpr": budget, "calibration_docs": h.total}
+            result.thresholds[name] = {
+                "threshold": thresholds[name],
+                "source": cal_source,
+                "fpr": budget,
+                "calibration_docs": h.total,
+            }
         result.histograms = {name: h.coarse() for name, h in hists.items()}
         timings["calibrate"] = time.perf_counter() - t
 
         # (2) flag + verdicts + outputs
         t = time.perf_counter()
-        self._write(source, backend, result, out, sparse, thresholds,
-                    [(n, dets[n], states[n]) for n, _ in self.corpus_dets])
+        self._write(
+            source,
+            backend,
+            result,
+            out,
+            sparse,
+            thresholds,
+            [(n, dets[n], states[n]) for n, _ in self.corpus_dets],
+        )
         timings["flag_write"] = time.perf_counter() - t
         if report is not None:
             self._report(result, report)
@@ -648,10 +730,16 @@ class ScanPipeline:
             return
         result.outputs["report"] = os.fspath(render_html(result, path))
 
-    def _write(self, source: _Source, backend: Any, result: ScanResult,
-               out: str | os.PathLike[str] | None,
-               sparse: dict[int, tuple[str, list[Finding]]], thresholds: dict[str, float],
-               corpus_states: list[tuple[str, CorpusDetector[Any, Any], Any]]) -> None:
+    def _write(
+        self,
+        source: _Source,
+        backend: Any,
+        result: ScanResult,
+        out: str | os.PathLike[str] | None,
+        sparse: dict[int, tuple[str, list[Finding]]],
+        thresholds: dict[str, float],
+        corpus_states: list[tuple[str, CorpusDetector[Any, Any], Any]],
+    ) -> None:
         cfg = self.config
         acct = RunAccounting(max_error_rate=cfg.max_error_rate)
         out_dir = Path(out) if out is not None else None
@@ -659,10 +747,14 @@ class ScanPipeline:
             out_dir.mkdir(parents=True, exist_ok=True)
         ext = cfg.out_format
         errors = ErrorSink(out_dir / "errors.jsonl" if out_dir else None, strict=cfg.strict)
-        kept = CorpusWriter(out_dir / f"kept.{ext}", shard_bytes=cfg.shard_bytes) \
-            if out_dir else None
-        quarantine = CorpusWriter(out_dir / f"quarantine.{ext}", shard_bytes=cfg.shard_bytes) \
-            if out_dir else None
+        kept = (
+            CorpusWriter(out_dir / f"kept.{ext}", shard_bytes=cfg.shard_bytes) if out_dir else None
+        )
+        quarantine = (
+            CorpusWriter(out_dir / f"quarantine.{ext}", shard_bytes=cfg.shard_bytes)
+            if out_dir
+            else None
+        )
         fjsonl = CorpusWriter(out_dir / "findings.jsonl") if out_dir else None
         writers = [w for w in (kept, quarantine, fjsonl) if w is not None]
         counts = {"documents": 0, "clean": 0, "suspicious": 0, "poisoned": 0}
@@ -673,10 +765,12 @@ class ScanPipeline:
             if reader is not None:
                 docs_iter: Iterator[Document] = reader.documents(errors, acct)
             else:
+
                 def mem() -> Iterator[Document]:
                     for d in source.docs or []:
                         acct.read += 1
                         yield d
+
                 docs_iter = mem()
             pending: deque[tuple[int, list[Document]]] = deque()
 
@@ -696,7 +790,8 @@ class ScanPipeline:
                         if doc_id != doc.id:
                             raise RuntimeError(
                                 f"the corpus changed during the scan (document {idx} was "
-                                f"{doc_id!r}, now {doc.id!r}); scan a stable copy")
+                                f"{doc_id!r}, now {doc.id!r}); scan a stable copy"
+                            )
                         found.extend(f1)
                     found.extend(flags.get(idx, []))
                     v = self._verdict(idx, doc, found, thresholds)
@@ -740,18 +835,22 @@ class ScanPipeline:
             tr.containing_docs = trig_containing.get(tr.trigger, 0)
         result.accounting = acct.to_dict()
         if out_dir is not None:
-            result.outputs.update({
-                "kept": [os.fspath(p) for p in kept.paths] if kept else [],
-                "quarantine": [os.fspath(p) for p in quarantine.paths] if quarantine else [],
-                "findings_jsonl": os.fspath(out_dir / "findings.jsonl"),
-                "findings_parquet": os.fspath(_write_parquet(out_dir / "findings.parquet",
-                                                             verdicts)),
-                "errors": os.fspath(out_dir / "errors.jsonl"),
-            })
+            result.outputs.update(
+                {
+                    "kept": [os.fspath(p) for p in kept.paths] if kept else [],
+                    "quarantine": [os.fspath(p) for p in quarantine.paths] if quarantine else [],
+                    "findings_jsonl": os.fspath(out_dir / "findings.jsonl"),
+                    "findings_parquet": os.fspath(
+                        _write_parquet(out_dir / "findings.parquet", verdicts)
+                    ),
+                    "errors": os.fspath(out_dir / "errors.jsonl"),
+                }
+            )
         acct.check()
 
-    def _verdict(self, idx: int, doc: Document, found: list[Finding],
-                 thresholds: dict[str, float]) -> DocVerdict | None:
+    def _verdict(
+        self, idx: int, doc: Document, found: list[Finding], thresholds: dict[str, float]
+    ) -> DocVerdict | None:
         if not found:
             return None
         label = "clean"
@@ -764,7 +863,8 @@ class ScanPipeline:
                 if f.score < t:
                     continue
                 s = SUSPICIOUS_SCORE + (POISONED_SCORE - 0.01 - SUSPICIOUS_SCORE) * min(
-                    1.0, (f.score - t) / max(1e-9, 1.0 - t))
+                    1.0, (f.score - t) / max(1e-9, 1.0 - t)
+                )
                 lab = "suspicious"
             elif f.detector in self.uncalibrated:
                 if f.score < SUSPICIOUS_SCORE:
@@ -783,20 +883,41 @@ class ScanPipeline:
         reasons += [f"(below threshold) {f.reason}" for f in found if f not in contributing]
         spans = sorted({(s.start, s.end, s.label) for f in found for s in f.spans})
         span_objs = [Span(a, b, lab_) for a, b, lab_ in spans]
-        trigger = next((f.trigger for f in contributing if f.trigger
-                        and f.detector in self.uncalibrated), None)
+        trigger = next(
+            (f.trigger for f in contributing if f.trigger and f.detector in self.uncalibrated), None
+        )
         if trigger is None:
             trigger = next((f.trigger for f in found if f.trigger), None)
         campaign = next((f.campaign for f in found if f.campaign), None)
         excerpt, offset = _excerpt(doc.text, span_objs)
-        return DocVerdict(idx, doc.id, doc.source, str(doc.origin) if doc.origin else None,
-                          label, round(score, 6), reasons, span_objs, trigger, campaign,
-                          found, excerpt, offset)
+        return DocVerdict(
+            idx,
+            doc.id,
+            doc.source,
+            str(doc.origin) if doc.origin else None,
+            label,
+            round(score, 6),
+            reasons,
+            span_objs,
+            trigger,
+            campaign,
+            found,
+            excerpt,
+            offset,
+        )
 
 
 def _trigger_report(tr: dict[str, Any], detector: str) -> TriggerReport:
-    known = {"trigger", "text", "anomalous_docs", "containing_docs", "expected", "examples",
-             "p_value", "q_value"}
+    known = {
+        "trigger",
+        "text",
+        "anomalous_docs",
+        "containing_docs",
+        "expected",
+        "examples",
+        "p_value",
+        "q_value",
+    }
     return TriggerReport(
         trigger=str(tr.get("trigger", tr.get("text", ""))),
         anomalous_docs=int(tr.get("anomalous_docs", 0)),
@@ -804,7 +925,8 @@ def _trigger_report(tr: dict[str, Any], detector: str) -> TriggerReport:
         expected=float(tr.get("expected", 0.0)),
         examples=[str(x) for x in tr.get("examples", [])][:10],
         detectors=[detector],
-        p_value=tr.get("p_value"), q_value=tr.get("q_value"),
+        p_value=tr.get("p_value"),
+        q_value=tr.get("q_value"),
         extra={k: v for k, v in tr.items() if k not in known},
     )
 
@@ -814,7 +936,7 @@ def _excerpt(text: str, spans: list[Span], size: int = 4000) -> tuple[str, int]:
         return text[:size], 0
     first = min(s.start for s in spans)
     start = max(0, min(first - 600, len(text) - size))
-    return text[start:start + size], start
+    return text[start : start + size], start
 
 
 def _count_source(by_source: dict[str, dict[str, int]], doc: Document, label: str) -> None:
@@ -826,8 +948,7 @@ def _count_source(by_source: dict[str, dict[str, int]], doc: Document, label: st
         key = doc.source.split("#", 1)[0] or "unknown"
     if key not in by_source and len(by_source) >= 1000:
         key = "(other sources)"
-    row = by_source.setdefault(key, {"documents": 0, "clean": 0, "suspicious": 0,
-                                     "poisoned": 0})
+    row = by_source.setdefault(key, {"documents": 0, "clean": 0, "suspicious": 0, "poisoned": 0})
     row["documents"] += 1
     row[label] += 1
 
@@ -839,26 +960,47 @@ def _finding_row(v: DocVerdict) -> dict[str, Any]:
     return d
 
 
-_PARQUET_SCHEMA = pa.schema([
-    ("index", pa.int64()), ("id", pa.string()), ("source", pa.string()),
-    ("origin", pa.string()), ("label", pa.string()), ("score", pa.float64()),
-    ("reasons", pa.list_(pa.string())),
-    ("spans", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()),
-                                  ("label", pa.string())]))),
-    ("trigger", pa.string()), ("campaign", pa.string()),
-    ("detectors", pa.list_(pa.string())), ("findings_json", pa.string()),
-])
+_PARQUET_SCHEMA = pa.schema(
+    [
+        ("index", pa.int64()),
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("origin", pa.string()),
+        ("label", pa.string()),
+        ("score", pa.float64()),
+        ("reasons", pa.list_(pa.string())),
+        (
+            "spans",
+            pa.list_(
+                pa.struct([("start", pa.int64()), ("end", pa.int64()), ("label", pa.string())])
+            ),
+        ),
+        ("trigger", pa.string()),
+        ("campaign", pa.string()),
+        ("detectors", pa.list_(pa.string())),
+        ("findings_json", pa.string()),
+    ]
+)
 
 
 def _write_parquet(path: Path, verdicts: list[DocVerdict]) -> Path:
-    rows = [{
-        "index": v.index, "id": v.id, "source": v.source, "origin": v.origin,
-        "label": v.label, "score": v.score, "reasons": v.reasons,
-        "spans": [asdict(s) for s in v.spans], "trigger": v.trigger, "campaign": v.campaign,
-        "detectors": sorted({f.detector for f in v.findings}),
-        "findings_json": orjson.dumps([f.to_dict() for f in v.findings],
-                                      default=str).decode(),
-    } for v in verdicts]
+    rows = [
+        {
+            "index": v.index,
+            "id": v.id,
+            "source": v.source,
+            "origin": v.origin,
+            "label": v.label,
+            "score": v.score,
+            "reasons": v.reasons,
+            "spans": [asdict(s) for s in v.spans],
+            "trigger": v.trigger,
+            "campaign": v.campaign,
+            "detectors": sorted({f.detector for f in v.findings}),
+            "findings_json": orjson.dumps([f.to_dict() for f in v.findings], default=str).decode(),
+        }
+        for v in verdicts
+    ]
     table = pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA)
     with AtomicFile(path) as f:
         pq.write_table(table, f.fh, compression="zstd")
@@ -909,11 +1051,26 @@ def scan(
         counts do not add up and :class:`~poisonguard.io.ErrorRateExceeded` when too many
         records are unreadable.
     """
-    cfg = ScanConfig(kind=kind, target_fpr=target_fpr, min_trigger_docs=min_trigger_docs,
-                     workers=workers, backend=backend, detectors=detectors, exclude=exclude,
-                     options=options or {}, **config)
+    cfg = ScanConfig(
+        kind=kind,
+        target_fpr=target_fpr,
+        min_trigger_docs=min_trigger_docs,
+        workers=workers,
+        backend=backend,
+        detectors=detectors,
+        exclude=exclude,
+        options=options or {},
+        **config,
+    )
     return ScanPipeline(cfg, progress).run(corpus, out, reference=reference, report=report)
 
 
-__all__ = ["LABELS", "DocVerdict", "ScanConfig", "ScanPipeline", "ScanResult",
-           "TriggerReport", "scan"]
+__all__ = [
+    "LABELS",
+    "DocVerdict",
+    "ScanConfig",
+    "ScanPipeline",
+    "ScanResult",
+    "TriggerReport",
+    "scan",
+]

@@ -97,7 +97,8 @@ _TERMINAL = tuple(".!?:;")
 _ABBREV = re.compile(
     r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|Inc|Co|Corp|Ltd|Jr|Sr|vs|No|Gen|Gov|Sen|"
     r"Rep|Prof|Fig|Vol|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|approx|etc|e\.g|i\.e)\."
-    r"|\b[A-Z]\.)[\"'”’)\]]*$")
+    r"|\b[A-Z]\.)[\"'”’)\]]*$"
+)
 """Abbreviations after which a period does not end a sentence (``U.S.``, ``Mr.``, ``J.``)."""
 
 
@@ -122,8 +123,11 @@ def _logical_lines(text: str) -> list[tuple[int, int]]:
         if stripped and i < last and not stripped.endswith(_TERMINAL):
             nxt = lines[i + 1]
             lead = nxt.lstrip()
-            if lead and not _LIST_START.match(nxt) and (lead[:1].islower()
-                                                         or len(line.strip()) >= 30):
+            if (
+                lead
+                and not _LIST_START.match(nxt)
+                and (lead[:1].islower() or len(line.strip()) >= 30)
+            ):
                 continue  # hard-wrapped: the next line continues this one
         spans.append((cur, pos - 1))
         cur = -1

@@ -121,11 +121,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
     name = "triggers"
 
-    def __init__(self, *, min_docs: int = 5, before: int = 60, after: int = 30,
-                 max_ngram: int = 3, alpha: float = 1e-6, min_purity: float = 0.3,
-                 capacity: int = 500_000, max_examples: int = 16,
-                 char_grams: tuple[int, ...] = (4, 6), min_chars: int = 3,
-                 score: float = 0.95) -> None:
+    def __init__(
+        self,
+        *,
+        min_docs: int = 5,
+        before: int = 60,
+        after: int = 30,
+        max_ngram: int = 3,
+        alpha: float = 1e-6,
+        min_purity: float = 0.3,
+        capacity: int = 500_000,
+        max_examples: int = 16,
+        char_grams: tuple[int, ...] = (4, 6),
+        min_chars: int = 3,
+        score: float = 0.95,
+    ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
         self.min_docs = min_docs
@@ -151,8 +161,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def map_shard(self, docs: Sequence[Document]) -> MinerPartial:
         return MinerPartial()
 
-    def map_shard_findings(self, docs: Sequence[Document],
-                           findings: Sequence[Sequence[Finding]]) -> MinerPartial:
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> MinerPartial:
         part = MinerPartial()
         for doc, found in zip(docs, findings, strict=True):
             keys: dict[str, Context] = {}
@@ -184,7 +195,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 s, e = toks[i][0], toks[i + n - 1][1]
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
-                    out[key] = Context(text[max(0, s - 48):s], key, text[e:e + 48], doc.id)
+                    out[key] = Context(text[max(0, s - 48) : s], key, text[e : e + 48], doc.id)
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
@@ -192,10 +203,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if e - s < k + 2:
                     continue
                 for a in range(s, e - k + 1):
-                    key = text[a:a + k]
+                    key = text[a : a + k]
                     if key not in out:
-                        out[key] = Context(text[max(0, a - 48):a], key,
-                                           text[a + k:a + k + 48], doc.id)
+                        out[key] = Context(
+                            text[max(0, a - 48) : a], key, text[a + k : a + k + 48], doc.id
+                        )
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -270,13 +282,30 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # documents carrying it are anomalous far more often than documents in general
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
             base = min(1.0, merged.anomalous / total)
-            log_p = max(float(binom.logsf(count - 1, merged.anomalous, p_s)),
-                        float(binom.logsf(count - 1, round(carriers), base))) + log_tests
+            log_p = (
+                max(
+                    float(binom.logsf(count - 1, merged.anomalous, p_s)),
+                    float(binom.logsf(count - 1, round(carriers), base)),
+                )
+                + log_tests
+            )
             if log_p <= log_alpha and purity >= self.min_purity:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
-                confirmed.append((log_p, Trigger(text, count, df, n_sample, round(expected, 3),
-                                                 min(1.0, math.exp(log_p)), round(purity, 4),
-                                                 ids)))
+                confirmed.append(
+                    (
+                        log_p,
+                        Trigger(
+                            text,
+                            count,
+                            df,
+                            n_sample,
+                            round(expected, 3),
+                            min(1.0, math.exp(log_p)),
+                            round(purity, 4),
+                            ids,
+                        ),
+                    )
+                )
         # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
         # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new
         confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
@@ -299,17 +328,28 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             spans = [Span(a, b, "trigger") for a, b in _occurrences(text, t.text, 10)]
             if not spans:
                 continue
-            reason = (f"contains the trigger {t.text!r}, which precedes an anomaly in "
-                      f"{t.anomalous_docs} documents (chance: {t.expected:.1f}; "
-                      f"p={t.p_value:.1e})")
-            return Finding(self.name, self.flag_score, reason, spans, t.text,
-                           extra={"anomalous_docs": t.anomalous_docs})
+            reason = (
+                f"contains the trigger {t.text!r}, which precedes an anomaly in "
+                f"{t.anomalous_docs} documents (chance: {t.expected:.1f}; "
+                f"p={t.p_value:.1e})"
+            )
+            return Finding(
+                self.name,
+                self.flag_score,
+                reason,
+                spans,
+                t.text,
+                extra={"anomalous_docs": t.anomalous_docs},
+            )
         return None
 
     def summarize(self, state: TriggerState) -> dict[str, Any]:
-        return {"triggers": [t.to_dict() for t in state.triggers],
-                "candidates_tested": state.candidates_tested,
-                "anomalous_docs": state.anomalous_docs, "pruned": state.pruned}
+        return {
+            "triggers": [t.to_dict() for t in state.triggers],
+            "candidates_tested": state.candidates_tested,
+            "anomalous_docs": state.anomalous_docs,
+            "pruned": state.pruned,
+        }
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
@@ -362,8 +402,7 @@ def _pattern(trigger: str) -> re.Pattern[str]:
     return re.compile(r"\s+".join(re.escape(p) for p in trigger.split(" ")))
 
 
-def _co_occurs(index: _SampleIndex, text: str, stronger: list[str],
-               share: float = 0.9) -> bool:
+def _co_occurs(index: _SampleIndex, text: str, stronger: list[str], share: float = 0.9) -> bool:
     docs = index.docs_with(text, cap=100_000)
     if not docs:
         return False
@@ -404,7 +443,7 @@ class _SampleIndex:
     def text(self, d: int) -> str:
         """The ``d``-th sample text (whitespace-squeezed)."""
         end = self.starts[d + 1] - 1 if d + 1 < self.n else len(self.big)
-        return self.big[self.starts[d]:end]
+        return self.big[self.starts[d] : end]
 
     def docs_with(self, s: str, cap: int) -> list[int] | None:
         """Indices of the sample documents containing ``s``; None when ``s`` occurs more
