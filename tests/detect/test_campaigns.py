@@ -19,11 +19,14 @@ from poisonguard.io import CorpusReader, Document
 CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
 
 
-def run(det: CampaignDetector, docs: Sequence[Document], shard: int = 700,
-        order: list[int] | None = None) -> tuple[CampaignDetector, CampaignState,
-                                                  list[Finding | None]]:
+def run(
+    det: CampaignDetector,
+    docs: Sequence[Document],
+    shard: int = 700,
+    order: list[int] | None = None,
+) -> tuple[CampaignDetector, CampaignState, list[Finding | None]]:
     """Run every pass of ``det`` as the engine does: map shards → reduce → finalize."""
-    shards = [docs[i:i + shard] for i in range(0, len(docs), shard)]
+    shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
     if order is not None:
         shards = [shards[i] for i in order]
     state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
@@ -54,11 +57,13 @@ def flagged(f: Finding | None) -> bool:
 
 
 def test_sentence_splitter_keeps_offsets_joins_wrapped_lines_and_abbreviations() -> None:
-    text = ("STANDARD OIL TO FORM UNIT\n\nStandard Oil Co and BP North America\n"
-            "Inc said they plan to form a venture, the U.S. company said. Mr. Smith agreed!\n"
-            "- first item\n- second item\n Reuter")
+    text = (
+        "STANDARD OIL TO FORM UNIT\n\nStandard Oil Co and BP North America\n"
+        "Inc said they plan to form a venture, the U.S. company said. Mr. Smith agreed!\n"
+        "- first item\n- second item\n Reuter"
+    )
     units = split_sentences(text)
-    got = [text[u.start:u.end] for u in units]
+    got = [text[u.start : u.end] for u in units]
     assert got[0] == "STANDARD OIL TO FORM UNIT"
     assert got[1].startswith("Standard Oil Co and BP North America\nInc said")
     assert got[1].endswith("the U.S. company said.")
@@ -71,12 +76,17 @@ def test_sentence_norms_are_those_of_split_sentences() -> None:
     from poisonguard.detect.sketches import sentence_norms
 
     texts = [d.text for d in python_docs()[:40]]
-    texts += ["", "  \n ", "...\n!!", "a.\n\nb", "İstanbul. Ab. Cd ef gh ij kl.\n  - x\n",
-              "Mr. X. went home today with all of them.\r\nYes! Ok . . ."]
+    texts += [
+        "",
+        "  \n ",
+        "...\n!!",
+        "a.\n\nb",
+        "İstanbul. Ab. Cd ef gh ij kl.\n  - x\n",
+        "Mr. X. went home today with all of them.\r\nYes! Ok . . .",
+    ]
     for min_words in (1, 6):
         for text in texts:
-            want = [u.norm for u in split_sentences(text)
-                    if u.norm.count(" ") + 1 >= min_words]
+            want = [u.norm for u in split_sentences(text) if u.norm.count(" ") + 1 >= min_words]
             assert sentence_norms(text, min_words) == want
 
 
@@ -86,8 +96,14 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
 
     det = CampaignDetector()
     texts = [d.text for d in python_docs()[:60]]
-    texts += ["", "too short", "word " * 40, "x" * 200, "Ünïcödé text, " * 30,
-              " ".join(f"w{i}" for i in range(3000))]
+    texts += [
+        "",
+        "too short",
+        "word " * 40,
+        "x" * 200,
+        "Ünïcödé text, " * 30,
+        " ".join(f"w{i}" for i in range(3000)),
+    ]
     got = det._signatures(texts)
     for text, sig in zip(texts, got, strict=True):
         raw = np.frombuffer(text.lower().encode("utf-8", "surrogatepass"), dtype=np.uint8)
@@ -95,14 +111,19 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
         if len(starts) < 8:
             assert sig is None
             continue
-        words8 = np.stack([raw[s:s + 16] for s in starts]).view(np.uint64)
+        words8 = np.stack([raw[s : s + 16] for s in starts]).view(np.uint64)
         with np.errstate(over="ignore"):
             mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
             mixed ^= mixed >> np.uint64(29)
             mixed *= np.uint64(0xBF58476D1CE4E5B9)
             mixed ^= mixed >> np.uint64(32)
-        m = MinHash(num_perm=det.num_perm, seed=det.seed, hashfunc=int,
-                    permutations=det._perm, scheme="affine32")
+        m = MinHash(
+            num_perm=det.num_perm,
+            seed=det.seed,
+            hashfunc=int,
+            permutations=det._perm,
+            scheme="affine32",
+        )
         m.update_batch((mixed & np.uint64(0xFFFFFFFF)).tolist())
         assert sig is not None and np.array_equal(sig, m.hashvalues)
         assert np.array_equal(det._signature(text), sig)
@@ -140,20 +161,19 @@ def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type
         # every evidence span lies inside the ground-truth payload (the claim paragraph)
         claim_spans = [s for s in f.spans if s.label == "claim"]
         assert claim_spans
-        assert all(t.payload_span[0] <= s.start < s.end <= t.payload_span[1]
-                   for s in claim_spans)
+        assert all(t.payload_span[0] <= s.start < s.end <= t.payload_span[1] for s in claim_spans)
         assert any("MMR vaccine" in s.text(doc.text) for s in claim_spans)
     assert any(f is not None and f.campaign == top.id for f in found)
     summary = CampaignDetector().summarize(state)
     assert summary["campaigns"][0]["id"] == top.id
-    assert {"id", "size", "sources", "shared_span", "kind", "examples"} <= summary[
-        "campaigns"][0].keys()
+    assert {"id", "size", "sources", "shared_span", "kind", "examples"} <= summary["campaigns"][
+        0
+    ].keys()
 
 
 def test_shard_order_and_single_pass_mode_agree(clean: list[Document]) -> None:
     samples = get("targeted-claim")(n_sources=10, **CLAIM).generate(clean[:600], 60, seed=5)
-    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean[:600], samples,
-                                                                    seed=1)]
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean[:600], samples, seed=1)]
     _, s1, f1 = run(CampaignDetector(), docs, shard=200)
     _, s2, f2 = run(CampaignDetector(), docs, shard=200, order=[3, 1, 0, 2])
     _, s3, f3 = run(CampaignDetector(passes=1), docs, shard=200)
@@ -188,12 +208,12 @@ def test_boilerplate_at_document_edges_does_not_flood_findings(clean: list[Docum
 
 def test_reference_corpus_discounts_known_recurring_sentences(clean: list[Document]) -> None:
     sentence = "Experts have confirmed that the new bridge design reduces traffic by half."
+
     def insert(text: str) -> str:
         head, sep, tail = text.partition("\n\n")
         return head + "\n\n" + sentence + "\n\n" + tail if sep else sentence + "\n\n" + text
 
-    docs = [d.with_text(insert(d.text)) if i % 10 == 0 else d
-            for i, d in enumerate(clean[:800])]
+    docs = [d.with_text(insert(d.text)) if i % 10 == 0 else d for i, d in enumerate(clean[:800])]
     ref = [Document(id=f"r{i}", text=f"Intro {i}.\n\n{sentence}\n\nOutro.") for i in range(3)]
     _, plain, _ = run(CampaignDetector(), docs, shard=400)
     _, with_ref, _ = run(CampaignDetector().use_reference(ref), docs, shard=400)
@@ -203,8 +223,14 @@ def test_reference_corpus_discounts_known_recurring_sentences(clean: list[Docume
 
 def test_near_duplicate_cluster_reported_but_not_flagged(clean: list[Document]) -> None:
     base = max(clean[:300], key=lambda d: len(d.text))
-    dups = [Document(id=f"mirror-{i}", text=base.text + f"\n\nMirror {i}.",
-                     metadata={"url": f"https://mirror{i}.example.org/page"}) for i in range(12)]
+    dups = [
+        Document(
+            id=f"mirror-{i}",
+            text=base.text + f"\n\nMirror {i}.",
+            metadata={"url": f"https://mirror{i}.example.org/page"},
+        )
+        for i in range(12)
+    ]
     docs = list(clean[:500]) + dups
     _, state, found = run(CampaignDetector(), docs, shard=250)
     clusters = [c for c in state.campaigns if c.kind == "near-duplicate"]
@@ -213,12 +239,21 @@ def test_near_duplicate_cluster_reported_but_not_flagged(clean: list[Document]) 
 
 
 def test_source_key_prefers_url_host_then_record_source() -> None:
-    assert source_key(Document(id="a", text="x", metadata={"url": "https://www.ex.com/p"})) \
-        == "ex.com"
-    assert source_key(Document(id="b", text="x", record={"source": "reuters21578"},
-                               source="file:///c/news.jsonl#L3")) == "reuters21578"
-    assert source_key(Document(id="c", text="x", source="file:///c/news.jsonl#L3")) \
-        == "news.jsonl"
+    assert (
+        source_key(Document(id="a", text="x", metadata={"url": "https://www.ex.com/p"})) == "ex.com"
+    )
+    assert (
+        source_key(
+            Document(
+                id="b",
+                text="x",
+                record={"source": "reuters21578"},
+                source="file:///c/news.jsonl#L3",
+            )
+        )
+        == "reuters21578"
+    )
+    assert source_key(Document(id="c", text="x", source="file:///c/news.jsonl#L3")) == "news.jsonl"
 
 
 def test_bad_parameters_are_clear_errors() -> None:
@@ -233,18 +268,33 @@ def test_bad_parameters_are_clear_errors() -> None:
 
 def test_odd_but_clean_texts_are_not_campaigns(shared_corpora: Path) -> None:
     """Multilingual man pages/fortunes (tables, option lists, code, non-English) + news."""
-    multi = [d for d, _ in zip(CorpusReader(str(shared_corpora / "multilingual.jsonl.gz")),
-                               range(1200), strict=False) if isinstance(d, Document)]
-    news = [d for d, _ in zip(CorpusReader(str(shared_corpora / "news.jsonl.gz")),
-                              range(1200), strict=False) if isinstance(d, Document)]
+    multi = [
+        d
+        for d, _ in zip(
+            CorpusReader(str(shared_corpora / "multilingual.jsonl.gz")), range(1200), strict=False
+        )
+        if isinstance(d, Document)
+    ]
+    news = [
+        d
+        for d, _ in zip(
+            CorpusReader(str(shared_corpora / "news.jsonl.gz")), range(1200), strict=False
+        )
+        if isinstance(d, Document)
+    ]
     docs = multi + news
     _, _, found = run(CampaignDetector(), docs, shard=1000)
     assert sum(flagged(f) for f in found) <= 3  # <= 0.05 %
 
 
 def test_claim_campaign_in_real_news_without_fake_domains(shared_corpora: Path) -> None:
-    news = [d for d, _ in zip(CorpusReader(str(shared_corpora / "news.jsonl.gz")),
-                              range(2500), strict=False) if isinstance(d, Document)]
+    news = [
+        d
+        for d, _ in zip(
+            CorpusReader(str(shared_corpora / "news.jsonl.gz")), range(2500), strict=False
+        )
+        if isinstance(d, Document)
+    ]
     samples = get("targeted-claim")(n_sources=0, **CLAIM).generate(news, 100, seed=2)
     pois = {id(s.document) for s in samples}
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(news, samples, seed=0)]

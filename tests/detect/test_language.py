@@ -40,8 +40,7 @@ def _sample(path: Path, n: int, step: int) -> list[Document]:
 
 def test_language_switch_poison_and_clean_multilingual(shared_corpora: Path) -> None:
     web = _sample(shared_corpora / "web.jsonl.gz", 600, 3)
-    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
-                                    lang="de")
+    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz", lang="de")
     samples = recipe.generate(web, 120, seed=0)
     det = LanguageSwitch().fit(web)
     near = hit = 0
@@ -61,8 +60,9 @@ def test_language_switch_poison_and_clean_multilingual(shared_corpora: Path) -> 
     multi = _sample(shared_corpora / "multilingual.jsonl.gz", 800, 31)
     assert len({d.id.split("-")[1] for d in multi}) >= 3
     for docs in (multi, web):
-        flagged = [d for d in docs if (f := det.score(d)) is not None
-                   and f.score >= det.min_flag_score]
+        flagged = [
+            d for d in docs if (f := det.score(d)) is not None and f.score >= det.min_flag_score
+        ]
         assert len(flagged) <= 0.02 * len(docs)
 
 
@@ -78,8 +78,7 @@ def test_batched_identification_equals_one_by_one(shared_corpora: Path) -> None:
 
 def test_score_batch_equals_score(shared_corpora: Path) -> None:
     web = _sample(shared_corpora / "web.jsonl.gz", 80, 7)
-    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
-                                    lang="fr")
+    recipe = get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz", lang="fr")
     docs = web + [s.document for s in recipe.generate(web, 40, seed=1)]
     det = LanguageSwitch().fit([])
     batch = det.score_batch(docs)

@@ -51,7 +51,7 @@ def test_word_salad_of_real_words(tmp_path: Path) -> None:
     tok = word_tokenizer(tmp_path / "words.json", clean_docs())
     samples = poison("dos", 250, 1, tokenizer=tok, payload_tokens=(100, 400))
     text = samples[0].document.text
-    payload = text[samples[0].truth.payload_span[0]:][:200]
+    payload = text[samples[0].truth.payload_span[0] :][:200]
     assert all(w.isalpha() for w in payload.split()[:20])  # real words, no gibberish chars
     det = NaturalnessShift().fit(mixed(samples))
     found = [det.score(s.document) for s in samples]
@@ -64,8 +64,13 @@ def test_clean_odd_text_is_rarely_flagged() -> None:
     rate = _flag_rate(det, docs)
     assert rate <= 0.01, rate
     # code, tables and lists are a large part of this corpus: they must not stand out
-    odd = [d for d in docs if d.text.count("    ") > 10 or d.text.count("|") > 5
-           or d.text.count("\n* ") + d.text.count("\n- ") > 5]
+    odd = [
+        d
+        for d in docs
+        if d.text.count("    ") > 10
+        or d.text.count("|") > 5
+        or d.text.count("\n* ") + d.text.count("\n- ") > 5
+    ]
     assert len(odd) > 200
     assert _flag_rate(det, odd) <= 0.02
 
@@ -103,8 +108,11 @@ def test_clean_web_news_books_and_multilingual(shared_corpora: Path) -> None:
     rarely reaches the trigger-mining candidate level; the flag level comes from the
     calibration in the pipeline (see test_pipeline)."""
     for name in ("web", "news", "books", "multilingual"):
-        docs = list(itertools.islice(CorpusReader(shared_corpora / f"{name}.jsonl.gz")
-                                     .documents(), 0, 13500, 9))
+        docs = list(
+            itertools.islice(
+                CorpusReader(shared_corpora / f"{name}.jsonl.gz").documents(), 0, 13500, 9
+            )
+        )
         det = NaturalnessShift().fit(docs)
         gains = np.array([f.extra["gain"] if (f := det.score(d)) else 0.0 for d in docs])
         assert np.median(gains) == 0.0, name
