@@ -395,6 +395,26 @@ def _extra_pass(
     return {name: det.map_shard_findings(docs, findings) for name, det in ctx}
 
 
+def _add_partials(
+    merged: dict[str, Any],
+    dets: Sequence[tuple[str, CorpusDetector[Any, Any]]],
+    parts: dict[str, Any],
+) -> None:
+    """Reduce each detector's new partial into ``merged`` (as results arrive)."""
+    for name, cdet in dets:
+        p = parts[name]
+        merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
+
+
+def _close_partials(
+    merged: dict[str, Any], dets: Sequence[tuple[str, CorpusDetector[Any, Any]]]
+) -> None:
+    """An empty reduce for the detectors that got no partial (an empty corpus)."""
+    for name, cdet in dets:
+        if name not in merged:
+            merged[name] = cdet.reduce([])
+
+
 def _prepass(
     ctx: list[tuple[str, CorpusDetector[Any, Any]]], shard: tuple[int, list[Document]]
 ) -> dict[str, Any]:
@@ -490,12 +510,8 @@ class ScanPipeline:
 
         merged: dict[str, Any] = {}
         for parts in backend.map(_prepass, shards(), pre):
-            for name, cdet in pre:
-                p = parts[name]
-                merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
-        for name, cdet in pre:
-            if name not in merged:
-                merged[name] = cdet.reduce([])
+            _add_partials(merged, pre, parts)
+        _close_partials(merged, pre)
         return reservoir.sample, reservoir.n, merged
 
     @staticmethod
@@ -602,18 +618,15 @@ class ScanPipeline:
                 hists[name].merge(h)
             sparse.update(r.sparse)
             windows.update(r.windows)
-            for name, cdet in ctx1.corpus_detectors:
-                part = r.partials[name]
-                merged[name] = part if name not in merged else cdet.reduce([merged[name], part])
+            _add_partials(merged, ctx1.corpus_detectors, r.partials)
             for name, c in r.errors.items():
                 result.detector_errors[name] = result.detector_errors.get(name, 0) + c
             if r.first_error and "first_detector_error" not in result.outputs:
                 result.outputs["first_detector_error"] = r.first_error
             done += r.n
             self.progress("detect", done)
-        for name, cdet in ctx1.corpus_detectors:
-            if name not in merged:
-                merged[name] = cdet.reduce([])
+        _close_partials(merged, ctx1.corpus_detectors)
+        for name, _ in ctx1.corpus_detectors:
             done_rounds[name] += 1
         # extra rounds for corpus detectors that ask for them
         while True:
@@ -644,12 +657,8 @@ class ScanPipeline:
             for parts in backend.map(
                 _extra_pass, with_findings(self._shards(source.documents())), nxt
             ):
-                for name, cdet in nxt:
-                    p = parts[name]
-                    merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
-            for name, cdet in nxt:
-                if name not in merged:
-                    merged[name] = cdet.reduce([])
+                _add_partials(merged, nxt, parts)
+            _close_partials(merged, nxt)
             self.progress(f"round {max(done_rounds.values())}", n_docs)
         timings["detect"] = time.perf_counter() - t
 
