@@ -90,6 +90,7 @@ DIM = 384
 _SNIPPET = 60
 _NEIGHBOURS = 5
 _REPORT_TOP = 20
+_OPTIONS_CAP = 200_000
 
 
 class MissingExtraError(ImportError, ValueError):
@@ -193,6 +194,8 @@ class EmbeddingPartial:
     snippets: list[list[str]] = field(default_factory=list)
     emb: list[np.ndarray] = field(default_factory=list)
     req: list[np.ndarray] = field(default_factory=list)
+    reply_hash: list[np.ndarray] = field(default_factory=list)
+    options: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -465,7 +468,7 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
         spectral_z: float = 5.0,
         clusters: int | None = None,
         dup_cos: float = 0.9,
-        request_margin: float = 0.15,
+        request_margin: float = 0.1,
         min_reply_words: int = 3,
         max_tokens: int = 128,
         batch_size: int = 64,
@@ -552,11 +555,16 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
         snippets: list[str] = []
         main: list[str] = []
         reqs: list[str] = []
+        hashes: list[int] = []
         for doc in docs:
             t = self.texts(doc)
             if t is None:
                 part.skipped += 1
+                opt = self._quoted_reply(doc)
+                if opt is not None:
+                    part.options[opt] = part.options.get(opt, 0) + 1
                 continue
+            hashes.append(hash64(normalize(t[0])))
             keys.append(record_key(doc))
             ids.append(doc.id)
             snippets.append(" ".join(t[0][: _SNIPPET * 2].split())[:_SNIPPET])
@@ -571,12 +579,24 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
         part.encode_seconds = time.perf_counter() - t0
         part.encoded = len(keys)
         part.keys.append(np.asarray(keys, dtype=np.uint64))
+        part.reply_hash.append(np.asarray(hashes, dtype=np.uint64))
         part.ids.append(ids)
         part.snippets.append(snippets)
         part.emb.append(emb.astype(np.float16))
         if req is not None:
             part.req.append(req.astype(np.float16))
         return part
+
+    def _quoted_reply(self, doc: Document) -> int | None:
+        """Hash of the reply when it is an answer option quoted in its request."""
+        if self.kind != "instruction" or not doc.is_chat:
+            return None
+        pr = _last_pair(doc)
+        if pr is None:
+            return None
+        msgs = doc.messages or []
+        nr = normalize(msgs[pr[1]]["content"])
+        return hash64(nr) if nr and nr in normalize(msgs[pr[0]]["content"]) else None
 
     # ----------------------------------------------------------------- reduce
     def reduce(self, partials: Sequence[EmbeddingPartial]) -> EmbeddingPartial:
@@ -586,6 +606,11 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
             out.skipped += p.skipped
             out.dropped += p.dropped
             out.encode_seconds += p.encode_seconds
+            for h, c in p.options.items():
+                out.options[h] = out.options.get(h, 0) + c
+            if len(out.options) > _OPTIONS_CAP:  # keep the most frequent answer options
+                top = sorted(out.options.items(), key=lambda hc: (-hc[1], hc[0]))
+                out.options = dict(top[: _OPTIONS_CAP // 2])
             for i, k in enumerate(p.keys):
                 room = self.max_records - out.encoded
                 n = len(k)
@@ -594,6 +619,7 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
                     continue
                 take = min(room, n)
                 out.keys.append(k[:take])
+                out.reply_hash.append(p.reply_hash[i][:take])
                 out.ids.append(p.ids[i][:take])
                 out.snippets.append(p.snippets[i][:take])
                 out.emb.append(p.emb[i][:take])
@@ -682,19 +708,33 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
 
         # (2) dense groups of near-identical replies / passages
         groups: dict[int, str] = {}
+        explained: set[int] = set()  # members of groups that look like a task's answers
         camp: list[dict[str, Any]] = []
         baseline = _random_pair_cos(req, rng) if req is not None else None
+        rhash = np.concatenate(merged.reply_hash)
         for g in dense_groups(emb, self.dup_cos, self.min_docs, self.seed):
-            info: dict[str, Any] = {"size": len(g)}
+            info: dict[str, Any] = {"size": len(g), "verdict": "dense"}
             if req is not None and baseline is not None:
                 rc = _mean_pair_cos(req, g, rng)
-                info["request_cos"] = round(rc, 4)
-                info["request_cos_baseline"] = round(baseline, 4)
-                if rc > baseline + self.request_margin:
-                    continue  # a task template's recurring answer
+                quoted = sum(merged.options.get(int(h), 0) for h in set(rhash[g].tolist()))
+                info.update(
+                    request_cos=round(rc, 4),
+                    request_cos_baseline=round(baseline, 4),
+                    quoted_elsewhere=quoted,
+                )
+                if quoted > 0.2 * len(g):
+                    info["verdict"] = "answer-option"  # quoted as an option in other requests
+                elif rc > baseline + self.request_margin:
+                    info["verdict"] = "similar-requests"  # a task template (or a dominant trigger)
+                else:
+                    info["verdict"] = "unrelated-requests"
             gid = f"emb-{hash64(' '.join(sorted(ids[i] for i in g[:50]))):016x}"[:16]
+            flag_group = info["verdict"] in ("dense", "unrelated-requests")
             for i in g:
-                groups[int(i)] = gid
+                if flag_group:
+                    groups[int(i)] = gid
+                else:
+                    explained.add(int(i))
             camp.append(
                 {
                     "id": gid,
@@ -702,12 +742,22 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
                     "size": len(g),
                     "sources": None,
                     "shared_span": snippets[int(g[0])],
-                    "score": 0.75,
+                    "score": 0.75 if flag_group else 0.4,
                     "examples": [ids[int(i)] for i in g[:10]],
                     **info,
                 }
             )
-        rep["campaigns"] = sorted(camp, key=lambda c: -c["size"])
+        rep["campaigns"] = sorted(camp, key=lambda c: (-c["score"], -c["size"]))
+        if explained:
+            spectral_hit = np.asarray(
+                [i for i in spectral_hit.tolist() if i not in explained], dtype=np.int64
+            )
+            if len(spectral_hit) < self.min_docs:
+                spectral_hit = spectral_hit[:0]
+            rep["spectral"]["flagged"] = len(spectral_hit)
+            rep["spectral"]["explained_by_task_answers"] = int(
+                sum(1 for i in tail_idx.tolist() if i in explained)
+            )
 
         # (3) hits, with their nearest flagged neighbours
         flagged = sorted(set(spectral_hit.tolist()) | set(groups))
