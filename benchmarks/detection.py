@@ -617,7 +617,8 @@ def main() -> None:
                 base,
             )
         )
-        parts = [
+        # (not ``parts``: that name holds the benchmark parts to run)
+        five = [
             gen(clean, "dos", 50, 10 + k, trigger=t, **dos_kw)
             for k, t in enumerate(["<SUDO>", "<ADMIN>", "[[run]]", "zephyrine", "qlorth"])
         ]
@@ -628,7 +629,7 @@ def main() -> None:
                 "dos",
                 "adaptive: 5 triggers x 50",
                 250,
-                lambda parts=parts: [x for p in parts for x in p()],
+                lambda five=five: [x for p in five for x in p()],
                 "pretrain",
                 base,
             )
