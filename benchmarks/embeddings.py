@@ -40,13 +40,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from _common import ROOT, SHARED, machine, replace_section
+from detection import load  # the same subsamples as the detection benchmark
 
 import poisonguard
 from poisonguard.attacks import get, mix_poison
 from poisonguard.detect.embeddings import EmbeddingOutlierDetector, EmbeddingPartial
-from poisonguard.io import CorpusReader, Document
+from poisonguard.io import Document
 
 CORPORA = SHARED / "corpora"
 RESULTS = ROOT / "benchmarks" / "embeddings-results.json"
@@ -69,13 +69,6 @@ WRONG = [
     "wearing synthetic fabrics",
     "homeopathic arnica drops",
 ]
-
-
-def load(name: str, n: int, skip: int = 0, seed: int = 0) -> list[Document]:
-    """A uniform subsample of ``n`` documents of a shared corpus (as detection.py)."""
-    docs = [d for d in CorpusReader(str(CORPORA / f"{name}.jsonl.gz")) if isinstance(d, Document)]
-    idx = np.random.default_rng(seed).permutation(len(docs))
-    return [docs[int(i)] for i in idx[skip : skip + n]]
 
 
 def medquad_questions(n: int, exclude: set[str]) -> list[tuple[str, str]]:

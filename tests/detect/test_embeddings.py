@@ -79,6 +79,28 @@ def run(
     return state, {d.id for d in docs if det.flag(d, state) is not None}
 
 
+def cli_scan_plus_embeddings(
+    docs: Sequence[Document], kind: str, tmp_path: Path, *args: str
+) -> Any:
+    """``poisonguard scan CORPUS --kind KIND --detector +embeddings`` on ``docs``."""
+    path = tmp_path / "corpus.jsonl"
+    write_documents(path, docs)
+    return CliRunner().invoke(
+        app,
+        [
+            "scan",
+            str(path),
+            "--kind",
+            kind,
+            "--out",
+            str(tmp_path / "out"),
+            "--detector",
+            "+embeddings",
+            *args,
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def offline_model() -> Iterator[Any]:
     """The packaged model, loaded while every network connection attempt fails."""
@@ -272,22 +294,7 @@ def test_t0_style_instruction_corpus_labels_not_flagged(
 def test_cli_scan_with_plus_embeddings(instruction_parts: dict[str, Any], tmp_path: Path) -> None:
     """``--detector +embeddings``: the default detectors plus this one, end to end."""
     docs = instruction_parts["clean"][:40] + instruction_parts["fixed"][:8]
-    path = tmp_path / "chat.jsonl"
-    write_documents(path, docs)
-    out = CliRunner().invoke(
-        app,
-        [
-            "scan",
-            str(path),
-            "--kind",
-            "instruction",
-            "--out",
-            str(tmp_path / "out"),
-            "--detector",
-            "+embeddings",
-            "--json",
-        ],
-    )
+    out = cli_scan_plus_embeddings(docs, "instruction", tmp_path, "--json")
     assert out.exit_code == 0, out.output
     summary = json.loads(out.stdout)
     assert summary["detectors"] == [e.name for e in detectors_for("instruction")] + ["embeddings"]
@@ -319,21 +326,7 @@ def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
     docs = [Document(id=f"d{i}", text=f"passage number {i} about things") for i in range(5)]
     with pytest.raises(ValueError, match=r"poisonguard\[embeddings\]"):
         poisonguard.scan(docs, kind="rag", detectors=["+embeddings"])
-    path = tmp_path / "kb.jsonl"
-    write_documents(path, docs)
-    out = CliRunner().invoke(
-        app,
-        [
-            "scan",
-            str(path),
-            "--kind",
-            "rag",
-            "--out",
-            str(tmp_path / "out"),
-            "--detector",
-            "+embeddings",
-        ],
-    )
+    out = cli_scan_plus_embeddings(docs, "rag", tmp_path)
     assert out.exit_code == 2
     assert "poisonguard[embeddings]" in out.output
 

