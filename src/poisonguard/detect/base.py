@@ -125,6 +125,12 @@ class CorpusDetector(Generic[Partial, State]):
     def reduce(self, partials: Sequence[Partial]) -> Partial:
         raise NotImplementedError
 
+    def merge_into(self, acc: Partial, part: Partial) -> Partial:
+        """``reduce([acc, part])``, allowed to update ``acc`` in place and return it.  The
+        pipeline folds each shard's partial into its running total with this; override it
+        when ``reduce`` copies its first partial (a copy per shard grows quadratically)."""
+        return self.reduce([acc, part])
+
     def finalize(self, merged: Partial) -> State:
         raise NotImplementedError
 

@@ -403,7 +403,7 @@ def _add_partials(
     """Reduce each detector's new partial into ``merged`` (as results arrive)."""
     for name, cdet in dets:
         p = parts[name]
-        merged[name] = p if name not in merged else cdet.reduce([merged[name], p])
+        merged[name] = p if name not in merged else cdet.merge_into(merged[name], p)
 
 
 def _close_partials(
