@@ -213,16 +213,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
         out = MinerPartial()
         for p in partials:
-            out.anomalous += p.anomalous
-            out.pruned += p.pruned
-            for key, c in p.counts.items():
-                out.counts[key] = out.counts.get(key, 0) + c
-                lst = out.contexts.setdefault(key, [])
-                room = self.max_examples - len(lst)
-                if room > 0:
-                    lst.extend(p.contexts.get(key, [])[:room])
+            self._add(out, p)
         self._prune(out)
         return out
+
+    def merge_into(self, acc: MinerPartial, part: MinerPartial) -> MinerPartial:
+        """``reduce([acc, part])`` without copying ``acc``."""
+        self._add(acc, part)
+        self._prune(acc)
+        return acc
+
+    def _add(self, out: MinerPartial, p: MinerPartial) -> None:
+        out.anomalous += p.anomalous
+        out.pruned += p.pruned
+        for key, c in p.counts.items():
+            out.counts[key] = out.counts.get(key, 0) + c
+            lst = out.contexts.setdefault(key, [])
+            room = self.max_examples - len(lst)
+            if room > 0:
+                lst.extend(p.contexts.get(key, [])[:room])
 
     def _prune(self, part: MinerPartial) -> None:
         if len(part.counts) <= self.capacity:
@@ -268,8 +277,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         confirmed: list[tuple[float, Trigger]] = []
         log_tests = math.log(max(1, tested))
         log_alpha = math.log(self.alpha)
+        base = min(1.0, merged.anomalous / total)
         for text, (count, ctxs) in groups.items():
             if len(text.strip()) < self.min_chars:
+                continue
+            # the best a candidate can do is to occur in no sampled document (smallest
+            # chance rate, fewest carriers); when even that fails the test, its document
+            # frequency cannot help: skip the search through the sample (most candidates
+            # of a clean corpus: a few documents each)
+            p_min = 1 / (n_sample + 2) if n_sample else 0.5
+            best = max(
+                float(binom.logsf(count - 1, merged.anomalous, p_min)),
+                float(binom.logsf(count - 1, count, base)),
+            )
+            if best + log_tests > log_alpha:
                 continue
             # above this many occurrences in the sample the purity test must fail anyway
             cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
@@ -281,7 +302,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # (1) precedes anomalies more often than its frequency explains; (2) the
             # documents carrying it are anomalous far more often than documents in general
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
-            base = min(1.0, merged.anomalous / total)
             log_p = (
                 max(
                     float(binom.logsf(count - 1, merged.anomalous, p_s)),
