@@ -218,6 +218,7 @@ class CampaignState:
     prefilter: CountMinSketch | None = None
     candidates: int = 0
     evicted_below: int = 0
+    wanted: tuple[bool, bool] | None = None  # (claims, near-dups) can change a verdict
 
     def report(self) -> dict[str, Any]:
         """JSON-serialisable summary (the ``campaigns`` list, highest score first)."""
@@ -519,32 +520,41 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             )
         out = CampaignPartial(stage=partials[0].stage)
         for p in partials:
-            if p.stage != out.stage:
-                raise ValueError("cannot reduce partials of different passes")
-            out.documents += p.documents
-            out.evicted_below += p.evicted_below
-            if p.sketch is not None:
-                if out.sketch is None:
-                    out.sketch = CountMinSketch(
-                        width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
-                    )
-                out.sketch.merge(p.sketch)
-            out.keys.extend(p.keys)
-            for k, st in p.sentences.items():
-                cur = out.sentences.get(k)
-                if cur is None:
-                    out.sentences[k] = _copy_sentence(st)
-                else:
-                    cur.merge(st)
-            for k, bs in p.bands.items():
-                cb = out.bands.get(k)
-                if cb is None:
-                    out.bands[k] = _copy_band(bs)
-                else:
-                    cb.merge(bs)
-            self._prune(out)
+            self._add(out, p)
         self._fold(out, _PENDING_KEYS)
         return out
+
+    def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
+        """``reduce([acc, part])`` without copying ``acc``."""
+        self._add(acc, part)
+        self._fold(acc, _PENDING_KEYS)
+        return acc
+
+    def _add(self, out: CampaignPartial, p: CampaignPartial) -> None:
+        if p.stage != out.stage:
+            raise ValueError("cannot reduce partials of different passes")
+        out.documents += p.documents
+        out.evicted_below += p.evicted_below
+        if p.sketch is not None:
+            if out.sketch is None:
+                out.sketch = CountMinSketch(
+                    width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
+                )
+            out.sketch.merge(p.sketch)
+        out.keys.extend(p.keys)
+        for k, st in p.sentences.items():
+            cur = out.sentences.get(k)
+            if cur is None:
+                out.sentences[k] = _copy_sentence(st)
+            else:
+                cur.merge(st)
+        for k, bs in p.bands.items():
+            cb = out.bands.get(k)
+            if cb is None:
+                out.bands[k] = _copy_band(bs)
+            else:
+                cb.merge(bs)
+        self._prune(out)
 
     def _fold(self, part: CampaignPartial, limit: int) -> None:
         """Add the buffered pass-1 keys to the sketch once more than ``limit`` are buffered
@@ -825,8 +835,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         """
         if state.stage != 2 or not state.campaigns:
             return None
-        want_claims = any(c.kind == "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns)
-        want_dups = any(c.kind != "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns)
+        if state.wanted is None:  # once per state, not once per document
+            state.wanted = (
+                any(c.kind == "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
+                any(c.kind != "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
+            )
+        want_claims, want_dups = state.wanted
+        if want_claims:  # the sentences with offsets only for a document that has one
+            known = state.sentence_campaign
+            want_claims = any(hash64(n) in known for n in self._candidate_norms(doc.text))
         best: Finding | None = None
         marked: list[tuple[Campaign, Span]] = []
         hit: Campaign | None = None
