@@ -204,7 +204,10 @@ class Baselines:
     def __init__(self, fit: list[Document], calib: list[Document], with_datatrove: bool) -> None:
         self.ppl = BigramPerplexity([d.text for d in fit], [d.text for d in calib])
         self.dt = DatatroveChain() if with_datatrove else None
-        self.cache: dict[int, tuple[bool, bool]] = {}
+        # by id(document); the value keeps the document alive, so that its id is never
+        # reused by another document while cached (a freed poison document's id was, and
+        # the next run's poison got its cached verdicts)
+        self.cache: dict[int, tuple[bool, bool, Document]] = {}
         self.dt_cpu = 0.0
         self.dt_mb = 0.0
 
@@ -217,7 +220,7 @@ class Baselines:
         cpu = time.process_time() - t0
         ppl = self.ppl.flags(texts)
         for d, a, b in zip(docs, flags, ppl, strict=True):
-            self.cache[id(d)] = (a, b)
+            self.cache[id(d)] = (a, b, d)
         return cpu
 
     def flags(self, docs: Sequence[Document]) -> tuple[list[bool], list[bool]]:
@@ -230,7 +233,7 @@ class Baselines:
             self.dt_mb += sum(len(t.encode("utf-8", "surrogatepass")) for t in texts) / 1e6
             ppf = self.ppl.flags(texts)
             for d, a, b in zip(todo, dtf, ppf, strict=True):
-                self.cache[id(d)] = (a, b)
+                self.cache[id(d)] = (a, b, d)
         return ([self.cache[id(d)][0] for d in docs], [self.cache[id(d)][1] for d in docs])
 
 
