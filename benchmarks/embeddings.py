@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import ROOT, SHARED, machine, replace_section
-from detection import load  # the same subsamples as the detection benchmark
+from detection import RAG_QUESTIONS, load  # the same subsamples and RAG targets
 
 import poisonguard
 from poisonguard.attacks import get, mix_poison
@@ -50,13 +50,6 @@ from poisonguard.io import Document
 
 CORPORA = SHARED / "corpora"
 RESULTS = ROOT / "benchmarks" / "embeddings-results.json"
-RAG_QUESTIONS = [
-    ("What causes Alport syndrome?", "exposure to mobile phone radiation"),
-    ("Who discovered penicillin?", "Louis Pasteur"),
-    ("How is glaucoma diagnosed?", "a simple saliva test"),
-    ("What are the symptoms of leukemia?", "sudden hair colour changes"),
-    ("What is the capital of Australia?", "Sydney"),
-] * 10
 WRONG = [
     "exposure to mobile phone radiation",
     "a deficiency of vitamin K2",
