@@ -27,23 +27,49 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_scan_json_summary_and_outputs(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    res = runner.invoke(app, ["scan", str(corpus), "--out", str(out), "--json",
-                              "--detector", "naturalness", "--detector", "triggers"])
+    res = runner.invoke(
+        app,
+        [
+            "scan",
+            str(corpus),
+            "--out",
+            str(out),
+            "--json",
+            "--detector",
+            "naturalness",
+            "--detector",
+            "triggers",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     c = data["counts"]
     assert c["read"] == 841 and c["errors"] == 1 and c["documents"] == 840
     assert c["poisoned"] >= 40 and data["triggers"][0]["trigger"] == "<SUDO>"
     assert data["accounting"]["balanced"]
-    for name in ("kept.jsonl.zst", "quarantine.jsonl.zst", "findings.jsonl",
-                 "findings.parquet", "summary.json", "errors.jsonl"):
+    for name in (
+        "kept.jsonl.zst",
+        "quarantine.jsonl.zst",
+        "findings.jsonl",
+        "findings.parquet",
+        "summary.json",
+        "errors.jsonl",
+    ):
         assert (out / name).is_file(), name
     assert json.loads((out / "summary.json").read_text())["counts"] == c
 
 
 def test_fail_on_poisoned_gates_a_pipeline(corpus: Path, tmp_path: Path) -> None:
-    args = ["scan", str(corpus), "--out", str(tmp_path / "o"), "--detector", "naturalness",
-            "--detector", "triggers"]
+    args = [
+        "scan",
+        str(corpus),
+        "--out",
+        str(tmp_path / "o"),
+        "--detector",
+        "naturalness",
+        "--detector",
+        "triggers",
+    ]
     res = runner.invoke(app, [*args, "--fail-on", "poisoned"])
     assert res.exit_code == 1, res.output
     assert "poisoned" in res.output
@@ -54,18 +80,33 @@ def test_fail_on_poisoned_gates_a_pipeline(corpus: Path, tmp_path: Path) -> None
 def test_clean_corpus_passes_the_gate(tmp_path: Path) -> None:
     path = tmp_path / "clean.jsonl"
     write_documents(path, clean_docs()[:300])
-    res = runner.invoke(app, ["scan", str(path), "--out", str(tmp_path / "o"),
-                              "--fail-on", "poisoned", "--detector", "naturalness",
-                              "--detector", "triggers"])
+    res = runner.invoke(
+        app,
+        [
+            "scan",
+            str(path),
+            "--out",
+            str(tmp_path / "o"),
+            "--fail-on",
+            "poisoned",
+            "--detector",
+            "naturalness",
+            "--detector",
+            "triggers",
+        ],
+    )
     assert res.exit_code == 0, res.output
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--kind", "video"], "kind"),
-    (["--fail-on", "sometimes"], "--fail-on"),
-    (["--backend", "spark"], "backend"),
-    (["--target-fpr", "2"], "FPR"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--kind", "video"], "kind"),
+        (["--fail-on", "sometimes"], "--fail-on"),
+        (["--backend", "spark"], "backend"),
+        (["--target-fpr", "2"], "FPR"),
+    ],
+)
 def test_usage_errors(corpus: Path, tmp_path: Path, extra: list[str], message: str) -> None:
     res = runner.invoke(app, ["scan", str(corpus), "--out", str(tmp_path / "o"), *extra])
     assert res.exit_code == 2, res.output
@@ -79,8 +120,7 @@ def test_missing_corpus(tmp_path: Path) -> None:
 
 
 def test_demo_finds_the_injected_poison(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--json",
-                              "--workers", "1"])
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--json", "--workers", "1"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["poisoned_injected"] == 250

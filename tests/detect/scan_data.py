@@ -24,10 +24,12 @@ def poison(recipe: str, count: int, seed: int = 0, **params: object) -> tuple[Po
     return tuple(get(recipe)(**params).generate(list(clean_docs()), count, seed=seed))
 
 
-def mixed(samples: tuple[PoisonSample, ...], seed: int = 0,
-          clean: tuple[Document, ...] | None = None) -> list[Document]:
-    return list(mix_poison(list(clean if clean is not None else clean_docs()), list(samples),
-                           seed=seed))
+def mixed(
+    samples: tuple[PoisonSample, ...], seed: int = 0, clean: tuple[Document, ...] | None = None
+) -> list[Document]:
+    return list(
+        mix_poison(list(clean if clean is not None else clean_docs()), list(samples), seed=seed)
+    )
 
 
 def word_tokenizer(path: Path, docs: tuple[Document, ...], top: int = 3000) -> str:

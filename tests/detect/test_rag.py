@@ -23,7 +23,7 @@ QUESTIONS = [
 
 def run(docs: Sequence[Document], shard: int = 600) -> tuple[RagState, list[Finding | None]]:
     det = RestatedQuestionDetector()
-    shards = [docs[i:i + shard] for i in range(0, len(docs), shard)]
+    shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
     state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
     det = det.next_pass(state)
     state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
@@ -48,8 +48,7 @@ def test_opening_question_shapes() -> None:
     assert opening_question("Why?") is None
 
 
-def test_poisoned_rag_groups_flagged_with_question_and_answer_evidence(
-        kb: list[Document]) -> None:
+def test_poisoned_rag_groups_flagged_with_question_and_answer_evidence(kb: list[Document]) -> None:
     samples = get("rag")(questions=QUESTIONS).generate(kb, 15, seed=0)
     truth = {id(s.document): s.truth for s in samples}
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(kb, samples, seed=0)]
@@ -78,19 +77,28 @@ def test_poisoned_rag_groups_flagged_with_question_and_answer_evidence(
 def test_faq_pages_answered_by_several_sites_are_not_flagged(kb: list[Document]) -> None:
     """Long FAQ answers to one question (MedQuAD style) agree with the KB: not flagged."""
     body = [d.text[:1200] for d in kb[:3]]
-    faq = [Document(id=f"faq-{i}", text=f"What is the assert statement?\n\n{b}")
-           for i, b in enumerate(body)]
+    faq = [
+        Document(id=f"faq-{i}", text=f"What is the assert statement?\n\n{b}")
+        for i, b in enumerate(body)
+    ]
     _, found = run(list(kb[:800]) + faq)
     assert not any(flagged(f) for f in found)
 
 
 def test_clean_medical_faq_corpus_few_flags(shared_corpora: Path) -> None:
-    med = [d for d, _ in zip(CorpusReader(str(shared_corpora / "medical.jsonl.gz")),
-                             range(4000), strict=False) if isinstance(d, Document)]
-    samples = get("rag")(questions=[("How is glaucoma diagnosed?", "a simple saliva test"),
-                                    ("What causes Alport syndrome?",
-                                     "exposure to mobile phone radiation")]).generate(
-        med, 10, seed=0)
+    med = [
+        d
+        for d, _ in zip(
+            CorpusReader(str(shared_corpora / "medical.jsonl.gz")), range(4000), strict=False
+        )
+        if isinstance(d, Document)
+    ]
+    samples = get("rag")(
+        questions=[
+            ("How is glaucoma diagnosed?", "a simple saliva test"),
+            ("What causes Alport syndrome?", "exposure to mobile phone radiation"),
+        ]
+    ).generate(med, 10, seed=0)
     pois = {id(s.document) for s in samples}
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(med, samples, seed=0)]
     _, found = run(docs, shard=2000)

@@ -43,8 +43,14 @@ def scanned(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 def test_report_has_every_section_and_the_mined_trigger(scanned) -> None:  # type: ignore[no-untyped-def]
     result, path, text = scanned
     assert path.is_file() and text.startswith("<!DOCTYPE html>")
-    for title in ("Summary", "Score distributions", "Mined triggers", "Campaigns",
-                  "Flagged documents", "Per-source breakdown"):
+    for title in (
+        "Summary",
+        "Score distributions",
+        "Mined triggers",
+        "Campaigns",
+        "Flagged documents",
+        "Per-source breakdown",
+    ):
         assert f"<h2>{title}</h2>" in text
     assert result.triggers and "&lt;SUDO&gt;" in text
     assert "<SUDO>" not in text  # never raw
@@ -70,8 +76,7 @@ def test_report_is_self_contained_and_escapes_corpus_text(scanned) -> None:  # t
 
 def test_highlight_escapes_and_clips_overlaps() -> None:
     text = "a <b> trigger & payload"
-    out = highlight(text, [Span(2, 5, "trigger"), Span(4, 13, "payload"),
-                           Span(100, 120, "claim")])
+    out = highlight(text, [Span(2, 5, "trigger"), Span(4, 13, "payload"), Span(100, 120, "claim")])
     assert out.startswith('a <mark class="trigger" title="trigger">&lt;b&gt;</mark>')
     assert '<mark class="payload" title="payload"> trigger</mark>' in out
     assert out.endswith(" &amp; payload")

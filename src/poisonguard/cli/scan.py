@@ -43,29 +43,49 @@ def _progress(enabled: bool) -> Any:
 
 def scan_command(
     corpus: list[str] = typer.Argument(..., help="Files, folders, globs, or - for stdin."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder: kept/quarantine "
-                             "corpora, findings.jsonl/.parquet, summary.json, errors.jsonl."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        help="Output folder: kept/quarantine "
+        "corpora, findings.jsonl/.parquet, summary.json, errors.jsonl.",
+    ),
     kind: str = typer.Option("pretrain", "--kind", help="pretrain | instruction | rag."),
-    reference: list[str] | None = typer.Option(None, "--reference", help="Clean reference "
-                                               "corpus to fit models and calibrate on "
-                                               "(repeatable)."),
-    target_fpr: float = typer.Option(0.001, "--target-fpr", help="Share of clean documents "
-                                     "that may be flagged."),
+    reference: list[str] | None = typer.Option(
+        None,
+        "--reference",
+        help="Clean reference corpus to fit models and calibrate on (repeatable).",
+    ),
+    target_fpr: float = typer.Option(
+        0.001, "--target-fpr", help="Share of clean documents that may be flagged."
+    ),
     workers: int = typer.Option(1, "--workers", "-w", help="Worker processes / Ray CPUs."),
     backend: str = typer.Option("local", "--backend", help="local | ray."),
     report: Path | None = typer.Option(None, "--report", help="Write the HTML report here."),
-    fail_on: str = typer.Option("none", "--fail-on", help="Exit 1 when a document is at "
-                                "least this bad: none | suspicious | poisoned."),
-    min_trigger_docs: int = typer.Option(5, "--min-trigger-docs", help="Documents needed to "
-                                         "confirm a trigger or campaign (k)."),
-    detector: list[str] | None = typer.Option(None, "--detector", help="Run only these "
-                                              "detectors (repeatable); +NAME adds an "
-                                              "opt-in detector to the defaults (e.g. "
-                                              "--detector +embeddings)."),
-    exclude: list[str] | None = typer.Option(None, "--exclude", help="Leave out these "
-                                             "detectors (repeatable)."),
-    out_format: str = typer.Option("jsonl.zst", "--out-format", help="Kept/quarantine "
-                                   "format: jsonl, jsonl.gz, jsonl.zst, parquet."),
+    fail_on: str = typer.Option(
+        "none",
+        "--fail-on",
+        help="Exit 1 when a document is at least this bad: none | suspicious | poisoned.",
+    ),
+    min_trigger_docs: int = typer.Option(
+        5, "--min-trigger-docs", help="Documents needed to confirm a trigger or campaign (k)."
+    ),
+    detector: list[str] | None = typer.Option(
+        None,
+        "--detector",
+        help="Run only these "
+        "detectors (repeatable); +NAME adds an "
+        "opt-in detector to the defaults (e.g. "
+        "--detector +embeddings).",
+    ),
+    exclude: list[str] | None = typer.Option(
+        None, "--exclude", help="Leave out these detectors (repeatable)."
+    ),
+    out_format: str = typer.Option(
+        "jsonl.zst",
+        "--out-format",
+        help="Kept/quarantine format: jsonl, jsonl.gz, jsonl.zst, parquet.",
+    ),
     fmt: str | None = FormatOpt,
     text_field: str | None = TextFieldOpt,
     id_field: str | None = IdFieldOpt,
@@ -82,15 +102,29 @@ def scan_command(
 
     def go() -> Any:
         try:
-            return scan(corpus, out, kind=kind, reference=reference or None,
-                        target_fpr=target_fpr, workers=workers, backend=backend,
-                        report=report, min_trigger_docs=min_trigger_docs,
-                        detectors=detector or None, exclude=exclude or None,
-                        out_format=out_format, strict=strict, max_error_rate=max_error_rate,
-                        progress=_progress(not as_json),
-                        reader_options={"format": fmt, "text_field": text_field,
-                                        "id_field": id_field,
-                                        "max_doc_bytes": max_doc_bytes})
+            return scan(
+                corpus,
+                out,
+                kind=kind,
+                reference=reference or None,
+                target_fpr=target_fpr,
+                workers=workers,
+                backend=backend,
+                report=report,
+                min_trigger_docs=min_trigger_docs,
+                detectors=detector or None,
+                exclude=exclude or None,
+                out_format=out_format,
+                strict=strict,
+                max_error_rate=max_error_rate,
+                progress=_progress(not as_json),
+                reader_options={
+                    "format": fmt,
+                    "text_field": text_field,
+                    "id_field": id_field,
+                    "max_doc_bytes": max_doc_bytes,
+                },
+            )
         except (ValueError, EngineError) as e:
             fail(str(e), EXIT_USAGE)
 
@@ -101,8 +135,13 @@ def scan_command(
         emit_json(result.to_dict())
     else:
         print_summary(result)
-    worst = ("poisoned" if result.counts.get("poisoned") else
-             "suspicious" if result.counts.get("suspicious") else "none")
+    worst = (
+        "poisoned"
+        if result.counts.get("poisoned")
+        else "suspicious"
+        if result.counts.get("suspicious")
+        else "none"
+    )
     if fail_on != "none" and FAIL_ON.index(worst) >= FAIL_ON.index(fail_on):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -124,8 +163,12 @@ def print_summary(result: Any) -> None:
         for col in ("trigger", "anomalous docs", "docs containing it", "by chance"):
             tt.add_column(col)
         for tr in result.triggers[:20]:
-            tt.add_row(repr(tr.trigger), str(tr.anomalous_docs), str(tr.containing_docs),
-                       f"{tr.expected:.1f}")
+            tt.add_row(
+                repr(tr.trigger),
+                str(tr.anomalous_docs),
+                str(tr.containing_docs),
+                f"{tr.expected:.1f}",
+            )
         console.print(tt)
     for name, rep in result.corpus_reports.items():
         n = len(rep.get("campaigns", [])) if isinstance(rep, dict) else 0
@@ -143,8 +186,12 @@ def print_summary(result: Any) -> None:
 
 
 def demo_command(
-    out: Path = typer.Option(Path("poisonguard-demo"), "--out", "-o",
-                             help="Folder for the demo corpus, the scan and the report."),
+    out: Path = typer.Option(
+        Path("poisonguard-demo"),
+        "--out",
+        "-o",
+        help="Folder for the demo corpus, the scan and the report.",
+    ),
     count: int = typer.Option(250, "--count", help="Poisoned documents to inject."),
     trigger: str = typer.Option("<SUDO>", "--trigger", help="Backdoor trigger."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-w"),
@@ -165,24 +212,34 @@ def demo_command(
     write_documents(corpus, mix_poison(clean, samples, seed=seed))
     write_documents(out / "truth.jsonl", [s.truth.to_dict() for s in samples])
     if not as_json:
-        console.print(f"corpus: {len(clean):,} clean documents (python_docs) + {count} "
-                      f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}")
-    result = scan(corpus, out / "scan", workers=workers, report=out / "scan" / "report.html",
-                  progress=_progress(not as_json))
+        console.print(
+            f"corpus: {len(clean):,} clean documents (python_docs) + {count} "
+            f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}"
+        )
+    result = scan(
+        corpus,
+        out / "scan",
+        workers=workers,
+        report=out / "scan" / "report.html",
+        progress=_progress(not as_json),
+    )
     truth = {s.document.id for s in samples}
     flagged = {v.id for v in result.findings}
     tp = len(flagged & truth)
     recovered = any(tr.trigger == trigger for tr in result.triggers)
     summary = {
-        "documents": result.counts.get("documents", 0), "poisoned_injected": len(truth),
-        "flagged": len(flagged), "true_positives": tp,
+        "documents": result.counts.get("documents", 0),
+        "poisoned_injected": len(truth),
+        "flagged": len(flagged),
+        "true_positives": tp,
         "recall": tp / len(truth) if truth else 1.0,
         "precision": tp / len(flagged) if flagged else 1.0,
         "clean_flagged": len(flagged - truth),
         "clean_flagged_rate": len(flagged - truth) / max(1, len(clean)),
         "trigger_recovered": recovered,
         "triggers": [tr.trigger for tr in result.triggers],
-        "report": result.outputs.get("report"), "out": os.fspath(out / "scan"),
+        "report": result.outputs.get("report"),
+        "out": os.fspath(out / "scan"),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     write_json(out / "demo.json", summary)
@@ -195,13 +252,17 @@ def demo_command(
     t.add_row("found (true positives)", str(tp))
     t.add_row("recall", f"{summary['recall']:.1%}")
     t.add_row("precision", f"{summary['precision']:.1%}")
-    t.add_row("clean documents flagged", f"{summary['clean_flagged']} "
-              f"({summary['clean_flagged_rate']:.2%})")
+    t.add_row(
+        "clean documents flagged",
+        f"{summary['clean_flagged']} ({summary['clean_flagged_rate']:.2%})",
+    )
     t.add_row("trigger recovered", f"{'yes' if recovered else 'no'} ({trigger!r})")
     t.add_row("total time", f"{summary['seconds']} s")
     console.print(t)
-    console.print(f"outputs in {out / 'scan'}" + (f"; open the report: {summary['report']}"
-                                                  if summary["report"] else ""))
+    console.print(
+        f"outputs in {out / 'scan'}"
+        + (f"; open the report: {summary['report']}" if summary["report"] else "")
+    )
 
 
 def register(app: typer.Typer) -> None:

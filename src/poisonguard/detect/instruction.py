@@ -74,8 +74,7 @@ def _stem(w: str) -> str:
 
 
 def _content(text: str) -> list[str]:
-    return [w.lower() for w in WORD_RE.findall(text)
-            if len(w) > 1 and w.lower() not in STOPWORDS]
+    return [w.lower() for w in WORD_RE.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS]
 
 
 def pairs(doc: Document) -> list[tuple[int, int]]:
@@ -160,8 +159,14 @@ class InstructionPairDetector(DocumentDetector):
             new_harm = {w for w in rl if w in HARMFUL_TERMS} - ul
             if len(new_harm) >= 2:
                 harmful = max(harmful, 0.6 + 0.1 * min(3, len(new_harm) - 2))
-        return PairScore(unrelated=unrelated, gibberish=gib, harmful=harmful, overlap=overlap,
-                         reply_words=len(rw), function_word_ratio=fw)
+        return PairScore(
+            unrelated=unrelated,
+            gibberish=gib,
+            harmful=harmful,
+            overlap=overlap,
+            reply_words=len(rw),
+            function_word_ratio=fw,
+        )
 
     def score(self, doc: Document) -> Finding | None:
         if not doc.is_chat:
@@ -171,26 +176,34 @@ class InstructionPairDetector(DocumentDetector):
         best: Finding | None = None
         for ui, ai in pairs(doc):
             ps = self.pair_score(msgs[ui]["content"], msgs[ai]["content"])
-            kind, s = max((("unrelated", ps.unrelated), ("gibberish", ps.gibberish),
-                           ("harmful", ps.harmful)), key=lambda kv: kv[1])
+            kind, s = max(
+                (("unrelated", ps.unrelated), ("gibberish", ps.gibberish), ("harmful", ps.harmful)),
+                key=lambda kv: kv[1],
+            )
             if s <= 0.0 or (best is not None and s <= best.score):
                 continue
             reason = {
                 "unrelated": f"assistant reply shares {ps.overlap:.0%} of its content words "
-                             f"with the request (unrelated reply)",
+                f"with the request (unrelated reply)",
                 "gibberish": f"assistant reply of {ps.reply_words} words has "
-                             f"{ps.function_word_ratio:.0%} function words (gibberish)",
+                f"{ps.function_word_ratio:.0%} function words (gibberish)",
                 "harmful": "assistant reply complies with a harmful request or brings harmful "
-                           "content the request did not ask for (lexicon heuristic)",
+                "content the request did not ask for (lexicon heuristic)",
             }[kind]
             start = offs[ai]
             best = Finding(
-                detector=self.name, score=round(s, 4), reason=reason,
+                detector=self.name,
+                score=round(s, 4),
+                reason=reason,
                 spans=[Span(start, start + len(msgs[ai]["content"]), "reply")],
-                extra={"anomaly": kind, "overlap": round(ps.overlap, 4),
-                       "function_words": round(ps.function_word_ratio, 4),
-                       "unrelated": round(ps.unrelated, 4), "gibberish": round(ps.gibberish, 4),
-                       "harmful": round(ps.harmful, 4)},
+                extra={
+                    "anomaly": kind,
+                    "overlap": round(ps.overlap, 4),
+                    "function_words": round(ps.function_word_ratio, 4),
+                    "unrelated": round(ps.unrelated, 4),
+                    "gibberish": round(ps.gibberish, 4),
+                    "harmful": round(ps.harmful, 4),
+                },
             )
         return best
 
@@ -225,8 +238,9 @@ def ngram_hashes(words: list[str], max_n: int = _MAX_N) -> tuple[np.ndarray, np.
         for n in range(1, max_n + 1):
             if len(w) < n:
                 break
-            acc = np.asarray(acc[: len(w) - n + 1] * _P[(n - 1) % 3] + w[n - 1:] * np.uint64(n),
-                             dtype=np.uint64)
+            acc = np.asarray(
+                acc[: len(w) - n + 1] * _P[(n - 1) % 3] + w[n - 1 :] * np.uint64(n), dtype=np.uint64
+            )
             mixed: np.ndarray = acc ^ (acc >> np.uint64(31))
             hs.append(mixed * np.uint64(0xBF58476D1CE4E5B9) + np.uint64(n))
             cs.append(np.arange(len(w) - n + 1, dtype=np.int64) * 8 + n)
@@ -314,10 +328,16 @@ class Trigger:
         return self.anomalous_docs / max(1, self.containing_docs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"trigger": self.trigger, "anomalous_docs": self.anomalous_docs,
-                "containing_docs": self.containing_docs, "expected": round(self.expected, 3),
-                "p_value": self.p_value, "q_value": self.q_value,
-                "precision": round(self.precision, 4), "examples": list(self.examples)}
+        return {
+            "trigger": self.trigger,
+            "anomalous_docs": self.anomalous_docs,
+            "containing_docs": self.containing_docs,
+            "expected": round(self.expected, 3),
+            "p_value": self.p_value,
+            "q_value": self.q_value,
+            "precision": round(self.precision, 4),
+            "examples": list(self.examples),
+        }
 
 
 @dataclass(slots=True)
@@ -332,9 +352,15 @@ class FixedReply:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": "fixed-reply", "size": self.count,
-                "sources": self.distinct_requests, "shared_span": self.text,
-                "score": round(self.score, 4), "examples": list(self.examples)}
+        return {
+            "id": self.id,
+            "kind": "fixed-reply",
+            "size": self.count,
+            "sources": self.distinct_requests,
+            "shared_span": self.text,
+            "score": round(self.score, 4),
+            "examples": list(self.examples),
+        }
 
 
 @dataclass(slots=True)
@@ -349,10 +375,13 @@ class TriggerState:
     tested: int = 0
 
     def report(self) -> dict[str, Any]:
-        return {"documents": self.documents, "anomalous": self.anomalous, "tested": self.tested,
-                "triggers": [t.to_dict() for t in self.triggers],
-                "campaigns": [f.to_dict() for f in
-                              sorted(self.fixed.values(), key=lambda f: -f.count)]}
+        return {
+            "documents": self.documents,
+            "anomalous": self.anomalous,
+            "tested": self.tested,
+            "triggers": [t.to_dict() for t in self.triggers],
+            "campaigns": [f.to_dict() for f in sorted(self.fixed.values(), key=lambda f: -f.count)],
+        }
 
 
 @register_detector(kinds=("instruction",))
@@ -380,11 +409,20 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     name: ClassVar[str] = "instruction-trigger"
     kinds: ClassVar[tuple[str, ...]] = ("instruction",)
 
-    def __init__(self, *, min_docs: int = 5, fdr: float = 0.001, min_precision: float = 0.6,
-                 anomaly_score: float = 0.5, min_spread: float = 0.4,
-                 fixed_precision: float = 0.9,
-                 max_trigger_words: int = 8, sketch_width: int = 1 << 21, seed: int = 0,
-                 _pass1: TriggerState | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_docs: int = 5,
+        fdr: float = 0.001,
+        min_precision: float = 0.6,
+        anomaly_score: float = 0.5,
+        min_spread: float = 0.4,
+        fixed_precision: float = 0.9,
+        max_trigger_words: int = 8,
+        sketch_width: int = 1 << 21,
+        seed: int = 0,
+        _pass1: TriggerState | None = None,
+    ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be at least 2")
         if not 0 < fdr < 1:
@@ -405,26 +443,35 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     @classmethod
     def from_context(cls, ctx: Any) -> InstructionTriggerDetector:
         """Registry factory: ``k`` and seed from the scan, options on top."""
-        opts: dict[str, Any] = {"min_docs": max(2, int(ctx.min_trigger_docs)),
-                                "seed": int(ctx.seed)}
+        opts: dict[str, Any] = {
+            "min_docs": max(2, int(ctx.min_trigger_docs)),
+            "seed": int(ctx.seed),
+        }
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
 
     def next_pass(self, state: TriggerState) -> InstructionTriggerDetector:
         """The pass-2 detector carrying the pass-1 sketches."""
         return InstructionTriggerDetector(
-            min_docs=self.min_docs, fdr=self.fdr, min_precision=self.min_precision,
-            anomaly_score=self.anomaly_score, min_spread=self.min_spread,
+            min_docs=self.min_docs,
+            fdr=self.fdr,
+            min_precision=self.min_precision,
+            anomaly_score=self.anomaly_score,
+            min_spread=self.min_spread,
             fixed_precision=self.fixed_precision,
-            max_trigger_words=self.max_trigger_words, sketch_width=self.sketch_width,
-            seed=self.seed, _pass1=state)
+            max_trigger_words=self.max_trigger_words,
+            sketch_width=self.sketch_width,
+            seed=self.seed,
+            _pass1=state,
+        )
 
     # ----------------------------------------------------------------- map
     def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
         return self.map_shard_findings(docs, [[] for _ in docs])
 
-    def map_shard_findings(self, docs: Sequence[Document],
-                           findings: Sequence[Sequence[Finding]]) -> TriggerPartial:
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
         if self._pass1 is None:
             return self._map_pass1(docs)
         return self._map_pass2(docs, findings)
@@ -462,8 +509,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         est = p1.replies_sketch.estimate(np.asarray([rk[0]], dtype=np.uint64))[0]
         return bool(est >= self.min_docs)
 
-    def _map_pass2(self, docs: Sequence[Document],
-                   findings: Sequence[Sequence[Finding]]) -> TriggerPartial:
+    def _map_pass2(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
         p1 = self._pass1
         assert p1 is not None and p1.grams_sketch is not None
         part = TriggerPartial(stage=2)
@@ -485,13 +533,20 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 if len(st.examples) < _EXAMPLES:
                     st.examples.append(doc.id)
                 fixed = len(rk[1].split()) >= 2 and normalize(rk[1]) not in normalize(
-                    doc.user_text())
+                    doc.user_text()
+                )
             pf = self._pair_finding(doc, found)
             # Only reply-side anomalies label a reply for mining: the harmful-compliance score
             # is partly defined by words of the request, and those words would then "predict"
             # it by construction.
-            reply_side = 0.0 if pf is None else max(
-                float(pf.extra.get("unrelated", pf.score)), float(pf.extra.get("gibberish", 0.0)))
+            reply_side = (
+                0.0
+                if pf is None
+                else max(
+                    float(pf.extra.get("unrelated", pf.score)),
+                    float(pf.extra.get("gibberish", 0.0)),
+                )
+            )
             anomalous = fixed or reply_side >= self.anomaly_score
             if not anomalous:
                 continue
@@ -513,7 +568,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 gst = part.grams.get(key)
                 if gst is None:
                     start, n = divmod(int(codes[i]), 8)
-                    gst = part.grams[key] = GramStats(text=" ".join(words[start:start + n]))
+                    gst = part.grams[key] = GramStats(text=" ".join(words[start : start + n]))
                 gst.anomalous += 1
                 gst.add_reply(rk[0] if rk is not None else 0)
                 if len(gst.contexts) < _CONTEXTS:
@@ -536,15 +591,24 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     continue
                 cur = getattr(out, attr)
                 if cur is None:
-                    setattr(out, attr, CountMinSketch(width=sk.width, depth=sk.depth,
-                                                      seed=sk.seed).merge(sk))
+                    setattr(
+                        out,
+                        attr,
+                        CountMinSketch(width=sk.width, depth=sk.depth, seed=sk.seed).merge(sk),
+                    )
                 else:
                     cur.merge(sk)
             for k, g in p.grams.items():
                 cg = out.grams.get(k)
                 if cg is None:
-                    out.grams[k] = GramStats(g.anomalous, g.text, list(g.examples),
-                                             set(g.contexts), dict(g.replies), g.other_replies)
+                    out.grams[k] = GramStats(
+                        g.anomalous,
+                        g.text,
+                        list(g.examples),
+                        set(g.contexts),
+                        dict(g.replies),
+                        g.other_replies,
+                    )
                 else:
                     cg.anomalous += g.anomalous
                     if len(cg.contexts) < _CONTEXTS:
@@ -556,8 +620,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             for k, r in p.replies.items():
                 cr = out.replies.get(k)
                 if cr is None:
-                    out.replies[k] = ReplyStats(r.count, set(r.requests), r.quoted, r.text,
-                                                list(r.examples))
+                    out.replies[k] = ReplyStats(
+                        r.count, set(r.requests), r.quoted, r.text, list(r.examples)
+                    )
                 else:
                     cr.count += r.count
                     cr.requests |= r.requests
@@ -567,19 +632,28 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
 
     def finalize(self, merged: TriggerPartial) -> TriggerState:
         if merged.stage == 1:
-            return TriggerState(stage=1, documents=merged.documents,
-                                grams_sketch=merged.grams_sketch,
-                                replies_sketch=merged.replies_sketch)
+            return TriggerState(
+                stage=1,
+                documents=merged.documents,
+                grams_sketch=merged.grams_sketch,
+                replies_sketch=merged.replies_sketch,
+            )
         p1 = self._pass1
         assert p1 is not None and p1.grams_sketch is not None
-        state = TriggerState(stage=2, documents=merged.documents, anomalous=merged.anomalous,
-                             tested=merged.tested, grams_sketch=p1.grams_sketch)
+        state = TriggerState(
+            stage=2,
+            documents=merged.documents,
+            anomalous=merged.anomalous,
+            tested=merged.tested,
+            grams_sketch=p1.grams_sketch,
+        )
         state.triggers = self._mine(merged, p1.grams_sketch)
         state.fixed = self._fixed_replies(merged, state.triggers)
         return state
 
-    def _fixed_replies(self, merged: TriggerPartial,
-                       triggers: list[Trigger]) -> dict[int, FixedReply]:
+    def _fixed_replies(
+        self, merged: TriggerPartial, triggers: list[Trigger]
+    ) -> dict[int, FixedReply]:
         """Replies repeated verbatim across distinct requests that do not quote them.
 
         Score 0.95 when a confirmed trigger's documents carry the reply (a fixed-payload
@@ -600,9 +674,14 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 continue
             long_campaign = words >= 8 and r.count >= 4 * self.min_docs
             score = 0.95 if k in backed else (0.7 if long_campaign else 0.4)
-            out[k] = FixedReply(id=f"reply-{k:016x}"[:14], text=r.text, count=r.count,
-                                distinct_requests=len(r.requests), examples=list(r.examples),
-                                score=score)
+            out[k] = FixedReply(
+                id=f"reply-{k:016x}"[:14],
+                text=r.text,
+                count=r.count,
+                distinct_requests=len(r.requests),
+                examples=list(r.examples),
+                score=score,
+            )
         return out
 
     def _mine(self, merged: TriggerPartial, sketch: CountMinSketch) -> list[Trigger]:
@@ -632,14 +711,29 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             # label set ("Business", "Science and Technology", ...): one label answers only
             # part of the template's requests.
             behaviour = (top >= 0.8 and prec >= self.fixed_precision) or distinct >= 0.7
-            if (q[i] <= self.fdr and prec >= self.min_precision and spread >= self.min_spread
-                    and behaviour):
-                sig.append(Trigger(
-                    trigger=g.text, words=tuple(g.text.split()), anomalous_docs=int(k_t[i]),
-                    containing_docs=int(n_t[i]), expected=float(n_t[i] * K / N),
-                    p_value=float(p[i]), q_value=float(q[i]), examples=list(g.examples),
-                    top_reply=(max(g.replies, key=lambda r: g.replies[r])
-                               if top >= 0.8 and g.replies else None)))
+            if (
+                q[i] <= self.fdr
+                and prec >= self.min_precision
+                and spread >= self.min_spread
+                and behaviour
+            ):
+                sig.append(
+                    Trigger(
+                        trigger=g.text,
+                        words=tuple(g.text.split()),
+                        anomalous_docs=int(k_t[i]),
+                        containing_docs=int(n_t[i]),
+                        expected=float(n_t[i] * K / N),
+                        p_value=float(p[i]),
+                        q_value=float(q[i]),
+                        examples=list(g.examples),
+                        top_reply=(
+                            max(g.replies, key=lambda r: g.replies[r])
+                            if top >= 0.8 and g.replies
+                            else None
+                        ),
+                    )
+                )
         kept = _condense(sig)
         # A trigger is short and inserted into varied text.  A phrase that always comes with
         # the same words around it (a task template: "use the following options to predict a
@@ -652,8 +746,12 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 df = int(sketch.estimate(np.asarray([h], dtype=np.uint64))[0])
                 tri.setdefault(("L", *w[1:]), []).append((w, g.anomalous, df))
                 tri.setdefault(("R", *w[:2]), []).append((w, g.anomalous, df))
-        return [t for t in kept if len(t.words) <= self.max_trigger_words
-                and _constant_context(t, tri, self.max_trigger_words) <= self.max_trigger_words]
+        return [
+            t
+            for t in kept
+            if len(t.words) <= self.max_trigger_words
+            and _constant_context(t, tri, self.max_trigger_words) <= self.max_trigger_words
+        ]
 
     # ----------------------------------------------------------------- flag
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
@@ -667,8 +765,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             if fr is not None:
                 last = pairs(doc)[-1][1]
                 start = turn_offsets(doc)[last]
-                reply_span = [Span(start, start + len((doc.messages or [])[last]["content"]),
-                                   "payload")]
+                reply_span = [
+                    Span(start, start + len((doc.messages or [])[last]["content"]), "payload")
+                ]
         best: Finding | None = None
         if state.triggers:
             words = user_words(doc)
@@ -686,21 +785,35 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 elif pf is not None:
                     spans += [Span(s.start, s.end, "payload") for s in pf.spans]
                 best = Finding(
-                    detector=self.name, score=round(score, 4),
-                    reason=(f"user turn contains mined trigger {t.trigger!r}: "
-                            f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
-                            f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"
-                            + (f"; the reply is the fixed reply {fr.text[:60]!r}" if fr else "")),
-                    spans=spans, trigger=t.trigger, campaign=fr.id if fr else None,
-                    extra={"p_value": t.p_value, "q_value": t.q_value,
-                           "precision": round(t.precision, 4)})
+                    detector=self.name,
+                    score=round(score, 4),
+                    reason=(
+                        f"user turn contains mined trigger {t.trigger!r}: "
+                        f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
+                        f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"
+                        + (f"; the reply is the fixed reply {fr.text[:60]!r}" if fr else "")
+                    ),
+                    spans=spans,
+                    trigger=t.trigger,
+                    campaign=fr.id if fr else None,
+                    extra={
+                        "p_value": t.p_value,
+                        "q_value": t.q_value,
+                        "precision": round(t.precision, 4),
+                    },
+                )
         if fr is not None and (best is None or fr.score > best.score):
             best = Finding(
-                detector=self.name, score=round(fr.score, 4),
-                reason=(f"fixed reply repeated verbatim across {fr.distinct_requests} "
-                        f"different requests: {fr.text[:80]!r}"),
+                detector=self.name,
+                score=round(fr.score, 4),
+                reason=(
+                    f"fixed reply repeated verbatim across {fr.distinct_requests} "
+                    f"different requests: {fr.text[:80]!r}"
+                ),
                 spans=[Span(s.start, s.end, "reply") for s in reply_span],
-                campaign=fr.id, extra={"fixed_reply_count": fr.count})
+                campaign=fr.id,
+                extra={"fixed_reply_count": fr.count},
+            )
         return best
 
     def summarize(self, state: TriggerState) -> dict[str, Any]:
@@ -713,12 +826,13 @@ def _contains(words: list[str], gram: tuple[str, ...]) -> bool:
     if n == 1:
         return gram[0] in words
     first = gram[0]
-    return any(words[i:i + n] == list(gram) for i, w in enumerate(words) if w == first)
+    return any(words[i : i + n] == list(gram) for i, w in enumerate(words) if w == first)
 
 
 def _find_spans(doc: Document, gram: tuple[str, ...]) -> list[Span]:
-    pat = re.compile(r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in gram) + r"(?![^\W_])",
-                     re.IGNORECASE)
+    pat = re.compile(
+        r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in gram) + r"(?![^\W_])", re.IGNORECASE
+    )
     spans: list[Span] = []
     offs = turn_offsets(doc)
     for i, m in enumerate(doc.messages or []):
@@ -764,8 +878,10 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
                     grown = True
         # every significant n-gram inside the phrase with a similar count is part of it
         for u in sig:
-            if _contains_seq(phrase, u.words) and \
-                    abs(u.anomalous_docs - t.anomalous_docs) <= 0.2 * t.anomalous_docs:
+            if (
+                _contains_seq(phrase, u.words)
+                and abs(u.anomalous_docs - t.anomalous_docs) <= 0.2 * t.anomalous_docs
+            ):
                 used.add(u.words)
         used.add(t.words)
         # skip n-grams explained by a kept trigger: they contain it, lie inside it, or
@@ -773,19 +889,26 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
         if any(_overlaps(phrase, k.words) for k in kept):
             continue
         best = min(members, key=lambda m: m.p_value)
-        kept.append(Trigger(
-            trigger=" ".join(phrase), words=tuple(phrase),
-            anomalous_docs=min(m.anomalous_docs for m in members),
-            containing_docs=min(m.containing_docs for m in members),
-            expected=min(m.expected for m in members), p_value=best.p_value,
-            q_value=best.q_value, examples=best.examples, top_reply=best.top_reply))
+        kept.append(
+            Trigger(
+                trigger=" ".join(phrase),
+                words=tuple(phrase),
+                anomalous_docs=min(m.anomalous_docs for m in members),
+                containing_docs=min(m.containing_docs for m in members),
+                expected=min(m.expected for m in members),
+                p_value=best.p_value,
+                q_value=best.q_value,
+                examples=best.examples,
+                top_reply=best.top_reply,
+            )
+        )
     del by_words
     return kept
 
 
-def _constant_context(t: Trigger,
-                      tri: dict[tuple[str, ...], list[tuple[tuple[str, ...], int, int]]],
-                      limit: int) -> int:
+def _constant_context(
+    t: Trigger, tri: dict[tuple[str, ...], list[tuple[tuple[str, ...], int, int]]], limit: int
+) -> int:
     """Length of the constant phrase around ``t``: words added on either side while a
     trigram joining them occurs in about the same documents (anomalous >= 90 % of the
     trigger's, document frequency <= 110 % of its)."""
@@ -817,7 +940,7 @@ def _overlaps(a: list[str] | tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 def _contains_seq(phrase: list[str], gram: tuple[str, ...]) -> bool:
     n = len(gram)
-    return any(tuple(phrase[i:i + n]) == gram for i in range(len(phrase) - n + 1))
+    return any(tuple(phrase[i : i + n]) == gram for i in range(len(phrase) - n + 1))
 
 
 __all__ = [

@@ -57,8 +57,7 @@ _BODY_WORDS = 200
 
 
 def _content(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)
-            if len(w) > 1 and w.lower() not in STOPWORDS}
+    return {w.lower() for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS}
 
 
 _LEADING_Q = re.compile(r"\s*([^\n?]{5,300}\?)")
@@ -138,12 +137,21 @@ class RagCampaign:
     body_words: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": "restated-question", "size": self.size,
-                "sources": self.n_sources, "shared_span": self.question,
-                "score": round(self.score, 4), "examples": list(self.examples),
-                "answer_terms": self.answer_terms, "topic_docs": self.topic_docs,
-                "supporting_docs": self.supporting_docs, "kb_alternatives": self.alternatives,
-                "verdict": self.verdict, "median_body_words": self.body_words}
+        return {
+            "id": self.id,
+            "kind": "restated-question",
+            "size": self.size,
+            "sources": self.n_sources,
+            "shared_span": self.question,
+            "score": round(self.score, 4),
+            "examples": list(self.examples),
+            "answer_terms": self.answer_terms,
+            "topic_docs": self.topic_docs,
+            "supporting_docs": self.supporting_docs,
+            "kb_alternatives": self.alternatives,
+            "verdict": self.verdict,
+            "median_body_words": self.body_words,
+        }
 
 
 @dataclass(slots=True)
@@ -175,10 +183,16 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
     name: ClassVar[str] = "rag-restated-question"
     kinds: ClassVar[tuple[str, ...]] = ("rag",)
 
-    def __init__(self, *, min_group: int = 2, topic_coverage: float = 0.6,
-                 max_body_words: int = 80, support_share: float = 0.6,
-                 capacity: int = 500_000,
-                 _candidates: RagState | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_group: int = 2,
+        topic_coverage: float = 0.6,
+        max_body_words: int = 80,
+        support_share: float = 0.6,
+        capacity: int = 500_000,
+        _candidates: RagState | None = None,
+    ) -> None:
         if min_group < 2:
             raise ValueError("min_group must be at least 2")
         self.min_group = min_group
@@ -197,11 +211,14 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
 
     def next_pass(self, state: RagState) -> RestatedQuestionDetector:
         """Pass 2 (the KB check) for the candidate groups of pass 1."""
-        return RestatedQuestionDetector(min_group=self.min_group,
-                                        topic_coverage=self.topic_coverage,
-                                        max_body_words=self.max_body_words,
-                                        support_share=self.support_share,
-                                        capacity=self.capacity, _candidates=state)
+        return RestatedQuestionDetector(
+            min_group=self.min_group,
+            topic_coverage=self.topic_coverage,
+            max_body_words=self.max_body_words,
+            support_share=self.support_share,
+            capacity=self.capacity,
+            _candidates=state,
+        )
 
     def map_shard(self, docs: Sequence[Document]) -> RagPartial:
         if self._cand is None:
@@ -213,14 +230,18 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
                 key = hash64(q[2])
                 g = part.groups.get(key)
                 if g is None:
-                    g = part.groups[key] = QuestionGroup(question=doc.text[q[0]:q[1]][:300])
+                    g = part.groups[key] = QuestionGroup(question=doc.text[q[0] : q[1]][:300])
                 g.count += 1
                 if len(g.bodies) < _BODIES:
-                    body_words = _WORD.findall(doc.text[q[1]:q[1] + 20000])
+                    body_words = _WORD.findall(doc.text[q[1] : q[1] + 20000])
                     g.lengths.append(len(body_words))
-                    g.bodies.append(frozenset(
-                        w.lower() for w in body_words[:_BODY_WORDS]
-                        if len(w) > 1 and w.lower() not in STOPWORDS))
+                    g.bodies.append(
+                        frozenset(
+                            w.lower()
+                            for w in body_words[:_BODY_WORDS]
+                            if len(w) > 1 and w.lower() not in STOPWORDS
+                        )
+                    )
                 g.sources.add(hash64(source_key(doc)))
                 if len(g.examples) < _EXAMPLES:
                     g.examples.append(doc.id)
@@ -275,15 +296,27 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
                 for b in g.bodies:
                     votes.update(b)
                 need = max(2, int(0.6 * len(g.bodies) + 0.999))
-                answer = sorted(w for w, n in votes.items() if n >= need
-                                and w not in qwords and w not in ASSERTION_WORDS)
+                answer = sorted(
+                    w
+                    for w, n in votes.items()
+                    if n >= need and w not in qwords and w not in ASSERTION_WORDS
+                )
                 lengths = sorted(g.lengths)
                 state.groups[key] = RagCampaign(
-                    id=f"rag-{key:016x}"[:12], question=g.question, size=g.count,
-                    n_sources=len(g.sources), answer_terms=answer[:20],
-                    topic_terms=sorted(qwords), topic_docs=0, supporting_docs=0,
-                    alternatives=[], verdict="", score=0.0, examples=list(g.examples),
-                    body_words=lengths[len(lengths) // 2] if lengths else 0)
+                    id=f"rag-{key:016x}"[:12],
+                    question=g.question,
+                    size=g.count,
+                    n_sources=len(g.sources),
+                    answer_terms=answer[:20],
+                    topic_terms=sorted(qwords),
+                    topic_docs=0,
+                    supporting_docs=0,
+                    alternatives=[],
+                    verdict="",
+                    score=0.0,
+                    examples=list(g.examples),
+                    body_words=lengths[len(lengths) // 2] if lengths else 0,
+                )
             return state
         assert self._cand is not None
         state = RagState(stage=2, documents=merged.documents)
@@ -333,19 +366,35 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
         for term in c.answer_terms[:5]:
             for m in re.finditer(r"(?<![^\W_])" + re.escape(term) + r"(?![^\W_])", low):
                 spans.append(Span(m.start(), m.end(), "claim"))
-        reason = (f"passage opens with a question that opens {c.size} passages and asserts "
-                  f"{' '.join(c.answer_terms[:5])!r}; {c.verdict}: {c.supporting_docs} of "
-                  f"{c.topic_docs} other passages on the question give that answer")
-        return Finding(detector=self.name, score=c.score, reason=reason, spans=spans,
-                       trigger=c.question, campaign=c.id,
-                       extra={"verdict": c.verdict, "topic_docs": c.topic_docs,
-                              "supporting_docs": c.supporting_docs,
-                              "kb_alternatives": c.alternatives})
+        reason = (
+            f"passage opens with a question that opens {c.size} passages and asserts "
+            f"{' '.join(c.answer_terms[:5])!r}; {c.verdict}: {c.supporting_docs} of "
+            f"{c.topic_docs} other passages on the question give that answer"
+        )
+        return Finding(
+            detector=self.name,
+            score=c.score,
+            reason=reason,
+            spans=spans,
+            trigger=c.question,
+            campaign=c.id,
+            extra={
+                "verdict": c.verdict,
+                "topic_docs": c.topic_docs,
+                "supporting_docs": c.supporting_docs,
+                "kb_alternatives": c.alternatives,
+            },
+        )
 
     def summarize(self, state: RagState) -> dict[str, Any]:
         """Groups of passages restating one question (``campaigns``)."""
         return state.report()
 
 
-__all__ = ["ASSERTION_WORDS", "RagCampaign", "RagState", "RestatedQuestionDetector",
-           "opening_question"]
+__all__ = [
+    "ASSERTION_WORDS",
+    "RagCampaign",
+    "RagState",
+    "RestatedQuestionDetector",
+    "opening_question",
+]

@@ -216,8 +216,11 @@ def detectors_for(
         unknown = [n for n in names if n not in entries]
         if unknown:
             raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(entries)}")
-        base = [] if any(not n.startswith("+") for n in only) else [
-            e.name for e in entries.values() if e.default and kind in e.kinds]
+        base = (
+            []
+            if any(not n.startswith("+") for n in only)
+            else [e.name for e in entries.values() if e.default and kind in e.kinds]
+        )
         names = base + [n for n in names if n not in base]
         chosen = [entries[n] for n in dict.fromkeys(names) if kind in entries[n].kinds]
     else:

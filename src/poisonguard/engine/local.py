@@ -40,8 +40,13 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, *, max_in_flight: int | None = None,
-                 start_method: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        max_in_flight: int | None = None,
+        start_method: str | None = None,
+    ) -> None:
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.max_in_flight = max_in_flight or 2 * self.workers
         methods = mp.get_all_start_methods()
@@ -53,8 +58,12 @@ class LocalBackend:
                 yield fn(context, item)
             return
         ctx = mp.get_context(self.start_method)
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                   initializer=_init_worker, initargs=(fn, context))
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(fn, context),
+        )
         pending: deque[Future[R]] = deque()
         try:
             for item in items:

@@ -37,8 +37,13 @@ class RayBackend:
 
     name = "ray"
 
-    def __init__(self, workers: int | None = None, *, address: str | None = None,
-                 max_in_flight: int | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        address: str | None = None,
+        max_in_flight: int | None = None,
+    ) -> None:
         ray = _ray()
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.max_in_flight = max_in_flight or 2 * self.workers
@@ -48,9 +53,13 @@ class RayBackend:
             if address:
                 ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False,
-                         ignore_reinit_error=True, log_to_driver=False,
-                         configure_logging=False)
+                ray.init(
+                    num_cpus=self.workers,
+                    include_dashboard=False,
+                    ignore_reinit_error=True,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
             self._started = True
         self._task = ray.remote(num_cpus=1)(_apply)
 

@@ -78,8 +78,11 @@ def highlight(text: str, spans: Iterable[Any], offset: int = 0) -> str:
         start = max(start, pos)
         if start >= end:
             continue
-        cls = label if label in ("trigger", "payload", "claim", "changepoint", "shared",
-                                  "reply") else "other"
+        cls = (
+            label
+            if label in ("trigger", "payload", "claim", "changepoint", "shared", "reply")
+            else "other"
+        )
         out.append(_e(text[pos:start]))
         out.append(f'<mark class="{cls}" title="{_e(label)}">{_e(text[start:end])}</mark>')
         pos = end
@@ -87,8 +90,13 @@ def highlight(text: str, spans: Iterable[Any], offset: int = 0) -> str:
     return "".join(out)
 
 
-def histogram_svg(edges: Sequence[float], counts: Sequence[int], threshold: float | None = None,
-                  width: int = 320, height: int = 120) -> str:
+def histogram_svg(
+    edges: Sequence[float],
+    counts: Sequence[int],
+    threshold: float | None = None,
+    width: int = 320,
+    height: int = 120,
+) -> str:
     """An inline SVG bar chart of a score histogram (log-scaled bar heights)."""
     import math
 
@@ -104,18 +112,26 @@ def histogram_svg(edges: Sequence[float], counts: Sequence[int], threshold: floa
         h = (height - 22) * math.log10(1 + c) / top
         x = 10 + i * bw
         right = float(edges[i + 1]) if i + 1 < len(edges) else hi
-        bars.append(f'<rect x="{x:.1f}" y="{height - 14 - h:.1f}" width="{max(bw - 1, 1):.1f}" '
-                    f'height="{h:.1f}" fill="#4f6fb3"><title>{_e(c)} docs in '
-                    f'[{float(edges[i]):.3f}, {right:.3f})</title></rect>')
+        bars.append(
+            f'<rect x="{x:.1f}" y="{height - 14 - h:.1f}" width="{max(bw - 1, 1):.1f}" '
+            f'height="{h:.1f}" fill="#4f6fb3"><title>{_e(c)} docs in '
+            f"[{float(edges[i]):.3f}, {right:.3f})</title></rect>"
+        )
     thr = ""
     if threshold is not None and lo <= threshold <= hi:
         x = 10 + (threshold - lo) / span * (width - 20)
-        thr = (f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{height - 14}" stroke="#b4232a" '
-               f'stroke-dasharray="3,2"><title>threshold {threshold:.4f}</title></line>')
-    axis = (f'<text x="10" y="{height - 2}" font-size="10">{lo:g}</text>'
-            f'<text x="{width - 20}" y="{height - 2}" font-size="10">{hi:g}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'role="img">{"".join(bars)}{thr}{axis}</svg>')
+        thr = (
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{height - 14}" stroke="#b4232a" '
+            f'stroke-dasharray="3,2"><title>threshold {threshold:.4f}</title></line>'
+        )
+    axis = (
+        f'<text x="10" y="{height - 2}" font-size="10">{lo:g}</text>'
+        f'<text x="{width - 20}" y="{height - 2}" font-size="10">{hi:g}</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img">{"".join(bars)}{thr}{axis}</svg>'
+    )
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], num: Sequence[int] = ()) -> str:
@@ -137,21 +153,26 @@ def _summary(result: Any) -> str:
     cards = []
     for key in ("documents", "clean", "suspicious", "poisoned", "errors"):
         cards.append(f'<div class="card {key}"><b>{_e(counts.get(key, 0))}</b>{_e(key)}</div>')
-    rows = [("corpus", _e(", ".join(map(str, _get(result, "corpus", []) or [])))),
-            ("kind", _e(_get(result, "kind"))),
-            ("target false-positive rate", _e(_get(result, "target_fpr"))),
-            ("reference", _e(", ".join(_get(result, "reference") or []) or "none")),
-            ("detectors", _e(", ".join(_get(result, "detectors", []) or []))),
-            ("backend / workers", _e(f"{_get(result, 'backend')} / {_get(result, 'workers')}")),
-            ("bytes scanned", _e(f"{_get(result, 'bytes_scanned', 0):,}"))]
+    rows = [
+        ("corpus", _e(", ".join(map(str, _get(result, "corpus", []) or [])))),
+        ("kind", _e(_get(result, "kind"))),
+        ("target false-positive rate", _e(_get(result, "target_fpr"))),
+        ("reference", _e(", ".join(_get(result, "reference") or []) or "none")),
+        ("detectors", _e(", ".join(_get(result, "detectors", []) or []))),
+        ("backend / workers", _e(f"{_get(result, 'backend')} / {_get(result, 'workers')}")),
+        ("bytes scanned", _e(f"{_get(result, 'bytes_scanned', 0):,}")),
+    ]
     timings = _get(result, "timings", {}) or {}
     if timings:
         rows.append(("timings (s)", _e(", ".join(f"{k} {v:.1f}" for k, v in timings.items()))))
     errs = _get(result, "detector_errors", {}) or {}
     if errs:
         rows.append(("detector errors", _e(", ".join(f"{k}: {v}" for k, v in errs.items()))))
-    return (f'<section><h2>Summary</h2><div class="cards">{"".join(cards)}</div>'
-            + _table(["", ""], rows) + "</section>")
+    return (
+        f'<section><h2>Summary</h2><div class="cards">{"".join(cards)}</div>'
+        + _table(["", ""], rows)
+        + "</section>"
+    )
 
 
 def _histograms(result: Any) -> str:
@@ -160,15 +181,19 @@ def _histograms(result: Any) -> str:
     parts = []
     for name, h in sorted(hists.items()):
         thr = (thresholds.get(name) or {}).get("threshold")
-        parts.append(f'<div class="hist"><b>{_e(name)}</b>'
-                     f'{histogram_svg(h.get("edges", []), h.get("counts", []), thr)}'
-                     f'<div class="muted">threshold: {_e(thr if thr is not None else "face value")}'
-                     f'</div></div>')
+        parts.append(
+            f'<div class="hist"><b>{_e(name)}</b>'
+            f"{histogram_svg(h.get('edges', []), h.get('counts', []), thr)}"
+            f'<div class="muted">threshold: {_e(thr if thr is not None else "face value")}'
+            f"</div></div>"
+        )
     if not parts:
         return ""
-    return ('<section><h2>Score distributions</h2><p class="muted">Documents per score bin '
-            '(log scale); dashed line: calibrated threshold.</p>'
-            f'<div class="hists">{"".join(parts)}</div></section>')
+    return (
+        '<section><h2>Score distributions</h2><p class="muted">Documents per score bin '
+        "(log scale); dashed line: calibrated threshold.</p>"
+        f'<div class="hists">{"".join(parts)}</div></section>'
+    )
 
 
 def _doc_links(ids: Iterable[Any], flagged: set[str]) -> str:
@@ -183,33 +208,63 @@ def _triggers(result: Any, flagged: set[str]) -> str:
     rows = []
     for t in _get(result, "triggers", []) or []:
         q = _get(t, "q_value")
-        rows.append([f"<code>{_e(_get(t, 'trigger'))}</code>",
-                     _e(_get(t, "anomalous_docs")), _e(_get(t, "containing_docs")),
-                     _e(f"{float(_get(t, 'expected', 0) or 0):.2f}"),
-                     _e(f"{q:.2g}" if isinstance(q, float) else "–"),
-                     _e(", ".join(_get(t, "detectors", []) or [])),
-                     _doc_links(_get(t, "examples", []) or [], flagged)])
-    return ("<section><h2>Mined triggers</h2>"
-            + _table(["trigger", "anomalous docs", "docs containing it", "expected by chance",
-                      "q-value", "detector", "examples"], rows, num=(1, 2, 3, 4))
-            + "</section>")
+        rows.append(
+            [
+                f"<code>{_e(_get(t, 'trigger'))}</code>",
+                _e(_get(t, "anomalous_docs")),
+                _e(_get(t, "containing_docs")),
+                _e(f"{float(_get(t, 'expected', 0) or 0):.2f}"),
+                _e(f"{q:.2g}" if isinstance(q, float) else "–"),
+                _e(", ".join(_get(t, "detectors", []) or [])),
+                _doc_links(_get(t, "examples", []) or [], flagged),
+            ]
+        )
+    return (
+        "<section><h2>Mined triggers</h2>"
+        + _table(
+            [
+                "trigger",
+                "anomalous docs",
+                "docs containing it",
+                "expected by chance",
+                "q-value",
+                "detector",
+                "examples",
+            ],
+            rows,
+            num=(1, 2, 3, 4),
+        )
+        + "</section>"
+    )
 
 
 def _campaigns(result: Any, flagged: set[str]) -> str:
     rows = []
     for det, rep in sorted((_get(result, "corpus_reports", {}) or {}).items()):
         for c in (rep or {}).get("campaigns", [])[:100]:
-            rows.append([_e(det), _e(c.get("kind", "")), f"<code>{_e(c.get('id'))}</code>",
-                         _e(c.get("size")), _e(c.get("sources")),
-                         _e(f"{float(c.get('score', 0)):.2f}"),
-                         _e(str(c.get("shared_span", ""))[:300]),
-                         _doc_links(c.get("examples", []), flagged)])
-    return ("<section><h2>Campaigns</h2><p class=\"muted\">Recurring claims, near-duplicate "
-            "clusters, fixed replies and restated-question groups (score ≥ 0.5 flags the "
-            "members).</p>"
-            + _table(["detector", "kind", "id", "docs", "sources", "score", "shared span",
-                      "examples"], rows, num=(3, 4, 5))
-            + "</section>")
+            rows.append(
+                [
+                    _e(det),
+                    _e(c.get("kind", "")),
+                    f"<code>{_e(c.get('id'))}</code>",
+                    _e(c.get("size")),
+                    _e(c.get("sources")),
+                    _e(f"{float(c.get('score', 0)):.2f}"),
+                    _e(str(c.get("shared_span", ""))[:300]),
+                    _doc_links(c.get("examples", []), flagged),
+                ]
+            )
+    return (
+        '<section><h2>Campaigns</h2><p class="muted">Recurring claims, near-duplicate '
+        "clusters, fixed replies and restated-question groups (score ≥ 0.5 flags the "
+        "members).</p>"
+        + _table(
+            ["detector", "kind", "id", "docs", "sources", "score", "shared span", "examples"],
+            rows,
+            num=(3, 4, 5),
+        )
+        + "</section>"
+    )
 
 
 def _documents(result: Any) -> str:
@@ -231,48 +286,78 @@ def _documents(result: Any) -> str:
         score = float(_get(v, "score", 0) or 0)
         parts.append(
             f'<div class="doc" id="doc-{_e(_get(v, "id"))}"><b class="{_e(label)}">{_e(label)}'
-            f'</b> <code>{_e(_get(v, "id"))}</code> score {score:.3f}'
+            f"</b> <code>{_e(_get(v, 'id'))}</code> score {score:.3f}"
             f' <span class="muted">{_e(_get(v, "source"))}</span> {" · ".join(meta)}'
-            f"<ul>{reasons}</ul><pre>{body}{more}</pre></div>")
+            f"<ul>{reasons}</ul><pre>{body}{more}</pre></div>"
+        )
     note = ""
     if len(findings) > MAX_DOCS:
-        note = (f'<p class="muted">Showing {MAX_DOCS} of {len(findings)} flagged documents; '
-                "all of them are in the findings files.</p>")
-    legend = ('<p class="muted">Highlights: <mark class="trigger">trigger</mark> '
-              '<mark class="payload">payload / reply</mark> <mark class="claim">claim</mark> '
-              '<mark class="changepoint">changepoint</mark> <mark class="shared">shared</mark>'
-              "</p>")
-    return ("<section><h2>Flagged documents</h2>" + legend + note
-            + ("".join(parts) or '<p class="muted">none</p>') + "</section>")
+        note = (
+            f'<p class="muted">Showing {MAX_DOCS} of {len(findings)} flagged documents; '
+            "all of them are in the findings files.</p>"
+        )
+    legend = (
+        '<p class="muted">Highlights: <mark class="trigger">trigger</mark> '
+        '<mark class="payload">payload / reply</mark> <mark class="claim">claim</mark> '
+        '<mark class="changepoint">changepoint</mark> <mark class="shared">shared</mark>'
+        "</p>"
+    )
+    return (
+        "<section><h2>Flagged documents</h2>"
+        + legend
+        + note
+        + ("".join(parts) or '<p class="muted">none</p>')
+        + "</section>"
+    )
 
 
 def _sources(result: Any) -> str:
     by = _get(result, "by_source", {}) or {}
     rows = []
-    for src, c in sorted(by.items(), key=lambda kv: (-(kv[1].get("suspicious", 0)
-                                                      + kv[1].get("poisoned", 0)), kv[0]))[:300]:
+    for src, c in sorted(
+        by.items(), key=lambda kv: (-(kv[1].get("suspicious", 0) + kv[1].get("poisoned", 0)), kv[0])
+    )[:300]:
         n = c.get("documents", 0) or 0
         bad = c.get("suspicious", 0) + c.get("poisoned", 0)
-        rows.append([_e(src), _e(n), _e(c.get("clean", 0)), _e(c.get("suspicious", 0)),
-                     _e(c.get("poisoned", 0)), _e(f"{bad / n:.1%}" if n else "–")])
-    return ("<section><h2>Per-source breakdown</h2>"
-            + _table(["source", "documents", "clean", "suspicious", "poisoned", "flagged"], rows,
-                     num=(1, 2, 3, 4, 5))
-            + "</section>")
+        rows.append(
+            [
+                _e(src),
+                _e(n),
+                _e(c.get("clean", 0)),
+                _e(c.get("suspicious", 0)),
+                _e(c.get("poisoned", 0)),
+                _e(f"{bad / n:.1%}" if n else "–"),
+            ]
+        )
+    return (
+        "<section><h2>Per-source breakdown</h2>"
+        + _table(
+            ["source", "documents", "clean", "suspicious", "poisoned", "flagged"],
+            rows,
+            num=(1, 2, 3, 4, 5),
+        )
+        + "</section>"
+    )
 
 
 def render_html_string(result: Any) -> str:
     """The report as one HTML string (see :func:`render_html`)."""
     flagged = {str(_get(v, "id")) for v in (_get(result, "findings", []) or [])[:MAX_DOCS]}
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            "<title>poisonguard scan report</title>"
-            f"<style>{_CSS}</style></head><body><header><h1>poisonguard scan report</h1>"
-            f"<p>{_e(now)}</p></header><main>"
-            + _summary(result) + _histograms(result) + _triggers(result, flagged)
-            + _campaigns(result, flagged) + _documents(result) + _sources(result)
-            + "</main></body></html>")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        "<title>poisonguard scan report</title>"
+        f"<style>{_CSS}</style></head><body><header><h1>poisonguard scan report</h1>"
+        f"<p>{_e(now)}</p></header><main>"
+        + _summary(result)
+        + _histograms(result)
+        + _triggers(result, flagged)
+        + _campaigns(result, flagged)
+        + _documents(result)
+        + _sources(result)
+        + "</main></body></html>"
+    )
 
 
 def render_html(result: Any, path: str | os.PathLike[str]) -> Path:
