@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from poisonguard import __version__
-from poisonguard.io import CorpusReader, Document, ErrorRecord, ErrorSink
+from poisonguard.detect.scandir import open_scan_dir
+from poisonguard.io import Document, ErrorRecord, ErrorSink
 from poisonguard.provenance.lineage import iso, parse_time, utc_now
 
 PASSING_RESULTS = ("pass", "passed", "ok", "clean", "kept")
@@ -119,37 +119,12 @@ def scan_events(
     scanner version from ``summary.json`` and the time the scan finished (the summary's
     modification time). Raises ValueError when ``scan_dir`` is not a finished scan.
     """
-    root = os.fspath(scan_dir)
-    summary_path = os.path.join(root, "summary.json")
-    try:
-        with open(summary_path, "rb") as f:
-            summary = orjson.loads(f.read())
-        outputs = summary["outputs"]
-        kept, quarantine = list(outputs["kept"]), list(outputs["quarantine"])
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as e:
-        raise ValueError(
-            f"{root} is not the output folder of a finished `poisonguard scan --out` "
-            f"({summary_path}: {e})"
-        ) from e
-    when = iso(datetime.fromtimestamp(os.stat(summary_path).st_mtime, tz=UTC))
-    version = str(summary.get("version") or __version__)
-    labels: dict[str, str] = {}
-    findings_path = os.path.join(root, "findings.jsonl")
-    if quarantine:
-        with open(findings_path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    row = orjson.loads(line)
-                    labels[str(row["id"])] = str(row["label"])
-
-    def local(paths: list[str]) -> list[str]:
-        # summary paths are as the scan saw them; the shards live in the scan folder
-        return [os.path.join(root, os.path.basename(p)) for p in paths]
-
-    for result, paths in (("pass", local(kept)), (None, local(quarantine))):
-        if not paths:
-            continue
-        for item in CorpusReader(paths):
+    scan = open_scan_dir(scan_dir)
+    when = iso(scan.finished)
+    version = scan.version or __version__
+    labels = scan.labels() if scan.quarantine else {}
+    for which, result in (("kept", "pass"), ("quarantine", None)):
+        for item in scan.documents(which):
             if not isinstance(item, Document):
                 if errors is None:
                     raise ValueError(str(item))
