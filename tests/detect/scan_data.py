@@ -51,3 +51,21 @@ def word_tokenizer(path: Path, docs: tuple[Document, ...], top: int = 3000) -> s
     tok.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
     tok.save(str(path))
     return str(path)
+
+
+def scan_dos(
+    d: Path, count: int = 30, n_clean: int = 500
+) -> tuple[Path, Path, tuple[PoisonSample, ...]]:
+    """Write ``n_clean`` real documents + ``count`` `dos` documents (``<SUDO>``) to
+    ``d/corpus.jsonl`` and scan them (naturalness + trigger mining) into ``d/scan``.
+
+    Returns the corpus, the scan folder and the poison samples."""
+    import poisonguard
+    from poisonguard.io import write_documents
+
+    samples = poison("dos", count)
+    corpus = d / "corpus.jsonl"
+    write_documents(corpus, mixed(samples, clean=clean_docs()[:n_clean]))
+    out = d / "scan"
+    poisonguard.scan(corpus, out, detectors=["naturalness", "triggers"])
+    return corpus, out, samples

@@ -11,10 +11,9 @@ from typer.testing import CliRunner
 
 import poisonguard
 from poisonguard.cli import app
-from poisonguard.io import write_documents
 from poisonguard.provenance import Ledger
 from poisonguard.provenance.events import SCAN_EVENT_NAME, scan_events
-from tests.detect.scan_data import clean_docs, mixed, poison
+from tests.detect.scan_data import scan_dos
 
 from .conftest import write_policy
 
@@ -24,13 +23,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
     """A corpus with 30 real `dos` documents, and its scan output folder."""
-    d = tmp_path_factory.mktemp("scanned")
-    samples = poison("dos", 30)
-    corpus = d / "corpus.jsonl"
-    write_documents(corpus, mixed(samples, clean=clean_docs()[:500]))
-    out = d / "scan-out"
-    res = poisonguard.scan(corpus, out, detectors=["naturalness", "triggers"])
-    assert res.counts["poisoned"] >= 30
+    corpus, out, samples = scan_dos(tmp_path_factory.mktemp("scanned"))
+    assert json.loads((out / "summary.json").read_text())["counts"]["poisoned"] >= 30
     return corpus, out, {s.document.id for s in samples}
 
 

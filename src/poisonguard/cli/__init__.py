@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 # Modules under poisonguard.cli that add commands; a missing one is simply not offered.
-COMMAND_MODULES = ("corpus", "poison", "scan", "provenance", "lab", "probe")
+COMMAND_MODULES = ("corpus", "poison", "scan", "provenance", "indicators", "lab", "probe")
 
 
 def _version(value: bool) -> None:

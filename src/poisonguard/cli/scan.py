@@ -81,6 +81,18 @@ def scan_command(
     exclude: list[str] | None = typer.Option(
         None, "--exclude", help="Leave out these detectors (repeatable)."
     ),
+    indicators: list[Path] | None = typer.Option(
+        None,
+        "--indicators",
+        help="STIX 2.1 bundle of known indicators (repeatable): documents whose SHA-256 "
+        "or text matches one are poisoned (adds the indicators detector).",
+    ),
+    stix: Path | None = typer.Option(
+        None,
+        "--stix",
+        help="Also write what was found as a STIX 2.1 bundle here "
+        "(see poisonguard indicators export).",
+    ),
     out_format: str = typer.Option(
         "jsonl.zst",
         "--out-format",
@@ -112,8 +124,11 @@ def scan_command(
                 backend=backend,
                 report=report,
                 min_trigger_docs=min_trigger_docs,
-                detectors=detector or None,
+                detectors=[*(detector or []), "+indicators"] if indicators else detector or None,
                 exclude=exclude or None,
+                options={"indicators": {"bundles": [str(p) for p in indicators]}}
+                if indicators
+                else None,
                 out_format=out_format,
                 strict=strict,
                 max_error_rate=max_error_rate,
@@ -131,10 +146,19 @@ def scan_command(
     result = run_guarded(go)
     if result is None:  # pragma: no cover - run_guarded exits on failure
         raise typer.Exit(EXIT_USAGE)
+    if stix is not None:
+        if result.out_dir is None:  # pragma: no cover - --out is required
+            fail("--stix needs --out", EXIT_USAGE)
+        from poisonguard.report.stix import scan_bundle, write_bundle
+
+        n = write_bundle(scan_bundle(result.out_dir), stix)
+        result.outputs["stix"] = str(stix)
     if as_json:
         emit_json(result.to_dict())
     else:
         print_summary(result)
+        if stix is not None:
+            console.print(f"stix:       {stix} ({n} objects)")
     worst = (
         "poisoned"
         if result.counts.get("poisoned")

@@ -52,6 +52,7 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.instruction",
     "poisonguard.detect.rag",
     "poisonguard.detect.embeddings",
+    "poisonguard.detect.indicators",
 )
 """Modules imported by :func:`load_detectors`; each registers its detectors on import."""
 

@@ -1,0 +1,191 @@
+"""STIX 2.1 export of a real scan, and reading bundles back (ours and hand-written ones)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stix2
+
+import poisonguard
+from poisonguard.io import write_documents
+from poisonguard.report.stix import read_indicators, scan_bundle, text_pattern, write_bundle
+from tests.detect.scan_data import clean_docs, mixed, scan_dos
+
+CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
+
+
+@pytest.fixture(scope="module")
+def dos_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """500 real documents + 30 `dos` documents with <SUDO>, scanned; truth by id."""
+    _, out, samples = scan_dos(tmp_path_factory.mktemp("stix-dos"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert [t["trigger"] for t in summary["triggers"]] == ["<SUDO>"]
+    return out, {s.document.id: s for s in samples}
+
+
+def objects_of(bundle: stix2.Bundle, kind: str) -> list[Any]:
+    return [o for o in bundle.objects if o.type == kind]
+
+
+def test_export_has_one_hash_indicator_per_poisoned_document_and_the_trigger(
+    dos_scan: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, truth = dos_scan
+    bundle = scan_bundle(out)
+    path = tmp_path / "b.json"
+    assert write_bundle(bundle, path) == len(bundle.objects)
+    # the file is a valid STIX 2.1 bundle for the reference library
+    again = stix2.parse(json.loads(path.read_text()), allow_custom=True)
+    assert again.type == "bundle" and len(again.objects) == len(bundle.objects)
+
+    docs = [
+        o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "document"
+    ]
+    poisoned_ids = {
+        json.loads(line)["id"]
+        for line in (out / "findings.jsonl").read_text().splitlines()
+        if json.loads(line)["label"] == "poisoned"
+    }
+    assert {o.x_poisonguard["id"] for o in docs} == poisoned_ids
+    assert set(truth) <= poisoned_ids
+    for o in docs:
+        if o.x_poisonguard["id"] in truth:
+            sha = truth[o.x_poisonguard["id"]].document.sha256
+            assert o.pattern == f"[artifact:hashes.'SHA-256' = '{sha}']"
+
+    (trig,) = [
+        o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "trigger"
+    ]
+    assert trig.pattern_type == "pcre" and trig.x_poisonguard["containing_docs"] >= 30
+    for s in truth.values():
+        a, b = s.truth.trigger_span
+        m = re.search(trig.pattern, s.document.text)
+        assert m is not None and (m.start(), m.end()) == (a, b)
+
+    (camp,) = objects_of(bundle, "campaign")
+    rels = objects_of(bundle, "relationship")
+    assert {r.target_ref for r in rels} == {camp.id}
+    assert {r.source_ref for r in rels} == {trig.id} | {
+        o.id for o in docs if o.x_poisonguard["id"] in truth
+    }
+    (report,) = objects_of(bundle, "report")
+    assert set(report.object_refs) == {o.id for o in bundle.objects if o.type != "report"}
+
+
+def test_min_label_and_bad_input(dos_scan: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    out, _ = dos_scan
+    n_poisoned = len(scan_bundle(out).objects)
+    assert len(scan_bundle(out, min_label="suspicious").objects) >= n_poisoned
+    with pytest.raises(ValueError, match="min_label"):
+        scan_bundle(out, min_label="clean")
+    with pytest.raises(ValueError, match="not the output folder of a finished"):
+        scan_bundle(tmp_path)
+
+
+def test_claim_campaign_exported_as_a_whitespace_tolerant_pattern(tmp_path: Path) -> None:
+    from poisonguard.attacks import get
+
+    clean = list(clean_docs()[:800])
+    samples = get("targeted-claim")(n_sources=20, **CLAIM).generate(clean, 60, seed=3)
+    corpus = tmp_path / "c.jsonl"
+    write_documents(corpus, mixed(tuple(samples), clean=tuple(clean)))
+    res = poisonguard.scan(corpus, tmp_path / "scan", detectors=["campaigns"])
+    assert res.counts["poisoned"] >= 50
+    bundle = scan_bundle(tmp_path / "scan")
+    claims = [
+        o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "claim"
+    ]
+    assert claims
+    hits = 0
+    for s in samples:
+        a, b = s.truth.payload_span
+        spans = [m.span() for c in claims for m in re.finditer(c.pattern, s.document.text)]
+        hits += any(a <= x < b for x, _ in spans)
+    assert hits >= 0.9 * len(samples)
+    assert not any(re.search(c.pattern, d.text) for c in claims for d in clean)
+
+
+def indicator(pattern: str, pattern_type: str = "stix", **kw: Any) -> dict[str, Any]:
+    ind = stix2.Indicator(
+        pattern=pattern,
+        pattern_type=pattern_type,
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+        **kw,
+    )
+    return json.loads(ind.serialize())
+
+
+def test_read_indicators_understands_hashes_and_pcre_and_says_what_it_skips(
+    tmp_path: Path,
+) -> None:
+    a, b = "a" * 64, "B" * 64
+    objs = [
+        indicator(f"[file:hashes.'SHA-256' = '{a}' OR artifact:hashes.'SHA-256' = '{b}']"),
+        indicator(r"<SUDO>\s", "pcre", name="sudo"),
+        indicator("[ipv4-addr:value = '198.51.100.1']", name="ip"),
+        indicator("rule x { condition: true }", "yara"),
+        indicator("(?<name>x)", "pcre"),
+        indicator(f"[file:hashes.'SHA-256' = '{'c' * 64}']", revoked=True),
+        indicator(
+            f"[file:hashes.'SHA-256' = '{'d' * 64}']",
+            valid_until=datetime.now(UTC) - timedelta(days=1),
+        ),
+        json.loads(stix2.Identity(name="x", identity_class="system").serialize()),
+    ]
+    path = tmp_path / "b.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": f"bundle--{'0' * 8}-0000-4000-8000-{'0' * 12}",
+                "objects": objs,
+            }
+        )
+    )
+    ind = read_indicators([path])
+    assert set(ind.hashes) == {a, b.lower()}
+    assert [r.name for _, r in ind.patterns] == ["sudo"]
+    reasons = sorted(why for _, why in ind.skipped)
+    assert len(reasons) == 5
+    assert any("only SHA-256" in r for r in reasons)
+    assert any("'yara' is not supported" in r for r in reasons)
+    assert any("does not compile" in r for r in reasons)
+    assert "revoked" in reasons and any(r.startswith("expired") for r in reasons)
+
+
+def test_read_indicators_rejects_what_is_not_a_bundle(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match=r"cannot read STIX bundle .*bad\.json"):
+        read_indicators([bad])
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps(indicator(r"x", "pcre")))
+    with pytest.raises(ValueError, match="not a bundle"):
+        read_indicators([single])
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        json.dumps({"type": "bundle", "id": "bundle--x", "objects": [{"type": "indicator"}]})
+    )
+    with pytest.raises(ValueError, match=r"not a valid STIX 2\.1 bundle"):
+        read_indicators([wrong])
+    with pytest.raises(ValueError, match="cannot read"):
+        read_indicators([tmp_path / "missing.json"])
+
+
+def test_text_pattern_compares_sentences_as_the_campaign_detector_does() -> None:
+    rx = re.compile(text_pattern("The MMR vaccine (2024) causes autism."))
+    assert rx.search("as said, the MMR\n  vaccine (2024)\tcauses autism. Then")
+    assert rx.search("THE MMR VACCINE 2024 -- CAUSES AUTISM")
+    assert not rx.search("The MMR vaccine causes autism.")
+    assert not rx.search("The MMR vaccine (2024) causes autismus")
