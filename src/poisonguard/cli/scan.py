@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from poisonguard.cli._common import (
@@ -29,16 +41,57 @@ from poisonguard.cli._common import (
 FAIL_ON = ("none", "suspicious", "poisoned")
 
 
-def _progress(enabled: bool) -> Any:
-    last = {"t": 0.0}
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """The scan's ``progress(stage, documents)`` callback: on a terminal, one rich bar per
+    pass (documents, documents/s, ETA once the first pass has counted the corpus); in a
+    log (no terminal), a line every 10 s; nothing with ``--json``."""
+    if not enabled:
+        yield None
+        return
+    if not sys.stderr.isatty():
+        last = {"t": time.monotonic()}
 
-    def report(stage: str, n: int) -> None:
-        now = time.monotonic()
-        if enabled and now - last["t"] > 2.0:
-            last["t"] = now
-            console.print(f"[dim]{stage}: {n:,} documents[/]")
+        def line(stage: str, n: int) -> None:
+            now = time.monotonic()
+            if n and now - last["t"] > 10.0:
+                last["t"] = now
+                console.print(f"[dim]{stage}: {n:,} documents[/]")
 
-    return report
+        yield line
+        return
+    with Progress(
+        TextColumn("[bold]{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bars:
+        tasks: dict[str, TaskID] = {}
+        corpus = {"documents": 0}
+
+        def finish() -> None:
+            # a pass that ended: a full bar, or hidden when it never counted documents
+            for tid in tasks.values():
+                t = bars.tasks[tid]
+                if t.completed:
+                    bars.update(tid, total=t.completed)
+                else:
+                    bars.update(tid, visible=False)
+
+        def update(stage: str, n: int) -> None:
+            if stage not in tasks:
+                finish()
+                tasks[stage] = bars.add_task(stage, total=corpus["documents"] or None, rate="")
+            corpus["documents"] = max(corpus["documents"], n)
+            task = bars.tasks[tasks[stage]]
+            rate = f"{n / task.elapsed:,.0f} docs/s" if task.elapsed else ""
+            bars.update(tasks[stage], completed=n, rate=rate)
+
+        yield update
+        finish()
 
 
 def scan_command(
@@ -132,7 +185,7 @@ def scan_command(
                 out_format=out_format,
                 strict=strict,
                 max_error_rate=max_error_rate,
-                progress=_progress(not as_json),
+                progress=progress,
                 reader_options={
                     "format": fmt,
                     "text_field": text_field,
@@ -143,7 +196,8 @@ def scan_command(
         except (ValueError, EngineError) as e:
             fail(str(e), EXIT_USAGE)
 
-    result = run_guarded(go)
+    with _progress(not as_json) as progress:
+        result = run_guarded(go)
     if result is None:  # pragma: no cover - run_guarded exits on failure
         raise typer.Exit(EXIT_USAGE)
     if stix is not None:
@@ -240,13 +294,14 @@ def demo_command(
             f"corpus: {len(clean):,} clean documents (python_docs) + {count} "
             f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}"
         )
-    result = scan(
-        corpus,
-        out / "scan",
-        workers=workers,
-        report=out / "scan" / "report.html",
-        progress=_progress(not as_json),
-    )
+    with _progress(not as_json) as progress:
+        result = scan(
+            corpus,
+            out / "scan",
+            workers=workers,
+            report=out / "scan" / "report.html",
+            progress=progress,
+        )
     truth = {s.document.id for s in samples}
     flagged = {v.id for v in result.findings}
     tp = len(flagged & truth)
