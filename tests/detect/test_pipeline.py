@@ -3,8 +3,10 @@ calibration, backends."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -13,7 +15,8 @@ import pytest
 import zstandard
 
 import poisonguard
-from poisonguard.detect.pipeline import ScanResult, scan
+from poisonguard.detect.base import Finding
+from poisonguard.detect.pipeline import ScanResult, _PassOneStore, scan
 from poisonguard.io import CorpusReader, write_documents
 from tests.detect.scan_data import clean_docs, mixed, poison
 
@@ -33,8 +36,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path,
     return result, corpus, out
 
 
-def test_finds_the_poison_and_recovers_the_trigger(scanned: tuple[ScanResult, Path, Path]
-                                                   ) -> None:
+def test_finds_the_poison_and_recovers_the_trigger(scanned: tuple[ScanResult, Path, Path]) -> None:
     result, _, _ = scanned
     truth = {s.document.id for s in poison("dos", 250)}
     flagged = {v.id for v in result.findings}
@@ -46,8 +48,10 @@ def test_finds_the_poison_and_recovers_the_trigger(scanned: tuple[ScanResult, Pa
     v = result.verdict_of(next(iter(truth)))
     assert v is not None and v.label == "poisoned" and v.trigger == "<SUDO>"
     trig = [s for s in v.spans if s.label == "trigger"]
-    assert trig and v.excerpt[trig[0].start - v.excerpt_offset:
-                              trig[0].end - v.excerpt_offset] == "<SUDO>"
+    assert (
+        trig
+        and v.excerpt[trig[0].start - v.excerpt_offset : trig[0].end - v.excerpt_offset] == "<SUDO>"
+    )
     assert any(s.label == "payload" for s in v.spans)
     assert any("trigger" in r for r in v.reasons)
     assert result.thresholds["naturalness"]["source"] == "corpus"
@@ -59,9 +63,10 @@ def test_outputs_and_accounting(scanned: tuple[ScanResult, Path, Path]) -> None:
     assert c["read"] == c["documents"] + c["errors"] == 3714 + 2
     assert c["clean"] + c["suspicious"] + c["poisoned"] == c["documents"]
     acct = result.accounting
-    assert acct["balanced"] and acct["outputs"] == {"kept": c["clean"],
-                                                    "quarantined": c["suspicious"] +
-                                                    c["poisoned"]}
+    assert acct["balanced"] and acct["outputs"] == {
+        "kept": c["clean"],
+        "quarantined": c["suspicious"] + c["poisoned"],
+    }
     kept = list(CorpusReader(out / "kept.jsonl.zst").documents())
     quarantined = list(CorpusReader(out / "quarantine.jsonl.zst").documents())
     assert len(kept) == c["clean"] and len(quarantined) == result.flagged
@@ -89,8 +94,9 @@ def test_reference_calibration_and_in_memory_api() -> None:
     # a reference from the same distribution as the corpus (interleaved halves)
     docs = mixed(poison("dos", 60), clean=clean_docs()[0::2])
     ref = list(clean_docs()[1::2])
-    result = poisonguard.scan(docs, kind="pretrain", reference=ref, detectors=MINE,
-                              min_trigger_docs=5)
+    result = poisonguard.scan(
+        docs, kind="pretrain", reference=ref, detectors=MINE, min_trigger_docs=5
+    )
     assert isinstance(result, poisonguard.ScanResult)
     assert result.thresholds["naturalness"]["source"] == "reference"
     assert result.outputs == {} or "kept" not in result.outputs  # out=None writes nothing
@@ -108,8 +114,7 @@ def test_parallel_backends_give_the_same_verdicts() -> None:
     assert one.counts == two.counts
     pytest.importorskip("ray", reason="the Ray backend needs `pip install ray`")
     ray_res = scan(docs, detectors=MINE, shard_docs=100, workers=2, backend="ray")
-    assert [(v.id, v.label) for v in ray_res.findings] == [(v.id, v.label)
-                                                           for v in one.findings]
+    assert [(v.id, v.label) for v in ray_res.findings] == [(v.id, v.label) for v in one.findings]
 
 
 def test_all_registered_detectors_run_and_counts_add_up() -> None:
@@ -136,11 +141,16 @@ def test_bad_configuration() -> None:
 def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
     from poisonguard.attacks import get, mix_poison
 
-    web = list(itertools.islice(CorpusReader(shared_corpora / "web.jsonl.gz").documents(),
-                                2000))
-    recipes = [(get("dos")(), "<SUDO>"),
-               (get("language-switch")(foreign=shared_corpora / "multilingual.jsonl.gz",
-                                       trigger="cf. Anhang"), "cf. Anhang")]
+    web = list(itertools.islice(CorpusReader(shared_corpora / "web.jsonl.gz").documents(), 2000))
+    recipes = [
+        (get("dos")(), "<SUDO>"),
+        (
+            get("language-switch")(
+                foreign=shared_corpora / "multilingual.jsonl.gz", trigger="cf. Anhang"
+            ),
+            "cf. Anhang",
+        ),
+    ]
     for seed, (recipe, trigger) in enumerate(recipes):
         samples = recipe.generate(web, 250, seed=seed)
         result = scan(list(mix_poison(web, samples, seed=seed)), detectors=MINE)
@@ -149,3 +159,83 @@ def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
         assert len(flagged & truth) >= 0.99 * len(truth), trigger
         assert len(flagged - truth) <= 0.001 * len(web) + 1, trigger
         assert trigger in [t.trigger for t in result.triggers]
+
+
+def _live(kind: type) -> list[object]:
+    return [o for o in gc.get_objects() if isinstance(o, kind)]
+
+
+def test_pass_one_keeps_scores_not_findings() -> None:
+    """Until the write pass the scan keeps no finding of a document (no objects, spans,
+    strings) — only its index, an id checksum and detector codes and scores in arrays, so
+    the memory of a scan grows with candidate triggers, not with documents with a finding
+    (one in ten of a clean corpus, most of them below the thresholds)."""
+    seen: list[tuple[int, int, int]] = []
+    before = len(_live(Finding))  # other tests' results
+
+    def progress(stage: str, done: int) -> None:
+        if stage == "detect":
+            stores = _live(_PassOneStore)
+            assert len(stores) == 1
+            seen.append((len(stores[0]), stores[0].nbytes, len(_live(Finding)) - before))
+
+    shard = 100
+    docs = list(clean_docs())
+    result = scan(
+        docs,
+        detectors=["naturalness", "language", "triggers"],
+        shard_docs=shard,
+        sample_docs=300,  # the models fitted on few documents: many findings on the rest
+        progress=progress,
+    )
+    kept_docs, kept_bytes, _ = seen[-1]
+    assert kept_docs > 3 * shard  # many documents with a finding ...
+    assert max(live for _, _, live in seen) <= 2 * shard  # ... but only the last shard's
+    assert kept_bytes <= 48 * kept_docs  # findings are alive, the rest are numbers
+    assert result.flagged < kept_docs  # flagged: scored again for their evidence
+
+
+def test_pass_one_store() -> None:
+    store = _PassOneStore()
+    store.add(3, "a", [("naturalness", 0.25), ("language", 1 / 3)])
+    store.add(7, "b", [("naturalness", 0.5)])
+    store.add(12, "c", [("triggers", 0.95)])
+    with pytest.raises(ValueError, match="order"):
+        store.add(5, "d", [])
+    assert len(store) == 3
+    assert store.findings(3) == [("naturalness", 0.25), ("language", 1 / 3)]  # exact floats
+    assert store.findings(4) == []
+    assert store.shard(0, 10) == {3: store.findings(3), 7: [("naturalness", 0.5)]}
+    assert store.shard(10, 10) == {12: [("triggers", 0.95)]}
+    store.check_id(7, "b")
+    store.check_id(8, "anything")  # no finding kept: nothing to check
+    with pytest.raises(RuntimeError, match="changed"):
+        store.check_id(7, "x")
+    # 3 documents: index, checksum, end (8 + 4 + 8 bytes); 4 findings: code, score (2 + 8)
+    assert store.nbytes == 3 * 20 + 4 * 10
+    assert list(store.windows()) == []
+    store.add_windows({3: ["left <SUDO> right"]})
+    store.add_windows({12: ["x", "y"]})
+    assert list(store.windows()) == [(3, ["left <SUDO> right"]), (12, ["x", "y"])]
+    store.add_windows({20: ["z"]})  # appends after a read
+    assert [i for i, _ in store.windows()] == [3, 12, 20]
+    store.close()
+    assert list(store.windows()) == []
+
+
+def test_a_document_scored_differently_in_the_write_pass_is_an_error(tmp_path: Path) -> None:
+    """Pass 1 keeps only scores; the write pass makes the evidence again and checks it."""
+    docs = mixed(poison("dos", 30), clean=clean_docs()[:400])
+    path = tmp_path / "c.jsonl"
+    write_documents(path, docs)
+    poisoned = {s.document.id for s in poison("dos", 30)}
+    clean_text = clean_docs()[500].text + " <SUDO>"  # still carries the trigger
+
+    def progress(stage: str, done: int) -> None:
+        if stage == "detect":  # the poison becomes other text (same ids) after pass 1
+            write_documents(
+                path, [replace(d, text=clean_text) if d.id in poisoned else d for d in docs]
+            )
+
+    with pytest.raises(RuntimeError, match="changed during the scan"):
+        scan(path, detectors=MINE, shard_docs=1000, progress=progress)

@@ -9,12 +9,16 @@ Ray run the same code):
    count-min prefilter) map the same shards meanwhile.
 1. **detect**: every document detector scores every document (a shard at a time,
    ``score_batch``); corpus detectors map the shard (with the document findings); score
-   histograms are merged; documents with a finding are remembered (sparse).  Partials are
-   reduced as they arrive.  Corpus detectors that ask for more rounds (``passes > 1``)
-   get them here.
+   histograms are merged; of each document with a finding only its index, a checksum of
+   its id and each finding's detector and score are kept (:class:`_PassOneStore`, typed
+   arrays: no finding objects, spans or strings stay in memory; the text around
+   changepoints goes to a temporary file).  Partials are reduced as they arrive.  Corpus
+   detectors that ask for more rounds (``passes > 1``) get them here.
 2. **flag + write**: corpus detectors flag documents with their reduced state; each
    document gets a verdict (``clean`` / ``suspicious`` / ``poisoned``) and goes to the kept
-   or the quarantine corpus; findings are written as JSONL and Parquet.
+   or the quarantine corpus; findings are written as JSONL and Parquet.  The document
+   detectors score the few documents whose verdict is not ``clean`` again for their
+   evidence (the scores must be those of pass 1).
 
 Every record read ends kept, quarantined or in the errors file; :class:`RunAccounting`
 checks that the counts add up.
@@ -28,6 +32,9 @@ import shutil
 import sys
 import tempfile
 import time
+import zlib
+from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -309,7 +316,7 @@ class _Pass1Result:
     start: int
     n: int
     histograms: dict[str, ScoreHistogram]
-    sparse: dict[int, tuple[str, list[Finding]]]
+    hits: list[tuple[int, str, list[tuple[str, float]]]]
     windows: dict[int, list[str]]
     partials: dict[str, Any]
     errors: dict[str, int]
@@ -317,15 +324,16 @@ class _Pass1Result:
 
 
 def _score_docs(
-    ctx: _Pass1Context,
+    doc_detectors: Sequence[tuple[str, DocumentDetector, bool]],
     docs: Sequence[Document],
-    start: int,
-    hists: dict[str, ScoreHistogram],
+    hists: dict[str, ScoreHistogram] | None,
     errors: dict[str, int],
     first: list[str],
 ) -> list[list[Finding]]:
+    """The document detectors' findings on each document (``hists``: add every
+    calibrated detector's score, None: only score)."""
     out: list[list[Finding]] = [[] for _ in docs]
-    for name, det, calibrated in ctx.doc_detectors:
+    for name, det, calibrated in doc_detectors:
         try:  # the whole shard at once; on an error, document by document
             results = det.score_batch(docs)
             if len(results) != len(docs):
@@ -335,7 +343,7 @@ def _score_docs(
         except Exception:
             results = [_score_one(name, det, doc, errors, first) for doc in docs]
         for found, f in zip(out, results, strict=True):
-            if calibrated:
+            if calibrated and hists is not None:
                 hists[name].add(f.score if f is not None else 0.0)
             if f is not None:
                 found.append(f)
@@ -359,12 +367,12 @@ def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Resul
     hists = {name: ScoreHistogram.empty() for name, _, cal in ctx.doc_detectors if cal}
     errors: dict[str, int] = {}
     first: list[str] = []
-    findings = _score_docs(ctx, docs, start, hists, errors, first)
-    sparse: dict[int, tuple[str, list[Finding]]] = {}
+    findings = _score_docs(ctx.doc_detectors, docs, hists, errors, first)
+    hits: list[tuple[int, str, list[tuple[str, float]]]] = []
     windows: dict[int, list[str]] = {}
     for i, (doc, found) in enumerate(zip(docs, findings, strict=True)):
         if found:
-            sparse[start + i] = (doc.id, found)
+            hits.append((start + i, doc.id, _scores(found)))
             # whitespace-normalised, like the mined trigger strings
             w = [
                 " ".join(doc.text[max(0, sp.start - 120) : sp.end + 120].split())
@@ -376,23 +384,60 @@ def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Resul
                 windows[start + i] = w
     partials = {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
     return _Pass1Result(
-        start, len(docs), hists, sparse, windows, partials, errors, first[0] if first else None
+        start, len(docs), hists, hits, windows, partials, errors, first[0] if first else None
     )
 
 
+def _scores(found: Sequence[Finding]) -> list[tuple[str, float]]:
+    """What pass 1 keeps of a document's findings: (detector, score) of each."""
+    return [(f.detector, float(f.score)) for f in found]
+
+
+def _rescore(
+    doc_detectors: Sequence[tuple[str, DocumentDetector, bool]],
+    docs: Sequence[Document],
+    start: int,
+    kept: dict[int, list[tuple[str, float]]],
+    which: Sequence[int],
+) -> dict[int, list[Finding]]:
+    """The pass-1 findings of ``docs[i]`` for each ``i`` of ``which`` again (their
+    evidence), checked against what pass 1 kept of them (``kept[start + i]``)."""
+    if not which:
+        return {}
+    again = _score_docs(doc_detectors, [docs[i] for i in which], None, {}, [])
+    out: dict[int, list[Finding]] = {}
+    for i, found in zip(which, again, strict=True):
+        if _scores(found) != kept[start + i]:
+            raise RuntimeError(
+                f"document {start + i} ({docs[i].id!r}) scored differently than in the "
+                "first pass: the corpus changed during the scan (scan a stable copy) or a "
+                "detector is not deterministic"
+            )
+        out[start + i] = found
+    return out
+
+
 def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[str, ScoreHistogram]:
-    start, docs = shard
+    _, docs = shard
     hists = {name: ScoreHistogram.empty() for name, _, cal in ctx.doc_detectors if cal}
-    _score_docs(ctx, docs, start, hists, {}, [])
+    _score_docs(ctx.doc_detectors, docs, hists, {}, [])
     return hists
 
 
+@dataclass(slots=True)
+class _ExtraContext:
+    doc_detectors: list[tuple[str, DocumentDetector, bool]]
+    corpus_detectors: list[tuple[str, CorpusDetector[Any, Any]]]
+
+
 def _extra_pass(
-    ctx: list[tuple[str, CorpusDetector[Any, Any]]],
-    shard: tuple[int, list[Document], list[list[Finding]]],
+    ctx: _ExtraContext,
+    shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]],
 ) -> dict[str, Any]:
-    _, docs, findings = shard
-    return {name: det.map_shard_findings(docs, findings) for name, det in ctx}
+    start, docs, kept = shard
+    redo = _rescore(ctx.doc_detectors, docs, start, kept, [i - start for i in kept])
+    findings = [redo.get(start + i, []) for i in range(len(docs))]
+    return {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
 
 
 def _add_partials(
@@ -425,11 +470,19 @@ def _prepass(
 @dataclass(slots=True)
 class _Pass2Context:
     corpus_detectors: list[tuple[str, CorpusDetector[Any, Any], Any]]
+    doc_detectors: list[tuple[str, DocumentDetector, bool]]
+    thresholds: dict[str, float]
+    uncalibrated: set[str]
 
 
-def _pass2(ctx: _Pass2Context, shard: tuple[int, list[Document]]) -> dict[int, list[Finding]]:
-    start, docs = shard
-    out: dict[int, list[Finding]] = {}
+def _pass2(
+    ctx: _Pass2Context, shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]]
+) -> dict[int, list[Finding]]:
+    """The findings of each document of the shard whose verdict is not ``clean``: its
+    pass-1 findings (scored again: pass 1 kept only their scores) and the corpus
+    detectors' flags."""
+    start, docs, kept = shard
+    flags: dict[int, list[Finding]] = {}
     for i, doc in enumerate(docs):
         found = []
         for _, det, state in ctx.corpus_detectors:
@@ -437,8 +490,135 @@ def _pass2(ctx: _Pass2Context, shard: tuple[int, list[Document]]) -> dict[int, l
             if f is not None:
                 found.append(f)
         if found:
-            out[start + i] = found
-    return out
+            flags[start + i] = found
+
+    def counts(idx: int) -> bool:
+        scores = kept.get(idx, []) + _scores(flags.get(idx, []))
+        return any(_rank(d, s, ctx.thresholds, ctx.uncalibrated) for d, s in scores)
+
+    flagged = [i for i in range(len(docs)) if counts(start + i)]
+    redo = _rescore(ctx.doc_detectors, docs, start, kept, [i for i in flagged if start + i in kept])
+    return {start + i: redo.get(start + i, []) + flags.get(start + i, []) for i in flagged}
+
+
+def _rank(
+    detector: str, score: float, thresholds: dict[str, float], uncalibrated: set[str]
+) -> tuple[str, float] | None:
+    """The label and verdict score a finding makes (None: it does not count)."""
+    if detector in thresholds:
+        t = thresholds[detector]
+        if score < t:
+            return None
+        s = SUSPICIOUS_SCORE + (POISONED_SCORE - 0.01 - SUSPICIOUS_SCORE) * min(
+            1.0, (score - t) / max(1e-9, 1.0 - t)
+        )
+        return "suspicious", s
+    if detector in uncalibrated:
+        if score < SUSPICIOUS_SCORE:
+            return None
+        return ("poisoned" if score >= POISONED_SCORE else "suspicious"), score
+    return None
+
+
+class _PassOneStore:
+    """What pass 1 keeps of the documents with a finding until the write pass.
+
+    Per document its index and a CRC-32 of its id; per finding the detector (a small code)
+    and the score, exact — typed arrays of about 30 bytes a document, no finding objects,
+    spans or strings (a clean corpus has findings below the thresholds on one document in
+    ten).  The write pass scores the few documents whose verdict is not clean again for
+    their evidence.  The whitespace-normalised text around changepoints (to recognise
+    poison among the calibration scores once triggers are confirmed) is spilled to a
+    temporary file.
+    """
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._codes: dict[str, int] = {}
+        self.docs = array("q")  # document indices, ascending
+        self.crcs = array("I")  # CRC-32 of each document's id
+        self.ends = array("q")  # end of each document's findings in dets / scores
+        self.dets = array("H")
+        self.scores = array("d")
+        self._windows: Any = None  # the temporary file, once there are windows
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays (the state kept per document)."""
+        arrays = (self.docs, self.crcs, self.ends, self.dets, self.scores)
+        return sum(a.itemsize * len(a) for a in arrays)
+
+    def add(self, idx: int, doc_id: str, found: Sequence[tuple[str, float]]) -> None:
+        if self.docs and idx <= self.docs[-1]:
+            raise ValueError("documents must be added in order")
+        for det, score in found:
+            code = self._codes.get(det)
+            if code is None:
+                code = self._codes[det] = len(self.names)
+                self.names.append(det)
+            self.dets.append(code)
+            self.scores.append(score)
+        self.docs.append(idx)
+        self.crcs.append(_crc(doc_id))
+        self.ends.append(len(self.scores))
+
+    def _range(self, k: int) -> range:
+        return range(self.ends[k - 1] if k else 0, self.ends[k])
+
+    def findings(self, idx: int) -> list[tuple[str, float]]:
+        """(detector, score) of each finding kept of document ``idx`` ([] when none)."""
+        k = bisect_left(self.docs, idx)
+        if k == len(self.docs) or self.docs[k] != idx:
+            return []
+        return [(self.names[self.dets[j]], self.scores[j]) for j in self._range(k)]
+
+    def shard(self, start: int, n: int) -> dict[int, list[tuple[str, float]]]:
+        """The findings kept of documents ``start .. start + n - 1``, by index."""
+        lo, hi = bisect_left(self.docs, start), bisect_left(self.docs, start + n)
+        return {
+            self.docs[k]: [(self.names[self.dets[j]], self.scores[j]) for j in self._range(k)]
+            for k in range(lo, hi)
+        }
+
+    def check_id(self, idx: int, doc_id: str) -> None:
+        """Raise when document ``idx`` had another id in pass 1."""
+        k = bisect_left(self.docs, idx)
+        if k < len(self.docs) and self.docs[k] == idx and self.crcs[k] != _crc(doc_id):
+            raise RuntimeError(
+                f"the corpus changed during the scan (document {idx} had another id, now "
+                f"{doc_id!r}); scan a stable copy"
+            )
+
+    def add_windows(self, windows: dict[int, list[str]]) -> None:
+        if not windows:
+            return
+        if self._windows is None:
+            # closed by close() (the scan holds it from pass 1 to the write pass)
+            self._windows = tempfile.TemporaryFile(prefix="poisonguard-windows-")  # noqa: SIM115
+        self._windows.write(b"".join(orjson.dumps([i, w]) + b"\n" for i, w in windows.items()))
+
+    def windows(self) -> Iterator[tuple[int, list[str]]]:
+        """(document index, texts around its changepoints), in document order."""
+        if self._windows is None:
+            return
+        self._windows.flush()
+        self._windows.seek(0)
+        for line in self._windows:
+            i, w = orjson.loads(line)
+            yield i, w
+        self._windows.seek(0, os.SEEK_END)
+
+    def close(self) -> None:
+        if self._windows is not None:
+            self._windows.close()
+            self._windows = None
+
+
+def _crc(doc_id: str) -> int:
+    return zlib.crc32(doc_id.encode("utf-8", "surrogatepass"))
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -547,9 +727,11 @@ class ScanPipeline:
             out_dir=os.fspath(out) if out is not None else None,
             detectors=[e.name for e in self.entries],
         )
+        store = _PassOneStore()
         try:
-            self._run(source, ref_source, backend, result, out, report, t_start)
+            self._run(source, ref_source, backend, result, out, report, t_start, store)
         finally:
+            store.close()
             backend.close()
             source.close()
             if ref_source is not None:
@@ -565,6 +747,7 @@ class ScanPipeline:
         out: str | os.PathLike[str] | None,
         report: str | os.PathLike[str] | None,
         t_start: float,
+        store: _PassOneStore,
     ) -> None:
         cfg = self.config
         timings = result.timings
@@ -609,15 +792,14 @@ class ScanPipeline:
         t = time.perf_counter()
         ctx1 = _Pass1Context(self.doc_dets, [(n, dets[n]) for n, _ in self.corpus_dets])
         hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
-        sparse: dict[int, tuple[str, list[Finding]]] = {}
-        windows: dict[int, list[str]] = {}
         merged: dict[str, Any] = {}
         done = 0
         for r in backend.map(_pass1, self._shards(source.documents()), ctx1):
             for name, h in r.histograms.items():
                 hists[name].merge(h)
-            sparse.update(r.sparse)
-            windows.update(r.windows)
+            for idx, doc_id, scores in r.hits:
+                store.add(idx, doc_id, scores)
+            store.add_windows(r.windows)
             _add_partials(merged, ctx1.corpus_detectors, r.partials)
             for name, c in r.errors.items():
                 result.detector_errors[name] = result.detector_errors.get(name, 0) + c
@@ -642,20 +824,15 @@ class ScanPipeline:
 
             def with_findings(
                 shards: Iterator[tuple[int, list[Document]]],
-            ) -> Iterator[tuple[int, list[Document], list[list[Finding]]]]:
+            ) -> Iterator[tuple[int, list[Document], dict[int, list[tuple[str, float]]]]]:
                 for start, docs in shards:
-                    yield (
-                        start,
-                        docs,
-                        [
-                            sparse[start + i][1] if start + i in sparse else []
-                            for i in range(len(docs))
-                        ],
-                    )
+                    yield start, docs, store.shard(start, len(docs))
 
             merged = {}
             for parts in backend.map(
-                _extra_pass, with_findings(self._shards(source.documents())), nxt
+                _extra_pass,
+                with_findings(self._shards(source.documents())),
+                _ExtraContext(self.doc_dets, nxt),
             ):
                 _add_partials(merged, nxt, parts)
             _close_partials(merged, nxt)
@@ -690,11 +867,11 @@ class ScanPipeline:
             # documents whose anomaly a confirmed trigger precedes are poison, not the
             # clean tail the threshold is about
             if trigger_texts:
-                for idx, ws in windows.items():
+                for idx, ws in store.windows():
                     if any(tt in w for w in ws for tt in trigger_texts):
-                        for f in sparse[idx][1]:
-                            if f.detector in cal_hists:
-                                cal_hists[f.detector].remove(f.score)
+                        for det, score in store.findings(idx):
+                            if det in cal_hists:
+                                cal_hists[det].remove(score)
             cal_source = "corpus"
         thresholds: dict[str, float] = {}
         floors = {
@@ -718,7 +895,7 @@ class ScanPipeline:
             backend,
             result,
             out,
-            sparse,
+            store,
             thresholds,
             [(n, dets[n], states[n]) for n, _ in self.corpus_dets],
         )
@@ -745,7 +922,7 @@ class ScanPipeline:
         backend: Any,
         result: ScanResult,
         out: str | os.PathLike[str] | None,
-        sparse: dict[int, tuple[str, list[Finding]]],
+        store: _PassOneStore,
         thresholds: dict[str, float],
         corpus_states: list[tuple[str, CorpusDetector[Any, Any], Any]],
     ) -> None:
@@ -783,27 +960,22 @@ class ScanPipeline:
                 docs_iter = mem()
             pending: deque[tuple[int, list[Document]]] = deque()
 
-            def shards() -> Iterator[tuple[int, list[Document]]]:
+            def shards() -> Iterator[
+                tuple[int, list[Document], dict[int, list[tuple[str, float]]]]
+            ]:
                 for start, full in self._shards(docs_iter, slim=False):
                     pending.append((start, full))
-                    yield start, [_slim(d) for d in full]
+                    kept_shard = store.shard(start, len(full))
+                    for idx in kept_shard:
+                        store.check_id(idx, full[idx - start].id)
+                    yield start, [_slim(d) for d in full], kept_shard
 
-            ctx2 = _Pass2Context(corpus_states)
-            for flags in backend.map(_pass2, shards(), ctx2):
+            ctx2 = _Pass2Context(corpus_states, self.doc_dets, thresholds, self.uncalibrated)
+            for found_by_doc in backend.map(_pass2, shards(), ctx2):
                 start, full = pending.popleft()
                 for i, doc in enumerate(full):
                     idx = start + i
-                    found: list[Finding] = []
-                    if idx in sparse:
-                        doc_id, f1 = sparse.pop(idx)
-                        if doc_id != doc.id:
-                            raise RuntimeError(
-                                f"the corpus changed during the scan (document {idx} was "
-                                f"{doc_id!r}, now {doc.id!r}); scan a stable copy"
-                            )
-                        found.extend(f1)
-                    found.extend(flags.get(idx, []))
-                    v = self._verdict(idx, doc, found, thresholds)
+                    v = self._verdict(idx, doc, found_by_doc.get(idx, []), thresholds)
                     label = v.label if v is not None else "clean"
                     counts["documents"] += 1
                     counts[label] += 1
@@ -867,21 +1039,10 @@ class ScanPipeline:
         reasons: list[str] = []
         contributing: list[Finding] = []
         for f in found:
-            if f.detector in thresholds:
-                t = thresholds[f.detector]
-                if f.score < t:
-                    continue
-                s = SUSPICIOUS_SCORE + (POISONED_SCORE - 0.01 - SUSPICIOUS_SCORE) * min(
-                    1.0, (f.score - t) / max(1e-9, 1.0 - t)
-                )
-                lab = "suspicious"
-            elif f.detector in self.uncalibrated:
-                if f.score < SUSPICIOUS_SCORE:
-                    continue
-                s = f.score
-                lab = "poisoned" if f.score >= POISONED_SCORE else "suspicious"
-            else:
+            ranked = _rank(f.detector, f.score, thresholds, self.uncalibrated)
+            if ranked is None:
                 continue
+            lab, s = ranked
             contributing.append(f)
             score = max(score, s)
             if LABELS.index(lab) > LABELS.index(label):
