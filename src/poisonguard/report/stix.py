@@ -285,6 +285,8 @@ def read_indicators(
 ) -> IndicatorSet:
     """Load the indicators of STIX 2.1 bundles (JSON files) for matching.
 
+    A path that is a folder is read as a finished scan's ``--out`` folder: its poisoned
+    documents' digests and mined triggers, exactly what :func:`scan_bundle` would export.
     Revoked indicators and those whose ``valid_until`` has passed are skipped with a reason.
     Raises ValueError (naming the file) when a file is not a readable STIX bundle.
     """
@@ -292,6 +294,9 @@ def read_indicators(
     now = now or datetime.now(UTC)
     for p in paths:
         path = os.fspath(p)
+        if os.path.isdir(path):
+            _add_bundle(out, scan_bundle(path).objects, path, now)
+            continue
         try:
             with open(path, "rb") as f:
                 raw = orjson.loads(f.read())
