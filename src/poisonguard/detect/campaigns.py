@@ -62,6 +62,10 @@ from poisonguard.io.document import Document
 
 _SOURCE_CAP = 512
 _NEIGHBOUR_CAP = 24
+_HOST_CAP = 12  # host-document signatures kept per sentence (bottom-k by document hash)
+_HOST_SAMPLE = 16  # host signatures compared per campaign (all phrasings together)
+_RELATED_FROM = 0.02  # mean host Jaccard from which hosts count as related ...
+_RELATED_FULL = 0.05  # ... and at which they are related (no independence evidence left)
 _EXAMPLE_CAP = 10
 _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
@@ -99,6 +103,9 @@ class SentenceStats:
     next: dict[int, int] = field(default_factory=dict)
     text: str = ""
     examples: list[str] = field(default_factory=list)
+    hosts: dict[int, np.ndarray] = field(default_factory=dict)
+    """MinHash signatures of host documents, keyed by the hash of their id (the
+    ``_HOST_CAP`` smallest keys: a sample that does not depend on shard order)."""
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
@@ -110,6 +117,7 @@ class SentenceStats:
         if not self.text:
             self.text = other.text
         _merge_examples(self.examples, other.examples)
+        _merge_hosts(self.hosts, other.hosts)
 
 
 @dataclass(slots=True)
@@ -146,6 +154,34 @@ def _merge_counts(a: dict[int, int], b: dict[int, int]) -> None:
         keep = sorted(a.items(), key=lambda kv: (-kv[1], kv[0]))[:_NEIGHBOUR_CAP]
         a.clear()
         a.update(keep)
+
+
+def _merge_hosts(a: dict[int, np.ndarray], b: dict[int, np.ndarray]) -> None:
+    a.update(b)
+    if len(a) > _HOST_CAP:
+        for k in sorted(a)[_HOST_CAP:]:
+            del a[k]
+
+
+def _add_host(hosts: dict[int, np.ndarray], key: int, sig: np.ndarray) -> None:
+    if len(hosts) < _HOST_CAP:
+        hosts[key] = sig
+        return
+    top = max(hosts)
+    if key < top:
+        del hosts[top]
+        hosts[key] = sig
+
+
+def host_similarity(sigs: Sequence[np.ndarray]) -> float | None:
+    """Mean pairwise Jaccard estimate (share of equal MinHash values) of host documents;
+    ``None`` for fewer than two."""
+    if len(sigs) < 2:
+        return None
+    a = np.stack(sigs)
+    eq = (a[:, None, :] == a[None, :, :]).mean(axis=2)
+    iu = np.triu_indices(len(sigs), k=1)
+    return float(eq[iu].mean())
 
 
 def _merge_examples(a: list[str], b: list[str]) -> None:
@@ -414,6 +450,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
         # one prefilter look-up for the whole shard
         ok = self._admit([h for hs in hashes for h in hs] + [k for ks in bands for k in ks])
+        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], np.ndarray | None]] = []
         for doc, hs, sig, ks in zip(docs, hashes, sigs, bands, strict=True):
             admitted = [k for k in ks if ok.get(k, True)]
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
@@ -423,18 +460,17 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             # the candidate units are those of the norms above, in the same order
             units = self._units(doc.text)
             at = [i for i, u in enumerate(units) if self._candidate(u)]
-            self._collect(
-                doc,
-                part,
-                units,
-                [
-                    (i, h)
-                    for i, h in zip(at, hs, strict=True)
-                    if h not in self._reference and ok.get(h, True)
-                ],
-                sig,
-                admitted,
-            )
+            cand = [
+                (i, h)
+                for i, h in zip(at, hs, strict=True)
+                if h not in self._reference and ok.get(h, True)
+            ]
+            self._collect(doc, part, [], [], sig, admitted)
+            todo.append((doc, units, cand, sig))
+        # the host documents without their recurring sentences (what else they share)
+        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand, _ in todo])
+        for (doc, units, cand, _), host_sig in zip(todo, rest, strict=True):
+            self._collect(doc, part, units, cand, None, [], host_sig)
         self._prune(part)
         return part
 
@@ -453,12 +489,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         cand: list[tuple[int, int]],
         sig: np.ndarray | None,
         band_keys: list[int],
+        host_sig: np.ndarray | None = None,
     ) -> None:
         """Add one document's admitted candidate sentences ((index into ``units``, hash))
-        and band keys to ``part``."""
+        and band keys to ``part``; ``host_sig``: the signature of the document without its
+        candidate sentences (kept as a sample of the sentences' host documents)."""
         if not cand and (sig is None or not band_keys):
             return
-        src = hash64(source_key(doc))
+        src = hash64(source_key(doc, file_fallback=False))
+        host = hash64(doc.id) if cand and host_sig is not None else 0
         n = len(units)
         seen: set[int] = set()
         for i, h in cand:
@@ -489,6 +528,8 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 _merge_counts(st.next, {})
             if len(st.examples) < _EXAMPLE_CAP:
                 st.examples.append(doc.id)
+            if host_sig is not None:
+                _add_host(st.hosts, host, host_sig)
         if sig is None:
             return
         for k in band_keys:
@@ -660,7 +701,14 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         content = 0.8 + 0.2 * f["entity"]
         return max(0.0, min(1.0, placement * glue * content))
 
-    def campaign_score(self, best: float, size: int, diversity: float, phrasings: float) -> float:
+    def campaign_score(
+        self,
+        best: float,
+        size: int,
+        diversity: float,
+        phrasings: float,
+        related: float | None = None,
+    ) -> float:
         """Suspicion of a family of recurring claim sentences, in [0, 1].
 
         A sentence that merely recurs (one phrasing, one source) stays below 0.5 — corpora
@@ -672,6 +720,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         per document; counts from 0.2 and fully from 0.5, scaled down below 4 × ``min_docs``
         documents).  ``best`` is the best phrasing's
         :meth:`claim_score` (0.7 or more counts fully).
+
+        Both kinds of evidence need host documents that are otherwise unrelated:
+        ``related`` is their mean pairwise MinHash Jaccard (:func:`host_similarity`, whole
+        documents).  A claim spliced into unrelated pages shares only its paragraph with
+        the other hosts (Jaccard about 0.00-0.02 on the shared corpora); templated records
+        (news-wire bond notices, one site's disease pages) share much more of their text
+        (0.08-0.17).  Independence counts fully up to ``_RELATED_FROM`` (0.03) and not at
+        all from ``_RELATED_FULL`` (0.07): related hosts leave a recurring sentence at 0.4
+        at most, below the suspicious score.
         """
         # Many sources only mean something for many documents: 6 pages of one manual, each
         # its own "source", repeating a sentence is not a campaign; 20 domains is.
@@ -681,9 +738,13 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         family = min(1.0, max(0.0, (phrasings - 3.0) / 3.0))
         support = min(1.0, size / (2.0 * self.min_docs))
         claim = min(1.0, best / 0.7)
-        return max(
-            0.0, min(1.0, claim * (0.4 + 0.6 * max(independence, family)) * (0.8 + 0.2 * support))
+        unrelated = (
+            1.0
+            if related is None
+            else min(1.0, max(0.0, (_RELATED_FULL - related) / (_RELATED_FULL - _RELATED_FROM)))
         )
+        evidence = max(independence, family) * unrelated
+        return max(0.0, min(1.0, claim * (0.4 + 0.6 * evidence) * (0.8 + 0.2 * support)))
 
     def _claim_campaigns(self, cands: dict[int, SentenceStats]) -> list[tuple[Campaign, list[int]]]:
         out: list[tuple[Campaign, list[int]]] = []
@@ -750,7 +811,11 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             best = max(scored[i][3] for i in members)
             diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
             phrasings = _effective_number([scored[i][1].count for i in members if strong[i]])
-            score = self.campaign_score(best, size, diversity, phrasings)
+            hosts: dict[int, np.ndarray] = {}
+            for i in members:
+                hosts.update(scored[i][1].hosts)
+            related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
+            score = self.campaign_score(best, size, diversity, phrasings, related)
             core = core_of.get(members[0], "")
             camp = Campaign(
                 id=f"claim-{top[0]:016x}"[:14],
@@ -765,6 +830,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     "phrasings": round(phrasings, 2),
                     "members": len(members),
                     "diversity": round(diversity, 4),
+                    "host_similarity": None if related is None else round(related, 4),
                     "paraphrases": [scored[i][1].text for i in members][:10],
                     "features": {k: round(v, 4) for k, v in top[2].items()},
                 },
@@ -987,6 +1053,18 @@ def _content_set(text: str) -> set[str]:
     return {w for w in normalize(text).split() if w not in STOPWORDS and len(w) > 2}
 
 
+def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> str:
+    """``text`` without the units ``cand`` points at."""
+    if not cand:
+        return text
+    parts, at = [], 0
+    for i in sorted({i for i, _ in cand}):
+        parts.append(text[at : units[i].start])
+        at = units[i].end
+    parts.append(text[at:])
+    return " ".join(parts)
+
+
 def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -1002,6 +1080,7 @@ def _copy_sentence(st: SentenceStats) -> SentenceStats:
         next=dict(st.next),
         text=st.text,
         examples=list(st.examples),
+        hosts=dict(st.hosts),
     )
 
 

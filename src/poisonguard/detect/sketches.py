@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from poisonguard.io.document import Document
+
+K = TypeVar("K")
 
 _MASK61 = (1 << 61) - 1
 
@@ -194,12 +197,14 @@ def _units(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def source_key(doc: Document) -> str:
+def source_key(doc: Document, file_fallback: bool = True) -> str:
     """The source of ``doc`` used for source-diversity counts.
 
     The host of a URL (``meta.url``, ``meta.domain``, or ``Document.source`` when it is a
     web URL) when there is one; else the record's ``source`` field; else the file name of
-    ``Document.source`` without its line fragment.
+    ``Document.source`` without its line fragment (``""`` with ``file_fallback=False``: a
+    file name says where a document was stored, not who wrote it — the shards of one dump
+    would count as independent sources).
     """
     meta = doc.metadata or {}
     for key in ("domain", "host"):
@@ -215,6 +220,8 @@ def source_key(doc: Document) -> str:
     v = rec.get("source")
     if isinstance(v, str) and v and not v.startswith(("http://", "https://")):
         return v
+    if not file_fallback:
+        return ""
     src = doc.source.split("#", 1)[0]
     return src.rsplit("/", 1)[-1] or "unknown"
 
@@ -287,7 +294,7 @@ class CountMinSketch:
         return int(self.table.nbytes)
 
 
-def prune_top(counts: dict[int, int], capacity: int) -> tuple[set[int], int]:
+def prune_top(counts: Mapping[K, int], capacity: int) -> tuple[set[K], int]:
     """Keys to drop so that at most ``capacity`` remain, Misra–Gries style.
 
     Returns ``(dropped_keys, decrement)``: the ``decrement`` is the count of the
