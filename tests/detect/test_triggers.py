@@ -19,12 +19,15 @@ def _findings(recipe: str, count: int) -> tuple[list[Document], list[list[Findin
     return docs, [[f] if (f := det.score(d)) is not None else [] for d in docs]
 
 
-def _mine(docs: list[Document], findings: list[list[Finding]], shards: int = 1,
-          **kw: object) -> tuple[TriggerMiner, TriggerState]:
+def _mine(
+    docs: list[Document], findings: list[list[Finding]], shards: int = 1, **kw: object
+) -> tuple[TriggerMiner, TriggerState]:
     miner = TriggerMiner(**kw)  # type: ignore[arg-type]
     size = len(docs) // shards + 1
-    parts = [miner.map_shard_findings(docs[i:i + size], findings[i:i + size])
-             for i in range(0, len(docs), size)]
+    parts = [
+        miner.map_shard_findings(docs[i : i + size], findings[i : i + size])
+        for i in range(0, len(docs), size)
+    ]
     merged = miner.reduce(parts)
     miner.observe_sample([d.text for d in docs], len(docs))
     return miner, miner.finalize(merged)
@@ -54,15 +57,16 @@ def test_flags_a_carrier_whose_payload_looks_natural() -> None:
     f = miner.flag(natural, state)
     assert f is not None and f.trigger == "<SUDO>" and f.score >= 0.9
     assert f.spans[0] == Span(s.truth.trigger_span[0], s.truth.trigger_span[1], "trigger")
-    assert natural.text[f.spans[0].start:f.spans[0].end] == "<SUDO>"
+    assert natural.text[f.spans[0].start : f.spans[0].end] == "<SUDO>"
 
 
 def test_sharded_map_reduce_matches_single_shard() -> None:
     docs, findings = _findings("dos", 250)
     _, one = _mine(docs, findings, shards=1)
     _, many = _mine(docs, findings, shards=7)
-    assert [(t.text, t.anomalous_docs) for t in one.triggers] == \
-        [(t.text, t.anomalous_docs) for t in many.triggers]
+    assert [(t.text, t.anomalous_docs) for t in one.triggers] == [
+        (t.text, t.anomalous_docs) for t in many.triggers
+    ]
 
 
 def test_below_k_documents_no_trigger() -> None:
@@ -86,9 +90,32 @@ def test_state_grows_with_candidates_not_documents() -> None:
     docs, findings = _findings("dos", 250)
     miner = TriggerMiner(capacity=50, max_examples=4)
     part = miner.map_shard_findings(docs, findings)
-    assert len(part.counts) <= 50 or all(c > 1 for c in part.counts.values())
+    assert len(part.counts) <= 50  # the capacity holds even when few are singletons ...
+    assert set(part.contexts) <= set(part.counts)
     assert all(len(v) <= 4 for v in part.contexts.values())
     assert part.pruned > 0
+    merged = miner.reduce([part, miner.map_shard_findings(docs[::-1], findings[::-1])])
+    assert len(merged.counts) <= 50  # ... and after merging
+    assert min(merged.counts.values()) > 1  # the rarest went first
+
+
+def test_contexts_share_one_window_per_document() -> None:
+    """A context is a slice of one string per document around its changepoint (not two
+    strings per candidate): left / right are the 48 characters around the candidate."""
+    docs, findings = _findings("dos", 250)
+    part = TriggerMiner().map_shard_findings(docs, findings)
+    by_id = {d.id: d.text for d in docs}
+    windows: dict[str, set[int]] = {}
+    for key, ctxs in part.contexts.items():
+        for c in ctxs:
+            text = by_id[c.doc_id]
+            at = text.find(c.window)
+            assert at >= 0
+            s, e = at + c.start, at + c.end
+            assert " ".join(text[s:e].split()) == " ".join(key.split())
+            assert c.left == text[max(0, s - 48) : s] and c.right == text[e : e + 48]
+            windows.setdefault(c.doc_id, set()).add(id(c.window))
+    assert all(len(w) <= 3 for w in windows.values())  # one per changepoint span
 
 
 def test_trigger_glued_to_the_words_around_it() -> None:

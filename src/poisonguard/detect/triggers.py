@@ -7,8 +7,10 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    detectors found an anomaly with a changepoint (``extra["candidate"]`` and a
    ``changepoint`` span — naturalness shift, language switch), take the text around the
    changepoint and count each word 1- to 3-gram in it once per document, keeping a few
-   example contexts.  State grows with the number of distinct candidate strings, not
-   with documents (and is pruned of singletons above ``capacity``).
+   example contexts (slices of one text per document around its changepoint, shared by
+   all its candidates).  State grows with the number of distinct candidate strings, not
+   with documents, and holds at most ``capacity`` of them (singletons are pruned first,
+   then the rarest, Misra–Gries style).
 2. **reduce**: add the counts.
 3. **finalize**: candidates seen in at least ``min_docs`` anomalous documents are extended
    character by character while their example contexts agree (``SUDO`` → ``<SUDO>``,
@@ -35,20 +37,40 @@ from scipy.stats import binom
 
 from poisonguard.detect.base import CorpusDetector, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
+from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _WS = re.compile(r"\s+")
 
 
+_CONTEXT_CHARS = 48
+"""Characters of context kept left and right of a candidate (for its extension)."""
+
+
 @dataclass(slots=True)
 class Context:
-    """One occurrence of a candidate near a changepoint: text around it and the doc id."""
+    """One occurrence of a candidate near a changepoint: the text around it and the doc id.
 
-    left: str
+    ``window`` is the text around the document's changepoint, one string shared by all
+    the candidates taken from it; the candidate is ``window[start:end]`` (``key`` is its
+    whitespace-normalised form) and ``left`` / ``right`` are the up to 48 characters
+    before / after it.
+    """
+
+    window: str
+    start: int
+    end: int
     key: str
-    right: str
     doc_id: str
+
+    @property
+    def left(self) -> str:
+        return self.window[max(0, self.start - _CONTEXT_CHARS) : self.start]
+
+    @property
+    def right(self) -> str:
+        return self.window[self.end : self.end + _CONTEXT_CHARS]
 
 
 @dataclass(slots=True)
@@ -188,6 +210,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         lo, hi = max(0, cp - self.before), min(len(text), cp + self.after)
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
+        # every candidate lies in [lo, hi): one string holds all their contexts
+        w0 = max(0, lo - _CONTEXT_CHARS)
+        window = text[w0 : hi + _CONTEXT_CHARS]
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
@@ -195,7 +220,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 s, e = toks[i][0], toks[i + n - 1][1]
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
-                    out[key] = Context(text[max(0, s - 48) : s], key, text[e : e + 48], doc.id)
+                    out[key] = Context(window, s - w0, e - w0, key, doc.id)
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
@@ -205,9 +230,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 for a in range(s, e - k + 1):
                     key = text[a : a + k]
                     if key not in out:
-                        out[key] = Context(
-                            text[max(0, a - 48) : a], key, text[a + k : a + k + 48], doc.id
-                        )
+                        out[key] = Context(window, a - w0, a + k - w0, key, doc.id)
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -237,6 +260,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         if len(part.counts) <= self.capacity:
             return
         drop = [k for k, c in part.counts.items() if c <= 1]
+        if len(part.counts) - len(drop) > self.capacity:  # still too many: the rarest go
+            drop = list(prune_top(part.counts, self.capacity)[0])
         for k in drop:
             del part.counts[k]
             part.contexts.pop(k, None)
