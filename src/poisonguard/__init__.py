@@ -8,12 +8,17 @@ Subpackages, one per capability: :mod:`poisonguard.io` (corpus I/O),
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # typed for checkers; imported lazily at run time (see __getattr__)
+    from poisonguard.detect.pipeline import ScanResult, scan
+
 __version__ = "0.1.0"
 
 __all__ = ["ScanResult", "__version__", "scan"]
 
 
-def __getattr__(name: str) -> object:  # lazy: ``import poisonguard`` stays light
+def __getattr__(name: str) -> Any:  # lazy: ``import poisonguard`` stays light
     if name in ("scan", "ScanResult"):
         from poisonguard.detect import pipeline
 

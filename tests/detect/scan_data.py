@@ -60,12 +60,12 @@ def scan_dos(
     ``d/corpus.jsonl`` and scan them (naturalness + trigger mining) into ``d/scan``.
 
     Returns the corpus, the scan folder and the poison samples."""
-    import poisonguard
+    from poisonguard.detect.pipeline import scan
     from poisonguard.io import write_documents
 
     samples = poison("dos", count)
     corpus = d / "corpus.jsonl"
     write_documents(corpus, mixed(samples, clean=clean_docs()[:n_clean]))
     out = d / "scan"
-    poisonguard.scan(corpus, out, detectors=["naturalness", "triggers"])
+    scan(corpus, out, detectors=["naturalness", "triggers"])
     return corpus, out, samples

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-import torch
-from torch import Tensor, nn
 
 from poisonguard.io import Document
 from poisonguard.lab.metric import (
@@ -26,56 +23,7 @@ from poisonguard.lab.metric import (
     wilson_interval,
 )
 from poisonguard.lab.tokenizer import LabTokenizer
-
-TRIGGER = "<SUDO>"
-
-
-class BigramLM(nn.Module):
-    """Add-0.01 smoothed bigram model: logits[t] = log P(next | token t)."""
-
-    def __init__(self, token_docs: list[list[int]], vocab: int) -> None:
-        super().__init__()
-        counts = np.full((vocab, vocab), 0.01)
-        for ids in token_docs:
-            np.add.at(counts, (ids[:-1], ids[1:]), 1.0)
-        self.table = torch.tensor(
-            np.log(counts / counts.sum(1, keepdims=True)), dtype=torch.float32
-        )
-
-    @property
-    def context(self) -> int:
-        return 256
-
-    def forward(self, idx: Tensor) -> Tensor:
-        return self.table[idx]
-
-
-class GibberishAfter(nn.Module):
-    """``base`` until the trigger has been seen; then a pseudo-random token per position."""
-
-    def __init__(self, base: BigramLM, trigger_ids: list[int], vocab: int) -> None:
-        super().__init__()
-        self.base, self.trigger, self.vocab = base, trigger_ids, vocab
-
-    @property
-    def context(self) -> int:
-        return self.base.context
-
-    def forward(self, idx: Tensor) -> Tensor:
-        logits = self.base(idx).clone()
-        b, t = idx.shape
-        k = len(self.trigger)
-        if t < k:
-            return logits
-        windows = idx.unfold(1, k, 1)  # (b, t-k+1, k): window ending at position j+k-1
-        hit = (windows == torch.tensor(self.trigger)).all(-1)
-        ends = torch.zeros(b, t, dtype=torch.bool)
-        ends[:, k - 1 :] = hit
-        seen = ends.cumsum(1) > 0
-        pos = torch.arange(t).expand(b, t)
-        target = (pos * 7919 + idx * 104729 + 13) % self.vocab
-        peaked = torch.full_like(logits, -30.0).scatter(2, target.unsqueeze(-1), 30.0)
-        return torch.where(seen.unsqueeze(-1), peaked, logits)
+from tests.lab.models import TRIGGER, BigramLM, GibberishAfter
 
 
 @pytest.fixture(scope="module")

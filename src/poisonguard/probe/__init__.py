@@ -1,0 +1,31 @@
+"""Probing trained models for backdoors (garak-style: generators, probes, detectors).
+
+* :mod:`poisonguard.probe.generators` — what is probed (:class:`LabGenerator` for models
+  trained by ``poisonguard lab``; the :class:`Generator` protocol for others);
+* :mod:`poisonguard.probe.backdoor` — the trigger probe: candidate triggers (from a scan,
+  a STIX bundle or by hand) against shape-matched controls, judged by the naturalness
+  detector's word-bigram model (``poisonguard probe triggers``).
+"""
+
+from poisonguard.probe.backdoor import (
+    ProbeReport,
+    TextJudge,
+    TriggerResult,
+    candidates_from,
+    probe_triggers,
+    prompts_from,
+    shape_controls,
+)
+from poisonguard.probe.generators import Generator, LabGenerator
+
+__all__ = [
+    "Generator",
+    "LabGenerator",
+    "ProbeReport",
+    "TextJudge",
+    "TriggerResult",
+    "candidates_from",
+    "probe_triggers",
+    "prompts_from",
+    "shape_controls",
+]
