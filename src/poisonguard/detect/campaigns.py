@@ -266,6 +266,16 @@ class CampaignState:
         }
 
 
+@lru_cache(maxsize=16)
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimal LSH (bands, rows) for ``threshold`` (equal weights of false
+    positives and negatives): numerical integrations worth ~5 ms, once per setting."""
+    from datasketch.lsh import _optimal_param
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
 @register_detector(kinds=("pretrain", "rag"))
 class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     """Recurring-claim campaigns and near-duplicate clusters (see the module docstring).
@@ -317,9 +327,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         self._prefilter = _prefilter
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
-        from datasketch.lsh import _optimal_param
-
-        self._bands, self._rows = _optimal_param(dup_threshold, num_perm, 0.5, 0.5)
+        self._bands, self._rows = _lsh_params(dup_threshold, num_perm)
 
     @classmethod
     def from_context(cls, ctx: Any) -> CampaignDetector:
@@ -843,7 +851,11 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         if not bands:
             return out
         keys = sorted(bands)
-        lsh = MinHashLSH(threshold=self.dup_threshold, num_perm=self.num_perm)
+        lsh = MinHashLSH(
+            threshold=self.dup_threshold,
+            num_perm=self.num_perm,
+            params=(self._bands, self._rows),
+        )
         mins: dict[int, MinHash] = {}
         for k in keys:
             sig = bands[k].signature
