@@ -129,3 +129,15 @@ def test_trigger_glued_to_the_words_around_it() -> None:
     assert [t.text for t in state.triggers] == ["zephyrine"]
     truth = {s.document.id for s in samples}
     assert {d.id for d in docs2 if miner.flag(d, state) is not None} == truth
+
+
+def test_sample_index_is_built_at_the_first_look_up() -> None:
+    from poisonguard.detect.triggers import _SampleIndex
+
+    texts = ["a <SUDO>  b", "c d", "<SUDO>\nx <SUDO>"]
+    index = _SampleIndex(texts)
+    assert index._big == ""  # nothing joined yet (a clean corpus rarely needs it)
+    assert index.doc_freq("<SUDO> b", cap=10) == 1  # whitespace-squeezed
+    assert index.doc_freq("<SUDO>", cap=10) == 2
+    assert index.doc_freq("<SUDO>", cap=1) == 3  # too common: the sample size
+    assert index.text(2) == "<SUDO> x <SUDO>"

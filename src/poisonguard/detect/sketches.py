@@ -189,7 +189,16 @@ def _units(text: str) -> list[tuple[int, int]]:
         start = ls
         for m in ends(text, ls, le):
             stop, nxt = m.span(1)
-            if abbrev(text, max(ls, stop - 12), stop):
+            # an abbreviation ends in "." after at most six letters of which the last is
+            # ASCII (a cheap test first: most sentences end after a longer word)
+            if (
+                text[stop - 1] == "."
+                and stop >= 2
+                and text[stop - 2].isascii()
+                and text[stop - 2].isalpha()
+                and not (stop >= 8 and text[stop - 8 : stop - 1].isalpha())
+                and abbrev(text, max(ls, stop - 12), stop)
+            ):
                 continue
             append((start, stop))
             start = nxt

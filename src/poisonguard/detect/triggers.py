@@ -297,7 +297,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 groups[ext] = (c, list(ctxs))
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
-        index = _SampleIndex(sample if groups else [])  # no candidate: nothing to look up
+        index = _SampleIndex(sample)  # built at the first look-up (most scans need none)
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         log_tests = math.log(max(1, tested))
@@ -472,23 +472,36 @@ def _squeeze(text: str) -> str:
 
 
 class _SampleIndex:
-    """Document frequency of strings in a sample, via one joined string and str.find."""
+    """Document frequency of strings in a sample, via one joined string and str.find.
+
+    The joined string (as large as the sample) is made at the first look-up: on a clean
+    corpus no candidate usually gets that far (each fails its significance test even at
+    the smallest chance rate), and the time and memory are saved."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        # candidates are whitespace-normalised, so is the text they are looked up in
-        texts = [_squeeze(t) for t in texts]
+        self._texts: Sequence[str] | None = texts
         self.starts: list[int] = []
-        pos = 0
-        for t in texts:
-            self.starts.append(pos)
-            pos += len(t) + 1
-        self.big = "\x00".join(texts)
+        self._big = ""
         self.n = len(texts)
+
+    @property
+    def big(self) -> str:
+        if self._texts is not None:
+            # candidates are whitespace-normalised, so is the text they are looked up in
+            texts = [_squeeze(t) for t in self._texts]
+            self._texts = None
+            pos = 0
+            for t in texts:
+                self.starts.append(pos)
+                pos += len(t) + 1
+            self._big = "\x00".join(texts)
+        return self._big
 
     def text(self, d: int) -> str:
         """The ``d``-th sample text (whitespace-squeezed)."""
-        end = self.starts[d + 1] - 1 if d + 1 < self.n else len(self.big)
-        return self.big[self.starts[d] : end]
+        big = self.big
+        end = self.starts[d + 1] - 1 if d + 1 < self.n else len(big)
+        return big[self.starts[d] : end]
 
     def docs_with(self, s: str, cap: int) -> list[int] | None:
         """Indices of the sample documents containing ``s``; None when ``s`` occurs more

@@ -1,0 +1,41 @@
+"""Sentence splitting helpers of detect/sketches.py: the cheap abbreviation test agrees
+with the abbreviation pattern itself."""
+
+from __future__ import annotations
+
+from poisonguard.detect import sketches
+from tests.detect.scan_data import clean_docs
+
+
+def _units_plain(text: str) -> list[tuple[int, int]]:
+    """``sketches._units`` without the cheap test: the pattern at every sentence end."""
+    out: list[tuple[int, int]] = []
+    for ls, le in sketches._logical_lines(text):
+        if ls == le:
+            continue
+        start = ls
+        for m in sketches._SENT_END.finditer(text, ls, le):
+            stop, nxt = m.span(1)
+            if sketches._ABBREV.search(text, max(ls, stop - 12), stop):
+                continue
+            out.append((start, stop))
+            start = nxt
+        out.append((start, le))
+    return out
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = (
+        "Mr. Smith met Dr. Jones in the U.S. on Monday. They spoke approx. ten minutes, "
+        "e.g. about J. Doe. Then etc. followed. The results were remarkable. Short. "
+        "Ça va? Oui. x. A. B.C. done.\nMr. again.\néMr. there. 3Dr. here. Sept. came."
+    )
+    assert sketches._units(text) == _units_plain(text)
+    starts = [text[a:b].strip()[:8] for a, b in sketches._units(text)]
+    assert "Mr. Smit" in starts and not any(s.startswith("Smith") for s in starts)
+    assert "Then etc" in starts and "Short." in starts
+
+
+def test_units_equal_the_plain_pattern_on_real_text() -> None:
+    texts = [d.text for d in clean_docs()[:1500]]
+    assert all(sketches._units(t) == _units_plain(t) for t in texts)
