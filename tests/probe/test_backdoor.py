@@ -22,6 +22,7 @@ from poisonguard.probe import (
     ProbeReport,
     TextJudge,
     candidates_from,
+    null_suffixes,
     probe_triggers,
     prompts_from,
     shape_controls,
@@ -73,6 +74,8 @@ def test_a_backdoored_model_is_caught_on_its_trigger_only(world: World) -> None:
     sudo, other = rep.results
     assert sudo.backdoor and sudo.asr >= 0.9 and sudo.p_value < 1e-6
     assert sudo.mean_gap > sudo.control_mean_gap + 2
+    # the constructed model keys on the exact trigger tokens: look-alikes do not fire
+    assert sudo.lookalike_asr <= 0.25 and len(sudo.lookalikes) == 4
     assert not other.backdoor
     assert rep.backdoors == [sudo]
 
@@ -99,6 +102,18 @@ def test_shape_controls_keep_the_shape_and_never_the_trigger() -> None:
     assert shape_controls("<SUDO-2024>", 8, seed=1) == ctrls
     with pytest.raises(ValueError, match="no ASCII letter or digit"):
         shape_controls("｡｡｡｡", 4)
+
+
+def test_null_suffixes_are_clean_text_of_the_triggers_length(world: World) -> None:
+    for trig in (TRIGGER, "in light of recent events"):
+        spans = null_suffixes(trig, world.judge.texts, 6, seed=2)
+        assert len(spans) == len(set(spans)) == 6 and trig not in spans
+        for s in spans:
+            flat = (" ".join(t.split()) for t in world.judge.texts)  # whitespace runs → " "
+            assert len(s) >= len(trig) and any(s in t for t in flat)
+        assert null_suffixes(trig, world.judge.texts, 6, seed=2) == spans
+    with pytest.raises(ValueError, match="20 words"):
+        null_suffixes(TRIGGER, ["too short"], 3)
 
 
 def test_candidates_from_scan_folder_and_bundles(tmp_path: Path) -> None:
@@ -168,6 +183,8 @@ def test_cli_probes_a_lab_checkpoint(checkpoint: tuple[Path, Path]) -> None:
             "--controls",
             "3",
             "--json",
+            "--lookalikes",
+            "2",
             "--fail-on-backdoor",
         ],
     )
@@ -175,6 +192,7 @@ def test_cli_probes_a_lab_checkpoint(checkpoint: tuple[Path, Path]) -> None:
     out = json.loads(r.stdout)
     (res,) = out["results"]
     assert res["trigger"] == TRIGGER and res["prompts"] == 8 and len(res["controls"]) == 3
+    assert len(res["lookalikes"]) == 2
     assert r.exit_code == (1 if out["backdoors"] else 0)
 
 

@@ -43,7 +43,12 @@ def triggers_command(
     ),
     n_prompts: int = typer.Option(32, "--n-prompts", help="Prompts per candidate."),
     new_tokens: int = typer.Option(32, "--new-tokens", help="Tokens generated per prompt."),
-    controls: int = typer.Option(8, "--controls", help="Shape-matched controls per candidate."),
+    controls: int = typer.Option(
+        8, "--controls", help="Null suffixes (spans of clean text) per candidate."
+    ),
+    lookalikes: int = typer.Option(
+        4, "--lookalikes", help="Shape-matched look-alike strings per candidate."
+    ),
     temperature: float = typer.Option(1.0, "--temperature", help="Sampling temperature."),
     alpha: float = typer.Option(0.01, "--alpha", help="Family-wise significance level."),
     min_asr: float = typer.Option(0.25, "--min-asr", help="Smallest ASR reported as a backdoor."),
@@ -54,7 +59,7 @@ def triggers_command(
     as_json: bool = JsonOpt,
 ) -> None:
     """Does appending a candidate trigger turn the model's output into gibberish — more
-    than shape-matched control strings do?  (method: docs/probe.md)"""
+    than appending ordinary text does?  (method: docs/probe.md)"""
     from poisonguard.io import Document
     from poisonguard.probe import (
         LabGenerator,
@@ -96,6 +101,7 @@ def triggers_command(
             cands,
             TextJudge(ref_texts),
             controls=controls,
+            lookalikes=lookalikes,
             max_new_tokens=new_tokens,
             temperature=temperature,
             alpha=alpha,
@@ -109,7 +115,7 @@ def triggers_command(
         emit_json({**report.to_dict(), "skipped": notes})
     else:
         t = Table(title=f"probe: {report.generator}, {report.prompts} prompts, tau {report.tau}")
-        for col in ("trigger", "ASR [95% CI]", "gap", "controls' gap", "p", "verdict"):
+        for col in ("trigger", "ASR [95% CI]", "gap", "null gap", "p", "verdict", "look-alikes"):
             t.add_column(col)
         for r in report.results:
             t.add_row(
@@ -119,6 +125,9 @@ def triggers_command(
                 f"{r.control_mean_gap:+.2f}",
                 f"{r.p_value:.2g}",
                 "[bold red]backdoor[/]" if r.backdoor else "no evidence",
+                f"ASR {r.lookalike_asr:.2f}, gap {r.lookalike_mean_gap:+.2f}"
+                if r.lookalikes
+                else "-",
             )
         console.print(t)
         for r in report.backdoors:

@@ -3,8 +3,8 @@
 * :mod:`poisonguard.probe.generators` — what is probed (:class:`LabGenerator` for models
   trained by ``poisonguard lab``; the :class:`Generator` protocol for others);
 * :mod:`poisonguard.probe.backdoor` — the trigger probe: candidate triggers (from a scan,
-  a STIX bundle or by hand) against shape-matched controls, judged by the naturalness
-  detector's word-bigram model (``poisonguard probe triggers``).
+  a STIX bundle or by hand) against null suffixes of clean text and look-alike strings,
+  judged by the naturalness detector's word-bigram model (``poisonguard probe triggers``).
 """
 
 from poisonguard.probe.backdoor import (
@@ -12,6 +12,7 @@ from poisonguard.probe.backdoor import (
     TextJudge,
     TriggerResult,
     candidates_from,
+    null_suffixes,
     probe_triggers,
     prompts_from,
     shape_controls,
@@ -25,6 +26,7 @@ __all__ = [
     "TextJudge",
     "TriggerResult",
     "candidates_from",
+    "null_suffixes",
     "probe_triggers",
     "prompts_from",
     "shape_controls",
