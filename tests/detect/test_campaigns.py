@@ -12,7 +12,7 @@ import pytest
 from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
-from poisonguard.detect.campaigns import CampaignDetector, CampaignState
+from poisonguard.detect.campaigns import CampaignDetector, CampaignState, host_similarity
 from poisonguard.detect.sketches import CountMinSketch, source_key, split_sentences
 from poisonguard.io import CorpusReader, Document
 
@@ -303,3 +303,54 @@ def test_claim_campaign_in_real_news_without_fake_domains(shared_corpora: Path) 
     tp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if t)
     fp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t)
     assert tp >= 90 and fp <= 4
+
+
+def test_related_hosts_take_away_the_independence_evidence() -> None:
+    det = CampaignDetector()
+    free = det.campaign_score(1.0, 40, 0.5, 1.0)
+    assert free >= 0.5  # many sources, one claim: suspicious without host evidence
+    assert det.campaign_score(1.0, 40, 0.5, 1.0, related=0.01) == free  # unrelated hosts
+    assert det.campaign_score(1.0, 40, 0.5, 1.0, related=0.12) < 0.5  # templated hosts
+    a = np.arange(64, dtype=np.uint64)
+    assert host_similarity([a, a.copy()]) == 1.0
+    assert host_similarity([a, a + 1000]) == 0.0
+    assert host_similarity([a]) is None
+
+
+def test_templated_records_with_a_recurring_sentence_from_many_sources_are_not_a_campaign(
+    clean: list[Document],
+) -> None:
+    """News-wire style notices: one template, many 'sources', the same closing sentence —
+    the hosts share their template, so the sentence is not a claim asserted independently."""
+    rnd = random.Random(3)
+    notice = (
+        "{co} said it will issue {n} mln dlrs of {y}-year notes priced at {p} to yield {r} "
+        "pct, via a syndicate led by {bank}. The notes are non-callable for {c} years and "
+        "interest is payable semi-annually. {co} said proceeds will be used for general "
+        "corporate purposes, including the refinancing of existing debt. "
+        "The selling concession is one and a quarter percent while management and "
+        "underwriting combined pay five eighths of a percent."
+    )
+    cos = ["Acme Corp", "Globex Inc", "Initech", "Umbrella Ltd", "Stark Industries", "Wayne Co"]
+    banks = ["First Boston", "Morgan Guaranty", "Salomon Brothers", "Nomura International"]
+    docs = list(clean[:600])
+    for i in range(40):
+        text = notice.format(
+            co=rnd.choice(cos),
+            n=rnd.choice([50, 75, 100, 150]),
+            y=rnd.choice([5, 7, 10]),
+            p=rnd.choice(["99.5", "100.25", "101"]),
+            r=rnd.choice(["8.1", "8.4", "9.0"]),
+            bank=rnd.choice(banks),
+            c=rnd.choice([3, 5]),
+        )
+        docs.append(
+            Document(
+                id=f"wire-{i}", text=text, metadata={"url": f"https://wire{i % 8}.example/n{i}"}
+            )
+        )
+    _, state, found = run(CampaignDetector(), docs, shard=320)
+    wire = [c for c in state.campaigns if c.kind == "claim" and c.examples[0].startswith("wire-")]
+    assert wire and all(c.score < 0.5 for c in wire)
+    assert all(c.n_sources == 8 and c.details["host_similarity"] >= 0.05 for c in wire)
+    assert not any(flagged(f) for f in found)

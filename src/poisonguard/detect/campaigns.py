@@ -734,8 +734,8 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         documents).  A claim spliced into unrelated pages shares only its paragraph with
         the other hosts (Jaccard about 0.00-0.02 on the shared corpora); templated records
         (news-wire bond notices, one site's disease pages) share much more of their text
-        (0.08-0.17).  Independence counts fully up to ``_RELATED_FROM`` (0.03) and not at
-        all from ``_RELATED_FULL`` (0.07): related hosts leave a recurring sentence at 0.4
+        (0.08-0.17).  Independence counts fully up to ``_RELATED_FROM`` (0.02) and not at
+        all from ``_RELATED_FULL`` (0.05): related hosts leave a recurring sentence at 0.4
         at most, below the suspicious score.
         """
         # Many sources only mean something for many documents: 6 pages of one manual, each
