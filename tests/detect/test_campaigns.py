@@ -354,3 +354,14 @@ def test_templated_records_with_a_recurring_sentence_from_many_sources_are_not_a
     assert wire and all(c.score < 0.5 for c in wire)
     assert all(c.n_sources == 8 and c.details["host_similarity"] >= 0.05 for c in wire)
     assert not any(flagged(f) for f in found)
+
+
+def test_rag_scans_do_not_discount_related_hosts() -> None:
+    from poisonguard.detect.registry import DetectorContext
+
+    pre = CampaignDetector.from_context(DetectorContext(kind="pretrain"))
+    rag = CampaignDetector.from_context(DetectorContext(kind="rag"))
+    assert pre.related_hosts and not rag.related_hosts
+    assert rag.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) >= 0.5
+    assert pre.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) < 0.5
+    assert not rag.next_pass(CampaignState(stage=1, prefilter=CountMinSketch())).related_hosts

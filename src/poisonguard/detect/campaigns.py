@@ -290,6 +290,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         num_perm: MinHash permutations; ``dup_threshold``: Jaccard threshold of the LSH bands.
         sketch_width: count-min sketch width (memory = 3 × width × 4 bytes).
         seed: MinHash and sketch seed.
+        related_hosts: discount campaigns whose host documents are related (templates);
+            off for RAG knowledge bases (``--kind rag``), whose poisoned passages all
+            answer one question and are related by design.
     """
 
     name: ClassVar[str] = "campaigns"
@@ -308,6 +311,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         dup_threshold: float = 0.8,
         sketch_width: int = 1 << 21,
         seed: int = 0,
+        related_hosts: bool = True,
         _prefilter: CountMinSketch | None = None,
         _reference: frozenset[int] | None = None,
     ) -> None:
@@ -324,6 +328,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         self.dup_threshold = dup_threshold
         self.sketch_width = sketch_width
         self.seed = seed
+        self.related_hosts = related_hosts
         self._prefilter = _prefilter
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
@@ -335,6 +340,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         opts: dict[str, Any] = {
             "min_docs": max(2, int(ctx.min_trigger_docs)),
             "seed": int(ctx.seed),
+            # in a RAG knowledge base the passages of one campaign answer one question:
+            # related hosts are the attack, not a template (see campaign_score)
+            "related_hosts": ctx.kind != "rag",
         }
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
@@ -631,6 +639,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             dup_threshold=self.dup_threshold,
             sketch_width=self.sketch_width,
             seed=self.seed,
+            related_hosts=self.related_hosts,
             _prefilter=state.prefilter,
             _reference=self._reference,
         )
@@ -748,7 +757,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         claim = min(1.0, best / 0.7)
         unrelated = (
             1.0
-            if related is None
+            if related is None or not self.related_hosts
             else min(1.0, max(0.0, (_RELATED_FULL - related) / (_RELATED_FULL - _RELATED_FROM)))
         )
         evidence = max(independence, family) * unrelated
