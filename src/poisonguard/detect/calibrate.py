@@ -70,8 +70,10 @@ class ScoreHistogram:
         """A ``bins``-bin view for reports: ``{"edges": [...], "counts": [...]}``."""
         step = BINS // bins
         c = self.counts[: step * bins].reshape(bins, step).sum(axis=1)
-        return {"edges": [round(i / bins, 6) for i in range(bins + 1)],
-                "counts": [int(x) for x in c]}
+        return {
+            "edges": [round(i / bins, 6) for i in range(bins + 1)],
+            "counts": [int(x) for x in c],
+        }
 
 
 def fpr_budget(target_fpr: float, n_detectors: int) -> float:
