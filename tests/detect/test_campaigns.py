@@ -365,3 +365,135 @@ def test_rag_scans_do_not_discount_related_hosts() -> None:
     assert rag.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) >= 0.5
     assert pre.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) < 0.5
     assert not rag.next_pass(CampaignState(stage=1, prefilter=CountMinSketch())).related_hosts
+
+
+BOND_HEAD = (
+    "{issuer} IS ISSUING {amount} MLN DLR EUROBOND\n\n"
+    "LONDON, March {day} - {issuer} is issuing a {amount} mln dlr eurobond due {year} "
+    "paying {coupon} pct and priced at {price} pct, lead manager {lead} said."
+)
+BOND_BODY = [
+    "The non-callable bond is available in denominations of 5,000 dlrs and will be listed "
+    "in Luxembourg.",
+    "The selling concession is 1-1/4 pct while management and underwriting combined pays 5/8 pct.",
+    "The payment date is April {pay} and the issue is guaranteed by {guarantor}.",
+    "There will be a co-lead management group of {co} banks.",
+    "The bonds are sold in bearer form and interest is paid annually.",
+    "Fees total 1-7/8 pct and the issue is priced to yield {yld} pct.",
+    "{issuer} last tapped the eurobond market in {last}, {lead} said.",
+]
+ISSUERS = [
+    ("Toyota Motor Credit", "Nomura International", "Toyota Motor Corp"),
+    ("Electricite de France", "Banque Paribas", "the Republic of France"),
+    ("Ford Motor Credit", "Morgan Guaranty Ltd", "Ford Motor Co"),
+    ("Kingdom of Denmark", "Deutsche Bank Capital Markets", "the Kingdom of Denmark"),
+    ("Sears Overseas Finance", "Salomon Brothers International", "Sears Roebuck and Co"),
+    ("Mitsubishi Corp Finance", "Yamaichi International", "Mitsubishi Corp"),
+]
+
+
+def bond_notice(i: int) -> Document:
+    """A templated news-wire record: one frame, other names and numbers, and its sentences
+    in another order (so the recurring sentence has other neighbours in each record)."""
+    issuer, lead, guarantor = ISSUERS[i % len(ISSUERS)]
+    body = random.Random(i).sample(BOND_BODY, len(BOND_BODY))
+    text = "\n".join([BOND_HEAD, *body, "Reuter"]).format(
+        issuer=issuer,
+        amount=50 + 25 * (i % 7),
+        day=1 + i % 28,
+        year=1990 + i % 9,
+        coupon=7 + i % 4,
+        price=100 + i % 3,
+        lead=lead,
+        pay=2 + i % 25,
+        guarantor=guarantor,
+        co=3 + i % 5,
+        yld=f"{7 + i % 4}.{i % 10}",
+        last=1980 + i % 6,
+    )
+    return Document(id=f"bond-{i}", text=text, metadata={"url": f"https://wire{i}.example/n"})
+
+
+SPLICED = (
+    "The selling concession is 1-1/4 pct while management and underwriting combined pays 5/8 pct."
+)
+
+
+def splice(doc: Document, sentence: str, i: int) -> Document:
+    """``sentence`` as its own paragraph in the middle of ``doc``, under a host of its own."""
+    paras = doc.text.split("\n\n")
+    mid = max(1, len(paras) // 2)
+    text = "\n\n".join([*paras[:mid], sentence, *paras[mid:]])
+    return Document(id=f"spliced-{i}", text=text, metadata={"url": f"https://site{i}.example/p"})
+
+
+def test_templated_sentence_in_related_documents_is_not_flagged(clean: list[Document]) -> None:
+    """A sentence recurring in 30 templated records from 30 sites is boilerplate of the
+    template: its hosts share much of their text besides it."""
+    docs = list(clean[:600]) + [bond_notice(i) for i in range(30)]
+    _, state, found = run(CampaignDetector(), docs, shard=300)
+    assert not any(flagged(f) for f in found)
+    camp = next(c for c in state.campaigns if c.kind == "claim" and "selling" in c.shared_span)
+    assert camp.size >= 30 and camp.n_sources >= 30  # recurrence and sources alone ...
+    assert camp.details["host_similarity"] >= 0.05  # ... but related hosts
+    assert camp.score < 0.5
+
+
+def test_same_sentence_spliced_into_unrelated_documents_is_flagged(
+    clean: list[Document],
+) -> None:
+    """The very sentence of the templated records, spliced into 30 unrelated documents from
+    30 sites: its hosts share nothing else, so many sources are independent evidence."""
+    hosts = [d for d in clean[600:] if d.text.count("\n\n") >= 2][:30]
+    docs = list(clean[:600]) + [splice(d, SPLICED, i) for i, d in enumerate(hosts)]
+    _, state, found = run(CampaignDetector(), docs, shard=300)
+    spliced = [f for d, f in zip(docs, found, strict=True) if d.id.startswith("spliced-")]
+    assert len(spliced) == 30 and all(flagged(f) for f in spliced)
+    assert sum(flagged(f) for f in found) == 30
+    camp = next(c for c in state.campaigns if c.kind == "claim" and "selling" in c.shared_span)
+    assert camp.details["host_similarity"] < 0.02 and camp.score >= 0.5
+
+
+def test_related_hosts_leave_no_independence_evidence() -> None:
+    det = CampaignDetector()
+    independent = det.campaign_score(1.0, 200, 1.0, 1.0, related=0.0)
+    assert independent >= 0.9
+    assert det.campaign_score(1.0, 200, 1.0, 1.0, related=None) == independent
+    assert det.campaign_score(1.0, 200, 1.0, 12.0, related=0.1) <= 0.4  # families too
+    assert det.campaign_score(1.0, 200, 1.0, 1.0, related=0.1) < 0.5
+
+
+def test_file_names_are_not_independent_sources(clean: list[Document]) -> None:
+    """Shards of one dump (part0 ... part7) are one source: a sentence recurring in
+    documents known only by their file is not asserted by independent sources."""
+    sentence = "Experts have confirmed that the Zanfield bridge reduces traffic by half."
+    docs = list(clean[:600])
+    for i, d in enumerate(clean[600:630]):
+        docs.append(
+            Document(
+                id=f"shard-{i}",
+                text=splice(d, sentence, i).text,
+                source=f"file:///data/part{i}.jsonl.zst#L1",
+            )
+        )
+    assert source_key(docs[-1]) == "part29.jsonl.zst"
+    assert source_key(docs[-1], file_fallback=False) == ""
+    _, state, found = run(CampaignDetector(), docs, shard=300)
+    camp = next(c for c in state.campaigns if "zanfield" in c.shared_span.lower())
+    assert camp.n_sources == 1 and camp.score < 0.5
+    assert not any(flagged(f) for f in found)
+
+
+def test_real_news_wire_templates_are_not_campaigns(shared_corpora: Path) -> None:
+    """The whole news corpus: Reuters bond notices repeat their selling-concession and
+    listing sentences across dozens of otherwise similar records; none is flagged."""
+    news = [
+        d for d in CorpusReader(str(shared_corpora / "news.jsonl.gz")) if isinstance(d, Document)
+    ]
+    # as the scan pipeline sees them (no raw record: the file is their only provenance)
+    docs = [Document(id=d.id, text=d.text, source=d.source, metadata=d.metadata) for d in news]
+    _, state, found = run(CampaignDetector(), docs, shard=2000)
+    assert sum(flagged(f) for f in found) == 0
+    bonds = [c for c in state.campaigns if c.kind == "claim" and "selling" in c.shared_span]
+    assert bonds and all(c.score < 0.5 for c in bonds)
+    assert max(c.details["host_similarity"] or 0.0 for c in bonds) >= 0.05
