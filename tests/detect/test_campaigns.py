@@ -13,6 +13,7 @@ from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
 from poisonguard.detect.campaigns import CampaignDetector, CampaignState, host_similarity
+from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.sketches import CountMinSketch, source_key, split_sentences
 from poisonguard.io import CorpusReader, Document
 
@@ -29,10 +30,7 @@ def run(
     shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
     if order is not None:
         shards = [shards[i] for i in order]
-    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
-    for _ in range(det.passes - 1):
-        det = det.next_pass(state)
-        state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    det, state = run_rounds(det, shards)
     return det, state, [det.flag(d, state) for d in docs]
 
 
@@ -165,10 +163,9 @@ def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type
         assert any("MMR vaccine" in s.text(doc.text) for s in claim_spans)
     assert any(f is not None and f.campaign == top.id for f in found)
     summary = CampaignDetector().summarize(state)
-    assert summary["campaigns"][0]["id"] == top.id
-    assert {"id", "size", "sources", "shared_span", "kind", "examples"} <= summary["campaigns"][
-        0
-    ].keys()
+    assert summary.campaigns is not None and summary.campaigns[0]["id"] == top.id
+    keys = {"id", "size", "sources", "shared_span", "kind", "examples"}
+    assert keys <= summary.campaigns[0].keys()
 
 
 def test_shard_order_and_single_pass_mode_agree(clean: list[Document]) -> None:

@@ -31,6 +31,7 @@ from poisonguard.detect.embeddings import (
     require_extra,
 )
 from poisonguard.detect.registry import detectors_for
+from poisonguard.detect.rounds import Rounds
 from poisonguard.io import CorpusReader, Document, write_documents
 
 HAVE_EXTRA = all(
@@ -75,7 +76,12 @@ def qa_corpus(n: int, seed: int = 0) -> list[Document]:
 def run(
     det: EmbeddingOutlierDetector, parts: Sequence[EmbeddingPartial], docs: Sequence[Document]
 ) -> tuple[EmbeddingState, set[str]]:
-    state = det.finalize(det.reduce(parts))
+    rounds = Rounds([("embeddings", det)])
+    rounds.start()
+    for part in parts:  # folded one at a time, as the scan pipeline does
+        rounds.fold({"embeddings": part})
+    assert not rounds.end()
+    state = rounds.states["embeddings"]
     return state, {d.id for d in docs if det.flag(d, state) is not None}
 
 

@@ -17,6 +17,7 @@ from poisonguard.detect.instruction import (
     InstructionTriggerDetector,
     TriggerState,
 )
+from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import CorpusReader, Document
 
 
@@ -51,15 +52,9 @@ def scan(
     det = det or InstructionTriggerDetector()
     found = [[f] if (f := pair.score(d)) else [] for d in docs]
     shards = [range(i, min(i + shard, len(docs))) for i in range(0, len(docs), shard)]
-    state = None
-    for p in range(det.passes):
-        parts = [
-            det.map_shard_findings([docs[i] for i in s], [found[i] for i in s]) for s in shards
-        ]
-        state = det.finalize(det.reduce(parts))
-        if p + 1 < det.passes:
-            det = det.next_pass(state)
-    assert state is not None
+    det, state = run_rounds(
+        det, [[docs[i] for i in s] for s in shards], [[found[i] for i in s] for s in shards]
+    )
     return state, [det.flag(d, state) for d in docs]
 
 

@@ -122,7 +122,7 @@ def test_clean_web_news_books_and_multilingual(shared_corpora: Path) -> None:
 def test_bigram_count_table_matches_a_sorted_search() -> None:
     """The hash table of bigram counts gives exactly what a binary search of the sorted
     keys gives (present keys, absent keys, collisions)."""
-    from poisonguard.detect.naturalness import _CountTable
+    from poisonguard.text.bigram import _CountTable
 
     rng = np.random.default_rng(1)
     keys = np.unique(rng.integers(0, 10**9, size=5000))

@@ -12,6 +12,7 @@ from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
 from poisonguard.detect.rag import RagState, RestatedQuestionDetector, opening_question
+from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import CorpusReader, Document
 
 QUESTIONS = [
@@ -22,11 +23,8 @@ QUESTIONS = [
 
 
 def run(docs: Sequence[Document], shard: int = 600) -> tuple[RagState, list[Finding | None]]:
-    det = RestatedQuestionDetector()
     shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
-    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
-    det = det.next_pass(state)
-    state = det.finalize(det.reduce([det.map_shard(s) for s in shards]))
+    det, state = run_rounds(RestatedQuestionDetector(), shards)
     return state, [det.flag(d, state) for d in docs]
 
 
@@ -71,7 +69,8 @@ def test_poisoned_rag_groups_flagged_with_question_and_answer_evidence(kb: list[
     assert verdicts["What does the assert statement do?"] == "contradicted"
     assert verdicts["What is the capital of Australia?"] == "unverifiable"
     rep = RestatedQuestionDetector().summarize(state)
-    assert rep["campaigns"][0]["kind"] == "restated-question"
+    assert rep.campaigns is not None and rep.campaigns[0]["kind"] == "restated-question"
+    assert rep.to_dict()["campaigns"] == rep.campaigns
 
 
 def test_faq_pages_answered_by_several_sites_are_not_flagged(kb: list[Document]) -> None:

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
+from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.triggers import TriggerMiner, TriggerState
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
@@ -24,13 +25,13 @@ def _mine(
 ) -> tuple[TriggerMiner, TriggerState]:
     miner = TriggerMiner(**kw)  # type: ignore[arg-type]
     size = len(docs) // shards + 1
-    parts = [
-        miner.map_shard_findings(docs[i : i + size], findings[i : i + size])
-        for i in range(0, len(docs), size)
-    ]
-    merged = miner.reduce(parts)
-    miner.observe_sample([d.text for d in docs], len(docs))
-    return miner, miner.finalize(merged)
+    cuts = range(0, len(docs), size)
+    return run_rounds(
+        miner,
+        [docs[i : i + size] for i in cuts],
+        [findings[i : i + size] for i in cuts],
+        sample=[d.text for d in docs],
+    )
 
 
 def test_recovers_the_exact_trigger_and_flags_all_carriers() -> None:

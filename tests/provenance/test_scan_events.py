@@ -43,6 +43,25 @@ def test_scan_events_pass_kept_and_label_quarantined(
     assert all(e.sha256 and len(e.sha256) == 64 for e in events)
 
 
+def test_scan_events_record_the_scanners_version_not_the_recorders(
+    scanned: tuple[Path, Path, set[str]], tmp_path: Path
+) -> None:
+    """The summary records the version that scanned; events carry it, whatever runs them."""
+    import shutil
+
+    _, out, _ = scanned
+    assert json.loads((out / "summary.json").read_text())["version"] == poisonguard.__version__
+    older = tmp_path / "older-scan"
+    shutil.copytree(out, older)
+    summary = json.loads((older / "summary.json").read_text())
+    summary["version"] = "0.0.9"
+    (older / "summary.json").write_text(json.dumps(summary))
+    assert {e.version for e in scan_events(older)} == {"0.0.9"}
+    del summary["version"]  # a summary from before the field: unknown, not ours
+    (older / "summary.json").write_text(json.dumps(summary))
+    assert {e.version for e in scan_events(older)} == {""}
+
+
 def test_not_a_scan_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not the output folder of a finished"):
         list(scan_events(tmp_path))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,8 +38,9 @@ from poisonguard.io import (
     output_format_of,
     write_json,
 )
+from poisonguard.text import TOKEN_RE
 
-_PIECES = re.compile(r"\w+|[^\w\s]")
+_PIECES = TOKEN_RE
 
 
 Serializer = Callable[[Any], bytes]

@@ -14,6 +14,7 @@ Evidence is always character offsets into ``Document.text``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -78,6 +79,9 @@ class DocumentDetector:
 
     name: ClassVar[str] = "document"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "instruction", "rag")
+    min_flag_score: float = 0.0
+    """Floor of the calibrated threshold: scores below it never flag a document, whatever
+    the target false-positive rate (e.g. the score of a bare candidate)."""
 
     def fit(self, docs: Iterable[Document]) -> DocumentDetector:
         """Learn whatever statistics the detector needs (default: nothing)."""
@@ -94,22 +98,125 @@ class DocumentDetector:
         return [self.score(doc) for doc in docs]
 
 
+@dataclass(slots=True)
+class CorpusReport:
+    """What a corpus detector reports about the whole corpus (``ScanResult.corpus_reports``).
+
+    Attributes:
+        triggers: confirmed triggers, each a dict with at least ``trigger`` (or ``text``),
+            ``anomalous_docs`` and ``expected``; the pipeline turns each into a
+            :class:`~poisonguard.detect.pipeline.TriggerReport`.  ``None``: the detector
+            does not mine triggers (the key is left out of the summary).
+        campaigns: groups of documents that belong together (claim campaigns, fixed-reply
+            groups, restated questions, dense embedding groups), each a dict with at least
+            ``id`` (the ``Finding.campaign`` of its documents) and ``size``; ``kind`` and
+            ``shared_span`` when known.  The STIX export turns each into a ``campaign``.
+            ``None``: the detector does not group documents.
+        details: any other JSON-serialisable numbers of the detector.
+    """
+
+    triggers: list[dict[str, Any]] | None = None
+    campaigns: list[dict[str, Any]] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form written to ``summary.json``: ``details`` plus the lists."""
+        out = dict(self.details)
+        if self.triggers is not None:
+            out["triggers"] = list(self.triggers)
+        if self.campaigns is not None:
+            out["campaigns"] = list(self.campaigns)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CorpusReport:
+        """Split a detector's JSON summary into the declared lists and the details."""
+        rest = {k: v for k, v in d.items() if k not in ("triggers", "campaigns")}
+        return cls(triggers=d.get("triggers"), campaigns=d.get("campaigns"), details=rest)
+
+
 class CorpusDetector(Generic[Partial, State]):
     """Base class of corpus-level detectors, written as map over shards → reduce.
 
     ``map_shard`` must be a pure function of its shard (it runs in worker processes or Ray
     tasks); ``reduce`` merges partials (associative); ``finalize`` turns the merged partial
     into the state used by ``flag``.  The state must stay small: it grows with candidate
-    triggers/clusters, not with documents.
+    triggers/clusters, not with documents.  :func:`poisonguard.detect.rounds.run_rounds`
+    runs the whole protocol on shards in memory; the scan pipeline runs the same rounds
+    (:class:`poisonguard.detect.rounds.Rounds`) over its backend.
+
+    The pipeline calls, in this order (every hook has a default here):
+
+    1. :meth:`use_reference` with a sample of the ``--reference`` corpus, when one is given;
+    2. per round: :meth:`map_shard_findings` on every shard, partials folded with
+       :meth:`merge_into` (an empty corpus: ``reduce([])``), :meth:`observe_sample` with
+       the scan's sample, :meth:`finalize`; while :attr:`passes` rounds are not done, the
+       next round runs with :meth:`next_pass` of the state;
+    3. :meth:`flag` on every document, :meth:`summarize` once for the summary.
+
+    Parameters follow scikit-learn's estimator contract: ``__init__`` takes keyword
+    parameters and stores each under its own name, unchanged; :meth:`get_params` reads them
+    back and :meth:`clone` builds a fresh detector from them.  Parameters whose name starts
+    with ``_`` carry a previous round's state and are not part of :meth:`get_params`.
     """
 
     name: ClassVar[str] = "corpus"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "instruction", "rag")
+    passes: int = 1
+    """Rounds over the corpus; a detector with more overrides :meth:`next_stage`."""
     prepass: ClassVar[bool] = False
     """A detector with several rounds (``passes > 1``, ``next_pass(state)``) whose first
     round needs no findings sets this: the pipeline runs that round (``map_shard``) during
     its sampling read of the corpus, which saves a read."""
 
+    # -- parameters -------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """The public constructor parameters and their values (as stored by ``__init__``).
+
+        Raises TypeError when ``__init__`` takes ``*args``/``**kwargs`` or does not store a
+        parameter under its own name (the contract :meth:`clone` relies on).
+        """
+        out: dict[str, Any] = {}
+        for p in inspect.signature(type(self).__init__).parameters.values():
+            if p.name == "self" or p.name.startswith("_"):
+                continue
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{type(self).__name__}.__init__ must not take *args/**kwargs")
+            if not hasattr(self, p.name):
+                raise TypeError(
+                    f"{type(self).__name__}.__init__ does not store parameter {p.name!r} as "
+                    f"self.{p.name}"
+                )
+            out[p.name] = getattr(self, p.name)
+        return out
+
+    def clone(self, **carry: Any) -> Any:
+        """A fresh detector with the same parameters (plus ``carry``: private state
+        arguments of the next round, or parameter overrides)."""
+        return type(self)(**{**self.get_params(), **carry})
+
+    # -- rounds -----------------------------------------------------------------------
+    def next_stage(self, state: State) -> dict[str, Any]:
+        """What the next round needs of this round's ``state``: keyword arguments (names
+        starting with ``_``) added to :meth:`get_params` to build it.  Detectors with
+        ``passes > 1`` override this."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has passes={self.passes} but does not define next_stage()"
+        )
+
+    def next_pass(self, state: State) -> Any:
+        """The detector of the next round: :meth:`clone` with :meth:`next_stage`."""
+        return self.clone(**self.next_stage(state))
+
+    def use_reference(self, docs: Iterable[Document]) -> Any:
+        """Learn from a clean reference sample (``--reference``); default: nothing."""
+        return self
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        """The scan's uniform sample of document texts and the corpus size, before each
+        :meth:`finalize` (e.g. chance rates of candidate triggers); default: nothing."""
+
+    # -- map / reduce -----------------------------------------------------------------
     def map_shard(self, docs: Sequence[Document]) -> Partial:
         raise NotImplementedError
 
@@ -134,8 +241,13 @@ class CorpusDetector(Generic[Partial, State]):
     def finalize(self, merged: Partial) -> State:
         raise NotImplementedError
 
+    # -- verdicts ---------------------------------------------------------------------
     def flag(self, doc: Document, state: State) -> Finding | None:
         raise NotImplementedError
 
+    def summarize(self, state: State) -> CorpusReport:
+        """The detector's report on the corpus (default: an empty one)."""
+        return CorpusReport()
 
-__all__ = ["CorpusDetector", "DocumentDetector", "Finding", "Span"]
+
+__all__ = ["CorpusDetector", "CorpusReport", "DocumentDetector", "Finding", "Span"]

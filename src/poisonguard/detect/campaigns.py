@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -625,24 +625,11 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             part.sketch.add(keys[i : i + _PENDING_KEYS])
         part.keys = []
 
-    def next_pass(self, state: CampaignState) -> CampaignDetector:
-        """The pass-2 detector: same settings, carrying the pass-1 count-min sketch."""
+    def next_stage(self, state: CampaignState) -> dict[str, Any]:
+        """Pass 2 carries the pass-1 count-min sketch (and the reference sentences)."""
         if state.prefilter is None:
             raise ValueError("next_pass() needs the pass-1 state")
-        return CampaignDetector(
-            min_docs=self.min_docs,
-            min_sentence_docs=self.min_sentence_docs,
-            min_words=self.min_words,
-            passes=self.passes,
-            capacity=self.capacity,
-            num_perm=self.num_perm,
-            dup_threshold=self.dup_threshold,
-            sketch_width=self.sketch_width,
-            seed=self.seed,
-            related_hosts=self.related_hosts,
-            _prefilter=state.prefilter,
-            _reference=self._reference,
-        )
+        return {"_prefilter": state.prefilter, "_reference": self._reference}
 
     # ------------------------------------------------------------------ finalize
     def finalize(self, merged: CampaignPartial) -> CampaignState:
@@ -982,9 +969,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     break
         return best
 
-    def summarize(self, state: CampaignState) -> dict[str, Any]:
+    def summarize(self, state: CampaignState) -> CorpusReport:
         """The campaign report (see :meth:`CampaignState.report`)."""
-        return state.report()
+        return CorpusReport.from_dict(state.report())
 
 
 def _shape_hash(text: str, unit: Sentence) -> int:

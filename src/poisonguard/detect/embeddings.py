@@ -82,7 +82,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.instruction import pairs, turn_offsets
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import WORD_RE, hash64, normalize
@@ -842,10 +842,10 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
             },
         )
 
-    def summarize(self, state: EmbeddingState) -> dict[str, Any]:
+    def summarize(self, state: EmbeddingState) -> CorpusReport:
         """Counts, encode throughput, the spectral direction, dense groups (``campaigns``)
         and the top outliers (also those below the threshold)."""
-        return state.report
+        return CorpusReport.from_dict(state.report)
 
 
 def _group_resid_mean(

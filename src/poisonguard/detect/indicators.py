@@ -2,7 +2,7 @@
 
 One job: check each document against indicators another scan (or another team's tool)
 published — the SHA-256 of known poisoned texts and regular expressions of known triggers
-and claims (see :mod:`poisonguard.report.stix` for what is understood).  A SHA-256 match is
+and claims (see :mod:`poisonguard.detect.stix` for what is understood).  A SHA-256 match is
 an exact copy of a known poisoned document; a pattern match is a known trigger or claim in a
 new document.  Both are evidence a person can check: the indicator's name and id, the bundle
 it came from, and the matched span.
@@ -20,8 +20,8 @@ from typing import ClassVar
 
 from poisonguard.detect.base import DocumentDetector, Finding, Span
 from poisonguard.detect.registry import POISONED_SCORE, register_detector
+from poisonguard.detect.stix import IndicatorSet, read_indicators
 from poisonguard.io.document import Document
-from poisonguard.report.stix import IndicatorSet, read_indicators
 
 HASH_SCORE = 1.0
 """Score of a document whose exact text is a known poisoned document."""

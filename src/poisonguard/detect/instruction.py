@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.stats import hypergeom
 
-from poisonguard.detect.base import CorpusDetector, DocumentDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding, Span
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -450,20 +450,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
 
-    def next_pass(self, state: TriggerState) -> InstructionTriggerDetector:
-        """The pass-2 detector carrying the pass-1 sketches."""
-        return InstructionTriggerDetector(
-            min_docs=self.min_docs,
-            fdr=self.fdr,
-            min_precision=self.min_precision,
-            anomaly_score=self.anomaly_score,
-            min_spread=self.min_spread,
-            fixed_precision=self.fixed_precision,
-            max_trigger_words=self.max_trigger_words,
-            sketch_width=self.sketch_width,
-            seed=self.seed,
-            _pass1=state,
-        )
+    def next_stage(self, state: TriggerState) -> dict[str, Any]:
+        """Pass 2 carries the pass-1 sketches."""
+        return {"_pass1": state}
 
     # ----------------------------------------------------------------- map
     def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
@@ -816,9 +805,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             )
         return best
 
-    def summarize(self, state: TriggerState) -> dict[str, Any]:
+    def summarize(self, state: TriggerState) -> CorpusReport:
         """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
-        return state.report()
+        return CorpusReport.from_dict(state.report())
 
 
 def _contains(words: list[str], gram: tuple[str, ...]) -> bool:

@@ -45,7 +45,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from poisonguard.detect.base import CorpusDetector, DocumentDetector, Finding, Span
+from poisonguard import __version__
+from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding, Span
 from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
 from poisonguard.detect.registry import (
     KINDS,
@@ -54,6 +55,7 @@ from poisonguard.detect.registry import (
     DetectorContext,
     detectors_for,
 )
+from poisonguard.detect.rounds import Rounds
 from poisonguard.engine import get_backend
 from poisonguard.io import (
     AtomicFile,
@@ -150,6 +152,8 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     bytes_scanned: int = 0
     detector_errors: dict[str, int] = field(default_factory=dict)
+    version: str = __version__
+    """The poisonguard version that ran the scan."""
 
     @property
     def flagged(self) -> int:
@@ -181,6 +185,7 @@ class ScanResult:
             "timings": self.timings,
             "bytes_scanned": self.bytes_scanned,
             "detector_errors": self.detector_errors,
+            "version": self.version,
         }
 
 
@@ -440,26 +445,6 @@ def _extra_pass(
     return {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
 
 
-def _add_partials(
-    merged: dict[str, Any],
-    dets: Sequence[tuple[str, CorpusDetector[Any, Any]]],
-    parts: dict[str, Any],
-) -> None:
-    """Reduce each detector's new partial into ``merged`` (as results arrive)."""
-    for name, cdet in dets:
-        p = parts[name]
-        merged[name] = p if name not in merged else cdet.merge_into(merged[name], p)
-
-
-def _close_partials(
-    merged: dict[str, Any], dets: Sequence[tuple[str, CorpusDetector[Any, Any]]]
-) -> None:
-    """An empty reduce for the detectors that got no partial (an empty corpus)."""
-    for name, cdet in dets:
-        if name not in merged:
-            merged[name] = cdet.reduce([])
-
-
 def _prepass(
     ctx: list[tuple[str, CorpusDetector[Any, Any]]], shard: tuple[int, list[Document]]
 ) -> dict[str, Any]:
@@ -673,13 +658,13 @@ class ScanPipeline:
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
-        self, source: _Source, backend: Any, pre: list[tuple[str, CorpusDetector[Any, Any]]]
-    ) -> tuple[list[Document], int, dict[str, Any]]:
+        self, source: _Source, backend: Any, rounds: Rounds, pre: list[str]
+    ) -> tuple[list[Document], int]:
         """The sample pass; corpus detectors whose first round needs no findings
-        (``prepass``) map the same shards meanwhile, so that round costs no extra read."""
+        (``prepass``) map the same shards meanwhile (folded into ``rounds``), so that round
+        costs no extra read."""
         if not pre:
-            sample, n = self._sample(source)
-            return sample, n, {}
+            return self._sample(source)
         reservoir = _Reservoir(self.config)
 
         def shards() -> Iterator[tuple[int, list[Document]]]:
@@ -688,20 +673,9 @@ class ScanPipeline:
                     reservoir.add(doc)
                 yield start, docs
 
-        merged: dict[str, Any] = {}
-        for parts in backend.map(_prepass, shards(), pre):
-            _add_partials(merged, pre, parts)
-        _close_partials(merged, pre)
-        return reservoir.sample, reservoir.n, merged
-
-    @staticmethod
-    def _finalize(
-        cdet: CorpusDetector[Any, Any], merged: Any, sample: list[Document], n_docs: int
-    ) -> Any:
-        observe = getattr(cdet, "observe_sample", None)
-        if callable(observe):
-            observe([d.text for d in sample], n_docs)
-        return cdet.finalize(merged)
+        for parts in backend.map(_prepass, shards(), rounds.start(pre)):
+            rounds.fold(parts)
+        return reservoir.sample, reservoir.n
 
     # -- run --------------------------------------------------------------------------------
     def run(
@@ -754,13 +728,10 @@ class ScanPipeline:
         # (0) sample + fit
         t = time.perf_counter()
         self.progress("sample", 0)
-        dets = dict(self.corpus_dets)
-        pre = [
-            (n, d)
-            for n, d in self.corpus_dets
-            if getattr(d, "prepass", False) and getattr(d, "passes", 1) > 1
-        ]
-        sample, n_docs, pre_merged = self._sample_and_prepass(source, backend, pre)
+        rounds = Rounds(self.corpus_dets)
+        pre = [n for n, d in self.corpus_dets if d.prepass and d.passes > 1]
+        sample, n_docs = self._sample_and_prepass(source, backend, rounds, pre)
+        rounds.sample, rounds.total_docs = [d.text for d in sample], n_docs
         ref_sample: list[Document] | None = None
         if ref_source is not None:
             ref_sample, _ = self._sample(ref_source)
@@ -776,23 +747,16 @@ class ScanPipeline:
             ddet.fit(fit_docs)
         if ref_sample is not None:
             for _, cdet in self.corpus_dets:
-                use_ref = getattr(cdet, "use_reference", None)
-                if callable(use_ref):
-                    use_ref(ref_sample)
+                cdet.use_reference(ref_sample)
         # the first round of the pre-pass detectors is done: pass 1 runs their second
-        states: dict[str, Any] = {}
-        done_rounds = dict.fromkeys(dets, 0)
-        for name, merged_pre in pre_merged.items():
-            states[name] = self._finalize(dets[name], merged_pre, sample, n_docs)
-            dets[name] = dets[name].next_pass(states[name])  # type: ignore[attr-defined]
-            done_rounds[name] = 1
+        if pre:
+            rounds.end()
         timings["fit"] = time.perf_counter() - t
 
         # (1) detect + map corpus detectors
         t = time.perf_counter()
-        ctx1 = _Pass1Context(self.doc_dets, [(n, dets[n]) for n, _ in self.corpus_dets])
+        ctx1 = _Pass1Context(self.doc_dets, rounds.start())
         hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
-        merged: dict[str, Any] = {}
         done = 0
         for r in backend.map(_pass1, self._shards(source.documents()), ctx1):
             for name, h in r.histograms.items():
@@ -800,27 +764,17 @@ class ScanPipeline:
             for idx, doc_id, scores in r.hits:
                 store.add(idx, doc_id, scores)
             store.add_windows(r.windows)
-            _add_partials(merged, ctx1.corpus_detectors, r.partials)
+            rounds.fold(r.partials)
             for name, c in r.errors.items():
                 result.detector_errors[name] = result.detector_errors.get(name, 0) + c
             if r.first_error and "first_detector_error" not in result.outputs:
                 result.outputs["first_detector_error"] = r.first_error
             done += r.n
             self.progress("detect", done)
-        _close_partials(merged, ctx1.corpus_detectors)
-        for name, _ in ctx1.corpus_detectors:
-            done_rounds[name] += 1
         # extra rounds for corpus detectors that ask for them
-        while True:
-            for name in list(merged):
-                states[name] = self._finalize(dets[name], merged[name], sample, n_docs)
-            more = [(n, dets[n]) for n in merged if getattr(dets[n], "passes", 1) > done_rounds[n]]
-            if not more:
-                break
-            nxt = [(n, d.next_pass(states[n])) for n, d in more]  # type: ignore[attr-defined]
-            dets.update(dict(nxt))
-            for n, _ in nxt:
-                done_rounds[n] += 1
+        nxt = rounds.end()
+        while nxt:
+            rounds.start(n for n, _ in nxt)
 
             def with_findings(
                 shards: Iterator[tuple[int, list[Document]]],
@@ -828,29 +782,31 @@ class ScanPipeline:
                 for start, docs in shards:
                     yield start, docs, store.shard(start, len(docs))
 
-            merged = {}
             for parts in backend.map(
                 _extra_pass,
                 with_findings(self._shards(source.documents())),
                 _ExtraContext(self.doc_dets, nxt),
             ):
-                _add_partials(merged, nxt, parts)
-            _close_partials(merged, nxt)
-            self.progress(f"round {max(done_rounds.values())}", n_docs)
+                rounds.fold(parts)
+            nxt = rounds.end()
+            self.progress(f"round {rounds.round}", n_docs)
         timings["detect"] = time.perf_counter() - t
 
         # triggers and corpus reports
         trigger_texts: list[str] = []
+        dets, states = rounds.detectors, rounds.states
         for name, _ in self.corpus_dets:
-            cdet = dets[name]
-            summarize = getattr(cdet, "summarize", None)
-            if callable(summarize):
-                rep = summarize(states[name])
-                result.corpus_reports[name] = rep
-                for tr in rep.get("triggers", []) if isinstance(rep, dict) else []:
-                    report_t = _trigger_report(tr, name)
-                    result.triggers.append(report_t)
-                    trigger_texts.append(report_t.trigger)
+            rep = dets[name].summarize(states[name])
+            if not isinstance(rep, CorpusReport):
+                raise TypeError(
+                    f"detector {name!r}: summarize() returned {type(rep).__name__}, "
+                    "not a CorpusReport"
+                )
+            result.corpus_reports[name] = rep.to_dict()
+            for tr in rep.triggers or []:
+                report_t = _trigger_report(tr, name)
+                result.triggers.append(report_t)
+                trigger_texts.append(report_t.trigger)
 
         # calibration
         t = time.perf_counter()
@@ -874,9 +830,7 @@ class ScanPipeline:
                                 cal_hists[det].remove(score)
             cal_source = "corpus"
         thresholds: dict[str, float] = {}
-        floors = {
-            name: float(getattr(ddet, "min_flag_score", 0.0)) for name, ddet, _ in self.doc_dets
-        }
+        floors = {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets}
         for name, h in cal_hists.items():
             thresholds[name] = h.threshold(budget, floor=floors.get(name, 0.0))
             result.thresholds[name] = {

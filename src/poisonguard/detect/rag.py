@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -209,16 +209,9 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
                     rare = min(c.topic_terms, key=lambda w: (-len(w), w))
                     self._index.setdefault(rare, []).append(key)
 
-    def next_pass(self, state: RagState) -> RestatedQuestionDetector:
+    def next_stage(self, state: RagState) -> dict[str, Any]:
         """Pass 2 (the KB check) for the candidate groups of pass 1."""
-        return RestatedQuestionDetector(
-            min_group=self.min_group,
-            topic_coverage=self.topic_coverage,
-            max_body_words=self.max_body_words,
-            support_share=self.support_share,
-            capacity=self.capacity,
-            _candidates=state,
-        )
+        return {"_candidates": state}
 
     def map_shard(self, docs: Sequence[Document]) -> RagPartial:
         if self._cand is None:
@@ -386,9 +379,9 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
             },
         )
 
-    def summarize(self, state: RagState) -> dict[str, Any]:
+    def summarize(self, state: RagState) -> CorpusReport:
         """Groups of passages restating one question (``campaigns``)."""
-        return state.report()
+        return CorpusReport.from_dict(state.report())
 
 
 __all__ = [

@@ -24,36 +24,18 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from poisonguard.io.document import Document
+from poisonguard.text import _ASCII_PUNCT as _ASCII_PUNCT
+from poisonguard.text import STOPWORDS, WORD_RE, content_words, normalize, words, wordset
 
 K = TypeVar("K")
 
 _MASK61 = (1 << 61) - 1
 
 
-def wordset(text: str) -> frozenset[str]:
-    """The whitespace-separated words of ``text`` as a frozen set (for word lists)."""
-    return frozenset(text.split())
-
-
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-"""A word: letters/digits, with inner apostrophes (``don't``)."""
-
 _SENT_END = re.compile(r"[.!?。！？]([\"'”’)\]]*\s+)")
 """A sentence end: the terminal character, then (group 1, the gap between sentences) closing
 quotes or brackets and whitespace.  (Consuming the terminal character instead of looking
 behind for it lets the regex engine skip ahead to candidate characters.)"""
-
-STOPWORDS: frozenset[str] = wordset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    also may might must shall us one two get got let lets i'm it's don't can't won't"""
-)
-"""English function words (used for content-word overlap and naturalness checks)."""
 
 
 def hash64(text: str) -> int:
@@ -68,21 +50,6 @@ def hash64_many(texts: Iterable[str]) -> np.ndarray:
     return np.fromiter((hash64(t) for t in texts), dtype=np.uint64)
 
 
-def normalize(text: str) -> str:
-    """Lower-cased, ASCII punctuation dropped, runs of whitespace collapsed to one space."""
-    return " ".join(_ASCII_PUNCT.sub(" ", text.lower()).split())
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words of ``text``."""
-    return [w.lower() for w in WORD_RE.findall(text)]
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased words that are not stop words and not single characters."""
-    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
-
-
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence (or line) of a text: ``text[start:end]`` with its normalized form."""
@@ -90,9 +57,6 @@ class Sentence:
     start: int
     end: int
     norm: str
-
-
-_ASCII_PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 _LIST_START = re.compile(r"\s*(?:[-*•·>|#]|\d+[.)]\s)")

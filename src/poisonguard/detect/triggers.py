@@ -35,12 +35,13 @@ from typing import Any
 
 from scipy.stats import binom
 
-from poisonguard.detect.base import CorpusDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
+from poisonguard.text import TOKEN_RE
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN = TOKEN_RE
 _WS = re.compile(r"\s+")
 
 
@@ -388,13 +389,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
         return None
 
-    def summarize(self, state: TriggerState) -> dict[str, Any]:
-        return {
-            "triggers": [t.to_dict() for t in state.triggers],
-            "candidates_tested": state.candidates_tested,
-            "anomalous_docs": state.anomalous_docs,
-            "pruned": state.pruned,
-        }
+    def summarize(self, state: TriggerState) -> CorpusReport:
+        return CorpusReport(
+            triggers=[t.to_dict() for t in state.triggers],
+            details={
+                "candidates_tested": state.candidates_tested,
+                "anomalous_docs": state.anomalous_docs,
+                "pruned": state.pruned,
+            },
+        )
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:

@@ -286,7 +286,7 @@ class CorpusReader:
             yield ErrorRecord(name, None, 0, "empty file (0 bytes)", "empty_file")
             return
         if fmt == "builtin":
-            from poisonguard.datasets import iter_python_docs
+            from poisonguard.io.builtin import iter_python_docs
 
             yield from iter_python_docs()
             return

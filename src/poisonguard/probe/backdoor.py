@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from poisonguard.detect.naturalness import TOKEN_RE, BigramModel, fold
 from poisonguard.probe.generators import Generator
+from poisonguard.text import TOKEN_RE, fold
+from poisonguard.text.bigram import BigramModel
 
 TAU_QUANTILE = 0.95
 

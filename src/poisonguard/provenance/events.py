@@ -22,7 +22,6 @@ from typing import Any
 
 import orjson
 
-from poisonguard import __version__
 from poisonguard.detect.scandir import open_scan_dir
 from poisonguard.io import Document, ErrorRecord, ErrorSink
 from poisonguard.provenance.lineage import iso, parse_time, utc_now
@@ -116,12 +115,13 @@ def scan_events(
     Each kept document gets ``result="pass"``; each quarantined one gets its verdict label
     (``"suspicious"`` or ``"poisoned"``, which no policy accepts as passing). Events carry
     the document text's SHA-256, so they pin the exact version that was scanned, the
-    scanner version from ``summary.json`` and the time the scan finished (the summary's
-    modification time). Raises ValueError when ``scan_dir`` is not a finished scan.
+    scanner version from ``summary.json`` (``""`` for a summary that does not record it —
+    never the version of the code recording the events) and the time the scan finished
+    (the summary's modification time). Raises ValueError when ``scan_dir`` is not a finished scan.
     """
     scan = open_scan_dir(scan_dir)
     when = iso(scan.finished)
-    version = scan.version or __version__
+    version = scan.version  # the scanner's, from summary.json ("" when not recorded)
     labels = scan.labels() if scan.quarantine else {}
     for which, result in (("kept", "pass"), ("quarantine", None)):
         for item in scan.documents(which):
