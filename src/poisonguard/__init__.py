@@ -20,6 +20,7 @@ __all__ = ["ScanResult", "__version__", "scan"]
 
 def __getattr__(name: str) -> Any:  # lazy: ``import poisonguard`` stays light
     if name in ("scan", "ScanResult"):
+        import poisonguard.report  # noqa: F401  (registers the HTML report writer)
         from poisonguard.detect import pipeline
 
         return getattr(pipeline, name)

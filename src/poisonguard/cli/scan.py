@@ -162,7 +162,7 @@ def scan_command(
     """Find poisoned documents; write the kept corpus, the quarantine and the evidence."""
     if fail_on not in FAIL_ON:
         fail(f"--fail-on must be one of {', '.join(FAIL_ON)}", EXIT_USAGE)
-    from poisonguard.detect.pipeline import scan
+    from poisonguard import scan
     from poisonguard.engine import EngineError
 
     def go() -> Any:
@@ -277,9 +277,9 @@ def demo_command(
     as_json: bool = JsonOpt,
 ) -> None:
     """Inject dos poison into the embedded corpus, scan it, compare with the truth."""
+    from poisonguard import scan
     from poisonguard.attacks import get, mix_poison
     from poisonguard.datasets import python_docs
-    from poisonguard.detect.pipeline import scan
     from poisonguard.io import write_documents, write_json
 
     t0 = time.perf_counter()

@@ -71,6 +71,17 @@ from poisonguard.io import (
 LABELS = ("clean", "suspicious", "poisoned")
 OUT_FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 ProgressFn = Callable[[str, int], None]
+ReportWriter = Callable[["ScanResult", "str | os.PathLike[str]"], "str | os.PathLike[str]"]
+"""Writes a scan's report (``report=``) and returns its path, e.g.
+:func:`poisonguard.report.render_html`.  ``detect`` sits below ``report``: the writer is
+passed in (``report_writer=``) or registered with :func:`set_report_writer` (importing
+:mod:`poisonguard.report` registers the HTML report)."""
+_REPORT_WRITER: list[ReportWriter | None] = [None]
+
+
+def set_report_writer(writer: ReportWriter | None) -> None:
+    """The report writer used when a scan asks for a report without passing one."""
+    _REPORT_WRITER[0] = writer
 
 
 # -- result objects ----------------------------------------------------------------------
@@ -610,9 +621,15 @@ def _crc(doc_id: str) -> int:
 class ScanPipeline:
     """One scan: build detectors, run the passes, write outputs, return a ScanResult."""
 
-    def __init__(self, config: ScanConfig, progress: ProgressFn | None = None) -> None:
+    def __init__(
+        self,
+        config: ScanConfig,
+        progress: ProgressFn | None = None,
+        report_writer: ReportWriter | None = None,
+    ) -> None:
         config.check()
         self.config = config
+        self.report_writer = report_writer
         self.progress = progress or (lambda stage, n: None)
         self.context = DetectorContext(
             kind=config.kind,
@@ -862,13 +879,15 @@ class ScanPipeline:
             write_json(Path(out) / "summary.json", result.to_dict())
 
     def _report(self, result: ScanResult, path: str | os.PathLike[str]) -> None:
-        try:
-            from poisonguard.report import render_html
-        except ImportError:
+        writer = self.report_writer or _REPORT_WRITER[0]
+        if writer is None:
             result.outputs["report"] = None
-            result.outputs["report_error"] = "poisonguard.report.render_html is not available"
+            result.outputs["report_error"] = (
+                "no report writer: pass report_writer=poisonguard.report.render_html "
+                "(or import poisonguard.report first)"
+            )
             return
-        result.outputs["report"] = os.fspath(render_html(result, path))
+        result.outputs["report"] = os.fspath(writer(result, path))
 
     def _write(
         self,
@@ -1146,6 +1165,7 @@ def scan(
     exclude: list[str] | None = None,
     options: dict[str, dict[str, Any]] | None = None,
     progress: ProgressFn | None = None,
+    report_writer: ReportWriter | None = None,
     **config: Any,
 ) -> ScanResult:
     """Scan a corpus for poisoned documents.
@@ -1161,11 +1181,14 @@ def scan(
         target_fpr: share of clean documents allowed to be flagged.
         workers: worker processes (or Ray CPUs); 1 runs in this process.
         backend: ``local`` or ``ray``.
-        report: write the HTML report here (needs :mod:`poisonguard.report`).
+        report: write the report here, with ``report_writer`` (default: the registered
+            one, :func:`poisonguard.report.render_html` once :mod:`poisonguard.report` is
+            imported — ``poisonguard.scan`` does that).
         min_trigger_docs: ``k``, documents needed to confirm a trigger or campaign.
         detectors / exclude: run only these detectors / leave these out.
         options: per-detector options ``{name: {option: value}}``.
         progress: ``progress(stage, documents_done)`` callback.
+        report_writer: ``writer(result, path)`` that writes the report.
         **config: further :class:`ScanConfig` fields (``shard_docs``, ``sample_docs``,
             ``out_format``, ``shard_bytes``, ``max_error_rate``, ``strict``, ``seed``,
             ``reader_options``).
@@ -1186,15 +1209,19 @@ def scan(
         options=options or {},
         **config,
     )
-    return ScanPipeline(cfg, progress).run(corpus, out, reference=reference, report=report)
+    return ScanPipeline(cfg, progress, report_writer).run(
+        corpus, out, reference=reference, report=report
+    )
 
 
 __all__ = [
     "LABELS",
     "DocVerdict",
+    "ReportWriter",
     "ScanConfig",
     "ScanPipeline",
     "ScanResult",
     "TriggerReport",
     "scan",
+    "set_report_writer",
 ]
