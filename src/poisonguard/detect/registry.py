@@ -9,9 +9,19 @@ Each detector module registers its classes at import time::
         name = "fixed-reply"
         ...
 
-:func:`detectors_for` imports every module listed in :data:`DETECTOR_MODULES` (a module
-that does not exist yet is skipped; any other import error is raised), then returns the
-registered entries for one corpus kind, in registration order.  The scan pipeline builds
+:func:`detectors_for` imports every module listed in :data:`DETECTOR_MODULES` and every
+plug-in of the ``poisonguard.detectors`` entry-point group (any import error, a misspelled
+module included, is a :class:`DetectorLoadError`: a scan never runs without a detector it
+was given), then returns the registered entries for one corpus kind, in registration order.
+
+A third-party package adds a detector with one class and one entry point::
+
+    [project.entry-points."poisonguard.detectors"]
+    acme-marker = "acme_detectors:MarkerDetector"   # the class (its ``name``: acme-marker)
+    # or a module whose import registers its classes with @register_detector
+
+A class entry point is registered as ``register_detector(cls)`` would (unless its module
+already did); its ``name`` must equal the entry point's name.  The scan pipeline builds
 each detector with :meth:`Registered.build`, passing a :class:`DetectorContext`.
 
 Verdict rules the pipeline applies (see ``docs/scan.md``):
@@ -32,6 +42,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 from poisonguard.detect.base import CorpusDetector, DocumentDetector
@@ -55,6 +66,14 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.indicators",
 )
 """Modules imported by :func:`load_detectors`; each registers its detectors on import."""
+
+ENTRY_POINT_GROUP = "poisonguard.detectors"
+"""Entry-point group of third-party detectors (a detector class or a registering module)."""
+
+
+class DetectorLoadError(ValueError):
+    """A detector module or plug-in that cannot be loaded (named in the message)."""
+
 
 Detector = DocumentDetector | CorpusDetector[Any, Any]
 
@@ -178,7 +197,11 @@ def register_detector(
 
 
 def load_detectors() -> None:
-    """Import the detector modules (once); missing modules are skipped."""
+    """Import the detector modules and the ``poisonguard.detectors`` plug-ins (once).
+
+    Raises :class:`DetectorLoadError` naming the module or entry point that cannot be
+    imported, that is not a detector, or whose import registered none.
+    """
     global _loaded
     if _loaded:
         return
@@ -186,9 +209,39 @@ def load_detectors() -> None:
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
+            raise DetectorLoadError(f"detector module {mod!r} cannot be imported: {e}") from e
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+        _load_plugin(ep)
     _loaded = True
+
+
+def _load_plugin(ep: Any) -> None:
+    where = f"detector plug-in {ep.name!r} ({ep.value}, entry point group {ENTRY_POINT_GROUP})"
+    before = set(_REGISTRY.values())
+    try:
+        obj = ep.load()
+    except Exception as e:
+        raise DetectorLoadError(f"{where} cannot be loaded: {type(e).__name__}: {e}") from e
+    if inspect.ismodule(obj):
+        if not set(_REGISTRY.values()) - before and ep.name not in _REGISTRY:
+            raise DetectorLoadError(f"{where}: importing the module registered no detector")
+        return
+    if not inspect.isclass(obj) or not issubclass(obj, DocumentDetector | CorpusDetector):
+        raise DetectorLoadError(f"{where} is not a DocumentDetector or CorpusDetector subclass")
+    if getattr(obj, "name", None) != ep.name:
+        raise DetectorLoadError(
+            f"{where}: the class's name {getattr(obj, 'name', None)!r} differs from the entry "
+            "point's (findings are matched to their detector by that name)"
+        )
+    if ep.name not in _REGISTRY:
+        register_detector(obj)
+
+
+def refresh() -> None:
+    """Load the detector modules and entry points again (after installing a plug-in)."""
+    global _loaded
+    _loaded = False
+    load_detectors()
 
 
 def registered() -> dict[str, Registered]:
@@ -232,13 +285,16 @@ def detectors_for(
 
 __all__ = [
     "DETECTOR_MODULES",
+    "ENTRY_POINT_GROUP",
     "KINDS",
     "POISONED_SCORE",
     "SUSPICIOUS_SCORE",
     "DetectorContext",
+    "DetectorLoadError",
     "Registered",
     "detectors_for",
     "load_detectors",
+    "refresh",
     "register_detector",
     "registered",
 ]
