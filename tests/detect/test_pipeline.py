@@ -99,7 +99,9 @@ def test_reference_calibration_and_in_memory_api() -> None:
     )
     assert isinstance(result, poisonguard.ScanResult)
     assert result.thresholds["naturalness"]["source"] == "reference"
-    assert result.outputs == {} or "kept" not in result.outputs  # out=None writes nothing
+    # out=None writes nothing: no output path is reported
+    written = {"kept", "quarantine", "findings_jsonl", "findings_parquet", "errors", "summary"}
+    assert result.out_dir is None and not written & result.outputs.keys()
     truth = {s.document.id for s in poison("dos", 60)}
     flagged = {v.id for v in result.findings}
     assert flagged >= truth and len(flagged - truth) <= 2

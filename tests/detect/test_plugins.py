@@ -61,7 +61,8 @@ class BeaconDetector(CorpusDetector):
     def summarize(self, state):
         camp = {{"id": "acme-1", "kind": "acme-beacon", "size": len(state), "sources": 1,
                  "shared_span": self.marker, "score": 0.95, "examples": state[:5]}}
-        return CorpusReport(campaigns=[camp] if state else [], details={{"beacon_docs": len(state)}})
+        details = {{"beacon_docs": len(state)}}
+        return CorpusReport(campaigns=[camp] if state else [], details=details)
 '''
 
 
@@ -147,7 +148,7 @@ def test_a_third_party_detector_runs_in_a_scan_with_its_evidence_everywhere(
 
 def test_a_misspelled_plugin_is_an_error_not_skipped(plugin_path: Path, tmp_path: Path) -> None:
     _install(plugin_path, "acme-broken", "acme_broken", "X = 1\n", "acme_brokn:Detector")
-    with pytest.raises(DetectorLoadError, match="acme-broken.*cannot be loaded"):
+    with pytest.raises(DetectorLoadError, match=r"acme-broken.*cannot be loaded"):
         registry.refresh()
     # and through the CLI: a clear error, no traceback, nothing scanned
     corpus = tmp_path / "c.jsonl"

@@ -54,7 +54,9 @@ def test_flags_a_carrier_whose_payload_looks_natural() -> None:
     start = s.truth.trigger_span[1]
     # adaptive variant: the same trigger followed by perfectly natural text
     natural = s.document.with_text(s.document.text[:start] + " " + clean_docs()[42].text)
-    assert NaturalnessShift().fit(docs).score(natural) is None or True
+    # the premise: the payload is natural, so the naturalness detector alone misses it ...
+    assert NaturalnessShift().fit(docs).score(natural) is None
+    # ... and the mined trigger still flags it
     f = miner.flag(natural, state)
     assert f is not None and f.trigger == "<SUDO>" and f.score >= 0.9
     assert f.spans[0] == Span(s.truth.trigger_span[0], s.truth.trigger_span[1], "trigger")
@@ -106,7 +108,7 @@ def test_contexts_share_one_window_per_document() -> None:
     docs, findings = _findings("dos", 250)
     part = TriggerMiner().map_shard_findings(docs, findings)
     by_id = {d.id: d.text for d in docs}
-    windows: dict[str, set[int]] = {}
+    windows: dict[str, set[str]] = {}
     for key, ctxs in part.contexts.items():
         for c in ctxs:
             text = by_id[c.doc_id]
@@ -115,8 +117,9 @@ def test_contexts_share_one_window_per_document() -> None:
             s, e = at + c.start, at + c.end
             assert " ".join(text[s:e].split()) == " ".join(key.split())
             assert c.left == text[max(0, s - 48) : s] and c.right == text[e : e + 48]
-            windows.setdefault(c.doc_id, set()).add(id(c.window))
-    assert all(len(w) <= 3 for w in windows.values())  # one per changepoint span
+            windows.setdefault(c.doc_id, set()).add(c.window)
+    # the contexts of a document come from at most one window per changepoint span
+    assert all(len(w) <= 3 for w in windows.values())
 
 
 def test_trigger_glued_to_the_words_around_it() -> None:

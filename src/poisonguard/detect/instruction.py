@@ -297,13 +297,17 @@ class GramStats:
 
 @dataclass(slots=True)
 class TriggerPartial:
-    """Pass 1: sketches.  Pass 2: exact candidate counts."""
+    """Pass 1: the shard's hashed keys (a shard's partial carries its keys, a few hundred
+    kB, not a sketch of 3 × 2²¹ counters; the running total folds them into its sketches).
+    Pass 2: exact candidate counts."""
 
     stage: int
     documents: int = 0
     anomalous: int = 0
     grams_sketch: CountMinSketch | None = None
     replies_sketch: CountMinSketch | None = None
+    gram_keys: np.ndarray | None = None
+    reply_keys: np.ndarray | None = None
     grams: dict[int, GramStats] = field(default_factory=dict)
     replies: dict[int, ReplyStats] = field(default_factory=dict)
     tested: int = 0
@@ -466,8 +470,6 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         return self._map_pass2(docs, findings)
 
     def _map_pass1(self, docs: Sequence[Document]) -> TriggerPartial:
-        gs = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        rs = CountMinSketch(width=max(1 << 16, self.sketch_width // 8), depth=3, seed=self.seed)
         gbatch: list[np.ndarray] = []
         rkeys: list[int] = []
         n = 0
@@ -480,10 +482,38 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             rk = reply_key(doc)
             if rk is not None:
                 rkeys.append(rk[0])
-        if gbatch:
-            gs.add(np.concatenate(gbatch))
-        rs.add(np.asarray(rkeys, dtype=np.uint64))
-        return TriggerPartial(stage=1, documents=n, grams_sketch=gs, replies_sketch=rs)
+        return TriggerPartial(
+            stage=1,
+            documents=n,
+            gram_keys=np.concatenate(gbatch) if gbatch else np.zeros(0, dtype=np.uint64),
+            reply_keys=np.asarray(rkeys, dtype=np.uint64),
+        )
+
+    def _sketches(self, out: TriggerPartial) -> tuple[CountMinSketch, CountMinSketch]:
+        """``out``'s pass-1 sketches (created empty when it has none yet)."""
+        if out.grams_sketch is None:
+            out.grams_sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
+        if out.replies_sketch is None:
+            width = max(1 << 16, self.sketch_width // 8)
+            out.replies_sketch = CountMinSketch(width=width, depth=3, seed=self.seed)
+        return out.grams_sketch, out.replies_sketch
+
+    def _fold_keys(self, out: TriggerPartial, p: TriggerPartial) -> None:
+        """Add ``p``'s pass-1 keys and sketches to ``out``'s sketches."""
+        if p.stage != 1:
+            return
+        gs, rs = self._sketches(out)
+        if p.gram_keys is not None:
+            gs.add(p.gram_keys)
+        if p.reply_keys is not None:
+            rs.add(p.reply_keys)
+        if p is out:
+            out.gram_keys = out.reply_keys = None
+            return
+        if p.grams_sketch is not None:
+            gs.merge(p.grams_sketch)
+        if p.replies_sketch is not None:
+            rs.merge(p.replies_sketch)
 
     def _pair_finding(self, doc: Document, found: Sequence[Finding]) -> Finding | None:
         for f in found:
@@ -571,56 +601,57 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         stage = partials[0].stage if partials else (1 if self._pass1 is None else 2)
         out = TriggerPartial(stage=stage)
         for p in partials:
-            out.documents += p.documents
-            out.anomalous += p.anomalous
-            out.tested += p.tested
-            for attr in ("grams_sketch", "replies_sketch"):
-                sk = getattr(p, attr)
-                if sk is None:
-                    continue
-                cur = getattr(out, attr)
-                if cur is None:
-                    setattr(
-                        out,
-                        attr,
-                        CountMinSketch(width=sk.width, depth=sk.depth, seed=sk.seed).merge(sk),
-                    )
-                else:
-                    cur.merge(sk)
-            for k, g in p.grams.items():
-                cg = out.grams.get(k)
-                if cg is None:
-                    out.grams[k] = GramStats(
-                        g.anomalous,
-                        g.text,
-                        list(g.examples),
-                        set(g.contexts),
-                        dict(g.replies),
-                        g.other_replies,
-                    )
-                else:
-                    cg.anomalous += g.anomalous
-                    if len(cg.contexts) < _CONTEXTS:
-                        cg.contexts |= g.contexts
-                    for rk, c in g.replies.items():
-                        cg.add_reply(rk, c)
-                    cg.other_replies += g.other_replies
-                    cg.examples.extend(g.examples[: max(0, _EXAMPLES - len(cg.examples))])
-            for k, r in p.replies.items():
-                cr = out.replies.get(k)
-                if cr is None:
-                    out.replies[k] = ReplyStats(
-                        r.count, set(r.requests), r.quoted, r.text, list(r.examples)
-                    )
-                else:
-                    cr.count += r.count
-                    cr.requests |= r.requests
-                    cr.quoted += r.quoted
-                    cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
+            self._add(out, p)
         return out
+
+    def merge_into(self, acc: TriggerPartial, part: TriggerPartial) -> TriggerPartial:
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies)."""
+        if acc.stage != part.stage:
+            raise ValueError("cannot reduce partials of different passes")
+        self._fold_keys(acc, acc)  # a first shard's partial becomes the running total
+        self._add(acc, part)
+        return acc
+
+    def _add(self, out: TriggerPartial, p: TriggerPartial) -> None:
+        """Add partial ``p`` to ``out`` (``p``'s entries are copied: it stays usable)."""
+        out.documents += p.documents
+        out.anomalous += p.anomalous
+        out.tested += p.tested
+        self._fold_keys(out, p)
+        for k, g in p.grams.items():
+            cg = out.grams.get(k)
+            if cg is None:
+                out.grams[k] = GramStats(
+                    g.anomalous,
+                    g.text,
+                    list(g.examples),
+                    set(g.contexts),
+                    dict(g.replies),
+                    g.other_replies,
+                )
+            else:
+                cg.anomalous += g.anomalous
+                if len(cg.contexts) < _CONTEXTS:
+                    cg.contexts |= g.contexts
+                for rk, c in g.replies.items():
+                    cg.add_reply(rk, c)
+                cg.other_replies += g.other_replies
+                cg.examples.extend(g.examples[: max(0, _EXAMPLES - len(cg.examples))])
+        for k, r in p.replies.items():
+            cr = out.replies.get(k)
+            if cr is None:
+                out.replies[k] = ReplyStats(
+                    r.count, set(r.requests), r.quoted, r.text, list(r.examples)
+                )
+            else:
+                cr.count += r.count
+                cr.requests |= r.requests
+                cr.quoted += r.quoted
+                cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
 
     def finalize(self, merged: TriggerPartial) -> TriggerState:
         if merged.stage == 1:
+            self._fold_keys(merged, merged)  # a single shard's partial: its keys
             return TriggerState(
                 stage=1,
                 documents=merged.documents,

@@ -267,16 +267,27 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
         stage = partials[0].stage if partials else (1 if self._cand is None else 2)
         out = RagPartial(stage=stage)
         for p in partials:
-            out.documents += p.documents
-            for k, g in p.groups.items():
-                cur = out.groups.get(k)
-                if cur is None:
-                    out.groups[k] = cur = QuestionGroup()
-                cur.merge(g)
-            if len(out.groups) > self.capacity:
-                keep = sorted(out.groups, key=lambda k: (-out.groups[k].count, k))
-                out.groups = {k: out.groups[k] for k in keep[: self.capacity]}
+            self._add(out, p)
         return out
+
+    def merge_into(self, acc: RagPartial, part: RagPartial) -> RagPartial:
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it)."""
+        if acc.stage != part.stage:
+            raise ValueError("cannot reduce partials of different passes")
+        self._add(acc, part)
+        return acc
+
+    def _add(self, out: RagPartial, p: RagPartial) -> None:
+        """Add ``p``'s groups to ``out`` (as copies), then keep the ``capacity`` largest."""
+        out.documents += p.documents
+        for k, g in p.groups.items():
+            cur = out.groups.get(k)
+            if cur is None:
+                out.groups[k] = cur = QuestionGroup()
+            cur.merge(g)
+        if len(out.groups) > self.capacity:
+            keep = sorted(out.groups, key=lambda k: (-out.groups[k].count, k))
+            out.groups = {k: out.groups[k] for k in keep[: self.capacity]}
 
     def finalize(self, merged: RagPartial) -> RagState:
         if merged.stage == 1:
