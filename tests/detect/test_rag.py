@@ -109,3 +109,23 @@ def test_clean_medical_faq_corpus_few_flags(shared_corpora: Path) -> None:
 def test_bad_parameters_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="min_group"):
         RestatedQuestionDetector(min_group=1)
+
+
+def test_folding_partials_in_place_matches_reduce(kb: list[Document]) -> None:
+    """The scan folds each shard's partial into the running total in place; the result is
+    what ``reduce`` of all partials gives (without a copy of the total per shard)."""
+    samples = get("rag")(questions=QUESTIONS).generate(kb, 15, seed=0)
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(kb, samples, seed=0)]
+    shards = [docs[i : i + 300] for i in range(0, len(docs), 300)]
+    det = RestatedQuestionDetector()
+    for _ in range(det.passes):
+        parts = [det.map_shard(s) for s in shards]
+        reduced = det.finalize(det.reduce(parts))
+        acc = det.map_shard(shards[0])
+        for p in [det.map_shard(s) for s in shards[1:]]:
+            assert det.merge_into(acc, p) is acc
+        folded = det.finalize(acc)
+        assert folded.report() == reduced.report()
+        if det.passes > 1 and reduced.stage == 1:
+            det = det.next_pass(reduced)
+    assert folded.report()["campaigns"]

@@ -32,33 +32,45 @@ import shutil
 import sys
 import tempfile
 import time
-import zlib
-from array import array
-from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from poisonguard import __version__
-from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding, Span
+from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding
 from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
+from poisonguard.detect.passes import (
+    _extra_pass,
+    _ExtraContext,
+    _pass1,
+    _Pass1Context,
+    _pass2,
+    _Pass2Context,
+    _PassOneStore,
+    _prepass,
+    _score_only,
+    _slim,
+)
 from poisonguard.detect.registry import (
     KINDS,
-    POISONED_SCORE,
-    SUSPICIOUS_SCORE,
     DetectorContext,
     detectors_for,
 )
+from poisonguard.detect.results import (
+    LABELS,
+    DocVerdict,
+    ScanResult,
+    TriggerReport,
+    _count_source,
+    _finding_row,
+    _trigger_report,
+    _write_parquet,
+)
 from poisonguard.detect.rounds import Rounds
+from poisonguard.detect.verdicts import verdict
 from poisonguard.engine import get_backend
 from poisonguard.io import (
-    AtomicFile,
     CorpusReader,
     CorpusWriter,
     Document,
@@ -68,7 +80,6 @@ from poisonguard.io import (
     write_json,
 )
 
-LABELS = ("clean", "suspicious", "poisoned")
 OUT_FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 ProgressFn = Callable[[str, int], None]
 ReportWriter = Callable[["ScanResult", "str | os.PathLike[str]"], "str | os.PathLike[str]"]
@@ -82,122 +93,6 @@ _REPORT_WRITER: list[ReportWriter | None] = [None]
 def set_report_writer(writer: ReportWriter | None) -> None:
     """The report writer used when a scan asks for a report without passing one."""
     _REPORT_WRITER[0] = writer
-
-
-# -- result objects ----------------------------------------------------------------------
-@dataclass(slots=True)
-class DocVerdict:
-    """The verdict on one flagged document (see ``docs/scan.md``)."""
-
-    index: int
-    id: str
-    source: str
-    origin: str | None
-    label: str
-    score: float
-    reasons: list[str]
-    spans: list[Span]
-    trigger: str | None
-    campaign: str | None
-    findings: list[Finding]
-    excerpt: str = ""
-    excerpt_offset: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "id": self.id,
-            "source": self.source,
-            "origin": self.origin,
-            "label": self.label,
-            "score": self.score,
-            "reasons": list(self.reasons),
-            "spans": [asdict(s) for s in self.spans],
-            "trigger": self.trigger,
-            "campaign": self.campaign,
-            "findings": [f.to_dict() for f in self.findings],
-            "excerpt": self.excerpt,
-            "excerpt_offset": self.excerpt_offset,
-        }
-
-
-@dataclass(slots=True)
-class TriggerReport:
-    """A confirmed trigger (from trigger mining or an instruction-trigger detector)."""
-
-    trigger: str
-    anomalous_docs: int
-    containing_docs: int
-    expected: float
-    examples: list[str]
-    detectors: list[str]
-    p_value: float | None = None
-    q_value: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(slots=True)
-class ScanResult:
-    """Everything a scan found (fields documented in ``docs/scan.md``)."""
-
-    corpus: list[str]
-    kind: str
-    backend: str
-    workers: int
-    target_fpr: float
-    reference: list[str] | None
-    out_dir: str | None
-    counts: dict[str, int] = field(default_factory=dict)
-    accounting: dict[str, Any] = field(default_factory=dict)
-    detectors: list[str] = field(default_factory=list)
-    thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
-    histograms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    findings: list[DocVerdict] = field(default_factory=list)
-    triggers: list[TriggerReport] = field(default_factory=list)
-    corpus_reports: dict[str, dict[str, Any]] = field(default_factory=dict)
-    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    bytes_scanned: int = 0
-    detector_errors: dict[str, int] = field(default_factory=dict)
-    version: str = __version__
-    """The poisonguard version that ran the scan."""
-
-    @property
-    def flagged(self) -> int:
-        return self.counts.get("suspicious", 0) + self.counts.get("poisoned", 0)
-
-    def verdict_of(self, doc_id: str) -> DocVerdict | None:
-        """The verdict of a flagged document by id (None: clean or unknown)."""
-        return next((v for v in self.findings if v.id == doc_id), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The summary (``summary.json``): everything except the per-document findings."""
-        return {
-            "corpus": self.corpus,
-            "kind": self.kind,
-            "backend": self.backend,
-            "workers": self.workers,
-            "target_fpr": self.target_fpr,
-            "reference": self.reference,
-            "out_dir": self.out_dir,
-            "counts": self.counts,
-            "accounting": self.accounting,
-            "detectors": self.detectors,
-            "thresholds": self.thresholds,
-            "histograms": self.histograms,
-            "triggers": [t.to_dict() for t in self.triggers],
-            "corpus_reports": self.corpus_reports,
-            "by_source": self.by_source,
-            "outputs": self.outputs,
-            "timings": self.timings,
-            "bytes_scanned": self.bytes_scanned,
-            "detector_errors": self.detector_errors,
-            "version": self.version,
-        }
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -287,19 +182,6 @@ class _Source:
             self._tmp.unlink(missing_ok=True)
 
 
-def _slim(doc: Document, max_chars: int | None = None) -> Document:
-    """The parts of a document detectors need (no raw bytes or original record)."""
-    text = doc.text if max_chars is None else doc.text[:max_chars]
-    return Document(
-        id=doc.id,
-        text=text,
-        messages=doc.messages,
-        source=doc.source,
-        metadata=doc.metadata,
-        shape=doc.shape,
-    )
-
-
 class _Reservoir:
     """A uniform sample of ``sample_docs`` documents (cut to ``sample_chars``) and a count."""
 
@@ -318,303 +200,6 @@ class _Reservoir:
             if j < self.k:
                 self.sample[j] = _slim(doc, self.chars)
         self.n += 1
-
-
-# -- worker functions (module level: run in worker processes / Ray tasks) -----------------
-@dataclass(slots=True)
-class _Pass1Context:
-    doc_detectors: list[tuple[str, DocumentDetector, bool]]
-    corpus_detectors: list[tuple[str, CorpusDetector[Any, Any]]]
-
-
-@dataclass(slots=True)
-class _Pass1Result:
-    start: int
-    n: int
-    histograms: dict[str, ScoreHistogram]
-    hits: list[tuple[int, str, list[tuple[str, float]]]]
-    windows: dict[int, list[str]]
-    partials: dict[str, Any]
-    errors: dict[str, int]
-    first_error: str | None
-
-
-def _score_docs(
-    doc_detectors: Sequence[tuple[str, DocumentDetector, bool]],
-    docs: Sequence[Document],
-    hists: dict[str, ScoreHistogram] | None,
-    errors: dict[str, int],
-    first: list[str],
-) -> list[list[Finding]]:
-    """The document detectors' findings on each document (``hists``: add every
-    calibrated detector's score, None: only score)."""
-    out: list[list[Finding]] = [[] for _ in docs]
-    for name, det, calibrated in doc_detectors:
-        try:  # the whole shard at once; on an error, document by document
-            results = det.score_batch(docs)
-            if len(results) != len(docs):
-                raise ValueError(
-                    f"score_batch returned {len(results)} results for {len(docs)} documents"
-                )
-        except Exception:
-            results = [_score_one(name, det, doc, errors, first) for doc in docs]
-        for found, f in zip(out, results, strict=True):
-            if calibrated and hists is not None:
-                hists[name].add(f.score if f is not None else 0.0)
-            if f is not None:
-                found.append(f)
-    return out
-
-
-def _score_one(
-    name: str, det: DocumentDetector, doc: Document, errors: dict[str, int], first: list[str]
-) -> Finding | None:
-    try:
-        return det.score(doc)
-    except Exception as e:
-        errors[name] = errors.get(name, 0) + 1
-        if not first:
-            first.append(f"{name} on document {doc.id!r}: {type(e).__name__}: {e}")
-        return None
-
-
-def _pass1(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> _Pass1Result:
-    start, docs = shard
-    hists = {name: ScoreHistogram.empty() for name, _, cal in ctx.doc_detectors if cal}
-    errors: dict[str, int] = {}
-    first: list[str] = []
-    findings = _score_docs(ctx.doc_detectors, docs, hists, errors, first)
-    hits: list[tuple[int, str, list[tuple[str, float]]]] = []
-    windows: dict[int, list[str]] = {}
-    for i, (doc, found) in enumerate(zip(docs, findings, strict=True)):
-        if found:
-            hits.append((start + i, doc.id, _scores(found)))
-            # whitespace-normalised, like the mined trigger strings
-            w = [
-                " ".join(doc.text[max(0, sp.start - 120) : sp.end + 120].split())
-                for f in found
-                for sp in f.spans
-                if sp.label == "changepoint"
-            ]
-            if w:
-                windows[start + i] = w
-    partials = {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
-    return _Pass1Result(
-        start, len(docs), hists, hits, windows, partials, errors, first[0] if first else None
-    )
-
-
-def _scores(found: Sequence[Finding]) -> list[tuple[str, float]]:
-    """What pass 1 keeps of a document's findings: (detector, score) of each."""
-    return [(f.detector, float(f.score)) for f in found]
-
-
-def _rescore(
-    doc_detectors: Sequence[tuple[str, DocumentDetector, bool]],
-    docs: Sequence[Document],
-    start: int,
-    kept: dict[int, list[tuple[str, float]]],
-    which: Sequence[int],
-) -> dict[int, list[Finding]]:
-    """The pass-1 findings of ``docs[i]`` for each ``i`` of ``which`` again (their
-    evidence), checked against what pass 1 kept of them (``kept[start + i]``)."""
-    if not which:
-        return {}
-    again = _score_docs(doc_detectors, [docs[i] for i in which], None, {}, [])
-    out: dict[int, list[Finding]] = {}
-    for i, found in zip(which, again, strict=True):
-        if _scores(found) != kept[start + i]:
-            raise RuntimeError(
-                f"document {start + i} ({docs[i].id!r}) scored differently than in the "
-                "first pass: the corpus changed during the scan (scan a stable copy) or a "
-                "detector is not deterministic"
-            )
-        out[start + i] = found
-    return out
-
-
-def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[str, ScoreHistogram]:
-    _, docs = shard
-    hists = {name: ScoreHistogram.empty() for name, _, cal in ctx.doc_detectors if cal}
-    _score_docs(ctx.doc_detectors, docs, hists, {}, [])
-    return hists
-
-
-@dataclass(slots=True)
-class _ExtraContext:
-    doc_detectors: list[tuple[str, DocumentDetector, bool]]
-    corpus_detectors: list[tuple[str, CorpusDetector[Any, Any]]]
-
-
-def _extra_pass(
-    ctx: _ExtraContext,
-    shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]],
-) -> dict[str, Any]:
-    start, docs, kept = shard
-    redo = _rescore(ctx.doc_detectors, docs, start, kept, [i - start for i in kept])
-    findings = [redo.get(start + i, []) for i in range(len(docs))]
-    return {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
-
-
-def _prepass(
-    ctx: list[tuple[str, CorpusDetector[Any, Any]]], shard: tuple[int, list[Document]]
-) -> dict[str, Any]:
-    _, docs = shard
-    return {name: det.map_shard(docs) for name, det in ctx}
-
-
-@dataclass(slots=True)
-class _Pass2Context:
-    corpus_detectors: list[tuple[str, CorpusDetector[Any, Any], Any]]
-    doc_detectors: list[tuple[str, DocumentDetector, bool]]
-    thresholds: dict[str, float]
-    uncalibrated: set[str]
-
-
-def _pass2(
-    ctx: _Pass2Context, shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]]
-) -> dict[int, list[Finding]]:
-    """The findings of each document of the shard whose verdict is not ``clean``: its
-    pass-1 findings (scored again: pass 1 kept only their scores) and the corpus
-    detectors' flags."""
-    start, docs, kept = shard
-    flags: dict[int, list[Finding]] = {}
-    for i, doc in enumerate(docs):
-        found = []
-        for _, det, state in ctx.corpus_detectors:
-            f = det.flag(doc, state)
-            if f is not None:
-                found.append(f)
-        if found:
-            flags[start + i] = found
-
-    def counts(idx: int) -> bool:
-        scores = kept.get(idx, []) + _scores(flags.get(idx, []))
-        return any(_rank(d, s, ctx.thresholds, ctx.uncalibrated) for d, s in scores)
-
-    flagged = [i for i in range(len(docs)) if counts(start + i)]
-    redo = _rescore(ctx.doc_detectors, docs, start, kept, [i for i in flagged if start + i in kept])
-    return {start + i: redo.get(start + i, []) + flags.get(start + i, []) for i in flagged}
-
-
-def _rank(
-    detector: str, score: float, thresholds: dict[str, float], uncalibrated: set[str]
-) -> tuple[str, float] | None:
-    """The label and verdict score a finding makes (None: it does not count)."""
-    if detector in thresholds:
-        t = thresholds[detector]
-        if score < t:
-            return None
-        s = SUSPICIOUS_SCORE + (POISONED_SCORE - 0.01 - SUSPICIOUS_SCORE) * min(
-            1.0, (score - t) / max(1e-9, 1.0 - t)
-        )
-        return "suspicious", s
-    if detector in uncalibrated:
-        if score < SUSPICIOUS_SCORE:
-            return None
-        return ("poisoned" if score >= POISONED_SCORE else "suspicious"), score
-    return None
-
-
-class _PassOneStore:
-    """What pass 1 keeps of the documents with a finding until the write pass.
-
-    Per document its index and a CRC-32 of its id; per finding the detector (a small code)
-    and the score, exact — typed arrays of about 30 bytes a document, no finding objects,
-    spans or strings (a clean corpus has findings below the thresholds on one document in
-    ten).  The write pass scores the few documents whose verdict is not clean again for
-    their evidence.  The whitespace-normalised text around changepoints (to recognise
-    poison among the calibration scores once triggers are confirmed) is spilled to a
-    temporary file.
-    """
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self._codes: dict[str, int] = {}
-        self.docs = array("q")  # document indices, ascending
-        self.crcs = array("I")  # CRC-32 of each document's id
-        self.ends = array("q")  # end of each document's findings in dets / scores
-        self.dets = array("H")
-        self.scores = array("d")
-        self._windows: Any = None  # the temporary file, once there are windows
-
-    def __len__(self) -> int:
-        return len(self.docs)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the arrays (the state kept per document)."""
-        arrays = (self.docs, self.crcs, self.ends, self.dets, self.scores)
-        return sum(a.itemsize * len(a) for a in arrays)
-
-    def add(self, idx: int, doc_id: str, found: Sequence[tuple[str, float]]) -> None:
-        if self.docs and idx <= self.docs[-1]:
-            raise ValueError("documents must be added in order")
-        for det, score in found:
-            code = self._codes.get(det)
-            if code is None:
-                code = self._codes[det] = len(self.names)
-                self.names.append(det)
-            self.dets.append(code)
-            self.scores.append(score)
-        self.docs.append(idx)
-        self.crcs.append(_crc(doc_id))
-        self.ends.append(len(self.scores))
-
-    def _range(self, k: int) -> range:
-        return range(self.ends[k - 1] if k else 0, self.ends[k])
-
-    def findings(self, idx: int) -> list[tuple[str, float]]:
-        """(detector, score) of each finding kept of document ``idx`` ([] when none)."""
-        k = bisect_left(self.docs, idx)
-        if k == len(self.docs) or self.docs[k] != idx:
-            return []
-        return [(self.names[self.dets[j]], self.scores[j]) for j in self._range(k)]
-
-    def shard(self, start: int, n: int) -> dict[int, list[tuple[str, float]]]:
-        """The findings kept of documents ``start .. start + n - 1``, by index."""
-        lo, hi = bisect_left(self.docs, start), bisect_left(self.docs, start + n)
-        return {
-            self.docs[k]: [(self.names[self.dets[j]], self.scores[j]) for j in self._range(k)]
-            for k in range(lo, hi)
-        }
-
-    def check_id(self, idx: int, doc_id: str) -> None:
-        """Raise when document ``idx`` had another id in pass 1."""
-        k = bisect_left(self.docs, idx)
-        if k < len(self.docs) and self.docs[k] == idx and self.crcs[k] != _crc(doc_id):
-            raise RuntimeError(
-                f"the corpus changed during the scan (document {idx} had another id, now "
-                f"{doc_id!r}); scan a stable copy"
-            )
-
-    def add_windows(self, windows: dict[int, list[str]]) -> None:
-        if not windows:
-            return
-        if self._windows is None:
-            # closed by close() (the scan holds it from pass 1 to the write pass)
-            self._windows = tempfile.TemporaryFile(prefix="poisonguard-windows-")  # noqa: SIM115
-        self._windows.write(b"".join(orjson.dumps([i, w]) + b"\n" for i, w in windows.items()))
-
-    def windows(self) -> Iterator[tuple[int, list[str]]]:
-        """(document index, texts around its changepoints), in document order."""
-        if self._windows is None:
-            return
-        self._windows.flush()
-        self._windows.seek(0)
-        for line in self._windows:
-            i, w = orjson.loads(line)
-            yield i, w
-        self._windows.seek(0, os.SEEK_END)
-
-    def close(self) -> None:
-        if self._windows is not None:
-            self._windows.close()
-            self._windows = None
-
-
-def _crc(doc_id: str) -> int:
-    return zlib.crc32(doc_id.encode("utf-8", "surrogatepass"))
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -1005,149 +590,7 @@ class ScanPipeline:
     def _verdict(
         self, idx: int, doc: Document, found: list[Finding], thresholds: dict[str, float]
     ) -> DocVerdict | None:
-        if not found:
-            return None
-        label = "clean"
-        score = 0.0
-        reasons: list[str] = []
-        contributing: list[Finding] = []
-        for f in found:
-            ranked = _rank(f.detector, f.score, thresholds, self.uncalibrated)
-            if ranked is None:
-                continue
-            lab, s = ranked
-            contributing.append(f)
-            score = max(score, s)
-            if LABELS.index(lab) > LABELS.index(label):
-                label = lab
-        if label == "clean":
-            return None
-        reasons = [f.reason for f in contributing]
-        reasons += [f"(below threshold) {f.reason}" for f in found if f not in contributing]
-        spans = sorted({(s.start, s.end, s.label) for f in found for s in f.spans})
-        span_objs = [Span(a, b, lab_) for a, b, lab_ in spans]
-        trigger = next(
-            (f.trigger for f in contributing if f.trigger and f.detector in self.uncalibrated), None
-        )
-        if trigger is None:
-            trigger = next((f.trigger for f in found if f.trigger), None)
-        campaign = next((f.campaign for f in found if f.campaign), None)
-        excerpt, offset = _excerpt(doc.text, span_objs)
-        return DocVerdict(
-            idx,
-            doc.id,
-            doc.source,
-            str(doc.origin) if doc.origin else None,
-            label,
-            round(score, 6),
-            reasons,
-            span_objs,
-            trigger,
-            campaign,
-            found,
-            excerpt,
-            offset,
-        )
-
-
-def _trigger_report(tr: dict[str, Any], detector: str) -> TriggerReport:
-    known = {
-        "trigger",
-        "text",
-        "anomalous_docs",
-        "containing_docs",
-        "expected",
-        "examples",
-        "p_value",
-        "q_value",
-    }
-    return TriggerReport(
-        trigger=str(tr.get("trigger", tr.get("text", ""))),
-        anomalous_docs=int(tr.get("anomalous_docs", 0)),
-        containing_docs=int(tr.get("containing_docs", 0)),
-        expected=float(tr.get("expected", 0.0)),
-        examples=[str(x) for x in tr.get("examples", [])][:10],
-        detectors=[detector],
-        p_value=tr.get("p_value"),
-        q_value=tr.get("q_value"),
-        extra={k: v for k, v in tr.items() if k not in known},
-    )
-
-
-def _excerpt(text: str, spans: list[Span], size: int = 4000) -> tuple[str, int]:
-    if not spans or len(text) <= size:
-        return text[:size], 0
-    first = min(s.start for s in spans)
-    start = max(0, min(first - 600, len(text) - size))
-    return text[start : start + size], start
-
-
-def _count_source(by_source: dict[str, dict[str, int]], doc: Document, label: str) -> None:
-    try:
-        from poisonguard.detect.sketches import source_key
-
-        key = source_key(doc)
-    except ImportError:  # pragma: no cover - the helper module ships with poisonguard
-        key = doc.source.split("#", 1)[0] or "unknown"
-    if key not in by_source and len(by_source) >= 1000:
-        key = "(other sources)"
-    row = by_source.setdefault(key, {"documents": 0, "clean": 0, "suspicious": 0, "poisoned": 0})
-    row["documents"] += 1
-    row[label] += 1
-
-
-def _finding_row(v: DocVerdict) -> dict[str, Any]:
-    d = v.to_dict()
-    d.pop("excerpt", None)
-    d.pop("excerpt_offset", None)
-    return d
-
-
-_PARQUET_SCHEMA = pa.schema(
-    [
-        ("index", pa.int64()),
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("origin", pa.string()),
-        ("label", pa.string()),
-        ("score", pa.float64()),
-        ("reasons", pa.list_(pa.string())),
-        (
-            "spans",
-            pa.list_(
-                pa.struct([("start", pa.int64()), ("end", pa.int64()), ("label", pa.string())])
-            ),
-        ),
-        ("trigger", pa.string()),
-        ("campaign", pa.string()),
-        ("detectors", pa.list_(pa.string())),
-        ("findings_json", pa.string()),
-    ]
-)
-
-
-def _write_parquet(path: Path, verdicts: list[DocVerdict]) -> Path:
-    rows = [
-        {
-            "index": v.index,
-            "id": v.id,
-            "source": v.source,
-            "origin": v.origin,
-            "label": v.label,
-            "score": v.score,
-            "reasons": v.reasons,
-            "spans": [asdict(s) for s in v.spans],
-            "trigger": v.trigger,
-            "campaign": v.campaign,
-            "detectors": sorted({f.detector for f in v.findings}),
-            "findings_json": orjson.dumps([f.to_dict() for f in v.findings], default=str).decode(),
-        }
-        for v in verdicts
-    ]
-    table = pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA)
-    with AtomicFile(path) as f:
-        pq.write_table(table, f.fh, compression="zstd")
-    return path
+        return verdict(idx, doc, found, thresholds, self.uncalibrated)
 
 
 def scan(
