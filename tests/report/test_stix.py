@@ -189,3 +189,43 @@ def test_text_pattern_compares_sentences_as_the_campaign_detector_does() -> None
     assert rx.search("THE MMR VACCINE 2024 -- CAUSES AUTISM")
     assert not rx.search("The MMR vaccine causes autism.")
     assert not rx.search("The MMR vaccine (2024) causes autismus")
+
+
+def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path) -> None:
+    """Campaigns of detectors other than ``campaigns`` are exported too (here the
+    ``instruction-trigger`` detector's fixed reply): a ``campaign`` its documents indicate and
+    a pattern of the reply that matches the poison, not the clean replies."""
+    from poisonguard.attacks import get, mix_poison
+    from tests.detect.test_instruction import chat_corpus
+
+    clean = chat_corpus(800)
+    samples = get("instruction-backdoor")(trigger_type="badnets", payload="fixed").generate(
+        clean, 60, seed=4
+    )
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+    corpus = tmp_path / "c.jsonl"
+    write_documents(corpus, docs)
+    res = poisonguard.scan(corpus, tmp_path / "scan", kind="instruction")
+    assert res.counts["poisoned"] >= 55
+    bundle = scan_bundle(tmp_path / "scan")
+    camps = [c for c in objects_of(bundle, "campaign") if "fixed-reply campaign" in c.name]
+    assert len(camps) == 1
+    replies = [
+        o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "fixed-reply"
+    ]
+    assert len(replies) == 1 and replies[0].x_poisonguard["detector"] == "instruction-trigger"
+    pattern = replies[0].pattern
+    assert all(re.search(pattern, s.document.text) for s in samples)
+    assert not any(re.search(pattern, d.text) for d in clean)
+    linked = {
+        r.source_ref for r in objects_of(bundle, "relationship") if r.target_ref == camps[0].id
+    }
+    docs_in = [
+        o.id
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "document"
+        and o.x_poisonguard.get("campaign") == camps[0].name.split()[-1]
+    ]
+    assert docs_in and set(docs_in) <= linked
