@@ -144,11 +144,12 @@ def scan_bundle(
         if not isinstance(doc, Document) or doc.id not in rows:
             continue
         row = rows[doc.id]
-        target = None
+        # the document indicates its trigger's campaign and the campaign it belongs to
+        targets = []
         doc_trigger, campaign_id = row.get("trigger"), row.get("campaign")
         if doc_trigger and ("trigger", doc_trigger) in campaigns:
-            target = campaigns[("trigger", doc_trigger)]
-        elif campaign_id:
+            targets.append(campaigns[("trigger", doc_trigger)])
+        if campaign_id:
             target = campaigns.get(("campaign", campaign_id))
             if target is None:
                 target = _claim_campaign(
@@ -156,6 +157,8 @@ def scan_bundle(
                 )
                 if target is not None:
                     campaigns[("campaign", campaign_id)] = target
+            if target is not None:
+                targets.append(target)
         ind = stix2.Indicator(
             name=f"{row['label']} training document {doc.id}",
             description="; ".join(row.get("reasons") or []) or row["label"],
@@ -176,7 +179,7 @@ def scan_bundle(
             **common,
         )
         objects.append(ind)
-        if target is not None:
+        for target in targets:
             relate(ind, target)
 
     n_docs = sum(1 for o in objects if getattr(o, "x_poisonguard", {}).get("kind") == "document")
