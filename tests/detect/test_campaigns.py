@@ -14,7 +14,12 @@ from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
 from poisonguard.detect.campaigns import CampaignDetector, CampaignState, host_similarity
 from poisonguard.detect.rounds import run_rounds
-from poisonguard.detect.sketches import CountMinSketch, source_key, split_sentences
+from poisonguard.detect.sketches import (
+    CountMinSketch,
+    minhash_signatures,
+    source_key,
+    split_sentences,
+)
 from poisonguard.io import CorpusReader, Document
 
 CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
@@ -102,7 +107,10 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
         "Ünïcödé text, " * 30,
         " ".join(f"w{i}" for i in range(3000)),
     ]
-    got = det._signatures(texts)
+    got = minhash_signatures(texts, det._perm)  # the public helper the detector uses
+    assert [None if g is None else g.tolist() for g in det._signatures(texts)] == [
+        None if g is None else g.tolist() for g in got
+    ]
     for text, sig in zip(texts, got, strict=True):
         raw = np.frombuffer(text.lower().encode("utf-8", "surrogatepass"), dtype=np.uint8)
         starts = np.flatnonzero(raw[:-17] == 32) + 1 if raw.size >= 64 else []

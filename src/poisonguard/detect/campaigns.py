@@ -51,6 +51,7 @@ from poisonguard.detect.sketches import (
     CountMinSketch,
     Sentence,
     hash64,
+    minhash_signatures,
     normalize,
     prune_top,
     sentence_norms,
@@ -73,7 +74,6 @@ _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
 _FLAG_FLOOR = 0.5  # campaigns below this never change a verdict (SUSPICIOUS_SCORE)
 _EDGE = 0  # neighbour hash of the document start/end
 _SALT_BAND = 0x9E3779B97F4A7C15
-_SHINGLE_CHUNK = 1 << 18  # bytes of text per vectorised signature batch
 _PENDING_KEYS = 1 << 20  # pass-1 keys buffered before they are added to the sketch
 
 BOILERPLATE_WORDS: frozenset[str] = wordset(
@@ -376,69 +376,8 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         return self._signatures([text])[0]
 
     def _signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
-        """:meth:`_signature` of many texts at once (vectorised over all their shingles).
-
-        The values are those of ``datasketch.MinHash(scheme="affine32", hashfunc=int)``
-        updated with the shingles' 32-bit hashes: MurmurHash3's ``fmix32`` of each hash,
-        then ``a * h + b`` (mod 2**32) per permutation, minimum over the shingles.
-        """
-        out: list[np.ndarray | None] = [None] * len(texts)
-        raws = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
-        lens = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
-        # a shingle starts after a space at p <= len - 18 (16 bytes, never the last byte)
-        todo = [i for i in range(len(raws)) if lens[i] >= 64]
-        i = 0
-        while i < len(todo):  # chunks of about _SHINGLE_CHUNK bytes bound the temporaries
-            j, size = i, 0
-            while j < len(todo) and (j == i or size + lens[todo[j]] <= _SHINGLE_CHUNK):
-                size += int(lens[todo[j]])
-                j += 1
-            self._signature_chunk([todo[k] for k in range(i, j)], raws, lens, out)
-            i = j
-        return out
-
-    def _signature_chunk(
-        self, which: list[int], raws: list[bytes], lens: np.ndarray, out: list[np.ndarray | None]
-    ) -> None:
-        big = np.frombuffer(b"".join(raws[k] for k in which) + bytes(16), dtype=np.uint8)
-        n = lens[which]
-        ends = np.cumsum(n)
-        sp = np.flatnonzero(big == 32)
-        doc = np.searchsorted(ends, sp, side="right")
-        ok = doc < len(which)
-        sp, doc = sp[ok], doc[ok]
-        ok = sp - (ends - n)[doc] <= n[doc] - 18
-        counts = np.bincount(doc[ok], minlength=len(which))
-        has = counts >= 8
-        sp = sp[ok][np.repeat(has, counts)]
-        if not sp.size:
-            return
-        words8 = np.lib.stride_tricks.sliding_window_view(big, 16)[sp + 1].view(np.uint64)
-        with np.errstate(over="ignore"):
-            mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
-            mixed ^= mixed >> np.uint64(29)
-            mixed *= np.uint64(0xBF58476D1CE4E5B9)
-            mixed ^= mixed >> np.uint64(32)
-        h = (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        h ^= h >> np.uint32(16)  # fmix32 (MurmurHash3's finalizer), as datasketch applies it
-        h *= np.uint32(0x85EBCA6B)
-        h ^= h >> np.uint32(13)
-        h *= np.uint32(0xC2B2AE35)
-        h ^= h >> np.uint32(16)
-        kept = counts[has]
-        starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
-        a, b = self._perm[0].astype(np.uint32), self._perm[1].astype(np.uint32)
-        if h.size <= 4096:  # few shingles: one (shingles x permutations) matrix
-            sigs = np.minimum.reduceat(h[:, None] * a[None, :] + b[None, :], starts, axis=0)
-        else:  # many: one permutation at a time keeps the temporaries in cache
-            sigs = np.empty((len(kept), self.num_perm), dtype=np.uint32)
-            v = np.empty_like(h)
-            for k in range(self.num_perm):
-                np.multiply(h, a[k], out=v)  # wraps mod 2**32
-                v += b[k]
-                sigs[:, k] = np.minimum.reduceat(v, starts)
-        for r, k in enumerate(np.flatnonzero(has).tolist()):
-            out[which[k]] = sigs[r]
+        """:meth:`_signature` of many texts at once (:func:`~.sketches.minhash_signatures`)."""
+        return minhash_signatures(texts, self._perm)
 
     def _band_keys(self, sig: np.ndarray) -> list[int]:
         keys = []

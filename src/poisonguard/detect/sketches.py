@@ -6,8 +6,10 @@ partials computed in different worker processes or Ray tasks merge correctly.
 * :func:`hash64` / :func:`hash64_many` — stable 64-bit hashes of strings (BLAKE2b).
 * :class:`CountMinSketch` — fixed-memory frequency estimates (never underestimates), merged by
   adding tables.  Used as the cheap first pass before exact counting of candidates.
-* :func:`split_sentences`, :func:`normalize`, :func:`words` — text units with character
-  offsets.
+* :func:`minhash_signatures` — datasketch-compatible MinHash signatures of many texts'
+  word-aligned shingles at once (vectorised).
+* :func:`split_sentences` — sentences with character offsets; :func:`normalize`,
+  :func:`words` (from :mod:`poisonguard.text`).
 * :func:`source_key` — the "source" of a document for diversity counts: the host of its URL
   (``url``/``source`` metadata), else the record's ``source`` field, else the file name.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -282,6 +284,86 @@ def prune_top(counts: Mapping[K, int], capacity: int) -> tuple[set[K], int]:
     return dropped, cut
 
 
+_SHINGLE_CHUNK = 1 << 18  # bytes of text per vectorised signature batch
+
+
+def minhash_signatures(
+    texts: Sequence[str], permutations: tuple[np.ndarray, np.ndarray]
+) -> list[np.ndarray | None]:
+    """MinHash signatures of the texts' word-aligned 16-byte shingles, vectorised over all
+    their shingles (None for a text with fewer than 8 shingles or under 64 bytes).
+
+    ``permutations``: datasketch's ``MinHash(num_perm=..., seed=...).permutations`` (the
+    ``a`` and ``b`` rows); the signature has one value per permutation.
+
+    The values are those of ``datasketch.MinHash(scheme="affine32", hashfunc=int)``
+    updated with the shingles' 32-bit hashes: MurmurHash3's ``fmix32`` of each hash,
+    then ``a * h + b`` (mod 2**32) per permutation, minimum over the shingles.
+    """
+    out: list[np.ndarray | None] = [None] * len(texts)
+    raws = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    lens = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+    # a shingle starts after a space at p <= len - 18 (16 bytes, never the last byte)
+    todo = [i for i in range(len(raws)) if lens[i] >= 64]
+    i = 0
+    while i < len(todo):  # chunks of about _SHINGLE_CHUNK bytes bound the temporaries
+        j, size = i, 0
+        while j < len(todo) and (j == i or size + lens[todo[j]] <= _SHINGLE_CHUNK):
+            size += int(lens[todo[j]])
+            j += 1
+        _signature_chunk([todo[k] for k in range(i, j)], raws, lens, out, permutations)
+        i = j
+    return out
+
+
+def _signature_chunk(
+    which: list[int],
+    raws: list[bytes],
+    lens: np.ndarray,
+    out: list[np.ndarray | None],
+    permutations: tuple[np.ndarray, np.ndarray],
+) -> None:
+    big = np.frombuffer(b"".join(raws[k] for k in which) + bytes(16), dtype=np.uint8)
+    n = lens[which]
+    ends = np.cumsum(n)
+    sp = np.flatnonzero(big == 32)
+    doc = np.searchsorted(ends, sp, side="right")
+    ok = doc < len(which)
+    sp, doc = sp[ok], doc[ok]
+    ok = sp - (ends - n)[doc] <= n[doc] - 18
+    counts = np.bincount(doc[ok], minlength=len(which))
+    has = counts >= 8
+    sp = sp[ok][np.repeat(has, counts)]
+    if not sp.size:
+        return
+    words8 = np.lib.stride_tricks.sliding_window_view(big, 16)[sp + 1].view(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = words8[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ words8[:, 1]
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(32)
+    h = (mixed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    h ^= h >> np.uint32(16)  # fmix32 (MurmurHash3's finalizer), as datasketch applies it
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    kept = counts[has]
+    starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
+    a, b = permutations[0].astype(np.uint32), permutations[1].astype(np.uint32)
+    if h.size <= 4096:  # few shingles: one (shingles x permutations) matrix
+        sigs = np.minimum.reduceat(h[:, None] * a[None, :] + b[None, :], starts, axis=0)
+    else:  # many: one permutation at a time keeps the temporaries in cache
+        sigs = np.empty((len(kept), len(a)), dtype=np.uint32)
+        v = np.empty_like(h)
+        for k in range(len(a)):
+            np.multiply(h, a[k], out=v)  # wraps mod 2**32
+            v += b[k]
+            sigs[:, k] = np.minimum.reduceat(v, starts)
+    for r, k in enumerate(np.flatnonzero(has).tolist()):
+        out[which[k]] = sigs[r]
+
+
 __all__ = [
     "STOPWORDS",
     "WORD_RE",
@@ -290,6 +372,7 @@ __all__ = [
     "content_words",
     "hash64",
     "hash64_many",
+    "minhash_signatures",
     "normalize",
     "prune_top",
     "sentence_norms",
