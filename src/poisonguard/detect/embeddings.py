@@ -83,7 +83,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
-from poisonguard.detect.instruction import pairs, turn_offsets
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import WORD_RE, hash64, normalize
 from poisonguard.io.document import Document
@@ -167,7 +166,7 @@ def record_key(doc: Document) -> int:
 
 
 def _last_pair(doc: Document) -> tuple[int, int] | None:
-    ps = pairs(doc)
+    ps = doc.turn_pairs()
     return ps[-1] if ps else None
 
 
@@ -824,7 +823,7 @@ class EmbeddingOutlierDetector(CorpusDetector[EmbeddingPartial, EmbeddingState])
             pr = _last_pair(doc)
             spans = []
             if pr is not None:
-                start = turn_offsets(doc)[pr[1]]
+                start = doc.turn_offsets()[pr[1]]
                 spans = [Span(start, start + len((doc.messages or [])[pr[1]]["content"]), "reply")]
         else:
             lead = len(doc.text) - len(doc.text.lstrip())

@@ -78,28 +78,14 @@ def _content(text: str) -> list[str]:
 
 
 def pairs(doc: Document) -> list[tuple[int, int]]:
-    """(user turn index, assistant turn index) of every answered user turn."""
-    msgs = doc.messages or []
-    out = []
-    for i, m in enumerate(msgs):
-        if m.get("role") != "user":
-            continue
-        for j in range(i + 1, len(msgs)):
-            if msgs[j].get("role") == "assistant":
-                out.append((i, j))
-                break
-            if msgs[j].get("role") == "user":
-                break
-    return out
+    """:meth:`Document.turn_pairs <poisonguard.io.Document.turn_pairs>` (kept for imports)."""
+    return doc.turn_pairs()
 
 
 def turn_offsets(doc: Document) -> list[int]:
-    """Start offset of each turn's content in ``doc.text`` (turns joined by blank lines)."""
-    offs, at = [], 0
-    for m in doc.messages or []:
-        offs.append(at)
-        at += len(m["content"]) + 2
-    return offs
+    """:meth:`Document.turn_offsets <poisonguard.io.Document.turn_offsets>` (kept for
+    imports)."""
+    return doc.turn_offsets()
 
 
 @dataclass(frozen=True, slots=True)

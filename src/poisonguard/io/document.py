@@ -146,6 +146,30 @@ class Document:
         """Contents of the assistant turns (empty for plain documents)."""
         return "\n\n".join(m["content"] for m in self.messages or [] if m["role"] == "assistant")
 
+    def turn_pairs(self) -> list[tuple[int, int]]:
+        """(user turn index, assistant turn index) of every answered user turn."""
+        msgs = self.messages or []
+        out = []
+        for i, m in enumerate(msgs):
+            if m.get("role") != "user":
+                continue
+            for j in range(i + 1, len(msgs)):
+                if msgs[j].get("role") == "assistant":
+                    out.append((i, j))
+                    break
+                if msgs[j].get("role") == "user":
+                    break
+        return out
+
+    def turn_offsets(self) -> list[int]:
+        """Start offset of each turn's content in :attr:`text` (turns joined by blank lines,
+        as :func:`join_messages` joins them)."""
+        offs, at = [], 0
+        for m in self.messages or []:
+            offs.append(at)
+            at += len(m["content"]) + 2
+        return offs
+
     def to_record(self) -> dict[str, Any]:
         """The document as a record in its original shape and schema.
 
