@@ -60,6 +60,7 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.language",
     "poisonguard.detect.triggers",
     "poisonguard.detect.campaigns",
+    "poisonguard.detect.instruction_pair",
     "poisonguard.detect.instruction",
     "poisonguard.detect.rag",
     "poisonguard.detect.embeddings",
