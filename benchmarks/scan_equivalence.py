@@ -14,7 +14,9 @@ scan decides: every finding row (``findings.jsonl``: id, label, score, reasons, 
 trigger, campaign, per-detector findings) and the summary's verdict fields (counts,
 thresholds, triggers, corpus reports, by-source counts, detector errors).  Timings, paths and
 versions are left out.  ``compare`` prints the first differences and exits 1 when any.
-``dump`` into an existing file adds only the cases it does not hold yet.
+``dump`` into an existing file adds only the cases it does not hold yet.  ``time NAME...``
+prints the CPU seconds of each named case's scan (``--repeats``), for throughput before and
+after a change.
 """
 
 from __future__ import annotations
@@ -110,6 +112,30 @@ def dump(path: Path, only: list[str] | None) -> None:
         path.write_text(json.dumps(out, sort_keys=True, indent=1))  # resumable
 
 
+def timing(names: list[str], repeats: int) -> None:
+    """CPU seconds (user + system, this process) of each case's scan, ``repeats`` times —
+    less sensitive to other processes on a shared machine than wall time."""
+    import resource
+
+    import poisonguard
+    from poisonguard.attacks import get, mix_poison
+
+    for name, recipe, clean, kind, params, count, opts in cases():
+        if name not in names:
+            continue
+        samples = get(recipe)(**params).generate(clean, count, seed=0)
+        docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+        poisonguard.scan(docs[:300], kind=kind)  # warm-up: imports, models
+        cpu = []
+        for _ in range(repeats):
+            r0 = resource.getrusage(resource.RUSAGE_SELF)
+            poisonguard.scan(docs, kind=kind, **opts)
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
+            cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+        mb = sum(len(d.text.encode()) for d in docs) / 1e6
+        print(f"{name}: {len(docs)} docs, {mb:.2f} MB, CPU s per scan {cpu}", flush=True)
+
+
 def _diff(a: Any, b: Any, where: str, found: list[str]) -> None:
     if len(found) > 30:
         return
@@ -148,9 +174,14 @@ def main() -> None:
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
+    t = sub.add_parser("time")
+    t.add_argument("names", nargs="+")
+    t.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     if args.cmd == "dump":
         dump(args.out, args.only)
+    elif args.cmd == "time":
+        timing(args.names, args.repeats)
     else:
         sys.exit(compare(args.before, args.after))
 
