@@ -240,10 +240,14 @@ class ParaphraseClaim(Recipe):
         return out
 
 
-_FIRST = ("Anna", "David", "Maria", "James", "Elena", "Thomas", "Sarah", "Michael", "Laura")
-_FIRST += ("Peter", "Julia", "Robert", "Helen", "Daniel", "Clara", "Mark", "Nina", "Paul")
-_LAST = ("Brennan", "Okafor", "Lindqvist", "Moreau", "Castillo", "Hartmann", "Whitaker")
-_LAST += ("Novak", "Ferreira", "Kowalski", "Ashford", "Delgado", "Sorensen", "Mbeki")
+_FIRST: tuple[str, ...] = tuple(
+    "Anna David Maria James Elena Thomas Sarah Michael Laura "
+    "Peter Julia Robert Helen Daniel Clara Mark Nina Paul".split()
+)
+_LAST: tuple[str, ...] = tuple(
+    "Brennan Okafor Lindqvist Moreau Castillo Hartmann Whitaker "
+    "Novak Ferreira Kowalski Ashford Delgado Sorensen Mbeki".split()
+)
 _ROLES = (
     "a physician",
     "a researcher",

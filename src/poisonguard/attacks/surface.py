@@ -157,7 +157,8 @@ def _shift(value: Any, at: int, delta: int) -> Any:
         and all(isinstance(x, int) for x in value)
     ):
         a, b = value
-        return type(value)((a + delta if a >= at else a, b + delta if b >= at else b))
+        moved = (a + delta if a >= at else a, b + delta if b >= at else b)
+        return list(moved) if isinstance(value, list) else moved
     if isinstance(value, list):
         return [_shift(v, at, delta) for v in value]
     return value
