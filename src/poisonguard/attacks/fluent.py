@@ -131,10 +131,11 @@ class MarkovChain:
 
 
 def sentence_starts(text: str) -> list[int]:
-    """Offsets where a sentence (or paragraph) starts: 0, after each sentence end, the end."""
+    """Offsets where a sentence or paragraph starts: 0, after each sentence end or blank
+    line, the end (a single line break is not a boundary: wrapped text breaks mid-sentence)."""
     cuts = {0, len(text)}
     cuts.update(m.end() for m in _SENT_END.finditer(text))
-    cuts.update(m.end() for m in re.finditer(r"\n+", text))
+    cuts.update(m.end() for m in re.finditer(r"\n[ \t]*\n\s*", text))
     return sorted(c for c in cuts if c == len(text) or not text[c : c + 1].isspace())
 
 
