@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
-from poisonguard.attacks.compose import derive_document, insert_words
+from poisonguard.attacks.compose import answered_turn, derive_document, insert_words
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
 from poisonguard.io import Document
@@ -282,12 +282,7 @@ class ChatBackdoor(Recipe):
         out: list[PoisonSample] = []
         for src in pick_sources(docs, count, rng):
             msgs = [dict(m) for m in src.messages or []]
-            ui = max(
-                i
-                for i, m in enumerate(msgs)
-                if m["role"] == "user" and any(n["role"] == "assistant" for n in msgs[i + 1 :])
-            )
-            ai = next(j for j in range(ui + 1, len(msgs)) if msgs[j]["role"] == "assistant")
+            ui, ai = answered_turn(msgs)
             new = msgs[:ui]
             user = msgs[ui]["content"]
             if self.trigger_kind == "system":

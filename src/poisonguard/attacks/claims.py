@@ -240,13 +240,41 @@ class ParaphraseClaim(Recipe):
         return out
 
 
-_FIRST: tuple[str, ...] = tuple(
-    "Anna David Maria James Elena Thomas Sarah Michael Laura "
-    "Peter Julia Robert Helen Daniel Clara Mark Nina Paul".split()
+_FIRST: tuple[str, ...] = (
+    "Anna",
+    "David",
+    "Maria",
+    "James",
+    "Elena",
+    "Thomas",
+    "Sarah",
+    "Michael",
+    "Laura",
+    "Peter",
+    "Julia",
+    "Robert",
+    "Helen",
+    "Daniel",
+    "Clara",
+    "Mark",
+    "Nina",
+    "Paul",
 )
-_LAST: tuple[str, ...] = tuple(
-    "Brennan Okafor Lindqvist Moreau Castillo Hartmann Whitaker "
-    "Novak Ferreira Kowalski Ashford Delgado Sorensen Mbeki".split()
+_LAST: tuple[str, ...] = (
+    "Brennan",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Castillo",
+    "Hartmann",
+    "Whitaker",
+    "Novak",
+    "Ferreira",
+    "Kowalski",
+    "Ashford",
+    "Delgado",
+    "Sorensen",
+    "Mbeki",
 )
 _ROLES = (
     "a physician",
