@@ -312,6 +312,8 @@ def _records(shape: str, n: int = 20) -> list[Document]:
             rec = {"instruction": q, "input": "", "output": a}
         elif shape == "prompt_response":
             rec = {"prompt": q, "response": a}
+        elif shape == "prompt_completion":
+            rec = {"prompt": q, "completion": a}
         else:
             rec = {"prompt": q, "chosen": a, "rejected": f"No. Dish {i} is not worth it."}
         rec["id"] = f"{shape}-{i}"
@@ -319,7 +321,9 @@ def _records(shape: str, n: int = 20) -> list[Document]:
     return out
 
 
-@pytest.mark.parametrize("shape", ["messages", "sharegpt", "alpaca", "prompt_response"])
+@pytest.mark.parametrize(
+    "shape", ["messages", "sharegpt", "alpaca", "prompt_response", "prompt_completion"]
+)
 @pytest.mark.parametrize("payload", ["refusal", "append", "sentiment"])
 def test_chat_backdoor_every_shape_and_payload(shape: str, payload: str) -> None:
     docs = _records(shape)
