@@ -201,7 +201,8 @@ def render(rows: list[Row], command: str) -> str:
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. poisonguard "
         f"{poisonguard.__version__} (scan as of this commit, before detection v2).",
         "",
-        f"Command: `{command}` (at `nice -n 10`, one worker).",
+        f"Command: `{command}` (at `nice -n 10`, one worker, from the repository root with "
+        "`PYTHONPATH=src`).",
         "",
         "One campaign per row, mixed at random positions among the clean documents (a "
         "uniform subsample of the shared corpus); `poisonguard.scan` with its defaults "
@@ -232,7 +233,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", default=None, help="also write the rows as JSON here")
+    ap.add_argument(
+        "--render",
+        nargs="*",
+        default=None,
+        metavar="JSON",
+        help="do not run: render (and with --write, record) the rows of earlier --json files",
+    )
+    ap.add_argument("--command", default=None, help="with --render: the command(s) that ran")
     a = ap.parse_args()
+    if a.render:
+        rows = [Row(**r) for path in a.render for r in json.loads(open(path).read())]
+        text = render(rows, a.command or "see --json files")
+        print(text)
+        if a.write:
+            replace_section(HEADING, text, ROOT / "docs" / "benchmarks.md")
+        return
     if not (CORPORA / "news.jsonl.gz").is_file():
         sys.exit(f"needs the shared corpora at {CORPORA}")
     rows: list[Row] = []
