@@ -31,6 +31,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from _common import ROOT, SHARED, machine, replace_section
@@ -243,7 +244,7 @@ def main() -> None:
     ap.add_argument("--command", default=None, help="with --render: the command(s) that ran")
     a = ap.parse_args()
     if a.render:
-        rows = [Row(**r) for path in a.render for r in json.loads(open(path).read())]
+        rows = [Row(**r) for path in a.render for r in json.loads(Path(path).read_text())]
         text = render(rows, a.command or "see --json files")
         print(text)
         if a.write:
