@@ -136,3 +136,87 @@ def test_language_switch_without_the_language(clean: Path, tmp_path: Path) -> No
 def test_format_mismatch(clean: Path, tmp_path: Path) -> None:
     r = _run("--clean", str(clean), "--out", str(tmp_path / "x.parquet"))
     assert r.exit_code == 2 and "keep the input's format" in " ".join(r.output.split())
+
+
+def test_adaptive_recipes_through_the_cli(clean: Path, tmp_path: Path) -> None:
+    r = _run("--list")
+    for name in ("fluent-backdoor", "paraphrase-claim", "fabricated-articles", "chat-backdoor"):
+        assert name in r.output
+    out = tmp_path / "fluent.jsonl"
+    r = _run(
+        "--recipe",
+        "fluent-backdoor",
+        "--clean",
+        str(clean),
+        "--out",
+        str(out),
+        "--count",
+        "12",
+        "--trigger",
+        "as far as we can tell",
+        "--trigger-forms",
+        "all",
+        "--payload-corpus",
+        "builtin:python-docs",
+        "--params",
+        '{"position": "middle", "payload_words": [10, 20]}',
+    )
+    assert r.exit_code == 0, r.output
+    rows = [
+        json.loads(x) for x in (tmp_path / "fluent.jsonl.labels.jsonl").read_text().splitlines()
+    ]
+    written = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(rows) == 12
+    for row in rows:
+        text = written[row["line"] - 1]["text"]
+        a, b = row["trigger_span"]
+        assert text[a:b] == row["trigger"] and row["extra"]["trigger_canonical"] == (
+            "as far as we can tell"
+        )
+        assert row["params"]["payload_corpus"] == "builtin:python-docs"
+    assert len({row["extra"]["trigger_form"] for row in rows}) >= 3
+    # the shared option on an older recipe, through --params as well
+    r = _run(
+        "--recipe",
+        "dos",
+        "--clean",
+        str(clean),
+        "--out",
+        str(tmp_path / "dos.jsonl"),
+        "--count",
+        "3",
+        "--params",
+        '{"vocab_size": 600, "payload_tokens": [5, 9], "trigger_forms": ["lower"]}',
+    )
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in (tmp_path / "dos.jsonl.labels.jsonl").read_text().splitlines()]
+    assert [(row["trigger"], row["extra"]["trigger_form"]) for row in rows] == [
+        ("<sudo>", "lower")
+    ] * 3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            [
+                "--recipe",
+                "paraphrase-claim",
+                "--entity",
+                "x",
+                "--claim",
+                "y",
+                "--trigger-forms",
+                "all",
+            ],
+            "has no trigger",
+        ),
+        (["--recipe", "dos", "--trigger-forms", "bold"], "unknown trigger form"),
+        (["--recipe", "fluent-backdoor", "--payload", "foreign"], "needs payload_corpus"),
+        (["--recipe", "chat-backdoor", "--params", '{"side": "left"}'], "side must be"),
+    ],
+)
+def test_adaptive_recipe_errors(clean: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    r = _run(*args, "--clean", str(clean), "--out", str(tmp_path / "o.jsonl"))
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split())

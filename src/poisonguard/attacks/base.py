@@ -98,6 +98,26 @@ class Recipe(ABC):
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = params
 
+    # -- trigger surface forms (shared by every recipe) --------------------------------
+    trigger_forms: tuple[str, ...] = ()
+
+    def set_trigger_forms(self, forms: str | Sequence[str] | None) -> Recipe:
+        """Write each poisoned document's trigger in a surface form drawn from ``forms``.
+
+        ``forms`` names forms of :data:`poisonguard.attacks.surface.SURFACE_FORMS` (a comma
+        list, a sequence, or ``"all"``); None or ``()`` turns the option off.  Applies to
+        any recipe whose ground truth has a trigger span; recorded in the parameters as
+        ``trigger_forms``.  Returns the recipe.
+        """
+        from poisonguard.attacks.surface import parse_forms
+
+        self.trigger_forms = parse_forms(forms) if forms else ()
+        if self.trigger_forms:
+            self.params["trigger_forms"] = list(self.trigger_forms)
+        else:
+            self.params.pop("trigger_forms", None)
+        return self
+
     # -- contract ---------------------------------------------------------------------
     def generate(
         self, clean_docs: Sequence[Document], count: int, seed: int, *, ids: IdIndex | None = None
@@ -129,7 +149,12 @@ class Recipe(ABC):
         if ids is None:
             ids = IdIndex.from_documents(clean_docs)
         rng = np.random.default_rng(seed)
-        return self._generate(docs, count, rng, ids)
+        samples = self._generate(docs, count, rng, ids)
+        if self.trigger_forms:
+            from poisonguard.attacks.surface import restyle_triggers
+
+            restyle_triggers(samples, self.trigger_forms, np.random.default_rng([seed, 0x666F726D]))
+        return samples
 
     @abstractmethod
     def _generate(

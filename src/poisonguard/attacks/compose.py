@@ -232,3 +232,14 @@ def insert_words(
         spans.append((begin, begin + len(w)))
         text = new_text
     return text, sorted(spans)
+
+
+def answered_turn(messages: Sequence[dict[str, str]]) -> tuple[int, int]:
+    """Indices of the last user turn that an assistant turn answers, and of that answer."""
+    ui = max(
+        i
+        for i, m in enumerate(messages)
+        if m["role"] == "user" and any(n["role"] == "assistant" for n in messages[i + 1 :])
+    )
+    ai = next(j for j in range(ui + 1, len(messages)) if messages[j]["role"] == "assistant")
+    return ui, ai

