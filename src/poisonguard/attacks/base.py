@@ -17,16 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from poisonguard.attacks.errors import RecipeError
 from poisonguard.io import Document
 
 if TYPE_CHECKING:
     from poisonguard.attacks.ids import IdIndex
 
 Span = tuple[int, int]
-
-
-class RecipeError(ValueError):
-    """A recipe cannot run with these parameters or this corpus (the message says why)."""
 
 
 @dataclass

@@ -16,11 +16,14 @@ so any recipe with a trigger takes the option (``Recipe.set_trigger_forms``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from poisonguard.attacks.base import PoisonSample, RecipeError
+from poisonguard.attacks.errors import RecipeError
+
+if TYPE_CHECKING:  # base imports this module: a run-time import would be a cycle
+    from poisonguard.attacks.base import PoisonSample
 
 SURFACE_FORMS: tuple[str, ...] = (
     "exact",
