@@ -352,9 +352,14 @@ def redteam(
         p.update((params or {}).get(name, {}))
         configured[name] = make_recipe(name, p)
     stages = list(pipeline.stage_names) + ([SCAN_STAGE] if with_scan else [])
-    ids = IdIndex.from_documents(clean)
-    root = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="poisonguard-redteam-"))
-    root.mkdir(parents=True, exist_ok=True)
+    if work is not None:
+        root = Path(work)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            # the work folder is deleted run by run: never one that holds anything already
+            raise RedteamError(f"the work folder {root} is not empty; give a new or empty folder")
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="poisonguard-redteam-"))
     result = RedteamResult(
         pipeline=getattr(pipeline, "command", None) or f"datatrove:{getattr(pipeline, 'spec', '')}",
         stages=stages,
@@ -374,6 +379,8 @@ def redteam(
             for seed in seeds:
                 t0 = time.perf_counter()
                 try:
+                    # a fresh id index per run: minted ids are reserved in it
+                    ids = IdIndex.from_documents(clean)
                     samples = recipe.generate(clean, count, seed, ids=ids)
                 except RecipeError as e:
                     raise RedteamError(f"recipe {name!r}: {e}") from None
