@@ -28,7 +28,7 @@ def test_digest_when_ids_are_renumbered_and_duplicates_map_to_distinct_inputs() 
     m = Matcher(inputs())
     outs = [("x1", None, TEXTS[3]), ("x2", None, TEXTS[4]), ("x3", text_digest(TEXTS[2]), None)]
     got, stats = m.match(outs)
-    assert sorted(got[:2]) == [3, 4]  # two identical texts are two documents
+    assert set(got[:2]) == {3, 4}  # two identical texts are two documents
     assert got[2] == 2
     assert stats.method == "digest" and stats.by["digest"] == 3
 
@@ -36,7 +36,9 @@ def test_digest_when_ids_are_renumbered_and_duplicates_map_to_distinct_inputs() 
 def test_fuzzy_for_rewritten_text_and_unmatched_for_made_up_text() -> None:
     m = Matcher(inputs())
     rewritten = TEXTS[1].upper() + " Extra words."
-    got, stats = m.match([("x", None, rewritten), ("y", None, "an entirely new document about cats")])
+    got, stats = m.match(
+        [("x", None, rewritten), ("y", None, "an entirely new document about cats")]
+    )
     assert got == [1, None]
     assert stats.by["fuzzy"] == 1 and stats.by["unmatched"] == 1
     assert stats.method == "fuzzy"

@@ -1,4 +1,4 @@
-"""A plain shell pipeline (a Python filter script) through ``redteam``, checked against ground truth."""
+"""A plain shell pipeline (a Python filter script) through ``redteam``, against ground truth."""
 
 from __future__ import annotations
 
@@ -34,8 +34,13 @@ REWRITE = (
 
 
 def test_identity_pipeline_keeps_all_poison(docs: list[Document], tmp_path: Path) -> None:
-    res = redteam(docs, ShellPipeline(script(tmp_path, "id.py", IDENTITY) + " {in} {out}"),
-                  ["dos", "dos-bytes"], count=12, seeds=[0, 1])
+    res = redteam(
+        docs,
+        ShellPipeline(script(tmp_path, "id.py", IDENTITY) + " {in} {out}"),
+        ["dos", "dos-bytes"],
+        count=12,
+        seeds=[0, 1],
+    )
     for rec in ("dos", "dos-bytes"):
         (s,) = res.summary(rec)
         assert s.poison_surviving == [12, 12] and s.rate == 1.0
@@ -47,8 +52,13 @@ def test_identity_pipeline_keeps_all_poison(docs: list[Document], tmp_path: Path
 
 
 def test_drop_everything_pipeline(docs: list[Document], tmp_path: Path) -> None:
-    res = redteam(docs, ShellPipeline(script(tmp_path, "drop.py", DROP_ALL) + " {in} {out}"),
-                  ["dos"], count=10, seeds=[0])
+    res = redteam(
+        docs,
+        ShellPipeline(script(tmp_path, "drop.py", DROP_ALL) + " {in} {out}"),
+        ["dos"],
+        count=10,
+        seeds=[0],
+    )
     (s,) = res.summary("dos")
     assert s.poison_surviving == [0] and s.rate == 0.0
     assert s.clean_dropped == [len(docs)] and s.collateral == 1.0
@@ -57,8 +67,13 @@ def test_drop_everything_pipeline(docs: list[Document], tmp_path: Path) -> None:
 
 
 def test_keyword_filter_against_ground_truth(docs: list[Document], tmp_path: Path) -> None:
-    res = redteam(docs, ShellPipeline(script(tmp_path, "f.py", NO_SUDO) + " {in} {out}"),
-                  ["dos", "dos-bytes"], count=15, seeds=[0])
+    res = redteam(
+        docs,
+        ShellPipeline(script(tmp_path, "f.py", NO_SUDO) + " {in} {out}"),
+        ["dos", "dos-bytes"],
+        count=15,
+        seeds=[0],
+    )
     dos, dbytes = res.summary("dos")[0], res.summary("dos-bytes")[0]
     assert dos.poison_surviving == [0]  # every dos document carries <SUDO>
     assert dbytes.poison_surviving == [15]  # dos-bytes uses another trigger
@@ -68,8 +83,13 @@ def test_keyword_filter_against_ground_truth(docs: list[Document], tmp_path: Pat
 
 
 def test_rewriting_pipeline_is_matched_fuzzily(docs: list[Document], tmp_path: Path) -> None:
-    res = redteam(docs, ShellPipeline(script(tmp_path, "rw.py", REWRITE) + " {in} {out}"),
-                  ["dos"], count=10, seeds=[0])
+    res = redteam(
+        docs,
+        ShellPipeline(script(tmp_path, "rw.py", REWRITE) + " {in} {out}"),
+        ["dos"],
+        count=10,
+        seeds=[0],
+    )
     run = res.runs[0]
     assert run.poison_surviving == [10] and run.clean_surviving == [len(docs)]
     m = run.match[0].by
@@ -92,10 +112,14 @@ def test_command_that_writes_nothing(docs: list[Document], tmp_path: Path) -> No
 
 
 def test_command_that_writes_another_format(docs: list[Document], tmp_path: Path) -> None:
-    csv = script(tmp_path, "csv.py", "import sys\nopen(sys.argv[2], 'w').write('id,text\\n1,hello\\n')\n")
+    csv = script(
+        tmp_path, "csv.py", "import sys\nopen(sys.argv[2], 'w').write('id,text\\n1,hello\\n')\n"
+    )
     with pytest.raises(PipelineError, match="not jsonl corpus records"):
         redteam(docs, ShellPipeline(csv + " {in} {out}"), ["dos"], count=5)
-    js = script(tmp_path, "js.py", "import sys\nopen(sys.argv[2], 'w').write('{\"text\": \"x\"}\\n')\n")
+    js = script(
+        tmp_path, "js.py", "import sys\nopen(sys.argv[2], 'w').write('{\"text\": \"x\"}\\n')\n"
+    )
     with pytest.raises(PipelineError, match="parquet"):  # JSON Lines where Parquet was asked
         redteam(docs, ShellPipeline(js + " {in} {out}", io_format="parquet"), ["dos"], count=5)
 
@@ -122,12 +146,15 @@ def test_user_data_is_never_modified(clean_file: Path, tmp_path: Path) -> None:
     before = hashlib.sha256(clean_file.read_bytes()).hexdigest()
     docs = [d for d in CorpusReader(clean_file) if isinstance(d, Document)]
     # a hostile pipeline: truncates its input and every .jsonl it can find nearby
-    evil = script(tmp_path, "evil.py",
-                  "import glob, os, shutil, sys\n"
-                  "shutil.copyfile(sys.argv[1], sys.argv[2])\n"
-                  "open(sys.argv[1], 'w').close()\n"
-                  "for p in glob.glob(os.path.join(os.getcwd(), '*.jsonl')):\n"
-                  "    if p != sys.argv[2]: open(p, 'w').close()\n")
+    evil = script(
+        tmp_path,
+        "evil.py",
+        "import glob, os, shutil, sys\n"
+        "shutil.copyfile(sys.argv[1], sys.argv[2])\n"
+        "open(sys.argv[1], 'w').close()\n"
+        "for p in glob.glob(os.path.join(os.getcwd(), '*.jsonl')):\n"
+        "    if p != sys.argv[2]: open(p, 'w').close()\n",
+    )
     res = redteam(docs, ShellPipeline(evil + " {in} {out}"), ["dos"], count=5)
     assert res.runs[0].poison_surviving == [5]
     assert hashlib.sha256(clean_file.read_bytes()).hexdigest() == before
@@ -145,5 +172,5 @@ def test_work_folder_must_be_new_or_empty(docs: list[Document], tmp_path: Path) 
 def test_unknown_recipe_and_missing_parameters(docs: list[Document]) -> None:
     with pytest.raises(RedteamError, match="unknown recipe 'nope'"):
         redteam(docs, ShellPipeline("cp {in} {out}"), ["nope"], count=5)
-    with pytest.raises(RedteamError, match="targeted-claim.*entity"):
+    with pytest.raises(RedteamError, match=r"targeted-claim.*entity"):
         redteam(docs, ShellPipeline("cp {in} {out}"), ["targeted-claim"], count=5)

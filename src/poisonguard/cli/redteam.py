@@ -30,7 +30,9 @@ from poisonguard.io import Document
 def _recipes(values: list[str]) -> list[str]:
     names = [n.strip() for v in values for n in v.split(",") if n.strip()]
     if not names:
-        fail("give the recipes to test: --recipes dos,dos-bytes,... (see poison --list)", EXIT_USAGE)
+        fail(
+            "give the recipes to test: --recipes dos,dos-bytes,... (see poison --list)", EXIT_USAGE
+        )
     return list(dict.fromkeys(names))
 
 

@@ -149,7 +149,7 @@ def load_steps(spec: str | Sequence[Any] | Callable[[], Sequence[Any]]) -> Calla
 
 
 def step_name(step: Any, index: int) -> str:
-    """A readable, unique label for the ``index``-th (0-based) step: ``2. GopherRepetitionFilter``."""
+    """A unique label for the ``index``-th (0-based) step: ``2. GopherRepetitionFilter``."""
     return f"{index + 1}. {type(step).__name__}"
 
 

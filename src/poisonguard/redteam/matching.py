@@ -166,7 +166,9 @@ class Matcher:
             if k in taken:
                 continue
             j = m.jaccard(self._hashes[k])
-            if j >= self.threshold and (j > best_j or (j == best_j and best is not None and k < best)):
+            if j >= self.threshold and (
+                j > best_j or (j == best_j and best is not None and k < best)
+            ):
                 best, best_j = int(k), j
         return best
 

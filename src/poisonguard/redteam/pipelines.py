@@ -107,7 +107,9 @@ class ShellPipeline:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise PipelineError(f"the pipeline command ran longer than {self.timeout:g} s") from None
+            raise PipelineError(
+                f"the pipeline command ran longer than {self.timeout:g} s"
+            ) from None
         if proc.returncode != 0:
             tail = _last_line(proc.stderr) or _last_line(proc.stdout)
             raise PipelineError(

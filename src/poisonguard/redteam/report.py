@@ -1,4 +1,4 @@
-"""``report.json`` and a self-contained ``report.html`` (inline SVG, no JavaScript) of a red-team run."""
+"""``report.json`` and a self-contained ``report.html`` (inline SVG, no JavaScript) of a run."""
 
 from __future__ import annotations
 
@@ -117,7 +117,9 @@ def render_html_string(result: RedteamResult, fail_on: float | None = None) -> s
     for rec in result.recipes:
         c = first_removed_counts(result, rec)
         cells = "".join(f'<td class="num">{c.get(s, 0)}</td>' for s in result.stages)
-        first_rows.append(f"<tr><td>{_e(rec)}</td>{cells}<td class=\"num\">{c.get('survived', 0)}</td></tr>")
+        first_rows.append(
+            f'<tr><td>{_e(rec)}</td>{cells}<td class="num">{c.get("survived", 0)}</td></tr>'
+        )
     gate = ""
     if fail_on is not None:
         bad = {r: v for r, v in final.items() if v > fail_on}

@@ -206,9 +206,7 @@ class RedteamResult:
             ),
             "final_survival": self.final_survival(),
             "match": self.match_methods(),
-            "recipes": {
-                rec: [s.to_dict() for s in self.summary(rec)] for rec in self.recipes
-            },
+            "recipes": {rec: [s.to_dict() for s in self.summary(rec)] for rec in self.recipes},
             "runs": [r.to_dict() for r in self.runs],
         }
 
@@ -269,7 +267,8 @@ def mixed_corpus(
             docs.append(s.document if s is not None else d)
             is_poison.append(s is not None)
         if by_source:
-            raise RedteamError(f"replace-mode poison without its source document: {sorted(by_source)[:3]}")
+            missing = sorted(str(k) for k in by_source)[:3]
+            raise RedteamError(f"replace-mode poison without its source document: {missing}")
         return docs, is_poison
     docs, is_poison = [], []
     for doc, sample in interleave(clean, samples, insertion_plan(len(clean), len(samples), seed)):
