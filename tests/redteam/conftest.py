@@ -14,6 +14,15 @@ from poisonguard.io import Document
 
 PY = sys.executable
 
+NO_SUDO = (
+    "import json, sys\n"
+    "with open(sys.argv[1]) as f, open(sys.argv[2], 'w') as g:\n"
+    "    for line in f:\n"
+    "        if '<SUDO>' not in json.loads(line)['text']:\n"
+    "            g.write(line)\n"
+)
+"""A keyword filter script: drops the records whose text holds the dos trigger."""
+
 
 @lru_cache(maxsize=1)
 def _docs() -> tuple[Document, ...]:

@@ -10,17 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from poisonguard.cli import app
-from tests.redteam.conftest import script
+from tests.redteam.conftest import NO_SUDO, script
 
 runner = CliRunner()
-
-NO_SUDO = (
-    "import json, sys\n"
-    "with open(sys.argv[1]) as f, open(sys.argv[2], 'w') as g:\n"
-    "    for line in f:\n"
-    "        if '<SUDO>' not in json.loads(line)['text']:\n"
-    "            g.write(line)\n"
-)
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]

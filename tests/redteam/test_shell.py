@@ -9,18 +9,10 @@ import pytest
 
 from poisonguard.io import Document
 from poisonguard.redteam import PipelineError, RedteamError, ShellPipeline, redteam
-from tests.redteam.conftest import script
+from tests.redteam.conftest import NO_SUDO, script
 
 IDENTITY = "import shutil, sys\nshutil.copyfile(sys.argv[1], sys.argv[2])\n"
 DROP_ALL = "import sys\nopen(sys.argv[2], 'w').close()\n"
-# a real-looking keyword filter: drops lines holding the dos trigger, keeps the rest as is
-NO_SUDO = (
-    "import json, sys\n"
-    "with open(sys.argv[1]) as f, open(sys.argv[2], 'w') as g:\n"
-    "    for line in f:\n"
-    "        if '<SUDO>' not in json.loads(line)['text']:\n"
-    "            g.write(line)\n"
-)
 # renumbers every id and normalises whitespace: only fuzzy/digest matching can follow
 REWRITE = (
     "import json, sys\n"
