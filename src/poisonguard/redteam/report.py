@@ -150,10 +150,48 @@ dropped up to that stage.</p></section>
 </section></main></body></html>"""
 
 
+def render_markdown(result: RedteamResult | dict[str, Any]) -> str:
+    """The per-recipe, per-stage table as Markdown (``report.md``).
+
+    Takes a result or its :meth:`~RedteamResult.to_dict` (a ``report.json`` read back).
+    """
+    data = result.to_dict() if isinstance(result, RedteamResult) else result
+    lines = [
+        "| recipe | stage | poison surviving (per seed) | survival | 95 % CI | "
+        "clean dropped (per seed) | collateral | poison first removed here |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for rec, stages in data["recipes"].items():
+        for s in stages:
+            t = s["survival_ci95_t_over_seeds"]
+            ci = (
+                f"{_ci(t)} (t)"
+                if t
+                else (f"{_ci(s['survival_ci95_clopper_pearson_pooled'])} (Clopper-Pearson)")
+            )
+            lines.append(
+                f"| {rec} | {s['stage']} | "
+                f"{', '.join(map(str, s['poison_surviving']))} / {s['poison_per_seed']} | "
+                f"{_pct(s['survival'])} | {ci} | "
+                f"{', '.join(map(str, s['clean_dropped']))} / {s['clean_per_seed']} | "
+                f"{_pct(s['collateral'])} | {s['poison_first_removed_here']} |"
+            )
+    lines.append("")
+    lines.append(
+        "Matched by: "
+        + "; ".join(
+            f"{rec} {m['method']} (id {m['id']}, digest {m['digest']}, fuzzy {m['fuzzy']}, "
+            f"unmatched {m['unmatched']})"
+            for rec, m in data["match"].items()
+        )
+    )
+    return "\n".join(lines) + "\n"
+
+
 def write_reports(
     result: RedteamResult, out: str | os.PathLike[str], fail_on: float | None = None
 ) -> dict[str, Path]:
-    """Write ``report.json`` and ``report.html`` into the folder ``out`` (atomically)."""
+    """Write ``report.json``, ``report.html`` and ``report.md`` into the folder ``out``."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     data = result.to_dict()
@@ -166,7 +204,11 @@ def write_reports(
     tmp = html_path.with_name(html_path.name + ".tmp")
     tmp.write_text(render_html_string(result, fail_on), encoding="utf-8")
     os.replace(tmp, html_path)
-    return {"json": json_path, "html": html_path}
+    md_path = folder / "report.md"
+    tmp = md_path.with_name(md_path.name + ".tmp")
+    tmp.write_text(render_markdown(result), encoding="utf-8")
+    os.replace(tmp, md_path)
+    return {"json": json_path, "html": html_path, "md": md_path}
 
 
-__all__ = ["render_html_string", "survival_svg", "write_reports"]
+__all__ = ["render_html_string", "render_markdown", "survival_svg", "write_reports"]
