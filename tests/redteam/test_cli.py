@@ -52,8 +52,8 @@ def test_report_files_and_gate(clean_file: Path, tmp_path: Path) -> None:
     ET.fromstring(svg)  # well-formed inline SVG
     assert 'src="http' not in page and "<script" not in page  # self-contained
     md = (out / "report.md").read_text()
-    assert "| dos | pipeline | 0, 0 / 10 | 0.0 % |" in md
-    assert "| dos-bytes | pipeline | 10, 10 / 10 | 100.0 % |" in md
+    assert "| dos | pipeline | 0, 0 / 10 | 0.0 % | 0.0–0.0 % | 0.0–16.8 % |" in md
+    assert "| dos-bytes | pipeline | 10, 10 / 10 | 100.0 % | 100.0–100.0 % | 83.2–100.0 % |" in md
 
 
 def test_gate_passes(clean_file: Path, tmp_path: Path) -> None:

@@ -157,28 +157,24 @@ def render_markdown(result: RedteamResult | dict[str, Any]) -> str:
     """
     data = result.to_dict() if isinstance(result, RedteamResult) else result
     lines = [
-        "| recipe | stage | poison surviving (per seed) | survival | 95 % CI | "
-        "clean dropped (per seed) | collateral | poison first removed here |",
-        "|---|---|---|---|---|---|---|---|",
+        "| recipe | stage | poison surviving (per seed) | survival | 95 % CI, t over seeds | "
+        "95 % CI, Clopper-Pearson pooled | clean dropped (per seed) | collateral | "
+        "poison first removed here |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for rec, stages in data["recipes"].items():
         for s in stages:
-            t = s["survival_ci95_t_over_seeds"]
-            ci = (
-                f"{_ci(t)} (t)"
-                if t
-                else (f"{_ci(s['survival_ci95_clopper_pearson_pooled'])} (Clopper-Pearson)")
-            )
             lines.append(
                 f"| {rec} | {s['stage']} | "
                 f"{', '.join(map(str, s['poison_surviving']))} / {s['poison_per_seed']} | "
-                f"{_pct(s['survival'])} | {ci} | "
+                f"{_pct(s['survival'])} | {_ci(s['survival_ci95_t_over_seeds'])} | "
+                f"{_ci(s['survival_ci95_clopper_pearson_pooled'])} | "
                 f"{', '.join(map(str, s['clean_dropped']))} / {s['clean_per_seed']} | "
                 f"{_pct(s['collateral'])} | {s['poison_first_removed_here']} |"
             )
     lines.append("")
     lines.append(
-        "Matched by: "
+        "Output documents matched back (summed over stages and seeds): "
         + "; ".join(
             f"{rec} {m['method']} (id {m['id']}, digest {m['digest']}, fuzzy {m['fuzzy']}, "
             f"unmatched {m['unmatched']})"
