@@ -26,7 +26,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #e6e9ef;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f0f2f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 .fail{color:#b4232a;font-weight:bold}.ok{color:#2c7a3f;font-weight:bold}.muted{color:#69707d}
-code{background:#f0f2f6;padding:0 3px;border-radius:3px}
+code{background:#f0f2f6;padding:0 3px;border-radius:3px}header code{color:#1d2330}
 """
 
 
