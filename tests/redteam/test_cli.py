@@ -132,3 +132,59 @@ def test_bad_input_is_one_clear_line(
     assert message in " ".join(r.output.split())
     assert not (tmp_path / "rep" / "report.json").exists()
     assert clean_file.read_bytes() == before
+
+
+# rewrites every poisoned (<SUDO>) record beyond recognition and keeps the rest as is
+DISGUISE = (
+    "import json, sys\n"
+    "with open(sys.argv[1]) as f, open(sys.argv[2], 'w') as g:\n"
+    "    for i, line in enumerate(f):\n"
+    "        r = json.loads(line)\n"
+    "        if '<SUDO>' in r['text']:\n"
+    "            r = {'id': f'new-{i}', 'text': f'zq{i} xv{i * 7} kw{i * 13}'}\n"
+    "        g.write(json.dumps(r) + '\\n')\n"
+)
+
+
+def test_gate_counts_unmatched_output_as_surviving_poison(clean_file: Path, tmp_path: Path) -> None:
+    """A pipeline that disguises the poison must not pass the gate as '0 % survived'."""
+    out = tmp_path / "rep"
+    r = _run(
+        "--pipeline",
+        script(tmp_path, "d.py", DISGUISE) + " {in} {out}",
+        "--clean",
+        str(clean_file),
+        "--recipes",
+        "dos",
+        "--count",
+        "8",
+        "--out",
+        str(out),
+        "--fail-on-survival",
+        "0.1",
+    )
+    assert r.exit_code == 1, r.output
+    data = json.loads((out / "report.json").read_text())
+    assert data["final_survival"]["dos"] == 0.0  # no input poison document came out as such
+    assert data["runs"][0]["stages"][0]["unmatched_outputs"] == 8
+    assert data["gate_survival"]["dos"] == 1.0 and data["failed"] == ["dos"]
+
+
+def test_hostile_strings_are_escaped_in_the_html(clean_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    r = _run(
+        "--pipeline",
+        "cp {in} {out} # <script>alert(1)</script><img src=x onerror=y>",
+        "--clean",
+        str(clean_file),
+        "--recipes",
+        "dos",
+        "--count",
+        "3",
+        "--out",
+        str(out),
+    )
+    assert r.exit_code == 0, r.output
+    page = (out / "report.html").read_text()
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

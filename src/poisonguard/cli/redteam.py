@@ -106,7 +106,8 @@ def redteam(
     fail_on_survival: float | None = typer.Option(
         None,
         "--fail-on-survival",
-        help="Exit 1 when a recipe's poison survives the last stage at more than RATE (0-1).",
+        help="Exit 1 when more than RATE (0-1) of a recipe's poison survives the last stage "
+        "(output that matches no input counts as surviving poison).",
     ),
     params: str | None = typer.Option(
         None,
@@ -221,7 +222,7 @@ def redteam(
             console.print(_table(result))
             console.print(f"report → {paths['html']}, {paths['json']}")
         if fail_on_survival is not None:
-            bad = {r: v for r, v in result.final_survival().items() if v > fail_on_survival}
+            bad = result.failed(fail_on_survival)
             if bad:
                 worst = ", ".join(f"{r} {100 * v:.1f} %" for r, v in bad.items())
                 console.print(

@@ -98,7 +98,6 @@ def survival_svg(result: RedteamResult, width: int = 760, height: int = 320) -> 
 
 def render_html_string(result: RedteamResult, fail_on: float | None = None) -> str:
     """The report as one HTML string (all text escaped)."""
-    final = result.final_survival()
     rows = []
     for rec in result.recipes:
         methods = result.match_methods()[rec]
@@ -122,7 +121,7 @@ def render_html_string(result: RedteamResult, fail_on: float | None = None) -> s
         )
     gate = ""
     if fail_on is not None:
-        bad = {r: v for r, v in final.items() if v > fail_on}
+        bad = result.failed(fail_on)
         gate = (
             f'<p class="fail">FAIL: survival above {_pct(fail_on)} for {_e(", ".join(bad))}</p>'
             if bad
@@ -193,7 +192,7 @@ def write_reports(
     data = result.to_dict()
     if fail_on is not None:
         data["fail_on_survival"] = fail_on
-        data["failed"] = sorted(r for r, v in result.final_survival().items() if v > fail_on)
+        data["failed"] = sorted(result.failed(fail_on))
     json_path = folder / "report.json"
     write_json(json_path, json.loads(json.dumps(data, default=str)))
     html_path = folder / "report.html"

@@ -178,6 +178,27 @@ class RedteamResult:
         """Recipe → mean share of poison that survived the last stage."""
         return {rec: self.summary(rec)[-1].rate for rec in self.recipes}
 
+    def gate_survival(self) -> dict[str, float]:
+        """Recipe → :meth:`final_survival` with unmatched output counted as surviving poison.
+
+        An output document that matches no input may be poison rewritten beyond
+        recognition, so the ``--fail-on-survival`` gate counts it as surviving poison (it
+        fails closed): mean over seeds of ``min(1, (surviving + unmatched) / poison)``.
+        """
+        out = {}
+        for rec in self.recipes:
+            shares = [
+                min(1.0, (r.poison_surviving[-1] + r.unmatched[-1]) / r.poison)
+                for r in self.runs
+                if r.recipe == rec and r.poison
+            ]
+            out[rec] = sum(shares) / len(shares) if shares else float("nan")
+        return out
+
+    def failed(self, rate: float) -> dict[str, float]:
+        """Recipes whose :meth:`gate_survival` is above ``rate``, with that share."""
+        return {r: v for r, v in self.gate_survival().items() if v > rate}
+
     def match_methods(self) -> dict[str, dict[str, int | str]]:
         """Recipe → how output documents were matched, summed over seeds and stages."""
         out: dict[str, dict[str, int | str]] = {}
@@ -205,6 +226,7 @@ class RedteamResult:
                 "95 % Clopper-Pearson interval of the surviving count pooled over seeds"
             ),
             "final_survival": self.final_survival(),
+            "gate_survival": self.gate_survival(),
             "match": self.match_methods(),
             "recipes": {rec: [s.to_dict() for s in self.summary(rec)] for rec in self.recipes},
             "runs": [r.to_dict() for r in self.runs],
