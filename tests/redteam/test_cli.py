@@ -51,8 +51,15 @@ def test_report_files_and_gate(clean_file: Path, tmp_path: Path) -> None:
     svg = page[page.index("<svg") : page.index("</svg>") + 6]
     ET.fromstring(svg)  # well-formed inline SVG
     assert 'src="http' not in page and "<script" not in page  # self-contained
+    from poisonguard.redteam import RedteamResult
+
+    again = RedteamResult.from_dict(data).to_dict()  # a report.json renders again as it was
+    assert json.loads(json.dumps(again)) == {
+        k: v for k, v in data.items() if k not in ("fail_on_survival", "failed")
+    }
     md = (out / "report.md").read_text()
     assert "| dos | pipeline | 0, 0 / 10 | 0.0 % | 0.0–0.0 % | 0.0–16.8 % |" in md
+    assert md.splitlines()[2].endswith("| 20 | 0, 0 |")  # removed here; unmatched per seed
     assert "| dos-bytes | pipeline | 10, 10 / 10 | 100.0 % | 100.0–100.0 % | 83.2–100.0 % |" in md
 
 

@@ -110,6 +110,7 @@ def render_html_string(result: RedteamResult, fail_on: float | None = None) -> s
                 f'<td class="num">{_e(", ".join(map(str, s.clean_dropped)))} / {s.clean}</td>'
                 f'<td class="num">{_pct(s.collateral)}</td>'
                 f'<td class="num">{s.removed_here}</td>'
+                f'<td class="num">{_e(", ".join(map(str, s.unmatched)))}</td>'
                 f"<td>{_e(methods['method'])}</td></tr>"
             )
     first_rows = []
@@ -139,7 +140,8 @@ def render_html_string(result: RedteamResult, fail_on: float | None = None) -> s
 <section><h2>Per recipe and stage</h2><table><tr><th>recipe</th><th>stage</th>
 <th>poison surviving (per seed)</th><th>survival</th><th>95 % t over seeds</th>
 <th>95 % Clopper-Pearson (pooled)</th><th>clean dropped so far (per seed)</th>
-<th>collateral</th><th>poison first removed here</th><th>matched by</th></tr>
+<th>collateral</th><th>poison first removed here</th><th>unmatched output (per seed)</th>
+<th>matched by</th></tr>
 {"".join(rows)}</table>
 <p class="muted">Survival is cumulative: a document counts as surviving a stage when it
 was present after that stage and every stage before.  Collateral: share of clean documents
@@ -158,8 +160,8 @@ def render_markdown(result: RedteamResult | dict[str, Any]) -> str:
     lines = [
         "| recipe | stage | poison surviving (per seed) | survival | 95 % CI, t over seeds | "
         "95 % CI, Clopper-Pearson pooled | clean dropped (per seed) | collateral | "
-        "poison first removed here |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "poison first removed here | unmatched output |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rec, stages in data["recipes"].items():
         for s in stages:
@@ -169,7 +171,8 @@ def render_markdown(result: RedteamResult | dict[str, Any]) -> str:
                 f"{_pct(s['survival'])} | {_ci(s['survival_ci95_t_over_seeds'])} | "
                 f"{_ci(s['survival_ci95_clopper_pearson_pooled'])} | "
                 f"{', '.join(map(str, s['clean_dropped']))} / {s['clean_per_seed']} | "
-                f"{_pct(s['collateral'])} | {s['poison_first_removed_here']} |"
+                f"{_pct(s['collateral'])} | {s['poison_first_removed_here']} | "
+                f"{', '.join(map(str, s.get('unmatched_outputs', [])))} |"
             )
     lines.append("")
     lines.append(

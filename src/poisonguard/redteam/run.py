@@ -113,6 +113,7 @@ class StageSummary:
     clean_dropped: list[int]
     collateral: float
     removed_here: int
+    unmatched: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +127,7 @@ class StageSummary:
             "clean_dropped": self.clean_dropped,
             "collateral": self.collateral,
             "poison_first_removed_here": self.removed_here,
+            "unmatched_outputs": self.unmatched,
         }
 
 
@@ -170,6 +172,7 @@ class RedteamResult:
                     removed_here=sum(
                         1 for r in runs for v in r.first_removed.values() if v == stage
                     ),
+                    unmatched=[r.unmatched[i] for r in runs],
                 )
             )
         return out
@@ -210,6 +213,43 @@ class RedteamResult:
                         ms.add(m)
             out[rec] = ms.to_dict()
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RedteamResult:
+        """A result back from its :meth:`to_dict` (a ``report.json``), to render it again."""
+        res = cls(
+            pipeline=data["pipeline"],
+            stages=list(data["stages"]),
+            count=data["count"],
+            seeds=list(data["seeds"]),
+            clean_documents=data["clean_documents"],
+            scan_stage=data.get("scan_stage", False),
+            created=data.get("created", ""),
+        )
+        for r in data["runs"]:
+            st = r["stages"]
+            res.runs.append(
+                RunOutcome(
+                    recipe=r["recipe"],
+                    seed=r["seed"],
+                    poison=r["poison"],
+                    clean=r["clean"],
+                    stages=[s["stage"] for s in st],
+                    poison_surviving=[s["poison_surviving"] for s in st],
+                    clean_surviving=[s["clean_surviving"] for s in st],
+                    first_removed=dict(r["first_removed"]),
+                    match=[
+                        MatchStats(
+                            Counter({k: int(v) for k, v in s["match"].items() if k != "method"})
+                        )
+                        for s in st
+                    ],
+                    unmatched=[s["unmatched_outputs"] for s in st],
+                    seconds=r.get("seconds", 0.0),
+                    stage_stats=[s.get("stage_stats", {}) for s in st],
+                )
+            )
+        return res
 
     def to_dict(self) -> dict[str, Any]:
         return {
