@@ -340,12 +340,25 @@ def mixed_corpus(
 
 
 def scan_stage(
-    last: StageOutput, *, kind: str = "pretrain", options: Mapping[str, Any] | None = None
+    last: StageOutput,
+    inputs: Sequence[Document] | None = None,
+    *,
+    kind: str = "pretrain",
+    options: Mapping[str, Any] | None = None,
 ) -> StageOutput:
-    """``poisonguard.scan`` on the documents the pipeline kept: the flagged ones are removed."""
+    """``poisonguard.scan`` on the documents the pipeline kept: the flagged ones are removed.
+
+    An output document whose text is that of its matched input document is scanned as
+    that input document (so chat records keep their turns when the pipeline, e.g.
+    datatrove, only passed their text on); a rewritten one is scanned as written.
+    """
     from poisonguard import scan
 
-    docs = last.documents or []
+    docs = list(last.documents or [])
+    if inputs is not None:
+        for pos, k in enumerate(last.matched):
+            if k is not None and pos < len(docs) and docs[pos].text == inputs[k].text:
+                docs[pos] = inputs[k]
     if not docs:
         return StageOutput(SCAN_STAGE, [], MatchStats(), documents=[])
     res = scan(list(docs), None, kind=kind, **dict(options or {}))
@@ -451,7 +464,7 @@ def redteam(
                 if len(outs) != len(pipeline.stage_names):  # pragma: no cover - a bug
                     raise PipelineError("the pipeline reported a different number of stages")
                 if with_scan:
-                    outs.append(scan_stage(outs[-1], kind=scan_kind, options=scan_options))
+                    outs.append(scan_stage(outs[-1], docs, kind=scan_kind, options=scan_options))
                 run = _outcome(name, seed, docs, is_poison, outs, time.perf_counter() - t0)
                 result.runs.append(run)
                 if progress is not None:
