@@ -349,15 +349,20 @@ def scan_stage(
     """``poisonguard.scan`` on the documents the pipeline kept: the flagged ones are removed.
 
     An output document whose text is that of its matched input document is scanned as
-    that input document (so chat records keep their turns when the pipeline, e.g.
-    datatrove, only passed their text on); a rewritten one is scanned as written.
+    that input document (so records keep their turns and sources when the pipeline, e.g.
+    datatrove, only passed their text on).  A rewritten one is scanned as written, except
+    a chat record whose output lost its turns: it is scanned as its input record, since
+    the instruction detectors need the turns (the pipeline's line edits are then not seen).
     """
     from poisonguard import scan
 
     docs = list(last.documents or [])
     if inputs is not None:
         for pos, k in enumerate(last.matched):
-            if k is not None and pos < len(docs) and docs[pos].text == inputs[k].text:
+            if k is None or pos >= len(docs):
+                continue
+            same = docs[pos].text == inputs[k].text
+            if same or (inputs[k].is_chat and not docs[pos].is_chat):
                 docs[pos] = inputs[k]
     if not docs:
         return StageOutput(SCAN_STAGE, [], MatchStats(), documents=[])
