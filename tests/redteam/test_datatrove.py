@@ -141,3 +141,30 @@ def test_a_step_that_crashes(docs: list[Document]) -> None:
 
     with pytest.raises(PipelineError, match="datatrove pipeline failed: ValueError: bad filter"):
         redteam(docs, DatatrovePipeline([LambdaFilter(crash)]), ["dos"], count=5)
+
+
+def test_scan_stage_sees_chat_turns_the_pipeline_dropped(docs: list[Document]) -> None:
+    """datatrove passes on only text; the final scan still gets the chat records' turns."""
+    from poisonguard.redteam.matching import MatchStats
+    from poisonguard.redteam.pipelines import StageOutput
+    from poisonguard.redteam.run import scan_stage
+
+    chats = [
+        Document(
+            id=f"c{i}",
+            text=f"Summarise this.\n\n{d.text}",
+            messages=[
+                {"role": "user", "content": "Summarise this."},
+                {"role": "assistant", "content": d.text},
+            ],
+            shape="messages",
+        )
+        for i, d in enumerate(docs[:120])
+    ]
+    # what a line-editing step leaves: plain text, the first line gone, ids kept
+    out = [Document(id=c.id, text=c.text.split("\n", 1)[1]) for c in chats]
+    last = StageOutput("1. step", list(range(len(chats))), MatchStats(), documents=out)
+    res = scan_stage(last, chats, kind="instruction")
+    assert res.documents is not None and res.documents
+    assert all(d.is_chat for d in res.documents)  # scanned as the input records
+    assert res.stats["scanned"] == len(chats)
