@@ -94,19 +94,9 @@ class DatatroveChain:
     """Gopher quality + Gopher repetition + C4 quality + FineWeb quality (datatrove)."""
 
     def __init__(self) -> None:
-        from datatrove.pipeline.filters import (
-            C4QualityFilter,
-            FineWebQualityFilter,
-            GopherQualityFilter,
-            GopherRepetitionFilter,
-        )
+        from poisonguard.redteam.chains import standard_chain  # the chain `redteam` runs
 
-        self.filters = [
-            GopherQualityFilter(),
-            GopherRepetitionFilter(),
-            C4QualityFilter(),
-            FineWebQualityFilter(),
-        ]
+        self.filters = standard_chain()
 
     def flags(self, texts: Sequence[str]) -> list[bool]:
         from datatrove.data import Document as DTDoc

@@ -14,14 +14,24 @@ from poisonguard import __version__
 
 app = typer.Typer(
     name="poisonguard",
-    help="Defend LLM training data against poisoning: scan, provenance, poison, lab, probe.",
+    help="Defend LLM training data against poisoning: scan, provenance, poison, redteam, lab, "
+    "probe.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 # Modules under poisonguard.cli that add commands; a missing one is simply not offered.
-COMMAND_MODULES = ("corpus", "poison", "scan", "provenance", "indicators", "lab", "probe")
+COMMAND_MODULES = (
+    "corpus",
+    "poison",
+    "scan",
+    "provenance",
+    "indicators",
+    "lab",
+    "probe",
+    "redteam",
+)
 
 
 def _version(value: bool) -> None:
