@@ -23,7 +23,7 @@ from loguru import logger
 
 from poisonguard.io import Document
 from poisonguard.redteam.matching import Matcher, text_digest
-from poisonguard.redteam.pipelines import PipelineError, StageOutput, read_tap
+from poisonguard.redteam.stages import PipelineError, StageOutput, read_tap
 
 
 class StageTap(PipelineStep):

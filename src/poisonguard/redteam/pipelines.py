@@ -19,45 +19,16 @@ of the expected format raises :class:`PipelineError` with the reason in one line
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from poisonguard.io import CorpusError, CorpusReader, CorpusWriter, Document
 from poisonguard.redteam.chains import load_steps, step_name
-from poisonguard.redteam.matching import Matcher, MatchStats, text_digest
-
-
-class PipelineError(RuntimeError):
-    """The pipeline under test failed or wrote no readable output (message: why)."""
-
-
-@dataclass
-class StageOutput:
-    """What came out of one stage: output documents matched back to the input.
-
-    Attributes:
-        name: the stage label.
-        matched: for each output document, the index of the input document it is
-            (None: unmatched).
-        match: how the outputs were matched (see :mod:`poisonguard.redteam.matching`).
-        documents: the output documents (kept only for the last stage, for a final scan).
-        stats: datatrove's own statistics of the step (datatrove pipelines only).
-    """
-
-    name: str
-    matched: list[int | None]
-    match: MatchStats
-    documents: list[Document] | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def survivors(self) -> set[int]:
-        return {k for k in self.matched if k is not None}
+from poisonguard.redteam.matching import Matcher, text_digest
+from poisonguard.redteam.stages import PipelineError, StageOutput, read_tap
 
 
 class ShellPipeline:
@@ -181,18 +152,6 @@ class DatatrovePipeline:
         from poisonguard.redteam import _datatrove
 
         return _datatrove.run_observed(self.factory(), self.stage_names, docs, work, matcher)
-
-
-def read_tap(path: Path) -> list[tuple[str | None, str | None, str | None]]:
-    """Rows ``(id, digest, text)`` a recording step wrote (see ``_datatrove``)."""
-    rows: list[tuple[str | None, str | None, str | None]] = []
-    if not path.exists():
-        return rows
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            rows.append((r.get("id"), r.get("sha256"), r.get("text")))
-    return rows
 
 
 __all__ = [
