@@ -31,13 +31,13 @@ from poisonguard.cli._common import (
     run_guarded,
 )
 from poisonguard.io import AtomicFile, ErrorSink, RunAccounting, write_json
-from poisonguard.provenance.attest import attest_manifest, attest_run
+from poisonguard.provenance.attest import attest_manifest, attest_run, cosign_manifest
 from poisonguard.provenance.croissant import croissant_metadata
-from poisonguard.provenance.dsse import EnvelopeError, add_signatures, verify_envelope
+from poisonguard.provenance.dsse import EnvelopeError
 from poisonguard.provenance.events import read_events, scan_events
 from poisonguard.provenance.keys import KeyError_, generate_keypair, load_signer
 from poisonguard.provenance.ledger import IngestStats, Ledger
-from poisonguard.provenance.lineage import lineage_of, parse_time
+from poisonguard.provenance.lineage import lineage_of, parse_time, screen, utc_now
 from poisonguard.provenance.manifest import (
     ManifestError,
     build_manifest,
@@ -46,7 +46,8 @@ from poisonguard.provenance.manifest import (
 )
 from poisonguard.provenance.policy import PolicyError, load_policy
 from poisonguard.provenance.refetch import record_hashes, refetch_check, summarize
-from poisonguard.provenance.verify import load_envelopes, verify
+from poisonguard.provenance.trust import trusted_statement
+from poisonguard.provenance.verify import verify
 
 prov_app = typer.Typer(
     help="Lineage ledger, signed manifests, verify before training.", no_args_is_help=True
@@ -153,10 +154,10 @@ def record(
                 with progress_for(reader, "recording", disable=as_json) as advance:
 
                     def lineages() -> Any:
-                        for doc in reader.documents(sink, acct):
+                        for doc in screen(reader.documents(sink, acct), sink, acct):
                             acct.written("recorded")
                             advance(1)
-                            yield lineage_of(doc)
+                            yield lineage_of(doc, screened=True)
 
                     led.ingest(lineages(), stats=stats)
             for ev_path in events:
@@ -234,7 +235,7 @@ def manifest(
         led = Ledger(ledger, schema=schema) if ledger else None
 
         def docs() -> Any:
-            for d in reader.documents(sink, acct):
+            for d in screen(reader.documents(sink, acct), sink, acct):
                 acct.written("manifest")
                 yield d
 
@@ -290,7 +291,16 @@ def sign(
     ),
     corpus: str | None = typer.Option(None, "--corpus", help="Corpus name in the statement."),
     add_to: Path | None = typer.Option(
-        None, "--add-to", help="Co-sign this existing envelope instead."
+        None,
+        "--add-to",
+        help="Co-sign this existing envelope instead (needs --policy; checks the manifest, "
+        "given as MANIFEST or found next to the envelope, against the statement first).",
+    ),
+    release_version: int | None = typer.Option(
+        None,
+        "--release-version",
+        help="Release number of this corpus (increasing); a policy's "
+        "attestation.min_release_version refuses older releases.",
     ),
     run: Path | None = typer.Option(
         None,
@@ -301,9 +311,18 @@ def sign(
     as_json: bool = JsonOpt,
 ) -> None:
     """Sign a manifest attestation (DSSE, in-toto Statement v1), co-sign one, or sign a run."""
-    modes = sum(x is not None for x in (manifest_path, add_to, run))
+    modes = sum(x is not None for x in (add_to, run)) + (
+        manifest_path is not None and add_to is None
+    )
     if modes != 1:
         fail("give exactly one of MANIFEST, --add-to ENVELOPE, or --run RUN.json", EXIT_USAGE)
+    if add_to is not None and policy is None:
+        fail(
+            "--add-to needs --policy: a co-signer checks the manifest and policy it signs for",
+            EXIT_USAGE,
+        )
+    if release_version is not None and release_version < 1:
+        fail("--release-version must be a positive integer", EXIT_USAGE)
     try:
         signers: list[Signer] = [load_signer(k, _passphrase(passphrase_env)) for k in keys]
     except KeyError_ as e:
@@ -312,7 +331,8 @@ def sign(
     ids = [s.public_key.keyid for s in signers]
     try:
         if add_to is not None:
-            env = add_signatures(orjson.loads(add_to.read_bytes()), signers)
+            assert policy is not None
+            env = cosign_manifest(add_to, policy, signers, manifest=manifest_path)
             target = out or add_to
             envelopes = [env]
         elif run is not None:
@@ -324,7 +344,12 @@ def sign(
                 fail("--policy is required to attest a manifest", EXIT_USAGE)
                 return
             env, unpinned = attest_manifest(
-                manifest_path, policy, signers, valid_for=_duration(valid_for), corpus=corpus
+                manifest_path,
+                policy,
+                signers,
+                valid_for=_duration(valid_for),
+                corpus=corpus,
+                release_version=release_version,
             )
             for k in unpinned:
                 console.print(
@@ -333,8 +358,11 @@ def sign(
                 )
             envelopes = [env]
             target = out or manifest_path.with_name(manifest_path.name + ".dsse.json")
-    except (PolicyError, EnvelopeError, ValueError, OSError) as e:
+    except (PolicyError, EnvelopeError, ValueError) as e:
         fail(str(e), EXIT_BAD_INPUT)
+        return
+    except OSError as e:
+        fail(f"{e.filename or ''}: {e.strerror or e}", EXIT_BAD_INPUT)
         return
     with AtomicFile(target) as f:
         if len(envelopes) == 1 and run is None:
@@ -393,6 +421,8 @@ def verify_cmd(
                 now=now,
                 read_errors=lambda: [str(e) for e in sink.errors],
                 advance=advance,
+                corpus_paths=paths,
+                read_files=lambda: [src.path for src in reader.sources],
             )
         data = rep.to_dict()
         if report:
@@ -459,25 +489,40 @@ def prove(
             typer.echo(lines.decode().rstrip("\n"))
         return
     expected = root
+    tree_size: int | None = None
     if attestation is not None:
         if policy is None:
             fail("--attestation needs --policy to check its signatures", EXIT_USAGE)
             return
         try:
             pol = load_policy(policy)
-            res = verify_envelope(load_envelopes(attestation)[0], pol.keys, pol.threshold)
-        except (PolicyError, EnvelopeError, OSError, IndexError) as e:
+        except PolicyError as e:
             fail(str(e), EXIT_BAD_INPUT)
             return
-        if not res.ok:
-            fail(f"attestation not trusted: {res.summary()}", EXIT_FINDINGS)
-        expected = (res.statement or {}).get("predicate", {}).get("merkleRoot", {}).get("sha256")
+        trust = trusted_statement(attestation, pol, utc_now())
+        if not trust.ok or trust.claim is None:
+            fail(f"attestation not trusted: {trust.reason()}", EXIT_FINDINGS)
+            return
+        if root is not None and root != trust.claim.merkle_root:
+            fail("--root differs from the signed Merkle root", EXIT_FINDINGS)
+        expected, tree_size = trust.claim.merkle_root, trust.claim.tree_size
     if not expected:
         fail("give --root or --attestation to check proofs against a trusted root", EXIT_USAGE)
+        return
+    try:
+        raw_lines = check.read_bytes().splitlines()
+    except OSError as e:
+        fail(f"cannot read {check}: {e.strerror or e}", EXIT_BAD_INPUT)
+        return
     results = []
-    for line in check.read_bytes().splitlines():
+    for n, line in enumerate(raw_lines, 1):
         if line.strip():
-            ok, why = check_proof(orjson.loads(line), expected)
+            try:
+                proof = orjson.loads(line)
+            except orjson.JSONDecodeError as e:
+                ok, why = False, f"line {n}: not JSON ({e})"
+            else:
+                ok, why = check_proof(proof, expected, tree_size)
             results.append({"ok": ok, "detail": why})
     if as_json:
         emit_json(results)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -120,3 +121,97 @@ def file_sha256(path: str, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def _reject_constant(name: str) -> Any:
+    raise CanonicalError(f"{name} is not a JSON number")
+
+
+def _pairs_no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise CanonicalError(f"duplicate JSON key {k!r}")
+        out[k] = v
+    return out
+
+
+def noncanonical_reason(value: Any) -> str | None:
+    """Why ``value`` (parsed JSON) has no single canonical form, or None when it has one.
+
+    Non-finite numbers (``NaN``, ``1e400`` parsed as infinity) and strings or keys with lone
+    surrogates cannot be written as RFC 8785 JSON, so parsers would disagree about them.
+    """
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if _has_lone_surrogate(x):
+                return f"string with a lone surrogate ({x[:40]!r})"
+        elif isinstance(x, float):
+            if x != x or x in (float("inf"), float("-inf")):
+                return f"non-finite number ({x})"
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                if isinstance(k, str) and _has_lone_surrogate(k):
+                    return f"key with a lone surrogate ({k[:40]!r})"
+                stack.append(v)
+        elif isinstance(x, list):
+            stack.extend(x)
+    return None
+
+
+def _has_lone_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Parse JSON, refusing what parsers disagree on: duplicate keys, ``NaN``/``Infinity``,
+    numbers out of range, lone surrogates.  Raises :class:`CanonicalError` (a ValueError)
+    naming the problem, or ValueError for text that is not JSON at all."""
+    try:
+        value = json.loads(
+            data, object_pairs_hook=_pairs_no_duplicates, parse_constant=_reject_constant
+        )
+    except RecursionError as e:
+        raise CanonicalError("JSON nested too deeply") from e
+    except UnicodeDecodeError as e:
+        raise CanonicalError(f"not UTF-8: {e}") from e
+    why = noncanonical_reason(value)
+    if why:
+        raise CanonicalError(why)
+    return value
+
+
+_KEY_END = re.compile(rb'"\s*:')
+
+
+def duplicate_key_reason(raw: bytes, parsed: Any) -> str | None:
+    """``"duplicate JSON key 'k'"`` when the JSON text ``raw`` repeats a key in an object.
+
+    Fast path: every key in ``raw`` ends with ``"`` then ``:`` (optionally spaced), so when
+    that pattern occurs no more often than ``parsed`` has keys, no key can repeat; otherwise
+    (a ``":`` inside a string, or a real repeat) the text is re-parsed to be sure.
+    """
+    n_keys = 0
+    stack = [parsed]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            n_keys += len(x)
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    if len(_KEY_END.findall(raw)) <= n_keys:
+        return None
+    try:
+        json.loads(raw, object_pairs_hook=_pairs_no_duplicates)
+    except CanonicalError as e:
+        return str(e)
+    except (ValueError, RecursionError) as e:  # fail closed: cannot tell
+        return f"record cannot be re-read to check for duplicate keys ({e})"
+    return None

@@ -13,7 +13,7 @@ error (a typo must not silently switch a check off)::
       "required_scans": [{"name": "poisonguard-scan", "version": "0.1.0",
                           "results": ["pass"]}],
       "retrieved_at": {"not_before": "2019-01-01T00:00:00Z", "not_after": "2026-12-31T00:00:00Z"},
-      "attestation": {"max_age_days": 30}
+      "attestation": {"max_age_days": 30, "min_release_version": 3}
     }
 
 Sources: a document passes when it matches no deny rule and, if any allow rule is set,
@@ -37,10 +37,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from securesystemslib.signer import SSlibKey
 
-from poisonguard.provenance.canonical import sha256_hex
+from poisonguard.provenance.canonical import loads_strict, sha256_hex
 from poisonguard.provenance.events import PASSING_RESULTS
 from poisonguard.provenance.keys import KeyError_, sslib_key
 from poisonguard.provenance.lineage import parse_time
@@ -98,6 +97,7 @@ class Policy:
     not_before: datetime | None = None
     not_after: datetime | None = None
     max_age: timedelta | None = None
+    min_release_version: int | None = None
 
     # -- per-record rules -------------------------------------------------------------
     def source_violation(self, rec: dict[str, Any]) -> str | None:
@@ -190,8 +190,8 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     except OSError as e:
         raise PolicyError(f"cannot read policy {p}: {e.strerror or e}") from e
     try:
-        data = tomllib.loads(raw.decode("utf-8")) if p.suffix == ".toml" else orjson.loads(raw)
-    except (orjson.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        data = tomllib.loads(raw.decode("utf-8")) if p.suffix == ".toml" else loads_strict(raw)
+    except (ValueError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise PolicyError(
             f"policy {p} is not valid {'TOML' if p.suffix == '.toml' else 'JSON'}: {e}"
         ) from e
@@ -252,10 +252,18 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
             pol.not_after = parse_time(window["not_after"])
     except ValueError as e:
         raise PolicyError(f"retrieved_at: {e}") from e
-    att = _only(data.get("attestation", {}), {"max_age_days"}, "attestation")
+    att = _only(data.get("attestation", {}), {"max_age_days", "min_release_version"}, "attestation")
+    if "min_release_version" in att:
+        mv = att["min_release_version"]
+        if not isinstance(mv, int) or isinstance(mv, bool) or mv < 1:
+            raise PolicyError("attestation.min_release_version must be an integer >= 1")
+        pol.min_release_version = mv
     if "max_age_days" in att:
         days = att["max_age_days"]
         if not isinstance(days, int | float) or isinstance(days, bool) or days <= 0:
             raise PolicyError("attestation.max_age_days must be a positive number")
-        pol.max_age = timedelta(days=days)
+        try:
+            pol.max_age = timedelta(days=days)
+        except OverflowError as e:
+            raise PolicyError("attestation.max_age_days is too large") from e
     return pol
