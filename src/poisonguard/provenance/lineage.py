@@ -34,7 +34,7 @@ from poisonguard.provenance.canonical import (
     noncanonical_reason,
     sha256_hex,
 )
-from poisonguard.provenance.licenses import spdx_id
+from poisonguard.provenance.licenses import combine, spdx_id
 
 COMPARED_FIELDS = (
     "sha256",
@@ -199,9 +199,21 @@ def lineage_of(doc: Document, *, screened: bool = False) -> Lineage:
     # one-file-per-document corpora have no record: the id and text are the whole document
     record = doc.record if doc.record is not None else {"id": doc.id, "text": doc.text}
     meta = doc.metadata or {}
-    raw_license = _first_str(
-        record.get("license"), record.get("licence"), meta.get("license"), meta.get("licence")
+    # every licence statement of the record applies: two that differ are combined with AND
+    raws = list(
+        dict.fromkeys(
+            v.strip()
+            for v in (
+                record.get("license"),
+                record.get("licence"),
+                meta.get("license"),
+                meta.get("licence"),
+            )
+            if isinstance(v, str) and v.strip()
+        )
     )
+    raw_license = raws[0] if len(raws) == 1 else (" AND ".join(raws) if raws else None)
+    license_expr = spdx_id(raws[0]) if len(raws) == 1 else combine([spdx_id(r) for r in raws])
     derived = record.get("derived_from", meta.get("derived_from"))
     if isinstance(derived, str):
         derived_t: tuple[str, ...] | None = (derived,)
@@ -218,7 +230,7 @@ def lineage_of(doc: Document, *, screened: bool = False) -> Lineage:
         record_sha256=sha256_hex(doc.raw) if doc.raw is not None else _jcs_sha256(record),
         source=None if (not doc.source or _is_location(doc)) else doc.source,
         source_id=source_id if isinstance(source_id, str) and source_id else None,
-        license=spdx_id(raw_license),
+        license=license_expr,
         license_raw=raw_license,
         retrieved_at=_first_str(record.get("retrieved_at"), meta.get("retrieved_at")),
         derived_from=derived_t,

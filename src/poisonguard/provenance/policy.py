@@ -18,7 +18,12 @@ error (a typo must not silently switch a check off)::
 
 Sources: a document passes when it matches no deny rule and, if any allow rule is set,
 its ``source_id`` matches ``allow_ids`` (shell patterns) *or* the host of its ``source``
-URI is an allowed domain or a subdomain of one.  Licences are matched on the SPDX id
+URI is an allowed domain or a subdomain of one.  Ids are compared NFKC-normalised, trimmed
+and case-folded; hosts lower-cased, without a trailing dot, in IDNA form; a URI with user
+info, a backslash, whitespace or a percent-encoded host is refused (see :func:`uri_host`).
+Licences are SPDX expressions: every licence an expression names (``AND``, ``OR`` and
+``WITH`` alike — the verifier cannot know which alternative applies) must be allowed and
+none denied; an expression that does not parse, or names an unknown id, fails
 (``NOASSERTION`` fails unless allowed).  Required scans are read from the manifest's signed
 ``ledger.events`` (a document needs, for each requirement, an event with that name, the
 version when given, and a passing result).  ``retrieved_at`` uses the record's own value,
@@ -30,18 +35,22 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
 from securesystemslib.signer import SSlibKey
 
 from poisonguard.provenance.canonical import loads_strict, sha256_hex
 from poisonguard.provenance.events import PASSING_RESULTS
 from poisonguard.provenance.keys import KeyError_, sslib_key
+from poisonguard.provenance.licenses import NOASSERTION, license_keys
 from poisonguard.provenance.lineage import parse_time
 
 _SECTIONS = {
@@ -101,16 +110,24 @@ class Policy:
 
     # -- per-record rules -------------------------------------------------------------
     def source_violation(self, rec: dict[str, Any]) -> str | None:
-        sid = rec.get("source_id") or ""
-        host = (urlsplit(rec.get("source") or "").hostname or "").lower()
+        sid = normalize_source_id(rec.get("source_id"))
+        uri = rec.get("source")
+        host: str | None = None
+        if isinstance(uri, str) and uri:
+            try:
+                host = uri_host(uri)
+            except ValueError as e:
+                return f"source URI {uri[:200]!r} refused: {e}"
 
         def dom(patterns: list[str]) -> bool:
-            return bool(host) and any(
-                host == d.lower() or host.endswith("." + d.lower()) for d in patterns
-            )
+            if not host:
+                return False
+            return any(host == d or host.endswith("." + d) for d in map(normalize_host, patterns))
 
         def ids(patterns: list[str]) -> bool:
-            return bool(sid) and any(fnmatch.fnmatchcase(sid, p) for p in patterns)
+            if not sid:
+                return False
+            return any(fnmatch.fnmatchcase(sid, normalize_source_id(p) or "") for p in patterns)
 
         if ids(self.deny_ids) or dom(self.deny_domains):
             return f"source {sid or host!r} is denied"
@@ -121,13 +138,23 @@ class Policy:
         return None
 
     def license_violation(self, rec: dict[str, Any]) -> str | None:
-        lic = rec.get("license") or "NOASSERTION"
-        if any(fnmatch.fnmatchcase(lic, p) for p in self.deny_licenses):
-            return f"licence {lic} is denied"
-        if self.allow_licenses and not any(
-            fnmatch.fnmatchcase(lic, p) for p in self.allow_licenses
-        ):
-            return f"licence {lic} is not allowed"
+        lic = rec.get("license") or NOASSERTION
+        try:
+            keys = license_keys(lic)
+        except ValueError as e:
+            return f"licence {str(lic)[:200]!r} is not a valid SPDX expression ({e})"
+        denied = [k for k in keys if any(fnmatch.fnmatchcase(k, p) for p in self.deny_licenses)]
+        if denied:
+            return f"licence {lic} is denied ({', '.join(denied)})"
+        if self.allow_licenses:
+            other = [
+                k for k in keys if not any(fnmatch.fnmatchcase(k, p) for p in self.allow_licenses)
+            ]
+            if other:
+                return (
+                    f"licence {lic} is not allowed ({', '.join(other)}; every licence an "
+                    "expression names must be allowed)"
+                )
         return None
 
     def scan_violation(self, rec: dict[str, Any]) -> str | None:
@@ -161,6 +188,57 @@ class Policy:
         ("required scans", "scan_violation"),
         ("retrieved_at window", "time_violation"),
     )
+
+
+def normalize_source_id(value: Any) -> str | None:
+    """A source id as matched: NFKC, trimmed, case-folded (``4Chan `` = ``4chan``)."""
+    if not isinstance(value, str):
+        return None
+    return unicodedata.normalize("NFKC", value).strip().casefold() or None
+
+
+def normalize_host(host: str) -> str:
+    """A host name as matched: NFKC, trimmed, lower case, no trailing dot, IDNA (punycode)."""
+    h = unicodedata.normalize("NFKC", host).strip().rstrip(".").lower()
+    if not h:
+        return h
+    try:
+        return idna.encode(h, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return h
+
+
+_BAD_URI = re.compile(r"[\\\s\x00-\x1f\x7f]")
+
+
+def uri_host(uri: str) -> str | None:
+    """The normalised host of a source URI; ValueError for a URI parsers read differently.
+
+    Refused (fail closed): backslashes, whitespace or control characters anywhere (WHATWG
+    parsers treat ``\\`` as ``/``, so ``https://evil.com\\@good.org`` is evil.com to a
+    browser and good.org to Python), user info (``user@host``), percent-encoded hosts, and
+    host names that are not valid IDNA.
+    """
+    if _BAD_URI.search(uri):
+        raise ValueError("backslash, whitespace or control character in the URI")
+    parts = urlsplit(uri)
+    if "@" in parts.netloc:
+        raise ValueError("user info in the URI (the host is ambiguous)")
+    if "%" in parts.netloc:
+        raise ValueError("percent-encoded host")
+    try:
+        raw = parts.hostname
+    except ValueError as e:
+        raise ValueError(f"bad host: {e}") from e
+    if not raw:
+        return None
+    h = unicodedata.normalize("NFKC", raw).rstrip(".").lower()
+    if not h.isascii():
+        try:
+            h = idna.encode(h, uts46=True).decode("ascii")
+        except idna.IDNAError as e:
+            raise ValueError(f"host {raw!r} is not a valid IDNA name: {e}") from e
+    return h
 
 
 def _strs(section: dict[str, Any], key: str, where: str) -> list[str]:
