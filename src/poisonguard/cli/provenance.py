@@ -45,7 +45,13 @@ from poisonguard.provenance.manifest import (
     make_proofs,
 )
 from poisonguard.provenance.policy import PolicyError, load_policy
-from poisonguard.provenance.refetch import record_hashes, refetch_check, summarize
+from poisonguard.provenance.refetch import (
+    DEFAULT_SCHEMES,
+    read_plain_urls,
+    record_hashes,
+    refetch_check,
+    summarize,
+)
 from poisonguard.provenance.trust import trusted_statement
 from poisonguard.provenance.verify import verify
 
@@ -552,44 +558,96 @@ def refetch_cmd(
         False, "--record", help="First fetch: record each URL's sha256 into --out."
     ),
     workers: int = typer.Option(8, "--workers", help="Parallel fetches."),
-    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per URL."),
+    timeout: float = typer.Option(
+        20.0, "--timeout", help="Total seconds per URL (connect, redirects and body)."
+    ),
+    schemes: list[str] = typer.Option(
+        list(DEFAULT_SCHEMES),
+        "--scheme",
+        help="Allowed URL scheme (repeatable; default http, https, file; a local path is file).",
+    ),
+    allow_private: bool = typer.Option(
+        False,
+        "--allow-private-redirects",
+        help="Follow redirects to loopback/private/link-local addresses (refused by default).",
+    ),
     max_drop_rate: float = typer.Option(
         0.0, "--max-drop-rate", help="Exit non-zero above this share rejected."
     ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Split-view defence: re-fetch each URL and reject content that changed since first fetch."""
-    if record:
-        if out is None:
-            fail("--record needs --out", EXIT_USAGE)
-            return
-        found: list[str] = []
-        for raw in urls.read_bytes().splitlines():
-            s = raw.strip()
-            if s:
-                found.append(orjson.loads(s)["url"] if s.startswith(b"{") else s.decode())
-        n_err = 0
-        with AtomicFile(out) as f:
-            for rec in record_hashes(found, workers=workers, timeout=timeout):
-                n_err += "error" in rec
-                f.fh.write(orjson.dumps(rec) + b"\n")
-        console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
-        if n_err:
-            raise typer.Exit(EXIT_FINDINGS)
+    if timeout <= 0 or workers < 1:
+        fail("--timeout must be > 0 and --workers >= 1", EXIT_USAGE)
+    bad = sorted({s.lower() for s in schemes} - {"http", "https", "file"})
+    if bad:
+        fail(f"--scheme {', '.join(bad)}: only http, https and file can be fetched", EXIT_USAGE)
+    allowed = tuple(s.lower() for s in schemes)
+    opts = {
+        "workers": workers,
+        "timeout": timeout,
+        "schemes": allowed,
+        "allow_private": allow_private,
+    }
+
+    if not urls.is_file():
+        fail(f"{urls}: not a readable file", EXIT_USAGE)
+
+    def go() -> None:
+        try:
+            if record:
+                _refetch_record(urls, out, opts)
+            else:
+                _refetch_compare(urls, out, rejected, opts, max_drop_rate, as_json)
+        except OSError as e:
+            fail(f"{e.filename or urls}: {e.strerror or e}", EXIT_BAD_INPUT)
+
+    run_guarded(go)
+
+
+def _refetch_record(urls: Path, out: Path | None, opts: dict[str, Any]) -> None:
+    if out is None:
+        fail("--record needs --out", EXIT_USAGE)
         return
+    found, problems = read_plain_urls(urls)
+    if problems:
+        fail(f"{len(problems)} bad line(s) in {urls}: " + "; ".join(problems[:5]), EXIT_BAD_INPUT)
+    n_err = 0
+    with AtomicFile(out) as f:
+        for rec in record_hashes(found, **opts):
+            n_err += "error" in rec
+            f.fh.write(orjson.dumps(rec) + b"\n")
+    console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
+    if n_err:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _refetch_compare(
+    urls: Path,
+    out: Path | None,
+    rejected: Path | None,
+    opts: dict[str, Any],
+    max_drop_rate: float,
+    as_json: bool,
+) -> None:
     kept_f = AtomicFile(out) if out else None
     rej_f = AtomicFile(rejected) if rejected else None
-    raw_lines = {i: ln for i, ln in enumerate(urls.read_bytes().splitlines(), 1)}
 
     def stream() -> Any:
-        for r in refetch_check(urls, workers=workers, timeout=timeout):
+        for r in refetch_check(urls, **opts):
             if r.status == "ok" and kept_f:
-                kept_f.fh.write(raw_lines[r.line] + b"\n")
+                kept_f.fh.write(r.raw + b"\n")
             elif r.status != "ok" and rej_f:
                 rej_f.fh.write(orjson.dumps(r.to_dict()) + b"\n")
             yield r
 
-    rep = summarize(stream())
+    try:
+        rep = summarize(stream())
+    except BaseException:
+        for af in (kept_f, rej_f):
+            if af is not None:
+                af.abort()
+        raise
     for af in (kept_f, rej_f):
         if af is not None:
             af.commit()
