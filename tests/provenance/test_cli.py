@@ -108,7 +108,9 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     )
     r = pg("sign", "--add-to", str(att), "--key", str(tmp_path / "bob.key"))
     assert r.exit_code == 2 and "--add-to needs --policy" in r.output
-    r = pg("sign", "--add-to", str(att), "--policy", str(policy), "--key", str(tmp_path / "bob.key"))
+    r = pg(
+        "sign", "--add-to", str(att), "--policy", str(policy), "--key", str(tmp_path / "bob.key")
+    )
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy))
     assert r.exit_code == 0, r.output
