@@ -5,7 +5,6 @@ cause.  Each test first shows the setup verifies, then applies the attack."""
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import os
 import threading
@@ -22,7 +21,7 @@ from securesystemslib import dsse
 from typer.testing import CliRunner
 
 from poisonguard.cli import app
-from poisonguard.io import CorpusReader, ErrorSink
+from poisonguard.io import CorpusReader
 from poisonguard.provenance import attest_manifest, build_manifest, load_policy, load_signer
 from poisonguard.provenance.attest import cosign_manifest
 from poisonguard.provenance.manifest import check_proof, make_proofs
@@ -137,9 +136,11 @@ def test_file_set_metadata_pointing_outside_the_tree(tmp_path: Path, keys: Any) 
     folder's own JSONL (what ``load_dataset("json", data_dir=...)`` reads) is poisoned."""
     f = Folder(tmp_path, keys)
     clean = pa.Table.from_pylist(f.records)
-    with pa.OSFile(str(tmp_path / "clean.arrow"), "wb") as sink:
-        with pa.ipc.new_stream(sink, clean.schema) as w:
-            w.write_table(clean)
+    with (
+        pa.OSFile(str(tmp_path / "clean.arrow"), "wb") as sink,
+        pa.ipc.new_stream(sink, clean.schema) as w,
+    ):
+        w.write_table(clean)
     write_jsonl(f.data / "corpus.jsonl", [*f.records, POISON])
     (f.data / "state.json").write_text(
         json.dumps({"_data_files": [{"filename": "../clean.arrow"}]})
@@ -511,6 +512,3 @@ def test_envelope_verifies_with_the_securesystemslib_reference_verifier(setup: S
         fresh.sign(load_signer(setup.keys[k].private_path))
     setup.attestation.write_bytes(orjson.dumps(fresh.to_dict()))
     assert setup.verify().ok
-
-
-_ = (functools, ErrorSink)

@@ -92,7 +92,7 @@ def failed(rep: VerifyReport) -> dict[str, str]:
 def only_signatures(f: dict[str, str]) -> bool:
     """Signatures failed first; every other failure is a step not run on an untrusted
     statement (signatures are checked before anything of the payload is used)."""
-    return list(f)[0] == "signatures" and all(
+    return next(iter(f)) == "signatures" and all(
         d.startswith(("not checked", "not compared", "no corpus"))
         for name, d in f.items()
         if name != "signatures"
