@@ -160,7 +160,8 @@ class Policy:
     def scan_violation(self, rec: dict[str, Any]) -> str | None:
         if not self.required_scans:
             return None
-        events = (rec.get("ledger") or {}).get("events") or []
+        events = _ledger(rec).get("events")
+        events = [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
         missing = [str(r) for r in self.required_scans if not r.satisfied_by(events)]
         if missing:
             return f"no passing {', '.join(missing)} recorded"
@@ -169,7 +170,7 @@ class Policy:
     def time_violation(self, rec: dict[str, Any]) -> str | None:
         if self.not_before is None and self.not_after is None:
             return None
-        value = rec.get("retrieved_at") or (rec.get("ledger") or {}).get("retrieved_at")
+        value = rec.get("retrieved_at") or _ledger(rec).get("retrieved_at")
         if not value:
             return "no retrieved_at recorded"
         try:
@@ -188,6 +189,11 @@ class Policy:
         ("required scans", "scan_violation"),
         ("retrieved_at window", "time_violation"),
     )
+
+
+def _ledger(rec: dict[str, Any]) -> dict[str, Any]:
+    led = rec.get("ledger")
+    return led if isinstance(led, dict) else {}
 
 
 def normalize_source_id(value: Any) -> str | None:
