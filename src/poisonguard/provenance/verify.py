@@ -1,15 +1,18 @@
 """Verify before training, failing closed.
 
 :func:`verify` runs every check it can and reports each one; the corpus is accepted only
-when *all* pass.  A check that cannot run (e.g. no manifest because the statement did not
-decode) counts as failed, never as passed.
+when *all* pass.  A check that cannot run (e.g. no manifest because the statement is not
+trusted) counts as failed, never as passed.
 
-Checks, in order: policy loads; envelope type and signatures against the policy's pinned
-keys and threshold; statement type and predicate; policy digest = the one signed; time
-window (created, expires, policy max age); manifest digest = signed subject; manifest
-canonical, sorted, unique; recomputed Merkle root and count = signed ones; corpus readable;
-corpus = manifest (missing / extra / changed / duplicated ids); policy rules per record
-(sources, licences, required scans, retrieved_at window).
+Checks, in order: policy loads; then :func:`~poisonguard.provenance.trust.trusted_statement`
+(envelope, signatures against the policy's pinned keys and threshold, and only then the
+statement, policy digest, time window, release version); manifest digest = signed subject;
+manifest canonical, sorted, unique; recomputed Merkle root and count = signed ones; corpus
+readable and canonical; corpus = manifest (missing / extra / changed / duplicated ids); the
+file set (with ``corpus_paths``: every regular file under the paths read and verified,
+walked before and after reading); policy rules per record (sources, licences, required
+scans, retrieved_at window).  The manifest is read once: hashed, checked and copied to a
+private temporary file, which the corpus comparison reads.
 """
 
 from __future__ import annotations
