@@ -28,10 +28,10 @@ from typing import Any
 from poisonguard.io import Document, ErrorRecord, ErrorSink, RunAccounting
 from poisonguard.provenance.canonical import (
     CanonicalError,
-    duplicate_key_reason,
     jcs_fast,
     jcs_known,
     noncanonical_reason,
+    record_reason,
     sha256_hex,
 )
 from poisonguard.provenance.licenses import combine, spdx_id
@@ -145,13 +145,9 @@ def record_problem(doc: Document) -> str | None:
     """
     record = doc.record
     if record is not None:
-        why = noncanonical_reason(record)
-        if why is None and doc.raw is not None:
-            why = duplicate_key_reason(doc.raw, record)
+        why = record_reason(record, doc.raw)
     else:
-        why = noncanonical_reason([doc.id, doc.text])
-    if why is None and doc.metadata:
-        why = noncanonical_reason(doc.metadata)
+        why = noncanonical_reason([doc.id, doc.text, doc.metadata])
     return why
 
 

@@ -298,12 +298,16 @@ def compare_corpus(
     chunk_items: int = 200_000,
     tmpdir: str | os.PathLike[str] | None = None,
     advance: Callable[[int], None] | None = None,
+    screened: bool = False,
 ) -> CorpusDiff:
     """Recompute each document's lineage and compare it with the manifest, by id.
 
     ``manifest`` is a path or an open binary file (read from its current position).
     Both sides go through an external sort, so the corpus may be in any order and the
-    comparison stays exact even for a manifest that is itself out of order.  Lists keep
+    comparison stays exact even for a manifest that is itself out of order.  ``screened``:
+    the documents already went through :func:`~poisonguard.provenance.lineage.screen`
+    (otherwise a record it would refuse raises
+    :class:`~poisonguard.provenance.lineage.RecordRejected`).  Lists keep
     the first ``limit`` ids; ``counts`` has the totals.
     """
     diff = CorpusDiff()
@@ -316,7 +320,7 @@ def compare_corpus(
 
     corpus = ExternalSorter(chunk_items=chunk_items, tmpdir=tmpdir)
     for doc in docs:
-        lin = lineage_of(doc)
+        lin = lineage_of(doc, screened=screened)
         corpus.add(lin.id, jcs_known(lin.to_dict()))
         diff.corpus_documents += 1
         if advance is not None:

@@ -40,6 +40,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,14 +121,10 @@ class Policy:
                 return f"source URI {uri[:200]!r} refused: {e}"
 
         def dom(patterns: list[str]) -> bool:
-            if not host:
-                return False
-            return any(host == d or host.endswith("." + d) for d in map(normalize_host, patterns))
+            return bool(host) and _domain_match(host or "", tuple(patterns))
 
         def ids(patterns: list[str]) -> bool:
-            if not sid:
-                return False
-            return any(fnmatch.fnmatchcase(sid, normalize_source_id(p) or "") for p in patterns)
+            return bool(sid) and _id_match(sid or "", tuple(patterns))
 
         if ids(self.deny_ids) or dom(self.deny_domains):
             return f"source {sid or host!r} is denied"
@@ -139,23 +136,9 @@ class Policy:
 
     def license_violation(self, rec: dict[str, Any]) -> str | None:
         lic = rec.get("license") or NOASSERTION
-        try:
-            keys = license_keys(lic)
-        except ValueError as e:
-            return f"licence {str(lic)[:200]!r} is not a valid SPDX expression ({e})"
-        denied = [k for k in keys if any(fnmatch.fnmatchcase(k, p) for p in self.deny_licenses)]
-        if denied:
-            return f"licence {lic} is denied ({', '.join(denied)})"
-        if self.allow_licenses:
-            other = [
-                k for k in keys if not any(fnmatch.fnmatchcase(k, p) for p in self.allow_licenses)
-            ]
-            if other:
-                return (
-                    f"licence {lic} is not allowed ({', '.join(other)}; every licence an "
-                    "expression names must be allowed)"
-                )
-        return None
+        if not isinstance(lic, str):
+            return f"licence {str(lic)[:200]!r} is not a valid SPDX expression (not text)"
+        return _license_verdict(lic, tuple(self.allow_licenses), tuple(self.deny_licenses))
 
     def scan_violation(self, rec: dict[str, Any]) -> str | None:
         if not self.required_scans:
@@ -191,6 +174,35 @@ class Policy:
     )
 
 
+@lru_cache(maxsize=65536)
+def _license_verdict(lic: str, allow: tuple[str, ...], deny: tuple[str, ...]) -> str | None:
+    try:
+        keys = license_keys(lic)
+    except ValueError as e:
+        return f"licence {lic[:200]!r} is not a valid SPDX expression ({e})"
+    denied = [k for k in keys if any(fnmatch.fnmatchcase(k, p) for p in deny)]
+    if denied:
+        return f"licence {lic} is denied ({', '.join(denied)})"
+    if allow:
+        other = [k for k in keys if not any(fnmatch.fnmatchcase(k, p) for p in allow)]
+        if other:
+            return (
+                f"licence {lic} is not allowed ({', '.join(other)}; every licence an "
+                "expression names must be allowed)"
+            )
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _domain_match(host: str, patterns: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in map(normalize_host, patterns) if d)
+
+
+@lru_cache(maxsize=65536)
+def _id_match(sid: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(sid, normalize_source_id(p) or "") for p in patterns)
+
+
 def _ledger(rec: dict[str, Any]) -> dict[str, Any]:
     led = rec.get("ledger")
     return led if isinstance(led, dict) else {}
@@ -200,9 +212,15 @@ def normalize_source_id(value: Any) -> str | None:
     """A source id as matched: NFKC, trimmed, case-folded (``4Chan `` = ``4chan``)."""
     if not isinstance(value, str):
         return None
+    return _norm_id(value)
+
+
+@lru_cache(maxsize=65536)
+def _norm_id(value: str) -> str | None:
     return unicodedata.normalize("NFKC", value).strip().casefold() or None
 
 
+@lru_cache(maxsize=4096)
 def normalize_host(host: str) -> str:
     """A host name as matched: NFKC, trimmed, lower case, no trailing dot, IDNA (punycode)."""
     h = unicodedata.normalize("NFKC", host).strip().rstrip(".").lower()

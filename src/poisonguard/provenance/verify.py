@@ -284,7 +284,9 @@ def _corpus_checks(
             pass
         diff = None
     else:
-        diff = compare_corpus(docs, manifest, limit=limit, tmpdir=tmpdir, advance=advance)
+        diff = compare_corpus(
+            docs, manifest, limit=limit, tmpdir=tmpdir, advance=advance, screened=True
+        )
         rep.diff = diff
     errs = (read_errors() if read_errors else []) + refused
     if diff is None and not errs:
