@@ -512,3 +512,34 @@ def test_envelope_verifies_with_the_securesystemslib_reference_verifier(setup: S
         fresh.sign(load_signer(setup.keys[k].private_path))
     setup.attestation.write_bytes(orjson.dumps(fresh.to_dict()))
     assert setup.verify().ok
+
+
+def test_file_set_clean_hf_folder_verifies(tmp_path: Path, keys: Any) -> None:
+    """No false alarm on a real ``save_to_disk`` layout: metadata at the top is listed as
+    metadata; an extra JSONL beside it is an error."""
+    f = Folder(tmp_path, keys)
+    (f.data / "corpus.jsonl").unlink()
+    table = pa.Table.from_pylist(f.records)
+    with (
+        pa.OSFile(str(f.data / "data-00000-of-00001.arrow"), "wb") as sink,
+        pa.ipc.new_stream(sink, table.schema) as w,
+    ):
+        w.write_table(table)
+    (f.data / "state.json").write_text(
+        json.dumps({"_data_files": [{"filename": "data-00000-of-00001.arrow"}]})
+    )
+    (f.data / "dataset_info.json").write_text("{}")
+    build_manifest(CorpusReader(f.data).documents(), f.manifest)
+    f.sign()
+    code, rep = f.verify()
+    assert code == 0, rep["failed"]
+    fs = next(c for c in rep["checks"] if c["check"] == "file set")
+    kinds = {Path(x["path"]).name: x["kind"] for x in fs["files"]}
+    assert kinds == {
+        "data-00000-of-00001.arrow": "data",
+        "state.json": "metadata",
+        "dataset_info.json": "metadata",
+    }
+    write_jsonl(f.data / "train.jsonl", [POISON])
+    code, rep = f.verify()
+    assert code == 1 and "train.jsonl" in detail(rep, "file set")
