@@ -311,6 +311,7 @@ def test_malformed_signed_statement_is_a_clear_failure(setup: Setup, mutate: Any
         ({"license": "CC BY 4.0, non-commercial use only"}, "NOASSERTION"),
         ({"license": "CC-BY-4.0", "licence": "GPL-3.0"}, "GPL-3.0-only"),
         ({"license": "CC-BY-4.0 OR GPL-3.0"}, "GPL-3.0-only"),
+        ({"license": "CC-BY-4.0 AND gpl-3.0-only"}, "GPL-3.0-only"),
         ({"license": "CC-BY-4.0 AND NotALicence-1.0"}, "NOASSERTION"),
     ],
 )
@@ -331,6 +332,8 @@ def test_licence_tricks_fail(tmp_path: Path, keys: Any, fields: dict[str, str], 
     [
         ("source", "4Chan", {"deny_ids": ["4chan"]}),
         ("source", "4chan ", {"deny_ids": ["4chan"]}),
+        ("source", "4\u200bchan", {"deny_ids": ["4chan"]}),
+        ("source", "４chan", {"deny_ids": ["4chan"]}),
         ("url", "https://evil.com\\@cancer.gov/x", {"allow_domains": ["cancer.gov"]}),
         ("url", "https://evil.com./x", {"deny_domains": ["evil.com"]}),
         ("url", "https://EVIL.com/x", {"deny_domains": ["evil.com"]}),
@@ -543,3 +546,15 @@ def test_file_set_clean_hf_folder_verifies(tmp_path: Path, keys: Any) -> None:
     write_jsonl(f.data / "train.jsonl", [POISON])
     code, rep = f.verify()
     assert code == 1 and "train.jsonl" in detail(rep, "file set")
+
+
+def test_licence_deny_list_is_case_insensitive_and_sees_every_alternative(
+    tmp_path: Path,
+) -> None:
+    p = tmp_path / "deny.json"
+    p.write_text(json.dumps({"licenses": {"deny": ["gpl-3.0-*", "cc-by-nc-*"]}}))
+    pol = load_policy(p)
+    for lic in ("MIT OR GPL-3.0-only", "MIT AND CC-BY-NC-4.0", "GPL-3.0-or-later"):
+        assert "is denied" in (pol.license_violation({"license": lic}) or ""), lic
+    assert pol.license_violation({"license": "MIT"}) is None
+    assert "not a valid SPDX expression" in (pol.license_violation({"license": "MIT AND ("}) or "")

@@ -180,11 +180,13 @@ def _license_verdict(lic: str, allow: tuple[str, ...], deny: tuple[str, ...]) ->
         keys = license_keys(lic)
     except ValueError as e:
         return f"licence {lic[:200]!r} is not a valid SPDX expression ({e})"
-    denied = [k for k in keys if any(fnmatch.fnmatchcase(k, p) for p in deny)]
+    # SPDX ids are case-insensitive: match lower case on both sides
+    deny_l, allow_l = [p.lower() for p in deny], [p.lower() for p in allow]
+    denied = [k for k in keys if any(fnmatch.fnmatchcase(k.lower(), p) for p in deny_l)]
     if denied:
         return f"licence {lic} is denied ({', '.join(denied)})"
     if allow:
-        other = [k for k in keys if not any(fnmatch.fnmatchcase(k, p) for p in allow)]
+        other = [k for k in keys if not any(fnmatch.fnmatchcase(k.lower(), p) for p in allow_l)]
         if other:
             return (
                 f"licence {lic} is not allowed ({', '.join(other)}; every licence an "
@@ -209,7 +211,8 @@ def _ledger(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalize_source_id(value: Any) -> str | None:
-    """A source id as matched: NFKC, trimmed, case-folded (``4Chan `` = ``4chan``)."""
+    """A source id as matched: NFKC, invisible format characters removed, whitespace trimmed
+    and collapsed, case-folded (``4Chan `` = ``4\u200bchan`` = ``4chan``)."""
     if not isinstance(value, str):
         return None
     return _norm_id(value)
@@ -217,7 +220,10 @@ def normalize_source_id(value: Any) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _norm_id(value: str) -> str | None:
-    return unicodedata.normalize("NFKC", value).strip().casefold() or None
+    text = unicodedata.normalize("NFKC", value)
+    # invisible format characters (zero-width space/joiners, BOM) would split a name
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split()).casefold() or None
 
 
 @lru_cache(maxsize=4096)
