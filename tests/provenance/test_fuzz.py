@@ -202,3 +202,20 @@ def test_fuzz_url_lists(tmp_path: Path, data: list[bytes]) -> None:
     for n, raw, entry in read_url_list(listing):
         r = _check_one(n, raw, entry, 1.0, 1024, ("file",), False)
         assert r.status in ("ok", "changed", "unreachable", "no_hash", "bad_line")
+
+
+@FUZZ
+@given(
+    data=json_values,
+    field=st.sampled_from(
+        ["command", "parameters", "inputs", "outputs", "stages", "started_on", "invocation_id"]
+    ),
+)
+def test_fuzz_run_descriptions(tmp_path: Path, data: Any, field: str) -> None:
+    from poisonguard.provenance.statements import load_run
+
+    for doc in (data, {field: data, "outputs": []}):
+        p = tmp_path / "run.json"
+        p.write_bytes(orjson.dumps(doc))
+        with contextlib.suppress(ValueError):
+            load_run(p)

@@ -144,10 +144,20 @@ def _refs(items: Any, base: Path, where: str) -> list[ManifestRef]:
 
 def load_run(path: str | os.PathLike[str]) -> RunDescription:
     """Read a run description; manifests are hashed and checked.  Raises ValueError."""
-    p = Path(path)
+    try:
+        return _load_run(Path(path))
+    except (TypeError, AttributeError, RecursionError) as e:  # wrong types in the JSON
+        raise ValueError(f"run description {path} is malformed: {e}") from e
+
+
+def _load_run(p: Path) -> RunDescription:
     data = orjson.loads(p.read_bytes())
     if not isinstance(data, dict):
         raise ValueError("run description must be a JSON object")
+    if not isinstance(data.get("command", []), list) or not isinstance(
+        data.get("parameters", {}), dict
+    ):
+        raise ValueError("run.command must be a list and run.parameters an object")
     base = p.resolve().parent
     for key in ("started_on", "finished_on"):
         if key in data:
