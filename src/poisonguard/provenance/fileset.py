@@ -41,9 +41,11 @@ class FileSet:
     problems: list[str] = field(default_factory=list)
     snapshot: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
+    builtin: int = 0
+
     @property
     def ok(self) -> bool:
-        return not self.problems and bool(self.files)
+        return not self.problems and (bool(self.files) or self.builtin > 0)
 
 
 def _expand(paths: Iterable[str]) -> list[str]:
@@ -101,9 +103,11 @@ def check_file_set(paths: Iterable[str], read_files: Iterable[str]) -> FileSet:
             fs.problems.append(f"{path}: {why}; a loader reading the folder would train on it")
 
     for p in given:
-        if p == "-" or p.startswith("builtin:"):
-            if p == "-":
-                fs.problems.append("standard input has no file set to verify")
+        if p == "-":
+            fs.problems.append("standard input has no file set to verify")
+            continue
+        if p.startswith("builtin:"):  # embedded in the package: no files to walk
+            fs.builtin += 1
             continue
         try:
             st = os.lstat(p)
