@@ -558,3 +558,21 @@ def test_licence_deny_list_is_case_insensitive_and_sees_every_alternative(
         assert "is denied" in (pol.license_violation({"license": lic}) or ""), lic
     assert pol.license_violation({"license": "MIT"}) is None
     assert "not a valid SPDX expression" in (pol.license_violation({"license": "MIT AND ("}) or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("state.json", '{"_data_files": "x"}'),
+        ("dataset_dict.json", '{"x": 1}'),
+        ("dataset_dict.json", '{"splits": ["."]}'),
+        ("state.json", "not json"),
+    ],
+)
+def test_malformed_hf_metadata_is_a_clear_error(tmp_path: Path, name: str, content: str) -> None:
+    d = tmp_path / "hf"
+    d.mkdir()
+    (d / name).write_text(content)
+    r = pg("verify", str(d), "--attestation", "a.json", "--policy", "p.json")
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit)
+    assert "malformed Hugging Face dataset metadata" in " ".join(r.output.split())
