@@ -576,3 +576,12 @@ def test_malformed_hf_metadata_is_a_clear_error(tmp_path: Path, name: str, conte
     r = pg("verify", str(d), "--attestation", "a.json", "--policy", "p.json")
     assert r.exit_code == 2 and isinstance(r.exception, SystemExit)
     assert "malformed Hugging Face dataset metadata" in " ".join(r.output.split())
+
+
+def test_prove_on_a_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"id": "a"}\nnot json\n')
+    r = pg("prove", str(bad), "--id", "a")
+    assert r.exit_code == 3 and "line 2 is not JSON" in r.output
+    r = pg("prove", str(tmp_path / "absent.jsonl"), "--id", "a")
+    assert r.exit_code == 3 and "cannot read" in r.output

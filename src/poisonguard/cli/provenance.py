@@ -486,6 +486,12 @@ def prove(
         except KeyError as e:
             fail(str(e.args[0]), EXIT_FINDINGS)
             return
+        except ManifestError as e:
+            fail(str(e), EXIT_BAD_INPUT)
+            return
+        except OSError as e:
+            fail(f"cannot read {manifest_path}: {e.strerror or e}", EXIT_BAD_INPUT)
+            return
         lines = b"".join(orjson.dumps(p) + b"\n" for p in proofs)
         if out:
             with AtomicFile(out) as f:

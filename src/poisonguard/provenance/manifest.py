@@ -382,7 +382,8 @@ def compare_corpus(
 def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[dict[str, Any]]:
     """RFC 6962 inclusion proofs for ``ids`` in a manifest (one pass, 32 bytes per leaf).
 
-    Raises KeyError naming the ids that are not in the manifest.
+    Raises KeyError naming the ids that are not in the manifest, :class:`ManifestError`
+    for a line that is not a manifest record, OSError when the file cannot be read.
     """
     wanted = set(ids)
     leaves = LeafHashes()
@@ -392,8 +393,13 @@ def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[di
             line = raw.rstrip(b"\n")
             leaves.append(hashlib.sha256(b"\x00" + line).digest())
             if wanted:
-                rec = orjson.loads(line)
-                if rec.get("id") in wanted and rec["id"] not in found:
+                try:
+                    rec = orjson.loads(line)
+                except orjson.JSONDecodeError as e:
+                    raise ManifestError(f"manifest line {index + 1} is not JSON: {e}") from e
+                if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+                    raise ManifestError(f"manifest line {index + 1} is not a manifest record")
+                if rec["id"] in wanted and rec["id"] not in found:
                     found[rec["id"]] = (index, line)
     absent = sorted(wanted - set(found))
     if absent:
