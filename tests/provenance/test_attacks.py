@@ -585,3 +585,24 @@ def test_prove_on_a_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
     assert r.exit_code == 3 and "line 2 is not JSON" in r.output
     r = pg("prove", str(tmp_path / "absent.jsonl"), "--id", "a")
     assert r.exit_code == 3 and "cannot read" in r.output
+
+
+def test_unwritable_outputs_are_clear_errors(setup: Setup, tmp_path: Path) -> None:
+    nowhere = tmp_path / "missing-dir" / "sub"
+    nowhere.parent.write_text("a file, not a folder")
+    key = str(setup.keys["alice"].private_path)
+    r = pg("sign", str(setup.manifest), "-p", str(setup.policy), "-k", key, "-o", str(nowhere))
+    assert r.exit_code == 3 and "cannot write" in r.output
+    r = pg("prove", str(setup.manifest), "--id", "doc-001", "-o", str(nowhere))
+    assert r.exit_code == 3 and "cannot write" in r.output
+    r = pg(
+        "verify",
+        str(setup.corpus),
+        "-a",
+        str(setup.attestation),
+        "-p",
+        str(setup.policy),
+        "--report",
+        str(nowhere),
+    )
+    assert r.exit_code == 3 and "cannot write" in r.output

@@ -370,12 +370,15 @@ def sign(
     except OSError as e:
         fail(f"{e.filename or ''}: {e.strerror or e}", EXIT_BAD_INPUT)
         return
-    with AtomicFile(target) as f:
-        if len(envelopes) == 1 and run is None:
-            f.fh.write(orjson.dumps(envelopes[0], option=orjson.OPT_INDENT_2) + b"\n")
-        else:
-            for env in envelopes:
-                f.fh.write(orjson.dumps(env) + b"\n")
+    try:
+        with AtomicFile(target) as f:
+            if len(envelopes) == 1 and run is None:
+                f.fh.write(orjson.dumps(envelopes[0], option=orjson.OPT_INDENT_2) + b"\n")
+            else:
+                for env in envelopes:
+                    f.fh.write(orjson.dumps(env) + b"\n")
+    except OSError as e:
+        fail(f"cannot write {target}: {e.strerror or e}", EXIT_BAD_INPUT)
     data = {"out": str(target), "envelopes": len(envelopes), "signed_by": ids}
     if as_json:
         emit_json(data)
@@ -432,7 +435,10 @@ def verify_cmd(
             )
         data = rep.to_dict()
         if report:
-            write_json(report, data)
+            try:
+                write_json(report, data)
+            except OSError as e:
+                fail(f"cannot write {report}: {e.strerror or e}", EXIT_BAD_INPUT)
         if as_json:
             emit_json(data)
         else:
@@ -494,8 +500,11 @@ def prove(
             return
         lines = b"".join(orjson.dumps(p) + b"\n" for p in proofs)
         if out:
-            with AtomicFile(out) as f:
-                f.fh.write(lines)
+            try:
+                with AtomicFile(out) as f:
+                    f.fh.write(lines)
+            except OSError as e:
+                fail(f"cannot write {out}: {e.strerror or e}", EXIT_BAD_INPUT)
             console.print(f"{len(proofs)} proof(s) → {out} (root {proofs[0]['root']})")
         else:
             typer.echo(lines.decode().rstrip("\n"))
