@@ -40,8 +40,7 @@ class FileSet:
     files: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     snapshot: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-
-    builtin: int = 0
+    builtin: int = 0  # built-in corpora given (embedded in the package: no files)
 
     @property
     def ok(self) -> bool:
