@@ -96,8 +96,21 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy), "--json")
-    assert r.exit_code == 1 and json.loads(r.stdout)["failed"] == ["signatures"]
+    data = json.loads(r.stdout)
+    # signatures first: an under-signed statement is not parsed, so what depends on it fails
+    assert r.exit_code == 1 and data["failed"][0] == "signatures"
+    sig = next(c for c in data["checks"] if c["check"] == "signatures")
+    assert "1 valid pinned signature(s), threshold 2" in sig["detail"]
+    assert all(
+        "not checked" in c["detail"]
+        for c in data["checks"]
+        if c["check"] in ("statement", "policy digest", "time window")
+    )
     r = pg("sign", "--add-to", str(att), "--key", str(tmp_path / "bob.key"))
+    assert r.exit_code == 2 and "--add-to needs --policy" in r.output
+    r = pg(
+        "sign", "--add-to", str(att), "--policy", str(policy), "--key", str(tmp_path / "bob.key")
+    )
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy))
     assert r.exit_code == 0, r.output
@@ -210,7 +223,8 @@ def test_unknown_event_ids_fail_record(tmp_path: Path) -> None:
     ev.write_text('{"id": "ghost", "name": "scan", "result": "pass"}\n')
     r = pg("record", "--ledger", str(tmp_path / "l.db"), "--events", str(ev))
     assert r.exit_code == 3 and "ghost" in r.output
-    assert pg("record", "--ledger", str(tmp_path / "l.db")).exit_code == 2
+    r = pg("record", "--ledger", str(tmp_path / "l.db"))
+    assert r.exit_code == 2 and "give a corpus" in r.output
 
 
 @pytest.mark.parametrize("valid_for", ["abc", "-1d"])
@@ -218,7 +232,7 @@ def test_bad_duration_is_a_usage_error(
     tmp_path: Path, keys: dict[str, Any], valid_for: str
 ) -> None:
     corpus = write_jsonl(tmp_path / "c.jsonl", make_records(3))
-    pg("manifest", str(corpus), "--out", str(tmp_path / "m.jsonl"))
+    assert pg("manifest", str(corpus), "--out", str(tmp_path / "m.jsonl")).exit_code == 0
     pol = write_policy(tmp_path / "p.json", keys)
     r = pg(
         "sign",
@@ -230,4 +244,6 @@ def test_bad_duration_is_a_usage_error(
         "--valid-for",
         valid_for,
     )
-    assert r.exit_code == 2
+    # exit 2 is also what an unknown option gives: check it is the --valid-for message
+    assert r.exit_code == 2 and f"--valid-for {valid_for!r}" in r.output
+    assert not (tmp_path / "m.jsonl.dsse.json").exists()

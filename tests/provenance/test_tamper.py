@@ -89,6 +89,16 @@ def failed(rep: VerifyReport) -> dict[str, str]:
     return {c.name: c.detail for c in rep.failed}
 
 
+def only_signatures(f: dict[str, str]) -> bool:
+    """Signatures failed first; every other failure is a step not run on an untrusted
+    statement (signatures are checked before anything of the payload is used)."""
+    return next(iter(f)) == "signatures" and all(
+        d.startswith(("not checked", "not compared", "no corpus"))
+        for name, d in f.items()
+        if name != "signatures"
+    )
+
+
 def test_untouched_corpus_verifies_in_any_order(setup: Setup) -> None:
     rep = setup.verify()
     assert rep.ok, failed(rep)
@@ -216,7 +226,7 @@ def test_envelope_payload_edited(setup: Setup) -> None:
 def test_signature_from_unpinned_key(setup: Setup) -> None:
     setup.sign("alice", "mallory")
     f = failed(setup.verify())
-    assert list(f) == ["signatures"]
+    assert only_signatures(f)
     mallory = setup.keys["mallory"].keyid
     assert f"from unpinned keys: {mallory[:16]}" in f["signatures"]
     assert "1 valid pinned signature(s), threshold 2" in f["signatures"]
@@ -225,7 +235,7 @@ def test_signature_from_unpinned_key(setup: Setup) -> None:
 def test_signature_count_below_threshold(setup: Setup) -> None:
     setup.sign("alice")
     f = failed(setup.verify())
-    assert list(f) == ["signatures"]
+    assert only_signatures(f)
     assert f["signatures"] == "1 valid pinned signature(s), threshold 2"
 
 

@@ -31,13 +31,13 @@ from poisonguard.cli._common import (
     run_guarded,
 )
 from poisonguard.io import AtomicFile, ErrorSink, RunAccounting, write_json
-from poisonguard.provenance.attest import attest_manifest, attest_run
+from poisonguard.provenance.attest import attest_manifest, attest_run, cosign_manifest
 from poisonguard.provenance.croissant import croissant_metadata
-from poisonguard.provenance.dsse import EnvelopeError, add_signatures, verify_envelope
+from poisonguard.provenance.dsse import EnvelopeError
 from poisonguard.provenance.events import read_events, scan_events
 from poisonguard.provenance.keys import KeyError_, generate_keypair, load_signer
 from poisonguard.provenance.ledger import IngestStats, Ledger
-from poisonguard.provenance.lineage import lineage_of, parse_time
+from poisonguard.provenance.lineage import lineage_of, parse_time, screen, utc_now
 from poisonguard.provenance.manifest import (
     ManifestError,
     build_manifest,
@@ -45,8 +45,15 @@ from poisonguard.provenance.manifest import (
     make_proofs,
 )
 from poisonguard.provenance.policy import PolicyError, load_policy
-from poisonguard.provenance.refetch import record_hashes, refetch_check, summarize
-from poisonguard.provenance.verify import load_envelopes, verify
+from poisonguard.provenance.refetch import (
+    DEFAULT_SCHEMES,
+    read_plain_urls,
+    record_hashes,
+    refetch_check,
+    summarize,
+)
+from poisonguard.provenance.trust import trusted_statement
+from poisonguard.provenance.verify import verify
 
 prov_app = typer.Typer(
     help="Lineage ledger, signed manifests, verify before training.", no_args_is_help=True
@@ -153,10 +160,10 @@ def record(
                 with progress_for(reader, "recording", disable=as_json) as advance:
 
                     def lineages() -> Any:
-                        for doc in reader.documents(sink, acct):
+                        for doc in screen(reader.documents(sink, acct), sink, acct):
                             acct.written("recorded")
                             advance(1)
-                            yield lineage_of(doc)
+                            yield lineage_of(doc, screened=True)
 
                     led.ingest(lineages(), stats=stats)
             for ev_path in events:
@@ -234,7 +241,7 @@ def manifest(
         led = Ledger(ledger, schema=schema) if ledger else None
 
         def docs() -> Any:
-            for d in reader.documents(sink, acct):
+            for d in screen(reader.documents(sink, acct), sink, acct):
                 acct.written("manifest")
                 yield d
 
@@ -290,7 +297,16 @@ def sign(
     ),
     corpus: str | None = typer.Option(None, "--corpus", help="Corpus name in the statement."),
     add_to: Path | None = typer.Option(
-        None, "--add-to", help="Co-sign this existing envelope instead."
+        None,
+        "--add-to",
+        help="Co-sign this existing envelope instead (needs --policy; checks the manifest, "
+        "given as MANIFEST or found next to the envelope, against the statement first).",
+    ),
+    release_version: int | None = typer.Option(
+        None,
+        "--release-version",
+        help="Release number of this corpus (increasing); a policy's "
+        "attestation.min_release_version refuses older releases.",
     ),
     run: Path | None = typer.Option(
         None,
@@ -301,9 +317,18 @@ def sign(
     as_json: bool = JsonOpt,
 ) -> None:
     """Sign a manifest attestation (DSSE, in-toto Statement v1), co-sign one, or sign a run."""
-    modes = sum(x is not None for x in (manifest_path, add_to, run))
+    modes = sum(x is not None for x in (add_to, run)) + (
+        manifest_path is not None and add_to is None
+    )
     if modes != 1:
         fail("give exactly one of MANIFEST, --add-to ENVELOPE, or --run RUN.json", EXIT_USAGE)
+    if add_to is not None and policy is None:
+        fail(
+            "--add-to needs --policy: a co-signer checks the manifest and policy it signs for",
+            EXIT_USAGE,
+        )
+    if release_version is not None and release_version < 1:
+        fail("--release-version must be a positive integer", EXIT_USAGE)
     try:
         signers: list[Signer] = [load_signer(k, _passphrase(passphrase_env)) for k in keys]
     except KeyError_ as e:
@@ -312,7 +337,8 @@ def sign(
     ids = [s.public_key.keyid for s in signers]
     try:
         if add_to is not None:
-            env = add_signatures(orjson.loads(add_to.read_bytes()), signers)
+            assert policy is not None
+            env = cosign_manifest(add_to, policy, signers, manifest=manifest_path)
             target = out or add_to
             envelopes = [env]
         elif run is not None:
@@ -324,7 +350,12 @@ def sign(
                 fail("--policy is required to attest a manifest", EXIT_USAGE)
                 return
             env, unpinned = attest_manifest(
-                manifest_path, policy, signers, valid_for=_duration(valid_for), corpus=corpus
+                manifest_path,
+                policy,
+                signers,
+                valid_for=_duration(valid_for),
+                corpus=corpus,
+                release_version=release_version,
             )
             for k in unpinned:
                 console.print(
@@ -333,15 +364,21 @@ def sign(
                 )
             envelopes = [env]
             target = out or manifest_path.with_name(manifest_path.name + ".dsse.json")
-    except (PolicyError, EnvelopeError, ValueError, OSError) as e:
+    except (PolicyError, EnvelopeError, ValueError) as e:
         fail(str(e), EXIT_BAD_INPUT)
         return
-    with AtomicFile(target) as f:
-        if len(envelopes) == 1 and run is None:
-            f.fh.write(orjson.dumps(envelopes[0], option=orjson.OPT_INDENT_2) + b"\n")
-        else:
-            for env in envelopes:
-                f.fh.write(orjson.dumps(env) + b"\n")
+    except OSError as e:
+        fail(f"{e.filename or ''}: {e.strerror or e}", EXIT_BAD_INPUT)
+        return
+    try:
+        with AtomicFile(target) as f:
+            if len(envelopes) == 1 and run is None:
+                f.fh.write(orjson.dumps(envelopes[0], option=orjson.OPT_INDENT_2) + b"\n")
+            else:
+                for env in envelopes:
+                    f.fh.write(orjson.dumps(env) + b"\n")
+    except OSError as e:
+        fail(f"cannot write {target}: {e.strerror or e}", EXIT_BAD_INPUT)
     data = {"out": str(target), "envelopes": len(envelopes), "signed_by": ids}
     if as_json:
         emit_json(data)
@@ -393,10 +430,15 @@ def verify_cmd(
                 now=now,
                 read_errors=lambda: [str(e) for e in sink.errors],
                 advance=advance,
+                corpus_paths=paths,
+                read_files=lambda: [src.path for src in reader.sources],
             )
         data = rep.to_dict()
         if report:
-            write_json(report, data)
+            try:
+                write_json(report, data)
+            except OSError as e:
+                fail(f"cannot write {report}: {e.strerror or e}", EXIT_BAD_INPUT)
         if as_json:
             emit_json(data)
         else:
@@ -450,34 +492,58 @@ def prove(
         except KeyError as e:
             fail(str(e.args[0]), EXIT_FINDINGS)
             return
+        except ManifestError as e:
+            fail(str(e), EXIT_BAD_INPUT)
+            return
+        except OSError as e:
+            fail(f"cannot read {manifest_path}: {e.strerror or e}", EXIT_BAD_INPUT)
+            return
         lines = b"".join(orjson.dumps(p) + b"\n" for p in proofs)
         if out:
-            with AtomicFile(out) as f:
-                f.fh.write(lines)
+            try:
+                with AtomicFile(out) as f:
+                    f.fh.write(lines)
+            except OSError as e:
+                fail(f"cannot write {out}: {e.strerror or e}", EXIT_BAD_INPUT)
             console.print(f"{len(proofs)} proof(s) → {out} (root {proofs[0]['root']})")
         else:
             typer.echo(lines.decode().rstrip("\n"))
         return
     expected = root
+    tree_size: int | None = None
     if attestation is not None:
         if policy is None:
             fail("--attestation needs --policy to check its signatures", EXIT_USAGE)
             return
         try:
             pol = load_policy(policy)
-            res = verify_envelope(load_envelopes(attestation)[0], pol.keys, pol.threshold)
-        except (PolicyError, EnvelopeError, OSError, IndexError) as e:
+        except PolicyError as e:
             fail(str(e), EXIT_BAD_INPUT)
             return
-        if not res.ok:
-            fail(f"attestation not trusted: {res.summary()}", EXIT_FINDINGS)
-        expected = (res.statement or {}).get("predicate", {}).get("merkleRoot", {}).get("sha256")
+        trust = trusted_statement(attestation, pol, utc_now())
+        if not trust.ok or trust.claim is None:
+            fail(f"attestation not trusted: {trust.reason()}", EXIT_FINDINGS)
+            return
+        if root is not None and root != trust.claim.merkle_root:
+            fail("--root differs from the signed Merkle root", EXIT_FINDINGS)
+        expected, tree_size = trust.claim.merkle_root, trust.claim.tree_size
     if not expected:
         fail("give --root or --attestation to check proofs against a trusted root", EXIT_USAGE)
+        return
+    try:
+        raw_lines = check.read_bytes().splitlines()
+    except OSError as e:
+        fail(f"cannot read {check}: {e.strerror or e}", EXIT_BAD_INPUT)
+        return
     results = []
-    for line in check.read_bytes().splitlines():
+    for n, line in enumerate(raw_lines, 1):
         if line.strip():
-            ok, why = check_proof(orjson.loads(line), expected)
+            try:
+                proof = orjson.loads(line)
+            except orjson.JSONDecodeError as e:
+                ok, why = False, f"line {n}: not JSON ({e})"
+            else:
+                ok, why = check_proof(proof, expected, tree_size)
             results.append({"ok": ok, "detail": why})
     if as_json:
         emit_json(results)
@@ -507,44 +573,96 @@ def refetch_cmd(
         False, "--record", help="First fetch: record each URL's sha256 into --out."
     ),
     workers: int = typer.Option(8, "--workers", help="Parallel fetches."),
-    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per URL."),
+    timeout: float = typer.Option(
+        20.0, "--timeout", help="Total seconds per URL (connect, redirects and body)."
+    ),
+    schemes: list[str] = typer.Option(
+        list(DEFAULT_SCHEMES),
+        "--scheme",
+        help="Allowed URL scheme (repeatable; default http, https, file; a local path is file).",
+    ),
+    allow_private: bool = typer.Option(
+        False,
+        "--allow-private-redirects",
+        help="Follow redirects to loopback/private/link-local addresses (refused by default).",
+    ),
     max_drop_rate: float = typer.Option(
         0.0, "--max-drop-rate", help="Exit non-zero above this share rejected."
     ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Split-view defence: re-fetch each URL and reject content that changed since first fetch."""
-    if record:
-        if out is None:
-            fail("--record needs --out", EXIT_USAGE)
-            return
-        found: list[str] = []
-        for raw in urls.read_bytes().splitlines():
-            s = raw.strip()
-            if s:
-                found.append(orjson.loads(s)["url"] if s.startswith(b"{") else s.decode())
-        n_err = 0
-        with AtomicFile(out) as f:
-            for rec in record_hashes(found, workers=workers, timeout=timeout):
-                n_err += "error" in rec
-                f.fh.write(orjson.dumps(rec) + b"\n")
-        console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
-        if n_err:
-            raise typer.Exit(EXIT_FINDINGS)
+    if timeout <= 0 or workers < 1:
+        fail("--timeout must be > 0 and --workers >= 1", EXIT_USAGE)
+    bad = sorted({s.lower() for s in schemes} - {"http", "https", "file"})
+    if bad:
+        fail(f"--scheme {', '.join(bad)}: only http, https and file can be fetched", EXIT_USAGE)
+    allowed = tuple(s.lower() for s in schemes)
+    opts = {
+        "workers": workers,
+        "timeout": timeout,
+        "schemes": allowed,
+        "allow_private": allow_private,
+    }
+
+    if not urls.is_file():
+        fail(f"{urls}: not a readable file", EXIT_USAGE)
+
+    def go() -> None:
+        try:
+            if record:
+                _refetch_record(urls, out, opts)
+            else:
+                _refetch_compare(urls, out, rejected, opts, max_drop_rate, as_json)
+        except OSError as e:
+            fail(f"{e.filename or urls}: {e.strerror or e}", EXIT_BAD_INPUT)
+
+    run_guarded(go)
+
+
+def _refetch_record(urls: Path, out: Path | None, opts: dict[str, Any]) -> None:
+    if out is None:
+        fail("--record needs --out", EXIT_USAGE)
         return
+    found, problems = read_plain_urls(urls)
+    if problems:
+        fail(f"{len(problems)} bad line(s) in {urls}: " + "; ".join(problems[:5]), EXIT_BAD_INPUT)
+    n_err = 0
+    with AtomicFile(out) as f:
+        for rec in record_hashes(found, **opts):
+            n_err += "error" in rec
+            f.fh.write(orjson.dumps(rec) + b"\n")
+    console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
+    if n_err:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _refetch_compare(
+    urls: Path,
+    out: Path | None,
+    rejected: Path | None,
+    opts: dict[str, Any],
+    max_drop_rate: float,
+    as_json: bool,
+) -> None:
     kept_f = AtomicFile(out) if out else None
     rej_f = AtomicFile(rejected) if rejected else None
-    raw_lines = {i: ln for i, ln in enumerate(urls.read_bytes().splitlines(), 1)}
 
     def stream() -> Any:
-        for r in refetch_check(urls, workers=workers, timeout=timeout):
+        for r in refetch_check(urls, **opts):
             if r.status == "ok" and kept_f:
-                kept_f.fh.write(raw_lines[r.line] + b"\n")
+                kept_f.fh.write(r.raw + b"\n")
             elif r.status != "ok" and rej_f:
                 rej_f.fh.write(orjson.dumps(r.to_dict()) + b"\n")
             yield r
 
-    rep = summarize(stream())
+    try:
+        rep = summarize(stream())
+    except BaseException:
+        for af in (kept_f, rej_f):
+            if af is not None:
+                af.abort()
+        raise
     for af in (kept_f, rej_f):
         if af is not None:
             af.commit()

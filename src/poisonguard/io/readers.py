@@ -114,11 +114,21 @@ def _is_hf_folder(path: Path) -> bool:
 
 
 def _hf_sources(path: Path) -> list[Source]:
+    try:
+        return _hf_sources_of(path)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+        raise CorpusError(
+            f"{path}: malformed Hugging Face dataset metadata "
+            f"(state.json / dataset_dict.json): {type(e).__name__}: {e}"
+        ) from e
+
+
+def _hf_sources_of(path: Path) -> list[Source]:
     if (path / "dataset_dict.json").is_file():
         splits = json.loads((path / "dataset_dict.json").read_text())["splits"]
         out: list[Source] = []
         for split in splits:
-            out.extend(_hf_sources(path / split))
+            out.extend(_hf_sources_of(path / split))
         return out
     state = json.loads((path / "state.json").read_text())
     files = [path / f["filename"] for f in state.get("_data_files", [])]

@@ -12,12 +12,14 @@ Typical use (the CLI ``poisonguard provenance ...`` wraps the same calls)::
         build_manifest(CorpusReader("web.jsonl.gz").documents(), "out/manifest.jsonl",
                        ledger=led)
     env, _ = attest_manifest("out/manifest.jsonl", "policy.json", [load_signer("alice.key")])
-    report = verify(CorpusReader("web.jsonl.gz").documents(), "out/attestation.json",
-                    "policy.json")
+    reader = CorpusReader("web.jsonl.gz")
+    report = verify(reader.documents(), "out/attestation.json", "policy.json",
+                    corpus_paths=["web.jsonl.gz"],              # the file-set rule
+                    read_files=lambda: [s.path for s in reader.sources])
     assert report.ok, [c.detail for c in report.failed]
 """
 
-from poisonguard.provenance.attest import attest_manifest, attest_run
+from poisonguard.provenance.attest import attest_manifest, attest_run, cosign_manifest
 from poisonguard.provenance.canonical import CanonicalError, jcs, jcs_fast
 from poisonguard.provenance.croissant import croissant_metadata
 from poisonguard.provenance.dsse import (
@@ -29,10 +31,11 @@ from poisonguard.provenance.dsse import (
     verify_envelope,
 )
 from poisonguard.provenance.events import PASSING_RESULTS, Event, read_events
+from poisonguard.provenance.fileset import FileSet, check_file_set
 from poisonguard.provenance.keys import KeyError_, KeyPair, generate_keypair, load_signer
 from poisonguard.provenance.ledger import IngestStats, Ledger, LedgerEntry
 from poisonguard.provenance.licenses import spdx_id
-from poisonguard.provenance.lineage import Lineage, lineage_of
+from poisonguard.provenance.lineage import Lineage, RecordRejected, lineage_of, screen
 from poisonguard.provenance.manifest import (
     CorpusDiff,
     ManifestCheck,
@@ -63,6 +66,7 @@ from poisonguard.provenance.statements import (
     slsa_provenance,
     svr_statements,
 )
+from poisonguard.provenance.trust import ManifestClaim, TrustResult, trusted_statement
 from poisonguard.provenance.verify import Check, VerifyReport, verify
 
 __all__ = [
@@ -77,6 +81,7 @@ __all__ = [
     "EnvelopeError",
     "EnvelopeResult",
     "Event",
+    "FileSet",
     "IngestStats",
     "KeyError_",
     "KeyPair",
@@ -84,20 +89,25 @@ __all__ = [
     "LedgerEntry",
     "Lineage",
     "ManifestCheck",
+    "ManifestClaim",
     "ManifestError",
     "ManifestSummary",
     "MerkleBuilder",
     "Policy",
     "PolicyError",
+    "RecordRejected",
     "RefetchReport",
+    "TrustResult",
     "VerifyReport",
     "add_signatures",
     "attest_manifest",
     "attest_run",
     "build_manifest",
+    "check_file_set",
     "check_manifest",
     "check_proof",
     "compare_corpus",
+    "cosign_manifest",
     "croissant_metadata",
     "dataset_statement",
     "generate_keypair",
@@ -115,10 +125,12 @@ __all__ = [
     "read_events",
     "record_hashes",
     "refetch_check",
+    "screen",
     "sign_statement",
     "slsa_provenance",
     "spdx_id",
     "svr_statements",
+    "trusted_statement",
     "verify",
     "verify_envelope",
     "verify_inclusion",

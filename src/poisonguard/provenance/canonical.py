@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -120,3 +121,143 @@ def file_sha256(path: str, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def _reject_constant(name: str) -> Any:
+    raise CanonicalError(f"{name} is not a JSON number")
+
+
+def _pairs_no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise CanonicalError(f"duplicate JSON key {k!r}")
+        out[k] = v
+    return out
+
+
+def noncanonical_reason(value: Any) -> str | None:
+    """Why ``value`` (parsed JSON) has no single canonical form, or None when it has one.
+
+    Non-finite numbers (``NaN``, ``1e400`` parsed as infinity) and strings or keys with lone
+    surrogates cannot be written as RFC 8785 JSON, so parsers would disagree about them.
+    """
+    return _walk(value)[1]
+
+
+_INF = float("inf")
+
+
+def _walk(value: Any) -> tuple[int, str | None]:
+    """``(number of object keys, why not canonical or None)`` in one pass over ``value``."""
+    n_keys = 0
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        x = pop()
+        t = type(x)
+        if t is str:
+            if not x.isascii() and _has_lone_surrogate(x):
+                return n_keys, f"string with a lone surrogate ({x[:40]!r})"
+        elif t is dict:
+            n_keys += len(x)
+            for k, v in x.items():
+                if type(k) is str and not k.isascii() and _has_lone_surrogate(k):
+                    return n_keys, f"key with a lone surrogate ({k[:40]!r})"
+                push(v)
+        elif t is list:
+            extend(x)
+        elif t is float:
+            if x != x or x == _INF or x == -_INF:
+                return n_keys, f"non-finite number ({x})"
+        elif isinstance(x, str | dict | list | float):  # subclasses: the general path
+            return _walk_general(x)
+    return n_keys, None
+
+
+def _walk_general(value: Any) -> tuple[int, str | None]:
+    n_keys = 0
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if _has_lone_surrogate(x):
+                return n_keys, f"string with a lone surrogate ({x[:40]!r})"
+        elif isinstance(x, float):
+            if x != x or x in (_INF, -_INF):
+                return n_keys, f"non-finite number ({x})"
+        elif isinstance(x, dict):
+            n_keys += len(x)
+            for k, v in x.items():
+                if isinstance(k, str) and _has_lone_surrogate(k):
+                    return n_keys, f"key with a lone surrogate ({k[:40]!r})"
+                stack.append(v)
+        elif isinstance(x, list):
+            stack.extend(x)
+    return n_keys, None
+
+
+def record_reason(record: Any, raw: bytes | None) -> str | None:
+    """Why a parsed record (and its JSON text ``raw``, when known) cannot be signed:
+    non-canonical values (:func:`noncanonical_reason`) or repeated keys
+    (:func:`duplicate_key_reason`).  One walk over the record."""
+    n_keys, why = _walk(record)
+    if why is None and raw is not None:
+        why = _duplicates(raw, n_keys)
+    return why
+
+
+def _has_lone_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Parse JSON, refusing what parsers disagree on: duplicate keys, ``NaN``/``Infinity``,
+    numbers out of range, lone surrogates.  Raises :class:`CanonicalError` (a ValueError)
+    naming the problem, or ValueError for text that is not JSON at all."""
+    try:
+        value = json.loads(
+            data, object_pairs_hook=_pairs_no_duplicates, parse_constant=_reject_constant
+        )
+    except RecursionError as e:
+        raise CanonicalError("JSON nested too deeply") from e
+    except UnicodeDecodeError as e:
+        raise CanonicalError(f"not UTF-8: {e}") from e
+    why = noncanonical_reason(value)
+    if why:
+        raise CanonicalError(why)
+    return value
+
+
+_KEY_END_SPACED = re.compile(rb'"[ \t\r\n]+:')
+
+
+def duplicate_key_reason(raw: bytes, parsed: Any) -> str | None:
+    """``"duplicate JSON key 'k'"`` when the JSON text ``raw`` repeats a key in an object.
+
+    Fast path: every key in ``raw`` ends with ``"`` then ``:`` (optionally spaced), so when
+    that pattern occurs no more often than ``parsed`` has keys, no key can repeat; otherwise
+    (a ``":`` inside a string, or a real repeat) the text is re-parsed to be sure.
+    """
+    return _duplicates(raw, _walk(parsed)[0])
+
+
+def _duplicates(raw: bytes, n_keys: int) -> str | None:
+    # every key ends in '":' or '"<spaces>:'; count both forms (C-speed on the common one)
+    if raw.count(b'":') <= n_keys and (
+        raw.count(b'":') + len(_KEY_END_SPACED.findall(raw)) <= n_keys
+        if b'" ' in raw or b'"\t' in raw or b'"\r' in raw or b'"\n' in raw
+        else True
+    ):
+        return None
+    try:
+        json.loads(raw, object_pairs_hook=_pairs_no_duplicates)
+    except CanonicalError as e:
+        return str(e)
+    except (ValueError, RecursionError) as e:  # fail closed: cannot tell
+        return f"record cannot be re-read to check for duplicate keys ({e})"
+    return None

@@ -14,7 +14,6 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from securesystemslib import dsse
 from securesystemslib.exceptions import (
     FormatError,
@@ -23,7 +22,7 @@ from securesystemslib.exceptions import (
 )
 from securesystemslib.signer import Signature, Signer, SSlibKey
 
-from poisonguard.provenance.canonical import jcs
+from poisonguard.provenance.canonical import jcs, loads_strict
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
@@ -119,11 +118,13 @@ def verify_envelope(
     ):
         raise EnvelopeError("not a DSSE envelope (payload, payloadType, signatures expected)")
     raw_sigs = envelope["signatures"] if isinstance(envelope["signatures"], list) else []
+    if not isinstance(envelope["payload"], str) or not isinstance(envelope["payloadType"], str):
+        raise EnvelopeError("DSSE payload and payloadType must be strings")
     try:
-        payload = base64.b64decode(str(envelope["payload"]), validate=True)
-    except (binascii.Error, ValueError) as e:
+        payload = b64decode_any(envelope["payload"])
+    except ValueError as e:
         raise EnvelopeError(f"DSSE payload is not base64: {e}") from e
-    env = dsse.Envelope(payload, str(envelope["payloadType"]), {})
+    env = dsse.Envelope(payload, envelope["payloadType"], {})
     res.payload_type = env.payload_type
     if env.payload_type != PAYLOAD_TYPE:
         res.problems.append(f"payloadType is {env.payload_type!r}, expected {PAYLOAD_TYPE!r}")
@@ -157,9 +158,9 @@ def verify_envelope(
         else:
             res.invalid.append(sig.keyid or "<no keyid>")
     try:
-        statement = orjson.loads(env.payload)
-    except orjson.JSONDecodeError as e:
-        res.problems.append(f"payload is not JSON: {e}")
+        statement = loads_strict(env.payload)
+    except ValueError as e:  # incl. duplicate keys, NaN, lone surrogates
+        res.problems.append(f"payload is not acceptable JSON: {e}")
         return res
     if not isinstance(statement, dict):
         res.problems.append("payload is not a JSON object")
@@ -168,9 +169,27 @@ def verify_envelope(
     return res
 
 
+def b64decode_any(text: str) -> bytes:
+    """Decode standard or URL-safe base64, padded or not (DSSE allows both encodings).
+
+    Strict otherwise: any character outside the alphabet is an error (ValueError).
+    """
+    if not isinstance(text, str) or not text.isascii():
+        raise ValueError("not an ASCII base64 string")
+    if "-" in text or "_" in text:
+        if "+" in text or "/" in text:
+            raise ValueError("mixes the standard and URL-safe base64 alphabets")
+        text = text.replace("-", "+").replace("_", "/")
+    text = text + "=" * (-len(text) % 4) if "=" not in text else text
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise ValueError(str(e)) from e
+
+
 def _hex_sig(b64: Any) -> str:
     """DSSE carries base64 signatures; securesystemslib's Signature wants hex."""
     try:
-        return base64.b64decode(str(b64), validate=True).hex()
-    except (binascii.Error, ValueError):
+        return b64decode_any(b64).hex()
+    except ValueError:
         return ""

@@ -4,8 +4,11 @@
 be recomputed from the corpus at any time (so ``verify`` can recompute and compare them):
 
 * ``id``, ``sha256`` (of the UTF-8 text, as :attr:`Document.sha256`), ``size`` (text bytes),
-* ``record_sha256``: SHA-256 of the JCS (RFC 8785) form of the *whole* source record
-  (every field, metadata included), so an edit anywhere in the record is caught,
+* ``record_sha256``: SHA-256 of the *exact bytes* of the record as stored, for JSON Lines
+  (the line without its line ending: what a trainer's JSON parser reads), so any byte edit
+  anywhere in the record is caught, even one that parses to the same values (``1.0`` vs
+  ``1``); for typed formats with no record bytes (Parquet, Arrow, CSV) the SHA-256 of the JCS
+  (RFC 8785) form of the whole parsed record,
 * ``source``: the record's source URI (``source_uri``/``url``/``meta.url``), or null when the
   record has none (the reader's ``file://path#Lline`` fallback is a *location*, not a source,
   and is left out so that moving or reordering a corpus does not change its lineage),
@@ -17,13 +20,21 @@ be recomputed from the corpus at any time (so ``verify`` can recompute and compa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from poisonguard.io import Document
-from poisonguard.provenance.canonical import jcs_fast, jcs_known, sha256_hex
-from poisonguard.provenance.licenses import spdx_id
+from poisonguard.io import Document, ErrorRecord, ErrorSink, RunAccounting
+from poisonguard.provenance.canonical import (
+    CanonicalError,
+    jcs_fast,
+    jcs_known,
+    noncanonical_reason,
+    record_reason,
+    sha256_hex,
+)
+from poisonguard.provenance.licenses import combine, spdx_id
 
 COMPARED_FIELDS = (
     "sha256",
@@ -120,14 +131,85 @@ def _is_location(doc: Document) -> bool:
     return os.path.abspath(path) == os.path.abspath(doc.origin.file)
 
 
-def lineage_of(doc: Document) -> Lineage:
-    """The corpus-derived lineage of ``doc``."""
+class RecordRejected(ValueError):
+    """A record parsers could read differently (duplicate keys, NaN, lone surrogates)."""
+
+
+def record_problem(doc: Document) -> str | None:
+    """Why ``doc``'s record cannot be signed, or None.
+
+    Refused: duplicate keys in an object (parsers keep the first or the last value, so the
+    signed text and the trained text could differ), non-finite numbers (``NaN``,
+    ``Infinity``, ``1e400``) and lone surrogates (no canonical JSON form), in the record,
+    its metadata or its text.
+    """
+    record = doc.record
+    if record is not None:
+        why = record_reason(record, doc.raw)
+    else:
+        why = noncanonical_reason([doc.id, doc.text, doc.metadata])
+    return why
+
+
+def screen(
+    docs: Iterable[Document],
+    errors: ErrorSink | None = None,
+    accounting: RunAccounting | None = None,
+    on_reject: Callable[[Document, str], None] | None = None,
+) -> Iterator[Document]:
+    """Pass on the documents :func:`record_problem` accepts; each refused one becomes an
+    error record (kind ``noncanonical``) in ``errors``/``accounting`` and goes to
+    ``on_reject`` — never silently dropped."""
+    for doc in docs:
+        why = record_problem(doc)
+        if why is None:
+            yield doc
+            continue
+        o = doc.origin
+        if accounting is not None:
+            accounting.errors += 1
+        if errors is not None:
+            errors.add(
+                ErrorRecord(
+                    o.file if o else doc.id,
+                    o.line if o else None,
+                    o.offset if o else None,
+                    f"record {doc.id!r} refused: {why}",
+                    "noncanonical",
+                )
+            )
+        if on_reject is not None:
+            on_reject(doc, why)
+
+
+def lineage_of(doc: Document, *, screened: bool = False) -> Lineage:
+    """The corpus-derived lineage of ``doc``.
+
+    Raises :class:`RecordRejected` for a record :func:`record_problem` refuses (skipped when
+    ``screened``: the caller already ran :func:`screen`).
+    """
+    if not screened:
+        why = record_problem(doc)
+        if why is not None:
+            raise RecordRejected(f"record {doc.id!r} refused: {why}")
     # one-file-per-document corpora have no record: the id and text are the whole document
     record = doc.record if doc.record is not None else {"id": doc.id, "text": doc.text}
     meta = doc.metadata or {}
-    raw_license = _first_str(
-        record.get("license"), record.get("licence"), meta.get("license"), meta.get("licence")
+    # every licence statement of the record applies: two that differ are combined with AND
+    raws = list(
+        dict.fromkeys(
+            v.strip()
+            for v in (
+                record.get("license"),
+                record.get("licence"),
+                meta.get("license"),
+                meta.get("licence"),
+            )
+            if isinstance(v, str) and v.strip()
+        )
     )
+    raw_license = raws[0] if len(raws) == 1 else (" AND ".join(raws) if raws else None)
+    license_expr = spdx_id(raws[0]) if len(raws) == 1 else combine([spdx_id(r) for r in raws])
     derived = record.get("derived_from", meta.get("derived_from"))
     if isinstance(derived, str):
         derived_t: tuple[str, ...] | None = (derived,)
@@ -141,11 +223,18 @@ def lineage_of(doc: Document) -> Lineage:
         id=doc.id,
         sha256=sha256_hex(text_bytes),
         size=len(text_bytes),
-        record_sha256=sha256_hex(jcs_fast(record)),
+        record_sha256=sha256_hex(doc.raw) if doc.raw is not None else _jcs_sha256(record),
         source=None if (not doc.source or _is_location(doc)) else doc.source,
         source_id=source_id if isinstance(source_id, str) and source_id else None,
-        license=spdx_id(raw_license),
+        license=license_expr,
         license_raw=raw_license,
         retrieved_at=_first_str(record.get("retrieved_at"), meta.get("retrieved_at")),
         derived_from=derived_t,
     )
+
+
+def _jcs_sha256(record: dict[str, Any]) -> str:
+    try:
+        return sha256_hex(jcs_fast(record))
+    except CanonicalError as e:
+        raise RecordRejected(str(e)) from e

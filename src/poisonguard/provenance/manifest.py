@@ -18,17 +18,18 @@ whose lines are out of order, duplicated or not canonical is itself rejected as 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import orjson
 
 from poisonguard.io import AtomicFile, Document
-from poisonguard.provenance.canonical import jcs_fast, jcs_known
+from poisonguard.provenance.canonical import CanonicalError, jcs_fast, jcs_known
 from poisonguard.provenance.extsort import ExternalSorter
 from poisonguard.provenance.ledger import Ledger
 from poisonguard.provenance.lineage import COMPARED_FIELDS, Lineage, lineage_of
@@ -204,10 +205,13 @@ def check_manifest(
     *,
     on_record: Callable[[dict[str, Any]], None] | None = None,
     limit: int = 50,
+    copy_to: BinaryIO | None = None,
 ) -> ManifestCheck:
     """Stream a manifest: file SHA-256, Merkle root, and every line canonical and in order.
 
-    ``on_record`` is called with each parsed record (e.g. for policy checks).
+    ``on_record`` is called with each parsed record (e.g. for policy checks).  ``copy_to``
+    receives every byte that was hashed, so a caller can keep using exactly what was checked
+    (``verify`` compares the corpus with that copy and never re-opens the manifest).
     """
     res = ManifestCheck()
     digest = hashlib.sha256()
@@ -222,6 +226,8 @@ def check_manifest(
     with open(path, "rb") as f:
         for line_no, raw in enumerate(f, 1):
             digest.update(raw)
+            if copy_to is not None:
+                copy_to.write(raw)
             if not raw.endswith(b"\n"):
                 problem(f"line {line_no}: no final newline")
             line = raw.rstrip(b"\n")
@@ -235,7 +241,12 @@ def check_manifest(
                 problem(f"line {line_no}: not a manifest record (no string id)")
                 continue
             doc_id = rec["id"]
-            if jcs_fast(rec) != line:
+            try:
+                canonical = jcs_fast(rec)
+            except CanonicalError as e:
+                problem(f"line {line_no} (id {doc_id!r}): {e}")
+                continue
+            if canonical != line:
                 problem(f"line {line_no} (id {doc_id!r}): not canonical JCS")
             if prev is not None and doc_id <= prev:
                 what = "duplicated" if doc_id == prev else "out of order (manifest reordered)"
@@ -281,17 +292,22 @@ class CorpusDiff:
 
 def compare_corpus(
     docs: Iterable[Document],
-    manifest: str | os.PathLike[str],
+    manifest: str | os.PathLike[str] | IO[bytes],
     *,
     limit: int = 1000,
     chunk_items: int = 200_000,
     tmpdir: str | os.PathLike[str] | None = None,
     advance: Callable[[int], None] | None = None,
+    screened: bool = False,
 ) -> CorpusDiff:
     """Recompute each document's lineage and compare it with the manifest, by id.
 
+    ``manifest`` is a path or an open binary file (read from its current position).
     Both sides go through an external sort, so the corpus may be in any order and the
-    comparison stays exact even for a manifest that is itself out of order.  Lists keep
+    comparison stays exact even for a manifest that is itself out of order.  ``screened``:
+    the documents already went through :func:`~poisonguard.provenance.lineage.screen`
+    (otherwise a record it would refuse raises
+    :class:`~poisonguard.provenance.lineage.RecordRejected`).  Lists keep
     the first ``limit`` ids; ``counts`` has the totals.
     """
     diff = CorpusDiff()
@@ -304,13 +320,18 @@ def compare_corpus(
 
     corpus = ExternalSorter(chunk_items=chunk_items, tmpdir=tmpdir)
     for doc in docs:
-        lin = lineage_of(doc)
+        lin = lineage_of(doc, screened=screened)
         corpus.add(lin.id, jcs_known(lin.to_dict()))
         diff.corpus_documents += 1
         if advance is not None:
             advance(1)
     man = ExternalSorter(chunk_items=chunk_items, tmpdir=tmpdir)
-    with open(manifest, "rb") as f:
+    with contextlib.ExitStack() as stack:
+        f: IO[bytes] = (
+            manifest
+            if not isinstance(manifest, str | os.PathLike)
+            else stack.enter_context(open(manifest, "rb"))
+        )
         for raw in f:
             try:
                 rec = orjson.loads(raw)
@@ -361,7 +382,8 @@ def compare_corpus(
 def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[dict[str, Any]]:
     """RFC 6962 inclusion proofs for ``ids`` in a manifest (one pass, 32 bytes per leaf).
 
-    Raises KeyError naming the ids that are not in the manifest.
+    Raises KeyError naming the ids that are not in the manifest, :class:`ManifestError`
+    for a line that is not a manifest record, OSError when the file cannot be read.
     """
     wanted = set(ids)
     leaves = LeafHashes()
@@ -371,8 +393,13 @@ def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[di
             line = raw.rstrip(b"\n")
             leaves.append(hashlib.sha256(b"\x00" + line).digest())
             if wanted:
-                rec = orjson.loads(line)
-                if rec.get("id") in wanted and rec["id"] not in found:
+                try:
+                    rec = orjson.loads(line)
+                except orjson.JSONDecodeError as e:
+                    raise ManifestError(f"manifest line {index + 1} is not JSON: {e}") from e
+                if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+                    raise ManifestError(f"manifest line {index + 1} is not a manifest record")
+                if rec["id"] in wanted and rec["id"] not in found:
                     found[rec["id"]] = (index, line)
     absent = sorted(wanted - set(found))
     if absent:
@@ -395,23 +422,44 @@ def make_proofs(manifest: str | os.PathLike[str], ids: Iterable[str]) -> list[di
     return out
 
 
-def check_proof(proof: dict[str, Any], root: str | None = None) -> tuple[bool, str]:
-    """Check one proof from :func:`make_proofs` against ``root`` (hex; default: its own).
+def check_proof(
+    proof: Any, root: str | None = None, tree_size: int | None = None
+) -> tuple[bool, str]:
+    """Check one proof from :func:`make_proofs` against ``root`` (hex; default: its own)
+    and, when given, the signed ``tree_size`` (a proof for another tree size fails).
 
-    Returns ``(ok, reason)``.  The record is re-canonicalised, so an edited record fails.
+    Returns ``(ok, reason)``; a malformed proof is ``(False, why)``, never an exception.
+    The record is re-canonicalised, so an edited record fails.
     """
+    if not isinstance(proof, dict):
+        return False, "malformed proof: not a JSON object"
+    rec = proof.get("record")
+    if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+        return False, "malformed proof: no record with a string id"
+    if rec["id"] != proof.get("id"):
+        return False, "proof id and record id differ"
     try:
-        record = jcs_fast(proof["record"])
-        path = [bytes.fromhex(h) for h in proof["audit_path"]]
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        expected = bytes.fromhex(root or proof["root"])
+        record = jcs_fast(rec)
+        path_hex = proof["audit_path"]
+        if not isinstance(path_hex, list) or not all(isinstance(h, str) for h in path_hex):
+            raise TypeError("audit_path must be a list of hex strings")
+        path = [bytes.fromhex(h) for h in path_hex]
+        index, size = proof["leaf_index"], proof["tree_size"]
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (index, size)):
+            raise TypeError("leaf_index and tree_size must be integers")
+        want = root if root is not None else proof["root"]
+        if not isinstance(want, str):
+            raise TypeError("root must be a hex string")
+        expected = bytes.fromhex(want)
     except (KeyError, TypeError, ValueError) as e:
         return False, f"malformed proof: {e}"
-    if proof["record"].get("id") != proof.get("id"):
-        return False, "proof id and record id differ"
+    if tree_size is not None and size != tree_size:
+        return False, (
+            f"{rec['id']!r}: proof is for a tree of {size} records, the signed tree has {tree_size}"
+        )
     if verify_inclusion(record, index, size, path, expected):
-        return True, f"{proof.get('id')!r} is leaf {index} of {size} under root {expected.hex()}"
+        return True, f"{rec['id']!r} is leaf {index} of {size} under root {expected.hex()}"
     return False, (
-        f"{proof.get('id')!r}: audit path does not lead to root {expected.hex()} "
+        f"{rec['id']!r}: audit path does not lead to root {expected.hex()} "
         "(record altered, wrong index, or not in this tree)"
     )

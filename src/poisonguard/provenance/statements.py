@@ -52,8 +52,13 @@ def dataset_statement(
     created_at: datetime | None = None,
     expires_at: datetime | None = None,
     corpus: str | None = None,
+    release_version: int | None = None,
 ) -> dict[str, Any]:
-    """The in-toto statement a dataset's signers sign (see module docstring)."""
+    """The in-toto statement a dataset's signers sign (see module docstring).
+
+    ``release_version`` (``predicate.releaseVersion``) numbers the releases of one corpus,
+    increasing; a policy's ``min_release_version`` refuses older (withdrawn) ones.
+    """
     created = created_at or utc_now()
     predicate: dict[str, Any] = {
         "merkleRoot": {"sha256": merkle_root},
@@ -68,6 +73,10 @@ def dataset_statement(
         predicate["expiresAt"] = iso(expires_at)
     if corpus:
         predicate["corpus"] = {"name": corpus}
+    if release_version is not None:
+        if isinstance(release_version, bool) or release_version < 1:
+            raise ValueError("the release version must be a positive integer")
+        predicate["releaseVersion"] = release_version
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": manifest_name, "digest": {"sha256": manifest_sha256}}],
@@ -135,10 +144,20 @@ def _refs(items: Any, base: Path, where: str) -> list[ManifestRef]:
 
 def load_run(path: str | os.PathLike[str]) -> RunDescription:
     """Read a run description; manifests are hashed and checked.  Raises ValueError."""
-    p = Path(path)
+    try:
+        return _load_run(Path(path))
+    except (TypeError, AttributeError, RecursionError) as e:  # wrong types in the JSON
+        raise ValueError(f"run description {path} is malformed: {e}") from e
+
+
+def _load_run(p: Path) -> RunDescription:
     data = orjson.loads(p.read_bytes())
     if not isinstance(data, dict):
         raise ValueError("run description must be a JSON object")
+    if not isinstance(data.get("command", []), list) or not isinstance(
+        data.get("parameters", {}), dict
+    ):
+        raise ValueError("run.command must be a list and run.parameters an object")
     base = p.resolve().parent
     for key in ("started_on", "finished_on"):
         if key in data:

@@ -1,49 +1,55 @@
 """Verify before training, failing closed.
 
 :func:`verify` runs every check it can and reports each one; the corpus is accepted only
-when *all* pass.  A check that cannot run (e.g. no manifest because the statement did not
-decode) counts as failed, never as passed.
+when *all* pass.  A check that cannot run (e.g. no manifest because the statement is not
+trusted) counts as failed, never as passed.
 
-Checks, in order: policy loads; envelope type and signatures against the policy's pinned
-keys and threshold; statement type and predicate; policy digest = the one signed; time
-window (created, expires, policy max age); manifest digest = signed subject; manifest
-canonical, sorted, unique; recomputed Merkle root and count = signed ones; corpus readable;
-corpus = manifest (missing / extra / changed / duplicated ids); policy rules per record
-(sources, licences, required scans, retrieved_at window).
+Checks, in order: policy loads; then :func:`~poisonguard.provenance.trust.trusted_statement`
+(envelope, signatures against the policy's pinned keys and threshold, and only then the
+statement, policy digest, time window, release version); manifest digest = signed subject;
+manifest canonical, sorted, unique; recomputed Merkle root and count = signed ones; corpus
+readable and canonical; corpus = manifest (missing / extra / changed / duplicated ids); the
+file set (with ``corpus_paths``: every regular file under the paths read and verified,
+walked before and after reading); policy rules per record (sources, licences, required
+scans, retrieved_at window).  The manifest is read once: hashed, checked and copied to a
+private temporary file, which the corpus comparison reads.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import IO, Any
 
 from poisonguard.io import Document
-from poisonguard.provenance.dsse import EnvelopeError, verify_envelope
-from poisonguard.provenance.lineage import iso, parse_time, utc_now
-from poisonguard.provenance.manifest import CorpusDiff, check_manifest, compare_corpus
+from poisonguard.provenance.fileset import FileSet, changed_since, check_file_set
+from poisonguard.provenance.lineage import screen, utc_now
+from poisonguard.provenance.manifest import (
+    CorpusDiff,
+    ManifestCheck,
+    check_manifest,
+    compare_corpus,
+)
 from poisonguard.provenance.policy import Policy, PolicyError, load_policy
-from poisonguard.provenance.statements import MANIFEST_PREDICATE, STATEMENT_TYPE
+from poisonguard.provenance.trust import (
+    CLOCK_SKEW,
+    Check,
+    ManifestClaim,
+    load_envelopes,
+    trusted_statement,
+)
 
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-@dataclass
-class Check:
-    """One verification step: passed or not, and why."""
-
-    name: str
-    ok: bool
-    detail: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, **self.data}
+__all__ = [
+    "CLOCK_SKEW",
+    "Check",
+    "VerifyReport",
+    "load_envelopes",
+    "verify",
+]
 
 
 @dataclass
@@ -75,50 +81,9 @@ class VerifyReport:
         }
 
 
-def load_envelopes(path: str | os.PathLike[str]) -> list[Any]:
-    """Envelopes of an attestation file: one JSON envelope, or JSON Lines (a bundle)."""
-    raw = Path(path).read_bytes()
-    try:
-        return [orjson.loads(raw)]
-    except orjson.JSONDecodeError:
-        pass
-    out = []
-    for i, line in enumerate(raw.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(orjson.loads(line))
-            except orjson.JSONDecodeError as e:
-                raise EnvelopeError(f"attestation line {i} is not JSON: {e}") from e
-    return out
-
-
 def _fmt_ids(ids: list[str], total: int, n: int = 10) -> str:
     shown = ", ".join(ids[:n])
     return shown + (f" … (+{total - min(n, len(ids))} more)" if total > min(n, len(ids)) else "")
-
-
-def _statement_problems(st: dict[str, Any]) -> list[str]:
-    probs = []
-    if st.get("_type") != STATEMENT_TYPE:
-        probs.append(f"_type is {st.get('_type')!r}, expected {STATEMENT_TYPE}")
-    if st.get("predicateType") != MANIFEST_PREDICATE:
-        probs.append(f"predicateType is {st.get('predicateType')!r}, expected {MANIFEST_PREDICATE}")
-    subj = st.get("subject")
-    if not (
-        isinstance(subj, list)
-        and len(subj) == 1
-        and isinstance(subj[0], dict)
-        and isinstance(subj[0].get("digest", {}).get("sha256"), str)
-    ):
-        probs.append("subject must be exactly one manifest with a sha256 digest")
-    pred = st.get("predicate")
-    if not isinstance(pred, dict):
-        probs.append("predicate missing")
-    else:
-        for key in ("merkleRoot", "treeSize", "policy", "createdAt"):
-            if key not in pred:
-                probs.append(f"predicate.{key} missing")
-    return probs
 
 
 def verify(
@@ -132,6 +97,8 @@ def verify(
     limit: int = 1000,
     tmpdir: str | os.PathLike[str] | None = None,
     advance: Callable[[int], None] | None = None,
+    corpus_paths: Sequence[str] | None = None,
+    read_files: Callable[[], Sequence[str]] | None = None,
 ) -> VerifyReport:
     """Verify a corpus against a signed manifest attestation and a trusted-source policy.
 
@@ -143,6 +110,10 @@ def verify(
         manifest: manifest file; default: the signed subject's name next to the attestation.
         now: the time to check validity windows at (default: the current time).
         read_errors: called after reading the corpus; returns unreadable-record messages.
+        corpus_paths: the paths the corpus was read from; enables the file-set rule
+            (:mod:`~poisonguard.provenance.fileset`): every regular file under them must
+            be read and verified, checked before and again after reading.
+        read_files: returns the files the corpus reader read (with ``corpus_paths``).
     """
     rep = VerifyReport()
     now = now or utc_now()
@@ -159,100 +130,15 @@ def verify(
         policy = None
         rep.add("policy", False, str(e))
 
-    # -- envelope and statement ------------------------------------------------------
-    statement: dict[str, Any] | None = None
-    try:
-        envelopes = load_envelopes(attestation)
-    except (OSError, EnvelopeError) as e:
-        envelopes = []
-        rep.add("attestation", False, f"cannot read {attestation}: {e}")
-    candidates = []
-    for env in envelopes:
-        try:
-            res = verify_envelope(
-                env, policy.keys if policy else {}, policy.threshold if policy else 1
-            )
-        except EnvelopeError as e:
-            rep.add("envelope", False, str(e))
-            continue
-        st = res.statement or {}
-        if st.get("predicateType", MANIFEST_PREDICATE) == MANIFEST_PREDICATE or len(envelopes) == 1:
-            candidates.append(res)
-    if envelopes and not candidates and not any(c.name == "envelope" for c in rep.checks):
-        rep.add("envelope", False, "no dataset-manifest statement in the attestation")
-    if candidates:
-        res = candidates[0]
-        if len(candidates) > 1:
-            rep.add(
-                "envelope",
-                False,
-                f"{len(candidates)} manifest statements in one attestation; expected exactly one",
-            )
-        type_ok = not res.problems
-        rep.add(
-            "envelope",
-            type_ok,
-            f"DSSE, payloadType {res.payload_type}" if type_ok else "; ".join(res.problems),
-        )
-        sig_detail = res.summary() if policy else "no pinned keys (policy failed to load)"
-        rep.add("signatures", res.signatures_ok and policy is not None, sig_detail, **res.to_dict())
-        if res.statement is not None:
-            probs = _statement_problems(res.statement)
-            rep.add(
-                "statement",
-                not probs,
-                "in-toto Statement v1, dataset manifest predicate"
-                if not probs
-                else "; ".join(probs),
-            )
-            if not probs:
-                statement = res.statement
-
-    pred: dict[str, Any] = statement["predicate"] if statement else {}
-    subject: dict[str, Any] = statement["subject"][0] if statement else {}
-
-    # -- policy digest and time window ---------------------------------------------
-    if statement and policy:
-        signed = (pred.get("policy") or {}).get("digest", {}).get("sha256")
-        rep.add(
-            "policy digest",
-            signed == policy.sha256,
-            "policy file matches the signed digest"
-            if signed == policy.sha256
-            else f"policy file sha256 {policy.sha256} differs from the signed {signed} "
-            "(policy edited after signing, or a different policy)",
-        )
-    else:
-        rep.add("policy digest", False, "not checked: no valid statement or policy")
-    if statement:
-        problems = []
-        try:
-            created = parse_time(pred["createdAt"])
-            if created > now + CLOCK_SKEW:
-                problems.append(f"created in the future ({pred['createdAt']})")
-            if "expiresAt" in pred and now > parse_time(pred["expiresAt"]):
-                problems.append(f"expired at {pred['expiresAt']}")
-            if policy and policy.max_age and now - created > policy.max_age:
-                problems.append(
-                    f"older than the policy's max age ({policy.max_age.days} "
-                    f"days; created {pred['createdAt']})"
-                )
-        except (ValueError, TypeError) as e:
-            problems.append(f"bad timestamp: {e}")
-        rep.add(
-            "time window",
-            not problems,
-            "; ".join(problems)
-            or f"created {pred['createdAt']}, valid until {pred.get('expiresAt', 'no expiry')}"
-            f" (checked at {iso(now)})",
-        )
-    else:
-        rep.add("time window", False, "not checked: no valid statement")
+    # -- envelope, signatures, then the statement (one trust path) -------------------
+    trust = trusted_statement(attestation, policy, now)
+    rep.checks.extend(trust.checks)
+    claim = trust.claim  # signed and well formed (other trust checks reported above)
 
     # -- manifest ------------------------------------------------------------------
     man_path: Path | None = Path(manifest) if manifest else None
-    if man_path is None and subject.get("name"):
-        man_path = Path(attestation).resolve().parent / Path(str(subject["name"])).name
+    if man_path is None and claim is not None:
+        man_path = Path(attestation).resolve().parent / claim.manifest_name
     violations: dict[str, list[str]] = {name: [] for name, _ in Policy.RULES}
     v_counts = dict.fromkeys(violations, 0)
 
@@ -266,95 +152,45 @@ def verify(
                 if len(violations[name]) < limit:
                     violations[name].append(f"{rec['id']}: {why}")
 
-    manifest_ok = False
-    if man_path is None or not man_path.is_file():
-        rep.add("manifest", False, f"manifest not found ({man_path or 'no path'}); pass --manifest")
-    else:
-        chk = check_manifest(man_path, on_record=police)
-        if subject:
-            want = subject["digest"]["sha256"]
+    # -- file set (before reading: nothing unverified or unsafe is opened) ------------
+    before: FileSet | None = None
+    if corpus_paths is not None and docs is not None:
+        before = check_file_set(corpus_paths, read_files() if read_files else [])
+        if before.problems:
+            docs = None  # fail closed without opening anything
             rep.add(
-                "manifest digest",
-                chk.sha256 == want,
-                f"sha256 {chk.sha256} = signed subject"
-                if chk.sha256 == want
-                else f"manifest sha256 {chk.sha256} differs from the signed subject {want} "
-                "(manifest edited or swapped)",
+                "file set", False, _fs_detail(before), files=before.files, problems=before.problems
             )
-        else:
-            rep.add("manifest digest", False, "not checked: no valid statement")
-        rep.add(
-            "manifest format",
-            chk.ok,
-            f"{chk.count} canonical records sorted by id"
-            if chk.ok
-            else f"{chk.problem_count} problem(s): " + "; ".join(chk.problems[:5]),
-            problems=chk.problems,
-        )
-        if statement:
-            root_ok = chk.root == pred.get("merkleRoot", {}).get(
-                "sha256"
-            ) and chk.count == pred.get("treeSize")
-            rep.add(
-                "merkle root",
-                root_ok,
-                f"recomputed root {chk.root} over {chk.count} records = signed"
-                if root_ok
-                else f"recomputed root {chk.root} over {chk.count} records; signed "
-                f"{pred.get('merkleRoot', {}).get('sha256')} over {pred.get('treeSize')}",
-            )
-        else:
-            rep.add("merkle root", False, "not checked: no valid statement")
-        manifest_ok = True
 
-    # -- corpus ----------------------------------------------------------------------
-    if docs is None:
-        rep.add("corpus", False, "no corpus given")
-    elif not manifest_ok or man_path is None:
-        rep.add("corpus", False, "not compared: no manifest")
-        for _ in docs:  # still read it so unreadable records are reported
-            pass
-    else:
-        diff = compare_corpus(docs, man_path, limit=limit, tmpdir=tmpdir, advance=advance)
-        rep.diff = diff
-        errs = read_errors() if read_errors else []
-        rep.add(
-            "corpus readable",
-            not errs,
-            f"{len(errs)} unreadable record(s): " + "; ".join(errs[:5])
-            if errs
-            else f"{diff.corpus_documents} documents read",
-        )
-        parts = []
-        for kind in ("missing", "extra", "changed", "duplicated"):
-            n = diff.counts[kind]
-            if n:
-                ids = (
-                    [f"{c['id']} ({', '.join(c['fields'])})" for c in diff.changed]
-                    if kind == "changed"
-                    else getattr(diff, kind)
-                )
-                parts.append(f"{n} {kind}: {_fmt_ids(ids, n)}")
-        rep.add(
-            "corpus = manifest",
-            diff.ok,
-            "; ".join(parts)
-            if parts
-            else f"all {diff.corpus_documents} documents match the manifest exactly",
-            counts=diff.counts,
-        )
-    if (
-        docs is not None
-        and read_errors is not None
-        and not any(c.name == "corpus readable" for c in rep.checks)
-    ):
-        errs = read_errors()
-        if errs:
+    manifest_ok = False
+    with tempfile.TemporaryFile(dir=tmpdir) as copy:
+        if man_path is None or not man_path.is_file():
             rep.add(
-                "corpus readable",
+                "manifest",
                 False,
-                f"{len(errs)} unreadable record(s): " + "; ".join(errs[:5]),
+                f"manifest not found ({man_path}); pass --manifest"
+                if man_path
+                else "not checked: no trusted statement names the manifest",
             )
+        else:
+            try:  # read once: checked, hashed and copied; the copy is compared below
+                chk = check_manifest(man_path, on_record=police, copy_to=copy)
+            except OSError as e:
+                chk = None
+                rep.add("manifest", False, f"cannot read {man_path}: {e.strerror or e}")
+            if chk is not None:
+                _manifest_checks(rep, chk, claim)
+                manifest_ok = True
+        copy.flush()
+        copy.seek(0)
+        _corpus_checks(
+            rep, docs, copy if manifest_ok else None, read_errors, limit, tmpdir, advance
+        )
+    if before is not None and not before.problems:
+        assert corpus_paths is not None
+        after = check_file_set(corpus_paths, read_files() if read_files else [])
+        after.problems.extend(changed_since(before, after))
+        rep.add("file set", after.ok, _fs_detail(after), files=after.files, problems=after.problems)
 
     # -- policy rules ----------------------------------------------------------------
     if policy is None or not manifest_ok:
@@ -373,3 +209,112 @@ def verify(
                 violations=violations[name],
             )
     return rep
+
+
+def _fs_detail(fs: FileSet) -> str:
+    if fs.ok:
+        n_meta = sum(f["kind"] == "metadata" for f in fs.files)
+        return (
+            f"{len(fs.files) - n_meta} data file(s)"
+            + (f" + {n_meta} metadata file(s)" if n_meta else "")
+            + ": every file under the given paths was read and verified"
+        )
+    if not fs.problems:
+        return "no file found under the given paths"
+    more = f" … (+{len(fs.problems) - 10} more)" if len(fs.problems) > 10 else ""
+    return f"{len(fs.problems)} file(s) not verified: " + "; ".join(fs.problems[:10]) + more
+
+
+def _manifest_checks(rep: VerifyReport, chk: ManifestCheck, claim: ManifestClaim | None) -> None:
+    if claim is not None:
+        want = claim.manifest_sha256
+        rep.add(
+            "manifest digest",
+            chk.sha256 == want,
+            f"sha256 {chk.sha256} = signed subject"
+            if chk.sha256 == want
+            else f"manifest sha256 {chk.sha256} differs from the signed subject {want} "
+            "(manifest edited or swapped)",
+        )
+    else:
+        rep.add("manifest digest", False, "not checked: no trusted statement")
+    rep.add(
+        "manifest format",
+        chk.ok,
+        f"{chk.count} canonical records sorted by id"
+        if chk.ok
+        else f"{chk.problem_count} problem(s): " + "; ".join(chk.problems[:5]),
+        problems=chk.problems,
+    )
+    if claim is not None:
+        root_ok = chk.root == claim.merkle_root and chk.count == claim.tree_size
+        rep.add(
+            "merkle root",
+            root_ok,
+            f"recomputed root {chk.root} over {chk.count} records = signed"
+            if root_ok
+            else f"recomputed root {chk.root} over {chk.count} records; signed "
+            f"{claim.merkle_root} over {claim.tree_size}",
+        )
+    else:
+        rep.add("merkle root", False, "not checked: no trusted statement")
+
+
+def _corpus_checks(
+    rep: VerifyReport,
+    docs: Iterable[Document] | None,
+    manifest: IO[bytes] | None,
+    read_errors: Callable[[], list[str]] | None,
+    limit: int,
+    tmpdir: str | os.PathLike[str] | None,
+    advance: Callable[[int], None] | None,
+) -> None:
+    refused: list[str] = []
+
+    def reject(doc: Document, why: str) -> None:
+        refused.append(f"{doc.origin or doc.id}: record {doc.id!r} refused: {why}")
+
+    if docs is None:
+        rep.add("corpus", False, "no corpus read")
+        return
+    docs = screen(docs, on_reject=reject)
+    if manifest is None:
+        rep.add("corpus", False, "not compared: no manifest")
+        for _ in docs:  # still read it so unreadable records are reported
+            pass
+        diff = None
+    else:
+        diff = compare_corpus(
+            docs, manifest, limit=limit, tmpdir=tmpdir, advance=advance, screened=True
+        )
+        rep.diff = diff
+    errs = (read_errors() if read_errors else []) + refused
+    if diff is None and not errs:
+        return
+    rep.add(
+        "corpus readable",
+        not errs,
+        f"{len(errs)} unreadable or refused record(s): " + "; ".join(errs[:5])
+        if errs
+        else f"{diff.corpus_documents if diff else 0} documents read",
+    )
+    if diff is None:
+        return
+    parts = []
+    for kind in ("missing", "extra", "changed", "duplicated"):
+        n = diff.counts[kind]
+        if n:
+            ids = (
+                [f"{c['id']} ({', '.join(c['fields'])})" for c in diff.changed]
+                if kind == "changed"
+                else getattr(diff, kind)
+            )
+            parts.append(f"{n} {kind}: {_fmt_ids(ids, n)}")
+    rep.add(
+        "corpus = manifest",
+        diff.ok,
+        "; ".join(parts)
+        if parts
+        else f"all {diff.corpus_documents} documents match the manifest exactly",
+        counts=diff.counts,
+    )
