@@ -253,7 +253,13 @@ class _Source:
         CorpusReader(self.paths, **reader_options)  # fail early on unusable paths
 
     def reader(self) -> CorpusReader | None:
-        return CorpusReader(self.paths, **self.reader_options) if self.docs is None else None
+        if self.docs is not None:
+            return None
+        self.current = CorpusReader(self.paths, **self.reader_options)
+        return self.current
+
+    current: CorpusReader | None = None
+    """The reader of the pass under way (its ``bytes_consumed`` drives progress bars)."""
 
     def items(self) -> Iterator[Document | ErrorRecord]:
         if self.docs is not None:
@@ -629,6 +635,9 @@ class ScanPipeline:
         config.check()
         self.config = config
         self.progress = progress or (lambda stage, n: None)
+        # a callback that declares ``wants_bytes`` also gets the input bytes read so far
+        self._wants_bytes = bool(getattr(progress, "wants_bytes", False))
+        self._progress_source: _Source | None = None
         self.context = DetectorContext(
             kind=config.kind,
             target_fpr=config.target_fpr,
@@ -666,10 +675,21 @@ class ScanPipeline:
         if batch:
             yield start, batch
 
+    def _tick(self, stage: str, n: int) -> None:
+        """Report progress: ``progress(stage, n)``, plus the bytes read when asked for."""
+        if self._wants_bytes:
+            src = self._progress_source
+            cur = src.current if src is not None else None
+            self.progress(stage, n, cur.bytes_consumed if cur is not None else None)  # type: ignore[call-arg]
+        else:
+            self.progress(stage, n)
+
     def _sample(self, source: _Source) -> tuple[list[Document], int]:
         reservoir = _Reservoir(self.config)
         for doc in source.documents():
             reservoir.add(doc)
+            if reservoir.n % 256 == 0:
+                self._tick("sample", reservoir.n)
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
@@ -686,6 +706,7 @@ class ScanPipeline:
             for start, docs in self._shards(source.documents()):
                 for doc in docs:
                     reservoir.add(doc)
+                self._tick("sample", reservoir.n)
                 yield start, docs
 
         merged: dict[str, Any] = {}
@@ -753,7 +774,8 @@ class ScanPipeline:
         timings = result.timings
         # (0) sample + fit
         t = time.perf_counter()
-        self.progress("sample", 0)
+        self._progress_source = source
+        self._tick("sample", 0)
         dets = dict(self.corpus_dets)
         pre = [
             (n, d)
@@ -806,7 +828,7 @@ class ScanPipeline:
             if r.first_error and "first_detector_error" not in result.outputs:
                 result.outputs["first_detector_error"] = r.first_error
             done += r.n
-            self.progress("detect", done)
+            self._tick("detect", done)
         _close_partials(merged, ctx1.corpus_detectors)
         for name, _ in ctx1.corpus_detectors:
             done_rounds[name] += 1
@@ -836,7 +858,7 @@ class ScanPipeline:
             ):
                 _add_partials(merged, nxt, parts)
             _close_partials(merged, nxt)
-            self.progress(f"round {max(done_rounds.values())}", n_docs)
+            self._tick(f"round {max(done_rounds.values())}", n_docs)
         timings["detect"] = time.perf_counter() - t
 
         # triggers and corpus reports
@@ -996,7 +1018,7 @@ class ScanPipeline:
                         verdicts.append(v)
                     else:
                         result.outputs["findings_truncated"] = True
-                self.progress("flag", counts["documents"])
+                self._tick("flag", counts["documents"])
             for w in writers:
                 w.close()
             errors.close()
