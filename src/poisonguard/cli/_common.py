@@ -104,7 +104,9 @@ def _mb(n: float) -> str:
 
 def _eta(seconds: float) -> str:
     s = int(round(seconds))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    return (
+        f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
 
 
 def progress_interval() -> float:
@@ -379,13 +381,14 @@ class _Option(TyperOption):
 class Command(TyperCommand):
     """Every poisonguard command: readable usage (``CORPUS...``) and flag help."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for p in self.params:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        for p in params:  # includes --help, which click adds late
             if type(p) is TyperArgument:
                 p.__class__ = _Argument
             elif type(p) is TyperOption:
                 p.__class__ = _Option
+        return params
 
 
 def ensure_out_dir(path: Path) -> Path:

@@ -690,6 +690,7 @@ class ScanPipeline:
             reservoir.add(doc)
             if reservoir.n % 256 == 0:
                 self._tick("sample", reservoir.n)
+        self._tick("sample", reservoir.n)
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
