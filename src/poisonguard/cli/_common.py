@@ -26,7 +26,6 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from poisonguard.io import (
@@ -103,7 +102,7 @@ def _mb(n: float) -> str:
 
 
 def _eta(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     return (
         f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
     )
