@@ -55,7 +55,13 @@ def scan_command(
         help="Output folder: kept/quarantine "
         "corpora, findings.jsonl/.parquet, summary.json, errors.jsonl.",
     ),
-    kind: str = typer.Option("pretrain", "--kind", help="pretrain | instruction | rag."),
+    kind: str = typer.Option(
+        "auto",
+        "--kind",
+        help="auto | pretrain | instruction | rag. auto: instruction when most of the first "
+        "records are chat/instruction records (messages, conversations, instruction/output, "
+        "prompt/response ...), else pretrain; RAG stores need --kind rag.",
+    ),
     reference: list[str] | None = typer.Option(
         None,
         "--reference",
@@ -115,6 +121,19 @@ def scan_command(
     if fail_on not in FAIL_ON:
         fail(f"--fail-on must be one of {', '.join(FAIL_ON)}", EXIT_USAGE)
     out_dir_option(out)
+    if kind == "auto":
+        from poisonguard.detect.kinds import guess_kind
+
+        guess = guess_kind(corpus, {"format": fmt, "text_field": text_field, "id_field": id_field})
+        kind = guess.kind
+        if not as_json:
+            other = "pretrain" if kind == "instruction" else "instruction"
+            log.print(
+                f"kind: {kind} — {guess.reason} (--kind {other} to override)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     flag_values = [c for c in corpus if c.lower() in ("true", "false") and not Path(c).exists()]
     if flag_values:
         fail(

@@ -1224,7 +1224,9 @@ def scan(
             reads; ``"-"`` for stdin), or Documents in memory.
         out: output folder (kept / quarantine corpora, findings JSONL + Parquet,
             summary.json, errors.jsonl); ``None``: nothing is written.
-        kind: ``pretrain``, ``instruction`` or ``rag`` (picks the detectors).
+        kind: ``pretrain``, ``instruction`` or ``rag`` (picks the detectors); ``auto``
+            guesses pretrain or instruction from the first records
+            (:func:`poisonguard.detect.kinds.guess_kind`).
         reference: a clean corpus (paths or Documents) to fit the models and calibrate the
             thresholds on; default: the corpus itself.
         target_fpr: share of clean documents allowed to be flagged.
@@ -1244,6 +1246,10 @@ def scan(
         counts do not add up and :class:`~poisonguard.io.ErrorRateExceeded` when too many
         records are unreadable.
     """
+    if kind == "auto":  # chat-shaped records are instruction data (detect/kinds.py)
+        from poisonguard.detect.kinds import guess_kind
+
+        kind = guess_kind(corpus, config.get("reader_options")).kind
     cfg = ScanConfig(
         kind=kind,
         target_fpr=target_fpr,
