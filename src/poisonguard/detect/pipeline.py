@@ -45,6 +45,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from poisonguard.detect.allowlist import apply_allowlist, finish_allowlist, load_allowlist
 from poisonguard.detect.base import CorpusDetector, DocumentDetector, Finding, Span
 from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
 from poisonguard.detect.registry import (
@@ -207,6 +208,8 @@ class ScanConfig:
     strict: bool = False
     max_result_findings: int = 10_000
     reader_options: dict[str, Any] = field(default_factory=dict)
+    allowlist: str | os.PathLike[str] | None = None
+    """A benign list of reviewer decisions to honour (:mod:`poisonguard.detect.allowlist`)."""
 
     def check(self) -> None:
         if self.kind not in KINDS:
@@ -638,6 +641,7 @@ class ScanPipeline:
         # a callback that declares ``wants_bytes`` also gets the input bytes read so far
         self._wants_bytes = bool(getattr(progress, "wants_bytes", False))
         self._progress_source: _Source | None = None
+        self.allow = load_allowlist(config.allowlist) if config.allowlist is not None else None
         self.context = DetectorContext(
             kind=config.kind,
             target_fpr=config.target_fpr,
@@ -923,6 +927,8 @@ class ScanPipeline:
             [(n, dets[n], states[n]) for n, _ in self.corpus_dets],
         )
         timings["flag_write"] = time.perf_counter() - t
+        if self.allow is not None:
+            finish_allowlist(self.allow, result, out)
         if report is not None:
             self._report(result, report)
         timings["total"] = time.perf_counter() - t_start
@@ -999,6 +1005,8 @@ class ScanPipeline:
                 for i, doc in enumerate(full):
                     idx = start + i
                     v = self._verdict(idx, doc, found_by_doc.get(idx, []), thresholds)
+                    if v is not None and self.allow is not None:
+                        v = apply_allowlist(self.allow, v, doc)
                     label = v.label if v is not None else "clean"
                     counts["documents"] += 1
                     counts[label] += 1
