@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperCommand
 
 from poisonguard import __version__
-from poisonguard.cli._common import Command
+from poisonguard.cli._common import Command, Group
 
 app = typer.Typer(
     name="poisonguard",
@@ -20,10 +20,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 # Modules under poisonguard.cli that add commands; a missing one is simply not offered.
-COMMAND_MODULES = ("corpus", "poison", "scan", "provenance", "indicators", "lab", "probe")
+COMMAND_MODULES = (
+    "corpus",
+    "poison",
+    "scan",
+    "triage",
+    "provenance",
+    "indicators",
+    "lab",
+    "probe",
+)
 
 
 def _version(value: bool) -> None:
@@ -58,6 +68,7 @@ def _use_command_class(typer_app: typer.Typer) -> None:
             info.cls = Command
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
+            group.cls = Group
             _use_command_class(group.typer_instance)
 
 

@@ -26,7 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from typer.core import TyperArgument, TyperCommand, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from poisonguard.io import (
     AccountingError,
@@ -36,7 +36,7 @@ from poisonguard.io import (
     ReadFailure,
 )
 
-console = Console()
+console = Console(soft_wrap=True)
 """Results (tables, summaries) go to stdout, so that ``| grep`` and ``> file`` work."""
 log = Console(stderr=True)
 """Progress, logs and errors go to stderr, so that they never mix into piped results."""
@@ -377,17 +377,27 @@ class _Option(TyperOption):
         return "" if self.is_flag else super().display_type(ctx)
 
 
+def _tidy(params: list[click.Parameter]) -> list[click.Parameter]:
+    for p in params:  # includes --help, which click adds late
+        if type(p) is TyperArgument:
+            p.__class__ = _Argument
+        elif type(p) is TyperOption:
+            p.__class__ = _Option
+    return params
+
+
 class Command(TyperCommand):
     """Every poisonguard command: readable usage (``CORPUS...``) and flag help."""
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        params = super().get_params(ctx)
-        for p in params:  # includes --help, which click adds late
-            if type(p) is TyperArgument:
-                p.__class__ = _Argument
-            elif type(p) is TyperOption:
-                p.__class__ = _Option
-        return params
+        return _tidy(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """Every poisonguard command group: flag help without a type."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return _tidy(super().get_params(ctx))
 
 
 def ensure_out_dir(path: Path) -> Path:

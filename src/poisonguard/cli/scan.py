@@ -98,6 +98,12 @@ def scan_command(
         help="STIX 2.1 bundle of known indicators (repeatable): documents whose SHA-256 "
         "or text matches one are poisoned (adds the indicators detector).",
     ),
+    allow: Path | None = typer.Option(
+        None,
+        "--allow",
+        help="Benign list of reviewer decisions (poisonguard triage allow): documents "
+        "whose every finding it covers are kept; the summary says what it suppressed.",
+    ),
     stix: Path | None = typer.Option(
         None,
         "--stix",
@@ -162,6 +168,7 @@ def scan_command(
                 if indicators
                 else None,
                 out_format=out_format,
+                allowlist=allow,
                 strict=strict,
                 max_error_rate=max_error_rate,
                 progress=progress,
@@ -248,6 +255,8 @@ def print_summary(result: Any) -> None:
         console.print(tt)
     for line in campaign_lines(result):
         console.print(line, markup=False, highlight=False)
+    for line in allowlist_lines(result):
+        console.print(line, markup=False, highlight=False)
     outs = result.outputs
     if outs.get("quarantine"):
         console.print(f"quarantine: {', '.join(outs['quarantine'])}")
@@ -273,6 +282,25 @@ def campaign_lines(result: Any) -> list[str]:
         if hit:
             docs = sum(flagged[str(c.get("id"))] for c in hit)
             lines.append(f"{name}: {len(hit)} campaign(s) flagged {docs:,} document(s)")
+    return lines
+
+
+def allowlist_lines(result: Any) -> list[str]:
+    """What the benign list suppressed: a line per decision that cleared documents."""
+    al = result.outputs.get("allowlist")
+    if not al:
+        return []
+    lines = [
+        f"benign list {al['file']}: {al['documents_cleared']:,} flagged document(s) kept "
+        "as reviewed-benign"
+    ]
+    for e in al["by_entry"]:
+        value = e["value"] if len(e["value"]) <= 60 else e["value"][:59] + "…"
+        lines.append(
+            f"  {e['documents']:,} by {e['kind']} {value!r} ({e['reviewer']}: {e['reason']})"
+        )
+    for e in al["unused"]:
+        lines.append(f"  0 by {e['kind']} {e['value'][:60]!r}: matched nothing in this scan")
     return lines
 
 
