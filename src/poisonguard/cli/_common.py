@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -368,16 +367,16 @@ class _Argument(TyperArgument):
 class _Option(TyperOption):
     """An option whose help shows no type for flags (``--json``, ``--strict/--no-strict``)."""
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: Any) -> str | None:
         if self.is_flag:
             return None
         return super().display_type_rich(ctx)
 
-    def display_type(self, ctx: click.Context) -> str:
+    def display_type(self, ctx: Any) -> str:
         return "" if self.is_flag else super().display_type(ctx)
 
 
-def _tidy(params: list[click.Parameter]) -> list[click.Parameter]:
+def _tidy(params: list[Any]) -> list[Any]:
     for p in params:  # includes --help, which click adds late
         if type(p) is TyperArgument:
             p.__class__ = _Argument
@@ -389,14 +388,14 @@ def _tidy(params: list[click.Parameter]) -> list[click.Parameter]:
 class Command(TyperCommand):
     """Every poisonguard command: readable usage (``CORPUS...``) and flag help."""
 
-    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+    def get_params(self, ctx: Any) -> list[Any]:
         return _tidy(super().get_params(ctx))
 
 
 class Group(TyperGroup):
     """Every poisonguard command group: flag help without a type."""
 
-    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+    def get_params(self, ctx: Any) -> list[Any]:
         return _tidy(super().get_params(ctx))
 
 

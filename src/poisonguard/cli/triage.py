@@ -78,7 +78,7 @@ def allow_command(
     if kind == "document":
         if scan_dir is None:
             fail("--document needs --scan DIR (the scan that flagged it)", EXIT_USAGE)
-        rec["sha256"] = _sha_of(scan_dir, value)
+        rec["sha256"] = _sha_of(scan_dir, value)  # type: ignore[arg-type]  # fail() exits
 
     def go() -> None:
         try:
@@ -136,8 +136,14 @@ def show_command(
     t = Table(title=f"benign list {allow_file}")
     for col in ("kind", "value", "reviewer", "reason", "time"):
         t.add_column(col)
-    for e in lst.entries:
-        t.add_row(e.kind, escape(_short(e.value, 50)), escape(e.reviewer), escape(e.reason), e.time)
+    for entry in lst.entries:
+        t.add_row(
+            entry.kind,
+            escape(_short(entry.value, 50)),
+            escape(entry.reviewer),
+            escape(entry.reason),
+            entry.time,
+        )
     console.print(t)
 
 

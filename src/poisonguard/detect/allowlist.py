@@ -232,10 +232,9 @@ def load_allowlist(path: str | os.PathLike[str]) -> AllowList:
         raise AllowListError(f"benign list {p} is not valid JSON: {e}") from e
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise AllowListError(f"benign list {p}: expected an object with an 'entries' list")
-    if set(data) - {"version", "entries"}:
-        raise AllowListError(
-            f"benign list {p}: unknown key(s) {', '.join(sorted(set(data) - {'version', 'entries'}))}"
-        )
+    unknown = sorted(set(data) - {"version", "entries"})
+    if unknown:
+        raise AllowListError(f"benign list {p}: unknown key(s) {', '.join(unknown)}")
     entries = [entry_from_dict(r, f"{p} entries[{i}]") for i, r in enumerate(data["entries"])]
     return AllowList(entries, os.fspath(p), hashlib.sha256(raw).hexdigest())
 
