@@ -3,8 +3,8 @@
 Markers (an HTML comment on the line before a fenced block):
 
 * ``<!-- doc-run -->`` — run the block.  ```` ```console ```` blocks: lines starting with
-  ``$ `` are commands (a trailing ``\\`` or lines starting ``> `` continue them), the lines after a command are
-  output it must print, in order (each expected line must be found in the output, after the
+  ``$ `` are commands (a trailing ``\\`` or lines starting ``> `` continue them), the
+  lines after a command are output it must print, in order (each expected line must be found in the output, after the
   previous one; ``...`` inside a line matches anything, a line of only ``...`` skips any
   number of lines).  ```` ```bash ```` blocks run as one script.  Every command must exit 0
   (write ``cmd || echo "exit $?"`` and expect the line to show a planned failure).
