@@ -6,8 +6,9 @@ Markers (an HTML comment on the line before a fenced block):
   ``$ `` are commands (a trailing ``\\`` or lines starting ``> `` continue them), the
   lines after a command are output it must print, in order (each expected line must be
   found in the output, after the previous one; ``...`` inside a line matches anything, a
-  line of only ``...`` skips any number of lines).  ```` ```bash ```` blocks run as one script.  Every command must exit 0
-  (write ``cmd || echo "exit $?"`` and expect the line to show a planned failure).
+  line of only ``...`` skips any number of lines).  ```` ```bash ```` blocks run as one
+  script.  Every command must exit 0 (write ``cmd || echo "exit $?"`` and expect the line
+  to show a planned failure).
 * ``<!-- doc-run: skip REASON -->`` — the block cannot run in CI (it needs the shared
   corpora, installs packages, runs for long); the reason is reported.
 
