@@ -3,6 +3,7 @@ reasons on every non-zero exit, no tracebacks on user error, honest help text.""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -139,3 +140,13 @@ def test_plain_progress_line_has_eta_and_rates() -> None:
     line = p.line()
     assert "detect: 5,000 documents" in line and "500 docs/s" in line
     assert "50.0 MB of 100.0 MB, 5.0 MB/s" in line and "50%" in line and "ETA 0:10" in line
+
+
+def test_a_documents_trigger_is_a_confirmed_one(failed_scan: tuple[Result, Path]) -> None:
+    """No document carries a 'trigger' that is not one (a candidate like 'The')."""
+    _, out = failed_scan
+    summary = json.loads((out / "summary.json").read_text())
+    confirmed = {t["trigger"] for t in summary["triggers"]}
+    rows = [json.loads(x) for x in (out / "findings.jsonl").read_text().splitlines()]
+    assert rows and all(r["trigger"] in confirmed or r["trigger"] is None for r in rows)
+    assert {r["trigger"] for r in rows if r["label"] == "poisoned"} == {"<SUDO>"}
