@@ -37,7 +37,7 @@ from poisonguard.io import (
 
 console = Console(soft_wrap=True)
 """Results (tables, summaries) go to stdout, so that ``| grep`` and ``> file`` work."""
-log = Console(stderr=True)
+log = Console(stderr=True, soft_wrap=True)
 """Progress, logs and errors go to stderr, so that they never mix into piped results."""
 
 EXIT_OK = 0

@@ -388,11 +388,17 @@ def _filter_link(kind: str, value: str, text: str) -> str:
     )
 
 
-def _triggers(result: Any, findings: Sequence[Any]) -> str:
-    by_trigger: dict[str, list[Any]] = {}
+def _group_by(findings: Sequence[Any], field_name: str) -> dict[str, list[Any]]:
+    """Flagged documents by their trigger or campaign (those without one left out)."""
+    groups: dict[str, list[Any]] = {}
     for v in findings:
-        if _get(v, "trigger"):
-            by_trigger.setdefault(str(_get(v, "trigger")), []).append(v)
+        if _get(v, field_name):
+            groups.setdefault(str(_get(v, field_name)), []).append(v)
+    return groups
+
+
+def _triggers(result: Any, findings: Sequence[Any]) -> str:
+    by_trigger = _group_by(findings, "trigger")
     rows = []
     for t in _get(result, "triggers", []) or []:
         trig = str(_get(t, "trigger"))
@@ -472,13 +478,11 @@ def _short(v: Any, limit: int = 140) -> str:
 
 
 def _campaigns(result: Any, findings: Sequence[Any]) -> str:
-    by_campaign: dict[str, list[Any]] = {}
-    for v in findings:
-        if _get(v, "campaign"):
-            by_campaign.setdefault(str(_get(v, "campaign")), []).append(v)
+    by_campaign = _group_by(findings, "campaign")
     rows = []
-    shown = [g for g in _campaign_groups(result) if any(i in by_campaign for i in g["ids"])]
-    quiet = sum(1 for g in _campaign_groups(result) if g not in shown)
+    groups = _campaign_groups(result)
+    shown = [g for g in groups if any(i in by_campaign for i in g["ids"])]
+    quiet = len(groups) - len(shown)
     for g in shown[:100]:
         members = [v for i in g["ids"] for v in by_campaign.get(i, [])]
         why = "; ".join(
