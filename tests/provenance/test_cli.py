@@ -97,6 +97,7 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy), "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["failed"] == ["signatures"]
+    assert "failed: 1 check(s) failed: signatures" in r.stderr  # the one-line reason
     r = pg("sign", "--add-to", str(att), "--key", str(tmp_path / "bob.key"))
     assert r.exit_code == 0, r.output
     r = pg("verify", str(corpus), "--attestation", str(att), "--policy", str(policy))
