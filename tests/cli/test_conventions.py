@@ -150,3 +150,14 @@ def test_a_documents_trigger_is_a_confirmed_one(failed_scan: tuple[Result, Path]
     rows = [json.loads(x) for x in (out / "findings.jsonl").read_text().splitlines()]
     assert rows and all(r["trigger"] in confirmed or r["trigger"] is None for r in rows)
     assert {r["trigger"] for r in rows if r["label"] == "poisoned"} == {"<SUDO>"}
+
+
+def test_reasons_do_not_quote_negative_surprise(failed_scan: tuple[Result, Path]) -> None:
+    _, out = failed_scan
+    reasons = [
+        r
+        for x in (out / "findings.jsonl").read_text().splitlines()
+        for r in json.loads(x)["reasons"]
+    ]
+    unnatural = [r for r in reasons if "turns unnatural" in r]
+    assert unnatural and all("anomaly score" in r and "nats" not in r for r in unnatural)
