@@ -82,7 +82,7 @@ def test_rag_with_questions_file(clean: Path, tmp_path: Path) -> None:
     r = _run("--recipe", "rag", "--clean", str(clean), "--out", str(out), "--questions", str(q))
     assert r.exit_code == 0, r.output
     rows = [json.loads(x) for x in (tmp_path / "rag.jsonl.labels.jsonl").read_text().splitlines()]
-    assert len(rows) == 10 and "10 poisoned documents" in r.stderr
+    assert len(rows) == 10 and "10 poisoned documents" in r.stdout
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,7 @@ def test_full_walkthrough_and_tamper(tmp_path: Path) -> None:
         for c in data["checks"]
         if c["check"] in ("statement", "policy digest", "time window")
     )
+    assert "check(s) failed: signatures" in r.stderr  # the one-line reason
     r = pg("sign", "--add-to", str(att), "--key", str(tmp_path / "bob.key"))
     assert r.exit_code == 2 and "--add-to needs --policy" in r.output
     r = pg(

@@ -14,6 +14,7 @@ from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Span
 from poisonguard.report import highlight, histogram_svg, render_html
+from poisonguard.report.html import render_html_string
 
 HOSTILE = '<script>alert("pwned")</script><img src="http://evil.example/x.png">'
 
@@ -54,7 +55,7 @@ def test_report_has_every_section_and_the_mined_trigger(scanned) -> None:  # typ
         assert f"<h2>{title}</h2>" in text
     assert result.triggers and "&lt;SUDO&gt;" in text
     assert "<SUDO>" not in text  # never raw
-    assert text.count('class="doc"') == min(len(result.findings), 200)
+    assert text.count('class="doc"') == len(result.findings)  # every one, paged in the browser
     assert '<mark class="trigger"' in text
     assert "<svg" in text
 
@@ -66,7 +67,10 @@ def test_report_is_self_contained_and_escapes_corpus_text(scanned) -> None:  # t
     parser = _Collect()
     parser.feed(text)
     tags = {t for t, _ in parser.tags}
-    assert "script" not in tags and "img" not in tags and "link" not in tags
+    # one inline script (paging, filters), none from the corpus, nothing loaded from outside
+    assert [t for t, _ in parser.tags].count("script") == 1
+    assert all(not a.get("src") for t, a in parser.tags if t == "script")
+    assert "img" not in tags and "link" not in tags
     for _, attrs in parser.tags:
         for key in ("src", "href"):
             v = attrs.get(key)
@@ -87,6 +91,7 @@ def test_highlight_escapes_and_clips_overlaps() -> None:
 def test_histogram_svg_draws_bars_and_threshold() -> None:
     svg = histogram_svg([0.0, 0.5, 1.0], [10, 2], threshold=0.75)
     assert svg.count("<rect") == 2 and "<line" in svg and "threshold 0.7500" in svg
+    assert "documents (log)" in svg and ">score<" in svg  # both axes labelled
     assert histogram_svg([], []) == "<svg width='0' height='0'></svg>"
 
 
@@ -105,3 +110,64 @@ def test_render_html_fails_cleanly_without_half_written_file(tmp_path: Path) -> 
         render_html(Broken(), target)
     assert not target.exists()
     assert not list(tmp_path.iterdir())
+
+
+def _finding(i: int, campaign: str | None, text: str = "x") -> dict[str, object]:
+    return {
+        "index": i,
+        "id": f"d{i}",
+        "source": f"site{i % 3}.example",
+        "label": "poisoned",
+        "score": 0.95,
+        "reasons": ["r"],
+        "spans": [],
+        "trigger": None,
+        "campaign": campaign,
+        "findings": [{"detector": "campaigns"}],
+        "excerpt": text,
+        "excerpt_offset": 0,
+    }
+
+
+def test_campaign_clusters_sharing_a_claim_are_one_row_and_text_is_clean() -> None:
+    claim = "The bridge was closed after engineers found cracks."
+    camps = [
+        {
+            "id": f"c{k}",
+            "kind": "claim",
+            "size": 10,
+            "sources": 5,
+            "score": 0.95,
+            "shared_span": claim if k % 2 else claim.upper() + "  ",
+            "examples": [],
+        }
+        for k in range(6)
+    ] + [
+        {
+            "id": "quiet",
+            "kind": "claim",
+            "size": 3,
+            "sources": 1,
+            "score": 0.1,
+            "shared_span": "nothing",
+            "examples": [],
+        }
+    ]
+    findings = [_finding(i, f"c{i % 6}", "nul\x00 esc\x1b text") for i in range(300)]
+    result = {
+        "counts": {"documents": 1000, "poisoned": 300},
+        "findings": findings,
+        "corpus_reports": {"campaigns": {"campaigns": camps}},
+        "histograms": {"naturalness": {"edges": [0, 0.5, 1], "counts": [990, 10]}},
+        "thresholds": {"naturalness": {"threshold": 1.000001}},
+        "by_source": {"site0.example": {"documents": 5, "poisoned": 5}},
+    }
+    text = render_html_string(result)
+    section = text[text.index('id="campaigns"') : text.index('id="flagged"')]
+    assert section.count('data-filter="campaign"') == 1  # six clusters, one claim, one row
+    assert "6 group(s)" in section and ">300<" in section
+    assert "1 candidate group(s) below the bar" in section
+    assert text.count('class="doc"') == 300
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text)  # no raw control characters
+    assert "file://" not in text
+    assert "threshold: 1.000001" not in text and "flags no document on its own" in text

@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib
 
 import typer
+from typer.core import TyperCommand
 
 from poisonguard import __version__
+from poisonguard.cli._common import Command, Group
 
 app = typer.Typer(
     name="poisonguard",
@@ -19,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 # Modules under poisonguard.cli that add commands; a missing one is simply not offered.
@@ -26,6 +29,7 @@ COMMAND_MODULES = (
     "corpus",
     "poison",
     "scan",
+    "triage",
     "provenance",
     "indicators",
     "lab",
@@ -57,6 +61,20 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _mod.register(app)
+
+
+def _use_command_class(typer_app: typer.Typer) -> None:
+    """Give every command (and sub-command) the CLI's :class:`~._common.Command` class."""
+    for info in typer_app.registered_commands:
+        if info.cls is None or info.cls is TyperCommand:
+            info.cls = Command
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            group.cls = Group
+            _use_command_class(group.typer_instance)
+
+
+_use_command_class(app)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail
+from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail, log
 
 lab_app = typer.Typer(
     help="Poisoning lab: train small GPTs on clean + poisoned corpora and "
@@ -118,9 +118,9 @@ def run(
                 fail(f"{e}; drop 'filter' from --defenses", EXIT_USAGE)
         if device is None:
             device = "cuda" if preset == "gpu" and torch.cuda.is_available() else "cpu"
-        lab = Lab(out, spec, data_filter=data_filter, console=console, device=device)
+        lab = Lab(out, spec, data_filter=data_filter, console=log, device=device)
         lab.run(
-            on_cell=lambda cell, row: console.print(
+            on_cell=lambda cell, row: log.print(
                 f"[green]done[/] {cell.name}: ASR sampled {row['asr_sampled']:.2f}, greedy "
                 f"{row['asr_greedy']:.2f}, val loss {row['val_loss']:.3f}, "
                 f"{row['tokens_per_s']:,.0f} tok/s"

@@ -25,6 +25,7 @@ from poisonguard.cli._common import (
     console,
     emit_json,
     fail,
+    log,
     open_reader,
     progress_for,
     run_guarded,
@@ -123,7 +124,9 @@ def _print_list() -> None:
     console.print(t)
 
 
-def _preview(samples: list[PoisonSample], n: int) -> None:
+def _preview(samples: list[PoisonSample], n: int, to_stderr: bool = False) -> None:
+    """Show ``n`` samples (on stderr with ``--json``, which owns stdout)."""
+    out = log if to_stderr else console
     for s in samples[:n]:
         text = s.document.text
         t = s.truth
@@ -133,8 +136,8 @@ def _preview(samples: list[PoisonSample], n: int) -> None:
         head = escape(text[max(0, a - cut) : a])
         trig = escape(text[a:b])
         body = escape(text[max(b, p0) : min(p1, max(b, p0) + cut)])
-        console.print(f"[bold]{escape(t.id)}[/] ({t.recipe}, source {escape(str(t.source_id))})")
-        console.print(f"  …{head}[reverse red]{trig}[/][yellow]{body}[/]…")
+        out.print(f"[bold]{escape(t.id)}[/] ({t.recipe}, source {escape(str(t.source_id))})")
+        out.print(f"  …{head}[reverse red]{trig}[/][yellow]{body}[/]…")
 
 
 def _print_summary(res: PoisonResult) -> None:
@@ -335,7 +338,7 @@ def poison(
             fail(str(e))
             return
         if preview:
-            _preview(res.samples, preview)
+            _preview(res.samples, preview, to_stderr=as_json)
         if as_json:
             emit_json(res.to_dict())
         else:

@@ -15,6 +15,7 @@ from poisonguard.cli._common import (
     console,
     emit_json,
     fail,
+    log,
     open_reader,
 )
 
@@ -137,6 +138,13 @@ def triggers_command(
         for n in notes:
             console.print(f"[yellow]skipped[/] {escape(n)}")
     if fail_on_backdoor and report.backdoors:
+        names = ", ".join(repr(r.trigger) for r in report.backdoors[:5])
+        log.print(
+            f"failed: --fail-on-backdoor: {len(report.backdoors)} trigger(s) show a backdoor "
+            f"({names})",
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -26,6 +26,7 @@ from poisonguard.cli._common import (
     console,
     emit_json,
     fail,
+    log,
     open_reader,
     progress_for,
     run_guarded,
@@ -70,6 +71,11 @@ PassEnvOpt = typer.Option(
     metavar="VAR",
     help="Environment variable holding the private keys' passphrase.",
 )
+
+
+def _why(reason: str) -> None:
+    """The one line on stderr that says why a command exits non-zero."""
+    log.print(f"failed: {reason}", markup=False, highlight=False)
 
 
 def _passphrase(var: str | None) -> bytes | None:
@@ -460,6 +466,7 @@ def verify_cmd(
                     + ", ".join(c.name for c in rep.failed)
                 )
         if not rep.ok:
+            _why(f"{len(rep.failed)} check(s) failed: " + ", ".join(c.name for c in rep.failed))
             raise typer.Exit(EXIT_FINDINGS)
 
     run_guarded(go)
@@ -552,6 +559,8 @@ def prove(
             mark = "[green]OK[/]   " if r["ok"] else "[bold red]FAIL[/] "
             console.print(mark + str(r["detail"]))
     if not results or not all(r["ok"] for r in results):
+        bad = sum(1 for r in results if not r["ok"])
+        _why(f"{bad} of {len(results)} proof(s) do not verify" if results else "no proof to check")
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -634,6 +643,7 @@ def _refetch_record(urls: Path, out: Path | None, opts: dict[str, Any]) -> None:
             f.fh.write(orjson.dumps(rec) + b"\n")
     console.print(f"recorded {len(found) - n_err:,} hashes, {n_err:,} unreachable → {out}")
     if n_err:
+        _why(f"{n_err:,} URL(s) unreachable (their records in {out} say why)")
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -678,6 +688,7 @@ def _refetch_compare(
         for r in rep.rejected[:10]:
             console.print(f"  [red]{r.status}[/] line {r.line} {r.url}: {r.reason}")
     if rep.drop_rate > max_drop_rate:
+        _why(f"drop rate {rep.drop_rate:.2%} is above --max-drop-rate {max_drop_rate:.2%}")
         raise typer.Exit(EXIT_FINDINGS)
 
 

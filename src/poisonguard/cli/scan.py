@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.markup import escape
 from rich.table import Table
 
 from poisonguard.cli._common import (
@@ -35,67 +24,30 @@ from poisonguard.cli._common import (
     console,
     emit_json,
     fail,
+    log,
+    out_dir_option,
+    pass_progress,
     run_guarded,
 )
+from poisonguard.io import CorpusError, CorpusReader
 
 FAIL_ON = ("none", "suspicious", "poisoned")
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    """The scan's ``progress(stage, documents)`` callback: on a terminal, one rich bar per
-    pass (documents, documents/s, ETA once the first pass has counted the corpus); in a
-    log (no terminal), a line every 10 s; nothing with ``--json``."""
-    if not enabled:
-        yield None
-        return
-    if not sys.stderr.isatty():
-        last = {"t": time.monotonic()}
-
-        def line(stage: str, n: int) -> None:
-            now = time.monotonic()
-            if n and now - last["t"] > 10.0:
-                last["t"] = now
-                console.print(f"[dim]{stage}: {n:,} documents[/]")
-
-        yield line
-        return
-    with Progress(
-        TextColumn("[bold]{task.description:>8}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bars:
-        tasks: dict[str, TaskID] = {}
-        corpus = {"documents": 0}
-
-        def finish() -> None:
-            # a pass that ended: a full bar, or hidden when it never counted documents
-            for tid in tasks.values():
-                t = bars.tasks[tid]
-                if t.completed:
-                    bars.update(tid, total=t.completed)
-                else:
-                    bars.update(tid, visible=False)
-
-        def update(stage: str, n: int) -> None:
-            if stage not in tasks:
-                finish()
-                tasks[stage] = bars.add_task(stage, total=corpus["documents"] or None, rate="")
-            corpus["documents"] = max(corpus["documents"], n)
-            task = bars.tasks[tasks[stage]]
-            rate = f"{n / task.elapsed:,.0f} docs/s" if task.elapsed else ""
-            bars.update(tasks[stage], completed=n, rate=rate)
-
-        yield update
-        finish()
+def _input_bytes(corpus: list[str], fmt: str | None) -> int | None:
+    """The total input size for progress bars (None when unknown: stdin, bad paths)."""
+    if "-" in corpus:
+        return None
+    try:
+        return CorpusReader(corpus, format=fmt).total_bytes
+    except (CorpusError, OSError, ValueError):
+        return None
 
 
 def scan_command(
-    corpus: list[str] = typer.Argument(..., help="Files, folders, globs, or - for stdin."),
+    corpus: list[str] = typer.Argument(
+        ..., metavar="CORPUS...", help="Files, folders, globs, or - for stdin."
+    ),
     out: Path = typer.Option(
         ...,
         "--out",
@@ -103,7 +55,13 @@ def scan_command(
         help="Output folder: kept/quarantine "
         "corpora, findings.jsonl/.parquet, summary.json, errors.jsonl.",
     ),
-    kind: str = typer.Option("pretrain", "--kind", help="pretrain | instruction | rag."),
+    kind: str = typer.Option(
+        "auto",
+        "--kind",
+        help="auto | pretrain | instruction | rag. auto: instruction when most of the first "
+        "records are chat/instruction records (messages, conversations, instruction/output, "
+        "prompt/response ...), else pretrain; RAG stores need --kind rag.",
+    ),
     reference: list[str] | None = typer.Option(
         None,
         "--reference",
@@ -140,6 +98,12 @@ def scan_command(
         help="STIX 2.1 bundle of known indicators (repeatable): documents whose SHA-256 "
         "or text matches one are poisoned (adds the indicators detector).",
     ),
+    allow: Path | None = typer.Option(
+        None,
+        "--allow",
+        help="Benign list of reviewer decisions (poisonguard triage allow): documents "
+        "whose every finding it covers are kept; the summary says what it suppressed.",
+    ),
     stix: Path | None = typer.Option(
         None,
         "--stix",
@@ -162,6 +126,27 @@ def scan_command(
     """Find poisoned documents; write the kept corpus, the quarantine and the evidence."""
     if fail_on not in FAIL_ON:
         fail(f"--fail-on must be one of {', '.join(FAIL_ON)}", EXIT_USAGE)
+    out_dir_option(out)
+    if kind == "auto":
+        from poisonguard.detect.kinds import guess_kind
+
+        guess = guess_kind(corpus, {"format": fmt, "text_field": text_field, "id_field": id_field})
+        kind = guess.kind
+        if not as_json:
+            other = "pretrain" if kind == "instruction" else "instruction"
+            log.print(
+                f"kind: {kind} — {guess.reason} (--kind {other} to override)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    flag_values = [c for c in corpus if c.lower() in ("true", "false") and not Path(c).exists()]
+    if flag_values:
+        fail(
+            f"{flag_values[0]!r} is not a corpus path: flags take no value "
+            "(--strict / --no-strict)",
+            EXIT_USAGE,
+        )
     from poisonguard import scan
     from poisonguard.engine import EngineError
 
@@ -183,6 +168,7 @@ def scan_command(
                 if indicators
                 else None,
                 out_format=out_format,
+                allowlist=allow,
                 strict=strict,
                 max_error_rate=max_error_rate,
                 progress=progress,
@@ -196,8 +182,8 @@ def scan_command(
         except (ValueError, EngineError) as e:
             fail(str(e), EXIT_USAGE)
 
-    with _progress(not as_json) as progress:
-        result = run_guarded(go)
+    with pass_progress(_input_bytes(corpus, fmt), enabled=not as_json) as progress:
+        result = run_guarded(go, errors_file=out / "errors.jsonl")
     if result is None:  # pragma: no cover - run_guarded exits on failure
         raise typer.Exit(EXIT_USAGE)
     if stix is not None:
@@ -213,15 +199,29 @@ def scan_command(
         print_summary(result)
         if stix is not None:
             console.print(f"stix:       {stix} ({n} objects)")
-    worst = (
-        "poisoned"
-        if result.counts.get("poisoned")
-        else "suspicious"
-        if result.counts.get("suspicious")
-        else "none"
-    )
-    if fail_on != "none" and FAIL_ON.index(worst) >= FAIL_ON.index(fail_on):
+    reason = fail_on_reason(result, fail_on)
+    if reason:
+        log.print(f"[bold red]failed:[/] {escape(reason)}", soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def fail_on_reason(result: Any, fail_on: str) -> str | None:
+    """Why ``--fail-on`` trips on ``result`` (one line), or None when it does not."""
+    if fail_on == "none":
+        return None
+    bad = FAIL_ON[FAIL_ON.index(fail_on) :]
+    n = {label: result.counts.get(label, 0) for label in ("poisoned", "suspicious")}
+    hit = [label for label in ("poisoned", "suspicious") if label in bad and n[label]]
+    if not hit:
+        return None
+    ids = [v.id for v in result.findings if v.label in hit][:3]
+    total = sum(n[label] for label in hit)
+    more = f" and {total - len(ids):,} more" if total > len(ids) else ""
+    counts = ", ".join(f"{n[label]:,} {label}" for label in hit)
+    return (
+        f"--fail-on {fail_on}: {counts} document(s) ({', '.join(ids)}{more}); "
+        f"see {result.outputs.get('findings_jsonl') or 'the findings'}"
+    )
 
 
 def print_summary(result: Any) -> None:
@@ -237,21 +237,26 @@ def print_summary(result: Any) -> None:
     t.add_row("time", f"{secs:.1f} s")
     console.print(t)
     if result.triggers:
-        tt = Table(title="mined triggers")
-        for col in ("trigger", "anomalous docs", "docs containing it", "by chance"):
-            tt.add_column(col)
+        tt = Table(
+            title="mined triggers",
+            caption="flagged: documents flagged for carrying it; anomalies: documents whose "
+            "anomaly it precedes; by chance: anomalies it would precede if it were an "
+            "ordinary string (its frequency in the corpus sample)",
+        )
+        for col in ("trigger", "flagged", "anomalies", "by chance"):
+            tt.add_column(col, justify="left" if col == "trigger" else "right")
         for tr in result.triggers[:20]:
             tt.add_row(
-                repr(tr.trigger),
-                str(tr.anomalous_docs),
-                str(tr.containing_docs),
+                escape(repr(tr.trigger)),
+                f"{tr.containing_docs:,}",
+                f"{tr.anomalous_docs:,}",
                 f"{tr.expected:.1f}",
             )
         console.print(tt)
-    for name, rep in result.corpus_reports.items():
-        n = len(rep.get("campaigns", [])) if isinstance(rep, dict) else 0
-        if n:
-            console.print(f"{name}: {n} campaign(s)")
+    for line in campaign_lines(result):
+        console.print(line, markup=False, highlight=False)
+    for line in allowlist_lines(result):
+        console.print(line, markup=False, highlight=False)
     outs = result.outputs
     if outs.get("quarantine"):
         console.print(f"quarantine: {', '.join(outs['quarantine'])}")
@@ -261,6 +266,42 @@ def print_summary(result: Any) -> None:
         console.print(f"report:     {outs['report']}")
     elif outs.get("report_error"):
         console.print(f"[yellow]report not written:[/] {outs['report_error']}")
+
+
+def campaign_lines(result: Any) -> list[str]:
+    """One line per corpus detector whose campaigns flagged documents (none on a clean
+    corpus: candidate groups below the bar are in summary.json, not worth a line)."""
+    flagged: dict[str, int] = {}
+    for v in result.findings:
+        if v.campaign:
+            flagged[v.campaign] = flagged.get(v.campaign, 0) + 1
+    lines = []
+    for name, rep in result.corpus_reports.items():
+        camps = rep.get("campaigns", []) if isinstance(rep, dict) else []
+        hit = [c for c in camps if str(c.get("id")) in flagged]
+        if hit:
+            docs = sum(flagged[str(c.get("id"))] for c in hit)
+            lines.append(f"{name}: {len(hit)} campaign(s) flagged {docs:,} document(s)")
+    return lines
+
+
+def allowlist_lines(result: Any) -> list[str]:
+    """What the benign list suppressed: a line per decision that cleared documents."""
+    al = result.outputs.get("allowlist")
+    if not al:
+        return []
+    lines = [
+        f"benign list {al['file']}: {al['documents_cleared']:,} flagged document(s) kept "
+        "as reviewed-benign"
+    ]
+    for e in al["by_entry"]:
+        value = e["value"] if len(e["value"]) <= 60 else e["value"][:59] + "…"
+        lines.append(
+            f"  {e['documents']:,} by {e['kind']} {value!r} ({e['reviewer']}: {e['reason']})"
+        )
+    for e in al["unused"]:
+        lines.append(f"  0 by {e['kind']} {e['value'][:60]!r}: matched nothing in this scan")
+    return lines
 
 
 def demo_command(
@@ -290,11 +331,11 @@ def demo_command(
     write_documents(corpus, mix_poison(clean, samples, seed=seed))
     write_documents(out / "truth.jsonl", [s.truth.to_dict() for s in samples])
     if not as_json:
-        console.print(
+        log.print(
             f"corpus: {len(clean):,} clean documents (python_docs) + {count} "
             f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}"
         )
-    with _progress(not as_json) as progress:
+    with pass_progress(_input_bytes([os.fspath(corpus)], None), enabled=not as_json) as progress:
         result = scan(
             corpus,
             out / "scan",

@@ -231,10 +231,13 @@ class NaturalnessShift(DocumentDetector):
         if 0 <= seg.alt_start != cp:  # where the stretch of excess surprise itself starts
             spans.append(Span(seg.alt_start, seg.alt_start, "changepoint"))
         where = "the start" if cp == 0 else f"char {cp}"
+        # the per-token score is surprise (nats) plus the context penalty, which is negative
+        # where a word pair is likelier than its words alone: not a "surprise" of -0.9 nats
         reason = (
             f"text turns unnatural at {where}: {n_tok} tokens with mean word-bigram "
-            f"surprise {seg.mean:.1f} nats vs {seg.before:.1f} before "
-            f"(corpus median {self.model.mean:.1f})"
+            f"anomaly score {seg.mean:.1f} vs {seg.before:.1f} before (corpus median "
+            f"{self.model.mean:.1f}; surprise + context penalty, below 0 where word pairs "
+            "are likelier than their words alone)"
         )
         return Finding(
             self.name,

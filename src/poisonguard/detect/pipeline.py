@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from poisonguard.detect.allowlist import apply_allowlist, finish_allowlist, load_allowlist
 from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding
 from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
 from poisonguard.detect.passes import (
@@ -118,6 +119,8 @@ class ScanConfig:
     strict: bool = False
     max_result_findings: int = 10_000
     reader_options: dict[str, Any] = field(default_factory=dict)
+    allowlist: str | os.PathLike[str] | None = None
+    """A benign list of reviewer decisions to honour (:mod:`poisonguard.detect.allowlist`)."""
 
     def check(self) -> None:
         if self.kind not in KINDS:
@@ -164,7 +167,13 @@ class _Source:
         CorpusReader(self.paths, **reader_options)  # fail early on unusable paths
 
     def reader(self) -> CorpusReader | None:
-        return CorpusReader(self.paths, **self.reader_options) if self.docs is None else None
+        if self.docs is not None:
+            return None
+        self.current = CorpusReader(self.paths, **self.reader_options)
+        return self.current
+
+    current: CorpusReader | None = None
+    """The reader of the pass under way (its ``bytes_consumed`` drives progress bars)."""
 
     def items(self) -> Iterator[Document | ErrorRecord]:
         if self.docs is not None:
@@ -216,6 +225,10 @@ class ScanPipeline:
         self.config = config
         self.report_writer = report_writer
         self.progress = progress or (lambda stage, n: None)
+        # a callback that declares ``wants_bytes`` also gets the input bytes read so far
+        self._wants_bytes = bool(getattr(progress, "wants_bytes", False))
+        self._progress_source: _Source | None = None
+        self.allow = load_allowlist(config.allowlist) if config.allowlist is not None else None
         self.context = DetectorContext(
             kind=config.kind,
             target_fpr=config.target_fpr,
@@ -253,10 +266,22 @@ class ScanPipeline:
         if batch:
             yield start, batch
 
+    def _tick(self, stage: str, n: int) -> None:
+        """Report progress: ``progress(stage, n)``, plus the bytes read when asked for."""
+        if self._wants_bytes:
+            src = self._progress_source
+            cur = src.current if src is not None else None
+            self.progress(stage, n, cur.bytes_consumed if cur is not None else None)  # type: ignore[call-arg]
+        else:
+            self.progress(stage, n)
+
     def _sample(self, source: _Source) -> tuple[list[Document], int]:
         reservoir = _Reservoir(self.config)
         for doc in source.documents():
             reservoir.add(doc)
+            if reservoir.n % 256 == 0:
+                self._tick("sample", reservoir.n)
+        self._tick("sample", reservoir.n)
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
@@ -273,6 +298,7 @@ class ScanPipeline:
             for start, docs in self._shards(source.documents()):
                 for doc in docs:
                     reservoir.add(doc)
+                self._tick("sample", reservoir.n)
                 yield start, docs
 
         for parts in backend.map(_prepass, shards(), rounds.start(pre)):
@@ -329,7 +355,8 @@ class ScanPipeline:
         timings = result.timings
         # (0) sample + fit
         t = time.perf_counter()
-        self.progress("sample", 0)
+        self._progress_source = source
+        self._tick("sample", 0)
         rounds = Rounds(self.corpus_dets)
         pre = [n for n, d in self.corpus_dets if d.prepass and d.passes > 1]
         sample, n_docs = self._sample_and_prepass(source, backend, rounds, pre)
@@ -372,7 +399,7 @@ class ScanPipeline:
             if r.first_error and "first_detector_error" not in result.outputs:
                 result.outputs["first_detector_error"] = r.first_error
             done += r.n
-            self.progress("detect", done)
+            self._tick("detect", done)
         # extra rounds for corpus detectors that ask for them
         nxt = rounds.end()
         while nxt:
@@ -391,7 +418,7 @@ class ScanPipeline:
             ):
                 rounds.fold(parts)
             nxt = rounds.end()
-            self.progress(f"round {rounds.round}", n_docs)
+            self._tick(f"round {rounds.round}", n_docs)
         timings["detect"] = time.perf_counter() - t
 
         # triggers and corpus reports
@@ -456,6 +483,8 @@ class ScanPipeline:
             [(n, dets[n], states[n]) for n, _ in self.corpus_dets],
         )
         timings["flag_write"] = time.perf_counter() - t
+        if self.allow is not None:
+            finish_allowlist(self.allow, result, out)
         if report is not None:
             self._report(result, report)
         timings["total"] = time.perf_counter() - t_start
@@ -534,6 +563,8 @@ class ScanPipeline:
                 for i, doc in enumerate(full):
                     idx = start + i
                     v = self._verdict(idx, doc, found_by_doc.get(idx, []), thresholds)
+                    if v is not None and self.allow is not None:
+                        v = apply_allowlist(self.allow, v, doc)
                     label = v.label if v is not None else "clean"
                     counts["documents"] += 1
                     counts[label] += 1
@@ -554,7 +585,7 @@ class ScanPipeline:
                         verdicts.append(v)
                     else:
                         result.outputs["findings_truncated"] = True
-                self.progress("flag", counts["documents"])
+                self._tick("flag", counts["documents"])
             for w in writers:
                 w.close()
             errors.close()
@@ -618,7 +649,9 @@ def scan(
             reads; ``"-"`` for stdin), or Documents in memory.
         out: output folder (kept / quarantine corpora, findings JSONL + Parquet,
             summary.json, errors.jsonl); ``None``: nothing is written.
-        kind: ``pretrain``, ``instruction`` or ``rag`` (picks the detectors).
+        kind: ``pretrain``, ``instruction`` or ``rag`` (picks the detectors); ``auto``
+            guesses pretrain or instruction from the first records
+            (:func:`poisonguard.detect.kinds.guess_kind`).
         reference: a clean corpus (paths or Documents) to fit the models and calibrate the
             thresholds on; default: the corpus itself.
         target_fpr: share of clean documents allowed to be flagged.
@@ -641,6 +674,10 @@ def scan(
         counts do not add up and :class:`~poisonguard.io.ErrorRateExceeded` when too many
         records are unreadable.
     """
+    if kind == "auto":  # chat-shaped records are instruction data (detect/kinds.py)
+        from poisonguard.detect.kinds import guess_kind
+
+        kind = guess_kind(corpus, config.get("reader_options")).kind
     cfg = ScanConfig(
         kind=kind,
         target_fpr=target_fpr,

@@ -69,11 +69,11 @@ def verdict(
     reasons += [f"(below threshold) {f.reason}" for f in found if f not in contributing]
     spans = sorted({(s.start, s.end, s.label) for f in found for s in f.spans})
     span_objs = [Span(a, b, lab_) for a, b, lab_ in spans]
+    # only a confirmed trigger (a corpus detector's finding that decided the label) is the
+    # document's trigger; a per-document candidate ('The') is evidence, not one
     trigger = next(
         (f.trigger for f in contributing if f.trigger and f.detector in uncalibrated), None
     )
-    if trigger is None:
-        trigger = next((f.trigger for f in found if f.trigger), None)
     campaign = next((f.campaign for f in found if f.campaign), None)
     excerpt, offset = _excerpt(doc.text, span_objs)
     return DocVerdict(

@@ -1,16 +1,23 @@
-"""A self-contained HTML report of a scan: one file, no external assets, no JavaScript.
+"""A self-contained HTML report of a scan, for triage: one file, no external assets.
 
-Sections: summary counts, per-detector score distributions (inline SVG histograms with the
-calibrated threshold), mined triggers with example documents, campaigns (claim families,
-near-duplicate clusters, fixed replies, restated-question groups), flagged documents with
-their evidence spans highlighted, and a per-source breakdown.  Every piece of corpus text is
-HTML-escaped: the report is safe to open even when the corpus holds hostile markup.
+Order of sections, as a reviewer works: summary counts; **triggers** and **campaigns**
+first (one row per trigger or per campaign — campaign groups that share their claim are one
+row — with size, sources, the shared span, a few members side by side and why the
+detector judged them coordinated); charts (flags per source, where in the corpus the flags
+sit, score distributions with axes and the calibrated threshold); then **every** flagged
+document, paged, filterable by verdict / detector / source / campaign / trigger and
+searchable (a small inline script; without it every document is simply listed), with its
+evidence spans highlighted; a per-source table last.  Every piece of corpus text is
+HTML-escaped and control characters are replaced (U+FFFD): the report is valid HTML and
+safe to open even when the corpus holds hostile markup.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +25,11 @@ from typing import Any
 
 from poisonguard.io.accounting import AtomicFile
 
-MAX_DOCS = 200
-"""Flagged documents shown in full (the findings files hold all of them)."""
 MAX_EXCERPT = 1500
+"""Characters of a flagged document's excerpt shown (the findings files hold the rest)."""
+PAGE_SIZE = 50
+"""Flagged documents per page in the browser."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1d2330;
@@ -49,11 +58,20 @@ mark.other{background:#e3e3e3}
 .hists{display:flex;flex-wrap:wrap;gap:14px}.hist{font-size:12px}
 code{background:#f0f2f6;padding:0 3px;border-radius:3px}
 .muted{color:#69707d}
+.side{display:flex;gap:10px;flex-wrap:wrap}.side>div{flex:1 1 280px;min-width:0}
+.side pre{max-height:160px}
+.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:center;margin:8px 0}
+.filters select,.filters input{font:inherit;padding:3px 6px}
+.pager{display:flex;gap:8px;align-items:center;margin:8px 0}
+.pager button{font:inherit;padding:2px 10px}
+.charts{display:flex;flex-wrap:wrap;gap:18px}
+a.filter{cursor:pointer}
 """
 
 
 def _e(x: Any) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
+    """HTML-escaped text with control characters (NUL, ESC, ...) replaced by U+FFFD."""
+    return html.escape(_CONTROL.sub("\ufffd", "" if x is None else str(x)), quote=True)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -94,43 +112,146 @@ def histogram_svg(
     edges: Sequence[float],
     counts: Sequence[int],
     threshold: float | None = None,
-    width: int = 320,
-    height: int = 120,
+    width: int = 480,
+    height: int = 220,
+    x_label: str = "score",
 ) -> str:
-    """An inline SVG bar chart of a score histogram (log-scaled bar heights)."""
-    import math
-
+    """An inline SVG bar chart of a score histogram: log-scaled y axis with labelled ticks
+    (documents), x axis with score ticks, and the threshold as a dashed line when it lies
+    within the scores (a note says so when it lies above every score)."""
     n = len(counts)
     if n == 0:
         return "<svg width='0' height='0'></svg>"
     lo, hi = (float(edges[0]), float(edges[-1])) if len(edges) >= 2 else (0.0, 1.0)
     span = (hi - lo) or 1.0
-    top = max(math.log10(1 + c) for c in counts) or 1.0
-    bw = (width - 20) / n
-    bars = []
+    left, right, top_pad, bottom = 46, 10, 8, 34
+    pw, ph = width - left - right, height - top_pad - bottom
+    top = max(1.0, max(math.log10(1 + c) for c in counts))
+    bw = pw / n
+    out = []
+    # y axis: decades
+    for k in range(math.ceil(top) + 1):
+        if k > top + 1e-9:
+            break
+        y = top_pad + ph - ph * k / top
+        out.append(
+            f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e9ef"/>'
+            f'<text x="{left - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end">'
+            f"{10**k - 1 if k == 0 else 10**k:,}</text>"
+        )
     for i, c in enumerate(counts):
-        h = (height - 22) * math.log10(1 + c) / top
-        x = 10 + i * bw
-        right = float(edges[i + 1]) if i + 1 < len(edges) else hi
-        bars.append(
-            f'<rect x="{x:.1f}" y="{height - 14 - h:.1f}" width="{max(bw - 1, 1):.1f}" '
+        h = ph * math.log10(1 + c) / top
+        x = left + i * bw
+        right_edge = float(edges[i + 1]) if i + 1 < len(edges) else hi
+        out.append(
+            f'<rect x="{x:.1f}" y="{top_pad + ph - h:.1f}" width="{max(bw - 1, 1):.1f}" '
             f'height="{h:.1f}" fill="#4f6fb3"><title>{_e(c)} docs in '
-            f"[{float(edges[i]):.3f}, {right:.3f})</title></rect>"
+            f"[{float(edges[i]):.3f}, {right_edge:.3f})</title></rect>"
         )
-    thr = ""
+    # x axis: five ticks
+    for j in range(5):
+        v = lo + span * j / 4
+        x = left + pw * j / 4
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_pad + ph}" y2="{top_pad + ph + 4}" '
+            f'stroke="#69707d"/><text x="{x:.1f}" y="{top_pad + ph + 15}" font-size="10" '
+            f'text-anchor="middle">{v:.2g}</text>'
+        )
+    out.append(
+        f'<line x1="{left}" x2="{left + pw}" y1="{top_pad + ph}" y2="{top_pad + ph}" '
+        f'stroke="#69707d"/><line x1="{left}" x2="{left}" y1="{top_pad}" y2="{top_pad + ph}" '
+        f'stroke="#69707d"/>'
+        f'<text x="{left + pw / 2:.1f}" y="{height - 4}" font-size="11" '
+        f'text-anchor="middle">{_e(x_label)}</text>'
+        f'<text x="12" y="{top_pad + ph / 2:.1f}" font-size="11" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top_pad + ph / 2:.1f})">documents (log)</text>'
+    )
     if threshold is not None and lo <= threshold <= hi:
-        x = 10 + (threshold - lo) / span * (width - 20)
-        thr = (
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{height - 14}" stroke="#b4232a" '
-            f'stroke-dasharray="3,2"><title>threshold {threshold:.4f}</title></line>'
+        x = left + (threshold - lo) / span * pw
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_pad}" y2="{top_pad + ph}" '
+            f'stroke="#b4232a" stroke-width="1.5" stroke-dasharray="4,3"><title>threshold '
+            f"{threshold:.4f}</title></line>"
+            f'<text x="{min(x + 3, left + pw - 60):.1f}" y="{top_pad + 10}" font-size="10" '
+            f'fill="#b4232a">threshold {threshold:.3g}</text>'
         )
-    axis = (
-        f'<text x="10" y="{height - 2}" font-size="10">{lo:g}</text>'
-        f'<text x="{width - 20}" y="{height - 2}" font-size="10">{hi:g}</text>'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img">{"".join(out)}</svg>'
+    )
+
+
+def bar_chart_svg(
+    rows: Sequence[tuple[str, int, int]],
+    width: int = 480,
+    bar: int = 16,
+    title: str = "",
+) -> str:
+    """Horizontal bars of (label, poisoned, suspicious) counts, with the numbers written."""
+    if not rows:
+        return '<p class="muted">none</p>'
+    left, right = 170, 60
+    pw = width - left - right
+    top = max(1, max(p + s for _, p, s in rows))
+    height = 18 + len(rows) * (bar + 4)
+    out = []
+    for i, (label, p, s_) in enumerate(rows):
+        y = 4 + i * (bar + 4)
+        wp, ws = pw * p / top, pw * s_ / top
+        short = label if len(label) <= 28 else "…" + label[-27:]
+        out.append(
+            f'<text x="{left - 4}" y="{y + bar - 4}" font-size="11" text-anchor="end">'
+            f"{_e(short)}<title>{_e(label)}</title></text>"
+            f'<rect x="{left}" y="{y}" width="{wp:.1f}" height="{bar}" fill="#b4232a"/>'
+            f'<rect x="{left + wp:.1f}" y="{y}" width="{ws:.1f}" height="{bar}" fill="#e0a030"/>'
+            f'<text x="{left + wp + ws + 4:.1f}" y="{y + bar - 4}" font-size="11">'
+            f"{p + s_:,}</text>"
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img"'
+        f' aria-label="{_e(title)}">{"".join(out)}</svg>'
+    )
+
+
+def position_svg(
+    positions: Sequence[int], n_docs: int, width: int = 480, height: int = 150, bins: int = 50
+) -> str:
+    """Where in the corpus (document index) the flagged documents sit: counts per bin."""
+    if not positions or n_docs <= 0:
+        return '<p class="muted">none</p>'
+    counts = [0] * bins
+    for i in positions:
+        counts[min(bins - 1, int(i * bins / n_docs))] += 1
+    left, bottom, top_pad = 46, 30, 8
+    pw, ph = width - left - 10, height - bottom - top_pad
+    top = max(counts)
+    bw = pw / bins
+    out = []
+    for i, c in enumerate(counts):
+        h = ph * c / top
+        a, b = i * n_docs // bins, (i + 1) * n_docs // bins
+        out.append(
+            f'<rect x="{left + i * bw:.1f}" y="{top_pad + ph - h:.1f}" '
+            f'width="{max(bw - 1, 1):.1f}" height="{h:.1f}" fill="#b4232a"><title>{c:,} flagged '
+            f"in documents {a:,}–{b:,}</title></rect>"
+        )
+    out.append(
+        f'<line x1="{left}" x2="{left + pw}" y1="{top_pad + ph}" y2="{top_pad + ph}" '
+        f'stroke="#69707d"/><line x1="{left}" x2="{left}" y1="{top_pad}" y2="{top_pad + ph}" '
+        f'stroke="#69707d"/>'
+        f'<text x="{left - 4}" y="{top_pad + 8}" font-size="10" text-anchor="end">{top:,}</text>'
+        f'<text x="{left - 4}" y="{top_pad + ph}" font-size="10" text-anchor="end">0</text>'
+        f'<text x="{left}" y="{top_pad + ph + 13}" font-size="10">0</text>'
+        f'<text x="{left + pw}" y="{top_pad + ph + 13}" font-size="10" text-anchor="end">'
+        f"{n_docs:,}</text>"
+        f'<text x="{left + pw / 2:.1f}" y="{height - 4}" font-size="11" text-anchor="middle">'
+        f"position in the corpus (document number)</text>"
+        f'<text x="12" y="{top_pad + ph / 2:.1f}" font-size="11" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top_pad + ph / 2:.1f})">flagged</text>'
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img">{"".join(bars)}{thr}{axis}</svg>'
+        f'role="img">{"".join(out)}</svg>'
     )
 
 
@@ -180,121 +301,265 @@ def _histograms(result: Any) -> str:
     thresholds = _get(result, "thresholds", {}) or {}
     parts = []
     for name, h in sorted(hists.items()):
+        edges, counts = h.get("edges", []), h.get("counts", [])
         thr = (thresholds.get(name) or {}).get("threshold")
+        top = float(edges[-1]) if edges else 1.0
+        if thr is None:
+            note = "no calibrated threshold: findings taken at face value"
+        elif float(thr) > top:
+            note = (
+                "flags no document on its own: even the highest scores exceed the false-"
+                "positive budget, so it only feeds trigger mining"
+            )
+        else:
+            note = f"documents scoring at or above {float(thr):.3g} are flagged"
         parts.append(
-            f'<div class="hist"><b>{_e(name)}</b>'
-            f"{histogram_svg(h.get('edges', []), h.get('counts', []), thr)}"
-            f'<div class="muted">threshold: {_e(thr if thr is not None else "face value")}'
-            f"</div></div>"
+            f'<div class="hist"><b>{_e(name)}</b><br>'
+            f"{histogram_svg(edges, counts, thr, x_label=f'{name} score')}"
+            f'<div class="muted">{_e(note)}</div></div>'
         )
     if not parts:
         return ""
     return (
-        '<section><h2>Score distributions</h2><p class="muted">Documents per score bin '
-        "(log scale); dashed line: calibrated threshold.</p>"
-        f'<div class="hists">{"".join(parts)}</div></section>'
+        '<section><h2>Score distributions</h2><p class="muted">Documents per score bin (log '
+        "scale) for each calibrated detector; dashed red line: the threshold calibrated for "
+        "the target false-positive rate.</p>"
+        f'<div class="charts">{"".join(parts)}</div></section>'
     )
 
 
-def _doc_links(ids: Iterable[Any], flagged: set[str]) -> str:
-    out = []
-    for i in list(ids)[:10]:
-        s = str(i)
-        out.append(f'<a href="#doc-{_e(s)}">{_e(s)}</a>' if s in flagged else _e(s))
-    return ", ".join(out)
+def _charts(result: Any, findings: Sequence[Any]) -> str:
+    by = _get(result, "by_source", {}) or {}
+    rows = sorted(
+        (
+            (str(src), int(c.get("poisoned", 0)), int(c.get("suspicious", 0)))
+            for src, c in by.items()
+            if c.get("poisoned", 0) or c.get("suspicious", 0)
+        ),
+        key=lambda r: (-(r[1] + r[2]), r[0]),
+    )
+    more = len(rows) - 20
+    positions = [int(_get(v, "index", 0) or 0) for v in findings]
+    n_docs = int((_get(result, "counts", {}) or {}).get("documents", 0) or 0)
+    return (
+        '<section><h2>Where the flags are</h2><div class="charts">'
+        '<div><b>Flagged documents per source</b> <span class="muted">(red: poisoned, '
+        "amber: suspicious)</span><br>"
+        + bar_chart_svg(rows[:20], title="flagged documents per source")
+        + (f'<div class="muted">and {more:,} more sources (table below)</div>' if more > 0 else "")
+        + "</div><div><b>Where in the corpus the flags sit</b><br>"
+        + position_svg(positions, n_docs)
+        + "</div></div></section>"
+    )
 
 
-def _triggers(result: Any, flagged: set[str]) -> str:
+def _norm_span(text: Any) -> str:
+    words = re.findall(r"\w+", str(text or "").lower())
+    return " ".join(words)[:200]
+
+
+def _doc_ref(v: Any) -> str:
+    return f"doc-{int(_get(v, 'index', 0) or 0)}"
+
+
+def _member_card(v: Any, around: str | None = None) -> str:
+    """A flagged document's excerpt, centred on ``around`` (a trigger) when given."""
+    excerpt = str(_get(v, "excerpt", "") or "")
+    off = int(_get(v, "excerpt_offset", 0) or 0)
+    spans = _get(v, "spans", []) or []
+    start = 0
+    if around and around in excerpt:
+        start = max(0, excerpt.index(around) - 150)
+    elif spans:
+        start = max(0, min(int(_get(sp, "start", 0)) for sp in spans) - off - 150)
+    cut = excerpt[start : start + 450]
+    body = highlight(cut, spans, off + start)
+    return (
+        f'<div><a href="#{_doc_ref(v)}"><code>{_e(_get(v, "id"))}</code></a> '
+        f'<span class="muted">{_e(_get(v, "source"))}</span>'
+        f"<pre>{'…' if start else ''}{body}{'…' if start + 450 < len(excerpt) else ''}</pre></div>"
+    )
+
+
+def _filter_link(kind: str, value: str, text: str) -> str:
+    return (
+        f'<a class="filter" href="#flagged" data-filter="{_e(kind)}" data-value="{_e(value)}">'
+        f"{text}</a>"
+    )
+
+
+def _group_by(findings: Sequence[Any], field_name: str) -> dict[str, list[Any]]:
+    """Flagged documents by their trigger or campaign (those without one left out)."""
+    groups: dict[str, list[Any]] = {}
+    for v in findings:
+        if _get(v, field_name):
+            groups.setdefault(str(_get(v, field_name)), []).append(v)
+    return groups
+
+
+def _triggers(result: Any, findings: Sequence[Any]) -> str:
+    by_trigger = _group_by(findings, "trigger")
     rows = []
     for t in _get(result, "triggers", []) or []:
+        trig = str(_get(t, "trigger"))
         q = _get(t, "q_value")
+        members = by_trigger.get(trig, [])
+        expected = f"{float(_get(t, 'expected', 0) or 0):.1f}"
+        q_text = f"{q:.2g}" if isinstance(q, float) else "–"
         rows.append(
-            [
-                f"<code>{_e(_get(t, 'trigger'))}</code>",
-                _e(_get(t, "anomalous_docs")),
-                _e(_get(t, "containing_docs")),
-                _e(f"{float(_get(t, 'expected', 0) or 0):.2f}"),
-                _e(f"{q:.2g}" if isinstance(q, float) else "–"),
-                _e(", ".join(_get(t, "detectors", []) or [])),
-                _doc_links(_get(t, "examples", []) or [], flagged),
-            ]
+            "<tr>"
+            f"<td><code>{_e(trig)}</code></td>"
+            f'<td class="num">{_filter_link("trigger", trig, _e(_get(t, "containing_docs")))}</td>'
+            f'<td class="num">{_e(_get(t, "anomalous_docs"))}</td>'
+            f'<td class="num">{_e(expected)}</td><td class="num">{_e(q_text)}</td>'
+            f"<td>{_e(', '.join(_get(t, 'detectors', []) or []))}</td></tr>"
+            f'<tr><td colspan="6"><div class="side">'
+            + "".join(_member_card(v, trig) for v in members[:3])
+            + "</div></td></tr>"
         )
+    body = (
+        "<table><tr><th>trigger</th><th>flagged docs</th><th>anomalies it precedes</th>"
+        "<th>expected by chance</th><th>q-value</th><th>detector</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        if rows
+        else '<p class="muted">none</p>'
+    )
     return (
-        "<section><h2>Mined triggers</h2>"
-        + _table(
-            [
-                "trigger",
-                "anomalous docs",
-                "docs containing it",
-                "expected by chance",
-                "q-value",
-                "detector",
-                "examples",
-            ],
-            rows,
-            num=(1, 2, 3, 4),
-        )
-        + "</section>"
+        '<section id="triggers"><h2>Mined triggers</h2><p class="muted">A string that precedes '
+        "an anomaly in far more documents than chance allows (expected by chance: how many "
+        "anomalies it would precede if it were an ordinary string, from its frequency in the "
+        "corpus sample). Every document carrying it is flagged; click the count to list them."
+        "</p>" + body + "</section>"
     )
 
 
-def _campaigns(result: Any, flagged: set[str]) -> str:
-    rows = []
+def _campaign_groups(result: Any) -> list[dict[str, Any]]:
+    """Campaign reports merged by (detector, kind, shared claim): a claim repeated by many
+    clusters is one campaign, not one row per cluster."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for det, rep in sorted((_get(result, "corpus_reports", {}) or {}).items()):
-        for c in (rep or {}).get("campaigns", [])[:100]:
-            rows.append(
-                [
-                    _e(det),
-                    _e(c.get("kind", "")),
-                    f"<code>{_e(c.get('id'))}</code>",
-                    _e(c.get("size")),
-                    _e(c.get("sources")),
-                    _e(f"{float(c.get('score', 0)):.2f}"),
-                    _e(str(c.get("shared_span", ""))[:300]),
-                    _doc_links(c.get("examples", []), flagged),
-                ]
+        for c in (rep or {}).get("campaigns", []) if isinstance(rep, Mapping) else []:
+            key = (str(det), str(c.get("kind", "")), _norm_span(c.get("shared_span")))
+            g = groups.setdefault(
+                key,
+                {
+                    "detector": det,
+                    "kind": c.get("kind", ""),
+                    "shared_span": c.get("shared_span", ""),
+                    "ids": [],
+                    "size": 0,
+                    "sources": 0,
+                    "score": 0.0,
+                    "why": {},
+                },
             )
-    return (
-        '<section><h2>Campaigns</h2><p class="muted">Recurring claims, near-duplicate '
-        "clusters, fixed replies and restated-question groups (score ≥ 0.5 flags the "
-        "members).</p>"
-        + _table(
-            ["detector", "kind", "id", "docs", "sources", "score", "shared span", "examples"],
-            rows,
-            num=(3, 4, 5),
+            g["ids"].append(str(c.get("id")))
+            g["size"] += int(c.get("size", 0) or 0)
+            g["sources"] = max(g["sources"], int(float(c.get("sources", 0) or 0)))
+            g["score"] = max(g["score"], float(c.get("score", 0) or 0))
+            for k, val in c.items():
+                if k not in ("id", "kind", "size", "sources", "shared_span", "score", "examples"):
+                    g["why"].setdefault(k, val)
+    return sorted(groups.values(), key=lambda g: (-g["score"], -g["size"]))
+
+
+def _short(v: Any, limit: int = 140) -> str:
+    """A detail value for the 'why' column: numbers rounded, long values cut."""
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, list | tuple):
+        text = f"{len(v)} item(s): " + "; ".join(str(x) for x in v[:2])
+    elif isinstance(v, Mapping):
+        text = ", ".join(f"{k} {_short(x, 20)}" for k, x in v.items())
+    else:
+        text = str(v)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _campaigns(result: Any, findings: Sequence[Any]) -> str:
+    by_campaign = _group_by(findings, "campaign")
+    rows = []
+    groups = _campaign_groups(result)
+    shown = [g for g in groups if any(i in by_campaign for i in g["ids"])]
+    quiet = len(groups) - len(shown)
+    for g in shown[:100]:
+        members = [v for i in g["ids"] for v in by_campaign.get(i, [])]
+        why = "; ".join(
+            f"{k.replace('_', ' ')}: {_short(v)}" for k, v in list(g["why"].items())[:6]
         )
-        + "</section>"
+        rows.append(
+            "<tr>"
+            f'<td>{_e(g["detector"])}<br><span class="muted">{_e(g["kind"])}</span></td>'
+            f'<td class="num">{_filter_link("campaign", g["ids"][0], f"{len(members):,}")}'
+            f'<br><span class="muted">{len(g["ids"]):,} group(s)</span></td>'
+            f'<td class="num">{_e(g["sources"])}</td>'
+            f'<td class="num">{g["score"]:.2f}</td>'
+            f"<td>{_e(str(g['shared_span'])[:300])}</td>"
+            f'<td class="muted">{_e(why)}</td></tr>'
+            f'<tr><td colspan="6"><div class="side">'
+            + "".join(_member_card(v) for v in members[:3])
+            + "</div></td></tr>"
+        )
+    body = (
+        "<table><tr><th>detector / kind</th><th>flagged docs</th><th>sources</th><th>score</th>"
+        "<th>shared span</th><th>why coordinated</th></tr>" + "".join(rows) + "</table>"
+        if rows
+        else '<p class="muted">none flagged</p>'
+    )
+    note = (
+        f'<p class="muted">{quiet:,} candidate group(s) below the bar flag nothing and are '
+        "only in summary.json.</p>"
+        if quiet
+        else ""
+    )
+    return (
+        '<section id="campaigns"><h2>Campaigns</h2><p class="muted">Recurring claims, '
+        "near-duplicate clusters, fixed replies and restated-question groups that flagged "
+        "documents; clusters sharing a claim are one row.</p>" + body + note + "</section>"
     )
 
 
-def _documents(result: Any) -> str:
-    findings = list(_get(result, "findings", []) or [])
-    parts = []
-    for v in findings[:MAX_DOCS]:
-        label = str(_get(v, "label", ""))
-        excerpt = str(_get(v, "excerpt", "") or "")
-        off = int(_get(v, "excerpt_offset", 0) or 0)
-        cut = excerpt[:MAX_EXCERPT]
-        body = highlight(cut, _get(v, "spans", []) or [], off)
-        more = " …" if len(excerpt) > MAX_EXCERPT else ""
-        reasons = "".join(f"<li>{_e(r)}</li>" for r in _get(v, "reasons", []) or [])
-        meta = []
-        if _get(v, "trigger"):
-            meta.append(f"trigger <code>{_e(_get(v, 'trigger'))}</code>")
-        if _get(v, "campaign"):
-            meta.append(f"campaign <code>{_e(_get(v, 'campaign'))}</code>")
-        score = float(_get(v, "score", 0) or 0)
-        parts.append(
-            f'<div class="doc" id="doc-{_e(_get(v, "id"))}"><b class="{_e(label)}">{_e(label)}'
-            f"</b> <code>{_e(_get(v, 'id'))}</code> score {score:.3f}"
-            f' <span class="muted">{_e(_get(v, "source"))}</span> {" · ".join(meta)}'
-            f"<ul>{reasons}</ul><pre>{body}{more}</pre></div>"
-        )
+def _doc_html(v: Any) -> str:
+    label = str(_get(v, "label", ""))
+    excerpt = str(_get(v, "excerpt", "") or "")
+    off = int(_get(v, "excerpt_offset", 0) or 0)
+    body = highlight(excerpt[:MAX_EXCERPT], _get(v, "spans", []) or [], off)
+    more = " …" if len(excerpt) > MAX_EXCERPT else ""
+    reasons = "".join(f"<li>{_e(r)}</li>" for r in _get(v, "reasons", []) or [])
+    meta = []
+    if _get(v, "trigger"):
+        meta.append(f"trigger <code>{_e(_get(v, 'trigger'))}</code>")
+    if _get(v, "campaign"):
+        meta.append(f"campaign <code>{_e(_get(v, 'campaign'))}</code>")
+    dets = sorted({str(_get(f, "detector", "")) for f in _get(v, "findings", []) or []} - {""})
+    score = float(_get(v, "score", 0) or 0)
+    return (
+        f'<div class="doc" id="{_doc_ref(v)}" data-label="{_e(label)}" '
+        f'data-detectors=" {_e(" ".join(dets))} " data-source="{_e(_get(v, "source"))}" '
+        f'data-campaign="{_e(_get(v, "campaign") or "")}" '
+        f'data-trigger="{_e(_get(v, "trigger") or "")}">'
+        f'<b class="{_e(label)}">{_e(label)}</b> <code class="docid">{_e(_get(v, "id"))}</code> '
+        f'score {score:.3f} <span class="muted">{_e(_get(v, "source"))}</span> '
+        f'<span class="muted">{_e(", ".join(dets))}</span> {" · ".join(meta)}'
+        f"<ul>{reasons}</ul><pre>{body}{more}</pre></div>"
+    )
+
+
+def _options(values: Iterable[str]) -> str:
+    return "".join(f'<option value="{_e(x)}">{_e(x)}</option>' for x in sorted(set(values)) if x)
+
+
+def _documents(result: Any, findings: Sequence[Any]) -> str:
+    n_flagged = int(_get(result, "flagged", 0) or 0) if not isinstance(result, Mapping) else 0
+    counts = _get(result, "counts", {}) or {}
+    n_flagged = n_flagged or int(counts.get("suspicious", 0)) + int(counts.get("poisoned", 0))
+    dets = {str(_get(f, "detector", "")) for v in findings for f in _get(v, "findings", []) or []}
     note = ""
-    if len(findings) > MAX_DOCS:
+    if n_flagged > len(findings):
         note = (
-            f'<p class="muted">Showing {MAX_DOCS} of {len(findings)} flagged documents; '
-            "all of them are in the findings files.</p>"
+            f'<p class="muted">This report holds {len(findings):,} of the {n_flagged:,} '
+            "flagged documents (the scan's in-memory limit); findings.jsonl has all.</p>"
         )
     legend = (
         '<p class="muted">Highlights: <mark class="trigger">trigger</mark> '
@@ -302,13 +567,86 @@ def _documents(result: Any) -> str:
         '<mark class="changepoint">changepoint</mark> <mark class="shared">shared</mark>'
         "</p>"
     )
+    filters = (
+        '<div class="filters">'
+        '<label>verdict <select id="f-label"><option value="">all</option>'
+        + _options(str(_get(v, "label", "")) for v in findings)
+        + '</select></label><label>detector <select id="f-detector"><option value="">all'
+        "</option>"
+        + _options(dets)
+        + '</select></label><label>source <select id="f-source"><option value="">all</option>'
+        + _options(str(_get(v, "source", "")) for v in findings)
+        + '</select></label><label>campaign <select id="f-campaign"><option value="">all'
+        "</option>"
+        + _options(str(_get(v, "campaign") or "") for v in findings)
+        + '</select></label><label>trigger <select id="f-trigger"><option value="">all'
+        "</option>"
+        + _options(str(_get(v, "trigger") or "") for v in findings)
+        + '</select></label><label>search <input id="f-search" type="search" '
+        'placeholder="id, text, reason"></label>'
+        '<button id="f-clear" type="button">clear</button></div>'
+        '<div class="pager"><button id="p-prev" type="button">previous</button>'
+        '<span id="p-info" role="status"></span>'
+        '<button id="p-next" type="button">next</button></div>'
+    )
     return (
-        "<section><h2>Flagged documents</h2>"
+        f'<section id="flagged"><h2>Flagged documents</h2><p class="muted">{len(findings):,} '
+        f"documents, {PAGE_SIZE} a page.</p>"
         + legend
         + note
-        + ("".join(parts) or '<p class="muted">none</p>')
-        + "</section>"
+        + filters
+        + '<div id="docs">'
+        + ("".join(_doc_html(v) for v in findings) or '<p class="muted">none</p>')
+        + "</div></section>"
     )
+
+
+_JS = """
+(function(){
+var docs=[].slice.call(document.querySelectorAll('#docs .doc'));
+var page=0, size=%(size)d, shown=docs;
+function val(id){var e=document.getElementById(id);return e?e.value:'';}
+function apply(){
+  var l=val('f-label'),d=val('f-detector'),s=val('f-source'),c=val('f-campaign'),
+      t=val('f-trigger'),q=val('f-search').toLowerCase();
+  shown=docs.filter(function(x){
+    return (!l||x.dataset.label===l)&&(!d||x.dataset.detectors.indexOf(' '+d+' ')>=0)&&
+      (!s||x.dataset.source===s)&&(!c||x.dataset.campaign===c)&&(!t||x.dataset.trigger===t)&&
+      (!q||x.textContent.toLowerCase().indexOf(q)>=0);});
+  render();}
+function render(){
+  var pages=Math.max(1,Math.ceil(shown.length/size));
+  if(page>=pages)page=pages-1; if(page<0)page=0;
+  docs.forEach(function(x){x.hidden=true;});
+  shown.slice(page*size,(page+1)*size).forEach(function(x){x.hidden=false;});
+  document.getElementById('p-info').textContent=shown.length+' of '+docs.length+
+    ' documents match · page '+(page+1)+' of '+pages;
+  document.getElementById('p-prev').disabled=page===0;
+  document.getElementById('p-next').disabled=page>=pages-1;}
+['f-label','f-detector','f-source','f-campaign','f-trigger'].forEach(function(id){
+  document.getElementById(id).addEventListener('change',function(){page=0;apply();});});
+document.getElementById('f-search').addEventListener('input',function(){page=0;apply();});
+document.getElementById('f-clear').addEventListener('click',function(){
+  ['f-label','f-detector','f-source','f-campaign','f-trigger','f-search'].forEach(
+    function(id){document.getElementById(id).value='';});page=0;apply();});
+document.getElementById('p-prev').addEventListener('click',function(){page--;render();});
+document.getElementById('p-next').addEventListener('click',function(){page++;render();});
+[].slice.call(document.querySelectorAll('a.filter')).forEach(function(a){
+  a.addEventListener('click',function(){
+    ['f-label','f-detector','f-source','f-campaign','f-trigger','f-search'].forEach(
+      function(id){document.getElementById(id).value='';});
+    document.getElementById('f-'+a.dataset.filter).value=a.dataset.value;page=0;apply();});});
+function reveal(){
+  var h=location.hash.slice(1); if(h.indexOf('doc-')!==0)return;
+  var el=document.getElementById(h); if(!el)return;
+  var i=shown.indexOf(el);
+  if(i<0){['f-label','f-detector','f-source','f-campaign','f-trigger','f-search'].forEach(
+    function(id){document.getElementById(id).value='';});shown=docs;i=docs.indexOf(el);}
+  page=Math.floor(i/size);render();el.scrollIntoView();}
+window.addEventListener('hashchange',reveal);
+apply();reveal();
+})();
+"""
 
 
 def _sources(result: Any) -> str:
@@ -342,7 +680,7 @@ def _sources(result: Any) -> str:
 
 def render_html_string(result: Any) -> str:
     """The report as one HTML string (see :func:`render_html`)."""
-    flagged = {str(_get(v, "id")) for v in (_get(result, "findings", []) or [])[:MAX_DOCS]}
+    findings = list(_get(result, "findings", []) or [])
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -351,12 +689,13 @@ def render_html_string(result: Any) -> str:
         f"<style>{_CSS}</style></head><body><header><h1>poisonguard scan report</h1>"
         f"<p>{_e(now)}</p></header><main>"
         + _summary(result)
+        + _triggers(result, findings)
+        + _campaigns(result, findings)
+        + _charts(result, findings)
         + _histograms(result)
-        + _triggers(result, flagged)
-        + _campaigns(result, flagged)
-        + _documents(result)
+        + _documents(result, findings)
         + _sources(result)
-        + "</main></body></html>"
+        + f"</main><script>{_JS % {'size': PAGE_SIZE}}</script></body></html>"
     )
 
 
@@ -375,4 +714,11 @@ def render_html(result: Any, path: str | os.PathLike[str]) -> Path:
     return af.commit()
 
 
-__all__ = ["highlight", "histogram_svg", "render_html", "render_html_string"]
+__all__ = [
+    "bar_chart_svg",
+    "highlight",
+    "histogram_svg",
+    "position_svg",
+    "render_html",
+    "render_html_string",
+]
