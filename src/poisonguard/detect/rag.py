@@ -118,6 +118,8 @@ class RagPartial:
     stage: int
     documents: int = 0
     groups: dict[int, QuestionGroup] = field(default_factory=dict)
+    folded: bool = False
+    """A running total (its groups are within the caps), not one shard's partial."""
 
 
 @dataclass(slots=True)
@@ -265,15 +267,21 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
 
     def reduce(self, partials: Sequence[RagPartial]) -> RagPartial:
         stage = partials[0].stage if partials else (1 if self._cand is None else 2)
-        out = RagPartial(stage=stage)
+        out = RagPartial(stage=stage, folded=True)
         for p in partials:
             self._add(out, p)
         return out
 
     def merge_into(self, acc: RagPartial, part: RagPartial) -> RagPartial:
-        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it)."""
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it).
+
+        A first shard's partial becomes a running total once, as :meth:`reduce` makes it
+        (its groups cut to the caps, which are not order-free): the result is that of
+        ``reduce([acc, part])``, without a copy of the total per shard."""
         if acc.stage != part.stage:
             raise ValueError("cannot reduce partials of different passes")
+        if not acc.folded:
+            acc = self.reduce([acc])
         self._add(acc, part)
         return acc
 
