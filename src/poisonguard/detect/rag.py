@@ -85,6 +85,13 @@ def opening_question(text: str) -> tuple[int, int, str] | None:
     return u.start, u.end, u.norm
 
 
+def _most_common(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    """The ``n`` most common words, ties broken by the word: the same in every process
+    (``Counter.most_common`` breaks ties by insertion order, which follows set iteration
+    order, which follows the per-process string hash seed)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 @dataclass(slots=True)
 class QuestionGroup:
     """Passages opening with one question."""
@@ -110,7 +117,7 @@ class QuestionGroup:
         self.supporting_docs += o.supporting_docs
         self.alternatives.update(o.alternatives)
         if len(self.alternatives) > _ALT_CAP:
-            self.alternatives = Counter(dict(self.alternatives.most_common(_ALT_CAP)))
+            self.alternatives = Counter(dict(_most_common(self.alternatives, _ALT_CAP)))
 
 
 @dataclass(slots=True)
@@ -336,7 +343,7 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
             g = merged.groups.get(key, QuestionGroup())
             c2 = RagCampaign(**{f: getattr(c, f) for f in c.__dataclass_fields__})
             c2.topic_docs, c2.supporting_docs = g.topic_docs, g.supporting_docs
-            c2.alternatives = [w for w, _ in g.alternatives.most_common(5)]
+            c2.alternatives = [w for w, _ in _most_common(g.alternatives, 5)]
             c2.verdict, c2.score = self.verdict(c2)
             state.groups[key] = c2
         return state
