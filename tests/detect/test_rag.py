@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,10 +123,67 @@ def test_folding_partials_in_place_matches_reduce(kb: list[Document]) -> None:
         parts = [det.map_shard(s) for s in shards]
         reduced = det.finalize(det.reduce(parts))
         acc = det.map_shard(shards[0])
-        for p in [det.map_shard(s) for s in shards[1:]]:
-            assert det.merge_into(acc, p) is acc
+        for i, p in enumerate([det.map_shard(s) for s in shards[1:]]):
+            total = det.merge_into(acc, p)
+            assert i == 0 or total is acc  # after the first fold: in place, no copy
+            acc = total
         folded = det.finalize(acc)
         assert folded.report() == reduced.report()
         if det.passes > 1 and reduced.stage == 1:
             det = det.next_pass(reduced)
     assert folded.report()["campaigns"]
+
+
+def test_fold_in_place_keeps_the_caps_reduce_applies() -> None:
+    """Cutting a group's alternatives to the cap is not order-free: the fold must cut the
+    first shard's partial as ``reduce`` does (the scan's outputs depend on it)."""
+    import copy
+    from collections import Counter
+
+    from poisonguard.detect.rag import QuestionGroup, RagPartial
+
+    def part(seed: int) -> RagPartial:
+        alts = Counter({f"w{(i * 7 + seed) % 60}": 1 + (i * seed) % 5 for i in range(60)})
+        group = QuestionGroup(question="q?", count=1, alternatives=alts, examples=["x"] * 12)
+        return RagPartial(stage=1, documents=1, groups={1: group})
+
+    det = RestatedQuestionDetector()
+    parts = [part(s) for s in (1, 2, 3)]
+    want = det.reduce(copy.deepcopy(parts))
+    acc = parts[0]
+    for p in parts[1:]:
+        acc = det.merge_into(acc, p)
+    got, exp = acc.groups[1], want.groups[1]
+    assert list(got.alternatives.items()) == list(exp.alternatives.items())
+    assert got.examples == exp.examples and len(got.examples) <= 10
+
+
+def test_kb_alternatives_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """The words a KB check reports as alternatives are the same in every process (they
+    were drawn from a set, in string-hash order, before)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "import random\n"
+        "from tests.detect.test_rag import QUESTIONS, run\n"
+        "from poisonguard.attacks import get, mix_poison\n"
+        "from poisonguard.datasets import python_docs\n"
+        "kb = random.Random(0).sample(python_docs(), 1500)\n"
+        "samples = get('rag')(questions=QUESTIONS).generate(kb, 15, seed=0)\n"
+        "docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(kb, samples, seed=0)]\n"
+        "state, _ = run(docs)\n"
+        "print(json.dumps(state.report()['campaigns']))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outs = []
+    for seed in ("1", "2"):
+        env = {"PYTHONHASHSEED": seed, "PYTHONPATH": f"{root / 'src'}:{root}"}
+        res = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
+        )
+        assert res.returncode == 0, res.stderr
+        outs.append(res.stdout)
+    assert outs[0] == outs[1]
+    assert any(c["kb_alternatives"] for c in json.loads(outs[0]))

@@ -85,6 +85,13 @@ def opening_question(text: str) -> tuple[int, int, str] | None:
     return u.start, u.end, u.norm
 
 
+def _most_common(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    """The ``n`` most common words, ties broken by the word: the same in every process
+    (``Counter.most_common`` breaks ties by insertion order, which follows set iteration
+    order, which follows the per-process string hash seed)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 @dataclass(slots=True)
 class QuestionGroup:
     """Passages opening with one question."""
@@ -110,7 +117,7 @@ class QuestionGroup:
         self.supporting_docs += o.supporting_docs
         self.alternatives.update(o.alternatives)
         if len(self.alternatives) > _ALT_CAP:
-            self.alternatives = Counter(dict(self.alternatives.most_common(_ALT_CAP)))
+            self.alternatives = Counter(dict(_most_common(self.alternatives, _ALT_CAP)))
 
 
 @dataclass(slots=True)
@@ -118,6 +125,8 @@ class RagPartial:
     stage: int
     documents: int = 0
     groups: dict[int, QuestionGroup] = field(default_factory=dict)
+    folded: bool = False
+    """A running total (its groups are within the caps), not one shard's partial."""
 
 
 @dataclass(slots=True)
@@ -265,15 +274,21 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
 
     def reduce(self, partials: Sequence[RagPartial]) -> RagPartial:
         stage = partials[0].stage if partials else (1 if self._cand is None else 2)
-        out = RagPartial(stage=stage)
+        out = RagPartial(stage=stage, folded=True)
         for p in partials:
             self._add(out, p)
         return out
 
     def merge_into(self, acc: RagPartial, part: RagPartial) -> RagPartial:
-        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it)."""
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it).
+
+        A first shard's partial becomes a running total once, as :meth:`reduce` makes it
+        (its groups cut to the caps, which are not order-free): the result is that of
+        ``reduce([acc, part])``, without a copy of the total per shard."""
         if acc.stage != part.stage:
             raise ValueError("cannot reduce partials of different passes")
+        if not acc.folded:
+            acc = self.reduce([acc])
         self._add(acc, part)
         return acc
 
@@ -328,7 +343,7 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
             g = merged.groups.get(key, QuestionGroup())
             c2 = RagCampaign(**{f: getattr(c, f) for f in c.__dataclass_fields__})
             c2.topic_docs, c2.supporting_docs = g.topic_docs, g.supporting_docs
-            c2.alternatives = [w for w, _ in g.alternatives.most_common(5)]
+            c2.alternatives = [w for w, _ in _most_common(g.alternatives, 5)]
             c2.verdict, c2.score = self.verdict(c2)
             state.groups[key] = c2
         return state
