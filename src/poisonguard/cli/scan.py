@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -318,65 +317,41 @@ def demo_command(
     as_json: bool = JsonOpt,
 ) -> None:
     """Inject dos poison into the embedded corpus, scan it, compare with the truth."""
-    from poisonguard import scan
-    from poisonguard.attacks import get, mix_poison
-    from poisonguard.datasets import python_docs
-    from poisonguard.io import write_documents, write_json
+    from poisonguard.redteam.demo import run_demo
 
-    t0 = time.perf_counter()
-    clean = python_docs()
-    samples = get("dos")(trigger=trigger).generate(clean, count, seed=seed)
-    out.mkdir(parents=True, exist_ok=True)
-    corpus = out / "corpus.jsonl.gz"
-    write_documents(corpus, mix_poison(clean, samples, seed=seed))
-    write_documents(out / "truth.jsonl", [s.truth.to_dict() for s in samples])
-    if not as_json:
-        log.print(
-            f"corpus: {len(clean):,} clean documents (python_docs) + {count} "
-            f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}"
-        )
-    with pass_progress(_input_bytes([os.fspath(corpus)], None), enabled=not as_json) as progress:
-        result = scan(
-            corpus,
-            out / "scan",
+    with pass_progress(None, enabled=not as_json) as progress:
+
+        def on_corpus(corpus: Path, clean: int) -> None:
+            if progress is not None:  # the corpus exists now: progress gets MB/s and ETA
+                progress.total_bytes = _input_bytes([os.fspath(corpus)], None)
+            if not as_json:
+                log.print(
+                    f"corpus: {clean:,} clean documents (python_docs) + {count} "
+                    f"'dos' poisoned documents (trigger {trigger!r}) → {corpus}"
+                )
+
+        run = run_demo(
+            out,
+            count=count,
+            trigger=trigger,
             workers=workers,
-            report=out / "scan" / "report.html",
+            seed=seed,
             progress=progress,
+            on_corpus=on_corpus,
         )
-    truth = {s.document.id for s in samples}
-    flagged = {v.id for v in result.findings}
-    tp = len(flagged & truth)
-    recovered = any(tr.trigger == trigger for tr in result.triggers)
-    summary = {
-        "documents": result.counts.get("documents", 0),
-        "poisoned_injected": len(truth),
-        "flagged": len(flagged),
-        "true_positives": tp,
-        "recall": tp / len(truth) if truth else 1.0,
-        "precision": tp / len(flagged) if flagged else 1.0,
-        "clean_flagged": len(flagged - truth),
-        "clean_flagged_rate": len(flagged - truth) / max(1, len(clean)),
-        "trigger_recovered": recovered,
-        "triggers": [tr.trigger for tr in result.triggers],
-        "report": result.outputs.get("report"),
-        "out": os.fspath(out / "scan"),
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    write_json(out / "demo.json", summary)
+    summary = run.summary(out)
     if as_json:
         emit_json(summary)
         return
-    print_summary(result)
+    sc = run.score
+    print_summary(run.result)
     t = Table(title="found vs ground truth", show_header=False)
-    t.add_row("poisoned documents injected", str(len(truth)))
-    t.add_row("found (true positives)", str(tp))
-    t.add_row("recall", f"{summary['recall']:.1%}")
-    t.add_row("precision", f"{summary['precision']:.1%}")
-    t.add_row(
-        "clean documents flagged",
-        f"{summary['clean_flagged']} ({summary['clean_flagged_rate']:.2%})",
-    )
-    t.add_row("trigger recovered", f"{'yes' if recovered else 'no'} ({trigger!r})")
+    t.add_row("poisoned documents injected", str(sc.poisoned_injected))
+    t.add_row("found (true positives)", str(sc.true_positives))
+    t.add_row("recall", f"{sc.recall:.1%}")
+    t.add_row("precision", f"{sc.precision:.1%}")
+    t.add_row("clean documents flagged", f"{sc.clean_flagged} ({sc.clean_flagged_rate:.2%})")
+    t.add_row("trigger recovered", f"{'yes' if sc.trigger_recovered else 'no'} ({trigger!r})")
     t.add_row("total time", f"{summary['seconds']} s")
     console.print(t)
     console.print(
