@@ -205,7 +205,7 @@ PRESETS: dict[str, LabSpec] = {
         sizes=("nano",),
         counts=(0, 40),
         seeds=(0, 1),
-        defenses=("none", "losstrunc"),
+        defenses=("none", "losstrunc", "survivors", "pplfilter"),
         poison_set=40,
         vocab_size=320,
         tokens_per_param=10.0,
@@ -607,7 +607,9 @@ class Lab:
                     seed=seed,
                 )
             except ValueError as e:
-                raise LabError(f"judge {jc.name}: {e}") from e
+                if self.max_steps is None:
+                    raise LabError(f"judge {jc.name}: {e}") from e
+                ceiling = float("nan")  # a truncated smoke run: judges have learnt nothing
             write_json(path, {"seed": seed, "judge": jc.name, "ceiling": ceiling})
         self._judges[seed] = (model, ceiling)
         return model, ceiling
