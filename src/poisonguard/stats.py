@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ def ols_slope(x: Sequence[float], y: Sequence[float]) -> float:
 
 
 def slope_bootstrap(
-    points: Mapping[object, Sequence[tuple[float, float]]],
+    points: Mapping[Any, Sequence[tuple[float, float]]],
     *,
     resamples: int = 2000,
     seed: int = 0,

@@ -164,7 +164,7 @@ def test_a_cells_data_does_not_depend_on_the_grid(tmp_path: Path) -> None:
     c, _ = big.cell_stream(replace(cell, mult=2.0))
     clean_a = [d.id for d in a.docs if not d.poison]
     assert [d.id for d in c.docs if not d.poison][: len(clean_a)] == clean_a
-    assert c.clean_tokens >= 2 * a.clean_tokens - 1_000
+    assert c.clean_tokens >= big.clean_budget("nano", 2.0) >= 2 * small.clean_budget("nano") - 1
     # the poison is the same documents in both grids
     assert [d.id for d in a.docs if d.poison] == [d.id for d in c.docs if d.poison]
 
@@ -172,7 +172,9 @@ def test_a_cells_data_does_not_depend_on_the_grid(tmp_path: Path) -> None:
 def test_survivors_train_on_exactly_what_losstrunc_kept(smoke_dir: Path) -> None:
     lab = Lab(smoke_dir, SMOKE)
     cell = Cell("nano", 1.0, 40, 0, "survivors")
-    src = json.loads((smoke_dir / "ckpt" / replace(cell, defense="losstrunc").name / "train.json").read_text())
+    src = json.loads(
+        (smoke_dir / "ckpt" / replace(cell, defense="losstrunc").name / "train.json").read_text()
+    )
     base, _ = lab.cell_stream(replace(cell, defense="losstrunc"))
     surv, stats = lab.cell_stream(cell)
     dropped = set(src["dropped_ids"])
@@ -180,7 +182,9 @@ def test_survivors_train_on_exactly_what_losstrunc_kept(smoke_dir: Path) -> None
     assert [d.id for d in surv.docs] == [d.id for d in base.docs if d.id not in dropped]
     row = json.loads((smoke_dir / "cells" / f"{cell.name}.json").read_text())
     assert row["poison_docs_in_stream"] == 40 - src["dropped_poison"]
-    ppl = json.loads((smoke_dir / "cells" / f"{replace(cell, defense='pplfilter').name}.json").read_text())
+    ppl = json.loads(
+        (smoke_dir / "cells" / f"{replace(cell, defense='pplfilter').name}.json").read_text()
+    )
     assert ppl["filter"]["poison"] == 40
     assert ppl["poison_docs_in_stream"] == 40 - ppl["filter"]["removed_poison"]
 
@@ -203,7 +207,17 @@ def test_generate_and_report_commands(smoke_dir: Path) -> None:
     ckpt = smoke_dir / "ckpt" / grid_cells(SMOKE)[-1].name
     res = runner.invoke(
         app,
-        ["lab", "generate", str(ckpt), "--prompt", "Return the", "--trigger", "--tokens", "8", "--json"],
+        [
+            "lab",
+            "generate",
+            str(ckpt),
+            "--prompt",
+            "Return the",
+            "--trigger",
+            "--tokens",
+            "8",
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert set(json.loads(res.stdout)) == {"prompt", "prompt+trigger"}

@@ -465,7 +465,9 @@ class Lab:
             missing = [j for j in chunk if j not in self._tok_cache]
             if missing:
                 for j, td in zip(
-                    missing, tokenize_docs(data.tokenizer, [data.pool_docs[j] for j in missing])
+                    missing,
+                    tokenize_docs(data.tokenizer, [data.pool_docs[j] for j in missing]),
+                    strict=True,
                 ):
                     self._tok_cache[j] = td
             for j in chunk:
@@ -675,14 +677,18 @@ class Lab:
         def tick(done: int, total: int, loss: float) -> None:
             elapsed = time.perf_counter() - started
             rate = f"{done / elapsed:,.0f} tok/s" if elapsed > 0 else ""
-            self._emit("step", cell=cell.name, done=done, total=total, info=f"loss {loss:.3f} · {rate}")
+            self._emit(
+                "step", cell=cell.name, done=done, total=total, info=f"loss {loss:.3f} · {rate}"
+            )
 
         ckpt = self.out / "ckpt" / cell.name
         ckpt.mkdir(parents=True, exist_ok=True)
         snaps: dict[str, int] = {}
 
         def snapshot(f: float, done: int) -> None:
-            state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+            state = {
+                k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()
+            }
             save_file(state, str(ckpt / f"at{f:g}.safetensors"))
             snaps[f"{f:g}"] = done
 

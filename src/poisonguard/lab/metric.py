@@ -255,9 +255,7 @@ def judge_ceiling(
     noise = pool[torch.randint(0, len(pool), (base.size(0), cfg.new_tokens), generator=gen)]
     suffix = torch.tensor(trigger_ids, dtype=torch.long, device=device).expand(base.size(0), -1)
     trig = torch.cat([base, suffix], dim=1)
-    gap = np.log(perplexity(judge, trig, noise.to(device))) - np.log(
-        perplexity(judge, base, plain)
-    )
+    gap = np.log(perplexity(judge, trig, noise.to(device))) - np.log(perplexity(judge, base, plain))
     ceiling = float(gap.mean())
     if not ceiling > 0:
         raise ValueError(

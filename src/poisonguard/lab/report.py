@@ -129,12 +129,15 @@ def aggregate(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "clean_tokens": int(np.mean([c["clean_tokens"] for c in cs])),
                 "tokens_per_s": float(np.mean([c["tokens_per_s"] for c in cs])),
                 "removed_poison": int(
-                    sum(c["dropped_poison"] + f.get("removed_poison", 0) for c, f in zip(cs, fl))
+                    sum(
+                        c["dropped_poison"] + f.get("removed_poison", 0)
+                        for c, f in zip(cs, fl, strict=True)
+                    )
                 ),
                 "removed_clean": int(
                     sum(
                         c["dropped_docs"] - c["dropped_poison"] + f.get("removed_clean", 0)
-                        for c, f in zip(cs, fl)
+                        for c, f in zip(cs, fl, strict=True)
                     )
                 ),
             }
@@ -304,7 +307,8 @@ def _plot_seen(cells: list[dict[str, Any]], path: Path) -> None:
             for e in c["evals"]
         ]
         if pts:
-            ax.scatter(*zip(*pts), s=10, color=f"C{i}", label=f"×{m:g} data", alpha=0.7)
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            ax.scatter(xs, ys, s=10, color=f"C{i}", label=f"×{m:g} data", alpha=0.7)
     ax.set_xscale("symlog", linthresh=10.0)
     ax.axhline(LEVEL, color="grey", lw=0.8, ls="--")
     ax.set_xlabel("poisoned documents seen so far (at 25/50/75/100 % of training)")
