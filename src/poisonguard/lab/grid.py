@@ -259,7 +259,7 @@ PRESETS: dict[str, LabSpec] = {
         tokens_per_param=20.0,
         heldout_docs=128,
         tokenizer_chars=20_000_000,
-        train=TrainConfig(batch_size=64, lr=2e-3),
+        train=TrainConfig(batch_size=128, lr=2e-3),
         metric=MetricConfig(prompts=64, prompt_tokens=48, new_tokens=48),
     ),
 }
