@@ -4,12 +4,15 @@ backdoor success (the logic lives in :mod:`poisonguard.lab`; only the bars are d
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
 from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail
+
+T = TypeVar("T")
 
 lab_app = typer.Typer(
     help="Poisoning lab: train small GPTs on clean + poisoned corpora and "
@@ -18,36 +21,33 @@ lab_app = typer.Typer(
 )
 
 
-def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
+def _numbers(
+    text: str | None, name: str, conv: Callable[[str], T], what: str
+) -> tuple[T, ...] | None:
     if text is None:
         return None
     try:
-        values = tuple(int(x) for x in text.split(",") if x.strip())
+        values = tuple(conv(x) for x in text.split(",") if x.strip())
     except ValueError:
-        fail(f"--{name} must be comma-separated integers, got {text!r}", EXIT_USAGE)
+        fail(f"--{name} must be comma-separated {what}, got {text!r}", EXIT_USAGE)
         raise
     if not values:
         fail(f"--{name} is empty", EXIT_USAGE)
     return values
+
+
+def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
+    return _numbers(text, name, int, "integers")
+
+
+def _floats(text: str | None, name: str) -> tuple[float, ...] | None:
+    return _numbers(text, name, float, "numbers")
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None
     return tuple(x.strip() for x in text.split(",") if x.strip())
-
-
-def _floats(text: str | None, name: str) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        fail(f"--{name} must be comma-separated numbers, got {text!r}", EXIT_USAGE)
-        raise
-    if not values:
-        fail(f"--{name} is empty", EXIT_USAGE)
-    return values
 
 
 class _Bars:
