@@ -165,8 +165,8 @@ def test_a_cells_data_does_not_depend_on_the_grid(tmp_path: Path) -> None:
     clean_a = [d.id for d in a.docs if not d.poison]
     assert [d.id for d in c.docs if not d.poison][: len(clean_a)] == clean_a
     assert c.clean_tokens >= big.clean_budget("nano", 2.0) >= 2 * small.clean_budget("nano") - 1
-    # the poison is the same documents in both grids
-    assert [d.id for d in a.docs if d.poison] == [d.id for d in c.docs if d.poison]
+    # the same poison documents at both multiples (their relative positions are the seed's)
+    assert {d.id for d in a.docs if d.poison} == {d.id for d in c.docs if d.poison}
 
 
 def test_survivors_train_on_exactly_what_losstrunc_kept(smoke_dir: Path) -> None:
@@ -274,7 +274,9 @@ def test_gpu_preset_first_steps_on_cpu(tmp_path: Path) -> None:
     rows = lab.run(max_cells=4)  # the three judges (largest size) and the first cell
     assert len(rows) == 4
     for r in rows:
-        assert r["steps"] == 2 and math.isfinite(r["val_loss"]) and "norm_gap" in r
+        # two steps (g1's 0.05 tokens/parameter fill only one batch of 128 windows)
+        assert r["steps"] == (2 if r["size"] == "g3" else 1)
+        assert math.isfinite(r["val_loss"]) and "norm_gap" in r
         assert r["params"] == count_params(SIZES[r["size"]].config(gpu.vocab_size))
     assert {r["size"] for r in rows} == {"g3", "g1"}
     assert (tmp_path / "gpu" / "judges" / "s0.json").is_file()
