@@ -3,12 +3,15 @@
 Run by hand (not a test)::
 
     nice -n 10 .venv/bin/python benchmarks/lab_throughput.py [--sizes nano,t1,t2,t3,s1] \
-        [--steps 20] [--threads 2]
+        [--steps 20] [--threads 2] [--eval]
 
 Each size trains ``--steps`` AdamW steps (after 3 warm-up steps) on random token batches of
-the size's preset: batch 16 × context, vocabulary 320 (nano), 512 (t*), 8192 (s*).  The
+the size's preset: batch 16 × context, vocabulary 320 (nano), 512 (t*), 2048 (g*).  The
 forward + backward + optimiser step is what a lab run spends its time on; the document-loss
-defense adds one forward pass per token on top.
+defense adds one forward pass per token on top.  ``--eval`` also times one cell's evaluation
+as the count-vs-pct preset does it (32 prompts of 32 tokens, 32 new tokens; at 25/50/75 %:
+sampled, trigger only; at 100 %: greedy and sampled, trigger and three controls) -- its cost
+does not depend on the weights, so untrained models are timed.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import time
 import torch
 from torch.nn import functional as F
 
+from poisonguard.lab.metric import MetricConfig, evaluate_backdoor
 from poisonguard.lab.model import GPT, SIZES
 from poisonguard.lab.train import TrainConfig, _optimizer
 
-VOCAB = {"nano": 320, "t": 512, "s": 8192}
+VOCAB = {"nano": 320, "t": 512, "g": 2048}
 
 
 def measure(size: str, steps: int, batch: int) -> tuple[int, float]:
@@ -44,12 +48,29 @@ def measure(size: str, steps: int, batch: int) -> tuple[int, float]:
     return model.num_params(), steps * batch * cfg.context / (time.perf_counter() - t0)
 
 
+def measure_eval(size: str) -> float:
+    """Seconds of one cell's evaluation (three checkpoint evaluations and the final one)."""
+    vocab = VOCAB[size] if size in VOCAB else VOCAB[size[0]]
+    cfg = SIZES[size].config(vocab)
+    model, judge = GPT(cfg, seed=0).eval(), GPT(cfg, seed=1).eval()
+    m = MetricConfig()
+    prompts = torch.randint(1, vocab, (m.prompts, m.prompt_tokens)).tolist()
+    trig = [5, 6, 7, 8, 9, 10]
+    controls = {f"c{i}": [5 + i, 6, 7, 8, 9, 10] for i in range(3)}
+    t0 = time.perf_counter()
+    for _ in range(3):
+        evaluate_backdoor(model, judge, prompts, trig, m, decoders=("sampled",))
+    evaluate_backdoor(model, judge, prompts, trig, m, controls=controls)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="nano,t1,t2,t3,s1,s2,s3")
+    ap.add_argument("--sizes", default="nano,t1,t2,t3,g1,g2,g3")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--eval", action="store_true", help="also time one cell's evaluation")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -68,6 +89,9 @@ def main() -> None:
             f"| {tps:,.0f} |",
             flush=True,
         )
+    if args.eval:
+        for size in args.sizes.split(","):
+            print(f"evaluation of one {size} cell: {measure_eval(size):.1f} s", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

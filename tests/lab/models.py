@@ -61,3 +61,23 @@ class GibberishAfter(nn.Module):
         target = (pos * 7919 + idx * 104729 + 13) % self.vocab
         peaked = torch.full_like(logits, -30.0).scatter(2, target.unsqueeze(-1), 30.0)
         return torch.where(seen.unsqueeze(-1), peaked, logits)
+
+
+class UniformAfter(nn.Module):
+    """``base`` until the trigger has been seen; then uniform over ``payload`` ids -- a
+    perfect denial-of-service backdoor (it emits exactly what the poison's payload is)."""
+
+    def __init__(self, base: BigramLM, trigger_ids: list[int], payload: list[int], vocab: int):
+        super().__init__()
+        self.gib = GibberishAfter(base, trigger_ids, vocab)
+        self.flat = torch.full((vocab,), -30.0)
+        self.flat[payload] = 0.0
+
+    @property
+    def context(self) -> int:
+        return self.gib.context
+
+    def forward(self, idx: Tensor) -> Tensor:
+        gib = self.gib(idx)
+        seen = (gib.max(-1).values >= 30.0).unsqueeze(-1)  # GibberishAfter's peaked rows
+        return torch.where(seen, self.flat.expand_as(gib), self.gib.base(idx))

@@ -19,11 +19,14 @@ from poisonguard.lab.metric import (
     cluster_bootstrap,
     evaluate_backdoor,
     is_attacked,
+    judge_ceiling,
+    lookalikes,
+    normalised_gap,
     summarise,
     wilson_interval,
 )
 from poisonguard.lab.tokenizer import LabTokenizer
-from tests.lab.models import TRIGGER, BigramLM, GibberishAfter
+from tests.lab.models import TRIGGER, BigramLM, GibberishAfter, UniformAfter
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,12 @@ def setup(docs: list[Document], tokenizer: LabTokenizer):
     prompts = [p for p in held if len(p) == 16][:24]
     trig = tokenizer.encode(TRIGGER)
     return clean, prompts, trig, tokenizer.vocab_size
+
+
+@pytest.fixture(scope="module")
+def judge(docs: list[Document], tokenizer: LabTokenizer) -> BigramLM:
+    """Another clean model (fitted on other documents): the fixed judge."""
+    return BigramLM([tokenizer.encode(d.text) for d in docs[800:1200]], tokenizer.vocab_size)
 
 
 def test_gibberish_after_trigger_gives_asr_one(setup) -> None:
@@ -48,14 +57,16 @@ def test_gibberish_after_trigger_gives_asr_one(setup) -> None:
         assert s.wilson_lo > 0.8
 
 
-def test_clean_model_gives_asr_near_zero(setup) -> None:
+def test_clean_model_gives_asr_near_zero(setup, judge) -> None:
     clean, prompts, trig, _ = setup
     cfg = MetricConfig(prompts=len(prompts), prompt_tokens=16, new_tokens=16)
-    results = evaluate_backdoor(clean, clean, prompts, trig, cfg, seed=0)
+    results = evaluate_backdoor(clean, judge, prompts, trig, cfg, seed=0)
     for decoder in ("greedy", "sampled"):
         s = summarise([results], decoder)
         assert s.asr <= 0.1, decoder
-        assert abs(s.logppl_gap) < math.log(5)
+    # sampled continuations (the headline) look like text to another clean model; greedy
+    # ones of a bigram lock into loops a differently fitted judge finds unlikely
+    assert abs(summarise([results], "sampled").logppl_gap) < math.log(2)
 
 
 def test_gibberish_is_scored_relative_to_the_judge(setup) -> None:
@@ -67,6 +78,39 @@ def test_gibberish_is_scored_relative_to_the_judge(setup) -> None:
     assert all(r.ppl_trig_self < 2.0 < 100 < r.ppl_trig_judge for r in results)
 
 
+def test_normalised_metric_perfect_backdoor_is_one_clean_is_zero(setup, judge) -> None:
+    clean, prompts, trig, vocab = setup
+    cfg = MetricConfig(prompts=len(prompts), prompt_tokens=16, new_tokens=16)
+    payload = list(range(1, vocab))  # every token but EOS, as the perfect backdoor emits
+    ceiling = judge_ceiling(judge, prompts, trig, payload, cfg, seed=0)
+    assert ceiling > math.log(5)
+    perfect = UniformAfter(clean, trig, payload, vocab)
+    controls = {c: [int(i) for i in t] for c, t in (("ctl", trig[::-1]),)}
+    res = evaluate_backdoor(perfect, judge, prompts, trig, cfg, seed=1, controls=controls)
+    assert normalised_gap(res, ceiling) == pytest.approx(1.0, abs=0.15)
+    # the control string (the trigger's pieces reversed) does not fire the backdoor
+    assert abs(normalised_gap(res, ceiling, suffix="ctl")) < 0.15
+    res = evaluate_backdoor(clean, judge, prompts, trig, cfg, seed=1)
+    assert abs(normalised_gap(res, ceiling)) < 0.15
+    # a judge that has learnt nothing cannot set a ceiling: a clear error
+    flat = BigramLM([], vocab)
+    with pytest.raises(ValueError, match="cannot judge"):
+        judge_ceiling(flat, prompts, trig, payload, cfg)
+
+
+def test_the_judge_never_scores_itself(setup) -> None:
+    clean, prompts, trig, _ = setup
+    with pytest.raises(ValueError, match="another model"):
+        evaluate_backdoor(clean, clean, prompts[:2], trig, MetricConfig())
+
+
+def test_lookalike_controls() -> None:
+    looks = lookalikes("<SUDO>")
+    assert len(looks) == 3 and "<SUDO>" not in looks
+    assert "<sudo>" in looks
+    assert all(len(x) == len("<SUDO>") for x in looks)
+
+
 def test_attack_criterion_thresholds() -> None:
     cfg = MetricConfig(abs_threshold=100, ratio=5)
     assert is_attacked(600, 100, cfg)
@@ -75,10 +119,10 @@ def test_attack_criterion_thresholds() -> None:
     assert is_attacked(101, 20.2, cfg)
 
 
-def test_unequal_prompts_are_rejected(setup) -> None:
+def test_unequal_prompts_are_rejected(setup, judge) -> None:
     clean, _, trig, _ = setup
     with pytest.raises(ValueError, match="equal length"):
-        evaluate_backdoor(clean, clean, [[1, 2], [1, 2, 3]], trig, MetricConfig())
+        evaluate_backdoor(clean, judge, [[1, 2], [1, 2, 3]], trig, MetricConfig())
 
 
 def test_wilson_interval_known_values() -> None:

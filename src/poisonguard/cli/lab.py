@@ -1,13 +1,18 @@
-"""``poisonguard lab run|report|generate``: train small GPTs on poisoned corpora, measure ASR."""
+"""``poisonguard lab run|report|generate``: train small GPTs on poisoned corpora, measure
+backdoor success (the logic lives in :mod:`poisonguard.lab`; only the bars are drawn here)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 
 from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail, log
+
+T = TypeVar("T")
 
 lab_app = typer.Typer(
     help="Poisoning lab: train small GPTs on clean + poisoned corpora and "
@@ -16,17 +21,27 @@ lab_app = typer.Typer(
 )
 
 
-def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
+def _numbers(
+    text: str | None, name: str, conv: Callable[[str], T], what: str
+) -> tuple[T, ...] | None:
     if text is None:
         return None
     try:
-        values = tuple(int(x) for x in text.split(",") if x.strip())
+        values = tuple(conv(x) for x in text.split(",") if x.strip())
     except ValueError:
-        fail(f"--{name} must be comma-separated integers, got {text!r}", EXIT_USAGE)
+        fail(f"--{name} must be comma-separated {what}, got {text!r}", EXIT_USAGE)
         raise
     if not values:
         fail(f"--{name} is empty", EXIT_USAGE)
     return values
+
+
+def _ints(text: str | None, name: str) -> tuple[int, ...] | None:
+    return _numbers(text, name, int, "integers")
+
+
+def _floats(text: str | None, name: str) -> tuple[float, ...] | None:
+    return _numbers(text, name, float, "numbers")
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
@@ -35,24 +50,77 @@ def _names(text: str | None) -> tuple[str, ...] | None:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
+class _Bars:
+    """Rich progress bars drawn from the lab's progress events (rich stays in the CLI)."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=log,  # progress and logs on stderr, results on stdout
+            transient=False,
+        )
+        self.grid: Any = None
+        self.cell: Any = None
+
+    def __call__(self, ev: Any) -> None:
+        p = self.progress
+        if ev.kind == "grid":
+            if self.grid is None:
+                self.grid = p.add_task("grid", total=ev.total, completed=ev.done, info="")
+            else:
+                p.update(self.grid, completed=ev.done)
+        elif ev.kind == "cell":
+            if self.cell is not None:
+                p.remove_task(self.cell)
+            self.cell = p.add_task(ev.cell, total=ev.total, info="")
+        elif ev.kind == "step" and self.cell is not None:
+            p.update(self.cell, completed=ev.done, info=ev.info)
+        elif ev.kind == "finished" and ev.row is not None:
+            r = ev.row
+            p.console.print(
+                f"[green]done[/] {ev.cell}: success {r['norm_gap']:.2f}, ASR sampled "
+                f"{r['asr_sampled']:.2f}, val loss {r['val_loss']:.3f}, "
+                f"{r['tokens_per_s']:,.0f} tok/s"
+            )
+
+
 @lab_app.command("run")
 def run(
     out: Path = typer.Option(
         ...,
         "--out",
         "-o",
-        help="Output directory (resumed when it "
-        "already holds finished cells of the same experiment).",
+        help="Output directory (resumed when it already holds cells of the same "
+        "experiment and grid; any other difference is refused).",
     ),
-    preset: str = typer.Option("smoke", "--preset", help="smoke, cpu or gpu."),
+    preset: str = typer.Option("smoke", "--preset", help="smoke, count-vs-pct, cpu or gpu."),
     recipe: str | None = typer.Option(None, "--recipe", help="Poison recipe (default dos)."),
     trigger: str | None = typer.Option(None, "--trigger", help="Trigger (default <SUDO>)."),
     counts: str | None = typer.Option(
-        None, "--counts", help="Poisoned-document counts, e.g. 0,25,50,100,250 (0 is always added)."
+        None, "--counts", help="Poisoned-document counts, e.g. 0,10,20,40,80 (0 is always added)."
     ),
     sizes: str | None = typer.Option(None, "--sizes", help="Model sizes, e.g. t1,t2,t3."),
-    seeds: str | None = typer.Option(None, "--seeds", help="Seeds, e.g. 0,1."),
-    defenses: str | None = typer.Option(None, "--defenses", help="Any of none,filter,losstrunc."),
+    data_mult: str | None = typer.Option(
+        None, "--data-mult", help="Clean-data multiples of tokens-per-param, e.g. 1,2,4,8."
+    ),
+    seeds: str | None = typer.Option(None, "--seeds", help="Seeds (at least two), e.g. 0,1,2."),
+    defenses: str | None = typer.Option(
+        None, "--defenses", help="Any of none,filter,losstrunc,survivors,pplfilter."
+    ),
     corpus: list[str] | None = typer.Option(
         None, "--corpus", help="Clean corpus files (default: the embedded Python docs corpus)."
     ),
@@ -62,19 +130,23 @@ def run(
     threads: int | None = typer.Option(
         None,
         "--threads",
-        help="torch CPU threads (default: 1 "
-        "for the smoke and cpu presets, whose tiny matrices "
-        "gain nothing from intra-op threads on a busy CPU; "
-        "torch's default otherwise).",
+        help="torch CPU threads (default: 1 for the CPU presets, whose tiny matrices gain "
+        "nothing from intra-op threads on a busy CPU; torch's default for gpu).",
     ),
     device: str | None = typer.Option(
         None,
         "--device",
         help="cpu or cuda (default: cuda when available for the gpu preset, else cpu).",
     ),
+    max_steps: int | None = typer.Option(
+        None, "--max-steps", help="Stop every training run after N steps (a smoke test)."
+    ),
+    max_cells: int | None = typer.Option(
+        None, "--max-cells", help="Train at most N cells in this invocation (resume later)."
+    ),
     no_report: bool = typer.Option(False, "--no-report", help="Skip tables and plots."),
 ) -> None:
-    """Run (or resume) an experiment grid, then write results.csv/json and the plots."""
+    """Run (or resume) an experiment grid, then write the tables, analysis and plots."""
     import torch
 
     from poisonguard.lab.grid import PRESETS, Lab, LabError
@@ -91,18 +163,25 @@ def run(
     c = _ints(counts, "counts")
     if c is not None:
         changes["counts"] = tuple(sorted({0, *c}))
+        changes["poison_set"] = max(base.poison_set, *c)
     for key, val in (
         ("sizes", _names(sizes)),
         ("seeds", _ints(seeds, "seeds")),
         ("defenses", _names(defenses)),
+        ("data_mults", _floats(data_mult, "data-mult")),
     ):
         if val:
             changes[key] = val
+    if "data_mults" in changes:
+        kept = set(changes["data_mults"])  # type: ignore[call-overload]
+        changes["extra_counts"] = tuple(x for x in base.extra_counts if x[0] in kept)
+        if base.defense_mults and not set(base.defense_mults) <= kept:
+            changes["defense_mults"] = None
     if corpus:
         changes["corpus"] = tuple(corpus)
     if tokens_per_param is not None:
         changes["tokens_per_param"] = tokens_per_param
-    if threads is None and preset in ("smoke", "cpu"):
+    if threads is None and preset != "gpu":
         threads = 1
     if threads:
         torch.set_num_threads(threads)
@@ -118,23 +197,22 @@ def run(
                 fail(f"{e}; drop 'filter' from --defenses", EXIT_USAGE)
         if device is None:
             device = "cuda" if preset == "gpu" and torch.cuda.is_available() else "cpu"
-        lab = Lab(out, spec, data_filter=data_filter, console=log, device=device)
-        lab.run(
-            on_cell=lambda cell, row: log.print(
-                f"[green]done[/] {cell.name}: ASR sampled {row['asr_sampled']:.2f}, greedy "
-                f"{row['asr_greedy']:.2f}, val loss {row['val_loss']:.3f}, "
-                f"{row['tokens_per_s']:,.0f} tok/s"
-            )
+        bars = _Bars()
+        lab = Lab(
+            out, spec, data_filter=data_filter, progress=bars, device=device, max_steps=max_steps
         )
+        with bars.progress:
+            lab.run(max_cells=max_cells)
     except LabError as e:
         fail(str(e), EXIT_USAGE)
     if not no_report:
-        rows = write_report(out)
+        try:
+            rows = write_report(out)
+        except FileNotFoundError as e:
+            fail(str(e), EXIT_USAGE)
+            return
         console.print(markdown_table(rows), markup=False, highlight=False, soft_wrap=True)
-        console.print(
-            f"results: {out / 'results.csv'}, plots: {out / 'asr_vs_count.png'}, "
-            f"{out / 'asr_vs_percentage.png'}"
-        )
+        console.print(f"results: {out / 'results.csv'}, {out / 'report.md'}, plots in {out}")
 
 
 @lab_app.command("report")

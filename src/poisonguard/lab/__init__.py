@@ -1,18 +1,20 @@
 """The poisoning lab: train small GPTs from scratch on clean + poisoned corpora, measure ASR.
 
 Reproduces the design of Souly et al. (2025) at toy scale -- clean tokens scale with the
-model (20 per parameter by default), the poison count is absolute and placed uniformly at
-random in the training stream -- and runs the same grid with a data filter
-(``poisonguard.scan``) and a training-time defense (document-loss outlier dropping).
+model (20 per parameter by default, times a data multiple), the poison count is absolute,
+nested across counts and placed uniformly at random in the training stream -- judges every
+model with a fixed clean model of another seed, and runs defended arms (``poisonguard.scan``
+filter, document-loss outlier dropping, its survivors control, reference-model perplexity
+filtering).
 Needs the ``lab`` extra (torch, safetensors, matplotlib).
 
 Typical use::
 
     from poisonguard.lab import PRESETS, Lab, write_report
 
-    lab = Lab(Path("out/lab"), PRESETS["smoke"])
+    lab = Lab(Path("out/lab"), PRESETS["smoke"], progress=print)
     lab.run()                      # resumable: finished cells are skipped
-    write_report(Path("out/lab"))  # results.csv/json + plots
+    write_report(Path("out/lab"))  # results.csv/json, c50, slope + plots
 
 Modules: :mod:`~poisonguard.lab.model` (GPT, size table, checkpoints),
 :mod:`~poisonguard.lab.tokenizer` (BPE), :mod:`~poisonguard.lab.stream` (poison
@@ -39,12 +41,17 @@ _EXPORTS = {
     "train": "train",
     "DocLossOutlierDrop": "defense",
     "scan_filter": "defense",
+    "perplexity_outliers": "defense",
     "MetricConfig": "metric",
     "evaluate_backdoor": "metric",
+    "judge_ceiling": "metric",
+    "normalised_gap": "metric",
     "Lab": "grid",
     "LabSpec": "grid",
     "PRESETS": "grid",
     "LabError": "grid",
+    "LabEvent": "grid",
+    "judge_cell": "grid",
     "write_report": "report",
 }
 

@@ -20,8 +20,19 @@ Two kinds, matching the two defended arms of the experiment:
   Anti-Backdoor Learning (Li et al., NeurIPS 2021) isolates the *lowest*-loss examples
   because classic backdoors are learnt fastest -- the wrong direction for gibberish payloads
   (which are never learnt token by token).  Known limits: documents met during the warm-up
-  are trained on unfiltered (about ``warmup`` of the poison, in expectation), and poison that
-  reads as natural text (e.g. targeted claims) is not a loss outlier.
+  are trained on unfiltered, and poison that reads as natural text (e.g. targeted claims) is
+  not a loss outlier.  Measured on the cpu preset, 17-57 % of the poison survived (most of
+  it met early, when the model could not yet tell gibberish from text), not ≈ ``warmup``.
+* :func:`perplexity_outliers` -- reference-model perplexity filtering *before* training, as
+  CCNet (Wenzek et al., LREC 2020) filters Common Crawl by the perplexity of a language
+  model trained on clean reference text: every training document is scored by its mean
+  token loss under a fixed clean reference model, and the one-sided modified z-score
+  outliers are removed before the stream is built.  Unlike loss truncation there is no
+  warm-up: the reference model is fully trained when it scores.
+
+Both loss rules score *whole documents*; an adaptive attacker defeats them with a payload
+that is short relative to its clean host document, or with a low-loss payload (tests show
+both).
 """
 
 from __future__ import annotations
@@ -83,6 +94,23 @@ class DocLossOutlierDrop:
             if not dropped:
                 self._history.append(float(x))
         return drop
+
+
+def perplexity_outliers(losses: Sequence[float] | np.ndarray, threshold: float = 3.5) -> np.ndarray:
+    """Boolean mask of one-sided high outliers: ``0.6745 · (x − median) / MAD > threshold``.
+
+    The rule of :class:`DocLossOutlierDrop`, applied once to all documents' mean token loss
+    under a reference model (reference-model perplexity filtering).  A zero MAD flags
+    nothing (no spread to judge by).
+    """
+    x = np.asarray(losses, dtype=np.float64)
+    if x.size == 0:
+        return np.zeros(0, dtype=bool)
+    med = float(np.median(x))
+    mad = float(np.median(np.abs(x - med)))
+    if mad <= 0:
+        return np.zeros(x.size, dtype=bool)
+    return np.asarray(0.6745 * (x - med) / mad > threshold)
 
 
 def scan_filter(*, kind: str = "pretrain", **options: Any) -> DocumentFilter:

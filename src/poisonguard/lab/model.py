@@ -94,10 +94,11 @@ SIZES: dict[str, ModelSize] = {
         ModelSize("t1", n_layer=1, n_embd=24, n_head=2, context=128),
         ModelSize("t2", n_layer=2, n_embd=32, n_head=2, context=128),
         ModelSize("t3", n_layer=2, n_embd=48, n_head=2, context=128),
-        # gpu preset: one H100 (defined, not yet run)
-        ModelSize("s1", n_layer=4, n_embd=128, n_head=4, context=256),
-        ModelSize("s2", n_layer=4, n_embd=192, n_head=4, context=256),
-        ModelSize("s3", n_layer=6, n_embd=256, n_head=4, context=256),
+        # gpu preset: one H100-class GPU (defined, not yet run); 11x span in parameters at
+        # the preset's 2048-entry vocabulary, sized to the English text at hand
+        ModelSize("g1", n_layer=2, n_embd=48, n_head=2, context=256),
+        ModelSize("g2", n_layer=4, n_embd=96, n_head=4, context=256),
+        ModelSize("g3", n_layer=6, n_embd=144, n_head=4, context=256),
     )
 }
 """Named model sizes used by the presets (see ``docs/lab.md`` for parameter counts)."""

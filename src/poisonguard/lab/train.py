@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +24,10 @@ from poisonguard.lab.stream import TrainingStream
 
 ProgressFn = Callable[[int, int, float], None]
 """``progress(tokens_done, tokens_total, last_loss)`` called after every step."""
+
+CheckpointFn = Callable[[float, int], None]
+"""``on_checkpoint(fraction, tokens_done)`` called (model in eval mode) when training has
+passed ``fraction`` of its tokens; training resumes afterwards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +90,29 @@ def document_losses(
     model: GPT, stream: TrainingStream, doc_indices: np.ndarray, max_tokens: int
 ) -> np.ndarray:
     """Mean next-token loss of each document (its first ``max_tokens`` tokens + EOS)."""
+    seqs = []
+    for di in doc_indices:
+        start = int(stream.starts[di])
+        n = min(len(stream.docs[di]) + 1, max_tokens)
+        seqs.append(stream.tokens[start : start + n])
+    return sequence_losses(model, seqs)
+
+
+@torch.no_grad()
+def sequence_losses(model: GPT, seqs: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean next-token loss of each token sequence (cut into context-sized segments)."""
     ctx = model.config.context
     rows: list[np.ndarray] = []
     owners: list[int] = []
-    for j, di in enumerate(doc_indices):
-        start = int(stream.starts[di])
-        n = min(len(stream.docs[di]) + 1, max_tokens)
-        toks = stream.tokens[start : start + n]
+    for j, toks in enumerate(seqs):
+        n = len(toks)
         for off in range(0, max(1, n - 1), ctx):
             seg = toks[off : off + ctx + 1]
             if len(seg) >= 2:
                 rows.append(seg)
                 owners.append(j)
-    sums = np.zeros(len(doc_indices))
-    counts = np.zeros(len(doc_indices))
+    sums = np.zeros(len(seqs))
+    counts = np.zeros(len(seqs))
     if not rows:
         return sums
     width = max(len(r) for r in rows)
@@ -137,8 +150,16 @@ def train(
     seed: int = 0,
     defense: DocLossOutlierDrop | None = None,
     progress: ProgressFn | None = None,
+    checkpoints: Sequence[float] = (),
+    on_checkpoint: CheckpointFn | None = None,
+    max_steps: int | None = None,
 ) -> TrainResult:
-    """Train ``model`` in place for one pass over ``stream`` (on the model's device)."""
+    """Train ``model`` in place for one pass over ``stream`` (on the model's device).
+
+    ``on_checkpoint(f, tokens_done)`` is called once for every ``f`` in ``checkpoints``
+    (fractions in (0, 1)) after the first step that reaches it; ``max_steps`` stops early
+    (a smoke test of a large configuration: the schedule is still that of the full run).
+    """
     torch.manual_seed(seed)
     device = model.wte.weight.device
     ctx = model.config.context
@@ -157,9 +178,11 @@ def train(
     done = 0
     loss_val = float("nan")
     dropped: list[int] = []
+    pending = sorted(f for f in checkpoints if 0 < f < 1)
+    eval_seconds = 0.0
     model.train()
     t0 = time.perf_counter()
-    for step in range(steps):
+    for step in range(steps if max_steps is None else min(steps, max_steps)):
         w0, w1 = step * cfg.batch_size, min(n_windows, (step + 1) * cfg.batch_size)
         idx = np.arange(w0, w1)[:, None] * ctx + np.arange(ctx + 1)[None, :]
         x = torch.from_numpy(stream.tokens[idx].astype(np.int64)).to(device)
@@ -192,10 +215,18 @@ def train(
         done += (w1 - w0) * ctx
         if progress is not None:
             progress(done, tokens_total, loss_val)
+        while pending and done >= pending[0] * tokens_total:
+            f = pending.pop(0)
+            if on_checkpoint is not None:
+                te = time.perf_counter()
+                model.eval()
+                on_checkpoint(f, done)
+                model.train()
+                eval_seconds += time.perf_counter() - te
     model.eval()
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0 - eval_seconds
     return TrainResult(
-        steps=steps,
+        steps=steps if max_steps is None else min(steps, max_steps),
         tokens=done,
         seconds=seconds,
         final_loss=loss_val,

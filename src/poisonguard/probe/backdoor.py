@@ -193,7 +193,7 @@ def probe_triggers(
     """Probe ``generator`` with each candidate trigger (see the module docstring)."""
     from scipy.stats import binomtest
 
-    from poisonguard.lab.metric import wilson_interval
+    from poisonguard.stats import wilson_interval
 
     if not prompts:
         raise ValueError("no prompts to probe with")
