@@ -125,10 +125,12 @@ def tokenize(text: str, window: int, back: int, min_back: int, min_window: int) 
     return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
 
 
-def _grams_before(words: list[str], at: int, max_ngram: int, reach: int) -> set[str]:
-    """Word 1..max_ngram-grams ending within ``reach`` words before word index ``at``."""
+def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[str]:
+    """Word 1..max_ngram-grams (without digits) ending within ``reach`` words of word index
+    ``at`` (before it, or inside the first words after it: a trigger's own words are as
+    unrelated to the host as its payload, so the fall of cohesion starts on them)."""
     out: set[str] = set()
-    for e in range(max(0, at - reach), at):
+    for e in range(max(0, at - reach), min(len(words), at + reach + 1)):
         for n in range(1, max_ngram + 1):
             if e - n + 1 < 0:
                 break
@@ -215,7 +217,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         min_back: int = 8,
         min_window: int = 12,
         threshold: float = 0.1,
-        max_changes: int = 3,
+        max_changes: int = 8,
         max_ngram: int = 3,
         reach: int = 3,
         alpha: float = 1e-6,
@@ -295,17 +297,16 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             return
         # onsets first: the largest fall of cohesion from the three positions before
         c = np.nan_to_num(tk.cohesion, nan=1.0)
-        before = np.array([c[max(0, k - 3) : k].max() if k > 0 else 1.0 for k in low])
-        drop = before - c[low]
-        picked: list[int] = []
-        for k in low[np.argsort(-drop, kind="stable")]:
-            if all(abs(int(k) - p) >= self.window for p in picked):
-                picked.append(int(k))
-            if len(picked) >= self.max_changes:
-                break
+        # each run of low positions: its first position at the run's minimum, ranked by
+        # the fall from the position before the run
+        runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
+        points = [int(r[int(np.argmin(c[r]))]) for r in runs]
+        falls = [(c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points)]
+        order = np.argsort(-np.asarray(falls), kind="stable")[: self.max_changes]
+        picked = [points[int(i)] for i in order]
         keys: set[str] = set()
         for k in picked:
-            keys |= _grams_before(tk.words, int(tk.content[k]), self.max_ngram, self.reach)
+            keys |= _grams_near(tk.words, int(tk.content[k]), self.max_ngram, self.reach)
         part.change_windows += len(picked)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
@@ -392,7 +393,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             for _e, key in _ngrams_in(ws, freq, self.max_ngram):
                 freq[key] += 1
         self._sample = []
-        trials = merged.change_windows * self.reach
+        trials = merged.change_windows * (2 * self.reach + 1)
         scored: list[tuple[float, str]] = []
         for key in keys:
             rate = (freq[key] + 1) / (total_words + 1)
