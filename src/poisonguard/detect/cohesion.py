@@ -159,12 +159,59 @@ def _ngrams_in(
     return out
 
 
+_EXAMPLES = 20
+"""Example occurrences kept per candidate in round 2 (extension and host independence)."""
+_CONTEXT_WORDS = 6
+_HOST_WORDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One occurrence of a candidate followed by a change: the document, the folded words
+    just before / after the candidate and the content-word stems of its host before it."""
+
+    doc_id: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    host: frozenset[str]
+
+
+def host_overlap(examples: Sequence[Example]) -> float:
+    """Median Jaccard similarity of the hosts of every pair of examples (0: unrelated
+    hosts, as a campaign planted into random documents; high: one template or feed)."""
+    sims: list[float] = []
+    for i in range(len(examples)):
+        for j in range(i + 1, len(examples)):
+            a, b = examples[i].host, examples[j].host
+            if a or b:
+                sims.append(len(a & b) / len(a | b))
+    return float(np.median(sims)) if sims else 0.0
+
+
+def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
+    """``key`` extended word by word to the left and right while at least ``agree`` of the
+    examples share the next word (``the other hand`` → ``on the other hand``)."""
+    words = key.split()
+    left = [list(reversed(x.left)) for x in examples]
+    right = [list(x.right) for x in examples]
+    for side, out in ((left, "left"), (right, "right")):
+        for i in range(_CONTEXT_WORDS):
+            nxt = [w[i] for w in side if len(w) > i]
+            if not nxt:
+                break
+            top = max(set(nxt), key=nxt.count)
+            if nxt.count(top) < agree * len(examples):
+                break
+            words = [top, *words] if out == "left" else [*words, top]
+    return " ".join(words)
+
+
 @dataclass(slots=True)
 class CohesionPartial:
     """Round 1: candidate counts; round 2: per-candidate occurrence counts."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    examples: dict[str, list[str]] = field(default_factory=dict)
+    examples: dict[str, list[Example]] = field(default_factory=dict)
     positions: int = 0
     changes: int = 0
     change_windows: int = 0
@@ -199,7 +246,10 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         reach: words before a change point in which candidates end.
         alpha: Bonferroni level of round 1's chance test.
         q: Benjamini–Hochberg level of round 2's base-rate test.
-        min_purity: least share of a trigger's occurrences followed by a change.
+        min_purity: least share of a trigger's documents with a change after it.
+        max_host_overlap: most median Jaccard similarity of the hosts (content words
+            before the trigger) of a trigger's examples: above it they are one template
+            or feed, not unrelated documents.
         max_candidates: candidates carried to round 2 (lowest p-values first).
         capacity: distinct candidates kept per partial in round 1.
         score: score of a flagged document (>= 0.9: *poisoned*).
@@ -223,6 +273,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         alpha: float = 1e-6,
         q: float = 1e-6,
         min_purity: float = 0.5,
+        max_host_overlap: float = 0.15,
         max_candidates: int = 2000,
         capacity: int = 200_000,
         score: float = 0.95,
@@ -247,6 +298,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         self.alpha = alpha
         self.q = q
         self.min_purity = min_purity
+        self.max_host_overlap = max_host_overlap
         self.max_candidates = max_candidates
         self.capacity = capacity
         self.score = score
@@ -330,23 +382,35 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         tk = self._tok(doc.text)
         assert self._candidates is not None
         for key, ends in self._occurrences(tk, self._candidates).items():
-            seen = changed = False
+            seen = False
+            changed: int | None = None
             for e in ends:
                 got = self._after(tk, e)
                 if got is None:
                     continue
                 seen = True
-                if got[0] <= self.threshold:
-                    changed = True
+                if got[0] <= self.threshold and changed is None:
+                    changed = e
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
             part.counts["n|" + key] = part.counts.get("n|" + key, 0) + 1
-            if changed:
+            if changed is not None:
                 part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
                 ex = part.examples.setdefault(key, [])
-                if len(ex) < 10:
-                    ex.append(doc.id)
+                if len(ex) < _EXAMPLES:
+                    ex.append(self._example(doc.id, tk, key, changed))
+
+    def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
+        first = end - len(key.split()) + 1
+        k = int(np.searchsorted(tk.content, first))
+        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
+        return Example(
+            doc_id,
+            tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
+            tuple(tk.words[end + 1 : end + 1 + _CONTEXT_WORDS]),
+            frozenset(host),
+        )
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[CohesionPartial]) -> CohesionPartial:
@@ -360,7 +424,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             acc.counts[k] = acc.counts.get(k, 0) + c
         for k, ex in part.examples.items():
             have = acc.examples.setdefault(k, [])
-            have.extend(ex[: max(0, 10 - len(have))])
+            have.extend(ex[: max(0, _EXAMPLES - len(have))])
         acc.positions += part.positions
         acc.changes += part.changes
         acc.change_windows += part.change_windows
@@ -422,38 +486,54 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         for i, (p, _key, _a, _n) in enumerate(rows, start=1):
             if p <= self.q * i / m:
                 cut = i
+        groups: dict[str, dict[str, Any]] = {}
         for p, key, a, n in rows[:cut]:
             if a / n < self.min_purity:
                 continue
-            confirmed.append(
-                {
-                    "trigger": key,
-                    "anomalous_docs": a,
-                    "carrier_docs": n,
-                    "expected": round(n * p0, 3),
-                    "p_value": p,
-                    "purity": round(a / n, 4),
-                    "examples": merged.examples.get(key, [])[:10],
-                }
-            )
-        # a confirmed n-gram inside a longer confirmed one with the same documents is the
-        # same trigger: keep the longest
-        confirmed.sort(key=lambda t: -len(t["trigger"]))
+            ex = merged.examples.get(key, [])
+            overlap = host_overlap(ex)
+            if overlap > self.max_host_overlap:
+                continue  # one template or feed, not a campaign across unrelated hosts
+            text = extend(key, ex)
+            have = groups.get(text)
+            if have is not None:
+                have["keys"].append(key)
+                if a <= have["anomalous_docs"]:
+                    continue
+            groups[text] = {
+                "trigger": text,
+                "keys": have["keys"] if have is not None else [key],
+                "anomalous_docs": a,
+                "carrier_docs": n,
+                "expected": round(n * p0, 3),
+                "p_value": p,
+                "purity": round(a / n, 4),
+                "host_overlap": round(overlap, 4),
+                "examples": [x.doc_id for x in ex[:10]],
+            }
+        # an n-gram inside a longer confirmed trigger with as many documents is that trigger
         kept: list[dict[str, Any]] = []
-        for t in confirmed:
-            if not any(
-                f" {t['trigger']} " in f" {k['trigger']} "
-                and k["anomalous_docs"] >= 0.8 * t["anomalous_docs"]
-                for k in kept
-            ):
+        for t in sorted(groups.values(), key=lambda t: -len(t["trigger"])):
+            big = next(
+                (
+                    k
+                    for k in kept
+                    if f" {t['trigger']} " in f" {k['trigger']} "
+                    and k["anomalous_docs"] >= 0.8 * t["anomalous_docs"]
+                ),
+                None,
+            )
+            if big is None:
                 kept.append(t)
+            else:
+                big["keys"].extend(t["keys"])
         return CohesionState({}, kept, p0, merged.docs, len(self._candidates), 2)
 
     # -- verdicts ---------------------------------------------------------------------
     def flag(self, doc: Document, state: CohesionState) -> Finding | None:
         if not state.triggers:
             return None
-        trig = {t["trigger"]: t for t in state.triggers}
+        trig = {k: t for t in state.triggers for k in t["keys"]}
         tk = self._tok(doc.text)
         best: tuple[float, str, int, int] | None = None
         for key, ends in self._occurrences(tk, trig).items():
@@ -477,7 +557,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             detector=self.name,
             score=self.score,
             reason=(
-                f"trigger {key!r} is followed by text unrelated to the document "
+                f"trigger {t['trigger']!r} is followed by text unrelated to the document "
                 f"(content-word cohesion {coh:.2f}); in {t['anomalous_docs']} of "
                 f"{t['carrier_docs']} documents containing it (chance rate "
                 f"{state.p0:.3%}, p={t['p_value']:.1e})"
@@ -487,8 +567,8 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 Span(p_start, p_start, "changepoint"),
                 Span(p_start, p_end, "payload"),
             ],
-            trigger=key,
-            extra={"cohesion": round(coh, 4)},
+            trigger=t["trigger"],
+            extra={"cohesion": round(coh, 4), "matched": key},
         )
 
     def summarize(self, state: CohesionState) -> CorpusReport:
