@@ -140,9 +140,7 @@ def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[st
     return out
 
 
-def _ngrams_in(
-    words: list[str], keys: dict[str, Any], max_ngram: int
-) -> list[tuple[int, str]]:
+def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[tuple[int, str]]:
     """``(last word index, key)`` of every occurrence of one of ``keys`` (word n-grams) in
     ``words``; only positions whose word ends some key are joined."""
     last = {k.rsplit(" ", 1)[-1] for k in keys}
@@ -353,7 +351,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         # the fall from the position before the run
         runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
         points = [int(r[int(np.argmin(c[r]))]) for r in runs]
-        falls = [(c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points)]
+        falls = [
+            (c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points, strict=True)
+        ]
         order = np.argsort(-np.asarray(falls), kind="stable")[: self.max_changes]
         picked = [points[int(i)] for i in order]
         keys: set[str] = set()
@@ -481,7 +481,6 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             rows.append((float(binom.sf(a - 1, n, min(1.0, p0))), key, a, n))
         rows.sort()
         m = max(len(self._candidates), 1)
-        confirmed: list[dict[str, Any]] = []
         cut = 0
         for i, (p, _key, _a, _n) in enumerate(rows, start=1):
             if p <= self.q * i / m:
