@@ -33,7 +33,7 @@ def clean_flags(name: str, docs: list[Document]) -> None:
     det, state = run_rounds(CohesionMiner(), shards, sample=sample)
     flagged = sum(det.flag(d, state) is not None for d in docs)
     secs = time.perf_counter() - t0
-    trig = [(t["trigger"], t["anomalous_docs"], t["carrier_docs"]) for t in state.triggers]
+    trig = [(t["trigger"], t["anomalous_docs"], t["containing_docs"]) for t in state.triggers]
     print(
         f"{name:14s} docs={len(docs):6d} flagged={flagged} ({flagged / len(docs):.3%}) "
         f"change_rate={state.p0:.4f} triggers={trig} {secs:.0f}s",

@@ -150,3 +150,18 @@ def test_extend_to_the_whole_phrase() -> None:
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         CohesionMiner(**kw)  # type: ignore[arg-type]
+
+
+def test_scan_reports_the_trigger_and_labels_carriers_poisoned() -> None:
+    from poisonguard.detect.pipeline import scan
+
+    docs = mixed(_poison(120))
+    res = scan(docs, detectors=["cohesion"])
+    assert [t.trigger for t in res.triggers] == [TRIGGER]
+    assert res.triggers[0].detectors == ["cohesion"]
+    truth = {s.document.id for s in _poison(120)}
+    poisoned = {v.id for v in res.findings if v.label == "poisoned"}
+    assert len(poisoned & truth) >= 0.7 * len(truth)
+    assert len(poisoned - truth) <= 0.001 * len(clean_docs())
+    v = next(v for v in res.findings if v.id in truth)
+    assert v.trigger == TRIGGER and {"trigger", "payload"} <= {s.label for s in v.spans}

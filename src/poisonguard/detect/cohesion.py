@@ -503,7 +503,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 "trigger": text,
                 "keys": have["keys"] if have is not None else [key],
                 "anomalous_docs": a,
-                "carrier_docs": n,
+                "containing_docs": n,
                 "expected": round(n * p0, 3),
                 "p_value": p,
                 "purity": round(a / n, 4),
@@ -558,7 +558,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             reason=(
                 f"trigger {t['trigger']!r} is followed by text unrelated to the document "
                 f"(content-word cohesion {coh:.2f}); in {t['anomalous_docs']} of "
-                f"{t['carrier_docs']} documents containing it (chance rate "
+                f"{t['containing_docs']} documents containing it (chance rate "
                 f"{state.p0:.3%}, p={t['p_value']:.1e})"
             ),
             spans=[
