@@ -45,7 +45,9 @@ def _poison(count: int, forms: str | None = None) -> tuple[PoisonSample, ...]:
 def _mine(docs: list[Document], **kw: object) -> tuple[CohesionMiner, CohesionState]:
     size = len(docs) // 3 + 1
     shards = [docs[i : i + size] for i in range(0, len(docs), size)]
-    return run_rounds(CohesionMiner(**kw), shards, sample=[d.text for d in docs])  # type: ignore[arg-type]
+    det, state = run_rounds(CohesionMiner(**kw), shards, sample=[d.text for d in docs])  # type: ignore[arg-type]
+    assert isinstance(det, CohesionMiner) and isinstance(state, CohesionState)
+    return det, state
 
 
 @lru_cache(maxsize=4)
@@ -66,6 +68,7 @@ def test_cohesion_falls_where_an_unrelated_passage_starts() -> None:
     after, host = [], []
     for s in _poison(120)[:20]:
         tk = tokenize(s.document.text, 20, 100, 8, 12)
+        assert s.truth.trigger_span is not None
         k = int(tk.content.searchsorted(tk.starts.searchsorted(s.truth.trigger_span[1])))
         vals = tk.cohesion[k : k + 2]
         if vals.size and not np.isnan(vals).all():
