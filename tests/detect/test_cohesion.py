@@ -45,7 +45,7 @@ def _poison(count: int, forms: str | None = None) -> tuple[PoisonSample, ...]:
 def _mine(docs: list[Document], **kw: object) -> tuple[CohesionMiner, CohesionState]:
     size = len(docs) // 3 + 1
     shards = [docs[i : i + size] for i in range(0, len(docs), size)]
-    det, state = run_rounds(CohesionMiner(**kw), shards, sample=[d.text for d in docs])  # type: ignore[arg-type]
+    det, state = run_rounds(CohesionMiner(**kw), shards, sample=[d.text for d in docs])
     assert isinstance(det, CohesionMiner) and isinstance(state, CohesionState)
     return det, state
 
@@ -152,7 +152,7 @@ def test_extend_to_the_whole_phrase() -> None:
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        CohesionMiner(**kw)  # type: ignore[arg-type]
+        CohesionMiner(**kw)
 
 
 def test_scan_reports_the_trigger_and_labels_carriers_poisoned() -> None:
