@@ -90,8 +90,18 @@ class Tokens:
     cohesion: np.ndarray
 
 
-def tokenize(text: str, window: int, back: int, min_back: int, min_window: int) -> Tokens:
-    """Folded words of ``text`` and the cohesion at each content word (see :class:`Tokens`)."""
+def tokenize(
+    text: str,
+    window: int,
+    back: int,
+    min_back: int,
+    min_window: int,
+    min_type_ratio: float = 0.5,
+) -> Tokens:
+    """Folded words of ``text`` and the cohesion at each content word (see :class:`Tokens`).
+
+    Cohesion is left undefined (``nan``) where the window is not prose: fewer distinct
+    content words than ``min_type_ratio`` of its length (tables, lists of figures)."""
     ws: list[str] = []
     st: list[int] = []
     en: list[int] = []
@@ -120,7 +130,13 @@ def tokenize(text: str, window: int, back: int, min_back: int, min_window: int) 
         new = win < k  # first occurrence of a type inside the window
         types = new.sum(axis=1)
         shared = (new & (win >= k - back) & (win >= 0)).sum(axis=1)
-        ok = (np.arange(n) >= min_back) & (n - np.arange(n) >= min_window) & (types > 0)
+        length = np.minimum(window, n - np.arange(n))
+        ok = (
+            (np.arange(n) >= min_back)
+            & (length >= min_window)
+            & (types > 0)
+            & (types >= min_type_ratio * length)
+        )
         coh[ok] = shared[ok] / types[ok]
     return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
 
@@ -262,7 +278,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         min_docs: int = 10,
         window: int = 20,
         back: int = 100,
-        min_back: int = 8,
+        min_back: int = 25,
         min_window: int = 12,
         threshold: float = 0.1,
         max_changes: int = 8,
