@@ -278,7 +278,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         min_docs: int = 10,
         window: int = 20,
         back: int = 100,
-        min_back: int = 25,
+        min_back: int = 8,
         min_window: int = 12,
         threshold: float = 0.1,
         max_changes: int = 8,
