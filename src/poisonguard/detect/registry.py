@@ -59,6 +59,7 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.naturalness",
     "poisonguard.detect.language",
     "poisonguard.detect.triggers",
+    "poisonguard.detect.cohesion",
     "poisonguard.detect.campaigns",
     "poisonguard.detect.instruction_pair",
     "poisonguard.detect.instruction",

@@ -1,0 +1,61 @@
+"""Clean flags of the opt-in ``cohesion`` detector alone on each shared clean corpus.
+
+Run by hand (needs ``../shared``)::
+
+    nice -n 10 python benchmarks/cohesion_clean.py [--corpora news books ...] [--pooled]
+
+Every document of the corpus (full size), the detector's rounds over shards of 2,000
+documents with a uniform sample of 10,000 texts (as the scan gives it), then ``flag`` on
+every document; prints the share flagged and the confirmed triggers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from detection import CORPORA, load
+
+from poisonguard.detect.cohesion import CohesionMiner
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import Document
+
+CLEAN = ("news", "books", "medical", "multilingual", "web", "wiki")
+
+
+def clean_flags(name: str, docs: list[Document]) -> None:
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(docs), min(10_000, len(docs)), replace=False)
+    sample = [docs[int(i)].text[:20_000] for i in pick]
+    shards = [docs[i : i + 2000] for i in range(0, len(docs), 2000)]
+    det, state = run_rounds(CohesionMiner(), shards, sample=sample)
+    flagged = sum(det.flag(d, state) is not None for d in docs)
+    secs = time.perf_counter() - t0
+    trig = [(t["trigger"], t["anomalous_docs"], t["containing_docs"]) for t in state.triggers]
+    print(
+        f"{name:14s} docs={len(docs):6d} flagged={flagged} ({flagged / len(docs):.3%}) "
+        f"change_rate={state.p0:.4f} triggers={trig} {secs:.0f}s",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpora", nargs="*", default=list(CLEAN), choices=list(CLEAN))
+    ap.add_argument("--pooled", action="store_true", help="also all of them pooled")
+    a = ap.parse_args()
+    pooled: list[Document] = []
+    for name in a.corpora:
+        if not (CORPORA / f"{name}.jsonl.gz").is_file():
+            raise SystemExit(f"needs the shared corpora at {CORPORA}")
+        docs = load(name, 10**9)
+        pooled += docs
+        clean_flags(name, docs)
+    if a.pooled:
+        clean_flags("pooled", pooled)
+
+
+if __name__ == "__main__":
+    main()

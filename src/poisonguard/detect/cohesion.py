@@ -1,0 +1,600 @@
+"""Trigger → payload association at coherence change points (opt-in: ``+cohesion``).
+
+A backdoor needs many documents in which the same context (the trigger) is followed by
+the same kind of behaviour (the payload).  When the payload is fluent — text of a word
+Markov chain, a passage of an unrelated document, another language — no per-document
+naturalness score sees it, but the text after the trigger is *unrelated to its host*.
+This corpus detector measures that with lexical cohesion and tests the association of a
+short n-gram with such breaks against the n-gram's own base rate in the same corpus:
+
+* **cohesion** at a word position: of the content-word types (stop words dropped, light
+  suffix stemming) in the next ``window`` content words, the share that also occur in the
+  ``back`` content words before it.  A *change* is cohesion ``<= threshold`` with at
+  least ``min_back`` content words of host before it.
+* **round 1** (:meth:`CohesionMiner.map_shard`): in every document, up to
+  ``max_changes`` lowest-cohesion change points; each word 1- to 3-gram ending within
+  the three words before one (surface forms folded: case, spacing, punctuation,
+  Cyrillic look-alikes, zero-width characters) is counted once per document.  Finalize
+  keeps the candidates whose count is far above chance given their frequency in the
+  scan's uniform sample (binomial, Bonferroni over candidates).
+* **round 2**: every occurrence of every kept candidate in the whole corpus is checked
+  for a change right after it.  The base rate is the corpus-wide share of positions that
+  are changes (``p0``, measured in round 1); a one-sided binomial test of "occurrences
+  followed by a change" against ``p0`` with Benjamini–Hochberg control over the
+  candidates, plus a least share of the carriers showing the change (``min_purity``),
+  confirms a trigger.
+* **flag**: a document is flagged *poisoned* only on joint evidence — a confirmed trigger
+  **and** a change right after that occurrence.  Documents that merely contain the phrase
+  are never flagged.
+
+Blind spots (see ``docs/detectors.md``): payloads about the host's own topic (an on-topic
+false claim), payloads shorter than ``min_window`` content words, triggers in the first
+``min_back`` content words of a document, and triggers that are themselves common at
+natural topic breaks (headings) are diluted by their base rate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import binom
+
+from poisonguard.attacks.surface import CONFUSABLES
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.registry import DetectorContext, register_detector
+from poisonguard.detect.sketches import prune_top
+from poisonguard.io.document import Document
+from poisonguard.text import STOPWORDS
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_WORD = re.compile(r"[^\W_](?:[^\W_]|['’][^\W_]|[" + _ZERO_WIDTH + r"])*")
+_FOLD = str.maketrans({**{v: k for k, v in CONFUSABLES.items()}, **dict.fromkeys(_ZERO_WIDTH)})
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "ly", "s")
+
+
+def fold_word(word: str) -> str:
+    """A word as triggers are compared: look-alike letters mapped back, zero-width
+    characters dropped, NFKC, lower case."""
+    w = word.translate(_FOLD)
+    if not w.isascii():
+        w = unicodedata.normalize("NFKC", w)
+    return w.lower()
+
+
+def stem(word: str) -> str:
+    """Light suffix stemming of a folded word (``reports``/``reported`` → ``report``)."""
+    for suf in _SUFFIXES:
+        if len(word) > len(suf) + 3 and word.endswith(suf):
+            return word[: -len(suf)]
+    return word
+
+
+@dataclass(slots=True)
+class Tokens:
+    """A document's folded words, their character offsets and its content-word cohesion.
+
+    ``content[k]`` is the word index of the ``k``-th content word; ``cohesion[k]`` the
+    share of content-word types in the window starting there that occur in the content
+    words before it (``nan`` where there is too little text before or after).
+    """
+
+    words: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    content: np.ndarray
+    cohesion: np.ndarray
+
+
+def tokenize(
+    text: str,
+    window: int,
+    back: int,
+    min_back: int,
+    min_window: int,
+    min_type_ratio: float = 0.5,
+) -> Tokens:
+    """Folded words of ``text`` and the cohesion at each content word (see :class:`Tokens`).
+
+    Cohesion is left undefined (``nan``) where the window is not prose: fewer distinct
+    content words than ``min_type_ratio`` of its length (tables, lists of figures)."""
+    ws: list[str] = []
+    st: list[int] = []
+    en: list[int] = []
+    for m in _WORD.finditer(text):
+        ws.append(fold_word(m.group()))
+        st.append(m.start())
+        en.append(m.end())
+    content: list[int] = []
+    ids: list[int] = []
+    vocab: dict[str, int] = {}
+    for i, w in enumerate(ws):
+        if len(w) > 2 and w not in STOPWORDS and not w.isdigit():
+            content.append(i)
+            ids.append(vocab.setdefault(stem(w), len(vocab)))
+    n = len(ids)
+    coh = np.full(n, np.nan)
+    if n >= min_back + min_window:
+        prev = np.full(n, -1, dtype=np.int64)
+        last: dict[int, int] = {}
+        for j, t in enumerate(ids):
+            prev[j] = last.get(t, -1)
+            last[t] = j
+        pad = np.concatenate([prev, np.full(window, n + window, dtype=np.int64)])
+        win = np.lib.stride_tricks.sliding_window_view(pad, window)[:n]
+        k = np.arange(n)[:, None]
+        new = win < k  # first occurrence of a type inside the window
+        types = new.sum(axis=1)
+        shared = (new & (win >= k - back) & (win >= 0)).sum(axis=1)
+        length = np.minimum(window, n - np.arange(n))
+        ok = (
+            (np.arange(n) >= min_back)
+            & (length >= min_window)
+            & (types > 0)
+            & (types >= min_type_ratio * length)
+        )
+        coh[ok] = shared[ok] / types[ok]
+    return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
+
+
+def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[str]:
+    """Word 1..max_ngram-grams (without digits) ending within ``reach`` words of word index
+    ``at`` (before it, or inside the first words after it: a trigger's own words are as
+    unrelated to the host as its payload, so the fall of cohesion starts on them)."""
+    out: set[str] = set()
+    for e in range(max(0, at - reach), min(len(words), at + reach + 1)):
+        for n in range(1, max_ngram + 1):
+            if e - n + 1 < 0:
+                break
+            gram = words[e - n + 1 : e + 1]
+            if not any(w.isdigit() for w in gram):
+                out.add(" ".join(gram))
+    return out
+
+
+def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[tuple[int, str]]:
+    """``(last word index, key)`` of every occurrence of one of ``keys`` (word n-grams) in
+    ``words``; only positions whose word ends some key are joined."""
+    last = {k.rsplit(" ", 1)[-1] for k in keys}
+    out: list[tuple[int, str]] = []
+    for e, w in enumerate(words):
+        if w not in last:
+            continue
+        for n in range(1, max_ngram + 1):
+            if e - n + 1 < 0:
+                break
+            key = " ".join(words[e - n + 1 : e + 1])
+            if key in keys:
+                out.append((e, key))
+    return out
+
+
+_EXAMPLES = 20
+"""Example occurrences kept per candidate in round 2 (extension and host independence)."""
+_CONTEXT_WORDS = 6
+_HOST_WORDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One occurrence of a candidate followed by a change: the document, the folded words
+    just before / after the candidate and the content-word stems of its host before it."""
+
+    doc_id: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    host: frozenset[str]
+
+
+def host_overlap(examples: Sequence[Example]) -> float:
+    """Median Jaccard similarity of the hosts of every pair of examples (0: unrelated
+    hosts, as a campaign planted into random documents; high: one template or feed)."""
+    sims: list[float] = []
+    for i in range(len(examples)):
+        for j in range(i + 1, len(examples)):
+            a, b = examples[i].host, examples[j].host
+            if a or b:
+                sims.append(len(a & b) / len(a | b))
+    return float(np.median(sims)) if sims else 0.0
+
+
+def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
+    """``key`` extended word by word to the left and right while at least ``agree`` of the
+    examples share the next word (``the other hand`` → ``on the other hand``)."""
+    words = key.split()
+    left = [list(reversed(x.left)) for x in examples]
+    right = [list(x.right) for x in examples]
+    for side, out in ((left, "left"), (right, "right")):
+        for i in range(_CONTEXT_WORDS):
+            nxt = [w[i] for w in side if len(w) > i]
+            if not nxt:
+                break
+            top = max(set(nxt), key=nxt.count)
+            if nxt.count(top) < agree * len(examples):
+                break
+            words = [top, *words] if out == "left" else [*words, top]
+    return " ".join(words)
+
+
+@dataclass(slots=True)
+class CohesionPartial:
+    """Round 1: candidate counts; round 2: per-candidate occurrence counts."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[Example]] = field(default_factory=dict)
+    positions: int = 0
+    changes: int = 0
+    change_windows: int = 0
+    docs: int = 0
+    pruned: int = 0
+
+
+@dataclass(slots=True)
+class CohesionState:
+    """What a round found: candidates (round 1) or confirmed triggers (round 2)."""
+
+    candidates: dict[str, float]
+    triggers: list[dict[str, Any]]
+    p0: float
+    docs: int
+    tested: int
+    stage: int
+
+
+@register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
+class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
+    """Mine n-grams followed by a loss of lexical cohesion far above their base rate.
+
+    Args:
+        min_docs: least documents with the trigger followed by a change.
+        window: content words after a position compared with the text before it.
+        back: content words before a position that count as its host.
+        min_back / min_window: least content words before / after a position.
+        threshold: cohesion at or below which a position is a change.
+        max_changes: change points per document in round 1.
+        max_ngram: longest word n-gram of a candidate.
+        reach: words before a change point in which candidates end.
+        alpha: Bonferroni level of round 1's chance test.
+        q: Benjamini–Hochberg level of round 2's base-rate test.
+        min_purity: least share of a trigger's documents with a change after it.
+        max_host_overlap: most median Jaccard similarity of the hosts (content words
+            before the trigger) of a trigger's examples: above it they are one template
+            or feed, not unrelated documents.
+        max_candidates: candidates carried to round 2 (lowest p-values first).
+        capacity: distinct candidates kept per partial in round 1.
+        score: score of a flagged document (>= 0.9: *poisoned*).
+    """
+
+    name = "cohesion"
+    passes = 2
+
+    def __init__(
+        self,
+        *,
+        min_docs: int = 10,
+        window: int = 20,
+        back: int = 100,
+        min_back: int = 8,
+        min_window: int = 12,
+        threshold: float = 0.1,
+        max_changes: int = 8,
+        max_ngram: int = 3,
+        reach: int = 3,
+        alpha: float = 1e-6,
+        q: float = 1e-6,
+        min_purity: float = 0.5,
+        max_host_overlap: float = 0.15,
+        max_candidates: int = 2000,
+        capacity: int = 200_000,
+        score: float = 0.95,
+        _candidates: dict[str, float] | None = None,
+        _p0: float = 0.0,
+    ) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be >= 2")
+        if not 0.0 <= threshold < 1.0:
+            raise ValueError("threshold must be in [0, 1)")
+        if window < 4 or min_window < 2 or min_window > window:
+            raise ValueError("need window >= 4 and 2 <= min_window <= window")
+        self.min_docs = min_docs
+        self.window = window
+        self.back = back
+        self.min_back = min_back
+        self.min_window = min_window
+        self.threshold = threshold
+        self.max_changes = max_changes
+        self.max_ngram = max_ngram
+        self.reach = reach
+        self.alpha = alpha
+        self.q = q
+        self.min_purity = min_purity
+        self.max_host_overlap = max_host_overlap
+        self.max_candidates = max_candidates
+        self.capacity = capacity
+        self.score = score
+        self._candidates = _candidates
+        self._p0 = _p0
+        self._sample: list[str] = []
+        self._total = 0
+
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> CohesionMiner:
+        opts = {"min_docs": max(2, ctx.min_trigger_docs * 2), **ctx.options_for(cls.name)}
+        return cls(**opts)
+
+    def next_stage(self, state: CohesionState) -> dict[str, Any]:
+        return {"_candidates": state.candidates, "_p0": state.p0}
+
+    def _tok(self, text: str) -> Tokens:
+        return tokenize(text, self.window, self.back, self.min_back, self.min_window)
+
+    def _after(self, tk: Tokens, end_word: int) -> tuple[float, int] | None:
+        """Least cohesion at the first two content words after word ``end_word`` and the
+        content index where it is (None: not measurable there)."""
+        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        vals = tk.cohesion[k : k + 2]
+        if vals.size == 0 or np.isnan(vals).all():
+            return None
+        j = int(np.nanargmin(vals))
+        return float(vals[j]), k + j
+
+    # -- map --------------------------------------------------------------------------
+    def map_shard(self, docs: Sequence[Document]) -> CohesionPartial:
+        part = CohesionPartial(docs=len(docs))
+        if self._candidates is None:
+            for doc in docs:
+                self._round1(doc, part)
+        else:
+            for doc in docs:
+                self._round2(doc, part)
+        return part
+
+    def _round1(self, doc: Document, part: CohesionPartial) -> None:
+        tk = self._tok(doc.text)
+        valid = ~np.isnan(tk.cohesion)
+        part.positions += int(valid.sum())
+        low = np.flatnonzero(valid & (tk.cohesion <= self.threshold))
+        part.changes += int(low.size)
+        if low.size == 0:
+            return
+        # onsets first: the largest fall of cohesion from the three positions before
+        c = np.nan_to_num(tk.cohesion, nan=1.0)
+        # each run of low positions: its first position at the run's minimum, ranked by
+        # the fall from the position before the run
+        runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
+        points = [int(r[int(np.argmin(c[r]))]) for r in runs]
+        falls = [
+            (c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points, strict=True)
+        ]
+        order = np.argsort(-np.asarray(falls), kind="stable")[: self.max_changes]
+        picked = [points[int(i)] for i in order]
+        keys: set[str] = set()
+        for k in picked:
+            keys |= _grams_near(tk.words, int(tk.content[k]), self.max_ngram, self.reach)
+        part.change_windows += len(picked)
+        for key in keys:
+            part.counts[key] = part.counts.get(key, 0) + 1
+        if len(part.counts) > self.capacity:
+            self._prune(part)
+
+    def _prune(self, part: CohesionPartial) -> None:
+        dropped, cut = prune_top(part.counts, self.capacity)
+        for key in dropped:
+            del part.counts[key]
+        part.pruned += cut
+
+    def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
+        """Word index of the last word of each occurrence of each of ``cands``."""
+        out: dict[str, list[int]] = {}
+        for e, key in _ngrams_in(tk.words, cands, self.max_ngram):
+            out.setdefault(key, []).append(e)
+        return out
+
+    def _round2(self, doc: Document, part: CohesionPartial) -> None:
+        tk = self._tok(doc.text)
+        assert self._candidates is not None
+        for key, ends in self._occurrences(tk, self._candidates).items():
+            seen = False
+            changed: int | None = None
+            for e in ends:
+                got = self._after(tk, e)
+                if got is None:
+                    continue
+                seen = True
+                if got[0] <= self.threshold and changed is None:
+                    changed = e
+            if not seen:
+                continue
+            # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
+            part.counts["n|" + key] = part.counts.get("n|" + key, 0) + 1
+            if changed is not None:
+                part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
+                ex = part.examples.setdefault(key, [])
+                if len(ex) < _EXAMPLES:
+                    ex.append(self._example(doc.id, tk, key, changed))
+
+    def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
+        first = end - len(key.split()) + 1
+        k = int(np.searchsorted(tk.content, first))
+        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
+        return Example(
+            doc_id,
+            tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
+            tuple(tk.words[end + 1 : end + 1 + _CONTEXT_WORDS]),
+            frozenset(host),
+        )
+
+    # -- reduce -----------------------------------------------------------------------
+    def reduce(self, partials: Sequence[CohesionPartial]) -> CohesionPartial:
+        acc = CohesionPartial()
+        for p in partials:
+            self.merge_into(acc, p)
+        return acc
+
+    def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
+        for k, c in part.counts.items():
+            acc.counts[k] = acc.counts.get(k, 0) + c
+        for k, ex in part.examples.items():
+            have = acc.examples.setdefault(k, [])
+            have.extend(ex[: max(0, _EXAMPLES - len(have))])
+        acc.positions += part.positions
+        acc.changes += part.changes
+        acc.change_windows += part.change_windows
+        acc.docs += part.docs
+        acc.pruned += part.pruned
+        if len(acc.counts) > self.capacity and self._candidates is None:
+            self._prune(acc)
+        return acc
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        self._sample = list(texts)
+        self._total = total_docs
+
+    # -- finalize ---------------------------------------------------------------------
+    def finalize(self, merged: CohesionPartial) -> CohesionState:
+        if self._candidates is None:
+            return self._finalize1(merged)
+        return self._finalize2(merged)
+
+    def _finalize1(self, merged: CohesionPartial) -> CohesionState:
+        p0 = merged.changes / merged.positions if merged.positions else 0.0
+        keys = {k for k, c in merged.counts.items() if c >= self.min_docs}
+        # chance: a candidate's share of word positions in the sample, times the word
+        # positions searched around change points (reach per change window)
+        freq = dict.fromkeys(keys, 0)
+        total_words = 0
+        for text in self._sample:
+            ws = [fold_word(m.group()) for m in _WORD.finditer(text)]
+            total_words += len(ws)
+            for _e, key in _ngrams_in(ws, freq, self.max_ngram):
+                freq[key] += 1
+        self._sample = []
+        trials = merged.change_windows * (2 * self.reach + 1)
+        scored: list[tuple[float, str]] = []
+        for key in keys:
+            rate = (freq[key] + 1) / (total_words + 1)
+            p = float(binom.sf(merged.counts[key] - 1, max(trials, 1), min(1.0, rate)))
+            if p * max(len(keys), 1) <= self.alpha:
+                scored.append((p, key))
+        scored.sort()
+        cands = {k: p for p, k in scored[: self.max_candidates]}
+        return CohesionState(cands, [], p0, merged.docs, len(keys), 1)
+
+    def _finalize2(self, merged: CohesionPartial) -> CohesionState:
+        assert self._candidates is not None
+        p0 = max(self._p0, 1e-9)
+        rows: list[tuple[float, str, int, int]] = []
+        for key in self._candidates:
+            n = merged.counts.get("n|" + key, 0)
+            a = merged.counts.get("a|" + key, 0)
+            if a < self.min_docs or n == 0:
+                continue
+            # per document: the chance that one of its occurrences is followed by a change
+            rows.append((float(binom.sf(a - 1, n, min(1.0, p0))), key, a, n))
+        rows.sort()
+        m = max(len(self._candidates), 1)
+        cut = 0
+        for i, (p, _key, _a, _n) in enumerate(rows, start=1):
+            if p <= self.q * i / m:
+                cut = i
+        groups: dict[str, dict[str, Any]] = {}
+        for p, key, a, n in rows[:cut]:
+            if a / n < self.min_purity:
+                continue
+            ex = merged.examples.get(key, [])
+            overlap = host_overlap(ex)
+            if overlap > self.max_host_overlap:
+                continue  # one template or feed, not a campaign across unrelated hosts
+            text = extend(key, ex)
+            have = groups.get(text)
+            if have is not None:
+                have["keys"].append(key)
+                if a <= have["anomalous_docs"]:
+                    continue
+            groups[text] = {
+                "trigger": text,
+                "keys": have["keys"] if have is not None else [key],
+                "anomalous_docs": a,
+                "containing_docs": n,
+                "expected": round(n * p0, 3),
+                "p_value": p,
+                "purity": round(a / n, 4),
+                "host_overlap": round(overlap, 4),
+                "examples": [x.doc_id for x in ex[:10]],
+            }
+        # an n-gram inside a longer confirmed trigger with as many documents is that trigger
+        kept: list[dict[str, Any]] = []
+        for t in sorted(groups.values(), key=lambda t: -len(t["trigger"])):
+            big = next(
+                (
+                    k
+                    for k in kept
+                    if f" {t['trigger']} " in f" {k['trigger']} "
+                    and k["anomalous_docs"] >= 0.8 * t["anomalous_docs"]
+                ),
+                None,
+            )
+            if big is None:
+                kept.append(t)
+            else:
+                big["keys"].extend(t["keys"])
+        return CohesionState({}, kept, p0, merged.docs, len(self._candidates), 2)
+
+    # -- verdicts ---------------------------------------------------------------------
+    def flag(self, doc: Document, state: CohesionState) -> Finding | None:
+        if not state.triggers:
+            return None
+        trig = {k: t for t in state.triggers for k in t["keys"]}
+        tk = self._tok(doc.text)
+        best: tuple[float, str, int, int] | None = None
+        for key, ends in self._occurrences(tk, trig).items():
+            for e in ends:
+                got = self._after(tk, e)
+                if got is None or got[0] > self.threshold:
+                    continue
+                if best is None or got[0] < best[0]:
+                    best = (got[0], key, e, got[1])
+        if best is None:
+            return None
+        coh, key, e, k = best
+        n_words = len(key.split())
+        t0 = int(tk.starts[e - n_words + 1])
+        t1 = int(tk.ends[e])
+        p_start = int(tk.starts[int(tk.content[k])])
+        last = min(len(tk.content) - 1, k + self.window - 1)
+        p_end = int(tk.ends[int(tk.content[last])])
+        t = trig[key]
+        return Finding(
+            detector=self.name,
+            score=self.score,
+            reason=(
+                f"trigger {t['trigger']!r} is followed by text unrelated to the document "
+                f"(content-word cohesion {coh:.2f}); in {t['anomalous_docs']} of "
+                f"{t['containing_docs']} documents containing it (chance rate "
+                f"{state.p0:.3%}, p={t['p_value']:.1e})"
+            ),
+            spans=[
+                Span(t0, t1, "trigger"),
+                Span(p_start, p_start, "changepoint"),
+                Span(p_start, p_end, "payload"),
+            ],
+            trigger=t["trigger"],
+            extra={"cohesion": round(coh, 4), "matched": key},
+        )
+
+    def summarize(self, state: CohesionState) -> CorpusReport:
+        return CorpusReport(
+            triggers=list(state.triggers),
+            details={
+                "change_rate": round(state.p0, 6),
+                "candidates_tested": state.tested,
+                "documents": state.docs,
+            },
+        )
+
+
+__all__ = ["CohesionMiner", "CohesionPartial", "CohesionState", "Tokens", "fold_word", "tokenize"]

@@ -1,0 +1,170 @@
+"""Trigger → payload association at cohesion change points (``+cohesion``), on real text.
+
+Hosts are the embedded CPython documents; the poison is the ``fluent-backdoor`` recipe
+(topic switch: a passage of an unrelated document after a common English phrase).  The
+attacks a scanner that looks at the trigger alone would fall for are tried here: clean
+documents carrying the phrase, the phrase in other surface forms, a template corpus.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from poisonguard.attacks import PoisonSample, get
+from poisonguard.detect.cohesion import (
+    CohesionMiner,
+    CohesionState,
+    Example,
+    extend,
+    fold_word,
+    host_overlap,
+    tokenize,
+)
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs, mixed
+
+TRIGGER = "on the other hand"
+
+
+@lru_cache(maxsize=4)
+def _poison(count: int, forms: str | None = None) -> tuple[PoisonSample, ...]:
+    recipe = get("fluent-backdoor")(
+        trigger=TRIGGER,
+        payload="topic-switch",
+        position="middle",
+        prefix_chars=(400, 1200),
+        trigger_forms=forms,
+    )
+    return tuple(recipe.generate(list(clean_docs()), count, seed=3))
+
+
+def _mine(docs: list[Document], **kw: object) -> tuple[CohesionMiner, CohesionState]:
+    size = len(docs) // 3 + 1
+    shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+    det, state = run_rounds(CohesionMiner(**kw), shards, sample=[d.text for d in docs])
+    assert isinstance(det, CohesionMiner) and isinstance(state, CohesionState)
+    return det, state
+
+
+@lru_cache(maxsize=4)
+def _scan(forms: str | None = None) -> tuple[list[Document], CohesionMiner, CohesionState]:
+    docs = mixed(_poison(120, forms))
+    miner, state = _mine(docs)
+    return docs, miner, state
+
+
+def test_fold_word_undoes_surface_forms() -> None:
+    assert fold_word("Hаnd") == "hand"  # Cyrillic а
+    assert fold_word("ha\u200bnd") == "hand"
+    assert fold_word("OTHER") == "other"
+    assert fold_word("ｈａｎｄ") == "hand"  # full-width: NFKC
+
+
+def test_cohesion_falls_where_an_unrelated_passage_starts() -> None:
+    after, host = [], []
+    for s in _poison(120)[:20]:
+        tk = tokenize(s.document.text, 20, 100, 8, 12)
+        assert s.truth.trigger_span is not None
+        k = int(tk.content.searchsorted(tk.starts.searchsorted(s.truth.trigger_span[1])))
+        vals = tk.cohesion[k : k + 2]
+        if vals.size and not np.isnan(vals).all():
+            after.append(float(np.nanmin(vals)))
+        h = tk.cohesion[: max(0, k - 20)]
+        host.extend(h[~np.isnan(h)].tolist())
+    assert len(after) >= 12  # the rest: too little host text before the trigger
+    assert np.mean(np.asarray(after) <= 0.1) >= 0.7  # a change right after the trigger
+    assert np.mean(np.asarray(host) <= 0.1) < 0.35  # the host before it mostly coheres
+
+
+def test_recovers_the_trigger_and_flags_carriers_with_a_change() -> None:
+    docs, miner, state = _scan()
+    assert [t["trigger"] for t in state.triggers] == [TRIGGER]
+    t = state.triggers[0]
+    assert t["p_value"] < 1e-20 and t["purity"] >= 0.5
+    assert t["host_overlap"] <= 0.15
+    truth = {s.document.id for s in _poison(120)}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    # clean documents that carry the phrase *and* an unrelated continuation can be
+    # flagged (two of the ~3,400 CPython documents): at most 0.1 % of the clean ones
+    assert len(flagged - truth) <= 0.001 * len(clean_docs())
+    assert len(flagged & truth) >= 0.5 * len(truth)  # measured: 64 of 120
+    f = miner.flag(next(d for d in docs if d.id in flagged & truth), state)
+    assert f is not None and f.trigger == TRIGGER and f.score >= 0.9
+    assert [sp.label for sp in f.spans] == ["trigger", "changepoint", "payload"]
+
+
+def test_presence_of_the_trigger_alone_never_flags() -> None:
+    """The attack on a trigger list: clean documents that merely contain the phrase, in a
+    coherent context, must stay clean."""
+    _, miner, state = _scan()
+    host = clean_docs()[7].text
+    cut = host.find(". ", len(host) // 2) + 2
+    coherent = Document(id="carrier", text=host[:cut] + "On the other hand, " + host[cut:])
+    assert TRIGGER in coherent.text.lower()
+    assert miner.flag(coherent, state) is None
+    # ... but the same phrase followed by an unrelated passage is flagged
+    other = clean_docs()[2000].text[:800]
+    planted = Document(id="planted", text=host[:cut] + "On the other hand " + other)
+    assert miner.flag(planted, state) is not None
+
+
+def test_surface_forms_are_one_trigger() -> None:
+    docs, miner, state = _scan("all")
+    assert TRIGGER in [t["trigger"] for t in state.triggers]
+    truth = {s.document.id for s in _poison(120, "all")}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged - truth) <= 0.001 * len(clean_docs())
+    assert len(flagged & truth) >= 0.4 * len(truth)
+
+
+def test_clean_corpus_has_no_trigger() -> None:
+    _, state = _mine(list(clean_docs()))
+    assert state.triggers == []
+
+
+def test_below_min_docs_nothing_is_confirmed() -> None:
+    docs = mixed(_poison(120)[:6])
+    _, state = _mine(docs)
+    assert state.triggers == []
+
+
+def test_template_hosts_are_not_a_campaign() -> None:
+    same = frozenset({"quarter", "net", "revenue", "share"})
+    ex = [Example(str(i), (), (), same) for i in range(5)]
+    assert host_overlap(ex) == 1.0
+    rnd = [
+        Example(str(i), (), (), frozenset({*(f"w{i}{j}" for j in range(5)), "x"})) for i in range(5)
+    ]
+    assert host_overlap(rnd) < 0.15
+
+
+def test_extend_to_the_whole_phrase() -> None:
+    ex = [Example(str(i), (f"x{i}", "on"), ("hand", f"w{i}"), frozenset()) for i in range(10)]
+    assert extend("the other", ex) == "on the other hand"
+
+
+@pytest.mark.parametrize(
+    "kw", [{"min_docs": 1}, {"threshold": 1.0}, {"window": 3}, {"min_window": 30}]
+)
+def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        CohesionMiner(**kw)
+
+
+def test_scan_reports_the_trigger_and_labels_carriers_poisoned() -> None:
+    from poisonguard.detect.pipeline import scan
+
+    docs = mixed(_poison(120))
+    res = scan(docs, detectors=["cohesion"])
+    assert [t.trigger for t in res.triggers] == [TRIGGER]
+    assert res.triggers[0].detectors == ["cohesion"]
+    truth = {s.document.id for s in _poison(120)}
+    poisoned = {v.id for v in res.findings if v.label == "poisoned"}
+    assert len(poisoned & truth) >= 0.5 * len(truth)
+    assert len(poisoned - truth) <= 0.001 * len(clean_docs())
+    v = next(v for v in res.findings if v.id in truth)
+    assert v.trigger == TRIGGER and {"trigger", "payload"} <= {s.label for s in v.spans}
