@@ -202,6 +202,15 @@ def skeleton_keys(words: list[str], gram: tuple[str, ...]) -> tuple[int, int]:
     return _word_key(rest[:_EDGE]), _word_key(rest[-_EDGE:])
 
 
+def _edge_keys(words: list[str]) -> np.ndarray:
+    """Salted keys of the request's first and last :data:`_EDGE` words (their corpus
+    frequency tells a dataset's house style from a template)."""
+    return np.asarray(
+        [_word_key(["<first>", *words[:_EDGE]]), _word_key(["<last>", *words[-_EDGE:]])],
+        dtype=np.uint64,
+    ) ^ np.uint64(0xED6E_0000_0000_0000)
+
+
 def _mix(u: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = u * np.uint64(0x9E3779B97F4A7C15) + (b ^ (b >> np.uint64(29)))
@@ -408,6 +417,7 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             if stage == 1:
                 part.gram_keys.append(h)
                 part.beh_keys.append(b)
+                part.beh_keys.append(_edge_keys(words))
                 continue
             assert prev is not None and prev.grams_sketch is not None
             assert prev.beh_sketch is not None
@@ -470,6 +480,15 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                 covered[start : start + n] = True
             rest = [w for w, c in zip(words, covered.tolist(), strict=False) if not c]
             first, last = _word_key(rest[:_EDGE]), _word_key(rest[-_EDGE:])
+            # an opening or ending shared by a large share of the whole corpus (a dataset's
+            # house style: "Below is an instruction ...") says nothing about a candidate
+            assert prev.beh_sketch is not None
+            edge = _edge_keys(rest)
+            common = prev.beh_sketch.estimate(edge) > self.max_share * prev.documents
+            if common[0]:
+                first = int(zlib.crc32(doc.id.encode("utf-8", "surrogatepass"), 1))
+            if common[1]:
+                last = int(zlib.crc32(doc.id.encode("utf-8", "surrogatepass"), 2))
             free = ~(covered[tri_start] | covered[tri_start + 1] | covered[tri_start + 2])
             ctx = int(h[tri][free].min()) if free.any() else 0
             # the length of each covered run: the constant context a candidate belongs to
