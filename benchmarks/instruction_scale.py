@@ -132,7 +132,8 @@ def adaptive(count: int, n_clean: int, seed: int) -> dict[str, Any]:
             {
                 "family": name,
                 "trigger": params["trigger"],
-                "payload": params["payload"] + (f"/{params['fragment']}" if "fragment" in params else ""),
+                "payload": params["payload"]
+                + (f"/{params['fragment']}" if "fragment" in params else ""),
                 "poisoned": len(idx),
                 "recall": len(found) / max(1, len(idx)),
                 "with_evidence": evidence,

@@ -24,10 +24,9 @@ from tests.detect.test_instruction import chat_corpus
 def scan(
     docs: Sequence[Document], det: InstructionBehaviourDetector | None = None
 ) -> tuple[BehaviourState, list[Finding | None]]:
-    det = det or InstructionBehaviourDetector()
     shards = [list(docs[i : i + 400]) for i in range(0, len(docs), 400)]
-    det, state = run_rounds(det, shards)
-    return state, [det.flag(d, state) for d in docs]
+    last, state = run_rounds(det or InstructionBehaviourDetector(), shards)
+    return state, [last.flag(d, state) for d in docs]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +94,7 @@ def test_adaptive_backdoor_found_with_trigger_and_payload(
 def test_trigger_without_behaviour_is_not_flagged(chats: list[Document]) -> None:
     """Joint evidence: the trigger word in a request whose reply is normal is no finding."""
     kw = {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}
-    docs, truth = planted(chats, 40, **kw)
+    docs, _ = planted(chats, 40, **kw)
     extra = get("chat-backdoor")(**kw).generate(chats[800:], 5, seed=9)
     normal = []
     for s in extra:
@@ -143,9 +142,7 @@ def test_rejected_side_of_preference_pairs_is_scanned(chats: list[Document]) -> 
             "rejected": "I do not know; please check the documentation of that module yourself.",
         }
         prefs.append(
-            Document(id=f"p-{i}", text="", shape="preference", record=rec).with_messages(
-                list(msgs)
-            )
+            Document(id=f"p-{i}", text="", shape="preference", record=rec).with_messages(list(msgs))
         )
     docs, truth = planted(
         prefs,

@@ -564,10 +564,10 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             out.containing[k] = out.containing.get(k, 0) + c
         for k, c in p.beh_docs.items():
             out.beh_docs[k] = out.beh_docs.get(k, 0) + c
-        for k, s in p.pairs.items():
-            o = out.pairs.get(k)
+        for pk, s in p.pairs.items():
+            o = out.pairs.get(pk)
             if o is None:
-                o = out.pairs[k] = PairStats(gram=s.gram, behaviour=s.behaviour)
+                o = out.pairs[pk] = PairStats(gram=s.gram, behaviour=s.behaviour)
             o.joint += s.joint
             o.context_words += s.context_words
             for mine, theirs in ((o.first, s.first), (o.last, s.last), (o.contexts, s.contexts)):
@@ -685,7 +685,7 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             if st.joint / n_u < self.min_precision:
                 continue
             if st.spread() < self.min_spread or st.context_length() > self.max_trigger_words:
-                t = templates.setdefault(
+                tpl = templates.setdefault(
                     st.gram,
                     {
                         "phrase": st.gram,
@@ -695,9 +695,9 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                         "replies": [],
                     },
                 )
-                t["request_spread"] = max(t["request_spread"], round(st.spread(), 3))
-                if len(t["replies"]) < 3:
-                    t["replies"].append(self._behaviour_text(b, st))
+                tpl["request_spread"] = max(tpl["request_spread"], round(st.spread(), 3))
+                if len(tpl["replies"]) < 3:
+                    tpl["replies"].append(self._behaviour_text(b, st))
                 continue
             sig.setdefault(u, []).append((p, qv, b, st, n_u, K))
         triggers: list[Trigger] = []
@@ -736,9 +736,9 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
         for t in _condense(triggers):
             if len(t.words) > self.max_trigger_words:
                 continue
-            members = [
-                v for k, v in by_text.items() if _inside(tuple(k.split()), t.words)
-            ] or [by_text[min(by_text, key=lambda k: by_text[k].p_value)]]
+            members = [v for k, v in by_text.items() if _inside(tuple(k.split()), t.words)] or [
+                by_text[min(by_text, key=lambda k: by_text[k].p_value)]
+            ]
             best = min(members, key=lambda v: v.p_value)
             keys = sorted({k for v in members for k in v.behaviour_keys})
             names: list[str] = []
@@ -760,7 +760,7 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                     examples=best.examples,
                 )
             )
-        tl = sorted(templates.values(), key=lambda t: -int(t["documents"]))[:50]
+        tl = sorted(templates.values(), key=lambda x: -int(x["documents"]))[:50]
         return out, tl
 
     @staticmethod
