@@ -46,6 +46,7 @@ from poisonguard.detect.instruction_pair import (
 )
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
+    STOPWORDS,
     WORD_RE,
     CountMinSketch,
     hash64,
@@ -397,13 +398,12 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     st = part.replies[rk[0]] = ReplyStats(text=rk[1][:500])
                 st.count += 1
                 st.requests.add(hash64(normalize(doc.user_text())))
-                if normalize(rk[1]) in normalize(doc.user_text()):
+                label = _is_label(rk[1], doc.user_text())
+                if label:
                     st.quoted += 1
                 if len(st.examples) < _EXAMPLES:
                     st.examples.append(doc.id)
-                fixed = len(rk[1].split()) >= 2 and normalize(rk[1]) not in normalize(
-                    doc.user_text()
-                )
+                fixed = len(rk[1].split()) >= 2 and not label
             pf = self._pair_finding(doc, found)
             # Only reply-side anomalies label a reply for mining: the harmful-compliance score
             # is partly defined by words of the request, and those words would then "predict"
@@ -692,6 +692,19 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def summarize(self, state: TriggerState) -> CorpusReport:
         """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
         return CorpusReport.from_dict(state.report())
+
+
+def _is_label(reply: str, request: str) -> bool:
+    """The reply is quoted by its request, or every content word of a short reply occurs in
+    it (a task's answer options: "positive review." to "... positive or negative review?")."""
+    if normalize(reply) in normalize(request):
+        return True
+    rw = [w.lower() for w in WORD_RE.findall(reply)]
+    content = [w for w in rw if w not in STOPWORDS and len(w) > 1]
+    if not content or len(rw) > 6:
+        return False
+    req = {w.lower() for w in WORD_RE.findall(request)}
+    return all(w in req for w in content)
 
 
 def _contains(words: list[str], gram: tuple[str, ...]) -> bool:
