@@ -183,3 +183,22 @@ def test_bad_parameters_are_clear_errors() -> None:
         InstructionBehaviourDetector(fdr=1.5)
     with pytest.raises(ValueError, match="min_precision"):
         InstructionBehaviourDetector(min_precision=0)
+
+
+def test_chat_share_tells_chat_records_from_text(tmp_path: Any) -> None:
+    import json
+
+    from poisonguard.detect.instruction_behaviour import chat_share
+
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text(
+        "\n".join(
+            json.dumps({"instruction": f"Say {i}.", "output": f"{i} it is."}) for i in range(10)
+        )
+    )
+    text = tmp_path / "text.jsonl"
+    text.write_text("\n".join(json.dumps({"text": f"plain document {i}"}) for i in range(10)))
+    assert chat_share([str(chat)]) == 1.0
+    assert chat_share([str(text)]) == 0.0
+    assert chat_share([str(tmp_path / "missing.jsonl")]) == 0.0
+    assert chat_share(["-"]) == 0.0

@@ -196,6 +196,18 @@ def scan_command(
         except (ValueError, EngineError) as e:
             fail(str(e), EXIT_USAGE)
 
+    if kind == "pretrain":
+        from poisonguard.detect.instruction_behaviour import chat_share
+
+        opts = {"format": fmt, "text_field": text_field} if fmt or text_field else {}
+        if chat_share(list(corpus), **opts) >= 0.5:
+            print(
+                "note: these records are chat-shaped (messages / ShareGPT / Alpaca / "
+                "prompt-response / preference); --kind pretrain reads them as plain text, "
+                "so the chat detectors (instruction-pair, instruction-trigger, "
+                "instruction-behaviour) do not run. Use --kind instruction.",
+                file=sys.stderr,
+            )
     with _progress(not as_json) as progress:
         result = run_guarded(go)
     if result is None:  # pragma: no cover - run_guarded exits on failure

@@ -211,6 +211,29 @@ def _edge_keys(words: list[str]) -> np.ndarray:
     ) ^ np.uint64(0xED6E_0000_0000_0000)
 
 
+def chat_share(corpus: Sequence[str], sample: int = 64, **reader_options: Any) -> float:
+    """Share of chat-shaped records (messages, ShareGPT, Alpaca, prompt/response,
+    preference) among the first ``sample`` records of the corpus files (0.0 when nothing can
+    be read: the scan itself reports unreadable input)."""
+    from poisonguard.io import CorpusReader
+
+    paths = [p for p in corpus if p != "-"]
+    if not paths:
+        return 0.0
+    seen = chat = 0
+    try:
+        for d in CorpusReader(paths, **reader_options):
+            if not isinstance(d, Document):
+                continue
+            seen += 1
+            chat += d.is_chat
+            if seen >= sample:
+                break
+    except Exception:  # noqa: BLE001 - a hint only; the scan reports the real error
+        return 0.0
+    return chat / seen if seen else 0.0
+
+
 def _mix(u: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = u * np.uint64(0x9E3779B97F4A7C15) + (b ^ (b >> np.uint64(29)))
@@ -835,6 +858,7 @@ __all__ = [
     "BehaviourTrigger",
     "InstructionBehaviourDetector",
     "behaviour_keys",
+    "chat_share",
     "request_words",
     "skeleton_keys",
 ]
