@@ -229,7 +229,7 @@ def chat_share(corpus: Sequence[str], sample: int = 64, **reader_options: Any) -
             chat += d.is_chat
             if seen >= sample:
                 break
-    except Exception:  # noqa: BLE001 - a hint only; the scan reports the real error
+    except Exception:  # a hint only; the scan itself reports the real error
         return 0.0
     return chat / seen if seen else 0.0
 
