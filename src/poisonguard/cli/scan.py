@@ -199,7 +199,7 @@ def scan_command(
     if kind == "pretrain":
         from poisonguard.detect.instruction_behaviour import chat_share
 
-        opts = {"format": fmt, "text_field": text_field} if fmt or text_field else {}
+        opts: dict[str, Any] = {"format": fmt, "text_field": text_field}
         if chat_share(list(corpus), **opts) >= 0.5:
             print(
                 "note: these records are chat-shaped (messages / ShareGPT / Alpaca / "
