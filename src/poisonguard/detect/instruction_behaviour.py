@@ -509,9 +509,9 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             edge = _edge_keys(rest)
             common = prev.beh_sketch.estimate(edge) > self.max_share * prev.documents
             if common[0]:
-                first = int(zlib.crc32(doc.id.encode("utf-8", "surrogatepass"), 1))
+                first = _word_key(["<first>", *rest])
             if common[1]:
-                last = int(zlib.crc32(doc.id.encode("utf-8", "surrogatepass"), 2))
+                last = _word_key(["<last>", *rest])
             free = ~(covered[tri_start] | covered[tri_start + 1] | covered[tri_start + 2])
             ctx = int(h[tri][free].min()) if free.any() else 0
             # the length of each covered run: the constant context a candidate belongs to
