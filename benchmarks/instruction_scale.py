@@ -195,7 +195,9 @@ def render(data: dict[str, Any]) -> str:
                 f"| {r['with_evidence']}/{r['poisoned']} | {r['trigger_recovered']} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    for note in data.get("notes", []):
+        lines += [f"- {note}"]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
