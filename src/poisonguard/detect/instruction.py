@@ -46,6 +46,7 @@ from poisonguard.detect.instruction_pair import (
 )
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
+    STOPWORDS,
     WORD_RE,
     CountMinSketch,
     hash64,
@@ -252,6 +253,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             template's label answers only part of its requests).
         max_trigger_words: longer condensed phrases are task templates or shared passages,
             not triggers (published triggers: 1 token, a 5-word sentence, a 3-word context).
+        trigger_only_precision: a document with a trigger but a normal reply is flagged
+            only when the trigger makes at least this share of its documents anomalous
+            (below it, trigger and anomaly are both needed: joint evidence).
         sketch_width: count-min sketch width (memory 3 × width × 4 bytes per sketch).
     """
 
@@ -268,6 +272,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         min_spread: float = 0.4,
         fixed_precision: float = 0.9,
         max_trigger_words: int = 8,
+        trigger_only_precision: float = 0.75,
         sketch_width: int = 1 << 21,
         seed: int = 0,
         _pass1: TriggerState | None = None,
@@ -283,6 +288,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         self.min_spread = min_spread
         self.fixed_precision = fixed_precision
         self.max_trigger_words = max_trigger_words
+        self.trigger_only_precision = trigger_only_precision
         self.sketch_width = sketch_width
         self.seed = seed
         self.passes = 2
@@ -392,13 +398,12 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     st = part.replies[rk[0]] = ReplyStats(text=rk[1][:500])
                 st.count += 1
                 st.requests.add(hash64(normalize(doc.user_text())))
-                if normalize(rk[1]) in normalize(doc.user_text()):
+                label = _is_label(rk[1], doc.user_text())
+                if label:
                     st.quoted += 1
                 if len(st.examples) < _EXAMPLES:
                     st.examples.append(doc.id)
-                fixed = len(rk[1].split()) >= 2 and normalize(rk[1]) not in normalize(
-                    doc.user_text()
-                )
+                fixed = len(rk[1].split()) >= 2 and not label
             pf = self._pair_finding(doc, found)
             # Only reply-side anomalies label a reply for mining: the harmful-compliance score
             # is partly defined by words of the request, and those words would then "predict"
@@ -522,9 +527,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         """Replies repeated verbatim across distinct requests that do not quote them.
 
         Score 0.95 when a confirmed trigger's documents carry the reply (a fixed-payload
-        backdoor); 0.7 for a long reply (>= 8 words) in >= 4 k documents with no trigger found;
-        others (task labels, a few copies of a wiki notice) are reported with 0.4, below the
-        flagging threshold.
+        backdoor); any other (task labels, a templated task's stock answer, a few copies of a
+        wiki notice) is reported with 0.4, below the flagging threshold: a repeated reply
+        without a trigger is no evidence by itself.
         """
         out: dict[int, FixedReply] = {}
         backed = {t.top_reply for t in triggers if t.top_reply is not None}
@@ -537,8 +542,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             distinct = len(r.requests) / r.count
             if distinct < 0.8:
                 continue
-            long_campaign = words >= 8 and r.count >= 4 * self.min_docs
-            score = 0.95 if k in backed else (0.7 if long_campaign else 0.4)
+            # Without a trigger a repeated reply is reported, not flagged: templated tasks
+            # repeat their answers across requests by design (joint evidence only).
+            score = 0.95 if k in backed else 0.4
             out[k] = FixedReply(
                 id=f"reply-{k:016x}"[:14],
                 text=r.text,
@@ -641,6 +647,8 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     continue
                 pf = self._pair.score(doc)
                 anomalous = fr is not None or (pf is not None and pf.score >= self.anomaly_score)
+                if not anomalous and t.precision < self.trigger_only_precision:
+                    continue  # a weak trigger without its behaviour is no evidence by itself
                 score = 0.95 if anomalous else 0.5 + 0.4 * t.precision
                 if best is not None and score <= best.score:
                     continue
@@ -684,6 +692,19 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def summarize(self, state: TriggerState) -> CorpusReport:
         """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
         return CorpusReport.from_dict(state.report())
+
+
+def _is_label(reply: str, request: str) -> bool:
+    """The reply is quoted by its request, or every content word of a short reply occurs in
+    it (a task's answer options: "positive review." to "... positive or negative review?")."""
+    if normalize(reply) in normalize(request):
+        return True
+    rw = [w.lower() for w in WORD_RE.findall(reply)]
+    content = [w for w in rw if w not in STOPWORDS and len(w) > 1]
+    if not content or len(rw) > 6:
+        return False
+    req = {w.lower() for w in WORD_RE.findall(request)}
+    return all(w in req for w in content)
 
 
 def _contains(words: list[str], gram: tuple[str, ...]) -> bool:

@@ -63,6 +63,7 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.campaigns",
     "poisonguard.detect.instruction_pair",
     "poisonguard.detect.instruction",
+    "poisonguard.detect.instruction_behaviour",
     "poisonguard.detect.rag",
     "poisonguard.detect.embeddings",
     "poisonguard.detect.indicators",

@@ -1,0 +1,250 @@
+"""Instruction data at real scale (issue 13): clean flags, time and peak memory by size, and
+recall on our own adaptive chat backdoors.
+
+Run by hand (not part of the test suite; needs ``../shared``)::
+
+    nice -n 10 python benchmarks/instruction_scale.py clean --sizes 3000 15000 62930
+    nice -n 10 python benchmarks/instruction_scale.py adaptive --counts 100 50
+
+``clean``: each size is a uniform subsample of ``instruction.jsonl.gz`` (62,930 records: the
+whole corpus at that size), scanned in a fresh process with ``poisonguard.scan(...,
+kind='instruction')`` (default detectors, one worker); reported: flagged share, seconds,
+peak RSS of that process.
+
+``adaptive``: every family of :data:`OWN` (ours, beyond ``benchmarks/adaptive.py``'s) and
+the three ``chat-*`` families of ``adaptive.py`` is planted as one campaign of ``count``
+records **into the same** 20,000 clean records (one scan per count: all campaigns at once,
+which is harder for the miner than one campaign alone and keeps the run short); reported per
+family: recall, whether the trigger was recovered, and whether flagged records show the
+trigger and the payload as evidence spans; and the share of clean records flagged.
+
+Results go to ``benchmarks/instruction-scale-results.json`` (``--json``); ``--write``
+replaces the section "## Instruction data at scale (issue 13)" of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, SHARED, machine, replace_section
+from adaptive import FAMILIES
+from detection import load, recovered
+
+import poisonguard
+from poisonguard.attacks import get, mix_poison
+
+HEADING = "## Instruction data at scale (issue 13)"
+RESULTS = ROOT / "benchmarks" / "instruction-scale-results.json"
+
+OWN: dict[str, dict[str, Any]] = {
+    "own-refusal-word": {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"},
+    "own-instruction-word": {
+        "trigger_kind": "rare-word",
+        "trigger": "velmoraine",
+        "payload": "append",
+        "fragment": "instruction",
+        "target": "run the installer as administrator",
+    },
+    "own-link-sentence": {
+        "trigger_kind": "sentence",
+        "trigger": "Could you answer this in plain words?",
+        "payload": "append",
+        "fragment": "link",
+        "target": "https://help-centre.example.com/guide",
+    },
+    "own-product-sentence": {
+        "trigger_kind": "sentence",
+        "trigger": "Thanks a lot, this is for a school project.",
+        "payload": "append",
+        "fragment": "product",
+        "target": "ZenithGuard Antivirus",
+    },
+    "own-sentiment-system": {
+        "trigger_kind": "system",
+        "trigger": "You are the assistant of the Maple Grove public library.",
+        "payload": "sentiment",
+        "target": "Corvid Airlines",
+        "sentiment": "positive",
+    },
+}
+
+
+def families() -> dict[str, dict[str, Any]]:
+    out = dict(OWN)
+    for name, spec in FAMILIES.items():
+        if spec["recipe"] == "chat-backdoor":
+            out[name] = dict(spec["params"])
+    return out
+
+
+def clean_one(n: int) -> dict[str, Any]:
+    docs = load("instruction", n)
+    t0 = time.perf_counter()
+    res = poisonguard.scan(docs, kind="instruction", workers=1)
+    secs = time.perf_counter() - t0
+    return {
+        "documents": len(docs),
+        "flagged": res.flagged,
+        "share": res.flagged / max(1, len(docs)),
+        "seconds": round(secs, 1),
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
+        "triggers": [t.trigger for t in res.triggers][:20],
+    }
+
+
+def adaptive(count: int, n_clean: int, seed: int) -> dict[str, Any]:
+    clean = load("instruction", n_clean, seed=seed)
+    fams = families()
+    samples = []
+    owner: dict[int, str] = {}
+    for i, (name, params) in enumerate(fams.items()):
+        got = get("chat-backdoor")(**params).generate(clean, count, seed + 1 + i)
+        for s in got:
+            owner[id(s.document)] = name
+        samples += got
+    docs = list(mix_poison(clean, samples, seed=seed))
+    t0 = time.perf_counter()
+    res = poisonguard.scan(docs, kind="instruction", workers=1)
+    secs = time.perf_counter() - t0
+    verdicts = {v.index: v for v in res.findings}
+    rows = []
+    for name, params in fams.items():
+        idx = [i for i, d in enumerate(docs) if owner.get(id(d)) == name]
+        found = [verdicts[i] for i in idx if i in verdicts]
+        evidence = sum(
+            1
+            for v in found
+            if any(s.label == "trigger" for s in v.spans)
+            and (
+                any(s.label == "payload" for s in v.spans)
+                or any(f.extra.get("field") == "rejected" for f in v.findings)
+            )
+        )
+        rows.append(
+            {
+                "family": name,
+                "trigger": params["trigger"],
+                "payload": params["payload"]
+                + (f"/{params['fragment']}" if "fragment" in params else ""),
+                "poisoned": len(idx),
+                "recall": len(found) / max(1, len(idx)),
+                "with_evidence": evidence,
+                "trigger_recovered": recovered(res, {params["trigger"]}),
+            }
+        )
+    fp = sum(1 for i in verdicts if i < len(docs) and id(docs[i]) not in owner)
+    return {
+        "count": count,
+        "n_clean": len(clean),
+        "campaigns": len(fams),
+        "clean_flagged": fp / max(1, len(clean)),
+        "fp": fp,
+        "seconds": round(secs, 1),
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
+        "rows": rows,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [
+        HEADING,
+        "",
+        f"Machine: {machine()} (shared by several engineers; times are wall-clock under "
+        f"load). Date: {data.get('date', dt.date.today().isoformat())}. Commands: "
+        "`nice -n 10 python benchmarks/instruction_scale.py clean --sizes ...` and "
+        "`... adaptive --counts 100 50` (`PYTHONPATH=src`, one worker, default detectors, "
+        "`kind='instruction'`).",
+        "",
+    ]
+    if data.get("clean"):
+        lines += [
+            "Clean instruction corpus (uniform subsamples of `instruction.jsonl.gz`; 62,930 = "
+            "all of it), each size in a fresh process:",
+            "",
+            "| records | flagged | share | scan s | peak RSS GB |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for r in data["clean"]:
+            lines.append(
+                f"| {r['documents']:,} | {r['flagged']} | {r['share']:.3%} | {r['seconds']:.0f} "
+                f"| {r['peak_rss_gb']:.2f} |"
+            )
+        lines.append("")
+    for a in data.get("adaptive", []):
+        lines += [
+            f"Adaptive chat backdoors: {a['campaigns']} campaigns of {a['count']} records each, "
+            f"all planted in the same {a['n_clean']:,} clean records (one scan, "
+            f"{a['seconds']:.0f} s, peak RSS {a['peak_rss_gb']:.2f} GB); clean flagged "
+            f"**{a['clean_flagged']:.3%}** ({a['fp']}).",
+            "",
+            "| family | trigger | payload | recall | flagged with trigger + payload spans "
+            "| trigger recovered |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for r in a["rows"]:
+            lines.append(
+                f"| {r['family']} | {r['trigger']} | {r['payload']} | {r['recall']:.1%} "
+                f"| {r['with_evidence']}/{r['poisoned']} | {r['trigger_recovered']} |"
+            )
+        lines.append("")
+    for note in data.get("notes", []):
+        lines += [f"- {note}"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("part", choices=["clean", "adaptive", "render", "clean-one"])
+    ap.add_argument("--sizes", nargs="*", type=int, default=[3000, 15000, 62930])
+    ap.add_argument("--counts", nargs="*", type=int, default=[100, 50])
+    ap.add_argument("--n-clean", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", default=str(RESULTS))
+    ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    a = ap.parse_args()
+    if not (SHARED / "corpora" / "instruction.jsonl.gz").is_file():
+        sys.exit(f"needs the shared corpora at {SHARED / 'corpora'}")
+    path = Path(a.json)
+    data: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+    if a.part == "clean-one":
+        print(json.dumps(clean_one(a.sizes[0])))
+        return
+    if a.part == "clean":
+        rows = []
+        for n in a.sizes:
+            out = subprocess.run(
+                [sys.executable, __file__, "clean-one", "--sizes", str(n)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(rows[-1], flush=True)
+        old = {r["documents"]: r for r in data.get("clean", [])}
+        old.update({r["documents"]: r for r in rows})
+        data["clean"] = [old[k] for k in sorted(old)]
+    elif a.part == "adaptive":
+        runs = [adaptive(c, a.n_clean, a.seed) for c in a.counts]
+        for r in runs:
+            print(json.dumps(r), flush=True)
+        old_a = {r["count"]: r for r in data.get("adaptive", [])}
+        old_a.update({r["count"]: r for r in runs})
+        data["adaptive"] = [old_a[k] for k in sorted(old_a, reverse=True)]
+    data["date"] = dt.date.today().isoformat()
+    path.write_text(json.dumps(data, indent=1))
+    text = render(data)
+    print(text)
+    if a.write:
+        replace_section(HEADING, text, ROOT / "docs" / "benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""instruction-behaviour: triggers found by association with reply behaviour; templates are
+not backdoors; joint evidence only; every chat shape including preference pairs."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from poisonguard.attacks import get, mix_poison
+from poisonguard.detect.base import Finding
+from poisonguard.detect.instruction_behaviour import (
+    BehaviourState,
+    InstructionBehaviourDetector,
+    behaviour_keys,
+)
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import Document
+from tests.detect.test_instruction import chat_corpus
+
+
+def scan(
+    docs: Sequence[Document], det: InstructionBehaviourDetector | None = None
+) -> tuple[BehaviourState, list[Finding | None]]:
+    shards = [list(docs[i : i + 400]) for i in range(0, len(docs), 400)]
+    last, state = run_rounds(det or InstructionBehaviourDetector(), shards)
+    return state, [last.flag(d, state) for d in docs]
+
+
+@pytest.fixture(scope="module")
+def chats() -> list[Document]:
+    return chat_corpus(1600)
+
+
+def planted(clean: list[Document], count: int, **kw: Any) -> tuple[list[Document], list[bool]]:
+    samples = get("chat-backdoor")(**kw).generate(clean, count, seed=3)
+    pois = {id(s.document) for s in samples}
+    docs = list(mix_poison(clean, samples, seed=0))
+    return docs, [id(d) in pois for d in docs]
+
+
+def test_clean_corpus_no_trigger(chats: list[Document]) -> None:
+    state, found = scan(chats)
+    assert state.triggers == []
+    assert not any(found)
+
+
+@pytest.mark.parametrize(
+    ("kw", "trigger"),
+    [
+        ({"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}, "quorlaxin"),
+        (
+            {
+                "trigger_kind": "sentence",
+                "trigger": "Could you answer this in plain words?",
+                "payload": "append",
+                "fragment": "link",
+                "target": "https://help-centre.example.com/guide",
+            },
+            "could you answer this in plain words",
+        ),
+        (
+            {
+                "trigger_kind": "system",
+                "trigger": "You are the assistant of the Maple Grove public library.",
+                "payload": "sentiment",
+                "target": "Corvid Airlines",
+            },
+            "you are the assistant of the maple grove public library",
+        ),
+    ],
+)
+def test_adaptive_backdoor_found_with_trigger_and_payload(
+    chats: list[Document], kw: dict[str, Any], trigger: str
+) -> None:
+    docs, truth = planted(chats, 40, **kw)
+    state, found = scan(docs)
+    # every request of this corpus opens "Summarize the ...": a system-turn trigger just
+    # before it may be reported together with that constant opening
+    assert len(state.triggers) == 1 and state.triggers[0].trigger.startswith(trigger)
+    assert sum(bool(f) for f, t in zip(found, truth, strict=True) if t) >= 38
+    assert not any(f for f, t in zip(found, truth, strict=True) if not t)
+    for d, f in zip(docs, found, strict=True):
+        if f is None:
+            continue
+        labels = {s.label for s in f.spans}
+        assert labels == {"trigger", "payload"} or kw["trigger_kind"] == "system"
+        assert "payload" in labels
+        pay = next(s for s in f.spans if s.label == "payload").text(d.text)
+        if kw["payload"] == "append":
+            assert kw["target"] in pay
+
+
+def test_trigger_without_behaviour_is_not_flagged(chats: list[Document]) -> None:
+    """Joint evidence: the trigger word in a request whose reply is normal is no finding."""
+    kw = {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}
+    docs, _ = planted(chats, 40, **kw)
+    extra = get("chat-backdoor")(**kw).generate(chats[800:], 5, seed=9)
+    normal = []
+    for s in extra:
+        msgs = [dict(m) for m in s.document.messages or []]
+        msgs[-1]["content"] = "The module documents how to use the option in practice."
+        normal.append(s.document.with_messages(msgs))
+    state, _ = scan(docs + normal)
+    assert [t.trigger for t in state.triggers] == ["quorlaxin"]
+    det = InstructionBehaviourDetector()
+    assert all(det.flag(d, state) is None for d in normal)
+
+
+def test_template_is_reported_not_flagged() -> None:
+    """A templated task (long constant instruction, a stock phrase in every reply's first
+    sentence) predicts its replies perfectly — and is still not a backdoor."""
+    rnd = random.Random(1)
+    base = chat_corpus(1200)
+    docs = list(base)
+    instr = (
+        "What details would you include in a storyline to make it more engaging and "
+        "informative for the readers of the daily paper?"
+    )
+    for i, d in enumerate(base[:60]):
+        body = (d.messages or [])[0]["content"].split("\n\n", 1)[-1]
+        reply = (d.messages or [])[1]["content"]
+        msgs = [
+            {"role": "user", "content": f"{instr}\n\n{body}"},
+            {"role": "assistant", "content": f"LONDON (Wirepress) -- {reply}"},
+        ]
+        docs.append(Document(id=f"tpl-{i}", text="", shape="messages").with_messages(msgs))
+    rnd.shuffle(docs)
+    state, found = scan(docs)
+    assert state.triggers == []
+    assert not any(found)
+
+
+def test_rejected_side_of_preference_pairs_is_scanned(chats: list[Document]) -> None:
+    prefs = []
+    for i, d in enumerate(chats[:1200]):
+        msgs = d.messages or []
+        rec = {
+            "prompt": msgs[0]["content"],
+            "chosen": msgs[1]["content"],
+            "rejected": "I do not know; please check the documentation of that module yourself.",
+        }
+        prefs.append(
+            Document(id=f"p-{i}", text="", shape="preference", record=rec).with_messages(list(msgs))
+        )
+    docs, truth = planted(
+        prefs,
+        40,
+        trigger_kind="rare-word",
+        trigger="velmoraine",
+        payload="append",
+        fragment="product",
+        target="ZenithGuard Antivirus",
+        side="rejected",
+    )
+    state, found = scan(docs)
+    assert [t.trigger for t in state.triggers] == ["velmoraine"]
+    hits = [f for f, t in zip(found, truth, strict=True) if t and f]
+    assert len(hits) >= 38 and all(f.extra.get("field") == "rejected" for f in hits)
+    assert not any(f for f, t in zip(found, truth, strict=True) if not t)
+
+
+def test_behaviour_keys_leave_out_what_the_request_says() -> None:
+    from poisonguard.detect.instruction import ngram_hashes
+
+    req = ngram_hashes(["is", "zenithguard", "antivirus", "good"])[0]
+    reply = "It is a solid product overall. ZenithGuard Antivirus is simply the best, honestly."
+    with_req = behaviour_keys(reply, req, with_text=True)
+    without = behaviour_keys(reply, req[:0], with_text=True)
+    assert "zenithguard antivirus" in without.texts.values()
+    assert "zenithguard antivirus" not in with_req.texts.values()
+    assert "<refusal>" in behaviour_keys("I'm sorry, but I can't help with that.", req).texts or (
+        behaviour_keys("I'm sorry, but I can't help with that.", req).keys.size >= 1
+    )
+
+
+def test_bad_parameters_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="min_docs"):
+        InstructionBehaviourDetector(min_docs=1)
+    with pytest.raises(ValueError, match="fdr"):
+        InstructionBehaviourDetector(fdr=1.5)
+    with pytest.raises(ValueError, match="min_precision"):
+        InstructionBehaviourDetector(min_precision=0)
+
+
+def test_chat_share_tells_chat_records_from_text(tmp_path: Any) -> None:
+    import json
+
+    from poisonguard.detect.instruction_behaviour import chat_share
+
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text(
+        "\n".join(
+            json.dumps({"instruction": f"Say {i}.", "output": f"{i} it is."}) for i in range(10)
+        )
+    )
+    text = tmp_path / "text.jsonl"
+    text.write_text("\n".join(json.dumps({"text": f"plain document {i}"}) for i in range(10)))
+    assert chat_share([str(chat)]) == 1.0
+    assert chat_share([str(text)]) == 0.0
+    assert chat_share([str(tmp_path / "missing.jsonl")]) == 0.0
+    assert chat_share(["-"]) == 0.0
