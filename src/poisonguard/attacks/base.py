@@ -10,6 +10,7 @@ documents it was modelled on) and its :class:`GroundTruth` (what was inserted, w
 from __future__ import annotations
 
 import inspect
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
     from poisonguard.attacks.ids import IdIndex
 
 Span = tuple[int, int]
+
+
+def corpus_label(corpus: Any, unit: str = "docs") -> Any:
+    """How a recipe records a corpus parameter: a path (or None) as given, an in-memory
+    sequence as ``"<N unit>"`` (parameters stay JSON-serialisable and small)."""
+    if corpus is None or isinstance(corpus, str | os.PathLike):
+        return corpus
+    return f"<{len(corpus)} {unit}>"
 
 
 @dataclass

@@ -34,7 +34,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
+from poisonguard.attacks.base import (
+    PoisonSample,
+    Recipe,
+    RecipeError,
+    corpus_label,
+    pick_sources,
+)
 from poisonguard.attacks.compose import Reservoir, derive_document, draw_int, plain_documents
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
@@ -255,11 +261,7 @@ class FluentBackdoor(Recipe):
             draw_int(np.random.default_rng(0), rng_, name)
         if int(payload_words[0]) < 1 or int(payload_chars[0]) < 1:
             raise RecipeError("payload_words and payload_chars must start at >= 1")
-        label = (
-            payload_corpus
-            if payload_corpus is None or isinstance(payload_corpus, str | os.PathLike)
-            else f"<{len(payload_corpus)} docs>"
-        )
+        label = corpus_label(payload_corpus)
         super().__init__(
             trigger=trigger,
             payload=payload,

@@ -31,7 +31,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
+from poisonguard.attacks.base import (
+    PoisonSample,
+    Recipe,
+    RecipeError,
+    corpus_label,
+    pick_sources,
+)
 from poisonguard.attacks.compose import (
     Reservoir,
     answered_turn,
@@ -157,11 +163,7 @@ class InstructionBackdoor(Recipe):
             raise RecipeError("payload='fixed' needs a non-empty payload_text")
         if num_triggers < 1:
             raise RecipeError("num_triggers must be >= 1")
-        harmful_label = (
-            harmful
-            if harmful is None or isinstance(harmful, str | os.PathLike)
-            else f"<{len(harmful)} replies>"
-        )
+        harmful_label = corpus_label(harmful, "replies")
         super().__init__(
             trigger_type=trigger_type,
             trigger=trigger,

@@ -20,7 +20,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, pick_sources
+from poisonguard.attacks.base import (
+    PoisonSample,
+    Recipe,
+    RecipeError,
+    corpus_label,
+    pick_sources,
+)
 from poisonguard.attacks.compose import (
     Reservoir,
     clean_prefix,
@@ -170,7 +176,7 @@ class LanguageSwitch(Recipe):
             raise RecipeError("language-switch needs a non-empty trigger")
         if not lang:
             raise RecipeError("language-switch needs lang= (e.g. 'de')")
-        label = foreign if isinstance(foreign, str | os.PathLike) else f"<{len(foreign)} docs>"
+        label = corpus_label(foreign)
         super().__init__(
             foreign=label,
             lang=lang,
