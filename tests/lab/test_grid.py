@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,10 @@ def smoke_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lab") / "smoke"
     res = runner.invoke(app, ["lab", "run", "--preset", "smoke", "--out", str(out)])
     assert res.exit_code == 0, res.output
+    # not a terminal: plain progress lines, one per trained cell (a log shows where a run is)
+    assert re.search(
+        r"training nano__x1__c0__s\d__none: [\d,]+ tokens \(0 of 10 cells done\)", res.output
+    ), res.output
     return out
 
 

@@ -4,13 +4,21 @@ backdoor success (the logic lives in :mod:`poisonguard.lab`; only the bars are d
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
-from poisonguard.cli._common import EXIT_USAGE, console, emit_json, fail, log
+from poisonguard.cli._common import (
+    EXIT_USAGE,
+    console,
+    emit_json,
+    fail,
+    log,
+    progress_interval,
+)
 
 T = TypeVar("T")
 
@@ -51,9 +59,11 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 
 class _Bars:
-    """Rich progress bars drawn from the lab's progress events (rich stays in the CLI)."""
+    """Progress drawn from the lab's progress events (rich stays in the CLI): rich bars on a
+    terminal; without one (a log, ``nohup``) a plain line when a cell starts and one every
+    :func:`progress_interval` seconds while it trains."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tty: bool | None = None, interval: float | None = None) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -63,6 +73,8 @@ class _Bars:
             TimeRemainingColumn,
         )
 
+        self.tty = log.is_terminal if tty is None else tty
+        self.interval = progress_interval() if interval is None else interval
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -72,13 +84,22 @@ class _Bars:
             TimeRemainingColumn(),
             console=log,  # progress and logs on stderr, results on stdout
             transient=False,
+            disable=not self.tty,
         )
         self.grid: Any = None
         self.cell: Any = None
+        self._grid_done: tuple[int, int] = (0, 0)
+        self._last = 0.0
+        self._t0 = time.monotonic()
+
+    def _plain(self, text: str) -> None:
+        log.print(text, markup=False, highlight=False, soft_wrap=True)
+        self._last = time.monotonic()
 
     def __call__(self, ev: Any) -> None:
         p = self.progress
         if ev.kind == "grid":
+            self._grid_done = (ev.done, ev.total)
             if self.grid is None:
                 self.grid = p.add_task("grid", total=ev.total, completed=ev.done, info="")
             else:
@@ -87,8 +108,19 @@ class _Bars:
             if self.cell is not None:
                 p.remove_task(self.cell)
             self.cell = p.add_task(ev.cell, total=ev.total, info="")
+            self._t0 = time.monotonic()
+            if not self.tty:
+                done, total = self._grid_done
+                self._plain(
+                    f"training {ev.cell}: {ev.total:,} tokens ({done} of {total} cells done)"
+                )
         elif ev.kind == "step" and self.cell is not None:
             p.update(self.cell, completed=ev.done, info=ev.info)
+            if not self.tty and time.monotonic() - self._last >= self.interval:
+                frac = ev.done / ev.total if ev.total else 0.0
+                elapsed = time.monotonic() - self._t0
+                eta = f" · ETA {elapsed * (1 - frac) / frac:,.0f} s" if 0 < frac < 1 else ""
+                self._plain(f"  {ev.cell}: {frac:.0%} · {ev.info}{eta}")
         elif ev.kind == "finished" and ev.row is not None:
             r = ev.row
             p.console.print(
