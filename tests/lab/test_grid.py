@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -285,3 +288,23 @@ def test_gpu_preset_first_steps_on_cpu(tmp_path: Path) -> None:
         assert r["params"] == count_params(SIZES[r["size"]].config(gpu.vocab_size))
     assert {r["size"] for r in rows} == {"g3", "g1"}
     assert (tmp_path / "gpu" / "judges" / "s0.json").is_file()
+
+
+def test_claims_split_work_between_workers_and_stale_claims_are_taken_over(
+    tmp_path: Path,
+) -> None:
+    from poisonguard.lab.grid import _Claim
+
+    path = tmp_path / "claims" / "t3__x1__c0__s0__none.train"
+    with _Claim(path) as first:
+        assert first and path.read_text() == str(os.getpid())
+        with _Claim(path) as second:  # a second worker while the first holds it
+            assert not second
+        assert path.exists()  # the loser does not release the holder's claim
+    assert not path.exists()
+    # a claim left by a killed run (its pid is gone) is taken over
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path.write_text(str(dead.pid))
+    with _Claim(path) as mine:
+        assert mine and path.read_text() == str(os.getpid())

@@ -29,6 +29,7 @@ seed that never scores itself.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -67,6 +68,58 @@ DEFENSES = ("none", "filter", "losstrunc", "survivors", "pplfilter")
 trained without defense on exactly the documents the ``losstrunc`` run trained on);
 ``pplfilter`` (reference-model perplexity filtering before training, the judge as
 reference)."""
+
+
+class _Claim:
+    """An exclusive claim on one unit of work (training or evaluating a cell) shared by
+    several ``lab run`` processes on one output directory, so two workers on two cores
+    split a grid between them instead of doing the same cell twice.
+
+    The claim is a file created with ``O_EXCL`` holding the owner's pid; a claim whose
+    process is gone (a killed run) is taken over.  ``with _Claim(path) as mine:`` — ``mine``
+    tells whether this process holds it; it is released on exit.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.held = False
+
+    def __enter__(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if _alive(self.path):
+                    return False
+                self.path.unlink(missing_ok=True)  # stale: its worker died
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(str(os.getpid()))
+            self.held = True
+            return True
+        return False
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            self.path.unlink(missing_ok=True)
+
+
+def _alive(claim: Path) -> bool:
+    """Whether the process named in a claim file still runs (unreadable → assume so)."""
+    try:
+        pid = int(claim.read_text() or "0")
+    except (OSError, ValueError):
+        return True  # being written right now
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LabError(ValueError):
@@ -642,19 +695,39 @@ class Lab:
             if self._train_record(cell) is None:
                 if max_cells is not None and trained >= max_cells:
                     break
-                self._emit("grid", done=self._finished(cells), total=len(cells))
-                self.train_cell(cell)
-                trained += 1
-            if all(self._train_record(j) is not None for j in judges):
-                for c in cells:  # evaluate whatever is trained (judges wait for each other)
-                    if self._train_record(c) is not None and not self.cell_path(c).is_file():
-                        row = self.evaluate_cell(c)
-                        if on_cell:
-                            on_cell(c, row)
+                with _Claim(self.out / "claims" / f"{cell.name}.train") as mine:
+                    # another worker on the same directory trains it (or just has)
+                    if not mine or self._train_record(cell) is not None:
+                        continue
+                    self._emit("grid", done=self._finished(cells), total=len(cells))
+                    self.train_cell(cell)
+                    trained += 1
+            self._evaluate_trained(cells, judges, on_cell)
+        self._evaluate_trained(cells, judges, on_cell)
         self._emit("grid", done=self._finished(cells), total=len(cells))
         return [
             json.loads(self.cell_path(c).read_text()) for c in cells if self.cell_path(c).is_file()
         ]
+
+    def _evaluate_trained(
+        self,
+        cells: list[Cell],
+        judges: set[Cell],
+        on_cell: Callable[[Cell, dict[str, Any]], None] | None,
+    ) -> None:
+        """Evaluate every trained, unevaluated cell once all judges are trained (judges
+        wait for each other); cells another worker is evaluating are left to it."""
+        if not all(self._train_record(j) is not None for j in judges):
+            return
+        for c in cells:
+            if self._train_record(c) is None or self.cell_path(c).is_file():
+                continue
+            with _Claim(self.out / "claims" / f"{c.name}.eval") as mine:
+                if not mine or self.cell_path(c).is_file():
+                    continue
+                row = self.evaluate_cell(c)
+            if on_cell:
+                on_cell(c, row)
 
     def _finished(self, cells: list[Cell]) -> int:
         return sum(self.cell_path(c).is_file() for c in cells)
