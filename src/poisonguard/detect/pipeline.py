@@ -40,7 +40,7 @@ from typing import Any
 
 from poisonguard.detect.allowlist import apply_allowlist, finish_allowlist, load_allowlist
 from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding
-from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
+from poisonguard.detect.calibrate import Calibration, fpr_budget, split_reference
 from poisonguard.detect.passes import (
     _extra_pass,
     _ExtraContext,
@@ -249,6 +249,11 @@ class ScanPipeline:
             else:
                 self.corpus_dets.append((e.name, det))
         self.uncalibrated = {e.name for e in entries if not e.calibrate}
+        self.calibration = Calibration(
+            [name for name, _, cal in self.doc_dets if cal],
+            config.target_fpr,
+            {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets},
+        )
 
     # -- helpers --------------------------------------------------------------------------
     def _shards(
@@ -351,7 +356,6 @@ class ScanPipeline:
         t_start: float,
         store: _PassOneStore,
     ) -> None:
-        cfg = self.config
         timings = result.timings
         # (0) sample + fit
         t = time.perf_counter()
@@ -366,12 +370,8 @@ class ScanPipeline:
             ref_sample, _ = self._sample(ref_source)
             if not ref_sample:
                 raise ValueError("the reference corpus has no readable document")
-        # with a reference, fit on one half and calibrate on the other: a model scores the
-        # documents it was fitted on too kindly, and the corpus's documents are unseen
-        fit_docs = ref_sample[0::2] if ref_sample is not None else sample
-        cal_docs = ref_sample[1::2] if ref_sample is not None else []
-        if ref_sample is not None and len(ref_sample) < 2:
-            fit_docs = cal_docs = ref_sample
+        # with a reference, fit on one half and calibrate on the other
+        fit_docs, cal_docs = split_reference(ref_sample) if ref_sample is not None else (sample, [])
         for _, ddet, _ in self.doc_dets:
             ddet.fit(fit_docs)
         if ref_sample is not None:
@@ -385,7 +385,7 @@ class ScanPipeline:
         # (1) detect + map corpus detectors
         t = time.perf_counter()
         ctx1 = _Pass1Context(self.doc_dets, rounds.start())
-        hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
+        hists = self.calibration.histograms()
         done = 0
         for r in backend.map(_pass1, self._shards(source.documents()), ctx1):
             for name, h in r.histograms.items():
@@ -437,37 +437,16 @@ class ScanPipeline:
                 result.triggers.append(report_t)
                 trigger_texts.append(report_t.trigger)
 
-        # calibration
+        # calibration (detect.calibrate)
         t = time.perf_counter()
-        n_cal = sum(1 for _, _, cal in self.doc_dets if cal)
-        budget = fpr_budget(cfg.target_fpr, n_cal)
-        if ref_sample is not None and n_cal:
-            ref_hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
-            for h in backend.map(_score_only, self._shards(cal_docs, slim=False), ctx1):
-                for name, hh in h.items():
-                    ref_hists[name].merge(hh)
-            cal_hists, cal_source = ref_hists, "reference"
+        if ref_sample is not None and self.calibration.names:
+            calibrated = self.calibration.from_reference(
+                backend.map(_score_only, self._shards(cal_docs, slim=False), ctx1)
+            )
         else:
-            cal_hists = {k: ScoreHistogram(v.counts.copy()) for k, v in hists.items()}
-            # documents whose anomaly a confirmed trigger precedes are poison, not the
-            # clean tail the threshold is about
-            if trigger_texts:
-                for idx, ws in store.windows():
-                    if any(tt in w for w in ws for tt in trigger_texts):
-                        for det, score in store.findings(idx):
-                            if det in cal_hists:
-                                cal_hists[det].remove(score)
-            cal_source = "corpus"
-        thresholds: dict[str, float] = {}
-        floors = {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets}
-        for name, h in cal_hists.items():
-            thresholds[name] = h.threshold(budget, floor=floors.get(name, 0.0))
-            result.thresholds[name] = {
-                "threshold": thresholds[name],
-                "source": cal_source,
-                "fpr": budget,
-                "calibration_docs": h.total,
-            }
+            calibrated = self.calibration.from_corpus(hists, store, trigger_texts)
+        thresholds = {name: th.threshold for name, th in calibrated.items()}
+        result.thresholds = {name: th.to_dict() for name, th in calibrated.items()}
         result.histograms = {name: h.coarse() for name, h in hists.items()}
         timings["calibrate"] = time.perf_counter() - t
 
