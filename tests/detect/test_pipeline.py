@@ -223,6 +223,33 @@ def test_pass_one_memory_does_not_grow_with_findings(witness: type[_Witness]) ->
         assert v.reasons == ["scored 2 time(s)"]
 
 
+class _Bytes:
+    """A progress callback that asks for the bytes read (``BytesProgressFn``)."""
+
+    wants_bytes = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int, int | None]] = []
+
+    def __call__(self, stage: str, n: int, nbytes: int | None = None, /) -> None:
+        self.seen.append((stage, n, nbytes))
+
+
+def test_progress_gets_the_bytes_read_when_it_asks(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    write_documents(corpus, clean_docs()[:300])
+    asks, plain = _Bytes(), []
+    scan(corpus, detectors=["naturalness"], progress=asks)
+    scan(corpus, detectors=["naturalness"], progress=lambda stage, n: plain.append((stage, n)))
+    assert [(s, n) for s, n, _ in asks.seen] == plain  # the same calls, plus the bytes
+    for stage in ("sample", "detect", "flag"):
+        read = [b for s, _, b in asks.seen if s == stage]
+        assert read[-1] == corpus.stat().st_size, stage  # each pass reads the whole file
+    in_memory = _Bytes()  # documents in memory: no bytes to tell
+    scan(list(clean_docs()[:50]), detectors=["naturalness"], progress=in_memory)
+    assert in_memory.seen and all(b is None for _, _, b in in_memory.seen)
+
+
 def test_pass_one_store() -> None:
     store = _PassOneStore()
     store.add(3, "a", [("naturalness", 0.25), ("language", 1 / 3)])

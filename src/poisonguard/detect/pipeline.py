@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from poisonguard.detect.allowlist import apply_allowlist, finish_allowlist, load_allowlist
 from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding
@@ -83,6 +83,19 @@ from poisonguard.io import (
 
 OUT_FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 ProgressFn = Callable[[str, int], None]
+"""``progress(stage, documents_done)``, called as each pass goes on."""
+
+
+@runtime_checkable
+class BytesProgressFn(Protocol):
+    """A progress callback that also takes the input bytes read so far (``None`` for
+    documents in memory) and says so with ``wants_bytes = True``, e.g. the CLI's bars."""
+
+    wants_bytes: bool
+
+    def __call__(self, stage: str, n: int, nbytes: int | None = None, /) -> None: ...
+
+
 ReportWriter = Callable[["ScanResult", "str | os.PathLike[str]"], "str | os.PathLike[str]"]
 """Writes a scan's report (``report=``) and returns its path, e.g.
 :func:`poisonguard.report.render_html`.  ``detect`` sits below ``report``: the writer is
@@ -225,8 +238,9 @@ class ScanPipeline:
         self.config = config
         self.report_writer = report_writer
         self.progress = progress or (lambda stage, n: None)
-        # a callback that declares ``wants_bytes`` also gets the input bytes read so far
-        self._wants_bytes = bool(getattr(progress, "wants_bytes", False))
+        self._bytes_progress = (
+            progress if isinstance(progress, BytesProgressFn) and progress.wants_bytes else None
+        )
         self._progress_source: _Source | None = None
         self.allow = load_allowlist(config.allowlist) if config.allowlist is not None else None
         self.context = DetectorContext(
@@ -273,10 +287,10 @@ class ScanPipeline:
 
     def _tick(self, stage: str, n: int) -> None:
         """Report progress: ``progress(stage, n)``, plus the bytes read when asked for."""
-        if self._wants_bytes:
+        if self._bytes_progress is not None:
             src = self._progress_source
             cur = src.current if src is not None else None
-            self.progress(stage, n, cur.bytes_consumed if cur is not None else None)  # type: ignore[call-arg]
+            self._bytes_progress(stage, n, cur.bytes_consumed if cur is not None else None)
         else:
             self.progress(stage, n)
 
@@ -642,7 +656,8 @@ def scan(
         min_trigger_docs: ``k``, documents needed to confirm a trigger or campaign.
         detectors / exclude: run only these detectors / leave these out.
         options: per-detector options ``{name: {option: value}}``.
-        progress: ``progress(stage, documents_done)`` callback.
+        progress: ``progress(stage, documents_done)`` callback (a
+            :class:`BytesProgressFn` also gets the bytes read).
         report_writer: ``writer(result, path)`` that writes the report.
         **config: further :class:`ScanConfig` fields (``shard_docs``, ``sample_docs``,
             ``out_format``, ``shard_bytes``, ``max_error_rate``, ``strict``, ``seed``,
@@ -675,6 +690,7 @@ def scan(
 
 __all__ = [
     "LABELS",
+    "BytesProgressFn",
     "DocVerdict",
     "ReportWriter",
     "ScanConfig",
