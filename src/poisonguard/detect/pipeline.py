@@ -70,7 +70,7 @@ from poisonguard.detect.results import (
 )
 from poisonguard.detect.rounds import Rounds
 from poisonguard.detect.verdicts import verdict
-from poisonguard.engine import get_backend
+from poisonguard.engine import Backend, get_backend
 from poisonguard.io import (
     CorpusReader,
     CorpusWriter,
@@ -304,7 +304,7 @@ class ScanPipeline:
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
-        self, source: _Source, backend: Any, rounds: Rounds, pre: list[str]
+        self, source: _Source, backend: Backend, rounds: Rounds, pre: list[str]
     ) -> tuple[list[Document], int]:
         """The sample pass; corpus detectors whose first round needs no findings
         (``prepass``) map the same shards meanwhile (folded into ``rounds``), so that round
@@ -363,7 +363,7 @@ class ScanPipeline:
         self,
         source: _Source,
         ref_source: _Source | None,
-        backend: Any,
+        backend: Backend,
         result: ScanResult,
         out: str | os.PathLike[str] | None,
         report: str | os.PathLike[str] | None,
@@ -499,7 +499,7 @@ class ScanPipeline:
     def _write(
         self,
         source: _Source,
-        backend: Any,
+        backend: Backend,
         result: ScanResult,
         out: str | os.PathLike[str] | None,
         store: _PassOneStore,
