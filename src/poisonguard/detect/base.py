@@ -136,7 +136,7 @@ class CorpusReport:
     Attributes:
         triggers: confirmed triggers, each a dict with at least ``trigger`` (or ``text``),
             ``anomalous_docs`` and ``expected``; the pipeline turns each into a
-            :class:`~poisonguard.detect.pipeline.TriggerReport`.  ``None``: the detector
+            :class:`~poisonguard.detect.results.TriggerReport`.  ``None``: the detector
             does not mine triggers (the key is left out of the summary).
         campaigns: groups of documents that belong together (claim campaigns, fixed-reply
             groups, restated questions, dense embedding groups), each a dict with at least

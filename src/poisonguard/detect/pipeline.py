@@ -43,7 +43,6 @@ from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetect
 from poisonguard.detect.calibrate import Calibration, fpr_budget, split_reference
 from poisonguard.detect.passes import (
     _extra_pass,
-    _ExtraContext,
     _pass1,
     _Pass1Context,
     _pass2,
@@ -428,7 +427,7 @@ class ScanPipeline:
             for parts in backend.map(
                 _extra_pass,
                 with_findings(self._shards(source.documents())),
-                _ExtraContext(self.doc_dets, nxt),
+                _Pass1Context(self.doc_dets, nxt),
             ):
                 rounds.fold(parts)
             nxt = rounds.end()
