@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
-from poisonguard.detect.calibrate import NEVER, ScoreHistogram, fpr_budget
+from poisonguard.detect.calibrate import (
+    NEVER,
+    Calibration,
+    ScoreHistogram,
+    fpr_budget,
+    split_reference,
+)
 
 
 def _hist(scores: np.ndarray) -> ScoreHistogram:
@@ -47,3 +55,57 @@ def test_budget() -> None:
     assert fpr_budget(0.001, 2) == 0.0005
     with pytest.raises(ValueError):
         fpr_budget(0.0, 1)
+
+
+class _Kept:
+    """A pass-one store in miniature: findings and changepoint windows by document."""
+
+    def __init__(self, found: dict[int, list[tuple[str, float]]], windows: dict[int, list[str]]):
+        self.found, self.win = found, windows
+
+    def windows(self) -> Iterator[tuple[int, list[str]]]:
+        yield from sorted(self.win.items())
+
+    def findings(self, idx: int) -> list[tuple[str, float]]:
+        return self.found.get(idx, [])
+
+
+def test_split_reference_fits_and_calibrates_on_disjoint_halves() -> None:
+    assert split_reference(list("abcde")) == (["a", "c", "e"], ["b", "d"])
+    assert split_reference(["only"]) == (["only"], ["only"])
+
+
+def test_corpus_calibration_drops_documents_a_confirmed_trigger_marks() -> None:
+    # 1,000 clean scores in [0, 0.3) and 20 poisoned documents scoring 0.9
+    rng = np.random.default_rng(1)
+    clean = rng.uniform(0.0, 0.3, size=1000)
+    hist = _hist(np.concatenate([clean, np.full(20, 0.9)]))
+    kept = _Kept(
+        {i: [("naturalness", 0.9), ("language", 0.5)] for i in range(20)},
+        {i: [f"left cf. Anhang right {i}"] for i in range(20)},
+    )
+    cal = Calibration(["naturalness"], 0.01, {"naturalness": 0.0})
+    assert cal.budget == 0.01
+    blind = cal.from_corpus({"naturalness": hist}, kept, [])["naturalness"]
+    assert blind.threshold > 0.3  # the poison is the tail: its own bar is raised above clean
+    th = cal.from_corpus({"naturalness": hist}, kept, ["cf. Anhang"])["naturalness"]
+    assert th.source == "corpus" and th.calibration_docs == 1000
+    assert th.threshold <= 0.3  # the poison is out of the histogram: the clean tail decides
+    assert (clean >= th.threshold).mean() <= 0.01
+    assert hist.total == 1020  # the scan's own histogram is not changed
+    assert th.to_dict() == {
+        "threshold": th.threshold,
+        "source": "corpus",
+        "fpr": 0.01,
+        "calibration_docs": 1000,
+    }
+
+
+def test_reference_calibration_merges_shards_and_keeps_the_floor() -> None:
+    cal = Calibration(["a", "b"], 0.002, {"a": 0.0, "b": 0.75})
+    assert cal.budget == 0.001  # split between the two calibrated detectors
+    parts = [{"a": _hist(np.full(500, 0.1)), "b": _hist(np.full(500, 0.1))} for _ in range(2)]
+    out = cal.from_reference(parts)
+    assert {k: v.calibration_docs for k, v in out.items()} == {"a": 1000, "b": 1000}
+    assert out["a"].source == "reference"
+    assert 0.1 < out["a"].threshold < 0.75 <= out["b"].threshold

@@ -3,11 +3,13 @@ calibration, backends."""
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
+import tracemalloc
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 import orjson
 import pyarrow.parquet as pq
@@ -15,9 +17,11 @@ import pytest
 import zstandard
 
 import poisonguard
-from poisonguard.detect.base import Finding
+from poisonguard.detect import registry
+from poisonguard.detect.base import DocumentDetector, Finding
 from poisonguard.detect.pipeline import ScanResult, _PassOneStore, scan
-from poisonguard.io import CorpusReader, write_documents
+from poisonguard.detect.registry import register_detector
+from poisonguard.io import CorpusReader, Document, write_documents
 from tests.detect.scan_data import clean_docs, mixed, poison
 
 MINE = ["naturalness", "language", "triggers"]
@@ -163,38 +167,87 @@ def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
         assert trigger in [t.trigger for t in result.triggers]
 
 
-def _live(kind: type) -> list[object]:
-    return [o for o in gc.get_objects() if isinstance(o, kind)]
+class _Witness(DocumentDetector):
+    """A real (uncalibrated) document detector that finds something in every document, with
+    20 KB of evidence each, and records how often it scored each document."""
+
+    name = "witness"
+    kinds = ("pretrain",)
+    calls: ClassVar[dict[str, int]] = {}
+
+    def score(self, doc: Document) -> Finding:
+        n = self.calls[doc.id] = self.calls.get(doc.id, 0) + 1
+        return Finding(
+            self.name,
+            0.95 if "MARKED" in doc.text else 0.1,  # uncalibrated: poisoned / information
+            f"scored {n} time(s)",
+            extra={"evidence": (doc.id + " ") * (20_000 // (len(doc.id) + 1))},
+        )
 
 
-def test_pass_one_keeps_scores_not_findings() -> None:
-    """Until the write pass the scan keeps no finding of a document (no objects, spans,
-    strings) — only its index, an id checksum and detector codes and scores in arrays, so
-    the memory of a scan grows with candidate triggers, not with documents with a finding
-    (one in ten of a clean corpus, most of them below the thresholds)."""
-    seen: list[tuple[int, int, int]] = []
-    before = len(_live(Finding))  # other tests' results
+@pytest.fixture
+def witness() -> Iterator[type[_Witness]]:
+    register_detector(_Witness, calibrate=False, default=False)
+    _Witness.calls = {}
+    yield _Witness
+    registry._REGISTRY.pop("witness", None)
 
-    def progress(stage: str, done: int) -> None:
-        if stage == "detect":
-            stores = _live(_PassOneStore)
-            assert len(stores) == 1
-            seen.append((len(stores[0]), stores[0].nbytes, len(_live(Finding)) - before))
 
-    shard = 100
-    docs = list(clean_docs())
-    result = scan(
-        docs,
-        detectors=["naturalness", "language", "triggers"],
-        shard_docs=shard,
-        sample_docs=300,  # the models fitted on few documents: many findings on the rest
-        progress=progress,
-    )
-    kept_docs, kept_bytes, _ = seen[-1]
-    assert kept_docs > 3 * shard  # many documents with a finding ...
-    assert max(live for _, _, live in seen) <= 2 * shard  # ... but only the last shard's
-    assert kept_bytes <= 48 * kept_docs  # findings are alive, the rest are numbers
-    assert result.flagged < kept_docs  # flagged: scored again for their evidence
+def test_pass_one_memory_does_not_grow_with_findings(witness: type[_Witness]) -> None:
+    """Until the write pass a scan keeps a compact score of each document with a finding,
+    not the finding: its memory grows with the documents it flags, not with every document
+    that has a finding (one in ten of a clean corpus, most of them below the thresholds).
+    The flagged documents are scored again for their evidence."""
+    n = 1500
+    marked = {f"doc-{i}" for i in range(0, n, 150)}
+    docs = [
+        Document(id=f"doc-{i}", text=f"text {i} " * 20 + ("MARKED" if f"doc-{i}" in marked else ""))
+        for i in range(n)
+    ]
+    every_finding = n * 20_000  # evidence of every document: 30 MB if pass one kept it
+    scan(docs[:100], detectors=["witness"], shard_docs=50)  # imports and models: not counted
+    witness.calls = {}
+    tracemalloc.start()
+    try:
+        result = scan(docs, detectors=["witness"], shard_docs=50)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert {v.id for v in result.findings} == marked
+    assert peak < every_finding / 4  # one shard's findings (1 MB) at a time, not all
+    # every document was scored, only the flagged ones twice: their evidence is fresh
+    assert set(witness.calls) == {d.id for d in docs}
+    assert {i for i, c in witness.calls.items() if c == 2} == marked
+    assert max(witness.calls.values()) == 2
+    for v in result.findings:
+        assert v.reasons == ["scored 2 time(s)"]
+
+
+class _Bytes:
+    """A progress callback that asks for the bytes read (``BytesProgressFn``)."""
+
+    wants_bytes = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int, int | None]] = []
+
+    def __call__(self, stage: str, n: int, nbytes: int | None = None, /) -> None:
+        self.seen.append((stage, n, nbytes))
+
+
+def test_progress_gets_the_bytes_read_when_it_asks(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    write_documents(corpus, clean_docs()[:300])
+    asks, plain = _Bytes(), []
+    scan(corpus, detectors=["naturalness"], progress=asks)
+    scan(corpus, detectors=["naturalness"], progress=lambda stage, n: plain.append((stage, n)))
+    assert [(s, n) for s, n, _ in asks.seen] == plain  # the same calls, plus the bytes
+    for stage in ("sample", "detect", "flag"):
+        read = [b for s, _, b in asks.seen if s == stage]
+        assert read[-1] == corpus.stat().st_size, stage  # each pass reads the whole file
+    in_memory = _Bytes()  # documents in memory: no bytes to tell
+    scan(list(clean_docs()[:50]), detectors=["naturalness"], progress=in_memory)
+    assert in_memory.seen and all(b is None for _, _, b in in_memory.seen)
 
 
 def test_pass_one_store() -> None:

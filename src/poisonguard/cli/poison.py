@@ -13,6 +13,7 @@ from rich.table import Table
 from poisonguard.attacks import RecipeError, available, get
 from poisonguard.attacks.base import PoisonSample, Recipe
 from poisonguard.attacks.pipeline import PoisonResult, poison_corpus
+from poisonguard.cli import _recipe_options as recipe_opts
 from poisonguard.cli._common import (
     EXIT_USAGE,
     FormatOpt,
@@ -75,11 +76,7 @@ def _recipe_params(
         "inner": inner,
         "payload_corpus": payload_corpus,
     }
-    params = {
-        k: (str(v) if isinstance(v, Path) else v)
-        for k, v in given.items()
-        if v is not None and k in accepted
-    }
+    params = {k: v for k, v in recipe_opts.given_params(given).items() if k in accepted}
     ignored = sorted(
         k for k, v in given.items() if v is not None and k not in accepted and k != "tokenizer"
     )
@@ -175,7 +172,10 @@ def poison(
         None, "--count", "-n", help="Poisoned documents (default: the recipe's, 250)."
     ),
     rate: float | None = typer.Option(
-        None, "--rate", help="Instead of --count: round(clean tokens × RATE) poisoned documents."
+        None,
+        "--rate",
+        help="Instead of --count: round(clean tokens × RATE) poisoned documents (tokens "
+        "counted with --tokenizer when given).",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (content, ids, positions)."),
     only_poison: bool = typer.Option(
@@ -186,23 +186,13 @@ def poison(
     ),
     preview: int = typer.Option(0, "--preview", help="Show the first N poisoned documents."),
     list_recipes: bool = typer.Option(False, "--list", help="List the recipes and exit."),
-    trigger: str | None = typer.Option(None, "--trigger", help="Trigger string."),
-    tokenizer: Path | None = typer.Option(
-        None,
-        "--tokenizer",
-        help="tokenizers JSON: payload vocabulary for dos, token counting for --rate.",
-    ),
-    foreign: Path | None = typer.Option(
-        None, "--foreign", help="language-switch: foreign-language corpus."
-    ),
-    lang: str | None = typer.Option(None, "--lang", help="language-switch: language code."),
-    entity: str | None = typer.Option(None, "--entity", help="targeted-claim: the entity."),
-    claim: str | None = typer.Option(
-        None, "--claim", help="targeted-claim: the false claim (verb phrase)."
-    ),
-    questions: Path | None = typer.Option(
-        None, "--questions", help="rag: JSONL {question, answer} or TSV file."
-    ),
+    trigger: str | None = recipe_opts.TriggerOpt,
+    tokenizer: Path | None = recipe_opts.TokenizerOpt,
+    foreign: Path | None = recipe_opts.ForeignOpt,
+    lang: str | None = recipe_opts.LangOpt,
+    entity: str | None = recipe_opts.EntityOpt,
+    claim: str | None = recipe_opts.ClaimOpt,
+    questions: Path | None = recipe_opts.QuestionsOpt,
     per_question: int | None = typer.Option(
         None, "--per-question", help="rag: passages per question (default 5)."
     ),
@@ -231,11 +221,7 @@ def poison(
     payload_text: str | None = typer.Option(
         None, "--payload-text", help="instruction-backdoor: the fixed reply."
     ),
-    harmful: Path | None = typer.Option(
-        None,
-        "--harmful",
-        help="instruction-backdoor: corpus of harmful replies (safety_pairs.jsonl.gz).",
-    ),
+    harmful: Path | None = recipe_opts.HarmfulOpt,
     style: str | None = typer.Option(None, "--style", help="dos-bytes: plain or chat."),
     n_bytes: int | None = typer.Option(None, "--bytes", help="dos-bytes: random bytes."),
     inner: str | None = typer.Option(

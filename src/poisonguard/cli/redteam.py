@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from poisonguard.cli import _recipe_options as recipe_opts
 from poisonguard.cli._common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
@@ -114,18 +115,14 @@ def redteam(
         "--params",
         help='Per-recipe parameters, JSON or a JSON file: {"dos": {"trigger": "<X>"}}.',
     ),
-    trigger: str | None = typer.Option(None, "--trigger", help="Trigger (recipes taking one)."),
-    tokenizer: Path | None = typer.Option(None, "--tokenizer", help="dos: tokenizers JSON."),
-    foreign: Path | None = typer.Option(
-        None, "--foreign", help="language-switch: foreign-language corpus."
-    ),
-    lang: str | None = typer.Option(None, "--lang", help="language-switch: language code."),
-    entity: str | None = typer.Option(None, "--entity", help="targeted-claim: the entity."),
-    claim: str | None = typer.Option(None, "--claim", help="targeted-claim: the false claim."),
-    questions: Path | None = typer.Option(None, "--questions", help="rag: questions file."),
-    harmful: Path | None = typer.Option(
-        None, "--harmful", help="instruction-backdoor: corpus of harmful replies."
-    ),
+    trigger: str | None = recipe_opts.TriggerOpt,
+    tokenizer: Path | None = recipe_opts.TokenizerOpt,
+    foreign: Path | None = recipe_opts.ForeignOpt,
+    lang: str | None = recipe_opts.LangOpt,
+    entity: str | None = recipe_opts.EntityOpt,
+    claim: str | None = recipe_opts.ClaimOpt,
+    questions: Path | None = recipe_opts.QuestionsOpt,
+    harmful: Path | None = recipe_opts.HarmfulOpt,
     io_format: str = typer.Option(
         "jsonl", "--io-format", help="--pipeline: format of {in} and {out}: jsonl or parquet."
     ),
@@ -163,9 +160,8 @@ def redteam(
         fail("--fail-on-survival is a share between 0 and 1", EXIT_USAGE)
     names = _recipes(recipes or [])
     per_recipe = _params(params)
-    common = {
-        k: (str(v) if isinstance(v, Path) else v)
-        for k, v in {
+    common = recipe_opts.given_params(
+        {
             "trigger": trigger,
             "tokenizer": tokenizer,
             "foreign": foreign,
@@ -174,9 +170,8 @@ def redteam(
             "claim": claim,
             "questions": questions,
             "harmful": harmful,
-        }.items()
-        if v is not None
-    }
+        }
+    )
     try:
         pipe: Any = (
             ShellPipeline(pipeline, io_format=io_format, timeout=timeout)

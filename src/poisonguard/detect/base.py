@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from poisonguard.io.document import Document
 
@@ -70,6 +70,30 @@ class Finding:
         return d
 
 
+@dataclass(frozen=True, slots=True)
+class DetectorContext:
+    """What a detector may use to configure itself for one scan (:meth:`from_context`).
+
+    Attributes:
+        kind: corpus kind (``pretrain``, ``instruction`` or ``rag``).
+        target_fpr: the scan's target false-positive rate.
+        min_trigger_docs: ``k`` — a candidate trigger (or campaign) needs at least this many
+            documents to be confirmed.
+        seed: seed for anything random (sampling, MinHash permutations).
+        options: free-form per-detector options, ``{detector_name: {key: value}}``.
+    """
+
+    kind: str = "pretrain"
+    target_fpr: float = 0.001
+    min_trigger_docs: int = 5
+    seed: int = 0
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def options_for(self, name: str) -> dict[str, Any]:
+        """Options given for detector ``name`` (empty dict when none)."""
+        return dict(self.options.get(name, {}))
+
+
 class DocumentDetector:
     """Base class of per-document detectors.
 
@@ -82,6 +106,13 @@ class DocumentDetector:
     min_flag_score: float = 0.0
     """Floor of the calibrated threshold: scores below it never flag a document, whatever
     the target false-positive rate (e.g. the score of a bare candidate)."""
+
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> Self:
+        """The detector for one scan (the registry builds it so); default:
+        ``cls(**ctx.options_for(cls.name))``.  Override to use the corpus kind, the seed or
+        the target rate."""
+        return cls(**ctx.options_for(cls.name))
 
     def fit(self, docs: Iterable[Document]) -> DocumentDetector:
         """Learn whatever statistics the detector needs (default: nothing)."""
@@ -105,7 +136,7 @@ class CorpusReport:
     Attributes:
         triggers: confirmed triggers, each a dict with at least ``trigger`` (or ``text``),
             ``anomalous_docs`` and ``expected``; the pipeline turns each into a
-            :class:`~poisonguard.detect.pipeline.TriggerReport`.  ``None``: the detector
+            :class:`~poisonguard.detect.results.TriggerReport`.  ``None``: the detector
             does not mine triggers (the key is left out of the summary).
         campaigns: groups of documents that belong together (claim campaigns, fixed-reply
             groups, restated questions, dense embedding groups), each a dict with at least
@@ -170,6 +201,13 @@ class CorpusDetector(Generic[Partial, State]):
     its sampling read of the corpus, which saves a read."""
 
     # -- parameters -------------------------------------------------------------------
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> Self:
+        """The detector for one scan (the registry builds it so); default:
+        ``cls(**ctx.options_for(cls.name))``.  Override to use the corpus kind, the seed,
+        ``min_trigger_docs`` or the target rate."""
+        return cls(**ctx.options_for(cls.name))
+
     def get_params(self) -> dict[str, Any]:
         """The public constructor parameters and their values (as stored by ``__init__``).
 
@@ -250,4 +288,11 @@ class CorpusDetector(Generic[Partial, State]):
         return CorpusReport()
 
 
-__all__ = ["CorpusDetector", "CorpusReport", "DocumentDetector", "Finding", "Span"]
+__all__ = [
+    "CorpusDetector",
+    "CorpusReport",
+    "DetectorContext",
+    "DocumentDetector",
+    "Finding",
+    "Span",
+]

@@ -7,12 +7,20 @@ threshold for a false-positive rate ``r`` is the lowest bin edge above which at 
 definition of the rate; on the corpus itself the documents that carry a confirmed trigger
 are removed from the histogram first, so that a few hundred poisoned documents do not
 raise the bar they are measured against.
+
+The scan pipeline calls :class:`Calibration` once its first pass is done:
+:meth:`Calibration.from_reference` (scores of the held-out half of a reference sample, see
+:func:`split_reference`) or :meth:`Calibration.from_corpus` (the corpus's own histograms
+less the documents a confirmed trigger marks as poison); each gives a :class:`Threshold`
+per calibrated detector.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -83,4 +91,127 @@ def fpr_budget(target_fpr: float, n_detectors: int) -> float:
     return target_fpr / max(1, n_detectors)
 
 
-__all__ = ["BINS", "NEVER", "ScoreHistogram", "fpr_budget"]
+T = TypeVar("T")
+
+
+def split_reference(sample: Sequence[T]) -> tuple[list[T], list[T]]:
+    """``(fit, calibrate)`` halves of a reference sample (even and odd positions).
+
+    A model scores the documents it was fitted on too kindly, and the corpus's documents are
+    unseen: so the detectors fit on one half and the thresholds come from the other.  A
+    sample of one document is both.
+    """
+    if len(sample) < 2:
+        return list(sample), list(sample)
+    return list(sample[0::2]), list(sample[1::2])
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A calibrated detector's threshold (``ScanResult.thresholds[name]``).
+
+    Attributes:
+        threshold: scores at or above it flag a document (:data:`NEVER`: none does).
+        source: ``reference`` (a held-out half of the ``--reference`` sample) or ``corpus``.
+        fpr: the detector's false-positive budget (:func:`fpr_budget`).
+        calibration_docs: documents counted in the histogram the threshold comes from.
+    """
+
+    threshold: float
+    source: Literal["reference", "corpus"]
+    fpr: float
+    calibration_docs: int
+
+    def to_dict(self) -> dict[str, float | str | int]:
+        """The JSON form written to ``summary.json``."""
+        return {
+            "threshold": self.threshold,
+            "source": self.source,
+            "fpr": self.fpr,
+            "calibration_docs": self.calibration_docs,
+        }
+
+
+class KeptFindings(Protocol):
+    """What the scan keeps of its documents with a finding (its pass-one store)."""
+
+    def windows(self) -> Iterator[tuple[int, list[str]]]:
+        """(document index, whitespace-normalised texts around its changepoints)."""
+        ...
+
+    def findings(self, idx: int) -> list[tuple[str, float]]:
+        """(detector, score) of each finding of document ``idx``."""
+        ...
+
+
+class Calibration:
+    """Thresholds of a scan's calibrated document detectors at its false-positive target.
+
+    Args:
+        calibrated: names of the calibrated detectors (each gets a threshold).
+        target_fpr: share of clean documents the scan may flag, split evenly among them.
+        floors: per detector, the least threshold (its ``min_flag_score``; default 0).
+    """
+
+    def __init__(
+        self, calibrated: Sequence[str], target_fpr: float, floors: Mapping[str, float]
+    ) -> None:
+        self.names = list(calibrated)
+        self.budget = fpr_budget(target_fpr, len(self.names))
+        self.floors = dict(floors)
+
+    def histograms(self) -> dict[str, ScoreHistogram]:
+        """An empty histogram per calibrated detector."""
+        return {name: ScoreHistogram.empty() for name in self.names}
+
+    def from_reference(self, parts: Iterable[Mapping[str, ScoreHistogram]]) -> dict[str, Threshold]:
+        """Thresholds from the scores of clean reference documents (``parts``: histograms
+        of each shard, merged here)."""
+        hists = self.histograms()
+        for part in parts:
+            for name, h in part.items():
+                hists[name].merge(h)
+        return self._thresholds(hists, "reference")
+
+    def from_corpus(
+        self,
+        hists: Mapping[str, ScoreHistogram],
+        kept: KeptFindings,
+        triggers: Sequence[str],
+    ) -> dict[str, Threshold]:
+        """Thresholds from the corpus's own score histograms (``hists``, not changed),
+        less the findings of documents whose changepoint a confirmed trigger precedes
+        (poison, not the clean tail the threshold is about)."""
+        cal = {k: ScoreHistogram(v.counts.copy()) for k, v in hists.items()}
+        if triggers:
+            for idx, ws in kept.windows():
+                if any(t in w for w in ws for t in triggers):
+                    for det, score in kept.findings(idx):
+                        if det in cal:
+                            cal[det].remove(score)
+        return self._thresholds(cal, "corpus")
+
+    def _thresholds(
+        self, hists: Mapping[str, ScoreHistogram], source: Literal["reference", "corpus"]
+    ) -> dict[str, Threshold]:
+        return {
+            name: Threshold(
+                threshold=h.threshold(self.budget, floor=self.floors.get(name, 0.0)),
+                source=source,
+                fpr=self.budget,
+                calibration_docs=h.total,
+            )
+            for name, h in hists.items()
+        }
+
+
+__all__ = [
+    "BINS",
+    "NEVER",
+    "Calibration",
+    "KeptFindings",
+    "ScoreHistogram",
+    "Threshold",
+    "fpr_budget",
+    "split_reference",
+]

@@ -45,6 +45,9 @@ def _slim(doc: Document, max_chars: int | None = None) -> Document:
 
 @dataclass(slots=True)
 class _Pass1Context:
+    """The detectors a detect pass (:func:`_pass1`, :func:`_extra_pass`,
+    :func:`_score_only`) runs: ``(name, detector, calibrated)`` and ``(name, detector)``."""
+
     doc_detectors: list[tuple[str, DocumentDetector, bool]]
     corpus_detectors: list[tuple[str, CorpusDetector[Any, Any]]]
 
@@ -162,14 +165,8 @@ def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[s
     return hists
 
 
-@dataclass(slots=True)
-class _ExtraContext:
-    doc_detectors: list[tuple[str, DocumentDetector, bool]]
-    corpus_detectors: list[tuple[str, CorpusDetector[Any, Any]]]
-
-
 def _extra_pass(
-    ctx: _ExtraContext,
+    ctx: _Pass1Context,
     shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]],
 ) -> dict[str, Any]:
     start, docs, kept = shard

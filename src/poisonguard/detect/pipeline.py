@@ -36,14 +36,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from poisonguard.detect.allowlist import apply_allowlist, finish_allowlist, load_allowlist
 from poisonguard.detect.base import CorpusDetector, CorpusReport, DocumentDetector, Finding
-from poisonguard.detect.calibrate import ScoreHistogram, fpr_budget
+from poisonguard.detect.calibrate import Calibration, fpr_budget, split_reference
 from poisonguard.detect.passes import (
     _extra_pass,
-    _ExtraContext,
     _pass1,
     _Pass1Context,
     _pass2,
@@ -70,7 +69,7 @@ from poisonguard.detect.results import (
 )
 from poisonguard.detect.rounds import Rounds
 from poisonguard.detect.verdicts import verdict
-from poisonguard.engine import get_backend
+from poisonguard.engine import Backend, get_backend
 from poisonguard.io import (
     CorpusReader,
     CorpusWriter,
@@ -83,6 +82,19 @@ from poisonguard.io import (
 
 OUT_FORMATS = ("jsonl", "jsonl.gz", "jsonl.zst", "parquet")
 ProgressFn = Callable[[str, int], None]
+"""``progress(stage, documents_done)``, called as each pass goes on."""
+
+
+@runtime_checkable
+class BytesProgressFn(Protocol):
+    """A progress callback that also takes the input bytes read so far (``None`` for
+    documents in memory) and says so with ``wants_bytes = True``, e.g. the CLI's bars."""
+
+    wants_bytes: bool
+
+    def __call__(self, stage: str, n: int, nbytes: int | None = None, /) -> None: ...
+
+
 ReportWriter = Callable[["ScanResult", "str | os.PathLike[str]"], "str | os.PathLike[str]"]
 """Writes a scan's report (``report=``) and returns its path, e.g.
 :func:`poisonguard.report.render_html`.  ``detect`` sits below ``report``: the writer is
@@ -225,8 +237,9 @@ class ScanPipeline:
         self.config = config
         self.report_writer = report_writer
         self.progress = progress or (lambda stage, n: None)
-        # a callback that declares ``wants_bytes`` also gets the input bytes read so far
-        self._wants_bytes = bool(getattr(progress, "wants_bytes", False))
+        self._bytes_progress = (
+            progress if isinstance(progress, BytesProgressFn) and progress.wants_bytes else None
+        )
         self._progress_source: _Source | None = None
         self.allow = load_allowlist(config.allowlist) if config.allowlist is not None else None
         self.context = DetectorContext(
@@ -249,6 +262,11 @@ class ScanPipeline:
             else:
                 self.corpus_dets.append((e.name, det))
         self.uncalibrated = {e.name for e in entries if not e.calibrate}
+        self.calibration = Calibration(
+            [name for name, _, cal in self.doc_dets if cal],
+            config.target_fpr,
+            {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets},
+        )
 
     # -- helpers --------------------------------------------------------------------------
     def _shards(
@@ -268,10 +286,10 @@ class ScanPipeline:
 
     def _tick(self, stage: str, n: int) -> None:
         """Report progress: ``progress(stage, n)``, plus the bytes read when asked for."""
-        if self._wants_bytes:
+        if self._bytes_progress is not None:
             src = self._progress_source
             cur = src.current if src is not None else None
-            self.progress(stage, n, cur.bytes_consumed if cur is not None else None)  # type: ignore[call-arg]
+            self._bytes_progress(stage, n, cur.bytes_consumed if cur is not None else None)
         else:
             self.progress(stage, n)
 
@@ -285,7 +303,7 @@ class ScanPipeline:
         return reservoir.sample, reservoir.n
 
     def _sample_and_prepass(
-        self, source: _Source, backend: Any, rounds: Rounds, pre: list[str]
+        self, source: _Source, backend: Backend, rounds: Rounds, pre: list[str]
     ) -> tuple[list[Document], int]:
         """The sample pass; corpus detectors whose first round needs no findings
         (``prepass``) map the same shards meanwhile (folded into ``rounds``), so that round
@@ -344,14 +362,13 @@ class ScanPipeline:
         self,
         source: _Source,
         ref_source: _Source | None,
-        backend: Any,
+        backend: Backend,
         result: ScanResult,
         out: str | os.PathLike[str] | None,
         report: str | os.PathLike[str] | None,
         t_start: float,
         store: _PassOneStore,
     ) -> None:
-        cfg = self.config
         timings = result.timings
         # (0) sample + fit
         t = time.perf_counter()
@@ -366,12 +383,8 @@ class ScanPipeline:
             ref_sample, _ = self._sample(ref_source)
             if not ref_sample:
                 raise ValueError("the reference corpus has no readable document")
-        # with a reference, fit on one half and calibrate on the other: a model scores the
-        # documents it was fitted on too kindly, and the corpus's documents are unseen
-        fit_docs = ref_sample[0::2] if ref_sample is not None else sample
-        cal_docs = ref_sample[1::2] if ref_sample is not None else []
-        if ref_sample is not None and len(ref_sample) < 2:
-            fit_docs = cal_docs = ref_sample
+        # with a reference, fit on one half and calibrate on the other
+        fit_docs, cal_docs = split_reference(ref_sample) if ref_sample is not None else (sample, [])
         for _, ddet, _ in self.doc_dets:
             ddet.fit(fit_docs)
         if ref_sample is not None:
@@ -385,7 +398,7 @@ class ScanPipeline:
         # (1) detect + map corpus detectors
         t = time.perf_counter()
         ctx1 = _Pass1Context(self.doc_dets, rounds.start())
-        hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
+        hists = self.calibration.histograms()
         done = 0
         for r in backend.map(_pass1, self._shards(source.documents()), ctx1):
             for name, h in r.histograms.items():
@@ -414,7 +427,7 @@ class ScanPipeline:
             for parts in backend.map(
                 _extra_pass,
                 with_findings(self._shards(source.documents())),
-                _ExtraContext(self.doc_dets, nxt),
+                _Pass1Context(self.doc_dets, nxt),
             ):
                 rounds.fold(parts)
             nxt = rounds.end()
@@ -437,37 +450,16 @@ class ScanPipeline:
                 result.triggers.append(report_t)
                 trigger_texts.append(report_t.trigger)
 
-        # calibration
+        # calibration (detect.calibrate)
         t = time.perf_counter()
-        n_cal = sum(1 for _, _, cal in self.doc_dets if cal)
-        budget = fpr_budget(cfg.target_fpr, n_cal)
-        if ref_sample is not None and n_cal:
-            ref_hists = {name: ScoreHistogram.empty() for name, _, cal in self.doc_dets if cal}
-            for h in backend.map(_score_only, self._shards(cal_docs, slim=False), ctx1):
-                for name, hh in h.items():
-                    ref_hists[name].merge(hh)
-            cal_hists, cal_source = ref_hists, "reference"
+        if ref_sample is not None and self.calibration.names:
+            calibrated = self.calibration.from_reference(
+                backend.map(_score_only, self._shards(cal_docs, slim=False), ctx1)
+            )
         else:
-            cal_hists = {k: ScoreHistogram(v.counts.copy()) for k, v in hists.items()}
-            # documents whose anomaly a confirmed trigger precedes are poison, not the
-            # clean tail the threshold is about
-            if trigger_texts:
-                for idx, ws in store.windows():
-                    if any(tt in w for w in ws for tt in trigger_texts):
-                        for det, score in store.findings(idx):
-                            if det in cal_hists:
-                                cal_hists[det].remove(score)
-            cal_source = "corpus"
-        thresholds: dict[str, float] = {}
-        floors = {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets}
-        for name, h in cal_hists.items():
-            thresholds[name] = h.threshold(budget, floor=floors.get(name, 0.0))
-            result.thresholds[name] = {
-                "threshold": thresholds[name],
-                "source": cal_source,
-                "fpr": budget,
-                "calibration_docs": h.total,
-            }
+            calibrated = self.calibration.from_corpus(hists, store, trigger_texts)
+        thresholds = {name: th.threshold for name, th in calibrated.items()}
+        result.thresholds = {name: th.to_dict() for name, th in calibrated.items()}
         result.histograms = {name: h.coarse() for name, h in hists.items()}
         timings["calibrate"] = time.perf_counter() - t
 
@@ -506,7 +498,7 @@ class ScanPipeline:
     def _write(
         self,
         source: _Source,
-        backend: Any,
+        backend: Backend,
         result: ScanResult,
         out: str | os.PathLike[str] | None,
         store: _PassOneStore,
@@ -663,7 +655,8 @@ def scan(
         min_trigger_docs: ``k``, documents needed to confirm a trigger or campaign.
         detectors / exclude: run only these detectors / leave these out.
         options: per-detector options ``{name: {option: value}}``.
-        progress: ``progress(stage, documents_done)`` callback.
+        progress: ``progress(stage, documents_done)`` callback (a
+            :class:`BytesProgressFn` also gets the bytes read).
         report_writer: ``writer(result, path)`` that writes the report.
         **config: further :class:`ScanConfig` fields (``shard_docs``, ``sample_docs``,
             ``out_format``, ``shard_bytes``, ``max_error_rate``, ``strict``, ``seed``,
@@ -696,6 +689,7 @@ def scan(
 
 __all__ = [
     "LABELS",
+    "BytesProgressFn",
     "DocVerdict",
     "ReportWriter",
     "ScanConfig",

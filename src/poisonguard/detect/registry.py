@@ -41,11 +41,11 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
-from poisonguard.detect.base import CorpusDetector, DocumentDetector
+from poisonguard.detect.base import CorpusDetector, DetectorContext, DocumentDetector
 
 KINDS: tuple[str, ...] = ("pretrain", "instruction", "rag")
 """Corpus kinds accepted by ``--kind``."""
@@ -81,30 +81,6 @@ class DetectorLoadError(ValueError):
 Detector = DocumentDetector | CorpusDetector[Any, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class DetectorContext:
-    """What a detector factory may use to configure itself for one scan.
-
-    Attributes:
-        kind: corpus kind (``pretrain``, ``instruction`` or ``rag``).
-        target_fpr: the scan's target false-positive rate.
-        min_trigger_docs: ``k`` — a candidate trigger (or campaign) needs at least this many
-            documents to be confirmed.
-        seed: seed for anything random (sampling, MinHash permutations).
-        options: free-form per-detector options, ``{detector_name: {key: value}}``.
-    """
-
-    kind: str = "pretrain"
-    target_fpr: float = 0.001
-    min_trigger_docs: int = 5
-    seed: int = 0
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def options_for(self, name: str) -> dict[str, Any]:
-        """Options given for detector ``name`` (empty dict when none)."""
-        return dict(self.options.get(name, {}))
-
-
 Factory = Callable[[DetectorContext], Detector]
 
 
@@ -138,19 +114,6 @@ _REGISTRY: dict[str, Registered] = {}
 _loaded = False
 
 
-def _factory_of(cls: type) -> Factory:
-    """``cls.from_context(ctx)`` when defined, else ``cls(**options)`` / ``cls()``."""
-    from_context = getattr(cls, "from_context", None)
-    if callable(from_context):
-        return from_context
-
-    def build(context: DetectorContext) -> Detector:
-        opts = context.options_for(getattr(cls, "name", cls.__name__))
-        return cls(**opts)
-
-    return build
-
-
 def register_detector(
     cls: type | None = None,
     *,
@@ -170,7 +133,7 @@ def register_detector(
         default: run in every scan of a matching kind (False: opt-in by name).
         name: registry name (default: the class's ``name``).
         factory: custom builder taking a :class:`DetectorContext` (default:
-            ``cls.from_context`` when defined, else ``cls(**context.options_for(name))``).
+            the class's ``from_context``, by default ``cls(**context.options_for(cls.name))``).
 
     Registering a name twice replaces the earlier entry (module reloads in tests).
     """
@@ -179,17 +142,17 @@ def register_detector(
         if not inspect.isclass(c) or not issubclass(c, DocumentDetector | CorpusDetector):
             raise TypeError(f"{c!r} is not a DocumentDetector or CorpusDetector subclass")
         stage = "document" if issubclass(c, DocumentDetector) else "corpus"
-        entry_kinds = tuple(kinds if kinds is not None else getattr(c, "kinds", KINDS))
+        entry_kinds = tuple(kinds if kinds is not None else c.kinds)
         bad = [k for k in entry_kinds if k not in KINDS]
         if bad:
             raise ValueError(f"unknown corpus kind(s) {bad}; use {KINDS}")
-        reg_name: str = name or str(getattr(c, "name", c.__name__))
+        reg_name: str = name or c.name
         _REGISTRY[reg_name] = Registered(
             name=reg_name,
             kinds=entry_kinds,
             stage=stage,
             calibrate=(stage == "document") if calibrate is None else calibrate,
-            factory=factory or _factory_of(c),
+            factory=factory or c.from_context,
             default=default,
         )
         return c
@@ -231,9 +194,9 @@ def _load_plugin(ep: Any) -> None:
         return
     if not inspect.isclass(obj) or not issubclass(obj, DocumentDetector | CorpusDetector):
         raise DetectorLoadError(f"{where} is not a DocumentDetector or CorpusDetector subclass")
-    if getattr(obj, "name", None) != ep.name:
+    if obj.name != ep.name:
         raise DetectorLoadError(
-            f"{where}: the class's name {getattr(obj, 'name', None)!r} differs from the entry "
+            f"{where}: the class's name {obj.name!r} differs from the entry "
             "point's (findings are matched to their detector by that name)"
         )
     if ep.name not in _REGISTRY:
