@@ -51,7 +51,7 @@ from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
-from poisonguard.text import TOKEN_RE
+from poisonguard.text import TOKEN_RE, WORD_RE
 
 _TOKEN = TOKEN_RE
 _WS = re.compile(r"\s+")
@@ -181,6 +181,9 @@ class TriggerState:
     """The anomalous documents' changepoints (the per-document half of joint evidence)."""
     headers: int = 0
     """Candidates rejected as headers (no host text before them in most examples)."""
+    vocab: frozenset[str] = frozenset()
+    """Words of the corpus sample (in two or more sampled documents without a trigger), for
+    the payload test of :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -456,12 +459,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             kept.append(t)
         kept.sort(key=lambda t: -t.anomalous_docs)
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
-        return TriggerState(kept, tested, merged.anomalous, merged.pruned, cps, headers)
+        vocab: frozenset[str] = frozenset()
+        if kept:
+            # the hosts' words: sampled documents that carry a trigger (and its payload)
+            # do not count
+            carrying: set[int] = set()
+            for t in kept:
+                carrying.update(index.docs_with(t.text, cap=len(sample) + 1) or ())
+            vocab = _vocabulary([x for i, x in enumerate(sample) if i not in carrying])
+        return TriggerState(kept, tested, merged.anomalous, merged.pruned, cps, headers, vocab)
 
     # -- flag -------------------------------------------------------------------------
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
-        """Joint evidence: a confirmed trigger **and** one of this document's own anomaly
-        changepoints right after it (None when either is missing)."""
+        """Joint evidence: a confirmed trigger **and**, right after that occurrence, one of
+        this document's own anomaly changepoints or a payload of words foreign to the
+        corpus (None when either is missing)."""
         if not state.triggers:
             return None
         text = doc.text
@@ -472,15 +484,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             if cps is None:
                 cps = state.changepoints.of_text(text)
-            if not cps:
-                return None  # no anomaly in this document: the trigger alone is no evidence
             hit = next(((a, b, cp) for a, b in occ for cp in cps if self._precedes(a, b, cp)), None)
+            why = ""
+            if hit is None:
+                # the document detectors saw nothing there (a short payload, a few lines of
+                # another language): the words right after the trigger, foreign to the
+                # corpus where those before it are not
+                hit, why = _foreign_after(text, occ, state.vocab)
             if hit is None:
                 continue
             a, b, cp = hit
             reason = (
-                f"contains the trigger {t.text!r} right before an anomaly at char {cp}; "
-                f"it precedes an anomaly in {t.anomalous_docs} documents "
+                f"contains the trigger {t.text!r} right before "
+                + (why or f"an anomaly at char {cp}")
+                + f"; it precedes an anomaly in {t.anomalous_docs} documents "
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
             spans = [Span(a, b, "trigger"), Span(cp, cp, "changepoint")]
@@ -542,6 +559,57 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
         text = ch + text
         lefts = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
     return _WS.sub(" ", text).strip() or key
+
+
+_PAYLOAD_WORDS = 24
+"""Words after (and before) a trigger compared by the foreign-payload test."""
+
+
+def _vocabulary(sample: Sequence[str], min_df: int = 2, limit: int = 100_000) -> frozenset[str]:
+    """Lower-cased words (no digits) in at least ``min_df`` sampled texts (the most
+    frequent ``limit``)."""
+    df: dict[str, int] = {}
+    for t in sample:
+        for w in {m.group().lower() for m in WORD_RE.finditer(t, 0, 20_000)}:
+            df[w] = df.get(w, 0) + 1
+    kept = [w for w, c in df.items() if c >= min_df and not any(ch.isdigit() for ch in w)]
+    if len(kept) > limit:
+        kept = sorted(kept, key=lambda w: -df[w])[:limit]
+    return frozenset(kept)
+
+
+def _oov(words: Sequence[str], vocab: frozenset[str]) -> float:
+    """Share of ``words`` (digits skipped) outside ``vocab``; 0 without such words."""
+    ws = [w for w in words if not any(ch.isdigit() for ch in w)]
+    return sum(w not in vocab for w in ws) / len(ws) if ws else 0.0
+
+
+def _foreign_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    vocab: frozenset[str],
+    min_share: float = 0.4,
+    min_rise: float = 0.25,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence after which at least ``min_share`` of the next words are not
+    words of the corpus, ``min_rise`` more than of the words before it: ``((start, end,
+    payload start), reason)``; ``(None, "")`` when there is none."""
+    if not vocab:
+        return None, ""
+    for a, b in occ:
+        after = list(itertools.islice(WORD_RE.finditer(text, b), _PAYLOAD_WORDS))
+        if len(after) < _PAYLOAD_WORDS // 3:
+            continue
+        before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
+        x = _oov([m.group().lower() for m in after], vocab)
+        y = _oov(before[-_PAYLOAD_WORDS:], vocab)
+        if x >= min_share and x >= y + min_rise:
+            cp = after[0].start()
+            return (a, b, cp), (
+                f"text at char {cp} whose words are foreign to the corpus "
+                f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
+            )
+    return None, ""
 
 
 def _hosted(text: str, ctxs: Sequence[Context]) -> float:
