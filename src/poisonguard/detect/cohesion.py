@@ -272,6 +272,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         window: content words after a position compared with the text before it.
         back: content words before a position that count as its host.
         min_back / min_window: least content words before / after a position.
+        min_host: least content words of host before a trigger's first word (its own
+            words are not host: a template phrase right after a question or headline has
+            almost none).
         threshold: cohesion at or below which a position is a change.
         max_changes: change points per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -298,6 +301,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         back: int = 100,
         min_back: int = 8,
         min_window: int = 12,
+        min_host: int = 0,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -324,6 +328,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         self.back = back
         self.min_back = min_back
         self.min_window = min_window
+        self.min_host = min_host
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -352,9 +357,12 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
     def _tok(self, text: str) -> Tokens:
         return tokenize(text, self.window, self.back, self.min_back, self.min_window)
 
-    def _after(self, tk: Tokens, end_word: int) -> tuple[float, int] | None:
+    def _after(self, tk: Tokens, end_word: int, first_word: int) -> tuple[float, int] | None:
         """Least cohesion at the first two content words after word ``end_word`` and the
-        content index where it is (None: not measurable there)."""
+        content index where it is (None: not measurable there, or fewer than
+        ``min_host`` content words before the n-gram's first word ``first_word``)."""
+        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
+            return None  # the n-gram's own words are no host (a question, a headline)
         k = int(np.searchsorted(tk.content, end_word, side="right"))
         vals = tk.cohesion[k : k + 2]
         if vals.size == 0 or np.isnan(vals).all():
@@ -427,8 +435,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             seen = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the stratum rates
+            span = len(key.split()) - 1
             for e in ends:
-                got = self._after(tk, e)
+                got = self._after(tk, e, e - span)
                 if got is None:
                     continue
                 seen = True
@@ -602,8 +611,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         tk = self._tok(doc.text)
         best: tuple[float, str, int, int] | None = None
         for key, ends in self._occurrences(tk, trig).items():
+            span = len(key.split()) - 1
             for e in ends:
-                got = self._after(tk, e)
+                got = self._after(tk, e, e - span)
                 if got is None or got[0] > self.threshold:
                     continue
                 if best is None or got[0] < best[0]:
