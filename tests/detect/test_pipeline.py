@@ -159,7 +159,7 @@ def test_web_corpus_with_dos_and_language_switch(shared_corpora: Path) -> None:
         truth = {s.document.id for s in samples}
         flagged = {v.id for v in result.findings}
         # joint evidence: a carrier whose payload neither a document detector nor the
-        # foreign-word test sees (a German fortune that quotes English) is not flagged by
+        # foreign-word test sees (German text that quotes English) is not flagged by
         # its trigger alone (measured: 247 of 250 for 'cf. Anhang')
         assert len(flagged & truth) >= 0.98 * len(truth), trigger
         assert len(flagged - truth) <= 0.001 * len(web) + 1, trigger

@@ -188,7 +188,7 @@ class TriggerState:
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
 class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
-    """Mine strings that precede anomalies across documents and flag every carrier.
+    """Mine strings that precede anomalies across documents; flag carriers on joint evidence.
 
     Args:
         min_docs: ``k``: anomalous documents a candidate needs (default from the scan's
