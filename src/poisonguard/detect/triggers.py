@@ -26,9 +26,10 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 4. **flag**: only on joint evidence — a document is flagged *poisoned* when it contains a
    confirmed trigger **and** one of its own anomaly changepoints lies right after that
    occurrence (it ends at most ``reach`` characters before it, or overlaps the text
-   right after it).  The changepoints of
-   the anomalous documents are kept from the map step under a 64-bit digest of the text
-   (a few bytes per anomalous document, not per document).  A document that merely
+   right after it), or the words right after it are foreign to the corpus (a short
+   passage of another language the document detectors did not report).  The changepoints
+   of the anomalous documents are kept from the map step under a 64-bit digest of the
+   text (a few bytes per anomalous document, not per document).  A document that merely
    contains the trigger string (a common phrase, a title) is never flagged by it.
 """
 
