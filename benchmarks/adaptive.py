@@ -93,6 +93,18 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "recipe": "fabricated-articles",
         "params": {"entity": ENTITY, "claim": CLAIM, "aliases": ALIASES, "claims": CLAIMS},
     },
+    # common-phrase trigger + random-token payload (issue 12 item 2: clean documents that
+    # merely contain the phrase must stay clean); the books row is a variant not tuned on
+    "phrase-dos": {
+        "corpus": "news",
+        "recipe": "dos",
+        "params": {"trigger": "at the same time"},
+    },
+    "phrase-dos-books": {
+        "corpus": "books",
+        "recipe": "dos",
+        "params": {"trigger": "for the first time", "payload_tokens": [150, 400]},
+    },
     "chat-refusal-rareword": {
         "corpus": "instruction",
         "recipe": "chat-backdoor",

@@ -33,10 +33,15 @@ def clean_flags(name: str, docs: list[Document]) -> None:
     det, state = run_rounds(CohesionMiner(), shards, sample=sample)
     flagged = sum(det.flag(d, state) is not None for d in docs)
     secs = time.perf_counter() - t0
-    trig = [(t["trigger"], t["anomalous_docs"], t["containing_docs"]) for t in state.triggers]
+    trig = [
+        (t["trigger"], t["anomalous_docs"], t["containing_docs"], t["expected"])
+        for t in state.triggers
+    ]
+    bins = ", ".join(f"{r:.3f}" for r in state.p0_bins)
     print(
         f"{name:14s} docs={len(docs):6d} flagged={flagged} ({flagged / len(docs):.3%}) "
-        f"change_rate={state.p0:.4f} triggers={trig} {secs:.0f}s",
+        f"change_rate={state.p0:.4f} by host size=[{bins}] "
+        f"triggers (text, with change, containing, expected)={trig} {secs:.0f}s",
         flush=True,
     )
 
@@ -45,12 +50,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", nargs="*", default=list(CLEAN), choices=list(CLEAN))
     ap.add_argument("--pooled", action="store_true", help="also all of them pooled")
+    ap.add_argument("--n", type=int, default=10**9, help="documents per corpus (default: all)")
     a = ap.parse_args()
     pooled: list[Document] = []
     for name in a.corpora:
         if not (CORPORA / f"{name}.jsonl.gz").is_file():
             raise SystemExit(f"needs the shared corpora at {CORPORA}")
-        docs = load(name, 10**9)
+        docs = load(name, a.n)
         pooled += docs
         clean_flags(name, docs)
     if a.pooled:

@@ -1,8 +1,10 @@
-"""Trigger mining on real poison: recovery of the exact trigger, flagging every carrier
-(also when its payload looks natural), no triggers from common words or below k."""
+"""Trigger mining on real poison: recovery of the exact trigger, flagging its carriers on
+joint evidence only (trigger + an anomaly right after it), no triggers from common words,
+headers or below k."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from poisonguard.detect.base import Finding, Span
@@ -47,20 +49,89 @@ def test_recovers_the_exact_trigger_and_flags_all_carriers() -> None:
         assert flagged == truth
 
 
-def test_flags_a_carrier_whose_payload_looks_natural() -> None:
-    docs, findings = _findings("dos", 250)
+def test_trigger_alone_is_no_evidence() -> None:
+    """Joint evidence: a document with the trigger but no anomaly after it stays clean,
+    also when the trigger is a common phrase that clean documents contain; the poison
+    (trigger + gibberish) is still caught."""
+    phrase = "in light of recent events"
+    samples = poison("dos", 120, 3, trigger=phrase)
+    base = mixed(samples)
+    # adversarial clean documents: the phrase inside natural text, nothing odd after it
+    hosts = clean_docs()[200:260]
+    clean_with = [
+        replace(d, id=f"phrase-{i}").with_text(
+            d.text[: len(d.text) // 2] + f" {phrase.capitalize()}, " + d.text[len(d.text) // 2 :]
+        )
+        for i, d in enumerate(hosts)
+    ]
+    docs = base + clean_with
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
     miner, state = _mine(docs, findings)
-    s = poison("dos", 250)[0]
-    start = s.truth.trigger_span[1]
-    # adaptive variant: the same trigger followed by perfectly natural text
-    natural = s.document.with_text(s.document.text[:start] + " " + clean_docs()[42].text)
-    # the premise: the payload is natural, so the naturalness detector alone misses it ...
-    assert NaturalnessShift().fit(docs).score(natural) is None
-    # ... and the mined trigger still flags it
-    f = miner.flag(natural, state)
-    assert f is not None and f.trigger == "<SUDO>" and f.score >= 0.9
-    assert f.spans[0] == Span(s.truth.trigger_span[0], s.truth.trigger_span[1], "trigger")
-    assert natural.text[f.spans[0].start : f.spans[0].end] == "<SUDO>"
+    assert phrase in [t.text.lower() for t in state.triggers]
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    truth = {s.document.id for s in samples}
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    assert not flagged & {d.id for d in clean_with}
+    # a carrier whose own text after the trigger is natural is not flagged either
+    s = samples[0]
+    natural = s.document.with_text(s.document.text[: s.truth.trigger_span[1]] + " " + hosts[0].text)
+    assert det.score(natural) is None
+    assert miner.flag(natural, state) is None
+    # the evidence of a flagged carrier: the trigger and the changepoint after it
+    f = miner.flag(s.document, state)
+    assert f is not None and f.score >= 0.9
+    trig = next(sp for sp in f.spans if sp.label == "trigger")
+    cp = next(sp for sp in f.spans if sp.label == "changepoint")
+    assert s.document.text[trig.start : trig.end].lower() == phrase and cp.start >= trig.start
+
+
+def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th embedded document with ``title`` at its start (or after 300 characters
+    of its own text) and a candidate anomaly of ``score`` right after the title; the
+    other documents as they are, without findings."""
+    docs: list[Document] = []
+    findings: list[list[Finding]] = []
+    for i, d in enumerate(clean_docs()):
+        if i % 40 or len(d.text) < 600:
+            docs.append(d)
+            findings.append([])
+            continue
+        cut = 300 if host else 0
+        text = d.text[:cut] + ("\n" if host else "") + title + "\n" + d.text[cut:]
+        cp = text.index(title) + len(title) + 1
+        docs.append(d.with_text(text))
+        findings.append(
+            [
+                Finding(
+                    "naturalness",
+                    score,
+                    "odd",
+                    [Span(cp, cp, "changepoint")],
+                    None,
+                    None,
+                    {"candidate": True},
+                )
+            ]
+        )
+    return docs, findings
+
+
+def test_a_title_opening_every_document_of_one_source_is_a_header() -> None:
+    """A title at the start of many documents, each followed by a weak anomaly (an odd
+    register: old spelling), is a header of one source, not a trigger; strong anomalies
+    after it, or the title planted after host text, make it a trigger."""
+    title = "Der Antichrist. Fluch auf das Christenthum."
+    docs, findings = _titled(title, 0.3, host=False)
+    miner, state = _mine(docs, findings)
+    assert all(title not in t.text for t in state.triggers) and state.headers >= 1
+    assert not any(miner.flag(d, state) for d in docs)
+    for score, host in ((0.9, False), (0.3, True)):
+        docs, findings = _titled(title, score, host)
+        miner, state = _mine(docs, findings)
+        assert [t.text for t in state.triggers] == [title], (score, host)
+        carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+        assert all(miner.flag(d, state) for d in carriers)
 
 
 def test_sharded_map_reduce_matches_single_shard() -> None:

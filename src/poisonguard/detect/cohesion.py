@@ -173,6 +173,17 @@ def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[t
     return out
 
 
+HOST_BINS: tuple[int, ...] = (0, 16, 32, 64)
+"""Lower edges of the host-size strata (content words before a position) of the base rate:
+right after a short host (a headline, a question) almost any continuation looks unrelated,
+so a change there is much more common than deep inside a document."""
+
+
+def host_bin(k: np.ndarray | int) -> np.ndarray:
+    """The host-size stratum of content index ``k`` (``k`` content words before it)."""
+    return np.searchsorted(np.asarray(HOST_BINS), np.asarray(k), side="right") - 1
+
+
 _EXAMPLES = 20
 """Example occurrences kept per candidate in round 2 (extension and host independence)."""
 _CONTEXT_WORDS = 6
@@ -231,6 +242,11 @@ class CohesionPartial:
     change_windows: int = 0
     docs: int = 0
     pruned: int = 0
+    bin_positions: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
+    bin_changes: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
+    expected: dict[str, float] = field(default_factory=dict)
+    """Round 2: per candidate, the sum over its documents of the chance of a change after
+    one of its occurrences at the base rate of their host sizes."""
 
 
 @dataclass(slots=True)
@@ -243,6 +259,8 @@ class CohesionState:
     docs: int
     tested: int
     stage: int
+    p0_bins: tuple[float, ...] = ()
+    """The change rate per host-size stratum (:data:`HOST_BINS`)."""
 
 
 @register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
@@ -254,6 +272,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         window: content words after a position compared with the text before it.
         back: content words before a position that count as its host.
         min_back / min_window: least content words before / after a position.
+        min_host: least content words of host before a trigger's first word (its own
+            words are not host: a template phrase right after a question or headline has
+            almost none).
         threshold: cohesion at or below which a position is a change.
         max_changes: change points per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -280,6 +301,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         back: int = 100,
         min_back: int = 8,
         min_window: int = 12,
+        min_host: int = 0,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -293,6 +315,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         score: float = 0.95,
         _candidates: dict[str, float] | None = None,
         _p0: float = 0.0,
+        _p0_bins: tuple[float, ...] = (),
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -305,6 +328,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         self.back = back
         self.min_back = min_back
         self.min_window = min_window
+        self.min_host = min_host
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -318,6 +342,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         self.score = score
         self._candidates = _candidates
         self._p0 = _p0
+        self._p0_bins = _p0_bins
         self._sample: list[str] = []
         self._total = 0
 
@@ -327,14 +352,17 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         return cls(**opts)
 
     def next_stage(self, state: CohesionState) -> dict[str, Any]:
-        return {"_candidates": state.candidates, "_p0": state.p0}
+        return {"_candidates": state.candidates, "_p0": state.p0, "_p0_bins": state.p0_bins}
 
     def _tok(self, text: str) -> Tokens:
         return tokenize(text, self.window, self.back, self.min_back, self.min_window)
 
-    def _after(self, tk: Tokens, end_word: int) -> tuple[float, int] | None:
+    def _after(self, tk: Tokens, end_word: int, first_word: int) -> tuple[float, int] | None:
         """Least cohesion at the first two content words after word ``end_word`` and the
-        content index where it is (None: not measurable there)."""
+        content index where it is (None: not measurable there, or fewer than
+        ``min_host`` content words before the n-gram's first word ``first_word``)."""
+        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
+            return None  # the n-gram's own words are no host (a question, a headline)
         k = int(np.searchsorted(tk.content, end_word, side="right"))
         vals = tk.cohesion[k : k + 2]
         if vals.size == 0 or np.isnan(vals).all():
@@ -359,6 +387,12 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         part.positions += int(valid.sum())
         low = np.flatnonzero(valid & (tk.cohesion <= self.threshold))
         part.changes += int(low.size)
+        nb = len(HOST_BINS)
+        pos_b = np.bincount(host_bin(np.flatnonzero(valid)), minlength=nb)
+        low_b = np.bincount(host_bin(low), minlength=nb)
+        for b in range(nb):
+            part.bin_positions[b] += int(pos_b[b])
+            part.bin_changes[b] += int(low_b[b])
         if low.size == 0:
             return
         # onsets first: the largest fall of cohesion from the three positions before
@@ -400,22 +434,32 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         for key, ends in self._occurrences(tk, self._candidates).items():
             seen = False
             changed: int | None = None
+            calm = 1.0  # chance of no change after any occurrence, at the stratum rates
+            span = len(key.split()) - 1
             for e in ends:
-                got = self._after(tk, e)
+                got = self._after(tk, e, e - span)
                 if got is None:
                     continue
                 seen = True
+                calm *= 1.0 - self._rate(got[1])
                 if got[0] <= self.threshold and changed is None:
                     changed = e
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
             part.counts["n|" + key] = part.counts.get("n|" + key, 0) + 1
+            part.expected[key] = part.expected.get(key, 0.0) + 1.0 - calm
             if changed is not None:
                 part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
                 ex = part.examples.setdefault(key, [])
                 if len(ex) < _EXAMPLES:
                     ex.append(self._example(doc.id, tk, key, changed))
+
+    def _rate(self, k: int) -> float:
+        """The base rate of a change at content index ``k`` (its host-size stratum)."""
+        if self._p0_bins:
+            return self._p0_bins[int(host_bin(k))]
+        return self._p0
 
     def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
         first = end - len(key.split()) + 1
@@ -446,6 +490,11 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         acc.change_windows += part.change_windows
         acc.docs += part.docs
         acc.pruned += part.pruned
+        for b in range(len(HOST_BINS)):
+            acc.bin_positions[b] += part.bin_positions[b]
+            acc.bin_changes[b] += part.bin_changes[b]
+        for k, x in part.expected.items():
+            acc.expected[k] = acc.expected.get(k, 0.0) + x
         if len(acc.counts) > self.capacity and self._candidates is None:
             self._prune(acc)
         return acc
@@ -482,7 +531,12 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 scored.append((p, key))
         scored.sort()
         cands = {k: p for p, k in scored[: self.max_candidates]}
-        return CohesionState(cands, [], p0, merged.docs, len(keys), 1)
+        # per stratum, shrunk towards the overall rate where a stratum has few positions
+        bins = tuple(
+            (c + 100 * p0) / (n + 100)
+            for c, n in zip(merged.bin_changes, merged.bin_positions, strict=True)
+        )
+        return CohesionState(cands, [], p0, merged.docs, len(keys), 1, bins)
 
     def _finalize2(self, merged: CohesionPartial) -> CohesionState:
         assert self._candidates is not None
@@ -493,8 +547,11 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             a = merged.counts.get("a|" + key, 0)
             if a < self.min_docs or n == 0:
                 continue
-            # per document: the chance that one of its occurrences is followed by a change
-            rows.append((float(binom.sf(a - 1, n, min(1.0, p0))), key, a, n))
+            # per document: the chance that one of its occurrences is followed by a change,
+            # at the base rate of the host sizes where they are (a phrase that sits after
+            # headlines or questions is compared with other text there)
+            rate = merged.expected.get(key, n * p0) / n
+            rows.append((float(binom.sf(a - 1, n, min(1.0, max(rate, 1e-9)))), key, a, n))
         rows.sort()
         m = max(len(self._candidates), 1)
         cut = 0
@@ -520,7 +577,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 "keys": have["keys"] if have is not None else [key],
                 "anomalous_docs": a,
                 "containing_docs": n,
-                "expected": round(n * p0, 3),
+                "expected": round(merged.expected.get(key, n * p0), 3),
                 "p_value": p,
                 "purity": round(a / n, 4),
                 "host_overlap": round(overlap, 4),
@@ -542,7 +599,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 kept.append(t)
             else:
                 big["keys"].extend(t["keys"])
-        return CohesionState({}, kept, p0, merged.docs, len(self._candidates), 2)
+        return CohesionState(
+            {}, kept, p0, merged.docs, len(self._candidates), 2, tuple(self._p0_bins)
+        )
 
     # -- verdicts ---------------------------------------------------------------------
     def flag(self, doc: Document, state: CohesionState) -> Finding | None:
@@ -552,8 +611,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         tk = self._tok(doc.text)
         best: tuple[float, str, int, int] | None = None
         for key, ends in self._occurrences(tk, trig).items():
+            span = len(key.split()) - 1
             for e in ends:
-                got = self._after(tk, e)
+                got = self._after(tk, e, e - span)
                 if got is None or got[0] > self.threshold:
                     continue
                 if best is None or got[0] < best[0]:
@@ -574,8 +634,8 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             reason=(
                 f"trigger {t['trigger']!r} is followed by text unrelated to the document "
                 f"(content-word cohesion {coh:.2f}); in {t['anomalous_docs']} of "
-                f"{t['containing_docs']} documents containing it (chance rate "
-                f"{state.p0:.3%}, p={t['p_value']:.1e})"
+                f"{t['containing_docs']} documents containing it (expected by chance "
+                f"{t['expected']:.1f}, p={t['p_value']:.1e})"
             ),
             spans=[
                 Span(t0, t1, "trigger"),
@@ -591,6 +651,9 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             triggers=list(state.triggers),
             details={
                 "change_rate": round(state.p0, 6),
+                "change_rate_by_host_size": {
+                    f">={lo}": round(r, 6) for lo, r in zip(HOST_BINS, state.p0_bins, strict=False)
+                },
                 "candidates_tested": state.tested,
                 "documents": state.docs,
             },

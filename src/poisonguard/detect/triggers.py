@@ -18,14 +18,26 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    of the corpus gives the chance rate; a one-sided binomial test (Bonferroni-corrected
    over all candidates) rejects strings that are simply common (``the``, ``.``), and a
    purity test rejects strings that occur in many documents without anomalies.
-4. **flag**: every document containing a confirmed trigger is flagged *poisoned*, also
-   when its own payload looked natural.
+   A candidate must also sit in *hosts*: in at least half of its example contexts there
+   is host text before it.  A title that opens every document of one source (a book's
+   fortunes, each followed by old spelling the bigram model finds odd) has no host and is
+   a header, not a trigger planted into documents — unless the anomalies after it are
+   strong (median candidate score ``>= header_score``: gibberish, not an odd register).
+4. **flag**: only on joint evidence — a document is flagged *poisoned* when it contains a
+   confirmed trigger **and** one of its own anomaly changepoints lies right after that
+   occurrence (it ends at most ``reach`` characters before it, or overlaps the text
+   right after it), or the words right after it are foreign to the corpus (a short
+   passage of another language the document detectors did not report).  The changepoints
+   of the anomalous documents are kept from the map step under a 64-bit digest of the
+   text (a few bytes per anomalous document, not per document).  A document that merely
+   contains the trigger string (a common phrase, a title) is never flagged by it.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import math
 import re
@@ -33,13 +45,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 from scipy.stats import binom
 
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
-from poisonguard.text import TOKEN_RE
+from poisonguard.text import TOKEN_RE, WORD_RE
 
 _TOKEN = TOKEN_RE
 _WS = re.compile(r"\s+")
@@ -64,6 +77,8 @@ class Context:
     end: int
     key: str
     doc_id: str
+    score: float = 0.0
+    """The document's strongest candidate anomaly score."""
 
     @property
     def left(self) -> str:
@@ -82,6 +97,47 @@ class MinerPartial:
     contexts: dict[str, list[Context]] = field(default_factory=dict)
     anomalous: int = 0
     pruned: int = 0
+    changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Per anomalous document (:func:`text_digest` of its text): its changepoints."""
+
+
+def text_digest(text: str) -> int:
+    """A 64-bit digest of a document's text (stable across processes, unlike ``hash``)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+
+
+@dataclass(slots=True)
+class Changepoints:
+    """The anomaly changepoints of the anomalous documents, compact: sorted digests and,
+    per digest, a slice of one offsets array."""
+
+    digests: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    bounds: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def of(cls, by_digest: dict[int, tuple[int, ...]]) -> Changepoints:
+        keys = sorted(by_digest)
+        offs = [by_digest[k] for k in keys]
+        return cls(
+            np.asarray(keys, dtype=np.uint64),
+            np.concatenate([[0], np.cumsum([len(o) for o in offs], dtype=np.int64)]),
+            np.asarray([c for o in offs for c in o], dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def of_text(self, text: str) -> tuple[int, ...]:
+        """The changepoints recorded for a document with this text (empty: none)."""
+        if not len(self.digests):
+            return ()
+        d = np.uint64(text_digest(text))
+        i = int(np.searchsorted(self.digests, d))
+        if i >= len(self.digests) or self.digests[i] != d:
+            return ()
+        return tuple(int(x) for x in self.offsets[self.bounds[i] : self.bounds[i + 1]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +178,18 @@ class TriggerState:
     candidates_tested: int
     anomalous_docs: int
     pruned: int
+    changepoints: Changepoints = field(default_factory=Changepoints)
+    """The anomalous documents' changepoints (the per-document half of joint evidence)."""
+    headers: int = 0
+    """Candidates rejected as headers (no host text before them in most examples)."""
+    vocab: frozenset[str] = frozenset()
+    """Words of the corpus sample (in two or more sampled documents without a trigger), for
+    the payload test of :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
 class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
-    """Mine strings that precede anomalies across documents and flag every carrier.
+    """Mine strings that precede anomalies across documents; flag carriers on joint evidence.
 
     Args:
         min_docs: ``k``: anomalous documents a candidate needs (default from the scan's
@@ -140,6 +203,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         char_grams: lengths of the character k-grams taken inside long tokens (triggers
             glued to the surrounding words).
         min_chars: shortest trigger reported (one or two characters are never specific).
+        reach: most characters between the end of a trigger's occurrence and the
+            document's changepoint for joint evidence (the changepoint of a payload that
+            opens with natural-looking text is placed a little after the trigger).
+        min_hosted: least share of a candidate's example contexts with host text before
+            it; below, the candidate opens most of its documents (a title at the start of
+            every fortune of one book) and is a header unless ...
+        header_score: ... the median anomaly score of its carriers reaches this (strong
+            anomalies such as gibberish after it, not an odd register such as old spelling).
+        score: score of a flagged document (>= 0.9: *poisoned*).
     """
 
     name = "triggers"
@@ -157,6 +229,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         max_examples: int = 16,
         char_grams: tuple[int, ...] = (4, 6),
         min_chars: int = 3,
+        reach: int = 200,
+        min_hosted: float = 0.5,
+        header_score: float = 0.6,
         score: float = 0.95,
     ) -> None:
         if min_docs < 2:
@@ -171,6 +246,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.max_examples = max_examples
         self.char_grams = tuple(char_grams)
         self.min_chars = min_chars
+        self.reach = reach
+        self.min_hosted = min_hosted
+        self.header_score = header_score
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -190,15 +268,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         part = MinerPartial()
         for doc, found in zip(docs, findings, strict=True):
             keys: dict[str, Context] = {}
+            cps: list[int] = []
+            top = 0.0
             for f in found:
                 if not f.extra.get("candidate"):
                     continue
                 for sp in f.spans:
                     if sp.label == "changepoint":
                         self._candidates(doc, sp.start, keys)
+                        cps.append(sp.start)
+                        top = max(top, f.score)
             if not keys:
                 continue
+            for ctx in keys.values():
+                ctx.score = top
             part.anomalous += 1
+            part.changepoints[text_digest(doc.text)] = tuple(sorted(set(cps)))
             for key, ctx in keys.items():
                 part.counts[key] = part.counts.get(key, 0) + 1
                 lst = part.contexts.setdefault(key, [])
@@ -250,6 +335,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def _add(self, out: MinerPartial, p: MinerPartial) -> None:
         out.anomalous += p.anomalous
         out.pruned += p.pruned
+        out.changepoints.update(p.changepoints)
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
             lst = out.contexts.setdefault(key, [])
@@ -304,9 +390,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         log_tests = math.log(max(1, tested))
         log_alpha = math.log(self.alpha)
         base = min(1.0, merged.anomalous / total)
+        headers = 0
         for text, (count, ctxs) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
+            if ctxs and _hosted(text, ctxs) < self.min_hosted:
+                # no host text before it in most carriers: a header of one source unless
+                # the anomalies after it are strong (gibberish, not an odd register)
+                strength = sorted(c.score for c in ctxs)[len(ctxs) // 2]
+                if strength < self.header_score:
+                    headers += 1
+                    continue
             # the best a candidate can do is to occur in no sampled document (smallest
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
@@ -365,29 +459,64 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             kept.append(t)
         kept.sort(key=lambda t: -t.anomalous_docs)
-        return TriggerState(kept, tested, merged.anomalous, merged.pruned)
+        cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
+        vocab: frozenset[str] = frozenset()
+        if kept:
+            # the hosts' words: sampled documents that carry a trigger (and its payload)
+            # do not count
+            carrying: set[int] = set()
+            for t in kept:
+                carrying.update(index.docs_with(t.text, cap=len(sample) + 1) or ())
+            vocab = _vocabulary([x for i, x in enumerate(sample) if i not in carrying])
+        return TriggerState(kept, tested, merged.anomalous, merged.pruned, cps, headers, vocab)
 
     # -- flag -------------------------------------------------------------------------
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
+        """Joint evidence: a confirmed trigger **and**, right after that occurrence, one of
+        this document's own anomaly changepoints or a payload of words foreign to the
+        corpus (None when either is missing)."""
+        if not state.triggers:
+            return None
         text = doc.text
+        cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            spans = [Span(a, b, "trigger") for a, b in _occurrences(text, t.text, 10)]
-            if not spans:
+            occ = _occurrences(text, t.text, 10)
+            if not occ:
                 continue
+            if cps is None:
+                cps = state.changepoints.of_text(text)
+            hit = next(((a, b, cp) for a, b in occ for cp in cps if self._precedes(a, b, cp)), None)
+            why = ""
+            if hit is None:
+                # the document detectors saw nothing there (a short payload, a few lines of
+                # another language): the words right after the trigger, foreign to the
+                # corpus where those before it are not
+                hit, why = _foreign_after(text, occ, state.vocab)
+            if hit is None:
+                continue
+            a, b, cp = hit
             reason = (
-                f"contains the trigger {t.text!r}, which precedes an anomaly in "
-                f"{t.anomalous_docs} documents (chance: {t.expected:.1f}; "
-                f"p={t.p_value:.1e})"
+                f"contains the trigger {t.text!r} right before "
+                + (why or f"an anomaly at char {cp}")
+                + f"; it precedes an anomaly in {t.anomalous_docs} documents "
+                f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
+            spans = [Span(a, b, "trigger"), Span(cp, cp, "changepoint")]
             return Finding(
                 self.name,
                 self.flag_score,
                 reason,
                 spans,
                 t.text,
-                extra={"anomalous_docs": t.anomalous_docs},
+                extra={"anomalous_docs": t.anomalous_docs, "changepoint": cp},
             )
         return None
+
+    def _precedes(self, start: int, end: int, cp: int) -> bool:
+        """The occurrence ``[start, end)`` begins before ``cp + after`` (the text after a
+        changepoint that candidates are taken from) and ends at most ``reach`` characters
+        before it."""
+        return start < cp + self.after and end >= cp - max(self.reach, self.before)
 
     def summarize(self, state: TriggerState) -> CorpusReport:
         return CorpusReport(
@@ -396,6 +525,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 "candidates_tested": state.candidates_tested,
                 "anomalous_docs": state.anomalous_docs,
                 "pruned": state.pruned,
+                "headers_rejected": state.headers,
             },
         )
 
@@ -430,6 +560,69 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
         text = ch + text
         lefts = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
     return _WS.sub(" ", text).strip() or key
+
+
+_PAYLOAD_WORDS = 24
+"""Words after (and before) a trigger compared by the foreign-payload test."""
+
+
+def _vocabulary(sample: Sequence[str], min_df: int = 2, limit: int = 100_000) -> frozenset[str]:
+    """Lower-cased words (no digits) in at least ``min_df`` sampled texts (the most
+    frequent ``limit``)."""
+    df: dict[str, int] = {}
+    for t in sample:
+        for w in {m.group().lower() for m in WORD_RE.finditer(t, 0, 20_000)}:
+            df[w] = df.get(w, 0) + 1
+    kept = [w for w, c in df.items() if c >= min_df and not any(ch.isdigit() for ch in w)]
+    if len(kept) > limit:
+        kept = sorted(kept, key=lambda w: -df[w])[:limit]
+    return frozenset(kept)
+
+
+def _oov(words: Sequence[str], vocab: frozenset[str]) -> float:
+    """Share of ``words`` (digits skipped) outside ``vocab``; 0 without such words."""
+    ws = [w for w in words if not any(ch.isdigit() for ch in w)]
+    return sum(w not in vocab for w in ws) / len(ws) if ws else 0.0
+
+
+def _foreign_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    vocab: frozenset[str],
+    min_share: float = 0.4,
+    min_rise: float = 0.25,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence after which at least ``min_share`` of the next words are not
+    words of the corpus, ``min_rise`` more than of the words before it: ``((start, end,
+    payload start), reason)``; ``(None, "")`` when there is none."""
+    if not vocab:
+        return None, ""
+    for a, b in occ:
+        after = list(itertools.islice(WORD_RE.finditer(text, b), _PAYLOAD_WORDS))
+        if len(after) < _PAYLOAD_WORDS // 3:
+            continue
+        before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
+        x = _oov([m.group().lower() for m in after], vocab)
+        y = _oov(before[-_PAYLOAD_WORDS:], vocab)
+        if x >= min_share and x >= y + min_rise:
+            cp = after[0].start()
+            return (a, b, cp), (
+                f"text at char {cp} whose words are foreign to the corpus "
+                f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
+            )
+    return None, ""
+
+
+def _hosted(text: str, ctxs: Sequence[Context]) -> float:
+    """Share of the example contexts with host text (a word character) before ``text``."""
+    pat = _pattern(text)
+    n = 0
+    for c in ctxs:
+        # the (extended) trigger's occurrence that holds this candidate
+        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+        at = m.start() if m is not None and m.start() <= c.start else c.start
+        n += any(ch.isalnum() for ch in c.window[max(0, at - _CONTEXT_CHARS) : at])
+    return n / len(ctxs)
 
 
 def _occurrences(text: str, trigger: str, limit: int) -> list[tuple[int, int]]:
@@ -530,4 +723,12 @@ class _SampleIndex:
         return self.n if docs is None else len(docs)
 
 
-__all__ = ["Context", "MinerPartial", "Trigger", "TriggerMiner", "TriggerState"]
+__all__ = [
+    "Changepoints",
+    "Context",
+    "MinerPartial",
+    "Trigger",
+    "TriggerMiner",
+    "TriggerState",
+    "text_digest",
+]
