@@ -13,6 +13,8 @@ from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
 from poisonguard.detect.campaigns import CampaignDetector, CampaignState, host_similarity
+from poisonguard.detect.campaigns_base import CampaignRounds
+from poisonguard.detect.campaigns_dups import NearDuplicateDetector
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.sketches import (
     CountMinSketch,
@@ -26,11 +28,11 @@ CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"
 
 
 def run(
-    det: CampaignDetector,
+    det: CampaignRounds,
     docs: Sequence[Document],
     shard: int = 700,
     order: list[int] | None = None,
-) -> tuple[CampaignDetector, CampaignState, list[Finding | None]]:
+) -> tuple[CampaignRounds, CampaignState, list[Finding | None]]:
     """Run every pass of ``det`` as the engine does: map shards → reduce → finalize."""
     shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
     if order is not None:
@@ -132,7 +134,7 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
         )
         m.update_batch((mixed & np.uint64(0xFFFFFFFF)).tolist())
         assert sig is not None and np.array_equal(sig, m.hashvalues)
-        assert np.array_equal(det._signature(text), sig)
+        assert np.array_equal(det._signatures([text])[0], sig)
 
 
 def test_count_min_sketch_never_underestimates_and_merges() -> None:
@@ -237,7 +239,7 @@ def test_near_duplicate_cluster_reported_but_not_flagged(clean: list[Document]) 
         for i in range(12)
     ]
     docs = list(clean[:500]) + dups
-    _, state, found = run(CampaignDetector(), docs, shard=250)
+    _, state, found = run(NearDuplicateDetector(), docs, shard=250)
     clusters = [c for c in state.campaigns if c.kind == "near-duplicate"]
     assert any(c.size >= 12 for c in clusters)
     assert not any(flagged(f) for f in found)

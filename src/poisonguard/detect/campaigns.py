@@ -1,4 +1,4 @@
-"""Campaigns: the same sentence, or the same document, planted across many documents.
+"""Claim campaigns: the same claim planted across many unrelated documents (``campaigns``).
 
 A targeted-claim campaign (Alber et al. 2025 style) needs the claim to be asserted by many
 documents that look independent: the claim sentence (in a few paraphrases) is spliced into
@@ -20,16 +20,15 @@ two apart with evidence a person can check:
 * **a clean reference corpus** (``use_reference``): sentences that also recur there are known
   boilerplate of that kind of text and are never reported.
 
-Near-duplicate and templated documents are found with MinHash LSH (``datasketch``): each
-document's MinHash signature is cut into LSH bands; a band key shared by ``min_docs`` or more
-documents is a cluster; clusters whose representative signatures are similar (queried with
-``datasketch.MinHashLSH``) are merged.
+Near-duplicate and templated documents are the ``near-duplicates`` detector's
+(:mod:`poisonguard.detect.campaigns_dups`).
 
-Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence and band-key document
-frequencies; pass 2 keeps exact statistics only for the candidates the sketch says recur at
-least ``min_docs`` times.  With ``passes=1`` the exact statistics are kept in a
-capacity-bounded heavy-hitter table instead (exact while the corpus has fewer than
-``capacity`` distinct sentences; beyond, rarer sentences are evicted Misra–Gries style).
+Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence document frequencies;
+pass 2 keeps exact statistics only for the candidates the sketch says recur at least
+``min_sentence_docs`` times (:mod:`poisonguard.detect.campaigns_base`).  With ``passes=1``
+the exact statistics are kept in a capacity-bounded heavy-hitter table instead (exact
+while the corpus has fewer than ``capacity`` distinct sentences; beyond, rarer sentences are
+evicted Misra–Gries style).
 """
 
 from __future__ import annotations
@@ -41,9 +40,22 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.base import Finding, Span
+from poisonguard.detect.campaigns_base import (
+    FLAG_FLOOR,
+    SOURCE_CAP,
+    Campaign,
+    CampaignPartial,
+    CampaignRounds,
+    CampaignState,
+    add_source,
+    check_rounds,
+    merge_examples,
+    merge_sources,
+    rank_campaigns,
+)
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -51,9 +63,9 @@ from poisonguard.detect.sketches import (
     CountMinSketch,
     Sentence,
     hash64,
+    host_similarity,
     minhash_signatures,
     normalize,
-    prune_top,
     sentence_norms,
     source_key,
     split_sentences,
@@ -61,20 +73,15 @@ from poisonguard.detect.sketches import (
 )
 from poisonguard.io.document import Document
 
-_SOURCE_CAP = 512
 _NEIGHBOUR_CAP = 24
 _HOST_CAP = 12  # host-document signatures kept per sentence (bottom-k by document hash)
 _HOST_SAMPLE = 16  # host signatures compared per campaign (all phrasings together)
 _RELATED_FROM = 0.02  # mean host Jaccard from which hosts count as related ...
 _RELATED_FULL = 0.05  # ... and at which they are related (no independence evidence left)
-_EXAMPLE_CAP = 10
 _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
 _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
-_FLAG_FLOOR = 0.5  # campaigns below this never change a verdict (SUSPICIOUS_SCORE)
 _EDGE = 0  # neighbour hash of the document start/end
-_SALT_BAND = 0x9E3779B97F4A7C15
-_PENDING_KEYS = 1 << 20  # pass-1 keys buffered before they are added to the sketch
 
 BOILERPLATE_WORDS: frozenset[str] = wordset(
     """cookie cookies privacy policy terms conditions copyright reserved rights subscribe
@@ -109,42 +116,29 @@ class SentenceStats:
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
-        _merge_sources(self, other)
+        merge_sources(self, other)
         self.edge += other.edge
         self.placed += other.placed
         _merge_counts(self.prev, other.prev)
         _merge_counts(self.next, other.next)
         if not self.text:
             self.text = other.text
-        _merge_examples(self.examples, other.examples)
+        merge_examples(self.examples, other.examples)
         _merge_hosts(self.hosts, other.hosts)
 
-
-@dataclass(slots=True)
-class BandStats:
-    """Exact statistics of one LSH band key shared by near-duplicate documents."""
-
-    count: int = 0
-    sources: set[int] = field(default_factory=set)
-    sources_overflow: bool = False
-    signature: np.ndarray | None = None
-    text: str = ""
-    examples: list[str] = field(default_factory=list)
-
-    def merge(self, other: BandStats) -> None:
-        self.count += other.count
-        _merge_sources(self, other)
-        if self.signature is None:
-            self.signature, self.text = other.signature, other.text
-        _merge_examples(self.examples, other.examples)
-
-
-def _merge_sources(a: SentenceStats | BandStats, b: SentenceStats | BandStats) -> None:
-    a.sources |= b.sources
-    a.sources_overflow = a.sources_overflow or b.sources_overflow
-    if len(a.sources) > _SOURCE_CAP:
-        a.sources = set(sorted(a.sources)[:_SOURCE_CAP])
-        a.sources_overflow = True
+    def copy(self) -> SentenceStats:
+        return SentenceStats(
+            count=self.count,
+            sources=set(self.sources),
+            sources_overflow=self.sources_overflow,
+            edge=self.edge,
+            placed=self.placed,
+            prev=dict(self.prev),
+            next=dict(self.next),
+            text=self.text,
+            examples=list(self.examples),
+            hosts=dict(self.hosts),
+        )
 
 
 def _merge_counts(a: dict[int, int], b: dict[int, int]) -> None:
@@ -173,121 +167,17 @@ def _add_host(hosts: dict[int, np.ndarray], key: int, sig: np.ndarray) -> None:
         hosts[key] = sig
 
 
-def host_similarity(sigs: Sequence[np.ndarray]) -> float | None:
-    """Mean pairwise Jaccard estimate (share of equal MinHash values) of host documents;
-    ``None`` for fewer than two."""
-    if len(sigs) < 2:
-        return None
-    a = np.stack(sigs)
-    eq = (a[:, None, :] == a[None, :, :]).mean(axis=2)
-    iu = np.triu_indices(len(sigs), k=1)
-    return float(eq[iu].mean())
-
-
-def _merge_examples(a: list[str], b: list[str]) -> None:
-    for x in b:
-        if len(a) >= _EXAMPLE_CAP:
-            return
-        if x not in a:
-            a.append(x)
-
-
-@dataclass(slots=True)
-class CampaignPartial:
-    """What one shard (or a merge of shards) contributes.
-
-    Pass 1 fills ``keys`` (each document's distinct sentence and band keys, buffered; added
-    to ``sketch`` once more than ``_PENDING_KEYS`` are buffered, so that a shard's partial
-    is small to ship and the sketch is built once, not per shard); pass 2 (or the single
-    pass) fills ``sentences`` and ``bands``.
-    """
-
-    stage: int
-    documents: int = 0
-    sketch: CountMinSketch | None = None
-    keys: list[np.ndarray] = field(default_factory=list)
-    sentences: dict[int, SentenceStats] = field(default_factory=dict)
-    bands: dict[int, BandStats] = field(default_factory=dict)
-    evicted_below: int = 0
-
-
-@dataclass(slots=True)
-class Campaign:
-    """One reported campaign: a recurring claim (with its paraphrases) or a near-dup cluster."""
-
-    id: str
-    kind: str
-    size: int
-    n_sources: int
-    shared_span: str
-    score: float
-    examples: list[str]
-    members: list[int]
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "size": self.size,
-            "sources": self.n_sources,
-            "shared_span": self.shared_span,
-            "score": round(self.score, 4),
-            "examples": list(self.examples),
-            **self.details,
-        }
-
-
-@dataclass(slots=True)
-class CampaignState:
-    """Finalized campaign state: small (grows with candidates, not documents).
-
-    ``sentence_campaign`` maps a sentence hash to the index of its campaign; ``band_campaign``
-    does the same for LSH band keys.  ``prefilter`` is the pass-1 sketch (pass-1 state only).
-    """
-
-    stage: int
-    documents: int = 0
-    campaigns: list[Campaign] = field(default_factory=list)
-    sentence_campaign: dict[int, int] = field(default_factory=dict)
-    band_campaign: dict[int, int] = field(default_factory=dict)
-    prefilter: CountMinSketch | None = None
-    candidates: int = 0
-    evicted_below: int = 0
-    wanted: tuple[bool, bool] | None = None  # (claims, near-dups) can change a verdict
-
-    def report(self) -> dict[str, Any]:
-        """JSON-serialisable summary (the ``campaigns`` list, highest score first)."""
-        return {
-            "documents": self.documents,
-            "candidates": self.candidates,
-            "campaigns": [c.to_dict() for c in self.campaigns],
-            "evicted_below": self.evicted_below,
-        }
-
-
-@lru_cache(maxsize=16)
-def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's optimal LSH (bands, rows) for ``threshold`` (equal weights of false
-    positives and negatives): numerical integrations worth ~5 ms, once per setting."""
-    from datasketch.lsh import _optimal_param
-
-    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(bands), int(rows)
-
-
 @register_detector(kinds=("pretrain", "rag"))
-class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
-    """Recurring-claim campaigns and near-duplicate clusters (see the module docstring).
+class CampaignDetector(CampaignRounds):
+    """Recurring-claim campaigns across unrelated hosts (see the module docstring).
 
     Args:
-        min_docs: a campaign (all phrasings together) or a near-duplicate cluster needs at
-            least this many documents.
+        min_docs: a campaign (all phrasings together) needs at least this many documents.
         min_sentence_docs: one phrasing needs at least this many documents to be a candidate.
         min_words: sentences with fewer words are never candidates (headings, labels).
         passes: 2 (count-min prefilter, then exact counts of candidates) or 1 (bounded table).
-        capacity: most candidate sentences/band keys kept exactly (``passes=1`` and pass 2).
-        num_perm: MinHash permutations; ``dup_threshold``: Jaccard threshold of the LSH bands.
+        capacity: most candidate sentences kept exactly (``passes=1`` and pass 2).
+        num_perm: MinHash permutations of the host signatures (the independence test).
         sketch_width: count-min sketch width (memory = 3 × width × 4 bytes).
         seed: MinHash and sketch seed.
         related_hosts: discount campaigns whose host documents are related (templates);
@@ -297,7 +187,6 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
     name: ClassVar[str] = "campaigns"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "rag")
-    prepass: ClassVar[bool] = True  # the count-min round needs no findings
 
     def __init__(
         self,
@@ -308,31 +197,29 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         passes: int = 2,
         capacity: int = 200_000,
         num_perm: int = 64,
-        dup_threshold: float = 0.8,
         sketch_width: int = 1 << 21,
         seed: int = 0,
         related_hosts: bool = True,
         _prefilter: CountMinSketch | None = None,
         _reference: frozenset[int] | None = None,
     ) -> None:
-        if passes not in (1, 2):
-            raise ValueError("passes must be 1 or 2")
-        if min_docs < 2:
-            raise ValueError("min_docs must be at least 2")
+        check_rounds(passes, min_docs)
         self.min_docs = min_docs
         self.min_sentence_docs = max(2, min(min_sentence_docs, min_docs))
         self.min_words = min_words
         self.passes = passes
         self.capacity = capacity
         self.num_perm = num_perm
-        self.dup_threshold = dup_threshold
         self.sketch_width = sketch_width
         self.seed = seed
         self.related_hosts = related_hosts
         self._prefilter = _prefilter
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
-        self._bands, self._rows = _lsh_params(dup_threshold, num_perm)
+
+    @property
+    def _admit_floor(self) -> int:
+        return self.min_sentence_docs
 
     @classmethod
     def from_context(cls, ctx: Any) -> CampaignDetector:
@@ -371,45 +258,25 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     def _candidate(self, s: Sentence) -> bool:
         return s.norm.count(" ") + 1 >= self.min_words
 
-    def _signature(self, text: str) -> np.ndarray | None:
-        """MinHash signature of the document's word-aligned 16-byte shingles (or None)."""
-        return self._signatures([text])[0]
-
     def _signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
-        """:meth:`_signature` of many texts at once (:func:`~.sketches.minhash_signatures`)."""
+        """MinHash signatures (:func:`~.sketches.minhash_signatures`) of many texts."""
         return minhash_signatures(texts, self._perm)
 
-    def _band_keys(self, sig: np.ndarray) -> list[int]:
-        keys = []
-        for i in range(self._bands):
-            part = sig[i * self._rows : (i + 1) * self._rows].tobytes()
-            keys.append(hash64(f"{i}:{part.hex()}") ^ _SALT_BAND)
-        return keys
+    # ------------------------------------------------------------------ map
+    def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
+        batch: list[int] = []
+        for doc in docs:
+            batch.extend(set(map(hash64, self._candidate_norms(doc.text))))
+        return batch
 
-    # ------------------------------------------------------------------ map / reduce
-    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
-        stage = 1 if (self.passes == 2 and self._prefilter is None) else 2
-        part = CampaignPartial(stage=stage, documents=len(docs))
-        sigs = self._signatures([d.text for d in docs])
-        if stage == 1:
-            batch: list[int] = []
-            for doc, sig in zip(docs, sigs, strict=True):
-                keys = set(map(hash64, self._candidate_norms(doc.text)))
-                if sig is not None:
-                    keys.update(self._band_keys(sig))
-                batch.extend(keys)
-            part.keys.append(np.asarray(batch, dtype=np.uint64))
-            return part
+    def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
         # hashes of each document's candidate sentences, in order
         hashes = [list(map(hash64, self._candidate_norms(doc.text))) for doc in docs]
-        bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
         # one prefilter look-up for the whole shard
-        ok = self._admit([h for hs in hashes for h in hs] + [k for ks in bands for k in ks])
-        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], np.ndarray | None]] = []
-        for doc, hs, sig, ks in zip(docs, hashes, sigs, bands, strict=True):
-            admitted = [k for k in ks if ok.get(k, True)]
+        ok = self._admit([h for hs in hashes for h in hs])
+        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
+        for doc, hs in zip(docs, hashes, strict=True):
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
-                self._collect(doc, part, [], [], sig, admitted)
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
             # the candidate units are those of the norms above, in the same order
@@ -420,21 +287,11 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 for i, h in zip(at, hs, strict=True)
                 if h not in self._reference and ok.get(h, True)
             ]
-            self._collect(doc, part, [], [], sig, admitted)
-            todo.append((doc, units, cand, sig))
+            todo.append((doc, units, cand))
         # the host documents without their recurring sentences (what else they share)
-        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand, _ in todo])
-        for (doc, units, cand, _), host_sig in zip(todo, rest, strict=True):
-            self._collect(doc, part, units, cand, None, [], host_sig)
-        self._prune(part)
-        return part
-
-    def _admit(self, keys: list[int]) -> dict[int, bool]:
-        """Whether the prefilter lets each key through (empty: no prefilter, all pass)."""
-        if self._prefilter is None or not keys:
-            return {}
-        est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
-        return dict(zip(keys, (est >= self.min_sentence_docs).tolist(), strict=True))
+        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand in todo])
+        for (doc, units, cand), host_sig in zip(todo, rest, strict=True):
+            self._collect(doc, part, units, cand, host_sig)
 
     def _collect(
         self,
@@ -442,17 +299,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         part: CampaignPartial,
         units: list[Sentence],
         cand: list[tuple[int, int]],
-        sig: np.ndarray | None,
-        band_keys: list[int],
         host_sig: np.ndarray | None = None,
     ) -> None:
         """Add one document's admitted candidate sentences ((index into ``units``, hash))
-        and band keys to ``part``; ``host_sig``: the signature of the document without its
-        candidate sentences (kept as a sample of the sentences' host documents)."""
-        if not cand and (sig is None or not band_keys):
+        to ``part``; ``host_sig``: the signature of the document without its candidate
+        sentences (kept as a sample of the sentences' host documents)."""
+        if not cand:
             return
         src = hash64(source_key(doc, file_fallback=False))
-        host = hash64(doc.id) if cand and host_sig is not None else 0
+        host = hash64(doc.id) if host_sig is not None else 0
         n = len(units)
         seen: set[int] = set()
         for i, h in cand:
@@ -465,10 +320,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     text=doc.text[units[i].start : units[i].end][:400]
                 )
             st.count += 1
-            if len(st.sources) < _SOURCE_CAP:
-                st.sources.add(src)
-            elif src not in st.sources:
-                st.sources_overflow = True
+            add_source(st, src)
             if n >= 3:
                 st.placed += 1
                 if i == 0 or i == n - 1:
@@ -481,121 +333,27 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 _merge_counts(st.prev, {})
             if len(st.next) > 4 * _NEIGHBOUR_CAP:
                 _merge_counts(st.next, {})
-            if len(st.examples) < _EXAMPLE_CAP:
+            if len(st.examples) < 10:
                 st.examples.append(doc.id)
             if host_sig is not None:
                 _add_host(st.hosts, host, host_sig)
-        if sig is None:
-            return
-        for k in band_keys:
-            bs = part.bands.get(k)
-            if bs is None:
-                bs = part.bands[k] = BandStats(signature=sig, text=doc.text[:300])
-            bs.count += 1
-            if len(bs.sources) < _SOURCE_CAP:
-                bs.sources.add(src)
-            elif src not in bs.sources:
-                bs.sources_overflow = True
-            if len(bs.examples) < _EXAMPLE_CAP:
-                bs.examples.append(doc.id)
-
-    def _prune(self, part: CampaignPartial) -> None:
-        for table in (part.sentences, part.bands):
-            counts = {k: v.count for k, v in table.items()}
-            dropped, cut = prune_top(counts, self.capacity)
-            for k in dropped:
-                del table[k]
-            for v in table.values():
-                v.count -= cut
-            part.evicted_below += cut
-
-    def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
-        if not partials:
-            return CampaignPartial(
-                stage=2 if self._prefilter is not None or self.passes == 1 else 1
-            )
-        out = CampaignPartial(stage=partials[0].stage)
-        for p in partials:
-            self._add(out, p)
-        self._fold(out, _PENDING_KEYS)
-        return out
-
-    def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
-        """``reduce([acc, part])`` without copying ``acc``."""
-        self._add(acc, part)
-        self._fold(acc, _PENDING_KEYS)
-        return acc
-
-    def _add(self, out: CampaignPartial, p: CampaignPartial) -> None:
-        if p.stage != out.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        out.documents += p.documents
-        out.evicted_below += p.evicted_below
-        if p.sketch is not None:
-            if out.sketch is None:
-                out.sketch = CountMinSketch(
-                    width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
-                )
-            out.sketch.merge(p.sketch)
-        out.keys.extend(p.keys)
-        for k, st in p.sentences.items():
-            cur = out.sentences.get(k)
-            if cur is None:
-                out.sentences[k] = _copy_sentence(st)
-            else:
-                cur.merge(st)
-        for k, bs in p.bands.items():
-            cb = out.bands.get(k)
-            if cb is None:
-                out.bands[k] = _copy_band(bs)
-            else:
-                cb.merge(bs)
-        self._prune(out)
-
-    def _fold(self, part: CampaignPartial, limit: int) -> None:
-        """Add the buffered pass-1 keys to the sketch once more than ``limit`` are buffered
-        (``limit=0``: always, and make sure there is a sketch)."""
-        if sum(len(k) for k in part.keys) <= limit and (limit or part.sketch is not None):
-            return
-        if part.sketch is None:
-            part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        keys = np.concatenate(part.keys) if part.keys else np.zeros(0, dtype=np.uint64)
-        for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
-            part.sketch.add(keys[i : i + _PENDING_KEYS])
-        part.keys = []
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
-        """Pass 2 carries the pass-1 count-min sketch (and the reference sentences)."""
-        if state.prefilter is None:
-            raise ValueError("next_pass() needs the pass-1 state")
-        return {"_prefilter": state.prefilter, "_reference": self._reference}
+        """Pass 2 carries the pass-1 count-min sketch and the reference sentences."""
+        return {**super().next_stage(state), "_reference": self._reference}
 
     # ------------------------------------------------------------------ finalize
-    def finalize(self, merged: CampaignPartial) -> CampaignState:
-        if merged.stage == 1:
-            self._fold(merged, 0)
-            return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
-        state = CampaignState(
-            stage=2, documents=merged.documents, evicted_below=merged.evicted_below
-        )
+    def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
         cands = {h: st for h, st in merged.sentences.items() if st.count >= self.min_sentence_docs}
         state.candidates = len(cands)
         claims = self._claim_campaigns(cands)
-        bands = {k: b for k, b in merged.bands.items() if b.count >= self.min_docs}
-        dups = self._dup_campaigns(bands)
-        ranked = sorted(claims + dups, key=lambda cm: (-cm[0].score, -cm[0].size, cm[0].id))
-        for i, (camp, keys) in enumerate(ranked):
-            state.campaigns.append(camp)
-            target = state.sentence_campaign if camp.kind == "claim" else state.band_campaign
-            for k in keys:
-                target[k] = i
-        return state
+        rank_campaigns(state, [(c, m, state.sentence_campaign) for c, m in claims])
 
     def sentence_features(self, st: SentenceStats) -> dict[str, float]:
         """The numbers behind a sentence's claim score (also reported as evidence)."""
         n = st.count
         n_src = len(st.sources)
-        diversity = n_src / min(n, _SOURCE_CAP) if n else 0.0
+        diversity = n_src / min(n, SOURCE_CAP) if n else 0.0
         edge = st.edge / st.placed if st.placed >= 3 else 0.5
         block = max(_top_share(st.prev, n), _top_share(st.next, n))
         text = st.text.strip()
@@ -752,7 +510,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 sources |= scored[i][1].sources
             top = scored[members[0]]
             best = max(scored[i][3] for i in members)
-            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
+            diversity = len(sources) / max(1, min(size, SOURCE_CAP))
             phrasings = _effective_number([scored[i][1].count for i in members if strong[i]])
             hosts: dict[int, np.ndarray] = {}
             for i in members:
@@ -781,63 +539,6 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
             out.append((camp, [scored[i][0] for i in members]))
         return out
 
-    def _dup_campaigns(self, bands: dict[int, BandStats]) -> list[tuple[Campaign, list[int]]]:
-        out: list[tuple[Campaign, list[int]]] = []
-        if not bands:
-            return out
-        keys = sorted(bands)
-        lsh = MinHashLSH(
-            threshold=self.dup_threshold,
-            num_perm=self.num_perm,
-            params=(self._bands, self._rows),
-        )
-        mins: dict[int, MinHash] = {}
-        for k in keys:
-            sig = bands[k].signature
-            if sig is None:
-                continue
-            m = MinHash(seed=self.seed, hashvalues=sig, permutations=self._perm, scheme="affine32")
-            mins[k] = m
-            lsh.insert(str(k), m)
-        parent = {k: k for k in mins}
-
-        def find(k: int) -> int:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for k, m in mins.items():
-            for other in lsh.query(m):
-                parent[find(int(other))] = find(k)
-        groups: dict[int, list[int]] = {}
-        for k in mins:
-            groups.setdefault(find(k), []).append(k)
-        for members in groups.values():
-            size = max(bands[k].count for k in members)
-            sources: set[int] = set()
-            for k in members:
-                sources |= bands[k].sources
-            top = max(members, key=lambda k: (bands[k].count, -k))
-            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
-            # Near-duplicate and templated pages are ordinary (syndicated stories, mirrors,
-            # templates, docstrings) and no recipe needs them; clusters are reported as
-            # information (below the suspicious score), more so when spread over sources.
-            score = 0.2 + 0.25 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
-            camp = Campaign(
-                id=f"dup-{top:016x}"[:12],
-                kind="near-duplicate",
-                size=size,
-                n_sources=len(sources),
-                shared_span=bands[top].text,
-                score=score,
-                examples=list(bands[top].examples),
-                members=list(members),
-                details={"diversity": round(diversity, 4)},
-            )
-            out.append((camp, list(members)))
-        return out
-
     # ------------------------------------------------------------------ flag
     def flag(self, doc: Document, state: CampaignState) -> Finding | None:
         """The document's campaign membership, with evidence.
@@ -849,11 +550,9 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         if state.stage != 2 or not state.campaigns:
             return None
         if state.wanted is None:  # once per state, not once per document
-            state.wanted = (
-                any(c.kind == "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
-                any(c.kind != "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
-            )
-        want_claims, want_dups = state.wanted
+            want = any(c.score >= FLAG_FLOOR for c in state.campaigns)
+            state.wanted = (want, want)
+        want_claims = state.wanted[0]
         if want_claims:  # the sentences with offsets only for a document that has one
             known = state.sentence_campaign
             want_claims = any(hash64(n) in known for n in self._candidate_norms(doc.text))
@@ -885,32 +584,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 campaign=hit.id,
                 extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
             )
-        if want_dups and state.band_campaign:
-            sig = self._signature(doc.text)
-            if sig is not None:
-                for k in self._band_keys(sig):
-                    idx = state.band_campaign.get(k)
-                    if idx is None:
-                        continue
-                    c = state.campaigns[idx]
-                    if best is None or c.score > best.score:
-                        best = Finding(
-                            detector=self.name,
-                            score=c.score,
-                            reason=(
-                                f"near-duplicate of {c.size} documents from {c.n_sources} "
-                                f"sources (cluster {c.id})"
-                            ),
-                            spans=[Span(0, len(doc.text), "shared")],
-                            campaign=c.id,
-                            extra={"campaign_size": c.size, "campaign_sources": c.n_sources},
-                        )
-                    break
         return best
-
-    def summarize(self, state: CampaignState) -> CorpusReport:
-        """The campaign report (see :meth:`CampaignState.report`)."""
-        return CorpusReport.from_dict(state.report())
 
 
 def _shape_hash(text: str, unit: Sentence) -> int:
@@ -1016,31 +690,8 @@ def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _copy_sentence(st: SentenceStats) -> SentenceStats:
-    return SentenceStats(
-        count=st.count,
-        sources=set(st.sources),
-        sources_overflow=st.sources_overflow,
-        edge=st.edge,
-        placed=st.placed,
-        prev=dict(st.prev),
-        next=dict(st.next),
-        text=st.text,
-        examples=list(st.examples),
-        hosts=dict(st.hosts),
-    )
-
-
-def _copy_band(bs: BandStats) -> BandStats:
-    return BandStats(
-        count=bs.count,
-        sources=set(bs.sources),
-        sources_overflow=bs.sources_overflow,
-        signature=bs.signature,
-        text=bs.text,
-        examples=list(bs.examples),
-    )
-
+ClaimCampaignDetector = CampaignDetector
+"""The claims detector under its descriptive name (registered as ``campaigns``)."""
 
 __all__ = [
     "BOILERPLATE_WORDS",
@@ -1048,5 +699,7 @@ __all__ = [
     "CampaignDetector",
     "CampaignPartial",
     "CampaignState",
+    "ClaimCampaignDetector",
     "SentenceStats",
+    "host_similarity",
 ]
