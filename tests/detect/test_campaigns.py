@@ -178,6 +178,27 @@ def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type
     assert keys <= summary.campaigns[0].keys()
 
 
+def test_a_campaign_that_passes_the_campaign_test_makes_its_members_poisoned(claim_run) -> None:  # type: ignore[no-untyped-def]
+    docs, truth, state, found = claim_run
+    passed = [c for c in state.campaigns if c.details.get("campaign_test")]
+    assert passed and all(c.score >= 0.9 for c in passed)
+    # every poisoned document whose finding points at a passing campaign is poisoned
+    ids = {c.id for c in passed}
+    members = [f for f, t in zip(found, truth, strict=True) if t and f and f.campaign in ids]
+    assert len(members) >= 0.95 * sum(t is not None for t in truth)
+    assert all(f.score >= 0.9 for f in members)
+    # campaigns that fail it (related hosts, one source and one phrasing) are not raised
+    det = CampaignDetector()
+    assert not det.campaign_test(1.0, 200, 0.9, 8.0, 0.03)  # related hosts
+    assert not det.campaign_test(1.0, 200, 0.1, 1.0, 0.0)  # one source, one phrasing
+    assert not det.campaign_test(1.0, 9, 0.9, 8.0, 0.0)  # fewer than 2 k hosts
+    assert not det.campaign_test(0.5, 200, 0.9, 8.0, 0.0)  # not claim-like
+    assert not det.campaign_test(1.0, 200, 0.9, 8.0, None)  # independence not measured
+    assert det.campaign_test(1.0, 200, 0.9, 1.0, 0.0) and det.campaign_test(1.0, 200, 0.1, 6, 0)
+    rag = CampaignDetector(related_hosts=False)
+    assert not rag.campaign_test(1.0, 200, 0.9, 8.0, 0.0)  # RAG: related by design
+
+
 def test_shard_order_and_single_pass_mode_agree(clean: list[Document]) -> None:
     samples = get("targeted-claim")(n_sources=10, **CLAIM).generate(clean[:600], 60, seed=5)
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean[:600], samples, seed=1)]

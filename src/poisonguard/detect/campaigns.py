@@ -44,6 +44,7 @@ from datasketch import MinHash
 
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.campaigns_base import (
+    CAMPAIGN_SCORE,
     FLAG_FLOOR,
     SOURCE_CAP,
     Campaign,
@@ -402,6 +403,31 @@ class CampaignDetector(CampaignRounds):
         content = 0.8 + 0.2 * f["entity"]
         return max(0.0, min(1.0, placement * glue * content))
 
+    def campaign_test(
+        self,
+        best: float,
+        size: int,
+        diversity: float,
+        phrasings: float,
+        related: float | None,
+    ) -> bool:
+        """Whether a claim family passes the campaign test: a claim-like sentence family
+        (``best`` >= 0.7) in at least ``2 × min_docs`` host documents that are unrelated once
+        the family is cut out (``related`` <= 0.02 measured on >= 2 hosts; never for RAG,
+        where related hosts are the attack's design and the test cannot tell), with full
+        independence evidence (``diversity`` >= 0.5) or a rotating paraphrase family
+        (``phrasings`` >= 6).  A family that passes makes its members *poisoned*
+        (:data:`~.campaigns_base.CAMPAIGN_SCORE`); the others keep :meth:`campaign_score`.
+        """
+        return (
+            self.related_hosts
+            and related is not None
+            and related <= _RELATED_FROM
+            and best >= 0.7
+            and size >= 2 * self.min_docs
+            and (diversity >= 0.5 or phrasings >= 6.0)
+        )
+
     def campaign_score(
         self,
         best: float,
@@ -517,6 +543,9 @@ class CampaignDetector(CampaignRounds):
                 hosts.update(scored[i][1].hosts)
             related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
             score = self.campaign_score(best, size, diversity, phrasings, related)
+            passed = self.campaign_test(best, size, diversity, phrasings, related)
+            if passed:
+                score = max(score, CAMPAIGN_SCORE)
             core = core_of.get(members[0], "")
             camp = Campaign(
                 id=f"claim-{top[0]:016x}"[:14],
@@ -532,6 +561,7 @@ class CampaignDetector(CampaignRounds):
                     "members": len(members),
                     "diversity": round(diversity, 4),
                     "host_similarity": None if related is None else round(related, 4),
+                    "campaign_test": passed,
                     "paraphrases": [scored[i][1].text for i in members][:10],
                     "features": {k: round(v, 4) for k, v in top[2].items()},
                 },

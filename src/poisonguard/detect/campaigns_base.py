@@ -33,6 +33,10 @@ SOURCE_CAP = 512
 EXAMPLE_CAP = 10
 """Example document ids kept per candidate."""
 FLAG_FLOOR = 0.5
+CAMPAIGN_SCORE = 0.95
+"""Score of a campaign that passes its detector's campaign test (a claim recurring across
+unrelated hosts): at or above ``POISONED_SCORE``, so its members are *poisoned* and
+``--fail-on poisoned`` stops the corpus."""
 """Campaigns below this score never change a verdict (``SUSPICIOUS_SCORE``)."""
 _PENDING_KEYS = 1 << 20  # pass-1 keys buffered before they are added to the sketch
 
@@ -299,6 +303,7 @@ def rank_campaigns(
 
 
 __all__ = [
+    "CAMPAIGN_SCORE",
     "EXAMPLE_CAP",
     "FLAG_FLOOR",
     "SOURCE_CAP",
