@@ -179,7 +179,7 @@ def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type
 
 
 def test_a_campaign_that_passes_the_campaign_test_makes_its_members_poisoned(claim_run) -> None:  # type: ignore[no-untyped-def]
-    docs, truth, state, found = claim_run
+    _, truth, state, found = claim_run
     passed = [c for c in state.campaigns if c.details.get("campaign_test")]
     assert passed and all(c.score >= 0.9 for c in passed)
     # every poisoned document whose finding points at a passing campaign is poisoned
