@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 from datasketch import MinHash
 
+from poisonguard.detect import campaigns_semantic as sem
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.campaigns_base import (
     CAMPAIGN_SCORE,
@@ -73,6 +74,7 @@ from poisonguard.detect.sketches import (
     wordset,
 )
 from poisonguard.io.document import Document
+from poisonguard.text import content_stems
 
 _NEIGHBOUR_CAP = 24
 _HOST_CAP = 12  # host-document signatures kept per sentence (bottom-k by document hash)
@@ -184,6 +186,10 @@ class CampaignDetector(CampaignRounds):
         related_hosts: discount campaigns whose host documents are related (templates);
             off for RAG knowledge bases (``--kind rag``), whose poisoned passages all
             answer one question and are related by design.
+        semantic: also group claim-like sentences by meaning (order-free content-word
+            sketches, bursting rare terms; :mod:`~poisonguard.detect.campaigns_semantic`).
+        embeddings: confirm semantic clusters that pass every other test with the offline
+            MiniLM of the ``embeddings`` extra when it is installed (skipped otherwise).
     """
 
     name: ClassVar[str] = "campaigns"
@@ -201,6 +207,8 @@ class CampaignDetector(CampaignRounds):
         sketch_width: int = 1 << 21,
         seed: int = 0,
         related_hosts: bool = True,
+        semantic: bool = False,
+        embeddings: bool = True,
         _prefilter: CountMinSketch | None = None,
         _reference: frozenset[int] | None = None,
     ) -> None:
@@ -214,6 +222,9 @@ class CampaignDetector(CampaignRounds):
         self.sketch_width = sketch_width
         self.seed = seed
         self.related_hosts = related_hosts
+        self.semantic = semantic
+        self.embeddings = embeddings
+        self._sem_perm = sem.permutations(seed)
         self._prefilter = _prefilter
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
@@ -266,17 +277,44 @@ class CampaignDetector(CampaignRounds):
     # ------------------------------------------------------------------ map
     def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
         batch: list[int] = []
+        sem_sets: list[list[frozenset[str]]] = []
+        words: list[np.ndarray] = []
         for doc in docs:
-            batch.extend(set(map(hash64, self._candidate_norms(doc.text))))
+            norms = self._candidate_norms(doc.text)
+            batch.extend(set(map(hash64, norms)))
+            if self.semantic:
+                stems = [content_stems(n) for n in norms]
+                sem_sets.append(
+                    [st for n, st in zip(norms, stems, strict=True) if sem.claim_like(n, st)]
+                )
+                every = frozenset().union(*stems) if stems else frozenset()
+                words.append(sem.df_keys(sorted(every)))
+        if self.semantic:
+            flat = [st for sets in sem_sets for st in sets]
+            keys = sem.sketch_keys([sorted(st) for st in flat], self._sem_perm)
+            at = 0
+            for sets in sem_sets:
+                batch.extend(np.unique(keys[at : at + len(sets)]).tolist())
+                at += len(sets)
+            for w in words:
+                batch.extend(w.tolist())
         return batch
+
+    @property
+    def _claim_floor(self) -> int:
+        """Documents a semantic key needs to be counted exactly (``2 × min_docs``)."""
+        return 2 * self.min_docs
 
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
         # hashes of each document's candidate sentences, in order
-        hashes = [list(map(hash64, self._candidate_norms(doc.text))) for doc in docs]
+        norms = [self._candidate_norms(doc.text) for doc in docs]
+        hashes = [list(map(hash64, ns)) for ns in norms]
         # one prefilter look-up for the whole shard
         ok = self._admit([h for hs in hashes for h in hs])
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
-        for doc, hs in zip(docs, hashes, strict=True):
+        for doc, ns, hs in zip(docs, norms, hashes, strict=True):
+            if self.semantic:
+                self._semantic_doc(doc, part, ns, [ok.get(h, True) for h in hs])
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
@@ -293,6 +331,68 @@ class CampaignDetector(CampaignRounds):
         rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand in todo])
         for (doc, units, cand), host_sig in zip(todo, rest, strict=True):
             self._collect(doc, part, units, cand, host_sig)
+
+    def _semantic_doc(
+        self, doc: Document, part: CampaignPartial, norms: list[str], recurring: list[bool]
+    ) -> None:
+        """Pass 2 of the semantic claims: the document's claim-like sentences whose sketch
+        keys recur (pass-1 estimate >= ``2 × min_docs``), with their evidence.  ``norms``:
+        its candidate sentences; ``recurring``: whether each recurs exactly (pass 1)."""
+        stems = [content_stems(n) for n in norms]
+        like = [
+            i for i, (n, st) in enumerate(zip(norms, stems, strict=True)) if sem.claim_like(n, st)
+        ]
+        if not like or self._prefilter is None:
+            return
+        keys = sem.sketch_keys([sorted(stems[i]) for i in like], self._sem_perm)
+        est = self._prefilter.estimate(keys.ravel()).reshape(keys.shape)
+        hit = est >= self._claim_floor
+        rows = [r for r in range(len(like)) if hit[r].any()]
+        if not rows:
+            return
+        members = {like[r] for r in rows}
+        sh = [hash64(norms[like[r]]) for r in rows]
+        host = hash64(doc.id)
+        # the offsets (and the host signature) only for the sampled sentences and hosts: a
+        # sentence whose hash, a host whose id hash, is in the lowest 1/8 of the range
+        sampled = [h < sem.SAMPLE_GATE for h in sh]
+        units: list[Sentence] = []
+        at: list[int] = []
+        host_sig: np.ndarray | None = None
+        if host < sem.SAMPLE_GATE or any(sampled):
+            units = self._units(doc.text)
+            at = [i for i, u in enumerate(units) if self._candidate(u)]
+        if host < sem.SAMPLE_GATE:
+            # the host without every recurring sentence (semantic members, exact candidates)
+            cut = [(at[i], 0) for i in range(len(norms)) if i in members or recurring[i]]
+            host_sig = self._signatures([_without(doc.text, units, cut)])[0]
+        rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
+        src = hash64(source_key(doc, file_fallback=False))
+        n_units = len(units)
+        counted: set[int] = set()
+        for r, h, take in zip(rows, sh, sampled, strict=True):
+            i = like[r]
+            sample: tuple[str, frozenset[str], float, bool | None] | None = None
+            if take:
+                u = units[at[i]]
+                fit = len(stems[i] & rest) / max(1, len(stems[i]))
+                edge = (at[i] == 0 or at[i] == n_units - 1) if n_units >= 3 else None
+                sample = (doc.text[u.start : u.end], stems[i], fit, edge)
+            for k in set(keys[r][hit[r]].tolist()):
+                st = part.claims.get(k)
+                if st is None:
+                    st = part.claims[k] = sem.ClaimKeyStats()
+                if k not in counted:
+                    counted.add(k)
+                    st.count += 1
+                    add_source(st, src)
+                    if len(st.examples) < 10:
+                        st.examples.append(doc.id)
+                    if host < sem.SAMPLE_GATE:
+                        sem.add_host(st, host, host_sig)
+                st.repeats += 1
+                if sample is not None:
+                    sem.add_sample(st, h, *sample)
 
     def _collect(
         self,
@@ -348,7 +448,29 @@ class CampaignDetector(CampaignRounds):
         cands = {h: st for h, st in merged.sentences.items() if st.count >= self.min_sentence_docs}
         state.candidates = len(cands)
         claims = self._claim_campaigns(cands)
-        rank_campaigns(state, [(c, m, state.sentence_campaign) for c, m in claims])
+        found = [(c, m, state.sentence_campaign) for c, m in claims]
+        if self.semantic:
+            found += [(c, m, state.claim_campaign) for c, m in self._semantic_campaigns(merged)]
+        rank_campaigns(state, found)
+
+    def _semantic_campaigns(self, merged: CampaignPartial) -> list[tuple[Campaign, list[int]]]:
+        """Clusters of semantic keys, judged (:func:`~.campaigns_semantic.judge`); those
+        that pass the campaign test, and the 20 largest others as information."""
+        judged = []
+        for cl in sem.clusters(merged.claims, self._claim_floor):
+            score, passed, ev = sem.judge(
+                cl,
+                self._prefilter,
+                min_docs=self.min_docs,
+                related_hosts=self.related_hosts,
+                use_embeddings=self.embeddings,
+                boilerplate=BOILERPLATE_WORDS,
+            )
+            judged.append((passed, cl, sem.campaign(cl, score, ev)))
+        keep = [(c, cl.keys) for p, cl, c in judged if p]
+        rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
+        keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
+        return keep
 
     def sentence_features(self, st: SentenceStats) -> dict[str, float]:
         """The numbers behind a sentence's claim score (also reported as evidence)."""
@@ -575,46 +697,81 @@ class CampaignDetector(CampaignRounds):
 
         Only campaigns that can change a verdict (score >= 0.5) are looked up: the others
         are in :meth:`summarize` already, and re-reading every document for them would cost a
-        full text pass of the corpus for nothing.
+        full text pass of the corpus for nothing.  A document is looked at for a semantic
+        campaign only when its text contains at least half of the campaign's core stems.
         """
         if state.stage != 2 or not state.campaigns:
             return None
         if state.wanted is None:  # once per state, not once per document
-            want = any(c.score >= FLAG_FLOOR for c in state.campaigns)
-            state.wanted = (want, want)
-        want_claims = state.wanted[0]
+            state.wanted = (
+                any(c.score >= FLAG_FLOOR and c.kind == "claim" for c in state.campaigns),
+                any(c.score >= FLAG_FLOOR and c.kind == "semantic-claim" for c in state.campaigns),
+            )
+        want_claims, want_sem = state.wanted
         if want_claims:  # the sentences with offsets only for a document that has one
             known = state.sentence_campaign
             want_claims = any(hash64(n) in known for n in self._candidate_norms(doc.text))
-        best: Finding | None = None
+        if want_sem:
+            low = doc.text.lower()
+            want_sem = any(
+                2 * sum(w in low for w in c.details.get("core", ())) >= len(c.details["core"])
+                for c in state.campaigns
+                if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
+            )
         marked: list[tuple[Campaign, Span]] = []
-        hit: Campaign | None = None
-        for s in self._units(doc.text) if want_claims else ():
+        units = self._units(doc.text) if want_claims or want_sem else []
+        for s in units if want_claims else ():
             if not self._candidate(s):
                 continue
             idx = state.sentence_campaign.get(hash64(s.norm))
-            if idx is None:
-                continue
-            c = state.campaigns[idx]
-            if hit is None or c.score > hit.score:
-                hit = c
-            marked.append((c, Span(s.start, s.end, "claim")))
+            if idx is not None:
+                marked.append((state.campaigns[idx], Span(s.start, s.end, "claim")))
+        if want_sem:
+            marked += self._semantic_marks(units, state)
+        if not marked:
+            return None
+        hit = max((c for c, _ in marked), key=lambda c: c.score)
         # evidence: sentences of suspicious campaigns (or of the best one when none is)
-        floor = min(0.5, hit.score) if hit is not None else 1.0
-        spans = [sp for c, sp in marked if c.score >= floor]
-        if hit is not None:
-            best = Finding(
-                detector=self.name,
-                score=hit.score,
-                reason=(
-                    f"sentence recurs in {hit.size} documents from {hit.n_sources} "
-                    f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"
-                ),
-                spans=spans,
-                campaign=hit.id,
-                extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
-            )
-        return best
+        floor = min(0.5, hit.score)
+        spans = sorted({(sp.start, sp.end) for c, sp in marked if c.score >= floor})
+        what = (
+            "sentence recurs"
+            if hit.kind == "claim"
+            else "sentence paraphrases a claim (same content words, rotating wording) that recurs"
+        )
+        return Finding(
+            detector=self.name,
+            score=hit.score,
+            reason=(
+                f"{what} in {hit.size} documents from {hit.n_sources} "
+                f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"
+            ),
+            spans=[Span(a, b, "claim") for a, b in spans],
+            campaign=hit.id,
+            extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
+        )
+
+    def _semantic_marks(
+        self, units: list[Sentence], state: CampaignState
+    ) -> list[tuple[Campaign, Span]]:
+        """Claim-like sentences of a document in a semantic campaign: a sketch key of the
+        campaign and at least half of its core stems."""
+        cands = [u for u in units if self._candidate(u)]
+        stems = [content_stems(u.norm) for u in cands]
+        like = [j for j, u in enumerate(cands) if sem.claim_like(u.norm, stems[j])]
+        if not like:
+            return []
+        keys = sem.sketch_keys([sorted(stems[j]) for j in like], self._sem_perm)
+        out: list[tuple[Campaign, Span]] = []
+        for r, j in enumerate(like):
+            idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
+            for idx in sorted(i for i in idxs if i is not None):
+                c = state.campaigns[idx]
+                core = set(c.details.get("core", ()))
+                if 2 * len(stems[j] & core) >= len(core):
+                    out.append((c, Span(cands[j].start, cands[j].end, "claim")))
+                    break
+        return out
 
 
 def _shape_hash(text: str, unit: Sentence) -> int:
