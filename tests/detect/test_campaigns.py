@@ -525,3 +525,36 @@ def test_real_news_wire_templates_are_not_campaigns(shared_corpora: Path) -> Non
     bonds = [c for c in state.campaigns if c.kind == "claim" and "selling" in c.shared_span]
     assert bonds and all(c.score < 0.5 for c in bonds)
     assert max(c.details["host_similarity"] or 0.0 for c in bonds) >= 0.05
+
+
+def test_semantic_sketches_group_paraphrases_not_unrelated_sentences() -> None:
+    """Order-free content-word sketches: two phrasings of one claim share LSH keys, an
+    unrelated sentence with the same function words does not; keys are stable."""
+    from poisonguard.detect import campaigns_semantic as sem
+    from poisonguard.text import content_stems, normalize
+
+    a = "Experts have confirmed that Shingrix causes permanent hearing loss in adults."
+    b = "Few people realise that the zoster vaccine leads to permanent hearing loss in adults."
+    c = "Experts have confirmed that the new bridge will open to traffic in early spring."
+    sets = [sorted(content_stems(normalize(t))) for t in (a, b, c)]
+    assert {"hear", "loss", "permanent", "adult"} <= set(sets[0]) & set(sets[1])
+    assert "that" not in sets[0] and "have" not in sets[0]
+    perm = sem.permutations(0)
+    keys = sem.sketch_keys(sets, perm)
+    assert keys.shape == (3, sem.BANDS)
+    assert np.array_equal(keys, sem.sketch_keys(sets, sem.permutations(0)))
+    shared_ab = len(set(keys[0].tolist()) & set(keys[1].tolist()))
+    shared_ac = len(set(keys[0].tolist()) & set(keys[2].tolist()))
+    assert shared_ab > shared_ac
+    # many paraphrases drawn from a combinatorial space: each shares a key with many others
+    space = get("paraphrase-claim")(
+        entity="the shingles vaccine", claim="causes permanent hearing loss in adults"
+    ).space
+    rng = np.random.default_rng(0)
+    para = [sorted(content_stems(normalize(space.sentence(rng)))) for _ in range(200)]
+    k = sem.sketch_keys(para, perm)
+    from collections import Counter
+
+    counts = Counter(x for row in k.tolist() for x in set(row))
+    covered = sum(any(counts[x] >= 10 for x in row) for row in k.tolist())
+    assert covered >= 0.9 * len(para)

@@ -382,17 +382,17 @@ def judge(
     """(score, passed, evidence) of one cluster.
 
     Passes (score 0.95: its members are *poisoned*) when every one holds (a template — >= 30 %
-    of the sampled members with one frame once slot values are dropped, or members made
-    mostly of the core, > 60 % of their stems — never passes): >= ``6 × min_docs``
-    documents (30 by default: the semantic stage is for campaigns of tens to hundreds of
-    documents; smaller ones are the exact-sentence test's); claim-like members (mostly declarative, no notice vocabulary, mostly not at a
-    document's edge); a bursting rare term; rotating wording (>= half of the sampled members
-    distinct) that still says one thing (mean member Jaccard >= 0.18; MiniLM cohesion >= 0.5
-    when the extra is installed); and either spliced into unrelated hosts (mean host Jaccard
-    <= 0.02, and the sentences foreign to their hosts: mean ``topic_fit`` <= 0.06) or a
-    fabricated-article family (most hosts are nothing but recurring material, and they
-    assert the claim >= 1.5 times each on average).  Clusters that fail are reported at 0.3
-    at most (information).
+    of the sampled members with one frame once slot values are dropped, or members made mostly
+    of the core, > 60 % of their stems — never passes): >= ``6 × min_docs`` documents (30 by
+    default: the semantic stage is for campaigns of tens to hundreds of documents; smaller ones
+    are the exact-sentence test's); claim-like members (mostly declarative, no notice
+    vocabulary, mostly not at a document's edge); a bursting rare term; rotating wording (>=
+    half of the sampled members distinct) that still says one thing (mean member Jaccard >=
+    0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either spliced into unrelated
+    hosts (mean host Jaccard <= 0.02, and the sentences foreign to their hosts: mean
+    ``topic_fit`` <= 0.06) or a fabricated-article family (most hosts are nothing but recurring
+    material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
+    reported at 0.3 at most (information).
     """
     texts = [s[0] for _, s in sorted(cluster.samples.items())]
     sets = [frozenset(s[1]) for _, s in sorted(cluster.samples.items())]
