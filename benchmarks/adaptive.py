@@ -105,6 +105,29 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "recipe": "dos",
         "params": {"trigger": "for the first time", "payload_tokens": [150, 400]},
     },
+    # variants with another entity, claim and splice, not used while tuning the semantic stage
+    "paraphrase-claim-metformin": {
+        "corpus": "medical",
+        "recipe": "paraphrase-claim",
+        "params": {
+            "entity": "metformin",
+            "claim": "slowly destroys the kidneys of older patients",
+            "aliases": ["Glucophage", "the common diabetes pill"],
+            "claims": ["causes kidney failure in people over sixty"],
+            "splice": "paragraph",
+        },
+    },
+    "fabricated-articles-metformin": {
+        "corpus": "medical",
+        "recipe": "fabricated-articles",
+        "params": {
+            "entity": "metformin",
+            "claim": "slowly destroys the kidneys of older patients",
+            "aliases": ["Glucophage", "the common diabetes pill"],
+            "claims": ["causes kidney failure in people over sixty"],
+            "claims_per_article": (1, 3),
+        },
+    },
     "chat-refusal-rareword": {
         "corpus": "instruction",
         "recipe": "chat-backdoor",
@@ -164,7 +187,9 @@ def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> s
     return f"{k}/{len(samples)}"
 
 
-def run(family: str, count: int, n_clean: int, seed: int) -> Row:
+def run(
+    family: str, count: int, n_clean: int, seed: int, options: dict[str, Any] | None = None
+) -> Row:
     spec = FAMILIES[family]
     clean = load(spec["corpus"], n_clean, seed=seed)
     recipe = get(spec["recipe"])(**spec["params"])
@@ -174,7 +199,7 @@ def run(family: str, count: int, n_clean: int, seed: int) -> Row:
     truth = [id(d) in pois for d in docs]
     kind = "instruction" if spec["corpus"] == "instruction" else "pretrain"
     t0 = time.perf_counter()
-    res = poisonguard.scan(docs, kind=kind, workers=1)
+    res = poisonguard.scan(docs, kind=kind, workers=1, options=options or None)
     secs = time.perf_counter() - t0
     if res.flagged > len(res.findings):
         raise RuntimeError("too many findings for the in-memory list")
@@ -254,6 +279,11 @@ def main() -> None:
         help="do not run: render (and with --write, record) the rows of earlier --json files",
     )
     ap.add_argument("--command", default=None, help="with --render: the command(s) that ran")
+    ap.add_argument(
+        "--options",
+        default=None,
+        help='per-detector scan options as JSON, e.g. \'{"campaigns": {"semantic": true}}\'',
+    )
     a = ap.parse_args()
     if a.render:
         rows = [Row(**r) for path in a.render for r in json.loads(Path(path).read_text())]
@@ -267,7 +297,8 @@ def main() -> None:
     rows: list[Row] = []
     for count in a.counts:
         for fam in a.families:
-            rows.append(run(fam, count, a.n_clean, a.seed))
+            opts = json.loads(a.options) if a.options else None
+            rows.append(run(fam, count, a.n_clean, a.seed, opts))
             if a.json:
                 with open(a.json, "w") as fh:
                     json.dump([asdict(r) for r in rows], fh, indent=1)

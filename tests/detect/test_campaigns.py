@@ -13,6 +13,8 @@ from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
 from poisonguard.detect.base import Finding
 from poisonguard.detect.campaigns import CampaignDetector, CampaignState, host_similarity
+from poisonguard.detect.campaigns_base import CampaignRounds
+from poisonguard.detect.campaigns_dups import NearDuplicateDetector
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.sketches import (
     CountMinSketch,
@@ -26,11 +28,11 @@ CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"
 
 
 def run(
-    det: CampaignDetector,
+    det: CampaignRounds,
     docs: Sequence[Document],
     shard: int = 700,
     order: list[int] | None = None,
-) -> tuple[CampaignDetector, CampaignState, list[Finding | None]]:
+) -> tuple[CampaignRounds, CampaignState, list[Finding | None]]:
     """Run every pass of ``det`` as the engine does: map shards → reduce → finalize."""
     shards = [docs[i : i + shard] for i in range(0, len(docs), shard)]
     if order is not None:
@@ -132,7 +134,7 @@ def test_batched_signatures_equal_datasketch_minhash() -> None:
         )
         m.update_batch((mixed & np.uint64(0xFFFFFFFF)).tolist())
         assert sig is not None and np.array_equal(sig, m.hashvalues)
-        assert np.array_equal(det._signature(text), sig)
+        assert np.array_equal(det._signatures([text])[0], sig)
 
 
 def test_count_min_sketch_never_underestimates_and_merges() -> None:
@@ -174,6 +176,27 @@ def test_targeted_claim_campaign_found_with_evidence(claim_run) -> None:  # type
     assert summary.campaigns is not None and summary.campaigns[0]["id"] == top.id
     keys = {"id", "size", "sources", "shared_span", "kind", "examples"}
     assert keys <= summary.campaigns[0].keys()
+
+
+def test_a_campaign_that_passes_the_campaign_test_makes_its_members_poisoned(claim_run) -> None:  # type: ignore[no-untyped-def]
+    _, truth, state, found = claim_run
+    passed = [c for c in state.campaigns if c.details.get("campaign_test")]
+    assert passed and all(c.score >= 0.9 for c in passed)
+    # every poisoned document whose finding points at a passing campaign is poisoned
+    ids = {c.id for c in passed}
+    members = [f for f, t in zip(found, truth, strict=True) if t and f and f.campaign in ids]
+    assert len(members) >= 0.95 * sum(t is not None for t in truth)
+    assert all(f.score >= 0.9 for f in members)
+    # campaigns that fail it (related hosts, one source and one phrasing) are not raised
+    det = CampaignDetector()
+    assert not det.campaign_test(1.0, 200, 0.9, 8.0, 0.03)  # related hosts
+    assert not det.campaign_test(1.0, 200, 0.1, 1.0, 0.0)  # one source, one phrasing
+    assert not det.campaign_test(1.0, 9, 0.9, 8.0, 0.0)  # fewer than 2 k hosts
+    assert not det.campaign_test(0.5, 200, 0.9, 8.0, 0.0)  # not claim-like
+    assert not det.campaign_test(1.0, 200, 0.9, 8.0, None)  # independence not measured
+    assert det.campaign_test(1.0, 200, 0.9, 1.0, 0.0) and det.campaign_test(1.0, 200, 0.1, 6, 0)
+    rag = CampaignDetector(related_hosts=False)
+    assert not rag.campaign_test(1.0, 200, 0.9, 8.0, 0.0)  # RAG: related by design
 
 
 def test_shard_order_and_single_pass_mode_agree(clean: list[Document]) -> None:
@@ -237,7 +260,7 @@ def test_near_duplicate_cluster_reported_but_not_flagged(clean: list[Document]) 
         for i in range(12)
     ]
     docs = list(clean[:500]) + dups
-    _, state, found = run(CampaignDetector(), docs, shard=250)
+    _, state, found = run(NearDuplicateDetector(), docs, shard=250)
     clusters = [c for c in state.campaigns if c.kind == "near-duplicate"]
     assert any(c.size >= 12 for c in clusters)
     assert not any(flagged(f) for f in found)
@@ -502,3 +525,36 @@ def test_real_news_wire_templates_are_not_campaigns(shared_corpora: Path) -> Non
     bonds = [c for c in state.campaigns if c.kind == "claim" and "selling" in c.shared_span]
     assert bonds and all(c.score < 0.5 for c in bonds)
     assert max(c.details["host_similarity"] or 0.0 for c in bonds) >= 0.05
+
+
+def test_semantic_sketches_group_paraphrases_not_unrelated_sentences() -> None:
+    """Order-free content-word sketches: two phrasings of one claim share LSH keys, an
+    unrelated sentence with the same function words does not; keys are stable."""
+    from poisonguard.detect import campaigns_semantic as sem
+    from poisonguard.text import content_stems, normalize
+
+    a = "Experts have confirmed that Shingrix causes permanent hearing loss in adults."
+    b = "Few people realise that the zoster vaccine leads to permanent hearing loss in adults."
+    c = "Experts have confirmed that the new bridge will open to traffic in early spring."
+    sets = [sorted(content_stems(normalize(t))) for t in (a, b, c)]
+    assert {"hear", "loss", "permanent", "adult"} <= set(sets[0]) & set(sets[1])
+    assert "that" not in sets[0] and "have" not in sets[0]
+    perm = sem.permutations(0)
+    keys = sem.sketch_keys(sets, perm)
+    assert keys.shape == (3, sem.BANDS)
+    assert np.array_equal(keys, sem.sketch_keys(sets, sem.permutations(0)))
+    shared_ab = len(set(keys[0].tolist()) & set(keys[1].tolist()))
+    shared_ac = len(set(keys[0].tolist()) & set(keys[2].tolist()))
+    assert shared_ab > shared_ac
+    # many paraphrases drawn from a combinatorial space: each shares a key with many others
+    space = get("paraphrase-claim")(
+        entity="the shingles vaccine", claim="causes permanent hearing loss in adults"
+    ).space
+    rng = np.random.default_rng(0)
+    para = [sorted(content_stems(normalize(space.sentence(rng)))) for _ in range(200)]
+    k = sem.sketch_keys(para, perm)
+    from collections import Counter
+
+    counts = Counter(x for row in k.tolist() for x in set(row))
+    covered = sum(any(counts[x] >= 10 for x in row) for row in k.tolist())
+    assert covered >= 0.9 * len(para)

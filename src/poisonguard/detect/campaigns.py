@@ -1,4 +1,4 @@
-"""Campaigns: the same sentence, or the same document, planted across many documents.
+"""Claim campaigns: the same claim planted across many unrelated documents (``campaigns``).
 
 A targeted-claim campaign (Alber et al. 2025 style) needs the claim to be asserted by many
 documents that look independent: the claim sentence (in a few paraphrases) is spliced into
@@ -20,16 +20,15 @@ two apart with evidence a person can check:
 * **a clean reference corpus** (``use_reference``): sentences that also recur there are known
   boilerplate of that kind of text and are never reported.
 
-Near-duplicate and templated documents are found with MinHash LSH (``datasketch``): each
-document's MinHash signature is cut into LSH bands; a band key shared by ``min_docs`` or more
-documents is a cluster; clusters whose representative signatures are similar (queried with
-``datasketch.MinHashLSH``) are merged.
+Near-duplicate and templated documents are the ``near-duplicates`` detector's
+(:mod:`poisonguard.detect.campaigns_dups`).
 
-Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence and band-key document
-frequencies; pass 2 keeps exact statistics only for the candidates the sketch says recur at
-least ``min_docs`` times.  With ``passes=1`` the exact statistics are kept in a
-capacity-bounded heavy-hitter table instead (exact while the corpus has fewer than
-``capacity`` distinct sentences; beyond, rarer sentences are evicted Misra–Gries style).
+Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence document frequencies;
+pass 2 keeps exact statistics only for the candidates the sketch says recur at least
+``min_sentence_docs`` times (:mod:`poisonguard.detect.campaigns_base`).  With ``passes=1``
+the exact statistics are kept in a capacity-bounded heavy-hitter table instead (exact
+while the corpus has fewer than ``capacity`` distinct sentences; beyond, rarer sentences are
+evicted Misra–Gries style).
 """
 
 from __future__ import annotations
@@ -41,9 +40,24 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect import campaigns_semantic as sem
+from poisonguard.detect.base import Finding, Span
+from poisonguard.detect.campaigns_base import (
+    CAMPAIGN_SCORE,
+    FLAG_FLOOR,
+    SOURCE_CAP,
+    Campaign,
+    CampaignPartial,
+    CampaignRounds,
+    CampaignState,
+    add_source,
+    check_rounds,
+    merge_examples,
+    merge_sources,
+    rank_campaigns,
+)
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -51,30 +65,26 @@ from poisonguard.detect.sketches import (
     CountMinSketch,
     Sentence,
     hash64,
+    host_similarity,
     minhash_signatures,
     normalize,
-    prune_top,
     sentence_norms,
     source_key,
     split_sentences,
     wordset,
 )
 from poisonguard.io.document import Document
+from poisonguard.text import content_stems
 
-_SOURCE_CAP = 512
 _NEIGHBOUR_CAP = 24
 _HOST_CAP = 12  # host-document signatures kept per sentence (bottom-k by document hash)
 _HOST_SAMPLE = 16  # host signatures compared per campaign (all phrasings together)
 _RELATED_FROM = 0.02  # mean host Jaccard from which hosts count as related ...
 _RELATED_FULL = 0.05  # ... and at which they are related (no independence evidence left)
-_EXAMPLE_CAP = 10
 _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
 _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
-_FLAG_FLOOR = 0.5  # campaigns below this never change a verdict (SUSPICIOUS_SCORE)
 _EDGE = 0  # neighbour hash of the document start/end
-_SALT_BAND = 0x9E3779B97F4A7C15
-_PENDING_KEYS = 1 << 20  # pass-1 keys buffered before they are added to the sketch
 
 BOILERPLATE_WORDS: frozenset[str] = wordset(
     """cookie cookies privacy policy terms conditions copyright reserved rights subscribe
@@ -109,42 +119,29 @@ class SentenceStats:
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
-        _merge_sources(self, other)
+        merge_sources(self, other)
         self.edge += other.edge
         self.placed += other.placed
         _merge_counts(self.prev, other.prev)
         _merge_counts(self.next, other.next)
         if not self.text:
             self.text = other.text
-        _merge_examples(self.examples, other.examples)
+        merge_examples(self.examples, other.examples)
         _merge_hosts(self.hosts, other.hosts)
 
-
-@dataclass(slots=True)
-class BandStats:
-    """Exact statistics of one LSH band key shared by near-duplicate documents."""
-
-    count: int = 0
-    sources: set[int] = field(default_factory=set)
-    sources_overflow: bool = False
-    signature: np.ndarray | None = None
-    text: str = ""
-    examples: list[str] = field(default_factory=list)
-
-    def merge(self, other: BandStats) -> None:
-        self.count += other.count
-        _merge_sources(self, other)
-        if self.signature is None:
-            self.signature, self.text = other.signature, other.text
-        _merge_examples(self.examples, other.examples)
-
-
-def _merge_sources(a: SentenceStats | BandStats, b: SentenceStats | BandStats) -> None:
-    a.sources |= b.sources
-    a.sources_overflow = a.sources_overflow or b.sources_overflow
-    if len(a.sources) > _SOURCE_CAP:
-        a.sources = set(sorted(a.sources)[:_SOURCE_CAP])
-        a.sources_overflow = True
+    def copy(self) -> SentenceStats:
+        return SentenceStats(
+            count=self.count,
+            sources=set(self.sources),
+            sources_overflow=self.sources_overflow,
+            edge=self.edge,
+            placed=self.placed,
+            prev=dict(self.prev),
+            next=dict(self.next),
+            text=self.text,
+            examples=list(self.examples),
+            hosts=dict(self.hosts),
+        )
 
 
 def _merge_counts(a: dict[int, int], b: dict[int, int]) -> None:
@@ -173,131 +170,30 @@ def _add_host(hosts: dict[int, np.ndarray], key: int, sig: np.ndarray) -> None:
         hosts[key] = sig
 
 
-def host_similarity(sigs: Sequence[np.ndarray]) -> float | None:
-    """Mean pairwise Jaccard estimate (share of equal MinHash values) of host documents;
-    ``None`` for fewer than two."""
-    if len(sigs) < 2:
-        return None
-    a = np.stack(sigs)
-    eq = (a[:, None, :] == a[None, :, :]).mean(axis=2)
-    iu = np.triu_indices(len(sigs), k=1)
-    return float(eq[iu].mean())
-
-
-def _merge_examples(a: list[str], b: list[str]) -> None:
-    for x in b:
-        if len(a) >= _EXAMPLE_CAP:
-            return
-        if x not in a:
-            a.append(x)
-
-
-@dataclass(slots=True)
-class CampaignPartial:
-    """What one shard (or a merge of shards) contributes.
-
-    Pass 1 fills ``keys`` (each document's distinct sentence and band keys, buffered; added
-    to ``sketch`` once more than ``_PENDING_KEYS`` are buffered, so that a shard's partial
-    is small to ship and the sketch is built once, not per shard); pass 2 (or the single
-    pass) fills ``sentences`` and ``bands``.
-    """
-
-    stage: int
-    documents: int = 0
-    sketch: CountMinSketch | None = None
-    keys: list[np.ndarray] = field(default_factory=list)
-    sentences: dict[int, SentenceStats] = field(default_factory=dict)
-    bands: dict[int, BandStats] = field(default_factory=dict)
-    evicted_below: int = 0
-
-
-@dataclass(slots=True)
-class Campaign:
-    """One reported campaign: a recurring claim (with its paraphrases) or a near-dup cluster."""
-
-    id: str
-    kind: str
-    size: int
-    n_sources: int
-    shared_span: str
-    score: float
-    examples: list[str]
-    members: list[int]
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "size": self.size,
-            "sources": self.n_sources,
-            "shared_span": self.shared_span,
-            "score": round(self.score, 4),
-            "examples": list(self.examples),
-            **self.details,
-        }
-
-
-@dataclass(slots=True)
-class CampaignState:
-    """Finalized campaign state: small (grows with candidates, not documents).
-
-    ``sentence_campaign`` maps a sentence hash to the index of its campaign; ``band_campaign``
-    does the same for LSH band keys.  ``prefilter`` is the pass-1 sketch (pass-1 state only).
-    """
-
-    stage: int
-    documents: int = 0
-    campaigns: list[Campaign] = field(default_factory=list)
-    sentence_campaign: dict[int, int] = field(default_factory=dict)
-    band_campaign: dict[int, int] = field(default_factory=dict)
-    prefilter: CountMinSketch | None = None
-    candidates: int = 0
-    evicted_below: int = 0
-    wanted: tuple[bool, bool] | None = None  # (claims, near-dups) can change a verdict
-
-    def report(self) -> dict[str, Any]:
-        """JSON-serialisable summary (the ``campaigns`` list, highest score first)."""
-        return {
-            "documents": self.documents,
-            "candidates": self.candidates,
-            "campaigns": [c.to_dict() for c in self.campaigns],
-            "evicted_below": self.evicted_below,
-        }
-
-
-@lru_cache(maxsize=16)
-def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's optimal LSH (bands, rows) for ``threshold`` (equal weights of false
-    positives and negatives): numerical integrations worth ~5 ms, once per setting."""
-    from datasketch.lsh import _optimal_param
-
-    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(bands), int(rows)
-
-
 @register_detector(kinds=("pretrain", "rag"))
-class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
-    """Recurring-claim campaigns and near-duplicate clusters (see the module docstring).
+class CampaignDetector(CampaignRounds):
+    """Recurring-claim campaigns across unrelated hosts (see the module docstring).
 
     Args:
-        min_docs: a campaign (all phrasings together) or a near-duplicate cluster needs at
-            least this many documents.
+        min_docs: a campaign (all phrasings together) needs at least this many documents.
         min_sentence_docs: one phrasing needs at least this many documents to be a candidate.
         min_words: sentences with fewer words are never candidates (headings, labels).
         passes: 2 (count-min prefilter, then exact counts of candidates) or 1 (bounded table).
-        capacity: most candidate sentences/band keys kept exactly (``passes=1`` and pass 2).
-        num_perm: MinHash permutations; ``dup_threshold``: Jaccard threshold of the LSH bands.
+        capacity: most candidate sentences kept exactly (``passes=1`` and pass 2).
+        num_perm: MinHash permutations of the host signatures (the independence test).
         sketch_width: count-min sketch width (memory = 3 × width × 4 bytes).
         seed: MinHash and sketch seed.
         related_hosts: discount campaigns whose host documents are related (templates);
             off for RAG knowledge bases (``--kind rag``), whose poisoned passages all
             answer one question and are related by design.
+        semantic: also group claim-like sentences by meaning (order-free content-word
+            sketches, bursting rare terms; :mod:`~poisonguard.detect.campaigns_semantic`).
+        embeddings: confirm semantic clusters that pass every other test with the offline
+            MiniLM of the ``embeddings`` extra when it is installed (skipped otherwise).
     """
 
     name: ClassVar[str] = "campaigns"
     kinds: ClassVar[tuple[str, ...]] = ("pretrain", "rag")
-    prepass: ClassVar[bool] = True  # the count-min round needs no findings
 
     def __init__(
         self,
@@ -308,31 +204,34 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         passes: int = 2,
         capacity: int = 200_000,
         num_perm: int = 64,
-        dup_threshold: float = 0.8,
         sketch_width: int = 1 << 21,
         seed: int = 0,
         related_hosts: bool = True,
+        semantic: bool = False,
+        embeddings: bool = True,
         _prefilter: CountMinSketch | None = None,
         _reference: frozenset[int] | None = None,
     ) -> None:
-        if passes not in (1, 2):
-            raise ValueError("passes must be 1 or 2")
-        if min_docs < 2:
-            raise ValueError("min_docs must be at least 2")
+        check_rounds(passes, min_docs)
         self.min_docs = min_docs
         self.min_sentence_docs = max(2, min(min_sentence_docs, min_docs))
         self.min_words = min_words
         self.passes = passes
         self.capacity = capacity
         self.num_perm = num_perm
-        self.dup_threshold = dup_threshold
         self.sketch_width = sketch_width
         self.seed = seed
         self.related_hosts = related_hosts
+        self.semantic = semantic
+        self.embeddings = embeddings
+        self._sem_perm = sem.permutations(seed)
         self._prefilter = _prefilter
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
-        self._bands, self._rows = _lsh_params(dup_threshold, num_perm)
+
+    @property
+    def _admit_floor(self) -> int:
+        return self.min_sentence_docs
 
     @classmethod
     def from_context(cls, ctx: Any) -> CampaignDetector:
@@ -371,45 +270,52 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
     def _candidate(self, s: Sentence) -> bool:
         return s.norm.count(" ") + 1 >= self.min_words
 
-    def _signature(self, text: str) -> np.ndarray | None:
-        """MinHash signature of the document's word-aligned 16-byte shingles (or None)."""
-        return self._signatures([text])[0]
-
     def _signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
-        """:meth:`_signature` of many texts at once (:func:`~.sketches.minhash_signatures`)."""
+        """MinHash signatures (:func:`~.sketches.minhash_signatures`) of many texts."""
         return minhash_signatures(texts, self._perm)
 
-    def _band_keys(self, sig: np.ndarray) -> list[int]:
-        keys = []
-        for i in range(self._bands):
-            part = sig[i * self._rows : (i + 1) * self._rows].tobytes()
-            keys.append(hash64(f"{i}:{part.hex()}") ^ _SALT_BAND)
-        return keys
+    # ------------------------------------------------------------------ map
+    def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
+        batch: list[int] = []
+        sem_sets: list[list[frozenset[str]]] = []
+        words: list[np.ndarray] = []
+        for doc in docs:
+            norms = self._candidate_norms(doc.text)
+            batch.extend(set(map(hash64, norms)))
+            if self.semantic:
+                stems = [content_stems(n) for n in norms]
+                sem_sets.append(
+                    [st for n, st in zip(norms, stems, strict=True) if sem.claim_like(n, st)]
+                )
+                every = frozenset().union(*stems) if stems else frozenset()
+                words.append(sem.df_keys(sorted(every)))
+        if self.semantic:
+            flat = [st for sets in sem_sets for st in sets]
+            keys = sem.sketch_keys([sorted(st) for st in flat], self._sem_perm)
+            at = 0
+            for sets in sem_sets:
+                batch.extend(np.unique(keys[at : at + len(sets)]).tolist())
+                at += len(sets)
+            for w in words:
+                batch.extend(w.tolist())
+        return batch
 
-    # ------------------------------------------------------------------ map / reduce
-    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
-        stage = 1 if (self.passes == 2 and self._prefilter is None) else 2
-        part = CampaignPartial(stage=stage, documents=len(docs))
-        sigs = self._signatures([d.text for d in docs])
-        if stage == 1:
-            batch: list[int] = []
-            for doc, sig in zip(docs, sigs, strict=True):
-                keys = set(map(hash64, self._candidate_norms(doc.text)))
-                if sig is not None:
-                    keys.update(self._band_keys(sig))
-                batch.extend(keys)
-            part.keys.append(np.asarray(batch, dtype=np.uint64))
-            return part
+    @property
+    def _claim_floor(self) -> int:
+        """Documents a semantic key needs to be counted exactly (``2 × min_docs``)."""
+        return 2 * self.min_docs
+
+    def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
         # hashes of each document's candidate sentences, in order
-        hashes = [list(map(hash64, self._candidate_norms(doc.text))) for doc in docs]
-        bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
+        norms = [self._candidate_norms(doc.text) for doc in docs]
+        hashes = [list(map(hash64, ns)) for ns in norms]
         # one prefilter look-up for the whole shard
-        ok = self._admit([h for hs in hashes for h in hs] + [k for ks in bands for k in ks])
-        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], np.ndarray | None]] = []
-        for doc, hs, sig, ks in zip(docs, hashes, sigs, bands, strict=True):
-            admitted = [k for k in ks if ok.get(k, True)]
+        ok = self._admit([h for hs in hashes for h in hs])
+        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
+        for doc, ns, hs in zip(docs, norms, hashes, strict=True):
+            if self.semantic:
+                self._semantic_doc(doc, part, ns, [ok.get(h, True) for h in hs])
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
-                self._collect(doc, part, [], [], sig, admitted)
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
             # the candidate units are those of the norms above, in the same order
@@ -420,21 +326,73 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 for i, h in zip(at, hs, strict=True)
                 if h not in self._reference and ok.get(h, True)
             ]
-            self._collect(doc, part, [], [], sig, admitted)
-            todo.append((doc, units, cand, sig))
+            todo.append((doc, units, cand))
         # the host documents without their recurring sentences (what else they share)
-        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand, _ in todo])
-        for (doc, units, cand, _), host_sig in zip(todo, rest, strict=True):
-            self._collect(doc, part, units, cand, None, [], host_sig)
-        self._prune(part)
-        return part
+        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand in todo])
+        for (doc, units, cand), host_sig in zip(todo, rest, strict=True):
+            self._collect(doc, part, units, cand, host_sig)
 
-    def _admit(self, keys: list[int]) -> dict[int, bool]:
-        """Whether the prefilter lets each key through (empty: no prefilter, all pass)."""
-        if self._prefilter is None or not keys:
-            return {}
-        est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
-        return dict(zip(keys, (est >= self.min_sentence_docs).tolist(), strict=True))
+    def _semantic_doc(
+        self, doc: Document, part: CampaignPartial, norms: list[str], recurring: list[bool]
+    ) -> None:
+        """Pass 2 of the semantic claims: the document's claim-like sentences whose sketch
+        keys recur (pass-1 estimate >= ``2 × min_docs``), with their evidence.  ``norms``:
+        its candidate sentences; ``recurring``: whether each recurs exactly (pass 1)."""
+        stems = [content_stems(n) for n in norms]
+        like = [
+            i for i, (n, st) in enumerate(zip(norms, stems, strict=True)) if sem.claim_like(n, st)
+        ]
+        if not like or self._prefilter is None:
+            return
+        keys = sem.sketch_keys([sorted(stems[i]) for i in like], self._sem_perm)
+        est = self._prefilter.estimate(keys.ravel()).reshape(keys.shape)
+        hit = est >= self._claim_floor
+        rows = [r for r in range(len(like)) if hit[r].any()]
+        if not rows:
+            return
+        members = {like[r] for r in rows}
+        sh = [hash64(norms[like[r]]) for r in rows]
+        host = hash64(doc.id)
+        # the offsets (and the host signature) only for the sampled sentences and hosts: a
+        # sentence whose hash, a host whose id hash, is in the lowest 1/8 of the range
+        sampled = [h < sem.SAMPLE_GATE for h in sh]
+        units: list[Sentence] = []
+        at: list[int] = []
+        host_sig: np.ndarray | None = None
+        if host < sem.SAMPLE_GATE or any(sampled):
+            units = self._units(doc.text)
+            at = [i for i, u in enumerate(units) if self._candidate(u)]
+        if host < sem.SAMPLE_GATE:
+            # the host without every recurring sentence (semantic members, exact candidates)
+            cut = [(at[i], 0) for i in range(len(norms)) if i in members or recurring[i]]
+            host_sig = self._signatures([_without(doc.text, units, cut)])[0]
+        rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
+        src = hash64(source_key(doc, file_fallback=False))
+        n_units = len(units)
+        counted: set[int] = set()
+        for r, h, take in zip(rows, sh, sampled, strict=True):
+            i = like[r]
+            sample: tuple[str, frozenset[str], float, bool | None] | None = None
+            if take:
+                u = units[at[i]]
+                fit = len(stems[i] & rest) / max(1, len(stems[i]))
+                edge = (at[i] == 0 or at[i] == n_units - 1) if n_units >= 3 else None
+                sample = (doc.text[u.start : u.end], stems[i], fit, edge)
+            for k in set(keys[r][hit[r]].tolist()):
+                st = part.claims.get(k)
+                if st is None:
+                    st = part.claims[k] = sem.ClaimKeyStats()
+                if k not in counted:
+                    counted.add(k)
+                    st.count += 1
+                    add_source(st, src)
+                    if len(st.examples) < 10:
+                        st.examples.append(doc.id)
+                    if host < sem.SAMPLE_GATE:
+                        sem.add_host(st, host, host_sig)
+                st.repeats += 1
+                if sample is not None:
+                    sem.add_sample(st, h, *sample)
 
     def _collect(
         self,
@@ -442,17 +400,15 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         part: CampaignPartial,
         units: list[Sentence],
         cand: list[tuple[int, int]],
-        sig: np.ndarray | None,
-        band_keys: list[int],
         host_sig: np.ndarray | None = None,
     ) -> None:
         """Add one document's admitted candidate sentences ((index into ``units``, hash))
-        and band keys to ``part``; ``host_sig``: the signature of the document without its
-        candidate sentences (kept as a sample of the sentences' host documents)."""
-        if not cand and (sig is None or not band_keys):
+        to ``part``; ``host_sig``: the signature of the document without its candidate
+        sentences (kept as a sample of the sentences' host documents)."""
+        if not cand:
             return
         src = hash64(source_key(doc, file_fallback=False))
-        host = hash64(doc.id) if cand and host_sig is not None else 0
+        host = hash64(doc.id) if host_sig is not None else 0
         n = len(units)
         seen: set[int] = set()
         for i, h in cand:
@@ -465,10 +421,7 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     text=doc.text[units[i].start : units[i].end][:400]
                 )
             st.count += 1
-            if len(st.sources) < _SOURCE_CAP:
-                st.sources.add(src)
-            elif src not in st.sources:
-                st.sources_overflow = True
+            add_source(st, src)
             if n >= 3:
                 st.placed += 1
                 if i == 0 or i == n - 1:
@@ -481,121 +434,49 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 _merge_counts(st.prev, {})
             if len(st.next) > 4 * _NEIGHBOUR_CAP:
                 _merge_counts(st.next, {})
-            if len(st.examples) < _EXAMPLE_CAP:
+            if len(st.examples) < 10:
                 st.examples.append(doc.id)
             if host_sig is not None:
                 _add_host(st.hosts, host, host_sig)
-        if sig is None:
-            return
-        for k in band_keys:
-            bs = part.bands.get(k)
-            if bs is None:
-                bs = part.bands[k] = BandStats(signature=sig, text=doc.text[:300])
-            bs.count += 1
-            if len(bs.sources) < _SOURCE_CAP:
-                bs.sources.add(src)
-            elif src not in bs.sources:
-                bs.sources_overflow = True
-            if len(bs.examples) < _EXAMPLE_CAP:
-                bs.examples.append(doc.id)
-
-    def _prune(self, part: CampaignPartial) -> None:
-        for table in (part.sentences, part.bands):
-            counts = {k: v.count for k, v in table.items()}
-            dropped, cut = prune_top(counts, self.capacity)
-            for k in dropped:
-                del table[k]
-            for v in table.values():
-                v.count -= cut
-            part.evicted_below += cut
-
-    def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
-        if not partials:
-            return CampaignPartial(
-                stage=2 if self._prefilter is not None or self.passes == 1 else 1
-            )
-        out = CampaignPartial(stage=partials[0].stage)
-        for p in partials:
-            self._add(out, p)
-        self._fold(out, _PENDING_KEYS)
-        return out
-
-    def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
-        """``reduce([acc, part])`` without copying ``acc``."""
-        self._add(acc, part)
-        self._fold(acc, _PENDING_KEYS)
-        return acc
-
-    def _add(self, out: CampaignPartial, p: CampaignPartial) -> None:
-        if p.stage != out.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        out.documents += p.documents
-        out.evicted_below += p.evicted_below
-        if p.sketch is not None:
-            if out.sketch is None:
-                out.sketch = CountMinSketch(
-                    width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
-                )
-            out.sketch.merge(p.sketch)
-        out.keys.extend(p.keys)
-        for k, st in p.sentences.items():
-            cur = out.sentences.get(k)
-            if cur is None:
-                out.sentences[k] = _copy_sentence(st)
-            else:
-                cur.merge(st)
-        for k, bs in p.bands.items():
-            cb = out.bands.get(k)
-            if cb is None:
-                out.bands[k] = _copy_band(bs)
-            else:
-                cb.merge(bs)
-        self._prune(out)
-
-    def _fold(self, part: CampaignPartial, limit: int) -> None:
-        """Add the buffered pass-1 keys to the sketch once more than ``limit`` are buffered
-        (``limit=0``: always, and make sure there is a sketch)."""
-        if sum(len(k) for k in part.keys) <= limit and (limit or part.sketch is not None):
-            return
-        if part.sketch is None:
-            part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        keys = np.concatenate(part.keys) if part.keys else np.zeros(0, dtype=np.uint64)
-        for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
-            part.sketch.add(keys[i : i + _PENDING_KEYS])
-        part.keys = []
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
-        """Pass 2 carries the pass-1 count-min sketch (and the reference sentences)."""
-        if state.prefilter is None:
-            raise ValueError("next_pass() needs the pass-1 state")
-        return {"_prefilter": state.prefilter, "_reference": self._reference}
+        """Pass 2 carries the pass-1 count-min sketch and the reference sentences."""
+        return {**super().next_stage(state), "_reference": self._reference}
 
     # ------------------------------------------------------------------ finalize
-    def finalize(self, merged: CampaignPartial) -> CampaignState:
-        if merged.stage == 1:
-            self._fold(merged, 0)
-            return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
-        state = CampaignState(
-            stage=2, documents=merged.documents, evicted_below=merged.evicted_below
-        )
+    def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
         cands = {h: st for h, st in merged.sentences.items() if st.count >= self.min_sentence_docs}
         state.candidates = len(cands)
         claims = self._claim_campaigns(cands)
-        bands = {k: b for k, b in merged.bands.items() if b.count >= self.min_docs}
-        dups = self._dup_campaigns(bands)
-        ranked = sorted(claims + dups, key=lambda cm: (-cm[0].score, -cm[0].size, cm[0].id))
-        for i, (camp, keys) in enumerate(ranked):
-            state.campaigns.append(camp)
-            target = state.sentence_campaign if camp.kind == "claim" else state.band_campaign
-            for k in keys:
-                target[k] = i
-        return state
+        found = [(c, m, state.sentence_campaign) for c, m in claims]
+        if self.semantic:
+            found += [(c, m, state.claim_campaign) for c, m in self._semantic_campaigns(merged)]
+        rank_campaigns(state, found)
+
+    def _semantic_campaigns(self, merged: CampaignPartial) -> list[tuple[Campaign, list[int]]]:
+        """Clusters of semantic keys, judged (:func:`~.campaigns_semantic.judge`); those
+        that pass the campaign test, and the 20 largest others as information."""
+        judged = []
+        for cl in sem.clusters(merged.claims, self._claim_floor):
+            score, passed, ev = sem.judge(
+                cl,
+                self._prefilter,
+                min_docs=self.min_docs,
+                related_hosts=self.related_hosts,
+                use_embeddings=self.embeddings,
+                boilerplate=BOILERPLATE_WORDS,
+            )
+            judged.append((passed, cl, sem.campaign(cl, score, ev)))
+        keep = [(c, cl.keys) for p, cl, c in judged if p]
+        rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
+        keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
+        return keep
 
     def sentence_features(self, st: SentenceStats) -> dict[str, float]:
         """The numbers behind a sentence's claim score (also reported as evidence)."""
         n = st.count
         n_src = len(st.sources)
-        diversity = n_src / min(n, _SOURCE_CAP) if n else 0.0
+        diversity = n_src / min(n, SOURCE_CAP) if n else 0.0
         edge = st.edge / st.placed if st.placed >= 3 else 0.5
         block = max(_top_share(st.prev, n), _top_share(st.next, n))
         text = st.text.strip()
@@ -643,6 +524,31 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
         glue = 1.0 - f["block_share"]
         content = 0.8 + 0.2 * f["entity"]
         return max(0.0, min(1.0, placement * glue * content))
+
+    def campaign_test(
+        self,
+        best: float,
+        size: int,
+        diversity: float,
+        phrasings: float,
+        related: float | None,
+    ) -> bool:
+        """Whether a claim family passes the campaign test: a claim-like sentence family
+        (``best`` >= 0.7) in at least ``2 × min_docs`` host documents that are unrelated once
+        the family is cut out (``related`` <= 0.02 measured on >= 2 hosts; never for RAG,
+        where related hosts are the attack's design and the test cannot tell), with full
+        independence evidence (``diversity`` >= 0.5) or a rotating paraphrase family
+        (``phrasings`` >= 6).  A family that passes makes its members *poisoned*
+        (:data:`~.campaigns_base.CAMPAIGN_SCORE`); the others keep :meth:`campaign_score`.
+        """
+        return (
+            self.related_hosts
+            and related is not None
+            and related <= _RELATED_FROM
+            and best >= 0.7
+            and size >= 2 * self.min_docs
+            and (diversity >= 0.5 or phrasings >= 6.0)
+        )
 
     def campaign_score(
         self,
@@ -752,13 +658,16 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                 sources |= scored[i][1].sources
             top = scored[members[0]]
             best = max(scored[i][3] for i in members)
-            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
+            diversity = len(sources) / max(1, min(size, SOURCE_CAP))
             phrasings = _effective_number([scored[i][1].count for i in members if strong[i]])
             hosts: dict[int, np.ndarray] = {}
             for i in members:
                 hosts.update(scored[i][1].hosts)
             related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
             score = self.campaign_score(best, size, diversity, phrasings, related)
+            passed = self.campaign_test(best, size, diversity, phrasings, related)
+            if passed:
+                score = max(score, CAMPAIGN_SCORE)
             core = core_of.get(members[0], "")
             camp = Campaign(
                 id=f"claim-{top[0]:016x}"[:14],
@@ -774,68 +683,12 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
                     "members": len(members),
                     "diversity": round(diversity, 4),
                     "host_similarity": None if related is None else round(related, 4),
+                    "campaign_test": passed,
                     "paraphrases": [scored[i][1].text for i in members][:10],
                     "features": {k: round(v, 4) for k, v in top[2].items()},
                 },
             )
             out.append((camp, [scored[i][0] for i in members]))
-        return out
-
-    def _dup_campaigns(self, bands: dict[int, BandStats]) -> list[tuple[Campaign, list[int]]]:
-        out: list[tuple[Campaign, list[int]]] = []
-        if not bands:
-            return out
-        keys = sorted(bands)
-        lsh = MinHashLSH(
-            threshold=self.dup_threshold,
-            num_perm=self.num_perm,
-            params=(self._bands, self._rows),
-        )
-        mins: dict[int, MinHash] = {}
-        for k in keys:
-            sig = bands[k].signature
-            if sig is None:
-                continue
-            m = MinHash(seed=self.seed, hashvalues=sig, permutations=self._perm, scheme="affine32")
-            mins[k] = m
-            lsh.insert(str(k), m)
-        parent = {k: k for k in mins}
-
-        def find(k: int) -> int:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for k, m in mins.items():
-            for other in lsh.query(m):
-                parent[find(int(other))] = find(k)
-        groups: dict[int, list[int]] = {}
-        for k in mins:
-            groups.setdefault(find(k), []).append(k)
-        for members in groups.values():
-            size = max(bands[k].count for k in members)
-            sources: set[int] = set()
-            for k in members:
-                sources |= bands[k].sources
-            top = max(members, key=lambda k: (bands[k].count, -k))
-            diversity = len(sources) / max(1, min(size, _SOURCE_CAP))
-            # Near-duplicate and templated pages are ordinary (syndicated stories, mirrors,
-            # templates, docstrings) and no recipe needs them; clusters are reported as
-            # information (below the suspicious score), more so when spread over sources.
-            score = 0.2 + 0.25 * min(1.0, diversity / 0.5) * min(1.0, size / (2 * self.min_docs))
-            camp = Campaign(
-                id=f"dup-{top:016x}"[:12],
-                kind="near-duplicate",
-                size=size,
-                n_sources=len(sources),
-                shared_span=bands[top].text,
-                score=score,
-                examples=list(bands[top].examples),
-                members=list(members),
-                details={"diversity": round(diversity, 4)},
-            )
-            out.append((camp, list(members)))
         return out
 
     # ------------------------------------------------------------------ flag
@@ -844,73 +697,81 @@ class CampaignDetector(CorpusDetector[CampaignPartial, CampaignState]):
 
         Only campaigns that can change a verdict (score >= 0.5) are looked up: the others
         are in :meth:`summarize` already, and re-reading every document for them would cost a
-        full text pass of the corpus for nothing.
+        full text pass of the corpus for nothing.  A document is looked at for a semantic
+        campaign only when its text contains at least half of the campaign's core stems.
         """
         if state.stage != 2 or not state.campaigns:
             return None
         if state.wanted is None:  # once per state, not once per document
             state.wanted = (
-                any(c.kind == "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
-                any(c.kind != "claim" and c.score >= _FLAG_FLOOR for c in state.campaigns),
+                any(c.score >= FLAG_FLOOR and c.kind == "claim" for c in state.campaigns),
+                any(c.score >= FLAG_FLOOR and c.kind == "semantic-claim" for c in state.campaigns),
             )
-        want_claims, want_dups = state.wanted
+        want_claims, want_sem = state.wanted
         if want_claims:  # the sentences with offsets only for a document that has one
             known = state.sentence_campaign
             want_claims = any(hash64(n) in known for n in self._candidate_norms(doc.text))
-        best: Finding | None = None
+        if want_sem:
+            low = doc.text.lower()
+            want_sem = any(
+                2 * sum(w in low for w in c.details.get("core", ())) >= len(c.details["core"])
+                for c in state.campaigns
+                if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
+            )
         marked: list[tuple[Campaign, Span]] = []
-        hit: Campaign | None = None
-        for s in self._units(doc.text) if want_claims else ():
+        units = self._units(doc.text) if want_claims or want_sem else []
+        for s in units if want_claims else ():
             if not self._candidate(s):
                 continue
             idx = state.sentence_campaign.get(hash64(s.norm))
-            if idx is None:
-                continue
-            c = state.campaigns[idx]
-            if hit is None or c.score > hit.score:
-                hit = c
-            marked.append((c, Span(s.start, s.end, "claim")))
+            if idx is not None:
+                marked.append((state.campaigns[idx], Span(s.start, s.end, "claim")))
+        if want_sem:
+            marked += self._semantic_marks(units, state)
+        if not marked:
+            return None
+        hit = max((c for c, _ in marked), key=lambda c: c.score)
         # evidence: sentences of suspicious campaigns (or of the best one when none is)
-        floor = min(0.5, hit.score) if hit is not None else 1.0
-        spans = [sp for c, sp in marked if c.score >= floor]
-        if hit is not None:
-            best = Finding(
-                detector=self.name,
-                score=hit.score,
-                reason=(
-                    f"sentence recurs in {hit.size} documents from {hit.n_sources} "
-                    f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"
-                ),
-                spans=spans,
-                campaign=hit.id,
-                extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
-            )
-        if want_dups and state.band_campaign:
-            sig = self._signature(doc.text)
-            if sig is not None:
-                for k in self._band_keys(sig):
-                    idx = state.band_campaign.get(k)
-                    if idx is None:
-                        continue
-                    c = state.campaigns[idx]
-                    if best is None or c.score > best.score:
-                        best = Finding(
-                            detector=self.name,
-                            score=c.score,
-                            reason=(
-                                f"near-duplicate of {c.size} documents from {c.n_sources} "
-                                f"sources (cluster {c.id})"
-                            ),
-                            spans=[Span(0, len(doc.text), "shared")],
-                            campaign=c.id,
-                            extra={"campaign_size": c.size, "campaign_sources": c.n_sources},
-                        )
-                    break
-        return best
+        floor = min(0.5, hit.score)
+        spans = sorted({(sp.start, sp.end) for c, sp in marked if c.score >= floor})
+        what = (
+            "sentence recurs"
+            if hit.kind == "claim"
+            else "sentence paraphrases a claim (same content words, rotating wording) that recurs"
+        )
+        return Finding(
+            detector=self.name,
+            score=hit.score,
+            reason=(
+                f"{what} in {hit.size} documents from {hit.n_sources} "
+                f"sources (campaign {hit.id}: {_short(hit.shared_span)!r})"
+            ),
+            spans=[Span(a, b, "claim") for a, b in spans],
+            campaign=hit.id,
+            extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
+        )
 
-    def summarize(self, state: CampaignState) -> CorpusReport:
-        """The campaign report (see :meth:`CampaignState.report`)."""
-        return CorpusReport.from_dict(state.report())
+    def _semantic_marks(
+        self, units: list[Sentence], state: CampaignState
+    ) -> list[tuple[Campaign, Span]]:
+        """Claim-like sentences of a document in a semantic campaign: a sketch key of the
+        campaign and at least half of its core stems."""
+        cands = [u for u in units if self._candidate(u)]
+        stems = [content_stems(u.norm) for u in cands]
+        like = [j for j, u in enumerate(cands) if sem.claim_like(u.norm, stems[j])]
+        if not like:
+            return []
+        keys = sem.sketch_keys([sorted(stems[j]) for j in like], self._sem_perm)
+        out: list[tuple[Campaign, Span]] = []
+        for r, j in enumerate(like):
+            idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
+            for idx in sorted(i for i in idxs if i is not None):
+                c = state.campaigns[idx]
+                core = set(c.details.get("core", ()))
+                if 2 * len(stems[j] & core) >= len(core):
+                    out.append((c, Span(cands[j].start, cands[j].end, "claim")))
+                    break
+        return out
 
 
 def _shape_hash(text: str, unit: Sentence) -> int:
@@ -1016,31 +877,8 @@ def _short(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _copy_sentence(st: SentenceStats) -> SentenceStats:
-    return SentenceStats(
-        count=st.count,
-        sources=set(st.sources),
-        sources_overflow=st.sources_overflow,
-        edge=st.edge,
-        placed=st.placed,
-        prev=dict(st.prev),
-        next=dict(st.next),
-        text=st.text,
-        examples=list(st.examples),
-        hosts=dict(st.hosts),
-    )
-
-
-def _copy_band(bs: BandStats) -> BandStats:
-    return BandStats(
-        count=bs.count,
-        sources=set(bs.sources),
-        sources_overflow=bs.sources_overflow,
-        signature=bs.signature,
-        text=bs.text,
-        examples=list(bs.examples),
-    )
-
+ClaimCampaignDetector = CampaignDetector
+"""The claims detector under its descriptive name (registered as ``campaigns``)."""
 
 __all__ = [
     "BOILERPLATE_WORDS",
@@ -1048,5 +886,7 @@ __all__ = [
     "CampaignDetector",
     "CampaignPartial",
     "CampaignState",
+    "ClaimCampaignDetector",
     "SentenceStats",
+    "host_similarity",
 ]

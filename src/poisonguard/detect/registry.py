@@ -61,6 +61,7 @@ DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.triggers",
     "poisonguard.detect.cohesion",
     "poisonguard.detect.campaigns",
+    "poisonguard.detect.campaigns_dups",
     "poisonguard.detect.instruction_pair",
     "poisonguard.detect.instruction",
     "poisonguard.detect.instruction_behaviour",

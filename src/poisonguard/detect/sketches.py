@@ -8,6 +8,8 @@ partials computed in different worker processes or Ray tasks merge correctly.
   adding tables.  Used as the cheap first pass before exact counting of candidates.
 * :func:`minhash_signatures` — datasketch-compatible MinHash signatures of many texts'
   word-aligned shingles at once (vectorised).
+* :func:`lsh_params` / :func:`band_keys` — LSH bands of a MinHash signature as stable keys;
+  :func:`host_similarity` — mean pairwise Jaccard estimate of several signatures.
 * :func:`split_sentences` — sentences with character offsets; :func:`normalize`,
   :func:`words` (from :mod:`poisonguard.text`).
 * :func:`source_key` — the "source" of a document for diversity counts: the host of its URL
@@ -20,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -364,14 +367,51 @@ def _signature_chunk(
         out[which[k]] = sigs[r]
 
 
+_SALT_BAND = 0x9E3779B97F4A7C15
+
+
+@lru_cache(maxsize=16)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimal LSH (bands, rows) for a Jaccard ``threshold`` (equal weights of
+    false positives and negatives): numerical integrations worth ~5 ms, once per setting."""
+    from datasketch.lsh import _optimal_param
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(bands), int(rows)
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> list[int]:
+    """Stable 64-bit keys of the ``bands`` LSH bands (``rows`` values each) of ``sig``:
+    two signatures share a key when they agree on every value of one band."""
+    keys = []
+    for i in range(bands):
+        part = sig[i * rows : (i + 1) * rows].tobytes()
+        keys.append(hash64(f"{i}:{part.hex()}") ^ _SALT_BAND)
+    return keys
+
+
+def host_similarity(sigs: Sequence[np.ndarray]) -> float | None:
+    """Mean pairwise Jaccard estimate (share of equal MinHash values) of documents' MinHash
+    signatures; ``None`` for fewer than two."""
+    if len(sigs) < 2:
+        return None
+    a = np.stack(sigs)
+    eq = (a[:, None, :] == a[None, :, :]).mean(axis=2)
+    iu = np.triu_indices(len(sigs), k=1)
+    return float(eq[iu].mean())
+
+
 __all__ = [
     "STOPWORDS",
     "WORD_RE",
     "CountMinSketch",
     "Sentence",
+    "band_keys",
     "content_words",
     "hash64",
     "hash64_many",
+    "host_similarity",
+    "lsh_params",
     "minhash_signatures",
     "normalize",
     "prune_top",

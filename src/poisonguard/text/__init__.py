@@ -10,12 +10,15 @@ way.  Bottom layer: imports nothing of poisonguard.
   inner apostrophes, for overlap and sentence comparisons;
 * :func:`normalize` — lower-cased, ASCII punctuation dropped, whitespace collapsed (how
   sentences and replies are compared across documents);
+* :func:`stem` / :func:`content_stems` — light suffix stemming and the order-free set of a
+  text's content-word stems (how claims are compared by meaning, not by exact string);
 * :class:`~poisonguard.text.bigram.BigramModel` (in :mod:`poisonguard.text.bigram`) — the
   interpolated word-bigram model of the naturalness detector and the backdoor probe.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
@@ -70,13 +73,38 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "ly", "s")
+
+
+def stem(word: str) -> str:
+    """Light suffix stemming of a lower-cased word (``reports``/``reported`` → ``report``):
+    the first of ``-ingly -ings -ing -edly -ed -ies -es -ly -s`` that leaves >= 4 letters."""
+    for suf in _SUFFIXES:
+        if len(word) > len(suf) + 3 and word.endswith(suf):
+            return word[: -len(suf)]
+    return word
+
+
+_stem_cached = functools.lru_cache(maxsize=1 << 16)(stem)
+
+
+def content_stems(norm: str) -> frozenset[str]:
+    """The order-free set of stems of the content words of a :func:`normalize`-d text: stop
+    words, words of fewer than 3 characters and numbers dropped, the rest :func:`stem`-med."""
+    return frozenset(
+        _stem_cached(w) for w in norm.split() if len(w) > 2 and w not in STOPWORDS and w.isalpha()
+    )
+
+
 __all__ = [
     "STOPWORDS",
     "TOKEN_RE",
     "WORD_RE",
+    "content_stems",
     "content_words",
     "fold",
     "normalize",
+    "stem",
     "words",
     "wordset",
 ]

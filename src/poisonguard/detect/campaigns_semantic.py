@@ -1,0 +1,528 @@
+"""Semantic claim campaigns: one claim in many phrasings across many unrelated hosts.
+
+An attacker who has read about the exact-sentence test rotates the wording: opener × entity
+alias × synonym × closer (hundreds to thousands of distinct sentences), or whole fabricated
+articles that assert the claim several times.  What stays is the *proposition*: the same
+content words — the entity and what is claimed about it — in one sentence, in many documents.
+This module finds such sentences by meaning, not by exact string, for the ``campaigns``
+detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in both rounds):
+
+* **order-free content-word sketches**: each claim-like candidate sentence becomes the set of
+  its content-word stems (:func:`poisonguard.text.content_stems`: stop words dropped, light
+  stemming); a MinHash of that set (:data:`BANDS` bands of :data:`ROWS` values over 32-bit
+  word hashes) gives :data:`BANDS` LSH keys per sentence.  Two phrasings of one claim share a
+  key with high probability; the count-min round counts each key's documents, the exact round
+  keeps statistics only for keys that recur in ``min_claim_docs`` documents;
+* **bursting rare terms**: the same round counts every stem's document frequency (in
+  candidate sentences); a claim cluster must carry a term — the entity, an alias or a rare
+  noun — that occurs mostly inside the cluster (corpus document frequency at most
+  ``BURST × cluster size``): generic stock phrases ("did not immediately respond to a request
+  for comment") recur across unrelated hosts too, but are made of common words;
+* **clusters**: candidate keys whose member sentences share a core (stems in at least half of
+  the sampled members, >= 3 of them) are joined when they share sampled sentences or most of
+  their core; for the candidates only, the optional offline MiniLM (``poisonguard[embeddings]``,
+  as the ``embeddings`` detector uses) measures how close the sampled members are in meaning
+  (reported as ``embedding_cohesion``; a cluster whose members are not close in meaning is
+  not a campaign).  Without the extra this check is skipped and said so in the report;
+* **the independence test** stays the line between a campaign and a template, thread or
+  syndication: the hosts without their recurring sentences must be unrelated (mean MinHash
+  Jaccard <= 0.02, :func:`~poisonguard.detect.sketches.host_similarity`), and the wording must
+  rotate (most sampled members distinct: one dominant wording is a template or a
+  syndicated story).  Fabricated articles consist of little else than recurring material:
+  when at least half of a cluster's sampled hosts have nothing left once every recurring
+  sentence is cut out, the family is judged on its own — a family of documents about one
+  bursting rare entity that repeat the same assertion (each host asserting it
+  ``repeats`` times on average, >= 1.5) in rotating wording.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from poisonguard.detect.campaigns_base import (
+    EXAMPLE_CAP,
+    SOURCE_CAP,
+    Campaign,
+    merge_examples,
+    merge_sources,
+)
+from poisonguard.detect.sketches import CountMinSketch, host_similarity
+from poisonguard.text import STOPWORDS, WORD_RE
+
+BANDS = 16
+"""LSH bands per sentence sketch."""
+ROWS = 2
+"""MinHash values per band: two phrasings sharing a third of their stems share a band key
+with probability about 0.1 per band, 1 - 0.9**16 = 0.8 over all bands."""
+_SAMPLE_CAP = 24  # member sentences kept per key (bottom-k by sentence hash)
+_HOST_CAP = 12
+_DOC_CAP = 512
+_MIN_STEMS, _MAX_STEMS = 4, 40
+BURST = 2.0
+"""A term bursts with a cluster when its corpus document frequency is at most this many times
+the cluster's size."""
+_BURST_SHARE = 0.2  # a bursting term must be in this share (and >= 2) of the sampled members
+_CORE_SHARE = 0.5
+_JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
+_CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
+_TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
+_SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems with its host
+_MIN_JACCARD = 0.18  # mean Jaccard of a cluster's members: they say one thing
+_RELATED_FROM, _RELATED_FULL = 0.02, 0.05
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
+_SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (vectorised, wrap-around intended)."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def word_hashes(stems: Sequence[str]) -> np.ndarray:
+    """Stable 32-bit hashes (CRC-32) of stems, as uint64."""
+    return np.fromiter((zlib.crc32(s.encode()) for s in stems), dtype=np.uint64, count=len(stems))
+
+
+def df_keys(stems: Sequence[str]) -> np.ndarray:
+    """Count-min keys of the stems' document frequencies (distinct from sentence keys)."""
+    return _mix(word_hashes(stems) ^ _SALT_DF)
+
+
+def permutations(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``BANDS × ROWS`` affine permutations (mod 2**32) of the sentence sketches."""
+    rng = np.random.default_rng(seed + 0x5E)
+    n = BANDS * ROWS
+    a = rng.integers(1, 1 << 32, size=n, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 32, size=n, dtype=np.uint64)
+    return a, b
+
+
+def sketch_keys(
+    stem_sets: Sequence[Sequence[str]], perm: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """LSH keys of each stem set's MinHash: a ``(len(stem_sets), BANDS)`` uint64 array.
+
+    All sets are hashed at once: one (stems × permutations) matrix, minimum per set.
+    """
+    out = np.zeros((len(stem_sets), BANDS), dtype=np.uint64)
+    if not stem_sets:
+        return out
+    lens = np.fromiter(map(len, stem_sets), dtype=np.int64, count=len(stem_sets))
+    h = word_hashes([s for st in stem_sets for s in st])
+    a, b = perm
+    with np.errstate(over="ignore"):
+        v = (h[:, None] * a[None, :] + b[None, :]) & _MASK32
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    mins = np.minimum.reduceat(v, starts, axis=0)  # every set has >= _MIN_STEMS stems
+    pairs = mins.reshape(len(stem_sets), BANDS, ROWS)
+    band = np.arange(BANDS, dtype=np.uint64)[None, :]
+    with np.errstate(over="ignore"):
+        key = (pairs[:, :, 0] << np.uint64(32)) | pairs[:, :, 1]
+        key = _mix(key ^ _mix(band + _SALT_KEY))
+    out[:] = key
+    return out
+
+
+def claim_like(norm: str, stems: frozenset[str]) -> bool:
+    """Cheap pre-filter of candidate sentences: enough content, not a list of names."""
+    return _MIN_STEMS <= len(stems) <= _MAX_STEMS and norm.count(" ") < 80
+
+
+@dataclass(slots=True)
+class ClaimKeyStats:
+    """Exact statistics of one semantic LSH key (sentences sharing one band of their
+    content-word MinHash)."""
+
+    count: int = 0
+    sources: set[int] = field(default_factory=set)
+    sources_overflow: bool = False
+    examples: list[str] = field(default_factory=list)
+    samples: dict[int, tuple[str, tuple[str, ...], float]] = field(default_factory=dict)
+    """Sentence hash → (text, stems, topic fit) of up to ``_SAMPLE_CAP`` members (the
+    smallest hashes: the same sentences are sampled by every key they share)."""
+    hosts: dict[int, np.ndarray | None] = field(default_factory=dict)
+    """Host signatures (document without its recurring sentences; None: nothing left),
+    keyed by the hash of the document id, the ``_HOST_CAP`` smallest."""
+    edge: int = 0
+    placed: int = 0
+    repeats: int = 0
+    """Member sentences counted (a document asserting the claim twice counts 2)."""
+    docs: set[int] = field(default_factory=set)
+    """Id hashes of the sampled member documents (below :data:`SAMPLE_GATE`, at most
+    ``_DOC_CAP``): their union over a cluster's keys estimates its size."""
+
+    def merge(self, other: ClaimKeyStats) -> None:
+        self.count += other.count
+        merge_sources(self, other)
+        merge_examples(self.examples, other.examples)
+        self.samples.update(other.samples)
+        _bottom(self.samples, _SAMPLE_CAP)
+        self.hosts.update(other.hosts)
+        _bottom(self.hosts, _HOST_CAP)
+        self.edge += other.edge
+        self.placed += other.placed
+        self.repeats += other.repeats
+        self.docs |= other.docs
+        if len(self.docs) > _DOC_CAP:
+            self.docs = set(sorted(self.docs)[:_DOC_CAP])
+
+    def copy(self) -> ClaimKeyStats:
+        return ClaimKeyStats(
+            count=self.count,
+            sources=set(self.sources),
+            sources_overflow=self.sources_overflow,
+            examples=list(self.examples),
+            samples=dict(self.samples),
+            hosts=dict(self.hosts),
+            edge=self.edge,
+            placed=self.placed,
+            repeats=self.repeats,
+            docs=set(self.docs),
+        )
+
+
+def _bottom(d: dict[int, Any], cap: int) -> None:
+    if len(d) > cap:
+        for k in sorted(d)[cap:]:
+            del d[k]
+
+
+SAMPLE_GATE = 1 << 62
+"""Sentences (by hash) and hosts (by id hash) below this (1/4 of the 64-bit range) are the
+ones sampled: their offsets, evidence and host signatures are computed, the others are only
+counted."""
+
+
+def add_sample(
+    st: ClaimKeyStats,
+    sentence_hash: int,
+    text: str,
+    stems: frozenset[str],
+    fit: float,
+    edge: bool | None,
+) -> None:
+    """Keep one sampled member sentence of key ``st`` (bottom-k by sentence hash); ``fit``:
+    share of its stems found elsewhere in the host; ``edge``: whether it is the host's
+    first/last unit (None when the host has fewer than three units)."""
+    if edge is not None:
+        st.placed += 1
+        st.edge += int(edge)
+    if len(st.samples) < _SAMPLE_CAP or sentence_hash < max(st.samples):
+        st.samples[sentence_hash] = (text[:300], tuple(sorted(stems)), round(fit, 3))
+        _bottom(st.samples, _SAMPLE_CAP)
+
+
+def add_host(st: ClaimKeyStats, host_key: int, host_sig: np.ndarray | None) -> None:
+    """Keep one sampled host signature of key ``st`` (bottom-k by id hash; None: nothing
+    was left of the host once its recurring sentences were cut out)."""
+    if len(st.docs) < _DOC_CAP:
+        st.docs.add(host_key)
+    if len(st.hosts) < _HOST_CAP or host_key < max(st.hosts):
+        st.hosts[host_key] = host_sig
+        _bottom(st.hosts, _HOST_CAP)
+
+
+@dataclass(slots=True)
+class ClaimCluster:
+    """Candidate keys of one proposition, joined, with the evidence behind its verdict."""
+
+    keys: list[int]
+    core: frozenset[str]
+    size: int
+    sources: set[int]
+    samples: dict[int, tuple[str, tuple[str, ...], float]]
+    hosts: dict[int, np.ndarray | None]
+    examples: list[str]
+    edge: int
+    placed: int
+    repeats: int
+
+
+def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
+    counts: dict[str, int] = {}
+    for st in samples:
+        for w in st:
+            counts[w] = counts.get(w, 0) + 1
+    need = max(2, int(np.ceil(share * len(samples))))
+    return frozenset(w for w, c in counts.items() if c >= need)
+
+
+def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster]:
+    """Join the candidate keys (count >= ``min_docs``) whose sampled members share a core of
+    >= 3 stems into proposition clusters (union-find: keys that sample a common sentence —
+    the samples are the smallest sentence hashes, so keys of one family sample the same
+    ones — and whose cores overlap, Jaccard >= 0.4)."""
+    cand: dict[int, frozenset[str]] = {}
+    for k, st in keys.items():
+        if st.count < min_docs or len(st.samples) < 3:
+            continue
+        core = _core([s[1] for s in st.samples.values()], _CORE_SHARE)
+        if len(core) >= 3:
+            cand[k] = core
+    parent = {k: k for k in cand}
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    by_sentence: dict[int, list[int]] = {}
+    for k in sorted(cand):
+        for h in keys[k].samples:
+            for j in by_sentence.setdefault(h, []):
+                a, b = cand[k], cand[j]
+                if len(a & b) >= _JOIN * len(a | b):
+                    parent[find(k)] = find(j)
+            by_sentence[h].append(k)
+    ordered = sorted(cand)
+    groups: dict[int, list[int]] = {}
+    for k in ordered:
+        groups.setdefault(find(k), []).append(k)
+    out = []
+    for members in groups.values():
+        samples: dict[int, tuple[str, tuple[str, ...], float]] = {}
+        hosts: dict[int, np.ndarray | None] = {}
+        sources: set[int] = set()
+        examples: list[str] = []
+        for k in members:
+            st = keys[k]
+            samples.update(st.samples)
+            hosts.update(st.hosts)
+            sources |= st.sources
+            merge_examples(examples, st.examples)
+        _bottom(samples, 4 * _SAMPLE_CAP)
+        _bottom(hosts, 2 * _HOST_CAP)
+        docs: set[int] = set().union(*(keys[k].docs for k in members))
+        capped = any(len(keys[k].docs) >= _DOC_CAP for k in members)
+        top = max(members, key=lambda k: (keys[k].count, -k))
+        # documents: the sampled member documents (1 in 4) scaled up, never fewer than the
+        # largest key's count (exact) nor more than the keys' counts together
+        est = len(docs) * ((1 << 64) // SAMPLE_GATE)
+        size = keys[top].count if capped else max(keys[top].count, est)
+        size = min(size, sum(keys[k].count for k in members))
+        out.append(
+            ClaimCluster(
+                keys=members,
+                core=_core([s[1] for s in samples.values()], _CORE_SHARE),
+                size=size,
+                sources=sources,
+                samples=samples,
+                hosts=hosts,
+                examples=examples[:EXAMPLE_CAP],
+                edge=sum(keys[k].edge for k in members),
+                placed=sum(keys[k].placed for k in members),
+                repeats=max(keys[k].repeats for k in members),
+            )
+        )
+    return out
+
+
+def _frame(text: str) -> tuple[str, ...]:
+    """A sentence's frame: its words without slot values (capitalised words after the first,
+    words with digits), lower-cased — templated records share one frame."""
+    toks = WORD_RE.findall(text)
+    return tuple(
+        t.lower()
+        for i, t in enumerate(toks)
+        if (i == 0 or not t[:1].isupper()) and not any(c.isdigit() for c in t)
+    )
+
+
+def _mean_jaccard(sets: Sequence[frozenset[str]]) -> float:
+    if len(sets) < 2:
+        return 0.0
+    tot, n = 0.0, 0
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            u = len(sets[i] | sets[j])
+            tot += len(sets[i] & sets[j]) / u if u else 0.0
+            n += 1
+    return tot / n
+
+
+def embedding_cohesion(texts: Sequence[str]) -> float | None:
+    """Mean pairwise cosine of the texts' MiniLM sentence embeddings (the offline model of
+    the ``embeddings`` extra), or None when the extra is not installed."""
+    if len(texts) < 2:
+        return None
+    try:
+        from poisonguard.detect.embedding_model import load_model, require_extra
+
+        require_extra()
+        model = load_model()
+    except (ImportError, ValueError, OSError):
+        return None
+    emb = np.asarray(model.encode(list(texts), batch_size=64, normalize_embeddings=True))
+    sim = emb @ emb.T
+    iu = np.triu_indices(len(texts), k=1)
+    return float(sim[iu].mean())
+
+
+def judge(
+    cluster: ClaimCluster,
+    df: CountMinSketch | None,
+    *,
+    min_docs: int,
+    related_hosts: bool,
+    use_embeddings: bool,
+    boilerplate: frozenset[str],
+) -> tuple[float, bool, dict[str, Any]]:
+    """(score, passed, evidence) of one cluster.
+
+    Passes (score 0.95: its members are *poisoned*) when every one holds (a template — >= 30 %
+    of the sampled members with one frame once slot values are dropped, or members made mostly
+    of the core, > 60 % of their stems — never passes): >= ``6 × min_docs`` documents (30 by
+    default: the semantic stage is for campaigns of tens to hundreds of documents; smaller ones
+    are the exact-sentence test's); claim-like members (mostly declarative, no notice
+    vocabulary, mostly not at a document's edge); a bursting rare term; rotating wording (>=
+    half of the sampled members distinct) that still says one thing (mean member Jaccard >=
+    0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either spliced into unrelated
+    hosts (mean host Jaccard <= 0.02, and the sentences foreign to their hosts: mean
+    ``topic_fit`` <= 0.06) or a fabricated-article family (most hosts are nothing but recurring
+    material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
+    reported at 0.3 at most (information).
+    """
+    texts = [s[0] for _, s in sorted(cluster.samples.items())]
+    sets = [frozenset(s[1]) for _, s in sorted(cluster.samples.items())]
+    n = len(sets)
+    distinct = len({t.lower() for t in texts}) / max(1, n)
+    similar = _mean_jaccard(sets)
+    declarative = sum(
+        (t[:1].isupper() or t[:1] in "\"'“") and t.rstrip("\"'”’)").endswith((".", "!"))
+        for t in texts
+    ) / max(1, n)
+    words = [w for s in sets for w in s]
+    boiler = sum(w in boilerplate for w in words) / max(1, len(words))
+    edge = cluster.edge / cluster.placed if cluster.placed >= 3 else 0.5
+    fit = float(np.mean([s[2] for s in cluster.samples.values()])) if n else 0.0
+    # bursting terms: in >= 15 % of the members, corpus df <= BURST × cluster size
+    counts: dict[str, int] = {}
+    for s in sets:
+        for w in s:
+            counts[w] = counts.get(w, 0) + 1
+    need = max(2.0, _BURST_SHARE * n)
+    frequent = sorted(w for w, c in counts.items() if c >= need and w not in STOPWORDS)
+
+    bursting: list[tuple[str, int]] = []
+    if df is not None and frequent:
+        est = df.estimate(df_keys(frequent))
+        bursting = sorted(
+            (
+                (w, int(e))
+                for w, e in zip(frequent, est.tolist(), strict=True)
+                if e <= BURST * cluster.size
+            ),
+            key=lambda we: (we[1], we[0]),
+        )
+    sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
+    empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
+    related = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
+    repeats = cluster.repeats / max(1, cluster.size)
+    frames: dict[tuple[str, ...], int] = {}
+    for t in texts:
+        f = _frame(t)
+        frames[f] = frames.get(f, 0) + 1
+    template = max(frames.values(), default=0) / max(1, n)
+    # a paraphrase family rotates its framing around a small core; a template repeats its
+    # frame (most of each member is the core) and varies a slot
+    in_core = float(np.mean([len(x & cluster.core) / max(1, len(x)) for x in sets])) if n else 1.0
+    template = max(template, 1.0 if in_core > _CORE_MAX else 0.0)
+    claim_ok = declarative >= 0.6 and boiler < 0.2 and edge <= 0.6 and template < _TEMPLATE
+    rotating = distinct >= 0.5 and similar >= _MIN_JACCARD
+    unrelated = (
+        related is not None and related <= _RELATED_FROM and empty < 0.5 and fit <= _SPLICED_FIT
+    )
+    fabricated = empty >= 0.5 and repeats >= 1.5
+    passed = bool(
+        related_hosts
+        and cluster.size >= 6 * min_docs
+        and claim_ok
+        and bursting
+        and rotating
+        and (unrelated or fabricated)
+    )
+    # the embedding model runs for candidates that pass everything else only
+    cohesion = embedding_cohesion(texts[:32]) if passed and use_embeddings else None
+    if cohesion is not None and cohesion < 0.5:
+        passed = rotating = False
+    # information score for the rest: support and how many of the conditions hold
+    held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
+    score = 0.95 if passed else round(0.05 + 0.0625 * held, 4)
+    evidence: dict[str, Any] = {
+        "core": sorted(cluster.core),
+        "entity": [w for w, _ in bursting[:5]],
+        "entity_df": {w: e for w, e in bursting[:5]},
+        "distinct_phrasings": round(distinct, 3),
+        "member_jaccard": round(similar, 3),
+        "embedding_cohesion": None if cohesion is None else round(cohesion, 3),
+        "embeddings": "used"
+        if cohesion is not None
+        else ("not installed" if use_embeddings else "off"),
+        "host_similarity": None if related is None else round(related, 4),
+        "hosts_only_recurring": round(empty, 3),
+        "assertions_per_host": round(repeats, 2),
+        "topic_fit": round(fit, 3),
+        "declarative": round(declarative, 3),
+        "template_share": round(template, 3),
+        "core_share": round(in_core, 3),
+        "edge_fraction": round(edge, 3),
+        "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
+        "campaign_test": passed,
+    }
+    return score, passed, evidence
+
+
+def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> Campaign:
+    """The reported campaign of a judged cluster: the core as shared span, a few member
+    sentences side by side, the bursting entity and the host evidence."""
+    texts = [s[0] for _, s in sorted(cluster.samples.items())]
+    ent = evidence.get("entity") or []
+    shared = " ".join(sorted(cluster.core))
+    return Campaign(
+        id=f"sem-{min(cluster.keys):016x}"[:12],
+        kind="semantic-claim",
+        size=cluster.size,
+        n_sources=len(cluster.sources),
+        shared_span=(f"{', '.join(ent)}: " if ent else "") + shared,
+        score=score,
+        examples=list(cluster.examples),
+        members=list(cluster.keys),
+        details={
+            **evidence,
+            "diversity": round(len(cluster.sources) / max(1, min(cluster.size, SOURCE_CAP)), 4),
+            "paraphrases": list(dict.fromkeys(texts))[:6],
+        },
+    )
+
+
+__all__ = [
+    "BANDS",
+    "BURST",
+    "ROWS",
+    "SAMPLE_GATE",
+    "ClaimCluster",
+    "ClaimKeyStats",
+    "add_host",
+    "add_sample",
+    "campaign",
+    "claim_like",
+    "clusters",
+    "df_keys",
+    "embedding_cohesion",
+    "judge",
+    "permutations",
+    "sketch_keys",
+    "word_hashes",
+]
