@@ -8,8 +8,10 @@ Markers (an HTML comment on the line before a fenced block):
   found in the output, after the previous one; ``...`` inside a line matches anything, a
   line of only ``...`` skips any number of lines; digests — runs of 16 or more hex digits —
   and ISO 8601 UTC times match any value of their shape, since keys, hashes and clocks
-  differ from run to run).  ```` ```bash ```` blocks run as one script.  Every command must exit 0 (write ``cmd || echo "exit $?"`` and expect the line
-  to show a planned failure).
+  differ from run to run).  ```` ```bash ```` blocks run as one script.  Every command
+  must exit 0 (write ``cmd || echo "exit $?"`` and expect the line to show a planned
+  failure; pipelines run with ``pipefail``, so write a failing command's output to a file
+  and read that, rather than ``cmd | grep``).
 * ``<!-- doc-run: skip REASON -->`` — the block cannot run in CI (it needs the shared
   corpora, installs packages, runs for long); the reason is reported.
 
