@@ -169,6 +169,7 @@ def test_a_campaign_reads_as_a_reviewer_triages_it(
     assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 5  # side by side
     hosts = view.locator(".hosts").inner_text()
     assert re.search(r"\d+ flagged document\(s\); hosts: ", hosts)
+    assert "https://" not in hosts.split("Host documents")[0]  # hosts, not page URLs
     evidence = view.locator("table.evidence")
     rows = evidence.locator("tr").all_inner_texts()
     assert len(rows) >= 3

@@ -603,9 +603,13 @@ def _evidence_rows(why: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 
 def _host_of(v: Any) -> str:
-    """A member's host for the hosts list: its source; a file position is not a host."""
+    """A member's host for the hosts list: its URL's host, else its source; a file
+    position is not a host."""
     src = str(_get(v, "source", "") or "")
-    return "(no source or URL field)" if not src or src.startswith("file://") else src
+    if not src or src.startswith("file://"):
+        return "(no source or URL field)"
+    m = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", src, re.I)
+    return m.group(1).lower() if m else src
 
 
 def _hosts(members: Sequence[Any]) -> str:
