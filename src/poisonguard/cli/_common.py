@@ -299,8 +299,9 @@ def progress_for(
     disable: bool = False,
     total: float | None = None,
 ) -> Iterator[Any]:
-    """Progress of one pass over ``reader``: documents/s always, MB/s and ETA when the input
-    size is known; a rich bar on a terminal, plain lines otherwise (:class:`PassProgress`).
+    """Progress of one pass over ``reader``: documents/s, and MB/s and ETA when the input
+    size is known (rates only once measured); a rich bar on a terminal, plain lines
+    otherwise (:class:`PassProgress`).
 
     Yields a callable ``advance(docs=1)`` that also refreshes the byte position.
     """
