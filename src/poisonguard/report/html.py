@@ -684,11 +684,19 @@ def _campaign_view(k: int, g: Mapping[str, Any]) -> str:
 def _campaigns(result: Any, findings: Sequence[Any], groups: Sequence[Mapping[str, Any]]) -> str:
     shown = [g for g in groups if g["members"]]
     quiet = len(groups) - len(shown)
-    body = (
-        "".join(_campaign_view(k, g) for k, g in enumerate(shown[:100], 1))
-        if shown
-        else '<p class="muted">none flagged</p>'
-    )
+    views = list(enumerate(shown[:100], 1))
+    strong = "".join(_campaign_view(k, g) for k, g in views if g["score"] >= 0.5)
+    weak = [_campaign_view(k, g) for k, g in views if g["score"] < 0.5]
+    body = strong or '<p class="muted">none at or above the suspicious score (0.5)</p>'
+    if weak:
+        body += (
+            f"<details><summary>{len(weak):,} weaker group(s), score below 0.5: their "
+            "documents were flagged, by other detectors, not by this evidence alone</summary>"
+            + "".join(weak)
+            + "</details>"
+        )
+    if not shown:
+        body = '<p class="muted">none flagged</p>'
     note = (
         f'<p class="muted">{quiet:,} candidate group(s) below the bar flag nothing and are '
         "only in summary.json.</p>"
