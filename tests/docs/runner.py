@@ -153,8 +153,11 @@ def environment(bin_dir: Path, src: Path) -> dict[str, str]:
     return env
 
 
-def run_step(step: Step, cwd: Path, env: dict[str, str], timeout: float = 300) -> str | None:
-    """Run one command; None when it exits 0 and prints what the doc shows."""
+def run_step(step: Step, cwd: Path, env: dict[str, str], timeout: float = 900) -> str | None:
+    """Run one command; None when it exits 0 and prints what the doc shows.
+
+    ``timeout`` only guards against a hang: a scan of the embedded corpus took 4.5 min
+    wall on this 2-core box at load 13 (it takes ~20 s when quiet)."""
     proc = subprocess.run(
         ["bash", "-o", "pipefail", "-c", step.command],
         cwd=cwd,
