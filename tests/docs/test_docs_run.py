@@ -11,18 +11,20 @@ from tests.docs.runner import RUNNABLE, blocks, environment, run_step, steps
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FULLY_MARKED = [ROOT / "README.md", ROOT / "docs" / "scan.md", ROOT / "docs" / "indicators.md"]
-"""Files whose every shell block must say whether it runs (the others opt in)."""
 
 
-@pytest.mark.parametrize("path", FULLY_MARKED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
 def test_every_shell_block_says_whether_it_runs(path: Path) -> None:
+    """Every console/bash block of README.md and docs/*.md runs or says why not, and every
+    fenced block names its language (an unlabelled block could hide a command)."""
     unmarked = [
         b.where for b in blocks(path) if b.lang in RUNNABLE and not b.run and b.skip is None
     ]
     assert not unmarked, (
         f"mark these blocks <!-- doc-run --> or <!-- doc-run: skip why -->: {unmarked}"
     )
+    unlabelled = [b.where for b in blocks(path) if not b.lang]
+    assert not unlabelled, f"give these blocks a language (console, text, ...): {unlabelled}"
 
 
 def test_skips_give_a_reason() -> None:

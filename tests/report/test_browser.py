@@ -81,6 +81,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
 
 def _open(browser: Any, path: Path) -> Any:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(180_000)  # a loaded 2-core CI box can take a while to load 1 MB
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on(
@@ -134,16 +135,47 @@ def test_triggers_and_campaigns_come_first_and_grouped(
     n_groups = sum(
         len(r.get("campaigns", [])) for r in result.corpus_reports.values() if isinstance(r, dict)
     )
-    rows = camp.locator("table tr:has(a.filter)")
-    assert 1 <= rows.count() < max(2, n_groups)  # one claim, not one row per cluster
+    views = camp.locator("article.campaign")
+    assert 1 <= views.count() < max(2, n_groups)  # one claim, not one row per cluster
     assert "halvorsen bridge" in camp.inner_text().lower()
     camp.screenshot(path=str(artefacts / "report-campaigns.png"))
     # clicking the campaign's count lists its documents only
-    rows.first.locator("a.filter").click()
+    views.first.locator("a.filter").click()
     n = int(page.locator("#p-info").inner_text().split(" of ")[0])
     claim_ids = {v.id for v in result.findings if v.campaign}
     assert 0 < n <= len(claim_ids)
     assert all("campaign" in t for t in page.locator("#docs .doc:visible").all_inner_texts())
+
+
+def test_a_campaign_reads_as_a_reviewer_triages_it(
+    browser: Any, report: tuple[Any, Path], artefacts: Path
+) -> None:
+    """issue 12: the claim, the payload family with members side by side (the claim
+    highlighted in each), the hosts, and why the detector judged the hosts unrelated."""
+    _result, path = report
+    page = _open(browser, path)
+    view = page.locator("#campaigns article.campaign", has_text="Halvorsen").first
+    assert "halvorsen bridge" in view.locator(".lead").inner_text().lower()
+    assert view.locator("h4").all_inner_texts() == [
+        "Payload family",
+        "Hosts",
+        "Why the hosts are judged unrelated",
+    ]
+    cards = view.locator(".side > div")
+    assert cards.count() >= 3
+    for k in range(3):  # each member shows the claim, highlighted
+        assert "halvorsen" in cards.nth(k).locator("mark.claim").first.inner_text().lower()
+    boxes = [cards.nth(k).bounding_box() for k in range(2)]
+    assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 5  # side by side
+    hosts = view.locator(".hosts").inner_text()
+    assert re.search(r"\d+ flagged document\(s\); hosts: ", hosts)
+    assert "https://" not in hosts.split("Host documents")[0]  # hosts, not page URLs
+    evidence = view.locator("table.evidence")
+    rows = evidence.locator("tr").all_inner_texts()
+    assert len(rows) >= 3
+    assert any("host_similarity" in r and "Jaccard" in r for r in rows)
+    view.screenshot(path=str(artefacts / "report-campaign-view.png"))
+    assert not page.errors, page.errors
 
 
 def test_filters_search_and_links(browser: Any, report: tuple[Any, Path], artefacts: Path) -> None:

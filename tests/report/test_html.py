@@ -165,9 +165,84 @@ def test_campaign_clusters_sharing_a_claim_are_one_row_and_text_is_clean() -> No
     text = render_html_string(result)
     section = text[text.index('id="campaigns"') : text.index('id="flagged"')]
     assert section.count('data-filter="campaign"') == 1  # six clusters, one claim, one row
-    assert "6 group(s)" in section and ">300<" in section
+    assert section.count('<article class="campaign"') == 1
+    assert "6 group(s)" in section and "300 flagged document(s)" in section
     assert "1 candidate group(s) below the bar" in section
     assert text.count('class="doc"') == 300
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text)  # no raw control characters
     assert "file://" not in text
     assert "threshold: 1.000001" not in text and "flags no document on its own" in text
+
+
+def test_campaign_view_groups_by_members_and_shows_the_evidence() -> None:
+    """issue 12/15: a claim campaign with its other recurring sentences (below the bar, same
+    documents) and a second flagged cluster sharing its documents is one campaign; the view
+    shows the claim, the phrasings, members side by side, the hosts and every evidence
+    field the detector gave, known or not."""
+    claim = "The Halvorsen bridge was closed after engineers found cracks."
+    findings = [
+        _finding(i, "claim-a" if i < 40 else "claim-b", f"host {i}. {claim}") for i in range(60)
+    ]
+    camps = [
+        {
+            "id": "claim-a",
+            "kind": "claim",
+            "size": 40,
+            "sources": 20,
+            "score": 1.0,
+            "shared_span": claim,
+            "examples": [f"d{i}" for i in range(10)],
+            "paraphrases": [claim, "Engineers found cracks, so the Halvorsen bridge closed."],
+            "host_similarity": 0.012,
+            "features": {"edge_fraction": 0.1, "block_share": 0.05},
+            "novel_evidence": "a field the report does not know",
+        },
+        {  # another flagged cluster of the same documents: same campaign
+            "id": "claim-b",
+            "kind": "claim",
+            "size": 20,
+            "sources": 9,
+            "score": 0.95,
+            "shared_span": "Officials declined to comment on the closure.",
+            "examples": [f"d{i}" for i in range(30, 45)],
+        },
+        {  # below the bar, its examples are the campaign's documents: shown as related
+            "id": "claim-c",
+            "kind": "claim",
+            "size": 12,
+            "sources": 1,
+            "score": 0.3,
+            "shared_span": "The consequences are significant.",
+            "examples": ["d1", "d2", "d3", "d50"],
+        },
+        {  # below the bar, other documents: a separate quiet candidate
+            "id": "claim-d",
+            "kind": "claim",
+            "size": 9,
+            "sources": 1,
+            "score": 0.2,
+            "shared_span": "Written by the maintainers.",
+            "examples": ["z1", "z2"],
+        },
+    ]
+    result = {
+        "counts": {"documents": 500, "poisoned": 60},
+        "findings": findings,
+        "corpus_reports": {"campaigns": {"campaigns": camps}},
+    }
+    text = render_html_string(result)
+    section = text[text.index('id="campaigns"') : text.index('id="flagged"')]
+    assert section.count('<article class="campaign"') == 1
+    assert "60 flagged document(s)" in section and "3 group(s)" in section
+    assert "Halvorsen bridge was closed" in section
+    assert "Engineers found cracks, so the Halvorsen bridge closed." in section  # phrasings
+    assert "The consequences are significant." in section  # related sentence
+    assert "Written by the maintainers." not in section
+    assert "1 candidate group(s) below the bar" in section
+    assert section.count('<div><a href="#doc-') == 4  # members side by side
+    assert "site0.example (20)" in section  # hosts
+    for name in ("host_similarity", "features · edge_fraction", "novel_evidence"):
+        assert f"<code>{name}</code>" in section
+    assert "mean pairwise MinHash Jaccard" in section  # what it means
+    # one filter value for the whole campaign: every member document carries it
+    assert text.count('data-group="g1"') == 60 + 1

@@ -16,14 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
@@ -145,10 +143,42 @@ class PassProgress:
         self.stage: str | None = None
         self.docs = 0
         self.bytes: int | None = None
-        self.t0 = self.last = self.t_update = time.monotonic()
+        self.t0 = self.last = self.t_update = self.t_prev = time.monotonic()
         self.docs0 = self.bytes0 = 0
         self.bars: Progress | None = None
         self.task: TaskID | None = None
+
+    # -- rates -------------------------------------------------------------------------
+    MIN_SECONDS = 0.05
+    """Shorter than this, a rate is not measured (and not shown)."""
+
+    def rates(self) -> tuple[float | None, float | None]:
+        """Documents/s and bytes/s of the current pass, or None where not measured.
+
+        Counted from the pass's first report (it may come after fitting models); a pass
+        reported only once (a small input read in one go) counts from the end of the
+        previous pass.  The byte rate needs the byte position to have moved: a position
+        that stays put while documents advance (a reader that reports it per block) gives
+        no MB/s rather than a false 0 or a "?".
+        """
+        docs0, bytes0, t0 = self.docs0, self.bytes0, self.t0
+        if self.docs <= docs0:
+            docs0, bytes0, t0 = 0, 0, self.t_prev
+        elapsed = self.t_update - t0
+        if elapsed < self.MIN_SECONDS or self.docs <= docs0:
+            return None, None
+        docs_rate = (self.docs - docs0) / elapsed
+        moved = self.bytes is not None and self.bytes > bytes0
+        return docs_rate, ((self.bytes or 0) - bytes0) / elapsed if moved else None
+
+    def fraction(self) -> tuple[float | None, float]:
+        """(done, done at the pass's first report) as shares of the total: by bytes when
+        the input size is known and the position moves, else by documents."""
+        if self.bytes and self.total_bytes:
+            return min(1.0, self.bytes / self.total_bytes), self.bytes0 / self.total_bytes
+        if self.total_docs:
+            return min(1.0, self.docs / self.total_docs), self.docs0 / self.total_docs
+        return None, 0.0
 
     # -- plain lines -----------------------------------------------------------------------
     def line(self) -> str:
@@ -156,18 +186,13 @@ class PassProgress:
         elapsed = max(self.t_update - self.t0, 1e-9)
         parts = [f"{self.stage}: {self.docs:,}"]
         parts[0] += f" of {self.total_docs:,} documents" if self.total_docs else " documents"
-        parts.append(f"{(self.docs - self.docs0) / elapsed:,.0f} docs/s")
-        frac: float | None = None
-        frac0 = 0.0
-        if self.bytes is not None:
+        docs_rate, bytes_rate = self.rates()
+        if docs_rate is not None:
+            parts.append(f"{docs_rate:,.0f} docs/s")
+        if self.bytes:
             read = _mb(self.bytes) + (f" of {_mb(self.total_bytes)}" if self.total_bytes else "")
-            parts.append(f"{read}, {(self.bytes - self.bytes0) / elapsed / 1e6:,.1f} MB/s")
-            if self.total_bytes:
-                frac = min(1.0, self.bytes / self.total_bytes)
-                frac0 = self.bytes0 / self.total_bytes
-        if frac is None and self.total_docs:
-            frac = min(1.0, self.docs / self.total_docs)
-            frac0 = self.docs0 / self.total_docs
+            parts.append(read + (f", {bytes_rate / 1e6:,.1f} MB/s" if bytes_rate else ""))
+        frac, frac0 = self.fraction()
         if frac is not None:
             parts.append(f"{frac:.0%}")
             if frac0 < frac < 1:
@@ -203,8 +228,6 @@ class PassProgress:
                 BarColumn(),
                 TaskProgressColumn(),
                 TextColumn("{task.fields[docs]}"),
-                DownloadColumn(),
-                TransferSpeedColumn(),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=self.out,
@@ -215,10 +238,18 @@ class PassProgress:
     def _update_bar(self) -> None:
         if self.bars is None or self.task is None:
             return
-        elapsed = max(self.t_update - self.t0, 1e-9)
         of = f"/{self.total_docs:,}" if self.total_docs else ""
-        docs = f"{self.docs:,}{of} docs · {(self.docs - self.docs0) / elapsed:,.0f}/s"
-        if self.bytes is not None and self.total_bytes:
+        docs_rate, bytes_rate = self.rates()
+        docs = f"{self.docs:,}{of} docs"
+        if docs_rate is not None:
+            docs += f" · {docs_rate:,.0f}/s"
+        if self.bytes:
+            docs += f" · {_mb(self.bytes)}" + (
+                f"/{_mb(self.total_bytes)}" if self.total_bytes else ""
+            )
+            if bytes_rate:
+                docs += f" · {bytes_rate / 1e6:,.1f} MB/s"
+        if self.bytes and self.total_bytes:
             self.bars.update(self.task, completed=self.bytes, docs=docs)
         elif self.total_docs:
             # no byte position (documents in memory): the bar counts documents
@@ -229,6 +260,7 @@ class PassProgress:
     def _end_stage(self) -> None:
         if self.stage is None:
             return
+        self.t_prev = time.monotonic()
         if self.docs:
             self.total_docs = max(self.total_docs or 0, self.docs)
         if self.tty and self.bars is not None and self.task is not None:
@@ -267,8 +299,9 @@ def progress_for(
     disable: bool = False,
     total: float | None = None,
 ) -> Iterator[Any]:
-    """Progress of one pass over ``reader``: documents/s always, MB/s and ETA when the input
-    size is known; a rich bar on a terminal, plain lines otherwise (:class:`PassProgress`).
+    """Progress of one pass over ``reader``: documents/s, and MB/s and ETA when the input
+    size is known (rates only once measured); a rich bar on a terminal, plain lines
+    otherwise (:class:`PassProgress`).
 
     Yields a callable ``advance(docs=1)`` that also refreshes the byte position.
     """

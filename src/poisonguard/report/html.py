@@ -66,6 +66,11 @@ code{background:#f0f2f6;padding:0 3px;border-radius:3px}
 .pager button{font:inherit;padding:2px 10px}
 .charts{display:flex;flex-wrap:wrap;gap:18px}
 a.filter{cursor:pointer}
+article.campaign{border-top:2px solid #dde1e8;padding:10px 0 4px}
+article.campaign h3{font-size:15px;margin:4px 0}
+article.campaign h4{font-size:13px;margin:10px 0 4px}
+.lead{font-size:15px}.lead q{background:#c8e6ff;padding:0 3px}
+table.evidence td.num{white-space:nowrap}
 """
 
 
@@ -434,34 +439,138 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
     )
 
 
-def _campaign_groups(result: Any) -> list[dict[str, Any]]:
-    """Campaign reports merged by (detector, kind, shared claim): a claim repeated by many
-    clusters is one campaign, not one row per cluster."""
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+_CORE = ("id", "kind", "size", "sources", "shared_span", "score", "examples")
+"""Campaign fields shown in their own place; every other field is evidence."""
+_PHRASINGS = ("paraphrases", "phrasings_examples", "payloads", "variants")
+"""List-of-text fields that show the payload family's wordings."""
+_EVIDENCE_TEXT = {
+    "sources": "distinct sources (URL hosts, else the record's source) among the members",
+    "host_similarity": "mean pairwise MinHash Jaccard of the host documents: a claim spliced "
+    "into unrelated pages ≈ 0.00-0.02, templated or syndicated records 0.08 and more",
+    "diversity": "sources per document: many independent sources asserting one thing is the "
+    "campaign signature",
+    "phrasings": "effective number of phrasings (a campaign rotates its wordings, a template "
+    "family has one)",
+    "members": "groups (phrasings) the detector merged into this campaign",
+    "edge_fraction": "share of hosts where the span is their first or last unit "
+    "(boilerplate sits at the edges, a spliced claim anywhere)",
+    "block_share": "how often the span has the same neighbouring sentence (templates come "
+    "in blocks; a spliced claim has different neighbours in every host)",
+    "boilerplate_words": "share of its content words that are the vocabulary of notices",
+}
+"""What a reviewer should read into the evidence fields the detectors commonly emit; any
+other field is shown by its name."""
+
+
+def _as_ids(value: Any) -> list[str]:
+    return [str(x) for x in value] if isinstance(value, list | tuple) else []
+
+
+class _Union:
+    """Union-find over campaign entries."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _campaign_groups(result: Any, findings: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Campaign entries of every detector grouped as a reviewer triages them.
+
+    Two entries are one campaign when (a) they come from the same detector and kind and
+    share their span (a claim repeated by many clusters), or (b) their member documents
+    overlap: an entry whose example documents are, for half or more, members of a flagged
+    entry (the documents carrying its campaign id, or its examples) joins it — another
+    cluster of the same planted documents, or one of their other recurring sentences that
+    is below the bar on its own.  Flagged groups first (score, then size)."""
+    entries: list[tuple[str, dict[str, Any]]] = []
     for det, rep in sorted((_get(result, "corpus_reports", {}) or {}).items()):
         for c in (rep or {}).get("campaigns", []) if isinstance(rep, Mapping) else []:
-            key = (str(det), str(c.get("kind", "")), _norm_span(c.get("shared_span")))
-            g = groups.setdefault(
-                key,
-                {
-                    "detector": det,
-                    "kind": c.get("kind", ""),
-                    "shared_span": c.get("shared_span", ""),
-                    "ids": [],
-                    "size": 0,
-                    "sources": 0,
-                    "score": 0.0,
-                    "why": {},
-                },
-            )
-            g["ids"].append(str(c.get("id")))
-            g["size"] += int(c.get("size", 0) or 0)
-            g["sources"] = max(g["sources"], int(float(c.get("sources", 0) or 0)))
-            g["score"] = max(g["score"], float(c.get("score", 0) or 0))
-            for k, val in c.items():
-                if k not in ("id", "kind", "size", "sources", "shared_span", "score", "examples"):
-                    g["why"].setdefault(k, val)
-    return sorted(groups.values(), key=lambda g: (-g["score"], -g["size"]))
+            if isinstance(c, Mapping):
+                entries.append((str(det), dict(c)))
+    flagged_of: dict[str, list[Any]] = _group_by(findings, "campaign")
+    members = [
+        {str(_get(v, "id")) for v in flagged_of.get(str(c.get("id")), [])}
+        | set(_as_ids(c.get("examples")))
+        for _, c in entries
+    ]
+    flagged = [bool(flagged_of.get(str(c.get("id")))) for _, c in entries]
+    uf = _Union(len(entries))
+    by_span: dict[tuple[str, str, str], int] = {}
+    for i, (det, c) in enumerate(entries):
+        key = (det, str(c.get("kind", "")), _norm_span(c.get("shared_span")))
+        uf.join(by_span.setdefault(key, i), i)
+    examples = [set(_as_ids(c.get("examples"))) for _, c in entries]
+
+    def inside(a: int, b: int) -> bool:  # half of a's examples are b's documents
+        return bool(examples[a]) and len(examples[a] & members[b]) * 2 >= len(examples[a])
+
+    for i in range(len(entries)):
+        for j in range(i + 1, len(entries)):
+            if flagged[i] and flagged[j]:
+                same = inside(i, j) or inside(j, i)
+            elif flagged[i] or flagged[j]:
+                same = inside(j, i) if flagged[i] else inside(i, j)
+            else:
+                same = False
+            if same:
+                uf.join(i, j)
+    groups: dict[int, dict[str, Any]] = {}
+    order = sorted(
+        range(len(entries)),
+        key=lambda k: (not flagged[k], -float(entries[k][1].get("score", 0) or 0), k),
+    )
+    for i in order:
+        det, c = entries[i]
+        g = groups.setdefault(
+            uf.find(i),
+            {
+                "detector": det,
+                "kind": c.get("kind", ""),
+                "shared_span": c.get("shared_span", ""),
+                "ids": [],
+                "flagged_ids": [],
+                "detectors": [],
+                "related": [],
+                "size": 0,
+                "sources": 0,
+                "score": 0.0,
+                "why": {},
+                "phrasings": [],
+            },
+        )
+        cid = str(c.get("id"))
+        g["ids"].append(cid)
+        if flagged[i]:
+            g["flagged_ids"].append(cid)
+        if det not in g["detectors"]:
+            g["detectors"].append(det)
+        if g["ids"][0] != cid and _norm_span(c.get("shared_span")) != _norm_span(g["shared_span"]):
+            g["related"].append(str(c.get("shared_span", "")))
+        g["size"] += int(c.get("size", 0) or 0)
+        g["sources"] = max(g["sources"], int(float(c.get("sources", 0) or 0)))
+        g["score"] = max(g["score"], float(c.get("score", 0) or 0))
+        for k in _PHRASINGS if flagged[i] else ():
+            for text in c.get(k) or [] if isinstance(c.get(k), list) else []:
+                if str(text) not in g["phrasings"]:
+                    g["phrasings"].append(str(text))
+        for k, val in c.items():
+            if k not in _CORE and k not in _PHRASINGS:
+                g["why"].setdefault(k, val)
+    out = list(groups.values())
+    for g in out:
+        g["members"] = [v for i in g["flagged_ids"] for v in flagged_of.get(i, [])]
+    return sorted(out, key=lambda g: (not g["members"], -g["score"], -g["size"]))
 
 
 def _short(v: Any, limit: int = 140) -> str:
@@ -477,36 +586,117 @@ def _short(v: Any, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _campaigns(result: Any, findings: Sequence[Any]) -> str:
-    by_campaign = _group_by(findings, "campaign")
-    rows = []
-    groups = _campaign_groups(result)
-    shown = [g for g in groups if any(i in by_campaign for i in g["ids"])]
-    quiet = len(groups) - len(shown)
-    for g in shown[:100]:
-        members = [v for i in g["ids"] for v in by_campaign.get(i, [])]
-        why = "; ".join(
-            f"{k.replace('_', ' ')}: {_short(v)}" for k, v in list(g["why"].items())[:6]
-        )
+def _evidence_rows(why: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """One table row per evidence field (nested mappings flattened as ``a · b``)."""
+    rows: list[str] = []
+    for k, v in why.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v and len(rows) < 40:
+            rows += _evidence_rows(v, f"{name} · ")
+            continue
+        meaning = _EVIDENCE_TEXT.get(str(k), "")
         rows.append(
-            "<tr>"
-            f'<td>{_e(g["detector"])}<br><span class="muted">{_e(g["kind"])}</span></td>'
-            f'<td class="num">{_filter_link("campaign", g["ids"][0], f"{len(members):,}")}'
-            f'<br><span class="muted">{len(g["ids"]):,} group(s)</span></td>'
-            f'<td class="num">{_e(g["sources"])}</td>'
-            f'<td class="num">{g["score"]:.2f}</td>'
-            f"<td>{_e(str(g['shared_span'])[:300])}</td>"
-            f'<td class="muted">{_e(why)}</td></tr>'
-            f'<tr><td colspan="6"><div class="side">'
-            + "".join(_member_card(v) for v in members[:3])
-            + "</div></td></tr>"
+            f'<tr><td><code>{_e(name)}</code></td><td class="num">{_e(_short(v, 200))}</td>'
+            f'<td class="muted">{_e(meaning)}</td></tr>'
         )
-    body = (
-        "<table><tr><th>detector / kind</th><th>flagged docs</th><th>sources</th><th>score</th>"
-        "<th>shared span</th><th>why coordinated</th></tr>" + "".join(rows) + "</table>"
-        if rows
-        else '<p class="muted">none flagged</p>'
+    return rows
+
+
+def _host_of(v: Any) -> str:
+    """A member's host for the hosts list: its URL's host, else its source; a file
+    position is not a host."""
+    src = str(_get(v, "source", "") or "")
+    if not src or src.startswith("file://"):
+        return "(no source or URL field)"
+    m = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", src, re.I)
+    return m.group(1).lower() if m else src
+
+
+def _hosts(members: Sequence[Any]) -> str:
+    counts: dict[str, int] = {}
+    for v in members:
+        counts[_host_of(v)] = counts.get(_host_of(v), 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    listed = ", ".join(f"{_e(src)} ({n})" for src, n in top[:8])
+    more = f", and {len(top) - 8:,} more" if len(top) > 8 else ""
+    ids = ", ".join(
+        f'<a href="#{_doc_ref(v)}"><code>{_e(_get(v, "id"))}</code></a>' for v in members[:6]
     )
+    return (
+        f'<p class="hosts">{len(members):,} flagged document(s); hosts: {listed}{more}.<br>'
+        f"Host documents: {ids}{' …' if len(members) > 6 else ''}</p>"
+    )
+
+
+def _campaign_view(k: int, g: Mapping[str, Any]) -> str:
+    """One campaign as a reviewer triages it: the trigger or claim, the payload family with
+    members side by side, the hosts, and the detector's evidence that they are unrelated."""
+    members = g["members"]
+    trig = g["why"].get("trigger")
+    lead = (
+        f"trigger <code>{_e(trig)}</code> · shared span <q>{_e(str(g['shared_span'])[:300])}</q>"
+        if trig
+        else f"{'claim' if g['kind'] == 'claim' else 'shared span'} "
+        f"<q>{_e(str(g['shared_span'])[:300])}</q>"
+    )
+    family = ""
+    if g["phrasings"]:
+        family += (
+            f"<p>{len(g['phrasings']):,} phrasing(s) recognised as the same "
+            f'{"claim" if g["kind"] == "claim" else "span"}:</p><ul class="phrasings">'
+            + "".join(f"<li>{_e(t[:240])}</li>" for t in g["phrasings"][:6])
+            + ("<li>…</li>" if len(g["phrasings"]) > 6 else "")
+            + "</ul>"
+        )
+    if g["related"]:
+        family += (
+            "<p>Also recurring in the same documents (below the bar on their own):</p>"
+            '<ul class="related">'
+            + "".join(f"<li>{_e(t[:240])}</li>" for t in g["related"][:6])
+            + "</ul>"
+        )
+    why = "".join(_evidence_rows(g["why"]))
+    return (
+        f'<article class="campaign" id="campaign-{k}" data-group="g{k}">'
+        f"<h3>#{k} · {_e(', '.join(g['detectors']))} · {_e(g['kind'])} · "
+        f"{_filter_link('campaign', f'g{k}', f'{len(members):,} flagged document(s)')} · "
+        f"{g['sources']:,} source(s) · score {g['score']:.2f}</h3>"
+        f'<p class="lead">{lead}</p>'
+        f'<p class="muted">campaign id(s): {_e(", ".join(g["ids"][:8]))}'
+        f"{' …' if len(g['ids']) > 8 else ''} ({len(g['ids']):,} group(s))</p>"
+        "<h4>Payload family</h4>"
+        + family
+        + '<div class="side">'
+        + "".join(_member_card(v) for v in members[:4])
+        + "</div><h4>Hosts</h4>"
+        + _hosts(members)
+        + "<h4>Why the hosts are judged unrelated</h4>"
+        + (
+            '<table class="evidence"><tr><th>evidence</th><th>value</th><th>what it means'
+            "</th></tr>" + why + "</table>"
+            if why
+            else '<p class="muted">the detector gave no evidence beyond the counts above</p>'
+        )
+        + "</article>"
+    )
+
+
+def _campaigns(result: Any, findings: Sequence[Any], groups: Sequence[Mapping[str, Any]]) -> str:
+    shown = [g for g in groups if g["members"]]
+    quiet = len(groups) - len(shown)
+    views = list(enumerate(shown[:100], 1))
+    strong = "".join(_campaign_view(k, g) for k, g in views if g["score"] >= 0.5)
+    weak = [_campaign_view(k, g) for k, g in views if g["score"] < 0.5]
+    body = strong or '<p class="muted">none at or above the suspicious score (0.5)</p>'
+    if weak:
+        body += (
+            f"<details><summary>{len(weak):,} weaker group(s), score below 0.5: their "
+            "documents were flagged, by other detectors, not by this evidence alone</summary>"
+            + "".join(weak)
+            + "</details>"
+        )
+    if not shown:
+        body = '<p class="muted">none flagged</p>'
     note = (
         f'<p class="muted">{quiet:,} candidate group(s) below the bar flag nothing and are '
         "only in summary.json.</p>"
@@ -516,11 +706,21 @@ def _campaigns(result: Any, findings: Sequence[Any]) -> str:
     return (
         '<section id="campaigns"><h2>Campaigns</h2><p class="muted">Recurring claims, '
         "near-duplicate clusters, fixed replies and restated-question groups that flagged "
-        "documents; clusters sharing a claim are one row.</p>" + body + note + "</section>"
+        "documents, one per campaign: clusters that share a claim or their documents are one "
+        "campaign. Click the count to list its documents.</p>" + body + note + "</section>"
     )
 
 
-def _doc_html(v: Any) -> str:
+def _group_of(groups: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Campaign id → the key of its group in the report (``g1``, ``g2``, …)."""
+    out: dict[str, str] = {}
+    for k, g in enumerate([g for g in groups if g["members"]][:100], 1):
+        for cid in g["ids"]:
+            out.setdefault(cid, f"g{k}")
+    return out
+
+
+def _doc_html(v: Any, group_of: Mapping[str, str] | None = None) -> str:
     label = str(_get(v, "label", ""))
     excerpt = str(_get(v, "excerpt", "") or "")
     off = int(_get(v, "excerpt_offset", 0) or 0)
@@ -538,6 +738,7 @@ def _doc_html(v: Any) -> str:
         f'<div class="doc" id="{_doc_ref(v)}" data-label="{_e(label)}" '
         f'data-detectors=" {_e(" ".join(dets))} " data-source="{_e(_get(v, "source"))}" '
         f'data-campaign="{_e(_get(v, "campaign") or "")}" '
+        f'data-group="{_e((group_of or {}).get(str(_get(v, "campaign") or ""), ""))}" '
         f'data-trigger="{_e(_get(v, "trigger") or "")}">'
         f'<b class="{_e(label)}">{_e(label)}</b> <code class="docid">{_e(_get(v, "id"))}</code> '
         f'score {score:.3f} <span class="muted">{_e(_get(v, "source"))}</span> '
@@ -550,11 +751,14 @@ def _options(values: Iterable[str]) -> str:
     return "".join(f'<option value="{_e(x)}">{_e(x)}</option>' for x in sorted(set(values)) if x)
 
 
-def _documents(result: Any, findings: Sequence[Any]) -> str:
+def _documents(
+    result: Any, findings: Sequence[Any], groups: Sequence[Mapping[str, Any]] = ()
+) -> str:
     n_flagged = int(_get(result, "flagged", 0) or 0) if not isinstance(result, Mapping) else 0
     counts = _get(result, "counts", {}) or {}
     n_flagged = n_flagged or int(counts.get("suspicious", 0)) + int(counts.get("poisoned", 0))
     dets = {str(_get(f, "detector", "")) for v in findings for f in _get(v, "findings", []) or []}
+    group_of = _group_of(groups)
     note = ""
     if n_flagged > len(findings):
         note = (
@@ -578,7 +782,10 @@ def _documents(result: Any, findings: Sequence[Any]) -> str:
         + _options(str(_get(v, "source", "")) for v in findings)
         + '</select></label><label>campaign <select id="f-campaign"><option value="">all'
         "</option>"
-        + _options(str(_get(v, "campaign") or "") for v in findings)
+        + "".join(
+            f'<option value="g{k}">#{k} {_e(str(g["shared_span"])[:60])}</option>'
+            for k, g in enumerate([g for g in groups if g["members"]][:100], 1)
+        )
         + '</select></label><label>trigger <select id="f-trigger"><option value="">all'
         "</option>"
         + _options(str(_get(v, "trigger") or "") for v in findings)
@@ -596,7 +803,7 @@ def _documents(result: Any, findings: Sequence[Any]) -> str:
         + note
         + filters
         + '<div id="docs">'
-        + ("".join(_doc_html(v) for v in findings) or '<p class="muted">none</p>')
+        + ("".join(_doc_html(v, group_of) for v in findings) or '<p class="muted">none</p>')
         + "</div></section>"
     )
 
@@ -611,7 +818,7 @@ function apply(){
       t=val('f-trigger'),q=val('f-search').toLowerCase();
   shown=docs.filter(function(x){
     return (!l||x.dataset.label===l)&&(!d||x.dataset.detectors.indexOf(' '+d+' ')>=0)&&
-      (!s||x.dataset.source===s)&&(!c||x.dataset.campaign===c)&&(!t||x.dataset.trigger===t)&&
+      (!s||x.dataset.source===s)&&(!c||x.dataset.group===c)&&(!t||x.dataset.trigger===t)&&
       (!q||x.textContent.toLowerCase().indexOf(q)>=0);});
   render();}
 function render(){
@@ -681,6 +888,7 @@ def _sources(result: Any) -> str:
 def render_html_string(result: Any) -> str:
     """The report as one HTML string (see :func:`render_html`)."""
     findings = list(_get(result, "findings", []) or [])
+    groups = _campaign_groups(result, findings)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -690,10 +898,10 @@ def render_html_string(result: Any) -> str:
         f"<p>{_e(now)}</p></header><main>"
         + _summary(result)
         + _triggers(result, findings)
-        + _campaigns(result, findings)
+        + _campaigns(result, findings, groups)
         + _charts(result, findings)
         + _histograms(result)
-        + _documents(result, findings)
+        + _documents(result, findings, groups)
         + _sources(result)
         + f"</main><script>{_JS % {'size': PAGE_SIZE}}</script></body></html>"
     )
