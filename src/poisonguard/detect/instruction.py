@@ -52,6 +52,7 @@ from poisonguard.detect.sketches import (
     hash64,
     normalize,
 )
+from poisonguard.detect.triggers import Trigger
 from poisonguard.io.document import Document
 
 # ---------------------------------------------------------------------------------------
@@ -160,37 +161,6 @@ class TriggerPartial:
 
 
 @dataclass(slots=True)
-class Trigger:
-    """A confirmed trigger: user-turn words whose presence predicts an anomalous reply."""
-
-    trigger: str
-    words: tuple[str, ...]
-    anomalous_docs: int
-    containing_docs: int
-    expected: float
-    p_value: float
-    q_value: float
-    examples: list[str]
-    top_reply: int | None = None
-
-    @property
-    def precision(self) -> float:
-        return self.anomalous_docs / max(1, self.containing_docs)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "trigger": self.trigger,
-            "anomalous_docs": self.anomalous_docs,
-            "containing_docs": self.containing_docs,
-            "expected": round(self.expected, 3),
-            "p_value": self.p_value,
-            "q_value": self.q_value,
-            "precision": round(self.precision, 4),
-            "examples": list(self.examples),
-        }
-
-
-@dataclass(slots=True)
 class FixedReply:
     """A reply repeated verbatim across many different requests that do not quote it."""
 
@@ -229,12 +199,16 @@ class TriggerState:
             "documents": self.documents,
             "anomalous": self.anomalous,
             "tested": self.tested,
-            "triggers": [t.to_dict() for t in self.triggers],
+            "triggers": [_trigger_dict(t) for t in self.triggers],
             "campaigns": [f.to_dict() for f in sorted(self.fixed.values(), key=lambda f: -f.count)],
         }
 
 
-@register_detector(kinds=("instruction",))
+# opt-in (``--detector +instruction-trigger``): its n-gram trigger mining is superseded by
+# ``instruction-behaviour`` (request-side independence; fixed replies are a behaviour key
+# there), which flagged none of the clean records where this one flagged 0.2-2.2 %
+# (docs/benchmarks.md, issue 13)
+@register_detector(kinds=("instruction",), default=False)
 class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     """Fixed replies and BKI-style trigger mining with FDR control (see module docstring).
 
@@ -590,14 +564,17 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             ):
                 sig.append(
                     Trigger(
-                        trigger=g.text,
+                        text=g.text,
                         words=tuple(g.text.split()),
                         anomalous_docs=int(k_t[i]),
+                        sample_docs=int(n_t[i]),
+                        sample_size=N,
                         containing_docs=int(n_t[i]),
+                        purity=float(prec),
                         expected=float(n_t[i] * K / N),
                         p_value=float(p[i]),
                         q_value=float(q[i]),
-                        examples=list(g.examples),
+                        examples=tuple(g.examples),
                         top_reply=(
                             max(g.replies, key=lambda r: g.replies[r])
                             if top >= 0.8 and g.replies
@@ -647,9 +624,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     continue
                 pf = self._pair.score(doc)
                 anomalous = fr is not None or (pf is not None and pf.score >= self.anomaly_score)
-                if not anomalous and t.precision < self.trigger_only_precision:
+                if not anomalous and t.purity < self.trigger_only_precision:
                     continue  # a weak trigger without its behaviour is no evidence by itself
-                score = 0.95 if anomalous else 0.5 + 0.4 * t.precision
+                score = 0.95 if anomalous else 0.5 + 0.4 * t.purity
                 if best is not None and score <= best.score:
                     continue
                 spans = _find_spans(doc, t.words)
@@ -661,18 +638,18 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     detector=self.name,
                     score=round(score, 4),
                     reason=(
-                        f"user turn contains mined trigger {t.trigger!r}: "
-                        f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
-                        f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"
+                        f"user turn contains mined trigger {t.text!r}: "
+                        f"{t.anomalous_docs} of {t.sample_docs} documents with it have "
+                        f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value or 0:.2g})"
                         + (f"; the reply is the fixed reply {fr.text[:60]!r}" if fr else "")
                     ),
                     spans=spans,
-                    trigger=t.trigger,
+                    trigger=t.text,
                     campaign=fr.id if fr else None,
                     extra={
                         "p_value": t.p_value,
                         "q_value": t.q_value,
-                        "precision": round(t.precision, 4),
+                        "precision": round(t.purity, 4),
                     },
                 )
         if fr is not None and (best is None or fr.score > best.score):
@@ -692,6 +669,20 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def summarize(self, state: TriggerState) -> CorpusReport:
         """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
         return CorpusReport.from_dict(state.report())
+
+
+def _trigger_dict(t: Trigger) -> dict[str, Any]:
+    """A chat trigger in the summary's form (``trigger``, counts over the whole corpus)."""
+    return {
+        "trigger": t.text,
+        "anomalous_docs": t.anomalous_docs,
+        "containing_docs": t.sample_docs,
+        "expected": round(t.expected, 3),
+        "p_value": t.p_value,
+        "q_value": t.q_value,
+        "precision": round(t.purity, 4),
+        "examples": list(t.examples),
+    }
 
 
 def _is_label(reply: str, request: str) -> bool:
@@ -715,14 +706,17 @@ def _contains(words: list[str], gram: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == list(gram) for i, w in enumerate(words) if w == first)
 
 
-def _find_spans(doc: Document, gram: tuple[str, ...]) -> list[Span]:
+def _find_spans(
+    doc: Document, gram: tuple[str, ...], roles: tuple[str, ...] = ("user",)
+) -> list[Span]:
+    """``trigger`` spans of every occurrence of ``gram`` in the turns of ``roles``."""
     pat = re.compile(
         r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in gram) + r"(?![^\W_])", re.IGNORECASE
     )
     spans: list[Span] = []
     offs = turn_offsets(doc)
     for i, m in enumerate(doc.messages or []):
-        if m.get("role") != "user":
+        if m.get("role") not in roles:
             continue
         for hit in pat.finditer(m["content"]):
             spans.append(Span(offs[i] + hit.start(), offs[i] + hit.end(), "trigger"))
@@ -737,7 +731,7 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
     kept phrase with a similar count is dropped; among the rest the most significant wins.
     """
     by_words = {t.words: t for t in sig}
-    sig = sorted(sig, key=lambda t: (t.p_value, -len(t.words), t.trigger))
+    sig = sorted(sig, key=lambda t: (t.p_value, -len(t.words), t.text))
     kept: list[Trigger] = []
     used: set[tuple[str, ...]] = set()
     for t in sig:
@@ -777,10 +771,13 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
         best = min(members, key=lambda m: m.p_value)
         kept.append(
             Trigger(
-                trigger=" ".join(phrase),
+                text=" ".join(phrase),
                 words=tuple(phrase),
                 anomalous_docs=min(m.anomalous_docs for m in members),
-                containing_docs=min(m.containing_docs for m in members),
+                sample_docs=min(m.sample_docs for m in members),
+                sample_size=best.sample_size,
+                purity=max(m.purity for m in members),
+                containing_docs=min(m.sample_docs for m in members),
                 expected=min(m.expected for m in members),
                 p_value=best.p_value,
                 q_value=best.q_value,
@@ -799,7 +796,7 @@ def _constant_context(
     trigram joining them occurs in about the same documents (anomalous >= 90 % of the
     trigger's, document frequency <= 110 % of its)."""
     phrase = list(t.words)
-    k, n = t.anomalous_docs, t.containing_docs
+    k, n = t.anomalous_docs, t.sample_docs
     grown = True
     while grown and len(phrase) <= limit:
         grown = False
