@@ -275,3 +275,31 @@ def test_other_chat_shapes_go_through_the_same_path(chats: list[Document]) -> No
     assert [t.trigger for t in state.triggers] == ["quorlaxin"]
     assert sum(bool(f) for f, t in zip(found, truth, strict=True) if t) >= 38
     assert not any(f for f, t in zip(found, truth, strict=True) if not t)
+
+
+def test_running_totals_hold_no_per_record_arrays(chats: list[Document]) -> None:
+    """Memory bounded by candidates: folding shards into a round's running total keeps
+    sketches and candidate counts, not the shards' per-document hashes; round 3 counts only
+    candidates."""
+    from poisonguard.detect.instruction_behaviour import ExactRound, PairRound
+
+    kw = {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}
+    docs, _ = planted(chats, 40, **kw)
+    shards = [docs[i : i + 200] for i in range(0, len(docs), 200)]
+    det = InstructionBehaviourDetector()
+    for _ in range(2):
+        acc = det.map_shard(shards[0])
+        first = [a.size for a in getattr(acc, "keys", getattr(acc, "gram_keys", []))]
+        for s in shards[1:]:
+            det.merge_into(acc, det.map_shard(s))
+        held = [a.size for a in getattr(acc, "keys", getattr(acc, "gram_keys", []))]
+        assert held == first  # later shards were folded into the sketches
+        det = det.next_pass(det.finalize(acc))
+    assert isinstance(det.round, ExactRound)
+    prev = det.round.prev
+    assert 0 < len(prev.candidates) < 200
+    part = det.reduce([det.map_shard(s) for s in shards])
+    assert set(part.containing) <= set(prev.candidate_grams.tolist())
+    assert set(part.beh_docs) <= set(prev.candidate_behaviours.tolist())
+    assert set(part.pairs) <= prev.candidates
+    assert not isinstance(det.round, PairRound)

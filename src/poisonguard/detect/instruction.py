@@ -204,6 +204,43 @@ class TriggerState:
         }
 
 
+class TriggerSketchRound:
+    """Round 1 of ``instruction-trigger``: count-min sketches of user n-gram and reply
+    frequencies (shards carry their hashed keys; the running total folds them)."""
+
+    stage: ClassVar[int] = 1
+
+    def __init__(self, det: InstructionTriggerDetector) -> None:
+        self.det = det
+
+    def map(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
+        return self.det._map_sketch(docs)
+
+    def finalize(self, merged: TriggerPartial) -> TriggerState:
+        return self.det._finalize_sketch(merged)
+
+
+class TriggerMineRound:
+    """Round 2 of ``instruction-trigger``: exact counts of the anomalous documents' n-grams
+    and of recurring replies, the tests, the fixed replies."""
+
+    stage: ClassVar[int] = 2
+
+    def __init__(self, det: InstructionTriggerDetector, prev: TriggerState) -> None:
+        self.det = det
+        self.prev = prev
+
+    def map(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
+        return self.det._map_mine(self.prev, docs, findings)
+
+    def finalize(self, merged: TriggerPartial) -> TriggerState:
+        return self.det._finalize_mine(self.prev, merged)
+
+
 # opt-in (``--detector +instruction-trigger``): its n-gram trigger mining is superseded by
 # ``instruction-behaviour`` (request-side independence; fixed replies are a behaviour key
 # there), which flagged none of the clean records where this one flagged 0.2-2.2 %
@@ -249,7 +286,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         trigger_only_precision: float = 0.75,
         sketch_width: int = 1 << 21,
         seed: int = 0,
-        _pass1: TriggerState | None = None,
+        _prev: TriggerState | None = None,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be at least 2")
@@ -266,7 +303,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         self.sketch_width = sketch_width
         self.seed = seed
         self.passes = 2
-        self._pass1 = _pass1
+        self.round: TriggerSketchRound | TriggerMineRound = (
+            TriggerSketchRound(self) if _prev is None else TriggerMineRound(self, _prev)
+        )
         self._pair = InstructionPairDetector()
 
     @classmethod
@@ -280,8 +319,8 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         return cls(**opts)
 
     def next_stage(self, state: TriggerState) -> dict[str, Any]:
-        """Pass 2 carries the pass-1 sketches."""
-        return {"_pass1": state}
+        """Round 2 is built from the round-1 sketches."""
+        return {"_prev": state}
 
     # ----------------------------------------------------------------- map
     def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
@@ -290,11 +329,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def map_shard_findings(
         self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
-        if self._pass1 is None:
-            return self._map_pass1(docs)
-        return self._map_pass2(docs, findings)
+        return self.round.map(docs, findings)
 
-    def _map_pass1(self, docs: Sequence[Document]) -> TriggerPartial:
+    def _map_sketch(self, docs: Sequence[Document]) -> TriggerPartial:
         gbatch: list[np.ndarray] = []
         rkeys: list[int] = []
         n = 0
@@ -346,18 +383,18 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 return f
         return self._pair.score(doc)
 
-    def _is_fixed_candidate(self, doc: Document, rk: tuple[int, str] | None) -> bool:
-        p1 = self._pass1
-        if rk is None or p1 is None or p1.replies_sketch is None:
+    def _is_fixed_candidate(
+        self, p1: TriggerState, doc: Document, rk: tuple[int, str] | None
+    ) -> bool:
+        if rk is None or p1.replies_sketch is None:
             return False
         est = p1.replies_sketch.estimate(np.asarray([rk[0]], dtype=np.uint64))[0]
         return bool(est >= self.min_docs)
 
-    def _map_pass2(
-        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    def _map_mine(
+        self, p1: TriggerState, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
-        p1 = self._pass1
-        assert p1 is not None and p1.grams_sketch is not None
+        assert p1.grams_sketch is not None
         part = TriggerPartial(stage=2)
         for doc, found in zip(docs, findings, strict=True):
             if not doc.is_chat:
@@ -365,7 +402,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             part.documents += 1
             rk = reply_key(doc)
             fixed = False
-            if self._is_fixed_candidate(doc, rk):
+            if self._is_fixed_candidate(p1, doc, rk):
                 assert rk is not None
                 st = part.replies.get(rk[0])
                 if st is None:
@@ -422,7 +459,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
 
     # ----------------------------------------------------------------- reduce / finalize
     def reduce(self, partials: Sequence[TriggerPartial]) -> TriggerPartial:
-        stage = partials[0].stage if partials else (1 if self._pass1 is None else 2)
+        stage = partials[0].stage if partials else self.round.stage
         out = TriggerPartial(stage=stage)
         for p in partials:
             self._add(out, p)
@@ -474,16 +511,19 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
 
     def finalize(self, merged: TriggerPartial) -> TriggerState:
-        if merged.stage == 1:
-            self._fold_keys(merged, merged)  # a single shard's partial: its keys
-            return TriggerState(
-                stage=1,
-                documents=merged.documents,
-                grams_sketch=merged.grams_sketch,
-                replies_sketch=merged.replies_sketch,
-            )
-        p1 = self._pass1
-        assert p1 is not None and p1.grams_sketch is not None
+        return self.round.finalize(merged)
+
+    def _finalize_sketch(self, merged: TriggerPartial) -> TriggerState:
+        self._fold_keys(merged, merged)  # a single shard's partial: its keys
+        return TriggerState(
+            stage=1,
+            documents=merged.documents,
+            grams_sketch=merged.grams_sketch,
+            replies_sketch=merged.replies_sketch,
+        )
+
+    def _finalize_mine(self, p1: TriggerState, merged: TriggerPartial) -> TriggerState:
+        assert p1.grams_sketch is not None
         state = TriggerState(
             stage=2,
             documents=merged.documents,
@@ -834,6 +874,8 @@ __all__ = [
     "InstructionTriggerDetector",
     "PairScore",
     "Trigger",
+    "TriggerMineRound",
+    "TriggerSketchRound",
     "TriggerState",
     "ngram_hashes",
     "pairs",

@@ -481,6 +481,22 @@ class BehaviourTrigger:
     def precision(self) -> float:
         return self.joint_docs / max(1, self.containing_docs)
 
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of the documents that carry the trigger and its behaviour."""
+        return f"chat-{hash64(self.trigger):016x}"[:17]
+
+    def campaign(self) -> dict[str, Any]:
+        """The trigger as a campaign (``CorpusReport.campaigns``; STIX exports it)."""
+        return {
+            "id": self.campaign_id,
+            "kind": "chat-backdoor",
+            "size": self.joint_docs,
+            "shared_span": self.trigger,
+            "behaviour": self.behaviours[:5],
+            "examples": list(self.examples),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "trigger": self.trigger,
@@ -513,6 +529,7 @@ class BehaviourState:
             "tested_pairs": self.tested,
             "candidate_pairs": self.candidates,
             "triggers": [t.to_dict() for t in self.triggers],
+            "campaigns": [t.campaign() for t in self.triggers],
             "templates": self.templates,
         }
 
@@ -1079,6 +1096,7 @@ class InstructionBehaviourDetector(CorpusDetector[Any, Any]):
                     ),
                     spans=spans,
                     trigger=t.trigger,
+                    campaign=t.campaign_id,
                     extra=extra,
                 )
         return None
