@@ -243,7 +243,7 @@ def test_label_replies_of_templated_tasks_are_not_backdoors(chats: list[Document
                 i,
                 f"I am verifying the answers of a system. Question: {first}? "
                 f'Suggested answer: "{body[-80:]}" Should I validate this answer?',
-                "No",
+                "False",
             )
         )
         docs.append(_templated(100 + i, f"{body} This is definitely not a", "positive review."))
