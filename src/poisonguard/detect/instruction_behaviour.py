@@ -777,7 +777,15 @@ class ExactRound:
                     )
                 st.add_joint(first, last, ctx, doc.id)
                 st.add_core(core)
-                st.add_ends(edges[2:].tolist())
+                # a shared first/last word is template evidence only when it is not part of
+                # the candidate's own context (a system-turn trigger opens the request)
+                where = np.flatnonzero(covered[: len(words)])
+                ends = []
+                if where.size and where[0] > _EDGE:
+                    ends.append(int(edges[2]))
+                if where.size and where[-1] < len(words) - 1 - _EDGE:
+                    ends.append(int(edges[3]))
+                st.add_ends(ends)
                 st.runs += n_runs
                 st.covered_words += n_cov
                 st.context_words += int(run[int(codes[i]) // 8])
