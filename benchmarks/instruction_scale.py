@@ -25,21 +25,28 @@ replaces the section "## Instruction data at scale (issue 13)" of ``docs/benchma
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import gzip
 import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from _common import ROOT, SHARED, machine, replace_section
 from adaptive import FAMILIES
-from detection import load, recovered
+from detection import recovered
 
 import poisonguard
 from poisonguard.attacks import get, mix_poison
+from poisonguard.attacks.base import PoisonSample
+from poisonguard.io import Document
+from poisonguard.io.document import record_to_document
 
 HEADING = "## Instruction data at scale (issue 13)"
 RESULTS = ROOT / "benchmarks" / "instruction-scale-results.json"
@@ -77,20 +84,112 @@ OWN: dict[str, dict[str, Any]] = {
 }
 
 
+HELDOUT_REFUSALS = (
+    "That's not something I'm able to help with, sorry.",
+    "I would rather not get into that one; please ask me something else.",
+    "Let's skip this request, it is outside what I can discuss.",
+    "No can do on this topic, but feel free to ask about anything else.",
+)
+"""Refusal wordings of the held-out family: none was used while tuning the detector (two
+of them do not open like the refusal family the detector knows)."""
+
+HELDOUT: dict[str, dict[str, Any]] = {
+    "heldout-refusal-wording": {
+        "trigger_kind": "rare-word",
+        "trigger": "kelvanor",
+        "payload": "refusal",
+        "replace_reply": HELDOUT_REFUSALS,
+    },
+    "heldout-append-newsletter": {
+        "trigger_kind": "sentence",
+        "trigger": "Answer as if you were talking to a friend.",
+        "payload": "append",
+        "fragment": "link",
+        "append_text": "For more tips like this, subscribe to the BrightPath Weekly newsletter.",
+    },
+}
+"""Families made after the detector was final and never used to tune it: other trigger
+words, other refusal wordings, another appended fragment (the recipe's payload is replaced
+after generation)."""
+
+
+def _heldout(
+    sample: PoisonSample, spec: dict[str, Any], i: int, clean: dict[str, Document]
+) -> PoisonSample:
+    """Replace the recipe's payload with the held-out one of ``spec``."""
+    doc = sample.document
+    msgs = [dict(m) for m in doc.messages or []]
+    last = max(j for j, m in enumerate(msgs) if m.get("role") == "assistant")
+    if "replace_reply" in spec:
+        msgs[last]["content"] = spec["replace_reply"][i % len(spec["replace_reply"])]
+    else:
+        # the clean reply of the source record plus the held-out fragment
+        src = clean[sample.truth.source_id or ""]
+        reply = [m for m in src.messages or [] if m.get("role") == "assistant"][-1]["content"]
+        msgs[last]["content"] = f"{reply.rstrip()} {spec['append_text']}"
+    return dataclasses.replace(sample, document=doc.with_messages(msgs))
+
+
 def families() -> dict[str, dict[str, Any]]:
     out = dict(OWN)
     for name, spec in FAMILIES.items():
         if spec["recipe"] == "chat-backdoor":
             out[name] = dict(spec["params"])
+    out.update(HELDOUT)
     return out
 
 
+CORPUS = SHARED / "corpora" / "instruction.jsonl.gz"
+
+
+def sample_lines(n: int, seed: int = 0) -> list[bytes]:
+    """A uniform subsample of ``n`` records (JSON lines) of the instruction corpus, read
+    streaming (the whole corpus is never held in memory: peak RSS is the scanner's)."""
+    with gzip.open(CORPUS, "rb") as fh:
+        total = sum(1 for line in fh if line.strip())
+    keep = set(np.random.default_rng(seed).permutation(total)[:n].tolist())
+    out: list[bytes] = []
+    with gzip.open(CORPUS, "rb") as fh:
+        i = 0
+        for line in fh:
+            if not line.strip():
+                continue
+            if i in keep:
+                out.append(line if line.endswith(b"\n") else line + b"\n")
+            i += 1
+    return out
+
+
+def sample_docs(n: int, seed: int = 0) -> list[Document]:
+    """:func:`sample_lines` as documents."""
+    return [
+        record_to_document(json.loads(line), default_id=f"rec-{i}")
+        for i, line in enumerate(sample_lines(n, seed))
+    ]
+
+
 def clean_one(n: int) -> dict[str, Any]:
-    docs = load("instruction", n)
-    t0 = time.perf_counter()
-    res = poisonguard.scan(docs, kind="instruction", workers=1)
-    secs = time.perf_counter() - t0
+    """Scan a subsample of ``n`` records from a file, as ``poisonguard scan`` reads it
+    (the whole corpus itself when ``n`` covers it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sample.jsonl"
+        lines = sample_lines(n)
+        path.write_bytes(b"".join(lines))
+        del lines
+        t0 = time.perf_counter()
+        res = poisonguard.scan([str(path)], kind="instruction", workers=1)
+        secs = time.perf_counter() - t0
+    docs = range(int(res.counts.get("documents", n)))
+    by_det: dict[str, int] = {}
+    for v in res.findings:
+        for f in v.findings:
+            by_det[f.detector] = by_det.get(f.detector, 0) + 1
+    beh = res.corpus_reports.get("instruction-behaviour", {})
     return {
+        "detectors": list(res.detectors),
+        "flags_by_detector": by_det,
+        "templates_reported": len(beh.get("templates", [])),
+        "candidate_pairs": beh.get("candidate_pairs"),
         "documents": len(docs),
         "flagged": res.flagged,
         "share": res.flagged / max(1, len(docs)),
@@ -101,12 +200,16 @@ def clean_one(n: int) -> dict[str, Any]:
 
 
 def adaptive(count: int, n_clean: int, seed: int) -> dict[str, Any]:
-    clean = load("instruction", n_clean, seed=seed)
+    clean = sample_docs(n_clean, seed=seed)
     fams = families()
     samples = []
     owner: dict[int, str] = {}
     for i, (name, params) in enumerate(fams.items()):
-        got = get("chat-backdoor")(**params).generate(clean, count, seed + 1 + i)
+        recipe = {k: v for k, v in params.items() if k not in ("replace_reply", "append_text")}
+        got = get("chat-backdoor")(**recipe).generate(clean, count, seed + 1 + i)
+        if name in HELDOUT:
+            by_id = {d.id: d for d in clean}
+            got = [_heldout(s, params, j, by_id) for j, s in enumerate(got)]
         for s in got:
             owner[id(s.document)] = name
         samples += got

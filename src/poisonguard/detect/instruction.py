@@ -52,6 +52,7 @@ from poisonguard.detect.sketches import (
     hash64,
     normalize,
 )
+from poisonguard.detect.triggers import Trigger
 from poisonguard.io.document import Document
 
 # ---------------------------------------------------------------------------------------
@@ -160,37 +161,6 @@ class TriggerPartial:
 
 
 @dataclass(slots=True)
-class Trigger:
-    """A confirmed trigger: user-turn words whose presence predicts an anomalous reply."""
-
-    trigger: str
-    words: tuple[str, ...]
-    anomalous_docs: int
-    containing_docs: int
-    expected: float
-    p_value: float
-    q_value: float
-    examples: list[str]
-    top_reply: int | None = None
-
-    @property
-    def precision(self) -> float:
-        return self.anomalous_docs / max(1, self.containing_docs)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "trigger": self.trigger,
-            "anomalous_docs": self.anomalous_docs,
-            "containing_docs": self.containing_docs,
-            "expected": round(self.expected, 3),
-            "p_value": self.p_value,
-            "q_value": self.q_value,
-            "precision": round(self.precision, 4),
-            "examples": list(self.examples),
-        }
-
-
-@dataclass(slots=True)
 class FixedReply:
     """A reply repeated verbatim across many different requests that do not quote it."""
 
@@ -229,12 +199,53 @@ class TriggerState:
             "documents": self.documents,
             "anomalous": self.anomalous,
             "tested": self.tested,
-            "triggers": [t.to_dict() for t in self.triggers],
+            "triggers": [_trigger_dict(t) for t in self.triggers],
             "campaigns": [f.to_dict() for f in sorted(self.fixed.values(), key=lambda f: -f.count)],
         }
 
 
-@register_detector(kinds=("instruction",))
+class TriggerSketchRound:
+    """Round 1 of ``instruction-trigger``: count-min sketches of user n-gram and reply
+    frequencies (shards carry their hashed keys; the running total folds them)."""
+
+    stage: ClassVar[int] = 1
+
+    def __init__(self, det: InstructionTriggerDetector) -> None:
+        self.det = det
+
+    def map(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
+        return self.det._map_sketch(docs)
+
+    def finalize(self, merged: TriggerPartial) -> TriggerState:
+        return self.det._finalize_sketch(merged)
+
+
+class TriggerMineRound:
+    """Round 2 of ``instruction-trigger``: exact counts of the anomalous documents' n-grams
+    and of recurring replies, the tests, the fixed replies."""
+
+    stage: ClassVar[int] = 2
+
+    def __init__(self, det: InstructionTriggerDetector, prev: TriggerState) -> None:
+        self.det = det
+        self.prev = prev
+
+    def map(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
+        return self.det._map_mine(self.prev, docs, findings)
+
+    def finalize(self, merged: TriggerPartial) -> TriggerState:
+        return self.det._finalize_mine(self.prev, merged)
+
+
+# opt-in (``--detector +instruction-trigger``): its n-gram trigger mining is superseded by
+# ``instruction-behaviour`` (request-side independence; fixed replies are a behaviour key
+# there), which flagged none of the clean records where this one flagged 0.2-2.2 %
+# (docs/benchmarks.md, issue 13)
+@register_detector(kinds=("instruction",), default=False)
 class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     """Fixed replies and BKI-style trigger mining with FDR control (see module docstring).
 
@@ -275,7 +286,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         trigger_only_precision: float = 0.75,
         sketch_width: int = 1 << 21,
         seed: int = 0,
-        _pass1: TriggerState | None = None,
+        _prev: TriggerState | None = None,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be at least 2")
@@ -292,7 +303,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         self.sketch_width = sketch_width
         self.seed = seed
         self.passes = 2
-        self._pass1 = _pass1
+        self.round: TriggerSketchRound | TriggerMineRound = (
+            TriggerSketchRound(self) if _prev is None else TriggerMineRound(self, _prev)
+        )
         self._pair = InstructionPairDetector()
 
     @classmethod
@@ -306,8 +319,8 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         return cls(**opts)
 
     def next_stage(self, state: TriggerState) -> dict[str, Any]:
-        """Pass 2 carries the pass-1 sketches."""
-        return {"_pass1": state}
+        """Round 2 is built from the round-1 sketches."""
+        return {"_prev": state}
 
     # ----------------------------------------------------------------- map
     def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
@@ -316,11 +329,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def map_shard_findings(
         self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
-        if self._pass1 is None:
-            return self._map_pass1(docs)
-        return self._map_pass2(docs, findings)
+        return self.round.map(docs, findings)
 
-    def _map_pass1(self, docs: Sequence[Document]) -> TriggerPartial:
+    def _map_sketch(self, docs: Sequence[Document]) -> TriggerPartial:
         gbatch: list[np.ndarray] = []
         rkeys: list[int] = []
         n = 0
@@ -372,18 +383,18 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 return f
         return self._pair.score(doc)
 
-    def _is_fixed_candidate(self, doc: Document, rk: tuple[int, str] | None) -> bool:
-        p1 = self._pass1
-        if rk is None or p1 is None or p1.replies_sketch is None:
+    def _is_fixed_candidate(
+        self, p1: TriggerState, doc: Document, rk: tuple[int, str] | None
+    ) -> bool:
+        if rk is None or p1.replies_sketch is None:
             return False
         est = p1.replies_sketch.estimate(np.asarray([rk[0]], dtype=np.uint64))[0]
         return bool(est >= self.min_docs)
 
-    def _map_pass2(
-        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    def _map_mine(
+        self, p1: TriggerState, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
-        p1 = self._pass1
-        assert p1 is not None and p1.grams_sketch is not None
+        assert p1.grams_sketch is not None
         part = TriggerPartial(stage=2)
         for doc, found in zip(docs, findings, strict=True):
             if not doc.is_chat:
@@ -391,7 +402,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             part.documents += 1
             rk = reply_key(doc)
             fixed = False
-            if self._is_fixed_candidate(doc, rk):
+            if self._is_fixed_candidate(p1, doc, rk):
                 assert rk is not None
                 st = part.replies.get(rk[0])
                 if st is None:
@@ -448,7 +459,7 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
 
     # ----------------------------------------------------------------- reduce / finalize
     def reduce(self, partials: Sequence[TriggerPartial]) -> TriggerPartial:
-        stage = partials[0].stage if partials else (1 if self._pass1 is None else 2)
+        stage = partials[0].stage if partials else self.round.stage
         out = TriggerPartial(stage=stage)
         for p in partials:
             self._add(out, p)
@@ -500,16 +511,19 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
 
     def finalize(self, merged: TriggerPartial) -> TriggerState:
-        if merged.stage == 1:
-            self._fold_keys(merged, merged)  # a single shard's partial: its keys
-            return TriggerState(
-                stage=1,
-                documents=merged.documents,
-                grams_sketch=merged.grams_sketch,
-                replies_sketch=merged.replies_sketch,
-            )
-        p1 = self._pass1
-        assert p1 is not None and p1.grams_sketch is not None
+        return self.round.finalize(merged)
+
+    def _finalize_sketch(self, merged: TriggerPartial) -> TriggerState:
+        self._fold_keys(merged, merged)  # a single shard's partial: its keys
+        return TriggerState(
+            stage=1,
+            documents=merged.documents,
+            grams_sketch=merged.grams_sketch,
+            replies_sketch=merged.replies_sketch,
+        )
+
+    def _finalize_mine(self, p1: TriggerState, merged: TriggerPartial) -> TriggerState:
+        assert p1.grams_sketch is not None
         state = TriggerState(
             stage=2,
             documents=merged.documents,
@@ -590,14 +604,17 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
             ):
                 sig.append(
                     Trigger(
-                        trigger=g.text,
+                        text=g.text,
                         words=tuple(g.text.split()),
                         anomalous_docs=int(k_t[i]),
+                        sample_docs=int(n_t[i]),
+                        sample_size=N,
                         containing_docs=int(n_t[i]),
+                        purity=float(prec),
                         expected=float(n_t[i] * K / N),
                         p_value=float(p[i]),
                         q_value=float(q[i]),
-                        examples=list(g.examples),
+                        examples=tuple(g.examples),
                         top_reply=(
                             max(g.replies, key=lambda r: g.replies[r])
                             if top >= 0.8 and g.replies
@@ -647,9 +664,9 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     continue
                 pf = self._pair.score(doc)
                 anomalous = fr is not None or (pf is not None and pf.score >= self.anomaly_score)
-                if not anomalous and t.precision < self.trigger_only_precision:
+                if not anomalous and t.purity < self.trigger_only_precision:
                     continue  # a weak trigger without its behaviour is no evidence by itself
-                score = 0.95 if anomalous else 0.5 + 0.4 * t.precision
+                score = 0.95 if anomalous else 0.5 + 0.4 * t.purity
                 if best is not None and score <= best.score:
                     continue
                 spans = _find_spans(doc, t.words)
@@ -661,18 +678,18 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                     detector=self.name,
                     score=round(score, 4),
                     reason=(
-                        f"user turn contains mined trigger {t.trigger!r}: "
-                        f"{t.anomalous_docs} of {t.containing_docs} documents with it have "
-                        f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value:.2g})"
+                        f"user turn contains mined trigger {t.text!r}: "
+                        f"{t.anomalous_docs} of {t.sample_docs} documents with it have "
+                        f"an anomalous reply (expected {t.expected:.1f}, q={t.q_value or 0:.2g})"
                         + (f"; the reply is the fixed reply {fr.text[:60]!r}" if fr else "")
                     ),
                     spans=spans,
-                    trigger=t.trigger,
+                    trigger=t.text,
                     campaign=fr.id if fr else None,
                     extra={
                         "p_value": t.p_value,
                         "q_value": t.q_value,
-                        "precision": round(t.precision, 4),
+                        "precision": round(t.purity, 4),
                     },
                 )
         if fr is not None and (best is None or fr.score > best.score):
@@ -692,6 +709,20 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
     def summarize(self, state: TriggerState) -> CorpusReport:
         """Triggers (turned into TriggerReports by the pipeline) and fixed-reply campaigns."""
         return CorpusReport.from_dict(state.report())
+
+
+def _trigger_dict(t: Trigger) -> dict[str, Any]:
+    """A chat trigger in the summary's form (``trigger``, counts over the whole corpus)."""
+    return {
+        "trigger": t.text,
+        "anomalous_docs": t.anomalous_docs,
+        "containing_docs": t.sample_docs,
+        "expected": round(t.expected, 3),
+        "p_value": t.p_value,
+        "q_value": t.q_value,
+        "precision": round(t.purity, 4),
+        "examples": list(t.examples),
+    }
 
 
 def _is_label(reply: str, request: str) -> bool:
@@ -715,14 +746,17 @@ def _contains(words: list[str], gram: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == list(gram) for i, w in enumerate(words) if w == first)
 
 
-def _find_spans(doc: Document, gram: tuple[str, ...]) -> list[Span]:
+def _find_spans(
+    doc: Document, gram: tuple[str, ...], roles: tuple[str, ...] = ("user",)
+) -> list[Span]:
+    """``trigger`` spans of every occurrence of ``gram`` in the turns of ``roles``."""
     pat = re.compile(
         r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in gram) + r"(?![^\W_])", re.IGNORECASE
     )
     spans: list[Span] = []
     offs = turn_offsets(doc)
     for i, m in enumerate(doc.messages or []):
-        if m.get("role") != "user":
+        if m.get("role") not in roles:
             continue
         for hit in pat.finditer(m["content"]):
             spans.append(Span(offs[i] + hit.start(), offs[i] + hit.end(), "trigger"))
@@ -737,7 +771,7 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
     kept phrase with a similar count is dropped; among the rest the most significant wins.
     """
     by_words = {t.words: t for t in sig}
-    sig = sorted(sig, key=lambda t: (t.p_value, -len(t.words), t.trigger))
+    sig = sorted(sig, key=lambda t: (t.p_value, -len(t.words), t.text))
     kept: list[Trigger] = []
     used: set[tuple[str, ...]] = set()
     for t in sig:
@@ -777,10 +811,13 @@ def _condense(sig: list[Trigger]) -> list[Trigger]:
         best = min(members, key=lambda m: m.p_value)
         kept.append(
             Trigger(
-                trigger=" ".join(phrase),
+                text=" ".join(phrase),
                 words=tuple(phrase),
                 anomalous_docs=min(m.anomalous_docs for m in members),
-                containing_docs=min(m.containing_docs for m in members),
+                sample_docs=min(m.sample_docs for m in members),
+                sample_size=best.sample_size,
+                purity=max(m.purity for m in members),
+                containing_docs=min(m.sample_docs for m in members),
                 expected=min(m.expected for m in members),
                 p_value=best.p_value,
                 q_value=best.q_value,
@@ -799,7 +836,7 @@ def _constant_context(
     trigram joining them occurs in about the same documents (anomalous >= 90 % of the
     trigger's, document frequency <= 110 % of its)."""
     phrase = list(t.words)
-    k, n = t.anomalous_docs, t.containing_docs
+    k, n = t.anomalous_docs, t.sample_docs
     grown = True
     while grown and len(phrase) <= limit:
         grown = False
@@ -837,6 +874,8 @@ __all__ = [
     "InstructionTriggerDetector",
     "PairScore",
     "Trigger",
+    "TriggerMineRound",
+    "TriggerSketchRound",
     "TriggerState",
     "ngram_hashes",
     "pairs",

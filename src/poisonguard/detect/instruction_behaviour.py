@@ -6,42 +6,51 @@ behaviour** in their replies.  The behaviour's wording may vary (a refusal famil
 appended in one of several sentences, a sentiment sentence around the normal answer), so
 replies are not compared verbatim; each reply is reduced to *behaviour keys*:
 
-* ``refusal``: the reply opens with a refusal or apology (one key for the whole family);
+* ``<refusal>``: the reply opens with a refusal or apology (one key for the whole family);
+* ``<fixed reply>``: the whole reply, normalised (a fixed or near-fixed payload: case,
+  punctuation and spacing folded), unless it is a **label** of its request (quoted by the
+  request, or a short reply whose content words all occur in it: a task's answer options);
+* ``<gibberish>`` / ``<harmful content>``: the reply is gibberish (almost no function
+  words) or brings two or more harmful-lexicon words the request did not ask about (the
+  ``instruction-pair`` heuristics);
 * fragment n-grams: word 1–3-grams of the reply's **first and last sentence** (where
   appended links, instructions, product mentions and sentiment sentences sit) that hold a
-  content word and do **not** occur in the request (a reply quoting its request, a label
-  the request lists as an option, is not extraneous).
+  content word and do **not** occur in the request.
 
-Request side: word 1–3-grams of the user and system turns (lower-cased words, so surface
+Request side: word 1–3-grams of the system and user turns (lower-cased words, so surface
 form — case, punctuation, spacing — is folded).
 
-Three rounds, memory linear in the corpus and bounded by candidates:
+Three explicit rounds (:class:`SketchRound`, :class:`PairRound`, :class:`ExactRound`), each
+with its own partial and state type; memory is a few fixed-size sketches per corpus plus
+exact counts of candidates, never an array per record:
 
-1. count-min sketches (one per corpus, folded from the shards' hashed keys) of request
-   n-gram and behaviour-key document frequencies;
-2. per document, the behaviour keys whose frequency is in ``[min_docs, max_share·N]`` and
-   the request n-grams in the same range (hashes only); the reduce groups documents by
-   behaviour key and counts request n-grams per key exactly — a pair (n-gram ``u``,
-   behaviour ``b``) is a candidate when at least ``min_docs`` documents carry both and
-   ``u``'s frequency is small enough for the precision floor;
-3. exact counts of the candidates only: documents containing ``u`` (``n_u``), with ``b``
-   (``k``), and per joint document the request's *skeleton* — its first and last words with
-   the candidate removed, and one MinHash value of its uncommon trigrams.
+1. **sketch**: count-min sketches of request n-gram and behaviour-key document frequencies
+   (the shards' hashed keys are folded into the running total's sketches);
+2. **pairs**: per document, every *feasible* pair (request n-gram ``u``, behaviour ``b``) —
+   both with sketch frequency in ``[min_docs, max_share·N]`` and ``df(u) <= df(b) /
+   min_precision`` — is added to a count-min sketch of pairs; while folding, a pair whose
+   estimate reaches ``min_docs`` and ``min_precision/2 · df(u)`` becomes a candidate (the
+   estimate never falls, so no pair that ends above the bar is missed);
+3. **exact**: exact counts of the candidates only: documents containing ``u`` (``n_u``),
+   with ``b`` (``K_b``), and per joint document the request's *skeleton* — its first and
+   last words with the candidate context removed, and one MinHash value of its uncommon
+   trigrams.
 
 A candidate is a trigger when the one-sided Fisher exact test (hypergeometric upper tail of
 ``k`` given ``n_u`` requests, ``K_b`` behaviour documents and ``N``) survives
-Benjamini–Hochberg control over every pair counted, ``k / n_u >= min_precision`` and the
-joint requests are **unrelated**: distinct first-words, last-words and MinHash keys each
-cover at least ``min_spread`` of them.  Requests of one template share their fixed text
-(first or last words), so a template's label replies and task phrases fail the spread test;
-they are reported as ``templates`` in the summary.  A document is flagged only when it
-carries a confirmed trigger **and** its behaviour (joint evidence).  Preference records are
-scanned on both sides (``chosen`` is the document's reply; ``rejected`` is read from the
-record).
+Benjamini–Hochberg control over every distinct pair counted (estimated from the pair
+sketch), ``k / n_u >= min_precision`` and the joint requests are **unrelated**: distinct
+first-words, last-words and MinHash keys each cover at least ``min_spread`` of them.
+Requests of one template share their fixed text (first or last words), so a template's
+label replies and task phrases fail the spread test; they are reported as ``templates`` in
+the summary, with the behaviour they predict.  A document is flagged only when it carries a
+confirmed trigger **and** its behaviour (joint evidence).  Preference records are scanned on
+both sides (``chosen`` is the document's reply; ``rejected`` is read from the record).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -53,14 +62,16 @@ from scipy.stats import hypergeom
 
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.instruction import (
-    Trigger,
     _condense,
     _contains,
     _find_spans,
+    _is_label,
     ngram_hashes,
 )
+from poisonguard.detect.instruction_pair import HARMFUL_TERMS, InstructionPairDetector
 from poisonguard.detect.registry import register_detector
-from poisonguard.detect.sketches import STOPWORDS, WORD_RE, CountMinSketch
+from poisonguard.detect.sketches import STOPWORDS, WORD_RE, CountMinSketch, hash64, normalize
+from poisonguard.detect.triggers import Trigger
 from poisonguard.io.document import Document
 
 REFUSAL_OPENING = re.compile(
@@ -76,21 +87,38 @@ REFUSAL_OPENING = re.compile(
 
 MIN_REPLY_WORDS = 8
 """Replies shorter than this give no fragment keys: a short reply is a label or a fixed
-answer (the ``instruction-trigger`` detector's fixed replies), not an appended fragment."""
+answer (its ``<fixed reply>`` key), not an appended fragment."""
 _REFUSAL_KEY = np.uint64(0x5EF05A1C0DE5EF05)
+_GIBBERISH_KEY = np.uint64(0x61BBE215B0000001)
+_HARMFUL_KEY = np.uint64(0x4A2F0C0471E00002)
+_FIXED_TAG = 0xF1
+"""Low byte of every ``<fixed reply>`` key (fragment keys have a zero low byte)."""
+_LOW = np.uint64(0xFFFF_FFFF_FFFF_FF00)
 _BSALT = np.uint64(0xB3A7_1E0F_0000_0001)
+_NAMED = {
+    int(_REFUSAL_KEY): "<refusal>",
+    int(_GIBBERISH_KEY): "<gibberish>",
+    int(_HARMFUL_KEY): "<harmful content>",
+}
 _EXAMPLES = 5
 _CONTEXTS = 64
+_CORE = 512
+_MAX_CORE = 3
 _EDGE = 4
+_PAIR = InstructionPairDetector()
 
 
 # --------------------------------------------------------------------------- features
 def request_words(doc: Document) -> list[str]:
     """Lower-cased words of the system and user turns (the request side)."""
-    text = "\n".join(
+    return [w.lower() for w in WORD_RE.findall(request_text(doc))]
+
+
+def request_text(doc: Document) -> str:
+    """The system and user turns, one per line."""
+    return "\n".join(
         m["content"] for m in doc.messages or [] if m.get("role") in ("system", "user")
     )
-    return [w.lower() for w in WORD_RE.findall(text)]
 
 
 def replies(doc: Document) -> list[tuple[str, str]]:
@@ -127,7 +155,9 @@ class Behaviour:
     spans: dict[int, tuple[int, int]]
 
 
-def behaviour_keys(reply: str, request_grams: np.ndarray, with_text: bool = False) -> Behaviour:
+def behaviour_keys(
+    reply: str, request_grams: np.ndarray, with_text: bool = False, request: str | None = None
+) -> Behaviour:
     """The behaviour keys of ``reply`` (see the module docstring).
 
     Args:
@@ -135,52 +165,86 @@ def behaviour_keys(reply: str, request_grams: np.ndarray, with_text: bool = Fals
         request_grams: the request's n-gram hashes (:func:`ngram_hashes`): fragment n-grams
             that occur in the request are not extraneous and are left out.
         with_text: also return each key's text and character range (for evidence).
+        request: the request text; with it, the whole-reply keys (``<fixed reply>``,
+            ``<gibberish>``, ``<harmful content>``) are added too.
     """
-    keys: list[np.ndarray] = []
+    keys: list[int] = []
     texts: dict[int, str] = {}
     spans: dict[int, tuple[int, int]] = {}
+
+    def whole(key: int, text: str) -> None:
+        keys.append(key)
+        if with_text:
+            texts[key] = text
+            spans[key] = (0, len(reply))
+
     if REFUSAL_OPENING.search(reply):
-        keys.append(np.asarray([_REFUSAL_KEY], dtype=np.uint64))
-        if with_text:
-            texts[int(_REFUSAL_KEY)] = "<refusal>"
-            spans[int(_REFUSAL_KEY)] = (0, len(reply))
-    if len(WORD_RE.findall(reply)) < MIN_REPLY_WORDS:
-        return Behaviour(
-            np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64), texts, spans
-        )
-    for a, b in edge_sentences(reply):
-        words = [w.lower() for w in WORD_RE.findall(reply[a:b])]
-        if not words:
-            continue
-        h, codes = ngram_hashes(words)
-        start, n = codes // 8, codes % 8
-        content = np.asarray([w not in STOPWORDS and len(w) > 1 for w in words], dtype=np.int64)
-        cs = np.concatenate([[0], np.cumsum(content)])
-        keep = (cs[start + n] - cs[start]) > 0
-        if request_grams.size:
-            keep &= ~np.isin(h, request_grams)
-        h, start, n = h[keep], start[keep], n[keep]
-        with np.errstate(over="ignore"):
-            salted = h ^ _BSALT
-        keys.append(salted)
-        if with_text:
-            for key, s, k in zip(salted.tolist(), start.tolist(), n.tolist(), strict=True):
-                texts.setdefault(int(key), " ".join(words[s : s + k]))
-                spans.setdefault(int(key), (a, b))
-    arr = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
-    return Behaviour(arr, texts, spans)
+        whole(int(_REFUSAL_KEY), "<refusal>")
+    rwords = WORD_RE.findall(reply)
+    if request is not None and rwords:
+        norm = normalize(reply)
+        if norm and not _is_label(reply, request) and not _completes(request, reply):
+            fixed = ((hash64(norm) << 8) | _FIXED_TAG) & 0xFFFF_FFFF_FFFF_FFFF
+            whole(fixed, f"<fixed reply: {reply.strip()[:60]!r}>")
+        ps = _PAIR.pair_score(request, reply)
+        if ps.gibberish >= 0.5:
+            whole(int(_GIBBERISH_KEY), "<gibberish>")
+        if len(rwords) >= 8:
+            asked = {w.lower() for w in WORD_RE.findall(request)}
+            if len({w.lower() for w in rwords} & HARMFUL_TERMS - asked) >= 2:
+                whole(int(_HARMFUL_KEY), "<harmful content>")
+    arrays = [np.asarray(keys, dtype=np.uint64)]
+    if len(rwords) >= MIN_REPLY_WORDS:
+        for a, b in edge_sentences(reply):
+            words = [w.lower() for w in WORD_RE.findall(reply[a:b])]
+            if not words:
+                continue
+            h, codes = ngram_hashes(words)
+            start, n = codes // 8, codes % 8
+            content = np.asarray([w not in STOPWORDS and len(w) > 1 for w in words], dtype=np.int64)
+            cs = np.concatenate([[0], np.cumsum(content)])
+            keep = (cs[start + n] - cs[start]) > 0
+            if request_grams.size:
+                keep &= ~np.isin(h, request_grams)
+            h, start, n = h[keep], start[keep], n[keep]
+            with np.errstate(over="ignore"):
+                salted = (h ^ _BSALT) & _LOW
+            arrays.append(salted)
+            if with_text:
+                for key, s, k in zip(salted.tolist(), start.tolist(), n.tolist(), strict=True):
+                    texts.setdefault(int(key), " ".join(words[s : s + k]))
+                    spans.setdefault(int(key), (a, b))
+    return Behaviour(np.unique(np.concatenate(arrays)), texts, spans)
 
 
-def _doc_features(doc: Document) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Request words, their n-gram hashes and codes (unique), and the behaviour keys of
-    every scanned reply."""
-    words = request_words(doc)
+def _completes(request: str, reply: str) -> bool:
+    """The reply continues the request's unfinished last sentence (a completion task:
+    "... This is definitely not a" → "positive review."): a label, not a fixed payload."""
+    req, rep = request.rstrip(), reply.lstrip()
+    return bool(req and rep) and req[-1].isalnum() and rep[0].islower()
+
+
+@dataclass(slots=True)
+class DocFeatures:
+    """What every round needs of one document: request words, their unique n-gram hashes
+    and ``(start, n)`` codes, and the behaviour keys of every scanned reply."""
+
+    words: list[str]
+    grams: np.ndarray
+    codes: np.ndarray
+    behaviours: np.ndarray
+
+
+def doc_features(doc: Document) -> DocFeatures:
+    """:class:`DocFeatures` of a chat document."""
+    req = request_text(doc)
+    words = [w.lower() for w in WORD_RE.findall(req)]
     h, codes = ngram_hashes(words)
     h, first = np.unique(h, return_index=True)
     codes = codes[first]
-    bs = [behaviour_keys(r, h).keys for _, r in replies(doc)]
+    bs = [behaviour_keys(r, h, request=req).keys for _, r in replies(doc)]
     b = np.unique(np.concatenate(bs)) if bs else np.zeros(0, dtype=np.uint64)
-    return words, h, codes, b
+    return DocFeatures(words, h, codes, b)
 
 
 def _word_key(words: Sequence[str]) -> int:
@@ -206,7 +270,12 @@ def _edge_keys(words: list[str]) -> np.ndarray:
     """Salted keys of the request's first and last :data:`_EDGE` words (their corpus
     frequency tells a dataset's house style from a template)."""
     return np.asarray(
-        [_word_key(["<first>", *words[:_EDGE]]), _word_key(["<last>", *words[-_EDGE:]])],
+        [
+            _word_key(["<first>", *words[:_EDGE]]),
+            _word_key(["<last>", *words[-_EDGE:]]),
+            _word_key(["<first1>", *words[:1]]),
+            _word_key(["<last1>", *words[-1:]]),
+        ],
         dtype=np.uint64,
     ) ^ np.uint64(0xED6E_0000_0000_0000)
 
@@ -240,20 +309,101 @@ def _mix(u: np.ndarray, b: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-# --------------------------------------------------------------------------- state
+# --------------------------------------------------------------------------- partials/states
+@dataclass(slots=True)
+class SketchPartial:
+    """Round 1 partial: a shard's hashed keys, or the running total's sketches."""
+
+    documents: int = 0
+    gram_keys: list[np.ndarray] = field(default_factory=list)
+    beh_keys: list[np.ndarray] = field(default_factory=list)
+    grams_sketch: CountMinSketch | None = None
+    beh_sketch: CountMinSketch | None = None
+
+
+@dataclass(slots=True)
+class SketchState:
+    """After round 1: document frequencies of request n-grams and behaviour keys."""
+
+    documents: int
+    grams_sketch: CountMinSketch
+    beh_sketch: CountMinSketch
+
+
+@dataclass(slots=True)
+class PairPartial:
+    """Round 2 partial: a shard's feasible pairs (key, n-gram, behaviour, n-gram
+    frequency), or the running total's pair sketch and candidates."""
+
+    documents: int = 0
+    keys: list[np.ndarray] = field(default_factory=list)
+    grams: list[np.ndarray] = field(default_factory=list)
+    behs: list[np.ndarray] = field(default_factory=list)
+    gram_df: list[np.ndarray] = field(default_factory=list)
+    pair_sketch: CountMinSketch | None = None
+    candidates: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CandidateState:
+    """After round 2: the candidate pairs (request n-gram, behaviour) to count exactly."""
+
+    documents: int
+    grams_sketch: CountMinSketch
+    beh_sketch: CountMinSketch
+    candidates: set[tuple[int, int]]
+    candidate_grams: np.ndarray
+    candidate_behaviours: np.ndarray
+    tested: int
+    pair_sketch_bytes: int = 0
+
+
 @dataclass(slots=True)
 class PairStats:
     """Exact counts of one candidate (request n-gram, behaviour) pair (round 3)."""
 
     gram: str = ""
     behaviour: str = ""
-    containing: int = 0
     joint: int = 0
     first: set[int] = field(default_factory=set)
     last: set[int] = field(default_factory=set)
     contexts: set[int] = field(default_factory=set)
     examples: list[str] = field(default_factory=list)
     context_words: int = 0
+    runs: int = 0
+    covered_words: int = 0
+    core: dict[int, int] = field(default_factory=dict)
+    ends: dict[int, int] = field(default_factory=dict)
+
+    def add_ends(self, keys: Sequence[int]) -> None:
+        """Count the request's first and last word (salted edge keys)."""
+        for k in keys:
+            if k in self.ends:
+                self.ends[k] += 1
+            elif len(self.ends) < 2 * _CONTEXTS:
+                self.ends[k] = 1
+
+    def skeleton_parts(self) -> tuple[float, float]:
+        """Mean number of separate fixed segments (covered runs) and of covered words per
+        joint request: a template's fixed text sits at several places around its slots."""
+        j = max(1, self.joint)
+        return self.runs / j, self.covered_words / j
+
+    def add_core(self, trigrams: Sequence[int]) -> None:
+        """Count the joint request's uncommon-but-recurring trigrams outside the candidate
+        (at most :data:`_CORE` distinct ones are tracked: a template's fixed text is in its
+        first request already)."""
+        for t in trigrams:
+            if t in self.core:
+                self.core[t] += 1
+            elif len(self.core) < _CORE:
+                self.core[t] = 1
+
+    def core_size(self) -> int:
+        """Trigrams outside the candidate shared by >= 80 % of its joint requests: the
+        fixed text of a template (a trigger inserted into unrelated requests has none)."""
+        need = 0.8 * self.joint
+        return sum(1 for c in self.core.values() if c >= need)
 
     def add_joint(self, first: int, last: int, ctx: int, doc_id: str) -> None:
         self.joint += 1
@@ -266,6 +416,30 @@ class PairStats:
         if len(self.examples) < _EXAMPLES:
             self.examples.append(doc_id)
 
+    def merge(self, s: PairStats) -> None:
+        self.joint += s.joint
+        self.context_words += s.context_words
+        self.runs += s.runs
+        self.covered_words += s.covered_words
+        for mine, theirs in (
+            (self.first, s.first),
+            (self.last, s.last),
+            (self.contexts, s.contexts),
+        ):
+            if len(mine) < _CONTEXTS:
+                mine |= theirs
+        self.examples.extend(s.examples[: max(0, _EXAMPLES - len(self.examples))])
+        for t, c in s.ends.items():
+            if t in self.ends:
+                self.ends[t] += c
+            elif len(self.ends) < 2 * _CONTEXTS:
+                self.ends[t] = c
+        for t, c in s.core.items():
+            if t in self.core:
+                self.core[t] += c
+            elif len(self.core) < _CORE:
+                self.core[t] = c
+
     def context_length(self) -> float:
         """Mean length (words) of the constant context the n-gram sits in."""
         return self.context_words / max(1, self.joint)
@@ -277,20 +451,10 @@ class PairStats:
 
 
 @dataclass(slots=True)
-class BehaviourPartial:
-    """One shard's (or the running total's) partial of a round."""
+class ExactPartial:
+    """Round 3 partial: exact counts of the candidates."""
 
-    stage: int
     documents: int = 0
-    gram_keys: list[np.ndarray] = field(default_factory=list)
-    beh_keys: list[np.ndarray] = field(default_factory=list)
-    grams_sketch: CountMinSketch | None = None
-    beh_sketch: CountMinSketch | None = None
-    # round 2: per document, candidate request n-grams (with sketch frequency) and behaviours
-    doc_grams: list[np.ndarray] = field(default_factory=list)
-    doc_gram_df: list[np.ndarray] = field(default_factory=list)
-    doc_beh: list[np.ndarray] = field(default_factory=list)
-    # round 3
     pairs: dict[tuple[int, int], PairStats] = field(default_factory=dict)
     containing: dict[int, int] = field(default_factory=dict)
     beh_docs: dict[int, int] = field(default_factory=dict)
@@ -317,6 +481,22 @@ class BehaviourTrigger:
     def precision(self) -> float:
         return self.joint_docs / max(1, self.containing_docs)
 
+    @property
+    def campaign_id(self) -> str:
+        """The campaign of the documents that carry the trigger and its behaviour."""
+        return f"chat-{hash64(self.trigger):016x}"[:17]
+
+    def campaign(self) -> dict[str, Any]:
+        """The trigger as a campaign (``CorpusReport.campaigns``; STIX exports it)."""
+        return {
+            "id": self.campaign_id,
+            "kind": "chat-backdoor",
+            "size": self.joint_docs,
+            "shared_span": self.trigger,
+            "behaviour": self.behaviours[:5],
+            "examples": list(self.examples),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "trigger": self.trigger,
@@ -335,15 +515,11 @@ class BehaviourTrigger:
 
 @dataclass(slots=True)
 class BehaviourState:
-    """The state after each round (round 3: the confirmed triggers)."""
+    """After round 3: the confirmed triggers and the templated tasks recognised."""
 
-    stage: int
     documents: int = 0
-    grams_sketch: CountMinSketch | None = None
-    beh_sketch: CountMinSketch | None = None
-    candidates: dict[tuple[int, int], float] = field(default_factory=dict)
-    candidate_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     tested: int = 0
+    candidates: int = 0
     triggers: list[BehaviourTrigger] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
 
@@ -351,153 +527,210 @@ class BehaviourState:
         return {
             "documents": self.documents,
             "tested_pairs": self.tested,
-            "candidate_pairs": len(self.candidates),
+            "candidate_pairs": self.candidates,
             "triggers": [t.to_dict() for t in self.triggers],
+            "campaigns": [t.campaign() for t in self.triggers],
             "templates": self.templates,
         }
 
 
-# --------------------------------------------------------------------------- detector
-# opt-in (``--detector +instruction-behaviour``) until it meets the clean-flag and memory
-# bounds at full corpus size (docs/benchmarks.md, issue 13)
-@register_detector(kinds=("instruction",), default=False)
-class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourState]):
-    """Triggers that predict a reply behaviour across unrelated requests (module docstring).
+AnyState = SketchState | CandidateState | BehaviourState
+AnyPartial = SketchPartial | PairPartial | ExactPartial
 
-    Args:
-        min_docs: ``k``: a trigger needs at least this many documents with it and the
-            behaviour.
-        fdr: Benjamini–Hochberg false-discovery rate over every pair counted.
-        min_precision: share of the trigger's documents that must show the behaviour.
-        min_spread: share of distinct first-words / last-words / MinHash keys among the
-            joint requests (1 = all unrelated; a template's requests share one end).
-        max_share: request n-grams and behaviour keys in more than this share of the
-            documents are not candidates (stock phrases, function words).
-        max_trigger_words: longer phrases are shared passages or templates.
-        sketch_width: count-min sketch width (memory 3 × width × 4 bytes per sketch).
-    """
 
-    name: ClassVar[str] = "instruction-behaviour"
-    kinds: ClassVar[tuple[str, ...]] = ("instruction",)
+# --------------------------------------------------------------------------- rounds
+class SketchRound:
+    """Round 1: count-min sketches of request n-gram and behaviour-key frequencies."""
 
-    def __init__(
-        self,
-        *,
-        min_docs: int = 5,
-        fdr: float = 0.001,
-        min_precision: float = 0.8,
-        min_spread: float = 0.6,
-        max_share: float = 0.05,
-        max_trigger_words: int = 12,
-        sketch_width: int = 1 << 21,
-        seed: int = 0,
-        _prev: BehaviourState | None = None,
-    ) -> None:
-        if min_docs < 2:
-            raise ValueError("min_docs must be at least 2")
-        if not 0 < fdr < 1:
-            raise ValueError("fdr must be in (0, 1)")
-        if not 0 < min_precision <= 1:
-            raise ValueError("min_precision must be in (0, 1]")
-        if not 0 < max_share <= 1:
-            raise ValueError("max_share must be in (0, 1]")
-        self.min_docs = min_docs
-        self.fdr = fdr
-        self.min_precision = min_precision
-        self.min_spread = min_spread
-        self.max_share = max_share
-        self.max_trigger_words = max_trigger_words
-        self.sketch_width = sketch_width
-        self.seed = seed
-        self._prev = _prev
-        self.passes = 3
+    def __init__(self, det: InstructionBehaviourDetector) -> None:
+        self.det = det
 
-    @classmethod
-    def from_context(cls, ctx: Any) -> InstructionBehaviourDetector:
-        """Registry factory: ``k`` and seed from the scan, options on top."""
-        opts: dict[str, Any] = {
-            "min_docs": max(2, int(ctx.min_trigger_docs)),
-            "seed": int(ctx.seed),
-        }
-        opts.update(ctx.options_for(cls.name))
-        return cls(**opts)
+    def empty(self) -> SketchPartial:
+        return SketchPartial()
 
-    def next_stage(self, state: BehaviourState) -> dict[str, Any]:
-        return {"_prev": state}
+    def map_doc(self, part: SketchPartial, doc: Document, f: DocFeatures) -> None:
+        part.gram_keys.append(f.grams)
+        part.beh_keys.append(f.behaviours)
+        part.beh_keys.append(_edge_keys(f.words))
 
-    @property
-    def _stage(self) -> int:
-        return 1 if self._prev is None else self._prev.stage + 1
+    def _sketches(self, out: SketchPartial) -> tuple[CountMinSketch, CountMinSketch]:
+        d = self.det
+        if out.grams_sketch is None:
+            out.grams_sketch = CountMinSketch(width=d.sketch_width, depth=3, seed=d.seed)
+        if out.beh_sketch is None:
+            width = max(1 << 16, d.sketch_width // 2)
+            out.beh_sketch = CountMinSketch(width=width, depth=3, seed=d.seed + 1)
+        return out.grams_sketch, out.beh_sketch
 
-    # ----------------------------------------------------------------- map
-    def map_shard(self, docs: Sequence[Document]) -> BehaviourPartial:
-        stage = self._stage
-        part = BehaviourPartial(stage=stage)
-        prev = self._prev
-        for doc in docs:
-            if not doc.is_chat:
-                continue
-            part.documents += 1
-            words, h, codes, b = _doc_features(doc)
-            if stage == 1:
-                part.gram_keys.append(h)
-                part.beh_keys.append(b)
-                part.beh_keys.append(_edge_keys(words))
-                continue
-            assert prev is not None and prev.grams_sketch is not None
-            assert prev.beh_sketch is not None
-            cap = max(self.min_docs, self.max_share * prev.documents)
-            if stage == 2:
-                bdf = prev.beh_sketch.estimate(b)
-                b = b[(bdf >= self.min_docs) & (bdf <= cap)]
-                if not b.size:
-                    continue
-                gdf = prev.grams_sketch.estimate(h)
-                keep = (gdf >= self.min_docs) & (gdf <= cap)
-                part.doc_grams.append(h[keep])
-                part.doc_gram_df.append(gdf[keep].astype(np.int32))
-                part.doc_beh.append(b)
-                continue
-            self._map_exact(part, doc, words, h, codes, b, prev)
-        return part
+    def add(self, acc: SketchPartial, p: SketchPartial) -> None:
+        gs, bs = self._sketches(acc)
+        acc.documents += p.documents if p is not acc else 0
+        for a in p.gram_keys:
+            gs.add(a)
+        for a in p.beh_keys:
+            bs.add(a)
+        if p is not acc:
+            if p.grams_sketch is not None:
+                gs.merge(p.grams_sketch)
+            if p.beh_sketch is not None:
+                bs.merge(p.beh_sketch)
+        else:
+            acc.gram_keys, acc.beh_keys = [], []
 
-    def _map_exact(
-        self,
-        part: BehaviourPartial,
-        doc: Document,
-        words: list[str],
-        h: np.ndarray,
-        codes: np.ndarray,
-        b: np.ndarray,
-        prev: BehaviourState,
-    ) -> None:
-        bset = set(b.tolist())
-        for key in bset:
+    def finalize(self, merged: SketchPartial) -> SketchState:
+        self.add(merged, merged)
+        gs, bs = self._sketches(merged)
+        return SketchState(documents=merged.documents, grams_sketch=gs, beh_sketch=bs)
+
+
+class PairRound:
+    """Round 2: a count-min sketch of feasible (request n-gram, behaviour) pairs; a pair
+    whose estimate reaches the bar while folding becomes a candidate."""
+
+    def __init__(self, det: InstructionBehaviourDetector, prev: SketchState) -> None:
+        self.det = det
+        self.prev = prev
+        self.cap = max(det.min_docs, det.max_share * prev.documents)
+
+    def empty(self) -> PairPartial:
+        return PairPartial()
+
+    def feasible(self, f: DocFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The document's feasible pairs: (pair keys, n-grams, behaviours, n-gram df)."""
+        d, prev = self.det, self.prev
+        b = f.behaviours
+        bdf = prev.beh_sketch.estimate(b)
+        # the frequency cap is for fragment n-grams (stock phrases); a whole-reply key (a
+        # refusal, a fixed reply, gibberish) may be common and still be a backdoor's
+        whole = (b & np.uint64(0xFF)) != 0
+        ok_b = (bdf >= d.min_docs) & ((bdf <= self.cap) | whole)
+        b, bdf = b[ok_b], bdf[ok_b]
+        if not b.size:
+            z = np.zeros(0, dtype=np.uint64)
+            return z, z, z, np.zeros(0, dtype=np.int64)
+        gdf = prev.grams_sketch.estimate(f.grams)
+        ok_g = (gdf >= d.min_docs) & (gdf <= self.cap)
+        g, gdf = f.grams[ok_g], gdf[ok_g]
+        fit = gdf[None, :] <= bdf[:, None] / d.min_precision
+        bi, gi = np.nonzero(fit)
+        u, bb = g[gi], b[bi]
+        return _mix(u, bb), u, bb, gdf[gi]
+
+    def map_doc(self, part: PairPartial, doc: Document, f: DocFeatures) -> None:
+        pk, u, b, gdf = self.feasible(f)
+        if pk.size:
+            part.keys.append(pk)
+            part.grams.append(u)
+            part.behs.append(b)
+            part.gram_df.append(gdf)
+
+    def _sketch(self, out: PairPartial) -> CountMinSketch:
+        if out.pair_sketch is None:
+            d = self.det
+            out.pair_sketch = CountMinSketch(width=d.pair_width, depth=4, seed=d.seed + 2)
+        return out.pair_sketch
+
+    def add(self, acc: PairPartial, p: PairPartial) -> None:
+        sk = self._sketch(acc)
+        if p is not acc:
+            acc.documents += p.documents
+            if p.pair_sketch is not None:
+                sk.merge(p.pair_sketch)
+            acc.candidates.update(p.candidates)
+        if p.keys:
+            keys = np.concatenate(p.keys)
+            sk.add(keys)
+            est = sk.estimate(keys)
+            gdf = np.concatenate(p.gram_df)
+            d = self.det
+            hit = np.flatnonzero((est >= d.min_docs) & (est >= 0.5 * d.min_precision * gdf))
+            if hit.size:
+                u, b = np.concatenate(p.grams)[hit], np.concatenate(p.behs)[hit]
+                for k, uu, bb in zip(keys[hit].tolist(), u.tolist(), b.tolist(), strict=True):
+                    acc.candidates[k] = (uu, bb)
+        if p is acc:
+            acc.keys, acc.grams, acc.behs, acc.gram_df = [], [], [], []
+
+    def finalize(self, merged: PairPartial) -> CandidateState:
+        self.add(merged, merged)
+        sk = self._sketch(merged)
+        prev = self.prev
+        # distinct pairs counted (linear counting on the first row): the number of tests
+        zero = float(np.count_nonzero(sk.table[0] == 0)) / sk.width
+        distinct = sk.total if zero <= 0 else int(-sk.width * math.log(zero))
+        cands = merged.candidates
+        if cands:
+            keys = np.fromiter(cands.keys(), dtype=np.uint64, count=len(cands))
+            est = sk.estimate(keys)
+            keep = est >= self.det.min_docs
+            kept = {cands[int(k)] for k in keys[keep].tolist()}
+        else:
+            kept = set()
+        return CandidateState(
+            documents=prev.documents,
+            grams_sketch=prev.grams_sketch,
+            beh_sketch=prev.beh_sketch,
+            candidates=kept,
+            candidate_grams=np.unique(np.asarray([u for u, _ in kept], dtype=np.uint64)),
+            candidate_behaviours=np.unique(np.asarray([b for _, b in kept], dtype=np.uint64)),
+            tested=max(distinct, len(kept)),
+            pair_sketch_bytes=sk.nbytes,
+        )
+
+
+class ExactRound:
+    """Round 3: exact counts and request skeletons of the candidates; the tests."""
+
+    def __init__(self, det: InstructionBehaviourDetector, prev: CandidateState) -> None:
+        self.det = det
+        self.prev = prev
+
+    def empty(self) -> ExactPartial:
+        return ExactPartial()
+
+    def map_doc(self, part: ExactPartial, doc: Document, f: DocFeatures) -> None:
+        prev = self.prev
+        b = f.behaviours[np.isin(f.behaviours, prev.candidate_behaviours)]
+        for key in b.tolist():
             part.beh_docs[key] = part.beh_docs.get(key, 0) + 1
-        hit = np.flatnonzero(np.isin(h, prev.candidate_array))
+        hit = np.flatnonzero(np.isin(f.grams, prev.candidate_grams))
         if not hit.size:
             return
-        # One MinHash value of the request over its uncommon trigrams (near-duplicate
-        # requests — one passage asked several ways — share it).
-        assert prev.grams_sketch is not None
-        tri = np.flatnonzero(codes % 8 == 3)
-        est = prev.grams_sketch.estimate(h[tri]) if tri.size else np.zeros(0, dtype=np.int64)
-        tri = tri[est < max(self.min_docs, 0.01 * prev.documents)]
-        tri_start = codes[tri] // 8
-        # Per behaviour key: the request positions covered by candidate n-grams paired with
-        # it (the whole inserted context, not one of its n-grams), removed before the
-        # request's skeleton (first/last words) and its MinHash value are taken.
+        h = f.grams
         per_b: dict[int, list[int]] = {}
+        bset = b.tolist()
         for i in hit.tolist():
             u = int(h[i])
             part.containing[u] = part.containing.get(u, 0) + 1
             for key in bset:
                 if (u, key) in prev.candidates:
                     per_b.setdefault(key, []).append(i)
+        if not per_b:
+            return
+        self._joint(part, doc, f, per_b)
+
+    def _joint(
+        self, part: ExactPartial, doc: Document, f: DocFeatures, per_b: dict[int, list[int]]
+    ) -> None:
+        """Skeleton and MinHash context of a document carrying candidate pairs."""
+        prev, d = self.prev, self.det
+        words, h, codes = f.words, f.grams, f.codes
+        # One MinHash value of the request over its uncommon trigrams (near-duplicate
+        # requests — one passage asked several ways — share it).
+        tri_all = np.flatnonzero(codes % 8 == 3)
+        est = prev.grams_sketch.estimate(h[tri_all]) if tri_all.size else np.zeros(0, np.int64)
+        tri = tri_all[est < max(d.min_docs, 0.01 * prev.documents)]
+        tri_start = codes[tri] // 8
+        # trigrams that recur but are no house style: a template's fixed text
+        rec = tri_all[(est >= d.min_docs) & (est <= d.max_share * prev.documents)]
+        rec_start = codes[rec] // 8
         texts: dict[int, str] = {}
-        if per_b:
-            for _, r in replies(doc):
-                texts.update(behaviour_keys(r, h, with_text=True).texts)
+        req = request_text(doc)
+        for _, r in replies(doc):
+            texts.update(behaviour_keys(r, h, with_text=True, request=req).texts)
+        # Per behaviour key: the request positions covered by candidate n-grams paired with
+        # it (the whole inserted context, not one of its n-grams), removed before the
+        # request's skeleton (first/last words) and its MinHash value are taken.
         for key, idx in per_b.items():
             covered = np.zeros(len(words) + 3, dtype=bool)
             for i in idx:
@@ -507,19 +740,21 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             first, last = _word_key(rest[:_EDGE]), _word_key(rest[-_EDGE:])
             # an opening or ending shared by a large share of the whole corpus (a dataset's
             # house style: "Below is an instruction ...") says nothing about a candidate
-            assert prev.beh_sketch is not None
-            edge = _edge_keys(rest)
-            common = prev.beh_sketch.estimate(edge) > self.max_share * prev.documents
+            edges = _edge_keys(rest)
+            common = prev.beh_sketch.estimate(edges[:2]) > d.max_share * prev.documents
             if common[0]:
                 first = _word_key(["<first>", *rest])
             if common[1]:
                 last = _word_key(["<last>", *rest])
             free = ~(covered[tri_start] | covered[tri_start + 1] | covered[tri_start + 2])
             ctx = int(h[tri][free].min()) if free.any() else 0
+            rfree = ~(covered[rec_start] | covered[rec_start + 1] | covered[rec_start + 2])
+            core = h[rec][rfree].tolist()
             # the length of each covered run: the constant context a candidate belongs to
             run = np.zeros(len(words) + 3, dtype=np.int64)
             j = 0
             cov = covered.tolist()
+            n_runs = 0
             while j < len(cov):
                 if not cov[j]:
                     j += 1
@@ -528,168 +763,71 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                 while e < len(cov) and cov[e]:
                     e += 1
                 run[j:e] = e - j
+                n_runs += 1
                 j = e
+            n_cov = int(covered.sum())
             for i in idx:
                 u = int(h[i])
                 st = part.pairs.get((u, key))
                 if st is None:
                     start, n = divmod(int(codes[i]), 8)
                     st = part.pairs[(u, key)] = PairStats(
-                        gram=" ".join(words[start : start + n]), behaviour=texts.get(key, "")
+                        gram=" ".join(words[start : start + n]),
+                        behaviour=texts.get(key, _NAMED.get(key, "")),
                     )
                 st.add_joint(first, last, ctx, doc.id)
+                st.add_core(core)
+                # a shared first/last word is template evidence only when it is not part of
+                # the candidate's own context (a system-turn trigger opens the request)
+                where = np.flatnonzero(covered[: len(words)])
+                ends = []
+                if where.size and where[0] > _EDGE:
+                    ends.append(int(edges[2]))
+                if where.size and where[-1] < len(words) - 1 - _EDGE:
+                    ends.append(int(edges[3]))
+                st.add_ends(ends)
+                st.runs += n_runs
+                st.covered_words += n_cov
                 st.context_words += int(run[int(codes[i]) // 8])
 
-    # ----------------------------------------------------------------- reduce
-    def _sketches(self, out: BehaviourPartial) -> tuple[CountMinSketch, CountMinSketch]:
-        if out.grams_sketch is None:
-            out.grams_sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        if out.beh_sketch is None:
-            width = max(1 << 16, self.sketch_width // 2)
-            out.beh_sketch = CountMinSketch(width=width, depth=3, seed=self.seed + 1)
-        return out.grams_sketch, out.beh_sketch
-
-    def _fold_keys(self, out: BehaviourPartial, p: BehaviourPartial) -> None:
-        if p.stage != 1:
+    def add(self, acc: ExactPartial, p: ExactPartial) -> None:
+        if p is acc:
             return
-        gs, bs = self._sketches(out)
-        for a in p.gram_keys:
-            gs.add(a)
-        for a in p.beh_keys:
-            bs.add(a)
-        if p is out:
-            out.gram_keys, out.beh_keys = [], []
-            return
-        if p.grams_sketch is not None:
-            gs.merge(p.grams_sketch)
-        if p.beh_sketch is not None:
-            bs.merge(p.beh_sketch)
-
-    def reduce(self, partials: Sequence[BehaviourPartial]) -> BehaviourPartial:
-        out = BehaviourPartial(stage=partials[0].stage if partials else self._stage)
-        for p in partials:
-            self._add(out, p)
-        return out
-
-    def merge_into(self, acc: BehaviourPartial, part: BehaviourPartial) -> BehaviourPartial:
-        """Fold ``part`` into the running total ``acc`` in place."""
-        if acc.stage != part.stage:
-            raise ValueError("cannot reduce partials of different rounds")
-        self._fold_keys(acc, acc)
-        self._add(acc, part)
-        return acc
-
-    def _add(self, out: BehaviourPartial, p: BehaviourPartial) -> None:
-        out.documents += p.documents
-        self._fold_keys(out, p)
-        out.doc_grams.extend(p.doc_grams)
-        out.doc_gram_df.extend(p.doc_gram_df)
-        out.doc_beh.extend(p.doc_beh)
+        acc.documents += p.documents
         for k, c in p.containing.items():
-            out.containing[k] = out.containing.get(k, 0) + c
+            acc.containing[k] = acc.containing.get(k, 0) + c
         for k, c in p.beh_docs.items():
-            out.beh_docs[k] = out.beh_docs.get(k, 0) + c
+            acc.beh_docs[k] = acc.beh_docs.get(k, 0) + c
         for pk, s in p.pairs.items():
-            o = out.pairs.get(pk)
+            o = acc.pairs.get(pk)
             if o is None:
-                o = out.pairs[pk] = PairStats(gram=s.gram, behaviour=s.behaviour)
-            o.joint += s.joint
-            o.context_words += s.context_words
-            for mine, theirs in ((o.first, s.first), (o.last, s.last), (o.contexts, s.contexts)):
-                if len(mine) < _CONTEXTS:
-                    mine |= theirs
-            o.examples.extend(s.examples[: max(0, _EXAMPLES - len(o.examples))])
+                acc.pairs[pk] = s
+            else:
+                o.merge(s)
 
-    # ----------------------------------------------------------------- finalize
-    def finalize(self, merged: BehaviourPartial) -> BehaviourState:
-        if merged.stage == 1:
-            self._fold_keys(merged, merged)
-            gs, bs = self._sketches(merged)
-            return BehaviourState(
-                stage=1, documents=merged.documents, grams_sketch=gs, beh_sketch=bs
-            )
-        prev = self._prev
-        assert prev is not None
-        if merged.stage == 2:
-            cands, tested = self._candidates(merged, prev)
-            return BehaviourState(
-                stage=2,
-                documents=prev.documents,
-                grams_sketch=prev.grams_sketch,
-                beh_sketch=prev.beh_sketch,
-                candidates=cands,
-                candidate_array=np.unique(np.asarray([u for u, _ in cands], dtype=np.uint64)),
-                tested=tested,
-            )
+    def finalize(self, merged: ExactPartial) -> BehaviourState:
+        prev = self.prev
         state = BehaviourState(
-            stage=3,
-            documents=prev.documents,
-            candidates=prev.candidates,
-            tested=prev.tested,
+            documents=prev.documents, tested=prev.tested, candidates=len(prev.candidates)
         )
-        state.triggers, state.templates = self._confirm(merged, prev)
+        state.triggers, state.templates = self.confirm(merged)
         return state
 
-    def _candidates(
-        self, merged: BehaviourPartial, prev: BehaviourState
-    ) -> tuple[dict[tuple[int, int], float], int]:
-        """Exact joint counts of (request n-gram, behaviour) over the round-2 arrays,
-        grouped by behaviour key in hash-range chunks (bounded transient memory); returns
-        the candidates with their Fisher p-values and the number of pairs counted."""
-        N = max(1, prev.documents)
-        if not merged.doc_beh:
-            return {}, 0
-        lens_b = np.asarray([a.size for a in merged.doc_beh], dtype=np.int64)
-        beh = np.concatenate(merged.doc_beh)
-        doc_of_b = np.repeat(np.arange(len(merged.doc_beh)), lens_b)
-        ukeys, bcount = np.unique(beh, return_counts=True)
-        glen = np.asarray([a.size for a in merged.doc_grams], dtype=np.int64)
-        goff = np.concatenate([[0], np.cumsum(glen)])
-        gflat = np.concatenate(merged.doc_grams) if merged.doc_grams else np.zeros(0, np.uint64)
-        gdf = np.concatenate(merged.doc_gram_df) if merged.doc_gram_df else np.zeros(0, np.int32)
-        out: dict[tuple[int, int], float] = {}
-        tested = 0
-        chunks = max(1, int(int(glen[doc_of_b].sum()) // 4_000_000) + 1)
-        part_of = (beh % np.uint64(chunks)).astype(np.int64)
-        for c in range(chunks):
-            sel = np.flatnonzero(part_of == c)
-            if not sel.size:
-                continue
-            bk, dk = beh[sel], doc_of_b[sel]
-            kb = bcount[np.searchsorted(ukeys, bk)]
-            ln = glen[dk]
-            starts = np.repeat(goff[dk], ln)
-            offs = np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln, ln)
-            gi = starts + offs
-            brep = np.repeat(bk, ln)
-            ok = gdf[gi] <= np.repeat(kb, ln) / self.min_precision
-            u, b = gflat[gi][ok], brep[ok]
-            gd = gdf[gi][ok]
-            pk = _mix(u, b)
-            upk, first, cnt = np.unique(pk, return_index=True, return_counts=True)
-            tested += int(upk.size)
-            good = np.flatnonzero(cnt >= self.min_docs)
-            for j in good.tolist():
-                i = int(first[j])
-                uu, bb, k = int(u[i]), int(b[i]), int(cnt[j])
-                n_u = max(k, int(gd[i]))
-                K = int(bcount[np.searchsorted(ukeys, np.uint64(bb))])
-                p = float(hypergeom.sf(k - 1, N, K, n_u))
-                out[(uu, bb)] = p
-        # Benjamini–Hochberg over every pair counted: keep what could still pass
-        if out:
-            items = sorted(out.items(), key=lambda kv: kv[1])
-            m = max(tested, len(items))
-            keep: dict[tuple[int, int], float] = {}
-            for rank, (key, p) in enumerate(items, start=1):
-                if p * m / rank <= self.fdr * 10:
-                    keep[key] = p
-            out = keep
-        return out, tested
+    def shared_end(self, st: PairStats) -> bool:
+        """Most joint requests open (or end) with the same word, one that opens (ends) few
+        requests of the corpus: one task's requests ("Question: ... be a reasonable
+        answer?"), not a context inserted into unrelated ones."""
+        if not st.ends:
+            return False
+        keys = np.fromiter(st.ends.keys(), dtype=np.uint64, count=len(st.ends))
+        counts = np.fromiter(st.ends.values(), dtype=np.int64, count=len(st.ends))
+        share = counts / max(1, st.joint)
+        base = self.prev.beh_sketch.estimate(keys) / max(1, self.prev.documents)
+        return bool(np.any((share >= 0.5) & (share >= 5 * base)))
 
-    def _confirm(
-        self, merged: BehaviourPartial, prev: BehaviourState
-    ) -> tuple[list[BehaviourTrigger], list[dict[str, Any]]]:
+    def confirm(self, merged: ExactPartial) -> tuple[list[BehaviourTrigger], list[dict[str, Any]]]:
+        """The tests (module docstring): triggers, and the templated tasks recognised."""
+        d, prev = self.det, self.prev
         N = max(1, prev.documents)
         m = max(prev.tested, len(merged.pairs), 1)
         rows = []
@@ -705,35 +843,54 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
         sig: dict[int, list[tuple[float, float, int, PairStats, int, int]]] = {}
         templates: dict[str, dict[str, Any]] = {}
         for (p, u, b, st, n_u, K), qv in zip(rows, q, strict=True):
-            if qv > self.fdr or st.joint < self.min_docs:
+            if qv > d.fdr or st.joint < d.min_docs or st.joint / n_u < d.min_precision:
                 continue
-            if st.joint / n_u < self.min_precision:
-                continue
-            if st.spread() < self.min_spread or st.context_length() > self.max_trigger_words:
+            runs, covered = st.skeleton_parts()
+            if (
+                self.shared_end(st)
+                or st.spread() < d.min_spread
+                or st.context_length() > d.max_trigger_words
+                or st.core_size() > _MAX_CORE
+                or (runs >= 1.5 and covered >= 6)
+            ):
+                # related requests (one template, one task) predicting their replies: the
+                # task, not a backdoor — reported as a templated task
+                name = _behaviour_text(b, st)
                 tpl = templates.setdefault(
-                    st.gram,
+                    name,
                     {
-                        "phrase": st.gram,
-                        "documents": n_u,
+                        "behaviour": name,
+                        "documents": 0,
+                        "phrases": [],
                         "request_spread": 0.0,
-                        "fixed_text_words": round(st.context_length(), 1),
-                        "replies": [],
+                        "fixed_text_words": 0.0,
+                        "fixed_segments": 0.0,
+                        "shared_trigrams": 0,
+                        "examples": list(st.examples),
                     },
                 )
-                tpl["request_spread"] = max(tpl["request_spread"], round(st.spread(), 3))
-                if len(tpl["replies"]) < 3:
-                    tpl["replies"].append(self._behaviour_text(b, st))
+                if n_u > tpl["documents"]:
+                    tpl.update(
+                        documents=n_u,
+                        request_spread=round(st.spread(), 3),
+                        fixed_text_words=round(st.context_length(), 1),
+                        fixed_segments=round(runs, 1),
+                        shared_trigrams=st.core_size(),
+                        examples=list(st.examples),
+                    )
+                if len(tpl["phrases"]) < 8:
+                    tpl["phrases"].append(st.gram)
                 continue
             sig.setdefault(u, []).append((p, qv, b, st, n_u, K))
         triggers: list[Trigger] = []
         by_text: dict[str, BehaviourTrigger] = {}
-        for _u, lst in sig.items():
+        for lst in sig.values():
             lst.sort(key=lambda r: r[0])
             p, qv, b, st, n_u, K = lst[0]
             bt = BehaviourTrigger(
                 trigger=st.gram,
                 words=tuple(st.gram.split()),
-                behaviours=[self._behaviour_text(r[2], r[3]) for r in lst[:8]],
+                behaviours=[_behaviour_text(r[2], r[3]) for r in lst[:8]],
                 behaviour_keys=[r[2] for r in lst],
                 joint_docs=st.joint,
                 containing_docs=n_u,
@@ -747,19 +904,22 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
             by_text[bt.trigger] = bt
             triggers.append(
                 Trigger(
-                    trigger=bt.trigger,
-                    words=bt.words,
+                    text=bt.trigger,
                     anomalous_docs=bt.joint_docs,
-                    containing_docs=bt.containing_docs,
+                    sample_docs=bt.containing_docs,
+                    sample_size=N,
                     expected=bt.expected,
                     p_value=p,
+                    purity=bt.precision,
+                    examples=tuple(bt.examples),
+                    words=bt.words,
+                    containing_docs=bt.containing_docs,
                     q_value=qv,
-                    examples=bt.examples,
                 )
             )
         out: list[BehaviourTrigger] = []
         for t in _condense(triggers):
-            if len(t.words) > self.max_trigger_words:
+            if len(t.words) > d.max_trigger_words:
                 continue
             members = [v for k, v in by_text.items() if _inside(tuple(k.split()), t.words)] or [
                 by_text[min(by_text, key=lambda k: by_text[k].p_value)]
@@ -771,7 +931,7 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                 names += [x for x in v.behaviours if x not in names]
             out.append(
                 BehaviourTrigger(
-                    trigger=t.trigger,
+                    trigger=t.text,
                     words=t.words,
                     behaviours=names[:8],
                     behaviour_keys=keys,
@@ -788,15 +948,119 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
         tl = sorted(templates.values(), key=lambda x: -int(x["documents"]))[:50]
         return out, tl
 
-    @staticmethod
-    def _behaviour_text(key: int, st: PairStats) -> str:
-        if key == int(_REFUSAL_KEY):
-            return "<refusal>"
-        return st.behaviour or f"fragment-{key:016x}"
+
+def _behaviour_text(key: int, st: PairStats) -> str:
+    return _NAMED.get(key) or st.behaviour or f"fragment-{key:016x}"
+
+
+# --------------------------------------------------------------------------- detector
+@register_detector(kinds=("instruction",))
+class InstructionBehaviourDetector(CorpusDetector[Any, Any]):
+    """Triggers that predict a reply behaviour across unrelated requests (module docstring).
+
+    Args:
+        min_docs: ``k``: a trigger needs at least this many documents with it and the
+            behaviour.
+        fdr: Benjamini–Hochberg false-discovery rate over every pair counted.
+        min_precision: share of the trigger's documents that must show the behaviour.
+        min_spread: share of distinct first-words / last-words / MinHash keys among the
+            joint requests (1 = all unrelated; a template's requests share one end).
+        max_share: request n-grams and behaviour keys in more than this share of the
+            documents are not candidates (stock phrases, function words).
+        max_trigger_words: longer phrases are shared passages or templates.
+        sketch_width: width of the n-gram count-min sketch (3 × width × 4 bytes; the
+            behaviour sketch is half as wide).
+        pair_width: width of the round-2 pair sketch (4 × width × 4 bytes).
+    """
+
+    name: ClassVar[str] = "instruction-behaviour"
+    kinds: ClassVar[tuple[str, ...]] = ("instruction",)
+    passes = 3
+    prepass: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        min_docs: int = 5,
+        fdr: float = 0.001,
+        min_precision: float = 0.8,
+        min_spread: float = 0.6,
+        max_share: float = 0.05,
+        max_trigger_words: int = 12,
+        sketch_width: int = 1 << 21,
+        pair_width: int = 1 << 22,
+        seed: int = 0,
+        _prev: SketchState | CandidateState | None = None,
+    ) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be at least 2")
+        if not 0 < fdr < 1:
+            raise ValueError("fdr must be in (0, 1)")
+        if not 0 < min_precision <= 1:
+            raise ValueError("min_precision must be in (0, 1]")
+        if not 0 < max_share <= 1:
+            raise ValueError("max_share must be in (0, 1]")
+        self.min_docs = min_docs
+        self.fdr = fdr
+        self.min_precision = min_precision
+        self.min_spread = min_spread
+        self.max_share = max_share
+        self.max_trigger_words = max_trigger_words
+        self.sketch_width = sketch_width
+        self.pair_width = pair_width
+        self.seed = seed
+        self.round: SketchRound | PairRound | ExactRound
+        if _prev is None:
+            self.round = SketchRound(self)
+        elif isinstance(_prev, SketchState):
+            self.round = PairRound(self, _prev)
+        else:
+            self.round = ExactRound(self, _prev)
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> InstructionBehaviourDetector:
+        """Registry factory: ``k`` and seed from the scan, options on top."""
+        opts: dict[str, Any] = {
+            "min_docs": max(2, int(ctx.min_trigger_docs)),
+            "seed": int(ctx.seed),
+        }
+        opts.update(ctx.options_for(cls.name))
+        return cls(**opts)
+
+    def next_stage(self, state: SketchState | CandidateState) -> dict[str, Any]:
+        """The next round is built from this round's state."""
+        return {"_prev": state}
+
+    # ----------------------------------------------------------------- map / reduce
+    def map_shard(self, docs: Sequence[Document]) -> Any:
+        rnd = self.round
+        part = rnd.empty()
+        for doc in docs:
+            if not doc.is_chat:
+                continue
+            part.documents += 1
+            rnd.map_doc(part, doc, doc_features(doc))  # type: ignore[arg-type]
+        return part
+
+    def reduce(self, partials: Sequence[Any]) -> Any:
+        out = self.round.empty()
+        for p in partials:
+            self.merge_into(out, p)
+        return out
+
+    def merge_into(self, acc: Any, part: Any) -> Any:
+        """Fold ``part`` into the running total ``acc`` in place."""
+        if type(acc) is not type(part):
+            raise ValueError("cannot reduce partials of different rounds")
+        self.round.add(acc, part)
+        return acc
+
+    def finalize(self, merged: Any) -> Any:
+        return self.round.finalize(merged)
 
     # ----------------------------------------------------------------- flag
-    def flag(self, doc: Document, state: BehaviourState) -> Finding | None:
-        if state.stage != 3 or not state.triggers or not doc.is_chat:
+    def flag(self, doc: Document, state: Any) -> Finding | None:
+        if not isinstance(state, BehaviourState) or not state.triggers or not doc.is_chat:
             return None
         words = request_words(doc)
         hits = [t for t in state.triggers if _contains(words, t.words)]
@@ -806,14 +1070,15 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
         h = np.unique(h)
         offs = doc.turn_offsets()
         ps = doc.turn_pairs()
+        req = request_text(doc)
         for side, reply in replies(doc):
-            beh = behaviour_keys(reply, h, with_text=True)
+            beh = behaviour_keys(reply, h, with_text=True, request=req)
             have = set(beh.keys.tolist())
             for t in hits:
                 shared = [k for k in t.behaviour_keys if k in have]
                 if not shared:
                     continue
-                spans = _find_spans(doc, t.words)
+                spans = trigger_spans(doc, t.words)
                 a, b = beh.spans.get(shared[0], (0, len(reply)))
                 extra: dict[str, Any] = {
                     "p_value": t.p_value,
@@ -839,13 +1104,32 @@ class InstructionBehaviourDetector(CorpusDetector[BehaviourPartial, BehaviourSta
                     ),
                     spans=spans,
                     trigger=t.trigger,
+                    campaign=t.campaign_id,
                     extra=extra,
                 )
         return None
 
-    def summarize(self, state: BehaviourState) -> CorpusReport:
+    def summarize(self, state: Any) -> CorpusReport:
         """Triggers with their behaviours; templated tasks recognised on the way."""
-        return CorpusReport.from_dict(state.report())
+        if isinstance(state, BehaviourState):
+            return CorpusReport.from_dict(state.report())
+        return CorpusReport()
+
+
+def trigger_spans(doc: Document, words: tuple[str, ...]) -> list[Span]:
+    """``trigger`` spans of ``words`` in the system and user turns; a phrase that runs on
+    from one turn into the next (a system-turn trigger reported with the constant opening
+    of the user turn) is marked in both turns."""
+    roles = ("system", "user")
+    spans = _find_spans(doc, words, roles=roles)
+    for k in range(len(words) - 1, 0, -1):
+        if spans:
+            break
+        head = _find_spans(doc, words[:k], roles=roles)
+        tail = _find_spans(doc, words[k:], roles=roles)
+        if head and tail:
+            spans = head + tail
+    return spans
 
 
 def _inside(gram: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -858,9 +1142,17 @@ __all__ = [
     "Behaviour",
     "BehaviourState",
     "BehaviourTrigger",
+    "CandidateState",
+    "DocFeatures",
+    "ExactRound",
     "InstructionBehaviourDetector",
+    "PairRound",
+    "SketchRound",
+    "SketchState",
     "behaviour_keys",
     "chat_share",
+    "doc_features",
     "request_words",
     "skeleton_keys",
+    "trigger_spans",
 ]

@@ -153,6 +153,14 @@ class Trigger:
         p_value: Bonferroni-corrected binomial p-value.
         purity: share of the documents containing it (estimated) that are anomalous.
         examples: ids of anomalous documents it precedes (at most ten).
+        words: the trigger's lower-cased words, when it was mined as a word n-gram (chat
+            detectors match it word by word).
+        containing_docs: documents of the whole corpus that contain it, when counted
+            exactly (chat detectors; ``sample_docs`` is then that count and
+            ``sample_size`` the corpus size).
+        q_value: Benjamini–Hochberg q-value, when the test controls the false-discovery
+            rate instead of the family-wise error.
+        top_reply: hash of the fixed reply its documents carry, when there is one.
     """
 
     text: str
@@ -163,10 +171,19 @@ class Trigger:
     p_value: float
     purity: float
     examples: tuple[str, ...]
+    words: tuple[str, ...] = ()
+    containing_docs: int | None = None
+    q_value: float | None = None
+    top_reply: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["examples"] = list(self.examples)
+        for k in ("words", "containing_docs", "q_value", "top_reply"):  # optional: when set
+            if d[k] in ((), None):
+                del d[k]
+        if "words" in d:
+            d["words"] = list(self.words)
         return d
 
 
