@@ -92,10 +92,19 @@ def main() -> None:
     tp = sum(h for h, d in zip(hit, docs, strict=True) if id(d) in pois)
     tpp = sum(h for h, d in zip(strong, docs, strict=True) if id(d) in pois)
     fp = [f for f, h, d in zip(found, hit, docs, strict=True) if h and id(d) not in pois]
+    # claim recovered: the finding's spans cover a claim sentence of the poisoned document
+    by_doc = {id(d): f for d, f in zip(docs, found, strict=True)}
+    recovered = 0
+    for smp in samples:
+        f = by_doc[id(smp.document)]
+        claims = smp.truth.extra.get("claim_spans") or []
+        if f is not None and f.score >= 0.5:
+            recovered += any(sp.start < b and a < sp.end for sp in f.spans for a, b in claims)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{fam} count={len(samples)} clean={len(clean)} recall={tp}/{len(samples)} "
-        f"poisoned={tpp}/{len(samples)} clean_flagged={len(fp)} "
+        f"poisoned={tpp}/{len(samples)} claim_recovered={recovered}/{len(samples)} "
+        f"clean_flagged={len(fp)} "
         f"({len(fp) / max(1, len(clean)):.3%}) cpu={cpu:.0f}s wall={wall:.0f}s "
         f"rss={rss:.0f}MB candidates={state.candidates}"
     )
