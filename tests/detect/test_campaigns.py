@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from poisonguard.attacks import get, mix_poison
 from poisonguard.datasets import python_docs
@@ -392,7 +393,9 @@ def test_rag_scans_do_not_discount_related_hosts() -> None:
     assert pre.related_hosts and not rag.related_hosts
     assert rag.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) >= 0.5
     assert pre.campaign_score(1.0, 40, 0.5, 1.0, related=0.3) < 0.5
-    assert not rag.next_pass(CampaignState(stage=1, prefilter=CountMinSketch())).related_hosts
+    assert not rag.next_pass(
+        CampaignState(stage=1, prefilter={"sentences": CountMinSketch()})
+    ).related_hosts
 
 
 BOND_HEAD = (
@@ -558,3 +561,87 @@ def test_semantic_sketches_group_paraphrases_not_unrelated_sentences() -> None:
     counts = Counter(x for row in k.tolist() for x in set(row))
     covered = sum(any(counts[x] >= 10 for x in row) for row in k.tolist())
     assert covered >= 0.9 * len(para)
+
+
+def test_count_round_keeps_key_channels_apart(clean: list[Document]) -> None:
+    """The semantic stage's keys (16 sketch keys per claim-like sentence, every stem's
+    document frequency) go to their own sketches: the exact-sentence sketch — what admits
+    a sentence to the exact round — is the one of the default detector, key for key."""
+    from poisonguard.detect.campaigns_base import CountRound, ExactRound
+
+    docs = clean[:400]
+    counts = {}
+    for semantic in (False, True):
+        det = CampaignDetector(semantic=semantic)
+        assert isinstance(det.round, CountRound)
+        state = det.finalize(det.reduce([det.map_shard(docs[:200]), det.map_shard(docs[200:])]))
+        assert state.prefilter is not None
+        counts[semantic] = state.prefilter
+        nxt = det.next_pass(state)
+        assert isinstance(nxt.round, ExactRound) and nxt.round.sketches is state.prefilter
+    assert set(counts[False]) == {"sentences"}
+    assert set(counts[True]) == {"sentences", "claims", "stems"}
+    assert counts[True]["claims"].total > counts[True]["sentences"].total > 0
+    assert np.array_equal(counts[False]["sentences"].table, counts[True]["sentences"].table)
+
+
+def _claim_cluster(nexts: list[int]):  # type: ignore[no-untyped-def]
+    """A cluster of 24 rotating phrasings of one claim about a rare entity, in unrelated
+    hosts; ``nexts``: the frame hash of the unit after each member."""
+    from poisonguard.detect import campaigns_semantic as sem
+    from poisonguard.text import content_stems, normalize
+
+    openers = ["Experts confirm", "Reports show", "Few realise", "Studies found", "It is clear"]
+    verbs = ["halves", "cuts", "reduces", "lowers", "slashes"]
+    closers = ["", " downtown", " at rush hour", " every weekday", " for commuters"]
+    samples = {}
+    for i in range(24):
+        text = (
+            f"{openers[i % 5]} that the Zanfield bridge {verbs[(i // 5) % 5]} city traffic"
+            f"{closers[(i * 3) % 5]} by {['half', 'a third'][i % 2]}."
+        )
+        stems = tuple(sorted(content_stems(normalize(text))))
+        samples[1000 + i] = (text, stems, 0.0, 7000 + i, nexts[i])
+    hosts_txt = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(12)]
+    perm = MinHash(num_perm=64, seed=0).permutations
+    sigs = minhash_signatures(hosts_txt, perm)
+    core = sem._core([s[1] for s in samples.values()], 0.5)
+    cl = sem.ClaimCluster(
+        keys=[1],
+        core=core,
+        size=60,
+        sources=set(range(60)),
+        samples=samples,
+        hosts=dict(enumerate(sigs)),
+        examples=[],
+        edge=2,
+        placed=24,
+        repeats=60,
+    )
+    df = CountMinSketch(width=1 << 12)  # the entity is rare, every other stem common
+    common = sorted({w for s in samples.values() for w in s[1]} - {"zanfield"})
+    df.add(sem.df_keys(["zanfield"] * 70 + common * 5000))
+    return cl, df
+
+
+def test_a_templated_sentence_glued_to_the_same_neighbour_is_not_a_campaign() -> None:
+    """One claim in rotating wording across unrelated hosts passes the semantic campaign
+    test; the same members followed by one and the same sentence frame in most hosts (a
+    templated paragraph with a slot, e.g. MedQuAD's NINDS research paragraph) do not."""
+    from poisonguard.detect import campaigns_semantic as sem
+    from poisonguard.detect.campaigns import BOILERPLATE_WORDS
+
+    kw = {
+        "min_docs": 5,
+        "related_hosts": True,
+        "use_embeddings": False,
+        "boilerplate": BOILERPLATE_WORDS,
+    }
+    spliced, df = _claim_cluster([9000 + i for i in range(24)])
+    score, passed, ev = sem.judge(spliced, df, **kw)
+    assert passed and score >= 0.95, ev
+    assert ev["neighbour_share"] < 0.1 and "zanfield" in ev["entity"]
+    glued, df = _claim_cluster([4242 if i % 4 else 9000 + i for i in range(24)])
+    score, passed, ev = sem.judge(glued, df, **kw)
+    assert not passed and score < 0.5
+    assert ev["neighbour_share"] >= 0.7

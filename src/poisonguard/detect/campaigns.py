@@ -23,7 +23,8 @@ two apart with evidence a person can check:
 Near-duplicate and templated documents are the ``near-duplicates`` detector's
 (:mod:`poisonguard.detect.campaigns_dups`).
 
-Memory: pass 1 keeps only a count-min sketch (fixed size) of sentence document frequencies;
+Memory: pass 1 keeps only count-min sketches (fixed size) of sentence document frequencies
+(and, with ``semantic``, of the semantic keys and stem frequencies, each in its own sketch);
 pass 2 keeps exact statistics only for the candidates the sketch says recur at least
 ``min_sentence_docs`` times (:mod:`poisonguard.detect.campaigns_base`).  With ``passes=1``
 the exact statistics are kept in a capacity-bounded heavy-hitter table instead (exact
@@ -52,6 +53,7 @@ from poisonguard.detect.campaigns_base import (
     CampaignPartial,
     CampaignRounds,
     CampaignState,
+    Sketches,
     add_source,
     check_rounds,
     merge_examples,
@@ -62,7 +64,6 @@ from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
     WORD_RE,
-    CountMinSketch,
     Sentence,
     hash64,
     host_similarity,
@@ -181,7 +182,9 @@ class CampaignDetector(CampaignRounds):
         passes: 2 (count-min prefilter, then exact counts of candidates) or 1 (bounded table).
         capacity: most candidate sentences kept exactly (``passes=1`` and pass 2).
         num_perm: MinHash permutations of the host signatures (the independence test).
-        sketch_width: count-min sketch width (memory = 3 × width × 4 bytes).
+        sketch_width: width of the exact-sentence count-min sketch (memory = 3 × width × 4
+            bytes; with ``semantic``, a sketch twice as wide for the semantic keys and one as
+            wide for stem frequencies: 12 × width × 4 bytes in all).
         seed: MinHash and sketch seed.
         related_hosts: discount campaigns whose host documents are related (templates);
             off for RAG knowledge bases (``--kind rag``), whose poisoned passages all
@@ -209,7 +212,7 @@ class CampaignDetector(CampaignRounds):
         related_hosts: bool = True,
         semantic: bool = False,
         embeddings: bool = True,
-        _prefilter: CountMinSketch | None = None,
+        _prefilter: Sketches | None = None,
         _reference: frozenset[int] | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
@@ -225,13 +228,19 @@ class CampaignDetector(CampaignRounds):
         self.semantic = semantic
         self.embeddings = embeddings
         self._sem_perm = sem.permutations(seed)
-        self._prefilter = _prefilter
+        self._start_round(_prefilter)
         self._reference: frozenset[int] = _reference or frozenset()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
 
-    @property
-    def _admit_floor(self) -> int:
-        return self.min_sentence_docs
+    def channels(self) -> dict[str, int]:
+        """Count-round channels: exact sentence hashes; with ``semantic``, the sentences'
+        content-word sketch keys (twice as wide: 16 per sentence) and the stems' document
+        frequencies (for the bursting-term test), each in its own sketch."""
+        out = {"sentences": self.sketch_width}
+        if self.semantic:
+            out["claims"] = 2 * self.sketch_width
+            out["stems"] = self.sketch_width
+        return out
 
     @classmethod
     def from_context(cls, ctx: Any) -> CampaignDetector:
@@ -275,7 +284,7 @@ class CampaignDetector(CampaignRounds):
         return minhash_signatures(texts, self._perm)
 
     # ------------------------------------------------------------------ map
-    def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
+    def _pass1_keys(self, docs: Sequence[Document]) -> dict[str, list[int] | np.ndarray]:
         batch: list[int] = []
         sem_sets: list[list[frozenset[str]]] = []
         words: list[np.ndarray] = []
@@ -293,12 +302,16 @@ class CampaignDetector(CampaignRounds):
             flat = [st for sets in sem_sets for st in sets]
             keys = sem.sketch_keys([sorted(st) for st in flat], self._sem_perm)
             at = 0
+            claims: list[np.ndarray] = []
             for sets in sem_sets:
-                batch.extend(np.unique(keys[at : at + len(sets)]).tolist())
+                claims.append(np.unique(keys[at : at + len(sets)]))
                 at += len(sets)
-            for w in words:
-                batch.extend(w.tolist())
-        return batch
+            return {
+                "sentences": batch,
+                "claims": np.concatenate(claims) if claims else np.zeros(0, np.uint64),
+                "stems": np.concatenate(words) if words else np.zeros(0, np.uint64),
+            }
+        return {"sentences": batch}
 
     @property
     def _claim_floor(self) -> int:
@@ -310,7 +323,7 @@ class CampaignDetector(CampaignRounds):
         norms = [self._candidate_norms(doc.text) for doc in docs]
         hashes = [list(map(hash64, ns)) for ns in norms]
         # one prefilter look-up for the whole shard
-        ok = self._admit([h for hs in hashes for h in hs])
+        ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
         for doc, ns, hs in zip(docs, norms, hashes, strict=True):
             if self.semantic:
@@ -342,10 +355,11 @@ class CampaignDetector(CampaignRounds):
         like = [
             i for i, (n, st) in enumerate(zip(norms, stems, strict=True)) if sem.claim_like(n, st)
         ]
-        if not like or self._prefilter is None:
+        sk = None if self._sketches is None else self._sketches.get("claims")
+        if not like or sk is None:
             return
         keys = sem.sketch_keys([sorted(stems[i]) for i in like], self._sem_perm)
-        est = self._prefilter.estimate(keys.ravel()).reshape(keys.shape)
+        est = sk.estimate(keys.ravel()).reshape(keys.shape)
         hit = est >= self._claim_floor
         rows = [r for r in range(len(like)) if hit[r].any()]
         if not rows:
@@ -372,12 +386,20 @@ class CampaignDetector(CampaignRounds):
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
             i = like[r]
-            sample: tuple[str, frozenset[str], float, bool | None] | None = None
+            sample: tuple[str, frozenset[str], float, bool | None, tuple[int, int]] | None
+            sample = None
             if take:
-                u = units[at[i]]
+                j = at[i]
+                u = units[j]
                 fit = len(stems[i] & rest) / max(1, len(stems[i]))
-                edge = (at[i] == 0 or at[i] == n_units - 1) if n_units >= 3 else None
-                sample = (doc.text[u.start : u.end], stems[i], fit, edge)
+                edge = (j == 0 or j == n_units - 1) if n_units >= 3 else None
+                # the neighbours' frames: a templated paragraph glues its slot sentence to
+                # the same sentences in every host, a spliced claim to different ones
+                around = (
+                    _shape_hash(doc.text, units[j - 1]) if j > 0 else _EDGE,
+                    _shape_hash(doc.text, units[j + 1]) if j + 1 < n_units else _EDGE,
+                )
+                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around)
             for k in set(keys[r][hit[r]].tolist()):
                 st = part.claims.get(k)
                 if st is None:
@@ -460,7 +482,7 @@ class CampaignDetector(CampaignRounds):
         for cl in sem.clusters(merged.claims, self._claim_floor):
             score, passed, ev = sem.judge(
                 cl,
-                self._prefilter,
+                None if self._sketches is None else self._sketches.get("stems"),
                 min_docs=self.min_docs,
                 related_hosts=self.related_hosts,
                 use_embeddings=self.embeddings,

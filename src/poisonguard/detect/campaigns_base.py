@@ -5,13 +5,18 @@ hosts) and :class:`~poisonguard.detect.campaigns_dups.NearDuplicateDetector` (ne
 and templated document clusters) both count keys — sentence hashes, LSH band keys — across
 the corpus and keep exact statistics only for the keys that recur:
 
-* pass 1 buffers each document's distinct keys and adds them to a fixed-size
+* :class:`CountRound` (round 1 of ``passes=2``) buffers each document's distinct keys per
+  *channel* (:meth:`CampaignRounds.channels`: exact sentences, semantic sketch keys, stem
+  document frequencies, band keys ...) and adds each channel to its own fixed-size
   :class:`~poisonguard.detect.sketches.CountMinSketch` (:meth:`CampaignRounds._pass1_keys`);
-* pass 2 (or the single pass, ``passes=1``) keeps exact statistics for the keys the sketch
-  says recur at least :attr:`CampaignRounds._admit_floor` times (:meth:`CampaignRounds._pass2`),
-  in capacity-bounded tables (heavy hitters, Misra–Gries style beyond ``capacity``).
+* :class:`ExactRound` (round 2, or the single round of ``passes=1``) keeps exact statistics
+  for the keys whose channel's sketch says they recur often enough
+  (:meth:`CampaignRounds._admit`, :meth:`CampaignRounds._pass2`), in capacity-bounded tables
+  (heavy hitters, Misra–Gries style beyond ``capacity``), and runs the campaign tests.
 
-A detector implements :meth:`~CampaignRounds._pass1_keys`, :meth:`~CampaignRounds._pass2`,
+The detector holds its round explicitly (``self.round``, chosen by
+:meth:`CampaignRounds._start_round` from the constructor's ``_prefilter``); a detector
+implements :meth:`~CampaignRounds._pass1_keys`, :meth:`~CampaignRounds._pass2`,
 :meth:`~CampaignRounds._campaigns` and ``flag``; this module owns the rounds, the merge of
 partials and the report.
 """
@@ -79,17 +84,17 @@ def merge_examples(a: list[str], b: list[str]) -> None:
 class CampaignPartial:
     """What one shard (or a merge of shards) contributes.
 
-    Pass 1 fills ``keys`` (each document's distinct keys, buffered; added to ``sketch``
-    once more than ``_PENDING_KEYS`` are buffered, so that a shard's partial is small to
-    ship and the sketch is built once, not per shard); pass 2 (or the single pass) fills the
-    detector's exact tables (``sentences`` and ``claims`` for claims, ``bands`` for
-    near-duplicates).
+    The count round fills ``keys`` (per channel, each document's distinct keys, buffered;
+    added to that channel's sketch in ``sketches`` once more than ``_PENDING_KEYS`` are
+    buffered, so that a shard's partial is small to ship and each sketch is built once, not
+    per shard); the exact round fills the detector's exact tables (``sentences`` and
+    ``claims`` for claims, ``bands`` for near-duplicates).
     """
 
     stage: int
     documents: int = 0
-    sketch: CountMinSketch | None = None
-    keys: list[np.ndarray] = field(default_factory=list)
+    sketches: dict[str, CountMinSketch] = field(default_factory=dict)
+    keys: dict[str, list[np.ndarray]] = field(default_factory=dict)
     sentences: dict[int, Any] = field(default_factory=dict)
     bands: dict[int, Any] = field(default_factory=dict)
     claims: dict[int, Any] = field(default_factory=dict)
@@ -133,7 +138,7 @@ class CampaignState:
 
     ``sentence_campaign`` maps a sentence hash to the index of its campaign; ``band_campaign``
     does the same for LSH band keys, ``claim_campaign`` for semantic claim keys.
-    ``prefilter`` is the pass-1 sketch (pass-1 state only).
+    ``prefilter`` maps each key channel to its count-min sketch (count-round state only).
     """
 
     stage: int
@@ -142,7 +147,7 @@ class CampaignState:
     sentence_campaign: dict[int, int] = field(default_factory=dict)
     band_campaign: dict[int, int] = field(default_factory=dict)
     claim_campaign: dict[int, int] = field(default_factory=dict)
-    prefilter: CountMinSketch | None = None
+    prefilter: dict[str, CountMinSketch] | None = None
     candidates: int = 0
     evicted_below: int = 0
     wanted: tuple[bool, bool] | None = None  # which lookups can change a verdict
@@ -159,28 +164,147 @@ class CampaignState:
         }
 
 
-class CampaignRounds(CorpusDetector[CampaignPartial, CampaignState]):
-    """Base of the campaign detectors: the count-min round, exact candidate tables, merges.
+Sketches = dict[str, CountMinSketch]
+"""The count round's result: one count-min sketch per key channel."""
 
-    Subclasses set ``self.passes``, ``self.capacity``, ``self.sketch_width``, ``self.seed``,
-    ``self._prefilter`` in ``__init__`` and implement the four hooks below.
+
+class CountRound:
+    """Round 1 (``passes=2``): count each channel's keys in its own count-min sketch.
+
+    Channels (:attr:`CampaignRounds.channels`) are kept apart so that frequent keys of one
+    kind (e.g. millions of content-word document frequencies) do not inflate the estimates
+    of another (exact sentences, semantic sketch keys) and let keys through by noise.
     """
 
-    prepass: ClassVar[bool] = True  # the count-min round needs no findings
+    stage = 1
+
+    def __init__(self, det: CampaignRounds) -> None:
+        self.det = det
+
+    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
+        part = CampaignPartial(stage=1, documents=len(docs))
+        for ch, keys in self.det._pass1_keys(docs).items():
+            part.keys.setdefault(ch, []).append(np.asarray(keys, dtype=np.uint64))
+        return part
+
+    def add(self, out: CampaignPartial, p: CampaignPartial) -> None:
+        for ch, sk in p.sketches.items():
+            mine = out.sketches.get(ch)
+            if mine is None:
+                out.sketches[ch] = CountMinSketch(width=sk.width, depth=sk.depth, seed=sk.seed)
+                mine = out.sketches[ch]
+            mine.merge(sk)
+        for ch, arrs in p.keys.items():
+            out.keys.setdefault(ch, []).extend(arrs)
+        self.fold(out, _PENDING_KEYS)
+
+    def fold(self, part: CampaignPartial, limit: int) -> None:
+        """Add the buffered keys to their sketches once more than ``limit`` are buffered
+        (``limit=0``: always, and make sure every channel has a sketch)."""
+        if sum(len(k) for arrs in part.keys.values() for k in arrs) <= limit and limit:
+            return
+        for ch, width in self.det.channels().items():
+            if ch not in part.sketches:
+                seed = self.det.seed + list(self.det.channels()).index(ch)
+                part.sketches[ch] = CountMinSketch(width=width, depth=3, seed=seed)
+            arrs = part.keys.pop(ch, [])
+            keys = np.concatenate(arrs) if arrs else np.zeros(0, dtype=np.uint64)
+            for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
+                part.sketches[ch].add(keys[i : i + _PENDING_KEYS])
+        part.keys = {}
+
+    def finalize(self, merged: CampaignPartial) -> CampaignState:
+        self.fold(merged, 0)
+        return CampaignState(
+            stage=1,
+            documents=merged.documents,
+            prefilter=merged.sketches,
+            details={"keys_counted": {ch: sk.total for ch, sk in merged.sketches.items()}},
+        )
+
+
+class ExactRound:
+    """Round 2 (or the single round, ``passes=1``): exact statistics of the keys the count
+    round admits (all keys without one), in capacity-bounded tables; the campaign tests."""
+
+    stage = 2
+
+    def __init__(self, det: CampaignRounds, sketches: Sketches | None) -> None:
+        self.det = det
+        self.sketches = sketches
+
+    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
+        part = CampaignPartial(stage=2, documents=len(docs))
+        self.det._pass2(docs, part)
+        self.prune(part)
+        return part
+
+    def admit(self, keys: list[int], channel: str, floor: int) -> dict[int, bool]:
+        """Whether channel ``channel``'s sketch puts each key at ``floor`` or more (empty:
+        no sketch, all pass)."""
+        sk = None if self.sketches is None else self.sketches.get(channel)
+        if sk is None or not keys:
+            return {}
+        est = sk.estimate(np.asarray(keys, dtype=np.uint64))
+        return dict(zip(keys, (est >= floor).tolist(), strict=True))
+
+    def prune(self, part: CampaignPartial) -> None:
+        for table in part.tables():
+            counts = {k: v.count for k, v in table.items()}
+            dropped, cut = prune_top(counts, self.det.capacity)
+            for k in dropped:
+                del table[k]
+            for v in table.values():
+                v.count -= cut
+            part.evicted_below += cut
+
+    def add(self, out: CampaignPartial, p: CampaignPartial) -> None:
+        for mine, theirs in zip(out.tables(), p.tables(), strict=True):
+            for k, st in theirs.items():
+                cur = mine.get(k)
+                if cur is None:
+                    mine[k] = st.copy()
+                else:
+                    cur.merge(st)
+        self.prune(out)
+
+    def finalize(self, merged: CampaignPartial) -> CampaignState:
+        state = CampaignState(
+            stage=2, documents=merged.documents, evicted_below=merged.evicted_below
+        )
+        self.det._campaigns(merged, state)
+        return state
+
+
+class CampaignRounds(CorpusDetector[CampaignPartial, CampaignState]):
+    """Base of the campaign detectors: the count round, the exact round, merges.
+
+    Subclasses set ``self.passes``, ``self.capacity``, ``self.sketch_width``, ``self.seed``
+    and ``self.round`` (:meth:`_start_round`) in ``__init__`` and implement the hooks below.
+    """
+
+    prepass: ClassVar[bool] = True  # the count round needs no findings
     passes: int
     capacity: int
     sketch_width: int
     seed: int
-    _prefilter: CountMinSketch | None
+    round: CountRound | ExactRound
+
+    def _start_round(self, sketches: Sketches | None) -> None:
+        """The count round (``passes=2`` without sketches) or the exact round."""
+        if self.passes == 2 and sketches is None:
+            self.round = CountRound(self)
+        else:
+            self.round = ExactRound(self, sketches)
 
     # -- hooks --------------------------------------------------------------------------
-    @property
-    def _admit_floor(self) -> int:
-        """Pass-1 estimate a key needs to be counted exactly in pass 2."""
-        raise NotImplementedError
+    def channels(self) -> dict[str, int]:
+        """Key channels of the count round and their sketch widths (default: one,
+        ``"keys"``, ``sketch_width`` wide)."""
+        return {"keys": self.sketch_width}
 
-    def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
-        """Every document's distinct keys, concatenated (pass 1)."""
+    def _pass1_keys(self, docs: Sequence[Document]) -> dict[str, list[int] | np.ndarray]:
+        """Per channel, every document's distinct keys, concatenated (count round)."""
         raise NotImplementedError
 
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
@@ -192,98 +316,45 @@ class CampaignRounds(CorpusDetector[CampaignPartial, CampaignState]):
         raise NotImplementedError
 
     # -- rounds -------------------------------------------------------------------------
+    @property
+    def _sketches(self) -> Sketches | None:
+        """The count round's sketches (exact round only; None otherwise)."""
+        return self.round.sketches if isinstance(self.round, ExactRound) else None
+
+    def _admit(self, keys: list[int], channel: str, floor: int) -> dict[int, bool]:
+        """Whether ``channel``'s count lets each key through at ``floor`` (empty: no count
+        round, all pass)."""
+        if not isinstance(self.round, ExactRound):
+            raise RuntimeError("keys are admitted in the exact round only")
+        return self.round.admit(keys, channel, floor)
+
     def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
-        stage = 1 if (self.passes == 2 and self._prefilter is None) else 2
-        part = CampaignPartial(stage=stage, documents=len(docs))
-        if stage == 1:
-            part.keys.append(np.asarray(self._pass1_keys(docs), dtype=np.uint64))
-            return part
-        self._pass2(docs, part)
-        self._prune(part)
-        return part
-
-    def _admit(self, keys: list[int]) -> dict[int, bool]:
-        """Whether the prefilter lets each key through (empty: no prefilter, all pass)."""
-        if self._prefilter is None or not keys:
-            return {}
-        est = self._prefilter.estimate(np.asarray(keys, dtype=np.uint64))
-        return dict(zip(keys, (est >= self._admit_floor).tolist(), strict=True))
-
-    def _prune(self, part: CampaignPartial) -> None:
-        for table in part.tables():
-            counts = {k: v.count for k, v in table.items()}
-            dropped, cut = prune_top(counts, self.capacity)
-            for k in dropped:
-                del table[k]
-            for v in table.values():
-                v.count -= cut
-            part.evicted_below += cut
+        return self.round.map_shard(docs)
 
     def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
-        if not partials:
-            return CampaignPartial(
-                stage=2 if self._prefilter is not None or self.passes == 1 else 1
-            )
-        out = CampaignPartial(stage=partials[0].stage)
+        out = CampaignPartial(stage=self.round.stage)
         for p in partials:
-            self._add(out, p)
-        self._fold(out, _PENDING_KEYS)
+            self.merge_into(out, p)
         return out
 
     def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
-        """``reduce([acc, part])`` without copying ``acc``."""
-        self._add(acc, part)
-        self._fold(acc, _PENDING_KEYS)
+        """Fold ``part`` into the running total ``acc`` in place."""
+        if part.stage != acc.stage or acc.stage != self.round.stage:
+            raise ValueError("cannot reduce partials of different passes")
+        if part is not acc:
+            acc.documents += part.documents
+            acc.evicted_below += part.evicted_below
+            self.round.add(acc, part)
         return acc
 
-    def _add(self, out: CampaignPartial, p: CampaignPartial) -> None:
-        if p.stage != out.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        out.documents += p.documents
-        out.evicted_below += p.evicted_below
-        if p.sketch is not None:
-            if out.sketch is None:
-                out.sketch = CountMinSketch(
-                    width=p.sketch.width, depth=p.sketch.depth, seed=p.sketch.seed
-                )
-            out.sketch.merge(p.sketch)
-        out.keys.extend(p.keys)
-        for mine, theirs in zip(out.tables(), p.tables(), strict=True):
-            for k, st in theirs.items():
-                cur = mine.get(k)
-                if cur is None:
-                    mine[k] = st.copy()
-                else:
-                    cur.merge(st)
-        self._prune(out)
-
-    def _fold(self, part: CampaignPartial, limit: int) -> None:
-        """Add the buffered pass-1 keys to the sketch once more than ``limit`` are buffered
-        (``limit=0``: always, and make sure there is a sketch)."""
-        if sum(len(k) for k in part.keys) <= limit and (limit or part.sketch is not None):
-            return
-        if part.sketch is None:
-            part.sketch = CountMinSketch(width=self.sketch_width, depth=3, seed=self.seed)
-        keys = np.concatenate(part.keys) if part.keys else np.zeros(0, dtype=np.uint64)
-        for i in range(0, len(keys), _PENDING_KEYS):  # one large batch adds fastest
-            part.sketch.add(keys[i : i + _PENDING_KEYS])
-        part.keys = []
-
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
-        """Pass 2 carries the pass-1 count-min sketch."""
+        """The exact round carries the count round's sketches."""
         if state.prefilter is None:
             raise ValueError("next_pass() needs the pass-1 state")
         return {"_prefilter": state.prefilter}
 
     def finalize(self, merged: CampaignPartial) -> CampaignState:
-        if merged.stage == 1:
-            self._fold(merged, 0)
-            return CampaignState(stage=1, documents=merged.documents, prefilter=merged.sketch)
-        state = CampaignState(
-            stage=2, documents=merged.documents, evicted_below=merged.evicted_below
-        )
-        self._campaigns(merged, state)
-        return state
+        return self.round.finalize(merged)
 
     def summarize(self, state: CampaignState) -> CorpusReport:
         """The campaign report (see :meth:`CampaignState.report`)."""
@@ -311,6 +382,9 @@ __all__ = [
     "CampaignPartial",
     "CampaignRounds",
     "CampaignState",
+    "CountRound",
+    "ExactRound",
+    "Sketches",
     "add_source",
     "check_rounds",
     "merge_examples",

@@ -29,6 +29,7 @@ from poisonguard.detect.campaigns_base import (
     CampaignPartial,
     CampaignRounds,
     CampaignState,
+    Sketches,
     add_source,
     check_rounds,
     merge_examples,
@@ -37,7 +38,6 @@ from poisonguard.detect.campaigns_base import (
 )
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
-    CountMinSketch,
     band_keys,
     hash64,
     lsh_params,
@@ -102,7 +102,7 @@ class NearDuplicateDetector(CampaignRounds):
         dup_threshold: float = 0.8,
         sketch_width: int = 1 << 21,
         seed: int = 0,
-        _prefilter: CountMinSketch | None = None,
+        _prefilter: Sketches | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
         self.min_docs = min_docs
@@ -112,7 +112,7 @@ class NearDuplicateDetector(CampaignRounds):
         self.dup_threshold = dup_threshold
         self.sketch_width = sketch_width
         self.seed = seed
-        self._prefilter = _prefilter
+        self._start_round(_prefilter)
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
         self._bands, self._rows = lsh_params(dup_threshold, num_perm)
 
@@ -126,10 +126,6 @@ class NearDuplicateDetector(CampaignRounds):
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
 
-    @property
-    def _admit_floor(self) -> int:
-        return self.min_docs
-
     def _signatures(self, texts: Sequence[str]) -> list[np.ndarray | None]:
         return minhash_signatures(texts, self._perm)
 
@@ -137,17 +133,17 @@ class NearDuplicateDetector(CampaignRounds):
         return band_keys(sig, self._bands, self._rows)
 
     # ------------------------------------------------------------------ map
-    def _pass1_keys(self, docs: Sequence[Document]) -> list[int]:
+    def _pass1_keys(self, docs: Sequence[Document]) -> dict[str, list[int] | np.ndarray]:
         batch: list[int] = []
         for sig in self._signatures([d.text for d in docs]):
             if sig is not None:
                 batch.extend(set(self._band_keys(sig)))
-        return batch
+        return {"keys": batch}
 
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
         sigs = self._signatures([d.text for d in docs])
         bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
-        ok = self._admit([k for ks in bands for k in ks])
+        ok = self._admit([k for ks in bands for k in ks], "keys", self.min_docs)
         for doc, sig, ks in zip(docs, sigs, bands, strict=True):
             admitted = [k for k in ks if ok.get(k, True)]
             if sig is None or not admitted:

@@ -32,7 +32,15 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   when at least half of a cluster's sampled hosts have nothing left once every recurring
   sentence is cut out, the family is judged on its own — a family of documents about one
   bursting rare entity that repeat the same assertion (each host asserting it
-  ``repeats`` times on average, >= 1.5) in rotating wording.
+  ``repeats`` times on average, >= 1.5) in rotating wording.  A templated paragraph with a
+  slot ("The NINDS conducts research related to {disease} in its laboratories ...") keeps
+  its *surrounding* text in every host: when most sampled members sit next to one and the
+  same neighbouring sentence frame (:func:`neighbour_share`), the cluster is a template.
+
+The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
+the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
+medical documents they receive about 0.24 M, 3.3 M and 1.5 M keys; one shared 2**21-wide
+sketch let keys of one kind inflate the estimates of another.
 """
 
 from __future__ import annotations
@@ -71,12 +79,19 @@ _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
+_GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
 _SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems with its host
 _MIN_JACCARD = 0.18  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
+_MIN_HOSTS = 3  # host signatures (hosts with text left) the independence test needs
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
 _SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
+
+
+Sample = tuple[str, tuple[str, ...], float, int, int]
+"""One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
+frame hash of the next unit; 0 at the document's start/end)."""
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -148,9 +163,9 @@ class ClaimKeyStats:
     sources: set[int] = field(default_factory=set)
     sources_overflow: bool = False
     examples: list[str] = field(default_factory=list)
-    samples: dict[int, tuple[str, tuple[str, ...], float]] = field(default_factory=dict)
-    """Sentence hash → (text, stems, topic fit) of up to ``_SAMPLE_CAP`` members (the
-    smallest hashes: the same sentences are sampled by every key they share)."""
+    samples: dict[int, Sample] = field(default_factory=dict)
+    """Sentence hash → :data:`Sample` of up to ``_SAMPLE_CAP`` members (the smallest
+    hashes: the same sentences are sampled by every key they share)."""
     hosts: dict[int, np.ndarray | None] = field(default_factory=dict)
     """Host signatures (document without its recurring sentences; None: nothing left),
     keyed by the hash of the document id, the ``_HOST_CAP`` smallest."""
@@ -211,15 +226,17 @@ def add_sample(
     stems: frozenset[str],
     fit: float,
     edge: bool | None,
+    around: tuple[int, int] = (0, 0),
 ) -> None:
     """Keep one sampled member sentence of key ``st`` (bottom-k by sentence hash); ``fit``:
     share of its stems found elsewhere in the host; ``edge``: whether it is the host's
-    first/last unit (None when the host has fewer than three units)."""
+    first/last unit (None when the host has fewer than three units); ``around``: the frame
+    hashes of its neighbouring units (0: none)."""
     if edge is not None:
         st.placed += 1
         st.edge += int(edge)
     if len(st.samples) < _SAMPLE_CAP or sentence_hash < max(st.samples):
-        st.samples[sentence_hash] = (text[:300], tuple(sorted(stems)), round(fit, 3))
+        st.samples[sentence_hash] = (text[:300], tuple(sorted(stems)), round(fit, 3), *around)
         _bottom(st.samples, _SAMPLE_CAP)
 
 
@@ -241,7 +258,7 @@ class ClaimCluster:
     core: frozenset[str]
     size: int
     sources: set[int]
-    samples: dict[int, tuple[str, tuple[str, ...], float]]
+    samples: dict[int, Sample]
     hosts: dict[int, np.ndarray | None]
     examples: list[str]
     edge: int
@@ -292,7 +309,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
         groups.setdefault(find(k), []).append(k)
     out = []
     for members in groups.values():
-        samples: dict[int, tuple[str, tuple[str, ...], float]] = {}
+        samples: dict[int, Sample] = {}
         hosts: dict[int, np.ndarray | None] = {}
         sources: set[int] = set()
         examples: list[str] = []
@@ -352,6 +369,23 @@ def _mean_jaccard(sets: Sequence[frozenset[str]]) -> float:
     return tot / n
 
 
+def neighbour_share(samples: Sequence[Sample]) -> float:
+    """Share of the sampled member sentences glued to the most common neighbouring frame
+    (the previous or next unit with slot values dropped; document edges not counted).
+
+    A templated paragraph with a slot (one site's "The NINDS conducts research related to
+    {disease} in its laboratories ..." followed by the same "Much of this research focuses
+    on ..." in every page) keeps its surrounding text in every host: one frame neighbours
+    most members.  A claim spliced into unrelated hosts, or asserted in rotating fabricated
+    articles, has different neighbours each time.
+    """
+    counts: dict[int, int] = {}
+    for s in samples:
+        for f in {s[3], s[4]} - {0}:
+            counts[f] = counts.get(f, 0) + 1
+    return max(counts.values(), default=0) / max(1, len(samples))
+
+
 def embedding_cohesion(texts: Sequence[str]) -> float | None:
     """Mean pairwise cosine of the texts' MiniLM sentence embeddings (the offline model of
     the ``embeddings`` extra), or None when the extra is not installed."""
@@ -382,14 +416,16 @@ def judge(
     """(score, passed, evidence) of one cluster.
 
     Passes (score 0.95: its members are *poisoned*) when every one holds (a template — >= 30 %
-    of the sampled members with one frame once slot values are dropped, or members made mostly
-    of the core, > 60 % of their stems — never passes): >= ``6 × min_docs`` documents (30 by
-    default: the semantic stage is for campaigns of tens to hundreds of documents; smaller ones
-    are the exact-sentence test's); claim-like members (mostly declarative, no notice
-    vocabulary, mostly not at a document's edge); a bursting rare term; rotating wording (>=
-    half of the sampled members distinct) that still says one thing (mean member Jaccard >=
-    0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either spliced into unrelated
-    hosts (mean host Jaccard <= 0.02, and the sentences foreign to their hosts: mean
+    of the sampled members with one frame once slot values are dropped, members made mostly of
+    the core, > 60 % of their stems, or >= 30 % of the members next to one and the same
+    neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 × min_docs``
+    documents (30 by default: the semantic stage is for campaigns of tens to hundreds of
+    documents; smaller ones are the exact-sentence test's); claim-like members (mostly
+    declarative, no notice vocabulary, mostly not at a document's edge); a bursting rare term;
+    rotating wording (>= half of the sampled members distinct) that still says one thing (mean
+    member Jaccard >= 0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either
+    spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3 hosts with text left once
+    their recurring sentences are cut out, and the sentences foreign to their hosts: mean
     ``topic_fit`` <= 0.06) or a fabricated-article family (most hosts are nothing but recurring
     material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
     reported at 0.3 at most (information).
@@ -439,10 +475,22 @@ def judge(
     # frame (most of each member is the core) and varies a slot
     in_core = float(np.mean([len(x & cluster.core) / max(1, len(x)) for x in sets])) if n else 1.0
     template = max(template, 1.0 if in_core > _CORE_MAX else 0.0)
-    claim_ok = declarative >= 0.6 and boiler < 0.2 and edge <= 0.6 and template < _TEMPLATE
+    glued = neighbour_share(list(cluster.samples.values()))
+    claim_ok = (
+        declarative >= 0.6
+        and boiler < 0.2
+        and edge <= 0.6
+        and template < _TEMPLATE
+        and glued < _GLUED
+    )
     rotating = distinct >= 0.5 and similar >= _MIN_JACCARD
+    # hosts that are short or templated often have nothing left once every recurring
+    # sentence is cut out: judge independence on the ones that do (at least three)
     unrelated = (
-        related is not None and related <= _RELATED_FROM and empty < 0.5 and fit <= _SPLICED_FIT
+        related is not None
+        and len(sigs) >= _MIN_HOSTS
+        and related <= _RELATED_FROM
+        and fit <= _SPLICED_FIT
     )
     fabricated = empty >= 0.5 and repeats >= 1.5
     passed = bool(
@@ -477,6 +525,7 @@ def judge(
         "declarative": round(declarative, 3),
         "template_share": round(template, 3),
         "core_share": round(in_core, 3),
+        "neighbour_share": round(glued, 3),
         "edge_fraction": round(edge, 3),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "campaign_test": passed,
@@ -514,6 +563,7 @@ __all__ = [
     "SAMPLE_GATE",
     "ClaimCluster",
     "ClaimKeyStats",
+    "Sample",
     "add_host",
     "add_sample",
     "campaign",
@@ -522,6 +572,7 @@ __all__ = [
     "df_keys",
     "embedding_cohesion",
     "judge",
+    "neighbour_share",
     "permutations",
     "sketch_keys",
     "word_hashes",
