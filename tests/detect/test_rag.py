@@ -187,3 +187,25 @@ def test_kb_alternatives_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         outs.append(res.stdout)
     assert outs[0] == outs[1]
     assert any(c["kb_alternatives"] for c in json.loads(outs[0]))
+
+
+def test_rounds_are_explicit_and_do_not_mix(kb: list[Document]) -> None:
+    """Round 1 groups passages by question; ``next_pass`` builds the KB-check round from its
+    state (parameters carried over); a partial of one round is refused by the other."""
+    from poisonguard.detect.rag import KnowledgeBaseRound, QuestionRound
+
+    samples = get("rag")(questions=QUESTIONS).generate(kb, 15, seed=0)
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(kb, samples, seed=0)]
+    det = RestatedQuestionDetector(min_group=3)
+    assert isinstance(det.round, QuestionRound)
+    part1 = det.map_shard(docs)
+    state1 = det.finalize(det.reduce([part1]))
+    assert state1.stage == 1 and state1.groups
+    nxt = det.next_pass(state1)
+    assert isinstance(nxt.round, KnowledgeBaseRound) and nxt.min_group == 3
+    assert nxt.round.candidates is state1
+    with pytest.raises(ValueError):
+        nxt.finalize(part1)
+    state2 = nxt.finalize(nxt.reduce([nxt.map_shard(docs)]))
+    assert state2.stage == 2 and set(state2.groups) == set(state1.groups)
+    assert all(c.verdict for c in state2.groups.values())

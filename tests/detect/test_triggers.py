@@ -216,3 +216,68 @@ def test_sample_index_is_built_at_the_first_look_up() -> None:
     assert index.doc_freq("<SUDO>", cap=10) == 2
     assert index.doc_freq("<SUDO>", cap=1) == 3  # too common: the sample size
     assert index.text(2) == "<SUDO> x <SUDO>"
+
+
+def test_common_phrase_trigger_outnumbered_by_clean_carriers() -> None:
+    """A campaign behind a common phrase is a small share of the documents carrying the
+    phrase (purity far below ``min_purity``); the anomaly starting right where the phrase
+    ends, in almost every example, confirms it — and only the carriers with the anomaly
+    are flagged.  Without the alignment rule the purity test rejects it."""
+    phrase = "for the first time"
+    samples = poison("dos", 60, 5, trigger=phrase, payload_tokens=(150, 400))
+    hosts = [d for d in clean_docs()[300:900] if len(d.text) > 400][:400]
+    clean_with = [
+        replace(d, id=f"common-{i}").with_text(
+            d.text[: len(d.text) // 2] + f" It ran {phrase} in years. " + d.text[len(d.text) // 2 :]
+        )
+        for i, d in enumerate(hosts)
+    ]
+    docs = mixed(samples) + clean_with
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if t.text == phrase]
+    assert found and found[0].purity < miner.min_purity
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    truth = {s.document.id for s in samples}
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    assert not flagged & {d.id for d in clean_with}
+    _, strict = _mine(docs, findings, min_aligned=1.01)
+    assert phrase not in [t.text for t in strict.triggers]
+
+
+def test_payload_in_another_language_than_its_host() -> None:
+    """Joint evidence without a recorded changepoint: the text right after the trigger is
+    in another language than the host text before it (or, with no host text to tell,
+    than the corpus); the same language after it is no evidence."""
+    from poisonguard.detect.triggers import _language_after
+
+    host = (
+        "The committee met on Tuesday to discuss the budget for next year and agreed to "
+        "postpone the vote until the auditors have finished their report. "
+    )
+    german = (
+        "Die Macht des Priesters ist an den Aberglauben und an die stumpfsinnige "
+        "Leichtgläubigkeit der Völker gebunden. Es gibt problematische Naturen, die keiner "
+        "Lage gewachsen sind, in der sie sich befinden, und denen keine genugtut. "
+    )
+    english = (
+        "The members then went on to approve the minutes of the previous meeting, and the "
+        "chair thanked the volunteers who had organised the autumn fair so well. "
+    )
+    trig = "in light of recent events "
+    text = host + trig + german
+    at = (len(host), len(host) + len(trig) - 1)
+    hit, why = _language_after(text, [at], "en")
+    assert hit is not None and hit[2] == len(host) + len(trig) and "de" in why
+    assert _language_after(host + trig + english, [at], "en")[0] is None
+    # a host in the payload's own language: no change after the trigger
+    de_host = german[: len(host)]
+    assert (
+        _language_after(de_host + trig + german, [(len(de_host), len(de_host) + 25)], "de")[0]
+        is None
+    )
+    # no host text before the trigger: the corpus's language decides (unknown: no evidence)
+    short = "Note: " + trig + german
+    assert _language_after(short, [(6, 6 + 25)], "en")[0] is not None
+    assert _language_after(short, [(6, 6 + 25)], None)[0] is None

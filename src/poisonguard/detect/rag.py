@@ -174,9 +174,132 @@ class RagState:
         return {"documents": self.documents, "campaigns": [c.to_dict() for c in camps]}
 
 
+# --------------------------------------------------------------------------- rounds
+class QuestionRound:
+    """Round 1: passages grouped by their opening question; the groups of ``min_group`` or
+    more become candidates with their asserted answer words."""
+
+    stage: ClassVar[int] = 1
+
+    def __init__(self, det: RestatedQuestionDetector) -> None:
+        self.det = det
+
+    def map_doc(self, part: RagPartial, doc: Document) -> None:
+        q = opening_question(doc.text)
+        if q is None:
+            return
+        key = hash64(q[2])
+        g = part.groups.get(key)
+        if g is None:
+            g = part.groups[key] = QuestionGroup(question=doc.text[q[0] : q[1]][:300])
+        g.count += 1
+        if len(g.bodies) < _BODIES:
+            body_words = _WORD.findall(doc.text[q[1] : q[1] + 20000])
+            g.lengths.append(len(body_words))
+            g.bodies.append(
+                frozenset(
+                    w.lower()
+                    for w in body_words[:_BODY_WORDS]
+                    if len(w) > 1 and w.lower() not in STOPWORDS
+                )
+            )
+        g.sources.add(hash64(source_key(doc)))
+        if len(g.examples) < _EXAMPLES:
+            g.examples.append(doc.id)
+
+    def finalize(self, merged: RagPartial) -> RagState:
+        state = RagState(stage=1, documents=merged.documents)
+        for key, g in merged.groups.items():
+            if g.count < self.det.min_group:
+                continue
+            qwords = _content(g.question)
+            votes: Counter[str] = Counter()
+            for b in g.bodies:
+                votes.update(b)
+            need = max(2, int(0.6 * len(g.bodies) + 0.999))
+            answer = sorted(
+                w
+                for w, n in votes.items()
+                if n >= need and w not in qwords and w not in ASSERTION_WORDS
+            )
+            lengths = sorted(g.lengths)
+            state.groups[key] = RagCampaign(
+                id=f"rag-{key:016x}"[:12],
+                question=g.question,
+                size=g.count,
+                n_sources=len(g.sources),
+                answer_terms=answer[:20],
+                topic_terms=sorted(qwords),
+                topic_docs=0,
+                supporting_docs=0,
+                alternatives=[],
+                verdict="",
+                score=0.0,
+                examples=list(g.examples),
+                body_words=lengths[len(lengths) // 2] if lengths else 0,
+            )
+        return state
+
+
+class KnowledgeBaseRound:
+    """Round 2, the KB check: passages that cover a candidate's question (most of its
+    content words) are counted, with those that also give the asserted answer."""
+
+    stage: ClassVar[int] = 2
+
+    def __init__(self, det: RestatedQuestionDetector, candidates: RagState) -> None:
+        self.det = det
+        self.candidates = candidates
+        self.index: dict[str, list[int]] = {}
+        """Each candidate under its rarest-looking (longest) question word."""
+        for key, c in candidates.groups.items():
+            if c.topic_terms:
+                rare = min(c.topic_terms, key=lambda w: (-len(w), w))
+                self.index.setdefault(rare, []).append(key)
+
+    def map_doc(self, part: RagPartial, doc: Document) -> None:
+        det = self.det
+        q = opening_question(doc.text)
+        own = hash64(q[2]) if q is not None else None
+        words = _content(doc.text[:20000])
+        hits: set[int] = set()
+        for w in words & self.index.keys():
+            hits.update(self.index[w])
+        for key in hits:
+            if key == own:
+                continue
+            c = self.candidates.groups[key]
+            topic = set(c.topic_terms)
+            if len(topic & words) < det.topic_coverage * len(topic):
+                continue
+            g = part.groups.setdefault(key, QuestionGroup())
+            g.topic_docs += 1
+            answer = set(c.answer_terms)
+            if len(answer & words) >= det.support_share * len(answer):
+                g.supporting_docs += 1
+            else:
+                g.alternatives.update(words - topic - ASSERTION_WORDS)
+
+    def finalize(self, merged: RagPartial) -> RagState:
+        state = RagState(stage=2, documents=merged.documents)
+        for key, c in self.candidates.groups.items():
+            g = merged.groups.get(key, QuestionGroup())
+            c2 = RagCampaign(**{f: getattr(c, f) for f in c.__dataclass_fields__})
+            c2.topic_docs, c2.supporting_docs = g.topic_docs, g.supporting_docs
+            c2.alternatives = [w for w, _ in _most_common(g.alternatives, 5)]
+            c2.verdict, c2.score = self.det.verdict(c2)
+            state.groups[key] = c2
+        return state
+
+
+# --------------------------------------------------------------------------- detector
 @register_detector(kinds=("rag",))
 class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
     """PoisonedRAG-style passage groups, checked against the rest of the knowledge base.
+
+    Two explicit rounds: :class:`QuestionRound` (groups of passages opening with one
+    question, their asserted answer) and :class:`KnowledgeBaseRound` (the KB check of those
+    candidates); the second is built from the first one's state by :meth:`next_pass`.
 
     Args:
         min_group: passages that must open with the same question (PoisonedRAG uses 5).
@@ -191,6 +314,7 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
 
     name: ClassVar[str] = "rag-restated-question"
     kinds: ClassVar[tuple[str, ...]] = ("rag",)
+    passes = 2
 
     def __init__(
         self,
@@ -209,71 +333,24 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
         self.max_body_words = max_body_words
         self.support_share = support_share
         self.capacity = capacity
-        self.passes = 2
-        self._cand = _candidates
-        self._index: dict[str, list[int]] = {}
-        if _candidates is not None:
-            for key, c in _candidates.groups.items():
-                if c.topic_terms:
-                    rare = min(c.topic_terms, key=lambda w: (-len(w), w))
-                    self._index.setdefault(rare, []).append(key)
+        self.round: QuestionRound | KnowledgeBaseRound
+        if _candidates is None:
+            self.round = QuestionRound(self)
+        else:
+            self.round = KnowledgeBaseRound(self, _candidates)
 
     def next_stage(self, state: RagState) -> dict[str, Any]:
-        """Pass 2 (the KB check) for the candidate groups of pass 1."""
+        """Round 2 (the KB check) is built from round 1's candidate groups."""
         return {"_candidates": state}
 
     def map_shard(self, docs: Sequence[Document]) -> RagPartial:
-        if self._cand is None:
-            part = RagPartial(stage=1, documents=len(docs))
-            for doc in docs:
-                q = opening_question(doc.text)
-                if q is None:
-                    continue
-                key = hash64(q[2])
-                g = part.groups.get(key)
-                if g is None:
-                    g = part.groups[key] = QuestionGroup(question=doc.text[q[0] : q[1]][:300])
-                g.count += 1
-                if len(g.bodies) < _BODIES:
-                    body_words = _WORD.findall(doc.text[q[1] : q[1] + 20000])
-                    g.lengths.append(len(body_words))
-                    g.bodies.append(
-                        frozenset(
-                            w.lower()
-                            for w in body_words[:_BODY_WORDS]
-                            if len(w) > 1 and w.lower() not in STOPWORDS
-                        )
-                    )
-                g.sources.add(hash64(source_key(doc)))
-                if len(g.examples) < _EXAMPLES:
-                    g.examples.append(doc.id)
-            return part
-        part = RagPartial(stage=2, documents=len(docs))
+        part = RagPartial(stage=self.round.stage, documents=len(docs))
         for doc in docs:
-            q = opening_question(doc.text)
-            own = hash64(q[2]) if q is not None else None
-            words = _content(doc.text[:20000])
-            hits: set[int] = set()
-            for w in words & self._index.keys():
-                hits.update(self._index[w])
-            for key in hits:
-                if key == own:
-                    continue
-                c = self._cand.groups[key]
-                topic = set(c.topic_terms)
-                if len(topic & words) < self.topic_coverage * len(topic):
-                    continue
-                g = part.groups.setdefault(key, QuestionGroup())
-                g.topic_docs += 1
-                answer = set(c.answer_terms)
-                if len(answer & words) >= self.support_share * len(answer):
-                    g.supporting_docs += 1
-                else:
-                    g.alternatives.update(words - topic - ASSERTION_WORDS)
+            self.round.map_doc(part, doc)
         return part
 
     def reduce(self, partials: Sequence[RagPartial]) -> RagPartial:
-        stage = partials[0].stage if partials else (1 if self._cand is None else 2)
+        stage = partials[0].stage if partials else self.round.stage
         out = RagPartial(stage=stage, folded=True)
         for p in partials:
             self._add(out, p)
@@ -305,48 +382,9 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
             out.groups = {k: out.groups[k] for k in keep[: self.capacity]}
 
     def finalize(self, merged: RagPartial) -> RagState:
-        if merged.stage == 1:
-            state = RagState(stage=1, documents=merged.documents)
-            for key, g in merged.groups.items():
-                if g.count < self.min_group:
-                    continue
-                qwords = _content(g.question)
-                votes: Counter[str] = Counter()
-                for b in g.bodies:
-                    votes.update(b)
-                need = max(2, int(0.6 * len(g.bodies) + 0.999))
-                answer = sorted(
-                    w
-                    for w, n in votes.items()
-                    if n >= need and w not in qwords and w not in ASSERTION_WORDS
-                )
-                lengths = sorted(g.lengths)
-                state.groups[key] = RagCampaign(
-                    id=f"rag-{key:016x}"[:12],
-                    question=g.question,
-                    size=g.count,
-                    n_sources=len(g.sources),
-                    answer_terms=answer[:20],
-                    topic_terms=sorted(qwords),
-                    topic_docs=0,
-                    supporting_docs=0,
-                    alternatives=[],
-                    verdict="",
-                    score=0.0,
-                    examples=list(g.examples),
-                    body_words=lengths[len(lengths) // 2] if lengths else 0,
-                )
-            return state
-        assert self._cand is not None
-        state = RagState(stage=2, documents=merged.documents)
-        for key, c in self._cand.groups.items():
-            g = merged.groups.get(key, QuestionGroup())
-            c2 = RagCampaign(**{f: getattr(c, f) for f in c.__dataclass_fields__})
-            c2.topic_docs, c2.supporting_docs = g.topic_docs, g.supporting_docs
-            c2.alternatives = [w for w, _ in _most_common(g.alternatives, 5)]
-            c2.verdict, c2.score = self.verdict(c2)
-            state.groups[key] = c2
-        return state
+        if merged.stage != self.round.stage:
+            raise ValueError(f"a round-{merged.stage} partial given to round {self.round.stage}")
+        return self.round.finalize(merged)
 
     def verdict(self, c: RagCampaign) -> tuple[str, float]:
         """(verdict, score) of a group of passages restating one question.
@@ -412,6 +450,8 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
 
 __all__ = [
     "ASSERTION_WORDS",
+    "KnowledgeBaseRound",
+    "QuestionRound",
     "RagCampaign",
     "RagState",
     "RestatedQuestionDetector",

@@ -49,6 +49,7 @@ import numpy as np
 from scipy.stats import binom
 
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.language import identify_many
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
@@ -79,6 +80,8 @@ class Context:
     doc_id: str
     score: float = 0.0
     """The document's strongest candidate anomaly score."""
+    cp: int = -1
+    """Where the changepoint it was taken around lies in ``window`` (-1: unknown)."""
 
     @property
     def left(self) -> str:
@@ -202,6 +205,9 @@ class TriggerState:
     vocab: frozenset[str] = frozenset()
     """Words of the corpus sample (in two or more sampled documents without a trigger), for
     the payload test of :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
+    language: str | None = None
+    """The language of most of the corpus sample (None: no clear majority, or no trigger
+    confirmed), for the language test of a payload with no host text before it."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -228,6 +234,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             every fortune of one book) and is a header unless ...
         header_score: ... the median anomaly score of its carriers reaches this (strong
             anomalies such as gibberish after it, not an odd register such as old spelling).
+        align / min_aligned: a candidate that ends within ``align`` characters of the
+            changepoint in at least ``min_aligned`` of its example contexts sits right
+            before the anomalies (a trigger, however common the phrase); it needs only the
+            significance tests, not ``min_purity`` (a common phrase's clean carriers
+            outnumber a campaign's documents).
         score: score of a flagged document (>= 0.9: *poisoned*).
     """
 
@@ -249,6 +260,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         reach: int = 200,
         min_hosted: float = 0.5,
         header_score: float = 0.6,
+        align: int = 8,
+        min_aligned: float = 0.6,
         score: float = 0.95,
     ) -> None:
         if min_docs < 2:
@@ -266,6 +279,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.reach = reach
         self.min_hosted = min_hosted
         self.header_score = header_score
+        self.align = align
+        self.min_aligned = min_aligned
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -323,7 +338,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 s, e = toks[i][0], toks[i + n - 1][1]
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
-                    out[key] = Context(window, s - w0, e - w0, key, doc.id)
+                    out[key] = Context(window, s - w0, e - w0, key, doc.id, cp=cp - w0)
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
@@ -333,7 +348,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 for a in range(s, e - k + 1):
                     key = text[a : a + k]
                     if key not in out:
-                        out[key] = Context(window, a - w0, a + k - w0, key, doc.id)
+                        out[key] = Context(window, a - w0, a + k - w0, key, doc.id, cp=cp - w0)
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -446,7 +461,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 )
                 + log_tests
             )
-            if log_p <= log_alpha and purity >= self.min_purity:
+            # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
+            # book passages) is a small share of its carriers; what singles it out is that
+            # the anomaly starts right where the phrase ends, in almost every example
+            pure = purity >= self.min_purity or (
+                _aligned(text, ctxs, self.align) >= self.min_aligned
+            )
+            if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 confirmed.append(
                     (
@@ -478,14 +499,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         kept.sort(key=lambda t: -t.anomalous_docs)
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
+        language: str | None = None
         if kept:
             # the hosts' words: sampled documents that carry a trigger (and its payload)
             # do not count
             carrying: set[int] = set()
             for t in kept:
                 carrying.update(index.docs_with(t.text, cap=len(sample) + 1) or ())
-            vocab = _vocabulary([x for i, x in enumerate(sample) if i not in carrying])
-        return TriggerState(kept, tested, merged.anomalous, merged.pruned, cps, headers, vocab)
+            hosts = [x for i, x in enumerate(sample) if i not in carrying]
+            vocab = _vocabulary(hosts)
+            language = _main_language(hosts)
+        return TriggerState(
+            kept, tested, merged.anomalous, merged.pruned, cps, headers, vocab, language
+        )
 
     # -- flag -------------------------------------------------------------------------
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
@@ -509,6 +535,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # another language): the words right after the trigger, foreign to the
                 # corpus where those before it are not
                 hit, why = _foreign_after(text, occ, state.vocab)
+            if hit is None:
+                # ... or in another language than the host text before it (a switch the
+                # language detector placed elsewhere, or did not segment at all)
+                hit, why = _language_after(text, occ, state.language)
             if hit is None:
                 continue
             a, b, cp = hit
@@ -627,6 +657,78 @@ def _foreign_after(
                 f"text at char {cp} whose words are foreign to the corpus "
                 f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
             )
+    return None, ""
+
+
+def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
+    """Share of the example contexts in which ``text`` ends within ``tol`` characters of
+    the changepoint it was taken around (contexts without a known changepoint count as
+    not aligned)."""
+    if not ctxs:
+        return 0.0
+    pat = _pattern(text)
+    n = 0
+    for c in ctxs:
+        if c.cp < 0:
+            continue
+        # the (extended) trigger's occurrence that holds this candidate
+        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+        end = m.end() if m is not None and m.start() <= c.start else c.end
+        n += abs(c.cp - end) <= tol
+    return n / len(ctxs)
+
+
+_LANG_CHARS = 200
+"""Characters after (and before) a trigger whose language is compared ..."""
+_LANG_CHARS_LONG = 500
+"""... and the longer window after it, also tried."""
+
+
+def _main_language(sample: Sequence[str], limit: int = 2000, share: float = 0.8) -> str | None:
+    """The language of at least ``share`` of the sampled texts' openings that can be
+    identified (the first ``limit`` texts); None when no language has that share."""
+    heads = [t[:_LANG_CHARS] for t in sample[:limit]]
+    heads = [h for h in heads if sum(map(str.isalpha, h)) >= 60]
+    counts: dict[str, int] = {}
+    for lang, prob in identify_many(heads):
+        if prob >= 0.9:
+            counts[lang] = counts.get(lang, 0) + 1
+    if not counts:
+        return None
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] >= share * sum(counts.values()) else None
+
+
+def _language_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    corpus_language: str | None,
+    min_prob: float = 0.9,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence after which the text is confidently (``min_prob``) in a
+    language other than the host text's before it — or, when there is too little host
+    text before it or the model is unsure of its language, other than the corpus's main
+    language: ``((start, end, payload start), reason)``; ``(None, "")`` when there is
+    none."""
+    for a, b in occ:
+        after = text[b : b + _LANG_CHARS]
+        before = text[max(0, a - _LANG_CHARS) : a]
+        if sum(map(str.isalpha, after)) < 60:
+            continue
+        hosted = sum(map(str.isalpha, before)) >= 30
+        # a short window (a short payload, host text after it) and a long one (a payload
+        # that opens with names, code or a title the model is unsure of)
+        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before])
+        l1, p1 = found[2] if hosted else (None, 0.0)
+        if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
+            hosted = False
+            l1, p1 = corpus_language, 1.0
+        other = [(lang, p) for lang, p in found[:2] if p >= min_prob and lang != l1]
+        if l1 is not None and other:
+            l2, p2 = other[0]
+            cp = b + len(after) - len(after.lstrip())
+            host = f"host text in {l1} (p={p1:.2f})" if hosted else f"a corpus mostly in {l1}"
+            return (a, b, cp), f"text at char {cp} in {l2} (p={p2:.2f}) after {host}"
     return None, ""
 
 
