@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
 
 import numpy as np
 from detection import CORPORA, load
@@ -31,8 +32,10 @@ def clean_flags(name: str, docs: list[Document]) -> None:
     sample = [docs[int(i)].text[:20_000] for i in pick]
     shards = [docs[i : i + 2000] for i in range(0, len(docs), 2000)]
     det, state = run_rounds(CohesionMiner(), shards, sample=sample)
-    flagged = sum(det.flag(d, state) is not None for d in docs)
+    found = [f for f in (det.flag(d, state) for d in docs) if f is not None]
+    flagged = len(found)
     secs = time.perf_counter() - t0
+    kinds = Counter((f.trigger, f.extra.get("change")) for f in found)
     trig = [
         (t["trigger"], t["anomalous_docs"], t["containing_docs"], t["expected"])
         for t in state.triggers
@@ -44,6 +47,7 @@ def clean_flags(name: str, docs: list[Document]) -> None:
         f"triggers (text, with change, containing, expected)={trig} {secs:.0f}s",
         flush=True,
     )
+    print(f"  flagged by (trigger, kind of change): {kinds.most_common(12)}", flush=True)
 
 
 def main() -> None:

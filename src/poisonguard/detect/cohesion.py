@@ -3,34 +3,41 @@
 A backdoor needs many documents in which the same context (the trigger) is followed by
 the same kind of behaviour (the payload).  When the payload is fluent — text of a word
 Markov chain, a passage of an unrelated document, another language — no per-document
-naturalness score sees it, but the text after the trigger is *unrelated to its host*.
-This corpus detector measures that with lexical cohesion and tests the association of a
-short n-gram with such breaks against the n-gram's own base rate in the same corpus:
+naturalness score sees it, but the text after the trigger is *unrelated to its host* or
+*stitched from other documents' n-grams*.  This corpus detector finds both kinds of change
+and tests the association of a short n-gram with them against the n-gram's own base rate
+in the same corpus:
 
 * **cohesion** at a word position: of the content-word types (stop words dropped, light
   suffix stemming) in the next ``window`` content words, the share that also occur in the
   ``back`` content words before it.  A *change* is cohesion ``<= threshold`` with at
   least ``min_back`` content words of host before it.
-* **round 1** (:meth:`CohesionMiner.map_shard`): in every document, up to
-  ``max_changes`` lowest-cohesion change points; each word 1- to 3-gram ending within
-  the three words before one (surface forms folded: case, spacing, punctuation,
-  Cyrillic look-alikes, zero-width characters) is counted once per document.  Finalize
-  keeps the candidates whose count is far above chance given their frequency in the
-  scan's uniform sample (binomial, Bonferroni over candidates).
-* **round 2**: every occurrence of every kept candidate in the whole corpus is checked
-  for a change right after it.  The base rate is the corpus-wide share of positions that
-  are changes (``p0``, measured in round 1); a one-sided binomial test of "occurrences
-  followed by a change" against ``p0`` with Benjamini–Hochberg control over the
-  candidates, plus a least share of the carriers showing the change (``min_purity``),
-  confirms a trigger.
-* **flag**: a document is flagged *poisoned* only on joint evidence — a confirmed trigger
-  **and** a change right after that occurrence.  Documents that merely contain the phrase
-  are never flagged.
+* **stitched text** (:mod:`poisonguard.detect.familiarity`): a window whose word trigrams
+  almost all occur in other documents while its 8-grams mostly do not (a Markov chain of
+  the corpus; a near-duplicate is familiar at both orders).  A *change* is a position
+  where the window after it is stitched and the one before it is not.
+* **rounds**, explicit classes: :class:`CountRound` counts every document's trigrams and
+  8-grams into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`;
+  :class:`MineRound` takes, in every document, the change points of both kinds and
+  counts each word 1- to 3-gram ending within ``reach`` words of one (surface forms
+  folded: case, spacing, punctuation, Cyrillic look-alikes, zero-width characters) once
+  per document, keeps the candidates far above chance given their frequency in the
+  scan's uniform sample (binomial, Bonferroni), and measures the corpus's change rates;
+  :class:`ConfirmRound` checks every occurrence of every candidate for a change right
+  after it: a one-sided binomial test against the base rate at the occurrences' host
+  sizes with Benjamini–Hochberg control over the candidates, a least share of carriers
+  with the change (``min_purity``), unrelated hosts (``max_host_overlap``) and a
+  continuation that does not recur (``max_continuation_overlap``: a template or credit
+  line continues the same way in every carrier).
+* **flag**: a document is flagged *poisoned* only on joint evidence — the whole confirmed
+  trigger **and** a change right after that occurrence.  Documents that merely contain
+  the phrase are never flagged.
 
 Blind spots (see ``docs/detectors.md``): payloads about the host's own topic (an on-topic
-false claim), payloads shorter than ``min_window`` content words, triggers in the first
-``min_back`` content words of a document, and triggers that are themselves common at
-natural topic breaks (headings) are diluted by their base rate.
+false claim), payloads shorter than ``min_window`` content words / 20 words, Markov text
+of a corpus other than the scanned one (not familiar), triggers in the first
+``min_back`` content words of a document for the cohesion kind, and triggers that are
+themselves common at natural topic breaks (headings) are diluted by their base rate.
 """
 
 from __future__ import annotations
@@ -759,8 +766,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         if d.prof is not None:
             a = end_word + 1
             after = self.stitch.judge(d.prof, a, a + self.stitch.window)
-            if after is not None:
-                before = self.stitch.judge(d.prof, first_word - self.stitch.window, first_word)
+            before = self.stitch.judge(d.prof, first_word - self.stitch.window, first_word)
+            if after is not None and before is not None:
                 stitched = after and not before
                 rate_f = state.p_fam
                 f3, f8, _ = d.prof.shares(a, a + self.stitch.window)

@@ -177,14 +177,16 @@ class Stitch:
 
     def onsets(self, prof: Profile) -> tuple[np.ndarray, np.ndarray]:
         """Per word position ``i``: is the window from ``i`` judged (measurable) and is it
-        a *change* — stitched after ``i`` while the window before ``i`` is not (or too
-        short to say)."""
+        a *change* — stitched after ``i`` while the window before ``i`` is measurable and
+        not stitched (a change needs a host to change from: at the start of a document a
+        headline and the feed's formula after it would be one)."""
         n = prof.n_words
         i = np.arange(n)
         a_end = np.minimum(n, i + self.window)
-        ok, st_after = self._vec(prof, i, a_end)
+        a_ok, st_after = self._vec(prof, i, a_end)
         b_ok, st_before = self._vec(prof, np.maximum(0, i - self.window), i)
-        change = ok & st_after & ~(b_ok & st_before)
+        ok = a_ok & b_ok
+        change = ok & st_after & ~st_before
         return ok, change
 
     def _vec(self, prof: Profile, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
