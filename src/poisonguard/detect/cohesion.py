@@ -109,7 +109,10 @@ def tokenize(
     """Folded words of ``text`` and the cohesion at each content word (see :class:`Tokens`).
 
     Cohesion is left undefined (``nan``) where the window is not prose: fewer distinct
-    content words than ``min_type_ratio`` of its length (tables, lists of figures)."""
+    content words than ``min_type_ratio`` of its length (tables, lists of figures).  In
+    the first ``min_back`` content words the window is compared with the document's last
+    ``back`` content words instead, when at least ``2 * min_back`` of them lie more than
+    ``2 * window`` content words after the position (else ``nan``)."""
     ws: list[str] = []
     st: list[int] = []
     en: list[int] = []
@@ -146,6 +149,17 @@ def tokenize(
             & (types >= min_type_ratio * length)
         )
         coh[ok] = shared[ok] / types[ok]
+        # too little host before: compare with the document's tail instead (a payload
+        # planted at the start of a document, the host after it), when the tail is far
+        # enough after the window not to be its own continuation
+        for j in range(min(min_back, n)):
+            t0 = max(j + 2 * window, n - back)
+            if n - t0 < 2 * min_back or length[j] < min_window:
+                continue
+            win = set(ids[j : j + window])
+            if len(win) < min_type_ratio * length[j]:
+                continue
+            coh[j] = len(win & set(ids[t0:])) / len(win)
     return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
 
 
@@ -181,10 +195,11 @@ def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[t
     return out
 
 
-HOST_BINS: tuple[int, ...] = (0, 16, 32, 64)
+HOST_BINS: tuple[int, ...] = (0, 8, 16, 32, 64)
 """Lower edges of the host-size strata (content words before a position) of the base rate:
 right after a short host (a headline, a question) almost any continuation looks unrelated,
-so a change there is much more common than deep inside a document."""
+so a change there is much more common than deep inside a document.  The first stratum
+(fewer than ``min_back`` content words before) is measured against the document's tail."""
 
 
 def host_bin(k: np.ndarray | int) -> np.ndarray:
