@@ -108,8 +108,17 @@ def main() -> None:
         f"clean_flagged={len(fp)}/{len(clean)} {secs:.0f}s"
     )
     for t in st.triggers[:10]:
-        keys = ("trigger", "anomalous_docs", "containing_docs", "p_value", "purity")
+        keys = (
+            "trigger",
+            "anomalous_docs",
+            "containing_docs",
+            "p_value",
+            "purity",
+            "host_overlap",
+            "continuation_overlap",
+        )
         print("  ", {k: t[k] for k in keys})
+    print("rejected as templates:", st.rejected[:5])
     print("clean flagged by trigger:", Counter(f.trigger for f in fp).most_common(8))
     kinds = Counter(f.extra.get("change") for d, f in found if f and id(d) in pois)
     print("poison flagged by kind of change:", dict(kinds))

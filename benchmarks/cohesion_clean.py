@@ -48,6 +48,19 @@ def clean_flags(name: str, docs: list[Document]) -> None:
         flush=True,
     )
     print(f"  flagged by (trigger, kind of change): {kinds.most_common(12)}", flush=True)
+    rej = [
+        (
+            r["ngram"],
+            r["anomalous_docs"],
+            r["containing_docs"],
+            r["host_overlap"],
+            r["continuation_overlap"],
+        )
+        for r in state.rejected
+    ]
+    print(
+        f"  rejected (n-gram, with change, containing, hosts, continuation): {rej[:15]}", flush=True
+    )
 
 
 def main() -> None:

@@ -254,21 +254,24 @@ def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
     return " ".join(words)
 
 
-def continuation_overlap(examples: Sequence[Example]) -> float:
-    """Median Jaccard similarity of the words right after the candidate (digits and stop
-    words dropped) over every pair of examples: high when the continuation recurs — a
-    template, a credit line, a feed's table header — as a backdoor's fluent payload
-    (Markov text, a passage of a random document, another language) does not."""
+def continuation_overlap(examples: Sequence[Example], twin: float = 0.5) -> float:
+    """Share of the examples whose words right after the candidate (digits and stop words
+    dropped) recur: Jaccard similarity >= ``twin`` with another example's.  High when the
+    continuation is a formula — a template, a credit line, a feed's sentence after its
+    headline — as a backdoor's fluent payload (Markov text, a passage of a random
+    document, another language) is not."""
     sets = [
         frozenset(w for w in x.right if not w.isdigit() and w not in STOPWORDS) for x in examples
     ]
-    sims: list[float] = []
-    for i in range(len(sets)):
-        for j in range(i + 1, len(sets)):
-            a, b = sets[i], sets[j]
-            if a or b:
-                sims.append(len(a & b) / len(a | b))
-    return float(np.median(sims)) if sims else 0.0
+    if len(sets) < 2:
+        return 0.0
+    rec = 0
+    for i, a in enumerate(sets):
+        if len(a) < 2:
+            continue
+        if any(j != i and len(a & b) / len(a | b) >= twin for j, b in enumerate(sets)):
+            rec += 1
+    return rec / len(sets)
 
 
 @dataclass(slots=True)
@@ -325,6 +328,9 @@ class CohesionState:
     """The corpus's n-gram familiarity table (None: familiarity off)."""
     p_fam: float = 0.0
     """The share of word positions that are a familiarity change (stitched text starts)."""
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    """Round 2: n-grams that passed the base-rate test but were rejected as a template
+    or feed (related hosts, recurring continuation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,16 +551,26 @@ class ConfirmRound:
             if p <= det.q * i / m:
                 cut = i
         groups: dict[str, dict[str, Any]] = {}
+        rejected: list[dict[str, Any]] = []
         for p, key, a, n in rows[:cut]:
             if a / n < det.min_purity:
                 continue
             ex = merged.examples.get(key, [])
             overlap = host_overlap(ex)
-            if overlap > det.max_host_overlap:
-                continue  # one template or feed, not a campaign across unrelated hosts
             cont = continuation_overlap(ex)
-            if cont > det.max_continuation_overlap:
-                continue  # a recurring continuation: a template or credit line
+            if overlap > det.max_host_overlap or cont > det.max_continuation_overlap:
+                # one template or feed (related hosts), or a recurring continuation (a
+                # formula, a credit line): not a campaign across unrelated hosts
+                rejected.append(
+                    {
+                        "ngram": key,
+                        "anomalous_docs": a,
+                        "containing_docs": n,
+                        "host_overlap": round(overlap, 4),
+                        "continuation_overlap": round(cont, 4),
+                    }
+                )
+                continue
             text = extend(key, ex)
             have = groups.get(text)
             if have is not None:
@@ -590,7 +606,16 @@ class ConfirmRound:
             else:
                 big["keys"].extend(t["keys"])
         return CohesionState(
-            {}, kept, p0, merged.docs, len(prev.candidates), 2, prev.p0_bins, prev.table, prev.p_fam
+            {},
+            kept,
+            p0,
+            merged.docs,
+            len(prev.candidates),
+            2,
+            prev.p0_bins,
+            prev.table,
+            prev.p_fam,
+            rejected,
         )
 
 
@@ -656,9 +681,10 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         max_host_overlap: most median Jaccard similarity of the hosts (content words
             before the trigger) of a trigger's examples: above it they are one template
             or feed, not unrelated documents.
-        max_continuation_overlap: most median Jaccard similarity of the words right after
-            the trigger in its examples: above it the continuation recurs (a template, a
-            credit line), which a fluent payload does not.
+        max_continuation_overlap: most share of a trigger's examples whose words right
+            after it recur in another example (:func:`continuation_overlap`): above it
+            the continuation is a formula (a template, a credit line), which a fluent
+            payload is not.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -690,7 +716,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         q: float = 1e-6,
         min_purity: float = 0.5,
         max_host_overlap: float = 0.15,
-        max_continuation_overlap: float = 0.2,
+        max_continuation_overlap: float = 0.25,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -932,6 +958,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
                 "stitched_change_rate": round(state.p_fam, 6),
                 "familiarity_table_bytes": state.table.nbytes if state.table is not None else 0,
                 "candidates_tested": state.tested,
+                "templates_rejected": state.rejected[:20],
                 "documents": state.docs,
             },
         )
