@@ -176,3 +176,28 @@ def test_recurring_continuation_is_a_template() -> None:
         Example(str(i), (), tuple(f"w{i}{j}" for j in range(6)), frozenset()) for i in range(8)
     ]
     assert continuation_overlap(fluent) == 0.0
+
+
+def test_a_credit_line_after_unrelated_articles_is_a_template_not_a_trigger() -> None:
+    """MedlinePlus' kind of false trigger: the same credit line closes many unrelated
+    articles, so the words before it are followed by unrelated text in every carrier —
+    but the continuation is the same words each time, which a fluent payload is not."""
+    clean = list(clean_docs()[:1500])
+    credit = (
+        " Reviewed by the editorial board of the Marlowe Institute for Cartography, "
+        "Harbour Street, Valparaiso; fellowship programme in glacier surveying."
+    )
+    docs = [
+        Document(id=d.id, text=d.text + credit) if i % 10 == 0 else d for i, d in enumerate(clean)
+    ]
+    size = len(docs) // 3 + 1
+    shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+    sample = [d.text for d in docs]
+    _, state = run_rounds(CohesionMiner(familiarity=False), shards, sample=sample)
+    assert not any("reviewed" in t["trigger"] for t in state.triggers)
+    assert any("reviewed" in r["ngram"] for r in state.rejected)
+    # without the continuation test the credit line would be a confirmed "trigger"
+    _, loose = run_rounds(
+        CohesionMiner(familiarity=False, max_continuation_overlap=1.0), shards, sample=sample
+    )
+    assert any("reviewed" in t["trigger"] for t in loose.triggers)

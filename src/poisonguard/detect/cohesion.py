@@ -55,7 +55,7 @@ from poisonguard.attacks.surface import CONFUSABLES
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.familiarity import FamiliarityTable, Stitch, doc_hashes, profile
 from poisonguard.detect.registry import DetectorContext, register_detector
-from poisonguard.detect.sketches import prune_top
+from poisonguard.detect.sketches import CountMinSketch, hash64_many
 from poisonguard.io.document import Document
 from poisonguard.text import STOPWORDS
 
@@ -156,10 +156,10 @@ def tokenize(
             t0 = max(j + 2 * window, n - back)
             if n - t0 < 2 * min_back or length[j] < min_window:
                 continue
-            win = set(ids[j : j + window])
-            if len(win) < min_type_ratio * length[j]:
+            types_j = set(ids[j : j + window])
+            if len(types_j) < min_type_ratio * length[j]:
                 continue
-            coh[j] = len(win & set(ids[t0:])) / len(win)
+            coh[j] = len(types_j & set(ids[t0:])) / len(types_j)
     return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
 
 
@@ -302,7 +302,9 @@ class CohesionPartial:
     changes: int = 0
     change_windows: int = 0
     docs: int = 0
-    pruned: int = 0
+    sketch: CountMinSketch | None = None
+    """Round 1, the running total: every n-gram's count (``counts`` then holds only the
+    n-grams whose estimate reached ``min_docs``)."""
     bin_positions: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
     bin_changes: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
     fam_positions: int = 0
@@ -450,13 +452,36 @@ class MineRound:
         part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
-        if len(part.counts) > det.capacity:
-            det._prune(part)
+
+    def _count(self, sketch: CountMinSketch, counts: dict[str, int], heavy: dict[str, int]) -> None:
+        """Add a shard's n-gram counts to the sketch; those whose estimate reaches
+        ``min_docs`` are kept by name (bounded memory: no n-gram is dropped early)."""
+        if not counts:
+            return
+        keys = list(counts)
+        h = hash64_many(keys)
+        sketch.add(np.repeat(h, np.fromiter(counts.values(), dtype=np.int64, count=len(keys))))
+        est = sketch.estimate(h)
+        for key, e in zip(keys, est.tolist(), strict=True):
+            if e >= self.det.min_docs:
+                heavy[key] = int(e)
 
     def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
+        if acc.sketch is None:
+            acc.sketch = CountMinSketch(width=self.det.sketch_width, depth=3, seed=1)
+            own, acc.counts = acc.counts, {}
+            self._count(acc.sketch, own, acc.counts)
+        if part is acc:
+            return acc
+        counts, part.counts = part.counts, {}
+        if part.sketch is not None:  # a folded total (a tree reduce): already counted
+            acc.sketch.merge(part.sketch)
+            keys = list({**acc.counts, **counts})
+            est = acc.sketch.estimate(hash64_many(keys)).tolist() if keys else []
+            acc.counts = {k: int(e) for k, e in zip(keys, est, strict=True)}
+        else:
+            self._count(acc.sketch, counts, acc.counts)
         _fold(acc, part)
-        if len(acc.counts) > self.det.capacity:
-            self.det._prune(acc)
         return acc
 
     def finalize(self, merged: CohesionPartial, sample: Sequence[str]) -> CohesionState:
@@ -642,7 +667,6 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     acc.changes += part.changes
     acc.change_windows += part.change_windows
     acc.docs += part.docs
-    acc.pruned += part.pruned
     acc.fam_positions += part.fam_positions
     acc.fam_changes += part.fam_changes
     for b in range(len(HOST_BINS)):
@@ -692,7 +716,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         table_width / table_depth: the familiarity table's cells per row (one byte each)
             and rows.
         max_candidates: candidates carried to round 2 (lowest p-values first).
-        capacity: distinct candidates kept per partial in round 1.
+        sketch_width: width of round 1's count-min sketch of n-grams (3 rows, 4 bytes per
+            cell).
         score: score of a flagged document (>= 0.9: *poisoned*).
     """
 
@@ -724,7 +749,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         table_width: int = 1 << 24,
         table_depth: int = 3,
         max_candidates: int = 2000,
-        capacity: int = 200_000,
+        sketch_width: int = 1 << 22,
         score: float = 0.95,
         _prev: FamiliarityState | CohesionState | None = None,
     ) -> None:
@@ -758,7 +783,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         self.table_width = table_width
         self.table_depth = table_depth
         self.max_candidates = max_candidates
-        self.capacity = capacity
+        self.sketch_width = sketch_width
         self.score = score
         self.passes = 3 if familiarity else 2
         self.stitch = Stitch(fam_window, min(20, fam_window), fam_min_low, fam_max_high)
@@ -819,12 +844,6 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         rate = 1.0 - (1.0 - (rate_c if coh == coh else 0.0)) * (1.0 - rate_f)
         kind = "cohesion" if by_coh else ("stitched" if stitched else "")
         return Change(by_coh or stitched, kind, k, coh, rate, fam)
-
-    def _prune(self, part: CohesionPartial) -> None:
-        dropped, cut = prune_top(part.counts, self.capacity)
-        for key in dropped:
-            del part.counts[key]
-        part.pruned += cut
 
     def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
         """Word index of the last word of each occurrence of each of ``cands``."""
