@@ -425,14 +425,16 @@ class MineRound:
             part.bin_changes[b] += int(low_b[b])
         at: list[int] = []  # word indices of the change points
         if low.size:
-            # each run of low positions: its onset (first position, where a trigger
-            # would end), ranked by the fall from the position before the run to the
-            # run's minimum
+            # each run of low positions: its first position at the run's minimum, ranked
+            # by the fall from the position before the run
             c = np.nan_to_num(tk.cohesion, nan=1.0)
             runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
-            falls = [(c[r[0] - 1] if r[0] > 0 else 1.0) - float(c[r].min()) for r in runs]
+            points = [int(r[int(np.argmin(c[r]))]) for r in runs]
+            falls = [
+                (c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points, strict=True)
+            ]
             order = np.argsort(-np.asarray(falls), kind="stable")[: det.max_changes]
-            at += [int(tk.content[int(runs[int(i)][0])]) for i in order]
+            at += [int(tk.content[points[int(i)]]) for i in order]
         if d.prof is not None:
             ok, chg = det.stitch.onsets(d.prof)
             part.fam_positions += int(ok.sum())
@@ -440,10 +442,8 @@ class MineRound:
             idx = np.flatnonzero(chg)
             if idx.size:
                 runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
-                # per run, the word where familiar trigrams rise most; the largest rises
-                bounds = [det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1) for r in runs]
-                bounds.sort(key=lambda b: -b[1])
-                at += [b[0] for b in bounds[: det.max_changes]]
+                for r in runs[: det.max_changes]:
+                    at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
         if not at:
             return
         keys: set[str] = set()

@@ -205,10 +205,9 @@ class Stitch:
         )
         return ok, ok & (f3 >= self.min_low) & (f8 <= self.max_high)
 
-    def boundary(self, prof: Profile, lo: int, hi: int, reach: int = 10) -> tuple[int, float]:
-        """The word in ``[lo, hi)`` where familiar trigrams rise most, and the rise: the
-        familiar share of the ``reach`` trigrams from there minus that of the ``reach``
-        before it."""
+    def boundary(self, prof: Profile, lo: int, hi: int, reach: int = 10) -> int:
+        """The word in ``[lo, hi)`` where familiar trigrams rise most: familiar share of
+        the ``reach`` trigrams from there minus that of the ``reach`` before it."""
         best, at = -2.0, lo
         for i in range(max(0, lo), min(prof.n_words, hi)):
             after, _, m = prof.shares(i, i + reach + LOW - 1)
@@ -218,7 +217,7 @@ class Stitch:
             rise = after - (before if m0 else 0.0)
             if rise > best:
                 best, at = rise, i
-        return at, best
+        return at
 
 
 __all__ = [
