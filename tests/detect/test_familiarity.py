@@ -51,35 +51,13 @@ def _words(text: str) -> list[str]:
     return tokenize(text, 20, 100, 8, 12).words
 
 
+def _split(text: str) -> list[str]:
+    return text.split(" ")
+
+
 def test_table_counts_documents_not_occurrences() -> None:
-    a = [
-        "the",
-        "quick",
-        "brown",
-        "fox",
-        "jumps",
-        "over",
-        "the",
-        "lazy",
-        "dog",
-        "again",
-        "and",
-        "again",
-    ]
-    b = [
-        "a",
-        "slow",
-        "brown",
-        "fox",
-        "jumps",
-        "over",
-        "the",
-        "lazy",
-        "dog",
-        "once",
-        "more",
-        "today",
-    ]
+    a = _split("the quick brown fox jumps over the lazy dog again and again")
+    b = _split("a slow brown fox jumps over the lazy dog once more today")
     t = FamiliarityTable(width=1 << 12)
     t.add(np.concatenate([doc_hashes(a), doc_hashes(a[:6] + a[:6])]))
     t.add(doc_hashes(b))
