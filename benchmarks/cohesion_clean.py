@@ -12,8 +12,10 @@ every document; prints the share flagged and the confirmed triggers.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
+from typing import Any
 
 import numpy as np
 from detection import CORPORA, load
@@ -25,13 +27,13 @@ from poisonguard.io import Document
 CLEAN = ("news", "books", "medical", "multilingual", "web", "wiki")
 
 
-def clean_flags(name: str, docs: list[Document]) -> None:
+def clean_flags(name: str, docs: list[Document], options: dict[str, Any] | None = None) -> None:
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     pick = rng.choice(len(docs), min(10_000, len(docs)), replace=False)
     sample = [docs[int(i)].text[:20_000] for i in pick]
     shards = [docs[i : i + 2000] for i in range(0, len(docs), 2000)]
-    det, state = run_rounds(CohesionMiner(), shards, sample=sample)
+    det, state = run_rounds(CohesionMiner(**(options or {})), shards, sample=sample)
     found = [f for f in (det.flag(d, state) for d in docs) if f is not None]
     flagged = len(found)
     secs = time.perf_counter() - t0
@@ -68,6 +70,7 @@ def main() -> None:
     ap.add_argument("--corpora", nargs="*", default=list(CLEAN), choices=list(CLEAN))
     ap.add_argument("--pooled", action="store_true", help="also all of them pooled")
     ap.add_argument("--n", type=int, default=10**9, help="documents per corpus (default: all)")
+    ap.add_argument("--options", type=json.loads, default={}, help="detector options, JSON")
     a = ap.parse_args()
     pooled: list[Document] = []
     for name in a.corpora:
@@ -75,9 +78,9 @@ def main() -> None:
             raise SystemExit(f"needs the shared corpora at {CORPORA}")
         docs = load(name, a.n)
         pooled += docs
-        clean_flags(name, docs)
+        clean_flags(name, docs, a.options)
     if a.pooled:
-        clean_flags("pooled", pooled)
+        clean_flags("pooled", pooled, a.options)
 
 
 if __name__ == "__main__":
