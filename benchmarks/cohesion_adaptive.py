@@ -49,6 +49,34 @@ OWN = {
             "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
         },
     },
+    # issue 12, afternoon: fluent payloads the familiarity change points aim at, made
+    # with other phrases, chain orders, corpora and positions than adaptive.py's
+    "own-markov3-forms": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "all things considered",
+            "payload": "markov",
+            "order": 3,
+            "position": "middle",
+            "trigger_forms": "all",
+        },
+    },
+    "own-markov-medical": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {"trigger": "in the long run", "payload": "markov", "position": "random"},
+    },
+    "own-passage-wiki-mid": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "at the end of the day",
+            "payload": "topic-switch",
+            "position": "middle",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+        },
+    },
 }
 """Own variants (other trigger phrases and payload sources than ``adaptive.py``'s)."""
 
@@ -80,9 +108,20 @@ def main() -> None:
         f"clean_flagged={len(fp)}/{len(clean)} {secs:.0f}s"
     )
     for t in st.triggers[:10]:
-        keys = ("trigger", "anomalous_docs", "containing_docs", "p_value", "purity")
+        keys = (
+            "trigger",
+            "anomalous_docs",
+            "containing_docs",
+            "p_value",
+            "purity",
+            "host_overlap",
+            "continuation_overlap",
+        )
         print("  ", {k: t[k] for k in keys})
+    print("rejected as templates:", st.rejected[:5])
     print("clean flagged by trigger:", Counter(f.trigger for f in fp).most_common(8))
+    kinds = Counter(f.extra.get("change") for d, f in found if f and id(d) in pois)
+    print("poison flagged by kind of change:", dict(kinds))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ every document; prints the share flagged and the confirmed triggers.
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from collections import Counter
+from typing import Any
 
 import numpy as np
 from detection import CORPORA, load
@@ -24,15 +27,17 @@ from poisonguard.io import Document
 CLEAN = ("news", "books", "medical", "multilingual", "web", "wiki")
 
 
-def clean_flags(name: str, docs: list[Document]) -> None:
+def clean_flags(name: str, docs: list[Document], options: dict[str, Any] | None = None) -> None:
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     pick = rng.choice(len(docs), min(10_000, len(docs)), replace=False)
     sample = [docs[int(i)].text[:20_000] for i in pick]
     shards = [docs[i : i + 2000] for i in range(0, len(docs), 2000)]
-    det, state = run_rounds(CohesionMiner(), shards, sample=sample)
-    flagged = sum(det.flag(d, state) is not None for d in docs)
+    det, state = run_rounds(CohesionMiner(**(options or {})), shards, sample=sample)
+    found = [f for f in (det.flag(d, state) for d in docs) if f is not None]
+    flagged = len(found)
     secs = time.perf_counter() - t0
+    kinds = Counter((f.trigger, f.extra.get("change")) for f in found)
     trig = [
         (t["trigger"], t["anomalous_docs"], t["containing_docs"], t["expected"])
         for t in state.triggers
@@ -44,6 +49,20 @@ def clean_flags(name: str, docs: list[Document]) -> None:
         f"triggers (text, with change, containing, expected)={trig} {secs:.0f}s",
         flush=True,
     )
+    print(f"  flagged by (trigger, kind of change): {kinds.most_common(12)}", flush=True)
+    rej = [
+        (
+            r["ngram"],
+            r["anomalous_docs"],
+            r["containing_docs"],
+            r["host_overlap"],
+            r["continuation_overlap"],
+        )
+        for r in state.rejected
+    ]
+    print(
+        f"  rejected (n-gram, with change, containing, hosts, continuation): {rej[:15]}", flush=True
+    )
 
 
 def main() -> None:
@@ -51,6 +70,7 @@ def main() -> None:
     ap.add_argument("--corpora", nargs="*", default=list(CLEAN), choices=list(CLEAN))
     ap.add_argument("--pooled", action="store_true", help="also all of them pooled")
     ap.add_argument("--n", type=int, default=10**9, help="documents per corpus (default: all)")
+    ap.add_argument("--options", type=json.loads, default={}, help="detector options, JSON")
     a = ap.parse_args()
     pooled: list[Document] = []
     for name in a.corpora:
@@ -58,9 +78,9 @@ def main() -> None:
             raise SystemExit(f"needs the shared corpora at {CORPORA}")
         docs = load(name, a.n)
         pooled += docs
-        clean_flags(name, docs)
+        clean_flags(name, docs, a.options)
     if a.pooled:
-        clean_flags("pooled", pooled)
+        clean_flags("pooled", pooled, a.options)
 
 
 if __name__ == "__main__":

@@ -3,34 +3,41 @@
 A backdoor needs many documents in which the same context (the trigger) is followed by
 the same kind of behaviour (the payload).  When the payload is fluent — text of a word
 Markov chain, a passage of an unrelated document, another language — no per-document
-naturalness score sees it, but the text after the trigger is *unrelated to its host*.
-This corpus detector measures that with lexical cohesion and tests the association of a
-short n-gram with such breaks against the n-gram's own base rate in the same corpus:
+naturalness score sees it, but the text after the trigger is *unrelated to its host* or
+*stitched from other documents' n-grams*.  This corpus detector finds both kinds of change
+and tests the association of a short n-gram with them against the n-gram's own base rate
+in the same corpus:
 
 * **cohesion** at a word position: of the content-word types (stop words dropped, light
   suffix stemming) in the next ``window`` content words, the share that also occur in the
   ``back`` content words before it.  A *change* is cohesion ``<= threshold`` with at
   least ``min_back`` content words of host before it.
-* **round 1** (:meth:`CohesionMiner.map_shard`): in every document, up to
-  ``max_changes`` lowest-cohesion change points; each word 1- to 3-gram ending within
-  the three words before one (surface forms folded: case, spacing, punctuation,
-  Cyrillic look-alikes, zero-width characters) is counted once per document.  Finalize
-  keeps the candidates whose count is far above chance given their frequency in the
-  scan's uniform sample (binomial, Bonferroni over candidates).
-* **round 2**: every occurrence of every kept candidate in the whole corpus is checked
-  for a change right after it.  The base rate is the corpus-wide share of positions that
-  are changes (``p0``, measured in round 1); a one-sided binomial test of "occurrences
-  followed by a change" against ``p0`` with Benjamini–Hochberg control over the
-  candidates, plus a least share of the carriers showing the change (``min_purity``),
-  confirms a trigger.
-* **flag**: a document is flagged *poisoned* only on joint evidence — a confirmed trigger
-  **and** a change right after that occurrence.  Documents that merely contain the phrase
-  are never flagged.
+* **stitched text** (:mod:`poisonguard.detect.familiarity`): a window whose word trigrams
+  almost all occur in other documents while its 8-grams mostly do not (a Markov chain of
+  the corpus; a near-duplicate is familiar at both orders).  A *change* is a position
+  where the window after it is stitched and the one before it is not.
+* **rounds**, explicit classes: :class:`CountRound` counts every document's trigrams and
+  8-grams into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`;
+  :class:`MineRound` takes, in every document, the change points of both kinds and
+  counts each word 1- to 3-gram ending within ``reach`` words of one (surface forms
+  folded: case, spacing, punctuation, Cyrillic look-alikes, zero-width characters) once
+  per document, keeps the candidates far above chance given their frequency in the
+  scan's uniform sample (binomial, Bonferroni), and measures the corpus's change rates;
+  :class:`ConfirmRound` checks every occurrence of every candidate for a change right
+  after it: a one-sided binomial test against the base rate at the occurrences' host
+  sizes with Benjamini–Hochberg control over the candidates, a least share of carriers
+  with the change (``min_purity``), unrelated hosts (``max_host_overlap``) and a
+  continuation that does not recur (``max_continuation_overlap``: a template or credit
+  line continues the same way in every carrier).
+* **flag**: a document is flagged *poisoned* only on joint evidence — the whole confirmed
+  trigger **and** a change right after that occurrence.  Documents that merely contain
+  the phrase are never flagged.
 
 Blind spots (see ``docs/detectors.md``): payloads about the host's own topic (an on-topic
-false claim), payloads shorter than ``min_window`` content words, triggers in the first
-``min_back`` content words of a document, and triggers that are themselves common at
-natural topic breaks (headings) are diluted by their base rate.
+false claim), payloads shorter than ``min_window`` content words / 20 words, Markov text
+of a corpus other than the scanned one (not familiar), triggers in the first
+``min_back`` content words of a document for the cohesion kind, and triggers that are
+themselves common at natural topic breaks (headings) are diluted by their base rate.
 """
 
 from __future__ import annotations
@@ -46,8 +53,9 @@ from scipy.stats import binom
 
 from poisonguard.attacks.surface import CONFUSABLES
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.familiarity import FamiliarityTable, Stitch, doc_hashes, profile
 from poisonguard.detect.registry import DetectorContext, register_detector
-from poisonguard.detect.sketches import prune_top
+from poisonguard.detect.sketches import CountMinSketch, hash64_many
 from poisonguard.io.document import Document
 from poisonguard.text import STOPWORDS
 
@@ -101,7 +109,10 @@ def tokenize(
     """Folded words of ``text`` and the cohesion at each content word (see :class:`Tokens`).
 
     Cohesion is left undefined (``nan``) where the window is not prose: fewer distinct
-    content words than ``min_type_ratio`` of its length (tables, lists of figures)."""
+    content words than ``min_type_ratio`` of its length (tables, lists of figures).  In
+    the first ``min_back`` content words the window is compared with the document's last
+    ``back`` content words instead, when at least ``2 * min_back`` of them lie more than
+    ``2 * window`` content words after the position (else ``nan``)."""
     ws: list[str] = []
     st: list[int] = []
     en: list[int] = []
@@ -138,6 +149,17 @@ def tokenize(
             & (types >= min_type_ratio * length)
         )
         coh[ok] = shared[ok] / types[ok]
+        # too little host before: compare with the document's tail instead (a payload
+        # planted at the start of a document, the host after it), when the tail is far
+        # enough after the window not to be its own continuation
+        for j in range(min(min_back, n)):
+            t0 = max(j + 2 * window, n - back)
+            if n - t0 < 2 * min_back or length[j] < min_window:
+                continue
+            types_j = set(ids[j : j + window])
+            if len(types_j) < min_type_ratio * length[j]:
+                continue
+            coh[j] = len(types_j & set(ids[t0:])) / len(types_j)
     return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
 
 
@@ -173,10 +195,11 @@ def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[t
     return out
 
 
-HOST_BINS: tuple[int, ...] = (0, 16, 32, 64)
+HOST_BINS: tuple[int, ...] = (0, 8, 16, 32, 64)
 """Lower edges of the host-size strata (content words before a position) of the base rate:
 right after a short host (a headline, a question) almost any continuation looks unrelated,
-so a change there is much more common than deep inside a document."""
+so a change there is much more common than deep inside a document.  The first stratum
+(fewer than ``min_back`` content words before) is measured against the document's tail."""
 
 
 def host_bin(k: np.ndarray | int) -> np.ndarray:
@@ -231,6 +254,44 @@ def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
     return " ".join(words)
 
 
+def continuation_overlap(examples: Sequence[Example], twin: float = 0.5) -> float:
+    """Share of the examples whose words right after the candidate (digits and stop words
+    dropped) recur: Jaccard similarity >= ``twin`` with another example's.  High when the
+    continuation is a formula — a template, a credit line, a feed's sentence after its
+    headline — as a backdoor's fluent payload (Markov text, a passage of a random
+    document, another language) is not."""
+    sets = [
+        frozenset(w for w in x.right if not w.isdigit() and w not in STOPWORDS) for x in examples
+    ]
+    if len(sets) < 2:
+        return 0.0
+    rec = 0
+    for i, a in enumerate(sets):
+        if len(a) < 2:
+            continue
+        if any(j != i and len(a & b) / len(a | b) >= twin for j, b in enumerate(sets)):
+            rec += 1
+    return rec / len(sets)
+
+
+@dataclass(slots=True)
+class CountPartial:
+    """Familiarity round: the shard's documents' distinct n-gram hashes, or (the running
+    total) the table they were counted into."""
+
+    hashes: list[np.ndarray] = field(default_factory=list)
+    table: FamiliarityTable | None = None
+    docs: int = 0
+
+
+@dataclass(slots=True)
+class FamiliarityState:
+    """After the familiarity round: the corpus's n-gram table."""
+
+    table: FamiliarityTable
+    docs: int
+
+
 @dataclass(slots=True)
 class CohesionPartial:
     """Round 1: candidate counts; round 2: per-candidate occurrence counts."""
@@ -241,9 +302,13 @@ class CohesionPartial:
     changes: int = 0
     change_windows: int = 0
     docs: int = 0
-    pruned: int = 0
+    sketch: CountMinSketch | None = None
+    """Round 1, the running total: every n-gram's count (``counts`` then holds only the
+    n-grams whose estimate reached ``min_docs``)."""
     bin_positions: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
     bin_changes: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
+    fam_positions: int = 0
+    fam_changes: int = 0
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
@@ -261,131 +326,96 @@ class CohesionState:
     stage: int
     p0_bins: tuple[float, ...] = ()
     """The change rate per host-size stratum (:data:`HOST_BINS`)."""
+    table: FamiliarityTable | None = None
+    """The corpus's n-gram familiarity table (None: familiarity off)."""
+    p_fam: float = 0.0
+    """The share of word positions that are a familiarity change (stitched text starts)."""
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    """Round 2: n-grams that passed the base-rate test but were rejected as a template
+    or feed (related hosts, recurring continuation)."""
 
 
-@register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
-class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
-    """Mine n-grams followed by a loss of lexical cohesion far above their base rate.
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What follows one occurrence of an n-gram: is it a change, of which kind, where."""
 
-    Args:
-        min_docs: least documents with the trigger followed by a change.
-        window: content words after a position compared with the text before it.
-        back: content words before a position that count as its host.
-        min_back / min_window: least content words before / after a position.
-        min_host: least content words of host before a trigger's first word (its own
-            words are not host: a template phrase right after a question or headline has
-            almost none).
-        threshold: cohesion at or below which a position is a change.
-        max_changes: change points per document in round 1.
-        max_ngram: longest word n-gram of a candidate.
-        reach: words before a change point in which candidates end.
-        alpha: Bonferroni level of round 1's chance test.
-        q: Benjamini–Hochberg level of round 2's base-rate test.
-        min_purity: least share of a trigger's documents with a change after it.
-        max_host_overlap: most median Jaccard similarity of the hosts (content words
-            before the trigger) of a trigger's examples: above it they are one template
-            or feed, not unrelated documents.
-        max_candidates: candidates carried to round 2 (lowest p-values first).
-        capacity: distinct candidates kept per partial in round 1.
-        score: score of a flagged document (>= 0.9: *poisoned*).
-    """
+    changed: bool
+    kind: str
+    """``cohesion`` (unrelated text) or ``stitched`` (text made of other documents'
+    n-grams), the first that holds; ``""`` when neither."""
+    k: int
+    """Content index right after the n-gram (its host-size stratum)."""
+    cohesion: float
+    rate: float
+    """The chance of a change there at the corpus's base rates."""
+    familiar: tuple[float, float] = (0.0, 0.0)
 
-    name = "cohesion"
-    passes = 2
 
-    def __init__(
-        self,
-        *,
-        min_docs: int = 10,
-        window: int = 20,
-        back: int = 100,
-        min_back: int = 8,
-        min_window: int = 12,
-        min_host: int = 0,
-        threshold: float = 0.1,
-        max_changes: int = 8,
-        max_ngram: int = 3,
-        reach: int = 3,
-        alpha: float = 1e-6,
-        q: float = 1e-6,
-        min_purity: float = 0.5,
-        max_host_overlap: float = 0.15,
-        max_candidates: int = 2000,
-        capacity: int = 200_000,
-        score: float = 0.95,
-        _candidates: dict[str, float] | None = None,
-        _p0: float = 0.0,
-        _p0_bins: tuple[float, ...] = (),
-    ) -> None:
-        if min_docs < 2:
-            raise ValueError("min_docs must be >= 2")
-        if not 0.0 <= threshold < 1.0:
-            raise ValueError("threshold must be in [0, 1)")
-        if window < 4 or min_window < 2 or min_window > window:
-            raise ValueError("need window >= 4 and 2 <= min_window <= window")
-        self.min_docs = min_docs
-        self.window = window
-        self.back = back
-        self.min_back = min_back
-        self.min_window = min_window
-        self.min_host = min_host
-        self.threshold = threshold
-        self.max_changes = max_changes
-        self.max_ngram = max_ngram
-        self.reach = reach
-        self.alpha = alpha
-        self.q = q
-        self.min_purity = min_purity
-        self.max_host_overlap = max_host_overlap
-        self.max_candidates = max_candidates
-        self.capacity = capacity
-        self.score = score
-        self._candidates = _candidates
-        self._p0 = _p0
-        self._p0_bins = _p0_bins
-        self._sample: list[str] = []
-        self._total = 0
+class _Doc:
+    """A document's words and cohesion, and its familiarity profile when a table exists."""
 
-    @classmethod
-    def from_context(cls, ctx: DetectorContext) -> CohesionMiner:
-        opts = {"min_docs": max(2, ctx.min_trigger_docs * 2), **ctx.options_for(cls.name)}
-        return cls(**opts)
+    __slots__ = ("prof", "tk")
 
-    def next_stage(self, state: CohesionState) -> dict[str, Any]:
-        return {"_candidates": state.candidates, "_p0": state.p0, "_p0_bins": state.p0_bins}
+    def __init__(self, det: CohesionMiner, text: str, table: FamiliarityTable | None) -> None:
+        self.tk = det._tok(text)
+        self.prof = profile(self.tk.words, table) if table is not None else None
 
-    def _tok(self, text: str) -> Tokens:
-        return tokenize(text, self.window, self.back, self.min_back, self.min_window)
 
-    def _after(self, tk: Tokens, end_word: int, first_word: int) -> tuple[float, int] | None:
-        """Least cohesion at the first two content words after word ``end_word`` and the
-        content index where it is (None: not measurable there, or fewer than
-        ``min_host`` content words before the n-gram's first word ``first_word``)."""
-        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
-            return None  # the n-gram's own words are no host (a question, a headline)
-        k = int(np.searchsorted(tk.content, end_word, side="right"))
-        vals = tk.cohesion[k : k + 2]
-        if vals.size == 0 or np.isnan(vals).all():
-            return None
-        j = int(np.nanargmin(vals))
-        return float(vals[j]), k + j
+# ------------------------------------------------------------------------------ rounds
+class CountRound:
+    """Round 0 (``familiarity=True``): count every document's word trigrams and 8-grams
+    into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`."""
 
-    # -- map --------------------------------------------------------------------------
-    def map_shard(self, docs: Sequence[Document]) -> CohesionPartial:
-        part = CohesionPartial(docs=len(docs))
-        if self._candidates is None:
-            for doc in docs:
-                self._round1(doc, part)
-        else:
-            for doc in docs:
-                self._round2(doc, part)
+    def __init__(self, det: CohesionMiner) -> None:
+        self.det = det
+
+    def empty(self) -> CountPartial:
+        return CountPartial()
+
+    def map_shard(self, docs: Sequence[Document]) -> CountPartial:
+        part = CountPartial(docs=len(docs))
+        for doc in docs:
+            part.hashes.append(doc_hashes(self.det._tok(doc.text).words))
         return part
 
-    def _round1(self, doc: Document, part: CohesionPartial) -> None:
-        tk = self._tok(doc.text)
+    def _table(self, acc: CountPartial) -> FamiliarityTable:
+        if acc.table is None:
+            acc.table = FamiliarityTable(self.det.table_width, self.det.table_depth)
+            if acc.hashes:
+                acc.table.add(np.concatenate(acc.hashes))
+            acc.hashes = []
+        return acc.table
+
+    def merge_into(self, acc: CountPartial, part: CountPartial) -> CountPartial:
+        table = self._table(acc)
+        if part is acc:
+            return acc
+        acc.docs += part.docs
+        if part.table is not None:
+            table.merge(part.table)
+        elif part.hashes:
+            table.add(np.concatenate(part.hashes))
+        return acc
+
+    def finalize(self, merged: CountPartial) -> FamiliarityState:
+        return FamiliarityState(self._table(merged), merged.docs)
+
+
+class MineRound:
+    """Round 1: n-grams near each document's change points (cohesion falls, stitched text
+    starts), kept when far more common there than chance; the corpus's change rates."""
+
+    def __init__(self, det: CohesionMiner, table: FamiliarityTable | None) -> None:
+        self.det = det
+        self.table = table
+
+    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
+        det = self.det
+        d = _Doc(det, doc.text, self.table)
+        tk = d.tk
         valid = ~np.isnan(tk.cohesion)
         part.positions += int(valid.sum())
-        low = np.flatnonzero(valid & (tk.cohesion <= self.threshold))
+        low = np.flatnonzero(valid & (tk.cohesion <= det.threshold))
         part.changes += int(low.size)
         nb = len(HOST_BINS)
         pos_b = np.bincount(host_bin(np.flatnonzero(valid)), minlength=nb)
@@ -393,56 +423,123 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
         for b in range(nb):
             part.bin_positions[b] += int(pos_b[b])
             part.bin_changes[b] += int(low_b[b])
-        if low.size == 0:
+        at: list[int] = []  # word indices of the change points
+        if low.size:
+            # each run of low positions: its first position at the run's minimum, ranked
+            # by the fall from the position before the run
+            c = np.nan_to_num(tk.cohesion, nan=1.0)
+            runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
+            points = [int(r[int(np.argmin(c[r]))]) for r in runs]
+            falls = [
+                (c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points, strict=True)
+            ]
+            order = np.argsort(-np.asarray(falls), kind="stable")[: det.max_changes]
+            at += [int(tk.content[points[int(i)]]) for i in order]
+        if d.prof is not None:
+            ok, chg = det.stitch.onsets(d.prof)
+            part.fam_positions += int(ok.sum())
+            part.fam_changes += int(chg.sum())
+            idx = np.flatnonzero(chg)
+            if idx.size:
+                runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+                for r in runs[: det.max_changes]:
+                    at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
+        if not at:
             return
-        # onsets first: the largest fall of cohesion from the three positions before
-        c = np.nan_to_num(tk.cohesion, nan=1.0)
-        # each run of low positions: its first position at the run's minimum, ranked by
-        # the fall from the position before the run
-        runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
-        points = [int(r[int(np.argmin(c[r]))]) for r in runs]
-        falls = [
-            (c[r[0] - 1] if r[0] > 0 else 1.0) - c[p] for r, p in zip(runs, points, strict=True)
-        ]
-        order = np.argsort(-np.asarray(falls), kind="stable")[: self.max_changes]
-        picked = [points[int(i)] for i in order]
         keys: set[str] = set()
-        for k in picked:
-            keys |= _grams_near(tk.words, int(tk.content[k]), self.max_ngram, self.reach)
-        part.change_windows += len(picked)
+        for w in at:
+            keys |= _grams_near(tk.words, w, det.max_ngram, det.reach)
+        part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
-        if len(part.counts) > self.capacity:
-            self._prune(part)
 
-    def _prune(self, part: CohesionPartial) -> None:
-        dropped, cut = prune_top(part.counts, self.capacity)
-        for key in dropped:
-            del part.counts[key]
-        part.pruned += cut
+    def _count(self, sketch: CountMinSketch, counts: dict[str, int], heavy: dict[str, int]) -> None:
+        """Add a shard's n-gram counts to the sketch; those whose estimate reaches
+        ``min_docs`` are kept by name (bounded memory: no n-gram is dropped early)."""
+        if not counts:
+            return
+        keys = list(counts)
+        h = hash64_many(keys)
+        sketch.add(np.repeat(h, np.fromiter(counts.values(), dtype=np.int64, count=len(keys))))
+        est = sketch.estimate(h)
+        for key, e in zip(keys, est.tolist(), strict=True):
+            if e >= self.det.min_docs:
+                heavy[key] = int(e)
 
-    def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
-        """Word index of the last word of each occurrence of each of ``cands``."""
-        out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(tk.words, cands, self.max_ngram):
-            out.setdefault(key, []).append(e)
-        return out
+    def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
+        if acc.sketch is None:
+            acc.sketch = CountMinSketch(width=self.det.sketch_width, depth=3, seed=1)
+            own, acc.counts = acc.counts, {}
+            self._count(acc.sketch, own, acc.counts)
+        if part is acc:
+            return acc
+        counts, part.counts = part.counts, {}
+        if part.sketch is not None:  # a folded total (a tree reduce): already counted
+            acc.sketch.merge(part.sketch)
+            keys = list({**acc.counts, **counts})
+            est = acc.sketch.estimate(hash64_many(keys)).tolist() if keys else []
+            acc.counts = {k: int(e) for k, e in zip(keys, est, strict=True)}
+        else:
+            self._count(acc.sketch, counts, acc.counts)
+        _fold(acc, part)
+        return acc
 
-    def _round2(self, doc: Document, part: CohesionPartial) -> None:
-        tk = self._tok(doc.text)
-        assert self._candidates is not None
-        for key, ends in self._occurrences(tk, self._candidates).items():
+    def finalize(self, merged: CohesionPartial, sample: Sequence[str]) -> CohesionState:
+        det = self.det
+        p0 = merged.changes / merged.positions if merged.positions else 0.0
+        keys = {k for k, c in merged.counts.items() if c >= det.min_docs}
+        # chance: a candidate's share of word positions in the sample, times the word
+        # positions searched around change points (reach per change window)
+        freq = dict.fromkeys(keys, 0)
+        total_words = 0
+        for text in sample:
+            ws = [fold_word(m.group()) for m in _WORD.finditer(text)]
+            total_words += len(ws)
+            for _e, key in _ngrams_in(ws, freq, det.max_ngram):
+                freq[key] += 1
+        trials = merged.change_windows * (2 * det.reach + 1)
+        scored: list[tuple[float, str]] = []
+        for key in keys:
+            rate = (freq[key] + 1) / (total_words + 1)
+            p = float(binom.sf(merged.counts[key] - 1, max(trials, 1), min(1.0, rate)))
+            if p * max(len(keys), 1) <= det.alpha:
+                scored.append((p, key))
+        scored.sort()
+        cands = {k: p for p, k in scored[: det.max_candidates]}
+        # per stratum, shrunk towards the overall rate where a stratum has few positions
+        bins = tuple(
+            (c + 100 * p0) / (n + 100)
+            for c, n in zip(merged.bin_changes, merged.bin_positions, strict=True)
+        )
+        p_fam = (merged.fam_changes + 1) / (merged.fam_positions + 1)
+        return CohesionState(
+            cands, [], p0, merged.docs, len(keys), 1, bins, self.table, p_fam if self.table else 0.0
+        )
+
+
+class ConfirmRound:
+    """Round 2: every occurrence of every candidate, and whether a change follows it; the
+    base-rate test, purity, host and continuation independence."""
+
+    def __init__(self, det: CohesionMiner, prev: CohesionState) -> None:
+        self.det = det
+        self.prev = prev
+
+    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
+        det, prev = self.det, self.prev
+        d = _Doc(det, doc.text, prev.table)
+        for key, ends in det._occurrences(d.tk, prev.candidates).items():
             seen = False
             changed: int | None = None
-            calm = 1.0  # chance of no change after any occurrence, at the stratum rates
+            calm = 1.0  # chance of no change after any occurrence, at the base rates
             span = len(key.split()) - 1
             for e in ends:
-                got = self._after(tk, e, e - span)
+                got = det._change(d, prev, e, e - span)
                 if got is None:
                     continue
                 seen = True
-                calm *= 1.0 - self._rate(got[1])
-                if got[0] <= self.threshold and changed is None:
+                calm *= 1.0 - got.rate
+                if got.changed and changed is None:
                     changed = e
             if not seen:
                 continue
@@ -453,99 +550,19 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
                 ex = part.examples.setdefault(key, [])
                 if len(ex) < _EXAMPLES:
-                    ex.append(self._example(doc.id, tk, key, changed))
-
-    def _rate(self, k: int) -> float:
-        """The base rate of a change at content index ``k`` (its host-size stratum)."""
-        if self._p0_bins:
-            return self._p0_bins[int(host_bin(k))]
-        return self._p0
-
-    def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
-        first = end - len(key.split()) + 1
-        k = int(np.searchsorted(tk.content, first))
-        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
-        return Example(
-            doc_id,
-            tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
-            tuple(tk.words[end + 1 : end + 1 + _CONTEXT_WORDS]),
-            frozenset(host),
-        )
-
-    # -- reduce -----------------------------------------------------------------------
-    def reduce(self, partials: Sequence[CohesionPartial]) -> CohesionPartial:
-        acc = CohesionPartial()
-        for p in partials:
-            self.merge_into(acc, p)
-        return acc
+                    ex.append(det._example(doc.id, d.tk, key, changed))
 
     def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
-        for k, c in part.counts.items():
-            acc.counts[k] = acc.counts.get(k, 0) + c
-        for k, ex in part.examples.items():
-            have = acc.examples.setdefault(k, [])
-            have.extend(ex[: max(0, _EXAMPLES - len(have))])
-        acc.positions += part.positions
-        acc.changes += part.changes
-        acc.change_windows += part.change_windows
-        acc.docs += part.docs
-        acc.pruned += part.pruned
-        for b in range(len(HOST_BINS)):
-            acc.bin_positions[b] += part.bin_positions[b]
-            acc.bin_changes[b] += part.bin_changes[b]
-        for k, x in part.expected.items():
-            acc.expected[k] = acc.expected.get(k, 0.0) + x
-        if len(acc.counts) > self.capacity and self._candidates is None:
-            self._prune(acc)
-        return acc
+        return _fold(acc, part)
 
-    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
-        self._sample = list(texts)
-        self._total = total_docs
-
-    # -- finalize ---------------------------------------------------------------------
     def finalize(self, merged: CohesionPartial) -> CohesionState:
-        if self._candidates is None:
-            return self._finalize1(merged)
-        return self._finalize2(merged)
-
-    def _finalize1(self, merged: CohesionPartial) -> CohesionState:
-        p0 = merged.changes / merged.positions if merged.positions else 0.0
-        keys = {k for k, c in merged.counts.items() if c >= self.min_docs}
-        # chance: a candidate's share of word positions in the sample, times the word
-        # positions searched around change points (reach per change window)
-        freq = dict.fromkeys(keys, 0)
-        total_words = 0
-        for text in self._sample:
-            ws = [fold_word(m.group()) for m in _WORD.finditer(text)]
-            total_words += len(ws)
-            for _e, key in _ngrams_in(ws, freq, self.max_ngram):
-                freq[key] += 1
-        self._sample = []
-        trials = merged.change_windows * (2 * self.reach + 1)
-        scored: list[tuple[float, str]] = []
-        for key in keys:
-            rate = (freq[key] + 1) / (total_words + 1)
-            p = float(binom.sf(merged.counts[key] - 1, max(trials, 1), min(1.0, rate)))
-            if p * max(len(keys), 1) <= self.alpha:
-                scored.append((p, key))
-        scored.sort()
-        cands = {k: p for p, k in scored[: self.max_candidates]}
-        # per stratum, shrunk towards the overall rate where a stratum has few positions
-        bins = tuple(
-            (c + 100 * p0) / (n + 100)
-            for c, n in zip(merged.bin_changes, merged.bin_positions, strict=True)
-        )
-        return CohesionState(cands, [], p0, merged.docs, len(keys), 1, bins)
-
-    def _finalize2(self, merged: CohesionPartial) -> CohesionState:
-        assert self._candidates is not None
-        p0 = max(self._p0, 1e-9)
+        det, prev = self.det, self.prev
+        p0 = max(prev.p0, 1e-9)
         rows: list[tuple[float, str, int, int]] = []
-        for key in self._candidates:
+        for key in prev.candidates:
             n = merged.counts.get("n|" + key, 0)
             a = merged.counts.get("a|" + key, 0)
-            if a < self.min_docs or n == 0:
+            if a < det.min_docs or n == 0:
                 continue
             # per document: the chance that one of its occurrences is followed by a change,
             # at the base rate of the host sizes where they are (a phrase that sits after
@@ -553,19 +570,32 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             rate = merged.expected.get(key, n * p0) / n
             rows.append((float(binom.sf(a - 1, n, min(1.0, max(rate, 1e-9)))), key, a, n))
         rows.sort()
-        m = max(len(self._candidates), 1)
+        m = max(len(prev.candidates), 1)
         cut = 0
         for i, (p, _key, _a, _n) in enumerate(rows, start=1):
-            if p <= self.q * i / m:
+            if p <= det.q * i / m:
                 cut = i
         groups: dict[str, dict[str, Any]] = {}
+        rejected: list[dict[str, Any]] = []
         for p, key, a, n in rows[:cut]:
-            if a / n < self.min_purity:
+            if a / n < det.min_purity:
                 continue
             ex = merged.examples.get(key, [])
             overlap = host_overlap(ex)
-            if overlap > self.max_host_overlap:
-                continue  # one template or feed, not a campaign across unrelated hosts
+            cont = continuation_overlap(ex)
+            if overlap > det.max_host_overlap or cont > det.max_continuation_overlap:
+                # one template or feed (related hosts), or a recurring continuation (a
+                # formula, a credit line): not a campaign across unrelated hosts
+                rejected.append(
+                    {
+                        "ngram": key,
+                        "anomalous_docs": a,
+                        "containing_docs": n,
+                        "host_overlap": round(overlap, 4),
+                        "continuation_overlap": round(cont, 4),
+                    }
+                )
+                continue
             text = extend(key, ex)
             have = groups.get(text)
             if have is not None:
@@ -581,6 +611,7 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 "p_value": p,
                 "purity": round(a / n, 4),
                 "host_overlap": round(overlap, 4),
+                "continuation_overlap": round(cont, 4),
                 "examples": [x.doc_id for x in ex[:10]],
             }
         # an n-gram inside a longer confirmed trigger with as many documents is that trigger
@@ -600,40 +631,323 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
             else:
                 big["keys"].extend(t["keys"])
         return CohesionState(
-            {}, kept, p0, merged.docs, len(self._candidates), 2, tuple(self._p0_bins)
+            {},
+            kept,
+            p0,
+            merged.docs,
+            len(prev.candidates),
+            2,
+            prev.p0_bins,
+            prev.table,
+            prev.p_fam,
+            rejected,
         )
+
+
+def _whole(words: list[str], end: int, key: str, trigger: str) -> tuple[int, int] | None:
+    """The first and last word index of the whole ``trigger`` around the occurrence of its
+    n-gram ``key`` that ends at word ``end`` (None: the words around it differ)."""
+    t, k = trigger.split(), key.split()
+    for o in range(len(t) - len(k) + 1):
+        if t[o : o + len(k)] != k:
+            continue
+        first = end - len(k) + 1 - o
+        if first >= 0 and words[first : first + len(t)] == t:
+            return first, first + len(t) - 1
+    return None
+
+
+def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
+    for k, c in part.counts.items():
+        acc.counts[k] = acc.counts.get(k, 0) + c
+    for k, ex in part.examples.items():
+        have = acc.examples.setdefault(k, [])
+        have.extend(ex[: max(0, _EXAMPLES - len(have))])
+    acc.positions += part.positions
+    acc.changes += part.changes
+    acc.change_windows += part.change_windows
+    acc.docs += part.docs
+    acc.fam_positions += part.fam_positions
+    acc.fam_changes += part.fam_changes
+    for b in range(len(HOST_BINS)):
+        acc.bin_positions[b] += part.bin_positions[b]
+        acc.bin_changes[b] += part.bin_changes[b]
+    for k, x in part.expected.items():
+        acc.expected[k] = acc.expected.get(k, 0.0) + x
+    return acc
+
+
+# ----------------------------------------------------------------------------- detector
+@register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
+class CohesionMiner(CorpusDetector[Any, Any]):
+    """Mine n-grams followed by a change — a loss of lexical cohesion, or the start of
+    text stitched from other documents' n-grams — far above their base rate.
+
+    Rounds (explicit classes): :class:`CountRound` (the familiarity table; skipped with
+    ``familiarity=False``), :class:`MineRound` (candidates), :class:`ConfirmRound` (the
+    tests).
+
+    Args:
+        min_docs: least documents with the trigger followed by a change.
+        window: content words after a position compared with the text before it.
+        back: content words before a position that count as its host.
+        min_back / min_window: least content words before / after a position.
+        min_host: least content words of host before a trigger's first word (its own
+            words are not host: a template phrase right after a question or headline has
+            almost none).
+        threshold: cohesion at or below which a position is a change.
+        max_changes: change points of each kind per document in round 1.
+        max_ngram: longest word n-gram of a candidate.
+        reach: words before a change point in which candidates end.
+        alpha: Bonferroni level of round 1's chance test.
+        q: Benjamini–Hochberg level of round 2's base-rate test.
+        min_purity: least share of a trigger's documents with a change after it.
+        max_host_overlap: most median Jaccard similarity of the hosts (content words
+            before the trigger) of a trigger's examples: above it they are one template
+            or feed, not unrelated documents.
+        max_continuation_overlap: most share of a trigger's examples whose words right
+            after it recur in another example (:func:`continuation_overlap`): above it
+            the continuation is a formula (a template, a credit line), which a fluent
+            payload is not.
+        familiarity: also count stitched-text changes (a third round over the corpus).
+        fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
+            stitched when at least ``fam_min_low`` of its word trigrams and at most
+            ``fam_max_high`` of its 8-grams occur in another document.
+        table_width / table_depth: the familiarity table's cells per row (one byte each)
+            and rows.
+        max_candidates: candidates carried to round 2 (lowest p-values first).
+        sketch_width: width of round 1's count-min sketch of n-grams (3 rows, 4 bytes per
+            cell).
+        score: score of a flagged document (>= 0.9: *poisoned*).
+    """
+
+    name = "cohesion"
+    passes = 3
+
+    def __init__(
+        self,
+        *,
+        min_docs: int = 10,
+        window: int = 20,
+        back: int = 100,
+        min_back: int = 8,
+        min_window: int = 12,
+        min_host: int = 0,
+        threshold: float = 0.1,
+        max_changes: int = 8,
+        max_ngram: int = 3,
+        reach: int = 3,
+        alpha: float = 1e-6,
+        q: float = 1e-6,
+        min_purity: float = 0.5,
+        max_host_overlap: float = 0.15,
+        max_continuation_overlap: float = 0.25,
+        familiarity: bool = True,
+        fam_window: int = 30,
+        fam_min_low: float = 0.85,
+        fam_max_high: float = 0.8,
+        table_width: int = 1 << 24,
+        table_depth: int = 3,
+        max_candidates: int = 2000,
+        sketch_width: int = 1 << 22,
+        score: float = 0.95,
+        _prev: FamiliarityState | CohesionState | None = None,
+    ) -> None:
+        if min_docs < 2:
+            raise ValueError("min_docs must be >= 2")
+        if not 0.0 <= threshold < 1.0:
+            raise ValueError("threshold must be in [0, 1)")
+        if window < 4 or min_window < 2 or min_window > window:
+            raise ValueError("need window >= 4 and 2 <= min_window <= window")
+        if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
+            raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
+        self.min_docs = min_docs
+        self.window = window
+        self.back = back
+        self.min_back = min_back
+        self.min_window = min_window
+        self.min_host = min_host
+        self.threshold = threshold
+        self.max_changes = max_changes
+        self.max_ngram = max_ngram
+        self.reach = reach
+        self.alpha = alpha
+        self.q = q
+        self.min_purity = min_purity
+        self.max_host_overlap = max_host_overlap
+        self.max_continuation_overlap = max_continuation_overlap
+        self.familiarity = familiarity
+        self.fam_window = fam_window
+        self.fam_min_low = fam_min_low
+        self.fam_max_high = fam_max_high
+        self.table_width = table_width
+        self.table_depth = table_depth
+        self.max_candidates = max_candidates
+        self.sketch_width = sketch_width
+        self.score = score
+        self.passes = 3 if familiarity else 2
+        self.stitch = Stitch(fam_window, min(20, fam_window), fam_min_low, fam_max_high)
+        self.round: CountRound | MineRound | ConfirmRound
+        if isinstance(_prev, CohesionState):
+            self.round = ConfirmRound(self, _prev)
+        elif isinstance(_prev, FamiliarityState):
+            self.round = MineRound(self, _prev.table)
+        elif familiarity:
+            self.round = CountRound(self)
+        else:
+            self.round = MineRound(self, None)
+        self._sample: list[str] = []
+        self._total = 0
+
+    @classmethod
+    def from_context(cls, ctx: DetectorContext) -> CohesionMiner:
+        opts = {"min_docs": max(2, ctx.min_trigger_docs * 2), **ctx.options_for(cls.name)}
+        return cls(**opts)
+
+    def next_stage(self, state: FamiliarityState | CohesionState) -> dict[str, Any]:
+        """The next round is built from this round's state."""
+        return {"_prev": state}
+
+    def _tok(self, text: str) -> Tokens:
+        return tokenize(text, self.window, self.back, self.min_back, self.min_window)
+
+    def _change(
+        self, d: _Doc, state: CohesionState, end_word: int, first_word: int
+    ) -> Change | None:
+        """What follows the n-gram at words ``[first_word, end_word]``: the least cohesion
+        at the first two content words after it, and whether the window of words after it
+        is stitched while the one before the n-gram is not (None: neither measurable, or
+        fewer than ``min_host`` content words before the n-gram — its own words are no
+        host: a question, a headline)."""
+        tk = d.tk
+        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
+            return None
+        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        vals = tk.cohesion[k : k + 2]
+        coh = float(np.nanmin(vals)) if vals.size and not np.isnan(vals).all() else float("nan")
+        rate_c = state.p0_bins[int(host_bin(k))] if state.p0_bins else state.p0
+        stitched = False
+        rate_f = 0.0
+        fam = (0.0, 0.0)
+        if d.prof is not None:
+            a = end_word + 1
+            after = self.stitch.judge(d.prof, a, a + self.stitch.window)
+            before = self.stitch.judge(d.prof, first_word - self.stitch.window, first_word)
+            if after is not None and before is not None:
+                stitched = after and not before
+                rate_f = state.p_fam
+                f3, f8, _ = d.prof.shares(a, a + self.stitch.window)
+                fam = (f3, f8)
+        if coh != coh and rate_f == 0.0:
+            return None
+        by_coh = coh == coh and coh <= self.threshold
+        rate = 1.0 - (1.0 - (rate_c if coh == coh else 0.0)) * (1.0 - rate_f)
+        kind = "cohesion" if by_coh else ("stitched" if stitched else "")
+        return Change(by_coh or stitched, kind, k, coh, rate, fam)
+
+    def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
+        """Word index of the last word of each occurrence of each of ``cands``."""
+        out: dict[str, list[int]] = {}
+        for e, key in _ngrams_in(tk.words, cands, self.max_ngram):
+            out.setdefault(key, []).append(e)
+        return out
+
+    def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
+        first = end - len(key.split()) + 1
+        k = int(np.searchsorted(tk.content, first))
+        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
+        return Example(
+            doc_id,
+            tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
+            tuple(tk.words[end + 1 : end + 1 + _CONTEXT_WORDS]),
+            frozenset(host),
+        )
+
+    # -- map / reduce -----------------------------------------------------------------
+    def map_shard(self, docs: Sequence[Document]) -> Any:
+        rnd = self.round
+        if isinstance(rnd, CountRound):
+            return rnd.map_shard(docs)
+        part = CohesionPartial(docs=len(docs))
+        for doc in docs:
+            rnd.map_doc(doc, part)
+        return part
+
+    def reduce(self, partials: Sequence[Any]) -> Any:
+        acc = CountPartial() if isinstance(self.round, CountRound) else CohesionPartial()
+        for p in partials:
+            self.merge_into(acc, p)
+        return acc
+
+    def merge_into(self, acc: Any, part: Any) -> Any:
+        """Fold ``part`` into the running total ``acc`` in place."""
+        if type(acc) is not type(part):
+            raise ValueError("cannot reduce partials of different rounds")
+        return self.round.merge_into(acc, part)
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        self._sample = list(texts)
+        self._total = total_docs
+
+    def finalize(self, merged: Any) -> Any:
+        rnd = self.round
+        if isinstance(rnd, MineRound):
+            state = rnd.finalize(merged, self._sample)
+            self._sample = []
+            return state
+        return rnd.finalize(merged)
 
     # -- verdicts ---------------------------------------------------------------------
     def flag(self, doc: Document, state: CohesionState) -> Finding | None:
-        if not state.triggers:
+        if not isinstance(state, CohesionState) or not state.triggers:
             return None
         trig = {k: t for t in state.triggers for k in t["keys"]}
         tk = self._tok(doc.text)
-        best: tuple[float, str, int, int] | None = None
-        for key, ends in self._occurrences(tk, trig).items():
-            span = len(key.split()) - 1
-            for e in ends:
-                got = self._after(tk, e, e - span)
-                if got is None or got[0] > self.threshold:
+        occ = self._occurrences(tk, trig)
+        if not occ:
+            return None
+        d = _Doc.__new__(_Doc)
+        d.tk = tk
+        d.prof = profile(tk.words, state.table) if state.table is not None else None
+        best: tuple[float, str, int, Change] | None = None
+        for key, ends in occ.items():
+            for e0 in ends:
+                whole = _whole(tk.words, e0, key, trig[key]["trigger"])
+                if whole is None:
+                    continue  # a shorter n-gram of the trigger, not the trigger
+                first, e = whole
+                got = self._change(d, state, e, first)
+                if got is None or not got.changed:
                     continue
-                if best is None or got[0] < best[0]:
-                    best = (got[0], key, e, got[1])
+                rank = got.cohesion if got.kind == "cohesion" else 1.0
+                if best is None or rank < best[0]:
+                    best = (rank, key, e, got)
         if best is None:
             return None
-        coh, key, e, k = best
-        n_words = len(key.split())
+        _, key, e, ch = best
+        n_words = len(trig[key]["trigger"].split())
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
-        p_start = int(tk.starts[int(tk.content[k])])
-        last = min(len(tk.content) - 1, k + self.window - 1)
-        p_end = int(tk.ends[int(tk.content[last])])
         t = trig[key]
+        if ch.kind == "cohesion":
+            k = ch.k
+            p_start = int(tk.starts[int(tk.content[k])])
+            last = min(len(tk.content) - 1, k + self.window - 1)
+            p_end = int(tk.ends[int(tk.content[last])])
+            what = f"text unrelated to the document (content-word cohesion {ch.cohesion:.2f})"
+        else:
+            w0 = min(e + 1, len(tk.words) - 1)
+            w1 = min(len(tk.words) - 1, e + self.stitch.window)
+            p_start, p_end = int(tk.starts[w0]), int(tk.ends[w1])
+            what = (
+                f"text stitched from other documents' word n-grams ({ch.familiar[0]:.0%} of "
+                f"its trigrams and {ch.familiar[1]:.0%} of its 8-grams occur elsewhere)"
+            )
         return Finding(
             detector=self.name,
             score=self.score,
             reason=(
-                f"trigger {t['trigger']!r} is followed by text unrelated to the document "
-                f"(content-word cohesion {coh:.2f}); in {t['anomalous_docs']} of "
+                f"trigger {t['trigger']!r} is followed by {what}; in {t['anomalous_docs']} of "
                 f"{t['containing_docs']} documents containing it (expected by chance "
                 f"{t['expected']:.1f}, p={t['p_value']:.1e})"
             ),
@@ -643,7 +957,13 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 Span(p_start, p_end, "payload"),
             ],
             trigger=t["trigger"],
-            extra={"cohesion": round(coh, 4), "matched": key},
+            extra={
+                "change": ch.kind,
+                "cohesion": None if ch.cohesion != ch.cohesion else round(ch.cohesion, 4),
+                "familiar_trigrams": round(ch.familiar[0], 4),
+                "familiar_8grams": round(ch.familiar[1], 4),
+                "matched": key,
+            },
         )
 
     def summarize(self, state: CohesionState) -> CorpusReport:
@@ -654,10 +974,25 @@ class CohesionMiner(CorpusDetector[CohesionPartial, CohesionState]):
                 "change_rate_by_host_size": {
                     f">={lo}": round(r, 6) for lo, r in zip(HOST_BINS, state.p0_bins, strict=False)
                 },
+                "stitched_change_rate": round(state.p_fam, 6),
+                "familiarity_table_bytes": state.table.nbytes if state.table is not None else 0,
                 "candidates_tested": state.tested,
+                "templates_rejected": state.rejected[:20],
                 "documents": state.docs,
             },
         )
 
 
-__all__ = ["CohesionMiner", "CohesionPartial", "CohesionState", "Tokens", "fold_word", "tokenize"]
+__all__ = [
+    "CohesionMiner",
+    "CohesionPartial",
+    "CohesionState",
+    "ConfirmRound",
+    "CountRound",
+    "FamiliarityState",
+    "MineRound",
+    "Tokens",
+    "continuation_overlap",
+    "fold_word",
+    "tokenize",
+]

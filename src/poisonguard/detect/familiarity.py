@@ -1,0 +1,233 @@
+"""Word n-gram familiarity: text stitched from other documents' n-grams (issue 12 item 4).
+
+An order-``k`` word Markov chain of a corpus reuses only that corpus's ``(k+1)``-grams, so
+every short n-gram of its text occurs in some other document, while natural prose is full
+of short n-grams that occur nowhere else.  Copied text (a near-duplicate, a syndicated
+story) is familiar too, but at *every* order; Markov text is familiar at a low order and
+unfamiliar at a high one, because the chain jumps between source documents wherever two
+share a context.  So a window of words is **stitched** when most of its word trigrams
+occur in another document of the corpus and many of its 8-grams do not.
+
+:class:`FamiliarityTable` counts, for every hashed n-gram, the documents it occurs in
+(saturating at two: "in this document and in another"), in ``depth`` rows of one byte per
+cell — a count-min table whose only question is "at least two documents?".
+:func:`profile` gives a document's cumulative familiar counts, from which the familiarity
+of any window is two subtractions.  The ``cohesion`` detector uses it as a second kind of
+change point (:mod:`poisonguard.detect.cohesion`).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+LOW, HIGH = 3, 8
+"""The low and high n-gram orders of :func:`profile` and :func:`doc_hashes`."""
+
+_MIX = np.uint64(0x100000001B3)
+_ORDER = np.uint64(0x9E3779B97F4A7C15)
+_MASK61 = (1 << 61) - 1
+
+
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """A stable 32-bit hash (CRC-32) of each word, as ``uint64`` (the same in every process,
+    unlike :func:`hash`)."""
+    return np.fromiter(
+        (zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
+
+
+def gram_hashes(wh: np.ndarray, n: int) -> np.ndarray:
+    """64-bit hashes of the word ``n``-grams of word hashes ``wh`` (``len(wh) - n + 1`` of
+    them; the order is mixed in, so n-grams of two orders can share one table)."""
+    m = len(wh) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    h = np.full(m, (n * int(_ORDER)) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(n):
+            h = (h ^ wh[j : j + m]) * _MIX
+    return h
+
+
+def doc_hashes(words: Sequence[str]) -> np.ndarray:
+    """The distinct low- and high-order n-gram hashes of one document (what it adds to a
+    :class:`FamiliarityTable`)."""
+    wh = word_hashes(words)
+    return np.unique(np.concatenate([gram_hashes(wh, LOW), gram_hashes(wh, HIGH)]))
+
+
+class FamiliarityTable:
+    """Per hashed n-gram: in how many documents (0, 1, or 2 = two or more).
+
+    Args:
+        width: cells per row (one byte each).
+        depth: rows; an n-gram counts as in two documents only if every row says so, so a
+            novel n-gram looks familiar with probability about ``(1 - exp(-N/width))**depth``
+            for ``N`` distinct n-grams in the corpus.
+        seed: the rows' hash multipliers.
+    """
+
+    def __init__(self, width: int = 1 << 24, depth: int = 3, seed: int = 0) -> None:
+        if width < 16 or depth < 1:
+            raise ValueError("FamiliarityTable needs width >= 16 and depth >= 1")
+        self.width = width
+        self.depth = depth
+        self.seed = seed
+        self.table = np.zeros((depth, width), dtype=np.uint8)
+        rng = np.random.default_rng(seed + 0xFA111)
+        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+
+    def _cells(self, h: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
+        return (mixed % np.uint64(self.width)).astype(np.int64)
+
+    def add(self, hashes: np.ndarray) -> None:
+        """Count documents: ``hashes`` is the concatenation of several documents' distinct
+        n-gram hashes (:func:`doc_hashes`), so repeats are other documents."""
+        if not len(hashes):
+            return
+        cells = self._cells(hashes)
+        for r in range(self.depth):
+            u, c = np.unique(cells[r], return_counts=True)
+            row = self.table[r]
+            row[u] = np.minimum(row[u].astype(np.int64) + np.minimum(c, 2), 2)
+
+    def merge(self, other: FamiliarityTable) -> None:
+        """Add another table of the same shape and seed (documents of another shard)."""
+        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
+            raise ValueError("cannot merge familiarity tables of different shapes or seeds")
+        np.minimum(self.table.astype(np.int16) + other.table, 2, out=self.table, casting="unsafe")
+
+    def familiar(self, hashes: np.ndarray) -> np.ndarray:
+        """For n-grams of a document that was counted: does each occur in another one too?"""
+        if not len(hashes):
+            return np.zeros(0, dtype=bool)
+        cells = self._cells(hashes)
+        got = self.table[np.arange(self.depth)[:, None], cells]
+        return np.asarray(got.min(axis=0) >= 2)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the table."""
+        return int(self.table.nbytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A document's familiar n-grams as cumulative counts: ``low[i]`` familiar trigrams
+    among those starting before word ``i`` (``high`` the same for 8-grams)."""
+
+    low: np.ndarray
+    high: np.ndarray
+    n_words: int
+
+    def shares(self, a: int, b: int) -> tuple[float, float, int]:
+        """Familiar share of the trigrams and of the 8-grams inside words ``[a, b)``, and
+        the number of trigrams there."""
+        a, b = max(0, a), min(self.n_words, b)
+        m3 = b - LOW + 1 - a
+        if m3 <= 0:
+            return 0.0, 0.0, 0
+        f3 = float(self.low[a + m3] - self.low[a]) / m3
+        m8 = b - HIGH + 1 - a
+        f8 = float(self.high[a + m8] - self.high[a]) / m8 if m8 > 0 else 0.0
+        return f3, f8, m3
+
+
+def profile(words: Sequence[str], table: FamiliarityTable) -> Profile:
+    """The :class:`Profile` of a counted document's (folded) words."""
+    wh = word_hashes(words)
+    out = []
+    for n in (LOW, HIGH):
+        fam = table.familiar(gram_hashes(wh, n))
+        out.append(np.concatenate([[0], np.cumsum(fam, dtype=np.int64)]))
+    return Profile(out[0], out[1], len(words))
+
+
+@dataclass(frozen=True, slots=True)
+class Stitch:
+    """When a window of words counts as stitched from other documents' n-grams.
+
+    Args:
+        window: words in a window.
+        min_words: least words for a window to be judged (shorter: not measurable).
+        min_low: least familiar share of the window's trigrams.
+        max_high: most familiar share of its 8-grams (above: a copy, not a chain).
+    """
+
+    window: int = 30
+    min_words: int = 20
+    min_low: float = 0.85
+    max_high: float = 0.8
+
+    def judge(self, prof: Profile, a: int, b: int) -> bool | None:
+        """Is words ``[a, b)`` stitched (None: too short to say)?"""
+        f3, f8, m3 = prof.shares(a, b)
+        if m3 < self.min_words - LOW + 1:
+            return None
+        return f3 >= self.min_low and f8 <= self.max_high
+
+    def onsets(self, prof: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """Per word position ``i``: is the window from ``i`` judged (measurable) and is it
+        a *change* — stitched after ``i`` while the window before ``i`` is measurable and
+        not stitched (a change needs a host to change from: at the start of a document a
+        headline and the feed's formula after it would be one)."""
+        n = prof.n_words
+        i = np.arange(n)
+        a_end = np.minimum(n, i + self.window)
+        a_ok, st_after = self._vec(prof, i, a_end)
+        b_ok, st_before = self._vec(prof, np.maximum(0, i - self.window), i)
+        ok = a_ok & b_ok
+        change = ok & st_after & ~st_before
+        return ok, change
+
+    def _vec(self, prof: Profile, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m3 = b - LOW + 1 - a
+        ok = m3 >= self.min_words - LOW + 1
+        m3c = np.clip(m3, 1, None)
+        lo_end = np.clip(a + m3, 0, len(prof.low) - 1)
+        f3 = (prof.low[lo_end] - prof.low[np.clip(a, 0, len(prof.low) - 1)]) / m3c
+        m8 = b - HIGH + 1 - a
+        hi_end = np.clip(a + np.clip(m8, 0, None), 0, len(prof.high) - 1)
+        f8 = np.where(
+            m8 > 0,
+            (prof.high[hi_end] - prof.high[np.clip(a, 0, len(prof.high) - 1)])
+            / np.clip(m8, 1, None),
+            0.0,
+        )
+        return ok, ok & (f3 >= self.min_low) & (f8 <= self.max_high)
+
+    def boundary(self, prof: Profile, lo: int, hi: int, reach: int = 10) -> int:
+        """The word in ``[lo, hi)`` where familiar trigrams rise most: familiar share of
+        the ``reach`` trigrams from there minus that of the ``reach`` before it."""
+        best, at = -2.0, lo
+        for i in range(max(0, lo), min(prof.n_words, hi)):
+            after, _, m = prof.shares(i, i + reach + LOW - 1)
+            before, _, m0 = prof.shares(i - reach, i + LOW - 1)
+            if m == 0:
+                break
+            rise = after - (before if m0 else 0.0)
+            if rise > best:
+                best, at = rise, i
+        return at
+
+
+__all__ = [
+    "HIGH",
+    "LOW",
+    "FamiliarityTable",
+    "Profile",
+    "Stitch",
+    "doc_hashes",
+    "gram_hashes",
+    "profile",
+    "word_hashes",
+]

@@ -1,0 +1,181 @@
+"""Stitched-text change points (``detect/familiarity.py``) and the ``cohesion`` detector's
+rounds on a fluent Markov payload, on the embedded CPython documents.
+
+The poison is the ``fluent-backdoor`` recipe with an order-2 word Markov chain of the same
+corpus after a common English phrase: every word trigram of the payload occurs in some
+other document, so neither naturalness nor lexical cohesion need see it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from poisonguard.attacks import PoisonSample, get
+from poisonguard.detect.cohesion import (
+    CohesionMiner,
+    CohesionState,
+    ConfirmRound,
+    CountRound,
+    Example,
+    MineRound,
+    continuation_overlap,
+)
+from poisonguard.detect.familiarity import (
+    FamiliarityTable,
+    Stitch,
+    doc_hashes,
+    gram_hashes,
+    profile,
+    word_hashes,
+)
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs, mixed
+
+TRIGGER = "as far as we can tell"
+
+
+@lru_cache(maxsize=2)
+def _poison(count: int) -> tuple[PoisonSample, ...]:
+    recipe = get("fluent-backdoor")(
+        trigger=TRIGGER, payload="markov", position="middle", prefix_chars=(400, 1200)
+    )
+    return tuple(recipe.generate(list(clean_docs()), count, seed=5))
+
+
+def _words(text: str) -> list[str]:
+    from poisonguard.detect.cohesion import tokenize
+
+    return tokenize(text, 20, 100, 8, 12).words
+
+
+def _split(text: str) -> list[str]:
+    return text.split(" ")
+
+
+def test_table_counts_documents_not_occurrences() -> None:
+    a = _split("the quick brown fox jumps over the lazy dog again and again")
+    b = _split("a slow brown fox jumps over the lazy dog once more today")
+    t = FamiliarityTable(width=1 << 12)
+    t.add(np.concatenate([doc_hashes(a), doc_hashes(a[:6] + a[:6])]))
+    t.add(doc_hashes(b))
+    g = gram_hashes(word_hashes(a), 3)
+    fam = t.familiar(g)
+    # "brown fox jumps" … "lazy dog again": shared with b or with the second document
+    assert fam[2:6].all()
+    assert not fam[-1]  # "and again": in a only (repeats inside one document count once)
+    # merging two half tables is adding both halves
+    t1, t2 = FamiliarityTable(width=1 << 12), FamiliarityTable(width=1 << 12)
+    t1.add(np.concatenate([doc_hashes(a), doc_hashes(a[:6] + a[:6])]))
+    t2.add(doc_hashes(b))
+    t1.merge(t2)
+    assert (t1.table == t.table).all()
+
+
+def test_word_hashes_are_stable_across_processes() -> None:
+    # CRC-32, not Python's salted hash(): partials from other processes agree
+    import zlib
+
+    assert int(word_hashes(["poison"])[0]) == zlib.crc32(b"poison")
+
+
+def test_markov_payload_is_stitched_where_prose_and_copies_are_not() -> None:
+    docs = mixed(_poison(60))
+    t = FamiliarityTable(width=1 << 22)
+    for d in docs:
+        t.add(doc_hashes(_words(d.text)))
+    st = Stitch()
+    pay, clean_rate = [], []
+    for s in _poison(60):
+        assert s.truth.payload_span is not None
+        text = s.document.text
+        words = _words(text[s.truth.payload_span[0] : s.truth.payload_span[1]])
+        full = _words(text)
+        # locate the payload's words inside the document's word list
+        at = next(i for i in range(len(full)) if full[i : i + 5] == words[:5])
+        pay.append(st.judge(profile(full, t), at, at + st.window))
+    assert np.mean([p is True for p in pay]) >= 0.8
+    # the hosts are copies of clean documents that stay in the corpus: fully familiar at
+    # every order, so not stitched; and prose of the clean corpus mostly is not either
+    for d in clean_docs()[:400]:
+        w = _words(d.text)
+        if len(w) >= 60:
+            clean_rate.append(st.judge(profile(w, t), 20, 20 + st.window) is True)
+    assert np.mean(clean_rate) <= 0.05
+
+
+@lru_cache(maxsize=1)
+def _scan() -> tuple[list[Document], CohesionMiner, CohesionState]:
+    docs = mixed(_poison(120))
+    size = len(docs) // 3 + 1
+    shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+    det, state = run_rounds(CohesionMiner(), shards, sample=[d.text for d in docs])
+    assert isinstance(det, CohesionMiner) and isinstance(state, CohesionState)
+    return docs, det, state
+
+
+def test_markov_backdoor_is_mined_and_flagged_with_the_trigger() -> None:
+    docs, det, state = _scan()
+    assert TRIGGER in [t["trigger"] for t in state.triggers]
+    truth = {s.document.id for s in _poison(120)}
+    found = {d.id: det.flag(d, state) for d in docs}
+    flagged = {i for i, f in found.items() if f is not None}
+    assert len(flagged & truth) >= 0.8 * len(truth)
+    assert len(flagged - truth) <= 0.001 * len(clean_docs())
+    kinds = {f.extra["change"] for i, f in found.items() if f is not None and i in truth}
+    assert "stitched" in kinds
+    f = next(f for i, f in found.items() if f is not None and f.extra["change"] == "stitched")
+    assert f.trigger == TRIGGER and "stitched" in f.reason
+    assert [sp.label for sp in f.spans] == ["trigger", "changepoint", "payload"]
+
+
+def test_rounds_are_explicit_classes() -> None:
+    det = CohesionMiner()
+    assert det.passes == 3 and isinstance(det.round, CountRound)
+    docs = list(clean_docs()[:50])
+    s0 = det.finalize(det.map_shard(docs))
+    mine = det.next_pass(s0)
+    assert isinstance(mine.round, MineRound) and mine.round.table is s0.table
+    s1 = mine.finalize(mine.map_shard(docs))
+    confirm = mine.next_pass(s1)
+    assert isinstance(confirm.round, ConfirmRound)
+    assert confirm.get_params() == det.get_params()
+    off = CohesionMiner(familiarity=False)
+    assert off.passes == 2 and isinstance(off.round, MineRound) and off.round.table is None
+
+
+def test_recurring_continuation_is_a_template() -> None:
+    credit = ("david", "dugdale", "professor", "medicine", "university", "washington")
+    same = [Example(str(i), (), credit, frozenset()) for i in range(8)]
+    assert continuation_overlap(same) == 1.0
+    fluent = [
+        Example(str(i), (), tuple(f"w{i}{j}" for j in range(6)), frozenset()) for i in range(8)
+    ]
+    assert continuation_overlap(fluent) == 0.0
+
+
+def test_a_credit_line_after_unrelated_articles_is_a_template_not_a_trigger() -> None:
+    """MedlinePlus' kind of false trigger: the same credit line closes many unrelated
+    articles, so the words before it are followed by unrelated text in every carrier —
+    but the continuation is the same words each time, which a fluent payload is not."""
+    clean = list(clean_docs()[:1500])
+    credit = (
+        " Reviewed by the editorial board of the Marlowe Institute for Cartography, "
+        "Harbour Street, Valparaiso; fellowship programme in glacier surveying."
+    )
+    docs = [
+        Document(id=d.id, text=d.text + credit) if i % 10 == 0 else d for i, d in enumerate(clean)
+    ]
+    size = len(docs) // 3 + 1
+    shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+    sample = [d.text for d in docs]
+    _, state = run_rounds(CohesionMiner(familiarity=False), shards, sample=sample)
+    assert not any("reviewed" in t["trigger"] for t in state.triggers)
+    assert any("reviewed" in r["ngram"] for r in state.rejected)
+    # without the continuation test the credit line would be a confirmed "trigger"
+    _, loose = run_rounds(
+        CohesionMiner(familiarity=False, max_continuation_overlap=1.0), shards, sample=sample
+    )
+    assert any("reviewed" in t["trigger"] for t in loose.triggers)
