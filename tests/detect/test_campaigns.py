@@ -645,3 +645,56 @@ def test_a_templated_sentence_glued_to_the_same_neighbour_is_not_a_campaign() ->
     score, passed, ev = sem.judge(glued, df, **kw)
     assert not passed and score < 0.5
     assert ev["neighbour_share"] >= 0.7
+
+
+def test_semantic_clusters_group_by_member_documents_without_chaining() -> None:
+    """Keys join a seed whose member documents they share and cover: two band keys of one
+    claim (same hosts) form one cluster; a key of common words that holds the claim's hosts
+    among many others — and shares a sampled sentence and most of its core with the claim,
+    which pairwise joining chained — stays apart, and so does a third key that overlaps only
+    the common one (no chain through it)."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    def key(count: int, docs: range, stems: tuple[str, ...], sents: range) -> sem.ClaimKeyStats:
+        st = sem.ClaimKeyStats(count=count, docs=set(docs))
+        for h in sents:
+            st.samples[h] = (f"s{h}", (*stems, f"w{h}"), 0.0, 0, 0)
+        return st
+
+    claim = ("adult", "hear", "loss", "shingrix")
+    common = ("adult", "hear", "loss", "age")
+    keys = {
+        1: key(60, range(0, 40), claim, range(100, 106)),
+        2: key(55, range(2, 38), claim, range(101, 107)),
+        3: key(900, range(0, 500), common, range(105, 111)),  # shares sentence 105 with 1
+        4: key(300, range(420, 700), common, range(110, 116)),  # shares 110 with 3 only
+    }
+    groups = {frozenset(c.keys) for c in sem.clusters(keys, 10)}
+    assert frozenset({1, 2}) in groups
+    assert not any(3 in g and (1 in g or 4 in g) for g in groups)
+
+
+def test_a_sentence_frame_of_one_web_site_is_not_a_campaign() -> None:
+    """The spliced claim cluster passes with hosts spread over several web sites and fails
+    when nearly all its member documents come from one site (one site's sentence frame with
+    a slot, e.g. MedlinePlus's "you can buy {medicine} without a prescription")."""
+    from poisonguard.detect import campaigns_semantic as sem
+    from poisonguard.detect.campaigns import BOILERPLATE_WORDS
+
+    kw = {
+        "min_docs": 5,
+        "related_hosts": True,
+        "use_embeddings": False,
+        "boilerplate": BOILERPLATE_WORDS,
+    }
+    hosts = [f"https://www.site{i % 5}.org/page{i}" for i in range(20)]
+    assert sem.site_hash(hosts[0]) == sem.site_hash("http://site0.org/x") != 0
+    assert sem.site_hash("file:///data/news.jsonl.gz#L3") == 0
+    spread, df = _claim_cluster([9000 + i for i in range(24)])
+    spread.sites = {i: sem.site_hash(h) for i, h in enumerate(hosts)}
+    score, passed, ev = sem.judge(spread, df, **kw)
+    assert passed and ev["one_site_share"] <= 0.25, ev
+    one, df = _claim_cluster([9000 + i for i in range(24)])
+    one.sites = {i: sem.site_hash(f"https://ghr.nlm.nih.gov/condition/c{i}") for i in range(20)}
+    score, passed, ev = sem.judge(one, df, **kw)
+    assert not passed and score < 0.5 and ev["one_site_share"] == 1.0
