@@ -382,7 +382,6 @@ class CampaignDetector(CampaignRounds):
             host_sig = self._signatures([_without(doc.text, units, cut)])[0]
         rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
         src = hash64(source_key(doc, file_fallback=False))
-        site = sem.site_hash(doc.source or "")
         n_units = len(units)
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
@@ -412,7 +411,7 @@ class CampaignDetector(CampaignRounds):
                     if len(st.examples) < 10:
                         st.examples.append(doc.id)
                     if host < sem.SAMPLE_GATE:
-                        sem.add_host(st, host, host_sig, site)
+                        sem.add_host(st, host, host_sig)
                 st.repeats += 1
                 if sample is not None:
                     sem.add_sample(st, h, *sample)

@@ -19,15 +19,11 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   ``BURST × cluster size``): generic stock phrases ("did not immediately respond to a request
   for comment") recur across unrelated hosts too, but are made of common words;
 * **clusters**: candidate keys whose member sentences share a core (stems in at least half of
-  the sampled members, >= 3 of them) are grouped by their *member documents*, largest key
-  first: a key joins the seed key whose sampled documents it mostly shares and covers in a
-  real share, never a group grown so far — pairwise joins of keys (2026-12-02, before)
-  chained common medical vocabulary into one core-less cluster of ~3,450 documents that
-  swallowed a campaign (:func:`clusters`); for the candidates only, the optional offline
-  MiniLM (``poisonguard[embeddings]``, as the ``embeddings`` detector uses) measures how
-  close the sampled members are in meaning (reported as ``embedding_cohesion``; a cluster
-  whose members are not close in meaning is not a campaign).  Without the extra this check
-  is skipped and said so in the report;
+  the sampled members, >= 3 of them) are joined when they share sampled sentences or most of
+  their core; for the candidates only, the optional offline MiniLM (``poisonguard[embeddings]``,
+  as the ``embeddings`` detector uses) measures how close the sampled members are in meaning
+  (reported as ``embedding_cohesion``; a cluster whose members are not close in meaning is
+  not a campaign).  Without the extra this check is skipped and said so in the report;
 * **the independence test** stays the line between a campaign and a template, thread or
   syndication: the hosts without their recurring sentences must be unrelated (mean MinHash
   Jaccard <= 0.02, :func:`~poisonguard.detect.sketches.host_similarity`), and the wording must
@@ -50,11 +46,9 @@ sketch let keys of one kind inflate the estimates of another.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -82,17 +76,13 @@ BURST = 2.0
 the cluster's size."""
 _BURST_SHARE = 0.2  # a bursting term must be in this share (and >= 2) of the sampled members
 _CORE_SHARE = 0.5
+_JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
 _GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
 _SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems with its host
 _MIN_JACCARD = 0.18  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
-_DOC_IN = 0.6  # share of a key's sampled documents that must be its seed's to join it
-_DOC_COVER = 0.3  # share of the seed's sampled documents the joining key must cover
-_SEED_CORE = 0.2  # core Jaccard of a key and its seed
-_ONE_SITE = 0.8  # share of a cluster's documents (known sites) on one web site: a site's frame
-_SITE_MIN = 8  # documents with a known site the one-site test needs
 _MIN_HOSTS = 3  # host signatures (hosts with text left) the independence test needs
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
@@ -186,9 +176,6 @@ class ClaimKeyStats:
     docs: set[int] = field(default_factory=set)
     """Id hashes of the sampled member documents (below :data:`SAMPLE_GATE`, at most
     ``_DOC_CAP``): their union over a cluster's keys estimates its size."""
-    sites: dict[int, int] = field(default_factory=dict)
-    """Sampled member document → hash of its source's web site (only documents whose source
-    is a URL with a host)."""
 
     def merge(self, other: ClaimKeyStats) -> None:
         self.count += other.count
@@ -202,10 +189,8 @@ class ClaimKeyStats:
         self.placed += other.placed
         self.repeats += other.repeats
         self.docs |= other.docs
-        self.sites.update(other.sites)
         if len(self.docs) > _DOC_CAP:
             self.docs = set(sorted(self.docs)[:_DOC_CAP])
-            self.sites = {d: x for d, x in self.sites.items() if d in self.docs}
 
     def copy(self) -> ClaimKeyStats:
         return ClaimKeyStats(
@@ -219,7 +204,6 @@ class ClaimKeyStats:
             placed=self.placed,
             repeats=self.repeats,
             docs=set(self.docs),
-            sites=dict(self.sites),
         )
 
 
@@ -256,22 +240,11 @@ def add_sample(
         _bottom(st.samples, _SAMPLE_CAP)
 
 
-def site_hash(source: str) -> int:
-    """Hash of a source URL's web site (host without ``www.``); 0 when it has none (a file,
-    a bare name)."""
-    netloc = urlsplit(source).netloc.lower().rsplit("@", 1)[-1].split(":", 1)[0]
-    netloc = netloc.removeprefix("www.")
-    return (zlib.crc32(netloc.encode()) | 1) if netloc else 0
-
-
-def add_host(st: ClaimKeyStats, host_key: int, host_sig: np.ndarray | None, site: int = 0) -> None:
+def add_host(st: ClaimKeyStats, host_key: int, host_sig: np.ndarray | None) -> None:
     """Keep one sampled host signature of key ``st`` (bottom-k by id hash; None: nothing
-    was left of the host once its recurring sentences were cut out); ``site``: its
-    :func:`site_hash` (0: unknown)."""
+    was left of the host once its recurring sentences were cut out)."""
     if len(st.docs) < _DOC_CAP:
         st.docs.add(host_key)
-        if site:
-            st.sites[host_key] = site
     if len(st.hosts) < _HOST_CAP or host_key < max(st.hosts):
         st.hosts[host_key] = host_sig
         _bottom(st.hosts, _HOST_CAP)
@@ -291,8 +264,6 @@ class ClaimCluster:
     edge: int
     placed: int
     repeats: int
-    sites: dict[int, int] = field(default_factory=dict)
-    """Sampled member document → :func:`site_hash` of its source (known sites only)."""
 
 
 def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
@@ -304,32 +275,11 @@ def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
     return frozenset(w for w, c in counts.items() if c >= need)
 
 
-def _shared_docs(a: set[int], b: set[int]) -> tuple[int, int, int]:
-    """(shared, |a|, |b|) of two keys' sampled member documents, compared below the
-    smaller cut-off when a set was capped at ``_DOC_CAP`` (bottom-k by id hash)."""
-    cut = min(
-        max(a) if len(a) >= _DOC_CAP else SAMPLE_GATE,
-        max(b) if len(b) >= _DOC_CAP else SAMPLE_GATE,
-    )
-    if cut < SAMPLE_GATE:
-        a = {d for d in a if d <= cut}
-        b = {d for d in b if d <= cut}
-    return len(a & b), len(a), len(b)
-
-
 def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster]:
-    """Group the candidate keys (count >= ``min_docs``) whose sampled members share a core of
-    >= 3 stems into proposition clusters, by their member documents and without chaining.
-
-    The keys are taken largest first; a key joins the *seed* (the first key of a group, never
-    the group grown so far) whose sampled member documents it overlaps most, when most of its
-    own documents are the seed's (>= ``_DOC_IN``) and it covers a real share of the seed's
-    (>= ``_DOC_COVER``), with cores that overlap (Jaccard >= ``_SEED_CORE``); otherwise it
-    seeds a group of its own.  A key only ever compares with seeds, so no sequence of
-    pairwise joins can drift from a claim into common vocabulary; a campaign's keys cover the
-    same documents (one claim sentence per host, 16 band keys each), a key of common words
-    holds the campaign's documents among many others and does not cover the campaign seed.
-    """
+    """Join the candidate keys (count >= ``min_docs``) whose sampled members share a core of
+    >= 3 stems into proposition clusters (union-find: keys that sample a common sentence —
+    the samples are the smallest sentence hashes, so keys of one family sample the same
+    ones — and whose cores overlap, Jaccard >= 0.4)."""
     cand: dict[int, frozenset[str]] = {}
     for k, st in keys.items():
         if st.count < min_docs or len(st.samples) < 3:
@@ -337,37 +287,22 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
         core = _core([s[1] for s in st.samples.values()], _CORE_SHARE)
         if len(core) >= 3:
             cand[k] = core
-    seeds: list[int] = []
-    by_doc: dict[int, list[int]] = {}  # sampled document -> seeds holding it
-    parent: dict[int, int] = {}
-    for k in sorted(cand, key=lambda k: (-keys[k].count, k)):
-        own = keys[k].docs
-        hits: dict[int, int] = {}
-        for d in own:
-            for s in by_doc.get(d, ()):
-                hits[s] = hits.get(s, 0) + 1
-        best, best_share = k, 0.0
-        for s, _ in sorted(hits.items(), key=lambda x: (-x[1], x[0])):
-            shared, mine, theirs = _shared_docs(own, keys[s].docs)
-            if not mine or not theirs:
-                continue
-            a, b = cand[k], cand[s]
-            if (
-                shared >= _DOC_IN * mine
-                and shared >= _DOC_COVER * theirs
-                and len(a & b) >= _SEED_CORE * len(a | b)
-                and shared / mine > best_share
-            ):
-                best, best_share = s, shared / mine
-        parent[k] = best
-        if best == k:
-            seeds.append(k)
-            for d in own:
-                by_doc.setdefault(d, []).append(k)
+    parent = {k: k for k in cand}
 
     def find(k: int) -> int:
-        return parent[k]
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
 
+    by_sentence: dict[int, list[int]] = {}
+    for k in sorted(cand):
+        for h in keys[k].samples:
+            for j in by_sentence.setdefault(h, []):
+                a, b = cand[k], cand[j]
+                if len(a & b) >= _JOIN * len(a | b):
+                    parent[find(k)] = find(j)
+            by_sentence[h].append(k)
     ordered = sorted(cand)
     groups: dict[int, list[int]] = {}
     for k in ordered:
@@ -406,7 +341,6 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
                 edge=sum(keys[k].edge for k in members),
                 placed=sum(keys[k].placed for k in members),
                 repeats=max(keys[k].repeats for k in members),
-                sites={d: x for k in members for d, x in keys[k].sites.items()},
             )
         )
     return out
@@ -542,11 +476,6 @@ def judge(
     in_core = float(np.mean([len(x & cluster.core) / max(1, len(x)) for x in sets])) if n else 1.0
     template = max(template, 1.0 if in_core > _CORE_MAX else 0.0)
     glued = neighbour_share(list(cluster.samples.values()))
-    # one site's sentence frame ("you can buy {medicine} without a prescription"): nearly
-    # all member documents come from one web site; a spliced campaign takes its hosts'
-    known = list(cluster.sites.values())
-    one_site = max(Counter(known).values()) / len(known) if len(known) >= _SITE_MIN else 0.0
-    template = max(template, 1.0 if one_site >= _ONE_SITE else 0.0)
     claim_ok = (
         declarative >= 0.6
         and boiler < 0.2
@@ -597,7 +526,6 @@ def judge(
         "template_share": round(template, 3),
         "core_share": round(in_core, 3),
         "neighbour_share": round(glued, 3),
-        "one_site_share": round(one_site, 3),
         "edge_fraction": round(edge, 3),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "campaign_test": passed,
@@ -646,7 +574,6 @@ __all__ = [
     "judge",
     "neighbour_share",
     "permutations",
-    "site_hash",
     "sketch_keys",
     "word_hashes",
 ]
