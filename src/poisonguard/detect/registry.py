@@ -71,6 +71,13 @@ DETECTOR_MODULES: tuple[str, ...] = (
 )
 """Modules imported by :func:`load_detectors`; each registers its detectors on import."""
 
+OFF_BY_DEFAULT: dict[str, tuple[str, ...]] = {"instruction": ("triggers",)}
+"""Detectors registered for a kind that its default set leaves out (run them by name, e.g.
+``--detectors +triggers``).  ``instruction``: the pre-training trigger miner reads a chat
+record as one flattened text, where a task template's fixed text ("... news article?
+Article:") precedes the user turn's article and is mined as a trigger; chat backdoors are
+mined on the turns by ``instruction-behaviour`` (issue 13, docs/benchmarks.md)."""
+
 ENTRY_POINT_GROUP = "poisonguard.detectors"
 """Entry-point group of third-party detectors (a detector class or a registering module)."""
 
@@ -240,20 +247,26 @@ def detectors_for(
         base = (
             []
             if any(not n.startswith("+") for n in only)
-            else [e.name for e in entries.values() if e.default and kind in e.kinds]
+            else [e.name for e in entries.values() if _default_for(e, kind)]
         )
         names = base + [n for n in names if n not in base]
         chosen = [entries[n] for n in dict.fromkeys(names) if kind in entries[n].kinds]
     else:
-        chosen = [e for e in entries.values() if e.default and kind in e.kinds]
+        chosen = [e for e in entries.values() if _default_for(e, kind)]
     skip = set(exclude or [])
     return [e for e in chosen if e.name not in skip]
+
+
+def _default_for(entry: Registered, kind: str) -> bool:
+    """``entry`` runs by default on corpus ``kind``."""
+    return entry.default and kind in entry.kinds and entry.name not in OFF_BY_DEFAULT.get(kind, ())
 
 
 __all__ = [
     "DETECTOR_MODULES",
     "ENTRY_POINT_GROUP",
     "KINDS",
+    "OFF_BY_DEFAULT",
     "POISONED_SCORE",
     "SUSPICIOUS_SCORE",
     "DetectorContext",

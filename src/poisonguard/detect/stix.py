@@ -110,7 +110,7 @@ def scan_bundle(
             )
         )
 
-    for t in scan.summary.get("triggers") or []:
+    for t in _merged_triggers(scan.summary.get("triggers") or []):
         trigger = str(t["trigger"])
         stats = (
             f"precedes anomalous text in {t['anomalous_docs']} documents; "
@@ -197,6 +197,27 @@ def scan_bundle(
         **common,
     )
     return stix2.Bundle(objects=[*objects, report], allow_custom=True)
+
+
+def _merged_triggers(triggers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per trigger text: two detectors that mine the same trigger (the opt-in
+    ``instruction-trigger`` next to ``instruction-behaviour``) make one campaign, named once,
+    whose indicator lists both detectors (the counts are the entry with the most anomalous
+    documents)."""
+    out: dict[str, dict[str, Any]] = {}
+    for t in triggers:
+        key = str(t["trigger"])
+        dets = [str(d) for d in t.get("detectors") or []]
+        seen = out.get(key)
+        if seen is None:
+            out[key] = {**t, "detectors": dets}
+            continue
+        both = list(dict.fromkeys([*seen["detectors"], *dets]))
+        if int(t.get("anomalous_docs") or 0) > int(seen.get("anomalous_docs") or 0):
+            out[key] = {**t, "detectors": both}
+        else:
+            seen["detectors"] = both
+    return list(out.values())
 
 
 PATTERN_KINDS = ("claim", "fixed-reply")
