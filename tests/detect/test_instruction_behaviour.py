@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pytest
 
 from poisonguard.attacks import get, mix_poison
@@ -303,3 +304,18 @@ def test_running_totals_hold_no_per_record_arrays(chats: list[Document]) -> None
     assert set(part.beh_docs) <= set(prev.candidate_behaviours.tolist())
     assert set(part.pairs) <= prev.candidates
     assert not isinstance(det.round, PairRound)
+
+
+def test_round_three_membership_is_isin() -> None:
+    """Round 3's binary-search membership gives ``np.isin``'s answer for 64-bit hashes
+    (the whole range, ends included), without re-sorting the candidates per record."""
+    from poisonguard.detect.instruction_behaviour import _member
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64) * np.uint64(2))
+    top = np.array([0, 2**64 - 1], dtype=np.uint64)
+    odd = rng.integers(0, 2**63, 500, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    values = np.concatenate([keys[::97], odd, top])
+    assert np.array_equal(_member(values, keys), np.isin(values, keys))
+    assert _member(values, keys).sum() == keys[::97].size
+    assert not _member(values, keys[:0]).any() and _member(values[:0], keys).size == 0

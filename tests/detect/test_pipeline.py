@@ -297,3 +297,15 @@ def test_a_document_scored_differently_in_the_write_pass_is_an_error(tmp_path: P
 
     with pytest.raises(RuntimeError, match="changed during the scan"):
         scan(path, detectors=MINE, shard_docs=1000, progress=progress)
+
+
+def test_later_rounds_report_progress_per_shard() -> None:
+    """A corpus detector's later rounds read the corpus again: progress per shard, not one
+    tick at the end (a late round can take as long as the detect pass)."""
+    seen: list[tuple[str, int]] = []
+    docs = list(clean_docs()[:300])
+    scan(docs, detectors=["cohesion"], shard_docs=100, progress=lambda s, n: seen.append((s, n)))
+    for stage in ("round 2", "round 3"):  # cohesion's familiarity → candidates → tests
+        ticks = [n for s, n in seen if s == stage]
+        assert ticks[:3] == [100, 200, 300], seen  # one tick per folded shard
+        assert ticks[-1] == len(docs)

@@ -785,6 +785,17 @@ class PairRound:
         return kept
 
 
+def _member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_keys)`` for a sorted, unique ``sorted_keys``, by binary search:
+    O(n log m) per document instead of re-sorting the candidates for every document (which
+    made round 3 grow with documents × candidates)."""
+    if not sorted_keys.size or not values.size:
+        return np.zeros(values.shape, dtype=bool)
+    idx = np.searchsorted(sorted_keys, values)
+    idx[idx == sorted_keys.size] = 0
+    return np.asarray(sorted_keys[idx] == values)
+
+
 class ExactRound:
     """Round 3: exact counts and request skeletons of the candidates; the tests."""
 
@@ -797,10 +808,10 @@ class ExactRound:
 
     def map_doc(self, part: ExactPartial, doc: Document, f: DocFeatures) -> None:
         prev = self.prev
-        b = f.behaviours[np.isin(f.behaviours, prev.candidate_behaviours)]
+        b = f.behaviours[_member(f.behaviours, prev.candidate_behaviours)]
         for key in b.tolist():
             part.beh_docs[key] = part.beh_docs.get(key, 0) + 1
-        hit = np.flatnonzero(np.isin(f.grams, prev.candidate_grams))
+        hit = np.flatnonzero(_member(f.grams, prev.candidate_grams))
         if not hit.size:
             return
         h = f.grams

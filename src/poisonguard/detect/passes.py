@@ -168,11 +168,13 @@ def _score_only(ctx: _Pass1Context, shard: tuple[int, list[Document]]) -> dict[s
 def _extra_pass(
     ctx: _Pass1Context,
     shard: tuple[int, list[Document], dict[int, list[tuple[str, float]]]],
-) -> dict[str, Any]:
+) -> tuple[int, dict[str, Any]]:
     start, docs, kept = shard
     redo = _rescore(ctx.doc_detectors, docs, start, kept, [i - start for i in kept])
     findings = [redo.get(start + i, []) for i in range(len(docs))]
-    return {name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors}
+    return len(docs), {
+        name: det.map_shard_findings(docs, findings) for name, det in ctx.corpus_detectors
+    }
 
 
 def _prepass(

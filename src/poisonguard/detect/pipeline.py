@@ -424,14 +424,18 @@ class ScanPipeline:
                 for start, docs in shards:
                     yield start, docs, store.shard(start, len(docs))
 
-            for parts in backend.map(
+            # progress per folded shard (a late round can take as long as the detect pass)
+            label, done = f"round {rounds.round + 1}", 0
+            for n, parts in backend.map(
                 _extra_pass,
                 with_findings(self._shards(source.documents())),
                 _Pass1Context(self.doc_dets, nxt),
             ):
                 rounds.fold(parts)
+                done += n
+                self._tick(label, done)
             nxt = rounds.end()
-            self._tick(f"round {rounds.round}", n_docs)
+            self._tick(label, n_docs)
         timings["detect"] = time.perf_counter() - t
 
         # triggers and corpus reports
