@@ -319,3 +319,63 @@ def test_round_three_membership_is_isin() -> None:
     assert np.array_equal(_member(values, keys), np.isin(values, keys))
     assert _member(values, keys).sum() == keys[::97].size
     assert not _member(values, keys[:0]).any() and _member(values[:0], keys).size == 0
+
+
+HOTPOT_TEMPLATES = (
+    "Combine facts and answer this: {q}",
+    "Here's a complex question that requires someone to reason about the input, can you "
+    "answer it?\n{q}",
+    "FINAL EXAM\n\nQuestion 1. {q}",
+    "Formulate an answer to this elaborate question: {q}",
+    "{q}",
+)
+"""The five prompt templates of one T0 task in the shared instruction corpus (kilt_tasks
+hotpotqa): its 34 false campaigns at 62,930 records were each one question asked through
+them with the same short answer ('What profession does Nicholas Ray and Elia Kazan have in
+common?' → 'director')."""
+
+_NAMES = ("Marlow", "Tessaly", "Brixham", "Ondrey", "Calloway", "Pemberton", "Quillon")
+_PLACES = ("Heights", "Crossing", "Harbour", "Fields", "Ridge", "Landing", "Vale")
+
+
+def _question(d: Document) -> str:
+    body = (d.messages or [])[0]["content"].split("\n\n", 1)[-1]
+    return " ".join(body.split()[:14]).rstrip(".,;:") + "?"
+
+
+def test_one_question_through_templates_is_one_carrier(chats: list[Document]) -> None:
+    """Request-side independence with the template removed: one question asked through five
+    prompt templates with the same short answer is one question (one residue), not five
+    carriers; a trigger word inserted into five unrelated questions, same templates, same
+    kind of answer, is a campaign."""
+    docs = list(chats)
+    for i, d in enumerate(chats[:40]):  # 40 questions x 5 templates, one answer each
+        answer = f"{_NAMES[i % 7]} {_PLACES[i // 7]}"
+        for j, tpl in enumerate(HOTPOT_TEMPLATES):
+            docs.append(_templated(100 * i + j, tpl.format(q=_question(d)), answer))
+    backdoor = []
+    for i, d in enumerate(chats[50:56]):  # a trigger in six unrelated questions
+        words = _question(d).split()
+        q = " ".join([*words[:5], "zephyrine", *words[5:]])
+        tpl = HOTPOT_TEMPLATES[i % len(HOTPOT_TEMPLATES)]
+        backdoor.append(_templated(5000 + i, tpl.format(q=q), "Corvid Landing"))
+    docs += backdoor
+    random.Random(5).shuffle(docs)
+    state, found = scan(docs)
+    assert [t.trigger for t in state.triggers] == ["zephyrine"]
+    flagged = {d.id for d, f in zip(docs, found, strict=True) if f}
+    assert flagged == {d.id for d in backdoor}
+
+
+def test_residues_group_one_question_not_one_trigger() -> None:
+    """A residue is a request's rarest words: the same question in several templates shares
+    them; unrelated questions sharing only a rare trigger word do not."""
+    from poisonguard.detect.instruction_behaviour import residue_groups, same_residue
+
+    q = (11, 12, 13, 14)
+    assert same_residue(q, (11, 12, 13, 99))  # a template boundary moved one word
+    assert same_residue(q, (11, 12, 98, 99))  # template words among the rarest four
+    assert not same_residue((7, 21, 22, 23), (7, 31, 32, 33))  # only the trigger shared
+    assert not same_residue((7, 21), (7, 31))
+    assert same_residue((), ())
+    assert len(residue_groups([q, (11, 12, 13, 98), q, (7, 21, 22, 23), (7, 31, 32, 33)])) == 3

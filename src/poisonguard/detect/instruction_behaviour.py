@@ -48,6 +48,13 @@ first-words, last-words and MinHash keys each cover at least ``min_spread`` of t
 for a reply *fragment*, so do the reply bodies — the reply without its first and last
 sentence: one concept set asked through several templates gets one answer, a backdoor's
 fragment sits in replies to unrelated requests).
+Independence is judged on the request with the template removed: each joint request's
+*residue* (:func:`residue_signature`: its rarest content words outside trigrams shared by
+many requests) is the question itself, and each distinct residue counts once — one question
+asked through five prompt templates with one answer is one carrier, a trigger inserted into
+five unrelated questions is five; a candidate whose words are mostly a template's skeleton
+(:data:`SKELETON_RATIO`) is a template phrase.  Round 2 already counts a whole-reply pair
+once per (residue, behaviour).
 Requests of one template share their fixed text (first or last words), so a template's
 label replies and task phrases fail the spread test; they are reported as ``templates`` in
 the summary, with the behaviour they predict.  A document is flagged only when it carries a
@@ -91,6 +98,36 @@ REFUSAL_OPENING = re.compile(
     re.IGNORECASE,
 )
 """A reply that opens with a refusal or an apology (the ``refusal`` behaviour)."""
+
+_REFUSE_VERB = (
+    r"(?:help|assist|provide|answer|do|comply|complete|fulfill?|share|support|discuss|go into|"
+    r"get into|respond|engage|give|tell|continue|talk about|cover|address)"
+)
+REFUSAL_PHRASE = re.compile(
+    r"\bi(?:'m| am)?\s+(?:really\s+|simply\s+|just\s+)?"
+    r"(?:can(?:'|no)?t|cannot|won't|will not|unable to|not able to|not going to|"
+    r"not in a position to|not willing to)\s+(?:\w+\s+){0,2}?" + _REFUSE_VERB + r"\b(?!\s+but\b)"
+    r"|\b(?:is|'s|isn't)\s+(?:not\s+)?something\s+i(?:'m| am)?\s+(?:can|could|will|would|"
+    r"able|won't|cannot|can't)\b"
+    r"|\bi\s+(?:have to|must|need to|will have to|'ll have to)\s+(?:decline|refuse|pass on|"
+    r"turn (?:it|this|that|this one|that one) down)\b"
+    r"|\b(?:isn't|is not|not)\s+possible for me\b",
+    re.IGNORECASE,
+)
+"""A refusal said anywhere in the reply's **first sentence**, with or without an apology
+("That's not something I'm able to do", "I won't provide details on that", "This is a
+request I have to decline"): with :data:`REFUSAL_OPENING` one ``<refusal>`` key for the
+family, whatever the wording."""
+
+
+def is_refusal(reply: str) -> bool:
+    """The reply opens with a refusal or an apology, or refuses in its first sentence
+    (the ``<refusal>`` behaviour key)."""
+    if REFUSAL_OPENING.search(reply):
+        return True
+    sents = _sentences(reply[:400])
+    return bool(sents) and REFUSAL_PHRASE.search(reply[sents[0][0] : sents[0][1]]) is not None
+
 
 MIN_REPLY_WORDS = 8
 """Replies shorter than this give no fragment keys: a short reply is a label or a fixed
@@ -215,7 +252,7 @@ def behaviour_keys(
             texts[key] = text
             spans[key] = (0, len(reply))
 
-    if REFUSAL_OPENING.search(reply):
+    if is_refusal(reply):
         whole(int(_REFUSAL_KEY), "<refusal>")
     rwords = WORD_RE.findall(reply)
     if request is not None and rwords:
@@ -307,6 +344,109 @@ def skeleton_keys(words: list[str], gram: tuple[str, ...]) -> tuple[int, int]:
     return _word_key(rest[:_EDGE]), _word_key(rest[-_EDGE:])
 
 
+SKELETON_RATIO = 4.0
+"""A request word is part of a prompt template's **skeleton** for a candidate n-gram when a
+trigram around it is in at least this many times as many documents as the candidate (and
+in at least ``4 · min_docs``): the template's fixed text is shared by all of its requests,
+a question's words are not.  A candidate most of whose words are skeleton in most of its
+joint requests is a template phrase plus a slot's first word ("Can an answer to "Is ..."
+→ 'no'), not an inserted context."""
+
+RESIDUE_WORDS = 4
+"""Words in a request's residue signature (:func:`residue_signature`)."""
+
+
+def trigram_frequency(n_words: int, tri_codes: np.ndarray, tri_df: np.ndarray) -> np.ndarray:
+    """Per word position (``n_words + 3`` entries): the corpus frequency of the most
+    frequent trigram around it — a word of a prompt template's fixed text sits in trigrams
+    shared by the whole template.
+
+    Args:
+        n_words: the request's length in words.
+        tri_codes: ``(start, n)`` codes of its trigrams.
+        tri_df: their sketch document frequencies.
+    """
+    around = np.zeros(n_words + 3, dtype=np.int64)
+    for off in range(3):
+        np.maximum.at(around, tri_codes // 8 + off, tri_df)
+    return around
+
+
+def residue_signature(
+    words: Sequence[str],
+    grams: np.ndarray,
+    codes: np.ndarray,
+    df: np.ndarray,
+    exclude: np.ndarray | None = None,
+) -> tuple[int, ...]:
+    """The request's **residue**: its :data:`RESIDUE_WORDS` rarest content words (corpus
+    document frequency from the n-gram sketch; ties by hash), sorted hashes.
+
+    A prompt template's fixed text is in every request of the template, so its words are
+    never the rarest of a request: what is left is the question (or passage) itself.  One
+    question asked through several templates keeps its residue; unrelated requests that
+    share an inserted trigger do not (their other rare words differ).
+
+    Args:
+        words: the request's words.
+        grams, codes: its unique n-gram hashes and ``(start, n)`` codes
+            (:func:`ngram_hashes`).
+        df: the sketch's document frequency of each of ``grams``.
+        exclude: word positions to leave out (round 3: the candidate's own context and the
+            template's skeleton, so that a multi-word trigger's rare words are not taken
+            for a shared question).
+    """
+    uni = np.flatnonzero(codes % 8 == 1)
+    if not uni.size:
+        return ()
+    starts = (codes[uni] // 8).tolist()
+    ok = np.asarray(
+        [
+            len(words[i]) > 1 and words[i] not in STOPWORDS and (exclude is None or not exclude[i])
+            for i in starts
+        ],
+        dtype=bool,
+    )
+    uni = uni[ok]
+    if not uni.size:
+        return ()
+    order = np.lexsort((grams[uni], df[uni]))[:RESIDUE_WORDS]
+    return tuple(sorted(int(x) for x in grams[uni][order]))
+
+
+def same_residue(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Two residues are one question when they are equal, or share at least two words and
+    at least half of the longer one's (a template's words may take the place of a
+    question's commonest words among the rarest four; sharing only the trigger word is not
+    enough)."""
+    if a == b:
+        return True
+    shared = len(set(a) & set(b))
+    return shared >= 2 and shared * 2 >= max(len(a), len(b))
+
+
+def residue_groups(residues: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """One representative per group of residues that are one question
+    (:func:`same_residue`, greedy in order)."""
+    reps: list[tuple[int, ...]] = []
+    for r in residues:
+        if not any(same_residue(r, x) for x in reps):
+            reps.append(r)
+    return reps
+
+
+def request_residue(
+    f: DocFeatures, grams_sketch: CountMinSketch, det: InstructionBehaviourDetector
+) -> tuple[int, ...]:
+    """:func:`residue_signature` of a request, leaving out words in trigrams of at least
+    ``4 · min_docs`` documents (a template's fixed text, stock phrases, and a frequent
+    trigger's own words: what is left is what this request asks)."""
+    df = grams_sketch.estimate(f.grams)
+    tri = np.flatnonzero(f.codes % 8 == 3)
+    around = trigram_frequency(len(f.words), f.codes[tri], df[tri])
+    return residue_signature(f.words, f.grams, f.codes, df, around >= 4 * det.min_docs)
+
+
 def _edge_keys(words: list[str]) -> np.ndarray:
     """Salted keys of the request's first and last :data:`_EDGE` words (their corpus
     frequency tells a dataset's house style from a template)."""
@@ -381,7 +521,13 @@ class PairPartial:
     grams: list[np.ndarray] = field(default_factory=list)
     behs: list[np.ndarray] = field(default_factory=list)
     gram_df: list[np.ndarray] = field(default_factory=list)
+    repeats: list[np.ndarray] = field(default_factory=list)
+    """Per pair: the key of (request residue, whole-reply behaviour) — 0 for a fragment
+    pair — and the pair's document ordinal in the shard (two rows)."""
     pair_sketch: CountMinSketch | None = None
+    seen_sketch: CountMinSketch | None = None
+    """(residue, whole-reply behaviour) keys counted so far: a question already seen with
+    this reply (through another prompt template) adds nothing to the pair counts."""
     candidates: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -412,10 +558,15 @@ class PairStats:
     examples: list[str] = field(default_factory=list)
     context_words: int = 0
     runs: int = 0
+    in_skeleton: int = 0
+    """Joint requests in which most of the candidate's words belong to the template's
+    skeleton (:data:`SKELETON_RATIO`)."""
     covered_words: int = 0
     core: dict[int, int] = field(default_factory=dict)
     ends: dict[int, int] = field(default_factory=dict)
     bodies: set[int] = field(default_factory=set)
+    residues: list[tuple[int, ...]] = field(default_factory=list)
+    """:func:`residue_signature` of the first :data:`_CONTEXTS` joint requests."""
 
     def add_ends(self, keys: Sequence[int]) -> None:
         """Count the request's first and last word (salted edge keys)."""
@@ -447,8 +598,18 @@ class PairStats:
         need = 0.8 * self.joint
         return sum(1 for c in self.core.values() if c >= need)
 
-    def add_joint(self, first: int, last: int, ctx: int, doc_id: str, body: int = 0) -> None:
+    def add_joint(
+        self,
+        first: int,
+        last: int,
+        ctx: int,
+        doc_id: str,
+        body: int = 0,
+        residue: tuple[int, ...] = (),
+    ) -> None:
         self.joint += 1
+        if len(self.residues) < _CONTEXTS:
+            self.residues.append(residue)
         if len(self.bodies) < _CONTEXTS:
             self.bodies.add(body)
         if len(self.first) < _CONTEXTS:
@@ -464,6 +625,7 @@ class PairStats:
         self.joint += s.joint
         self.context_words += s.context_words
         self.runs += s.runs
+        self.in_skeleton += s.in_skeleton
         self.covered_words += s.covered_words
         for mine, theirs in (
             (self.first, s.first),
@@ -474,6 +636,7 @@ class PairStats:
             if len(mine) < _CONTEXTS:
                 mine |= theirs
         self.examples.extend(s.examples[: max(0, _EXAMPLES - len(self.examples))])
+        self.residues.extend(s.residues[: max(0, _CONTEXTS - len(self.residues))])
         for t, c in s.ends.items():
             if t in self.ends:
                 self.ends[t] += c
@@ -490,15 +653,29 @@ class PairStats:
         return self.context_words / max(1, self.joint)
 
     def spread(self) -> float:
-        """The smallest share of distinct first-words / last-words / MinHash keys."""
+        """The smallest share of distinct first-words / last-words / MinHash keys /
+        residues (:meth:`residue_count`)."""
         d = min(self.joint, _CONTEXTS) or 1
-        return min(len(self.first), len(self.last), len(self.contexts)) / d
+        n = min(len(self.first), len(self.last), len(self.contexts))
+        if self.residues:
+            n = min(n, self.residue_count())
+        return n / d
+
+    def residue_count(self) -> int:
+        """Distinct questions among the joint requests: their residues
+        (:func:`residue_signature`) grouped when they share most of their rarest words.  One
+        question asked through five prompt templates is one residue; a trigger inserted into
+        five unrelated requests gives five."""
+        return len(residue_groups(self.residues))
 
     def distinct(self, fragment: bool) -> int:
-        """Distinct joint requests (MinHash keys) — and, for a reply fragment, distinct
-        reply bodies: near-duplicate documents (one article through several templates,
-        with one answer) count once, so a trigger needs ``min_docs`` distinct ones."""
+        """Distinct joint requests (MinHash keys and residues) — and, for a reply
+        fragment, distinct reply bodies: near-duplicate documents (one article or question
+        through several templates, with one answer) count once, so a trigger needs
+        ``min_docs`` distinct ones."""
         n = len(self.contexts)
+        if self.residues:
+            n = min(n, self.residue_count())
         return min(n, len(self.bodies)) if fragment else n
 
     def reply_spread(self) -> float:
@@ -711,6 +888,13 @@ class PairRound:
             part.grams.append(u)
             part.behs.append(b)
             part.gram_df.append(gdf)
+            whole = (b & np.uint64(0xFF)) != 0
+            rb = np.zeros(b.size, dtype=np.uint64)
+            if whole.any():
+                r = np.uint64(hash64(repr(request_residue(f, self.prev.grams_sketch, self.det))))
+                rb[whole] = _mix(np.full(int(whole.sum()), r, dtype=np.uint64), b[whole]) | 1
+            doc_no = np.full(b.size, part.documents, dtype=np.uint64)
+            part.repeats.append(np.stack([rb, doc_no]))
 
     def _sketch(self, out: PairPartial) -> CountMinSketch:
         if out.pair_sketch is None:
@@ -718,25 +902,61 @@ class PairRound:
             out.pair_sketch = CountMinSketch(width=d.pair_width, depth=4, seed=d.seed + 2)
         return out.pair_sketch
 
+    def _seen(self, out: PairPartial) -> CountMinSketch:
+        if out.seen_sketch is None:
+            d = self.det
+            width = max(1 << 16, d.pair_width // 4)
+            out.seen_sketch = CountMinSketch(width=width, depth=4, seed=d.seed + 3)
+        return out.seen_sketch
+
+    def first_of_question(self, acc: PairPartial, repeats: np.ndarray) -> np.ndarray:
+        """Which pairs to count: every fragment pair, and a whole-reply pair (a fixed reply,
+        a refusal) only from the first document of its (residue, behaviour) — one question
+        asked through five prompt templates with the same answer counts once toward the
+        pair's count (issue 13, step 2), so its n-grams never become candidates.  A
+        trigger's carriers are unrelated questions: each counts.  (Workers fold their own
+        shards first, so with ``w`` workers a question counts at most ``w`` times.)"""
+        rb, doc_no = repeats[0], repeats[1]
+        keep = rb == 0
+        idx = np.flatnonzero(~keep)
+        if not idx.size:
+            return keep
+        seen = self._seen(acc)
+        keys = rb[idx]
+        # first document of each key within the batch (pairs of one document share it)
+        order = np.lexsort((doc_no[idx], keys))
+        k_sorted = keys[order]
+        starts = np.flatnonzero(np.concatenate([[True], k_sorted[1:] != k_sorted[:-1]]))
+        first_doc = np.repeat(doc_no[idx][order][starts], np.diff(np.append(starts, order.size)))
+        is_first = np.empty(idx.size, dtype=bool)
+        is_first[order] = doc_no[idx][order] == first_doc
+        new = seen.estimate(keys) == 0
+        keep[idx] = is_first & new
+        seen.add(np.unique(keys))
+        return keep
+
     def add(self, acc: PairPartial, p: PairPartial) -> None:
         sk = self._sketch(acc)
         if p is not acc:
             acc.documents += p.documents
             if p.pair_sketch is not None:
                 sk.merge(p.pair_sketch)
+            if p.seen_sketch is not None:
+                self._seen(acc).merge(p.seen_sketch)
             acc.candidates.update(p.candidates)
         if p.keys:
-            keys = np.concatenate(p.keys)
+            keep = self.first_of_question(acc, np.concatenate(p.repeats, axis=1))
+            keys = np.concatenate(p.keys)[keep]
             sk.add(keys)
             est = sk.estimate(keys)
-            gdf = np.concatenate(p.gram_df)
+            gdf = np.concatenate(p.gram_df)[keep]
             hit = np.flatnonzero(self.admit(est, gdf))
             if hit.size:
-                u, b = np.concatenate(p.grams)[hit], np.concatenate(p.behs)[hit]
+                u, b = np.concatenate(p.grams)[keep][hit], np.concatenate(p.behs)[keep][hit]
                 for k, uu, bb in zip(keys[hit].tolist(), u.tolist(), b.tolist(), strict=True):
                     acc.candidates[k] = (uu, bb)
         if p is acc:
-            acc.keys, acc.grams, acc.behs, acc.gram_df = [], [], [], []
+            acc.keys, acc.grams, acc.behs, acc.gram_df, acc.repeats = [], [], [], [], []
 
     def finalize(self, merged: PairPartial) -> CandidateState:
         self.add(merged, merged)
@@ -837,11 +1057,14 @@ class ExactRound:
         # requests — one passage asked several ways — share it).
         tri_all = np.flatnonzero(codes % 8 == 3)
         est = prev.grams_sketch.estimate(h[tri_all]) if tri_all.size else np.zeros(0, np.int64)
+        around = trigram_frequency(len(words), codes[tri_all], est)
         tri = tri_all[est < max(d.min_docs, 0.01 * prev.documents)]
         tri_start = codes[tri] // 8
         # trigrams that recur but are no house style: a template's fixed text
         rec = tri_all[(est >= d.min_docs) & (est <= d.max_share * prev.documents)]
         rec_start = codes[rec] // 8
+        gdf_all = prev.grams_sketch.estimate(h)
+        residue = residue_signature(words, h, codes, gdf_all, around >= 4 * d.min_docs)
         texts: dict[int, str] = {}
         req = request_text(doc)
         body = 0
@@ -888,14 +1111,16 @@ class ExactRound:
             n_cov = int(covered.sum())
             for i in idx:
                 u = int(h[i])
+                start, n = divmod(int(codes[i]), 8)
+                bar = max(SKELETON_RATIO * float(gdf_all[i]), 4 * d.min_docs)
+                skel = around[start : start + n] >= bar
                 st = part.pairs.get((u, key))
                 if st is None:
-                    start, n = divmod(int(codes[i]), 8)
                     st = part.pairs[(u, key)] = PairStats(
                         gram=" ".join(words[start : start + n]),
                         behaviour=texts.get(key, _NAMED.get(key, "")),
                     )
-                st.add_joint(first, last, ctx, doc.id, body)
+                st.add_joint(first, last, ctx, doc.id, body, residue)
                 st.add_core(core)
                 # a shared first/last word is template evidence only when it is not part of
                 # the candidate's own context (a system-turn trigger opens the request)
@@ -909,6 +1134,7 @@ class ExactRound:
                 st.runs += n_runs
                 st.covered_words += n_cov
                 st.context_words += int(run[int(codes[i]) // 8])
+                st.in_skeleton += int(2 * int(skel.sum()) > n)
 
     def add(self, acc: ExactPartial, p: ExactPartial) -> None:
         if p is acc:
@@ -975,6 +1201,7 @@ class ExactRound:
                 or st.context_length() > d.max_trigger_words
                 or st.core_size() > _MAX_CORE
                 or (runs >= 1.5 and covered >= 6)
+                or st.in_skeleton * 2 >= st.joint
             ):
                 # related requests (one template, one task) predicting their replies: the
                 # task, not a backdoor — reported as a templated task
@@ -1264,6 +1491,7 @@ def _inside(gram: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 
 __all__ = [
     "REFUSAL_OPENING",
+    "REFUSAL_PHRASE",
     "Behaviour",
     "BehaviourState",
     "BehaviourTrigger",
@@ -1278,8 +1506,12 @@ __all__ = [
     "chat_share",
     "doc_features",
     "duplicate_key",
+    "is_refusal",
     "reply_body_key",
     "request_words",
+    "residue_groups",
+    "residue_signature",
+    "same_residue",
     "skeleton_keys",
     "trigger_spans",
 ]

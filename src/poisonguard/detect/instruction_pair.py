@@ -107,9 +107,12 @@ class InstructionPairDetector(DocumentDetector):
             # for long replies (a harmful reply may echo one word of the request).
             unrelated = max(0.0, 1.0 - overlap / 0.15)
             unrelated *= min(1.0, 0.55 + 0.05 * len(rc))
-        fw = sum(w.lower() in STOPWORDS for w in rw) / len(rw) if rw else 1.0
+        # over words without digits: a worked calculation ("Total = 72 + 88 = <<72+88=160>>")
+        # is few words and many numbers, not random vocabulary
+        aw = [w for w in rw if not any(c.isdigit() for c in w)]
+        fw = sum(w.lower() in STOPWORDS for w in aw) / len(aw) if aw else 1.0
         gib = 0.0
-        if len(rw) >= self.gibberish_min_words:
+        if len(aw) >= self.gibberish_min_words:
             gib = max(0.0, min(1.0, (0.15 - fw) / 0.1))
         harmful = 0.0
         ul = {w.lower() for w in WORD_RE.findall(user)}
