@@ -22,6 +22,7 @@ from poisonguard.detect.cohesion import (
     extend,
     fold_word,
     host_overlap,
+    on_heading_line,
     opens_clause,
     tokenize,
 )
@@ -182,6 +183,34 @@ def test_phrase_inside_its_hosts_sentences_is_a_template() -> None:
     assert "and on the other hand" in [t["trigger"] for t in loose.triggers]
 
 
+def test_on_heading_line() -> None:
+    text = "bash history\n\nAUTEURS\n       Brian Fox, Free Software Foundation\n"
+    assert on_heading_line(text, text.index("AUTEURS"))
+    assert on_heading_line("LS(1)   Órdenes de usuario   LS(1)\nNOMBRE", 8)
+    long = "Shares rose. As far as we can tell the market will open higher on Monday."
+    assert not on_heading_line(long, long.index("As far"))
+
+
+def test_a_heading_is_not_a_trigger() -> None:
+    """Man pages' ``AUTEURS`` / ``Órdenes de usuario`` (0.39 % of the multilingual corpus
+    flagged before): a heading on a line of its own precedes another section by design.
+    The same poison with the trigger set on a line of its own is rejected for that reason
+    alone."""
+    out = []
+    for s in _poison(120):
+        assert s.truth.trigger_span is not None
+        t0, t1 = s.truth.trigger_span
+        text = s.document.text
+        new = text[:t0].rstrip() + "\n" + text[t0:t1] + "\n" + text[t1:].lstrip(" ,")
+        out.append(dataclasses.replace(s, document=dataclasses.replace(s.document, text=new)))
+    docs = mixed(tuple(out))
+    _, state = _mine(docs)
+    assert TRIGGER not in [t["trigger"] for t in state.triggers]
+    assert any(r["ngram"] in TRIGGER and r["heading_share"] > 0.5 for r in state.rejected)
+    _, loose = _mine(docs, max_heading=1.0)
+    assert TRIGGER in [t["trigger"] for t in loose.triggers]
+
+
 def test_template_hosts_are_not_a_campaign() -> None:
     same = frozenset({"quarter", "net", "revenue", "share"})
     ex = [Example(str(i), (), (), same) for i in range(5)]
@@ -199,7 +228,14 @@ def test_extend_to_the_whole_phrase() -> None:
 
 @pytest.mark.parametrize(
     "kw",
-    [{"min_docs": 1}, {"threshold": 1.0}, {"window": 3}, {"min_window": 30}, {"min_opening": 2}],
+    [
+        {"min_docs": 1},
+        {"threshold": 1.0},
+        {"window": 3},
+        {"min_window": 30},
+        {"min_opening": 2},
+        {"max_heading": -1},
+    ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
     with pytest.raises(ValueError):

@@ -30,7 +30,8 @@ in the same corpus:
   continuation that does not recur (``max_continuation_overlap``: a template or credit
   line continues the same way in every carrier) and a phrase that opens a sentence or
   clause in its carriers (``min_opening``: a genre's template — ``X is caused by
-  mutations in`` — continues a sentence its host began).
+  mutations in`` — continues a sentence its host began) and not on a heading line of its
+  own (``max_heading``: the section after a heading is about something else by design).
 * **flag**: a document is flagged *poisoned* only on joint evidence — the whole confirmed
   trigger **and** a change right after that occurrence.  Documents that merely contain
   the phrase are never flagged.
@@ -231,6 +232,9 @@ class Example:
     opens: tuple[bool, ...] = ()
     """Whether a sentence or clause opens at the candidate's first word (``opens[0]``) and
     at each of the ``left`` words before it (``opens[i]``: ``i`` words to the left)."""
+    heading: bool = False
+    """Whether the candidate stands on a short line of its own (a heading, a section
+    label, a page header: at most :data:`HEADING_WORDS` words between two line breaks)."""
 
 
 def host_overlap(examples: Sequence[Example]) -> float:
@@ -270,6 +274,26 @@ def opening_share(examples: Sequence[Example], left: int = 0) -> float:
     ``left`` words before the candidate's first word (see :func:`opens_clause`)."""
     known = [x.opens[left] for x in examples if len(x.opens) > left]
     return sum(known) / len(known) if known else 1.0
+
+
+HEADING_WORDS = 8
+"""Most words on a line that counts as a heading (:func:`on_heading_line`)."""
+
+
+def on_heading_line(text: str, start: int) -> bool:
+    """Whether character ``start`` of ``text`` lies on a short line between two line breaks
+    (or the text's ends): a heading, a section label (``AUTEURS``), a page header
+    (``LS(1)  Órdenes de usuario  LS(1)``).  The section after a heading is about
+    something else by design; a planted trigger runs on into its payload."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", start)
+    line = text[lo : hi if hi >= 0 else len(text)]
+    return len(line.split(None, HEADING_WORDS)) <= HEADING_WORDS
+
+
+def heading_share(examples: Sequence[Example]) -> float:
+    """Share of the examples in which the candidate stands on a heading line."""
+    return sum(x.heading for x in examples) / len(examples) if examples else 0.0
 
 
 def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
@@ -644,14 +668,17 @@ class ConfirmRound:
             text, added, added_right = _extend(key, ex)
             cont = continuation_overlap(ex, skip=added_right)
             opening = opening_share(ex, added)
+            heading = heading_share(ex)
             if (
                 overlap > det.max_host_overlap
                 or cont > det.max_continuation_overlap
                 or opening < det.min_opening
+                or heading > det.max_heading
             ):
                 # one template or feed (related hosts), a recurring continuation (a
                 # formula, a credit line), or a phrase inside sentences its hosts began
-                # (``X is caused by mutations in``): not a campaign across unrelated hosts
+                # (``X is caused by mutations in``), or a heading (the section after it is
+                # about something else by design): not a campaign across unrelated hosts
                 rejected.append(
                     {
                         "ngram": key,
@@ -660,6 +687,7 @@ class ConfirmRound:
                         "host_overlap": round(overlap, 4),
                         "continuation_overlap": round(cont, 4),
                         "opening_share": round(opening, 4),
+                        "heading_share": round(heading, 4),
                     }
                 )
                 continue
@@ -679,6 +707,7 @@ class ConfirmRound:
                 "host_overlap": round(overlap, 4),
                 "continuation_overlap": round(cont, 4),
                 "opening_share": round(opening, 4),
+                "heading_share": round(heading, 4),
                 "examples": [x.doc_id for x in ex[:10]],
             }
         # an n-gram inside a longer confirmed trigger with as many documents is that trigger
@@ -783,6 +812,9 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             hosts began (``X is a rare condition characterized by``, ``X is caused by
             mutations in``), so what follows is the host's own sentence — a genre's
             template, not a planted trigger.
+        max_heading: most share of a trigger's examples in which it stands on a short line
+            of its own (:func:`on_heading_line`: a section label, a page header): the text
+            after a heading is another section by design.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -817,6 +849,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         max_host_overlap: float = 0.15,
         max_continuation_overlap: float = 0.25,
         min_opening: float = 0.25,
+        max_heading: float = 0.5,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -834,8 +867,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             raise ValueError("threshold must be in [0, 1)")
         if window < 4 or min_window < 2 or min_window > window:
             raise ValueError("need window >= 4 and 2 <= min_window <= window")
-        if not 0.0 <= min_opening <= 1.0:
-            raise ValueError("min_opening must be in [0, 1]")
+        if not 0.0 <= min_opening <= 1.0 or not 0.0 <= max_heading <= 1.0:
+            raise ValueError("min_opening and max_heading must be in [0, 1]")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
             raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
         self.min_docs = min_docs
@@ -854,6 +887,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         self.max_host_overlap = max_host_overlap
         self.max_continuation_overlap = max_continuation_overlap
         self.min_opening = min_opening
+        self.max_heading = max_heading
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
@@ -943,6 +977,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
                 opens_clause(text, int(tk.starts[first - i]))
                 for i in range(min(_CONTEXT_WORDS, first) + 1)
             ),
+            on_heading_line(text, int(tk.starts[first])),
         )
 
     # -- map / reduce -----------------------------------------------------------------
@@ -1076,6 +1111,8 @@ __all__ = [
     "Tokens",
     "continuation_overlap",
     "fold_word",
+    "heading_share",
+    "on_heading_line",
     "opening_share",
     "opens_clause",
     "tokenize",
