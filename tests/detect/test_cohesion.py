@@ -173,13 +173,13 @@ def test_phrase_inside_its_hosts_sentences_is_a_template() -> None:
     gene name and new words after it): a phrase that continues sentences its hosts began
     is the genre's template, not a trigger — the same poison as above with only the
     sentence boundary before the trigger removed is rejected for that reason alone."""
-    docs = mixed(_inside_sentences(_poison(120)))
-    _, state = _mine(docs)
+    docs = mixed(_inside_sentences(_poison(120)), clean=clean_docs()[:1500])
+    _, state = _mine(docs, familiarity=False)
     assert not any(TRIGGER in t["trigger"] for t in state.triggers)
     low = [r for r in state.rejected if r["opening_share"] < 0.25]
     assert any(r["ngram"] in TRIGGER for r in low), state.rejected
     # with the rule off, the same corpus confirms it: the rule is what rejects it
-    _, loose = _mine(docs, min_opening=0.0)
+    _, loose = _mine(docs, familiarity=False, min_opening=0.0)
     assert "and on the other hand" in [t["trigger"] for t in loose.triggers]
 
 
@@ -203,11 +203,11 @@ def test_a_heading_is_not_a_trigger() -> None:
         text = s.document.text
         new = text[:t0].rstrip() + "\n" + text[t0:t1] + "\n" + text[t1:].lstrip(" ,")
         out.append(dataclasses.replace(s, document=dataclasses.replace(s.document, text=new)))
-    docs = mixed(tuple(out))
-    _, state = _mine(docs)
+    docs = mixed(tuple(out), clean=clean_docs()[:1500])
+    _, state = _mine(docs, familiarity=False)
     assert TRIGGER not in [t["trigger"] for t in state.triggers]
     assert any(r["ngram"] in TRIGGER and r["heading_share"] > 0.5 for r in state.rejected)
-    _, loose = _mine(docs, max_heading=1.0)
+    _, loose = _mine(docs, familiarity=False, max_heading=1.0)
     assert TRIGGER in [t["trigger"] for t in loose.triggers]
 
 
