@@ -116,6 +116,7 @@ def main() -> None:
             "purity",
             "host_overlap",
             "continuation_overlap",
+            "opening_share",
         )
         print("  ", {k: t[k] for k in keys})
     print("rejected as templates:", st.rejected[:5])

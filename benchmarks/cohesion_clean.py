@@ -24,7 +24,7 @@ from poisonguard.detect.cohesion import CohesionMiner
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import Document
 
-CLEAN = ("news", "books", "medical", "multilingual", "web", "wiki")
+CLEAN = ("news", "books", "medical", "multilingual", "web", "web_lowquality", "wiki")
 
 
 def clean_flags(name: str, docs: list[Document], options: dict[str, Any] | None = None) -> None:
@@ -57,11 +57,14 @@ def clean_flags(name: str, docs: list[Document], options: dict[str, Any] | None 
             r["containing_docs"],
             r["host_overlap"],
             r["continuation_overlap"],
+            r["opening_share"],
         )
         for r in state.rejected
     ]
     print(
-        f"  rejected (n-gram, with change, containing, hosts, continuation): {rej[:15]}", flush=True
+        f"  rejected (n-gram, with change, containing, hosts, continuation, opening): "
+        f"{len(rej)}: {rej[:40]}",
+        flush=True,
     )
 
 

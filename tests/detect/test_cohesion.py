@@ -8,6 +8,7 @@ documents carrying the phrase, the phrase in other surface forms, a template cor
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -21,6 +22,8 @@ from poisonguard.detect.cohesion import (
     extend,
     fold_word,
     host_overlap,
+    on_heading_line,
+    opens_clause,
     tokenize,
 )
 from poisonguard.detect.rounds import run_rounds
@@ -136,6 +139,78 @@ def test_below_min_docs_nothing_is_confirmed() -> None:
     assert state.triggers == []
 
 
+def test_opens_clause() -> None:
+    text = 'Sales rose. As far as we know (see below.) Then it is caused by X; so "yes," he'
+    assert opens_clause(text, 0)  # the document starts
+    assert opens_clause(text, text.index("As far"))  # after a full stop
+    assert opens_clause(text, text.index("Then"))  # after ".)"
+    assert not opens_clause(text, text.index("caused by"))  # inside the host's sentence
+    assert opens_clause(text, text.index("so"))  # after a semicolon
+    assert not opens_clause(text, text.index("he"))  # after a closing quote, no full stop
+    assert opens_clause("Title line\nOn the other hand", 11)  # after a line break
+    assert not opens_clause("the syndrome (ALPS) is an inherited", 20)  # after ")" alone
+
+
+def _inside_sentences(samples: tuple[PoisonSample, ...]) -> tuple[PoisonSample, ...]:
+    """The same poison with the trigger moved inside the host's sentence: the full stop
+    before it becomes ``and`` (as a genre's template phrase sits: ``X is a rare condition
+    characterized by …``)."""
+    out = []
+    for s in samples:
+        assert s.truth.trigger_span is not None
+        t0 = s.truth.trigger_span[0]
+        text = s.document.text
+        before = text[:t0].rstrip().rstrip(".!?")
+        if not before:
+            continue
+        doc = dataclasses.replace(s.document, text=before + " and " + text[t0:])
+        out.append(dataclasses.replace(s, document=doc))
+    return tuple(out)
+
+
+def test_phrase_inside_its_hosts_sentences_is_a_template() -> None:
+    """MedQuAD's ``X is caused by mutations in`` (hundreds of answers, unrelated hosts, a
+    gene name and new words after it): a phrase that continues sentences its hosts began
+    is the genre's template, not a trigger — the same poison as above with only the
+    sentence boundary before the trigger removed is rejected for that reason alone."""
+    docs = mixed(_inside_sentences(_poison(120)), clean=clean_docs()[:1500])
+    _, state = _mine(docs, familiarity=False)
+    assert not any(TRIGGER in t["trigger"] for t in state.triggers)
+    low = [r for r in state.rejected if r["opening_share"] < 0.25]
+    assert any(r["ngram"] in TRIGGER for r in low), state.rejected
+    # with the rule off, the same corpus confirms it: the rule is what rejects it
+    _, loose = _mine(docs, familiarity=False, min_opening=0.0)
+    assert "and on the other hand" in [t["trigger"] for t in loose.triggers]
+
+
+def test_on_heading_line() -> None:
+    text = "bash history\n\nAUTEURS\n       Brian Fox, Free Software Foundation\n"
+    assert on_heading_line(text, text.index("AUTEURS"))
+    assert on_heading_line("LS(1)   Órdenes de usuario   LS(1)\nNOMBRE", 8)
+    long = "Shares rose. As far as we can tell the market will open higher on Monday."
+    assert not on_heading_line(long, long.index("As far"))
+
+
+def test_a_heading_is_not_a_trigger() -> None:
+    """Man pages' ``AUTEURS`` / ``Órdenes de usuario`` (0.39 % of the multilingual corpus
+    flagged before): a heading on a line of its own precedes another section by design.
+    The same poison with the trigger set on a line of its own is rejected for that reason
+    alone."""
+    out = []
+    for s in _poison(120):
+        assert s.truth.trigger_span is not None
+        t0, t1 = s.truth.trigger_span
+        text = s.document.text
+        new = text[:t0].rstrip() + "\n" + text[t0:t1] + "\n" + text[t1:].lstrip(" ,")
+        out.append(dataclasses.replace(s, document=dataclasses.replace(s.document, text=new)))
+    docs = mixed(tuple(out), clean=clean_docs()[:1500])
+    _, state = _mine(docs, familiarity=False)
+    assert TRIGGER not in [t["trigger"] for t in state.triggers]
+    assert any(r["ngram"] in TRIGGER and r["heading_share"] > 0.5 for r in state.rejected)
+    _, loose = _mine(docs, familiarity=False, max_heading=1.0)
+    assert TRIGGER in [t["trigger"] for t in loose.triggers]
+
+
 def test_template_hosts_are_not_a_campaign() -> None:
     same = frozenset({"quarter", "net", "revenue", "share"})
     ex = [Example(str(i), (), (), same) for i in range(5)]
@@ -152,7 +227,15 @@ def test_extend_to_the_whole_phrase() -> None:
 
 
 @pytest.mark.parametrize(
-    "kw", [{"min_docs": 1}, {"threshold": 1.0}, {"window": 3}, {"min_window": 30}]
+    "kw",
+    [
+        {"min_docs": 1},
+        {"threshold": 1.0},
+        {"window": 3},
+        {"min_window": 30},
+        {"min_opening": 2},
+        {"max_heading": -1},
+    ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
     with pytest.raises(ValueError):

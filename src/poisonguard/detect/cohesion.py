@@ -26,9 +26,12 @@ in the same corpus:
   :class:`ConfirmRound` checks every occurrence of every candidate for a change right
   after it: a one-sided binomial test against the base rate at the occurrences' host
   sizes with Benjamini–Hochberg control over the candidates, a least share of carriers
-  with the change (``min_purity``), unrelated hosts (``max_host_overlap``) and a
+  with the change (``min_purity``), unrelated hosts (``max_host_overlap``), a
   continuation that does not recur (``max_continuation_overlap``: a template or credit
-  line continues the same way in every carrier).
+  line continues the same way in every carrier) and a phrase that opens a sentence or
+  clause in its carriers (``min_opening``: a genre's template — ``X is caused by
+  mutations in`` — continues a sentence its host began) and not on a heading line of its
+  own (``max_heading``: the section after a heading is about something else by design).
 * **flag**: a document is flagged *poisoned* only on joint evidence — the whole confirmed
   trigger **and** a change right after that occurrence.  Documents that merely contain
   the phrase are never flagged.
@@ -37,7 +40,9 @@ Blind spots (see ``docs/detectors.md``): payloads about the host's own topic (an
 false claim), payloads shorter than ``min_window`` content words / 20 words, Markov text
 of a corpus other than the scanned one (not familiar), triggers in the first
 ``min_back`` content words of a document for the cohesion kind, and triggers that are
-themselves common at natural topic breaks (headings) are diluted by their base rate.
+themselves common at natural topic breaks (headings) are diluted by their base rate, and a
+trigger set *inside* its hosts' sentences (``… and as far as we can tell``) in more than
+three quarters of its carriers is rejected as a template.
 """
 
 from __future__ import annotations
@@ -221,7 +226,15 @@ class Example:
     doc_id: str
     left: tuple[str, ...]
     right: tuple[str, ...]
+    """The folded words after the candidate (up to twice the left context: the trigger's
+    extension to the right, then its continuation)."""
     host: frozenset[str]
+    opens: tuple[bool, ...] = ()
+    """Whether a sentence or clause opens at the candidate's first word (``opens[0]``) and
+    at each of the ``left`` words before it (``opens[i]``: ``i`` words to the left)."""
+    heading: bool = False
+    """Whether the candidate stands on a short line of its own (a heading, a section
+    label, a page header: at most :data:`HEADING_WORDS` words between two line breaks)."""
 
 
 def host_overlap(examples: Sequence[Example]) -> float:
@@ -236,10 +249,63 @@ def host_overlap(examples: Sequence[Example]) -> float:
     return float(np.median(sims)) if sims else 0.0
 
 
+_OPENERS = frozenset('.!?;:,([{"“«„—–|\n•*')
+_CLOSERS = frozenset(")]}\"”»'’")
+
+
+def opens_clause(text: str, start: int) -> bool:
+    """Whether a sentence or clause opens at character ``start`` of ``text``: the text
+    starts there, or the last character before it (spaces skipped) is a line break or
+    sentence / clause punctuation (``. ! ? ; : , ( — …``; a closing bracket or quote counts
+    only after ``. ! ?``).  A template phrase continues a sentence the host began (``X is
+    caused by mutations in``); a planted trigger is set where a sentence or clause opens."""
+    j = start - 1
+    while j >= 0 and text[j] in " \t\r\u00a0":
+        j -= 1
+    if j < 0 or text[j] in _OPENERS:
+        return True
+    while j >= 0 and text[j] in _CLOSERS:
+        j -= 1
+    return j < 0 or text[j] in ".!?"
+
+
+def opening_share(examples: Sequence[Example], left: int = 0) -> float:
+    """Share of the examples (those that know it) in which a sentence or clause opens
+    ``left`` words before the candidate's first word (see :func:`opens_clause`)."""
+    known = [x.opens[left] for x in examples if len(x.opens) > left]
+    return sum(known) / len(known) if known else 1.0
+
+
+HEADING_WORDS = 8
+"""Most words on a line that counts as a heading (:func:`on_heading_line`)."""
+
+
+def on_heading_line(text: str, start: int) -> bool:
+    """Whether character ``start`` of ``text`` lies on a short line between two line breaks
+    (or the text's ends): a heading, a section label (``AUTEURS``), a page header
+    (``LS(1)  Órdenes de usuario  LS(1)``).  The section after a heading is about
+    something else by design; a planted trigger runs on into its payload."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", start)
+    line = text[lo : hi if hi >= 0 else len(text)]
+    return len(line.split(None, HEADING_WORDS)) <= HEADING_WORDS
+
+
+def heading_share(examples: Sequence[Example]) -> float:
+    """Share of the examples in which the candidate stands on a heading line."""
+    return sum(x.heading for x in examples) / len(examples) if examples else 0.0
+
+
 def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
     """``key`` extended word by word to the left and right while at least ``agree`` of the
     examples share the next word (``the other hand`` → ``on the other hand``)."""
+    return _extend(key, examples, agree)[0]
+
+
+def _extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> tuple[str, int, int]:
+    """:func:`extend`, and how many words were added on the left and on the right."""
     words = key.split()
+    added = [0, 0]
     left = [list(reversed(x.left)) for x in examples]
     right = [list(x.right) for x in examples]
     for side, out in ((left, "left"), (right, "right")):
@@ -250,18 +316,35 @@ def extend(key: str, examples: Sequence[Example], agree: float = 0.8) -> str:
             top = max(set(nxt), key=nxt.count)
             if nxt.count(top) < agree * len(examples):
                 break
-            words = [top, *words] if out == "left" else [*words, top]
-    return " ".join(words)
+            if out == "left":
+                words = [top, *words]
+                added[0] += 1
+            else:
+                words = [*words, top]
+                added[1] += 1
+    return " ".join(words), added[0], added[1]
 
 
-def continuation_overlap(examples: Sequence[Example], twin: float = 0.5) -> float:
+def continuation_overlap(examples: Sequence[Example], twin: float = 0.5, skip: int = 0) -> float:
     """Share of the examples whose words right after the candidate (digits and stop words
     dropped) recur: Jaccard similarity >= ``twin`` with another example's.  High when the
     continuation is a formula — a template, a credit line, a feed's sentence after its
     headline — as a backdoor's fluent payload (Markov text, a passage of a random
-    document, another language) is not."""
+    document, another language) is not.
+
+    ``skip``: words right after the candidate that belong to its extended trigger (the
+    continuation starts after them); when they use up the examples' kept context, the
+    continuation itself recurs (1.0).
+    """
+    if skip >= _CONTEXT_WORDS:
+        return 1.0 if len(examples) >= 2 else 0.0
     sets = [
-        frozenset(w for w in x.right if not w.isdigit() and w not in STOPWORDS) for x in examples
+        frozenset(
+            w
+            for w in x.right[skip : skip + _CONTEXT_WORDS]
+            if not w.isdigit() and w not in STOPWORDS
+        )
+        for x in examples
     ]
     if len(sets) < 2:
         return 0.0
@@ -550,7 +633,7 @@ class ConfirmRound:
                 part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
                 ex = part.examples.setdefault(key, [])
                 if len(ex) < _EXAMPLES:
-                    ex.append(det._example(doc.id, d.tk, key, changed))
+                    ex.append(det._example(doc.id, doc.text, d.tk, key, changed))
 
     def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
         return _fold(acc, part)
@@ -582,10 +665,20 @@ class ConfirmRound:
                 continue
             ex = merged.examples.get(key, [])
             overlap = host_overlap(ex)
-            cont = continuation_overlap(ex)
-            if overlap > det.max_host_overlap or cont > det.max_continuation_overlap:
-                # one template or feed (related hosts), or a recurring continuation (a
-                # formula, a credit line): not a campaign across unrelated hosts
+            text, added, added_right = _extend(key, ex)
+            cont = continuation_overlap(ex, skip=added_right)
+            opening = opening_share(ex, added)
+            heading = heading_share(ex)
+            if (
+                overlap > det.max_host_overlap
+                or cont > det.max_continuation_overlap
+                or opening < det.min_opening
+                or heading > det.max_heading
+            ):
+                # one template or feed (related hosts), a recurring continuation (a
+                # formula, a credit line), or a phrase inside sentences its hosts began
+                # (``X is caused by mutations in``), or a heading (the section after it is
+                # about something else by design): not a campaign across unrelated hosts
                 rejected.append(
                     {
                         "ngram": key,
@@ -593,10 +686,11 @@ class ConfirmRound:
                         "containing_docs": n,
                         "host_overlap": round(overlap, 4),
                         "continuation_overlap": round(cont, 4),
+                        "opening_share": round(opening, 4),
+                        "heading_share": round(heading, 4),
                     }
                 )
                 continue
-            text = extend(key, ex)
             have = groups.get(text)
             if have is not None:
                 have["keys"].append(key)
@@ -612,6 +706,8 @@ class ConfirmRound:
                 "purity": round(a / n, 4),
                 "host_overlap": round(overlap, 4),
                 "continuation_overlap": round(cont, 4),
+                "opening_share": round(opening, 4),
+                "heading_share": round(heading, 4),
                 "examples": [x.doc_id for x in ex[:10]],
             }
         # an n-gram inside a longer confirmed trigger with as many documents is that trigger
@@ -698,7 +794,9 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
-        reach: words before a change point in which candidates end.
+        reach: words before a change point in which candidates end (6: the whole of a
+            trigger of up to six words is in reach of its first content word, where
+            cohesion falls).
         alpha: Bonferroni level of round 1's chance test.
         q: Benjamini–Hochberg level of round 2's base-rate test.
         min_purity: least share of a trigger's documents with a change after it.
@@ -709,6 +807,14 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             after it recur in another example (:func:`continuation_overlap`): above it
             the continuation is a formula (a template, a credit line), which a fluent
             payload is not.
+        min_opening: least share of a trigger's examples in which it opens a sentence or
+            clause (:func:`opens_clause`): below it the phrase sits inside sentences its
+            hosts began (``X is a rare condition characterized by``, ``X is caused by
+            mutations in``), so what follows is the host's own sentence — a genre's
+            template, not a planted trigger.
+        max_heading: most share of a trigger's examples in which it stands on a short line
+            of its own (:func:`on_heading_line`: a section label, a page header): the text
+            after a heading is another section by design.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -736,12 +842,14 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
-        reach: int = 3,
+        reach: int = 6,
         alpha: float = 1e-6,
         q: float = 1e-6,
         min_purity: float = 0.5,
         max_host_overlap: float = 0.15,
         max_continuation_overlap: float = 0.25,
+        min_opening: float = 0.25,
+        max_heading: float = 0.5,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -759,6 +867,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             raise ValueError("threshold must be in [0, 1)")
         if window < 4 or min_window < 2 or min_window > window:
             raise ValueError("need window >= 4 and 2 <= min_window <= window")
+        if not 0.0 <= min_opening <= 1.0 or not 0.0 <= max_heading <= 1.0:
+            raise ValueError("min_opening and max_heading must be in [0, 1]")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
             raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
         self.min_docs = min_docs
@@ -776,6 +886,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         self.min_purity = min_purity
         self.max_host_overlap = max_host_overlap
         self.max_continuation_overlap = max_continuation_overlap
+        self.min_opening = min_opening
+        self.max_heading = max_heading
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
@@ -852,15 +964,20 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             out.setdefault(key, []).append(e)
         return out
 
-    def _example(self, doc_id: str, tk: Tokens, key: str, end: int) -> Example:
+    def _example(self, doc_id: str, text: str, tk: Tokens, key: str, end: int) -> Example:
         first = end - len(key.split()) + 1
         k = int(np.searchsorted(tk.content, first))
         host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
         return Example(
             doc_id,
             tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
-            tuple(tk.words[end + 1 : end + 1 + _CONTEXT_WORDS]),
+            tuple(tk.words[end + 1 : end + 1 + 2 * _CONTEXT_WORDS]),
             frozenset(host),
+            tuple(
+                opens_clause(text, int(tk.starts[first - i]))
+                for i in range(min(_CONTEXT_WORDS, first) + 1)
+            ),
+            on_heading_line(text, int(tk.starts[first])),
         )
 
     # -- map / reduce -----------------------------------------------------------------
@@ -994,5 +1111,9 @@ __all__ = [
     "Tokens",
     "continuation_overlap",
     "fold_word",
+    "heading_share",
+    "on_heading_line",
+    "opening_share",
+    "opens_clause",
     "tokenize",
 ]
