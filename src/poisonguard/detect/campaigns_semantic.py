@@ -19,8 +19,11 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   ``BURST × cluster size``): generic stock phrases ("did not immediately respond to a request
   for comment") recur across unrelated hosts too, but are made of common words;
 * **clusters**: candidate keys whose member sentences share a core (stems in at least half of
-  the sampled members, >= 3 of them) are joined when they share sampled sentences or most of
-  their core; for the candidates only, the optional offline MiniLM (``poisonguard[embeddings]``,
+  the sampled members, >= 3 of them) are joined, strongest pairs first, when they share
+  sampled sentences and most of their core — and only while the joined group keeps a core of
+  its own (:func:`clusters`: no chain of pairwise overlaps can drift into a core-less union
+  of generic vocabulary); for the candidates only, the optional offline MiniLM
+  (``poisonguard[embeddings]``,
   as the ``embeddings`` detector uses) measures how close the sampled members are in meaning
   (reported as ``embedding_cohesion``; a cluster whose members are not close in meaning is
   not a campaign).  Without the extra this check is skipped and said so in the report;
@@ -35,7 +38,15 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   ``repeats`` times on average, >= 1.5) in rotating wording.  A templated paragraph with a
   slot ("The NINDS conducts research related to {disease} in its laboratories ...") keeps
   its *surrounding* text in every host: when most sampled members sit next to one and the
-  same neighbouring sentence frame (:func:`neighbour_share`), the cluster is a template.
+  same neighbouring sentence frame (:func:`neighbour_share`), the cluster is a template;
+* **a page about it is not a host of it**: a member sentence whose rare words
+  (:func:`rare_stems`) its document names elsewhere too is *anchored* — a Q&A site's pages
+  about one disease restate its facts, house-style sentences name the page's subject.  A
+  spliced claim is judged on its members that are not anchored (at most half of the
+  sampled members may be), its entity must be concentrated in them (>= 30 % of the
+  entity's documents), the hosts must not share a topic beyond chance at the corpus rates
+  of their rare words (:func:`topical_hosts`), and the flag pass marks only sentences that
+  are not anchored in their document.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -598,18 +609,23 @@ def judge(
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
-    Passes (score 0.95: its members are *poisoned*) when every one holds (a template — >= 30 %
-    of the sampled members with one frame once slot values are dropped, members made mostly of
-    the core, > 60 % of their stems, or >= 30 % of the members next to one and the same
-    neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 × min_docs``
-    documents (30 by default: the semantic stage is for campaigns of tens to hundreds of
-    documents; smaller ones are the exact-sentence test's); claim-like members (mostly
-    declarative, no notice vocabulary, mostly not at a document's edge); a bursting rare term;
-    rotating wording (>= half of the sampled members distinct) that still says one thing (mean
-    member Jaccard >= 0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either
-    spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3 hosts with text left once
-    their recurring sentences are cut out, and the sentences foreign to their hosts: mean
-    ``topic_fit`` <= 0.06) or a fabricated-article family (most hosts are nothing but recurring
+    Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
+    are not anchored in their document (:func:`rare_stems`; all members for a
+    fabricated-article family), their share of the cluster's documents and their core (a
+    template — >= 30 % of the members with one frame once slot values are dropped, members
+    made mostly of the core, > 60 % of their stems, or >= 30 % of the members next to one and
+    the same neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 ×
+    min_docs`` documents (30 by default: the semantic stage is for campaigns of tens to
+    hundreds of documents; smaller ones are the exact-sentence test's); claim-like members
+    (mostly declarative, no notice vocabulary, mostly not at a document's edge); a bursting
+    rare term (corpus df <= 2 × the documents, >= 30 % of its documents the members'); rotating
+    wording (>= half of the sampled members distinct) that still says one thing (a core of
+    >= 3 stems, mean member Jaccard >= 0.08; MiniLM cohesion >= 0.5 when the extra is
+    installed); and either spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3
+    hosts with text left once their recurring sentences are cut out, the sentences foreign to
+    their hosts — mean ``topic_fit`` <= 0.06 —, at most half of the members anchored, hosts
+    without a shared topic — :func:`topical_hosts`, ``n_docs`` the corpus size) or a
+    fabricated-article family of >= 60 documents (most hosts are nothing but recurring
     material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
     reported at 0.3 at most (information).
     """
