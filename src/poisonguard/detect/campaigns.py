@@ -381,12 +381,14 @@ class CampaignDetector(CampaignRounds):
             cut = [(at[i], 0) for i in range(len(norms)) if i in members or recurring[i]]
             host_sig = self._signatures([_without(doc.text, units, cut)])[0]
         rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
-        # what the host is about (the rarest stems of its whole text, short lines and the
-        # recurring sentences included): the topic test of the hosts
+        # what the host is about (the rarest stems of its candidate sentences, recurring
+        # ones included): the topic test of the hosts.  The same units as the stem sketch
+        # counts — short lines ("Reuter", a page's question) are not in its rates, so they
+        # must not be in the hosts' terms either
         topic: tuple[str, ...] = ()
         if host < sem.SAMPLE_GATE:
             topic = sem.host_terms(
-                content_stems(normalize(doc.text)),
+                frozenset().union(*stems),
                 self._sketches.get("stems") if self._sketches else None,
             )
         src = hash64(source_key(doc, file_fallback=False))
