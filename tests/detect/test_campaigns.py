@@ -727,3 +727,34 @@ def test_semantic_clusters_cannot_chain_into_a_coreless_union() -> None:
         c.core <= set.union(*(set(keys[k].samples[next(iter(keys[k].samples))][1]) for k in c.keys))
         for c in found
     )
+
+
+def test_semantic_stage_finds_a_claim_spliced_into_unrelated_documents(
+    clean: list[Document],
+) -> None:
+    """End to end (both rounds, then flag): a claim in rotating wording (two sub-claims, two
+    names of its subject) spliced into 120 of 1,620 unrelated documents is found — most
+    members *poisoned*, no clean document flagged — with the subject in the evidence.  Fails
+    when the sub-claim clusters do not form, are judged anchored in their hosts (their
+    words named elsewhere in unrelated pages) or flag clean text."""
+    recipe = get("paraphrase-claim")(
+        entity="the Zanfield bridge",
+        claim="halves city traffic at rush hour",
+        aliases=["the new Zanfield crossing"],
+        claims=["cuts commuter delays downtown"],
+    )
+    samples = recipe.generate(clean, 120, seed=3)
+    pid = {id(s.document) for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+    det, st = run_rounds(
+        CampaignDetector(semantic=True, embeddings=False),
+        [docs[i : i + 500] for i in range(0, len(docs), 500)],
+    )
+    found = [det.flag(d, st) for d in docs]
+    pairs = list(zip(docs, found, strict=True))
+    hit = sum(1 for d, f in pairs if f and f.score >= 0.95 and id(d) in pid)
+    fp = sum(1 for d, f in pairs if f and f.score >= 0.5 and id(d) not in pid)
+    assert hit >= 100 and fp == 0
+    camps = [c for c in st.campaigns if c.kind == "semantic-claim" and c.score >= 0.95]
+    assert camps and all("zanfield" in c.shared_span for c in camps)
+    assert all(c.details["rare_words_elsewhere_in_host"] <= 0.5 for c in camps)
