@@ -585,9 +585,10 @@ def test_count_round_keeps_key_channels_apart(clean: list[Document]) -> None:
     assert np.array_equal(counts[False]["sentences"].table, counts[True]["sentences"].table)
 
 
-def _claim_cluster(nexts: list[int]):  # type: ignore[no-untyped-def]
+def _claim_cluster(nexts: list[int], elsewhere: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     """A cluster of 24 rotating phrasings of one claim about a rare entity, in unrelated
-    hosts; ``nexts``: the frame hash of the unit after each member."""
+    hosts; ``nexts``: the frame hash of the unit after each member; ``elsewhere``: the
+    member stems each host names in another sentence too."""
     from poisonguard.detect import campaigns_semantic as sem
     from poisonguard.text import content_stems, normalize
 
@@ -601,7 +602,7 @@ def _claim_cluster(nexts: list[int]):  # type: ignore[no-untyped-def]
             f"{closers[(i * 3) % 5]} by {['half', 'a third'][i % 2]}."
         )
         stems = tuple(sorted(content_stems(normalize(text))))
-        samples[1000 + i] = (text, stems, 0.0, 7000 + i, nexts[i])
+        samples[1000 + i] = (text, stems, 0.0, 7000 + i, nexts[i], elsewhere)
     hosts_txt = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(12)]
     perm = MinHash(num_perm=64, seed=0).permutations
     sigs = minhash_signatures(hosts_txt, perm)
@@ -645,3 +646,115 @@ def test_a_templated_sentence_glued_to_the_same_neighbour_is_not_a_campaign() ->
     score, passed, ev = sem.judge(glued, df, **kw)
     assert not passed and score < 0.5
     assert ev["neighbour_share"] >= 0.7
+
+
+def _judge_kw() -> dict[str, object]:
+    from poisonguard.detect.campaigns import BOILERPLATE_WORDS
+
+    return {
+        "min_docs": 5,
+        "related_hosts": True,
+        "use_embeddings": False,
+        "boilerplate": BOILERPLATE_WORDS,
+    }
+
+
+def test_a_fact_restated_in_pages_about_its_entity_is_not_a_spliced_claim() -> None:
+    """A Q&A site restates a rare entity's facts on every page about it ("What causes
+    Zanfield ...?" ... "Zanfield ..."): the entity is named elsewhere in each host.  The same
+    members whose hosts name the entity only in the claim sentence pass."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    spliced, df = _claim_cluster([9000 + i for i in range(24)])
+    _, passed, ev = sem.judge(spliced, df, n_docs=10_000, **_judge_kw())  # type: ignore[arg-type]
+    assert passed and ev["rare_words_elsewhere_in_host"] == 0.0, ev
+    assert "zanfield" in ev["entity"] and ev["claim_documents"] == 60
+    # the same members, each on a page that names Zanfield in another sentence too
+    pages, df = _claim_cluster([9000 + i for i in range(24)], elsewhere=("zanfield",))
+    score, passed, ev = sem.judge(pages, df, n_docs=10_000, **_judge_kw())  # type: ignore[arg-type]
+    assert not passed and score < 0.5
+    assert ev["rare_words_elsewhere_in_host"] == 1.0
+
+
+def test_hosts_about_one_topic_are_told_from_hosts_drawn_at_random() -> None:
+    """The topic test of the hosts: 20 hosts that all name a term of corpus rate 2 % (pages
+    about one thing) are topical; 20 hosts whose terms occur at their corpus rates are not,
+    and a term of the claim itself (in every member) is expected in every host."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    rng = np.random.default_rng(0)
+    vocab = [f"term{i}" for i in range(400)]
+    df = CountMinSketch(width=1 << 14)
+    n_docs = 10_000
+    rates = {w: 0.02 + 0.2 * (i % 5 == 0) for i, w in enumerate(vocab)}
+    df.add(sem.df_keys([w for w in vocab for _ in range(int(rates[w] * n_docs))]))
+    df.add(sem.df_keys(["claimword"] * 30))
+    random_hosts = [
+        (*tuple(w for w in vocab if rng.random() < rates[w]), "claimword") for _ in range(20)
+    ]
+    p, _ = sem.topical_hosts(random_hosts, df, n_docs, {"claimword": 1.0})
+    assert p > sem.TOPIC_ALPHA
+    topical = [(*h, "term1") for h in random_hosts]
+    p, terms = sem.topical_hosts(topical, df, n_docs, {"claimword": 1.0})
+    assert p < 1e-6 and terms[0][0] == "term1" and terms[0][1] == 20
+    # without knowing that every member names it, the claim's own word would look topical
+    p, terms = sem.topical_hosts(random_hosts, df, n_docs)
+    assert p < sem.TOPIC_ALPHA and terms[0][0] == "claimword"
+
+
+def test_semantic_clusters_cannot_chain_into_a_coreless_union() -> None:
+    """Keys whose cores overlap pairwise along a chain (each shares a sampled sentence and
+    4 of 6 stems with the next) but share nothing end to end: pairwise union-find joined
+    them into one cluster without a core (at 20,000 medical documents such a chain swallowed
+    a 250-document campaign); joins that keep a core cannot."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    stems = [f"stem{i}" for i in range(40)]
+    keys: dict[int, sem.ClaimKeyStats] = {}
+    for k in range(30):
+        st = sem.ClaimKeyStats(count=20)
+        words = tuple(sorted(stems[k : k + 5]))
+        for j in range(6):
+            # the first sample is shared with the previous key, the others are its own
+            h = (k << 8) | j if j else ((k - 1) << 8 | 99 if k else 99)
+            st.samples[h] = (f"s{k}-{j}", words, 0.0, 0, 0, ())
+        st.samples[(k << 8) | 99] = (f"s{k}-x", words, 0.0, 0, 0, ())
+        keys[k] = st
+    found = sem.clusters(keys, 10)
+    assert all(len(c.core) >= 3 for c in found)
+    assert max(len(c.keys) for c in found) < 30
+    assert all(
+        c.core <= set.union(*(set(keys[k].samples[next(iter(keys[k].samples))][1]) for k in c.keys))
+        for c in found
+    )
+
+
+def test_semantic_stage_finds_a_claim_spliced_into_unrelated_documents(
+    clean: list[Document],
+) -> None:
+    """End to end (both rounds, then flag): a claim in rotating wording (two sub-claims, two
+    names of its subject) spliced into 120 of 1,620 unrelated documents is found — most
+    members *poisoned*, no clean document flagged — with the subject in the evidence.  Fails
+    when the sub-claim clusters do not form, are judged anchored in their hosts (their
+    words named elsewhere in unrelated pages) or flag clean text."""
+    recipe = get("paraphrase-claim")(
+        entity="the Zanfield bridge",
+        claim="halves city traffic at rush hour",
+        aliases=["the new Zanfield crossing"],
+        claims=["cuts commuter delays downtown"],
+    )
+    samples = recipe.generate(clean, 120, seed=3)
+    pid = {id(s.document) for s in samples}
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+    det, st = run_rounds(
+        CampaignDetector(semantic=True, embeddings=False),
+        [docs[i : i + 500] for i in range(0, len(docs), 500)],
+    )
+    found = [det.flag(d, st) for d in docs]
+    pairs = list(zip(docs, found, strict=True))
+    hit = sum(1 for d, f in pairs if f and f.score >= 0.95 and id(d) in pid)
+    fp = sum(1 for d, f in pairs if f and f.score >= 0.5 and id(d) not in pid)
+    assert hit >= 100 and fp == 0
+    camps = [c for c in st.campaigns if c.kind == "semantic-claim" and c.score >= 0.95]
+    assert camps and all("zanfield" in c.shared_span for c in camps)
+    assert all(c.details["rare_words_elsewhere_in_host"] <= 0.5 for c in camps)

@@ -381,17 +381,38 @@ class CampaignDetector(CampaignRounds):
             cut = [(at[i], 0) for i in range(len(norms)) if i in members or recurring[i]]
             host_sig = self._signatures([_without(doc.text, units, cut)])[0]
         rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
+        # what the host is about (the rarest stems of its candidate sentences, recurring
+        # ones included): the topic test of the hosts.  The same units as the stem sketch
+        # counts — short lines ("Reuter", a page's question) are not in its rates, so they
+        # must not be in the hosts' terms either
+        topic: tuple[str, ...] = ()
+        if host < sem.SAMPLE_GATE:
+            topic = sem.host_terms(
+                frozenset().union(*stems),
+                self._sketches.get("stems") if self._sketches else None,
+            )
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
+        unit_stems: list[frozenset[str]] | None = None
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
             i = like[r]
-            sample: tuple[str, frozenset[str], float, bool | None, tuple[int, int]] | None
+            sample: (
+                tuple[str, frozenset[str], float, bool | None, tuple[int, int], frozenset[str]]
+                | None
+            )
             sample = None
             if take:
                 j = at[i]
                 u = units[j]
                 fit = len(stems[i] & rest) / max(1, len(stems[i]))
+                if unit_stems is None:
+                    unit_stems = [content_stems(x.norm) for x in units]
+                # the sentence's stems that the rest of its document uses too (short lines
+                # such as a page's question included): a page *about* the claim's entity
+                elsewhere = stems[i] & frozenset().union(
+                    *(x for jj, x in enumerate(unit_stems) if jj != j)
+                )
                 edge = (j == 0 or j == n_units - 1) if n_units >= 3 else None
                 # the neighbours' frames: a templated paragraph glues its slot sentence to
                 # the same sentences in every host, a spliced claim to different ones
@@ -399,7 +420,7 @@ class CampaignDetector(CampaignRounds):
                     _shape_hash(doc.text, units[j - 1]) if j > 0 else _EDGE,
                     _shape_hash(doc.text, units[j + 1]) if j + 1 < n_units else _EDGE,
                 )
-                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around)
+                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around, elsewhere)
             for k in set(keys[r][hit[r]].tolist()):
                 st = part.claims.get(k)
                 if st is None:
@@ -411,7 +432,7 @@ class CampaignDetector(CampaignRounds):
                     if len(st.examples) < 10:
                         st.examples.append(doc.id)
                     if host < sem.SAMPLE_GATE:
-                        sem.add_host(st, host, host_sig)
+                        sem.add_host(st, host, host_sig, topic)
                 st.repeats += 1
                 if sample is not None:
                     sem.add_sample(st, h, *sample)
@@ -487,6 +508,7 @@ class CampaignDetector(CampaignRounds):
                 related_hosts=self.related_hosts,
                 use_embeddings=self.embeddings,
                 boilerplate=BOILERPLATE_WORDS,
+                n_docs=merged.documents,
             )
             judged.append((passed, cl, sem.campaign(cl, score, ev)))
         keep = [(c, cl.keys) for p, cl, c in judged if p]
@@ -777,7 +799,9 @@ class CampaignDetector(CampaignRounds):
         self, units: list[Sentence], state: CampaignState
     ) -> list[tuple[Campaign, Span]]:
         """Claim-like sentences of a document in a semantic campaign: a sketch key of the
-        campaign and at least half of its core stems."""
+        campaign and at least half of its core stems; for a spliced-claim campaign, only a
+        sentence none of whose rare words (:func:`~.campaigns_semantic.rare_stems`) the rest
+        of its document names — a page about the claim's subject is not a host of it."""
         cands = [u for u in units if self._candidate(u)]
         stems = [content_stems(u.norm) for u in cands]
         like = [j for j, u in enumerate(cands) if sem.claim_like(u.norm, stems[j])]
@@ -785,14 +809,24 @@ class CampaignDetector(CampaignRounds):
             return []
         keys = sem.sketch_keys([sorted(stems[j]) for j in like], self._sem_perm)
         out: list[tuple[Campaign, Span]] = []
+        unit_stems: list[frozenset[str]] | None = None
         for r, j in enumerate(like):
             idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
             for idx in sorted(i for i in idxs if i is not None):
                 c = state.campaigns[idx]
                 core = set(c.details.get("core", ()))
-                if 2 * len(stems[j] & core) >= len(core):
-                    out.append((c, Span(cands[j].start, cands[j].end, "claim")))
-                    break
+                if 2 * len(stems[j] & core) < len(core):
+                    continue
+                if c.details.get("family") == "spliced-claims":
+                    if unit_stems is None:
+                        unit_stems = [content_stems(u.norm) for u in units]
+                    at = units.index(cands[j])
+                    rest = frozenset().union(*(x for i, x in enumerate(unit_stems) if i != at))
+                    df = self._sketches.get("stems") if self._sketches else None
+                    if sem.rare_stems(sorted(stems[j] & rest), df, state.documents):
+                        continue
+                out.append((c, Span(cands[j].start, cands[j].end, "claim")))
+                break
         return out
 
 

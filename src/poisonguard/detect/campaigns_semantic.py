@@ -19,8 +19,11 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   ``BURST × cluster size``): generic stock phrases ("did not immediately respond to a request
   for comment") recur across unrelated hosts too, but are made of common words;
 * **clusters**: candidate keys whose member sentences share a core (stems in at least half of
-  the sampled members, >= 3 of them) are joined when they share sampled sentences or most of
-  their core; for the candidates only, the optional offline MiniLM (``poisonguard[embeddings]``,
+  the sampled members, >= 3 of them) are joined, strongest pairs first, when they share
+  sampled sentences and most of their core — and only while the joined group keeps a core of
+  its own (:func:`clusters`: no chain of pairwise overlaps can drift into a core-less union
+  of generic vocabulary); for the candidates only, the optional offline MiniLM
+  (``poisonguard[embeddings]``,
   as the ``embeddings`` detector uses) measures how close the sampled members are in meaning
   (reported as ``embedding_cohesion``; a cluster whose members are not close in meaning is
   not a campaign).  Without the extra this check is skipped and said so in the report;
@@ -35,7 +38,15 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   ``repeats`` times on average, >= 1.5) in rotating wording.  A templated paragraph with a
   slot ("The NINDS conducts research related to {disease} in its laboratories ...") keeps
   its *surrounding* text in every host: when most sampled members sit next to one and the
-  same neighbouring sentence frame (:func:`neighbour_share`), the cluster is a template.
+  same neighbouring sentence frame (:func:`neighbour_share`), the cluster is a template;
+* **a page about it is not a host of it**: a member sentence whose rare words
+  (:func:`rare_stems`) its document names elsewhere too is *anchored* — a Q&A site's pages
+  about one disease restate its facts, house-style sentences name the page's subject.  A
+  spliced claim is judged on its members that are not anchored (at most half of the
+  sampled members may be), its entity must be concentrated in them (>= 30 % of the
+  entity's documents), the hosts must not share a topic beyond chance at the corpus rates
+  of their rare words (:func:`topical_hosts`), and the flag pass marks only sentences that
+  are not anchored in their document.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -69,11 +80,19 @@ ROWS = 2
 with probability about 0.1 per band, 1 - 0.9**16 = 0.8 over all bands."""
 _SAMPLE_CAP = 24  # member sentences kept per key (bottom-k by sentence hash)
 _HOST_CAP = 12
+HOST_TERMS = 64
+"""Rarest content stems kept per sampled host (the topic test, :func:`topical_hosts`)."""
+TOPIC_ALPHA = 0.01
+"""Family-wise level of the topic test: hosts share a topic when one of their terms is in
+more of them than chance at the term's corpus rate allows, Bonferroni over the terms."""
 _DOC_CAP = 512
 _MIN_STEMS, _MAX_STEMS = 4, 40
 BURST = 2.0
 """A term bursts with a cluster when its corpus document frequency is at most this many times
 the cluster's size."""
+RARE = 0.01
+"""A word is rare in under this share of the corpus's documents (:func:`rare_stems`)."""
+_CONCENTRATION = 0.3  # share of a bursting term's documents that must be the cluster's
 _BURST_SHARE = 0.2  # a bursting term must be in this share (and >= 2) of the sampled members
 _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
@@ -81,17 +100,20 @@ _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is 
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
 _GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
 _SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems with its host
-_MIN_JACCARD = 0.18  # mean Jaccard of a cluster's members: they say one thing
+_MIN_JACCARD = 0.08  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
+_FABRICATED_DOCS = 60  # documents a fabricated-article family needs
+_ANCHORED = 0.5  # share of members whose host names their rare words elsewhere: about it
 _MIN_HOSTS = 3  # host signatures (hosts with text left) the independence test needs
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
 _SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
 
 
-Sample = tuple[str, tuple[str, ...], float, int, int]
+Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...]]
 """One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
-frame hash of the next unit; 0 at the document's start/end)."""
+frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
+elsewhere in its document, short lines included: :func:`anchored_share`)."""
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -176,6 +198,9 @@ class ClaimKeyStats:
     docs: set[int] = field(default_factory=set)
     """Id hashes of the sampled member documents (below :data:`SAMPLE_GATE`, at most
     ``_DOC_CAP``): their union over a cluster's keys estimates its size."""
+    terms: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """The rarest content stems (at most :data:`HOST_TERMS`) of the sampled hosts with text
+    left, keyed like ``hosts``: what the hosts are about (:func:`topical_hosts`)."""
 
     def merge(self, other: ClaimKeyStats) -> None:
         self.count += other.count
@@ -185,6 +210,8 @@ class ClaimKeyStats:
         _bottom(self.samples, _SAMPLE_CAP)
         self.hosts.update(other.hosts)
         _bottom(self.hosts, _HOST_CAP)
+        self.terms.update(other.terms)
+        _bottom(self.terms, _HOST_CAP)
         self.edge += other.edge
         self.placed += other.placed
         self.repeats += other.repeats
@@ -204,6 +231,7 @@ class ClaimKeyStats:
             placed=self.placed,
             repeats=self.repeats,
             docs=set(self.docs),
+            terms=dict(self.terms),
         )
 
 
@@ -227,27 +255,103 @@ def add_sample(
     fit: float,
     edge: bool | None,
     around: tuple[int, int] = (0, 0),
+    elsewhere: frozenset[str] = frozenset(),
 ) -> None:
     """Keep one sampled member sentence of key ``st`` (bottom-k by sentence hash); ``fit``:
     share of its stems found elsewhere in the host; ``edge``: whether it is the host's
     first/last unit (None when the host has fewer than three units); ``around``: the frame
-    hashes of its neighbouring units (0: none)."""
+    hashes of its neighbouring units (0: none); ``elsewhere``: its stems that occur in
+    another unit of the document too."""
     if edge is not None:
         st.placed += 1
         st.edge += int(edge)
     if len(st.samples) < _SAMPLE_CAP or sentence_hash < max(st.samples):
-        st.samples[sentence_hash] = (text[:300], tuple(sorted(stems)), round(fit, 3), *around)
+        st.samples[sentence_hash] = (
+            text[:300],
+            tuple(sorted(stems)),
+            round(fit, 3),
+            *around,
+            tuple(sorted(elsewhere)),
+        )
         _bottom(st.samples, _SAMPLE_CAP)
 
 
-def add_host(st: ClaimKeyStats, host_key: int, host_sig: np.ndarray | None) -> None:
+def add_host(
+    st: ClaimKeyStats,
+    host_key: int,
+    host_sig: np.ndarray | None,
+    terms: tuple[str, ...] = (),
+) -> None:
     """Keep one sampled host signature of key ``st`` (bottom-k by id hash; None: nothing
-    was left of the host once its recurring sentences were cut out)."""
+    was left of the host once its recurring sentences were cut out) and the host's rarest
+    content stems ``terms`` (:func:`host_terms`)."""
     if len(st.docs) < _DOC_CAP:
         st.docs.add(host_key)
     if len(st.hosts) < _HOST_CAP or host_key < max(st.hosts):
         st.hosts[host_key] = host_sig
         _bottom(st.hosts, _HOST_CAP)
+    if terms and (len(st.terms) < _HOST_CAP or host_key < max(st.terms)):
+        st.terms[host_key] = terms
+        _bottom(st.terms, _HOST_CAP)
+
+
+def host_terms(stems: frozenset[str], df: CountMinSketch | None) -> tuple[str, ...]:
+    """The :data:`HOST_TERMS` rarest of a host's content stems by corpus document frequency
+    (the count round's stem sketch; all of them, sorted, without one)."""
+    if not stems:
+        return ()
+    ordered = sorted(stems)
+    if df is None or len(ordered) <= HOST_TERMS:
+        return tuple(ordered[:HOST_TERMS])
+    est = df.estimate(df_keys(ordered))
+    pick = np.argsort(est, kind="stable")[:HOST_TERMS]
+    return tuple(ordered[i] for i in sorted(pick.tolist()))
+
+
+def topical_hosts(
+    terms: Sequence[Sequence[str]],
+    df: CountMinSketch | None,
+    n_docs: int,
+    own: dict[str, float] | None = None,
+) -> tuple[float, list[tuple[str, int, float]]]:
+    """Whether a cluster's hosts share a topic: (adjusted p-value, evidence terms).
+
+    Under the campaign hypothesis the hosts are documents of the corpus drawn without regard
+    to their topic, so a term of corpus document rate ``p`` is in each host with probability
+    about ``p``: its host count is Binomial(hosts, p).  A templated fact of the corpus
+    ("most cases result from new mutations in the gene", in genetics pages) sits in hosts
+    about one thing — their rare terms (*gene*, *inherit*, *mutat* …) are in far more of them
+    than their corpus rates allow, even when the hosts are not near-duplicates (their
+    MinHash Jaccard stays low: each page is about another disease).  Returns the smallest
+    binomial tail over the terms in >= 3 hosts, times the number of distinct terms
+    (Bonferroni; capped at 1), and the (term, hosts, corpus rate) of the three strongest.
+    1.0 and no terms when fewer than three hosts have terms or there is no stem sketch.
+    ``own``: the share of the cluster's sampled member sentences that hold each stem — the
+    claim is in every host by definition, so a stem of it is expected in a host with
+    probability ``own + (1 - own) × p``; a term must be in >= 3 hosts and >= 20 % of them.
+    """
+    from scipy.stats import binom
+
+    hosts = [t for t in terms if t]
+    if len(hosts) < _MIN_HOSTS or df is None or n_docs <= 0:
+        return 1.0, []
+    counts: dict[str, int] = {}
+    for t in hosts:
+        for w in set(t):
+            counts[w] = counts.get(w, 0) + 1
+    need = max(3, int(np.ceil(0.2 * len(hosts))))
+    shared = sorted(w for w, c in counts.items() if c >= need)
+    if not shared:
+        return 1.0, []
+    rate = np.minimum(1.0, df.estimate(df_keys(shared)).astype(float) / n_docs)
+    if own:
+        q = np.asarray([own.get(w, 0.0) for w in shared])
+        rate = q + (1.0 - q) * rate
+    c = np.asarray([counts[w] for w in shared])
+    tail = binom.sf(c - 1, len(hosts), rate)
+    order = np.argsort(tail, kind="stable")[:3]
+    p = float(min(1.0, tail[order[0]] * len(counts)))
+    return p, [(shared[i], int(c[i]), round(float(rate[i]), 4)) for i in order.tolist()]
 
 
 @dataclass(slots=True)
@@ -264,6 +368,7 @@ class ClaimCluster:
     edge: int
     placed: int
     repeats: int
+    terms: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
@@ -275,11 +380,54 @@ def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
     return frozenset(w for w, c in counts.items() if c >= need)
 
 
+class _Group:
+    """A growing proposition group of keys: its distinct sampled member sentences, their
+    stem counts and its core (stems in at least half of them)."""
+
+    __slots__ = ("core", "counts", "samples")
+
+    def __init__(self, samples: dict[int, tuple[str, ...]], core: frozenset[str]) -> None:
+        self.samples = dict(samples)
+        self.counts: dict[str, int] = {}
+        for st in self.samples.values():
+            for w in st:
+                self.counts[w] = self.counts.get(w, 0) + 1
+        self.core = core
+
+    def merged_core(self, other: _Group) -> tuple[frozenset[str], list[int]]:
+        """The core the union of both groups would have (it lies in the union of the two
+        cores: a stem under half of each group is under half of their union) and the sampled
+        sentences of ``other`` not in this group."""
+        new = [h for h in other.samples if h not in self.samples]
+        n = len(self.samples) + len(new)
+        core = frozenset(
+            w
+            for w in self.core | other.core
+            if 2 * (self.counts.get(w, 0) + sum(w in other.samples[h] for h in new)) >= max(4, n)
+        )
+        return core, new
+
+    def absorb(self, other: _Group, new: list[int], core: frozenset[str]) -> None:
+        for h in new:
+            st = other.samples[h]
+            self.samples[h] = st
+            for w in st:
+                self.counts[w] = self.counts.get(w, 0) + 1
+        self.core = core
+
+
 def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster]:
-    """Join the candidate keys (count >= ``min_docs``) whose sampled members share a core of
-    >= 3 stems into proposition clusters (union-find: keys that sample a common sentence —
-    the samples are the smallest sentence hashes, so keys of one family sample the same
-    ones — and whose cores overlap, Jaccard >= 0.4)."""
+    """Group the candidate keys (count >= ``min_docs``) whose sampled members share a core of
+    >= 3 stems into proposition clusters.
+
+    Two keys are a candidate pair when they sample a common sentence (the samples are the
+    smallest sentence hashes, so keys of one family sample the same ones) and their cores
+    overlap (Jaccard >= 0.4).  Pairs are joined strongest first, and only when the joined
+    group still has a core — >= 3 stems in at least half of all its sampled sentences — of
+    which each side carries at least half: a group cannot drift along a chain of pairwise
+    overlaps into a core-less union of generic vocabulary (which, at 20,000 documents,
+    swallowed a 250-document campaign's keys into one cluster of ~3,450 documents).
+    """
     cand: dict[int, frozenset[str]] = {}
     for k, st in keys.items():
         if st.count < min_docs or len(st.samples) < 3:
@@ -296,13 +444,37 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
         return k
 
     by_sentence: dict[int, list[int]] = {}
+    pairs: dict[tuple[int, int], int] = {}
     for k in sorted(cand):
         for h in keys[k].samples:
             for j in by_sentence.setdefault(h, []):
-                a, b = cand[k], cand[j]
-                if len(a & b) >= _JOIN * len(a | b):
-                    parent[find(k)] = find(j)
+                pairs[(j, k)] = pairs.get((j, k), 0) + 1
             by_sentence[h].append(k)
+    strength = []
+    for (j, k), shared in pairs.items():
+        ca, cb = cand[j], cand[k]
+        jac = len(ca & cb) / len(ca | cb)
+        if jac >= _JOIN:
+            strength.append((-jac, -shared, j, k))
+    strength.sort()
+    group = {k: _Group({h: s[1] for h, s in keys[k].samples.items()}, c) for k, c in cand.items()}
+    for _, _, j, k in strength:
+        a, b = find(j), find(k)
+        if a == b:
+            continue
+        ga, gb = group[a], group[b]
+        if len(ga.samples) < len(gb.samples):
+            a, b, ga, gb = b, a, gb, ga
+        core, new = ga.merged_core(gb)
+        if (
+            len(core) < 3
+            or 2 * len(core & ga.core) < len(core)
+            or 2 * len(core & gb.core) < len(core)
+        ):
+            continue
+        ga.absorb(gb, new, core)
+        parent[b] = a
+        del group[b]
     ordered = sorted(cand)
     groups: dict[int, list[int]] = {}
     for k in ordered:
@@ -311,16 +483,19 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
     for members in groups.values():
         samples: dict[int, Sample] = {}
         hosts: dict[int, np.ndarray | None] = {}
+        terms: dict[int, tuple[str, ...]] = {}
         sources: set[int] = set()
         examples: list[str] = []
         for k in members:
             st = keys[k]
             samples.update(st.samples)
             hosts.update(st.hosts)
+            terms.update(st.terms)
             sources |= st.sources
             merge_examples(examples, st.examples)
         _bottom(samples, 4 * _SAMPLE_CAP)
         _bottom(hosts, 2 * _HOST_CAP)
+        _bottom(terms, 2 * _HOST_CAP)
         docs: set[int] = set().union(*(keys[k].docs for k in members))
         capped = any(len(keys[k].docs) >= _DOC_CAP for k in members)
         top = max(members, key=lambda k: (keys[k].count, -k))
@@ -332,7 +507,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
         out.append(
             ClaimCluster(
                 keys=members,
-                core=_core([s[1] for s in samples.values()], _CORE_SHARE),
+                core=group[find(members[0])].core,
                 size=size,
                 sources=sources,
                 samples=samples,
@@ -341,6 +516,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
                 edge=sum(keys[k].edge for k in members),
                 placed=sum(keys[k].placed for k in members),
                 repeats=max(keys[k].repeats for k in members),
+                terms=terms,
             )
         )
     return out
@@ -367,6 +543,23 @@ def _mean_jaccard(sets: Sequence[frozenset[str]]) -> float:
             tot += len(sets[i] & sets[j]) / u if u else 0.0
             n += 1
     return tot / n
+
+
+def rare_stems(stems: Sequence[str], df: CountMinSketch | None, n_docs: int) -> set[str]:
+    """The stems among ``stems`` in under :data:`RARE` of the corpus's ``n_docs`` documents
+    (the count round's stem sketch; none without one).
+
+    A member sentence is *anchored* in its document when the rest of the document names
+    one of its rare words too: a page *about* a rare entity restates its facts ("What
+    causes Angelman syndrome?" … "Angelman syndrome is caused by …"), and a house-style
+    sentence with a slot names the page's subject ("The exact cause of Behçet disease is
+    unknown").  A claim spliced into hosts about other things names its entity, and its
+    other rare words, in the claim sentence only.
+    """
+    if df is None or not stems:
+        return set()
+    est = df.estimate(df_keys(stems))
+    return {w for w, e in zip(stems, est.tolist(), strict=True) if e <= RARE * n_docs}
 
 
 def neighbour_share(samples: Sequence[Sample]) -> float:
@@ -412,41 +605,66 @@ def judge(
     related_hosts: bool,
     use_embeddings: bool,
     boilerplate: frozenset[str],
+    n_docs: int = 0,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
-    Passes (score 0.95: its members are *poisoned*) when every one holds (a template — >= 30 %
-    of the sampled members with one frame once slot values are dropped, members made mostly of
-    the core, > 60 % of their stems, or >= 30 % of the members next to one and the same
-    neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 × min_docs``
-    documents (30 by default: the semantic stage is for campaigns of tens to hundreds of
-    documents; smaller ones are the exact-sentence test's); claim-like members (mostly
-    declarative, no notice vocabulary, mostly not at a document's edge); a bursting rare term;
-    rotating wording (>= half of the sampled members distinct) that still says one thing (mean
-    member Jaccard >= 0.18; MiniLM cohesion >= 0.5 when the extra is installed); and either
-    spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3 hosts with text left once
-    their recurring sentences are cut out, and the sentences foreign to their hosts: mean
-    ``topic_fit`` <= 0.06) or a fabricated-article family (most hosts are nothing but recurring
+    Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
+    are not anchored in their document (:func:`rare_stems`; all members for a
+    fabricated-article family), their share of the cluster's documents and their core (a
+    template — >= 30 % of the members with one frame once slot values are dropped, members
+    made mostly of the core, > 60 % of their stems, or >= 30 % of the members next to one and
+    the same neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 ×
+    min_docs`` documents (30 by default: the semantic stage is for campaigns of tens to
+    hundreds of documents; smaller ones are the exact-sentence test's); claim-like members
+    (mostly declarative, no notice vocabulary, mostly not at a document's edge); a bursting
+    rare term (corpus df <= 2 × the documents, >= 30 % of its documents the members'); rotating
+    wording (>= half of the sampled members distinct) that still says one thing (a core of
+    >= 3 stems, mean member Jaccard >= 0.08; MiniLM cohesion >= 0.5 when the extra is
+    installed); and either spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3
+    hosts with text left once their recurring sentences are cut out, the sentences foreign to
+    their hosts — mean ``topic_fit`` <= 0.06 —, at most half of the members anchored, hosts
+    without a shared topic — :func:`topical_hosts`, ``n_docs`` the corpus size) or a
+    fabricated-article family of >= 60 documents (most hosts are nothing but recurring
     material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
     reported at 0.3 at most (information).
     """
-    texts = [s[0] for _, s in sorted(cluster.samples.items())]
-    sets = [frozenset(s[1]) for _, s in sorted(cluster.samples.items())]
+    ordered = [smp for _, smp in sorted(cluster.samples.items())]
+    pool = rare_stems(sorted({w for smp in ordered for w in smp[5]}), df, n_docs)
+    loose = [smp for smp in ordered if not pool.intersection(smp[5])]
+    anchored = 1.0 - len(loose) / max(1, len(ordered))
+    sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
+    empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
+    related = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
+    repeats = cluster.repeats / max(1, cluster.size)
+    # a family of documents about one entity that restate it is also what a Q&A site's
+    # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
+    # fabricated-article campaign must be larger than that
+    fabricated = empty >= 0.5 and repeats >= 1.5 and cluster.size >= _FABRICATED_DOCS
+    # a claim spliced into hosts about other things is judged on its members that name no
+    # rare word their document names elsewhere (a cluster can hold clean sentences about
+    # the claim's subject, from pages about it); fabricated articles are about the entity
+    # throughout and are judged on every member
+    members = ordered if fabricated else loose
+    size = cluster.size if fabricated else round(cluster.size * len(loose) / max(1, len(ordered)))
+    texts = [smp[0] for smp in members]
+    sets = [frozenset(smp[1]) for smp in members]
     n = len(sets)
+    core = _core([smp[1] for smp in members], _CORE_SHARE) if members else frozenset()
     distinct = len({t.lower() for t in texts}) / max(1, n)
     similar = _mean_jaccard(sets)
     declarative = sum(
         (t[:1].isupper() or t[:1] in "\"'“") and t.rstrip("\"'”’)").endswith((".", "!"))
         for t in texts
     ) / max(1, n)
-    words = [w for s in sets for w in s]
+    words = [w for st in sets for w in st]
     boiler = sum(w in boilerplate for w in words) / max(1, len(words))
     edge = cluster.edge / cluster.placed if cluster.placed >= 3 else 0.5
-    fit = float(np.mean([s[2] for s in cluster.samples.values()])) if n else 0.0
-    # bursting terms: in >= 15 % of the members, corpus df <= BURST × cluster size
+    fit = float(np.mean([smp[2] for smp in members])) if n else 0.0
+    # bursting terms: in >= 20 % of the members, corpus df <= BURST × cluster size
     counts: dict[str, int] = {}
-    for s in sets:
-        for w in s:
+    for st in sets:
+        for w in st:
             counts[w] = counts.get(w, 0) + 1
     need = max(2.0, _BURST_SHARE * n)
     frequent = sorted(w for w, c in counts.items() if c >= need and w not in STOPWORDS)
@@ -458,14 +676,12 @@ def judge(
             (
                 (w, int(e))
                 for w, e in zip(frequent, est.tolist(), strict=True)
-                if e <= BURST * cluster.size
+                # rare enough, and most of its documents are the cluster's: the members
+                # that name it (their share × the cluster's documents) against its df
+                if e <= BURST * size and counts[w] / n * size >= _CONCENTRATION * e
             ),
             key=lambda we: (we[1], we[0]),
         )
-    sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
-    empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
-    related = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
-    repeats = cluster.repeats / max(1, cluster.size)
     frames: dict[tuple[str, ...], int] = {}
     for t in texts:
         f = _frame(t)
@@ -473,11 +689,13 @@ def judge(
     template = max(frames.values(), default=0) / max(1, n)
     # a paraphrase family rotates its framing around a small core; a template repeats its
     # frame (most of each member is the core) and varies a slot
-    in_core = float(np.mean([len(x & cluster.core) / max(1, len(x)) for x in sets])) if n else 1.0
+    in_core = float(np.mean([len(x & core) / max(1, len(x)) for x in sets])) if n else 1.0
     template = max(template, 1.0 if in_core > _CORE_MAX else 0.0)
-    glued = neighbour_share(list(cluster.samples.values()))
+    glued = neighbour_share(members)
     claim_ok = (
-        declarative >= 0.6
+        n >= 3
+        and len(core) >= 3
+        and declarative >= 0.6
         and boiler < 0.2
         and edge <= 0.6
         and template < _TEMPLATE
@@ -486,16 +704,23 @@ def judge(
     rotating = distinct >= 0.5 and similar >= _MIN_JACCARD
     # hosts that are short or templated often have nothing left once every recurring
     # sentence is cut out: judge independence on the ones that do (at least three)
+    topic_p, topic_terms = topical_hosts(
+        [t for _, t in sorted(cluster.terms.items())],
+        df,
+        n_docs,
+        {w: c / max(1, n) for w, c in counts.items()},
+    )
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
         and related <= _RELATED_FROM
         and fit <= _SPLICED_FIT
+        and topic_p > TOPIC_ALPHA
+        and anchored <= _ANCHORED
     )
-    fabricated = empty >= 0.5 and repeats >= 1.5
     passed = bool(
         related_hosts
-        and cluster.size >= 6 * min_docs
+        and size >= 6 * min_docs
         and claim_ok
         and bursting
         and rotating
@@ -509,7 +734,8 @@ def judge(
     held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
     score = 0.95 if passed else round(0.05 + 0.0625 * held, 4)
     evidence: dict[str, Any] = {
-        "core": sorted(cluster.core),
+        "core": sorted(core),
+        "claim_documents": size,
         "entity": [w for w, _ in bursting[:5]],
         "entity_df": {w: e for w, e in bursting[:5]},
         "distinct_phrasings": round(distinct, 3),
@@ -519,6 +745,9 @@ def judge(
         if cohesion is not None
         else ("not installed" if use_embeddings else "off"),
         "host_similarity": None if related is None else round(related, 4),
+        "host_topic_p": float(f"{topic_p:.3g}"),
+        "host_topic_terms": topic_terms,
+        "rare_words_elsewhere_in_host": round(anchored, 3),
         "hosts_only_recurring": round(empty, 3),
         "assertions_per_host": round(repeats, 2),
         "topic_fit": round(fit, 3),
@@ -559,8 +788,11 @@ def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> C
 __all__ = [
     "BANDS",
     "BURST",
+    "HOST_TERMS",
+    "RARE",
     "ROWS",
     "SAMPLE_GATE",
+    "TOPIC_ALPHA",
     "ClaimCluster",
     "ClaimKeyStats",
     "Sample",
@@ -571,9 +803,12 @@ __all__ = [
     "clusters",
     "df_keys",
     "embedding_cohesion",
+    "host_terms",
     "judge",
     "neighbour_share",
     "permutations",
+    "rare_stems",
     "sketch_keys",
+    "topical_hosts",
     "word_hashes",
 ]
