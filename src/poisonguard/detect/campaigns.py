@@ -825,15 +825,25 @@ def _shape_hash(text: str, unit: Sentence) -> int:
 
 
 def _frame_hash(sentence: str) -> int:
-    """:func:`_shape_hash` of one sentence's text."""
+    """:func:`_shape_hash` of one sentence's text: the hash of its words, lower-cased, less
+    those with a digit and those capitalised (the first word is kept unless it has a
+    digit)."""
     toks = WORD_RE.findall(sentence)
+    if sentence.isascii():  # one regex pass instead of a test per word (same frame)
+        head = "" if not toks or _ASCII_DIGIT.search(toks[0]) else toks[0]
+        rest = _ASCII_SLOT.sub("", " " + " ".join(toks[1:])) if len(toks) > 1 else ""
+        return hash64((head + rest).strip().lower()) or 1
     frame = [
         t.lower()
         for i, t in enumerate(toks)
-        # (a word of letters has no digit: the cheap test first)
-        if (i == 0 or not t[:1].isupper()) and (t.isalpha() or not any(map(str.isdigit, t)))
+        if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))
     ]
     return hash64(" ".join(frame)) or 1
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_ASCII_SLOT = re.compile(r" (?:[A-Z][^ ]*|[^ ]*[0-9][^ ]*)(?= |$)")
+"""A capitalised word or a word with a digit, after a space (ASCII words joined by spaces)."""
 
 
 _frame_hash_cached = lru_cache(maxsize=4096)(_frame_hash)
