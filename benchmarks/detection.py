@@ -467,8 +467,10 @@ CALIBRATION = (
     "medical",
     "multilingual",
     "pooled",
+    "pooled-en",
 )
-"""The calibration part: every shared clean pre-training corpus alone, then all pooled."""
+"""The calibration part: every shared clean pre-training corpus alone, then all pooled, then
+all but the multilingual one pooled."""
 
 
 def calibration_runs(names: Sequence[str]) -> list[dict[str, Any]]:
@@ -476,10 +478,11 @@ def calibration_runs(names: Sequence[str]) -> list[dict[str, Any]]:
     alone, as a new user runs it (``poisonguard.scan(path)``), and of all of them in one
     scan (``pooled``), one at a time, each in a fresh process: documents, flagged,
     the detectors behind each verdict, CPU seconds and peak RSS (``VmHWM``)."""
-    singles = [n for n in CALIBRATION if n != "pooled"]
+    singles = [n for n in CALIBRATION if not n.startswith("pooled")]
+    pools = {"pooled": singles, "pooled-en": [n for n in singles if n != "multilingual"]}
     rows: list[dict[str, Any]] = []
     for name in names:
-        files = [str(CORPORA / f"{n}.jsonl.gz") for n in (singles if name == "pooled" else [name])]
+        files = [str(CORPORA / f"{n}.jsonl.gz") for n in pools.get(name, [name])]
         t0 = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", _CHILD, *files],
@@ -544,8 +547,8 @@ def main() -> None:
     ap.add_argument(
         "--calibration",
         default=",".join(CALIBRATION),
-        help="calibration part: comma list of shared corpora scanned alone, and 'pooled' "
-        "(all of them in one scan)",
+        help="calibration part: comma list of shared corpora scanned alone, 'pooled' (all of "
+        "them in one scan) and 'pooled-en' (all but multilingual)",
     )
     ap.add_argument(
         "--merge",
