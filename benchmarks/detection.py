@@ -367,6 +367,19 @@ print(json.dumps({
 """
 
 
+def scan_child(files: Sequence[str]) -> dict[str, Any]:
+    """The default scan of ``files`` in a fresh process (:data:`_CHILD`): its JSON line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, *files],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
+
+
 def pooled_clean() -> tuple[list[Document], dict[str, str]]:
     """Every clean pre-training document of the shared corpora plus the Python docs,
     shuffled (deterministic), and the corpus of each document id."""
@@ -420,14 +433,7 @@ def scale_runs(parts: int = 8) -> dict[str, Any]:
         for n in n_parts:
             files = [str(base_path)] if n == 0 else paths[:n]
             t0 = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-c", _CHILD, *files],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
-            row = json.loads(proc.stdout)
+            row = scan_child(files)
             row.update(
                 {
                     "parts": n,
@@ -484,14 +490,7 @@ def calibration_runs(names: Sequence[str]) -> list[dict[str, Any]]:
     for name in names:
         files = [str(CORPORA / f"{n}.jsonl.gz") for n in pools.get(name, [name])]
         t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, *files],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        row = json.loads(proc.stdout)
+        row = scan_child(files)
         row.update({"corpus": name, "wall_s": time.perf_counter() - t0})
         row["mb"] = sum(Path(f).stat().st_size for f in files) / 1e6  # gzip bytes
         row["upper95"] = clopper_pearson_upper(row["flagged"], row["documents"])
