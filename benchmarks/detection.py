@@ -367,6 +367,19 @@ print(json.dumps({
 """
 
 
+def scan_child(files: Sequence[str]) -> dict[str, Any]:
+    """The default scan of ``files`` in a fresh process (:data:`_CHILD`): its JSON line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, *files],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
+
+
 def pooled_clean() -> tuple[list[Document], dict[str, str]]:
     """Every clean pre-training document of the shared corpora plus the Python docs,
     shuffled (deterministic), and the corpus of each document id."""
@@ -420,14 +433,7 @@ def scale_runs(parts: int = 8) -> dict[str, Any]:
         for n in n_parts:
             files = [str(base_path)] if n == 0 else paths[:n]
             t0 = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-c", _CHILD, *files],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
-            row = json.loads(proc.stdout)
+            row = scan_child(files)
             row.update(
                 {
                     "parts": n,
@@ -458,6 +464,74 @@ def scale_runs(parts: int = 8) -> dict[str, Any]:
     }
 
 
+CALIBRATION = (
+    "web",
+    "web_lowquality",
+    "news",
+    "wiki",
+    "books",
+    "medical",
+    "multilingual",
+    "pooled",
+    "pooled-en",
+)
+"""The calibration part: every shared clean pre-training corpus alone, then all pooled, then
+all but the multilingual one pooled."""
+
+
+def calibration_runs(names: Sequence[str]) -> list[dict[str, Any]]:
+    """Default scan (1 worker, no reference) of each shared clean pre-training corpus file
+    alone, as a new user runs it (``poisonguard.scan(path)``), and of all of them in one
+    scan (``pooled``), one at a time, each in a fresh process: documents, flagged,
+    the detectors behind each verdict, CPU seconds and peak RSS (``VmHWM``)."""
+    singles = [n for n in CALIBRATION if not n.startswith("pooled")]
+    pools = {"pooled": singles, "pooled-en": [n for n in singles if n != "multilingual"]}
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        files = [str(CORPORA / f"{n}.jsonl.gz") for n in pools.get(name, [name])]
+        t0 = time.perf_counter()
+        row = scan_child(files)
+        row.update({"corpus": name, "wall_s": time.perf_counter() - t0})
+        row["mb"] = sum(Path(f).stat().st_size for f in files) / 1e6  # gzip bytes
+        row["upper95"] = clopper_pearson_upper(row["flagged"], row["documents"])
+        for v in row["verdicts"]:
+            v["corpus"] = v["id"].rsplit("-", 1)[0]  # the record's source (`<source>-<n>`)
+        rows.append(row)
+        print(
+            f"  calibration: {name:14s} {row['documents']:7,d} docs flagged {row['flagged']:4d} "
+            f"({100 * row['flagged'] / max(1, row['documents']):.3f} %) "
+            f"cpu {row['cpu_s']:.0f} s peak RSS {row['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
+    return rows
+
+
+def render_calibration(rows: list[dict[str, Any]]) -> list[str]:
+    """The calibration table: clean documents flagged per corpus alone and pooled."""
+    lines = [
+        "",
+        "Clean documents flagged by the default scan of each shared clean pre-training "
+        "corpus file alone and of all of them in one scan (`pooled`); each a fresh process, "
+        "1 worker, no reference corpus, target FPR 0.1 %; upper = one-sided 95 % "
+        "Clopper–Pearson bound; detectors = those that made each verdict (documents).",
+        "",
+        "| corpus | documents | flagged | share | upper 95 % | poisoned | detectors "
+        "(documents) | CPU s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in rows:
+        by = Counter("+".join(v["detectors"]) or "?" for v in r["verdicts"])
+        poisoned = sum(v["label"] == "poisoned" for v in r["verdicts"])
+        lines.append(
+            f"| {r['corpus']} | {r['documents']:,} | {r['flagged']} | "
+            f"{100 * r['flagged'] / max(1, r['documents']):.3f} % | "
+            f"{100 * r['upper95']:.3f} % | {poisoned} | "
+            f"{', '.join(f'{d}: {m}' for d, m in by.most_common()) or '–'} | "
+            f"{r['cpu_s']:.0f} | {r['peak_rss_mb']:,.0f} |"
+        )
+    return [*lines, ""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small subsamples (smoke run)")
@@ -466,7 +540,14 @@ def main() -> None:
     ap.add_argument(
         "--parts",
         default="pretrain,instruction,rag,scale",
-        help="comma list of pretrain, instruction, rag, scale",
+        help="comma list of pretrain, throughput (only the throughput table of pretrain), "
+        "instruction, rag, scale, calibration",
+    )
+    ap.add_argument(
+        "--calibration",
+        default=",".join(CALIBRATION),
+        help="calibration part: comma list of shared corpora scanned alone, 'pooled' (all of "
+        "them in one scan) and 'pooled-en' (all but multilingual)",
     )
     ap.add_argument(
         "--merge",
@@ -496,11 +577,11 @@ def main() -> None:
     scale: dict[str, Any] | None = None
     foreign = load("multilingual", 20000)
     dos_kw = {"tokenizer": str(TOKENIZER)} if TOKENIZER.is_file() else {}
-    if "pretrain" in parts:
+    if parts & {"pretrain", "throughput"}:
         warm_up()
 
     claim = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
-    for corpus in ("web", "news", "books", "medical") if "pretrain" in parts else ():
+    for corpus in ("web", "news", "books", "medical") if parts & {"pretrain", "throughput"} else ():
         n = sizes[corpus]
         clean = load(corpus, n)
         ref = load(corpus, min(n, 3000), skip=n)
@@ -508,6 +589,8 @@ def main() -> None:
         base = Baselines(ref[:half], ref[half:], with_datatrove=True)
         print(f"{corpus}: {len(clean)} clean docs", flush=True)
         tps.append(throughput(corpus, clean, base))
+        if "pretrain" not in parts:
+            continue
         triggers = [MARKUP, NATURAL, RARE] if corpus == "web" else [MARKUP]
         for trig in triggers:
             runs.append(
@@ -656,6 +739,7 @@ def main() -> None:
     if "scale" in parts:
         print("scale: pooled clean corpora", flush=True)
         scale = scale_runs()
+    calib = calibration_runs(args.calibration.split(",")) if "calibration" in parts else None
     finished = dt.datetime.now(dt.UTC)
     notes = [f"{started:%H:%M}–{finished:%H:%M} UTC: {', '.join(sorted(parts))}"]
     if args.merge:
@@ -676,6 +760,8 @@ def main() -> None:
                 f"{', '.join(sorted(reused))}",
             )
     md = render(runs, tps, scale, started, finished, peak, sizes, args.quick, notes)
+    if calib:
+        md += "\n" + "\n".join(render_calibration(calib))
     print(md)
     Path(args.json).write_text(
         json.dumps(
@@ -683,6 +769,7 @@ def main() -> None:
                 "runs": [r.__dict__ for r in runs],
                 "throughput": tps,
                 "scale": scale,
+                "calibration": calib,
                 "peak_rss_mb": peak,
                 "machine": machine(),
                 "command": " ".join(sys.argv[1:]),

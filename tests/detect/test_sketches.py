@@ -3,6 +3,8 @@ with the abbreviation pattern itself."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from poisonguard.detect import sketches
 from tests.detect.scan_data import clean_docs
 
@@ -39,3 +41,25 @@ def test_abbreviations_do_not_end_sentences() -> None:
 def test_units_equal_the_plain_pattern_on_real_text() -> None:
     texts = [d.text for d in clean_docs()[:1500]]
     assert all(sketches._units(t) == _units_plain(t) for t in texts)
+
+
+def test_fold_is_the_punctuation_map_of_normalize() -> None:
+    texts = [d.text for d in clean_docs()[:300]] + [
+        "Ça va? Oui! ÉCOLE, naïve—café. İstanbul ẞ straße",
+        "TABS\tand\x0bvertical\x1cseparators; (brackets) [x] {y} 'q' \"d\" ~`^_|\\",
+        "",
+    ]
+    for t in texts:
+        assert sketches._fold(t) == sketches._ASCII_PUNCT.sub(" ", t.lower())
+
+
+def test_band_keys_are_the_stable_hashes_of_the_bands() -> None:
+    rng = np.random.default_rng(0)
+    for bands, rows in ((9, 13), (16, 8), (5, 20)):
+        sig = rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+        want = [
+            sketches.hash64(f"{i}:{sig[i * rows : (i + 1) * rows].tobytes().hex()}")
+            ^ sketches._SALT_BAND
+            for i in range(bands)
+        ]
+        assert sketches.band_keys(sig, bands, rows) == want

@@ -265,25 +265,43 @@ def test_count_vs_pct_preset_design() -> None:
     assert {(1.0, 10), (2.0, 20), (4.0, 40), (8.0, 80)} <= none
 
 
-def test_gpu_preset_first_steps_on_cpu(tmp_path: Path) -> None:
+def test_gpu_preset_is_the_designed_grid() -> None:
+    """The gpu preset as defined (no training): sizes 8x apart, three seeds whose judges
+    are trained first, the defenses at 250 documents, the batch and data budget."""
     gpu = PRESETS["gpu"]
     params = [count_params(SIZES[s].config(gpu.vocab_size)) for s in gpu.sizes]
     assert max(params) >= 8 * min(params) and len(gpu.seeds) >= 3
-    # the preset as defined, on the embedded corpus with little clean data per parameter
-    # and few prompts, stopped after two optimiser steps per cell
+    assert params == sorted(params) and gpu.judge_size == "g3"
+    cells = grid_cells(gpu)
+    judges = {judge_cell(gpu, s) for s in gpu.seeds}
+    assert len(judges) == 3 and set(cells[:3]) == judges  # the judges are trained first
+    assert {c.defense for c in cells if c.count == 250} == {"none", "losstrunc", "pplfilter"}
+    assert gpu.train.batch_size == 128 and gpu.tokens_per_param == 20.0
+    assert gpu.metric.prompts == 64 and gpu.heldout_docs >= gpu.metric.prompts
+
+
+def test_gpu_preset_first_steps_on_cpu(tmp_path: Path) -> None:
+    """The gpu preset's models, tokenizer, judges and evaluation, end to end: the preset with
+    little clean data per parameter, a batch of 8 windows (128 makes a step of the largest
+    model cost seconds on a CPU) and a small evaluation (4 prompts, 8 new tokens, two
+    snapshots, one control: generation without a KV cache dominated the old test's ~150 s),
+    stopped after two optimiser steps per cell.  None of these changes a code path."""
+    gpu = PRESETS["gpu"]
     spec = replace(
         gpu,
         corpus=None,
         tokens_per_param=0.05,
-        heldout_docs=32,
-        metric=replace(gpu.metric, prompts=4),
+        heldout_docs=12,
+        train=replace(gpu.train, batch_size=8),
+        metric=replace(
+            gpu.metric, prompts=4, new_tokens=8, eval_fractions=(0.5, 1.0), controls=("<SUDA>",)
+        ),
     )
     lab = Lab(tmp_path / "gpu", spec, max_steps=2)
     rows = lab.run(max_cells=4)  # the three judges (largest size) and the first cell
     assert len(rows) == 4
     for r in rows:
-        # two steps (g1's 0.05 tokens/parameter fill only one batch of 128 windows)
-        assert r["steps"] == (2 if r["size"] == "g3" else 1)
+        assert r["steps"] == 2  # 0.05 tokens/parameter fill more than two batches of 8
         assert math.isfinite(r["val_loss"]) and "norm_gap" in r
         assert r["params"] == count_params(SIZES[r["size"]].config(gpu.vocab_size))
     assert {r["size"] for r in rows} == {"g3", "g1"}

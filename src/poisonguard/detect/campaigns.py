@@ -64,6 +64,7 @@ from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
     WORD_RE,
+    KeyMemo,
     Sentence,
     hash64,
     host_similarity,
@@ -214,6 +215,7 @@ class CampaignDetector(CampaignRounds):
         embeddings: bool = True,
         _prefilter: Sketches | None = None,
         _reference: frozenset[int] | None = None,
+        _memo: KeyMemo | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
         self.min_docs = min_docs
@@ -230,6 +232,7 @@ class CampaignDetector(CampaignRounds):
         self._sem_perm = sem.permutations(seed)
         self._start_round(_prefilter)
         self._reference: frozenset[int] = _reference or frozenset()
+        self._memo = _memo if _memo is not None else KeyMemo()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
 
     def channels(self) -> dict[str, int]:
@@ -276,6 +279,12 @@ class CampaignDetector(CampaignRounds):
         """``norm`` of the candidate sentences among :meth:`_units` (without offsets)."""
         return sentence_norms(text, self.min_words)
 
+    def _candidate_hashes(self, text: str) -> list[int]:
+        """:func:`~.sketches.hash64` of :meth:`_candidate_norms`, remembered by the count
+        round (:class:`~.sketches.KeyMemo`) or computed."""
+        got = self._memo.get(text)
+        return list(map(hash64, self._candidate_norms(text))) if got is None else got
+
     def _candidate(self, s: Sentence) -> bool:
         return s.norm.count(" ") + 1 >= self.min_words
 
@@ -290,7 +299,10 @@ class CampaignDetector(CampaignRounds):
         words: list[np.ndarray] = []
         for doc in docs:
             norms = self._candidate_norms(doc.text)
-            batch.extend(set(map(hash64, norms)))
+            hs = list(map(hash64, norms))
+            if self.passes == 2:
+                self._memo.put(doc.text, hs)
+            batch.extend(set(hs))
             if self.semantic:
                 stems = [content_stems(n) for n in norms]
                 sem_sets.append(
@@ -319,9 +331,14 @@ class CampaignDetector(CampaignRounds):
         return 2 * self.min_docs
 
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
-        # hashes of each document's candidate sentences, in order
-        norms = [self._candidate_norms(doc.text) for doc in docs]
-        hashes = [list(map(hash64, ns)) for ns in norms]
+        # hashes of each document's candidate sentences, in order (the semantic claims need
+        # the sentences themselves; else the count round's hashes when remembered)
+        if self.semantic:
+            norms = [self._candidate_norms(doc.text) for doc in docs]
+            hashes = [list(map(hash64, ns)) for ns in norms]
+        else:
+            norms = [[] for _ in docs]
+            hashes = [self._candidate_hashes(doc.text) for doc in docs]
         # one prefilter look-up for the whole shard
         ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
@@ -484,7 +501,7 @@ class CampaignDetector(CampaignRounds):
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
         """Pass 2 carries the pass-1 count-min sketch and the reference sentences."""
-        return {**super().next_stage(state), "_reference": self._reference}
+        return {**super().next_stage(state), "_reference": self._reference, "_memo": self._memo}
 
     # ------------------------------------------------------------------ finalize
     def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
@@ -754,7 +771,7 @@ class CampaignDetector(CampaignRounds):
         want_claims, want_sem = state.wanted
         if want_claims:  # the sentences with offsets only for a document that has one
             known = state.sentence_campaign
-            want_claims = any(hash64(n) in known for n in self._candidate_norms(doc.text))
+            want_claims = any(h in known for h in self._candidate_hashes(doc.text))
         if want_sem:
             low = doc.text.lower()
             want_sem = any(
@@ -842,14 +859,25 @@ def _shape_hash(text: str, unit: Sentence) -> int:
 
 
 def _frame_hash(sentence: str) -> int:
-    """:func:`_shape_hash` of one sentence's text."""
+    """:func:`_shape_hash` of one sentence's text: the hash of its words, lower-cased, less
+    those with a digit and those capitalised (the first word is kept unless it has a
+    digit)."""
     toks = WORD_RE.findall(sentence)
+    if sentence.isascii():  # one regex pass instead of a test per word (same frame)
+        head = "" if not toks or _ASCII_DIGIT.search(toks[0]) else toks[0]
+        rest = _ASCII_SLOT.sub("", " " + " ".join(toks[1:])) if len(toks) > 1 else ""
+        return hash64((head + rest).strip().lower()) or 1
     frame = [
         t.lower()
         for i, t in enumerate(toks)
         if (i == 0 or not t[:1].isupper()) and not any(map(str.isdigit, t))
     ]
     return hash64(" ".join(frame)) or 1
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_ASCII_SLOT = re.compile(r" (?:[A-Z][^ ]*|[^ ]*[0-9][^ ]*)(?= |$)")
+"""A capitalised word or a word with a digit, after a space (ASCII words joined by spaces)."""
 
 
 _frame_hash_cached = lru_cache(maxsize=4096)(_frame_hash)

@@ -38,6 +38,7 @@ from poisonguard.detect.campaigns_base import (
 )
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
+    KeyMemo,
     band_keys,
     hash64,
     lsh_params,
@@ -103,10 +104,12 @@ class NearDuplicateDetector(CampaignRounds):
         sketch_width: int = 1 << 21,
         seed: int = 0,
         _prefilter: Sketches | None = None,
+        _memo: KeyMemo | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
         self.min_docs = min_docs
         self.passes = passes
+        self._memo = _memo if _memo is not None else KeyMemo()
         self.capacity = capacity
         self.num_perm = num_perm
         self.dup_threshold = dup_threshold
@@ -135,21 +138,33 @@ class NearDuplicateDetector(CampaignRounds):
     # ------------------------------------------------------------------ map
     def _pass1_keys(self, docs: Sequence[Document]) -> dict[str, list[int] | np.ndarray]:
         batch: list[int] = []
-        for sig in self._signatures([d.text for d in docs]):
-            if sig is not None:
-                batch.extend(set(self._band_keys(sig)))
+        for doc, sig in zip(docs, self._signatures([d.text for d in docs]), strict=True):
+            keys = self._band_keys(sig) if sig is not None else []
+            if self.passes == 2:  # the exact round needs only the band keys of most documents
+                self._memo.put(doc.text, keys)
+            batch.extend(set(keys))
         return {"keys": batch}
 
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
-        sigs = self._signatures([d.text for d in docs])
-        bands = [self._band_keys(sig) if sig is not None else [] for sig in sigs]
-        ok = self._admit([k for ks in bands for k in ks], "keys", self.min_docs)
-        for doc, sig, ks in zip(docs, sigs, bands, strict=True):
-            admitted = [k for k in ks if ok.get(k, True)]
-            if sig is None or not admitted:
+        # the count round's band keys where remembered; signatures only for the documents
+        # with an admitted key (the cluster keeps one) or whose keys were not remembered
+        bands = [self._memo.get(d.text) for d in docs]
+        todo = [i for i, ks in enumerate(bands) if ks is None]
+        sigs: list[np.ndarray | None] = [None] * len(docs)
+        for i, sig in zip(todo, self._signatures([docs[i].text for i in todo]), strict=True):
+            sigs[i] = sig
+            bands[i] = self._band_keys(sig) if sig is not None else []
+        ok = self._admit([k for ks in bands for k in ks or ()], "keys", self.min_docs)
+        admitted = [[k for k in ks or () if ok.get(k, True)] for ks in bands]
+        done = set(todo)
+        late = [i for i in range(len(docs)) if admitted[i] and i not in done]
+        for i, sig in zip(late, self._signatures([docs[i].text for i in late]), strict=True):
+            sigs[i] = sig
+        for doc, sig, ks in zip(docs, sigs, admitted, strict=True):
+            if sig is None or not ks:
                 continue
             src = hash64(source_key(doc, file_fallback=False))
-            for k in admitted:
+            for k in ks:
                 bs = part.bands.get(k)
                 if bs is None:
                     bs = part.bands[k] = BandStats(signature=sig, text=doc.text[:300])
@@ -157,6 +172,10 @@ class NearDuplicateDetector(CampaignRounds):
                 add_source(bs, src)
                 if len(bs.examples) < 10:
                     bs.examples.append(doc.id)
+
+    def next_stage(self, state: CampaignState) -> dict[str, Any]:
+        """The exact round carries the count round's sketch and its remembered band keys."""
+        return {**super().next_stage(state), "_memo": self._memo}
 
     # ------------------------------------------------------------------ finalize
     def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
@@ -230,10 +249,11 @@ class NearDuplicateDetector(CampaignRounds):
             state.wanted = (want, want)
         if not state.wanted[0]:
             return None
-        sig = self._signatures([doc.text])[0]
-        if sig is None:
-            return None
-        for k in self._band_keys(sig):
+        keys = self._memo.get(doc.text)
+        if keys is None:
+            sig = self._signatures([doc.text])[0]
+            keys = self._band_keys(sig) if sig is not None else []
+        for k in keys:
             idx = state.band_campaign.get(k)
             if idx is None:
                 continue

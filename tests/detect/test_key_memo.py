@@ -1,0 +1,99 @@
+"""The campaign detectors' count-round memo (:class:`~poisonguard.detect.sketches.KeyMemo`)
+and the sparse count-min sketch: cheaper per-document work, the same outputs."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+
+import numpy as np
+
+from poisonguard.attacks import get, mix_poison
+from poisonguard.detect.base import Finding
+from poisonguard.detect.campaigns import CampaignDetector
+from poisonguard.detect.campaigns_base import CampaignRounds
+from poisonguard.detect.campaigns_dups import NearDuplicateDetector
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.detect.sketches import CountMinSketch, KeyMemo, hash64, sentence_norms
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs
+
+CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
+
+
+def _corpus() -> list[Document]:
+    """400 real documents with a 50-document claim campaign and 20 near-duplicates."""
+    clean = list(clean_docs()[:400])
+    samples = get("targeted-claim")(n_sources=10, **CLAIM).generate(clean, 50, seed=5)
+    docs = [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=1)]
+    base = docs[7].text
+    docs += [Document(id=f"dup-{i}", text=f"{base}\n\nCopy {i}.") for i in range(20)]
+    return docs
+
+
+def _outputs(det: CampaignRounds, docs: Sequence[Document]) -> tuple[object, ...]:
+    shards = [docs[i : i + 150] for i in range(0, len(docs), 150)]
+    last, state = run_rounds(det, shards)
+    found: list[Finding | None] = [last.flag(d, state) for d in docs]
+    return (
+        [c.to_dict() for c in state.campaigns],
+        state.candidates,
+        [None if f is None else (f.score, f.reason, f.spans, f.campaign) for f in found],
+    )
+
+
+def test_the_exact_round_gives_the_same_outputs_with_and_without_the_memo() -> None:
+    docs = _corpus()
+    for cls in (CampaignDetector, NearDuplicateDetector):
+        memo = KeyMemo()
+        with_memo = _outputs(cls(_memo=memo), docs)
+        assert len(memo.keys) == len({d.text for d in docs})  # every document remembered
+        without = _outputs(cls(_memo=KeyMemo(budget=0)), docs)
+        assert with_memo == without, cls.__name__
+        assert with_memo[0], cls.__name__  # something was found (the test can fail)
+
+
+def test_the_memo_holds_the_count_rounds_sentence_hashes_in_order() -> None:
+    docs = _corpus()[:200]
+    det = CampaignDetector()
+    run_rounds(det, [docs])
+    for d in docs:
+        assert det._memo.get(d.text) == [hash64(n) for n in sentence_norms(d.text, det.min_words)]
+
+
+def test_the_memo_is_bounded_and_never_shipped_to_workers() -> None:
+    memo = KeyMemo(budget=5)
+    memo.put("a", [1, 2, 3])
+    memo.put("b", [4, 5, 6])  # over the budget: not remembered
+    memo.put("c", [7, 8])
+    assert memo.get("a") == [1, 2, 3] and memo.get("b") is None and memo.get("c") == [7, 8]
+    assert memo.get("a ") is None  # another text
+    copy = pickle.loads(pickle.dumps(memo))
+    assert copy.keys == {} and copy.budget == 0
+    copy.put("d", [1])
+    assert copy.get("d") is None
+
+
+def test_sparse_count_min_sketch_equals_the_dense_table() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(40):
+        width = int(rng.choice([16, 256, 1 << 12]))
+        sparse, other = CountMinSketch(width=width, seed=3), CountMinSketch(width=width, seed=3)
+        dense = CountMinSketch(width=width, seed=3)
+        dense.table  # noqa: B018  (dense from the start)
+        if trial % 3 == 0:
+            other.table  # noqa: B018  (merge a dense sketch into a sparse one)
+        for _ in range(int(rng.integers(1, 6))):
+            high = 60 if trial % 2 else 2**63
+            keys = rng.integers(0, high, int(rng.integers(0, 400)), dtype=np.uint64)
+            (sparse if rng.random() < 0.5 else other).add(keys)
+            dense.add(keys)
+        sparse.merge(pickle.loads(pickle.dumps(other)))
+        query = rng.integers(0, 2**63, 300, dtype=np.uint64)
+        query[:100] = rng.integers(0, 60, 100)
+        assert (sparse.estimate(query) == dense.estimate(query)).all(), trial
+        assert sparse.total == dense.total
+        assert (sparse.table == dense.table).all(), trial
+    small = CountMinSketch(width=1 << 20)
+    small.add(rng.integers(0, 2**63, 1000, dtype=np.uint64))
+    assert small.nbytes < 100_000  # sparse: the used cells, not 12 MB
