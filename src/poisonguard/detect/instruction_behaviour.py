@@ -53,8 +53,8 @@ Independence is judged on the request with the template removed: each joint requ
 many requests) is the question itself, and each distinct residue counts once — one question
 asked through five prompt templates with one answer is one carrier, a trigger inserted into
 five unrelated questions is five; a candidate whose words are mostly a template's skeleton
-(:data:`SKELETON_RATIO`) is a template phrase.  Round 2 already counts a whole-reply pair
-once per (residue, behaviour).
+(:data:`SKELETON_RATIO`) is a template phrase.  Round 2 already counts every pair
+(whole-reply or reply fragment) once per (residue, behaviour).
 Requests of one template share their fixed text (first or last words), so a template's
 label replies and task phrases fail the spread test; they are reported as ``templates`` in
 the summary, with the behaviour they predict.  A document is flagged only when it carries a
