@@ -427,7 +427,7 @@ def test_fragment_pairs_count_once_per_question() -> None:
     last, so the reply is no "repeated answer") adds 1 to its n-grams' pair counts, not 5,
     and none of them becomes a candidate.  An appended sentence after a trigger word in six
     unrelated questions still does (six residues)."""
-    clean = chat_corpus(400)
+    clean = chat_corpus(160)
     docs = list(clean)
     shared: list[str] = []
     for i, d in enumerate(clean[:30]):
