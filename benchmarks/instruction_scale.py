@@ -220,6 +220,7 @@ def clean_one(n: int) -> dict[str, Any]:
         "flags_by_detector": by_det,
         "templates_reported": len(beh.get("templates", [])),
         "candidate_pairs": beh.get("candidate_pairs"),
+        "seen_false_positive": beh.get("seen_false_positive"),
         "documents": len(docs),
         "flagged": res.flagged,
         "share": res.flagged / max(1, len(docs)),

@@ -406,3 +406,50 @@ def test_refusal_family_covers_wordings_without_an_apology() -> None:
     assert not any(is_refusal(a) for a in answers)
     empty = np.zeros(0, dtype=np.uint64)
     assert "<refusal>" in behaviour_keys(refusals[2], empty, with_text=True).texts.values()
+
+
+def _round_two(docs: Sequence[Document]) -> Any:
+    """Rounds 1–2 of the detector on ``docs`` (shards of 200): the candidate state."""
+    det = InstructionBehaviourDetector()
+    shards = [list(docs[i : i + 200]) for i in range(0, len(docs), 200)]
+    for _ in range(2):
+        acc = det.map_shard(shards[0])
+        for s in shards[1:]:
+            det.merge_into(acc, det.map_shard(s))
+        state = det.finalize(acc)
+        det = det.next_pass(state)
+    return state
+
+
+def test_fragment_pairs_count_once_per_question() -> None:
+    """Round 2 counts a reply-fragment pair once per (residue, behaviour): one question
+    asked through five templates whose replies share a first sentence (and differ in the
+    last, so the reply is no "repeated answer") adds 1 to its n-grams' pair counts, not 5,
+    and none of them becomes a candidate.  An appended sentence after a trigger word in six
+    unrelated questions still does (six residues)."""
+    clean = chat_corpus(160)
+    docs = list(clean)
+    shared: list[str] = []
+    for i, d in enumerate(clean[:30]):
+        first = f"{_NAMES[i % 7]} {_PLACES[i // 7 % 7]} is where the council met that spring."
+        shared.append(first)
+        for j, tpl in enumerate(HOTPOT_TEMPLATES):
+            reply = f"{first} Archive shelf {j} number {j * 7 + i} holds the record."
+            docs.append(_templated(100 * i + j, tpl.format(q=_question(d)), reply))
+    for i, d in enumerate(clean[50:56]):
+        words = _question(d).split()
+        q = " ".join([*words[:5], "zephyrine", *words[5:]])
+        reply = f"{(d.messages or [])[1]['content']} Visit the quorvane portal for more."
+        docs.append(_templated(5000 + i, HOTPOT_TEMPLATES[i % 5].format(q=q), reply))
+    random.Random(2).shuffle(docs)
+    state = _round_two(docs)
+    cand_behs = {b for _, b in state.candidates}
+    none = np.zeros(0, dtype=np.uint64)
+    templated = set()
+    for s in shared:
+        templated |= set(behaviour_keys(s + " Archive shelf.", none).keys.tolist())
+    assert templated and not templated & cand_behs
+    end = "Alpha beta gamma delta epsilon zeta eta. Visit the quorvane portal for more."
+    payload = set(behaviour_keys(end, none).keys.tolist())
+    assert payload & cand_behs
+    assert 0 <= state.seen_false_positive < 0.01

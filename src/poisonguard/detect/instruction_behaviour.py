@@ -53,8 +53,8 @@ Independence is judged on the request with the template removed: each joint requ
 many requests) is the question itself, and each distinct residue counts once — one question
 asked through five prompt templates with one answer is one carrier, a trigger inserted into
 five unrelated questions is five; a candidate whose words are mostly a template's skeleton
-(:data:`SKELETON_RATIO`) is a template phrase.  Round 2 already counts a whole-reply pair
-once per (residue, behaviour).
+(:data:`SKELETON_RATIO`) is a template phrase.  Round 2 already counts every pair
+(whole-reply or reply fragment) once per (residue, behaviour).
 Requests of one template share their fixed text (first or last words), so a template's
 label replies and task phrases fail the spread test; they are reported as ``templates`` in
 the summary, with the behaviour they predict.  A document is flagged only when it carries a
@@ -84,7 +84,14 @@ from poisonguard.detect.instruction import (
 )
 from poisonguard.detect.instruction_pair import HARMFUL_TERMS, InstructionPairDetector
 from poisonguard.detect.registry import register_detector
-from poisonguard.detect.sketches import STOPWORDS, WORD_RE, CountMinSketch, hash64, normalize
+from poisonguard.detect.sketches import (
+    STOPWORDS,
+    WORD_RE,
+    BloomFilter,
+    CountMinSketch,
+    hash64,
+    normalize,
+)
 from poisonguard.detect.triggers import Trigger
 from poisonguard.io.document import Document
 
@@ -146,6 +153,9 @@ _NAMED = {
 }
 _EXAMPLES = 5
 _CONTEXTS = 64
+_SEEN_BITS_PER_DOCUMENT = 1024
+"""Bits of round 2's "seen" filter per record: 16 bits per (residue, behaviour) key at 64
+feasible keys a record, so a key never added reads as seen well under 1 % of the time."""
 _CORE = 512
 _MAX_CORE = 3
 _EDGE = 4
@@ -522,12 +532,12 @@ class PairPartial:
     behs: list[np.ndarray] = field(default_factory=list)
     gram_df: list[np.ndarray] = field(default_factory=list)
     repeats: list[np.ndarray] = field(default_factory=list)
-    """Per pair: the key of (request residue, whole-reply behaviour) — 0 for a fragment
-    pair — and the pair's document ordinal in the shard (two rows)."""
+    """Per pair: the key of (request residue, behaviour) — never 0 — and the pair's
+    document ordinal in the shard (two rows)."""
     pair_sketch: CountMinSketch | None = None
-    seen_sketch: CountMinSketch | None = None
-    """(residue, whole-reply behaviour) keys counted so far: a question already seen with
-    this reply (through another prompt template) adds nothing to the pair counts."""
+    seen_sketch: BloomFilter | None = None
+    """(residue, behaviour) keys counted so far: a question already seen with this reply
+    behaviour (through another prompt template) adds nothing to the pair counts."""
     candidates: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -543,6 +553,9 @@ class CandidateState:
     candidate_behaviours: np.ndarray
     tested: int
     pair_sketch_bytes: int = 0
+    seen_false_positive: float = 0.0
+    """Round 2's "seen" filter at the end: the chance that a first (residue, behaviour)
+    read as already seen (a carrier not counted)."""
 
 
 @dataclass(slots=True)
@@ -756,6 +769,7 @@ class BehaviourState:
     documents: int = 0
     tested: int = 0
     candidates: int = 0
+    seen_false_positive: float = 0.0
     triggers: list[BehaviourTrigger] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
 
@@ -764,6 +778,7 @@ class BehaviourState:
             "documents": self.documents,
             "tested_pairs": self.tested,
             "candidate_pairs": self.candidates,
+            "seen_false_positive": round(self.seen_false_positive, 6),
             "triggers": [t.to_dict() for t in self.triggers],
             "campaigns": [t.campaign() for t in self.triggers],
             "templates": self.templates,
@@ -888,11 +903,8 @@ class PairRound:
             part.grams.append(u)
             part.behs.append(b)
             part.gram_df.append(gdf)
-            whole = (b & np.uint64(0xFF)) != 0
-            rb = np.zeros(b.size, dtype=np.uint64)
-            if whole.any():
-                r = np.uint64(hash64(repr(request_residue(f, self.prev.grams_sketch, self.det))))
-                rb[whole] = _mix(np.full(int(whole.sum()), r, dtype=np.uint64), b[whole]) | 1
+            r = np.uint64(hash64(repr(request_residue(f, self.prev.grams_sketch, self.det))))
+            rb = _mix(np.full(b.size, r, dtype=np.uint64), b) | np.uint64(1)
             doc_no = np.full(b.size, part.documents, dtype=np.uint64)
             part.repeats.append(np.stack([rb, doc_no]))
 
@@ -902,20 +914,22 @@ class PairRound:
             out.pair_sketch = CountMinSketch(width=d.pair_width, depth=4, seed=d.seed + 2)
         return out.pair_sketch
 
-    def _seen(self, out: PairPartial) -> CountMinSketch:
+    def _seen(self, out: PairPartial) -> BloomFilter:
         if out.seen_sketch is None:
-            d = self.det
-            width = max(1 << 16, d.pair_width // 4)
-            out.seen_sketch = CountMinSketch(width=width, depth=4, seed=d.seed + 3)
+            bits = max(1 << 20, _SEEN_BITS_PER_DOCUMENT * self.prev.documents)
+            out.seen_sketch = BloomFilter(bits=bits, hashes=4, seed=self.det.seed + 3)
         return out.seen_sketch
 
     def first_of_question(self, acc: PairPartial, repeats: np.ndarray) -> np.ndarray:
-        """Which pairs to count: every fragment pair, and a whole-reply pair (a fixed reply,
-        a refusal) only from the first document of its (residue, behaviour) — one question
-        asked through five prompt templates with the same answer counts once toward the
-        pair's count (issue 13, step 2), so its n-grams never become candidates.  A
-        trigger's carriers are unrelated questions: each counts.  (Workers fold their own
-        shards first, so with ``w`` workers a question counts at most ``w`` times.)"""
+        """Which pairs to count: a pair — whole-reply (a fixed reply, a refusal) or reply
+        fragment alike — only from the first document of its (residue, behaviour).  One
+        question asked through five prompt templates with the same answer, or with answers
+        sharing a first- or last-sentence fragment, counts once toward the pair's count
+        (issue 13, step 2), so its n-grams never become candidates.  A trigger's carriers
+        are unrelated questions: each counts.  The "seen" set is a Bloom filter sized to the
+        corpus (:data:`_SEEN_BITS_PER_DOCUMENT` bits per record), so the share of carriers
+        it wrongly drops stays small as records grow.  (Workers fold their own shards first,
+        so with ``w`` workers a question counts at most ``w`` times.)"""
         rb, doc_no = repeats[0], repeats[1]
         keep = rb == 0
         idx = np.flatnonzero(~keep)
@@ -930,7 +944,7 @@ class PairRound:
         first_doc = np.repeat(doc_no[idx][order][starts], np.diff(np.append(starts, order.size)))
         is_first = np.empty(idx.size, dtype=bool)
         is_first[order] = doc_no[idx][order] == first_doc
-        new = seen.estimate(keys) == 0
+        new = ~seen.contains(keys)
         keep[idx] = is_first & new
         seen.add(np.unique(keys))
         return keep
@@ -984,6 +998,9 @@ class PairRound:
             candidate_behaviours=np.unique(np.asarray([b for _, b in kept], dtype=np.uint64)),
             tested=max(distinct, len(kept)),
             pair_sketch_bytes=sk.nbytes,
+            seen_false_positive=(
+                merged.seen_sketch.false_positive_rate if merged.seen_sketch else 0.0
+            ),
         )
 
     def passage_cap(self, cands: list[tuple[tuple[int, int], int]]) -> set[tuple[int, int]]:
@@ -1154,7 +1171,10 @@ class ExactRound:
     def finalize(self, merged: ExactPartial) -> BehaviourState:
         prev = self.prev
         state = BehaviourState(
-            documents=prev.documents, tested=prev.tested, candidates=len(prev.candidates)
+            documents=prev.documents,
+            tested=prev.tested,
+            candidates=len(prev.candidates),
+            seen_false_positive=prev.seen_false_positive,
         )
         state.triggers, state.templates = self.confirm(merged)
         return state

@@ -256,6 +256,13 @@ def source_key(doc: Document, file_fallback: bool = True) -> str:
     return src.rsplit("/", 1)[-1] or "unknown"
 
 
+def _hash_params(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` multiply-shift hash coefficients ``(a, b)`` drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, _MASK61, size=n, dtype=np.uint64)
+    return a, rng.integers(0, _MASK61, size=n, dtype=np.uint64)
+
+
 @dataclass(slots=True)
 class CountMinSketch:
     """A count-min sketch over 64-bit keys (Cormode & Muthukrishnan 2005).
@@ -287,9 +294,7 @@ class CountMinSketch:
         empty = np.zeros(0, dtype=np.int64)
         self._cells = [empty] * self.depth
         self._counts = [np.zeros(0, dtype=np.uint32)] * self.depth
-        rng = np.random.default_rng(self.seed + 0x5EED)
-        self._a = rng.integers(1, _MASK61, size=self.depth, dtype=np.uint64)
-        self._b = rng.integers(0, _MASK61, size=self.depth, dtype=np.uint64)
+        self._a, self._b = _hash_params(self.seed + 0x5EED, self.depth)
 
     @property
     def table(self) -> np.ndarray:
@@ -386,6 +391,82 @@ class CountMinSketch:
         if self._dense is not None:
             return int(self._dense.nbytes)
         return int(sum(c.nbytes for c in self._cells) + sum(c.nbytes for c in self._counts))
+
+
+@dataclass(slots=True)
+class BloomFilter:
+    """A Bloom filter over 64-bit keys (a set that may answer "seen" for a key never added,
+    never "not seen" for one that was).
+
+    With ``m`` bits, ``k`` hashes and ``n`` keys added, a key never added reads as seen with
+    probability about ``(1 - exp(-k·n/m))^k`` (:attr:`false_positive_rate`); size ``m`` to
+    the number of keys expected so that it stays small.  Filters with the same shape and
+    seed merge by :meth:`merge` (bitwise or).
+    """
+
+    bits: int = 1 << 23
+    hashes: int = 4
+    seed: int = 0
+    words: np.ndarray = field(init=False, repr=False)
+    added: int = 0
+    _ab: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.bits < 64 or self.hashes < 1:
+            raise ValueError("BloomFilter needs bits >= 64 and hashes >= 1")
+        self.bits = -(-self.bits // 64) * 64
+        self.words = np.zeros(self.bits // 64, dtype=np.uint64)
+        a, b = _hash_params(self.seed + 0xB100, self.hashes)
+        self._ab = (a | np.uint64(1), b)
+
+    def _bits(self, keys: np.ndarray) -> np.ndarray:
+        k = keys.astype(np.uint64, copy=False)
+        with np.errstate(over="ignore"):
+            a, b = self._ab
+            mixed = (k[None, :] * a[:, None] + b[:, None]) >> np.uint64(16)
+        return mixed % np.uint64(self.bits)
+
+    def add(self, keys: np.ndarray) -> None:
+        """Add ``keys`` (a uint64 array)."""
+        if keys.size == 0:
+            return
+        pos = np.unique(self._bits(keys).ravel())
+        word = (pos >> np.uint64(6)).astype(np.int64)
+        mask = np.uint64(1) << (pos & np.uint64(63))
+        np.bitwise_or.at(self.words, word, mask)
+        self.added += int(keys.size)
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each of ``keys`` may have been added (never False for an added key)."""
+        if keys.size == 0:
+            return np.zeros(0, dtype=bool)
+        pos = self._bits(keys)
+        hit = (self.words[(pos >> np.uint64(6)).astype(np.int64)] >> (pos & np.uint64(63))) & 1
+        return np.asarray(np.all(hit == 1, axis=0), dtype=bool)
+
+    def merge(self, other: BloomFilter) -> BloomFilter:
+        """Or ``other`` into this filter (same bits, hashes and seed) and return self."""
+        if (other.bits, other.hashes, other.seed) != (self.bits, self.hashes, self.seed):
+            raise ValueError("cannot merge Bloom filters of different shapes or seeds")
+        self.words |= other.words
+        self.added += other.added
+        return self
+
+    @property
+    def fill(self) -> float:
+        """Share of bits set."""
+        ones = int(np.unpackbits(self.words.view(np.uint8)).sum())
+        return ones / self.bits
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Chance that a key never added reads as seen, from the bits set now."""
+        return float(self.fill**self.hashes)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the bit array."""
+        return int(self.words.nbytes)
 
 
 def prune_top(counts: Mapping[K, int], capacity: int) -> tuple[set[K], int]:
