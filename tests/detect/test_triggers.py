@@ -353,11 +353,11 @@ def test_foreign_opening_share() -> None:
     other than the corpus's (any language when it has none), count."""
     from poisonguard.detect.triggers import Context, _foreign_opening
 
-    german = " ".join(_GERMAN[:2])
-    english = "The committee met on Tuesday to discuss the budget for next year and agreed."
-    de = Context("BEZEICHNUNG\n" + german, 0, 11, "BEZEICHNUNG", "a", cp=12, opening=True)
-    en = Context("BEZEICHNUNG\n" + english, 0, 11, "BEZEICHNUNG", "b", cp=12, opening=True)
-    deep = replace(de, opening=False)
+    de = Context("BEZEICHNUNG\n", 0, 11, "BEZEICHNUNG", "a", cp=12, opening=True, after_lang="de")
+    en = replace(de, after_lang="en")
+    unsure = replace(de, after_lang="?")
+    deep = replace(de, opening=False, after_lang="")
+    assert _foreign_opening([unsure, unsure], None) == 0.0
     assert _foreign_opening([de, de], "en") == 1.0
     assert _foreign_opening([de, en], "en") == 0.5
     assert _foreign_opening([de, de], "de") == 0.0

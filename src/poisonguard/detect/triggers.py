@@ -71,6 +71,9 @@ _CONTEXT_CHARS = 48
 _OPENING_WORDS = 16
 """A candidate with at most this many words before it in its document is in the opening."""
 
+_AFTER_CHARS = 500
+"""Characters after a changepoint whose language is identified (openings only)."""
+
 
 @dataclass(slots=True)
 class Context:
@@ -94,6 +97,9 @@ class Context:
     opening: bool = False
     """The candidate sits in the document's opening (at most ``_OPENING_WORDS`` words
     before it: a title line, a man page's header)."""
+    after_lang: str = ""
+    """For a candidate in the opening: the language py3langid gives (p >= 0.9; ``?``
+    when unsure) to the ``_AFTER_CHARS`` characters after the changepoint; else ``""``."""
 
     @property
     def left(self) -> str:
@@ -353,6 +359,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def opening(at: int) -> bool:
             return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
 
+        @functools.cache
+        def after_lang(at: int) -> str:
+            if not opening(at):
+                return ""
+            lang, p = identify_many([text[cp : cp + _AFTER_CHARS]])[0]
+            return lang if p >= 0.9 else "?"
+
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
@@ -361,7 +374,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
                     out[key] = Context(
-                        window, s - w0, e - w0, key, doc.id, cp=cp - w0, opening=opening(s)
+                        window,
+                        s - w0,
+                        e - w0,
+                        key,
+                        doc.id,
+                        cp=cp - w0,
+                        opening=opening(s),
+                        after_lang=after_lang(s),
                     )
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
@@ -373,7 +393,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     key = text[a : a + k]
                     if key not in out:
                         out[key] = Context(
-                            window, a - w0, a + k - w0, key, doc.id, cp=cp - w0, opening=opening(a)
+                            window,
+                            a - w0,
+                            a + k - w0,
+                            key,
+                            doc.id,
+                            cp=cp - w0,
+                            opening=opening(a),
+                            after_lang=after_lang(a),
                         )
 
     # -- reduce -----------------------------------------------------------------------
@@ -781,13 +808,12 @@ def _language_after(
 
 def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
     """Share of the example contexts that sit in their document's opening and are
-    followed by text confidently (p >= 0.9) in a natural language other than the corpus's
-    main language (any language when the corpus has none)."""
-    heads = [c for c in ctxs if c.opening and c.cp >= 0]
+    followed by text confidently (p >= 0.9, ``Context.after_lang``) in a natural language
+    other than the corpus's main language (any language when the corpus has none)."""
+    heads = [c for c in ctxs if c.opening]
     if len(heads) < len(ctxs) / 2:
         return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
-    found = identify_many([c.window[c.cp :] for c in heads])
-    n = sum(p >= 0.9 and lang != corpus_language for lang, p in found)
+    n = sum(c.after_lang not in ("", "?", corpus_language) for c in heads)
     return n / len(ctxs)
 
 
