@@ -358,8 +358,12 @@ def test_foreign_opening_share() -> None:
     unsure = replace(de, after_lang="?")
     deep = replace(de, opening=False, after_lang="")
     assert _foreign_opening([unsure, unsure], None) == 0.0
+    # the model unsure of some (option lists): the sure ones decide, if a third and agreed
+    assert _foreign_opening([de, unsure, unsure], "en") == 1.0
+    assert _foreign_opening([de, unsure, unsure, unsure], "en") == 0.0
+    assert _foreign_opening([de, de, en, unsure], "en") == 0.0
     assert _foreign_opening([de, de], "en") == 1.0
-    assert _foreign_opening([de, en], "en") == 0.5
+    assert _foreign_opening([de, en], "en") == 0.0
     assert _foreign_opening([de, de], "de") == 0.0
     assert _foreign_opening([de, en], None) == 1.0
     assert _foreign_opening([deep, deep, de], "en") < 0.5

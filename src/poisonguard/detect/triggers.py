@@ -807,14 +807,20 @@ def _language_after(
 
 
 def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
-    """Share of the example contexts that sit in their document's opening and are
-    followed by text confidently (p >= 0.9, ``Context.after_lang``) in a natural language
-    other than the corpus's main language (any language when the corpus has none)."""
+    """Share of the example contexts that sit in their document's opening, when the text
+    after them is a natural language other than the corpus's main one (any language when
+    the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
+    third of the examples and at least 80 % of those it is sure of are foreign; else 0."""
     heads = [c for c in ctxs if c.opening]
     if len(heads) < len(ctxs) / 2:
         return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
-    n = sum(c.after_lang not in ("", "?", corpus_language) for c in heads)
-    return n / len(ctxs)
+    sure = [c.after_lang for c in heads if c.after_lang != "?"]
+    foreign = sum(lang != corpus_language for lang in sure)
+    # the model is unsure of many a man page (option lists, names): judge on the examples
+    # it is sure of, provided they are a third of all and agree (>= 80 % foreign)
+    if foreign < len(ctxs) / 3 or foreign < 0.8 * len(sure):
+        return 0.0
+    return len(heads) / len(ctxs)
 
 
 def _hosted(text: str, ctxs: Sequence[Context]) -> float:
