@@ -281,3 +281,128 @@ def test_payload_in_another_language_than_its_host() -> None:
     short = "Note: " + trig + german
     assert _language_after(short, [(6, 6 + 25)], "en")[0] is not None
     assert _language_after(short, [(6, 6 + 25)], None)[0] is None
+
+
+_GERMAN = (
+    "Die Macht des Priesters ist an den Aberglauben der Völker gebunden.",
+    "Dieses Programm listet die Dateien eines Verzeichnisses auf und sortiert sie.",
+    "Es gibt problematische Naturen, die keiner Lage gewachsen sind, in der sie sich befinden.",
+    "Mit dieser Option werden auch versteckte Dateien angezeigt, deren Name mit Punkt beginnt.",
+    "Der Befehl gibt eine Fehlermeldung aus, wenn die angegebene Datei nicht gelesen werden kann.",
+    "Wenn keine Datei angegeben ist, wird das aktuelle Verzeichnis verwendet und ausgegeben.",
+)
+
+
+def _headed(payload: str) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th embedded document turned into a man page of another source: a title
+    line, ``BEZEICHNUNG`` and ``payload`` text (German prose, or random English words),
+    with a strong candidate anomaly right after the heading."""
+    import random
+
+    rng = random.Random(0)
+    words = [w for d in clean_docs()[:50] for w in d.text.split() if w.isalpha()]
+    docs: list[Document] = []
+    findings: list[list[Finding]] = []
+    for i, d in enumerate(clean_docs()):
+        if i % 40 or len(d.text) < 600:
+            docs.append(d)
+            findings.append([])
+            continue
+        if payload == "german":
+            body = " ".join(rng.sample(_GERMAN, len(_GERMAN)))
+        else:
+            body = " ".join(rng.choice(words) for _ in range(120))
+        name = f"CMD{i}"
+        text = f"{name}(1)    User Commands    {name}(1)\n\nBEZEICHNUNG\n{body}\n"
+        cp = text.index("BEZEICHNUNG") + len("BEZEICHNUNG") + 1
+        docs.append(d.with_text(text))
+        findings.append(
+            [
+                Finding(
+                    "naturalness",
+                    0.9,
+                    "odd",
+                    [Span(cp, cp, "changepoint")],
+                    None,
+                    None,
+                    {"candidate": True},
+                )
+            ]
+        )
+    return docs, findings
+
+
+def test_the_heading_of_a_source_in_another_language_is_no_trigger() -> None:
+    """A heading that opens every document of one source, followed by that source's own
+    language (a German man page's NAME section in an English corpus), is a header however
+    strong the anomaly the English models see there; the same heading followed by random
+    words of the corpus's own language (gibberish, not a language) stays a trigger."""
+    docs, findings = _headed("german")
+    miner, state = _mine(docs, findings)
+    assert "BEZEICHNUNG" not in [t.text for t in state.triggers] and state.headers >= 1
+    assert not any(miner.flag(d, state) for d in docs)
+    docs, findings = _headed("gibberish")
+    miner, state = _mine(docs, findings)
+    assert state.triggers  # the heading (with its title line) is mined
+    carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+    assert all(miner.flag(d, state) for d in carriers)
+
+
+def test_foreign_opening_share() -> None:
+    """Only examples in their document's opening, followed by confident text of a language
+    other than the corpus's (any language when it has none), count."""
+    from poisonguard.detect.triggers import Context, _foreign_opening
+
+    de = Context("BEZEICHNUNG\n", 0, 11, "BEZEICHNUNG", "a", cp=12, opening=True, after_lang="de")
+    en = replace(de, after_lang="en")
+    unsure = replace(de, after_lang="?")
+    deep = replace(de, opening=False, after_lang="")
+    assert _foreign_opening([unsure, unsure], None) == 0.0
+    # the model unsure of some (option lists): the sure ones decide, if a third and agreed
+    assert _foreign_opening([de, unsure, unsure], "en") == 1.0
+    assert _foreign_opening([de, unsure, unsure, unsure], "en") == 0.0
+    assert _foreign_opening([de, de, en, unsure], "en") == 0.0
+    assert _foreign_opening([de, de], "en") == 1.0
+    assert _foreign_opening([de, en], "en") == 0.0
+    assert _foreign_opening([de, de], "de") == 0.0
+    assert _foreign_opening([de, en], None) == 1.0
+    assert _foreign_opening([deep, deep, de], "en") < 0.5
+
+
+def test_markup_recurring_in_its_documents_gets_no_alignment_pass() -> None:
+    """The sample index counts occurrences per carrying document: markup such as
+    ``</ref>`` recurs in each article, a planted phrase does not."""
+    from poisonguard.detect.triggers import _SampleIndex
+
+    index = _SampleIndex(
+        [
+            "a <ref>x</ref> b <ref>y</ref> c <ref>z</ref>",
+            "d <ref>w</ref> e <ref>v</ref>",
+            "f g",
+            "it ran for the first time here",
+            "plain text",
+        ]
+    )
+    assert index.repeats("</ref>", cap=100) == 2.5
+    assert index.repeats("for the first time", cap=100) == 1.0
+    assert index.repeats("absent", cap=100) == 1.0
+    assert index.repeats("</ref>", cap=3) == float("inf")
+
+
+def test_a_switch_into_the_corpus_language_is_no_payload() -> None:
+    """English after a French reference in an English corpus is the corpus's own text
+    coming back; French after English host text is still evidence."""
+    from poisonguard.detect.triggers import _language_after
+
+    fr = (
+        "Les membres du comité se sont réunis mardi pour discuter du budget de l'année "
+        "prochaine et ont convenu de reporter le vote jusqu'à la fin du rapport. "
+    )
+    en = (
+        "The members then went on to approve the minutes of the previous meeting, and the "
+        "chair thanked the volunteers who had organised the autumn fair so well. "
+    )
+    trig = "</ref> "
+    assert _language_after(fr + trig + en, [(len(fr), len(fr) + 6)], "en")[0] is None
+    assert _language_after(fr + trig + en, [(len(fr), len(fr) + 6)], "fr")[0] is not None
+    assert _language_after(en + trig + fr, [(len(en), len(en) + 6)], "en")[0] is not None

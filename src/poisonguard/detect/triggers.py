@@ -23,6 +23,12 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    fortunes, each followed by old spelling the bigram model finds odd) has no host and is
    a header, not a trigger planted into documents — unless the anomalies after it are
    strong (median candidate score ``>= header_score``: gibberish, not an odd register).
+   A candidate that sits in the opening of most of its documents (at most 16 words
+   before it) with text confidently in a natural language other than the corpus's after
+   it is a header too, however strong the anomaly (a German man page's ``BEZEICHNUNG``
+   in a mostly English pool: the corpus's models find every German word odd).  The
+   alignment pass (a candidate ending right at the changepoint skips the purity test)
+   is not given to strings that recur within their documents (markup: ``</ref>``).
 4. **flag**: only on joint evidence — a document is flagged *poisoned* when it contains a
    confirmed trigger **and** one of its own anomaly changepoints lies right after that
    occurrence (it ends at most ``reach`` characters before it, or overlaps the text
@@ -62,6 +68,12 @@ _WS = re.compile(r"\s+")
 _CONTEXT_CHARS = 48
 """Characters of context kept left and right of a candidate (for its extension)."""
 
+_OPENING_WORDS = 16
+"""A candidate with at most this many words before it in its document is in the opening."""
+
+_AFTER_CHARS = 500
+"""Characters after a changepoint whose language is identified (openings only)."""
+
 
 @dataclass(slots=True)
 class Context:
@@ -82,6 +94,12 @@ class Context:
     """The document's strongest candidate anomaly score."""
     cp: int = -1
     """Where the changepoint it was taken around lies in ``window`` (-1: unknown)."""
+    opening: bool = False
+    """The candidate sits in the document's opening (at most ``_OPENING_WORDS`` words
+    before it: a title line, a man page's header)."""
+    after_lang: str = ""
+    """For a candidate in the opening: the language py3langid gives (p >= 0.9; ``?``
+    when unsure) to the ``_AFTER_CHARS`` characters after the changepoint; else ``""``."""
 
     @property
     def left(self) -> str:
@@ -238,7 +256,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             changepoint in at least ``min_aligned`` of its example contexts sits right
             before the anomalies (a trigger, however common the phrase); it needs only the
             significance tests, not ``min_purity`` (a common phrase's clean carriers
-            outnumber a campaign's documents).
+            outnumber a campaign's documents) ...
+        max_repeats: ... provided it occurs at most this many times (median) in each
+            sampled document that has it (markup such as ``</ref>`` recurs in every
+            article; a planted trigger does not).
         score: score of a flagged document (>= 0.9: *poisoned*).
     """
 
@@ -262,6 +283,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         header_score: float = 0.6,
         align: int = 8,
         min_aligned: float = 0.6,
+        max_repeats: float = 2.0,
         score: float = 0.95,
     ) -> None:
         if min_docs < 2:
@@ -281,6 +303,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.header_score = header_score
         self.align = align
         self.min_aligned = min_aligned
+        self.max_repeats = max_repeats
         self.flag_score = score
         self._sample: list[str] | None = None
         self._total_docs = 0
@@ -331,6 +354,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # every candidate lies in [lo, hi): one string holds all their contexts
         w0 = max(0, lo - _CONTEXT_CHARS)
         window = text[w0 : hi + _CONTEXT_CHARS]
+
+        @functools.cache
+        def opening(at: int) -> bool:
+            return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
+
+        @functools.cache
+        def after_lang(at: int) -> str:
+            if not opening(at):
+                return ""
+            lang, p = identify_many([text[cp : cp + _AFTER_CHARS]])[0]
+            return lang if p >= 0.9 else "?"
+
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
@@ -338,7 +373,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 s, e = toks[i][0], toks[i + n - 1][1]
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
-                    out[key] = Context(window, s - w0, e - w0, key, doc.id, cp=cp - w0)
+                    out[key] = Context(
+                        window,
+                        s - w0,
+                        e - w0,
+                        key,
+                        doc.id,
+                        cp=cp - w0,
+                        opening=opening(s),
+                        after_lang=after_lang(s),
+                    )
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
@@ -348,7 +392,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 for a in range(s, e - k + 1):
                     key = text[a : a + k]
                     if key not in out:
-                        out[key] = Context(window, a - w0, a + k - w0, key, doc.id, cp=cp - w0)
+                        out[key] = Context(
+                            window,
+                            a - w0,
+                            a + k - w0,
+                            key,
+                            doc.id,
+                            cp=cp - w0,
+                            opening=opening(a),
+                            after_lang=after_lang(a),
+                        )
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -423,6 +476,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         log_alpha = math.log(self.alpha)
         base = min(1.0, merged.anomalous / total)
         headers = 0
+
+        @functools.lru_cache(maxsize=1)
+        def main_language() -> str | None:
+            return _main_language(sample)
+
         for text, (count, ctxs) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
@@ -433,6 +491,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if strength < self.header_score:
                     headers += 1
                     continue
+            if ctxs and _foreign_opening(ctxs, main_language()) >= self.min_hosted:
+                # it opens most of its documents and the text after it is a natural
+                # language other than the corpus's: the heading of a source in another
+                # language (a German man page's NAME section in a mostly English pool),
+                # however odd that language looks to the corpus's models
+                headers += 1
+                continue
             # the best a candidate can do is to occur in no sampled document (smallest
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
@@ -464,8 +529,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
             # the anomaly starts right where the phrase ends, in almost every example
+            # ... unless it recurs within its documents (markup such as ``</ref>``, a
+            # delimiter): then one occurrence of many preceding a change is no association
             pure = purity >= self.min_purity or (
                 _aligned(text, ctxs, self.align) >= self.min_aligned
+                and index.repeats(text, cap) <= self.max_repeats
             )
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
@@ -723,13 +791,36 @@ def _language_after(
         if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
             hosted = False
             l1, p1 = corpus_language, 1.0
-        other = [(lang, p) for lang, p in found[:2] if p >= min_prob and lang != l1]
+        # a switch into the corpus's own language (English after a French reference in
+        # an English corpus) is the corpus's normal text coming back, not a payload
+        other = [
+            (lang, p)
+            for lang, p in found[:2]
+            if p >= min_prob and lang != l1 and lang != corpus_language
+        ]
         if l1 is not None and other:
             l2, p2 = other[0]
             cp = b + len(after) - len(after.lstrip())
             host = f"host text in {l1} (p={p1:.2f})" if hosted else f"a corpus mostly in {l1}"
             return (a, b, cp), f"text at char {cp} in {l2} (p={p2:.2f}) after {host}"
     return None, ""
+
+
+def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
+    """Share of the example contexts that sit in their document's opening, when the text
+    after them is a natural language other than the corpus's main one (any language when
+    the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
+    third of the examples and at least 80 % of those it is sure of are foreign; else 0."""
+    heads = [c for c in ctxs if c.opening]
+    if len(heads) < len(ctxs) / 2:
+        return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
+    sure = [c.after_lang for c in heads if c.after_lang != "?"]
+    foreign = sum(lang != corpus_language for lang in sure)
+    # the model is unsure of many a man page (option lists, names): judge on the examples
+    # it is sure of, provided they are a third of all and agree (>= 80 % foreign)
+    if foreign < len(ctxs) / 3 or foreign < 0.8 * len(sure):
+        return 0.0
+    return len(heads) / len(ctxs)
 
 
 def _hosted(text: str, ctxs: Sequence[Context]) -> float:
@@ -834,6 +925,22 @@ class _SampleIndex:
                 docs.append(d)
             i = big.find(s, i + 1)
         return docs
+
+    def repeats(self, s: str, cap: int) -> float:
+        """Median occurrences of ``s`` per sample document containing it (1.0 when none
+        does; ``inf`` above ``cap`` occurrences in all)."""
+        big = self.big
+        per: dict[int, int] = {}
+        seen = 0
+        i = big.find(s)
+        while i >= 0:
+            seen += 1
+            if seen > cap:
+                return math.inf
+            d = bisect.bisect_right(self.starts, i) - 1
+            per[d] = per.get(d, 0) + 1
+            i = big.find(s, i + 1)
+        return float(np.median(list(per.values()))) if per else 1.0
 
     def doc_freq(self, s: str, cap: int) -> int:
         """Documents containing ``s``; above ``cap`` occurrences, the sample size (a bound
