@@ -86,6 +86,13 @@ def test_trigger_alone_is_no_evidence() -> None:
     assert s.document.text[trig.start : trig.end].lower() == phrase and cp.start >= trig.start
 
 
+def _changepoint(cp: int, score: float) -> Finding:
+    """A candidate naturalness finding whose changepoint is at ``cp``."""
+    return Finding(
+        "naturalness", score, "odd", [Span(cp, cp, "changepoint")], None, None, {"candidate": True}
+    )
+
+
 def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[list[Finding]]]:
     """Every 40th embedded document with ``title`` at its start (or after 300 characters
     of its own text) and a candidate anomaly of ``score`` right after the title; the
@@ -101,19 +108,7 @@ def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[
         text = d.text[:cut] + ("\n" if host else "") + title + "\n" + d.text[cut:]
         cp = text.index(title) + len(title) + 1
         docs.append(d.with_text(text))
-        findings.append(
-            [
-                Finding(
-                    "naturalness",
-                    score,
-                    "odd",
-                    [Span(cp, cp, "changepoint")],
-                    None,
-                    None,
-                    {"candidate": True},
-                )
-            ]
-        )
+        findings.append([_changepoint(cp, score)])
     return docs, findings
 
 
@@ -316,19 +311,7 @@ def _headed(payload: str) -> tuple[list[Document], list[list[Finding]]]:
         text = f"{name}(1)    User Commands    {name}(1)\n\nBEZEICHNUNG\n{body}\n"
         cp = text.index("BEZEICHNUNG") + len("BEZEICHNUNG") + 1
         docs.append(d.with_text(text))
-        findings.append(
-            [
-                Finding(
-                    "naturalness",
-                    0.9,
-                    "odd",
-                    [Span(cp, cp, "changepoint")],
-                    None,
-                    None,
-                    {"candidate": True},
-                )
-            ]
-        )
+        findings.append([_changepoint(cp, 0.9)])
     return docs, findings
 
 
