@@ -4,6 +4,7 @@ headers or below k."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -93,10 +94,12 @@ def _changepoint(cp: int, score: float) -> Finding:
     )
 
 
-def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[list[Finding]]]:
-    """Every 40th embedded document with ``title`` at its start (or after 300 characters
-    of its own text) and a candidate anomaly of ``score`` right after the title; the
-    other documents as they are, without findings."""
+def _every_40th(
+    make: Callable[[int, Document], tuple[str, int]], score: float
+) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th embedded document (of at least 600 characters) rewritten by ``make``
+    (its new text and changepoint) with a candidate anomaly of ``score`` there; the other
+    documents as they are, without findings."""
     docs: list[Document] = []
     findings: list[list[Finding]] = []
     for i, d in enumerate(clean_docs()):
@@ -104,12 +107,22 @@ def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[
             docs.append(d)
             findings.append([])
             continue
-        cut = 300 if host else 0
-        text = d.text[:cut] + ("\n" if host else "") + title + "\n" + d.text[cut:]
-        cp = text.index(title) + len(title) + 1
+        text, cp = make(i, d)
         docs.append(d.with_text(text))
         findings.append([_changepoint(cp, score)])
     return docs, findings
+
+
+def _titled(title: str, score: float, host: bool) -> tuple[list[Document], list[list[Finding]]]:
+    """``title`` at the start of every 40th document (or after 300 characters of its own
+    text) with a candidate anomaly of ``score`` right after the title."""
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        cut = 300 if host else 0
+        text = d.text[:cut] + ("\n" if host else "") + title + "\n" + d.text[cut:]
+        return text, text.index(title) + len(title) + 1
+
+    return _every_40th(make, score)
 
 
 def test_a_title_opening_every_document_of_one_source_is_a_header() -> None:
@@ -296,23 +309,17 @@ def _headed(payload: str) -> tuple[list[Document], list[list[Finding]]]:
 
     rng = random.Random(0)
     words = [w for d in clean_docs()[:50] for w in d.text.split() if w.isalpha()]
-    docs: list[Document] = []
-    findings: list[list[Finding]] = []
-    for i, d in enumerate(clean_docs()):
-        if i % 40 or len(d.text) < 600:
-            docs.append(d)
-            findings.append([])
-            continue
+
+    def make(i: int, _: Document) -> tuple[str, int]:
         if payload == "german":
             body = " ".join(rng.sample(_GERMAN, len(_GERMAN)))
         else:
             body = " ".join(rng.choice(words) for _ in range(120))
         name = f"CMD{i}"
         text = f"{name}(1)    User Commands    {name}(1)\n\nBEZEICHNUNG\n{body}\n"
-        cp = text.index("BEZEICHNUNG") + len("BEZEICHNUNG") + 1
-        docs.append(d.with_text(text))
-        findings.append([_changepoint(cp, 0.9)])
-    return docs, findings
+        return text, text.index("BEZEICHNUNG") + len("BEZEICHNUNG") + 1
+
+    return _every_40th(make, 0.9)
 
 
 def test_the_heading_of_a_source_in_another_language_is_no_trigger() -> None:
