@@ -909,11 +909,11 @@ class _SampleIndex:
         end = self.starts[d + 1] - 1 if d + 1 < self.n else len(big)
         return big[self.starts[d] : end]
 
-    def docs_with(self, s: str, cap: int) -> list[int] | None:
-        """Indices of the sample documents containing ``s``; None when ``s`` occurs more
-        than ``cap`` times (too common to list)."""
+    def occurrences(self, s: str, cap: int) -> dict[int, int] | None:
+        """Occurrences of ``s`` per sample document containing it (in document order);
+        None when ``s`` occurs more than ``cap`` times (too common to list)."""
         big = self.big
-        docs: list[int] = []
+        per: dict[int, int] = {}
         seen = 0
         i = big.find(s)
         while i >= 0:
@@ -921,25 +921,22 @@ class _SampleIndex:
             if seen > cap:  # stop early: common strings cost little
                 return None
             d = bisect.bisect_right(self.starts, i) - 1
-            if not docs or docs[-1] != d:
-                docs.append(d)
+            per[d] = per.get(d, 0) + 1
             i = big.find(s, i + 1)
-        return docs
+        return per
+
+    def docs_with(self, s: str, cap: int) -> list[int] | None:
+        """Indices of the sample documents containing ``s``; None when ``s`` occurs more
+        than ``cap`` times (too common to list)."""
+        per = self.occurrences(s, cap)
+        return None if per is None else list(per)
 
     def repeats(self, s: str, cap: int) -> float:
         """Median occurrences of ``s`` per sample document containing it (1.0 when none
         does; ``inf`` above ``cap`` occurrences in all)."""
-        big = self.big
-        per: dict[int, int] = {}
-        seen = 0
-        i = big.find(s)
-        while i >= 0:
-            seen += 1
-            if seen > cap:
-                return math.inf
-            d = bisect.bisect_right(self.starts, i) - 1
-            per[d] = per.get(d, 0) + 1
-            i = big.find(s, i + 1)
+        per = self.occurrences(s, cap)
+        if per is None:
+            return math.inf
         return float(np.median(list(per.values()))) if per else 1.0
 
     def doc_freq(self, s: str, cap: int) -> int:
