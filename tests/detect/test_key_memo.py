@@ -97,3 +97,30 @@ def test_sparse_count_min_sketch_equals_the_dense_table() -> None:
     small = CountMinSketch(width=1 << 20)
     small.add(rng.integers(0, 2**63, 1000, dtype=np.uint64))
     assert small.nbytes < 100_000  # sparse: the used cells, not 12 MB
+
+
+def test_memo_is_keyed_by_a_content_digest_not_the_salted_hash() -> None:
+    """A document never reads another's keys, whatever the process's hash seed: the memo is
+    keyed by a digest of the text, the same in every process (``hash`` is not)."""
+    import subprocess
+    import sys
+
+    memo = KeyMemo()
+    memo.put("abc", [1, 2])
+    memo.put("abd", [3])  # same length, one character apart
+    assert memo.get("abc") == [1, 2] and memo.get("abd") == [3] and memo.get("abe") is None
+    code = (
+        "from poisonguard.detect.sketches import KeyMemo; m = KeyMemo(); m.put('abc', [1]); "
+        "print(next(iter(m.keys)).hex())"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": "", "PYTHONPATH": ":".join(sys.path)},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(keys) == 1 and next(iter(keys)) == next(iter(memo.keys)).hex()

@@ -200,24 +200,26 @@ class KeyMemo:
     round reads the same documents again.  At most ``budget`` keys are kept (8 bytes each,
     plus about 100 bytes per document); documents beyond the budget, and every document in a
     worker process (the memo is never pickled: a worker starts with an empty one), get their
-    keys computed again, with the same result.  Keyed by the text's ``hash`` and length.
+    keys computed again, with the same result.  Keyed by a 128-bit BLAKE2b digest of the
+    text: Python's ``hash`` is salted per process, but a fixed ``PYTHONHASHSEED`` would let
+    an attacker aim a collision at it and have one document read another's keys.
     """
 
     __slots__ = ("budget", "keys")
 
     def __init__(self, budget: int = 1 << 20) -> None:
         self.budget = budget
-        self.keys: dict[tuple[int, int], np.ndarray] = {}
+        self.keys: dict[bytes, np.ndarray] = {}
 
     def put(self, text: str, keys: Sequence[int]) -> None:
         """Remember ``keys`` (in order) for ``text`` while the budget lasts."""
         if len(keys) <= self.budget:
             self.budget -= len(keys)
-            self.keys[hash(text), len(text)] = np.array(keys, dtype=np.uint64)
+            self.keys[_memo_key(text)] = np.array(keys, dtype=np.uint64)
 
     def get(self, text: str) -> list[int] | None:
         """The keys remembered for ``text`` (None: not remembered)."""
-        got = self.keys.get((hash(text), len(text)))
+        got = self.keys.get(_memo_key(text))
         return None if got is None else got.tolist()
 
     def __getstate__(self) -> dict[str, int]:
@@ -225,6 +227,11 @@ class KeyMemo:
 
     def __setstate__(self, state: dict[str, int]) -> None:
         self.budget, self.keys = state["budget"], {}
+
+
+def _memo_key(text: str) -> bytes:
+    """A collision-resistant key of ``text`` (128-bit BLAKE2b of its UTF-8 bytes)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def source_key(doc: Document, file_fallback: bool = True) -> str:
