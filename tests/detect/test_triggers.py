@@ -376,7 +376,7 @@ def test_markup_recurring_in_its_documents_gets_no_alignment_pass() -> None:
     assert index.repeats("</ref>", cap=100) == 2.5
     assert index.repeats("for the first time", cap=100) == 1.0
     assert index.repeats("absent", cap=100) == 1.0
-    assert index.repeats("</ref>", cap=3) == float("inf")
+    assert index.repeats("</ref>", cap=1) == float("inf")
 
 
 def test_a_switch_into_the_corpus_language_is_no_payload() -> None:
@@ -396,3 +396,118 @@ def test_a_switch_into_the_corpus_language_is_no_payload() -> None:
     assert _language_after(fr + trig + en, [(len(fr), len(fr) + 6)], "en")[0] is None
     assert _language_after(fr + trig + en, [(len(fr), len(fr) + 6)], "fr")[0] is not None
     assert _language_after(en + trig + fr, [(len(en), len(en) + 6)], "en")[0] is not None
+
+
+def _with_ref_markup(score: float) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th document with ``</ref>`` after each of its sentences (a wiki article's
+    markup) and a candidate anomaly of ``score`` right after one of them."""
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        words = d.text.split(" ")
+        text = " ".join(
+            w + ("<ref>cite</ref>" if i % 12 == 11 else "") for i, w in enumerate(words)
+        )
+        at = text.find("</ref>", len(text) // 2)
+        return text, at + len("</ref>")
+
+    return _every_40th(make, score)
+
+
+def test_markup_recurring_in_its_documents_is_judged_per_occurrence() -> None:
+    """``</ref>`` recurs after every sentence of its articles; that one of its many
+    occurrences precedes a mild change in each is no association, however pure it is per
+    document.  The attack on that rule — the trigger repeated in each document, gibberish
+    (a strong anomaly) after it — keeps the trigger."""
+    docs, findings = _with_ref_markup(0.4)
+    assert sum(d.text.count("</ref>") >= 4 for d, f in zip(docs, findings, strict=True) if f) >= 10
+    miner, state = _mine(docs, findings)
+    assert not any("ref>" in t.text for t in state.triggers) and state.repeated >= 1
+    assert not any(miner.flag(d, state) for d in docs)
+    docs, findings = _with_ref_markup(0.9)
+    miner, state = _mine(docs, findings)
+    assert any("</ref>" in t.text for t in state.triggers)
+    carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+    assert all(miner.flag(d, state) for d in carriers)
+
+
+_SPANISH = (
+    "El programa lee los archivos indicados y escribe el resultado en la salida estándar.",
+    "Si no se indica ningún archivo, se lee la entrada estándar del sistema.",
+    "Las opciones largas y las cortas se pueden combinar en cualquier orden.",
+    "La documentación completa se mantiene como un manual en formato texinfo.",
+    "Los errores se informan en la salida de errores con un código distinto de cero.",
+    "El autor agradece a todas las personas que han contribuido con sus correcciones.",
+    "Esta página de manual describe la versión de la herramienta que distribuye el proyecto.",
+    "Para más información consulte la página de manual de la biblioteca correspondiente.",
+)
+_BOILERPLATE = (
+    "Los argumentos obligatorios para las opciones largas son también obligatorios "
+    "para las opciones cortas."
+)
+
+
+def _spanish_source(
+    host: str, after: str, score: float
+) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th document with ``_BOILERPLATE`` after ``host`` text (Spanish prose, or
+    the document's own English) and ``after`` text (a Spanish option list, or random words
+    of the corpus) with a candidate anomaly of ``score`` right after the sentence."""
+    import random
+
+    rng = random.Random(1)
+    words = [w for d in clean_docs()[:50] for w in d.text.split() if w.isalpha()]
+
+    def make(i: int, d: Document) -> tuple[str, int]:
+        before = (
+            " ".join(rng.sample(_SPANISH, len(_SPANISH))) if host == "spanish" else d.text[:600]
+        )
+        if after == "options":
+            tail = "\n".join(
+                f"  -{c}, --opcion-{c}\n      {rng.choice(_SPANISH)}" for c in "abcdefg"
+            )
+        else:
+            tail = " ".join(rng.choice(words) for _ in range(150))
+        text = f"{before}\n\n{_BOILERPLATE}\n\n{tail}\n"
+        return text, text.index(_BOILERPLATE) + len(_BOILERPLATE) + 2
+
+    return _every_40th(make, score)
+
+
+def test_a_minority_languages_own_boilerplate_is_no_trigger() -> None:
+    """A standard sentence of Spanish man pages before their option lists, with the mild
+    change an English corpus's models see there, is the minority language's own text, not
+    a trigger.  The attacks on that rule keep the trigger: the same sentence after English
+    host text with Spanish after it (a switch of language), and after Spanish host text
+    with gibberish after it (a strong anomaly)."""
+    docs, findings = _spanish_source("spanish", "options", 0.4)
+    miner, state = _mine(docs, findings)
+    assert not state.triggers and state.foreign >= 1
+    assert not any(miner.flag(d, state) for d in docs)
+    for host, after, score in (("english", "options", 0.4), ("spanish", "gibberish", 0.9)):
+        docs, findings = _spanish_source(host, after, score)
+        miner, state = _mine(docs, findings)
+        assert any("opciones cortas" in t.text for t in state.triggers), (host, after)
+        carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+        assert sum(miner.flag(d, state) is not None for d in carriers) >= 0.9 * len(carriers)
+
+
+def test_foreign_source_share() -> None:
+    """Examples count when both sides are one language other than the corpus's majority
+    one, or one side is and py3langid is unsure of the other with a mild anomaly there."""
+    from poisonguard.detect.triggers import Context, _foreign_source
+
+    es = Context("x y", 0, 1, "x", "a", cp=2, score=0.9, before_lang="es", after_lang="es")
+    table = replace(es, after_lang="?")  # an option list or a table after a Spanish host
+    header = replace(es, before_lang="?")  # a man page's header before Spanish text
+    assert _foreign_source([es, es], "en", 0.6) == 1.0  # however strong the anomaly
+    assert _foreign_source([table, header], "en", 0.6) == 0.0  # strong: gibberish?
+    assert (
+        _foreign_source([replace(table, score=0.4), replace(header, score=0.4)], "en", 0.6) == 1.0
+    )
+    assert _foreign_source([es, replace(es, after_lang="fr", score=0.1)], "en", 0.6) == 0.5
+    assert _foreign_source([replace(es, before_lang="en", score=0.1)], "en", 0.6) == 0.0
+    assert _foreign_source([replace(es, before_lang="en", after_lang="en")], "en", 0.6) == 0.0
+    assert (
+        _foreign_source([replace(es, before_lang="?", after_lang="?", score=0.1)], "en", 0.6) == 0.0
+    )
+    assert _foreign_source([es], "es", 0.6) == 0.0 and _foreign_source([es], None, 0.6) == 0.0

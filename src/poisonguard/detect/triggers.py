@@ -72,7 +72,7 @@ _OPENING_WORDS = 16
 """A candidate with at most this many words before it in its document is in the opening."""
 
 _AFTER_CHARS = 500
-"""Characters after a changepoint whose language is identified (openings only)."""
+"""Characters after (and before) a changepoint whose language is identified."""
 
 
 @dataclass(slots=True)
@@ -98,8 +98,11 @@ class Context:
     """The candidate sits in the document's opening (at most ``_OPENING_WORDS`` words
     before it: a title line, a man page's header)."""
     after_lang: str = ""
-    """For a candidate in the opening: the language py3langid gives (p >= 0.9; ``?``
-    when unsure) to the ``_AFTER_CHARS`` characters after the changepoint; else ``""``."""
+    """The language py3langid gives (p >= 0.9; ``?`` when unsure) to the ``_AFTER_CHARS``
+    characters after the changepoint (``""``: not identified)."""
+    before_lang: str = ""
+    """... and to the ``_AFTER_CHARS`` characters before it (``?`` when unsure or when
+    there are fewer than 60 letters of them)."""
 
     @property
     def left(self) -> str:
@@ -226,6 +229,12 @@ class TriggerState:
     language: str | None = None
     """The language of most of the corpus sample (None: no clear majority, or no trigger
     confirmed), for the language test of a payload with no host text before it."""
+    foreign: int = 0
+    """Candidates rejected as a minority language's own text (the same language other than
+    the corpus's before and after the changepoint in most examples)."""
+    repeated: int = 0
+    """Candidates that passed the purity test per document but not per occurrence (they
+    recur within their documents and precede only mild changes)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -321,6 +330,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> MinerPartial:
         part = MinerPartial()
+        # the contexts taken around each changepoint, with the text before and after it,
+        # whose languages are identified in one batch per shard
+        around: list[tuple[list[Context], str, str]] = []
         for doc, found in zip(docs, findings, strict=True):
             keys: dict[str, Context] = {}
             cps: list[int] = []
@@ -330,7 +342,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     continue
                 for sp in f.spans:
                     if sp.label == "changepoint":
-                        self._candidates(doc, sp.start, keys)
+                        made = self._candidates(doc, sp.start, keys)
+                        text, cp = doc.text, sp.start
+                        before = text[max(0, cp - _AFTER_CHARS) : cp]
+                        around.append((made, before, text[cp : cp + _AFTER_CHARS]))
                         cps.append(sp.start)
                         top = max(top, f.score)
             if not keys:
@@ -344,11 +359,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 lst = part.contexts.setdefault(key, [])
                 if len(lst) < self.max_examples:
                     lst.append(ctx)
+        if around:
+            found_langs = identify_many([t for _, b, a in around for t in (b, a)])
+            for i, (made, before, _) in enumerate(around):
+                (lb, pb), (la, pa) = found_langs[2 * i], found_langs[2 * i + 1]
+                b_lang = lb if pb >= 0.9 and sum(map(str.isalpha, before)) >= 60 else "?"
+                a_lang = la if pa >= 0.9 else "?"
+                for ctx in made:
+                    ctx.before_lang, ctx.after_lang = b_lang, a_lang
         self._prune(part)
         return part
 
-    def _candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> None:
+    def _candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> list[Context]:
+        """Add the candidates around changepoint ``cp`` to ``out`` (first context of each
+        string wins); returns the contexts made here."""
         text = doc.text
+        made: list[Context] = []
         lo, hi = max(0, cp - self.before), min(len(text), cp + self.after)
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
         # every candidate lies in [lo, hi): one string holds all their contexts
@@ -358,13 +384,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         @functools.cache
         def opening(at: int) -> bool:
             return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
-
-        @functools.cache
-        def after_lang(at: int) -> str:
-            if not opening(at):
-                return ""
-            lang, p = identify_many([text[cp : cp + _AFTER_CHARS]])[0]
-            return lang if p >= 0.9 else "?"
 
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
@@ -381,8 +400,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         doc.id,
                         cp=cp - w0,
                         opening=opening(s),
-                        after_lang=after_lang(s),
                     )
+                    made.append(out[key])
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
@@ -400,8 +419,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             doc.id,
                             cp=cp - w0,
                             opening=opening(a),
-                            after_lang=after_lang(a),
                         )
+                        made.append(out[key])
+        return made
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -475,11 +495,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         log_tests = math.log(max(1, tested))
         log_alpha = math.log(self.alpha)
         base = min(1.0, merged.anomalous / total)
-        headers = 0
+        headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
         def main_language() -> str | None:
             return _main_language(sample)
+
+        @functools.lru_cache(maxsize=1)
+        def majority() -> str | None:
+            return _main_language(sample, share=0.5)
 
         for text, (count, ctxs) in groups.items():
             if len(text.strip()) < self.min_chars:
@@ -498,6 +522,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # however odd that language looks to the corpus's models
                 headers += 1
                 continue
+            if ctxs and _foreign_source(ctxs, majority(), self.header_score) >= self.min_hosted:
+                # documents of a minority language with that language after the candidate
+                # (no switch, no gibberish) in most examples: the corpus's models, trained
+                # mostly on the majority language, finding that language's own text odd (a
+                # Spanish man page's standard sentence before its option list, a German
+                # one's table, in a mostly English pool), not a payload
+                foreign += 1
+                continue
+            strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
             # the best a candidate can do is to occur in no sampled document (smallest
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
@@ -509,7 +542,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
             if best + log_tests > log_alpha:
                 continue
-            # above this many occurrences in the sample the purity test must fail anyway
+            # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
             df = index.doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
@@ -531,9 +564,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # the anomaly starts right where the phrase ends, in almost every example
             # ... unless it recurs within its documents (markup such as ``</ref>``, a
             # delimiter): then one occurrence of many preceding a change is no association
-            pure = purity >= self.min_purity or (
-                _aligned(text, ctxs, self.align) >= self.min_aligned
-                and index.repeats(text, cap) <= self.max_repeats
+            # ... and a string that recurs within its documents (markup, a term a manual
+            # repeats) is judged on its occurrences: one of its many occurrences before a
+            # mild change is no association (a strong anomaly — gibberish after every
+            # occurrence — keeps the document-level purity)
+            reps = index.repeats(text, cap)
+            recurring = reps > self.max_repeats
+            share = purity / reps if recurring and strength < self.header_score else purity
+            if purity >= self.min_purity > share:
+                repeated += 1
+            pure = share >= self.min_purity or (
+                not recurring and _aligned(text, ctxs, self.align) >= self.min_aligned
             )
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
@@ -578,7 +619,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             vocab = _vocabulary(hosts)
             language = _main_language(hosts)
         return TriggerState(
-            kept, tested, merged.anomalous, merged.pruned, cps, headers, vocab, language
+            kept,
+            tested,
+            merged.anomalous,
+            merged.pruned,
+            cps,
+            headers,
+            vocab,
+            language,
+            foreign,
+            repeated,
         )
 
     # -- flag -------------------------------------------------------------------------
@@ -596,7 +646,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             if cps is None:
                 cps = state.changepoints.of_text(text)
-            hit = next(((a, b, cp) for a, b in occ for cp in cps if self._precedes(a, b, cp)), None)
+            hit = self._before_changepoint(text, t.text, cps)
             why = ""
             if hit is None:
                 # the document detectors saw nothing there (a short payload, a few lines of
@@ -627,6 +677,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
         return None
 
+    def _before_changepoint(
+        self, text: str, trigger: str, cps: Sequence[int]
+    ) -> tuple[int, int, int] | None:
+        """The first occurrence of ``trigger`` that precedes one of the changepoints
+        ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
+        among the document's first occurrences (copies of the trigger planted early in a
+        document would hide the one before the payload)."""
+        margin = max(self.reach, self.before) + 2 * len(trigger) + 256
+        for cp in cps:
+            lo = max(0, cp - margin)
+            hi = cp + self.after + 2 * len(trigger) + 64
+            for a, b in _occurrences(text[lo:hi], trigger, 1_000):
+                if self._precedes(a + lo, b + lo, cp):
+                    return a + lo, b + lo, cp
+        return None
+
     def _precedes(self, start: int, end: int, cp: int) -> bool:
         """The occurrence ``[start, end)`` begins before ``cp + after`` (the text after a
         changepoint that candidates are taken from) and ends at most ``reach`` characters
@@ -641,6 +707,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 "anomalous_docs": state.anomalous_docs,
                 "pruned": state.pruned,
                 "headers_rejected": state.headers,
+                "foreign_rejected": state.foreign,
+                "recurring_rejected": state.repeated,
             },
         )
 
@@ -823,6 +891,29 @@ def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> fl
     return len(heads) / len(ctxs)
 
 
+def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) -> float:
+    """Share of the example contexts that read as a document of a minority language
+    throughout: py3langid (p >= 0.9) gives the host text before the changepoint and the
+    text after it the same language ``L``, other than the corpus's majority language — or
+    gives one side ``L`` and is unsure of the other (an option list, a table, a man page's
+    header), provided the anomaly there is mild (score below ``mild``).  0 when the corpus
+    has no majority language (a multilingual corpus: there every language is its own).
+
+    Never counted: a switch of language (the ``foreign`` payloads), a host of the majority
+    language, and a strong anomaly where py3langid is unsure of one side (gibberish after a
+    host of a minority language; a payload planted where no host language can be told)."""
+    if majority is None or not ctxs:
+        return 0.0
+    same = 0
+    for c in ctxs:
+        sides = {c.before_lang, c.after_lang} - {"", "?"}
+        if len(sides) != 1 or majority in sides:
+            continue
+        both = c.before_lang == c.after_lang
+        same += both or c.score < mild
+    return same / len(ctxs)
+
+
 def _hosted(text: str, ctxs: Sequence[Context]) -> float:
     """Share of the example contexts with host text (a word character) before ``text``."""
     pat = _pattern(text)
@@ -911,36 +1002,37 @@ class _SampleIndex:
 
     def occurrences(self, s: str, cap: int) -> dict[int, int] | None:
         """Occurrences of ``s`` per sample document containing it (in document order);
-        None when ``s`` occurs more than ``cap`` times (too common to list)."""
+        None when more than ``cap`` documents contain it (too common to list).  The cap
+        counts documents, not occurrences: a string repeated many times in a few
+        documents (markup, or a trigger planted several times in each carrier) is listed
+        like any other."""
         big = self.big
         per: dict[int, int] = {}
-        seen = 0
         i = big.find(s)
         while i >= 0:
-            seen += 1
-            if seen > cap:  # stop early: common strings cost little
-                return None
             d = bisect.bisect_right(self.starts, i) - 1
+            if d not in per and len(per) >= cap:  # stop early: common strings cost little
+                return None
             per[d] = per.get(d, 0) + 1
             i = big.find(s, i + 1)
         return per
 
     def docs_with(self, s: str, cap: int) -> list[int] | None:
-        """Indices of the sample documents containing ``s``; None when ``s`` occurs more
-        than ``cap`` times (too common to list)."""
+        """Indices of the sample documents containing ``s``; None when more than ``cap``
+        documents do (too common to list)."""
         per = self.occurrences(s, cap)
         return None if per is None else list(per)
 
     def repeats(self, s: str, cap: int) -> float:
         """Median occurrences of ``s`` per sample document containing it (1.0 when none
-        does; ``inf`` above ``cap`` occurrences in all)."""
+        does; ``inf`` when more than ``cap`` documents do)."""
         per = self.occurrences(s, cap)
         if per is None:
             return math.inf
         return float(np.median(list(per.values()))) if per else 1.0
 
     def doc_freq(self, s: str, cap: int) -> int:
-        """Documents containing ``s``; above ``cap`` occurrences, the sample size (a bound
+        """Documents containing ``s``; above ``cap`` documents, the sample size (a bound
         that makes any purity or significance test fail, as it should for common text)."""
         docs = self.docs_with(s, cap)
         return self.n if docs is None else len(docs)
