@@ -28,7 +28,11 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    it is a header too, however strong the anomaly (a German man page's ``BEZEICHNUNG``
    in a mostly English pool: the corpus's models find every German word odd).  The
    alignment pass (a candidate ending right at the changepoint skips the purity test)
-   is not given to strings that recur within their documents (markup: ``</ref>``).
+   is not given to strings that recur within their documents (markup: ``</ref>``), and
+   such a string is judged per occurrence when the anomalies after it are mild.  In a
+   corpus with a majority language, a candidate whose examples read as documents of a
+   minority language throughout (the same language before and after the changepoint, no
+   gibberish) is that language's own text, not a payload.
 4. **flag**: only on joint evidence — a document is flagged *poisoned* when it contains a
    confirmed trigger **and** one of its own anomaly changepoints lies right after that
    occurrence (it ends at most ``reach`` characters before it, or overlaps the text
