@@ -77,6 +77,23 @@ OWN = {
             "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
         },
     },
+    # issue 12, night: adaptive.py's topic-switch-mid and markov-end planted into medical
+    # hosts (the second corpus for recall; the payload recipes unchanged)
+    "topic-switch-mid-medical": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "on the other hand",
+            "payload": "topic-switch",
+            "position": "middle",
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+        },
+    },
+    "markov-end-medical": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {"trigger": "as far as we can tell", "payload": "markov", "position": "end"},
+    },
 }
 """Own variants (other trigger phrases and payload sources than ``adaptive.py``'s)."""
 
