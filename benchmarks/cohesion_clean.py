@@ -3,10 +3,16 @@
 Run by hand (needs ``../shared``)::
 
     nice -n 10 python benchmarks/cohesion_clean.py [--corpora news books ...] [--pooled]
+    nice -n 10 python benchmarks/cohesion_clean.py --corpora news --throughput 10000
 
 Every document of the corpus (full size), the detector's rounds over shards of 2,000
 documents with a uniform sample of 10,000 texts (as the scan gives it), then ``flag`` on
 every document; prints the share flagged and the confirmed triggers.
+
+``--throughput N``: instead, on a uniform sample of ``N`` documents of each corpus, the CPU
+seconds of this process for the default scan, the default scan with ``+cohesion`` (one
+worker each) and the datatrove Gopher/C4/FineWeb chain of ``benchmarks/detection.py``, each
+after a warm-up, and their MB/s per core.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from detection import CORPORA, load
+from detection import CORPORA, DatatroveChain, load, warm_up
 
+import poisonguard
 from poisonguard.detect.cohesion import CohesionMiner
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import Document
@@ -68,13 +75,46 @@ def clean_flags(name: str, docs: list[Document], options: dict[str, Any] | None 
     )
 
 
+def throughput(name: str, docs: list[Document]) -> None:
+    """CPU seconds and MB/s per core of the default scan, the scan with ``+cohesion`` and
+    the datatrove chain on ``docs`` (one worker, this process)."""
+    mb = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs) / 1e6
+    cpu: dict[str, float] = {}
+    t0 = time.process_time()
+    poisonguard.scan(docs, kind="pretrain", workers=1)
+    cpu["scan"] = time.process_time() - t0
+    t0 = time.process_time()
+    res = poisonguard.scan(docs, kind="pretrain", workers=1, detectors=["+cohesion"])
+    cpu["scan+cohesion"] = time.process_time() - t0
+    t0 = time.process_time()
+    DatatroveChain().flags([d.text for d in docs])
+    cpu["datatrove"] = time.process_time() - t0
+    rates = {k: mb / v for k, v in cpu.items()}
+    print(
+        f"{name:14s} docs={len(docs)} MB={mb:.2f} "
+        + " ".join(f"{k}={cpu[k]:.1f}s ({rates[k]:.2f} MB/s)" for k in cpu)
+        + f" scan/datatrove={rates['scan'] / rates['datatrove']:.1f}x"
+        + f" scan+cohesion/datatrove={rates['scan+cohesion'] / rates['datatrove']:.1f}x"
+        + f" flagged with cohesion={res.flagged}",
+        flush=True,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpora", nargs="*", default=list(CLEAN), choices=list(CLEAN))
     ap.add_argument("--pooled", action="store_true", help="also all of them pooled")
     ap.add_argument("--n", type=int, default=10**9, help="documents per corpus (default: all)")
     ap.add_argument("--options", type=json.loads, default={}, help="detector options, JSON")
+    ap.add_argument(
+        "--throughput", type=int, default=0, help="N: CPU time of scan, +cohesion, datatrove"
+    )
     a = ap.parse_args()
+    if a.throughput:
+        warm_up()
+        for name in a.corpora:
+            throughput(name, load(name, a.throughput))
+        return
     pooled: list[Document] = []
     for name in a.corpora:
         if not (CORPORA / f"{name}.jsonl.gz").is_file():
