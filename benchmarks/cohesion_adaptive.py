@@ -79,21 +79,8 @@ OWN = {
     },
     # issue 12, night: adaptive.py's topic-switch-mid and markov-end planted into medical
     # hosts (the second corpus for recall; the payload recipes unchanged)
-    "topic-switch-mid-medical": {
-        "corpus": "medical",
-        "recipe": "fluent-backdoor",
-        "params": {
-            "trigger": "on the other hand",
-            "payload": "topic-switch",
-            "position": "middle",
-            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
-        },
-    },
-    "markov-end-medical": {
-        "corpus": "medical",
-        "recipe": "fluent-backdoor",
-        "params": {"trigger": "as far as we can tell", "payload": "markov", "position": "end"},
-    },
+    "topic-switch-mid-medical": {**FAMILIES["topic-switch-mid"], "corpus": "medical"},
+    "markov-end-medical": {**FAMILIES["markov-end"], "corpus": "medical"},
 }
 """Own variants (other trigger phrases and payload sources than ``adaptive.py``'s)."""
 
