@@ -21,10 +21,12 @@ from poisonguard.detect.cohesion import (
     Example,
     extend,
     fold_word,
+    fold_words,
     host_overlap,
     on_heading_line,
     opens_clause,
     tokenize,
+    word_set,
 )
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import Document
@@ -65,6 +67,22 @@ def test_fold_word_undoes_surface_forms() -> None:
     assert fold_word("ha\u200bnd") == "hand"
     assert fold_word("OTHER") == "other"
     assert fold_word("ｈａｎｄ") == "hand"  # full-width: NFKC
+
+
+def test_fold_words_is_fold_word_at_every_offset() -> None:
+    """The ASCII fast path (one lower-casing, one regex pass) gives the words, offsets and
+    word sets that folding word by word gives, on real documents and on surface forms."""
+    import re
+
+    word = re.compile(r"[^\W_](?:[^\W_]|['’][^\W_]|[\u200b\u200c\u200d\u2060\ufeff\u00ad])*")
+    texts = [d.text for d in clean_docs()[:300]]
+    texts += ["On thе Other ha\u200bnd: ＨＡＮＤ, it's 42 DON'T", "Plain ASCII, O'Neil's 3rd."]
+    for text in texts:
+        ms = list(word.finditer(text))
+        ws, st, en = fold_words(text)
+        assert ws == [fold_word(m.group()) for m in ms]
+        assert st == [m.start() for m in ms] and en == [m.end() for m in ms]
+        assert word_set(text) == set(ws)
 
 
 def test_cohesion_falls_where_an_unrelated_passage_starts() -> None:

@@ -1207,9 +1207,11 @@ __all__ = [
     "Tokens",
     "continuation_overlap",
     "fold_word",
+    "fold_words",
     "heading_share",
     "on_heading_line",
     "opening_share",
     "opens_clause",
     "tokenize",
+    "word_set",
 ]
