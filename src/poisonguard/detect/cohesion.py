@@ -220,10 +220,15 @@ def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[st
     return out
 
 
-def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[tuple[int, str]]:
+def _ngrams_in(
+    words: list[str], keys: dict[str, Any], max_ngram: int, last: set[str] | None = None
+) -> list[tuple[int, str]]:
     """``(last word index, key)`` of every occurrence of one of ``keys`` (word n-grams) in
-    ``words``; only positions whose word ends some key are joined."""
-    last = {k.rsplit(" ", 1)[-1] for k in keys}
+    ``words``; only positions whose word ends some key are joined (``last``: the keys' last
+    words, :func:`_last_words`, when the caller has them — for many keys and documents,
+    building the set once per document dominated)."""
+    if last is None:
+        last = _last_words(keys)
     out: list[tuple[int, str]] = []
     for e, w in enumerate(words):
         if w not in last:
@@ -614,10 +619,11 @@ class MineRound:
         # positions searched around change points (reach per change window)
         freq = dict.fromkeys(keys, 0)
         total_words = 0
+        last = _last_words(freq)
         for text in sample:
             ws = fold_words(text)[0]
             total_words += len(ws)
-            for _e, key in _ngrams_in(ws, freq, det.max_ngram):
+            for _e, key in _ngrams_in(ws, freq, det.max_ngram, last):
                 freq[key] += 1
         trials = merged.change_windows * (2 * det.reach + 1)
         scored: list[tuple[float, str]] = []
@@ -653,7 +659,7 @@ class ConfirmRound:
         if word_set(doc.text).isdisjoint(self.last_words):
             return  # no candidate can occur in it: not tokenised, nothing to count
         d = _Doc(det, doc.text, prev.table)
-        for key, ends in det._occurrences(d.tk, prev.candidates).items():
+        for key, ends in det._occurrences(d.tk, prev.candidates, self.last_words).items():
             seen = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
@@ -1045,10 +1051,13 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             return None
         return Change(True, "no-shared-word", k, float("nan"), 0.0)
 
-    def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
-        """Word index of the last word of each occurrence of each of ``cands``."""
+    def _occurrences(
+        self, tk: Tokens, cands: dict[str, Any], last: set[str] | None = None
+    ) -> dict[str, list[int]]:
+        """Word index of the last word of each occurrence of each of ``cands`` (``last``:
+        their last words, when the caller has them)."""
         out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(tk.words, cands, self.max_ngram):
+        for e, key in _ngrams_in(tk.words, cands, self.max_ngram, last):
             out.setdefault(key, []).append(e)
         return out
 
