@@ -77,6 +77,10 @@ OWN = {
             "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
         },
     },
+    # issue 12, night: adaptive.py's topic-switch-mid and markov-end planted into medical
+    # hosts (the second corpus for recall; the payload recipes unchanged)
+    "topic-switch-mid-medical": {**FAMILIES["topic-switch-mid"], "corpus": "medical"},
+    "markov-end-medical": {**FAMILIES["markov-end"], "corpus": "medical"},
 }
 """Own variants (other trigger phrases and payload sources than ``adaptive.py``'s)."""
 

@@ -21,10 +21,12 @@ from poisonguard.detect.cohesion import (
     Example,
     extend,
     fold_word,
+    fold_words,
     host_overlap,
     on_heading_line,
     opens_clause,
     tokenize,
+    word_set,
 )
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.io import Document
@@ -65,6 +67,22 @@ def test_fold_word_undoes_surface_forms() -> None:
     assert fold_word("ha\u200bnd") == "hand"
     assert fold_word("OTHER") == "other"
     assert fold_word("ｈａｎｄ") == "hand"  # full-width: NFKC
+
+
+def test_fold_words_is_fold_word_at_every_offset() -> None:
+    """The ASCII fast path (one lower-casing, one regex pass) gives the words, offsets and
+    word sets that folding word by word gives, on real documents and on surface forms."""
+    import re
+
+    word = re.compile(r"[^\W_](?:[^\W_]|['’][^\W_]|[\u200b\u200c\u200d\u2060\ufeff\u00ad])*")
+    texts = [d.text for d in clean_docs()[:300]]
+    texts += ["On thе Other ha\u200bnd: ＨＡＮＤ, it's 42 DON'T", "Plain ASCII, O'Neil's 3rd."]
+    for text in texts:
+        ms = list(word.finditer(text))
+        ws, st, en = fold_words(text)
+        assert ws == [fold_word(m.group()) for m in ms]
+        assert st == [m.start() for m in ms] and en == [m.end() for m in ms]
+        assert word_set(text) == set(ws)
 
 
 def test_cohesion_falls_where_an_unrelated_passage_starts() -> None:
@@ -117,6 +135,44 @@ def test_presence_of_the_trigger_alone_never_flags() -> None:
     other = clean_docs()[2000].text[:800]
     planted = Document(id="planted", text=host[:cut] + "On the other hand " + other)
     assert miner.flag(planted, state) is not None
+
+
+def test_confirmed_trigger_after_a_short_host_is_judged_against_that_host() -> None:
+    """topic-switch-mid's misses among 20,000 news documents: a headline (3–7 content
+    words), the trigger, a long unrelated passage, then the host's body.  The window after
+    the trigger was compared with the document's tail, which still held the passage; a
+    confirmed trigger's carrier is also judged against the headline itself (no content word
+    shared), and a carrier that goes on about its headline is not flagged that way."""
+    _, miner, state = _scan()
+    headline = "Queen opens hospital wing."
+    other = " ".join(d.text for d in clean_docs()[2000:2004])[:1500]
+    body = clean_docs()[7].text[:500]
+    planted = Document(id="planted", text=f"{headline} On the other hand {other} {body}")
+    f = miner.flag(planted, state)
+    assert f is not None and f.extra["change"] == "no-shared-word" and f.trigger == TRIGGER
+    # the rule is what flags it: with it off the same carrier passes
+    assert CohesionMiner(min_carrier_host=0).flag(planted, state) is None
+    coherent = Document(
+        id="coherent",
+        text=f"{headline} On the other hand, the queen said the hospital wing opens "
+        f"late. {other} {body}",
+    )
+    assert miner.flag(coherent, state) is None
+
+
+def test_confirmed_trigger_before_a_short_payload_is_judged_on_half_a_window() -> None:
+    """A payload of one or two sentences before the host resumes: the full window of 20
+    content words after the trigger reaches back into the host (cohesion 0.15–0.4 in the
+    misses at 20,000 news documents); its first half sharing no word with the host is the
+    lower bar of a confirmed trigger's carriers."""
+    _, miner, state = _scan()
+    host = clean_docs()[7].text
+    cut = host.find(". ", len(host) // 2) + 2
+    short = "The bright red kite drifted slowly over quiet autumn meadows near Pembroke. "
+    planted = Document(id="short", text=host[:cut] + "On the other hand " + short + host[cut:])
+    f = miner.flag(planted, state)
+    assert f is not None and f.extra["change"] == "no-shared-word"
+    assert CohesionMiner(min_carrier_host=0).flag(planted, state) is None
 
 
 def test_surface_forms_are_one_trigger() -> None:

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,55 @@ def stem(word: str) -> str:
     return word
 
 
+_STEMS: dict[str, str] = {}
+_STEMS_MAX = 1 << 18
+"""Memo of :func:`stem` (cleared when it reaches this many words: bounded memory)."""
+
+
+def fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The folded words of ``text`` (:func:`fold_word`) and their start and end offsets.
+
+    ASCII text (most of an English corpus) is lower-cased once and split by one regex
+    pass: folding an ASCII word is lower-casing it, and lower-casing ASCII keeps every
+    offset.  Other text is folded word by word."""
+    if text.isascii():
+        ms = list(_WORD.finditer(text.lower()))
+        return [m.group() for m in ms], [m.start() for m in ms], [m.end() for m in ms]
+    ws: list[str] = []
+    st: list[int] = []
+    en: list[int] = []
+    for m in _WORD.finditer(text):
+        ws.append(fold_word(m.group()))
+        st.append(m.start())
+        en.append(m.end())
+    return ws, st, en
+
+
+def word_set(text: str) -> set[str]:
+    """The distinct folded words of ``text`` (as :func:`fold_words`, without offsets): a
+    cheap test of whether a document can contain an n-gram at all."""
+    if text.isascii():
+        return set(_WORD.findall(text.lower()))
+    return {fold_word(w) for w in _WORD.findall(text)}
+
+
+def _content_ids(ws: list[str]) -> tuple[list[int], list[int]]:
+    """Word indices of the content words of ``ws`` (no stop words, no numbers, more than
+    two letters) and an id per content word, equal for equal stems."""
+    if len(_STEMS) > _STEMS_MAX:
+        _STEMS.clear()
+    content = [i for i, w in enumerate(ws) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()]
+    ids: list[int] = []
+    vocab: dict[str, int] = {}
+    for i in content:
+        w = ws[i]
+        s = _STEMS.get(w)
+        if s is None:
+            s = _STEMS[w] = stem(w)
+        ids.append(vocab.setdefault(s, len(vocab)))
+    return content, ids
+
+
 @dataclass(slots=True)
 class Tokens:
     """A document's folded words, their character offsets and its content-word cohesion.
@@ -118,20 +167,8 @@ def tokenize(
     the first ``min_back`` content words the window is compared with the document's last
     ``back`` content words instead, when at least ``2 * min_back`` of them lie more than
     ``2 * window`` content words after the position (else ``nan``)."""
-    ws: list[str] = []
-    st: list[int] = []
-    en: list[int] = []
-    for m in _WORD.finditer(text):
-        ws.append(fold_word(m.group()))
-        st.append(m.start())
-        en.append(m.end())
-    content: list[int] = []
-    ids: list[int] = []
-    vocab: dict[str, int] = {}
-    for i, w in enumerate(ws):
-        if len(w) > 2 and w not in STOPWORDS and not w.isdigit():
-            content.append(i)
-            ids.append(vocab.setdefault(stem(w), len(vocab)))
+    ws, st, en = fold_words(text)
+    content, ids = _content_ids(ws)
     n = len(ids)
     coh = np.full(n, np.nan)
     if n >= min_back + min_window:
@@ -183,10 +220,15 @@ def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[st
     return out
 
 
-def _ngrams_in(words: list[str], keys: dict[str, Any], max_ngram: int) -> list[tuple[int, str]]:
+def _ngrams_in(
+    words: list[str], keys: dict[str, Any], max_ngram: int, last: set[str] | None = None
+) -> list[tuple[int, str]]:
     """``(last word index, key)`` of every occurrence of one of ``keys`` (word n-grams) in
-    ``words``; only positions whose word ends some key are joined."""
-    last = {k.rsplit(" ", 1)[-1] for k in keys}
+    ``words``; only positions whose word ends some key are joined (``last``: the keys' last
+    words, :func:`_last_words`, when the caller has them — for many keys and documents,
+    building the set once per document dominated)."""
+    if last is None:
+        last = _last_words(keys)
     out: list[tuple[int, str]] = []
     for e, w in enumerate(words):
         if w not in last:
@@ -425,7 +467,9 @@ class Change:
     changed: bool
     kind: str
     """``cohesion`` (unrelated text) or ``stitched`` (text made of other documents'
-    n-grams), the first that holds; ``""`` when neither."""
+    n-grams), the first that holds; ``""`` when neither.  In :meth:`CohesionMiner.flag`
+    also ``no-shared-word`` (no content word of the host recurs right after a confirmed
+    trigger, :meth:`CohesionMiner._carrier_change`)."""
     k: int
     """Content index right after the n-gram (its host-size stratum)."""
     cohesion: float
@@ -458,7 +502,7 @@ class CountRound:
     def map_shard(self, docs: Sequence[Document]) -> CountPartial:
         part = CountPartial(docs=len(docs))
         for doc in docs:
-            part.hashes.append(doc_hashes(self.det._tok(doc.text).words))
+            part.hashes.append(doc_hashes(fold_words(doc.text)[0]))  # no cohesion needed
         return part
 
     def _table(self, acc: CountPartial) -> FamiliarityTable:
@@ -575,10 +619,11 @@ class MineRound:
         # positions searched around change points (reach per change window)
         freq = dict.fromkeys(keys, 0)
         total_words = 0
+        last = _last_words(freq)
         for text in sample:
-            ws = [fold_word(m.group()) for m in _WORD.finditer(text)]
+            ws = fold_words(text)[0]
             total_words += len(ws)
-            for _e, key in _ngrams_in(ws, freq, det.max_ngram):
+            for _e, key in _ngrams_in(ws, freq, det.max_ngram, last):
                 freq[key] += 1
         trials = merged.change_windows * (2 * det.reach + 1)
         scored: list[tuple[float, str]] = []
@@ -607,11 +652,14 @@ class ConfirmRound:
     def __init__(self, det: CohesionMiner, prev: CohesionState) -> None:
         self.det = det
         self.prev = prev
+        self.last_words = _last_words(prev.candidates)
 
     def map_doc(self, doc: Document, part: CohesionPartial) -> None:
         det, prev = self.det, self.prev
+        if word_set(doc.text).isdisjoint(self.last_words):
+            return  # no candidate can occur in it: not tokenised, nothing to count
         d = _Doc(det, doc.text, prev.table)
-        for key, ends in det._occurrences(d.tk, prev.candidates).items():
+        for key, ends in det._occurrences(d.tk, prev.candidates, self.last_words).items():
             seen = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
@@ -740,6 +788,12 @@ class ConfirmRound:
         )
 
 
+def _last_words(keys: Iterable[str]) -> set[str]:
+    """The last word of each n-gram of ``keys`` (a document without any of them contains
+    none of the n-grams)."""
+    return {k.rsplit(" ", 1)[-1] for k in keys}
+
+
 def _whole(words: list[str], end: int, key: str, trigger: str) -> tuple[int, int] | None:
     """The first and last word index of the whole ``trigger`` around the occurrence of its
     n-gram ``key`` that ends at word ``end`` (None: the words around it differ)."""
@@ -791,6 +845,9 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         min_host: least content words of host before a trigger's first word (its own
             words are not host: a template phrase right after a question or headline has
             almost none).
+        min_carrier_host: least distinct content words of host before a confirmed trigger
+            for the lower per-carrier bar in :meth:`flag` (:meth:`_carrier_change`: the
+            text right after the trigger shares no content word with the host; 0: off).
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -839,6 +896,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         min_back: int = 8,
         min_window: int = 12,
         min_host: int = 0,
+        min_carrier_host: int = 3,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -877,6 +935,7 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         self.min_back = min_back
         self.min_window = min_window
         self.min_host = min_host
+        self.min_carrier_host = min_carrier_host
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -957,10 +1016,48 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         kind = "cohesion" if by_coh else ("stitched" if stitched else "")
         return Change(by_coh or stitched, kind, k, coh, rate, fam)
 
-    def _occurrences(self, tk: Tokens, cands: dict[str, Any]) -> dict[str, list[int]]:
-        """Word index of the last word of each occurrence of each of ``cands``."""
+    def _carrier_change(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
+        """The lower per-carrier bar of a **confirmed** trigger (used only in :meth:`flag`;
+        the base-rate test that confirms a trigger is not touched): the text right after
+        the trigger shares **no** content-word stem with the host before it (its last
+        ``back`` content words, at least ``min_carrier_host`` distinct stems).
+
+        The text after is the first ``window`` content words when the host is short (fewer
+        than ``min_back``: a headline, a first sentence — where :meth:`_change` compares
+        with the document's tail, which a long payload planted mid-document still fills),
+        and the first ``window // 2`` when it is longer (a payload of one or two sentences
+        before the host resumes: the full window reaches back into the host).  Both must be
+        prose (distinct stems at least half of the words) and at least ``min_window`` /
+        ``window // 2`` words long.  Measured on every clause opening of the whole news and
+        medical corpora, this adds about as many clean positions as the cohesion rule
+        itself has (``docs/benchmarks.md``, 2026-12-02 night), so a clean carrier of a
+        confirmed trigger is flagged somewhat more often; without a confirmed trigger it
+        flags nothing."""
+        if self.min_carrier_host <= 0:
+            return None
+        kb = int(np.searchsorted(tk.content, first_word))
+        if kb < self.min_carrier_host:
+            return None
+        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        size, least = (
+            (self.window, self.min_window) if kb < self.min_back else (self.window // 2,) * 2
+        )
+        after = [stem(tk.words[int(i)]) for i in tk.content[k : k + size]]
+        types = set(after)
+        if len(after) < least or len(types) < 0.5 * len(after):
+            return None
+        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, kb - self.back) : kb]}
+        if len(host) < self.min_carrier_host or not host.isdisjoint(types):
+            return None
+        return Change(True, "no-shared-word", k, float("nan"), 0.0)
+
+    def _occurrences(
+        self, tk: Tokens, cands: dict[str, Any], last: set[str] | None = None
+    ) -> dict[str, list[int]]:
+        """Word index of the last word of each occurrence of each of ``cands`` (``last``:
+        their last words, when the caller has them)."""
         out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(tk.words, cands, self.max_ngram):
+        for e, key in _ngrams_in(tk.words, cands, self.max_ngram, last):
             out.setdefault(key, []).append(e)
         return out
 
@@ -1019,6 +1116,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         if not isinstance(state, CohesionState) or not state.triggers:
             return None
         trig = {k: t for t in state.triggers for k in t["keys"]}
+        if word_set(doc.text).isdisjoint(_last_words(trig)):
+            return None  # no trigger in it: not tokenised
         tk = self._tok(doc.text)
         occ = self._occurrences(tk, trig)
         if not occ:
@@ -1035,6 +1134,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
                 first, e = whole
                 got = self._change(d, state, e, first)
                 if got is None or not got.changed:
+                    got = self._carrier_change(tk, first, e)
+                if got is None or not got.changed:
                     continue
                 rank = got.cohesion if got.kind == "cohesion" else 1.0
                 if best is None or rank < best[0]:
@@ -1046,12 +1147,16 @@ class CohesionMiner(CorpusDetector[Any, Any]):
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind == "cohesion":
+        if ch.kind in ("cohesion", "no-shared-word"):
             k = ch.k
             p_start = int(tk.starts[int(tk.content[k])])
             last = min(len(tk.content) - 1, k + self.window - 1)
             p_end = int(tk.ends[int(tk.content[last])])
-            what = f"text unrelated to the document (content-word cohesion {ch.cohesion:.2f})"
+            what = (
+                f"text unrelated to the document (content-word cohesion {ch.cohesion:.2f})"
+                if ch.kind == "cohesion"
+                else "text that shares no content word with the document's text before it"
+            )
         else:
             w0 = min(e + 1, len(tk.words) - 1)
             w1 = min(len(tk.words) - 1, e + self.stitch.window)
@@ -1111,9 +1216,11 @@ __all__ = [
     "Tokens",
     "continuation_overlap",
     "fold_word",
+    "fold_words",
     "heading_share",
     "on_heading_line",
     "opening_share",
     "opens_clause",
     "tokenize",
+    "word_set",
 ]
