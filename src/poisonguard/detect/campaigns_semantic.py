@@ -104,6 +104,7 @@ _MIN_JACCARD = 0.08  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
 _FABRICATED_DOCS = 60  # documents a fabricated-article family needs
 _ANCHORED = 0.5  # share of members whose host names their rare words elsewhere: about it
+_CARRIED = 1 / 3  # share of a cluster's sampled members that must carry its core
 _POOL_OVERLAP = 0.2  # most core Jaccard of two clusters pooled as one campaign's claims
 _MIN_HOSTS = 3  # host signatures (hosts with text left) the independence test needs
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -676,7 +677,10 @@ def judge(
     # rare word their document names elsewhere (a cluster can hold clean sentences about
     # the claim's subject, from pages about it); fabricated articles are about the entity
     # throughout and are judged on every member
-    members = ordered if fabricated else loose
+    # documents about the claim's subject (most members anchored): judged on every member
+    # that carries the core, as a family of pages about one entity (below)
+    about = anchored > _ANCHORED and cluster.size * carried >= _FABRICATED_DOCS
+    members = ordered if fabricated or about else loose
     size = round(cluster.size * len(members) / max(1, len(every)))
     texts = [smp[0] for smp in members]
     sets = [frozenset(smp[1]) for smp in members]
@@ -697,7 +701,7 @@ def judge(
     for st in sets:
         for w in st:
             counts[w] = counts.get(w, 0) + 1
-    need = max(2.0, _BURST_SHARE * n)
+    need = max(3.0, _BURST_SHARE * n)
     frequent = sorted(w for w, c in counts.items() if c >= need and w not in STOPWORDS)
 
     bursting: list[tuple[str, int]] = []
@@ -736,6 +740,9 @@ def judge(
     glued = neighbour_share(members)
     claim_ok = (
         n >= 3
+        # a cluster whose sampled members mostly do not carry its core is a topic's
+        # vocabulary ("cancer gene mutation": 17 of 96), not one proposition
+        and carried >= _CARRIED
         and len(core) >= 3
         and declarative >= 0.6
         and boiler < 0.2
@@ -752,6 +759,30 @@ def judge(
         n_docs,
         {w: c / max(1, n) for w, c in counts.items()},
     )
+    # a family of pages about one rare entity that all assert one predicate of it: the
+    # hosts' shared terms (in >= half the sampled hosts) name a bursting rare entity of
+    # the members — the pages are about it — and the core says >= 3 things beyond what
+    # the hosts share (a predicate, not the subject's name: a Q&A site's pages about one
+    # disease share the disease's name, "paget bone diseas", and restate it)
+    host_sets = [set(t) for _, t in sorted(cluster.terms.items()) if t]
+    shared_terms: dict[str, int] = {}
+    for t in host_sets:
+        for w in t:
+            shared_terms[w] = shared_terms.get(w, 0) + 1
+    subject = {w for w, c in shared_terms.items() if 2 * c >= len(host_sets) and c >= 3}
+    predicate = core - subject
+    about = bool(
+        about
+        and len(host_sets) >= _MIN_HOSTS
+        and topic_p <= TOPIC_ALPHA
+        and subject & {w for w, _ in bursting}
+        and len(predicate) >= 3
+        # the rare word is the subject, the predicate is ordinary words: a recurring
+        # technical fact of the corpus carries its rare words in the predicate ("the
+        # channel transports charged atoms (ions)" in pages about different genes)
+        and not predicate & {w for w, _ in bursting}
+    )
+    fabricated = fabricated or about
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -799,6 +830,8 @@ def judge(
         "core_share": round(in_core, 3),
         "neighbour_share": round(glued, 3),
         "edge_fraction": round(edge, 3),
+        "host_subject": sorted(subject)[:8],
+        "predicate": sorted(predicate),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
