@@ -766,8 +766,8 @@ def judge(
     # disease share the disease's name, "paget bone diseas", and restate it)
     host_sets = [set(t) for _, t in sorted(cluster.terms.items()) if t]
     shared_terms: dict[str, int] = {}
-    for t in host_sets:
-        for w in t:
+    for hs in host_sets:
+        for w in hs:
             shared_terms[w] = shared_terms.get(w, 0) + 1
     subject = {w for w, c in shared_terms.items() if 2 * c >= len(host_sets) and c >= 3}
     predicate = core - subject
