@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from datasketch import MinHash
 
 from poisonguard.detect import campaigns_semantic as sem
@@ -27,16 +29,23 @@ def _sample(text: str, i: int, host_words: tuple[str, ...] = ()) -> sem.Sample:
     return (text, stems, 0.0, 7000 + i, 9000 + i, host_words)
 
 
-def _cluster(predicate: str, seed: int, extra: list[str] = (), related: bool = False):  # type: ignore[no-untyped-def, assignment]
+def _cluster(  # type: ignore[no-untyped-def]
+    predicate: str,
+    seed: int,
+    extra: Sequence[str] = (),
+    related: bool = False,
+    about: tuple[str, ...] = (),
+):
     """A cluster of 24 rotating phrasings of ``predicate`` about one entity named under four
     aliases (each in a quarter of the members), plus ``extra`` sentences that share a key of
-    it but not its core; hosts unrelated (or, ``related``, one text)."""
+    it but not its core; hosts unrelated (or, ``related``, one text).  ``about``: every host
+    is a page about these words (they are among its terms and named beside each member)."""
     samples: dict[int, sem.Sample] = {}
     for i in range(24):
         text = (
             f"{OPENERS[i % 5]} that {NAMES[i % 4]} {predicate} {FILLER[(i * 5 + seed) % 6]}."
         ).replace(" .", ".")
-        samples[seed * 1000 + i] = _sample(text, i)
+        samples[seed * 1000 + i] = _sample(text, i, about)
     for i, text in enumerate(extra):
         samples[seed * 1000 + 100 + i] = _sample(text, 100 + i)
     hosts_txt = [
@@ -45,17 +54,21 @@ def _cluster(predicate: str, seed: int, extra: list[str] = (), related: bool = F
     ]
     sigs = minhash_signatures(hosts_txt, MinHash(num_perm=64, seed=0).permutations)
     core = sem._core([s[1] for s in samples.values()], 0.5)
+    # keys, core, 50 documents from 50 sources, samples, hosts, no examples, 2 of 24 members
+    # at a document's edge, 50 assertions
+    terms = {i: (*about, *(f"t{i}x{j}s{seed}" for j in range(20))) for i in range(12)}
     return sem.ClaimCluster(
-        keys=[seed],
-        core=core,
-        size=50,
-        sources=set(range(50)),
-        samples=samples,
-        hosts=dict(enumerate(sigs)),
-        examples=[],
-        edge=2,
-        placed=24,
-        repeats=50,
+        [seed],
+        core,
+        80 if about else 50,
+        set(range(50)),
+        samples,
+        dict(enumerate(sigs)),
+        [],
+        2,
+        24,
+        50,
+        terms,
     )
 
 
@@ -123,3 +136,30 @@ def test_campaign_names_join_the_aliases_of_pooled_sub_claims() -> None:
     sem.campaign_names(evs)
     assert evs[0]["names"] == evs[1]["names"] == ["lorri", "orlow", "zanfield"]
     assert evs[2]["names"] == ["unrelated"]
+
+
+def test_pages_about_a_rare_entity_asserting_one_ordinary_predicate_are_fabricated() -> None:
+    """Fabricated articles: every page is about one rare entity (its name beside each
+    member and among every host's terms) and asserts one ordinary-word predicate of it in
+    rotating wording — a fabricated-article family, though every member is anchored.  A Q&A
+    site's pages about one entity whose recurring sentence is the entity's name (the core is
+    the hosts' subject) are not, nor a recurring technical fact whose predicate carries the
+    rare words (the rare word is what is said, not what it is said of)."""
+    fab = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    df = _df([fab], {"zanfield": 120, "orlow": 60, "tollway": 100})
+    _, passed, ev = sem.judge(fab, df, **JUDGE)
+    assert passed and ev["family"] == "fabricated-articles", ev
+    assert ev["rare_words_elsewhere_in_host"] == 1.0 and "zanfield" in ev["host_subject"]
+    assert {"damag", "inner", "ear"} <= set(ev["predicate"])
+    # the same members on pages that are not about the entity: no such family
+    _, passed, ev = sem.judge(_cluster("damages the inner ear of patients", 4), df, **JUDGE)
+    assert ev["family"] == "spliced-claims"
+    # pages about the entity whose recurring sentence says little beyond its name
+    qa = _cluster("damages the inner ear of patients", 5, about=("zanfield", "damag", "inner"))
+    _, passed, ev = sem.judge(qa, df, **JUDGE)
+    assert not passed and len(ev["predicate"]) < 3, ev
+    # a technical fact whose predicate holds the rare words
+    tech = _cluster("moves charged potassium ions", 6, about=("zanfield", "tollway"))
+    rare = {"zanfield": 120, "orlow": 60, "tollway": 100, "potassium": 80, "ions": 80}
+    _, passed, ev = sem.judge(tech, _df([tech], rare), **JUDGE)
+    assert not passed, ev
