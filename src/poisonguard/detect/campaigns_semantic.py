@@ -48,6 +48,17 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   of their rare words (:func:`topical_hosts`), and the flag pass marks only sentences that
   are not anchored in their document.
 
+* **a member carries the core**: a cluster is judged on its sampled members that hold most
+  of its core (:func:`carries`) — a key also samples sentences that share one band of it
+  and little else — and the flag pass marks only such sentences;
+* **one campaign, several sub-claims**: clusters that pass every test but the bursting
+  term and name a common rare word while saying different things are judged together on
+  it (:func:`entity_pools`): each sub-claim names each alias of the entity in a fraction
+  of its members;
+* **pages about one rare entity** that all assert one ordinary-word predicate of it (the
+  hosts' shared terms name the entity, the core says >= 3 things beyond them, none of them
+  rare) are a fabricated-article family even though every member is anchored.
+
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
 medical documents they receive about 0.24 M, 3.3 M and 1.5 M keys; one shared 2**21-wide
