@@ -690,7 +690,8 @@ def judge(
     # throughout and are judged on every member
     # documents about the claim's subject (most members anchored): judged on every member
     # that carries the core, as a family of pages about one entity (below)
-    about = anchored > _ANCHORED and cluster.size * carried >= _FABRICATED_DOCS
+    big = cluster.size * carried >= _FABRICATED_DOCS
+    about = anchored > _ANCHORED and big
     members = ordered if fabricated or about else loose
     size = round(cluster.size * len(members) / max(1, len(every)))
     texts = [smp[0] for smp in members]
@@ -782,8 +783,10 @@ def judge(
             shared_terms[w] = shared_terms.get(w, 0) + 1
     subject = {w for w, c in shared_terms.items() if 2 * c >= len(host_sets) and c >= 3}
     predicate = core - subject
+    # (anchored or not: an entity that the campaign itself puts into >= 1 % of the corpus's
+    # documents — 250 articles among 20,000 — is no longer a rare word and anchors nothing)
     about = bool(
-        about
+        big
         and len(host_sets) >= _MIN_HOSTS
         and topic_p <= TOPIC_ALPHA
         and subject & {w for w, _ in bursting}
