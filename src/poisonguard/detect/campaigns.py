@@ -386,7 +386,7 @@ class CampaignDetector(CampaignRounds):
         host = hash64(doc.id)
         # the offsets (and the host signature) only for the sampled sentences and hosts: a
         # sentence whose hash, a host whose id hash, is in the lowest 1/8 of the range
-        sampled = [h < sem.SAMPLE_GATE for h in sh]
+        sampled = [h < sem.SENTENCE_GATE for h in sh]
         units: list[Sentence] = []
         at: list[int] = []
         host_sig: np.ndarray | None = None
@@ -399,15 +399,18 @@ class CampaignDetector(CampaignRounds):
             host_sig = self._signatures([_without(doc.text, units, cut)])[0]
         rest = frozenset().union(*(stems[i] for i in range(len(norms)) if i not in members))
         # what the host is about (the rarest stems of its candidate sentences, recurring
-        # ones included): the topic test of the hosts.  The same units as the stem sketch
-        # counts — short lines ("Reuter", a page's question) are not in its rates, so they
-        # must not be in the hosts' terms either
-        topic: tuple[str, ...] = ()
+        # ones included, the member sentence itself not): the topic test of the hosts.  The
+        # same units as the stem sketch counts — short lines ("Reuter", a page's question)
+        # are not in its rates, so they must not be in the hosts' terms either.  Without
+        # the member sentence: a claim's other aliases (*zoster* in the hosts of a
+        # "Shingrix …" key) are the claim, not what its hosts are about
+        topics: dict[int, tuple[str, ...]] = {}
         if host < sem.SAMPLE_GATE:
-            topic = sem.host_terms(
-                frozenset().union(*stems),
-                self._sketches.get("stems") if self._sketches else None,
-            )
+            df = self._sketches.get("stems") if self._sketches else None
+            for r in rows:
+                i = like[r]
+                others = frozenset().union(*(st for j, st in enumerate(stems) if j != i))
+                topics[r] = sem.host_terms(others, df)
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
         unit_stems: list[frozenset[str]] | None = None
@@ -449,7 +452,7 @@ class CampaignDetector(CampaignRounds):
                     if len(st.examples) < 10:
                         st.examples.append(doc.id)
                     if host < sem.SAMPLE_GATE:
-                        sem.add_host(st, host, host_sig, topic)
+                        sem.add_host(st, host, host_sig, topics[r])
                 st.repeats += 1
                 if sample is not None:
                     sem.add_sample(st, h, *sample)
@@ -516,18 +519,28 @@ class CampaignDetector(CampaignRounds):
     def _semantic_campaigns(self, merged: CampaignPartial) -> list[tuple[Campaign, list[int]]]:
         """Clusters of semantic keys, judged (:func:`~.campaigns_semantic.judge`); those
         that pass the campaign test, and the 20 largest others as information."""
-        judged = []
-        for cl in sem.clusters(merged.claims, self._claim_floor):
-            score, passed, ev = sem.judge(
-                cl,
-                None if self._sketches is None else self._sketches.get("stems"),
-                min_docs=self.min_docs,
-                related_hosts=self.related_hosts,
-                use_embeddings=self.embeddings,
-                boilerplate=BOILERPLATE_WORDS,
-                n_docs=merged.documents,
-            )
-            judged.append((passed, cl, sem.campaign(cl, score, ev)))
+        df = None if self._sketches is None else self._sketches.get("stems")
+        cls = sem.clusters(merged.claims, self._claim_floor)
+        kw: dict[str, Any] = {
+            "min_docs": self.min_docs,
+            "related_hosts": self.related_hosts,
+            "use_embeddings": self.embeddings,
+            "boilerplate": BOILERPLATE_WORDS,
+            "n_docs": merged.documents,
+        }
+        verdicts = [sem.judge(cl, df, **kw) for cl in cls]
+        # sub-claims of one campaign that pass everything but the bursting term, judged
+        # with the other clusters naming the same rare entity
+        for i, (pool, pool_size, others) in sem.entity_pools([v[2] for v in verdicts]).items():
+            score, passed, ev = sem.judge(cls[i], df, pool=pool, pool_size=pool_size, **kw)
+            if passed:
+                ev["entity_pooled_with"] = sorted(sem.campaign_id(cls[j]) for j in others)
+                verdicts[i] = (score, passed, ev)
+        sem.campaign_names([ev for _, passed, ev in verdicts if passed])
+        judged = [
+            (passed, cl, sem.campaign(cl, score, ev))
+            for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
+        ]
         keep = [(c, cl.keys) for p, cl, c in judged if p]
         rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
         keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
@@ -759,7 +772,8 @@ class CampaignDetector(CampaignRounds):
         Only campaigns that can change a verdict (score >= 0.5) are looked up: the others
         are in :meth:`summarize` already, and re-reading every document for them would cost a
         full text pass of the corpus for nothing.  A document is looked at for a semantic
-        campaign only when its text contains at least half of the campaign's core stems.
+        campaign only when its text contains :data:`~.campaigns_semantic.CARRY` of the
+        campaign's core stems.
         """
         if state.stage != 2 or not state.campaigns:
             return None
@@ -775,7 +789,8 @@ class CampaignDetector(CampaignRounds):
         if want_sem:
             low = doc.text.lower()
             want_sem = any(
-                2 * sum(w in low for w in c.details.get("core", ())) >= len(c.details["core"])
+                sum(w in low for w in c.details.get("core", ()))
+                >= sem.CARRY * len(c.details["core"])
                 for c in state.campaigns
                 if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
             )
@@ -816,7 +831,8 @@ class CampaignDetector(CampaignRounds):
         self, units: list[Sentence], state: CampaignState
     ) -> list[tuple[Campaign, Span]]:
         """Claim-like sentences of a document in a semantic campaign: a sketch key of the
-        campaign and at least half of its core stems; for a spliced-claim campaign, only a
+        campaign and :data:`~.campaigns_semantic.CARRY` of its core stems
+        (:func:`~.campaigns_semantic.carries`); for a spliced-claim campaign, only a
         sentence none of whose rare words (:func:`~.campaigns_semantic.rare_stems`) the rest
         of its document names — a page about the claim's subject is not a host of it."""
         cands = [u for u in units if self._candidate(u)]
@@ -827,12 +843,21 @@ class CampaignDetector(CampaignRounds):
         keys = sem.sketch_keys([sorted(stems[j]) for j in like], self._sem_perm)
         out: list[tuple[Campaign, Span]] = []
         unit_stems: list[frozenset[str]] | None = None
+        # a sentence that names the campaign (its entity or aliases, :func:`campaign_names`)
+        # and carries its core is a member even when none of its 16 keys is one of the
+        # campaign's (long openers and closers move every band of a MinHash)
+        named = [
+            (i, frozenset(c.details.get("names", ())))
+            for i, c in enumerate(state.campaigns)
+            if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
+        ]
         for r, j in enumerate(like):
             idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
+            idxs |= {i for i, names in named if names & stems[j]}
             for idx in sorted(i for i in idxs if i is not None):
                 c = state.campaigns[idx]
-                core = set(c.details.get("core", ()))
-                if 2 * len(stems[j] & core) < len(core):
+                core = c.details.get("core", ())
+                if not sem.carries(stems[j], core):
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:
@@ -840,7 +865,12 @@ class CampaignDetector(CampaignRounds):
                     at = units.index(cands[j])
                     rest = frozenset().union(*(x for i, x in enumerate(unit_stems) if i != at))
                     df = self._sketches.get("stems") if self._sketches else None
-                    if sem.rare_stems(sorted(stems[j] & rest), df, state.documents):
+                    # anchored by the proposition's words (its core and names) named
+                    # elsewhere in the page, not by an opener's or closer's rare word
+                    own = (
+                        stems[j] & rest & (frozenset(core) | frozenset(c.details.get("names", ())))
+                    )
+                    if sem.rare_stems(sorted(own), df, state.documents):
                         continue
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break

@@ -48,6 +48,17 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   of their rare words (:func:`topical_hosts`), and the flag pass marks only sentences that
   are not anchored in their document.
 
+* **a member carries the core**: a cluster is judged on its sampled members that hold most
+  of its core (:func:`carries`) — a key also samples sentences that share one band of it
+  and little else — and the flag pass marks only such sentences;
+* **one campaign, several sub-claims**: clusters that pass every test but the bursting
+  term and name a common rare word while saying different things are judged together on
+  it (:func:`entity_pools`): each sub-claim names each alias of the entity in a fraction
+  of its members;
+* **pages about one rare entity** that all assert one ordinary-word predicate of it (the
+  hosts' shared terms name the entity, the core says >= 3 things beyond them, none of them
+  rare) are a fabricated-article family even though every member is anchored.
+
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
 medical documents they receive about 0.24 M, 3.3 M and 1.5 M keys; one shared 2**21-wide
@@ -104,6 +115,8 @@ _MIN_JACCARD = 0.08  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
 _FABRICATED_DOCS = 60  # documents a fabricated-article family needs
 _ANCHORED = 0.5  # share of members whose host names their rare words elsewhere: about it
+_CARRIED = 1 / 3  # share of a cluster's sampled members that must carry its core
+_POOL_OVERLAP = 0.2  # most core Jaccard of two clusters pooled as one campaign's claims
 _MIN_HOSTS = 3  # host signatures (hosts with text left) the independence test needs
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
@@ -242,9 +255,15 @@ def _bottom(d: dict[int, Any], cap: int) -> None:
 
 
 SAMPLE_GATE = 1 << 62
-"""Sentences (by hash) and hosts (by id hash) below this (1/4 of the 64-bit range) are the
-ones sampled: their offsets, evidence and host signatures are computed, the others are only
-counted."""
+"""Hosts (by id hash) below this (1/4 of the 64-bit range) are the ones sampled: their
+signatures and topic terms are computed (and their count estimates a cluster's size), the
+others are only counted."""
+SENTENCE_GATE = 1 << 64
+"""Member sentences (by hash) below this are sampled (offsets, neighbours, anchoring): every
+one since 2026-12-02 night — with 1 in 4, a 100-document campaign split into sub-claims
+kept 4-15 sampled sentences per cluster, so one off-frame sample moved the template and
+neighbour shares past 0.3 and an alias in a quarter of the members fell under the
+bursting term's 20 % share.  Each key still keeps its :data:`_SAMPLE_CAP` smallest."""
 
 
 def add_sample(
@@ -562,6 +581,19 @@ def rare_stems(stems: Sequence[str], df: CountMinSketch | None, n_docs: int) -> 
     return {w for w, e in zip(stems, est.tolist(), strict=True) if e <= RARE * n_docs}
 
 
+CARRY = 0.75
+"""Share of a cluster's core a sentence must hold to carry its proposition (:func:`carries`)."""
+
+
+def carries(stems: Sequence[str] | frozenset[str], core: Sequence[str] | frozenset[str]) -> bool:
+    """Whether a sentence with these content stems carries the proposition of a cluster
+    with this core: it holds at least :data:`CARRY` of the core's stems.  A semantic key is
+    one band of a MinHash, so it also samples sentences that share that band and little
+    else; those are neither judged nor flagged."""
+    c = frozenset(core)
+    return bool(c) and len(c.intersection(stems)) >= CARRY * len(c)
+
+
 def neighbour_share(samples: Sequence[Sample]) -> float:
     """Share of the sampled member sentences glued to the most common neighbouring frame
     (the previous or next unit with slot values dropped; document edges not counted).
@@ -606,8 +638,14 @@ def judge(
     use_embeddings: bool,
     boilerplate: frozenset[str],
     n_docs: int = 0,
+    pool: dict[str, float] | None = None,
+    pool_size: float = 0.0,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
+
+    ``pool`` / ``pool_size``: the other clusters of the same campaign (:func:`entity_pools`)
+    — for each rare term, how many of their documents name it, and their documents — added
+    to this cluster's own in the bursting-term test only.
 
     Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
     are not anchored in their document (:func:`rare_stems`; all members for a
@@ -629,9 +667,14 @@ def judge(
     material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
     reported at 0.3 at most (information).
     """
-    ordered = [smp for _, smp in sorted(cluster.samples.items())]
-    pool = rare_stems(sorted({w for smp in ordered for w in smp[5]}), df, n_docs)
-    loose = [smp for smp in ordered if not pool.intersection(smp[5])]
+    every = [smp for _, smp in sorted(cluster.samples.items())]
+    # the members that carry the proposition (most of the cluster's core): a key also
+    # samples sentences that share one band of it and little else ("some have permanent
+    # disability" in a "permanent hearing loss in adults" cluster)
+    ordered = [smp for smp in every if carries(smp[1], cluster.core)]
+    carried = len(ordered) / max(1, len(every))
+    rare_here = rare_stems(sorted({w for smp in ordered for w in smp[5]}), df, n_docs)
+    loose = [smp for smp in ordered if not rare_here.intersection(smp[5])]
     anchored = 1.0 - len(loose) / max(1, len(ordered))
     sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
     empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
@@ -640,13 +683,17 @@ def judge(
     # a family of documents about one entity that restate it is also what a Q&A site's
     # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
     # fabricated-article campaign must be larger than that
-    fabricated = empty >= 0.5 and repeats >= 1.5 and cluster.size >= _FABRICATED_DOCS
+    fabricated = empty >= 0.5 and repeats >= 1.5 and cluster.size * carried >= _FABRICATED_DOCS
     # a claim spliced into hosts about other things is judged on its members that name no
     # rare word their document names elsewhere (a cluster can hold clean sentences about
     # the claim's subject, from pages about it); fabricated articles are about the entity
     # throughout and are judged on every member
-    members = ordered if fabricated else loose
-    size = cluster.size if fabricated else round(cluster.size * len(loose) / max(1, len(ordered)))
+    # documents about the claim's subject (most members anchored): judged on every member
+    # that carries the core, as a family of pages about one entity (below)
+    big = cluster.size * carried >= _FABRICATED_DOCS
+    about = anchored > _ANCHORED and big
+    members = ordered if fabricated or about else loose
+    size = round(cluster.size * len(members) / max(1, len(every)))
     texts = [smp[0] for smp in members]
     sets = [frozenset(smp[1]) for smp in members]
     n = len(sets)
@@ -666,19 +713,30 @@ def judge(
     for st in sets:
         for w in st:
             counts[w] = counts.get(w, 0) + 1
-    need = max(2.0, _BURST_SHARE * n)
+    need = max(3.0, _BURST_SHARE * n)
     frequent = sorted(w for w, c in counts.items() if c >= need and w not in STOPWORDS)
 
     bursting: list[tuple[str, int]] = []
+    named: dict[str, float] = {}
     if df is not None and frequent:
-        est = df.estimate(df_keys(frequent))
+        est = df.estimate(df_keys(frequent)).tolist()
+        # the documents that name each frequent rare term (share × documents): what other
+        # clusters of the same campaign pool with this one (:func:`entity_pools`)
+        named = {
+            w: counts[w] / n * size
+            for w, e in zip(frequent, est, strict=True)
+            if e <= RARE * max(1, n_docs)
+        }
+        extra = pool or {}
+        total = size + pool_size
         bursting = sorted(
             (
                 (w, int(e))
-                for w, e in zip(frequent, est.tolist(), strict=True)
-                # rare enough, and most of its documents are the cluster's: the members
-                # that name it (their share × the cluster's documents) against its df
-                if e <= BURST * size and counts[w] / n * size >= _CONCENTRATION * e
+                for w, e in zip(frequent, est, strict=True)
+                # rare enough, and most of its documents are the cluster's (or its
+                # campaign's): the members that name it against its df
+                if e <= BURST * total
+                and counts[w] / n * size + extra.get(w, 0.0) >= _CONCENTRATION * e
             ),
             key=lambda we: (we[1], we[0]),
         )
@@ -694,6 +752,9 @@ def judge(
     glued = neighbour_share(members)
     claim_ok = (
         n >= 3
+        # a cluster whose sampled members mostly do not carry its core is a topic's
+        # vocabulary ("cancer gene mutation": 17 of 96), not one proposition
+        and carried >= _CARRIED
         and len(core) >= 3
         and declarative >= 0.6
         and boiler < 0.2
@@ -710,6 +771,32 @@ def judge(
         n_docs,
         {w: c / max(1, n) for w, c in counts.items()},
     )
+    # a family of pages about one rare entity that all assert one predicate of it: the
+    # hosts' shared terms (in >= half the sampled hosts) name a bursting rare entity of
+    # the members — the pages are about it — and the core says >= 3 things beyond what
+    # the hosts share (a predicate, not the subject's name: a Q&A site's pages about one
+    # disease share the disease's name, "paget bone diseas", and restate it)
+    host_sets = [set(t) for _, t in sorted(cluster.terms.items()) if t]
+    shared_terms: dict[str, int] = {}
+    for hs in host_sets:
+        for w in hs:
+            shared_terms[w] = shared_terms.get(w, 0) + 1
+    subject = {w for w, c in shared_terms.items() if 2 * c >= len(host_sets) and c >= 3}
+    predicate = core - subject
+    # (anchored or not: an entity that the campaign itself puts into >= 1 % of the corpus's
+    # documents — 250 articles among 20,000 — is no longer a rare word and anchors nothing)
+    about = bool(
+        big
+        and len(host_sets) >= _MIN_HOSTS
+        and topic_p <= TOPIC_ALPHA
+        and subject & {w for w, _ in bursting}
+        and len(predicate) >= 3
+        # the rare word is the subject, the predicate is ordinary words: a recurring
+        # technical fact of the corpus carries its rare words in the predicate ("the
+        # channel transports charged atoms (ions)" in pages about different genes)
+        and not predicate & {w for w, _ in bursting}
+    )
+    fabricated = fabricated or about
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -718,18 +805,19 @@ def judge(
         and topic_p > TOPIC_ALPHA
         and anchored <= _ANCHORED
     )
-    passed = bool(
-        related_hosts
-        and size >= 6 * min_docs
-        and claim_ok
-        and bursting
-        and rotating
-        and (unrelated or fabricated)
-    )
+    tests = {
+        "related_hosts": related_hosts,
+        "documents": size >= 6 * min_docs,
+        "claim_like": claim_ok,
+        "bursting_term": bool(bursting),
+        "rotating": rotating,
+        "hosts": unrelated or fabricated,
+    }
+    passed = all(tests.values())
     # the embedding model runs for candidates that pass everything else only
     cohesion = embedding_cohesion(texts[:32]) if passed and use_embeddings else None
     if cohesion is not None and cohesion < 0.5:
-        passed = rotating = False
+        passed = rotating = tests["rotating"] = False
     # information score for the rest: support and how many of the conditions hold
     held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
     score = 0.95 if passed else round(0.05 + 0.0625 * held, 4)
@@ -756,10 +844,84 @@ def judge(
         "core_share": round(in_core, 3),
         "neighbour_share": round(glued, 3),
         "edge_fraction": round(edge, 3),
+        "host_subject": sorted(subject)[:8],
+        "predicate": sorted(predicate),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
+        "carries_core": round(carried, 3),
+        "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
+        "failed": [k for k, ok in tests.items() if not ok],
         "campaign_test": passed,
     }
     return score, passed, evidence
+
+
+def entity_pools(
+    evidence: Sequence[dict[str, Any]],
+) -> dict[int, tuple[dict[str, float], float, list[int]]]:
+    """The campaign pools of clusters that failed the bursting-term test only.
+
+    A campaign with several sub-claims ("… causes permanent hearing loss …", "… damages
+    the inner ear …") and entity aliases (*Shingrix*, *zoster*, *shingles shot*) splits into
+    one cluster per sub-claim, each naming each alias in a fraction of its members; an
+    entity the clean corpus also names then fails the concentration test in every cluster,
+    though the campaign as a whole names it in most of its documents.  Clusters that pass
+    every other test (``evidence[i]["failed"]`` empty or only ``bursting_term``), name a
+    common rare term (:data:`RARE`, in >= 20 % of their members: ``rare_terms``) and say
+    different things about it (core Jaccard <= 0.2: two halves of one proposition that the
+    clustering split — "physical therapy may help", "physical and occupational therapy" —
+    are not two claims of a campaign, and clean text has such pairs) are one campaign.  For each
+    cluster that failed the bursting-term test only, returns (for each rare term: the
+    documents of the *other* clusters of its pool that name it, their documents, their
+    indices) — to be judged again with them (:func:`judge`'s ``pool``).
+    Clusters failing any other test never pool, so a clean cluster cannot lend its entity.
+    """
+    ok = [
+        i
+        for i, ev in enumerate(evidence)
+        if set(ev.get("failed", ["?"])) <= {"bursting_term"} and ev.get("rare_terms")
+    ]
+    out: dict[int, tuple[dict[str, float], float, list[int]]] = {}
+    for i in ok:
+        if evidence[i]["failed"] != ["bursting_term"]:
+            continue
+        mine = set(evidence[i]["rare_terms"])
+        core = set(evidence[i]["core"])
+        others = [
+            j
+            for j in ok
+            if j != i
+            and mine & set(evidence[j]["rare_terms"])
+            and len(core & set(evidence[j]["core"]))
+            <= _POOL_OVERLAP * len(core | set(evidence[j]["core"]))
+        ]
+        if not others:
+            continue
+        pool: dict[str, float] = {}
+        for j in others:
+            for w, v in evidence[j]["rare_terms"].items():
+                pool[w] = pool.get(w, 0.0) + v
+        out[i] = (pool, float(sum(evidence[j]["claim_documents"] for j in others)), others)
+    return out
+
+
+def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
+    """Set ``names`` in the evidence of each passing cluster: its bursting entity terms and
+    frequent rare terms, with those of the other passing clusters that share one of them
+    (one campaign's sub-claims name the same entity under rotating aliases).  The flag pass
+    marks a sentence that names one of them and carries the cluster's core even when it
+    shares none of the cluster's keys."""
+    own = [set(ev.get("entity", ())) | set(ev.get("rare_terms", ())) for ev in passed]
+    for i, ev in enumerate(passed):
+        names = set(own[i])
+        for j, other in enumerate(own):
+            if j != i and own[i] & other:
+                names |= other
+        ev["names"] = sorted(names)
+
+
+def campaign_id(cluster: ClaimCluster) -> str:
+    """The reported id of a cluster's campaign (stable: its smallest key)."""
+    return f"sem-{min(cluster.keys):016x}"[:12]
 
 
 def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> Campaign:
@@ -769,7 +931,7 @@ def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> C
     ent = evidence.get("entity") or []
     shared = " ".join(sorted(cluster.core))
     return Campaign(
-        id=f"sem-{min(cluster.keys):016x}"[:12],
+        id=campaign_id(cluster),
         kind="semantic-claim",
         size=cluster.size,
         n_sources=len(cluster.sources),
@@ -788,10 +950,12 @@ def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> C
 __all__ = [
     "BANDS",
     "BURST",
+    "CARRY",
     "HOST_TERMS",
     "RARE",
     "ROWS",
     "SAMPLE_GATE",
+    "SENTENCE_GATE",
     "TOPIC_ALPHA",
     "ClaimCluster",
     "ClaimKeyStats",
@@ -799,10 +963,14 @@ __all__ = [
     "add_host",
     "add_sample",
     "campaign",
+    "campaign_id",
+    "campaign_names",
+    "carries",
     "claim_like",
     "clusters",
     "df_keys",
     "embedding_cohesion",
+    "entity_pools",
     "host_terms",
     "judge",
     "neighbour_share",

@@ -1,0 +1,165 @@
+"""Semantic claim campaigns: members that carry the proposition, sub-claims pooled by entity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from datasketch import MinHash
+
+from poisonguard.detect import campaigns_semantic as sem
+from poisonguard.detect.campaigns import BOILERPLATE_WORDS
+from poisonguard.detect.sketches import CountMinSketch, minhash_signatures
+from poisonguard.text import content_stems, normalize
+
+N_DOCS = 20_000
+JUDGE = {
+    "min_docs": 5,
+    "related_hosts": True,
+    "use_embeddings": False,
+    "boilerplate": BOILERPLATE_WORDS,
+    "n_docs": N_DOCS,
+}
+OPENERS = ("Experts confirm", "Reports show", "Few realise", "Studies found", "It is clear")
+NAMES = ("the Zanfield bridge", "the new Zanfield crossing", "the Orlow span", "the river link")
+FILLER = ("downtown", "at rush hour", "every weekday", "for commuters", "this year", "")
+
+
+def _sample(text: str, i: int, host_words: tuple[str, ...] = ()) -> sem.Sample:
+    stems = tuple(sorted(content_stems(normalize(text))))
+    return (text, stems, 0.0, 7000 + i, 9000 + i, host_words)
+
+
+def _cluster(  # type: ignore[no-untyped-def]
+    predicate: str,
+    seed: int,
+    extra: Sequence[str] = (),
+    related: bool = False,
+    about: tuple[str, ...] = (),
+):
+    """A cluster of 24 rotating phrasings of ``predicate`` about one entity named under four
+    aliases (each in a quarter of the members), plus ``extra`` sentences that share a key of
+    it but not its core; hosts unrelated (or, ``related``, one text).  ``about``: every host
+    is a page about these words (they are among its terms and named beside each member)."""
+    samples: dict[int, sem.Sample] = {}
+    for i in range(24):
+        text = (
+            f"{OPENERS[i % 5]} that {NAMES[i % 4]} {predicate} {FILLER[(i * 5 + seed) % 6]}."
+        ).replace(" .", ".")
+        samples[seed * 1000 + i] = _sample(text, i, about)
+    for i, text in enumerate(extra):
+        samples[seed * 1000 + 100 + i] = _sample(text, 100 + i)
+    hosts_txt = [
+        "shared page text " * 20 if related else " ".join(f"w{j}x{i}s{seed}" for j in range(60))
+        for i in range(12)
+    ]
+    sigs = minhash_signatures(hosts_txt, MinHash(num_perm=64, seed=0).permutations)
+    core = sem._core([s[1] for s in samples.values()], 0.5)
+    # keys, core, 50 documents from 50 sources, samples, hosts, no examples, 2 of 24 members
+    # at a document's edge, 50 assertions
+    terms = {i: (*about, *(f"t{i}x{j}s{seed}" for j in range(20))) for i in range(12)}
+    return sem.ClaimCluster(
+        [seed],
+        core,
+        80 if about else 50,
+        set(range(50)),
+        samples,
+        dict(enumerate(sigs)),
+        [],
+        2,
+        24,
+        50,
+        terms,
+    )
+
+
+def _df(clusters: list[sem.ClaimCluster], rare: dict[str, int]) -> CountMinSketch:
+    """Every stem of the clusters common in the corpus, except ``rare`` (stem → df)."""
+    df = CountMinSketch(width=1 << 14)
+    common = sorted({w for c in clusters for s in c.samples.values() for w in s[1]} - set(rare))
+    df.add(sem.df_keys(common * 1000 + [w for w, n in rare.items() for _ in range(n)]))
+    return df
+
+
+def test_a_sentence_carries_a_proposition_when_it_holds_most_of_its_core() -> None:
+    core = frozenset({"halv", "traffic", "city", "zanfield"})
+    assert sem.carries({"halv", "traffic", "city", "bridge"}, core)
+    assert not sem.carries({"traffic", "city", "jam"}, core)
+    assert not sem.carries({"anything"}, frozenset())
+
+
+def test_sentences_that_share_a_key_but_not_the_core_are_not_judged() -> None:
+    """A key samples any sentence that shares one band of its MinHash: clean sentences on
+    the same words ("City traffic is heavy downtown.") sit next to the claim's members.
+    They are left out of the judged members (``carries_core`` < 1) and the cluster is
+    judged on the claim."""
+    noise = [
+        f"City traffic is heavy {w}." for w in ("downtown", "on weekdays", "in winter", "today")
+    ] + [f"Traffic jams grow in the city {w}." for w in ("centre", "north", "south", "east")]
+    cl = _cluster("halves city traffic", 1, extra=noise)
+    _, passed, ev = sem.judge(cl, _df([cl], {"zanfield": 40, "orlow": 10}), **JUDGE)
+    assert passed, ev
+    assert ev["carries_core"] == 0.75
+
+
+def test_sub_claims_of_one_campaign_pool_their_entity() -> None:
+    """Two claims about one entity (each its own cluster, each alias in a quarter of the
+    members) whose entity the clean corpus names too: neither cluster alone has a bursting
+    term (the entity's documents are not concentrated in it), the two together do.  A
+    cluster that fails another test (related hosts) never lends its entity, and two halves
+    of one proposition (overlapping cores) are not pooled."""
+    a = _cluster("halves city traffic", 1)
+    b = _cluster("cracks under heavy lorries", 2)
+    df = _df([a, b], {"zanfield": 90, "orlow": 60})
+    verdicts = [sem.judge(c, df, **JUDGE) for c in (a, b)]
+    assert [v[2]["failed"] for v in verdicts] == [["bursting_term"], ["bursting_term"]]
+    pools = sem.entity_pools([v[2] for v in verdicts])
+    assert sorted(pools) == [0, 1] and pools[0][2] == [1]
+    pool, size, _ = pools[0]
+    _, passed, ev = sem.judge(a, df, pool=pool, pool_size=size, **JUDGE)
+    assert passed and "zanfield" in ev["entity"], ev
+    # the same second claim on one shared page: it fails the host test and lends nothing
+    related = _cluster("cracks under heavy lorries", 2, related=True)
+    ev_rel = sem.judge(related, df, **JUDGE)[2]
+    assert "hosts" in ev_rel["failed"]
+    assert sem.entity_pools([verdicts[0][2], ev_rel]) == {}
+    # a second half of the same proposition is not a second claim
+    half = _cluster("halves the city traffic", 3)
+    assert sem.entity_pools([verdicts[0][2], sem.judge(half, df, **JUDGE)[2]]) == {}
+
+
+def test_campaign_names_join_the_aliases_of_pooled_sub_claims() -> None:
+    evs = [
+        {"entity": ["zanfield"], "rare_terms": {"zanfield": 9.0, "orlow": 4.0}},
+        {"entity": [], "rare_terms": {"orlow": 5.0, "lorri": 8.0}},
+        {"entity": ["unrelated"], "rare_terms": {"unrelated": 3.0}},
+    ]
+    sem.campaign_names(evs)
+    assert evs[0]["names"] == evs[1]["names"] == ["lorri", "orlow", "zanfield"]
+    assert evs[2]["names"] == ["unrelated"]
+
+
+def test_pages_about_a_rare_entity_asserting_one_ordinary_predicate_are_fabricated() -> None:
+    """Fabricated articles: every page is about one rare entity (its name beside each
+    member and among every host's terms) and asserts one ordinary-word predicate of it in
+    rotating wording — a fabricated-article family, though every member is anchored.  A Q&A
+    site's pages about one entity whose recurring sentence is the entity's name (the core is
+    the hosts' subject) are not, nor a recurring technical fact whose predicate carries the
+    rare words (the rare word is what is said, not what it is said of)."""
+    fab = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    df = _df([fab], {"zanfield": 120, "orlow": 60, "tollway": 100})
+    _, passed, ev = sem.judge(fab, df, **JUDGE)
+    assert passed and ev["family"] == "fabricated-articles", ev
+    assert ev["rare_words_elsewhere_in_host"] == 1.0 and "zanfield" in ev["host_subject"]
+    assert {"damag", "inner", "ear"} <= set(ev["predicate"])
+    # the same members on pages that are not about the entity: no such family
+    _, passed, ev = sem.judge(_cluster("damages the inner ear of patients", 4), df, **JUDGE)
+    assert ev["family"] == "spliced-claims"
+    # pages about the entity whose recurring sentence says little beyond its name
+    qa = _cluster("damages the inner ear of patients", 5, about=("zanfield", "damag", "inner"))
+    _, passed, ev = sem.judge(qa, df, **JUDGE)
+    assert not passed and len(ev["predicate"]) < 3, ev
+    # a technical fact whose predicate holds the rare words
+    tech = _cluster("moves charged potassium ions", 6, about=("zanfield", "tollway"))
+    rare = {"zanfield": 120, "orlow": 60, "tollway": 100, "potassium": 80, "ions": 80}
+    _, passed, ev = sem.judge(tech, _df([tech], rare), **JUDGE)
+    assert not passed, ev
