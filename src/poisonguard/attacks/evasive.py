@@ -34,6 +34,7 @@ between chunks included); ``extra`` lists ``payload_spans`` (the chunks alone),
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter
@@ -86,13 +87,13 @@ def chunks(items: Sequence[T], k: int) -> list[list[T]]:
     """``items`` cut into ``k`` consecutive non-empty runs of near-equal length."""
     k = max(1, min(k, len(items)))
     cuts = np.linspace(0, len(items), k + 1).round().astype(int)
-    return [list(items[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    return [list(items[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
 def sentences(text: str) -> list[str]:
     """``text`` cut at :func:`~poisonguard.attacks.fluent.sentence_starts`, each stripped."""
     cuts = sentence_starts(text)
-    parts = [text[a:b].strip() for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    parts = [text[a:b].strip() for a, b in itertools.pairwise(cuts)]
     return [p for p in parts if p]
 
 
@@ -112,7 +113,9 @@ def insertion_point(host: str, placement: str, rng: np.random.Generator) -> int:
         s = set(starts)
         cand = [m.start() for m in _WORD.finditer(host) if m.start() > 0 and m.start() not in s]
     elif placement == "glued":
-        cand = [m.start() + int(rng.integers(2, len(m.group()) - 1)) for m in _LETTERS.finditer(host)]
+        cand = [
+            m.start() + int(rng.integers(2, len(m.group()) - 1)) for m in _LETTERS.finditer(host)
+        ]
     if not cand:
         cand = starts or [len(host)]
     return cand[int(rng.integers(len(cand)))]
@@ -302,7 +305,9 @@ class EvasiveBackdoor(Recipe):
                 text += " " + " ".join(rest)
             doc = derive_document(src, ids, rng, text=text, reserve=count)
             decoy_spans = [
-                (m.start(), m.end()) for m in re.finditer(re.escape(phrase), text) if m.start() != t0
+                (m.start(), m.end())
+                for m in re.finditer(re.escape(phrase), text)
+                if m.start() != t0
             ]
             out.append(
                 PoisonSample(
