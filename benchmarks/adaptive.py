@@ -32,6 +32,7 @@ import json
 import resource
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,7 @@ class Row:
     recovered: str
     seconds: float
     cpu_s: float = 0.0
+    notes: str = ""
 
 
 def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
@@ -318,6 +320,31 @@ def clean_corpus(name: str, n: int, seed: int) -> list[Any]:
         docs += load(c, short // len(POOLED_FILL) + (i < short % len(POOLED_FILL)), seed=seed)
     order = np.random.default_rng(seed).permutation(len(docs))
     return [docs[int(i)] for i in order]
+
+
+def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
+    """Why: the mined triggers, the detectors behind the found carriers, and recall per
+    trigger phrasing / surface form where the family varies them."""
+    at = {id(d): i for i, d in enumerate(docs)}
+    verdicts = {v.index: v for v in res.findings}
+    groups: dict[str, list[int]] = {}
+    by: Counter[str] = Counter()
+    for s in samples:
+        v = verdicts.get(at[id(s.document)])
+        if v is not None:
+            by.update({f.detector for f in v.findings})
+        x = s.truth.extra
+        key = "/".join(str(x[k]) for k in ("phrasing", "trigger_form") if k in x)
+        if key:
+            groups.setdefault(key, [0, 0])[0] += v is not None
+            groups[key][1] += 1
+    mined = ", ".join(repr(t.trigger) for t in res.triggers[:6]) or "none"
+    out = f"mined: {mined}; detectors on found carriers: {dict(by.most_common())}"
+    if len(groups) > 1:
+        out += "; found per trigger: " + ", ".join(
+            f"{k} {a}/{b}" for k, (a, b) in sorted(groups.items())
+        )
+    return out
 
 
 def cpu_seconds() -> float:
@@ -357,6 +384,7 @@ def run(
         rec = recovered(res, set(phrasings))
     else:
         rec = claim_recovered(res, docs, samples)
+    notes = breakdown(res, docs, samples)
     row = Row(
         family,
         corpus,
@@ -369,6 +397,7 @@ def run(
         rec,
         secs,
         cpu,
+        notes,
     )
     print(
         f"  {family:24s} {corpus:11s} n={count} recall={row.recall:.3f} "
@@ -376,6 +405,7 @@ def run(
         f"recovered={rec} {secs:.0f}s ({cpu:.0f} CPU s)",
         flush=True,
     )
+    print(f"    {notes}", flush=True)
     return row
 
 
