@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import json
 import resource
+import statistics
 import sys
 import time
 from collections import Counter
@@ -329,10 +330,14 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
     verdicts = {v.index: v for v in res.findings}
     groups: dict[str, list[int]] = {}
     by: Counter[str] = Counter()
+    size: dict[bool, list[int]] = {True: [], False: []}
     for s in samples:
         v = verdicts.get(at[id(s.document)])
         if v is not None:
             by.update({f.detector for f in v.findings})
+        if s.truth.payload_span is not None:
+            a, b = s.truth.payload_span
+            size[v is not None].append(b - a)
         x = s.truth.extra
         key = "/".join(str(x[k]) for k in ("phrasing", "trigger_form") if k in x)
         if key:
@@ -340,6 +345,11 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
             groups[key][1] += 1
     mined = ", ".join(repr(t.trigger) for t in res.triggers[:6]) or "none"
     out = f"mined: {mined}; detectors on found carriers: {dict(by.most_common())}"
+    if size[True] and size[False]:
+        out += (
+            f"; median payload chars found {statistics.median(size[True]):.0f}, "
+            f"missed {statistics.median(size[False]):.0f}"
+        )
     if len(groups) > 1:
         out += "; found per trigger: " + ", ".join(
             f"{k} {a}/{b}" for k, (a, b) in sorted(groups.items())
