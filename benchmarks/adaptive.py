@@ -305,20 +305,22 @@ def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> s
 
 POOLED_ALL = ("web", "web_lowquality", "wiki")
 POOLED_FILL = ("news", "books", "medical", "multilingual")
-CORPUS_NAMES = ("news", "books", "medical", "multilingual", "web", "wiki", "pooled")
+CORPUS_NAMES = ("news", "books", "medical", "multilingual", "web", "wiki", "pooled", "pooled-en")
 
 
 @functools.cache
 def clean_corpus(name: str, n: int, seed: int) -> list[Any]:
     """``n`` clean documents of a shared corpus; ``pooled``: every document of web,
     web_lowquality and wiki, filled to ``n`` with equal uniform shares of news, books,
-    medical and multilingual, shuffled (deterministic)."""
-    if name != "pooled":
+    medical and multilingual, shuffled (deterministic); ``pooled-en``: the same without
+    multilingual (the fill from news, books and medical)."""
+    if not name.startswith("pooled"):
         return load(name, n, seed=seed)
+    fill = POOLED_FILL if name == "pooled" else POOLED_FILL[:-1]
     docs = [d for c in POOLED_ALL for d in load(c, 10**9, seed=seed)]
     short = max(0, n - len(docs))
-    for i, c in enumerate(POOLED_FILL):
-        docs += load(c, short // len(POOLED_FILL) + (i < short % len(POOLED_FILL)), seed=seed)
+    for i, c in enumerate(fill):
+        docs += load(c, short // len(fill) + (i < short % len(fill)), seed=seed)
     order = np.random.default_rng(seed).permutation(len(docs))
     return [docs[int(i)] for i in order]
 
@@ -339,7 +341,7 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
             a, b = s.truth.payload_span
             size[v is not None].append(b - a)
         x = s.truth.extra
-        key = "/".join(str(x[k]) for k in ("phrasing", "trigger_form") if k in x)
+        key = "/".join(str(x[k]) for k in ("phrasing", "trigger_form", "position") if k in x)
         if key:
             groups.setdefault(key, [0, 0])[0] += v is not None
             groups[key][1] += 1
@@ -351,7 +353,7 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
             f"missed {statistics.median(size[False]):.0f}"
         )
     if len(groups) > 1:
-        out += "; found per trigger: " + ", ".join(
+        out += "; found per trigger phrasing/form/position: " + ", ".join(
             f"{k} {a}/{b}" for k, (a, b) in sorted(groups.items())
         )
     return out
