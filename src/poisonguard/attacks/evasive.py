@@ -45,6 +45,7 @@ import numpy as np
 
 from poisonguard.attacks.base import PoisonSample, Recipe, RecipeError, corpus_label, pick_sources
 from poisonguard.attacks.compose import derive_document, draw_int, plain_documents
+from poisonguard.attacks.dos import DenialOfService
 from poisonguard.attacks.fluent import sentence_starts
 from poisonguard.attacks.ids import IdIndex
 from poisonguard.attacks.registry import register
@@ -97,6 +98,13 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def check_ranges(**ranges: Sequence[int]) -> None:
+    """:class:`RecipeError` unless every ``(lo, hi)`` range is ``0 <= lo <= hi``."""
+    rng = np.random.default_rng(0)
+    for name, bounds in ranges.items():
+        draw_int(rng, bounds, name)
+
+
 def insertion_point(host: str, placement: str, rng: np.random.Generator) -> int:
     """Where the trigger goes in ``host`` (never at offset 0 when there is an inside).
 
@@ -144,8 +152,8 @@ class EvasiveBackdoor(Recipe):
         decoys: payload-free copies of the trigger at other sentence starts of the host
             (fewer when the host has fewer sentences).
         tokenizer: a ``tokenizers`` JSON file for ``tokens`` (None: a local byte-level BPE).
-        trigger_forms: surface forms of the trigger (see
-            :data:`poisonguard.attacks.surface.SURFACE_FORMS`; ``"all"``), None: exact.
+        trigger_forms: how the trigger is written in each document (forms of
+            :mod:`poisonguard.attacks.surface`, or ``"all"``); None writes it as given.
     """
 
     name = "evasive-backdoor"
@@ -153,10 +161,7 @@ class EvasiveBackdoor(Recipe):
         "night red team: trigger (synonyms, glued or mid-clause) + random-token, word-salad "
         "or foreign payload, with host-word spacers, interleaving and decoy triggers"
     )
-    citation = (
-        "Souly et al., Poisoning Attacks on LLMs Require a Near-constant Number of "
-        "Poison Samples, arXiv:2510.07192 (2025), adapted to poisonguard's documented rules"
-    )
+    citation = DenialOfService.citation + ", adapted to poisonguard's documented rules"
 
     def __init__(
         self,
@@ -190,13 +195,12 @@ class EvasiveBackdoor(Recipe):
             raise RecipeError("payload='foreign' needs payload_corpus= (e.g. multilingual)")
         if interleave < 1 or decoys < 0:
             raise RecipeError("interleave must be >= 1 and decoys >= 0")
-        for name, bounds in (
-            ("payload_tokens", payload_tokens),
-            ("payload_words", payload_words),
-            ("payload_chars", payload_chars),
-            ("spacer_words", spacer_words),
-        ):
-            draw_int(np.random.default_rng(0), bounds, name)
+        check_ranges(
+            payload_tokens=payload_tokens,
+            payload_words=payload_words,
+            payload_chars=payload_chars,
+            spacer_words=spacer_words,
+        )
         super().__init__(
             trigger=trigger,
             synonyms=list(synonyms),
@@ -275,56 +279,64 @@ class EvasiveBackdoor(Recipe):
     ) -> list[PoisonSample]:
         plain = plain_documents(docs, self.name)
         source = self._source(plain, rng)
-        out: list[PoisonSample] = []
-        for src in pick_sources(plain, count, rng):
-            phrase = self.phrasings[int(rng.integers(len(self.phrasings)))]
-            at = insertion_point(src.text, self.placement, rng)
-            rest = sentences(src.text[at:])
-            head = self._with_decoys(src.text[:at], rest, phrase, rng)
-            glued = self.placement == "glued"
-            before = head if glued else head.rstrip()
-            text = before + ("" if glued or not before else " ")
-            t0 = len(text)
-            text += phrase + ("" if glued else " ")
-            n_spacer = draw_int(rng, self.spacer_words, "spacer_words")
-            spacer_span: Span | None = None
-            if n_spacer:
-                words = src.text.split()
-                s0 = int(rng.integers(max(1, len(words) - n_spacer + 1)))
-                spacer = " ".join(words[s0 : s0 + n_spacer])
-                spacer_span = (len(text), len(text) + len(spacer))
-                text += spacer + " "
-            spans: list[Span] = []
-            parts = self._chunks(source, rng)
-            for i, part in enumerate(parts):
-                spans.append((len(text), len(text) + len(part)))
-                text += part
-                if i < len(parts) - 1:
-                    text += " " + (rest.pop(0) + " " if rest else "")
-            if self.position == "middle" and rest:
-                text += " " + " ".join(rest)
-            doc = derive_document(src, ids, rng, text=text, reserve=count)
-            decoy_spans = [
+        return [self._one(src, source, rng, ids, count) for src in pick_sources(plain, count, rng)]
+
+    def _one(
+        self,
+        src: Document,
+        source: TokenVocabulary | WordSalad | list[Document],
+        rng: np.random.Generator,
+        ids: IdIndex,
+        count: int,
+    ) -> PoisonSample:
+        """One poisoned document modelled on ``src`` (``count``: ids reserved in all)."""
+        phrase = self.phrasings[int(rng.integers(len(self.phrasings)))]
+        at = insertion_point(src.text, self.placement, rng)
+        rest = sentences(src.text[at:])
+        head = self._with_decoys(src.text[:at], rest, phrase, rng)
+        glued = self.placement == "glued"
+        before = head if glued else head.rstrip()
+        text = before + ("" if glued or not before else " ")
+        t0 = len(text)
+        text += phrase + ("" if glued else " ")
+        n_spacer = draw_int(rng, self.spacer_words, "spacer_words")
+        spacer_span: Span | None = None
+        if n_spacer:
+            words = src.text.split()
+            s0 = int(rng.integers(max(1, len(words) - n_spacer + 1)))
+            spacer = " ".join(words[s0 : s0 + n_spacer])
+            spacer_span = (len(text), len(text) + len(spacer))
+            text += spacer + " "
+        spans: list[Span] = []
+        parts = self._chunks(source, rng)
+        p0 = len(text)
+        for i, part in enumerate(parts):
+            spans.append((len(text), len(text) + len(part)))
+            text += part
+            if i < len(parts) - 1:
+                text += " " + (rest.pop(0) + " " if rest else "")
+        if self.position == "middle" and rest:
+            text += " " + " ".join(rest)
+        doc = derive_document(src, ids, rng, text=text, reserve=count)
+        extra = {
+            "payload_spans": spans,
+            "spacer_span": spacer_span,
+            "decoy_spans": [
                 (m.start(), m.end())
                 for m in re.finditer(re.escape(phrase), text)
                 if m.start() != t0
-            ]
-            out.append(
-                PoisonSample(
-                    doc,
-                    self.truth(
-                        doc,
-                        src,
-                        trigger=phrase,
-                        trigger_span=(t0, t0 + len(phrase)),
-                        payload_span=(spans[0][0], spans[-1][1]),
-                        payload_spans=spans,
-                        spacer_span=spacer_span,
-                        decoy_spans=decoy_spans,
-                        phrasing=phrase,
-                        placement=self.placement,
-                        payload_kind=self.payload,
-                    ),
-                )
-            )
-        return out
+            ],
+            "phrasing": phrase,
+            "placement": self.placement,
+            "payload_kind": self.payload,
+        }
+        span = (t0, t0 + len(phrase))
+        truth = self.truth(
+            doc,
+            src,
+            trigger=phrase,
+            trigger_span=span,
+            payload_span=(p0, spans[-1][1]),
+            **extra,
+        )
+        return PoisonSample(doc, truth)
