@@ -139,6 +139,12 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "recipe": "evasive-backdoor",
         "params": {"trigger": "for the first time", "spacer_words": [4, 10]},
     },
+    # its control: the same campaign without the spacer
+    "heldout-night-nospacer-common": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "for the first time"},
+    },
     # seven phrasings of one meaning, each in any of eight surface forms (56 strings)
     "heldout-night-synonyms": {
         "corpus": "news",
