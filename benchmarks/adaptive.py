@@ -19,8 +19,18 @@ Trigger recovered: a mined trigger or a finding's trigger equals or contains the
 trigger (case and spacing folded).  Claim recovered: how many poisoned documents were
 flagged with a span overlapping one of their claim sentences *and* a campaign id.
 
+``--corpus NAME`` runs every chosen family on one clean corpus instead of its own (news,
+books, medical, multilingual, web, wiki; ``pooled``: web + web_lowquality + wiki filled to
+``--n-clean`` from news, books, medical and multilingual; ``pooled-en``: the same without
+multilingual).  Each row also gives the scan's CPU seconds and a breakdown (mined
+triggers, detectors behind the found carriers, recall per trigger phrasing / surface form
+/ position, median payload length of found and missed carriers).  The ``heldout-night-*``
+families are the night red team's (issue 12, 2026-12-02), written after reading
+``docs/detectors.md``.
+
 ``--write`` replaces the section "## Adaptive poison — baseline before detection v2" of
-``docs/benchmarks.md``.
+``docs/benchmarks.md`` — including its subsection "Adaptive poison per corpus, 2026-12-02
+night", which is written by hand from ``--json`` rows: keep it when re-writing.
 """
 
 from __future__ import annotations
