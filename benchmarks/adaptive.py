@@ -19,21 +19,36 @@ Trigger recovered: a mined trigger or a finding's trigger equals or contains the
 trigger (case and spacing folded).  Claim recovered: how many poisoned documents were
 flagged with a span overlapping one of their claim sentences *and* a campaign id.
 
+``--corpus NAME`` runs every chosen family on one clean corpus instead of its own (news,
+books, medical, multilingual, web, wiki; ``pooled``: web + web_lowquality + wiki filled to
+``--n-clean`` from news, books, medical and multilingual; ``pooled-en``: the same without
+multilingual).  Each row also gives the scan's CPU seconds and a breakdown (mined
+triggers, detectors behind the found carriers, recall per trigger phrasing / surface form
+/ position, median payload length of found and missed carriers).  The ``heldout-night-*``
+families are the night red team's (issue 12, 2026-12-02), written after reading
+``docs/detectors.md``.
+
 ``--write`` replaces the section "## Adaptive poison — baseline before detection v2" of
-``docs/benchmarks.md``.
+``docs/benchmarks.md`` — including its subsection "Adaptive poison per corpus, 2026-12-02
+night", which is written by hand from ``--json`` rows: keep it when re-writing.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
+import resource
+import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from _common import ROOT, SHARED, machine, replace_section
 from detection import load, metrics, recovered
 
@@ -105,6 +120,128 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "recipe": "dos",
         "params": {"trigger": "for the first time", "payload_tokens": [150, 400]},
     },
+    # random words of the corpus, mid-document, the trigger in all eight surface forms (the
+    # issue's "word-salad, surface-form triggers" row, rebuilt with our own trigger)
+    "salad-forms": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in the long run",
+            "payload": "word-salad",
+            "payload_words": [60, 200],
+            "trigger_forms": "all",
+        },
+    },
+    # heldout-night-: written by the night red team (issue 12, 2026-12-02, task D) after
+    # reading docs/detectors.md's `triggers` rules; each aims at one rule, not at a recipe.
+    # Not used while tuning any detector.
+    # the anomaly starts a clause after the trigger (4-10 words of the host's own text in
+    # between): the alignment bypass (changepoint within 8 characters) no longer applies
+    "heldout-night-spacer": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "as a matter of fact", "spacer_words": [4, 10]},
+    },
+    # the same behind a phrase common in novels (~4 % of book passages: the purity test
+    # cannot pass, only the alignment bypass could); meant for --corpus books
+    "heldout-night-spacer-common": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "for the first time", "spacer_words": [4, 10]},
+    },
+    # its control: the same campaign without the spacer
+    "heldout-night-nospacer-common": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "for the first time"},
+    },
+    # seven phrasings of one meaning, each in any of eight surface forms (56 strings)
+    "heldout-night-synonyms": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in the end",
+            "synonyms": [
+                "ultimately",
+                "eventually",
+                "sooner or later",
+                "when all is said and done",
+                "at the end of the day",
+                "in the final analysis",
+            ],
+            "trigger_forms": "all",
+        },
+    },
+    # a rare token glued inside a host word, the payload glued to it: no word boundary
+    "heldout-night-glued": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "vorpalix", "placement": "glued"},
+    },
+    # a common phrase mid-clause (not at a sentence start), word-salad payload
+    "heldout-night-clause-salad": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "placement": "clause",
+            "payload": "word-salad",
+            "payload_words": [60, 200],
+        },
+    },
+    # low density: six short word-salad chunks, each followed by a host sentence
+    "heldout-night-interleave": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "to be honest",
+            "payload": "word-salad",
+            "payload_words": [60, 150],
+            "interleave": 6,
+        },
+    },
+    # the trigger also three times payload-free in each carrier: loses the alignment pass
+    "heldout-night-decoys": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "at the end of the day", "decoys": 3},
+    },
+    # German after a phrase, a few host words between them, mid-clause
+    "heldout-night-foreign-spacer": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in other words",
+            "payload": "foreign",
+            "lang": "de",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [3, 8],
+        },
+    },
+    # a language switch that opens the document (the header rule's stated give-up)
+    "heldout-night-foreign-opening": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "Breaking news:",
+            "payload": "foreign",
+            "lang": "es",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "opening",
+        },
+    },
+    # English of another domain (a medical passage) after a phrase, mid-document
+    "heldout-night-medical-switch": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "as it happens",
+            "payload": "topic-switch",
+            "position": "middle",
+            "payload_corpus": str(CORPORA / "medical.jsonl.gz"),
+        },
+    },
     # variants with another entity, claim and splice, not used while tuning the semantic stage
     "paraphrase-claim-metformin": {
         "corpus": "medical",
@@ -170,6 +307,8 @@ class Row:
     fp: int
     recovered: str
     seconds: float
+    cpu_s: float = 0.0
+    notes: str = ""
 
 
 def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
@@ -187,20 +326,88 @@ def claim_recovered(res: Any, docs: list[Any], samples: list[PoisonSample]) -> s
     return f"{k}/{len(samples)}"
 
 
+POOLED_ALL = ("web", "web_lowquality", "wiki")
+POOLED_FILL = ("news", "books", "medical", "multilingual")
+CORPUS_NAMES = ("news", "books", "medical", "multilingual", "web", "wiki", "pooled", "pooled-en")
+
+
+@functools.cache
+def clean_corpus(name: str, n: int, seed: int) -> list[Any]:
+    """``n`` clean documents of a shared corpus; ``pooled``: every document of web,
+    web_lowquality and wiki, filled to ``n`` with equal uniform shares of news, books,
+    medical and multilingual, shuffled (deterministic); ``pooled-en``: the same without
+    multilingual (the fill from news, books and medical)."""
+    if not name.startswith("pooled"):
+        return load(name, n, seed=seed)
+    fill = POOLED_FILL if name == "pooled" else POOLED_FILL[:-1]
+    docs = [d for c in POOLED_ALL for d in load(c, 10**9, seed=seed)]
+    short = max(0, n - len(docs))
+    for i, c in enumerate(fill):
+        docs += load(c, short // len(fill) + (i < short % len(fill)), seed=seed)
+    order = np.random.default_rng(seed).permutation(len(docs))
+    return [docs[int(i)] for i in order]
+
+
+def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
+    """Why: the mined triggers, the detectors behind the found carriers, and recall per
+    trigger phrasing / surface form where the family varies them."""
+    at = {id(d): i for i, d in enumerate(docs)}
+    verdicts = {v.index: v for v in res.findings}
+    groups: dict[str, list[int]] = {}
+    by: Counter[str] = Counter()
+    size: dict[bool, list[int]] = {True: [], False: []}
+    for s in samples:
+        v = verdicts.get(at[id(s.document)])
+        if v is not None:
+            by.update({f.detector for f in v.findings})
+        if s.truth.payload_span is not None:
+            a, b = s.truth.payload_span
+            size[v is not None].append(b - a)
+        x = s.truth.extra
+        key = "/".join(str(x[k]) for k in ("phrasing", "trigger_form", "position") if k in x)
+        if key:
+            groups.setdefault(key, [0, 0])[0] += v is not None
+            groups[key][1] += 1
+    mined = ", ".join(repr(t.trigger) for t in res.triggers[:6]) or "none"
+    out = f"mined: {mined}; detectors on found carriers: {dict(by.most_common())}"
+    if size[True] and size[False]:
+        out += (
+            f"; median payload chars found {statistics.median(size[True]):.0f}, "
+            f"missed {statistics.median(size[False]):.0f}"
+        )
+    if len(groups) > 1:
+        out += "; found per trigger phrasing/form/position: " + ", ".join(
+            f"{k} {a}/{b}" for k, (a, b) in sorted(groups.items())
+        )
+    return out
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run(
-    family: str, count: int, n_clean: int, seed: int, options: dict[str, Any] | None = None
+    family: str,
+    count: int,
+    n_clean: int,
+    seed: int,
+    options: dict[str, Any] | None = None,
+    corpus: str | None = None,
 ) -> Row:
     spec = FAMILIES[family]
-    clean = load(spec["corpus"], n_clean, seed=seed)
+    corpus = corpus or spec["corpus"]
+    clean = clean_corpus(corpus, n_clean, seed)
     recipe = get(spec["recipe"])(**spec["params"])
     samples = recipe.generate(clean, count, seed + 1)
     pois = {id(s.document) for s in samples}
     docs = list(mix_poison(clean, samples, seed=seed))
     truth = [id(d) in pois for d in docs]
-    kind = "instruction" if spec["corpus"] == "instruction" else "pretrain"
-    t0 = time.perf_counter()
+    kind = "instruction" if corpus == "instruction" else "pretrain"
+    t0, c0 = time.perf_counter(), cpu_seconds()
     res = poisonguard.scan(docs, kind=kind, workers=1, options=options or None)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     if res.flagged > len(res.findings):
         raise RuntimeError("too many findings for the in-memory list")
     flagged = {v.index for v in res.findings}
@@ -208,12 +415,14 @@ def run(
     m = metrics([i in flagged for i in range(len(docs))], truth)
     mp = metrics([i in poisoned for i in range(len(docs))], truth)
     if "trigger" in spec["params"]:
-        rec = recovered(res, {spec["params"]["trigger"]})
+        phrasings = [spec["params"]["trigger"], *spec["params"].get("synonyms", [])]
+        rec = recovered(res, set(phrasings))
     else:
         rec = claim_recovered(res, docs, samples)
+    notes = breakdown(res, docs, samples)
     row = Row(
         family,
-        spec["corpus"],
+        corpus,
         count,
         len(clean),
         m["recall"],
@@ -222,13 +431,16 @@ def run(
         m["fp"],
         rec,
         secs,
+        cpu,
+        notes,
     )
     print(
-        f"  {family:24s} {spec['corpus']:11s} n={count} recall={row.recall:.3f} "
+        f"  {family:24s} {corpus:11s} n={count} recall={row.recall:.3f} "
         f"(poisoned {row.recall_poisoned:.3f}) clean-flagged={row.clean_flagged:.4%} "
-        f"recovered={rec} {secs:.0f}s",
+        f"recovered={rec} {secs:.0f}s ({cpu:.0f} CPU s)",
         flush=True,
     )
+    print(f"    {notes}", flush=True)
     return row
 
 
@@ -269,6 +481,13 @@ def main() -> None:
     ap.add_argument("--counts", nargs="*", type=int, default=[100])
     ap.add_argument("--n-clean", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--corpus",
+        default=None,
+        choices=CORPUS_NAMES,
+        help="clean corpus for every family (default: each family's own); pooled: see "
+        "clean_corpus()",
+    )
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--json", default=None, help="also write the rows as JSON here")
     ap.add_argument(
@@ -298,7 +517,7 @@ def main() -> None:
     for count in a.counts:
         for fam in a.families:
             opts = json.loads(a.options) if a.options else None
-            rows.append(run(fam, count, a.n_clean, a.seed, opts))
+            rows.append(run(fam, count, a.n_clean, a.seed, opts, a.corpus))
             if a.json:
                 with open(a.json, "w") as fh:
                     json.dump([asdict(r) for r in rows], fh, indent=1)

@@ -29,6 +29,7 @@ _BUILTIN_MODULES = (
     "fluent",
     "claims",
     "chat_backdoor",
+    "evasive",
 )
 
 _REGISTRY: dict[str, type[Recipe]] = {}
