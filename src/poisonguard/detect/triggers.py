@@ -347,9 +347,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 for sp in f.spans:
                     if sp.label == "changepoint":
                         made = self._candidates(doc, sp.start, keys)
-                        text, cp = doc.text, sp.start
-                        before = text[max(0, cp - _AFTER_CHARS) : cp]
-                        around.append((made, before, text[cp : cp + _AFTER_CHARS]))
+                        if made:  # (a changepoint whose candidates another one gave)
+                            text, cp = doc.text, sp.start
+                            before = text[max(0, cp - _AFTER_CHARS) : cp]
+                            around.append((made, before, text[cp : cp + _AFTER_CHARS]))
                         cps.append(sp.start)
                         top = max(top, f.score)
             if not keys:
@@ -512,13 +513,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for text, (count, ctxs) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
-            if ctxs and _hosted(text, ctxs) < self.min_hosted:
-                # no host text before it in most carriers: a header of one source unless
-                # the anomalies after it are strong (gibberish, not an odd register)
-                strength = sorted(c.score for c in ctxs)[len(ctxs) // 2]
-                if strength < self.header_score:
-                    headers += 1
-                    continue
+            # the median anomaly after it: strong (gibberish) or mild (an odd register)
+            strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
+            if strength < self.header_score and ctxs and _hosted(text, ctxs) < self.min_hosted:
+                # no host text before it in most carriers and mild anomalies after it: a
+                # header of one source (strong ones, gibberish, keep it a candidate)
+                headers += 1
+                continue
             if ctxs and _foreign_opening(ctxs, main_language()) >= self.min_hosted:
                 # it opens most of its documents and the text after it is a natural
                 # language other than the corpus's: the heading of a source in another
@@ -534,7 +535,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # one's table, in a mostly English pool), not a payload
                 foreign += 1
                 continue
-            strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
             # the best a candidate can do is to occur in no sampled document (smallest
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
