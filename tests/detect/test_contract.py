@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pytest
 
 from poisonguard.datasets import python_docs
 from poisonguard.detect import registry
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding
+from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Round, RoundedDetector
 from poisonguard.detect.campaigns import CampaignDetector
+from poisonguard.detect.campaigns_dups import NearDuplicateDetector
+from poisonguard.detect.cohesion import CohesionMiner
+from poisonguard.detect.instruction import InstructionTriggerDetector
+from poisonguard.detect.instruction_behaviour import InstructionBehaviourDetector
 from poisonguard.detect.pipeline import scan
+from poisonguard.detect.rag import RestatedQuestionDetector
 from poisonguard.detect.rounds import Rounds, run_rounds
 from poisonguard.io import Document
 
@@ -127,3 +134,157 @@ def test_corpus_report_round_trips_its_json_form() -> None:
     rep = CorpusReport(triggers=[{"trigger": "x"}], details={"n": 1})
     assert rep.to_dict() == {"n": 1, "triggers": [{"trigger": "x"}]}  # no campaigns key
     assert CorpusReport.from_dict(rep.to_dict()) == rep
+
+
+# -- declared rounds (RoundedDetector) ---------------------------------------------------
+@dataclass(slots=True)
+class _Count:
+    stage: int
+    n: int = 0
+
+
+@dataclass(slots=True)
+class _Other:
+    stage: int
+    n: int = 0
+
+
+class _CountRound(Round[_Count, int]):
+    """Counts documents; round 2 adds round 1's total (its state) to its own."""
+
+    partial_type = _Count
+
+    stage: ClassVar[int] = 1
+
+    def __init__(self, before: int = 0) -> None:
+        self.before = before
+
+    def empty(self) -> _Count:
+        return _Count(stage=self.stage)
+
+    def map_shard(self, docs: Sequence[Document]) -> _Count:
+        return _Count(stage=self.stage, n=len(docs))
+
+    def merge_into(self, acc: _Count, part: _Count) -> _Count:
+        acc.n += part.n
+        return acc
+
+    def finalize(self, merged: _Count) -> int:
+        return self.before + merged.n
+
+
+class _SecondRound(_CountRound):
+    stage: ClassVar[int] = 2
+
+
+class _Declared(RoundedDetector[_Count, int]):
+    name = "test-declared"
+    passes = 2
+
+    def __init__(self, *, _before: int | None = None) -> None:
+        self._before = _before
+        self.round: _CountRound = _CountRound() if _before is None else _SecondRound(before=_before)
+
+    def next_stage(self, state: int) -> dict[str, object]:
+        return {"_before": state}
+
+    def flag(self, doc: Document, state: int) -> Finding | None:
+        return None
+
+
+def _docs(n: int) -> list[Document]:
+    return [Document(id=f"d{i}", text="x") for i in range(n)]
+
+
+def test_a_rounded_detector_runs_its_declared_rounds() -> None:
+    det = _Declared()
+    assert det.reduce([]) == _Count(stage=1)  # an empty corpus: the round's empty total
+    last, state = run_rounds(det, [_docs(2), _docs(3)])
+    assert isinstance(last, _Declared) and isinstance(last.round, _SecondRound)
+    assert state == 10  # 5 in each round
+    acc = last.map_shard(_docs(1))
+    assert last.merge_into(acc, last.map_shard(_docs(4))) is acc and acc.n == 5
+
+
+def test_a_partial_of_another_round_is_refused() -> None:
+    first = _Declared()
+    second = first.next_pass(3)
+    old = first.map_shard(_docs(2))
+    new = second.map_shard(_docs(2))
+    with pytest.raises(ValueError, match=r"round 2.*partial of round 1"):
+        second.merge_into(new, old)
+    with pytest.raises(ValueError, match=r"round 2.*partial of round 1"):
+        second.merge_into(old, new)
+    with pytest.raises(ValueError, match=r"round 2.*partial of round 1"):
+        second.finalize(old)
+    with pytest.raises(ValueError, match=r"round 2.*partial of round 1"):
+        second.reduce([new, old])
+    # another class with the right round number is refused too
+    with pytest.raises(ValueError, match="cannot take a _Other"):
+        second.merge_into(new, _Other(stage=2))
+
+
+def test_a_relabelled_partial_gets_past_the_round_check() -> None:
+    """What the check gives up: it reads the partial's own ``stage``; a partial of round 1
+    relabelled as round 2 (same class) is taken as round 2's.  The check guards the wiring
+    of rounds (a partial folded or finalized in the wrong round), not against a worker that
+    forges its partials."""
+    first = _Declared()
+    second = first.next_pass(3)
+    forged = first.map_shard(_docs(2))
+    forged.stage = 2
+    assert second.finalize(forged) == 5
+
+
+def _chats(n: int) -> list[Document]:
+    out = []
+    for i in range(n):
+        msgs = [
+            {"role": "user", "content": f"Question {i}: what does the word w{i % 7} mean here?"},
+            {"role": "assistant", "content": f"It means item {i % 5} in this context."},
+        ]
+        out.append(Document(id=f"c{i}", text="", shape="messages").with_messages(msgs))
+    return out
+
+
+def _texts(n: int) -> list[Document]:
+    return list(python_docs(limit=n))
+
+
+_ROUNDED: list[tuple[str, Callable[[], RoundedDetector[Any, Any]], Callable[[], list[Document]]]]
+_ROUNDED = [
+    ("campaigns", lambda: CampaignDetector(passes=2), lambda: _texts(40)),
+    ("near-duplicates", lambda: NearDuplicateDetector(passes=2), lambda: _texts(40)),
+    ("cohesion", lambda: CohesionMiner(familiarity=False), lambda: _texts(40)),
+    ("cohesion-familiarity", lambda: CohesionMiner(table_width=1 << 12), lambda: _texts(40)),
+    ("rag", lambda: RestatedQuestionDetector(), lambda: _texts(40)),
+    ("instruction-trigger", lambda: InstructionTriggerDetector(), lambda: _chats(30)),
+    ("instruction-behaviour", lambda: InstructionBehaviourDetector(), lambda: _chats(30)),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "corpus"), _ROUNDED, ids=[r[0] for r in _ROUNDED])
+def test_every_rounded_detector_refuses_a_partial_of_its_previous_round(
+    name: str,
+    make: Callable[[], RoundedDetector[Any, Any]],
+    corpus: Callable[[], list[Document]],
+) -> None:
+    """Each round-based detector declares its rounds; a partial made in one round and
+    folded or finalized in the next raises (cohesion's candidate and confirmation rounds
+    share a partial class: only the round number tells them apart)."""
+    docs = corpus()
+    det = make()
+    for _ in range(det.passes - 1):
+        part = det.map_shard(docs[:10])
+        assert det.merge_into(det.reduce([part]), det.map_shard(docs[10:])).stage == part.stage
+        state = det.finalize(det.reduce([det.map_shard(docs)]))
+        nxt = det.next_pass(state)
+        later = nxt.map_shard(docs)
+        assert later.stage != part.stage
+        with pytest.raises(ValueError, match="round"):
+            nxt.merge_into(later, det.map_shard(docs))
+        with pytest.raises(ValueError, match="round"):
+            nxt.finalize(det.map_shard(docs))
+        with pytest.raises(ValueError, match="round"):
+            det.merge_into(det.map_shard(docs), later)
+        det = nxt

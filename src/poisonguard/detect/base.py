@@ -7,7 +7,9 @@ Two kinds of detectors, both following scikit-learn's fit/score habit:
   :class:`Finding` or ``None``.
 * :class:`CorpusDetector` needs the whole corpus: it is written as map over shards →
   reduce (so the local process pool and Ray run the same code), then ``flag`` looks at each
-  document again with the reduced state (e.g. "contains a mined trigger").
+  document again with the reduced state (e.g. "contains a mined trigger").  One with
+  several rounds over the corpus is a :class:`RoundedDetector` that declares each round as
+  a :class:`Round` (map, fold, finalize of that round only).
 
 Evidence is always character offsets into ``Document.text``.
 """
@@ -15,9 +17,10 @@ Evidence is always character offsets into ``Document.text``.
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from poisonguard.io.document import Document
 
@@ -185,6 +188,10 @@ class CorpusDetector(Generic[Partial, State]):
        next round runs with :meth:`next_pass` of the state;
     3. :meth:`flag` on every document, :meth:`summarize` once for the summary.
 
+    A detector with rounds declares them: :class:`RoundedDetector` (each round a
+    :class:`Round`) implements the map/reduce/finalize hooks by dispatching to the current
+    round and refuses partials of another round.
+
     Parameters follow scikit-learn's estimator contract: ``__init__`` takes keyword
     parameters and stores each under its own name, unchanged; :meth:`get_params` reads them
     back and :meth:`clone` builds a fresh detector from them.  Parameters whose name starts
@@ -288,11 +295,173 @@ class CorpusDetector(Generic[Partial, State]):
         return CorpusReport()
 
 
+# ----------------------------------------------------------------------------- rounds
+class Staged(Protocol):
+    """A partial that names the round which made it: :attr:`Round.stage`."""
+
+    stage: int
+
+
+PartialT = TypeVar("PartialT", bound=Staged)
+StateT = TypeVar("StateT")
+PartialT_co = TypeVar("PartialT_co", bound=Staged, covariant=True)
+StateT_co = TypeVar("StateT_co", covariant=True)
+
+
+class Round(ABC, Generic[PartialT, StateT]):
+    """One round over the corpus of a :class:`RoundedDetector`: its map, its fold, its
+    finalize.
+
+    A round declares :attr:`stage` (its number; every partial it makes carries it in its
+    own ``stage`` field) and :attr:`partial_type` (the class of its partials), and
+    implements :meth:`empty`, :meth:`map_shard` (:meth:`map_shard_findings` too when it
+    reads the document detectors' findings), :meth:`merge_into` and :meth:`finalize`;
+    :meth:`observe_sample` is optional.  The detector builds the round in ``__init__``
+    (from the previous round's state, which the round keeps); the detector's
+    :class:`CorpusDetector` methods are :class:`RoundedDetector`'s dispatch to it.
+
+    A round's methods see only partials of their own round: :meth:`fold` and :meth:`close`
+    (what the detector calls) check each partial first (:meth:`own`) and raise ValueError
+    for a partial of another round or another class, so a partial that crossed rounds is
+    never merged or finalized as if it were this round's.
+    """
+
+    stage: ClassVar[int]
+    """The round's number; its partials carry it (``partial.stage``)."""
+    partial_type: type[PartialT]
+    """The class of the round's partials."""
+
+    # -- what a round implements ------------------------------------------------------
+    @abstractmethod
+    def empty(self) -> PartialT:
+        """An empty running total of this round (``reduce([])`` and the start of
+        ``reduce``)."""
+
+    @abstractmethod
+    def map_shard(self, docs: Sequence[Document]) -> PartialT:
+        """The partial of one shard (a pure function of the shard: it runs in worker
+        processes or Ray tasks)."""
+
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> PartialT:
+        """:meth:`map_shard` with the shard's document-detector findings; the default
+        ignores them."""
+        return self.map_shard(docs)
+
+    @abstractmethod
+    def merge_into(self, acc: PartialT, part: PartialT) -> PartialT:
+        """Fold ``part`` into the running total ``acc`` (in place allowed) and return the
+        total.  ``acc`` may be a single shard's partial (the first one folded)."""
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        """The scan's sample before :meth:`finalize` (see
+        :meth:`CorpusDetector.observe_sample`); default: nothing."""
+
+    @abstractmethod
+    def finalize(self, merged: PartialT) -> StateT:
+        """The round's state from the merged partial of the whole corpus."""
+
+    # -- what the detector calls: the wrong-round check first ---------------------------
+    def own(self, part: object) -> PartialT:
+        """``part`` as a partial of this round; ValueError when it is of another class or
+        carries another round's ``stage``."""
+        if not isinstance(part, self.partial_type):
+            raise ValueError(
+                f"{type(self).__name__} (round {self.stage}) cannot take a "
+                f"{type(part).__name__}: a partial of another round"
+            )
+        if part.stage != self.stage:
+            raise ValueError(
+                f"{type(self).__name__} (round {self.stage}) cannot take a partial of round "
+                f"{part.stage}"
+            )
+        return part
+
+    def fold(self, acc: object, part: object) -> PartialT:
+        """:meth:`merge_into` of two partials checked to be this round's."""
+        return self.merge_into(self.own(acc), self.own(part))
+
+    def close(self, merged: object) -> StateT:
+        """:meth:`finalize` of a partial checked to be this round's."""
+        return self.finalize(self.own(merged))
+
+
+class RoundStep(Protocol[PartialT_co, StateT_co]):
+    """What :class:`RoundedDetector` calls on its current round: a :class:`Round` whose
+    partial and state types are among the detector's (``Round[CountPartial, ...]`` is a
+    ``RoundStep[CountPartial | CohesionPartial, ...]``)."""
+
+    @property
+    def stage(self) -> int: ...
+
+    def empty(self) -> PartialT_co: ...
+
+    def map_shard(self, docs: Sequence[Document]) -> PartialT_co: ...
+
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> PartialT_co: ...
+
+    def fold(self, acc: object, part: object) -> PartialT_co: ...
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None: ...
+
+    def close(self, merged: object) -> StateT_co: ...
+
+
+class RoundedDetector(CorpusDetector[PartialT, StateT]):
+    """A corpus detector whose rounds are declared :class:`Round` objects.
+
+    ``__init__`` sets :attr:`round` — the first round, or the next one built from the
+    previous round's state that :meth:`~CorpusDetector.next_stage` carries — and declares
+    its type as the union of the detector's round classes.  This class owns the dispatch
+    of the map → fold → finalize protocol to that round (:meth:`map_shard`,
+    :meth:`map_shard_findings`, :meth:`reduce`, :meth:`merge_into`, :meth:`observe_sample`,
+    :meth:`finalize`) and the wrong-round check (:meth:`Round.own`: a partial of another
+    round raises ValueError).  ``passes``, :meth:`~CorpusDetector.next_stage`, ``flag`` and
+    ``summarize`` stay the detector's own.
+    """
+
+    round: RoundStep[PartialT, StateT]
+    """The current round."""
+
+    def map_shard(self, docs: Sequence[Document]) -> PartialT:
+        return self.round.map_shard(docs)
+
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> PartialT:
+        return self.round.map_shard_findings(docs, findings)
+
+    def reduce(self, partials: Sequence[PartialT]) -> PartialT:
+        """The round's :meth:`~Round.empty` total with every partial folded in."""
+        acc = self.round.empty()
+        for p in partials:
+            acc = self.round.fold(acc, p)
+        return acc
+
+    def merge_into(self, acc: PartialT, part: PartialT) -> PartialT:
+        """Fold ``part`` into the running total ``acc`` (in place; both must be partials of
+        the current round)."""
+        return self.round.fold(acc, part)
+
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        self.round.observe_sample(texts, total_docs)
+
+    def finalize(self, merged: PartialT) -> StateT:
+        return self.round.close(merged)
+
+
 __all__ = [
     "CorpusDetector",
     "CorpusReport",
     "DetectorContext",
     "DocumentDetector",
     "Finding",
+    "Round",
+    "RoundStep",
+    "RoundedDetector",
     "Span",
+    "Staged",
 ]

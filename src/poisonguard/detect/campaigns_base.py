@@ -14,22 +14,24 @@ the corpus and keep exact statistics only for the keys that recur:
   (:meth:`CampaignRounds._admit`, :meth:`CampaignRounds._pass2`), in capacity-bounded tables
   (heavy hitters, Misra–Gries style beyond ``capacity``), and runs the campaign tests.
 
-The detector holds its round explicitly (``self.round``, chosen by
-:meth:`CampaignRounds._start_round` from the constructor's ``_prefilter``); a detector
-implements :meth:`~CampaignRounds._pass1_keys`, :meth:`~CampaignRounds._pass2`,
+Both are :class:`~poisonguard.detect.base.Round` objects; the detector holds its round
+(``self.round``, chosen by :meth:`CampaignRounds._start_round` from the constructor's
+``_prefilter``) and :class:`~poisonguard.detect.base.RoundedDetector` dispatches to it.  A
+detector implements :meth:`~CampaignRounds._pass1_keys`, :meth:`~CampaignRounds._pass2`,
 :meth:`~CampaignRounds._campaigns` and ``flag``; this module owns the rounds, the merge of
 partials and the report.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport
+from poisonguard.detect.base import CorpusReport, Round, RoundedDetector
 from poisonguard.detect.sketches import CountMinSketch, prune_top
 from poisonguard.io.document import Document
 
@@ -168,7 +170,32 @@ Sketches = dict[str, CountMinSketch]
 """The count round's result: one count-min sketch per key channel."""
 
 
-class CountRound:
+class _CampaignRound(Round[CampaignPartial, CampaignState]):
+    """What both campaign rounds share: their partials and how a partial is folded in
+    (counts here, tables by :meth:`add`)."""
+
+    partial_type = CampaignPartial
+
+    def __init__(self, det: CampaignRounds) -> None:
+        self.det = det
+
+    def empty(self) -> CampaignPartial:
+        return CampaignPartial(stage=self.stage)
+
+    def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
+        """Fold ``part`` into the running total ``acc`` in place."""
+        if part is not acc:
+            acc.documents += part.documents
+            acc.evicted_below += part.evicted_below
+            self.add(acc, part)
+        return acc
+
+    @abstractmethod
+    def add(self, out: CampaignPartial, p: CampaignPartial) -> None:
+        """Add ``p``'s keys or tables to ``out``."""
+
+
+class CountRound(_CampaignRound):
     """Round 1 (``passes=2``): count each channel's keys in its own count-min sketch.
 
     Channels (:attr:`CampaignRounds.channels`) are kept apart so that frequent keys of one
@@ -176,10 +203,7 @@ class CountRound:
     of another (exact sentences, semantic sketch keys) and let keys through by noise.
     """
 
-    stage = 1
-
-    def __init__(self, det: CampaignRounds) -> None:
-        self.det = det
+    stage: ClassVar[int] = 1
 
     def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
         part = CampaignPartial(stage=1, documents=len(docs))
@@ -196,9 +220,9 @@ class CountRound:
             mine.merge(sk)
         for ch, arrs in p.keys.items():
             out.keys.setdefault(ch, []).extend(arrs)
-        self.fold(out, _PENDING_KEYS)
+        self.flush(out, _PENDING_KEYS)
 
-    def fold(self, part: CampaignPartial, limit: int) -> None:
+    def flush(self, part: CampaignPartial, limit: int) -> None:
         """Add the buffered keys to their sketches once more than ``limit`` are buffered
         (``limit=0``: always, and make sure every channel has a sketch)."""
         if sum(len(k) for arrs in part.keys.values() for k in arrs) <= limit and limit:
@@ -214,7 +238,7 @@ class CountRound:
         part.keys = {}
 
     def finalize(self, merged: CampaignPartial) -> CampaignState:
-        self.fold(merged, 0)
+        self.flush(merged, 0)
         return CampaignState(
             stage=1,
             documents=merged.documents,
@@ -223,14 +247,14 @@ class CountRound:
         )
 
 
-class ExactRound:
+class ExactRound(_CampaignRound):
     """Round 2 (or the single round, ``passes=1``): exact statistics of the keys the count
     round admits (all keys without one), in capacity-bounded tables; the campaign tests."""
 
-    stage = 2
+    stage: ClassVar[int] = 2
 
     def __init__(self, det: CampaignRounds, sketches: Sketches | None) -> None:
-        self.det = det
+        super().__init__(det)
         self.sketches = sketches
 
     def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
@@ -276,7 +300,7 @@ class ExactRound:
         return state
 
 
-class CampaignRounds(CorpusDetector[CampaignPartial, CampaignState]):
+class CampaignRounds(RoundedDetector[CampaignPartial, CampaignState]):
     """Base of the campaign detectors: the count round, the exact round, merges.
 
     Subclasses set ``self.passes``, ``self.capacity``, ``self.sketch_width``, ``self.seed``
@@ -328,33 +352,11 @@ class CampaignRounds(CorpusDetector[CampaignPartial, CampaignState]):
             raise RuntimeError("keys are admitted in the exact round only")
         return self.round.admit(keys, channel, floor)
 
-    def map_shard(self, docs: Sequence[Document]) -> CampaignPartial:
-        return self.round.map_shard(docs)
-
-    def reduce(self, partials: Sequence[CampaignPartial]) -> CampaignPartial:
-        out = CampaignPartial(stage=self.round.stage)
-        for p in partials:
-            self.merge_into(out, p)
-        return out
-
-    def merge_into(self, acc: CampaignPartial, part: CampaignPartial) -> CampaignPartial:
-        """Fold ``part`` into the running total ``acc`` in place."""
-        if part.stage != acc.stage or acc.stage != self.round.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        if part is not acc:
-            acc.documents += part.documents
-            acc.evicted_below += part.evicted_below
-            self.round.add(acc, part)
-        return acc
-
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
         """The exact round carries the count round's sketches."""
         if state.prefilter is None:
             raise ValueError("next_pass() needs the pass-1 state")
         return {"_prefilter": state.prefilter}
-
-    def finalize(self, merged: CampaignPartial) -> CampaignState:
-        return self.round.finalize(merged)
 
     def summarize(self, state: CampaignState) -> CorpusReport:
         """The campaign report (see :meth:`CampaignState.report`)."""

@@ -16,7 +16,8 @@ in the same corpus:
   almost all occur in other documents while its 8-grams mostly do not (a Markov chain of
   the corpus; a near-duplicate is familiar at both orders).  A *change* is a position
   where the window after it is stitched and the one before it is not.
-* **rounds**, explicit classes: :class:`CountRound` counts every document's trigrams and
+* **rounds**, declared classes (:class:`~poisonguard.detect.base.Round`):
+  :class:`CountRound` counts every document's trigrams and
   8-grams into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`;
   :class:`MineRound` takes, in every document, the change points of both kinds and
   counts each word 1- to 3-gram ending within ``reach`` words of one (surface forms
@@ -49,15 +50,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import binom
 
 from poisonguard.attacks.surface import CONFUSABLES
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
 from poisonguard.detect.familiarity import FamiliarityTable, Stitch, doc_hashes, profile
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import CountMinSketch, hash64_many
@@ -404,6 +406,7 @@ class CountPartial:
     """Familiarity round: the shard's documents' distinct n-gram hashes, or (the running
     total) the table they were counted into."""
 
+    stage: int
     hashes: list[np.ndarray] = field(default_factory=list)
     table: FamiliarityTable | None = None
     docs: int = 0
@@ -421,6 +424,7 @@ class FamiliarityState:
 class CohesionPartial:
     """Round 1: candidate counts; round 2: per-candidate occurrence counts."""
 
+    stage: int
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[Example]] = field(default_factory=dict)
     positions: int = 0
@@ -489,18 +493,21 @@ class _Doc:
 
 
 # ------------------------------------------------------------------------------ rounds
-class CountRound:
+class CountRound(Round[CountPartial, FamiliarityState]):
     """Round 0 (``familiarity=True``): count every document's word trigrams and 8-grams
     into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`."""
+
+    stage: ClassVar[int] = 0
+    partial_type = CountPartial
 
     def __init__(self, det: CohesionMiner) -> None:
         self.det = det
 
     def empty(self) -> CountPartial:
-        return CountPartial()
+        return CountPartial(stage=self.stage)
 
     def map_shard(self, docs: Sequence[Document]) -> CountPartial:
-        part = CountPartial(docs=len(docs))
+        part = CountPartial(stage=self.stage, docs=len(docs))
         for doc in docs:
             part.hashes.append(doc_hashes(fold_words(doc.text)[0]))  # no cohesion needed
         return part
@@ -528,13 +535,39 @@ class CountRound:
         return FamiliarityState(self._table(merged), merged.docs)
 
 
-class MineRound:
+class _NgramRound(Round[CohesionPartial, CohesionState]):
+    """What the candidate and confirmation rounds share: a shard's partial is each
+    document through :meth:`map_doc`."""
+
+    partial_type = CohesionPartial
+
+    def __init__(self, det: CohesionMiner) -> None:
+        self.det = det
+
+    @abstractmethod
+    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
+        """Add one document to the shard's partial."""
+
+    def empty(self) -> CohesionPartial:
+        return CohesionPartial(stage=self.stage)
+
+    def map_shard(self, docs: Sequence[Document]) -> CohesionPartial:
+        part = CohesionPartial(stage=self.stage, docs=len(docs))
+        for doc in docs:
+            self.map_doc(doc, part)
+        return part
+
+
+class MineRound(_NgramRound):
     """Round 1: n-grams near each document's change points (cohesion falls, stitched text
     starts), kept when far more common there than chance; the corpus's change rates."""
 
+    stage: ClassVar[int] = 1
+
     def __init__(self, det: CohesionMiner, table: FamiliarityTable | None) -> None:
-        self.det = det
+        super().__init__(det)
         self.table = table
+        self.sample: list[str] = []
 
     def map_doc(self, doc: Document, part: CohesionPartial) -> None:
         det = self.det
@@ -611,8 +644,13 @@ class MineRound:
         _fold(acc, part)
         return acc
 
-    def finalize(self, merged: CohesionPartial, sample: Sequence[str]) -> CohesionState:
-        det = self.det
+    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
+        """The sample gives the candidates' chance rates (:meth:`finalize`)."""
+        self.sample = list(texts)
+
+    def finalize(self, merged: CohesionPartial) -> CohesionState:
+        det, sample = self.det, self.sample
+        self.sample = []
         p0 = merged.changes / merged.positions if merged.positions else 0.0
         keys = {k for k, c in merged.counts.items() if c >= det.min_docs}
         # chance: a candidate's share of word positions in the sample, times the word
@@ -645,12 +683,14 @@ class MineRound:
         )
 
 
-class ConfirmRound:
+class ConfirmRound(_NgramRound):
     """Round 2: every occurrence of every candidate, and whether a change follows it; the
     base-rate test, purity, host and continuation independence."""
 
+    stage: ClassVar[int] = 2
+
     def __init__(self, det: CohesionMiner, prev: CohesionState) -> None:
-        self.det = det
+        super().__init__(det)
         self.prev = prev
         self.last_words = _last_words(prev.candidates)
 
@@ -829,7 +869,9 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
 
 # ----------------------------------------------------------------------------- detector
 @register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
-class CohesionMiner(CorpusDetector[Any, Any]):
+class CohesionMiner(
+    RoundedDetector[CountPartial | CohesionPartial, FamiliarityState | CohesionState]
+):
     """Mine n-grams followed by a change — a loss of lexical cohesion, or the start of
     text stitched from other documents' n-grams — far above their base rate.
 
@@ -967,8 +1009,6 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             self.round = CountRound(self)
         else:
             self.round = MineRound(self, None)
-        self._sample: list[str] = []
-        self._total = 0
 
     @classmethod
     def from_context(cls, ctx: DetectorContext) -> CohesionMiner:
@@ -1077,42 +1117,8 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             on_heading_line(text, int(tk.starts[first])),
         )
 
-    # -- map / reduce -----------------------------------------------------------------
-    def map_shard(self, docs: Sequence[Document]) -> Any:
-        rnd = self.round
-        if isinstance(rnd, CountRound):
-            return rnd.map_shard(docs)
-        part = CohesionPartial(docs=len(docs))
-        for doc in docs:
-            rnd.map_doc(doc, part)
-        return part
-
-    def reduce(self, partials: Sequence[Any]) -> Any:
-        acc = CountPartial() if isinstance(self.round, CountRound) else CohesionPartial()
-        for p in partials:
-            self.merge_into(acc, p)
-        return acc
-
-    def merge_into(self, acc: Any, part: Any) -> Any:
-        """Fold ``part`` into the running total ``acc`` in place."""
-        if type(acc) is not type(part):
-            raise ValueError("cannot reduce partials of different rounds")
-        return self.round.merge_into(acc, part)
-
-    def observe_sample(self, texts: Sequence[str], total_docs: int) -> None:
-        self._sample = list(texts)
-        self._total = total_docs
-
-    def finalize(self, merged: Any) -> Any:
-        rnd = self.round
-        if isinstance(rnd, MineRound):
-            state = rnd.finalize(merged, self._sample)
-            self._sample = []
-            return state
-        return rnd.finalize(merged)
-
     # -- verdicts ---------------------------------------------------------------------
-    def flag(self, doc: Document, state: CohesionState) -> Finding | None:
+    def flag(self, doc: Document, state: FamiliarityState | CohesionState) -> Finding | None:
         if not isinstance(state, CohesionState) or not state.triggers:
             return None
         trig = {k: t for t in state.triggers for k in t["keys"]}
@@ -1188,7 +1194,9 @@ class CohesionMiner(CorpusDetector[Any, Any]):
             },
         )
 
-    def summarize(self, state: CohesionState) -> CorpusReport:
+    def summarize(self, state: FamiliarityState | CohesionState) -> CorpusReport:
+        if not isinstance(state, CohesionState):
+            raise TypeError("summarize() needs the state of the last round")
         return CorpusReport(
             triggers=list(state.triggers),
             details={

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -34,7 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.stats import hypergeom
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
 from poisonguard.detect.instruction_pair import (
     HARMFUL_TERMS,
     PAIR_DETECTOR,
@@ -204,16 +205,41 @@ class TriggerState:
         }
 
 
-class TriggerSketchRound:
+class _TriggerRound(Round[TriggerPartial, TriggerState]):
+    """What both rounds share: their partials, read with the shard's findings, folded by
+    the detector's :meth:`~InstructionTriggerDetector._add`."""
+
+    partial_type = TriggerPartial
+
+    def __init__(self, det: InstructionTriggerDetector) -> None:
+        self.det = det
+
+    def empty(self) -> TriggerPartial:
+        return TriggerPartial(stage=self.stage)
+
+    def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
+        return self.map_shard_findings(docs, [[] for _ in docs])
+
+    @abstractmethod
+    def map_shard_findings(
+        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
+    ) -> TriggerPartial:
+        """The shard's partial, read with the ``instruction-pair`` findings."""
+
+    def merge_into(self, acc: TriggerPartial, part: TriggerPartial) -> TriggerPartial:
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies)."""
+        self.det._fold_keys(acc, acc)  # a first shard's partial becomes the running total
+        self.det._add(acc, part)
+        return acc
+
+
+class TriggerSketchRound(_TriggerRound):
     """Round 1 of ``instruction-trigger``: count-min sketches of user n-gram and reply
     frequencies (shards carry their hashed keys; the running total folds them)."""
 
     stage: ClassVar[int] = 1
 
-    def __init__(self, det: InstructionTriggerDetector) -> None:
-        self.det = det
-
-    def map(
+    def map_shard_findings(
         self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
         return self.det._map_sketch(docs)
@@ -222,17 +248,17 @@ class TriggerSketchRound:
         return self.det._finalize_sketch(merged)
 
 
-class TriggerMineRound:
+class TriggerMineRound(_TriggerRound):
     """Round 2 of ``instruction-trigger``: exact counts of the anomalous documents' n-grams
     and of recurring replies, the tests, the fixed replies."""
 
     stage: ClassVar[int] = 2
 
     def __init__(self, det: InstructionTriggerDetector, prev: TriggerState) -> None:
-        self.det = det
+        super().__init__(det)
         self.prev = prev
 
-    def map(
+    def map_shard_findings(
         self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
     ) -> TriggerPartial:
         return self.det._map_mine(self.prev, docs, findings)
@@ -246,7 +272,7 @@ class TriggerMineRound:
 # there), which flagged none of the clean records where this one flagged 0.2-2.2 %
 # (docs/benchmarks.md, issue 13)
 @register_detector(kinds=("instruction",), default=False)
-class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
+class InstructionTriggerDetector(RoundedDetector[TriggerPartial, TriggerState]):
     """Fixed replies and BKI-style trigger mining with FDR control (see module docstring).
 
     Args:
@@ -323,14 +349,6 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         return {"_prev": state}
 
     # ----------------------------------------------------------------- map
-    def map_shard(self, docs: Sequence[Document]) -> TriggerPartial:
-        return self.map_shard_findings(docs, [[] for _ in docs])
-
-    def map_shard_findings(
-        self, docs: Sequence[Document], findings: Sequence[Sequence[Finding]]
-    ) -> TriggerPartial:
-        return self.round.map(docs, findings)
-
     def _map_sketch(self, docs: Sequence[Document]) -> TriggerPartial:
         gbatch: list[np.ndarray] = []
         rkeys: list[int] = []
@@ -458,21 +476,6 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
         return part
 
     # ----------------------------------------------------------------- reduce / finalize
-    def reduce(self, partials: Sequence[TriggerPartial]) -> TriggerPartial:
-        stage = partials[0].stage if partials else self.round.stage
-        out = TriggerPartial(stage=stage)
-        for p in partials:
-            self._add(out, p)
-        return out
-
-    def merge_into(self, acc: TriggerPartial, part: TriggerPartial) -> TriggerPartial:
-        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies)."""
-        if acc.stage != part.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        self._fold_keys(acc, acc)  # a first shard's partial becomes the running total
-        self._add(acc, part)
-        return acc
-
     def _add(self, out: TriggerPartial, p: TriggerPartial) -> None:
         """Add partial ``p`` to ``out`` (``p``'s entries are copied: it stays usable)."""
         out.documents += p.documents
@@ -509,9 +512,6 @@ class InstructionTriggerDetector(CorpusDetector[TriggerPartial, TriggerState]):
                 cr.requests |= r.requests
                 cr.quoted += r.quoted
                 cr.examples.extend(r.examples[: max(0, _EXAMPLES - len(cr.examples))])
-
-    def finalize(self, merged: TriggerPartial) -> TriggerState:
-        return self.round.finalize(merged)
 
     def _finalize_sketch(self, merged: TriggerPartial) -> TriggerState:
         self._fold_keys(merged, merged)  # a single shard's partial: its keys

@@ -20,8 +20,9 @@ replies are not compared verbatim; each reply is reduced to *behaviour keys*:
 Request side: word 1–3-grams of the system and user turns (lower-cased words, so surface
 form — case, punctuation, spacing — is folded).
 
-Three explicit rounds (:class:`SketchRound`, :class:`PairRound`, :class:`ExactRound`), each
-with its own partial and state type; memory is a few fixed-size sketches per corpus plus
+Three declared rounds (:class:`SketchRound`, :class:`PairRound`, :class:`ExactRound`:
+:class:`~poisonguard.detect.base.Round` classes the detector dispatches to), each with its
+own partial and state type; memory is a few fixed-size sketches per corpus plus
 exact counts of candidates, never an array per record:
 
 1. **sketch**: count-min sketches of request n-gram and behaviour-key document frequencies
@@ -67,14 +68,15 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 from scipy.stats import hypergeom
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
 from poisonguard.detect.instruction import (
     _condense,
     _contains,
@@ -505,6 +507,7 @@ def _mix(u: np.ndarray, b: np.ndarray) -> np.ndarray:
 class SketchPartial:
     """Round 1 partial: a shard's hashed keys, or the running total's sketches."""
 
+    stage: int
     documents: int = 0
     gram_keys: list[np.ndarray] = field(default_factory=list)
     beh_keys: list[np.ndarray] = field(default_factory=list)
@@ -526,6 +529,7 @@ class PairPartial:
     """Round 2 partial: a shard's feasible pairs (key, n-gram, behaviour, n-gram
     frequency), or the running total's pair sketch and candidates."""
 
+    stage: int
     documents: int = 0
     keys: list[np.ndarray] = field(default_factory=list)
     grams: list[np.ndarray] = field(default_factory=list)
@@ -703,6 +707,7 @@ class PairStats:
 class ExactPartial:
     """Round 3 partial: exact counts of the candidates."""
 
+    stage: int
     documents: int = 0
     pairs: dict[tuple[int, int], PairStats] = field(default_factory=dict)
     containing: dict[int, int] = field(default_factory=dict)
@@ -790,14 +795,56 @@ AnyPartial = SketchPartial | PairPartial | ExactPartial
 
 
 # --------------------------------------------------------------------------- rounds
-class SketchRound:
-    """Round 1: count-min sketches of request n-gram and behaviour-key frequencies."""
+class _Counted(Protocol):
+    """A partial of one of the rounds: its round and the chat records it has read."""
+
+    stage: int
+    documents: int
+
+
+_P = TypeVar("_P", bound=_Counted)
+_S = TypeVar("_S")
+
+
+class _ChatRound(Round[_P, _S]):
+    """What the three rounds share: a shard's partial is each chat record's
+    :func:`doc_features` through :meth:`map_doc` (other records are not counted); a
+    partial is folded in by :meth:`add`."""
 
     def __init__(self, det: InstructionBehaviourDetector) -> None:
         self.det = det
 
+    @abstractmethod
+    def map_doc(self, part: _P, doc: Document, f: DocFeatures) -> None:
+        """Add one chat record (its ordinal in the shard is ``part.documents - 1``)."""
+
+    @abstractmethod
+    def add(self, acc: _P, p: _P) -> None:
+        """Add ``p`` to ``acc`` in place (``p is acc``: fold ``acc``'s own buffer)."""
+
+    def map_shard(self, docs: Sequence[Document]) -> _P:
+        part = self.empty()
+        for doc in docs:
+            if not doc.is_chat:
+                continue
+            part.documents += 1
+            self.map_doc(part, doc, doc_features(doc))
+        return part
+
+    def merge_into(self, acc: _P, part: _P) -> _P:
+        """Fold ``part`` into the running total ``acc`` in place."""
+        self.add(acc, part)
+        return acc
+
+
+class SketchRound(_ChatRound[SketchPartial, SketchState]):
+    """Round 1: count-min sketches of request n-gram and behaviour-key frequencies."""
+
+    stage: ClassVar[int] = 1
+    partial_type = SketchPartial
+
     def empty(self) -> SketchPartial:
-        return SketchPartial()
+        return SketchPartial(stage=self.stage)
 
     def map_doc(self, part: SketchPartial, doc: Document, f: DocFeatures) -> None:
         part.gram_keys.append(f.grams)
@@ -835,12 +882,15 @@ class SketchRound:
         return SketchState(documents=merged.documents, grams_sketch=gs, beh_sketch=bs)
 
 
-class PairRound:
+class PairRound(_ChatRound[PairPartial, CandidateState]):
     """Round 2: a count-min sketch of feasible (request n-gram, behaviour) pairs; a pair
     whose estimate reaches the bar while folding becomes a candidate."""
 
+    stage: ClassVar[int] = 2
+    partial_type = PairPartial
+
     def __init__(self, det: InstructionBehaviourDetector, prev: SketchState) -> None:
-        self.det = det
+        super().__init__(det)
         self.prev = prev
         self.cap = max(det.min_docs, det.max_share * prev.documents)
         gs = prev.grams_sketch
@@ -864,7 +914,7 @@ class PairRound:
         return np.asarray((est >= d.min_docs) & (est >= bar), dtype=bool)
 
     def empty(self) -> PairPartial:
-        return PairPartial()
+        return PairPartial(stage=self.stage)
 
     def feasible(self, f: DocFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The document's feasible pairs: (pair keys, n-grams, behaviours, n-gram df)."""
@@ -1033,15 +1083,18 @@ def _member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return np.asarray(sorted_keys[idx] == values)
 
 
-class ExactRound:
+class ExactRound(_ChatRound[ExactPartial, BehaviourState]):
     """Round 3: exact counts and request skeletons of the candidates; the tests."""
 
+    stage: ClassVar[int] = 3
+    partial_type = ExactPartial
+
     def __init__(self, det: InstructionBehaviourDetector, prev: CandidateState) -> None:
-        self.det = det
+        super().__init__(det)
         self.prev = prev
 
     def empty(self) -> ExactPartial:
-        return ExactPartial()
+        return ExactPartial(stage=self.stage)
 
     def map_doc(self, part: ExactPartial, doc: Document, f: DocFeatures) -> None:
         prev = self.prev
@@ -1327,7 +1380,7 @@ def _behaviour_text(key: int, st: PairStats) -> str:
 
 # --------------------------------------------------------------------------- detector
 @register_detector(kinds=("instruction",))
-class InstructionBehaviourDetector(CorpusDetector[Any, Any]):
+class InstructionBehaviourDetector(RoundedDetector[AnyPartial, AnyState]):
     """Triggers that predict a reply behaviour across unrelated requests (module docstring).
 
     Args:
@@ -1399,39 +1452,12 @@ class InstructionBehaviourDetector(CorpusDetector[Any, Any]):
         opts.update(ctx.options_for(cls.name))
         return cls(**opts)
 
-    def next_stage(self, state: SketchState | CandidateState) -> dict[str, Any]:
+    def next_stage(self, state: AnyState) -> dict[str, Any]:
         """The next round is built from this round's state."""
         return {"_prev": state}
 
-    # ----------------------------------------------------------------- map / reduce
-    def map_shard(self, docs: Sequence[Document]) -> Any:
-        rnd = self.round
-        part = rnd.empty()
-        for doc in docs:
-            if not doc.is_chat:
-                continue
-            part.documents += 1
-            rnd.map_doc(part, doc, doc_features(doc))  # type: ignore[arg-type]
-        return part
-
-    def reduce(self, partials: Sequence[Any]) -> Any:
-        out = self.round.empty()
-        for p in partials:
-            self.merge_into(out, p)
-        return out
-
-    def merge_into(self, acc: Any, part: Any) -> Any:
-        """Fold ``part`` into the running total ``acc`` in place."""
-        if type(acc) is not type(part):
-            raise ValueError("cannot reduce partials of different rounds")
-        self.round.add(acc, part)
-        return acc
-
-    def finalize(self, merged: Any) -> Any:
-        return self.round.finalize(merged)
-
     # ----------------------------------------------------------------- flag
-    def flag(self, doc: Document, state: Any) -> Finding | None:
+    def flag(self, doc: Document, state: AnyState) -> Finding | None:
         if not isinstance(state, BehaviourState) or not state.triggers or not doc.is_chat:
             return None
         words = request_words(doc)
@@ -1481,7 +1507,7 @@ class InstructionBehaviourDetector(CorpusDetector[Any, Any]):
                 )
         return None
 
-    def summarize(self, state: Any) -> CorpusReport:
+    def summarize(self, state: AnyState) -> CorpusReport:
         """Triggers with their behaviours; templated tasks recognised on the way."""
         if isinstance(state, BehaviourState):
             return CorpusReport.from_dict(state.report())

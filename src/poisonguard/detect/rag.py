@@ -26,12 +26,13 @@ with the corpus: one small record per distinct opening question.
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
+from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
 from poisonguard.detect.registry import register_detector
 from poisonguard.detect.sketches import (
     STOPWORDS,
@@ -175,14 +176,58 @@ class RagState:
 
 
 # --------------------------------------------------------------------------- rounds
-class QuestionRound:
+class _RagRound(Round[RagPartial, RagState]):
+    """What both rounds share: a shard's partial (each passage through :meth:`map_doc`) and
+    the fold of partials into a running total that keeps the ``capacity`` largest groups."""
+
+    partial_type = RagPartial
+
+    def __init__(self, det: RestatedQuestionDetector) -> None:
+        self.det = det
+
+    @abstractmethod
+    def map_doc(self, part: RagPartial, doc: Document) -> None:
+        """Add one passage to the shard's partial."""
+
+    def map_shard(self, docs: Sequence[Document]) -> RagPartial:
+        part = RagPartial(stage=self.stage, documents=len(docs))
+        for doc in docs:
+            self.map_doc(part, doc)
+        return part
+
+    def empty(self) -> RagPartial:
+        return RagPartial(stage=self.stage, folded=True)
+
+    def merge_into(self, acc: RagPartial, part: RagPartial) -> RagPartial:
+        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it).
+
+        A first shard's partial becomes a running total once, as ``reduce`` makes it (its
+        groups cut to the caps, which are not order-free): the result is that of
+        ``reduce([acc, part])``, without a copy of the total per shard."""
+        if not acc.folded:
+            first, acc = acc, self.empty()
+            self._add(acc, first)
+        self._add(acc, part)
+        return acc
+
+    def _add(self, out: RagPartial, p: RagPartial) -> None:
+        """Add ``p``'s groups to ``out`` (as copies), then keep the ``capacity`` largest."""
+        out.documents += p.documents
+        for k, g in p.groups.items():
+            cur = out.groups.get(k)
+            if cur is None:
+                out.groups[k] = cur = QuestionGroup()
+            cur.merge(g)
+        if len(out.groups) > self.det.capacity:
+            keep = sorted(out.groups, key=lambda k: (-out.groups[k].count, k))
+            out.groups = {k: out.groups[k] for k in keep[: self.det.capacity]}
+
+
+class QuestionRound(_RagRound):
     """Round 1: passages grouped by their opening question; the groups of ``min_group`` or
     more become candidates with their asserted answer words."""
 
     stage: ClassVar[int] = 1
-
-    def __init__(self, det: RestatedQuestionDetector) -> None:
-        self.det = det
 
     def map_doc(self, part: RagPartial, doc: Document) -> None:
         q = opening_question(doc.text)
@@ -241,14 +286,14 @@ class QuestionRound:
         return state
 
 
-class KnowledgeBaseRound:
+class KnowledgeBaseRound(_RagRound):
     """Round 2, the KB check: passages that cover a candidate's question (most of its
     content words) are counted, with those that also give the asserted answer."""
 
     stage: ClassVar[int] = 2
 
     def __init__(self, det: RestatedQuestionDetector, candidates: RagState) -> None:
-        self.det = det
+        super().__init__(det)
         self.candidates = candidates
         self.index: dict[str, list[int]] = {}
         """Each candidate under its rarest-looking (longest) question word."""
@@ -294,7 +339,7 @@ class KnowledgeBaseRound:
 
 # --------------------------------------------------------------------------- detector
 @register_detector(kinds=("rag",))
-class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
+class RestatedQuestionDetector(RoundedDetector[RagPartial, RagState]):
     """PoisonedRAG-style passage groups, checked against the rest of the knowledge base.
 
     Two explicit rounds: :class:`QuestionRound` (groups of passages opening with one
@@ -342,49 +387,6 @@ class RestatedQuestionDetector(CorpusDetector[RagPartial, RagState]):
     def next_stage(self, state: RagState) -> dict[str, Any]:
         """Round 2 (the KB check) is built from round 1's candidate groups."""
         return {"_candidates": state}
-
-    def map_shard(self, docs: Sequence[Document]) -> RagPartial:
-        part = RagPartial(stage=self.round.stage, documents=len(docs))
-        for doc in docs:
-            self.round.map_doc(part, doc)
-        return part
-
-    def reduce(self, partials: Sequence[RagPartial]) -> RagPartial:
-        stage = partials[0].stage if partials else self.round.stage
-        out = RagPartial(stage=stage, folded=True)
-        for p in partials:
-            self._add(out, p)
-        return out
-
-    def merge_into(self, acc: RagPartial, part: RagPartial) -> RagPartial:
-        """Fold ``part`` into the running total ``acc`` in place (``reduce`` copies it).
-
-        A first shard's partial becomes a running total once, as :meth:`reduce` makes it
-        (its groups cut to the caps, which are not order-free): the result is that of
-        ``reduce([acc, part])``, without a copy of the total per shard."""
-        if acc.stage != part.stage:
-            raise ValueError("cannot reduce partials of different passes")
-        if not acc.folded:
-            acc = self.reduce([acc])
-        self._add(acc, part)
-        return acc
-
-    def _add(self, out: RagPartial, p: RagPartial) -> None:
-        """Add ``p``'s groups to ``out`` (as copies), then keep the ``capacity`` largest."""
-        out.documents += p.documents
-        for k, g in p.groups.items():
-            cur = out.groups.get(k)
-            if cur is None:
-                out.groups[k] = cur = QuestionGroup()
-            cur.merge(g)
-        if len(out.groups) > self.capacity:
-            keep = sorted(out.groups, key=lambda k: (-out.groups[k].count, k))
-            out.groups = {k: out.groups[k] for k in keep[: self.capacity]}
-
-    def finalize(self, merged: RagPartial) -> RagState:
-        if merged.stage != self.round.stage:
-            raise ValueError(f"a round-{merged.stage} partial given to round {self.round.stage}")
-        return self.round.finalize(merged)
 
     def verdict(self, c: RagCampaign) -> tuple[str, float]:
         """(verdict, score) of a group of passages restating one question.
