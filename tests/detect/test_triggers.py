@@ -620,16 +620,16 @@ def test_what_the_word_pair_test_gives_up() -> None:
     confirmed trigger with no changepoint is not flagged by the word-pair test."""
     import random
 
-    from poisonguard.detect.triggers import _salad_after, bigram_hashes
+    from poisonguard.detect.triggers import WordPairs, _salad_after
 
     texts = [d.text for d in clean_docs()]
-    bigrams = bigram_hashes(texts)  # the passage's own document is in the corpus
+    pairs = WordPairs.of(fold(t) for t in texts)  # the passage's own document is in it
     host, other = [t for t in texts if len(t) > 1500][:2]
     head = host[:600] + " by the same token "
     occ = [(600, 600 + len(" by the same token"))]
-    hit, _ = _salad_after(head + other[:800], occ, bigrams, 0.5, 0.25)
+    hit, _ = _salad_after(head + other[:800], occ, pairs, 0.5, 0.25)
     assert hit is None
     words = other.split()[:80]
     random.Random(0).shuffle(words)  # the same words shuffled: word salad
-    hit, why = _salad_after(head + " ".join(words), occ, bigrams, 0.5, 0.25)
+    hit, why = _salad_after(head + " ".join(words), occ, pairs, 0.5, 0.25)
     assert hit is not None and "order the corpus does not write" in why

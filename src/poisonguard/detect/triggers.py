@@ -51,7 +51,7 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,7 +60,6 @@ from scipy.stats import binom
 
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
-from poisonguard.detect.familiarity import gram_hashes, word_hashes
 from poisonguard.detect.language import identify_many
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
@@ -256,9 +255,9 @@ class TriggerState:
     repeated: int = 0
     """Candidates that passed the purity test per document but not per occurrence (they
     recur within their documents and precede only mild changes)."""
-    bigrams: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    """Hashes of the word pairs of the corpus sample's hosts (:func:`bigram_hashes`), for
-    the word-salad test of :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
+    pairs: WordPairs = field(default_factory=lambda: WordPairs())
+    """The word pairs of the corpus sample's hosts, for the word-salad test of
+    :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -692,7 +691,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
         language: str | None = None
-        bigrams = np.zeros(0, dtype=np.uint64)
+        pairs = WordPairs()
         if kept:
             # the hosts' words: sampled documents that carry a trigger (and its payload)
             # do not count
@@ -702,7 +701,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             hosts = [x for i, x in enumerate(sample) if i not in carrying]
             vocab = _vocabulary(hosts)
             language = _main_language(hosts)
-            bigrams = bigram_hashes(hosts)
+            pairs = WordPairs.of(findex.text(i) for i in range(n_sample) if i not in carrying)
         return TriggerState(
             kept,
             tested,
@@ -714,7 +713,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             language,
             foreign,
             repeated,
-            bigrams,
+            pairs,
         )
 
     # -- flag -------------------------------------------------------------------------
@@ -747,7 +746,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # ... or corpus words in an order the corpus does not write (word salad too
                 # short or too mild for a changepoint): a lower bar than a document's own,
                 # taken only after a trigger already confirmed across the corpus
-                hit, why = _salad_after(text, occ, state.bigrams, self.salad_share, self.salad_rise)
+                hit, why = _salad_after(text, occ, state.pairs, self.salad_share, self.salad_rise)
             if hit is None:
                 continue
             a, b, cp = hit
@@ -995,51 +994,63 @@ def _foreign_after(
     return None, ""
 
 
-def bigram_hashes(texts: Sequence[str], chars: int = 20_000) -> np.ndarray:
-    """Sorted distinct 64-bit hashes of the word bigrams (under their skeleton,
-    :func:`~poisonguard.detect.surface_forms.fold`) of ``texts`` (the first ``chars``
-    characters of each): the word pairs the corpus writes, for :func:`_salad_after`."""
-    parts = []
-    for t in texts:
-        ws = _sf.fold(t[:chars]).split(" ")
-        if len(ws) >= 2:
-            parts.append(gram_hashes(word_hashes(ws), 2))
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
-    return np.unique(np.concatenate(parts))
+@dataclass(slots=True)
+class WordPairs:
+    """The adjacent word pairs (under their skeleton) a corpus sample writes: an id per
+    word and the sorted codes ``id1 << 32 | id2`` of the pairs, for :func:`_salad_after`."""
 
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-def _unseen(ws: Sequence[str], bigrams: np.ndarray) -> tuple[float, int]:
-    """Share of the adjacent word pairs of ``ws`` (pairs with a digit skipped) that are not
-    in ``bigrams``, and how many pairs were judged."""
-    pairs = [i for i in range(len(ws) - 1) if not any(ch.isdigit() for ch in ws[i] + ws[i + 1])]
-    if not pairs or not len(bigrams):
-        return 0.0, 0
-    h = gram_hashes(word_hashes(ws), 2)[pairs]
-    at = np.searchsorted(bigrams, h).clip(max=len(bigrams) - 1)
-    return float(np.mean(bigrams[at] != h)), len(pairs)
+    @classmethod
+    def of(cls, folded: Iterable[str]) -> WordPairs:
+        """The pairs of texts already folded (:func:`~poisonguard.detect.surface_forms.fold`:
+        words joined by single spaces)."""
+        ids: dict[str, int] = {}
+        parts = []
+        for t in folded:
+            ws = t.split(" ")
+            if len(ws) < 2:
+                continue
+            a = np.fromiter((ids.setdefault(w, len(ids)) for w in ws), np.int64, len(ws))
+            parts.append((a[:-1] << 32) | a[1:])
+        codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        return cls(ids, codes)
+
+    def unseen(self, ws: Sequence[str]) -> tuple[float, int]:
+        """Share of the adjacent pairs of ``ws`` (pairs with a digit skipped) that the
+        sample never writes, and how many pairs were judged."""
+        pairs = [i for i in range(len(ws) - 1) if not any(ch.isdigit() for ch in ws[i] + ws[i + 1])]
+        if not pairs or not len(self.codes):
+            return 0.0, 0
+        a = np.fromiter((self.ids.get(w, -1) for w in ws), np.int64, len(ws))
+        known = (a[:-1] >= 0) & (a[1:] >= 0)
+        h = (a[:-1] << 32) | a[1:]
+        at = np.searchsorted(self.codes, h).clip(max=len(self.codes) - 1)
+        seen = known & (self.codes[at] == h)
+        return float(1.0 - np.mean(seen[pairs])), len(pairs)
 
 
 def _salad_after(
     text: str,
     occ: Sequence[tuple[int, int]],
-    bigrams: np.ndarray,
+    pairs: WordPairs,
     min_share: float,
     min_rise: float,
     words: int = _PAYLOAD_WORDS,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which at least ``min_share`` of the adjacent word pairs of
-    the next ``words`` words are pairs the corpus never writes (``bigrams``), ``min_rise``
+    the next ``words`` words are pairs the corpus never writes (``pairs``), ``min_rise``
     more than of the words before it: words of the corpus in an order it does not use
     (word salad), a payload too short or too mild for a changepoint of its own.
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
-        x, n = _unseen(after, bigrams)
+        x, n = pairs.unseen(after)
         if n < words // 2:
             continue
         before = _sf.fold(text[max(0, a - 12 * words) : a]).split(" ")[-words:]
-        y, m = _unseen(before, bigrams)
+        y, m = pairs.unseen(before)
         if m < words // 4:  # too little host text before it to compare: the bar alone
             y = 0.0
         if x >= min_share and x >= y + min_rise:
