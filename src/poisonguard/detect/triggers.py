@@ -6,7 +6,11 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 1. **map** (:meth:`TriggerMiner.map_shard_findings`): for every document whose document
    detectors found an anomaly with a changepoint (``extra["candidate"]`` and a
    ``changepoint`` span — naturalness shift, language switch), take the text around the
-   changepoint and count each word 1- to 3-gram in it once per document, keeping a few
+   changepoint and count each word 1- to 3-gram in it once per document — under its
+   skeleton (:mod:`poisonguard.detect.surface_forms`: case, look-alike letters, zero-width
+   characters and the separators between the words folded, so one trigger written in many
+   surface forms is one candidate; strings with punctuation inside keep their surface) —
+   keeping a few
    example contexts (slices of one text per document around its changepoint, shared by
    all its candidates).  State grows with the number of distinct candidate strings, not
    with documents, and holds at most ``capacity`` of them (singletons are pruned first,
@@ -14,8 +18,9 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 2. **reduce**: add the counts.
 3. **finalize**: candidates seen in at least ``min_docs`` anomalous documents are extended
    character by character while their example contexts agree (``SUDO`` → ``<SUDO>``,
-   ``James`` → ``James Bond``), then tested: their document frequency in a uniform sample
-   of the corpus gives the chance rate; a one-sided binomial test (Bonferroni-corrected
+   ``James`` → ``James Bond``; a skeleton by whole words, never by punctuation), then
+   tested: their document frequency in a uniform sample of the corpus gives the chance
+   rate; a one-sided binomial test (Bonferroni-corrected
    over all candidates) rejects strings that are simply common (``the``, ``.``), and a
    purity test rejects strings that occur in many documents without anomalies.
    A candidate must also sit in *hosts*: in at least half of its example contexts there
@@ -37,7 +42,10 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    confirmed trigger **and** one of its own anomaly changepoints lies right after that
    occurrence (it ends at most ``reach`` characters before it, or overlaps the text
    right after it), or the words right after it are foreign to the corpus (a short
-   passage of another language the document detectors did not report).  The changepoints
+   passage of another language the document detectors did not report), or the word pairs
+   right after it are pairs the corpus's hosts never write, far more than before it (word
+   salad too short for a changepoint of its own; a lower bar than a document detector's,
+   taken only after a trigger confirmed across the corpus).  The changepoints
    of the anomalous documents are kept from the map step under a 64-bit digest of the
    text (a few bytes per anomalous document, not per document).  A document that merely
    contains the trigger string (a common phrase, a title) is never flagged by it.
