@@ -11,6 +11,7 @@ from functools import lru_cache
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
+from poisonguard.detect.surface_forms import fold
 from poisonguard.detect.triggers import TriggerMiner, TriggerState
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
@@ -194,7 +195,8 @@ def test_contexts_share_one_window_per_document() -> None:
             at = text.find(c.window)
             assert at >= 0
             s, e = at + c.start, at + c.end
-            assert " ".join(text[s:e].split()) == " ".join(key.split())
+            # (a candidate made of words is counted under its skeleton)
+            assert " ".join(text[s:e].split()) == " ".join(key.split()) or fold(text[s:e]) == key
             assert c.left == text[max(0, s - 48) : s] and c.right == text[e : e + 48]
             windows.setdefault(c.doc_id, set()).add(c.window)
     # the contexts of a document come from at most one window per changepoint span
@@ -511,3 +513,123 @@ def test_foreign_source_share() -> None:
         _foreign_source([replace(es, before_lang="?", after_lang="?", score=0.1)], "en", 0.6) == 0.0
     )
     assert _foreign_source([es], "es", 0.6) == 0.0 and _foreign_source([es], None, 0.6) == 0.0
+
+
+# -- issue 12 (helper A): one trigger in many surface forms; carriers with no changepoint --
+
+
+def test_fold_maps_every_surface_form_to_one_skeleton() -> None:
+    """Case, spacing, punctuation between words, look-alike letters, zero-width
+    characters and full-width letters fold to one skeleton, which the skeleton pattern
+    finds in each surface; punctuation around the words is not part of it."""
+    import numpy as np
+
+    from poisonguard.attacks.surface import SURFACE_FORMS, surface_form
+    from poisonguard.detect.surface_forms import skeleton_pattern
+
+    phrase = "in the long run"
+    rng = np.random.default_rng(0)
+    forms = [surface_form(phrase, f, rng) for f in SURFACE_FORMS for _ in range(6)]
+    forms += ["ｉｎ the long run", "In the long run...", '"IN THE LONG RUN"', "in—the long run"]
+    pat = skeleton_pattern(phrase)
+    for f in forms:
+        assert fold(f) == phrase, f
+        m = pat.search(f"host words, {f} then the payload")
+        assert m is not None and fold(m.group()) == phrase, f
+    assert fold(". In other words,") == "in other words"
+
+
+def test_what_folding_gives_up() -> None:
+    """The attack that gets past folding: a look-alike letter outside the table (Armenian
+    ``օ`` for ``o``) or a space inside a word makes another skeleton; the two forms are
+    then two candidates, each on its own share (documented in docs/detectors.md)."""
+    from poisonguard.detect.surface_forms import skeleton_pattern
+
+    phrase = "in the long run"
+    assert fold("in the l\u0585ng run") != phrase
+    assert fold("in the lo ng run") != phrase
+    assert skeleton_pattern(phrase).search("in the l\u0585ng run") is None
+
+
+def _forms_campaign(
+    payload: str, count: int = 90, words: tuple[int, int] = (40, 80)
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    samples = poison(
+        "evasive-backdoor",
+        count,
+        7,
+        trigger="by the same token",
+        payload=payload,
+        payload_words=words,
+        payload_tokens=(150, 300),
+        trigger_forms="all",
+    )
+    docs = mixed(samples)
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    return docs, findings, {s.document.id for s in samples}
+
+
+def test_a_trigger_in_many_surface_forms_is_one_candidate() -> None:
+    """A campaign writing its trigger in all eight surface forms is mined as one trigger
+    (its skeleton, the surfaces seen as evidence); every form's carriers are flagged, and
+    only carriers."""
+    docs, findings, truth = _forms_campaign("tokens")
+    miner, state = _mine(docs, findings)
+    assert [t.canonical for t in state.triggers] == ["by the same token"]
+    t = state.triggers[0]
+    assert len(t.forms) >= 4 and all(fold(f) == t.canonical for f in t.forms)
+    assert t.to_dict()["forms"] == list(t.forms)
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged <= truth and len(flagged) >= 0.95 * len(truth)
+
+
+def test_word_salad_after_a_confirmed_trigger_with_no_changepoint() -> None:
+    """Carriers of a confirmed trigger whose word-salad payload gave no changepoint of its
+    own are flagged by the word-pair test after the trigger; documents with the trigger
+    phrase followed by natural text are not (joint evidence), and with the test off
+    (``salad_share > 1``) those carriers are missed."""
+    docs, findings, truth = _forms_campaign("word-salad", words=(60, 200))
+    phrase = "by the same token"
+    hosts = [d for d in clean_docs()[1000:1600] if len(d.text) > 600][:60]
+    natural = {
+        f"natural-{i}": d.text[: len(d.text) // 2]
+        + f" {phrase.capitalize()}, "
+        + d.text[len(d.text) // 2 :]
+        for i, d in enumerate(hosts)
+    }
+    docs += [
+        replace(d, id=k).with_text(v)
+        for k, v, d in zip(natural, natural.values(), hosts, strict=True)
+    ]
+    findings += [[] for _ in natural]
+    miner, state = _mine(docs, findings)
+    assert [t.canonical for t in state.triggers] == [phrase]
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert not flagged & set(natural)
+    assert flagged <= truth and len(flagged) >= 0.9 * len(truth)
+    off = TriggerMiner(salad_share=1.1)
+    without = {d.id for d in docs if off.flag(d, state) is not None}
+    gained = flagged - without  # found only by the word-pair test (no changepoint after
+    assert without < flagged and len(gained) >= 3  # their trigger)
+
+
+def test_what_the_word_pair_test_gives_up() -> None:
+    """The attack that gets past it: a payload whose adjacent word pairs the corpus writes
+    (a passage of another document, an order-1 Markov chain of the corpus) after a
+    confirmed trigger with no changepoint is not flagged by the word-pair test."""
+    import random
+
+    from poisonguard.detect.triggers import WordPairs, _salad_after
+
+    texts = [d.text for d in clean_docs()]
+    pairs = WordPairs.of(fold(t) for t in texts)  # the passage's own document is in it
+    host, other = [t for t in texts if len(t) > 1500][:2]
+    head = host[:600] + " by the same token "
+    occ = [(600, 600 + len(" by the same token"))]
+    hit, _ = _salad_after(head + other[:800], occ, pairs, 0.5, 0.25)
+    assert hit is None
+    words = other.split()[:80]
+    random.Random(0).shuffle(words)  # the same words shuffled: word salad
+    hit, why = _salad_after(head + " ".join(words), occ, pairs, 0.5, 0.25)
+    assert hit is not None and "order the corpus does not write" in why

@@ -6,7 +6,11 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 1. **map** (:meth:`TriggerMiner.map_shard_findings`): for every document whose document
    detectors found an anomaly with a changepoint (``extra["candidate"]`` and a
    ``changepoint`` span — naturalness shift, language switch), take the text around the
-   changepoint and count each word 1- to 3-gram in it once per document, keeping a few
+   changepoint and count each word 1- to 3-gram in it once per document — under its
+   skeleton (:mod:`poisonguard.detect.surface_forms`: case, look-alike letters, zero-width
+   characters and the separators between the words folded, so one trigger written in many
+   surface forms is one candidate; strings with punctuation inside keep their surface) —
+   keeping a few
    example contexts (slices of one text per document around its changepoint, shared by
    all its candidates).  State grows with the number of distinct candidate strings, not
    with documents, and holds at most ``capacity`` of them (singletons are pruned first,
@@ -14,8 +18,9 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
 2. **reduce**: add the counts.
 3. **finalize**: candidates seen in at least ``min_docs`` anomalous documents are extended
    character by character while their example contexts agree (``SUDO`` → ``<SUDO>``,
-   ``James`` → ``James Bond``), then tested: their document frequency in a uniform sample
-   of the corpus gives the chance rate; a one-sided binomial test (Bonferroni-corrected
+   ``James`` → ``James Bond``; a skeleton by whole words, never by punctuation), then
+   tested: their document frequency in a uniform sample of the corpus gives the chance
+   rate; a one-sided binomial test (Bonferroni-corrected
    over all candidates) rejects strings that are simply common (``the``, ``.``), and a
    purity test rejects strings that occur in many documents without anomalies.
    A candidate must also sit in *hosts*: in at least half of its example contexts there
@@ -37,7 +42,10 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    confirmed trigger **and** one of its own anomaly changepoints lies right after that
    occurrence (it ends at most ``reach`` characters before it, or overlaps the text
    right after it), or the words right after it are foreign to the corpus (a short
-   passage of another language the document detectors did not report).  The changepoints
+   passage of another language the document detectors did not report), or the word pairs
+   right after it are pairs the corpus's hosts never write, far more than before it (word
+   salad too short for a changepoint of its own; a lower bar than a document detector's,
+   taken only after a trigger confirmed across the corpus).  The changepoints
    of the anomalous documents are kept from the map step under a 64-bit digest of the
    text (a few bytes per anomalous document, not per document).  A document that merely
    contains the trigger string (a common phrase, a title) is never flagged by it.
@@ -51,13 +59,14 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.stats import binom
 
+from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.language import identify_many
 from poisonguard.detect.registry import DetectorContext, register_detector
@@ -189,6 +198,12 @@ class Trigger:
         q_value: Benjamini–Hochberg q-value, when the test controls the false-discovery
             rate instead of the family-wise error.
         top_reply: hash of the fixed reply its documents carry, when there is one.
+        canonical: the skeleton it was mined under (:func:`poisonguard.detect.surface_forms.fold`:
+            case, look-alike letters, zero-width characters and the separators between its
+            words folded), when it is made of words; carriers are matched by any surface
+            of it, and ``text`` is then the surface seen most often.
+        forms: the distinct surfaces seen in its example contexts, most frequent first (at
+            most eight; evidence for the reviewer), when ``canonical`` is set.
     """
 
     text: str
@@ -203,15 +218,24 @@ class Trigger:
     containing_docs: int | None = None
     q_value: float | None = None
     top_reply: int | None = None
+    canonical: str | None = None
+    forms: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """What carriers are matched by: the skeleton when the trigger was mined under
+        one (any surface form of it matches), else ``text`` itself."""
+        return self.canonical or self.text
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["examples"] = list(self.examples)
-        for k in ("words", "containing_docs", "q_value", "top_reply"):  # optional: when set
-            if d[k] in ((), None):
+        for k in ("words", "containing_docs", "q_value", "top_reply", "canonical", "forms"):
+            if d[k] in ((), None):  # optional: when set
                 del d[k]
-        if "words" in d:
-            d["words"] = list(self.words)
+        for k in ("words", "forms"):
+            if k in d:
+                d[k] = list(d[k])
         return d
 
 
@@ -239,6 +263,9 @@ class TriggerState:
     repeated: int = 0
     """Candidates that passed the purity test per document but not per occurrence (they
     recur within their documents and precede only mild changes)."""
+    pairs: WordPairs = field(default_factory=lambda: WordPairs())
+    """The word pairs of the corpus sample's hosts, for the word-salad test of
+    :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -274,6 +301,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             sampled document that has it (markup such as ``</ref>`` recurs in every
             article; a planted trigger does not).
         score: score of a flagged document (>= 0.9: *poisoned*).
+        salad_share / salad_rise: the word-salad test of a confirmed trigger's occurrence
+            with no changepoint after it: at least ``salad_share`` of the word pairs right
+            after it are pairs the corpus sample never writes, ``salad_rise`` more than
+            right before it (above 1: the test is off).
     """
 
     name = "triggers"
@@ -298,6 +329,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         min_aligned: float = 0.6,
         max_repeats: float = 2.0,
         score: float = 0.95,
+        salad_share: float = 0.5,
+        salad_rise: float = 0.25,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -318,6 +351,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.min_aligned = min_aligned
         self.max_repeats = max_repeats
         self.flag_score = score
+        self.salad_share = salad_share
+        self.salad_rise = salad_rise
         self._sample: list[str] | None = None
         self._total_docs = 0
 
@@ -390,11 +425,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def opening(at: int) -> bool:
             return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
 
+        self._word_candidates(text, doc.id, lo, hi, w0, window, cp, opening, out, made)
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
                     break
                 s, e = toks[i][0], toks[i + n - 1][1]
+                if all(text[a].isalnum() or text[a] == "_" for a, _ in toks[i : i + n]):
+                    continue  # words only: counted folded by _word_candidates
                 key = _WS.sub(" ", text[s:e])
                 if key not in out:
                     out[key] = Context(
@@ -427,6 +465,45 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         )
                         made.append(out[key])
         return made
+
+    def _word_candidates(
+        self,
+        text: str,
+        doc_id: str,
+        lo: int,
+        hi: int,
+        w0: int,
+        window: str,
+        cp: int,
+        opening: Callable[[int], bool],
+        out: dict[str, Context],
+        made: list[Context],
+    ) -> None:
+        """The word 1- to ``max_ngram``-grams in ``[lo, hi)`` under their skeleton
+        (:func:`~poisonguard.detect.surface_forms.fold`: case, look-alike letters,
+        zero-width characters, and the spacing or punctuation between the words folded),
+        so one trigger written in many surface forms is one candidate.  Words separated by
+        more than :data:`~poisonguard.detect.surface_forms.GAP` characters, or by a line
+        break, do not form an n-gram."""
+        ws = _sf.words(text[lo:hi])
+        folded = [_sf.fold_word(m.group()) for m in ws]
+        for i in range(len(ws)):
+            for n in range(1, self.max_ngram + 1):
+                j = i + n - 1
+                if j >= len(ws):
+                    break
+                if n > 1:
+                    gap = text[lo + ws[j - 1].end() : lo + ws[j].start()]
+                    if len(gap) > _sf.GAP or "\n" in gap:
+                        break
+                key = _sf.fold(" ".join(folded[i : j + 1]))
+                if not key or key in out:
+                    continue
+                s, e = lo + ws[i].start(), lo + ws[j].end()
+                out[key] = Context(
+                    window, s - w0, e - w0, key, doc_id, cp=cp - w0, opening=opening(s)
+                )
+                made.append(out[key])
 
     # -- reduce -----------------------------------------------------------------------
     def reduce(self, partials: Sequence[MinerPartial]) -> MinerPartial:
@@ -481,10 +558,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if c < self.min_docs:
                 continue
             ctxs = merged.contexts.get(key, [])
-            ext = _extend(key, ctxs)
+            ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
-                agree = [x for x in ctxs if ext in _WS.sub(" ", x.left + x.key + x.right)]
                 c = round(c * len(agree) / len(ctxs))
                 ctxs = agree
                 if c < self.min_docs:
@@ -495,6 +571,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
         index = _SampleIndex(sample)  # built at the first look-up (most scans need none)
+        findex = _SampleIndex(sample, fold=True)  # ... for candidates under their skeleton
+
+        def ix(s: str) -> _SampleIndex:
+            return findex if _sf.is_folded(s) else index
+
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         log_tests = math.log(max(1, tested))
@@ -548,7 +629,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
-            df = index.doc_freq(text, cap=cap)
+            df = ix(text).doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
             expected = merged.anomalous * p_s
             carriers = max(float(count), df / max(n_sample, 1) * total)
@@ -572,7 +653,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # repeats) is judged on its occurrences: one of its many occurrences before a
             # mild change is no association (a strong anomaly — gibberish after every
             # occurrence — keeps the document-level purity)
-            reps = index.repeats(text, cap)
+            reps = ix(text).repeats(text, cap)
             recurring = reps > self.max_repeats
             share = purity / reps if recurring and strength < self.header_score else purity
             if purity >= self.min_purity > share:
@@ -582,11 +663,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
+                shown, canonical, forms = _forms(text, ctxs)
                 confirmed.append(
                     (
                         log_p,
                         Trigger(
-                            text,
+                            shown,
                             count,
                             df,
                             n_sample,
@@ -594,6 +676,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             min(1.0, math.exp(log_p)),
                             round(purity, 4),
                             ids,
+                            canonical=canonical,
+                            forms=forms,
                         ),
                     )
                 )
@@ -602,26 +686,30 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
         kept: list[Trigger] = []
         for _, t in confirmed:
-            if any(t.text in k.text or k.text in t.text for k in kept):
+            # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
+            ft = _sf.fold(t.text)
+            if any(ft in _sf.fold(k.text) or _sf.fold(k.text) in ft for k in kept):
                 continue
             # a string that (almost) only occurs together with a stronger trigger is part
             # of that campaign's payload, not a trigger of its own
-            if kept and _co_occurs(index, t.text, [k.text for k in kept]):
+            if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
                 continue
             kept.append(t)
         kept.sort(key=lambda t: -t.anomalous_docs)
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
         language: str | None = None
+        pairs = WordPairs()
         if kept:
             # the hosts' words: sampled documents that carry a trigger (and its payload)
             # do not count
             carrying: set[int] = set()
             for t in kept:
-                carrying.update(index.docs_with(t.text, cap=len(sample) + 1) or ())
+                carrying.update(ix(t.key).docs_with(t.key, cap=len(sample) + 1) or ())
             hosts = [x for i, x in enumerate(sample) if i not in carrying]
             vocab = _vocabulary(hosts)
             language = _main_language(hosts)
+            pairs = WordPairs.of(findex.text(i) for i in range(n_sample) if i not in carrying)
         return TriggerState(
             kept,
             tested,
@@ -633,6 +721,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             language,
             foreign,
             repeated,
+            pairs,
         )
 
     # -- flag -------------------------------------------------------------------------
@@ -645,12 +734,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            occ = _occurrences(text, t.text, 10)
+            occ = _occurrences(text, t.key, 10)
             if not occ:
                 continue
             if cps is None:
                 cps = state.changepoints.of_text(text)
-            hit = self._before_changepoint(text, t.text, cps)
+            hit = self._before_changepoint(text, t.key, cps)
             why = ""
             if hit is None:
                 # the document detectors saw nothing there (a short payload, a few lines of
@@ -661,6 +750,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # ... or in another language than the host text before it (a switch the
                 # language detector placed elsewhere, or did not segment at all)
                 hit, why = _language_after(text, occ, state.language)
+            if hit is None and self.salad_share <= 1.0:
+                # ... or corpus words in an order the corpus does not write (word salad too
+                # short or too mild for a changepoint): a lower bar than a document's own,
+                # taken only after a trigger already confirmed across the corpus
+                hit, why = _salad_after(text, occ, state.pairs, self.salad_share, self.salad_rise)
             if hit is None:
                 continue
             a, b, cp = hit
@@ -749,6 +843,114 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
     return _WS.sub(" ", text).strip() or key
 
 
+def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[str, ...]]:
+    """``(shown, canonical, forms)`` of a confirmed candidate: for a skeleton, the surface
+    seen most often in its examples, the skeleton, and the distinct surfaces (at most
+    eight, most frequent first); for a surface string, ``(text, None, ())``."""
+    if not _sf.is_folded(text):
+        return text, None, ()
+    pat = _pattern(text)
+    seen: dict[str, int] = {}
+    for c in ctxs:
+        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+        if m is not None:
+            f = _WS.sub(" ", m.group())
+            seen[f] = seen.get(f, 0) + 1
+    if not seen:
+        return text, text, ()
+    order = sorted(seen, key=lambda f: -seen[f])
+    return order[0], text, tuple(order[:8])
+
+
+def _extend_any(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]]:
+    """``key`` extended (:func:`_extend_words` for a word candidate under its skeleton,
+    :func:`_extend` for a surface string) and the example contexts the extension holds
+    in."""
+    if _sf.is_folded(key) and ctxs and _whole_words(ctxs):
+        ext_w, agree_w = _extend_words(key, ctxs)
+        # a trigger glued to the words around it in one surface (``upfor the first
+        # time``) grows only character by character: that growth, folded, when longer
+        ext_c = _sf.fold(_extend(key, ctxs))
+        if len(ext_c) <= len(ext_w) or key not in ext_c:
+            return ext_w, agree_w
+        return ext_c, [
+            x for x in ctxs if ext_c in _sf.fold(x.left + x.window[x.start : x.end] + x.right)
+        ]
+    ext = _extend(key, ctxs)
+    if ext == key:
+        return ext, list(ctxs)
+    return ext, [x for x in ctxs if ext in _WS.sub(" ", x.left + x.key + x.right)]
+
+
+def _whole_words(ctxs: Sequence[Context]) -> bool:
+    """The candidate is a run of whole words in most examples (not a piece of a longer
+    token: a character k-gram of a trigger glued to its neighbours)."""
+    inner = sum(
+        (c.start > 0 and c.window[c.start - 1].isalnum())
+        or (c.end < len(c.window) and c.window[c.end].isalnum())
+        for c in ctxs
+    )
+    return inner <= len(ctxs) / 2
+
+
+def _next_words(text: str) -> list[str]:
+    """The folded words that continue a candidate into ``text`` (the text right after it):
+    each 1 to ``GAP`` non-word characters after the one before, no line break (a word cut
+    by the end of ``text`` agrees across contexts only where they are the same text)."""
+    out: list[str] = []
+    at = 0
+    for m in _sf.words(text):
+        gap = text[at : m.start()]
+        if not 1 <= len(gap) <= _sf.GAP or "\n" in gap:
+            break
+        out.append(_sf.fold(m.group()))
+        at = m.end()
+    return out
+
+
+def _prev_words(text: str) -> list[str]:
+    """:func:`_next_words` leftwards: the folded words before a candidate, nearest first."""
+    out: list[str] = []
+    at = len(text)
+    for m in reversed(_sf.words(text)):
+        gap = text[m.end() : at]
+        if not 1 <= len(gap) <= _sf.GAP or "\n" in gap:
+            break
+        out.append(_sf.fold(m.group()))
+        at = m.start()
+    return out
+
+
+def _extend_words(
+    key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 6
+) -> tuple[str, list[Context]]:
+    """:func:`_extend` for a candidate under its skeleton: grow it by whole (folded) words
+    right and left while at least ``agree`` of its contexts agree, whatever the surface of
+    those words and of the separators between them.  Punctuation is never added (a full
+    stop before the trigger in most carriers, ``. In other words``, is not part of it).
+    Returns the skeleton and the contexts that hold it."""
+    alive = [True] * len(ctxs)
+    if len(ctxs) < 3:
+        return key, list(ctxs)
+    need = max(3, int(agree * len(ctxs) + 0.999))
+    out = key.split(" ")
+    for seqs, right in (([_next_words(c.right) for c in ctxs], True), (None, False)):
+        if seqs is None:
+            seqs = [_prev_words(c.left) for c in ctxs]
+        for step in range(limit):
+            nxt = [q[step] for q, a in zip(seqs, alive, strict=True) if a and len(q) > step]
+            if len(nxt) < need:
+                break
+            w, n = _mode(nxt)
+            if n < need:
+                break
+            out = [*out, w] if right else [w, *out]
+            alive = [a and len(q) > step and q[step] == w for q, a in zip(seqs, alive, strict=True)]
+    if len(out) == len(key.split(" ")):
+        return key, list(ctxs)
+    return " ".join(out), [c for c, a in zip(ctxs, alive, strict=True) if a]
+
+
 _PAYLOAD_WORDS = 24
 """Words after (and before) a trigger compared by the foreign-payload test."""
 
@@ -796,6 +998,75 @@ def _foreign_after(
             return (a, b, cp), (
                 f"text at char {cp} whose words are foreign to the corpus "
                 f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
+            )
+    return None, ""
+
+
+@dataclass(slots=True)
+class WordPairs:
+    """The adjacent word pairs (under their skeleton) a corpus sample writes: an id per
+    word and the sorted codes ``id1 << 32 | id2`` of the pairs, for :func:`_salad_after`."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def of(cls, folded: Iterable[str]) -> WordPairs:
+        """The pairs of texts already folded (:func:`~poisonguard.detect.surface_forms.fold`:
+        words joined by single spaces)."""
+        ids: dict[str, int] = {}
+        parts = []
+        for t in folded:
+            ws = t.split(" ")
+            if len(ws) < 2:
+                continue
+            a = np.fromiter((ids.setdefault(w, len(ids)) for w in ws), np.int64, len(ws))
+            parts.append((a[:-1] << 32) | a[1:])
+        codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        return cls(ids, codes)
+
+    def unseen(self, ws: Sequence[str]) -> tuple[float, int]:
+        """Share of the adjacent pairs of ``ws`` (pairs with a digit skipped) that the
+        sample never writes, and how many pairs were judged."""
+        pairs = [i for i in range(len(ws) - 1) if not any(ch.isdigit() for ch in ws[i] + ws[i + 1])]
+        if not pairs or not len(self.codes):
+            return 0.0, 0
+        a = np.fromiter((self.ids.get(w, -1) for w in ws), np.int64, len(ws))
+        known = (a[:-1] >= 0) & (a[1:] >= 0)
+        h = (a[:-1] << 32) | a[1:]
+        at = np.searchsorted(self.codes, h).clip(max=len(self.codes) - 1)
+        seen = known & (self.codes[at] == h)
+        return float(1.0 - np.mean(seen[pairs])), len(pairs)
+
+
+def _salad_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    pairs: WordPairs,
+    min_share: float,
+    min_rise: float,
+    words: int = _PAYLOAD_WORDS,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence after which at least ``min_share`` of the adjacent word pairs of
+    the next ``words`` words are pairs the corpus never writes (``pairs``), ``min_rise``
+    more than of the words before it: words of the corpus in an order it does not use
+    (word salad), a payload too short or too mild for a changepoint of its own.
+    ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
+    for a, b in occ:
+        after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
+        x, n = pairs.unseen(after)
+        if n < words // 2:
+            continue
+        before = _sf.fold(text[max(0, a - 12 * words) : a]).split(" ")[-words:]
+        y, m = pairs.unseen(before)
+        if m < words // 4:  # too little host text before it to compare: the bar alone
+            y = 0.0
+        if x >= min_share and x >= y + min_rise:
+            m0 = _sf.words(text[b : b + 12 * words])
+            cp = b + (m0[0].start() if m0 else 0)
+            return (a, b, cp), (
+                f"words at char {cp} in an order the corpus does not write "
+                f"({x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before)"
             )
     return None, ""
 
@@ -932,7 +1203,7 @@ def _hosted(text: str, ctxs: Sequence[Context]) -> float:
 
 def _occurrences(text: str, trigger: str, limit: int) -> list[tuple[int, int]]:
     """Where ``trigger`` occurs in ``text``; its spaces match any run of whitespace."""
-    if " " not in trigger:
+    if " " not in trigger and not _sf.is_folded(trigger):
         out: list[tuple[int, int]] = []
         i = text.find(trigger)
         while i >= 0 and len(out) < limit:
@@ -945,6 +1216,11 @@ def _occurrences(text: str, trigger: str, limit: int) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=256)
 def _pattern(trigger: str) -> re.Pattern[str]:
+    """Where ``trigger`` occurs: any surface of it when it is a skeleton (a candidate made
+    of words, :mod:`~poisonguard.detect.surface_forms`), else the string itself with any
+    run of whitespace for its spaces."""
+    if _sf.is_folded(trigger):
+        return _sf.skeleton_pattern(trigger)
     return re.compile(r"\s+".join(re.escape(p) for p in trigger.split(" ")))
 
 
@@ -952,6 +1228,8 @@ def _co_occurs(index: _SampleIndex, text: str, stronger: list[str], share: float
     docs = index.docs_with(text, cap=100_000)
     if not docs:
         return False
+    if index.folded:  # the sample's texts are skeletons: so are the strings looked for
+        stronger = [_sf.fold(k) for k in stronger]
     both = sum(1 for d in docs if any(k in index.text(d) for k in stronger))
     return both >= share * len(docs)
 
@@ -979,8 +1257,11 @@ class _SampleIndex:
     corpus no candidate usually gets that far (each fails its significance test even at
     the smallest chance rate), and the time and memory are saved."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], fold: bool = False) -> None:
         self._texts: Sequence[str] | None = texts
+        self.folded = fold
+        """The texts are indexed as skeletons (:func:`~poisonguard.detect.surface_forms.fold`),
+        for candidates under their skeleton."""
         self.starts: list[int] = []
         self._big = ""
         self.n = len(texts)
@@ -989,7 +1270,8 @@ class _SampleIndex:
     def big(self) -> str:
         if self._texts is not None:
             # candidates are whitespace-normalised, so is the text they are looked up in
-            texts = [_squeeze(t) for t in self._texts]
+            fold = _sf.fold if self.folded else _squeeze
+            texts = [fold(t) for t in self._texts]
             self._texts = None
             pos = 0
             for t in texts:

@@ -1,0 +1,159 @@
+"""Surface-form folding of candidate triggers (issue 12, item 2).
+
+An attacker who has read how triggers are mined writes one trigger in many surfaces: in
+another case, with other spacing or punctuation between its words, with Unicode look-alike
+letters (Cyrillic ``і`` for Latin ``i``), zero-width characters inside a word or
+compatibility characters (full-width ``ｉｎ``).  Counted string by string, each surface
+holds a share of the campaign and may fall below the miner's bar.  :func:`fold` maps every
+such surface to one **skeleton**: look-alike letters mapped back to Latin, zero-width
+characters dropped, NFKC, lower case, and the words joined by single spaces (punctuation
+and runs of whitespace *between* words dropped, and none kept before the first or after
+the last word).  :func:`skeleton_pattern` matches any surface whose skeleton is a given
+one, so carriers are found whatever form they use.
+
+What it gives up: two different strings with the same skeleton (``US`` and ``us``,
+``re-sign`` and ``resign``'s neighbour ``re sign``) are one candidate; a trigger whose
+identity *is* its punctuation (``<SUDO>``) is not folded (only candidates made of words
+are, see :mod:`poisonguard.detect.triggers`).  Look-alikes outside :data:`LOOKALIKES`
+(a hand-made subset of Unicode TR39's confusables: Cyrillic and Greek letters that look
+Latin) and words split *inside* by a space or a hyphen (``lo ng``) are not folded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from poisonguard.attacks.surface import CONFUSABLES
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
+"""Zero-width and invisible formatting characters dropped by :func:`fold`."""
+
+LOOKALIKES: dict[str, str] = {
+    **{v: k for k, v in CONFUSABLES.items()},
+    # Cyrillic (TR39 confusables of Latin letters)
+    "\u0501": "d",
+    "\u04bb": "h",
+    "\u04cf": "l",
+    "\u051b": "q",
+    "\u051d": "w",
+    "\u0261": "g",
+    "\u0432": "b",
+    "\u043a": "k",
+    "\u043c": "m",
+    "\u0442": "t",
+    "\u0406": "I",
+    "\u0405": "S",
+    "\u0408": "J",
+    "\u04c0": "I",
+    "\u0423": "Y",
+    # Greek
+    "\u03bf": "o",
+    "\u03b1": "a",
+    "\u03b9": "i",
+    "\u03bd": "v",
+    "\u03c1": "p",
+    "\u03c5": "u",
+    "\u03ba": "k",
+    "\u03c4": "t",
+    "\u0391": "A",
+    "\u0392": "B",
+    "\u0395": "E",
+    "\u0396": "Z",
+    "\u0397": "H",
+    "\u0399": "I",
+    "\u039a": "K",
+    "\u039c": "M",
+    "\u039d": "N",
+    "\u039f": "O",
+    "\u03a1": "P",
+    "\u03a4": "T",
+    "\u03a5": "Y",
+    "\u03a7": "X",
+    # Latin look-alikes
+    "\u0131": "i",
+    "\u0269": "i",
+    "\u01c0": "l",
+}
+"""Look-alike letter -> the Latin letter it imitates."""
+
+_TABLE = str.maketrans({**LOOKALIKES, **dict.fromkeys(ZERO_WIDTH)})
+_WORD = re.compile(r"[^\W_](?:[^\W_]|['’][^\W_]|[" + ZERO_WIDTH + r"])*")
+"""A word, zero-width characters inside it included."""
+_PLAIN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+GAP = 4
+"""Most characters (none of them a word character) between two words of one candidate."""
+
+
+def fold_word(word: str) -> str:
+    """One word folded: look-alikes mapped back, zero-width characters dropped, NFKC, lower
+    case (ASCII words are only lower-cased)."""
+    if word.isascii():
+        return word.lower()
+    w = word.translate(_TABLE)
+    if not w.isascii():
+        w = unicodedata.normalize("NFKC", w).translate(_TABLE)
+    return w.lower()
+
+
+def words(text: str) -> list[re.Match[str]]:
+    """The words of ``text`` (zero-width characters inside a word belong to it)."""
+    return list(_WORD.finditer(text))
+
+
+def fold(text: str) -> str:
+    """The skeleton of ``text``: its folded words (:func:`fold_word`) joined by one space;
+    punctuation and whitespace between, before and after them dropped."""
+    if text.isascii():
+        return " ".join(_PLAIN.findall(text.lower()))
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        out.extend(_PLAIN.findall(fold_word(m.group())))
+    return " ".join(out)
+
+
+def is_folded(text: str) -> bool:
+    """``text`` is a skeleton (:func:`fold` leaves it as it is) and not empty."""
+    return bool(text) and fold(text) == text
+
+
+@functools.lru_cache(maxsize=1)
+def _sources() -> dict[str, str]:
+    """Folded character -> a regex class body of the characters folded to it."""
+    by: dict[str, set[str]] = {}
+    for src, dst in LOOKALIKES.items():
+        by.setdefault(dst.lower(), set()).add(src)
+    return {k: "".join(sorted(v)) for k, v in by.items()}
+
+
+def _char_class(ch: str) -> str:
+    alts = {ch, ch.upper()}
+    if ch.isascii() and ch.isalnum():
+        alts.add(chr(ord(ch) + 0xFEE0))  # full-width form (NFKC folds it back)
+        if ch.isalpha():
+            alts.add(chr(ord(ch.upper()) + 0xFEE0))
+    body = "".join(re.escape(a) for a in sorted(alts)) + re.escape(_sources().get(ch, ""))
+    return f"[{body}]"
+
+
+@functools.lru_cache(maxsize=256)
+def skeleton_pattern(skeleton: str) -> re.Pattern[str]:
+    """A pattern matching the surfaces whose skeleton contains ``skeleton`` as consecutive
+    words: any case, look-alike letters, zero-width characters inside words, and 1 to
+    :data:`GAP` non-word characters between its words."""
+    zw = f"[{ZERO_WIDTH}]?"
+    parts = [zw.join(_char_class(c) for c in w) for w in skeleton.split(" ")]
+    return re.compile((r"[\W_]{1," + str(GAP) + "}").join(parts))
+
+
+__all__ = [
+    "GAP",
+    "LOOKALIKES",
+    "ZERO_WIDTH",
+    "fold",
+    "fold_word",
+    "is_folded",
+    "skeleton_pattern",
+    "words",
+]
