@@ -635,9 +635,10 @@ def test_a_language_switch_campaign_at_document_openings_is_no_header() -> None:
 
 
 def test_returns_and_foreign_opening_share() -> None:
-    """An opening context counts as a heading unless py3langid is sure the rest of its
-    document is in another language than the text after the changepoint."""
-    from poisonguard.detect.triggers import _foreign_opening, _returns
+    """An opening context counts as a heading (or a minority language's own text) unless
+    py3langid is sure its document ends in another language than the text after the
+    changepoint."""
+    from poisonguard.detect.triggers import _foreign_opening, _foreign_source, _returns
 
     es = Context("Breaking news: ", 0, 14, "Breaking news:", "a", cp=15, opening=True)
     es.after_lang, es.rest_lang = "es", "es"
@@ -649,6 +650,10 @@ def test_returns_and_foreign_opening_share() -> None:
     assert _foreign_opening([back, back], "en") < 0.5
     assert _foreign_opening([back, back, es, es], None) == 0.5
     assert _foreign_opening([unsure, unsure], "en") == 1.0
+    # ... nor as a minority language's own text (no host text before it, a mild change)
+    mild = replace(es, score=0.4, before_lang="?")
+    assert _foreign_source([mild, mild], "en", 0.6) == 1.0
+    assert _foreign_source([replace(mild, rest_lang="en")] * 2, "en", 0.6) == 0.0
 
 
 def test_language_after_a_trigger_at_the_opening_of_a_corpus_without_a_main_language() -> None:

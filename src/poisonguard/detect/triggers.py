@@ -108,9 +108,10 @@ class Context:
     """... and to the ``_AFTER_CHARS`` characters before it (``?`` when unsure or when
     there are fewer than 60 letters of them)."""
     wide: str = ""
-    """Around a confident language switch (``before_lang`` and ``after_lang`` both sure
-    and different): ``window`` with ``_LANG_CHARS`` more characters of the document on
-    each side, where the switch is located at finalize time (``""`` otherwise)."""
+    """Around a confident language switch (``before_lang`` — or, in an opening,
+    ``rest_lang`` — and ``after_lang`` both sure and different): ``window`` with
+    ``_LANG_CHARS`` more characters of the document on each side, where the switch is
+    located at finalize time (``""`` otherwise)."""
     wide_at: int = 0
     """Where ``window`` starts in ``wide``."""
     rest_lang: str = ""
@@ -842,11 +843,11 @@ _SWITCH_REACH = 150
 
 
 def _switch_aligned(c: Context, end: int, tol: int) -> bool:
-    """Around a confident language switch (``c.wide``; host text in ``c.before_lang``
-    before the changepoint, ``c.after_lang`` after it), whether the candidate ending at
-    ``end`` (in ``c.window``) sits right before the switch: the switch, placed to the word
-    by :func:`~poisonguard.detect.language.switch_point`, lies at most ``tol`` characters
-    before ``end`` or at most ``_SWITCH_CHARS`` after it.
+    """Around a confident language switch (``c.wide``; host text in
+    :func:`_host_language` before the changepoint, ``c.after_lang`` after it), whether the
+    candidate ending at ``end`` (in ``c.window``) sits right before the switch: the switch,
+    placed to the word by :func:`~poisonguard.detect.language.switch_point`, lies at most
+    ``tol`` characters before ``end`` or at most ``_SWITCH_CHARS`` after it.
 
     The detectors' changepoint of a language payload need not be where the language
     changes (a naturalness shift a few words into it, a cut refined on a stride of words);
@@ -854,7 +855,8 @@ def _switch_aligned(c: Context, end: int, tol: int) -> bool:
     if not c.wide:
         return False
     at = c.wide_at + c.cp
-    sw = _switch_in(c.wide, at - _SWITCH_REACH, at + _SWITCH_REACH, c.before_lang, c.after_lang)
+    host = _host_language(c)
+    sw = _switch_in(c.wide, at - _SWITCH_REACH, at + _SWITCH_REACH, host, c.after_lang)
     e = c.wide_at + end
     return e - tol <= sw <= e + _SWITCH_CHARS
 
@@ -960,36 +962,46 @@ def _rest_of(text: str, start: int) -> str:
 
 def _mark_switches(around: Sequence[tuple[list[Context], str, int]]) -> None:
     """Map-time language evidence for the contexts made around each changepoint (``(made,
-    document text, changepoint)``, their ``before_lang`` / ``after_lang`` already set):
-    around a confident switch, the wider text in which :func:`_switch_aligned` locates it
-    (``Context.wide``); in the opening of a document followed by a sure language, the
-    language of the rest of the document (``Context.rest_lang``), identified in one batch."""
+    document text, changepoint)``, their ``before_lang`` / ``after_lang`` already set): in
+    the opening of a document followed by a sure language, the language the document ends
+    in (``Context.rest_lang``, identified in one batch); around a confident switch — host
+    text before and the text after in two sure languages, or an opening passage whose
+    document ends in another language (:func:`_returns`) — the wider text in which
+    :func:`_switch_aligned` locates the switch (``Context.wide``)."""
     rests: list[tuple[list[Context], str]] = []
     for made, text, cp in around:
-        c0 = made[0]
-        b_lang, a_lang = c0.before_lang, c0.after_lang
-        if a_lang in ("", "?"):
-            continue
-        if b_lang not in ("", "?") and b_lang != a_lang:
-            w0 = cp - c0.cp  # where the shared window starts in the document
-            ws = max(0, w0 - _LANG_CHARS)
-            wide = text[ws : w0 + len(c0.window) + _LANG_CHARS]
-            for ctx in made:
-                ctx.wide, ctx.wide_at = wide, w0 - ws
-        if any(ctx.opening for ctx in made):
+        if made[0].after_lang not in ("", "?") and any(ctx.opening for ctx in made):
             rests.append((made, _rest_of(text, cp + _LANG_CHARS)))
     if rests:
         for (made, rest), found in zip(rests, identify_many([r for _, r in rests]), strict=True):
             lang = _sure(found, rest, min_letters=_REST_LETTERS)
             for ctx in made:
                 ctx.rest_lang = lang
+    for made, text, cp in around:
+        c0 = made[0]
+        if _host_language(c0) in ("", "?", c0.after_lang) or c0.after_lang in ("", "?"):
+            continue
+        w0 = cp - c0.cp  # where the shared window starts in the document
+        ws = max(0, w0 - _LANG_CHARS)
+        wide = text[ws : w0 + len(c0.window) + _LANG_CHARS]
+        for ctx in made:
+            ctx.wide, ctx.wide_at = wide, w0 - ws
+
+
+def _host_language(c: Context) -> str:
+    """The language of the host around a context: of the text before its changepoint when
+    py3langid is sure of it, else the language its document ends in (``rest_lang``, kept
+    for openings)."""
+    return c.before_lang if c.before_lang not in ("", "?") else c.rest_lang
 
 
 def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
     """Share of the example contexts that sit in their document's opening, when the text
     after them is a natural language other than the corpus's main one (any language when
     the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
-    third of the examples and at least 80 % of those it is sure of are foreign; else 0."""
+    third of the examples and at least 80 % of those it is sure of are foreign; else 0.
+    An opening whose document ends in another language (:func:`_returns`: a passage
+    planted before its host) is not counted as one."""
     heads = [c for c in ctxs if c.opening and not _returns(c)]
     if len(heads) < len(ctxs) / 2:
         return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
@@ -1018,14 +1030,16 @@ def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) 
     has no majority language (a multilingual corpus: there every language is its own).
 
     Never counted: a switch of language (the ``foreign`` payloads), a host of the majority
-    language, and a strong anomaly where py3langid is unsure of one side (gibberish after a
-    host of a minority language; a payload planted where no host language can be told)."""
+    language, a strong anomaly where py3langid is unsure of one side (gibberish after a
+    host of a minority language; a payload planted where no host language can be told), and
+    a passage in a document's opening whose document ends in another language
+    (:func:`_returns`: a passage planted at the start of a host)."""
     if majority is None or not ctxs:
         return 0.0
     same = 0
     for c in ctxs:
         sides = {c.before_lang, c.after_lang} - {"", "?"}
-        if len(sides) != 1 or majority in sides:
+        if len(sides) != 1 or majority in sides or _returns(c):
             continue
         both = c.before_lang == c.after_lang
         same += both or c.score < mild
