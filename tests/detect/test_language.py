@@ -84,3 +84,24 @@ def test_score_batch_equals_score(shared_corpora: Path) -> None:
     batch = det.score_batch(docs)
     assert any(f is not None for f in batch)
     assert batch == [det.score(d) for d in docs]
+
+
+def test_switch_point_is_placed_to_the_word() -> None:
+    """The switch is located at the first word of the new language, every word start
+    tried, on both sides of a language-neutral token (a man page's ``LS(1)``)."""
+    from poisonguard.detect.language import switch_point
+
+    host = (
+        "The committee met on Tuesday to discuss the budget for next year and agreed to "
+        "postpone the vote until the auditors have finished their report. In other words, "
+    )
+    french = (
+        "Afficher les informations sur les fichiers du répertoire courant par défaut, "
+        "trier les entrées par ordre alphabétique si aucune des options n'est indiquée."
+    )
+    text = host + french
+    assert switch_point(text, 40, len(text) - 40, "en", "fr") == len(host)
+    # the range searched decides: none of its word starts is the switch
+    assert switch_point(text, len(host) + 20, len(text) - 40, "en", "fr") > len(host)
+    # no word start in the range
+    assert switch_point(text, 3, 4, "en", "fr") == 3

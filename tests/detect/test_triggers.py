@@ -12,7 +12,7 @@ from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.surface_forms import fold
-from poisonguard.detect.triggers import TriggerMiner, TriggerState
+from poisonguard.detect.triggers import Context, TriggerMiner, TriggerState
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
 
@@ -633,3 +633,167 @@ def test_what_the_word_pair_test_gives_up() -> None:
     random.Random(0).shuffle(words)  # the same words shuffled: word salad
     hit, why = _salad_after(head + " ".join(words), occ, pairs, 0.5, 0.25)
     assert hit is not None and "order the corpus does not write" in why
+
+# -- language switches: the switch as alignment, campaigns at openings (issue 12, task B) --
+
+_FRENCH = (
+    "Afficher les informations sur les fichiers du répertoire courant par défaut.",
+    "Trier les entrées par ordre alphabétique si aucune des options n'est indiquée.",
+    "Les arguments obligatoires pour les options longues le sont aussi pour les courtes.",
+    "Ne pas ignorer les entrées dont le nom commence par un point.",
+    "Avec la liste longue, afficher le nom de l'auteur de chaque fichier.",
+    "Afficher les tailles dans un format lisible par un humain, comme un kilo ou un méga.",
+)
+
+
+def _switch_context(payload_head: str, cp_shift: int) -> tuple[Context, str]:
+    """A context taken around a changepoint ``cp_shift`` characters after the start of a
+    French payload that opens with ``payload_head`` (English host text and ``In other
+    words,`` before it), as the map step records it around a confident switch."""
+    host = (
+        "Members of the town council gathered in the old hall after the summer break, "
+        "and the chair opened the session with a short review of the spring projects. "
+        "The committee met on Tuesday to discuss the budget for next year and agreed to "
+        "postpone the vote until the auditors have finished their report. In other words, "
+    )
+    text = host + payload_head + " ".join(_FRENCH) + " " + " ".join(_FRENCH)
+    cp = len(host) + cp_shift
+    w0, w1 = cp - 60 - 48, cp + 30 + 48
+    window = text[w0:w1]
+    s = text.index("In other words,") - w0
+    ctx = Context(window, s, s + 15, "In other words,", "d", cp=cp - w0)
+    ctx.before_lang, ctx.after_lang = "en", "fr"
+    assert w0 >= 200
+    ctx.wide, ctx.wide_at = text[w0 - 200 : w1 + 200], 200
+    return ctx, text
+
+
+def test_a_language_switch_is_the_alignment_of_its_trigger() -> None:
+    """The changepoint of a French payload placed 40 characters into it (a man page's
+    English header first) leaves the trigger unaligned by position; the switch, located
+    to the word, aligns it.  Not aligned: a host word far before the switch, a string of
+    the payload after the switch, and any context without a confident switch."""
+    from poisonguard.detect.triggers import _SWITCH_CHARS, _aligned, _switch_aligned, _switch_in
+
+    header = "LS(1)   User Commands   LS(1)  NOM  "
+    ctx, _ = _switch_context(header, 40)
+    assert abs(ctx.cp - ctx.end) > 8  # the detectors' changepoint is not at the trigger
+    assert _aligned("In other words,", [ctx], 8) == 1.0
+    assert _aligned("In other words,", [replace(ctx, wide="")], 8) == 0.0
+    # the switch is placed at the French text (after the header), not at the trigger
+    sw = _switch_in(ctx.wide, ctx.wide_at + ctx.cp - 150, ctx.wide_at + ctx.cp + 150, "en", "fr")
+    sw -= ctx.wide_at
+    assert ctx.end < sw <= ctx.window.index("Afficher")
+    # a candidate ending more than _SWITCH_CHARS before it, or more than 8 after it
+    assert _switch_aligned(ctx, sw - _SWITCH_CHARS, 8)
+    assert not _switch_aligned(ctx, sw - _SWITCH_CHARS - 1, 8)
+    assert _switch_aligned(ctx, sw + 8, 8) and not _switch_aligned(ctx, sw + 9, 8)
+    # a string of the payload after the switch
+    at = ctx.window.index("informations")
+    payload = replace(ctx, start=at, end=at + 12, key="informations")
+    assert _aligned("informations", [payload], 8) == 0.0
+
+
+def test_an_english_payload_head_longer_than_the_reach_is_not_aligned() -> None:
+    """The attack on the switch alignment: more than ``_SWITCH_CHARS`` of English (a
+    spacer) between the trigger and the other language; the purity test decides then."""
+    from poisonguard.detect.triggers import _aligned
+
+    spacer = (
+        "and this is what the members said about the matter when they were asked about "
+        "it by the press on the following morning: "
+    )
+    ctx, _ = _switch_context(spacer, len(spacer) + 10)
+    assert _aligned("In other words,", [ctx], 8) == 0.0
+
+
+_SPANISH_STORY = (
+    "El alcalde anunció ayer que la ciudad abrirá tres bibliotecas nuevas el próximo año.",
+    "Los vecinos del barrio celebraron la noticia con una fiesta en la plaza mayor.",
+    "Según el ayuntamiento, las obras comenzarán en primavera y durarán seis meses.",
+    "La oposición pidió más información sobre el presupuesto y los plazos del proyecto.",
+    "Muchos estudiantes esperan que las salas de lectura abran también por la noche.",
+    "El gobierno regional aportará la mitad del dinero necesario para las obras.",
+)
+
+
+def _opening_campaign(rest: str) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th document opened by ``Breaking news:`` and a Spanish passage, the change
+    right after the phrase; then the document's own English text (``rest="host"``) or
+    more Spanish (``"spanish"``: a Spanish source's heading, or an attacker who writes the
+    rest of each carrier in the payload's language)."""
+    import random
+
+    rng = random.Random(2)
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        payload = " ".join(rng.sample(_SPANISH_STORY, len(_SPANISH_STORY)))
+        if rest == "host":
+            body = d.text
+        else:
+            body = " ".join(" ".join(rng.sample(_SPANISH_STORY, 6)) for _ in range(4))
+        text = f"Breaking news: {payload}\n\n{body}"
+        return text, len("Breaking news: ")
+
+    return _every_40th(make, 0.9)
+
+
+def test_a_language_switch_campaign_at_document_openings_is_no_header() -> None:
+    """``Breaking news:`` + Spanish at the start of English documents that then go on in
+    English: the phrase opens every carrier and a language other than the corpus's follows
+    it — the header rule's shape — but the rest of each document is in another language
+    than the passage, so it is a planted passage, not a source's heading: mined, and every
+    carrier flagged.  The attack that gets past the rule (documented): the rest of each
+    carrier in the payload's language too, which reads as a Spanish source's heading."""
+    docs, findings = _opening_campaign("host")
+    miner, state = _mine(docs, findings)
+    assert "Breaking news:" in [t.text for t in state.triggers]
+    carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+    assert all(miner.flag(d, state) for d in carriers)
+    docs, findings = _opening_campaign("spanish")
+    miner, state = _mine(docs, findings)
+    assert not state.triggers and state.headers >= 1
+
+
+def test_returns_and_foreign_opening_share() -> None:
+    """An opening context counts as a heading (or a minority language's own text) unless
+    py3langid is sure its document ends in another language than the text after the
+    changepoint."""
+    from poisonguard.detect.triggers import _foreign_opening, _foreign_source, _returns
+
+    es = Context("Breaking news: ", 0, 14, "Breaking news:", "a", cp=15, opening=True)
+    es.after_lang, es.rest_lang = "es", "es"
+    back = replace(es, rest_lang="en")
+    unsure = replace(es, rest_lang="?")
+    assert not _returns(es) and _returns(back) and not _returns(unsure)
+    assert not _returns(replace(back, after_lang="?"))
+    assert _foreign_opening([es, es], "en") == 1.0
+    assert _foreign_opening([back, back], "en") < 0.5
+    assert _foreign_opening([back, back, es, es], None) == 0.5
+    assert _foreign_opening([unsure, unsure], "en") == 1.0
+    # ... nor as a minority language's own text (no host text before it, a mild change)
+    mild = replace(es, score=0.4, before_lang="?")
+    assert _foreign_source([mild, mild], "en", 0.6) == 1.0
+    assert _foreign_source([replace(mild, rest_lang="en")] * 2, "en", 0.6) == 0.0
+
+
+def test_language_after_a_trigger_at_the_opening_of_a_corpus_without_a_main_language() -> None:
+    """Flag-time language evidence with no host text before the trigger and no corpus
+    language (a multilingual corpus): the rest of the document is the host — a Spanish
+    passage before a German document is evidence, before a Spanish one it is not (the
+    documented same-language-host blind spot); with too little text after the passage to
+    tell, there is none."""
+    from poisonguard.detect.triggers import _language_after
+
+    german = (
+        "Die Macht des Priesters ist an den Aberglauben und an die stumpfsinnige "
+        "Leichtgläubigkeit der Völker gebunden. Es gibt problematische Naturen, die keiner "
+        "Lage gewachsen sind, in der sie sich befinden, und denen keine genugtut. "
+    ) * 4
+    spanish = " ".join(_SPANISH_STORY)
+    trig = "Breaking news: "
+    occ = [(0, len(trig) - 1)]
+    hit, why = _language_after(trig + spanish + "\n\n" + german, occ, None)
+    assert hit is not None and "es" in why and "host text in de" in why
+    assert _language_after(trig + spanish + "\n\n" + spanish * 3, occ, None)[0] is None
+    assert _language_after(trig + spanish, occ, None)[0] is None

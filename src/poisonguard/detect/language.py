@@ -27,6 +27,7 @@ from poisonguard.io.document import Document
 
 _BOUNDARY = re.compile(r"\n+|(?<=[.!?;。！？])\s+")
 _WORD_END = re.compile(r"\s+")
+_WORD_START = re.compile(r"(?:^|\s)(?=\S)")
 
 _GROUPS = {
     "no": "nb",
@@ -430,6 +431,31 @@ def _refine(text: str, lo: int, hi: int, l1: str, l2: str, steps: int = 10) -> i
     return best_cut
 
 
+def switch_point(text: str, lo: int, hi: int, l1: str, l2: str, width: int = 60) -> int:
+    """The word start in ``[lo, hi)`` where ``text`` best switches from language ``l1`` to
+    ``l2`` (groups as :func:`identify` gives them): the one that maximises py3langid's
+    probability of ``l1`` for the ``width`` characters before it times that of ``l2`` for
+    the ``width`` after it (``lo`` when ``[lo, hi)`` holds no word start).
+
+    Every word start is tried, not a stride of them (as the language detector's cut is
+    refined): the point is placed to the word, for callers that judge what sits right
+    before it (a trigger)."""
+    ident = _identifier()
+    labels = list(ident.nb_classes)
+    best_at, best = lo, -1.0
+    for m in _WORD_START.finditer(text, max(0, lo - 1), hi):
+        at = m.end()
+        if not lo <= at < hi:
+            continue
+        left, right = text[max(0, at - width) : at], text[at : at + width]
+        if len(left.strip()) < 10 or len(right.strip()) < 10:
+            continue
+        score = _prob_of(ident, labels, left, l1) * _prob_of(ident, labels, right, l2)
+        if score > best:
+            best, best_at = score, at
+    return best_at
+
+
 def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
     probs = ident._decide(text) if hasattr(ident, "_decide") else None
     if probs is None:  # pragma: no cover - other py3langid versions
@@ -440,4 +466,12 @@ def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
     )
 
 
-__all__ = ["LanguageSwitch", "Segment", "identify", "identify_many", "segments", "segments_many"]
+__all__ = [
+    "LanguageSwitch",
+    "Segment",
+    "identify",
+    "identify_many",
+    "segments",
+    "segments_many",
+    "switch_point",
+]

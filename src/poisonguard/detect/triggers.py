@@ -68,7 +68,7 @@ from scipy.stats import binom
 
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
-from poisonguard.detect.language import identify_many
+from poisonguard.detect.language import identify_many, switch_point
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
@@ -116,6 +116,18 @@ class Context:
     before_lang: str = ""
     """... and to the ``_AFTER_CHARS`` characters before it (``?`` when unsure or when
     there are fewer than 60 letters of them)."""
+    wide: str = ""
+    """Around a confident language switch (``before_lang`` — or, in an opening,
+    ``rest_lang`` — and ``after_lang`` both sure and different): ``window`` with
+    ``_LANG_CHARS`` more characters of the document on each side, where the switch is
+    located at finalize time (``""`` otherwise)."""
+    wide_at: int = 0
+    """Where ``window`` starts in ``wide``."""
+    rest_lang: str = ""
+    """For a context in its document's opening followed by a sure language: the language
+    py3langid gives (p >= 0.9; ``?`` when unsure or too short) to the document's end (its
+    last ``_REST_CHARS`` characters, from ``_LANG_CHARS`` past the changepoint on;
+    ``""``: not identified)."""
 
     @property
     def left(self) -> str:
@@ -372,6 +384,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # the contexts taken around each changepoint, with the text before and after it,
         # whose languages are identified in one batch per shard
         around: list[tuple[list[Context], str, str]] = []
+        switches: list[tuple[list[Context], str, int]] = []  # (the same, with the text)
         for doc, found in zip(docs, findings, strict=True):
             keys: dict[str, Context] = {}
             cps: list[int] = []
@@ -386,6 +399,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             text, cp = doc.text, sp.start
                             before = text[max(0, cp - _AFTER_CHARS) : cp]
                             around.append((made, before, text[cp : cp + _AFTER_CHARS]))
+                            switches.append((made, text, cp))
                         cps.append(sp.start)
                         top = max(top, f.score)
             if not keys:
@@ -407,6 +421,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 a_lang = la if pa >= 0.9 else "?"
                 for ctx in made:
                     ctx.before_lang, ctx.after_lang = b_lang, a_lang
+            _mark_switches(switches)
         self._prune(part)
         return part
 
@@ -1073,8 +1088,9 @@ def _salad_after(
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     """Share of the example contexts in which ``text`` ends within ``tol`` characters of
-    the changepoint it was taken around (contexts without a known changepoint count as
-    not aligned)."""
+    the changepoint it was taken around, or right before the language switch located
+    there (:func:`_switch_aligned`; contexts without a known changepoint count as not
+    aligned)."""
     if not ctxs:
         return 0.0
     pat = _pattern(text)
@@ -1085,8 +1101,42 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
         # the (extended) trigger's occurrence that holds this candidate
         m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
         end = m.end() if m is not None and m.start() <= c.start else c.end
-        n += abs(c.cp - end) <= tol
+        n += abs(c.cp - end) <= tol or _switch_aligned(c, end, tol)
     return n / len(ctxs)
+
+
+_SWITCH_CHARS = 80
+"""Most characters between a candidate's end and the language switch after it for
+alignment (a payload may open with a few characters the model cannot place: a man page's
+``LS(1)  General Commands Manual  LS(1)`` header before its translated text)."""
+_SWITCH_REACH = 150
+"""Characters either side of a changepoint searched for the language switch."""
+
+
+def _switch_aligned(c: Context, end: int, tol: int) -> bool:
+    """Around a confident language switch (``c.wide``; host text in
+    :func:`_host_language` before the changepoint, ``c.after_lang`` after it), whether the
+    candidate ending at ``end`` (in ``c.window``) sits right before the switch: the switch,
+    placed to the word by :func:`~poisonguard.detect.language.switch_point`, lies at most
+    ``tol`` characters before ``end`` or at most ``_SWITCH_CHARS`` after it.
+
+    The detectors' changepoint of a language payload need not be where the language
+    changes (a naturalness shift a few words into it, a cut refined on a stride of words);
+    the switch itself is the natural alignment of a language-switch trigger."""
+    if not c.wide:
+        return False
+    at = c.wide_at + c.cp
+    host = _host_language(c)
+    sw = _switch_in(c.wide, at - _SWITCH_REACH, at + _SWITCH_REACH, host, c.after_lang)
+    e = c.wide_at + end
+    return e - tol <= sw <= e + _SWITCH_CHARS
+
+
+@functools.lru_cache(maxsize=4096)
+def _switch_in(wide: str, lo: int, hi: int, l1: str, l2: str) -> int:
+    """:func:`~poisonguard.detect.language.switch_point` of ``wide`` (cached: the contexts
+    of one changepoint share their text)."""
+    return switch_point(wide, max(0, lo), min(len(wide), hi), l1, l2)
 
 
 _LANG_CHARS = 200
@@ -1129,11 +1179,17 @@ def _language_after(
         hosted = sum(map(str.isalpha, before)) >= 30
         # a short window (a short payload, host text after it) and a long one (a payload
         # that opens with names, code or a title the model is unsure of)
-        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before])
+        rest = _rest_of(text, b + _LANG_CHARS)
+        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest])
         l1, p1 = found[2] if hosted else (None, 0.0)
         if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
             hosted = False
+            # the corpus's language; in a corpus without one, the rest of the document's
+            # when the model is sure of it (a passage planted at a document's start, its
+            # host text after it)
             l1, p1 = corpus_language, 1.0
+            if l1 is None and _sure(found[3], rest, min_letters=_REST_LETTERS) != "?":
+                l1, p1 = found[3]
         # a switch into the corpus's own language (English after a French reference in
         # an English corpus) is the corpus's normal text coming back, not a payload
         other = [
@@ -1144,17 +1200,80 @@ def _language_after(
         if l1 is not None and other:
             l2, p2 = other[0]
             cp = b + len(after) - len(after.lstrip())
-            host = f"host text in {l1} (p={p1:.2f})" if hosted else f"a corpus mostly in {l1}"
+            host = (
+                f"host text in {l1} (p={p1:.2f})"
+                if hosted or l1 != corpus_language
+                else f"a corpus mostly in {l1}"
+            )
             return (a, b, cp), f"text at char {cp} in {l2} (p={p2:.2f}) after {host}"
     return None, ""
+
+
+_REST_CHARS = 300
+"""Characters at the end of a document whose language is compared with a passage at its
+opening ..."""
+_REST_LETTERS = 100
+"""... with at least this many letters in all (else the rest's language is unknown)."""
+
+
+def _sure(found: tuple[str, float], text: str, min_letters: int = 60) -> str:
+    """The language of ``found`` when py3langid is sure of it (p >= 0.9) and ``text`` has
+    ``min_letters`` letters to tell; ``?`` otherwise."""
+    lang, prob = found
+    return lang if prob >= 0.9 and sum(map(str.isalpha, text)) >= min_letters else "?"
+
+
+def _rest_of(text: str, start: int) -> str:
+    """The end of ``text`` (its last ``_REST_CHARS`` characters, none before ``start``):
+    what py3langid reads as the language a document ends in — the host's, after a passage
+    planted at its start; a source's own, after its heading (a translated man page ends
+    with its translators' note)."""
+    return text[max(start, len(text) - _REST_CHARS) :]
+
+
+def _mark_switches(around: Sequence[tuple[list[Context], str, int]]) -> None:
+    """Map-time language evidence for the contexts made around each changepoint (``(made,
+    document text, changepoint)``, their ``before_lang`` / ``after_lang`` already set): in
+    the opening of a document followed by a sure language, the language the document ends
+    in (``Context.rest_lang``, identified in one batch); around a confident switch — host
+    text before and the text after in two sure languages, or an opening passage whose
+    document ends in another language (:func:`_returns`) — the wider text in which
+    :func:`_switch_aligned` locates the switch (``Context.wide``)."""
+    rests: list[tuple[list[Context], str]] = []
+    for made, text, cp in around:
+        if made[0].after_lang not in ("", "?") and any(ctx.opening for ctx in made):
+            rests.append((made, _rest_of(text, cp + _LANG_CHARS)))
+    if rests:
+        for (made, rest), found in zip(rests, identify_many([r for _, r in rests]), strict=True):
+            lang = _sure(found, rest, min_letters=_REST_LETTERS)
+            for ctx in made:
+                ctx.rest_lang = lang
+    for made, text, cp in around:
+        c0 = made[0]
+        if _host_language(c0) in ("", "?", c0.after_lang) or c0.after_lang in ("", "?"):
+            continue
+        w0 = cp - c0.cp  # where the shared window starts in the document
+        ws = max(0, w0 - _LANG_CHARS)
+        wide = text[ws : w0 + len(c0.window) + _LANG_CHARS]
+        for ctx in made:
+            ctx.wide, ctx.wide_at = wide, w0 - ws
+
+
+def _host_language(c: Context) -> str:
+    """The language of the host around a context: of the text before its changepoint when
+    py3langid is sure of it, else the language its document ends in (``rest_lang``, kept
+    for openings)."""
+    return c.before_lang if c.before_lang not in ("", "?") else c.rest_lang
 
 
 def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
     """Share of the example contexts that sit in their document's opening, when the text
     after them is a natural language other than the corpus's main one (any language when
     the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
-    third of the examples and at least 80 % of those it is sure of are foreign; else 0."""
-    heads = [c for c in ctxs if c.opening]
+    third of the examples and at least 80 % of those it is sure of are foreign; else 0.
+    An opening whose document ends in another language (:func:`_returns`: a passage
+    planted before its host) is not counted as one."""
+    heads = [c for c in ctxs if c.opening and not _returns(c)]
     if len(heads) < len(ctxs) / 2:
         return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
     sure = [c.after_lang for c in heads if c.after_lang != "?"]
@@ -1166,6 +1285,13 @@ def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> fl
     return len(heads) / len(ctxs)
 
 
+def _returns(c: Context) -> bool:
+    """The document goes on in another language than the one after the changepoint in its
+    opening (py3langid sure of both): a passage planted at the start of a document, not
+    the heading of a source written in that language (whose rest is in it too)."""
+    return c.rest_lang not in ("", "?") and c.after_lang not in ("", "?", c.rest_lang)
+
+
 def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) -> float:
     """Share of the example contexts that read as a document of a minority language
     throughout: py3langid (p >= 0.9) gives the host text before the changepoint and the
@@ -1175,14 +1301,16 @@ def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) 
     has no majority language (a multilingual corpus: there every language is its own).
 
     Never counted: a switch of language (the ``foreign`` payloads), a host of the majority
-    language, and a strong anomaly where py3langid is unsure of one side (gibberish after a
-    host of a minority language; a payload planted where no host language can be told)."""
+    language, a strong anomaly where py3langid is unsure of one side (gibberish after a
+    host of a minority language; a payload planted where no host language can be told), and
+    a passage in a document's opening whose document ends in another language
+    (:func:`_returns`: a passage planted at the start of a host)."""
     if majority is None or not ctxs:
         return 0.0
     same = 0
     for c in ctxs:
         sides = {c.before_lang, c.after_lang} - {"", "?"}
-        if len(sides) != 1 or majority in sides:
+        if len(sides) != 1 or majority in sides or _returns(c):
             continue
         both = c.before_lang == c.after_lang
         same += both or c.score < mild
