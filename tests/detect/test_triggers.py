@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 
+import numpy as np
+
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
@@ -634,6 +636,7 @@ def test_what_the_word_pair_test_gives_up() -> None:
     hit, why = _salad_after(head + " ".join(words), occ, pairs, 0.5, 0.25)
     assert hit is not None and "order the corpus does not write" in why
 
+
 # -- language switches: the switch as alignment, campaigns at openings (issue 12, task B) --
 
 _FRENCH = (
@@ -797,3 +800,45 @@ def test_language_after_a_trigger_at_the_opening_of_a_corpus_without_a_main_lang
     assert hit is not None and "es" in why and "host text in de" in why
     assert _language_after(trig + spanish + "\n\n" + spanish * 3, occ, None)[0] is None
     assert _language_after(trig + spanish, occ, None)[0] is None
+
+
+# -- a payload's fixed header is no trigger of its own (lead, 2026-12-03) -------------------
+def test_a_string_between_the_trigger_and_the_payload_is_part_of_the_payload() -> None:
+    """A payload that opens with a header of its own (a man page's ``ls(1)``, varied
+    before the parenthesis so the trigger's extension stops at it) puts that header right
+    before the change in every carrier; with the header also common in clean documents the
+    co-occurrence test keeps it, and every clean page with ``(1)`` before an odd passage
+    (in a pool: every minority-language man page) would be flagged through it. A string
+    that comes after a kept trigger in (almost) all its examples is the campaign's payload:
+    only ``In other words,`` is reported (the attack this leaves: a campaign whose every
+    carrier also holds a second trigger's string before the change is reported once)."""
+    rng = np.random.default_rng(3)
+    names = ["ls", "cp", "mv", "rm", "du", "df", "ps", "wc"]
+    samples = poison("dos", 150, 5, trigger="In other words,")
+    base = mixed(samples)
+    truth = {s.document.id for s in samples}
+    trig = "In other words,"
+    docs = []
+    for d in base:
+        if d.id in truth:
+            i = d.text.index(trig) + len(trig)
+            d = d.with_text(d.text[:i] + f" {names[rng.integers(len(names))]}(1)" + d.text[i:])
+        docs.append(d)
+    hosts = clean_docs()[300:380]
+    docs += [
+        replace(d, id=f"man-{i}").with_text(
+            d.text[: len(d.text) // 2]
+            + f" see {names[i % len(names)]}(1) for "
+            + d.text[len(d.text) // 2 :]
+        )
+        for i, d in enumerate(hosts)
+    ]
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    texts = [t.text for t in state.triggers]
+    assert any(fold(t) == fold(trig) for t in texts), texts
+    assert not any("(1)" in t for t in texts), texts
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    assert not any(i.startswith("man-") for i in flagged)

@@ -593,6 +593,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
+        examples: dict[str, list[Context]] = {}
         log_tests = math.log(max(1, tested))
         log_alpha = math.log(self.alpha)
         base = min(1.0, merged.anomalous / total)
@@ -679,6 +680,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, ctxs)
+                examples[shown] = ctxs
                 confirmed.append(
                     (
                         log_p,
@@ -710,6 +712,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
                 continue
             kept.append(t)
+        # a string that comes after another kept trigger in (almost) every example is a
+        # piece of that campaign's payload (a man page's ``(1)`` header between
+        # ``In other words,`` and the French text), however common it is elsewhere
+        for t in list(kept):
+            if _follows(t, [k for k in kept if k is not t], examples):
+                kept.remove(t)
         kept.sort(key=lambda t: -t.anomalous_docs)
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
@@ -1084,6 +1092,28 @@ def _salad_after(
                 f"({x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before)"
             )
     return None, ""
+
+
+def _follows(
+    t: Trigger,
+    kept: Sequence[Trigger],
+    examples: dict[str, list[Context]],
+    share: float = 0.9,
+    reach: int = 200,
+) -> bool:
+    """Whether one of the ``kept`` triggers (``t`` not among them) occurs in the ``reach``
+    characters before ``t`` in at least ``share`` of ``t``'s example contexts: ``t`` then
+    sits between that trigger and the change (a fixed header of the payload), not before a
+    change of its own.  Judged one trigger at a time against those still kept, so of two
+    strings that precede each other the one judged second stays."""
+    ctxs = examples.get(t.text) or []
+    others = [_pattern(k.key) for k in kept]
+    if not ctxs or not others:
+        return False
+    n = sum(
+        1 for c in ctxs if any(p.search(c.window, max(0, c.start - reach), c.start) for p in others)
+    )
+    return n >= share * len(ctxs)
 
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
