@@ -842,3 +842,19 @@ def test_a_string_between_the_trigger_and_the_payload_is_part_of_the_payload() -
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert len(flagged & truth) >= 0.95 * len(truth)
     assert not any(i.startswith("man-") for i in flagged)
+
+
+def test_a_string_without_a_word_gets_no_switch_alignment() -> None:
+    """The header ``LS(1)`` of a man-page payload lies right before the switch in every
+    carrier, and so it does in every clean man page of that language in a pool: ``(1)``
+    (no word in it) is not aligned by the switch, ``LS(1)`` and the trigger are."""
+    from poisonguard.detect.triggers import _aligned
+
+    header = "LS(1)   User Commands   LS(1)  NOM  "
+    ctx, _ = _switch_context(header, 40)
+    for key in ("(1)", "LS(1)"):
+        at = ctx.window.index(key, ctx.end)
+        piece = replace(ctx, start=at, end=at + len(key), key=key)
+        assert abs(piece.cp - piece.end) > 8  # not aligned by position
+        assert _aligned(key, [piece], 8) == (1.0 if key == "LS(1)" else 0.0)
+    assert _aligned("In other words,", [ctx], 8) == 1.0

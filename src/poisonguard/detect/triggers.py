@@ -1119,11 +1119,15 @@ def _follows(
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     """Share of the example contexts in which ``text`` ends within ``tol`` characters of
     the changepoint it was taken around, or right before the language switch located
-    there (:func:`_switch_aligned`; contexts without a known changepoint count as not
-    aligned)."""
+    there (:func:`_switch_aligned`, for strings with a word of two letters or more in them;
+    contexts without a known changepoint count as not aligned)."""
     if not ctxs:
         return 0.0
     pat = _pattern(text)
+    # the switch alignment only for strings with a word in them: a payload's own header
+    # (a man page's ``(1)``) lies right before the switch in every carrier, and so it
+    # does in every clean page of that language in a pool
+    worded = _WORDED.search(text) is not None
     n = 0
     for c in ctxs:
         if c.cp < 0:
@@ -1131,9 +1135,12 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
         # the (extended) trigger's occurrence that holds this candidate
         m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
         end = m.end() if m is not None and m.start() <= c.start else c.end
-        n += abs(c.cp - end) <= tol or _switch_aligned(c, end, tol)
+        n += abs(c.cp - end) <= tol or (worded and _switch_aligned(c, end, tol))
     return n / len(ctxs)
 
+
+_WORDED = re.compile(r"[^\W\d_]{2,}")
+"""A word of at least two letters: what a candidate needs for the switch alignment."""
 
 _SWITCH_CHARS = 80
 """Most characters between a candidate's end and the language switch after it for
