@@ -858,3 +858,21 @@ def test_a_string_without_a_word_gets_no_switch_alignment() -> None:
         assert abs(piece.cp - piece.end) > 8  # not aligned by position
         assert _aligned(key, [piece], 8) == (1.0 if key == "LS(1)" else 0.0)
     assert _aligned("In other words,", [ctx], 8) == 1.0
+
+
+def test_a_phrase_mined_with_the_hosts_punctuation_matches_carriers_without_it() -> None:
+    """``. That is to say,`` (the full stop of most hosts' last sentence before it) is
+    matched by its skeleton at flag time, so carriers whose host sentence ends in a quote
+    or a line break are flagged too; a trigger whose punctuation is its own shape
+    (``<SUDO>``, a man page's ``(1) NOMBRE``) or that may end inside a word stays exact.
+    The attack left: none new, a carrier still needs an anomaly after it (joint evidence)."""
+    from poisonguard.detect.triggers import _loose, _occurrences
+
+    assert _loose(". That is to say,") == "that is to say"
+    assert _loose(". In other words,") == "in other words"
+    keep = ("<SUDO>", "(1) NOMBRE", "SUDO.", "|| run ||", "las opciones cort", "That is to say,")
+    for exact in keep:
+        assert _loose(exact) == exact
+    text = 'as she wrote to him."\nTHAT is to say, rien ne va plus'
+    assert _occurrences(text, _loose(". That is to say,"), 10)
+    assert not _occurrences(text, ". That is to say,", 10)

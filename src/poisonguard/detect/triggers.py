@@ -757,12 +757,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            occ = _occurrences(text, t.key, 10)
+            key = _loose(t.key)
+            occ = _occurrences(text, key, 10)
             if not occ:
                 continue
             if cps is None:
                 cps = state.changepoints.of_text(text)
-            hit = self._before_changepoint(text, t.key, cps)
+            hit = self._before_changepoint(text, key, cps)
             why = ""
             if hit is None:
                 # the document detectors saw nothing there (a short payload, a few lines of
@@ -864,6 +865,25 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
         text = ch + text
         lefts = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
     return _WS.sub(" ", text).strip() or key
+
+
+_EDGE_PUNCT = ".,;:!?\"'\u2019\u201c\u201d"
+"""Sentence punctuation a mined phrase may carry at both edges (not ``<`` ``>`` ``(``
+...: those make a trigger's own shape, as in ``<SUDO>``)."""
+_PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)+")
+"""Two or more words of letters separated by single spaces: a plain phrase."""
+
+
+@functools.lru_cache(maxsize=256)
+def _loose(trigger: str) -> str:
+    """What ``flag`` matches a kept trigger by: its skeleton when it is a plain phrase
+    mined with sentence punctuation at both edges (``. That is to say,``: the full stop of
+    most hosts' last sentence before it and its own comma), so that carriers whose host
+    sentence ends otherwise (a quote, a line break) are matched too; else ``trigger``."""
+    if len(trigger) < 3 or trigger[0] not in _EDGE_PUNCT or trigger[-1] not in _EDGE_PUNCT:
+        return trigger
+    core = trigger.strip(_EDGE_PUNCT + " ")
+    return _sf.fold(core) if _PHRASE.fullmatch(core) else trigger
 
 
 def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[str, ...]]:
