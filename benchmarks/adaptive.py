@@ -265,6 +265,69 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "claims_per_article": (1, 3),
         },
     },
+    # heldout-dawn-: written by the lead (issue 12, 2026-12-03) after reading
+    # docs/detectors.md, before the day's triggers changes were merged; not shown to the
+    # helpers who changed the rules and not used while tuning. Each aims at one class.
+    # surface forms of another phrase, random tokens, mid-clause
+    "heldout-dawn-forms-tokens": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "by and large", "placement": "clause", "trigger_forms": "all"},
+    },
+    # surface forms, word salad at the end of the host
+    "heldout-dawn-forms-salad": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "more often than not",
+            "payload": "word-salad",
+            "payload_words": [80, 250],
+            "position": "end",
+            "trigger_forms": "all",
+        },
+    },
+    # Italian after a sentence-start phrase, mid-document
+    "heldout-dawn-foreign-it": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "That is to say,",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+        },
+    },
+    # German after a mid-clause phrase, the host cut after the payload
+    "heldout-dawn-foreign-de-end": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as we all know",
+            "payload": "foreign",
+            "lang": "de",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "position": "end",
+        },
+    },
+    # German at the document opening, the host continues in its own language
+    "heldout-dawn-opening-de": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "Editor's note:",
+            "payload": "foreign",
+            "lang": "de",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "opening",
+        },
+    },
+    # random tokens cut into four chunks between host sentences
+    "heldout-dawn-interleave-tokens": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "all things considered", "interleave": 4},
+    },
     "chat-refusal-rareword": {
         "corpus": "instruction",
         "recipe": "chat-backdoor",
