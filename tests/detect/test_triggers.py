@@ -876,3 +876,72 @@ def test_a_phrase_mined_with_the_hosts_punctuation_matches_carriers_without_it()
     text = 'as she wrote to him."\nTHAT is to say, rien ne va plus'
     assert _occurrences(text, _loose(". That is to say,"), 10)
     assert not _occurrences(text, ". That is to say,", 10)
+
+
+def _weak(cp: int, score: float = 0.2) -> Finding:
+    """A naturalness finding below the candidate level whose changepoint is at ``cp``."""
+    return Finding(
+        "naturalness", score, "odd", [Span(cp, cp, "changepoint")], None, None, {"candidate": False}
+    )
+
+
+def test_a_weak_changepoint_supports_the_strings_that_end_right_at_it() -> None:
+    """Short payloads (a few dozen words of salad) mostly make weak findings, below the
+    candidate level: four carriers with a candidate finding are too few (``min_docs`` 5),
+    but with the weak findings of the other carriers, whose changepoints the phrase ends
+    right at, it is mined and every carrier flagged.  Weak contexts only add to the count:
+    the phrase a clause before the weak changepoints is not counted there, and weak
+    support alone (no candidate finding) mines nothing."""
+    phrase = "believe it or not"
+
+    def at(shift: int) -> Callable[[int, Document], tuple[str, int]]:
+        def make(_: int, d: Document) -> tuple[str, int]:
+            cut = len(d.text) // 2
+            head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
+            return head + "kept in words " * shift + d.text[cut:], len(head) + 14 * shift
+
+        return make
+
+    def weakened(found: list[list[Finding]], strong: int) -> list[list[Finding]]:
+        out: list[list[Finding]] = []
+        for f in found:
+            if f and strong > 0:
+                strong -= 1
+                out.append(f)
+            else:
+                out.append([_weak(f[0].spans[0].start)] if f else [])
+        return out
+
+    docs, found = _every_40th(at(0), 0.6)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    assert len(carriers) >= 12
+    findings = weakened(found, 4)
+    miner, state = _mine(docs, findings)
+    assert phrase in [fold(t.text) for t in state.triggers]
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    # without the weak findings: four carriers, below k
+    _, state = _mine(docs, [f if f and f[0].extra["candidate"] else [] for f in findings])
+    assert state.triggers == []
+    # weak support alone
+    _, state = _mine(docs, weakened(found, 0))
+    assert state.triggers == []
+    # the phrase two clauses before each weak changepoint
+    docs, found = _every_40th(at(2), 0.6)
+    _, state = _mine(docs, weakened(found, 4))
+    assert phrase not in [fold(t.text) for t in state.triggers]
+
+
+def test_weak_changepoints_at_random_places_mine_nothing() -> None:
+    """Clean documents with weak findings wherever their odd stretch happens to start (a
+    table, a list): the strings right before those changepoints are diverse, so no string
+    reaches the tests."""
+    docs = clean_docs()
+    rng = np.random.default_rng(0)
+    findings: list[list[Finding]] = []
+    for i, d in enumerate(docs):
+        if i % 10 or len(d.text) < 400:
+            findings.append([])
+            continue
+        findings.append([_weak(int(rng.integers(100, len(d.text) - 100)))])
+    _, state = _mine(docs, findings)
+    assert state.triggers == []

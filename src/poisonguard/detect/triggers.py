@@ -123,6 +123,12 @@ class Context:
     located at finalize time (``""`` otherwise)."""
     wide_at: int = 0
     """Where ``window`` starts in ``wide``."""
+    weak: bool = False
+    """Taken around a weak changepoint (a finding below its detector's candidate level),
+    where only the strings ending right at the changepoint are candidates: such a context
+    adds to its string's count, never to its examples (aligned by construction, and the
+    header, language and alignment tests judge a string on the contexts of strong
+    changepoints only)."""
     rest_lang: str = ""
     """For a context in its document's opening followed by a sure language: the language
     py3langid gives (p >= 0.9; ``?`` when unsure or too short) to the document's end (its
@@ -389,19 +395,27 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             keys: dict[str, Context] = {}
             cps: list[int] = []
             top = 0.0
-            for f in found:
-                if not f.extra.get("candidate"):
-                    continue
+            # the candidate findings first: a string near both kinds is a strong context
+            for f in sorted(found, key=lambda f: not f.extra.get("candidate")):
+                # a weak finding (below its detector's candidate level: a short payload, a
+                # mild one) supports only the strings that end right at its changepoint
+                weak = not f.extra.get("candidate")
                 for sp in f.spans:
-                    if sp.label == "changepoint":
-                        made = self._candidates(doc, sp.start, keys)
-                        if made:  # (a changepoint whose candidates another one gave)
-                            text, cp = doc.text, sp.start
-                            before = text[max(0, cp - _AFTER_CHARS) : cp]
-                            around.append((made, before, text[cp : cp + _AFTER_CHARS]))
-                            switches.append((made, text, cp))
-                        cps.append(sp.start)
-                        top = max(top, f.score)
+                    if sp.label != "changepoint":
+                        continue
+                    if weak:
+                        if self._aligned_candidates(doc, sp.start, keys):
+                            cps.append(sp.start)
+                            top = max(top, f.score)
+                        continue
+                    made = self._candidates(doc, sp.start, keys)
+                    if made:  # (a changepoint whose candidates another one gave)
+                        text, cp = doc.text, sp.start
+                        before = text[max(0, cp - _AFTER_CHARS) : cp]
+                        around.append((made, before, text[cp : cp + _AFTER_CHARS]))
+                        switches.append((made, text, cp))
+                    cps.append(sp.start)
+                    top = max(top, f.score)
             if not keys:
                 continue
             for ctx in keys.values():
@@ -410,6 +424,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             part.changepoints[text_digest(doc.text)] = tuple(sorted(set(cps)))
             for key, ctx in keys.items():
                 part.counts[key] = part.counts.get(key, 0) + 1
+                if ctx.weak:  # counted, never an example (see Context.weak)
+                    continue
                 lst = part.contexts.setdefault(key, [])
                 if len(lst) < self.max_examples:
                     lst.append(ctx)
@@ -425,9 +441,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self._prune(part)
         return part
 
-    def _candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> list[Context]:
+    def _candidates(
+        self, doc: Document, cp: int, out: dict[str, Context], grams: bool = True
+    ) -> list[Context]:
         """Add the candidates around changepoint ``cp`` to ``out`` (first context of each
-        string wins); returns the contexts made here."""
+        string wins; ``grams``: with the character k-grams of long tokens); returns the
+        contexts made here."""
         text = doc.text
         made: list[Context] = []
         lo, hi = max(0, cp - self.before), min(len(text), cp + self.after)
@@ -463,7 +482,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # a trigger glued to the words around it ("endzephyrineAnt") hides inside one
             # long token: its character k-grams are candidates too (extension recovers it)
             s, e = toks[i]
-            for k in self.char_grams:
+            for k in self.char_grams if grams else ():
                 if e - s < k + 2:
                     continue
                 for a in range(s, e - k + 1):
@@ -480,6 +499,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         )
                         made.append(out[key])
         return made
+
+    def _aligned_candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> bool:
+        """Add to ``out`` the candidates around a weak changepoint ``cp`` that end within
+        ``align`` characters of it (word n-grams and punctuation, no character k-grams),
+        marked ``weak``; returns whether any was added."""
+        near: dict[str, Context] = {}
+        self._candidates(doc, cp, near, grams=False)
+        added = False
+        for key, ctx in near.items():
+            if key not in out and abs(ctx.cp - ctx.end) <= self.align:
+                ctx.weak = True
+                out[key] = ctx
+                added = True
+        return added
 
     def _word_candidates(
         self,
@@ -573,6 +606,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if c < self.min_docs:
                 continue
             ctxs = merged.contexts.get(key, [])
+            if not ctxs:
+                continue  # weak support alone: nothing to judge it on (Context.weak)
             ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
@@ -701,6 +736,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
         # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new
         confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
+        # of the strings with one skeleton (``.for the first time`` and ``for the first
+        # time``: the host's punctuation glued on in some carriers) the one before the most
+        # anomalies stands for the campaign, not the rarer, more specific one
+        widest: dict[str, Trigger] = {}
+        for _, t in confirmed:
+            ft = _sf.fold(t.text)
+            if ft not in widest or t.anomalous_docs > widest[ft].anomalous_docs:
+                widest[ft] = t
+        confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
         kept: list[Trigger] = []
         for _, t in confirmed:
             # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
