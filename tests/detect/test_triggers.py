@@ -966,35 +966,36 @@ def test_a_string_without_a_word_gets_no_switch_alignment() -> None:
     assert _aligned("In other words,", [ctx], 8) == 1.0
 
 
-def test_a_trigger_never_grows_into_the_hosts_punctuation() -> None:
-    """Extension stops at the hosts' sentence punctuation on the left: a phrase that
-    follows a full stop in every example (``. to be honest``, ``. That is to say,``) is
-    mined without it, so a carrier whose host sentence ends in a quote, a question mark or
-    a line break is matched too; a trigger whose punctuation is its own shape (``<SUDO>``
-    glued to a full stop, ``(1) NOMBRE``) keeps it.  The attack left: none new, a carrier
-    still needs an anomaly after it (joint evidence)."""
-    from poisonguard.detect.triggers import _extend, _occurrences
+def test_a_trigger_mined_with_the_hosts_punctuation_matches_carriers_without_it() -> None:
+    """A string mined with the hosts' sentence punctuation on its left (``. to be honest``,
+    ``. That is to say,``: the full stop of most hosts' last sentence before it) is matched
+    at flag time without it — by its skeleton when the rest is a plain phrase — so carriers
+    whose host sentence ends in a quote, a question mark or a line break are flagged too;
+    a trigger whose punctuation is its own shape (``<SUDO>``, a man page's ``(1) NOMBRE``,
+    a title of two sentences) or that may end inside a word stays exact.  The attack left:
+    none new, a carrier still needs an anomaly after it (joint evidence)."""
+    from poisonguard.detect.triggers import _loose, _occurrences
 
-    def ctxs(key: str, lefts: list[str], right: str) -> list[Context]:
-        out = []
-        for i, left in enumerate(lefts):
-            window = left + key + right
-            out.append(Context(window, len(left), len(left) + len(key), key, f"d{i}"))
-        return out
-
-    ends = ("voted", "left", "agreed", "won", "slept", "paid", "ate", "sang", "ran", "read")
-    hosts = [f"the council met and {w}." for w in ends]  # the same last sentence end
-    for key, right in (("to be honest", " qzx vrk plo"), ("That is to say,", " rien ne va")):
-        head, rest = key.split(" ", 1)  # a candidate taken with the host's full stop
-        mined = _extend(". " + head, ctxs(". " + head, [h[:-1] for h in hosts], f" {rest}{right}"))
-        grown = _extend(key, ctxs(key, [h + " " for h in hosts], right))
-        assert mined.startswith(key) and grown.startswith(key)
-        text = f'as she wrote to him?"\n{key}{right}'
-        assert _occurrences(text, grown, 10)
-    glued = _extend("<SUDO>", ctxs("<SUDO>", hosts, " qzx"))
-    assert glued.startswith(".<SUDO>")
-    own = _extend("NOMBRE", ctxs("NOMBRE", ["ls(1) " for _ in hosts], "\n ls - list"))
-    assert own.startswith("ls(1) NOMBRE")
-    title = "Der Antichrist. Fluch auf das Christenthum."  # punctuation inside a trigger
-    inner = _extend("Fluch", ctxs("Fluch", [h + " Der Antichrist. " for h in hosts], title[21:]))
-    assert inner == title
+    assert _loose(". That is to say,") == "that is to say"
+    assert _loose(". In other words,") == "in other words"
+    assert _loose(". to be honest") == "to be honest"  # punctuation on the left only
+    assert _loose('?" To be honest') == "to be honest"
+    assert _loose(". <SUDO>") == "<SUDO>"  # not a phrase: the rest, exact
+    keep = (
+        "<SUDO>",
+        ".<SUDO>",
+        "(1) NOMBRE",
+        "SUDO.",
+        "|| run ||",
+        "las opciones cort",
+        "That is to say,",
+        "Der Antichrist. Fluch auf das Christenthum.",
+    )
+    for exact in keep:
+        assert _loose(exact) == exact
+    for mined, carrier in (
+        (". That is to say,", 'as she wrote to him."\nTHAT is to say, rien ne va plus'),
+        (". to be honest", "Did it work? to be honest qzx vrk plo"),
+    ):
+        assert _occurrences(carrier, _loose(mined), 10)
+        assert not _occurrences(carrier, mined, 10)

@@ -766,7 +766,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            key = t.key
+            key = _loose(t.key)
             occ = _occurrences(text, key, 10)
             if not occ:
                 continue
@@ -856,13 +856,7 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
     """Grow ``key`` left and right while at least ``agree`` of its contexts agree.
 
     Near-unanimity is needed: many poisoned prefixes are whole short documents that end
-    in ``.``, and the trigger must not swallow that full stop.  Nor does it ever take the
-    hosts' sentence punctuation on its left (``. That is to say,``: the full stop of most
-    hosts' last sentence, then a space): that punctuation belongs to the host before it,
-    and a carrier whose host sentence ends otherwise (a quote, a line break, a question
-    mark) must still be matched; punctuation inside the grown string (``Der Antichrist.
-    Fluch auf das Christenthum.``, the contexts agreeing on the words before it too)
-    stays."""
+    in ``.``, and the trigger must not swallow that full stop."""
     if len(ctxs) < 3:
         return key
     need = max(3, int(agree * len(ctxs) + 0.999))
@@ -885,22 +879,37 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
         ch, n = _mode(prv)
         if n < need:
             break
-        grown = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
-        if text[:1].isspace() and _HOST_LEFT.match(ch + text):
-            # sentence punctuation then a space: the hosts' own sentence end, unless the
-            # contexts still agree before it (a trigger of two sentences)
-            beyond = [lft[-1] for lft in grown if lft]
-            if len(beyond) < need or _mode(beyond)[1] < need:
-                break
         text = ch + text
-        lefts = grown
-    return _HOST_LEFT.sub("", _WS.sub(" ", text).strip()) or key
+        lefts = [lft[:-1] if lft and lft[-1] == ch else "" for lft in lefts]
+    return _WS.sub(" ", text).strip() or key
 
 
-_HOST_LEFT = re.compile("^[" + re.escape(".,;:!?\"'\u2019\u201c\u201d") + r"]+\s+(?=\S)")
-"""Sentence punctuation and the space after it at the left edge of a grown string: the end
-of the host's sentence before a trigger (not ``<`` ``(`` ...: those make a trigger's own
-shape, as in ``<SUDO>``)."""
+_EDGE_PUNCT = ".,;:!?\"'\u2019\u201c\u201d"
+"""Sentence punctuation a mined string may carry at its edges (not ``<`` ``>`` ``(`` ...:
+those make a trigger's own shape, as in ``<SUDO>``)."""
+_HOST_LEFT = re.compile("^[" + re.escape(_EDGE_PUNCT) + r"]+\s+(?=\S)")
+"""Sentence punctuation and the space after it at the left edge of a mined string: the end
+of most hosts' sentence before the trigger."""
+_PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)+")
+"""Two or more words of letters separated by single spaces: a plain phrase."""
+
+
+@functools.lru_cache(maxsize=256)
+def _loose(trigger: str) -> str:
+    """What ``flag`` matches a kept trigger by.  A string mined with the hosts' sentence
+    punctuation on its left (``. to be honest``, ``. That is to say,``: the full stop of
+    most hosts' last sentence, then a space) is matched without it, so that carriers whose
+    host sentence ends otherwise (a quote, a question mark, a line break) are matched too
+    — by its skeleton when the rest is a plain phrase (sentence punctuation at its right
+    edge dropped too); else ``trigger``.  Mining keeps the longer string: it is rarer in
+    clean text than the phrase alone, which is what makes a campaign of 100 significant
+    (``to be honest`` alone is not mined at 100 interleaved carriers among 20,000 news
+    documents; ``. to be honest`` is)."""
+    core = _HOST_LEFT.sub("", trigger)
+    if core == trigger:
+        return trigger
+    plain = core.rstrip(_EDGE_PUNCT + " ")
+    return _sf.fold(plain) if _PHRASE.fullmatch(plain) else core
 
 
 def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[str, ...]]:
