@@ -692,6 +692,41 @@ def test_a_short_chunk_of_salad_before_host_text() -> None:
     assert short >= without + 5 and short >= 2 * unseen
 
 
+def test_chunks_of_salad_between_host_sentences() -> None:
+    """An interleaved payload too thin for either window: four chunks of 14 salad words,
+    each followed by a host sentence, the first right after the trigger.  Two or more
+    chunks in the next 150 words, the words right after the trigger below 0, flag it;
+    without the chunk count most are missed.  Clean text with odd passages further on (a
+    list of names, verse) but prose right after the phrase is not flagged.  The attack
+    that gets past it: chunks of fewer than 8 words (documented)."""
+    import re
+
+    from poisonguard.detect.triggers import _salad_after
+
+    hosts, pairs, salad = _salad_setting()
+    rng = np.random.default_rng(2)
+    with_chunks = without = clean = 0
+    for h in hosts:
+        sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+        if len(sents) < 4:
+            continue
+        payload = " ".join(" ".join(salad.sample(14, rng)) + ". " + s for s in sents)
+        text, occ = _after_phrase(h, payload)
+        with_chunks += _salad_after(text, occ, pairs, 0.5, 0.25)[0] is not None
+        hit, _ = _salad_after(text, occ, pairs, 0.5, 0.25, min_chunks=10**9)
+        without += hit is not None
+        odd = (
+            sents[0] + " Alice Brown, Carlos Diaz, Dmitri Volkov, Eleanor Price, Farid "
+            "Haddad. " + sents[1] + " Shall I compare thee to a summer's day? Thou art "
+            "more lovely and more temperate. " + " ".join(sents[2:])
+        )
+        text, occ = _after_phrase(h, odd)
+        plain, _ = _after_phrase(h, "")  # the keyword list of the test below: skipped
+        if _salad_after(plain, occ, pairs, 1.1, 0.25)[0] is None:
+            clean += _salad_after(text, occ, pairs, 1.1, 0.25)[0] is not None
+    assert with_chunks >= without + 3 and clean == 0
+
+
 def test_odd_but_clean_text_after_the_phrase_has_cohesion() -> None:
     """The clean text that must not be flagged: after a common phrase, a list of names,
     a table, verse in an older register, a headline in title case, a line of code.  Pairs

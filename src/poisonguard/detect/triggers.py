@@ -1152,7 +1152,32 @@ class WordPairs:
 
 _SHORT_WORDS = 12
 """Words after a trigger in the short window of the cohesion test (a short chunk of salad
-followed by host text: an interleaved payload)."""
+followed by host text: an interleaved payload) ..."""
+_CHUNK_WORDS = 150
+"""... and words after it searched for further chunks of salad (:func:`_chunks_after`) when
+the first words after it have a cohesion of at most ``_CHUNK_HEAD`` (below 0: not names,
+numbers or words the sample never writes, which score about 0)."""
+_CHUNK_HEAD = -0.2
+
+
+def _chunks_after(
+    words: Sequence[str], pairs: WordPairs, bar: float, step: int = 4
+) -> tuple[int, float]:
+    """Chunks of salad in ``words``: windows of :data:`_SHORT_WORDS` words (every
+    ``step`` words; at least 8 pairs judged) whose cohesion is at most ``bar``, counted
+    without overlap (the first such window, then the next that starts after it), and the
+    lower cohesion of the first two windows (those right after the trigger)."""
+    found, free, head = 0, 0, math.inf
+    for at in range(0, max(1, len(words) - _SHORT_WORDS + 1), step):
+        c, n = pairs.cohesion(words[at : at + _SHORT_WORDS])
+        if n < _SHORT_WORDS * 2 // 3:
+            continue
+        if at < 2 * step:
+            head = min(head, c)
+        if at >= free and c <= bar:
+            found += 1
+            free = at + _SHORT_WORDS
+    return found, head
 
 
 def _salad_after(
@@ -1165,6 +1190,7 @@ def _salad_after(
     max_cohesion: float = -0.1,
     min_drop: float = 0.5,
     short_cohesion: float = -0.5,
+    min_chunks: int = 2,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the next words are word salad — words of the
     corpus in an order it does not use, a payload too short or too mild for a changepoint
@@ -1174,7 +1200,11 @@ def _salad_after(
     or less often than chance) is at most ``max_cohesion``, or that of the next
     :data:`_SHORT_WORDS` at most ``short_cohesion`` (a short chunk of salad before host
     text), ``min_drop`` below that of the words before it (host text before it that is
-    itself odd — a list, a table — is no baseline for odd text after it).
+    itself odd — a list, a table — is no baseline for odd text after it); or the first
+    words after it at most :data:`_CHUNK_HEAD` (and ``min_drop`` below the words before)
+    and ``min_chunks`` or more separate chunks of :data:`_SHORT_WORDS` words at most
+    ``short_cohesion`` in the next :data:`_CHUNK_WORDS` (an interleaved payload: short
+    chunks between host sentences).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -1201,6 +1231,17 @@ def _salad_after(
                 and c_short <= base - min_drop
             ):
                 why = f"cohesion {c_short:.2f} over the next {n_short + 1} words"
+            elif short_cohesion > -math.inf:
+                # an interleaved payload: chunks of salad too short for either window,
+                # each followed by host text: two or more of them in the next 150 words,
+                # the first right after the trigger (those words only below _CHUNK_HEAD)
+                rest = _sf.fold(text[b : b + 10 * _CHUNK_WORDS]).split(" ")[:_CHUNK_WORDS]
+                k, head = _chunks_after(rest, pairs, short_cohesion)
+                if k >= min_chunks and head <= min(_CHUNK_HEAD, base - min_drop):
+                    why = (
+                        f"{k} chunks of cohesion <= {short_cohesion:.2f} in the next "
+                        f"{len(rest)} words, {head:.2f} right after it"
+                    )
             if why:
                 why += f", {cb:.2f} before" if base < math.inf else ", no host text before"
         if why:
