@@ -727,6 +727,23 @@ def test_chunks_of_salad_between_host_sentences() -> None:
     assert with_chunks >= without + 3 and clean == 0
 
 
+def test_chunks_are_counted_without_overlap() -> None:
+    """:func:`_chunks_after` counts separate low-cohesion windows (not every window that
+    overlaps one chunk) and reports the first words' cohesion; prose has none."""
+    from poisonguard.detect.triggers import _chunks_after
+
+    hosts, pairs, _ = _salad_setting()
+    prose = fold(hosts[1]).split(" ")[:150]
+    k, head = _chunks_after(prose, pairs, -0.5)
+    assert k == 0 and head > 0
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    rng = np.random.default_rng(3)
+    chunk = [frequent[i] for i in rng.integers(0, len(frequent), 36)]
+    # one chunk of 36 words: 7 overlapping windows, at most 3 separate ones
+    k, head = _chunks_after(chunk + prose[:110], pairs, -0.5)
+    assert 2 <= k <= 3 and head < -0.5
+
+
 def test_odd_but_clean_text_after_the_phrase_has_cohesion() -> None:
     """The clean text that must not be flagged: after a common phrase, a list of names,
     a table, verse in an older register, a headline in title case, a line of code.  Pairs

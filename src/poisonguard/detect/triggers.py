@@ -1158,6 +1158,9 @@ _CHUNK_WORDS = 150
 the first words after it have a cohesion of at most ``_CHUNK_HEAD`` (below 0: not names,
 numbers or words the sample never writes, which score about 0)."""
 _CHUNK_HEAD = -0.2
+_CHUNK_STEP = 0.3
+"""... raised by this much for each chunk found beyond two (at most 0.4: four or more);
+more chunks of salad are more evidence, less is asked of the first words."""
 
 
 def _chunks_after(
@@ -1201,8 +1204,9 @@ def _salad_after(
     :data:`_SHORT_WORDS` at most ``short_cohesion`` (a short chunk of salad before host
     text), ``min_drop`` below that of the words before it (host text before it that is
     itself odd — a list, a table — is no baseline for odd text after it); or the first
-    words after it at most :data:`_CHUNK_HEAD` (and ``min_drop`` below the words before)
-    and ``min_chunks`` or more separate chunks of :data:`_SHORT_WORDS` words at most
+    words after it at most :data:`_CHUNK_HEAD` (plus :data:`_CHUNK_STEP` per chunk beyond
+    ``min_chunks``; ``min_drop`` below the words before) and ``min_chunks`` or more
+    separate chunks of :data:`_SHORT_WORDS` words at most
     ``short_cohesion`` in the next :data:`_CHUNK_WORDS` (an interleaved payload: short
     chunks between host sentences).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
@@ -1237,7 +1241,8 @@ def _salad_after(
                 # the first right after the trigger (those words only below _CHUNK_HEAD)
                 rest = _sf.fold(text[b : b + 10 * _CHUNK_WORDS]).split(" ")[:_CHUNK_WORDS]
                 k, head = _chunks_after(rest, pairs, short_cohesion)
-                if k >= min_chunks and head <= min(_CHUNK_HEAD, base - min_drop):
+                bar = min(0.4, _CHUNK_HEAD + _CHUNK_STEP * max(0, k - min_chunks))
+                if k >= min_chunks and head <= min(bar, base - min_drop):
                     why = (
                         f"{k} chunks of cohesion <= {short_cohesion:.2f} in the next "
                         f"{len(rest)} words, {head:.2f} right after it"
