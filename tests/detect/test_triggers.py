@@ -744,6 +744,33 @@ def test_chunks_are_counted_without_overlap() -> None:
     assert 2 <= k <= 3 and head < -0.5
 
 
+def test_figures_do_not_shrink_the_short_window() -> None:
+    """Pairs with a digit are not judged; the short window takes more words instead, so a
+    chunk of salad strewn with figures (``the 5,369 of and 42 a``) before host text is
+    still judged on 11 pairs (twelve words would leave fewer than 8, and the 24-word
+    window, half host text, stays above its bar)."""
+    from poisonguard.detect.triggers import _salad_after, _short
+
+    assert _short(list("abcdefghijklmn")) == list("abcdefghijkl")
+    with_figures = ["a", "1", "b", "2", *"cdefghijklmnopqrstuvwxyz"]
+    assert len(_short(with_figures)) == 16
+    hosts, pairs, _ = _salad_setting()
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    rng = np.random.default_rng(6)
+    words: list[str] = []
+    for i in range(9):
+        words.append(frequent[int(rng.integers(len(frequent)))])
+        if i % 2:
+            words.append(str(int(rng.integers(10, 9999))))
+    text, occ = _after_phrase(hosts[3], " ".join(words) + ".")
+    after = fold(text[occ[0][1] :]).split(" ")[:24]
+    assert pairs.cohesion(after[:12])[1] < 8  # twelve words: too few pairs to judge
+    c, n = pairs.cohesion(_short(after))
+    assert n == 11 and c < -0.5
+    hit, why = _salad_after(text, occ, pairs, 1.1, 0.25, min_chunks=10**9)
+    assert hit is not None and "over the next 16 words" in why
+
+
 def test_odd_but_clean_text_after_the_phrase_has_cohesion() -> None:
     """The clean text that must not be flagged: after a common phrase, a list of names,
     a table, verse in an older register, a headline in title case, a line of code.  Pairs

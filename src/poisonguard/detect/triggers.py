@@ -1163,6 +1163,17 @@ _CHUNK_STEP = 0.3
 more chunks of salad are more evidence, less is asked of the first words."""
 
 
+def _short(words: Sequence[str], at: int = 0) -> Sequence[str]:
+    """The short window of ``words`` from ``at``: :data:`_SHORT_WORDS` words, more when
+    some hold a digit (their pairs are not judged: a figure must not shrink the evidence),
+    until ``_SHORT_WORDS - 1`` pairs can be judged or twice as many words are taken."""
+    end, judged = at + 1, 0
+    while end < len(words) and judged < _SHORT_WORDS - 1 and end - at < 2 * _SHORT_WORDS:
+        judged += not any(ch.isdigit() for ch in words[end - 1] + words[end])
+        end += 1
+    return words[at:end]
+
+
 def _chunks_after(
     words: Sequence[str], pairs: WordPairs, bar: float, step: int = 4
 ) -> tuple[int, float]:
@@ -1172,7 +1183,7 @@ def _chunks_after(
     lower cohesion of the first two windows (those right after the trigger)."""
     found, free, head = 0, 0, math.inf
     for at in range(0, max(1, len(words) - _SHORT_WORDS + 1), step):
-        c, n = pairs.cohesion(words[at : at + _SHORT_WORDS])
+        c, n = pairs.cohesion(_short(words, at))
         if n < _SHORT_WORDS * 2 // 3:
             continue
         if at < 2 * step:
@@ -1226,7 +1237,7 @@ def _salad_after(
             c, _ = pairs.cohesion(after)
             cb, mb = pairs.cohesion(before)
             base = cb if mb >= words // 4 else math.inf
-            c_short, n_short = pairs.cohesion(after[:_SHORT_WORDS])
+            c_short, n_short = pairs.cohesion(_short(after))
             if c <= max_cohesion and c <= base - min_drop:
                 why = f"cohesion {c:.2f} over the next {n + 1} words"
             elif (
