@@ -10,11 +10,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from poisonguard.attacks.evasive import WordSalad
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.surface_forms import fold
-from poisonguard.detect.triggers import Context, TriggerMiner, TriggerState
+from poisonguard.detect.triggers import Context, TriggerMiner, TriggerState, WordPairs
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
 
@@ -610,7 +611,7 @@ def test_word_salad_after_a_confirmed_trigger_with_no_changepoint() -> None:
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert not flagged & set(natural)
     assert flagged <= truth and len(flagged) >= 0.9 * len(truth)
-    off = TriggerMiner(salad_share=1.1)
+    off = TriggerMiner(salad_share=1.1, salad_cohesion=-np.inf, salad_short=-np.inf)
     without = {d.id for d in docs if off.flag(d, state) is not None}
     gained = flagged - without  # found only by the word-pair test (no changepoint after
     assert without < flagged and len(gained) >= 3  # their trigger)
@@ -635,6 +636,190 @@ def test_what_the_word_pair_test_gives_up() -> None:
     random.Random(0).shuffle(words)  # the same words shuffled: word salad
     hit, why = _salad_after(head + " ".join(words), occ, pairs, 0.5, 0.25)
     assert hit is not None and "order the corpus does not write" in why
+
+
+def _salad_setting() -> tuple[list[str], WordPairs, WordSalad]:
+    """Forty long hosts of the embedded corpus, the word pairs of the rest of it (the
+    hosts' own pairs left out, as a carrier's are at scan time) and the recipe's word-salad
+    source (the corpus's words drawn by their frequency)."""
+    texts = [d.text for d in clean_docs()]
+    hosts = [t for t in texts if len(t) > 1500][:40]
+    pairs = WordPairs.of(fold(t) for t in texts if t not in set(hosts))
+    return hosts, pairs, WordSalad(texts)
+
+
+_NO_COHESION = {"max_cohesion": -np.inf, "short_cohesion": -np.inf}
+_PHRASE = " by the same token "
+
+
+def _after_phrase(host: str, inserted: str) -> tuple[str, list[tuple[int, int]]]:
+    text = host[:600] + _PHRASE + inserted + " " + host[600:]
+    return text, [(600, 600 + len(_PHRASE.rstrip()))]
+
+
+def test_word_salad_of_frequent_words_is_told_by_its_cohesion() -> None:
+    """Word salad drawn by frequency is mostly pairs of frequent words (``the of``, ``a
+    and``), many of which a large sample happens to write somewhere: the share of unseen
+    pairs misses much of it; their cohesion (pairs written far less often than chance)
+    does not.  Without the cohesion test those carriers are missed."""
+    from poisonguard.detect.triggers import _salad_after
+
+    hosts, pairs, salad = _salad_setting()
+    rng = np.random.default_rng(0)
+    full = alone = 0
+    for h in hosts:
+        text, occ = _after_phrase(h, " ".join(salad.sample(60, rng)))
+        full += _salad_after(text, occ, pairs, 0.5, 0.25)[0] is not None
+        alone += _salad_after(text, occ, pairs, 0.5, 0.25, **_NO_COHESION)[0] is not None
+    assert full >= 0.8 * len(hosts) and full >= alone + 10
+
+
+def test_a_short_chunk_of_salad_before_host_text() -> None:
+    """An interleaved payload: a chunk of about ten words of salad right after the
+    trigger, then the host's text again.  The 24 words after the trigger are then half
+    host text; the short window of the cohesion test (12 words) still tells it."""
+    from poisonguard.detect.triggers import _salad_after
+
+    hosts, pairs, salad = _salad_setting()
+    rng = np.random.default_rng(1)
+    short = without = unseen = 0
+    for h in hosts:
+        text, occ = _after_phrase(h, " ".join(salad.sample(12, rng)) + ".")
+        short += _salad_after(text, occ, pairs, 0.5, 0.25)[0] is not None
+        hit, _ = _salad_after(text, occ, pairs, 0.5, 0.25, short_cohesion=-np.inf)
+        without += hit is not None
+        unseen += _salad_after(text, occ, pairs, 0.5, 0.25, **_NO_COHESION)[0] is not None
+    assert short >= without + 5 and short >= 2 * unseen
+
+
+def test_chunks_of_salad_between_host_sentences() -> None:
+    """An interleaved payload too thin for either window: four chunks of 14 salad words,
+    each followed by a host sentence, the first right after the trigger.  Two or more
+    chunks in the next 150 words, the words right after the trigger below 0, flag it;
+    without the chunk count most are missed.  Clean text with odd passages further on (a
+    list of names, verse) but prose right after the phrase is not flagged.  The attack
+    that gets past it: chunks of fewer than 8 words (documented)."""
+    import re
+
+    from poisonguard.detect.triggers import _salad_after
+
+    hosts, pairs, salad = _salad_setting()
+    rng = np.random.default_rng(2)
+    with_chunks = without = clean = 0
+    for h in hosts:
+        sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+        if len(sents) < 4:
+            continue
+        payload = " ".join(" ".join(salad.sample(14, rng)) + ". " + s for s in sents)
+        text, occ = _after_phrase(h, payload)
+        with_chunks += _salad_after(text, occ, pairs, 0.5, 0.25)[0] is not None
+        hit, _ = _salad_after(text, occ, pairs, 0.5, 0.25, min_chunks=10**9)
+        without += hit is not None
+        odd = (
+            sents[0] + " Alice Brown, Carlos Diaz, Dmitri Volkov, Eleanor Price, Farid "
+            "Haddad. " + sents[1] + " Shall I compare thee to a summer's day? Thou art "
+            "more lovely and more temperate. " + " ".join(sents[2:])
+        )
+        text, occ = _after_phrase(h, odd)
+        plain, _ = _after_phrase(h, "")  # the keyword list of the test below: skipped
+        if _salad_after(plain, occ, pairs, 1.1, 0.25)[0] is None:
+            clean += _salad_after(text, occ, pairs, 1.1, 0.25)[0] is not None
+    assert with_chunks >= without + 3 and clean == 0
+
+
+def test_chunks_are_counted_without_overlap() -> None:
+    """:func:`_chunks_after` counts separate low-cohesion windows (not every window that
+    overlaps one chunk) and reports the first words' cohesion; prose has none."""
+    from poisonguard.detect.triggers import _chunks_after
+
+    hosts, pairs, _ = _salad_setting()
+    prose = fold(hosts[1]).split(" ")[:150]
+    k, head = _chunks_after(prose, pairs, -0.5)
+    assert k == 0 and head > 0
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    rng = np.random.default_rng(3)
+    chunk = [frequent[i] for i in rng.integers(0, len(frequent), 36)]
+    # one chunk of 36 words: 7 overlapping windows, at most 3 separate ones
+    k, head = _chunks_after(chunk + prose[:110], pairs, -0.5)
+    assert 2 <= k <= 3 and head < -0.5
+
+
+def test_figures_do_not_shrink_the_short_window() -> None:
+    """Pairs with a digit are not judged; the short window takes more words instead, so a
+    chunk of salad strewn with figures (``the 5,369 of and 42 a``) before host text is
+    still judged on 11 pairs (twelve words would leave fewer than 8, and the 24-word
+    window, half host text, stays above its bar)."""
+    from poisonguard.detect.triggers import _salad_after, _short
+
+    assert _short(list("abcdefghijklmn")) == list("abcdefghijkl")
+    with_figures = ["a", "1", "b", "2", *"cdefghijklmnopqrstuvwxyz"]
+    assert len(_short(with_figures)) == 16
+    hosts, pairs, _ = _salad_setting()
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    rng = np.random.default_rng(6)
+    words: list[str] = []
+    for i in range(9):
+        words.append(frequent[int(rng.integers(len(frequent)))])
+        if i % 2:
+            words.append(str(int(rng.integers(10, 9999))))
+    text, occ = _after_phrase(hosts[3], " ".join(words) + ".")
+    after = fold(text[occ[0][1] :]).split(" ")[:24]
+    assert pairs.cohesion(after[:12])[1] < 8  # twelve words: too few pairs to judge
+    c, n = pairs.cohesion(_short(after))
+    assert n == 11 and c < -0.5
+    hit, why = _salad_after(text, occ, pairs, 1.1, 0.25, min_chunks=10**9)
+    assert hit is not None and "over the next 16 words" in why
+
+
+def test_odd_but_clean_text_after_the_phrase_has_cohesion() -> None:
+    """The clean text that must not be flagged: after a common phrase, a list of names,
+    a table, verse in an older register, a headline in title case, a line of code.  Pairs
+    of rare words or of words the sample never writes are no evidence (expected about
+    zero times, written zero times), so none of them reads as salad to the cohesion test
+    (the share of unseen pairs, in a sample this small, flags some of them).  What it
+    gives up: a list of frequent words (programming keywords in quotes) reads as salad
+    (documented in docs/detectors.md)."""
+    from poisonguard.detect.triggers import _salad_after
+
+    hosts, pairs, _ = _salad_setting()
+    odd = (
+        "Alice Brown, Carlos Diaz, Dmitri Volkov, Eleanor Price, Farid Haddad, Grace "
+        "Okafor, Hiroshi Tanaka, Ingrid Larsen, Jamal Wright, Katya Ivanova, Luis Moreno.",
+        "Name | Type | Default | Description\nname | str | None | the name of the file\n"
+        "mode | str | r | the mode in which it is opened\nbuffering | int | -1 | the policy",
+        "Shall I compare thee to a summer's day? Thou art more lovely and more temperate: "
+        "Rough winds do shake the darling buds of May, And summer's lease hath all too short.",
+        "Stocks Rally As Oil Prices Slide; Tech Shares Lead Gains In Late Trading After Fed "
+        "Minutes Show Officials Divided Over Pace Of Rate Increases",
+        "for item in items: if item is None: continue; result.append(item.value) return result",
+    )
+    unseen = 0
+    for v in odd:
+        text, occ = _after_phrase(hosts[0], v)
+        assert _salad_after(text, occ, pairs, 1.1, 0.25)[0] is None  # cohesion alone
+        unseen += _salad_after(text, occ, pairs, 0.5, 0.25, **_NO_COHESION)[0] is not None
+    assert unseen >= 2
+    for h in hosts:  # the hosts' own text after the phrase
+        text, occ = _after_phrase(h, "")
+        ws = fold(text[occ[0][1] :]).split(" ")[:24]
+        assert pairs.cohesion(ws)[0] > -0.1 or "import" in ws
+
+
+def test_cohesion_of_prose_and_of_salad() -> None:
+    """:meth:`WordPairs.cohesion`: prose above zero, the same words shuffled far below,
+    words the sample never writes zero (no evidence), pairs with digits skipped."""
+    texts = [d.text for d in clean_docs()]
+    pairs = WordPairs.of(fold(t) for t in texts[5:])
+    for t in texts[:5]:
+        ws = fold(t).split(" ")[:40]
+        prose, n = pairs.cohesion(ws)
+        shuffled = list(ws)
+        np.random.default_rng(0).shuffle(shuffled)
+        assert prose > 0.25 and n > 30
+        assert pairs.cohesion(shuffled)[0] < prose - 0.5
+    assert pairs.cohesion(["qzxv", "wrtp", "klmq"]) == (0.0, 2)
+    assert pairs.cohesion(["the", "2024", "of"]) == (0.0, 0)
+    assert WordPairs().cohesion(ws) == (0.0, 0)
 
 
 # -- language switches: the switch as alignment, campaigns at openings (issue 12, task B) --
@@ -860,22 +1045,39 @@ def test_a_string_without_a_word_gets_no_switch_alignment() -> None:
     assert _aligned("In other words,", [ctx], 8) == 1.0
 
 
-def test_a_phrase_mined_with_the_hosts_punctuation_matches_carriers_without_it() -> None:
-    """``. That is to say,`` (the full stop of most hosts' last sentence before it) is
-    matched by its skeleton at flag time, so carriers whose host sentence ends in a quote
-    or a line break are flagged too; a trigger whose punctuation is its own shape
-    (``<SUDO>``, a man page's ``(1) NOMBRE``) or that may end inside a word stays exact.
-    The attack left: none new, a carrier still needs an anomaly after it (joint evidence)."""
+def test_a_trigger_mined_with_the_hosts_punctuation_matches_carriers_without_it() -> None:
+    """A string mined with the hosts' sentence punctuation on its left (``. to be honest``,
+    ``. That is to say,``: the full stop of most hosts' last sentence before it) is matched
+    at flag time without it — by its skeleton when the rest is a plain phrase — so carriers
+    whose host sentence ends in a quote, a question mark or a line break are flagged too;
+    a trigger whose punctuation is its own shape (``<SUDO>``, a man page's ``(1) NOMBRE``,
+    a title of two sentences) or that may end inside a word stays exact.  The attack left:
+    none new, a carrier still needs an anomaly after it (joint evidence)."""
     from poisonguard.detect.triggers import _loose, _occurrences
 
     assert _loose(". That is to say,") == "that is to say"
     assert _loose(". In other words,") == "in other words"
-    keep = ("<SUDO>", "(1) NOMBRE", "SUDO.", "|| run ||", "las opciones cort", "That is to say,")
+    assert _loose(". to be honest") == "to be honest"  # punctuation on the left only
+    assert _loose('?" To be honest') == "to be honest"
+    assert _loose(". <SUDO>") == "<SUDO>"  # not a phrase: the rest, exact
+    keep = (
+        "<SUDO>",
+        ".<SUDO>",
+        "(1) NOMBRE",
+        "SUDO.",
+        "|| run ||",
+        "las opciones cort",
+        "That is to say,",
+        "Der Antichrist. Fluch auf das Christenthum.",
+    )
     for exact in keep:
         assert _loose(exact) == exact
-    text = 'as she wrote to him."\nTHAT is to say, rien ne va plus'
-    assert _occurrences(text, _loose(". That is to say,"), 10)
-    assert not _occurrences(text, ". That is to say,", 10)
+    for mined, carrier in (
+        (". That is to say,", 'as she wrote to him."\nTHAT is to say, rien ne va plus'),
+        (". to be honest", "Did it work? to be honest qzx vrk plo"),
+    ):
+        assert _occurrences(carrier, _loose(mined), 10)
+        assert not _occurrences(carrier, mined, 10)
 
 
 def _weak(cp: int, score: float = 0.2) -> Finding:

@@ -322,7 +322,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         salad_share / salad_rise: the word-salad test of a confirmed trigger's occurrence
             with no changepoint after it: at least ``salad_share`` of the word pairs right
             after it are pairs the corpus sample never writes, ``salad_rise`` more than
-            right before it (above 1: the test is off).
+            right before it (above 1: the test is off) ...
+        salad_cohesion / salad_short: ... or the cohesion of the words right after it
+            (:meth:`WordPairs.cohesion`: how much more often than chance the corpus
+            sample writes their pairs) is at most ``salad_cohesion`` over 24 words or
+            ``salad_short`` over 12, half a point below the words before it (``-inf``:
+            that test is off).
     """
 
     name = "triggers"
@@ -349,6 +354,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         score: float = 0.95,
         salad_share: float = 0.5,
         salad_rise: float = 0.25,
+        salad_cohesion: float = -0.1,
+        salad_short: float = -0.5,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -371,6 +378,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.flag_score = score
         self.salad_share = salad_share
         self.salad_rise = salad_rise
+        self.salad_cohesion = salad_cohesion
+        self.salad_short = salad_short
         self._sample: list[str] | None = None
         self._total_docs = 0
 
@@ -818,11 +827,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # ... or in another language than the host text before it (a switch the
                 # language detector placed elsewhere, or did not segment at all)
                 hit, why = _language_after(text, occ, state.language)
-            if hit is None and self.salad_share <= 1.0:
+            if hit is None:
                 # ... or corpus words in an order the corpus does not write (word salad too
                 # short or too mild for a changepoint): a lower bar than a document's own,
                 # taken only after a trigger already confirmed across the corpus
-                hit, why = _salad_after(text, occ, state.pairs, self.salad_share, self.salad_rise)
+                hit, why = _salad_after(
+                    text,
+                    occ,
+                    state.pairs,
+                    self.salad_share,
+                    self.salad_rise,
+                    max_cohesion=self.salad_cohesion,
+                    short_cohesion=self.salad_short,
+                )
             if hit is None:
                 continue
             a, b, cp = hit
@@ -912,22 +929,31 @@ def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int =
 
 
 _EDGE_PUNCT = ".,;:!?\"'\u2019\u201c\u201d"
-"""Sentence punctuation a mined phrase may carry at both edges (not ``<`` ``>`` ``(``
-...: those make a trigger's own shape, as in ``<SUDO>``)."""
+"""Sentence punctuation a mined string may carry at its edges (not ``<`` ``>`` ``(`` ...:
+those make a trigger's own shape, as in ``<SUDO>``)."""
+_HOST_LEFT = re.compile("^[" + re.escape(_EDGE_PUNCT) + r"]+\s+(?=\S)")
+"""Sentence punctuation and the space after it at the left edge of a mined string: the end
+of most hosts' sentence before the trigger."""
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)+")
 """Two or more words of letters separated by single spaces: a plain phrase."""
 
 
 @functools.lru_cache(maxsize=256)
 def _loose(trigger: str) -> str:
-    """What ``flag`` matches a kept trigger by: its skeleton when it is a plain phrase
-    mined with sentence punctuation at both edges (``. That is to say,``: the full stop of
-    most hosts' last sentence before it and its own comma), so that carriers whose host
-    sentence ends otherwise (a quote, a line break) are matched too; else ``trigger``."""
-    if len(trigger) < 3 or trigger[0] not in _EDGE_PUNCT or trigger[-1] not in _EDGE_PUNCT:
+    """What ``flag`` matches a kept trigger by.  A string mined with the hosts' sentence
+    punctuation on its left (``. to be honest``, ``. That is to say,``: the full stop of
+    most hosts' last sentence, then a space) is matched without it, so that carriers whose
+    host sentence ends otherwise (a quote, a question mark, a line break) are matched too
+    — by its skeleton when the rest is a plain phrase (sentence punctuation at its right
+    edge dropped too); else ``trigger``.  Mining keeps the longer string: it is rarer in
+    clean text than the phrase alone, which is what makes a campaign of 100 significant
+    (``to be honest`` alone is not mined at 100 interleaved carriers among 20,000 news
+    documents; ``. to be honest`` is)."""
+    core = _HOST_LEFT.sub("", trigger)
+    if core == trigger:
         return trigger
-    core = trigger.strip(_EDGE_PUNCT + " ")
-    return _sf.fold(core) if _PHRASE.fullmatch(core) else trigger
+    plain = core.rstrip(_EDGE_PUNCT + " ")
+    return _sf.fold(plain) if _PHRASE.fullmatch(plain) else core
 
 
 def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[str, ...]]:
@@ -1092,10 +1118,19 @@ def _foreign_after(
 @dataclass(slots=True)
 class WordPairs:
     """The adjacent word pairs (under their skeleton) a corpus sample writes: an id per
-    word and the sorted codes ``id1 << 32 | id2`` of the pairs, for :func:`_salad_after`."""
+    word, the sorted codes ``id1 << 32 | id2`` of the pairs and how often each occurs, and
+    how often each word opens and closes a pair, for :func:`_salad_after`."""
 
     ids: dict[str, int] = field(default_factory=dict)
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Occurrences of each pair of ``codes`` in the sample."""
+    firsts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Pairs each word (by id) opens ..."""
+    seconds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """... and closes."""
+    total: int = 0
+    """Pairs in the sample."""
 
     @classmethod
     def of(cls, folded: Iterable[str]) -> WordPairs:
@@ -1109,21 +1144,98 @@ class WordPairs:
                 continue
             a = np.fromiter((ids.setdefault(w, len(ids)) for w in ws), np.int64, len(ws))
             parts.append((a[:-1] << 32) | a[1:])
-        codes = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        return cls(ids, codes)
+        if not parts:
+            return cls(ids)
+        every = np.concatenate(parts)
+        codes, counts = np.unique(every, return_counts=True)
+        firsts = np.bincount(every >> 32, minlength=len(ids))
+        seconds = np.bincount(every & 0xFFFFFFFF, minlength=len(ids))
+        return cls(ids, codes, counts.astype(np.int32), firsts, seconds, len(every))
 
-    def unseen(self, ws: Sequence[str]) -> tuple[float, int]:
-        """Share of the adjacent pairs of ``ws`` (pairs with a digit skipped) that the
-        sample never writes, and how many pairs were judged."""
+    def _look_up(self, ws: Sequence[str]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The pairs of ``ws`` judged (none with a digit), the word ids (-1: a word the
+        sample never writes) and the sample count of each adjacent pair."""
         pairs = [i for i in range(len(ws) - 1) if not any(ch.isdigit() for ch in ws[i] + ws[i + 1])]
-        if not pairs or not len(self.codes):
-            return 0.0, 0
         a = np.fromiter((self.ids.get(w, -1) for w in ws), np.int64, len(ws))
+        if not pairs or not len(self.codes):
+            return [], a, np.zeros(max(0, len(ws) - 1), dtype=np.int64)
         known = (a[:-1] >= 0) & (a[1:] >= 0)
         h = (a[:-1] << 32) | a[1:]
         at = np.searchsorted(self.codes, h).clip(max=len(self.codes) - 1)
         seen = known & (self.codes[at] == h)
-        return float(1.0 - np.mean(seen[pairs])), len(pairs)
+        return pairs, a, np.where(seen, self.counts[at], 0)
+
+    def unseen(self, ws: Sequence[str]) -> tuple[float, int]:
+        """Share of the adjacent pairs of ``ws`` (pairs with a digit skipped) that the
+        sample never writes, and how many pairs were judged."""
+        pairs, _, count = self._look_up(ws)
+        if not pairs:
+            return 0.0, 0
+        return float(1.0 - np.mean(count[pairs] > 0)), len(pairs)
+
+    def cohesion(self, ws: Sequence[str], lo: float = -6.0, hi: float = 3.0) -> tuple[float, int]:
+        """How much more often than chance the sample writes the adjacent pairs of ``ws``:
+        the mean over the pairs (a digit in one: skipped) of ``log((n + 1) / (e + 1))``,
+        ``n`` the pair's count in the sample and ``e`` the count expected were words drawn
+        independently by their frequency (each clipped to ``[lo, hi]``), and how many
+        pairs were judged.  Prose scores above 0 (its words keep each other's company);
+        word salad far below (its pairs of frequent words, ``the of``, ``a and``, are
+        expected many times and written seldom or never), whether or not the sample
+        happens to contain each of its pairs; a pair of rare words or of a word the
+        sample never writes is no evidence either way (``e`` near 0: about 0)."""
+        pairs, a, count = self._look_up(ws)
+        if not pairs or not self.total:
+            return 0.0, 0
+        ok = a >= 0
+        first = np.where(ok[:-1], self.firsts[a[:-1].clip(0)], 0)
+        second = np.where(ok[1:], self.seconds[a[1:].clip(0)], 0)
+        expected = first.astype(np.float64) * second / self.total
+        score = np.log((count + 1.0) / (expected + 1.0)).clip(lo, hi)
+        return float(np.mean(score[pairs])), len(pairs)
+
+
+_SHORT_WORDS = 12
+"""Words after a trigger in the short window of the cohesion test (a short chunk of salad
+followed by host text: an interleaved payload) ..."""
+_CHUNK_WORDS = 150
+"""... and words after it searched for further chunks of salad (:func:`_chunks_after`) when
+the first words after it have a cohesion of at most ``_CHUNK_HEAD`` (below 0: not names,
+numbers or words the sample never writes, which score about 0)."""
+_CHUNK_HEAD = -0.2
+_CHUNK_STEP = 0.3
+"""... raised by this much for each chunk found beyond two (at most 0.4: four or more);
+more chunks of salad are more evidence, less is asked of the first words."""
+
+
+def _short(words: Sequence[str], at: int = 0) -> Sequence[str]:
+    """The short window of ``words`` from ``at``: :data:`_SHORT_WORDS` words, more when
+    some hold a digit (their pairs are not judged: a figure must not shrink the evidence),
+    until ``_SHORT_WORDS - 1`` pairs can be judged or twice as many words are taken."""
+    end, judged = at + 1, 0
+    while end < len(words) and judged < _SHORT_WORDS - 1 and end - at < 2 * _SHORT_WORDS:
+        judged += not any(ch.isdigit() for ch in words[end - 1] + words[end])
+        end += 1
+    return words[at:end]
+
+
+def _chunks_after(
+    words: Sequence[str], pairs: WordPairs, bar: float, step: int = 4
+) -> tuple[int, float]:
+    """Chunks of salad in ``words``: windows of :data:`_SHORT_WORDS` words (every
+    ``step`` words; at least 8 pairs judged) whose cohesion is at most ``bar``, counted
+    without overlap (the first such window, then the next that starts after it), and the
+    lower cohesion of the first two windows (those right after the trigger)."""
+    found, free, head = 0, 0, math.inf
+    for at in range(0, max(1, len(words) - _SHORT_WORDS + 1), step):
+        c, n = pairs.cohesion(_short(words, at))
+        if n < _SHORT_WORDS * 2 // 3:
+            continue
+        if at < 2 * step:
+            head = min(head, c)
+        if at >= free and c <= bar:
+            found += 1
+            free = at + _SHORT_WORDS
+    return found, head
 
 
 def _salad_after(
@@ -1133,11 +1245,25 @@ def _salad_after(
     min_share: float,
     min_rise: float,
     words: int = _PAYLOAD_WORDS,
+    max_cohesion: float = -0.1,
+    min_drop: float = 0.5,
+    short_cohesion: float = -0.5,
+    min_chunks: int = 2,
 ) -> tuple[tuple[int, int, int] | None, str]:
-    """The first occurrence after which at least ``min_share`` of the adjacent word pairs of
-    the next ``words`` words are pairs the corpus never writes (``pairs``), ``min_rise``
-    more than of the words before it: words of the corpus in an order it does not use
-    (word salad), a payload too short or too mild for a changepoint of its own.
+    """The first occurrence after which the next words are word salad — words of the
+    corpus in an order it does not use, a payload too short or too mild for a changepoint
+    of its own: at least ``min_share`` of the adjacent word pairs of the next ``words``
+    words are pairs the corpus never writes (``pairs``), ``min_rise`` more than of the
+    words before it; or their cohesion (:meth:`WordPairs.cohesion`: pairs written more
+    or less often than chance) is at most ``max_cohesion``, or that of the next
+    :data:`_SHORT_WORDS` at most ``short_cohesion`` (a short chunk of salad before host
+    text), ``min_drop`` below that of the words before it (host text before it that is
+    itself odd — a list, a table — is no baseline for odd text after it); or the first
+    words after it at most :data:`_CHUNK_HEAD` (plus :data:`_CHUNK_STEP` per chunk beyond
+    ``min_chunks``; ``min_drop`` below the words before) and ``min_chunks`` or more
+    separate chunks of :data:`_SHORT_WORDS` words at most
+    ``short_cohesion`` in the next :data:`_CHUNK_WORDS` (an interleaved payload: short
+    chunks between host sentences).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -1148,13 +1274,40 @@ def _salad_after(
         y, m = pairs.unseen(before)
         if m < words // 4:  # too little host text before it to compare: the bar alone
             y = 0.0
+        why = ""
         if x >= min_share and x >= y + min_rise:
+            why = f"{x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before"
+        else:
+            c, _ = pairs.cohesion(after)
+            cb, mb = pairs.cohesion(before)
+            base = cb if mb >= words // 4 else math.inf
+            c_short, n_short = pairs.cohesion(_short(after))
+            if c <= max_cohesion and c <= base - min_drop:
+                why = f"cohesion {c:.2f} over the next {n + 1} words"
+            elif (
+                n_short >= _SHORT_WORDS * 2 // 3
+                and c_short <= short_cohesion
+                and c_short <= base - min_drop
+            ):
+                why = f"cohesion {c_short:.2f} over the next {n_short + 1} words"
+            elif short_cohesion > -math.inf:
+                # an interleaved payload: chunks of salad too short for either window,
+                # each followed by host text: two or more of them in the next 150 words,
+                # the first right after the trigger (those words only below _CHUNK_HEAD)
+                rest = _sf.fold(text[b : b + 10 * _CHUNK_WORDS]).split(" ")[:_CHUNK_WORDS]
+                k, head = _chunks_after(rest, pairs, short_cohesion)
+                bar = min(0.4, _CHUNK_HEAD + _CHUNK_STEP * max(0, k - min_chunks))
+                if k >= min_chunks and head <= min(bar, base - min_drop):
+                    why = (
+                        f"{k} chunks of cohesion <= {short_cohesion:.2f} in the next "
+                        f"{len(rest)} words, {head:.2f} right after it"
+                    )
+            if why:
+                why += f", {cb:.2f} before" if base < math.inf else ", no host text before"
+        if why:
             m0 = _sf.words(text[b : b + 12 * words])
             cp = b + (m0[0].start() if m0 else 0)
-            return (a, b, cp), (
-                f"words at char {cp} in an order the corpus does not write "
-                f"({x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before)"
-            )
+            return (a, b, cp), f"words at char {cp} in an order the corpus does not write ({why})"
     return None, ""
 
 
