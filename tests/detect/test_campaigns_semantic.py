@@ -232,3 +232,36 @@ def test_fabricated_family_counts_its_entity_in_the_hosts_not_only_the_members()
     padded = _cluster("damages the inner ear of patients", 7, about=("zanfield", "tollway"))
     _, passed, ev = sem.judge(padded, df, **JUDGE)
     assert "zanfield" not in ev["entity"], ev["entity"]
+
+
+def test_a_claim_at_its_hosts_edges_passes_when_the_hosts_are_unrelated() -> None:
+    """A claim spliced as its own paragraph into short hosts, or used as a lede or closing
+    line, is the first or last unit of most of its documents (20 of 24 here).  Its hosts
+    are unrelated once it is cut out and it is foreign to each of them: the independence
+    test, not the position, separates it from a notice or sign-off."""
+    lede = _cluster("halves city traffic", 1)
+    df = _df([lede], {"zanfield": 40, "orlow": 10})
+    lede.edge = 20
+    _, passed, ev = sem.judge(lede, df, **JUDGE)
+    assert passed and ev["edge_exempt"] and ev["edge_fraction"] > 0.8, ev["failed"]
+    # mid-document: no exemption needed
+    _, passed, ev = sem.judge(_cluster("halves city traffic", 1), df, **JUDGE)
+    assert passed and not ev["edge_exempt"]
+
+
+def test_a_sign_off_at_its_hosts_edges_is_not_exempt_without_unrelated_hosts() -> None:
+    """The clean side: the same rotating sentence at the documents' edges on related hosts
+    (a site's closing line) fails the host test and keeps the edge bar; pages about one
+    entity that all close on the same rotating assertion (the about-one-entity route, where
+    the hosts are not shown unrelated) are not exempt either."""
+    footer = _cluster("halves city traffic", 2, related=True)
+    footer.edge = 20
+    closing = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    df = _df([footer, closing], {"zanfield": 120, "orlow": 60, "tollway": 100})
+    _, passed, ev = sem.judge(footer, df, **JUDGE)
+    assert not passed and "claim_like" in ev["failed"] and not ev["edge_exempt"]
+    _, passed, _ = sem.judge(closing, df, **JUDGE)
+    assert passed  # mid-document: a fabricated family (see the test above)
+    closing.edge = 20
+    _, passed, ev = sem.judge(closing, df, **JUDGE)
+    assert not passed and ev["failed"] == ["claim_like"], ev["failed"]
