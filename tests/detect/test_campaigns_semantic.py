@@ -265,3 +265,38 @@ def test_a_sign_off_at_its_hosts_edges_is_not_exempt_without_unrelated_hosts() -
     closing.edge = 20
     _, passed, ev = sem.judge(closing, df, **JUDGE)
     assert not passed and ev["failed"] == ["claim_like"], ev["failed"]
+
+
+def _host_sigs(texts: Sequence[str]) -> dict[int, object]:
+    return dict(enumerate(minhash_signatures(texts, MinHash(num_perm=64, seed=0).permutations)))
+
+
+def test_one_near_duplicate_pair_of_hosts_does_not_make_the_hosts_related() -> None:
+    """A corpus has near-duplicates of its own: among a dozen hosts drawn at random, one
+    pair of copies (a page from two sources) lifts the mean pairwise Jaccard of all pairs
+    over 0.02 by itself.  The most similar tenth of the pairs is left out."""
+    own = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(10)]
+    own[1] = own[0]  # one pair of copies among 45 pairs
+    cl = _cluster("halves city traffic", 1)
+    cl.hosts = _host_sigs(own)  # type: ignore[assignment]
+    df = _df([cl], {"zanfield": 40, "orlow": 10})
+    _, passed, ev = sem.judge(cl, df, **JUDGE)
+    assert ev["host_similarity_all_pairs"] > 0.02 >= ev["host_similarity"], ev
+    assert passed, ev["failed"]
+
+
+def test_hosts_that_share_a_template_stay_related_after_the_trim() -> None:
+    """The clean side: a third of the hosts one syndicated story (15 of 55 pairs: more than
+    the tenth left out), or every host one template, is still related."""
+    texts = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(11)]
+    for i in range(1, 6):
+        texts[i] = texts[0]
+    cl = _cluster("halves city traffic", 1)
+    cl.hosts = _host_sigs(texts)  # type: ignore[assignment]
+    df = _df([cl], {"zanfield": 40, "orlow": 10})
+    _, passed, ev = sem.judge(cl, df, **JUDGE)
+    assert not passed and "hosts" in ev["failed"] and ev["host_similarity"] > 0.02, ev
+    tpl = _cluster("halves city traffic", 1, related=True)
+    _, passed, ev = sem.judge(tpl, df, **JUDGE)
+    assert not passed and "hosts" in ev["failed"]
+    assert sem.trimmed_host_similarity([]) is None
