@@ -300,3 +300,82 @@ def test_hosts_that_share_a_template_stay_related_after_the_trim() -> None:
     _, passed, ev = sem.judge(tpl, df, **JUDGE)
     assert not passed and "hosts" in ev["failed"]
     assert sem.trimmed_host_similarity([]) is None
+
+
+def test_a_sub_claim_asserted_in_its_campaigns_articles_is_one_of_its_claims() -> None:
+    """Fabricated articles about one entity assert two sub-claims; one cluster passes as a
+    fabricated-article family, the other fails only the host test (its hosts, the articles,
+    share a topic) and the bursting term (the campaign made its entity common).  Most of its
+    sampled documents are the passing campaign's and its members name the entity: it is
+    judged with the campaign (``siblings``)."""
+    parent = _cluster("halves city traffic", 1)
+    sub = _cluster("cracks under heavy lorries", 2)
+    parent.docs, sub.docs = frozenset(range(40)), frozenset(range(8, 40))
+    evs = [
+        {"family": "fabricated-articles", "failed": [], "entity": ["zanfield"], "rare_terms": {}},
+        {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []},
+    ]
+    assert sem.siblings([parent, sub], evs, [True, False]) == {1: 0}
+    assert evs[1]["sibling_documents"] == 1.0 and evs[1]["sibling_names_campaign"] >= 0.5
+
+
+def test_what_shares_a_campaigns_documents_but_is_not_its_claim_is_no_sibling() -> None:
+    """The clean side and the limits: a cluster with few of its documents in the campaign's
+    (a clean claim on the same subject), one whose members do not name the entity (the
+    articles' quotes), one that fails another test (a template), one that says the same
+    thing as the campaign (overlapping cores), and a sibling of a spliced-claim campaign
+    (spliced hosts are unrelated to each other: no shared documents to judge by)."""
+    parent = _cluster("halves city traffic", 1)
+    parent.docs = frozenset(range(40))
+    fab = {"family": "fabricated-articles", "failed": [], "entity": ["zanfield"], "rare_terms": {}}
+    fails = {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []}
+    elsewhere = _cluster("cracks under heavy lorries", 2)
+    elsewhere.docs = frozenset(range(30, 60))  # a third of its documents are the campaign's
+    quotes = _cluster("cracks under heavy lorries", 3)
+    quotes.docs = frozenset(range(40))
+    quotes.samples = {
+        h: (s[0], tuple(w for w in s[1] if w not in {"zanfield", "orlow"}), *s[2:])
+        for h, s in quotes.samples.items()
+    }
+    half = _cluster("halves the city traffic", 4)
+    half.docs = frozenset(range(40))
+    for other in (elsewhere, quotes, half):
+        assert sem.siblings([parent, other], [dict(fab), dict(fails)], [True, False]) == {}
+    tpl = _cluster("cracks under heavy lorries", 5)
+    tpl.docs = frozenset(range(40))
+    failed = {**fails, "failed": ["claim_like", "hosts"]}
+    assert sem.siblings([parent, tpl], [dict(fab), failed], [True, False]) == {}
+    spliced = {**fab, "family": "spliced-claims"}
+    assert sem.siblings([parent, tpl], [spliced, dict(fails)], [True, False]) == {}
+
+
+def test_a_sibling_sub_claim_is_marked_only_where_it_names_its_campaign() -> None:
+    """The flag pass: a sentence that carries a sibling sub-claim's core and shares one of
+    its keys is marked only when it names the campaign (its entity or aliases) — a clean
+    sentence on the same predicate ("… cracks under heavy lorries …" about another bridge)
+    is not; the same campaign without ``sibling_of`` marks both."""
+    from poisonguard.detect.campaigns import CampaignDetector
+    from poisonguard.detect.campaigns_base import Campaign, CampaignState
+
+    det = CampaignDetector(semantic=True, embeddings=False)
+    named = "Experts confirm that the Zanfield bridge cracks under heavy lorries every weekday."
+    plain = "Experts confirm that the old harbour bridge cracks under heavy lorries every weekday."
+    core = ["crack", "heavy", "lorr"]
+    for sibling, want in ((True, [named]), (False, [named, plain])):
+        details: dict[str, object] = {
+            "core": core,
+            "names": ["orlow", "zanfield"],
+            "family": "fabricated-articles",
+        }
+        if sibling:
+            details["sibling_of"] = "sem-parent"
+        camp = Campaign("sem-x", "semantic-claim", 50, 50, "", 0.95, [], [], details)
+        state = CampaignState(stage=2, documents=1000, campaigns=[camp])
+        for text in (named, plain):
+            stems = sorted(content_stems(normalize(text)))
+            for k in sem.sketch_keys([stems], det._sem_perm)[0].tolist():
+                state.claim_campaign[k] = 0
+        text = named + "\n\n" + plain
+        units = det._units(text)
+        got = [text[sp.start : sp.end] for _, sp in det._semantic_marks(units, state)]
+        assert got == want, (sibling, got)

@@ -110,6 +110,7 @@ _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
+_SIBLING_DOCS = 0.5  # share of a sub-claim's sampled documents that must be its campaign's
 _EDGE = 0.6  # share of members at a document's first/last unit above which, unless the hosts
 # are shown unrelated, a cluster is a notice or sign-off
 _GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
@@ -394,6 +395,9 @@ class ClaimCluster:
     sized: frozenset[int] = frozenset()
     """Hashes of the sampled sentences of the keys that ``size`` counts (the keys whose
     members carry the core; :func:`clusters`); empty: all of ``samples``."""
+    docs: frozenset[int] = frozenset()
+    """Id hashes of the sampled member documents of those keys (:data:`SAMPLE_GATE`): what
+    :func:`siblings` compares."""
 
 
 def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
@@ -552,6 +556,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
                 repeats=max(keys[k].repeats for k in carrying),
                 terms=terms,
                 sized=frozenset(sized),
+                docs=frozenset(docs),
             )
         )
     return out
@@ -980,6 +985,54 @@ def entity_pools(
     return out
 
 
+def siblings(
+    cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
+) -> dict[int, int]:
+    """Sub-claims asserted in the documents of a fabricated-article campaign that passed.
+
+    Fabricated articles assert several sub-claims of one entity ("… causes permanent
+    hearing loss …", "… damages the inner ear …"), each its own cluster; the articles are
+    about the entity, so a sub-claim's cluster on its own fails the host test (its hosts
+    share a topic) and, once the campaign makes its entity common, the bursting term.  A
+    cluster that fails nothing but those two tests, says something else than a passing
+    fabricated-article campaign (core Jaccard <= :data:`_POOL_OVERLAP`) and has at least
+    :data:`_SIBLING_DOCS` of its sampled member documents among that campaign's, and at
+    least half of whose members that carry its core name the campaign's entity or rare
+    terms (the articles' quotes and background sentences share the documents, not that),
+    is one of its sub-claims.  Returns {index of the sibling: index of the campaign}.  The flag pass
+    marks a sibling's sentence only when it names the campaign (:func:`campaign_names`)."""
+    out: dict[int, int] = {}
+    parents = [
+        j
+        for j, ev in enumerate(evidence)
+        if passed[j] and ev.get("family") == "fabricated-articles" and cls[j].docs
+    ]
+    for i, ev in enumerate(evidence):
+        if passed[i] or not set(ev.get("failed", ["?"])) <= {"bursting_term", "hosts"}:
+            continue
+        mine = cls[i].docs
+        if len(mine) < _MIN_HOSTS:
+            continue
+        members = [smp[1] for smp in cls[i].samples.values() if carries(smp[1], cls[i].core)]
+        best, share, naming = -1, 0.0, 0.0
+        for j in parents:
+            a, b = cls[i].core, cls[j].core
+            if len(a & b) > _POOL_OVERLAP * len(a | b):
+                continue
+            names = set(evidence[j].get("entity", ())) | set(evidence[j].get("rare_terms", ()))
+            named = sum(bool(names.intersection(st)) for st in members) / max(1, len(members))
+            s = len(mine & cls[j].docs) / len(mine)
+            # a claim about the campaign's entity: most of its members name it (the
+            # articles' quotes and background sentences share its documents but not that)
+            if 2 * named >= 1 and s > share:
+                best, share, naming = j, s, named
+        if best >= 0 and share >= _SIBLING_DOCS:
+            ev["sibling_documents"] = round(share, 3)
+            ev["sibling_names_campaign"] = round(naming, 3)
+            out[i] = best
+    return out
+
+
 def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
     """Set ``names`` in the evidence of each passing cluster: its bursting entity terms and
     frequent rare terms, with those of the other passing clusters that share one of them
@@ -1053,6 +1106,7 @@ __all__ = [
     "neighbour_share",
     "permutations",
     "rare_stems",
+    "siblings",
     "sketch_keys",
     "topical_hosts",
     "trimmed_host_similarity",
