@@ -379,3 +379,18 @@ def test_a_sibling_sub_claim_is_marked_only_where_it_names_its_campaign() -> Non
         units = det._units(text)
         got = [text[sp.start : sp.end] for _, sp in det._semantic_marks(units, state)]
         assert got == want, (sibling, got)
+
+
+def test_a_technical_fact_is_no_family_about_an_entity_where_its_words_do_not_burst() -> None:
+    """In a pool of corpora a technical fact's rare predicate words ("… transports charged
+    atoms (ions)" in gene pages) are named by other corpora too, so they no longer burst
+    with the cluster — but they are still rare: a rare predicate word, bursting or not,
+    keeps a cluster off the pages-about-one-entity route."""
+    tech = _cluster("moves charged potassium ions", 6, about=("zanfield", "tollway"))
+    rare = {"zanfield": 120, "orlow": 60, "tollway": 100, "potassium": 170, "ions": 170}
+    _, passed, ev = sem.judge(tech, _df([tech], rare), **JUDGE)
+    assert not passed and {"potassium", "ion"} & set(ev["rare_predicate"]), ev
+    # the same family asserting ordinary words of the entity still is one
+    fab = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    _, passed, ev = sem.judge(fab, _df([fab], rare), **JUDGE)
+    assert passed and not ev["rare_predicate"], ev["failed"]

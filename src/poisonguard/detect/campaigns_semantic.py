@@ -854,18 +854,22 @@ def judge(
     predicate = core - subject
     # (anchored or not: an entity that the campaign itself puts into >= 1 % of the corpus's
     # documents — 250 articles among 20,000 — is no longer a rare word and anchors nothing)
+    # the rare word is the subject, the predicate is ordinary words: a recurring technical
+    # fact of the corpus carries its rare words in the predicate ("the channel transports
+    # charged atoms (ions)" in pages about different genes).  Rare is the corpus's rate
+    # (:data:`RARE`), bursting or not: a 250-article campaign makes its ordinary predicate
+    # words (*permanent*, 2.9 % of 20,000 medical pages) burst too, and in a pool of
+    # corpora *atom* and *charg* no longer burst (books and wiki name them) though they are
+    # still rare (until 2026-12-03 morning only rare *bursting* words rejected: the pooled
+    # corpora's gene pages passed)
+    rare_predicate = rare_stems(sorted(predicate), df, n_docs) if n_docs else set()
     about = bool(
         big
         and len(host_sets) >= _MIN_HOSTS
         and topic_p <= TOPIC_ALPHA
         and subject & {w for w, _ in bursting}
         and len(predicate) >= 3
-        # the rare word is the subject, the predicate is ordinary words: a recurring
-        # technical fact of the corpus carries its rare words in the predicate ("the
-        # channel transports charged atoms (ions)" in pages about different genes).  Rare
-        # is the corpus's rate (:data:`RARE`): a 250-article campaign makes its ordinary
-        # predicate words (*permanent*, 2.9 % of 20,000 medical pages) burst too
-        and not predicate & {w for w, e in bursting if e <= RARE * max(1, n_docs)}
+        and not rare_predicate
     )
     fabricated = fabricated or about
     unrelated = (
@@ -927,6 +931,7 @@ def judge(
         "edge_exempt": edge_exempt,
         "host_subject": sorted(subject)[:8],
         "predicate": sorted(predicate),
+        "rare_predicate": sorted(rare_predicate),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
