@@ -859,9 +859,9 @@ def judge(
     # charged atoms (ions)" in pages about different genes).  Rare is the corpus's rate
     # (:data:`RARE`), bursting or not: a 250-article campaign makes its ordinary predicate
     # words (*permanent*, 2.9 % of 20,000 medical pages) burst too, and in a pool of
-    # corpora *atom* and *charg* no longer burst (books and wiki name them) though they are
-    # still rare (until 2026-12-03 morning only rare *bursting* words rejected: the pooled
-    # corpora's gene pages passed)
+    # corpora *atom* no longer bursts (the other corpora name it: not concentrated in the
+    # cluster) though it is still rare (until 2026-12-03 morning only rare *bursting* words
+    # rejected: the pooled corpora's gene pages passed)
     rare_predicate = rare_stems(sorted(predicate), df, n_docs) if n_docs else set()
     about = bool(
         big
