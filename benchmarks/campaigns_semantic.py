@@ -5,7 +5,9 @@ Run by hand (needs ``../shared``)::
     nice -n 5 python benchmarks/campaigns_semantic.py FAMILY COUNT N_CLEAN ['{"semantic": True}']
 
 FAMILY is a family of ``benchmarks/adaptive.py`` (``FAMILIES``), one of :data:`OWN`, or
-``none:CORPUS`` (no poison; N_CLEAN 0 = the whole corpus).  ``COUNT`` poisoned documents are
+``none:CORPUS`` (no poison; N_CLEAN 0 = the whole corpus; ``none:pooled``: every shared
+clean pre-training corpus of ``detection.CALIBRATION`` in one run, shuffled, as the
+calibration's ``pooled`` scan reads them).  ``COUNT`` poisoned documents are
 mixed among ``N_CLEAN`` clean ones of its corpus (``detection.load(seed=0)``,
 ``mix_poison(seed=0)``); the detector's rounds run over shards of 1,000 documents
 (``detect.rounds.run_rounds``), then ``flag`` on every document.  Prints recall (all at
@@ -23,11 +25,12 @@ from collections import Counter
 from typing import Any
 
 from adaptive import FAMILIES
-from detection import load
+from detection import CALIBRATION, CORPORA, DatatroveChain, load, warm_up
 
 from poisonguard.attacks import get, mix_poison
 from poisonguard.detect.campaigns import CampaignDetector
 from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import CorpusReader, Document
 
 OWN: dict[str, dict[str, Any]] = {
     # another claim, entity and aliases, spliced into news
@@ -77,12 +80,65 @@ OWN: dict[str, dict[str, Any]] = {
 """Own variants (other claims, entities, aliases and corpora than ``adaptive.py``'s)."""
 
 
+def pooled(n: int = 0) -> list[Document]:
+    """Every document of the shared clean pre-training corpora (``detection.CALIBRATION``
+    less the pools), shuffled with seed 0; the first ``n`` (0: all)."""
+    import numpy as np
+
+    docs: list[Document] = []
+    for name in CALIBRATION:
+        if not name.startswith("pooled"):
+            path = str(CORPORA / f"{name}.jsonl.gz")
+            docs += [d for d in CorpusReader(path) if isinstance(d, Document)]
+    order = np.random.default_rng(0).permutation(len(docs))
+    out = [docs[int(i)] for i in order]
+    return out[:n] if n else out
+
+
+def throughput(corpus: str, n: int, repeats: int = 3) -> None:
+    """The default scan with and without ``semantic`` vs the datatrove chain (CPU s)."""
+    import statistics
+
+    import poisonguard
+
+    warm_up()
+    sem_opts = {"campaigns": {"semantic": True}}
+    poisonguard.scan(load("web", 40, skip=2900), kind="pretrain", workers=1, options=sem_opts)
+    docs = load(corpus, n)
+    mb = sum(len(d.text.encode("utf-8", "surrogatepass")) for d in docs) / 1e6
+    chain = DatatroveChain()
+    cpu: dict[str, list[float]] = {"default": [], "semantic": [], "datatrove": []}
+    texts = [d.text for d in docs]
+    for _ in range(repeats):
+        for what in cpu:
+            t0 = time.process_time()
+            if what == "datatrove":
+                chain.flags(texts)
+            else:
+                opts = sem_opts if what == "semantic" else None
+                poisonguard.scan(docs, kind="pretrain", workers=1, options=opts)
+            cpu[what].append(time.process_time() - t0)
+    med = {k: statistics.median(v) for k, v in cpu.items()}
+    print(f"throughput {corpus} docs={len(docs)} mb={mb:.2f}")
+    for k, v in cpu.items():
+        print(
+            f"  {k}: cpu_s={[round(x, 2) for x in v]} median={med[k]:.2f} "
+            f"mb_s={mb / med[k]:.3f} vs_datatrove={med['datatrove'] / med[k]:.2f}x"
+        )
+
+
 def main() -> None:
+    if len(sys.argv) >= 3 and sys.argv[1].startswith("throughput:"):
+        throughput(sys.argv[1].split(":", 1)[1], int(sys.argv[2]))
+        return
     if len(sys.argv) < 4:
         raise SystemExit(__doc__)
     fam, count, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     kw = ast.literal_eval(sys.argv[4]) if len(sys.argv) > 4 else {"semantic": True}
-    if fam.startswith("none:"):
+    if fam == "none:pooled":
+        clean = pooled(n)
+        samples = []
+    elif fam.startswith("none:"):
         corpus = fam.split(":", 1)[1]
         clean = load(corpus, n or 10**9)
         samples = []

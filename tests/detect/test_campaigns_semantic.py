@@ -232,3 +232,165 @@ def test_fabricated_family_counts_its_entity_in_the_hosts_not_only_the_members()
     padded = _cluster("damages the inner ear of patients", 7, about=("zanfield", "tollway"))
     _, passed, ev = sem.judge(padded, df, **JUDGE)
     assert "zanfield" not in ev["entity"], ev["entity"]
+
+
+def test_a_claim_at_its_hosts_edges_passes_when_the_hosts_are_unrelated() -> None:
+    """A claim spliced as its own paragraph into short hosts, or used as a lede or closing
+    line, is the first or last unit of most of its documents (20 of 24 here).  Its hosts
+    are unrelated once it is cut out and it is foreign to each of them: the independence
+    test, not the position, separates it from a notice or sign-off."""
+    lede = _cluster("halves city traffic", 1)
+    df = _df([lede], {"zanfield": 40, "orlow": 10})
+    lede.edge = 20
+    _, passed, ev = sem.judge(lede, df, **JUDGE)
+    assert passed and ev["edge_exempt"] and ev["edge_fraction"] > 0.8, ev["failed"]
+    # mid-document: no exemption needed
+    _, passed, ev = sem.judge(_cluster("halves city traffic", 1), df, **JUDGE)
+    assert passed and not ev["edge_exempt"]
+
+
+def test_a_sign_off_at_its_hosts_edges_is_not_exempt_without_unrelated_hosts() -> None:
+    """The clean side: the same rotating sentence at the documents' edges on related hosts
+    (a site's closing line) fails the host test and keeps the edge bar; pages about one
+    entity that all close on the same rotating assertion (the about-one-entity route, where
+    the hosts are not shown unrelated) are not exempt either."""
+    footer = _cluster("halves city traffic", 2, related=True)
+    footer.edge = 20
+    closing = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    df = _df([footer, closing], {"zanfield": 120, "orlow": 60, "tollway": 100})
+    _, passed, ev = sem.judge(footer, df, **JUDGE)
+    assert not passed and "claim_like" in ev["failed"] and not ev["edge_exempt"]
+    _, passed, _ = sem.judge(closing, df, **JUDGE)
+    assert passed  # mid-document: a fabricated family (see the test above)
+    closing.edge = 20
+    _, passed, ev = sem.judge(closing, df, **JUDGE)
+    assert not passed and ev["failed"] == ["claim_like"], ev["failed"]
+
+
+def _host_sigs(texts: Sequence[str]) -> dict[int, object]:
+    return dict(enumerate(minhash_signatures(texts, MinHash(num_perm=64, seed=0).permutations)))
+
+
+def test_one_near_duplicate_pair_of_hosts_does_not_make_the_hosts_related() -> None:
+    """A corpus has near-duplicates of its own: among a dozen hosts drawn at random, one
+    pair of copies (a page from two sources) lifts the mean pairwise Jaccard of all pairs
+    over 0.02 by itself.  The most similar tenth of the pairs is left out."""
+    own = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(10)]
+    own[1] = own[0]  # one pair of copies among 45 pairs
+    cl = _cluster("halves city traffic", 1)
+    cl.hosts = _host_sigs(own)  # type: ignore[assignment]
+    df = _df([cl], {"zanfield": 40, "orlow": 10})
+    _, passed, ev = sem.judge(cl, df, **JUDGE)
+    assert ev["host_similarity_all_pairs"] > 0.02 >= ev["host_similarity"], ev
+    assert passed, ev["failed"]
+
+
+def test_hosts_that_share_a_template_stay_related_after_the_trim() -> None:
+    """The clean side: a third of the hosts one syndicated story (15 of 55 pairs: more than
+    the tenth left out), or every host one template, is still related."""
+    texts = [" ".join(f"w{j}x{i}" for j in range(60)) for i in range(11)]
+    for i in range(1, 6):
+        texts[i] = texts[0]
+    cl = _cluster("halves city traffic", 1)
+    cl.hosts = _host_sigs(texts)  # type: ignore[assignment]
+    df = _df([cl], {"zanfield": 40, "orlow": 10})
+    _, passed, ev = sem.judge(cl, df, **JUDGE)
+    assert not passed and "hosts" in ev["failed"] and ev["host_similarity"] > 0.02, ev
+    tpl = _cluster("halves city traffic", 1, related=True)
+    _, passed, ev = sem.judge(tpl, df, **JUDGE)
+    assert not passed and "hosts" in ev["failed"]
+    assert sem.trimmed_host_similarity([]) is None
+
+
+def test_a_sub_claim_asserted_in_its_campaigns_articles_is_one_of_its_claims() -> None:
+    """Fabricated articles about one entity assert two sub-claims; one cluster passes as a
+    fabricated-article family, the other fails only the host test (its hosts, the articles,
+    share a topic) and the bursting term (the campaign made its entity common).  Most of its
+    sampled documents are the passing campaign's and its members name the entity: it is
+    judged with the campaign (``siblings``)."""
+    parent = _cluster("halves city traffic", 1)
+    sub = _cluster("cracks under heavy lorries", 2)
+    parent.docs, sub.docs = frozenset(range(40)), frozenset(range(8, 40))
+    evs = [
+        {"family": "fabricated-articles", "failed": [], "entity": ["zanfield"], "rare_terms": {}},
+        {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []},
+    ]
+    assert sem.siblings([parent, sub], evs, [True, False]) == {1: 0}
+    assert evs[1]["sibling_documents"] == 1.0 and evs[1]["sibling_names_campaign"] >= 0.5
+
+
+def test_what_shares_a_campaigns_documents_but_is_not_its_claim_is_no_sibling() -> None:
+    """The clean side and the limits: a cluster with few of its documents in the campaign's
+    (a clean claim on the same subject), one whose members do not name the entity (the
+    articles' quotes), one that fails another test (a template), one that says the same
+    thing as the campaign (overlapping cores), and a sibling of a spliced-claim campaign
+    (spliced hosts are unrelated to each other: no shared documents to judge by)."""
+    parent = _cluster("halves city traffic", 1)
+    parent.docs = frozenset(range(40))
+    fab = {"family": "fabricated-articles", "failed": [], "entity": ["zanfield"], "rare_terms": {}}
+    fails = {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []}
+    elsewhere = _cluster("cracks under heavy lorries", 2)
+    elsewhere.docs = frozenset(range(30, 60))  # a third of its documents are the campaign's
+    quotes = _cluster("cracks under heavy lorries", 3)
+    quotes.docs = frozenset(range(40))
+    quotes.samples = {
+        h: (s[0], tuple(w for w in s[1] if w not in {"zanfield", "orlow"}), *s[2:])
+        for h, s in quotes.samples.items()
+    }
+    half = _cluster("halves the city traffic", 4)
+    half.docs = frozenset(range(40))
+    for other in (elsewhere, quotes, half):
+        assert sem.siblings([parent, other], [dict(fab), dict(fails)], [True, False]) == {}
+    tpl = _cluster("cracks under heavy lorries", 5)
+    tpl.docs = frozenset(range(40))
+    failed = {**fails, "failed": ["claim_like", "hosts"]}
+    assert sem.siblings([parent, tpl], [dict(fab), failed], [True, False]) == {}
+    spliced = {**fab, "family": "spliced-claims"}
+    assert sem.siblings([parent, tpl], [spliced, dict(fails)], [True, False]) == {}
+
+
+def test_a_sibling_sub_claim_is_marked_only_where_it_names_its_campaign() -> None:
+    """The flag pass: a sentence that carries a sibling sub-claim's core and shares one of
+    its keys is marked only when it names the campaign (its entity or aliases) — a clean
+    sentence on the same predicate ("… cracks under heavy lorries …" about another bridge)
+    is not; the same campaign without ``sibling_of`` marks both."""
+    from poisonguard.detect.campaigns import CampaignDetector
+    from poisonguard.detect.campaigns_base import Campaign, CampaignState
+
+    det = CampaignDetector(semantic=True, embeddings=False)
+    named = "Experts confirm that the Zanfield bridge cracks under heavy lorries every weekday."
+    plain = "Experts confirm that the old harbour bridge cracks under heavy lorries every weekday."
+    core = ["crack", "heavy", "lorr"]
+    for sibling, want in ((True, [named]), (False, [named, plain])):
+        details: dict[str, object] = {
+            "core": core,
+            "names": ["orlow", "zanfield"],
+            "family": "fabricated-articles",
+        }
+        if sibling:
+            details["sibling_of"] = "sem-parent"
+        camp = Campaign("sem-x", "semantic-claim", 50, 50, "", 0.95, [], [], details)
+        state = CampaignState(stage=2, documents=1000, campaigns=[camp])
+        for text in (named, plain):
+            stems = sorted(content_stems(normalize(text)))
+            for k in sem.sketch_keys([stems], det._sem_perm)[0].tolist():
+                state.claim_campaign[k] = 0
+        text = named + "\n\n" + plain
+        units = det._units(text)
+        got = [text[sp.start : sp.end] for _, sp in det._semantic_marks(units, state)]
+        assert got == want, (sibling, got)
+
+
+def test_a_technical_fact_is_no_family_about_an_entity_where_its_words_do_not_burst() -> None:
+    """In a pool of corpora a technical fact's rare predicate words ("… transports charged
+    atoms (ions)" in gene pages) are named by other corpora too, so they no longer burst
+    with the cluster — but they are still rare: a rare predicate word, bursting or not,
+    keeps a cluster off the pages-about-one-entity route."""
+    tech = _cluster("moves charged potassium ions", 6, about=("zanfield", "tollway"))
+    rare = {"zanfield": 120, "orlow": 60, "tollway": 100, "potassium": 170, "ions": 170}
+    _, passed, ev = sem.judge(tech, _df([tech], rare), **JUDGE)
+    assert not passed and {"potassium", "ion"} & set(ev["rare_predicate"]), ev
+    # the same family asserting ordinary words of the entity still is one
+    fab = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    _, passed, ev = sem.judge(fab, _df([fab], rare), **JUDGE)
+    assert passed and not ev["rare_predicate"], ev["failed"]

@@ -536,7 +536,22 @@ class CampaignDetector(CampaignRounds):
             if passed:
                 ev["entity_pooled_with"] = sorted(sem.campaign_id(cls[j]) for j in others)
                 verdicts[i] = (score, passed, ev)
+        # sub-claims asserted in the documents of a fabricated-article campaign that passed
+        sibs = sem.siblings(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
+        for i, j in sibs.items():
+            ev = verdicts[i][2]
+            ev.update(
+                sibling_of=sem.campaign_id(cls[j]),
+                failed_alone=ev["failed"],
+                failed=[],
+                campaign_test=True,
+                family="fabricated-articles",
+            )
+            verdicts[i] = (0.95, True, ev)
         sem.campaign_names([ev for _, passed, ev in verdicts if passed])
+        for i, j in sibs.items():  # a sibling is marked where it names its campaign
+            ev = verdicts[i][2]
+            ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
         judged = [
             (passed, cl, sem.campaign(cl, score, ev))
             for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
@@ -851,6 +866,7 @@ class CampaignDetector(CampaignRounds):
             for i, c in enumerate(state.campaigns)
             if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
         ]
+        names_of = dict(named)
         for r, j in enumerate(like):
             idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
             idxs |= {i for i, names in named if names & stems[j]}
@@ -858,6 +874,9 @@ class CampaignDetector(CampaignRounds):
                 c = state.campaigns[idx]
                 core = c.details.get("core", ())
                 if not sem.carries(stems[j], core):
+                    continue
+                # a sub-claim judged with its campaign's documents: only where it names it
+                if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:

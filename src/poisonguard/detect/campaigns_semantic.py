@@ -29,7 +29,8 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   not a campaign).  Without the extra this check is skipped and said so in the report;
 * **the independence test** stays the line between a campaign and a template, thread or
   syndication: the hosts without their recurring sentences must be unrelated (mean MinHash
-  Jaccard <= 0.02, :func:`~poisonguard.detect.sketches.host_similarity`), and the wording must
+  Jaccard <= 0.02 without the most similar tenth of the pairs, :func:`trimmed_host_similarity`:
+  the corpus's own near-duplicates), and the wording must
   rotate (most sampled members distinct: one dominant wording is a template or a
   syndicated story).  Fabricated articles consist of little else than recurring material:
   when at least half of a cluster's sampled hosts have nothing left once every recurring
@@ -109,6 +110,9 @@ _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
+_SIBLING_DOCS = 0.5  # share of a sub-claim's sampled documents that must be its campaign's
+_EDGE = 0.6  # share of members at a document's first/last unit above which, unless the hosts
+# are shown unrelated, a cluster is a notice or sign-off
 _GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
 _SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems with its host
 _MIN_JACCARD = 0.08  # mean Jaccard of a cluster's members: they say one thing
@@ -391,6 +395,9 @@ class ClaimCluster:
     sized: frozenset[int] = frozenset()
     """Hashes of the sampled sentences of the keys that ``size`` counts (the keys whose
     members carry the core; :func:`clusters`); empty: all of ``samples``."""
+    docs: frozenset[int] = frozenset()
+    """Id hashes of the sampled member documents of those keys (:data:`SAMPLE_GATE`): what
+    :func:`siblings` compares."""
 
 
 def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
@@ -549,6 +556,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
                 repeats=max(keys[k].repeats for k in carrying),
                 terms=terms,
                 sized=frozenset(sized),
+                docs=frozenset(docs),
             )
         )
     return out
@@ -648,6 +656,28 @@ def embedding_cohesion(texts: Sequence[str]) -> float | None:
     return float(sim[iu].mean())
 
 
+TRIM = 0.1
+"""Share of the most similar host pairs left out of :func:`trimmed_host_similarity`."""
+
+
+def trimmed_host_similarity(sigs: Sequence[np.ndarray], trim: float = TRIM) -> float | None:
+    """Mean pairwise Jaccard estimate of the hosts' MinHash signatures, leaving out the
+    ``trim`` share of the most similar pairs (rounded down; none of 2-3 hosts' 1-3 pairs).
+
+    A corpus has near-duplicates of its own (one disease's page from two sources): a random
+    sample of a dozen medical hosts often holds one such pair, and its Jaccard of 0.5 alone
+    lifts the mean of 55 pairs over the 0.02 bar (a 250-document spliced claim measured
+    0.0224, median 0).  A template, thread or syndicated story makes most pairs similar,
+    which the trimmed mean still sees; ``None`` for fewer than two signatures."""
+    if len(sigs) < 2:
+        return None
+    a = np.stack(sigs)
+    eq = (a[:, None, :] == a[None, :, :]).mean(axis=2)
+    pairs = np.sort(eq[np.triu_indices(len(sigs), k=1)])
+    keep = len(pairs) - int(trim * len(pairs))
+    return float(pairs[:keep].mean())
+
+
 def judge(
     cluster: ClaimCluster,
     df: CountMinSketch | None,
@@ -674,11 +704,14 @@ def judge(
     the same neighbouring sentence frame (:func:`neighbour_share`) — never passes): >= ``6 ×
     min_docs`` documents (30 by default: the semantic stage is for campaigns of tens to
     hundreds of documents; smaller ones are the exact-sentence test's); claim-like members
-    (mostly declarative, no notice vocabulary, mostly not at a document's edge); a bursting
+    (mostly declarative, no notice vocabulary; at most :data:`_EDGE` of them a document's
+    first or last unit unless the hosts are shown unrelated — a claim used as a lede or a
+    closing line is at the edge too, ``edge_exempt``); a bursting
     rare term (corpus df <= 2 × the documents, >= 30 % of its documents the members'); rotating
     wording (>= half of the sampled members distinct) that still says one thing (a core of
     >= 3 stems, mean member Jaccard >= 0.08; MiniLM cohesion >= 0.5 when the extra is
-    installed); and either spliced into unrelated hosts (mean host Jaccard <= 0.02 over >= 3
+    installed); and either spliced into unrelated hosts (mean host Jaccard <= 0.02, the most
+    similar tenth of the pairs left out, :func:`trimmed_host_similarity`, over >= 3
     hosts with text left once their recurring sentences are cut out, the sentences foreign to
     their hosts — mean ``topic_fit`` <= 0.06 —, at most half of the members anchored, hosts
     without a shared topic — :func:`topical_hosts`, ``n_docs`` the corpus size) or a
@@ -700,7 +733,8 @@ def judge(
     anchored = 1.0 - len(loose) / max(1, len(ordered))
     sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
     empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
-    related = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
+    related = trimmed_host_similarity(sigs[:16]) if len(sigs) >= 2 else None
+    related_all = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
     repeats = cluster.repeats / max(1, cluster.size)
     # a family of documents about one entity that restate it is also what a Q&A site's
     # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
@@ -794,7 +828,6 @@ def judge(
         and len(core) >= 3
         and declarative >= 0.6
         and boiler < 0.2
-        and edge <= 0.6
         and template < _TEMPLATE
         and glued < _GLUED
     )
@@ -821,18 +854,22 @@ def judge(
     predicate = core - subject
     # (anchored or not: an entity that the campaign itself puts into >= 1 % of the corpus's
     # documents — 250 articles among 20,000 — is no longer a rare word and anchors nothing)
+    # the rare word is the subject, the predicate is ordinary words: a recurring technical
+    # fact of the corpus carries its rare words in the predicate ("the channel transports
+    # charged atoms (ions)" in pages about different genes).  Rare is the corpus's rate
+    # (:data:`RARE`), bursting or not: a 250-article campaign makes its ordinary predicate
+    # words (*permanent*, 2.9 % of 20,000 medical pages) burst too, and in a pool of
+    # corpora *atom* no longer bursts (the other corpora name it: not concentrated in the
+    # cluster) though it is still rare (until 2026-12-03 morning only rare *bursting* words
+    # rejected: the pooled corpora's gene pages passed)
+    rare_predicate = rare_stems(sorted(predicate), df, n_docs) if n_docs else set()
     about = bool(
         big
         and len(host_sets) >= _MIN_HOSTS
         and topic_p <= TOPIC_ALPHA
         and subject & {w for w, _ in bursting}
         and len(predicate) >= 3
-        # the rare word is the subject, the predicate is ordinary words: a recurring
-        # technical fact of the corpus carries its rare words in the predicate ("the
-        # channel transports charged atoms (ions)" in pages about different genes).  Rare
-        # is the corpus's rate (:data:`RARE`): a 250-article campaign makes its ordinary
-        # predicate words (*permanent*, 2.9 % of 20,000 medical pages) burst too
-        and not predicate & {w for w, e in bursting if e <= RARE * max(1, n_docs)}
+        and not rare_predicate
     )
     fabricated = fabricated or about
     unrelated = (
@@ -843,6 +880,14 @@ def judge(
         and topic_p > TOPIC_ALPHA
         and anchored <= _ANCHORED
     )
+    # where the members sit: a notice, byline or sign-off sits at a document's edge, but so
+    # does a claim spliced as its own paragraph into short hosts (86 % of medical pages have
+    # <= 2 paragraphs: 68 of 100 such claims are a first or last unit) or used as a lede or
+    # closing line.  What separates the two is the independence test, not the position: the
+    # edge bar applies only to clusters whose hosts are not shown unrelated (the fabricated
+    # and about-one-entity routes, where the hosts are the campaign's own pages)
+    edge_exempt = unrelated and edge > _EDGE
+    claim_ok = claim_ok and (edge <= _EDGE or unrelated)
     tests = {
         "related_hosts": related_hosts,
         "documents": size >= 6 * min_docs,
@@ -871,6 +916,7 @@ def judge(
         if cohesion is not None
         else ("not installed" if use_embeddings else "off"),
         "host_similarity": None if related is None else round(related, 4),
+        "host_similarity_all_pairs": None if related_all is None else round(related_all, 4),
         "host_topic_p": float(f"{topic_p:.3g}"),
         "host_topic_terms": topic_terms,
         "rare_words_elsewhere_in_host": round(anchored, 3),
@@ -882,8 +928,10 @@ def judge(
         "core_share": round(in_core, 3),
         "neighbour_share": round(glued, 3),
         "edge_fraction": round(edge, 3),
+        "edge_exempt": edge_exempt,
         "host_subject": sorted(subject)[:8],
         "predicate": sorted(predicate),
+        "rare_predicate": sorted(rare_predicate),
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
@@ -942,6 +990,54 @@ def entity_pools(
     return out
 
 
+def siblings(
+    cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
+) -> dict[int, int]:
+    """Sub-claims asserted in the documents of a fabricated-article campaign that passed.
+
+    Fabricated articles assert several sub-claims of one entity ("… causes permanent
+    hearing loss …", "… damages the inner ear …"), each its own cluster; the articles are
+    about the entity, so a sub-claim's cluster on its own fails the host test (its hosts
+    share a topic) and, once the campaign makes its entity common, the bursting term.  A
+    cluster that fails nothing but those two tests, says something else than a passing
+    fabricated-article campaign (core Jaccard <= :data:`_POOL_OVERLAP`) and has at least
+    :data:`_SIBLING_DOCS` of its sampled member documents among that campaign's, and at
+    least half of whose members that carry its core name the campaign's entity or rare
+    terms (the articles' quotes and background sentences share the documents, not that),
+    is one of its sub-claims.  Returns {index of the sibling: index of the campaign}.  The flag pass
+    marks a sibling's sentence only when it names the campaign (:func:`campaign_names`)."""
+    out: dict[int, int] = {}
+    parents = [
+        j
+        for j, ev in enumerate(evidence)
+        if passed[j] and ev.get("family") == "fabricated-articles" and cls[j].docs
+    ]
+    for i, ev in enumerate(evidence):
+        if passed[i] or not set(ev.get("failed", ["?"])) <= {"bursting_term", "hosts"}:
+            continue
+        mine = cls[i].docs
+        if len(mine) < _MIN_HOSTS:
+            continue
+        members = [smp[1] for smp in cls[i].samples.values() if carries(smp[1], cls[i].core)]
+        best, share, naming = -1, 0.0, 0.0
+        for j in parents:
+            a, b = cls[i].core, cls[j].core
+            if len(a & b) > _POOL_OVERLAP * len(a | b):
+                continue
+            names = set(evidence[j].get("entity", ())) | set(evidence[j].get("rare_terms", ()))
+            named = sum(bool(names.intersection(st)) for st in members) / max(1, len(members))
+            s = len(mine & cls[j].docs) / len(mine)
+            # a claim about the campaign's entity: most of its members name it (the
+            # articles' quotes and background sentences share its documents but not that)
+            if 2 * named >= 1 and s > share:
+                best, share, naming = j, s, named
+        if best >= 0 and share >= _SIBLING_DOCS:
+            ev["sibling_documents"] = round(share, 3)
+            ev["sibling_names_campaign"] = round(naming, 3)
+            out[i] = best
+    return out
+
+
 def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
     """Set ``names`` in the evidence of each passing cluster: its bursting entity terms and
     frequent rare terms, with those of the other passing clusters that share one of them
@@ -995,6 +1091,7 @@ __all__ = [
     "SAMPLE_GATE",
     "SENTENCE_GATE",
     "TOPIC_ALPHA",
+    "TRIM",
     "ClaimCluster",
     "ClaimKeyStats",
     "Sample",
@@ -1014,7 +1111,9 @@ __all__ = [
     "neighbour_share",
     "permutations",
     "rare_stems",
+    "siblings",
     "sketch_keys",
     "topical_hosts",
+    "trimmed_host_similarity",
     "word_hashes",
 ]
