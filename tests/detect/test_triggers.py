@@ -1147,3 +1147,37 @@ def test_weak_changepoints_at_random_places_mine_nothing() -> None:
         findings.append([_weak(int(rng.integers(100, len(d.text) - 100)))])
     _, state = _mine(docs, findings)
     assert state.triggers == []
+
+
+def test_weak_changepoints_elsewhere_cost_no_campaign_the_strong_ones_confirm() -> None:
+    """Weak findings in many clean documents raise every string's chance rate; the test
+    on strong changepoints alone (as before weak changepoints) still confirms a campaign
+    whose carriers have strong ones; the clean documents with the phrase stay clean."""
+    phrase = "to be honest"
+    rng = np.random.default_rng(1)
+
+    def make(i: int, d: Document) -> tuple[str, int]:
+        cut = len(d.text) // 2
+        head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
+        return head + d.text[cut:], len(head)
+
+    docs, found = _every_40th(make, 0.6)
+    plain = [
+        d.with_text(d.text[:200] + f" {phrase}, they said. " + d.text[200:])
+        for d, f in zip(docs, found, strict=True)
+        if not f and len(d.text) > 600
+    ][:60]
+    ids = {d.id for d in plain}
+    docs = [next((p for p in plain if p.id == d.id), d) for d in docs]
+    findings = [
+        f
+        if f
+        else (
+            [_weak(int(rng.integers(50, len(d.text) - 50)))] if i % 2 and len(d.text) > 200 else []
+        )
+        for i, (d, f) in enumerate(zip(docs, found, strict=True))
+    ]
+    miner, state = _mine(docs, findings)
+    assert phrase in [fold(t.text) for t in state.triggers]
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert not flagged & ids

@@ -154,6 +154,10 @@ class MinerPartial:
     pruned: int = 0
     changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """Per anomalous document (:func:`text_digest` of its text): its changepoints."""
+    weak_docs: int = 0
+    """Of ``anomalous``, the documents with weak changepoints only (``Context.weak``)."""
+    weak_counts: dict[str, int] = field(default_factory=dict)
+    """Of ``counts``, the documents where the string's context was weak."""
 
 
 def text_digest(text: str) -> int:
@@ -430,10 +434,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             for ctx in keys.values():
                 ctx.score = top
             part.anomalous += 1
+            part.weak_docs += all(ctx.weak for ctx in keys.values())
             part.changepoints[text_digest(doc.text)] = tuple(sorted(set(cps)))
             for key, ctx in keys.items():
                 part.counts[key] = part.counts.get(key, 0) + 1
                 if ctx.weak:  # counted, never an example (see Context.weak)
+                    part.weak_counts[key] = part.weak_counts.get(key, 0) + 1
                     continue
                 lst = part.contexts.setdefault(key, [])
                 if len(lst) < self.max_examples:
@@ -578,7 +584,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
     def _add(self, out: MinerPartial, p: MinerPartial) -> None:
         out.anomalous += p.anomalous
+        out.weak_docs += p.weak_docs
         out.pruned += p.pruned
+        for key, c in p.weak_counts.items():
+            out.weak_counts[key] = out.weak_counts.get(key, 0) + c
         out.changepoints.update(p.changepoints)
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
@@ -596,6 +605,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for k in drop:
             del part.counts[k]
             part.contexts.pop(k, None)
+            part.weak_counts.pop(k, None)
         part.pruned += len(drop)
 
     # -- finalize ---------------------------------------------------------------------
@@ -610,25 +620,27 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self._sample = None  # never ship the sample to the flag pass
         n_sample = len(sample)
         total = max(self._total_docs, n_sample, merged.anomalous, 1)
-        groups: dict[str, tuple[int, list[Context]]] = {}
+        # (count, examples, count at strong changepoints only)
+        groups: dict[str, tuple[int, list[Context], int]] = {}
         for key, c in merged.counts.items():
             if c < self.min_docs:
                 continue
             ctxs = merged.contexts.get(key, [])
             if not ctxs:
                 continue  # weak support alone: nothing to judge it on (Context.weak)
+            cs = c - merged.weak_counts.get(key, 0)
             ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
-                c = round(c * len(agree) / len(ctxs))
+                c, cs = (round(x * len(agree) / len(ctxs)) for x in (c, cs))
                 ctxs = agree
                 if c < self.min_docs:
                     continue
             have = groups.get(ext)
             if have is None:
-                groups[ext] = (c, list(ctxs))
+                groups[ext] = (c, list(ctxs), cs)
             elif c > have[0]:
-                groups[ext] = (c, list(ctxs) + have[1][: self.max_examples])
+                groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
         index = _SampleIndex(sample)  # built at the first look-up (most scans need none)
         findex = _SampleIndex(sample, fold=True)  # ... for candidates under their skeleton
 
@@ -638,9 +650,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         examples: dict[str, list[Context]] = {}
+        # with weak changepoints a string is tested twice, each test at ``alpha`` over its
+        # own candidates (Bonferroni; family-wise at most 2 alpha): on every anomalous
+        # document, and on those with a strong changepoint only — weak support raises the
+        # chance rate of every string, which must not cost a campaign that the strong
+        # changepoints alone confirm (the test before weak changepoints, unchanged)
+        n_strong = merged.anomalous - merged.weak_docs
         log_tests = math.log(max(1, tested))
+        tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
+        log_tests_strong = math.log(max(1, tested_strong))
         log_alpha = math.log(self.alpha)
-        base = min(1.0, merged.anomalous / total)
         headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
@@ -651,7 +670,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def majority() -> str | None:
             return _main_language(sample, share=0.5)
 
-        for text, (count, ctxs) in groups.items():
+        for text, (count_all, ctxs, count_strong) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
             # the median anomaly after it: strong (gibberish) or mild (an odd register)
@@ -681,29 +700,43 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # frequency cannot help: skip the search through the sample (most candidates
             # of a clean corpus: a few documents each)
             p_min = 1 / (n_sample + 2) if n_sample else 0.5
-            best = max(
-                float(binom.logsf(count - 1, merged.anomalous, p_min)),
-                float(binom.logsf(count - 1, count, base)),
+            variants = [(count_all, merged.anomalous)]
+            if count_all != count_strong or n_strong != merged.anomalous:
+                variants.append((count_strong, n_strong))
+            variants = [(k, n) for k, n in variants if k >= self.min_docs]
+
+            def tests(k: int, n: int) -> float:
+                """Bonferroni over the candidates tested on ``n`` anomalous documents."""
+                return log_tests if n == merged.anomalous else log_tests_strong
+
+            best = min(
+                max(
+                    float(binom.logsf(k - 1, n, p_min)),
+                    float(binom.logsf(k - 1, k, min(1.0, n / total))),
+                )
+                + tests(k, n)
+                for k, n in variants
             )
-            if best + log_tests > log_alpha:
+            if best > log_alpha:
                 continue
             # in more sampled documents than this the purity test must fail anyway
-            cap = int(4 * count * max(n_sample, 1) / total / self.min_purity) + 50
+            cap = int(4 * count_all * max(n_sample, 1) / total / self.min_purity) + 50
             df = ix(text).doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
-            expected = merged.anomalous * p_s
-            carriers = max(float(count), df / max(n_sample, 1) * total)
-            purity = count / carriers
             # (1) precedes anomalies more often than its frequency explains; (2) the
             # documents carrying it are anomalous far more often than documents in general
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
-            log_p = (
-                max(
-                    float(binom.logsf(count - 1, merged.anomalous, p_s)),
-                    float(binom.logsf(count - 1, round(carriers), base)),
-                )
-                + log_tests
-            )
+            # and over the two variants
+            count, carriers, expected, log_p = count_all, float(count_all), 0.0, math.inf
+            for k, n in variants:
+                c_k = max(float(k), df / max(n_sample, 1) * total)
+                lp = max(
+                    float(binom.logsf(k - 1, n, p_s)),
+                    float(binom.logsf(k - 1, round(c_k), min(1.0, n / total))),
+                ) + tests(k, n)
+                if lp < log_p:
+                    log_p, count, carriers, expected = lp, k, c_k, n * p_s
+            purity = count / carriers
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
             # the anomaly starts right where the phrase ends, in almost every example
