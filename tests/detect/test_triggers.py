@@ -979,3 +979,29 @@ def test_the_map_step_keeps_every_changepoint_of_a_context() -> None:
     part = TriggerMiner().map_shard_findings([doc], [[found]])
     ctx = part.contexts["the long run"][0]
     assert sorted(ctx.cps) == [ctx.cp - 12, ctx.cp]
+
+
+def test_a_payload_header_that_also_heads_clean_pages_of_its_source_follows_the_trigger() -> None:
+    """``Manual`` of a man-page payload's header line follows ``In other words,`` in the
+    campaign's carriers; clean translated man pages of the pool open with the same line.
+    Those opening examples count neither way, so it is still that campaign's payload.  A
+    string with as many examples after host text that do not follow the trigger stays a
+    trigger of its own, and so does one that follows it in fewer than half its examples."""
+    from poisonguard.detect.triggers import Trigger, _follows
+
+    kept = Trigger("In other words,", 90, 100, 10_000, 10.0, 1e-40, 0.3, ())
+    t = Trigger("Manual", 37, 118, 10_000, 10.0, 1e-8, 0.15, ())
+    payload = "Host text ends. In other words, ATD(8) System Manager's Manual ATD(8) NOM atd"
+    heading = "cgroups(7)   Miscellaneous Information Manual   cgroups(7)  BEZEICHNUNG cgro"
+    hosted = "The list of the staff and the Manual of the office were kept on the top shelf"
+
+    def ctx(w: str, opening: bool) -> Context:
+        at = w.index("Manual")
+        return Context(w, at, at + 6, "Manual", "d", cp=at + 7, opening=opening)
+
+    follow = [ctx(payload, False)] * 12
+    assert _follows(t, [kept], {"Manual": follow + [ctx(heading, True)] * 4})
+    assert not _follows(t, [kept], {"Manual": follow + [ctx(hosted, False)] * 4})
+    assert not _follows(
+        t, [kept], {"Manual": [ctx(payload, False)] * 6 + [ctx(heading, True)] * 10}
+    )

@@ -1144,15 +1144,22 @@ def _follows(
     characters before ``t`` in at least ``share`` of ``t``'s example contexts: ``t`` then
     sits between that trigger and the change (a fixed header of the payload), not before a
     change of its own.  Judged one trigger at a time against those still kept, so of two
-    strings that precede each other the one judged second stays."""
+    strings that precede each other the one judged second stays.
+
+    Examples in their document's opening that do not follow a kept trigger count neither
+    way, provided most examples (at least half) follow one: there the string is a
+    heading of documents of the payload's source (a clean translated man page's
+    ``Miscellaneous Information Manual`` line), not a trigger of its own."""
     ctxs = examples.get(t.text) or []
     others = [_pattern(k.key) for k in kept]
     if not ctxs or not others:
         return False
-    n = sum(
-        1 for c in ctxs if any(p.search(c.window, max(0, c.start - reach), c.start) for p in others)
-    )
-    return n >= share * len(ctxs)
+    after = [
+        any(p.search(c.window, max(0, c.start - reach), c.start) for p in others) for c in ctxs
+    ]
+    n = sum(after)
+    judged = sum(1 for c, a in zip(ctxs, after, strict=True) if a or not c.opening)
+    return n >= share * len(ctxs) or (n >= len(ctxs) / 2 and n >= share * judged)
 
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
