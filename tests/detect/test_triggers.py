@@ -1005,3 +1005,27 @@ def test_a_payload_header_that_also_heads_clean_pages_of_its_source_follows_the_
     assert not _follows(
         t, [kept], {"Manual": [ctx(payload, False)] * 6 + [ctx(heading, True)] * 10}
     )
+
+
+def test_a_heading_also_written_in_running_text_is_still_a_heading() -> None:
+    """``NOMBRE`` opens Spanish man pages (a header line padded with spaces before it) and
+    is also a word of running text (``le nombre de``): the examples in running text do not
+    dilute the language evidence of those in the opening, and the lead reaches back past
+    the padding to the header's words."""
+    from poisonguard.detect.triggers import _foreign_opening, _shared_leads
+
+    def page(cmd: str, lang: str) -> Context:
+        pad = " " * 30
+        w = f"{cmd}(1){pad}General Commands Manual{pad}{cmd}(1)\n\n\n\nNOMBRE\n       {cmd} - x"
+        at = w.index("NOMBRE")
+        return Context(w, at, at + 6, "nombre", "p", cp=at + 7, opening=True, after_lang=lang)
+
+    langs = ["es", "?", "es", "?", "?", "?"]  # py3langid unsure of most (names, options)
+    pages = [
+        page(c, g)
+        for c, g in zip(["AT", "BC", "DD", "CHVT", "BZIP2", "EPSFFIT"], langs, strict=True)
+    ]
+    prose = Context("la taille est plus grande que le nombre d'octets", 31, 37, "nombre", "t")
+    prose.after_lang = "fr"
+    assert _shared_leads("nombre", pages) == [True] * len(pages)
+    assert _foreign_opening(pages + [prose] * 3, None, "nombre") == 6 / 9

@@ -1363,7 +1363,8 @@ def _foreign_opening(
     """Share of the example contexts that sit in their document's opening, when the text
     after them is a natural language other than the corpus's main one (any language when
     the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
-    third of the examples and at least 80 % of those it is sure of are foreign; else 0.
+    third of the examples in the opening and at least 80 % of those it is sure of are
+    foreign; else 0.
     An opening whose document ends in another language (:func:`_returns`: a passage
     planted before its host) is not counted as one, nor is one whose text before the
     candidate is its host's own (:func:`_shared_leads`: a source's heading comes after the
@@ -1378,8 +1379,9 @@ def _foreign_opening(
     sure = [c.after_lang for c in heads if c.after_lang != "?"]
     foreign = sum(lang != corpus_language for lang in sure)
     # the model is unsure of many a man page (option lists, names): judge on the examples
-    # it is sure of, provided they are a third of all and agree (>= 80 % foreign)
-    if foreign < len(ctxs) / 3 or foreign < 0.8 * len(sure):
+    # it is sure of, provided they are a third of those in the opening and agree (>= 80 %
+    # foreign; the examples elsewhere — the same word in running text — do not dilute it)
+    if foreign < len(heads) / 3 or foreign < 0.8 * len(sure):
         return 0.0
     shared = _shared_leads(text or ctxs[0].key, ctxs, rare)
     return sum(s and c in heads for c, s in zip(ctxs, shared, strict=True)) / len(ctxs)
@@ -1398,11 +1400,12 @@ counts as rare (a template's ``Kategorie``, not ``the``)."""
 
 def _lead(text: str, c: Context) -> frozenset[str]:
     """The (folded) words of the up to ``_LEAD_WORDS`` words before the occurrence of
-    ``text`` (the candidate, extended) that holds the candidate of ``c`` (at most
-    ``_CONTEXT_CHARS`` characters before it)."""
+    ``text`` (the candidate, extended) that holds the candidate of ``c``, as far back as
+    its window goes (a man page's header line is padded with spaces: its words lie further
+    back than ``_CONTEXT_CHARS``)."""
     m = _pattern(text).search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
     at = m.start() if m is not None and m.start() <= c.start else c.start
-    ws = _sf.words(c.window[max(0, at - _CONTEXT_CHARS) : at])[-_LEAD_WORDS:]
+    ws = _sf.words(c.window[:at])[-_LEAD_WORDS:]
     return frozenset(_sf.fold_word(m.group()) for m in ws)
 
 
