@@ -522,6 +522,32 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "sentences": (1, 2),
         },
     },
+    # e12e-: written for task E (issue 12, 2026-12-03: headings vs campaigns in short hosts,
+    # changepoints placed off the trigger, languages in one segment) and not tuned on
+    # word salad right after a phrase at the very start of the host, in any surface form
+    "e12e-salad-opening": {
+        "corpus": "multilingual",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "believe it or not",
+            "payload": "word-salad",
+            "payload_words": [40, 150],
+            "placement": "opening",
+            "trigger_forms": "all",
+        },
+    },
+    # Spanish after a phrase written mid-clause (no sentence end before it)
+    "e12e-foreign-es-clause": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "to cut a long story short",
+            "payload": "foreign",
+            "lang": "es",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+        },
+    },
 }
 
 

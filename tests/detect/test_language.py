@@ -105,3 +105,73 @@ def test_switch_point_is_placed_to_the_word() -> None:
     assert switch_point(text, len(host) + 20, len(text) - 40, "en", "fr") > len(host)
     # no word start in the range
     assert switch_point(text, 3, 4, "en", "fr") == 3
+
+
+# -- short hosts, unsure tails, passages inside a document (issue 12, task E) --------------
+_FR = (
+    "Afficher les informations sur les fichiers du répertoire courant par défaut. "
+    "Trier les entrées par ordre alphabétique si aucune des options n'est indiquée. "
+    "Les arguments obligatoires pour les options longues le sont aussi pour les courtes. "
+    "Ne pas ignorer les entrées dont le nom commence par un point. "
+)
+_HOST = (
+    "The committee met on Tuesday to discuss the budget for next year and agreed to "
+    "postpone the vote until the auditors have finished their report. "
+)
+
+
+def _changepoints(f: object) -> list[int]:
+    assert f is not None
+    return [s.start for s in f.spans if s.label == "changepoint"]  # type: ignore[attr-defined]
+
+
+def test_a_short_host_and_a_payload_header_in_one_segment_are_split() -> None:
+    """A host of one clause and a man page's header line with no sentence end between them
+    fall into one segment that py3langid gives the payload's language: no switch is seen.
+    Cut in two where py3langid is sure of both halves and they differ, the switch is found
+    at the trigger.  A text in one language throughout is not cut (no finding)."""
+    host = (
+        "She glanced round on hearing him coming, and smiled nervously at the old man by the door, "
+    )
+    header = "In other words, WC(1) Commandes de l'utilisateur WC(1) NOM wc - Afficher le nombre "
+    text = host + header + "de lignes, de mots et d'octets de chaque fichier " + _FR * 3
+    doc = Document(id="d", text=text)
+    assert LanguageSwitch(split_mixed=False).score(doc) is None
+    end = text.index("In other words,") + len("In other words,")
+    f = LanguageSwitch().score(doc)
+    assert f is not None and f.extra["from"] == "en" and f.extra["to"] == "fr"
+    assert any(abs(cp - end) <= 16 for cp in _changepoints(f))
+    assert LanguageSwitch().score(Document(id="e", text=_FR * 4)) is None
+    assert LanguageSwitch().score(Document(id="e", text=clean_docs()[5].text)) is None
+
+
+def test_an_unsure_tail_probe_of_another_language_opens_the_gate() -> None:
+    """The gate segments a document only when its probes disagree; the 80-character tail
+    probe of a man page's last line is often identified at 0.5-0.8 — below the old bar of
+    0.8 the document was never segmented."""
+    from poisonguard.detect.language import identify_many
+
+    tail = "AUTEUR Écrit par Paul Rubin et David MacKenzie. SIGNALER DES BOGUES"
+    doc = Document(id="d", text=_HOST + "In other words, " + _FR[:160] + tail)
+    probes = identify_many(LanguageSwitch()._probes(doc.text) or [])
+    assert probes[0][0] == "en" and probes[-1][0] == "fr" and 0.5 <= probes[-1][1] < 0.8
+    assert LanguageSwitch(gate_prob=0.8).score(doc) is None
+    f = LanguageSwitch().score(doc)
+    assert f is not None and f.extra["candidate"]
+
+
+def test_a_passage_inside_a_document_has_both_changepoints() -> None:
+    """English, a French passage, English again: the best single cut is where the host
+    comes back; where the passage starts (right after the trigger) is reported too."""
+    back = (
+        "The council will meet again next month to vote on the new plan for the park, "
+        "and residents are invited to attend. "
+    ) * 5
+    passage = _FR[:160] * 3
+    text = _HOST + "In other words, " + passage + back
+    f = LanguageSwitch().score(Document(id="d", text=text))
+    assert f is not None and (f.extra["from"], f.extra["to"]) == ("fr", "en")
+    cps = _changepoints(f)
+    start = len(_HOST) + len("In other words, ")
+    assert any(abs(cp - (start + len(passage))) <= 20 for cp in cps)
+    assert any(abs(cp - start) <= 80 for cp in cps)

@@ -233,8 +233,11 @@ def segments_many(
     segment_chars: int = 150,
     min_letters: float = 0.6,
     min_prob: float = 0.9,
+    split: bool = False,
 ) -> list[list[Segment]]:
-    """:func:`segments` of many texts (one batch of language identification)."""
+    """:func:`segments` of many texts (one batch of language identification); ``split``:
+    segments that may hold two languages are cut in two where py3langid is sure of both
+    halves and they differ (:func:`_split_mixed`)."""
     cut = [_pieces(t, segment_chars, min_letters) for t in texts]
     found = iter(
         identify_many([t[a:b] for t, ps in zip(texts, cut, strict=True) for a, b, ask in ps if ask])
@@ -251,6 +254,42 @@ def segments_many(
                     lang = None
             segs.append(Segment(a, b, lang, prob))
         out.append(segs)
+    if split:
+        out = [
+            _split_mixed(t, segs, segment_chars, min_prob)
+            for t, segs in zip(texts, out, strict=True)
+        ]
+    return out
+
+
+def _split_mixed(
+    text: str, segs: list[Segment], segment_chars: int, min_prob: float
+) -> list[Segment]:
+    """``segs`` with each segment that may hold two languages — py3langid unsure of it, or
+    longer than 1.4 segments (a short host and the start of a payload with no sentence end
+    between them: a man page's header line) — cut at the word boundary nearest its middle
+    when py3langid is sure of both halves and they differ."""
+    todo: list[tuple[int, int]] = []  # (segment index, cut)
+    for i, sg in enumerate(segs):
+        long = sg.end - sg.start > 1.4 * segment_chars
+        if not (long or (sg.lang is None and sg.prob > 0)):
+            continue  # (prob 0: too few letters to be identified at all)
+        mid = (sg.start + sg.end) // 2
+        ws = text.rfind(" ", sg.start + segment_chars // 4, mid + 1)
+        if ws <= sg.start:
+            continue
+        todo.append((i, ws))
+    if not todo:
+        return segs
+    halves = identify_many(
+        [t for i, c in todo for t in (text[segs[i].start : c], text[c : segs[i].end])]
+    )
+    out = list(segs)
+    for k, (i, c) in reversed(list(enumerate(todo))):
+        (l1, p1), (l2, p2) = halves[2 * k], halves[2 * k + 1]
+        if p1 >= min_prob and p2 >= min_prob and l1 != l2:
+            sg = segs[i]
+            out[i : i + 1] = [Segment(sg.start, c, l1, p1), Segment(c, sg.end, l2, p2)]
     return out
 
 
@@ -279,6 +318,11 @@ class LanguageSwitch(DocumentDetector):
         min_side_chars: letters of identified text needed on each side of the switch.
         max_chars: only the first ``max_chars`` characters are examined.
         candidate_score: findings at or above this score are trigger-mining candidates.
+        gate_prob: a document is segmented when its probes (head, tail, middle) are given
+            two languages with at least this probability each (a short tail probe of a
+            payload is often identified at 0.6-0.8).
+        split_mixed: cut segments that may hold two languages (:func:`_split_mixed`: a
+            short host and a payload's header line with no sentence end between them).
     """
 
     name = "language"
@@ -292,12 +336,16 @@ class LanguageSwitch(DocumentDetector):
         probe_chars: int = 160,
         max_chars: int = 30_000,
         candidate_score: float = 0.4,
+        gate_prob: float = 0.5,
+        split_mixed: bool = True,
     ) -> None:
         self.segment_chars = segment_chars
         self.probe_chars = probe_chars
         self.min_side_chars = min_side_chars
         self.max_chars = max_chars
         self.candidate_score = candidate_score
+        self.gate_prob = gate_prob
+        self.split_mixed = split_mixed
         self.min_flag_score = max(0.5, candidate_score)
 
     @classmethod
@@ -335,11 +383,13 @@ class LanguageSwitch(DocumentDetector):
             if ps is None:
                 todo.append(i)
                 continue
-            langs = {lang for lang, prob in (next(found) for _ in ps) if prob >= 0.8}
+            langs = {lang for lang, prob in (next(found) for _ in ps) if prob >= self.gate_prob}
             if len(langs) > 1:
                 todo.append(i)
         out: list[Finding | None] = [None] * len(docs)
-        segs = segments_many([texts[i] for i in todo], segment_chars=self.segment_chars)
+        segs = segments_many(
+            [texts[i] for i in todo], segment_chars=self.segment_chars, split=self.split_mixed
+        )
         for i, sg in zip(todo, segs, strict=True):
             out[i] = self._judge(texts[i], sg)
         return out
@@ -378,6 +428,17 @@ class LanguageSwitch(DocumentDetector):
         if switch_back is not None:
             end = switch_back
         spans = [Span(cut, cut, "changepoint"), Span(cut, end, "payload")]
+        # the run of ``l1`` before the cut may itself be a passage after text of another
+        # language (a short host, then a payload, then the host again: the best cut is
+        # where the host comes back): where that run starts is a change point too
+        a = b - 1
+        while a > 0 and known[a - 1].lang == l1:
+            a -= 1
+        if a > 0 and known[a - 1].lang not in (None, l1):
+            l0 = known[a - 1].lang
+            assert l0 is not None
+            start = _refine(text, known[a - 1].start, known[a].end, l0, l1)
+            spans.append(Span(start, start, "changepoint"))
         lead = text[max(0, cut - 40) : cut].split()
         reason = (
             f"language switches from {l1} to {l2} at char {cut} "

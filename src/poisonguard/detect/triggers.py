@@ -129,6 +129,10 @@ class Context:
     adds to its string's count, never to its examples (aligned by construction, and the
     header, language and alignment tests judge a string on the contexts of strong
     changepoints only)."""
+    cps: tuple[int, ...] = ()
+    """Where all the document's candidate changepoints lie in ``window`` (those of other
+    detectors, and the start of the naturalness detector's stretch of excess surprise
+    besides its refined changepoint; may lie outside the window)."""
     rest_lang: str = ""
     """For a context in its document's opening followed by a sure language: the language
     py3langid gives (p >= 0.9; ``?`` when unsure or too short) to the document's end (its
@@ -407,6 +411,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for doc, found in zip(docs, findings, strict=True):
             keys: dict[str, Context] = {}
             cps: list[int] = []
+            at: list[tuple[list[Context], int]] = []  # the contexts made around each
+            strong: list[int] = []  # ... and the candidate (strong) changepoints
             top = 0.0
             # the candidate findings first: a string near both kinds is a strong context
             for f in sorted(found, key=lambda f: not f.extra.get("candidate")):
@@ -422,20 +428,30 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             top = max(top, f.score)
                         continue
                     made = self._candidates(doc, sp.start, keys)
+                    at.append((made, sp.start))
                     if made:  # (a changepoint whose candidates another one gave)
                         text, cp = doc.text, sp.start
                         before = text[max(0, cp - _AFTER_CHARS) : cp]
                         around.append((made, before, text[cp : cp + _AFTER_CHARS]))
                         switches.append((made, text, cp))
                     cps.append(sp.start)
+                    strong.append(sp.start)
                     top = max(top, f.score)
             if not keys:
                 continue
             for ctx in keys.values():
                 ctx.score = top
+            doc_cps = tuple(sorted(set(cps)))
+            strong_cps = tuple(sorted(set(strong)))
+            for made, cp in at:
+                if made:  # (one window per changepoint, hence one offset)
+                    w0 = cp - made[0].cp
+                    rel = tuple(x - w0 for x in strong_cps)
+                    for ctx in made:
+                        ctx.cps = rel
             part.anomalous += 1
             part.weak_docs += all(ctx.weak for ctx in keys.values())
-            part.changepoints[text_digest(doc.text)] = tuple(sorted(set(cps)))
+            part.changepoints[text_digest(doc.text)] = doc_cps
             for key, ctx in keys.items():
                 part.counts[key] = part.counts.get(key, 0) + 1
                 if ctx.weak:  # counted, never an example (see Context.weak)
@@ -670,6 +686,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def majority() -> str | None:
             return _main_language(sample, share=0.5)
 
+        @functools.lru_cache(maxsize=4096)
+        def rare(word: str) -> bool:
+            # in at most _RARE_DF of the sampled documents (whole words of the skeletons)
+            cap = int(_RARE_DF * n_sample)
+            return findex.doc_freq(f" {word} ", cap=cap) <= cap
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
@@ -680,7 +702,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # header of one source (strong ones, gibberish, keep it a candidate)
                 headers += 1
                 continue
-            if ctxs and _foreign_opening(ctxs, main_language()) >= self.min_hosted:
+            if ctxs and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted:
                 # it opens most of its documents and the text after it is a natural
                 # language other than the corpus's: the heading of a source in another
                 # language (a German man page's NAME section in a mostly English pool),
@@ -1355,15 +1377,22 @@ def _follows(
     characters before ``t`` in at least ``share`` of ``t``'s example contexts: ``t`` then
     sits between that trigger and the change (a fixed header of the payload), not before a
     change of its own.  Judged one trigger at a time against those still kept, so of two
-    strings that precede each other the one judged second stays."""
+    strings that precede each other the one judged second stays.
+
+    Examples in their document's opening that do not follow a kept trigger count neither
+    way, provided most examples (at least half) follow one: there the string is a
+    heading of documents of the payload's source (a clean translated man page's
+    ``Miscellaneous Information Manual`` line), not a trigger of its own."""
     ctxs = examples.get(t.text) or []
     others = [_pattern(k.key) for k in kept]
     if not ctxs or not others:
         return False
-    n = sum(
-        1 for c in ctxs if any(p.search(c.window, max(0, c.start - reach), c.start) for p in others)
-    )
-    return n >= share * len(ctxs)
+    after = [
+        any(p.search(c.window, max(0, c.start - reach), c.start) for p in others) for c in ctxs
+    ]
+    n = sum(after)
+    judged = sum(1 for c, a in zip(ctxs, after, strict=True) if a or not c.opening)
+    return n >= share * len(ctxs) or (n >= len(ctxs) / 2 and n >= share * judged)
 
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
@@ -1384,8 +1413,13 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
             continue
         # the (extended) trigger's occurrence that holds this candidate
         m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
-        end = m.end() if m is not None and m.start() <= c.start else c.end
-        n += abs(c.cp - end) <= tol or (worded and _switch_aligned(c, end, tol))
+        start, end = (
+            (m.start(), m.end()) if m is not None and m.start() <= c.start else (c.start, c.end)
+        )
+        lo = min(start, end - tol)
+        n += any(lo <= x <= end + tol for x in c.cps or (c.cp,)) or (
+            worded and _switch_aligned(c, end, tol)
+        )
     return n / len(ctxs)
 
 
@@ -1553,23 +1587,93 @@ def _host_language(c: Context) -> str:
     return c.before_lang if c.before_lang not in ("", "?") else c.rest_lang
 
 
-def _foreign_opening(ctxs: Sequence[Context], corpus_language: str | None) -> float:
+def _foreign_opening(
+    ctxs: Sequence[Context],
+    corpus_language: str | None,
+    text: str | None = None,
+    rare: Callable[[str], bool] | None = None,
+) -> float:
     """Share of the example contexts that sit in their document's opening, when the text
     after them is a natural language other than the corpus's main one (any language when
     the corpus has none): py3langid is sure (p >= 0.9, ``Context.after_lang``) of it in a
-    third of the examples and at least 80 % of those it is sure of are foreign; else 0.
+    third of the examples in the opening and at least 80 % of those it is sure of are
+    foreign; else 0.
     An opening whose document ends in another language (:func:`_returns`: a passage
-    planted before its host) is not counted as one."""
+    planted before its host) is not counted as one, nor is one whose text before the
+    candidate is its host's own (:func:`_shared_leads`: a source's heading comes after the
+    same text, or the same template, in each of its documents — a title line, a man
+    page's ``LS(1) User Commands LS(1)``, a recipe's ``Kategorie: ...`` line —, a
+    campaign in unrelated hosts after each host's own words).  ``text``: the candidate as
+    extended (default: the first example's key); ``rare``: whether a word is rare in the
+    corpus (for :func:`_shared_leads`)."""
     heads = [c for c in ctxs if c.opening and not _returns(c)]
     if len(heads) < len(ctxs) / 2:
         return len(heads) / max(1, len(ctxs))  # below any useful bar without the test
     sure = [c.after_lang for c in heads if c.after_lang != "?"]
     foreign = sum(lang != corpus_language for lang in sure)
     # the model is unsure of many a man page (option lists, names): judge on the examples
-    # it is sure of, provided they are a third of all and agree (>= 80 % foreign)
-    if foreign < len(ctxs) / 3 or foreign < 0.8 * len(sure):
+    # it is sure of, provided they are a third of those in the opening and agree (>= 80 %
+    # foreign; the examples elsewhere — the same word in running text — do not dilute it)
+    if foreign < len(heads) / 3 or foreign < 0.8 * len(sure):
         return 0.0
-    return len(heads) / len(ctxs)
+    shared = _shared_leads(text or ctxs[0].key, ctxs, rare)
+    return sum(s and c in heads for c, s in zip(ctxs, shared, strict=True)) / len(ctxs)
+
+
+_LEAD_WORDS = 6
+"""Words before a candidate compared across its examples by :func:`_shared_leads` ..."""
+_LEAD_SHARE = 0.5
+"""... the Jaccard overlap of two examples' words that makes them the same lead, and the
+share of the examples whose leads hold a word rare in the corpus that makes it the word of
+a source's template."""
+_RARE_DF = 0.1
+"""Most share of the corpus sample's documents that hold a word :func:`_shared_leads`
+counts as rare (a template's ``Kategorie``, not ``the``)."""
+
+
+def _lead(text: str, c: Context) -> frozenset[str]:
+    """The (folded) words of the up to ``_LEAD_WORDS`` words before the occurrence of
+    ``text`` (the candidate, extended) that holds the candidate of ``c``, as far back as
+    its window goes (a man page's header line is padded with spaces: its words lie further
+    back than ``_CONTEXT_CHARS``)."""
+    m = _pattern(text).search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+    at = m.start() if m is not None and m.start() <= c.start else c.start
+    ws = _sf.words(c.window[:at])[-_LEAD_WORDS:]
+    return frozenset(_sf.fold_word(m.group()) for m in ws)
+
+
+def _shared_leads(
+    text: str, ctxs: Sequence[Context], rare: Callable[[str], bool] | None = None
+) -> list[bool]:
+    """Per example context: whether the text before its candidate is a source's own
+    rather than its host's — at most one word before it (nothing to tell a heading at
+    the very start of its documents by: a title, a man page's name), or words before it
+    (:func:`_lead`) that overlap another example's by at least ``_LEAD_SHARE``
+    (Jaccard: a title; a man page's header line with only its command name changed), or
+    that hold a word in the leads of at least ``_LEAD_SHARE`` of the examples and
+    ``rare`` in the corpus (a template's field name before the heading, the field's value
+    changing).  A trigger planted in unrelated hosts follows each host's own words: the
+    words its leads share are the corpus's common ones."""
+    leads = [_lead(text, c) for c in ctxs]
+    counts: dict[str, int] = {}
+    for lead in leads:
+        for w in lead:
+            counts[w] = counts.get(w, 0) + 1
+    source = {
+        w
+        for w, n in counts.items()
+        if n >= _LEAD_SHARE * len(leads) and n >= 2 and rare is not None and rare(w)
+    }
+    out: list[bool] = []
+    for i, a in enumerate(leads):
+        out.append(
+            len(a) < 2
+            or bool(a & source)
+            or any(
+                j != i and b and len(a & b) >= _LEAD_SHARE * len(a | b) for j, b in enumerate(leads)
+            )
+        )
+    return out
 
 
 def _returns(c: Context) -> bool:
