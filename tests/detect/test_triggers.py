@@ -1334,3 +1334,42 @@ def test_a_heading_also_written_in_running_text_is_still_a_heading() -> None:
     prose.after_lang = "fr"
     assert _shared_leads("nombre", pages) == [True] * len(pages)
     assert _foreign_opening(pages + [prose] * 3, None, "nombre") == 6 / 9
+
+
+def test_weak_changepoints_elsewhere_are_weighed_by_their_chance_of_alignment() -> None:
+    """A campaign whose carriers mostly have weak findings, in a corpus where every other
+    document has a weak finding somewhere: a weak-only document adds to a string's count
+    only where the string ends right at its changepoint, so it weighs in the null rate by
+    that chance (about 17 characters in a document's length), not as a whole anomalous
+    document — the campaign is confirmed, and every carrier flagged."""
+    phrase = "believe it or not"
+    rng = np.random.default_rng(2)
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        cut = len(d.text) // 2
+        head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
+        return head + d.text[cut:], len(head)
+
+    docs, found = _every_40th(make, 0.6)
+    plain = {
+        d.id: d.with_text(d.text[:200] + f" {phrase}, they said. " + d.text[200:])
+        for d, f in zip(docs, found, strict=True)
+        if not f and len(d.text) > 600
+    }
+    plain = dict(list(plain.items())[:40])
+    docs = [plain.get(d.id, d) for d in docs]
+    strong = 4  # below k: only the count with the weak support can confirm it
+    findings: list[list[Finding]] = []
+    for d, f in zip(docs, found, strict=True):
+        if f:
+            findings.append(f if strong > 0 else [_weak(f[0].spans[0].start)])
+            strong -= 1
+        elif len(d.text) > 200 and d.id not in plain:
+            findings.append([_weak(int(rng.integers(50, len(d.text) - 50)))])
+        else:
+            findings.append([])
+    miner, state = _mine(docs, findings)
+    assert phrase in [fold(t.text) for t in state.triggers]
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged >= carriers

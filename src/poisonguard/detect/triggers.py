@@ -672,6 +672,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # chance rate of every string, which must not cost a campaign that the strong
         # changepoints alone confirm (the test before weak changepoints, unchanged)
         n_strong = merged.anomalous - merged.weak_docs
+        # a weak-only document adds to a string's count only where the string ends within
+        # ``align`` characters of its changepoint: by chance, with probability about
+        # (2 align + 1) / (document length) per occurrence — the null rate of the whole
+        # count is that of the strong documents plus this share of the weak ones
+        length = float(np.median([len(t) for t in sample])) if sample else 1.0
+        rho = min(1.0, (2 * self.align + 1) / max(1.0, length))
+        n_null = n_strong + merged.weak_docs * rho
+
+        def null(n: int) -> float:
+            """Anomalous documents under the null for a test on ``n`` of them."""
+            return n_null if n == merged.anomalous else float(n)
+
         log_tests = math.log(max(1, tested))
         tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
         log_tests_strong = math.log(max(1, tested_strong))
@@ -733,8 +745,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
             best = min(
                 max(
-                    float(binom.logsf(k - 1, n, p_min)),
-                    float(binom.logsf(k - 1, k, min(1.0, n / total))),
+                    float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
+                    float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
                 )
                 + tests(k, n)
                 for k, n in variants
@@ -753,11 +765,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             for k, n in variants:
                 c_k = max(float(k), df / max(n_sample, 1) * total)
                 lp = max(
-                    float(binom.logsf(k - 1, n, p_s)),
-                    float(binom.logsf(k - 1, round(c_k), min(1.0, n / total))),
+                    float(binom.logsf(k - 1, n, p_s * null(n) / max(1, n))),
+                    float(binom.logsf(k - 1, round(c_k), min(1.0, null(n) / total))),
                 ) + tests(k, n)
                 if lp < log_p:
-                    log_p, count, carriers, expected = lp, k, c_k, n * p_s
+                    log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s
             purity = count / carriers
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
