@@ -1337,11 +1337,11 @@ def test_a_heading_also_written_in_running_text_is_still_a_heading() -> None:
 
 
 def test_weak_changepoints_elsewhere_are_weighed_by_their_chance_of_alignment() -> None:
-    """A campaign whose carriers mostly have weak findings, in a corpus where every other
-    document has a weak finding somewhere: a weak-only document adds to a string's count
-    only where the string ends right at its changepoint, so it weighs in the null rate by
-    that chance (about 17 characters in a document's length), not as a whole anomalous
-    document — the campaign is confirmed, and every carrier flagged."""
+    """A campaign whose carriers mostly have weak findings, in a corpus where every
+    document without the phrase has a weak finding somewhere: a weak-only document adds to
+    a string's count only where the string ends right at its changepoint, so it weighs in
+    the null rate by that chance (about 17 characters in a document's length), not as a
+    whole anomalous document — the campaign is confirmed, and every carrier flagged."""
     phrase = "believe it or not"
     rng = np.random.default_rng(2)
 
