@@ -79,6 +79,8 @@ _WS = re.compile(r"\s+")
 
 
 _CONTEXT_CHARS = 48
+_WEAK_BEFORE = 48
+"""Characters before a weak changepoint searched for the strings that end at it."""
 """Characters of context kept left and right of a candidate (for its extension)."""
 
 _OPENING_WORDS = 16
@@ -473,14 +475,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         return part
 
     def _candidates(
-        self, doc: Document, cp: int, out: dict[str, Context], grams: bool = True
+        self,
+        doc: Document,
+        cp: int,
+        out: dict[str, Context],
+        grams: bool = True,
+        reach: tuple[int, int] | None = None,
     ) -> list[Context]:
         """Add the candidates around changepoint ``cp`` to ``out`` (first context of each
-        string wins; ``grams``: with the character k-grams of long tokens); returns the
-        contexts made here."""
+        string wins; ``grams``: with the character k-grams of long tokens; ``reach``:
+        characters searched before / after ``cp``, default ``before`` / ``after``);
+        returns the contexts made here."""
         text = doc.text
         made: list[Context] = []
-        lo, hi = max(0, cp - self.before), min(len(text), cp + self.after)
+        before, after = reach or (self.before, self.after)
+        lo, hi = max(0, cp - before), min(len(text), cp + after)
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, lo, hi)]
         # every candidate lies in [lo, hi): one string holds all their contexts
         w0 = max(0, lo - _CONTEXT_CHARS)
@@ -536,7 +545,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         ``align`` characters of it (word n-grams and punctuation, no character k-grams),
         marked ``weak``; returns whether any was added."""
         near: dict[str, Context] = {}
-        self._candidates(doc, cp, near, grams=False)
+        # (n-grams of up to ``max_ngram`` words that end at most ``align`` past it)
+        self._candidates(doc, cp, near, grams=False, reach=(_WEAK_BEFORE, self.align))
         added = False
         for key, ctx in near.items():
             if key not in out and abs(ctx.cp - ctx.end) <= self.align:
