@@ -1154,26 +1154,35 @@ def test_weak_changepoints_at_random_places_mine_nothing() -> None:
     assert state.triggers == []
 
 
+def _phrase_carriers(
+    phrase: str, n_plain: int
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """Every 40th document with ``phrase`` mid-text and a candidate finding right after it
+    (``_every_40th``), and ``n_plain`` others with the phrase in running text (``…, they
+    said.``) and no finding: the documents, the findings and the plain ones' ids."""
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        cut = len(d.text) // 2
+        head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
+        return head + d.text[cut:], len(head)
+
+    docs, found = _every_40th(make, 0.6)
+    plain = {
+        d.id: d.with_text(d.text[:200] + f" {phrase}, they said. " + d.text[200:])
+        for d, f in zip(docs, found, strict=True)
+        if not f and len(d.text) > 600
+    }
+    plain = dict(list(plain.items())[:n_plain])
+    return [plain.get(d.id, d) for d in docs], found, set(plain)
+
+
 def test_weak_changepoints_elsewhere_cost_no_campaign_the_strong_ones_confirm() -> None:
     """Weak findings in many clean documents raise every string's chance rate; the test
     on strong changepoints alone (as before weak changepoints) still confirms a campaign
     whose carriers have strong ones; the clean documents with the phrase stay clean."""
     phrase = "to be honest"
     rng = np.random.default_rng(1)
-
-    def make(i: int, d: Document) -> tuple[str, int]:
-        cut = len(d.text) // 2
-        head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
-        return head + d.text[cut:], len(head)
-
-    docs, found = _every_40th(make, 0.6)
-    plain = [
-        d.with_text(d.text[:200] + f" {phrase}, they said. " + d.text[200:])
-        for d, f in zip(docs, found, strict=True)
-        if not f and len(d.text) > 600
-    ][:60]
-    ids = {d.id for d in plain}
-    docs = [next((p for p in plain if p.id == d.id), d) for d in docs]
+    docs, found, ids = _phrase_carriers(phrase, 60)
     findings = [
         f
         if f
@@ -1344,20 +1353,7 @@ def test_weak_changepoints_elsewhere_are_weighed_by_their_chance_of_alignment() 
     whole anomalous document — the campaign is confirmed, and every carrier flagged."""
     phrase = "believe it or not"
     rng = np.random.default_rng(2)
-
-    def make(_: int, d: Document) -> tuple[str, int]:
-        cut = len(d.text) // 2
-        head = d.text[:cut].rstrip() + f" {phrase.capitalize()} "
-        return head + d.text[cut:], len(head)
-
-    docs, found = _every_40th(make, 0.6)
-    plain = {
-        d.id: d.with_text(d.text[:200] + f" {phrase}, they said. " + d.text[200:])
-        for d, f in zip(docs, found, strict=True)
-        if not f and len(d.text) > 600
-    }
-    plain = dict(list(plain.items())[:40])
-    docs = [plain.get(d.id, d) for d in docs]
+    docs, found, plain = _phrase_carriers(phrase, 40)
     strong = 4  # below k: only the count with the weak support can confirm it
     findings: list[list[Finding]] = []
     for d, f in zip(docs, found, strict=True):
