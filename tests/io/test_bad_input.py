@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from poisonguard.io import (
@@ -252,6 +252,9 @@ def test_corrupted_compressed_streams_always_balance(tmp_path: Path, data: st.Da
         st.builds(lambda t: t.encode("utf-8", "surrogatepass"), st.text(min_size=1, max_size=200)),
     ),
 )
+# JSONL lines of valid UTF-8 with NUL bytes: given bytes, json guessed UTF-16/32 and raised
+@example(suffix=".jsonl", payload=b"\x01\x00\x00\x01\x00\x00\x00\x00\x00")
+@example(suffix=".jsonl", payload=b"\x01\x00\x00\x00\x00\x00\x00\x00\x00")
 def test_random_bytes_in_any_format_never_crash(
     tmp_path: Path, suffix: str, payload: bytes
 ) -> None:

@@ -444,8 +444,9 @@ class CorpusReader:
                         yield ErrorRecord(name, line_no, start, utf, "utf8", _snippet(body))
                         continue
                     try:  # orjson rejects some valid JSON (e.g. integers > 64 bit)
-                        record = json.loads(body)
-                    except (json.JSONDecodeError, RecursionError):
+                        # decoded here: given bytes, json guesses UTF-16/32 from NUL bytes
+                        record = json.loads(body.decode("utf-8"))
+                    except (ValueError, RecursionError):
                         yield ErrorRecord(
                             name, line_no, start, f"malformed JSON: {e}", "json", _snippet(body)
                         )
