@@ -4,6 +4,7 @@ headers or below k."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -257,6 +258,55 @@ def test_common_phrase_trigger_outnumbered_by_clean_carriers() -> None:
     assert not flagged & {d.id for d in clean_with}
     _, strict = _mine(docs, findings, min_aligned=1.01)
     assert phrase not in [t.text for t in strict.triggers]
+
+
+def test_a_common_phrase_trigger_flags_only_where_the_anomaly_starts() -> None:
+    """A trigger confirmed through the alignment pass (a common phrase, purity under the
+    bar) flags a carrier through a changepoint only where the anomaly starts right at the
+    phrase's end, as in the examples that confirmed it.  Clean pages with the phrase and an
+    odd passage (a table, verse) a sentence later stay clean; without the rule they were
+    flagged *poisoned* (books: 6 of 20,000 clean passages behind ``for the first time``)."""
+    phrase = "for the first time"
+    samples = poison("dos", 60, 5, trigger=phrase, payload_tokens=(150, 400))
+    hosts = [
+        d
+        for d in clean_docs()[300:2400]
+        if len(d.text) > 600 and ". " in d.text[len(d.text) // 2 : -300]
+    ][:430]
+    odd = [
+        s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
+        for s in poison("dos", 30, 6, payload_tokens=(150, 400))
+        if s.truth.payload_span is not None
+    ]
+    clean_with, clean_odd = [], []
+    for i, d in enumerate(hosts):
+        cut = d.text.find(". ", len(d.text) // 2) + 1  # at a sentence end
+        prose = len(re.findall(r"[a-z]{2,}", d.text[cut : cut + 160])) >= 22
+        if prose and len(clean_odd) < len(odd):  # the phrase, host prose, an odd passage
+            gap = d.text.find(" ", cut + 150) % len(d.text)
+            text = d.text[:cut] + f" It ran {phrase} in years. " + d.text[cut:gap]
+            text += " " + odd[len(clean_odd)] + " " + d.text[gap:]
+            clean_odd.append(replace(d, id=f"odd-{i}").with_text(text))
+        else:
+            text = d.text[:cut] + f" It ran {phrase} in years. " + d.text[cut:]
+            clean_with.append(replace(d, id=f"common-{i}").with_text(text))
+    docs = mixed(samples) + clean_with + clean_odd
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if t.text == phrase]
+    assert found and found[0].aligned and found[0].purity < miner.min_purity
+    assert found[0].to_dict()["aligned"] is True
+    truth = {s.document.id for s in samples}
+    odd_ids = {d.id for d in clean_odd}
+    # the odd passages are anomalies the detector reports, within reach of the phrase
+    assert sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids) >= 20
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    assert not flagged & (odd_ids | {d.id for d in clean_with})
+    # the old rule (any changepoint within reach) flags them: the test can fail
+    loose = replace(state, triggers=[replace(t, aligned=False) for t in state.triggers])
+    assert len({d.id for d in clean_odd if miner.flag(d, loose) is not None}) >= 10
 
 
 def test_payload_in_another_language_than_its_host() -> None:

@@ -232,6 +232,10 @@ class Trigger:
             of it, and ``text`` is then the surface seen most often.
         forms: the distinct surfaces seen in its example contexts, most frequent first (at
             most eight; evidence for the reviewer), when ``canonical`` is set.
+        aligned: confirmed through the alignment pass (its purity was under the bar: a
+            common phrase); a carrier is then flagged through a changepoint only where the
+            anomaly starts right where the trigger ends, as in the examples that confirmed
+            it, not anywhere within ``reach`` after it.
     """
 
     text: str
@@ -248,6 +252,7 @@ class Trigger:
     top_reply: int | None = None
     canonical: str | None = None
     forms: tuple[str, ...] = ()
+    aligned: bool = False
 
     @property
     def key(self) -> str:
@@ -261,6 +266,8 @@ class Trigger:
         for k in ("words", "containing_docs", "q_value", "top_reply", "canonical", "forms"):
             if d[k] in ((), None):  # optional: when set
                 del d[k]
+        if not d["aligned"]:
+            del d["aligned"]
         for k in ("words", "forms"):
             if k in d:
                 d[k] = list(d[k])
@@ -795,7 +802,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             share = purity / reps if recurring and strength < self.header_score else purity
             if purity >= self.min_purity > share:
                 repeated += 1
-            pure = share >= self.min_purity or (
+            by_purity = share >= self.min_purity
+            pure = by_purity or (
                 not recurring and _aligned(text, ctxs, self.align) >= self.min_aligned
             )
             if log_p <= log_alpha and pure:
@@ -816,6 +824,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             ids,
                             canonical=canonical,
                             forms=forms,
+                            aligned=not by_purity,
                         ),
                     )
                 )
@@ -893,7 +902,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             if cps is None:
                 cps = state.changepoints.of_text(text)
-            hit = self._before_changepoint(text, key, cps)
+            # a trigger confirmed because the anomaly starts where it ends (a common
+            # phrase, most of whose carriers are clean) needs that here too: a clean page
+            # with the phrase and an odd passage a few sentences later is no carrier
+            hit = self._before_changepoint(text, key, cps, self.align if t.aligned else None)
             why = ""
             if hit is None:
                 # the document detectors saw nothing there (a short payload, a few lines of
@@ -938,19 +950,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         return None
 
     def _before_changepoint(
-        self, text: str, trigger: str, cps: Sequence[int]
+        self, text: str, trigger: str, cps: Sequence[int], tol: int | None = None
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
         among the document's first occurrences (copies of the trigger planted early in a
-        document would hide the one before the payload)."""
+        document would hide the one before the payload).  With ``tol`` the changepoint
+        must lie where the occurrence ends (from its start, or ``tol`` characters before
+        its end, to ``tol`` after its end; the band of :func:`_aligned`)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
             hi = cp + self.after + 2 * len(trigger) + 64
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
-                if self._precedes(a + lo, b + lo, cp):
-                    return a + lo, b + lo, cp
+                a, b = a + lo, b + lo
+                if tol is None:
+                    if self._precedes(a, b, cp):
+                        return a, b, cp
+                elif min(a, b - tol) <= cp <= b + tol:
+                    return a, b, cp
         return None
 
     def _precedes(self, start: int, end: int, cp: int) -> bool:
