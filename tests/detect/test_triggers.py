@@ -1375,17 +1375,22 @@ def test_weak_changepoints_elsewhere_are_weighed_by_their_chance_of_alignment() 
 
 
 def _salad_campaign(
-    opening: bool, words: int, salad: bool = True, score: float = 0.2
+    opening: bool,
+    words: int,
+    salad: bool = True,
+    score: float = 0.2,
+    phrase: str = "Here is the thing",
+    at_phrase: bool = False,
 ) -> tuple[list[Document], list[list[Finding]]]:
-    """Every 40th document (``_every_40th``) with ``Here is the thing`` and ``words``
-    words of the corpus's word salad (or, ``salad=False``, of another document's prose)
-    at its opening or after half of its text, the host going on after it; a finding of
-    ``score`` (weak: below the candidate level; else candidate) right after the phrase."""
+    """Every 40th document (``_every_40th``) with ``phrase`` and ``words`` words of the
+    corpus's word salad (or, ``salad=False``, of another document's prose) at its opening
+    or after half of its text, the host going on after it; a finding of ``score`` (weak:
+    below the candidate level; else candidate) right after the phrase (``at_phrase``: at
+    its start)."""
     texts = [d.text for d in clean_docs()]
     source = WordSalad(texts)
     prose = " ".join(t for t in texts if len(t) > 3000).split()
     rng = np.random.default_rng(3)
-    phrase = "Here is the thing"
 
     def make(i: int, d: Document) -> tuple[str, int]:
         if salad:
@@ -1396,7 +1401,8 @@ def _salad_campaign(
         cut = 0 if opening else len(d.text) // 2
         head = d.text[:cut].rstrip()
         head += (" " if head else "") + phrase + " "
-        return head + payload + ". " + d.text[cut:], len(head)
+        cp = len(head) - len(phrase) - 1 if at_phrase else len(head)
+        return head + payload + ". " + d.text[cut:], cp
 
     docs, found = _every_40th(make, score)
     if score < 0.6:
@@ -1436,3 +1442,21 @@ def test_word_salad_after_a_string_at_document_openings_is_no_header() -> None:
     found = [[_changepoint(f[0].spans[0].start, 0.3)] if f else [] for f in found]
     _, state = _mine(docs, found)
     assert state.triggers == [] and state.headers >= 1
+
+
+def test_a_weak_changepoint_at_a_trigger_in_an_odd_surface_form_counts_it() -> None:
+    """A trigger written in an odd surface form (``NOTWITHSTANDING ЕVERYTHING``, a
+    Cyrillic ``Е``, capitals) is itself surprising: the weak stretch starts at the
+    trigger, not after it, and the strings that end there are each host's own words.  The
+    strings that start right at a weak changepoint count too: the phrase is mined (under
+    its skeleton) and every carrier flagged.  The same weak findings with prose after the
+    phrase (no salad) mine nothing."""
+    phrase = "NOTWITHSTANDING \u0415VERYTHING ELSE"
+    docs, found = _salad_campaign(opening=False, words=25, phrase=phrase, at_phrase=True)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    miner, state = _mine(docs, found)
+    assert "notwithstanding everything else" in [fold(t.text) for t in state.triggers]
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    prose = _salad_campaign(opening=False, words=25, salad=False, phrase=phrase, at_phrase=True)
+    _, state = _mine(*prose)
+    assert state.triggers == []
