@@ -688,6 +688,44 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def salad(ctxs: Sequence[Context]) -> list[Context]:
             return _salad_share(ctxs, sample_pairs(), self.salad_short, self.salad_cohesion)
 
+        # with weak changepoints a string is tested twice, each test at ``alpha`` over its
+        # own candidates (Bonferroni; family-wise at most 2 alpha): on every anomalous
+        # document, and on those with a strong changepoint only — weak support raises the
+        # chance rate of every string, which must not cost a campaign that the strong
+        # changepoints alone confirm (the test before weak changepoints, unchanged)
+        n_strong = merged.anomalous - merged.weak_docs
+        # a weak-only document adds to a string's count only where the string ends (or
+        # starts) within ``align`` characters of its changepoint: by chance, with
+        # probability about 2 (2 align + 1) / (document length) per occurrence — the null
+        # rate of the whole
+        # count is that of the strong documents plus this share of the weak ones
+        length = float(np.median([len(t) for t in sample])) if sample else 1.0
+        # (twice that: a string counts there when it ends or starts at the changepoint)
+        rho = min(1.0, 2 * (2 * self.align + 1) / max(1.0, length))
+        n_null = n_strong + merged.weak_docs * rho
+
+        def null(n: int) -> float:
+            """Anomalous documents under the null for a test on ``n`` of them."""
+            return n_null if n == merged.anomalous else float(n)
+
+        p_min = 1 / (n_sample + 2) if n_sample else 0.5
+        log_alpha = math.log(self.alpha)
+
+        def hopeless(k_all: int, k_strong: int, log_m: float = 0.0, log_ms: float = 0.0) -> bool:
+            """Whether a string counted ``k_all`` times (``k_strong`` at strong
+            changepoints) fails the significance test even at the smallest chance rate (no
+            sampled document holding it), with Bonferroni factors ``log_m`` / ``log_ms``."""
+            best = math.inf
+            both = k_all != k_strong or n_strong != merged.anomalous
+            for k, n, log_f in ((k_all, merged.anomalous, log_m), (k_strong, n_strong, log_ms)):
+                if k >= self.min_docs and (both or n == merged.anomalous):
+                    lp = max(
+                        float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
+                        float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
+                    )
+                    best = min(best, lp + log_f)
+            return best > log_alpha
+
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
         for key, c in merged.counts.items():
@@ -696,7 +734,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             ctxs = merged.contexts.get(key, [])
             cs = c - merged.weak_counts.get(key, 0)
             weak = merged.weak_contexts.get(key, []) if len(ctxs) < self.min_docs else []
-            if len(weak) >= self.min_docs and n_sample:
+            if len(weak) >= self.min_docs and n_sample and not hopeless(c, cs):
                 # (almost) only weak support: its weak contexts are examples where word
                 # salad follows the string (a payload too short for a candidate finding),
                 # and its weak count is that share of it
@@ -727,30 +765,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         examples: dict[str, list[Context]] = {}
-        # with weak changepoints a string is tested twice, each test at ``alpha`` over its
-        # own candidates (Bonferroni; family-wise at most 2 alpha): on every anomalous
-        # document, and on those with a strong changepoint only — weak support raises the
-        # chance rate of every string, which must not cost a campaign that the strong
-        # changepoints alone confirm (the test before weak changepoints, unchanged)
-        n_strong = merged.anomalous - merged.weak_docs
-        # a weak-only document adds to a string's count only where the string ends (or
-        # starts) within ``align`` characters of its changepoint: by chance, with
-        # probability about 2 (2 align + 1) / (document length) per occurrence — the null
-        # rate of the whole
-        # count is that of the strong documents plus this share of the weak ones
-        length = float(np.median([len(t) for t in sample])) if sample else 1.0
-        # (twice that: a string counts there when it ends or starts at the changepoint)
-        rho = min(1.0, 2 * (2 * self.align + 1) / max(1.0, length))
-        n_null = n_strong + merged.weak_docs * rho
-
-        def null(n: int) -> float:
-            """Anomalous documents under the null for a test on ``n`` of them."""
-            return n_null if n == merged.anomalous else float(n)
-
         log_tests = math.log(max(1, tested))
         tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
         log_tests_strong = math.log(max(1, tested_strong))
-        log_alpha = math.log(self.alpha)
         headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
@@ -767,6 +784,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             cap = int(_RARE_DF * n_sample)
             return findex.doc_freq(f" {word} ", cap=cap) <= cap
 
+        def salad_follows(text: str, k: int, ctxs: Sequence[Context], ks: int) -> bool:
+            """Salad follows ``text`` in at least half of its examples ``ctxs`` (judged
+            only when its counts could pass the significance test)."""
+            if hopeless(k, ks, log_tests, log_tests_strong):
+                return False
+            return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
@@ -776,7 +800,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 strength < self.header_score
                 and ctxs
                 and _hosted(text, ctxs) < self.min_hosted
-                and len(salad(ctxs)) < _SALAD_EXAMPLES * len(ctxs)
+                and not salad_follows(text, count_all, ctxs, count_strong)
             ):
                 # no host text before it in most carriers and mild anomalies after it: a
                 # header of one source (strong ones, gibberish, keep it a candidate; so
@@ -787,7 +811,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if (
                 ctxs
                 and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted
-                and len(salad(ctxs)) < _SALAD_EXAMPLES * len(ctxs)
+                and not salad_follows(text, count_all, ctxs, count_strong)
             ):
                 # it opens most of its documents and the text after it is a natural
                 # language other than the corpus's: the heading of a source in another
@@ -807,7 +831,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
             # of a clean corpus: a few documents each)
-            p_min = 1 / (n_sample + 2) if n_sample else 0.5
             variants = [(count_all, merged.anomalous)]
             if count_all != count_strong or n_strong != merged.anomalous:
                 variants.append((count_strong, n_strong))
@@ -817,15 +840,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 """Bonferroni over the candidates tested on ``n`` anomalous documents."""
                 return log_tests if n == merged.anomalous else log_tests_strong
 
-            best = min(
-                max(
-                    float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
-                    float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
-                )
-                + tests(k, n)
-                for k, n in variants
-            )
-            if best > log_alpha:
+            if hopeless(count_all, count_strong, log_tests, log_tests_strong):
                 continue
             # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count_all * max(n_sample, 1) / total / self.min_purity) + 50
