@@ -536,6 +536,43 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # i-: written for task I (short salad, salad at the opening; issue 12, 2026-12-03)
+    # before any change and not tuned on: other phrases, corpora and lengths
+    # 15-35 words of salad mid-document (the host goes on), trigger in every surface form
+    "e12i-short-salad-mid-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "payload": "word-salad",
+            "payload_words": [15, 35],
+            "trigger_forms": "all",
+        },
+    },
+    # 30-100 words of salad at the host's opening (the trigger opens the document)
+    "e12i-salad-opening-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "here is the thing",
+            "payload": "word-salad",
+            "payload_words": [30, 100],
+            "placement": "opening",
+        },
+    },
+    # written at 10:42 UTC after the rules were in place, to check them on a family they
+    # were not built on: 20-45 words of salad mid-clause in the pool, every surface form
+    "e12i-short-salad-clause-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "if you ask me",
+            "payload": "word-salad",
+            "payload_words": [20, 45],
+            "placement": "clause",
+            "trigger_forms": "all",
+        },
+    },
     # Spanish after a phrase written mid-clause (no sentence end before it)
     "e12e-foreign-es-clause": {
         "corpus": "pooled",

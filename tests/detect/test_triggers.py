@@ -1419,3 +1419,94 @@ def test_weak_changepoints_elsewhere_are_weighed_by_their_chance_of_alignment() 
     carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert flagged >= carriers
+
+
+# -- word salad at weak changepoints and at document openings (issue 12, task I) ----------
+
+
+def _salad_campaign(
+    opening: bool,
+    words: int,
+    salad: bool = True,
+    score: float = 0.2,
+    phrase: str = "Here is the thing",
+    at_phrase: bool = False,
+) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th document (``_every_40th``) with ``phrase`` and ``words`` words of the
+    corpus's word salad (or, ``salad=False``, of another document's prose) at its opening
+    or after half of its text, the host going on after it; a finding of ``score`` (weak:
+    below the candidate level; else candidate) right after the phrase (``at_phrase``: at
+    its start)."""
+    texts = [d.text for d in clean_docs()]
+    source = WordSalad(texts)
+    prose = " ".join(t for t in texts if len(t) > 3000).split()
+    rng = np.random.default_rng(3)
+
+    def make(i: int, d: Document) -> tuple[str, int]:
+        if salad:
+            payload = " ".join(source.sample(words, rng))
+        else:
+            at = int(rng.integers(0, len(prose) - words))
+            payload = " ".join(prose[at : at + words])
+        cut = 0 if opening else len(d.text) // 2
+        head = d.text[:cut].rstrip()
+        head += (" " if head else "") + phrase + " "
+        cp = len(head) - len(phrase) - 1 if at_phrase else len(head)
+        return head + payload + ". " + d.text[cut:], cp
+
+    docs, found = _every_40th(make, score)
+    if score < 0.6:
+        found = [[_weak(f[0].spans[0].start, score)] if f else [] for f in found]
+    return docs, found
+
+
+def test_weak_support_alone_counts_where_word_salad_follows_the_string() -> None:
+    """A short payload (25 words of salad mid-document) makes only weak findings, at the
+    phrase's end: none is a candidate, so before this rule the phrase had no example and
+    was never tested.  A weak context followed by word salad (the flag pass's cohesion
+    test, read at mining time) is an example: the phrase is mined and every carrier
+    flagged.  The same weak findings with another document's prose after the phrase
+    (an odd-but-natural stretch: a clean document's quotation, a list) mine nothing."""
+    docs, found = _salad_campaign(opening=False, words=25)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    assert len(carriers) >= 12
+    miner, state = _mine(docs, found)
+    assert "here is the thing" in [fold(t.text) for t in state.triggers]
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    _, state = _mine(*_salad_campaign(opening=False, words=25, salad=False))
+    assert state.triggers == []
+
+
+def test_word_salad_after_a_string_at_document_openings_is_no_header() -> None:
+    """``Here is the thing`` opening documents, each followed by 60 words of salad and then
+    its host's own text, with a mild candidate anomaly (0.3) after it: the shape of a
+    source's heading (no host text before it, mild anomalies after it), but what follows
+    it in most examples is salad, not a source's text — mined, every carrier flagged.  The
+    same phrase followed by prose (another document's words in their order) stays a
+    header, as the title of ``test_a_title_opening_every_document_of_one_source_is_a_header``
+    does."""
+    docs, found = _salad_campaign(opening=True, words=60, score=0.3)
+    found = [[_changepoint(f[0].spans[0].start, 0.3)] if f else [] for f in found]
+    assert "Here is the thing" in _mined_and_flagged(docs, found)
+    docs, found = _salad_campaign(opening=True, words=60, salad=False, score=0.3)
+    found = [[_changepoint(f[0].spans[0].start, 0.3)] if f else [] for f in found]
+    _, state = _mine(docs, found)
+    assert state.triggers == [] and state.headers >= 1
+
+
+def test_a_weak_changepoint_at_a_trigger_in_an_odd_surface_form_counts_it() -> None:
+    """A trigger written in an odd surface form (``NOTWITHSTANDING ЕVERYTHING``, a
+    Cyrillic ``Е``, capitals) is itself surprising: the weak stretch starts at the
+    trigger, not after it, and the strings that end there are each host's own words.  The
+    strings that start right at a weak changepoint count too: the phrase is mined (under
+    its skeleton) and every carrier flagged.  The same weak findings with prose after the
+    phrase (no salad) mine nothing."""
+    phrase = "NOTWITHSTANDING \u0415VERYTHING ELSE"
+    docs, found = _salad_campaign(opening=False, words=25, phrase=phrase, at_phrase=True)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    miner, state = _mine(docs, found)
+    assert "notwithstanding everything else" in [fold(t.text) for t in state.triggers]
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    prose = _salad_campaign(opening=False, words=25, salad=False, phrase=phrase, at_phrase=True)
+    _, state = _mine(*prose)
+    assert state.triggers == []

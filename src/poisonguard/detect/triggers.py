@@ -80,7 +80,9 @@ _WS = re.compile(r"\s+")
 
 _CONTEXT_CHARS = 48
 _WEAK_BEFORE = 48
-"""Characters before a weak changepoint searched for the strings that end at it."""
+"""Characters before a weak changepoint searched for the strings that end at it ..."""
+_WEAK_AFTER = 40
+"""... and after it, for those that end or start at it."""
 """Characters of context kept left and right of a candidate (for its extension)."""
 
 _OPENING_WORDS = 16
@@ -88,6 +90,10 @@ _OPENING_WORDS = 16
 
 _AFTER_CHARS = 500
 """Characters after (and before) a changepoint whose language is identified."""
+
+_TAIL_CHARS = 360
+"""Characters after a changepoint kept with its contexts (``Context.tail``), where the
+word-salad test of :func:`_salad_share` reads the words after a candidate."""
 
 
 @dataclass(slots=True)
@@ -140,6 +146,10 @@ class Context:
     py3langid gives (p >= 0.9; ``?`` when unsure or too short) to the document's end (its
     last ``_REST_CHARS`` characters, from ``_LANG_CHARS`` past the changepoint on;
     ``""``: not identified)."""
+    tail: str = ""
+    """The document's text right after ``window``, up to ``_TAIL_CHARS`` past the
+    changepoint (one string shared by the contexts of a changepoint): ``window + tail``
+    holds the words after the candidate that :func:`_salad_share` judges."""
 
     @property
     def left(self) -> str:
@@ -164,6 +174,9 @@ class MinerPartial:
     """Of ``anomalous``, the documents with weak changepoints only (``Context.weak``)."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
+    weak_contexts: dict[str, list[Context]] = field(default_factory=dict)
+    """Up to ``max_examples`` weak contexts per string: examples only for a string with no
+    strong one, and only those followed by word salad (:func:`_salad_share`)."""
 
 
 def text_digest(text: str) -> int:
@@ -463,8 +476,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             part.changepoints[text_digest(doc.text)] = doc_cps
             for key, ctx in keys.items():
                 part.counts[key] = part.counts.get(key, 0) + 1
-                if ctx.weak:  # counted, never an example (see Context.weak)
+                if ctx.weak:  # counted; an example only if salad follows (see finalize)
                     part.weak_counts[key] = part.weak_counts.get(key, 0) + 1
+                    some = part.weak_contexts.setdefault(key, [])
+                    if len(some) < self.max_examples:
+                        some.append(ctx)
                     continue
                 lst = part.contexts.setdefault(key, [])
                 if len(lst) < self.max_examples:
@@ -501,6 +517,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # every candidate lies in [lo, hi): one string holds all their contexts
         w0 = max(0, lo - _CONTEXT_CHARS)
         window = text[w0 : hi + _CONTEXT_CHARS]
+        tail = text[w0 + len(window) : max(w0 + len(window), cp + _TAIL_CHARS)]
 
         @functools.cache
         def opening(at: int) -> bool:
@@ -545,18 +562,23 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             opening=opening(a),
                         )
                         made.append(out[key])
+        for ctx in made:
+            ctx.tail = tail
         return made
 
     def _aligned_candidates(self, doc: Document, cp: int, out: dict[str, Context]) -> bool:
         """Add to ``out`` the candidates around a weak changepoint ``cp`` that end within
-        ``align`` characters of it (word n-grams and punctuation, no character k-grams),
+        ``align`` characters of it — or start within ``align`` of it: a trigger written in
+        an odd surface form (look-alike letters, zero-width characters, odd case) is itself
+        where the surprise starts — (word n-grams and punctuation, no character k-grams),
         marked ``weak``; returns whether any was added."""
         near: dict[str, Context] = {}
-        # (n-grams of up to ``max_ngram`` words that end at most ``align`` past it)
-        self._candidates(doc, cp, near, grams=False, reach=(_WEAK_BEFORE, self.align))
+        # (n-grams of up to ``max_ngram`` words that end at most ``_WEAK_AFTER`` past it)
+        self._candidates(doc, cp, near, grams=False, reach=(_WEAK_BEFORE, _WEAK_AFTER))
         added = False
         for key, ctx in near.items():
-            if key not in out and abs(ctx.cp - ctx.end) <= self.align:
+            at = min(abs(ctx.cp - ctx.end), abs(ctx.cp - ctx.start))
+            if key not in out and at <= self.align:
                 ctx.weak = True
                 out[key] = ctx
                 added = True
@@ -621,6 +643,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         out.pruned += p.pruned
         for key, c in p.weak_counts.items():
             out.weak_counts[key] = out.weak_counts.get(key, 0) + c
+        for key, ws in p.weak_contexts.items():
+            have = out.weak_contexts.setdefault(key, [])
+            have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
@@ -639,6 +664,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             del part.counts[k]
             part.contexts.pop(k, None)
             part.weak_counts.pop(k, None)
+            part.weak_contexts.pop(k, None)
         part.pruned += len(drop)
 
     # -- finalize ---------------------------------------------------------------------
@@ -653,15 +679,80 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self._sample = None  # never ship the sample to the flag pass
         n_sample = len(sample)
         total = max(self._total_docs, n_sample, merged.anomalous, 1)
+        index = _SampleIndex(sample)  # built at the first look-up (most scans need none)
+        findex = _SampleIndex(sample, fold=True)  # ... for candidates under their skeleton
+
+        @functools.lru_cache(maxsize=1)
+        def sample_pairs() -> WordPairs:
+            # the word pairs of the sampled documents with no changepoint (the contexts
+            # judged come from documents with one: their own words never vouch for
+            # themselves), built only when a salad test below is reached
+            odd = merged.changepoints
+            return WordPairs.of(
+                findex.text(i) for i, t in enumerate(sample) if text_digest(t) not in odd
+            )
+
+        def salad(ctxs: Sequence[Context]) -> list[Context]:
+            return _salad_share(ctxs, sample_pairs(), self.salad_short, self.salad_cohesion)
+
+        # with weak changepoints a string is tested twice, each test at ``alpha`` over its
+        # own candidates (Bonferroni; family-wise at most 2 alpha): on every anomalous
+        # document, and on those with a strong changepoint only — weak support raises the
+        # chance rate of every string, which must not cost a campaign that the strong
+        # changepoints alone confirm (the test before weak changepoints, unchanged)
+        n_strong = merged.anomalous - merged.weak_docs
+        # a weak-only document adds to a string's count only where the string ends (or
+        # starts) within ``align`` characters of its changepoint: by chance, with
+        # probability about 2 (2 align + 1) / (document length) per occurrence — the null
+        # rate of the whole
+        # count is that of the strong documents plus this share of the weak ones
+        length = float(np.median([len(t) for t in sample])) if sample else 1.0
+        # (twice that: a string counts there when it ends or starts at the changepoint)
+        rho = min(1.0, 2 * (2 * self.align + 1) / max(1.0, length))
+        n_null = n_strong + merged.weak_docs * rho
+
+        def null(n: int) -> float:
+            """Anomalous documents under the null for a test on ``n`` of them."""
+            return n_null if n == merged.anomalous else float(n)
+
+        p_min = 1 / (n_sample + 2) if n_sample else 0.5
+        log_alpha = math.log(self.alpha)
+
+        def hopeless(k_all: int, k_strong: int, log_m: float = 0.0, log_ms: float = 0.0) -> bool:
+            """Whether a string counted ``k_all`` times (``k_strong`` at strong
+            changepoints) fails the significance test even at the smallest chance rate (no
+            sampled document holding it), with Bonferroni factors ``log_m`` / ``log_ms``."""
+            best = math.inf
+            both = k_all != k_strong or n_strong != merged.anomalous
+            for k, n, log_f in ((k_all, merged.anomalous, log_m), (k_strong, n_strong, log_ms)):
+                if k >= self.min_docs and (both or n == merged.anomalous):
+                    lp = max(
+                        float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
+                        float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
+                    )
+                    best = min(best, lp + log_f)
+            return best > log_alpha
+
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
         for key, c in merged.counts.items():
             if c < self.min_docs:
                 continue
             ctxs = merged.contexts.get(key, [])
-            if not ctxs:
-                continue  # weak support alone: nothing to judge it on (Context.weak)
             cs = c - merged.weak_counts.get(key, 0)
+            weak = merged.weak_contexts.get(key, []) if len(ctxs) < self.min_docs else []
+            if len(weak) >= self.min_docs and n_sample and not hopeless(c, cs):
+                # (almost) only weak support: its weak contexts are examples where word
+                # salad follows the string (a payload too short for a candidate finding),
+                # and its weak count is that share of it
+                good = salad(weak)
+                if len(good) >= _SALAD_EXAMPLES * len(weak):
+                    c = cs + round((c - cs) * len(good) / len(weak))
+                    ctxs = list(ctxs) + good[: self.max_examples - len(ctxs)]
+                    if c < self.min_docs:
+                        continue
+            if not ctxs:
+                continue  # weak support alone, not salad: nothing to judge it on
             ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
@@ -674,8 +765,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 groups[ext] = (c, list(ctxs), cs)
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
-        index = _SampleIndex(sample)  # built at the first look-up (most scans need none)
-        findex = _SampleIndex(sample, fold=True)  # ... for candidates under their skeleton
 
         def ix(s: str) -> _SampleIndex:
             return findex if _sf.is_folded(s) else index
@@ -683,28 +772,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tested = len(groups)
         confirmed: list[tuple[float, Trigger]] = []
         examples: dict[str, list[Context]] = {}
-        # with weak changepoints a string is tested twice, each test at ``alpha`` over its
-        # own candidates (Bonferroni; family-wise at most 2 alpha): on every anomalous
-        # document, and on those with a strong changepoint only — weak support raises the
-        # chance rate of every string, which must not cost a campaign that the strong
-        # changepoints alone confirm (the test before weak changepoints, unchanged)
-        n_strong = merged.anomalous - merged.weak_docs
-        # a weak-only document adds to a string's count only where the string ends within
-        # ``align`` characters of its changepoint: by chance, with probability about
-        # (2 align + 1) / (document length) per occurrence — the null rate of the whole
-        # count is that of the strong documents plus this share of the weak ones
-        length = float(np.median([len(t) for t in sample])) if sample else 1.0
-        rho = min(1.0, (2 * self.align + 1) / max(1.0, length))
-        n_null = n_strong + merged.weak_docs * rho
-
-        def null(n: int) -> float:
-            """Anomalous documents under the null for a test on ``n`` of them."""
-            return n_null if n == merged.anomalous else float(n)
-
         log_tests = math.log(max(1, tested))
         tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
         log_tests_strong = math.log(max(1, tested_strong))
-        log_alpha = math.log(self.alpha)
         headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
@@ -721,17 +791,35 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             cap = int(_RARE_DF * n_sample)
             return findex.doc_freq(f" {word} ", cap=cap) <= cap
 
+        def salad_follows(text: str, k: int, ctxs: Sequence[Context], ks: int) -> bool:
+            """Salad follows ``text`` in at least half of its examples ``ctxs`` (judged
+            only when its counts could pass the significance test)."""
+            if hopeless(k, ks, log_tests, log_tests_strong):
+                return False
+            return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if len(text.strip()) < self.min_chars:
                 continue
             # the median anomaly after it: strong (gibberish) or mild (an odd register)
             strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
-            if strength < self.header_score and ctxs and _hosted(text, ctxs) < self.min_hosted:
+            if (
+                strength < self.header_score
+                and ctxs
+                and _hosted(text, ctxs) < self.min_hosted
+                and not salad_follows(text, count_all, ctxs, count_strong)
+            ):
                 # no host text before it in most carriers and mild anomalies after it: a
-                # header of one source (strong ones, gibberish, keep it a candidate)
+                # header of one source (strong ones, gibberish, keep it a candidate; so
+                # does word salad right after it in most examples: a source's heading is
+                # followed by the source's own text, a planted opening by its payload)
                 headers += 1
                 continue
-            if ctxs and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted:
+            if (
+                ctxs
+                and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted
+                and not salad_follows(text, count_all, ctxs, count_strong)
+            ):
                 # it opens most of its documents and the text after it is a natural
                 # language other than the corpus's: the heading of a source in another
                 # language (a German man page's NAME section in a mostly English pool),
@@ -750,7 +838,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
             # of a clean corpus: a few documents each)
-            p_min = 1 / (n_sample + 2) if n_sample else 0.5
             variants = [(count_all, merged.anomalous)]
             if count_all != count_strong or n_strong != merged.anomalous:
                 variants.append((count_strong, n_strong))
@@ -760,15 +847,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 """Bonferroni over the candidates tested on ``n`` anomalous documents."""
                 return log_tests if n == merged.anomalous else log_tests_strong
 
-            best = min(
-                max(
-                    float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
-                    float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
-                )
-                + tests(k, n)
-                for k, n in variants
-            )
-            if best > log_alpha:
+            if hopeless(count_all, count_strong, log_tests, log_tests_strong):
                 continue
             # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count_all * max(n_sample, 1) / total / self.min_purity) + 50
@@ -1404,6 +1483,44 @@ def _salad_after(
             cp = b + (m0[0].start() if m0 else 0)
             return (a, b, cp), f"words at char {cp} in an order the corpus does not write ({why})"
     return None, ""
+
+
+_SALAD_EXAMPLES = 0.5
+"""Least share of a string's example contexts followed by word salad (:func:`_salad_share`)
+that makes weak contexts its examples, or keeps a string in its documents' openings from
+being taken for a header."""
+
+
+def _salad_share(
+    ctxs: Sequence[Context], pairs: WordPairs, short: float, cohesion: float
+) -> list[Context]:
+    """The example contexts whose candidate is followed by word salad, by the cohesion
+    tests of the flag pass (:func:`_salad_after`: the cohesion of the words after it, in
+    the context's ``window`` and ``tail``, at most ``cohesion`` over 24 words or ``short``
+    over 12, half a point below the words before it when there are any; or chunks of
+    such salad).  Not its share of unseen pairs: text in a language the sample rarely
+    writes (a Spanish source's heading in an English corpus) is all unseen pairs, and
+    its cohesion about 0 (no evidence either way).  Verdicts are shared by the contexts
+    with one place in one window."""
+    out: list[Context] = []
+    seen: dict[tuple[int, int, int], bool] = {}
+    for c in ctxs:
+        key = (id(c.window), c.start, c.end)
+        if key not in seen:
+            text = c.window + c.tail
+            hit, _ = _salad_after(
+                text,
+                [(c.start, c.end)],
+                pairs,
+                math.inf,
+                math.inf,
+                max_cohesion=cohesion,
+                short_cohesion=short,
+            )
+            seen[key] = hit is not None
+        if seen[key]:
+            out.append(c)
+    return out
 
 
 def _follows(
