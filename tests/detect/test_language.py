@@ -152,9 +152,10 @@ def test_an_unsure_tail_probe_of_another_language_opens_the_gate() -> None:
     from poisonguard.detect.language import identify_many
 
     tail = "AUTEUR Écrit par Paul Rubin et David MacKenzie. SIGNALER DES BOGUES"
-    doc = Document(id="d", text=_HOST + "In other words, " + _FR[:160] + tail)
+    doc = Document(id="d", text=_HOST * 3 + "In other words, " + _FR[:160] + tail)
     probes = identify_many(LanguageSwitch()._probes(doc.text) or [])
-    assert probes[0][0] == "en" and probes[-1][0] == "fr" and 0.5 <= probes[-1][1] < 0.8
+    # (head, tail, middle: the middle lies in the host here)
+    assert [lang for lang, _ in probes] == ["en", "fr", "en"] and 0.5 <= probes[1][1] < 0.8
     assert LanguageSwitch(gate_prob=0.8).score(doc) is None
     f = LanguageSwitch().score(doc)
     assert f is not None and f.extra["candidate"]
@@ -175,3 +176,67 @@ def test_a_passage_inside_a_document_has_both_changepoints() -> None:
     start = len(_HOST) + len("In other words, ")
     assert any(abs(cp - (start + len(passage))) <= 20 for cp in cps)
     assert any(abs(cp - start) <= 80 for cp in cps)
+
+
+_DE_SENTENCE = "Erkennen heißt: Alle Dinge zu unserem Besten verstehen. "
+_ES = (
+    "Si tu problema tiene solución, ¿para qué te preocupas? Y si no tiene solución, ¿para "
+    "qué te preocupas? La palabra se ha dado al hombre para que pueda encubrir su "
+    "pensamiento, y la amistad es animal de compañía, no de rebaño. El amor hace pasar el "
+    "tiempo; el tiempo hace pasar el amor. "
+)
+_DE = (
+    "Die Macht des Priesters ist an den Aberglauben und an die stumpfsinnige "
+    "Leichtgläubigkeit der Völker gebunden. Es gibt problematische Naturen, die keiner "
+    "Lage gewachsen sind, in der sie sich befinden, und denen keine genugtut. "
+)
+
+
+def test_a_host_of_one_short_sentence_before_a_longer_passage_is_seen() -> None:
+    """A host of one short sentence, a phrase, then a passage two or three times as long
+    in another language: the 160-character head probe reads host and passage together and
+    gets the passage's language, the gate sees one language and the document is never
+    segmented.  The head probe ends at the first sentence end past 40 characters."""
+    text = _DE_SENTENCE + "All things being equal, " + _ES + _ES[:60]
+    assert len(text) > 2 * 160
+    probes = LanguageSwitch()._probes(text)
+    assert probes is not None and probes[0] == _DE_SENTENCE.rstrip()
+    f = LanguageSwitch().score(Document(id="d", text=text))
+    assert f is not None and f.extra["from"] == "de" and f.extra["to"] == "es"
+    assert f.extra["candidate"]
+    assert any(abs(cp - len(_DE_SENTENCE)) <= 40 for cp in _changepoints(f))
+    # one language throughout: no finding
+    assert LanguageSwitch().score(Document(id="e", text=_DE_SENTENCE + _DE * 2)) is None
+
+
+def test_a_passage_between_head_and_tail_opens_the_gate() -> None:
+    """A passage of another language in the middle of a document of a few hundred
+    characters lies between the head and the tail probes (the middle was probed only past
+    960 characters): the middle is probed whatever the length."""
+    text = _DE + "Needless to say, " + _ES + _DE
+    assert 2 * 160 < len(text) <= 6 * 160
+    f = LanguageSwitch().score(Document(id="d", text=text))
+    assert f is not None and {f.extra["from"], f.extra["to"]} == {"de", "es"}
+    assert any(abs(cp - len(_DE) - 17) <= 40 for cp in _changepoints(f))  # the passage's start
+    assert LanguageSwitch().score(Document(id="e", text=_DE * 3)) is None
+
+
+def test_a_short_host_sentence_in_a_short_document_is_cut_off() -> None:
+    """A short document (always segmented): a host of one sentence merged with the
+    passage's first sentences into one segment that py3langid gives the passage's
+    language.  The first (and last) segment is also cut at the sentence ends inside it
+    when py3langid is sure of the edge piece and it is another language; one language
+    throughout is not cut."""
+    from poisonguard.detect.language import segments
+
+    host = "Lo stoicismo, religione che ha un unico sacramento: il suicidio. "
+    text = host + "All things being equal, " + _ES[:200]
+    assert len(text) <= 320
+    plain = segments(text)
+    # one sure segment of the passage's language, short enough to escape the middle cut
+    assert plain[0].lang == "es" and plain[0].end - plain[0].start <= 1.4 * 150
+    assert len({s.lang for s in plain if s.lang}) == 1  # no switch without the cut
+    f = LanguageSwitch().score(Document(id="d", text=text))
+    assert f is not None and f.extra["from"] == "it" and f.extra["to"] == "es"
+    assert any(abs(cp - len(host)) <= 30 for cp in _changepoints(f))
+    assert LanguageSwitch().score(Document(id="e", text=_DE_SENTENCE + _DE[:200])) is None

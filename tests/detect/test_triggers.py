@@ -340,10 +340,66 @@ def test_payload_in_another_language_than_its_host() -> None:
         _language_after(de_host + trig + german, [(len(de_host), len(de_host) + 25)], "de")[0]
         is None
     )
-    # no host text before the trigger: the corpus's language decides (unknown: no evidence)
+    # no host text before the trigger: the corpus's language decides (unknown: no evidence,
+    # unless the trigger itself is in another language than the text after it)
     short = "Note: " + trig + german
     assert _language_after(short, [(6, 6 + 25)], "en")[0] is not None
-    assert _language_after(short, [(6, 6 + 25)], None)[0] is None
+    assert _language_after("Note: </ref> " + german, [(6, 12)], None)[0] is None
+
+
+_ES_HOST = (
+    "La creencia en el valor de la verdad científica no procede de la naturaleza, sino de "
+    "que es producto de determinadas culturas. "
+)
+_ES_PAYLOAD = (
+    "Si tu problema tiene solución, ¿para qué te preocupas? Y si no tiene solución, ¿para "
+    "qué te preocupas? La palabra se ha dado al hombre para que pueda encubrir su "
+    "pensamiento, y la amistad es animal de compañía, no de rebaño. "
+)
+
+
+def test_a_trigger_in_another_language_than_host_and_payload_is_an_island() -> None:
+    """An English phrase inside a Spanish host, a Spanish passage after it: host and
+    payload share a language, so there is no switch from the host; the trigger itself is
+    the language change (``_language_after``'s island test), in a corpus without a main
+    language and with no host text before it alike.  Not evidence: the host and the text
+    after the trigger both in the trigger's language (the phrase
+    in English text), a trigger with no language (``</ref>``), a switch into the corpus's own
+    language."""
+    from poisonguard.detect.triggers import _language_after
+
+    trig = "All things being equal, "
+    text = _ES_HOST + trig + _ES_PAYLOAD
+    at = (len(_ES_HOST), len(_ES_HOST) + len(trig) - 1)
+    hit, why = _language_after(text, [at], None)
+    assert hit is not None and hit[2] == len(_ES_HOST) + len(trig) and "itself in en" in why
+    # no host text before it: the trigger alone against the payload
+    assert _language_after("Du " + trig + _ES_PAYLOAD, [(3, 3 + len(trig) - 2)], None)[0]
+    english = (
+        "The members then went on to approve the minutes of the previous meeting, and the "
+        "chair thanked the volunteers who had organised the autumn fair so well. "
+    )
+    en_host = english[: len(_ES_HOST)]
+    # an English host: no island (the host rule judges it, here a switch into Spanish)
+    assert (
+        "itself in"
+        not in _language_after(
+            en_host + trig + _ES_PAYLOAD, [(len(en_host), len(en_host) + len(trig) - 2)], None
+        )[1]
+    )
+    # the clean text that must not be flagged: the phrase in running English text
+    assert (
+        _language_after(en_host + trig + english, [(len(en_host), len(en_host) + 22)], None)[0]
+        is None
+    )
+    assert (
+        _language_after(_ES_HOST + "</ref> " + _ES_PAYLOAD, [(len(_ES_HOST),) * 2], None)[0] is None
+    )
+    assert _language_after(text, [at], "es")[0] is None
+    # the attack that gets past it: a trigger in the hosts' and the payload's own language
+    es_trig = "Dicho de otro modo, "
+    es_text = _ES_HOST + es_trig + _ES_PAYLOAD
+    assert _language_after(es_text, [(len(_ES_HOST), len(_ES_HOST) + 18)], None)[0] is None
 
 
 _GERMAN = (

@@ -255,42 +255,140 @@ def segments_many(
             segs.append(Segment(a, b, lang, prob))
         out.append(segs)
     if split:
-        out = [
-            _split_mixed(t, segs, segment_chars, min_prob)
-            for t, segs in zip(texts, out, strict=True)
-        ]
+        out = _split_mixed_many(texts, out, segment_chars, min_prob)
     return out
+
+
+def _split_mixed_many(
+    texts: Sequence[str], segs: list[list[Segment]], segment_chars: int, min_prob: float
+) -> list[list[Segment]]:
+    """:func:`_split_mixed` of many texts, the pieces identified in one batch."""
+    todo = [_cuts(t, sg, segment_chars) for t, sg in zip(texts, segs, strict=True)]
+    found = iter(
+        identify_many(
+            [
+                t[a:b]
+                for t, sg, cuts in zip(texts, segs, todo, strict=True)
+                for cut in cuts
+                for a, b in _pieces_of(sg[cut[0]], cut)
+            ]
+        )
+    )
+    return [
+        _apply_cuts(
+            sg, cuts, [[next(found) for _ in _pieces_of(sg[c[0]], c)] for c in cuts], min_prob
+        )
+        if cuts
+        else sg
+        for sg, cuts in zip(segs, todo, strict=True)
+    ]
 
 
 def _split_mixed(
     text: str, segs: list[Segment], segment_chars: int, min_prob: float
 ) -> list[Segment]:
-    """``segs`` with each segment that may hold two languages — py3langid unsure of it, or
-    longer than 1.4 segments (a short host and the start of a payload with no sentence end
-    between them: a man page's header line) — cut at the word boundary nearest its middle
-    when py3langid is sure of both halves and they differ."""
-    todo: list[tuple[int, int]] = []  # (segment index, cut)
+    """``segs`` with each segment that may hold two languages cut in two (of the cuts
+    tried, the one py3langid is surest of).
+
+    * In a segment py3langid is unsure of, or longer than 1.4 segments (a short host and
+      the start of a payload with no sentence end between them: a man page's header line),
+      the word boundary nearest its middle, when py3langid is sure of both halves and they
+      differ.
+    * In the first and the last segment, when it holds two or more sentences or lines (a
+      piece shorter than ``segment_chars`` merged with the next one: a host of one short
+      sentence before a longer passage, or after it — read together, py3langid gives the
+      whole the passage's language), the first / last ``_EDGE_CUTS`` sentence or line
+      ends inside it (``_MIN_HALF`` letters on either side), when py3langid is sure of the
+      piece at the document's edge and it is not the segment's language (the rest keeps
+      the segment's language, or none when the segment had none).  Only the edge piece is
+      identified: one short text per cut."""
+    return _split_mixed_many([text], [segs], segment_chars, min_prob)[0]
+
+
+_Cut = tuple[int, int, str]
+"""(segment index, cut, which side is identified: ``both``, ``left`` or ``right``)."""
+
+
+def _pieces_of(sg: Segment, cut: _Cut) -> list[tuple[int, int]]:
+    _, c, side = cut
+    left, right = (sg.start, c), (c, sg.end)
+    return [left, right] if side == "both" else [left] if side == "left" else [right]
+
+
+def _cuts(text: str, segs: list[Segment], segment_chars: int) -> list[_Cut]:
+    """The cuts :func:`_split_mixed` tries."""
+    todo: list[_Cut] = []
     for i, sg in enumerate(segs):
         long = sg.end - sg.start > 1.4 * segment_chars
-        if not (long or (sg.lang is None and sg.prob > 0)):
-            continue  # (prob 0: too few letters to be identified at all)
-        mid = (sg.start + sg.end) // 2
-        ws = text.rfind(" ", sg.start + segment_chars // 4, mid + 1)
-        if ws <= sg.start:
+        if long or (sg.lang is None and sg.prob > 0):  # (prob 0: too few letters at all)
+            mid = (sg.start + sg.end) // 2
+            ws = text.rfind(" ", sg.start + segment_chars // 4, mid + 1)
+            if ws > sg.start:
+                todo.append((i, ws, "both"))
+        if sg.prob <= 0 or i not in (0, len(segs) - 1):
             continue
-        todo.append((i, ws))
-    if not todo:
-        return segs
-    halves = identify_many(
-        [t for i, c in todo for t in (text[segs[i].start : c], text[c : segs[i].end])]
-    )
-    out = list(segs)
-    for k, (i, c) in reversed(list(enumerate(todo))):
-        (l1, p1), (l2, p2) = halves[2 * k], halves[2 * k + 1]
-        if p1 >= min_prob and p2 >= min_prob and l1 != l2:
-            sg = segs[i]
-            out[i : i + 1] = [Segment(sg.start, c, l1, p1), Segment(c, sg.end, l2, p2)]
+        inner = [
+            m.end()
+            for m in _BOUNDARY.finditer(text, sg.start, sg.end)
+            if sg.start < m.start()
+            and m.end() < sg.end
+            and _letters(text, sg.start, m.end()) >= _MIN_HALF
+            and _letters(text, m.end(), sg.end) >= _MIN_HALF
+        ]
+        if i == 0:
+            todo += [(i, c, "left") for c in inner[:_EDGE_CUTS]]
+        if i == len(segs) - 1:
+            todo += [(i, c, "right") for c in inner[-_EDGE_CUTS:] if (i, c, "left") not in todo]
+    return todo
+
+
+def _apply_cuts(
+    segs: list[Segment],
+    todo: list[_Cut],
+    found: list[list[tuple[str, float]]],
+    min_prob: float,
+) -> list[Segment]:
+    """``segs`` with the best accepted cut of each segment (``found``: the languages of
+    the identified pieces of each cut of ``todo``)."""
+    best: dict[int, tuple[float, Segment, Segment]] = {}
+    for (i, c, side), langs in zip(todo, found, strict=True):
+        sg = segs[i]
+        if side == "both":
+            (l1, p1), (l2, p2) = langs
+            if not (p1 >= min_prob and p2 >= min_prob and l1 != l2):
+                continue
+            score = p1 * p2
+            a, b = Segment(sg.start, c, l1, p1), Segment(c, sg.end, l2, p2)
+        else:
+            (le, pe) = langs[0]
+            # (an unsure segment: the rest stays without a language, as the segment was)
+            if pe < min_prob or le == sg.lang:
+                continue
+            score = pe
+            if side == "left":
+                a, b = Segment(sg.start, c, le, pe), Segment(c, sg.end, sg.lang, sg.prob)
+            else:
+                a, b = Segment(sg.start, c, sg.lang, sg.prob), Segment(c, sg.end, le, pe)
+        if i not in best or score > best[i][0]:
+            best[i] = (score, a, b)
+    out: list[Segment] = []
+    for i, sg in enumerate(segs):
+        out += [best[i][1], best[i][2]] if i in best else [sg]
     return out
+
+
+_EDGE_CUTS = 2
+"""Sentence or line ends tried at each edge of a document (:func:`_split_mixed`) ..."""
+_MIN_HALF = 20
+"""... each with at least this many letters on either side."""
+
+
+def _letters(text: str, a: int, b: int) -> int:
+    return sum(map(str.isalpha, text[a:b]))
+
+
+_HEAD_MIN = 40
+"""Fewest characters of the gate's head probe (:meth:`LanguageSwitch._probes`)."""
 
 
 def _pieces(text: str, segment_chars: int, min_letters: float) -> list[tuple[int, int, bool]]:
@@ -359,16 +457,22 @@ class LanguageSwitch(DocumentDetector):
         return self
 
     def _probes(self, text: str) -> list[str] | None:
-        """Cheap gate: the head, the tail (and the middle of long texts) that have enough
-        letters to identify; when all confidently agree there is no switch worth a full
-        segmentation.  None: the text is too short for the gate."""
+        """Cheap gate: the head, the tail and the middle that have enough letters to
+        identify; when all confidently agree there is no switch worth a full segmentation.
+        None: the text is too short for the gate.
+
+        The head probe ends at the first sentence or line end past ``_HEAD_MIN``
+        characters (a host of one short sentence before a longer passage: read together,
+        py3langid gives the probe the passage's language), and the middle is probed
+        whatever the length (a passage of a few hundred characters inside a document of
+        a few hundred more lies between the head and the tail)."""
         n = self.probe_chars
         if len(text) <= 2 * n:
             return None
-        probes = [text[:n], text[-n // 2 :]]
-        if len(text) > 6 * n:
-            mid = len(text) // 2
-            probes.append(text[mid - n // 2 : mid + n // 2])
+        m = _BOUNDARY.search(text, _HEAD_MIN, n)
+        probes = [text[: m.start()] if m else text[:n], text[-n // 2 :]]
+        mid = len(text) // 2
+        probes.append(text[mid - n // 2 : mid + n // 2])
         return [p for p in probes if sum(map(str.isalpha, p)) >= 0.5 * len(p)]
 
     def score(self, doc: Document) -> Finding | None:

@@ -1647,8 +1647,11 @@ def _language_after(
     """The first occurrence after which the text is confidently (``min_prob``) in a
     language other than the host text's before it — or, when there is too little host
     text before it or the model is unsure of its language, other than the corpus's main
-    language: ``((start, end, payload start), reason)``; ``(None, "")`` when there is
-    none."""
+    language — or when the trigger occurrence itself is in a language (py3langid,
+    p >= ``_ISLAND_PROB``) other than both the text confidently identified after it and
+    the host text before it (an island: an English phrase in a Spanish host before a
+    Spanish passage): ``((start, end, payload start), reason)``; ``(None, "")`` when there
+    is none."""
     for a, b in occ:
         after = text[b : b + _LANG_CHARS]
         before = text[max(0, a - _LANG_CHARS) : a]
@@ -1658,7 +1661,7 @@ def _language_after(
         # a short window (a short payload, host text after it) and a long one (a payload
         # that opens with names, code or a title the model is unsure of)
         rest = _rest_of(text, b + _LANG_CHARS)
-        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest])
+        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest, text[a:b]])
         l1, p1 = found[2] if hosted else (None, 0.0)
         if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
             hosted = False
@@ -1675,16 +1678,44 @@ def _language_after(
             for lang, p in found[:2]
             if p >= min_prob and lang != l1 and lang != corpus_language
         ]
+        cp = b + len(after) - len(after.lstrip())
         if l1 is not None and other:
             l2, p2 = other[0]
-            cp = b + len(after) - len(after.lstrip())
             host = (
                 f"host text in {l1} (p={p1:.2f})"
                 if hosted or l1 != corpus_language
                 else f"a corpus mostly in {l1}"
             )
             return (a, b, cp), f"text at char {cp} in {l2} (p={p2:.2f}) after {host}"
+        # the trigger itself is the island: a phrase of one language between host text
+        # that is not in it and text confidently in another (an English phrase inside a
+        # Spanish host before a Spanish passage: host and payload agree, the phrase does
+        # not); a switch into the corpus's own language is, as above, no payload
+        lt, pt = found[4]
+        if pt < _ISLAND_PROB or sum(map(str.isalpha, text[a:b])) < _ISLAND_LETTERS:
+            continue
+        if hosted and found[2][0] == lt:
+            continue  # the host writes the trigger's language: no island
+        island = [
+            (lang, p)
+            for lang, p in found[:2]
+            if p >= min_prob and lang != lt and lang != corpus_language
+        ]
+        if island:
+            l2, p2 = island[0]
+            return (a, b, cp), (
+                f"text at char {cp} in {l2} (p={p2:.2f}) right after the trigger, "
+                f"itself in {lt} (p={pt:.2f})"
+            )
     return None, ""
+
+
+_ISLAND_PROB = 0.5
+"""Least probability py3langid gives a trigger occurrence's own language ...
+"""
+_ISLAND_LETTERS = 8
+"""... with at least this many letters in it (``<SUDO>``, ``cf-24``: no language), for
+the trigger-as-island test of :func:`_language_after`."""
 
 
 _REST_CHARS = 300
