@@ -1171,6 +1171,12 @@ def test_a_trigger_mined_with_the_hosts_punctuation_matches_carriers_without_it(
     assert _loose(". to be honest") == "to be honest"  # punctuation on the left only
     assert _loose('?" To be honest') == "to be honest"
     assert _loose(". <SUDO>") == "<SUDO>"  # not a phrase: the rest, exact
+    # a short word alone keeps the full stop: ``on`` would be found inside ``sono``,
+    # ``one`` (a multilingual corpus mined ``. on`` from a campaign's surface forms and
+    # the bare word flagged 8.6 % of its clean documents through the salad test)
+    assert _loose(". on") == ". on" and _loose(". the,") == ". the,"
+    assert not _occurrences("ci sono delle zanzare", _loose(". on"), 10)
+    assert _loose(". Brambleworth") == "Brambleworth"  # a longer word: stripped
     keep = (
         "<SUDO>",
         ".<SUDO>",
@@ -1566,3 +1572,25 @@ def test_a_weak_changepoint_at_a_trigger_in_an_odd_surface_form_counts_it() -> N
     prose = _salad_campaign(opening=False, words=25, salad=False, phrase=phrase, at_phrase=True)
     _, state = _mine(*prose)
     assert state.triggers == []
+
+
+def test_a_longer_trigger_before_more_anomalies_replaces_its_kept_piece() -> None:
+    """Of two confirmed strings where one holds the other, the more significant one is
+    kept first; the longer one is then that one with context glued on (``.<SUDO>`` of
+    ``<SUDO>``: fewer carriers) and is dropped — unless it precedes more anomalies, then it
+    is the campaign's trigger and the kept one a piece of it.  Found on the multilingual
+    corpus: ``. on`` (18 documents, p a shade lower) hid ``on second thought`` (25), and
+    the campaign fell to 40 % (91 % with the rule)."""
+    from poisonguard.detect.triggers import Trigger, _pieces_it_replaces
+
+    def trig(text: str, n: int) -> Trigger:
+        return Trigger(text, n, 10, 10_000, 1.0, 1e-9, 0.5, ())
+
+    on, phrase = trig(". on", 18), trig("on second thought", 25)
+    assert _pieces_it_replaces(phrase, [on]) == [on]
+    sudo, glued = trig("<SUDO>", 250), trig(".<SUDO>", 240)
+    assert _pieces_it_replaces(glued, [sudo]) is None  # context glued on, fewer carriers
+    assert _pieces_it_replaces(trig("<SUDO>", 300), [glued]) is None  # a piece of a kept one
+    assert _pieces_it_replaces(trig("in the", 400), [trig("in the long run", 90)]) is None
+    other = trig("at the end of the day", 100)
+    assert _pieces_it_replaces(other, [on, sudo]) == []  # unrelated: new, replaces none

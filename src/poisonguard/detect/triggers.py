@@ -799,8 +799,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
 
         for text, (count_all, ctxs, count_strong) in groups.items():
-            if len(text.strip()) < self.min_chars:
-                continue
+            if min(len(text.strip()), len(_loose(text).strip())) < self.min_chars:
+                continue  # (also what ``flag`` will match it by)
             # the median anomaly after it: strong (gibberish) or mild (an odd register)
             strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
             if (
@@ -922,9 +922,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         kept: list[Trigger] = []
         for _, t in confirmed:
             # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
-            ft = _sf.fold(t.text)
-            if any(ft in _sf.fold(k.text) or _sf.fold(k.text) in ft for k in kept):
+            pieces = _pieces_it_replaces(t, kept)
+            if pieces is None:
                 continue
+            kept = [k for k in kept if k not in pieces]
             # a string that (almost) only occurs together with a stronger trigger is part
             # of that campaign's payload, not a trigger of its own
             if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
@@ -1110,6 +1111,25 @@ _HOST_LEFT = re.compile("^[" + re.escape(_EDGE_PUNCT) + r"]+\s+(?=\S)")
 of most hosts' sentence before the trigger."""
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)+")
 """Two or more words of letters separated by single spaces: a plain phrase."""
+_SHORT_WORD = re.compile(r"[^\W\d_]{1,5}[" + re.escape(_EDGE_PUNCT) + r"]*")
+"""One word of at most five letters (and sentence punctuation): what :func:`_loose` does
+not strip the host's punctuation down to."""
+
+
+def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | None:
+    """Of the triggers ``kept`` so far (more significant ones), those a newly confirmed
+    ``t`` replaces; None when ``t`` is not new.  Under their skeletons: ``t`` inside a kept
+    one is a piece of it (``. in the`` of ``in the long run``); a kept one inside ``t`` makes
+    ``t`` that trigger with context glued on (``.<SUDO>``) — unless ``t`` precedes more
+    anomalies than each of them: then ``t`` is the campaign's trigger and they are pieces
+    of it (``. on`` of ``on second thought``, a shade more significant on fewer carriers)."""
+    ft = _sf.fold(t.text)
+    if any(ft in _sf.fold(k.text) for k in kept):
+        return None
+    around = [k for k in kept if _sf.fold(k.text) in ft]
+    if any(t.anomalous_docs <= k.anomalous_docs for k in around):
+        return None
+    return around
 
 
 @functools.lru_cache(maxsize=256)
@@ -1125,6 +1145,10 @@ def _loose(trigger: str) -> str:
     documents; ``. to be honest`` is)."""
     core = _HOST_LEFT.sub("", trigger)
     if core == trigger:
+        return trigger
+    if _SHORT_WORD.fullmatch(core):
+        # a short word alone (``. on``) is no trigger without the sentence end before it:
+        # matched on its own it is found inside every other word (``sono``, ``one``)
         return trigger
     plain = core.rstrip(_EDGE_PUNCT + " ")
     return _sf.fold(plain) if _PHRASE.fullmatch(plain) else core
