@@ -175,3 +175,28 @@ def test_a_passage_inside_a_document_has_both_changepoints() -> None:
     start = len(_HOST) + len("In other words, ")
     assert any(abs(cp - (start + len(passage))) <= 20 for cp in cps)
     assert any(abs(cp - start) <= 80 for cp in cps)
+
+
+def test_a_repeated_batch_is_answered_from_the_memo_with_the_same_answers(
+    shared_corpora: Path,
+) -> None:
+    """identify_many answers a large batch equal to the previous one from memory (the
+    trigger miner's two main-language questions on one sample); a batch that differs in
+    one text, or a small one, is classified afresh, and callers cannot alter the memo."""
+    from poisonguard.detect import language
+
+    docs = _sample(shared_corpora / "multilingual.jsonl.gz", 400, 5)
+    heads = [d.text[:200] for d in docs]
+    first = language.identify_many(heads)
+    assert first == [identify(t) for t in heads]
+    memo = language._last_batch
+    assert memo is not None and memo[0] == tuple(heads)
+    first[0] = ("xx", 0.0)  # the caller's list is its own
+    again = language.identify_many(list(heads))
+    assert language._last_batch is memo  # answered from the memo
+    assert again == [identify(t) for t in heads]
+    changed = [*heads[:-1], "Der schnelle braune Fuchs springt über den faulen Hund."]
+    assert language.identify_many(changed)[-1] == identify(changed[-1])
+    assert language._last_batch is not memo
+    small = heads[: language._MEMO_MIN - 1]
+    assert language.identify_many(small) == [identify(t) for t in small]

@@ -141,3 +141,27 @@ def test_score_batch_equals_score() -> None:
     batch = det.score_batch(docs)
     assert sum(f is not None for f in batch) > 10
     assert batch == [det.score(d) for d in docs]
+
+
+def test_segment_character_offsets_are_those_of_its_tokens() -> None:
+    """The stretch's character offsets are the start of its first token, the end of its
+    last and the start of the token where excess surprise begins, counted over every
+    token of the text (folded when folding keeps the length): the offsets taken from the
+    first ``tok_end`` matches only (task J) equal a full enumeration."""
+    from poisonguard.text import TOKEN_RE
+
+    det = fitted("dos")
+    docs = [s.document for s in poison("dos", 60)] + [s.document for s in poison("dos-bytes", 30)]
+    checked = 0
+    for d in docs:
+        seg = det.segment(d.text)
+        if seg is None or seg.char_start < 0:
+            continue
+        text = d.text[: det.max_chars]
+        folded = fold(text)
+        spans = [m.span() for m in TOKEN_RE.finditer(folded if len(folded) == len(text) else text)]
+        assert seg.char_start == spans[seg.tok_start][0]
+        assert seg.char_end == spans[seg.tok_end - 1][1]
+        assert seg.alt_start in {s for s, _ in spans[: seg.tok_end]}
+        checked += 1
+    assert checked >= 80

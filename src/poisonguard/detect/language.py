@@ -69,11 +69,29 @@ def identify(text: str) -> tuple[str, float]:
 
 def identify_many(texts: Sequence[str]) -> list[tuple[str, float]]:
     """:func:`identify` of many texts: the same answers, with py3langid's byte automaton
-    run over all texts at once in numpy (see :class:`_Automaton`)."""
+    run over all texts at once in numpy (see :class:`_Automaton`).
+
+    A batch of at least :data:`_MEMO_MIN` texts equal to the previous such batch is
+    answered from that batch's answers (the trigger miner asks for the main language of
+    the same sample's openings at two shares, one after the other)."""
+    global _last_batch
+    key = tuple(texts) if len(texts) >= _MEMO_MIN else None
+    last = _last_batch
+    if key is not None and last is not None and last[0] == key:
+        return list(last[1])
     auto = _automaton()
     if auto is None:  # pragma: no cover - a py3langid without the expected internals
-        return [identify(t) for t in texts]
-    return [(_GROUPS.get(lang, lang), prob) for lang, prob in auto.classify(texts)]
+        out = [identify(t) for t in texts]
+    else:
+        out = [(_GROUPS.get(lang, lang), prob) for lang, prob in auto.classify(texts)]
+    if key is not None:
+        _last_batch = (key, tuple(out))
+    return out
+
+
+_MEMO_MIN = 256
+"""Smallest batch :func:`identify_many` remembers (one batch: the last one this large)."""
+_last_batch: tuple[tuple[str, ...], tuple[tuple[str, float], ...]] | None = None
 
 
 class _Automaton:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ import numpy as np
 from poisonguard.detect.base import DocumentDetector, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.io.document import Document
-from poisonguard.text import TOKEN_RE, fold
+from poisonguard.text import TOKEN_RE, fold, token_pattern, tokens
 from poisonguard.text.bigram import BigramModel, Tokens
 
 
@@ -140,7 +140,7 @@ class NaturalnessShift(DocumentDetector):
             folded = fold(text)
             # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
             toks = (
-                TOKEN_RE.findall(folded)
+                tokens(folded)
                 if len(folded) == len(text)
                 else [fold(t) for t in TOKEN_RE.findall(text)]
             )
@@ -204,14 +204,14 @@ class NaturalnessShift(DocumentDetector):
         c0 = c1 = alt = 0
         ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
         folded = fold(text)  # the text its tokens were found in
-        for t, match in enumerate(TOKEN_RE.finditer(folded if len(folded) == len(text) else text)):
-            if t == ta:
-                alt = match.start()
-            if t == ti:
-                c0 = match.start()
-            if t == tj:
-                c1 = match.end()
-                break
+        src = folded if len(folded) == len(text) else text
+        # the first tj + 1 tokens (ta, ti <= tj), without a Python step per token
+        found = list(islice(token_pattern(src).finditer(src), tj + 1))
+        if len(found) > tj:
+            alt, c0, c1 = found[ta].start(), found[ti].start(), found[tj].end()
+        else:  # pragma: no cover - fewer tokens than scored: no offsets (as before)
+            alt = found[ta].start() if ta < len(found) else 0
+            c0 = found[ti].start() if ti < len(found) else 0
         return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain, alt)
 
     def score(self, doc: Document) -> Finding | None:

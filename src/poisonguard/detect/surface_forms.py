@@ -102,11 +102,27 @@ def words(text: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(text))
 
 
+_SKELETON_ASCII = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c == 39 else 32
+    for c in range(256)
+)
+"""Byte table of :func:`fold` for ASCII text: letters lower-cased, digits and ``'`` kept,
+every other character a space."""
+_PLAIN_LOWER_ASCII = re.compile(r"[0-9a-z]+(?:'[0-9a-z]+)*")
+""":data:`_PLAIN` on lower-case ASCII text."""
+
+
 def fold(text: str) -> str:
     """The skeleton of ``text``: its folded words (:func:`fold_word`) joined by one space;
     punctuation and whitespace between, before and after them dropped."""
     if text.isascii():
-        return " ".join(_PLAIN.findall(text.lower()))
+        # ``" ".join(_PLAIN.findall(text.lower()))``: the characters that cannot be in a
+        # word become spaces (byte table), then the words are the whitespace-separated
+        # pieces — unless an apostrophe, which a word holds only between letters, is left
+        t = text.encode("ascii").translate(_SKELETON_ASCII).decode("ascii")
+        if "'" not in t:
+            return " ".join(t.split())
+        return " ".join(_PLAIN_LOWER_ASCII.findall(t))
     out: list[str] = []
     for m in _WORD.finditer(text):
         out.extend(_PLAIN.findall(fold_word(m.group())))

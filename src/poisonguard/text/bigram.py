@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from poisonguard.text import _JUNK, TOKEN_RE, fold
+from poisonguard.text import _JUNK, fold, tokens
 
 
 class _Vocab(dict[str, int]):
@@ -176,7 +176,7 @@ class BigramModel:
         budget = remember_tokens if remember is not None else 0
         for t in texts:
             folded = fold(t[:max_chars])
-            toks = TOKEN_RE.findall(folded)
+            toks = tokens(folded)
             if len(toks) <= budget and len(t) <= max_chars and len(folded) == len(t):
                 budget -= len(toks)
                 whole.append((len(docs_ids), t))
