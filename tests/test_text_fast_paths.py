@@ -75,3 +75,18 @@ def test_fast_paths_on_real_documents(shared_corpora: Path) -> None:
             t = d.text
             assert tokens(fold(t)) == TOKEN_RE.findall(_fold_ref(t))
             assert surface_forms.fold(t) == _skeleton_ref(t)
+
+
+def test_skeletons_of_text_with_safe_non_ascii_characters() -> None:
+    """Text whose only non-ASCII characters are separators, ’ or Latin-1 letters takes the
+    whole-text path; look-alikes, zero-width characters, ligatures, superscripts and
+    letters outside Latin-1 keep the word-by-word path — the same skeletons."""
+    safe = "’–—…°±×÷«»“”éÉàÀüÜßñÑøØçÇ\u0301"  # a combining mark is no word character
+    unsafe = "İıаАΑ\u200b\u00adﬁ²ªµ１Σσ가Ł"
+    assert all(map(surface_forms._plain_safe, safe))
+    assert not any(map(surface_forms._plain_safe, unsafe))
+    for t in _random_texts(2, 20_000, extra=safe) + _random_texts(3, 20_000, extra=safe + unsafe):
+        assert surface_forms.fold(t) == _skeleton_ref(t), repr(t)
+    for ch in map(chr, range(128, 0x3000)):  # every character alone and inside words
+        for t in (ch, f"ab{ch}cd", f"Ab{ch}", f"{ch}'x", f"x’{ch}"):
+            assert surface_forms.fold(t) == _skeleton_ref(t), repr(t)

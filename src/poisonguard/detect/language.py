@@ -175,9 +175,18 @@ class _Automaton:
         feat = self.output[state[real]]
         hit = feat >= 0
         key = text_of[hit] * self.n_features + feat[hit]
-        uniq, first, cnt = np.unique(key, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")  # by text, then first occurrence
-        uniq, cnt = uniq[order], cnt[order]
+        # the distinct keys with their counts, in order of first occurrence (by text, then
+        # position): np.unique's stable sort, then each count put at its key's first
+        # occurrence and read back in position order (no second sort)
+        perm = np.argsort(key, kind="stable")
+        sk = key[perm]
+        head = np.ones(len(sk), dtype=bool)
+        head[1:] = sk[1:] != sk[:-1]
+        heads = np.flatnonzero(head)
+        at_first = np.zeros(len(key), dtype=np.int64)
+        at_first[perm[heads]] = np.diff(np.append(heads, len(sk)))
+        firsts = np.flatnonzero(at_first)
+        uniq, cnt = key[firsts], at_first[firsts]
         owner = uniq // self.n_features
         bounds = np.searchsorted(owner, np.arange(len(encoded) + 1)).tolist()
         feats = (uniq % self.n_features).astype(np.intp)

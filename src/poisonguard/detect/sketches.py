@@ -150,16 +150,19 @@ def sentence_norms(text: str, min_words: int = 1) -> list[str]:
     words (``norm.count(" ") + 1``), in order: :func:`split_sentences` without the offsets
     (cheaper)."""
     folded = _fold(text)
-    same = len(folded) == len(text)
-    out: list[str] = []
-    for a, b in _units(text):
-        # the whitespace around a unit does not change its normal form
-        norm = " ".join(folded[a:b].split()) if same else normalize(text[a:b])
-        if norm.count(" ") + 1 < min_words:
-            continue
-        if norm or (a < b and not text[a:b].isspace()):  # a unit of punctuation: norm ""
-            out.append(norm)
-    return out
+    units = _units(text)
+    # the whitespace around a unit does not change its normal form
+    if len(folded) == len(text):
+        norms = [" ".join(folded[a:b].split()) for a, b in units]
+    else:
+        norms = [normalize(text[a:b]) for a, b in units]
+    if min_words >= 2:  # a norm of min_words >= 2 words has a space: never ""
+        return [n for n in norms if n.count(" ") + 1 >= min_words]
+    return [
+        n
+        for n, (a, b) in zip(norms, units, strict=True)
+        if n or (a < b and not text[a:b].isspace())  # a unit of punctuation: norm ""
+    ]
 
 
 def _units(text: str) -> list[tuple[int, int]]:

@@ -112,6 +112,31 @@ _PLAIN_LOWER_ASCII = re.compile(r"[0-9a-z]+(?:'[0-9a-z]+)*")
 """:data:`_PLAIN` on lower-case ASCII text."""
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_safe(ch: str) -> bool:
+    """A non-ASCII character that :func:`fold` may treat as the ASCII path treats text:
+    lower-case the whole text, then :data:`_PLAIN` — the word-by-word path
+    (:func:`fold_word`: look-alikes, zero-width characters, NFKC, lower case) gives the
+    same words on any text whose other non-ASCII characters are safe too.  Safe: the
+    apostrophe ``’``; a character that is no word character and that lower case keeps; a
+    Latin-1 letter (U+00C0-U+00FF) that NFKC keeps and lower case maps to one character.
+    Never: a zero-width character (it joins the pieces of a word) or a look-alike."""
+    if ch in ZERO_WIDTH or ch in LOOKALIKES:
+        return False
+    if ch == "\u2019":
+        return True
+    if _PLAIN.match(ch) is None:  # not a word character: only ever a separator
+        return ch.lower() == ch
+    return (
+        "\u00c0" <= ch <= "\u00ff"
+        and unicodedata.normalize("NFKC", ch) == ch
+        and len(ch.lower()) == 1
+    )
+
+
 def fold(text: str) -> str:
     """The skeleton of ``text``: its folded words (:func:`fold_word`) joined by one space;
     punctuation and whitespace between, before and after them dropped."""
@@ -123,6 +148,8 @@ def fold(text: str) -> str:
         if "'" not in t:
             return " ".join(t.split())
         return " ".join(_PLAIN_LOWER_ASCII.findall(t))
+    if all(map(_plain_safe, set(_NON_ASCII.findall(text)))):
+        return " ".join(_PLAIN.findall(text.lower()))
     out: list[str] = []
     for m in _WORD.finditer(text):
         out.extend(_PLAIN.findall(fold_word(m.group())))

@@ -120,9 +120,8 @@ class BigramModel:
     _oov_cache: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def _char_mean(self, word: str) -> float:
-        cost = self.char_cost
-        unseen = self.unseen_char
-        return sum(cost.get(ch, unseen) for ch in word) / max(1, len(word))
+        # the same sum, term by term in the same order, without a generator
+        return sum(map(self.char_cost.get, word, repeat(self.unseen_char))) / max(1, len(word))
 
     def _oov_extra(self, word: str) -> float:
         """Extra surprise of an unknown word spelled with unusual characters (random bytes,
