@@ -165,3 +165,15 @@ def test_segment_character_offsets_are_those_of_its_tokens() -> None:
         assert seg.alt_start in {s for s, _ in spans[: seg.tok_end]}
         checked += 1
     assert checked >= 80
+
+
+def test_first_minimum_of_a_prefix_is_the_running_argmin() -> None:
+    """``_best`` takes ``np.argmin(head[: j + 1])`` for ``_running_argmin(head)[j]`` (the
+    first occurrence of the prefix's minimum), ties and plateaus included."""
+    from poisonguard.detect.naturalness import _running_argmin
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 40, 300):
+        for a in (rng.normal(size=n).cumsum(), rng.integers(0, 3, size=n).astype(float)):
+            run = _running_argmin(a)
+            assert [int(np.argmin(a[: j + 1])) for j in range(n)] == run.tolist()

@@ -108,8 +108,9 @@ _SKELETON_ASCII = bytes(
 )
 """Byte table of :func:`fold` for ASCII text: letters lower-cased, digits and ``'`` kept,
 every other character a space."""
-_PLAIN_LOWER_ASCII = re.compile(r"[0-9a-z]+(?:'[0-9a-z]+)*")
-""":data:`_PLAIN` on lower-case ASCII text."""
+_LONE_APOSTROPHE = re.compile(r"'(?<![0-9a-z]')|'(?![0-9a-z])")
+"""An apostrophe of lower-case ASCII text that is not between two letters or digits (no
+:data:`_PLAIN` word holds it)."""
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -145,9 +146,9 @@ def fold(text: str) -> str:
         # word become spaces (byte table), then the words are the whitespace-separated
         # pieces — unless an apostrophe, which a word holds only between letters, is left
         t = text.encode("ascii").translate(_SKELETON_ASCII).decode("ascii")
-        if "'" not in t:
-            return " ".join(t.split())
-        return " ".join(_PLAIN_LOWER_ASCII.findall(t))
+        if "'" in t:  # an apostrophe stays only between two letters or digits
+            t = _LONE_APOSTROPHE.sub(" ", t)
+        return " ".join(t.split())
     if all(map(_plain_safe, set(_NON_ASCII.findall(text)))):
         return " ".join(_PLAIN.findall(text.lower()))
     out: list[str] = []
