@@ -177,9 +177,16 @@ class _Automaton:
         key = text_of[hit] * self.n_features + feat[hit]
         # the distinct keys with their counts, in order of first occurrence (by text, then
         # position): np.unique's stable sort, then each count put at its key's first
-        # occurrence and read back in position order (no second sort)
-        perm = np.argsort(key, kind="stable")
-        sk = key[perm]
+        # occurrence and read back in position order (no second sort).  The stable sort is
+        # a plain sort of (key, position) packed in one int64 (unique values: the same
+        # order, several times faster), when both fit
+        pbits = max(1, len(key).bit_length())
+        if (len(encoded) * self.n_features).bit_length() + pbits <= 62:
+            packed = np.sort((key << pbits) | np.arange(len(key), dtype=np.int64))
+            sk, perm = packed >> pbits, packed & ((1 << pbits) - 1)
+        else:  # pragma: no cover - batches of billions of bytes
+            perm = np.argsort(key, kind="stable")
+            sk = key[perm]
         head = np.ones(len(sk), dtype=bool)
         head[1:] = sk[1:] != sk[:-1]
         heads = np.flatnonzero(head)
