@@ -177,3 +177,15 @@ def test_first_minimum_of_a_prefix_is_the_running_argmin() -> None:
         for a in (rng.normal(size=n).cumsum(), rng.integers(0, 3, size=n).astype(float)):
             run = _running_argmin(a)
             assert [int(np.argmin(a[: j + 1])) for j in range(n)] == run.tolist()
+
+
+def test_mean_helper_equals_numpy_mean_bit_for_bit() -> None:
+    """``_mean`` (np.add.reduce / count) is np.mean's value exactly, pairwise sums of long
+    arrays and views included."""
+    from poisonguard.detect.naturalness import _mean
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 7, 8, 9, 127, 128, 129, 1000, 5001):
+        a = rng.gamma(2.0, 3.0, size=n) * rng.choice([1e-3, 1.0, 1e3])
+        assert _mean(a) == float(a.mean())
+        assert _mean(a[n // 3 :]) == float(a[n // 3 :].mean())
