@@ -237,6 +237,23 @@ def _memo_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+_HTTP_NETLOC = re.compile(r"https?://([^/?#]*)")
+
+
+def _hostname(url: str) -> str | None:
+    """``urlsplit(url).hostname`` of an ``http(s)://`` URL.  An ASCII URL without tab or
+    line breaks whose network location has no ``@ : [ ] %`` (no user, port, IPv6 literal
+    or zone) has that location, lower-cased, as its host name (``None`` when empty):
+    ``urlsplit`` is skipped, the answer is the same."""
+    if url.isascii() and "\t" not in url and "\r" not in url and "\n" not in url:
+        m = _HTTP_NETLOC.match(url)
+        if m is not None:
+            net = m.group(1)
+            if not any(c in net for c in "@:[]%"):
+                return net.lower() or None
+    return urlsplit(url).hostname
+
+
 def source_key(doc: Document, file_fallback: bool = True) -> str:
     """The source of ``doc`` used for source-diversity counts.
 
@@ -253,7 +270,7 @@ def source_key(doc: Document, file_fallback: bool = True) -> str:
             return v.lower()
     for cand in (meta.get("url"), meta.get("source_url"), doc.source):
         if isinstance(cand, str) and cand.startswith(("http://", "https://")):
-            host = urlsplit(cand).hostname
+            host = _hostname(cand)
             if host:
                 return host.lower().removeprefix("www.")
     rec = doc.record or {}
