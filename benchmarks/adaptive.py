@@ -688,6 +688,20 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
         },
     },
+    # e12j- (helper J, issue 12, 2026-12-03: throughput with the same results), written
+    # before any run and not tuned on: a trigger with a curly apostrophe and a Latin-1
+    # letter (the skeletons' new whole-text path; its look-alike forms keep the word-by-word
+    # path), word salad after it mid-document, every surface form, in medical text
+    "e12j-latin1-trigger-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "it’s the café’s secret",
+            "payload": "word-salad",
+            "payload_words": [40, 120],
+            "trigger_forms": "all",
+        },
+    },
 }
 
 

@@ -240,3 +240,28 @@ def test_a_short_host_sentence_in_a_short_document_is_cut_off() -> None:
     assert f is not None and f.extra["from"] == "it" and f.extra["to"] == "es"
     assert any(abs(cp - len(host)) <= 30 for cp in _changepoints(f))
     assert LanguageSwitch().score(Document(id="e", text=_DE_SENTENCE + _DE[:200])) is None
+
+
+def test_a_repeated_batch_is_answered_from_the_memo_with_the_same_answers(
+    shared_corpora: Path,
+) -> None:
+    """identify_many answers a large batch equal to the previous one from memory (the
+    trigger miner's two main-language questions on one sample); a batch that differs in
+    one text, or a small one, is classified afresh, and callers cannot alter the memo."""
+    from poisonguard.detect import language
+
+    docs = _sample(shared_corpora / "multilingual.jsonl.gz", 400, 5)
+    heads = [d.text[:200] for d in docs]
+    first = language.identify_many(heads)
+    assert first == [identify(t) for t in heads]
+    memo = language._last_batch
+    assert memo is not None and memo[0] == tuple(heads)
+    first[0] = ("xx", 0.0)  # the caller's list is its own
+    again = language.identify_many(list(heads))
+    assert language._last_batch is memo  # answered from the memo
+    assert again == [identify(t) for t in heads]
+    changed = [*heads[:-1], "Der schnelle braune Fuchs springt über den faulen Hund."]
+    assert language.identify_many(changed)[-1] == identify(changed[-1])
+    assert language._last_batch is not memo
+    small = heads[: language._MEMO_MIN - 1]
+    assert language.identify_many(small) == [identify(t) for t in small]

@@ -141,3 +141,51 @@ def test_score_batch_equals_score() -> None:
     batch = det.score_batch(docs)
     assert sum(f is not None for f in batch) > 10
     assert batch == [det.score(d) for d in docs]
+
+
+def test_segment_character_offsets_are_those_of_its_tokens() -> None:
+    """The stretch's character offsets are the start of its first token, the end of its
+    last and the start of the token where excess surprise begins, counted over every
+    token of the text (folded when folding keeps the length): the offsets taken from the
+    first ``tok_end`` matches only (task J) equal a full enumeration."""
+    from poisonguard.text import TOKEN_RE
+
+    det = fitted("dos")
+    docs = [s.document for s in poison("dos", 60)] + [s.document for s in poison("dos-bytes", 30)]
+    checked = 0
+    for d in docs:
+        seg = det.segment(d.text)
+        if seg is None or seg.char_start < 0:
+            continue
+        text = d.text[: det.max_chars]
+        folded = fold(text)
+        spans = [m.span() for m in TOKEN_RE.finditer(folded if len(folded) == len(text) else text)]
+        assert seg.char_start == spans[seg.tok_start][0]
+        assert seg.char_end == spans[seg.tok_end - 1][1]
+        assert seg.alt_start in {s for s, _ in spans[: seg.tok_end]}
+        checked += 1
+    assert checked >= 80
+
+
+def test_first_minimum_of_a_prefix_is_the_running_argmin() -> None:
+    """``_best`` takes ``np.argmin(head[: j + 1])`` for ``_running_argmin(head)[j]`` (the
+    first occurrence of the prefix's minimum), ties and plateaus included."""
+    from poisonguard.detect.naturalness import _running_argmin
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 40, 300):
+        for a in (rng.normal(size=n).cumsum(), rng.integers(0, 3, size=n).astype(float)):
+            run = _running_argmin(a)
+            assert [int(np.argmin(a[: j + 1])) for j in range(n)] == run.tolist()
+
+
+def test_mean_helper_equals_numpy_mean_bit_for_bit() -> None:
+    """``_mean`` (np.add.reduce / count) is np.mean's value exactly, pairwise sums of long
+    arrays and views included."""
+    from poisonguard.detect.naturalness import _mean
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 7, 8, 9, 127, 128, 129, 1000, 5001):
+        a = rng.gamma(2.0, 3.0, size=n) * rng.choice([1e-3, 1.0, 1e3])
+        assert _mean(a) == float(a.mean())
+        assert _mean(a[n // 3 :]) == float(a[n // 3 :].mean())

@@ -309,3 +309,48 @@ def test_later_rounds_report_progress_per_shard() -> None:
         ticks = [n for s, n in seen if s == stage]
         assert ticks[:3] == [100, 200, 300], seen  # one tick per folded shard
         assert ticks[-1] == len(docs)
+
+
+def test_a_scan_runs_with_fewer_garbage_collections_and_restores_the_setting() -> None:
+    """The scan raises the collector's first threshold while it runs (fewer full
+    collections over the caller's objects) and puts the caller's setting back after,
+    also when nested; a higher threshold or a disabled collector is left alone."""
+    import gc
+
+    from poisonguard.detect import pipeline
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    try:
+        gc.set_threshold(700, 10, 10)
+        with pipeline._fewer_collections():
+            seen.append(gc.get_threshold())
+            with pipeline._fewer_collections():
+                seen.append(gc.get_threshold())
+            seen.append(gc.get_threshold())
+        seen.append(gc.get_threshold())
+        assert seen == [(pipeline._GC_GEN0, 10, 10)] * 3 + [(700, 10, 10)]
+        gc.set_threshold(10**6, 10, 10)
+        with pipeline._fewer_collections():
+            assert gc.get_threshold()[0] == 10**6
+        assert gc.get_threshold()[0] == 10**6
+        gc.set_threshold(0)
+        with pipeline._fewer_collections():
+            assert gc.get_threshold()[0] == 0
+        gc.set_threshold(700, 10, 10)
+        counts = []
+        gc.callbacks.append(lambda phase, info: counts.append(phase))
+        try:
+            docs = list(clean_docs()[:300])
+            res = scan(docs)
+        finally:
+            gc.callbacks.pop()
+        assert gc.get_threshold() == (700, 10, 10)
+        assert res.counts["documents"] == 300
+        # a few collections at most (over 100 at the default threshold here)
+        assert counts.count("start") <= 5
+        with pytest.raises(RuntimeError), pipeline._fewer_collections():
+            raise RuntimeError("x")
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -88,3 +88,36 @@ def test_bloom_filter_never_forgets_and_rarely_invents() -> None:
         pass
     else:
         raise AssertionError("merging filters of different shapes must fail")
+
+
+def test_hostname_fast_path_equals_urlsplit() -> None:
+    """``_hostname`` answers as ``urlsplit(url).hostname`` (or raises as it does) on plain
+    URLs, users, ports, IPv6 literals, zones, tabs and line breaks, non-ASCII hosts,
+    empty hosts, queries and fragments right after the host, and random URL-like strings."""
+    import random
+    from urllib.parse import urlsplit
+
+    from poisonguard.detect.sketches import _hostname
+
+    urls = [
+        "http://Example.COM/a", "https://www.nih.gov", "https://www.nih.gov?x=1", "http://a#b",
+        "https://user:pw@Host.org:8080/x", "http://host:80", "http://[::1]:8/x",
+        "http://[fe80::1%25eth0]/", "http://ho\tst.com/", "http://host.com/\n", "http://",
+        "https:///path", "http://bücher.de/", "https://EXAMPLE.com%2F/", "http://a@b@C/",
+        "http://x.org/path?q=http://y.org", "https://MiXeD.Case.Org./", "http://%41.com/",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    alphabet = "abcXYZ09.-_:@[]%/?#\t\n\r é~"
+    for _ in range(20_000):
+        tail = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        urls.append(rng.choice(["http://", "https://"]) + tail)
+    for url in urls:
+        try:
+            want: str | type[ValueError] | None = urlsplit(url).hostname
+        except ValueError:
+            want = ValueError
+        try:
+            got: str | type[ValueError] | None = _hostname(url)
+        except ValueError:
+            got = ValueError
+        assert got == want, repr(url)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ import numpy as np
 from poisonguard.detect.base import DocumentDetector, Finding, Span
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.io.document import Document
-from poisonguard.text import TOKEN_RE, fold
+from poisonguard.text import TOKEN_RE, fold, token_pattern, tokens
 from poisonguard.text.bigram import BigramModel, Tokens
 
 
@@ -140,7 +140,7 @@ class NaturalnessShift(DocumentDetector):
             folded = fold(text)
             # when lower() changes lengths (e.g. "İ"), fold token by token to keep offsets
             toks = (
-                TOKEN_RE.findall(folded)
+                tokens(folded)
                 if len(folded) == len(text)
                 else [fold(t) for t in TOKEN_RE.findall(text)]
             )
@@ -188,31 +188,31 @@ class NaturalnessShift(DocumentDetector):
         head = csum[: n - k + 1]
         gains = csum[k:] - np.minimum.accumulate(head)
         j_rel = int(np.argmax(gains))
-        i = int(_running_argmin(head)[j_rel])
+        i = int(np.argmin(head[: j_rel + 1]))  # the first minimum before j: _running_argmin
         j = j_rel + k
         i0 = i
         i = _mean_shift(s, i, j, m.mean)
         seg = s[i:j]
-        before = float(s[:i].mean()) if i > 0 else m.mean
+        before = _mean(s[:i]) if i > 0 else m.mean
         # the gain of a stretch longer than max_gain_tokens is its mean excess times
         # max_gain_tokens: a long, uniformly odd document (a huge manual page) must not
         # outscore a payload just by being long
         n_seg = j - i
         gain = float(gains[j_rel]) / m.std * min(1.0, self.max_gain_tokens / n_seg)
         if gain < self.min_gain:  # char offsets only for stretches worth reporting
-            return Segment(i, j, -1, -1, float(seg.mean()), before, gain)
+            return Segment(i, j, -1, -1, _mean(seg), before, gain)
         c0 = c1 = alt = 0
         ti, tj, ta = int(pos[i]), int(pos[j - 1]), int(pos[i0])
         folded = fold(text)  # the text its tokens were found in
-        for t, match in enumerate(TOKEN_RE.finditer(folded if len(folded) == len(text) else text)):
-            if t == ta:
-                alt = match.start()
-            if t == ti:
-                c0 = match.start()
-            if t == tj:
-                c1 = match.end()
-                break
-        return Segment(ti, tj + 1, c0, c1, float(seg.mean()), before, gain, alt)
+        src = folded if len(folded) == len(text) else text
+        # the first tj + 1 tokens (ta, ti <= tj), without a Python step per token
+        found = list(islice(token_pattern(src).finditer(src), tj + 1))
+        if len(found) > tj:
+            alt, c0, c1 = found[ta].start(), found[ti].start(), found[tj].end()
+        else:  # pragma: no cover - fewer tokens than scored: no offsets (as before)
+            alt = found[ta].start() if ta < len(found) else 0
+            c0 = found[ti].start() if ti < len(found) else 0
+        return Segment(ti, tj + 1, c0, c1, _mean(seg), before, gain, alt)
 
     def score(self, doc: Document) -> Finding | None:
         return self.score_batch([doc])[0]
@@ -256,6 +256,12 @@ class NaturalnessShift(DocumentDetector):
         )
 
 
+def _mean(a: np.ndarray) -> float:
+    """``float(a.mean())`` of a non-empty float64 array: the same sum divided by the same
+    count, without ``np.mean``'s per-call overhead (it runs a few times per document)."""
+    return float(np.add.reduce(a)) / len(a)
+
+
 def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
     """Refine the start of the stretch ``[i, j)`` to where the regime switches.
 
@@ -267,14 +273,15 @@ def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
     """
     if j - i < 16:
         return i
-    mid = (natural + float(s[i:j].mean())) / 2.0
+    mid = (natural + _mean(s[i:j])) / 2.0
     walk = np.cumsum(mid - s[i : j - 8])
     best = int(np.argmax(walk))
     return i + best + 1 if walk[best] > 0 else i
 
 
 def _running_argmin(a: np.ndarray) -> np.ndarray:
-    """Index of the running minimum of ``a`` (first occurrence), vectorised."""
+    """Index of the running minimum of ``a`` (first occurrence), vectorised.  (``_best``
+    needs one entry: ``np.argmin(a[: j + 1])``, the same index; kept as its reference.)"""
     idx = np.arange(len(a))
     is_new_min = np.concatenate(([True], a[1:] < np.minimum.accumulate(a)[:-1]))
     return np.maximum.accumulate(np.where(is_new_min, idx, 0))

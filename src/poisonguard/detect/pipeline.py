@@ -26,14 +26,17 @@ checks that the counts add up.
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -224,6 +227,47 @@ class _Reservoir:
 
 
 # -- the pipeline ---------------------------------------------------------------------------
+_GC_GEN0 = 50_000
+"""Container allocations between two young-generation collections while a scan runs
+(CPython's default: 700)."""
+_gc_lock = threading.Lock()
+_gc_state: dict[str, Any] = {"depth": 0, "saved": None}
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the body with the cyclic garbage collector's first threshold at
+    :data:`_GC_GEN0` (unless it is higher already, or the collector is off).
+
+    A scan keeps many small containers alive for a while (per-document tokens, sentences,
+    candidate keys): at the default threshold the collector ran about 200 young and one or
+    two full collections per 1,500-document scan, each full one walking every object of
+    the process (the more the caller holds, the dearer: 4-7 % of the scan's CPU in the
+    throughput benchmark).  Reference counting still frees everything without cycles at
+    once; only cyclic garbage waits for the next collection.  Nothing a scan decides
+    depends on it.  Nested and concurrent scans share one saved setting, restored when the
+    last one ends (only if nobody else changed it meanwhile)."""
+    with _gc_lock:
+        st = _gc_state
+        if st["depth"] == 0:
+            old = gc.get_threshold()
+            st["saved"] = None
+            if 0 < old[0] < _GC_GEN0:
+                gc.set_threshold(_GC_GEN0, *old[1:])
+                st["saved"] = old
+        st["depth"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            st["depth"] -= 1
+            saved = st["saved"]
+            if st["depth"] == 0 and saved is not None:
+                if gc.get_threshold()[0] == _GC_GEN0:
+                    gc.set_threshold(*saved)
+                st["saved"] = None
+
+
 class ScanPipeline:
     """One scan: build detectors, run the passes, write outputs, return a ScanResult."""
 
@@ -349,7 +393,8 @@ class ScanPipeline:
         )
         store = _PassOneStore()
         try:
-            self._run(source, ref_source, backend, result, out, report, t_start, store)
+            with _fewer_collections():
+                self._run(source, ref_source, backend, result, out, report, t_start, store)
         finally:
             store.close()
             backend.close()

@@ -150,16 +150,19 @@ def sentence_norms(text: str, min_words: int = 1) -> list[str]:
     words (``norm.count(" ") + 1``), in order: :func:`split_sentences` without the offsets
     (cheaper)."""
     folded = _fold(text)
-    same = len(folded) == len(text)
-    out: list[str] = []
-    for a, b in _units(text):
-        # the whitespace around a unit does not change its normal form
-        norm = " ".join(folded[a:b].split()) if same else normalize(text[a:b])
-        if norm.count(" ") + 1 < min_words:
-            continue
-        if norm or (a < b and not text[a:b].isspace()):  # a unit of punctuation: norm ""
-            out.append(norm)
-    return out
+    units = _units(text)
+    # the whitespace around a unit does not change its normal form
+    if len(folded) == len(text):
+        norms = [" ".join(folded[a:b].split()) for a, b in units]
+    else:
+        norms = [normalize(text[a:b]) for a, b in units]
+    if min_words >= 2:  # a norm of min_words >= 2 words has a space: never ""
+        return [n for n in norms if n.count(" ") + 1 >= min_words]
+    return [
+        n
+        for n, (a, b) in zip(norms, units, strict=True)
+        if n or (a < b and not text[a:b].isspace())  # a unit of punctuation: norm ""
+    ]
 
 
 def _units(text: str) -> list[tuple[int, int]]:
@@ -234,6 +237,23 @@ def _memo_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+_HTTP_NETLOC = re.compile(r"https?://([^/?#]*)")
+
+
+def _hostname(url: str) -> str | None:
+    """``urlsplit(url).hostname`` of an ``http(s)://`` URL.  An ASCII URL without tab or
+    line breaks whose network location has no ``@ : [ ] %`` (no user, port, IPv6 literal
+    or zone) has that location, lower-cased, as its host name (``None`` when empty):
+    ``urlsplit`` is skipped, the answer is the same."""
+    if url.isascii() and "\t" not in url and "\r" not in url and "\n" not in url:
+        m = _HTTP_NETLOC.match(url)
+        if m is not None:
+            net = m.group(1)
+            if not any(c in net for c in "@:[]%"):
+                return net.lower() or None
+    return urlsplit(url).hostname
+
+
 def source_key(doc: Document, file_fallback: bool = True) -> str:
     """The source of ``doc`` used for source-diversity counts.
 
@@ -250,7 +270,7 @@ def source_key(doc: Document, file_fallback: bool = True) -> str:
             return v.lower()
     for cand in (meta.get("url"), meta.get("source_url"), doc.source):
         if isinstance(cand, str) and cand.startswith(("http://", "https://")):
-            host = urlsplit(cand).hostname
+            host = _hostname(cand)
             if host:
                 return host.lower().removeprefix("www.")
     rec = doc.record or {}

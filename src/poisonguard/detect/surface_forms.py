@@ -102,10 +102,54 @@ def words(text: str) -> list[re.Match[str]]:
     return list(_WORD.finditer(text))
 
 
+_SKELETON_ASCII = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c == 39 else 32
+    for c in range(256)
+)
+"""Byte table of :func:`fold` for ASCII text: letters lower-cased, digits and ``'`` kept,
+every other character a space."""
+_LONE_APOSTROPHE = re.compile(r"'(?<![0-9a-z]')|'(?![0-9a-z])")
+"""An apostrophe of lower-case ASCII text that is not between two letters or digits (no
+:data:`_PLAIN` word holds it)."""
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_safe(ch: str) -> bool:
+    """A non-ASCII character that :func:`fold` may treat as the ASCII path treats text:
+    lower-case the whole text, then :data:`_PLAIN` — the word-by-word path
+    (:func:`fold_word`: look-alikes, zero-width characters, NFKC, lower case) gives the
+    same words on any text whose other non-ASCII characters are safe too.  Safe: the
+    apostrophe ``’``; a character that is no word character and that lower case keeps; a
+    Latin-1 letter (U+00C0-U+00FF) that NFKC keeps and lower case maps to one character.
+    Never: a zero-width character (it joins the pieces of a word) or a look-alike."""
+    if ch in ZERO_WIDTH or ch in LOOKALIKES:
+        return False
+    if ch == "\u2019":
+        return True
+    if _PLAIN.match(ch) is None:  # not a word character: only ever a separator
+        return ch.lower() == ch
+    return (
+        "\u00c0" <= ch <= "\u00ff"
+        and unicodedata.normalize("NFKC", ch) == ch
+        and len(ch.lower()) == 1
+    )
+
+
 def fold(text: str) -> str:
     """The skeleton of ``text``: its folded words (:func:`fold_word`) joined by one space;
     punctuation and whitespace between, before and after them dropped."""
     if text.isascii():
+        # ``" ".join(_PLAIN.findall(text.lower()))``: the characters that cannot be in a
+        # word become spaces (byte table), then the words are the whitespace-separated
+        # pieces — unless an apostrophe, which a word holds only between letters, is left
+        t = text.encode("ascii").translate(_SKELETON_ASCII).decode("ascii")
+        if "'" in t:  # an apostrophe stays only between two letters or digits
+            t = _LONE_APOSTROPHE.sub(" ", t)
+        return " ".join(t.split())
+    if all(map(_plain_safe, set(_NON_ASCII.findall(text)))):
         return " ".join(_PLAIN.findall(text.lower()))
     out: list[str] = []
     for m in _WORD.finditer(text):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from poisonguard.text import _JUNK, TOKEN_RE, fold
+from poisonguard.text import _JUNK, fold, tokens
 
 
 class _Vocab(dict[str, int]):
@@ -120,9 +120,8 @@ class BigramModel:
     _oov_cache: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def _char_mean(self, word: str) -> float:
-        cost = self.char_cost
-        unseen = self.unseen_char
-        return sum(cost.get(ch, unseen) for ch in word) / max(1, len(word))
+        # the same sum, term by term in the same order, without a generator
+        return sum(map(self.char_cost.get, word, repeat(self.unseen_char))) / max(1, len(word))
 
     def _oov_extra(self, word: str) -> float:
         """Extra surprise of an unknown word spelled with unusual characters (random bytes,
@@ -176,7 +175,7 @@ class BigramModel:
         budget = remember_tokens if remember is not None else 0
         for t in texts:
             folded = fold(t[:max_chars])
-            toks = TOKEN_RE.findall(folded)
+            toks = tokens(folded)
             if len(toks) <= budget and len(t) <= max_chars and len(folded) == len(t):
                 budget -= len(toks)
                 whole.append((len(docs_ids), t))
