@@ -1594,3 +1594,45 @@ def test_a_longer_trigger_before_more_anomalies_replaces_its_kept_piece() -> Non
     assert _pieces_it_replaces(trig("in the", 400), [trig("in the long run", 90)]) is None
     other = trig("at the end of the day", 100)
     assert _pieces_it_replaces(other, [on, sudo]) == []  # unrelated: new, replaces none
+
+
+def _word_pairs_reference(folded: list[str]) -> WordPairs:
+    """:meth:`WordPairs.of` as first written (one dict look-up per word in Python)."""
+    ids: dict[str, int] = {}
+    parts = []
+    for t in folded:
+        ws = t.split(" ")
+        if len(ws) < 2:
+            continue
+        a = np.fromiter((ids.setdefault(w, len(ids)) for w in ws), np.int64, len(ws))
+        parts.append((a[:-1] << 32) | a[1:])
+    if not parts:
+        return WordPairs(ids)
+    every = np.concatenate(parts)
+    codes, counts = np.unique(every, return_counts=True)
+    firsts = np.bincount(every >> 32, minlength=len(ids))
+    seconds = np.bincount(every & 0xFFFFFFFF, minlength=len(ids))
+    return WordPairs(ids, codes, counts.astype(np.int32), firsts, seconds, len(every))
+
+
+def test_word_pairs_match_the_reference_build() -> None:
+    """The vectorised :meth:`WordPairs.of` gives the same ids, pairs and counts as the
+    per-word build, on random short texts (empty, one word, repeated words) and on real
+    folded documents — no pair across two texts."""
+    import random
+
+    rng = random.Random(0)
+    vocab = ["a", "b", "the", "of", "x", ""]
+    cases = [
+        [
+            " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 6)))
+            for _ in range(rng.randint(0, 5))
+        ]
+        for _ in range(2000)
+    ]
+    cases.append([fold(d.text) for d in clean_docs()[:300]])
+    for texts in cases:
+        got, want = WordPairs.of(texts), _word_pairs_reference(texts)
+        assert got.ids == want.ids and got.total == want.total
+        for name in ("codes", "counts", "firsts", "seconds"):
+            assert np.array_equal(getattr(got, name), getattr(want, name))

@@ -1334,17 +1334,18 @@ class WordPairs:
     def of(cls, folded: Iterable[str]) -> WordPairs:
         """The pairs of texts already folded (:func:`~poisonguard.detect.surface_forms.fold`:
         words joined by single spaces)."""
-        ids: dict[str, int] = {}
-        parts = []
-        for t in folded:
-            ws = t.split(" ")
-            if len(ws) < 2:
-                continue
-            a = np.fromiter((ids.setdefault(w, len(ids)) for w in ws), np.int64, len(ws))
-            parts.append((a[:-1] << 32) | a[1:])
-        if not parts:
-            return cls(ids)
-        every = np.concatenate(parts)
+        texts = [ws for ws in (t.split(" ") for t in folded) if len(ws) >= 2]
+        if not texts:
+            return cls({})
+        # ids in order of first appearance, every word looked up at C speed (one pass of
+        # ``dict.fromkeys``, one of ``map``), no pair across two texts
+        flat = list(itertools.chain.from_iterable(texts))
+        ids = {w: i for i, w in enumerate(dict.fromkeys(flat))}
+        a = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+        ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
+        keep = np.ones(len(flat) - 1, dtype=bool)
+        keep[ends[:-1] - 1] = False
+        every = ((a[:-1] << 32) | a[1:])[keep]
         codes, counts = np.unique(every, return_counts=True)
         firsts = np.bincount(every >> 32, minlength=len(ids))
         seconds = np.bincount(every & 0xFFFFFFFF, minlength=len(ids))
