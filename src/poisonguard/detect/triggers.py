@@ -740,7 +740,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             ctxs = merged.contexts.get(key, [])
             cs = c - merged.weak_counts.get(key, 0)
-            weak = merged.weak_contexts.get(key, []) if len(ctxs) < self.min_docs else []
+            # (not for a string too short to be reported: ``to``, ``(`` — common enough to
+            # pass the optimistic screen below, and the salad test builds the sample's pair
+            # table, a fifth of a clean scan's CPU)
+            few = len(ctxs) < self.min_docs and len(key.strip()) >= self.min_chars
+            weak = merged.weak_contexts.get(key, []) if few else []
             if len(weak) >= self.min_docs and n_sample and not hopeless(c, cs):
                 # (almost) only weak support: its weak contexts are examples where word
                 # salad follows the string (a payload too short for a candidate finding),
