@@ -167,11 +167,17 @@ def test_segment_character_offsets_are_those_of_its_tokens() -> None:
     assert checked >= 80
 
 
+def _running_argmin(a: np.ndarray) -> np.ndarray:
+    """Index of the running minimum of ``a`` (first occurrence), vectorised: what ``_best``
+    computed before it took one entry of it by ``np.argmin``."""
+    idx = np.arange(len(a))
+    is_new_min = np.concatenate(([True], a[1:] < np.minimum.accumulate(a)[:-1]))
+    return np.maximum.accumulate(np.where(is_new_min, idx, 0))
+
+
 def test_first_minimum_of_a_prefix_is_the_running_argmin() -> None:
     """``_best`` takes ``np.argmin(head[: j + 1])`` for ``_running_argmin(head)[j]`` (the
     first occurrence of the prefix's minimum), ties and plateaus included."""
-    from poisonguard.detect.naturalness import _running_argmin
-
     rng = np.random.default_rng(3)
     for n in (1, 2, 5, 40, 300):
         for a in (rng.normal(size=n).cumsum(), rng.integers(0, 3, size=n).astype(float)):

@@ -188,7 +188,7 @@ class NaturalnessShift(DocumentDetector):
         head = csum[: n - k + 1]
         gains = csum[k:] - np.minimum.accumulate(head)
         j_rel = int(np.argmax(gains))
-        i = int(np.argmin(head[: j_rel + 1]))  # the first minimum before j: _running_argmin
+        i = int(np.argmin(head[: j_rel + 1]))  # the first minimum before j
         j = j_rel + k
         i0 = i
         i = _mean_shift(s, i, j, m.mean)
@@ -277,14 +277,6 @@ def _mean_shift(s: np.ndarray, i: int, j: int, natural: float) -> int:
     walk = np.cumsum(mid - s[i : j - 8])
     best = int(np.argmax(walk))
     return i + best + 1 if walk[best] > 0 else i
-
-
-def _running_argmin(a: np.ndarray) -> np.ndarray:
-    """Index of the running minimum of ``a`` (first occurrence), vectorised.  (``_best``
-    needs one entry: ``np.argmin(a[: j + 1])``, the same index; kept as its reference.)"""
-    idx = np.arange(len(a))
-    is_new_min = np.concatenate(([True], a[1:] < np.minimum.accumulate(a)[:-1]))
-    return np.maximum.accumulate(np.where(is_new_min, idx, 0))
 
 
 def _tail_words(text: str, n: int = 3) -> str:
