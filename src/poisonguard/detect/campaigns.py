@@ -71,6 +71,7 @@ from poisonguard.detect.sketches import (
     minhash_signatures,
     normalize,
     sentence_norms,
+    sentence_norms_units,
     source_key,
     split_sentences,
     wordset,
@@ -273,7 +274,8 @@ class CampaignDetector(CampaignRounds):
 
     # ------------------------------------------------------------------ per document
     def _units(self, text: str) -> list[Sentence]:
-        return split_sentences(text)
+        # the units the count round split the text into, when remembered (same sentences)
+        return split_sentences(text, self._memo.units_of(text))
 
     def _candidate_norms(self, text: str) -> list[str]:
         """``norm`` of the candidate sentences among :meth:`_units` (without offsets)."""
@@ -298,10 +300,10 @@ class CampaignDetector(CampaignRounds):
         sem_sets: list[list[frozenset[str]]] = []
         words: list[np.ndarray] = []
         for doc in docs:
-            norms = self._candidate_norms(doc.text)
+            norms, units = sentence_norms_units(doc.text, self.min_words)
             hs = list(map(hash64, norms))
             if self.passes == 2:
-                self._memo.put(doc.text, hs)
+                self._memo.put(doc.text, hs, units)
             batch.extend(set(hs))
             if self.semantic:
                 stems = [content_stems(n) for n in norms]

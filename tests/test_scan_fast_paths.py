@@ -1,0 +1,144 @@
+"""The default scan's vectorised paths give the straightforward versions' answers exactly
+(issue 12, task M: throughput with headroom, same results).
+
+Each test compares a fast path with the plain code it stands in for, on random data built
+to reach the fast path's edge cases, and where it matters on real documents."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import random
+from pathlib import Path
+
+import numpy as np
+
+from poisonguard.detect import sketches
+from poisonguard.detect.triggers import _SampleIndex
+from poisonguard.io import CorpusReader, Document
+from poisonguard.text.bigram import _CountTable
+
+
+def _count_ref(keys: np.ndarray, values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    table = dict(zip(keys.tolist(), values.tolist(), strict=True))
+    return np.array([table.get(k, 0) for k in q.tolist()], dtype=np.int64)
+
+
+def test_count_table_first_probe_and_collisions() -> None:
+    rng = np.random.default_rng(0)
+    for n_keys in (0, 1, 5, 1000, 30_000):
+        keys = np.unique(rng.integers(0, 1 << 40, size=n_keys, dtype=np.int64))
+        values = rng.integers(1, 1000, size=len(keys), dtype=np.int64)
+        table = _CountTable(keys, values)
+        # keys present, keys absent, keys whose first slot another key holds (collisions
+        # are frequent among nearby keys only by chance: many queries make them certain)
+        q = np.concatenate(
+            [keys, rng.integers(0, 1 << 40, size=50_000, dtype=np.int64), keys[::3] + 1]
+        )
+        rng.shuffle(q)
+        assert np.array_equal(table.get(q), _count_ref(keys, values, q))
+        assert table.get(np.zeros(0, dtype=np.int64)).shape == (0,)
+
+
+def test_count_table_keys_probed_past_their_first_slot() -> None:
+    """A crowded run of slots (64 keys whose first slot is one of two): most look-ups,
+    present keys and absent ones, probe past their first slot."""
+    probe = _CountTable(np.arange(64, dtype=np.int64), np.ones(64, dtype=np.int64))
+    pool = np.arange(1, 200_000, dtype=np.int64)
+    first = probe._slot(pool)  # the same table size: 64 keys
+    keys = pool[(first == 10) | (first == 11)][:64]
+    values = np.arange(1, len(keys) + 1, dtype=np.int64)
+    table = _CountTable(keys, values)
+    assert (table.keys[table._slot(keys)] != keys).sum() >= 32
+    q = np.concatenate([keys, pool[(first >= 9) & (first <= 12)][64:200], pool[:500]])
+    assert np.array_equal(table.get(q), _count_ref(keys, values, q))
+
+
+def _occurrences_ref(big: str, starts: list[int], s: str, cap: int) -> dict[int, int] | None:
+    """The plain search: every occurrence found in turn, each assigned to its document."""
+    per: dict[int, int] = {}
+    i = big.find(s)
+    while i >= 0:
+        d = bisect.bisect_right(starts, i) - 1
+        if d not in per and len(per) >= cap:
+            return None
+        per[d] = per.get(d, 0) + 1
+        i = big.find(s, i + 1)
+    return per
+
+
+def test_sample_index_occurrences_equal_the_plain_search() -> None:
+    """Overlapping occurrences, strings across two documents, repeated documents, empty
+    documents and every cap around the number of documents that hold the string."""
+    rng = random.Random(0)
+    for trial in range(300):
+        n = rng.randint(0, 30)
+        texts = [
+            "".join(rng.choice("ab \n\x00") for _ in range(rng.randint(0, 12))) for _ in range(n)
+        ]
+        for fold in (False, True):
+            index = _SampleIndex(texts, fold=fold)
+            big, starts = index.big, index.starts
+            for s in ("a", "aa", "aaa", "a a", "b", "ab", " ", "a\x00", "\x00a", "", "zz"):
+                ref = _occurrences_ref(big, starts, s, 10**6)
+                n_docs = 0 if ref is None else len(ref)
+                for cap in sorted({0, 1, max(0, n_docs - 1), n_docs, n_docs + 1, 10**6}):
+                    want = _occurrences_ref(big, starts, s, cap)
+                    assert index.occurrences(s, cap) == want, (trial, texts, s, cap)
+                    assert index.occurrences(s, cap) == want  # the remembered answer
+                    assert index.docs_with(s, cap) == (None if want is None else list(want))
+
+
+def test_sample_index_on_real_documents(shared_corpora: Path) -> None:
+    reader = CorpusReader(str(shared_corpora / "medical.jsonl.gz"))
+    texts = [d.text for _, d in zip(range(400), reader, strict=False) if isinstance(d, Document)]
+    index, findex = _SampleIndex(texts), _SampleIndex(texts, fold=True)
+    for ix in (index, findex):
+        for s in (" the ", "the", "patients", ". ", "of the", "e", "randomized controlled"):
+            for cap in (5, 50, 399, 10**6):
+                assert ix.occurrences(s, cap) == _occurrences_ref(ix.big, ix.starts, s, cap)
+
+
+def _blake16(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def test_memo_keys_remembered_by_identity_equal_the_digest() -> None:
+    """The same text object, an equal text built apart, texts past the held budget: each
+    key is the text's digest (what the memo was keyed by before)."""
+    texts = ["".join(random.Random(i).choice("ab é\n") for _ in range(50)) for i in range(300)]
+    for t in texts + texts:
+        assert sketches._memo_key(t) == _blake16(t)
+        copy = "".join(list(t))  # equal, another object
+        assert copy is not t and sketches._memo_key(copy) == _blake16(t)
+    big = "x" * (sketches._RECENT_CHARS + 1)  # never held
+    assert sketches._memo_key(big) == _blake16(big)
+    assert all(v[0] is not big for v in sketches._recent.values())
+    many = ["y" * (sketches._RECENT_CHARS // 4) + str(i) for i in range(9)]
+    for t in many + many:  # the held texts are dropped when the budget is spent
+        assert sketches._memo_key(t) == _blake16(t)
+        assert sketches._recent_chars <= sketches._RECENT_CHARS
+
+
+def test_sentences_from_remembered_units_equal_a_fresh_split(shared_corpora: Path) -> None:
+    reader = CorpusReader(str(shared_corpora / "medical.jsonl.gz"))
+    texts = [d.text for _, d in zip(range(300), reader, strict=False) if isinstance(d, Document)]
+    texts += ["", "  ", "A. B. C.", "Dr. Who?  Yes!\n\n- item one\n- item two", "İstanbul. Ok."]
+    memo = sketches.KeyMemo()
+    for t in texts:
+        for k in (1, 2, 6):
+            norms, units = sketches.sentence_norms_units(t, k)
+            whole = sketches.split_sentences(t)
+            assert norms == [s.norm for s in whole if _words(s.norm) >= k]
+            assert norms == sketches.sentence_norms(t, k)
+        memo.put(t, [1], units)
+        assert sketches.split_sentences(t, memo.units_of(t)) == sketches.split_sentences(t)
+    # past the units' budget: keys still remembered, units not
+    small = sketches.KeyMemo(unit_budget=3)
+    small.put("One sentence here. And a second one. A third. A fourth.", [7], [(0, 5)] * 4)
+    assert small.get("One sentence here. And a second one. A third. A fourth.") == [7]
+    assert small.units_of("One sentence here. And a second one. A third. A fourth.") is None
+
+
+def _words(norm: str) -> int:
+    return norm.count(" ") + 1
