@@ -9,14 +9,16 @@ from __future__ import annotations
 import bisect
 import hashlib
 import random
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from poisonguard.detect import sketches
+from poisonguard.detect import sketches, surface_forms
 from poisonguard.detect.triggers import _SampleIndex
 from poisonguard.io import CorpusReader, Document
-from poisonguard.text.bigram import _CountTable
+from poisonguard.text import _JUNK, fold, tokens
+from poisonguard.text.bigram import BigramModel, Tokens, _CountTable
 
 
 def _count_ref(keys: np.ndarray, values: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -76,8 +78,8 @@ def test_sample_index_occurrences_equal_the_plain_search() -> None:
         texts = [
             "".join(rng.choice("ab \n\x00") for _ in range(rng.randint(0, 12))) for _ in range(n)
         ]
-        for fold in (False, True):
-            index = _SampleIndex(texts, fold=fold)
+        for skeletons in (False, True):
+            index = _SampleIndex(texts, fold=skeletons)
             big, starts = index.big, index.starts
             for s in ("a", "aa", "aaa", "a a", "b", "ab", " ", "a\x00", "\x00a", "", "zz"):
                 ref = _occurrences_ref(big, starts, s, 10**6)
@@ -101,6 +103,12 @@ def test_sample_index_on_real_documents(shared_corpora: Path) -> None:
 
 def _blake16(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def test_hash64_list_equals_hash64_each() -> None:
+    texts = ["", "a", "é", "\ud800", "the same sentence", "x" * 1000] * 3
+    assert sketches.hash64_list(texts) == [sketches.hash64(t) for t in texts]
+    assert sketches.hash64_list([]) == []
 
 
 def test_memo_keys_remembered_by_identity_equal_the_digest() -> None:
@@ -142,3 +150,54 @@ def test_sentences_from_remembered_units_equal_a_fresh_split(shared_corpora: Pat
 
 def _words(norm: str) -> int:
     return norm.count(" ") + 1
+
+
+def _fit_texts(seed: int, junk: bool) -> list[str]:
+    rng = random.Random(seed)
+    vocab = ["the", "cat", "sat", "on", "mat", "Dog", "ran", "1999", "a", "of", "zq", "é"]
+    if junk:
+        vocab += ["x\x01y", "bad\ufffd", "pua\ue000", "\x7f"]
+    return [
+        " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40))) + rng.choice([".", ""])
+        for _ in range(200)
+    ]
+
+
+def test_bigram_vocabulary_and_remembered_tokens_equal_the_plain_build() -> None:
+    """The vocabulary (most common first, ties by first occurrence, no word with a control,
+    replacement or private-use character) and each remembered text's ids and unknown
+    words, as counting the tokens in Python and looking each text up again gives them."""
+    for seed, junk in ((0, False), (1, True), (2, True)):
+        texts = _fit_texts(seed, junk)
+        remembered: dict[str, Tokens] = {}
+        model = BigramModel.fit(texts, remember=remembered)
+        toks = [tokens(fold(t)) for t in texts]
+        counts = Counter(w for ts in toks for w in ts)
+        want = [w for w, c in counts.most_common() if c >= 2 and not _JUNK.search(w)]
+        assert list(model.vocab) == want
+        assert [model.vocab[w] for w in want] == list(range(1, len(want) + 1))
+        assert set(remembered) == set(texts)
+        for t, ts in zip(texts, toks, strict=True):
+            ids = model.ids(ts)
+            assert np.array_equal(remembered[t].ids, ids)
+            assert remembered[t].oov == [ts[i] for i in np.flatnonzero(ids == 0).tolist()]
+
+
+def test_skeleton_of_joined_words_is_the_words_skeletons_joined() -> None:
+    """What the miner's word n-grams rely on: ``fold(" ".join(parts))`` equals the parts'
+    own skeletons joined (empty ones dropped), for words as ``surface_forms.words`` cuts
+    them and ``fold_word`` folds them — ASCII, safe and unsafe non-ASCII, look-alikes,
+    zero-width characters, apostrophes, final sigma, ligatures."""
+    rng = random.Random(5)
+    alphabet = list("abcXYZ09'’_-.") + list("éÉßñ–“”İıаАΑΣσς\u200b\u00adﬁ²가Ł\u0301")
+    for _ in range(20_000):
+        text = " ".join(
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
+            for _ in range(rng.randint(1, 5))
+        )
+        parts = [surface_forms.fold_word(m.group()) for m in surface_forms.words(text)]
+        for i in range(len(parts)):
+            for j in range(i, len(parts)):
+                whole = surface_forms.fold(" ".join(parts[i : j + 1]))
+                each = [surface_forms.fold(p) for p in parts[i : j + 1]]
+                assert whole == " ".join(w for w in each if w), (text, i, j)

@@ -67,6 +67,7 @@ from poisonguard.detect.sketches import (
     KeyMemo,
     Sentence,
     hash64,
+    hash64_list,
     host_similarity,
     minhash_signatures,
     normalize,
@@ -299,9 +300,12 @@ class CampaignDetector(CampaignRounds):
         batch: list[int] = []
         sem_sets: list[list[frozenset[str]]] = []
         words: list[np.ndarray] = []
-        for doc in docs:
-            norms, units = sentence_norms_units(doc.text, self.min_words)
-            hs = list(map(hash64, norms))
+        split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
+        hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
+        at_hash = 0
+        for doc, (norms, units) in zip(docs, split, strict=True):
+            hs = hashes[at_hash : at_hash + len(norms)]
+            at_hash += len(norms)
             if self.passes == 2:
                 self._memo.put(doc.text, hs, units)
             batch.extend(set(hs))

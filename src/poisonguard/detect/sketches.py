@@ -3,7 +3,8 @@
 Everything here is deterministic across processes (no use of Python's salted ``hash``), so
 partials computed in different worker processes or Ray tasks merge correctly.
 
-* :func:`hash64` / :func:`hash64_many` — stable 64-bit hashes of strings (BLAKE2b).
+* :func:`hash64` / :func:`hash64_list` / :func:`hash64_many` — stable 64-bit hashes of
+  strings (BLAKE2b).
 * :class:`CountMinSketch` — fixed-memory frequency estimates (never underestimates), merged by
   adding tables.  Used as the cheap first pass before exact counting of candidates.
 * :func:`minhash_signatures` — datasketch-compatible MinHash signatures of many texts'
@@ -50,6 +51,17 @@ def hash64(text: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
     )
+
+
+def hash64_list(texts: Sequence[str]) -> list[int]:
+    """``[hash64(t) for t in texts]``: the digests joined and read as one array (fewer
+    Python steps per string)."""
+    blake = hashlib.blake2b
+    joined = b"".join(
+        [blake(t.encode("utf-8", "surrogatepass"), digest_size=8).digest() for t in texts]
+    )
+    out: list[int] = np.frombuffer(joined, dtype="<u8").tolist()
+    return out
 
 
 def hash64_many(texts: Iterable[str]) -> np.ndarray:
@@ -684,6 +696,7 @@ __all__ = [
     "band_keys",
     "content_words",
     "hash64",
+    "hash64_list",
     "hash64_many",
     "host_similarity",
     "lsh_params",

@@ -604,7 +604,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         more than :data:`~poisonguard.detect.surface_forms.GAP` characters, or by a line
         break, do not form an n-gram."""
         ws = _sf.words(text[lo:hi])
-        folded = [_sf.fold_word(m.group()) for m in ws]
+        # each word's skeleton once: an n-gram's is theirs joined (the skeleton of words
+        # joined by a space is the words' skeletons joined, those left empty dropped)
+        folded = [_sf.fold(_sf.fold_word(m.group())) for m in ws]
         for i in range(len(ws)):
             for n in range(1, self.max_ngram + 1):
                 j = i + n - 1
@@ -614,7 +616,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     gap = text[lo + ws[j - 1].end() : lo + ws[j].start()]
                     if len(gap) > _sf.GAP or "\n" in gap:
                         break
-                key = _sf.fold(" ".join(folded[i : j + 1]))
+                key = folded[i] if n == 1 else " ".join([w for w in folded[i : j + 1] if w])
                 if not key or key in out:
                     continue
                 s, e = lo + ws[i].start(), lo + ws[j].end()

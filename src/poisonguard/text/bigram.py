@@ -195,8 +195,13 @@ class BigramModel:
         # Counter.most_common order: by count, ties in order of first occurrence
         top = np.lexsort((np.arange(len(words)), -counts))[:max_vocab]
         top = top[counts[top] >= min_count].tolist()
-        chosen = np.array([i for i in top if not _JUNK.search(words[i])], dtype=np.int64)
-        common = [words[i] for i in chosen.tolist()]
+        # (one search over all of them first: tokens hold no line break, usually no junk)
+        top_words = [words[i] for i in top]
+        if _JUNK.search("\n".join(top_words)) is None:
+            chosen, common = np.array(top, dtype=np.int64), top_words
+        else:
+            chosen = np.array([i for i in top if not _JUNK.search(words[i])], dtype=np.int64)
+            common = [words[i] for i in chosen.tolist()]
         vocab = _Vocab(zip(common, range(1, len(common) + 1), strict=True))
         size = len(vocab) + 1
         total = len(flat) or 1
@@ -212,11 +217,16 @@ class BigramModel:
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
         ids = to_vocab[flat]  # int32: the sample's tokens may be many
         starts = np.cumsum(lens) - lens
-        if remember is not None:
+        if remember is not None and whole:
+            # the words of every unknown token at once, then each document's share of them
+            unknown_at = np.flatnonzero(ids == 0)
+            unknown = [words[u] for u in flat[unknown_at].tolist()]
+            bounds = np.searchsorted(unknown_at, np.append(starts, len(ids))).tolist()
             for d, t in whole:
-                a, b = int(starts[d]), int(starts[d] + lens[d])
-                unknown = flat[a:b][ids[a:b] == 0].tolist()
-                remember[t] = Tokens(ids[a:b].copy(), [words[u] for u in unknown])
+                a = int(starts[d])
+                remember[t] = Tokens(
+                    ids[a : a + int(lens[d])].copy(), unknown[bounds[d] : bounds[d + 1]]
+                )
         prev, cur = ids[:-1], ids[1:]
         within = np.ones(len(cur), dtype=bool)  # pairs inside one document
         within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
