@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import random
 from collections import Counter
 from pathlib import Path
@@ -201,3 +202,40 @@ def test_skeleton_of_joined_words_is_the_words_skeletons_joined() -> None:
                 whole = surface_forms.fold(" ".join(parts[i : j + 1]))
                 each = [surface_forms.fold(p) for p in parts[i : j + 1]]
                 assert whole == " ".join(w for w in each if w), (text, i, j)
+
+
+def _surprise_ref(
+    model: BigramModel, ids: np.ndarray, firsts: np.ndarray, oov: list[str]
+) -> np.ndarray:
+    """``BigramModel._surprise`` as one expression per step (before it worked in place)."""
+    table, uni_p, uni_lp = model._tables()
+    ids = ids.astype(np.int64)
+    out = np.empty(len(ids), dtype=np.float64)
+    if len(ids) > 1:
+        prev, cur = ids[:-1], ids[1:]
+        c = _count_ref(model.bi_keys, model.bi_counts, prev * model.size + cur)
+        tot = model.prev_totals[prev]
+        p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
+        lam = np.where(tot > 0, model.lam, 0.0)
+        interp = -np.log(lam * p_bi + (1.0 - lam) * uni_p[cur])
+        out[1:] = interp + model.context_weight * (interp + uni_lp[cur])
+    for f in firsts.tolist():
+        out[f] = -math.log(uni_p[ids[f]])
+    unknown = np.flatnonzero(ids == 0)
+    if len(unknown):
+        out[unknown] += np.array([model._oov_extra(w) for w in oov])
+    return out
+
+
+def test_bigram_surprise_in_place_equals_the_expressions(shared_corpora: Path) -> None:
+    reader = CorpusReader(str(shared_corpora / "news.jsonl.gz"))
+    texts = [d.text for _, d in zip(range(600), reader, strict=False) if isinstance(d, Document)]
+    remembered: dict[str, Tokens] = {}
+    model = BigramModel.fit(texts[:400], remember=remembered)
+    for t in texts:
+        toks = tokens(fold(t))
+        ids = model.ids(toks)
+        oov = [toks[i] for i in np.flatnonzero(ids == 0).tolist()]
+        firsts = np.zeros(min(1, len(ids)), dtype=np.int64)
+        got = model._surprise(ids, firsts, oov)
+        assert np.array_equal(got, _surprise_ref(model, ids, firsts, oov), equal_nan=True)

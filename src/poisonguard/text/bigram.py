@@ -59,8 +59,11 @@ class _CountTable:
             todo, slot = todo[left], (slot[left] + 1) & self.mask
 
     def _slot(self, q: np.ndarray) -> np.ndarray:
+        # the keys' bits as unsigned and the slots' back as signed (both non-negative):
+        # views, not copies
+        u = np.ascontiguousarray(q, dtype=np.int64).view(np.uint64)
         with np.errstate(over="ignore"):
-            return ((q.astype(np.uint64) * _HASH_MUL) >> self.shift).astype(np.int64)
+            return ((u * _HASH_MUL) >> self.shift).view(np.int64)
 
     def get(self, q: np.ndarray) -> np.ndarray:
         """Counts of ``q`` (0 for keys not in the table).
@@ -336,14 +339,22 @@ class BigramModel:
             prev, cur = ids[:-1], ids[1:]
             c = table.get(prev * self.size + cur)
             tot = self.prev_totals[prev]
-            p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
+            has = tot > 0
+            p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=has)
             # back off fully to the unigram when the previous word has no kept bigram
-            lam = np.where(tot > 0, self.lam, 0.0)
-            interp = -np.log(lam * p_bi + (1.0 - lam) * uni_p[cur])
+            lam = np.where(has, self.lam, 0.0)
+            # interp = -log(lam * p_bi + (1 - lam) * p(w)): the same operations, in place
+            p_bi *= lam
+            np.subtract(1.0, lam, out=lam)
+            lam *= uni_p[cur]
+            p_bi += lam
+            interp = np.negative(np.log(p_bi, out=p_bi), out=p_bi)
             # weigh the context evidence more: word salad is made of ordinary words whose
             # neighbours never occur together (interp - unigram surprise > 0), natural text
-            # is predictable from its previous word (< 0)
-            out[1:] = interp + self.context_weight * (interp + uni_lp[cur])
+            # is predictable from its previous word (< 0): interp + w * (interp + log p(w))
+            ctx = np.add(interp, uni_lp[cur], out=lam)
+            ctx *= self.context_weight
+            np.add(interp, ctx, out=out[1:])
         for f in firsts.tolist():
             out[f] = -math.log(uni_p[ids[f]])
         unknown = np.flatnonzero(ids == 0)
