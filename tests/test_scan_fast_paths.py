@@ -208,7 +208,7 @@ def _surprise_ref(
     model: BigramModel, ids: np.ndarray, firsts: np.ndarray, oov: list[str]
 ) -> np.ndarray:
     """``BigramModel._surprise`` as one expression per step (before it worked in place)."""
-    table, uni_p, uni_lp = model._tables()
+    _, uni_p, uni_lp = model._tables()
     ids = ids.astype(np.int64)
     out = np.empty(len(ids), dtype=np.float64)
     if len(ids) > 1:
