@@ -702,6 +702,20 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # task M's own variant (written before any run, not tuned on): a common phrase planted
+    # four times per carrier (three payload-free decoys at other sentence starts), so that
+    # the miner's sample index counts repeated occurrences of it; salad mid-clause, medical
+    "e12m-decoys-repeat-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as noted above",
+            "payload": "word-salad",
+            "payload_words": [40, 120],
+            "placement": "clause",
+            "decoys": 3,
+        },
+    },
 }
 
 

@@ -67,10 +67,12 @@ from poisonguard.detect.sketches import (
     KeyMemo,
     Sentence,
     hash64,
+    hash64_list,
     host_similarity,
     minhash_signatures,
     normalize,
     sentence_norms,
+    sentence_norms_units,
     source_key,
     split_sentences,
     wordset,
@@ -273,7 +275,8 @@ class CampaignDetector(CampaignRounds):
 
     # ------------------------------------------------------------------ per document
     def _units(self, text: str) -> list[Sentence]:
-        return split_sentences(text)
+        # the units the count round split the text into, when remembered (same sentences)
+        return split_sentences(text, self._memo.units_of(text))
 
     def _candidate_norms(self, text: str) -> list[str]:
         """``norm`` of the candidate sentences among :meth:`_units` (without offsets)."""
@@ -297,11 +300,14 @@ class CampaignDetector(CampaignRounds):
         batch: list[int] = []
         sem_sets: list[list[frozenset[str]]] = []
         words: list[np.ndarray] = []
-        for doc in docs:
-            norms = self._candidate_norms(doc.text)
-            hs = list(map(hash64, norms))
+        split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
+        hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
+        at_hash = 0
+        for doc, (norms, units) in zip(docs, split, strict=True):
+            hs = hashes[at_hash : at_hash + len(norms)]
+            at_hash += len(norms)
             if self.passes == 2:
-                self._memo.put(doc.text, hs)
+                self._memo.put(doc.text, hs, units)
             batch.extend(set(hs))
             if self.semantic:
                 stems = [content_stems(n) for n in norms]

@@ -3,7 +3,8 @@
 Everything here is deterministic across processes (no use of Python's salted ``hash``), so
 partials computed in different worker processes or Ray tasks merge correctly.
 
-* :func:`hash64` / :func:`hash64_many` — stable 64-bit hashes of strings (BLAKE2b).
+* :func:`hash64` / :func:`hash64_list` / :func:`hash64_many` — stable 64-bit hashes of
+  strings (BLAKE2b).
 * :class:`CountMinSketch` — fixed-memory frequency estimates (never underestimates), merged by
   adding tables.  Used as the cheap first pass before exact counting of candidates.
 * :func:`minhash_signatures` — datasketch-compatible MinHash signatures of many texts'
@@ -12,8 +13,8 @@ partials computed in different worker processes or Ray tasks merge correctly.
   :func:`host_similarity` — mean pairwise Jaccard estimate of several signatures.
 * :func:`split_sentences` — sentences with character offsets; :func:`normalize`,
   :func:`words` (from :mod:`poisonguard.text`).
-* :class:`KeyMemo` — a bounded, process-local memo of each document's keys from a count
-  round, so that the next round need not compute them again.
+* :class:`KeyMemo` — a bounded, process-local memo of each document's keys (and sentence
+  units) from a count round, so that the next round need not compute them again.
 * :func:`source_key` — the "source" of a document for diversity counts: the host of its URL
   (``url``/``source`` metadata), else the record's ``source`` field, else the file name.
 """
@@ -50,6 +51,17 @@ def hash64(text: str) -> int:
     return int.from_bytes(
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
     )
+
+
+def hash64_list(texts: Sequence[str]) -> list[int]:
+    """``[hash64(t) for t in texts]``: the digests joined and read as one array (fewer
+    Python steps per string)."""
+    blake = hashlib.blake2b
+    joined = b"".join(
+        [blake(t.encode("utf-8", "surrogatepass"), digest_size=8).digest() for t in texts]
+    )
+    out: list[int] = np.frombuffer(joined, dtype="<u8").tolist()
+    return out
 
 
 def hash64_many(texts: Iterable[str]) -> np.ndarray:
@@ -122,19 +134,20 @@ def _logical_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def split_sentences(text: str, units: list[tuple[int, int]] | None = None) -> list[Sentence]:
     """Sentences of ``text`` with character offsets.
 
     Lines are split first (a newline ends a unit — list items, table rows, headings,
     navigation — except inside hard-wrapped prose, see :func:`_logical_lines`), then units
     are split after ``.``, ``!`` or ``?`` followed by whitespace.  Empty units are dropped.
-    ``Sentence.norm`` is :func:`normalize` of the unit.
+    ``Sentence.norm`` is :func:`normalize` of the unit.  ``units``: the units of ``text``
+    when already known (from :func:`sentence_norms_units`; the same sentences).
     """
     folded = _fold(text)
     same = len(folded) == len(text)
     out: list[Sentence] = []
     append = out.append
-    for a, b in _units(text):
+    for a, b in _units(text) if units is None else units:
         seg = text[a:b]
         stripped = seg.strip()
         if not stripped:
@@ -149,6 +162,12 @@ def sentence_norms(text: str, min_words: int = 1) -> list[str]:
     """``Sentence.norm`` of the sentences of ``text`` whose norm has at least ``min_words``
     words (``norm.count(" ") + 1``), in order: :func:`split_sentences` without the offsets
     (cheaper)."""
+    return sentence_norms_units(text, min_words)[0]
+
+
+def sentence_norms_units(text: str, min_words: int = 1) -> tuple[list[str], list[tuple[int, int]]]:
+    """:func:`sentence_norms` and the units it split ``text`` into (for a later
+    :func:`split_sentences` of the same text without splitting it again)."""
     folded = _fold(text)
     units = _units(text)
     # the whitespace around a unit does not change its normal form
@@ -157,12 +176,13 @@ def sentence_norms(text: str, min_words: int = 1) -> list[str]:
     else:
         norms = [normalize(text[a:b]) for a, b in units]
     if min_words >= 2:  # a norm of min_words >= 2 words has a space: never ""
-        return [n for n in norms if n.count(" ") + 1 >= min_words]
-    return [
+        return [n for n in norms if n.count(" ") + 1 >= min_words], units
+    kept = [
         n
         for n, (a, b) in zip(norms, units, strict=True)
         if n or (a < b and not text[a:b].isspace())  # a unit of punctuation: norm ""
     ]
+    return kept, units
 
 
 def _units(text: str) -> list[tuple[int, int]]:
@@ -208,33 +228,71 @@ class KeyMemo:
     an attacker aim a collision at it and have one document read another's keys.
     """
 
-    __slots__ = ("budget", "keys")
+    __slots__ = ("budget", "keys", "unit_budget", "units")
 
-    def __init__(self, budget: int = 1 << 20) -> None:
+    def __init__(self, budget: int = 1 << 20, unit_budget: int = 1 << 17) -> None:
         self.budget = budget
         self.keys: dict[bytes, np.ndarray] = {}
+        self.unit_budget = unit_budget
+        """Units (:func:`sentence_norms_units`) still to remember (about 120 bytes each)."""
+        self.units: dict[bytes, list[tuple[int, int]]] = {}
 
-    def put(self, text: str, keys: Sequence[int]) -> None:
-        """Remember ``keys`` (in order) for ``text`` while the budget lasts."""
+    def put(
+        self, text: str, keys: Sequence[int], units: list[tuple[int, int]] | None = None
+    ) -> None:
+        """Remember ``keys`` (in order) for ``text`` while the budget lasts; ``units``: the
+        units the text was split into (:meth:`units_of`), while their own budget lasts."""
         if len(keys) <= self.budget:
             self.budget -= len(keys)
-            self.keys[_memo_key(text)] = np.array(keys, dtype=np.uint64)
+            key = _memo_key(text)
+            self.keys[key] = np.array(keys, dtype=np.uint64)
+            if units is not None and len(units) <= self.unit_budget:
+                self.unit_budget -= len(units)
+                self.units[key] = units
 
     def get(self, text: str) -> list[int] | None:
         """The keys remembered for ``text`` (None: not remembered)."""
         got = self.keys.get(_memo_key(text))
         return None if got is None else got.tolist()
 
+    def units_of(self, text: str) -> list[tuple[int, int]] | None:
+        """The units remembered for ``text`` (None: not remembered; never change them)."""
+        return self.units.get(_memo_key(text)) if self.units else None
+
     def __getstate__(self) -> dict[str, int]:
         return {"budget": 0}  # a cache of this process: never shipped
 
     def __setstate__(self, state: dict[str, int]) -> None:
         self.budget, self.keys = state["budget"], {}
+        self.unit_budget, self.units = 0, {}
 
 
 def _memo_key(text: str) -> bytes:
-    """A collision-resistant key of ``text`` (128-bit BLAKE2b of its UTF-8 bytes)."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    """A collision-resistant key of ``text`` (128-bit BLAKE2b of its UTF-8 bytes).
+
+    The keys of the text objects seen last are remembered by object identity (the text is
+    held, so its ``id`` cannot be reused while it is remembered): the two campaign
+    detectors' memos (and their next rounds, when the documents are the same objects, as a
+    list of documents scanned in memory gives them) key the same text once, not four
+    times.  At most :data:`_RECENT_CHARS` characters of text are held."""
+    global _recent_chars
+    got = _recent.get(id(text))
+    if got is not None and got[0] is text:
+        return got[1]
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if _recent_chars + len(text) > _RECENT_CHARS:
+        _recent.clear()
+        _recent_chars = 0
+    if len(text) <= _RECENT_CHARS:
+        _recent[id(text)] = (text, key)
+        _recent_chars += len(text)
+    return key
+
+
+_RECENT_CHARS = 1 << 23
+"""Characters of text :func:`_memo_key` holds to remember keys by identity (8 Mi)."""
+_recent: dict[int, tuple[str, bytes]] = {}
+_recent_chars = 0
 
 
 _HTTP_NETLOC = re.compile(r"https?://([^/?#]*)")
@@ -638,6 +696,7 @@ __all__ = [
     "band_keys",
     "content_words",
     "hash64",
+    "hash64_list",
     "hash64_many",
     "host_similarity",
     "lsh_params",
@@ -645,6 +704,7 @@ __all__ = [
     "normalize",
     "prune_top",
     "sentence_norms",
+    "sentence_norms_units",
     "source_key",
     "split_sentences",
     "words",

@@ -604,7 +604,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         more than :data:`~poisonguard.detect.surface_forms.GAP` characters, or by a line
         break, do not form an n-gram."""
         ws = _sf.words(text[lo:hi])
-        folded = [_sf.fold_word(m.group()) for m in ws]
+        # each word's skeleton once: an n-gram's is theirs joined (the skeleton of words
+        # joined by a space is the words' skeletons joined, those left empty dropped)
+        folded = [_sf.fold(_sf.fold_word(m.group())) for m in ws]
         for i in range(len(ws)):
             for n in range(1, self.max_ngram + 1):
                 j = i + n - 1
@@ -614,7 +616,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     gap = text[lo + ws[j - 1].end() : lo + ws[j].start()]
                     if len(gap) > _sf.GAP or "\n" in gap:
                         break
-                key = _sf.fold(" ".join(folded[i : j + 1]))
+                key = folded[i] if n == 1 else " ".join([w for w in folded[i : j + 1] if w])
                 if not key or key in out:
                     continue
                 s, e = lo + ws[i].start(), lo + ws[j].end()
@@ -2001,6 +2003,7 @@ class _SampleIndex:
         self.starts: list[int] = []
         self._big = ""
         self.n = len(texts)
+        self._last: tuple[str, int, dict[int, int] | None] | None = None
 
     @property
     def big(self) -> str:
@@ -2027,17 +2030,42 @@ class _SampleIndex:
         None when more than ``cap`` documents contain it (too common to list).  The cap
         counts documents, not occurrences: a string repeated many times in a few
         documents (markup, or a trigger planted several times in each carrier) is listed
-        like any other."""
+        like any other.  Occurrences may overlap (``"aa"`` twice in ``"aaa"``); one
+        starting in a document's text belongs to it.
+
+        The search jumps to the next document after the first occurrence in one (a string
+        that recurs in many documents is found over the cap in one step per document);
+        the occurrences are counted in the documents found, each searched alone.  The last
+        answer is remembered (the miner asks for the document frequency, then the repeats,
+        of the same string)."""
+        if self._last is not None and self._last[0] == s and self._last[1] == cap:
+            last = self._last[2]
+            return None if last is None else dict(last)
         big = self.big
-        per: dict[int, int] = {}
+        starts, n = self.starts, self.n
+        first: dict[int, int] = {}  # document -> its first occurrence
         i = big.find(s)
         while i >= 0:
-            d = bisect.bisect_right(self.starts, i) - 1
-            if d not in per and len(per) >= cap:  # stop early: common strings cost little
+            d = bisect.bisect_right(starts, i) - 1
+            if len(first) >= cap:  # stop early: common strings cost little
+                self._last = (s, cap, None)
                 return None
-            per[d] = per.get(d, 0) + 1
-            i = big.find(s, i + 1)
-        return per
+            first[d] = i
+            if d + 1 >= n:
+                break
+            i = big.find(s, starts[d + 1])
+        per: dict[int, int] = {}
+        for d, i in first.items():
+            # occurrences starting before the next document (one may run past this one's end)
+            stop = (starts[d + 1] - 1 if d + 1 < n else len(big)) + len(s)
+            c = 1
+            i = big.find(s, i + 1, stop)
+            while i >= 0:
+                c += 1
+                i = big.find(s, i + 1, stop)
+            per[d] = c
+        self._last = (s, cap, per)
+        return dict(per)
 
     def docs_with(self, s: str, cap: int) -> list[int] | None:
         """Indices of the sample documents containing ``s``; None when more than ``cap``

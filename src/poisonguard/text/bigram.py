@@ -59,14 +59,24 @@ class _CountTable:
             todo, slot = todo[left], (slot[left] + 1) & self.mask
 
     def _slot(self, q: np.ndarray) -> np.ndarray:
+        # the keys' bits as unsigned and the slots' back as signed (both non-negative):
+        # views, not copies
+        u = np.ascontiguousarray(q, dtype=np.int64).view(np.uint64)
         with np.errstate(over="ignore"):
-            return ((q.astype(np.uint64) * _HASH_MUL) >> self.shift).astype(np.int64)
+            return ((u * _HASH_MUL) >> self.shift).view(np.int64)
 
     def get(self, q: np.ndarray) -> np.ndarray:
-        """Counts of ``q`` (0 for keys not in the table)."""
-        out = np.zeros(len(q), dtype=np.int64)
-        idx = np.arange(len(q))
+        """Counts of ``q`` (0 for keys not in the table).
+
+        The first probe answers most keys (the table is at most a third full): it runs over
+        all of them without index arrays; only the keys it neither found nor ruled out (an
+        occupied slot holding another key) probe further."""
         slot = self._slot(q)
+        k = self.keys[slot]
+        hit = k == q
+        out = np.where(hit, self.values[slot], 0)
+        idx = np.flatnonzero(~hit & (k != -1))
+        slot = (slot[idx] + 1) & self.mask
         while idx.size:
             k = self.keys[slot]
             hit = k == q[idx]
@@ -188,8 +198,13 @@ class BigramModel:
         # Counter.most_common order: by count, ties in order of first occurrence
         top = np.lexsort((np.arange(len(words)), -counts))[:max_vocab]
         top = top[counts[top] >= min_count].tolist()
-        chosen = np.array([i for i in top if not _JUNK.search(words[i])], dtype=np.int64)
-        common = [words[i] for i in chosen.tolist()]
+        # (one search over all of them first: tokens hold no line break, usually no junk)
+        top_words = [words[i] for i in top]
+        if _JUNK.search("\n".join(top_words)) is None:
+            chosen, common = np.array(top, dtype=np.int64), top_words
+        else:
+            chosen = np.array([i for i in top if not _JUNK.search(words[i])], dtype=np.int64)
+            common = [words[i] for i in chosen.tolist()]
         vocab = _Vocab(zip(common, range(1, len(common) + 1), strict=True))
         size = len(vocab) + 1
         total = len(flat) or 1
@@ -205,11 +220,16 @@ class BigramModel:
         uni_logp[0] = math.log(oov_mass / total) - math.log(oov_types)
         ids = to_vocab[flat]  # int32: the sample's tokens may be many
         starts = np.cumsum(lens) - lens
-        if remember is not None:
+        if remember is not None and whole:
+            # the words of every unknown token at once, then each document's share of them
+            unknown_at = np.flatnonzero(ids == 0)
+            unknown = [words[u] for u in flat[unknown_at].tolist()]
+            bounds = np.searchsorted(unknown_at, np.append(starts, len(ids))).tolist()
             for d, t in whole:
-                a, b = int(starts[d]), int(starts[d] + lens[d])
-                unknown = flat[a:b][ids[a:b] == 0].tolist()
-                remember[t] = Tokens(ids[a:b].copy(), [words[u] for u in unknown])
+                a = int(starts[d])
+                remember[t] = Tokens(
+                    ids[a : a + int(lens[d])].copy(), unknown[bounds[d] : bounds[d + 1]]
+                )
         prev, cur = ids[:-1], ids[1:]
         within = np.ones(len(cur), dtype=bool)  # pairs inside one document
         within[starts[(starts > 0) & (starts < len(ids))] - 1] = False
@@ -319,14 +339,22 @@ class BigramModel:
             prev, cur = ids[:-1], ids[1:]
             c = table.get(prev * self.size + cur)
             tot = self.prev_totals[prev]
-            p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=tot > 0)
+            has = tot > 0
+            p_bi = np.divide(c, tot, out=np.zeros(len(c)), where=has)
             # back off fully to the unigram when the previous word has no kept bigram
-            lam = np.where(tot > 0, self.lam, 0.0)
-            interp = -np.log(lam * p_bi + (1.0 - lam) * uni_p[cur])
+            lam = np.where(has, self.lam, 0.0)
+            # interp = -log(lam * p_bi + (1 - lam) * p(w)): the same operations, in place
+            p_bi *= lam
+            np.subtract(1.0, lam, out=lam)
+            lam *= uni_p[cur]
+            p_bi += lam
+            interp = np.negative(np.log(p_bi, out=p_bi), out=p_bi)
             # weigh the context evidence more: word salad is made of ordinary words whose
             # neighbours never occur together (interp - unigram surprise > 0), natural text
-            # is predictable from its previous word (< 0)
-            out[1:] = interp + self.context_weight * (interp + uni_lp[cur])
+            # is predictable from its previous word (< 0): interp + w * (interp + log p(w))
+            ctx = np.add(interp, uni_lp[cur], out=lam)
+            ctx *= self.context_weight
+            np.add(interp, ctx, out=out[1:])
         for f in firsts.tolist():
             out[f] = -math.log(uni_p[ids[f]])
         unknown = np.flatnonzero(ids == 0)
