@@ -131,6 +131,10 @@ def scan_command(
     """Find poisoned documents; write the kept corpus, the quarantine and the evidence."""
     if fail_on not in FAIL_ON:
         fail(f"--fail-on must be one of {', '.join(FAIL_ON)}", EXIT_USAGE)
+    from poisonguard.detect.profiles import PROFILES
+
+    if profile not in PROFILES:
+        fail(f"--profile must be one of {', '.join(PROFILES)}", EXIT_USAGE)
     out_dir_option(out)
     if kind == "auto":
         from poisonguard.detect.kinds import guess_kind
