@@ -819,6 +819,7 @@ def run(
     seed: int,
     options: dict[str, Any] | None = None,
     corpus: str | None = None,
+    profile: str = "default",
 ) -> Row:
     spec = FAMILIES[family]
     corpus = corpus or spec["corpus"]
@@ -830,7 +831,7 @@ def run(
     truth = [id(d) in pois for d in docs]
     kind = "instruction" if corpus == "instruction" else "pretrain"
     t0, c0 = time.perf_counter(), cpu_seconds()
-    res = poisonguard.scan(docs, kind=kind, workers=1, options=options or None)
+    res = poisonguard.scan(docs, kind=kind, workers=1, options=options or None, profile=profile)
     secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     if res.flagged > len(res.findings):
         raise RuntimeError("too many findings for the in-memory list")
@@ -927,6 +928,12 @@ def main() -> None:
         default=None,
         help='per-detector scan options as JSON, e.g. \'{"campaigns": {"semantic": true}}\'',
     )
+    ap.add_argument(
+        "--profile",
+        default="default",
+        choices=["default", "thorough"],
+        help="scan profile (poisonguard.detect.profiles)",
+    )
     a = ap.parse_args()
     if a.render:
         rows = [Row(**r) for path in a.render for r in json.loads(Path(path).read_text())]
@@ -941,7 +948,7 @@ def main() -> None:
     for count in a.counts:
         for fam in a.families:
             opts = json.loads(a.options) if a.options else None
-            rows.append(run(fam, count, a.n_clean, a.seed, opts, a.corpus))
+            rows.append(run(fam, count, a.n_clean, a.seed, opts, a.corpus, a.profile))
             if a.json:
                 with open(a.json, "w") as fh:
                     json.dump([asdict(r) for r in rows], fh, indent=1)

@@ -130,3 +130,35 @@ def test_demo_finds_the_injected_poison(tmp_path: Path) -> None:
     assert data["clean_flagged_rate"] <= 0.005
     assert (tmp_path / "demo" / "scan" / "summary.json").is_file()
     assert (tmp_path / "demo" / "truth.jsonl").is_file()
+
+
+def test_scan_profile_is_checked_first_and_recorded(corpus: Path, tmp_path: Path) -> None:
+    bad = runner.invoke(
+        app, ["scan", str(corpus), "--out", str(tmp_path / "x"), "--profile", "fast"]
+    )
+    assert bad.exit_code == 2 and "--profile must be one of default, thorough" in bad.output
+    assert not (tmp_path / "x" / "summary.json").exists()
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        [
+            *("scan", str(corpus), "--out", str(out), "--json", "--profile", "thorough"),
+            *("--detector", "naturalness", "--detector", "campaigns"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["profile"] == "thorough"
+    assert summary["detectors"] == ["naturalness", "campaigns", "cohesion"]
+
+
+def test_redteam_scan_profile_is_checked_before_any_work(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        [
+            *("redteam", "--datatrove", "standard", "--clean", str(tmp_path / "none.jsonl")),
+            *("--scan", "--scan-profile", "fast", "--out", str(tmp_path / "rt")),
+        ],
+    )
+    assert res.exit_code == 2 and "--scan-profile must be one of" in res.output
+    assert not (tmp_path / "rt").exists()

@@ -309,6 +309,102 @@ def test_a_common_phrase_trigger_flags_only_where_the_anomaly_starts() -> None:
     assert len({d.id for d in clean_odd if miner.flag(d, loose) is not None}) >= 10
 
 
+def _phrase_then_odd_passage(
+    phrase: str, start: int, n_odd: int, n_plain: int
+) -> tuple[list[Document], list[Document]]:
+    """Clean pages holding ``phrase``: ``n_odd`` with host prose and then an odd passage
+    (random tokens) about 150 characters after it, ``n_plain`` with nothing odd."""
+    hosts = [
+        d
+        for d in clean_docs()[start : start + 2100]
+        if len(d.text) > 600 and ". " in d.text[len(d.text) // 2 : -300]
+    ]
+    odd = [
+        s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
+        for s in poison("dos", n_odd, 6, payload_tokens=(150, 400))
+        if s.truth.payload_span is not None
+    ]
+    with_odd: list[Document] = []
+    plain: list[Document] = []
+    for i, d in enumerate(hosts):
+        cut = d.text.find(". ", len(d.text) // 2) + 1  # at a sentence end
+        prose = len(re.findall(r"[a-z]{2,}", d.text[cut : cut + 160])) >= 22
+        if prose and len(with_odd) < len(odd):
+            gap = d.text.find(" ", cut + 150) % len(d.text)
+            text = d.text[:cut] + f" {phrase} it went on. " + d.text[cut:gap]
+            text += " " + odd[len(with_odd)] + " " + d.text[gap:]
+            with_odd.append(replace(d, id=f"odd-{i}").with_text(text))
+        elif len(plain) < n_plain:
+            text = d.text[:cut] + f" {phrase} it went on. " + d.text[cut:]
+            plain.append(replace(d, id=f"plain-{i}").with_text(text))
+        if len(with_odd) >= len(odd) and len(plain) >= n_plain:
+            break
+    return with_odd, plain
+
+
+def test_a_trigger_flags_where_its_examples_put_the_anomaly() -> None:
+    """A trigger confirmed by purity (a rare phrase) whose examples all have the payload
+    right after it flags a carrier through a changepoint only in that band: clean pages
+    with the phrase and an odd passage a sentence later stay clean (books: clean novels
+    with ``At any rate`` and an odd passage 97–163 characters later were flagged *poisoned*
+    behind a five-phrasing campaign, 0.130 % of 20,000 clean passages)."""
+    phrase = "As the lamplighter said,"
+    samples = poison("dos", 60, 5, trigger=phrase, payload_tokens=(150, 400))
+    with_odd, plain = _phrase_then_odd_passage(phrase, 300, 30, 20)
+    docs = mixed(samples) + with_odd + plain
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if phrase.lower() in t.text.lower()]
+    assert found and not found[0].aligned and found[0].purity >= miner.min_purity
+    band = found[0].band
+    assert band is not None and band[1] is not None and band[1] < 60, band
+    assert found[0].to_dict()["band"] == list(band)
+    truth = {s.document.id for s in samples}
+    odd_ids = {d.id for d in with_odd}
+    assert sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids) >= 20
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    assert not flagged & (odd_ids | {d.id for d in plain})
+    # without the band (any changepoint within reach) they are flagged: the test can fail
+    loose = replace(state, triggers=[replace(t, band=None) for t in state.triggers])
+    assert len({d.id for d in with_odd if miner.flag(d, loose) is not None}) >= 10
+
+
+def test_a_spacer_campaign_keeps_its_wider_band() -> None:
+    """The attack on the band: host words between the trigger and the payload (a spacer)
+    move every changepoint 20–70 characters after the trigger; the band is learned from the
+    examples, so the carriers are still flagged."""
+    phrase = "As the lamplighter said,"
+    samples = poison(
+        "evasive-backdoor", 60, 5, trigger=phrase, payload="tokens", spacer_words=(4, 10)
+    )
+    docs = mixed(samples)
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if phrase.lower() in t.text.lower()]
+    assert found, [t.text for t in state.triggers]
+    truth = {s.document.id for s in samples}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & truth) >= 0.9 * len(truth)
+
+
+def test_band_from_example_offsets() -> None:
+    from poisonguard.detect.triggers import _band, _in_band
+
+    tight = [1] * 15 + [4, 6]
+    assert _band(tight, -30, 60) == (1 - 16, 6 + 16)
+    assert _band(tight[:7], -30, 60) is None  # too few examples to say
+    # examples up to the window's edge cannot tell how far the campaign's anomalies go
+    spread = list(range(0, 60, 4))
+    assert _band(spread, -30, 60) == (-16, None)
+    assert _band([-25, *spread], -30, 60) is None
+    assert _in_band(22, (-15, 22)) and not _in_band(23, (-15, 22))
+    assert _in_band(500, (-15, None)) and not _in_band(-16, (-15, None))
+    assert _in_band(-999, None)
+
+
 def test_payload_in_another_language_than_its_host() -> None:
     """Joint evidence without a recorded changepoint: the text right after the trigger is
     in another language than the host text before it (or, with no host text to tell,

@@ -104,6 +104,11 @@ def redteam(
         False, "--scan", help="Add `poisonguard scan` as the final stage."
     ),
     scan_kind: str = typer.Option("pretrain", "--scan-kind", help="The scan's --kind."),
+    scan_profile: str = typer.Option(
+        "default",
+        "--scan-profile",
+        help="The scan's --profile (thorough: + fluent payloads and paraphrased claims).",
+    ),
     fail_on_survival: float | None = typer.Option(
         None,
         "--fail-on-survival",
@@ -158,6 +163,10 @@ def redteam(
         fail("--seeds and --count must be >= 1", EXIT_USAGE)
     if fail_on_survival is not None and not 0 <= fail_on_survival <= 1:
         fail("--fail-on-survival is a share between 0 and 1", EXIT_USAGE)
+    from poisonguard.detect.profiles import PROFILES
+
+    if scan_profile not in PROFILES:
+        fail(f"--scan-profile must be one of {', '.join(PROFILES)}", EXIT_USAGE)
     names = _recipes(recipes or [])
     per_recipe = _params(params)
     common = recipe_opts.given_params(
@@ -200,6 +209,7 @@ def redteam(
                 common=common,
                 with_scan=with_scan,
                 scan_kind=scan_kind,
+                scan_options={"profile": scan_profile},
                 work=work,
                 keep_work=keep_work,
                 progress=None if as_json else lambda line: console.print(escape(line)),

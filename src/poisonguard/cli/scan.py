@@ -91,6 +91,12 @@ def scan_command(
     exclude: list[str] | None = typer.Option(
         None, "--exclude", help="Leave out these detectors (repeatable)."
     ),
+    profile: str = typer.Option(
+        "default",
+        "--profile",
+        help="default | thorough: thorough adds the cohesion detector (fluent payloads "
+        "after a trigger) and paraphrased-claim campaigns; several times slower.",
+    ),
     indicators: list[Path] | None = typer.Option(
         None,
         "--indicators",
@@ -125,6 +131,10 @@ def scan_command(
     """Find poisoned documents; write the kept corpus, the quarantine and the evidence."""
     if fail_on not in FAIL_ON:
         fail(f"--fail-on must be one of {', '.join(FAIL_ON)}", EXIT_USAGE)
+    from poisonguard.detect.profiles import PROFILES
+
+    if profile not in PROFILES:
+        fail(f"--profile must be one of {', '.join(PROFILES)}", EXIT_USAGE)
     out_dir_option(out)
     if kind == "auto":
         from poisonguard.detect.kinds import guess_kind
@@ -163,6 +173,7 @@ def scan_command(
                 min_trigger_docs=min_trigger_docs,
                 detectors=[*(detector or []), "+indicators"] if indicators else detector or None,
                 exclude=exclude or None,
+                profile=profile,
                 options={"indicators": {"bundles": [str(p) for p in indicators]}}
                 if indicators
                 else None,
@@ -232,6 +243,8 @@ def print_summary(result: Any) -> None:
     t.add_row("suspicious", f"{c.get('suspicious', 0):,}")
     t.add_row("poisoned", f"{c.get('poisoned', 0):,}")
     t.add_row("unreadable", f"{c.get('errors', 0):,}")
+    if result.profile != "default":
+        t.add_row("profile", str(result.profile))
     secs = result.timings.get("total", 0.0)
     t.add_row("time", f"{secs:.1f} s")
     console.print(t)

@@ -55,6 +55,7 @@ from poisonguard.detect.passes import (
     _score_only,
     _slim,
 )
+from poisonguard.detect.profiles import apply_profile, get_profile
 from poisonguard.detect.registry import (
     KINDS,
     DetectorContext,
@@ -127,6 +128,8 @@ class ScanConfig:
     detectors: list[str] | None = None
     exclude: list[str] | None = None
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: str = "default"
+    """A scan profile (:mod:`poisonguard.detect.profiles`): opt-in stages to add."""
     seed: int = 0
     out_format: str = "jsonl.zst"
     shard_bytes: int | None = None
@@ -149,6 +152,7 @@ class ScanConfig:
             )
         if self.min_trigger_docs < 2:
             raise ValueError("min_trigger_docs must be >= 2")
+        get_profile(self.profile)
 
 
 # -- corpus sources ------------------------------------------------------------------------
@@ -286,14 +290,15 @@ class ScanPipeline:
         )
         self._progress_source: _Source | None = None
         self.allow = load_allowlist(config.allowlist) if config.allowlist is not None else None
+        only, options = apply_profile(config.profile, config.detectors, config.options)
         self.context = DetectorContext(
             kind=config.kind,
             target_fpr=config.target_fpr,
             min_trigger_docs=config.min_trigger_docs,
             seed=config.seed,
-            options=config.options,
+            options=options,
         )
-        entries = detectors_for(config.kind, only=config.detectors, exclude=config.exclude)
+        entries = detectors_for(config.kind, only=only, exclude=config.exclude)
         if not entries:
             raise ValueError(f"no detector runs on corpus kind {config.kind!r}")
         self.entries = entries
@@ -390,6 +395,7 @@ class ScanPipeline:
             reference=ref_source.label if ref_source else None,
             out_dir=os.fspath(out) if out is not None else None,
             detectors=[e.name for e in self.entries],
+            profile=cfg.profile,
         )
         store = _PassOneStore()
         try:
@@ -679,6 +685,7 @@ def scan(
     detectors: list[str] | None = None,
     exclude: list[str] | None = None,
     options: dict[str, dict[str, Any]] | None = None,
+    profile: str = "default",
     progress: ProgressFn | None = None,
     report_writer: ReportWriter | None = None,
     **config: Any,
@@ -704,6 +711,9 @@ def scan(
         min_trigger_docs: ``k``, documents needed to confirm a trigger or campaign.
         detectors / exclude: run only these detectors / leave these out.
         options: per-detector options ``{name: {option: value}}``.
+        profile: ``default`` or ``thorough`` (:mod:`poisonguard.detect.profiles`: adds the
+            ``cohesion`` detector and the ``campaigns`` semantic stage — fluent payloads and
+            paraphrased claims — at several times the cost); ``options`` win over it.
         progress: ``progress(stage, documents_done)`` callback (a
             :class:`BytesProgressFn` also gets the bytes read).
         report_writer: ``writer(result, path)`` that writes the report.
@@ -729,6 +739,7 @@ def scan(
         detectors=detectors,
         exclude=exclude,
         options=options or {},
+        profile=profile,
         **config,
     )
     return ScanPipeline(cfg, progress, report_writer).run(

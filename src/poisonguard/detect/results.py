@@ -102,6 +102,8 @@ class ScanResult:
     timings: dict[str, float] = field(default_factory=dict)
     bytes_scanned: int = 0
     detector_errors: dict[str, int] = field(default_factory=dict)
+    profile: str = "default"
+    """The scan profile (:mod:`poisonguard.detect.profiles`)."""
     version: str = __version__
     """The poisonguard version that ran the scan."""
 
@@ -126,6 +128,7 @@ class ScanResult:
             "counts": self.counts,
             "accounting": self.accounting,
             "detectors": self.detectors,
+            "profile": self.profile,
             "thresholds": self.thresholds,
             "histograms": self.histograms,
             "triggers": [t.to_dict() for t in self.triggers],

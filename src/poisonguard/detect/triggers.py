@@ -60,7 +60,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -249,6 +249,11 @@ class Trigger:
             common phrase); a carrier is then flagged through a changepoint only where the
             anomaly starts right where the trigger ends, as in the examples that confirmed
             it, not anywhere within ``reach`` after it.
+        band: where, relative to the end of the trigger's occurrence, its example contexts
+            put the changepoint (``(lo, hi)`` characters, from :func:`_band`; either side
+            ``None`` where the examples reach the edge of the window candidates are taken
+            from, so that they cannot tell); a carrier is flagged through a changepoint only
+            inside it.  ``None``: too few examples to say, any changepoint within ``reach``.
     """
 
     text: str
@@ -266,6 +271,7 @@ class Trigger:
     canonical: str | None = None
     forms: tuple[str, ...] = ()
     aligned: bool = False
+    band: tuple[int | None, int | None] | None = None
 
     @property
     def key(self) -> str:
@@ -281,6 +287,10 @@ class Trigger:
                 del d[k]
         if not d["aligned"]:
             del d["aligned"]
+        if d["band"] is None:
+            del d["band"]
+        else:
+            d["band"] = list(d["band"])
         for k in ("words", "forms"):
             if k in d:
                 d[k] = list(d[k])
@@ -944,6 +954,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if _follows(t, [k for k in kept if k is not t], examples):
                 kept.remove(t)
         kept.sort(key=lambda t: -t.anomalous_docs)
+        # where each campaign's anomaly starts relative to its trigger, as its examples show
+        kept = [
+            t
+            if t.aligned
+            else replace(
+                t,
+                band=_band(
+                    _example_offsets(t.text, examples.get(t.text, ())),
+                    -self.after,
+                    self.before,
+                ),
+            )
+            for t in kept
+        ]
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
         language: str | None = None
@@ -991,7 +1015,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # a trigger confirmed because the anomaly starts where it ends (a common
             # phrase, most of whose carriers are clean) needs that here too: a clean page
             # with the phrase and an odd passage a few sentences later is no carrier
-            hit = self._before_changepoint(text, key, cps, self.align if t.aligned else None)
+            # ... and any trigger whose examples put the anomaly within a few characters of
+            # it: a clean carrier's odd passage further on is no payload of this campaign
+            hit = self._before_changepoint(
+                text, key, cps, self.align if t.aligned else None, t.band
+            )
             why = ""
             if hit is None:
                 # the document detectors saw nothing there (a short payload, a few lines of
@@ -1036,14 +1064,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         return None
 
     def _before_changepoint(
-        self, text: str, trigger: str, cps: Sequence[int], tol: int | None = None
+        self,
+        text: str,
+        trigger: str,
+        cps: Sequence[int],
+        tol: int | None = None,
+        band: tuple[int | None, int | None] | None = None,
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
         among the document's first occurrences (copies of the trigger planted early in a
         document would hide the one before the payload).  With ``tol`` the changepoint
         must lie where the occurrence ends (from its start, or ``tol`` characters before
-        its end, to ``tol`` after its end; the band of :func:`_aligned`)."""
+        its end, to ``tol`` after its end; the band of :func:`_aligned`); with ``band``
+        (:attr:`Trigger.band`) it must also lie in that band around the occurrence's end
+        (a side that is ``None``: as without it)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
@@ -1051,7 +1086,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
                 if tol is None:
-                    if self._precedes(a, b, cp):
+                    if self._precedes(a, b, cp) and _in_band(cp - b, band):
                         return a, b, cp
                 elif min(a, b - tol) <= cp <= b + tol:
                     return a, b, cp
@@ -1609,6 +1644,57 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
             worded and _switch_aligned(c, end, tol)
         )
     return n / len(ctxs)
+
+
+def _example_offsets(text: str, ctxs: Sequence[Context]) -> list[int]:
+    """For each example context with a known changepoint, where the changepoint nearest to
+    the end of ``text``'s occurrence lies relative to that end (characters; negative:
+    before it), the occurrence located as in :func:`_aligned`."""
+    pat = _pattern(text)
+    out: list[int] = []
+    for c in ctxs:
+        if c.cp < 0:
+            continue
+        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+        end = m.end() if m is not None and m.start() <= c.start else c.end
+        out.append(min((x - end for x in c.cps or (c.cp,)), key=abs))
+    return out
+
+
+_BAND_MIN_EXAMPLES = 8
+"""Fewest example offsets from which a trigger's band is learned (fewer: no band)."""
+_BAND_SLACK = 16
+"""Characters added on each side of the examples' 5 %–95 % range (a changepoint is placed
+to the word or token, and a carrier's payload may open a word or two later)."""
+
+
+def _band(
+    offsets: Sequence[int], lo_edge: int, hi_edge: int
+) -> tuple[int | None, int | None] | None:
+    """Where a trigger's carriers have their changepoint, from its example contexts'
+    ``offsets`` (:func:`_example_offsets`): the 5th and 95th percentiles widened by
+    :data:`_BAND_SLACK`.  Candidates are only taken from ``lo_edge`` to ``hi_edge``
+    characters around a changepoint, so the examples cannot show a changepoint further
+    away: a side that reaches that edge is ``None`` (unbounded there — a campaign whose
+    payload opens with natural-looking text has carriers with the changepoint far after
+    the trigger, and ``reach`` covers them).  ``None`` with too few offsets or when both
+    sides reach the edges."""
+    if len(offsets) < _BAND_MIN_EXAMPLES:
+        return None
+    s = sorted(offsets)
+    n = len(s)
+    lo = s[int(0.05 * (n - 1))] - _BAND_SLACK
+    hi = s[math.ceil(0.95 * (n - 1))] + _BAND_SLACK
+    band = (lo if lo > lo_edge else None), (hi if hi < hi_edge else None)
+    return None if band == (None, None) else band
+
+
+def _in_band(offset: int, band: tuple[int | None, int | None] | None) -> bool:
+    """``offset`` (changepoint minus the occurrence's end) lies in ``band``."""
+    if band is None:
+        return True
+    lo, hi = band
+    return (lo is None or offset >= lo) and (hi is None or offset <= hi)
 
 
 _WORDED = re.compile(r"[^\W\d_]{2,}")

@@ -285,6 +285,7 @@ def _summary(result: Any) -> str:
         ("target false-positive rate", _e(_get(result, "target_fpr"))),
         ("reference", _e(", ".join(_get(result, "reference") or []) or "none")),
         ("detectors", _e(", ".join(_get(result, "detectors", []) or []))),
+        ("profile", _e(_get(result, "profile", "default") or "default")),
         ("backend / workers", _e(f"{_get(result, 'backend')} / {_get(result, 'workers')}")),
         ("bytes scanned", _e(f"{_get(result, 'bytes_scanned', 0):,}")),
     ]

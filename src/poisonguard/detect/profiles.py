@@ -1,0 +1,101 @@
+"""Scan profiles: named sets of opt-in stages a scan adds to its detectors.
+
+A profile is what a reviewer asks for in one word instead of a list of detector names and
+per-detector options.  ``default`` adds nothing: the detectors registered as defaults for the
+corpus kind, sized to stay ≥ 10× the throughput of a datatrove quality-filter chain.
+``thorough`` adds the natural-language stages that are too costly for that budget:
+
+* the ``cohesion`` detector (a trigger — common phrases included — followed by fluent text
+  unrelated to its host or stitched from the corpus's own word n-grams: Markov-chain
+  payloads, topic switches; ``docs/detectors.md``, ``cohesion``), and
+* the ``campaigns`` detector's semantic stage (one false claim in many phrasings spliced
+  into unrelated hosts, and families of fabricated articles; ``docs/detectors.md``,
+  "semantic claim campaigns").
+
+Both are corpus detectors with their own base-rate tests; what they cost and catch is
+measured in ``docs/benchmarks.md`` ("Scan profiles").  A profile never removes a detector,
+and options the caller passes win over the profile's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A named scan profile.
+
+    Attributes:
+        name: what ``--profile`` and ``scan(profile=...)`` take.
+        description: one line for ``--help`` and the docs.
+        add: detector names added to the scan's set (as ``+NAME`` would add them).
+        options: per-detector options ``{detector: {option: value}}`` set unless the
+            caller sets the same option.
+    """
+
+    name: str
+    description: str
+    add: tuple[str, ...] = ()
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+PROFILES: Mapping[str, Profile] = MappingProxyType(
+    {
+        "default": Profile(
+            "default",
+            "the default detectors of the corpus kind (fast: gibberish, language and "
+            "mined-trigger poison, exact-sentence campaigns)",
+        ),
+        "thorough": Profile(
+            "thorough",
+            "default + fluent payloads after a trigger (cohesion) + paraphrased claim "
+            "campaigns and fabricated articles (campaigns' semantic stage); several times "
+            "slower",
+            add=("cohesion",),
+            options={"campaigns": {"semantic": True}},
+        ),
+    }
+)
+"""The profiles by name."""
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``; :class:`ValueError` naming the known ones otherwise."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown scan profile {name!r}; choose one of {', '.join(PROFILES)}"
+        ) from None
+
+
+def apply_profile(
+    name: str,
+    detectors: list[str] | None,
+    options: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[str] | None, dict[str, dict[str, Any]]]:
+    """The detector list and options of a scan under profile ``name``.
+
+    ``detectors`` (``None``: the kind's defaults; names as :func:`~.registry.detectors_for`
+    takes them) gets the profile's detectors as ``+NAME`` entries — added to whatever set the
+    caller chose, never replacing it; a detector the caller excludes stays excluded (the
+    exclusion is applied after).  ``options`` are merged per detector, the caller's values
+    winning.  The inputs are not modified.
+    """
+    prof = get_profile(name)
+    merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in options.items()}
+    for det, opts in prof.options.items():
+        merged[det] = {**opts, **merged.get(det, {})}
+    if not prof.add:
+        return (list(detectors) if detectors is not None else None), merged
+    chosen = list(detectors or [])
+    have = {n.lstrip("+") for n in chosen}
+    chosen += [f"+{n}" for n in prof.add if n not in have]
+    return chosen, merged
+
+
+__all__ = ["PROFILES", "Profile", "apply_profile", "get_profile"]
