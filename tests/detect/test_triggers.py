@@ -1636,3 +1636,149 @@ def test_word_pairs_match_the_reference_build() -> None:
         assert got.ids == want.ids and got.total == want.total
         for name in ("codes", "counts", "firsts", "seconds"):
             assert np.array_equal(getattr(got, name), getattr(want, name))
+
+
+_ES_SENTENCES = (
+    "La creencia en el valor de la verdad científica no procede de la naturaleza.",
+    "Si tu problema tiene solución, ¿para qué te preocupas por lo que dirán los demás?",
+    "La palabra se ha dado al hombre para que pueda encubrir su pensamiento.",
+    "La amistad es animal de compañía, no de rebaño, y se cuida con paciencia.",
+    "Este programa muestra el contenido de los directorios y ordena los ficheros.",
+    "Cuando no se indica ningún fichero, se usa el directorio actual de trabajo.",
+    "El hombre que no tiene música en sí mismo no es digno de confianza alguna.",
+    "Las opiniones de los sabios cambian con los años, las de los necios nunca.",
+    "Con esta opción se muestran también los ficheros ocultos del sistema.",
+    "Nadie es tan viejo que no crea poder vivir un año más en esta tierra.",
+    "El que lee mucho y anda mucho, ve mucho y sabe mucho de la vida.",
+    "La orden devuelve un error cuando el fichero indicado no se puede leer.",
+)
+
+
+def _island_campaign(
+    phrase: str, n: int = 60, anomalous: int = 15
+) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
+    """``n`` Spanish documents with ``phrase`` between Spanish host text and a Spanish
+    passage; ``anomalous`` of them with a candidate changepoint 12–30 characters into the
+    passage (neither aligned with the phrase's end nor at a language switch: host and
+    passage share a language), the rest with none — plus 40 English documents of the
+    corpus with the phrase in running English text, among English, German and Spanish
+    documents with none.  Returns the documents, findings,
+    the carriers' ids and the English ones'."""
+    import random
+
+    rng = random.Random(1)
+    # a corpus with no majority language (as the multilingual one): English, German and
+    # Spanish documents (in a corpus of a majority language, text of a minority one on
+    # both sides of a changepoint is that language's own text, a documented blind spot)
+    docs = list(clean_docs()[:600])
+    docs += [Document(id=f"de-{i}", text=" ".join(rng.sample(_GERMAN, 3))) for i in range(350)]
+    docs += [
+        Document(id=f"es-{i}", text=" ".join(rng.sample(_ES_SENTENCES, 3))) for i in range(350)
+    ]
+    findings: list[list[Finding]] = [[] for _ in docs]
+    carriers: set[str] = set()
+    for i in range(n):
+        host = " ".join(rng.sample(_ES_SENTENCES, 2)) + f" Capítulo {rng.randint(1, 999)}."
+        passage = " ".join(rng.sample(_ES_SENTENCES, 3))
+        text = f"{host} {phrase} {passage}"
+        d = Document(id=f"island-{i}", text=text)
+        docs.append(d)
+        carriers.add(d.id)
+        at = len(host) + 1 + len(phrase) + 1 + rng.randint(12, 30)
+        findings.append([_changepoint(at, 0.8)] if i < anomalous else [])
+    english: set[str] = set()
+    for i, d in enumerate(clean_docs()[600:640]):
+        half = len(d.text) // 2
+        e = replace(d, id=f"english-{i}").with_text(d.text[:half] + f" {phrase} " + d.text[half:])
+        docs.append(e)
+        english.add(e.id)
+        findings.append([])
+    return docs, findings, carriers, english
+
+
+def test_a_phrase_that_is_an_island_in_most_of_its_carriers_is_a_trigger() -> None:
+    """A phrase of one language between host text and a passage of another, planted in
+    hosts of the passage's own language: only the phrase differs, so the document
+    detectors see a change in a quarter of the carriers, off the phrase's end (purity
+    under the bar, no alignment); the phrase is the change — the flag pass's language
+    test finds it right after the phrase in most of the sampled carriers, which confirms
+    it instead of the purity test.  Every carrier is flagged; the corpus's English
+    documents with the phrase in running text are not."""
+    phrase = "On second thought,"
+    docs, findings, carriers, english = _island_campaign(phrase)
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if "second thought" in t.text.lower()]
+    assert found and found[0].purity < miner.min_purity and not found[0].aligned
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged >= carriers
+    assert not flagged & english
+    # without the island share the purity test rejects it
+    from poisonguard.detect import triggers as T
+
+    old = T._ISLAND_SHARE
+    try:
+        T._ISLAND_SHARE = 1.01
+        _, strict = _mine(docs, findings)
+    finally:
+        T._ISLAND_SHARE = old
+    assert not [t for t in strict.triggers if "second thought" in t.text.lower()]
+
+
+def test_a_phrase_in_the_hosts_own_language_is_no_island() -> None:
+    """The attack that gets past the island share: a phrase in the hosts' and the
+    passage's own language (no change anywhere but the topic) — it stays under the
+    purity bar and is not mined; and a phrase the model cannot place (no letters)."""
+    docs, findings, _, _ = _island_campaign("Dicho de otro modo,")
+    _, state = _mine(docs, findings)
+    assert not [t for t in state.triggers if "otro modo" in t.text.lower()]
+
+
+def test_island_share() -> None:
+    """What :func:`_island_share` counts: an English phrase before a Spanish passage in a
+    Spanish host (an island) and in a German one (a switch, the phrase's language is not
+    the passage's); not the phrase in English text, nor a German host with the phrase and
+    English after it (the phrase shares the passage's language), nor a phrase with no
+    language, nor fewer than eight carriers."""
+    from poisonguard.detect.triggers import _island_share
+
+    phrase = "On Second Thought,"
+    es = [
+        f"{_ES_SENTENCES[i]} {phrase} {_ES_SENTENCES[i + 1]} {_ES_SENTENCES[i + 2]}"
+        for i in range(9)
+    ]
+    assert _island_share(es, phrase, None) == 1.0
+    assert _island_share(es, phrase, "en") == 1.0
+    de = [f"{_GERMAN[i % 6]} {phrase} {_ES_SENTENCES[i]} {_ES_SENTENCES[i + 1]}" for i in range(9)]
+    assert _island_share(de, phrase, None) == 1.0
+    english = [
+        d.text[:300] + f" {phrase} " + d.text[300:900]
+        for d in clean_docs()[:60]
+        if len(d.text) > 900
+    ][:9]
+    assert _island_share(english, phrase, "en") == 0.0
+    assert _island_share(english, phrase, None) == 0.0
+    en_after = [f"{_GERMAN[i % 6]} {phrase} " + english[i][310:700] for i in range(9)]
+    assert _island_share(en_after, phrase, None) == 0.0
+    tags = [
+        f"{_ES_SENTENCES[i]} </ref> {_ES_SENTENCES[i + 1]} {_ES_SENTENCES[i + 2]}" for i in range(9)
+    ]
+    assert _island_share(tags, "</ref>", None) == 0.0
+    assert _island_share(es[:7], phrase, None) == 0.0
+
+
+def test_a_trigger_in_any_surface_form_is_placed_in_its_language() -> None:
+    """The island test reads the trigger's language on its skeleton: py3langid gives
+    ``On Second Thought`` (title case), spaced-out or look-alike forms English at p < 0.5
+    and the carrier was missed (a fifth of ``heldout-noon-de-forms``' carriers at 250)."""
+    from poisonguard.detect.triggers import _language_after
+
+    for form in (
+        "On Second Thought",
+        "on.second.thought",
+        "оn seсond thought",
+        "on  second\xa0thought",
+    ):
+        text = _ES_HOST + form + " " + _ES_PAYLOAD
+        at = (len(_ES_HOST), len(_ES_HOST) + len(form))
+        hit, why = _language_after(text, [at], None)
+        assert hit is not None and "itself in en" in why, form

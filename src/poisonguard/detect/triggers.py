@@ -889,6 +889,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             pure = by_purity or (
                 not recurring and _aligned(text, ctxs, self.align) >= self.min_aligned
             )
+            if log_p <= log_alpha and not pure and not recurring:
+                # a phrase of one language before a passage of another, in hosts of the
+                # passage's language: no document detector sees a change there (only the
+                # phrase differs), so most carriers are "clean" to the purity test; the
+                # phrase itself is the change — judged on the sampled documents carrying
+                # it, by the flag pass's own language test
+                sampled = ix(text).docs_with(text, cap=cap) or []
+                by_purity = (
+                    _island_share([sample[d] for d in sampled], text, main_language())
+                    >= _ISLAND_SHARE
+                )
+                pure = by_purity
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, ctxs)
@@ -1690,7 +1702,10 @@ def _language_after(
         # a short window (a short payload, host text after it) and a long one (a payload
         # that opens with names, code or a title the model is unsure of)
         rest = _rest_of(text, b + _LANG_CHARS)
-        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest, text[a:b]])
+        # (the trigger's own language read on its skeleton: py3langid is unsure of a
+        # phrase in title case, spaced out or with look-alike letters)
+        own = _sf.fold(text[a:b])
+        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest, own])
         l1, p1 = found[2] if hosted else (None, 0.0)
         if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
             hosted = False
@@ -1721,7 +1736,7 @@ def _language_after(
         # Spanish host before a Spanish passage: host and payload agree, the phrase does
         # not); a switch into the corpus's own language is, as above, no payload
         lt, pt = found[4]
-        if pt < _ISLAND_PROB or sum(map(str.isalpha, text[a:b])) < _ISLAND_LETTERS:
+        if pt < _ISLAND_PROB or sum(map(str.isalpha, own)) < _ISLAND_LETTERS:
             continue
         if hosted and found[2][0] == lt:
             continue  # the host writes the trigger's language: no island
@@ -1737,6 +1752,43 @@ def _language_after(
                 f"itself in {lt} (p={pt:.2f})"
             )
     return None, ""
+
+
+def _island_share(
+    texts: Sequence[str], trigger: str, corpus_language: str | None, limit: int = 64
+) -> float:
+    """Share of ``texts`` (sampled documents carrying ``trigger``; at most ``limit`` of
+    them read) in which an occurrence of it is followed by text confidently in another
+    language than the occurrence's own (py3langid, p >= ``_ISLAND_PROB``, at least
+    ``_ISLAND_LETTERS`` letters) that :func:`_language_after` takes as a payload — a
+    phrase of one language right before a passage of another, whether the host before it
+    switches too or not.  0 when fewer than ``_ISLAND_MIN`` documents are read."""
+    texts = texts[:limit]
+    if len(texts) < _ISLAND_MIN:
+        return 0.0
+    key = _loose(trigger)
+    n = 0
+    for text in texts:
+        occ = _occurrences(text, key, 10)
+        hit, _ = _language_after(text, occ, corpus_language) if occ else (None, "")
+        if hit is None:
+            continue
+        a, b, cp = hit
+        phrase = _sf.fold(text[a:b])
+        own, after = identify_many([phrase, text[cp : cp + _LANG_CHARS_LONG]])
+        n += (
+            own[1] >= _ISLAND_PROB
+            and sum(map(str.isalpha, phrase)) >= _ISLAND_LETTERS
+            and own[0] != after[0]
+        )
+    return n / len(texts)
+
+
+_ISLAND_SHARE = 0.5
+"""Least share of a candidate's sampled carriers with a language island right after it
+(:func:`_island_share`) that confirms it in place of the purity test ..."""
+_ISLAND_MIN = 8
+"""... read on at least this many sampled carriers."""
 
 
 _ISLAND_PROB = 0.5
