@@ -1349,7 +1349,8 @@ def test_shared_leads() -> None:
     def ctx(lead: str) -> Context:
         w = lead + "BEZEICHNUNG\nDie Macht"
         s = len(lead)
-        return Context(w, s, s + 11, "BEZEICHNUNG", "a", cp=s + 12, opening=True, after_lang="de")
+        # (one document a lead)
+        return Context(w, s, s + 11, "BEZEICHNUNG", lead, cp=s + 12, opening=True, after_lang="de")
 
     man = [ctx(f"{c}(1)   User Commands   {c}(1)\n\n") for c in ("LS", "CP", "MV")]
     hosts = [ctx("The weather was cold. "), ctx("Prices rose again in May. "), ctx("")]
@@ -1365,6 +1366,14 @@ def test_shared_leads() -> None:
     # ... a common word shared by the hosts' leads is no template
     common = [ctx(f"{h} the end. ") for h in ("Rain fell all day", "He sold his car", "We met")]
     assert _shared_leads("BEZEICHNUNG", common, rare=lambda w: w == "kategorie") == [False] * 3
+    # ... and a document's context held twice (the examples of a candidate merged from
+    # several strings) shares its lead with no other document: a campaign in short hosts
+    # read as a heading (``e12l-it-island-forms``: every lead "shared" with its twin)
+    twins = hosts[:2] * 2
+    assert _shared_leads("BEZEICHNUNG", twins) == [False] * 4
+    assert _foreign_opening(twins, None) < 0.5
+    # ... while a template shared by other documents still is
+    assert _shared_leads("BEZEICHNUNG", man * 2) == [True] * 6
 
 
 # -- the alignment: where the anomaly starts, any changepoint of the document (task E) ------
@@ -1444,7 +1453,7 @@ def test_a_heading_also_written_in_running_text_is_still_a_heading() -> None:
         pad = " " * 30
         w = f"{cmd}(1){pad}General Commands Manual{pad}{cmd}(1)\n\n\n\nNOMBRE\n       {cmd} - x"
         at = w.index("NOMBRE")
-        return Context(w, at, at + 6, "nombre", "p", cp=at + 7, opening=True, after_lang=lang)
+        return Context(w, at, at + 6, "nombre", cmd, cp=at + 7, opening=True, after_lang=lang)
 
     langs = ["es", "?", "es", "?", "?", "?"]  # py3langid unsure of most (names, options)
     pages = [
@@ -1594,6 +1603,28 @@ def test_a_longer_trigger_before_more_anomalies_replaces_its_kept_piece() -> Non
     assert _pieces_it_replaces(trig("in the", 400), [trig("in the long run", 90)]) is None
     other = trig("at the end of the day", 100)
     assert _pieces_it_replaces(other, [on, sudo]) == []  # unrelated: new, replaces none
+
+
+def test_a_longer_trigger_much_purer_than_its_kept_piece_replaces_it() -> None:
+    """A common word of the trigger kept first (``long``: two more anomalous documents —
+    its clean carriers' — than ``to make a long story short``, a quarter of its purity)
+    is replaced by the phrase, which precedes almost as many anomalies on far fewer
+    carriers (found by ``e12l-it-island-forms``: kept, ``long`` flagged 55 of 20,000 clean
+    multilingual documents).  Not replaced: a kept trigger with context glued on as pure as
+    it (``.<SUDO>`` of ``<SUDO>``), nor by a purer string that misses a tenth or more of
+    its anomalies."""
+    from poisonguard.detect.triggers import Trigger, _pieces_it_replaces
+
+    def trig(text: str, n: int, purity: float) -> Trigger:
+        return Trigger(text, n, 10, 10_000, 1.0, 1e-9, purity, ())
+
+    long_ = trig("long", 47, 0.1)
+    phrase = trig("to make a long story short", 45, 0.42)
+    assert _pieces_it_replaces(phrase, [long_]) == [long_]
+    assert _pieces_it_replaces(trig("to make a long story short", 45, 0.15), [long_]) is None
+    assert _pieces_it_replaces(trig("to make a long story short", 40, 0.9), [long_]) is None
+    sudo = trig("<SUDO>", 250, 0.99)
+    assert _pieces_it_replaces(trig(".<SUDO>", 240, 1.0), [sudo]) is None
 
 
 def _word_pairs_reference(folded: list[str]) -> WordPairs:

@@ -1138,14 +1138,30 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
     one is a piece of it (``. in the`` of ``in the long run``); a kept one inside ``t`` makes
     ``t`` that trigger with context glued on (``.<SUDO>``) — unless ``t`` precedes more
     anomalies than each of them: then ``t`` is the campaign's trigger and they are pieces
-    of it (``. on`` of ``on second thought``, a shade more significant on fewer carriers)."""
+    of it (``. on`` of ``on second thought``, a shade more significant on fewer carriers)
+    — or precedes almost as many (``_PIECE_SHARE``) with at least ``_PIECE_PURITY`` times
+    its purity: the kept one is then a common word whose few extra anomalies are its
+    clean carriers' (``long`` of ``to make a long story short``: 47 against 45 anomalous
+    documents, purity 0.1 against 0.4; kept, it flagged 55 clean documents)."""
     ft = _sf.fold(t.text)
     if any(ft in _sf.fold(k.text) for k in kept):
         return None
     around = [k for k in kept if _sf.fold(k.text) in ft]
-    if any(t.anomalous_docs <= k.anomalous_docs for k in around):
-        return None
+    for k in around:
+        more = t.anomalous_docs > k.anomalous_docs
+        purer = (
+            t.anomalous_docs >= _PIECE_SHARE * k.anomalous_docs
+            and t.purity >= _PIECE_PURITY * k.purity
+        )
+        if not (more or purer):
+            return None
     return around
+
+
+_PIECE_SHARE = 0.9
+"""Least share of a kept piece's anomalous documents a longer string must precede ..."""
+_PIECE_PURITY = 2.0
+"""... with at least this many times its purity, to replace it (:func:`_pieces_it_replaces`)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -1924,22 +1940,26 @@ def _shared_leads(
     changing).  A trigger planted in unrelated hosts follows each host's own words: the
     words its leads share are the corpus's common ones."""
     leads = [_lead(text, c) for c in ctxs]
+    # one lead a document: the examples of a candidate merged from several strings hold
+    # the same document's context more than once, and a document's lead is no other
+    # document's (its twin made every lead "shared": a campaign in short hosts a heading)
+    once = list({c.doc_id: lead for c, lead in zip(ctxs, leads, strict=True)}.items())
     counts: dict[str, int] = {}
-    for lead in leads:
+    for _, lead in once:
         for w in lead:
             counts[w] = counts.get(w, 0) + 1
     source = {
         w
         for w, n in counts.items()
-        if n >= _LEAD_SHARE * len(leads) and n >= 2 and rare is not None and rare(w)
+        if n >= _LEAD_SHARE * len(once) and n >= 2 and rare is not None and rare(w)
     }
     out: list[bool] = []
-    for i, a in enumerate(leads):
+    for c, a in zip(ctxs, leads, strict=True):
         out.append(
             len(a) < 2
             or bool(a & source)
             or any(
-                j != i and b and len(a & b) >= _LEAD_SHARE * len(a | b) for j, b in enumerate(leads)
+                d != c.doc_id and b and len(a & b) >= _LEAD_SHARE * len(a | b) for d, b in once
             )
         )
     return out
