@@ -1958,9 +1958,7 @@ def _shared_leads(
         out.append(
             len(a) < 2
             or bool(a & source)
-            or any(
-                d != c.doc_id and b and len(a & b) >= _LEAD_SHARE * len(a | b) for d, b in once
-            )
+            or any(d != c.doc_id and b and len(a & b) >= _LEAD_SHARE * len(a | b) for d, b in once)
         )
     return out
 
