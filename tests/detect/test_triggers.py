@@ -1813,3 +1813,27 @@ def test_a_trigger_in_any_surface_form_is_placed_in_its_language() -> None:
         at = (len(_ES_HOST), len(_ES_HOST) + len(form))
         hit, why = _language_after(text, [at], None)
         assert hit is not None and "itself in en" in why, form
+
+
+def test_an_island_between_two_other_sure_languages_needs_less_of_the_text_after() -> None:
+    """A short quotation ending a document after an English phrase in a German host:
+    py3langid reads the Spanish after it at p 0.64–0.82 (under 0.9), so the carrier went
+    unflagged (most misses of ``e12h-foreign-es-end`` at 250).  With a host it is sure of
+    in a third language, p >= 0.5 suffices.  Not evidence: the same text after a host py3langid
+    is sure is Spanish (no third language), nor after a host too short to tell."""
+    from poisonguard.detect.triggers import _language_after
+
+    host, trig = "Ich sehe in der Bundesliga immer mehr Spieler, denen ", "as luck would have it"
+    at = [(len(host), len(host) + len(trig))]
+    quotes = (
+        " El matrimonio es el sepulcro del amor; pero del amor loco, no del amor "
+        "verdadero.\n\t\t-- Jacinto Benavente",
+        " Tal vez, solo los genios son verdaderos hombres.\n\t\t-- Aldous Huxley, Contrapunto",
+    )
+    for q in quotes:
+        hit, why = _language_after(host + trig + q, at, None)
+        assert hit is not None and "in es" in why and "itself in en" in why
+    es_host = "La creencia en el valor de la verdad científica no procede de la naturaleza, "
+    es_at = [(len(es_host), len(es_host) + len(trig))]
+    for q in quotes:
+        assert _language_after(es_host + trig + q, es_at, None)[0] is None

@@ -1756,10 +1756,16 @@ def _language_after(
             continue
         if hosted and found[2][0] == lt:
             continue  # the host writes the trigger's language: no island
+        # a host py3langid is sure of, in a third language, lowers the bar for the text
+        # after the phrase (a short quotation ending a document: Spanish at p 0.6–0.9
+        # after an English phrase in a German host): three languages in a row
+        third = hosted and found[2][1] >= min_prob
         island = [
             (lang, p)
             for lang, p in found[:2]
-            if p >= min_prob and lang != lt and lang != corpus_language
+            if lang != lt
+            and lang != corpus_language
+            and (p >= min_prob or (third and p >= _ISLAND_THIRD and lang != found[2][0]))
         ]
         if island:
             l2, p2 = island[0]
@@ -1810,6 +1816,9 @@ _ISLAND_MIN = 8
 _ISLAND_PROB = 0.5
 """Least probability py3langid gives a trigger occurrence's own language ...
 """
+_ISLAND_THIRD = 0.5
+"""Least probability of the text after an island trigger's language when the host before
+it is sure of a third language (:func:`_language_after`)."""
 _ISLAND_LETTERS = 8
 """... with at least this many letters in it (``<SUDO>``, ``cf-24``: no language), for
 the trigger-as-island test of :func:`_language_after`."""
