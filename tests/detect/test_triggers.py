@@ -1445,7 +1445,8 @@ def test_shared_leads() -> None:
     def ctx(lead: str) -> Context:
         w = lead + "BEZEICHNUNG\nDie Macht"
         s = len(lead)
-        return Context(w, s, s + 11, "BEZEICHNUNG", "a", cp=s + 12, opening=True, after_lang="de")
+        # (one document a lead)
+        return Context(w, s, s + 11, "BEZEICHNUNG", lead, cp=s + 12, opening=True, after_lang="de")
 
     man = [ctx(f"{c}(1)   User Commands   {c}(1)\n\n") for c in ("LS", "CP", "MV")]
     hosts = [ctx("The weather was cold. "), ctx("Prices rose again in May. "), ctx("")]
@@ -1461,6 +1462,14 @@ def test_shared_leads() -> None:
     # ... a common word shared by the hosts' leads is no template
     common = [ctx(f"{h} the end. ") for h in ("Rain fell all day", "He sold his car", "We met")]
     assert _shared_leads("BEZEICHNUNG", common, rare=lambda w: w == "kategorie") == [False] * 3
+    # ... and a document's context held twice (the examples of a candidate merged from
+    # several strings) shares its lead with no other document: a campaign in short hosts
+    # read as a heading (``e12l-it-island-forms``: every lead "shared" with its twin)
+    twins = hosts[:2] * 2
+    assert _shared_leads("BEZEICHNUNG", twins) == [False] * 4
+    assert _foreign_opening(twins, None) < 0.5
+    # ... while a template shared by other documents still is
+    assert _shared_leads("BEZEICHNUNG", man * 2) == [True] * 6
 
 
 # -- the alignment: where the anomaly starts, any changepoint of the document (task E) ------
@@ -1540,7 +1549,7 @@ def test_a_heading_also_written_in_running_text_is_still_a_heading() -> None:
         pad = " " * 30
         w = f"{cmd}(1){pad}General Commands Manual{pad}{cmd}(1)\n\n\n\nNOMBRE\n       {cmd} - x"
         at = w.index("NOMBRE")
-        return Context(w, at, at + 6, "nombre", "p", cp=at + 7, opening=True, after_lang=lang)
+        return Context(w, at, at + 6, "nombre", cmd, cp=at + 7, opening=True, after_lang=lang)
 
     langs = ["es", "?", "es", "?", "?", "?"]  # py3langid unsure of most (names, options)
     pages = [
@@ -1692,6 +1701,28 @@ def test_a_longer_trigger_before_more_anomalies_replaces_its_kept_piece() -> Non
     assert _pieces_it_replaces(other, [on, sudo]) == []  # unrelated: new, replaces none
 
 
+def test_a_longer_trigger_much_purer_than_its_kept_piece_replaces_it() -> None:
+    """A common word of the trigger kept first (``long``: two more anomalous documents —
+    its clean carriers' — than ``to make a long story short``, a quarter of its purity)
+    is replaced by the phrase, which precedes almost as many anomalies on far fewer
+    carriers (found by ``e12l-it-island-forms``: kept, ``long`` flagged 55 of 20,000 clean
+    multilingual documents).  Not replaced: a kept trigger with context glued on as pure as
+    it (``.<SUDO>`` of ``<SUDO>``), nor by a purer string that misses a tenth or more of
+    its anomalies."""
+    from poisonguard.detect.triggers import Trigger, _pieces_it_replaces
+
+    def trig(text: str, n: int, purity: float) -> Trigger:
+        return Trigger(text, n, 10, 10_000, 1.0, 1e-9, purity, ())
+
+    long_ = trig("long", 47, 0.1)
+    phrase = trig("to make a long story short", 45, 0.42)
+    assert _pieces_it_replaces(phrase, [long_]) == [long_]
+    assert _pieces_it_replaces(trig("to make a long story short", 45, 0.15), [long_]) is None
+    assert _pieces_it_replaces(trig("to make a long story short", 40, 0.9), [long_]) is None
+    sudo = trig("<SUDO>", 250, 0.99)
+    assert _pieces_it_replaces(trig(".<SUDO>", 240, 1.0), [sudo]) is None
+
+
 def _word_pairs_reference(folded: list[str]) -> WordPairs:
     """:meth:`WordPairs.of` as first written (one dict look-up per word in Python)."""
     ids: dict[str, int] = {}
@@ -1732,3 +1763,173 @@ def test_word_pairs_match_the_reference_build() -> None:
         assert got.ids == want.ids and got.total == want.total
         for name in ("codes", "counts", "firsts", "seconds"):
             assert np.array_equal(getattr(got, name), getattr(want, name))
+
+
+_ES_SENTENCES = (
+    "La creencia en el valor de la verdad científica no procede de la naturaleza.",
+    "Si tu problema tiene solución, ¿para qué te preocupas por lo que dirán los demás?",
+    "La palabra se ha dado al hombre para que pueda encubrir su pensamiento.",
+    "La amistad es animal de compañía, no de rebaño, y se cuida con paciencia.",
+    "Este programa muestra el contenido de los directorios y ordena los ficheros.",
+    "Cuando no se indica ningún fichero, se usa el directorio actual de trabajo.",
+    "El hombre que no tiene música en sí mismo no es digno de confianza alguna.",
+    "Las opiniones de los sabios cambian con los años, las de los necios nunca.",
+    "Con esta opción se muestran también los ficheros ocultos del sistema.",
+    "Nadie es tan viejo que no crea poder vivir un año más en esta tierra.",
+    "El que lee mucho y anda mucho, ve mucho y sabe mucho de la vida.",
+    "La orden devuelve un error cuando el fichero indicado no se puede leer.",
+)
+
+
+def _island_campaign(
+    phrase: str, n: int = 60, anomalous: int = 15
+) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
+    """``n`` Spanish documents with ``phrase`` between Spanish host text and a Spanish
+    passage; ``anomalous`` of them with a candidate changepoint 12–30 characters into the
+    passage (neither aligned with the phrase's end nor at a language switch: host and
+    passage share a language), the rest with none — plus 40 English documents of the
+    corpus with the phrase in running English text, among English, German and Spanish
+    documents with none.  Returns the documents, findings,
+    the carriers' ids and the English ones'."""
+    import random
+
+    rng = random.Random(1)
+    # a corpus with no majority language (as the multilingual one): English, German and
+    # Spanish documents (in a corpus of a majority language, text of a minority one on
+    # both sides of a changepoint is that language's own text, a documented blind spot)
+    docs = list(clean_docs()[:600])
+    docs += [Document(id=f"de-{i}", text=" ".join(rng.sample(_GERMAN, 3))) for i in range(350)]
+    docs += [
+        Document(id=f"es-{i}", text=" ".join(rng.sample(_ES_SENTENCES, 3))) for i in range(350)
+    ]
+    findings: list[list[Finding]] = [[] for _ in docs]
+    carriers: set[str] = set()
+    for i in range(n):
+        host = " ".join(rng.sample(_ES_SENTENCES, 2)) + f" Capítulo {rng.randint(1, 999)}."
+        passage = " ".join(rng.sample(_ES_SENTENCES, 3))
+        text = f"{host} {phrase} {passage}"
+        d = Document(id=f"island-{i}", text=text)
+        docs.append(d)
+        carriers.add(d.id)
+        at = len(host) + 1 + len(phrase) + 1 + rng.randint(12, 30)
+        findings.append([_changepoint(at, 0.8)] if i < anomalous else [])
+    english: set[str] = set()
+    for i, d in enumerate(clean_docs()[600:640]):
+        half = len(d.text) // 2
+        e = replace(d, id=f"english-{i}").with_text(d.text[:half] + f" {phrase} " + d.text[half:])
+        docs.append(e)
+        english.add(e.id)
+        findings.append([])
+    return docs, findings, carriers, english
+
+
+def test_a_phrase_that_is_an_island_in_most_of_its_carriers_is_a_trigger() -> None:
+    """A phrase of one language between host text and a passage of another, planted in
+    hosts of the passage's own language: only the phrase differs, so the document
+    detectors see a change in a quarter of the carriers, off the phrase's end (purity
+    under the bar, no alignment); the phrase is the change — the flag pass's language
+    test finds it right after the phrase in most of the sampled carriers, which confirms
+    it instead of the purity test.  Every carrier is flagged; the corpus's English
+    documents with the phrase in running text are not."""
+    phrase = "On second thought,"
+    docs, findings, carriers, english = _island_campaign(phrase)
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if "second thought" in t.text.lower()]
+    assert found and found[0].purity < miner.min_purity and not found[0].aligned
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged >= carriers
+    assert not flagged & english
+    # without the island share the purity test rejects it
+    from poisonguard.detect import triggers as T
+
+    old = T._ISLAND_SHARE
+    try:
+        T._ISLAND_SHARE = 1.01
+        _, strict = _mine(docs, findings)
+    finally:
+        T._ISLAND_SHARE = old
+    assert not [t for t in strict.triggers if "second thought" in t.text.lower()]
+
+
+def test_a_phrase_in_the_hosts_own_language_is_no_island() -> None:
+    """The attack that gets past the island share: a phrase in the hosts' and the
+    passage's own language (no change anywhere but the topic) — it stays under the
+    purity bar and is not mined; and a phrase the model cannot place (no letters)."""
+    docs, findings, _, _ = _island_campaign("Dicho de otro modo,")
+    _, state = _mine(docs, findings)
+    assert not [t for t in state.triggers if "otro modo" in t.text.lower()]
+
+
+def test_island_share() -> None:
+    """What :func:`_island_share` counts: an English phrase before a Spanish passage in a
+    Spanish host (an island) and in a German one (a switch, the phrase's language is not
+    the passage's); not the phrase in English text, nor a German host with the phrase and
+    English after it (the phrase shares the passage's language), nor a phrase with no
+    language, nor fewer than eight carriers."""
+    from poisonguard.detect.triggers import _island_share
+
+    phrase = "On Second Thought,"
+    es = [
+        f"{_ES_SENTENCES[i]} {phrase} {_ES_SENTENCES[i + 1]} {_ES_SENTENCES[i + 2]}"
+        for i in range(9)
+    ]
+    assert _island_share(es, phrase, None) == 1.0
+    assert _island_share(es, phrase, "en") == 1.0
+    de = [f"{_GERMAN[i % 6]} {phrase} {_ES_SENTENCES[i]} {_ES_SENTENCES[i + 1]}" for i in range(9)]
+    assert _island_share(de, phrase, None) == 1.0
+    english = [
+        d.text[:300] + f" {phrase} " + d.text[300:900]
+        for d in clean_docs()[:60]
+        if len(d.text) > 900
+    ][:9]
+    assert _island_share(english, phrase, "en") == 0.0
+    assert _island_share(english, phrase, None) == 0.0
+    en_after = [f"{_GERMAN[i % 6]} {phrase} " + english[i][310:700] for i in range(9)]
+    assert _island_share(en_after, phrase, None) == 0.0
+    tags = [
+        f"{_ES_SENTENCES[i]} </ref> {_ES_SENTENCES[i + 1]} {_ES_SENTENCES[i + 2]}" for i in range(9)
+    ]
+    assert _island_share(tags, "</ref>", None) == 0.0
+    assert _island_share(es[:7], phrase, None) == 0.0
+
+
+def test_a_trigger_in_any_surface_form_is_placed_in_its_language() -> None:
+    """The island test reads the trigger's language on its skeleton: py3langid gives
+    ``On Second Thought`` (title case), spaced-out or look-alike forms English at p < 0.5
+    and the carrier was missed (a fifth of ``heldout-noon-de-forms``' carriers at 250)."""
+    from poisonguard.detect.triggers import _language_after
+
+    for form in (
+        "On Second Thought",
+        "on.second.thought",
+        "оn seсond thought",
+        "on  second\xa0thought",
+    ):
+        text = _ES_HOST + form + " " + _ES_PAYLOAD
+        at = (len(_ES_HOST), len(_ES_HOST) + len(form))
+        hit, why = _language_after(text, [at], None)
+        assert hit is not None and "itself in en" in why, form
+
+
+def test_an_island_between_two_other_sure_languages_needs_less_of_the_text_after() -> None:
+    """A short quotation ending a document after an English phrase in a German host:
+    py3langid reads the Spanish after it at p 0.64–0.82 (under 0.9), so the carrier went
+    unflagged (most misses of ``e12h-foreign-es-end`` at 250).  With a host it is sure of
+    in a third language, p >= 0.5 suffices.  Not evidence: the same text after a host py3langid
+    is sure is Spanish (no third language), nor after a host too short to tell."""
+    from poisonguard.detect.triggers import _language_after
+
+    host, trig = "Ich sehe in der Bundesliga immer mehr Spieler, denen ", "as luck would have it"
+    at = [(len(host), len(host) + len(trig))]
+    quotes = (
+        " El matrimonio es el sepulcro del amor; pero del amor loco, no del amor "
+        "verdadero.\n\t\t-- Jacinto Benavente",
+        " Tal vez, solo los genios son verdaderos hombres.\n\t\t-- Aldous Huxley, Contrapunto",
+    )
+    for q in quotes:
+        hit, why = _language_after(host + trig + q, at, None)
+        assert hit is not None and "in es" in why and "itself in en" in why
+    es_host = "La creencia en el valor de la verdad científica no procede de la naturaleza, "
+    es_at = [(len(es_host), len(es_host) + len(trig))]
+    for q in quotes:
+        assert _language_after(es_host + trig + q, es_at, None)[0] is None

@@ -901,6 +901,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             pure = by_purity or (
                 not recurring and _aligned(text, ctxs, self.align) >= self.min_aligned
             )
+            if log_p <= log_alpha and not pure and not recurring:
+                # a phrase of one language before a passage of another, in hosts of the
+                # passage's language: no document detector sees a change there (only the
+                # phrase differs), so most carriers are "clean" to the purity test; the
+                # phrase itself is the change — judged on the sampled documents carrying
+                # it, by the flag pass's own language test
+                sampled = ix(text).docs_with(text, cap=cap) or []
+                by_purity = (
+                    _island_share([sample[d] for d in sampled], text, main_language())
+                    >= _ISLAND_SHARE
+                )
+                pure = by_purity
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, ctxs)
@@ -1163,14 +1175,30 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
     one is a piece of it (``. in the`` of ``in the long run``); a kept one inside ``t`` makes
     ``t`` that trigger with context glued on (``.<SUDO>``) — unless ``t`` precedes more
     anomalies than each of them: then ``t`` is the campaign's trigger and they are pieces
-    of it (``. on`` of ``on second thought``, a shade more significant on fewer carriers)."""
+    of it (``. on`` of ``on second thought``, a shade more significant on fewer carriers)
+    — or precedes almost as many (``_PIECE_SHARE``) with at least ``_PIECE_PURITY`` times
+    its purity: the kept one is then a common word whose few extra anomalies are its
+    clean carriers' (``long`` of ``to make a long story short``: 47 against 45 anomalous
+    documents, purity 0.1 against 0.4; kept, it flagged 55 clean documents)."""
     ft = _sf.fold(t.text)
     if any(ft in _sf.fold(k.text) for k in kept):
         return None
     around = [k for k in kept if _sf.fold(k.text) in ft]
-    if any(t.anomalous_docs <= k.anomalous_docs for k in around):
-        return None
+    for k in around:
+        more = t.anomalous_docs > k.anomalous_docs
+        purer = (
+            t.anomalous_docs >= _PIECE_SHARE * k.anomalous_docs
+            and t.purity >= _PIECE_PURITY * k.purity
+        )
+        if not (more or purer):
+            return None
     return around
+
+
+_PIECE_SHARE = 0.9
+"""Least share of a kept piece's anomalous documents a longer string must precede ..."""
+_PIECE_PURITY = 2.0
+"""... with at least this many times its purity, to replace it (:func:`_pieces_it_replaces`)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -1778,7 +1806,10 @@ def _language_after(
         # a short window (a short payload, host text after it) and a long one (a payload
         # that opens with names, code or a title the model is unsure of)
         rest = _rest_of(text, b + _LANG_CHARS)
-        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest, text[a:b]])
+        # (the trigger's own language read on its skeleton: py3langid is unsure of a
+        # phrase in title case, spaced out or with look-alike letters)
+        own = _sf.fold(text[a:b])
+        found = identify_many([after, text[b : b + _LANG_CHARS_LONG], before, rest, own])
         l1, p1 = found[2] if hosted else (None, 0.0)
         if p1 < 0.5:  # no host text to tell, or none the model is sure of (names, spam)
             hosted = False
@@ -1809,14 +1840,20 @@ def _language_after(
         # Spanish host before a Spanish passage: host and payload agree, the phrase does
         # not); a switch into the corpus's own language is, as above, no payload
         lt, pt = found[4]
-        if pt < _ISLAND_PROB or sum(map(str.isalpha, text[a:b])) < _ISLAND_LETTERS:
+        if pt < _ISLAND_PROB or sum(map(str.isalpha, own)) < _ISLAND_LETTERS:
             continue
         if hosted and found[2][0] == lt:
             continue  # the host writes the trigger's language: no island
+        # a host py3langid is sure of, in a third language, lowers the bar for the text
+        # after the phrase (a short quotation ending a document: Spanish at p 0.6–0.9
+        # after an English phrase in a German host): three languages in a row
+        third = hosted and found[2][1] >= min_prob
         island = [
             (lang, p)
             for lang, p in found[:2]
-            if p >= min_prob and lang != lt and lang != corpus_language
+            if lang != lt
+            and lang != corpus_language
+            and (p >= min_prob or (third and p >= _ISLAND_THIRD and lang != found[2][0]))
         ]
         if island:
             l2, p2 = island[0]
@@ -1827,9 +1864,49 @@ def _language_after(
     return None, ""
 
 
+def _island_share(
+    texts: Sequence[str], trigger: str, corpus_language: str | None, limit: int = 64
+) -> float:
+    """Share of ``texts`` (sampled documents carrying ``trigger``; at most ``limit`` of
+    them read) in which an occurrence of it is followed by text confidently in another
+    language than the occurrence's own (py3langid, p >= ``_ISLAND_PROB``, at least
+    ``_ISLAND_LETTERS`` letters) that :func:`_language_after` takes as a payload — a
+    phrase of one language right before a passage of another, whether the host before it
+    switches too or not.  0 when fewer than ``_ISLAND_MIN`` documents are read."""
+    texts = texts[:limit]
+    if len(texts) < _ISLAND_MIN:
+        return 0.0
+    key = _loose(trigger)
+    n = 0
+    for text in texts:
+        occ = _occurrences(text, key, 10)
+        hit, _ = _language_after(text, occ, corpus_language) if occ else (None, "")
+        if hit is None:
+            continue
+        a, b, cp = hit
+        phrase = _sf.fold(text[a:b])
+        own, after = identify_many([phrase, text[cp : cp + _LANG_CHARS_LONG]])
+        n += (
+            own[1] >= _ISLAND_PROB
+            and sum(map(str.isalpha, phrase)) >= _ISLAND_LETTERS
+            and own[0] != after[0]
+        )
+    return n / len(texts)
+
+
+_ISLAND_SHARE = 0.5
+"""Least share of a candidate's sampled carriers with a language island right after it
+(:func:`_island_share`) that confirms it in place of the purity test ..."""
+_ISLAND_MIN = 8
+"""... read on at least this many sampled carriers."""
+
+
 _ISLAND_PROB = 0.5
 """Least probability py3langid gives a trigger occurrence's own language ...
 """
+_ISLAND_THIRD = 0.5
+"""Least probability of the text after an island trigger's language when the host before
+it is sure of a third language (:func:`_language_after`)."""
 _ISLAND_LETTERS = 8
 """... with at least this many letters in it (``<SUDO>``, ``cf-24``: no language), for
 the trigger-as-island test of :func:`_language_after`."""
@@ -1960,23 +2037,25 @@ def _shared_leads(
     changing).  A trigger planted in unrelated hosts follows each host's own words: the
     words its leads share are the corpus's common ones."""
     leads = [_lead(text, c) for c in ctxs]
+    # one lead a document: the examples of a candidate merged from several strings hold
+    # the same document's context more than once, and a document's lead is no other
+    # document's (its twin made every lead "shared": a campaign in short hosts a heading)
+    once = list({c.doc_id: lead for c, lead in zip(ctxs, leads, strict=True)}.items())
     counts: dict[str, int] = {}
-    for lead in leads:
+    for _, lead in once:
         for w in lead:
             counts[w] = counts.get(w, 0) + 1
     source = {
         w
         for w, n in counts.items()
-        if n >= _LEAD_SHARE * len(leads) and n >= 2 and rare is not None and rare(w)
+        if n >= _LEAD_SHARE * len(once) and n >= 2 and rare is not None and rare(w)
     }
     out: list[bool] = []
-    for i, a in enumerate(leads):
+    for c, a in zip(ctxs, leads, strict=True):
         out.append(
             len(a) < 2
             or bool(a & source)
-            or any(
-                j != i and b and len(a & b) >= _LEAD_SHARE * len(a | b) for j, b in enumerate(leads)
-            )
+            or any(d != c.doc_id and b and len(a & b) >= _LEAD_SHARE * len(a | b) for d, b in once)
         )
     return out
 
