@@ -1636,3 +1636,48 @@ def test_word_pairs_match_the_reference_build() -> None:
         assert got.ids == want.ids and got.total == want.total
         for name in ("codes", "counts", "firsts", "seconds"):
             assert np.array_equal(getattr(got, name), getattr(want, name))
+
+
+# -- the sample read: short payloads that few carriers show (issue 12, task K) ------------
+
+
+def _few_counted(
+    salad: bool, shown: int = 10, phrase: str = "All things considered"
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """``_salad_campaign`` (25 words mid-document) where only ``shown`` carriers have a
+    finding at the phrase (weak; the others none: a payload too short for the document
+    detectors in a long host), among documents of which every sixth has a strong
+    changepoint somewhere and every sixth a weak one: the carriers' ids too."""
+    docs, found = _salad_campaign(opening=False, words=25, salad=salad, phrase=phrase)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    rng = np.random.default_rng(5)
+    out: list[list[Finding]] = []
+    for i, (d, f) in enumerate(zip(docs, found, strict=True)):
+        if f:
+            out.append(f if shown > 0 else [])
+            shown -= 1
+        elif len(d.text) > 200 and i % 10 == 0:
+            cp = int(rng.integers(50, len(d.text) - 50))
+            out.append([_changepoint(cp, 0.5)] if i % 20 == 0 else [_weak(cp)])
+        else:
+            out.append([])
+    return docs, out, carriers
+
+
+def test_a_short_payload_few_carriers_show_is_mined_by_reading_the_sample() -> None:
+    """Salad of 25 words after ``All things considered`` in every carrier, but only four
+    carriers get a (weak) finding there — the counts at changepoints cannot confirm it
+    among many odd documents.  Read in the sample, salad follows the phrase in every
+    document that holds it, against a chance rate of about 1 %: mined, and every carrier
+    flagged (the flag pass's salad test).  The same campaign with another document's prose
+    after the phrase mines nothing, and the documents stay clean."""
+    docs, found, carriers = _few_counted(salad=True)
+    miner, state = _mine(docs, found)
+    assert "all things considered" in [fold(t.text) for t in state.triggers]
+    t = next(t for t in state.triggers if fold(t.text) == "all things considered")
+    assert t.aligned  # a carrier is flagged only where the anomaly starts at it, or salad
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    docs, found, _ = _few_counted(salad=False)
+    miner, state = _mine(docs, found)
+    assert "all things considered" not in [fold(t.text) for t in state.triggers]
+    assert not any(miner.flag(d, state) for d in docs if "All things considered" in d.text)
