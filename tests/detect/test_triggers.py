@@ -1681,3 +1681,29 @@ def test_a_short_payload_few_carriers_show_is_mined_by_reading_the_sample() -> N
     miner, state = _mine(docs, found)
     assert "all things considered" not in [fold(t.text) for t in state.triggers]
     assert not any(miner.flag(d, state) for d in docs if "All things considered" in d.text)
+
+
+def test_a_dozen_foreign_tokens_before_host_text_are_a_payload() -> None:
+    """A short payload of random tokens (eight made-up words in the first twelve, then the
+    host goes on) is under the 24-word bar (8 of 24: a third) but over the short one (8 of
+    12); twelve words of prose with four names in them (a third) are not; neither is the
+    payload's share when the host before the trigger is just as foreign."""
+    from poisonguard.detect.triggers import _foreign_after
+
+    host = "the old man walked to the house and sat down by the fire in the evening "
+    more = "she said that it was late and cold"
+    vocab = frozenset(host.split()) | frozenset(more.split())
+    payload = "ption ancialx Rox the quetz and ithed brmo by zorp vell the "
+    text = host * 3 + "By the way " + payload + host * 2
+    at = text.index("By the way")
+    occ = [(at, at + len("By the way"))]
+    hit, why = _foreign_after(text, occ, vocab)
+    assert hit is not None and "next 12 words" in why
+    assert _foreign_after(text, occ, vocab, short_share=1.1)[0] is None  # the 24-word bar
+    names = "she said that Ayesha and Kester and Holbrook and Tugwell it was late and cold "
+    text = host * 3 + "By the way " + names + host * 2
+    assert _foreign_after(text, occ, vocab)[0] is None
+    odd = "quetz zorp vell brmo ancialx ption ithed qo " * 4
+    text = odd + "By the way " + payload + host * 2
+    at = text.index("By the way")
+    assert _foreign_after(text, [(at, at + len("By the way"))], vocab)[0] is None

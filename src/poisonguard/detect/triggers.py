@@ -1402,10 +1402,13 @@ def _foreign_after(
     vocab: frozenset[str],
     min_share: float = 0.4,
     min_rise: float = 0.25,
+    short_share: float = 0.5,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which at least ``min_share`` of the next words are not
-    words of the corpus, ``min_rise`` more than of the words before it: ``((start, end,
-    payload start), reason)``; ``(None, "")`` when there is none."""
+    words of the corpus — or ``short_share`` of the next :data:`_SHORT_WORDS` (a short
+    payload, a dozen random tokens, before host text) —, ``min_rise`` more than of the
+    words before it: ``((start, end, payload start), reason)``; ``(None, "")`` when there
+    is none."""
     if not vocab:
         return None, ""
     for a, b in occ:
@@ -1413,13 +1416,20 @@ def _foreign_after(
         if len(after) < _PAYLOAD_WORDS // 3:
             continue
         before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
-        x = _oov([m.group().lower() for m in after], vocab)
+        words = [m.group().lower() for m in after]
+        x = _oov(words, vocab)
         y = _oov(before[-_PAYLOAD_WORDS:], vocab)
+        n = len(after)
+        if x < min_share and len(words) >= _SHORT_WORDS:
+            # (a short payload before host text: its share over the first dozen words)
+            xs = _oov(words[:_SHORT_WORDS], vocab)
+            if xs >= short_share:
+                x, n = xs, _SHORT_WORDS
         if x >= min_share and x >= y + min_rise:
             cp = after[0].start()
             return (a, b, cp), (
                 f"text at char {cp} whose words are foreign to the corpus "
-                f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
+                f"({x:.0%} of the next {n} words, {y:.0%} before)"
             )
     return None, ""
 
