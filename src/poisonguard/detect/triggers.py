@@ -978,18 +978,31 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
             aligned = not by_purity
             seen: list[Context] = []  # (the sample's occurrences with salad after them, when read)
-            if log_alpha < log_p and raw <= _READ_SCREEN and not recurring:
+            sk = _sf.fold(text)
+            if (
+                log_alpha < log_p
+                and raw <= _READ_SCREEN
+                and not recurring
+                and sk
+                and _whole_words(ctxs)
+            ):
                 # too few carriers counted at changepoints: what follows it in the sample
+                # (words only: not a piece of a token, ``hones`` of ``honest``)
                 got = read(text, ctxs)
                 if got is not None:
                     # a piece of the trigger (``. for what`` of ``for what it is worth``
-                    # in its many surface forms): the words its occurrences with salad
-                    # after them agree on, under their skeleton, read in turn
-                    sk = _sf.fold(text)
-                    ext, agree = _extend_words(sk, got[3]) if sk else (sk, [])
+                    # in its many surface forms, ``. to`` of ``to be honest``): the words
+                    # its occurrences with salad after them agree on, under their
+                    # skeleton, read in turn
+                    ext, agree = _extend_words(sk, got[3])
                     longer = read(ext, agree) if ext != sk and len(agree) >= self.min_docs else None
-                    if longer is not None and longer[1] >= got[1]:
-                        text, got, df = ext, longer, longer[2]
+                    if longer is not None:
+                        text, got, df, sk = ext, longer, longer[2], ext
+                    # a phrase, never one word (``. to``: matched in every sentence
+                    # that opens with it, where any salad-like text after it would count)
+                    if len(sk.split(" ")) < 2:
+                        got = None
+                if got is not None:
                     log_p, k, n, seen = got
                     count = max(count, round(k * total / n_sample))
                     expected = n * read_null() * total / n_sample
