@@ -1707,3 +1707,19 @@ def test_a_dozen_foreign_tokens_before_host_text_are_a_payload() -> None:
     text = odd + "By the way " + payload + host * 2
     at = text.index("By the way")
     assert _foreign_after(text, [(at, at + len("By the way"))], vocab)[0] is None
+
+
+def test_a_string_glued_into_a_word_is_not_read_but_the_hosts_full_stop_is_no_glue() -> None:
+    """The sample read takes strings of whole words: ``hones`` inside ``honest`` is a
+    piece of a token; ``. for what`` after the host's last word (``end. For what``) is
+    words with the host's full stop, not glued to ``end``."""
+    from poisonguard.detect.triggers import _glued
+
+    w = "we were told, to be honest, nothing"
+    at = w.index("hones")
+    piece = Context(w, at, at + 5, "hones", "a")
+    assert _glued("hones", [piece, piece])
+    w = "It was the end. For what it is worth, salad"
+    at = w.index(". For")
+    stop = Context(w, at, at + 10, ". for what", "b")
+    assert not _glued(". for what", [stop, stop])

@@ -984,7 +984,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 and raw <= _READ_SCREEN
                 and not recurring
                 and sk
-                and _whole_words(ctxs)
+                and not _glued(text, ctxs)
             ):
                 # too few carriers counted at changepoints: what follows it in the sample
                 # (words only: not a piece of a token, ``hones`` of ``honest``)
@@ -1326,6 +1326,18 @@ def _whole_words(ctxs: Sequence[Context]) -> bool:
         for c in ctxs
     )
     return inner <= len(ctxs) / 2
+
+
+def _glued(text: str, ctxs: Sequence[Context]) -> bool:
+    """``text`` is glued to a word around it in most examples: a letter or digit at its
+    edge runs on into one outside it (``hones`` of ``honest``); punctuation at its edge
+    (``. for what``, the host's full stop after its last word) glues nothing."""
+    inner = sum(
+        (text[:1].isalnum() and c.start > 0 and c.window[c.start - 1].isalnum())
+        or (text[-1:].isalnum() and c.end < len(c.window) and c.window[c.end].isalnum())
+        for c in ctxs
+    )
+    return inner > len(ctxs) / 2
 
 
 def _next_words(text: str) -> list[str]:
