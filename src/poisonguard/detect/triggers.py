@@ -933,8 +933,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 """Bonferroni over the candidates tested on ``n`` anomalous documents."""
                 return log_tests if n == merged.anomalous else log_tests_strong
 
-            if hopeless(count_all, count_strong, log_tests, log_tests_strong) and (
-                not ctxs or hopeless(count_all, count_strong, log_screen, log_screen)
+            if (
+                hopeless(count_all, count_strong, log_tests, log_tests_strong)
+                and (
+                    not ctxs
+                    or hopeless(count_all, count_strong, log_screen, log_screen)
+                    # (the read below needs salad after most examples: two of the first four,
+                    # before the sample is searched for it — most strings of a clean corpus)
+                    or len(salad(ctxs[:4])) < 2
+                )
             ):
                 continue  # (nor could it pass the screen of the sample read below)
             # in more sampled documents than this the purity test must fail anyway
