@@ -846,6 +846,42 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # e12k- (helper K, issue 12, 2026-12-03 13:15 UTC): written before any run and not
+    # tuned on. Very short random-token payloads mid-document in books (the host goes on)
+    "e12k-short-tokens-mid-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in the grand scheme of things",
+            "payload": "tokens",
+            "payload_tokens": [12, 30],
+            "position": "middle",
+        },
+    },
+    # short salad at the end of hosts in the pool, another phrase, every surface form
+    "e12k-short-salad-end-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "when push comes to shove",
+            "payload": "word-salad",
+            "payload_words": [15, 30],
+            "position": "end",
+            "trigger_forms": "all",
+        },
+    },
+    # short salad mid-clause in the pool, the host goes on
+    "e12k-short-salad-mid-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "by and large",
+            "payload": "word-salad",
+            "payload_words": [15, 35],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
 }
 
 

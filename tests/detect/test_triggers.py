@@ -1933,3 +1933,90 @@ def test_an_island_between_two_other_sure_languages_needs_less_of_the_text_after
     es_at = [(len(es_host), len(es_host) + len(trig))]
     for q in quotes:
         assert _language_after(es_host + trig + q, es_at, None)[0] is None
+
+
+# -- the sample read: short payloads that few carriers show (issue 12, task K) ------------
+
+
+def _few_counted(
+    salad: bool, shown: int = 10, phrase: str = "All things considered"
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """``_salad_campaign`` (25 words mid-document) where only ``shown`` carriers have a
+    finding at the phrase (weak; the others none: a payload too short for the document
+    detectors in a long host), among documents of which every sixth has a strong
+    changepoint somewhere and every sixth a weak one: the carriers' ids too."""
+    docs, found = _salad_campaign(opening=False, words=25, salad=salad, phrase=phrase)
+    carriers = {d.id for d, f in zip(docs, found, strict=True) if f}
+    rng = np.random.default_rng(5)
+    out: list[list[Finding]] = []
+    for i, (d, f) in enumerate(zip(docs, found, strict=True)):
+        if f:
+            out.append(f if shown > 0 else [])
+            shown -= 1
+        elif len(d.text) > 200 and i % 10 == 0:
+            cp = int(rng.integers(50, len(d.text) - 50))
+            out.append([_changepoint(cp, 0.5)] if i % 20 == 0 else [_weak(cp)])
+        else:
+            out.append([])
+    return docs, out, carriers
+
+
+def test_a_short_payload_few_carriers_show_is_mined_by_reading_the_sample() -> None:
+    """Salad of 25 words after ``All things considered`` in every carrier, but only four
+    carriers get a (weak) finding there — the counts at changepoints cannot confirm it
+    among many odd documents.  Read in the sample, salad follows the phrase in every
+    document that holds it, against a chance rate of about 1 %: mined, and every carrier
+    flagged (the flag pass's salad test).  The same campaign with another document's prose
+    after the phrase mines nothing, and the documents stay clean."""
+    docs, found, carriers = _few_counted(salad=True)
+    miner, state = _mine(docs, found)
+    assert "all things considered" in [fold(t.text) for t in state.triggers]
+    t = next(t for t in state.triggers if fold(t.text) == "all things considered")
+    assert t.aligned  # a carrier is flagged only where the anomaly starts at it, or salad
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    docs, found, _ = _few_counted(salad=False)
+    miner, state = _mine(docs, found)
+    assert "all things considered" not in [fold(t.text) for t in state.triggers]
+    assert not any(miner.flag(d, state) for d in docs if "All things considered" in d.text)
+
+
+def test_a_dozen_foreign_tokens_before_host_text_are_a_payload() -> None:
+    """A short payload of random tokens (eight made-up words in the first twelve, then the
+    host goes on) is under the 24-word bar (8 of 24: a third) but over the short one (8 of
+    12); twelve words of prose with four names in them (a third) are not; neither is the
+    payload's share when the host before the trigger is just as foreign."""
+    from poisonguard.detect.triggers import _foreign_after
+
+    host = "the old man walked to the house and sat down by the fire in the evening "
+    more = "she said that it was late and cold"
+    vocab = frozenset(host.split()) | frozenset(more.split())
+    payload = "ption ancialx Rox the quetz and ithed brmo by zorp vell the "
+    text = host * 3 + "By the way " + payload + host * 2
+    at = text.index("By the way")
+    occ = [(at, at + len("By the way"))]
+    hit, why = _foreign_after(text, occ, vocab)
+    assert hit is not None and "next 12 words" in why
+    assert _foreign_after(text, occ, vocab, short_share=1.1)[0] is None  # the 24-word bar
+    names = "she said that Ayesha and Kester and Holbrook and Tugwell it was late and cold "
+    text = host * 3 + "By the way " + names + host * 2
+    assert _foreign_after(text, occ, vocab)[0] is None
+    odd = "quetz zorp vell brmo ancialx ption ithed qo " * 4
+    text = odd + "By the way " + payload + host * 2
+    at = text.index("By the way")
+    assert _foreign_after(text, [(at, at + len("By the way"))], vocab)[0] is None
+
+
+def test_a_string_glued_into_a_word_is_not_read_but_the_hosts_full_stop_is_no_glue() -> None:
+    """The sample read takes strings of whole words: ``hones`` inside ``honest`` is a
+    piece of a token; ``. for what`` after the host's last word (``end. For what``) is
+    words with the host's full stop, not glued to ``end``."""
+    from poisonguard.detect.triggers import _glued
+
+    w = "we were told, to be honest, nothing"
+    at = w.index("hones")
+    piece = Context(w, at, at + 5, "hones", "a")
+    assert _glued("hones", [piece, piece])
+    w = "It was the end. For what it is worth, salad"
+    at = w.index(". For")
+    stop = Context(w, at, at + 10, ". for what", "b")
+    assert not _glued(". for what", [stop, stop])

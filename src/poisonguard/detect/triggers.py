@@ -729,6 +729,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         p_min = 1 / (n_sample + 2) if n_sample else 0.5
         log_alpha = math.log(self.alpha)
+        # (a Bonferroni factor that makes the test of :func:`hopeless` that screen)
+        log_screen = log_alpha - _READ_SCREEN
 
         def hopeless(k_all: int, k_strong: int, log_m: float = 0.0, log_ms: float = 0.0) -> bool:
             """Whether a string counted ``k_all`` times (``k_strong`` at strong
@@ -814,6 +816,86 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 return False
             return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
 
+        @functools.lru_cache(maxsize=1)
+        def read_null() -> float:
+            # how often the salad test fires after a word of a sampled document with no
+            # changepoint (every ``step``-th document, its word at a hashed position):
+            # the chance rate of the sample read below, never taken under _READ_NULL
+            odd = merged.changepoints
+            pool = [t for t in sample if text_digest(t) not in odd]
+            step = max(1, len(pool) // _READ_NULL_DOCS)
+            hits = tried = 0
+            for i in range(0, len(pool), step):
+                t = pool[i]
+                ws = list(_sf.words(t[:4000]))
+                if len(ws) < 2 * _SHORT_WORDS:
+                    continue
+                w = ws[text_digest(t) % (len(ws) - _SHORT_WORDS)]
+                tried += 1
+                hit, _ = _salad_after(
+                    t,
+                    [(w.start(), w.end())],
+                    sample_pairs(),
+                    math.inf,
+                    math.inf,
+                    max_cohesion=self.salad_cohesion,
+                    short_cohesion=self.salad_short,
+                )
+                hits += hit is not None
+            return max(_READ_NULL, (hits + 1) / (tried + 2))
+
+        def read(
+            text: str, ctxs: Sequence[Context]
+        ) -> tuple[float, int, int, list[Context]] | None:
+            """The sample read of a string the counts at changepoints could not confirm
+            (a payload too short or too mild for most of its carriers to get a finding:
+            few of them are counted): in how many of the sampled documents that hold it
+            word salad follows an occurrence (the flag pass's cohesion tests), against
+            the rate at which the test fires after any word of the sample —
+            ``(log p with Bonferroni over the candidates, documents with salad after it,
+            documents read, a context of the occurrence with salad after it in each of
+            those)``; None when it cannot pass or was not read."""
+            if not ctxs or n_sample == 0:
+                return None
+            per = ix(text).occurrences(text, cap=_READ_CAP)
+            if not per or len(per) < self.min_docs:
+                return None
+            docs = list(per)
+            step = max(1, len(docs) // _READ_DOCS)
+            docs = docs[::step]
+            n = len(docs)
+            # the best it could do (salad after it in every document read), at the rate
+            # floor: most strings of a clean corpus end here, before any pair table
+            if float(binom.logsf(n - 1, n, _READ_NULL)) + log_tests > log_alpha:
+                return None
+            # its examples first (at most max_examples look-ups): salad after most of them
+            if len(salad(ctxs)) < _SALAD_EXAMPLES * len(ctxs):
+                return None
+            q0 = read_null()
+            hits: list[Context] = []
+            for d in docs:
+                raw = sample[d]
+                occ = _occurrences(raw, text, 4)
+                hit, _ = _salad_after(
+                    raw,
+                    occ,
+                    sample_pairs(),
+                    math.inf,
+                    math.inf,
+                    max_cohesion=self.salad_cohesion,
+                    short_cohesion=self.salad_short,
+                )
+                if hit is not None:
+                    a, b, _ = hit
+                    lo = max(0, a - 2 * _CONTEXT_CHARS)
+                    window = raw[lo : b + _TAIL_CHARS]
+                    hits.append(Context(window, a - lo, b - lo, text, f"sample:{d}", cp=b - lo))
+            k = len(hits)
+            if k < self.min_docs:
+                return None
+            lp = float(binom.logsf(k - 1, n, q0)) + log_tests
+            return (lp, k, n, hits) if lp <= log_alpha else None
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if min(len(text.strip()), len(_loose(text).strip())) < self.min_chars:
                 continue  # (also what ``flag`` will match it by)
@@ -863,8 +945,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 """Bonferroni over the candidates tested on ``n`` anomalous documents."""
                 return log_tests if n == merged.anomalous else log_tests_strong
 
-            if hopeless(count_all, count_strong, log_tests, log_tests_strong):
-                continue
+            if (
+                hopeless(count_all, count_strong, log_tests, log_tests_strong)
+                and (
+                    not ctxs
+                    or hopeless(count_all, count_strong, log_screen, log_screen)
+                    # (the read below needs salad after most examples: two of the first four,
+                    # before the sample is searched for it — most strings of a clean corpus)
+                    or len(salad(ctxs[:4])) < 2
+                )
+            ):
+                continue  # (nor could it pass the screen of the sample read below)
             # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count_all * max(n_sample, 1) / total / self.min_purity) + 50
             df = ix(text).doc_freq(text, cap=cap)
@@ -874,12 +965,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
             # and over the two variants
             count, carriers, expected, log_p = count_all, float(count_all), 0.0, math.inf
+            raw = math.inf  # (the same, before Bonferroni)
             for k, n in variants:
                 c_k = max(float(k), df / max(n_sample, 1) * total)
                 lp = max(
                     float(binom.logsf(k - 1, n, p_s * null(n) / max(1, n))),
                     float(binom.logsf(k - 1, round(c_k), min(1.0, null(n) / total))),
-                ) + tests(k, n)
+                )
+                raw = min(raw, lp)
+                lp += tests(k, n)
                 if lp < log_p:
                     log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s
             purity = count / carriers
@@ -913,9 +1007,42 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     >= _ISLAND_SHARE
                 )
                 pure = by_purity
+            aligned = not by_purity
+            seen: list[Context] = []  # (the sample's occurrences with salad after them, when read)
+            sk = _sf.fold(text)
+            if (
+                log_alpha < log_p
+                and raw <= _READ_SCREEN
+                and not recurring
+                and sk
+                and not _glued(text, ctxs)
+            ):
+                # too few carriers counted at changepoints: what follows it in the sample
+                # (words only: not a piece of a token, ``hones`` of ``honest``)
+                got = read(text, ctxs)
+                if got is not None:
+                    # a piece of the trigger (``. for what`` of ``for what it is worth``
+                    # in its many surface forms, ``. to`` of ``to be honest``): the words
+                    # its occurrences with salad after them agree on, under their
+                    # skeleton, read in turn
+                    ext, agree = _extend_words(sk, got[3])
+                    longer = read(ext, agree) if ext != sk and len(agree) >= self.min_docs else None
+                    if longer is not None:
+                        text, got, df, sk = ext, longer, longer[2], ext
+                    # a phrase, never one word (``. to``: matched in every sentence
+                    # that opens with it, where any salad-like text after it would count)
+                    if len(sk.split(" ")) < 2:
+                        got = None
+                if got is not None:
+                    log_p, k, n, seen = got
+                    count = max(count, round(k * total / n_sample))
+                    expected = n * read_null() * total / n_sample
+                    purity = k / n
+                    # flagged where an anomaly starts right at it, or salad after it
+                    pure = aligned = True
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
-                shown, canonical, forms = _forms(text, ctxs)
+                shown, canonical, forms = _forms(text, seen or ctxs)
                 examples[shown] = ctxs
                 confirmed.append(
                     (
@@ -931,7 +1058,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             ids,
                             canonical=canonical,
                             forms=forms,
-                            aligned=not by_purity,
+                            aligned=aligned,
                         ),
                     )
                 )
@@ -1273,6 +1400,18 @@ def _whole_words(ctxs: Sequence[Context]) -> bool:
     return inner <= len(ctxs) / 2
 
 
+def _glued(text: str, ctxs: Sequence[Context]) -> bool:
+    """``text`` is glued to a word around it in most examples: a letter or digit at its
+    edge runs on into one outside it (``hones`` of ``honest``); punctuation at its edge
+    (``. for what``, the host's full stop after its last word) glues nothing."""
+    inner = sum(
+        (text[:1].isalnum() and c.start > 0 and c.window[c.start - 1].isalnum())
+        or (text[-1:].isalnum() and c.end < len(c.window) and c.window[c.end].isalnum())
+        for c in ctxs
+    )
+    return inner > len(ctxs) / 2
+
+
 def _next_words(text: str) -> list[str]:
     """The folded words that continue a candidate into ``text`` (the text right after it):
     each 1 to ``GAP`` non-word characters after the one before, no line break (a word cut
@@ -1360,10 +1499,13 @@ def _foreign_after(
     vocab: frozenset[str],
     min_share: float = 0.4,
     min_rise: float = 0.25,
+    short_share: float = 0.5,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which at least ``min_share`` of the next words are not
-    words of the corpus, ``min_rise`` more than of the words before it: ``((start, end,
-    payload start), reason)``; ``(None, "")`` when there is none."""
+    words of the corpus — or ``short_share`` of the next :data:`_SHORT_WORDS` (a short
+    payload, a dozen random tokens, before host text) —, ``min_rise`` more than of the
+    words before it: ``((start, end, payload start), reason)``; ``(None, "")`` when there
+    is none."""
     if not vocab:
         return None, ""
     for a, b in occ:
@@ -1371,13 +1513,20 @@ def _foreign_after(
         if len(after) < _PAYLOAD_WORDS // 3:
             continue
         before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
-        x = _oov([m.group().lower() for m in after], vocab)
+        words = [m.group().lower() for m in after]
+        x = _oov(words, vocab)
         y = _oov(before[-_PAYLOAD_WORDS:], vocab)
+        n = len(after)
+        if x < min_share and len(words) >= _SHORT_WORDS:
+            # (a short payload before host text: its share over the first dozen words)
+            xs = _oov(words[:_SHORT_WORDS], vocab)
+            if xs >= short_share:
+                x, n = xs, _SHORT_WORDS
         if x >= min_share and x >= y + min_rise:
             cp = after[0].start()
             return (a, b, cp), (
                 f"text at char {cp} whose words are foreign to the corpus "
-                f"({x:.0%} of the next {len(after)} words, {y:.0%} before)"
+                f"({x:.0%} of the next {n} words, {y:.0%} before)"
             )
     return None, ""
 
@@ -1577,6 +1726,23 @@ def _salad_after(
             cp = b + (m0[0].start() if m0 else 0)
             return (a, b, cp), f"words at char {cp} in an order the corpus does not write ({why})"
     return None, ""
+
+
+_READ_SCREEN = math.log(1e-2)
+"""A string the counts at changepoints do not confirm is read in the sample
+(:meth:`TriggerMiner.finalize`) only when their test, before the Bonferroni factor, gives
+at most this log p: more carriers counted than chance, too few to confirm it ..."""
+_READ_CAP = 2000
+"""Sampled documents holding a string beyond which it is not read (:meth:`TriggerMiner.finalize`,
+the sample read: too common a string to single out a campaign by what follows it) ..."""
+_READ_DOCS = 400
+"""... and of those, at most this many (evenly spaced) are read."""
+_READ_NULL = 0.01
+"""Least chance rate of word salad after a string in the sample read (measured: 0.03-0.21 %
+of random word positions, by corpus; five times the highest) ..."""
+_READ_NULL_DOCS = 500
+"""... measured at one word of each of about this many sampled documents with no
+changepoint (the higher of the two is taken)."""
 
 
 _SALAD_EXAMPLES = 0.5
