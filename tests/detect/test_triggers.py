@@ -11,12 +11,13 @@ from functools import lru_cache
 
 import numpy as np
 
+from poisonguard.attacks import PoisonSample
 from poisonguard.attacks.evasive import WordSalad
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
 from poisonguard.detect.surface_forms import fold
-from poisonguard.detect.triggers import Context, TriggerMiner, TriggerState, WordPairs
+from poisonguard.detect.triggers import Context, Trigger, TriggerMiner, TriggerState, WordPairs
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
 
@@ -260,6 +261,34 @@ def test_common_phrase_trigger_outnumbered_by_clean_carriers() -> None:
     assert phrase not in [t.text for t in strict.triggers]
 
 
+def _clean_behind_the_phrase(
+    samples: tuple[PoisonSample, ...],
+    with_odd: list[Document],
+    plain: list[Document],
+    phrase: str,
+    recall: float = 0.95,
+) -> tuple[TriggerMiner, TriggerState, Trigger]:
+    """Mine the campaign ``samples`` mixed with clean pages holding ``phrase`` (with and
+    without an odd passage after it) and check what every flag rule must give: the odd
+    passages are anomalies the detector reports, ``recall`` of the campaign is flagged and
+    no clean page is.  Returns the miner, its state and the trigger holding ``phrase``."""
+    docs = mixed(samples) + with_odd + plain
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner, state = _mine(docs, findings)
+    found = [t for t in state.triggers if phrase.lower() in t.text.lower()]
+    assert found, [t.text for t in state.triggers]
+    truth = {s.document.id for s in samples}
+    odd_ids = {d.id for d in with_odd}
+    # the odd passages are anomalies the detector reports, within reach of the phrase
+    odd_found = sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids)
+    assert odd_found >= min(20, len(with_odd))
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & truth) >= recall * len(truth)
+    assert not flagged & (odd_ids | {d.id for d in plain})
+    return miner, state, found[0]
+
+
 def test_a_common_phrase_trigger_flags_only_where_the_anomaly_starts() -> None:
     """A trigger confirmed through the alignment pass (a common phrase, purity under the
     bar) flags a carrier through a changepoint only where the anomaly starts right at the
@@ -268,57 +297,34 @@ def test_a_common_phrase_trigger_flags_only_where_the_anomaly_starts() -> None:
     flagged *poisoned* (books: 6 of 20,000 clean passages behind ``for the first time``)."""
     phrase = "for the first time"
     samples = poison("dos", 60, 5, trigger=phrase, payload_tokens=(150, 400))
-    hosts = [
-        d
-        for d in clean_docs()[300:2400]
-        if len(d.text) > 600 and ". " in d.text[len(d.text) // 2 : -300]
-    ][:430]
-    odd = [
-        s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
-        for s in poison("dos", 30, 6, payload_tokens=(150, 400))
-        if s.truth.payload_span is not None
-    ]
-    clean_with, clean_odd = [], []
-    for i, d in enumerate(hosts):
-        cut = d.text.find(". ", len(d.text) // 2) + 1  # at a sentence end
-        prose = len(re.findall(r"[a-z]{2,}", d.text[cut : cut + 160])) >= 22
-        if prose and len(clean_odd) < len(odd):  # the phrase, host prose, an odd passage
-            gap = d.text.find(" ", cut + 150) % len(d.text)
-            text = d.text[:cut] + f" It ran {phrase} in years. " + d.text[cut:gap]
-            text += " " + odd[len(clean_odd)] + " " + d.text[gap:]
-            clean_odd.append(replace(d, id=f"odd-{i}").with_text(text))
-        else:
-            text = d.text[:cut] + f" It ran {phrase} in years. " + d.text[cut:]
-            clean_with.append(replace(d, id=f"common-{i}").with_text(text))
-    docs = mixed(samples) + clean_with + clean_odd
-    det = NaturalnessShift().fit(docs)
-    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
-    miner, state = _mine(docs, findings)
-    found = [t for t in state.triggers if t.text == phrase]
-    assert found and found[0].aligned and found[0].purity < miner.min_purity
-    assert found[0].to_dict()["aligned"] is True
-    truth = {s.document.id for s in samples}
-    odd_ids = {d.id for d in clean_odd}
-    # the odd passages are anomalies the detector reports, within reach of the phrase
-    assert sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids) >= 20
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert len(flagged & truth) >= 0.95 * len(truth)
-    assert not flagged & (odd_ids | {d.id for d in clean_with})
+    clean_odd, clean_with = _phrase_then_odd_passage(
+        phrase, 300, 30, None, sentence=" It ran {} in years. ", hosts=430
+    )
+    miner, state, found = _clean_behind_the_phrase(samples, clean_odd, clean_with, phrase)
+    assert found.text == phrase and found.aligned and found.purity < miner.min_purity
+    assert found.to_dict()["aligned"] is True
     # the old rule (any changepoint within reach) flags them: the test can fail
     loose = replace(state, triggers=[replace(t, aligned=False) for t in state.triggers])
     assert len({d.id for d in clean_odd if miner.flag(d, loose) is not None}) >= 10
 
 
 def _phrase_then_odd_passage(
-    phrase: str, start: int, n_odd: int, n_plain: int
+    phrase: str,
+    start: int,
+    n_odd: int,
+    n_plain: int | None,
+    sentence: str = " {} it went on. ",
+    hosts: int | None = None,
 ) -> tuple[list[Document], list[Document]]:
-    """Clean pages holding ``phrase``: ``n_odd`` with host prose and then an odd passage
-    (random tokens) about 150 characters after it, ``n_plain`` with nothing odd."""
-    hosts = [
+    """Clean pages holding ``phrase`` in ``sentence`` at a sentence end past their middle:
+    ``n_odd`` with host prose and then an odd passage (random tokens) about 150 characters
+    after it, ``n_plain`` (None: every other host) with nothing odd; the hosts are the
+    first ``hosts`` long pages from ``clean_docs()[start:]``."""
+    pages = [
         d
         for d in clean_docs()[start : start + 2100]
         if len(d.text) > 600 and ". " in d.text[len(d.text) // 2 : -300]
-    ]
+    ][:hosts]
     odd = [
         s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
         for s in poison("dos", n_odd, 6, payload_tokens=(150, 400))
@@ -326,18 +332,19 @@ def _phrase_then_odd_passage(
     ]
     with_odd: list[Document] = []
     plain: list[Document] = []
-    for i, d in enumerate(hosts):
+    said = sentence.format(phrase)
+    for i, d in enumerate(pages):
         cut = d.text.find(". ", len(d.text) // 2) + 1  # at a sentence end
         prose = len(re.findall(r"[a-z]{2,}", d.text[cut : cut + 160])) >= 22
-        if prose and len(with_odd) < len(odd):
+        if prose and len(with_odd) < len(odd):  # the phrase, host prose, an odd passage
             gap = d.text.find(" ", cut + 150) % len(d.text)
-            text = d.text[:cut] + f" {phrase} it went on. " + d.text[cut:gap]
+            text = d.text[:cut] + said + d.text[cut:gap]
             text += " " + odd[len(with_odd)] + " " + d.text[gap:]
             with_odd.append(replace(d, id=f"odd-{i}").with_text(text))
-        elif len(plain) < n_plain:
-            text = d.text[:cut] + f" {phrase} it went on. " + d.text[cut:]
+        elif n_plain is None or len(plain) < n_plain:
+            text = d.text[:cut] + said + d.text[cut:]
             plain.append(replace(d, id=f"plain-{i}").with_text(text))
-        if len(with_odd) >= len(odd) and len(plain) >= n_plain:
+        if n_plain is not None and len(with_odd) >= len(odd) and len(plain) >= n_plain:
             break
     return with_odd, plain
 
@@ -351,21 +358,11 @@ def test_a_trigger_flags_where_its_examples_put_the_anomaly() -> None:
     phrase = "As the lamplighter said,"
     samples = poison("dos", 60, 5, trigger=phrase, payload_tokens=(150, 400))
     with_odd, plain = _phrase_then_odd_passage(phrase, 300, 30, 20)
-    docs = mixed(samples) + with_odd + plain
-    det = NaturalnessShift().fit(docs)
-    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
-    miner, state = _mine(docs, findings)
-    found = [t for t in state.triggers if phrase.lower() in t.text.lower()]
-    assert found and not found[0].aligned and found[0].purity >= miner.min_purity
-    band = found[0].band
+    miner, state, found = _clean_behind_the_phrase(samples, with_odd, plain, phrase)
+    assert not found.aligned and found.purity >= miner.min_purity
+    band = found.band
     assert band is not None and band[1] is not None and band[1] < 60, band
-    assert found[0].to_dict()["band"] == list(band)
-    truth = {s.document.id for s in samples}
-    odd_ids = {d.id for d in with_odd}
-    assert sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids) >= 20
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert len(flagged & truth) >= 0.95 * len(truth)
-    assert not flagged & (odd_ids | {d.id for d in plain})
+    assert found.to_dict()["band"] == list(band)
     # without the band (any changepoint within reach) they are flagged: the test can fail
     loose = replace(state, triggers=[replace(t, band=None) for t in state.triggers])
     assert len({d.id for d in with_odd if miner.flag(d, loose) is not None}) >= 10
@@ -379,15 +376,7 @@ def test_a_spacer_campaign_keeps_its_wider_band() -> None:
     samples = poison(
         "evasive-backdoor", 60, 5, trigger=phrase, payload="tokens", spacer_words=(4, 10)
     )
-    docs = mixed(samples)
-    det = NaturalnessShift().fit(docs)
-    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
-    miner, state = _mine(docs, findings)
-    found = [t for t in state.triggers if phrase.lower() in t.text.lower()]
-    assert found, [t.text for t in state.triggers]
-    truth = {s.document.id for s in samples}
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert len(flagged & truth) >= 0.9 * len(truth)
+    _clean_behind_the_phrase(samples, [], [], phrase, recall=0.9)
 
 
 def test_band_from_example_offsets() -> None:
