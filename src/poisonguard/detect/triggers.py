@@ -1828,11 +1828,7 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     for c in ctxs:
         if c.cp < 0:
             continue
-        # the (extended) trigger's occurrence that holds this candidate
-        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
-        start, end = (
-            (m.start(), m.end()) if m is not None and m.start() <= c.start else (c.start, c.end)
-        )
+        start, end = _occurrence_in(pat, text, c)
         lo = min(start, end - tol)
         n += any(lo <= x <= end + tol for x in c.cps or (c.cp,)) or (
             worded and _switch_aligned(c, end, tol)
@@ -1840,17 +1836,24 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     return n / len(ctxs)
 
 
+def _occurrence_in(pat: re.Pattern[str], text: str, c: Context) -> tuple[int, int]:
+    """Where the (extended) trigger ``text`` (its :func:`_pattern` ``pat``) occurs in the
+    example context ``c`` around the candidate it was taken as: ``(start, end)`` in
+    ``c.window`` (the candidate's own span when the pattern is not found there)."""
+    m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+    return (m.start(), m.end()) if m is not None and m.start() <= c.start else (c.start, c.end)
+
+
 def _example_offsets(text: str, ctxs: Sequence[Context]) -> list[int]:
     """For each example context with a known changepoint, where the changepoint nearest to
     the end of ``text``'s occurrence lies relative to that end (characters; negative:
-    before it), the occurrence located as in :func:`_aligned`."""
+    before it), the occurrence located by :func:`_occurrence_in`."""
     pat = _pattern(text)
     out: list[int] = []
     for c in ctxs:
         if c.cp < 0:
             continue
-        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
-        end = m.end() if m is not None and m.start() <= c.start else c.end
+        end = _occurrence_in(pat, text, c)[1]
         out.append(min((x - end for x in c.cps or (c.cp,)), key=abs))
     return out
 
