@@ -8,7 +8,13 @@ import pytest
 
 from poisonguard.detect.campaigns import CampaignDetector
 from poisonguard.detect.pipeline import ScanConfig, ScanPipeline, scan
-from poisonguard.detect.profiles import PROFILES, apply_profile, get_profile
+from poisonguard.detect.profiles import (
+    OPT_IN_STAGES,
+    PROFILES,
+    apply_profile,
+    get_profile,
+    unscreened,
+)
 from tests.detect.scan_data import clean_docs, mixed, poison
 
 
@@ -82,9 +88,34 @@ def test_a_thorough_scan_finds_a_fluent_payload_campaign_and_says_its_profile() 
     docs = mixed(samples)
     res = scan(docs, profile="thorough")
     assert res.profile == "thorough" and res.to_dict()["profile"] == "thorough"
+    assert res.unscreened == [] and res.to_dict()["unscreened"] == []
     assert "cohesion" in res.detectors
     assert trigger in [t.trigger for t in res.triggers]
     truth = {s.document.id for s in samples}
     poisoned = {v.id for v in res.findings if v.label == "poisoned"}
     assert len(poisoned & truth) >= 0.5 * len(truth)
     assert len(poisoned - truth) <= 0.001 * len(clean_docs())
+
+
+def test_a_scan_says_which_classes_of_attack_it_did_not_screen() -> None:
+    """The default profile leaves the fluent-payload and paraphrased-claim stages out for
+    cost: a reviewer signing a corpus off reads that in the summary, not in the docs."""
+    both = [st.screens for st in OPT_IN_STAGES]
+    assert len(both) == 2
+    assert unscreened("pretrain", ["naturalness", "triggers", "campaigns"], {}) == both
+    assert unscreened("rag", ["campaigns"], {"campaigns": {"semantic": False}}) == both
+    # one stage run, the other not
+    assert unscreened("pretrain", ["cohesion", "campaigns"], {}) == [both[1]]
+    on = {"campaigns": {"semantic": True}}
+    assert unscreened("pretrain", ["campaigns"], on) == [both[0]]
+    # the option without its detector run screens nothing
+    assert unscreened("pretrain", ["naturalness"], on) == both
+    assert unscreened("pretrain", ["cohesion", "campaigns"], on) == []
+    # instruction data: neither stage applies there
+    assert unscreened("instruction", ["instruction-pair"], {}) == []
+    # what the pipeline records: the detectors it built and the profile's options
+    few = clean_docs()[:200]
+    res = scan(few, detectors=["naturalness", "campaigns"])
+    assert res.unscreened == both and res.to_dict()["unscreened"] == both
+    res = scan(few, detectors=["naturalness", "campaigns"], profile="thorough")
+    assert res.unscreened == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as _html
 import random
 import re
 from html.parser import HTMLParser
@@ -58,6 +59,9 @@ def test_report_has_every_section_and_the_mined_trigger(scanned) -> None:  # typ
     assert text.count('class="doc"') == len(result.findings)  # every one, paged in the browser
     assert '<mark class="trigger"' in text
     assert "<svg" in text
+    # a default scan says which classes of attack it did not screen (the opt-in stages)
+    assert result.unscreened and all(_html.escape(u) in text for u in result.unscreened)
+    assert "<td>not screened</td>" in text or "not screened</t" in text
 
 
 def test_report_is_self_contained_and_escapes_corpus_text(scanned) -> None:  # type: ignore[no-untyped-def]

@@ -248,6 +248,12 @@ def print_summary(result: Any) -> None:
     secs = result.timings.get("total", 0.0)
     t.add_row("time", f"{secs:.1f} s")
     console.print(t)
+    if result.unscreened:
+        console.print(
+            "[yellow]not screened[/yellow] by this scan: "
+            + escape("; ".join(result.unscreened))
+            + " — add --profile thorough (several times slower) to screen them"
+        )
     if result.triggers:
         tt = Table(
             title="mined triggers",

@@ -55,7 +55,7 @@ from poisonguard.detect.passes import (
     _score_only,
     _slim,
 )
-from poisonguard.detect.profiles import apply_profile, get_profile
+from poisonguard.detect.profiles import apply_profile, get_profile, unscreened
 from poisonguard.detect.registry import (
     KINDS,
     DetectorContext,
@@ -396,6 +396,7 @@ class ScanPipeline:
             out_dir=os.fspath(out) if out is not None else None,
             detectors=[e.name for e in self.entries],
             profile=cfg.profile,
+            unscreened=unscreened(cfg.kind, [e.name for e in self.entries], self.context.options),
         )
         store = _PassOneStore()
         try:

@@ -19,7 +19,7 @@ and options the caller passes win over the profile's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -63,6 +63,50 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
 """The profiles by name."""
 
 
+@dataclass(frozen=True, slots=True)
+class OptInStage:
+    """An opt-in stage of the scan and the class of attack only it screens.
+
+    Attributes:
+        screens: the class of attack, as the scan's summary names what it did not screen.
+        detector: the detector that runs the stage.
+        option: the detector option that switches the stage on (None: the detector itself).
+        kinds: the corpus kinds the stage applies to.
+    """
+
+    screens: str
+    detector: str
+    option: str | None = None
+    kinds: tuple[str, ...] = ("pretrain", "rag")
+
+
+OPT_IN_STAGES: tuple[OptInStage, ...] = (
+    OptInStage(
+        "fluent payloads after a trigger (word n-gram text, an unrelated passage)", "cohesion"
+    ),
+    OptInStage("one false claim in many phrasings; fabricated articles", "campaigns", "semantic"),
+)
+"""The stages the ``default`` profile leaves out for cost (``thorough`` runs both)."""
+
+
+def unscreened(
+    kind: str, detectors: Sequence[str], options: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """The classes of attack a scan of corpus kind ``kind`` that ran ``detectors`` with
+    ``options`` did not screen (:data:`OPT_IN_STAGES` not run): what a reviewer signing a
+    corpus off must know it was not checked for.  Empty when every stage ran."""
+    out = []
+    for st in OPT_IN_STAGES:
+        if kind not in st.kinds:
+            continue
+        ran = st.detector in detectors and (
+            st.option is None or bool(options.get(st.detector, {}).get(st.option))
+        )
+        if not ran:
+            out.append(st.screens)
+    return out
+
+
 def get_profile(name: str) -> Profile:
     """The profile called ``name``; :class:`ValueError` naming the known ones otherwise."""
     try:
@@ -98,4 +142,12 @@ def apply_profile(
     return chosen, merged
 
 
-__all__ = ["PROFILES", "Profile", "apply_profile", "get_profile"]
+__all__ = [
+    "OPT_IN_STAGES",
+    "PROFILES",
+    "OptInStage",
+    "Profile",
+    "apply_profile",
+    "get_profile",
+    "unscreened",
+]

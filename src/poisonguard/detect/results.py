@@ -104,6 +104,9 @@ class ScanResult:
     detector_errors: dict[str, int] = field(default_factory=dict)
     profile: str = "default"
     """The scan profile (:mod:`poisonguard.detect.profiles`)."""
+    unscreened: list[str] = field(default_factory=list)
+    """Classes of attack this scan did not screen: opt-in stages it did not run
+    (:func:`poisonguard.detect.profiles.unscreened`; ``--profile thorough`` runs them)."""
     version: str = __version__
     """The poisonguard version that ran the scan."""
 
@@ -129,6 +132,7 @@ class ScanResult:
             "accounting": self.accounting,
             "detectors": self.detectors,
             "profile": self.profile,
+            "unscreened": self.unscreened,
             "thresholds": self.thresholds,
             "histograms": self.histograms,
             "triggers": [t.to_dict() for t in self.triggers],

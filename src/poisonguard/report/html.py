@@ -286,6 +286,10 @@ def _summary(result: Any) -> str:
         ("reference", _e(", ".join(_get(result, "reference") or []) or "none")),
         ("detectors", _e(", ".join(_get(result, "detectors", []) or []))),
         ("profile", _e(_get(result, "profile", "default") or "default")),
+        (
+            "not screened",
+            _e("; ".join(_get(result, "unscreened", []) or []) or "none"),
+        ),
         ("backend / workers", _e(f"{_get(result, 'backend')} / {_get(result, 'workers')}")),
         ("bytes scanned", _e(f"{_get(result, 'bytes_scanned', 0):,}")),
     ]
