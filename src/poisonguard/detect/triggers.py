@@ -254,6 +254,13 @@ class Trigger:
             ``None`` where the examples reach the edge of the window candidates are taken
             from, so that they cannot tell); a carrier is flagged through a changepoint only
             inside it.  ``None``: too few examples to say, any changepoint within ``reach``.
+        strict: a string mined with the hosts' full stop on its left matches only at the
+            opening of a sentence or clause (:func:`_opens`: after ``. ! ? ; : ,``, a quote
+            or bracket, a line break, or at the start) — set when the phrase alone
+            (:func:`_loose`) is held by many times more sampled documents than the mined
+            string (``. to be``, a piece of ``to be fair`` and ``to be honest``: ``to be`` is
+            in a third of news documents, in ``going to be``, whose purity and alignment
+            were never tested).
     """
 
     text: str
@@ -272,12 +279,20 @@ class Trigger:
     forms: tuple[str, ...] = ()
     aligned: bool = False
     band: tuple[int | None, int | None] | None = None
+    strict: bool = False
 
     @property
     def key(self) -> str:
         """What carriers are matched by: the skeleton when the trigger was mined under
         one (any surface form of it matches), else ``text`` itself."""
         return self.canonical or self.text
+
+    @property
+    def match(self) -> str:
+        """What :meth:`TriggerMiner.flag` looks for in a document: :attr:`key` without
+        the hosts' sentence punctuation mined on its left (:func:`_loose`; where
+        :attr:`strict`, only at the opening of a sentence or clause)."""
+        return _loose(self.key)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -287,6 +302,8 @@ class Trigger:
                 del d[k]
         if not d["aligned"]:
             del d["aligned"]
+        if not d["strict"]:
+            del d["strict"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -1107,6 +1124,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
             for t in kept
         ]
+        # a string mined with the hosts' full stop is matched without it (carriers whose
+        # host sentence ends otherwise), unless that makes it a much more common string,
+        # whose carriers the tests above never judged (``. to be`` → ``to be``)
+        kept = [t if self._loosens(t, ix) else replace(t, strict=True) for t in kept]
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
         language: str | None = None
@@ -1145,8 +1166,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            key = _loose(t.key)
+            key = t.match
             occ = _occurrences(text, key, 10)
+            if t.strict:
+                occ = [(a, b) for a, b in occ if _opens(text, a)]
             if not occ:
                 continue
             if cps is None:
@@ -1201,6 +1224,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 extra={"anomalous_docs": t.anomalous_docs, "changepoint": cp},
             )
         return None
+
+    @staticmethod
+    def _loosens(t: Trigger, ix: Callable[[str], _SampleIndex]) -> bool:
+        """Whether ``t`` may be matched as :func:`_loose` makes it anywhere (else at the
+        opening of a sentence or clause only, :attr:`Trigger.strict`): the looser string
+        is held by at most :data:`_LOOSE_RATIO` times as many sampled documents as the
+        mined one (or by at most :data:`_LOOSE_EXTRA` more)."""
+        loose = _loose(t.key)
+        if loose == t.key:
+            return True
+        mined = ix(t.key).doc_freq(t.key, cap=_LOOSE_CAP)
+        wider = ix(loose).doc_freq(loose, cap=_LOOSE_CAP)
+        return wider <= max(_LOOSE_RATIO * mined, mined + _LOOSE_EXTRA)
 
     def _before_changepoint(
         self,
@@ -1326,6 +1362,21 @@ _PIECE_SHARE = 0.9
 """Least share of a kept piece's anomalous documents a longer string must precede ..."""
 _PIECE_PURITY = 2.0
 """... with at least this many times its purity, to replace it (:func:`_pieces_it_replaces`)."""
+
+
+_OPENERS = frozenset(".!?;:,\"'\u201c\u201d\u2018\u2019\u00ab\u00bb()[]\u2014-")
+"""What may come right before a phrase that opens a sentence or clause (:func:`_opens`)."""
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether ``text[at:]`` opens a sentence or clause: nothing but whitespace before it,
+    or whitespace with a line break, or one of :data:`_OPENERS` before the whitespace."""
+    i = at
+    while i > 0 and text[i - 1].isspace():
+        if text[i - 1] == "\n":
+            return True
+        i -= 1
+    return i == 0 or text[i - 1] in _OPENERS
 
 
 @functools.lru_cache(maxsize=256)
@@ -1743,6 +1794,16 @@ of random word positions, by corpus; five times the highest) ..."""
 _READ_NULL_DOCS = 500
 """... measured at one word of each of about this many sampled documents with no
 changepoint (the higher of the two is taken)."""
+
+
+_LOOSE_RATIO = 4
+"""A trigger mined with the hosts' full stop is matched without it (:func:`_loose`) only
+where the phrase alone is held by at most this many times as many sampled documents ..."""
+_LOOSE_EXTRA = 20
+"""... or by at most this many more (a rare mined string: a few more holders are no
+different string); else only where it opens a sentence or clause (:attr:`Trigger.strict`)."""
+_LOOSE_CAP = 5000
+"""Sampled holders counted at most (beyond: as common as the sample)."""
 
 
 _SALAD_EXAMPLES = 0.5

@@ -1,0 +1,96 @@
+"""A trigger mined with the hosts' full stop on its left is matched without it — unless the
+phrase alone is a much more common string (issue 12, lead, 2026-12-03 evening).  Found by
+the held-out ``heldout-eve-synonyms-news``: ``. to be`` (a piece of ``to be fair`` and ``to be
+honest``), matched at flag time as ``to be`` in a third of the news documents (``going to
+be``), flagged 0.36 % of the clean ones on the words after it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from poisonguard.attacks.evasive import WordSalad
+from poisonguard.detect import surface_forms as sf
+from poisonguard.detect.triggers import (
+    Trigger,
+    TriggerMiner,
+    TriggerState,
+    WordPairs,
+    _main_language,
+    _opens,
+    _SampleIndex,
+    _vocabulary,
+)
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs
+
+
+def test_a_phrase_opens_a_sentence_or_clause() -> None:
+    t = 'He was going to be late. To be fair, it rained;  to be sure\n  to be "To be'
+    at = [i for i in range(len(t)) if t.lower().startswith("to be", i)]
+    assert [_opens(t, i) for i in at] == [False, True, True, True, True]
+    assert _opens("To be", 0)
+
+
+def _trigger(key: str) -> Trigger:
+    return Trigger(key, 30, 10, 1000, 0.1, 1e-9, 0.5, ())
+
+
+@lru_cache(maxsize=1)
+def _sample() -> tuple[list[str], _SampleIndex, _SampleIndex]:
+    """The embedded corpus with ``. To be fair`` planted in 12 documents."""
+    texts = [d.text for d in clean_docs()]
+    for i in range(0, 12 * 50, 50):
+        t = texts[i]
+        cut = t.find(". ") + 2
+        texts[i] = t[:cut] + "To be fair " + t[cut:]
+    return texts, _SampleIndex(texts), _SampleIndex(texts, fold=True)
+
+
+def _ix(s: str) -> _SampleIndex:
+    _, index, findex = _sample()
+    return findex if sf.is_folded(s) else index
+
+
+def test_a_piece_whose_phrase_alone_is_common_is_matched_at_openings_only() -> None:
+    """``to be`` is in hundreds of the embedded corpus's documents, ``. to be`` in a few:
+    ``. to be`` is no longer matched anywhere; ``. to be fair`` (``to be fair`` held by
+    the same few documents) still is, as are strings mined without the full stop."""
+    assert _ix("to be").doc_freq("to be", cap=5000) > 4 * _ix(". to be").doc_freq(
+        ". to be", cap=5000
+    )
+    assert not TriggerMiner._loosens(_trigger(". to be"), _ix)
+    assert TriggerMiner._loosens(_trigger(". to be fair"), _ix)
+    assert TriggerMiner._loosens(_trigger("to be"), _ix)  # nothing to loosen
+
+
+@lru_cache(maxsize=1)
+def _stats() -> tuple[WordPairs, frozenset[str], str | None]:
+    texts = [d.text for d in clean_docs() if len(d.text) > 1500]
+    return WordPairs.of(texts), _vocabulary(texts), _main_language(texts)
+
+
+def test_a_strict_trigger_flags_at_an_opening_not_inside_a_sentence() -> None:
+    """Salad after ``. To be`` at a sentence opening is a carrier; the same salad after
+    ``going to be`` inside a sentence (a clean page whose next words the corpus does not
+    write) is not — matched loosely, it was."""
+    pairs, vocab, lang = _stats()
+    texts = [d.text for d in clean_docs() if len(d.text) > 1500]
+    rng = np.random.default_rng(2)
+    salad = " ".join(WordSalad(texts).sample(40, rng))
+    host = texts[3][:800].rsplit(". ", 1)[0]
+    carrier = Document(id="c", text=host + ". To be " + salad + ". " + texts[4][:600])
+    clean = Document(id="k", text=host + " and it was going to be " + salad + ". " + texts[4][:600])
+    miner = TriggerMiner()
+
+    def state(strict: bool) -> TriggerState:
+        t = Trigger(". to be", 30, 10, 1000, 0.1, 1e-9, 0.5, (), strict=strict)
+        return TriggerState([t], 1, 1, 0, vocab=vocab, language=lang, pairs=pairs)
+
+    assert miner.flag(carrier, state(True)) is not None
+    assert miner.flag(clean, state(True)) is None
+    # matched anywhere (before this rule): the clean page was flagged
+    assert miner.flag(clean, state(False)) is not None
+    assert state(True).triggers[0].to_dict()["strict"] is True
+    assert "strict" not in state(False).triggers[0].to_dict()
