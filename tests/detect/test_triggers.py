@@ -2108,3 +2108,58 @@ def test_a_phrase_of_common_words_is_an_island_when_its_language_outweighs_it() 
     de_text = _DE_HOST + trig + _DE_HOST
     de_at = (len(_DE_HOST), len(_DE_HOST) + len(trig) - 1)
     assert _language_after(de_text, [de_at], None, relative=True)[0] is None
+
+
+def test_thin_chunks_of_salad_spread_between_host_sentences() -> None:
+    """Salad too thin for the chunk count: two frequent words (`of the`, `a it`) every
+    eight host words — no 12-word window of it reaches -0.5 more than once, or the words
+    right after the trigger stay above -0.2 — yet a fifth or more of the windows over the
+    next 150 words are odd (:func:`_spread_after`), with the first ones odd too.  The flag
+    pass (``spread``) takes it; without it fewer are found.  The host's prose alone, and
+    clean text with odd passages further on (names, verse), stay clean.  The attack that
+    gets past it: chunks of names and figures, whose pairs the sample never writes
+    (cohesion about 0, not below it)."""
+    import re
+
+    from poisonguard.detect.triggers import _salad_after, _spread_after
+
+    hosts, pairs, _ = _salad_setting()
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    spread = without = 0
+    for h in hosts[1:20]:
+        prose = h[600:].split()
+        rng = np.random.default_rng(3)
+        words: list[str] = []
+        for i in range(0, 144, 8):
+            words += [frequent[k] for k in rng.integers(0, 10, 2)] + prose[i : i + 8]
+        text, occ = _after_phrase(h, " ".join(words))
+        # (the 24-word window off: this payload is built to test the windows of 12)
+        off = {"max_cohesion": -np.inf}
+        spread += _salad_after(text, occ, pairs, 1.1, 0.25, spread=True, **off)[0] is not None
+        without += _salad_after(text, occ, pairs, 1.1, 0.25, **off)[0] is not None
+        assert not _spread_after(fold(" ".join(prose)).split(" ")[:150], pairs, np.inf)
+    assert spread >= 10 and spread >= without + 4  # measured: 13 against 8 of 19
+    clean = 0
+    for h in hosts:
+        sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+        if len(sents) < 4:
+            continue
+        odd = (
+            sents[0] + " Alice Brown, Carlos Diaz, Dmitri Volkov, Eleanor Price, Farid "
+            "Haddad. " + sents[1] + " Shall I compare thee to a summer's day? Thou art "
+            "more lovely and more temperate. " + " ".join(sents[2:])
+        )
+        text, occ = _after_phrase(h, odd)
+        plain, _ = _after_phrase(h, "")
+        if _salad_after(plain, occ, pairs, 1.1, 0.25, spread=True)[0] is None:
+            clean += _salad_after(text, occ, pairs, 1.1, 0.25, spread=True)[0] is not None
+    assert clean == 0
+    # the attack that gets past it: names and figures between the host's sentences
+    h = hosts[1]
+    sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+    names = " ".join(
+        f"Kolbe {i}{i} Hadley 1,2{i}0 Ostrova BRANCH {i}.5 Tamsin Neptunia Fla. " + s
+        for i, s in enumerate(sents)
+    )
+    text, occ = _after_phrase(h, names)
+    assert _salad_after(text, occ, pairs, 1.1, 0.25, spread=True)[0] is None

@@ -1181,6 +1181,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     self.salad_rise,
                     max_cohesion=self.salad_cohesion,
                     short_cohesion=self.salad_short,
+                    spread=True,
                 )
             if hit is None:
                 continue
@@ -1666,6 +1667,7 @@ def _salad_after(
     min_drop: float = 0.5,
     short_cohesion: float = -0.5,
     min_chunks: int = 2,
+    spread: bool = False,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the next words are word salad — words of the
     corpus in an order it does not use, a payload too short or too mild for a changepoint
@@ -1680,7 +1682,9 @@ def _salad_after(
     ``min_chunks``; ``min_drop`` below the words before) and ``min_chunks`` or more
     separate chunks of :data:`_SHORT_WORDS` words at most
     ``short_cohesion`` in the next :data:`_CHUNK_WORDS` (an interleaved payload: short
-    chunks between host sentences).
+    chunks between host sentences); or, with ``spread`` (the flag pass, after a trigger
+    confirmed across the corpus), odd windows spread over the next :data:`_CHUNK_WORDS`
+    words (:func:`_spread_after`: chunks too short or too mild for the chunk count).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -1719,6 +1723,8 @@ def _salad_after(
                         f"{k} chunks of cohesion <= {short_cohesion:.2f} in the next "
                         f"{len(rest)} words, {head:.2f} right after it"
                     )
+                elif spread:
+                    why = _spread_after(rest, pairs, base)
             if why:
                 why += f", {cb:.2f} before" if base < math.inf else ", no host text before"
         if why:
@@ -1726,6 +1732,47 @@ def _salad_after(
             cp = b + (m0[0].start() if m0 else 0)
             return (a, b, cp), f"words at char {cp} in an order the corpus does not write ({why})"
     return None, ""
+
+
+def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
+    """Why ``words`` (the words after a confirmed trigger) read as salad cut into chunks
+    between host sentences, or ``""``: of the windows of :data:`_SHORT_WORDS` words taken
+    every 4 words (at least :data:`_SPREAD_WINDOWS` with 8 pairs judged), at least
+    :data:`_SPREAD_SHARE` have a cohesion at most :data:`_SPREAD_ODD`, the first two
+    windows (right after the trigger) at most :data:`_SPREAD_HEAD`, and their mean at
+    least :data:`_SPREAD_DROP` below the cohesion of the words before the trigger
+    (``base``; ``inf`` when there are too few).  Counts odd windows, not separate chunks
+    at the short bar: a chunk of 10-25 words of the corpus's own words is often milder
+    than -0.5 in every window that holds it whole."""
+    cs: list[float] = []
+    for at in range(0, max(1, len(words) - _SHORT_WORDS + 1), 4):
+        c, n = pairs.cohesion(_short(words, at))
+        if n >= _SHORT_WORDS * 2 // 3:
+            cs.append(c)
+    if len(cs) < _SPREAD_WINDOWS:
+        return ""
+    share = sum(c <= _SPREAD_ODD for c in cs) / len(cs)
+    head, mean = min(cs[:2]), sum(cs) / len(cs)
+    if share >= _SPREAD_SHARE and head <= _SPREAD_HEAD and mean <= base - _SPREAD_DROP:
+        return (
+            f"{share:.0%} of {len(cs)} windows of cohesion <= {_SPREAD_ODD} in the next "
+            f"{len(words)} words, mean {mean:.2f}, {head:.2f} right after it"
+        )
+    return ""
+
+
+_SPREAD_ODD = -0.2
+"""Cohesion at most which a window of :data:`_SHORT_WORDS` words counts as odd for
+:func:`_spread_after` ..."""
+_SPREAD_SHARE = 0.2
+"""... the least share of odd windows (clean news text after a sentence start, outside
+the pair table's sample: 0.06 at the 99.5th percentile) ..."""
+_SPREAD_HEAD = 0.2
+"""... the most cohesion of the first two windows (the payload starts at the trigger) ..."""
+_SPREAD_DROP = 0.3
+"""... the least drop of the windows' mean below the words before the trigger ..."""
+_SPREAD_WINDOWS = 10
+"""... over at least this many windows (about 50 words after the trigger)."""
 
 
 _READ_SCREEN = math.log(1e-2)
