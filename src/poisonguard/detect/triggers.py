@@ -2017,7 +2017,7 @@ def _language_after(
 
     With ``relative`` (the flag pass, for a trigger already confirmed across the corpus)
     two weaker forms of the same evidence count too, read on py3langid's whole
-    distribution rather than its best guess (:func:`_host_gone`, :func:`_phrase_apart`):
+    distribution rather than its best guess (:func:`_host_gone`; ``_ISLAND_LOW``):
     the host's sure language all but absent from the text after the occurrence (a short
     passage whose head — a man page's English title line — leaves the model unsure *which*
     language follows, not *whether* the host's does), and a phrase whose best language is
