@@ -870,6 +870,23 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # e12p- (helper P, issue 12, 2026-12-03 16:05 UTC): written before any run and not
+    # tuned on. Italian in two chunks after a mid-clause English phrase in every surface
+    # form, multilingual (Italian hosts too; a host sentence between the two chunks)
+    "e12p-it-chunks-forms-multi": {
+        "corpus": "multilingual",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "all in all",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_chars": [150, 500],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "interleave": 2,
+            "trigger_forms": "all",
+        },
+    },
     # short salad mid-clause in the pool, the host goes on
     "e12k-short-salad-mid-pooled": {
         "corpus": "pooled",

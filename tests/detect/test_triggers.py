@@ -2009,3 +2009,157 @@ def test_a_string_glued_into_a_word_is_not_read_but_the_hosts_full_stop_is_no_gl
     at = w.index(". For")
     stop = Context(w, at, at + 10, ". for what", "b")
     assert not _glued(". for what", [stop, stop])
+
+
+# -- the language test read on py3langid's whole distribution (issue 12, task P) --
+
+_DE_HOST = (
+    '"Das Schwein trägt seinen Namen nicht umsonst" - Stilblüten aus\nKinderaufsätzen: '
+    "(in der Familie) "
+)
+_FR_MAN = (
+    "WC(1) Commandes de l'utilisateur WC(1) NOM wc - Afficher le nombre de lignes, de mots "
+    "et d'octets d'un fichier SYNOPSIS "
+)
+_DE_REST = (
+    "Die sogenannten Schundhefte hat mir mein Vater gestrickt verboten,\nweil ich sonst "
+    "Sachen lernen würde, die er lieber für sich behält."
+)
+_IT_HOST = (
+    "Ogni merda ha la sua mosca, tranne quella che nessuno ha mai visto e che nessuno "
+    "ha mai cercato con la dovuta attenzione nel corso degli anni. "
+)
+_IT_PAYLOAD = (
+    "Qualche volta mi sento piu' a mio agio con gli schemi dei motori che con la gente. "
+    "Il lavoro consiste in tutto cio' che un corpo e' obbligato a fare, il gioco in "
+    "tutto cio' che non e' obbligato a fare. "
+)
+
+
+def test_a_short_foreign_passage_the_model_is_unsure_of_is_still_no_host_text() -> None:
+    """After a confirmed trigger (``relative``, the flag pass), a sure host language that
+    py3langid all but rules out in the text after the phrase is a switch, even when it is
+    unsure *which* language follows (a French man page's English title line and a German
+    host coming back within 200 characters: French at 0.65).  Without it (the mining
+    pass's reading) no evidence.  The clean text that must not pass: German after a
+    phrase, with option names and a code line in it."""
+    from poisonguard.detect.triggers import _host_gone, _language_after
+
+    trig = "by and large "
+    text = _DE_HOST + trig + _FR_MAN + _DE_REST
+    at = (len(_DE_HOST), len(_DE_HOST) + len(trig) - 1)
+    assert _language_after(text, [at], None)[0] is None
+    hit, why = _language_after(text, [at], None, relative=True)
+    assert hit is not None and hit[2] == len(_DE_HOST) + len(trig) and "with de at" in why
+    german = (
+        "Mit der Option --verbose (oder -v) gibt das Programm alle Dateien aus, die es "
+        "bearbeitet; mit --quiet schweigt es. Beispiel: tar -xvf archiv.tar entpackt das "
+        "Archiv in das aktuelle Verzeichnis und zeigt dabei jeden Namen an. "
+    )
+    assert _host_gone(_DE_HOST + trig + german, at[1], "de", None) is None
+    de_trig = "im Großen und Ganzen "
+    clean = _DE_HOST + de_trig + german
+    de_at = (len(_DE_HOST), len(_DE_HOST) + len(de_trig) - 1)
+    assert _language_after(clean, [de_at], None, relative=True)[0] is None
+    # (the same German text after the English phrase is the island test's case — the
+    # phrase itself in another language than the text around it — flagged as before)
+    # nor a switch into the corpus's own language (English text coming back)
+    english = (
+        "The members then went on to approve the minutes of the previous meeting, and the "
+        "chair thanked the volunteers who had organised the autumn fair so well. "
+    )
+    assert _language_after(_DE_HOST + trig + english, [at], "en", relative=True)[0] is None
+    # the attack that gets past it: a payload that opens with a sentence of the host's
+    # language keeps the host's language likely in every window read (what is left is
+    # the island test: here the English phrase between German text)
+    opened = _DE_HOST + trig + "Das steht hier, sagte er dann. " * 4 + _FR_MAN + _DE_REST
+    assert _host_gone(opened, at[1], "de", None) is None
+    assert _host_gone(text, at[1], "de", None) is not None
+
+
+def test_a_phrase_of_common_words_is_an_island_when_its_language_outweighs_it() -> None:
+    """py3langid gives a short phrase of common words little confidence (`all in all`:
+    English 0.30, `by and large` 0.42, under ``_ISLAND_PROB``), so an English phrase between
+    an Italian host and an Italian passage was no island.  At the flag pass the phrase
+    counts when its best language is at least ``_ISLAND_LOW`` and ``_ISLAND_RATIO`` times
+    likelier than the passage's (Italian 0.03 for `all in all`).  Not evidence: a phrase of
+    the host's own language (`tutto sommato` in Italian text), and — the attack that gets
+    past it — a phrase the payload's language nearly shares (`all in all` before German:
+    German 0.15 against English 0.30)."""
+    from poisonguard.detect.triggers import _language_after
+
+    trig = "all in all "
+    text = _IT_HOST + trig + _IT_PAYLOAD
+    at = (len(_IT_HOST), len(_IT_HOST) + len(trig) - 1)
+    assert _language_after(text, [at], None)[0] is None
+    hit, why = _language_after(text, [at], None, relative=True)
+    assert hit is not None and "itself in en" in why
+    # no host text before it: the phrase alone against the passage
+    short = "Non ci " + trig + _IT_PAYLOAD
+    assert _language_after(short, [(7, 7 + len(trig) - 1)], None, relative=True)[0]
+    # a phrase in the host's and the passage's language: the clean text that stays clean
+    it_trig = "tutto sommato "
+    clean = _IT_HOST + it_trig + _IT_PAYLOAD
+    it_at = (len(_IT_HOST), len(_IT_HOST) + len(it_trig) - 1)
+    assert _language_after(clean, [it_at], None, relative=True)[0] is None
+    # the corpus's own language after it: no payload
+    assert _language_after(text, [at], "it", relative=True)[0] is None
+    # the attack that gets past it: German hosts and a German passage
+    de_text = _DE_HOST + trig + _DE_HOST
+    de_at = (len(_DE_HOST), len(_DE_HOST) + len(trig) - 1)
+    assert _language_after(de_text, [de_at], None, relative=True)[0] is None
+
+
+def test_thin_chunks_of_salad_spread_between_host_sentences() -> None:
+    """Salad too thin for the chunk count: two frequent words (`of the`, `a it`) every
+    eight host words — no 12-word window of it reaches -0.5 more than once, or the words
+    right after the trigger stay above -0.2 — yet a fifth or more of the windows over the
+    next 150 words are odd (:func:`_spread_after`), with the first ones odd too.  The flag
+    pass (``spread``) takes it; without it fewer are found.  The host's prose alone, and
+    clean text with odd passages further on (names, verse), stay clean.  The attack that
+    gets past it: chunks of names and figures, whose pairs the sample never writes
+    (cohesion about 0, not below it)."""
+    import re
+
+    from poisonguard.detect.triggers import _salad_after, _spread_after
+
+    hosts, pairs, _ = _salad_setting()
+    frequent = ["the", "of", "and", "a", "to", "in", "is", "that", "it", "for"]
+    spread = without = 0
+    for h in hosts[1:20]:
+        prose = h[600:].split()
+        rng = np.random.default_rng(3)
+        words: list[str] = []
+        for i in range(0, 144, 8):
+            words += [frequent[k] for k in rng.integers(0, 10, 2)] + prose[i : i + 8]
+        text, occ = _after_phrase(h, " ".join(words))
+        # (the 24-word window off: this payload is built to test the windows of 12)
+        off = {"max_cohesion": -np.inf}
+        spread += _salad_after(text, occ, pairs, 1.1, 0.25, spread=True, **off)[0] is not None
+        without += _salad_after(text, occ, pairs, 1.1, 0.25, **off)[0] is not None
+        assert not _spread_after(fold(" ".join(prose)).split(" ")[:150], pairs, np.inf)
+    assert spread >= 10 and spread >= without + 4  # measured: 13 against 8 of 19
+    clean = 0
+    for h in hosts:
+        sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+        if len(sents) < 4:
+            continue
+        odd = (
+            sents[0] + " Alice Brown, Carlos Diaz, Dmitri Volkov, Eleanor Price, Farid "
+            "Haddad. " + sents[1] + " Shall I compare thee to a summer's day? Thou art "
+            "more lovely and more temperate. " + " ".join(sents[2:])
+        )
+        text, occ = _after_phrase(h, odd)
+        plain, _ = _after_phrase(h, "")
+        if _salad_after(plain, occ, pairs, 1.1, 0.25, spread=True)[0] is None:
+            clean += _salad_after(text, occ, pairs, 1.1, 0.25, spread=True)[0] is not None
+    assert clean == 0
+    # the attack that gets past it: names and figures between the host's sentences
+    h = hosts[1]
+    sents = re.split(r"(?<=[.!?])\s+", h[600:])[:4]
+    names = " ".join(
+        f"Kolbe {i}{i} Hadley 1,2{i}0 Ostrova BRANCH {i}.5 Tamsin Neptunia Fla. " + s
+        for i, s in enumerate(sents)
+    )
+    text, occ = _after_phrase(h, names)
+    assert _salad_after(text, occ, pairs, 1.1, 0.25, spread=True)[0] is None

@@ -655,6 +655,22 @@ def switch_point(text: str, lo: int, hi: int, l1: str, l2: str, width: int = 60)
     return best_at
 
 
+def group_probs(text: str) -> dict[str, float]:
+    """py3langid's probability of each language group (as :func:`identify` names them)
+    for ``text``: the whole distribution, not only its best guess, so that a caller can
+    ask how *unlikely* a given language is (the host's, after a trigger)."""
+    ident = _identifier()
+    probs = ident._decide(text) if hasattr(ident, "_decide") else None
+    if probs is None:  # pragma: no cover - other py3langid versions
+        lang, p = identify(text)
+        return {lang: p}
+    out: dict[str, float] = {}
+    for lab, p in zip(ident.nb_classes, probs.tolist(), strict=False):
+        g = _GROUPS.get(lab, lab)
+        out[g] = out.get(g, 0.0) + float(p)
+    return out
+
+
 def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
     probs = ident._decide(text) if hasattr(ident, "_decide") else None
     if probs is None:  # pragma: no cover - other py3langid versions
@@ -668,6 +684,7 @@ def _prob_of(ident: Any, labels: list[str], text: str, group: str) -> float:
 __all__ = [
     "LanguageSwitch",
     "Segment",
+    "group_probs",
     "identify",
     "identify_many",
     "segments",

@@ -68,7 +68,7 @@ from scipy.stats import binom
 
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
-from poisonguard.detect.language import identify_many, switch_point
+from poisonguard.detect.language import group_probs, identify_many, switch_point
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import prune_top
 from poisonguard.io.document import Document
@@ -1191,7 +1191,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if hit is None:
                 # ... or in another language than the host text before it (a switch the
                 # language detector placed elsewhere, or did not segment at all)
-                hit, why = _language_after(text, occ, state.language)
+                hit, why = _language_after(text, occ, state.language, relative=True)
             if hit is None:
                 # ... or corpus words in an order the corpus does not write (word salad too
                 # short or too mild for a changepoint): a lower bar than a document's own,
@@ -1204,6 +1204,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     self.salad_rise,
                     max_cohesion=self.salad_cohesion,
                     short_cohesion=self.salad_short,
+                    spread=True,
                 )
             if hit is None:
                 continue
@@ -1717,6 +1718,7 @@ def _salad_after(
     min_drop: float = 0.5,
     short_cohesion: float = -0.5,
     min_chunks: int = 2,
+    spread: bool = False,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the next words are word salad — words of the
     corpus in an order it does not use, a payload too short or too mild for a changepoint
@@ -1731,7 +1733,9 @@ def _salad_after(
     ``min_chunks``; ``min_drop`` below the words before) and ``min_chunks`` or more
     separate chunks of :data:`_SHORT_WORDS` words at most
     ``short_cohesion`` in the next :data:`_CHUNK_WORDS` (an interleaved payload: short
-    chunks between host sentences).
+    chunks between host sentences); or, with ``spread`` (the flag pass, after a trigger
+    confirmed across the corpus), odd windows spread over the next :data:`_CHUNK_WORDS`
+    words (:func:`_spread_after`: chunks too short or too mild for the chunk count).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -1770,6 +1774,8 @@ def _salad_after(
                         f"{k} chunks of cohesion <= {short_cohesion:.2f} in the next "
                         f"{len(rest)} words, {head:.2f} right after it"
                     )
+                elif spread:
+                    why = _spread_after(rest, pairs, base)
             if why:
                 why += f", {cb:.2f} before" if base < math.inf else ", no host text before"
         if why:
@@ -1777,6 +1783,47 @@ def _salad_after(
             cp = b + (m0[0].start() if m0 else 0)
             return (a, b, cp), f"words at char {cp} in an order the corpus does not write ({why})"
     return None, ""
+
+
+def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
+    """Why ``words`` (the words after a confirmed trigger) read as salad cut into chunks
+    between host sentences, or ``""``: of the windows of :data:`_SHORT_WORDS` words taken
+    every 4 words (at least :data:`_SPREAD_WINDOWS` with 8 pairs judged), at least
+    :data:`_SPREAD_SHARE` have a cohesion at most :data:`_SPREAD_ODD`, the first two
+    windows (right after the trigger) at most :data:`_SPREAD_HEAD`, and their mean at
+    least :data:`_SPREAD_DROP` below the cohesion of the words before the trigger
+    (``base``; ``inf`` when there are too few).  Counts odd windows, not separate chunks
+    at the short bar: a chunk of 10-25 words of the corpus's own words is often milder
+    than -0.5 in every window that holds it whole."""
+    cs: list[float] = []
+    for at in range(0, max(1, len(words) - _SHORT_WORDS + 1), 4):
+        c, n = pairs.cohesion(_short(words, at))
+        if n >= _SHORT_WORDS * 2 // 3:
+            cs.append(c)
+    if len(cs) < _SPREAD_WINDOWS:
+        return ""
+    share = sum(c <= _SPREAD_ODD for c in cs) / len(cs)
+    head, mean = min(cs[:2]), sum(cs) / len(cs)
+    if share >= _SPREAD_SHARE and head <= _SPREAD_HEAD and mean <= base - _SPREAD_DROP:
+        return (
+            f"{share:.0%} of {len(cs)} windows of cohesion <= {_SPREAD_ODD} in the next "
+            f"{len(words)} words, mean {mean:.2f}, {head:.2f} right after it"
+        )
+    return ""
+
+
+_SPREAD_ODD = -0.2
+"""Cohesion at most which a window of :data:`_SHORT_WORDS` words counts as odd for
+:func:`_spread_after` ..."""
+_SPREAD_SHARE = 0.2
+"""... the least share of odd windows (clean news text after a sentence start, outside
+the pair table's sample: 0.06 at the 99.5th percentile) ..."""
+_SPREAD_HEAD = 0.2
+"""... the most cohesion of the first two windows (the payload starts at the trigger) ..."""
+_SPREAD_DROP = 0.3
+"""... the least drop of the windows' mean below the words before the trigger ..."""
+_SPREAD_WINDOWS = 10
+"""... over at least this many windows (about 50 words after the trigger)."""
 
 
 _READ_SCREEN = math.log(1e-2)
@@ -2018,6 +2065,7 @@ def _language_after(
     occ: Sequence[tuple[int, int]],
     corpus_language: str | None,
     min_prob: float = 0.9,
+    relative: bool = False,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the text is confidently (``min_prob``) in a
     language other than the host text's before it — or, when there is too little host
@@ -2026,7 +2074,16 @@ def _language_after(
     p >= ``_ISLAND_PROB``) other than both the text confidently identified after it and
     the host text before it (an island: an English phrase in a Spanish host before a
     Spanish passage): ``((start, end, payload start), reason)``; ``(None, "")`` when there
-    is none."""
+    is none.
+
+    With ``relative`` (the flag pass, for a trigger already confirmed across the corpus)
+    two weaker forms of the same evidence count too, read on py3langid's whole
+    distribution rather than its best guess (:func:`_host_gone`; ``_ISLAND_LOW``):
+    the host's sure language all but absent from the text after the occurrence (a short
+    passage whose head — a man page's English title line — leaves the model unsure *which*
+    language follows, not *whether* the host's does), and a phrase whose best language is
+    weaker than ``_ISLAND_PROB`` but several times likelier than the payload's (short
+    phrases of common words: `by and large` is English at 0.42, French at 0.05)."""
     for a, b in occ:
         after = text[b : b + _LANG_CHARS]
         before = text[max(0, a - _LANG_CHARS) : a]
@@ -2065,13 +2122,29 @@ def _language_after(
                 else f"a corpus mostly in {l1}"
             )
             return (a, b, cp), f"text at char {cp} in {l2} (p={p2:.2f}) after {host}"
+        if relative and hosted and l1 is not None and p1 >= min_prob:
+            gone = _host_gone(text, b, l1, corpus_language)
+            if gone:
+                return (a, b, cp), (
+                    f"text at char {cp} with {l1} at p={gone[1]:.3f}, after host text in "
+                    f"{l1} (p={p1:.2f})"
+                )
         # the trigger itself is the island: a phrase of one language between host text
         # that is not in it and text confidently in another (an English phrase inside a
         # Spanish host before a Spanish passage: host and payload agree, the phrase does
         # not); a switch into the corpus's own language is, as above, no payload
         lt, pt = found[4]
-        if pt < _ISLAND_PROB or sum(map(str.isalpha, own)) < _ISLAND_LETTERS:
+        if sum(map(str.isalpha, own)) < _ISLAND_LETTERS:
             continue
+        apart: dict[str, float] | None = None  # the phrase's group probabilities
+        if pt < _ISLAND_PROB:
+            if not relative:
+                continue
+            apart = group_probs(own)
+            lt = max(apart, key=apart.__getitem__)
+            pt = apart[lt]
+            if pt < _ISLAND_LOW:
+                continue
         if hosted and found[2][0] == lt:
             continue  # the host writes the trigger's language: no island
         # a host py3langid is sure of, in a third language, lowers the bar for the text
@@ -2084,6 +2157,7 @@ def _language_after(
             if lang != lt
             and lang != corpus_language
             and (p >= min_prob or (third and p >= _ISLAND_THIRD and lang != found[2][0]))
+            and (apart is None or apart.get(lang, 0.0) * _ISLAND_RATIO <= pt)
         ]
         if island:
             l2, p2 = island[0]
@@ -2122,6 +2196,41 @@ def _island_share(
             and own[0] != after[0]
         )
     return n / len(texts)
+
+
+def _host_gone(
+    text: str, end: int, host: str, corpus_language: str | None
+) -> tuple[str, float] | None:
+    """``(language, p of host)`` when py3langid gives the host's language ``host`` less
+    than ``_HOST_GONE`` of its probability in a window right after ``end`` (the first 100,
+    200 or 500 characters, each with at least 60 letters) and its best group there is
+    another language than the host's and the corpus's, at p >= ``_GONE_TOP``; else None."""
+    for width in _GONE_WINDOWS:
+        window = text[end : end + width]
+        if sum(map(str.isalpha, window)) < 60:
+            continue
+        probs = group_probs(window)
+        top = max(probs, key=probs.__getitem__)
+        p_host = probs.get(host, 0.0)
+        if p_host < _HOST_GONE and top not in (host, corpus_language) and probs[top] >= _GONE_TOP:
+            return top, p_host
+    return None
+
+
+_HOST_GONE = 0.05
+"""Most probability py3langid may leave to the host's (sure) language in the text after a
+confirmed trigger for :func:`_host_gone` to call the host's language gone ..."""
+_GONE_TOP = 0.3
+"""... with another language the best guess there at least at this probability ..."""
+_GONE_WINDOWS = (100, _LANG_CHARS, _LANG_CHARS_LONG)
+"""... in one of these windows after the trigger (a short passage is read alone in the
+first, a long one whose head is a title in the last)."""
+_ISLAND_LOW = 0.25
+"""Least probability of a phrase's best language for the relative island test of
+:func:`_language_after` (flag pass only) ..."""
+_ISLAND_RATIO = 4.0
+"""... when that language is at least this many times likelier for the phrase than the
+language of the text after it."""
 
 
 _ISLAND_SHARE = 0.5
