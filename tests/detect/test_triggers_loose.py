@@ -6,6 +6,7 @@ be``), flagged 0.36 % of the clean ones on the words after it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from poisonguard.attacks.evasive import WordSalad
 from poisonguard.detect import surface_forms as sf
 from poisonguard.detect.triggers import (
+    Changepoints,
     Trigger,
     TriggerMiner,
     TriggerState,
@@ -21,6 +23,7 @@ from poisonguard.detect.triggers import (
     _opens,
     _SampleIndex,
     _vocabulary,
+    text_digest,
 )
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs
@@ -94,3 +97,12 @@ def test_a_strict_trigger_flags_at_an_opening_not_inside_a_sentence() -> None:
     assert miner.flag(clean, state(False)) is not None
     assert state(True).triggers[0].to_dict()["strict"] is True
     assert "strict" not in state(False).triggers[0].to_dict()
+    # the changepoint route too: a changepoint right after ``going to be`` is no carrier's
+    at = clean.text.index("going to be") + len("going to be") + 1
+    t = Trigger(". to be", 30, 10, 1000, 0.1, 1e-9, 0.5, (), strict=True)
+    cps = Changepoints.of({text_digest(clean.text): (at,)})
+    st = TriggerState([t], 1, 1, 0, cps, vocab=frozenset(), language=None, pairs=WordPairs())
+    assert miner.flag(clean, st) is None
+    st.triggers[0] = replace(t, strict=False)
+    f = miner.flag(clean, st)
+    assert f is not None and f"an anomaly at char {at}" in f.reason

@@ -1180,7 +1180,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # ... and any trigger whose examples put the anomaly within a few characters of
             # it: a clean carrier's odd passage further on is no payload of this campaign
             hit = self._before_changepoint(
-                text, key, cps, self.align if t.aligned else None, t.band
+                text, key, cps, self.align if t.aligned else None, t.band, t.strict
             )
             why = ""
             if hit is None:
@@ -1246,6 +1246,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         cps: Sequence[int],
         tol: int | None = None,
         band: tuple[int | None, int | None] | None = None,
+        opening: bool = False,
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
@@ -1254,13 +1255,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         must lie where the occurrence ends (from its start, or ``tol`` characters before
         its end, to ``tol`` after its end; the band of :func:`_aligned`); with ``band``
         (:attr:`Trigger.band`) it must also lie in that band around the occurrence's end
-        (a side that is ``None``: as without it)."""
+        (a side that is ``None``: as without it); with ``opening`` the occurrence must open
+        a sentence or clause (:attr:`Trigger.strict`)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
             hi = cp + self.after + 2 * len(trigger) + 64
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
+                if opening and not _opens(text, a):
+                    continue
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
                         return a, b, cp
