@@ -83,7 +83,7 @@ from poisonguard.detect.campaigns_base import (
     merge_sources,
 )
 from poisonguard.detect.sketches import CountMinSketch, host_similarity
-from poisonguard.text import STOPWORDS, WORD_RE
+from poisonguard.text import STOPWORDS, WORD_RE, stem
 
 BANDS = 16
 """LSH bands per sentence sketch."""
@@ -131,6 +131,29 @@ Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...]]
 """One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
 frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
 elsewhere in its document, short lines included: :func:`anchored_share`)."""
+
+
+class _StemTable(dict[str, str]):
+    """Word → its stem, ``""`` for a word that is no content word (bounded memo)."""
+
+    def __missing__(self, word: str) -> str:
+        s = stem(word) if len(word) > 2 and word not in STOPWORDS and word.isalpha() else ""
+        if len(self) < _STEM_TABLE_CAP:
+            self[word] = s
+        return s
+
+
+_STEM_TABLE_CAP = 1 << 18
+_STEMS = _StemTable()
+_NOT_CONTENT = frozenset({""})
+
+
+def content_stems_of(norm: str) -> frozenset[str]:
+    """:func:`poisonguard.text.content_stems` of ``norm`` (the same set), each word looked
+    up once in a table of words seen before (the semantic stage stems every candidate
+    sentence of the corpus; its words repeat)."""
+    got = frozenset(map(_STEMS.__getitem__, norm.split()))
+    return got - _NOT_CONTENT if "" in got else got
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -1103,6 +1126,7 @@ __all__ = [
     "carries",
     "claim_like",
     "clusters",
+    "content_stems_of",
     "df_keys",
     "embedding_cohesion",
     "entity_pools",
