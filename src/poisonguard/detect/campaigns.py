@@ -305,7 +305,7 @@ class CampaignDetector(CampaignRounds):
         batch: list[int] = []
         sem_sets: list[list[frozenset[str]]] = []
         sem_rows: list[list[int]] = []
-        words: list[np.ndarray] = []
+        words: list[str] = []  # each document's distinct stems (one df_keys call)
         split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
         hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
         at_hash = 0
@@ -325,7 +325,7 @@ class CampaignDetector(CampaignRounds):
                 sem_rows.append(like)
                 sem_sets.append([stems[i] for i in like])
                 every = frozenset().union(*stems) if stems else frozenset()
-                words.append(sem.df_keys(sorted(every)))
+                words.extend(sorted(every))
         if self.semantic:
             flat = [st for sets in sem_sets for st in sets]
             keys = sem.sketch_keys([sorted(st) for st in flat], self._sem_perm)
@@ -341,7 +341,7 @@ class CampaignDetector(CampaignRounds):
             return {
                 "sentences": batch,
                 "claims": np.concatenate(claims) if claims else np.zeros(0, np.uint64),
-                "stems": np.concatenate(words) if words else np.zeros(0, np.uint64),
+                "stems": sem.df_keys(words),
             }
         return {"sentences": batch}
 
@@ -469,10 +469,11 @@ class CampaignDetector(CampaignRounds):
         topics: dict[int, tuple[str, ...]] = {}
         if host < sem.SAMPLE_GATE:
             df = self._sketches.get("stems") if self._sketches else None
+            rates = sem.stem_rates(frozenset().union(*stems), df)
             for r in rows:
                 i = like[r]
                 others = frozenset().union(*(st for j, st in enumerate(stems) if j != i))
-                topics[r] = sem.host_terms(others, df)
+                topics[r] = sem.host_terms_of(others, rates)
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
         unit_stems: list[frozenset[str]] | None = None
