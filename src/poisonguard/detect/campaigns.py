@@ -469,16 +469,13 @@ class CampaignDetector(CampaignRounds):
         topics: dict[int, tuple[str, ...]] = {}
         if host < sem.SAMPLE_GATE:
             df = self._sketches.get("stems") if self._sketches else None
-            # nor the document's other member sentences: a claim paragraph of two
-            # sentences would otherwise make its hosts share a topic through its alias
-            # (the host signature leaves every member out as well)
-            others = frozenset().union(*(st for j, st in enumerate(stems) if j not in members))
-            terms = sem.host_terms(others, df)
+            rates = sem.stem_rates(frozenset().union(*stems), df)
             for r in rows:
-                topics[r] = terms
+                i = like[r]
+                others = frozenset().union(*(st for j, st in enumerate(stems) if j != i))
+                topics[r] = sem.host_terms_of(others, rates)
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
-        member_units = {at[m] for m in members} if at else set()
         unit_stems: list[frozenset[str]] | None = None
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
@@ -495,11 +492,9 @@ class CampaignDetector(CampaignRounds):
                 if unit_stems is None:
                     unit_stems = [sem.content_stems_of(x.norm) for x in units]
                 # the sentence's stems that the rest of its document uses too (short lines
-                # such as a page's question included): a page *about* the claim's entity.
-                # The rest leaves out the document's other member sentences: two claim
-                # sentences spliced together name each other's entity
+                # such as a page's question included): a page *about* the claim's entity
                 elsewhere = stems[i] & frozenset().union(
-                    *(x for jj, x in enumerate(unit_stems) if jj not in member_units)
+                    *(x for jj, x in enumerate(unit_stems) if jj != j)
                 )
                 edge = (j == 0 or j == n_units - 1) if n_units >= 3 else None
                 # the neighbours' frames: a templated paragraph glues its slot sentence to
@@ -940,35 +935,22 @@ class CampaignDetector(CampaignRounds):
             if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
         ]
         names_of = dict(named)
-        # the campaigns each claim-like sentence carries (a key or a name, and the core)
-        carried: list[list[int]] = []
         for r, j in enumerate(like):
             idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
             idxs |= {i for i, names in named if names & stems[j]}
-            carried.append(
-                [
-                    i
-                    for i in sorted(x for x in idxs if x is not None)
-                    if sem.carries(stems[j], state.campaigns[i].details.get("core", ()))
-                ]
-            )
-        for r, j in enumerate(like):
-            for idx in carried[r]:
+            for idx in sorted(i for i in idxs if i is not None):
                 c = state.campaigns[idx]
                 core = c.details.get("core", ())
+                if not sem.carries(stems[j], core):
+                    continue
                 # a sub-claim judged with its campaign's documents: only where it names it
                 if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:
                         unit_stems = [sem.content_stems_of(u.norm) for u in units]
-                    # the rest of the page without the sentences that carry a campaign
-                    # (this one or another sub-claim's): two claim sentences spliced
-                    # together name each other's words
-                    mates = {id(cands[like[q]]) for q in range(len(like)) if carried[q]}
-                    rest = frozenset().union(
-                        *(x for u, x in zip(units, unit_stems, strict=True) if id(u) not in mates)
-                    )
+                    at = units.index(cands[j])
+                    rest = frozenset().union(*(x for i, x in enumerate(unit_stems) if i != at))
                     df = self._sketches.get("stems") if self._sketches else None
                     # anchored by the proposition's words (its core and names) named
                     # elsewhere in the page, not by an opener's or closer's rare word

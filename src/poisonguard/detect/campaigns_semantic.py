@@ -354,6 +354,27 @@ def host_terms(stems: frozenset[str], df: CountMinSketch | None) -> tuple[str, .
     return tuple(ordered[i] for i in sorted(pick.tolist()))
 
 
+def stem_rates(stems: frozenset[str], df: CountMinSketch | None) -> dict[str, int] | None:
+    """The stem sketch's estimates of ``stems`` (one look-up for a whole document, for
+    :func:`host_terms_of` on each of its member sentences); None without a sketch."""
+    if df is None:
+        return None
+    ordered = sorted(stems)
+    return dict(zip(ordered, df.estimate(df_keys(ordered)).tolist(), strict=True))
+
+
+def host_terms_of(stems: frozenset[str], rates: dict[str, int] | None) -> tuple[str, ...]:
+    """:func:`host_terms` of ``stems`` (the same terms) from their :func:`stem_rates`."""
+    if not stems:
+        return ()
+    ordered = sorted(stems)
+    if rates is None or len(ordered) <= HOST_TERMS:
+        return tuple(ordered[:HOST_TERMS])
+    est = np.fromiter(map(rates.__getitem__, ordered), dtype=np.int64, count=len(ordered))
+    pick = np.argsort(est, kind="stable")[:HOST_TERMS]
+    return tuple(ordered[i] for i in sorted(pick.tolist()))
+
+
 def topical_hosts(
     terms: Sequence[Sequence[str]],
     df: CountMinSketch | None,
@@ -1131,12 +1152,14 @@ __all__ = [
     "embedding_cohesion",
     "entity_pools",
     "host_terms",
+    "host_terms_of",
     "judge",
     "neighbour_share",
     "permutations",
     "rare_stems",
     "siblings",
     "sketch_keys",
+    "stem_rates",
     "topical_hosts",
     "trimmed_host_similarity",
     "word_hashes",
