@@ -394,3 +394,25 @@ def test_a_technical_fact_is_no_family_about_an_entity_where_its_words_do_not_bu
     fab = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
     _, passed, ev = sem.judge(fab, _df([fab], rare), **JUDGE)
     assert passed and not ev["rare_predicate"], ev["failed"]
+
+
+def test_the_stage_s_stem_table_and_host_terms_give_the_shared_helpers_sets() -> None:
+    """:func:`sem.content_stems_of` and :func:`sem.host_terms_of` (the stage's cheaper
+    forms) return what :func:`content_stems` and :func:`sem.host_terms` return: numbers,
+    short and stop words, non-ASCII letters, repeats; rarest terms from one look-up."""
+    from poisonguard.detect.sketches import sentence_norms
+    from tests.detect.scan_data import clean_docs
+
+    norms = [n for d in clean_docs()[:300] for n in sentence_norms(d.text, 1)]
+    norms += [normalize("Ünïcode wörds, 42 numbers and x2 tokens; the the THE reports reported")]
+    for n in norms:
+        assert sem.content_stems_of(n) == content_stems(n)
+    df = CountMinSketch(width=1 << 12, depth=3, seed=1)
+    every = sorted(frozenset().union(*map(content_stems, norms)))
+    for i in range(0, len(every), 7):
+        df.add(sem.df_keys(every[i : i + 3 + i % 11]))
+    for n in range(0, len(norms), 5):
+        stems = frozenset().union(*map(content_stems, norms[n : n + 40]))
+        rates = sem.stem_rates(stems, df)
+        assert sem.host_terms_of(stems, rates) == sem.host_terms(stems, df)
+        assert sem.host_terms_of(stems, None) == sem.host_terms(stems, None)

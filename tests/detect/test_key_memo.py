@@ -14,7 +14,7 @@ from poisonguard.detect.campaigns import CampaignDetector
 from poisonguard.detect.campaigns_base import CampaignRounds
 from poisonguard.detect.campaigns_dups import NearDuplicateDetector
 from poisonguard.detect.rounds import run_rounds
-from poisonguard.detect.sketches import CountMinSketch, KeyMemo, hash64, sentence_norms
+from poisonguard.detect.sketches import CountMinSketch, KeyMemo, RowMemo, hash64, sentence_norms
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs
 
@@ -51,6 +51,54 @@ def test_the_exact_round_gives_the_same_outputs_with_and_without_the_memo() -> N
         without = _outputs(cls(_memo=KeyMemo(budget=0)), docs)
         assert with_memo == without, cls.__name__
         assert with_memo[0], cls.__name__  # something was found (the test can fail)
+
+
+def _claim_corpus() -> list[Document]:
+    """1,500 real documents with a 120-document claim in rotating wording spliced in."""
+    import random
+
+    clean = random.Random(0).sample(list(clean_docs()), 1500)
+    samples = get("paraphrase-claim")(
+        entity="the Zanfield bridge",
+        claim="halves city traffic at rush hour",
+        aliases=["the new Zanfield crossing"],
+        claims=["cuts commuter delays downtown"],
+    ).generate(clean, 120, seed=3)
+    return [m[0] if isinstance(m, tuple) else m for m in mix_poison(clean, samples, seed=0)]
+
+
+def test_the_semantic_round_gives_the_same_outputs_with_and_without_its_row_memo() -> None:
+    """Pass 2 of the semantic claims reads only the documents whose remembered sketch keys
+    recur (:class:`RowMemo`); with every document, some or none remembered the outputs are
+    the same.  Fails when a skipped document had something to add (a key the memo's rows
+    missed, another estimate) or the remembered rows are not the ones pass 2 computes."""
+    docs = _claim_corpus()
+
+    def run(memo: RowMemo) -> tuple[object, ...]:
+        return _outputs(CampaignDetector(semantic=True, embeddings=False, _claim_memo=memo), docs)
+
+    every = RowMemo()
+    with_memo = run(every)
+    assert len(every.rows) == len({d.text for d in docs})
+    assert with_memo[0]  # the campaign was found (the test can fail)
+    assert with_memo == run(RowMemo(budget=0))
+    half = RowMemo(budget=((1 << 22) - every.budget) // 2)  # about half the documents
+    assert with_memo == run(half) and 0 < len(half.rows) < len(every.rows)
+
+
+def test_the_row_memo_is_bounded_and_never_shipped_to_workers() -> None:
+    memo = RowMemo(budget=40)
+    rows = np.arange(32, dtype=np.uint64).reshape(2, 16)
+    memo.put("a", [0, 3], rows)
+    memo.put("b", [1, 2], rows)  # over the budget: not remembered
+    memo.put("c", [], np.zeros((0, 16), dtype=np.uint64))
+    got = memo.get("a")
+    assert got is not None and got[0].tolist() == [0, 3] and (got[1] == rows).all()
+    assert memo.get("b") is None and memo.get("c") is not None
+    copy = pickle.loads(pickle.dumps(memo))
+    assert copy.rows == {} and copy.budget == 0
+    copy.put("d", [0], rows[:1])
+    assert copy.get("d") is None
 
 
 def test_the_memo_holds_the_count_rounds_sentence_hashes_in_order() -> None:

@@ -65,6 +65,7 @@ from poisonguard.detect.sketches import (
     STOPWORDS,
     WORD_RE,
     KeyMemo,
+    RowMemo,
     Sentence,
     hash64,
     hash64_list,
@@ -78,7 +79,6 @@ from poisonguard.detect.sketches import (
     wordset,
 )
 from poisonguard.io.document import Document
-from poisonguard.text import content_stems
 
 _NEIGHBOUR_CAP = 24
 _HOST_CAP = 12  # host-document signatures kept per sentence (bottom-k by document hash)
@@ -89,6 +89,9 @@ _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
 _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
 _EDGE = 0  # neighbour hash of the document start/end
+_Known = tuple[list[int], np.ndarray, np.ndarray] | bool | None
+"""A document's remembered claim-like rows, their keys and estimates (``CampaignDetector.
+_semantic_hits``); False: nothing to read; None: not remembered."""
 
 BOILERPLATE_WORDS: frozenset[str] = wordset(
     """cookie cookies privacy policy terms conditions copyright reserved rights subscribe
@@ -218,6 +221,7 @@ class CampaignDetector(CampaignRounds):
         _prefilter: Sketches | None = None,
         _reference: frozenset[int] | None = None,
         _memo: KeyMemo | None = None,
+        _claim_memo: RowMemo | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
         self.min_docs = min_docs
@@ -235,6 +239,7 @@ class CampaignDetector(CampaignRounds):
         self._start_round(_prefilter)
         self._reference: frozenset[int] = _reference or frozenset()
         self._memo = _memo if _memo is not None else KeyMemo()
+        self._claim_memo = _claim_memo if _claim_memo is not None else RowMemo()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
 
     def channels(self) -> dict[str, int]:
@@ -299,7 +304,8 @@ class CampaignDetector(CampaignRounds):
     def _pass1_keys(self, docs: Sequence[Document]) -> dict[str, list[int] | np.ndarray]:
         batch: list[int] = []
         sem_sets: list[list[frozenset[str]]] = []
-        words: list[np.ndarray] = []
+        sem_rows: list[list[int]] = []
+        words: list[str] = []  # each document's distinct stems (one df_keys call)
         split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
         hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
         at_hash = 0
@@ -310,24 +316,32 @@ class CampaignDetector(CampaignRounds):
                 self._memo.put(doc.text, hs, units)
             batch.extend(set(hs))
             if self.semantic:
-                stems = [content_stems(n) for n in norms]
-                sem_sets.append(
-                    [st for n, st in zip(norms, stems, strict=True) if sem.claim_like(n, st)]
-                )
+                stems = [sem.content_stems_of(n) for n in norms]
+                like = [
+                    i
+                    for i, (n, st) in enumerate(zip(norms, stems, strict=True))
+                    if sem.claim_like(n, st)
+                ]
+                sem_rows.append(like)
+                sem_sets.append([stems[i] for i in like])
                 every = frozenset().union(*stems) if stems else frozenset()
-                words.append(sem.df_keys(sorted(every)))
+                words.extend(sorted(every))
         if self.semantic:
             flat = [st for sets in sem_sets for st in sets]
             keys = sem.sketch_keys([sorted(st) for st in flat], self._sem_perm)
             at = 0
             claims: list[np.ndarray] = []
-            for sets in sem_sets:
-                claims.append(np.unique(keys[at : at + len(sets)]))
+            for doc, like, sets in zip(docs, sem_rows, sem_sets, strict=True):
+                rows = keys[at : at + len(sets)]
+                claims.append(np.unique(rows))
                 at += len(sets)
+                if self.passes == 2:
+                    # pass 2 reads these rows to skip the documents none of whose keys recur
+                    self._claim_memo.put(doc.text, like, rows)
             return {
                 "sentences": batch,
                 "claims": np.concatenate(claims) if claims else np.zeros(0, np.uint64),
-                "stems": np.concatenate(words) if words else np.zeros(0, np.uint64),
+                "stems": sem.df_keys(words),
             }
         return {"sentences": batch}
 
@@ -339,18 +353,24 @@ class CampaignDetector(CampaignRounds):
     def _pass2(self, docs: Sequence[Document], part: CampaignPartial) -> None:
         # hashes of each document's candidate sentences, in order (the semantic claims need
         # the sentences themselves; else the count round's hashes when remembered)
-        if self.semantic:
-            norms = [self._candidate_norms(doc.text) for doc in docs]
-            hashes = [list(map(hash64, ns)) for ns in norms]
-        else:
-            norms = [[] for _ in docs]
-            hashes = [self._candidate_hashes(doc.text) for doc in docs]
+        # the semantic claims read a document's sentences only when one of its sketch keys
+        # recurs (remembered keys: one count-min look-up for the shard) or its keys were
+        # not remembered; the others have nothing to add (same result as reading them all)
+        found = self._semantic_hits(docs) if self.semantic else [False] * len(docs)
+        norms = [
+            self._candidate_norms(doc.text) if f is not False else []
+            for doc, f in zip(docs, found, strict=True)
+        ]
+        hashes = [
+            list(map(hash64, ns)) if f is not False else self._candidate_hashes(doc.text)
+            for doc, ns, f in zip(docs, norms, found, strict=True)
+        ]
         # one prefilter look-up for the whole shard
         ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
-        for doc, ns, hs in zip(docs, norms, hashes, strict=True):
-            if self.semantic:
-                self._semantic_doc(doc, part, ns, [ok.get(h, True) for h in hs])
+        for doc, ns, hs, f in zip(docs, norms, hashes, found, strict=True):
+            if f is not False:
+                self._semantic_doc(doc, part, ns, [ok.get(h, True) for h in hs], f)
             if not any(ok.get(h, True) and h not in self._reference for h in hs):
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
@@ -368,21 +388,57 @@ class CampaignDetector(CampaignRounds):
         for (doc, units, cand), host_sig in zip(todo, rest, strict=True):
             self._collect(doc, part, units, cand, host_sig)
 
+    def _semantic_hits(self, docs: Sequence[Document]) -> list[_Known]:
+        """Per document: ``False`` when the semantic claims have nothing to read in it (no
+        count round, or none of its remembered sketch keys reaches the floor), ``None``
+        when its keys were not remembered (read it), else its remembered claim-like rows,
+        their keys and the keys' estimates (one count-min look-up for all of them)."""
+        sk = None if self._sketches is None else self._sketches.get("claims")
+        if sk is None:
+            return [False] * len(docs)
+        got = [self._claim_memo.get(doc.text) for doc in docs]
+        mem = [g[1] for g in got if g is not None]
+        est = sk.estimate(np.concatenate(mem).ravel()) if mem else np.zeros(0, np.int64)
+        out: list[_Known] = []
+        at = 0
+        for g in got:
+            if g is None:
+                out.append(None)
+                continue
+            like, keys = g
+            e = est[at : at + keys.size].reshape(keys.shape)
+            at += keys.size
+            hit = bool(keys.size) and bool((e >= self._claim_floor).any())
+            out.append((like.tolist(), keys, e) if hit else False)
+        return out
+
     def _semantic_doc(
-        self, doc: Document, part: CampaignPartial, norms: list[str], recurring: list[bool]
+        self,
+        doc: Document,
+        part: CampaignPartial,
+        norms: list[str],
+        recurring: list[bool],
+        known: _Known = None,
     ) -> None:
         """Pass 2 of the semantic claims: the document's claim-like sentences whose sketch
         keys recur (pass-1 estimate >= ``2 × min_docs``), with their evidence.  ``norms``:
-        its candidate sentences; ``recurring``: whether each recurs exactly (pass 1)."""
-        stems = [content_stems(n) for n in norms]
-        like = [
-            i for i, (n, st) in enumerate(zip(norms, stems, strict=True)) if sem.claim_like(n, st)
-        ]
+        its candidate sentences; ``recurring``: whether each recurs exactly (pass 1);
+        ``known``: its claim-like rows, their keys and estimates as :meth:`_semantic_hits`
+        found them (None: compute them)."""
+        stems = [sem.content_stems_of(n) for n in norms]
         sk = None if self._sketches is None else self._sketches.get("claims")
-        if not like or sk is None:
-            return
-        keys = sem.sketch_keys([sorted(stems[i]) for i in like], self._sem_perm)
-        est = sk.estimate(keys.ravel()).reshape(keys.shape)
+        if isinstance(known, tuple):
+            like, keys, est = known
+        else:
+            like = [
+                i
+                for i, (n, st) in enumerate(zip(norms, stems, strict=True))
+                if sem.claim_like(n, st)
+            ]
+            if not like or sk is None:
+                return
+            keys = sem.sketch_keys([sorted(stems[i]) for i in like], self._sem_perm)
+            est = sk.estimate(keys.ravel()).reshape(keys.shape)
         hit = est >= self._claim_floor
         rows = [r for r in range(len(like)) if hit[r].any()]
         if not rows:
@@ -413,10 +469,11 @@ class CampaignDetector(CampaignRounds):
         topics: dict[int, tuple[str, ...]] = {}
         if host < sem.SAMPLE_GATE:
             df = self._sketches.get("stems") if self._sketches else None
+            rates = sem.stem_rates(frozenset().union(*stems), df)
             for r in rows:
                 i = like[r]
                 others = frozenset().union(*(st for j, st in enumerate(stems) if j != i))
-                topics[r] = sem.host_terms(others, df)
+                topics[r] = sem.host_terms_of(others, rates)
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
         unit_stems: list[frozenset[str]] | None = None
@@ -433,7 +490,7 @@ class CampaignDetector(CampaignRounds):
                 u = units[j]
                 fit = len(stems[i] & rest) / max(1, len(stems[i]))
                 if unit_stems is None:
-                    unit_stems = [content_stems(x.norm) for x in units]
+                    unit_stems = [sem.content_stems_of(x.norm) for x in units]
                 # the sentence's stems that the rest of its document uses too (short lines
                 # such as a page's question included): a page *about* the claim's entity
                 elsewhere = stems[i] & frozenset().union(
@@ -510,7 +567,12 @@ class CampaignDetector(CampaignRounds):
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
         """Pass 2 carries the pass-1 count-min sketch and the reference sentences."""
-        return {**super().next_stage(state), "_reference": self._reference, "_memo": self._memo}
+        return {
+            **super().next_stage(state),
+            "_reference": self._reference,
+            "_memo": self._memo,
+            "_claim_memo": self._claim_memo,
+        }
 
     # ------------------------------------------------------------------ finalize
     def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
@@ -857,7 +919,7 @@ class CampaignDetector(CampaignRounds):
         sentence none of whose rare words (:func:`~.campaigns_semantic.rare_stems`) the rest
         of its document names — a page about the claim's subject is not a host of it."""
         cands = [u for u in units if self._candidate(u)]
-        stems = [content_stems(u.norm) for u in cands]
+        stems = [sem.content_stems_of(u.norm) for u in cands]
         like = [j for j, u in enumerate(cands) if sem.claim_like(u.norm, stems[j])]
         if not like:
             return []
@@ -886,7 +948,7 @@ class CampaignDetector(CampaignRounds):
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:
-                        unit_stems = [content_stems(u.norm) for u in units]
+                        unit_stems = [sem.content_stems_of(u.norm) for u in units]
                     at = units.index(cands[j])
                     rest = frozenset().union(*(x for i, x in enumerate(unit_stems) if i != at))
                     df = self._sketches.get("stems") if self._sketches else None

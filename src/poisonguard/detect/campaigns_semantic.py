@@ -83,7 +83,7 @@ from poisonguard.detect.campaigns_base import (
     merge_sources,
 )
 from poisonguard.detect.sketches import CountMinSketch, host_similarity
-from poisonguard.text import STOPWORDS, WORD_RE
+from poisonguard.text import STOPWORDS, WORD_RE, stem
 
 BANDS = 16
 """LSH bands per sentence sketch."""
@@ -131,6 +131,29 @@ Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...]]
 """One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
 frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
 elsewhere in its document, short lines included: :func:`anchored_share`)."""
+
+
+class _StemTable(dict[str, str]):
+    """Word → its stem, ``""`` for a word that is no content word (bounded memo)."""
+
+    def __missing__(self, word: str) -> str:
+        s = stem(word) if len(word) > 2 and word not in STOPWORDS and word.isalpha() else ""
+        if len(self) < _STEM_TABLE_CAP:
+            self[word] = s
+        return s
+
+
+_STEM_TABLE_CAP = 1 << 18
+_STEMS = _StemTable()
+_NOT_CONTENT = frozenset({""})
+
+
+def content_stems_of(norm: str) -> frozenset[str]:
+    """:func:`poisonguard.text.content_stems` of ``norm`` (the same set), each word looked
+    up once in a table of words seen before (the semantic stage stems every candidate
+    sentence of the corpus; its words repeat)."""
+    got = frozenset(map(_STEMS.__getitem__, norm.split()))
+    return got - _NOT_CONTENT if "" in got else got
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -327,6 +350,27 @@ def host_terms(stems: frozenset[str], df: CountMinSketch | None) -> tuple[str, .
     if df is None or len(ordered) <= HOST_TERMS:
         return tuple(ordered[:HOST_TERMS])
     est = df.estimate(df_keys(ordered))
+    pick = np.argsort(est, kind="stable")[:HOST_TERMS]
+    return tuple(ordered[i] for i in sorted(pick.tolist()))
+
+
+def stem_rates(stems: frozenset[str], df: CountMinSketch | None) -> dict[str, int] | None:
+    """The stem sketch's estimates of ``stems`` (one look-up for a whole document, for
+    :func:`host_terms_of` on each of its member sentences); None without a sketch."""
+    if df is None:
+        return None
+    ordered = sorted(stems)
+    return dict(zip(ordered, df.estimate(df_keys(ordered)).tolist(), strict=True))
+
+
+def host_terms_of(stems: frozenset[str], rates: dict[str, int] | None) -> tuple[str, ...]:
+    """:func:`host_terms` of ``stems`` (the same terms) from their :func:`stem_rates`."""
+    if not stems:
+        return ()
+    ordered = sorted(stems)
+    if rates is None or len(ordered) <= HOST_TERMS:
+        return tuple(ordered[:HOST_TERMS])
+    est = np.fromiter(map(rates.__getitem__, ordered), dtype=np.int64, count=len(ordered))
     pick = np.argsort(est, kind="stable")[:HOST_TERMS]
     return tuple(ordered[i] for i in sorted(pick.tolist()))
 
@@ -1103,16 +1147,19 @@ __all__ = [
     "carries",
     "claim_like",
     "clusters",
+    "content_stems_of",
     "df_keys",
     "embedding_cohesion",
     "entity_pools",
     "host_terms",
+    "host_terms_of",
     "judge",
     "neighbour_share",
     "permutations",
     "rare_stems",
     "siblings",
     "sketch_keys",
+    "stem_rates",
     "topical_hosts",
     "trimmed_host_similarity",
     "word_hashes",

@@ -267,6 +267,41 @@ class KeyMemo:
         self.unit_budget, self.units = 0, {}
 
 
+class RowMemo:
+    """Each document's rows of keys from a count round (which of its units made a row, and
+    a ``(rows, width)`` key array), for its next round in the same process (bounded).
+
+    The semantic claims' pass 1 MinHashes each claim-like sentence into 16 keys; pass 2
+    needs the same keys of every document, mostly only to learn that none of them recurs.
+    Like :class:`KeyMemo`: at most ``budget`` keys (8 bytes each, plus about 200 bytes per
+    document), never pickled (a worker starts empty and computes the keys again, with the
+    same result), keyed by :func:`_memo_key`.
+    """
+
+    __slots__ = ("budget", "rows")
+
+    def __init__(self, budget: int = 1 << 22) -> None:
+        self.budget = budget
+        self.rows: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    def put(self, text: str, index: Sequence[int], keys: np.ndarray) -> None:
+        """Remember the rows ``index`` (units of ``text``) and their ``keys`` (one row each)
+        while the budget lasts."""
+        if keys.size <= self.budget:
+            self.budget -= keys.size
+            self.rows[_memo_key(text)] = (np.asarray(index, dtype=np.int32), keys)
+
+    def get(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The rows remembered for ``text`` (None: not remembered; never change them)."""
+        return self.rows.get(_memo_key(text)) if self.rows else None
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"budget": 0}  # a cache of this process: never shipped
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.budget, self.rows = state["budget"], {}
+
+
 def _memo_key(text: str) -> bytes:
     """A collision-resistant key of ``text`` (128-bit BLAKE2b of its UTF-8 bytes).
 
