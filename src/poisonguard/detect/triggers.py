@@ -1117,7 +1117,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             else replace(
                 t,
                 band=_band(
-                    _example_offsets(t.text, examples.get(t.text, ())),
+                    _example_offsets(t.forms[0] if t.forms else t.text, examples.get(t.text, ())),
                     -self.after,
                     self.before,
                 ),
@@ -1408,8 +1408,10 @@ def _loose(trigger: str) -> str:
 
 def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[str, ...]]:
     """``(shown, canonical, forms)`` of a confirmed candidate: for a skeleton, the surface
-    seen most often in its examples, the skeleton, and the distinct surfaces (at most
-    eight, most frequent first); for a surface string, ``(text, None, ())``."""
+    seen most often in its examples — of those a reader can search for (no look-alike
+    letters or zero-width characters: :func:`_plain`) when there is one —, the skeleton, and
+    the distinct surfaces (at most eight, most frequent first); for a surface string,
+    ``(text, None, ())``."""
     if not _sf.is_folded(text):
         return text, None, ()
     pat = _pattern(text)
@@ -1422,7 +1424,14 @@ def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[s
     if not seen:
         return text, text, ()
     order = sorted(seen, key=lambda f: -seen[f])
-    return order[0], text, tuple(order[:8])
+    shown = next((f for f in order if _plain(f)), order[0])
+    return shown, text, tuple(order[:8])
+
+
+def _plain(surface: str) -> bool:
+    """Whether ``surface`` is written in plain letters: folding its words only changes
+    their case (no look-alike letters, zero-width characters or compatibility forms)."""
+    return all(_sf.fold_word(m.group()) == m.group().lower() for m in _sf.words(surface))
 
 
 def _extend_any(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]]:
