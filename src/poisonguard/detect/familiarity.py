@@ -32,14 +32,19 @@ _ORDER = np.uint64(0x9E3779B97F4A7C15)
 _MASK61 = (1 << 61) - 1
 
 
+_CRC: dict[str, int] = {}
+_CRC_MAX = 1 << 18
+"""Memo of the words' CRC-32 (cleared when it holds more words: bounded memory)."""
+
+
 def word_hashes(words: Sequence[str]) -> np.ndarray:
     """A stable 32-bit hash (CRC-32) of each word, as ``uint64`` (the same in every process,
-    unlike :func:`hash`)."""
-    return np.fromiter(
-        (zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words),
-        dtype=np.uint64,
-        count=len(words),
-    )
+    unlike :func:`hash`; memoised per word)."""
+    if len(_CRC) > _CRC_MAX:
+        _CRC.clear()
+    for w in set(words).difference(_CRC):
+        _CRC[w] = zlib.crc32(w.encode("utf-8", "surrogatepass"))
+    return np.fromiter(map(_CRC.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def gram_hashes(wh: np.ndarray, n: int) -> np.ndarray:
@@ -152,6 +157,29 @@ def profile(words: Sequence[str], table: FamiliarityTable) -> Profile:
     return Profile(out[0], out[1], len(words))
 
 
+def profiles(docs: Sequence[Sequence[str]], table: FamiliarityTable) -> list[Profile]:
+    """:func:`profile` of several documents' words at once (one hashing and one table
+    look-up for all of them: the same profiles, without the per-document overhead)."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    starts = np.concatenate([[0], np.cumsum(lens)])
+    wh = word_hashes([w for ws in docs for w in ws])
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    cums = []
+    for n in (LOW, HIGH):
+        h = gram_hashes(wh, n)
+        fam = table.familiar(h)
+        # an n-gram that runs past its document's last word belongs to no document
+        fam &= np.arange(len(h)) + n <= starts[1:][doc_of[: len(h)]]
+        cums.append(np.concatenate([[0], np.cumsum(fam, dtype=np.int64)]))
+    out = []
+    for s0, n_w in zip(starts[:-1].tolist(), lens.tolist(), strict=True):
+        grams = [max(0, n_w - n + 1) for n in (LOW, HIGH)]
+        low = cums[0][s0 : s0 + grams[0] + 1] - cums[0][s0]
+        high = cums[1][s0 : s0 + grams[1] + 1] - cums[1][s0]
+        out.append(Profile(low, high, n_w))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Stitch:
     """When a window of words counts as stitched from other documents' n-grams.
@@ -229,5 +257,6 @@ __all__ = [
     "doc_hashes",
     "gram_hashes",
     "profile",
+    "profiles",
     "word_hashes",
 ]
