@@ -63,6 +63,7 @@ from poisonguard.attacks.surface import CONFUSABLES
 from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
 from poisonguard.detect.familiarity import (
     FamiliarityTable,
+    Profile,
     Stitch,
     doc_hashes,
     profile,
@@ -246,28 +247,56 @@ def _tokens(
     min_type_ratio: float = 0.5,
 ) -> Tokens:
     """:func:`tokenize` of a text already split (:func:`_split`)."""
+    return _tokens_many([(ws, st, en)], window, back, min_back, min_window, min_type_ratio)[0]
+
+
+def _tokens_many(
+    splits: Sequence[tuple[list[str], np.ndarray, np.ndarray]],
+    window: int,
+    back: int,
+    min_back: int,
+    min_window: int,
+    min_type_ratio: float = 0.5,
+) -> list[Tokens]:
+    """:func:`tokenize` of several texts already split (:func:`_split`), computed for all
+    of them at once: the content words of every document in one array, each document's
+    windows cut at its own end (the same cohesion, without per-document overhead)."""
     vocab = _vocab()
-    vocab.learn(ws)
-    every = np.fromiter(map(vocab.ids.__getitem__, ws), dtype=np.int64, count=len(ws))
+    words = [w for ws, _, _ in splits for w in ws]
+    vocab.learn(words)
+    every = np.fromiter(map(vocab.ids.__getitem__, words), dtype=np.int64, count=len(words))
+    n_words = np.fromiter((len(x[0]) for x in splits), dtype=np.int64, count=len(splits))
+    w0 = np.concatenate([[0], np.cumsum(n_words)])
     content = np.flatnonzero(every >= 0)
     ids = every[content]
-    n = len(ids)
-    coh = np.full(n, np.nan)
-    if n >= min_back + min_window:
-        # previous occurrence of each content word's stem (-1: none): a stable sort by id
-        order = np.argsort(ids, kind="stable")
-        same = ids[order[1:]] == ids[order[:-1]]
-        prev = np.full(n, -1, dtype=np.int64)
+    doc = np.repeat(np.arange(len(splits)), np.diff(np.searchsorted(content, w0)))
+    n_c = np.bincount(doc, minlength=len(splits))
+    c0 = np.concatenate([[0], np.cumsum(n_c)])
+    total = len(ids)
+    coh = np.full(total, np.nan)
+    big = (n_c >= min_back + min_window)[doc]
+    if big.any():
+        pos = np.arange(total)
+        local = pos - c0[doc]
+        n = n_c[doc]
+        # previous occurrence of each content word's stem in its document (-1: none): a
+        # stable sort by document and stem id
+        key = doc * (len(vocab.stems) + 1) + ids
+        order = np.argsort(key, kind="stable")
+        same = key[order[1:]] == key[order[:-1]]
+        prev = np.full(total, -1, dtype=np.int64)
         prev[order[1:][same]] = order[:-1][same]
-        pad = np.concatenate([prev, np.full(window, n + window, dtype=np.int64)])
-        win = np.lib.stride_tricks.sliding_window_view(pad, window)[:n]
-        k = np.arange(n)[:, None]
-        new = win < k  # first occurrence of a type inside the window
+        pad = np.concatenate([prev, np.full(window, total + window, dtype=np.int64)])
+        win = np.lib.stride_tricks.sliding_window_view(pad, window)[:total]
+        k = pos[:, None]
+        length = np.minimum(window, n - local)
+        # first occurrence of a type inside the window (the window ends with its document)
+        new = (win < k) & (np.arange(window)[None, :] < length[:, None])
         types = new.sum(axis=1)
         shared = (new & (win >= k - back) & (win >= 0)).sum(axis=1)
-        length = np.minimum(window, n - np.arange(n))
         ok = (
-            (np.arange(n) >= min_back)
+            big
+            & (local >= min_back)
             & (length >= min_window)
             & (types > 0)
             & (types >= min_type_ratio * length)
@@ -276,18 +305,22 @@ def _tokens(
         # too little host before: compare with the document's tail instead (a payload
         # planted at the start of a document, the host after it), when the tail is far
         # enough after the window not to be its own continuation
-        idl: list[int] | None = None
-        for j in range(min(min_back, n)):
-            t0 = max(j + 2 * window, n - back)
-            if n - t0 < 2 * min_back or length[j] < min_window:
-                continue
-            if idl is None:
-                idl = ids.tolist()
-            types_j = set(idl[j : j + window])
-            if len(types_j) < min_type_ratio * length[j]:
-                continue
-            coh[j] = len(types_j & set(idl[t0:])) / len(types_j)
-    return Tokens(ws, st, en, content, coh, ids, vocab.stems)
+        for dd in np.flatnonzero(n_c >= max(min_back + min_window, 2 * window + 2 * min_back)):
+            nd, at = int(n_c[dd]), int(c0[dd])
+            idl = ids[at : at + nd].tolist()
+            for j in range(min(min_back, nd)):
+                t0 = max(j + 2 * window, nd - back)
+                if nd - t0 < 2 * min_back or min(window, nd - j) < min_window:
+                    continue
+                types_j = set(idl[j : j + window])
+                if len(types_j) < min_type_ratio * min(window, nd - j):
+                    continue
+                coh[at + j] = len(types_j & set(idl[t0:])) / len(types_j)
+    out = []
+    for d, (ws, st, en) in enumerate(splits):
+        a, b = int(c0[d]), int(c0[d + 1])
+        out.append(Tokens(ws, st, en, content[a:b] - w0[d], coh[a:b], ids[a:b], vocab.stems))
+    return out
 
 
 def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[str]:
@@ -590,7 +623,7 @@ class Change:
 class _Doc:
     """A document's words and cohesion, and its familiarity profile when a table exists."""
 
-    __slots__ = ("prof", "tk")
+    __slots__ = ("onsets", "prof", "tk")
 
     def __init__(
         self,
@@ -601,6 +634,7 @@ class _Doc:
     ) -> None:
         self.tk = det._tok(text) if split is None else det._tok_split(*split)
         self.prof = profile(self.tk.words, table) if table is not None else None
+        self.onsets: tuple[np.ndarray, np.ndarray] | None = None
 
 
 # ------------------------------------------------------------------------------ rounds
@@ -656,6 +690,8 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
         self.det = det
 
     table: FamiliarityTable | None = None
+    needs_onsets: ClassVar[bool] = False
+    """Whether :meth:`map_doc` uses the stitched-text onsets of every document."""
 
     @abstractmethod
     def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
@@ -672,18 +708,28 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
     def map_shard(self, docs: Sequence[Document]) -> CohesionPartial:
         """Each document through :meth:`map_doc`; the shard's documents are split into
         words once, and their familiarity profiles computed together."""
+        det = self.det
         part = CohesionPartial(stage=self.stage, docs=len(docs))
-        ready: list[tuple[Document, _Doc]] = []
+        ready: list[Document] = []
+        splits = []
         for doc in docs:
             split = _split(doc.text)
             if self.wanted(split[0]):
-                ready.append((doc, _Doc(self.det, doc.text, None, split)))
-        if self.table is not None and ready:
-            for (_, d), prof in zip(
-                ready, profiles([d.tk.words for _, d in ready], self.table), strict=True
-            ):
-                d.prof = prof
-        for doc, d in ready:
+                ready.append(doc)
+                splits.append(split)
+        if not ready:
+            return part
+        toks = _tokens_many(splits, det.window, det.back, det.min_back, det.min_window)
+        profs: list[Profile | None] = [None] * len(toks)
+        onsets: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(toks)
+        if self.table is not None:
+            got = profiles([tk.words for tk in toks], self.table)
+            profs = list(got)
+            if self.needs_onsets:
+                onsets = list(det.stitch.onsets_many(got))
+        for doc, tk, prof, ons in zip(ready, toks, profs, onsets, strict=True):
+            d = _Doc.__new__(_Doc)
+            d.tk, d.prof, d.onsets = tk, prof, ons
             self.map_doc(doc, part, d)
         return part
 
@@ -693,6 +739,7 @@ class MineRound(_NgramRound):
     starts), kept when far more common there than chance; the corpus's change rates."""
 
     stage: ClassVar[int] = 1
+    needs_onsets: ClassVar[bool] = True
 
     def __init__(self, det: CohesionMiner, table: FamiliarityTable | None) -> None:
         super().__init__(det)
@@ -727,7 +774,7 @@ class MineRound(_NgramRound):
             order = np.argsort(-np.asarray(falls), kind="stable")[: det.max_changes]
             at += [int(tk.content[points[int(i)]]) for i in order]
         if d.prof is not None:
-            ok, chg = det.stitch.onsets(d.prof)
+            ok, chg = d.onsets if d.onsets is not None else det.stitch.onsets(d.prof)
             part.fam_positions += int(ok.sum())
             part.fam_changes += int(chg.sum())
             idx = np.flatnonzero(chg)

@@ -208,27 +208,49 @@ class Stitch:
         a *change* — stitched after ``i`` while the window before ``i`` is measurable and
         not stitched (a change needs a host to change from: at the start of a document a
         headline and the feed's formula after it would be one)."""
-        n = prof.n_words
-        i = np.arange(n)
-        a_end = np.minimum(n, i + self.window)
-        a_ok, st_after = self._vec(prof, i, a_end)
-        b_ok, st_before = self._vec(prof, np.maximum(0, i - self.window), i)
+        return self.onsets_many([prof])[0]
+
+    def onsets_many(self, profs: Sequence[Profile]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`onsets` of several documents, computed for all of them at once."""
+        if not profs:
+            return []
+        n_w = np.fromiter((p.n_words for p in profs), dtype=np.int64, count=len(profs))
+        doc = np.repeat(np.arange(len(profs)), n_w)
+        i = np.arange(len(doc)) - np.concatenate([[0], np.cumsum(n_w)])[:-1][doc]
+        n = n_w[doc]
+        cums = []
+        for attr in ("low", "high"):
+            arrs = [getattr(p, attr) for p in profs]
+            size = np.fromiter(map(len, arrs), dtype=np.int64, count=len(arrs))
+            start = np.concatenate([[0], np.cumsum(size)])[:-1]
+            cums.append((np.concatenate(arrs), start[doc], size[doc] - 1))
+        a_ok, st_after = self._vec(cums, i, np.minimum(n, i + self.window))
+        b_ok, st_before = self._vec(cums, np.maximum(0, i - self.window), i)
         ok = a_ok & b_ok
         change = ok & st_after & ~st_before
-        return ok, change
+        cut = np.cumsum(n_w)[:-1]
+        return list(zip(np.split(ok, cut), np.split(change, cut), strict=True))
 
-    def _vec(self, prof: Profile, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _vec(
+        self,
+        cums: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        a: np.ndarray,
+        b: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Windows ``[a, b)`` of the documents of :meth:`onsets_many`: measurable, and
+        stitched (``cums``: per order, every document's cumulative counts one after the
+        other, each position's document's first index there and its last index)."""
+        (low, lo0, lo_last), (high, hi0, hi_last) = cums
         m3 = b - LOW + 1 - a
         ok = m3 >= self.min_words - LOW + 1
         m3c = np.clip(m3, 1, None)
-        lo_end = np.clip(a + m3, 0, len(prof.low) - 1)
-        f3 = (prof.low[lo_end] - prof.low[np.clip(a, 0, len(prof.low) - 1)]) / m3c
+        lo_end = np.clip(a + m3, 0, lo_last)
+        f3 = (low[lo0 + lo_end] - low[lo0 + np.clip(a, 0, lo_last)]) / m3c
         m8 = b - HIGH + 1 - a
-        hi_end = np.clip(a + np.clip(m8, 0, None), 0, len(prof.high) - 1)
+        hi_end = np.clip(a + np.clip(m8, 0, None), 0, hi_last)
         f8 = np.where(
             m8 > 0,
-            (prof.high[hi_end] - prof.high[np.clip(a, 0, len(prof.high) - 1)])
-            / np.clip(m8, 1, None),
+            (high[hi0 + hi_end] - high[hi0 + np.clip(a, 0, hi_last)]) / np.clip(m8, 1, None),
             0.0,
         )
         return ok, ok & (f3 >= self.min_low) & (f8 <= self.max_high)
