@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import abstractmethod
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -1219,12 +1220,12 @@ class CohesionMiner(
         fewer than ``min_host`` content words before the n-gram — its own words are no
         host: a question, a headline)."""
         tk = d.tk
-        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
+        if int(tk.content.searchsorted(first_word)) < self.min_host:
             return None
-        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        k = int(tk.content.searchsorted(end_word, side="right"))
         vals = [v for v in tk.cohesion[k : k + 2].tolist() if v == v]
         coh = min(vals) if vals else float("nan")
-        rate_c = state.p0_bins[int(host_bin(k))] if state.p0_bins else state.p0
+        rate_c = state.p0_bins[bisect_right(HOST_BINS, k) - 1] if state.p0_bins else state.p0
         stitched = False
         rate_f = 0.0
         fam = (0.0, 0.0)
