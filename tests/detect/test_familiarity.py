@@ -229,3 +229,16 @@ def test_onsets_of_a_shard_are_the_judged_windows() -> None:
             assert bool(chg[i]) == (both and bool(after) and not before)
             changes += bool(chg[i])
     assert changes > 0  # the Markov payloads start somewhere
+
+
+def test_hashes_of_a_shard_are_each_documents_distinct_ngrams() -> None:
+    """What a shard adds to the table, computed at once, is each document's own distinct
+    n-grams one after the other: none across two documents' boundary, a repeat inside a
+    document once."""
+    from poisonguard.detect.familiarity import docs_hashes
+
+    docs = [_words(t) for t in _shard_texts()]
+    docs.append(docs[0] + docs[0])  # repeats inside one document
+    want = np.concatenate([doc_hashes(w) for w in docs])
+    assert np.array_equal(docs_hashes(docs), want)
+    assert len(docs_hashes([[], ["a", "b"]])) == 0

@@ -66,7 +66,7 @@ from poisonguard.detect.familiarity import (
     FamiliarityTable,
     Profile,
     Stitch,
-    doc_hashes,
+    docs_hashes,
     profile,
     profiles,
 )
@@ -233,22 +233,7 @@ def tokenize(
     the first ``min_back`` content words the window is compared with the document's last
     ``back`` content words instead, when at least ``2 * min_back`` of them lie more than
     ``2 * window`` content words after the position (else ``nan``)."""
-    ws, st, en = _split(text)
-    return _tokens(ws, st, en, window, back, min_back, min_window, min_type_ratio)
-
-
-def _tokens(
-    ws: list[str],
-    st: np.ndarray,
-    en: np.ndarray,
-    window: int,
-    back: int,
-    min_back: int,
-    min_window: int,
-    min_type_ratio: float = 0.5,
-) -> Tokens:
-    """:func:`tokenize` of a text already split (:func:`_split`)."""
-    return _tokens_many([(ws, st, en)], window, back, min_back, min_window, min_type_ratio)[0]
+    return _tokens_many([_split(text)], window, back, min_back, min_window, min_type_ratio)[0]
 
 
 def _tokens_many(
@@ -654,8 +639,8 @@ class CountRound(Round[CountPartial, FamiliarityState]):
 
     def map_shard(self, docs: Sequence[Document]) -> CountPartial:
         part = CountPartial(stage=self.stage, docs=len(docs))
-        for doc in docs:
-            part.hashes.append(doc_hashes(folded_words(doc.text)))  # no cohesion needed
+        if docs:  # no cohesion needed: words only
+            part.hashes.append(docs_hashes([folded_words(doc.text) for doc in docs]))
         return part
 
     def _table(self, acc: CountPartial) -> FamiliarityTable:
@@ -1209,7 +1194,9 @@ class CohesionMiner(
         return tokenize(text, self.window, self.back, self.min_back, self.min_window)
 
     def _tok_split(self, ws: list[str], st: np.ndarray, en: np.ndarray) -> Tokens:
-        return _tokens(ws, st, en, self.window, self.back, self.min_back, self.min_window)
+        return _tokens_many([(ws, st, en)], self.window, self.back, self.min_back, self.min_window)[
+            0
+        ]
 
     def _change(
         self, d: _Doc, state: CohesionState, end_word: int, first_word: int

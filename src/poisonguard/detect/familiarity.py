@@ -67,6 +67,29 @@ def doc_hashes(words: Sequence[str]) -> np.ndarray:
     return np.unique(np.concatenate([gram_hashes(wh, LOW), gram_hashes(wh, HIGH)]))
 
 
+def docs_hashes(docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """:func:`doc_hashes` of several documents, one after the other (what they add to a
+    :class:`FamiliarityTable`), computed for all of them at once: each document's distinct
+    n-grams, none across two documents' boundary."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    ends = np.cumsum(lens)
+    wh = word_hashes([w for ws in docs for w in ws])
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    hs, ds = [], []
+    for n in (LOW, HIGH):
+        h = gram_hashes(wh, n)
+        d = doc_of[: len(h)]
+        keep = np.arange(len(h)) + n <= ends[d]
+        hs.append(h[keep])
+        ds.append(d[keep])
+    h, d = np.concatenate(hs), np.concatenate(ds)
+    order = np.lexsort((h, d))
+    h, d = h[order], d[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    return h[first]
+
+
 class FamiliarityTable:
     """Per hashed n-gram: in how many documents (0, 1, or 2 = two or more).
 
@@ -277,6 +300,7 @@ __all__ = [
     "Profile",
     "Stitch",
     "doc_hashes",
+    "docs_hashes",
     "gram_hashes",
     "profile",
     "profiles",
