@@ -913,6 +913,30 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "position": "middle",
         },
     },
+    # e12n- (helper N, issue 12, 2026-12-03): written before any change to cohesion and not
+    # tuned on: a wiki passage (another domain) after a phrase mid-document in medical hosts,
+    # and order-3 Markov text of the scanned corpus (books) at the end, every surface form
+    "e12n-wiki-switch-medical": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "to put it plainly",
+            "payload": "topic-switch",
+            "position": "middle",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+        },
+    },
+    "e12n-markov3-books-forms": {
+        "corpus": "books",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "all things considered",
+            "payload": "markov",
+            "order": 3,
+            "position": "random",
+            "trigger_forms": "all",
+        },
+    },
 }
 
 

@@ -25,6 +25,7 @@ from poisonguard.detect.cohesion import (
     host_overlap,
     on_heading_line,
     opens_clause,
+    stem,
     tokenize,
     word_set,
 )
@@ -83,6 +84,55 @@ def test_fold_words_is_fold_word_at_every_offset() -> None:
         assert ws == [fold_word(m.group()) for m in ms]
         assert st == [m.start() for m in ms] and en == [m.end() for m in ms]
         assert word_set(text) == set(ws)
+
+
+def _cohesion_by_definition(
+    text: str, window: int, back: int, min_back: int, min_window: int
+) -> tuple[list[int], list[float]]:
+    """The content words and cohesion of ``text`` computed word by word from the
+    definition (:func:`tokenize`), as a reference for the vectorised code."""
+    from poisonguard.text import STOPWORDS
+
+    ws = fold_words(text)[0]
+    content = [i for i, w in enumerate(ws) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()]
+    stems = [stem(ws[i]) for i in content]
+    n = len(stems)
+    coh = [float("nan")] * n
+    if n < min_back + min_window:
+        return content, coh
+    for k in range(n):
+        length = min(window, n - k)
+        types = set(stems[k : k + window])
+        if length < min_window or len(types) < 0.5 * length:
+            continue
+        if k >= min_back:
+            coh[k] = len(types & set(stems[max(0, k - back) : k])) / len(types)
+        else:
+            t0 = max(k + 2 * window, n - back)
+            if n - t0 >= 2 * min_back:
+                coh[k] = len(types & set(stems[t0:])) / len(types)
+    return content, coh
+
+
+def test_cohesion_of_a_shard_is_each_documents_by_definition() -> None:
+    """The cohesion of a shard's documents computed at once (one array of content words,
+    each window cut at its document's end) is, document by document, the definition's —
+    on real documents, payload carriers and the edge cases (empty, too short for a window,
+    a table of figures, a document just long enough for the tail comparison)."""
+    from poisonguard.detect.cohesion import _split, _tokens_many
+
+    texts = [d.text for d in clean_docs()[:80]] + [s.document.text for s in _poison(120)[:20]]
+    texts += ["", "a few words", " ".join(str(i) for i in range(300))]
+    texts.append(" ".join(f"word{i % 37} topic{i % 11} item{i}" for i in range(70)))
+    for window, back, min_back, min_window in ((20, 100, 8, 12), (6, 10, 3, 4)):
+        toks = _tokens_many([_split(t) for t in texts], window, back, min_back, min_window)
+        for text, tk in zip(texts, toks, strict=True):
+            content, coh = _cohesion_by_definition(text, window, back, min_back, min_window)
+            assert tk.content.tolist() == content
+            assert np.allclose(tk.cohesion, coh, equal_nan=True, rtol=0, atol=1e-12)
+            assert tk.stems(0, len(content)) == [stem(tk.words[i]) for i in content]
+            one = tokenize(text, window, back, min_back, min_window)
+            assert np.array_equal(one.cohesion, tk.cohesion, equal_nan=True)
 
 
 def test_cohesion_falls_where_an_unrelated_passage_starts() -> None:

@@ -179,3 +179,66 @@ def test_a_credit_line_after_unrelated_articles_is_a_template_not_a_trigger() ->
         CohesionMiner(familiarity=False, max_continuation_overlap=1.0), shards, sample=sample
     )
     assert any("reviewed" in t["trigger"] for t in loose.triggers)
+
+
+def _shard_texts() -> list[str]:
+    """Real documents and the edge cases of a shard: empty, shorter than an 8-gram, a
+    payload-carrying document, a table of figures."""
+    texts = [d.text for d in clean_docs()[:60]]
+    texts += ["", "one two", "seven short words of text in here", _poison(4)[0].document.text]
+    texts.append(" ".join(f"{i} {i * 7} {i * 13}" for i in range(80)))
+    return texts
+
+
+def test_profiles_of_a_shard_are_each_documents_own() -> None:
+    """A shard's profiles computed at once (n-grams across two documents' boundary left
+    out) are the profiles of each document alone."""
+    from poisonguard.detect.familiarity import profiles
+
+    docs = [_words(t) for t in _shard_texts()]
+    table = FamiliarityTable(width=1 << 16)
+    table.add(np.concatenate([doc_hashes(w) for w in docs]))
+    got = profiles(docs, table)
+    assert len(got) == len(docs)
+    for words, prof in zip(docs, got, strict=True):
+        one = profile(words, table)
+        assert prof.n_words == one.n_words
+        assert np.array_equal(prof.low, one.low) and np.array_equal(prof.high, one.high)
+    assert profiles([], table) == []
+
+
+def test_onsets_of_a_shard_are_the_judged_windows() -> None:
+    """Stitched-text onsets of several documents at once are, at every word, what
+    :meth:`Stitch.judge` says of the windows after and before it in that document alone."""
+    from poisonguard.detect.familiarity import profiles
+
+    samples = _poison(40)
+    docs = [_words(s.document.text) for s in samples] + [_words(t) for t in _shard_texts()]
+    table = FamiliarityTable(width=1 << 16)
+    table.add(np.concatenate([doc_hashes(w) for w in docs]))
+    st = Stitch()
+    profs = profiles(docs, table)
+    changes = 0
+    for prof, (ok, chg) in zip(profs, st.onsets_many(profs), strict=True):
+        assert ok.shape == chg.shape == (prof.n_words,)
+        for i in range(prof.n_words):
+            after = st.judge(prof, i, min(prof.n_words, i + st.window))
+            before = st.judge(prof, max(0, i - st.window), i)
+            both = after is not None and before is not None
+            assert bool(ok[i]) == both
+            assert bool(chg[i]) == (both and bool(after) and not before)
+            changes += bool(chg[i])
+    assert changes > 0  # the Markov payloads start somewhere
+
+
+def test_hashes_of_a_shard_are_each_documents_distinct_ngrams() -> None:
+    """What a shard adds to the table, computed at once, is each document's own distinct
+    n-grams one after the other: none across two documents' boundary, a repeat inside a
+    document once."""
+    from poisonguard.detect.familiarity import docs_hashes
+
+    docs = [_words(t) for t in _shard_texts()]
+    docs.append(docs[0] + docs[0])  # repeats inside one document
+    want = np.concatenate([doc_hashes(w) for w in docs])
+    assert np.array_equal(docs_hashes(docs), want)
+    assert len(docs_hashes([[], ["a", "b"]])) == 0

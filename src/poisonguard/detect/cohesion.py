@@ -51,8 +51,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import abstractmethod
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any, ClassVar
 
 import numpy as np
@@ -60,7 +62,14 @@ from scipy.stats import binom
 
 from poisonguard.attacks.surface import CONFUSABLES
 from poisonguard.detect.base import CorpusReport, Finding, Round, RoundedDetector, Span
-from poisonguard.detect.familiarity import FamiliarityTable, Stitch, doc_hashes, profile
+from poisonguard.detect.familiarity import (
+    FamiliarityTable,
+    Profile,
+    Stitch,
+    docs_hashes,
+    profile,
+    profiles,
+)
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import CountMinSketch, hash64_many
 from poisonguard.io.document import Document
@@ -89,9 +98,74 @@ def stem(word: str) -> str:
     return word
 
 
-_STEMS: dict[str, str] = {}
 _STEMS_MAX = 1 << 18
-"""Memo of :func:`stem` (cleared when it reaches this many words: bounded memory)."""
+"""Most words in the memo of content-word stems (:class:`_Vocab`; a new, empty memo is
+started when it holds more: bounded memory)."""
+
+
+class _Vocab:
+    """Memo of the content-word test and :func:`stem`: per folded word, the id of its stem
+    (``-1``: not a content word — a stop word, a number, two letters or fewer); ids are
+    equal for equal stems, ``stems[id]`` is the stem."""
+
+    __slots__ = ("ids", "stem_ids", "stems")
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.stem_ids: dict[str, int] = {}
+        self.stems: list[str] = []
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Add the words not in the memo yet."""
+        for w in set(words).difference(self.ids):
+            if len(w) > 2 and w not in STOPWORDS and not w.isdigit():
+                s = stem(w)
+                sid = self.stem_ids.get(s)
+                if sid is None:
+                    sid = self.stem_ids[s] = len(self.stems)
+                    self.stems.append(s)
+                self.ids[w] = sid
+            else:
+                self.ids[w] = -1
+
+
+_VOCAB = _Vocab()
+
+
+def _vocab() -> _Vocab:
+    """The memo (a new one when the current one is full)."""
+    global _VOCAB
+    if len(_VOCAB.ids) > _STEMS_MAX:
+        _VOCAB = _Vocab()
+    return _VOCAB
+
+
+_WORD_SPLIT = re.compile("(" + _WORD.pattern + ")")
+_FOLDED: dict[str, str] = {}
+"""Memo of :func:`fold_word` for words that are not ASCII (cleared when full)."""
+
+
+def _fold_all(words: list[str]) -> list[str]:
+    """:func:`fold_word` of each of ``words`` (ASCII words are lower-cased; the others
+    through a bounded memo)."""
+    if len(_FOLDED) > _STEMS_MAX:
+        _FOLDED.clear()
+    for w in set(words).difference(_FOLDED):
+        _FOLDED[w] = fold_word(w)
+    return list(map(_FOLDED.__getitem__, words))
+
+
+def _split(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`fold_words` with the offsets as arrays: one regex split (words and the text
+    between them), the offsets the cumulative lengths of the pieces."""
+    if text.isascii():
+        parts = _WORD_SPLIT.split(text.lower())
+        ws = parts[1::2]
+    else:
+        parts = _WORD_SPLIT.split(text)
+        ws = _fold_all(parts[1::2])
+    cum = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+    return ws, cum[0:-1:2], cum[1::2]
 
 
 def fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
@@ -99,18 +173,16 @@ def fold_words(text: str) -> tuple[list[str], list[int], list[int]]:
 
     ASCII text (most of an English corpus) is lower-cased once and split by one regex
     pass: folding an ASCII word is lower-casing it, and lower-casing ASCII keeps every
-    offset.  Other text is folded word by word."""
+    offset.  Other text is folded word by word (memoised)."""
+    ws, st, en = _split(text)
+    return ws, st.tolist(), en.tolist()
+
+
+def folded_words(text: str) -> list[str]:
+    """The folded words of ``text`` without their offsets (:func:`fold_words`)."""
     if text.isascii():
-        ms = list(_WORD.finditer(text.lower()))
-        return [m.group() for m in ms], [m.start() for m in ms], [m.end() for m in ms]
-    ws: list[str] = []
-    st: list[int] = []
-    en: list[int] = []
-    for m in _WORD.finditer(text):
-        ws.append(fold_word(m.group()))
-        st.append(m.start())
-        en.append(m.end())
-    return ws, st, en
+        return _WORD.findall(text.lower())
+    return _fold_all(_WORD.findall(text))
 
 
 def word_set(text: str) -> set[str]:
@@ -118,24 +190,7 @@ def word_set(text: str) -> set[str]:
     cheap test of whether a document can contain an n-gram at all."""
     if text.isascii():
         return set(_WORD.findall(text.lower()))
-    return {fold_word(w) for w in _WORD.findall(text)}
-
-
-def _content_ids(ws: list[str]) -> tuple[list[int], list[int]]:
-    """Word indices of the content words of ``ws`` (no stop words, no numbers, more than
-    two letters) and an id per content word, equal for equal stems."""
-    if len(_STEMS) > _STEMS_MAX:
-        _STEMS.clear()
-    content = [i for i, w in enumerate(ws) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()]
-    ids: list[int] = []
-    vocab: dict[str, int] = {}
-    for i in content:
-        w = ws[i]
-        s = _STEMS.get(w)
-        if s is None:
-            s = _STEMS[w] = stem(w)
-        ids.append(vocab.setdefault(s, len(vocab)))
-    return content, ids
+    return {fold_word(w) for w in set(_WORD.findall(text))}
 
 
 @dataclass(slots=True)
@@ -145,6 +200,8 @@ class Tokens:
     ``content[k]`` is the word index of the ``k``-th content word; ``cohesion[k]`` the
     share of content-word types in the window starting there that occur in the content
     words before it (``nan`` where there is too little text before or after).
+    ``stem_ids[k]`` is the id of the ``k``-th content word's stem (:func:`stem`) in
+    ``stem_of`` (equal ids for equal stems).
     """
 
     words: list[str]
@@ -152,6 +209,13 @@ class Tokens:
     ends: np.ndarray
     content: np.ndarray
     cohesion: np.ndarray
+    stem_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stem_of: list[str] = field(default_factory=list)
+
+    def stems(self, a: int, b: int) -> list[str]:
+        """The stems of content words ``a`` to ``b - 1``."""
+        of = self.stem_of
+        return [of[i] for i in self.stem_ids[max(0, a) : max(0, b)].tolist()]
 
 
 def tokenize(
@@ -169,25 +233,56 @@ def tokenize(
     the first ``min_back`` content words the window is compared with the document's last
     ``back`` content words instead, when at least ``2 * min_back`` of them lie more than
     ``2 * window`` content words after the position (else ``nan``)."""
-    ws, st, en = fold_words(text)
-    content, ids = _content_ids(ws)
-    n = len(ids)
-    coh = np.full(n, np.nan)
-    if n >= min_back + min_window:
-        prev = np.full(n, -1, dtype=np.int64)
-        last: dict[int, int] = {}
-        for j, t in enumerate(ids):
-            prev[j] = last.get(t, -1)
-            last[t] = j
-        pad = np.concatenate([prev, np.full(window, n + window, dtype=np.int64)])
-        win = np.lib.stride_tricks.sliding_window_view(pad, window)[:n]
-        k = np.arange(n)[:, None]
-        new = win < k  # first occurrence of a type inside the window
+    return _tokens_many([_split(text)], window, back, min_back, min_window, min_type_ratio)[0]
+
+
+def _tokens_many(
+    splits: Sequence[tuple[list[str], np.ndarray, np.ndarray]],
+    window: int,
+    back: int,
+    min_back: int,
+    min_window: int,
+    min_type_ratio: float = 0.5,
+) -> list[Tokens]:
+    """:func:`tokenize` of several texts already split (:func:`_split`), computed for all
+    of them at once: the content words of every document in one array, each document's
+    windows cut at its own end (the same cohesion, without per-document overhead)."""
+    vocab = _vocab()
+    words = [w for ws, _, _ in splits for w in ws]
+    vocab.learn(words)
+    every = np.fromiter(map(vocab.ids.__getitem__, words), dtype=np.int64, count=len(words))
+    n_words = np.fromiter((len(x[0]) for x in splits), dtype=np.int64, count=len(splits))
+    w0 = np.concatenate([[0], np.cumsum(n_words)])
+    content = np.flatnonzero(every >= 0)
+    ids = every[content]
+    doc = np.repeat(np.arange(len(splits)), np.diff(np.searchsorted(content, w0)))
+    n_c = np.bincount(doc, minlength=len(splits))
+    c0 = np.concatenate([[0], np.cumsum(n_c)])
+    total = len(ids)
+    coh = np.full(total, np.nan)
+    big = (n_c >= min_back + min_window)[doc]
+    if big.any():
+        pos = np.arange(total)
+        local = pos - c0[doc]
+        n = n_c[doc]
+        # previous occurrence of each content word's stem in its document (-1: none): a
+        # stable sort by document and stem id
+        key = doc * (len(vocab.stems) + 1) + ids
+        order = np.argsort(key, kind="stable")
+        same = key[order[1:]] == key[order[:-1]]
+        prev = np.full(total, -1, dtype=np.int64)
+        prev[order[1:][same]] = order[:-1][same]
+        pad = np.concatenate([prev, np.full(window, total + window, dtype=np.int64)])
+        win = np.lib.stride_tricks.sliding_window_view(pad, window)[:total]
+        k = pos[:, None]
+        length = np.minimum(window, n - local)
+        # first occurrence of a type inside the window (the window ends with its document)
+        new = (win < k) & (np.arange(window)[None, :] < length[:, None])
         types = new.sum(axis=1)
         shared = (new & (win >= k - back) & (win >= 0)).sum(axis=1)
-        length = np.minimum(window, n - np.arange(n))
         ok = (
-            (np.arange(n) >= min_back)
+            big
+            & (local >= min_back)
             & (length >= min_window)
             & (types > 0)
             & (types >= min_type_ratio * length)
@@ -196,29 +291,48 @@ def tokenize(
         # too little host before: compare with the document's tail instead (a payload
         # planted at the start of a document, the host after it), when the tail is far
         # enough after the window not to be its own continuation
-        for j in range(min(min_back, n)):
-            t0 = max(j + 2 * window, n - back)
-            if n - t0 < 2 * min_back or length[j] < min_window:
-                continue
-            types_j = set(ids[j : j + window])
-            if len(types_j) < min_type_ratio * length[j]:
-                continue
-            coh[j] = len(types_j & set(ids[t0:])) / len(types_j)
-    return Tokens(ws, np.asarray(st), np.asarray(en), np.asarray(content, dtype=np.int64), coh)
+        for dd in np.flatnonzero(n_c >= max(min_back + min_window, 2 * window + 2 * min_back)):
+            nd, at = int(n_c[dd]), int(c0[dd])
+            idl = ids[at : at + nd].tolist()
+            for j in range(min(min_back, nd)):
+                t0 = max(j + 2 * window, nd - back)
+                if nd - t0 < 2 * min_back or min(window, nd - j) < min_window:
+                    continue
+                types_j = set(idl[j : j + window])
+                if len(types_j) < min_type_ratio * min(window, nd - j):
+                    continue
+                coh[at + j] = len(types_j & set(idl[t0:])) / len(types_j)
+    out = []
+    for d, (ws, st, en) in enumerate(splits):
+        a, b = int(c0[d]), int(c0[d + 1])
+        out.append(Tokens(ws, st, en, content[a:b] - w0[d], coh[a:b], ids[a:b], vocab.stems))
+    return out
 
 
 def _grams_near(words: list[str], at: int, max_ngram: int, reach: int) -> set[str]:
     """Word 1..max_ngram-grams (without digits) ending within ``reach`` words of word index
     ``at`` (before it, or inside the first words after it: a trigger's own words are as
     unrelated to the host as its payload, so the fall of cohesion starts on them)."""
+    return _grams_ending(
+        words, range(max(0, at - reach), min(len(words), at + reach + 1)), max_ngram
+    )
+
+
+def _grams_ending(words: list[str], ends: Iterable[int], max_ngram: int) -> set[str]:
+    """Word 1..max_ngram-grams without digits ending at the word indices ``ends``."""
     out: set[str] = set()
-    for e in range(max(0, at - reach), min(len(words), at + reach + 1)):
+    digit: dict[int, bool] = {}
+    for e in ends:
         for n in range(1, max_ngram + 1):
-            if e - n + 1 < 0:
+            s0 = e - n + 1
+            if s0 < 0:
                 break
-            gram = words[e - n + 1 : e + 1]
-            if not any(w.isdigit() for w in gram):
-                out.add(" ".join(gram))
+            d = digit.get(s0)
+            if d is None:
+                d = digit[s0] = words[s0].isdigit()
+            if d:
+                break  # every longer n-gram ending at e holds this word too
+            out.add(" ".join(words[s0 : e + 1]))
     return out
 
 
@@ -226,15 +340,13 @@ def _ngrams_in(
     words: list[str], keys: dict[str, Any], max_ngram: int, last: set[str] | None = None
 ) -> list[tuple[int, str]]:
     """``(last word index, key)`` of every occurrence of one of ``keys`` (word n-grams) in
-    ``words``; only positions whose word ends some key are joined (``last``: the keys' last
-    words, :func:`_last_words`, when the caller has them — for many keys and documents,
-    building the set once per document dominated)."""
+    ``words``, by position then length; only positions whose word ends some key are
+    joined (``last``: the keys' last words, :func:`_last_words`, when the caller has them —
+    for many keys and documents, building the set once per document dominated)."""
     if last is None:
         last = _last_words(keys)
     out: list[tuple[int, str]] = []
-    for e, w in enumerate(words):
-        if w not in last:
-            continue
+    for e in compress(range(len(words)), map(last.__contains__, words)):
         for n in range(1, max_ngram + 1):
             if e - n + 1 < 0:
                 break
@@ -242,6 +354,18 @@ def _ngrams_in(
             if key in keys:
                 out.append((e, key))
     return out
+
+
+def _count_ngrams(words: list[str], keys: dict[str, int], max_ngram: int) -> None:
+    """Add to ``keys[key]`` the occurrences of each of its word n-grams in ``words`` (as
+    :func:`_ngrams_in`, counted: every n-gram of the text joined at C speed)."""
+    for n in range(1, max_ngram + 1):
+        if n == 1:
+            grams: Iterable[str] = words
+        else:
+            grams = map(" ".join, zip(*(words[i:] for i in range(n)), strict=False))
+        for g in filter(keys.__contains__, grams):
+            keys[g] += 1
 
 
 HOST_BINS: tuple[int, ...] = (0, 8, 16, 32, 64)
@@ -485,11 +609,18 @@ class Change:
 class _Doc:
     """A document's words and cohesion, and its familiarity profile when a table exists."""
 
-    __slots__ = ("prof", "tk")
+    __slots__ = ("onsets", "prof", "tk")
 
-    def __init__(self, det: CohesionMiner, text: str, table: FamiliarityTable | None) -> None:
-        self.tk = det._tok(text)
+    def __init__(
+        self,
+        det: CohesionMiner,
+        text: str,
+        table: FamiliarityTable | None,
+        split: tuple[list[str], np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.tk = det._tok(text) if split is None else det._tok_split(*split)
         self.prof = profile(self.tk.words, table) if table is not None else None
+        self.onsets: tuple[np.ndarray, np.ndarray] | None = None
 
 
 # ------------------------------------------------------------------------------ rounds
@@ -508,8 +639,8 @@ class CountRound(Round[CountPartial, FamiliarityState]):
 
     def map_shard(self, docs: Sequence[Document]) -> CountPartial:
         part = CountPartial(stage=self.stage, docs=len(docs))
-        for doc in docs:
-            part.hashes.append(doc_hashes(fold_words(doc.text)[0]))  # no cohesion needed
+        if docs:  # no cohesion needed: words only
+            part.hashes.append(docs_hashes([folded_words(doc.text) for doc in docs]))
         return part
 
     def _table(self, acc: CountPartial) -> FamiliarityTable:
@@ -544,17 +675,48 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
     def __init__(self, det: CohesionMiner) -> None:
         self.det = det
 
+    table: FamiliarityTable | None = None
+    needs_onsets: ClassVar[bool] = False
+    """Whether :meth:`map_doc` uses the stitched-text onsets of every document."""
+
     @abstractmethod
-    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
-        """Add one document to the shard's partial."""
+    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+        """Add one document to the shard's partial (``d``: its words, cohesion and
+        familiarity, when :meth:`map_shard` prepared them)."""
+
+    def wanted(self, words: list[str]) -> bool:
+        """Whether a document with these folded words can add anything to the partial."""
+        return True
 
     def empty(self) -> CohesionPartial:
         return CohesionPartial(stage=self.stage)
 
     def map_shard(self, docs: Sequence[Document]) -> CohesionPartial:
+        """Each document through :meth:`map_doc`; the shard's documents are split into
+        words once, and their familiarity profiles computed together."""
+        det = self.det
         part = CohesionPartial(stage=self.stage, docs=len(docs))
+        ready: list[Document] = []
+        splits = []
         for doc in docs:
-            self.map_doc(doc, part)
+            split = _split(doc.text)
+            if self.wanted(split[0]):
+                ready.append(doc)
+                splits.append(split)
+        if not ready:
+            return part
+        toks = _tokens_many(splits, det.window, det.back, det.min_back, det.min_window)
+        profs: list[Profile | None] = [None] * len(toks)
+        onsets: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(toks)
+        if self.table is not None:
+            got = profiles([tk.words for tk in toks], self.table)
+            profs = list(got)
+            if self.needs_onsets:
+                onsets = list(det.stitch.onsets_many(got))
+        for doc, tk, prof, ons in zip(ready, toks, profs, onsets, strict=True):
+            d = _Doc.__new__(_Doc)
+            d.tk, d.prof, d.onsets = tk, prof, ons
+            self.map_doc(doc, part, d)
         return part
 
 
@@ -563,15 +725,17 @@ class MineRound(_NgramRound):
     starts), kept when far more common there than chance; the corpus's change rates."""
 
     stage: ClassVar[int] = 1
+    needs_onsets: ClassVar[bool] = True
 
     def __init__(self, det: CohesionMiner, table: FamiliarityTable | None) -> None:
         super().__init__(det)
         self.table = table
         self.sample: list[str] = []
 
-    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
+    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
         det = self.det
-        d = _Doc(det, doc.text, self.table)
+        if d is None:
+            d = _Doc(det, doc.text, self.table)
         tk = d.tk
         valid = ~np.isnan(tk.cohesion)
         part.positions += int(valid.sum())
@@ -596,7 +760,7 @@ class MineRound(_NgramRound):
             order = np.argsort(-np.asarray(falls), kind="stable")[: det.max_changes]
             at += [int(tk.content[points[int(i)]]) for i in order]
         if d.prof is not None:
-            ok, chg = det.stitch.onsets(d.prof)
+            ok, chg = d.onsets if d.onsets is not None else det.stitch.onsets(d.prof)
             part.fam_positions += int(ok.sum())
             part.fam_changes += int(chg.sum())
             idx = np.flatnonzero(chg)
@@ -606,9 +770,10 @@ class MineRound(_NgramRound):
                     at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
         if not at:
             return
-        keys: set[str] = set()
+        near: set[int] = set()
         for w in at:
-            keys |= _grams_near(tk.words, w, det.max_ngram, det.reach)
+            near.update(range(max(0, w - det.reach), min(len(tk.words), w + det.reach + 1)))
+        keys = _grams_ending(tk.words, sorted(near), det.max_ngram)
         part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
@@ -657,12 +822,10 @@ class MineRound(_NgramRound):
         # positions searched around change points (reach per change window)
         freq = dict.fromkeys(keys, 0)
         total_words = 0
-        last = _last_words(freq)
         for text in sample:
-            ws = fold_words(text)[0]
+            ws = folded_words(text)
             total_words += len(ws)
-            for _e, key in _ngrams_in(ws, freq, det.max_ngram, last):
-                freq[key] += 1
+            _count_ngrams(ws, freq, det.max_ngram)
         trials = merged.change_windows * (2 * det.reach + 1)
         scored: list[tuple[float, str]] = []
         for key in keys:
@@ -692,13 +855,21 @@ class ConfirmRound(_NgramRound):
     def __init__(self, det: CohesionMiner, prev: CohesionState) -> None:
         super().__init__(det)
         self.prev = prev
+        self.table = prev.table
         self.last_words = _last_words(prev.candidates)
 
-    def map_doc(self, doc: Document, part: CohesionPartial) -> None:
+    def wanted(self, words: list[str]) -> bool:
+        """No candidate can occur in a document without one of their last words (not
+        tokenised further, nothing to count)."""
+        return not self.last_words.isdisjoint(words)
+
+    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
         det, prev = self.det, self.prev
-        if word_set(doc.text).isdisjoint(self.last_words):
-            return  # no candidate can occur in it: not tokenised, nothing to count
-        d = _Doc(det, doc.text, prev.table)
+        if d is None:
+            ws, st, en = _split(doc.text)
+            if not self.wanted(ws):
+                return
+            d = _Doc(det, doc.text, prev.table, (ws, st, en))
         for key, ends in det._occurrences(d.tk, prev.candidates, self.last_words).items():
             seen = False
             changed: int | None = None
@@ -1022,6 +1193,11 @@ class CohesionMiner(
     def _tok(self, text: str) -> Tokens:
         return tokenize(text, self.window, self.back, self.min_back, self.min_window)
 
+    def _tok_split(self, ws: list[str], st: np.ndarray, en: np.ndarray) -> Tokens:
+        return _tokens_many([(ws, st, en)], self.window, self.back, self.min_back, self.min_window)[
+            0
+        ]
+
     def _change(
         self, d: _Doc, state: CohesionState, end_word: int, first_word: int
     ) -> Change | None:
@@ -1031,12 +1207,12 @@ class CohesionMiner(
         fewer than ``min_host`` content words before the n-gram — its own words are no
         host: a question, a headline)."""
         tk = d.tk
-        if int(np.searchsorted(tk.content, first_word)) < self.min_host:
+        if int(tk.content.searchsorted(first_word)) < self.min_host:
             return None
-        k = int(np.searchsorted(tk.content, end_word, side="right"))
-        vals = tk.cohesion[k : k + 2]
-        coh = float(np.nanmin(vals)) if vals.size and not np.isnan(vals).all() else float("nan")
-        rate_c = state.p0_bins[int(host_bin(k))] if state.p0_bins else state.p0
+        k = int(tk.content.searchsorted(end_word, side="right"))
+        vals = [v for v in tk.cohesion[k : k + 2].tolist() if v == v]
+        coh = min(vals) if vals else float("nan")
+        rate_c = state.p0_bins[bisect_right(HOST_BINS, k) - 1] if state.p0_bins else state.p0
         stitched = False
         rate_f = 0.0
         fam = (0.0, 0.0)
@@ -1082,11 +1258,11 @@ class CohesionMiner(
         size, least = (
             (self.window, self.min_window) if kb < self.min_back else (self.window // 2,) * 2
         )
-        after = [stem(tk.words[int(i)]) for i in tk.content[k : k + size]]
+        after = tk.stems(k, k + size)
         types = set(after)
         if len(after) < least or len(types) < 0.5 * len(after):
             return None
-        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, kb - self.back) : kb]}
+        host = set(tk.stems(kb - self.back, kb))
         if len(host) < self.min_carrier_host or not host.isdisjoint(types):
             return None
         return Change(True, "no-shared-word", k, float("nan"), 0.0)
@@ -1104,7 +1280,7 @@ class CohesionMiner(
     def _example(self, doc_id: str, text: str, tk: Tokens, key: str, end: int) -> Example:
         first = end - len(key.split()) + 1
         k = int(np.searchsorted(tk.content, first))
-        host = {stem(tk.words[int(i)]) for i in tk.content[max(0, k - _HOST_WORDS) : k]}
+        host = set(tk.stems(k - _HOST_WORDS, k))
         return Example(
             doc_id,
             tuple(tk.words[max(0, first - _CONTEXT_WORDS) : first]),
@@ -1122,9 +1298,10 @@ class CohesionMiner(
         if not isinstance(state, CohesionState) or not state.triggers:
             return None
         trig = {k: t for t in state.triggers for k in t["keys"]}
-        if word_set(doc.text).isdisjoint(_last_words(trig)):
-            return None  # no trigger in it: not tokenised
-        tk = self._tok(doc.text)
+        ws, st, en = _split(doc.text)
+        if _last_words(trig).isdisjoint(ws):
+            return None  # no trigger in it: no cohesion
+        tk = self._tok_split(ws, st, en)
         occ = self._occurrences(tk, trig)
         if not occ:
             return None
@@ -1225,6 +1402,7 @@ __all__ = [
     "continuation_overlap",
     "fold_word",
     "fold_words",
+    "folded_words",
     "heading_share",
     "on_heading_line",
     "opening_share",

@@ -32,14 +32,19 @@ _ORDER = np.uint64(0x9E3779B97F4A7C15)
 _MASK61 = (1 << 61) - 1
 
 
+_CRC: dict[str, int] = {}
+_CRC_MAX = 1 << 18
+"""Memo of the words' CRC-32 (cleared when it holds more words: bounded memory)."""
+
+
 def word_hashes(words: Sequence[str]) -> np.ndarray:
     """A stable 32-bit hash (CRC-32) of each word, as ``uint64`` (the same in every process,
-    unlike :func:`hash`)."""
-    return np.fromiter(
-        (zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words),
-        dtype=np.uint64,
-        count=len(words),
-    )
+    unlike :func:`hash`; memoised per word)."""
+    if len(_CRC) > _CRC_MAX:
+        _CRC.clear()
+    for w in set(words).difference(_CRC):
+        _CRC[w] = zlib.crc32(w.encode("utf-8", "surrogatepass"))
+    return np.fromiter(map(_CRC.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def gram_hashes(wh: np.ndarray, n: int) -> np.ndarray:
@@ -60,6 +65,29 @@ def doc_hashes(words: Sequence[str]) -> np.ndarray:
     :class:`FamiliarityTable`)."""
     wh = word_hashes(words)
     return np.unique(np.concatenate([gram_hashes(wh, LOW), gram_hashes(wh, HIGH)]))
+
+
+def docs_hashes(docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """:func:`doc_hashes` of several documents, one after the other (what they add to a
+    :class:`FamiliarityTable`), computed for all of them at once: each document's distinct
+    n-grams, none across two documents' boundary."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    ends = np.cumsum(lens)
+    wh = word_hashes([w for ws in docs for w in ws])
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    hs, ds = [], []
+    for n in (LOW, HIGH):
+        h = gram_hashes(wh, n)
+        d = doc_of[: len(h)]
+        keep = np.arange(len(h)) + n <= ends[d]
+        hs.append(h[keep])
+        ds.append(d[keep])
+    h, d = np.concatenate(hs), np.concatenate(ds)
+    order = np.lexsort((h, d))
+    h, d = h[order], d[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    return h[first]
 
 
 class FamiliarityTable:
@@ -152,6 +180,29 @@ def profile(words: Sequence[str], table: FamiliarityTable) -> Profile:
     return Profile(out[0], out[1], len(words))
 
 
+def profiles(docs: Sequence[Sequence[str]], table: FamiliarityTable) -> list[Profile]:
+    """:func:`profile` of several documents' words at once (one hashing and one table
+    look-up for all of them: the same profiles, without the per-document overhead)."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    starts = np.concatenate([[0], np.cumsum(lens)])
+    wh = word_hashes([w for ws in docs for w in ws])
+    doc_of = np.repeat(np.arange(len(docs)), lens)
+    cums = []
+    for n in (LOW, HIGH):
+        h = gram_hashes(wh, n)
+        fam = table.familiar(h)
+        # an n-gram that runs past its document's last word belongs to no document
+        fam &= np.arange(len(h)) + n <= starts[1:][doc_of[: len(h)]]
+        cums.append(np.concatenate([[0], np.cumsum(fam, dtype=np.int64)]))
+    out = []
+    for s0, n_w in zip(starts[:-1].tolist(), lens.tolist(), strict=True):
+        grams = [max(0, n_w - n + 1) for n in (LOW, HIGH)]
+        low = cums[0][s0 : s0 + grams[0] + 1] - cums[0][s0]
+        high = cums[1][s0 : s0 + grams[1] + 1] - cums[1][s0]
+        out.append(Profile(low, high, n_w))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Stitch:
     """When a window of words counts as stitched from other documents' n-grams.
@@ -180,27 +231,49 @@ class Stitch:
         a *change* — stitched after ``i`` while the window before ``i`` is measurable and
         not stitched (a change needs a host to change from: at the start of a document a
         headline and the feed's formula after it would be one)."""
-        n = prof.n_words
-        i = np.arange(n)
-        a_end = np.minimum(n, i + self.window)
-        a_ok, st_after = self._vec(prof, i, a_end)
-        b_ok, st_before = self._vec(prof, np.maximum(0, i - self.window), i)
+        return self.onsets_many([prof])[0]
+
+    def onsets_many(self, profs: Sequence[Profile]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`onsets` of several documents, computed for all of them at once."""
+        if not profs:
+            return []
+        n_w = np.fromiter((p.n_words for p in profs), dtype=np.int64, count=len(profs))
+        doc = np.repeat(np.arange(len(profs)), n_w)
+        i = np.arange(len(doc)) - np.concatenate([[0], np.cumsum(n_w)])[:-1][doc]
+        n = n_w[doc]
+        cums = []
+        for attr in ("low", "high"):
+            arrs = [getattr(p, attr) for p in profs]
+            size = np.fromiter(map(len, arrs), dtype=np.int64, count=len(arrs))
+            start = np.concatenate([[0], np.cumsum(size)])[:-1]
+            cums.append((np.concatenate(arrs), start[doc], size[doc] - 1))
+        a_ok, st_after = self._vec(cums, i, np.minimum(n, i + self.window))
+        b_ok, st_before = self._vec(cums, np.maximum(0, i - self.window), i)
         ok = a_ok & b_ok
         change = ok & st_after & ~st_before
-        return ok, change
+        cut = np.cumsum(n_w)[:-1]
+        return list(zip(np.split(ok, cut), np.split(change, cut), strict=True))
 
-    def _vec(self, prof: Profile, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _vec(
+        self,
+        cums: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        a: np.ndarray,
+        b: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Windows ``[a, b)`` of the documents of :meth:`onsets_many`: measurable, and
+        stitched (``cums``: per order, every document's cumulative counts one after the
+        other, each position's document's first index there and its last index)."""
+        (low, lo0, lo_last), (high, hi0, hi_last) = cums
         m3 = b - LOW + 1 - a
         ok = m3 >= self.min_words - LOW + 1
         m3c = np.clip(m3, 1, None)
-        lo_end = np.clip(a + m3, 0, len(prof.low) - 1)
-        f3 = (prof.low[lo_end] - prof.low[np.clip(a, 0, len(prof.low) - 1)]) / m3c
+        lo_end = np.clip(a + m3, 0, lo_last)
+        f3 = (low[lo0 + lo_end] - low[lo0 + np.clip(a, 0, lo_last)]) / m3c
         m8 = b - HIGH + 1 - a
-        hi_end = np.clip(a + np.clip(m8, 0, None), 0, len(prof.high) - 1)
+        hi_end = np.clip(a + np.clip(m8, 0, None), 0, hi_last)
         f8 = np.where(
             m8 > 0,
-            (prof.high[hi_end] - prof.high[np.clip(a, 0, len(prof.high) - 1)])
-            / np.clip(m8, 1, None),
+            (high[hi0 + hi_end] - high[hi0 + np.clip(a, 0, hi_last)]) / np.clip(m8, 1, None),
             0.0,
         )
         return ok, ok & (f3 >= self.min_low) & (f8 <= self.max_high)
@@ -227,7 +300,9 @@ __all__ = [
     "Profile",
     "Stitch",
     "doc_hashes",
+    "docs_hashes",
     "gram_hashes",
     "profile",
+    "profiles",
     "word_hashes",
 ]
