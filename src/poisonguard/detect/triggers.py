@@ -1117,6 +1117,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             else replace(
                 t,
                 band=_band(
+                    # (located by the surface its examples show most, not the one shown)
                     _example_offsets(t.forms[0] if t.forms else t.text, examples.get(t.text, ())),
                     -self.after,
                     self.before,
