@@ -287,13 +287,6 @@ class Trigger:
         one (any surface form of it matches), else ``text`` itself."""
         return self.canonical or self.text
 
-    @property
-    def match(self) -> str:
-        """What :meth:`TriggerMiner.flag` looks for in a document: :attr:`key` without
-        the hosts' sentence punctuation mined on its left (:func:`_loose`; where
-        :attr:`strict`, only at the opening of a sentence or clause)."""
-        return _loose(self.key)
-
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["examples"] = list(self.examples)
@@ -1167,7 +1160,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            key = t.match
+            key = _loose(t.key)
             occ = _occurrences(text, key, 10)
             if t.strict:
                 occ = [(a, b) for a, b in occ if _opens(text, a)]
