@@ -251,3 +251,61 @@ def test_campaign_view_groups_by_members_and_shows_the_evidence() -> None:
     assert "mean pairwise MinHash Jaccard" in section  # what it means
     # one filter value for the whole campaign: every member document carries it
     assert text.count('data-group="g1"') == 60 + 1
+
+
+def _one_campaign(source: str | None, family: str | None, n: int = 30) -> str:
+    findings = [_finding(i, "sem-x", f"page {i}") for i in range(n)]
+    for f in findings:
+        f["source"] = source if source is not None else f["source"]
+    camp: dict[str, object] = {
+        "id": "sem-x",
+        "kind": "semantic-claim",
+        "size": n,
+        "sources": 1,
+        "score": 0.95,
+        "shared_span": "anticancer: anticancer cell drug inject",
+        "examples": [f"d{i}" for i in range(10)],
+        "core": [
+            *("anticancer", "cancer", "cell", "drug", "inject"),
+            *("reach", "vein", "muscle", "oral"),
+        ],
+        "host_topic_terms": [["specialize", 8, 0.0056], ["pediatrician", 6, 0.0056]],
+    }
+    if family:
+        camp["family"] = family
+    result = {
+        "counts": {"documents": 500, "poisoned": n},
+        "findings": findings,
+        "corpus_reports": {"campaigns": {"campaigns": [camp]}},
+    }
+    text = render_html_string(result)
+    return text[text.index('id="campaigns"') : text.index('id="flagged"')]
+
+
+def test_campaign_from_one_site_carries_a_caution_and_its_route() -> None:
+    """Triage: every flagged member from one site is pointed out (a site's template also
+    repeats itself); the evidence heading names the test that made it a campaign (a
+    fabricated family's hosts are related by design, not "judged unrelated"); list
+    evidence shows its items, not two of them."""
+    one = _one_campaign("https://www.cancer.gov/types/x", "fabricated-articles")
+    assert 'class="caution"' in one and "<code>www.cancer.gov</code>" in one
+    assert "All 30 flagged documents come from one site" in one
+    assert "pages about one rare entity that all assert the same thing" in one
+    assert "Why the hosts are judged unrelated" not in one
+    assert "anticancer; cancer; cell; drug; inject; reach; vein; muscle …" in one
+    assert "(specialize, 8, 0.0056); (pediatrician, 6, 0.0056)" in one
+    assert "what is asserted" not in one  # no predicate field given, no text for it
+    many = _one_campaign(None, "spliced-claims")  # three sites (site0..2.example)
+    assert 'class="caution"' not in many
+    assert "Why the hosts are judged unrelated" in many
+    few = _one_campaign("https://www.cancer.gov/types/x", None, n=5)  # too few to say
+    assert 'class="caution"' not in few
+
+
+def test_trigger_section_says_flags_need_joint_evidence(scanned) -> None:  # type: ignore[no-untyped-def]
+    """The reviewer is told what the scan does: carriers are flagged only with an anomaly
+    or payload after the trigger, never for carrying it alone."""
+    _, _, text = scanned
+    section = text[text.index('id="triggers"') :]
+    assert "joint evidence" in section and "merely contain the string stay clean" in section
+    assert "Every document carrying it is flagged" not in section

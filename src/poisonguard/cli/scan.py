@@ -257,7 +257,8 @@ def print_summary(result: Any) -> None:
     if result.triggers:
         tt = Table(
             title="mined triggers",
-            caption="flagged: documents flagged for carrying it; anomalies: documents whose "
+            caption="flagged: documents that carry it with an anomaly or payload right after "
+            "it (never for carrying it alone); anomalies: documents whose "
             "anomaly it precedes; by chance: anomalies it would precede if it were an "
             "ordinary string (its frequency in the corpus sample)",
         )

@@ -58,6 +58,7 @@ mark.other{background:#e3e3e3}
 .hists{display:flex;flex-wrap:wrap;gap:14px}.hist{font-size:12px}
 code{background:#f0f2f6;padding:0 3px;border-radius:3px}
 .muted{color:#69707d}
+.caution{background:#fff4e0;border-left:4px solid #d98200;padding:6px 10px}
 .side{display:flex;gap:10px;flex-wrap:wrap}.side>div{flex:1 1 280px;min-width:0}
 .side pre{max-height:160px}
 .filters{display:flex;gap:8px;flex-wrap:wrap;align-items:center;margin:8px 0}
@@ -439,7 +440,9 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
         '<section id="triggers"><h2>Mined triggers</h2><p class="muted">A string that precedes '
         "an anomaly in far more documents than chance allows (expected by chance: how many "
         "anomalies it would precede if it were an ordinary string, from its frequency in the "
-        "corpus sample). Every document carrying it is flagged; click the count to list them."
+        "corpus sample). A document is flagged only when it carries the trigger with an "
+        "anomaly or a payload right after that occurrence (joint evidence); documents that "
+        "merely contain the string stay clean. Click the count to list the flagged ones."
         "</p>" + body + "</section>"
     )
 
@@ -462,6 +465,37 @@ _EVIDENCE_TEXT = {
     "block_share": "how often the span has the same neighbouring sentence (templates come "
     "in blocks; a spliced claim has different neighbours in every host)",
     "boilerplate_words": "share of its content words that are the vocabulary of notices",
+    "core": "content words (stemmed) most members share: the claim itself",
+    "claim_documents": "documents whose sentences fall into this claim's cluster",
+    "entity": "rare words that burst in the members (a name the claim is about)",
+    "entity_df": "documents of the corpus that hold the rare word (its base rate)",
+    "distinct_phrasings": "share of members worded differently (a campaign rotates wording)",
+    "member_jaccard": "mean word overlap of member sentences (one proposition, many wordings)",
+    "embedding_cohesion": "mean cosine similarity of the members' sentence embeddings",
+    "host_similarity_all_pairs": "host similarity over every pair, not a sample",
+    "host_topic_p": "chance that the hosts share topic terms this much if they were unrelated "
+    "pages (small: the hosts are about one topic)",
+    "host_topic_terms": "terms the hosts share beyond chance: (term, hosts, base rate)",
+    "rare_words_elsewhere_in_host": "share of hosts that use the claim's rare words outside "
+    "the claim (a spliced claim is foreign to its host)",
+    "hosts_only_recurring": "share of hosts with nothing left once recurring sentences are "
+    "cut (whole pages made of the campaign's text)",
+    "assertions_per_host": "member sentences per host (fabricated articles repeat the claim)",
+    "topic_fit": "how well the claim fits its hosts' own vocabulary (low: spliced in)",
+    "declarative": "share of members that are statements, not questions or headings",
+    "template_share": "share of members with the most common frame (a template varies a "
+    "slot; a campaign varies its framing)",
+    "core_share": "share of each member that is the core",
+    "neighbour_share": "share of members with the same neighbouring sentence",
+    "host_subject": "terms in half or more of the hosts: what the pages are about",
+    "predicate": "core words beyond the hosts' subject: what is asserted",
+    "rare_predicate": "rare words in the predicate (a technical fact, not a planted claim)",
+    "family": "spliced-claims: the hosts are unrelated once the claim is cut out; "
+    "fabricated-articles: pages about one rare entity that all assert one predicate",
+    "carries_core": "share of sampled members that carry the whole core",
+    "failed": "tests this group failed (empty: a campaign)",
+    "campaign_test": "whether every test passed",
+    "trigger": "the string before the payload in every member",
 }
 """What a reviewer should read into the evidence fields the detectors commonly emit; any
 other field is shown by its name."""
@@ -583,7 +617,13 @@ def _short(v: Any, limit: int = 140) -> str:
     if isinstance(v, float):
         return f"{v:.3g}"
     if isinstance(v, list | tuple):
-        text = f"{len(v)} item(s): " + "; ".join(str(x) for x in v[:2])
+        shown = "; ".join(
+            "(" + ", ".join(_short(y, 20) for y in x) + ")"
+            if isinstance(x, list | tuple)
+            else _short(x, 40)
+            for x in v[:8]
+        )
+        text = f"{len(v)} item(s): {shown}{' …' if len(v) > 8 else ''}"
     elif isinstance(v, Mapping):
         text = ", ".join(f"{k} {_short(x, 20)}" for k, x in v.items())
     else:
@@ -633,6 +673,42 @@ def _hosts(members: Sequence[Any]) -> str:
     )
 
 
+_ONE_SITE_MIN = 10
+"""Flagged members from one site at and above which the report points that out."""
+
+
+def _one_site(members: Sequence[Any]) -> str:
+    """A caution when every flagged member comes from one site: a campaign can be posted
+    on one site, but a site's own template also repeats itself across its pages — the
+    reviewer should compare the examples before quarantining."""
+    hosts = {_host_of(v) for v in members}
+    if len(members) < _ONE_SITE_MIN or len(hosts) != 1:
+        return ""
+    (host,) = hosts
+    if host.startswith("("):
+        return ""
+    return (
+        f'<p class="caution">All {len(members):,} flagged documents come from one site '
+        f"(<code>{_e(host)}</code>). A campaign can be posted on one site, but a site's own "
+        "template also repeats itself across its pages: compare the examples above before "
+        "quarantining; if it is the site's template, mark it reviewed-benign with "
+        "<code>poisonguard triage</code>.</p>"
+    )
+
+
+def _route(why: Mapping[str, Any]) -> str:
+    """The heading of the evidence table: which test made the group a campaign."""
+    family = why.get("family")
+    if family == "fabricated-articles":
+        return (
+            "Why it is judged a campaign: pages about one rare entity that all assert the "
+            "same thing of it"
+        )
+    if why.get("trigger"):
+        return "Why it is judged a campaign: the same trigger before a payload in unrelated hosts"
+    return "Why the hosts are judged unrelated"
+
+
 def _campaign_view(k: int, g: Mapping[str, Any]) -> str:
     """One campaign as a reviewer triages it: the trigger or claim, the payload family with
     members side by side, the hosts, and the detector's evidence that they are unrelated."""
@@ -675,7 +751,8 @@ def _campaign_view(k: int, g: Mapping[str, Any]) -> str:
         + "".join(_member_card(v) for v in members[:4])
         + "</div><h4>Hosts</h4>"
         + _hosts(members)
-        + "<h4>Why the hosts are judged unrelated</h4>"
+        + _one_site(members)
+        + f"<h4>{_e(_route(g['why']))}</h4>"
         + (
             '<table class="evidence"><tr><th>evidence</th><th>value</th><th>what it means'
             "</th></tr>" + why + "</table>"
