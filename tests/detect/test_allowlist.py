@@ -131,6 +131,9 @@ def test_rescan_honours_the_list_says_so_and_becomes_ledger_events(
     first = runner.invoke(app, ["scan", str(spliced_corpus), "--out", str(tmp_path / "s1"), *base])
     assert first.exit_code == 0, first.output
     assert "campaigns: 1 campaign(s) flagged 30 document(s)" in first.stdout
+    # the campaign itself, one line: id, kind, documents, sources, the span to clear
+    line = next(x for x in first.stdout.splitlines() if x.startswith("  claim-"))
+    assert " · claim · 30 document(s) · " in line and repr(SPLICED[:40])[:-1] in line
     benign = tmp_path / "benign.json"
     res = runner.invoke(
         app,

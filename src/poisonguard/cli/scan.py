@@ -289,7 +289,9 @@ def print_summary(result: Any) -> None:
 
 def campaign_lines(result: Any) -> list[str]:
     """One line per corpus detector whose campaigns flagged documents (none on a clean
-    corpus: candidate groups below the bar are in summary.json, not worth a line)."""
+    corpus: candidate groups below the bar are in summary.json, not worth a line), then
+    its largest campaigns, one line each (id, kind, documents flagged, sources, the shared
+    span or trigger): what a reviewer triages, or clears by id or span with ``triage``."""
     flagged: dict[str, int] = {}
     for v in result.findings:
         if v.campaign:
@@ -301,7 +303,24 @@ def campaign_lines(result: Any) -> list[str]:
         if hit:
             docs = sum(flagged[str(c.get("id"))] for c in hit)
             lines.append(f"{name}: {len(hit)} campaign(s) flagged {docs:,} document(s)")
+            hit.sort(key=lambda c: (-flagged[str(c.get("id"))], str(c.get("id"))))
+            for c in hit[:_CAMPAIGN_LINES]:
+                what = str(c.get("trigger") or c.get("shared_span") or "")
+                what = " ".join(what.split())
+                what = what if len(what) <= 70 else what[:69] + "…"
+                lines.append(
+                    f"  {c.get('id')} · {c.get('kind', '?')} · "
+                    f"{flagged[str(c.get('id'))]:,} document(s) · "
+                    f"{int(float(c.get('sources', 0) or 0)):,} source(s) · {what!r}"
+                )
+            if len(hit) > _CAMPAIGN_LINES:
+                more = len(hit) - _CAMPAIGN_LINES
+                lines.append(f"  … and {more:,} more (summary.json, --report)")
     return lines
+
+
+_CAMPAIGN_LINES = 5
+"""Campaigns listed per detector under the CLI's summary (the rest: summary.json)."""
 
 
 def allowlist_lines(result: Any) -> list[str]:
