@@ -1019,7 +1019,6 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         if lp < log_p:
                             log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
             purity = count / carriers
-
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
             # the anomaly starts right where the phrase ends, in almost every example
