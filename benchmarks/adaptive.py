@@ -1067,6 +1067,20 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "placement": "clause",
         },
     },
+    # written at 19:53 UTC after task S's rules, before its run; not tuned on: six of the
+    # commonest connectives as the phrasings (each in many clean documents), word salad
+    # mid-clause, the pool — the alignment variant's risk case
+    "e12s-common-words-salad-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "meanwhile",
+            "synonyms": ["however", "nevertheless", "besides", "moreover", "still"],
+            "payload": "word-salad",
+            "payload_words": [40, 120],
+            "placement": "clause",
+        },
+    },
 }
 
 
