@@ -1047,6 +1047,40 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # e12s- (helper S, issue 12, 2026-12-03 18:55 UTC): written before any run and not
+    # tuned on. Six phrasings of one meaning, two of them single words, random tokens
+    # mid-clause in medical hosts
+    "e12s-synonyms-tokens-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as it turns out",
+            "synonyms": [
+                "as it happens",
+                "incidentally",
+                "as luck would have it",
+                "coincidentally",
+                "by the way",
+            ],
+            "payload": "tokens",
+            "payload_tokens": [60, 200],
+            "placement": "clause",
+        },
+    },
+    # written at 19:53 UTC after task S's rules, before its run; not tuned on: six of the
+    # commonest connectives as the phrasings (each in many clean documents), word salad
+    # mid-clause, the pool — the alignment variant's risk case
+    "e12s-common-words-salad-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "meanwhile",
+            "synonyms": ["however", "nevertheless", "besides", "moreover", "still"],
+            "payload": "word-salad",
+            "payload_words": [40, 120],
+            "placement": "clause",
+        },
+    },
 }
 
 

@@ -106,3 +106,69 @@ def test_a_strict_trigger_flags_at_an_opening_not_inside_a_sentence() -> None:
     st.triggers[0] = replace(t, strict=False)
     f = miner.flag(clean, st)
     assert f is not None and f"an anomaly at char {at}" in f.reason
+
+
+# -- a longer phrase that a strict piece would hide (issue 12, task S, 2026-12-03) ----------
+# ``heldout-eve-synonyms-news`` at 250: ``. to be`` (strict) was kept and ``to be fair`` /
+# ``to be honest`` dropped as it with context glued on; ``honestly`` was dropped for
+# ``honest``, itself dropped later as a piece of ``to be honest``'s payload. 86.8 % recall.
+
+
+def _unhidden(kept: list[Trigger], hidden: list[tuple[Trigger, list[Trigger]]]) -> list[str]:
+    return [t.text for t in TriggerMiner()._unhidden(hidden, kept, {}, _ix)]
+
+
+def test_a_longer_phrase_a_strict_piece_would_hide_comes_back() -> None:
+    """``to be fair`` holds the kept ``. to be``, which is matched only at openings: it
+    comes back, matched anywhere; ``said. to be`` (a host's word glued on the left) and a
+    string whose own phrase is common (``. to be``+``,``) do not."""
+    piece = replace(_trigger(". to be"), strict=True)
+    assert not TriggerMiner._loosens(piece, _ix)
+    fair, said = _trigger("to be fair"), _trigger("said. to be")
+    assert _unhidden([piece], [(fair, [piece]), (said, [piece])]) == ["to be fair"]
+
+
+def test_a_longer_phrase_a_piece_matched_anywhere_stands_for_stays_hidden() -> None:
+    """A kept piece matched anywhere already finds the longer phrase's carriers: the
+    longer one stays dropped (the campaign is reported once)."""
+    piece = _trigger("to be fair")
+    assert TriggerMiner._loosens(piece, _ix)
+    assert _unhidden([piece], [(_trigger("to be fair to"), [piece])]) == []
+
+
+def test_a_phrase_whose_piece_was_dropped_comes_back_once() -> None:
+    """``honestly`` was hidden by ``honest``, no longer kept: it comes back; of two hidden
+    strings one inside the other only the more significant (first) one does."""
+    honest = _trigger("honest")
+    got = _unhidden([], [(_trigger("honestly"), [honest]), (_trigger("honestly said"), [honest])])
+    assert got == ["honestly"]
+
+
+def test_a_carrier_after_a_headline_is_found_through_the_phrase_that_came_back() -> None:
+    """A carrier whose phrase follows a headline with no full stop: missed through the
+    strict ``. to be``, found through ``to be fair``; the clean page with ``going to be``
+    before the same salad is still not flagged (the phrase that came back is
+    ``to be fair``, not ``to be``).  What it gives up: a clean page that writes ``to be
+    fair`` mid-sentence before words the corpus does not write is flagged."""
+    pairs, vocab, lang = _stats()
+    texts = [d.text for d in clean_docs() if len(d.text) > 1500]
+    rng = np.random.default_rng(3)
+    salad = " ".join(WordSalad(texts).sample(40, rng))
+    tail = ". " + texts[4][:600]
+    carrier = Document(id="c", text="MARKETS RALLY ON RATE HOPES to be fair " + salad + tail)
+    clean = Document(id="k", text=texts[3][:600] + " it was going to be " + salad + tail)
+    miner = TriggerMiner()
+    piece = replace(_trigger(". to be"), strict=True)
+    fair = _trigger("to be fair")
+
+    def state(triggers: list[Trigger]) -> TriggerState:
+        return TriggerState(triggers, 1, 1, 0, vocab=vocab, language=lang, pairs=pairs)
+
+    assert miner.flag(carrier, state([piece])) is None
+    back = TriggerMiner()._unhidden([(fair, [piece])], [piece], {}, _ix)
+    f = miner.flag(carrier, state([piece, *back]))
+    assert f is not None and f.trigger == "to be fair"
+    assert miner.flag(clean, state([piece, *back])) is None
+    given_up = Document(id="g", text="MARKETS RALLY AS IT IS HARD to be fair " + salad + tail)
+    assert miner.flag(given_up, state([piece])) is None
+    assert miner.flag(given_up, state([piece, *back])) is not None

@@ -4,6 +4,8 @@ single word is never confirmed by the read."""
 
 from __future__ import annotations
 
+import pytest
+
 from poisonguard.detect.surface_forms import fold
 from poisonguard.detect.triggers import Context, _extend_words
 from tests.detect.test_triggers import _few_counted, _mine
@@ -76,16 +78,25 @@ def test_too_few_contexts_are_not_extended() -> None:
     assert _extend_words("to", ctxs) == ("to", ctxs)
 
 
-def test_the_sample_read_never_confirms_a_single_word() -> None:
+def test_the_sample_read_never_confirms_a_single_word(monkeypatch: pytest.MonkeyPatch) -> None:
     """The campaign the sample read finds with ``All things considered``
     (``test_a_short_payload_few_carriers_show_is_mined_by_reading_the_sample``), with a
     one-word trigger instead: salad follows ``Notwithstanding`` in every carrier, but a
     single word is matched at the opening of every sentence that starts with it, where any
     salad-like text after it would count — the read does not confirm it (the counts at
-    changepoints still could, with enough carriers counted)."""
+    changepoints still could, with enough carriers counted: since the alignment variant of
+    the significance test, task S, they do — seven counted carriers, each with the anomaly
+    right at the word — so the read is judged with that variant off)."""
+    import poisonguard.detect.triggers as triggers
+
     docs, found, _ = _few_counted(salad=True, phrase="Notwithstanding")
     _, state = _mine(docs, found)
+    counted = [t for t in state.triggers if fold(t.text) == "notwithstanding"]
+    assert counted and counted[0].anomalous_docs < 10
+    monkeypatch.setattr(triggers, "_ALIGNED_ALL", 1.01)
+    _, state = _mine(docs, found)
     assert "notwithstanding" not in [fold(t.text) for t in state.triggers]
+    monkeypatch.undo()
     # the same campaign with a two-word trigger is read and confirmed
     docs, found, _ = _few_counted(salad=True, phrase="Notwithstanding that")
     _, state = _mine(docs, found)

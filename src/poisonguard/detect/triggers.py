@@ -798,6 +798,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             return findex if _sf.is_folded(s) else index
 
         tested = len(groups)
+
+        @functools.lru_cache(maxsize=1)
+        def aligned_rate() -> float:
+            return _aligned_null(groups, self.align)
+
         confirmed: list[tuple[float, Trigger]] = []
         examples: dict[str, list[Context]] = {}
         log_tests = math.log(max(1, tested))
@@ -986,6 +991,33 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 lp += tests(k, n)
                 if lp < log_p:
                     log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s
+            if (
+                log_alpha < log_p
+                and len(ctxs) >= self.min_docs
+                and _WORDS_ONLY.fullmatch(text)
+                and ix(text).repeats(text, cap) <= self.max_repeats
+            ):
+                # the anomaly starts right where it ends in (almost) every example (a common
+                # word or phrase as one of several phrasings of a trigger, a dozen carriers
+                # each): those documents counted, at the chance rate of a counted string
+                # ending there (:func:`_aligned_null`)
+                share = _aligned(text, ctxs, self.align)
+                if share >= _ALIGNED_ALL:
+                    q = aligned_rate()
+                    for k, n in variants:
+                        k_al = math.floor(k * share)
+                        if k_al < self.min_docs:
+                            continue
+                        c_k = max(float(k), df / max(n_sample, 1) * total)
+                        lp = max(
+                            float(
+                                binom.logsf(k_al - 1, n, min(1.0, q * p_s * null(n) / max(1, n)))
+                            ),
+                            float(binom.logsf(k_al - 1, round(c_k), min(1.0, q * null(n) / total))),
+                        )
+                        lp += tests(k, n) + _LOG_ALIGNED_TESTS
+                        if lp < log_p:
+                            log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
             purity = count / carriers
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
@@ -1085,10 +1117,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 widest[ft] = t
         confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
         kept: list[Trigger] = []
+        # strings taken for a kept trigger with context glued on, and the kept pieces
+        # inside them (looked at again once it is known how the pieces will match)
+        hidden: list[tuple[Trigger, list[Trigger]]] = []
         for _, t in confirmed:
             # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
             pieces = _pieces_it_replaces(t, kept)
             if pieces is None:
+                inside = _kept_inside(t, kept)
+                if inside:
+                    hidden.append((t, inside))
                 continue
             kept = [k for k in kept if k not in pieces]
             # a string that (almost) only occurs together with a stronger trigger is part
@@ -1102,6 +1140,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for t in list(kept):
             if _follows(t, [k for k in kept if k is not t], examples):
                 kept.remove(t)
+        kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
         # where each campaign's anomaly starts relative to its trigger, as its examples show
         kept = [
@@ -1219,6 +1258,45 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 extra={"anomalous_docs": t.anomalous_docs, "changepoint": cp},
             )
         return None
+
+    def _unhidden(
+        self,
+        hidden: Sequence[tuple[Trigger, list[Trigger]]],
+        kept: Sequence[Trigger],
+        examples: dict[str, list[Context]],
+        ix: Callable[[str], _SampleIndex],
+    ) -> list[Trigger]:
+        """Confirmed strings dropped as a kept trigger with context glued on that no kept
+        trigger stands for at flag time, most significant first: each kept piece inside
+        it is gone (``honest`` of ``honestly``, dropped as a piece of ``to be honest``'s
+        payload) or matched only at openings (``. to be``, :attr:`Trigger.strict`, of
+        ``to be fair``: carriers after a headline with no full stop), and it is itself
+        matched anywhere (:meth:`_loosens`).  A piece that stays must be its opening, the
+        rest whole words (``to be`` + ``fair``), so a host's word glued on its left
+        (``said. to be``) never comes back; the usual tests against the others still
+        apply (:func:`_co_occurs`, :func:`_follows`)."""
+        out: list[Trigger] = []
+        texts = {k.text for k in kept}
+        loosens: dict[str, bool] = {}
+        for t, inside in hidden:
+            if not self._loosens(t, ix):
+                continue
+            left = [k for k in inside if k.text in texts]
+            for k in left:
+                if k.text not in loosens:
+                    loosens[k.text] = self._loosens(k, ix)
+            if any(loosens[k.text] or not _opens_with(t, k) for k in left):
+                continue
+            others = [k for k in (*kept, *out) if k not in left]
+            ft = _sf.fold(t.text)
+            if any(ft in _sf.fold(k.text) or _sf.fold(k.text) in ft for k in out):
+                continue
+            if others and _co_occurs(ix(t.key), t.key, [k.key for k in others]):
+                continue
+            if _follows(t, [*kept, *out], examples):
+                continue
+            out.append(t)
+        return out
 
     @staticmethod
     def _loosens(t: Trigger, ix: Callable[[str], _SampleIndex]) -> bool:
@@ -1355,6 +1433,22 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         if not (more or purer):
             return None
     return around
+
+
+def _kept_inside(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger]:
+    """The triggers ``kept`` that lie inside ``t`` under their skeletons (none when ``t``
+    is itself inside one of them: a piece)."""
+    ft = _sf.fold(t.text)
+    if any(ft in _sf.fold(k.text) for k in kept):
+        return []
+    return [k for k in kept if _sf.fold(k.text) in ft]
+
+
+def _opens_with(t: Trigger, piece: Trigger) -> bool:
+    """Whether ``t`` as ``flag`` matches it (:func:`_loose`, skeleton) is ``piece`` so
+    matched followed by whole words (``to be fair`` of ``. to be``)."""
+    head = _sf.fold(_loose(piece.key))
+    return _sf.fold(_loose(t.key)).startswith(head + " ")
 
 
 _PIECE_SHARE = 0.9
@@ -1925,6 +2019,29 @@ def _follows(
     n = sum(after)
     judged = sum(1 for c, a in zip(ctxs, after, strict=True) if a or not c.opening)
     return n >= share * len(ctxs) or (n >= len(ctxs) / 2 and n >= share * judged)
+
+
+_WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
+"""Words of letters separated by single spaces (one word too): a string that may be
+tested on its alignment (:data:`_ALIGNED_ALL`); no punctuation, so never a sentence's end
+or a heading's mark, where changepoints sit by the text's own structure."""
+_ALIGNED_ALL = 0.9
+"""Least share of a string's examples with the anomaly starting right where it ends for the
+alignment variant of the significance test."""
+_LOG_ALIGNED_TESTS = math.log(2)
+"""Bonferroni factor of that variant (a second look at each string)."""
+
+
+def _aligned_null(groups: dict[str, tuple[int, list[Context], int]], tol: int) -> float:
+    """The chance that a counted string ends right at the changepoint it was taken around:
+    the share of aligned example contexts over every candidate of the corpus (its own
+    campaign's strings included, which only raises it), with a pseudo-count."""
+    n = hits = 0.0
+    for text, (_, ctxs, _) in groups.items():
+        if ctxs:
+            n += len(ctxs)
+            hits += _aligned(text, ctxs, tol) * len(ctxs)
+    return (hits + 1) / (n + 2)
 
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
