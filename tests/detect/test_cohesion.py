@@ -225,6 +225,35 @@ def test_confirmed_trigger_before_a_short_payload_is_judged_on_half_a_window() -
     assert CohesionMiner(min_carrier_host=0).flag(planted, state) is None
 
 
+def test_confirmed_trigger_before_a_sentence_sandwiched_after_a_headline() -> None:
+    """heldout-night-medical-switch's misses among 20,000 news documents: a headline, the
+    trigger, one or two sentences of a medical passage, then the story, which repeats the
+    headline's words inside the 20-word window and is too short for the tail.  The first
+    content words after the trigger occur nowhere else in the document: the isolated
+    opening of a confirmed trigger's carrier.  A carrier that comes back to what it opened
+    with is not flagged that way."""
+    _, miner, state = _scan()
+    headline = "Queen opens hospital wing."
+    body = (
+        "The queen opened the new hospital wing in Leeds on Monday. Staff at the hospital "
+        "said the wing would treat children from the whole region, and the queen met "
+        "nurses and doctors before leaving for London."
+    )
+    payload = "Bright crimson kites drifted slowly over quiet autumn meadows near Pembroke."
+    planted = Document(id="planted", text=f"{headline} On the other hand {payload} {body}")
+    assert CohesionMiner(isolated=0).flag(planted, state) is None
+    f = miner.flag(planted, state)
+    assert f is not None and f.extra["change"] == "isolated" and f.trigger == TRIGGER
+    # only where the corpus's change rate at that host size is low enough
+    assert CohesionMiner(max_carrier_rate=0.0).flag(planted, state) is None
+    # the attack on the rule: the same opening, which the document then comes back to
+    back = (
+        f"{headline} On the other hand {payload} {body} The crimson kites over the "
+        "meadows near Pembroke drifted slowly on, quiet in the autumn."
+    )
+    assert miner.flag(Document(id="back", text=back), state) is None
+
+
 def test_surface_forms_are_one_trigger() -> None:
     docs, miner, state = _scan("all")
     assert TRIGGER in [t["trigger"] for t in state.triggers]
