@@ -244,14 +244,47 @@ def test_confirmed_trigger_before_a_sentence_sandwiched_after_a_headline() -> No
     assert CohesionMiner(isolated=0).flag(planted, state) is None
     f = miner.flag(planted, state)
     assert f is not None and f.extra["change"] == "isolated" and f.trigger == TRIGGER
-    # only where the corpus's change rate at that host size is low enough
-    assert CohesionMiner(max_carrier_rate=0.0).flag(planted, state) is None
+    # only where the corpus seldom changes vocabulary (not in novels)
+    assert CohesionMiner(max_change_rate=0.0).flag(planted, state) is None
     # the attack on the rule: the same opening, which the document then comes back to
     back = (
         f"{headline} On the other hand {payload} {body} The crimson kites over the "
         "meadows near Pembroke drifted slowly on, quiet in the autumn."
     )
     assert miner.flag(Document(id="back", text=back), state) is None
+
+
+KITES = (
+    "Bright crimson kites drifted slowly over the quiet autumn meadows near Pembroke, "
+    "where farmers gathered apples, mended wooden fences, stacked golden hay and watched "
+    "swallows circle above the orchards until evening fog rolled across the valley, "
+    "hiding barns, hedgerows, sheep and the distant lighthouse from every weary traveller."
+)
+
+
+def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidence() -> None:
+    """e12n-markov3-books-forms among 20,000 novels: novels change vocabulary at a third of
+    positions, so 6 of the 21 clean carriers of the confirmed phrase had cohesion <= 0.1
+    after it (and 2 a stitched window, 3 no shared word).  Above ``max_change_rate`` a
+    carrier is flagged only on a cohesion dip **and** familiar trigrams after the trigger
+    (text made of the corpus's own n-grams: a Markov chain of it, a copied passage)."""
+    docs, miner, state = _scan()
+    host = clean_docs()[7].text
+    cut = host.find(". ", len(host) // 2) + 2
+    # fresh prose (trigrams found nowhere in the corpus) after the phrase: a change of
+    # cohesion, flagged where changes are rare ...
+    fresh = Document(id="fresh", text=host[:cut] + "On the other hand " + KITES + " " + host[cut:])
+    f = miner.flag(fresh, state)
+    assert f is not None and f.extra["change"] == "cohesion"
+    # ... but in a corpus that changes vocabulary often it is what a clean carrier does
+    changey = CohesionMiner(max_change_rate=0.0)
+    assert changey.flag(fresh, state) is None
+    # the recipe's carriers (a passage of another document of the corpus after the
+    # phrase) are joint evidence: their trigrams occur in another document
+    truth = {x.document.id for x in _poison(120)}
+    found = [g for d in docs if d.id in truth and (g := changey.flag(d, state)) is not None]
+    assert len(found) >= 0.3 * len(truth)
+    assert all(g.extra["familiar_trigrams"] >= 0.85 for g in found)
 
 
 def test_surface_forms_are_one_trigger() -> None:
