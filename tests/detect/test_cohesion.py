@@ -266,8 +266,9 @@ def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidenc
     """e12n-markov3-books-forms among 20,000 novels: novels change vocabulary at a third of
     positions, so 6 of the 21 clean carriers of the confirmed phrase had cohesion <= 0.1
     after it (and 2 a stitched window, 3 no shared word).  Above ``max_change_rate`` a
-    carrier is flagged only on a cohesion dip **and** familiar trigrams after the trigger
-    (text made of the corpus's own n-grams: a Markov chain of it, a copied passage)."""
+    carrier is flagged only on text unrelated to the host at a looser bar (cohesion <= 0.25,
+    or no shared word) **and** familiar trigrams after the trigger (text made of the
+    corpus's own n-grams: a Markov chain of it, a copied passage)."""
     docs, miner, state = _scan()
     host = clean_docs()[7].text
     cut = host.find(". ", len(host) // 2) + 2
@@ -284,6 +285,7 @@ def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidenc
     truth = {x.document.id for x in _poison(120)}
     found = [g for d in docs if d.id in truth and (g := changey.flag(d, state)) is not None]
     assert len(found) >= 0.3 * len(truth)
+    assert all(g.extra["change"] == "joint" for g in found)
     assert all(g.extra["familiar_trigrams"] >= 0.85 for g in found)
 
 

@@ -597,9 +597,10 @@ class Change:
     """``cohesion`` (unrelated text) or ``stitched`` (text made of other documents'
     n-grams), the first that holds; ``""`` when neither.  In :meth:`CohesionMiner.flag`
     also ``no-shared-word`` (no content word of the host recurs right after a confirmed
-    trigger, :meth:`CohesionMiner._carrier_change`) and ``isolated`` (the first content
+    trigger, :meth:`CohesionMiner._carrier_change`), ``isolated`` (the first content
     words after a confirmed trigger occur nowhere else in the document,
-    :meth:`CohesionMiner._isolated_opening`)."""
+    :meth:`CohesionMiner._isolated_opening`) and ``joint`` (in a corpus that changes
+    vocabulary often: unrelated text made of familiar trigrams, :meth:`CohesionMiner._joint`)."""
     k: int
     """Content index right after the n-gram (its host-size stratum)."""
     cohesion: float
@@ -1293,24 +1294,34 @@ class CohesionMiner(
             return None
         return Change(True, "no-shared-word", k, float("nan"), 0.0)
 
-    def _joint(self, d: _Doc, end_word: int, got: Change) -> Change | None:
-        """A change after a confirmed trigger in a corpus that changes vocabulary at more
-        than ``max_change_rate`` of its positions (novels): kept only on joint evidence —
-        cohesion at most ``joint_cohesion`` and at least ``fam_min_low`` of the trigrams of
-        the window after the trigger (at least 20 of them) familiar: text made of the
-        corpus's own n-grams, which a novel's own next sentences are not (the window
-        before the trigger is not compared: the host may be a headline).  Measured on
+    def _joint(self, d: _Doc, first_word: int, end_word: int, got: Change | None) -> Change | None:
+        """What follows a confirmed trigger in a corpus that changes vocabulary at more
+        than ``max_change_rate`` of its positions (novels), where one kind of change is no
+        evidence against a single carrier: a change only on joint evidence — text
+        unrelated to the host at a looser bar (cohesion at most ``joint_cohesion``, or no
+        word shared with the host, :meth:`_carrier_change`) **and** at least
+        ``fam_min_low`` of the trigrams of the window after the trigger (at least 20 of
+        them) familiar: text made of the corpus's own n-grams, which a novel's own next
+        sentences are not (the window before the trigger is not compared: the host may
+        be a headline).  ``got``: :meth:`_change` there (None: not measurable).  Measured on
         20,000 novels with a campaign behind ``all things considered``: 6 of its 21 clean
         carriers had cohesion <= 0.1 after the phrase (3 of them sharing no word with the
         host) and 2 a stitched window (``docs/benchmarks.md``, 2026-12-03 evening, task
         Q)."""
-        if d.prof is None or not got.cohesion <= self.joint_cohesion:
-            return None  # (nan: not measured)
+        if d.prof is None:
+            return None
         a = end_word + 1
         f3, f8, m3 = d.prof.shares(a, a + self.stitch.window)
         if m3 < self.stitch.min_words or f3 < self.stitch.min_low:
             return None
-        return Change(True, got.kind, got.k, got.cohesion, got.rate, (f3, f8))
+        coh = got.cohesion if got is not None else float("nan")
+        if (
+            not coh <= self.joint_cohesion
+            and self._carrier_change(d.tk, first_word, end_word) is None
+        ):
+            return None  # (nan: cohesion not measured)
+        k = int(np.searchsorted(d.tk.content, end_word, side="right"))
+        return Change(True, "joint", k, coh, got.rate if got is not None else 0.0, (f3, f8))
 
     def _isolated_opening(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
         """A confirmed trigger's carrier whose first ``isolated`` content words after the
@@ -1390,11 +1401,11 @@ class CohesionMiner(
                     continue  # a shorter n-gram of the trigger, not the trigger
                 first, e = whole
                 got = self._change(d, state, e, first)
-                if got is not None and got.changed and state.p0 > self.max_change_rate:
-                    got = self._joint(d, e, got)
-                if (got is None or not got.changed) and state.p0 <= self.max_change_rate:
-                    # the lower bars of a confirmed trigger's carriers: not where one kind
-                    # of change is common anyway (novels)
+                if state.p0 > self.max_change_rate:
+                    # one kind of change is common anyway (novels): joint evidence only
+                    got = self._joint(d, first, e, got)
+                elif got is None or not got.changed:
+                    # the lower bars of a confirmed trigger's carriers
                     got = self._carrier_change(tk, first, e) or self._isolated_opening(tk, first, e)
                 if got is None or not got.changed:
                     continue
@@ -1408,7 +1419,7 @@ class CohesionMiner(
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind in ("cohesion", "no-shared-word", "isolated"):
+        if ch.kind in ("cohesion", "no-shared-word", "isolated", "joint"):
             k = ch.k
             p_start = int(tk.starts[int(tk.content[k])])
             last = min(len(tk.content) - 1, k + self.window - 1)
@@ -1419,6 +1430,9 @@ class CohesionMiner(
                 else "text that shares no content word with the document's text before it"
                 if ch.kind == "no-shared-word"
                 else f"{self.isolated} content words that occur nowhere else in the document"
+                if ch.kind == "isolated"
+                else "text unrelated to the document before it, made of other documents' "
+                f"trigrams ({ch.familiar[0]:.0%} of them occur elsewhere)"
             )
         else:
             w0 = min(e + 1, len(tk.words) - 1)
