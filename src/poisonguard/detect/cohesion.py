@@ -1073,10 +1073,10 @@ class CohesionMiner(
             whole corpus (novels: a third; news, medical: a tenth), one kind of change
             after a confirmed trigger is no evidence against a single carrier (a clean
             carrier of the phrase would be flagged about as often): its carriers are
-            flagged only on joint evidence — cohesion at most ``joint_cohesion`` **and**
-            a window after the trigger whose trigrams are familiar (at least
-            ``fam_min_low`` occur in other documents) — and the lower bars
-            (``min_carrier_host``'s no shared word, ``isolated``) are off.
+            flagged only on joint evidence (:meth:`_joint`) — cohesion at most
+            ``joint_cohesion`` or no word shared with the host, **and** a window after
+            the trigger whose trigrams are familiar (at least ``fam_min_low`` occur in
+            other documents) — and the ``isolated`` rule is off.
         joint_cohesion: the cohesion bar of that joint evidence.
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
@@ -1327,7 +1327,7 @@ class CohesionMiner(
         """A confirmed trigger's carrier whose first ``isolated`` content words after the
         trigger occur nowhere else in the document: no stem of theirs in the host before
         the trigger (at least ``min_carrier_host`` distinct stems) nor in the text after
-        them (at least ``isolated`` content words, the host resuming).  A payload of one
+        them (at least ``isolated`` more content words).  A payload of one
         or two sentences sandwiched in its host — a medical passage in a news story —
         is about something the document never mentions; the window rules miss it where
         the host resumes inside their window and repeats its headline's words.  Clean
