@@ -19,7 +19,9 @@ line, at least 3 content words before and 12 after), whether the text after it i
 through the cohesion rule (cohesion <= the threshold at one of its first two content words)
 and through the lower bar of a confirmed trigger's carriers (``CohesionMiner._carrier_change``),
 by host size (3–7 content words before, 8 or more): the chance that a clean carrier of a
-confirmed trigger, set there, is flagged.
+confirmed trigger, set there, is flagged; also through the isolated-opening rule
+(``CohesionMiner._isolated_opening``, without its bound on the corpus's change rate) and
+through any of the three.
 """
 
 from __future__ import annotations
@@ -124,17 +126,20 @@ def positions(name: str, docs: list[Document], options: dict[str, Any] | None = 
             vals = tk.cohesion[k : k + 2]
             coh = bool(np.nanmin(vals) <= det.threshold) if not np.isnan(vals).all() else False
             bar = det._carrier_change(tk, w, w - 1) is not None
+            iso = det._isolated_opening(tk, w, w - 1) is not None
             n[host, "positions"] += 1
             n[host, "cohesion"] += coh
             n[host, "lower bar"] += bar
+            n[host, "isolated"] += iso
             n[host, "either"] += coh or bar
+            n[host, "any"] += coh or bar or iso
     for host in ("short", "long"):
         tot = max(1, n[host, "positions"])
         print(
             f"{name:14s} host={host:5s} clause openings={n[host, 'positions']} "
             + " ".join(
                 f"{k}={n[host, k]} ({n[host, k] / tot:.3f})"
-                for k in ("cohesion", "lower bar", "either")
+                for k in ("cohesion", "lower bar", "either", "isolated", "any")
             ),
             flush=True,
         )

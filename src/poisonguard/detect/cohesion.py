@@ -597,7 +597,10 @@ class Change:
     """``cohesion`` (unrelated text) or ``stitched`` (text made of other documents'
     n-grams), the first that holds; ``""`` when neither.  In :meth:`CohesionMiner.flag`
     also ``no-shared-word`` (no content word of the host recurs right after a confirmed
-    trigger, :meth:`CohesionMiner._carrier_change`)."""
+    trigger, :meth:`CohesionMiner._carrier_change`), ``isolated`` (the first content
+    words after a confirmed trigger occur nowhere else in the document,
+    :meth:`CohesionMiner._isolated_opening`) and ``joint`` (in a corpus that changes
+    vocabulary often: unrelated text made of familiar trigrams, :meth:`CohesionMiner._joint`)."""
     k: int
     """Content index right after the n-gram (its host-size stratum)."""
     cohesion: float
@@ -1061,6 +1064,20 @@ class CohesionMiner(
         min_carrier_host: least distinct content words of host before a confirmed trigger
             for the lower per-carrier bar in :meth:`flag` (:meth:`_carrier_change`: the
             text right after the trigger shares no content word with the host; 0: off).
+        isolated: a confirmed trigger's carrier is also changed when its first
+            ``isolated`` content words after the trigger share no stem with any other
+            content word of the document (before the trigger, and from their end on):
+            a payload of one or two sentences sandwiched in its host (0: off).  Only
+            where the corpus's change rate is at most ``max_change_rate``.
+        max_change_rate: above this share of positions with a cohesion change in the
+            whole corpus (novels: a third; news, medical: a tenth), one kind of change
+            after a confirmed trigger is no evidence against a single carrier (a clean
+            carrier of the phrase would be flagged about as often): its carriers are
+            flagged only on joint evidence (:meth:`_joint`) — cohesion at most
+            ``joint_cohesion`` or no word shared with the host, **and** a window after
+            the trigger whose trigrams are familiar (at least ``fam_min_low`` occur in
+            other documents) — and the ``isolated`` rule is off.
+        joint_cohesion: the cohesion bar of that joint evidence.
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -1110,6 +1127,9 @@ class CohesionMiner(
         min_window: int = 12,
         min_host: int = 0,
         min_carrier_host: int = 3,
+        isolated: int = 6,
+        max_change_rate: float = 0.2,
+        joint_cohesion: float = 0.25,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -1140,6 +1160,10 @@ class CohesionMiner(
             raise ValueError("need window >= 4 and 2 <= min_window <= window")
         if not 0.0 <= min_opening <= 1.0 or not 0.0 <= max_heading <= 1.0:
             raise ValueError("min_opening and max_heading must be in [0, 1]")
+        if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
+            raise ValueError(
+                "need isolated >= 0, 0 <= max_change_rate <= 1 and 0 <= joint_cohesion < 1"
+            )
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
             raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
         self.min_docs = min_docs
@@ -1149,6 +1173,9 @@ class CohesionMiner(
         self.min_window = min_window
         self.min_host = min_host
         self.min_carrier_host = min_carrier_host
+        self.isolated = isolated
+        self.max_change_rate = max_change_rate
+        self.joint_cohesion = joint_cohesion
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -1267,6 +1294,64 @@ class CohesionMiner(
             return None
         return Change(True, "no-shared-word", k, float("nan"), 0.0)
 
+    def _joint(self, d: _Doc, first_word: int, end_word: int, got: Change | None) -> Change | None:
+        """What follows a confirmed trigger in a corpus that changes vocabulary at more
+        than ``max_change_rate`` of its positions (novels), where one kind of change is no
+        evidence against a single carrier: a change only on joint evidence — text
+        unrelated to the host at a looser bar (cohesion at most ``joint_cohesion``, or no
+        word shared with the host, :meth:`_carrier_change`) **and** at least
+        ``fam_min_low`` of the trigrams of the window after the trigger (at least 20 of
+        them) familiar: text made of the corpus's own n-grams, which a novel's own next
+        sentences are not (the window before the trigger is not compared: the host may
+        be a headline).  ``got``: :meth:`_change` there (None: not measurable).  Measured on
+        20,000 novels with a campaign behind ``all things considered``: 6 of its 21 clean
+        carriers had cohesion <= 0.1 after the phrase (3 of them sharing no word with the
+        host) and 2 a stitched window (``docs/benchmarks.md``, 2026-12-03 evening, task
+        Q)."""
+        if d.prof is None:
+            return None
+        a = end_word + 1
+        f3, f8, m3 = d.prof.shares(a, a + self.stitch.window)
+        if m3 < self.stitch.min_words or f3 < self.stitch.min_low:
+            return None
+        coh = got.cohesion if got is not None else float("nan")
+        if (
+            not coh <= self.joint_cohesion
+            and self._carrier_change(d.tk, first_word, end_word) is None
+        ):
+            return None  # (nan: cohesion not measured)
+        k = int(np.searchsorted(d.tk.content, end_word, side="right"))
+        return Change(True, "joint", k, coh, got.rate if got is not None else 0.0, (f3, f8))
+
+    def _isolated_opening(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
+        """A confirmed trigger's carrier whose first ``isolated`` content words after the
+        trigger occur nowhere else in the document: no stem of theirs in the host before
+        the trigger (at least ``min_carrier_host`` distinct stems) nor in the text after
+        them (at least ``isolated`` more content words).  A payload of one
+        or two sentences sandwiched in its host — a medical passage in a news story —
+        is about something the document never mentions; the window rules miss it where
+        the host resumes inside their window and repeats its headline's words.  Clean
+        text that opens a subject after the phrase mostly comes back to it.  ``flag``
+        uses it only after a trigger the base-rate test confirmed, in a corpus whose
+        change rate is at most ``max_change_rate``."""
+        n = self.isolated
+        if n <= 0 or self.min_carrier_host <= 0:
+            return None
+        kb = int(np.searchsorted(tk.content, first_word))
+        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        ids = tk.stem_ids
+        if kb < self.min_carrier_host or len(ids) - k < 2 * n:
+            return None
+        opening = set(ids[k : k + n].tolist())
+        if len(opening) < 0.5 * n:
+            return None
+        host = set(ids[:kb].tolist())
+        if len(host) < self.min_carrier_host:
+            return None
+        if not opening.isdisjoint(host) or not opening.isdisjoint(ids[k + n :].tolist()):
+            return None
+        return Change(True, "isolated", k, float("nan"), 0.0)
+
     def _occurrences(
         self, tk: Tokens, cands: dict[str, Any], last: set[str] | None = None
     ) -> dict[str, list[int]]:
@@ -1316,8 +1401,12 @@ class CohesionMiner(
                     continue  # a shorter n-gram of the trigger, not the trigger
                 first, e = whole
                 got = self._change(d, state, e, first)
-                if got is None or not got.changed:
-                    got = self._carrier_change(tk, first, e)
+                if state.p0 > self.max_change_rate:
+                    # one kind of change is common anyway (novels): joint evidence only
+                    got = self._joint(d, first, e, got)
+                elif got is None or not got.changed:
+                    # the lower bars of a confirmed trigger's carriers
+                    got = self._carrier_change(tk, first, e) or self._isolated_opening(tk, first, e)
                 if got is None or not got.changed:
                     continue
                 rank = got.cohesion if got.kind == "cohesion" else 1.0
@@ -1330,7 +1419,7 @@ class CohesionMiner(
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind in ("cohesion", "no-shared-word"):
+        if ch.kind in ("cohesion", "no-shared-word", "isolated", "joint"):
             k = ch.k
             p_start = int(tk.starts[int(tk.content[k])])
             last = min(len(tk.content) - 1, k + self.window - 1)
@@ -1339,6 +1428,11 @@ class CohesionMiner(
                 f"text unrelated to the document (content-word cohesion {ch.cohesion:.2f})"
                 if ch.kind == "cohesion"
                 else "text that shares no content word with the document's text before it"
+                if ch.kind == "no-shared-word"
+                else f"{self.isolated} content words that occur nowhere else in the document"
+                if ch.kind == "isolated"
+                else "text unrelated to the document before it, made of other documents' "
+                f"trigrams ({ch.familiar[0]:.0%} of them occur elsewhere)"
             )
         else:
             w0 = min(e + 1, len(tk.words) - 1)
