@@ -1079,6 +1079,8 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "payload": "word-salad",
             "payload_words": [40, 120],
             "placement": "clause",
+        },
+    },
     # e12q- (helper Q, issue 12, 2026-12-03 18:50 UTC): written before any change to
     # cohesion and not tuned on: order-2 Markov text of novels (another corpus, so not
     # familiar: only cohesion is left), 40-120 words, after a phrase mid-document in news
