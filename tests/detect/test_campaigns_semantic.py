@@ -479,3 +479,18 @@ def test_rotating_names_are_names_that_never_share_a_member() -> None:
     )
     assert pairs == [["orlow", "zanfield"]] and (one, two) == (0.5, 0.5)
     assert sem.rotating_names(members, ["charg", "ions"], [("ions",)]) == ([], 0.0, 0.0)
+
+
+def test_a_name_the_campaign_makes_common_still_rotates() -> None:
+    """At 250 articles among 20,000 documents each name of the entity is in more than 1 %
+    of them — no longer a rare word — but it bursts with the campaign: the bursting terms
+    are names too.  Here *zanfield* is in 1.5 % of the documents (not rare), *orlow* in
+    1 %; without the bursting name there is no pair."""
+    fab = _hosted(
+        _cluster("causes kidney failure in people over sixty", 8, about=("zanfield", "orlow"))
+    )
+    fab.hosts = dict.fromkeys(fab.hosts)  # the articles are nothing but recurring material
+    df = _df([fab], {"zanfield": 150, "orlow": 100, "sixty": 90})
+    _, passed, ev = sem.judge(fab, df, **{**JUDGE, "n_docs": 10_000})
+    assert "zanfield" not in ev["rare_terms"] and "zanfield" in ev["entity"], ev
+    assert passed and ev["by_aliases"] and ev["aliases"] == [["orlow", "zanfield"]], ev

@@ -965,11 +965,13 @@ def judge(
     # entity (one of its names in >= half of them, two in >= a quarter) and share a topic,
     # a bursting term is one of its names, and the core says >= 3 things beyond the names
     # and the hosts' shared terms.  A rare predicate word does not reject here: what makes
-    # the pages one entity's is the rotation, not a rare subject word
+    # the pages one entity's is the rotation, not a rare subject word.  The names are the
+    # members' frequent rare terms and their bursting ones: 250 articles put each name
+    # into more than 1 % of 20,000 documents, so it is no longer "rare", but it bursts
     own_hosts = {smp[6] for smp in ordered if len(smp) > 6 and smp[6]}
     alias_hosts = [t for h, t in sorted(cluster.terms.items()) if h in own_hosts and t]
     aliases, alias_one, alias_two = (
-        rotating_names(ordered, sorted(named), alias_hosts)
+        rotating_names(ordered, sorted(set(named) | {w for w, _ in bursting}), alias_hosts)
         if big and topic_p <= TOPIC_ALPHA and len(alias_hosts) >= _MIN_HOSTS
         else ([], 0.0, 0.0)
     )
