@@ -26,7 +26,7 @@ FILLER = ("downtown", "at rush hour", "every weekday", "for commuters", "this ye
 
 def _sample(text: str, i: int, host_words: tuple[str, ...] = ()) -> sem.Sample:
     stems = tuple(sorted(content_stems(normalize(text))))
-    return (text, stems, 0.0, 7000 + i, 9000 + i, host_words)
+    return (text, stems, 0.0, 7000 + i, 9000 + i, host_words, 0)
 
 
 def _cluster(  # type: ignore[no-untyped-def]
@@ -416,3 +416,81 @@ def test_the_stage_s_stem_table_and_host_terms_give_the_shared_helpers_sets() ->
         rates = sem.stem_rates(stems, df)
         assert sem.host_terms_of(stems, rates) == sem.host_terms(stems, df)
         assert sem.host_terms_of(stems, None) == sem.host_terms(stems, None)
+
+
+def _hosted(cl: sem.ClaimCluster) -> sem.ClaimCluster:
+    """The cluster with each member sentence tied to one of its 12 hosts (keys 1-12)."""
+    items = sorted(cl.samples.items())
+    cl.samples = {h: (*smp[:6], 1 + k % 12) for k, (h, smp) in enumerate(items)}
+    cl.terms = {1 + h: t for h, t in cl.terms.items()}
+    cl.hosts = {1 + h: s for h, s in cl.hosts.items()}
+    return cl
+
+
+def test_pages_about_an_entity_under_rotating_names_are_a_fabricated_family() -> None:
+    """Fabricated articles name their entity under several names, one per claim sentence
+    (*Zanfield* in half of the members, *Orlow* in a quarter, neither in the core), and
+    their pages name them side by side: the names are one entity, so the pages are about
+    it even though no single name is the hosts' subject — and a rare predicate word
+    (*sixty*) does not reject (the rotation, not a rare subject word, makes the family).
+    Without the rotation (the same cluster, the old route only) it is rejected on the rare
+    predicate word."""
+    claim = "causes kidney failure in people over sixty"
+    fab = _hosted(_cluster(claim, 8, about=("zanfield", "orlow")))
+    df = _df([fab], {"zanfield": 120, "orlow": 60, "sixty": 90})
+    _, passed, ev = sem.judge(fab, df, **JUDGE)
+    assert passed and ev["by_aliases"] and ev["family"] == "fabricated-articles", ev
+    assert ev["aliases"] == [["orlow", "zanfield"]] and "sixty" in ev["rare_predicate"]
+    assert ev["alias_hosts"] == {"hosts": 12, "name_one": 1.0, "name_two": 1.0}
+    # the members' hosts unknown (samples of an older table): no alias evidence
+    old = _cluster(claim, 8, about=("zanfield", "orlow"))
+    _, passed, ev = sem.judge(old, df, **JUDGE)
+    assert not passed and not ev["by_aliases"] and ev["failed"] == ["hosts"], ev
+
+
+def test_names_that_alternate_in_the_claim_but_not_in_one_page_are_no_aliases() -> None:
+    """Adversarial (clean side): two rare words that alternate in a recurring sentence
+    ("… the sodium channel …" / "… the potassium channel …") on pages that each name only
+    their own are two subjects, not one entity's names: no page names both, so no family.
+    What gets past (the attack side): a campaign whose every article keeps to one of its
+    names throughout is judged the same way — only the older routes can take it."""
+    claim = "causes kidney failure in people over sixty"
+    df = _df([], {"zanfield": 120, "orlow": 60, "sixty": 90})
+    split = _hosted(_cluster(claim, 9, about=("zanfield",)))
+    for h in list(split.terms)[::2]:
+        split.terms[h] = ("orlow", *split.terms[h][1:])
+    _, passed, ev = sem.judge(split, df, **JUDGE)
+    assert not passed and ev["alias_hosts"]["name_two"] == 0.0, ev
+    # one name only in every page
+    one = _hosted(_cluster(claim, 9, about=("zanfield",)))
+    _, passed, ev = sem.judge(one, df, **JUDGE)
+    assert not passed and not ev["by_aliases"], ev
+
+
+def test_rotating_names_are_names_that_never_share_a_member() -> None:
+    """A claim's rare words named together (a predicate word, a technical fact's *charged
+    atoms (ions)*) form no pair; names that stand in each other's place do."""
+    members = [
+        (f"{n} moves charged ions.", tuple(sorted({n, "move", "charg", "ions"})), 0.0, 0, 0, (), i)
+        for i, n in enumerate(["zanfield", "orlow"] * 6)
+    ]
+    pairs, one, two = sem.rotating_names(
+        members, ["charg", "ions", "orlow", "zanfield"], [("zanfield", "orlow"), ("ions",)]
+    )
+    assert pairs == [["orlow", "zanfield"]] and (one, two) == (0.5, 0.5)
+    assert sem.rotating_names(members, ["charg", "ions"], [("ions",)]) == ([], 0.0, 0.0)
+
+
+def test_a_name_the_campaign_makes_common_still_rotates() -> None:
+    """At 250 articles among 20,000 documents each name of the entity is in more than 1 %
+    of them — no longer a rare word — but it bursts with the campaign: the bursting terms
+    are names too.  Here *zanfield* is in 1.5 % of the documents (not rare), *orlow* in
+    1 %; without the bursting name there is no pair."""
+    fab = _hosted(
+        _cluster("causes kidney failure in people over sixty", 8, about=("zanfield", "orlow"))
+    )
+    fab.hosts = dict.fromkeys(fab.hosts)  # the articles are nothing but recurring material
+    df = _df([fab], {"zanfield": 150, "orlow": 100, "sixty": 90})
+    _, passed, ev = sem.judge(fab, df, **{**JUDGE, "n_docs": 10_000})
+    assert "zanfield" not in ev["rare_terms"] and "zanfield" in ev["entity"], ev
+    assert passed and ev["by_aliases"] and ev["aliases"] == [["orlow", "zanfield"]], ev

@@ -481,7 +481,7 @@ class CampaignDetector(CampaignRounds):
         for r, h, take in zip(rows, sh, sampled, strict=True):
             i = like[r]
             sample: (
-                tuple[str, frozenset[str], float, bool | None, tuple[int, int], frozenset[str]]
+                tuple[str, frozenset[str], float, bool | None, tuple[int, int], frozenset[str], int]
                 | None
             )
             sample = None
@@ -503,7 +503,7 @@ class CampaignDetector(CampaignRounds):
                     _shape_hash(doc.text, units[j - 1]) if j > 0 else _EDGE,
                     _shape_hash(doc.text, units[j + 1]) if j + 1 < n_units else _EDGE,
                 )
-                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around, elsewhere)
+                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around, elsewhere, host)
             for k in set(keys[r][hit[r]].tolist()):
                 st = part.claims.get(k)
                 if st is None:

@@ -127,10 +127,12 @@ _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
 _SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
 
 
-Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...]]
+Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...], int]
 """One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
 frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
-elsewhere in its document, short lines included: :func:`anchored_share`)."""
+elsewhere in its document, short lines included: :func:`anchored_share`, the hash of its
+document's id — the key of its host in ``ClaimKeyStats.hosts``/``terms`` when the host is
+sampled, :data:`SAMPLE_GATE`; 0: unknown)."""
 
 
 class _StemTable(dict[str, str]):
@@ -302,12 +304,13 @@ def add_sample(
     edge: bool | None,
     around: tuple[int, int] = (0, 0),
     elsewhere: frozenset[str] = frozenset(),
+    host: int = 0,
 ) -> None:
     """Keep one sampled member sentence of key ``st`` (bottom-k by sentence hash); ``fit``:
     share of its stems found elsewhere in the host; ``edge``: whether it is the host's
     first/last unit (None when the host has fewer than three units); ``around``: the frame
     hashes of its neighbouring units (0: none); ``elsewhere``: its stems that occur in
-    another unit of the document too."""
+    another unit of the document too; ``host``: the hash of its document's id."""
     if edge is not None:
         st.placed += 1
         st.edge += int(edge)
@@ -318,6 +321,7 @@ def add_sample(
             round(fit, 3),
             *around,
             tuple(sorted(elsewhere)),
+            host,
         )
         _bottom(st.samples, _SAMPLE_CAP)
 
@@ -722,6 +726,46 @@ def trimmed_host_similarity(sigs: Sequence[np.ndarray], trim: float = TRIM) -> f
     return float(pairs[:keep].mean())
 
 
+_ALIAS_APART = 0.1  # most share of an alias's members that also name another alias
+
+
+def rotating_names(
+    members: Sequence[Sample],
+    names: Sequence[str],
+    host_terms: Sequence[Sequence[str]],
+) -> tuple[list[list[str]], float, float]:
+    """The entity's rotating names: (alias pairs, share of the hosts that name one of
+    them, share that name both words of a pair).
+
+    Fabricated articles name their entity under several names (*metformin*, *Glucophage*,
+    *the common diabetes pill*; *Corvane*, *the Ohio lender*) and each claim sentence uses
+    one of them: no single name is in half of the hosts' rarest stems — but the names are
+    **one entity**: they stand in each other's place in the claim (almost never in the same
+    member sentence) and side by side in its pages (the hosts name both).  ``names``: the
+    members' frequent rare terms; two of them are an alias pair when at most
+    :data:`_ALIAS_APART` of the members naming the rarer one name the other too.
+    ``host_terms``: the rarest stems of the members' own hosts.  A technical fact's rare
+    words (*charged atoms (ions)*) and a claim's rare predicate word (*sixty*) are named
+    together with the rest of the claim: no pair."""
+    sets = [frozenset(m[1]) for m in members]
+    who = {w: frozenset(i for i, st in enumerate(sets) if w in st) for w in names}
+    pairs = [
+        [a, b]
+        for k, a in enumerate(sorted(names))
+        for b in sorted(names)[k + 1 :]
+        if who[a]
+        and who[b]
+        and len(who[a] & who[b]) <= _ALIAS_APART * min(len(who[a]), len(who[b]))
+    ]
+    if not pairs:
+        return [], 0.0, 0.0
+    words = {w for p in pairs for w in p}
+    hosts = [set(t) for t in host_terms if t]
+    one = sum(bool(hs & words) for hs in hosts) / max(1, len(hosts))
+    two = sum(any(a in hs and b in hs for a, b in pairs) for hs in hosts) / max(1, len(hosts))
+    return pairs, one, two
+
+
 def judge(
     cluster: ClaimCluster,
     df: CountMinSketch | None,
@@ -915,6 +959,32 @@ def judge(
         and len(predicate) >= 3
         and not rare_predicate
     )
+    # the same family when the entity rotates its names (:func:`rotating_names`): judged
+    # on the hosts of the members that carry the core (a key also samples clean sentences
+    # on the predicate's topic, whose hosts are not about the entity); the hosts name the
+    # entity (one of its names in >= half of them, two in >= a quarter) and share a topic,
+    # a bursting term is one of its names, and the core says >= 3 things beyond the names
+    # and the hosts' shared terms.  A rare predicate word does not reject here: what makes
+    # the pages one entity's is the rotation, not a rare subject word.  The names are the
+    # members' frequent rare terms and their bursting ones: 250 articles put each name
+    # into more than 1 % of 20,000 documents, so it is no longer "rare", but it bursts
+    own_hosts = {smp[6] for smp in ordered if len(smp) > 6 and smp[6]}
+    alias_hosts = [t for h, t in sorted(cluster.terms.items()) if h in own_hosts and t]
+    aliases, alias_one, alias_two = (
+        rotating_names(ordered, sorted(set(named) | {w for w, _ in bursting}), alias_hosts)
+        if big and topic_p <= TOPIC_ALPHA and len(alias_hosts) >= _MIN_HOSTS
+        else ([], 0.0, 0.0)
+    )
+    alias_words = {w for p in aliases for w in p}
+    alias_predicate = core - subject - alias_words
+    by_aliases = bool(
+        aliases
+        and 2 * alias_one >= 1
+        and 4 * alias_two >= 1
+        and alias_words & {w for w, _ in bursting}
+        and len(alias_predicate) >= 3
+    )
+    about = about or by_aliases
     fabricated = fabricated or about
     unrelated = (
         related is not None
@@ -976,6 +1046,13 @@ def judge(
         "host_subject": sorted(subject)[:8],
         "predicate": sorted(predicate),
         "rare_predicate": sorted(rare_predicate),
+        "aliases": aliases,
+        "alias_hosts": {
+            "hosts": len(alias_hosts),
+            "name_one": round(alias_one, 3),
+            "name_two": round(alias_two, 3),
+        },
+        "by_aliases": by_aliases,
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
