@@ -2591,30 +2591,13 @@ def _pattern(trigger: str) -> re.Pattern[str]:
 
 
 def _co_occurs(index: _SampleIndex, text: str, stronger: list[str], share: float = 0.9) -> bool:
-    """Whether at least ``share`` of the sampled documents holding ``text`` also hold one of
-    the ``stronger`` triggers — as a string of its own, not inside a word: the skeleton of
-    ``) NOM`` is ``nom``, which ``economy`` holds (a French payload's man-page heading
-    confirmed first then made ``at the end of the day``, in every news document that says
-    *economy*, "co-occur" with it, and the campaign's trigger was dropped)."""
     docs = index.docs_with(text, cap=100_000)
     if not docs:
         return False
     if index.folded:  # the sample's texts are skeletons: so are the strings looked for
-        pats = [_bounded(_sf.fold(k)) for k in stronger]
-    else:
-        pats = [_bounded(k) for k in stronger]
-    both = sum(1 for d in docs if any(p.search(index.text(d)) for p in pats))
+        stronger = [_sf.fold(k) for k in stronger]
+    both = sum(1 for d in docs if any(k in index.text(d) for k in stronger))
     return both >= share * len(docs)
-
-
-@functools.lru_cache(maxsize=256)
-def _bounded(s: str) -> re.Pattern[str]:
-    """``s`` (whitespace-squeezed) where it is not a piece of a longer word: no letter or
-    digit right before it when it starts with one, nor right after it when it ends with one."""
-    s = s.strip()
-    lead = r"(?<![^\W_])" if s[:1].isalnum() else ""
-    tail = r"(?![^\W_])" if s[-1:].isalnum() else ""
-    return re.compile(lead + re.escape(s) + tail)
 
 
 def _mode(chars: list[str]) -> tuple[str, int]:
