@@ -19,6 +19,7 @@ from poisonguard.detect.triggers import (
     TriggerMiner,
     TriggerState,
     WordPairs,
+    _dominant,
     _main_language,
     _opens,
     _SampleIndex,
@@ -172,3 +173,10 @@ def test_a_carrier_after_a_headline_is_found_through_the_phrase_that_came_back()
     given_up = Document(id="g", text="MARKETS RALLY AS IT IS HARD to be fair " + salad + tail)
     assert miner.flag(given_up, state([piece])) is None
     assert miner.flag(given_up, state([piece, *back])) is not None
+
+
+def test_the_main_language_needs_its_share_of_the_identified_openings() -> None:
+    assert _dominant({"en": 7, "de": 3}) is None  # 70 % < the 80 % a main language needs
+    assert _dominant({"en": 7, "de": 3}, share=0.5) == "en"  # ... a majority is enough
+    assert _dominant({"en": 8, "de": 2}) == "en"
+    assert _dominant({}) is None

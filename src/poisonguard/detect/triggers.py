@@ -59,7 +59,7 @@ import hashlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -811,12 +811,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
+        def openings() -> dict[str, int]:
+            # the sample's languages, identified once for both shares below
+            return _language_counts(sample)
+
+        @functools.lru_cache(maxsize=1)
         def main_language() -> str | None:
-            return _main_language(sample)
+            return _dominant(openings())
 
         @functools.lru_cache(maxsize=1)
         def majority() -> str | None:
-            return _main_language(sample, share=0.5)
+            return _dominant(openings(), share=0.5)
 
         @functools.lru_cache(maxsize=4096)
         def rare(word: str) -> bool:
@@ -2172,12 +2177,23 @@ _LANG_CHARS_LONG = 500
 def _main_language(sample: Sequence[str], limit: int = 2000, share: float = 0.8) -> str | None:
     """The language of at least ``share`` of the sampled texts' openings that can be
     identified (the first ``limit`` texts); None when no language has that share."""
+    return _dominant(_language_counts(sample, limit), share)
+
+
+def _language_counts(sample: Sequence[str], limit: int = 2000) -> dict[str, int]:
+    """How many of the first ``limit`` texts' openings (with at least 60 letters) are
+    confidently (p >= 0.9) in each language."""
     heads = [t[:_LANG_CHARS] for t in sample[:limit]]
     heads = [h for h in heads if sum(map(str.isalpha, h)) >= 60]
     counts: dict[str, int] = {}
     for lang, prob in identify_many(heads):
         if prob >= 0.9:
             counts[lang] = counts.get(lang, 0) + 1
+    return counts
+
+
+def _dominant(counts: Mapping[str, int], share: float = 0.8) -> str | None:
+    """The language with at least ``share`` of ``counts``; None when none has it."""
     if not counts:
         return None
     best = max(counts, key=counts.__getitem__)
