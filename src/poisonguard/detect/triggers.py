@@ -1116,30 +1116,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if ft not in widest or t.anomalous_docs > widest[ft].anomalous_docs:
                 widest[ft] = t
         confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
-        kept: list[Trigger] = []
-        # strings taken for a kept trigger with context glued on, and the kept pieces
-        # inside them (looked at again once it is known how the pieces will match)
-        hidden: list[tuple[Trigger, list[Trigger]]] = []
-        for _, t in confirmed:
-            # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
-            pieces = _pieces_it_replaces(t, kept)
-            if pieces is None:
-                inside = _kept_inside(t, kept)
-                if inside:
-                    hidden.append((t, inside))
-                continue
-            kept = [k for k in kept if k not in pieces]
-            # a string that (almost) only occurs together with a stronger trigger is part
-            # of that campaign's payload, not a trigger of its own
-            if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
-                continue
-            kept.append(t)
-        # a string that comes after another kept trigger in (almost) every example is a
-        # piece of that campaign's payload (a man page's ``(1)`` header between
-        # ``In other words,`` and the French text), however common it is elsewhere
-        for t in list(kept):
-            if _follows(t, [k for k in kept if k is not t], examples):
-                kept.remove(t)
+        kept, hidden = _keep([t for _, t in confirmed], examples, ix)
         kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
         # where each campaign's anomaly starts relative to its trigger, as its examples show
@@ -1433,6 +1410,61 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         if not (more or purer):
             return None
     return around
+
+
+def _keep(
+    confirmed: Sequence[Trigger],
+    examples: dict[str, list[Context]],
+    ix: Callable[[str], _SampleIndex],
+) -> tuple[list[Trigger], list[tuple[Trigger, list[Trigger]]]]:
+    """The triggers that stand for the campaigns among the ``confirmed`` strings (most
+    significant first), and the strings taken for a kept trigger with context glued on,
+    each with the kept pieces inside it (looked at again once it is known how the pieces
+    will match, :meth:`TriggerMiner._unhidden`).
+
+    A piece of a kept trigger (``<`` or ``SUDO`` of ``<SUDO>``) or a kept trigger with
+    context glued on (``.<SUDO>``) is not new (:func:`_pieces_it_replaces`).  A string
+    that (almost) only occurs together with stronger triggers (:func:`_co_occurs`) is part
+    of that campaign's payload, not a trigger of its own — unless those stronger strings
+    come *after* it in most of their own examples (:func:`_follows`, share
+    :data:`_HEADER_FOLLOWS`): they are then the fixed header of the payload that the
+    weaker string triggers (a man page's ``) NOM`` after ``at the end of the day`` written
+    in eight surface forms, each form's carriers a part of the phrase's count but the
+    heading one string), and the weaker string replaces them.  Last, a kept string that
+    comes after another kept trigger in (almost) every example is a piece of that
+    campaign's payload (a man page's ``(1)`` header between ``In other words,`` and the
+    French text), however common it is elsewhere."""
+    kept: list[Trigger] = []
+    hidden: list[tuple[Trigger, list[Trigger]]] = []
+    for t in confirmed:
+        # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
+        pieces = _pieces_it_replaces(t, kept)
+        if pieces is None:
+            inside = _kept_inside(t, kept)
+            if inside:
+                hidden.append((t, inside))
+            continue
+        kept = [k for k in kept if k not in pieces]
+        if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
+            # the stronger strings that come after it: its payload's header
+            later = [k for k in kept if _follows(k, [t], examples, share=_HEADER_FOLLOWS)]
+            rest = [k for k in kept if k not in later]
+            if not later or (rest and _co_occurs(ix(t.key), t.key, [k.key for k in rest])):
+                continue
+            kept = rest
+        kept.append(t)
+    for t in list(kept):
+        if _follows(t, [k for k in kept if k is not t], examples):
+            kept.remove(t)
+    return kept, hidden
+
+
+_HEADER_FOLLOWS = 0.8
+"""Least share of a stronger string's examples in which a weaker one that (almost) only
+occurs with it comes before it (within :func:`_follows`'s reach) for the weaker string to
+replace it as the trigger (:func:`_keep`): the examples' windows are cut about 96
+characters before the changepoint, so a trigger a spacer or a long header line away is out
+of some of them (0.9 missed ``at the end of the day`` before ``) NOM``)."""
 
 
 def _kept_inside(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger]:
