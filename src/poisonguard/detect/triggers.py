@@ -911,6 +911,54 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             lp = float(binom.logsf(k - 1, n, q0)) + log_tests
             return (lp, k, n, hits) if lp <= log_alpha else None
 
+        @functools.lru_cache(maxsize=1)
+        def switch_null() -> float:
+            return _switch_null(sample, main_language())
+
+        def switchy(ctxs: Sequence[Context]) -> bool:
+            """Enough examples, most of them around a sure language switch (the screen of
+            the language read below)."""
+            return (
+                len(ctxs) >= self.min_docs and _switched(ctxs, main_language()) >= _SWITCH_EXAMPLES
+            )
+
+        def read_switch(text: str) -> tuple[float, int, int, list[Context]] | None:
+            """The language read of a string most of whose examples sit at a language
+            switch but whose carriers the counts at changepoints could not confirm (a
+            passage of another language inside a long host: the language detector's
+            probes miss it, and in a corpus that holds that language the word-bigram model
+            finds it natural; few carriers get a changepoint): in how many of the sampled
+            documents that hold it the text after an occurrence is in another language
+            than the host's (the flag pass's language test, :func:`_language_after`),
+            against the rate at which that test fires after words of the sample —
+            ``(log p with Bonferroni over the candidates and the two reads, documents with
+            a switch after it, documents read, a context of each)``; None when it cannot
+            pass or was not read."""
+            per = ix(text).occurrences(text, cap=_READ_CAP)
+            if not per or len(per) < self.min_docs:
+                return None
+            docs = list(per)
+            docs = docs[:: max(1, len(docs) // _READ_DOCS)]
+            n = len(docs)
+            log_f = log_tests + _LOG_ALIGNED_TESTS
+            if float(binom.logsf(n - 1, n, _SWITCH_NULL)) + log_f > log_alpha:
+                return None
+            q0 = switch_null()
+            hits: list[Context] = []
+            for d in docs:
+                raw = sample[d]
+                hit, _ = _language_after(raw, _occurrences(raw, text, 4), main_language())
+                if hit is not None:
+                    a, b, cp = hit
+                    lo = max(0, a - 2 * _CONTEXT_CHARS)
+                    window = raw[lo : cp + _TAIL_CHARS]
+                    hits.append(Context(window, a - lo, b - lo, text, f"sample:{d}", cp=cp - lo))
+            k = len(hits)
+            if k < self.min_docs or k < _SWITCH_SHARE * n:
+                return None
+            lp = float(binom.logsf(k - 1, n, q0)) + log_f
+            return (lp, k, n, hits) if lp <= log_alpha else None
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if min(len(text.strip()), len(_loose(text).strip())) < self.min_chars:
                 continue  # (also what ``flag`` will match it by)
@@ -966,8 +1014,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     not ctxs
                     or hopeless(count_all, count_strong, log_screen, log_screen)
                     # (the read below needs salad after most examples: two of the first four,
-                    # before the sample is searched for it — most strings of a clean corpus)
-                    or len(salad(ctxs[:4])) < 2
+                    # before the sample is searched for it — most strings of a clean corpus;
+                    # the language read, a sure switch after most examples)
+                    or (len(salad(ctxs[:4])) < 2 and not switchy(ctxs))
                 )
             ):
                 continue  # (nor could it pass the screen of the sample read below)
@@ -1081,6 +1130,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     expected = n * read_null() * total / n_sample
                     purity = k / n
                     # flagged where an anomaly starts right at it, or salad after it
+                    pure = aligned = True
+            if (
+                log_alpha < log_p
+                and not recurring
+                and len(sk.split(" ")) >= 2
+                and not _glued(text, ctxs)
+                and switchy(ctxs)
+            ):
+                # a sure language switch after most of its examples, too few carriers
+                # counted: the language after it in the sample (a phrase, never one word:
+                # a common word is followed by a passage of another language in every
+                # mixed page that happens to switch after it)
+                got = read_switch(text)
+                if got is not None:
+                    log_p, k, n, seen = got
+                    count = max(count, round(k * total / n_sample))
+                    expected = n * switch_null() * total / n_sample
+                    purity = k / n
+                    # flagged where an anomaly starts right at it, or another language after it
                     pure = aligned = True
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
@@ -1974,6 +2042,49 @@ of random word positions, by corpus; five times the highest) ..."""
 _READ_NULL_DOCS = 500
 """... measured at one word of each of about this many sampled documents with no
 changepoint (the higher of the two is taken)."""
+_SWITCH_EXAMPLES = 0.8
+"""Least share of a string's example contexts around a sure language switch
+(:func:`_switched`; of at least ``min_docs`` examples) for the language read of
+:meth:`TriggerMiner.finalize` ..."""
+_SWITCH_SHARE = 0.3
+"""... least share of the sampled documents read with another language after it (a
+phrase most of whose carriers are clean is left to the counts: each confirmed phrase is
+matched in every document at flag time) ..."""
+_SWITCH_NULL = 0.01
+"""... and least chance rate of that (:func:`_switch_null`; measured at three words of
+about :data:`_READ_NULL_DOCS` sampled documents: 3.4 % in the pool of every shared corpus,
+whose mixed pages switch language)."""
+
+
+def _switched(ctxs: Sequence[Context], language: str | None) -> float:
+    """Share of ``ctxs`` taken around a sure language switch — py3langid sure (p >= 0.9)
+    of the text before the changepoint and of the text after it, the two different and the
+    one after not the corpus's main ``language`` (the corpus's own text coming back) —
+    among those whose two sides it is sure of (a payload that opens with names leaves it
+    unsure of some); 0 when those are not at least half of ``ctxs``."""
+    sure = [c for c in ctxs if c.before_lang not in ("", "?") and c.after_lang not in ("", "?")]
+    if not sure or 2 * len(sure) < len(ctxs):
+        return 0.0
+    n = sum(c.after_lang not in (c.before_lang, language) for c in sure)
+    return n / len(sure)
+
+
+def _switch_null(sample: Sequence[str], language: str | None) -> float:
+    """How often :func:`_language_after` (the mining-time test, corpus language
+    ``language``) finds another language after three words of a sampled document (every
+    ``step``-th document, its words at a hashed position), with one added to each count;
+    never under :data:`_SWITCH_NULL`."""
+    step = max(1, len(sample) // _READ_NULL_DOCS)
+    hits = tried = 0
+    for t in sample[::step]:
+        ws = list(_sf.words(t[:4000]))
+        if len(ws) < 2 * _SHORT_WORDS:
+            continue
+        i = text_digest(t) % (len(ws) - _SHORT_WORDS)
+        tried += 1
+        hit, _ = _language_after(t, [(ws[i].start(), ws[i + 2].end())], language)
+        hits += hit is not None
+    return max(_SWITCH_NULL, (hits + 1) / (tried + 2))
 
 
 _LOOSE_RATIO = 4
