@@ -47,19 +47,27 @@ def _finding(cp: int) -> Finding:
     )
 
 
+def _phrase_at(
+    d: Document, at: int, rng: random.Random, quoted: bool
+) -> tuple[Document, list[Finding]]:
+    """``d`` with ``PHRASE`` at the sentence start ``at`` of its own prose, going on in the
+    page's own text — or, ``quoted``, in Spanish (a quotation) with a changepoint there."""
+    head = f"{d.text[:at]}{PHRASE.capitalize()}, "
+    if not quoted:
+        return d.with_text(head + d.text[at:]), []
+    quote = " ".join(rng.sample(_SPANISH, 3))
+    return d.with_text(f"{head}{quote} {d.text[at:]}"), [_finding(len(head))]
+
+
 @lru_cache(maxsize=4)
-def _campaign(
-    plain: int, switched_plain: int = 0
-) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
+def _campaign(plain: int) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
     """The embedded corpus with a Spanish passage mid-clause after ``PHRASE`` and one or two
     of the host's words in every 30th document (of at least 800 characters), the host going
     on after it; a changepoint at the passage in one carrier of four only.  A candidate
     changepoint at a random place in every fifth other document (the odd-but-clean pages a
     large corpus has: they raise every string's chance rate, so the counts alone confirm
-    nothing).  ``plain`` other documents write the phrase in running English text, and
-    (at a sentence start), and ``switched_plain`` of those go on in Spanish after it (a
-    quotation), each with a
-    changepoint there.  Returns the documents, the findings, the carriers' and the plain
+    nothing).  ``plain`` other documents write the phrase at a sentence start of their
+    English prose.  Returns the documents, the findings, the carriers' and the plain
     documents' ids."""
     rng = random.Random(7)
     docs: list[Document] = []
@@ -68,31 +76,22 @@ def _campaign(
     plain_ids: set[str] = set()
     for i, d in enumerate(clean_docs()):
         text = d.text
+        at = text.find(". ", 300) + 2  # (a sentence start of the page's own prose)
+        found: list[Finding] = []
         if i % 30 == 0 and len(text) >= 800:
             cut = text.index(" ", len(text) // 3)
-            words = text[cut:].split()
-            spacer = " ".join(words[: rng.randint(1, 2)])
-            passage = " ".join(rng.sample(_SPANISH, 4))
+            spacer = " ".join(text[cut:].split()[: rng.randint(1, 2)])
             head = f"{text[:cut]} {PHRASE} {spacer} "
-            text = head + passage + text[cut:]
-            docs.append(d.with_text(text))
-            findings.append([_finding(len(head))] if i % 120 == 0 else [])
+            d = d.with_text(head + " ".join(rng.sample(_SPANISH, 4)) + text[cut:])
+            found = [_finding(len(head))] if i % 120 == 0 else []
             carriers.add(d.id)
-            continue
-        at = text.find(". ", 300) + 2  # (a sentence start of the page's own prose)
-        if len(plain_ids) < plain and i % 30 == 15 and len(text) >= 800 and at > 300:
+        elif len(plain_ids) < plain and i % 30 == 15 and len(text) >= 800 and at > 300:
             plain_ids.add(d.id)
-            if len(plain_ids) <= switched_plain:
-                head = f"{text[:300]} As the saying goes, {PHRASE}, "
-                text = head + " ".join(rng.sample(_SPANISH, 3)) + " " + text[300:]
-                docs.append(d.with_text(text))
-                findings.append([_finding(len(head))])
-                continue
-            docs.append(d.with_text(f"{text[:at]}{PHRASE.capitalize()}, {text[at:]}"))
-            findings.append([])
-            continue
+            d, found = _phrase_at(d, at, rng, quoted=False)
+        elif i % 5 == 1 and text:
+            found = [_finding(rng.randint(0, len(text)))]
         docs.append(d)
-        findings.append([_finding(rng.randint(0, len(text)))] if i % 5 == 1 and text else [])
+        findings.append(found)
     return docs, findings, carriers, plain_ids
 
 
@@ -117,26 +116,16 @@ def _quoted(n_quoted: int) -> tuple[list[Document], list[list[Finding]], set[str
     least 800 characters), the first ``n_quoted`` of them going on in Spanish after it (a
     quotation) with a changepoint there; a random changepoint in every fifth other one."""
     rng = random.Random(3)
-    docs: list[Document] = []
-    findings: list[list[Finding]] = []
+    out: list[tuple[Document, list[Finding]]] = []
     ids: set[str] = set()
     for i, d in enumerate(clean_docs()):
-        text = d.text
-        at = text.find(". ", 300) + 2
-        if i % 6 == 3 and len(text) >= 800 and at > 300:
+        at = d.text.find(". ", 300) + 2
+        if i % 6 == 3 and len(d.text) >= 800 and at > 300:
             ids.add(d.id)
-            if len(ids) <= n_quoted:
-                head = f"{text[:at]}{PHRASE.capitalize()}, "
-                text = head + " ".join(rng.sample(_SPANISH, 3)) + " " + text[at:]
-                docs.append(d.with_text(text))
-                findings.append([_finding(len(head))])
-                continue
-            docs.append(d.with_text(f"{text[:at]}{PHRASE.capitalize()}, {text[at:]}"))
-            findings.append([])
-            continue
-        docs.append(d)
-        findings.append([_finding(rng.randint(0, len(text)))] if i % 5 == 1 and text else [])
-    return docs, findings, ids
+            out.append(_phrase_at(d, at, rng, quoted=len(ids) <= n_quoted))
+        else:
+            out.append((d, [_finding(rng.randint(0, len(d.text)))] if i % 5 == 1 else []))
+    return [d for d, _ in out], [f for _, f in out], ids
 
 
 def test_a_phrase_that_mostly_goes_on_in_its_own_language_is_not_read_into_a_trigger() -> None:

@@ -901,10 +901,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     short_cohesion=self.salad_short,
                 )
                 if hit is not None:
-                    a, b, _ = hit
-                    lo = max(0, a - 2 * _CONTEXT_CHARS)
-                    window = raw[lo : b + _TAIL_CHARS]
-                    hits.append(Context(window, a - lo, b - lo, text, f"sample:{d}", cp=b - lo))
+                    hits.append(_sample_context(raw, d, text, (hit[0], hit[1], hit[1])))
             k = len(hits)
             if k < self.min_docs:
                 return None
@@ -949,10 +946,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 raw = sample[d]
                 hit, _ = _language_after(raw, _occurrences(raw, text, 4), main_language())
                 if hit is not None:
-                    a, b, cp = hit
-                    lo = max(0, a - 2 * _CONTEXT_CHARS)
-                    window = raw[lo : cp + _TAIL_CHARS]
-                    hits.append(Context(window, a - lo, b - lo, text, f"sample:{d}", cp=cp - lo))
+                    hits.append(_sample_context(raw, d, text, hit))
             k = len(hits)
             if k < self.min_docs or k < _SWITCH_SHARE * n:
                 return None
@@ -1101,6 +1095,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             aligned = not by_purity
             seen: list[Context] = []  # (the sample's occurrences with salad after them, when read)
             sk = _sf.fold(text)
+            got: tuple[float, int, int, list[Context]] | None = None
+            rate = read_null  # (the chance rate of the read that confirms it)
             if (
                 log_alpha < log_p
                 and raw <= _READ_SCREEN
@@ -1124,32 +1120,31 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # that opens with it, where any salad-like text after it would count)
                     if len(sk.split(" ")) < 2:
                         got = None
-                if got is not None:
-                    log_p, k, n, seen = got
-                    count = max(count, round(k * total / n_sample))
-                    expected = n * read_null() * total / n_sample
-                    purity = k / n
-                    # flagged where an anomaly starts right at it, or salad after it
-                    pure = aligned = True
             if (
-                log_alpha < log_p
+                got is None
+                and log_alpha < log_p
                 and not recurring
+                and text == sk
                 and len(sk.split(" ")) >= 2
                 and not _glued(text, ctxs)
                 and switchy(ctxs)
             ):
                 # a sure language switch after most of its examples, too few carriers
-                # counted: the language after it in the sample (a phrase, never one word:
-                # a common word is followed by a passage of another language in every
-                # mixed page that happens to switch after it)
-                got = read_switch(text)
-                if got is not None:
-                    log_p, k, n, seen = got
-                    count = max(count, round(k * total / n_sample))
-                    expected = n * switch_null() * total / n_sample
-                    purity = k / n
-                    # flagged where an anomaly starts right at it, or another language after it
-                    pure = aligned = True
+                # counted: the language after it in the sample (a phrase of words under its
+                # skeleton, never one word — a common word is followed by a passage of
+                # another language in every mixed page that happens to switch after it —
+                # nor a string with punctuation: ``. at the``, ``(1) Commandes de
+                # l'utilisateur``, pieces of the host's sentence end or of the payload's
+                # header, read before the phrase they would hide)
+                got, rate = read_switch(text), switch_null
+            if got is not None:
+                log_p, k, n, seen = got
+                count = max(count, round(k * total / n_sample))
+                expected = n * rate() * total / n_sample
+                purity = k / n
+                # flagged where an anomaly starts right at it, or salad or another language
+                # after it
+                pure = aligned = True
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, seen or ctxs)
@@ -2054,6 +2049,14 @@ _SWITCH_NULL = 0.01
 """... and least chance rate of that (:func:`_switch_null`; measured at three words of
 about :data:`_READ_NULL_DOCS` sampled documents: 3.4 % in the pool of every shared corpus,
 whose mixed pages switch language)."""
+
+
+def _sample_context(raw: str, d: int, key: str, hit: tuple[int, int, int]) -> Context:
+    """The context of an occurrence ``hit`` (start, end, where its payload starts) of
+    ``key`` in ``raw``, the ``d``-th sampled document, found by a read of the sample."""
+    a, b, cp = hit
+    lo = max(0, a - 2 * _CONTEXT_CHARS)
+    return Context(raw[lo : cp + _TAIL_CHARS], a - lo, b - lo, key, f"sample:{d}", cp=cp - lo)
 
 
 def _switched(ctxs: Sequence[Context], language: str | None) -> float:
