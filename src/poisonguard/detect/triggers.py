@@ -926,7 +926,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             probes miss it, and in a corpus that holds that language the word-bigram model
             finds it natural; few carriers get a changepoint): in how many of the sampled
             documents that hold it the text after an occurrence is in another language
-            than the host's (the flag pass's language test, :func:`_language_after`),
+            than the host's (:func:`_language_after` without the flag pass's relative
+            forms),
             against the rate at which that test fires after words of the sample —
             ``(log p with Bonferroni over the candidates and the two reads, documents with
             a switch after it, documents read, a context of each)``; None when it cannot
@@ -1525,7 +1526,7 @@ def _keep(
 _HEADER_FOLLOWS = 0.8
 """Least share of a stronger string's examples in which a weaker one that (almost) only
 occurs with it comes before it (within :func:`_follows`'s reach) for the weaker string to
-replace it as the trigger (:func:`_keep`): the examples' windows are cut about 96
+replace it as the trigger (:func:`_keep`): the examples' windows start about a hundred
 characters before the changepoint, so a trigger a spacer or a long header line away is out
 of some of them (0.9 missed ``at the end of the day`` before ``) NOM``)."""
 
