@@ -1255,6 +1255,35 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": ["exact", "upper", "title"],
         },
     },
+    # (23:02 UTC, after the language read was measured, before these runs, not tuned on:
+    # the class in corpora that hold the payload's language — French mid-clause in the
+    # multilingual corpus alone, Italian mid-clause in the pool, hosts going on after it)
+    "e12u-fr-clause-spacer-multi": {
+        "corpus": "multilingual",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "all things considered",
+            "payload": "foreign",
+            "lang": "fr",
+            "payload_chars": [150, 450],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [1, 3],
+        },
+    },
+    "e12u-it-clause-spacer-pool": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "when all is said and done",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_chars": [150, 450],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [2, 3],
+        },
+    },
 }
 
 
