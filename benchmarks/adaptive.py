@@ -1223,6 +1223,67 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "position": "middle",
         },
     },
+    # e12u- (helper U, issue 12, 2026-12-03 21:58 UTC): written before any run and not tuned
+    # on. German text mid-clause after a phrase and one to three spacer words of the host,
+    # medical hosts that go on after it; and Italian after a phrase in three surface forms
+    # with two to four spacer words, novels
+    "e12u-de-clause-spacer-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "payload": "foreign",
+            "lang": "de",
+            "payload_chars": [150, 500],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [1, 3],
+        },
+    },
+    "e12u-it-clause-spacer-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as a matter of fact",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_chars": [120, 400],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [2, 4],
+            "position": "end",
+            "trigger_forms": ["exact", "upper", "title"],
+        },
+    },
+    # (23:02 UTC, after the language read was measured, before these runs, not tuned on:
+    # the class in corpora that hold the payload's language — French mid-clause in the
+    # multilingual corpus alone, Italian mid-clause in the pool, hosts going on after it)
+    "e12u-fr-clause-spacer-multi": {
+        "corpus": "multilingual",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "all things considered",
+            "payload": "foreign",
+            "lang": "fr",
+            "payload_chars": [150, 450],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [1, 3],
+        },
+    },
+    "e12u-it-clause-spacer-pool": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "when all is said and done",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_chars": [150, 450],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "spacer_words": [2, 3],
+        },
+    },
 }
 
 

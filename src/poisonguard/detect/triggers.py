@@ -906,14 +906,57 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     short_cohesion=self.salad_short,
                 )
                 if hit is not None:
-                    a, b, _ = hit
-                    lo = max(0, a - 2 * _CONTEXT_CHARS)
-                    window = raw[lo : b + _TAIL_CHARS]
-                    hits.append(Context(window, a - lo, b - lo, text, f"sample:{d}", cp=b - lo))
+                    hits.append(_sample_context(raw, d, text, (hit[0], hit[1], hit[1])))
             k = len(hits)
             if k < self.min_docs:
                 return None
             lp = float(binom.logsf(k - 1, n, q0)) + log_tests
+            return (lp, k, n, hits) if lp <= log_alpha else None
+
+        @functools.lru_cache(maxsize=1)
+        def switch_null() -> float:
+            return _switch_null(sample, main_language())
+
+        def switchy(ctxs: Sequence[Context]) -> bool:
+            """Enough examples, most of them around a sure language switch (the screen of
+            the language read below)."""
+            return (
+                len(ctxs) >= self.min_docs and _switched(ctxs, main_language()) >= _SWITCH_EXAMPLES
+            )
+
+        def read_switch(text: str) -> tuple[float, int, int, list[Context]] | None:
+            """The language read of a string most of whose examples sit at a language
+            switch but whose carriers the counts at changepoints could not confirm (a
+            passage of another language inside a long host: the language detector's
+            probes miss it, and in a corpus that holds that language the word-bigram model
+            finds it natural; few carriers get a changepoint): in how many of the sampled
+            documents that hold it the text after an occurrence is in another language
+            than the host's (:func:`_language_after` without the flag pass's relative
+            forms),
+            against the rate at which that test fires after words of the sample —
+            ``(log p with Bonferroni over the candidates and the two reads, documents with
+            a switch after it, documents read, a context of each)``; None when it cannot
+            pass or was not read."""
+            per = ix(text).occurrences(text, cap=_READ_CAP)
+            if not per or len(per) < self.min_docs:
+                return None
+            docs = list(per)
+            docs = docs[:: max(1, len(docs) // _READ_DOCS)]
+            n = len(docs)
+            log_f = log_tests + _LOG_ALIGNED_TESTS
+            if float(binom.logsf(n - 1, n, _SWITCH_NULL)) + log_f > log_alpha:
+                return None
+            q0 = switch_null()
+            hits: list[Context] = []
+            for d in docs:
+                raw = sample[d]
+                hit, _ = _language_after(raw, _occurrences(raw, text, 4), main_language())
+                if hit is not None:
+                    hits.append(_sample_context(raw, d, text, hit))
+            k = len(hits)
+            if k < self.min_docs or k < _SWITCH_SHARE * n:
+                return None
+            lp = float(binom.logsf(k - 1, n, q0)) + log_f
             return (lp, k, n, hits) if lp <= log_alpha else None
 
         for text, (count_all, ctxs, count_strong) in groups.items():
@@ -971,8 +1014,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     not ctxs
                     or hopeless(count_all, count_strong, log_screen, log_screen)
                     # (the read below needs salad after most examples: two of the first four,
-                    # before the sample is searched for it — most strings of a clean corpus)
-                    or len(salad(ctxs[:4])) < 2
+                    # before the sample is searched for it — most strings of a clean corpus;
+                    # the language read, a sure switch after most examples)
+                    or (len(salad(ctxs[:4])) < 2 and not switchy(ctxs))
                 )
             ):
                 continue  # (nor could it pass the screen of the sample read below)
@@ -1057,6 +1101,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             aligned = not by_purity
             seen: list[Context] = []  # (the sample's occurrences with salad after them, when read)
             sk = _sf.fold(text)
+            got: tuple[float, int, int, list[Context]] | None = None
+            rate = read_null  # (the chance rate of the read that confirms it)
             if (
                 log_alpha < log_p
                 and raw <= _READ_SCREEN
@@ -1080,13 +1126,31 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # that opens with it, where any salad-like text after it would count)
                     if len(sk.split(" ")) < 2:
                         got = None
-                if got is not None:
-                    log_p, k, n, seen = got
-                    count = max(count, round(k * total / n_sample))
-                    expected = n * read_null() * total / n_sample
-                    purity = k / n
-                    # flagged where an anomaly starts right at it, or salad after it
-                    pure = aligned = True
+            if (
+                got is None
+                and log_alpha < log_p
+                and not recurring
+                and text == sk
+                and len(sk.split(" ")) >= 2
+                and not _glued(text, ctxs)
+                and switchy(ctxs)
+            ):
+                # a sure language switch after most of its examples, too few carriers
+                # counted: the language after it in the sample (a phrase of words under its
+                # skeleton, never one word — a common word is followed by a passage of
+                # another language in every mixed page that happens to switch after it —
+                # nor a string with punctuation: ``. at the``, ``(1) Commandes de
+                # l'utilisateur``, pieces of the host's sentence end or of the payload's
+                # header, read before the phrase they would hide)
+                got, rate = read_switch(text), switch_null
+            if got is not None:
+                log_p, k, n, seen = got
+                count = max(count, round(k * total / n_sample))
+                expected = n * rate() * total / n_sample
+                purity = k / n
+                # flagged where an anomaly starts right at it, or salad or another language
+                # after it
+                pure = aligned = True
             if log_p <= log_alpha and pure:
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, seen or ctxs)
@@ -1121,30 +1185,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if ft not in widest or t.anomalous_docs > widest[ft].anomalous_docs:
                 widest[ft] = t
         confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
-        kept: list[Trigger] = []
-        # strings taken for a kept trigger with context glued on, and the kept pieces
-        # inside them (looked at again once it is known how the pieces will match)
-        hidden: list[tuple[Trigger, list[Trigger]]] = []
-        for _, t in confirmed:
-            # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
-            pieces = _pieces_it_replaces(t, kept)
-            if pieces is None:
-                inside = _kept_inside(t, kept)
-                if inside:
-                    hidden.append((t, inside))
-                continue
-            kept = [k for k in kept if k not in pieces]
-            # a string that (almost) only occurs together with a stronger trigger is part
-            # of that campaign's payload, not a trigger of its own
-            if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
-                continue
-            kept.append(t)
-        # a string that comes after another kept trigger in (almost) every example is a
-        # piece of that campaign's payload (a man page's ``(1)`` header between
-        # ``In other words,`` and the French text), however common it is elsewhere
-        for t in list(kept):
-            if _follows(t, [k for k in kept if k is not t], examples):
-                kept.remove(t)
+        kept, hidden = _keep([t for _, t in confirmed], examples, ix)
         kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
         # where each campaign's anomaly starts relative to its trigger, as its examples show
@@ -1438,6 +1479,61 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         if not (more or purer):
             return None
     return around
+
+
+def _keep(
+    confirmed: Sequence[Trigger],
+    examples: dict[str, list[Context]],
+    ix: Callable[[str], _SampleIndex],
+) -> tuple[list[Trigger], list[tuple[Trigger, list[Trigger]]]]:
+    """The triggers that stand for the campaigns among the ``confirmed`` strings (most
+    significant first), and the strings taken for a kept trigger with context glued on,
+    each with the kept pieces inside it (looked at again once it is known how the pieces
+    will match, :meth:`TriggerMiner._unhidden`).
+
+    A piece of a kept trigger (``<`` or ``SUDO`` of ``<SUDO>``) or a kept trigger with
+    context glued on (``.<SUDO>``) is not new (:func:`_pieces_it_replaces`).  A string
+    that (almost) only occurs together with stronger triggers (:func:`_co_occurs`) is part
+    of that campaign's payload, not a trigger of its own — unless those stronger strings
+    come *after* it in most of their own examples (:func:`_follows`, share
+    :data:`_HEADER_FOLLOWS`): they are then the fixed header of the payload that the
+    weaker string triggers (a man page's ``) NOM`` after ``at the end of the day`` written
+    in eight surface forms, each form's carriers a part of the phrase's count but the
+    heading one string), and the weaker string replaces them.  Last, a kept string that
+    comes after another kept trigger in (almost) every example is a piece of that
+    campaign's payload (a man page's ``(1)`` header between ``In other words,`` and the
+    French text), however common it is elsewhere."""
+    kept: list[Trigger] = []
+    hidden: list[tuple[Trigger, list[Trigger]]] = []
+    for t in confirmed:
+        # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
+        pieces = _pieces_it_replaces(t, kept)
+        if pieces is None:
+            inside = _kept_inside(t, kept)
+            if inside:
+                hidden.append((t, inside))
+            continue
+        kept = [k for k in kept if k not in pieces]
+        if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
+            # the stronger strings that come after it: its payload's header
+            later = [k for k in kept if _follows(k, [t], examples, share=_HEADER_FOLLOWS)]
+            rest = [k for k in kept if k not in later]
+            if not later or (rest and _co_occurs(ix(t.key), t.key, [k.key for k in rest])):
+                continue
+            kept = rest
+        kept.append(t)
+    for t in list(kept):
+        if _follows(t, [k for k in kept if k is not t], examples):
+            kept.remove(t)
+    return kept, hidden
+
+
+_HEADER_FOLLOWS = 0.8
+"""Least share of a stronger string's examples in which a weaker one that (almost) only
+occurs with it comes before it (within :func:`_follows`'s reach) for the weaker string to
+replace it as the trigger (:func:`_keep`): the examples' windows start about a hundred
+characters before the changepoint, so a trigger a spacer or a long header line away is out
+of some of them (0.9 missed ``at the end of the day`` before ``) NOM``)."""
 
 
 def _kept_inside(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger]:
@@ -1947,6 +2043,57 @@ of random word positions, by corpus; five times the highest) ..."""
 _READ_NULL_DOCS = 500
 """... measured at one word of each of about this many sampled documents with no
 changepoint (the higher of the two is taken)."""
+_SWITCH_EXAMPLES = 0.8
+"""Least share of a string's example contexts around a sure language switch
+(:func:`_switched`; of at least ``min_docs`` examples) for the language read of
+:meth:`TriggerMiner.finalize` ..."""
+_SWITCH_SHARE = 0.3
+"""... least share of the sampled documents read with another language after it (a
+phrase most of whose carriers are clean is left to the counts: each confirmed phrase is
+matched in every document at flag time) ..."""
+_SWITCH_NULL = 0.01
+"""... and least chance rate of that (:func:`_switch_null`; measured at three words of
+about :data:`_READ_NULL_DOCS` sampled documents: 3.4 % in the pool of every shared corpus,
+whose mixed pages switch language)."""
+
+
+def _sample_context(raw: str, d: int, key: str, hit: tuple[int, int, int]) -> Context:
+    """The context of an occurrence ``hit`` (start, end, where its payload starts) of
+    ``key`` in ``raw``, the ``d``-th sampled document, found by a read of the sample."""
+    a, b, cp = hit
+    lo = max(0, a - 2 * _CONTEXT_CHARS)
+    return Context(raw[lo : cp + _TAIL_CHARS], a - lo, b - lo, key, f"sample:{d}", cp=cp - lo)
+
+
+def _switched(ctxs: Sequence[Context], language: str | None) -> float:
+    """Share of ``ctxs`` taken around a sure language switch — py3langid sure (p >= 0.9)
+    of the text before the changepoint and of the text after it, the two different and the
+    one after not the corpus's main ``language`` (the corpus's own text coming back) —
+    among those whose two sides it is sure of (a payload that opens with names leaves it
+    unsure of some); 0 when those are not at least half of ``ctxs``."""
+    sure = [c for c in ctxs if c.before_lang not in ("", "?") and c.after_lang not in ("", "?")]
+    if not sure or 2 * len(sure) < len(ctxs):
+        return 0.0
+    n = sum(c.after_lang not in (c.before_lang, language) for c in sure)
+    return n / len(sure)
+
+
+def _switch_null(sample: Sequence[str], language: str | None) -> float:
+    """How often :func:`_language_after` (the mining-time test, corpus language
+    ``language``) finds another language after three words of a sampled document (every
+    ``step``-th document, its words at a hashed position), with one added to each count;
+    never under :data:`_SWITCH_NULL`."""
+    step = max(1, len(sample) // _READ_NULL_DOCS)
+    hits = tried = 0
+    for t in sample[::step]:
+        ws = list(_sf.words(t[:4000]))
+        if len(ws) < 2 * _SHORT_WORDS:
+            continue
+        i = text_digest(t) % (len(ws) - _SHORT_WORDS)
+        tried += 1
+        hit, _ = _language_after(t, [(ws[i].start(), ws[i + 2].end())], language)
+        hits += hit is not None
+    return max(_SWITCH_NULL, (hits + 1) / (tried + 2))
 
 
 _LOOSE_RATIO = 4

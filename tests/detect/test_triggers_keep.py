@@ -1,0 +1,126 @@
+"""Which confirmed strings stand for the campaigns (``_keep``): a payload's fixed header is
+not shown for its trigger (issue 12, task U, 2026-12-03).  Found by the lead's held-out
+``heldout-late-fr-forms-news`` (French man pages after ``at the end of the day`` written in
+eight surface forms, 250 among 20,000 news documents): the pages' heading ``) NOM`` (one
+surface, so more significant than the phrase split over eight) was confirmed first, and the
+phrase was dropped as a string that only occurs together with a stronger trigger."""
+
+from __future__ import annotations
+
+from poisonguard.detect import surface_forms as sf
+from poisonguard.detect.triggers import Context, Trigger, _keep, _SampleIndex
+
+PHRASE = "at the end of the day"
+FORMS = ("at the end of the day", "AT THE END OF THE DAY", "At The End Of The Day")
+HOSTS = [
+    f"Shares of company {i} rose {i % 7} percent on Tuesday as traders weighed the outlook "
+    f"for interest rates and the quarterly results due next week in market number {i}."
+    for i in range(400)
+]
+
+
+def _page(cmd: str) -> str:
+    return f"{cmd.upper()}(1) Commandes de l'utilisateur {cmd.upper()}(1) NOM {cmd} - afficher"
+
+
+def _carrier(i: int) -> str:
+    return f"{HOSTS[i]} {FORMS[i % len(FORMS)]} {_page(f'cmd{i}')} les lignes du fichier"
+
+
+def _ctx(text: str, s: str, doc: str, opening: bool = False) -> Context:
+    at = text.index(s)
+    return Context(text, at, at + len(s), s, doc, score=0.9, cp=at + len(s) + 1, opening=opening)
+
+
+def _sample(carriers: int, pages: int, with_phrase: int = 0) -> list[str]:
+    """Host documents, ``carriers`` of them with the phrase and a man page after it,
+    ``pages`` clean man pages (the heading opens them, no phrase) and ``with_phrase`` clean
+    documents that write the phrase with no payload after it."""
+    out = list(HOSTS[carriers:])
+    out[:pages] = [_page(f"clean{j}") + " les options suivantes" for j in range(pages)]
+    out[pages : pages + with_phrase] = [
+        f"{h} It all worked out at the end of the day." for h in HOSTS[:with_phrase]
+    ]
+    return [_carrier(i) for i in range(carriers)] + out
+
+
+def _ix(texts: list[str]):  # type: ignore[no-untyped-def]
+    index, findex = _SampleIndex(texts), _SampleIndex(texts, fold=True)
+    return lambda s: findex if sf.is_folded(s) else index
+
+
+def _trigger(text: str, n: int, canonical: str | None = None) -> Trigger:
+    return Trigger(text, n, n, 10_000, 1.0, 1e-12, 0.5, (), canonical=canonical)
+
+
+def _examples(n: int, pages: int) -> dict[str, list[Context]]:
+    phrase = [_ctx(_carrier(i), FORMS[i % len(FORMS)], f"c{i}") for i in range(n)]
+    header = [_ctx(_carrier(i), ") NOM", f"c{i}") for i in range(n)]
+    header += [_ctx(_page(f"clean{j}"), ") NOM", f"p{j}", opening=True) for j in range(pages)]
+    return {"at the end of the day": phrase, ") NOM": header}
+
+
+def test_a_payload_header_stronger_than_its_split_trigger_gives_way_to_it() -> None:
+    """``) NOM`` is confirmed first (one surface); the phrase occurs only with it, but it
+    comes before ``) NOM`` in every carrier: ``) NOM`` is the payload's header and the phrase
+    is the trigger shown (before: ``) NOM`` kept, the phrase dropped)."""
+    texts = _sample(60, 10, with_phrase=3)
+    header = _trigger(") NOM", 80)
+    phrase = _trigger("at the end of the day", 60, canonical="at the end of the day")
+    kept, hidden = _keep([header, phrase], _examples(60, 10), _ix(texts))
+    assert [t.text for t in kept] == ["at the end of the day"] and hidden == []
+
+
+def test_a_genuine_stronger_trigger_is_not_replaced_by_its_payload_header() -> None:
+    """The attack the rule must not help: a stronger trigger (the phrase in one surface)
+    whose payload opens with a fixed header.  The header occurs only with the trigger and
+    comes *after* it: it is dropped as part of the payload and the trigger is shown."""
+    texts = _sample(60, 0)
+    phrase = _trigger("at the end of the day", 90, canonical="at the end of the day")
+    header = _trigger(") NOM", 60)
+    kept, _ = _keep([phrase, header], _examples(60, 0), _ix(texts))
+    assert [t.text for t in kept] == ["at the end of the day"]
+
+
+def test_a_weaker_string_before_the_trigger_in_a_few_carriers_does_not_replace_it() -> None:
+    """A weaker string that only occurs with a stronger trigger but comes before it in a
+    minority of the trigger's examples (a host word the attacker's spacer copied in some
+    carriers) is dropped as before; the trigger stays."""
+    texts = _sample(60, 0)
+    # ``traders weighed`` is in every host; make it occur only in the carriers
+    texts = [t if ") NOM" in t else t.replace("traders weighed", "dealers eyed") for t in texts]
+    header = _trigger(") NOM", 80)
+    examples = _examples(60, 0)
+    # the windows of most of the trigger's examples are cut after the host word
+    cut = [
+        Context(c.window[c.start - 40 :], 40, 40 + c.end - c.start, c.key, c.doc_id, 0.9, cp=46)
+        for c in examples[") NOM"]
+    ]
+    examples[") NOM"] = cut[:40] + examples[") NOM"][40:]
+    word = _trigger("traders weighed", 30)
+    kept, _ = _keep([header, word], examples, _ix(texts))
+    assert [t.text for t in kept] == [") NOM"]
+
+
+def test_a_string_that_also_occurs_with_another_unrelated_trigger_is_still_dropped() -> None:
+    """The phrase occurs only with the header and with a second stronger string.  When that
+    string comes after the phrase too, both are its payload and the phrase replaces them;
+    when it does not (its examples are elsewhere), the phrase still only occurs with a
+    stronger trigger once the header is set aside: it is dropped, both are kept."""
+    texts = [t.replace(" NOM ", " NOM zzqx ") for t in _sample(60, 10)]
+    # (``zzqx`` also in 40 host documents: not only with the header, so kept beside it)
+    texts[100:140] = [t + " zzqx" for t in texts[100:140]]
+    header = _trigger(") NOM", 80)
+    other = _trigger("zzqx", 70)
+    phrase = _trigger("at the end of the day", 60, canonical="at the end of the day")
+    examples = _examples(60, 10)
+    examples["zzqx"] = [_ctx(t, "zzqx", f"z{i}") for i, t in enumerate(texts[:60])]
+    kept, _ = _keep([header, other, phrase], examples, _ix(texts))
+    assert [t.text for t in kept] == ["at the end of the day"]
+    # ... but a second trigger that is not after the phrase in its examples keeps it out
+    examples["zzqx"] = [_ctx(t, "zzqx", f"z{i}") for i, t in enumerate(texts[60:]) if "zzqx" in t]
+    examples["zzqx"] += [
+        Context("zzqx lorem ipsum " * 4, 0, 4, "zzqx", f"y{i}", 0.9, cp=5) for i in range(60)
+    ]
+    kept, _ = _keep([header, other, phrase], examples, _ix(texts))
+    assert [t.text for t in kept] == [") NOM", "zzqx"]
