@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binom
 
+from poisonguard.detect import glued as _gl
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.language import group_probs, identify_many, switch_point
@@ -544,6 +545,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
 
         self._word_candidates(text, doc.id, lo, hi, w0, window, cp, opening, out, made)
+        # a phrase glued inside the words around it, keyed by its letters run together
+        g_lo, g_hi = max(lo, cp - _gl.REACH), min(hi, cp + _gl.REACH)
+        _gl.add_candidates(
+            text,
+            g_lo,
+            g_hi,
+            out,
+            made,
+            lambda s, e, k: Context(
+                window, s - w0, e - w0, k, doc.id, cp=cp - w0, opening=opening(s)
+            ),
+        )
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
@@ -759,6 +772,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
+        glued_at: set[str] = set()  # (the groups read back from glued letters)
         for key, c in merged.counts.items():
             if c < self.min_docs:
                 continue
@@ -781,7 +795,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         continue
             if not ctxs:
                 continue  # weak support alone, not salad: nothing to judge it on
-            ext, agree = _extend_any(key, ctxs)
+            if key.startswith(_gl.MARK):  # letters run together: read back as a phrase
+                glued = _gl.phrase(key, ctxs)
+                if glued is None:
+                    continue
+                ext, agree = glued
+            else:
+                ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
                 c, cs = (round(x * len(agree) / len(ctxs)) for x in (c, cs))
@@ -789,9 +809,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if c < self.min_docs:
                     continue
             have = groups.get(ext)
-            if have is None:
+            if _gl.takes(ext, key, glued_at, have is not None and c <= have[0]) or have is None:
                 groups[ext] = (c, list(ctxs), cs)
-            elif c > have[0]:
+            elif c > have[0] and ext not in glued_at:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
 
         def ix(s: str) -> _SampleIndex:
@@ -1345,7 +1365,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
                         return a, b, cp
-                elif min(a, b - tol) <= cp <= b + tol:
+                elif min(_gl.word_start(text, a), b - tol) <= cp <= b + tol:
                     return a, b, cp
         return None
 
@@ -2066,7 +2086,8 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
         if c.cp < 0:
             continue
         start, end = _occurrence_in(pat, text, c)
-        lo = min(start, end - tol)
+        # (from the start of the word it is glued into: the anomaly starts at that token)
+        lo = min(_gl.word_start(c.window, start), end - tol)
         n += any(lo <= x <= end + tol for x in c.cps or (c.cp,)) or (
             worded and _switch_aligned(c, end, tol)
         )
