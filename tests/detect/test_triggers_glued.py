@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from poisonguard.detect.glued import MARK, add_candidates, phrase
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
@@ -97,3 +99,58 @@ def test_the_stable_core_is_read_back_as_a_phrase_only_where_it_is_glued() -> No
     # letters that agree in only a few examples grow no phrase
     mixed_ctx = _contexts(heads, "by the way", tails)[:3] + _contexts(heads, "xy thewaz", tails)[3:]
     assert phrase(MARK + "bytheway", mixed_ctx) is None
+
+
+def test_a_glued_phrase_is_aligned_from_the_start_of_the_word_it_is_glued_into() -> None:
+    """The document detectors read whole tokens: a phrase glued into a host word has its
+    changepoint at that word's start (``^compby the way``), a few letters before the
+    phrase — aligned.  A phrase written apart keeps the old band: a changepoint a word
+    before it is not where it ends."""
+    from poisonguard.detect.triggers import _aligned
+
+    glued_text = "The trade was slow and compby the waysays an said higher in"
+    apart_text = "The trade was slow and comp by the way says an said higher in"
+    for text, want in ((glued_text, 1.0), (apart_text, 0.0)):
+        s = text.index("by the way")
+        cp = text.index("comp")
+        ctx = Context(text, s, s + len("by the way"), "by the way", "d", cp=cp, cps=(cp,))
+        assert _aligned("by the way", [ctx], 8) == want
+
+
+def test_a_phrase_read_back_from_glued_letters_takes_the_place_of_its_words() -> None:
+    """Its examples are its glued occurrences alone (never merged with the same words
+    written apart), whatever the word candidate counted; a word key never replaces it."""
+    from poisonguard.detect.glued import takes
+
+    seen: set[str] = set()
+    assert takes("by the way", MARK + "bytheway", seen, fewer=True)
+    assert "by the way" in seen
+    assert not takes("by the way", "by the way", seen, fewer=False)
+    assert not takes("by the way", MARK + "ythewayx", seen, fewer=True)
+    assert takes("by the way", MARK + "ythewayx", seen, fewer=False)
+    assert not takes("of the", "of the", set(), fewer=False)  # (word keys: the old merge)
+
+
+def test_a_glued_trigger_matches_only_its_glued_occurrences() -> None:
+    """Read back from glued letters, ``by the way`` was tested on its glued occurrences
+    only: a clean document with the phrase written apart and an odd passage right after
+    it (a quote in dialect, another language) is no carrier of it, while every glued
+    carrier still is."""
+    samples = poison("evasive-backdoor", 120, 3, trigger="by the way", placement="glued")
+    rng = np.random.default_rng(0)
+    odd = [" ".join("".join(rng.choice(list("qzxkvj"), 6)) for _ in range(60)) for _ in range(3)]
+    hosts = [d for d in clean_docs()[1500:1700] if len(d.text) > 600][:3]
+    apart = [
+        replace(d, id=f"apart-{i}").with_text(
+            d.text[: len(d.text) // 2] + f" And by the way, {o} " + d.text[len(d.text) // 2 :]
+        )
+        for i, (d, o) in enumerate(zip(hosts, odd, strict=True))
+    ]
+    docs = mixed(samples) + apart
+    miner, state = _mine(docs)
+    found = [t for t in state.triggers if t.canonical == "by the way"]  # type: ignore[attr-defined]
+    assert found and found[0].glued and found[0].to_dict()["glued"]
+    assert not [d.id for d in apart if miner.flag(d, state) is not None]  # type: ignore[arg-type]
+    truth = {s.document.id for s in samples}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}  # type: ignore[arg-type]
+    assert len(flagged & truth) >= 0.9 * len(truth)

@@ -147,15 +147,16 @@ def word_start(text: str, at: int, limit: int = 32) -> int:
     return lo
 
 
+def stuck(text: str, start: int, end: int) -> bool:
+    """A letter or digit runs on into ``text[start:end]`` from either side."""
+    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+
+
 def glued(ctxs: Sequence[Context]) -> bool:
     """A letter or digit runs on into the candidate from outside it, on either side, in
     most of its examples (``Reuby the way``: the host's word; ``by the waysays``: the
     payload's)."""
-    on = sum(
-        (c.start > 0 and c.window[c.start - 1].isalnum())
-        or (c.end < len(c.window) and c.window[c.end].isalnum())
-        for c in ctxs
-    )
+    on = sum(stuck(c.window, c.start, c.end) for c in ctxs)
     return on > len(ctxs) / 2
 
 
@@ -202,6 +203,7 @@ __all__ = [
     "glued",
     "letters",
     "phrase",
+    "stuck",
     "takes",
     "word_start",
 ]

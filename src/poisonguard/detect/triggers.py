@@ -262,6 +262,10 @@ class Trigger:
             string (``. to be``, a piece of ``to be fair`` and ``to be honest``: ``to be`` is
             in a third of news documents, in ``going to be``, whose purity and alignment
             were never tested).
+        glued: read back from letters run together (:mod:`~poisonguard.detect.glued`):
+            confirmed on its occurrences glued to a letter, so only those are matched (a
+            letter or digit right before or after it; the phrase written apart was never
+            tested).
     """
 
     text: str
@@ -281,6 +285,7 @@ class Trigger:
     aligned: bool = False
     band: tuple[int | None, int | None] | None = None
     strict: bool = False
+    glued: bool = False
 
     @property
     def key(self) -> str:
@@ -298,6 +303,8 @@ class Trigger:
             del d["aligned"]
         if not d["strict"]:
             del d["strict"]
+        if not d["glued"]:
+            del d["glued"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -1126,6 +1133,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             canonical=canonical,
                             forms=forms,
                             aligned=aligned,
+                            glued=text in glued_at,
                         ),
                     )
                 )
@@ -1228,6 +1236,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             occ = _occurrences(text, key, 10)
             if t.strict:
                 occ = [(a, b) for a, b in occ if _opens(text, a)]
+            if t.glued:
+                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b)]
             if not occ:
                 continue
             if cps is None:
@@ -1238,7 +1248,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # ... and any trigger whose examples put the anomaly within a few characters of
             # it: a clean carrier's odd passage further on is no payload of this campaign
             hit = self._before_changepoint(
-                text, key, cps, self.align if t.aligned else None, t.band, t.strict
+                text, key, cps, self.align if t.aligned else None, t.band, t.strict, t.glued
             )
             why = ""
             if hit is None:
@@ -1344,6 +1354,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tol: int | None = None,
         band: tuple[int | None, int | None] | None = None,
         opening: bool = False,
+        glued: bool = False,
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
@@ -1353,14 +1364,15 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         its end, to ``tol`` after its end; the band of :func:`_aligned`); with ``band``
         (:attr:`Trigger.band`) it must also lie in that band around the occurrence's end
         (a side that is ``None``: as without it); with ``opening`` the occurrence must open
-        a sentence or clause (:attr:`Trigger.strict`)."""
+        a sentence or clause (:attr:`Trigger.strict`); with ``glued`` be glued to a letter
+        (:attr:`Trigger.glued`)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
             hi = cp + self.after + 2 * len(trigger) + 64
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
-                if opening and not _opens(text, a):
+                if (opening and not _opens(text, a)) or (glued and not _gl.stuck(text, a, b)):
                     continue
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
