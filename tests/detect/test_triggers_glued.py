@@ -133,24 +133,42 @@ def test_a_phrase_read_back_from_glued_letters_takes_the_place_of_its_words() ->
 
 def test_a_glued_trigger_matches_only_its_glued_occurrences() -> None:
     """Read back from glued letters, ``by the way`` was tested on its glued occurrences
-    only: a clean document with the phrase written apart and an odd passage right after
-    it (a quote in dialect, another language) is no carrier of it, while every glued
-    carrier still is."""
+    only — glued on the left, inside a host word, in all its examples: a clean document
+    with the phrase written apart, or glued on its right only (``by the wayside``), and
+    an odd passage right after it (a quote in dialect, another language, verse) is no
+    carrier of it, while every glued carrier still is."""
     samples = poison("evasive-backdoor", 120, 3, trigger="by the way", placement="glued")
     rng = np.random.default_rng(0)
     odd = [" ".join("".join(rng.choice(list("qzxkvj"), 6)) for _ in range(60)) for _ in range(3)]
     hosts = [d for d in clean_docs()[1500:1700] if len(d.text) > 600][:3]
     apart = [
         replace(d, id=f"apart-{i}").with_text(
-            d.text[: len(d.text) // 2] + f" And by the way, {o} " + d.text[len(d.text) // 2 :]
+            d.text[: len(d.text) // 2] + f" And {w} {o} " + d.text[len(d.text) // 2 :]
         )
-        for i, (d, o) in enumerate(zip(hosts, odd, strict=True))
+        for i, (d, o) in enumerate(zip(hosts * 2, odd * 2, strict=True))
+        for w in [("by the way," if i < 3 else "sat by\nthe wayside")]
     ]
     docs = mixed(samples) + apart
     miner, state = _mine(docs)
     found = [t for t in state.triggers if t.canonical == "by the way"]  # type: ignore[attr-defined]
-    assert found and found[0].glued and found[0].to_dict()["glued"]
+    assert found and found[0].glued == "left" and found[0].to_dict()["glued"] == "left"
     assert not [d.id for d in apart if miner.flag(d, state) is not None]  # type: ignore[arg-type]
     truth = {s.document.id for s in samples}
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}  # type: ignore[arg-type]
     assert len(flagged & truth) >= 0.9 * len(truth)
+
+
+def test_the_side_a_glued_phrase_is_matched_on_is_the_side_its_examples_are_glued_on() -> None:
+    from poisonguard.detect.glued import side, stuck
+
+    text = "x compby the waysays y by the wayside z"
+    a = text.index("by the way")
+    b = text.index("by the way", a + 1)
+    assert stuck(text, a, a + 10, "left") and stuck(text, a, a + 10, "right")
+    assert not stuck(text, b, b + 10, "left") and stuck(text, b, b + 10, "either")
+    heads = ["comp", "prog", "Reu", "divis"]
+    left = _contexts(heads, "by the way", [" says", " quorum", " lantern", " often"])
+    assert side(left) == "left"
+    right = _contexts(["a ", "b ", "c ", "d "], "by the way", ["says", "Qa", "ilk", "zed"])
+    assert side(right) == "right"
+    assert side(left[:2] + right[:2]) == "either"

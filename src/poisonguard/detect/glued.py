@@ -12,9 +12,10 @@ whatever the host and payload letters around it — the glue-insensitive key.  A
 time (:func:`phrase`) the key is grown letter by letter while its examples agree (the
 stable core: the host's and payload's letters differ at both ends), and the grown letters
 are read back as a phrase under its skeleton (``by the way``), which the miner then tests
-and matches like any word candidate (its pattern finds it inside words too).  A grown
-string that is not glued to a letter in most examples is left to the word candidates, and
-one of fewer than two words to the character k-grams of one token.
+like any word candidate on its glued occurrences only, and matches only where a letter
+runs on into it (``Trigger.glued``).  A grown string glued to a letter in fewer than three
+or a quarter of its examples is left to the word candidates, and one of fewer than two
+words to the character k-grams of one token.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def add_candidates(
 
 def phrase(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]] | None:
     """A glued candidate grown to its stable core and read back as a phrase: ``(skeleton,
-    the examples that hold it, each re-pointed at the phrase's surface)``; None when it
-    is no phrase of two or more words glued to a letter in most of its examples."""
+    the examples that hold it glued to a letter, each re-pointed at the phrase's
+    surface)``; None when it is no phrase of two or more words glued in at least three and
+    :data:`_GLUED_SHARE` of its examples."""
     core = key[len(MARK) :]
     if len(ctxs) < 3:
         return None
@@ -117,10 +119,10 @@ def phrase(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]] | Non
         return None
     sk, agree = max(seen.items(), key=lambda kv: len(kv[1]))
     # its glued occurrences only (the same words written apart are the word candidates')
-    stuck = [c for c in agree if glued([c])]
-    if len(sk.split(" ")) < 2 or len(stuck) < 3 or len(stuck) < _GLUED_SHARE * len(ctxs):
+    on = [c for c in agree if stuck(c.window, c.start, c.end)]
+    if len(sk.split(" ")) < 2 or len(on) < 3 or len(on) < _GLUED_SHARE * len(ctxs):
         return None
-    return sk, stuck
+    return sk, on
 
 
 def takes(ext: str, key: str, glued_at: set[str], fewer: bool) -> bool:
@@ -147,17 +149,24 @@ def word_start(text: str, at: int, limit: int = 32) -> int:
     return lo
 
 
-def stuck(text: str, start: int, end: int) -> bool:
-    """A letter or digit runs on into ``text[start:end]`` from either side."""
-    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+def stuck(text: str, start: int, end: int, side: str = "either") -> bool:
+    """A letter or digit runs on into ``text[start:end]`` from the ``side`` given
+    (``left``, ``right``, or ``either``)."""
+    left = start > 0 and text[start - 1].isalnum()
+    right = end < len(text) and text[end].isalnum()
+    return left if side == "left" else right if side == "right" else left or right
 
 
-def glued(ctxs: Sequence[Context]) -> bool:
-    """A letter or digit runs on into the candidate from outside it, on either side, in
-    most of its examples (``Reuby the way``: the host's word; ``by the waysays``: the
-    payload's)."""
-    on = sum(stuck(c.window, c.start, c.end) for c in ctxs)
-    return on > len(ctxs) / 2
+def side(ctxs: Sequence[Context], share: float = 0.9) -> str:
+    """The side on which a phrase read back from glued letters is glued in at least
+    ``share`` of its examples (``left`` first: a host word split around it), else
+    ``either``: what :attr:`~poisonguard.detect.triggers.Trigger.glued` asks of a carrier
+    (a clean ``by the wayside``, glued on its right only, is no carrier of a phrase planted
+    inside host words)."""
+    for s in ("left", "right"):
+        if ctxs and sum(stuck(c.window, c.start, c.end, s) for c in ctxs) >= share * len(ctxs):
+            return s
+    return "either"
 
 
 def _agreed(seqs: Sequence[str], need: int) -> str:
@@ -200,9 +209,9 @@ __all__ = [
     "REACH",
     "K",
     "add_candidates",
-    "glued",
     "letters",
     "phrase",
+    "side",
     "stuck",
     "takes",
     "word_start",

@@ -263,9 +263,10 @@ class Trigger:
             in a third of news documents, in ``going to be``, whose purity and alignment
             were never tested).
         glued: read back from letters run together (:mod:`~poisonguard.detect.glued`):
-            confirmed on its occurrences glued to a letter, so only those are matched (a
-            letter or digit right before or after it; the phrase written apart was never
-            tested).
+            confirmed on its occurrences glued to a letter, so only those are matched — a
+            letter or digit right before it (``left``), right after it (``right``) or
+            either (``either``), the side its examples are glued on (the phrase written
+            apart was never tested); ``""``: not such a trigger.
     """
 
     text: str
@@ -285,7 +286,7 @@ class Trigger:
     aligned: bool = False
     band: tuple[int | None, int | None] | None = None
     strict: bool = False
-    glued: bool = False
+    glued: str = ""
 
     @property
     def key(self) -> str:
@@ -1133,7 +1134,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             canonical=canonical,
                             forms=forms,
                             aligned=aligned,
-                            glued=text in glued_at,
+                            glued=_gl.side(ctxs) if text in glued_at else "",
                         ),
                     )
                 )
@@ -1237,7 +1238,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if t.strict:
                 occ = [(a, b) for a, b in occ if _opens(text, a)]
             if t.glued:
-                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b)]
+                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued)]
             if not occ:
                 continue
             if cps is None:
@@ -1354,7 +1355,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tol: int | None = None,
         band: tuple[int | None, int | None] | None = None,
         opening: bool = False,
-        glued: bool = False,
+        glued: str = "",
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
@@ -1364,15 +1365,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         its end, to ``tol`` after its end; the band of :func:`_aligned`); with ``band``
         (:attr:`Trigger.band`) it must also lie in that band around the occurrence's end
         (a side that is ``None``: as without it); with ``opening`` the occurrence must open
-        a sentence or clause (:attr:`Trigger.strict`); with ``glued`` be glued to a letter
-        (:attr:`Trigger.glued`)."""
+        a sentence or clause (:attr:`Trigger.strict`); with ``glued`` be glued to a letter on
+        that side (:attr:`Trigger.glued`)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
             hi = cp + self.after + 2 * len(trigger) + 64
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
-                if (opening and not _opens(text, a)) or (glued and not _gl.stuck(text, a, b)):
+                if (opening and not _opens(text, a)) or (
+                    glued and not _gl.stuck(text, a, b, glued)
+                ):
                     continue
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
