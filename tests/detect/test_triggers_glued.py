@@ -117,18 +117,14 @@ def test_a_glued_phrase_is_aligned_from_the_start_of_the_word_it_is_glued_into()
         assert _aligned("by the way", [ctx], 8) == want
 
 
-def test_a_phrase_read_back_from_glued_letters_takes_the_place_of_its_words() -> None:
-    """Its examples are its glued occurrences alone (never merged with the same words
-    written apart), whatever the word candidate counted; a word key never replaces it."""
-    from poisonguard.detect.glued import takes
+def test_a_group_stands_for_glued_letters_only_while_their_candidate_counts_most() -> None:
+    from poisonguard.detect.glued import mark
 
     seen: set[str] = set()
-    assert takes("by the way", MARK + "bytheway", seen, fewer=True)
-    assert "by the way" in seen
-    assert not takes("by the way", "by the way", seen, fewer=False)
-    assert not takes("by the way", MARK + "ythewayx", seen, fewer=True)
-    assert takes("by the way", MARK + "ythewayx", seen, fewer=False)
-    assert not takes("of the", "of the", set(), fewer=False)  # (word keys: the old merge)
+    mark(seen, "by the way", MARK + "bytheway")
+    assert seen == {"by the way"}
+    mark(seen, "by the way", "by the way")  # the words written apart count more
+    assert not seen
 
 
 def test_a_glued_trigger_matches_only_its_glued_occurrences() -> None:

@@ -111,6 +111,8 @@ def phrase(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]] | Non
         if a < 0 or b > len(chars) or chars[a:b] != grown:
             continue
         s, e = offs[a], offs[b - 1] + 1
+        if not _SEPARATORS.issuperset(ch for ch in c.window[s:e] if not ch.isalnum()):
+            continue  # words joined by markup (``ref>cite</ref``): no phrase
         sk = _sf.fold(c.window[s:e])
         if sk.replace(" ", "") != grown:
             continue  # a word whose folding changes its length: not read back
@@ -125,18 +127,14 @@ def phrase(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]] | Non
     return sk, on
 
 
-def takes(ext: str, key: str, glued_at: set[str], fewer: bool) -> bool:
-    """Whether candidate ``key``, read back as ``ext``, takes the finalize step's group of
-    that name with its count and examples alone (``fewer``: it counts no more than the
-    group has), and records a glued one in ``glued_at``.  A phrase read back from glued
-    letters stands for its glued occurrences: its examples are never merged with those
-    of the same words written apart (a common phrase's clean carriers, which would hide
-    where the anomaly starts) and it takes the place of that word candidate; among glued
-    keys the larger count wins; a word key never replaces a glued one."""
-    if not key.startswith(MARK) or (fewer and ext in glued_at):
-        return False
-    glued_at.add(ext)
-    return True
+def mark(glued_at: set[str], ext: str, key: str) -> None:
+    """Record in ``glued_at`` whether the finalize step's group ``ext`` now stands for
+    candidate ``key`` read back from glued letters (the group takes the examples and count
+    of whichever candidate counts most, as for any two strings with one skeleton)."""
+    if key.startswith(MARK):
+        glued_at.add(ext)
+    else:
+        glued_at.discard(ext)
 
 
 def word_start(text: str, at: int, limit: int = 32) -> int:
@@ -185,6 +183,9 @@ def _agreed(seqs: Sequence[str], need: int) -> str:
     return "".join(out)
 
 
+_SEPARATORS = frozenset(" \t\n\u00a0-_.,'\u2019")
+"""What may stand between the words of a phrase read back (spacing and the separators of
+written surface forms; markup such as ``</ref>`` between words makes no phrase)."""
 _GLUED_SHARE = 0.25
 """Least share of a key's examples in which its phrase is glued to a letter."""
 _SPAN = _LIMIT + 16
@@ -210,9 +211,9 @@ __all__ = [
     "K",
     "add_candidates",
     "letters",
+    "mark",
     "phrase",
     "side",
     "stuck",
-    "takes",
     "word_start",
 ]

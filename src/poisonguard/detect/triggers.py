@@ -817,10 +817,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if c < self.min_docs:
                     continue
             have = groups.get(ext)
-            if _gl.takes(ext, key, glued_at, have is not None and c <= have[0]) or have is None:
+            if have is None:
                 groups[ext] = (c, list(ctxs), cs)
-            elif c > have[0] and ext not in glued_at:
+                _gl.mark(glued_at, ext, key)
+            elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
+                _gl.mark(glued_at, ext, key)
 
         def ix(s: str) -> _SampleIndex:
             return findex if _sf.is_folded(s) else index
@@ -1380,7 +1382,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
                         return a, b, cp
-                elif min(_gl.word_start(text, a), b - tol) <= cp <= b + tol:
+                elif min(_gl.word_start(text, a) if glued else a, b - tol) <= cp <= b + tol:
                     return a, b, cp
         return None
 
@@ -2096,13 +2098,14 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     # (a man page's ``(1)``) lies right before the switch in every carrier, and so it
     # does in every clean page of that language in a pool
     worded = _WORDED.search(text) is not None
+    phrased = " " in text and _sf.is_folded(text)
     n = 0
     for c in ctxs:
         if c.cp < 0:
             continue
         start, end = _occurrence_in(pat, text, c)
-        # (from the start of the word it is glued into: the anomaly starts at that token)
-        lo = min(_gl.word_start(c.window, start), end - tol)
+        # (a phrase glued into a word: from that word's start, where the anomaly starts)
+        lo = min(_gl.word_start(c.window, start) if phrased else start, end - tol)
         n += any(lo <= x <= end + tol for x in c.cps or (c.cp,)) or (
             worded and _switch_aligned(c, end, tol)
         )
