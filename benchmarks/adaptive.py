@@ -1284,6 +1284,56 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "spacer_words": [2, 3],
         },
     },
+    # e12w- (helper W, issue 12, 2026-12-03 22:25 UTC): a common phrase glued inside a host
+    # word.  Own variant, written before any change and not tuned on: another phrase,
+    # medical, a German passage after it (the glue keeps a payload letter on its right)
+    "e12w-glued-foreign-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as a matter of fact",
+            "payload": "foreign",
+            "lang": "de",
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "glued",
+        },
+    },
+    # ... and a second own variant (22:23 UTC, before any change): a two-word phrase (no
+    # whole word inside it), novels, random tokens glued on its right
+    "e12w-glued-short-tokens-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "of course", "placement": "glued"},
+    },
+    # the lead's measured twins (issue 12, task W): `by the way` glued, word salad of
+    # 50-120 words (0 % on main) and random tokens, the recipe's default payload (27 %)
+    "e12w-glued-salad-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "by the way",
+            "payload": "word-salad",
+            "payload_words": [50, 120],
+            "placement": "glued",
+        },
+    },
+    "e12w-glued-tokens-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {"trigger": "by the way", "placement": "glued"},
+    },
+    # ... and in the pool, the salad in two chunks (1 % at 100 on main)
+    "e12w-glued-salad-chunks-pooled": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "by the way",
+            "payload": "word-salad",
+            "payload_words": [50, 120],
+            "placement": "glued",
+            "interleave": 2,
+        },
+    },
 }
 
 

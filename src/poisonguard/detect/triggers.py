@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binom
 
+from poisonguard.detect import glued as _gl
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.language import group_probs, identify_many, switch_point
@@ -261,6 +262,11 @@ class Trigger:
             string (``. to be``, a piece of ``to be fair`` and ``to be honest``: ``to be`` is
             in a third of news documents, in ``going to be``, whose purity and alignment
             were never tested).
+        glued: read back from letters run together (:mod:`~poisonguard.detect.glued`):
+            confirmed on its occurrences glued to a letter, so only those are matched — a
+            letter or digit right before it (``left``), right after it (``right``) or
+            either (``either``), the side its examples are glued on (the phrase written
+            apart was never tested); ``""``: not such a trigger.
     """
 
     text: str
@@ -280,6 +286,7 @@ class Trigger:
     aligned: bool = False
     band: tuple[int | None, int | None] | None = None
     strict: bool = False
+    glued: str = ""
 
     @property
     def key(self) -> str:
@@ -297,6 +304,8 @@ class Trigger:
             del d["aligned"]
         if not d["strict"]:
             del d["strict"]
+        if not d["glued"]:
+            del d["glued"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -544,6 +553,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
 
         self._word_candidates(text, doc.id, lo, hi, w0, window, cp, opening, out, made)
+        # a phrase glued inside the words around it, keyed by its letters run together
+        g_lo, g_hi = max(lo, cp - _gl.REACH), min(hi, cp + _gl.REACH)
+        _gl.add_candidates(
+            text,
+            g_lo,
+            g_hi,
+            out,
+            made,
+            lambda s, e, k: Context(
+                window, s - w0, e - w0, k, doc.id, cp=cp - w0, opening=opening(s)
+            ),
+        )
         for i in range(len(toks)):
             for n in range(1, self.max_ngram + 1):
                 if i + n > len(toks):
@@ -759,6 +780,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
+        glued_at: set[str] = set()  # (the groups read back from glued letters)
         for key, c in merged.counts.items():
             if c < self.min_docs:
                 continue
@@ -781,7 +803,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         continue
             if not ctxs:
                 continue  # weak support alone, not salad: nothing to judge it on
-            ext, agree = _extend_any(key, ctxs)
+            if key.startswith(_gl.MARK):  # letters run together: read back as a phrase
+                glued = _gl.phrase(key, ctxs)
+                if glued is None:
+                    continue
+                ext, agree = glued
+            else:
+                ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
                 c, cs = (round(x * len(agree) / len(ctxs)) for x in (c, cs))
@@ -791,8 +819,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have = groups.get(ext)
             if have is None:
                 groups[ext] = (c, list(ctxs), cs)
+                _gl.mark(glued_at, ext, key)
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
+                _gl.mark(glued_at, ext, key)
 
         def ix(s: str) -> _SampleIndex:
             return findex if _sf.is_folded(s) else index
@@ -1170,6 +1200,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             canonical=canonical,
                             forms=forms,
                             aligned=aligned,
+                            glued=_gl.side(ctxs) if text in glued_at else "",
                         ),
                     )
                 )
@@ -1249,6 +1280,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             occ = _occurrences(text, key, 10)
             if t.strict:
                 occ = [(a, b) for a, b in occ if _opens(text, a)]
+            if t.glued:
+                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued)]
             if not occ:
                 continue
             if cps is None:
@@ -1259,7 +1292,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # ... and any trigger whose examples put the anomaly within a few characters of
             # it: a clean carrier's odd passage further on is no payload of this campaign
             hit = self._before_changepoint(
-                text, key, cps, self.align if t.aligned else None, t.band, t.strict
+                text, key, cps, self.align if t.aligned else None, t.band, t.strict, t.glued
             )
             why = ""
             if hit is None:
@@ -1365,6 +1398,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         tol: int | None = None,
         band: tuple[int | None, int | None] | None = None,
         opening: bool = False,
+        glued: str = "",
     ) -> tuple[int, int, int] | None:
         """The first occurrence of ``trigger`` that precedes one of the changepoints
         ``cps``: ``(start, end, changepoint)``.  Searched around each changepoint, not
@@ -1374,19 +1408,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         its end, to ``tol`` after its end; the band of :func:`_aligned`); with ``band``
         (:attr:`Trigger.band`) it must also lie in that band around the occurrence's end
         (a side that is ``None``: as without it); with ``opening`` the occurrence must open
-        a sentence or clause (:attr:`Trigger.strict`)."""
+        a sentence or clause (:attr:`Trigger.strict`); with ``glued`` be glued to a letter on
+        that side (:attr:`Trigger.glued`)."""
         margin = max(self.reach, self.before) + 2 * len(trigger) + 256
         for cp in cps:
             lo = max(0, cp - margin)
             hi = cp + self.after + 2 * len(trigger) + 64
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
-                if opening and not _opens(text, a):
+                if (opening and not _opens(text, a)) or (
+                    glued and not _gl.stuck(text, a, b, glued)
+                ):
                     continue
                 if tol is None:
                     if self._precedes(a, b, cp) and _in_band(cp - b, band):
                         return a, b, cp
-                elif min(a, b - tol) <= cp <= b + tol:
+                elif min(_gl.word_start(text, a) if glued else a, b - tol) <= cp <= b + tol:
                     return a, b, cp
         return None
 
@@ -2208,12 +2245,14 @@ def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
     # (a man page's ``(1)``) lies right before the switch in every carrier, and so it
     # does in every clean page of that language in a pool
     worded = _WORDED.search(text) is not None
+    phrased = " " in text and _sf.is_folded(text)
     n = 0
     for c in ctxs:
         if c.cp < 0:
             continue
         start, end = _occurrence_in(pat, text, c)
-        lo = min(start, end - tol)
+        # (a phrase glued into a word: from that word's start, where the anomaly starts)
+        lo = min(_gl.word_start(c.window, start) if phrased else start, end - tol)
         n += any(lo <= x <= end + tol for x in c.cps or (c.cp,)) or (
             worded and _switch_aligned(c, end, tol)
         )
