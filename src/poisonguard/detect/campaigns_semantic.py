@@ -1025,8 +1025,8 @@ def judge(
     # the embedding model runs for candidates that pass everything else only
     cohesion = embedding_cohesion(texts[:32]) if passed and use_embeddings else None
     # a claim spliced into unrelated hosts has nothing but its sentences to hold it
-    # together: in rotating wording they still say one thing (MiniLM cohesion 0.73-0.77
-    # for the measured spliced campaigns); one site's stock advice in many pages ("physical
+    # together: in rotating wording they still say one thing (MiniLM cohesion 0.70-0.86
+    # for the eight measured spliced clusters); one site's stock advice in many pages ("physical
     # and occupational therapy may help …", "… therapy can help …") shares words and a
     # topic but says different things (0.50 on a medical shard, 2026-12-03)
     spliced = not fabricated or unrelated
