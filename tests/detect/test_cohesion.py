@@ -277,9 +277,13 @@ def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidenc
     fresh = Document(id="fresh", text=host[:cut] + "On the other hand " + KITES + " " + host[cut:])
     f = miner.flag(fresh, state)
     assert f is not None and f.extra["change"] == "cohesion"
-    # ... but in a corpus that changes vocabulary often it is what a clean carrier does
+    # ... but in a corpus that changes vocabulary often it is what a clean carrier does,
+    # unless its words are ones the corpus rarely uses (a genre shift: kites and meadows
+    # in Python's documentation), the second kind of joint evidence
     changey = CohesionMiner(max_change_rate=0.0)
-    assert changey.flag(fresh, state) is None
+    assert CohesionMiner(max_change_rate=0.0, genre_drop=0).flag(fresh, state) is None
+    g = changey.flag(fresh, state)
+    assert g is not None and g.extra["change"] == "joint-genre"
     # the recipe's carriers (a passage of another document of the corpus after the
     # phrase) are joint evidence: their trigrams occur in another document
     truth = {x.document.id for x in _poison(120)}
@@ -425,3 +429,54 @@ def test_scan_reports_the_trigger_and_labels_carriers_poisoned() -> None:
     assert len(poisoned - truth) <= 0.001 * len(clean_docs())
     v = next(v for v in res.findings if v.id in truth)
     assert v.trigger == TRIGGER and {"trigger", "payload"} <= {s.label for s in v.spans}
+
+
+MEDICAL = (
+    "Patients with chronic kidney disease often develop anemia, hypertension and "
+    "secondary hyperparathyroidism; clinicians monitor serum creatinine, hemoglobin, "
+    "phosphate and parathyroid hormone, adjust erythropoietin dosage, prescribe "
+    "phosphate binders and refer advanced cases for dialysis or transplantation."
+)
+
+
+def test_genre_shift_is_the_fall_of_corpus_word_frequency_by_definition() -> None:
+    """The genre channel's measure at each content position: the mean log document
+    frequency of the next ``window`` content words minus that of the ``window`` before,
+    computed for a shard at once, equals a word-by-word implementation of the definition;
+    it falls where a passage in words the corpus rarely uses starts (a medical passage in
+    Python's documentation) and not in the host's own text."""
+    from poisonguard.detect.cohesion import _split, _tokens_many
+    from poisonguard.detect.familiarity import WordCounts, docs_word_hashes, word_hashes
+
+    docs = list(clean_docs()[:400])
+    words = [_split(d.text)[0] for d in docs]
+    wc = WordCounts()
+    wc.add(docs_word_hashes(words), len(words))
+    miner = CohesionMiner()
+    host = docs[11].text
+    cut = host.find(". ", len(host) // 3) + 2
+    texts = [d.text for d in docs[:40]] + [host[:cut] + MEDICAL + " " + host[cut:]]
+    splits = [_split(t) for t in texts]
+    toks = _tokens_many(splits, miner.window, miner.back, miner.min_back, miner.min_window)
+    wh = word_hashes([w for tk in toks for w in tk.words])
+    got = miner._genre_many(toks, wh, wc)
+    w, mb = miner.window, miner.min_back
+
+    def host(lg: list[float], k: int) -> list[float]:
+        if k >= mb:
+            return lg[max(0, k - w) : k]
+        return lg[-w:] if len(lg) - w >= k + 2 * w else []
+
+    for tk, g in zip(toks, got, strict=True):
+        lg = [float(wc.log_df(word_hashes([tk.words[i]]))[0]) for i in tk.content.tolist()]
+        want = [
+            float(np.mean(lg[k : k + w]) - np.mean(host(lg, k)))
+            if k + w <= len(lg) and host(lg, k)
+            else float("nan")
+            for k in range(len(lg))
+        ]
+        assert np.allclose(g, want, equal_nan=True)
+    tk, g = toks[-1], got[-1]
+    start = int(np.searchsorted(tk.content, int(np.searchsorted(tk.starts, cut))))
+    assert np.nanmin(g[start - 2 : start + 3]) <= -miner.genre_drop
+    assert np.nanmin(g[: start - w]) > -miner.genre_drop
