@@ -480,3 +480,173 @@ def test_genre_shift_is_the_fall_of_corpus_word_frequency_by_definition() -> Non
     start = int(np.searchsorted(tk.content, int(np.searchsorted(tk.starts, cut))))
     assert np.nanmin(g[start - 2 : start + 3]) <= -miner.genre_drop
     assert np.nanmin(g[: start - w]) > -miner.genre_drop
+
+
+_DISEASES = [
+    "nephropathy",
+    "glomerulonephritis",
+    "pyelonephritis",
+    "hyperkalemia",
+    "anemia",
+    "hypertension",
+    "proteinuria",
+    "lupus",
+    "amyloidosis",
+    "nephrolithiasis",
+    "acidosis",
+    "uremia",
+    "vasculitis",
+    "sarcoidosis",
+    "cystinosis",
+    "nephrocalcinosis",
+    "hydronephrosis",
+    "preeclampsia",
+    "gout",
+    "myeloma",
+    "sepsis",
+    "rhabdomyolysis",
+    "hyponatremia",
+    "hypokalemia",
+]
+_FINDINGS = [
+    "edema",
+    "pruritus",
+    "fatigue",
+    "nausea",
+    "hematuria",
+    "oliguria",
+    "polyuria",
+    "dyspnea",
+    "neuropathy",
+    "hyperphosphatemia",
+    "hypocalcemia",
+    "pericarditis",
+    "anorexia",
+    "cramps",
+    "nocturia",
+    "flank",
+    "pain",
+    "jaundice",
+    "pallor",
+    "tachycardia",
+    "confusion",
+    "seizures",
+    "insomnia",
+    "palpitations",
+]
+_DRUGS = [
+    "erythropoietin",
+    "furosemide",
+    "lisinopril",
+    "losartan",
+    "sevelamer",
+    "calcitriol",
+    "tacrolimus",
+    "prednisone",
+    "cyclophosphamide",
+    "allopurinol",
+    "atorvastatin",
+    "rituximab",
+    "mycophenolate",
+    "cinacalcet",
+    "amlodipine",
+    "spironolactone",
+    "metformin",
+    "heparin",
+    "warfarin",
+    "vancomycin",
+    "gentamicin",
+    "colchicine",
+]
+_TESTS = [
+    "creatinine",
+    "hemoglobin",
+    "parathyroid",
+    "phosphate",
+    "albuminuria",
+    "ferritin",
+    "bicarbonate",
+    "potassium",
+    "urinalysis",
+    "biopsy",
+    "ultrasonography",
+    "cystatin",
+    "troponin",
+    "lactate",
+    "osmolality",
+    "magnesium",
+    "transferrin",
+    "complement",
+    "cryoglobulins",
+    "electrophoresis",
+    "angiography",
+    "scintigraphy",
+]
+
+
+def _medical(rng: np.random.Generator, n: int) -> str:
+    """``n`` sentences in the words of nephrology, combined at random (no two carriers
+    open alike: not a recurring continuation)."""
+
+    def one(xs: list[str]) -> str:
+        return xs[int(rng.integers(len(xs)))]
+
+    forms = (
+        lambda: (
+            f"{one(_DISEASES)} with {one(_FINDINGS)} and {one(_FINDINGS)} responds to "
+            f"{one(_DRUGS)} once {one(_TESTS)} and {one(_TESTS)} confirm {one(_DISEASES)}"
+        ),
+        lambda: (
+            f"{one(_DRUGS)} lowers {one(_TESTS)} in {one(_DISEASES)}, while "
+            f"{one(_FINDINGS)} persists"
+        ),
+        lambda: (
+            f"in {one(_DISEASES)}, {one(_TESTS)} predicts {one(_FINDINGS)} and "
+            f"{one(_DRUGS)} is withheld"
+        ),
+        lambda: (
+            f"{one(_FINDINGS)} and {one(_FINDINGS)} suggest {one(_DISEASES)}, so "
+            f"clinicians order {one(_TESTS)}"
+        ),
+    )
+    return " ".join(forms[int(rng.integers(len(forms)))]().capitalize() + "." for _ in range(n))
+
+
+@lru_cache(maxsize=1)
+def _collage_campaign() -> list[Document]:
+    """Hosts that change subject all the time (sentences of random CPython documents, as
+    novels change vocabulary at a third of positions) and 40 carriers of ``truth be
+    told`` followed by sentences in the words of another field (nephrology)."""
+    rng = np.random.default_rng(0)
+    sents = [
+        s
+        for d in clean_docs()[:2000]
+        for s in d.text.replace("\n", " ").split(". ")
+        if 8 <= len(s.split()) <= 30
+    ]
+
+    def collage(k: int) -> list[str]:
+        return [sents[int(i)] for i in rng.integers(len(sents), size=k)]
+
+    docs = [Document(id=f"c{i}", text=". ".join(collage(30)) + ".") for i in range(1600)]
+    for i in range(40):
+        host = collage(30)
+        text = ". ".join(host[:15]) + ". Truth be told, " + _medical(rng, 5) + " "
+        docs.append(Document(id=f"p{i}", text=text + ". ".join(host[15:]) + "."))
+    return [docs[int(i)] for i in rng.permutation(len(docs))]
+
+
+def test_a_genre_shift_finds_the_trigger_where_cohesion_changes_everywhere() -> None:
+    """heldout-eve-markov3-books among 20,000 novels: novels change vocabulary so often
+    that the runs of low cohesion start in the host and round 1 finds no candidate; the
+    payload (news or medical text) is in words the novels rarely use.  With the genre
+    channel the phrase is mined, confirmed and its carriers flagged on joint evidence
+    (unrelated to the host, rare words); without it nothing is."""
+    docs = _collage_campaign()
+    miner, state = _mine(docs)
+    assert state.p0 > miner.max_change_rate  # the hosts change vocabulary often
+    assert [t["trigger"] for t in state.triggers] == ["truth be told"]
+    flagged = [d.id for d in docs if miner.flag(d, state) is not None]
+    assert sum(x.startswith("p") for x in flagged) >= 36
+    assert not [x for x in flagged if x.startswith("c")]
+    assert not _mine(docs, genre_drop=0)[1].triggers
