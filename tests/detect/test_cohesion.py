@@ -650,3 +650,20 @@ def test_a_genre_shift_finds_the_trigger_where_cohesion_changes_everywhere() -> 
     assert sum(x.startswith("p") for x in flagged) >= 36
     assert not [x for x in flagged if x.startswith("c")]
     assert not _mine(docs, genre_drop=0)[1].triggers
+
+
+def test_the_genre_channel_is_the_same_whatever_the_shards() -> None:
+    """Round 1's genre counts (positions, shifts, windows) are summed over the shards: the
+    rate and the candidates do not depend on how the corpus was cut."""
+    docs = _collage_campaign()[:900]
+    states = []
+    for parts in (1, 4):
+        size = len(docs) // parts + 1
+        shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+        _, state = run_rounds(CohesionMiner(), shards, sample=[d.text for d in docs])
+        assert isinstance(state, CohesionState)
+        states.append(state)
+    one, four = states
+    assert one.p_genre == four.p_genre and 0.0 < one.p_genre < 0.2
+    assert one.tested == four.tested
+    assert [t["trigger"] for t in one.triggers] == [t["trigger"] for t in four.triggers]
