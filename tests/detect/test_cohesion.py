@@ -277,13 +277,18 @@ def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidenc
     fresh = Document(id="fresh", text=host[:cut] + "On the other hand " + KITES + " " + host[cut:])
     f = miner.flag(fresh, state)
     assert f is not None and f.extra["change"] == "cohesion"
-    # ... but in a corpus that changes vocabulary often it is what a clean carrier does,
+    # ... but in a corpus that changes vocabulary often it is what a clean carrier does
+    # (the genre channel, on only in such a corpus, is off in this state)
+    changey = CohesionMiner(max_change_rate=0.0)
+    assert state.words is None
+    assert changey.flag(fresh, state) is None
     # unless its words are ones the corpus rarely uses (a genre shift: kites and meadows
     # in Python's documentation), the second kind of joint evidence
-    changey = CohesionMiner(max_change_rate=0.0)
-    assert CohesionMiner(max_change_rate=0.0, genre_drop=0).flag(fresh, state) is None
-    g = changey.flag(fresh, state)
+    _, often = _mine(docs, max_change_rate=0.0)
+    assert often.words is not None
+    g = changey.flag(fresh, often)
     assert g is not None and g.extra["change"] == "joint-genre"
+    assert CohesionMiner(max_change_rate=0.0, genre_drop=0).flag(fresh, often) is None
     # the recipe's carriers (a passage of another document of the corpus after the
     # phrase) are joint evidence: their trigrams occur in another document
     truth = {x.document.id for x in _poison(120)}

@@ -892,7 +892,11 @@ class MineRound(_NgramRound):
         p0 = merged.changes / merged.positions if merged.positions else 0.0
         every = {k for k, c in merged.counts.items() if c >= det.min_docs}
         keys = {k for k in every if not k.startswith("g|")}
-        gkeys = {k[2:] for k in every if k.startswith("g|")}
+        # the genre channel only where cohesion changes too often to place a payload's
+        # start (novels); elsewhere the cohesion rule sees another genre's text, and a
+        # genre's own templates (a question page's symptom list) are shifts too
+        genre = self.words is not None and p0 > det.max_change_rate
+        gkeys = {k[2:] for k in every if k.startswith("g|")} if genre else set()
         # chance: a candidate's share of word positions in the sample, times the word
         # positions searched around change points (reach per change window); each
         # channel (cohesion and stitched text; genre shifts) against its own windows
@@ -932,10 +936,8 @@ class MineRound(_NgramRound):
             bins,
             self.table,
             p_fam if self.table else 0.0,
-            words=self.words,
-            p_genre=(merged.genre_changes + 1) / (merged.genre_positions + 1)
-            if self.words is not None
-            else 0.0,
+            words=self.words if genre else None,
+            p_genre=(merged.genre_changes + 1) / (merged.genre_positions + 1) if genre else 0.0,
         )
 
 
@@ -1217,11 +1219,12 @@ class CohesionMiner(
             the corpus document frequency of the ``window`` content words after it is at
             least ``genre_drop`` below that of the ``window`` before it (the words after
             are on average ``e ** genre_drop`` times rarer in the corpus: news or medical
-            text in novels).  A third kind of change, mined and tested as its own channel
-            (round 1: n-grams near the deepest drop of each run of shifts; round 2: its
-            own base-rate test at the corpus's shift rate) and, where the corpus changes
-            vocabulary often, the second half of the joint evidence beside familiar
-            trigrams.  Needs ``familiarity`` (round 0 counts the words); 0: off.
+            text in novels).  Only in a corpus whose change rate is above
+            ``max_change_rate`` (where runs of low cohesion start inside the host): a
+            third kind of change, mined and tested as its own channel (round 1: n-grams
+            near the deepest drop of each run of shifts; round 2: its own base-rate test
+            at the corpus's shift rate) and the second half of the joint evidence beside
+            familiar trigrams.  Needs ``familiarity`` (round 0 counts the words); 0: off.
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
