@@ -720,13 +720,21 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
     """Whether :meth:`map_doc` uses the stitched-text onsets of every document."""
 
     @abstractmethod
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         """Add one document to the shard's partial (``d``: its words, cohesion and
-        familiarity, when :meth:`map_shard` prepared them)."""
+        familiarity, when :meth:`map_shard` prepared them; ``pre``: what :meth:`screen`
+        found in its words)."""
 
     def wanted(self, words: list[str]) -> bool:
         """Whether a document with these folded words can add anything to the partial."""
         return True
+
+    def screen(self, words: list[str]) -> Any:
+        """What a document with these folded words brings to :meth:`map_doc` (``None``:
+        nothing — it is not tokenised further); by default :meth:`wanted`."""
+        return True if self.wanted(words) else None
 
     def empty(self) -> CohesionPartial:
         return CohesionPartial(stage=self.stage)
@@ -738,11 +746,14 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
         part = CohesionPartial(stage=self.stage, docs=len(docs))
         ready: list[Document] = []
         splits = []
+        pres: list[Any] = []
         for doc in docs:
             split = _split(doc.text)
-            if self.wanted(split[0]):
+            pre = self.screen(split[0])
+            if pre is not None:
                 ready.append(doc)
                 splits.append(split)
+                pres.append(pre)
         if not ready:
             return part
         toks = _tokens_many(splits, det.window, det.back, det.min_back, det.min_window)
@@ -757,10 +768,12 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
                 onsets = list(det.stitch.onsets_many(got))
             if self.words is not None:
                 genre = list(det._genre_many(toks, wh, self.words))
-        for doc, tk, prof, ons, gen in zip(ready, toks, profs, onsets, genre, strict=True):
+        for doc, tk, prof, ons, gen, pre in zip(
+            ready, toks, profs, onsets, genre, pres, strict=True
+        ):
             d = _Doc.__new__(_Doc)
             d.tk, d.prof, d.onsets, d.genre = tk, prof, ons, gen
-            self.map_doc(doc, part, d)
+            self.map_doc(doc, part, d, pre)
         return part
 
 
@@ -779,7 +792,9 @@ class MineRound(_NgramRound):
         self.words = words
         self.sample: list[str] = []
 
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         det = self.det
         if d is None:
             d = _Doc(det, doc.text, self.table)
@@ -959,14 +974,29 @@ class ConfirmRound(_NgramRound):
         tokenised further, nothing to count)."""
         return not self.last_words.isdisjoint(words)
 
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def screen(self, words: list[str]) -> dict[str, list[int]] | None:
+        """The occurrences of the candidates in a document's folded words (None: none —
+        the document is not tokenised further: in medical one in seven documents holds
+        a candidate's last word but no candidate)."""
+        if not self.wanted(words):
+            return None
+        return self.det._occurrences_in(words, self.prev.candidates, self.last_words) or None
+
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         det, prev = self.det, self.prev
         if d is None:
             ws, st, en = _split(doc.text)
             if not self.wanted(ws):
                 return
             d = _Doc(det, doc.text, prev.table, (ws, st, en))
-        for key, ends in det._occurrences(d.tk, prev.candidates, self.last_words).items():
+        occ = (
+            pre
+            if isinstance(pre, dict)
+            else det._occurrences(d.tk, prev.candidates, self.last_words)
+        )
+        for key, ends in occ.items():
             seen = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
@@ -1562,8 +1592,14 @@ class CohesionMiner(
     ) -> dict[str, list[int]]:
         """Word index of the last word of each occurrence of each of ``cands`` (``last``:
         their last words, when the caller has them)."""
+        return self._occurrences_in(tk.words, cands, last)
+
+    def _occurrences_in(
+        self, words: list[str], cands: dict[str, Any], last: set[str] | None = None
+    ) -> dict[str, list[int]]:
+        """:meth:`_occurrences` in a document's folded words."""
         out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(tk.words, cands, self.max_ngram, last):
+        for e, key in _ngrams_in(words, cands, self.max_ngram, last):
             out.setdefault(key, []).append(e)
         return out
 
