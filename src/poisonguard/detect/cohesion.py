@@ -16,6 +16,11 @@ in the same corpus:
   almost all occur in other documents while its 8-grams mostly do not (a Markov chain of
   the corpus; a near-duplicate is familiar at both orders).  A *change* is a position
   where the window after it is stitched and the one before it is not.
+* **genre shift** (only where cohesion changes too often to place a payload's start:
+  novels): the words after a position much rarer in the corpus than its host's
+  (:class:`~poisonguard.detect.familiarity.WordCounts`, counted in round 0) — news or
+  medical text in novels; mined and tested as its own channel, and the second half of the
+  joint evidence beside familiar trigrams.
 * **rounds**, declared classes (:class:`~poisonguard.detect.base.Round`):
   :class:`CountRound` counts every document's trigrams and
   8-grams into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`;
