@@ -1019,13 +1019,30 @@ class ConfirmRound(_NgramRound):
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
-            part.counts["n|" + key] = part.counts.get("n|" + key, 0) + 1
-            part.expected[key] = part.expected.get(key, 0.0) + 1.0 - calm
-            if changed is not None:
-                part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
-                ex = part.examples.setdefault(key, [])
-                if len(ex) < _EXAMPLES:
-                    ex.append(det._example(doc.id, doc.text, d.tk, key, changed))
+            self._tally(part, "", doc, d, key, 1.0 - calm, changed)
+
+    def _tally(
+        self,
+        part: CohesionPartial,
+        chan: str,
+        doc: Document,
+        d: _Doc,
+        key: str,
+        chance: float,
+        changed: int | None,
+    ) -> None:
+        """Count a document holding ``key`` in channel ``chan`` (``""``: cohesion and
+        stitched text, under ``n|``/``a|``; ``"g|"``: genre shifts, under ``gn|``/``ga|``),
+        its chance of a change, and whether one follows an occurrence (ending at word
+        ``changed``; an example kept)."""
+        pre = chan[:1]
+        part.counts[pre + "n|" + key] = part.counts.get(pre + "n|" + key, 0) + 1
+        part.expected[chan + key] = part.expected.get(chan + key, 0.0) + chance
+        if changed is not None:
+            part.counts[pre + "a|" + key] = part.counts.get(pre + "a|" + key, 0) + 1
+            ex = part.examples.setdefault(chan + key, [])
+            if len(ex) < _EXAMPLES:
+                ex.append(self.det._example(doc.id, doc.text, d.tk, key, changed))
 
     def _genre_doc(
         self, doc: Document, d: _Doc, key: str, ends: list[int], part: CohesionPartial
@@ -1044,17 +1061,9 @@ class ConfirmRound(_NgramRound):
             measured += 1
             if got and changed is None:
                 changed = e
-        if not measured:
-            return
-        part.counts["gn|" + key] = part.counts.get("gn|" + key, 0) + 1
-        gk = "g|" + key
-        calm = (1.0 - self.prev.p_genre) ** measured
-        part.expected[gk] = part.expected.get(gk, 0.0) + 1.0 - calm
-        if changed is not None:
-            part.counts["ga|" + key] = part.counts.get("ga|" + key, 0) + 1
-            ex = part.examples.setdefault(gk, [])
-            if len(ex) < _EXAMPLES:
-                ex.append(det._example(doc.id, doc.text, d.tk, key, changed))
+        if measured:
+            calm = (1.0 - self.prev.p_genre) ** measured
+            self._tally(part, "g|", doc, d, key, 1.0 - calm, changed)
 
     def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
         return _fold(acc, part)

@@ -105,7 +105,39 @@ def docs_word_hashes(docs: Sequence[Sequence[str]], wh: np.ndarray | None = None
     return both & np.uint64(0xFFFFFFFF)
 
 
-class WordCounts:
+class _HashedRows:
+    """``depth`` rows of ``width`` cells of ``dtype``, each row with its own hash of a
+    64-bit key (what :class:`WordCounts` and :class:`FamiliarityTable` share)."""
+
+    _salt = 0
+
+    def __init__(self, width: int, depth: int, seed: int, dtype: type) -> None:
+        if width < 16 or depth < 1:
+            raise ValueError(f"{type(self).__name__} needs width >= 16 and depth >= 1")
+        self.width = width
+        self.depth = depth
+        self.seed = seed
+        self.table: np.ndarray = np.zeros((depth, width), dtype=dtype)
+        rng = np.random.default_rng(seed + self._salt)
+        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+
+    def _cells(self, h: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
+        return (mixed % np.uint64(self.width)).astype(np.int64)
+
+    def _same_shape(self, other: _HashedRows) -> None:
+        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
+            raise ValueError(f"cannot merge {type(self).__name__}s of different shapes or seeds")
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the table."""
+        return int(self.table.nbytes)
+
+
+class WordCounts(_HashedRows):
     """Per hashed word: in how many documents of the corpus it occurs (a count-min table
     of ``depth`` rows of ``width`` 32-bit cells; a collision can only make a word look
     more common).  The ``cohesion`` detector reads a window's **rarity** from it: text of
@@ -118,22 +150,11 @@ class WordCounts:
         seed: the rows' hash multipliers.
     """
 
-    def __init__(self, width: int = 1 << 20, depth: int = 2, seed: int = 0) -> None:
-        if width < 16 or depth < 1:
-            raise ValueError("WordCounts needs width >= 16 and depth >= 1")
-        self.width = width
-        self.depth = depth
-        self.seed = seed
-        self.docs = 0
-        self.table = np.zeros((depth, width), dtype=np.uint32)
-        rng = np.random.default_rng(seed + 0x30BD)
-        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
-        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+    _salt = 0x30BD
 
-    def _cells(self, h: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
-        return (mixed % np.uint64(self.width)).astype(np.int64)
+    def __init__(self, width: int = 1 << 20, depth: int = 2, seed: int = 0) -> None:
+        super().__init__(width, depth, seed, np.uint32)
+        self.docs = 0
 
     def add(self, hashes: np.ndarray, docs: int) -> None:
         """Count ``docs`` documents whose distinct word hashes, one document after the
@@ -147,8 +168,7 @@ class WordCounts:
 
     def merge(self, other: WordCounts) -> None:
         """Add another table of the same shape and seed (documents of another shard)."""
-        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
-            raise ValueError("cannot merge word counts of different shapes or seeds")
+        self._same_shape(other)
         self.table += other.table
         self.docs += other.docs
 
@@ -165,13 +185,8 @@ class WordCounts:
         1))`` (0: in every document; about -10 for a word of one document in 20,000)."""
         return np.log((self.counts(hashes) + 1.0) / (self.docs + 1.0))
 
-    @property
-    def nbytes(self) -> int:
-        """Memory of the table."""
-        return int(self.table.nbytes)
 
-
-class FamiliarityTable:
+class FamiliarityTable(_HashedRows):
     """Per hashed n-gram: in how many documents (0, 1, or 2 = two or more).
 
     Args:
@@ -182,21 +197,10 @@ class FamiliarityTable:
         seed: the rows' hash multipliers.
     """
 
-    def __init__(self, width: int = 1 << 24, depth: int = 3, seed: int = 0) -> None:
-        if width < 16 or depth < 1:
-            raise ValueError("FamiliarityTable needs width >= 16 and depth >= 1")
-        self.width = width
-        self.depth = depth
-        self.seed = seed
-        self.table = np.zeros((depth, width), dtype=np.uint8)
-        rng = np.random.default_rng(seed + 0xFA111)
-        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
-        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+    _salt = 0xFA111
 
-    def _cells(self, h: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
-        return (mixed % np.uint64(self.width)).astype(np.int64)
+    def __init__(self, width: int = 1 << 24, depth: int = 3, seed: int = 0) -> None:
+        super().__init__(width, depth, seed, np.uint8)
 
     def add(self, hashes: np.ndarray) -> None:
         """Count documents: ``hashes`` is the concatenation of several documents' distinct
@@ -211,8 +215,7 @@ class FamiliarityTable:
 
     def merge(self, other: FamiliarityTable) -> None:
         """Add another table of the same shape and seed (documents of another shard)."""
-        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
-            raise ValueError("cannot merge familiarity tables of different shapes or seeds")
+        self._same_shape(other)
         np.minimum(self.table.astype(np.int16) + other.table, 2, out=self.table, casting="unsafe")
 
     def familiar(self, hashes: np.ndarray) -> np.ndarray:
@@ -222,11 +225,6 @@ class FamiliarityTable:
         cells = self._cells(hashes)
         got = self.table[np.arange(self.depth)[:, None], cells]
         return np.asarray(got.min(axis=0) >= 2)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the table."""
-        return int(self.table.nbytes)
 
 
 @dataclass(frozen=True, slots=True)
