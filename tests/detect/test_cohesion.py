@@ -657,6 +657,30 @@ def test_a_genre_shift_finds_the_trigger_where_cohesion_changes_everywhere() -> 
     assert not _mine(docs, genre_drop=0)[1].triggers
 
 
+def test_a_payload_in_the_hosts_own_words_is_no_genre_shift() -> None:
+    """The attack that gets past the genre shift (a blind spot by construction): the same
+    40 carriers in hosts that change subject all the time, the payload five more sentences
+    of the hosts' own corpus instead of nephrology — no shift, nothing mined, nothing
+    flagged."""
+    rng = np.random.default_rng(1)
+    docs = _collage_campaign()
+    sents = [d.text for d in docs if d.id.startswith("c")][:40]
+    own = []
+    for d in docs:
+        if d.id.startswith("p"):
+            head, tail = d.text.split("Truth be told, ", 1)
+            rest = tail.split(". ", 5)[-1]
+            filler = sents[int(rng.integers(len(sents)))].split(". ")[3:8]
+            own.append(
+                Document(id=d.id, text=head + "Truth be told, " + ". ".join(filler) + ". " + rest)
+            )
+        else:
+            own.append(d)
+    miner, state = _mine(own)
+    assert not [t for t in state.triggers if t.get("change") == "genre"]
+    assert not [d.id for d in own if d.id.startswith("p") and miner.flag(d, state) is not None]
+
+
 def test_the_genre_channel_is_the_same_whatever_the_shards() -> None:
     """Round 1's genre counts (positions, shifts, windows) are summed over the shards: the
     rate and the candidates do not depend on how the corpus was cut."""
