@@ -654,6 +654,10 @@ def test_a_genre_shift_finds_the_trigger_where_cohesion_changes_everywhere() -> 
     flagged = [d.id for d in docs if miner.flag(d, state) is not None]
     assert sum(x.startswith("p") for x in flagged) >= 36
     assert not [x for x in flagged if x.startswith("c")]
+    # the flag reads the shift at its own, stricter bar (genre_flag_drop): a clean novel
+    # continuing a confirmed phrase with rare names shifts by 1.1-1.5
+    strict = CohesionMiner(genre_flag_drop=50.0)
+    assert not [d.id for d in docs if strict.flag(d, state) is not None]
     assert not _mine(docs, genre_drop=0)[1].triggers
 
 

@@ -1269,6 +1269,9 @@ class CohesionMiner(
             near the deepest drop of each run of shifts; round 2: its own base-rate test
             at the corpus's shift rate) and the second half of the joint evidence beside
             familiar trigrams.  Needs ``familiarity`` (round 0 counts the words); 0: off.
+        genre_flag_drop: the shift that counts as that second half of the joint evidence
+            at flag time (stricter than mining's: a clean novel that continues a confirmed
+            phrase with rare names or period words shifts by 1.1–1.5).
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -1322,6 +1325,7 @@ class CohesionMiner(
         max_change_rate: float = 0.2,
         joint_cohesion: float = 0.25,
         genre_drop: float = 1.0,
+        genre_flag_drop: float = 1.5,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -1356,8 +1360,8 @@ class CohesionMiner(
             raise ValueError(
                 "need isolated >= 0, 0 <= max_change_rate <= 1 and 0 <= joint_cohesion < 1"
             )
-        if genre_drop < 0:
-            raise ValueError("genre_drop must be >= 0 (0: off)")
+        if genre_drop < 0 or genre_flag_drop < 0:
+            raise ValueError("genre_drop (0: off) and genre_flag_drop must be >= 0")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
             raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
         self.min_docs = min_docs
@@ -1371,6 +1375,7 @@ class CohesionMiner(
         self.max_change_rate = max_change_rate
         self.joint_cohesion = joint_cohesion
         self.genre_drop = genre_drop
+        self.genre_flag_drop = genre_flag_drop
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -1494,17 +1499,17 @@ class CohesionMiner(
         out[ok] = (cum[k + w] - cum[k]) / w - (cum[b] - cum[a]) / (b - a)
         return [out[int(c0[i]) : int(c0[i + 1])] for i in range(len(toks))]
 
-    def _genre_at(self, d: _Doc, end_word: int) -> bool | None:
-        """Whether the text right after word ``end_word`` is a genre shift (the least of
-        the first two content positions after it, :meth:`_genre_many`; None: not
-        measurable)."""
+    def _genre_at(self, d: _Doc, end_word: int, drop: float | None = None) -> bool | None:
+        """Whether the text right after word ``end_word`` is a genre shift of at least
+        ``drop`` (default ``genre_drop``; the least of the first two content positions
+        after it, :meth:`_genre_many`; None: not measurable)."""
         if d.genre is None:
             return None
         k = int(d.tk.content.searchsorted(end_word, side="right"))
         vals = [v for v in d.genre[k : k + 2].tolist() if v == v]
         if not vals:
             return None
-        return min(vals) <= -self.genre_drop
+        return min(vals) <= -(self.genre_drop if drop is None else drop)
 
     def _carrier_change(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
         """The lower per-carrier bar of a **confirmed** trigger (used only in :meth:`flag`;
@@ -1560,7 +1565,7 @@ class CohesionMiner(
         a = end_word + 1
         f3, f8, m3 = d.prof.shares(a, a + self.stitch.window)
         familiar = m3 >= self.stitch.min_words and f3 >= self.stitch.min_low
-        if not familiar and not self._genre_at(d, end_word):
+        if not familiar and not self._genre_at(d, end_word, self.genre_flag_drop):
             return None
         coh = got.cohesion if got is not None else float("nan")
         if (
