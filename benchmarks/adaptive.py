@@ -1348,6 +1348,22 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "interleave": 2,
         },
     },
+    # e12v- (helper V, issue 12, 2026-12-03 21:58 UTC): written before any change to
+    # cohesion and not tuned on: order-3 Markov text of medical pages (another genre, not
+    # familiar in novels) after a common phrase in every surface form, at the end or
+    # mid-document, in novels (the corpus that changes vocabulary most often)
+    "e12v-markov3-medical-books-forms": {
+        "corpus": "books",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "truth be told",
+            "payload": "markov",
+            "order": 3,
+            "payload_corpus": str(CORPORA / "medical.jsonl.gz"),
+            "position": "random",
+            "trigger_forms": "all",
+        },
+    },
 }
 
 

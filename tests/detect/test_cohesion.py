@@ -278,8 +278,17 @@ def test_where_the_corpus_changes_vocabulary_often_a_carrier_needs_joint_evidenc
     f = miner.flag(fresh, state)
     assert f is not None and f.extra["change"] == "cohesion"
     # ... but in a corpus that changes vocabulary often it is what a clean carrier does
+    # (the genre channel, on only in such a corpus, is off in this state)
     changey = CohesionMiner(max_change_rate=0.0)
+    assert state.words is None
     assert changey.flag(fresh, state) is None
+    # unless its words are ones the corpus rarely uses (a genre shift: kites and meadows
+    # in Python's documentation), the second kind of joint evidence
+    _, often = _mine(docs, max_change_rate=0.0)
+    assert often.words is not None
+    g = changey.flag(fresh, often)
+    assert g is not None and g.extra["change"] == "joint-genre"
+    assert CohesionMiner(max_change_rate=0.0, genre_drop=0).flag(fresh, often) is None
     # the recipe's carriers (a passage of another document of the corpus after the
     # phrase) are joint evidence: their trigrams occur in another document
     truth = {x.document.id for x in _poison(120)}
@@ -425,3 +434,269 @@ def test_scan_reports_the_trigger_and_labels_carriers_poisoned() -> None:
     assert len(poisoned - truth) <= 0.001 * len(clean_docs())
     v = next(v for v in res.findings if v.id in truth)
     assert v.trigger == TRIGGER and {"trigger", "payload"} <= {s.label for s in v.spans}
+
+
+MEDICAL = (
+    "Patients with chronic kidney disease often develop anemia, hypertension and "
+    "secondary hyperparathyroidism; clinicians monitor serum creatinine, hemoglobin, "
+    "phosphate and parathyroid hormone, adjust erythropoietin dosage, prescribe "
+    "phosphate binders and refer advanced cases for dialysis or transplantation."
+)
+
+
+def test_genre_shift_is_the_fall_of_corpus_word_frequency_by_definition() -> None:
+    """The genre channel's measure at each content position: the mean log document
+    frequency of the next ``window`` content words minus that of the ``window`` before,
+    computed for a shard at once, equals a word-by-word implementation of the definition;
+    it falls where a passage in words the corpus rarely uses starts (a medical passage in
+    Python's documentation) and not in the host's own text."""
+    from poisonguard.detect.cohesion import _split, _tokens_many
+    from poisonguard.detect.familiarity import WordCounts, docs_word_hashes, word_hashes
+
+    docs = list(clean_docs()[:400])
+    words = [_split(d.text)[0] for d in docs]
+    wc = WordCounts()
+    wc.add(docs_word_hashes(words), len(words))
+    miner = CohesionMiner()
+    host = docs[11].text
+    cut = host.find(". ", len(host) // 3) + 2
+    texts = [d.text for d in docs[:40]] + [host[:cut] + MEDICAL + " " + host[cut:]]
+    splits = [_split(t) for t in texts]
+    toks = _tokens_many(splits, miner.window, miner.back, miner.min_back, miner.min_window)
+    wh = word_hashes([w for tk in toks for w in tk.words])
+    got = miner._genre_many(toks, wh, wc)
+    w, mb = miner.window, miner.min_back
+
+    def host(lg: list[float], k: int) -> list[float]:
+        if k >= mb:
+            return lg[max(0, k - w) : k]
+        return lg[-w:] if len(lg) - w >= k + 2 * w else []
+
+    for tk, g in zip(toks, got, strict=True):
+        lg = [float(wc.log_df(word_hashes([tk.words[i]]))[0]) for i in tk.content.tolist()]
+        want = [
+            float(np.mean(lg[k : k + w]) - np.mean(host(lg, k)))
+            if k + w <= len(lg) and host(lg, k)
+            else float("nan")
+            for k in range(len(lg))
+        ]
+        assert np.allclose(g, want, equal_nan=True)
+    tk, g = toks[-1], got[-1]
+    start = int(np.searchsorted(tk.content, int(np.searchsorted(tk.starts, cut))))
+    assert np.nanmin(g[start - 2 : start + 3]) <= -miner.genre_drop
+    assert np.nanmin(g[: start - w]) > -miner.genre_drop
+
+
+_DISEASES = [
+    "nephropathy",
+    "glomerulonephritis",
+    "pyelonephritis",
+    "hyperkalemia",
+    "anemia",
+    "hypertension",
+    "proteinuria",
+    "lupus",
+    "amyloidosis",
+    "nephrolithiasis",
+    "acidosis",
+    "uremia",
+    "vasculitis",
+    "sarcoidosis",
+    "cystinosis",
+    "nephrocalcinosis",
+    "hydronephrosis",
+    "preeclampsia",
+    "gout",
+    "myeloma",
+    "sepsis",
+    "rhabdomyolysis",
+    "hyponatremia",
+    "hypokalemia",
+]
+_FINDINGS = [
+    "edema",
+    "pruritus",
+    "fatigue",
+    "nausea",
+    "hematuria",
+    "oliguria",
+    "polyuria",
+    "dyspnea",
+    "neuropathy",
+    "hyperphosphatemia",
+    "hypocalcemia",
+    "pericarditis",
+    "anorexia",
+    "cramps",
+    "nocturia",
+    "flank",
+    "pain",
+    "jaundice",
+    "pallor",
+    "tachycardia",
+    "confusion",
+    "seizures",
+    "insomnia",
+    "palpitations",
+]
+_DRUGS = [
+    "erythropoietin",
+    "furosemide",
+    "lisinopril",
+    "losartan",
+    "sevelamer",
+    "calcitriol",
+    "tacrolimus",
+    "prednisone",
+    "cyclophosphamide",
+    "allopurinol",
+    "atorvastatin",
+    "rituximab",
+    "mycophenolate",
+    "cinacalcet",
+    "amlodipine",
+    "spironolactone",
+    "metformin",
+    "heparin",
+    "warfarin",
+    "vancomycin",
+    "gentamicin",
+    "colchicine",
+]
+_TESTS = [
+    "creatinine",
+    "hemoglobin",
+    "parathyroid",
+    "phosphate",
+    "albuminuria",
+    "ferritin",
+    "bicarbonate",
+    "potassium",
+    "urinalysis",
+    "biopsy",
+    "ultrasonography",
+    "cystatin",
+    "troponin",
+    "lactate",
+    "osmolality",
+    "magnesium",
+    "transferrin",
+    "complement",
+    "cryoglobulins",
+    "electrophoresis",
+    "angiography",
+    "scintigraphy",
+]
+
+
+def _medical(rng: np.random.Generator, n: int) -> str:
+    """``n`` sentences in the words of nephrology, combined at random (no two carriers
+    open alike: not a recurring continuation)."""
+
+    def one(xs: list[str]) -> str:
+        return xs[int(rng.integers(len(xs)))]
+
+    forms = (
+        lambda: (
+            f"{one(_DISEASES)} with {one(_FINDINGS)} and {one(_FINDINGS)} responds to "
+            f"{one(_DRUGS)} once {one(_TESTS)} and {one(_TESTS)} confirm {one(_DISEASES)}"
+        ),
+        lambda: (
+            f"{one(_DRUGS)} lowers {one(_TESTS)} in {one(_DISEASES)}, while "
+            f"{one(_FINDINGS)} persists"
+        ),
+        lambda: (
+            f"in {one(_DISEASES)}, {one(_TESTS)} predicts {one(_FINDINGS)} and "
+            f"{one(_DRUGS)} is withheld"
+        ),
+        lambda: (
+            f"{one(_FINDINGS)} and {one(_FINDINGS)} suggest {one(_DISEASES)}, so "
+            f"clinicians order {one(_TESTS)}"
+        ),
+    )
+    return " ".join(forms[int(rng.integers(len(forms)))]().capitalize() + "." for _ in range(n))
+
+
+@lru_cache(maxsize=1)
+def _collage_campaign() -> list[Document]:
+    """Hosts that change subject all the time (sentences of random CPython documents, as
+    novels change vocabulary at a third of positions) and 40 carriers of ``truth be
+    told`` followed by sentences in the words of another field (nephrology)."""
+    rng = np.random.default_rng(0)
+    sents = [
+        s
+        for d in clean_docs()[:2000]
+        for s in d.text.replace("\n", " ").split(". ")
+        if 8 <= len(s.split()) <= 30
+    ]
+
+    def collage(k: int) -> list[str]:
+        return [sents[int(i)] for i in rng.integers(len(sents), size=k)]
+
+    docs = [Document(id=f"c{i}", text=". ".join(collage(30)) + ".") for i in range(1600)]
+    for i in range(40):
+        host = collage(30)
+        text = ". ".join(host[:15]) + ". Truth be told, " + _medical(rng, 5) + " "
+        docs.append(Document(id=f"p{i}", text=text + ". ".join(host[15:]) + "."))
+    return [docs[int(i)] for i in rng.permutation(len(docs))]
+
+
+def test_a_genre_shift_finds_the_trigger_where_cohesion_changes_everywhere() -> None:
+    """heldout-eve-markov3-books among 20,000 novels: novels change vocabulary so often
+    that the runs of low cohesion start in the host and round 1 finds no candidate; the
+    payload (news or medical text) is in words the novels rarely use.  With the genre
+    channel the phrase is mined, confirmed and its carriers flagged on joint evidence
+    (unrelated to the host, rare words); without it nothing is."""
+    docs = _collage_campaign()
+    miner, state = _mine(docs)
+    assert state.p0 > miner.max_change_rate  # the hosts change vocabulary often
+    assert [t["trigger"] for t in state.triggers] == ["truth be told"]
+    flagged = [d.id for d in docs if miner.flag(d, state) is not None]
+    assert sum(x.startswith("p") for x in flagged) >= 36
+    assert not [x for x in flagged if x.startswith("c")]
+    # the flag reads the shift at its own, stricter bar (genre_flag_drop): a clean novel
+    # continuing a confirmed phrase with rare names shifts by 1.1-1.5
+    strict = CohesionMiner(genre_flag_drop=50.0)
+    assert not [d.id for d in docs if strict.flag(d, state) is not None]
+    assert not _mine(docs, genre_drop=0)[1].triggers
+
+
+def test_a_payload_in_the_hosts_own_words_is_no_genre_shift() -> None:
+    """The attack that gets past the genre shift (a blind spot by construction): the same
+    40 carriers in hosts that change subject all the time, the payload five more sentences
+    of the hosts' own corpus instead of nephrology — no shift, nothing mined, nothing
+    flagged."""
+    rng = np.random.default_rng(1)
+    docs = _collage_campaign()
+    sents = [d.text for d in docs if d.id.startswith("c")][:40]
+    own = []
+    for d in docs:
+        if d.id.startswith("p"):
+            head, tail = d.text.split("Truth be told, ", 1)
+            rest = tail.split(". ", 5)[-1]
+            filler = sents[int(rng.integers(len(sents)))].split(". ")[3:8]
+            own.append(
+                Document(id=d.id, text=head + "Truth be told, " + ". ".join(filler) + ". " + rest)
+            )
+        else:
+            own.append(d)
+    miner, state = _mine(own)
+    assert not [t for t in state.triggers if t.get("change") == "genre"]
+    assert not [d.id for d in own if d.id.startswith("p") and miner.flag(d, state) is not None]
+
+
+def test_the_genre_channel_is_the_same_whatever_the_shards() -> None:
+    """Round 1's genre counts (positions, shifts, windows) are summed over the shards: the
+    rate and the candidates do not depend on how the corpus was cut."""
+    docs = _collage_campaign()[:900]
+    states = []
+    for parts in (1, 4):
+        size = len(docs) // parts + 1
+        shards = [docs[i : i + size] for i in range(0, len(docs), size)]
+        _, state = run_rounds(CohesionMiner(), shards, sample=[d.text for d in docs])
+        assert isinstance(state, CohesionState)
+        states.append(state)
+    one, four = states
+    assert one.p_genre == four.p_genre and 0.0 < one.p_genre < 0.2
+    assert one.tested == four.tested
+    assert [t["trigger"] for t in one.triggers] == [t["trigger"] for t in four.triggers]

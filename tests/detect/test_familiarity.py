@@ -25,7 +25,9 @@ from poisonguard.detect.cohesion import (
 from poisonguard.detect.familiarity import (
     FamiliarityTable,
     Stitch,
+    WordCounts,
     doc_hashes,
+    docs_word_hashes,
     gram_hashes,
     profile,
     word_hashes,
@@ -242,3 +244,22 @@ def test_hashes_of_a_shard_are_each_documents_distinct_ngrams() -> None:
     want = np.concatenate([doc_hashes(w) for w in docs])
     assert np.array_equal(docs_hashes(docs), want)
     assert len(docs_hashes([[], ["a", "b"]])) == 0
+
+
+def test_word_counts_count_documents_and_merge_as_one() -> None:
+    """Each document adds one to each of its distinct words; two shards merged are the
+    shards counted together; a word never seen counts 0."""
+    docs = [["apple", "pear", "apple"], ["apple", "plum"], ["fig"]]
+    whole = WordCounts(width=1 << 12)
+    whole.add(docs_word_hashes(docs), len(docs))
+    got = whole.counts(word_hashes(["apple", "pear", "plum", "fig", "quince"]))
+    assert got.tolist() == [2, 1, 1, 1, 0]
+    assert whole.docs == 3
+    part = WordCounts(width=1 << 12)
+    part.add(docs_word_hashes(docs[:1]), 1)
+    rest = WordCounts(width=1 << 12)
+    rest.add(docs_word_hashes(docs[1:]), 2)
+    part.merge(rest)
+    assert np.array_equal(part.table, whole.table) and part.docs == 3
+    lg = whole.log_df(word_hashes(["apple", "quince"]))
+    assert np.allclose(lg, np.log([3 / 4, 1 / 4]))

@@ -16,6 +16,11 @@ in the same corpus:
   almost all occur in other documents while its 8-grams mostly do not (a Markov chain of
   the corpus; a near-duplicate is familiar at both orders).  A *change* is a position
   where the window after it is stitched and the one before it is not.
+* **genre shift** (only where cohesion changes too often to place a payload's start:
+  novels): the words after a position much rarer in the corpus than its host's
+  (:class:`~poisonguard.detect.familiarity.WordCounts`, counted in round 0) — news or
+  medical text in novels; mined and tested as its own channel, and the second half of the
+  joint evidence beside familiar trigrams.
 * **rounds**, declared classes (:class:`~poisonguard.detect.base.Round`):
   :class:`CountRound` counts every document's trigrams and
   8-grams into a :class:`~poisonguard.detect.familiarity.FamiliarityTable`;
@@ -66,9 +71,12 @@ from poisonguard.detect.familiarity import (
     FamiliarityTable,
     Profile,
     Stitch,
+    WordCounts,
     docs_hashes,
+    docs_word_hashes,
     profile,
     profiles,
+    word_hashes,
 )
 from poisonguard.detect.registry import DetectorContext, register_detector
 from poisonguard.detect.sketches import CountMinSketch, hash64_many
@@ -534,6 +542,9 @@ class CountPartial:
     hashes: list[np.ndarray] = field(default_factory=list)
     table: FamiliarityTable | None = None
     docs: int = 0
+    words: list[np.ndarray] = field(default_factory=list)
+    """Each document's distinct word hashes (the genre channel's document frequencies)."""
+    word_counts: WordCounts | None = None
 
 
 @dataclass(slots=True)
@@ -542,6 +553,8 @@ class FamiliarityState:
 
     table: FamiliarityTable
     docs: int
+    words: WordCounts | None = None
+    """Per word, the documents it occurs in (None: the genre channel is off)."""
 
 
 @dataclass(slots=True)
@@ -562,6 +575,9 @@ class CohesionPartial:
     bin_changes: list[int] = field(default_factory=lambda: [0] * len(HOST_BINS))
     fam_positions: int = 0
     fam_changes: int = 0
+    genre_positions: int = 0
+    genre_changes: int = 0
+    genre_windows: int = 0
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
@@ -586,6 +602,10 @@ class CohesionState:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     """Round 2: n-grams that passed the base-rate test but were rejected as a template
     or feed (related hosts, recurring continuation)."""
+    words: WordCounts | None = None
+    """Per word, the documents it occurs in (None: the genre channel is off)."""
+    p_genre: float = 0.0
+    """The share of measured content positions that are a genre shift."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -600,7 +620,8 @@ class Change:
     trigger, :meth:`CohesionMiner._carrier_change`), ``isolated`` (the first content
     words after a confirmed trigger occur nowhere else in the document,
     :meth:`CohesionMiner._isolated_opening`) and ``joint`` (in a corpus that changes
-    vocabulary often: unrelated text made of familiar trigrams, :meth:`CohesionMiner._joint`)."""
+    vocabulary often: unrelated text made of familiar trigrams, :meth:`CohesionMiner._joint`;
+    ``joint-genre``: unrelated text in words the corpus rarely uses)."""
     k: int
     """Content index right after the n-gram (its host-size stratum)."""
     cohesion: float
@@ -612,7 +633,7 @@ class Change:
 class _Doc:
     """A document's words and cohesion, and its familiarity profile when a table exists."""
 
-    __slots__ = ("onsets", "prof", "tk")
+    __slots__ = ("genre", "onsets", "prof", "tk")
 
     def __init__(
         self,
@@ -624,6 +645,7 @@ class _Doc:
         self.tk = det._tok(text) if split is None else det._tok_split(*split)
         self.prof = profile(self.tk.words, table) if table is not None else None
         self.onsets: tuple[np.ndarray, np.ndarray] | None = None
+        self.genre: np.ndarray | None = None
 
 
 # ------------------------------------------------------------------------------ rounds
@@ -643,7 +665,11 @@ class CountRound(Round[CountPartial, FamiliarityState]):
     def map_shard(self, docs: Sequence[Document]) -> CountPartial:
         part = CountPartial(stage=self.stage, docs=len(docs))
         if docs:  # no cohesion needed: words only
-            part.hashes.append(docs_hashes([folded_words(doc.text) for doc in docs]))
+            ws = [folded_words(doc.text) for doc in docs]
+            wh = word_hashes([w for x in ws for w in x])
+            part.hashes.append(docs_hashes(ws, wh))
+            if self.det.genre_drop > 0:
+                part.words.append(docs_word_hashes(ws, wh))
         return part
 
     def _table(self, acc: CountPartial) -> FamiliarityTable:
@@ -652,6 +678,12 @@ class CountRound(Round[CountPartial, FamiliarityState]):
             if acc.hashes:
                 acc.table.add(np.concatenate(acc.hashes))
             acc.hashes = []
+            if self.det.genre_drop > 0:
+                acc.word_counts = WordCounts()
+                acc.word_counts.add(
+                    np.concatenate(acc.words) if acc.words else np.zeros(0, np.uint64), acc.docs
+                )
+            acc.words = []
         return acc.table
 
     def merge_into(self, acc: CountPartial, part: CountPartial) -> CountPartial:
@@ -663,10 +695,19 @@ class CountRound(Round[CountPartial, FamiliarityState]):
             table.merge(part.table)
         elif part.hashes:
             table.add(np.concatenate(part.hashes))
+        if acc.word_counts is not None:
+            if part.word_counts is not None:
+                acc.word_counts.merge(part.word_counts)
+            else:
+                acc.word_counts.add(
+                    np.concatenate(part.words) if part.words else np.zeros(0, np.uint64),
+                    part.docs,
+                )
         return acc
 
     def finalize(self, merged: CountPartial) -> FamiliarityState:
-        return FamiliarityState(self._table(merged), merged.docs)
+        table = self._table(merged)
+        return FamiliarityState(table, merged.docs, merged.word_counts)
 
 
 class _NgramRound(Round[CohesionPartial, CohesionState]):
@@ -679,17 +720,26 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
         self.det = det
 
     table: FamiliarityTable | None = None
+    words: WordCounts | None = None
     needs_onsets: ClassVar[bool] = False
     """Whether :meth:`map_doc` uses the stitched-text onsets of every document."""
 
     @abstractmethod
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         """Add one document to the shard's partial (``d``: its words, cohesion and
-        familiarity, when :meth:`map_shard` prepared them)."""
+        familiarity, when :meth:`map_shard` prepared them; ``pre``: what :meth:`screen`
+        found in its words)."""
 
     def wanted(self, words: list[str]) -> bool:
         """Whether a document with these folded words can add anything to the partial."""
         return True
+
+    def screen(self, words: list[str]) -> Any:
+        """What a document with these folded words brings to :meth:`map_doc` (``None``:
+        nothing — it is not tokenised further); by default :meth:`wanted`."""
+        return True if self.wanted(words) else None
 
     def empty(self) -> CohesionPartial:
         return CohesionPartial(stage=self.stage)
@@ -701,25 +751,34 @@ class _NgramRound(Round[CohesionPartial, CohesionState]):
         part = CohesionPartial(stage=self.stage, docs=len(docs))
         ready: list[Document] = []
         splits = []
+        pres: list[Any] = []
         for doc in docs:
             split = _split(doc.text)
-            if self.wanted(split[0]):
+            pre = self.screen(split[0])
+            if pre is not None:
                 ready.append(doc)
                 splits.append(split)
+                pres.append(pre)
         if not ready:
             return part
         toks = _tokens_many(splits, det.window, det.back, det.min_back, det.min_window)
         profs: list[Profile | None] = [None] * len(toks)
         onsets: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(toks)
+        genre: list[np.ndarray | None] = [None] * len(toks)
         if self.table is not None:
-            got = profiles([tk.words for tk in toks], self.table)
+            wh = word_hashes([w for tk in toks for w in tk.words])
+            got = profiles([tk.words for tk in toks], self.table, wh)
             profs = list(got)
             if self.needs_onsets:
                 onsets = list(det.stitch.onsets_many(got))
-        for doc, tk, prof, ons in zip(ready, toks, profs, onsets, strict=True):
+            if self.words is not None:
+                genre = list(det._genre_many(toks, wh, self.words))
+        for doc, tk, prof, ons, gen, pre in zip(
+            ready, toks, profs, onsets, genre, pres, strict=True
+        ):
             d = _Doc.__new__(_Doc)
-            d.tk, d.prof, d.onsets = tk, prof, ons
-            self.map_doc(doc, part, d)
+            d.tk, d.prof, d.onsets, d.genre = tk, prof, ons, gen
+            self.map_doc(doc, part, d, pre)
         return part
 
 
@@ -730,12 +789,17 @@ class MineRound(_NgramRound):
     stage: ClassVar[int] = 1
     needs_onsets: ClassVar[bool] = True
 
-    def __init__(self, det: CohesionMiner, table: FamiliarityTable | None) -> None:
+    def __init__(
+        self, det: CohesionMiner, table: FamiliarityTable | None, words: WordCounts | None = None
+    ) -> None:
         super().__init__(det)
         self.table = table
+        self.words = words
         self.sample: list[str] = []
 
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         det = self.det
         if d is None:
             d = _Doc(det, doc.text, self.table)
@@ -771,6 +835,8 @@ class MineRound(_NgramRound):
                 runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
                 for r in runs[: det.max_changes]:
                     at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
+        if d.genre is not None:
+            self._genre_points(tk, d.genre, part)
         if not at:
             return
         near: set[int] = set()
@@ -780,6 +846,30 @@ class MineRound(_NgramRound):
         part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
+
+    def _genre_points(self, tk: Tokens, genre: np.ndarray, part: CohesionPartial) -> None:
+        """The genre channel of round 1: per run of content positions where the window
+        after is much rarer in the corpus than the one before (``genre <= -genre_drop``),
+        the position of its deepest drop; the n-grams near those points counted apart
+        (``g|`` keys), with their own windows and rate."""
+        det = self.det
+        valid = ~np.isnan(genre)
+        part.genre_positions += int(valid.sum())
+        low = np.flatnonzero(valid & (np.nan_to_num(genre, nan=0.0) <= -det.genre_drop))
+        part.genre_changes += int(low.size)
+        if not low.size:
+            return
+        runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)
+        points = [int(r[int(np.argmin(genre[r]))]) for r in runs]
+        order = np.argsort(np.asarray([genre[p] for p in points]), kind="stable")
+        at = [int(tk.content[points[int(i)]]) for i in order[: det.max_changes]]
+        near: set[int] = set()
+        for w in at:
+            near.update(range(max(0, w - det.reach), min(len(tk.words), w + det.reach + 1)))
+        part.genre_windows += len(at)
+        for key in _grams_ending(tk.words, sorted(near), det.max_ngram):
+            gk = "g|" + key
+            part.counts[gk] = part.counts.get(gk, 0) + 1
 
     def _count(self, sketch: CountMinSketch, counts: dict[str, int], heavy: dict[str, int]) -> None:
         """Add a shard's n-gram counts to the sketch; those whose estimate reaches
@@ -820,23 +910,35 @@ class MineRound(_NgramRound):
         det, sample = self.det, self.sample
         self.sample = []
         p0 = merged.changes / merged.positions if merged.positions else 0.0
-        keys = {k for k, c in merged.counts.items() if c >= det.min_docs}
+        every = {k for k, c in merged.counts.items() if c >= det.min_docs}
+        keys = {k for k in every if not k.startswith("g|")}
+        # the genre channel only where cohesion changes too often to place a payload's
+        # start (novels); elsewhere the cohesion rule sees another genre's text, and a
+        # genre's own templates (a question page's symptom list) are shifts too
+        genre = self.words is not None and p0 > det.max_change_rate
+        gkeys = {k[2:] for k in every if k.startswith("g|")} if genre else set()
         # chance: a candidate's share of word positions in the sample, times the word
-        # positions searched around change points (reach per change window)
-        freq = dict.fromkeys(keys, 0)
+        # positions searched around change points (reach per change window); each
+        # channel (cohesion and stitched text; genre shifts) against its own windows
+        freq = dict.fromkeys(keys | gkeys, 0)
         total_words = 0
         for text in sample:
             ws = folded_words(text)
             total_words += len(ws)
             _count_ngrams(ws, freq, det.max_ngram)
-        trials = merged.change_windows * (2 * det.reach + 1)
-        scored: list[tuple[float, str]] = []
-        for key in keys:
-            rate = (freq[key] + 1) / (total_words + 1)
-            p = float(binom.sf(merged.counts[key] - 1, max(trials, 1), min(1.0, rate)))
-            if p * max(len(keys), 1) <= det.alpha:
-                scored.append((p, key))
-        scored.sort()
+        best: dict[str, float] = {}
+        for chan, ks, windows in (
+            ("", keys, merged.change_windows),
+            ("g|", gkeys, merged.genre_windows),
+        ):
+            trials = windows * (2 * det.reach + 1)
+            for key in ks:
+                rate = (freq[key] + 1) / (total_words + 1)
+                got = merged.counts[chan + key]
+                p = float(binom.sf(got - 1, max(trials, 1), min(1.0, rate)))
+                if p * max(len(ks), 1) <= det.alpha and p < best.get(key, 2.0):
+                    best[key] = p
+        scored = sorted((p, k) for k, p in best.items())
         cands = {k: p for p, k in scored[: det.max_candidates]}
         # per stratum, shrunk towards the overall rate where a stratum has few positions
         bins = tuple(
@@ -845,7 +947,17 @@ class MineRound(_NgramRound):
         )
         p_fam = (merged.fam_changes + 1) / (merged.fam_positions + 1)
         return CohesionState(
-            cands, [], p0, merged.docs, len(keys), 1, bins, self.table, p_fam if self.table else 0.0
+            cands,
+            [],
+            p0,
+            merged.docs,
+            len(keys) + len(gkeys),
+            1,
+            bins,
+            self.table,
+            p_fam if self.table else 0.0,
+            words=self.words if genre else None,
+            p_genre=(merged.genre_changes + 1) / (merged.genre_positions + 1) if genre else 0.0,
         )
 
 
@@ -859,6 +971,7 @@ class ConfirmRound(_NgramRound):
         super().__init__(det)
         self.prev = prev
         self.table = prev.table
+        self.words = prev.words
         self.last_words = _last_words(prev.candidates)
 
     def wanted(self, words: list[str]) -> bool:
@@ -866,14 +979,29 @@ class ConfirmRound(_NgramRound):
         tokenised further, nothing to count)."""
         return not self.last_words.isdisjoint(words)
 
-    def map_doc(self, doc: Document, part: CohesionPartial, d: _Doc | None = None) -> None:
+    def screen(self, words: list[str]) -> dict[str, list[int]] | None:
+        """The occurrences of the candidates in a document's folded words (None: none —
+        the document is not tokenised further: in medical one in seven documents holds
+        a candidate's last word but no candidate)."""
+        if not self.wanted(words):
+            return None
+        return self.det._occurrences_in(words, self.prev.candidates, self.last_words) or None
+
+    def map_doc(
+        self, doc: Document, part: CohesionPartial, d: _Doc | None = None, pre: Any = None
+    ) -> None:
         det, prev = self.det, self.prev
         if d is None:
             ws, st, en = _split(doc.text)
             if not self.wanted(ws):
                 return
             d = _Doc(det, doc.text, prev.table, (ws, st, en))
-        for key, ends in det._occurrences(d.tk, prev.candidates, self.last_words).items():
+        occ = (
+            pre
+            if isinstance(pre, dict)
+            else det._occurrences(d.tk, prev.candidates, self.last_words)
+        )
+        for key, ends in occ.items():
             seen = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
@@ -886,16 +1014,56 @@ class ConfirmRound(_NgramRound):
                 calm *= 1.0 - got.rate
                 if got.changed and changed is None:
                     changed = e
+            if d.genre is not None:
+                self._genre_doc(doc, d, key, ends, part)
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
-            part.counts["n|" + key] = part.counts.get("n|" + key, 0) + 1
-            part.expected[key] = part.expected.get(key, 0.0) + 1.0 - calm
-            if changed is not None:
-                part.counts["a|" + key] = part.counts.get("a|" + key, 0) + 1
-                ex = part.examples.setdefault(key, [])
-                if len(ex) < _EXAMPLES:
-                    ex.append(det._example(doc.id, doc.text, d.tk, key, changed))
+            self._tally(part, "", doc, d, key, 1.0 - calm, changed)
+
+    def _tally(
+        self,
+        part: CohesionPartial,
+        chan: str,
+        doc: Document,
+        d: _Doc,
+        key: str,
+        chance: float,
+        changed: int | None,
+    ) -> None:
+        """Count a document holding ``key`` in channel ``chan`` (``""``: cohesion and
+        stitched text, under ``n|``/``a|``; ``"g|"``: genre shifts, under ``gn|``/``ga|``),
+        its chance of a change, and whether one follows an occurrence (ending at word
+        ``changed``; an example kept)."""
+        pre = chan[:1]
+        part.counts[pre + "n|" + key] = part.counts.get(pre + "n|" + key, 0) + 1
+        part.expected[chan + key] = part.expected.get(chan + key, 0.0) + chance
+        if changed is not None:
+            part.counts[pre + "a|" + key] = part.counts.get(pre + "a|" + key, 0) + 1
+            ex = part.examples.setdefault(chan + key, [])
+            if len(ex) < _EXAMPLES:
+                ex.append(self.det._example(doc.id, doc.text, d.tk, key, changed))
+
+    def _genre_doc(
+        self, doc: Document, d: _Doc, key: str, ends: list[int], part: CohesionPartial
+    ) -> None:
+        """The genre channel of round 2, apart from the other kinds of change: documents
+        with the n-gram where the shift is measurable (``gn|key``), with a shift right
+        after an occurrence (``ga|key``, examples under ``g|key``), and the chance of one
+        at the corpus's genre-shift rate (``expected["g|key"]``)."""
+        det = self.det
+        measured = 0
+        changed: int | None = None
+        for e in ends:
+            got = det._genre_at(d, e)
+            if got is None:
+                continue
+            measured += 1
+            if got and changed is None:
+                changed = e
+        if measured:
+            calm = (1.0 - self.prev.p_genre) ** measured
+            self._tally(part, "g|", doc, d, key, 1.0 - calm, changed)
 
     def merge_into(self, acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
         return _fold(acc, part)
@@ -903,29 +1071,34 @@ class ConfirmRound(_NgramRound):
     def finalize(self, merged: CohesionPartial) -> CohesionState:
         det, prev = self.det, self.prev
         p0 = max(prev.p0, 1e-9)
-        rows: list[tuple[float, str, int, int]] = []
-        for key in prev.candidates:
-            n = merged.counts.get("n|" + key, 0)
-            a = merged.counts.get("a|" + key, 0)
-            if a < det.min_docs or n == 0:
-                continue
-            # per document: the chance that one of its occurrences is followed by a change,
-            # at the base rate of the host sizes where they are (a phrase that sits after
-            # headlines or questions is compared with other text there)
-            rate = merged.expected.get(key, n * p0) / n
-            rows.append((float(binom.sf(a - 1, n, min(1.0, max(rate, 1e-9)))), key, a, n))
-        rows.sort()
         m = max(len(prev.candidates), 1)
-        cut = 0
-        for i, (p, _key, _a, _n) in enumerate(rows, start=1):
-            if p <= det.q * i / m:
-                cut = i
+        passed: list[tuple[float, str, int, int, str]] = []
+        # each channel tested on its own (Benjamini–Hochberg at q within each): the
+        # cohesion and stitched-text changes, and the genre shifts
+        for chan, n_key, a_key in (("", "n|", "a|"), ("g|", "gn|", "ga|")):
+            rows: list[tuple[float, str, int, int]] = []
+            for key in prev.candidates:
+                n = merged.counts.get(n_key + key, 0)
+                a = merged.counts.get(a_key + key, 0)
+                if a < det.min_docs or n == 0:
+                    continue
+                # per document: the chance that one of its occurrences is followed by a
+                # change, at the base rate of the host sizes where they are (a phrase that
+                # sits after headlines or questions is compared with other text there)
+                rate = merged.expected.get(chan + key, n * p0) / n
+                rows.append((float(binom.sf(a - 1, n, min(1.0, max(rate, 1e-9)))), key, a, n))
+            rows.sort()
+            cut = 0
+            for i, (p, _key, _a, _n) in enumerate(rows, start=1):
+                if p <= det.q * i / m:
+                    cut = i
+            passed += [(p, key, a, n, chan) for p, key, a, n in rows[:cut]]
         groups: dict[str, dict[str, Any]] = {}
         rejected: list[dict[str, Any]] = []
-        for p, key, a, n in rows[:cut]:
+        for p, key, a, n, chan in passed:
             if a / n < det.min_purity:
                 continue
-            ex = merged.examples.get(key, [])
+            ex = merged.examples.get(chan + key, [])
             overlap = host_overlap(ex)
             text, added, added_right = _extend(key, ex)
             cont = continuation_overlap(ex, skip=added_right)
@@ -950,12 +1123,14 @@ class ConfirmRound(_NgramRound):
                         "continuation_overlap": round(cont, 4),
                         "opening_share": round(opening, 4),
                         "heading_share": round(heading, 4),
+                        **({"change": "genre"} if chan else {}),
                     }
                 )
                 continue
             have = groups.get(text)
             if have is not None:
-                have["keys"].append(key)
+                if key not in have["keys"]:  # (both channels may confirm one n-gram)
+                    have["keys"].append(key)
                 if a <= have["anomalous_docs"]:
                     continue
             groups[text] = {
@@ -963,7 +1138,7 @@ class ConfirmRound(_NgramRound):
                 "keys": have["keys"] if have is not None else [key],
                 "anomalous_docs": a,
                 "containing_docs": n,
-                "expected": round(merged.expected.get(key, n * p0), 3),
+                "expected": round(merged.expected.get(chan + key, n * p0), 3),
                 "p_value": p,
                 "purity": round(a / n, 4),
                 "host_overlap": round(overlap, 4),
@@ -971,6 +1146,7 @@ class ConfirmRound(_NgramRound):
                 "opening_share": round(opening, 4),
                 "heading_share": round(heading, 4),
                 "examples": [x.doc_id for x in ex[:10]],
+                **({"change": "genre"} if chan else {}),
             }
         # an n-gram inside a longer confirmed trigger with as many documents is that trigger
         kept: list[dict[str, Any]] = []
@@ -999,6 +1175,8 @@ class ConfirmRound(_NgramRound):
             prev.table,
             prev.p_fam,
             rejected,
+            prev.words,
+            prev.p_genre,
         )
 
 
@@ -1033,6 +1211,9 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     acc.docs += part.docs
     acc.fam_positions += part.fam_positions
     acc.fam_changes += part.fam_changes
+    acc.genre_positions += part.genre_positions
+    acc.genre_changes += part.genre_changes
+    acc.genre_windows += part.genre_windows
     for b in range(len(HOST_BINS)):
         acc.bin_positions[b] += part.bin_positions[b]
         acc.bin_changes[b] += part.bin_changes[b]
@@ -1078,6 +1259,19 @@ class CohesionMiner(
             the trigger whose trigrams are familiar (at least ``fam_min_low`` occur in
             other documents) — and the ``isolated`` rule is off.
         joint_cohesion: the cohesion bar of that joint evidence.
+        genre_drop: a content position is a **genre shift** when the mean natural log of
+            the corpus document frequency of the ``window`` content words after it is at
+            least ``genre_drop`` below that of the ``window`` before it (the words after
+            are on average ``e ** genre_drop`` times rarer in the corpus: news or medical
+            text in novels).  Only in a corpus whose change rate is above
+            ``max_change_rate`` (where runs of low cohesion start inside the host): a
+            third kind of change, mined and tested as its own channel (round 1: n-grams
+            near the deepest drop of each run of shifts; round 2: its own base-rate test
+            at the corpus's shift rate) and the second half of the joint evidence beside
+            familiar trigrams.  Needs ``familiarity`` (round 0 counts the words); 0: off.
+        genre_flag_drop: the shift that counts as that second half of the joint evidence
+            at flag time (stricter than mining's: a clean novel that continues a confirmed
+            phrase with rare names or period words shifts by 1.1–1.5).
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
@@ -1130,6 +1324,8 @@ class CohesionMiner(
         isolated: int = 6,
         max_change_rate: float = 0.2,
         joint_cohesion: float = 0.25,
+        genre_drop: float = 1.0,
+        genre_flag_drop: float = 1.5,
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
@@ -1164,6 +1360,8 @@ class CohesionMiner(
             raise ValueError(
                 "need isolated >= 0, 0 <= max_change_rate <= 1 and 0 <= joint_cohesion < 1"
             )
+        if genre_drop < 0 or genre_flag_drop < 0:
+            raise ValueError("genre_drop (0: off) and genre_flag_drop must be >= 0")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
             raise ValueError("need fam_window >= 12, 0 < fam_min_low <= 1, 0 <= fam_max_high <= 1")
         self.min_docs = min_docs
@@ -1176,6 +1374,8 @@ class CohesionMiner(
         self.isolated = isolated
         self.max_change_rate = max_change_rate
         self.joint_cohesion = joint_cohesion
+        self.genre_drop = genre_drop
+        self.genre_flag_drop = genre_flag_drop
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
@@ -1202,7 +1402,7 @@ class CohesionMiner(
         if isinstance(_prev, CohesionState):
             self.round = ConfirmRound(self, _prev)
         elif isinstance(_prev, FamiliarityState):
-            self.round = MineRound(self, _prev.table)
+            self.round = MineRound(self, _prev.table, _prev.words if genre_drop > 0 else None)
         elif familiarity:
             self.round = CountRound(self)
         else:
@@ -1259,6 +1459,58 @@ class CohesionMiner(
         kind = "cohesion" if by_coh else ("stitched" if stitched else "")
         return Change(by_coh or stitched, kind, k, coh, rate, fam)
 
+    def _genre_many(
+        self, toks: Sequence[Tokens], wh: np.ndarray, words: WordCounts
+    ) -> list[np.ndarray]:
+        """Per document, per content position ``k``: the mean log document frequency
+        (:meth:`WordCounts.log_df`) of content words ``[k, k + window)`` minus that of the
+        host before it — the ``window`` content words before ``k``, or all of them when
+        there are at least ``min_back``; with fewer, the document's last ``window``
+        content words when they start at least ``2 * window`` after ``k`` (a payload at
+        the start of a document, its host after it) — ``nan`` where the window after
+        runs past the document or there is no host; ``wh``: the hashes of all the
+        documents' words in order.  Negative where the text turns to words the corpus
+        rarely uses."""
+        w, mb = self.window, self.min_back
+        n_w = np.fromiter((len(tk.words) for tk in toks), dtype=np.int64, count=len(toks))
+        n_c = np.fromiter((len(tk.content) for tk in toks), dtype=np.int64, count=len(toks))
+        w0 = np.concatenate([[0], np.cumsum(n_w)])[:-1]
+        c0 = np.concatenate([[0], np.cumsum(n_c)])
+        if not c0[-1]:
+            return [np.zeros(0) for _ in toks]
+        where = np.concatenate([tk.content for tk in toks]) + np.repeat(w0, n_c)
+        lg = words.log_df(wh[where])
+        cum = np.concatenate([[0.0], np.cumsum(lg)])
+        doc = np.repeat(np.arange(len(toks)), n_c)
+        g = np.arange(len(lg))
+        local = g - c0[doc]
+        n = n_c[doc]
+        after_ok = local + w <= n
+        # the host: [lo, hi) of global content indices
+        lo = np.maximum(g - w, c0[doc][: len(g)] if len(g) else g)
+        hi = g.copy()
+        tail = (local < mb) & (n - w >= local + 2 * w)
+        lo = np.where(tail, c0[doc] + n - w, lo)
+        hi = np.where(tail, c0[doc] + n, hi)
+        ok = after_ok & ((local >= mb) | tail)
+        out = np.full(len(lg), np.nan)
+        k = g[ok]
+        a, b = lo[ok], hi[ok]
+        out[ok] = (cum[k + w] - cum[k]) / w - (cum[b] - cum[a]) / (b - a)
+        return [out[int(c0[i]) : int(c0[i + 1])] for i in range(len(toks))]
+
+    def _genre_at(self, d: _Doc, end_word: int, drop: float | None = None) -> bool | None:
+        """Whether the text right after word ``end_word`` is a genre shift of at least
+        ``drop`` (default ``genre_drop``; the least of the first two content positions
+        after it, :meth:`_genre_many`; None: not measurable)."""
+        if d.genre is None:
+            return None
+        k = int(d.tk.content.searchsorted(end_word, side="right"))
+        vals = [v for v in d.genre[k : k + 2].tolist() if v == v]
+        if not vals:
+            return None
+        return min(vals) <= -(self.genre_drop if drop is None else drop)
+
     def _carrier_change(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
         """The lower per-carrier bar of a **confirmed** trigger (used only in :meth:`flag`;
         the base-rate test that confirms a trigger is not touched): the text right after
@@ -1312,7 +1564,8 @@ class CohesionMiner(
             return None
         a = end_word + 1
         f3, f8, m3 = d.prof.shares(a, a + self.stitch.window)
-        if m3 < self.stitch.min_words or f3 < self.stitch.min_low:
+        familiar = m3 >= self.stitch.min_words and f3 >= self.stitch.min_low
+        if not familiar and not self._genre_at(d, end_word, self.genre_flag_drop):
             return None
         coh = got.cohesion if got is not None else float("nan")
         if (
@@ -1321,7 +1574,8 @@ class CohesionMiner(
         ):
             return None  # (nan: cohesion not measured)
         k = int(np.searchsorted(d.tk.content, end_word, side="right"))
-        return Change(True, "joint", k, coh, got.rate if got is not None else 0.0, (f3, f8))
+        kind = "joint" if familiar else "joint-genre"
+        return Change(True, kind, k, coh, got.rate if got is not None else 0.0, (f3, f8))
 
     def _isolated_opening(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
         """A confirmed trigger's carrier whose first ``isolated`` content words after the
@@ -1357,8 +1611,14 @@ class CohesionMiner(
     ) -> dict[str, list[int]]:
         """Word index of the last word of each occurrence of each of ``cands`` (``last``:
         their last words, when the caller has them)."""
+        return self._occurrences_in(tk.words, cands, last)
+
+    def _occurrences_in(
+        self, words: list[str], cands: dict[str, Any], last: set[str] | None = None
+    ) -> dict[str, list[int]]:
+        """:meth:`_occurrences` in a document's folded words."""
         out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(tk.words, cands, self.max_ngram, last):
+        for e, key in _ngrams_in(words, cands, self.max_ngram, last):
             out.setdefault(key, []).append(e)
         return out
 
@@ -1393,6 +1653,11 @@ class CohesionMiner(
         d = _Doc.__new__(_Doc)
         d.tk = tk
         d.prof = profile(tk.words, state.table) if state.table is not None else None
+        d.genre = (
+            self._genre_many([tk], word_hashes(tk.words), state.words)[0]
+            if state.words is not None and self.genre_drop > 0
+            else None
+        )
         best: tuple[float, str, int, Change] | None = None
         for key, ends in occ.items():
             for e0 in ends:
@@ -1419,7 +1684,7 @@ class CohesionMiner(
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind in ("cohesion", "no-shared-word", "isolated", "joint"):
+        if ch.kind in ("cohesion", "no-shared-word", "isolated", "joint", "joint-genre"):
             k = ch.k
             p_start = int(tk.starts[int(tk.content[k])])
             last = min(len(tk.content) - 1, k + self.window - 1)
@@ -1431,6 +1696,10 @@ class CohesionMiner(
                 if ch.kind == "no-shared-word"
                 else f"{self.isolated} content words that occur nowhere else in the document"
                 if ch.kind == "isolated"
+                else "text unrelated to the document before it, in words the corpus rarely "
+                f"uses (a genre shift of at least {self.genre_drop:.1f} in mean log document "
+                "frequency)"
+                if ch.kind == "joint-genre"
                 else "text unrelated to the document before it, made of other documents' "
                 f"trigrams ({ch.familiar[0]:.0%} of them occur elsewhere)"
             )
@@ -1476,6 +1745,7 @@ class CohesionMiner(
                     f">={lo}": round(r, 6) for lo, r in zip(HOST_BINS, state.p0_bins, strict=False)
                 },
                 "stitched_change_rate": round(state.p_fam, 6),
+                "genre_shift_rate": round(state.p_genre, 6),
                 "familiarity_table_bytes": state.table.nbytes if state.table is not None else 0,
                 "candidates_tested": state.tested,
                 "templates_rejected": state.rejected[:20],

@@ -67,13 +67,15 @@ def doc_hashes(words: Sequence[str]) -> np.ndarray:
     return np.unique(np.concatenate([gram_hashes(wh, LOW), gram_hashes(wh, HIGH)]))
 
 
-def docs_hashes(docs: Sequence[Sequence[str]]) -> np.ndarray:
+def docs_hashes(docs: Sequence[Sequence[str]], wh: np.ndarray | None = None) -> np.ndarray:
     """:func:`doc_hashes` of several documents, one after the other (what they add to a
     :class:`FamiliarityTable`), computed for all of them at once: each document's distinct
-    n-grams, none across two documents' boundary."""
+    n-grams, none across two documents' boundary (``wh``: the hashes of all their words
+    in order, when the caller has them)."""
     lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     ends = np.cumsum(lens)
-    wh = word_hashes([w for ws in docs for w in ws])
+    if wh is None:
+        wh = word_hashes([w for ws in docs for w in ws])
     doc_of = np.repeat(np.arange(len(docs)), lens)
     hs, ds = [], []
     for n in (LOW, HIGH):
@@ -90,7 +92,101 @@ def docs_hashes(docs: Sequence[Sequence[str]]) -> np.ndarray:
     return h[first]
 
 
-class FamiliarityTable:
+def docs_word_hashes(docs: Sequence[Sequence[str]], wh: np.ndarray | None = None) -> np.ndarray:
+    """Each document's distinct word hashes (:func:`word_hashes`), one document after the
+    other: what the documents add to a :class:`WordCounts` (``wh``: the hashes of all
+    their words in order, when the caller has them)."""
+    lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    if wh is None:
+        wh = word_hashes([w for ws in docs for w in ws])
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.uint64), lens)
+    # a word hash is 32 bits: the document in the high bits, one sort for both
+    both = np.unique((doc_of << np.uint64(32)) | wh)
+    return both & np.uint64(0xFFFFFFFF)
+
+
+class _HashedRows:
+    """``depth`` rows of ``width`` cells of ``dtype``, each row with its own hash of a
+    64-bit key (what :class:`WordCounts` and :class:`FamiliarityTable` share)."""
+
+    _salt = 0
+
+    def __init__(self, width: int, depth: int, seed: int, dtype: type) -> None:
+        if width < 16 or depth < 1:
+            raise ValueError(f"{type(self).__name__} needs width >= 16 and depth >= 1")
+        self.width = width
+        self.depth = depth
+        self.seed = seed
+        self.table: np.ndarray = np.zeros((depth, width), dtype=dtype)
+        rng = np.random.default_rng(seed + self._salt)
+        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+
+    def _cells(self, h: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
+        return (mixed % np.uint64(self.width)).astype(np.int64)
+
+    def _same_shape(self, other: _HashedRows) -> None:
+        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
+            raise ValueError(f"cannot merge {type(self).__name__}s of different shapes or seeds")
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the table."""
+        return int(self.table.nbytes)
+
+
+class WordCounts(_HashedRows):
+    """Per hashed word: in how many documents of the corpus it occurs (a count-min table
+    of ``depth`` rows of ``width`` 32-bit cells; a collision can only make a word look
+    more common).  The ``cohesion`` detector reads a window's **rarity** from it: text of
+    another genre (news or medical pages in novels) is written in words the corpus
+    rarely uses (:func:`log_df`).
+
+    Args:
+        width: cells per row (four bytes each).
+        depth: rows.
+        seed: the rows' hash multipliers.
+    """
+
+    _salt = 0x30BD
+
+    def __init__(self, width: int = 1 << 20, depth: int = 2, seed: int = 0) -> None:
+        super().__init__(width, depth, seed, np.uint32)
+        self.docs = 0
+
+    def add(self, hashes: np.ndarray, docs: int) -> None:
+        """Count ``docs`` documents whose distinct word hashes, one document after the
+        other, are ``hashes`` (:func:`docs_word_hashes`)."""
+        self.docs += docs
+        if not len(hashes):
+            return
+        cells = self._cells(hashes)
+        for r in range(self.depth):
+            self.table[r] += np.bincount(cells[r], minlength=self.width).astype(np.uint32)
+
+    def merge(self, other: WordCounts) -> None:
+        """Add another table of the same shape and seed (documents of another shard)."""
+        self._same_shape(other)
+        self.table += other.table
+        self.docs += other.docs
+
+    def counts(self, hashes: np.ndarray) -> np.ndarray:
+        """The documents each hashed word occurs in (an upper bound: count-min)."""
+        if not len(hashes):
+            return np.zeros(0, dtype=np.int64)
+        cells = self._cells(hashes)
+        got = self.table[np.arange(self.depth)[:, None], cells]
+        return np.asarray(got.min(axis=0), dtype=np.int64)
+
+    def log_df(self, hashes: np.ndarray) -> np.ndarray:
+        """Natural log of each hashed word's share of documents, ``log((df + 1) / (N +
+        1))`` (0: in every document; about -10 for a word of one document in 20,000)."""
+        return np.log((self.counts(hashes) + 1.0) / (self.docs + 1.0))
+
+
+class FamiliarityTable(_HashedRows):
     """Per hashed n-gram: in how many documents (0, 1, or 2 = two or more).
 
     Args:
@@ -101,21 +197,10 @@ class FamiliarityTable:
         seed: the rows' hash multipliers.
     """
 
-    def __init__(self, width: int = 1 << 24, depth: int = 3, seed: int = 0) -> None:
-        if width < 16 or depth < 1:
-            raise ValueError("FamiliarityTable needs width >= 16 and depth >= 1")
-        self.width = width
-        self.depth = depth
-        self.seed = seed
-        self.table = np.zeros((depth, width), dtype=np.uint8)
-        rng = np.random.default_rng(seed + 0xFA111)
-        self._a = rng.integers(1, _MASK61, size=depth, dtype=np.uint64) | np.uint64(1)
-        self._b = rng.integers(0, _MASK61, size=depth, dtype=np.uint64)
+    _salt = 0xFA111
 
-    def _cells(self, h: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            mixed = (h[None, :] * self._a[:, None] + self._b[:, None]) >> np.uint64(17)
-        return (mixed % np.uint64(self.width)).astype(np.int64)
+    def __init__(self, width: int = 1 << 24, depth: int = 3, seed: int = 0) -> None:
+        super().__init__(width, depth, seed, np.uint8)
 
     def add(self, hashes: np.ndarray) -> None:
         """Count documents: ``hashes`` is the concatenation of several documents' distinct
@@ -130,8 +215,7 @@ class FamiliarityTable:
 
     def merge(self, other: FamiliarityTable) -> None:
         """Add another table of the same shape and seed (documents of another shard)."""
-        if (other.width, other.depth, other.seed) != (self.width, self.depth, self.seed):
-            raise ValueError("cannot merge familiarity tables of different shapes or seeds")
+        self._same_shape(other)
         np.minimum(self.table.astype(np.int16) + other.table, 2, out=self.table, casting="unsafe")
 
     def familiar(self, hashes: np.ndarray) -> np.ndarray:
@@ -141,11 +225,6 @@ class FamiliarityTable:
         cells = self._cells(hashes)
         got = self.table[np.arange(self.depth)[:, None], cells]
         return np.asarray(got.min(axis=0) >= 2)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory of the table."""
-        return int(self.table.nbytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,12 +259,16 @@ def profile(words: Sequence[str], table: FamiliarityTable) -> Profile:
     return Profile(out[0], out[1], len(words))
 
 
-def profiles(docs: Sequence[Sequence[str]], table: FamiliarityTable) -> list[Profile]:
+def profiles(
+    docs: Sequence[Sequence[str]], table: FamiliarityTable, wh: np.ndarray | None = None
+) -> list[Profile]:
     """:func:`profile` of several documents' words at once (one hashing and one table
-    look-up for all of them: the same profiles, without the per-document overhead)."""
+    look-up for all of them: the same profiles, without the per-document overhead;
+    ``wh``: the hashes of all their words in order, when the caller has them)."""
     lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     starts = np.concatenate([[0], np.cumsum(lens)])
-    wh = word_hashes([w for ws in docs for w in ws])
+    if wh is None:
+        wh = word_hashes([w for ws in docs for w in ws])
     doc_of = np.repeat(np.arange(len(docs)), lens)
     cums = []
     for n in (LOW, HIGH):
@@ -299,8 +382,10 @@ __all__ = [
     "FamiliarityTable",
     "Profile",
     "Stitch",
+    "WordCounts",
     "doc_hashes",
     "docs_hashes",
+    "docs_word_hashes",
     "gram_hashes",
     "profile",
     "profiles",
