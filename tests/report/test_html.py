@@ -270,6 +270,7 @@ def _one_campaign(source: str | None, family: str | None, n: int = 30) -> str:
             *("reach", "vein", "muscle", "oral"),
         ],
         "host_topic_terms": [["specialize", 8, 0.0056], ["pediatrician", 6, 0.0056]],
+        "own_pages": True,
     }
     if family:
         camp["family"] = family
@@ -295,6 +296,7 @@ def test_campaign_from_one_site_carries_a_caution_and_its_route() -> None:
     assert "anticancer; cancer; cell; drug; inject; reach; vein; muscle …" in one
     assert "(specialize, 8, 0.0056); (pediatrician, 6, 0.0056)" in one
     assert "what is asserted" not in one  # no predicate field given, no text for it
+    assert "one site restating a template sentence is neither" in one  # own_pages's meaning
     many = _one_campaign(None, "spliced-claims")  # three sites (site0..2.example)
     assert 'class="caution"' not in many
     assert "Why the hosts are judged unrelated" in many

@@ -490,6 +490,9 @@ _EVIDENCE_TEXT = {
     "host_subject": "terms in half or more of the hosts: what the pages are about",
     "predicate": "core words beyond the hosts' subject: what is asserted",
     "rare_predicate": "rare words in the predicate (a technical fact, not a planted claim)",
+    "own_pages": "whether the pages are the entity's own: most members name the claim's rare "
+    "words elsewhere in their page, or most hosts are nothing but recurring material (one "
+    "site restating a template sentence is neither)",
     "family": "spliced-claims: the hosts are unrelated once the claim is cut out; "
     "fabricated-articles: pages about one rare entity that all assert one predicate",
     "carries_core": "share of sampled members that carry the whole core",
