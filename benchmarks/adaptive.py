@@ -1388,6 +1388,32 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "spacer_words": [1, 3],
         },
     },
+    # e12b- (helper B, issue 12, 2026-12-04 01:25 UTC): one share of the target kept for
+    # the uncalibrated detectors, so the calibrated ones flag a third of it, not a half.
+    # Own variant aimed at that, written before any after-run and not tuned on: eight
+    # phrasings of one meaning (each with few carriers for the miner, so more carriers
+    # rest on the calibrated flags), a short Spanish passage mid-clause, medical hosts
+    "e12b-phrasings8-es-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "synonyms": [
+                "for whatever it is worth",
+                "if it matters",
+                "for the record",
+                "just so you know",
+                "as it happens",
+                "truth be told",
+                "to be fair",
+            ],
+            "payload": "foreign",
+            "lang": "es",
+            "payload_chars": [120, 400],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+        },
+    },
     "e12u-it-clause-spacer-pool": {
         "corpus": "pooled",
         "recipe": "evasive-backdoor",

@@ -109,3 +109,36 @@ def test_reference_calibration_merges_shards_and_keeps_the_floor() -> None:
     assert {k: v.calibration_docs for k, v in out.items()} == {"a": 1000, "b": 1000}
     assert out["a"].source == "reference"
     assert 0.1 < out["a"].threshold < 0.75 <= out["b"].threshold
+
+
+def test_a_reserve_keeps_a_share_of_the_target_for_uncalibrated_detectors() -> None:
+    # a clean corpus of odd text: 30,000 documents, 600 of them with a real score (man pages,
+    # character tables, bilingual quotes) — a tail far longer than the target's share
+    rng = np.random.default_rng(3)
+    scores = np.concatenate([np.zeros(29_400), rng.uniform(0.3, 1.0, size=600)])
+    hist = _hist(scores)
+    kept = _Kept({}, {})
+    plain = Calibration(["naturalness", "language"], 0.001, {})
+    reserved = Calibration(["naturalness", "language"], 0.001, {}, reserve=1)
+    assert plain.budget == 0.0005 and reserved.budget == pytest.approx(0.001 / 3)
+    full = plain.from_corpus({"naturalness": hist}, kept, [])["naturalness"]
+    kept_share = reserved.from_corpus({"naturalness": hist}, kept, [])["naturalness"]
+    # without a reserve the detector spends its whole half of the target on this corpus
+    # (15 allowed; a bin shared by two scores may leave one out)
+    assert 13 <= int((scores >= full.threshold).sum()) <= 15
+    # with one: a third, so two calibrated detectors leave a third to mined triggers
+    assert 8 <= int((scores >= kept_share.threshold).sum()) <= 10
+    assert kept_share.fpr == pytest.approx(0.001 / 3)
+    with pytest.raises(ValueError):
+        Calibration(["naturalness"], 0.001, {}, reserve=-1)
+
+
+def test_a_reserve_still_flags_the_one_gibberish_document_of_a_clean_corpus() -> None:
+    # the adversarial side: the tail's top is what a reserve keeps flagging
+    rng = np.random.default_rng(4)
+    clean = rng.beta(2, 8, size=3_000) * 0.6
+    hist = _hist(np.concatenate([clean, [0.97]]))
+    th = Calibration(["naturalness", "language"], 0.001, {}, reserve=1).from_corpus(
+        {"naturalness": hist}, _Kept({}, {}), []
+    )["naturalness"]
+    assert th.threshold <= 0.97 and (clean >= th.threshold).sum() == 0

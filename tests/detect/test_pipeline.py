@@ -354,3 +354,15 @@ def test_a_scan_runs_with_fewer_garbage_collections_and_restores_the_setting() -
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)
+
+
+def test_uncalibrated_detectors_keep_a_share_of_the_target() -> None:
+    # the calibrated detectors flag their whole share of any corpus with a long tail of
+    # odd clean text; mined triggers and campaigns are not calibrated, so the split keeps
+    # one share of the target for them (else one clean carrier takes the scan over it)
+    docs = list(clean_docs()[:600])
+    with_miner = scan(docs, detectors=MINE, target_fpr=0.003)
+    alone = scan(docs, detectors=["naturalness", "language"], target_fpr=0.003)
+    assert with_miner.thresholds["naturalness"]["fpr"] == pytest.approx(0.001)
+    assert with_miner.thresholds["language"]["fpr"] == pytest.approx(0.001)
+    assert alone.thresholds["naturalness"]["fpr"] == pytest.approx(0.0015)

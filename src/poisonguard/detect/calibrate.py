@@ -149,15 +149,31 @@ class Calibration:
 
     Args:
         calibrated: names of the calibrated detectors (each gets a threshold).
-        target_fpr: share of clean documents the scan may flag, split evenly among them.
+        target_fpr: share of clean documents the scan may flag, split evenly among them
+            and the ``reserve``.
         floors: per detector, the least threshold (its ``min_flag_score``; default 0).
+        reserve: shares of the split kept for the detectors whose findings are not
+            calibrated (the scan passes 1 when any runs: mined triggers, campaigns).
+            A calibrated detector flags its whole share of *every* corpus whose tail of
+            scores is longer than that share (a corpus of odd but clean text: man pages,
+            character tables, bilingual quotes), so without a reserve the calibrated
+            detectors alone spend the whole target and any clean document an uncalibrated
+            detector flags takes the scan over it.
     """
 
     def __init__(
-        self, calibrated: Sequence[str], target_fpr: float, floors: Mapping[str, float]
+        self,
+        calibrated: Sequence[str],
+        target_fpr: float,
+        floors: Mapping[str, float],
+        *,
+        reserve: int = 0,
     ) -> None:
+        if reserve < 0:
+            raise ValueError(f"reserve must be >= 0, got {reserve}")
         self.names = list(calibrated)
-        self.budget = fpr_budget(target_fpr, len(self.names))
+        self.reserve = reserve
+        self.budget = fpr_budget(target_fpr, len(self.names) + reserve)
         self.floors = dict(floors)
 
     def histograms(self) -> dict[str, ScoreHistogram]:

@@ -311,10 +311,12 @@ class ScanPipeline:
             else:
                 self.corpus_dets.append((e.name, det))
         self.uncalibrated = {e.name for e in entries if not e.calibrate}
+        # the uncalibrated detectors together take one share of the target (calibrate.py)
         self.calibration = Calibration(
             [name for name, _, cal in self.doc_dets if cal],
             config.target_fpr,
             {name: float(ddet.min_flag_score) for name, ddet, _ in self.doc_dets},
+            reserve=1 if self.uncalibrated else 0,
         )
 
     # -- helpers --------------------------------------------------------------------------
