@@ -1415,6 +1415,19 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "position": "middle",
         },
     },
+    # ... and a second one (02:16 UTC, after the rule, not tuned on): a three-word phrase,
+    # 15-30 words of salad mid-clause, novels
+    "e12a-short-salad-mid-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "on the whole",
+            "payload": "word-salad",
+            "payload_words": [15, 30],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
     # e12w- (helper W, issue 12, 2026-12-03 22:25 UTC): a common phrase glued inside a host
     # word.  Own variant, written before any change and not tuned on: another phrase,
     # medical, a German passage after it (the glue keeps a payload letter on its right)
