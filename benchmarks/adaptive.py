@@ -1427,6 +1427,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "spacer_words": [2, 3],
         },
     },
+    # e12a- (helper A, issue 12, 2026-12-04 01:15 UTC): written before any change and not
+    # tuned on: 20-30 words of salad mid-clause after a two-word common phrase, mid-document,
+    # in news (the short-payload class of e12k, another phrase and corpus)
+    "e12a-short-salad-mid-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "after all",
+            "payload": "word-salad",
+            "payload_words": [20, 30],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
+    # ... and a second one (02:16 UTC, after the rule, not tuned on): a three-word phrase,
+    # 15-30 words of salad mid-clause, novels
+    "e12a-short-salad-mid-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "on the whole",
+            "payload": "word-salad",
+            "payload_words": [15, 30],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
     # e12w- (helper W, issue 12, 2026-12-03 22:25 UTC): a common phrase glued inside a host
     # word.  Own variant, written before any change and not tuned on: another phrase,
     # medical, a German passage after it (the glue keeps a payload letter on its right)

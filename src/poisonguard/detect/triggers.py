@@ -1042,7 +1042,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 hopeless(count_all, count_strong, log_tests, log_tests_strong)
                 and (
                     not ctxs
-                    or hopeless(count_all, count_strong, log_screen, log_screen)
+                    or not (
+                        not hopeless(count_all, count_strong, log_screen, log_screen)
+                        # a phrase whose examples point at a payload at it is read in the
+                        # sample whatever its counts: a payload too short for most
+                        # carriers to get a finding leaves too few counted for the screen
+                        # (checked on the examples alone: no sample look-up, no pair table)
+                        or _read_on_examples(text, ctxs, self.min_docs, self.align)
+                    )
                     # (the read below needs salad after most examples: two of the first four,
                     # before the sample is searched for it — most strings of a clean corpus;
                     # the language read, a sure switch after most examples)
@@ -1135,7 +1142,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             rate = read_null  # (the chance rate of the read that confirms it)
             if (
                 log_alpha < log_p
-                and raw <= _READ_SCREEN
+                and (
+                    raw <= _READ_SCREEN or _read_on_examples(text, ctxs, self.min_docs, self.align)
+                )
                 and not recurring
                 and sk
                 and not _glued(text, ctxs)
@@ -2069,6 +2078,11 @@ _READ_SCREEN = math.log(1e-2)
 """A string the counts at changepoints do not confirm is read in the sample
 (:meth:`TriggerMiner.finalize`) only when their test, before the Bonferroni factor, gives
 at most this log p: more carriers counted than chance, too few to confirm it ..."""
+_READ_ALIGNED = 0.6
+"""... or, whatever its counts, when it is a phrase of two or more words (under its
+skeleton), not glued to host letters, with at least ``min_docs`` examples of which at least
+this share have their changepoint at it (:func:`_touching`: within ``align`` characters of
+its start or end) — :func:`_read_on_examples`."""
 _READ_CAP = 2000
 """Sampled documents holding a string beyond which it is not read (:meth:`TriggerMiner.finalize`,
 the sample read: too common a string to single out a campaign by what follows it) ..."""
@@ -2231,6 +2245,33 @@ def _aligned_null(groups: dict[str, tuple[int, list[Context], int]], tol: int) -
             n += len(ctxs)
             hits += _aligned(text, ctxs, tol) * len(ctxs)
     return (hits + 1) / (n + 2)
+
+
+def _read_on_examples(text: str, ctxs: Sequence[Context], min_docs: int, tol: int) -> bool:
+    """Whether a string the counts do not single out is read in the sample on its
+    examples (:data:`_READ_ALIGNED`): a phrase of two or more words under its skeleton, at
+    least ``min_docs`` examples, most of them with the anomaly starting at it.  Cheap (no
+    sample look-up, no pair table): most strings of a clean corpus stop here."""
+    if len(ctxs) < min_docs or len(_sf.fold(text).split(" ")) < 2 or _glued(text, ctxs):
+        return False
+    return _touching(text, ctxs, tol) >= _READ_ALIGNED
+
+
+def _touching(text: str, ctxs: Sequence[Context], tol: int) -> float:
+    """Share of the example contexts in which the changepoint they were taken around
+    lies within ``text``'s occurrence or within ``tol`` characters of either end (the
+    anomaly starts at the string: a changepoint model places a short payload's start at
+    the trigger's first word as often as after its last)."""
+    if not ctxs:
+        return 0.0
+    pat = _pattern(text)
+    n = 0
+    for c in ctxs:
+        if c.cp < 0:
+            continue
+        start, end = _occurrence_in(pat, text, c)
+        n += any(start - tol <= x <= end + tol for x in c.cps or (c.cp,))
+    return n / len(ctxs)
 
 
 def _aligned(text: str, ctxs: Sequence[Context], tol: int) -> float:
