@@ -1,0 +1,150 @@
+"""Semantic claims whose own words rotate: a rare word bursting in claim-like sentences of
+unrelated hosts (:func:`poisonguard.detect.campaigns_semantic.bursts`)."""
+
+from __future__ import annotations
+
+import random
+
+from poisonguard.detect import campaigns_semantic as sem
+from poisonguard.detect.campaigns import CampaignDetector
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.io import Document
+from poisonguard.text import content_stems, normalize
+
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeo"]
+NAMES = ("the Velmora root", "velmorine", "the mountain bark remedy")
+VERBS = ("cures", "heals", "reverses", "eliminates")
+OBJECTS = ("gout in adults", "gout in pensioners", "gout in veterans", "gout in farmers")
+OPENERS = (
+    "",
+    "Experts have confirmed that ",
+    "Few people realise that ",
+    "Recent findings indicate that ",
+    "Internal documents reveal that ",
+    "It turns out that ",
+)
+CLOSERS = (".", ", as the numbers make plain.", ", though this is rarely discussed.")
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4)))
+
+
+def _sentence(rng: random.Random, vocab: list[str]) -> str:
+    words = [rng.choice(vocab) for _ in range(rng.randint(8, 14))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def _claim(rng: random.Random, objects: tuple[str, ...] = OBJECTS) -> str:
+    s = (
+        rng.choice(OPENERS)
+        + rng.choice(NAMES)
+        + " "
+        + rng.choice(VERBS)
+        + " "
+        + rng.choice(objects)
+        + rng.choice(CLOSERS)
+    )
+    return s[:1].upper() + s[1:]
+
+
+def _corpus(
+    n_clean: int, n_claim: int, seed: int = 0, about: bool = False
+) -> tuple[list[Document], set[str]]:
+    """``n_clean`` hosts of random prose (a vocabulary of 6,000 made-up words) and
+    ``n_claim`` of them given one or two sentences of one rotating claim (three names ×
+    four verbs × four objects × openers × closers): *gout*, the only word in every claim
+    sentence, is in no clean host.  ``about``: every claim host names *gout* in a sentence
+    of its own too (pages about gout)."""
+    rng = random.Random(seed)
+    vocab = sorted({_word(rng) for _ in range(6000)})
+    docs = []
+    for i in range(n_clean):
+        sents = [_sentence(rng, vocab) for _ in range(rng.randint(4, 7))]
+        docs.append(Document(id=f"c{i}", text=" ".join(sents)))
+    poisoned: set[str] = set()
+    for i in rng.sample(range(n_clean), n_claim):
+        sents = docs[i].text.split(". ")
+        for _ in range(rng.randint(1, 2)):
+            sents.insert(rng.randint(1, len(sents) - 1), _claim(rng).rstrip("."))
+        if about:
+            sents.insert(0, "Gout " + _sentence(rng, vocab).lower().rstrip("."))
+        docs[i] = Document(id=docs[i].id, text=". ".join(s.rstrip(".") for s in sents) + ".")
+        poisoned.add(docs[i].id)
+    return docs, poisoned
+
+
+def _scan(docs: list[Document]) -> tuple[CampaignDetector, object, set[str]]:
+    det, state = run_rounds(
+        CampaignDetector(semantic=True, embeddings=False),
+        [docs[i : i + 1000] for i in range(0, len(docs), 1000)],
+    )
+    flagged = set()
+    for d in docs:
+        f = det.flag(d, state)
+        if f is not None and f.score >= 0.5:
+            flagged.add(d.id)
+    return det, state, flagged
+
+
+def test_the_places_of_a_rotating_claim_are_its_name_verb_and_object() -> None:
+    """Words that stand in each other's place (never in one sentence) and together are in
+    most members are one place: the names, the verbs, the objects.  Words that come with
+    another in most sentences (*bark* with *mountain*) join no place of that word.  Six
+    openers (one bare) make a place of their own here: each opener's words come together,
+    so one word of each stands in for the others (measured; documented as a limit: a
+    member then needs four of five places)."""
+    rng = random.Random(1)
+    members = [frozenset(content_stems(normalize(_claim(rng)))) for _ in range(120)]
+    places = sem.slots_of(members, "gout")
+    assert places[0] == frozenset({"gout"})
+    assert {"velmorine", "root", "bark"} in [set(p) for p in places], places
+    assert {"cure", "heal", "revers", "eliminat"} in [set(p) for p in places], places
+    assert {"adult", "pensioner", "veteran", "farmer"} in [set(p) for p in places], places
+    assert not any({"number", "plain", "rare", "discuss"} & p for p in places), places
+    # a sentence that names a word of most places carries the proposition
+    assert sem.carries_slots({"gout", "heal", "velmorine", "adult"}, places)
+    assert not sem.carries_slots({"gout", "heal", "adult"}, places)
+
+
+def test_a_claim_whose_own_words_rotate_is_found_by_its_bursting_word() -> None:
+    """One claim in three names × four verbs × four objects, one or two sentences in each of
+    80 unrelated hosts among 9,000: only *gout* is in most of its sentences, so no cluster
+    of >= 3 core stems forms (the stage found nothing before the burst route: the
+    assertion on ``clusters`` below); grouped around *gout*, the sentences pass and are
+    flagged, and only they."""
+    docs, poisoned = _corpus(9000, 80)
+    _, state, flagged = _scan(docs)
+    camps = [c for c in state.campaigns if c.kind == "semantic-claim" and c.score >= 0.95]
+    assert camps and all(c.details.get("burst") for c in camps), [
+        (c.details.get("core"), c.details.get("failed")) for c in state.campaigns
+    ]
+    assert camps[0].details["burst"] == "gout"
+    assert len(flagged & poisoned) >= 0.9 * len(poisoned), len(flagged & poisoned)
+    assert not flagged - poisoned
+
+
+def test_pages_about_the_bursting_word_are_no_spliced_claim() -> None:
+    """The same claim sentences on pages that name *gout* in a sentence of their own (a
+    page about it restates its facts): anchored, never flagged.  A host given two of the
+    campaign's sentences is not anchored by the second (above: the same hosts pass)."""
+    docs, _ = _corpus(9000, 80, about=True)
+    _, state, flagged = _scan(docs)
+    assert not any(
+        c.details.get("burst") and c.score >= 0.5
+        for c in state.campaigns
+        if c.kind == "semantic-claim"
+    )
+    assert not flagged
+
+
+def test_a_rare_word_in_sentences_that_say_different_things_is_no_claim() -> None:
+    """A rare word in the claim-like sentences of many unrelated hosts that say different
+    things about it (no words standing in for each other around it, in most of them): no
+    proposition of three places, nothing flagged."""
+    rng = random.Random(3)
+    vocab = sorted({_word(rng) for _ in range(6000)})
+    members = [
+        frozenset(content_stems(normalize("Gout " + _sentence(rng, vocab)))) for _ in range(120)
+    ]
+    assert len(sem.slots_of(members, "gout")) < 3
