@@ -8,6 +8,7 @@ import random
 from poisonguard.detect import campaigns_semantic as sem
 from poisonguard.detect.campaigns import CampaignDetector
 from poisonguard.detect.rounds import run_rounds
+from poisonguard.detect.sketches import CountMinSketch
 from poisonguard.io import Document
 from poisonguard.text import content_stems, normalize
 
@@ -148,3 +149,44 @@ def test_a_rare_word_in_sentences_that_say_different_things_is_no_claim() -> Non
         frozenset(content_stems(normalize("Gout " + _sentence(rng, vocab)))) for _ in range(120)
     ]
     assert len(sem.slots_of(members, "gout")) < 3
+
+
+def _keys(groups: list[list[str]]) -> dict[int, sem.ClaimKeyStats]:
+    """One recurring key (20 documents) per group of member sentences."""
+    keys: dict[int, sem.ClaimKeyStats] = {}
+    for k, texts in enumerate(groups):
+        st = sem.ClaimKeyStats(count=20)
+        for i, t in enumerate(texts):
+            stems = tuple(sorted(content_stems(normalize(t))))
+            st.samples[(k << 16) | i] = (t, stems, 0.0, 0, 0, (), 0, (), ())
+        keys[k + 1] = st
+    return keys
+
+
+def _df(keys: dict[int, sem.ClaimKeyStats], rare: str) -> CountMinSketch:
+    df = CountMinSketch(width=1 << 14)
+    common = sorted({w for st in keys.values() for s in st.samples.values() for w in s[1]} - {rare})
+    df.add(sem.df_keys(common * 500 + [rare] * 60))
+    return df
+
+
+def test_a_burst_needs_a_place_its_words_fill_in_turn() -> None:
+    """Keys whose cores hold the rare word make a burst when words rotate around it; a stock
+    phrase with the rare word (*nonsteroidal anti-inflammatory drugs*, every word in every
+    sentence) is a core of single words — :func:`clusters`' business — and makes none."""
+    rng = random.Random(5)
+    claims = _keys([[_claim(rng) for _ in range(12)] for _ in range(4)])
+    found = sem.bursts(claims, 10, _df(claims, "gout"), 20_000, 30)
+    assert [c.slots[0] for c in found] == [frozenset({"gout"})]
+    assert any(len(p) >= 2 for p in found[0].slots)
+    vocab = sorted({_word(rng) for _ in range(2000)})
+    stock = _keys(
+        [
+            [
+                f"Nonsteroidal anti-inflammatory drugs {_sentence(rng, vocab).lower()}"
+                for _ in range(12)
+            ]
+            for _ in range(4)
+        ]
+    )
+    assert sem.bursts(stock, 10, _df(stock, "nonsteroidal"), 20_000, 30) == []

@@ -770,7 +770,8 @@ def bursts(
     documents together and no more than :data:`BURST` times as many as its corpus document
     frequency allows, the keys' sampled members that name it are one candidate; its
     proposition is the word and the places that other words fill in turn
-    (:func:`slots_of`), and it needs :data:`_BURST_PLACES` places.  :func:`judge` judges
+    (:func:`slots_of`), and it needs :data:`_BURST_PLACES` places, one of them filled in
+    turn by >= 2 words.  :func:`judge` judges
     such a cluster as a spliced claim only (unrelated hosts, the MiniLM check at 0.6): a
     family of pages about the word is what the other routes are for."""
     if df is None or n_docs <= 0:
@@ -801,7 +802,10 @@ def bursts(
             samples.update((h, smp) for h, smp in keys[k].samples.items() if w in smp[1])
         members = [frozenset(smp[1]) for _, smp in sorted(samples.items())]
         slots = slots_of(members, w)
-        if len(slots) < _BURST_PLACES:
+        # a burst is for claims whose words rotate: a proposition of single words is a
+        # core that :func:`clusters` groups (a stock phrase, *nonsteroidal
+        # anti-inflammatory drugs*, would come twice)
+        if len(slots) < _BURST_PLACES or all(len(sl) == 1 for sl in slots):
             continue
         fixed = frozenset(x for sl in slots if len(sl) == 1 for x in sl)
         out.append(_assemble(keys, ks, fixed, slots))
