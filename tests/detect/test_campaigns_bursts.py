@@ -50,13 +50,15 @@ def _claim(rng: random.Random, objects: tuple[str, ...] = OBJECTS) -> str:
 
 
 def _corpus(
-    n_clean: int, n_claim: int, seed: int = 0, about: bool = False
+    n_clean: int, n_claim: int, seed: int = 0, about: bool = False, partial: bool = False
 ) -> tuple[list[Document], set[str]]:
     """``n_clean`` hosts of random prose (a vocabulary of 6,000 made-up words) and
     ``n_claim`` of them given one or two sentences of one rotating claim (three names ×
     four verbs × four objects × openers × closers): *gout*, the only word in every claim
     sentence, is in no clean host.  ``about``: every claim host names *gout* in a sentence
-    of its own too (pages about gout)."""
+    of its own too (pages about gout); ``partial``: one claim sentence, and in about a
+    third of the hosts a sub-claim that names only a name and *gout* (*velmorine ends gout
+    for good*)."""
     rng = random.Random(seed)
     vocab = sorted({_word(rng) for _ in range(6000)})
     docs = []
@@ -66,8 +68,11 @@ def _corpus(
     poisoned: set[str] = set()
     for i in rng.sample(range(n_clean), n_claim):
         sents = docs[i].text.split(". ")
-        for _ in range(rng.randint(1, 2)):
+        for _ in range(1 if partial else rng.randint(1, 2)):
             sents.insert(rng.randint(1, len(sents) - 1), _claim(rng).rstrip("."))
+        if partial and rng.random() < 0.35:
+            sub = f"{rng.choice(OPENERS)}{rng.choice(NAMES)} ends gout for good"
+            sents.insert(rng.randint(1, len(sents) - 1), sub[:1].upper() + sub[1:])
         if about:
             sents.insert(0, "Gout " + _sentence(rng, vocab).lower().rstrip("."))
         docs[i] = Document(id=docs[i].id, text=". ".join(s.rstrip(".") for s in sents) + ".")
@@ -190,3 +195,22 @@ def test_a_burst_needs_a_place_its_words_fill_in_turn() -> None:
         ]
     )
     assert sem.bursts(stock, 10, _df(stock, "nonsteroidal"), 20_000, 30) == []
+
+
+def test_a_hosts_sub_claim_does_not_anchor_its_claim() -> None:
+    """Every host holds one claim sentence, a third of them a sub-claim too that names the
+    rare word and a name only (two of four places: it does not carry the proposition).
+    The sub-claim says the campaign's claim in part and anchors nothing
+    (:func:`says_burst`); read as the page's own mention of *gout*, it would anchor the
+    members in those hosts, which would not be flagged."""
+    docs, poisoned = _corpus(9000, 80, seed=2, partial=True)
+    _, state, flagged = _scan(docs)
+    assert any(c.details.get("burst") == "gout" and c.score >= 0.95 for c in state.campaigns)
+    assert len(flagged & poisoned) >= 0.9 * len(poisoned), len(flagged & poisoned)
+    assert not flagged - poisoned
+    assert sem.says_burst(
+        {"gout", "velmorine", "good"}, (frozenset({"gout"}), frozenset({"velmorine"}))
+    )
+    assert not sem.says_burst(
+        {"gout", "arthriti", "form"}, (frozenset({"gout"}), frozenset({"velmorine"}))
+    )

@@ -1014,7 +1014,7 @@ class CampaignDetector(CampaignRounds):
                             for i, x in enumerate(unit_stems)
                             if i != at
                             # a burst: the page's other sentences of the claim do not anchor
-                            and not (slots and sem.carries_slots(x, slots))
+                            and not (slots and sem.says_burst(x, slots))
                         )
                     )
                     df = self._sketches.get("stems") if self._sketches else None

@@ -706,6 +706,17 @@ def carries_slots(stems: Sequence[str] | frozenset[str], slots: Sequence[frozens
     return bool(slots) and sum(bool(s & st) for s in slots) >= CARRY * len(slots)
 
 
+def says_burst(stems: Sequence[str] | frozenset[str], slots: Sequence[frozenset[str]]) -> bool:
+    """Whether a sentence says a burst's claim, in part at least: it names the rare word
+    (the first place) and a word of another place (*the sunshine vitamin ends childhood
+    asthma*, a sub-claim that carries two of four places).  Such a sentence of a page does
+    not anchor a member there — a host given two sentences of the campaign names the rare
+    word twice — while a page about the word names it in sentences that say nothing else of
+    the claim ("Gout is a form of arthritis")."""
+    st = frozenset(stems)
+    return bool(slots) and bool(slots[0] & st) and any(s & st for s in slots[1:])
+
+
 _SLOT_SHARE = 0.1  # a word of a burst's proposition is in this share of its members (>= 3)
 _SLOT_WORDS = 8  # most words that stand in one place of a burst's proposition
 _BURST_PLACES = 3  # places a burst's proposition needs (its rare word among them)
@@ -974,7 +985,7 @@ def judge(
         # does not say the claim (a page about the word: "Gout is …" shares its keys)
         own = frozenset(smp[1])
         return frozenset(smp[7]).union(
-            *(own.intersection(u) for u in smp[8] if not carries_slots(u, slots))
+            *(own.intersection(u) for u in smp[8] if not says_burst(u, slots))
         )
 
     rare_here = rare_stems(sorted({w for smp in ordered for w in _anchors(smp)}), df, n_docs)
@@ -1428,6 +1439,7 @@ __all__ = [
     "neighbour_share",
     "permutations",
     "rare_stems",
+    "says_burst",
     "siblings",
     "sketch_keys",
     "slots_of",
