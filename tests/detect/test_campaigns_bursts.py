@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 
+from datasketch import MinHash
+
 from poisonguard.detect import campaigns_semantic as sem
 from poisonguard.detect.campaigns import CampaignDetector
 from poisonguard.detect.rounds import run_rounds
-from poisonguard.detect.sketches import CountMinSketch
+from poisonguard.detect.sketches import CountMinSketch, minhash_signatures
 from poisonguard.io import Document
 from poisonguard.text import content_stems, normalize
 
@@ -199,18 +201,66 @@ def test_a_burst_needs_a_place_its_words_fill_in_turn() -> None:
 
 def test_a_hosts_sub_claim_does_not_anchor_its_claim() -> None:
     """Every host holds one claim sentence, a third of them a sub-claim too that names the
-    rare word and a name only (two of four places: it does not carry the proposition).
-    The sub-claim says the campaign's claim in part and anchors nothing
-    (:func:`says_burst`); read as the page's own mention of *gout*, it would anchor the
-    members in those hosts, which would not be flagged."""
+    rare word and a name only (it does not carry the proposition): found and flagged, end
+    to end."""
     docs, poisoned = _corpus(9000, 80, seed=2, partial=True)
     _, state, flagged = _scan(docs)
     assert any(c.details.get("burst") == "gout" and c.score >= 0.95 for c in state.campaigns)
     assert len(flagged & poisoned) >= 0.9 * len(poisoned), len(flagged & poisoned)
     assert not flagged - poisoned
-    assert sem.says_burst(
-        {"gout", "velmorine", "good"}, (frozenset({"gout"}), frozenset({"velmorine"}))
+
+
+def test_a_sub_claim_beside_a_member_says_the_claim_and_anchors_nothing() -> None:
+    """The judge's anchoring of a burst's member: a recurring sentence of its page that
+    names the rare word and another place (*velmorine ends gout for good*: two of four
+    places, not carried) says the claim in part and does not anchor it (:func:`says_burst`);
+    one that names the rare word alone (*gout is a form of arthritis*) is the page's own
+    mention and does.  Read as the page's own mention, the sub-claim would anchor every
+    member and the claim would fail."""
+    rng = random.Random(7)
+    texts = [_claim(rng) for _ in range(40)]
+    members = [frozenset(content_stems(normalize(t))) for t in texts]
+    slots = sem.slots_of(members, "gout")
+    hosts_txt = [" ".join(_word(rng) for _ in range(60)) for _ in range(12)]
+    sigs = minhash_signatures(hosts_txt, MinHash(num_perm=64, seed=0).permutations)
+    sub = tuple(sorted(content_stems(normalize("Velmorine ends gout for good."))))
+    own = tuple(sorted(content_stems(normalize("Gout is a form of arthritis."))))
+
+    def cluster(beside: tuple[str, ...]) -> sem.ClaimCluster:
+        samples: dict[int, sem.Sample] = {
+            i: (t, tuple(sorted(m)), 0.0, 7000 + i, 9000 + i, ("gout",), i, (), (beside,))
+            for i, (t, m) in enumerate(zip(texts, members, strict=True))
+        }
+        terms = {i: tuple(_word(rng) for _ in range(20)) for i in range(12)}
+        return sem.ClaimCluster(
+            [1],
+            frozenset({"gout"}),
+            40,
+            set(range(40)),
+            samples,
+            dict(enumerate(sigs)),
+            [],
+            2,
+            40,
+            40,
+            terms,
+            slots=slots,
+        )
+
+    common = sorted({w for m in members for w in m} | set(sub) | set(own)) + sorted(
+        {w for t in range(12) for w in (cluster(()).terms[t])}
     )
-    assert not sem.says_burst(
-        {"gout", "arthriti", "form"}, (frozenset({"gout"}), frozenset({"velmorine"}))
-    )
+    df = CountMinSketch(width=1 << 14)
+    df.add(sem.df_keys([w for w in common if w != "gout"] * 500 + ["gout"] * 45))
+    kw = {
+        "min_docs": 5,
+        "related_hosts": True,
+        "use_embeddings": False,
+        "boilerplate": frozenset(),
+        "n_docs": 20_000,
+    }
+    _, passed, ev = sem.judge(cluster(sub), df, **kw)  # type: ignore[arg-type]
+    assert passed and ev["rare_words_elsewhere_in_host"] == 0.0, ev
+    _, passed, ev = sem.judge(cluster(own), df, **kw)  # type: ignore[arg-type]
+    assert not passed and ev["rare_words_elsewhere_in_host"] == 1.0, ev
+    assert sem.says_burst(sub, slots) and not sem.says_burst(own, slots)
