@@ -4,6 +4,7 @@ unrelated hosts (:func:`poisonguard.detect.campaigns_semantic.bursts`)."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from datasketch import MinHash
 
@@ -232,20 +233,13 @@ def test_a_sub_claim_beside_a_member_says_the_claim_and_anchors_nothing() -> Non
             for i, (t, m) in enumerate(zip(texts, members, strict=True))
         }
         terms = {i: tuple(_word(rng) for _ in range(20)) for i in range(12)}
+        hosts: dict[int, Any] = dict(enumerate(sigs))
+        # 40 documents and assertions from 40 sources, 2 of 40 members at an edge
         return sem.ClaimCluster(
-            [1],
-            frozenset({"gout"}),
-            40,
-            set(range(40)),
-            samples,
-            dict(enumerate(sigs)),
-            [],
-            2,
-            40,
-            40,
-            terms,
-            slots=slots,
-        )
+            keys=[1], core=frozenset({"gout"}), size=40, sources=set(range(40)),
+            samples=samples, hosts=hosts, examples=[], edge=2, placed=40, repeats=40,
+            terms=terms, slots=slots,
+        )  # fmt: skip
 
     common = sorted({w for m in members for w in m} | set(sub) | set(own)) + sorted(
         {w for t in range(12) for w in (cluster(()).terms[t])}
