@@ -171,10 +171,10 @@ def _keys(groups: list[list[str]]) -> dict[int, sem.ClaimKeyStats]:
     return keys
 
 
-def _df(keys: dict[int, sem.ClaimKeyStats], rare: str) -> CountMinSketch:
+def _df(keys: dict[int, sem.ClaimKeyStats], rare: str, n: int = 60) -> CountMinSketch:
     df = CountMinSketch(width=1 << 14)
     common = sorted({w for st in keys.values() for s in st.samples.values() for w in s[1]} - {rare})
-    df.add(sem.df_keys(common * 500 + [rare] * 60))
+    df.add(sem.df_keys(common * 500 + [rare] * n))
     return df
 
 
@@ -258,3 +258,19 @@ def test_a_sub_claim_beside_a_member_says_the_claim_and_anchors_nothing() -> Non
     _, passed, ev = sem.judge(cluster(own), df, **kw)  # type: ignore[arg-type]
     assert not passed and ev["rare_words_elsewhere_in_host"] == 1.0, ev
     assert sem.says_burst(sub, slots) and not sem.says_burst(own, slots)
+
+
+def test_a_word_the_campaign_made_common_still_bursts() -> None:
+    """A word in 440 of 5,000 documents (8.8 %: not rare) is rare once the documents of
+    the keys that hold it are set aside (about 400 of them: 25 sampled per key, 1 in 4) —
+    250 sentences of a campaign put *asthma* into 1.2 % of 20,000 news documents.  The
+    same word, when its keys hold 80 of its documents, is common in the corpus: no burst."""
+    rng = random.Random(9)
+    groups = [[_claim(rng) for _ in range(12)] for _ in range(4)]
+    for held, expect in ((25, 1), (5, 0)):
+        keys = _keys(groups)
+        for k, st in keys.items():
+            st.count = 100
+            st.docs = {k * 1000 + i for i in range(held)}
+        found = sem.bursts(keys, 10, _df(keys, "gout", 440), 5_000, 30)
+        assert len(found) == expect, (held, [c.slots for c in found])

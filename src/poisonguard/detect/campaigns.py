@@ -1023,7 +1023,9 @@ class CampaignDetector(CampaignRounds):
                     own = (
                         stems[j] & rest & (frozenset(core) | frozenset(c.details.get("names", ())))
                     )
-                    if sem.rare_stems(sorted(own), df, state.documents):
+                    if sem.rare_stems(sorted(own), df, state.documents) or (
+                        slots and slots[0] & own
+                    ):
                         continue
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break
