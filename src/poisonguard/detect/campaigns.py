@@ -653,9 +653,20 @@ class CampaignDetector(CampaignRounds):
             verdicts[i] = (0.95, True, ev)
         # claims whose own words rotate, grouped around the rare word that bursts in them
         # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims, on their own
+        # (not around a word of a cluster that passes: the campaign is taken already, and
+        # its word's other sentences — brand lists, *ibuprofen (Advil, Motrin)* — would
+        # fill the places in turn with the claim's own words)
+        known = {
+            w
+            for _, passed, ev in verdicts
+            if passed
+            for w in (*ev["core"], *ev["entity"], *ev["rare_terms"])
+        }
         for cl in sem.bursts(
             merged.claims, self._claim_floor, df, merged.documents, 6 * self.min_docs
         ):
+            if known & cl.slots[0]:
+                continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
         sem.campaign_names([ev for _, passed, ev in verdicts if passed])

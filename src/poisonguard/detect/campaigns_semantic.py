@@ -1392,7 +1392,7 @@ def campaign_id(cluster: ClaimCluster) -> str:
     its word — two bursts of one campaign can share their smallest key)."""
     if cluster.slots:
         word = sorted(cluster.slots[0])[0]
-        return f"semb-{(min(cluster.keys) ^ zlib.crc32(word.encode())) & (1 << 64) - 1:016x}"[:13]
+        return f"semb-{zlib.crc32(word.encode()):08x}{min(cluster.keys):016x}"[:17]
     return f"sem-{min(cluster.keys):016x}"[:12]
 
 
