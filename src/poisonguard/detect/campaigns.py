@@ -477,11 +477,22 @@ class CampaignDetector(CampaignRounds):
         src = hash64(source_key(doc, file_fallback=False))
         n_units = len(units)
         unit_stems: list[frozenset[str]] | None = None
+        member_units: set[int] | None = None
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
             i = like[r]
             sample: (
-                tuple[str, frozenset[str], float, bool | None, tuple[int, int], frozenset[str], int]
+                tuple[
+                    str,
+                    frozenset[str],
+                    float,
+                    bool | None,
+                    tuple[int, int],
+                    frozenset[str],
+                    int,
+                    frozenset[str],
+                    tuple[tuple[str, ...], ...],
+                ]
                 | None
             )
             sample = None
@@ -496,6 +507,20 @@ class CampaignDetector(CampaignRounds):
                 elsewhere = stems[i] & frozenset().union(
                     *(x for jj, x in enumerate(unit_stems) if jj != j)
                 )
+                # ... in units that are no recurring claim-like sentence themselves, and
+                # the recurring ones that name one of its stems (at most four): a host given
+                # two sentences of one campaign names its rare word twice, a page about the
+                # word names it in sentences that do not say the claim (:func:`.judge`)
+                if member_units is None:
+                    member_units = {at[m] for m in members}
+                apart = stems[i] & frozenset().union(
+                    *(x for jj, x in enumerate(unit_stems) if jj != j and jj not in member_units)
+                )
+                beside = tuple(
+                    tuple(sorted(unit_stems[jj]))
+                    for jj in sorted(member_units - {j})
+                    if stems[i] & unit_stems[jj]
+                )[:4]
                 edge = (j == 0 or j == n_units - 1) if n_units >= 3 else None
                 # the neighbours' frames: a templated paragraph glues its slot sentence to
                 # the same sentences in every host, a spliced claim to different ones
@@ -503,7 +528,17 @@ class CampaignDetector(CampaignRounds):
                     _shape_hash(doc.text, units[j - 1]) if j > 0 else _EDGE,
                     _shape_hash(doc.text, units[j + 1]) if j + 1 < n_units else _EDGE,
                 )
-                sample = (doc.text[u.start : u.end], stems[i], fit, edge, around, elsewhere, host)
+                sample = (
+                    doc.text[u.start : u.end],
+                    stems[i],
+                    fit,
+                    edge,
+                    around,
+                    elsewhere,
+                    host,
+                    apart,
+                    beside,
+                )
             for k in set(keys[r][hit[r]].tolist()):
                 st = part.claims.get(k)
                 if st is None:
@@ -616,7 +651,28 @@ class CampaignDetector(CampaignRounds):
                 family="fabricated-articles",
             )
             verdicts[i] = (0.95, True, ev)
+        # claims whose own words rotate, grouped around the rare word that bursts in them
+        # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims, on their own
+        # (not around a word of a cluster that passes: the campaign is taken already, and
+        # its word's other sentences — brand lists, *ibuprofen (Advil, Motrin)* — would
+        # fill the places in turn with the claim's own words)
+        known = {
+            w
+            for _, passed, ev in verdicts
+            if passed
+            for w in (*ev["core"], *ev["entity"], *ev["rare_terms"])
+        }
+        for cl in sem.bursts(
+            merged.claims, self._claim_floor, df, merged.documents, 6 * self.min_docs
+        ):
+            if known & cl.slots[0]:
+                continue
+            cls.append(cl)
+            verdicts.append(sem.judge(cl, df, **kw))
         sem.campaign_names([ev for _, passed, ev in verdicts if passed])
+        for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):
+            if passed and cl.slots:  # a burst is named by any word of its places
+                ev["names"] = sorted(set(ev["names"]).union(*map(set, ev["slots"])))
         for i, j in sibs.items():  # a sibling is marked where it names its campaign
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
@@ -624,7 +680,14 @@ class CampaignDetector(CampaignRounds):
             (passed, cl, sem.campaign(cl, score, ev))
             for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
         ]
-        keep = [(c, cl.keys) for p, cl, c in judged if p]
+        # a burst does not take the keys of a passing cluster (the later campaign would
+        # take a key's mark): it is read through its names as well
+        taken = {k for p, cl, _ in judged if p and not cl.slots for k in cl.keys}
+        keep = [
+            (c, [k for k in cl.keys if k not in taken] if cl.slots else cl.keys)
+            for p, cl, c in judged
+            if p
+        ]
         rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
         keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
         return keep
@@ -872,7 +935,10 @@ class CampaignDetector(CampaignRounds):
         if want_sem:
             low = doc.text.lower()
             want_sem = any(
-                sum(w in low for w in c.details.get("core", ()))
+                sum(any(w in low for w in sl) for sl in c.details["slots"])
+                >= sem.CARRY * len(c.details["slots"])
+                if c.details.get("slots")
+                else sum(w in low for w in c.details.get("core", ()))
                 >= sem.CARRY * len(c.details["core"])
                 for c in state.campaigns
                 if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
@@ -941,7 +1007,10 @@ class CampaignDetector(CampaignRounds):
             for idx in sorted(i for i in idxs if i is not None):
                 c = state.campaigns[idx]
                 core = c.details.get("core", ())
-                if not sem.carries(stems[j], core):
+                slots = [frozenset(sl) for sl in c.details.get("slots", ())]
+                if not (
+                    sem.carries_slots(stems[j], slots) if slots else sem.carries(stems[j], core)
+                ):
                     continue
                 # a sub-claim judged with its campaign's documents: only where it names it
                 if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
@@ -950,14 +1019,24 @@ class CampaignDetector(CampaignRounds):
                     if unit_stems is None:
                         unit_stems = [sem.content_stems_of(u.norm) for u in units]
                     at = units.index(cands[j])
-                    rest = frozenset().union(*(x for i, x in enumerate(unit_stems) if i != at))
+                    rest = frozenset().union(
+                        *(
+                            x
+                            for i, x in enumerate(unit_stems)
+                            if i != at
+                            # a burst: the page's other sentences of the claim do not anchor
+                            and not (slots and sem.says_burst(x, slots))
+                        )
+                    )
                     df = self._sketches.get("stems") if self._sketches else None
                     # anchored by the proposition's words (its core and names) named
                     # elsewhere in the page, not by an opener's or closer's rare word
                     own = (
                         stems[j] & rest & (frozenset(core) | frozenset(c.details.get("names", ())))
                     )
-                    if sem.rare_stems(sorted(own), df, state.documents):
+                    if sem.rare_stems(sorted(own), df, state.documents) or (
+                        slots and slots[0] & own
+                    ):
                         continue
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break

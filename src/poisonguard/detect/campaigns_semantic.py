@@ -129,12 +129,17 @@ _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
 _SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
 
 
-Sample = tuple[str, tuple[str, ...], float, int, int, tuple[str, ...], int]
+Sample = tuple[
+    str, tuple[str, ...], float, int, int, tuple[str, ...], int, tuple[str, ...], tuple[Any, ...]
+]
 """One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
 frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
 elsewhere in its document, short lines included: :func:`anchored_share`, the hash of its
 document's id — the key of its host in ``ClaimKeyStats.hosts``/``terms`` when the host is
-sampled, :data:`SAMPLE_GATE`; 0: unknown)."""
+sampled, :data:`SAMPLE_GATE`; 0: unknown —, its stems that occur in a unit of its document
+that is no recurring claim-like sentence itself, and the stems of up to four recurring
+claim-like sentences of its document that name one of its stems: what anchors a member of a
+burst, :func:`bursts`; tables dumped before 2026-12-04 have the first seven fields only)."""
 
 
 class _StemTable(dict[str, str]):
@@ -307,12 +312,17 @@ def add_sample(
     around: tuple[int, int] = (0, 0),
     elsewhere: frozenset[str] = frozenset(),
     host: int = 0,
+    apart: frozenset[str] | None = None,
+    beside: tuple[tuple[str, ...], ...] = (),
 ) -> None:
     """Keep one sampled member sentence of key ``st`` (bottom-k by sentence hash); ``fit``:
     share of its stems found elsewhere in the host; ``edge``: whether it is the host's
     first/last unit (None when the host has fewer than three units); ``around``: the frame
     hashes of its neighbouring units (0: none); ``elsewhere``: its stems that occur in
-    another unit of the document too; ``host``: the hash of its document's id."""
+    another unit of the document too; ``host``: the hash of its document's id; ``apart``:
+    its stems that occur in a unit that is no recurring claim-like sentence (None: as
+    ``elsewhere``); ``beside``: the stems of the recurring claim-like sentences of its
+    document that name one of its stems."""
     if edge is not None:
         st.placed += 1
         st.edge += int(edge)
@@ -324,6 +334,8 @@ def add_sample(
             *around,
             tuple(sorted(elsewhere)),
             host,
+            tuple(sorted(elsewhere if apart is None else apart)),
+            beside,
         )
         _bottom(st.samples, _SAMPLE_CAP)
 
@@ -448,6 +460,9 @@ class ClaimCluster:
     docs: frozenset[int] = frozenset()
     """Id hashes of the sampled member documents of those keys (:data:`SAMPLE_GATE`): what
     :func:`siblings` compares."""
+    slots: tuple[frozenset[str], ...] = ()
+    """A burst's proposition (:func:`bursts`): its rare word alone, then each set of words
+    that fill one place of the claim in turn; empty for a cluster of :func:`clusters`."""
 
 
 def _core(samples: Sequence[tuple[str, ...]], share: float) -> frozenset[str]:
@@ -558,64 +573,76 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
     groups: dict[int, list[int]] = {}
     for k in ordered:
         groups.setdefault(find(k), []).append(k)
-    out = []
-    for members in groups.values():
-        core = group[find(members[0])].core
-        # the host evidence (signatures, topic terms, assertions, size) of the keys whose
-        # sampled members carry the joined core: a key that joined on a shared band also
-        # samples clean sentences of the core's topic ("hearing loss" pages), whose hosts
-        # would dilute what the claim's own hosts are (:data:`CARRY`)
-        carrying = [k for k in members if _carrying_key(keys[k], core)] or members
-        samples: dict[int, Sample] = {}
-        hosts: dict[int, np.ndarray | None] = {}
-        terms: dict[int, tuple[str, ...]] = {}
-        sources: set[int] = set()
-        examples: list[str] = []
-        for k in members:
-            st = keys[k]
-            samples.update(st.samples)
-            sources |= st.sources
-            merge_examples(examples, st.examples)
-        sized: set[int] = set()
-        for k in carrying:
-            hosts.update(keys[k].hosts)
-            terms.update(keys[k].terms)
-            sized.update(keys[k].samples)
-        _bottom(samples, 4 * _SAMPLE_CAP)
-        _bottom(hosts, 2 * _HOST_CAP)
-        _bottom(terms, 2 * _HOST_CAP)
-        docs: set[int] = set().union(*(keys[k].docs for k in carrying))
-        capped = any(len(keys[k].docs) >= _DOC_CAP for k in carrying)
-        top = max(carrying, key=lambda k: (keys[k].count, -k))
-        # documents: the sampled member documents (1 in 4) scaled up, never fewer than the
-        # largest key's count (exact) nor more than the keys' counts together
-        est = len(docs) * ((1 << 64) // SAMPLE_GATE)
-        size = keys[top].count if capped else max(keys[top].count, est)
-        size = min(size, sum(keys[k].count for k in carrying))
-        out.append(
-            ClaimCluster(
-                keys=members,
-                core=core,
-                size=size,
-                sources=sources,
-                samples=samples,
-                hosts=hosts,
-                examples=examples[:EXAMPLE_CAP],
-                edge=sum(keys[k].edge for k in members),
-                placed=sum(keys[k].placed for k in members),
-                repeats=max(keys[k].repeats for k in carrying),
-                terms=terms,
-                sized=frozenset(sized),
-                docs=frozenset(docs),
-            )
-        )
-    return out
+    return [_assemble(keys, members, group[find(members[0])].core) for members in groups.values()]
 
 
-def _carrying_key(st: ClaimKeyStats, core: frozenset[str]) -> bool:
-    """Whether most of a key's sampled member sentences carry ``core`` (:func:`carries`)."""
+def _assemble(
+    keys: dict[int, ClaimKeyStats],
+    members: list[int],
+    core: frozenset[str],
+    slots: tuple[frozenset[str], ...] = (),
+) -> ClaimCluster:
+    """One cluster of the keys ``members`` with this core (and ``slots``: :func:`bursts`)."""
+    # the host evidence (signatures, topic terms, assertions, size) of the keys whose
+    # sampled members carry the joined core: a key that joined on a shared band also
+    # samples clean sentences of the core's topic ("hearing loss" pages), whose hosts
+    # would dilute what the claim's own hosts are (:data:`CARRY`)
+    carrying = [k for k in members if _carrying_key(keys[k], core, slots)] or members
+    samples: dict[int, Sample] = {}
+    hosts: dict[int, np.ndarray | None] = {}
+    terms: dict[int, tuple[str, ...]] = {}
+    sources: set[int] = set()
+    examples: list[str] = []
+    for k in members:
+        st = keys[k]
+        samples.update(st.samples)
+        sources |= st.sources
+        merge_examples(examples, st.examples)
+    sized: set[int] = set()
+    for k in carrying:
+        hosts.update(keys[k].hosts)
+        terms.update(keys[k].terms)
+        sized.update(keys[k].samples)
+    _bottom(samples, 4 * _SAMPLE_CAP)
+    _bottom(hosts, 2 * _HOST_CAP)
+    _bottom(terms, 2 * _HOST_CAP)
+    docs: set[int] = set().union(*(keys[k].docs for k in carrying))
+    capped = any(len(keys[k].docs) >= _DOC_CAP for k in carrying)
+    top = max(carrying, key=lambda k: (keys[k].count, -k))
+    # documents: the sampled member documents (1 in 4) scaled up, never fewer than the
+    # largest key's count (exact) nor more than the keys' counts together
+    est = len(docs) * ((1 << 64) // SAMPLE_GATE)
+    size = keys[top].count if capped else max(keys[top].count, est)
+    size = min(size, sum(keys[k].count for k in carrying))
+    return ClaimCluster(
+        keys=members,
+        core=core,
+        size=size,
+        sources=sources,
+        samples=samples,
+        hosts=hosts,
+        examples=examples[:EXAMPLE_CAP],
+        edge=sum(keys[k].edge for k in members),
+        placed=sum(keys[k].placed for k in members),
+        repeats=max(keys[k].repeats for k in carrying),
+        terms=terms,
+        sized=frozenset(sized),
+        docs=frozenset(docs),
+        slots=slots,
+    )
+
+
+def _carrying_key(
+    st: ClaimKeyStats, core: frozenset[str], slots: tuple[frozenset[str], ...] = ()
+) -> bool:
+    """Whether most of a key's sampled member sentences carry ``core`` (:func:`carries`;
+    with ``slots``, :func:`carries_slots`)."""
     n = len(st.samples)
-    return n > 0 and 2 * sum(carries(smp[1], core) for smp in st.samples.values()) >= n
+    held = sum(
+        carries_slots(smp[1], slots) if slots else carries(smp[1], core)
+        for smp in st.samples.values()
+    )
+    return n > 0 and 2 * held >= n
 
 
 def _frame(text: str) -> tuple[str, ...]:
@@ -669,6 +696,139 @@ def carries(stems: Sequence[str] | frozenset[str], core: Sequence[str] | frozens
     else; those are neither judged nor flagged."""
     c = frozenset(core)
     return bool(c) and len(c.intersection(stems)) >= CARRY * len(c)
+
+
+def carries_slots(stems: Sequence[str] | frozenset[str], slots: Sequence[frozenset[str]]) -> bool:
+    """:func:`carries` for a burst's proposition (:func:`bursts`): the sentence names a
+    word of at least :data:`CARRY` of its places (the rare word, and each set of words that
+    stand in one place of the claim in turn)."""
+    st = frozenset(stems)
+    return bool(slots) and sum(bool(s & st) for s in slots) >= CARRY * len(slots)
+
+
+def says_burst(stems: Sequence[str] | frozenset[str], slots: Sequence[frozenset[str]]) -> bool:
+    """Whether a sentence says a burst's claim, in part at least: it names the rare word
+    (the first place) and a word of another place (*the sunshine vitamin ends childhood
+    asthma*, a sub-claim that carries two of four places).  Such a sentence of a page does
+    not anchor a member there — a host given two sentences of the campaign names the rare
+    word twice — while a page about the word names it in sentences that say nothing else of
+    the claim ("Gout is a form of arthritis")."""
+    st = frozenset(stems)
+    return bool(slots) and bool(slots[0] & st) and any(s & st for s in slots[1:])
+
+
+_SLOT_SHARE = 0.1  # a word of a burst's proposition is in this share of its members (>= 3)
+_SLOT_WORDS = 8  # most words that stand in one place of a burst's proposition
+_BURST_PLACES = 3  # places a burst's proposition needs (its rare word among them)
+_PLACE_COVER = 0.75  # share of a burst's members that name a word of each of its places
+
+
+def slots_of(members: Sequence[frozenset[str]], word: str) -> tuple[frozenset[str], ...]:
+    """The places of the proposition of members that all name the rare ``word``: ``word``
+    alone, then each group of frequent words (in >= :data:`_SLOT_SHARE` of the members)
+    that stand in each other's place — at most :data:`_ALIAS_APART` of the members naming
+    one name another of the group (*vitamin* / *cholecalciferol*; *cures* / *heals* /
+    *reverses*; *children* / *kids* / *infants*) — and that together are in at least
+    :data:`_PLACE_COVER` of the members: every sentence of a claim names its subject, its
+    verb and its object, while words of rotating openers and closers that never meet
+    (*according*, *fact*, *higher*) cover about half of them.  Greedy, most frequent words
+    first; a word in that share of the members on its own is a place of its own."""
+    n = len(members)
+    counts: dict[str, int] = {}
+    for st in members:
+        for w in st:
+            counts[w] = counts.get(w, 0) + 1
+    need = max(3, int(np.ceil(_SLOT_SHARE * n)))
+    words = sorted(
+        (w for w, c in counts.items() if c >= need and w != word and w not in STOPWORDS),
+        key=lambda w: (-counts[w], w),
+    )
+    who = {w: frozenset(i for i, st in enumerate(members) if w in st) for w in words}
+    groups: list[list[str]] = []
+    for w in words:
+        for g in groups:
+            if len(g) < _SLOT_WORDS and all(
+                len(who[w] & who[x]) <= _ALIAS_APART * min(len(who[w]), len(who[x])) for x in g
+            ):
+                g.append(w)
+                break
+        else:
+            groups.append([w])
+    places = [
+        frozenset(g)
+        for g in groups
+        if len(frozenset().union(*(who[w] for w in g))) >= _PLACE_COVER * n
+    ]
+    return (frozenset({word}), *places)
+
+
+def bursts(
+    keys: dict[int, ClaimKeyStats],
+    min_docs: int,
+    df: CountMinSketch | None,
+    n_docs: int,
+    min_size: int,
+) -> list[ClaimCluster]:
+    """Claims whose own words rotate, grouped around the rare word that bursts in them.
+
+    A claim that rotates its entity's names, its verb and its object (*vitamin D* / *the
+    sunshine vitamin* / *cholecalciferol* × *cures* / *heals* / *reverses* × *asthma in
+    children* / *kids* / *toddlers*) keeps few stems in half of its sentences — *asthma*
+    and *vitamin* — so no core of >= 3 stems forms and :func:`clusters` makes nothing of
+    its many small keys.  What stays is a word rare in the corpus (*asthma*, 1 % of news
+    pages at most, :data:`RARE`) in the core of many recurring keys of claim-like
+    sentences.  For each such word whose keys (count >= ``min_docs``) hold >= ``min_size``
+    documents together and no more than :data:`BURST` times as many as its corpus document
+    frequency allows, the keys' sampled members that name it are one candidate; its
+    proposition is the word and the places that other words fill in turn
+    (:func:`slots_of`), and it needs :data:`_BURST_PLACES` places, two of them filled in
+    turn by >= 2 words.  "Rare" is counted without the keys' own documents: 250 sentences
+    of a campaign put its word into more than 1 % of 20,000 documents.  :func:`judge` judges
+    such a cluster as a spliced claim only (unrelated hosts, the MiniLM check at 0.6): a
+    family of pages about the word is what the other routes are for."""
+    if df is None or n_docs <= 0:
+        return []
+    cores: dict[int, frozenset[str]] = {}
+    for k, st in keys.items():
+        if st.count < min_docs or len(st.samples) < 3:
+            continue
+        core = _core([s[1] for s in st.samples.values()], _CORE_SHARE)
+        if core:
+            cores[k] = core
+    every = sorted({w for c in cores.values() for w in c})
+    if not every:
+        return []
+    est = dict(zip(every, df.estimate(df_keys(every)).tolist(), strict=True))
+    by_word: dict[str, list[int]] = {}
+    for k, core in sorted(cores.items()):
+        for w in sorted(core):
+            by_word.setdefault(w, []).append(k)
+    out = []
+    for w, ks in sorted(by_word.items()):
+        total = sum(keys[k].count for k in ks)
+        # rare once the keys' own documents are set aside: 250 sentences of a campaign put
+        # its word into more than 1 % of 20,000 documents (*asthma*: 251), but only it does
+        if total < min_size or est[w] > BURST * total or est[w] > RARE * n_docs + total:
+            continue
+        if est[w] > RARE * n_docs:
+            held = len(frozenset().union(*(keys[k].docs for k in ks))) * ((1 << 64) // SAMPLE_GATE)
+            if est[w] - held > RARE * n_docs:
+                continue
+        samples: dict[int, Sample] = {}
+        for k in ks:
+            samples.update((h, smp) for h, smp in keys[k].samples.items() if w in smp[1])
+        members = [frozenset(smp[1]) for _, smp in sorted(samples.items())]
+        slots = slots_of(members, w)
+        # a burst is for claims whose words rotate in two places at least: with one, the
+        # fixed words are a core that :func:`clusters` groups — a stock phrase
+        # (*nonsteroidal anti-inflammatory drugs*) or one site's template with one slot
+        # (*… inherited in an autosomal dominant / recessive fashion*, which passed every
+        # test of a spliced claim on a 5,000-page medical shard)
+        if len(slots) < _BURST_PLACES or sum(len(sl) >= 2 for sl in slots) < 2:
+            continue
+        fixed = frozenset(x for sl in slots if len(sl) == 1 for x in sl)
+        out.append(_assemble(keys, ks, fixed, slots))
+    return out
 
 
 def neighbour_share(samples: Sequence[Sample]) -> float:
@@ -815,12 +975,31 @@ def judge(
     # the members that carry the proposition (most of the cluster's core): a key also
     # samples sentences that share one band of it and little else ("some have permanent
     # disability" in a "permanent hearing loss in adults" cluster)
-    ordered = [smp for smp in every if carries(smp[1], cluster.core)]
+    slots = cluster.slots
+    if slots:  # a burst (:func:`bursts`): its rare word and the places filled in turn
+        ordered = [smp for smp in every if carries_slots(smp[1], slots)]
+    else:
+        ordered = [smp for smp in every if carries(smp[1], cluster.core)]
     # the sampled sentences of the keys the cluster's size counts
     sized = [smp for h, smp in items if not cluster.sized or h in cluster.sized]
     carried = len(ordered) / max(1, len(every))
-    rare_here = rare_stems(sorted({w for smp in ordered for w in smp[5]}), df, n_docs)
-    loose = [smp for smp in ordered if not rare_here.intersection(smp[5])]
+
+    # a burst's member is anchored by its page outside the page's recurring claim-like
+    # sentences: a host given two sentences of the campaign names its rare word twice
+    def _anchors(smp: Sample) -> frozenset[str]:
+        if not slots or len(smp) < 9:
+            return frozenset(smp[5])
+        # its words named outside the page's recurring sentences, or in one of them that
+        # does not say the claim (a page about the word: "Gout is …" shares its keys)
+        own = frozenset(smp[1])
+        return frozenset(smp[7]).union(
+            *(own.intersection(u) for u in smp[8] if not says_burst(u, slots))
+        )
+
+    rare_here = rare_stems(sorted({w for smp in ordered for w in _anchors(smp)}), df, n_docs)
+    if slots:  # a burst's own word anchors, however common the campaign has made it
+        rare_here |= slots[0]
+    loose = [smp for smp in ordered if not rare_here.intersection(_anchors(smp))]
     anchored = 1.0 - len(loose) / max(1, len(ordered))
     sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
     empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
@@ -830,7 +1009,10 @@ def judge(
     # a family of documents about one entity that restate it is also what a Q&A site's
     # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
     # fabricated-article campaign must be larger than that
-    fabricated = empty >= 0.5 and repeats >= 1.5 and cluster.size * carried >= _FABRICATED_DOCS
+    # (a burst is judged as a spliced claim only: pages about its rare word restate it)
+    fabricated = (
+        not slots and empty >= 0.5 and repeats >= 1.5 and cluster.size * carried >= _FABRICATED_DOCS
+    )
     # a claim spliced into hosts about other things is judged on its members that name no
     # rare word their document names elsewhere (a cluster can hold clean sentences about
     # the claim's subject, from pages about it); fabricated articles are about the entity
@@ -838,7 +1020,7 @@ def judge(
     # documents about the claim's subject (most members anchored): judged on every member
     # that carries the core, as a family of pages about one entity (below)
     big = cluster.size * carried >= _FABRICATED_DOCS
-    about = anchored > _ANCHORED and big
+    about = anchored > _ANCHORED and big and not slots
     members = ordered if fabricated or about else loose
     # (the cluster's size counts the documents of its carrying keys: scaled by the share of
     # their sampled sentences that are judged members)
@@ -848,6 +1030,14 @@ def judge(
     sets = [frozenset(smp[1]) for smp in members]
     n = len(sets)
     core = _core([smp[1] for smp in members], _CORE_SHARE) if members else frozenset()
+    # a burst's proposition: the places that half of the judged members fill
+    places = [
+        sl
+        for sl in slots
+        if 2 * sum(bool(sl.intersection(smp[1])) for smp in members) >= max(1, len(members))
+    ]
+    if slots:
+        core = frozenset().union(*places) if places else frozenset()
     distinct = len({t.lower() for t in texts}) / max(1, n)
     similar = _mean_jaccard(sets)
     declarative = sum(
@@ -916,7 +1106,7 @@ def judge(
         # a cluster whose sampled members mostly do not carry its core is a topic's
         # vocabulary ("cancer gene mutation": 17 of 96), not one proposition
         and carried >= _CARRIED
-        and len(core) >= 3
+        and (len(places) >= _BURST_PLACES if slots else len(core) >= 3)
         and declarative >= 0.6
         and boiler < 0.2
         and template < _TEMPLATE
@@ -962,6 +1152,7 @@ def judge(
     own_pages = anchored > _ANCHORED or empty >= 0.5
     about = bool(
         big
+        and not slots
         and own_pages
         and len(host_sets) >= _MIN_HOSTS
         and topic_p <= TOPIC_ALPHA
@@ -989,6 +1180,7 @@ def judge(
     alias_predicate = core - subject - alias_words
     by_aliases = bool(
         aliases
+        and not slots
         and own_pages
         and 2 * alias_one >= 1
         and 4 * alias_two >= 1
@@ -1077,6 +1269,9 @@ def judge(
         "failed": [k for k, ok in tests.items() if not ok],
         "campaign_test": passed,
     }
+    if slots:
+        evidence["burst"] = sorted(slots[0])[0]
+        evidence["slots"] = [sorted(sl) for sl in places]
     return score, passed, evidence
 
 
@@ -1193,7 +1388,11 @@ def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
 
 
 def campaign_id(cluster: ClaimCluster) -> str:
-    """The reported id of a cluster's campaign (stable: its smallest key)."""
+    """The reported id of a cluster's campaign (stable: its smallest key; a burst's also
+    its word — two bursts of one campaign can share their smallest key)."""
+    if cluster.slots:
+        word = sorted(cluster.slots[0])[0]
+        return f"semb-{zlib.crc32(word.encode()):08x}{min(cluster.keys):016x}"[:17]
     return f"sem-{min(cluster.keys):016x}"[:12]
 
 
@@ -1236,10 +1435,12 @@ __all__ = [
     "Sample",
     "add_host",
     "add_sample",
+    "bursts",
     "campaign",
     "campaign_id",
     "campaign_names",
     "carries",
+    "carries_slots",
     "claim_like",
     "clusters",
     "content_stems_of",
@@ -1252,8 +1453,10 @@ __all__ = [
     "neighbour_share",
     "permutations",
     "rare_stems",
+    "says_burst",
     "siblings",
     "sketch_keys",
+    "slots_of",
     "stem_rates",
     "topical_hosts",
     "trimmed_host_similarity",
