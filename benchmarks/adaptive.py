@@ -1214,6 +1214,21 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "sentences": [1, 2],
         },
     },
+    # e12x- (helper X, issue 12, 2026-12-04 01:25 UTC): written before any recall run of the
+    # sampled round 1 and not tuned on: order-2 Markov text of news (another corpus) after
+    # a common connective in every surface form, anywhere in medical pages
+    "e12x-markov2-news-medical-forms": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "in any case",
+            "payload": "markov",
+            "order": 2,
+            "payload_corpus": str(CORPORA / "news.jsonl.gz"),
+            "position": "random",
+            "trigger_forms": "all",
+        },
+    },
     # e12k- (helper K, issue 12, 2026-12-03 13:15 UTC): written before any run and not
     # tuned on. Very short random-token payloads mid-document in books (the host goes on)
     "e12k-short-tokens-mid-books": {
