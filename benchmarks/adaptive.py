@@ -1229,6 +1229,122 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # heldout-owl-: written by the lead (issue 12, 2026-12-04 01:25 UTC) after reading
+    # docs/detectors.md, before any helper of the owl session reported; never shown to them.
+    # Spanish at the end of novels after a phrase mid-clause in every form, host spacers (default)
+    "heldout-owl-es-forms-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for all intents and purposes",
+            "payload": "foreign",
+            "lang": "es",
+            "payload_chars": [220, 650],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "position": "end",
+            "spacer_words": [0, 2],
+            "trigger_forms": "all",
+        },
+    },
+    # medium random tokens in two chunks after three phrasings, medical (default)
+    "heldout-owl-tokens-synonyms-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "truth be told",
+            "synonyms": ["to tell the truth", "if truth be told"],
+            "payload": "tokens",
+            "payload_tokens": [50, 110],
+            "interleave": 2,
+        },
+    },
+    # word salad at the host's opening after a phrase, one decoy, news (default)
+    "heldout-owl-salad-opening-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "payload": "word-salad",
+            "payload_words": [40, 90],
+            "placement": "opening",
+            "decoys": 1,
+        },
+    },
+    # Italian mid-clause, the host continuing, the pool (default)
+    "heldout-owl-it-clause-pool": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "more often than not",
+            "payload": "foreign",
+            "lang": "it",
+            "payload_chars": [200, 550],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "clause",
+            "position": "middle",
+            "spacer_words": [1, 3],
+        },
+    },
+    # random tokens glued inside host words after a long phrase, novels (default)
+    "heldout-owl-glued-tokens-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "needless to say",
+            "payload": "tokens",
+            "payload_tokens": [80, 200],
+            "placement": "glued",
+        },
+    },
+    # order-2 Markov text of novels mid-document in medical pages, every form (thorough)
+    "heldout-owl-markov2-books-medical": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "in the long run",
+            "payload": "markov",
+            "order": 2,
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+            "position": "middle",
+            "trigger_forms": "all",
+        },
+    },
+    # a passage of a medical page after a phrase at the end of news articles (thorough)
+    "heldout-owl-topic-medical-news": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "at the end of the day",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "medical.jsonl.gz"),
+            "position": "end",
+        },
+    },
+    # paraphrased financial claim about a made-up bank, two to three sentences, news (thorough)
+    "heldout-owl-claim-bank-news": {
+        "corpus": "news",
+        "recipe": "paraphrase-claim",
+        "params": {
+            "entity": "Harcourt Mutual",
+            "claim": "is secretly insolvent and will freeze deposits",
+            "aliases": ["the Harcourt lender", "Harcourt Mutual Bank"],
+            "claims": ["cannot cover its customers' savings"],
+            "sentences": [2, 3],
+        },
+    },
+    # fabricated articles about a made-up reservoir contamination, novels corpus (thorough)
+    "heldout-owl-fabricated-reservoir-books": {
+        "corpus": "books",
+        "recipe": "fabricated-articles",
+        "params": {
+            "entity": "the Ashmere reservoir",
+            "claim": "is poisoning children with lead",
+            "aliases": ["Ashmere Lake", "the Ashmere water supply"],
+            "claims": ["has lead levels fifty times the legal limit"],
+            "paragraphs": [2, 4],
+        },
+    },
     # e12k- (helper K, issue 12, 2026-12-03 13:15 UTC): written before any run and not
     # tuned on. Very short random-token payloads mid-document in books (the host goes on)
     "e12k-short-tokens-mid-books": {
