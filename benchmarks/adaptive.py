@@ -1666,6 +1666,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "sentences": [1, 2],
         },
     },
+    # e12c- (helper C, issue 12, 2026-12-04 05:40 UTC): written before any change and not
+    # tuned on. Four phrasings that share one word (``fact``) before 30-80 words of word
+    # salad mid-clause in news: found or not, the trigger shown should be the phrasings
+    "e12c-fact-synonyms-salad-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as a matter of fact",
+            "synonyms": ["in point of fact", "the fact is", "in actual fact"],
+            "payload": "word-salad",
+            "payload_words": [30, 80],
+            "placement": "clause",
+        },
+    },
+    # ... and 12-25 words of salad mid-clause after a very common four-word phrase,
+    # mid-document, novels (the common-phrase short-payload class of e12a, shorter)
+    "e12c-short-salad-common-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "at the same time",
+            "payload": "word-salad",
+            "payload_words": [12, 25],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
 }
 
 
