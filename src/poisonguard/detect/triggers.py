@@ -1115,6 +1115,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # mild change is no association (a strong anomaly — gibberish after every
             # occurrence — keeps the document-level purity)
             reps = ix(text).repeats(text, cap)
+            if (
+                math.isinf(reps)
+                and log_alpha < log_p
+                and _read_on_examples(text, ctxs, self.min_docs, self.align)
+            ):
+                # a common phrase (in more sampled documents than its purity test reads:
+                # its recurrence unknown) whose examples point at a payload at it, for the
+                # sample read below: its recurrence read as far as that read goes (a
+                # phrase in more documents than that stays unknown, taken as recurring)
+                reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
             share = purity / reps if recurring and strength < self.header_score else purity
             if purity >= self.min_purity > share:
