@@ -1769,7 +1769,14 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
         if key:
             groups.setdefault(key, [0, 0])[0] += v is not None
             groups[key][1] += 1
-    mined = ", ".join(repr(t.trigger) for t in res.triggers[:6]) or "none"
+    mined = (
+        ", ".join(
+            repr(t.trigger)
+            + (f" (phrasings: {', '.join(ph)})" if (ph := t.extra.get("phrasings")) else "")
+            for t in res.triggers[:6]
+        )
+        or "none"
+    )
     out = f"mined: {mined}; detectors on found carriers: {dict(by.most_common())}"
     if size[True] and size[False]:
         out += (
