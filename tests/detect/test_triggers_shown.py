@@ -79,6 +79,9 @@ def test_a_piece_several_phrasings_share_is_shown_with_them() -> None:
         # (``truth be told`` is inside ``if truth be told``: the longer one is named)
         assert f.extra["phrasing"] == fold(written)
         assert f"written {fold(written)!r} here" in f.reason
+        # the phrasing, not the piece, is highlighted as the trigger
+        span = next(s for s in f.spans if s.label == "trigger")
+        assert fold(by_id[doc_id].text[span.start : span.end]) == fold(written)
         assert f.extra["phrasings"] == list(t.phrasings)
 
 
@@ -114,5 +117,5 @@ def test_phrasings_of_a_piece_and_what_is_not_one() -> None:
     text = "He said so. If truth be told, nobody knew."
     at = text.index("truth")
     phr = ("truth be told", "if truth be told")
-    assert _phrasing_at(text, at, at + 5, phr) == "if truth be told"
-    assert _phrasing_at("The truth is out.", 4, 9, phr) == ""
+    assert _phrasing_at(text, at, at + 5, phr) == ("if truth be told", 12, 28)
+    assert _phrasing_at("The truth is out.", 4, 9, phr) is None

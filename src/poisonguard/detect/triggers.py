@@ -1358,11 +1358,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             a, b, cp = hit
             extra: dict[str, Any] = {"anomalous_docs": t.anomalous_docs, "changepoint": cp}
             written = ""
+            shown = (a, b)  # (the span highlighted as the trigger)
             if t.phrasings:
-                # the phrasing this carrier writes the (piece of a) trigger in
-                phrasing = _phrasing_at(text, a, b, t.phrasings)
+                # the phrasing this carrier writes the (piece of a) trigger in, highlighted
+                at = _phrasing_at(text, a, b, t.phrasings)
                 extra["phrasings"] = list(t.phrasings)
-                if phrasing:
+                if at is not None:
+                    phrasing, shown = at[0], at[1:]
                     extra["phrasing"] = phrasing
                     written = f" (written {phrasing!r} here)"
                 written += "; its carriers write it as " + ", ".join(repr(p) for p in t.phrasings)
@@ -1373,7 +1375,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 + f"; it precedes an anomaly in {t.anomalous_docs} documents "
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
-            spans = [Span(a, b, "trigger"), Span(cp, cp, "changepoint")]
+            spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
             return Finding(self.name, self.flag_score, reason, spans, t.text, extra=extra)
         return None
 
@@ -2945,16 +2947,19 @@ def _phrasings(key: str, ctxs: Sequence[Context]) -> tuple[str, ...]:
     return tuple(p for _, p in sorted(found, key=lambda kp: -kp[0]))
 
 
-def _phrasing_at(text: str, a: int, b: int, phrasings: Sequence[str]) -> str:
+def _phrasing_at(
+    text: str, a: int, b: int, phrasings: Sequence[str]
+) -> tuple[str, int, int] | None:
     """The phrasing (:attr:`Trigger.phrasings`) whose occurrence in ``text`` covers the
-    trigger's occurrence ``[a, b)``, longest first; ``""`` when none does."""
+    trigger's occurrence ``[a, b)``, longest first, with that occurrence's span; None when
+    none does."""
     lo = max(0, a - 2 * _CONTEXT_CHARS)
     hi = b + 2 * _CONTEXT_CHARS
     for p in sorted(phrasings, key=len, reverse=True):
         for m in _pattern(p).finditer(text, lo, hi):
             if m.start() <= a and b <= m.end():
-                return p
-    return ""
+                return p, m.start(), m.end()
+    return None
 
 
 def _mode(chars: list[str]) -> tuple[str, int]:
