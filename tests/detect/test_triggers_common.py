@@ -26,9 +26,11 @@ _RUN = re.compile(r"(?<=\. )[A-Z](?:[a-z]*,?\s+){23}[a-z]+")
 
 
 @lru_cache(maxsize=4)
-def _common(every: int, repeats: int) -> tuple[list[Document], list[list[Finding]], set[str]]:
-    """Every 12th embedded document (of at least 600 characters) carries ``All things
-    considered`` and 25 words of the corpus's word salad after half of its text, the host
+def _common(
+    every: int, repeats: int, phrase: str = "All things considered"
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """Every 12th embedded document (of at least 600 characters) carries ``phrase`` and 25
+    words of the corpus's word salad after half of its text, the host
     going on; only ten carriers get a (weak) finding at the phrase, the others none (a
     payload too short for the document detectors).  Every ``every``-th other document
     (2 or 4) of more than 400 characters writes the phrase ``repeats`` times at sentence or
@@ -55,7 +57,7 @@ def _common(every: int, repeats: int) -> tuple[list[Document], list[list[Finding
         text, f = d.text, []
         if i % 12 == 0 and len(text) >= 600:
             cut = len(text) // 2
-            head = text[:cut].rstrip() + " All things considered "
+            head = text[:cut].rstrip() + f" {phrase} "
             text = head + " ".join(source.sample(25, rng)) + ". " + text[cut:]
             carriers.add(d.id)
             if shown:
@@ -67,7 +69,7 @@ def _common(every: int, repeats: int) -> tuple[list[Document], list[list[Finding
         ):
             for at in sorted(spots[:repeats], reverse=True):
                 run = runs[int(rng.integers(len(runs)))]
-                said = "All things considered, " + run[0].lower() + run[1:] + ". "
+                said = f"{phrase}, " + run[0].lower() + run[1:] + ". "
                 text = text[:at] + said + text[at:]
         elif i % 10 == 1 and len(text) > 200:
             cp = int(rng.integers(50, len(text) - 50))
@@ -126,3 +128,16 @@ def test_a_common_phrase_clean_documents_repeat_is_still_recurring_text() -> Non
     miner, state = _mine(docs, found)
     assert _PHRASE not in [fold(t.text) for t in state.triggers]
     assert not any(miner.flag(d, state) for d in docs if d.id in holders)
+
+
+def test_a_phrase_opening_with_a_one_letter_word_keeps_its_recurrence_unknown() -> None:
+    """The same campaign behind ``A far cry``: the sample is searched for the phrase as a
+    string, so ``a far cry`` is also found at the end of any word ending in ``a`` — its
+    documents and recurrence are not the phrase's, and reading them (then the sample's
+    word pairs) for a clean string of that shape (``s such as`` in medical pages) was the
+    rule's whole cost; its recurrence stays unknown and nothing is mined (the rule's give-up)."""
+    docs, found, carriers = _common(every=4, repeats=1, phrase="A far cry")
+    holders = {d.id for d in docs if "a far cry" in d.text.lower()}
+    assert len(holders - carriers) >= 200
+    _, state = _mine(docs, found)
+    assert "a far cry" not in [fold(t.text) for t in state.triggers]

@@ -1131,12 +1131,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if (
                 math.isinf(reps)
                 and log_alpha < log_p
+                and len(_sf.fold(text).split(" ")[0]) >= 2
                 and _read_on_examples(text, ctxs, self.min_docs, self.align)
             ):
                 # a common phrase (in more sampled documents than its purity test reads:
                 # its recurrence unknown) whose examples point at a payload at it, for the
                 # sample read below: its recurrence read as far as that read goes (a
-                # phrase in more documents than that stays unknown, taken as recurring)
+                # phrase in more documents than that stays unknown, taken as recurring).
+                # Not one that opens with a one-letter word (``s such as`` of ``Crohn's
+                # such as``): the sample is searched for it as a string, found at the end
+                # of every word with that letter (``diseases such as``) — neither its
+                # documents nor its recurrence are the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
             share = purity / reps if recurring and strength < self.header_score else purity
