@@ -1138,10 +1138,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # its recurrence unknown) whose examples point at a payload at it, for the
                 # sample read below: its recurrence read as far as that read goes (a
                 # phrase in more documents than that stays unknown, taken as recurring).
-                # Not one that opens with a one-letter word (``s such as`` of ``Crohn's
-                # such as``): the sample is searched for it as a string, found at the end
-                # of every word with that letter (``diseases such as``) — neither its
-                # documents nor its recurrence are the phrase's
+                # Not one that opens with a one-letter word (``s such as``: ``such as``
+                # grown by the plural ``s`` its examples share): the sample is searched
+                # for it as a string, found at the end of every word with that letter
+                # (``diseases such as``) — neither its documents nor its recurrence are
+                # the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
             share = purity / reps if recurring and strength < self.header_score else purity
