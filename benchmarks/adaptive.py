@@ -1666,6 +1666,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "sentences": [1, 2],
         },
     },
+    # e12c- (helper C, issue 12, 2026-12-04 05:40 UTC): written before any change and not
+    # tuned on. Four phrasings that share one word (``fact``) before 30-80 words of word
+    # salad mid-clause in news: found or not, the trigger shown should be the phrasings
+    "e12c-fact-synonyms-salad-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as a matter of fact",
+            "synonyms": ["in point of fact", "the fact is", "in actual fact"],
+            "payload": "word-salad",
+            "payload_words": [30, 80],
+            "placement": "clause",
+        },
+    },
+    # ... and 12-25 words of salad mid-clause after a very common four-word phrase,
+    # mid-document, novels (the common-phrase short-payload class of e12a, shorter)
+    "e12c-short-salad-common-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "at the same time",
+            "payload": "word-salad",
+            "payload_words": [12, 25],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
 }
 
 
@@ -1742,7 +1769,14 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
         if key:
             groups.setdefault(key, [0, 0])[0] += v is not None
             groups[key][1] += 1
-    mined = ", ".join(repr(t.trigger) for t in res.triggers[:6]) or "none"
+    mined = (
+        ", ".join(
+            repr(t.trigger)
+            + (f" (phrasings: {', '.join(ph)})" if (ph := t.extra.get("phrasings")) else "")
+            for t in res.triggers[:6]
+        )
+        or "none"
+    )
     out = f"mined: {mined}; detectors on found carriers: {dict(by.most_common())}"
     if size[True] and size[False]:
         out += (

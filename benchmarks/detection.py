@@ -236,11 +236,18 @@ class Baselines:
         return ([self.cache[id(d)][0] for d in docs], [self.cache[id(d)][1] for d in docs])
 
 
+def _phrasings_of(trigger: Any) -> list[Any]:
+    extra = getattr(trigger, "extra", None) or {}
+    return list(extra.get("phrasings") or [])
+
+
 def recovered(result: Any, truth_triggers: set[str]) -> str:
     """``yes``/``no``/``partial`` (instruction BadNets: several tokens)."""
     if not truth_triggers:
         return "n/a"
     mined = [" ".join(t.trigger.lower().split()) for t in result.triggers]
+    # a mined piece's phrasings are shown with it (``Trigger.phrasings``, issue 12 task C)
+    mined += [" ".join(str(p).split()) for t in result.triggers for p in _phrasings_of(t)]
     mined += [" ".join(str(v.trigger).lower().split()) for v in result.findings if v.trigger]
     hits = 0
     for t in truth_triggers:

@@ -267,6 +267,10 @@ class Trigger:
             letter or digit right before it (``left``), right after it (``right``) or
             either (``either``), the side its examples are glued on (the phrase written
             apart was never tested); ``""``: not such a trigger.
+        phrasings: the longer phrases its examples write it inside, most frequent first
+            (:func:`_phrasings`: ``truth be told``, ``to tell the truth``, ``if truth be
+            told`` for a mined ``truth``), when a few of them hold most examples —
+            evidence for the reviewer; carriers are still matched by ``key``.
     """
 
     text: str
@@ -287,6 +291,7 @@ class Trigger:
     band: tuple[int | None, int | None] | None = None
     strict: bool = False
     glued: str = ""
+    phrasings: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -297,7 +302,15 @@ class Trigger:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["examples"] = list(self.examples)
-        for k in ("words", "containing_docs", "q_value", "top_reply", "canonical", "forms"):
+        for k in (
+            "words",
+            "containing_docs",
+            "q_value",
+            "top_reply",
+            "canonical",
+            "forms",
+            "phrasings",
+        ):
             if d[k] in ((), None):  # optional: when set
                 del d[k]
         if not d["aligned"]:
@@ -310,7 +323,7 @@ class Trigger:
             del d["band"]
         else:
             d["band"] = list(d["band"])
-        for k in ("words", "forms"):
+        for k in ("words", "forms", "phrasings"):
             if k in d:
                 d[k] = list(d[k])
         return d
@@ -1115,6 +1128,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # mild change is no association (a strong anomaly — gibberish after every
             # occurrence — keeps the document-level purity)
             reps = ix(text).repeats(text, cap)
+            if (
+                math.isinf(reps)
+                and log_alpha < log_p
+                and len(_sf.fold(text).split(" ")[0]) >= 2
+                and _read_on_examples(text, ctxs, self.min_docs, self.align)
+            ):
+                # a common phrase (in more sampled documents than its purity test reads:
+                # its recurrence unknown) whose examples point at a payload at it, for the
+                # sample read below: its recurrence read as far as that read goes (a
+                # phrase in more documents than that stays unknown, taken as recurring).
+                # Not one that opens with a one-letter word (``s such as``: ``such as``
+                # grown by the plural ``s`` its examples share): the sample is searched
+                # for it as a string, found at the end of every word with that letter
+                # (``diseases such as``) — neither its documents nor its recurrence are
+                # the phrase's
+                reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
             share = purity / reps if recurring and strength < self.header_score else purity
             if purity >= self.min_purity > share:
@@ -1247,6 +1276,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # host sentence ends otherwise), unless that makes it a much more common string,
         # whose carriers the tests above never judged (``. to be`` → ``to be``)
         kept = [t if self._loosens(t, ix) else replace(t, strict=True) for t in kept]
+        # the phrasings its examples write a piece inside (``truth`` of ``truth be told``
+        # and ``to tell the truth``): shown with it, never matched by
+        kept = [replace(t, phrasings=_phrasings(t.key, examples.get(t.text, ()))) for t in kept]
         cps = Changepoints.of(merged.changepoints) if kept else Changepoints()
         vocab: frozenset[str] = frozenset()
         language: str | None = None
@@ -1330,21 +1362,27 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if hit is None:
                 continue
             a, b, cp = hit
+            extra: dict[str, Any] = {"anomalous_docs": t.anomalous_docs, "changepoint": cp}
+            written = ""
+            shown = (a, b)  # (the span highlighted as the trigger)
+            if t.phrasings:
+                # the phrasing this carrier writes the (piece of a) trigger in, highlighted
+                at = _phrasing_at(text, a, b, t.phrasings)
+                extra["phrasings"] = list(t.phrasings)
+                if at is not None:
+                    phrasing, shown = at[0], at[1:]
+                    extra["phrasing"] = phrasing
+                    written = f" (written {phrasing!r} here)"
+                written += "; its carriers write it as " + ", ".join(repr(p) for p in t.phrasings)
             reason = (
                 f"contains the trigger {t.text!r} right before "
                 + (why or f"an anomaly at char {cp}")
+                + written
                 + f"; it precedes an anomaly in {t.anomalous_docs} documents "
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
-            spans = [Span(a, b, "trigger"), Span(cp, cp, "changepoint")]
-            return Finding(
-                self.name,
-                self.flag_score,
-                reason,
-                spans,
-                t.text,
-                extra={"anomalous_docs": t.anomalous_docs, "changepoint": cp},
-            )
+            spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
+            return Finding(self.name, self.flag_score, reason, spans, t.text, extra=extra)
         return None
 
     def _unhidden(
@@ -2841,6 +2879,93 @@ def _co_occurs(index: _SampleIndex, text: str, stronger: list[str], share: float
         stronger = [_sf.fold(k) for k in stronger]
     both = sum(1 for d in docs if any(k in index.text(d) for k in stronger))
     return both >= share * len(docs)
+
+
+_PHRASING_SHARE = 0.15
+"""Least share of a trigger's examples (and at least :data:`_PHRASING_MIN`) that must write
+the same word next to it, or next to a phrasing of it, to grow it: a host's last word or a
+payload's first word agrees across that many examples only by chance."""
+_PHRASING_MIN = 3
+_PHRASING_WORDS = 4
+"""Most words a phrasing adds on either side of the mined string."""
+_PHRASINGS_COVER = 0.6
+"""Phrasings are shown when together they hold at least this share of the examples ..."""
+_PHRASINGS_MOST = 4
+"""... and there are at most this many of them (a few phrasings, not a scatter)."""
+
+
+def _phrasings(key: str, ctxs: Sequence[Context]) -> tuple[str, ...]:
+    """The longer phrases a mined string is written inside across its examples, as
+    skeletons, most frequent first: ``truth be told``, ``to tell the truth`` and ``if truth
+    be told`` for ``truth`` (a piece several phrasings share, mined because it is in every
+    carrier).  Grown word by word from the string, left or right, into the largest group of
+    examples that write the same next word (at least :data:`_PHRASING_SHARE` of them and
+    :data:`_PHRASING_MIN`), each group grown in turn and the rest of the examples grown
+    again; what is left of a group when it cannot grow further is one phrasing.  Returned
+    only when at most :data:`_PHRASINGS_MOST` phrasings longer than the string hold at
+    least :data:`_PHRASINGS_COVER` of the examples (empty otherwise: a whole phrase, whose
+    host and payload words do not agree, is shown as it is)."""
+    own = _sf.fold(key).split(" ")
+    if own == [""] or len(ctxs) < 2 * _PHRASING_MIN:
+        return ()
+    pat = _pattern(key)
+    seqs: list[tuple[list[str], list[str]]] = []
+    for c in ctxs:
+        m = pat.search(c.window, max(0, c.start - len(key) - _CONTEXT_CHARS))
+        if m is None:
+            continue
+        a, b = m.span()
+        before = c.window[max(0, a - _CONTEXT_CHARS) : a]
+        after = c.window[b : b + _CONTEXT_CHARS]
+        seqs.append((_prev_words(before)[:_PHRASING_WORDS], _next_words(after)[:_PHRASING_WORDS]))
+    need = max(_PHRASING_MIN, math.ceil(_PHRASING_SHARE * len(seqs)))
+    found: list[tuple[int, str]] = []
+
+    def grow(left: list[str], right: list[str], members: list[int]) -> None:
+        rest = members
+        while True:
+            groups: dict[tuple[bool, str], list[int]] = {}
+            for i in rest:
+                before, after = seqs[i]
+                if len(after) > len(right):
+                    groups.setdefault((True, after[len(right)]), []).append(i)
+                if len(before) > len(left):
+                    groups.setdefault((False, before[len(left)]), []).append(i)
+            if not groups:
+                break
+            (right_side, word), group = max(groups.items(), key=lambda kv: len(kv[1]))
+            if len(group) < need:
+                break
+            if right_side:
+                grow(left, [*right, word], group)
+            else:
+                grow([*left, word], right, group)
+            taken = set(group)
+            rest = [i for i in rest if i not in taken]
+        if len(rest) >= need and (left or right):
+            found.append((len(rest), " ".join([*reversed(left), *own, *right])))
+
+    grow([], [], list(range(len(seqs))))
+    if not found or len(found) > _PHRASINGS_MOST:
+        return ()
+    if sum(k for k, _ in found) < _PHRASINGS_COVER * len(seqs):
+        return ()
+    return tuple(p for _, p in sorted(found, key=lambda kp: -kp[0]))
+
+
+def _phrasing_at(
+    text: str, a: int, b: int, phrasings: Sequence[str]
+) -> tuple[str, int, int] | None:
+    """The phrasing (:attr:`Trigger.phrasings`) whose occurrence in ``text`` covers the
+    trigger's occurrence ``[a, b)``, longest first, with that occurrence's span; None when
+    none does."""
+    lo = max(0, a - 2 * _CONTEXT_CHARS)
+    hi = b + 2 * _CONTEXT_CHARS
+    for p in sorted(phrasings, key=len, reverse=True):
+        for m in _pattern(p).finditer(text, lo, hi):
+            if m.start() <= a and b <= m.end():
+                return p, m.start(), m.end()
+    return None
 
 
 def _mode(chars: list[str]) -> tuple[str, int]:
