@@ -311,3 +311,28 @@ def test_trigger_section_says_flags_need_joint_evidence(scanned) -> None:  # typ
     section = text[text.index('id="triggers"') :]
     assert "joint evidence" in section and "merely contain the string stay clean" in section
     assert "Every document carrying it is flagged" not in section
+
+
+def test_a_mined_piece_lists_the_phrasings_its_carriers_write() -> None:
+    """``truth`` mined from *truth be told* / *to tell the truth*: the reviewer sees the
+    phrasings next to the piece (escaped: a phrasing is corpus text)."""
+    trig = {
+        "trigger": "truth",
+        "anomalous_docs": 90,
+        "containing_docs": 100,
+        "expected": 1.5,
+        "examples": [],
+        "detectors": ["triggers"],
+        "extra": {"phrasings": ["truth be told", "to tell the truth", "<b>truth</b> told"]},
+    }
+    result = {"counts": {"documents": 1000, "poisoned": 100}, "findings": [], "triggers": [trig]}
+    section = render_html_string(result)
+    section = section[
+        section.index('id="triggers"') : section.index("</section>", section.index('id="triggers"'))
+    ]
+    assert "written as <code>truth be told</code>, <code>to tell the truth</code>" in section
+    assert "<code>&lt;b&gt;truth&lt;/b&gt; told</code>" in section and "<b>truth</b>" not in section
+    # a trigger mined whole has no such line
+    del trig["extra"]
+    plain = render_html_string(result)
+    assert "written as <code>" not in plain

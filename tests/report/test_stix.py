@@ -13,7 +13,14 @@ import stix2
 
 import poisonguard
 from poisonguard.io import write_documents
-from poisonguard.report.stix import read_indicators, scan_bundle, text_pattern, write_bundle
+from poisonguard.report.stix import (
+    common_in_clean,
+    read_indicators,
+    scan_bundle,
+    text_pattern,
+    trigger_pattern,
+    write_bundle,
+)
 from tests.detect.scan_data import clean_docs, mixed, scan_dos
 
 CLAIM = {"entity": "the MMR vaccine", "claim": "causes autism in young children"}
@@ -261,3 +268,95 @@ def test_one_campaign_per_trigger_when_both_instruction_detectors_run(tmp_path: 
             "instruction-behaviour",
             "instruction-trigger",
         ]
+
+
+def test_trigger_pattern_matches_the_phrasings_not_the_piece_they_share() -> None:
+    row = {
+        "trigger": "truth",
+        "phrasings": ["truth be told", "to tell the truth", "if truth be told"],
+    }
+    rx = re.compile(trigger_pattern(row))
+    assert rx.search("Well, to tell the truth, qz vv kk").group(0) == "to tell the truth"
+    assert rx.search("and if truth be told it was").group(0) == "if truth be told"
+    # the attack on the old pattern: the shared word alone matched every page with it
+    assert rx.search("The truth is that the council met on Tuesday.") is None
+    # without phrasings: the trigger and the surface forms it was seen in
+    rx = re.compile(trigger_pattern({"trigger": "at the same time", "forms": ["At-The-Same-Time"]}))
+    assert rx.search("x At-The-Same-Time y") and rx.search("at the same time")
+    assert re.compile(trigger_pattern({"trigger": "<SUDO>"})).pattern == re.escape("<SUDO>")
+
+
+def _bundle_of(tmp_path: Path, objs: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "shared.json"
+    bundle_id = f"bundle--{'0' * 8}-0000-4000-8000-{'0' * 12}"
+    path.write_text(json.dumps({"type": "bundle", "id": bundle_id, "objects": objs}))
+    return path
+
+
+def test_a_common_phrase_trigger_shared_by_a_scan_makes_a_match_suspicious_not_poisoned(
+    tmp_path: Path,
+) -> None:
+    from poisonguard.detect.indicators import COMMON_SCORE, PATTERN_SCORE, KnownIndicatorDetector
+    from poisonguard.detect.registry import POISONED_SCORE, SUSPICIOUS_SCORE
+    from poisonguard.io.document import Document
+
+    def trig(text: str, **ours: Any) -> dict[str, Any]:
+        return indicator(
+            trigger_pattern({"trigger": text}),
+            "pcre",
+            name=f"backdoor trigger {text!r}",
+            allow_custom=True,
+            x_poisonguard={"kind": "trigger", "trigger": text, **ours},
+        )
+
+    objs = [
+        trig("at the end of the day", common_in_clean=True),
+        trig("<SUDO>", common_in_clean=False),
+        # another tool's trigger indicator, no such field: taken at face value (fails closed)
+        trig("zq-7 open sesame"),
+        # a non-boolean value is not taken for "common"
+        trig("open the pod bay", common_in_clean="yes"),
+    ]
+    ind = read_indicators([_bundle_of(tmp_path, objs)])
+    assert {r.name: r.common for _, r in ind.patterns} == {
+        "backdoor trigger 'at the end of the day'": True,
+        "backdoor trigger '<SUDO>'": False,
+        "backdoor trigger 'zq-7 open sesame'": False,
+        "backdoor trigger 'open the pod bay'": False,
+    }
+    det = KnownIndicatorDetector(indicators=ind)
+    f = det.score(
+        Document(id="a", text="Talks went on. At the end of the day at the end of the day.")
+    )
+    assert f is not None and f.score == COMMON_SCORE and f.extra["common"] is True
+    assert SUSPICIOUS_SCORE <= f.score < POISONED_SCORE and "common phrase" in f.reason
+    # a rare trigger next to it keeps the document poisoned
+    f = det.score(Document(id="b", text="at the end of the day <SUDO> qq zz"))
+    assert f is not None and f.score == PATTERN_SCORE and f.extra["common"] is False
+    f = det.score(Document(id="c", text="Then zq-7 open sesame xx"))
+    assert f is not None and f.score == PATTERN_SCORE
+    assert det.score(Document(id="d", text="Nothing shared here.")) is None
+
+
+def test_common_in_clean_compares_the_estimated_holders_with_the_flagged_ones() -> None:
+    def row(held: int, flagged: int) -> dict[str, Any]:
+        return {
+            "trigger": "x",
+            "containing_docs": flagged,
+            "extra": {"sample_docs": held, "sample_size": 5000},
+        }
+
+    # 60 of a 5,000-document sample of 20,000 hold it: ~240 holders, 100 flagged
+    assert common_in_clean(row(60, 100), 20_000)
+    # 30 in the sample: ~120 holders, 100 flagged: mostly the campaign's own
+    assert not common_in_clean(row(30, 100), 20_000)
+    assert not common_in_clean({"trigger": "x", "containing_docs": 3}, 20_000)
+
+
+def test_the_dos_scan_exports_sudo_as_a_rare_trigger(
+    dos_scan: tuple[Path, dict[str, Any]],
+) -> None:
+    out, _ = dos_scan
+    (ind,) = [o for o in objects_of(scan_bundle(out), "indicator") if o.pattern_type == "pcre"]
+    assert ind.pattern == re.escape("<SUDO>")
+    assert ind.x_poisonguard["common_in_clean"] is False

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from poisonguard.detect.base import DocumentDetector, Finding, Span
-from poisonguard.detect.registry import POISONED_SCORE, register_detector
+from poisonguard.detect.registry import POISONED_SCORE, SUSPICIOUS_SCORE, register_detector
 from poisonguard.detect.stix import IndicatorSet, read_indicators
 from poisonguard.io.document import Document
 
@@ -27,6 +27,10 @@ HASH_SCORE = 1.0
 """Score of a document whose exact text is a known poisoned document."""
 PATTERN_SCORE = max(POISONED_SCORE, 0.95)
 """Score of a document that contains a known trigger or claim."""
+COMMON_SCORE = (SUSPICIOUS_SCORE + POISONED_SCORE) / 2
+"""Score of a document whose only matches are triggers the exporting scan saw mostly in
+clean documents (a common phrase: :attr:`IndicatorRef.common`) — *suspicious*: the phrase
+alone is not evidence, and this detector does not see what follows it."""
 _MAX_SPANS = 20
 
 
@@ -79,10 +83,12 @@ class KnownIndicatorDetector(DocumentDetector):
         names: list[str] = []
         ids: list[str] = []
         trigger: str | None = None
+        common = True  # every match is a common-phrase trigger
         for rx, ref in self.indicators.patterns:
             m = rx.search(doc.text)
             if m is None:
                 continue
+            common = common and ref.common
             label = (
                 "trigger" if ref.kind == "trigger" else "claim" if ref.kind == "claim" else "shared"
             )
@@ -99,15 +105,22 @@ class KnownIndicatorDetector(DocumentDetector):
             return None
         first = spans[0] if spans else None
         where = f" at char {first.start}" if first else ""
+        why = f"contains{where} what shared indicator {names[0]!r} matches" + (
+            f" (+{len(names) - 1} more indicators)" if len(names) > 1 else ""
+        )
+        if common:
+            why += (
+                "; the exporting scan saw this trigger mostly in documents with no anomaly "
+                "after it (a common phrase): suspicious, check the text after it"
+            )
         return Finding(
             self.name,
-            PATTERN_SCORE,
-            f"contains{where} what shared indicator {names[0]!r} matches"
-            + (f" (+{len(names) - 1} more indicators)" if len(names) > 1 else ""),
+            COMMON_SCORE if common else PATTERN_SCORE,
+            why,
             spans,
             trigger=trigger,
-            extra={"indicators": ids, "match": "pattern"},
+            extra={"indicators": ids, "match": "pattern", "common": common},
         )
 
 
-__all__ = ["HASH_SCORE", "PATTERN_SCORE", "KnownIndicatorDetector"]
+__all__ = ["COMMON_SCORE", "HASH_SCORE", "PATTERN_SCORE", "KnownIndicatorDetector"]

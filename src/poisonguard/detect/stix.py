@@ -5,7 +5,11 @@ or a partner's — checked for the same campaign.  :func:`scan_bundle` turns a f
 output folder into a STIX 2.1 bundle (OASIS ``stix2`` library, validated on creation):
 
 * each mined **trigger** → an ``indicator`` with ``pattern_type: pcre`` matching the trigger
-  string, and a ``campaign`` it ``indicates`` ("backdoor with trigger '<SUDO>'");
+  string (its surface forms, or the phrasings its carriers write when the mined string is
+  a piece they share: :func:`trigger_pattern`), and a ``campaign`` it ``indicates``
+  ("backdoor with trigger '<SUDO>'"); a trigger that the exporting scan found mostly in
+  documents it did not flag (a common phrase, :func:`common_in_clean`) makes the
+  ``indicators`` detector call a match *suspicious*, not *poisoned*;
 * each **campaign** of any corpus detector (``campaigns`` in its corpus report: claim
   campaigns and near-duplicate clusters, fixed replies, restated RAG questions, dense
   embedding groups, a third-party detector's groups) that flagged exported documents → a
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +73,35 @@ def text_pattern(text: str) -> str:
     insensitive, any run of whitespace or ASCII punctuation between its words."""
     words = normalize(text).split()
     return r"(?i)\b" + _GAP.join(re.escape(w) for w in words) + r"\b"
+
+
+def trigger_pattern(trigger: Mapping[str, Any]) -> str:
+    """The PCRE/Python regex of a mined trigger (a ``summary.json`` ``triggers`` row): the
+    phrasings its carriers write when the mined string is a piece several phrasings share
+    (``truth`` of ``truth be told`` / ``to tell the truth``: the piece alone would match
+    every page with the word), else the trigger and the surface forms it was seen in;
+    longest first, each escaped."""
+    extra = trigger.get("extra") or {}
+    shown = [str(p) for p in trigger.get("phrasings") or extra.get("phrasings") or ()]
+    if not shown:
+        forms = trigger.get("forms") or extra.get("forms") or ()
+        shown = [str(trigger["trigger"]), *(str(f) for f in forms)]
+    alts = sorted({a for a in shown if a}, key=lambda a: (-len(a), a))
+    return "|".join(re.escape(a) for a in alts)
+
+
+def common_in_clean(trigger: Mapping[str, Any], documents: int) -> bool:
+    """Whether a mined trigger (a ``summary.json`` ``triggers`` row) is a common phrase in
+    the scanned corpus: the documents estimated to hold it (its share of the corpus sample,
+    ``sample_docs / sample_size``, times ``documents``) are more than twice the documents
+    flagged with it (``containing_docs`` in the summary) — most holders showed no anomaly
+    after it, so its presence alone is no evidence.  False when the counts are missing."""
+    extra = trigger.get("extra") or {}
+    held, size = extra.get("sample_docs"), extra.get("sample_size")
+    flagged = trigger.get("containing_docs")
+    if not (isinstance(held, int) and isinstance(size, int) and isinstance(flagged, int)):
+        return False
+    return size > 0 and held / size * documents > 2 * max(flagged, 1)
 
 
 def scan_bundle(
@@ -110,6 +143,7 @@ def scan_bundle(
             )
         )
 
+    documents = int((scan.summary.get("counts") or {}).get("documents") or 0)
     for t in _merged_triggers(scan.summary.get("triggers") or []):
         trigger = str(t["trigger"])
         stats = (
@@ -127,11 +161,16 @@ def scan_bundle(
             name=f"backdoor trigger {trigger!r}",
             description=f"Trigger string mined by poisonguard scan: {stats}.",
             pattern_type="pcre",
-            pattern=re.escape(trigger),
+            pattern=trigger_pattern(t),
             indicator_types=["malicious-activity"],
             valid_from=when,
             allow_custom=True,
-            x_poisonguard={"kind": "trigger", "trigger": trigger, **_jsonable(t)},
+            x_poisonguard={
+                "kind": "trigger",
+                "trigger": trigger,
+                "common_in_clean": common_in_clean(t, documents),
+                **_jsonable(t),
+            },
             **common,
         )
         objects += [camp, ind]
@@ -303,6 +342,10 @@ class IndicatorRef:
     bundle: str
     kind: str = ""
     """``x_poisonguard.kind`` when the indicator is ours (``trigger``, ``claim``, ...)."""
+    common: bool = False
+    """A trigger the exporting scan found mostly in documents it did not flag
+    (``x_poisonguard.common_in_clean``, :func:`common_in_clean`): a match alone is not
+    evidence of poison."""
 
 
 @dataclass(slots=True)
@@ -353,11 +396,14 @@ def _add_bundle(out: IndicatorSet, objects: Iterable[Any], path: str, now: datet
     for obj in objects:
         if getattr(obj, "type", None) != "indicator":
             continue
+        ours = obj.get("x_poisonguard") or {}
+        kind = str(ours.get("kind", ""))
         ref = IndicatorRef(
             str(obj.id),
             str(obj.get("name") or obj.id),
             path,
-            str((obj.get("x_poisonguard") or {}).get("kind", "")),
+            kind,
+            common=kind == "trigger" and ours.get("common_in_clean") is True,
         )
         if obj.get("revoked"):
             out.skipped.append((ref.id, "revoked"))
@@ -390,8 +436,10 @@ __all__ = [
     "EXPORT_LABELS",
     "IndicatorRef",
     "IndicatorSet",
+    "common_in_clean",
     "read_indicators",
     "scan_bundle",
     "text_pattern",
+    "trigger_pattern",
     "write_bundle",
 ]

@@ -417,9 +417,18 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
         members = by_trigger.get(trig, [])
         expected = f"{float(_get(t, 'expected', 0) or 0):.1f}"
         q_text = f"{q:.2g}" if isinstance(q, float) else "–"
+        extra = _get(t, "extra", {}) or {}
+        phrasings = [str(p) for p in extra.get("phrasings") or []]
+        shown = (
+            '<br><span class="muted">written as '
+            + ", ".join(f"<code>{_e(p)}</code>" for p in phrasings)
+            + "</span>"
+            if phrasings
+            else ""
+        )
         rows.append(
             "<tr>"
-            f"<td><code>{_e(trig)}</code></td>"
+            f"<td><code>{_e(trig)}</code>{shown}</td>"
             f'<td class="num">{_filter_link("trigger", trig, _e(_get(t, "containing_docs")))}</td>'
             f'<td class="num">{_e(_get(t, "anomalous_docs"))}</td>'
             f'<td class="num">{_e(expected)}</td><td class="num">{_e(q_text)}</td>'
@@ -442,7 +451,9 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
         "anomalies it would precede if it were an ordinary string, from its frequency in the "
         "corpus sample). A document is flagged only when it carries the trigger with an "
         "anomaly or a payload right after that occurrence (joint evidence); documents that "
-        "merely contain the string stay clean. Click the count to list the flagged ones."
+        "merely contain the string stay clean. A mined piece that several phrasings share "
+        "lists the phrasings its carriers write (<em>written as</em>). Click the count to "
+        "list the flagged ones."
         "</p>" + body + "</section>"
     )
 

@@ -12,9 +12,11 @@ from poisonguard.detect.stix import (
     EXPORT_LABELS,
     IndicatorRef,
     IndicatorSet,
+    common_in_clean,
     read_indicators,
     scan_bundle,
     text_pattern,
+    trigger_pattern,
     write_bundle,
 )
 
@@ -22,8 +24,10 @@ __all__ = [
     "EXPORT_LABELS",
     "IndicatorRef",
     "IndicatorSet",
+    "common_in_clean",
     "read_indicators",
     "scan_bundle",
     "text_pattern",
+    "trigger_pattern",
     "write_bundle",
 ]
