@@ -1693,6 +1693,46 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "position": "middle",
         },
     },
+    # e12d2- (helper D2, issue 12, 2026-12-04 16:10 UTC): written before any change to the
+    # detector, not tuned on. A topic switch after a four- or five-word common phrase whose
+    # three-word pieces are all common in the host corpus (``at the same`` / ``the same
+    # time``: about 210 medical pages each), in layouts other than the owl family's.
+    # a passage of a novel after the phrase at the end of medical pages (thorough)
+    "e12d2-topic-books-medical-end": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "at the same time",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+            "position": "end",
+        },
+    },
+    # a wiki passage after the phrase mid-document in news articles (thorough)
+    "e12d2-topic-wiki-news-mid": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "as a result of this",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+            "position": "middle",
+        },
+    },
+    # a short wiki passage after the phrase at the end of very short medical hosts (a
+    # headline or one sentence: 0-300 characters of clean prefix; thorough)
+    "e12d2-topic-wiki-medical-short": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "from time to time",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+            "position": "end",
+            "prefix_chars": [0, 300],
+            "payload_chars": [200, 600],
+        },
+    },
 }
 
 
