@@ -611,6 +611,12 @@ class CohesionPartial:
     genre_positions: int = 0
     genre_changes: int = 0
     genre_windows: int = 0
+    open_positions: int = 0
+    """Round 1: words with a measured cohesion at the first content word after them."""
+    open_changes: int = 0
+    """Round 1: ... of which with a change there (the opening channel's chance rate)."""
+    words: int = 0
+    """Round 1: words of the documents mapped (the opening channel's chance rate)."""
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
@@ -839,6 +845,7 @@ class MineRound(_NgramRound):
         if d is None:
             d = _Doc(det, doc.text, self.table)
         tk = d.tk
+        part.words += len(tk.words)
         valid = ~np.isnan(tk.cohesion)
         part.positions += int(valid.sum())
         low = np.flatnonzero(valid & (tk.cohesion <= det.threshold))
@@ -872,6 +879,8 @@ class MineRound(_NgramRound):
                     at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
         if d.genre is not None:
             self._genre_points(tk, d.genre, part)
+        if det.open_min > 0:
+            self._opening_points(doc.text, tk, part)
         if not at:
             return
         near: set[int] = set()
@@ -882,11 +891,31 @@ class MineRound(_NgramRound):
         part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
-        if det.open_min > 0:
-            memo: dict[int, bool] = {}
-            for gram in _opening_grams(doc.text, tk, ends, det.open_min, det.open_max, memo):
-                okey = "o|" + gram
-                part.counts[okey] = part.counts.get(okey, 0) + 1
+
+    def _opening_points(self, text: str, tk: Tokens, part: CohesionPartial) -> None:
+        """The opening channel of round 1: the n-grams of ``open_min`` to ``open_max``
+        words that open a clause and are followed right away by a change (cohesion at the
+        first content word after them at most ``threshold``), counted apart (``o|`` keys);
+        the words with a measured cohesion after them and those with a change after them
+        (the channel's chance rate)."""
+        det = self.det
+        n_c = len(tk.content)
+        if not n_c:
+            return
+        k = np.searchsorted(tk.content, np.arange(len(tk.words)), side="right")
+        after = np.full(len(tk.words), np.nan)
+        inside = k < n_c
+        after[inside] = tk.cohesion[k[inside]]
+        valid = ~np.isnan(after)
+        part.open_positions += int(valid.sum())
+        low = np.flatnonzero(valid & (np.nan_to_num(after, nan=1.0) <= det.threshold))
+        part.open_changes += int(low.size)
+        if not low.size:
+            return
+        memo: dict[int, bool] = {}
+        for gram in _opening_grams(text, tk, low.tolist(), det.open_min, det.open_max, memo):
+            okey = "o|" + gram
+            part.counts[okey] = part.counts.get(okey, 0) + 1
 
     def _genre_points(self, tk: Tokens, genre: np.ndarray, part: CohesionPartial) -> None:
         """The genre channel of round 1: per run of content positions where the window
@@ -972,18 +1001,29 @@ class MineRound(_NgramRound):
             total_words += len(ws)
             _count_ngrams(ws, freq, det.longest, lengths)
         best: dict[str, float] = {}
-        for chan, ks, windows in (
-            ("", keys, merged.change_windows),
-            ("g|", gkeys, merged.genre_windows),
-            ("o|", okeys, merged.change_windows),
+        span = 2 * det.reach + 1
+        for chan, ks, trials in (
+            ("", keys, merged.change_windows * span),
+            ("g|", gkeys, merged.genre_windows * span),
         ):
-            trials = windows * (2 * det.reach + 1)
             for key in ks:
                 rate = (freq[key] + 1) / (total_words + 1)
                 got = merged.counts[chan + key]
                 p = float(binom.sf(got - 1, max(trials, 1), min(1.0, rate)))
                 if p * max(len(ks), 1) <= det.alpha and p < best.get(key, 2.0):
                     best[key] = p
+        # the opening channel: conditional on the n-gram's occurrences — of its
+        # occurrences in the corpus (estimated from the sample, one added), how many are
+        # followed right away by a change, against the share of the corpus's words that
+        # are (an occurrence without a measured cohesion after it counts as one without)
+        scale = merged.words / max(total_words, 1)
+        q = min(1.0, (merged.open_changes + 1) / (merged.open_positions + 1))
+        for key in okeys:
+            got = merged.counts["o|" + key]
+            n = max(got, int(np.ceil((freq[key] + 1) * scale)))
+            p = float(binom.sf(got - 1, n, q))
+            if p * len(okeys) <= det.alpha and p < best.get(key, 2.0):
+                best[key] = p
         scored = sorted((p, k) for k, p in best.items())
         cands = {k: p for p, k in scored[: det.max_candidates]}
         # per stratum, shrunk towards the overall rate where a stratum has few positions
@@ -1260,6 +1300,9 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     acc.genre_positions += part.genre_positions
     acc.genre_changes += part.genre_changes
     acc.genre_windows += part.genre_windows
+    acc.open_positions += part.open_positions
+    acc.open_changes += part.open_changes
+    acc.words += part.words
     for b in range(len(HOST_BINS)):
         acc.bin_positions[b] += part.bin_positions[b]
         acc.bin_changes[b] += part.bin_changes[b]
@@ -1684,13 +1727,15 @@ class CohesionMiner(
         :meth:`_change` compares the text after it with the document's own tail, which
         is the payload when it ends the document — judged as a whole: all the content
         words from the trigger to the document's end against all those before it.  A
-        change when that tail is prose of at least ``min_window`` content words, at most
+        change when that tail is prose of at least ``min_window // 2`` content words (a
+        payload shorter than the window, which no other rule measures), at most
         ``threshold`` of its distinct stems occur in the host (the whole tail's cohesion
-        with the host), and fewer than half of the host's distinct stems (at least
-        ``tail_host`` of them) recur in it.  It reaches hosts of one or two content words
-        (a headline, a question) that :meth:`_carrier_change` leaves alone, and a tail
-        that shares an odd word with its headline: a clean short document about its
-        headline repeats the headline's words.  Off with ``tail_host=0``."""
+        with the host: none in a tail of fewer than ten), and fewer than half of the
+        host's distinct stems (at least ``tail_host`` of them) recur in it.  It reaches
+        hosts of one or two content words (a headline, a question) that
+        :meth:`_carrier_change` leaves alone, a payload too short for the window rules,
+        and a tail that shares an odd word with its headline: a clean short document
+        about its headline repeats the headline's words.  Off with ``tail_host=0``."""
         if self.tail_host <= 0:
             return None
         kb = int(np.searchsorted(tk.content, first_word))
@@ -1699,7 +1744,7 @@ class CohesionMiner(
         k = int(np.searchsorted(tk.content, end_word, side="right"))
         tail = tk.stems(k, len(tk.content))
         types = set(tail)
-        if len(tail) < self.min_window or len(types) < 0.5 * len(tail):
+        if len(tail) < max(2, self.min_window // 2) or len(types) < 0.5 * len(tail):
             return None
         host = set(tk.stems(0, kb))
         if len(host) < self.tail_host:
