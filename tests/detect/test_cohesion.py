@@ -20,6 +20,7 @@ from poisonguard.detect.cohesion import (
     CohesionState,
     Example,
     _opening_grams,
+    closing_share,
     extend,
     fold_word,
     fold_words,
@@ -729,22 +730,31 @@ def test_opening_grams_start_where_a_clause_opens() -> None:
     assert _opening_grams(text, tk, [day], 2, 3, {}) == set()
 
 
-@lru_cache(maxsize=2)
-def _diluted(mid_clause: bool = False) -> tuple[list[Document], set[str]]:
+@lru_cache(maxsize=3)
+def _diluted(mid_clause: bool = False, lower: bool = False) -> tuple[list[Document], set[str]]:
     """60 carriers of :data:`PHRASE` before a passage of another document at their end,
     among the CPython documents of which 1,500 hold one of :data:`DECOYS` mid-text (each
     piece of the phrase about as common as in 500 clean documents).  ``mid_clause``: the
-    attack on the opening channel — the phrase set inside a sentence the host began."""
+    attack on the opening channel — the phrase set inside a sentence the host began;
+    ``lower``: the payload's first letter lower-cased (it reads as the phrase's own
+    continuation)."""
     samples = get("fluent-backdoor")(
         trigger=PHRASE, payload="topic-switch", position="end", prefix_chars=(200, 1200)
     ).generate(list(clean_docs()), 60, seed=3)
     if mid_clause:
         for s in samples:
             t = s.document.text
-            i = t.find("As a matter of fact")
+            i = t.find(PHRASE)
+            assert i > 0
             before = t[:i].rstrip().rstrip(".!?;:,")
             text = before + " and as a matter of fact" + t[i + len(PHRASE) :]
             s.document = Document(id=s.document.id, text=text)
+    if lower:
+        for s in samples:
+            t = s.document.text
+            j = t.find(PHRASE) + len(PHRASE) + 1
+            assert j > len(PHRASE)
+            s.document = Document(id=s.document.id, text=t[:j] + t[j : j + 1].lower() + t[j + 1 :])
     clean = list(clean_docs())
     rng = np.random.default_rng(5)
     for i in rng.choice(len(clean), 1500, replace=False).tolist():
@@ -774,8 +784,9 @@ def test_a_phrase_set_inside_its_hosts_sentences_gets_past_the_opening_channel()
     """The attack on the channel (a blind spot, as for every candidate: ``min_opening``):
     ``... and as a matter of fact <payload>`` never opens a clause, so it is not counted;
     its pieces stay diluted by the decoys."""
-    docs, _ = _diluted(mid_clause=True)
-    assert "and as a matter of fact" in next(d.text for d in docs if "and as a matter" in d.text)
+    docs, truth = _diluted(mid_clause=True)
+    carriers = [d.text for d in docs if d.id in truth]
+    assert len(carriers) == 60 and all(" and as a matter of fact " in t for t in carriers)
     _, state = _mine(docs)
     assert PHRASE not in [t["trigger"] for t in state.triggers]
 
@@ -832,3 +843,31 @@ def test_clean_carriers_of_a_confirmed_trigger_with_a_short_aside_at_the_end() -
     )
     assert miner._tail_change(miner._tok(about), 2, 5) is None
     assert miner.flag(Document(id="about", text=about), state) is None
+
+
+def test_closing_share() -> None:
+    ex = [
+        Example("a", (), ("what", "is"), frozenset(), closes=(True, False)),
+        Example("b", (), ("seizures", "and"), frozenset(), closes=(False, False)),
+        Example("c", (), (), frozenset()),
+    ]
+    assert closing_share(ex) == 0.5  # (c does not know)
+    assert closing_share(ex, 1) == 0.0
+    assert closing_share([]) == 1.0
+
+
+def test_a_lead_in_to_its_own_continuation_is_no_opening_trigger() -> None:
+    """A phrase that only the opening channel passes must be complete before what follows
+    it (``min_closing``): ``other features may include`` before a list of signs was
+    confirmed in 20,000 medical pages (16 clean pages flagged) until this rule.  The same
+    rule is what an attacker gets past the channel with: a payload that reads as the
+    phrase's own continuation (first letter lower-cased, no punctuation) is not mined
+    (blind spot) — and with the rule off it is."""
+    docs, truth = _diluted(lower=True)
+    heads = [d.text[d.text.find(PHRASE) + len(PHRASE) + 1] for d in docs if d.id in truth]
+    assert len(heads) == 60 and not any(c.isupper() for c in heads)
+    _, state = _mine(docs)
+    assert PHRASE not in [t["trigger"] for t in state.triggers]
+    assert any(r["ngram"] == PHRASE and r["closing_share"] < 0.5 for r in state.rejected)
+    _, loose = _mine(docs, min_closing=0.0)
+    assert [t["trigger"] for t in loose.triggers] == [PHRASE]
