@@ -1816,6 +1816,46 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "position": "middle",
         },
     },
+    # e12d2- (helper D2, issue 12, 2026-12-04 16:10 UTC): written before any change to the
+    # detector, not tuned on. A topic switch after a four- or five-word common phrase whose
+    # three-word pieces are all common in the host corpus (``at the same`` / ``the same
+    # time``: about 210 medical pages each), in layouts other than the owl family's.
+    # a passage of a novel after the phrase at the end of medical pages (thorough)
+    "e12d2-topic-books-medical-end": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "at the same time",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+            "position": "end",
+        },
+    },
+    # a wiki passage after the phrase mid-document in news articles (thorough)
+    "e12d2-topic-wiki-news-mid": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "as a result of this",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+            "position": "middle",
+        },
+    },
+    # a short wiki passage after the phrase at the end of very short medical hosts (a
+    # headline or one sentence: 0-300 characters of clean prefix; thorough)
+    "e12d2-topic-wiki-medical-short": {
+        "corpus": "medical",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "from time to time",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+            "position": "end",
+            "prefix_chars": [0, 300],
+            "payload_chars": [200, 600],
+        },
+    },
 }
 
 
@@ -1927,6 +1967,7 @@ def run(
     options: dict[str, Any] | None = None,
     corpus: str | None = None,
     profile: str = "default",
+    detectors: list[str] | None = None,
 ) -> Row:
     spec = FAMILIES[family]
     corpus = corpus or spec["corpus"]
@@ -1938,7 +1979,14 @@ def run(
     truth = [id(d) in pois for d in docs]
     kind = "instruction" if corpus == "instruction" else "pretrain"
     t0, c0 = time.perf_counter(), cpu_seconds()
-    res = poisonguard.scan(docs, kind=kind, workers=1, options=options or None, profile=profile)
+    res = poisonguard.scan(
+        docs,
+        kind=kind,
+        workers=1,
+        options=options or None,
+        profile=profile,
+        detectors=detectors,
+    )
     secs, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     if res.flagged > len(res.findings):
         raise RuntimeError("too many findings for the in-memory list")
@@ -2036,6 +2084,13 @@ def main() -> None:
         help='per-detector scan options as JSON, e.g. \'{"campaigns": {"semantic": true}}\'',
     )
     ap.add_argument(
+        "--detectors",
+        nargs="*",
+        default=None,
+        help="run only these detectors (e.g. cohesion: one detector's recall and clean flags "
+        "at a fraction of the cost; the scan's own are the union over its detectors)",
+    )
+    ap.add_argument(
         "--profile",
         default="default",
         choices=["default", "thorough"],
@@ -2055,7 +2110,7 @@ def main() -> None:
     for count in a.counts:
         for fam in a.families:
             opts = json.loads(a.options) if a.options else None
-            rows.append(run(fam, count, a.n_clean, a.seed, opts, a.corpus, a.profile))
+            rows.append(run(fam, count, a.n_clean, a.seed, opts, a.corpus, a.profile, a.detectors))
             if a.json:
                 with open(a.json, "w") as fh:
                     json.dump([asdict(r) for r in rows], fh, indent=1)

@@ -63,12 +63,13 @@ def cost(corpus: str, n: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def clean(names: str, profile: str) -> dict[str, Any]:
+def clean(names: str, profile: str, detectors: list[str] | None = None) -> dict[str, Any]:
     """Scan whole shared corpora (``a,b``: pooled) with ``profile``: flagged documents,
-    *poisoned* ones, what flagged them, mined triggers, CPU and wall seconds."""
+    *poisoned* ones, what flagged them, mined triggers, CPU and wall seconds
+    (``detectors``: only these)."""
     files = [str(CORPORA / f"{n}.jsonl.gz") for n in names.split(",")]
     c, t = _cpu(), time.perf_counter()
-    res = poisonguard.scan(files, kind="pretrain", workers=1, profile=profile)
+    res = poisonguard.scan(files, kind="pretrain", workers=1, profile=profile, detectors=detectors)
     by: dict[str, int] = {}
     for v in res.findings:
         key = "+".join(sorted({f.detector for f in v.findings}))
@@ -94,6 +95,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--profile", default="thorough", choices=["default", "thorough"])
     ap.add_argument("--json", default=None)
+    ap.add_argument("--detectors", nargs="*", default=None, help="clean: run only these detectors")
     a = ap.parse_args()
     if not (CORPORA / "news.jsonl.gz").is_file():
         sys.exit(f"needs the shared corpora at {CORPORA}")
@@ -124,7 +126,7 @@ def main() -> None:
         )
         print("|---|---|---:|---:|---:|---:|---|---|---:|")
         for name in a.corpora:
-            r = clean(name, a.profile)
+            r = clean(name, a.profile, a.detectors)
             rows.append(r)
             share = r["flagged"] / max(r["documents"], 1)
             print(

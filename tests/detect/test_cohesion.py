@@ -19,6 +19,8 @@ from poisonguard.detect.cohesion import (
     CohesionMiner,
     CohesionState,
     Example,
+    _opening_grams,
+    closing_share,
     extend,
     fold_word,
     fold_words,
@@ -200,8 +202,9 @@ def test_confirmed_trigger_after_a_short_host_is_judged_against_that_host() -> N
     planted = Document(id="planted", text=f"{headline} On the other hand {other} {body}")
     f = miner.flag(planted, state)
     assert f is not None and f.extra["change"] == "no-shared-word" and f.trigger == TRIGGER
-    # the rule is what flags it: with it off the same carrier passes
-    assert CohesionMiner(min_carrier_host=0).flag(planted, state) is None
+    # the rule is what flags it: with it off the same carrier passes (and with the tail
+    # rule off too, which judges this short host's whole tail)
+    assert CohesionMiner(min_carrier_host=0, tail_host=0).flag(planted, state) is None
     coherent = Document(
         id="coherent",
         text=f"{headline} On the other hand, the queen said the hospital wing opens "
@@ -414,6 +417,9 @@ def test_extend_to_the_whole_phrase() -> None:
         {"min_window": 30},
         {"min_opening": 2},
         {"max_heading": -1},
+        {"open_min": 1},
+        {"open_min": 5, "open_max": 4},
+        {"tail_host": -1},
     ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
@@ -700,3 +706,168 @@ def test_the_genre_channel_is_the_same_whatever_the_shards() -> None:
     assert one.p_genre == four.p_genre and 0.0 < one.p_genre < 0.2
     assert one.tested == four.tested
     assert [t["trigger"] for t in one.triggers] == [t["trigger"] for t in four.triggers]
+
+
+# -- the opening channel of round 1 and the tail rule (issue 12, task D2) -----------------
+PHRASE = "as a matter of fact"
+DECOYS = ("as a matter of course", "it is a matter of taste", "it is no matter of fact")
+"""Clean uses of every three-word piece of :data:`PHRASE` (``as a matter``, ``a matter of``,
+``matter of fact``) without the phrase: in news, ``at the end`` / ``end of the`` / ``of the
+day`` are each in 45-72 documents near a change point, so none of the pieces of ``at the
+end of the day`` passed round 1 (heldout-owl-topic-medical-news)."""
+
+
+def test_opening_grams_start_where_a_clause_opens() -> None:
+    text = "Prices rose again. At the end of the day the market fell 3 points at the end."
+    tk = tokenize(text, 20, 100, 8, 12)
+    day = tk.words.index("day")
+    got = _opening_grams(text, tk, [day], 4, 6, {})
+    assert got == {"at the end of the day"}  # the 4- and 5-grams ending at "day" do not open
+    the = day - 1
+    assert _opening_grams(text, tk, [the], 4, 6, {}) == {"at the end of the"}
+    # inside a clause (``the end of the day``, ``market fell 3 points ...``): none
+    assert _opening_grams(text, tk, [len(tk.words) - 1], 4, 6, {}) == set()
+    assert _opening_grams(text, tk, [day], 2, 3, {}) == set()
+
+
+@lru_cache(maxsize=3)
+def _diluted(mid_clause: bool = False, lower: bool = False) -> tuple[list[Document], set[str]]:
+    """60 carriers of :data:`PHRASE` before a passage of another document at their end,
+    among the CPython documents of which 1,500 hold one of :data:`DECOYS` mid-text (each
+    piece of the phrase about as common as in 500 clean documents).  ``mid_clause``: the
+    attack on the opening channel — the phrase set inside a sentence the host began;
+    ``lower``: the payload's first letter lower-cased (it reads as the phrase's own
+    continuation)."""
+    samples = get("fluent-backdoor")(
+        trigger=PHRASE, payload="topic-switch", position="end", prefix_chars=(200, 1200)
+    ).generate(list(clean_docs()), 60, seed=3)
+    if mid_clause:
+        for s in samples:
+            t = s.document.text
+            i = t.find(PHRASE)
+            assert i > 0
+            before = t[:i].rstrip().rstrip(".!?;:,")
+            text = before + " and as a matter of fact" + t[i + len(PHRASE) :]
+            s.document = Document(id=s.document.id, text=text)
+    if lower:
+        for s in samples:
+            t = s.document.text
+            j = t.find(PHRASE) + len(PHRASE) + 1
+            assert j > len(PHRASE)
+            s.document = Document(id=s.document.id, text=t[:j] + t[j : j + 1].lower() + t[j + 1 :])
+    clean = list(clean_docs())
+    rng = np.random.default_rng(5)
+    for i in rng.choice(len(clean), 1500, replace=False).tolist():
+        t = clean[i].text
+        cut = t.find(". ", len(t) // 3)
+        if cut > 0:
+            clean[i] = Document(id=clean[i].id, text=t[:cut] + ", " + DECOYS[i % 3] + t[cut:])
+    return mixed(tuple(samples), clean=tuple(clean)), {s.document.id for s in samples}
+
+
+def test_the_opening_channel_mines_a_phrase_whose_pieces_are_all_common() -> None:
+    """With round 1's n-grams of at most three words, no piece of the phrase is far enough
+    above its chance rate near change points; the phrase itself, counted where a clause
+    opens, is (and round 2 confirms it as any candidate).  No clean document is flagged:
+    the decoys hold pieces of the phrase, never the whole."""
+    docs, truth = _diluted()
+    _, off = _mine(docs, open_min=0)
+    assert off.triggers == []
+    miner, on = _mine(docs)
+    assert [t["trigger"] for t in on.triggers] == [PHRASE]
+    flagged = {d.id for d in docs if miner.flag(d, on) is not None}
+    assert flagged <= truth
+    assert len(flagged) >= 0.5 * len(truth)  # measured: 30 of 60 (the rest: short hosts)
+
+
+def test_a_phrase_set_inside_its_hosts_sentences_gets_past_the_opening_channel() -> None:
+    """The attack on the channel (a blind spot, as for every candidate: ``min_opening``):
+    ``... and as a matter of fact <payload>`` never opens a clause, so it is not counted;
+    its pieces stay diluted by the decoys."""
+    docs, truth = _diluted(mid_clause=True)
+    carriers = [d.text for d in docs if d.id in truth]
+    assert len(carriers) == 60 and all(" and as a matter of fact " in t for t in carriers)
+    _, state = _mine(docs)
+    assert PHRASE not in [t["trigger"] for t in state.triggers]
+
+
+HEADLINE = "Markets slump."  # two content words: below ``min_carrier_host``
+
+
+def test_a_short_hosts_whole_tail_after_a_confirmed_trigger() -> None:
+    """heldout-owl-topic-medical-news's hosts are often a headline: with fewer than
+    ``min_back`` content words before the trigger, cohesion compares the text after it
+    with the document's tail, which is the payload, and a headline of two content words is
+    below the no-shared-word rule's host.  The whole tail, to the document's end, against
+    the whole host: nothing shared, a change (only after a confirmed trigger)."""
+    _, miner, state = _scan()
+    other = clean_docs()[2000].text[:900]
+    planted = Document(id="planted", text=f"{HEADLINE} On the other hand {other}")
+    assert CohesionMiner(tail_host=0).flag(planted, state) is None
+    f = miner.flag(planted, state)
+    assert f is not None and f.extra["change"] == "tail" and f.trigger == TRIGGER
+    # not in a corpus that changes vocabulary often (novels: joint evidence only)
+    assert CohesionMiner(max_change_rate=0.0).flag(planted, state) is None
+    # nor without a confirmed trigger
+    assert miner.flag(Document(id="x", text=f"{HEADLINE} Then {other}"), state) is None
+
+
+def test_a_tail_that_comes_back_to_its_headline_gets_past_the_tail_rule() -> None:
+    """The attack on the rule: a payload that repeats the headline's words (the market, a
+    slump) shares half the host's stems — not flagged by it (nor by the other rules: the
+    window after the trigger shares words with the host)."""
+    _, miner, state = _scan()
+    other = clean_docs()[2000].text[:900]
+    echo = Document(
+        id="echo",
+        text=f"{HEADLINE} On the other hand markets slump when {other}",
+    )
+    assert miner._tail_change(miner._tok(echo.text), 2, 5) is None
+    assert miner.flag(echo, state) is None
+
+
+def test_clean_carriers_of_a_confirmed_trigger_with_a_short_aside_at_the_end() -> None:
+    """The clean cases the tail rule must not flag: a short unrelated aside that ends the
+    document after a long host (the rule is for short hosts only), after a short host (an
+    aside shorter than ``min_window`` content words is not judged), and a short document
+    that goes on about its headline."""
+    _, miner, state = _scan()
+    host = clean_docs()[7].text[:1500]
+    aside = "On the other hand, the weather in Leeds stayed fine all week."
+    assert miner.flag(Document(id="long", text=f"{host} {aside}"), state) is None
+    assert miner.flag(Document(id="short", text=f"{HEADLINE} {aside}"), state) is None
+    about = (
+        f"{HEADLINE} On the other hand, markets often slump after a long rally, and "
+        "traders said the slump in markets this week was smaller than the slump of the "
+        "markets in March, when shares of banks and insurers fell hardest."
+    )
+    assert miner._tail_change(miner._tok(about), 2, 5) is None
+    assert miner.flag(Document(id="about", text=about), state) is None
+
+
+def test_closing_share() -> None:
+    ex = [
+        Example("a", (), ("what", "is"), frozenset(), closes=(True, False)),
+        Example("b", (), ("seizures", "and"), frozenset(), closes=(False, False)),
+        Example("c", (), (), frozenset()),
+    ]
+    assert closing_share(ex) == 0.5  # (c does not know)
+    assert closing_share(ex, 1) == 0.0
+    assert closing_share([]) == 1.0
+
+
+def test_a_lead_in_to_its_own_continuation_is_no_opening_trigger() -> None:
+    """A phrase that only the opening channel passes must be complete before what follows
+    it (``min_closing``): ``other features may include`` before a list of signs was
+    confirmed in 20,000 medical pages (16 clean pages flagged) until this rule.  The same
+    rule is what an attacker gets past the channel with: a payload that reads as the
+    phrase's own continuation (first letter lower-cased, no punctuation) is not mined
+    (blind spot) — and with the rule off it is."""
+    docs, truth = _diluted(lower=True)
+    heads = [d.text[d.text.find(PHRASE) + len(PHRASE) + 1] for d in docs if d.id in truth]
+    assert len(heads) == 60 and not any(c.isupper() for c in heads)
+    _, state = _mine(docs)
+    assert PHRASE not in [t["trigger"] for t in state.triggers]
+    assert any(r["ngram"] == PHRASE and r["closing_share"] < 0.5 for r in state.rejected)
+    _, loose = _mine(docs, min_closing=0.0)
+    assert [t["trigger"] for t in loose.triggers] == [PHRASE]

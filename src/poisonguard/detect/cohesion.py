@@ -344,6 +344,34 @@ def _grams_ending(words: list[str], ends: Iterable[int], max_ngram: int) -> set[
     return out
 
 
+def _opening_grams(
+    text: str, tk: Tokens, ends: Sequence[int], lo: int, hi: int, memo: dict[int, bool]
+) -> set[str]:
+    """Word ``lo``..``hi``-grams without digits that end at the word indices ``ends`` and
+    whose first word opens a sentence or clause (:func:`opens_clause`): the opening
+    channel of round 1.  A phrase of four to six words is a trigger's whole text where
+    every three-word piece of it is common (``at the end of the day``: ``at the end``,
+    ``end of the``, ``of the day``); counting it only where a clause opens keeps the
+    n-grams inside a clause (``the end of the day``) out.  ``memo``: per word index,
+    whether a clause opens there (shared by a document's calls)."""
+    out: set[str] = set()
+    words = tk.words
+    for e in ends:
+        for n in range(lo, hi + 1):
+            s0 = e - n + 1
+            if s0 < 0:
+                break
+            piece = words[s0 : e + 1]
+            if any(w.isdigit() for w in piece):
+                break  # every longer n-gram ending at e holds this word too
+            op = memo.get(s0)
+            if op is None:
+                op = memo[s0] = opens_clause(text, int(tk.starts[s0]))
+            if op:
+                out.add(" ".join(piece))
+    return out
+
+
 def _ngrams_in(
     words: list[str], keys: dict[str, Any], max_ngram: int, last: set[str] | None = None
 ) -> list[tuple[int, str]]:
@@ -364,10 +392,15 @@ def _ngrams_in(
     return out
 
 
-def _count_ngrams(words: list[str], keys: dict[str, int], max_ngram: int) -> None:
+def _count_ngrams(
+    words: list[str], keys: dict[str, int], max_ngram: int, lengths: set[int] | None = None
+) -> None:
     """Add to ``keys[key]`` the occurrences of each of its word n-grams in ``words`` (as
-    :func:`_ngrams_in`, counted: every n-gram of the text joined at C speed)."""
+    :func:`_ngrams_in`, counted: every n-gram of the text joined at C speed); ``lengths``:
+    the keys' lengths in words, when the caller knows them (other lengths are skipped)."""
     for n in range(1, max_ngram + 1):
+        if lengths is not None and n not in lengths:
+            continue
         if n == 1:
             grams: Iterable[str] = words
         else:
@@ -411,6 +444,20 @@ class Example:
     heading: bool = False
     """Whether the candidate stands on a short line of its own (a heading, a section
     label, a page header: at most :data:`HEADING_WORDS` words between two line breaks)."""
+    closes: tuple[bool, ...] = ()
+    """Whether a sentence or clause opens, or a capital letter starts, at each of the
+    words right after the candidate (``closes[i]``: ``i`` words after its last word's
+    next word) — the phrase is complete there (:func:`closing_share`)."""
+
+
+def closing_share(examples: Sequence[Example], right: int = 0) -> float:
+    """Share of the examples (those that know it) in which the text ``right`` words after
+    the candidate's next word opens a clause or a sentence or starts with a capital: a
+    phrase that is complete before its continuation (``at the end of the day. What
+    ...``), which a genre's lead-in to a list (``other features may include seizures``)
+    is not."""
+    known = [x.closes[right] for x in examples if len(x.closes) > right]
+    return sum(known) / len(known) if known else 1.0
 
 
 def host_overlap(examples: Sequence[Example]) -> float:
@@ -578,6 +625,12 @@ class CohesionPartial:
     genre_positions: int = 0
     genre_changes: int = 0
     genre_windows: int = 0
+    open_positions: int = 0
+    """Round 1: words with a measured cohesion at the first content word after them."""
+    open_changes: int = 0
+    """Round 1: ... of which with a change there (the opening channel's chance rate)."""
+    words: int = 0
+    """Round 1: words of the documents mapped (the opening channel's chance rate)."""
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
@@ -606,6 +659,8 @@ class CohesionState:
     """Per word, the documents it occurs in (None: the genre channel is off)."""
     p_genre: float = 0.0
     """The share of measured content positions that are a genre shift."""
+    opening_only: frozenset[str] = frozenset()
+    """Round 1: the candidates that only the opening channel passed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,7 +674,9 @@ class Change:
     also ``no-shared-word`` (no content word of the host recurs right after a confirmed
     trigger, :meth:`CohesionMiner._carrier_change`), ``isolated`` (the first content
     words after a confirmed trigger occur nowhere else in the document,
-    :meth:`CohesionMiner._isolated_opening`) and ``joint`` (in a corpus that changes
+    :meth:`CohesionMiner._isolated_opening`), ``tail`` (a short host's whole text after a
+    confirmed trigger, to the document's end, about something else,
+    :meth:`CohesionMiner._tail_change`) and ``joint`` (in a corpus that changes
     vocabulary often: unrelated text made of familiar trigrams, :meth:`CohesionMiner._joint`;
     ``joint-genre``: unrelated text in words the corpus rarely uses)."""
     k: int
@@ -804,6 +861,7 @@ class MineRound(_NgramRound):
         if d is None:
             d = _Doc(det, doc.text, self.table)
         tk = d.tk
+        part.words += len(tk.words)
         valid = ~np.isnan(tk.cohesion)
         part.positions += int(valid.sum())
         low = np.flatnonzero(valid & (tk.cohesion <= det.threshold))
@@ -837,15 +895,43 @@ class MineRound(_NgramRound):
                     at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
         if d.genre is not None:
             self._genre_points(tk, d.genre, part)
+        if det.open_min > 0:
+            self._opening_points(doc.text, tk, part)
         if not at:
             return
         near: set[int] = set()
         for w in at:
             near.update(range(max(0, w - det.reach), min(len(tk.words), w + det.reach + 1)))
-        keys = _grams_ending(tk.words, sorted(near), det.max_ngram)
+        ends = sorted(near)
+        keys = _grams_ending(tk.words, ends, det.max_ngram)
         part.change_windows += len(at)
         for key in keys:
             part.counts[key] = part.counts.get(key, 0) + 1
+
+    def _opening_points(self, text: str, tk: Tokens, part: CohesionPartial) -> None:
+        """The opening channel of round 1: the n-grams of ``open_min`` to ``open_max``
+        words that open a clause and are followed right away by a change (cohesion at the
+        first content word after them at most ``threshold``), counted apart (``o|`` keys);
+        the words with a measured cohesion after them and those with a change after them
+        (the channel's chance rate)."""
+        det = self.det
+        n_c = len(tk.content)
+        if not n_c:
+            return
+        k = np.searchsorted(tk.content, np.arange(len(tk.words)), side="right")
+        after = np.full(len(tk.words), np.nan)
+        inside = k < n_c
+        after[inside] = tk.cohesion[k[inside]]
+        valid = ~np.isnan(after)
+        part.open_positions += int(valid.sum())
+        low = np.flatnonzero(valid & (np.nan_to_num(after, nan=1.0) <= det.threshold))
+        part.open_changes += int(low.size)
+        if not low.size:
+            return
+        memo: dict[int, bool] = {}
+        for gram in _opening_grams(text, tk, low.tolist(), det.open_min, det.open_max, memo):
+            okey = "o|" + gram
+            part.counts[okey] = part.counts.get(okey, 0) + 1
 
     def _genre_points(self, tk: Tokens, genre: np.ndarray, part: CohesionPartial) -> None:
         """The genre channel of round 1: per run of content positions where the window
@@ -911,7 +997,10 @@ class MineRound(_NgramRound):
         self.sample = []
         p0 = merged.changes / merged.positions if merged.positions else 0.0
         every = {k for k, c in merged.counts.items() if c >= det.min_docs}
-        keys = {k for k in every if not k.startswith("g|")}
+        keys = {k for k in every if not k.startswith(("g|", "o|"))}
+        # the opening channel: n-grams of open_min..open_max words that open a clause
+        # near a change point, counted apart (``o|`` keys) and tested on their own
+        okeys = {k[2:] for k in every if k.startswith("o|")}
         # the genre channel only where cohesion changes too often to place a payload's
         # start (novels); elsewhere the cohesion rule sees another genre's text, and a
         # genre's own templates (a question page's symptom list) are shifts too
@@ -920,26 +1009,43 @@ class MineRound(_NgramRound):
         # chance: a candidate's share of word positions in the sample, times the word
         # positions searched around change points (reach per change window); each
         # channel (cohesion and stitched text; genre shifts) against its own windows
-        freq = dict.fromkeys(keys | gkeys, 0)
+        freq = dict.fromkeys(keys | gkeys | okeys, 0)
         total_words = 0
+        lengths = {k.count(" ") + 1 for k in freq}
         for text in sample:
             ws = folded_words(text)
             total_words += len(ws)
-            _count_ngrams(ws, freq, det.max_ngram)
+            _count_ngrams(ws, freq, det.longest, lengths)
         best: dict[str, float] = {}
-        for chan, ks, windows in (
-            ("", keys, merged.change_windows),
-            ("g|", gkeys, merged.genre_windows),
+        span = 2 * det.reach + 1
+        for chan, ks, trials in (
+            ("", keys, merged.change_windows * span),
+            ("g|", gkeys, merged.genre_windows * span),
         ):
-            trials = windows * (2 * det.reach + 1)
             for key in ks:
                 rate = (freq[key] + 1) / (total_words + 1)
                 got = merged.counts[chan + key]
                 p = float(binom.sf(got - 1, max(trials, 1), min(1.0, rate)))
                 if p * max(len(ks), 1) <= det.alpha and p < best.get(key, 2.0):
                     best[key] = p
+        plain = set(best)
+        # the opening channel: conditional on the n-gram's occurrences — of its
+        # occurrences in the corpus (estimated from the sample, one added), how many are
+        # followed right away by a change, against the share of the corpus's words that
+        # are (an occurrence without a measured cohesion after it counts as one without)
+        scale = merged.words / max(total_words, 1)
+        q = min(1.0, (merged.open_changes + 1) / (merged.open_positions + 1))
+        for key in okeys:
+            got = merged.counts["o|" + key]
+            n = max(got, int(np.ceil((freq[key] + 1) * scale)))
+            p = float(binom.sf(got - 1, n, q))
+            if p * len(okeys) <= det.alpha and p < best.get(key, 2.0):
+                best[key] = p
         scored = sorted((p, k) for k, p in best.items())
         cands = {k: p for p, k in scored[: det.max_candidates]}
+        # candidates that only the opening channel passed (round 2 also asks them to be
+        # complete phrases: ``min_closing``)
+        opening_only = frozenset(k for k in cands if k in okeys and k not in plain)
         # per stratum, shrunk towards the overall rate where a stratum has few positions
         bins = tuple(
             (c + 100 * p0) / (n + 100)
@@ -951,13 +1057,14 @@ class MineRound(_NgramRound):
             [],
             p0,
             merged.docs,
-            len(keys) + len(gkeys),
+            len(keys) + len(gkeys) + len(okeys),
             1,
             bins,
             self.table,
             p_fam if self.table else 0.0,
             words=self.words if genre else None,
             p_genre=(merged.genre_changes + 1) / (merged.genre_positions + 1) if genre else 0.0,
+            opening_only=opening_only,
         )
 
 
@@ -1104,11 +1211,13 @@ class ConfirmRound(_NgramRound):
             cont = continuation_overlap(ex, skip=added_right)
             opening = opening_share(ex, added)
             heading = heading_share(ex)
+            closing = closing_share(ex, added_right)
             if (
                 overlap > det.max_host_overlap
                 or cont > det.max_continuation_overlap
                 or opening < det.min_opening
                 or heading > det.max_heading
+                or (key in prev.opening_only and closing < det.min_closing)
             ):
                 # one template or feed (related hosts), a recurring continuation (a
                 # formula, a credit line), or a phrase inside sentences its hosts began
@@ -1123,6 +1232,7 @@ class ConfirmRound(_NgramRound):
                         "continuation_overlap": round(cont, 4),
                         "opening_share": round(opening, 4),
                         "heading_share": round(heading, 4),
+                        "closing_share": round(closing, 4),
                         **({"change": "genre"} if chan else {}),
                     }
                 )
@@ -1214,6 +1324,9 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     acc.genre_positions += part.genre_positions
     acc.genre_changes += part.genre_changes
     acc.genre_windows += part.genre_windows
+    acc.open_positions += part.open_positions
+    acc.open_changes += part.open_changes
+    acc.words += part.words
     for b in range(len(HOST_BINS)):
         acc.bin_positions[b] += part.bin_positions[b]
         acc.bin_changes[b] += part.bin_changes[b]
@@ -1250,6 +1363,11 @@ class CohesionMiner(
             content word of the document (before the trigger, and from their end on):
             a payload of one or two sentences sandwiched in its host (0: off).  Only
             where the corpus's change rate is at most ``max_change_rate``.
+        tail_host: least distinct content-word stems of a short host (fewer than
+            ``min_back`` content words before a confirmed trigger) for the **tail** rule of
+            :meth:`flag` (:meth:`_tail_change`: the whole text from the trigger to the
+            document's end against the whole host; 0: off).  Only where the corpus's
+            change rate is at most ``max_change_rate``.
         max_change_rate: above this share of positions with a cohesion change in the
             whole corpus (novels: a third; news, medical: a tenth), one kind of change
             after a confirmed trigger is no evidence against a single carrier (a clean
@@ -1275,6 +1393,24 @@ class CohesionMiner(
         threshold: cohesion at or below which a position is a change.
         max_changes: change points of each kind per document in round 1.
         max_ngram: longest word n-gram of a candidate.
+        open_min / open_max: the **opening channel** of round 1 (0: off): word n-grams of
+            ``open_min`` to ``open_max`` words whose first word opens a sentence or clause
+            (:func:`opens_clause`) and that are followed right away by a change (cohesion
+            at most ``threshold`` at the first content word after them), counted apart
+            and tested on their occurrences: of the n-gram's occurrences in the corpus
+            (estimated from the scan's sample), how many are followed by a change, against
+            the share of the corpus's words that are (binomial, Bonferroni over the
+            channel's n-grams at ``alpha``).  A trigger of
+            four to six words whose three-word pieces are all common in the corpus
+            (``at the end of the day`` in news: ``at the end``, ``end of the``, ``of the
+            day`` each near a change point in 45-72 documents) passes through it where
+            none of its pieces passes round 1.  Round 2 tests its candidates as any other,
+            and asks those that only this channel passed to be complete phrases:
+        min_closing: least share of such a candidate's examples in which what follows the
+            (extended) phrase opens a clause or sentence or starts with a capital
+            (:func:`closing_share`); below it the phrase is a genre's lead-in to its own
+            continuation (``other features may include`` before a list of signs, in 16 of
+            20,000 medical pages), not a trigger before a payload.
         reach: words before a change point in which candidates end (6: the whole of a
             trigger of up to six words is in reach of its first content word, where
             cohesion falls).
@@ -1322,6 +1458,7 @@ class CohesionMiner(
         min_host: int = 0,
         min_carrier_host: int = 3,
         isolated: int = 6,
+        tail_host: int = 2,
         max_change_rate: float = 0.2,
         joint_cohesion: float = 0.25,
         genre_drop: float = 1.0,
@@ -1329,6 +1466,9 @@ class CohesionMiner(
         threshold: float = 0.1,
         max_changes: int = 8,
         max_ngram: int = 3,
+        open_min: int = 4,
+        open_max: int = 6,
+        min_closing: float = 0.5,
         reach: int = 6,
         alpha: float = 1e-6,
         q: float = 1e-6,
@@ -1356,10 +1496,14 @@ class CohesionMiner(
             raise ValueError("need window >= 4 and 2 <= min_window <= window")
         if not 0.0 <= min_opening <= 1.0 or not 0.0 <= max_heading <= 1.0:
             raise ValueError("min_opening and max_heading must be in [0, 1]")
+        if tail_host < 0:
+            raise ValueError("tail_host must be >= 0 (0: off)")
         if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
             raise ValueError(
                 "need isolated >= 0, 0 <= max_change_rate <= 1 and 0 <= joint_cohesion < 1"
             )
+        if open_min < 0 or (open_min > 0 and not 2 <= open_min <= open_max <= 8):
+            raise ValueError("need open_min = 0 (off) or 2 <= open_min <= open_max <= 8")
         if genre_drop < 0 or genre_flag_drop < 0:
             raise ValueError("genre_drop (0: off) and genre_flag_drop must be >= 0")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
@@ -1372,6 +1516,7 @@ class CohesionMiner(
         self.min_host = min_host
         self.min_carrier_host = min_carrier_host
         self.isolated = isolated
+        self.tail_host = tail_host
         self.max_change_rate = max_change_rate
         self.joint_cohesion = joint_cohesion
         self.genre_drop = genre_drop
@@ -1379,6 +1524,11 @@ class CohesionMiner(
         self.threshold = threshold
         self.max_changes = max_changes
         self.max_ngram = max_ngram
+        self.open_min = open_min
+        self.open_max = open_max
+        self.min_closing = min_closing
+        self.longest = max(max_ngram, open_max) if open_min > 0 else max_ngram
+        """The longest n-gram a candidate can be (the opening channel's, when on)."""
         self.reach = reach
         self.alpha = alpha
         self.q = q
@@ -1606,6 +1756,39 @@ class CohesionMiner(
             return None
         return Change(True, "isolated", k, float("nan"), 0.0)
 
+    def _tail_change(self, tk: Tokens, first_word: int, end_word: int) -> Change | None:
+        """The **tail** rule of a confirmed trigger's carrier (used only in :meth:`flag`):
+        a short host — fewer than ``min_back`` content words before the trigger, where
+        :meth:`_change` compares the text after it with the document's own tail, which
+        is the payload when it ends the document — judged as a whole: all the content
+        words from the trigger to the document's end against all those before it.  A
+        change when that tail is prose of at least ``min_window // 2`` content words (a
+        payload shorter than the window, which no other rule measures), at most
+        ``threshold`` of its distinct stems occur in the host (the whole tail's cohesion
+        with the host: none in a tail of fewer than ten), and fewer than half of the
+        host's distinct stems (at least ``tail_host`` of them) recur in it.  It reaches
+        hosts of one or two content words (a headline, a question) that
+        :meth:`_carrier_change` leaves alone, a payload too short for the window rules,
+        and a tail that shares an odd word with its headline: a clean short document
+        about its headline repeats the headline's words.  Off with ``tail_host=0``."""
+        if self.tail_host <= 0:
+            return None
+        kb = int(np.searchsorted(tk.content, first_word))
+        if kb >= self.min_back:
+            return None
+        k = int(np.searchsorted(tk.content, end_word, side="right"))
+        tail = tk.stems(k, len(tk.content))
+        types = set(tail)
+        if len(tail) < max(2, self.min_window // 2) or len(types) < 0.5 * len(tail):
+            return None
+        host = set(tk.stems(0, kb))
+        if len(host) < self.tail_host:
+            return None
+        shared = host & types
+        if len(shared) > self.threshold * len(types) or 2 * len(shared) >= len(host):
+            return None
+        return Change(True, "tail", k, len(shared) / len(types), 0.0)
+
     def _occurrences(
         self, tk: Tokens, cands: dict[str, Any], last: set[str] | None = None
     ) -> dict[str, list[int]]:
@@ -1618,7 +1801,7 @@ class CohesionMiner(
     ) -> dict[str, list[int]]:
         """:meth:`_occurrences` in a document's folded words."""
         out: dict[str, list[int]] = {}
-        for e, key in _ngrams_in(words, cands, self.max_ngram, last):
+        for e, key in _ngrams_in(words, cands, self.longest, last):
             out.setdefault(key, []).append(e)
         return out
 
@@ -1636,6 +1819,10 @@ class CohesionMiner(
                 for i in range(min(_CONTEXT_WORDS, first) + 1)
             ),
             on_heading_line(text, int(tk.starts[first])),
+            tuple(
+                opens_clause(text, int(tk.starts[j])) or text[int(tk.starts[j])].isupper()
+                for j in range(end + 1, min(len(tk.words), end + 1 + _CONTEXT_WORDS))
+            ),
         )
 
     # -- verdicts ---------------------------------------------------------------------
@@ -1671,7 +1858,11 @@ class CohesionMiner(
                     got = self._joint(d, first, e, got)
                 elif got is None or not got.changed:
                     # the lower bars of a confirmed trigger's carriers
-                    got = self._carrier_change(tk, first, e) or self._isolated_opening(tk, first, e)
+                    got = (
+                        self._carrier_change(tk, first, e)
+                        or self._isolated_opening(tk, first, e)
+                        or self._tail_change(tk, first, e)
+                    )
                 if got is None or not got.changed:
                     continue
                 rank = got.cohesion if got.kind == "cohesion" else 1.0
@@ -1684,7 +1875,7 @@ class CohesionMiner(
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind in ("cohesion", "no-shared-word", "isolated", "joint", "joint-genre"):
+        if ch.kind in ("cohesion", "no-shared-word", "isolated", "tail", "joint", "joint-genre"):
             k = ch.k
             p_start = int(tk.starts[int(tk.content[k])])
             last = min(len(tk.content) - 1, k + self.window - 1)
@@ -1696,6 +1887,9 @@ class CohesionMiner(
                 if ch.kind == "no-shared-word"
                 else f"{self.isolated} content words that occur nowhere else in the document"
                 if ch.kind == "isolated"
+                else "a tail to the document's end that shares almost no content word with the "
+                f"short text before it ({ch.cohesion:.0%} of its distinct words occur there)"
+                if ch.kind == "tail"
                 else "text unrelated to the document before it, in words the corpus rarely "
                 f"uses (a genre shift of at least {self.genre_drop:.1f} in mean log document "
                 "frequency)"
@@ -1763,6 +1957,7 @@ __all__ = [
     "FamiliarityState",
     "MineRound",
     "Tokens",
+    "closing_share",
     "continuation_overlap",
     "fold_word",
     "fold_words",
