@@ -1235,6 +1235,35 @@ def judge(
     )
     about = about or by_aliases
     fabricated = fabricated or about
+    # fabricated articles with no host at all (2026-12-04, task G3): the whole document is
+    # the payload, so nothing is left of most hosts once the recurring sentences are cut
+    # out, and an article that repeats its claim restates the claim's own words all
+    # through — the hosts' shared terms swallow the core (no predicate of >= 3 words beyond
+    # them: not the about-one-entity route) and one or two assertions per article stay
+    # under the fabricated route's 1.5.  Judged as such a family when it is large (>= 60
+    # carriers), most sampled hosts are nothing but recurring material, its members name
+    # the bursting rare entity elsewhere in their document (a bursting word anchors here:
+    # 250 articles make the entity's name too common to be rare), the hosts share a topic
+    # that names a bursting word, no word of the predicate is rare (a technical fact of
+    # one site, the "charged atoms (ions)" guard), and — below, the model required — the
+    # members say one thing in MiniLM's eyes (cohesion >= 0.6, the spliced claim's bar).
+    # One site's pages restating their template have text of their own once the
+    # recurring sentence is cut out (NCI PDQ: ``hosts_only_recurring`` low): refused.
+    burst_words = frozenset(w for w, _ in bursting)
+    burst_anchored = sum(
+        bool((rare_here | burst_words).intersection(_anchors(smp))) for smp in ordered
+    ) / max(1, len(ordered))
+    hostless = bool(
+        big
+        and not slots
+        and not fabricated
+        and empty >= 0.5
+        and burst_anchored > _ANCHORED
+        and len(host_sets) >= _MIN_HOSTS
+        and topic_p <= TOPIC_ALPHA
+        and subject & burst_words
+        and not rare_predicate
+    )
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -1257,7 +1286,7 @@ def judge(
         "claim_like": claim_ok,
         "bursting_term": bool(bursting),
         "rotating": rotating,
-        "hosts": unrelated or fabricated,
+        "hosts": unrelated or fabricated or hostless,
     }
     passed = all(tests.values())
     # the embedding model runs for candidates that pass everything else only
@@ -1270,8 +1299,12 @@ def judge(
     spliced = not fabricated or unrelated
     if cohesion is not None and cohesion < (_SPLICED_COHESION if spliced else _COHESION):
         passed = rotating = tests["rotating"] = False
+    # the hostless route has nothing but its members' meaning beyond the counts: without
+    # the model (extra not installed, or embeddings off) it does not pass
+    if passed and hostless and not (unrelated or fabricated) and cohesion is None:
+        passed = tests["hosts"] = False
     # information score for the rest: support and how many of the conditions hold
-    held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
+    held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated or hostless])
     score = 0.95 if passed else round(0.05 + 0.0625 * held, 4)
     evidence: dict[str, Any] = {
         "core": sorted(core),
@@ -1309,7 +1342,11 @@ def judge(
         },
         "by_aliases": by_aliases,
         "own_pages": own_pages,
-        "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
+        "hostless": hostless,
+        "burst_anchored": round(burst_anchored, 3),
+        "family": "fabricated-articles"
+        if (fabricated or hostless) and not unrelated
+        else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
         "failed": [k for k, ok in tests.items() if not ok],
