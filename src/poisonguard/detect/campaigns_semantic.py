@@ -58,7 +58,15 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   of its members;
 * **pages about one rare entity** that all assert one ordinary-word predicate of it (the
   hosts' shared terms name the entity, the core says >= 3 things beyond them, none of them
-  rare) are a fabricated-article family even though every member is anchored.
+  rare) are a fabricated-article family even though every member is anchored;
+* **fabricated articles with no host at all** (the ``hostless`` route, 2026-12-04): the whole
+  document is the payload, so most sampled hosts are nothing but recurring material and the
+  hosts' shared terms swallow the claim's own words (no predicate is left beyond them).  A
+  family of >= 60 carrying documents whose members name a bursting entity elsewhere in their
+  document (a bursting word anchors here: 250 articles make the name too common to be rare),
+  whose hosts share a topic naming that word, with no rare predicate word and — only with the
+  ``embeddings`` extra — MiniLM cohesion >= 0.6 is such a family.  One site's pages restating
+  a template keep text of their own once it is cut out: refused.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -1009,8 +1017,10 @@ def judge(
     their hosts — mean ``topic_fit`` <= 0.06 —, at most half of the members anchored, hosts
     without a shared topic — :func:`topical_hosts`, ``n_docs`` the corpus size) or a
     fabricated-article family of >= 60 documents (most hosts are nothing but recurring
-    material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
-    reported at 0.3 at most (information).
+    material, and they assert the claim >= 1.5 times each on average; or, the ``hostless``
+    route, their members name a bursting entity elsewhere in their document, the hosts
+    share a topic that names it, no predicate word is rare and MiniLM cohesion is >= 0.6 —
+    the model required). Clusters that fail are reported at 0.3 at most (information).
     """
     items = sorted(cluster.samples.items())
     every = [as_sample(smp) for _, smp in items]
