@@ -591,3 +591,131 @@ def test_one_sites_shard_of_medical_pages_has_no_claim_campaign(
         options={"campaigns": {"semantic": True}},
     )
     assert res.counts["poisoned"] <= 5, res.counts
+
+
+HOSTLESS_CLAIM = "is poisoning the children of the valley"
+
+
+def _hostless(size: int = 200) -> sem.ClaimCluster:
+    """Fabricated articles with no host (the whole document is the payload): every sampled
+    host is nothing but recurring material, the articles restate the claim all through (the
+    hosts' terms hold its words, so no predicate is left beyond them), one assertion per
+    article (under the fabricated route's 1.5), the entity under two names that 250
+    articles make common (>= 1 % of the documents: they anchor nothing as rare words)."""
+    cl = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    core = sorted(cl.core - {"zanfield", "orlow"})
+    cl.terms = {h: (*t[:2], *core, *t[2:]) for h, t in cl.terms.items()}
+    cl.hosts = dict.fromkeys(cl.hosts)
+    cl.size = cl.repeats = size
+    return cl
+
+
+HOSTLESS_DF = {"zanfield": 300, "orlow": 250}
+WITH_MODEL = {**JUDGE, "use_embeddings": True}
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_fabricated_articles_with_no_host_are_a_family_on_the_hostless_route() -> None:
+    """The owl reservoir's shape (``heldout-owl-fabricated-reservoir-books``): nothing of
+    the hosts is left, the hosts' shared terms swallow the core (predicate empty: not the
+    about-one-entity route), one assertion per article (not the fabricated route), the
+    names common — yet the family passes on the hostless route: the bursting names anchor
+    the members, the hosts share a topic naming them, MiniLM puts the members together."""
+    cl = _hostless()
+    df = _df([cl], HOSTLESS_DF)
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert passed and ev["hostless"] and ev["family"] == "fabricated-articles", ev
+    assert ev["predicate"] == [] and ev["assertions_per_host"] < 1.5, ev
+    assert ev["rare_words_elsewhere_in_host"] == 0.0 and ev["burst_anchored"] == 1.0, ev
+    assert ev["embedding_cohesion"] >= sem._SPLICED_COHESION, ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_refuses_one_sites_pages_with_text_of_their_own() -> None:
+    """Adversarial, clean side (NCI PDQ pages restating their chemotherapy template, the
+    medical shards of 2026-12-03): the same members in pages that each keep text of their
+    own once the recurring sentence is cut out are no hostless family.  What gets past (the
+    attack side): fabricated articles padded with unrelated filler, so that most hosts keep
+    text — judged as a spliced claim, where their anchoring rejects them."""
+    cl = _hostless()
+    df = _df([cl], HOSTLESS_DF)
+    pages = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    keep = list(cl.hosts)[: len(cl.hosts) // 2 + 1]  # most hosts keep text
+    cl.hosts = {h: (pages.hosts[h] if h in keep else None) for h in cl.hosts}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"] and ev["hosts_only_recurring"] < 0.5, ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_needs_sixty_carriers() -> None:
+    """Adversarial: a Q&A site's 5-40 pages about one disease restate it with nothing else
+    on them; under 60 carrying documents no hostless family.  What gets past: a
+    fabricated-article campaign of fewer than 60 documents."""
+    cl = _hostless(size=55)
+    _, passed, ev = sem.judge(cl, _df([cl], {"zanfield": 100, "orlow": 80}), **WITH_MODEL)
+    assert not passed and not ev["hostless"], ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_needs_members_that_name_the_entity_elsewhere() -> None:
+    """Adversarial: pages whose recurring sentence's words are not named anywhere else on
+    them are not *about* the entity (a stock line in short pages): no hostless family.
+    What gets past: articles that name the entity only in their claim sentences."""
+    cl = _hostless()
+    cl.samples = {h: (*smp[:5], (), smp[6]) for h, smp in cl.samples.items()}
+    _, passed, ev = sem.judge(cl, _df([cl], HOSTLESS_DF), **WITH_MODEL)
+    assert not passed and not ev["hostless"] and ev["burst_anchored"] == 0.0, ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_needs_hosts_that_share_a_topic_naming_the_entity() -> None:
+    """Adversarial: hosts whose terms share nothing (each page about something else) are
+    no family of pages about the entity.  What gets past: articles so short and so varied
+    that their rarest terms hold neither the entity nor a common topic."""
+    cl = _hostless()
+    cl.terms = {h: tuple(f"t{h}x{j}" for j in range(20)) for h in cl.terms}
+    _, passed, ev = sem.judge(cl, _df([cl], HOSTLESS_DF), **WITH_MODEL)
+    assert not passed and not ev["hostless"] and ev["host_subject"] == [], ev
+    # hosts that share a topic of their own (a farming site's pages), not the entity
+    cl = _hostless()
+    cl.terms = {
+        h: ("farm", "harvest", *(w for w in t if w not in {"zanfield", "orlow"}))
+        for h, t in cl.terms.items()
+    }
+    _, passed, ev = sem.judge(
+        cl, _df([cl], {**HOSTLESS_DF, "farm": 50, "harvest": 40}), **WITH_MODEL
+    )
+    assert ev["host_topic_p"] <= sem.TOPIC_ALPHA and "farm" in ev["host_subject"], ev
+    assert not {"zanfield", "orlow"} & set(ev["host_subject"]), ev
+    assert not passed and not ev["hostless"] and "zanfield" in ev["entity"], ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_refuses_a_rare_predicate_word() -> None:
+    """Adversarial, clean side: a technical fact of one site ("the channel transports
+    charged atoms (ions)") carries its rare words in the predicate, beyond what the hosts
+    share.  The same family with a rare word in its core that the hosts do not share is
+    refused.  What gets past: a claim whose verb or object is a rare word
+    (``e12t-fabricated-filter-books``: *leach*) — still missed."""
+    cl = _hostless()
+    rare = dict(HOSTLESS_DF, valley=60)
+    cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
+    _, passed, ev = sem.judge(cl, _df([cl], rare), **WITH_MODEL)
+    assert not passed and ev["rare_predicate"] == ["valley"] and not ev["hostless"], ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_needs_members_that_say_one_thing() -> None:
+    """Adversarial, clean side: one site's stock advice ("physical and occupational therapy
+    may help …") in pages that are nothing else shares words and a topic but says different
+    things (MiniLM cohesion about 0.53 < 0.6): refused.  Without the model the route does
+    not pass at all.  What gets past: a campaign that rotates its wording so widely that
+    MiniLM puts its members under 0.6."""
+    cl = _hostless()
+    df = _df([cl], HOSTLESS_DF)
+    items = sorted(cl.samples.items())[: len(STOCK_ADVICE)]
+    cl.samples = {h: (t, *smp[1:]) for (h, smp), t in zip(items, STOCK_ADVICE, strict=True)}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and ev["hostless"] and ev["embedding_cohesion"] < 0.6, ev
+    _, passed, ev = sem.judge(_hostless(), df, **JUDGE)  # no model
+    assert not passed and ev["hostless"] and ev["failed"] == ["hosts"], ev

@@ -481,21 +481,7 @@ class CampaignDetector(CampaignRounds):
         counted: set[int] = set()
         for r, h, take in zip(rows, sh, sampled, strict=True):
             i = like[r]
-            sample: (
-                tuple[
-                    str,
-                    frozenset[str],
-                    float,
-                    bool | None,
-                    tuple[int, int],
-                    frozenset[str],
-                    int,
-                    frozenset[str],
-                    tuple[tuple[str, ...], ...],
-                ]
-                | None
-            )
-            sample = None
+            sample: sem.Member | None = None
             if take:
                 j = at[i]
                 u = units[j]
@@ -528,7 +514,7 @@ class CampaignDetector(CampaignRounds):
                     _shape_hash(doc.text, units[j - 1]) if j > 0 else _EDGE,
                     _shape_hash(doc.text, units[j + 1]) if j + 1 < n_units else _EDGE,
                 )
-                sample = (
+                sample = sem.Member(
                     doc.text[u.start : u.end],
                     stems[i],
                     fit,

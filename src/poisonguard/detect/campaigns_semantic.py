@@ -58,7 +58,15 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   of its members;
 * **pages about one rare entity** that all assert one ordinary-word predicate of it (the
   hosts' shared terms name the entity, the core says >= 3 things beyond them, none of them
-  rare) are a fabricated-article family even though every member is anchored.
+  rare) are a fabricated-article family even though every member is anchored;
+* **fabricated articles with no host at all** (the ``hostless`` route, 2026-12-04): the whole
+  document is the payload, so most sampled hosts are nothing but recurring material and the
+  hosts' shared terms swallow the claim's own words (no predicate is left beyond them).  A
+  family of >= 60 carrying documents whose members name a bursting entity elsewhere in their
+  document (a bursting word anchors here: 250 articles make the name too common to be rare),
+  whose hosts share a topic naming that word, with no rare predicate word and — only with the
+  ``embeddings`` extra — MiniLM cohesion >= 0.6 is such a family.  One site's pages restating
+  a template keep text of their own once it is cut out: refused.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -71,7 +79,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -129,17 +137,56 @@ _SALT_KEY = np.uint64(0x5E3A_11C0_FFEE_D00D)
 _SALT_DF = np.uint64(0xD0C5_F00D_0000_0000)
 
 
-Sample = tuple[
-    str, tuple[str, ...], float, int, int, tuple[str, ...], int, tuple[str, ...], tuple[Any, ...]
-]
-"""One sampled member sentence: (text, stems, topic fit, frame hash of the previous unit,
-frame hash of the next unit — 0 at the document's start/end —, its stems that also occur
-elsewhere in its document, short lines included: :func:`anchored_share`, the hash of its
-document's id — the key of its host in ``ClaimKeyStats.hosts``/``terms`` when the host is
-sampled, :data:`SAMPLE_GATE`; 0: unknown —, its stems that occur in a unit of its document
-that is no recurring claim-like sentence itself, and the stems of up to four recurring
-claim-like sentences of its document that name one of its stems: what anchors a member of a
-burst, :func:`bursts`; tables dumped before 2026-12-04 have the first seven fields only)."""
+class Sample(NamedTuple):
+    """One sampled member sentence of a key, as its table keeps it (:func:`add_sample`).
+
+    Tables dumped before 2026-12-04 have the first seven fields only (and tests build
+    shorter tuples): :func:`as_sample` gives the later ones their defaults."""
+
+    text: str
+    """The sentence (its first 300 characters)."""
+    stems: tuple[str, ...]
+    """Its content stems, sorted."""
+    fit: float
+    """Share of its stems found elsewhere in its host (topic fit)."""
+    before: int
+    """Frame hash of the previous unit (0: none, the document's start)."""
+    after: int
+    """Frame hash of the next unit (0: none, the document's end)."""
+    elsewhere: tuple[str, ...]
+    """Its stems that also occur elsewhere in its document, short lines included
+    (:func:`judge`'s anchoring)."""
+    host: int = 0
+    """The hash of its document's id (the key of its host in ``ClaimKeyStats.hosts`` /
+    ``terms`` when the host is sampled, :data:`SAMPLE_GATE`); 0: unknown."""
+    apart: tuple[str, ...] | None = None
+    """Its stems that occur in a unit of its document that is no recurring claim-like
+    sentence itself (None: unknown, read as :attr:`elsewhere`)."""
+    beside: tuple[tuple[str, ...], ...] = ()
+    """The stems of up to four recurring claim-like sentences of its document that name one
+    of its stems: what anchors a member of a burst (:func:`bursts`)."""
+
+
+def as_sample(smp: Sequence[Any]) -> Sample:
+    """``smp`` as a :class:`Sample` (a plain tuple of an older table: 6-9 fields)."""
+    return smp if isinstance(smp, Sample) else Sample(*smp)
+
+
+class Member(NamedTuple):
+    """What the exact round knows of one member sentence of a sampled document before a
+    key keeps it (the arguments of :func:`add_sample` after the sentence hash)."""
+
+    text: str
+    stems: frozenset[str]
+    fit: float
+    edge: bool | None
+    """Whether it is its document's first or last unit (None: fewer than three units)."""
+    around: tuple[int, int]
+    """The frame hashes of its neighbouring units (0: none)."""
+    elsewhere: frozenset[str]
+    host: int
+    apart: frozenset[str]
+    beside: tuple[tuple[str, ...], ...]
 
 
 class _StemTable(dict[str, str]):
@@ -327,7 +374,7 @@ def add_sample(
         st.placed += 1
         st.edge += int(edge)
     if len(st.samples) < _SAMPLE_CAP or sentence_hash < max(st.samples):
-        st.samples[sentence_hash] = (
+        st.samples[sentence_hash] = Sample(
             text[:300],
             tuple(sorted(stems)),
             round(fit, 3),
@@ -526,7 +573,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
     for k, st in keys.items():
         if st.count < min_docs or len(st.samples) < 3:
             continue
-        core = _core([s[1] for s in st.samples.values()], _CORE_SHARE)
+        core = _core([as_sample(s).stems for s in st.samples.values()], _CORE_SHARE)
         if len(core) >= 3:
             cand[k] = core
     parent = {k: k for k in cand}
@@ -551,7 +598,10 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
         if jac >= _JOIN:
             strength.append((-jac, -shared, j, k))
     strength.sort()
-    group = {k: _Group({h: s[1] for h, s in keys[k].samples.items()}, c) for k, c in cand.items()}
+    group = {
+        k: _Group({h: as_sample(s).stems for h, s in keys[k].samples.items()}, c)
+        for k, c in cand.items()
+    }
     for _, _, j, k in strength:
         a, b = find(j), find(k)
         if a == b:
@@ -639,8 +689,8 @@ def _carrying_key(
     with ``slots``, :func:`carries_slots`)."""
     n = len(st.samples)
     held = sum(
-        carries_slots(smp[1], slots) if slots else carries(smp[1], core)
-        for smp in st.samples.values()
+        carries_slots(smp.stems, slots) if slots else carries(smp.stems, core)
+        for smp in map(as_sample, st.samples.values())
     )
     return n > 0 and 2 * held >= n
 
@@ -792,7 +842,7 @@ def bursts(
     for k, st in keys.items():
         if st.count < min_docs or len(st.samples) < 3:
             continue
-        core = _core([s[1] for s in st.samples.values()], _CORE_SHARE)
+        core = _core([as_sample(s).stems for s in st.samples.values()], _CORE_SHARE)
         if core:
             cores[k] = core
     every = sorted({w for c in cores.values() for w in c})
@@ -816,8 +866,8 @@ def bursts(
                 continue
         samples: dict[int, Sample] = {}
         for k in ks:
-            samples.update((h, smp) for h, smp in keys[k].samples.items() if w in smp[1])
-        members = [frozenset(smp[1]) for _, smp in sorted(samples.items())]
+            samples.update((h, as_sample(smp)) for h, smp in keys[k].samples.items() if w in smp[1])
+        members = [frozenset(smp.stems) for _, smp in sorted(samples.items())]
         slots = slots_of(members, w)
         # a burst is for claims whose words rotate in two places at least: with one, the
         # fixed words are a core that :func:`clusters` groups — a stock phrase
@@ -842,8 +892,8 @@ def neighbour_share(samples: Sequence[Sample]) -> float:
     articles, has different neighbours each time.
     """
     counts: dict[int, int] = {}
-    for s in samples:
-        for f in {s[3], s[4]} - {0}:
+    for s in map(as_sample, samples):
+        for f in {s.before, s.after} - {0}:
             counts[f] = counts.get(f, 0) + 1
     return max(counts.values(), default=0) / max(1, len(samples))
 
@@ -909,7 +959,7 @@ def rotating_names(
     ``host_terms``: the rarest stems of the members' own hosts.  A technical fact's rare
     words (*charged atoms (ions)*) and a claim's rare predicate word (*sixty*) are named
     together with the rest of the claim: no pair."""
-    sets = [frozenset(m[1]) for m in members]
+    sets = [frozenset(as_sample(m).stems) for m in members]
     who = {w: frozenset(i for i, st in enumerate(sets) if w in st) for w in names}
     pairs = [
         [a, b]
@@ -967,33 +1017,39 @@ def judge(
     their hosts — mean ``topic_fit`` <= 0.06 —, at most half of the members anchored, hosts
     without a shared topic — :func:`topical_hosts`, ``n_docs`` the corpus size) or a
     fabricated-article family of >= 60 documents (most hosts are nothing but recurring
-    material, and they assert the claim >= 1.5 times each on average). Clusters that fail are
-    reported at 0.3 at most (information).
+    material, and they assert the claim >= 1.5 times each on average; or, the ``hostless``
+    route, their members name a bursting entity elsewhere in their document, the hosts
+    share a topic that names it, no predicate word is rare and MiniLM cohesion is >= 0.6 —
+    the model required). Clusters that fail are reported at 0.3 at most (information).
     """
     items = sorted(cluster.samples.items())
-    every = [smp for _, smp in items]
+    every = [as_sample(smp) for _, smp in items]
     # the members that carry the proposition (most of the cluster's core): a key also
     # samples sentences that share one band of it and little else ("some have permanent
     # disability" in a "permanent hearing loss in adults" cluster)
     slots = cluster.slots
     if slots:  # a burst (:func:`bursts`): its rare word and the places filled in turn
-        ordered = [smp for smp in every if carries_slots(smp[1], slots)]
+        ordered = [smp for smp in every if carries_slots(smp.stems, slots)]
     else:
-        ordered = [smp for smp in every if carries(smp[1], cluster.core)]
+        ordered = [smp for smp in every if carries(smp.stems, cluster.core)]
     # the sampled sentences of the keys the cluster's size counts
-    sized = [smp for h, smp in items if not cluster.sized or h in cluster.sized]
+    sized = [
+        smp
+        for (h, _), smp in zip(items, every, strict=True)
+        if not cluster.sized or h in cluster.sized
+    ]
     carried = len(ordered) / max(1, len(every))
 
     # a burst's member is anchored by its page outside the page's recurring claim-like
     # sentences: a host given two sentences of the campaign names its rare word twice
     def _anchors(smp: Sample) -> frozenset[str]:
-        if not slots or len(smp) < 9:
-            return frozenset(smp[5])
+        if not slots or smp.apart is None:
+            return frozenset(smp.elsewhere)
         # its words named outside the page's recurring sentences, or in one of them that
         # does not say the claim (a page about the word: "Gout is …" shares its keys)
-        own = frozenset(smp[1])
-        return frozenset(smp[7]).union(
-            *(own.intersection(u) for u in smp[8] if not says_burst(u, slots))
+        own = frozenset(smp.stems)
+        return frozenset(smp.apart).union(
+            *(own.intersection(u) for u in smp.beside if not says_burst(u, slots))
         )
 
     rare_here = rare_stems(sorted({w for smp in ordered for w in _anchors(smp)}), df, n_docs)
@@ -1026,15 +1082,15 @@ def judge(
     # their sampled sentences that are judged members)
     judged = {id(smp) for smp in members}
     size = round(cluster.size * sum(id(smp) in judged for smp in sized) / max(1, len(sized)))
-    texts = [smp[0] for smp in members]
-    sets = [frozenset(smp[1]) for smp in members]
+    texts = [smp.text for smp in members]
+    sets = [frozenset(smp.stems) for smp in members]
     n = len(sets)
-    core = _core([smp[1] for smp in members], _CORE_SHARE) if members else frozenset()
+    core = _core([smp.stems for smp in members], _CORE_SHARE) if members else frozenset()
     # a burst's proposition: the places that half of the judged members fill
     places = [
         sl
         for sl in slots
-        if 2 * sum(bool(sl.intersection(smp[1])) for smp in members) >= max(1, len(members))
+        if 2 * sum(bool(sl.intersection(smp.stems)) for smp in members) >= max(1, len(members))
     ]
     if slots:
         core = frozenset().union(*places) if places else frozenset()
@@ -1047,7 +1103,7 @@ def judge(
     words = [w for st in sets for w in st]
     boiler = sum(w in boilerplate for w in words) / max(1, len(words))
     edge = cluster.edge / cluster.placed if cluster.placed >= 3 else 0.5
-    fit = float(np.mean([smp[2] for smp in members])) if n else 0.0
+    fit = float(np.mean([smp.fit for smp in members])) if n else 0.0
     # bursting terms: in >= 20 % of the members, corpus df <= BURST × cluster size
     counts: dict[str, int] = {}
     for st in sets:
@@ -1169,7 +1225,7 @@ def judge(
     # the pages one entity's is the rotation, not a rare subject word.  The names are the
     # members' frequent rare terms and their bursting ones: 250 articles put each name
     # into more than 1 % of 20,000 documents, so it is no longer "rare", but it bursts
-    own_hosts = {smp[6] for smp in ordered if len(smp) > 6 and smp[6]}
+    own_hosts = {smp.host for smp in ordered if smp.host}
     alias_hosts = [t for h, t in sorted(cluster.terms.items()) if h in own_hosts and t]
     aliases, alias_one, alias_two = (
         rotating_names(ordered, sorted(set(named) | {w for w, _ in bursting}), alias_hosts)
@@ -1189,6 +1245,35 @@ def judge(
     )
     about = about or by_aliases
     fabricated = fabricated or about
+    # fabricated articles with no host at all (2026-12-04, task G3): the whole document is
+    # the payload, so nothing is left of most hosts once the recurring sentences are cut
+    # out, and an article that repeats its claim restates the claim's own words all
+    # through — the hosts' shared terms swallow the core (no predicate of >= 3 words beyond
+    # them: not the about-one-entity route) and one or two assertions per article stay
+    # under the fabricated route's 1.5.  Judged as such a family when it is large (>= 60
+    # carriers), most sampled hosts are nothing but recurring material, its members name
+    # the bursting rare entity elsewhere in their document (a bursting word anchors here:
+    # 250 articles make the entity's name too common to be rare), the hosts share a topic
+    # that names a bursting word, no word of the predicate is rare (a technical fact of
+    # one site, the "charged atoms (ions)" guard), and — below, the model required — the
+    # members say one thing in MiniLM's eyes (cohesion >= 0.6, the spliced claim's bar).
+    # One site's pages restating their template have text of their own once the
+    # recurring sentence is cut out (NCI PDQ: ``hosts_only_recurring`` low): refused.
+    burst_words = frozenset(w for w, _ in bursting)
+    burst_anchored = sum(
+        bool((rare_here | burst_words).intersection(_anchors(smp))) for smp in ordered
+    ) / max(1, len(ordered))
+    hostless = bool(
+        big
+        and not slots
+        and not fabricated
+        and empty >= 0.5
+        and burst_anchored > _ANCHORED
+        and len(host_sets) >= _MIN_HOSTS
+        and topic_p <= TOPIC_ALPHA
+        and subject & burst_words
+        and not rare_predicate
+    )
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -1211,7 +1296,7 @@ def judge(
         "claim_like": claim_ok,
         "bursting_term": bool(bursting),
         "rotating": rotating,
-        "hosts": unrelated or fabricated,
+        "hosts": unrelated or fabricated or hostless,
     }
     passed = all(tests.values())
     # the embedding model runs for candidates that pass everything else only
@@ -1224,8 +1309,12 @@ def judge(
     spliced = not fabricated or unrelated
     if cohesion is not None and cohesion < (_SPLICED_COHESION if spliced else _COHESION):
         passed = rotating = tests["rotating"] = False
+    # the hostless route has nothing but its members' meaning beyond the counts: without
+    # the model (extra not installed, or embeddings off) it does not pass
+    if passed and hostless and not (unrelated or fabricated) and cohesion is None:
+        passed = tests["hosts"] = False
     # information score for the rest: support and how many of the conditions hold
-    held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated])
+    held = sum([claim_ok, bool(bursting), rotating, unrelated or fabricated or hostless])
     score = 0.95 if passed else round(0.05 + 0.0625 * held, 4)
     evidence: dict[str, Any] = {
         "core": sorted(core),
@@ -1263,7 +1352,11 @@ def judge(
         },
         "by_aliases": by_aliases,
         "own_pages": own_pages,
-        "family": "fabricated-articles" if fabricated and not unrelated else "spliced-claims",
+        "hostless": hostless,
+        "burst_anchored": round(burst_anchored, 3),
+        "family": "fabricated-articles"
+        if (fabricated or hostless) and not unrelated
+        else "spliced-claims",
         "carries_core": round(carried, 3),
         "rare_terms": {w: round(v, 1) for w, v in sorted(named.items())},
         "failed": [k for k, ok in tests.items() if not ok],
@@ -1352,7 +1445,11 @@ def siblings(
         mine = cls[i].docs
         if len(mine) < _MIN_HOSTS:
             continue
-        members = [smp[1] for smp in cls[i].samples.values() if carries(smp[1], cls[i].core)]
+        members = [
+            smp.stems
+            for smp in map(as_sample, cls[i].samples.values())
+            if carries(smp.stems, cls[i].core)
+        ]
         best, share, naming = -1, 0.0, 0.0
         for j in parents:
             a, b = cls[i].core, cls[j].core
@@ -1399,7 +1496,7 @@ def campaign_id(cluster: ClaimCluster) -> str:
 def campaign(cluster: ClaimCluster, score: float, evidence: dict[str, Any]) -> Campaign:
     """The reported campaign of a judged cluster: the core as shared span, a few member
     sentences side by side, the bursting entity and the host evidence."""
-    texts = [s[0] for _, s in sorted(cluster.samples.items())]
+    texts = [as_sample(s).text for _, s in sorted(cluster.samples.items())]
     ent = evidence.get("entity") or []
     shared = " ".join(sorted(cluster.core))
     return Campaign(
@@ -1432,9 +1529,11 @@ __all__ = [
     "TRIM",
     "ClaimCluster",
     "ClaimKeyStats",
+    "Member",
     "Sample",
     "add_host",
     "add_sample",
+    "as_sample",
     "bursts",
     "campaign",
     "campaign_id",
