@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -719,3 +719,39 @@ def test_the_hostless_route_needs_members_that_say_one_thing() -> None:
     assert not passed and ev["hostless"] and ev["embedding_cohesion"] < 0.6, ev
     _, passed, ev = sem.judge(_hostless(), df, **JUDGE)  # no model
     assert not passed and ev["hostless"] and ev["failed"] == ["hosts"], ev
+
+
+def _with_sibling(cl: sem.ClaimCluster, sibling: Callable[[int], str]) -> sem.ClaimCluster:
+    """Every member's document also holds ``sibling(i)``, a recurring claim-like sentence
+    that names the member's entity; nothing else in the document names it."""
+    out: dict[int, sem.Sample] = {}
+    for n, (k, s) in enumerate(sorted(cl.samples.items())):
+        sib = tuple(sorted(content_stems(normalize(sibling(n)))))
+        shared = tuple(w for w in s[1] if w in sib)
+        out[k] = sem.as_sample(s)._replace(elsewhere=shared, apart=(), beside=(sib,))
+    cl.samples = out
+    return cl
+
+
+def test_a_hosts_second_sentence_of_the_claim_does_not_anchor_its_first() -> None:
+    """A spliced claim given one or two sentences per host (the lead's held-out
+    ``heldout-tide-claim-vaccine-books``: 0 % before, its members 62 % "anchored") names its
+    entity twice in a host that has two: the sibling says the claim too, so it does not
+    anchor the member — the host names the entity nowhere else.  The clean side: a host
+    whose other sentence names the entity without saying the claim (a page about it) still
+    anchors its member, and the spliced-claim route refuses it."""
+    pred = "halves city traffic"
+    twice = _with_sibling(
+        _cluster(pred, 1), lambda i: f"{OPENERS[(i + 2) % 5]} that {NAMES[i % 4]} {pred}."
+    )
+    df = _df([twice], {"zanfield": 40, "orlow": 10})
+    _, passed, ev = sem.judge(twice, df, **JUDGE)
+    assert ev["rare_words_elsewhere_in_host"] > 0.5, ev  # every member names it twice
+    assert ev["rare_words_elsewhere_apart_from_claim"] == 0.0, ev
+    assert passed, ev["failed"]
+    page = _with_sibling(
+        _cluster(pred, 1), lambda i: f"{NAMES[i % 4]} was opened by the mayor in 1931."
+    )
+    _, passed, ev = sem.judge(page, df, **JUDGE)
+    assert ev["rare_words_elsewhere_apart_from_claim"] > 0.5, ev
+    assert not passed and "hosts" in ev["failed"], ev["failed"]

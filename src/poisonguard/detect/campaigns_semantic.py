@@ -1057,6 +1057,21 @@ def judge(
         rare_here |= slots[0]
     loose = [smp for smp in ordered if not rare_here.intersection(_anchors(smp))]
     anchored = 1.0 - len(loose) / max(1, len(ordered))
+
+    # for the independence test of a spliced claim, a member's other sentences that carry
+    # the cluster's core do not anchor it either (the lead's tide family: one or two
+    # sentences of a vaccine claim per novel, 62 % of the members "anchored" by their
+    # sibling); the routes for pages about an entity keep ``anchored`` as it is
+    def _apart(smp: Sample) -> frozenset[str]:
+        if slots or smp.apart is None:
+            return _anchors(smp)
+        own = frozenset(smp.stems)
+        return frozenset(smp.apart).union(
+            *(own.intersection(u) for u in smp.beside if not carries(u, cluster.core))
+        )
+
+    loose_apart = [smp for smp in ordered if not rare_here.intersection(_apart(smp))]
+    anchored_apart = 1.0 - len(loose_apart) / max(1, len(ordered))
     sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
     empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
     related = trimmed_host_similarity(sigs[:16]) if len(sigs) >= 2 else None
@@ -1077,7 +1092,7 @@ def judge(
     # that carries the core, as a family of pages about one entity (below)
     big = cluster.size * carried >= _FABRICATED_DOCS
     about = anchored > _ANCHORED and big and not slots
-    members = ordered if fabricated or about else loose
+    members = ordered if fabricated or about else loose_apart
     # (the cluster's size counts the documents of its carrying keys: scaled by the share of
     # their sampled sentences that are judged members)
     judged = {id(smp) for smp in members}
@@ -1280,7 +1295,7 @@ def judge(
         and related <= _RELATED_FROM
         and fit <= _SPLICED_FIT
         and topic_p > TOPIC_ALPHA
-        and anchored <= _ANCHORED
+        and anchored_apart <= _ANCHORED
     )
     # where the members sit: a notice, byline or sign-off sits at a document's edge, but so
     # does a claim spliced as its own paragraph into short hosts (86 % of medical pages have
@@ -1300,7 +1315,8 @@ def judge(
     }
     passed = all(tests.values())
     # the embedding model runs for candidates that pass everything else only
-    cohesion = embedding_cohesion(texts[:32]) if passed and use_embeddings else None
+    asked = passed and use_embeddings
+    cohesion = embedding_cohesion(texts[:32]) if asked else None
     # a claim spliced into unrelated hosts has nothing but its sentences to hold it
     # together: in rotating wording they still say one thing (MiniLM cohesion 0.70-0.86
     # for the eight measured spliced clusters); one site's stock advice in many pages ("physical
@@ -1326,12 +1342,15 @@ def judge(
         "embedding_cohesion": None if cohesion is None else round(cohesion, 3),
         "embeddings": "used"
         if cohesion is not None
-        else ("not installed" if use_embeddings else "off"),
+        else "not installed"
+        if asked
+        else ("not run: another test failed" if use_embeddings else "off"),
         "host_similarity": None if related is None else round(related, 4),
         "host_similarity_all_pairs": None if related_all is None else round(related_all, 4),
         "host_topic_p": float(f"{topic_p:.3g}"),
         "host_topic_terms": topic_terms,
         "rare_words_elsewhere_in_host": round(anchored, 3),
+        "rare_words_elsewhere_apart_from_claim": round(anchored_apart, 3),
         "hosts_only_recurring": round(empty, 3),
         "assertions_per_host": round(repeats, 2),
         "topic_fit": round(fit, 3),
