@@ -1010,8 +1010,9 @@ class CampaignDetector(CampaignRounds):
                             x
                             for i, x in enumerate(unit_stems)
                             if i != at
-                            # a burst: the page's other sentences of the claim do not anchor
-                            and not (slots and sem.says_burst(x, slots))
+                            # the page's other sentences of the claim do not anchor (a
+                            # burst's places, or the cluster's core: a host given two)
+                            and not (sem.says_burst(x, slots) if slots else sem.carries(x, core))
                         )
                     )
                     df = self._sketches.get("stems") if self._sketches else None
