@@ -77,7 +77,7 @@ sketch let keys of one kind inflate the estimates of another.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1040,17 +1040,18 @@ def judge(
     ]
     carried = len(ordered) / max(1, len(every))
 
-    # a burst's member is anchored by its page outside the page's recurring claim-like
-    # sentences: a host given two sentences of the campaign names its rare word twice
-    def _anchors(smp: Sample) -> frozenset[str]:
-        if not slots or smp.apart is None:
+    # a member is anchored by its page outside the page's recurring claim-like sentences
+    # that say the claim: a host given two sentences of the campaign names its rare word
+    # twice (a page about the word: "Gout is …" shares its keys but says something else)
+    def _outside(smp: Sample, says: Callable[[Sequence[str]], bool]) -> frozenset[str]:
+        if smp.apart is None:
             return frozenset(smp.elsewhere)
-        # its words named outside the page's recurring sentences, or in one of them that
-        # does not say the claim (a page about the word: "Gout is …" shares its keys)
         own = frozenset(smp.stems)
-        return frozenset(smp.apart).union(
-            *(own.intersection(u) for u in smp.beside if not says_burst(u, slots))
-        )
+        return frozenset(smp.apart).union(*(own.intersection(u) for u in smp.beside if not says(u)))
+
+    def _anchors(smp: Sample) -> frozenset[str]:
+        # a burst's places; a cluster judged on its core counts every other mention here
+        return _outside(smp, lambda u: says_burst(u, slots)) if slots else frozenset(smp.elsewhere)
 
     rare_here = rare_stems(sorted({w for smp in ordered for w in _anchors(smp)}), df, n_docs)
     if slots:  # a burst's own word anchors, however common the campaign has made it
@@ -1063,12 +1064,7 @@ def judge(
     # sentences of a vaccine claim per novel, 62 % of the members "anchored" by their
     # sibling); the routes for pages about an entity keep ``anchored`` as it is
     def _apart(smp: Sample) -> frozenset[str]:
-        if slots or smp.apart is None:
-            return _anchors(smp)
-        own = frozenset(smp.stems)
-        return frozenset(smp.apart).union(
-            *(own.intersection(u) for u in smp.beside if not carries(u, cluster.core))
-        )
+        return _anchors(smp) if slots else _outside(smp, lambda u: carries(u, cluster.core))
 
     loose_apart = [smp for smp in ordered if not rare_here.intersection(_apart(smp))]
     anchored_apart = 1.0 - len(loose_apart) / max(1, len(ordered))
