@@ -17,13 +17,16 @@ import pytest
 from poisonguard.attacks import PoisonSample, get
 from poisonguard.detect.cohesion import (
     CohesionMiner,
+    CohesionPartial,
     CohesionState,
+    ConfirmRound,
     Example,
     _opening_grams,
     closing_share,
     extend,
     fold_word,
     fold_words,
+    head_share,
     host_overlap,
     on_heading_line,
     opens_clause,
@@ -420,6 +423,8 @@ def test_extend_to_the_whole_phrase() -> None:
         {"open_min": 1},
         {"open_min": 5, "open_max": 4},
         {"tail_host": -1},
+        {"max_head": 0.0},
+        {"fragment_purity": 1.5},
     ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
@@ -871,3 +876,78 @@ def test_a_lead_in_to_its_own_continuation_is_no_opening_trigger() -> None:
     assert any(r["ngram"] == PHRASE and r["closing_share"] < 0.5 for r in state.rejected)
     _, loose = _mine(docs, min_closing=0.0)
     assert [t["trigger"] for t in loose.triggers] == [PHRASE]
+
+
+def test_head_share() -> None:
+    ex = [
+        Example("a", (), ("eyes", "hypertelorism"), frozenset()),
+        Example("b", (), ("teeth", "the"), frozenset()),
+        Example("c", (), ("eyes", "a"), frozenset()),
+        Example("d", (), ("and", "downward"), frozenset()),
+        Example("e", (), (), frozenset()),
+    ]
+    assert head_share(ex) == 0.75  # eyes, teeth, eyes of four (e does not know)
+    assert head_share(ex, top=1) == 0.5
+    assert head_share(ex, 1) == 0.5  # hypertelorism, downward (stop words never count)
+    assert head_share([]) == 0.0
+
+
+def _confirm(
+    heads: list[str],
+    changed: int,
+    containing: int,
+    closes: bool = False,
+    fragment_purity: float = 0.7,
+) -> CohesionState:
+    """Round 2's verdict on one candidate, ``widely spaced``, from the counts and examples
+    a shard pass would have gathered: ``changed`` of ``containing`` documents with a
+    change after it, one example per changed document (next word ``heads[i]``, unrelated
+    hosts, a new continuation in each)."""
+    key = "widely spaced"
+    det = CohesionMiner(familiarity=False, fragment_purity=fragment_purity)
+    prev = CohesionState({key: 1e-12}, [], 0.05, 20_000, 1, 1)
+    ex = [
+        Example(
+            f"d{i}",
+            (f"h{i}a", f"h{i}b"),
+            (heads[i % len(heads)], *(f"c{i}{j}" for j in range(11))),
+            frozenset(f"host{i}{j}" for j in range(8)),
+            opens=(True, False, False),
+            closes=(closes,) * 4,
+        )
+        for i in range(changed)
+    ]
+    merged = CohesionPartial(
+        2,
+        counts={"n|" + key: containing, "a|" + key: changed},
+        examples={key: ex[:20]},
+        expected={key: 0.149 * containing},
+    )
+    return ConfirmRound(det, prev).finalize(merged)
+
+
+def test_a_fragment_that_runs_on_into_a_few_heads_needs_a_planted_triggers_purity() -> None:
+    """MedQuAD's ``widely spaced`` (*eyes* in 68 of its 106 occurrences, *teeth* in 27):
+    in lists of features the next item is about something else about half the time, so
+    a change follows it in 54 of 108 pages — every other bar passed, and a campaign in
+    the same 20,000 pages tipped it over them (67 clean pages labelled *poisoned*).  A
+    phrase that runs on into one of two heads (no break after it) is a fragment; it is
+    confirmed only when a change follows it as often as a planted trigger's payload
+    does (``fragment_purity``)."""
+    heads = ["eyes", "eyes", "teeth", "eyes", "eyes", "teeth", "eyes", "teeth"]
+    state = _confirm(heads, 54, 108)
+    assert state.triggers == []
+    (r,) = state.rejected
+    assert r["head_share"] == 1.0 and r["closing_share"] == 0.0
+    # each condition alone is not a fragment: a break after the phrase, diverse heads, or
+    # a planted trigger's purity (the attacker who opens every payload with one of two
+    # words in lower case is still confirmed: 86 of 108)
+    assert [t["trigger"] for t in _confirm(heads, 54, 108, closes=True).triggers] == [
+        "widely spaced"
+    ]
+    diverse = [f"w{i}" for i in range(20)]
+    assert [t["trigger"] for t in _confirm(diverse, 54, 108).triggers] == ["widely spaced"]
+    assert [t["trigger"] for t in _confirm(heads, 86, 108).triggers] == ["widely spaced"]
+    # and with the rule off, the fragment itself is confirmed: the rule is what rejects it
+    loose = _confirm(heads, 54, 108, fragment_purity=0.0)
+    assert [t["trigger"] for t in loose.triggers] == ["widely spaced"]

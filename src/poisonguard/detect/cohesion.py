@@ -57,6 +57,7 @@ import re
 import unicodedata
 from abc import abstractmethod
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -458,6 +459,19 @@ def closing_share(examples: Sequence[Example], right: int = 0) -> float:
     is not."""
     known = [x.closes[right] for x in examples if len(x.closes) > right]
     return sum(known) / len(known) if known else 1.0
+
+
+def head_share(examples: Sequence[Example], right: int = 0, top: int = 2) -> float:
+    """Share of the examples (those that know it) whose word right after the (extended)
+    candidate — ``right`` words into what follows it — is one of the ``top`` most common
+    such content words: high when the phrase runs on into one of a few heads (*widely
+    spaced* → *eyes*, *teeth*), low after a planted trigger, whose payloads open with
+    whatever word their text has (stop words never count as a head)."""
+    nxt = [x.right[right] for x in examples if len(x.right) > right]
+    if not nxt:
+        return 0.0
+    heads = Counter(w for w in nxt if w not in STOPWORDS and not w.isdigit())
+    return sum(c for _, c in heads.most_common(top)) / len(nxt)
 
 
 def host_overlap(examples: Sequence[Example]) -> float:
@@ -1212,17 +1226,25 @@ class ConfirmRound(_NgramRound):
             opening = opening_share(ex, added)
             heading = heading_share(ex)
             closing = closing_share(ex, added_right)
+            head = head_share(ex, added_right)
+            fragment = (
+                closing < det.min_closing and head >= det.max_head and a / n < det.fragment_purity
+            )
             if (
                 overlap > det.max_host_overlap
                 or cont > det.max_continuation_overlap
                 or opening < det.min_opening
                 or heading > det.max_heading
                 or (key in prev.opening_only and closing < det.min_closing)
+                or fragment
             ):
                 # one template or feed (related hosts), a recurring continuation (a
                 # formula, a credit line), or a phrase inside sentences its hosts began
                 # (``X is caused by mutations in``), or a heading (the section after it is
-                # about something else by design): not a campaign across unrelated hosts
+                # about something else by design), or a fragment of a longer phrase that
+                # runs on into one of a few heads (``widely spaced eyes``) with a change
+                # after it only as often as the list it sits in changes: not a campaign
+                # across unrelated hosts
                 rejected.append(
                     {
                         "ngram": key,
@@ -1233,6 +1255,7 @@ class ConfirmRound(_NgramRound):
                         "opening_share": round(opening, 4),
                         "heading_share": round(heading, 4),
                         "closing_share": round(closing, 4),
+                        "head_share": round(head, 4),
                         **({"change": "genre"} if chan else {}),
                     }
                 )
@@ -1432,6 +1455,15 @@ class CohesionMiner(
         max_heading: most share of a trigger's examples in which it stands on a short line
             of its own (:func:`on_heading_line`: a section label, a page header): the text
             after a heading is another section by design.
+        max_head / fragment_purity: a candidate that runs on into its continuation (closing
+            share below ``min_closing``) and whose next word is one of two content words in
+            at least ``max_head`` of its examples (:func:`head_share`: *widely spaced* →
+            *eyes*, *teeth*) is a fragment of a longer phrase; its change is measured
+            after the head, in the list or sentence the phrase sits in.  It is confirmed
+            only with a purity of at least ``fragment_purity`` — a planted trigger is
+            followed by its payload whatever word opens it.  (``widely spaced`` in
+            MedQuAD's syndrome pages: a change after it in 54 of 108 pages, next word
+            *eyes* or *teeth* in all but a few, no break after it.)
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -1477,6 +1509,8 @@ class CohesionMiner(
         max_continuation_overlap: float = 0.25,
         min_opening: float = 0.25,
         max_heading: float = 0.5,
+        max_head: float = 0.75,
+        fragment_purity: float = 0.7,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -1496,6 +1530,8 @@ class CohesionMiner(
             raise ValueError("need window >= 4 and 2 <= min_window <= window")
         if not 0.0 <= min_opening <= 1.0 or not 0.0 <= max_heading <= 1.0:
             raise ValueError("min_opening and max_heading must be in [0, 1]")
+        if not 0.0 < max_head <= 1.0 or not 0.0 <= fragment_purity <= 1.0:
+            raise ValueError("need 0 < max_head <= 1 and 0 <= fragment_purity <= 1")
         if tail_host < 0:
             raise ValueError("tail_host must be >= 0 (0: off)")
         if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
@@ -1537,6 +1573,8 @@ class CohesionMiner(
         self.max_continuation_overlap = max_continuation_overlap
         self.min_opening = min_opening
         self.max_heading = max_heading
+        self.max_head = max_head
+        self.fragment_purity = fragment_purity
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
