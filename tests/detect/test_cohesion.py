@@ -425,6 +425,7 @@ def test_extend_to_the_whole_phrase() -> None:
         {"tail_host": -1},
         {"max_head": 0.0},
         {"fragment_purity": 1.5},
+        {"stitched_ratio": -1.0},
     ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
@@ -898,6 +899,7 @@ def _confirm(
     containing: int,
     closes: bool = False,
     fragment_purity: float = 0.7,
+    stitched: tuple[int, float] = (0, 0.0),
 ) -> CohesionState:
     """Round 2's verdict on one candidate, ``widely spaced``, from the counts and examples
     a shard pass would have gathered: ``changed`` of ``containing`` documents with a
@@ -919,9 +921,9 @@ def _confirm(
     ]
     merged = CohesionPartial(
         2,
-        counts={"n|" + key: containing, "a|" + key: changed},
+        counts={"n|" + key: containing, "a|" + key: changed, "s|" + key: stitched[0]},
         examples={key: ex[:20]},
-        expected={key: 0.149 * containing},
+        expected={key: 0.149 * containing, "s|" + key: stitched[1]},
     )
     return ConfirmRound(det, prev).finalize(merged)
 
@@ -951,3 +953,36 @@ def test_a_fragment_that_runs_on_into_a_few_heads_needs_a_planted_triggers_purit
     # and with the rule off, the fragment itself is confirmed: the rule is what rejects it
     loose = _confirm(heads, 54, 108, fragment_purity=0.0)
     assert [t["trigger"] for t in loose.triggers] == ["widely spaced"]
+
+
+def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chance() -> None:
+    """Round 2 counts, per candidate, the documents with stitched text (and no cohesion
+    change) right after it and their chance at the corpus's stitched-onset rate; a
+    trigger's carriers are flagged on stitched text alone only when it is at least
+    ``stitched_ratio`` times chance.  In 20,000 medical pages with a campaign behind ``at
+    the same time``, 16 clean holders were flagged as stitched against 26.2 expected
+    (MedQuAD's pages repeat one another's sentences)."""
+    heads = [f"w{i}" for i in range(20)]
+    (t,) = _confirm(heads, 86, 108, stitched=(16, 26.2)).triggers
+    assert (t["stitched_docs"], t["stitched_evidence"]) == (16, False)
+    (t,) = _confirm(heads, 86, 108, stitched=(12, 1.04)).triggers
+    assert t["stitched_evidence"] is True
+    (t,) = _confirm(heads, 86, 108, stitched=(1, 0.01)).triggers
+    assert t["stitched_evidence"] is False  # one document is no kind of evidence
+
+
+def test_a_trigger_without_stitched_evidence_flags_no_carrier_as_stitched() -> None:
+    """The campaign above: its payloads are passages of other CPython documents, so
+    stitched text follows the trigger far beyond chance (12 documents against about 1)
+    and carriers are flagged on it.  The same state told that stitched text is no
+    evidence for this trigger flags none as stitched; a carrier with another change is
+    still flagged (the lower bars judge the rest)."""
+    docs, miner, state = _scan()
+    (t,) = state.triggers
+    assert t["stitched_evidence"] and t["stitched_docs"] > 4 * t["stitched_expected"]
+    before = {d.id: f.extra["change"] for d in docs if (f := miner.flag(d, state))}
+    assert list(before.values()).count("stitched") >= 5
+    off = dataclasses.replace(state, triggers=[{**t, "stitched_evidence": False}])
+    after = {d.id: f.extra["change"] for d in docs if (f := miner.flag(d, off))}
+    assert "stitched" not in after.values()
+    assert {i for i, k in before.items() if k != "stitched"} <= set(after)

@@ -699,6 +699,9 @@ class Change:
     rate: float
     """The chance of a change there at the corpus's base rates."""
     familiar: tuple[float, float] = (0.0, 0.0)
+    rate_stitched: float = 0.0
+    """Of :attr:`rate`, the chance of a stitched-text change there with no cohesion change
+    (the ``stitched`` kind's own chance)."""
 
 
 class _Doc:
@@ -1123,9 +1126,10 @@ class ConfirmRound(_NgramRound):
             else det._occurrences(d.tk, prev.candidates, self.last_words)
         )
         for key, ends in occ.items():
-            seen = False
+            seen = stitched = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
+            calm_s = 1.0  # ... of no stitched-text change alone
             span = len(key.split()) - 1
             for e in ends:
                 got = det._change(d, prev, e, e - span)
@@ -1133,6 +1137,8 @@ class ConfirmRound(_NgramRound):
                     continue
                 seen = True
                 calm *= 1.0 - got.rate
+                calm_s *= 1.0 - got.rate_stitched
+                stitched = stitched or got.kind == "stitched"
                 if got.changed and changed is None:
                     changed = e
             if d.genre is not None:
@@ -1141,6 +1147,10 @@ class ConfirmRound(_NgramRound):
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
             self._tally(part, "", doc, d, key, 1.0 - calm, changed)
+            # the stitched kind on its own (``s|key``): is it evidence for this n-gram?
+            part.expected["s|" + key] = part.expected.get("s|" + key, 0.0) + 1.0 - calm_s
+            if stitched:
+                part.counts["s|" + key] = part.counts.get("s|" + key, 0) + 1
 
     def _tally(
         self,
@@ -1260,6 +1270,10 @@ class ConfirmRound(_NgramRound):
                     }
                 )
                 continue
+            # the stitched kind alone flags this trigger's carriers only where it follows
+            # the trigger more often than chance (a template-rich corpus stitches anyway)
+            s_obs = merged.counts.get("s|" + key, 0)
+            s_exp = merged.expected.get("s|" + key, 0.0)
             have = groups.get(text)
             if have is not None:
                 if key not in have["keys"]:  # (both channels may confirm one n-gram)
@@ -1278,6 +1292,9 @@ class ConfirmRound(_NgramRound):
                 "continuation_overlap": round(cont, 4),
                 "opening_share": round(opening, 4),
                 "heading_share": round(heading, 4),
+                "stitched_docs": s_obs,
+                "stitched_expected": round(s_exp, 3),
+                "stitched_evidence": s_obs >= 2 and s_obs >= det.stitched_ratio * s_exp,
                 "examples": [x.doc_id for x in ex[:10]],
                 **({"change": "genre"} if chan else {}),
             }
@@ -1464,6 +1481,14 @@ class CohesionMiner(
             followed by its payload whatever word opens it.  (``widely spaced`` in
             MedQuAD's syndrome pages: a change after it in 54 of 108 pages, next word
             *eyes* or *teeth* in all but a few, no break after it.)
+        stitched_ratio: a confirmed trigger's carrier flagged by stitched text alone (no
+            cohesion change) only when the trigger's documents show stitched text after it
+            at least this many times as often as chance (round 2's ``s|`` counts against
+            the corpus's stitched-onset rate; trigger fields ``stitched_docs``,
+            ``stitched_expected``, ``stitched_evidence``); otherwise such a carrier is
+            judged by the lower bars only.  In template-rich medical pages 16 clean holders
+            of a confirmed ``at the same time`` were flagged as stitched — 16 against 26.2
+            expected.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -1511,6 +1536,7 @@ class CohesionMiner(
         max_heading: float = 0.5,
         max_head: float = 0.75,
         fragment_purity: float = 0.7,
+        stitched_ratio: float = 2.0,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -1532,6 +1558,8 @@ class CohesionMiner(
             raise ValueError("min_opening and max_heading must be in [0, 1]")
         if not 0.0 < max_head <= 1.0 or not 0.0 <= fragment_purity <= 1.0:
             raise ValueError("need 0 < max_head <= 1 and 0 <= fragment_purity <= 1")
+        if stitched_ratio < 0:
+            raise ValueError("stitched_ratio must be >= 0 (0: stitched text always counts)")
         if tail_host < 0:
             raise ValueError("tail_host must be >= 0 (0: off)")
         if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
@@ -1575,6 +1603,7 @@ class CohesionMiner(
         self.max_heading = max_heading
         self.max_head = max_head
         self.fragment_purity = fragment_purity
+        self.stitched_ratio = stitched_ratio
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
@@ -1643,9 +1672,10 @@ class CohesionMiner(
         if coh != coh and rate_f == 0.0:
             return None
         by_coh = coh == coh and coh <= self.threshold
-        rate = 1.0 - (1.0 - (rate_c if coh == coh else 0.0)) * (1.0 - rate_f)
+        rate_c = rate_c if coh == coh else 0.0
+        rate = 1.0 - (1.0 - rate_c) * (1.0 - rate_f)
         kind = "cohesion" if by_coh else ("stitched" if stitched else "")
-        return Change(by_coh or stitched, kind, k, coh, rate, fam)
+        return Change(by_coh or stitched, kind, k, coh, rate, fam, rate_f * (1.0 - rate_c))
 
     def _genre_many(
         self, toks: Sequence[Tokens], wh: np.ndarray, words: WordCounts
@@ -1894,8 +1924,13 @@ class CohesionMiner(
                 if state.p0 > self.max_change_rate:
                     # one kind of change is common anyway (novels): joint evidence only
                     got = self._joint(d, first, e, got)
-                elif got is None or not got.changed:
-                    # the lower bars of a confirmed trigger's carriers
+                elif (
+                    got is None
+                    or not got.changed
+                    or (got.kind == "stitched" and not trig[key].get("stitched_evidence", True))
+                ):
+                    # the lower bars of a confirmed trigger's carriers (stitched text is
+                    # no evidence after a trigger that it follows no more than chance)
                     got = (
                         self._carrier_change(tk, first, e)
                         or self._isolated_opening(tk, first, e)
