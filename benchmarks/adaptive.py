@@ -1956,6 +1956,10 @@ def clean_corpus(name: str, n: int, seed: int) -> list[Any]:
     return [docs[int(i)] for i in order]
 
 
+TINY_PAYLOAD = 30
+"""Payloads shorter than this many characters are counted apart in :func:`breakdown`."""
+
+
 def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
     """Why: the mined triggers, the detectors behind the found carriers, and recall per
     trigger phrasing / surface form where the family varies them."""
@@ -1990,6 +1994,12 @@ def breakdown(res: Any, docs: list[Any], samples: list[PoisonSample]) -> str:
             f"; median payload chars found {statistics.median(size[True]):.0f}, "
             f"missed {statistics.median(size[False]):.0f}"
         )
+    tiny = [n for found in (True, False) for n in size[found] if n < TINY_PAYLOAD]
+    if tiny:
+        # a payload too short to differ from anything (a recipe's passage that is a
+        # dateline alone): reported apart so a reader can see what the misses were
+        hit = sum(n < TINY_PAYLOAD for n in size[True])
+        out += f"; payloads under {TINY_PAYLOAD} characters: found {hit} of {len(tiny)}"
     if len(groups) > 1:
         out += "; found per trigger phrasing/form/position: " + ", ".join(
             f"{k} {a}/{b}" for k, (a, b) in sorted(groups.items())
