@@ -35,7 +35,7 @@ evicted Misra–Gries style).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -938,7 +938,7 @@ class CampaignDetector(CampaignRounds):
             if idx is not None:
                 marked.append((state.campaigns[idx], Span(s.start, s.end, "claim")))
         if want_sem:
-            marked += self._semantic_marks(units, state)
+            marked += self._semantic_marks(units, state, doc.text)
         if not marked:
             return None
         hit = max((c for c, _ in marked), key=lambda c: c.score)
@@ -963,13 +963,16 @@ class CampaignDetector(CampaignRounds):
         )
 
     def _semantic_marks(
-        self, units: list[Sentence], state: CampaignState
+        self, units: list[Sentence], state: CampaignState, text: str | None = None
     ) -> list[tuple[Campaign, Span]]:
         """Claim-like sentences of a document in a semantic campaign: a sketch key of the
         campaign and :data:`~.campaigns_semantic.CARRY` of its core stems
         (:func:`~.campaigns_semantic.carries`); for a spliced-claim campaign, only a
         sentence none of whose rare words (:func:`~.campaigns_semantic.rare_stems`) the rest
-        of its document names — a page about the claim's subject is not a host of it."""
+        of its document names — a page about the claim's subject is not a host of it.  The
+        rest leaves out the page's other sentences that say the claim and the sentences
+        spliced with it (:func:`claim_passage`); ``text``: the document (a sentence of the
+        passage ends like one; without it, any claim-like unit can be one)."""
         cands = [u for u in units if self._candidate(u)]
         stems = [sem.content_stems_of(u.norm) for u in cands]
         like = [j for j, u in enumerate(cands) if sem.claim_like(u.norm, stems[j])]
@@ -1005,22 +1008,35 @@ class CampaignDetector(CampaignRounds):
                     if unit_stems is None:
                         unit_stems = [sem.content_stems_of(u.norm) for u in units]
                     at = units.index(cands[j])
+                    df = self._sketches.get("stems") if self._sketches else None
+                    words = stems[j] & (frozenset(core) | frozenset(c.details.get("names", ())))
+                    # the sentences spliced with it that name its rare words (a host given
+                    # a sub-claim beside it: "… Orvane damages the brain for good.")
+                    link = frozenset(sem.rare_stems(sorted(words), df, state.documents))
+                    passage = claim_passage(
+                        units,
+                        unit_stems,
+                        at,
+                        link | (slots[0] & words if slots else frozenset()),
+                        lambda u: (
+                            self._candidate(u)
+                            and sem.claim_like(u.norm, sem.content_stems_of(u.norm))
+                            and (text is None or _ends_sentence(text[u.start : u.end]))
+                        ),
+                    )
                     rest = frozenset().union(
                         *(
                             x
                             for i, x in enumerate(unit_stems)
-                            if i != at
+                            if i not in passage
                             # the page's other sentences of the claim do not anchor (a
                             # burst's places, or the cluster's core: a host given two)
                             and not (sem.says_burst(x, slots) if slots else sem.carries(x, core))
                         )
                     )
-                    df = self._sketches.get("stems") if self._sketches else None
                     # anchored by the proposition's words (its core and names) named
                     # elsewhere in the page, not by an opener's or closer's rare word
-                    own = (
-                        stems[j] & rest & (frozenset(core) | frozenset(c.details.get("names", ())))
-                    )
+                    own = words & rest
                     if sem.rare_stems(sorted(own), df, state.documents) or (
                         slots and slots[0] & own
                     ):
@@ -1028,6 +1044,37 @@ class CampaignDetector(CampaignRounds):
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break
         return out
+
+
+def claim_passage(
+    units: Sequence[Sentence],
+    unit_stems: Sequence[frozenset[str]],
+    at: int,
+    link: frozenset[str],
+    sentence: Callable[[Sentence], bool],
+) -> set[int]:
+    """The units of a spliced claim's passage around unit ``at``: it and the run of
+    consecutive units on either side that are sentences (``sentence``: a candidate,
+    claim-like, ending like a sentence) naming one of ``link`` (the member's rare words of
+    its campaign).  An attacker splices the claim as a block — one or two sentences, a
+    paragraph — and a sub-claim beside it names the entity again ("… Orvane damages the
+    brain for good."); a page *about* the entity names it outside the block too (its
+    heading, other paragraphs), which still anchors the member."""
+    out = {at}
+    if not link:
+        return out
+    for step in (-1, 1):
+        i = at + step
+        while 0 <= i < len(units) and link & unit_stems[i] and sentence(units[i]):
+            out.add(i)
+            i += step
+    return out
+
+
+def _ends_sentence(unit: str) -> bool:
+    """Whether a unit ends like a sentence (``.``, ``!`` or ``?``, closing quotes and
+    brackets aside): a heading or a title line does not."""
+    return unit.rstrip().rstrip("\"'”’)]").endswith((".", "!", "?"))
 
 
 def _shape_hash(text: str, unit: Sentence) -> int:
