@@ -960,10 +960,10 @@ def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chan
     change) right after it and their chance at the corpus's stitched-onset rate; a
     trigger's carriers are flagged on stitched text alone only when it is at least
     ``stitched_ratio`` times chance.  In 20,000 medical pages with a campaign behind ``at
-    the same time``, 16 clean holders were flagged as stitched against 26.2 expected
+    the same time``, 16 clean holders were flagged as stitched against 28.9 expected
     (MedQuAD's pages repeat one another's sentences)."""
     heads = [f"w{i}" for i in range(20)]
-    (t,) = _confirm(heads, 86, 108, stitched=(16, 26.2)).triggers
+    (t,) = _confirm(heads, 86, 108, stitched=(16, 28.9)).triggers
     assert (t["stitched_docs"], t["stitched_evidence"]) == (16, False)
     (t,) = _confirm(heads, 86, 108, stitched=(12, 1.04)).triggers
     assert t["stitched_evidence"] is True
@@ -973,7 +973,7 @@ def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chan
 
 def test_a_trigger_without_stitched_evidence_flags_no_carrier_as_stitched() -> None:
     """The campaign above: its payloads are passages of other CPython documents, so
-    stitched text follows the trigger far beyond chance (12 documents against about 1)
+    stitched text follows the trigger far beyond chance (21 documents against about 1)
     and carriers are flagged on it.  The same state told that stitched text is no
     evidence for this trigger flags none as stitched; a carrier with another change is
     still flagged (the lower bars judge the rest)."""

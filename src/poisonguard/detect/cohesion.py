@@ -700,8 +700,10 @@ class Change:
     """The chance of a change there at the corpus's base rates."""
     familiar: tuple[float, float] = (0.0, 0.0)
     rate_stitched: float = 0.0
-    """Of :attr:`rate`, the chance of a stitched-text change there with no cohesion change
-    (the ``stitched`` kind's own chance)."""
+    """The chance of a stitched-text window there at the corpus's stitched-onset rate."""
+    stitched: bool = False
+    """Whether the window after the n-gram is stitched while the one before it is not,
+    whatever the cohesion (:attr:`kind` names cohesion first)."""
 
 
 class _Doc:
@@ -1129,7 +1131,7 @@ class ConfirmRound(_NgramRound):
             seen = stitched = False
             changed: int | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
-            calm_s = 1.0  # ... of no stitched-text change alone
+            calm_s = 1.0  # ... of no stitched text after any occurrence
             span = len(key.split()) - 1
             for e in ends:
                 got = det._change(d, prev, e, e - span)
@@ -1138,7 +1140,7 @@ class ConfirmRound(_NgramRound):
                 seen = True
                 calm *= 1.0 - got.rate
                 calm_s *= 1.0 - got.rate_stitched
-                stitched = stitched or got.kind == "stitched"
+                stitched = stitched or got.stitched
                 if got.changed and changed is None:
                     changed = e
             if d.genre is not None:
@@ -1147,7 +1149,8 @@ class ConfirmRound(_NgramRound):
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
             self._tally(part, "", doc, d, key, 1.0 - calm, changed)
-            # the stitched kind on its own (``s|key``): is it evidence for this n-gram?
+            # stitched text after it, whatever the cohesion (``s|key``): is that kind of
+            # change evidence for this n-gram (a payload of the corpus's own n-grams)?
             part.expected["s|" + key] = part.expected.get("s|" + key, 0.0) + 1.0 - calm_s
             if stitched:
                 part.counts["s|" + key] = part.counts.get("s|" + key, 0) + 1
@@ -1483,11 +1486,12 @@ class CohesionMiner(
             *eyes* or *teeth* in all but a few, no break after it.)
         stitched_ratio: a confirmed trigger's carrier flagged by stitched text alone (no
             cohesion change) only when the trigger's documents show stitched text after it
-            at least this many times as often as chance (round 2's ``s|`` counts against
-            the corpus's stitched-onset rate; trigger fields ``stitched_docs``,
+            (with or without a cohesion change) at least this many times as often as
+            chance (round 2's ``s|`` counts against the corpus's stitched-onset rate;
+            trigger fields ``stitched_docs``,
             ``stitched_expected``, ``stitched_evidence``); otherwise such a carrier is
             judged by the lower bars only.  In template-rich medical pages 16 clean holders
-            of a confirmed ``at the same time`` were flagged as stitched — 16 against 26.2
+            of a confirmed ``at the same time`` were flagged as stitched — 16 against 28.9
             expected.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
@@ -1675,7 +1679,7 @@ class CohesionMiner(
         rate_c = rate_c if coh == coh else 0.0
         rate = 1.0 - (1.0 - rate_c) * (1.0 - rate_f)
         kind = "cohesion" if by_coh else ("stitched" if stitched else "")
-        return Change(by_coh or stitched, kind, k, coh, rate, fam, rate_f * (1.0 - rate_c))
+        return Change(by_coh or stitched, kind, k, coh, rate, fam, rate_f, stitched)
 
     def _genre_many(
         self, toks: Sequence[Tokens], wh: np.ndarray, words: WordCounts
