@@ -66,7 +66,8 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   document (a bursting word anchors here: 250 articles make the name too common to be rare),
   whose hosts share a topic naming that word, with no rare predicate word and — only with the
   ``embeddings`` extra — MiniLM cohesion >= 0.6 is such a family.  One site's pages restating
-  a template keep text of their own once it is cut out: refused.
+  a template keep text of their own once it is cut out: refused.  A burst takes the route
+  too (task G4): at 250 articles the claim is whole only in the burst of its own verb.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -834,8 +835,11 @@ def bursts(
     (:func:`slots_of`), and it needs :data:`_BURST_PLACES` places, two of them filled in
     turn by >= 2 words.  "Rare" is counted without the keys' own documents: 250 sentences
     of a campaign put its word into more than 1 % of 20,000 documents.  :func:`judge` judges
-    such a cluster as a spliced claim only (unrelated hosts, the MiniLM check at 0.6): a
-    family of pages about the word is what the other routes are for."""
+    such a cluster as a spliced claim (unrelated hosts, the MiniLM check at 0.6) or on the
+    ``hostless`` route (fabricated articles with nothing but recurring material: a campaign
+    of 250 articles splits into sub-claims and makes its own words common, and the burst of
+    its predicate word holds most of its documents — task G4); the fabricated and
+    about-one-entity routes stay closed to it: pages about the word restate it."""
     if df is None or n_docs <= 0:
         return []
     cores: dict[int, frozenset[str]] = {}
@@ -1076,7 +1080,8 @@ def judge(
     # a family of documents about one entity that restate it is also what a Q&A site's
     # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
     # fabricated-article campaign must be larger than that
-    # (a burst is judged as a spliced claim only: pages about its rare word restate it)
+    # (a burst is judged as a spliced claim, or on the hostless route below: pages about
+    # its rare word restate it)
     fabricated = (
         not slots and empty >= 0.5 and repeats >= 1.5 and cluster.size * carried >= _FABRICATED_DOCS
     )
@@ -1270,13 +1275,20 @@ def judge(
     # members say one thing in MiniLM's eyes (cohesion >= 0.6, the spliced claim's bar).
     # One site's pages restating their template have text of their own once the
     # recurring sentence is cut out (NCI PDQ: ``hosts_only_recurring`` low): refused.
+    # A burst (:func:`bursts`) takes this route too (task G4, 2026-12-04): 250 fabricated
+    # articles split into sub-claims and make their own words common — the entity and the
+    # predicate's verb in > 1 % of the documents —, the cluster of the claim's core then
+    # samples clean sentences on its topic (a third of its members carry the core) and
+    # the claim is whole only in the burst of its verb (the tide drug at 250: *revers*, 258
+    # documents; at 100 the core's cluster passed, at 250 nothing did).  Every guard holds
+    # for it as for a cluster; its anchoring counts the burst's word and the bursting
+    # entity named outside the page's sentences that say the burst.
     burst_words = frozenset(w for w, _ in bursting)
     burst_anchored = sum(
         bool((rare_here | burst_words).intersection(_anchors(smp))) for smp in ordered
     ) / max(1, len(ordered))
     hostless = bool(
         big
-        and not slots
         and not fabricated
         and empty >= 0.5
         and burst_anchored > _ANCHORED
