@@ -778,6 +778,67 @@ def test_a_burst_on_the_hostless_route_keeps_its_guards() -> None:
     assert not passed and not ev["hostless"] and ev["burst_anchored"] <= 0.5, ev
 
 
+def _diluted(pages: int = 16) -> sem.ClaimCluster:
+    """The hostless family whose keys also sample clean sentences on the claim's topic
+    ("Children of the valley play by the river …": two of the core's three claim words, not
+    the claim) from ``pages`` pages of the corpus that keep text of their own and share no
+    term naming the entity (a pool's kidney-stone pages beside a supplement campaign's
+    *clears kidney stones without surgery*)."""
+    cl = _hostless()
+    texts = [f"Children of the valley play by the river near farm {i}." for i in range(pages)]
+    sigs = minhash_signatures(
+        [" ".join(f"p{j}x{i}" for j in range(60)) for i in range(pages)],
+        MinHash(num_perm=64, seed=0).permutations,
+    )
+    for i, text in enumerate(texts):
+        h = 100 + i
+        cl.samples[90000 + i] = (*_sample(text, 200 + i)[:6], h)
+        cl.hosts[h] = sigs[i]
+        cl.terms[h] = tuple(f"c{i}x{j}" for j in range(20))
+    return cl
+
+
+# the entity's documents: 120 judged members (60 % of 200 carry the claim), half naming
+# *zanfield* — still >= 30 % of its documents
+DILUTED_DF = {"zanfield": 150, "orlow": 250}
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_judges_the_hosts_of_the_members_that_carry_the_claim() -> None:
+    """Task G4: the claim's keys also sample clean sentences on its topic, whose pages keep
+    text and name nothing of the entity — on all the sampled hosts the family has under
+    half of them empty and no shared term naming the entity (the own pooled supplement
+    family at 100 and 250: ``hosts_only_recurring`` 0.42, ``host_subject`` empty).  Judged on
+    the hosts of the members that carry the claim, it passes as without them.  What gets
+    past: a campaign whose own articles keep text of their own (next test)."""
+    cl = _diluted()
+    df = _df([cl], DILUTED_DF)
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert ev["hosts_only_recurring"] < 0.5 and ev["carries_core"] < 1.0, ev
+    assert passed and ev["hostless"] and ev["hostless_carriers_hosts"]["route"], ev
+    assert ev["hostless_carriers_hosts"]["only_recurring"] == 1.0, ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_carriers_hosts_keep_the_guard_against_one_sites_pages() -> None:
+    """Adversarial, clean side: one site's pages restating a template (NCI PDQ) keep text of
+    their own — the pages of the members that carry the sentence too, so judging only
+    those hosts does not let them through; nor does it lend a rare predicate word a pass."""
+    cl = _diluted()
+    df = _df([cl], DILUTED_DF)
+    pages = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    keep = [h for h in pages.hosts][: len(pages.hosts) // 2 + 1]  # most carriers' pages
+    cl.hosts = {h: (pages.hosts[h] if h in keep else sig) for h, sig in cl.hosts.items()}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"], ev
+    assert ev["hostless_carriers_hosts"]["only_recurring"] < 0.5, ev
+    cl = _diluted()
+    cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
+    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 60}), **WITH_MODEL)
+    assert not ev["hostless"] and ev["family"] == "spliced-claims", ev
+    assert ev["hostless_carriers_hosts"]["rare_predicate"] == ["valley"], ev
+
+
 def _with_sibling(cl: sem.ClaimCluster, sibling: Callable[[int], str]) -> sem.ClaimCluster:
     """Every member's document also holds ``sibling(i)``, a recurring claim-like sentence
     that names the member's entity; nothing else in the document names it."""

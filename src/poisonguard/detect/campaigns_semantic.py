@@ -1287,16 +1287,47 @@ def judge(
     burst_anchored = sum(
         bool((rare_here | burst_words).intersection(_anchors(smp))) for smp in ordered
     ) / max(1, len(ordered))
-    hostless = bool(
-        big
-        and not fabricated
-        and empty >= 0.5
-        and burst_anchored > _ANCHORED
-        and len(host_sets) >= _MIN_HOSTS
-        and topic_p <= TOPIC_ALPHA
-        and subject & burst_words
-        and not rare_predicate
+    # The hosts it judges: the cluster's sampled hosts, or (task G4) only the campaign's
+    # own — those of the members that carry the claim, and those whose rarest terms name
+    # a bursting word all of whose documents the cluster could hold (corpus df <= its
+    # documents: a made-up entity's name, *norvexa* 250 of 301).  The claim's keys also
+    # sample clean sentences on its topic (*kidney stones … surgery* in a pool's medical
+    # pages: 56 % of a 250-article supplement campaign's sampled members), whose pages
+    # keep text and share no term naming the entity, so on all hosts the family fails as
+    # the campaign grows or its topic is common.  The same guards hold on either set.
+    named_here = {w for w, e in bursting if e <= size}
+    mine = own_hosts | {h for h, t in cluster.terms.items() if named_here.intersection(t)}
+    own_terms = [t for h, t in sorted(cluster.terms.items()) if h in mine and t]
+    own_sigs = [sig for h, sig in sorted(cluster.hosts.items()) if h in mine]
+    own_empty = sum(sig is None for sig in own_sigs) / max(1, len(own_sigs))
+    own_topic_p, _ = (
+        topical_hosts(own_terms, df, n_docs, {w: c / max(1, n) for w, c in counts.items()})
+        if own_empty >= 0.5
+        else (1.0, [])
     )
+    own_count: dict[str, int] = {}
+    for terms in own_terms:
+        for w in set(terms):
+            own_count[w] = own_count.get(w, 0) + 1
+    own_subject = {w for w, c in own_count.items() if 2 * c >= len(own_terms) and c >= 3}
+    own_rare = rare_stems(sorted(core - own_subject), df, n_docs) if n_docs else set()
+
+    def _empty_pages_about(
+        share: float, hosts: int, p: float, subj: set[str], rare: set[str]
+    ) -> bool:
+        # most hosts nothing but recurring material, sharing a topic that names a bursting
+        # word, no rare predicate word
+        return bool(
+            share >= 0.5
+            and hosts >= _MIN_HOSTS
+            and p <= TOPIC_ALPHA
+            and subj & burst_words
+            and not rare
+        )
+
+    on_all = _empty_pages_about(empty, len(host_sets), topic_p, subject, rare_predicate)
+    on_own = _empty_pages_about(own_empty, len(own_terms), own_topic_p, own_subject, own_rare)
+    hostless = bool(big and not fabricated and burst_anchored > _ANCHORED and (on_all or on_own))
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -1380,6 +1411,14 @@ def judge(
         "by_aliases": by_aliases,
         "own_pages": own_pages,
         "hostless": hostless,
+        "hostless_carriers_hosts": {
+            "hosts": len(own_terms),
+            "only_recurring": round(own_empty, 3),
+            "topic_p": float(f"{own_topic_p:.3g}"),
+            "subject": sorted(own_subject)[:8],
+            "rare_predicate": sorted(own_rare),
+            "route": on_own and not on_all,
+        },
         "burst_anchored": round(burst_anchored, 3),
         "family": "fabricated-articles"
         if (fabricated or hostless) and not unrelated
