@@ -721,6 +721,124 @@ def test_the_hostless_route_needs_members_that_say_one_thing() -> None:
     assert not passed and ev["hostless"] and ev["failed"] == ["hosts"], ev
 
 
+def _hostless_burst() -> sem.ClaimCluster:
+    """The hostless family read as a burst (:func:`~.campaigns_semantic.bursts`) around its
+    predicate word *poison*: at 250 fabricated articles the campaign splits into sub-claims
+    and puts its own words into > 1 % of the documents, so the cluster that holds most of
+    its documents is the burst of a word the campaign made common (the tide drug at 250:
+    *revers*, 258 documents, every test passed but the hosts')."""
+    cl = _hostless()
+    members = [frozenset(smp[1]) for smp in cl.samples.values()]
+    # its places: the word, the claim's own words and the entity's rotating names (the
+    # openers and the names' nouns, places of their own in these synthetic members, left
+    # out: a real burst's core is under 60 % of its members' stems, 0.42 for the drug's)
+    cl.slots = tuple(sl for sl in sem.slots_of(members, "poison") if not sl & {"confirm", "bridge"})
+    return cl
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_burst_of_fabricated_articles_with_no_host_takes_the_hostless_route() -> None:
+    """Task G4: more poison must not mean less detection.  The same hostless family, read
+    as a burst (250 articles: the campaign's own predicate word bursts), passes on the
+    hostless route as the cluster did at 100 — until 2026-12-04 a burst was judged as a
+    spliced claim only and the family escaped by being larger.  What gets past: a burst
+    whose members' documents do not name its words outside the claim sentences
+    (``burst_anchored`` <= 0.5, next test)."""
+    cl = _hostless_burst()
+    assert len(cl.slots) >= sem._BURST_PLACES, cl.slots
+    df = _df([cl], {**HOSTLESS_DF, "poison": 260})
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert passed and ev["hostless"] and ev["burst"] == "poison", ev
+    assert ev["family"] == "fabricated-articles" and ev["failed"] == [], ev
+    _, passed, ev = sem.judge(_hostless_burst(), df, **JUDGE)  # no model: not at all
+    assert not passed and ev["failed"] == ["hosts"], ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_burst_on_the_hostless_route_keeps_its_guards() -> None:
+    """Adversarial, clean side: the hostless route's guards hold for a burst as for a
+    cluster — one site's pages that keep text of their own once the recurring sentence is
+    cut out (NCI PDQ), a rare word in the predicate the hosts do not share (a technical
+    fact of one site, "charged atoms (ions)"), members whose documents name none of its
+    words elsewhere: each refused."""
+    df = _df([_hostless_burst()], {**HOSTLESS_DF, "poison": 260})
+    pages = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    cl = _hostless_burst()
+    keep = list(cl.hosts)[: len(cl.hosts) // 2 + 1]
+    cl.hosts = {h: (pages.hosts[h] if h in keep else None) for h in cl.hosts}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"] and ev["hosts_only_recurring"] < 0.5, ev
+    cl = _hostless_burst()
+    cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
+    _, passed, ev = sem.judge(cl, _df([cl], {**HOSTLESS_DF, "valley": 60}), **WITH_MODEL)
+    assert not passed and ev["rare_predicate"] == ["valley"] and not ev["hostless"], ev
+    cl = _hostless_burst()
+    cl.samples = {h: (*smp[:5], (), smp[6]) for h, smp in cl.samples.items()}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"] and ev["burst_anchored"] <= 0.5, ev
+
+
+def _diluted(pages: int = 16) -> sem.ClaimCluster:
+    """The hostless family whose keys also sample clean sentences on the claim's topic
+    ("Children of the valley play by the river …": two of the core's three claim words, not
+    the claim) from ``pages`` pages of the corpus that keep text of their own and share no
+    term naming the entity (a pool's kidney-stone pages beside a supplement campaign's
+    *clears kidney stones without surgery*)."""
+    cl = _hostless()
+    texts = [f"Children of the valley play by the river near farm {i}." for i in range(pages)]
+    sigs = minhash_signatures(
+        [" ".join(f"p{j}x{i}" for j in range(60)) for i in range(pages)],
+        MinHash(num_perm=64, seed=0).permutations,
+    )
+    for i, text in enumerate(texts):
+        h = 100 + i
+        cl.samples[90000 + i] = (*_sample(text, 200 + i)[:6], h)
+        cl.hosts[h] = sigs[i]
+        cl.terms[h] = tuple(f"c{i}x{j}" for j in range(20))
+    return cl
+
+
+# the entity's documents: 120 judged members (60 % of 200 carry the claim), half naming
+# *zanfield* — still >= 30 % of its documents
+DILUTED_DF = {"zanfield": 150, "orlow": 250}
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_hostless_route_judges_the_hosts_of_the_members_that_carry_the_claim() -> None:
+    """Task G4: the claim's keys also sample clean sentences on its topic, whose pages keep
+    text and name nothing of the entity — on all the sampled hosts the family has under
+    half of them empty and no shared term naming the entity (the own pooled supplement
+    family at 100 and 250: ``hosts_only_recurring`` 0.42, ``host_subject`` empty).  Judged on
+    the hosts of the members that carry the claim, it passes as without them.  What gets
+    past: a campaign whose own articles keep text of their own (next test)."""
+    cl = _diluted()
+    df = _df([cl], DILUTED_DF)
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert ev["hosts_only_recurring"] < 0.5 and ev["carries_core"] < 1.0, ev
+    assert passed and ev["hostless"] and ev["hostless_carriers_hosts"]["route"], ev
+    assert ev["hostless_carriers_hosts"]["only_recurring"] == 1.0, ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_the_carriers_hosts_keep_the_guard_against_one_sites_pages() -> None:
+    """Adversarial, clean side: one site's pages restating a template (NCI PDQ) keep text of
+    their own — the pages of the members that carry the sentence too, so judging only
+    those hosts does not let them through; nor does it lend a rare predicate word a pass."""
+    cl = _diluted()
+    df = _df([cl], DILUTED_DF)
+    pages = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    keep = [h for h in pages.hosts][: len(pages.hosts) // 2 + 1]  # most carriers' pages
+    cl.hosts = {h: (pages.hosts[h] if h in keep else sig) for h, sig in cl.hosts.items()}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"], ev
+    assert ev["hostless_carriers_hosts"]["only_recurring"] < 0.5, ev
+    cl = _diluted()
+    cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
+    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 60}), **WITH_MODEL)
+    assert not ev["hostless"] and ev["family"] == "spliced-claims", ev
+    assert ev["hostless_carriers_hosts"]["rare_predicate"] == ["valley"], ev
+
+
 def _with_sibling(cl: sem.ClaimCluster, sibling: Callable[[int], str]) -> sem.ClaimCluster:
     """Every member's document also holds ``sibling(i)``, a recurring claim-like sentence
     that names the member's entity; nothing else in the document names it."""

@@ -638,7 +638,8 @@ class CampaignDetector(CampaignRounds):
             )
             verdicts[i] = (0.95, True, ev)
         # claims whose own words rotate, grouped around the rare word that bursts in them
-        # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims, on their own
+        # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims or on the
+        # hostless route (task G4), on their own
         # (not around a word of a cluster that passes: the campaign is taken already, and
         # its word's other sentences — brand lists, *ibuprofen (Advil, Motrin)* — would
         # fill the places in turn with the claim's own words)

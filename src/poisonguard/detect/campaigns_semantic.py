@@ -66,7 +66,8 @@ detector (:class:`~poisonguard.detect.campaigns.CampaignDetector` calls it in bo
   document (a bursting word anchors here: 250 articles make the name too common to be rare),
   whose hosts share a topic naming that word, with no rare predicate word and — only with the
   ``embeddings`` extra — MiniLM cohesion >= 0.6 is such a family.  One site's pages restating
-  a template keep text of their own once it is cut out: refused.
+  a template keep text of their own once it is cut out: refused.  A burst takes the route
+  too (task G4): at 250 articles the claim is whole only in the burst of its own verb.
 
 The count round keeps three sketches apart (``CampaignDetector.channels``): exact sentences,
 the semantic sketch keys (twice as wide) and the stems' document frequencies — at 20,000
@@ -834,8 +835,11 @@ def bursts(
     (:func:`slots_of`), and it needs :data:`_BURST_PLACES` places, two of them filled in
     turn by >= 2 words.  "Rare" is counted without the keys' own documents: 250 sentences
     of a campaign put its word into more than 1 % of 20,000 documents.  :func:`judge` judges
-    such a cluster as a spliced claim only (unrelated hosts, the MiniLM check at 0.6): a
-    family of pages about the word is what the other routes are for."""
+    such a cluster as a spliced claim (unrelated hosts, the MiniLM check at 0.6) or on the
+    ``hostless`` route (fabricated articles with nothing but recurring material: a campaign
+    of 250 articles splits into sub-claims and makes its own words common, and the burst of
+    its predicate word holds most of its documents — task G4); the fabricated and
+    about-one-entity routes stay closed to it: pages about the word restate it."""
     if df is None or n_docs <= 0:
         return []
     cores: dict[int, frozenset[str]] = {}
@@ -1076,7 +1080,8 @@ def judge(
     # a family of documents about one entity that restate it is also what a Q&A site's
     # pages about one disease are (5-40 pages: "What is ...", "What causes ..."): a
     # fabricated-article campaign must be larger than that
-    # (a burst is judged as a spliced claim only: pages about its rare word restate it)
+    # (a burst is judged as a spliced claim, or on the hostless route below: pages about
+    # its rare word restate it)
     fabricated = (
         not slots and empty >= 0.5 and repeats >= 1.5 and cluster.size * carried >= _FABRICATED_DOCS
     )
@@ -1270,21 +1275,59 @@ def judge(
     # members say one thing in MiniLM's eyes (cohesion >= 0.6, the spliced claim's bar).
     # One site's pages restating their template have text of their own once the
     # recurring sentence is cut out (NCI PDQ: ``hosts_only_recurring`` low): refused.
+    # A burst (:func:`bursts`) takes this route too (task G4, 2026-12-04): 250 fabricated
+    # articles split into sub-claims and make their own words common — the entity and the
+    # predicate's verb in > 1 % of the documents —, the cluster of the claim's core then
+    # samples clean sentences on its topic (a third of its members carry the core) and
+    # the claim is whole only in the burst of its verb (the tide drug at 250: *revers*, 258
+    # documents; at 100 the core's cluster passed, at 250 nothing did).  Every guard holds
+    # for it as for a cluster; its anchoring counts the burst's word and the bursting
+    # entity named outside the page's sentences that say the burst.
     burst_words = frozenset(w for w, _ in bursting)
     burst_anchored = sum(
         bool((rare_here | burst_words).intersection(_anchors(smp))) for smp in ordered
     ) / max(1, len(ordered))
-    hostless = bool(
-        big
-        and not slots
-        and not fabricated
-        and empty >= 0.5
-        and burst_anchored > _ANCHORED
-        and len(host_sets) >= _MIN_HOSTS
-        and topic_p <= TOPIC_ALPHA
-        and subject & burst_words
-        and not rare_predicate
+    # The hosts it judges: the cluster's sampled hosts, or (task G4) only the campaign's
+    # own — those of the members that carry the claim, and those whose rarest terms name
+    # a bursting word all of whose documents the cluster could hold (corpus df <= its
+    # documents: a made-up entity's name, *norvexa* 250 of 301).  The claim's keys also
+    # sample clean sentences on its topic (*kidney stones … surgery* in a pool's medical
+    # pages: 56 % of a 250-article supplement campaign's sampled members), whose pages
+    # keep text and share no term naming the entity, so on all hosts the family fails as
+    # the campaign grows or its topic is common.  The same guards hold on either set.
+    named_here = {w for w, e in bursting if e <= size}
+    mine = own_hosts | {h for h, t in cluster.terms.items() if named_here.intersection(t)}
+    own_terms = [t for h, t in sorted(cluster.terms.items()) if h in mine and t]
+    own_sigs = [sig for h, sig in sorted(cluster.hosts.items()) if h in mine]
+    own_empty = sum(sig is None for sig in own_sigs) / max(1, len(own_sigs))
+    own_topic_p, _ = (
+        topical_hosts(own_terms, df, n_docs, {w: c / max(1, n) for w, c in counts.items()})
+        if own_empty >= 0.5
+        else (1.0, [])
     )
+    own_count: dict[str, int] = {}
+    for terms in own_terms:
+        for w in set(terms):
+            own_count[w] = own_count.get(w, 0) + 1
+    own_subject = {w for w, c in own_count.items() if 2 * c >= len(own_terms) and c >= 3}
+    own_rare = rare_stems(sorted(core - own_subject), df, n_docs) if n_docs else set()
+
+    def _empty_pages_about(
+        share: float, hosts: int, p: float, subj: set[str], rare: set[str]
+    ) -> bool:
+        # most hosts nothing but recurring material, sharing a topic that names a bursting
+        # word, no rare predicate word
+        return bool(
+            share >= 0.5
+            and hosts >= _MIN_HOSTS
+            and p <= TOPIC_ALPHA
+            and subj & burst_words
+            and not rare
+        )
+
+    on_all = _empty_pages_about(empty, len(host_sets), topic_p, subject, rare_predicate)
+    on_own = _empty_pages_about(own_empty, len(own_terms), own_topic_p, own_subject, own_rare)
+    hostless = bool(big and not fabricated and burst_anchored > _ANCHORED and (on_all or on_own))
     unrelated = (
         related is not None
         and len(sigs) >= _MIN_HOSTS
@@ -1368,6 +1411,14 @@ def judge(
         "by_aliases": by_aliases,
         "own_pages": own_pages,
         "hostless": hostless,
+        "hostless_carriers_hosts": {
+            "hosts": len(own_terms),
+            "only_recurring": round(own_empty, 3),
+            "topic_p": float(f"{own_topic_p:.3g}"),
+            "subject": sorted(own_subject)[:8],
+            "rare_predicate": sorted(own_rare),
+            "route": on_own and not on_all,
+        },
         "burst_anchored": round(burst_anchored, 3),
         "family": "fabricated-articles"
         if (fabricated or hostless) and not unrelated
