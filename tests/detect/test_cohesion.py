@@ -900,13 +900,16 @@ def _confirm(
     closes: bool = False,
     fragment_purity: float = 0.7,
     stitched: tuple[int, float] = (0, 0.0),
+    stitched_ratio: float = 2.0,
 ) -> CohesionState:
     """Round 2's verdict on one candidate, ``widely spaced``, from the counts and examples
     a shard pass would have gathered: ``changed`` of ``containing`` documents with a
     change after it, one example per changed document (next word ``heads[i]``, unrelated
     hosts, a new continuation in each)."""
     key = "widely spaced"
-    det = CohesionMiner(familiarity=False, fragment_purity=fragment_purity)
+    det = CohesionMiner(
+        familiarity=False, fragment_purity=fragment_purity, stitched_ratio=stitched_ratio
+    )
     prev = CohesionState({key: 1e-12}, [], 0.05, 20_000, 1, 1)
     ex = [
         Example(
@@ -969,6 +972,9 @@ def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chan
     assert t["stitched_evidence"] is True
     (t,) = _confirm(heads, 86, 108, stitched=(1, 0.01)).triggers
     assert t["stitched_evidence"] is False  # one document is no kind of evidence
+    # stitched_ratio=0: stitched text always counts (the rule off)
+    (t,) = _confirm(heads, 86, 108, stitched=(0, 26.2), stitched_ratio=0.0).triggers
+    assert t["stitched_evidence"] is True
 
 
 def test_a_trigger_without_stitched_evidence_flags_no_carrier_as_stitched() -> None:

@@ -1297,7 +1297,8 @@ class ConfirmRound(_NgramRound):
                 "heading_share": round(heading, 4),
                 "stitched_docs": s_obs,
                 "stitched_expected": round(s_exp, 3),
-                "stitched_evidence": s_obs >= 2 and s_obs >= det.stitched_ratio * s_exp,
+                "stitched_evidence": det.stitched_ratio == 0
+                or (s_obs >= 2 and s_obs >= det.stitched_ratio * s_exp),
                 "examples": [x.doc_id for x in ex[:10]],
                 **({"change": "genre"} if chan else {}),
             }
@@ -1931,7 +1932,7 @@ class CohesionMiner(
                 elif (
                     got is None
                     or not got.changed
-                    or (got.kind == "stitched" and not trig[key].get("stitched_evidence", True))
+                    or (got.kind == "stitched" and not trig[key]["stitched_evidence"])
                 ):
                     # the lower bars of a confirmed trigger's carriers (stitched text is
                     # no evidence after a trigger that it follows no more than chance)
