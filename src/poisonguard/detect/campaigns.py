@@ -649,10 +649,27 @@ class CampaignDetector(CampaignRounds):
             if passed
             for w in (*ev["core"], *ev["entity"], *ev["rare_terms"])
         }
+        judged_first = (cls[:], [v[2] for v in verdicts], [v[1] for v in verdicts])
+        burst_sibs: dict[int, int] = {}
         for cl in sem.bursts(
             merged.claims, self._claim_floor, df, merged.documents, 6 * self.min_docs
         ):
             if known & cl.slots[0]:
+                # ... unless it holds the sub-claims of the fabricated-article campaign
+                # whose word it is (task M2): then it is that campaign's sibling
+                _, _, ev = sem.judge(cl, df, **kw)
+                parent = sem.burst_sibling(cl, ev, *judged_first)
+                if parent is not None:
+                    ev.update(
+                        sibling_of=sem.campaign_id(cls[parent]),
+                        failed_alone=ev["failed"],
+                        failed=[],
+                        campaign_test=True,
+                        family="fabricated-articles",
+                    )
+                    burst_sibs[len(cls)] = parent
+                    cls.append(cl)
+                    verdicts.append((0.95, True, ev))
                 continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
@@ -663,6 +680,12 @@ class CampaignDetector(CampaignRounds):
         for i, j in sibs.items():  # a sibling is marked where it names its campaign
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
+        for i, j in burst_sibs.items():
+            # ... a burst sibling where it names its word and another of the campaign's
+            # entity words (not its rare terms: a brand list's words)
+            ev = verdicts[i][2]
+            ev["names"] = sorted(set(verdicts[j][2]["entity"]) - cls[i].slots[0])
+            ev["sibling_needs"] = sorted(cls[i].slots[0])
         judged = [
             (passed, cl, sem.campaign(cl, score, ev))
             for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
@@ -1004,6 +1027,8 @@ class CampaignDetector(CampaignRounds):
                     continue
                 # a sub-claim judged with its campaign's documents: only where it names it
                 if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
+                    continue
+                if not stems[j].issuperset(c.details.get("sibling_needs", ())):
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:
