@@ -71,3 +71,64 @@ def test_a_rare_predicate_word_the_corpus_uses_elsewhere_still_refuses() -> None
     df = _df([cl], {"zanfield": 150, "orlow": 120, "valley": 90})
     _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
     assert not passed and not ev["hostless"] and ev["hosts_only_recurring"] < 0.5, ev
+
+
+def _parent(docs: range) -> tuple[sem.ClaimCluster, dict[str, object]]:
+    """A passing fabricated-article campaign (the hostless family) over ``docs``."""
+    cl = _hostless()
+    cl.docs = frozenset(docs)
+    ev = {
+        "family": "fabricated-articles",
+        "core": sorted(cl.core),
+        "entity": ["orlow", "zanfield"],
+        "rare_terms": {},
+    }
+    return cl, ev
+
+
+def _word_burst(docs: range) -> sem.ClaimCluster:
+    """The burst of the campaign's word *poison* (its two phrasings and background
+    sentences that name it) over ``docs``."""
+    cl = _hostless()
+    cl.slots = (frozenset({"poison"}), frozenset({"children", "fish"}), frozenset({"valley"}))
+    cl.docs = frozenset(docs)
+    return cl
+
+
+def test_a_burst_of_a_fabricated_campaigns_word_is_its_sibling() -> None:
+    """``e12g3-fabricated-mill-books``: articles that rotate two phrasings of the claim; the
+    passing cluster holds one (*dumps toxic sludge into the river*), an article with only
+    the other (*… poisoning the fish of the valley*) carries none of its core, and the burst
+    of the campaign's word holds both.  A burst whose word the campaign names, that fails
+    only the bursting term and the hosts (or nothing), and 60 % of whose sampled documents
+    are the campaign's is its sibling."""
+    parent, pev = _parent(range(100))
+    burst = _word_burst(range(40, 140))
+    for failed in (["hosts"], ["bursting_term", "hosts"], []):
+        ev: dict[str, object] = {"failed": failed}
+        assert sem.burst_sibling(burst, ev, [parent], [pev], [True]) == 0
+        assert ev["sibling_documents"] == 0.6
+
+
+def test_a_burst_that_is_no_sub_claim_of_the_campaign_is_no_sibling() -> None:
+    """Adversarial, clean side: a brand's other pages (*ibuprofen (Advil, Motrin)* lists)
+    are a burst of the campaign's word in documents that are mostly not the campaign's; a
+    burst that fails more than the hosts says no claim; a spliced claim's campaign (hosts
+    unrelated: its word's other pages are not its articles), a campaign that does not name
+    the burst's word, and a campaign that did not pass have no sibling bursts.  What gets
+    past: nothing new — each is judged as before (a known burst is not judged on its own)."""
+    parent, pev = _parent(range(100))
+    ok = {"failed": ["hosts"]}
+    assert sem.burst_sibling(_word_burst(range(60, 160)), dict(ok), [parent], [pev], [True]) is None
+    for failed in (["claim_like", "hosts"], ["documents"]):
+        burst = _word_burst(range(40, 140))
+        assert sem.burst_sibling(burst, {"failed": failed}, [parent], [pev], [True]) is None
+    burst = _word_burst(range(40, 140))
+    spliced = {**pev, "family": "spliced-claims"}
+    assert sem.burst_sibling(burst, dict(ok), [parent], [spliced], [True]) is None
+    other = {**pev, "core": ["bridge", "traffic", "halv"], "entity": ["zanfield"]}
+    assert sem.burst_sibling(burst, dict(ok), [parent], [other], [True]) is None
+    assert sem.burst_sibling(burst, dict(ok), [parent], [pev], [False]) is None
+    # a burst is no parent of another burst
+    parent.slots = (frozenset({"poison"}),)
+    assert sem.burst_sibling(burst, dict(ok), [parent], [pev], [True]) is None

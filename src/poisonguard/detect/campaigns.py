@@ -681,8 +681,8 @@ class CampaignDetector(CampaignRounds):
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
         for i, j in burst_sibs.items():
-            # ... a burst sibling where it names its word and another of the campaign's
-            # entity words (not its rare terms: a brand list's words)
+            # ... a burst sibling where it names its word and its page another of the
+            # campaign's entity words (not its rare terms: a brand list's words)
             ev = verdicts[i][2]
             ev["names"] = sorted(set(verdicts[j][2]["entity"]) - cls[i].slots[0])
             ev["sibling_needs"] = sorted(cls[i].slots[0])
@@ -1025,10 +1025,17 @@ class CampaignDetector(CampaignRounds):
                     sem.carries_slots(stems[j], slots) if slots else sem.carries(stems[j], core)
                 ):
                     continue
+                needs = c.details.get("sibling_needs")
+                if needs:
+                    # the burst of a campaign's word (task M2): the word in the sentence,
+                    # another of the campaign's entity words anywhere in the document
+                    if unit_stems is None:
+                        unit_stems = [sem.content_stems_of(u.norm) for u in units]
+                    page = frozenset().union(*unit_stems)
+                    if not stems[j].issuperset(needs) or not names_of[idx] & page:
+                        continue
                 # a sub-claim judged with its campaign's documents: only where it names it
-                if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
-                    continue
-                if not stems[j].issuperset(c.details.get("sibling_needs", ())):
+                elif c.details.get("sibling_of") and not names_of[idx] & stems[j]:
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:

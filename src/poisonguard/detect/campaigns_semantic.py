@@ -1461,9 +1461,11 @@ def brought_words(
     Fabricated articles about a made-up sawmill among novels say that it "dumps toxic
     sludge into the river": *sludge* (69 documents of 20,100) is rare in the corpus only
     because the campaign is small, and nearly every document naming it is one of the
-    campaign's.  A technical fact of one site ("… charged atoms (ions)") uses the
-    vocabulary of the site's other pages too: most of its rare word's documents are not
-    the sentence's."""
+    campaign's.  Only the hostless route excuses such words: a technical fact of one site
+    (GHR's "… charged atoms (ions)" in pages about different genes, the reason for the
+    rare-predicate guard) is kept off it by its other guards — those pages keep text of
+    their own once the sentence is cut out — and stays refused by the about-one-entity
+    route, which does not excuse them."""
     if df is None or not words or not members:
         return set()
     ordered = sorted(words)
