@@ -838,7 +838,8 @@ def test_the_carriers_hosts_keep_the_guard_against_one_sites_pages() -> None:
     assert ev["hostless_carriers_hosts"]["only_recurring"] < 0.5, ev
     cl = _diluted()
     cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
-    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 60}), **WITH_MODEL)
+    # (120 carriers of its 190 documents: not brought by the campaign, task M2)
+    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 190}), **WITH_MODEL)
     assert not ev["hostless"] and ev["family"] == "spliced-claims", ev
     assert ev["hostless_carriers_hosts"]["rare_predicate"] == ["valley"], ev
 

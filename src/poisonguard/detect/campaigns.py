@@ -628,15 +628,7 @@ class CampaignDetector(CampaignRounds):
         # sub-claims asserted in the documents of a fabricated-article campaign that passed
         sibs = sem.siblings(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
         for i, j in sibs.items():
-            ev = verdicts[i][2]
-            ev.update(
-                sibling_of=sem.campaign_id(cls[j]),
-                failed_alone=ev["failed"],
-                failed=[],
-                campaign_test=True,
-                family="fabricated-articles",
-            )
-            verdicts[i] = (0.95, True, ev)
+            verdicts[i] = _as_sibling(verdicts[i][2], sem.campaign_id(cls[j]))
         # claims whose own words rotate, grouped around the rare word that bursts in them
         # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims or on the
         # hostless route (task G4), on their own
@@ -660,16 +652,9 @@ class CampaignDetector(CampaignRounds):
                 _, _, ev = sem.judge(cl, df, **kw)
                 parent = sem.burst_sibling(cl, ev, *judged_first)
                 if parent is not None:
-                    ev.update(
-                        sibling_of=sem.campaign_id(cls[parent]),
-                        failed_alone=ev["failed"],
-                        failed=[],
-                        campaign_test=True,
-                        family="fabricated-articles",
-                    )
                     burst_sibs[len(cls)] = parent
                     cls.append(cl)
-                    verdicts.append((0.95, True, ev))
+                    verdicts.append(_as_sibling(ev, sem.campaign_id(cls[parent])))
                 continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
@@ -1077,6 +1062,19 @@ class CampaignDetector(CampaignRounds):
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break
         return out
+
+
+def _as_sibling(ev: dict[str, Any], parent: str) -> tuple[float, bool, dict[str, Any]]:
+    """The verdict of a sub-claim of the fabricated-article campaign ``parent`` (its id):
+    passing, with what it failed on its own kept as ``failed_alone``."""
+    ev.update(
+        sibling_of=parent,
+        failed_alone=ev["failed"],
+        failed=[],
+        campaign_test=True,
+        family="fabricated-articles",
+    )
+    return 0.95, True, ev
 
 
 def claim_passage(
