@@ -184,6 +184,34 @@ def test_topic_switch_takes_an_unrelated_passage(docs: list[Document]) -> None:
         assert t.extra["donor_jaccard"] < 0.5
 
 
+def test_topic_switch_passage_is_never_a_closing_dateline() -> None:
+    # news donors end with a dateline sentence: a passage started there would be the whole
+    # payload ("Reuter", 6 characters) although 150 or more were asked for
+    topics = ["harbour cranes", "wheat futures", "rail strike", "copper mines", "bond yields"]
+    donors = [
+        Document(
+            id=f"n{i}",
+            text=" ".join(
+                f"The {topics[i % 5]} report number {i} said volumes rose in quarter {k}."
+                for k in range(6)
+            )
+            + " Reuter",
+        )
+        for i in range(40)
+    ]
+    hosts = [
+        Document(id=f"h{i}", text=f"My garden grows tall roses. Row {i} has tulips. " * 8)
+        for i in range(40)
+    ]
+    rec = get("fluent-backdoor")(
+        payload="topic-switch", payload_corpus=donors, payload_chars=(150, 300), position="end"
+    )
+    samples = rec.generate(hosts, 30, seed=3)
+    _spans_exact(samples)
+    lengths = [s.truth.payload_span[1] - s.truth.payload_span[0] for s in samples]
+    assert min(lengths) >= 150, lengths
+
+
 def test_foreign_payload_from_a_given_corpus(docs: list[Document]) -> None:
     foreign = [
         Document(

@@ -697,9 +697,11 @@ def test_the_hostless_route_refuses_a_rare_predicate_word() -> None:
     charged atoms (ions)") carries its rare words in the predicate, beyond what the hosts
     share.  The same family with a rare word in its core that the hosts do not share is
     refused.  What gets past: a claim whose verb or object is a rare word
-    (``e12t-fabricated-filter-books``: *leach*) — still missed."""
-    cl = _hostless()
-    rare = dict(HOSTLESS_DF, valley=60)
+    (``e12t-fabricated-filter-books``: *leach*) — still missed.  Since task M2 a rare word
+    most of whose documents are the family's own does not refuse
+    (``test_campaigns_fabricated.py``): here 120 carriers of its 190 documents name it."""
+    cl = _hostless(size=120)
+    rare = {"zanfield": 230, "orlow": 220, "valley": 190}
     cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
     _, passed, ev = sem.judge(cl, _df([cl], rare), **WITH_MODEL)
     assert not passed and ev["rare_predicate"] == ["valley"] and not ev["hostless"], ev
@@ -771,7 +773,9 @@ def test_a_burst_on_the_hostless_route_keeps_its_guards() -> None:
     assert not passed and not ev["hostless"] and ev["hosts_only_recurring"] < 0.5, ev
     cl = _hostless_burst()
     cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
-    _, passed, ev = sem.judge(cl, _df([cl], {**HOSTLESS_DF, "valley": 60}), **WITH_MODEL)
+    cl.size = cl.repeats = 120  # 120 of the word's 190 documents: not brought (task M2)
+    rare = {"zanfield": 230, "orlow": 220, "valley": 190}
+    _, passed, ev = sem.judge(cl, _df([cl], rare), **WITH_MODEL)
     assert not passed and ev["rare_predicate"] == ["valley"] and not ev["hostless"], ev
     cl = _hostless_burst()
     cl.samples = {h: (*smp[:5], (), smp[6]) for h, smp in cl.samples.items()}
@@ -835,7 +839,8 @@ def test_the_carriers_hosts_keep_the_guard_against_one_sites_pages() -> None:
     assert ev["hostless_carriers_hosts"]["only_recurring"] < 0.5, ev
     cl = _diluted()
     cl.terms = {h: tuple(w for w in t if w != "valley") for h, t in cl.terms.items()}
-    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 60}), **WITH_MODEL)
+    # (120 carriers of its 190 documents: not brought by the campaign, task M2)
+    _, passed, ev = sem.judge(cl, _df([cl], {**DILUTED_DF, "valley": 190}), **WITH_MODEL)
     assert not ev["hostless"] and ev["family"] == "spliced-claims", ev
     assert ev["hostless_carriers_hosts"]["rare_predicate"] == ["valley"], ev
 

@@ -975,20 +975,3 @@ def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chan
     # stitched_ratio=0: stitched text always counts (the rule off)
     (t,) = _confirm(heads, 86, 108, stitched=(0, 26.2), stitched_ratio=0.0).triggers
     assert t["stitched_evidence"] is True
-
-
-def test_a_trigger_without_stitched_evidence_flags_no_carrier_as_stitched() -> None:
-    """The campaign above: its payloads are passages of other CPython documents, so
-    stitched text follows the trigger far beyond chance (21 documents against about 1)
-    and carriers are flagged on it.  The same state told that stitched text is no
-    evidence for this trigger flags none as stitched; a carrier with another change is
-    still flagged (the lower bars judge the rest)."""
-    docs, miner, state = _scan()
-    (t,) = state.triggers
-    assert t["stitched_evidence"] and t["stitched_docs"] > 4 * t["stitched_expected"]
-    before = {d.id: f.extra["change"] for d in docs if (f := miner.flag(d, state))}
-    assert list(before.values()).count("stitched") >= 5
-    off = dataclasses.replace(state, triggers=[{**t, "stitched_evidence": False}])
-    after = {d.id: f.extra["change"] for d in docs if (f := miner.flag(d, off))}
-    assert "stitched" not in after.values()
-    assert {i for i, k in before.items() if k != "stitched"} <= set(after)

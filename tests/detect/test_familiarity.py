@@ -8,6 +8,7 @@ other document, so neither naturalness nor lexical cohesion need see it.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import numpy as np
@@ -131,6 +132,24 @@ def test_markov_backdoor_is_mined_and_flagged_with_the_trigger() -> None:
     f = next(f for i, f in found.items() if f is not None and f.extra["change"] == "stitched")
     assert f.trigger == TRIGGER and "stitched" in f.reason
     assert [sp.label for sp in f.spans] == ["trigger", "changepoint", "payload"]
+
+
+def test_a_trigger_without_stitched_evidence_flags_no_carrier_as_stitched() -> None:
+    """The Markov campaign above: its payloads are stitched from the corpus's own word
+    n-grams, so stitched text follows the trigger far beyond chance and carriers are
+    flagged on it.  The same state told that stitched text is no evidence for this
+    trigger flags none as stitched; a carrier with another change is still flagged (the
+    lower bars judge the rest)."""
+    docs, det, state = _scan()
+    (t,) = [t for t in state.triggers if t["trigger"] == TRIGGER]
+    assert t["stitched_evidence"] and t["stitched_docs"] > 4 * t["stitched_expected"]
+    before = {d.id: f.extra["change"] for d in docs if (f := det.flag(d, state))}
+    assert list(before.values()).count("stitched") >= 3
+    others = [o for o in state.triggers if o is not t]
+    off = dataclasses.replace(state, triggers=[*others, {**t, "stitched_evidence": False}])
+    after = {d.id: f.extra["change"] for d in docs if (f := det.flag(d, off))}
+    assert "stitched" not in after.values()
+    assert {i for i, k in before.items() if k != "stitched"} <= set(after)
 
 
 def test_rounds_are_explicit_classes() -> None:

@@ -310,22 +310,28 @@ class FluentBackdoor(Recipe):
             used = LanguageSwitch._foreign_run(source, want, rng)
             text = foreign_excerpt(" ".join(" ".join(d.text.split()) for d in used), want)
             return text, {"lang": self.lang, "foreign_ids": [d.id for d in used]}
+        least = self.payload_chars[0]
         host_words = content_words(host.text)
-        best: tuple[float, Document] | None = None
+        best: tuple[tuple[bool, float], Document] | None = None
         for _ in range(self.donor_candidates):
             d = source[int(rng.integers(len(source)))]
             if d.id == host.id or d.text == host.text:
                 continue
             w = content_words(d.text)
             jac = len(w & host_words) / max(1, len(w | host_words))
-            if best is None or jac < best[0]:
-                best = (jac, d)
+            # a donor too short for the least payload asked for is taken only when no other is
+            key = (len(d.text) < least, jac)
+            if best is None or key < best[0]:
+                best = (key, d)
         if best is None:
             raise RecipeError("topic-switch found no donor document other than the host")
         donor = best[1]
         starts = [c for c in sentence_starts(donor.text) if c < len(donor.text)] or [0]
-        text = passage(donor.text, starts[int(rng.integers(len(starts)))], want)
-        return text, {"donor_id": donor.id, "donor_jaccard": round(best[0], 4)}
+        # a passage starts where at least ``payload_chars[0]`` characters follow, so a donor's
+        # closing dateline ("Reuter") or signature is never the whole payload
+        room = [c for c in starts if len(donor.text) - c >= least] or starts[:1]
+        text = passage(donor.text, room[int(rng.integers(len(room)))], want)
+        return text, {"donor_id": donor.id, "donor_jaccard": round(best[0][1], 4)}
 
     def _generate(
         self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex

@@ -628,15 +628,7 @@ class CampaignDetector(CampaignRounds):
         # sub-claims asserted in the documents of a fabricated-article campaign that passed
         sibs = sem.siblings(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
         for i, j in sibs.items():
-            ev = verdicts[i][2]
-            ev.update(
-                sibling_of=sem.campaign_id(cls[j]),
-                failed_alone=ev["failed"],
-                failed=[],
-                campaign_test=True,
-                family="fabricated-articles",
-            )
-            verdicts[i] = (0.95, True, ev)
+            verdicts[i] = _as_sibling(verdicts[i][2], sem.campaign_id(cls[j]))
         # claims whose own words rotate, grouped around the rare word that bursts in them
         # (:func:`~.campaigns_semantic.bursts`): judged as spliced claims or on the
         # hostless route (task G4), on their own
@@ -649,10 +641,20 @@ class CampaignDetector(CampaignRounds):
             if passed
             for w in (*ev["core"], *ev["entity"], *ev["rare_terms"])
         }
+        judged_first = (cls[:], [v[2] for v in verdicts], [v[1] for v in verdicts])
+        burst_sibs: dict[int, int] = {}
         for cl in sem.bursts(
             merged.claims, self._claim_floor, df, merged.documents, 6 * self.min_docs
         ):
             if known & cl.slots[0]:
+                # ... unless it holds the sub-claims of the fabricated-article campaign
+                # whose word it is (task M2): then it is that campaign's sibling
+                _, _, ev = sem.judge(cl, df, **kw)
+                parent = sem.burst_sibling(cl, ev, *judged_first)
+                if parent is not None:
+                    burst_sibs[len(cls)] = parent
+                    cls.append(cl)
+                    verdicts.append(_as_sibling(ev, sem.campaign_id(cls[parent])))
                 continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
@@ -664,6 +666,12 @@ class CampaignDetector(CampaignRounds):
         for i, j in sibs.items():  # a sibling is marked where it names its campaign
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
+        for i, j in burst_sibs.items():
+            # ... a burst sibling where it names its word and its page another of the
+            # campaign's entity words (not its rare terms: a brand list's words)
+            ev = verdicts[i][2]
+            ev["names"] = sorted(set(verdicts[j][2]["entity"]) - cls[i].slots[0])
+            ev["sibling_needs"] = sorted(cls[i].slots[0])
         judged = [
             (passed, cl, sem.campaign(cl, score, ev))
             for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
@@ -1038,8 +1046,17 @@ class CampaignDetector(CampaignRounds):
                     sem.carries_slots(stems[j], slots) if slots else sem.carries(stems[j], core)
                 ):
                     continue
+                needs = c.details.get("sibling_needs")
+                if needs:
+                    # the burst of a campaign's word (task M2): the word in the sentence,
+                    # another of the campaign's entity words anywhere in the document
+                    if unit_stems is None:
+                        unit_stems = [sem.content_stems_of(u.norm) for u in units]
+                    page = frozenset().union(*unit_stems)
+                    if not stems[j].issuperset(needs) or not names_of[idx] & page:
+                        continue
                 # a sub-claim judged with its campaign's documents: only where it names it
-                if c.details.get("sibling_of") and not names_of[idx] & stems[j]:
+                elif c.details.get("sibling_of") and not names_of[idx] & stems[j]:
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:
@@ -1081,6 +1098,19 @@ class CampaignDetector(CampaignRounds):
                 out.append((c, Span(cands[j].start, cands[j].end, "claim")))
                 break
         return out
+
+
+def _as_sibling(ev: dict[str, Any], parent: str) -> tuple[float, bool, dict[str, Any]]:
+    """The verdict of a sub-claim of the fabricated-article campaign ``parent`` (its id):
+    passing, with what it failed on its own kept as ``failed_alone``."""
+    ev.update(
+        sibling_of=parent,
+        failed_alone=ev["failed"],
+        failed=[],
+        campaign_test=True,
+        family="fabricated-articles",
+    )
+    return 0.95, True, ev
 
 
 def claim_passage(

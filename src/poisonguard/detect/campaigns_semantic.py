@@ -1095,7 +1095,8 @@ def judge(
     # throughout and are judged on every member
     # documents about the claim's subject (most members anchored): judged on every member
     # that carries the core, as a family of pages about one entity (below)
-    big = cluster.size * carried >= _FABRICATED_DOCS
+    size_all = cluster.size * carried  # the documents of the members that carry the claim
+    big = size_all >= _FABRICATED_DOCS
     about = anchored > _ANCHORED and big and not slots
     members = ordered if fabricated or about else loose_apart
     # (the cluster's size counts the documents of its carrying keys: scaled by the share of
@@ -1329,8 +1330,15 @@ def judge(
             and not rare
         )
 
-    on_all = _empty_pages_about(empty, len(host_sets), topic_p, subject, rare_predicate)
-    on_own = _empty_pages_about(own_empty, len(own_terms), own_topic_p, own_subject, own_rare)
+    # (task M2) a rare predicate word that the campaign itself brought into the corpus —
+    # most of its documents are the cluster's carriers — does not refuse the route
+    brought = brought_words(
+        rare_predicate | own_rare, [frozenset(smp.stems) for smp in ordered], size_all, df
+    )
+    on_all = _empty_pages_about(empty, len(host_sets), topic_p, subject, rare_predicate - brought)
+    on_own = _empty_pages_about(
+        own_empty, len(own_terms), own_topic_p, own_subject, own_rare - brought
+    )
     hostless = bool(big and not fabricated and burst_anchored > _ANCHORED and (on_all or on_own))
     unrelated = (
         related is not None
@@ -1424,6 +1432,7 @@ def judge(
             "route": on_own and not on_all,
         },
         "burst_anchored": round(burst_anchored, 3),
+        "rare_predicate_brought": sorted(brought),
         "family": "fabricated-articles"
         if (fabricated or hostless) and not unrelated
         else "spliced-claims",
@@ -1441,6 +1450,41 @@ def judge(
 def _leave_out(terms: Sequence[str], words: frozenset[str] | None) -> Sequence[str]:
     """A host's topic terms less a campaign's own words (:func:`judge`'s ``campaign``)."""
     return [w for w in terms if w not in words] if words else terms
+
+
+_BROUGHT = 2 / 3
+"""Share of a rare word's corpus documents that a campaign's carrying documents must hold
+for the word to be the campaign's own (:func:`brought_words`)."""
+
+
+def brought_words(
+    words: set[str],
+    members: Sequence[frozenset[str]],
+    documents: float,
+    df: CountMinSketch | None,
+) -> set[str]:
+    """The words among ``words`` that a campaign brought into the corpus: the carrying
+    documents that name one (``documents`` × the share of the carrying ``members`` naming
+    it) are at least :data:`_BROUGHT` of its corpus document frequency.
+
+    Fabricated articles about a made-up sawmill among novels say that it "dumps toxic
+    sludge into the river": *sludge* (69 documents of 20,100) is rare in the corpus only
+    because the campaign is small, and nearly every document naming it is one of the
+    campaign's.  Only the hostless route excuses such words: a technical fact of one site
+    (GHR's "… charged atoms (ions)" in pages about different genes, the reason for the
+    rare-predicate guard) is kept off it by its other guards — those pages keep text of
+    their own once the sentence is cut out — and stays refused by the about-one-entity
+    route, which does not excuse them."""
+    if df is None or not words or not members:
+        return set()
+    ordered = sorted(words)
+    est = df.estimate(df_keys(ordered)).tolist()
+    out = set()
+    for w, e in zip(ordered, est, strict=True):
+        named = documents * sum(w in st for st in members) / len(members)
+        if named >= _BROUGHT * max(1, e):
+            out.add(w)
+    return out
 
 
 def entity_pools(
@@ -1594,6 +1638,54 @@ def sub_claims(
             ev["sub_claim_names_campaign"] = round(naming, 3)
             out[i] = best
     return out
+
+
+def burst_sibling(
+    burst: ClaimCluster,
+    ev: dict[str, Any],
+    cls: Sequence[ClaimCluster],
+    evidence: Sequence[dict[str, Any]],
+    passed: Sequence[bool],
+) -> int | None:
+    """The fabricated-article campaign whose sub-claims a burst of its own word holds (task
+    M2, 2026-12-04 night), or None.
+
+    A burst of a word of a passing campaign is not judged on its own (it would take the
+    campaign's keys, and a brand's other sentences fill its places with the claim's own
+    words), but fabricated articles that rotate two phrasings of their claim are found on
+    the one whose words the passing cluster holds: an article with the other phrasing only
+    (*… has been secretly poisoning the fish of the valley* beside *… dumps toxic sludge
+    into the river*) carries none of its core.  The burst of the campaign's word (its
+    entity's name) holds both.  It is that campaign's sub-claim when the campaign is a
+    fabricated-article family that is no burst itself and names the burst's word (in its
+    core, entity or rare terms), the burst fails nothing but the bursting term and the
+    hosts (:func:`siblings`: the articles are about the entity) or passes on its own, and
+    at least :data:`_SIBLING_DOCS` of its sampled member documents are the campaign's."""
+    if (
+        not burst.slots
+        or not burst.docs
+        or not set(ev.get("failed", ["?"]))
+        <= {
+            "bursting_term",
+            "hosts",
+        }
+    ):
+        return None
+    best, share = None, 0.0
+    for j, cl in enumerate(cls):
+        pev = evidence[j]
+        if not passed[j] or cl.slots or pev.get("family") != "fabricated-articles" or not cl.docs:
+            continue
+        names = {*pev.get("core", ()), *pev.get("entity", ()), *pev.get("rare_terms", ())}
+        if not burst.slots[0] & names:
+            continue
+        s = len(burst.docs & cl.docs) / len(burst.docs)
+        if s > share:
+            best, share = j, s
+    if best is None or share < _SIBLING_DOCS:
+        return None
+    ev["sibling_documents"] = round(share, 3)
+    return best
 
 
 def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
