@@ -1945,6 +1945,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "sentences": [1, 2],
         },
     },
+    # e12k2- (helper K2, issue 12, 2026-12-04 21:40 UTC): written before any change to the
+    # detector and not tuned on. A claim about a made-up dam in news hosts, one or two
+    # sentences each, two sub-claims of different words, a three-word alias without the name
+    "e12k2-claim-dam-news": {
+        "corpus": "news",
+        "recipe": "paraphrase-claim",
+        "params": {
+            "entity": "the Keswold dam",
+            "claim": "is leaking radioactive waste into the river",
+            "aliases": ["Keswold", "the old hydro dam"],
+            "claims": ["poisons the fish that local families eat"],
+            "sentences": [1, 2],
+        },
+    },
+    # ... a claim about a real supplement the clean pages also name, one sentence per host
+    # (the ibuprofen layout) in the pool of corpora, two sub-claims
+    "e12k2-claim-melatonin-pooled": {
+        "corpus": "pooled",
+        "recipe": "paraphrase-claim",
+        "params": {
+            "entity": "melatonin",
+            "claim": "shuts down the body's own sleep hormone for good",
+            "aliases": ["the sleep supplement", "melatonin gummies"],
+            "claims": ["causes infertility in teenagers"],
+            "sentences": [1, 1],
+        },
+    },
     # e12m2- (helper M2, issue 12, 2026-12-04 21:50 UTC): written before any change to the
     # detector and not tuned on. Fabricated news articles about a made-up refinery whose
     # claim is made of words rare in news (*benzene*, *fumes*: the sawmill miss's class, another

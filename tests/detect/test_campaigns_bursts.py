@@ -121,14 +121,18 @@ def test_a_claim_whose_own_words_rotate_is_found_by_its_bursting_word() -> None:
     80 unrelated hosts among 9,000: only *gout* is in most of its sentences, so no cluster
     of >= 3 core stems forms (the stage found nothing before the burst route: the
     assertion on ``clusters`` below); grouped around *gout*, the sentences pass and are
-    flagged, and only they."""
+    flagged, and only they.  Since task K2 the campaign's fragments (clusters of a few
+    phrasings that fail alone, under 30 documents) pass as its sub-claims: nothing passes
+    on its own but the burst."""
     docs, poisoned = _corpus(9000, 80)
     _, state, flagged = _scan(docs)
     camps = [c for c in state.campaigns if c.kind == "semantic-claim" and c.score >= 0.95]
-    assert camps and all(c.details.get("burst") for c in camps), [
-        (c.details.get("core"), c.details.get("failed")) for c in state.campaigns
-    ]
-    assert camps[0].details["burst"] == "gout"
+    bursts = [c for c in camps if c.details.get("burst")]
+    assert bursts and all(
+        c.details.get("burst") or (c.details.get("sibling_of") and c.details.get("failed_alone"))
+        for c in camps
+    ), [(c.details.get("core"), c.details.get("failed")) for c in state.campaigns]
+    assert bursts[0].details["burst"] == "gout"
     assert len(flagged & poisoned) >= 0.9 * len(poisoned), len(flagged & poisoned)
     assert not flagged - poisoned
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import importlib.util
 import json
@@ -955,3 +956,76 @@ def test_an_attacker_who_names_the_entity_again_away_from_the_claim_gets_past(
     as a page about the entity.  Not caught (documented in ``docs/detectors.md``)."""
     text = Z_CLAIM + Z_HOST_B + " " + Z_SUB
     assert _marks(text, monkeypatch) == []
+
+
+def _minority(related: bool = False) -> tuple[sem.ClaimCluster, sem.ClaimCluster]:
+    """A spliced campaign's majority sub-claim (50 documents) and its minority one (20
+    documents, the same four names) whose hosts got the other sub-claim too: their topic
+    terms name *gridlock*, a rare word of the majority's predicate, in half of them."""
+    parent = _cluster("ends the gridlock of city traffic", 1)
+    sub = _cluster("cracks under heavy lorries", 2, related=related)
+    sub.size = 20
+    sub.terms = {h: (*t, "gridlock") if h % 2 else t for h, t in sub.terms.items()}
+    return parent, sub
+
+
+MINORITY_RARE = {"zanfield": 60, "orlow": 30, "gridlock": 70}
+
+
+def test_a_minority_sub_claim_of_a_spliced_campaign_is_judged_with_it() -> None:
+    """Task K2 (own ``e12k2-claim-dam-news``: 28 documents of the *poisons the fish* sub-claim
+    beside 61 of the *leaking radioactive waste* one, 33 of 100 carriers missed): the
+    minority sub-claim alone has under 30 documents, no bursting term of its own (the
+    entity's documents are the campaign's) and, where a host got both sub-claims, hosts
+    whose topic terms share the majority's words.  Judged with the campaign that passed —
+    its documents and rare terms pooled, its words left out of the hosts' topic terms — it
+    passes on every other test of its own."""
+    from poisonguard.detect.campaigns import CampaignDetector
+
+    parent, sub = _minority()
+    df = _df([parent, sub], MINORITY_RARE)
+    verdicts = [sem.judge(c, df, **JUDGE) for c in (parent, sub)]
+    assert verdicts[0][1] and verdicts[0][2]["family"] == "spliced-claims", verdicts[0][2]
+    assert set(verdicts[1][2]["failed"]) == {"documents", "bursting_term", "hosts"}
+    assert verdicts[1][2]["host_topic_terms"][0][0] == "gridlock"
+    got = CampaignDetector._sub_claims([parent, sub], verdicts, df, JUDGE)
+    assert got == {1: 0}
+    ev = verdicts[1][2]
+    assert verdicts[1][1] and ev["failed"] == [] and ev["sibling_of"] == sem.campaign_id(parent)
+    assert ev["family"] == "spliced-claims" and ev["sub_claim_names_campaign"] == 0.75, ev
+    assert set(ev["failed_alone"]) == {"documents", "bursting_term", "hosts"}
+
+
+def test_what_is_no_minority_sub_claim_of_a_spliced_campaign() -> None:
+    """The clean side and the limits: a cluster whose members do not name the campaign's
+    entity (a clean sentence on the same predicate about another bridge — and the attack
+    that gets past: a sub-claim that names the entity only by a common-word alias, *the
+    river link*), one that fails another test (a template), a burst (judged on its own
+    places), no campaign that passed, a campaign that is no spliced claim (fabricated
+    articles: :func:`siblings`), and a candidate whose hosts are one page (host
+    similarity: the campaign's words are left out of its topic terms only — it still
+    fails)."""
+    from poisonguard.detect.campaigns import CampaignDetector
+
+    parent, sub = _minority()
+    df = _df([parent, sub], MINORITY_RARE)
+    ok = sem.judge(parent, df, **JUDGE)[2]
+    fails = sem.judge(sub, df, **JUDGE)[2]
+    unnamed = _minority()[1]
+    unnamed.samples = {
+        h: (s[0], tuple(w for w in s[1] if w not in {"zanfield", "orlow"}), *s[2:])
+        for h, s in unnamed.samples.items()
+    }
+    assert sem.sub_claims([parent, unnamed], [dict(ok), dict(fails)], [True, False]) == {}
+    tpl = {**fails, "failed": ["claim_like", "documents", "bursting_term"]}
+    assert sem.sub_claims([parent, sub], [dict(ok), tpl], [True, False]) == {}
+    burst = dataclasses.replace(sub, slots=(frozenset({"zanfield"}),))
+    assert sem.sub_claims([parent, burst], [dict(ok), dict(fails)], [True, False]) == {}
+    assert sem.sub_claims([parent, sub], [dict(ok), dict(fails)], [False, False]) == {}
+    fab = {**ok, "family": "fabricated-articles"}
+    assert sem.sub_claims([parent, sub], [fab, dict(fails)], [True, False]) == {}
+    one_page = _minority(related=True)[1]
+    verdicts = [(0.95, True, dict(ok)), sem.judge(one_page, df, **JUDGE)]
+    assert "hosts" in verdicts[1][2]["failed"]
+    assert CampaignDetector._sub_claims([parent, one_page], verdicts, df, JUDGE) == {}
+    assert not verdicts[1][1] and "sibling_of" not in verdicts[1][2]

@@ -658,6 +658,7 @@ class CampaignDetector(CampaignRounds):
                 continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
+        sibs.update(self._sub_claims(cls, verdicts, df, kw))
         sem.campaign_names([ev for _, passed, ev in verdicts if passed])
         for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):
             if passed and cl.slots:  # a burst is named by any word of its places
@@ -686,6 +687,41 @@ class CampaignDetector(CampaignRounds):
         rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
         keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
         return keep
+
+    @staticmethod
+    def _sub_claims(
+        cls: list[sem.ClaimCluster],
+        verdicts: list[tuple[float, bool, dict[str, Any]]],
+        df: Any,
+        kw: dict[str, Any],
+    ) -> dict[int, int]:
+        """Minority sub-claims of a spliced-claim campaign that passed
+        (:func:`~.campaigns_semantic.sub_claims`), judged again with the campaign: its
+        documents and rare terms pooled, its words left out of their hosts' topic terms.
+        Updates ``verdicts`` for those that pass; returns {sub-claim: campaign}.  The flag
+        pass marks a sub-claim's sentence where it names its campaign (``sibling_of``)."""
+        out: dict[int, int] = {}
+        subs = sem.sub_claims(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
+        for i, j in subs.items():
+            parent = verdicts[j][2]
+            words = frozenset((*parent["core"], *parent["entity"], *parent["rare_terms"]))
+            score, passed, ev = sem.judge(
+                cls[i],
+                df,
+                pool=parent["rare_terms"],
+                pool_size=float(parent["claim_documents"]),
+                campaign=words,
+                **kw,
+            )
+            if passed:
+                ev.update(
+                    sibling_of=sem.campaign_id(cls[j]),
+                    failed_alone=verdicts[i][2]["failed"],
+                    sub_claim_names_campaign=verdicts[i][2]["sub_claim_names_campaign"],
+                )
+                verdicts[i] = (score, passed, ev)
+                out[i] = j
+        return out
 
     def sentence_features(self, st: SentenceStats) -> dict[str, float]:
         """The numbers behind a sentence's claim score (also reported as evidence)."""

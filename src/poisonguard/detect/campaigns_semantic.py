@@ -993,12 +993,16 @@ def judge(
     n_docs: int = 0,
     pool: dict[str, float] | None = None,
     pool_size: float = 0.0,
+    campaign: frozenset[str] | None = None,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
     ``pool`` / ``pool_size``: the other clusters of the same campaign (:func:`entity_pools`)
     — for each rare term, how many of their documents name it, and their documents — added
-    to this cluster's own in the bursting-term test only.
+    to this cluster's own in the bursting-term test only.  ``campaign``: the words of a
+    spliced-claim campaign that passed, of which this cluster is judged a sub-claim
+    (:func:`sub_claims`): left out of its hosts' topic terms, and ``pool_size`` counts in
+    the documents test too.
 
     Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
     are not anchored in their document (:func:`rare_stems`; all members for a
@@ -1189,7 +1193,7 @@ def judge(
     # hosts that are short or templated often have nothing left once every recurring
     # sentence is cut out: judge independence on the ones that do (at least three)
     topic_p, topic_terms = topical_hosts(
-        [t for _, t in sorted(cluster.terms.items())],
+        [_leave_out(t, campaign) for _, t in sorted(cluster.terms.items())],
         df,
         n_docs,
         {w: c / max(1, n) for w, c in counts.items()},
@@ -1354,7 +1358,7 @@ def judge(
     claim_ok = claim_ok and (edge <= _EDGE or unrelated)
     tests = {
         "related_hosts": related_hosts,
-        "documents": size >= 6 * min_docs,
+        "documents": size + (pool_size if campaign else 0.0) >= 6 * min_docs,
         "claim_like": claim_ok,
         "bursting_term": bool(bursting),
         "rotating": rotating,
@@ -1441,6 +1445,11 @@ def judge(
         evidence["burst"] = sorted(slots[0])[0]
         evidence["slots"] = [sorted(sl) for sl in places]
     return score, passed, evidence
+
+
+def _leave_out(terms: Sequence[str], words: frozenset[str] | None) -> Sequence[str]:
+    """A host's topic terms less a campaign's own words (:func:`judge`'s ``campaign``)."""
+    return [w for w in terms if w not in words] if words else terms
 
 
 _BROUGHT = 2 / 3
@@ -1575,6 +1584,58 @@ def siblings(
         if best >= 0 and share >= _SIBLING_DOCS:
             ev["sibling_documents"] = round(share, 3)
             ev["sibling_names_campaign"] = round(naming, 3)
+            out[i] = best
+    return out
+
+
+_SUB_CLAIM_FAILS = frozenset({"documents", "bursting_term", "hosts"})
+
+
+def sub_claims(
+    cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
+) -> dict[int, int]:
+    """Minority sub-claims of a spliced-claim campaign that passed (2026-12-04, task K2).
+
+    A campaign spliced into unrelated hosts in two phrasings ("… is leaking radioactive
+    waste into the river", "… poisons the fish that local families eat") splits into one
+    cluster per sub-claim; the minority one alone has fewer than ``6 × min_docs`` documents,
+    no bursting term of its own (the entity is the campaign's, not concentrated in it) and,
+    where a host got both sub-claims, hosts that look topical through the other one's
+    words (``e12r-paragraph-claim-books``: each sub-claim's cluster fails only the host
+    test, its hosts' topic terms are the other sub-claim's *oversea donor committee*).  A
+    cluster (not a burst) that failed nothing but those three tests and whose members
+    that carry its core name one of the bursting entity terms of a spliced-claim campaign
+    that passed in >= half of them is a candidate: returns {index of the candidate: index
+    of the campaign}.  It is then judged again with the campaign (:func:`judge`'s
+    ``pool``, ``pool_size`` and ``campaign``): every other test — claim-like, rotating
+    wording, template and neighbour shares, host similarity, topic fit, anchoring, MiniLM
+    cohesion — on its own members.  Its core may overlap the campaign's (a burst's places
+    hold both sub-claims' words; a fragment of the campaign's own proposition with one
+    closer's words is marked where the campaign already marks it): the campaign passed on
+    its own, so a candidate adds flags only beside a campaign that is flagged already."""
+    parents = [
+        j
+        for j, ev in enumerate(evidence)
+        if passed[j] and ev.get("family") == "spliced-claims" and ev.get("entity")
+    ]
+    out: dict[int, int] = {}
+    for i, ev in enumerate(evidence):
+        failed = set(ev.get("failed", ["?"]))
+        if passed[i] or cls[i].slots or not failed or not failed <= _SUB_CLAIM_FAILS:
+            continue
+        members = [
+            smp.stems
+            for smp in map(as_sample, cls[i].samples.values())
+            if carries(smp.stems, cls[i].core)
+        ]
+        best, naming = -1, 0.0
+        for j in parents:
+            names = set(evidence[j]["entity"])
+            named = sum(bool(names.intersection(st)) for st in members) / max(1, len(members))
+            if 2 * named >= 1 and named > naming:
+                best, naming = j, named
+        if best >= 0:
+            ev["sub_claim_names_campaign"] = round(naming, 3)
             out[i] = best
     return out
 
