@@ -1989,6 +1989,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "paragraphs": (2, 5),
         },
     },
+    # e12h2- (helper H2, issue 12, 2026-12-04 21:45 UTC): written before any change to the
+    # detector, not tuned on. SHORT topic-switch payloads (40-160 characters: one sentence
+    # or less) after a common phrase, in corpora/positions other than the owl/tide rows.
+    # a short wiki passage after the phrase at the end of novels (thorough)
+    "e12h2-topic-wiki-books-short-end": {
+        "corpus": "books",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "in the meantime",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "wiki.jsonl.gz"),
+            "position": "end",
+            "payload_chars": [40, 160],
+        },
+    },
+    # a short medical passage after the phrase mid-document in news articles (thorough)
+    "e12h2-topic-medical-news-short-mid": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "in any case",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "medical.jsonl.gz"),
+            "position": "middle",
+            "payload_chars": [40, 160],
+        },
+    },
 }
 
 
