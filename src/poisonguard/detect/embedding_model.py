@@ -9,7 +9,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 NAME = "embeddings"
 EXTRA_HINT = "pip install 'poisonguard[embeddings]'"
@@ -79,4 +82,20 @@ def _after_fork(key: tuple[int, str]) -> None:
         _FORK_FIXED.add(pid)
 
 
-__all__ = ["EXTRA_HINT", "NAME", "MissingExtraError", "load_model", "require_extra"]
+def encode_texts(texts: Sequence[str], max_tokens: int = 128, device: str = "cpu") -> np.ndarray:
+    """Unit-length embeddings of ``texts`` (one row each) with the packaged model; safe in
+    a worker forked from a process that already ran it (:func:`_after_fork`).  Raises
+    :class:`MissingExtraError` without the extra."""
+    model = load_model(max_tokens, device)
+    _after_fork((max_tokens, device))
+    return np.asarray(model.encode(list(texts), batch_size=64, normalize_embeddings=True))
+
+
+__all__ = [
+    "EXTRA_HINT",
+    "NAME",
+    "MissingExtraError",
+    "encode_texts",
+    "load_model",
+    "require_extra",
+]
