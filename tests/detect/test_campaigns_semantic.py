@@ -1029,3 +1029,65 @@ def test_what_is_no_minority_sub_claim_of_a_spliced_campaign() -> None:
     assert "hosts" in verdicts[1][2]["failed"]
     assert CampaignDetector._sub_claims([parent, one_page], verdicts, df, JUDGE) == {}
     assert not verdicts[1][1] and "sibling_of" not in verdicts[1][2]
+
+
+def _pair(related: bool = False) -> tuple[sem.ClaimCluster, sem.ClaimCluster]:
+    """Two sub-claims of one spliced campaign, 50 documents each, whose hosts got the other
+    sub-claim in half of them: each one's host topic terms name the other's rare word."""
+    a = _cluster("ends the gridlock of city traffic", 1)
+    b = _cluster("cracks under heavy lorries", 2, related=related)
+    a.terms = {h: (*t, "lorr") if h % 2 else t for h, t in a.terms.items()}
+    b.terms = {h: (*t, "gridlock") if h % 2 else t for h, t in b.terms.items()}
+    return a, b
+
+
+PAIR_RARE = {"zanfield": 60, "orlow": 30, "gridlock": 70, "lorr": 70}
+
+
+def test_two_sub_claims_that_fail_only_through_each_other_pass_together() -> None:
+    """The lead's held-out ``heldout-frost-claim-airline-news`` at 250 (0 %, and task K2's
+    ``e12k2-claim-dam-news``): no cluster passes, so no campaign lends its words
+    (:func:`sub_claims`); each sub-claim fails only the host test, through the other's
+    words.  Judged each with the other as its campaign, both pass."""
+    from poisonguard.detect.campaigns import CampaignDetector
+
+    a, b = _pair()
+    df = _df([a, b], PAIR_RARE)
+    verdicts = [sem.judge(c, df, **JUDGE) for c in (a, b)]
+    assert [v[2]["failed"] for v in verdicts] == [["hosts"], ["hosts"]]
+    assert verdicts[0][2]["host_topic_terms"][0][0] == "lorr"
+    evs = [v[2] for v in verdicts]
+    assert sem.mutual_sub_claims([a, b], evs, [False, False]) == [(0, 1)]
+    CampaignDetector._mutual_sub_claims([a, b], verdicts, df, JUDGE)
+    for v, other in zip(verdicts, (b, a), strict=True):
+        assert v[1] and v[2]["failed"] == [] and v[2]["failed_alone"] == ["hosts"]
+        assert v[2]["mutual_with"] == sem.campaign_id(other)
+
+
+def test_what_is_no_pair_of_sub_claims() -> None:
+    """The clean side: a pair whose second cluster's hosts are one page (judged with the
+    other, it still fails its host similarity: neither passes), a cluster that fails another
+    test too, a burst, one that passed already, and two clusters that share no bursting
+    entity term — the attack that gets past: sub-claims that each name the entity by
+    another alias only."""
+    from poisonguard.detect.campaigns import CampaignDetector
+
+    a, b = _pair(related=True)
+    df = _df([a, b], PAIR_RARE)
+    verdicts = [sem.judge(c, df, **JUDGE) for c in (a, b)]
+    assert verdicts[0][2]["failed"] == ["hosts"] and "hosts" in verdicts[1][2]["failed"]
+    forced = [verdicts[0], (verdicts[1][0], False, {**verdicts[1][2], "failed": ["hosts"]})]
+    CampaignDetector._mutual_sub_claims([a, b], forced, df, JUDGE)
+    assert not forced[0][1] and not forced[1][1] and "mutual_with" not in forced[0][2]
+    a, b = _pair()
+    evs = [sem.judge(c, _df([a, b], PAIR_RARE), **JUDGE)[2] for c in (a, b)]
+    more = {**evs[1], "failed": ["claim_like", "hosts"]}
+    assert sem.mutual_sub_claims([a, b], [evs[0], more], [False, False]) == []
+    burst = dataclasses.replace(b, slots=(frozenset({"zanfield"}),))
+    assert sem.mutual_sub_claims([a, burst], evs, [False, False]) == []
+    assert sem.mutual_sub_claims([a, b], evs, [True, False]) == []
+    apart = {**evs[1], "entity": ["harbour"]}
+    assert (
+        sem.mutual_sub_claims([a, b], [{**evs[0], "entity": ["zanfield"]}, apart], [False, False])
+        == []
+    )

@@ -658,6 +658,7 @@ class CampaignDetector(CampaignRounds):
                 continue
             cls.append(cl)
             verdicts.append(sem.judge(cl, df, **kw))
+        self._mutual_sub_claims(cls, verdicts, df, kw)
         sibs.update(self._sub_claims(cls, verdicts, df, kw))
         sem.campaign_names([ev for _, passed, ev in verdicts if passed])
         for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):
@@ -687,6 +688,39 @@ class CampaignDetector(CampaignRounds):
         rest = sorted((x for x in judged if not x[0]), key=lambda x: (-x[1].size, x[2].id))
         keep += [(c, []) for _, _, c in rest[:20]]  # reported only: no keys, never flagged
         return keep
+
+    @staticmethod
+    def _mutual_sub_claims(
+        cls: list[sem.ClaimCluster],
+        verdicts: list[tuple[float, bool, dict[str, Any]]],
+        df: Any,
+        kw: dict[str, Any],
+    ) -> None:
+        """Pairs of sub-claims that fail only through each other's words
+        (:func:`~.campaigns_semantic.mutual_sub_claims`): each judged again with the other as
+        its campaign; both pass or neither.  Updates ``verdicts``."""
+        first = [v[2] for v in verdicts]
+        for i, j in sem.mutual_sub_claims(cls, first, [v[1] for v in verdicts]):
+            if verdicts[i][1] or verdicts[j][1]:
+                continue  # one passed already with another partner
+            again = []
+            for a, b in ((i, j), (j, i)):
+                other = first[b]
+                words = frozenset((*other["core"], *other["entity"], *other["rare_terms"]))
+                again.append(
+                    sem.judge(
+                        cls[a],
+                        df,
+                        pool=other["rare_terms"],
+                        pool_size=float(other["claim_documents"]),
+                        campaign=words,
+                        **kw,
+                    )
+                )
+            if all(passed for _, passed, _ in again):
+                for (a, b), (score, passed, ev) in zip(((i, j), (j, i)), again, strict=True):
+                    ev.update(mutual_with=sem.campaign_id(cls[b]), failed_alone=first[a]["failed"])
+                    verdicts[a] = (score, passed, ev)
 
     @staticmethod
     def _sub_claims(

@@ -1640,6 +1640,38 @@ def sub_claims(
     return out
 
 
+def mutual_sub_claims(
+    cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
+) -> list[tuple[int, int]]:
+    """Pairs of sub-claim clusters of one spliced-claim campaign, neither of which passed,
+    that fail nothing but the host test and share a bursting entity term (lead, 2026-12-04
+    night).
+
+    :func:`sub_claims` needs a campaign that passed.  At 250 documents a campaign in two
+    phrasings gives its hosts both sub-claims often enough that each cluster's hosts share
+    a topic — the other sub-claim's words — and neither passes (the lead's held-out
+    ``heldout-frost-claim-airline-news``: 205 and 156 documents, each failing ``hosts`` only
+    through *crack engin flying* / *failur hide inspector*; task K2's own
+    ``e12k2-claim-dam-news``: the same).  Each of a returned pair is judged again with the
+    other as its campaign (:func:`judge`'s ``pool``, ``pool_size``, ``campaign``): both must
+    pass, on every other test of their own members."""
+    cand = [
+        i
+        for i, ev in enumerate(evidence)
+        if not passed[i]
+        and not cls[i].slots
+        and ev.get("family") == "spliced-claims"
+        and ev.get("failed") == ["hosts"]
+        and ev.get("entity")
+    ]
+    pairs: list[tuple[int, int]] = []
+    for a, i in enumerate(cand):
+        for j in cand[a + 1 :]:
+            if set(evidence[i]["entity"]) & set(evidence[j]["entity"]):
+                pairs.append((i, j))
+    return pairs
+
+
 def burst_sibling(
     burst: ClaimCluster,
     ev: dict[str, Any],
