@@ -690,6 +690,23 @@ class CampaignDetector(CampaignRounds):
         return keep
 
     @staticmethod
+    def _judge_with(
+        cl: sem.ClaimCluster, campaign: dict[str, Any], df: Any, kw: dict[str, Any]
+    ) -> tuple[float, bool, dict[str, Any]]:
+        """``cl`` judged again as a sub-claim of the campaign whose evidence is ``campaign``:
+        its documents and rare terms pooled, its words (core, entity, rare terms) left out
+        of ``cl``'s hosts' topic terms (:func:`~.campaigns_semantic.judge`)."""
+        words = frozenset((*campaign["core"], *campaign["entity"], *campaign["rare_terms"]))
+        return sem.judge(
+            cl,
+            df,
+            pool=campaign["rare_terms"],
+            pool_size=float(campaign["claim_documents"]),
+            campaign=words,
+            **kw,
+        )
+
+    @staticmethod
     def _mutual_sub_claims(
         cls: list[sem.ClaimCluster],
         verdicts: list[tuple[float, bool, dict[str, Any]]],
@@ -703,20 +720,9 @@ class CampaignDetector(CampaignRounds):
         for i, j in sem.mutual_sub_claims(cls, first, [v[1] for v in verdicts]):
             if verdicts[i][1] or verdicts[j][1]:
                 continue  # one passed already with another partner
-            again = []
-            for a, b in ((i, j), (j, i)):
-                other = first[b]
-                words = frozenset((*other["core"], *other["entity"], *other["rare_terms"]))
-                again.append(
-                    sem.judge(
-                        cls[a],
-                        df,
-                        pool=other["rare_terms"],
-                        pool_size=float(other["claim_documents"]),
-                        campaign=words,
-                        **kw,
-                    )
-                )
+            again = [
+                CampaignDetector._judge_with(cls[a], first[b], df, kw) for a, b in ((i, j), (j, i))
+            ]
             if all(passed for _, passed, _ in again):
                 for (a, b), (score, passed, ev) in zip(((i, j), (j, i)), again, strict=True):
                     ev.update(mutual_with=sem.campaign_id(cls[b]), failed_alone=first[a]["failed"])
@@ -737,16 +743,7 @@ class CampaignDetector(CampaignRounds):
         out: dict[int, int] = {}
         subs = sem.sub_claims(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
         for i, j in subs.items():
-            parent = verdicts[j][2]
-            words = frozenset((*parent["core"], *parent["entity"], *parent["rare_terms"]))
-            score, passed, ev = sem.judge(
-                cls[i],
-                df,
-                pool=parent["rare_terms"],
-                pool_size=float(parent["claim_documents"]),
-                campaign=words,
-                **kw,
-            )
+            score, passed, ev = CampaignDetector._judge_with(cls[i], verdicts[j][2], df, kw)
             if passed:
                 ev.update(
                     sibling_of=sem.campaign_id(cls[j]),
