@@ -907,14 +907,12 @@ def embedding_cohesion(texts: Sequence[str]) -> float | None:
     the ``embeddings`` extra), or None when the extra is not installed."""
     if len(texts) < 2:
         return None
-    try:
-        from poisonguard.detect.embedding_model import load_model, require_extra
+    from poisonguard.detect.embedding_model import encode_texts
 
-        require_extra()
-        model = load_model()
+    try:
+        emb = encode_texts(texts)
     except (ImportError, ValueError, OSError):
         return None
-    emb = np.asarray(model.encode(list(texts), batch_size=64, normalize_embeddings=True))
     sim = emb @ emb.T
     iu = np.triu_indices(len(texts), k=1)
     return float(sim[iu].mean())
