@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from poisonguard.detect.registry import registered
+from poisonguard.detect.results import json_options
 from poisonguard.detect.settings import (
     SettingError,
     job_of,
@@ -125,3 +126,22 @@ def test_options_merge_later_layer_wins_and_inputs_are_kept() -> None:
         "campaigns": {"semantic": True},
     }
     assert a == {"cohesion": {"min_docs": 10, "score": 0.9}}
+
+
+def test_summary_options_are_json_values() -> None:
+    from pathlib import Path
+
+    from poisonguard.text.bigram import BigramModel
+
+    got = json_options(
+        {
+            "triggers": {"char_grams": (4, 6), "alpha": 1e-6},
+            "indicators": {"bundles": [Path("a.json")]},
+            "naturalness": {"model": BigramModel.fit(["a b c"])},
+        }
+    )
+    assert got == {
+        "triggers": {"char_grams": [4, 6], "alpha": 1e-6},
+        "indicators": {"bundles": ["a.json"]},
+        "naturalness": {"model": "<BigramModel>"},
+    }
