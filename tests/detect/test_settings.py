@@ -86,6 +86,7 @@ def test_values_are_typed_by_the_parameter() -> None:
         ("naturalness.model=x", ["BigramModel object", "cannot be set from the command line"]),
         ("nope.x=1", ["unknown detector 'nope'", "known:", "cohesion", "triggers"]),
         ("cohesion.nope=1", ["cohesion has no parameter 'nope'", "host_check_purity"]),
+        ("cohesion.host_check_purty=0", ["(did you mean 'host_check_purity'?)"]),
         ("cohesion._prev=1", ["'_prev' is private to cohesion", "not a setting"]),
         ("cohesion._anything=1", ["private"]),
         ("cohesion.host_check_purity", ["is not DETECTOR.PARAM=VALUE"]),

@@ -23,6 +23,7 @@ can still be out of a detector's range; its constructor says so when the scan bu
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import math
@@ -272,8 +273,11 @@ def parse_setting(
         )
     params = params_of(entries[det])
     if param not in params:
+        near = difflib.get_close_matches(param, list(params), n=1)
         raise SettingError(
-            f"{text}: {det} has no parameter {param!r}; its parameters: "
+            f"{text}: {det} has no parameter {param!r}"
+            + (f" (did you mean {near[0]!r}?)" if near else "")
+            + "; its parameters: "
             + (", ".join(params) or "none")
         )
     return det, param, coerce(det, params[param], value)
