@@ -2088,6 +2088,7 @@ __all__ = [
     "fold_words",
     "folded_words",
     "heading_share",
+    "host_similarity",
     "on_heading_line",
     "opening_share",
     "opens_clause",
