@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import binom, chi2
 
 from poisonguard.detect import glued as _gl
 from poisonguard.detect import surface_forms as _sf
@@ -1118,6 +1118,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         if lp < log_p:
                             log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
             purity = count / carriers
+            # the purity test reads a lower confidence bound, not the estimate: the
+            # carriers are counted on the sample (``df`` documents, a Poisson count), and a
+            # string at the bar passed or failed on which documents the sample drew — on
+            # the corpus's order (``#include <`` in multilingual man pages: 0.34 in one
+            # order of the same documents, confirmed, 37 clean pages flagged; under 0.3 in
+            # file order). A planted trigger's carriers are its documents: far above it
+            sure = min(purity, count / _carriers_high(count, df, n_sample, total))
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
             # the anomaly starts right where the phrase ends, in almost every example
@@ -1145,8 +1152,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
-            share = purity / reps if recurring and strength < self.header_score else purity
-            if purity >= self.min_purity > share:
+            share = sure / reps if recurring and strength < self.header_score else sure
+            if sure >= self.min_purity > share:
                 repeated += 1
             by_purity = share >= self.min_purity
             pure = by_purity or (
@@ -1254,6 +1261,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if ft not in widest or t.anomalous_docs > widest[ft].anomalous_docs:
                 widest[ft] = t
         confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
+        # a passage copied whole into many documents (a manual's boilerplate paragraph in
+        # each page of its family, translated alike): the same words before and after the
+        # string in its examples — no trigger planted in hosts, whose words before it are
+        # each host's own; the recurring span is the campaigns detector's to judge, with
+        # its test of unrelated hosts
+        copied = {
+            t.text
+            for _, t in confirmed
+            if _copied_share(t.text, examples.get(t.text, ())) >= _COPIED
+        }
+        confirmed = [(lp, t) for lp, t in confirmed if t.text not in copied]
         kept, hidden = _keep([t for _, t in confirmed], examples, ix)
         kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
@@ -2273,6 +2291,23 @@ _LOG_ALIGNED_TESTS = math.log(2)
 """Bonferroni factor of that variant (a second look at each string)."""
 
 
+def _carriers_high(count: int, df: int, n_sample: int, total: int) -> float:
+    """A one-sided upper bound (:data:`_PURITY_LEVEL`) on the documents of the corpus
+    that carry a string held by ``df`` of ``n_sample`` sampled documents out of ``total``
+    (``df`` read as a Poisson count; the exact chi-square bound), never fewer than the
+    ``count`` carriers seen before anomalies; ``count`` itself when there is no sample."""
+    if n_sample <= 0:
+        return float(max(count, 1))
+    df_high = float(chi2.ppf(_PURITY_LEVEL, 2 * (df + 1))) / 2
+    return max(float(count), df_high / n_sample * total, 1.0)
+
+
+_PURITY_LEVEL = 0.95
+"""Confidence of the upper bound on a string's carriers that the purity test divides by
+(:func:`_carriers_high`): the test passes a string whose purity is at the bar whatever
+documents the sample drew, not one that is at it only in some orders of the corpus."""
+
+
 def _aligned_null(groups: dict[str, tuple[int, list[Context], int]], tol: int) -> float:
     """The chance that a counted string ends right at the changepoint it was taken around:
     the share of aligned example contexts over every candidate of the corpus (its own
@@ -2766,6 +2801,52 @@ def _lead(text: str, c: Context) -> frozenset[str]:
     at = m.start() if m is not None and m.start() <= c.start else c.start
     ws = _sf.words(c.window[:at])[-_LEAD_WORDS:]
     return frozenset(_sf.fold_word(m.group()) for m in ws)
+
+
+def _tail(text: str, c: Context) -> frozenset[str]:
+    """The (folded) words of the up to ``_LEAD_WORDS`` words after the occurrence of
+    ``text`` that holds the candidate of ``c`` (as far as its window goes)."""
+    m = _pattern(text).search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+    end = m.end() if m is not None and m.start() <= c.start else c.end
+    ws = _sf.words(c.window[end:])[:_LEAD_WORDS]
+    return frozenset(_sf.fold_word(m.group()) for m in ws)
+
+
+def _copied_share(text: str, ctxs: Sequence[Context]) -> float:
+    """Share of the documents of ``ctxs`` (one context each) in which the words right
+    before ``text`` (:func:`_lead`, at least two) *and* the words right after it
+    (:func:`_tail`; not judged where either window shows fewer than two) each overlap
+    another document's by at least ``_LEAD_SHARE`` (Jaccard): the string sits inside a
+    passage copied into those documents, not after each host's own words (nor before a
+    payload drawn anew for each).  0 with fewer than two documents."""
+    once: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for c in ctxs:
+        if c.doc_id not in once:
+            once[c.doc_id] = (_lead(text, c), _tail(text, c))
+    if len(once) < 2:
+        return 0.0
+
+    def like(a: frozenset[str], b: frozenset[str]) -> bool:
+        return len(a) >= 2 and len(b) >= 2 and len(a & b) >= _LEAD_SHARE * len(a | b)
+
+    def after(a: frozenset[str], b: frozenset[str]) -> bool:
+        # (a window that ends inside the passage — its changepoint before the string's
+        # end — shows no words after it: the words before decide)
+        return like(a, b) or min(len(a), len(b)) < 2
+
+    hits = sum(
+        any(
+            d != e and like(lead, lead2) and after(tail, tail2)
+            for e, (lead2, tail2) in once.items()
+        )
+        for d, (lead, tail) in once.items()
+    )
+    return hits / len(once)
+
+
+_COPIED = 0.8
+"""Least :func:`_copied_share` of a confirmed string's documents that makes it a passage
+copied across them rather than a trigger (the finalize step drops it)."""
 
 
 def _shared_leads(
