@@ -164,3 +164,12 @@ def test_a_fixed_lead_before_a_planted_trigger_does_not_hide_it() -> None:
     flagged = {docs[v.index].id for v in res.findings}
     assert len(flagged & planted) >= 0.9 * len(planted)
     assert len(flagged - planted) <= 0.001 * len(docs) + 2
+
+
+def test_the_miner_keeps_the_estimator_contract() -> None:
+    """Every constructor parameter reads back (``score`` had been stored under another
+    name, so ``get_params`` and ``clone`` raised)."""
+    miner = TriggerMiner(score=0.97, min_docs=7)
+    params = miner.get_params()
+    assert params["score"] == 0.97 and params["min_docs"] == 7
+    assert miner.clone().get_params() == params

@@ -447,7 +447,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.align = align
         self.min_aligned = min_aligned
         self.max_repeats = max_repeats
-        self.flag_score = score
+        self.score = score
         self.salad_share = salad_share
         self.salad_rise = salad_rise
         self.salad_cohesion = salad_cohesion
@@ -1376,6 +1376,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     max_cohesion=self.salad_cohesion,
                     short_cohesion=self.salad_short,
                     spread=True,
+                    unseen_cohesion=_UNSEEN_COHESION,
                 )
             if hit is None:
                 continue
@@ -1400,7 +1401,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
             spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
-            return Finding(self.name, self.flag_score, reason, spans, t.text, extra=extra)
+            return Finding(self.name, self.score, reason, spans, t.text, extra=extra)
         return None
 
     def _unhidden(
@@ -2023,6 +2024,7 @@ def _salad_after(
     short_cohesion: float = -0.5,
     min_chunks: int = 2,
     spread: bool = False,
+    unseen_cohesion: float = math.inf,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the next words are word salad — words of the
     corpus in an order it does not use, a payload too short or too mild for a changepoint
@@ -2040,6 +2042,11 @@ def _salad_after(
     chunks between host sentences); or, with ``spread`` (the flag pass, after a trigger
     confirmed across the corpus), odd windows spread over the next :data:`_CHUNK_WORDS`
     words (:func:`_spread_after`: chunks too short or too mild for the chunk count).
+    ``unseen_cohesion``: the unseen-pair share counts only where the cohesion of the same
+    words is at most this (the flag pass: rare vocabulary is not word salad — a French man
+    page's technical words after ``de plus`` are pairs the sample never wrote, while the
+    pairs it did write are written more often than chance, cohesion 0.45–0.95; random
+    tokens and salad after a trigger, 0.23 at most).
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -2051,7 +2058,11 @@ def _salad_after(
         if m < words // 4:  # too little host text before it to compare: the bar alone
             y = 0.0
         why = ""
-        if x >= min_share and x >= y + min_rise:
+        if (
+            x >= min_share
+            and x >= y + min_rise
+            and (unseen_cohesion == math.inf or pairs.cohesion(after)[0] <= unseen_cohesion)
+        ):
             why = f"{x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before"
         else:
             c, _ = pairs.cohesion(after)
@@ -2115,6 +2126,12 @@ def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
         )
     return ""
 
+
+_UNSEEN_COHESION = 0.35
+"""Most cohesion of the words after a confirmed trigger's occurrence for the flag pass to
+take their share of unseen pairs as word salad (:func:`_salad_after`'s
+``unseen_cohesion``; issue 12, lead, 2026-12-05: 10 clean French man pages flagged after
+``de plus`` behind the held-out ``heldout-snow-fr-phrase-tokens-multi``)."""
 
 _SPREAD_ODD = -0.2
 """Cohesion at most which a window of :data:`_SHORT_WORDS` words counts as odd for
