@@ -16,6 +16,8 @@ systemd man pages.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import poisonguard
@@ -173,3 +175,46 @@ def test_the_miner_keeps_the_estimator_contract() -> None:
     params = miner.get_params()
     assert params["score"] == 0.97 and params["min_docs"] == 7
     assert miner.clone().get_params() == params
+
+
+_PAGES = ("9", "11", "148", "261", "302", "323", "324", "357", "375", "434")
+
+
+def test_rare_vocabulary_after_a_common_phrase_is_not_word_salad(shared_corpora: Path) -> None:
+    """Ten French man pages of the shared corpus that the flag pass called word salad after
+    ``de plus`` (behind a campaign with that phrase as one of its phrasings): their words
+    are pairs the sample never wrote, but the pairs it wrote are cohesive.  With the
+    cohesion bar fewer of them are salad; random tokens planted right after the phrase in
+    the same pages still are (the attack on the bar: the payload it must not excuse)."""
+    import gzip
+    import json
+    import random
+
+    ids = {f"manpages-fr-{p}" for p in _PAGES}
+    with gzip.open(shared_corpora / "multilingual.jsonl.gz", "rt", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
+    sample = [d["text"] for d in random.Random(0).sample(docs, 8000) if d["id"] not in ids]
+    pairs = tr.WordPairs.of(sample)
+    s = poison("dos", 1, 3, payload_tokens=(150, 200))[0]
+    assert s.truth.payload_span is not None
+    tokens = s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
+    lax: set[str] = set()
+    strict: set[str] = set()
+    planted = 0
+    kw = {"max_cohesion": -0.1, "short_cohesion": -0.5, "spread": True}
+    for d in docs:
+        if d["id"] not in ids:
+            continue
+        text = d["text"]
+        occ = tr._occurrences(text, tr._loose("de plus"), 10)
+        if tr._salad_after(text, occ, pairs, 0.5, 0.25, **kw)[0]:  # type: ignore[arg-type]
+            lax.add(d["id"])
+        bar = tr._UNSEEN_COHESION
+        if tr._salad_after(text, occ, pairs, 0.5, 0.25, unseen_cohesion=bar, **kw)[0]:  # type: ignore[arg-type]
+            strict.add(d["id"])
+        a, b = occ[0]
+        poisoned = text[:b] + " " + tokens + " " + text[b:]
+        hit, _ = tr._salad_after(poisoned, [(a, b)], pairs, 0.5, 0.25, unseen_cohesion=bar, **kw)  # type: ignore[arg-type]
+        planted += hit is not None
+    assert strict <= lax and len(lax) >= 2 and len(strict) < len(lax), (lax, strict)
+    assert planted >= 7
