@@ -2042,11 +2042,14 @@ def _salad_after(
     chunks between host sentences); or, with ``spread`` (the flag pass, after a trigger
     confirmed across the corpus), odd windows spread over the next :data:`_CHUNK_WORDS`
     words (:func:`_spread_after`: chunks too short or too mild for the chunk count).
-    ``unseen_cohesion``: the unseen-pair share counts only where the cohesion of the same
-    words is at most this (the flag pass: rare vocabulary is not word salad — a French man
-    page's technical words after ``de plus`` are pairs the sample never wrote, while the
-    pairs it did write are written more often than chance, cohesion 0.45–0.95; random
-    tokens and salad after a trigger, 0.23 at most).
+    ``unseen_cohesion``: after host text that is itself odd to the pair table (at least
+    :data:`_UNSEEN_HOST` of its pairs unseen) the unseen-pair share counts only where the
+    cohesion of the same words is at most this (the flag pass: rare vocabulary is not word
+    salad — a French man page's technical words after ``de plus`` are pairs the sample never
+    wrote, 17–39 % before it, while the pairs it did write are written more often than
+    chance, cohesion 0.45–0.95; random tokens and salad after a trigger, 0.23 at most).
+    After host text the table knows (a French passage planted in an Italian fortune: 0 %
+    unseen before, 50–68 % after) the share alone still decides.
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -2061,7 +2064,11 @@ def _salad_after(
         if (
             x >= min_share
             and x >= y + min_rise
-            and (unseen_cohesion == math.inf or pairs.cohesion(after)[0] <= unseen_cohesion)
+            and (
+                unseen_cohesion == math.inf
+                or y < _UNSEEN_HOST
+                or pairs.cohesion(after)[0] <= unseen_cohesion
+            )
         ):
             why = f"{x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before"
         else:
@@ -2131,7 +2138,11 @@ _UNSEEN_COHESION = 0.35
 """Most cohesion of the words after a confirmed trigger's occurrence for the flag pass to
 take their share of unseen pairs as word salad (:func:`_salad_after`'s
 ``unseen_cohesion``; issue 12, lead, 2026-12-05: 10 clean French man pages flagged after
-``de plus`` behind the held-out ``heldout-snow-fr-phrase-tokens-multi``)."""
+``de plus`` behind the held-out ``heldout-snow-fr-phrase-tokens-multi``) ..."""
+_UNSEEN_HOST = 0.1
+"""... applied only where at least this share of the pairs of the host words before the
+occurrence are unseen (below it the host is text the pair table knows, and half its pairs
+unseen after the trigger is a change whatever their cohesion) ..."""
 
 _SPREAD_ODD = -0.2
 """Cohesion at most which a window of :data:`_SHORT_WORDS` words counts as odd for
