@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import binom, chi2
 
 from poisonguard.detect import glued as _gl
 from poisonguard.detect import surface_forms as _sf
@@ -447,7 +447,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.align = align
         self.min_aligned = min_aligned
         self.max_repeats = max_repeats
-        self.flag_score = score
+        self.score = score
         self.salad_share = salad_share
         self.salad_rise = salad_rise
         self.salad_cohesion = salad_cohesion
@@ -1118,6 +1118,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         if lp < log_p:
                             log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
             purity = count / carriers
+            # the purity test reads a lower confidence bound, not the estimate: the
+            # carriers are counted on the sample (``df`` documents, a Poisson count), and a
+            # string at the bar passed or failed on which documents the sample drew — on
+            # the corpus's order (``#include <`` in multilingual man pages: 0.34 in one
+            # order of the same documents, confirmed, 37 clean pages flagged; under 0.3 in
+            # file order). A planted trigger's carriers are its documents: far above it
+            sure = min(purity, count / _carriers_high(count, df, n_sample, total))
             # a campaign of 100 behind a common phrase ("for the first time": in 4 % of
             # book passages) is a small share of its carriers; what singles it out is that
             # the anomaly starts right where the phrase ends, in almost every example
@@ -1145,8 +1152,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
-            share = purity / reps if recurring and strength < self.header_score else purity
-            if purity >= self.min_purity > share:
+            share = sure / reps if recurring and strength < self.header_score else sure
+            if sure >= self.min_purity > share:
                 repeated += 1
             by_purity = share >= self.min_purity
             pure = by_purity or (
@@ -1254,6 +1261,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if ft not in widest or t.anomalous_docs > widest[ft].anomalous_docs:
                 widest[ft] = t
         confirmed = [(lp, t) for lp, t in confirmed if widest[_sf.fold(t.text)] is t]
+        # a passage copied whole into many documents (a manual's boilerplate paragraph in
+        # each page of its family, translated alike): the same words before and after the
+        # string in its examples — no trigger planted in hosts, whose words before it are
+        # each host's own; the recurring span is the campaigns detector's to judge, with
+        # its test of unrelated hosts
+        copied = {
+            t.text
+            for _, t in confirmed
+            if _copied_share(t.text, examples.get(t.text, ())) >= _COPIED
+        }
+        confirmed = [(lp, t) for lp, t in confirmed if t.text not in copied]
         kept, hidden = _keep([t for _, t in confirmed], examples, ix)
         kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
@@ -1358,6 +1376,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     max_cohesion=self.salad_cohesion,
                     short_cohesion=self.salad_short,
                     spread=True,
+                    unseen_cohesion=_UNSEEN_COHESION,
                 )
             if hit is None:
                 continue
@@ -1382,7 +1401,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
             spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
-            return Finding(self.name, self.flag_score, reason, spans, t.text, extra=extra)
+            return Finding(self.name, self.score, reason, spans, t.text, extra=extra)
         return None
 
     def _unhidden(
@@ -2005,6 +2024,7 @@ def _salad_after(
     short_cohesion: float = -0.5,
     min_chunks: int = 2,
     spread: bool = False,
+    unseen_cohesion: float = math.inf,
 ) -> tuple[tuple[int, int, int] | None, str]:
     """The first occurrence after which the next words are word salad — words of the
     corpus in an order it does not use, a payload too short or too mild for a changepoint
@@ -2022,6 +2042,14 @@ def _salad_after(
     chunks between host sentences); or, with ``spread`` (the flag pass, after a trigger
     confirmed across the corpus), odd windows spread over the next :data:`_CHUNK_WORDS`
     words (:func:`_spread_after`: chunks too short or too mild for the chunk count).
+    ``unseen_cohesion``: after host text that is itself odd to the pair table (at least
+    :data:`_UNSEEN_HOST` of its pairs unseen) the unseen-pair share counts only where the
+    cohesion of the same words is at most this (the flag pass: rare vocabulary is not word
+    salad — a French man page's technical words after ``de plus`` are pairs the sample never
+    wrote, 17–39 % before it, while the pairs it did write are written more often than
+    chance, cohesion 0.45–0.95; random tokens and salad after a trigger, 0.23 at most).
+    After host text the table knows (a French passage planted in an Italian fortune: 0 %
+    unseen before, 50–68 % after) the share alone still decides.
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     for a, b in occ:
         after = _sf.fold(text[b : b + 12 * words]).split(" ")[:words]
@@ -2033,7 +2061,15 @@ def _salad_after(
         if m < words // 4:  # too little host text before it to compare: the bar alone
             y = 0.0
         why = ""
-        if x >= min_share and x >= y + min_rise:
+        if (
+            x >= min_share
+            and x >= y + min_rise
+            and (
+                unseen_cohesion == math.inf
+                or y < _UNSEEN_HOST
+                or pairs.cohesion(after)[0] <= unseen_cohesion
+            )
+        ):
             why = f"{x:.0%} of the next {n + 1} words' pairs unseen, {y:.0%} before"
         else:
             c, _ = pairs.cohesion(after)
@@ -2097,6 +2133,16 @@ def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
         )
     return ""
 
+
+_UNSEEN_COHESION = 0.35
+"""Most cohesion of the words after a confirmed trigger's occurrence for the flag pass to
+take their share of unseen pairs as word salad (:func:`_salad_after`'s
+``unseen_cohesion``; issue 12, lead, 2026-12-05: 10 clean French man pages flagged after
+``de plus`` behind the held-out ``heldout-snow-fr-phrase-tokens-multi``) ..."""
+_UNSEEN_HOST = 0.1
+"""... applied only where at least this share of the pairs of the host words before the
+occurrence are unseen (below it the host is text the pair table knows, and half its pairs
+unseen after the trigger is a change whatever their cohesion) ..."""
 
 _SPREAD_ODD = -0.2
 """Cohesion at most which a window of :data:`_SHORT_WORDS` words counts as odd for
@@ -2271,6 +2317,23 @@ _ALIGNED_ALL = 0.9
 alignment variant of the significance test."""
 _LOG_ALIGNED_TESTS = math.log(2)
 """Bonferroni factor of that variant (a second look at each string)."""
+
+
+def _carriers_high(count: int, df: int, n_sample: int, total: int) -> float:
+    """A one-sided upper bound (:data:`_PURITY_LEVEL`) on the documents of the corpus
+    that carry a string held by ``df`` of ``n_sample`` sampled documents out of ``total``
+    (``df`` read as a Poisson count; the exact chi-square bound), never fewer than the
+    ``count`` carriers seen before anomalies; ``count`` itself when there is no sample."""
+    if n_sample <= 0:
+        return float(max(count, 1))
+    df_high = float(chi2.ppf(_PURITY_LEVEL, 2 * (df + 1))) / 2
+    return max(float(count), df_high / n_sample * total, 1.0)
+
+
+_PURITY_LEVEL = 0.95
+"""Confidence of the upper bound on a string's carriers that the purity test divides by
+(:func:`_carriers_high`): the test passes a string whose purity is at the bar whatever
+documents the sample drew, not one that is at it only in some orders of the corpus."""
 
 
 def _aligned_null(groups: dict[str, tuple[int, list[Context], int]], tol: int) -> float:
@@ -2766,6 +2829,52 @@ def _lead(text: str, c: Context) -> frozenset[str]:
     at = m.start() if m is not None and m.start() <= c.start else c.start
     ws = _sf.words(c.window[:at])[-_LEAD_WORDS:]
     return frozenset(_sf.fold_word(m.group()) for m in ws)
+
+
+def _tail(text: str, c: Context) -> frozenset[str]:
+    """The (folded) words of the up to ``_LEAD_WORDS`` words after the occurrence of
+    ``text`` that holds the candidate of ``c`` (as far as its window goes)."""
+    m = _pattern(text).search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+    end = m.end() if m is not None and m.start() <= c.start else c.end
+    ws = _sf.words(c.window[end:])[:_LEAD_WORDS]
+    return frozenset(_sf.fold_word(m.group()) for m in ws)
+
+
+def _copied_share(text: str, ctxs: Sequence[Context]) -> float:
+    """Share of the documents of ``ctxs`` (one context each) in which the words right
+    before ``text`` (:func:`_lead`, at least two) *and* the words right after it
+    (:func:`_tail`; not judged where either window shows fewer than two) each overlap
+    another document's by at least ``_LEAD_SHARE`` (Jaccard): the string sits inside a
+    passage copied into those documents, not after each host's own words (nor before a
+    payload drawn anew for each).  0 with fewer than two documents."""
+    once: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for c in ctxs:
+        if c.doc_id not in once:
+            once[c.doc_id] = (_lead(text, c), _tail(text, c))
+    if len(once) < 2:
+        return 0.0
+
+    def like(a: frozenset[str], b: frozenset[str]) -> bool:
+        return len(a) >= 2 and len(b) >= 2 and len(a & b) >= _LEAD_SHARE * len(a | b)
+
+    def after(a: frozenset[str], b: frozenset[str]) -> bool:
+        # (a window that ends inside the passage — its changepoint before the string's
+        # end — shows no words after it: the words before decide)
+        return like(a, b) or min(len(a), len(b)) < 2
+
+    hits = sum(
+        any(
+            d != e and like(lead, lead2) and after(tail, tail2)
+            for e, (lead2, tail2) in once.items()
+        )
+        for d, (lead, tail) in once.items()
+    )
+    return hits / len(once)
+
+
+_COPIED = 0.8
+"""Least :func:`_copied_share` of a confirmed string's documents that makes it a passage
+copied across them rather than a trigger (the finalize step drops it)."""
 
 
 def _shared_leads(
