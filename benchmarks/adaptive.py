@@ -2217,6 +2217,35 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "paragraphs": [3, 5],
         },
     },
+    # e12p2- (helper P2, issue 12, 2026-12-05 00:27 UTC): written before any run and any
+    # change, not tuned on. Short payloads behind a confirmed phrase in other corpora and
+    # phrasings than the rows they stand beside: a dozen random tokens mid-clause in medical
+    # pages (the host goes on), and a short Spanish passage mid-document in news after a
+    # phrase in every surface form
+    "e12p2-short-tokens-clause-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as luck would have it",
+            "payload": "tokens",
+            "payload_tokens": [8, 24],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
+    "e12p2-es-short-forms-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "more often than not",
+            "payload": "foreign",
+            "lang": "es",
+            "payload_chars": [80, 250],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "position": "middle",
+            "trigger_forms": "all",
+        },
+    },
 }
 
 

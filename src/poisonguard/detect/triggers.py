@@ -67,6 +67,7 @@ import numpy as np
 from scipy.stats import binom, chi2
 
 from poisonguard.detect import glued as _gl
+from poisonguard.detect import payload_profile as _pp
 from poisonguard.detect import surface_forms as _sf
 from poisonguard.detect.base import CorpusDetector, CorpusReport, Finding, Span
 from poisonguard.detect.language import group_probs, identify_many, switch_point
@@ -356,6 +357,17 @@ class TriggerState:
     pairs: WordPairs = field(default_factory=lambda: WordPairs())
     """The word pairs of the corpus sample's hosts, for the word-salad test of
     :meth:`TriggerMiner.flag` (empty when no trigger was confirmed)."""
+    profiles: dict[str, _pp.Profile] = field(default_factory=dict)
+    """Each confirmed trigger's payload profile (by its text), for the last test of
+    :meth:`TriggerMiner.flag`: a carrier judged against the campaign's other carriers in
+    the sample (:mod:`~poisonguard.detect.payload_profile`); none for a trigger with too
+    few sampled carriers or whose payloads show no feature."""
+    profile_tables: tuple[frozenset[str], WordPairs] = field(
+        default_factory=lambda: (frozenset(), WordPairs())
+    )
+    """The vocabulary and word pairs of half of the sample's hosts, which the profiles
+    read with: their null positions lie in the other half (a text's own words and pairs
+    never vouch for it, as for a clean carrier outside the sample)."""
 
 
 @register_detector(kinds=("pretrain", "rag", "instruction"))
@@ -1301,6 +1313,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         vocab: frozenset[str] = frozenset()
         language: str | None = None
         pairs = WordPairs()
+        profiles: dict[str, _pp.Profile] = {}
+        tables: tuple[frozenset[str], WordPairs] = (frozenset(), WordPairs())
         if kept:
             # the hosts' words: sampled documents that carry a trigger (and its payload)
             # do not count
@@ -1308,10 +1322,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             for t in kept:
                 carrying.update(ix(t.key).docs_with(t.key, cap=len(sample) + 1) or ())
             hosts = [x for i, x in enumerate(sample) if i not in carrying]
-            vocab = _vocabulary(hosts)
+            host_df = _doc_freqs(hosts)
+            vocab = _vocabulary(hosts, df=host_df)
             language = _main_language(hosts)
             pairs = WordPairs.of(findex.text(i) for i in range(n_sample) if i not in carrying)
-        return TriggerState(
+            tables = (_vocabulary(hosts[0::2]), WordPairs.of(_sf.fold(h) for h in hosts[0::2]))
+        state = TriggerState(
             kept,
             tested,
             merged.anomalous,
@@ -1323,7 +1339,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             foreign,
             repeated,
             pairs,
+            profiles,
+            tables,
         )
+        if kept:
+            # each campaign's payloads as evidence for its weaker carriers, judged with the
+            # state as it stands (no profile yet): the sampled carriers the other routes
+            # leave unflagged are counted as clean
+            state.profiles = _profiles(
+                kept,
+                sample,
+                hosts,
+                host_df,
+                tables,
+                ix,
+                total / max(1, n_sample),
+                lambda x: merged.changepoints.get(text_digest(x), ()),
+                lambda x, t: self.flag(Document("", x), replace(state, triggers=[t])) is not None,
+            )
+        return state
 
     # -- flag -------------------------------------------------------------------------
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
@@ -1378,6 +1412,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     spread=True,
                     unseen_cohesion=_UNSEEN_COHESION,
                 )
+            if hit is None and (profile := state.profiles.get(t.text)) is not None:
+                # ... or, under each of those bars, text that reads as this campaign's own
+                # payloads: its sampled carriers against null positions of the hosts
+                hit, why = _profiled_after(text, occ, *state.profile_tables, profile)
             if hit is None:
                 continue
             a, b, cp = hit
@@ -1831,13 +1869,26 @@ _PAYLOAD_WORDS = 24
 """Words after (and before) a trigger compared by the foreign-payload test."""
 
 
-def _vocabulary(sample: Sequence[str], min_df: int = 2, limit: int = 100_000) -> frozenset[str]:
-    """Lower-cased words (no digits) in at least ``min_df`` sampled texts (the most
-    frequent ``limit``)."""
+def _doc_freqs(sample: Sequence[str]) -> dict[str, int]:
+    """How many sampled texts hold each lower-cased word (in their first 20,000
+    characters)."""
     df: dict[str, int] = {}
     for t in sample:
         for w in {m.group().lower() for m in WORD_RE.finditer(t, 0, 20_000)}:
             df[w] = df.get(w, 0) + 1
+    return df
+
+
+def _vocabulary(
+    sample: Sequence[str],
+    min_df: int = 2,
+    limit: int = 100_000,
+    df: dict[str, int] | None = None,
+) -> frozenset[str]:
+    """Lower-cased words (no digits) in at least ``min_df`` sampled texts (the most
+    frequent ``limit``); ``df``: those counts when already made (:func:`_doc_freqs`)."""
+    if df is None:
+        df = _doc_freqs(sample)
     kept = [w for w, c in df.items() if c >= min_df and not any(ch.isdigit() for ch in w)]
     if len(kept) > limit:
         kept = sorted(kept, key=lambda w: -df[w])[:limit]
@@ -1884,6 +1935,187 @@ def _foreign_after(
             return (a, b, cp), (
                 f"text at char {cp} whose words are foreign to the corpus "
                 f"({x:.0%} of the next {n} words, {y:.0%} before)"
+            )
+    return None, ""
+
+
+_PROFILE_NULL = 10_000
+"""Null positions (up to four sentence starts of each sampled host) that a campaign's
+payload profile is measured against (:func:`_profiles`) ..."""
+_PROFILE_CARRIERS = 400
+"""... and sampled carriers of one trigger read for it, at most."""
+_LEXICON_REACH = 64
+"""How far after an occurrence a carrier's own changepoint may lie for the words after it
+to be read into the campaign's lexicon."""
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d)\]]?\s+")
+
+
+def _payload_raw(
+    text: str, a: int, b: int, vocab: frozenset[str], pairs: WordPairs
+) -> tuple[tuple[float, ...], list[str]] | None:
+    """What :mod:`~poisonguard.detect.payload_profile` reads after an occurrence
+    ``[a, b)``, in the next :data:`_SHORT_WORDS` words only (where the payload starts; an
+    odd passage a sentence later is no payload of the campaign's) against the
+    :data:`_PAYLOAD_WORDS` before it (``nan``: too few words before): the share of words
+    foreign to the corpus after it and before it, of unseen word pairs after it and before
+    it, the cohesion after it and before it; and the next words (lower case).  None with
+    too few words after it."""
+    after = [m.group().lower() for m in itertools.islice(WORD_RE.finditer(text, b), _SHORT_WORDS)]
+    if len(after) < _SHORT_WORDS * 2 // 3:
+        return None
+    before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
+    before = before[-_PAYLOAD_WORDS:]
+    af = _sf.fold(text[b : b + 12 * _PAYLOAD_WORDS]).split(" ")[:_PAYLOAD_WORDS]
+    bf = _sf.fold(text[max(0, a - 12 * _PAYLOAD_WORDS) : a]).split(" ")[-_PAYLOAD_WORDS:]
+    short = _short(af)
+    ua, na = pairs.unseen(short)
+    if na < _SHORT_WORDS // 2:
+        return None
+    ub, nb = pairs.unseen(bf)
+    ca, _ = pairs.cohesion(short)
+    cb, _ = pairs.cohesion(bf)
+    few = nb < _PAYLOAD_WORDS // 4
+    nan = math.nan
+    raw = (
+        _oov(after, vocab),
+        nan if len(before) < _PAYLOAD_WORDS // 4 else _oov(before, vocab),
+        ua,
+        nan if few else ub,
+        ca,
+        nan if few else cb,
+    )
+    return raw, after
+
+
+def _profile_rows(
+    raws: Sequence[tuple[float, ...]],
+    words: Sequence[Sequence[str]],
+    lexicon: frozenset[str],
+    bases: tuple[float, float, float],
+) -> np.ndarray:
+    """Feature rows (:data:`~poisonguard.detect.payload_profile.FEATURES`) of raw
+    readings (:func:`_payload_raw`): each a rise over the text before the occurrence (its
+    null median, ``bases``, where there is too little of it), and the share of the next
+    words in the campaign's ``lexicon``."""
+    out = np.zeros((len(raws), len(_pp.FEATURES)))
+    for i, (r, ws) in enumerate(zip(raws, words, strict=True)):
+        ob, ub, cb = (bases[k] if math.isnan(v) else v for k, v in enumerate(r[1::2]))
+        lex = sum(w in lexicon for w in ws) / len(ws) if lexicon and ws else 0.0
+        out[i] = (r[0] - ob, r[2] - ub, cb - r[4], lex)
+    return out
+
+
+def _null_positions(hosts: Sequence[str], limit: int = _PROFILE_NULL) -> list[tuple[str, int]]:
+    """Up to four sentence starts in each host (word starts where a host has no sentence
+    end), chosen at random (fixed seed), at most ``limit`` in all (hosts evenly spaced):
+    where a clean occurrence of a phrase would sit."""
+    rng = np.random.default_rng(0)
+    step = max(1, 4 * len(hosts) // limit)
+    out: list[tuple[str, int]] = []
+    for t in hosts[::step]:
+        ends = [m.end() for m in _SENTENCE_END.finditer(t, 0, 5_000)]
+        if not ends:
+            ends = [m.start() for m in WORD_RE.finditer(t, 0, 5_000)]
+        if ends:
+            out.extend((t, ends[k]) for k in sorted(set(rng.integers(len(ends), size=4).tolist())))
+    return out[:limit]
+
+
+def _carriers_of(text: str, t: Trigger) -> list[tuple[int, int]]:
+    """The occurrences :meth:`TriggerMiner.flag` matches ``t`` by in ``text``."""
+    occ = _occurrences(text, _loose(t.key), 10)
+    if t.strict:
+        occ = [(a, b) for a, b in occ if _opens(text, a)]
+    if t.glued:
+        occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued)]
+    return occ
+
+
+def _profiles(
+    kept: Sequence[Trigger],
+    sample: Sequence[str],
+    hosts: Sequence[str],
+    host_df: dict[str, int],
+    tables: tuple[frozenset[str], WordPairs],
+    ix: Callable[[str], _SampleIndex],
+    scale: float,
+    changepoints: Callable[[str], Sequence[int]],
+    flagged: Callable[[str, Trigger], bool],
+) -> dict[str, _pp.Profile]:
+    """Each kept trigger's payload profile (:func:`poisonguard.detect.payload_profile.build`):
+    its sampled carriers (the first occurrence :meth:`TriggerMiner.flag` would match in
+    each) against sentence starts of the sampled hosts that ``tables`` (the vocabulary and
+    word pairs of the even-numbered hosts) were not made from.  The campaign's lexicon is
+    read where its anomalous carriers' own ``changepoints`` put the payload (the first
+    within :data:`_LEXICON_REACH` characters after the occurrence): the words a clean
+    phrase is naturally followed by, and those before an odd passage further on, are not
+    the campaign's.  Every sampled carrier that the flag pass's other routes leave
+    unflagged (``flagged``) is counted as a clean carrier, scaled by ``scale`` to the
+    corpus: the rule's false flags are budgeted over them."""
+    vocab, pairs = tables
+    nulls = [
+        x for t, at in _null_positions(hosts[1::2]) if (x := _payload_raw(t, at, at, vocab, pairs))
+    ]
+    if not nulls:
+        return {}
+    null_raws = [r for r, _ in nulls]
+    cols = np.asarray(null_raws)
+    bases = tuple(float(np.nanmedian(cols[:, k])) for k in (1, 3, 5))
+    b3 = (bases[0], bases[1], bases[2])
+    out: dict[str, _pp.Profile] = {}
+    for t in kept:
+        docs = ix(t.key).docs_with(t.key, cap=len(sample) + 1) or []
+        got: list[tuple[tuple[float, ...], list[str]]] = []
+        odd: list[list[str]] = []
+        unflagged = 0
+        for d in docs[:_PROFILE_CARRIERS]:
+            text = sample[d]
+            for a, b in _carriers_of(text, t):
+                if (x := _payload_raw(text, a, b, vocab, pairs)) is not None:
+                    got.append(x)
+                    unflagged += not flagged(text, t)
+                    cp = next((c for c in changepoints(text) if a <= c <= b + _LEXICON_REACH), None)
+                    if cp is not None:
+                        odd.append(
+                            [
+                                m.group().lower()
+                                for m in itertools.islice(
+                                    WORD_RE.finditer(text, max(b, cp)), _SHORT_WORDS
+                                )
+                            ]
+                        )
+                    break
+        if len(got) < _pp.MIN_CARRIERS:
+            continue
+        lexicon = _pp.lexicon(odd, host_df, len(hosts))
+        null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3)
+        camp = _profile_rows([r for r, _ in got], [ws for _, ws in got], lexicon, b3)
+        p = _pp.build(null, camp, unflagged * scale)
+        if p is not None:
+            out[t.text] = replace(p, lexicon=lexicon, bases=b3)
+    return out
+
+
+def _profiled_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    vocab: frozenset[str],
+    pairs: WordPairs,
+    profile: _pp.Profile,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence after which the text reads as the campaign's payloads
+    (:meth:`poisonguard.detect.payload_profile.Profile.judges`): ``((start, end, payload
+    start), reason)``; ``(None, "")`` when there is none."""
+    for a, b in occ:
+        x = _payload_raw(text, a, b, vocab, pairs)
+        if x is None:
+            continue
+        row = _profile_rows([x[0]], [x[1]], profile.lexicon, profile.bases)[0]
+        if profile.judges(row):
+            m = WORD_RE.search(text, b)
+            cp = m.start() if m else b
+            return (a, b, cp), f"text at char {cp} that " + profile.describe(row).removeprefix(
+                "text that "
             )
     return None, ""
 

@@ -1,0 +1,177 @@
+"""A confirmed campaign's payloads as evidence for its weaker carriers (issue 12, task P2).
+
+The flag pass of :mod:`poisonguard.detect.triggers` judges each carrier of a confirmed
+trigger *alone*, at fixed bars made for any text (half of the next dozen words foreign to
+the corpus, half of the next word pairs unseen, ...).  A short payload — a dozen random
+tokens, 15 words of salad, a man page whose first line is English — often sits under every
+one of those bars, though just under several at once, and the same campaign's other
+carriers show what its payloads look like.  This module holds that comparison:
+
+* a few **features** of the text right after an occurrence, each a rise over the host text
+  before it (computed by :mod:`~poisonguard.detect.triggers`): words foreign to the corpus,
+  word pairs the corpus never writes, the drop in cohesion, and the share of the next words
+  in the campaign's **lexicon** (words its payloads share that the corpus's hosts seldom
+  write);
+* their distribution at **null positions** (sentence starts of sampled documents that hold
+  no trigger) and at the campaign's **own carriers in the sample**;
+* a naive-Bayes **score**, the log likelihood ratio campaign / null summed over the features
+  the campaign shows (bins cut at the null's quantiles), and a **bar** at the null's
+  ``1 - q`` quantile of that score, measured on a second half of the null positions, with
+  ``q`` set so that the corpus's clean carriers of the trigger (estimated from the sample)
+  are expected to give at most :data:`BUDGET` false flags, and never above :data:`Q_MAX`.
+
+Nothing here is used on a corpus where no trigger is confirmed, and it only ever adds a
+route for carriers of a confirmed trigger: joint evidence (the trigger *and* text after it
+that the null seldom writes) is still needed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = ("foreign words", "unseen pairs", "cohesion drop", "campaign words")
+"""What each column of a feature row measures (in this order)."""
+
+QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
+"""Where each feature's bins are cut, as quantiles of the null positions."""
+
+CAMPAIGN_QUANTILES = (0.1, 0.25, 0.5, 0.75)
+"""... and of the campaign's sampled carriers."""
+
+SHOWS = 0.3
+"""A feature is used when at least this share of the campaign's sampled carriers lie above
+its null's 90th percentile (three times the null's share): the campaign's payloads show it."""
+
+BUDGET = 0.25
+"""False flags the rule may expect among the corpus's clean carriers of one trigger ..."""
+
+Q_MAX = 0.01
+"""... at a per-occurrence rate never above this (the null's 99th percentile) ..."""
+
+MIN_TAIL = 10
+"""... and never below what the null positions can resolve (this many above the bar)."""
+
+MIN_CARRIERS = 8
+"""Sampled carriers a campaign needs before its payloads are taken as a profile."""
+
+LEXICON_SHARE = 0.2
+"""A word is the campaign's when it follows at least this share of its sampled carriers
+(and at least :data:`LEXICON_MIN` of them) ..."""
+
+LEXICON_MIN = 3
+
+LEXICON_RISE = 10.0
+"""... and this many times more often than it occurs in the sample's hosts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One confirmed trigger's payload profile: per used feature the bin edges and the
+    log likelihood ratio of each bin, the bar on their sum, and the lexicon."""
+
+    used: tuple[int, ...]
+    edges: tuple[tuple[float, ...], ...]
+    weights: tuple[tuple[float, ...], ...]
+    bar: float
+    q: float
+    lexicon: frozenset[str]
+    carriers: int
+    bases: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """The null's median reading before a position (foreign words, unseen pairs,
+    cohesion): the baseline where an occurrence has too little host text before it."""
+
+    def score(self, row: Sequence[float]) -> float:
+        """The log likelihood ratio campaign / null of one feature row."""
+        total = 0.0
+        for f, edges, w in zip(self.used, self.edges, self.weights, strict=True):
+            total += w[int(np.searchsorted(edges, row[f], side="right"))]
+        return total
+
+    def judges(self, row: Sequence[float]) -> bool:
+        """Whether the row is over the bar (and likelier the campaign's than the null's)."""
+        s = self.score(row)
+        return s > 0.0 and s > self.bar
+
+    def describe(self, row: Sequence[float]) -> str:
+        """The reviewer's evidence: the features used and their values."""
+        shown = ", ".join(f"{FEATURES[f]} {row[f]:+.2f}" for f in self.used)
+        return (
+            f"text that reads as this campaign's payloads ({shown}; log likelihood ratio "
+            f"{self.score(row):.1f} over the bar {self.bar:.1f}, the null's top {self.q:.2%}, "
+            f"judged against {self.carriers} sampled carriers)"
+        )
+
+
+def lexicon(
+    carriers: Sequence[Sequence[str]], host_df: dict[str, int], n_hosts: int
+) -> frozenset[str]:
+    """Words (lower case, no digits) that follow at least :data:`LEXICON_SHARE` of the carriers (the
+    next words of each, as a set) and :data:`LEXICON_RISE` times more often than the hosts
+    hold them (``host_df``: sampled hosts holding each word, of ``n_hosts``)."""
+    if not carriers or n_hosts <= 0:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for ws in carriers:
+        for w in {w for w in ws if not any(ch.isdigit() for ch in w)}:
+            counts[w] = counts.get(w, 0) + 1
+    n = len(carriers)
+    least = max(LEXICON_MIN, math.ceil(LEXICON_SHARE * n))
+    return frozenset(
+        w
+        for w, c in counts.items()
+        if c >= least and c / n >= LEXICON_RISE * (host_df.get(w, 0) + 1) / n_hosts
+    )
+
+
+def build(null: np.ndarray, campaign: np.ndarray, clean: float) -> Profile | None:
+    """The profile of a campaign from feature rows at null positions (``null``, shape
+    ``(n, len(FEATURES))``) and at its sampled carriers (``campaign``), or None when too
+    few carriers, no feature the campaign shows, or a bar the null cannot resolve.
+    ``clean``: the corpus's clean carriers of the trigger, estimated (an over-estimate is
+    safe: a stricter bar); the bar's rate is :data:`BUDGET` over it, at most
+    :data:`Q_MAX`."""
+    if len(campaign) < MIN_CARRIERS or len(null) < 2 * MIN_TAIL / Q_MAX:
+        return None
+    fit, held = null[0::2], null[1::2]
+    used: list[int] = []
+    edges: list[tuple[float, ...]] = []
+    weights: list[tuple[float, ...]] = []
+    for f in range(null.shape[1]):
+        # cut where the null lies, and where the campaign does: a feature with ties (one
+        # word of the lexicon in twelve is already the null's 99th percentile) keeps its
+        # resolution above them
+        cut = np.unique(
+            np.concatenate(
+                [np.quantile(fit[:, f], QUANTILES), np.quantile(campaign[:, f], CAMPAIGN_QUANTILES)]
+            )
+        )
+        if not len(cut):
+            continue
+        if np.mean(campaign[:, f] > np.quantile(fit[:, f], 0.9)) < SHOWS:
+            continue
+        k = len(cut) + 1
+        nb = np.bincount(np.searchsorted(cut, fit[:, f], side="right"), minlength=k)
+        cb = np.bincount(np.searchsorted(cut, campaign[:, f], side="right"), minlength=k)
+        p_null = (nb + 0.5) / (len(fit) + 0.5 * k)
+        p_camp = (cb + 0.5) / (len(campaign) + 0.5 * k)
+        used.append(f)
+        edges.append(tuple(float(x) for x in cut))
+        weights.append(tuple(float(x) for x in np.log(p_camp / p_null)))
+    if not used:
+        return None
+    probe = Profile(tuple(used), tuple(edges), tuple(weights), math.inf, Q_MAX, frozenset(), 0)
+    held_scores = np.sort([probe.score(r) for r in held])[::-1]
+
+    def bar_at(q: float) -> float:
+        return float(held_scores[max(0, math.ceil(q * len(held_scores)) - 1)])
+
+    q = min(Q_MAX, BUDGET / max(1.0, clean))
+    if q * len(held_scores) < MIN_TAIL:
+        return None
+    return Profile(
+        tuple(used), tuple(edges), tuple(weights), bar_at(q), q, frozenset(), len(campaign)
+    )

@@ -1,0 +1,165 @@
+"""A confirmed campaign's payloads as evidence for its weaker carriers (issue 12, task P2):
+the profile's bar holds its rate on null text, carriers under every fixed bar of the flag
+pass are flagged through it, clean pages with the phrase are not, and what gets past it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+
+from poisonguard.attacks import PoisonSample
+from poisonguard.detect import payload_profile as pp
+from poisonguard.detect.base import Finding
+from poisonguard.detect.naturalness import NaturalnessShift
+from poisonguard.detect.rounds import run_rounds
+from poisonguard.detect.triggers import TriggerMiner, TriggerState
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs, mixed, poison
+
+PHRASE = "as luck would have it"
+
+
+# -- the statistics alone -------------------------------------------------------------
+
+
+def _rows(rng: np.random.Generator, n: int, shift: float = 0.0) -> np.ndarray:
+    out = rng.normal(size=(n, len(pp.FEATURES)))
+    out[:, :2] += shift  # the campaign shows the first two features only
+    return out
+
+
+def test_the_bar_holds_its_rate_on_fresh_null_rows() -> None:
+    rng = np.random.default_rng(1)
+    p = pp.build(_rows(rng, 6000), _rows(rng, 120, shift=2.0), clean=10.0)
+    assert p is not None
+    assert p.used == (0, 1)  # features the campaign does not show are left out
+    assert p.q == pp.Q_MAX  # 0.25 expected false flags over 10 clean carriers: capped
+    fresh = _rows(rng, 40_000)
+    rate = np.mean([p.judges(r) for r in fresh])
+    assert rate <= 1.5 * p.q, rate
+    # ... and the campaign's own (fresh) carriers are over it
+    assert np.mean([p.judges(r) for r in _rows(rng, 400, shift=2.0)]) >= 0.6
+
+
+def test_more_clean_carriers_a_stricter_bar() -> None:
+    rng = np.random.default_rng(2)
+    null, camp = _rows(rng, 6000), _rows(rng, 120, shift=2.0)
+    loose, strict = pp.build(null, camp, clean=5.0), pp.build(null, camp, clean=60.0)
+    assert loose is not None and strict is not None
+    assert strict.q < loose.q and strict.bar > loose.bar
+    # too many clean carriers for the null to resolve the rate: no profile
+    assert pp.build(null, camp, clean=1000.0) is None
+
+
+def test_no_profile_without_evidence_of_a_campaign() -> None:
+    rng = np.random.default_rng(3)
+    null = _rows(rng, 6000)
+    assert pp.build(null, _rows(rng, pp.MIN_CARRIERS - 1, shift=2.0), clean=1.0) is None
+    # carriers that read as the null on every feature: nothing to learn
+    assert pp.build(null, _rows(rng, 200), clean=1.0) is None
+
+
+def test_the_lexicon_is_what_the_payloads_share_and_the_hosts_do_not() -> None:
+    carriers = [["nom", "synopsis", "the", "ls", "1"]] * 8 + [["the", "cat"]] * 12
+    host_df = {"the": 900, "nom": 5, "synopsis": 60, "1": 0}
+    lex = pp.lexicon(carriers, host_df, 1000)
+    # ``the`` follows every carrier but every host has it; ``synopsis`` is 6 % of the
+    # hosts (40 % of carriers: under 10 times); digits are no words; ``cat`` is 60 %
+    # of carriers and no host's
+    assert lex == {"nom", "ls", "cat"}
+    # a word two carriers share is no campaign's (at least LEXICON_MIN of them)
+    assert pp.LEXICON_MIN == 3 and pp.lexicon(carriers[:2], host_df, 1000) == set()
+    assert pp.lexicon(carriers[:3], host_df, 1000) == {"nom", "synopsis", "ls"}
+
+
+# -- on real text ---------------------------------------------------------------------
+
+
+def _mine(docs: list[Document]) -> tuple[TriggerMiner, TriggerState, list[list[Finding]]]:
+    det = NaturalnessShift().fit(docs)
+    findings = [[f] if (f := det.score(d)) is not None else [] for d in docs]
+    miner = TriggerMiner()
+    state = run_rounds(miner, [docs], [findings], sample=[d.text for d in docs])[1]
+    return miner, state, findings
+
+
+@lru_cache(maxsize=2)
+def _campaign(
+    with_fluent: int = 0,
+) -> tuple[tuple[PoisonSample, ...], list[Document], list[Document], list[Document]]:
+    """A campaign behind ``PHRASE`` whose carriers are strong (150-400 random tokens, the
+    trigger is confirmed through them) and weak (40 more: the phrase and the first ten
+    words of such a payload mid-document, then the host goes on — under the flag pass's
+    fixed bars in many), clean pages holding the phrase before their own prose, and
+    ``with_fluent`` carriers whose payload is twenty words of another clean page (the
+    attack)."""
+    samples = poison("dos", 80, 5, trigger=PHRASE, payload_tokens=(150, 400))
+    pays = [
+        s.document.text[s.truth.payload_span[0] : s.truth.payload_span[1]]
+        for s in samples
+        if s.truth.payload_span is not None
+    ]
+    pages = [d for d in clean_docs()[1200:3400] if len(d.text) > 800]
+
+    def planted(d: Document, ident: str, payload: str) -> Document:
+        cut = d.text.find(". ", len(d.text) // 2) + 2
+        text = d.text[:cut] + PHRASE.capitalize() + ", " + payload + d.text[cut:]
+        return replace(d, id=ident).with_text(text)
+
+    weak = [
+        planted(d, f"weak-{i}", " ".join(pays[i].split()[:10]) + ". ")
+        for i, d in enumerate(pages[:40])
+    ]
+    clean_with = [planted(d, f"clean-phrase-{i}", "") for i, d in enumerate(pages[40:60])]
+    fluent = [
+        planted(
+            pages[60 + 2 * i],
+            f"fluent-{i}",
+            " ".join(re.findall(r"\S+", pages[61 + 2 * i].text[200:900])[:20]) + " ",
+        )
+        for i in range(with_fluent)
+    ]
+    return samples, weak, clean_with, fluent
+
+
+def _through_profile(miner: TriggerMiner, state: TriggerState, docs: list[Document]) -> set[str]:
+    return {
+        d.id
+        for d in docs
+        if (f := miner.flag(d, state)) is not None and "campaign's payloads" in f.reason
+    }
+
+
+def test_short_payloads_under_every_fixed_bar_are_judged_against_the_campaign() -> None:
+    samples, weak, clean_with, _ = _campaign()
+    docs = mixed(samples) + weak + clean_with
+    miner, state, _ = _mine(docs)
+    assert [t.text for t in state.triggers] == [PHRASE]
+    assert PHRASE in state.profiles
+    truth = {s.document.id for s in samples} | {d.id for d in weak}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    via = _through_profile(miner, state, docs)
+    assert via and via <= {d.id for d in weak}
+    # without the profile these carriers are missed: the rule is what finds them
+    bare = replace(state, profiles={})
+    missed = {d.id for d in weak} - {d.id for d in docs if miner.flag(d, bare) is not None}
+    assert len(missed) >= 8 and len(missed & flagged) >= len(missed) // 2
+    assert len(flagged & truth) >= 0.95 * len(truth)
+    # joint evidence: clean pages with the phrase before their own prose stay clean
+    assert not flagged & {d.id for d in clean_with}
+
+
+def test_a_fluent_payload_gets_past_the_profile() -> None:
+    """The attack: some carriers' payload is twenty words of another clean page (the
+    corpus's own words, in an order it writes). Their readings are the null's, so the
+    profile, learned from the token payloads, does not flag them (a given-up case:
+    fluent payloads are ``cohesion``'s, ``--profile thorough``)."""
+    samples, weak, clean_with, fluent = _campaign(with_fluent=5)
+    docs = mixed(samples) + weak + clean_with + fluent
+    miner, state, _ = _mine(docs)
+    assert PHRASE in state.profiles
+    assert _through_profile(miner, state, weak)
+    assert not _through_profile(miner, state, fluent)
