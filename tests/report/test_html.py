@@ -63,6 +63,29 @@ def test_report_has_every_section_and_the_mined_trigger(scanned) -> None:  # typ
     assert len(result.unscreened) == 2
     shown = _html.escape("; ".join(result.unscreened))
     assert f"<td>not screened</td><td>{shown}</td>" in text
+    # ... and that every detector ran with its default settings
+    assert result.options == {}
+    assert "<td>detector settings</td><td>defaults</td>" in text
+
+
+def test_report_shows_the_settings_a_scan_ran_with() -> None:
+    """A non-default setting is visible to a reviewer, in ``--set``'s spelling (escaped)."""
+    from poisonguard.report.html import options_text
+
+    options = {"cohesion": {"host_check_purity": 0.0}, "triggers": {"char_grams": [4, 6]}}
+    assert options_text(options) == "cohesion.host_check_purity=0.0; triggers.char_grams=[4, 6]"
+    result = poisonguard.scan(
+        random.Random(1).sample(python_docs(), 60),
+        kind="pretrain",
+        detectors=["naturalness"],
+        options={"naturalness": {"min_gain": 25.0, "model": None}, "x": {"y": HOSTILE}},
+    )
+    text = render_html_string(result)
+    row = re.search(r"<td>detector settings</td><td>(.*?)</td>", text)
+    assert row is not None
+    assert row.group(1) == _html.escape(
+        f"naturalness.min_gain=25.0; naturalness.model=none; x.y={HOSTILE}"
+    )
 
 
 def test_report_is_self_contained_and_escapes_corpus_text(scanned) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "corpus",
     "poison",
     "scan",
+    "detectors",
     "triage",
     "provenance",
     "indicators",

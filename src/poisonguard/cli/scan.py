@@ -97,6 +97,15 @@ def scan_command(
         help="default | thorough: thorough adds the cohesion detector (fluent payloads "
         "after a trigger) and paraphrased-claim campaigns; several times slower.",
     ),
+    settings: list[str] | None = typer.Option(
+        None,
+        "--set",
+        metavar="DETECTOR.PARAM=VALUE",
+        help="Set one detector parameter for this scan (repeatable), e.g. --set "
+        "cohesion.host_check_purity=0; typed as the parameter's default (true/false, "
+        "numbers, none, JSON lists); `poisonguard detectors` lists them. Recorded in "
+        "summary.json (options) and the report.",
+    ),
     indicators: list[Path] | None = typer.Option(
         None,
         "--indicators",
@@ -135,6 +144,9 @@ def scan_command(
 
     if profile not in PROFILES:
         fail(f"--profile must be one of {', '.join(PROFILES)}", EXIT_USAGE)
+    from poisonguard.cli.detectors import check_set_options, parse_set_options
+
+    set_options = parse_set_options(settings or [])  # before any record is read
     out_dir_option(out)
     if kind == "auto":
         from poisonguard.detect.kinds import guess_kind
@@ -157,7 +169,22 @@ def scan_command(
             EXIT_USAGE,
         )
     from poisonguard import scan
+    from poisonguard.detect.settings import merge_options
     from poisonguard.engine import EngineError
+
+    chosen = [*(detector or []), "+indicators"] if indicators else detector or None
+    base = {"indicators": {"bundles": [str(p) for p in indicators]}} if indicators else {}
+    check_set_options(
+        set_options,
+        base,
+        kind=kind,
+        detectors=chosen,
+        exclude=exclude,
+        profile=profile,
+        min_trigger_docs=min_trigger_docs,
+        target_fpr=target_fpr,
+    )
+    options = merge_options(base, set_options)
 
     def go() -> Any:
         try:
@@ -171,12 +198,10 @@ def scan_command(
                 backend=backend,
                 report=report,
                 min_trigger_docs=min_trigger_docs,
-                detectors=[*(detector or []), "+indicators"] if indicators else detector or None,
+                detectors=chosen,
                 exclude=exclude or None,
                 profile=profile,
-                options={"indicators": {"bundles": [str(p) for p in indicators]}}
-                if indicators
-                else None,
+                options=options or None,
                 out_format=out_format,
                 allowlist=allow,
                 strict=strict,
@@ -245,6 +270,10 @@ def print_summary(result: Any) -> None:
     t.add_row("unreadable", f"{c.get('errors', 0):,}")
     if result.profile != "default":
         t.add_row("profile", str(result.profile))
+    if result.options:
+        from poisonguard.report.html import options_text
+
+        t.add_row("settings", escape(options_text(result.options)))
     secs = result.timings.get("total", 0.0)
     t.add_row("time", f"{secs:.1f} s")
     console.print(t)

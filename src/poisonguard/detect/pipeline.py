@@ -70,6 +70,7 @@ from poisonguard.detect.results import (
     _finding_row,
     _trigger_report,
     _write_parquet,
+    json_options,
 )
 from poisonguard.detect.rounds import Rounds
 from poisonguard.detect.verdicts import verdict
@@ -399,6 +400,7 @@ class ScanPipeline:
             detectors=[e.name for e in self.entries],
             profile=cfg.profile,
             unscreened=unscreened(cfg.kind, [e.name for e in self.entries], self.context.options),
+            options=json_options(self.context.options),
         )
         store = _PassOneStore()
         try:

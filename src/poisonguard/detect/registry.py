@@ -104,6 +104,8 @@ class Registered:
         factory: builds the detector from a :class:`DetectorContext`.
         default: run by default (``False``: only when asked for by name, e.g. optional
             detectors with heavy dependencies).
+        cls: the registered class (its constructor's keyword parameters are the
+            detector's settings: :mod:`poisonguard.detect.settings`).
     """
 
     name: str
@@ -112,6 +114,7 @@ class Registered:
     calibrate: bool
     factory: Factory
     default: bool = True
+    cls: type | None = None
 
     def build(self, context: DetectorContext) -> Detector:
         """A fresh detector instance for one scan."""
@@ -162,6 +165,7 @@ def register_detector(
             calibrate=(stage == "document") if calibrate is None else calibrate,
             factory=factory or c.from_context,
             default=default,
+            cls=c,
         )
         return c
 
@@ -247,17 +251,17 @@ def detectors_for(
         base = (
             []
             if any(not n.startswith("+") for n in only)
-            else [e.name for e in entries.values() if _default_for(e, kind)]
+            else [e.name for e in entries.values() if runs_by_default(e, kind)]
         )
         names = base + [n for n in names if n not in base]
         chosen = [entries[n] for n in dict.fromkeys(names) if kind in entries[n].kinds]
     else:
-        chosen = [e for e in entries.values() if _default_for(e, kind)]
+        chosen = [e for e in entries.values() if runs_by_default(e, kind)]
     skip = set(exclude or [])
     return [e for e in chosen if e.name not in skip]
 
 
-def _default_for(entry: Registered, kind: str) -> bool:
+def runs_by_default(entry: Registered, kind: str) -> bool:
     """``entry`` runs by default on corpus ``kind``."""
     return entry.default and kind in entry.kinds and entry.name not in OFF_BY_DEFAULT.get(kind, ())
 
@@ -277,4 +281,5 @@ __all__ = [
     "refresh",
     "register_detector",
     "registered",
+    "runs_by_default",
 ]

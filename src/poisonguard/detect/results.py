@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,10 @@ class ScanResult:
     unscreened: list[str] = field(default_factory=list)
     """Classes of attack this scan did not screen: opt-in stages it did not run
     (:func:`poisonguard.detect.profiles.unscreened`; ``--profile thorough`` runs them)."""
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The per-detector settings the scan ran with, ``{detector: {parameter: value}}``: the
+    caller's (``options=``, ``--set``, ``--indicators``) merged with the profile's; a
+    detector's other parameters had their defaults (``poisonguard detectors``)."""
     version: str = __version__
     """The poisonguard version that ran the scan."""
 
@@ -133,6 +139,7 @@ class ScanResult:
             "detectors": self.detectors,
             "profile": self.profile,
             "unscreened": self.unscreened,
+            "options": self.options,
             "thresholds": self.thresholds,
             "histograms": self.histograms,
             "triggers": [t.to_dict() for t in self.triggers],
@@ -144,6 +151,28 @@ class ScanResult:
             "detector_errors": self.detector_errors,
             "version": self.version,
         }
+
+
+def json_options(options: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per-detector options as JSON values for ``summary.json``: numbers, text, booleans,
+    ``None``, lists and dicts as they are (a tuple as a list), a path as text, any other
+    object by its type's name (``"<BigramModel>"``: a fitted model passed in Python is not
+    written out)."""
+    return {
+        str(det): {str(k): _json_value(v) for k, v in opts.items()} for det, opts in options.items()
+    }
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return f"<{type(value).__name__}>"
 
 
 def _trigger_report(tr: dict[str, Any], detector: str) -> TriggerReport:
@@ -246,4 +275,4 @@ def _write_parquet(path: Path, verdicts: list[DocVerdict]) -> Path:
     return path
 
 
-__all__ = ["LABELS", "DocVerdict", "ScanResult", "TriggerReport"]
+__all__ = ["LABELS", "DocVerdict", "ScanResult", "TriggerReport", "json_options"]

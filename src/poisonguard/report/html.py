@@ -291,6 +291,7 @@ def _summary(result: Any) -> str:
             "not screened",
             _e("; ".join(_get(result, "unscreened", []) or []) or "none"),
         ),
+        ("detector settings", _e(options_text(_get(result, "options", {}) or {}))),
         ("backend / workers", _e(f"{_get(result, 'backend')} / {_get(result, 'workers')}")),
         ("bytes scanned", _e(f"{_get(result, 'bytes_scanned', 0):,}")),
     ]
@@ -305,6 +306,15 @@ def _summary(result: Any) -> str:
         + _table(["", ""], rows)
         + "</section>"
     )
+
+
+def options_text(options: Mapping[str, Mapping[str, Any]]) -> str:
+    """The settings a scan ran with, one ``detector.param=value`` each (``--set``'s
+    spelling), or ``defaults`` when none differed."""
+    from poisonguard.detect.settings import show_value
+
+    parts = [f"{det}.{k}={show_value(v)}" for det, opts in options.items() for k, v in opts.items()]
+    return "; ".join(parts) or "defaults"
 
 
 def _histograms(result: Any) -> str:
