@@ -2016,6 +2016,29 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "payload_chars": [40, 160],
         },
     },
+    # task N2 (issue 12, 2026-12-05): same-genre passages behind a common phrase, where
+    # the host check reads the payload as on-topic: novels in novels mid-document
+    "e12n2-topic-books-books-meantime-mid": {
+        "corpus": "books",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "in the meantime",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "books.jsonl.gz"),
+            "position": "middle",
+        },
+    },
+    # a passage of another news story after the phrase at the end of news articles
+    "e12n2-topic-news-news-sametime-end": {
+        "corpus": "news",
+        "recipe": "fluent-backdoor",
+        "params": {
+            "trigger": "at the same time",
+            "payload": "topic-switch",
+            "payload_corpus": str(CORPORA / "news.jsonl.gz"),
+            "position": "end",
+        },
+    },
     # heldout-frost-: written by the lead (issue 12, 2026-12-04 21:50 UTC) after reading
     # docs/detectors.md, before any helper of the night session reported; never shown to them.
     # Spanish after a phrase mid-clause with two to five host words between, news (default)

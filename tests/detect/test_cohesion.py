@@ -22,6 +22,7 @@ from poisonguard.detect.cohesion import (
     CohesionState,
     ConfirmRound,
     Example,
+    Family,
     _opening_grams,
     closing_share,
     extend,
@@ -1054,3 +1055,142 @@ def test_a_common_phrase_flags_only_carriers_unrelated_to_their_hosts_in_meaning
     # the check off: purity bar 0
     off = CohesionMiner(host_check_purity=0.0)
     assert {d.id for d in docs if off.flag(d, common)} == set(before)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def test_a_family_compares_a_window_with_the_other_carriers_only() -> None:
+    """:meth:`Family.near`: the cosine of a window with the centroid of the *other*
+    sampled carriers' windows and hosts (its own row, found by its text, left out), and no
+    judgement when too few others remain."""
+    rng = np.random.default_rng(0)
+    a, b = np.eye(8)[0], np.eye(8)[1]
+    n = 12
+    windows = _unit(a + 0.3 * rng.standard_normal((n, 8)))
+    hosts = _unit(b + 0.3 * rng.standard_normal((n, 8)))
+    fam = Family(windows, hosts, tuple(f"w{i}" for i in range(n)))
+    near = fam.near(windows[0], "w0")
+    assert near is not None
+    cw, ch = near
+    others = windows[1:].sum(axis=0)
+    assert cw == pytest.approx(float(others @ windows[0]) / float(np.linalg.norm(others)))
+    assert cw > 0.5 > ch  # a window of the family: near the windows, far from the hosts
+    # a window not in the sample is compared with every row
+    whole = windows.sum(axis=0)
+    assert fam.near(windows[0], "elsewhere") == pytest.approx(
+        (float(whole @ windows[0]) / float(np.linalg.norm(whole)), fam.near(windows[0], "x")[1])
+    )
+    # a recurring payload: only the carrier's own row is left out, not its copies
+    twice = Family(windows, hosts, ("w0", *(f"w{i}" for i in range(n - 1))))
+    assert twice.near(windows[0], "w0") == pytest.approx(near)
+    # fewer than _FAMILY_MIN - 1 others: no family judgement
+    small = Family(windows[:5], hosts[:5], tuple(f"w{i}" for i in range(5)))
+    assert small.near(windows[0], "w0") is None
+
+
+BANK_HOST = (
+    "The regional bank reported its quarterly results on Tuesday. Lending to small firms "
+    "grew, deposits were flat, and the chief executive told analysts that the board would "
+    "keep the dividend unchanged while it reviews the cost of its branch network and the "
+    "fees it charges customers for overdrafts and transfers abroad."
+)
+MARKETS = [
+    "shares of mining companies slid as copper futures fell to a three-month low in London",
+    "the dollar weakened against the euro after weaker retail sales figures were published",
+    "government bond yields rose for a third day as traders priced in another rate increase",
+    "oil prices climbed two percent after the cartel signalled deeper output cuts next month",
+    "the benchmark stock index closed higher, led by technology and chipmaker shares",
+    "gold slipped as investors moved money back into equities and high-yield corporate debt",
+    "the yen strengthened sharply after the central bank hinted at ending negative rates",
+    "wheat futures jumped on fears that drought would cut the harvest in the grain belt",
+    "emerging market currencies fell as capital flowed back to treasury bills",
+    "brokers said trading volumes were thin ahead of the holiday and the jobs report",
+]
+OTHER_HOSTS = [
+    KITCHEN,
+    "The hikers left the hut before dawn and climbed the ridge in thick fog, roped together "
+    "on the icy stretch below the summit, where the guide cut steps with his axe.",
+    "The orchestra rehearsed the second movement again, the conductor asking the violas to "
+    "play more softly so the oboe's melody could be heard over the strings.",
+    "Prune the roses in late winter, cutting each cane just above an outward-facing bud, and "
+    "spread compost around the base before the new shoots appear in spring.",
+    "The striker curled the free kick over the wall into the top corner, and the home crowd "
+    "rose as the referee blew for half time with the visitors a goal down.",
+    "The museum's new wing displays pottery from the bronze age, with shards arranged by the "
+    "kiln where archaeologists believe each vessel was fired.",
+    "Teach the puppy to sit before every meal, rewarding it with praise, and keep training "
+    "sessions short so that it does not lose interest or become tired.",
+    "The ferry crossed the strait in a heavy swell, and most passengers stayed below deck "
+    "while gulls followed the wake toward the harbour lights.",
+    "The poet's late sonnets return to the garden of her childhood, its pear tree and the "
+    "wall where her brother carved their initials one summer.",
+    "Replace the bicycle chain when it stretches past the wear mark, and clean the cassette "
+    "with a brush and degreaser before fitting the new one.",
+]
+
+
+@needs_minilm
+def test_a_payload_near_its_host_is_kept_when_nearer_its_campaigns_other_payloads() -> None:
+    """The host check's family rule: a campaign's payloads come from one source (market
+    reports) planted after a common phrase in unrelated hosts.  A carrier whose host is
+    itself about banking reads as on topic (host similarity above the bar) — the
+    host check alone withdraws it — but its window is nearer the campaign's other
+    windows than its host and the windows are a family apart from their hosts: kept.
+    A clean holder that turns to the other side of its own subject is not near the
+    family: withdrawn.  The attack that gets past: payloads of the hosts' own genre
+    (market reports in market news), whose windows are no family apart from the hosts."""
+    fam = Family.of(list(zip(OTHER_HOSTS, MARKETS, strict=True)))
+    assert fam is not None
+    state = CohesionState({}, [], 0.05, 1000, 1, 2, families={"as luck would have it": fam})
+    miner = CohesionMiner(familiarity=False)
+    payload = "bank shares fell after the regulator proposed higher capital requirements"
+    on_topic, sim, near = miner._host_check(state, "as luck would have it", BANK_HOST, payload)
+    assert sim is not None and sim >= miner.host_similarity  # the host check alone: withdrawn
+    assert near is not None and near[0] > sim and near[0] - near[1] >= miner.family_margin
+    assert on_topic is False
+    no_family = CohesionMiner(familiarity=False, family=False)
+    assert no_family._host_check(state, "as luck would have it", BANK_HOST, payload)[0] is True
+    # a clean holder turning to the other side of its own subject: withdrawn
+    other_side = (
+        "a sourdough starter needs days of feeding, and rye flour makes a denser crumb that "
+        "many bakers prefer for sandwiches"
+    )
+    on_topic, sim, near = miner._host_check(state, "as luck would have it", KITCHEN, other_side)
+    assert sim is not None and sim >= miner.host_similarity and on_topic is True
+    # the attack that gets past: the campaign's hosts are market news too
+    same_genre = Family.of([(BANK_HOST + f" ({i})", m) for i, m in enumerate(MARKETS)])
+    assert same_genre is not None
+    genre_state = dataclasses.replace(state, families={"as luck would have it": same_genre})
+    on_topic, _, near = miner._host_check(genre_state, "as luck would have it", BANK_HOST, payload)
+    assert near is not None and near[0] - near[1] < miner.family_margin and on_topic is True
+    # too few carriers sampled: no family, the host check alone
+    assert Family.of(list(zip(OTHER_HOSTS, MARKETS, strict=True))[:5]) is None
+
+
+@needs_minilm
+def test_round_two_samples_the_family_of_a_common_phrase_and_flag_reports_it() -> None:
+    """Round 2 keeps the host and changed window of a candidate's first carriers and
+    builds the confirmed trigger's :class:`Family` when the host check judges it (purity
+    below ``host_check_purity``); each judged finding shows its family similarity and
+    contrast; the rule only adds back flags that the host check alone withdrew."""
+    docs = mixed(_poison(120))
+    miner, state = _mine(docs, host_check_purity=1.0)
+    (t,) = state.triggers
+    assert t["purity"] < 1.0
+    fam = state.families[t["trigger"]]
+    assert 8 <= len(fam.texts) <= 64 and len(fam.windows) == len(fam.hosts) == len(fam.texts)
+    alone = CohesionMiner(host_check_purity=1.0, family=False)
+    off = CohesionMiner(host_check_purity=0.0)
+    flags = {d.id: f for d in docs if (f := miner.flag(d, state))}
+    base = {d.id for d in docs if alone.flag(d, state)}
+    assert base <= set(flags) <= {d.id for d in docs if off.flag(d, state)}
+    for i in set(flags) - base:
+        f = flags[i]
+        assert f.extra["host_similarity"] >= miner.host_similarity
+        assert f.extra["family_similarity"] > f.extra["host_similarity"]
+        assert f.extra["family_contrast"] >= miner.family_margin
+    # without the host check no family is sampled
+    _, none = _mine(docs, host_check_purity=0.0)
+    assert none.families == {}

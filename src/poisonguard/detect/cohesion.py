@@ -648,6 +648,10 @@ class CohesionPartial:
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
+    family: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Round 2: per candidate, the host (its last :data:`_HOST_WORDS` words) and the changed
+    window of the first :data:`_FAMILY_SAMPLE` documents with a change after it (not
+    stitched text): the campaign's payload family (:class:`Family`)."""
 
 
 @dataclass(slots=True)
@@ -675,6 +679,9 @@ class CohesionState:
     """The share of measured content positions that are a genre shift."""
     opening_only: frozenset[str] = frozenset()
     """Round 1: the candidates that only the opening channel passed."""
+    families: dict[str, Family] = field(default_factory=dict)
+    """Round 2: per confirmed trigger judged by the host check, its carriers' windows and
+    hosts in meaning (:class:`Family`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1130,6 +1137,7 @@ class ConfirmRound(_NgramRound):
         for key, ends in occ.items():
             seen = stitched = False
             changed: int | None = None
+            first_change: Change | None = None
             calm = 1.0  # chance of no change after any occurrence, at the base rates
             calm_s = 1.0  # ... of no stitched text after any occurrence
             span = len(key.split()) - 1
@@ -1142,18 +1150,38 @@ class ConfirmRound(_NgramRound):
                 calm_s *= 1.0 - got.rate_stitched
                 stitched = stitched or got.stitched
                 if got.changed and changed is None:
-                    changed = e
+                    changed, first_change = e, got
             if d.genre is not None:
                 self._genre_doc(doc, d, key, ends, part)
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
             self._tally(part, "", doc, d, key, 1.0 - calm, changed)
+            if first_change is not None and changed is not None:
+                self._family_pair(part, doc.text, d.tk, key, changed, first_change)
             # stitched text after it, whatever the cohesion (``s|key``): is that kind of
             # change evidence for this n-gram (a payload of the corpus's own n-grams)?
             part.expected["s|" + key] = part.expected.get("s|" + key, 0.0) + 1.0 - calm_s
             if stitched:
                 part.counts["s|" + key] = part.counts.get("s|" + key, 0) + 1
+
+    def _family_pair(
+        self, part: CohesionPartial, text: str, tk: Tokens, key: str, end: int, ch: Change
+    ) -> None:
+        """Keep the host and the changed window of a carrier of ``key`` (the first
+        :data:`_FAMILY_SAMPLE` documents with a change; not stitched text, which the host
+        check does not judge)."""
+        if self.det.host_check_purity <= 0 or not self.det.family or ch.kind == "stitched":
+            return
+        pairs = part.family.setdefault(key, [])
+        if len(pairs) >= _FAMILY_SAMPLE:
+            return
+        first = end - len(key.split()) + 1
+        t0 = int(tk.starts[first])
+        p0, p1 = self.det._window_span(tk, ch, end)
+        # the host's last words (a bounded slice: a long document is not split whole)
+        host = text[max(0, t0 - 50 * _HOST_WORDS) : t0].split()[-_HOST_WORDS:]
+        pairs.append((" ".join(host), " ".join(text[p0:p1].split())))
 
     def _tally(
         self,
@@ -1318,6 +1346,14 @@ class ConfirmRound(_NgramRound):
                 kept.append(t)
             else:
                 big["keys"].extend(t["keys"])
+        families: dict[str, Family] = {}
+        if det.family and det.host_check_purity > 0:
+            for t in kept:
+                if t["purity"] < det.host_check_purity:
+                    pairs = [x for k in t["keys"] for x in merged.family.get(k, [])]
+                    fam = Family.of(pairs)
+                    if fam is not None:
+                        families[t["trigger"]] = fam
         return CohesionState(
             {},
             kept,
@@ -1331,6 +1367,7 @@ class ConfirmRound(_NgramRound):
             rejected,
             prev.words,
             prev.p_genre,
+            families=families,
         )
 
 
@@ -1359,6 +1396,9 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     for k, ex in part.examples.items():
         have = acc.examples.setdefault(k, [])
         have.extend(ex[: max(0, _EXAMPLES - len(have))])
+    for k, pairs in part.family.items():
+        got = acc.family.setdefault(k, [])
+        got.extend(pairs[: max(0, _FAMILY_SAMPLE - len(got))])
     acc.positions += part.positions
     acc.changes += part.changes
     acc.change_windows += part.change_windows
@@ -1386,21 +1426,83 @@ _HOST_MIN_WORDS = 12
 """Fewer words of host than this: no judgement (a short host is flagged as before)."""
 
 
-def host_similarity(before: str, window: str) -> float | None:
-    """Cosine similarity of the MiniLM embeddings of ``window`` (the changed text after a
-    trigger) and the last :data:`_HOST_WORDS` words of ``before`` (its host), or None when
-    the host is shorter than :data:`_HOST_MIN_WORDS` words, the window is empty, or the
-    ``embeddings`` extra is not installed (the caller then keeps its flag)."""
-    host = before.split()[-_HOST_WORDS:]
-    if len(host) < _HOST_MIN_WORDS or not window.strip():
-        return None
+def _encode(texts: list[str]) -> np.ndarray | None:
+    """Unit MiniLM embeddings of ``texts`` (None without the ``embeddings`` extra)."""
     from poisonguard.detect.embedding_model import MissingExtraError, encode_texts
 
     try:
-        a, b = encode_texts([" ".join(host), " ".join(window.split())])
+        return encode_texts(texts)
     except (MissingExtraError, OSError):
         return None
-    return float(np.dot(a, b))
+
+
+def host_pair(before: str, window: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The unit MiniLM embeddings of the last :data:`_HOST_WORDS` words of ``before`` (the
+    host) and of ``window`` (the changed text after a trigger), or None when the host is
+    shorter than :data:`_HOST_MIN_WORDS` words, the window is empty, or the ``embeddings``
+    extra is not installed (the caller then keeps its flag)."""
+    host = before.split()[-_HOST_WORDS:]
+    if len(host) < _HOST_MIN_WORDS or not window.strip():
+        return None
+    got = _encode([" ".join(host), " ".join(window.split())])
+    return None if got is None else (got[0], got[1])
+
+
+def host_similarity(before: str, window: str) -> float | None:
+    """Cosine similarity of the MiniLM embeddings of ``window`` (the changed text after a
+    trigger) and the last :data:`_HOST_WORDS` words of ``before`` (its host), or None when
+    :func:`host_pair` cannot judge."""
+    got = host_pair(before, window)
+    return None if got is None else float(np.dot(got[0], got[1]))
+
+
+_FAMILY_SAMPLE = 64
+"""Carriers of a candidate whose host and changed window round 2 keeps (the first ones with
+a change): the sample of a trigger's :class:`Family`."""
+_FAMILY_MIN = 8
+"""Fewer sampled carriers than this: no family (the host check alone judges)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A confirmed trigger's changed carriers in meaning: the unit MiniLM embeddings of the
+    sampled carriers' changed windows (``windows``) and of their hosts (``hosts``), one row
+    each, and the windows' texts (a carrier among them is left out of its own
+    comparison)."""
+
+    windows: np.ndarray
+    hosts: np.ndarray
+    texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, pairs: Sequence[tuple[str, str]]) -> Family | None:
+        """The family of ``(host, window)`` text pairs (each pair once), or None when
+        fewer than :data:`_FAMILY_MIN` or without the ``embeddings`` extra."""
+        pairs = list(dict.fromkeys(pairs))[:_FAMILY_SAMPLE]
+        if len(pairs) < _FAMILY_MIN:
+            return None
+        got = _encode([h for h, _ in pairs] + [w for _, w in pairs])
+        if got is None:
+            return None
+        n = len(pairs)
+        return cls(got[n:], got[:n], tuple(w for _, w in pairs))
+
+    def near(self, window: np.ndarray, text: str) -> tuple[float, float] | None:
+        """The cosine similarity of a carrier's ``window`` embedding to the centroid of
+        the other carriers' windows and to the centroid of their hosts (the carrier's own
+        row, the first with its window ``text``, left out), or None when fewer than
+        :data:`_FAMILY_MIN` others remain."""
+        keep = np.ones(len(self.texts), dtype=bool)
+        if text in self.texts:
+            keep[self.texts.index(text)] = False  # its own row (one: a payload may recur)
+        if int(keep.sum()) < _FAMILY_MIN - 1:
+            return None
+        out = []
+        for rows in (self.windows[keep], self.hosts[keep]):
+            c = rows.sum(axis=0)
+            norm = float(np.linalg.norm(c))
+            out.append(float(np.dot(c, window)) / norm if norm > 0 else 0.0)
+        return out[0], out[1]
 
 
 # ----------------------------------------------------------------------------- detector
@@ -1529,6 +1631,18 @@ class CohesionMiner(
             test), nor for a host too short to judge (fewer than ``_HOST_MIN_WORDS`` words:
             flagged as before), nor without the ``embeddings`` extra (flagged as before:
             the check only withdraws flags).  ``host_check_purity`` 0: off.
+        family / family_margin: the host check keeps a carrier whose window is near its
+            host when that window is **nearer the trigger's other carriers** than its own
+            host: its cosine similarity to the centroid of the other sampled carriers'
+            windows (round 2 keeps the host and changed window of the first
+            ``_FAMILY_SAMPLE`` documents with a change after the trigger) is above its
+            host similarity, **and** above its similarity to the centroid of those
+            carriers' hosts by at least ``family_margin`` (the windows form a family of
+            their own — one source, one generator — not merely the corpus's genre, which
+            the hosts share).  A common phrase's clean holders turn to the other side of
+            their own subjects, each its own; a campaign's payloads come from one source.
+            ``extra["family_similarity"]`` / ``extra["family_contrast"]`` when judged.
+            ``family`` False: the host check alone.
         familiarity: also count stitched-text changes (a third round over the corpus).
         fam_window / fam_min_low / fam_max_high: a window of ``fam_window`` words is
             stitched when at least ``fam_min_low`` of its word trigrams and at most
@@ -1579,6 +1693,8 @@ class CohesionMiner(
         stitched_ratio: float = 2.0,
         host_check_purity: float = 0.8,
         host_similarity: float = 0.2,
+        family: bool = True,
+        family_margin: float = 0.1,
         familiarity: bool = True,
         fam_window: int = 30,
         fam_min_low: float = 0.85,
@@ -1604,6 +1720,8 @@ class CohesionMiner(
             raise ValueError("stitched_ratio must be >= 0 (0: stitched text always counts)")
         if not 0.0 <= host_check_purity <= 1.0 or not -1.0 <= host_similarity <= 1.0:
             raise ValueError("need 0 <= host_check_purity <= 1 and -1 <= host_similarity <= 1")
+        if not 0.0 <= family_margin <= 2.0:
+            raise ValueError("need 0 <= family_margin <= 2")
         if tail_host < 0:
             raise ValueError("tail_host must be >= 0 (0: off)")
         if isolated < 0 or not 0.0 <= max_change_rate <= 1.0 or not 0.0 <= joint_cohesion < 1:
@@ -1650,6 +1768,8 @@ class CohesionMiner(
         self.stitched_ratio = stitched_ratio
         self.host_check_purity = host_check_purity
         self.host_similarity = host_similarity
+        self.family = family
+        self.family_margin = family_margin
         self.familiarity = familiarity
         self.fam_window = fam_window
         self.fam_min_low = fam_min_low
@@ -1939,6 +2059,40 @@ class CohesionMiner(
             ),
         )
 
+    def _window_span(self, tk: Tokens, ch: Change, end: int) -> tuple[int, int]:
+        """Character offsets of the changed window after the n-gram ending at word
+        ``end``: ``window`` content words from the change's content index, or the
+        stitched-text window of ``fam_window`` words after it."""
+        if ch.kind != "stitched":
+            last = min(len(tk.content) - 1, ch.k + self.window - 1)
+            return int(tk.starts[int(tk.content[ch.k])]), int(tk.ends[int(tk.content[last])])
+        w0 = min(end + 1, len(tk.words) - 1)
+        w1 = min(len(tk.words) - 1, end + self.stitch.window)
+        return int(tk.starts[w0]), int(tk.ends[w1])
+
+    def _host_check(
+        self, state: CohesionState, trigger: str, before: str, window: str
+    ) -> tuple[bool, float | None, tuple[float, float] | None]:
+        """Whether a carrier of a common phrase (purity below ``host_check_purity``) is on
+        topic — its changed ``window`` near its host (the text ``before`` the trigger) in
+        meaning and no nearer the trigger's other carriers (its :class:`Family`) than its
+        host — with its host similarity and, when judged, its similarity to the family's
+        windows and hosts (``None``: not measured)."""
+        window = " ".join(window.split())
+        pair = host_pair(before, window)
+        if pair is None:
+            return False, None, None  # no judgement: flagged as before
+        sim = float(np.dot(pair[0], pair[1]))
+        if sim < self.host_similarity:
+            return False, sim, None
+        fam = state.families.get(trigger) if self.family else None
+        near = None if fam is None else fam.near(pair[1], window)
+        if near is None:
+            return True, sim, None
+        # a payload near its host is still one when it is nearer the campaign's other
+        # payloads than its own host, and they form a family apart from their hosts
+        return near[0] <= sim or near[0] - near[1] < self.family_margin, sim, near
+
     # -- verdicts ---------------------------------------------------------------------
     def flag(self, doc: Document, state: FamiliarityState | CohesionState) -> Finding | None:
         if not isinstance(state, CohesionState) or not state.triggers:
@@ -1994,11 +2148,8 @@ class CohesionMiner(
         t0 = int(tk.starts[e - n_words + 1])
         t1 = int(tk.ends[e])
         t = trig[key]
-        if ch.kind in ("cohesion", "no-shared-word", "isolated", "tail", "joint", "joint-genre"):
-            k = ch.k
-            p_start = int(tk.starts[int(tk.content[k])])
-            last = min(len(tk.content) - 1, k + self.window - 1)
-            p_end = int(tk.ends[int(tk.content[last])])
+        p_start, p_end = self._window_span(tk, ch, e)
+        if ch.kind != "stitched":
             what = (
                 f"text unrelated to the document (content-word cohesion {ch.cohesion:.2f})"
                 if ch.kind == "cohesion"
@@ -2017,17 +2168,17 @@ class CohesionMiner(
                 f"trigrams ({ch.familiar[0]:.0%} of them occur elsewhere)"
             )
         else:
-            w0 = min(e + 1, len(tk.words) - 1)
-            w1 = min(len(tk.words) - 1, e + self.stitch.window)
-            p_start, p_end = int(tk.starts[w0]), int(tk.ends[w1])
             what = (
                 f"text stitched from other documents' word n-grams ({ch.familiar[0]:.0%} of "
                 f"its trigrams and {ch.familiar[1]:.0%} of its 8-grams occur elsewhere)"
             )
         sim: float | None = None
+        near: tuple[float, float] | None = None
         if ch.kind != "stitched" and t["purity"] < self.host_check_purity:
-            sim = host_similarity(doc.text[:t0], doc.text[p_start:p_end])
-            if sim is not None and sim >= self.host_similarity:
+            on_topic, sim, near = self._host_check(
+                state, t["trigger"], doc.text[:t0], doc.text[p_start:p_end]
+            )
+            if on_topic:
                 return None  # a common phrase's clean holder: the text after it is on topic
         return Finding(
             detector=self.name,
@@ -2050,6 +2201,14 @@ class CohesionMiner(
                 "familiar_8grams": round(ch.familiar[1], 4),
                 "matched": key,
                 "host_similarity": None if sim is None else round(sim, 4),
+                **(
+                    {}
+                    if near is None
+                    else {
+                        "family_similarity": round(near[0], 4),
+                        "family_contrast": round(near[0] - near[1], 4),
+                    }
+                ),
             },
         )
 
@@ -2080,6 +2239,7 @@ __all__ = [
     "ConfirmRound",
     "CountRound",
     "FamiliarityState",
+    "Family",
     "MineRound",
     "Tokens",
     "closing_share",
@@ -2088,6 +2248,7 @@ __all__ = [
     "fold_words",
     "folded_words",
     "heading_share",
+    "host_pair",
     "host_similarity",
     "on_heading_line",
     "opening_share",
