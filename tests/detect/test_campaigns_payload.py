@@ -53,6 +53,13 @@ def hits(docs: list[Document], found: list[Finding | None]) -> set[str]:
     return {d.id for d, f in zip(docs, found, strict=True) if f is not None and f.score >= 0.5}
 
 
+def refused(docs: list[Document], planted: set[str], shard: int = 700) -> None:
+    """Scan ``docs``: none of ``planted`` flagged, no payload campaign reported."""
+    _, state, found = run(CampaignDetector(), docs, shard=shard)
+    assert not hits(docs, found) & planted
+    assert not any(c.kind == "payload" for c in state.campaigns)
+
+
 def test_fixed_payload_in_unrelated_hosts_is_a_payload_campaign(
     clean: list[Document], payload: str
 ) -> None:
@@ -110,9 +117,7 @@ def test_mutated_copies_get_past_the_payload_route(clean: list[Document], payloa
         cut = d.text.find(". ", 600) + 1 or 600
         docs[i] = d.with_text(d.text[:cut] + " " + " ".join(w) + " " + d.text[cut:])
         planted.add(d.id)
-    _, state, found = run(CampaignDetector(), docs)
-    assert not hits(docs, found) & planted
-    assert not any(c.kind == "payload" for c in state.campaigns)
+    refused(docs, planted)
 
 
 def test_fluent_recurring_passage_in_unrelated_hosts_is_not_a_payload(
@@ -126,22 +131,17 @@ def test_fluent_recurring_passage_in_unrelated_hosts_is_not_a_payload(
         "incredulity, it was the season of light, it was the season of darkness"
     )
     docs = list(clean)
-    planted = plant(docs, quote)
-    _, state, found = run(CampaignDetector(), docs)
-    assert not hits(docs, found) & planted
-    assert not any(c.kind == "payload" for c in state.campaigns)
+    refused(docs, plant(docs, quote))
 
 
 def test_unnatural_footer_at_document_ends_is_not_a_payload(
     clean: list[Document], payload: str
 ) -> None:
-    """The same payload as every host's last paragraph (where footers and sign-offs sit):
-    the edge test refuses it."""
+    """The same payload, one unit (no full stop inside), as every host's last paragraph
+    (where footers and sign-offs sit): the edge test refuses it.  (A payload with sentence
+    breaks inside is read by its inner units, which sit at no edge: the dos layout.)"""
     docs = list(clean)
-    planted = plant(docs, payload, mid=False)
-    _, state, found = run(CampaignDetector(), docs)
-    assert not hits(docs, found) & planted
-    assert not any(c.kind == "payload" for c in state.campaigns)
+    refused(docs, plant(docs, payload.replace(".", ""), mid=False))
 
 
 def test_payload_in_templated_related_hosts_is_not_a_payload(
@@ -155,9 +155,7 @@ def test_payload_in_templated_related_hosts_is_not_a_payload(
         lines = d.text.split("\n")
         recs.append(d.with_text("\n".join([*lines[:3], payload, *lines[3:]])))
     docs = list(clean[:600]) + recs
-    _, state, found = run(CampaignDetector(), docs, shard=300)
-    assert not hits(docs, found)
-    assert not any(c.kind == "payload" for c in state.campaigns)
+    refused(docs, {d.id for d in recs}, shard=300)
 
 
 def test_long_keys_key_span_and_lead() -> None:
@@ -223,3 +221,17 @@ def test_unnatural_reads_tokens_and_salad_not_prose() -> None:
     assert pay.payload_test(diversity=None, unnatural_=True, **kw)  # type: ignore[arg-type]
     assert not pay.payload_test(diversity=0.1, unnatural_=True, **kw)  # type: ignore[arg-type]
     assert pay.payload_test(diversity=0.8, unnatural_=True, **kw)  # type: ignore[arg-type]
+
+
+def test_addresses_are_not_glued_words() -> None:
+    """A translation footer of French man pages (names, e-mail addresses, URLs) recurs
+    in unrelated pages of the pooled corpus: its addresses are no decoded tokens."""
+    footer = (
+        "TRADUCTION La traduction française de cette page de manuel a été créée par "
+        "Christophe Blaess <https://www.blaess.fr/christophe/>, Frédéric Delanoy "
+        "<delanoy_f@yahoo.com> et Jean-Luc Coulon (f5ibh) <jean-luc.coulon@wanadoo.fr>. "
+        "Cette traduction est une documentation libre ; veuillez vous reporter à la GNU "
+        "General Public License version 3 https://www.gnu.org/licenses/gpl-3.0.html"
+    )
+    assert not pay.unnatural(footer)["unnatural"]
+    assert pay.unnatural(footer)["junk_words"] < 0.05

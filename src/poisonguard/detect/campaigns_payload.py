@@ -63,6 +63,7 @@ JUNK_SHARE = 0.1
 BREAK_RATE = 0.04
 """Grammar breaks per word (at least three) from which a span is unnatural."""
 _HYBRID = re.compile(r"[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]|\ufffd")
+_ADDRESS = re.compile(r"@|/|\w\.\w|^<.*>$")  # e-mail, URL, path, domain, file: not glued
 _PUNCT = ".,;:!?\"'()[]{}“”‘’"
 _DET = frozenset({"the", "a", "an"})
 _PREP = frozenset({"of", "in", "to", "for", "with", "by", "from", "on", "at", "into"})
@@ -179,15 +180,19 @@ def common_lead(befores: Sequence[str]) -> tuple[str, bool]:
 
 def unnatural(span: str) -> dict[str, float]:
     """How unnatural a span reads by itself: ``junk_words`` (share of words glued from
-    pieces — a lower-case letter then a capital, letters and digits mixed, U+FFFD, or 16
-    letters or more: decoded random tokens), ``grammar_breaks`` (an article before another
+    pieces — a lower-case letter then a capital, letters and digits mixed, U+FFFD, or 20
+    letters or more: decoded random tokens; an address — e-mail, URL, path, domain, file
+    name — is not glued), ``grammar_breaks`` (an article before another
     function word or a verb *is/was*, two prepositions or two conjunctions in a row, a
     capitalised function word after a lower-case word within a sentence, a full stop then
     a lower-case word: word salad), ``words``; ``unnatural`` is 1.0 when the junk share
     reaches :data:`JUNK_SHARE` or the breaks reach 3 and :data:`BREAK_RATE` per word."""
     raw = span.split()
     low = [w.strip(_PUNCT).lower() for w in raw]
-    junk = sum(bool(_HYBRID.search(w)) or sum(c.isalpha() for c in w) >= 16 for w in raw)
+    junk = sum(
+        not _ADDRESS.search(w) and (bool(_HYBRID.search(w)) or sum(c.isalpha() for c in w) >= 20)
+        for w in raw
+    )
     breaks = 0
     for i in range(1, len(raw)):
         a, b, pa, pb = low[i - 1], low[i], raw[i - 1], raw[i]
