@@ -159,23 +159,25 @@ def test_payload_in_templated_related_hosts_is_not_a_payload(
 
 
 def test_long_keys_key_span_and_lead() -> None:
-    norms = ["a b c", " ".join(f"w{i}" for i in range(20))]
+    norms = ["a b c", " ".join(f"w{i}" for i in range(24))]
     idx, keys = pay.long_keys(norms)
     assert idx[:2] == [1, 1] and set(idx) == {1}
     assert keys[0] == "^ " + " ".join(f"w{i}" for i in range(12))
-    assert keys[1] == "$ " + " ".join(f"w{i}" for i in range(8, 20))
-    text = "Host. " + " ".join(f"W{i}," for i in range(20)) + " end."
+    assert keys[1] == "$ " + " ".join(f"w{i}" for i in range(12, 24))
+    text = "Host. " + " ".join(f"W{i}," for i in range(24)) + " end."
     unit = split_sentences(text)[1]
     folded = fold(text[unit.start : unit.end])
     a, b = pay.key_span(text, unit.start, unit.end, 0, folded)
     assert text[a:b] == " ".join(f"W{i}," for i in range(12)).rstrip(",")
-    a, b = pay.key_span(text, unit.start, unit.end, 9, folded)
-    assert text[a:b].startswith("W9,") and text[a:b].endswith("end")
+    a, b = pay.key_span(text, unit.start, unit.end, 13, folded)
+    assert text[a:b].startswith("W13,") and text[a:b].endswith("end")
     # anchored keys: the same words give the same keys whatever surrounds them
     inner = "alpha beta gamma jolt delta epsilon eta theta iota kappa lambda mu nu xi omicron"
     inner += " pi rho sigma tau upsilon phi chi psi omega"
-    a_keys = {k for k, _ in pay.unit_keys("one two three four five six " + inner + " end")}
-    b_keys = {k for k, _ in pay.unit_keys("seven eight nine ten " + inner + " other words")}
+    pad_a = " ".join(f"a{i}" for i in range(20))
+    pad_b = " ".join(f"b{i}" for i in range(20))
+    a_keys = {k for k, _ in pay.unit_keys("one two three four five six " + inner + " " + pad_a)}
+    b_keys = {k for k, _ in pay.unit_keys("seven eight nine ten " + inner + " " + pad_b)}
     shared = a_keys & b_keys
     assert shared and all(k.startswith("~ ") for k in shared)
     assert "~ jolt delta epsilon eta theta iota kappa lambda mu nu xi omicron" in shared

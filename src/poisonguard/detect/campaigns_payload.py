@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-LONG_WORDS = 16
+LONG_WORDS = 24
 """A unit of at least this many words (its norm's) also gives a head and a tail key."""
 EDGE_WORDS = 12
 """Words of a unit's head key and of its tail key."""
@@ -53,11 +53,15 @@ MAX_EDGE = 0.5
 """At most this share of a payload key's hosts have it in their first or last unit."""
 OPENING_WORDS = 6
 """Words of the recurring span reported as its opening (where a trigger sits)."""
-MAX_ANCHORS = 12
+MAX_ANCHORS = 6
 """Anchored keys of one unit at most (:func:`unit_keys`)."""
+ANCHOR_WORDS = 40
+"""Only a unit of at least this many words has anchored keys (a payload with host text on
+both sides makes a long unit; most prose sentences are shorter: the keys cost less)."""
+
 HEAD, TAIL, MID = "^ ", "$ ", "~ "
 _WORD = re.compile(r"\S+")
-_ANCHOR = re.compile(r"(?:^|(?<= ))[^ jkqxz]*[jkqxz]")
+_ANCHOR = re.compile(r"(?<= )[^ jqxz]*[jqxz]")
 JUNK_SHARE = 0.1
 """Share of glued or hybrid words from which a span is unnatural."""
 BREAK_RATE = 0.04
@@ -104,9 +108,9 @@ def unit_keys(norm: str) -> list[tuple[str, int]]:
     """The head, tail and anchored keys of one unit's norm, each with the index of its
     first word (none for a unit of fewer than :data:`LONG_WORDS` words).
 
-    An anchored key is the :data:`EDGE_WORDS` words from a word that holds one of the
-    letters *j k q x z* (about one word in 15 of English prose, more in decoded tokens),
-    at least four words after the previous anchor and clear of the head and the tail, at
+    An anchored key (units of :data:`ANCHOR_WORDS` words or more) is the
+    :data:`EDGE_WORDS` words from a word (not the first) that holds one of the letters
+    *j q x z* (rare in English prose, frequent in decoded tokens), clear of the tail, at
     most :data:`MAX_ANCHORS` per unit: the anchors depend only on the words, so a payload
     written inside a host sentence, with host text on both sides, still gives the same keys
     in every carrier."""
@@ -115,14 +119,13 @@ def unit_keys(norm: str) -> list[tuple[str, int]]:
         return []
     w = norm.split(" ")
     out = [(HEAD + " ".join(w[:EDGE_WORDS]), 0), (TAIL + " ".join(w[-EDGE_WORDS:]), n - EDGE_WORDS)]
-    last = 0
+    if n < ANCHOR_WORDS:
+        return out
     for m in _ANCHOR.finditer(norm):
         j = norm.count(" ", 0, m.start())
         if j >= n - EDGE_WORDS or len(out) >= 2 + MAX_ANCHORS:
             break
-        if j >= last + 4:
-            out.append((MID + " ".join(w[j : j + EDGE_WORDS]), j))
-            last = j
+        out.append((MID + " ".join(w[j : j + EDGE_WORDS]), j))
     return out
 
 
