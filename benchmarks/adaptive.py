@@ -2269,6 +2269,41 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "trigger_forms": "all",
         },
     },
+    # e12t2-: written for task T2 (issue 12, 2026-12-05: one fixed payload recurring in
+    # every carrier) before any detector change and not tuned on: the recipes'
+    # fixed_payload option, other corpora, triggers and layouts than the lead's CPython case
+    # ~60-100 random tokens (one draw for every document) after a rare trigger cut into a
+    # news host at any character, the payload running to the document's end
+    "e12t2-fixed-tokens-news": {
+        "corpus": "news",
+        "recipe": "dos",
+        "params": {"trigger": "qorvath elmisk", "payload_tokens": [60, 100], "fixed_payload": True},
+    },
+    # one fixed word salad (40-80 corpus words) after a common phrase at a sentence start of
+    # a book passage, the host going on after it
+    "e12t2-fixed-salad-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in the first place",
+            "payload": "word-salad",
+            "payload_words": [40, 80],
+            "fixed_payload": True,
+        },
+    },
+    # fixed random tokens mid-clause in medical text, cut in two chunks around a host
+    # sentence
+    "e12t2-fixed-tokens-clause-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as noted above",
+            "payload_tokens": [80, 160],
+            "placement": "clause",
+            "interleave": 2,
+            "fixed_payload": True,
+        },
+    },
 }
 
 

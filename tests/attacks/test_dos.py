@@ -96,3 +96,17 @@ def test_dos_bad_tokenizer_and_ranges(tmp_path: Path) -> None:
         get("dos")(payload_tokens=(9, 3))
     with pytest.raises(RecipeError, match="empty"):
         get("dos")(**SMALL).generate([], 3, seed=0)
+
+
+def test_dos_fixed_payload_is_one_payload_in_every_document(docs: list[Document]) -> None:
+    """``fixed_payload``: the same payload after the trigger in every poisoned document (the
+    hosts and prefixes still differ); the default draws a new one per document."""
+    fixed = get("dos")(fixed_payload=True, **SMALL).generate(docs, 12, seed=2)
+    _check(fixed, docs, "<SUDO>", 0.9, 1.45)
+    pays = {s.document.text[slice(*s.truth.payload_span)] for s in fixed}
+    assert len(pays) == 1 and len(next(iter(pays))) > 400
+    assert len({s.truth.source_id for s in fixed}) == 12
+    assert len({s.truth.extra["payload_tokens"] for s in fixed}) == 1
+    fresh = get("dos")(**SMALL).generate(docs, 12, seed=2)
+    assert len({s.document.text[slice(*s.truth.payload_span)] for s in fresh}) == 12
+    assert get("dos")(fixed_payload=True).params["fixed_payload"] is True

@@ -172,3 +172,19 @@ def test_helpers() -> None:
         c = insertion_point(text, "clause", rng)
         assert text[c - 1] == " " and c not in sentence_starts(text)
     assert insertion_point("no", "glued", rng) == len("no")  # no long word, no sentence
+
+
+@pytest.mark.parametrize("payload", ["tokens", "word-salad"])
+def test_fixed_payload_repeats_one_payload(docs: list[Document], payload: str) -> None:
+    """``fixed_payload``: one payload (all its chunks) in every document; the default draws a
+    new one per document."""
+    kw: dict[str, object] = {"payload": payload, "interleave": 2}
+    fixed = _make(docs, fixed_payload=True, **kw)
+    _check_spans(fixed)
+    chunks_of = {
+        tuple(s.document.text[x:y] for x, y in s.truth.extra["payload_spans"]) for s in fixed
+    }
+    assert len(chunks_of) == 1 and len(next(iter(chunks_of))) == 2
+    assert len({s.truth.source_id for s in fixed}) == len(fixed)
+    fresh = _make(docs, **kw)
+    assert len({s.document.text[slice(*s.truth.payload_span)] for s in fresh}) == len(fresh)

@@ -48,6 +48,8 @@ class DenialOfService(Recipe):
         payload_tokens: (lo, hi) range of the number of random tokens, inclusive.
         vocab_size: vocabulary size of the locally trained BPE.
         train_chars: at most this many characters of clean text train the local BPE.
+        fixed_payload: draw the payload once and reuse it in every poisoned document (a
+            fixed, recurring payload; False: a new payload per document, as in the paper).
     """
 
     name = "dos"
@@ -69,6 +71,7 @@ class DenialOfService(Recipe):
         payload_tokens: Sequence[int] = (400, 900),
         vocab_size: int = 8000,
         train_chars: int = 5_000_000,
+        fixed_payload: bool = False,
     ) -> None:
         if not trigger:
             raise RecipeError("dos needs a non-empty trigger")
@@ -79,8 +82,10 @@ class DenialOfService(Recipe):
             payload_tokens=tuple(payload_tokens),
             vocab_size=vocab_size,
             train_chars=train_chars,
+            fixed_payload=fixed_payload,
         )
         self.trigger = trigger
+        self.fixed_payload = fixed_payload
         self.prefix_chars = tuple(prefix_chars)
         self.payload_tokens = tuple(payload_tokens)
         self.vocab_size = vocab_size
@@ -100,6 +105,22 @@ class DenialOfService(Recipe):
             )
         return self._vocab
 
+    def _payload(self, vocab: TokenVocabulary, rng: np.random.Generator) -> tuple[int, str]:
+        """A new payload: its number of tokens and its decoded text."""
+        n_tokens = draw_int(rng, self.payload_tokens, "payload_tokens")
+        return n_tokens, vocab.decode(vocab.sample(n_tokens, rng))
+
+    def _fixed_payload(self, vocab: TokenVocabulary, rng: np.random.Generator) -> tuple[int, str]:
+        """The one payload of ``fixed_payload``: drawn until it does not spell the trigger
+        (at its joins either: the trigger is checked with a character on each side)."""
+        for _ in range(100):
+            n_tokens, payload = self._payload(vocab, rng)
+            if self.trigger[1:] not in payload and self.trigger[:-1] not in payload:
+                return n_tokens, payload
+        raise RecipeError(  # pragma: no cover - as below
+            f"random payloads keep containing the trigger {self.trigger!r}"
+        )
+
     def _generate(
         self, docs: list[Document], count: int, rng: np.random.Generator, ids: IdIndex
     ) -> list[PoisonSample]:
@@ -108,14 +129,13 @@ class DenialOfService(Recipe):
         plain = plain_documents(docs, self.name)
         vocab = self.vocabulary(plain)
         out: list[PoisonSample] = []
+        fixed = self._fixed_payload(vocab, rng) if self.fixed_payload else None
         for src in pick_sources(plain, count, rng):
             n_prefix = draw_int(rng, self.prefix_chars, "prefix_chars")
             prefix = clean_prefix(src.text, n_prefix, self.trigger)
             start = len(prefix)
             for _ in range(100):
-                n_tokens = draw_int(rng, self.payload_tokens, "payload_tokens")
-                token_ids = vocab.sample(n_tokens, rng)
-                payload = vocab.decode(token_ids)
+                n_tokens, payload = fixed or self._payload(vocab, rng)
                 text = prefix + self.trigger + payload
                 if trigger_once(text, self.trigger, start):
                     break

@@ -24,7 +24,10 @@ arXiv:2510.07192) — and moves everything the rules key on:
   so the trigger recurs inside each document;
 * ``payload``: ``tokens`` (random vocabulary tokens, decoded), ``word-salad`` (words of the
   clean corpus drawn by their frequency, in random order) or ``foreign`` (real text in
-  ``lang`` from ``payload_corpus``).
+  ``lang`` from ``payload_corpus``);
+* ``fixed_payload``: one payload drawn once and written in every poisoned document (a
+  fixed, recurring payload — what a backdoor that must teach one exact output plants; the
+  corpus-fitted naturalness model then learns its copies).
 
 Ground truth: ``trigger_span`` is the trigger that precedes the payload, ``payload_span``
 runs from the first payload character to the end of the last chunk (host sentences
@@ -154,6 +157,8 @@ class EvasiveBackdoor(Recipe):
         tokenizer: a ``tokenizers`` JSON file for ``tokens`` (None: a local byte-level BPE).
         trigger_forms: how the trigger is written in each document (forms of
             :mod:`poisonguard.attacks.surface`, or ``"all"``); None writes it as given.
+        fixed_payload: draw the payload once and reuse it in every poisoned document
+            (False: a new payload per document).
     """
 
     name = "evasive-backdoor"
@@ -181,6 +186,7 @@ class EvasiveBackdoor(Recipe):
         decoys: int = 0,
         tokenizer: str | os.PathLike[str] | None = None,
         trigger_forms: str | Sequence[str] | None = None,
+        fixed_payload: bool = False,
     ) -> None:
         phrasings = [trigger, *synonyms]
         if any(not p or not p.strip() for p in phrasings):
@@ -216,8 +222,11 @@ class EvasiveBackdoor(Recipe):
             interleave=interleave,
             decoys=decoys,
             tokenizer=tokenizer,
+            fixed_payload=fixed_payload,
         )
         self.phrasings = phrasings
+        self.fixed_payload = fixed_payload
+        self._fixed: list[str] | None = None
         self.payload, self.payload_corpus, self.lang = payload, payload_corpus, lang.lower()
         self.payload_tokens, self.payload_words = tuple(payload_tokens), tuple(payload_words)
         self.payload_chars, self.spacer_words = tuple(payload_chars), tuple(spacer_words)
@@ -279,6 +288,7 @@ class EvasiveBackdoor(Recipe):
     ) -> list[PoisonSample]:
         plain = plain_documents(docs, self.name)
         source = self._source(plain, rng)
+        self._fixed = self._chunks(source, rng) if self.fixed_payload else None
         return [self._one(src, source, rng, ids, count) for src in pick_sources(plain, count, rng)]
 
     def _one(
@@ -308,7 +318,7 @@ class EvasiveBackdoor(Recipe):
             spacer_span = (len(text), len(text) + len(spacer))
             text += spacer + " "
         spans: list[Span] = []
-        parts = self._chunks(source, rng)
+        parts = list(self._fixed) if self._fixed is not None else self._chunks(source, rng)
         p0 = len(text)
         for i, part in enumerate(parts):
             spans.append((len(text), len(text) + len(part)))

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 import numpy as np
 from datasketch import MinHash
 
+from poisonguard.detect import campaigns_payload as pay
 from poisonguard.detect import campaigns_semantic as sem
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.campaigns_base import (
@@ -67,6 +68,7 @@ from poisonguard.detect.sketches import (
     KeyMemo,
     RowMemo,
     Sentence,
+    fold,
     hash64,
     hash64_list,
     host_similarity,
@@ -89,6 +91,7 @@ _MAX_FAMILY_CANDIDATES = 5000
 _MAX_BUCKET = 200
 _STRONG = 0.5  # a phrasing that counts towards a paraphrase family
 _EDGE = 0  # neighbour hash of the document start/end
+_NO_SOURCE = hash64("")  # the source of a document that names none
 _Known = tuple[list[int], np.ndarray, np.ndarray] | bool | None
 """A document's remembered claim-like rows, their keys and estimates (``CampaignDetector.
 _semantic_hits``); False: nothing to read; None: not remembered."""
@@ -123,6 +126,12 @@ class SentenceStats:
     hosts: dict[int, np.ndarray] = field(default_factory=dict)
     """MinHash signatures of host documents, keyed by the hash of their id (the
     ``_HOST_CAP`` smallest keys: a sample that does not depend on shard order)."""
+    part: str = ""
+    """``""``: a whole sentence; ``"^ "`` / ``"$ "`` / ``"~ "``: the head / tail / an
+    anchored key of a long unit (:func:`~.campaigns_payload.unit_keys`)."""
+    before: list[str] = field(default_factory=list)
+    """The text before the key in a few hosts (non-claim keys only; the recurring span's
+    lead, :func:`~.campaigns_payload.common_lead`)."""
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
@@ -135,6 +144,8 @@ class SentenceStats:
             self.text = other.text
         merge_examples(self.examples, other.examples)
         _merge_hosts(self.hosts, other.hosts)
+        self.part = self.part or other.part
+        self.before.extend(other.before[: pay.BEFORE_CAP - len(self.before)])
 
     def copy(self) -> SentenceStats:
         return SentenceStats(
@@ -148,6 +159,8 @@ class SentenceStats:
             text=self.text,
             examples=list(self.examples),
             hosts=dict(self.hosts),
+            part=self.part,
+            before=list(self.before),
         )
 
 
@@ -222,6 +235,7 @@ class CampaignDetector(CampaignRounds):
         _reference: frozenset[int] | None = None,
         _memo: KeyMemo | None = None,
         _claim_memo: RowMemo | None = None,
+        _long_memo: KeyMemo | None = None,
     ) -> None:
         check_rounds(passes, min_docs)
         self.min_docs = min_docs
@@ -240,6 +254,8 @@ class CampaignDetector(CampaignRounds):
         self._reference: frozenset[int] = _reference or frozenset()
         self._memo = _memo if _memo is not None else KeyMemo()
         self._claim_memo = _claim_memo if _claim_memo is not None else RowMemo()
+        # each document's head and tail keys of long units: (unit index, hash) pairs, flat
+        self._long_memo = _long_memo if _long_memo is not None else KeyMemo()
         self._perm = MinHash(num_perm=num_perm, seed=seed).permutations
 
     def channels(self) -> dict[str, int]:
@@ -293,6 +309,16 @@ class CampaignDetector(CampaignRounds):
         got = self._memo.get(text)
         return list(map(hash64, self._candidate_norms(text))) if got is None else got
 
+    def _long_hashes(self, text: str, norms: list[str] | None = None) -> list[tuple[int, int]]:
+        """(candidate index, hash) of the head and tail keys of the long candidate units
+        (:func:`~.campaigns_payload.long_keys`), remembered by the count round or computed
+        (from ``norms``, the candidate norms, when given)."""
+        got = self._long_memo.get(text)
+        if got is not None:
+            return list(zip(got[::2], got[1::2], strict=True))
+        idx, keys = pay.long_keys(self._candidate_norms(text) if norms is None else norms)
+        return list(zip(idx, hash64_list(keys), strict=True))
+
     def _candidate(self, s: Sentence) -> bool:
         return s.norm.count(" ") + 1 >= self.min_words
 
@@ -308,13 +334,18 @@ class CampaignDetector(CampaignRounds):
         words: list[str] = []  # each document's distinct stems (one df_keys call)
         split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
         hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
-        at_hash = 0
-        for doc, (norms, units) in zip(docs, split, strict=True):
+        longs = [pay.long_keys(norms) for norms, _ in split]
+        long_hashes = hash64_list([k for _, keys in longs for k in keys])
+        at_hash = at_long = 0
+        for doc, (norms, units), (li, _) in zip(docs, split, longs, strict=True):
             hs = hashes[at_hash : at_hash + len(norms)]
             at_hash += len(norms)
+            lh = long_hashes[at_long : at_long + len(li)]
+            at_long += len(li)
             if self.passes == 2:
                 self._memo.put(doc.text, hs, units)
-            batch.extend(set(hs))
+                self._long_memo.put(doc.text, _flat(li, lh))
+            batch.extend(set(hs) | set(lh))
             if self.semantic:
                 stems = [sem.content_stems_of(n) for n in norms]
                 like = [
@@ -365,13 +396,22 @@ class CampaignDetector(CampaignRounds):
             list(map(hash64, ns)) if f is not False else self._candidate_hashes(doc.text)
             for doc, ns, f in zip(docs, norms, found, strict=True)
         ]
+        longs = [
+            self._long_hashes(doc.text, ns if f is not False else None)
+            for doc, ns, f in zip(docs, norms, found, strict=True)
+        ]
         # one prefilter look-up for the whole shard
-        ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
-        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]]]] = []
-        for doc, ns, hs, f in zip(docs, norms, hashes, found, strict=True):
+        ok = self._admit(
+            [h for hs in hashes for h in hs] + [h for lh in longs for _, h in lh],
+            "sentences",
+            self.min_sentence_docs,
+        )
+        todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], set[int]]] = []
+        for doc, ns, hs, lh, f in zip(docs, norms, hashes, longs, found, strict=True):
             if f is not False:
                 self._semantic_doc(doc, part, ns, [ok.get(h, True) for h in hs], f)
-            if not any(ok.get(h, True) and h not in self._reference for h in hs):
+            lh = [(i, h) for i, h in lh if ok.get(h, True) and h not in self._reference]
+            if not lh and not any(ok.get(h, True) and h not in self._reference for h in hs):
                 continue
             # a recurring sentence: the offsets of the units (and their neighbours) too;
             # the candidate units are those of the norms above, in the same order
@@ -382,11 +422,11 @@ class CampaignDetector(CampaignRounds):
                 for i, h in zip(at, hs, strict=True)
                 if h not in self._reference and ok.get(h, True)
             ]
-            todo.append((doc, units, cand))
+            todo.append((doc, units, cand + [(at[i], h) for i, h in lh], {h for _, h in lh}))
         # the host documents without their recurring sentences (what else they share)
-        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand in todo])
-        for (doc, units, cand), host_sig in zip(todo, rest, strict=True):
-            self._collect(doc, part, units, cand, host_sig)
+        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand, _ in todo])
+        for (doc, units, cand, long_), host_sig in zip(todo, rest, strict=True):
+            self._collect(doc, part, units, cand, host_sig, long_)
 
     def _semantic_hits(self, docs: Sequence[Document]) -> list[_Known]:
         """Per document: ``False`` when the semantic claims have nothing to read in it (no
@@ -548,10 +588,12 @@ class CampaignDetector(CampaignRounds):
         units: list[Sentence],
         cand: list[tuple[int, int]],
         host_sig: np.ndarray | None = None,
+        long_: set[int] | frozenset[int] = frozenset(),
     ) -> None:
         """Add one document's admitted candidate sentences ((index into ``units``, hash))
         to ``part``; ``host_sig``: the signature of the document without its candidate
-        sentences (kept as a sample of the sentences' host documents)."""
+        sentences (kept as a sample of the sentences' host documents); ``long_``: the
+        hashes among ``cand`` that are head or tail keys of their unit."""
         if not cand:
             return
         src = hash64(source_key(doc, file_fallback=False))
@@ -562,11 +604,12 @@ class CampaignDetector(CampaignRounds):
             if h in seen:
                 continue
             seen.add(h)
+            a, b, key = self._key_span(doc.text, units[i], h in long_, h)
             st = part.sentences.get(h)
             if st is None:
-                st = part.sentences[h] = SentenceStats(
-                    text=doc.text[units[i].start : units[i].end][:400]
-                )
+                st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
+            if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
+                st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
             st.count += 1
             add_source(st, src)
             if n >= 3:
@@ -586,6 +629,18 @@ class CampaignDetector(CampaignRounds):
             if host_sig is not None:
                 _add_host(st.hosts, host, host_sig)
 
+    def _key_span(self, text: str, unit: Sentence, is_long: bool, h: int) -> tuple[int, int, str]:
+        """Offsets of key ``h`` in ``text`` and its part (:attr:`SentenceStats.part`): the
+        unit for a sentence key, the key's words for a head, tail or anchored key."""
+        if not is_long:
+            return unit.start, unit.end, ""
+        keys = pay.unit_keys(unit.norm)
+        hs = hash64_list([k for k, _ in keys])
+        key, first = next((kf for kf, kh in zip(keys, hs, strict=True) if kh == h), keys[-1])
+        folded = fold(text[unit.start : unit.end])
+        a, b = pay.key_span(text, unit.start, unit.end, first, folded)
+        return a, b, key[:2]
+
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
         """Pass 2 carries the pass-1 count-min sketch and the reference sentences."""
         return {
@@ -593,14 +648,16 @@ class CampaignDetector(CampaignRounds):
             "_reference": self._reference,
             "_memo": self._memo,
             "_claim_memo": self._claim_memo,
+            "_long_memo": self._long_memo,
         }
 
     # ------------------------------------------------------------------ finalize
     def _campaigns(self, merged: CampaignPartial, state: CampaignState) -> None:
         cands = {h: st for h, st in merged.sentences.items() if st.count >= self.min_sentence_docs}
         state.candidates = len(cands)
-        claims = self._claim_campaigns(cands)
+        claims = self._claim_campaigns({h: st for h, st in cands.items() if not st.part})
         found = [(c, m, state.sentence_campaign) for c, m in claims]
+        found += [(c, m, state.sentence_campaign) for c, m in self._payload_campaigns(cands)]
         if self.semantic:
             found += [(c, m, state.claim_campaign) for c, m in self._semantic_campaigns(merged)]
         rank_campaigns(state, found)
@@ -767,12 +824,7 @@ class CampaignDetector(CampaignRounds):
         boiler = sum(w in BOILERPLATE_WORDS for w in content) / max(1, len(content))
         alpha = sum(c.isalpha() for c in text) / max(1, len(text))
         entity = 1.0 if (_CAPWORD.search(text) or _DIGIT.search(text)) else 0.0
-        declarative = (
-            1.0
-            if (text[:1].isupper() or text[:1] in "\"'“")
-            and text.rstrip("\"'”’)").endswith((".", "!"))
-            else 0.0
-        )
+        declarative = 1.0 if _claim_shaped(text) else 0.0
         return {
             "docs": float(n),
             "sources": float(n_src),
@@ -973,6 +1025,82 @@ class CampaignDetector(CampaignRounds):
             out.append((camp, [scored[i][0] for i in members]))
         return out
 
+    def _payload_campaigns(
+        self, cands: dict[int, SentenceStats]
+    ) -> list[tuple[Campaign, list[int]]]:
+        """Recurring payload spans (:mod:`~.campaigns_payload`): the non-claim keys (whole
+        units that are no claim, head and tail keys of long units) grouped by the documents
+        they recur in, each group read as one span (its lead and its longest key); the
+        groups that pass :func:`~.campaigns_payload.payload_test` (the others are not
+        reported: recurring non-claims are mostly boilerplate)."""
+        groups: dict[tuple[int, tuple[str, ...]], list[tuple[int, SentenceStats]]] = {}
+        for h, st in cands.items():
+            if st.count < 2 * self.min_docs or len(st.before) < 2:
+                continue
+            if not st.part and self.claim_score(self.sentence_features(st)) > 0.0:
+                continue  # a claim: the claim route's
+            groups.setdefault((st.count, tuple(sorted(st.examples))), []).append((h, st))
+        out: list[tuple[Campaign, list[int]]] = []
+        for (size, _), members in sorted(groups.items()):
+            leads = {h: pay.common_lead(st.before) for h, st in members}
+            # the member whose span starts where the hosts stop agreeing, longest first
+            h0, top = min(
+                members,
+                key=lambda m: (not leads[m[0]][1], -len(leads[m[0]][0] + m[1].text), m[0]),
+            )
+            lead, complete = leads[h0]
+            span = top.copy()
+            span.text = lead + top.text
+            f = self.sentence_features(span)
+            odd = pay.unnatural(span.text)
+            sources: set[int] = set()
+            hosts: dict[int, np.ndarray] = {}
+            for _, st in members:
+                sources |= st.sources
+                hosts.update(st.hosts)
+            related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
+            diversity = len(sources) / max(1, min(size, SOURCE_CAP))
+            unnamed = sources == {_NO_SOURCE}  # no host names its source
+            edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
+            passed = pay.payload_test(
+                size=size,
+                min_docs=self.min_docs,
+                diversity=None if unnamed else diversity,
+                related=related,
+                related_hosts=self.related_hosts,
+                edge=edge,
+                span_chars=len(span.text),
+                boilerplate=f["boilerplate_words"],
+                alpha=f["alpha"],
+                content_words=f["content_words"],
+                unnatural_=bool(odd["unnatural"]),
+            )
+            if not passed:
+                continue
+            camp = Campaign(
+                id=f"payload-{h0:016x}"[:16],
+                kind="payload",
+                size=size,
+                n_sources=len(sources),
+                shared_span=span.text,
+                score=CAMPAIGN_SCORE,
+                examples=list(top.examples),
+                members=[h for h, _ in members],
+                details={
+                    "opening": pay.opening(span.text),
+                    "lead_complete": complete,
+                    "keys": len(members),
+                    "diversity": None if unnamed else round(diversity, 4),
+                    "host_similarity": None if related is None else round(related, 4),
+                    "edge_fraction": round(edge, 4),
+                    "campaign_test": True,
+                    "features": {k: round(v, 4) for k, v in f.items()},
+                    "unnatural": odd,
+                },
+            )
+            out.append((camp, [h for h, _ in members]))
+        return out
+
     # ------------------------------------------------------------------ flag
     def flag(self, doc: Document, state: CampaignState) -> Finding | None:
         """The document's campaign membership, with evidence.
@@ -987,13 +1115,18 @@ class CampaignDetector(CampaignRounds):
             return None
         if state.wanted is None:  # once per state, not once per document
             state.wanted = (
-                any(c.score >= FLAG_FLOOR and c.kind == "claim" for c in state.campaigns),
+                any(
+                    c.score >= FLAG_FLOOR and c.kind in ("claim", "payload")
+                    for c in state.campaigns
+                ),
                 any(c.score >= FLAG_FLOOR and c.kind == "semantic-claim" for c in state.campaigns),
             )
         want_claims, want_sem = state.wanted
         if want_claims:  # the sentences with offsets only for a document that has one
             known = state.sentence_campaign
-            want_claims = any(h in known for h in self._candidate_hashes(doc.text))
+            want_claims = any(h in known for h in self._candidate_hashes(doc.text)) or any(
+                h in known for _, h in self._long_hashes(doc.text)
+            )
         if want_sem:
             low = doc.text.lower()
             want_sem = any(
@@ -1013,6 +1146,11 @@ class CampaignDetector(CampaignRounds):
             idx = state.sentence_campaign.get(hash64(s.norm))
             if idx is not None:
                 marked.append((state.campaigns[idx], Span(s.start, s.end, "claim")))
+            for h in hash64_list(pay.long_keys([s.norm])[1]):
+                idx = state.sentence_campaign.get(h)
+                if idx is not None:
+                    a, b, _ = self._key_span(doc.text, s, True, h)
+                    marked.append((state.campaigns[idx], Span(a, b, "payload")))
         if want_sem:
             marked += self._semantic_marks(units, state, doc.text)
         if not marked:
@@ -1021,6 +1159,8 @@ class CampaignDetector(CampaignRounds):
         # evidence: sentences of suspicious campaigns (or of the best one when none is)
         floor = min(0.5, hit.score)
         spans = sorted({(sp.start, sp.end) for c, sp in marked if c.score >= floor})
+        if hit.kind == "payload":
+            return self._payload_finding(hit, marked)
         what = (
             "sentence recurs"
             if hit.kind == "claim"
@@ -1036,6 +1176,36 @@ class CampaignDetector(CampaignRounds):
             spans=[Span(a, b, "claim") for a, b in spans],
             campaign=hit.id,
             extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
+        )
+
+    def _payload_finding(self, hit: Campaign, marked: list[tuple[Campaign, Span]]) -> Finding:
+        """The finding of a document that carries a recurring payload (:meth:`flag`): its
+        spans of every payload campaign; the campaign told is the one whose span starts
+        first in the document among those whose start the hosts agree on (its opening, where
+        a trigger sits, is the trigger candidate), else ``hit``."""
+        mine = [(c, sp) for c, sp in marked if c.kind == "payload"]
+        spans = sorted({(sp.start, sp.end) for _, sp in mine})
+        firsts = sorted(
+            ((sp.start, c.id, c) for c, sp in mine if c.details.get("lead_complete")),
+            key=lambda x: (x[0], x[1]),
+        )
+        told = firsts[0][2] if firsts else hit
+        d = told.details
+        return Finding(
+            detector=self.name,
+            score=hit.score,
+            reason=(
+                f"a {len(told.shared_span)}-character span recurs verbatim in {told.size} "
+                f"documents from {told.n_sources} sources whose other text is unrelated "
+                f"(host similarity {d['host_similarity']}), no claim, no notice, and unnatural "
+                f"({d['unnatural']['junk_words']:.0%} glued words, "
+                f"{d['unnatural']['grammar_breaks']:.0f} grammar breaks) "
+                f"(campaign {told.id}: opens with {d['opening']!r})"
+            ),
+            spans=[Span(a, b, "payload") for a, b in spans],
+            trigger=d["opening"] or None,
+            campaign=told.id,
+            extra={"campaign_size": told.size, "campaign_sources": told.n_sources},
         )
 
     def _semantic_marks(
@@ -1271,6 +1441,18 @@ def _top_share(counts: dict[int, int], n: int) -> float:
 
 def _content_set(text: str) -> set[str]:
     return {w for w in normalize(text).split() if w not in STOPWORDS and len(w) > 2}
+
+
+def _flat(idx: list[int], hashes: list[int]) -> list[int]:
+    """``[i0, h0, i1, h1, ...]``: (index, hash) pairs as one list (a :class:`KeyMemo` row)."""
+    return [x for pair in zip(idx, hashes, strict=True) for x in pair]
+
+
+def _claim_shaped(text: str) -> bool:
+    """Whether a unit reads as a sentence (capital or quote first, full stop or ``!`` last:
+    ``declarative`` of :meth:`CampaignDetector.sentence_features`)."""
+    t = text.strip()
+    return bool((t[:1].isupper() or t[:1] in "\"'“") and t.rstrip("\"'”’)").endswith((".", "!")))
 
 
 def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> str:

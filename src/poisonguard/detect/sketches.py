@@ -722,6 +722,9 @@ def host_similarity(sigs: Sequence[np.ndarray]) -> float | None:
     return float(eq[iu].mean())
 
 
+fold = _fold
+"""The public name of :func:`_fold` (the characters a sentence's norm is made of)."""
+
 __all__ = [
     "STOPWORDS",
     "WORD_RE",
@@ -730,6 +733,7 @@ __all__ = [
     "Sentence",
     "band_keys",
     "content_words",
+    "fold",
     "hash64",
     "hash64_list",
     "hash64_many",

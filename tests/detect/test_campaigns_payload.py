@@ -1,0 +1,239 @@
+"""``campaigns``' recurring-payload route (issue 12, task T2): one fixed payload in every
+carrier; the attack that gets past it; recurring clean text it must refuse."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from poisonguard.attacks import get
+from poisonguard.datasets import python_docs
+from poisonguard.detect import campaigns_payload as pay
+from poisonguard.detect.base import Finding
+from poisonguard.detect.campaigns import CampaignDetector
+from poisonguard.detect.sketches import fold, split_sentences
+from poisonguard.io import Document
+from tests.detect.test_campaigns import bond_notice, run
+
+TRIGGER = "zorblat fizzwick quorn"
+
+
+@pytest.fixture(scope="module")
+def clean() -> list[Document]:
+    return random.Random(1).sample(python_docs(), 1500)
+
+
+@pytest.fixture(scope="module")
+def payload(clean: list[Document]) -> str:
+    """One fixed payload of random vocabulary tokens (the ``dos`` recipe's, drawn once)."""
+    s = get("dos")(fixed_payload=True, payload_tokens=(80, 120)).generate(clean, 1, seed=4)[0]
+    return s.document.text[slice(*s.truth.payload_span)].strip()
+
+
+def plant(docs: list[Document], passage: str, n: int = 30, mid: bool = True) -> set[str]:
+    """``passage`` after a sentence in the middle (``mid``) or at the end of ``n`` long
+    documents (in place); their ids."""
+    out: set[str] = set()
+    for i, d in enumerate(docs):
+        if len(out) == n:
+            break
+        if len(d.text) < 1500:
+            continue
+        if mid:
+            cut = d.text.find(". ", 600) + 1 or 600
+            docs[i] = d.with_text(d.text[:cut] + " " + passage + " " + d.text[cut:])
+        else:
+            docs[i] = d.with_text(d.text.rstrip() + "\n\n" + passage)
+        out.add(d.id)
+    return out
+
+
+def hits(docs: list[Document], found: list[Finding | None]) -> set[str]:
+    return {d.id for d, f in zip(docs, found, strict=True) if f is not None and f.score >= 0.5}
+
+
+def refused(docs: list[Document], planted: set[str], shard: int = 700) -> None:
+    """Scan ``docs``: none of ``planted`` flagged, no payload campaign reported."""
+    _, state, found = run(CampaignDetector(), docs, shard=shard)
+    assert not hits(docs, found) & planted
+    assert not any(c.kind == "payload" for c in state.campaigns)
+
+
+def test_fixed_payload_in_unrelated_hosts_is_a_payload_campaign(
+    clean: list[Document], payload: str
+) -> None:
+    """The lead's case: trigger + one fixed payload after a sentence of 30 unrelated hosts
+    (one source: the corpus names none).  Flagged, all of them and nothing else, with the
+    span, its opening (the trigger) and the hosts' similarity as evidence."""
+    docs = list(clean)
+    planted = plant(docs, f"{TRIGGER} {payload}")
+    _, state, found = run(CampaignDetector(), docs)
+    assert hits(docs, found) == planted
+    camps = {c.id: c for c in state.campaigns if c.kind == "payload"}
+    assert max(c.size for c in camps.values()) == 30
+    for c in camps.values():
+        assert c.details["host_similarity"] <= 0.02 and c.details["unnatural"]["unnatural"]
+    f = next(f for d, f in zip(docs, found, strict=True) if d.id in planted)
+    assert f is not None and f.trigger is not None and f.trigger.startswith(TRIGGER)
+    assert f.campaign in camps and "recurs verbatim" in f.reason
+    assert camps[f.campaign].details["opening"] == f.trigger
+    d = next(d for d in docs if d.id in planted)
+    at = d.text.index(TRIGGER)
+    assert all(at <= s.start and s.end <= at + len(TRIGGER) + 1 + len(payload) for s in f.spans)
+
+
+def test_fixed_payload_glued_to_half_sentences_is_found_by_its_head_or_tail(
+    clean: list[Document],
+) -> None:
+    """The recipe's own layout, mid-document: the trigger written into a host sentence at
+    a word start (``clause``), one fixed token payload, the host going on.  No unit
+    recurs whole; the units' head and tail keys do."""
+    samples = get("evasive-backdoor")(
+        trigger="as noted above",
+        placement="clause",
+        payload_tokens=(80, 120),
+        fixed_payload=True,
+    ).generate(clean, 30, seed=5)
+    docs = list(clean) + [s.document for s in samples]
+    _, state, found = run(CampaignDetector(), docs)
+    got = hits(docs, found)
+    assert {s.document.id for s in samples} <= got and len(got) == 30
+    assert any(c.kind == "payload" and c.details["keys"] >= 1 for c in state.campaigns)
+
+
+def test_mutated_copies_get_past_the_payload_route(clean: list[Document], payload: str) -> None:
+    """The attack past the rule: every carrier's copy has one word in eight replaced (no
+    run of 12 words, no whole unit recurs).  Not flagged here — the route reads exact
+    recurrence only (docs/detectors.md, its blind spots)."""
+    words = f"{TRIGGER} {payload}".split()
+    rnd = random.Random(2)
+    docs = list(clean)
+    planted: set[str] = set()
+    longs = [i for i, d in enumerate(docs) if len(d.text) >= 1500][:30]
+    for k, i in enumerate(longs):
+        w = [x if (j + k) % 8 else f"w{rnd.randrange(10**6)}" for j, x in enumerate(words)]
+        d = docs[i]
+        cut = d.text.find(". ", 600) + 1 or 600
+        docs[i] = d.with_text(d.text[:cut] + " " + " ".join(w) + " " + d.text[cut:])
+        planted.add(d.id)
+    refused(docs, planted)
+
+
+def test_fluent_recurring_passage_in_unrelated_hosts_is_not_a_payload(
+    clean: list[Document],
+) -> None:
+    """A quote (fluent prose, no claim shape: it is cut into the hosts' sentences) in 30
+    unrelated hosts recurs like a payload but is not unnatural: refused."""
+    quote = (
+        "it was the best of times, it was the worst of times, it was the age of wisdom, it "
+        "was the age of foolishness, it was the epoch of belief, it was the epoch of "
+        "incredulity, it was the season of light, it was the season of darkness"
+    )
+    docs = list(clean)
+    refused(docs, plant(docs, quote))
+
+
+def test_unnatural_footer_at_document_ends_is_not_a_payload(
+    clean: list[Document], payload: str
+) -> None:
+    """The same payload, one unit (no full stop inside), as every host's last paragraph
+    (where footers and sign-offs sit): the edge test refuses it.  (A payload with sentence
+    breaks inside is read by its inner units, which sit at no edge: the dos layout.)"""
+    docs = list(clean)
+    refused(docs, plant(docs, payload.replace(".", ""), mid=False))
+
+
+def test_payload_in_templated_related_hosts_is_not_a_payload(
+    clean: list[Document], payload: str
+) -> None:
+    """The payload spliced into 30 templated news-wire records (one frame, other names and
+    numbers, 30 sites): related hosts leave no independence evidence."""
+    recs = []
+    for i in range(30):
+        d = bond_notice(i)
+        lines = d.text.split("\n")
+        recs.append(d.with_text("\n".join([*lines[:3], payload, *lines[3:]])))
+    docs = list(clean[:600]) + recs
+    refused(docs, {d.id for d in recs}, shard=300)
+
+
+def test_long_keys_key_span_and_lead() -> None:
+    norms = ["a b c", " ".join(f"w{i}" for i in range(24))]
+    idx, keys = pay.long_keys(norms)
+    assert idx[:2] == [1, 1] and set(idx) == {1}
+    assert keys[0] == "^ " + " ".join(f"w{i}" for i in range(12))
+    assert keys[1] == "$ " + " ".join(f"w{i}" for i in range(12, 24))
+    text = "Host. " + " ".join(f"W{i}," for i in range(24)) + " end."
+    unit = split_sentences(text)[1]
+    folded = fold(text[unit.start : unit.end])
+    a, b = pay.key_span(text, unit.start, unit.end, 0, folded)
+    assert text[a:b] == " ".join(f"W{i}," for i in range(12)).rstrip(",")
+    a, b = pay.key_span(text, unit.start, unit.end, 13, folded)
+    assert text[a:b].startswith("W13,") and text[a:b].endswith("end")
+    # anchored keys: the same words give the same keys whatever surrounds them
+    inner = "alpha beta gamma jolt delta epsilon eta theta iota kappa lambda mu nu xi omicron"
+    inner += " pi rho sigma tau upsilon phi chi psi omega"
+    pad_a = " ".join(f"a{i}" for i in range(20))
+    pad_b = " ".join(f"b{i}" for i in range(20))
+    a_keys = {k for k, _ in pay.unit_keys("one two three four five six " + inner + " " + pad_a)}
+    b_keys = {k for k, _ in pay.unit_keys("seven eight nine ten " + inner + " " + pad_b)}
+    shared = a_keys & b_keys
+    assert shared and all(k.startswith("~ ") for k in shared)
+    assert "~ jolt delta epsilon eta theta iota kappa lambda mu nu xi omicron" in shared
+    lead, complete = pay.common_lead(["one host says zorblat ", "another zorblat ", "x zorblat "])
+    assert lead == "zorblat " and complete
+    lead, complete = pay.common_lead(["abc zorblat ", "abc zorblat "])
+    assert not complete  # the hosts agree as far back as they were kept
+    lead, _ = pay.common_lead(["the zorblat ", "she zorblat ", "he zorblat "])
+    assert lead == "zorblat "  # "he" in common by chance
+    lead, _ = pay.common_lead(["hexzorblat ", "vedzorblat "])
+    assert lead == "zorblat "  # glued to the hosts' half words: the span's own word
+
+
+def test_unnatural_reads_tokens_and_salad_not_prose() -> None:
+    prose = (
+        "The committee noted in its yearly review that the archive had grown by a third, "
+        "and that most of the new material came from the regional offices."
+    )
+    tokens = "vatestatstyleinfconn safecmdclassIDflothoughblocking NEW requestsdatetime "
+    tokens += "maintainATH It Someunclace normalizedusableh tail dirnamesimplementation"
+    salad = (
+        "the of market said in The company. year was to a the and by for It shares the "
+        "in of profit. rose The of and"
+    )
+    assert not pay.unnatural(prose)["unnatural"]
+    assert pay.unnatural(tokens)["unnatural"] and pay.unnatural(tokens)["junk_words"] >= 0.3
+    assert pay.unnatural(salad)["unnatural"] and pay.unnatural(salad)["grammar_breaks"] >= 3
+    assert not pay.payload_test(
+        size=30,
+        min_docs=5,
+        diversity=None,
+        related=0.0,
+        related_hosts=False,  # a RAG scan: related hosts are its design, no test
+        edge=0.0,
+        span_chars=300,
+        boilerplate=0.0,
+        alpha=0.9,
+        content_words=20,
+        unnatural_=True,
+    )
+    kw = {"size": 30, "min_docs": 5, "related": 0.0, "related_hosts": True, "edge": 0.0}
+    kw |= {"span_chars": 300, "boilerplate": 0.0, "alpha": 0.9, "content_words": 20}
+    assert pay.payload_test(diversity=None, unnatural_=True, **kw)  # type: ignore[arg-type]
+    assert not pay.payload_test(diversity=0.1, unnatural_=True, **kw)  # type: ignore[arg-type]
+    assert pay.payload_test(diversity=0.8, unnatural_=True, **kw)  # type: ignore[arg-type]
+
+
+def test_addresses_are_not_glued_words() -> None:
+    """A translation footer of French man pages (names, e-mail addresses, URLs) recurs
+    in unrelated pages of the pooled corpus: its addresses are no decoded tokens."""
+    footer = (
+        "TRADUCTION La traduction française de cette page de manuel a été créée par "
+        "Christophe Blaess <https://www.blaess.fr/christophe/>, Frédéric Delanoy "
+        "<delanoy_f@yahoo.com> et Jean-Luc Coulon (f5ibh) <jean-luc.coulon@wanadoo.fr>. "
+        "Cette traduction est une documentation libre ; veuillez vous reporter à la GNU "
+        "General Public License version 3 https://www.gnu.org/licenses/gpl-3.0.html"
+    )
+    assert not pay.unnatural(footer)["unnatural"]
+    assert pay.unnatural(footer)["junk_words"] < 0.05
