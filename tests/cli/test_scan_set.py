@@ -104,7 +104,7 @@ def test_set_reaches_the_detector_that_runs(
 
     s = run()
     assert built["cohesion"][-1].get_params()["host_check_purity"] == 0.8
-    assert s["options"] == {"campaigns": {"semantic": True}}
+    assert s["options"] == {"campaigns": {"semantic": True, "payload": True}}
     built["cohesion"].clear()
     s = run("--set", "cohesion.host_check_purity=0", "--set", "campaigns.min_words=7")
     assert built["cohesion"] and all(
@@ -115,7 +115,7 @@ def test_set_reaches_the_detector_that_runs(
     assert "cohesion" in s["detectors"]
     assert s["options"] == {
         "cohesion": {"host_check_purity": 0.0},
-        "campaigns": {"semantic": True, "min_words": 7},
+        "campaigns": {"semantic": True, "payload": True, "min_words": 7},
     }
 
 
@@ -220,7 +220,7 @@ def test_detectors_lists_the_registry() -> None:
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert set(rows) == set(registry.registered())
     assert rows["cohesion"]["runs"] == {"pretrain": "thorough", "rag": "thorough"}
-    assert rows["campaigns"]["profile_options"] == {"thorough": {"semantic": True}}
+    assert rows["campaigns"]["profile_options"] == {"thorough": {"semantic": True, "payload": True}}
     assert rows["triggers"]["runs"]["instruction"] == "opt-in"
     params = {p["name"]: p for p in rows["cohesion"]["parameters"]}
     assert params["host_check_purity"]["default"] == 0.8 and params["host_check_purity"]["settable"]

@@ -55,7 +55,7 @@ def hits(docs: list[Document], found: list[Finding | None]) -> set[str]:
 
 def refused(docs: list[Document], planted: set[str], shard: int = 700) -> None:
     """Scan ``docs``: none of ``planted`` flagged, no payload campaign reported."""
-    _, state, found = run(CampaignDetector(), docs, shard=shard)
+    _, state, found = run(CampaignDetector(payload=True), docs, shard=shard)
     assert not hits(docs, found) & planted
     assert not any(c.kind == "payload" for c in state.campaigns)
 
@@ -68,7 +68,7 @@ def test_fixed_payload_in_unrelated_hosts_is_a_payload_campaign(
     span, its opening (the trigger) and the hosts' similarity as evidence."""
     docs = list(clean)
     planted = plant(docs, f"{TRIGGER} {payload}")
-    _, state, found = run(CampaignDetector(), docs)
+    _, state, found = run(CampaignDetector(payload=True), docs)
     assert hits(docs, found) == planted
     camps = {c.id: c for c in state.campaigns if c.kind == "payload"}
     assert max(c.size for c in camps.values()) == 30
@@ -81,6 +81,18 @@ def test_fixed_payload_in_unrelated_hosts_is_a_payload_campaign(
     d = next(d for d in docs if d.id in planted)
     at = d.text.index(TRIGGER)
     assert all(at <= s.start and s.end <= at + len(TRIGGER) + 1 + len(payload) for s in f.spans)
+
+
+def test_the_payload_route_is_opt_in(clean: list[Document], payload: str) -> None:
+    """Off by default (its keys cost the default scan 13 % of its CPU on medical pages, under
+    the 10x budget); ``payload=True`` — ``--profile thorough`` — turns it on.  The same
+    case as above without it: no payload campaign, none of the carriers flagged by
+    ``campaigns``."""
+    docs = list(clean)
+    planted = plant(docs, f"{TRIGGER} {payload}")
+    _, state, found = run(CampaignDetector(), docs)
+    assert not any(c.kind == "payload" for c in state.campaigns)
+    assert not hits(docs, found) & planted
 
 
 def test_fixed_payload_glued_to_half_sentences_is_found_by_its_head_or_tail(
@@ -96,7 +108,7 @@ def test_fixed_payload_glued_to_half_sentences_is_found_by_its_head_or_tail(
         fixed_payload=True,
     ).generate(clean, 30, seed=5)
     docs = list(clean) + [s.document for s in samples]
-    _, state, found = run(CampaignDetector(), docs)
+    _, state, found = run(CampaignDetector(payload=True), docs)
     got = hits(docs, found)
     assert {s.document.id for s in samples} <= got and len(got) == 30
     assert any(c.kind == "payload" and c.details["keys"] >= 1 for c in state.campaigns)

@@ -26,7 +26,7 @@ def test_default_changes_nothing() -> None:
 
 def test_thorough_adds_to_whatever_set_the_caller_chose() -> None:
     only, opts = apply_profile("thorough", None, {})
-    assert only == ["+cohesion"] and opts == {"campaigns": {"semantic": True}}
+    assert only == ["+cohesion"] and opts == {"campaigns": {"semantic": True, "payload": True}}
     # an exact list keeps its detectors and gains cohesion
     only, _ = apply_profile("thorough", ["triggers", "campaigns"], {})
     assert only == ["triggers", "campaigns", "+cohesion"]
@@ -40,7 +40,7 @@ def test_the_callers_options_win_and_inputs_are_not_modified() -> None:
     frozen = json.dumps(mine, sort_keys=True)
     chosen = ["triggers"]
     _, opts = apply_profile("thorough", chosen, mine)
-    assert opts["campaigns"] == {"semantic": False, "min_docs": 7}
+    assert opts["campaigns"] == {"semantic": False, "min_docs": 7, "payload": True}
     assert opts["triggers"] == {"reach": 100}
     assert json.dumps(mine, sort_keys=True) == frozen and chosen == ["triggers"]
 
@@ -98,24 +98,27 @@ def test_a_thorough_scan_finds_a_fluent_payload_campaign_and_says_its_profile() 
 
 
 def test_a_scan_says_which_classes_of_attack_it_did_not_screen() -> None:
-    """The default profile leaves the fluent-payload and paraphrased-claim stages out for
-    cost: a reviewer signing a corpus off reads that in the summary, not in the docs."""
-    both = [st.screens for st in OPT_IN_STAGES]
-    assert len(both) == 2
-    assert unscreened("pretrain", ["naturalness", "triggers", "campaigns"], {}) == both
-    assert unscreened("rag", ["campaigns"], {"campaigns": {"semantic": False}}) == both
-    # one stage run, the other not
-    assert unscreened("pretrain", ["cohesion", "campaigns"], {}) == [both[1]]
+    """The default profile leaves the fluent-payload, paraphrased-claim and fixed-payload
+    stages out for cost: a reviewer signing a corpus off reads that in the summary, not in
+    the docs."""
+    every = [st.screens for st in OPT_IN_STAGES]
+    assert len(every) == 3
+    assert unscreened("pretrain", ["naturalness", "triggers", "campaigns"], {}) == every
+    assert unscreened("rag", ["campaigns"], {"campaigns": {"semantic": False}}) == every
+    # one stage run, the others not
+    assert unscreened("pretrain", ["cohesion", "campaigns"], {}) == every[1:]
     on = {"campaigns": {"semantic": True}}
-    assert unscreened("pretrain", ["campaigns"], on) == [both[0]]
+    assert unscreened("pretrain", ["campaigns"], on) == [every[0], every[2]]
     # the option without its detector run screens nothing
-    assert unscreened("pretrain", ["naturalness"], on) == both
-    assert unscreened("pretrain", ["cohesion", "campaigns"], on) == []
+    assert unscreened("pretrain", ["naturalness"], on) == every
+    assert unscreened("pretrain", ["cohesion", "campaigns"], on) == [every[2]]
+    both = {"campaigns": {"semantic": True, "payload": True}}
+    assert unscreened("pretrain", ["cohesion", "campaigns"], both) == []
     # instruction data: neither stage applies there
     assert unscreened("instruction", ["instruction-pair"], {}) == []
     # what the pipeline records: the detectors it built and the profile's options
     few = clean_docs()[:200]
     res = scan(few, detectors=["naturalness", "campaigns"])
-    assert res.unscreened == both and res.to_dict()["unscreened"] == both
+    assert res.unscreened == every and res.to_dict()["unscreened"] == every
     res = scan(few, detectors=["naturalness", "campaigns"], profile="thorough")
     assert res.unscreened == []

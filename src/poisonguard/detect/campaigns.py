@@ -212,6 +212,11 @@ class CampaignDetector(CampaignRounds):
             sketches, bursting rare terms; :mod:`~poisonguard.detect.campaigns_semantic`).
         embeddings: confirm semantic clusters that pass every other test with the offline
             MiniLM of the ``embeddings`` extra when it is installed (skipped otherwise).
+        payload: the recurring-payload route (:mod:`~.campaigns_payload`: one fixed,
+            unnatural non-claim payload recurring verbatim in unrelated hosts, keyed by the
+            head, tail and anchored words of long units). Opt-in (``--profile thorough``):
+            its keys cost 13 % of the default scan's CPU on medical pages, which took the
+            default scan under 10x the datatrove chain (2026-12-05, ``docs/benchmarks.md``).
     """
 
     name: ClassVar[str] = "campaigns"
@@ -231,6 +236,7 @@ class CampaignDetector(CampaignRounds):
         related_hosts: bool = True,
         semantic: bool = False,
         embeddings: bool = True,
+        payload: bool = False,
         _prefilter: Sketches | None = None,
         _reference: frozenset[int] | None = None,
         _memo: KeyMemo | None = None,
@@ -249,6 +255,7 @@ class CampaignDetector(CampaignRounds):
         self.related_hosts = related_hosts
         self.semantic = semantic
         self.embeddings = embeddings
+        self.payload = payload
         self._sem_perm = sem.permutations(seed)
         self._start_round(_prefilter)
         self._reference: frozenset[int] = _reference or frozenset()
@@ -313,6 +320,8 @@ class CampaignDetector(CampaignRounds):
         """(candidate index, hash) of the head and tail keys of the long candidate units
         (:func:`~.campaigns_payload.long_keys`), remembered by the count round or computed
         (from ``norms``, the candidate norms, when given)."""
+        if not self.payload:
+            return []
         got = self._long_memo.get(text)
         if got is not None:
             return list(zip(got[::2], got[1::2], strict=True))
@@ -334,7 +343,7 @@ class CampaignDetector(CampaignRounds):
         words: list[str] = []  # each document's distinct stems (one df_keys call)
         split = [sentence_norms_units(doc.text, self.min_words) for doc in docs]
         hashes = hash64_list([n for norms, _ in split for n in norms])  # one batch
-        longs = [pay.long_keys(norms) for norms, _ in split]
+        longs = [pay.long_keys(norms) if self.payload else ([], []) for norms, _ in split]
         long_hashes = hash64_list([k for _, keys in longs for k in keys])
         at_hash = at_long = 0
         for doc, (norms, units), (li, _) in zip(docs, split, longs, strict=True):
@@ -1146,7 +1155,7 @@ class CampaignDetector(CampaignRounds):
             idx = state.sentence_campaign.get(hash64(s.norm))
             if idx is not None:
                 marked.append((state.campaigns[idx], Span(s.start, s.end, "claim")))
-            for h in hash64_list(pay.long_keys([s.norm])[1]):
+            for h in hash64_list(pay.long_keys([s.norm])[1]) if self.payload else ():
                 idx = state.sentence_campaign.get(h)
                 if idx is not None:
                     a, b, _ = self._key_span(doc.text, s, True, h)

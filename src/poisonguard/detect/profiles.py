@@ -10,9 +10,12 @@ corpus kind, sized to stay ≥ 10× the throughput of a datatrove quality-filter
   payloads, topic switches; ``docs/detectors.md``, ``cohesion``), and
 * the ``campaigns`` detector's semantic stage (one false claim in many phrasings spliced
   into unrelated hosts, and families of fabricated articles; ``docs/detectors.md``,
-  "semantic claim campaigns").
+  "semantic claim campaigns"), and
+* the ``campaigns`` detector's recurring-payload route (one fixed, unnatural payload copied
+  verbatim into unrelated hosts; ``docs/detectors.md``, "One fixed payload in every
+  carrier") — cheap, but 13 % of the default scan's CPU on medical pages, over the budget.
 
-Both are corpus detectors with their own base-rate tests; what they cost and catch is
+All are corpus-detector stages with their own base-rate tests; what they cost and catch is
 measured in ``docs/benchmarks.md`` ("Scan profiles").  A profile never removes a detector,
 and options the caller passes win over the profile's.
 """
@@ -53,10 +56,10 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
         "thorough": Profile(
             "thorough",
             "default + fluent payloads after a trigger (cohesion) + paraphrased claim "
-            "campaigns and fabricated articles (campaigns' semantic stage); several times "
-            "slower",
+            "campaigns and fabricated articles (campaigns' semantic stage) + one fixed "
+            "payload recurring verbatim (campaigns' payload route); several times slower",
             add=("cohesion",),
-            options={"campaigns": {"semantic": True}},
+            options={"campaigns": {"semantic": True, "payload": True}},
         ),
     }
 )
@@ -85,6 +88,7 @@ OPT_IN_STAGES: tuple[OptInStage, ...] = (
         "fluent payloads after a trigger (word n-gram text, an unrelated passage)", "cohesion"
     ),
     OptInStage("one false claim in many phrasings; fabricated articles", "campaigns", "semantic"),
+    OptInStage("one fixed payload copied verbatim into every carrier", "campaigns", "payload"),
 )
 """The stages the ``default`` profile leaves out for cost (``thorough`` runs both)."""
 
