@@ -156,7 +156,7 @@ def test_scan_profile_is_checked_first_and_recorded(corpus: Path, tmp_path: Path
     res = runner.invoke(app, ["scan", str(corpus), "--out", str(out), "--detector", "naturalness"])
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
-    assert len(summary["unscreened"]) == 2
+    assert len(summary["unscreened"]) == 3
     flat = " ".join(res.output.split())
     assert "not screened by this scan" in flat and "--profile thorough" in flat
 

@@ -95,7 +95,8 @@ def scan_command(
         "default",
         "--profile",
         help="default | thorough: thorough adds the cohesion detector (fluent payloads "
-        "after a trigger) and paraphrased-claim campaigns; several times slower.",
+        "after a trigger), paraphrased-claim campaigns and the fixed-payload route; several "
+        "times slower.",
     ),
     settings: list[str] | None = typer.Option(
         None,
