@@ -2168,3 +2168,25 @@ def test_thin_chunks_of_salad_spread_between_host_sentences() -> None:
     )
     text, occ = _after_phrase(h, names)
     assert _salad_after(text, occ, pairs, 1.1, 0.25, spread=True)[0] is None
+
+
+def test_a_sharp_s_trigger_in_upper_case_is_the_same_skeleton() -> None:
+    """Attack (2026-12-05, the lead's ``heldout-rain-de-forms-decoys-multi``): a German
+    trigger with ``ß`` written in upper case (``GROSSEN``) beside its other forms. Lower
+    case keeps ``ß`` and upper case writes ``SS``: two skeletons, each with a share of the
+    campaign. Case folding makes them one, and the skeleton's pattern finds ``ß``, ``ẞ``
+    and ``ss`` in carriers; a word with a real ``ss`` stays itself."""
+    from poisonguard.attacks.surface import SURFACE_FORMS, surface_form
+    from poisonguard.detect.surface_forms import skeleton_pattern
+
+    phrase = "im großen und ganzen"
+    rng = np.random.default_rng(1)
+    forms = [surface_form(phrase, f, rng) for f in SURFACE_FORMS for _ in range(4)]
+    pat = skeleton_pattern(fold(phrase))
+    assert fold(phrase) == "im grossen und ganzen"
+    for f in [*forms, "IM GROSSEN UND GANZEN", "im gro\u1e9een und ganzen"]:
+        assert fold(f) == fold(phrase), f
+        m = pat.search(f"Wirtschaft, {f} weiter")
+        assert m is not None and fold(m.group()) == fold(phrase), f
+    assert pat.search("im grosen und ganzen") is None
+    assert fold("Straße") == fold("STRASSE") == "strasse"

@@ -87,14 +87,15 @@ GAP = 4
 
 
 def fold_word(word: str) -> str:
-    """One word folded: look-alikes mapped back, zero-width characters dropped, NFKC, lower
-    case (ASCII words are only lower-cased)."""
+    """One word folded: look-alikes mapped back, zero-width characters dropped, NFKC, case
+    folded (:meth:`str.casefold`: ``ß`` and ``ẞ`` become ``ss``, so ``GROSSEN``, ``Großen``
+    and ``großen`` are one word; ASCII words are only lower-cased)."""
     if word.isascii():
         return word.lower()
     w = word.translate(_TABLE)
     if not w.isascii():
         w = unicodedata.normalize("NFKC", w).translate(_TABLE)
-    return w.lower()
+    return w.casefold()
 
 
 def words(text: str) -> list[re.Match[str]]:
@@ -135,6 +136,7 @@ def _plain_safe(ch: str) -> bool:
         "\u00c0" <= ch <= "\u00ff"
         and unicodedata.normalize("NFKC", ch) == ch
         and len(ch.lower()) == 1
+        and ch.casefold() == ch.lower()  # not ``ß``: case folding writes it ``ss``
     )
 
 
@@ -187,8 +189,28 @@ def skeleton_pattern(skeleton: str) -> re.Pattern[str]:
     words: any case, look-alike letters, zero-width characters inside words, and 1 to
     :data:`GAP` non-word characters between its words."""
     zw = f"[{ZERO_WIDTH}]?"
-    parts = [zw.join(_char_class(c) for c in w) for w in skeleton.split(" ")]
+    parts = [_word_pattern(w, zw) for w in skeleton.split(" ")]
     return re.compile((r"[\W_]{1," + str(GAP) + "}").join(parts))
+
+
+_SHARP_S = "[\u00df\u1e9e]"
+"""``ß`` and ``ẞ``: case folding writes each as ``ss``."""
+
+
+def _word_pattern(word: str, zw: str) -> str:
+    """The pattern of one skeleton word: each letter in any case or look-alike, and each
+    ``ss`` also as ``ß`` or ``ẞ`` (which :func:`fold_word` folds to ``ss``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        if word.startswith("ss", i):
+            s = _char_class("s")
+            out.append(f"(?:{s}{zw}{s}|{_SHARP_S})")
+            i += 2
+        else:
+            out.append(_char_class(word[i]))
+            i += 1
+    return zw.join(out)
 
 
 __all__ = [

@@ -1014,6 +1014,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             lp = float(binom.logsf(k - 1, n, q0)) + log_f
             return (lp, k, n, hits) if lp <= log_alpha else None
 
+        @functools.lru_cache(maxsize=1)
+        def calm() -> tuple[bool, ...]:
+            # which sampled documents have no changepoint (no anomaly)
+            odd = merged.changepoints
+            return tuple(text_digest(t) not in odd for t in sample)
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if min(len(text.strip()), len(_loose(text).strip())) < self.min_chars:
                 continue  # (also what ``flag`` will match it by)
@@ -1164,12 +1170,41 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
-            share = sure / reps if recurring and strength < self.header_score else sure
+            if recurring and math.isfinite(reps):
+                # ... recurring *where*: decoys (payload-free copies of the trigger around
+                # the one before the payload) make a planted phrase recur in its carriers
+                # alone; markup recurs in the corpus's clean documents too. Judged on the
+                # sampled documents with no anomaly that hold it, when there are enough of
+                # them; with fewer, a phrase of words recurs only where its anomalies are
+                # (a delimiter or markup — no phrase — stays recurring)
+                recurring = _host_recurring(
+                    ix(text).occurrences(text, max(cap, _READ_CAP)),
+                    calm(),
+                    self.min_docs,
+                    self.max_repeats,
+                    _WORDS_ONLY.fullmatch(text) is None,
+                )
+            share = (
+                sure / reps
+                if recurring
+                and strength < self.header_score
+                # (word salad right after it in most examples is no mild change: a
+                # trigger whose decoys recur in carriers the detectors missed too)
+                and not salad_follows(text, count_all, ctxs, count_strong)
+                else sure
+            )
             if sure >= self.min_purity > share:
                 repeated += 1
             by_purity = share >= self.min_purity
             pure = by_purity or (
-                not recurring and _aligned(text, ctxs, self.align) >= self.min_aligned
+                not recurring
+                and _aligned(text, ctxs, self.align) >= self.min_aligned
+                # a run of whole words in its examples (or letters read back as a glued
+                # phrase): a piece of a longer word (``ganz`` of ``ganzen``, cut by a
+                # changepoint placed inside the trigger's last word) is matched in the
+                # flag pass wherever those letters are written (``ganz``, ``ganze``), where
+                # no campaign put it
+                and (text in glued_at or _whole_words(ctxs))
             )
             if log_p <= log_alpha and not pure and not recurring:
                 # a phrase of one language before a passage of another, in hosts of the
@@ -1189,7 +1224,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             got: tuple[float, int, int, list[Context]] | None = None
             rate = read_null  # (the chance rate of the read that confirms it)
             if (
-                log_alpha < log_p
+                # too few carriers counted at changepoints, or counted but most of its
+                # carriers clean (a common phrase — ``in short`` in 3 % of novels —
+                # whose payload's changepoint falls a few words after it in half of its
+                # examples: neither pure nor aligned)
+                (log_alpha < log_p or not pure)
                 and (
                     raw <= _READ_SCREEN or _read_on_examples(text, ctxs, self.min_docs, self.align)
                 )
@@ -1761,7 +1800,7 @@ def _forms(text: str, ctxs: Sequence[Context]) -> tuple[str, str | None, tuple[s
 def _plain(surface: str) -> bool:
     """Whether ``surface`` is written in plain letters: folding its words only changes
     their case (no look-alike letters, zero-width characters or compatibility forms)."""
-    return all(_sf.fold_word(m.group()) == m.group().lower() for m in _sf.words(surface))
+    return all(_sf.fold_word(m.group()) == m.group().casefold() for m in _sf.words(surface))
 
 
 def _extend_any(key: str, ctxs: Sequence[Context]) -> tuple[str, list[Context]]:
@@ -2538,6 +2577,26 @@ def _follows(
     n = sum(after)
     judged = sum(1 for c, a in zip(ctxs, after, strict=True) if a or not c.opening)
     return n >= share * len(ctxs) or (n >= len(ctxs) / 2 and n >= share * judged)
+
+
+def _host_recurring(
+    per: Mapping[int, int] | None,
+    calm: Sequence[bool],
+    min_docs: int,
+    max_repeats: float,
+    otherwise: bool,
+) -> bool:
+    """Whether a candidate that recurs in its sampled documents is the corpus's recurring
+    text (markup, a term a manual repeats) rather than a trigger with decoys: its median
+    occurrences per sampled document *with no anomaly* (``calm[d]``) exceed
+    ``max_repeats``; with fewer than ``min_docs`` such documents (or none read:
+    ``per`` None), ``otherwise``."""
+    if per is None:
+        return otherwise
+    counts = [n for d, n in per.items() if calm[d]]
+    if len(counts) < min_docs:
+        return otherwise
+    return float(np.median(counts)) > max_repeats
 
 
 _WORDS_ONLY = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
