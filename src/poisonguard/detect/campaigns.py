@@ -1002,7 +1002,13 @@ class CampaignDetector(CampaignRounds):
             top = scored[members[0]]
             best = max(scored[i][3] for i in members)
             diversity = len(sources) / max(1, min(size, SOURCE_CAP))
-            phrasings = _effective_number([scored[i][1].count for i in members if strong[i]])
+            # template slots are no phrasings: wordings that differ in one word at one place
+            # (MedQuAD's "It is inherited in an autosomal {dominant, recessive} {manner,
+            # pattern, fashion}.") are counted as one, chained (:func:`_slot_merged`)
+            phr = [i for i in members if strong[i]]
+            phrasings = _effective_number(
+                _slot_merged([toks[i] for i in phr], [scored[i][1].count for i in phr])
+            )
             hosts: dict[int, np.ndarray] = {}
             for i in members:
                 hosts.update(scored[i][1].hosts)
@@ -1023,6 +1029,7 @@ class CampaignDetector(CampaignRounds):
                 members=[scored[i][0] for i in members],
                 details={
                     "phrasings": round(phrasings, 2),
+                    "wordings": len(phr),  # strong phrasings before slots were merged
                     "members": len(members),
                     "diversity": round(diversity, 4),
                     "host_similarity": None if related is None else round(related, 4),
@@ -1432,6 +1439,41 @@ def _framing_only(words_: list[str], lo: int, hi: int, core_len: int) -> bool:
         if any(c.isdigit() for c in w) or w[:1].isupper():
             return False
     return True
+
+
+def _slot_merged(toks: Sequence[Sequence[str]], counts: Sequence[int]) -> list[int]:
+    """The document counts of one family's phrasings (``toks``: their words) with every
+    two phrasings of the same length that differ in one word at one place merged, and
+    merged again through chains of such pairs (union-find): the phrasings of a template
+    with slots, one word per slot.
+
+    A campaign's paraphrases rotate framing — openers and closers of other lengths
+    (:data:`~poisonguard.attacks.claims.OPENERS`), other claim verbs ("causes", "leads
+    to") — and stay apart; a site's fill-in sentence ("It is inherited in an autosomal
+    {dominant, recessive} {manner, pattern, fashion}.", 45 MedQuAD pages of one
+    20,000-page sample) is one wording with slots, not six phrasings. What gets past: a
+    claim rotated only through one-word synonyms is one phrasing too (its other evidence,
+    independent sources, is unchanged)."""
+    parent = list(range(len(toks)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    for i, t in enumerate(toks):
+        low = [w.lower() for w in t]
+        for at in range(len(low)):
+            key = (tuple(low[:at]), tuple(low[at + 1 :]))
+            j = seen.setdefault(key, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    merged: dict[int, int] = {}
+    for i, c in enumerate(counts):
+        merged[root(i)] = merged.get(root(i), 0) + c
+    return list(merged.values())
 
 
 def _effective_number(counts: list[int]) -> float:
