@@ -409,12 +409,15 @@ class CampaignDetector(CampaignRounds):
             self._long_hashes(doc.text, ns if f is not False else None)
             for doc, ns, f in zip(docs, norms, found, strict=True)
         ]
-        # one prefilter look-up for the whole shard
-        ok = self._admit(
-            [h for hs in hashes for h in hs] + [h for lh in longs for _, h in lh],
-            "sentences",
-            self.min_sentence_docs,
-        )
+        # one prefilter look-up for the whole shard; a head, tail or anchored key only from
+        # the payload test's floor (2 k documents: it never passes below that, and the
+        # count-min estimate never reads under the count), so the long units that recur in
+        # a few documents (templates' frames) cost no host reading
+        ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
+        if self.payload:
+            ok.update(
+                self._admit([h for lh in longs for _, h in lh], "sentences", 2 * self.min_docs)
+            )
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], set[int]]] = []
         for doc, ns, hs, lh, f in zip(docs, norms, hashes, longs, found, strict=True):
             if f is not False:
@@ -613,12 +616,15 @@ class CampaignDetector(CampaignRounds):
             if h in seen:
                 continue
             seen.add(h)
-            a, b, key = self._key_span(doc.text, units[i], h in long_, h)
             st = part.sentences.get(h)
-            if st is None:
-                st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
-            if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
-                st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
+            if st is None or len(st.before) < pay.BEFORE_CAP:
+                # the key's offsets only where its text or lead is still wanted (reading a
+                # long unit's keys again is the costly part)
+                a, b, key = self._key_span(doc.text, units[i], h in long_, h)
+                if st is None:
+                    st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
+                if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
+                    st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
             st.count += 1
             add_source(st, src)
             if n >= 3:

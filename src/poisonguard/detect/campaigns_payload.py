@@ -134,10 +134,26 @@ def long_keys(norms: Sequence[str]) -> tuple[list[int], list[str]]:
     the key texts start with ``"^ "``, ``"$ "`` or ``"~ "``: never a sentence norm)."""
     idx: list[int] = []
     keys: list[str] = []
-    for i, n in enumerate(norms):
-        for k, _ in unit_keys(n):
+    # unit_keys inlined (this runs on every candidate unit of the corpus): the head and the
+    # tail cut at a space found by C-level splits, the words split only for anchored keys
+    for i, norm in enumerate(norms):
+        n = norm.count(" ") + 1
+        if n < LONG_WORDS:
+            continue
+        idx += (i, i)
+        keys.append(HEAD + norm[: len(norm) - len(norm.split(" ", EDGE_WORDS)[-1]) - 1])
+        keys.append(TAIL + norm[len(norm.rsplit(" ", EDGE_WORDS)[0]) + 1 :])
+        if n < ANCHOR_WORDS:
+            continue
+        w: list[str] | None = None
+        for got, m in enumerate(_ANCHOR.finditer(norm)):
+            j = norm.count(" ", 0, m.start())
+            if j >= n - EDGE_WORDS or got >= MAX_ANCHORS:
+                break
+            if w is None:
+                w = norm.split(" ")
             idx.append(i)
-            keys.append(k)
+            keys.append(MID + " ".join(w[j : j + EDGE_WORDS]))
     return idx, keys
 
 
