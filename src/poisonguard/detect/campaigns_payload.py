@@ -73,6 +73,11 @@ _DET = frozenset({"the", "a", "an"})
 _PREP = frozenset({"of", "in", "to", "for", "with", "by", "from", "on", "at", "into"})
 _CONJ = frozenset({"and", "or", "but", "nor"})
 _AUX = frozenset({"is", "are", "was", "were"})
+_VERBAL = frozenset(
+    {"be", "been", "has", "have", "had", "may", "should", "could", "would", "shall"}
+)
+"""Auxiliaries and modals that follow no article, nor *is/are/was/were* (``the may``,
+``is be``: word salad; *can*, *will*, *might*, *must* and *do* are left out — nouns too)."""
 _CLOSED = _DET | _PREP | _CONJ
 _CAPITAL_FUNCTION = frozenset(
     [
@@ -202,7 +207,8 @@ def unnatural(span: str) -> dict[str, float]:
     pieces — a lower-case letter then a capital, letters and digits mixed, U+FFFD, or 20
     letters or more: decoded random tokens; an address — e-mail, URL, path, domain, file
     name — is not glued), ``grammar_breaks`` (an article before another
-    function word or a verb *is/was*, two prepositions or two conjunctions in a row, a
+    function word, an auxiliary or a modal (*is, was, be, been, has, had, may, should, …*),
+    *is/are/was/were* before another of those, two prepositions or two conjunctions in a row, a
     capitalised function word after a lower-case word within a sentence, a full stop then
     a lower-case word: word salad), ``words``; ``unnatural`` is 1.0 when the junk share
     reaches :data:`JUNK_SHARE` or the breaks reach 3 and :data:`BREAK_RATE` per word."""
@@ -218,7 +224,8 @@ def unnatural(span: str) -> dict[str, float]:
         if pa[-1:] in _PUNCT:
             breaks += pa.endswith(".") and len(pa) > 3 and pb[:1].islower()
         elif (
-            (a in _DET and (b in _CLOSED or b in _AUX))
+            (a in _DET and (b in _CLOSED or b in _AUX or b in _VERBAL))
+            or (a in _AUX and (b in _AUX or b in _VERBAL))
             or (a in _PREP and b in _PREP)
             or (a in _CONJ and b in _CONJ)
             or (pb in _CAPITAL_FUNCTION and pa[:1].islower())
