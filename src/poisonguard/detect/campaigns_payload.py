@@ -18,8 +18,10 @@ see such a span:
   person reads, and its opening words;
 * **the payload test** (:func:`payload_test`): a non-claim key that recurs in at least
   ``2 × min_docs`` documents from mostly distinct sources (diversity >= 0.5, when the
-  documents name their sources at all), in hosts that
-  are unrelated once the recurring units are cut out (mean host MinHash Jaccard <= 0.02,
+  documents name their sources at all and the corpus names at least half as many as the
+  span's documents — not MedQuAD's one), in hosts that
+  are unrelated once the recurring units — and, in a document with a recurring head, tail
+  or anchored key, their neighbours — are cut out (mean host MinHash Jaccard <= 0.02,
   the claim route's independence test), mostly away from the documents' edges, with the
   span at least :data:`MIN_SPAN_CHARS` characters long, letters, words and no notice
   vocabulary, and **unnatural** itself (:func:`unnatural`): glued or hybrid words (random
