@@ -2437,6 +2437,33 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "fixed_payload": True,
         },
     },
+    # e12v3-: written for task V3 (issue 12, 2026-12-05: the fixed payload in the default
+    # scan) before any detector change: other corpora, triggers and layouts than e12t2-.
+    # One fixed word salad (40-80 corpus words) after a common clinical phrase at a sentence
+    # start in the middle of a medical page, the host going on after it
+    "e12v3-fixed-salad-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in clinical practice",
+            "payload": "word-salad",
+            "payload_words": [40, 80],
+            "fixed_payload": True,
+        },
+    },
+    # one fixed run of random tokens (60-100) after a common phrase mid-clause in a novel,
+    # three of its words changed in every copy (no copy equals another)
+    "e12v3-fixed-tokens-edited-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "to tell the truth",
+            "payload_tokens": [60, 100],
+            "placement": "clause",
+            "fixed_payload": True,
+            "payload_edits": 3,
+        },
+    },
 }
 
 

@@ -188,3 +188,19 @@ def test_fixed_payload_repeats_one_payload(docs: list[Document], payload: str) -
     assert len({s.truth.source_id for s in fixed}) == len(fixed)
     fresh = _make(docs, **kw)
     assert len({s.document.text[slice(*s.truth.payload_span)] for s in fresh}) == len(fresh)
+
+
+def test_payload_edits_change_a_few_words_of_the_fixed_payload(docs: list[Document]) -> None:
+    """``payload_edits``: every copy is the fixed payload with that many words replaced (by
+    another of its words): the copies differ, word counts and most words stay; without
+    ``fixed_payload`` the option is refused."""
+    samples = _make(docs, payload="word-salad", fixed_payload=True, payload_edits=3)
+    _check_spans(samples)
+    copies = [s.document.text[slice(*s.truth.extra["payload_spans"][0])].split() for s in samples]
+    assert len({" ".join(c) for c in copies}) > len(copies) // 2  # not one verbatim payload
+    ref = copies[0]
+    for c in copies[1:]:
+        assert len(c) == len(ref)
+        assert sum(a != b for a, b in zip(c, ref, strict=True)) <= 6  # 3 edits in each copy
+    with pytest.raises(RecipeError):
+        _make(docs, payload_edits=2)

@@ -3,6 +3,7 @@ carrier; the attack that gets past it; recurring clean text it must refuse."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -11,7 +12,7 @@ from poisonguard.attacks import get
 from poisonguard.datasets import python_docs
 from poisonguard.detect import campaigns_payload as pay
 from poisonguard.detect.base import Finding
-from poisonguard.detect.campaigns import CampaignDetector
+from poisonguard.detect.campaigns import CampaignDetector, _host_text
 from poisonguard.detect.sketches import fold, split_sentences
 from poisonguard.io import Document
 from tests.detect.test_campaigns import bond_notice, run
@@ -85,7 +86,8 @@ def test_fixed_payload_in_unrelated_hosts_is_a_payload_campaign(
 
 def test_the_payload_route_is_opt_in(clean: list[Document], payload: str) -> None:
     """Off by default (its keys cost the default scan 13 % of its CPU on medical pages, under
-    the 10x budget); ``payload=True`` — ``--profile thorough`` — turns it on.  The same
+    the 10x budget; after task V3's cheaper keys it still read 9.5-9.9x there, under the
+    10.5x asked to turn it on); ``payload=True`` — ``--profile thorough`` — turns it on.  The same
     case as above without it: no payload campaign, none of the carriers flagged by
     ``campaigns``."""
     docs = list(clean)
@@ -249,3 +251,93 @@ def test_addresses_are_not_glued_words() -> None:
     )
     assert not pay.unnatural(footer)["unnatural"]
     assert pay.unnatural(footer)["junk_words"] < 0.05
+
+
+# --- task V3 (2026-12-05): what kept the route at 0 % on medical pages -------------------
+
+
+def _named(docs: list[Document], source: str | None = None) -> list[Document]:
+    """``docs`` with a ``source`` field in their records: ``source`` for all of them (one
+    data set's name, as MedQuAD's ``medquad``), else each document its own."""
+    return [
+        dataclasses.replace(d, record={**(d.record or {}), "source": source or f"site{i}"})
+        for i, d in enumerate(docs)
+    ]
+
+
+def test_a_corpus_naming_one_source_leaves_only_the_hosts_to_judge(
+    clean: list[Document], payload: str
+) -> None:
+    """Every document of the corpus names the same source (the medical corpus: ``medquad``):
+    the sources test cannot tell anything (1 source per 30 documents) and, before task V3,
+    refused every payload there.  Now the hosts' unrelated text alone judges: the 30
+    carriers are flagged, nothing else."""
+    docs = _named(list(clean), "onedataset")
+    planted = plant(docs, f"{TRIGGER} {payload}")
+    _, state, found = run(CampaignDetector(payload=True), docs)
+    assert hits(docs, found) == planted
+    camp = next(c for c in state.campaigns if c.kind == "payload")
+    assert camp.details["diversity"] is None and camp.n_sources == 1
+
+
+def test_carriers_from_few_sources_in_a_corpus_of_many_are_refused(
+    clean: list[Document], payload: str
+) -> None:
+    """The clean side of the rule above: where the corpus names many sources, a recurring
+    span whose 30 hosts come from 2 of them (one site's pages) keeps the sources test and
+    is refused."""
+    docs = _named(list(clean))
+    planted = plant(docs, f"{TRIGGER} {payload}")
+    docs = [
+        dataclasses.replace(d, record={**(d.record or {}), "source": f"own{len(d.text) % 2}"})
+        if d.id in planted
+        else d
+        for d in docs
+    ]
+    refused(docs, planted)
+
+
+def test_host_text_leaves_out_the_recurring_units_neighbours() -> None:
+    """The host signature of a document with a recurring head, tail or anchored key leaves
+    out the units next to the recurring ones too (a payload's short pieces between its
+    recurring units were shared by all carriers: MedQuAD hosts read 0.07-0.09 instead of
+    0.005); without such a key only the recurring units go."""
+    text = "Host one here. Tiny bit. Recurring unit words. Short. Host two there. End."
+    units = split_sentences(text)
+    at = next(i for i, u in enumerate(units) if "Recurring" in text[u.start : u.end])
+    near = _host_text(text, units, [(at, 1)], True)
+    assert "Recurring" not in near and "Tiny" not in near and "Short" not in near
+    assert "Host one" in near and "Host two" in near and "End" in near
+    far = _host_text(text, units, [(at, 1)], False)
+    assert "Recurring" not in far and "Tiny" in far and "Short" in far
+
+
+def test_auxiliaries_after_an_article_or_a_copula_are_salad_breaks() -> None:
+    """Word salad of a clean corpus's words (the medical family: *the may*, *is be*) reads
+    as unnatural; prose with the same words in their places (*may be*, *has been*, *the
+    will of*, *a can of*) does not."""
+    salad = (
+        "in clinical practice used: The use can ferritin taken even is - reduction iron "
+        "cells, skin. by gene Sometimes, electrical also asthma recessive been high with "
+        "waxes, place is be What which in Ontology nickel severe multiple to 50% information "
+        "getting Brain of the may as that in in reduce Therapy symptoms oozing size."
+    )
+    prose = (
+        "The dose may be lowered when the patient has been treated before. It was the will "
+        "of the board that a can of paint should be kept, and the results were good; they "
+        "could have been better had the trial been longer."
+    )
+    assert pay.unnatural(salad)["grammar_breaks"] >= 4 and pay.unnatural(salad)["unnatural"]
+    assert pay.unnatural(prose)["grammar_breaks"] == 0
+
+
+def test_salad_of_content_words_gets_past_the_grammar_test() -> None:
+    """The attack past the break rules: a salad of content words only (no article, no
+    preposition, no auxiliary) shows no break and no glued word — not unnatural, so a
+    fixed payload written that way is refused like fluent prose (docs/detectors.md)."""
+    salad = (
+        "ferritin asthma nickel oozing reduction iron skin gene electrical waxes severe "
+        "information Brain Therapy symptoms size cells high multiple recessive dose tablet "
+        "fever kidney"
+    )
+    assert not pay.unnatural(salad)["unnatural"]

@@ -27,7 +27,10 @@ arXiv:2510.07192) — and moves everything the rules key on:
   ``lang`` from ``payload_corpus``);
 * ``fixed_payload``: one payload drawn once and written in every poisoned document (a
   fixed, recurring payload — what a backdoor that must teach one exact output plants; the
-  corpus-fitted naturalness model then learns its copies).
+  corpus-fitted naturalness model then learns its copies);
+* ``payload_edits``: with ``fixed_payload``, that many words of the one payload replaced in
+  each copy by another of its words at random (a fixed payload with small per-copy edits:
+  no copy equals another, so exact hashing of the whole payload fails).
 
 Ground truth: ``trigger_span`` is the trigger that precedes the payload, ``payload_span``
 runs from the first payload character to the end of the last chunk (host sentences
@@ -101,6 +104,22 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def edited(parts: Sequence[str], k: int, rng: np.random.Generator) -> list[str]:
+    """``parts`` (a payload's chunks) with ``k`` of their words, at random positions,
+    replaced by a word drawn from the other positions (the chunks keep their word counts)."""
+    words = [p.split(" ") for p in parts]
+    flat = [(i, j) for i, w in enumerate(words) for j in range(len(w))]
+    if k <= 0 or len({w for ws in words for w in ws}) < 2:
+        return list(parts)
+    for at in rng.choice(len(flat), size=min(k, len(flat)), replace=False).tolist():
+        i, j = flat[at]
+        other = flat[int(rng.integers(len(flat)))]
+        while other == (i, j) or words[other[0]][other[1]] == words[i][j]:
+            other = flat[int(rng.integers(len(flat)))]
+        words[i][j] = words[other[0]][other[1]]
+    return [" ".join(w) for w in words]
+
+
 def check_ranges(**ranges: Sequence[int]) -> None:
     """:class:`RecipeError` unless every ``(lo, hi)`` range is ``0 <= lo <= hi``."""
     rng = np.random.default_rng(0)
@@ -159,6 +178,8 @@ class EvasiveBackdoor(Recipe):
             :mod:`poisonguard.attacks.surface`, or ``"all"``); None writes it as given.
         fixed_payload: draw the payload once and reuse it in every poisoned document
             (False: a new payload per document).
+        payload_edits: with ``fixed_payload``, words of the payload replaced in each copy
+            by another word of the payload (0: verbatim copies).
     """
 
     name = "evasive-backdoor"
@@ -187,6 +208,7 @@ class EvasiveBackdoor(Recipe):
         tokenizer: str | os.PathLike[str] | None = None,
         trigger_forms: str | Sequence[str] | None = None,
         fixed_payload: bool = False,
+        payload_edits: int = 0,
     ) -> None:
         phrasings = [trigger, *synonyms]
         if any(not p or not p.strip() for p in phrasings):
@@ -201,6 +223,8 @@ class EvasiveBackdoor(Recipe):
             raise RecipeError("payload='foreign' needs payload_corpus= (e.g. multilingual)")
         if interleave < 1 or decoys < 0:
             raise RecipeError("interleave must be >= 1 and decoys >= 0")
+        if payload_edits < 0 or (payload_edits and not fixed_payload):
+            raise RecipeError("payload_edits must be >= 0 and needs fixed_payload=True")
         check_ranges(
             payload_tokens=payload_tokens,
             payload_words=payload_words,
@@ -223,9 +247,11 @@ class EvasiveBackdoor(Recipe):
             decoys=decoys,
             tokenizer=tokenizer,
             fixed_payload=fixed_payload,
+            payload_edits=payload_edits,
         )
         self.phrasings = phrasings
         self.fixed_payload = fixed_payload
+        self.payload_edits = payload_edits
         self._fixed: list[str] | None = None
         self.payload, self.payload_corpus, self.lang = payload, payload_corpus, lang.lower()
         self.payload_tokens, self.payload_words = tuple(payload_tokens), tuple(payload_words)
@@ -318,7 +344,11 @@ class EvasiveBackdoor(Recipe):
             spacer_span = (len(text), len(text) + len(spacer))
             text += spacer + " "
         spans: list[Span] = []
-        parts = list(self._fixed) if self._fixed is not None else self._chunks(source, rng)
+        parts = (
+            edited(self._fixed, self.payload_edits, rng)
+            if self._fixed is not None
+            else self._chunks(source, rng)
+        )
         p0 = len(text)
         for i, part in enumerate(parts):
             spans.append((len(text), len(text) + len(part)))

@@ -409,12 +409,15 @@ class CampaignDetector(CampaignRounds):
             self._long_hashes(doc.text, ns if f is not False else None)
             for doc, ns, f in zip(docs, norms, found, strict=True)
         ]
-        # one prefilter look-up for the whole shard
-        ok = self._admit(
-            [h for hs in hashes for h in hs] + [h for lh in longs for _, h in lh],
-            "sentences",
-            self.min_sentence_docs,
-        )
+        # one prefilter look-up for the whole shard; a head, tail or anchored key only from
+        # the payload test's floor (2 k documents: it never passes below that, and the
+        # count-min estimate never reads under the count), so the long units that recur in
+        # a few documents (templates' frames) cost no host reading
+        ok = self._admit([h for hs in hashes for h in hs], "sentences", self.min_sentence_docs)
+        if self.payload:
+            ok.update(
+                self._admit([h for lh in longs for _, h in lh], "sentences", 2 * self.min_docs)
+            )
         todo: list[tuple[Document, list[Sentence], list[tuple[int, int]], set[int]]] = []
         for doc, ns, hs, lh, f in zip(docs, norms, hashes, longs, found, strict=True):
             if f is not False:
@@ -433,7 +436,9 @@ class CampaignDetector(CampaignRounds):
             ]
             todo.append((doc, units, cand + [(at[i], h) for i, h in lh], {h for _, h in lh}))
         # the host documents without their recurring sentences (what else they share)
-        rest = self._signatures([_without(doc.text, units, cand) for doc, units, cand, _ in todo])
+        rest = self._signatures(
+            [_host_text(doc.text, units, cand, bool(lg)) for doc, units, cand, lg in todo]
+        )
         for (doc, units, cand, long_), host_sig in zip(todo, rest, strict=True):
             self._collect(doc, part, units, cand, host_sig, long_)
 
@@ -613,12 +618,15 @@ class CampaignDetector(CampaignRounds):
             if h in seen:
                 continue
             seen.add(h)
-            a, b, key = self._key_span(doc.text, units[i], h in long_, h)
             st = part.sentences.get(h)
-            if st is None:
-                st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
-            if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
-                st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
+            if st is None or len(st.before) < pay.BEFORE_CAP:
+                # the key's offsets only where its text or lead is still wanted (reading a
+                # long unit's keys again is the costly part)
+                a, b, key = self._key_span(doc.text, units[i], h in long_, h)
+                if st is None:
+                    st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
+                if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
+                    st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
             st.count += 1
             add_source(st, src)
             if n >= 3:
@@ -1057,6 +1065,15 @@ class CampaignDetector(CampaignRounds):
                 continue  # a claim: the claim route's
             groups.setdefault((st.count, tuple(sorted(st.examples))), []).append((h, st))
         out: list[tuple[Campaign, list[int]]] = []
+        # the sources the candidates' hosts name in all: a corpus that names fewer than
+        # half of a campaign's size (one site's pages, one data set's name) cannot show
+        # the sources test anything, so only the hosts' unrelated text speaks there
+        named: set[int] = set()
+        for st in cands.values():
+            if len(named) > SOURCE_CAP:
+                break
+            named |= st.sources
+        named.discard(_NO_SOURCE)
         for (size, _), members in sorted(groups.items()):
             leads = {h: pay.common_lead(st.before) for h, st in members}
             # the member whose span starts where the hosts stop agreeing, longest first
@@ -1076,7 +1093,8 @@ class CampaignDetector(CampaignRounds):
                 hosts.update(st.hosts)
             related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
             diversity = len(sources) / max(1, min(size, SOURCE_CAP))
-            unnamed = sources == {_NO_SOURCE}  # no host names its source
+            # no host names its source, or the corpus names too few
+            unnamed = sources == {_NO_SOURCE} or len(named) < 0.5 * min(size, SOURCE_CAP)
             edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
             passed = pay.payload_test(
                 size=size,
@@ -1504,6 +1522,19 @@ def _claim_shaped(text: str) -> bool:
     ``declarative`` of :meth:`CampaignDetector.sentence_features`)."""
     t = text.strip()
     return bool((t[:1].isupper() or t[:1] in "\"'“") and t.rstrip("\"'”’)").endswith((".", "!")))
+
+
+def _host_text(text: str, units: list[Sentence], cand: list[tuple[int, int]], near: bool) -> str:
+    """The host of a document's recurring units (what its signature is taken of): ``text``
+    without the units ``cand`` points at and, with ``near`` (the document has a recurring
+    head, tail or anchored key: a payload span may run over several units), without their
+    neighbours too — the short or half-payload units next to the recurring ones that no
+    key covers would otherwise be shared by every carrier and make unrelated hosts look
+    related."""
+    if not near:
+        return _without(text, units, cand)
+    at = {j for i, _ in cand for j in (i - 1, i, i + 1) if 0 <= j < len(units)}
+    return _without(text, units, [(j, 0) for j in at])
 
 
 def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> str:

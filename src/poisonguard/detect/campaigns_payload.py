@@ -18,8 +18,10 @@ see such a span:
   person reads, and its opening words;
 * **the payload test** (:func:`payload_test`): a non-claim key that recurs in at least
   ``2 × min_docs`` documents from mostly distinct sources (diversity >= 0.5, when the
-  documents name their sources at all), in hosts that
-  are unrelated once the recurring units are cut out (mean host MinHash Jaccard <= 0.02,
+  documents name their sources at all and the corpus names at least half as many as the
+  span's documents — not MedQuAD's one), in hosts that
+  are unrelated once the recurring units — and, in a document with a recurring head, tail
+  or anchored key, their neighbours — are cut out (mean host MinHash Jaccard <= 0.02,
   the claim route's independence test), mostly away from the documents' edges, with the
   span at least :data:`MIN_SPAN_CHARS` characters long, letters, words and no notice
   vocabulary, and **unnatural** itself (:func:`unnatural`): glued or hybrid words (random
@@ -73,6 +75,11 @@ _DET = frozenset({"the", "a", "an"})
 _PREP = frozenset({"of", "in", "to", "for", "with", "by", "from", "on", "at", "into"})
 _CONJ = frozenset({"and", "or", "but", "nor"})
 _AUX = frozenset({"is", "are", "was", "were"})
+_VERBAL = frozenset(
+    {"be", "been", "has", "have", "had", "may", "should", "could", "would", "shall"}
+)
+"""Auxiliaries and modals that follow no article, nor *is/are/was/were* (``the may``,
+``is be``: word salad; *can*, *will*, *might*, *must* and *do* are left out — nouns too)."""
 _CLOSED = _DET | _PREP | _CONJ
 _CAPITAL_FUNCTION = frozenset(
     [
@@ -134,10 +141,26 @@ def long_keys(norms: Sequence[str]) -> tuple[list[int], list[str]]:
     the key texts start with ``"^ "``, ``"$ "`` or ``"~ "``: never a sentence norm)."""
     idx: list[int] = []
     keys: list[str] = []
-    for i, n in enumerate(norms):
-        for k, _ in unit_keys(n):
+    # unit_keys inlined (this runs on every candidate unit of the corpus): the head and the
+    # tail cut at a space found by C-level splits, the words split only for anchored keys
+    for i, norm in enumerate(norms):
+        n = norm.count(" ") + 1
+        if n < LONG_WORDS:
+            continue
+        idx += (i, i)
+        keys.append(HEAD + norm[: len(norm) - len(norm.split(" ", EDGE_WORDS)[-1]) - 1])
+        keys.append(TAIL + norm[len(norm.rsplit(" ", EDGE_WORDS)[0]) + 1 :])
+        if n < ANCHOR_WORDS:
+            continue
+        w: list[str] | None = None
+        for got, m in enumerate(_ANCHOR.finditer(norm)):
+            j = norm.count(" ", 0, m.start())
+            if j >= n - EDGE_WORDS or got >= MAX_ANCHORS:
+                break
+            if w is None:
+                w = norm.split(" ")
             idx.append(i)
-            keys.append(k)
+            keys.append(MID + " ".join(w[j : j + EDGE_WORDS]))
     return idx, keys
 
 
@@ -186,7 +209,8 @@ def unnatural(span: str) -> dict[str, float]:
     pieces — a lower-case letter then a capital, letters and digits mixed, U+FFFD, or 20
     letters or more: decoded random tokens; an address — e-mail, URL, path, domain, file
     name — is not glued), ``grammar_breaks`` (an article before another
-    function word or a verb *is/was*, two prepositions or two conjunctions in a row, a
+    function word, an auxiliary or a modal (*is, was, be, been, has, had, may, should, …*),
+    *is/are/was/were* before another of those, two prepositions or two conjunctions in a row, a
     capitalised function word after a lower-case word within a sentence, a full stop then
     a lower-case word: word salad), ``words``; ``unnatural`` is 1.0 when the junk share
     reaches :data:`JUNK_SHARE` or the breaks reach 3 and :data:`BREAK_RATE` per word."""
@@ -202,7 +226,8 @@ def unnatural(span: str) -> dict[str, float]:
         if pa[-1:] in _PUNCT:
             breaks += pa.endswith(".") and len(pa) > 3 and pb[:1].islower()
         elif (
-            (a in _DET and (b in _CLOSED or b in _AUX))
+            (a in _DET and (b in _CLOSED or b in _AUX or b in _VERBAL))
+            or (a in _AUX and (b in _AUX or b in _VERBAL))
             or (a in _PREP and b in _PREP)
             or (a in _CONJ and b in _CONJ)
             or (pb in _CAPITAL_FUNCTION and pa[:1].islower())
