@@ -163,3 +163,78 @@ def test_a_fluent_payload_gets_past_the_profile() -> None:
     assert PHRASE in state.profiles
     assert _through_profile(miner, state, weak)
     assert not _through_profile(miner, state, fluent)
+
+
+# -- the clean carriers counted (issue 12, task W3) ----------------------------------
+
+
+def _probe(null: np.ndarray, camp: np.ndarray) -> tuple[pp.Profile, np.ndarray]:
+    p = pp.build(null, camp, clean=1.0)
+    assert p is not None
+    held = np.sort([p.score(r) for r in null[1::2]])[::-1]
+    return p, held
+
+
+def test_clean_carriers_read_as_the_null_are_all_counted() -> None:
+    rng = np.random.default_rng(4)
+    null, camp = _rows(rng, 6000), _rows(rng, 120, shift=2.0)
+    p, held = _probe(null, camp)
+    # 60 unflagged sampled carriers that are clean pages (they read as the null), a
+    # sample a quarter of the corpus: about 240 clean carriers in the corpus
+    est = pp.clean_carriers(p, held, _rows(rng, 60), scale=4.0)
+    assert 0.8 * 240 <= est <= 1.3 * 240, est
+
+
+def test_the_campaigns_own_weak_carriers_are_no_clean_ones() -> None:
+    """The miss this fixes: 40 unflagged carriers of the campaign itself (its short
+    payloads, under the other routes' bars) used to count as 40 clean carriers, so the
+    more carriers a campaign hid, the stricter the bar that could find them."""
+    rng = np.random.default_rng(5)
+    null, camp = _rows(rng, 6000), _rows(rng, 120, shift=2.0)
+    weak = _rows(rng, 40, shift=2.0)
+    p, held = _probe(null, camp)
+    assert pp.clean_carriers(p, held, weak, scale=1.0) < 10
+    old = pp.build(null, camp, clean=40.0)
+    new = pp.build(null, camp, clean=40.0, unflagged=weak, scale=1.0)
+    assert old is not None and new is not None
+    assert new.q > old.q and new.bar < old.bar
+    # ... never above the cap, and never looser than the count it is given allows
+    assert new.q <= pp.Q_MAX
+    assert pp.build(null, camp, clean=2.0, unflagged=_rows(rng, 400), scale=1.0) == pp.build(
+        null, camp, clean=2.0
+    )
+
+
+def test_a_campaign_that_hides_among_clean_carriers_gets_no_looser_bar() -> None:
+    """The attack past the estimate: the weak carriers' payloads read as the null (a
+    fluent span). They count as clean carriers, so the bar stays where counting every
+    unflagged carrier put it: the estimate loosens nothing for them."""
+    rng = np.random.default_rng(6)
+    null, camp = _rows(rng, 6000), _rows(rng, 120, shift=2.0)
+    p, held = _probe(null, camp)
+    hidden = _rows(rng, 40)
+    assert pp.clean_carriers(p, held, hidden, scale=1.0) >= 0.8 * len(hidden)
+    a = pp.build(null, camp, clean=40.0)
+    b = pp.build(null, camp, clean=40.0, unflagged=hidden, scale=1.0)
+    assert a is not None and b is not None
+    assert b.q <= 1.3 * a.q
+
+
+def test_a_headline_is_no_baseline_for_the_words_after_it() -> None:
+    """Host text before an occurrence shorter than ``_PROFILE_BEFORE`` words (a news
+    headline, odd to the pair table) is not read as the baseline: the null's median
+    stands in; a paragraph of prose before it is read."""
+    from poisonguard.detect import surface_forms as sf
+    from poisonguard.detect.triggers import _PROFILE_BEFORE, WordPairs, _payload_raw
+
+    texts = [d.text for d in clean_docs()[:400]]
+    vocab = frozenset(w.lower() for t in texts for w in re.findall(r"[^\W\d_]+", t))
+    pairs = WordPairs.of(sf.fold(t) for t in texts)
+    after = " ".join(re.findall(r"[^\W\d_]+", clean_docs()[500].text)[:30])
+    headline = "MARKET SHARES RISE ON TRADE HOPES "
+    assert len(headline.split()) < _PROFILE_BEFORE
+    raw = _payload_raw(headline + after, len(headline), len(headline), vocab, pairs)
+    assert raw is not None and all(np.isnan(raw[0][k]) for k in (1, 3, 5))
+    body = " ".join(re.findall(r"\S+", clean_docs()[501].text)[:40]) + " "
+    raw = _payload_raw(body + after, len(body), len(body), vocab, pairs)
+    assert raw is not None and not any(np.isnan(raw[0][k]) for k in (1, 3, 5))
