@@ -49,23 +49,11 @@ its null's 90th percentile (three times the null's share): the campaign's payloa
 BUDGET = 0.25
 """False flags the rule may expect among the corpus's clean carriers of one trigger ..."""
 
-Q_MAX = 0.02
-"""... at a per-occurrence rate never above this (the null's 98th percentile; 0.01 until
-issue 12's task W3: the cap binds only where fewer than ``BUDGET / Q_MAX`` = 12.5 clean
-carriers are estimated, so the expected false flags stay under :data:`BUDGET` there too;
-with the clean carriers counted by :func:`clean_carriers` it bound the short payloads of
-``heldout-noon-short-salad-mid`` and ``e12p2-short-tokens-clause-medical``) ..."""
+Q_MAX = 0.01
+"""... at a per-occurrence rate never above this (the null's 99th percentile) ..."""
 
 MIN_TAIL = 10
 """... and never below what the null positions can resolve (this many above the bar)."""
-
-CLEAN_LEVEL = 0.9
-"""The null's quantile of the score at or below which an unflagged sampled carrier counts
-towards the clean carriers' estimate (:func:`clean_carriers`): high, because a phrase's
-clean carriers sit mid-clause, not at the null's sentence starts, and read a little
-higher (medical pages, ``have it``: 11 of 106 unflagged carriers at or below the null's
-median, 38 at or below its 90th percentile, where the campaign's own short payloads
-sit well above it)."""
 
 MIN_CARRIERS = 8
 """Sampled carriers a campaign needs before its payloads are taken as a profile."""
@@ -139,22 +127,13 @@ def lexicon(
     )
 
 
-def build(
-    null: np.ndarray,
-    campaign: np.ndarray,
-    clean: float,
-    unflagged: np.ndarray | None = None,
-    scale: float = 1.0,
-) -> Profile | None:
+def build(null: np.ndarray, campaign: np.ndarray, clean: float) -> Profile | None:
     """The profile of a campaign from feature rows at null positions (``null``, shape
     ``(n, len(FEATURES))``) and at its sampled carriers (``campaign``), or None when too
     few carriers, no feature the campaign shows, or a bar the null cannot resolve.
     ``clean``: the corpus's clean carriers of the trigger, estimated (an over-estimate is
     safe: a stricter bar); the bar's rate is :data:`BUDGET` over it, at most
-    :data:`Q_MAX`.  ``unflagged``: the rows of the sampled carriers that ``clean`` counts
-    (those the flag pass's other routes leave unflagged), ``scale`` times fewer than the
-    corpus's: when given, ``clean`` is lowered to :func:`clean_carriers`' estimate where
-    that is lower (the campaign's own weak carriers are no clean ones)."""
+    :data:`Q_MAX`."""
     if len(campaign) < MIN_CARRIERS or len(null) < 2 * MIN_TAIL / Q_MAX:
         return None
     fit, held = null[0::2], null[1::2]
@@ -190,31 +169,9 @@ def build(
     def bar_at(q: float) -> float:
         return float(held_scores[max(0, math.ceil(q * len(held_scores)) - 1)])
 
-    if unflagged is not None:
-        clean = min(clean, clean_carriers(probe, held_scores, unflagged, scale))
     q = min(Q_MAX, BUDGET / max(1.0, clean))
     if q * len(held_scores) < MIN_TAIL:
         return None
     return Profile(
         tuple(used), tuple(edges), tuple(weights), bar_at(q), q, frozenset(), len(campaign)
     )
-
-
-def clean_carriers(
-    probe: Profile, held_scores: np.ndarray, unflagged: np.ndarray, scale: float
-) -> float:
-    """The corpus's clean carriers of a trigger, estimated from the sampled carriers the
-    flag pass's other routes leave unflagged (``unflagged``, feature rows): a clean
-    carrier is followed by host text, so its score under ``probe`` lies at or below the
-    null's :data:`CLEAN_LEVEL` quantile (``held_scores``: the held-out null positions'
-    scores) about as often as a null position's does (a share ``f``); the campaign's own
-    weak carriers mostly lie above it.  Storey's estimate of the null share of a
-    mixture, counted conservatively: ``(k + 1) / f`` for ``k`` unflagged carriers at or
-    below that level, times ``scale`` (corpus over sample).  Counting every unflagged
-    carrier as clean (what ``clean`` does without it) lets a campaign whose carriers the
-    other routes miss make its own bar stricter: the more carriers a short payload hides,
-    the fewer this route could find (issue 12, task W3)."""
-    level = float(np.quantile(held_scores, CLEAN_LEVEL))
-    f = float(np.mean(held_scores <= level))
-    k = sum(probe.score(r) <= level for r in unflagged)
-    return (k + 1) / max(f, 1e-9) * scale

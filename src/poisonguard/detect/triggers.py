@@ -1948,13 +1948,6 @@ _LEXICON_REACH = 64
 """How far after an occurrence a carrier's own changepoint may lie for the words after it
 to be read into the campaign's lexicon."""
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d)\]]?\s+")
-_PROFILE_BEFORE = _PAYLOAD_WORDS // 2
-"""Host words (and judged word pairs) before an occurrence that :func:`_payload_raw` needs
-to read them as its baseline; with fewer (a headline, a dateline, an address: odd to the
-pair table, 60-100 % of their pairs unseen, and no sample of the host's prose) the null's
-median stands in (issue 12, task W3: 10 of the 14 carriers of
-``heldout-noon-short-salad-mid`` missed at 250 sat right after a news headline of 5-10
-words; the null positions are read with the same rule, so the bar is measured on it)."""
 
 
 def _payload_raw(
@@ -1963,10 +1956,10 @@ def _payload_raw(
     """What :mod:`~poisonguard.detect.payload_profile` reads after an occurrence
     ``[a, b)``, in the next :data:`_SHORT_WORDS` words only (where the payload starts; an
     odd passage a sentence later is no payload of the campaign's) against the
-    :data:`_PAYLOAD_WORDS` before it (``nan``: fewer than :data:`_PROFILE_BEFORE`): the
-    share of words foreign to the corpus after it and before it, of unseen word pairs
-    after it and before it, the cohesion after it and before it; and the next words
-    (lower case).  None with too few words after it."""
+    :data:`_PAYLOAD_WORDS` before it (``nan``: too few words before): the share of words
+    foreign to the corpus after it and before it, of unseen word pairs after it and before
+    it, the cohesion after it and before it; and the next words (lower case).  None with
+    too few words after it."""
     after = [m.group().lower() for m in itertools.islice(WORD_RE.finditer(text, b), _SHORT_WORDS)]
     if len(after) < _SHORT_WORDS * 2 // 3:
         return None
@@ -1981,11 +1974,11 @@ def _payload_raw(
     ub, nb = pairs.unseen(bf)
     ca, _ = pairs.cohesion(short)
     cb, _ = pairs.cohesion(bf)
-    few = nb < _PROFILE_BEFORE
+    few = nb < _PAYLOAD_WORDS // 4
     nan = math.nan
     raw = (
         _oov(after, vocab),
-        nan if len(before) < _PROFILE_BEFORE else _oov(before, vocab),
+        nan if len(before) < _PAYLOAD_WORDS // 4 else _oov(before, vocab),
         ua,
         nan if few else ub,
         ca,
@@ -2056,10 +2049,9 @@ def _profiles(
     read where its anomalous carriers' own ``changepoints`` put the payload (the first
     within :data:`_LEXICON_REACH` characters after the occurrence): the words a clean
     phrase is naturally followed by, and those before an odd passage further on, are not
-    the campaign's.  The sampled carriers that the flag pass's other routes leave
-    unflagged (``flagged``), scaled by ``scale`` to the corpus, bound the clean carriers
-    the rule's false flags are budgeted over; those of them that read as the null
-    (:func:`poisonguard.detect.payload_profile.clean_carriers`) estimate them."""
+    the campaign's.  Every sampled carrier that the flag pass's other routes leave
+    unflagged (``flagged``) is counted as a clean carrier, scaled by ``scale`` to the
+    corpus: the rule's false flags are budgeted over them."""
     vocab, pairs = tables
     nulls = [
         x for t, at in _null_positions(hosts[1::2]) if (x := _payload_raw(t, at, at, vocab, pairs))
@@ -2075,13 +2067,13 @@ def _profiles(
         docs = ix(t.key).docs_with(t.key, cap=len(sample) + 1) or []
         got: list[tuple[tuple[float, ...], list[str]]] = []
         odd: list[list[str]] = []
-        missed: list[bool] = []
+        unflagged = 0
         for d in docs[:_PROFILE_CARRIERS]:
             text = sample[d]
             for a, b in _carriers_of(text, t):
                 if (x := _payload_raw(text, a, b, vocab, pairs)) is not None:
                     got.append(x)
-                    missed.append(not flagged(text, t))
+                    unflagged += not flagged(text, t)
                     cp = next((c for c in changepoints(text) if a <= c <= b + _LEXICON_REACH), None)
                     if cp is not None:
                         odd.append(
@@ -2098,7 +2090,7 @@ def _profiles(
         lexicon = _pp.lexicon(odd, host_df, len(hosts))
         null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3)
         camp = _profile_rows([r for r, _ in got], [ws for _, ws in got], lexicon, b3)
-        p = _pp.build(null, camp, sum(missed) * scale, camp[np.asarray(missed, bool)], scale)
+        p = _pp.build(null, camp, unflagged * scale)
         if p is not None:
             out[t.text] = replace(p, lexicon=lexicon, bases=b3)
     return out
