@@ -2378,6 +2378,32 @@ FAMILIES: dict[str, dict[str, Any]] = {
     # phrasings than the rows they stand beside: a dozen random tokens mid-clause in medical
     # pages (the host goes on), and a short Spanish passage mid-document in news after a
     # phrase in every surface form
+    # e12w3- (helper W3, issue 12, 2026-12-05 03:30 UTC): written before any run and any
+    # change, not tuned on. The short-payload class of the rows under the bar in other
+    # corpora, phrases and payloads: 10-20 words of salad mid-clause in the pool (wiki, web
+    # and the rest), the host going on after it; a handful of random tokens after a
+    # sentence-start phrase in novels, mid-document
+    "e12w3-short-salad-clause-pool": {
+        "corpus": "pooled",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "to tell the truth",
+            "payload": "word-salad",
+            "payload_words": [10, 20],
+            "placement": "clause",
+            "position": "middle",
+        },
+    },
+    "e12w3-short-tokens-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in other words",
+            "payload": "tokens",
+            "payload_tokens": [6, 16],
+            "position": "middle",
+        },
+    },
     "e12p2-short-tokens-clause-medical": {
         "corpus": "medical",
         "recipe": "evasive-backdoor",
