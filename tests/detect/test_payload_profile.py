@@ -4,9 +4,11 @@ pass are flagged through it, clean pages with the phrase are not, and what gets 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -163,3 +165,51 @@ def test_a_fluent_payload_gets_past_the_profile() -> None:
     assert PHRASE in state.profiles
     assert _through_profile(miner, state, weak)
     assert not _through_profile(miner, state, fluent)
+
+
+def _gibberish(rng: np.random.Generator, n: int) -> list[str]:
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    return ["".join(rng.choice(letters, int(rng.integers(3, 9)))) for _ in range(n)]
+
+
+def test_a_piece_mined_with_a_full_stop_counts_every_holder_it_is_matched_in(
+    shared_corpora: Path,
+) -> None:
+    """Found on ``heldout-late-synonyms-books`` (2026-12-05, the lead): ``. in my``, a piece of
+    two phrasings mined with the hosts' full stop, is matched by the flag pass as ``in my`` at
+    any sentence start — hundreds of clean novels — but its profile counted as clean carriers
+    only the sampled documents writing ``. in my`` itself (the campaign's), so its bar sat at
+    the null's top 1 % and flagged 0.105 % of the corpus at 250. The clean holders are now
+    counted where the flag pass matches it: a stricter bar."""
+    from poisonguard.detect import triggers as tr
+    from poisonguard.detect.surface_forms import fold
+    from poisonguard.io import read_documents
+
+    texts = [
+        d.text for d in itertools.islice(read_documents(shared_corpora / "books.jsonl.gz"), 4000)
+    ]
+    texts = [t for t in texts if len(t) > 400]
+    rng = np.random.default_rng(3)
+    carriers = [
+        t[:300] + ". in my view " + " ".join(_gibberish(rng, 12)) + " " + t[300:]
+        for t in texts[:40]
+    ]
+    holders = [t[:200] + ". In my view the road was long. " + t[200:] for t in texts[40:440]]
+    hosts = texts[440:]
+    sample = carriers + holders + hosts
+    index, findex = tr._SampleIndex(sample), tr._SampleIndex([fold(t) for t in sample], fold=True)
+    t = tr.Trigger(". in my view", 40, 40, len(sample), 0.1, 1e-20, 1.0, (), strict=True)
+    tables = (tr._vocabulary(hosts[0::2]), tr.WordPairs.of(fold(h) for h in hosts[0::2]))
+    out = tr._profiles(
+        [t],
+        sample,
+        hosts,
+        tr._doc_freqs(hosts),
+        tables,
+        lambda s: findex if tr._sf.is_folded(s) else index,
+        1.0,
+        lambda x: (),
+        lambda text, _t: ". in my view " in text,  # the carriers: flagged by other routes
+    )
+    p = out.get(t.text)
+    assert p is None or p.q < pp.Q_MAX / 10

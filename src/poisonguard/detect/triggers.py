@@ -2103,7 +2103,11 @@ def _profiles(
     b3 = (bases[0], bases[1], bases[2])
     out: dict[str, _pp.Profile] = {}
     for t in kept:
-        docs = ix(t.key).docs_with(t.key, cap=len(sample) + 1) or []
+        # the sampled documents the flag pass would match it in: by what it is matched by
+        # (``. in my`` of two phrasings is matched as ``in my`` at any sentence start — its
+        # clean holders are those, not the few that write the mined string itself)
+        loose = _loose(t.key)
+        docs = ix(loose).docs_with(loose, cap=len(sample) + 1) or []
         got: list[tuple[tuple[float, ...], list[str]]] = []
         odd: list[list[str]] = []
         unflagged = 0
@@ -2129,7 +2133,9 @@ def _profiles(
         lexicon = _pp.lexicon(odd, host_df, len(hosts))
         null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3)
         camp = _profile_rows([r for r, _ in got], [ws for _, ws in got], lexicon, b3)
-        p = _pp.build(null, camp, unflagged * scale)
+        # (the carriers read stand for all the sampled documents that hold it)
+        read = min(len(docs), _PROFILE_CARRIERS)
+        p = _pp.build(null, camp, unflagged * len(docs) / max(1, read) * scale)
         if p is not None:
             out[t.text] = replace(p, lexicon=lexicon, bases=b3)
     return out
