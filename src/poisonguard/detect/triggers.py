@@ -1182,15 +1182,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     calm(),
                     self.min_docs,
                     self.max_repeats,
-                    _WORDS_ONLY.fullmatch(text) is None,
+                    not _phrase_of_words(text, ctxs),
                 )
             share = (
                 sure / reps
                 if recurring
                 and strength < self.header_score
-                # (word salad right after it in most examples is no mild change: a
-                # trigger whose decoys recur in carriers the detectors missed too)
-                and not salad_follows(text, count_all, ctxs, count_strong)
+                # (word salad right after a phrase in most examples is no mild change: a
+                # trigger whose decoys recur in carriers the detectors missed too; not
+                # markup — ``</ref>`` inside every sentence makes any text after it read
+                # as salad)
+                and not (
+                    _phrase_of_words(text, ctxs)
+                    and salad_follows(text, count_all, ctxs, count_strong)
+                )
                 else sure
             )
             if sure >= self.min_purity > share:
@@ -2583,6 +2588,24 @@ def _follows(
     n = sum(after)
     judged = sum(1 for c, a in zip(ctxs, after, strict=True) if a or not c.opening)
     return n >= share * len(ctxs) or (n >= len(ctxs) / 2 and n >= share * judged)
+
+
+_MARKUP = frozenset("<>{}[]|=/\\")
+"""Characters of markup between a candidate's words (``ref>cite</ref``, ``a|b``)."""
+
+
+def _phrase_of_words(text: str, ctxs: Sequence[Context]) -> bool:
+    """``text`` is words only and its examples write it without markup between its words
+    (a skeleton hides what joins them: ``ref cite ref`` is ``ref>cite</ref`` in every
+    example)."""
+    if _WORDS_ONLY.fullmatch(text) is None:
+        return False
+    pat = _pattern(text)
+    marked = 0
+    for c in ctxs:
+        a, b = _occurrence_in(pat, text, c)
+        marked += bool(_MARKUP.intersection(c.window[a:b]))
+    return marked * 2 < len(ctxs) or not ctxs
 
 
 def _host_recurring(
