@@ -1170,7 +1170,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # the phrase's
                 reps = ix(text).repeats(text, _READ_CAP)
             recurring = reps > self.max_repeats
-            if recurring and math.isfinite(reps):
+            # (judged only where it decides: a string the counts and the per-document
+            # purity would confirm — the look-ups below are not spent on a clean corpus's
+            # many recurring strings)
+            decides = log_p <= log_alpha and sure >= self.min_purity
+            if recurring and math.isfinite(reps) and decides:
                 # ... recurring *where*: decoys (payload-free copies of the trigger around
                 # the one before the payload) make a planted phrase recur in its carriers
                 # alone; markup recurs in the corpus's clean documents too. Judged on the
@@ -1193,7 +1197,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # markup — ``</ref>`` inside every sentence makes any text after it read
                 # as salad)
                 and not (
-                    _phrase_of_words(text, ctxs)
+                    decides
+                    and _phrase_of_words(text, ctxs)
                     and salad_follows(text, count_all, ctxs, count_strong)
                 )
                 else sure
