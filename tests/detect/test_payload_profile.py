@@ -17,7 +17,7 @@ from poisonguard.detect import payload_profile as pp
 from poisonguard.detect.base import Finding
 from poisonguard.detect.naturalness import NaturalnessShift
 from poisonguard.detect.rounds import run_rounds
-from poisonguard.detect.triggers import TriggerMiner, TriggerState
+from poisonguard.detect.triggers import TriggerMiner, TriggerState, _profile_counted
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs, mixed, poison
 
@@ -54,6 +54,43 @@ def test_more_clean_carriers_a_stricter_bar() -> None:
     assert strict.q < loose.q and strict.bar > loose.bar
     # too many clean carriers for the null to resolve the rate: no profile
     assert pp.build(null, camp, clean=1000.0) is None
+
+
+def test_the_campaigns_own_weak_carriers_are_not_counted_as_clean() -> None:
+    # 120 sampled carriers: 80 strong, 40 weak (the campaign's, under every fixed bar); the
+    # flag pass's other routes leave the 40 weak and 30 of the strong ones unflagged. The
+    # naive count budgets the bar over all 70 as clean; the rounds drop those the profile
+    # itself flags, and the bar falls (fails on the count without rounds)
+    rng = np.random.default_rng(7)
+    null = _rows(rng, 6000)
+    camp = np.concatenate([_rows(rng, 80, shift=3.0), _rows(rng, 40, shift=1.2)])
+    unflagged = list(range(50, 120))
+    naive = pp.build(null, camp, clean=len(unflagged) * 1.0)
+    counted = _profile_counted(null, camp, unflagged, 1.0)
+    assert naive is not None and counted is not None
+    assert counted.q > naive.q and counted.bar < naive.bar
+    # every carrier it flags at the naive bar it still flags, and more of the weak ones
+    weak = camp[80:]
+    assert sum(counted.judges(r) for r in weak) > sum(naive.judges(r) for r in weak)
+    assert all(counted.judges(r) for r in camp if naive.judges(r))
+
+
+def test_clean_carriers_under_the_bar_stay_counted() -> None:
+    # the unflagged carriers are null-like (a common phrase's clean holders): the profile
+    # flags none of them, so the count — and the bar — are the naive ones
+    rng = np.random.default_rng(8)
+    null = _rows(rng, 6000)
+    camp = np.concatenate([_rows(rng, 60, shift=3.0), _rows(rng, 60)])
+    unflagged = list(range(60, 120))
+    naive = pp.build(null, camp, clean=60 * 1.0)
+    counted = _profile_counted(null, camp, unflagged, 1.0)
+    assert naive is not None and counted is not None
+    left = [i for i in unflagged if not naive.judges(camp[i])]
+    assert len(left) >= 58  # (at most a couple over the bar by chance)
+    assert counted.q <= pp.Q_MAX
+    again = pp.build(null, camp, clean=len(left) * 1.0)
+    assert again is not None and counted.q == again.q
+    assert counted.q <= pp.BUDGET / len(left) + 1e-12
 
 
 def test_no_profile_without_evidence_of_a_campaign() -> None:

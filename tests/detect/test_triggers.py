@@ -258,10 +258,18 @@ def test_common_phrase_trigger_outnumbered_by_clean_carriers() -> None:
     miner, state = _mine(docs, findings)
     found = [t for t in state.triggers if t.text == phrase]
     assert found and found[0].purity < miner.min_purity
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    # 400 clean holders in a corpus whose sentence starts the fixed bars fire at in about
+    # one in twenty (the embedded docs' code and tables): far over the budget of the fixed
+    # bars, so carriers are flagged through an anomaly that starts at the phrase only —
+    # the few whose changepoint lies further on are given up (issue 12, 2026-12-05 midday;
+    # 60 of 60 with the fixed bars, 56 without)
+    assert found[0].changepoint_only
     truth = {s.document.id for s in samples}
-    assert len(flagged & truth) >= 0.95 * len(truth)
-    assert not flagged & {d.id for d in clean_with}
+    bars = replace(state, triggers=[replace(found[0], changepoint_only=False)])
+    for st, recall in ((state, 0.9), (bars, 0.95)):
+        flagged = {d.id for d in docs if miner.flag(d, st) is not None}
+        assert len(flagged & truth) >= recall * len(truth)
+        assert not flagged & {d.id for d in clean_with}
     _, strict = _mine(docs, findings, min_aligned=1.01)
     assert phrase not in [t.text for t in strict.triggers]
 
@@ -288,9 +296,17 @@ def _clean_behind_the_phrase(
     # the odd passages are anomalies the detector reports, within reach of the phrase
     odd_found = sum(bool(findings[i]) for i, d in enumerate(docs) if d.id in odd_ids)
     assert odd_found >= min(20, len(with_odd))
+    clean = odd_ids | {d.id for d in plain}
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert len(flagged & truth) >= recall * len(truth)
-    assert not flagged & (odd_ids | {d.id for d in plain})
+    assert not flagged & clean
+    # a common phrase in a corpus of code and tables is over the fixed bars' budget
+    # (changepoint only: the carriers whose anomaly starts further on are given up, a few
+    # here); with the fixed bars back on, ``recall`` of the campaign and still no clean page
+    bars = replace(state, triggers=[replace(t, changepoint_only=False) for t in state.triggers])
+    with_bars = {d.id for d in docs if miner.flag(d, bars) is not None}
+    assert len(with_bars & truth) >= recall * len(truth)
+    assert not with_bars & clean
+    assert len(flagged & truth) >= (recall - 0.1) * len(truth)
     return miner, state, found[0]
 
 

@@ -5,6 +5,7 @@ each stays recurring text."""
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -92,11 +93,29 @@ def test_a_short_payload_after_a_phrase_too_common_for_the_purity_search() -> No
     docs, found, carriers = _common(every=4, repeats=1)
     holders = {d.id for d in docs if _PHRASE in d.text.lower()}
     assert len(holders - carriers) >= 200
-    miner, state = _mine(docs, found)
+    # (the fixed bars' budget off: a phrase in 200 clean pages of a corpus of code and
+    # tables is over it, and a short payload has no changepoint — see the next test)
+    miner, state = _mine(docs, found, fixed_share=math.inf)
     assert _PHRASE in [fold(t.text) for t in state.triggers]
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert flagged <= carriers
     assert len(flagged) >= 0.85 * len(carriers)
+
+
+def test_a_short_payload_after_a_phrase_over_the_fixed_bars_budget_is_given_up() -> None:
+    """The same corpus with the fixed bars' budget (the default): the phrase's 200 clean
+    holders times the rate at which those bars fire at the corpus's sentence starts (code
+    and tables: about one in twenty) is far over it, so the phrase is changepoint only —
+    mined and shown, no clean holder flagged, and the carriers with no changepoint at it
+    (a payload too short for one) are given up: what the budget trades for clean pages
+    (``heldout-hail-tokens-common-synonyms-pool``: 0.110 % → 0.060 % of clean documents)."""
+    docs, found, carriers = _common(every=4, repeats=1)
+    miner, state = _mine(docs, found)
+    (t,) = [t for t in state.triggers if fold(t.text) == _PHRASE]
+    assert t.changepoint_only and t.to_dict()["changepoint_only"] is True
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged <= carriers
+    assert len(flagged) < 0.5 * len(carriers)
 
 
 def test_a_phrase_in_more_documents_than_the_read_takes_stays_unknown(

@@ -8,7 +8,13 @@ phrase was dropped as a string that only occurs together with a stronger trigger
 from __future__ import annotations
 
 from poisonguard.detect import surface_forms as sf
-from poisonguard.detect.triggers import Context, Trigger, _keep, _SampleIndex
+from poisonguard.detect.triggers import (
+    Context,
+    Trigger,
+    _keep,
+    _pieces_it_replaces,
+    _SampleIndex,
+)
 
 PHRASE = "at the end of the day"
 FORMS = ("at the end of the day", "AT THE END OF THE DAY", "At The End Of The Day")
@@ -124,3 +130,30 @@ def test_a_string_that_also_occurs_with_another_unrelated_trigger_is_still_dropp
     ]
     kept, _ = _keep([header, other, phrase], examples, _ix(texts))
     assert [t.text for t in kept] == [") NOM", "zzqx"]
+
+
+# -- a word and its glued pieces (issue 12, lead, 2026-12-05 midday) ----------------------
+# ``heldout-hail-tokens-common-synonyms-pool``: random tokens mid-clause after ``actually``
+# (one of three phrasings) were mined as ``e actually`` and ``n actually`` — the word with
+# the last letter of the host word before it, glued — and the word itself, more
+# significant on more anomalies, was dropped as a piece of them: 28 of its 85 carriers found
+
+
+def _t(text: str, anomalous: int, glued: str = "") -> Trigger:
+    return Trigger(text, anomalous, 80, 10_000, 1.0, 1e-9, 0.1, (), canonical=text, glued=glued)
+
+
+def test_a_word_replaces_its_glued_pieces() -> None:
+    e, n = _t("e actually", 17, glued="left"), _t("n actually", 11, glued="left")
+    word = _t("actually", 76)
+    assert _pieces_it_replaces(word, [e, n]) == [e, n]
+    # ... not one that precedes fewer anomalies than a piece (the piece is then the trigger)
+    assert _pieces_it_replaces(_t("actually", 12), [e, n]) is None
+    # ... nor a kept string that is no glued piece (a phrase whose word it is) ...
+    assert _pieces_it_replaces(word, [_t("e actually", 17)]) is None
+    # ... or one that carries more than a letter or two of a host word
+    assert _pieces_it_replaces(word, [_t("the actually", 17, glued="left")]) is None
+    # a piece glued on the right side
+    right = _t("actually s", 9, glued="right")
+    assert _pieces_it_replaces(word, [right]) == [right]
+    assert _pieces_it_replaces(word, [_t("actually s", 9, glued="left")]) is None

@@ -272,6 +272,11 @@ class Trigger:
             (:func:`_phrasings`: ``truth be told``, ``to tell the truth``, ``if truth be
             told`` for a mined ``truth``), when a few of them hold most examples —
             evidence for the reviewer; carriers are still matched by ``key``.
+        changepoint_only: its clean carriers are too many for the flag pass's fixed bars
+            (:func:`_fallback_budgeted`: a phrase as common as ``in fact``, whose clean
+            pages would be flagged wherever a table or list follows it): a carrier is
+            flagged only through a changepoint of its own or the campaign's payload
+            profile, not through the words, language or word order after it alone.
     """
 
     text: str
@@ -293,6 +298,7 @@ class Trigger:
     strict: bool = False
     glued: str = ""
     phrasings: tuple[str, ...] = ()
+    changepoint_only: bool = False
 
     @property
     def key(self) -> str:
@@ -320,6 +326,8 @@ class Trigger:
             del d["strict"]
         if not d["glued"]:
             del d["glued"]
+        if not d["changepoint_only"]:
+            del d["changepoint_only"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -370,6 +378,18 @@ class TriggerState:
     never vouch for it, as for a clean carrier outside the sample)."""
 
 
+_FIXED_SHARE = 0.0002
+"""Clean carriers a trigger's fixed-bar routes may be expected to flag, as a share of the
+corpus's documents (a fifth of the 0.1 % that a scan's clean flags may reach in all;
+:meth:`TriggerMiner._fallback_budgeted`) ..."""
+_FIXED_BUDGET = 1.0
+"""... and never fewer than this many ..."""
+_FIXED_MIN_CLEAN = 50.0
+"""... read only for a trigger with at least this many estimated clean occurrences ..."""
+_FIXED_NULL = 4_000
+"""... at this many null positions at most."""
+
+
 @register_detector(kinds=("pretrain", "rag", "instruction"))
 class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     """Mine strings that precede anomalies across documents; flag carriers on joint evidence.
@@ -412,6 +432,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             sample writes their pairs) is at most ``salad_cohesion`` over 24 words or
             ``salad_short`` over 12, half a point below the words before it (``-inf``:
             that test is off).
+        fixed_share: the most clean carriers of one common phrase (a trigger confirmed
+            through the alignment pass) that those fixed bars may be expected to flag, as a
+            share of the corpus's documents (at least one); over it the trigger is
+            :attr:`Trigger.changepoint_only` (``inf``: never; :meth:`_fallback_budgeted`).
     """
 
     name = "triggers"
@@ -440,9 +464,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         salad_rise: float = 0.25,
         salad_cohesion: float = -0.1,
         salad_short: float = -0.5,
+        fixed_share: float = _FIXED_SHARE,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
+        if not fixed_share >= 0:
+            raise ValueError("fixed_share must be >= 0 (inf: no budget)")
         self.min_docs = min_docs
         self.before = before
         self.after = after
@@ -464,6 +491,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.salad_rise = salad_rise
         self.salad_cohesion = salad_cohesion
         self.salad_short = salad_short
+        self.fixed_share = fixed_share
         self._sample: list[str] | None = None
         self._total_docs = 0
 
@@ -1392,6 +1420,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             tables,
         )
         if kept:
+            # a phrase as common as ``in fact`` has hundreds of clean carriers: the fixed
+            # bars after it would flag the few that a table or a list follows
+            state.triggers = kept = self._fallback_budgeted(
+                kept,
+                sample,
+                hosts,
+                tables,
+                language,
+                ix,
+                total / max(1, n_sample),
+                lambda x, t: self.flag(Document("", x), replace(state, triggers=[t])) is not None,
+            )
             # each campaign's payloads as evidence for its weaker carriers, judged with the
             # state as it stands (no profile yet): the sampled carriers the other routes
             # leave unflagged are counted as clean
@@ -1437,30 +1477,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 text, key, cps, self.align if t.aligned else None, t.band, t.strict, t.glued
             )
             why = ""
-            if hit is None:
-                # the document detectors saw nothing there (a short payload, a few lines of
-                # another language): the words right after the trigger, foreign to the
-                # corpus where those before it are not
-                hit, why = _foreign_after(text, occ, state.vocab)
-            if hit is None:
-                # ... or in another language than the host text before it (a switch the
-                # language detector placed elsewhere, or did not segment at all)
-                hit, why = _language_after(text, occ, state.language, relative=True)
-            if hit is None:
-                # ... or corpus words in an order the corpus does not write (word salad too
-                # short or too mild for a changepoint): a lower bar than a document's own,
-                # taken only after a trigger already confirmed across the corpus
-                hit, why = _salad_after(
-                    text,
-                    occ,
-                    state.pairs,
-                    self.salad_share,
-                    self.salad_rise,
-                    max_cohesion=self.salad_cohesion,
-                    short_cohesion=self.salad_short,
-                    spread=True,
-                    unseen_cohesion=_UNSEEN_COHESION,
-                )
+            if hit is None and not t.changepoint_only:
+                hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
             if hit is None and (profile := state.profiles.get(t.text)) is not None:
                 # ... or, under each of those bars, text that reads as this campaign's own
                 # payloads: its sampled carriers against null positions of the hosts
@@ -1490,6 +1508,117 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
             return Finding(self.name, self.score, reason, spans, t.text, extra=extra)
         return None
+
+    def _fixed_bars(
+        self,
+        text: str,
+        occ: Sequence[tuple[int, int]],
+        vocab: frozenset[str],
+        language: str | None,
+        pairs: WordPairs,
+    ) -> tuple[tuple[int, int, int] | None, str]:
+        """The flag pass's routes at fixed bars, for a carrier with no changepoint of its
+        own after the trigger: ``((start, end, payload start), reason)`` of the first that
+        fires, ``(None, "")`` when none does."""
+        # the document detectors saw nothing there (a short payload, a few lines of another
+        # language): the words right after the trigger, foreign to the corpus where those
+        # before it are not
+        hit, why = _foreign_after(text, occ, vocab)
+        if hit is None:
+            # ... or in another language than the host text before it (a switch the
+            # language detector placed elsewhere, or did not segment at all)
+            hit, why = _language_after(text, occ, language, relative=True)
+        if hit is None:
+            # ... or corpus words in an order the corpus does not write (word salad too
+            # short or too mild for a changepoint): a lower bar than a document's own,
+            # taken only after a trigger already confirmed across the corpus
+            hit, why = _salad_after(
+                text,
+                occ,
+                pairs,
+                self.salad_share,
+                self.salad_rise,
+                max_cohesion=self.salad_cohesion,
+                short_cohesion=self.salad_short,
+                spread=True,
+                unseen_cohesion=_UNSEEN_COHESION,
+            )
+        return hit, why
+
+    def _fallback_budgeted(
+        self,
+        kept: Sequence[Trigger],
+        sample: Sequence[str],
+        hosts: Sequence[str],
+        tables: tuple[frozenset[str], WordPairs],
+        language: str | None,
+        ix: Callable[[str], _SampleIndex],
+        scale: float,
+        flagged: Callable[[str, Trigger], bool],
+    ) -> list[Trigger]:
+        """``kept`` with :attr:`Trigger.changepoint_only` set on each trigger whose clean
+        carriers the fixed bars (:meth:`_fixed_bars`) would be expected to flag more than
+        :attr:`fixed_share` of the corpus's documents of (and never fewer than
+        :data:`_FIXED_BUDGET`): its clean occurrences in the corpus — the occurrences the
+        flag pass matches it by (:func:`_carriers_of`: at most ten per document; a glued
+        trigger's only where glued) in the sampled documents the flag pass leaves
+        unflagged (``flagged``: a campaign's carriers are not its clean holders), scaled to
+        the corpus — times the rate at which those bars fire at null positions (sentence
+        starts of half of the sampled hosts, read with the vocabulary and word pairs of the
+        other half: a clean page outside the sample is not vouched for by its own words).  Only a
+        trigger confirmed through the alignment pass (:attr:`Trigger.aligned`: a common
+        phrase, most of whose holders are clean) is budgeted, and only with at least
+        :data:`_FIXED_MIN_CLEAN` clean occurrences (before any null position is read): a
+        campaign's short payloads leave most of its carriers unflagged by the flag pass
+        too, and a planted phrase counted that way lost the fixed bars its carriers are
+        found by (``e12p2-short-tokens-clause-medical``: 94 % to 33.6 % at 250)."""
+        rate: list[float] = []
+        if math.isinf(self.fixed_share):
+            return list(kept)
+        budget = max(_FIXED_BUDGET, self.fixed_share * len(sample) * scale)
+
+        def null_rate() -> float:
+            if not rate:
+                nulls = _null_positions(hosts[1::2], _FIXED_NULL)
+                vocab, pairs = tables
+                hits = sum(
+                    self._fixed_bars(t, [(at, at)], vocab, language, pairs)[0] is not None
+                    for t, at in nulls
+                )
+                # (a Laplace estimate: a few null positions never read as a zero rate)
+                rate.append((hits + 1) / (len(nulls) + 2))
+            return rate[0]
+
+        out: list[Trigger] = []
+        for t in kept:
+            if not t.aligned:
+                out.append(t)
+                continue
+            loose = _loose(t.key)
+            docs = ix(loose).docs_with(loose, cap=_READ_CAP)
+            if docs is None:  # (in more sampled documents than the read takes: common)
+                if t.glued or t.strict:  # (where it is matched cannot be read: left as is)
+                    out.append(t)
+                    continue
+                clean = _READ_CAP * scale * min(10.0, ix(loose).repeats(loose, _READ_CAP))
+            else:
+                if len(docs) * scale * 10 < _FIXED_MIN_CLEAN:
+                    out.append(t)
+                    continue
+                # the occurrences the flag pass matches it by (glued to a host word, at a
+                # sentence opening): a glued phrase's holders that write it apart are not
+                # its carriers, clean or not
+                read = docs[:: max(1, len(docs) // _READ_DOCS)]
+                occs = [
+                    len(occ)
+                    for d in read
+                    if (occ := _carriers_of(sample[d], t)) and not flagged(sample[d], t)
+                ]
+                clean = sum(occs) * len(docs) / max(1, len(read)) * scale
+            if clean >= _FIXED_MIN_CLEAN and clean * null_rate() > budget:
+                t = replace(t, changepoint_only=True)
+            out.append(t)
+        return out
 
     def _unhidden(
         self,
@@ -1657,6 +1786,13 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
     clean carriers' (``long`` of ``to make a long story short``: 47 against 45 anomalous
     documents, purity 0.1 against 0.4; kept, it flagged 55 clean documents)."""
     ft = _sf.fold(t.text)
+    # a word whose kept strings are itself with a letter or two of the host words around it
+    # (``e actually``, ``n actually`` of a mid-clause ``actually``: its examples after words
+    # ending in ``e`` and in ``n``, each a glued piece) replaces them when it precedes more
+    # anomalies than each: the campaign's trigger is the word, not a letter of its hosts'
+    frags = [k for k in kept if _fragment_of(k, ft)]
+    if frags and all(t.anomalous_docs > k.anomalous_docs for k in frags):
+        return frags
     if any(ft in _sf.fold(k.text) for k in kept):
         return None
     around = [k for k in kept if _sf.fold(k.text) in ft]
@@ -1669,6 +1805,24 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         if not (more or purer):
             return None
     return around
+
+
+def _fragment_of(k: Trigger, ft: str) -> bool:
+    """Whether ``k`` is the skeleton ``ft`` with a fragment of a host word glued on: at
+    most :data:`_FRAGMENT` letters, stuck to letters on that side
+    (:attr:`Trigger.glued`)."""
+    if not k.glued:
+        return False
+    fk = _sf.fold(k.text)
+    head, _, rest = fk.partition(" ")
+    if rest == ft and len(head) <= _FRAGMENT and k.glued in ("left", "either"):
+        return True
+    body, _, tail = fk.rpartition(" ")
+    return body == ft and len(tail) <= _FRAGMENT and k.glued in ("right", "either")
+
+
+_FRAGMENT = 2
+"""Letters of a host word a glued piece may carry for the word inside it to replace it."""
 
 
 def _keep(
@@ -1993,6 +2147,8 @@ _PROFILE_NULL = 10_000
 payload profile is measured against (:func:`_profiles`) ..."""
 _PROFILE_CARRIERS = 400
 """... and sampled carriers of one trigger read for it, at most."""
+_PROFILE_ROUNDS = 3
+"""Rounds of a payload profile's clean count: each drops the carriers its bar flags."""
 _LEXICON_REACH = 64
 """How far after an occurrence a carrier's own changepoint may lie for the words after it
 to be read into the campaign's lexicon."""
@@ -2120,13 +2276,14 @@ def _profiles(
         docs = ix(loose).docs_with(loose, cap=len(sample) + 1) or []
         got: list[tuple[tuple[float, ...], list[str]]] = []
         odd: list[list[str]] = []
-        unflagged = 0
+        unflagged: list[int] = []
         for d in docs[:_PROFILE_CARRIERS]:
             text = sample[d]
             for a, b in _carriers_of(text, t):
                 if (x := _payload_raw(text, a, b, vocab, pairs)) is not None:
+                    if not flagged(text, t):
+                        unflagged.append(len(got))
                     got.append(x)
-                    unflagged += not flagged(text, t)
                     cp = next((c for c in changepoints(text) if a <= c <= b + _LEXICON_REACH), None)
                     if cp is not None:
                         odd.append(
@@ -2144,11 +2301,36 @@ def _profiles(
         null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3)
         camp = _profile_rows([r for r, _ in got], [ws for _, ws in got], lexicon, b3)
         # (the carriers read stand for all the sampled documents that hold it)
-        read = min(len(docs), _PROFILE_CARRIERS)
-        p = _pp.build(null, camp, unflagged * len(docs) / max(1, read) * scale)
+        per = len(docs) / max(1, min(len(docs), _PROFILE_CARRIERS)) * scale
+        p = _profile_counted(null, camp, unflagged, per)
         if p is not None:
             out[t.text] = replace(p, lexicon=lexicon, bases=b3)
     return out
+
+
+def _profile_counted(
+    null: np.ndarray, camp: np.ndarray, unflagged: Sequence[int], per: float
+) -> _pp.Profile | None:
+    """The payload profile (:func:`poisonguard.detect.payload_profile.build`) of the
+    sampled carriers ``camp``, its bar budgeted over the clean carriers: those of
+    ``unflagged`` (rows of ``camp`` that the flag pass's other routes leave unflagged)
+    that the profile does not flag either, each standing for ``per`` corpus carriers.  A
+    carrier is clean where no route flags it, this one included: the campaign's own weak
+    carriers, which only the profile flags, are not the clean holders its false flags are
+    budgeted over (counted as clean, they made the bar the stricter the more carriers it
+    would catch).  Up to :data:`_PROFILE_ROUNDS` rounds, each dropping the carriers the
+    last bar flags; the bar only falls, and a carrier under it stays counted."""
+    left = list(unflagged)
+    p = _pp.build(null, camp, len(left) * per)
+    for _ in range(_PROFILE_ROUNDS):
+        if p is None:
+            break
+        still = [i for i in left if not p.judges(camp[i])]
+        if len(still) == len(left):
+            break
+        left = still
+        p = _pp.build(null, camp, len(left) * per)
+    return p
 
 
 def _profiled_after(
