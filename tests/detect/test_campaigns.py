@@ -729,6 +729,46 @@ def test_semantic_clusters_cannot_chain_into_a_coreless_union() -> None:
     )
 
 
+def test_a_join_cannot_shrink_a_claims_core_to_its_entitys_name() -> None:
+    """Task F4 (2026-12-05): an entity named by three content words (*Kestrel Line
+    ferries*) is a core of its own.  A key whose band falls on the name samples background
+    sentences that name it (core: the name), a key of sentences that name it and one
+    predicate word bridges it to the claim's key (core: the name and six predicate words).
+    Joining them all left the name and one word as the core — the claim's predicate lost,
+    its cluster mostly background.  A join must keep half of each group's core: the claim
+    stays a cluster of its own with its predicate.  The other side: a claim whose alias
+    rotates (one name word dropped) still joins into one cluster."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    name = ("kestrel", "line", "ferr")
+    pred = ("sail", "disabl", "lifeboat", "save", "money", "cut")
+
+    def key(samples: dict[int, tuple[str, ...]]) -> sem.ClaimKeyStats:
+        st = sem.ClaimKeyStats(count=20)
+        for h, words in samples.items():
+            st.samples[h] = (f"s{h}", tuple(sorted(words)), 0.0, 0, 0, ())
+        return st
+
+    claim = {i: (*name, *pred, f"open{i}") for i in range(6)}
+    money = {100 + i: (*name, "money", f"fill{i}", f"more{i}") for i in range(5)}
+    background = {200 + i: (*name, f"back{i}", f"ground{i}") for i in range(5)}
+    keys = {
+        1: key(claim),
+        2: key({0: claim[0], **money}),
+        3: key({100: money[100], **background}),
+    }
+    found = sem.clusters(keys, 10)
+    with_claim = [c for c in found if 1 in c.keys]
+    assert len(with_claim) == 1 and with_claim[0].keys == [1], found
+    assert set(pred) <= with_claim[0].core
+    # the background keys still join on the name: the guard refuses only the shrinking join
+    assert any(c.keys == [2, 3] for c in found), found
+    # an alias that drops one name word keeps most of the core: one cluster
+    alias = {300 + i: ("kestrel", "ferr", *pred, f"lead{i}") for i in range(6)}
+    keys = {1: key(claim), 4: key({0: claim[0], **alias})}
+    assert [c.keys for c in sem.clusters(keys, 10)] == [[1, 4]]
+
+
 def test_semantic_stage_finds_a_claim_spliced_into_unrelated_documents(
     clean: list[Document],
 ) -> None:

@@ -357,6 +357,28 @@ def test_what_shares_a_campaigns_documents_but_is_not_its_claim_is_no_sibling() 
     assert sem.siblings([parent, tpl], [spliced, dict(fails)], [True, False]) == {}
 
 
+def test_a_sub_claim_about_an_entity_of_several_words_is_still_a_sibling() -> None:
+    """Task F4: the entity is named by three content words (*Kestrel Line ferries*), so
+    both the passing campaign's core and its sub-claim's hold the name — core Jaccard over
+    0.2, "the same thing" — though one says *halves city traffic* and the other *cracks
+    under heavy lorries*.  Compared less what the campaign's pages are about (the name is
+    in every page), they say different things: a sibling.  The clean side: a cluster that
+    says the campaign's own predicate again is still no sibling of it."""
+    name = ("kestrel", "line", "ferr")
+    parent = _cluster("Kestrel Line ferries halves city traffic", 1, about=name)
+    sub = _cluster("Kestrel Line ferries cracks under heavy lorries", 2, about=name)
+    parent.docs, sub.docs = frozenset(range(40)), frozenset(range(8, 40))
+    a, b = parent.core, sub.core
+    assert set(name) <= a & b and len(a & b) > sem._POOL_OVERLAP * len(a | b)
+    assert set(name) <= sem.host_subject(parent)
+    fab = {"family": "fabricated-articles", "failed": [], "entity": ["kestrel"], "rare_terms": {}}
+    fails = {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []}
+    assert sem.siblings([parent, sub], [dict(fab), dict(fails)], [True, False]) == {1: 0}
+    same = _cluster("Kestrel Line ferries halve the city traffic", 3, about=name)
+    same.docs = frozenset(range(40))
+    assert sem.siblings([parent, same], [dict(fab), dict(fails)], [True, False]) == {}
+
+
 def test_a_sibling_sub_claim_is_marked_only_where_it_names_its_campaign() -> None:
     """The flag pass: a sentence that carries a sibling sub-claim's core and shares one of
     its keys is marked only when it names the campaign (its entity or aliases) — a clean

@@ -117,6 +117,7 @@ _CONCENTRATION = 0.3  # share of a bursting term's documents that must be the cl
 _BURST_SHARE = 0.2  # a bursting term must be in this share (and >= 2) of the sampled members
 _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
+_KEEP_CORE = 0.5  # share of each group's core a join must keep (:func:`clusters`)
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
 _SIBLING_DOCS = 0.5  # share of a sub-claim's sampled documents that must be its campaign's
@@ -568,7 +569,14 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
     group still has a core — >= 3 stems in at least half of all its sampled sentences — of
     which each side carries at least half: a group cannot drift along a chain of pairwise
     overlaps into a core-less union of generic vocabulary (which, at 20,000 documents,
-    swallowed a 250-document campaign's keys into one cluster of ~3,450 documents).
+    swallowed a 250-document campaign's keys into one cluster of ~3,450 documents).  Nor
+    may a join shrink the core to under half of either group's core (:data:`_KEEP_CORE`,
+    2026-12-05, task F4): an entity named by three content words or more (*Kestrel Line
+    ferries*) is a core of its own — a key whose band falls on the name samples every
+    sentence that names it, claims and background alike — and joining the claim's group
+    to it left the name alone as the core: the claim's predicate was lost, the cluster
+    held background sentences, and no test saw one proposition (0 of 100 and of 250
+    fabricated articles about the ferry line found on news).
     """
     cand: dict[int, frozenset[str]] = {}
     for k, st in keys.items():
@@ -615,6 +623,7 @@ def clusters(keys: dict[int, ClaimKeyStats], min_docs: int) -> list[ClaimCluster
             len(core) < 3
             or 2 * len(core & ga.core) < len(core)
             or 2 * len(core & gb.core) < len(core)
+            or len(core) < _KEEP_CORE * max(len(ga.core), len(gb.core))
         ):
             continue
         ga.absorb(gb, new, core)
@@ -1202,11 +1211,7 @@ def judge(
     # the hosts share (a predicate, not the subject's name: a Q&A site's pages about one
     # disease share the disease's name, "paget bone diseas", and restate it)
     host_sets = [set(t) for _, t in sorted(cluster.terms.items()) if t]
-    shared_terms: dict[str, int] = {}
-    for hs in host_sets:
-        for w in hs:
-            shared_terms[w] = shared_terms.get(w, 0) + 1
-    subject = {w for w, c in shared_terms.items() if 2 * c >= len(host_sets) and c >= 3}
+    subject = set(host_subject(cluster))
     predicate = core - subject
     # (anchored or not: an entity that the campaign itself puts into >= 1 % of the corpus's
     # documents — 250 articles among 20,000 — is no longer a rare word and anchors nothing)
@@ -1534,6 +1539,17 @@ def entity_pools(
     return out
 
 
+def host_subject(cluster: ClaimCluster) -> frozenset[str]:
+    """What a cluster's sampled hosts are about: the terms (:func:`host_terms`) in at least
+    half of them and in >= 3 (:func:`judge`'s ``host_subject``)."""
+    host_sets = [set(t) for _, t in sorted(cluster.terms.items()) if t]
+    counts: dict[str, int] = {}
+    for hs in host_sets:
+        for w in hs:
+            counts[w] = counts.get(w, 0) + 1
+    return frozenset(w for w, c in counts.items() if 2 * c >= len(host_sets) and c >= 3)
+
+
 def siblings(
     cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
 ) -> dict[int, int]:
@@ -1544,7 +1560,10 @@ def siblings(
     about the entity, so a sub-claim's cluster on its own fails the host test (its hosts
     share a topic) and, once the campaign makes its entity common, the bursting term.  A
     cluster that fails nothing but those two tests, says something else than a passing
-    fabricated-article campaign (core Jaccard <= :data:`_POOL_OVERLAP`) and has at least
+    fabricated-article campaign (core Jaccard <= :data:`_POOL_OVERLAP`, both cores less
+    what the campaign's sampled pages are about, :func:`host_subject`: an entity named by
+    several words — *Kestrel Line ferries* — is in both cores and made a claim about it
+    and the articles' background sentence about it "one thing", task F4) and has at least
     :data:`_SIBLING_DOCS` of its sampled member documents among that campaign's, and at
     least half of whose members that carry its core name the campaign's entity or rare
     terms (the articles' quotes and background sentences share the documents, not that),
@@ -1569,7 +1588,10 @@ def siblings(
         ]
         best, share, naming = -1, 0.0, 0.0
         for j in parents:
-            a, b = cls[i].core, cls[j].core
+            # what the two say beyond what the campaign's pages are about: an entity named
+            # by several words (*Kestrel Line ferries*) is in both cores (task F4)
+            subject = host_subject(cls[j])
+            a, b = cls[i].core - subject, cls[j].core - subject
             if len(a & b) > _POOL_OVERLAP * len(a | b):
                 continue
             names = set(evidence[j].get("entity", ())) | set(evidence[j].get("rare_terms", ()))
