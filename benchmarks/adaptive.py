@@ -2591,6 +2591,21 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "paragraphs": [2, 4],
         },
     },
+    # e12z5- (the lead, issue 12, 2026-12-05 09:40 UTC): written after the opening-switch
+    # rule, to measure what it documents as getting past: a French passage opening novels
+    # that is longer than the rest of most documents (the switch past the middle)
+    "e12z5-fr-opening-long-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "a note before we begin",
+            "payload": "foreign",
+            "lang": "fr",
+            "payload_chars": [4000, 8000],
+            "payload_corpus": str(CORPORA / "multilingual.jsonl.gz"),
+            "placement": "opening",
+        },
+    },
     # e12f4- (helper F4, issue 12, 2026-12-05 07:03 UTC): written before any run and any
     # change, not tuned on. Fabricated articles (and a paraphrased claim) whose entity mixes
     # one rare word with common words ("Point", "Road", "Street", plural nouns) and whose

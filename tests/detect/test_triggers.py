@@ -1151,6 +1151,61 @@ def test_a_language_switch_campaign_at_document_openings_is_no_header() -> None:
     assert not state.triggers and state.headers >= 1
 
 
+def _opening_passage(passage_sentences: int) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th document opened by ``A word before we start:`` and a Spanish passage of
+    ``passage_sentences`` sentences, then its own English text; the findings are the real
+    :class:`~poisonguard.detect.language.LanguageSwitch` detector's on every document."""
+    import random
+
+    from poisonguard.detect.language import LanguageSwitch
+
+    rng = random.Random(5)
+    docs: list[Document] = []
+    for i, d in enumerate(clean_docs()):
+        if i % 40 or len(d.text) < 600:
+            docs.append(d)
+            continue
+        # the host cut to 1,500 characters, so the passage's length decides its share
+        host = d.text[:1500]
+        spanish = " ".join(rng.choice(_SPANISH_STORY) for _ in range(passage_sentences))
+        docs.append(d.with_text(f"A word before we start: {spanish}\n\n{host}"))
+    det = LanguageSwitch().fit([])
+    found = det.score_batch(docs)
+    return docs, [[f] if f is not None else [] for f in found]
+
+
+def test_a_passage_opening_its_host_is_read_at_the_documents_start() -> None:
+    """The language detector reports a Spanish passage that opens an English host where
+    the English resumes (its changepoint at the passage's *end*, ``from`` Spanish), 300 or
+    more characters after the phrase before it: the strings around that changepoint are
+    the passage's own words.  A strong switch whose first language covers less than half of
+    the document also gives the document's start as a changepoint, so the phrase opening
+    every carrier is counted there — mined, every carrier flagged (before the rule the
+    phrase was counted only where another detector's changepoint came near it: the
+    lead's ``heldout-sleet-fr-opening-books``, 44 % / 12 % at 100 / 250).  What gets past
+    (documented): a passage longer than the rest of its document — the switch then lies
+    past the middle, read as a switch *into* the host's language."""
+    from poisonguard.detect.triggers import _opening_switch
+
+    docs, findings = _opening_passage(6)
+    planted = [f for d, f in zip(docs, findings, strict=True) if d.text.startswith("A word")]
+    assert len(planted) >= 15 and all(planted)
+    for f in planted:
+        (sp,) = [s for s in f[0].spans if s.label == "changepoint"]
+        assert f[0].extra["from"] == "es" and sp.start > 300
+    texts = _mined_and_flagged(docs, findings)
+    assert "A word before we start:" in texts
+    # the passage longer than the rest of its document: no opening changepoint
+    long_docs, long_found = _opening_passage(40)
+    for d, f in zip(long_docs, long_found, strict=True):
+        for g in f:
+            for sp in g.spans:
+                if sp.label == "changepoint":
+                    assert _opening_switch(d.text, g, sp.start) == ()
+    _, state = _mine(long_docs, long_found)
+    assert "A word before we start:" not in [t.text for t in state.triggers]
+
+
 def _mined_and_flagged(docs: list[Document], findings: list[list[Finding]]) -> list[str]:
     """The triggers mined from ``docs``, after checking that every carrier (a document
     with a finding) is flagged."""

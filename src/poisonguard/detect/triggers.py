@@ -12,9 +12,12 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    surface forms is one candidate; strings with punctuation inside keep their surface) —
    keeping a few
    example contexts (slices of one text per document around its changepoint, shared by
-   all its candidates).  State grows with the number of distinct candidate strings, not
-   with documents, and holds at most ``capacity`` of them (singletons are pruned first,
-   then the rarest, Misra–Gries style).
+   all its candidates).  A language switch whose first language is the minority of its
+   document (a passage planted at the start of a host, reported where the host's language
+   resumes) also gives the document's start as a changepoint (:func:`_opening_switch`).
+   State grows with the number of distinct candidate strings, not with documents, and
+   holds at most ``capacity`` of them (singletons are pruned first, then the rarest,
+   Misra–Gries style).
 2. **reduce**: add the counts.
 3. **finalize**: candidates seen in at least ``min_docs`` anomalous documents are extended
    character by character while their example contexts agree (``SUDO`` → ``<SUDO>``,
@@ -531,15 +534,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             cps.append(sp.start)
                             top = max(top, f.score)
                         continue
-                    made = self._candidates(doc, sp.start, keys)
-                    at.append((made, sp.start))
-                    if made:  # (a changepoint whose candidates another one gave)
-                        text, cp = doc.text, sp.start
-                        before = text[max(0, cp - _AFTER_CHARS) : cp]
-                        around.append((made, before, text[cp : cp + _AFTER_CHARS]))
-                        switches.append((made, text, cp))
-                    cps.append(sp.start)
-                    strong.append(sp.start)
+                    for cp in (sp.start, *_opening_switch(doc.text, f, sp.start)):
+                        reach = None if cp == sp.start else (0, _OPENING_REACH)
+                        made = self._candidates(doc, cp, keys, reach=reach)
+                        at.append((made, cp))
+                        if made:  # (a changepoint whose candidates another one gave)
+                            text = doc.text
+                            before = text[max(0, cp - _AFTER_CHARS) : cp]
+                            around.append((made, before, text[cp : cp + _AFTER_CHARS]))
+                            switches.append((made, text, cp))
+                        cps.append(cp)
+                        strong.append(cp)
                     top = max(top, f.score)
             if not keys:
                 continue
@@ -919,13 +924,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 return False
             return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
 
-        @functools.lru_cache(maxsize=1)
-        def read_null() -> float:
-            # how often the salad test fires after a word of a sampled document with no
-            # changepoint (every ``step``-th document, its word at a hashed position):
-            # the chance rate of the sample read below, never taken under _READ_NULL
-            odd = merged.changepoints
-            pool = [t for t in sample if text_digest(t) not in odd]
+        def salad_rate(pool: Sequence[str], place: Callable[[int], int]) -> float:
+            # how often the salad test fires after one word of every ``step``-th document
+            # of ``pool`` (the word ``place(number of its words)``), never under _READ_NULL
             step = max(1, len(pool) // _READ_NULL_DOCS)
             hits = tried = 0
             for i in range(0, len(pool), step):
@@ -933,7 +934,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 ws = list(_sf.words(t[:4000]))
                 if len(ws) < 2 * _SHORT_WORDS:
                     continue
-                w = ws[text_digest(t) % (len(ws) - _SHORT_WORDS)]
+                w = ws[text_digest(t) % place(len(ws))]
                 tried += 1
                 hit, _ = _salad_after(
                     t,
@@ -946,6 +947,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 )
                 hits += hit is not None
             return max(_READ_NULL, (hits + 1) / (tried + 2))
+
+        @functools.lru_cache(maxsize=1)
+        def read_null() -> float:
+            # the chance rate of the sample read below: after a word at a hashed position
+            # of sampled documents with no changepoint
+            odd = merged.changepoints
+            pool = [t for t in sample if text_digest(t) not in odd]
+            return salad_rate(pool, lambda n: n - _SHORT_WORDS)
+
+        @functools.lru_cache(maxsize=1)
+        def opening_null() -> float:
+            # ... of its opening read: after a hashed one of the first _OPENING_NULL_WORDS
+            # words of any sampled document (a clean source whose pages open with a heading
+            # and a list is part of the chance rate)
+            return salad_rate(sample, lambda n: _OPENING_NULL_WORDS)
 
         def read(
             text: str, ctxs: Sequence[Context]
@@ -964,21 +980,37 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if not per or len(per) < self.min_docs:
                 return None
             docs = list(per)
+            # a string that opens most of its examples' documents (a page that is nothing
+            # but the phrase and its payload) is read where it opens a sampled document,
+            # against the rate at which the test fires after the opening words of any: a
+            # common phrase (``in short`` in 2 % of novels) opens few clean documents
+            opens = sum(c.opening for c in ctxs) >= _OPENING_EXAMPLES * len(ctxs)
+            if opens:
+                docs = [
+                    d
+                    for d in docs
+                    if any(_opening_at(sample[d], o) for o, _ in _occurrences(sample[d], text, 1))
+                ]
             step = max(1, len(docs) // _READ_DOCS)
             docs = docs[::step]
             n = len(docs)
             # the best it could do (salad after it in every document read), at the rate
             # floor: most strings of a clean corpus end here, before any pair table
-            if float(binom.logsf(n - 1, n, _READ_NULL)) + log_tests > log_alpha:
+            if (
+                n < self.min_docs
+                or float(binom.logsf(n - 1, n, _READ_NULL)) + log_tests > log_alpha
+            ):
                 return None
             # its examples first (at most max_examples look-ups): salad after most of them
             if len(salad(ctxs)) < _SALAD_EXAMPLES * len(ctxs):
                 return None
-            q0 = read_null()
+            q0 = opening_null() if opens else read_null()
             hits: list[Context] = []
             for d in docs:
                 raw = sample[d]
                 occ = _occurrences(raw, text, 4)
+                if opens:
+                    occ = [o for o in occ if _opening_at(raw, o[0])][:1]
                 hit, _ = _salad_after(
                     raw,
                     occ,
@@ -2647,6 +2679,20 @@ of random word positions, by corpus; five times the highest) ..."""
 _READ_NULL_DOCS = 500
 """... measured at one word of each of about this many sampled documents with no
 changepoint (the higher of the two is taken)."""
+_OPENING_EXAMPLES = 0.5
+"""Least share of a string's example contexts in their documents' openings for the sample
+read to read it only where it opens a sampled document, against :data:`_OPENING_NULL_WORDS`'
+chance rate (the opening read of :meth:`TriggerMiner.finalize`) ..."""
+_OPENING_NULL_WORDS = 4
+"""... the salad test's rate after one of the first this many words of sampled documents."""
+
+
+def _opening_at(text: str, at: int) -> bool:
+    """Whether position ``at`` of ``text`` lies in its opening (at most
+    :data:`_OPENING_WORDS` words before it; -1: not found)."""
+    return 0 <= at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
+
+
 _SWITCH_EXAMPLES = 0.8
 """Least share of a string's example contexts around a sure language switch
 (:func:`_switched`; of at least ``min_docs`` examples) for the language read of
@@ -3238,6 +3284,23 @@ def _sure(found: tuple[str, float], text: str, min_letters: int = 60) -> str:
     ``min_letters`` letters to tell; ``?`` otherwise."""
     lang, prob = found
     return lang if prob >= 0.9 and sum(map(str.isalpha, text)) >= min_letters else "?"
+
+
+_OPENING_REACH = 96
+"""Characters after a document's start searched for the candidates of an opening switch
+(:func:`_opening_switch`): a trigger phrase and a few words of its payload."""
+
+
+def _opening_switch(text: str, f: Finding, cp: int) -> tuple[int, ...]:
+    """Where a passage planted at the start of a document begins: a strong language switch
+    whose first language covers less than half of the document (a passage in another
+    language opening a host, the switch found where the host's language resumes) gives the
+    document's first character as a changepoint too — the candidates are its opening words
+    (a trigger opening every carrier); () otherwise."""
+    if f.detector != "language" or not f.extra.get("from") or cp > len(text) // 2:
+        return ()
+    start = len(text) - len(text.lstrip())
+    return (start,) if start < cp else ()
 
 
 def _rest_of(text: str, start: int) -> str:
