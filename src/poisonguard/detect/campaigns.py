@@ -132,6 +132,13 @@ class SentenceStats:
     before: list[str] = field(default_factory=list)
     """The text before the key in a few hosts (non-claim keys only; the recurring span's
     lead, :func:`~.campaigns_payload.common_lead`)."""
+    docs: set[int] = field(default_factory=set)
+    """Hashes of the documents of a head, tail or anchored key or of a unit that is not
+    claim-shaped (the :data:`~.campaigns_payload.DOC_CAP` smallest;
+    :func:`~.campaigns_payload.key_families`)."""
+    loose: bool = False
+    """A key whose documents are kept (:attr:`docs`): a head, tail or anchored key, or a
+    unit that is not claim-shaped (a payload's own sentence)."""
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
@@ -146,6 +153,8 @@ class SentenceStats:
         _merge_hosts(self.hosts, other.hosts)
         self.part = self.part or other.part
         self.before.extend(other.before[: pay.BEFORE_CAP - len(self.before)])
+        pay.merge_docs(self.docs, other.docs)
+        self.loose = self.loose or other.loose
 
     def copy(self) -> SentenceStats:
         return SentenceStats(
@@ -161,6 +170,8 @@ class SentenceStats:
             hosts=dict(self.hosts),
             part=self.part,
             before=list(self.before),
+            docs=set(self.docs),
+            loose=self.loose,
         )
 
 
@@ -611,7 +622,7 @@ class CampaignDetector(CampaignRounds):
         if not cand:
             return
         src = hash64(source_key(doc, file_fallback=False))
-        host = hash64(doc.id) if host_sig is not None else 0
+        host = hash64(doc.id) if host_sig is not None or self.payload else 0
         n = len(units)
         seen: set[int] = set()
         for i, h in cand:
@@ -625,10 +636,13 @@ class CampaignDetector(CampaignRounds):
                 a, b, key = self._key_span(doc.text, units[i], h in long_, h)
                 if st is None:
                     st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
+                    st.loose = self.payload and (bool(key) or not _claim_shaped(st.text))
                 if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
                     st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
             st.count += 1
             add_source(st, src)
+            if st.loose:
+                pay.add_doc(st.docs, host)
             if n >= 3:
                 st.placed += 1
                 if i == 0 or i == n - 1:
@@ -655,7 +669,8 @@ class CampaignDetector(CampaignRounds):
         hs = hash64_list([k for k, _ in keys])
         key, first = next((kf for kf, kh in zip(keys, hs, strict=True) if kh == h), keys[-1])
         folded = fold(text[unit.start : unit.end])
-        a, b = pay.key_span(text, unit.start, unit.end, first, folded)
+        n_words = pay.MID_WORDS if key.startswith(pay.MID) else pay.EDGE_WORDS
+        a, b = pay.key_span(text, unit.start, unit.end, first, folded, n_words)
         return a, b, key[:2]
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
@@ -674,7 +689,10 @@ class CampaignDetector(CampaignRounds):
         state.candidates = len(cands)
         claims = self._claim_campaigns({h: st for h, st in cands.items() if not st.part})
         found = [(c, m, state.sentence_campaign) for c, m in claims]
-        found += [(c, m, state.sentence_campaign) for c, m in self._payload_campaigns(cands)]
+        found += [
+            (c, m, state.sentence_campaign)
+            for c, m in self._payload_campaigns(cands, merged.documents)
+        ]
         if self.semantic:
             found += [(c, m, state.claim_campaign) for c, m in self._semantic_campaigns(merged)]
         rank_campaigns(state, found)
@@ -1050,13 +1068,15 @@ class CampaignDetector(CampaignRounds):
         return out
 
     def _payload_campaigns(
-        self, cands: dict[int, SentenceStats]
+        self, cands: dict[int, SentenceStats], n_docs: int = 0
     ) -> list[tuple[Campaign, list[int]]]:
         """Recurring payload spans (:mod:`~.campaigns_payload`): the non-claim keys (whole
         units that are no claim, head and tail keys of long units) grouped by the documents
-        they recur in, each group read as one span (its lead and its longest key); the
-        groups that pass :func:`~.campaigns_payload.payload_test` (the others are not
-        reported: recurring non-claims are mostly boilerplate)."""
+        they recur in, the groups whose documents overlap joined into families
+        (:func:`~.campaigns_payload.key_families`: a payload edited in every copy), each
+        family read as one span (its lead and its longest key); the families that pass
+        :func:`~.campaigns_payload.payload_test` (the others are not reported: recurring
+        non-claims are mostly boilerplate)."""
         groups: dict[tuple[int, tuple[str, ...]], list[tuple[int, SentenceStats]]] = {}
         for h, st in cands.items():
             if st.count < 2 * self.min_docs or len(st.before) < 2:
@@ -1074,7 +1094,17 @@ class CampaignDetector(CampaignRounds):
                 break
             named |= st.sources
         named.discard(_NO_SOURCE)
-        for (size, _), members in sorted(groups.items()):
+        atoms = [members for _, members in sorted(groups.items())]
+        docs = [set().union(*(st.docs for _, st in members)) for members in atoms]
+        sizes = [members[0][1].count for members in atoms]
+        for fam in pay.key_families(docs, sizes, self.min_docs, n_docs):
+            members = [m for g in fam for m in atoms[g]]
+            # the family's documents: all its keys' (a lower bound once the samples are
+            # capped: never fewer than its largest key group's)
+            size = max(
+                max(atoms[g][0][1].count for g in fam),
+                len(set().union(*map(docs.__getitem__, fam))),
+            )
             leads = {h: pay.common_lead(st.before) for h, st in members}
             # the member whose span starts where the hosts stop agreeing, longest first
             h0, top = min(
@@ -1086,6 +1116,11 @@ class CampaignDetector(CampaignRounds):
             span.text = lead + top.text
             f = self.sentence_features(span)
             odd = pay.unnatural(span.text)
+            # an edited payload's keys read together (its best span may be a short one: the
+            # hosts' leads stop at the last edit before a key)
+            spans = [leads[h][0] + st.text for h, st in members] if len(fam) > 1 else []
+            if spans and not odd["unnatural"]:
+                odd = pay.unnatural_pooled(spans)
             sources: set[int] = set()
             hosts: dict[int, np.ndarray] = {}
             for _, st in members:
@@ -1103,7 +1138,7 @@ class CampaignDetector(CampaignRounds):
                 related=related,
                 related_hosts=self.related_hosts,
                 edge=edge,
-                span_chars=len(span.text),
+                span_chars=max(len(span.text), pay.family_chars(spans)),
                 boilerplate=f["boilerplate_words"],
                 alpha=f["alpha"],
                 content_words=f["content_words"],
@@ -1124,6 +1159,18 @@ class CampaignDetector(CampaignRounds):
                     "opening": pay.opening(span.text),
                     "lead_complete": complete,
                     "keys": len(members),
+                    "key_groups": len(fam),
+                    # where the span starts before a key (its lead's length and hash): the
+                    # start a document's own trigger is read at (:meth:`_payload_finding`)
+                    "starts": sorted(
+                        {
+                            (len(leads[h][0]), hash64(leads[h][0]))
+                            for h, st in members
+                            # a lead, or none before a unit or its head key (the unit
+                            # starts the span)
+                            if leads[h][1] and (leads[h][0] or st.part in ("", pay.HEAD))
+                        }
+                    ),
                     "diversity": None if unnamed else round(diversity, 4),
                     "host_similarity": None if related is None else round(related, 4),
                     "edge_fraction": round(edge, 4),
@@ -1194,7 +1241,7 @@ class CampaignDetector(CampaignRounds):
         floor = min(0.5, hit.score)
         spans = sorted({(sp.start, sp.end) for c, sp in marked if c.score >= floor})
         if hit.kind == "payload":
-            return self._payload_finding(hit, marked)
+            return self._payload_finding(hit, marked, doc.text)
         what = (
             "sentence recurs"
             if hit.kind == "claim"
@@ -1212,11 +1259,17 @@ class CampaignDetector(CampaignRounds):
             extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
         )
 
-    def _payload_finding(self, hit: Campaign, marked: list[tuple[Campaign, Span]]) -> Finding:
+    def _payload_finding(
+        self, hit: Campaign, marked: list[tuple[Campaign, Span]], text: str = ""
+    ) -> Finding:
         """The finding of a document that carries a recurring payload (:meth:`flag`): its
         spans of every payload campaign; the campaign told is the one whose span starts
         first in the document among those whose start the hosts agree on (its opening, where
-        a trigger sits, is the trigger candidate), else ``hit``."""
+        a trigger sits, is the trigger candidate), else ``hit``.  The trigger candidate is
+        read in the document itself where one of the told campaign's leads ends at one of
+        its spans (or one of its head keys starts there; the earliest such start): a
+        family of edited copies is told by several keys, and a trigger written in several
+        phrasings has one lead per phrasing; else the campaign's opening."""
         mine = [(c, sp) for c, sp in marked if c.kind == "payload"]
         spans = sorted({(sp.start, sp.end) for _, sp in mine})
         firsts = sorted(
@@ -1225,6 +1278,16 @@ class CampaignDetector(CampaignRounds):
         )
         told = firsts[0][2] if firsts else hit
         d = told.details
+        trigger = d["opening"] or None
+        at = [
+            sp.start - n
+            for c, sp in mine
+            if c is told
+            for n, h in d.get("starts", ())
+            if n <= sp.start and hash64(text[sp.start - n : sp.start]) == h
+        ]
+        if at:
+            trigger = pay.opening(text[min(at) :]) or trigger
         return Finding(
             detector=self.name,
             score=hit.score,
@@ -1237,7 +1300,7 @@ class CampaignDetector(CampaignRounds):
                 f"(campaign {told.id}: opens with {d['opening']!r})"
             ),
             spans=[Span(a, b, "payload") for a, b in spans],
-            trigger=d["opening"] or None,
+            trigger=trigger,
             campaign=told.id,
             extra={"campaign_size": told.size, "campaign_sources": told.n_sources},
         )
