@@ -1106,21 +1106,24 @@ class CampaignDetector(CampaignRounds):
                 len(set().union(*map(docs.__getitem__, fam))),
             )
             leads = {h: pay.common_lead(st.before) for h, st in members}
-            # the member whose span starts where the hosts stop agreeing, longest first
-            h0, top = min(
-                members,
-                key=lambda m: (not leads[m[0]][1], -len(leads[m[0]][0] + m[1].text), m[0]),
-            )
+            h0, top = _best_member(members, leads)
             lead, complete = leads[h0]
             span = top.copy()
             span.text = lead + top.text
             f = self.sentence_features(span)
             odd = pay.unnatural(span.text)
-            # an edited payload's keys read together (its best span may be a short one: the
-            # hosts' leads stop at the last edit before a key)
             spans = [leads[h][0] + st.text for h, st in members] if len(fam) > 1 else []
             if spans and not odd["unnatural"]:
-                odd = pay.unnatural_pooled(spans)
+                # each key group's own span, as the route read it before families (task T2),
+                # else the family's spans read together (its best span may be a short one:
+                # the hosts' leads stop at the last edit before a key)
+                alone = [
+                    pay.unnatural(leads[h][0] + st.text)
+                    for h, st in (_best_member(atoms[g], leads) for g in fam)
+                ]
+                odd = max(alone, key=lambda o: o["unnatural"])
+                if not odd["unnatural"]:
+                    odd = pay.unnatural_pooled(spans)
             sources: set[int] = set()
             hosts: dict[int, np.ndarray] = {}
             for _, st in members:
@@ -1610,6 +1613,14 @@ def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> s
         at = units[i].end
     parts.append(text[at:])
     return " ".join(parts)
+
+
+def _best_member(
+    members: list[tuple[int, SentenceStats]], leads: dict[int, tuple[str, bool]]
+) -> tuple[int, SentenceStats]:
+    """The payload key whose span (its lead and its text) starts where the hosts stop
+    agreeing, the longest first (:meth:`CampaignDetector._payload_campaigns`)."""
+    return min(members, key=lambda m: (not leads[m[0]][1], -len(leads[m[0]][0] + m[1].text), m[0]))
 
 
 def _short(text: str, n: int = 80) -> str:
