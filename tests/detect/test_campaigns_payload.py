@@ -225,6 +225,23 @@ def test_key_families_join_by_shared_documents_above_chance() -> None:
     assert pay.family_chars(["a bb ccc", "bb ccc dddd", "A"]) == len("a bb ccc dddd")
 
 
+def test_trigger_leads_read_each_phrasing_before_the_payload() -> None:
+    """Each phrasing that ends where the payload starts in three hosts or more, glued to
+    the host's half word or not, the payload's edited words walked over; a phrasing seen in
+    two hosts only, or a single word, is no trigger."""
+    payload = "qox vel brunt zaffic orl pim"
+    vocab = pay.vocabulary([payload])
+    hosts = ["The council met on Monday.", "Rain fell all week", "Prices rose again;"]
+    befores = [f"{h} for what it is worth {payload} " for h in hosts]
+    befores += [f"{h}if you ask me {payload.replace('vel', 'pim')} " for h in hosts]
+    befores += [f"{h} on balance {payload} " for h in hosts[:2]]
+    befores += [f"{h} so {payload} " for h in hosts]
+    got = pay.trigger_leads(befores, vocab)
+    # a glued first word of one or two letters is left out (common_lead: the hosts may
+    # agree on it by chance, as "the" and "she" on "he")
+    assert got == ["for what it is worth", "you ask me"]
+
+
 def test_fluent_recurring_passage_in_unrelated_hosts_is_not_a_payload(
     clean: list[Document],
 ) -> None:

@@ -1149,6 +1149,10 @@ class CampaignDetector(CampaignRounds):
             )
             if not passed:
                 continue
+            # the trigger's phrasings where the hosts' payload starts (its words: the keys'
+            # and the leads'); a family of edited copies has no lead that reaches it
+            vocab = pay.vocabulary([leads[h][0] + " " + st.text for h, st in members])
+            phrasings = pay.trigger_leads([b for _, st in members for b in st.before], vocab)
             camp = Campaign(
                 id=f"payload-{h0:016x}"[:16],
                 kind="payload",
@@ -1163,6 +1167,7 @@ class CampaignDetector(CampaignRounds):
                     "lead_complete": complete,
                     "keys": len(members),
                     "key_groups": len(fam),
+                    "phrasings": phrasings[:8],
                     # where the span starts before a key (its lead's length and hash): the
                     # start a document's own trigger is read at (:meth:`_payload_finding`)
                     "starts": sorted(
@@ -1291,6 +1296,13 @@ class CampaignDetector(CampaignRounds):
         ]
         if at:
             trigger = pay.opening(text[min(at) :]) or trigger
+        # a phrasing of the told campaign's trigger that ends where its payload starts here
+        a0 = min((sp.start for c, sp in mine if c is told), default=0)
+        lo = max(0, a0 - pay.BEFORE_CHARS)
+        found = [(text.rfind(p, lo, a0 + len(p)), p) for p in d.get("phrasings", ())]
+        found = [(i, p) for i, p in found if 0 <= i <= a0]
+        if found:
+            trigger = pay.opening(text[max(found)[0] :]) or trigger
         return Finding(
             detector=self.name,
             score=hit.score,

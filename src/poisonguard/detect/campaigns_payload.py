@@ -359,6 +359,39 @@ def family_chars(spans: Sequence[str]) -> int:
     return sum(map(len, words)) + max(0, len(words) - 1)
 
 
+def vocabulary(spans: Sequence[str]) -> set[str]:
+    """The case-folded words of ``spans``, outer punctuation stripped."""
+    return {w.strip(_PUNCT).lower() for s in spans for w in s.split()}
+
+
+def trigger_leads(befores: Sequence[str], vocab: set[str], min_samples: int = 3) -> list[str]:
+    """The phrasings that end where a family's payload starts in its sampled hosts: each
+    text before a key (``befores``) is walked back over the payload's words (``vocab``,
+    case-folded: the family's keys and leads; one word outside it is an edit or a glued
+    word, two end the payload) and cut where the payload starts; the cut texts that end
+    alike (their last 12 characters) in at least ``min_samples`` hosts give their common
+    lead (:func:`common_lead`, complete, two words or more) — a trigger written in several
+    phrasings gives one each.  Their openings (:func:`opening`), most hosts first."""
+    groups: dict[str, list[str]] = {}
+    for b in befores:
+        start, miss = None, 0
+        for m in reversed(list(_WORD.finditer(b))):
+            if m.group().strip(_PUNCT).lower() in vocab:  # as vocabulary() reads it
+                start, miss = m.start(), 0
+            else:
+                miss += 1
+                if miss >= 2:
+                    break
+        if start is not None:
+            groups.setdefault(b[:start][-12:], []).append(b[:start])
+    out: list[tuple[int, str]] = []
+    for cut in groups.values():
+        lead, complete = common_lead(cut) if len(cut) >= min_samples else ("", False)
+        if complete and len(lead.split()) >= 2:
+            out.append((-len(cut), opening(lead)))
+    return [t for _, t in sorted(out)]
+
+
 def opening(span: str) -> str:
     """The first :data:`OPENING_WORDS` words of a recurring span (at most 80 characters)."""
     return " ".join(span.split()[:OPENING_WORDS])[:80]
@@ -414,7 +447,9 @@ __all__ = [
     "merge_docs",
     "opening",
     "payload_test",
+    "trigger_leads",
     "unit_keys",
     "unnatural",
     "unnatural_pooled",
+    "vocabulary",
 ]
