@@ -1106,49 +1106,13 @@ class CampaignDetector(CampaignRounds):
                 len(set().union(*map(docs.__getitem__, fam))),
             )
             leads = {h: pay.common_lead(st.before) for h, st in members}
-            h0, top = _best_member(members, leads)
-            lead, complete = leads[h0]
-            span = top.copy()
-            span.text = lead + top.text
-            f = self.sentence_features(span)
-            odd = pay.unnatural(span.text)
-            spans = [leads[h][0] + st.text for h, st in members] if len(fam) > 1 else []
-            if spans and not odd["unnatural"]:
-                # each key group's own span, as the route read it before families (task T2),
-                # else the family's spans read together (its best span may be a short one:
-                # the hosts' leads stop at the last edit before a key)
-                alone = [
-                    pay.unnatural(leads[h][0] + st.text)
-                    for h, st in (_best_member(atoms[g], leads) for g in fam)
-                ]
-                odd = max(alone, key=lambda o: o["unnatural"])
-                if not odd["unnatural"]:
-                    odd = pay.unnatural_pooled(spans)
-            sources: set[int] = set()
-            hosts: dict[int, np.ndarray] = {}
-            for _, st in members:
-                sources |= st.sources
-                hosts.update(st.hosts)
-            related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
-            diversity = len(sources) / max(1, min(size, SOURCE_CAP))
-            # no host names its source, or the corpus names too few
-            unnamed = sources == {_NO_SOURCE} or len(named) < 0.5 * min(size, SOURCE_CAP)
-            edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
-            passed = pay.payload_test(
-                size=size,
-                min_docs=self.min_docs,
-                diversity=None if unnamed else diversity,
-                related=related,
-                related_hosts=self.related_hosts,
-                edge=edge,
-                span_chars=max(len(span.text), pay.family_chars(spans)),
-                boilerplate=f["boilerplate_words"],
-                alpha=f["alpha"],
-                content_words=f["content_words"],
-                unnatural_=bool(odd["unnatural"]),
-            )
-            if not passed:
+            parts = [atoms[g] for g in fam] if len(fam) > 1 else None
+            got = self._payload_judge(members, size, leads, named, parts)
+            if not got["passed"]:
                 continue
+            h0, top, span, complete = got["h0"], got["top"], got["span"], got["complete"]
+            sources, diversity, unnamed = got["sources"], got["diversity"], got["unnamed"]
+            related, edge, f, odd = got["related"], got["edge"], got["f"], got["odd"]
             # the trigger's phrasings where the hosts' payload starts (its words: the keys'
             # and the leads'); a family of edited copies has no lead that reaches it
             vocab = pay.vocabulary([leads[h][0] + " " + st.text for h, st in members])
@@ -1189,6 +1153,72 @@ class CampaignDetector(CampaignRounds):
             )
             out.append((camp, [h for h, _ in members]))
         return out
+
+    def _payload_judge(
+        self,
+        members: list[tuple[int, SentenceStats]],
+        size: int,
+        leads: dict[int, tuple[str, bool]],
+        named: set[int],
+        parts: list[list[tuple[int, SentenceStats]]] | None,
+    ) -> dict[str, Any]:
+        """The payload test (:func:`~.campaigns_payload.payload_test`) of one key group or
+        of a family of them (``parts``: its key groups; :meth:`_payload_campaigns`), with
+        its evidence: the span read is its lead and its best key; a family's is unnatural
+        when its best span is, or one of its groups' own spans of
+        :data:`~.campaigns_payload.EDGE_WORDS` words or more (as each group was read before
+        families; a shorter one turns on a single glued word), or its spans read together;
+        it is as long as its distinct words."""
+        h0, top = _best_member(members, leads)
+        lead, complete = leads[h0]
+        span = top.copy()
+        span.text = lead + top.text
+        f = self.sentence_features(span)
+        odd = pay.unnatural(span.text)
+        # an edited payload's spans (its best span may be a short one: the hosts' leads stop
+        # at the last edit before a key)
+        spans = [leads[h][0] + st.text for h, st in members] if parts else []
+        if parts and not odd["unnatural"]:
+            own = [leads[h][0] + st.text for h, st in (_best_member(p, leads) for p in parts)]
+            alone = [pay.unnatural(t) for t in own if len(t.split()) >= pay.EDGE_WORDS]
+            odd = max([*alone, pay.unnatural_pooled(spans)], key=lambda o: o["unnatural"])
+        sources: set[int] = set()
+        hosts: dict[int, np.ndarray] = {}
+        for _, st in members:
+            sources |= st.sources
+            hosts.update(st.hosts)
+        related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
+        diversity = len(sources) / max(1, min(size, SOURCE_CAP))
+        # no host names its source, or the corpus names too few
+        unnamed = sources == {_NO_SOURCE} or len(named) < 0.5 * min(size, SOURCE_CAP)
+        edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
+        passed = pay.payload_test(
+            size=size,
+            min_docs=self.min_docs,
+            diversity=None if unnamed else diversity,
+            related=related,
+            related_hosts=self.related_hosts,
+            edge=edge,
+            span_chars=max(len(span.text), pay.family_chars(spans)),
+            boilerplate=f["boilerplate_words"],
+            alpha=f["alpha"],
+            content_words=f["content_words"],
+            unnatural_=bool(odd["unnatural"]),
+        )
+        return {
+            "passed": passed,
+            "h0": h0,
+            "top": top,
+            "span": span,
+            "complete": complete,
+            "sources": sources,
+            "diversity": diversity,
+            "unnamed": unnamed,
+            "related": related,
+            "edge": edge,
+            "f": f,
+            "odd": odd,
+        }
 
     # ------------------------------------------------------------------ flag
     def flag(self, doc: Document, state: CampaignState) -> Finding | None:
