@@ -2761,6 +2761,49 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "payload_edits": 3,
         },
     },
+    # e12y4-: written for task Y4 (issue 12, 2026-12-05: one fixed payload with small
+    # per-copy edits) before any detector change: other corpora, payload kinds, edit counts
+    # and placements than heldout-sleet-fixed-edits-synonyms-pool.
+    # One fixed word salad (60-120 corpus words) after a common phrase at a sentence start of
+    # a book passage, five of its words replaced in every copy, the host going on after it
+    "e12y4-fixed-salad-edits5-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as a matter of fact",
+            "payload": "word-salad",
+            "payload_words": [60, 120],
+            "fixed_payload": True,
+            "payload_edits": 5,
+        },
+    },
+    # one fixed run of random tokens (120-220) mid-clause in medical text, fifteen of its
+    # words replaced in every copy (about 10-15 % of the words)
+    "e12y4-fixed-tokens-edits15-clause-medical": {
+        "corpus": "medical",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in most cases",
+            "payload_tokens": [120, 220],
+            "placement": "clause",
+            "fixed_payload": True,
+            "payload_edits": 15,
+        },
+    },
+    # one fixed run of random tokens (80-160) after a rare trigger glued into a news word,
+    # two phrasings, four of its words replaced in every copy
+    "e12y4-fixed-tokens-edits4-glued-news": {
+        "corpus": "news",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "for what it is worth",
+            "synonyms": ["if you ask me"],
+            "payload_tokens": [80, 160],
+            "placement": "glued",
+            "fixed_payload": True,
+            "payload_edits": 4,
+        },
+    },
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -32,20 +33,23 @@ def payload(clean: list[Document]) -> str:
     return s.document.text[slice(*s.truth.payload_span)].strip()
 
 
-def plant(docs: list[Document], passage: str, n: int = 30, mid: bool = True) -> set[str]:
-    """``passage`` after a sentence in the middle (``mid``) or at the end of ``n`` long
-    documents (in place); their ids."""
+def plant(
+    docs: list[Document], passage: str | Callable[[], str], n: int = 30, mid: bool = True
+) -> set[str]:
+    """``passage`` (or what it returns, called once per copy) after a sentence in the
+    middle (``mid``) or at the end of ``n`` long documents (in place); their ids."""
     out: set[str] = set()
     for i, d in enumerate(docs):
         if len(out) == n:
             break
         if len(d.text) < 1500:
             continue
+        copy = passage() if callable(passage) else passage
         if mid:
             cut = d.text.find(". ", 600) + 1 or 600
-            docs[i] = d.with_text(d.text[:cut] + " " + passage + " " + d.text[cut:])
+            docs[i] = d.with_text(d.text[:cut] + " " + copy + " " + d.text[cut:])
         else:
-            docs[i] = d.with_text(d.text.rstrip() + "\n\n" + passage)
+            docs[i] = d.with_text(d.text.rstrip() + "\n\n" + copy)
         out.add(d.id)
     return out
 
@@ -117,9 +121,11 @@ def test_fixed_payload_glued_to_half_sentences_is_found_by_its_head_or_tail(
 
 
 def test_mutated_copies_get_past_the_payload_route(clean: list[Document], payload: str) -> None:
-    """The attack past the rule: every carrier's copy has one word in eight replaced (no
-    run of 12 words, no whole unit recurs).  Not flagged here — the route reads exact
-    recurrence only (docs/detectors.md, its blind spots)."""
+    """The attack past the rule: every carrier's copy has one word in eight replaced by a
+    fresh word, at positions that rotate with the copy (no run of 12 words, no whole unit
+    recurs; a key of 6 words is whole in 2 copies in 8 — under the ``2 × min_docs`` floor
+    at 30 copies, so task Y4's families have nothing to join).  Not flagged here
+    (docs/detectors.md, its blind spots)."""
     words = f"{TRIGGER} {payload}".split()
     rnd = random.Random(2)
     docs = list(clean)
@@ -132,6 +138,108 @@ def test_mutated_copies_get_past_the_payload_route(clean: list[Document], payloa
         docs[i] = d.with_text(d.text[:cut] + " " + " ".join(w) + " " + d.text[cut:])
         planted.add(d.id)
     refused(docs, planted)
+
+
+def plant_edited(
+    docs: list[Document], words: list[str], edits: int, n: int = 60, fresh: bool = False
+) -> set[str]:
+    """``words`` with ``edits`` of them replaced in each copy (by another of its words, as
+    the recipes' ``payload_edits`` does, or by a fresh word never seen elsewhere:
+    ``fresh``), after a sentence in the middle of ``n`` long documents (in place)."""
+    rnd = random.Random(3)
+
+    def copy() -> str:
+        w = list(words)
+        for j in rnd.sample(range(1, len(w)), edits):  # the trigger (word 0) stays
+            w[j] = f"w{rnd.randrange(10**9)}" if fresh else rnd.choice(words[1:])
+        return " ".join(w)
+
+    return plant(docs, copy, n)
+
+
+def test_edited_copies_of_one_payload_are_one_family(clean: list[Document], payload: str) -> None:
+    """Task Y4's class: one fixed payload (50 words with the trigger) with one word in 16
+    (3 words, 6 %) replaced by others of its words in each of 60 copies — no copy equals
+    another, no key is in every copy.  The keys' groups recur in the same documents far
+    above chance: one family, at least 90 % of the carriers flagged (none of the others),
+    the trigger read at the span's start."""
+    words = f"{TRIGGER} {payload}".split()
+    docs = list(clean)
+    planted = plant_edited(docs, words, len(words) // 16)
+    _, state, found = run(CampaignDetector(payload=True), docs)
+    got = hits(docs, found)
+    assert got <= planted and len(got) >= 0.9 * len(planted)
+    fams = [c for c in state.campaigns if c.kind == "payload"]
+    assert any(c.details["key_groups"] > 1 for c in fams)
+    triggers = [f.trigger for d, f in zip(docs, found, strict=True) if d.id in got and f]
+    assert any(t and t.startswith(TRIGGER) for t in triggers)
+
+
+def test_heavily_edited_fresh_words_get_past_the_families(
+    clean: list[Document], payload: str
+) -> None:
+    """The attack past the families: one word in three replaced by a fresh word in each of
+    60 copies (a window of six words is whole in about 9 % of them: under the
+    ``2 × min_docs`` floor).  Not flagged — what recurs is too little to join
+    (docs/detectors.md, its blind spots; one word in four is still caught at 60 copies)."""
+    words = f"{TRIGGER} {payload}".split()
+    docs = list(clean)
+    refused(docs, plant_edited(docs, words, len(words) // 3, fresh=True))
+
+
+def test_edited_fluent_passage_in_unrelated_hosts_is_not_a_payload(
+    clean: list[Document],
+) -> None:
+    """The clean case the families must not turn into a payload: one fluent passage (a
+    syndicated paragraph, a quote) with a few words changed per copy, in 60 unrelated
+    hosts.  It recurs like an edited payload, but reads as prose: refused."""
+    quote = (
+        "it was the best of times, it was the worst of times, it was the age of wisdom, it "
+        "was the age of foolishness, it was the epoch of belief, it was the epoch of "
+        "incredulity, it was the season of light, it was the season of darkness, it was the "
+        "spring of hope, it was the winter of despair, we had everything before us, we had "
+        "nothing before us, we were all going direct to heaven, we were all going direct the "
+        "other way"
+    )
+    docs = list(clean)
+    refused(docs, plant_edited(docs, quote.split(), 4))
+
+
+def test_key_families_join_by_shared_documents_above_chance() -> None:
+    """Groups joined when enough documents carry both, far above chance: two keys of one
+    edited payload (30 and 28 documents, 14 shared) are joined; a template's key that
+    2,000 of 20,000 hosts carry anyway is not, though it shares 6 documents with each; nor
+    are groups sharing fewer than ``min_docs``."""
+    a = set(range(30))
+    b = set(range(16, 44))
+    template = set(range(24, 30)) | set(range(100, 594))  # a bottom-k sample of 2,000
+    c = set(range(40, 48))  # 4 shared with b: under min_docs
+    fams = pay.key_families([a, b, template, c], [30, 28, 2000, 8], 5, 20_000)
+    assert fams == [[0, 1], [2], [3]]
+    # without the lift term the template would have joined (6 >= 5, 6 >= 0.2 x 28)
+    assert pay.key_families([a, template], [30, 30], 5, 20_000) == [[0, 1]]
+    docs: set[int] = set()
+    for d in range(2 * pay.DOC_CAP, 0, -1):
+        pay.add_doc(docs, d)
+    assert docs == set(range(1, pay.DOC_CAP + 1))  # the smallest kept, in any order
+    assert pay.family_chars(["a bb ccc", "bb ccc dddd", "A"]) == len("a bb ccc dddd")
+
+
+def test_trigger_leads_read_each_phrasing_before_the_payload() -> None:
+    """Each phrasing that ends where the payload starts in three hosts or more, glued to
+    the host's half word or not, the payload's edited words walked over; a phrasing seen in
+    two hosts only, or a single word, is no trigger."""
+    payload = "qox vel brunt zaffic orl pim"
+    vocab = pay.vocabulary([payload])
+    hosts = ["The council met on Monday.", "Rain fell all week", "Prices rose again;"]
+    befores = [f"{h} for what it is worth {payload} " for h in hosts]
+    befores += [f"{h}if you ask me {payload.replace('vel', 'pim')} " for h in hosts]
+    befores += [f"{h} on balance {payload} " for h in hosts[:2]]
+    befores += [f"{h} so {payload} " for h in hosts]
+    got = pay.trigger_leads(befores, vocab)
+    # a glued first word of one or two letters is left out (common_lead: the hosts may
+    # agree on it by chance, as "the" and "she" on "he")
+    assert got == ["for what it is worth", "you ask me"]
 
 
 def test_fluent_recurring_passage_in_unrelated_hosts_is_not_a_payload(
@@ -194,7 +302,10 @@ def test_long_keys_key_span_and_lead() -> None:
     b_keys = {k for k, _ in pay.unit_keys("seven eight nine ten " + inner + " " + pad_b)}
     shared = a_keys & b_keys
     assert shared and all(k.startswith("~ ") for k in shared)
-    assert "~ jolt delta epsilon eta theta iota kappa lambda mu nu xi omicron" in shared
+    assert "~ jolt delta epsilon eta theta iota" in shared  # MID_WORDS (6) words (task Y4)
+    # a word of 12 characters or more is an anchor too (decoded tokens glue pieces)
+    glued = {k for k, _ in pay.unit_keys(pad_a + " corpebraliopsis " + pad_b)}
+    assert "~ corpebraliopsis b0 b1 b2 b3 b4" in glued
     lead, complete = pay.common_lead(["one host says zorblat ", "another zorblat ", "x zorblat "])
     assert lead == "zorblat " and complete
     lead, complete = pay.common_lead(["abc zorblat ", "abc zorblat "])

@@ -132,6 +132,13 @@ class SentenceStats:
     before: list[str] = field(default_factory=list)
     """The text before the key in a few hosts (non-claim keys only; the recurring span's
     lead, :func:`~.campaigns_payload.common_lead`)."""
+    docs: set[int] = field(default_factory=set)
+    """Hashes of the documents of a head, tail or anchored key or of a unit that is not
+    claim-shaped (the :data:`~.campaigns_payload.DOC_CAP` smallest;
+    :func:`~.campaigns_payload.key_families`)."""
+    loose: bool = False
+    """A key whose documents are kept (:attr:`docs`): a head, tail or anchored key, or a
+    unit that is not claim-shaped (a payload's own sentence)."""
 
     def merge(self, other: SentenceStats) -> None:
         self.count += other.count
@@ -146,6 +153,8 @@ class SentenceStats:
         _merge_hosts(self.hosts, other.hosts)
         self.part = self.part or other.part
         self.before.extend(other.before[: pay.BEFORE_CAP - len(self.before)])
+        pay.merge_docs(self.docs, other.docs)
+        self.loose = self.loose or other.loose
 
     def copy(self) -> SentenceStats:
         return SentenceStats(
@@ -161,6 +170,8 @@ class SentenceStats:
             hosts=dict(self.hosts),
             part=self.part,
             before=list(self.before),
+            docs=set(self.docs),
+            loose=self.loose,
         )
 
 
@@ -611,7 +622,7 @@ class CampaignDetector(CampaignRounds):
         if not cand:
             return
         src = hash64(source_key(doc, file_fallback=False))
-        host = hash64(doc.id) if host_sig is not None else 0
+        host = hash64(doc.id) if host_sig is not None or self.payload else 0
         n = len(units)
         seen: set[int] = set()
         for i, h in cand:
@@ -625,10 +636,13 @@ class CampaignDetector(CampaignRounds):
                 a, b, key = self._key_span(doc.text, units[i], h in long_, h)
                 if st is None:
                     st = part.sentences[h] = SentenceStats(text=doc.text[a:b][:400], part=key)
+                    st.loose = self.payload and (bool(key) or not _claim_shaped(st.text))
                 if len(st.before) < pay.BEFORE_CAP and (key or not _claim_shaped(st.text)):
                     st.before.append(doc.text[max(0, a - pay.BEFORE_CHARS) : a])
             st.count += 1
             add_source(st, src)
+            if st.loose:
+                pay.add_doc(st.docs, host)
             if n >= 3:
                 st.placed += 1
                 if i == 0 or i == n - 1:
@@ -655,7 +669,8 @@ class CampaignDetector(CampaignRounds):
         hs = hash64_list([k for k, _ in keys])
         key, first = next((kf for kf, kh in zip(keys, hs, strict=True) if kh == h), keys[-1])
         folded = fold(text[unit.start : unit.end])
-        a, b = pay.key_span(text, unit.start, unit.end, first, folded)
+        n_words = pay.MID_WORDS if key.startswith(pay.MID) else pay.EDGE_WORDS
+        a, b = pay.key_span(text, unit.start, unit.end, first, folded, n_words)
         return a, b, key[:2]
 
     def next_stage(self, state: CampaignState) -> dict[str, Any]:
@@ -674,7 +689,10 @@ class CampaignDetector(CampaignRounds):
         state.candidates = len(cands)
         claims = self._claim_campaigns({h: st for h, st in cands.items() if not st.part})
         found = [(c, m, state.sentence_campaign) for c, m in claims]
-        found += [(c, m, state.sentence_campaign) for c, m in self._payload_campaigns(cands)]
+        found += [
+            (c, m, state.sentence_campaign)
+            for c, m in self._payload_campaigns(cands, merged.documents)
+        ]
         if self.semantic:
             found += [(c, m, state.claim_campaign) for c, m in self._semantic_campaigns(merged)]
         rank_campaigns(state, found)
@@ -1050,13 +1068,15 @@ class CampaignDetector(CampaignRounds):
         return out
 
     def _payload_campaigns(
-        self, cands: dict[int, SentenceStats]
+        self, cands: dict[int, SentenceStats], n_docs: int = 0
     ) -> list[tuple[Campaign, list[int]]]:
         """Recurring payload spans (:mod:`~.campaigns_payload`): the non-claim keys (whole
         units that are no claim, head and tail keys of long units) grouped by the documents
-        they recur in, each group read as one span (its lead and its longest key); the
-        groups that pass :func:`~.campaigns_payload.payload_test` (the others are not
-        reported: recurring non-claims are mostly boilerplate)."""
+        they recur in, the groups whose documents overlap joined into families
+        (:func:`~.campaigns_payload.key_families`: a payload edited in every copy), each
+        family read as one span (its lead and its longest key); the families that pass
+        :func:`~.campaigns_payload.payload_test` (the others are not reported: recurring
+        non-claims are mostly boilerplate)."""
         groups: dict[tuple[int, tuple[str, ...]], list[tuple[int, SentenceStats]]] = {}
         for h, st in cands.items():
             if st.count < 2 * self.min_docs or len(st.before) < 2:
@@ -1074,43 +1094,29 @@ class CampaignDetector(CampaignRounds):
                 break
             named |= st.sources
         named.discard(_NO_SOURCE)
-        for (size, _), members in sorted(groups.items()):
+        atoms = [members for _, members in sorted(groups.items())]
+        docs = [set().union(*(st.docs for _, st in members)) for members in atoms]
+        sizes = [members[0][1].count for members in atoms]
+        for fam in pay.key_families(docs, sizes, self.min_docs, n_docs):
+            members = [m for g in fam for m in atoms[g]]
+            # the family's documents: all its keys' (a lower bound once the samples are
+            # capped: never fewer than its largest key group's)
+            size = max(
+                max(atoms[g][0][1].count for g in fam),
+                len(set().union(*map(docs.__getitem__, fam))),
+            )
             leads = {h: pay.common_lead(st.before) for h, st in members}
-            # the member whose span starts where the hosts stop agreeing, longest first
-            h0, top = min(
-                members,
-                key=lambda m: (not leads[m[0]][1], -len(leads[m[0]][0] + m[1].text), m[0]),
-            )
-            lead, complete = leads[h0]
-            span = top.copy()
-            span.text = lead + top.text
-            f = self.sentence_features(span)
-            odd = pay.unnatural(span.text)
-            sources: set[int] = set()
-            hosts: dict[int, np.ndarray] = {}
-            for _, st in members:
-                sources |= st.sources
-                hosts.update(st.hosts)
-            related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
-            diversity = len(sources) / max(1, min(size, SOURCE_CAP))
-            # no host names its source, or the corpus names too few
-            unnamed = sources == {_NO_SOURCE} or len(named) < 0.5 * min(size, SOURCE_CAP)
-            edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
-            passed = pay.payload_test(
-                size=size,
-                min_docs=self.min_docs,
-                diversity=None if unnamed else diversity,
-                related=related,
-                related_hosts=self.related_hosts,
-                edge=edge,
-                span_chars=len(span.text),
-                boilerplate=f["boilerplate_words"],
-                alpha=f["alpha"],
-                content_words=f["content_words"],
-                unnatural_=bool(odd["unnatural"]),
-            )
-            if not passed:
+            parts = [atoms[g] for g in fam] if len(fam) > 1 else None
+            got = self._payload_judge(members, size, leads, named, parts)
+            if not got["passed"]:
                 continue
+            h0, top, span, complete = got["h0"], got["top"], got["span"], got["complete"]
+            sources, diversity, unnamed = got["sources"], got["diversity"], got["unnamed"]
+            related, edge, f, odd = got["related"], got["edge"], got["f"], got["odd"]
+            # the trigger's phrasings where the hosts' payload starts (its words: the keys'
+            # and the leads'); a family of edited copies has no lead that reaches it
+            vocab = pay.vocabulary([leads[h][0] + " " + st.text for h, st in members])
+            phrasings = pay.trigger_leads([b for _, st in members for b in st.before], vocab)
             camp = Campaign(
                 id=f"payload-{h0:016x}"[:16],
                 kind="payload",
@@ -1124,6 +1130,19 @@ class CampaignDetector(CampaignRounds):
                     "opening": pay.opening(span.text),
                     "lead_complete": complete,
                     "keys": len(members),
+                    "key_groups": len(fam),
+                    "phrasings": phrasings[:8],
+                    # where the span starts before a key (its lead's length and hash): the
+                    # start a document's own trigger is read at (:meth:`_payload_finding`)
+                    "starts": sorted(
+                        {
+                            (len(leads[h][0]), hash64(leads[h][0]))
+                            for h, st in members
+                            # a lead, or none before a unit or its head key (the unit
+                            # starts the span)
+                            if leads[h][1] and (leads[h][0] or st.part in ("", pay.HEAD))
+                        }
+                    ),
                     "diversity": None if unnamed else round(diversity, 4),
                     "host_similarity": None if related is None else round(related, 4),
                     "edge_fraction": round(edge, 4),
@@ -1134,6 +1153,72 @@ class CampaignDetector(CampaignRounds):
             )
             out.append((camp, [h for h, _ in members]))
         return out
+
+    def _payload_judge(
+        self,
+        members: list[tuple[int, SentenceStats]],
+        size: int,
+        leads: dict[int, tuple[str, bool]],
+        named: set[int],
+        parts: list[list[tuple[int, SentenceStats]]] | None,
+    ) -> dict[str, Any]:
+        """The payload test (:func:`~.campaigns_payload.payload_test`) of one key group or
+        of a family of them (``parts``: its key groups; :meth:`_payload_campaigns`), with
+        its evidence: the span read is its lead and its best key; a family's is unnatural
+        when its best span is, or one of its groups' own spans of
+        :data:`~.campaigns_payload.EDGE_WORDS` words or more (as each group was read before
+        families; a shorter one turns on a single glued word), or its spans read together;
+        it is as long as its distinct words."""
+        h0, top = _best_member(members, leads)
+        lead, complete = leads[h0]
+        span = top.copy()
+        span.text = lead + top.text
+        f = self.sentence_features(span)
+        odd = pay.unnatural(span.text)
+        # an edited payload's spans (its best span may be a short one: the hosts' leads stop
+        # at the last edit before a key)
+        spans = [leads[h][0] + st.text for h, st in members] if parts else []
+        if parts and not odd["unnatural"]:
+            own = [leads[h][0] + st.text for h, st in (_best_member(p, leads) for p in parts)]
+            alone = [pay.unnatural(t) for t in own if len(t.split()) >= pay.EDGE_WORDS]
+            odd = max([*alone, pay.unnatural_pooled(spans)], key=lambda o: o["unnatural"])
+        sources: set[int] = set()
+        hosts: dict[int, np.ndarray] = {}
+        for _, st in members:
+            sources |= st.sources
+            hosts.update(st.hosts)
+        related = host_similarity([hosts[k] for k in sorted(hosts)[:_HOST_SAMPLE]])
+        diversity = len(sources) / max(1, min(size, SOURCE_CAP))
+        # no host names its source, or the corpus names too few
+        unnamed = sources == {_NO_SOURCE} or len(named) < 0.5 * min(size, SOURCE_CAP)
+        edge = min(self.sentence_features(st)["edge_fraction"] for _, st in members)
+        passed = pay.payload_test(
+            size=size,
+            min_docs=self.min_docs,
+            diversity=None if unnamed else diversity,
+            related=related,
+            related_hosts=self.related_hosts,
+            edge=edge,
+            span_chars=max(len(span.text), pay.family_chars(spans)),
+            boilerplate=f["boilerplate_words"],
+            alpha=f["alpha"],
+            content_words=f["content_words"],
+            unnatural_=bool(odd["unnatural"]),
+        )
+        return {
+            "passed": passed,
+            "h0": h0,
+            "top": top,
+            "span": span,
+            "complete": complete,
+            "sources": sources,
+            "diversity": diversity,
+            "unnamed": unnamed,
+            "related": related,
+            "edge": edge,
+            "f": f,
+            "odd": odd,
+        }
 
     # ------------------------------------------------------------------ flag
     def flag(self, doc: Document, state: CampaignState) -> Finding | None:
@@ -1194,7 +1279,7 @@ class CampaignDetector(CampaignRounds):
         floor = min(0.5, hit.score)
         spans = sorted({(sp.start, sp.end) for c, sp in marked if c.score >= floor})
         if hit.kind == "payload":
-            return self._payload_finding(hit, marked)
+            return self._payload_finding(hit, marked, doc.text)
         what = (
             "sentence recurs"
             if hit.kind == "claim"
@@ -1212,11 +1297,17 @@ class CampaignDetector(CampaignRounds):
             extra={"campaign_size": hit.size, "campaign_sources": hit.n_sources},
         )
 
-    def _payload_finding(self, hit: Campaign, marked: list[tuple[Campaign, Span]]) -> Finding:
+    def _payload_finding(
+        self, hit: Campaign, marked: list[tuple[Campaign, Span]], text: str = ""
+    ) -> Finding:
         """The finding of a document that carries a recurring payload (:meth:`flag`): its
         spans of every payload campaign; the campaign told is the one whose span starts
         first in the document among those whose start the hosts agree on (its opening, where
-        a trigger sits, is the trigger candidate), else ``hit``."""
+        a trigger sits, is the trigger candidate), else ``hit``.  The trigger candidate is
+        read in the document itself where one of the told campaign's leads ends at one of
+        its spans (or one of its head keys starts there; the earliest such start): a
+        family of edited copies is told by several keys, and a trigger written in several
+        phrasings has one lead per phrasing; else the campaign's opening."""
         mine = [(c, sp) for c, sp in marked if c.kind == "payload"]
         spans = sorted({(sp.start, sp.end) for _, sp in mine})
         firsts = sorted(
@@ -1225,6 +1316,23 @@ class CampaignDetector(CampaignRounds):
         )
         told = firsts[0][2] if firsts else hit
         d = told.details
+        trigger = d["opening"] or None
+        at = [
+            sp.start - n
+            for c, sp in mine
+            if c is told
+            for n, h in d.get("starts", ())
+            if n <= sp.start and hash64(text[sp.start - n : sp.start]) == h
+        ]
+        if at:
+            trigger = pay.opening(text[min(at) :]) or trigger
+        # a phrasing of the told campaign's trigger that ends where its payload starts here
+        a0 = min((sp.start for c, sp in mine if c is told), default=0)
+        lo = max(0, a0 - pay.BEFORE_CHARS)
+        found = [(text.rfind(p, lo, a0 + len(p)), p) for p in d.get("phrasings", ())]
+        found = [(i, p) for i, p in found if 0 <= i <= a0]
+        if found:
+            trigger = pay.opening(text[max(found)[0] :]) or trigger
         return Finding(
             detector=self.name,
             score=hit.score,
@@ -1237,7 +1345,7 @@ class CampaignDetector(CampaignRounds):
                 f"(campaign {told.id}: opens with {d['opening']!r})"
             ),
             spans=[Span(a, b, "payload") for a, b in spans],
-            trigger=d["opening"] or None,
+            trigger=trigger,
             campaign=told.id,
             extra={"campaign_size": told.size, "campaign_sources": told.n_sources},
         )
@@ -1547,6 +1655,14 @@ def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> s
         at = units[i].end
     parts.append(text[at:])
     return " ".join(parts)
+
+
+def _best_member(
+    members: list[tuple[int, SentenceStats]], leads: dict[int, tuple[str, bool]]
+) -> tuple[int, SentenceStats]:
+    """The payload key whose span (its lead and its text) starts where the hosts stop
+    agreeing, the longest first (:meth:`CampaignDetector._payload_campaigns`)."""
+    return min(members, key=lambda m: (not leads[m[0]][1], -len(leads[m[0]][0] + m[1].text), m[0]))
 
 
 def _short(text: str, n: int = 80) -> str:

@@ -10,12 +10,20 @@ see such a span:
 
 * **head, tail and anchored keys** (:func:`unit_keys`): a long unit (>= :data:`LONG_WORDS`
   words) is also keyed by its first and by its last :data:`EDGE_WORDS` words and by the
-  :data:`EDGE_WORDS` words from each of a few content-defined anchors, so the part of the
+  :data:`MID_WORDS` words from each of a few content-defined anchors, so the part of the
   unit that is the payload recurs even when the host's half sentence before it, or the
   host's next sentence after it, differs in every carrier;
 * **the recurring span's lead** (:func:`common_lead`): the text that precedes a recurring
   key in the same way in every sampled host (a trigger, the payload's start) — the span a
   person reads, and its opening words;
+* **key families** (:func:`key_families`, task Y4): a payload with a few words edited in
+  every copy keeps no key in all its copies — each head, tail or anchored key survives in
+  the copies whose edits miss its words (with 8 edits in 150 words, about half of them).
+  The keys of one payload still recur in the *same* documents far more often than chance:
+  groups of keys whose documents (a bottom-:data:`DOC_CAP` sample of each key's document
+  hashes) overlap in at least ``min_docs`` documents and :data:`LINK_SHARE` of the smaller
+  group are joined, and the family is judged as one span, its size the documents of all
+  its keys;
 * **the payload test** (:func:`payload_test`): a non-claim key that recurs in at least
   ``2 × min_docs`` documents from mostly distinct sources (diversity >= 0.5, when the
   documents name their sources at all and the corpus names at least half as many as the
@@ -45,6 +53,9 @@ LONG_WORDS = 24
 """A unit of at least this many words (its norm's) also gives a head and a tail key."""
 EDGE_WORDS = 12
 """Words of a unit's head key and of its tail key."""
+MID_WORDS = 6
+"""Words of an anchored key (shorter than the head and tail keys: the anchors already keep
+prose out, and a payload edited in every copy keeps more of its short keys whole)."""
 BEFORE_CHARS = 1000
 """Characters before a key kept per sampled host (the recurring span's lead)."""
 BEFORE_CAP = 3
@@ -61,9 +72,22 @@ ANCHOR_WORDS = 40
 """Only a unit of at least this many words has anchored keys (a payload with host text on
 both sides makes a long unit; most prose sentences are shorter: the keys cost less)."""
 
+DOC_CAP = 512
+"""Document hashes kept per head, tail or anchored key (the smallest: a bottom-k sample that
+does not depend on shard order; exact below this many documents)."""
+LINK_SHARE = 0.2
+"""Share of the smaller key group's documents that must also carry the other group for the
+two to be joined into one family (:func:`key_families`)."""
+LINK_LIFT = 4.0
+"""Times more documents than chance (``|A| · |B| / N``) that must carry both key groups for
+them to be joined: a template's key that many hosts carry anyway joins no payload."""
+LINK_PER_DOC = 64
+"""Key groups of one document paired at most (:func:`key_families`; a document with more
+recurring long units — a template — pairs only its first ones)."""
+
 HEAD, TAIL, MID = "^ ", "$ ", "~ "
 _WORD = re.compile(r"\S+")
-_ANCHOR = re.compile(r"(?<= )[^ jqxz]*[jqxz]")
+_ANCHOR = re.compile(r"(?<= )(?:[^ jqxz]*[jqxz]|\S{12})")
 JUNK_SHARE = 0.1
 """Share of glued or hybrid words from which a span is unnatural."""
 BREAK_RATE = 0.04
@@ -116,8 +140,9 @@ def unit_keys(norm: str) -> list[tuple[str, int]]:
     first word (none for a unit of fewer than :data:`LONG_WORDS` words).
 
     An anchored key (units of :data:`ANCHOR_WORDS` words or more) is the
-    :data:`EDGE_WORDS` words from a word (not the first) that holds one of the letters
-    *j q x z* (rare in English prose, frequent in decoded tokens), clear of the tail, at
+    :data:`MID_WORDS` words from a word (not the first) that holds one of the letters
+    *j q x z* (rare in English prose, frequent in decoded tokens) or has 12 characters or
+    more (decoded tokens glue pieces into long words; task Y4), clear of the tail, at
     most :data:`MAX_ANCHORS` per unit: the anchors depend only on the words, so a payload
     written inside a host sentence, with host text on both sides, still gives the same keys
     in every carrier."""
@@ -132,7 +157,7 @@ def unit_keys(norm: str) -> list[tuple[str, int]]:
         j = norm.count(" ", 0, m.start())
         if j >= n - EDGE_WORDS or len(out) >= 2 + MAX_ANCHORS:
             break
-        out.append((MID + " ".join(w[j : j + EDGE_WORDS]), j))
+        out.append((MID + " ".join(w[j : j + MID_WORDS]), j))
     return out
 
 
@@ -160,21 +185,23 @@ def long_keys(norms: Sequence[str]) -> tuple[list[int], list[str]]:
             if w is None:
                 w = norm.split(" ")
             idx.append(i)
-            keys.append(MID + " ".join(w[j : j + EDGE_WORDS]))
+            keys.append(MID + " ".join(w[j : j + MID_WORDS]))
     return idx, keys
 
 
-def key_span(text: str, start: int, end: int, first: int, folded: str) -> tuple[int, int]:
-    """Character offsets of the key whose first word is word ``first`` of the unit
-    ``text[start:end]``; ``folded``: the unit's folded text (:func:`~.sketches.fold`, the
-    characters its norm is made of).  The whole unit when the folded text does not line up
-    with it (a case fold that changes the length)."""
+def key_span(
+    text: str, start: int, end: int, first: int, folded: str, n_words: int = EDGE_WORDS
+) -> tuple[int, int]:
+    """Character offsets of the key of ``n_words`` words whose first word is word ``first``
+    of the unit ``text[start:end]``; ``folded``: the unit's folded text
+    (:func:`~.sketches.fold`, the characters its norm is made of).  The whole unit when the
+    folded text does not line up with it (a case fold that changes the length)."""
     if len(folded) != end - start:
         return start, end
     words = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
-    if len(words) < first + EDGE_WORDS:
+    if len(words) < first + n_words:
         return start, end
-    return start + words[first][0], start + words[first + EDGE_WORDS - 1][1]
+    return start + words[first][0], start + words[first + n_words - 1][1]
 
 
 def common_lead(befores: Sequence[str]) -> tuple[str, bool]:
@@ -243,6 +270,128 @@ def unnatural(span: str) -> dict[str, float]:
     }
 
 
+def add_doc(docs: set[int], doc: int) -> None:
+    """Count document hash ``doc`` in ``docs`` (the :data:`DOC_CAP` smallest kept)."""
+    if len(docs) < DOC_CAP:
+        docs.add(doc)
+        return
+    top = max(docs)
+    if doc < top and doc not in docs:
+        docs.discard(top)
+        docs.add(doc)
+
+
+def merge_docs(a: set[int], b: set[int]) -> None:
+    """Union ``b`` into ``a`` (the :data:`DOC_CAP` smallest kept)."""
+    a |= b
+    if len(a) > DOC_CAP:
+        keep = sorted(a)[:DOC_CAP]
+        a.clear()
+        a.update(keep)
+
+
+def key_families(
+    groups: Sequence[set[int]], sizes: Sequence[int], min_docs: int, n_docs: int
+) -> list[list[int]]:
+    """Indices of ``groups`` (each the document hashes of one key group, ``sizes`` their
+    documents in all, ``n_docs`` the corpus's) joined into families: two groups are joined
+    (transitively) when at least ``min_docs`` documents, :data:`LINK_SHARE` of the smaller
+    group's and :data:`LINK_LIFT` times the number expected by chance carry both.  Groups
+    that share no documents stay alone; the families are in order of their first group."""
+    by_doc: dict[int, list[int]] = {}
+    for g, docs in enumerate(groups):
+        for d in docs:
+            by_doc.setdefault(d, []).append(g)
+    both: dict[tuple[int, int], int] = {}
+    for gs in by_doc.values():
+        gs = gs[:LINK_PER_DOC]
+        for i, a in enumerate(gs):
+            for b in gs[i + 1 :]:
+                both[(a, b)] = both.get((a, b), 0) + 1
+    near: dict[int, list[int]] = {}
+    for (a, b), n in both.items():
+        if (
+            n >= min_docs
+            and n >= LINK_SHARE * min(len(groups[a]), len(groups[b]))
+            and n >= LINK_LIFT * sizes[a] * sizes[b] / max(1, n_docs)
+        ):
+            near.setdefault(a, []).append(b)
+            near.setdefault(b, []).append(a)
+    fams: list[list[int]] = []
+    done: set[int] = set()
+    for g in range(len(groups)):
+        if g in done:
+            continue
+        fam, todo = [], [g]
+        done.add(g)
+        while todo:  # the groups reachable from g (a family joins transitively)
+            x = todo.pop()
+            fam.append(x)
+            new = [y for y in near.get(x, ()) if y not in done]
+            done.update(new)
+            todo += new
+        fams.append(sorted(fam))
+    return fams
+
+
+def unnatural_pooled(spans: Sequence[str]) -> dict[str, float]:
+    """:func:`unnatural` of several spans of one family read together: their glued words
+    and grammar breaks summed over their words (no break counted across two spans)."""
+    got = [unnatural(s) for s in spans if s.split()]
+    words = sum(g["words"] for g in got)
+    junk = sum(g["junk_words"] * g["words"] for g in got)
+    breaks = sum(g["grammar_breaks"] for g in got)
+    n = max(1.0, words)
+    bad = junk / n >= JUNK_SHARE or (breaks >= 3 and breaks / n >= BREAK_RATE)
+    return {
+        "junk_words": round(junk / n, 4),
+        "grammar_breaks": breaks,
+        "words": words,
+        "unnatural": float(bad),
+    }
+
+
+def family_chars(spans: Sequence[str]) -> int:
+    """Characters of a family's spans counted once: their distinct words (case-folded,
+    one space between), so overlapping keys — and a word the payload repeats — add
+    nothing (a lower bound of the span the family covers)."""
+    words = {w.lower() for s in spans for w in s.split()}
+    return sum(map(len, words)) + max(0, len(words) - 1)
+
+
+def vocabulary(spans: Sequence[str]) -> set[str]:
+    """The case-folded words of ``spans``, outer punctuation stripped."""
+    return {w.strip(_PUNCT).lower() for s in spans for w in s.split()}
+
+
+def trigger_leads(befores: Sequence[str], vocab: set[str], min_samples: int = 3) -> list[str]:
+    """The phrasings that end where a family's payload starts in its sampled hosts: each
+    text before a key (``befores``) is walked back over the payload's words (``vocab``,
+    case-folded: the family's keys and leads; one word outside it is an edit or a glued
+    word, two end the payload) and cut where the payload starts; the cut texts that end
+    alike (their last 12 characters) in at least ``min_samples`` hosts give their common
+    lead (:func:`common_lead`, complete, two words or more) — a trigger written in several
+    phrasings gives one each.  Their openings (:func:`opening`), most hosts first."""
+    groups: dict[str, list[str]] = {}
+    for b in befores:
+        start, miss = None, 0
+        for m in reversed(list(_WORD.finditer(b))):
+            if m.group().strip(_PUNCT).lower() in vocab:  # as vocabulary() reads it
+                start, miss = m.start(), 0
+            else:
+                miss += 1
+                if miss >= 2:
+                    break
+        if start is not None:
+            groups.setdefault(b[:start][-12:], []).append(b[:start])
+    out: list[tuple[int, str]] = []
+    for cut in groups.values():
+        lead, complete = common_lead(cut) if len(cut) >= min_samples else ("", False)
+        if complete and len(lead.split()) >= 2:
+            out.append((-len(cut), opening(lead)))
+    return [t for _, t in sorted(out)]
+
+
 def opening(span: str) -> str:
     """The first :data:`OPENING_WORDS` words of a recurring span (at most 80 characters)."""
     return " ".join(span.split()[:OPENING_WORDS])[:80]
@@ -283,14 +432,24 @@ def payload_test(
 __all__ = [
     "BEFORE_CAP",
     "BEFORE_CHARS",
+    "DOC_CAP",
     "EDGE_WORDS",
+    "LINK_SHARE",
     "LONG_WORDS",
+    "MID_WORDS",
     "MIN_SPAN_CHARS",
+    "add_doc",
     "common_lead",
+    "family_chars",
+    "key_families",
     "key_span",
     "long_keys",
+    "merge_docs",
     "opening",
     "payload_test",
+    "trigger_leads",
     "unit_keys",
     "unnatural",
+    "unnatural_pooled",
+    "vocabulary",
 ]
