@@ -56,6 +56,25 @@ def test_more_clean_carriers_a_stricter_bar() -> None:
     assert pp.build(null, camp, clean=1000.0) is None
 
 
+def test_a_bar_past_the_nulls_resolution_needs_more_null_rows() -> None:
+    """A phrase with about 150 clean carriers (``believe it or not`` in novels) needs its
+    bar at the null's top 0.17 %: 4,000 null rows (2,000 held out) cannot resolve it — no
+    profile, and ``unresolved`` says why (the trigger miner then adds the other half's
+    null: sentence starts of the hosts its tables were made from, read with tables made
+    from the rest); with three times the rows the bar is built and holds its rate."""
+    rng = np.random.default_rng(4)
+    camp = _rows(rng, 120, shift=2.5)
+    small, large = _rows(rng, 4000), _rows(rng, 12_000)
+    assert pp.unresolved(len(small), 150.0) and pp.build(small, camp, clean=150.0) is None
+    assert not pp.unresolved(len(large), 150.0)
+    p = pp.build(large, camp, clean=150.0)
+    assert p is not None and p.q < pp.Q_MAX
+    rate = np.mean([p.judges(r) for r in _rows(rng, 60_000)])
+    assert rate <= 1.6 * p.q, rate
+    # a campaign with few clean carriers is resolved by the small null alone
+    assert not pp.unresolved(len(small), 10.0)
+
+
 def test_the_campaigns_own_weak_carriers_are_not_counted_as_clean() -> None:
     # 120 sampled carriers: 80 strong, 40 weak (the campaign's, under every fixed bar); the
     # flag pass's other routes leave the 40 weak and 30 of the strong ones unflagged. The

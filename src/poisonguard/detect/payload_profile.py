@@ -127,6 +127,13 @@ def lexicon(
     )
 
 
+def unresolved(n_null: int, clean: float) -> bool:
+    """Whether ``n_null`` null rows (half of them held out) are too few to resolve the bar
+    of a campaign with ``clean`` clean carriers (fewer than :data:`MIN_TAIL` held rows above
+    it; :func:`build` returns None then)."""
+    return min(Q_MAX, BUDGET / max(1.0, clean)) * (n_null // 2) < MIN_TAIL
+
+
 def build(null: np.ndarray, campaign: np.ndarray, clean: float) -> Profile | None:
     """The profile of a campaign from feature rows at null positions (``null``, shape
     ``(n, len(FEATURES))``) and at its sampled carriers (``campaign``), or None when too

@@ -2300,6 +2300,24 @@ def _profiles(
     bases = tuple(float(np.nanmedian(cols[:, k])) for k in (1, 3, 5))
     b3 = (bases[0], bases[1], bases[2])
     out: dict[str, _pp.Profile] = {}
+    crossed: list[list[tuple[tuple[float, ...], list[str]]]] = []
+
+    def cross() -> list[tuple[tuple[float, ...], list[str]]]:
+        # the other half's null: sentence starts of the even-numbered hosts read with the
+        # tables of the odd-numbered ones (a clean page scored by tables made without it,
+        # as the odd half is by the even half's), built once, only when a bar needs it
+        if not crossed:
+            v2 = _vocabulary(hosts[1::2])
+            p2 = WordPairs.of(_sf.fold(h) for h in hosts[1::2])
+            crossed.append(
+                [
+                    x
+                    for t, at in _null_positions(hosts[0::2])
+                    if (x := _payload_raw(t, at, at, v2, p2))
+                ]
+            )
+        return crossed[0]
+
     for t in kept:
         # the sampled documents the flag pass would match it in: by what it is matched by
         # (``. in my`` of two phrasings is matched as ``in my`` at any sentence start — its
@@ -2335,6 +2353,15 @@ def _profiles(
         # (the carriers read stand for all the sampled documents that hold it)
         per = len(docs) / max(1, min(len(docs), _PROFILE_CARRIERS)) * scale
         p = _profile_counted(null, camp, unflagged, per)
+        if p is None and _pp.unresolved(len(null), len(unflagged) * per):
+            # a phrase with many clean carriers (``believe it or not`` in novels: about 150)
+            # needs a bar further in the null's tail than its positions resolve: both halves'
+            # nulls (twice the positions)
+            more = cross()
+            null = np.concatenate(
+                [null, _profile_rows([r for r, _ in more], [ws for _, ws in more], lexicon, b3)]
+            )
+            p = _profile_counted(null, camp, unflagged, per)
         if p is not None:
             out[t.text] = replace(p, lexicon=lexicon, bases=b3)
     return out
