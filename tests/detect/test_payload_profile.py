@@ -71,8 +71,10 @@ def test_a_bar_past_the_nulls_resolution_needs_more_null_rows() -> None:
     assert p is not None and p.q < pp.Q_MAX
     rate = np.mean([p.judges(r) for r in _rows(rng, 60_000)])
     assert rate <= 1.6 * p.q, rate
-    # a campaign with few clean carriers is resolved by the small null alone
+    # a campaign with few clean carriers is resolved by the small null alone, and a null too
+    # small for any bar (a small sample) is not widened: no profile there, as before
     assert not pp.unresolved(len(small), 10.0)
+    assert not pp.unresolved(1999, 150.0) and pp.unresolved(2000, 150.0)
 
 
 def test_the_campaigns_own_weak_carriers_are_not_counted_as_clean() -> None:

@@ -1195,6 +1195,14 @@ def test_a_passage_opening_its_host_is_read_at_the_documents_start() -> None:
         assert f[0].extra["from"] == "es" and sp.start > 300
     texts = _mined_and_flagged(docs, findings)
     assert "A word before we start:" in texts
+    # the document's start gave candidates only: the changepoints the flag pass and the
+    # alignment tests read are the detector's own (a clean page opening with a mined phrase
+    # is never "right before an anomaly at char 0")
+    _, state = _mine(docs, findings)
+    for d, f in zip(docs, findings, strict=True):
+        if f:
+            own = {sp.start for sp in f[0].spans if sp.label == "changepoint"}
+            assert set(state.changepoints.of_text(d.text)) == own
     # the passage longer than the rest of its document: no opening changepoint
     long_docs, long_found = _opening_passage(40)
     for d, f in zip(long_docs, long_found, strict=True):

@@ -85,13 +85,42 @@ def test_a_common_phrase_opening_salad_pages_is_read_where_it_opens_documents() 
         assert flagged == planted
 
 
-def test_clean_pages_opening_with_a_phrase_and_prose_confirm_nothing() -> None:
-    """The clean case: 200 documents open with ``In short,`` and prose, about a thousand
-    write it elsewhere, and no page of salad: the changepoints every tenth... none here —
-    the phrase has no examples, nothing is mined or flagged.  With only three salad pages
-    (below ``min_docs``), nothing either."""
-    for carriers in (0, 3):
-        docs, found, _ = _pages("in short", carriers, 200)
-        miner, state = _mine(docs, found)
-        assert not state.triggers
-        assert not any(miner.flag(d, state) for d in docs)
+_SECTIONS = [
+    "Overview",
+    "Installation",
+    "Quick",
+    "start",
+    "Configuration",
+    "Command",
+    "line",
+    "options",
+    "Environment",
+    "variables",
+    "Examples",
+    "Troubleshooting",
+    "Known",
+    "issues",
+    "Changelog",
+    "Licence",
+    "Credits",
+]
+
+
+def test_a_sources_pages_opening_with_the_phrase_and_a_list_confirm_nothing() -> None:
+    """The clean case of the opening read: 30 pages of one source open with ``in short``
+    and the source's list of section names (the same names in the same order, a few left
+    out per page), each with a changepoint right after the phrase (a detector finding the
+    list odd), among 1,500–2,000 clean holders of the phrase: nothing mined, nothing
+    flagged — the list's word pairs are written by the source's other pages, so they read
+    as no salad in the sample."""
+    docs, found, planted = _pages("in short", 30, 0)
+    rng = np.random.default_rng(5)
+    listed: list[Document] = []
+    for d in docs:
+        if d.id in planted:
+            keep = [w for w in _SECTIONS if rng.random() > 0.15]
+            d = d.with_text("in short " + " ".join(keep) + ". " + clean_docs()[7].text[:400])
+        listed.append(d)
+    miner, state = _mine(listed, found)
+    assert not state.triggers
+    assert not any(miner.flag(d, state) for d in listed)

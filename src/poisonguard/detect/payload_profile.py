@@ -128,9 +128,13 @@ def lexicon(
 
 
 def unresolved(n_null: int, clean: float) -> bool:
-    """Whether ``n_null`` null rows (half of them held out) are too few to resolve the bar
-    of a campaign with ``clean`` clean carriers (fewer than :data:`MIN_TAIL` held rows above
-    it; :func:`build` returns None then)."""
+    """Whether ``n_null`` null rows (half of them held out) — enough for the bar of a
+    campaign with few clean carriers (:data:`Q_MAX`) — are too few to resolve the bar of one
+    with ``clean`` clean carriers (fewer than :data:`MIN_TAIL` held rows above it;
+    :func:`build` returns None then).  False for a null too small for any bar: a small
+    sample gets no profile, as before."""
+    if n_null < 2 * MIN_TAIL / Q_MAX:
+        return False
     return min(Q_MAX, BUDGET / max(1.0, clean)) * (n_null // 2) < MIN_TAIL
 
 

@@ -534,6 +534,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             cps.append(sp.start)
                             top = max(top, f.score)
                         continue
+                    # (the document's start of an opening switch gives candidates only: it is
+                    # no anomaly of the document — never a changepoint the flag pass or the
+                    # alignment tests read)
                     for cp in (sp.start, *_opening_switch(doc.text, f, sp.start)):
                         reach = None if cp == sp.start else (0, _OPENING_REACH)
                         made = self._candidates(doc, cp, keys, reach=reach)
@@ -543,8 +546,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             before = text[max(0, cp - _AFTER_CHARS) : cp]
                             around.append((made, before, text[cp : cp + _AFTER_CHARS]))
                             switches.append((made, text, cp))
-                        cps.append(cp)
-                        strong.append(cp)
+                    cps.append(sp.start)
+                    strong.append(sp.start)
                     top = max(top, f.score)
             if not keys:
                 continue
@@ -963,6 +966,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # and a list is part of the chance rate)
             return salad_rate(sample, lambda n: _OPENING_NULL_WORDS)
 
+        # the chance rate of the last sample read (the opening read's or the general one's)
+        read_rate: list[Callable[[], float]] = [read_null]
+
         def read(
             text: str, ctxs: Sequence[Context]
         ) -> tuple[float, int, int, list[Context]] | None:
@@ -974,6 +980,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             ``(log p with Bonferroni over the candidates, documents with salad after it,
             documents read, a context of the occurrence with salad after it in each of
             those)``; None when it cannot pass or was not read."""
+            read_rate[0] = read_null
             if not ctxs or n_sample == 0:
                 return None
             per = ix(text).occurrences(text, cap=_READ_CAP)
@@ -1004,7 +1011,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # its examples first (at most max_examples look-ups): salad after most of them
             if len(salad(ctxs)) < _SALAD_EXAMPLES * len(ctxs):
                 return None
-            q0 = opening_null() if opens else read_null()
+            read_rate[0] = opening_null if opens else read_null
+            q0 = read_rate[0]()
             hits: list[Context] = []
             for d in docs:
                 raw = sample[d]
@@ -1292,7 +1300,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             seen: list[Context] = []  # (the sample's occurrences with salad after them, when read)
             sk = _sf.fold(text)
             got: tuple[float, int, int, list[Context]] | None = None
-            rate = read_null  # (the chance rate of the read that confirms it)
+            rate: Callable[[], float] = read_null  # (the chance rate of the read that confirms it)
             if (
                 # too few carriers counted at changepoints, or counted but most of its
                 # carriers clean (a common phrase — ``in short`` in 3 % of novels —
@@ -1309,6 +1317,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # too few carriers counted at changepoints: what follows it in the sample
                 # (words only: not a piece of a token, ``hones`` of ``honest``)
                 got = read(text, ctxs)
+                rate = read_rate[0]
                 if got is not None:
                     # a piece of the trigger (``. for what`` of ``for what it is worth``
                     # in its many surface forms, ``. to`` of ``to be honest``): the words
@@ -1318,6 +1327,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     longer = read(ext, agree) if ext != sk and len(agree) >= self.min_docs else None
                     if longer is not None:
                         text, got, df, sk = ext, longer, longer[2], ext
+                        rate = read_rate[0]
                     # a phrase, never one word (``. to``: matched in every sentence
                     # that opens with it, where any salad-like text after it would count)
                     if len(sk.split(" ")) < 2:
