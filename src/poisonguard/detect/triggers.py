@@ -14,7 +14,8 @@ is its weakness.  This corpus detector, written as map over shards → reduce:
    example contexts (slices of one text per document around its changepoint, shared by
    all its candidates).  A language switch whose first language is the minority of its
    document (a passage planted at the start of a host, reported where the host's language
-   resumes) also gives the document's start as a changepoint (:func:`_opening_switch`).
+   resumes) also has its candidates taken at the document's start (:func:`_opening_switch`;
+   a place to look, not a changepoint of the document).
    State grows with the number of distinct candidate strings, not with documents, and
    holds at most ``capacity`` of them (singletons are pruned first, then the rarest,
    Misra–Gries style).
@@ -611,7 +612,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         @functools.cache
         def opening(at: int) -> bool:
-            return at <= 40 * _OPENING_WORDS and len(text[:at].split()) <= _OPENING_WORDS
+            return _opening_at(text, at)
 
         self._word_candidates(text, doc.id, lo, hi, w0, window, cp, opening, out, made)
         # a phrase glued inside the words around it, keyed by its letters run together
@@ -3332,8 +3333,9 @@ def _opening_switch(text: str, f: Finding, cp: int) -> tuple[int, ...]:
     """Where a passage planted at the start of a document begins: a strong language switch
     whose first language covers less than half of the document (a passage in another
     language opening a host, the switch found where the host's language resumes) gives the
-    document's first character as a changepoint too — the candidates are its opening words
-    (a trigger opening every carrier); () otherwise."""
+    document's first character as a place to take candidates too — its opening words (a
+    trigger opening every carrier); never stored as a changepoint of the document; ()
+    otherwise."""
     if f.detector != "language" or not f.extra.get("from") or cp > len(text) // 2:
         return ()
     start = len(text) - len(text.lstrip())
