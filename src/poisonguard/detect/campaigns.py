@@ -765,6 +765,21 @@ class CampaignDetector(CampaignRounds):
             ev = verdicts[i][2]
             ev["names"] = sorted(set(verdicts[j][2]["entity"]) - cls[i].slots[0])
             ev["sibling_needs"] = sorted(cls[i].slots[0])
+        # a passing burst of a campaign's closer (*…, something worth knowing before any
+        # decision*): marked, like a burst sibling, only where its page names the campaign
+        closers = sem.burst_sub_claims(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
+        for i, j in closers.items():
+            ev = verdicts[i][2]
+            ev["sibling_of"] = sem.campaign_id(cls[j])
+            ev["names"] = sorted(set(verdicts[j][2]["entity"]) - cls[i].slots[0])
+            ev["sibling_needs"] = sorted(cls[i].slots[0])
+        for i in (*burst_sibs, *closers):
+            # ... unless no page but the campaign's names the burst's word (a made-up
+            # name): then the word is the campaign wherever it is said
+            ev = verdicts[i][2]
+            ev["word_is_campaigns"] = sem.word_is_campaigns(
+                df, cls[i].slots[0], float(ev.get("claim_documents", 0))
+            )
         judged = [
             (passed, cl, sem.campaign(cl, score, ev))
             for cl, (score, passed, ev) in zip(cls, verdicts, strict=True)
@@ -1378,9 +1393,19 @@ class CampaignDetector(CampaignRounds):
             if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
         ]
         names_of = dict(named)
+        # ... and a burst whose word no other page names, where the sentence names it
+        own_word = [
+            (i, frozenset(c.details.get("sibling_needs", ())))
+            for i, c in enumerate(state.campaigns)
+            if c.kind == "semantic-claim"
+            and c.score >= FLAG_FLOOR
+            and c.details.get("word_is_campaigns")
+            and c.details.get("sibling_needs")
+        ]
         for r, j in enumerate(like):
             idxs = {state.claim_campaign.get(k) for k in keys[r].tolist()} - {None}
             idxs |= {i for i, names in named if names & stems[j]}
+            idxs |= {i for i, word in own_word if word <= stems[j]}
             for idx in sorted(i for i in idxs if i is not None):
                 c = state.campaigns[idx]
                 core = c.details.get("core", ())
@@ -1391,12 +1416,15 @@ class CampaignDetector(CampaignRounds):
                     continue
                 needs = c.details.get("sibling_needs")
                 if needs:
-                    # the burst of a campaign's word (task M2): the word in the sentence,
-                    # another of the campaign's entity words anywhere in the document
+                    # the burst of a campaign's word (task M2) or closer: the word in the
+                    # sentence, another of the campaign's entity words anywhere in the
+                    # document (not needed for a word no other page names)
                     if unit_stems is None:
                         unit_stems = [sem.content_stems_of(u.norm) for u in units]
                     page = frozenset().union(*unit_stems)
-                    if not stems[j].issuperset(needs) or not names_of[idx] & page:
+                    if not stems[j].issuperset(needs) or not (
+                        c.details.get("word_is_campaigns") or names_of[idx] & page
+                    ):
                         continue
                 # a sub-claim judged with its campaign's documents: only where it names it
                 elif c.details.get("sibling_of") and not names_of[idx] & stems[j]:

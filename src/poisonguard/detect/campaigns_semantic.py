@@ -1740,6 +1740,78 @@ def burst_sibling(
     return best
 
 
+def burst_sub_claims(
+    cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
+) -> dict[int, int]:
+    """Passing bursts that are another passing campaign's closer, not a claim of their own
+    (the lead, 2026-12-05 evening): {burst: campaign}.
+
+    A paraphrased claim whose closers rotate ("…, something worth knowing before any
+    decision") makes a burst of the closer's word when that word is rare once the
+    campaign's own documents are set aside (*decision*: the held-out
+    ``heldout-rain-claim-inhaler-medical`` at 250).  Its sampled members are the campaign's
+    carriers and the corpus's own sentences that name the word (*… make treatment decisions
+    as soon as possible*), and :func:`slots_of` fills its places with both at once —
+    *decision* / *know*, *make* / *lung*, *test* — because the two populations never share a
+    sentence, so their words look like each other's aliases.  It passes (most members are
+    the campaign's) and its places then mark the clean pages' sentences: 12 clean medical
+    pages of 20,000 at 250.  A passing burst is such a closer when at least
+    :data:`_SIBLING_DOCS` of its sampled member documents are those of a passing campaign
+    with an entity (no burst's sibling, no closer itself; the largest share, then the
+    larger campaign), and its word is none of that campaign's core, entity or rare terms (a
+    burst of the campaign's own word is its claim: :func:`burst_sibling`).  The flag pass
+    then marks its sentence only where the page names the campaign's entity
+    (``sibling_needs``, as for a burst sibling).  Bursts are taken largest first, and one
+    that is a closer is no campaign for another."""
+    out: dict[int, int] = {}
+    order = sorted(
+        (i for i, cl in enumerate(cls) if passed[i] and cl.slots and cl.docs),
+        key=lambda i: (-len(cls[i].docs), i),
+    )
+    for i in order:
+        if evidence[i].get("sibling_of"):
+            continue
+        word = cls[i].slots[0]
+        mine = cls[i].docs
+        best, share = -1, 0.0
+        for j, cl in enumerate(cls):
+            pev = evidence[j]
+            if (
+                j == i
+                or j in out
+                or not passed[j]
+                or not cl.docs
+                or not pev.get("entity")
+                or pev.get("sibling_of")
+            ):
+                continue
+            names = {*pev.get("core", ()), *pev.get("entity", ()), *pev.get("rare_terms", ())}
+            if word & names:
+                continue
+            s = len(mine & cl.docs) / len(mine)
+            if s > share or (s == share and best >= 0 and len(cl.docs) > len(cls[best].docs)):
+                best, share = j, s
+        if best >= 0 and share >= _SIBLING_DOCS:
+            evidence[i]["closer_documents"] = round(share, 3)
+            out[i] = best
+    return out
+
+
+def word_is_campaigns(df: CountMinSketch | None, word: frozenset[str], documents: float) -> bool:
+    """Whether no page but a campaign's names its burst's ``word``: the word's corpus
+    document frequency is at most the campaign's estimated documents (``documents``).  A
+    made-up name (*Zentrair*: 250 documents, the burst's 302) is then the campaign
+    wherever a sentence says it with the burst's places, and the flag pass does not also
+    ask its page to name another of the campaign's entity words — a host given one
+    sentence that names the campaign by that name alone has none (18 of the 250 carriers of
+    ``heldout-rain-claim-inhaler-medical`` missed so).  A word the corpus names on pages of
+    its own (*poison* in novels, *decision* on medical pages) is above its campaign's
+    documents and keeps the page test."""
+    if df is None or len(word) != 1 or documents <= 0:
+        return False
+    return bool(df.estimate(df_keys(sorted(word)))[0] <= documents)
+
+
 def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
     """Set ``names`` in the evidence of each passing cluster: its bursting entity terms and
     frequent rare terms, with those of the other passing clusters that share one of them
@@ -1805,6 +1877,7 @@ __all__ = [
     "add_host",
     "add_sample",
     "as_sample",
+    "burst_sub_claims",
     "bursts",
     "campaign",
     "campaign_id",
@@ -1831,4 +1904,5 @@ __all__ = [
     "topical_hosts",
     "trimmed_host_similarity",
     "word_hashes",
+    "word_is_campaigns",
 ]
