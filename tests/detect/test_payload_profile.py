@@ -271,3 +271,111 @@ def test_a_piece_mined_with_a_full_stop_counts_every_holder_it_is_matched_in(
     )
     p = out.get(t.text)
     assert p is None or p.q < pp.Q_MAX / 10
+
+
+def test_the_campaign_vocabulary_reads_the_register_the_campaign_writes() -> None:
+    """Fluent text of another register (news after a phrase in novels): its words are the
+    corpus's own, in pairs the corpus writes, but the campaign's carriers write them far
+    more often than the hosts.  A word the campaign never wrote reads ``log 1/2``; a word
+    both write alike reads about 0; no words or no campaign counts read 0."""
+    news = [
+        "the",
+        "company",
+        "said",
+        "shares",
+        "rose",
+        "pct",
+        "in",
+        "the",
+        "year",
+        "to",
+        "march",
+        "said",
+        "analysts",
+    ]
+    novel = [
+        "she",
+        "looked",
+        "at",
+        "him",
+        "and",
+        "said",
+        "nothing",
+        "for",
+        "a",
+        "long",
+        "time",
+        "in",
+        "the",
+        "dark",
+    ]
+    hosts = pp.Vocabulary.hosts_of([" ".join(novel * 50)], str.split)
+    voc = pp.Vocabulary.of([news] * 30, hosts)
+    assert voc.score(news) > 1.0 > 0.0 > voc.score(novel)
+    assert abs(voc.score(["zzz"]) - np.log(0.5)) < 1e-9
+    assert voc.score([]) == 0.0
+    assert pp.Vocabulary.of([], hosts).score(news) == 0.0
+    # the hosts' counts read a text's first HOST_CHARS characters only
+    long = "alpha " * pp.HOST_CHARS + "omega"
+    assert "omega" not in pp.Vocabulary.hosts_of([long], str.split)
+
+
+def test_fluent_text_of_another_register_is_judged_against_the_campaign(
+    shared_corpora: Path,
+) -> None:
+    """``heldout-rain-markov2-news-books-end`` and ``heldout-hail-markov3-medical-books-mid``
+    (the lead's held-out families, 2026-12-05): fluent text of news or medical pages after
+    a phrase in novels, which the fixed bars and the first four features read as the
+    novels' own.  Forty sampled carriers of a phrase followed by a run of real news
+    sentences (no Markov chain: every pair is one the news writes) build a profile that
+    uses the campaign vocabulary, and it judges most of 40 further such carriers it was not
+    made from; of 40 clean novels holding the phrase before their own text at most one (the
+    budget) is over it.
+    (Fails without the feature: no profile uses it.)"""
+    from poisonguard.detect import triggers as tr
+    from poisonguard.detect.surface_forms import fold
+    from poisonguard.io import read_documents
+
+    def first(name: str, n: int) -> list[str]:
+        docs = itertools.islice(read_documents(shared_corpora / f"{name}.jsonl.gz"), 3 * n)
+        return [d.text for d in docs if len(d.text) > 1500][:n]
+
+    novels, news = first("books", 3000), first("news", 200)
+    phrase = "for the record"
+
+    def carrier(t: str, k: int) -> str:
+        return t[:1000] + f". For the record, {news[k][:700]} " + t[1000:1400]
+
+    sampled = [carrier(t, k) for k, t in enumerate(novels[:40])]
+    fresh = [carrier(t, 40 + k) for k, t in enumerate(novels[40:80])]
+    holders = [t[:1000] + ". For the record, " + t[1000:1800] for t in novels[80:120]]
+    hosts = novels[120:]
+    sample = sampled + hosts
+    index, findex = tr._SampleIndex(sample), tr._SampleIndex([fold(t) for t in sample], fold=True)
+    t = tr.Trigger(phrase, 40, 40, len(sample), 0.1, 1e-20, 1.0, ())
+    tables = (tr._vocabulary(hosts[0::2]), tr.WordPairs.of(fold(h) for h in hosts[0::2]))
+    out = tr._profiles(
+        [t],
+        sample,
+        hosts,
+        tr._doc_freqs(hosts),
+        tables,
+        lambda s: findex if tr._sf.is_folded(s) else index,
+        1.0,
+        lambda x: (),
+        lambda text, _t: False,  # no other route flags any carrier
+    )
+    p = out.get(phrase)
+    assert p is not None and pp.FEATURES.index("campaign vocabulary") in p.used, p
+    vocab, pairs = tables
+
+    def judged(texts: list[str], profile: pp.Profile) -> int:
+        occ = [tr._carriers_of(x, t) for x in texts]
+        return sum(
+            tr._profiled_after(x, o, vocab, pairs, profile)[0] is not None
+            for x, o in zip(texts, occ, strict=True)
+        )
+
+    assert judged(fresh, p) >= 30
+    # the bar's budget is 0.25 expected false flags over the (40) clean carriers it counts
+    assert judged(holders, p) <= 1

@@ -14,6 +14,13 @@ carriers show what its payloads look like.  This module holds that comparison:
   write);
 * their distribution at **null positions** (sentence starts of sampled documents that hold
   no trigger) and at the campaign's **own carriers in the sample**;
+* the **campaign vocabulary** of the next :data:`VOCAB_WORDS` words: their mean log
+  likelihood ratio under the words the campaign's carriers write after it (half the
+  campaign's word frequencies, half the hosts', so a word the campaign never wrote reads
+  ``log 1/2`` and one both write alike reads about 0) against the hosts' word frequencies
+  (:class:`Vocabulary`) — fluent text of another register (Markov text of news or medical
+  pages ending novels, a passage of another corpus) that no fixed bar sees, since its words
+  and their pairs are the corpus's own;
 * a naive-Bayes **score**, the log likelihood ratio campaign / null summed over the features
   the campaign shows (bins cut at the null's quantiles), and a **bar** at the null's
   ``1 - q`` quantile of that score, measured on a second half of the null positions, with
@@ -28,13 +35,26 @@ that the null seldom writes) is still needed.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-FEATURES = ("foreign words", "unseen pairs", "cohesion drop", "campaign words")
+FEATURES = (
+    "foreign words",
+    "unseen pairs",
+    "cohesion drop",
+    "campaign words",
+    "campaign vocabulary",
+)
 """What each column of a feature row measures (in this order)."""
+
+VOCAB_WORDS = 48
+"""Words after an occurrence that the campaign-vocabulary feature reads (:class:`Vocabulary`):
+a fluent payload's register shows over a few dozen words, not in the first twelve."""
+
+HOST_CHARS = 5_000
+"""Characters of each host read into the hosts' word counts (:meth:`Vocabulary.hosts_of`)."""
 
 QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 """Where each feature's bins are cut, as quantiles of the null positions."""
@@ -69,6 +89,62 @@ LEXICON_RISE = 10.0
 
 
 @dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Word counts of a campaign's text after its trigger and of the hosts, for the
+    campaign-vocabulary feature (:meth:`score`).  ``campaign`` and ``hosts`` are word →
+    occurrences; the hosts' counts must not come from the documents the null positions are
+    taken from (a null position scored by counts that hold its own words reads as the hosts'
+    more than a clean page outside the sample would: a bar too low)."""
+
+    campaign: dict[str, int]
+    hosts: dict[str, int]
+    campaign_total: int
+    hosts_total: int
+    vocabulary: int
+
+    @classmethod
+    def of(cls, carriers: Sequence[Sequence[str]], hosts: dict[str, int]) -> Vocabulary:
+        """The counts of the words after each carrier (lower case) against ``hosts``
+        (:meth:`hosts_of`)."""
+        camp: dict[str, int] = {}
+        for ws in carriers:
+            for w in ws:
+                camp[w] = camp.get(w, 0) + 1
+        return cls(
+            camp,
+            hosts,
+            sum(camp.values()),
+            sum(hosts.values()),
+            len(hosts.keys() | camp.keys()) + 1,
+        )
+
+    @staticmethod
+    def hosts_of(texts: Sequence[str], words: Callable[[str], Sequence[str]]) -> dict[str, int]:
+        """Word counts (lower case) of the first :data:`HOST_CHARS` characters of each
+        text, ``words`` splitting a text into words."""
+        out: dict[str, int] = {}
+        for t in texts:
+            for w in words(t[:HOST_CHARS]):
+                w = w.lower()
+                out[w] = out.get(w, 0) + 1
+        return out
+
+    def score(self, words: Sequence[str]) -> float:
+        """Mean log likelihood ratio of ``words`` (lower case): campaign (its frequencies
+        mixed half and half with the hosts') against the hosts; 0 with no words or no
+        campaign counts."""
+        if not words or self.campaign_total <= 0:
+            return 0.0
+        denom = self.hosts_total + 0.5 * self.vocabulary
+        total = 0.0
+        for w in words:
+            ph = (self.hosts.get(w, 0) + 0.5) / denom
+            pc = self.campaign.get(w, 0) / self.campaign_total
+            total += math.log(0.5 * pc + 0.5 * ph) - math.log(ph)
+        return total / len(words)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One confirmed trigger's payload profile: per used feature the bin edges and the
     log likelihood ratio of each bin, the bar on their sum, and the lexicon."""
@@ -83,6 +159,8 @@ class Profile:
     bases: tuple[float, float, float] = (0.0, 0.0, 0.0)
     """The null's median reading before a position (foreign words, unseen pairs,
     cohesion): the baseline where an occurrence has too little host text before it."""
+    vocabulary: Vocabulary | None = None
+    """The campaign-vocabulary feature's counts (all sampled carriers)."""
 
     def score(self, row: Sequence[float]) -> float:
         """The log likelihood ratio campaign / null of one feature row."""

@@ -2192,6 +2192,9 @@ _PROFILE_CARRIERS = 400
 """... and sampled carriers of one trigger read for it, at most."""
 _PROFILE_ROUNDS = 3
 """Rounds of a payload profile's clean count: each drops the carriers its bar flags."""
+_VOCAB_HOSTS = 5_000
+"""Sampled hosts (of one half) whose words the campaign vocabulary's host counts are made
+of, at most."""
 _LEXICON_REACH = 64
 """How far after an occurrence a carrier's own changepoint may lie for the words after it
 to be read into the campaign's lexicon."""
@@ -2206,9 +2209,14 @@ def _payload_raw(
     odd passage a sentence later is no payload of the campaign's) against the
     :data:`_PAYLOAD_WORDS` before it (``nan``: too few words before): the share of words
     foreign to the corpus after it and before it, of unseen word pairs after it and before
-    it, the cohesion after it and before it; and the next words (lower case).  None with
-    too few words after it."""
-    after = [m.group().lower() for m in itertools.islice(WORD_RE.finditer(text, b), _SHORT_WORDS)]
+    it, the cohesion after it and before it; and the next
+    :data:`~poisonguard.detect.payload_profile.VOCAB_WORDS` words (lower case: the first
+    :data:`_SHORT_WORDS` for the lexicon, all for the campaign vocabulary).  None with too
+    few words after it."""
+    further = [
+        m.group().lower() for m in itertools.islice(WORD_RE.finditer(text, b), _pp.VOCAB_WORDS)
+    ]
+    after = further[:_SHORT_WORDS]
     if len(after) < _SHORT_WORDS * 2 // 3:
         return None
     before = [m.group().lower() for m in WORD_RE.finditer(text, max(0, a - 300), a)]
@@ -2232,7 +2240,7 @@ def _payload_raw(
         ca,
         nan if few else cb,
     )
-    return raw, after
+    return raw, further
 
 
 def _profile_rows(
@@ -2240,17 +2248,53 @@ def _profile_rows(
     words: Sequence[Sequence[str]],
     lexicon: frozenset[str],
     bases: tuple[float, float, float],
+    vocabulary: _pp.Vocabulary | None = None,
 ) -> np.ndarray:
     """Feature rows (:data:`~poisonguard.detect.payload_profile.FEATURES`) of raw
     readings (:func:`_payload_raw`): each a rise over the text before the occurrence (its
-    null median, ``bases``, where there is too little of it), and the share of the next
-    words in the campaign's ``lexicon``."""
+    null median, ``bases``, where there is too little of it), the share of the next
+    :data:`_SHORT_WORDS` words in the campaign's ``lexicon``, and the campaign
+    ``vocabulary``'s reading of all the words read (0 without one)."""
     out = np.zeros((len(raws), len(_pp.FEATURES)))
     for i, (r, ws) in enumerate(zip(raws, words, strict=True)):
         ob, ub, cb = (bases[k] if math.isnan(v) else v for k, v in enumerate(r[1::2]))
-        lex = sum(w in lexicon for w in ws) / len(ws) if lexicon and ws else 0.0
-        out[i] = (r[0] - ob, r[2] - ub, cb - r[4], lex)
+        short = ws[:_SHORT_WORDS]
+        lex = sum(w in lexicon for w in short) / len(short) if lexicon and short else 0.0
+        voc = vocabulary.score(ws) if vocabulary is not None else 0.0
+        out[i] = (r[0] - ob, r[2] - ub, cb - r[4], lex, voc)
     return out
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of a text (:data:`WORD_RE`)."""
+    return [m.group() for m in WORD_RE.finditer(text)]
+
+
+def _camp_rows(
+    got: Sequence[tuple[tuple[float, ...], list[str]]],
+    lexicon: frozenset[str],
+    bases: tuple[float, float, float],
+    host_counts: dict[str, int],
+) -> tuple[np.ndarray, _pp.Vocabulary]:
+    """The sampled carriers' feature rows and the campaign vocabulary of all of them.  A
+    carrier's campaign-vocabulary reading is taken with the counts of the other half of the
+    carriers (even against odd, cross-fitted): read with counts that hold its own words, a
+    carrier scores higher than the corpus's carriers the flag pass reads, and the profile
+    would expect more of them than they give."""
+    words = [ws for _, ws in got]
+    raws = [r for r, _ in got]
+    halves = (
+        _pp.Vocabulary.of(words[1::2], host_counts),
+        _pp.Vocabulary.of(words[0::2], host_counts),
+    )
+    rows = np.zeros((len(got), len(_pp.FEATURES)))
+    for k in (0, 1):
+        idx = list(range(k, len(got), 2))
+        if idx:
+            rows[idx] = _profile_rows(
+                [raws[i] for i in idx], [words[i] for i in idx], lexicon, bases, halves[k]
+            )
+    return rows, _pp.Vocabulary.of(words, host_counts)
 
 
 def _null_positions(hosts: Sequence[str], limit: int = _PROFILE_NULL) -> list[tuple[str, int]]:
@@ -2306,6 +2350,17 @@ def _profiles(
     ]
     if not nulls:
         return {}
+    # the hosts' word counts for the campaign vocabulary, from the even-numbered hosts (the
+    # null positions are the odd-numbered ones'), and the odd ones' for the crossed null
+    counts: list[dict[str, int]] = []
+
+    def host_counts(k: int) -> dict[str, int]:
+        while len(counts) <= k:
+            counts.append(
+                _pp.Vocabulary.hosts_of(hosts[len(counts) :: 2][:_VOCAB_HOSTS], _words_of)
+            )
+        return counts[k]
+
     null_raws = [r for r, _ in nulls]
     cols = np.asarray(null_raws)
     bases = tuple(float(np.nanmedian(cols[:, k])) for k in (1, 3, 5))
@@ -2359,8 +2414,8 @@ def _profiles(
         if len(got) < _pp.MIN_CARRIERS:
             continue
         lexicon = _pp.lexicon(odd, host_df, len(hosts))
-        null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3)
-        camp = _profile_rows([r for r, _ in got], [ws for _, ws in got], lexicon, b3)
+        camp, voc = _camp_rows(got, lexicon, b3, host_counts(0))
+        null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3, voc)
         # (the carriers read stand for all the sampled documents that hold it)
         per = len(docs) / max(1, min(len(docs), _PROFILE_CARRIERS)) * scale
         p = _profile_counted(null, camp, unflagged, per)
@@ -2369,12 +2424,16 @@ def _profiles(
             # needs a bar further in the null's tail than its positions resolve: both halves'
             # nulls (twice the positions)
             more = cross()
+            voc1 = _pp.Vocabulary.of([ws for _, ws in got], host_counts(1))
             null = np.concatenate(
-                [null, _profile_rows([r for r, _ in more], [ws for _, ws in more], lexicon, b3)]
+                [
+                    null,
+                    _profile_rows([r for r, _ in more], [ws for _, ws in more], lexicon, b3, voc1),
+                ]
             )
             p = _profile_counted(null, camp, unflagged, per)
         if p is not None:
-            out[t.text] = replace(p, lexicon=lexicon, bases=b3)
+            out[t.text] = replace(p, lexicon=lexicon, bases=b3, vocabulary=voc)
     return out
 
 
@@ -2417,7 +2476,7 @@ def _profiled_after(
         x = _payload_raw(text, a, b, vocab, pairs)
         if x is None:
             continue
-        row = _profile_rows([x[0]], [x[1]], profile.lexicon, profile.bases)[0]
+        row = _profile_rows([x[0]], [x[1]], profile.lexicon, profile.bases, profile.vocabulary)[0]
         if profile.judges(row):
             m = WORD_RE.search(text, b)
             cp = m.start() if m else b
