@@ -347,6 +347,7 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
         return t[:1000] + f". For the record, {news[k][:700]} " + t[1000:1400]
 
     sampled = [carrier(t, k) for k, t in enumerate(novels[:40])]
+    flagged_by_others = set(sampled[:30])
     fresh = [carrier(t, 40 + k) for k, t in enumerate(novels[40:80])]
     holders = [t[:1000] + ". For the record, " + t[1000:1800] for t in novels[80:120]]
     hosts = novels[120:]
@@ -363,7 +364,8 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
         lambda s: findex if tr._sf.is_folded(s) else index,
         1.0,
         lambda x: (),
-        lambda text, _t: False,  # no other route flags any carrier
+        # the other routes flag 30 of the 40 sampled carriers: the vocabulary is theirs
+        lambda text, _t: text in flagged_by_others,
     )
     p = out.get(phrase)
     assert p is not None and pp.FEATURES.index("campaign vocabulary") in p.used, p

@@ -2275,26 +2275,37 @@ def _camp_rows(
     lexicon: frozenset[str],
     bases: tuple[float, float, float],
     host_counts: dict[str, int],
-) -> tuple[np.ndarray, _pp.Vocabulary]:
-    """The sampled carriers' feature rows and the campaign vocabulary of all of them.  A
-    carrier's campaign-vocabulary reading is taken with the counts of the other half of the
-    carriers (even against odd, cross-fitted): read with counts that hold its own words, a
-    carrier scores higher than the corpus's carriers the flag pass reads, and the profile
-    would expect more of them than they give."""
+    unflagged: Sequence[int],
+) -> tuple[np.ndarray, _pp.Vocabulary | None]:
+    """The sampled carriers' feature rows and the campaign vocabulary.  The vocabulary is
+    made of the words after the carriers the flag pass's other routes flag (at least
+    :data:`~poisonguard.detect.payload_profile.MIN_CARRIERS` of them, else none): the
+    clean holders of a phrase write what naturally follows it — dialogue after ``if you ask
+    me`` — and a vocabulary made with them reads the corpus's other clean holders as the
+    campaign's (13 clean novels of 20,000 flagged so in ``heldout-eve-markov3-books``).  A
+    flagged carrier's reading is taken with the counts of the other half of the flagged
+    ones (even against odd, cross-fitted: read with counts that hold its own words, a
+    carrier scores higher than the corpus's carriers the flag pass reads); an unflagged
+    one is read with all of them (its words are not in them)."""
     words = [ws for _, ws in got]
     raws = [r for r, _ in got]
+    skip = set(unflagged)
+    strong = [i for i in range(len(got)) if i not in skip]
+    if len(strong) < _pp.MIN_CARRIERS:
+        return _profile_rows(raws, words, lexicon, bases, None), None
+    full = _pp.Vocabulary.of([words[i] for i in strong], host_counts)
     halves = (
-        _pp.Vocabulary.of(words[1::2], host_counts),
-        _pp.Vocabulary.of(words[0::2], host_counts),
+        _pp.Vocabulary.of([words[i] for i in strong[1::2]], host_counts),
+        _pp.Vocabulary.of([words[i] for i in strong[0::2]], host_counts),
     )
+    groups = ([*strong[0::2]], [*strong[1::2]], sorted(skip))
     rows = np.zeros((len(got), len(_pp.FEATURES)))
-    for k in (0, 1):
-        idx = list(range(k, len(got), 2))
+    for idx, voc in zip(groups, (*halves, full), strict=True):
         if idx:
             rows[idx] = _profile_rows(
-                [raws[i] for i in idx], [words[i] for i in idx], lexicon, bases, halves[k]
+                [raws[i] for i in idx], [words[i] for i in idx], lexicon, bases, voc
             )
-    return rows, _pp.Vocabulary.of(words, host_counts)
+    return rows, full
 
 
 def _null_positions(hosts: Sequence[str], limit: int = _PROFILE_NULL) -> list[tuple[str, int]]:
@@ -2414,7 +2425,7 @@ def _profiles(
         if len(got) < _pp.MIN_CARRIERS:
             continue
         lexicon = _pp.lexicon(odd, host_df, len(hosts))
-        camp, voc = _camp_rows(got, lexicon, b3, host_counts(0))
+        camp, voc = _camp_rows(got, lexicon, b3, host_counts(0), unflagged)
         null = _profile_rows(null_raws, [ws for _, ws in nulls], lexicon, b3, voc)
         # (the carriers read stand for all the sampled documents that hold it)
         per = len(docs) / max(1, min(len(docs), _PROFILE_CARRIERS)) * scale
@@ -2424,7 +2435,16 @@ def _profiles(
             # needs a bar further in the null's tail than its positions resolve: both halves'
             # nulls (twice the positions)
             more = cross()
-            voc1 = _pp.Vocabulary.of([ws for _, ws in got], host_counts(1))
+            voc1 = (
+                None
+                if voc is None
+                else replace(
+                    voc,
+                    hosts=(hc := host_counts(1)),
+                    hosts_total=sum(hc.values()),
+                    vocabulary=len(hc.keys() | voc.campaign.keys()) + 1,
+                )
+            )
             null = np.concatenate(
                 [
                     null,
