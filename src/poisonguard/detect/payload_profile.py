@@ -17,7 +17,8 @@ carriers show what its payloads look like.  This module holds that comparison:
 * the **campaign vocabulary** of the next :data:`VOCAB_WORDS` words: their mean log
   likelihood ratio under the words the campaign's carriers write after it (half the
   campaign's word frequencies, half the hosts', so a word the campaign never wrote reads
-  ``log 1/2`` and one both write alike reads about 0) against the hosts' word frequencies
+  ``log 1/2`` and one both write alike reads about 0) against the hosts' word frequencies,
+  floored at 0
   (:class:`Vocabulary`) — fluent text of another register (Markov text of news or medical
   pages ending novels, a passage of another corpus) that no fixed bar sees, since its words
   and their pairs are the corpus's own;
@@ -131,8 +132,12 @@ class Vocabulary:
 
     def score(self, words: Sequence[str]) -> float:
         """Mean log likelihood ratio of ``words`` (lower case): campaign (its frequencies
-        mixed half and half with the hosts') against the hosts; 0 with no words or no
-        campaign counts."""
+        mixed half and half with the hosts') against the hosts, floored at 0 — text that
+        reads less like the campaign than like the hosts is no evidence either way (a
+        naive-Bayes bin would otherwise reward a low reading wherever the cross-fitted
+        carriers, whose own rare words the other half never wrote, sit lower than the null:
+        English prose after a phrase whose carriers are Spanish was flagged so); 0 with no
+        words or no campaign counts."""
         if not words or self.campaign_total <= 0:
             return 0.0
         denom = self.hosts_total + 0.5 * self.vocabulary
@@ -141,7 +146,7 @@ class Vocabulary:
             ph = (self.hosts.get(w, 0) + 0.5) / denom
             pc = self.campaign.get(w, 0) / self.campaign_total
             total += math.log(0.5 * pc + 0.5 * ph) - math.log(ph)
-        return total / len(words)
+        return max(0.0, total / len(words))
 
 
 @dataclass(frozen=True, slots=True)
