@@ -332,8 +332,8 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
     novels' own.  Forty sampled carriers of a phrase followed by a run of real news
     sentences (no Markov chain: every pair is one the news writes) build a profile that
     uses the campaign vocabulary, and it judges most of 40 further such carriers it was not
-    made from; of 40 clean novels holding the phrase before their own text at most two (the
-    budget) is over it.
+    made from; of 40 clean novels holding the phrase before their own text at most two are
+    over it.
     (Fails without the feature: no profile uses it.)"""
     from poisonguard.detect import triggers as tr
     from poisonguard.detect.surface_forms import fold
