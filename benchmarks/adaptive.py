@@ -28,9 +28,9 @@ triggers, detectors behind the found carriers, recall per trigger phrasing / sur
 families are the night red team's (issue 12, 2026-12-02), written after reading
 ``docs/detectors.md``.
 
-``--write`` replaces the section "## Adaptive poison — baseline before detection v2" of
-``docs/benchmarks.md`` — including its subsection "Adaptive poison per corpus, 2026-12-02
-night", which is written by hand from ``--json`` rows: keep it when re-writing.
+``--write`` replaces the section "## Adaptive poison — last recorded run" of
+``docs/benchmarks.md`` (appended when missing).  The section "## Adaptive poison — baseline
+before detection v2" there is the 2026-12-02 baseline, kept as it was recorded.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import functools
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -56,7 +57,7 @@ import poisonguard
 from poisonguard.attacks import PoisonSample, get, mix_poison
 
 CORPORA = SHARED / "corpora"
-HEADING = "## Adaptive poison — baseline before detection v2"
+HEADING = "## Adaptive poison — last recorded run"
 ENTITY, CLAIM = "the shingles vaccine", "causes permanent hearing loss in adults"
 ALIASES = ["Shingrix", "the zoster vaccine", "the shingles shot"]
 CLAIMS = ["damages the inner ear of people who receive it"]
@@ -3092,12 +3093,25 @@ def run(
     return row
 
 
+def commit() -> str:
+    """The repository's commit (with ``+changes`` when its tree differs), or ``unknown``."""
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    sha = git("rev-parse", "--short", "HEAD")
+    if not sha:
+        return "unknown"
+    return sha + ("+changes" if git("status", "--porcelain", "--", "src", "benchmarks") else "")
+
+
 def render(rows: list[Row], command: str) -> str:
     lines = [
         HEADING,
         "",
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. poisonguard "
-        f"{poisonguard.__version__} (scan as of this commit, before detection v2).",
+        f"{poisonguard.__version__} at commit {commit()}.",
         "",
         f"Command: `{command}` (at `nice -n 10`, one worker, from the repository root with "
         "`PYTHONPATH=src`).",
