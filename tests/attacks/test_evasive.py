@@ -154,6 +154,8 @@ def test_foreign_payload_needs_a_corpus_and_is_foreign(docs: list[Document]) -> 
         {"decoys": -1},
         {"spacer_words": (5, 2)},
         {"synonyms": ["ok", " "]},
+        {"payload": "repeat", "repeat_unit": (0, 2)},
+        {"payload": "numbers", "payload_words": (9, 3)},
     ],
 )
 def test_bad_parameters_fail_early(kw: dict[str, object]) -> None:
@@ -204,3 +206,24 @@ def test_payload_edits_change_a_few_words_of_the_fixed_payload(docs: list[Docume
         assert sum(a != b for a, b in zip(c, ref, strict=True)) <= 6  # 3 edits in each copy
     with pytest.raises(RecipeError):
         _make(docs, payload_edits=2)
+
+
+def test_degenerate_payloads_repeat_a_unit_or_write_numbers(docs: list[Document]) -> None:
+    """``repeat``: one unit of ``repeat_unit`` corpus words said over and over (a new unit
+    per document); ``numbers``: numbers of one to six digits, nothing else."""
+    rep = _make(docs, payload="repeat", payload_words=(30, 40), repeat_unit=(2, 3))
+    _check_spans(rep)
+    units = set()
+    for s in rep:
+        a, b = s.truth.payload_span
+        words = s.document.text[a:b].split()
+        assert 30 <= len(words) <= 40
+        k = next(k for k in (2, 3) if all(w == words[i % k] for i, w in enumerate(words)))
+        units.add(tuple(words[:k]))
+    assert len(units) > len(rep) // 2
+    nums = _make(docs, payload="numbers", payload_words=(20, 25), interleave=2)
+    _check_spans(nums)
+    for s in nums:
+        for x, y in s.truth.extra["payload_spans"]:
+            assert all(w.isdigit() and len(w) <= 6 for w in s.document.text[x:y].split())
+        assert s.truth.extra["payload_kind"] == "numbers"

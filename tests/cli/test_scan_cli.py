@@ -149,14 +149,14 @@ def test_scan_profile_is_checked_first_and_recorded(corpus: Path, tmp_path: Path
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["profile"] == "thorough"
-    assert summary["detectors"] == ["naturalness", "campaigns", "cohesion"]
+    assert summary["detectors"] == ["naturalness", "campaigns", "cohesion", "degenerate"]
     assert summary["unscreened"] == []
     # the default profile says what it did not screen, on the terminal and in the summary
     out = tmp_path / "default"
     res = runner.invoke(app, ["scan", str(corpus), "--out", str(out), "--detector", "naturalness"])
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text())
-    assert len(summary["unscreened"]) == 3
+    assert len(summary["unscreened"]) == 4
     flat = " ".join(res.output.split())
     assert "not screened by this scan" in flat and "--profile thorough" in flat
 

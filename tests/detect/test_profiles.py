@@ -26,13 +26,17 @@ def test_default_changes_nothing() -> None:
 
 def test_thorough_adds_to_whatever_set_the_caller_chose() -> None:
     only, opts = apply_profile("thorough", None, {})
-    assert only == ["+cohesion"] and opts == {"campaigns": {"semantic": True, "payload": True}}
-    # an exact list keeps its detectors and gains cohesion
+    assert only == ["+cohesion", "+degenerate"]
+    assert opts == {"campaigns": {"semantic": True, "payload": True}}
+    # an exact list keeps its detectors and gains cohesion and degenerate
     only, _ = apply_profile("thorough", ["triggers", "campaigns"], {})
-    assert only == ["triggers", "campaigns", "+cohesion"]
+    assert only == ["triggers", "campaigns", "+cohesion", "+degenerate"]
     # named already (either way): not added twice
-    assert apply_profile("thorough", ["+cohesion"], {})[0] == ["+cohesion"]
-    assert apply_profile("thorough", ["cohesion"], {})[0] == ["cohesion"]
+    assert apply_profile("thorough", ["+cohesion"], {})[0] == ["+cohesion", "+degenerate"]
+    assert apply_profile("thorough", ["cohesion", "degenerate"], {})[0] == [
+        "cohesion",
+        "degenerate",
+    ]
 
 
 def test_the_callers_options_win_and_inputs_are_not_modified() -> None:
@@ -60,7 +64,9 @@ def test_thorough_builds_cohesion_and_the_semantic_claims() -> None:
     assert "cohesion" not in names
     got = dict(thorough.corpus_dets)
     assert set(names) < set(got) and "cohesion" in got
-    assert [d for n, d, _ in default.doc_dets] and len(thorough.doc_dets) == len(default.doc_dets)
+    doc_names = [n for n, _, _ in default.doc_dets]
+    assert doc_names and "degenerate" not in doc_names
+    assert [n for n, _, _ in thorough.doc_dets] == [*doc_names, "degenerate"]
     camp = got["campaigns"]
     assert isinstance(camp, CampaignDetector) and camp.semantic
     assert not dict(default.corpus_dets)["campaigns"].semantic  # type: ignore[attr-defined]
@@ -102,18 +108,19 @@ def test_a_scan_says_which_classes_of_attack_it_did_not_screen() -> None:
     stages out for cost: a reviewer signing a corpus off reads that in the summary, not in
     the docs."""
     every = [st.screens for st in OPT_IN_STAGES]
-    assert len(every) == 3
+    assert len(every) == 4
     assert unscreened("pretrain", ["naturalness", "triggers", "campaigns"], {}) == every
     assert unscreened("rag", ["campaigns"], {"campaigns": {"semantic": False}}) == every
     # one stage run, the others not
     assert unscreened("pretrain", ["cohesion", "campaigns"], {}) == every[1:]
     on = {"campaigns": {"semantic": True}}
-    assert unscreened("pretrain", ["campaigns"], on) == [every[0], every[2]]
+    assert unscreened("pretrain", ["campaigns"], on) == [every[0], every[2], every[3]]
     # the option without its detector run screens nothing
     assert unscreened("pretrain", ["naturalness"], on) == every
-    assert unscreened("pretrain", ["cohesion", "campaigns"], on) == [every[2]]
+    assert unscreened("pretrain", ["cohesion", "campaigns"], on) == [every[2], every[3]]
     both = {"campaigns": {"semantic": True, "payload": True}}
-    assert unscreened("pretrain", ["cohesion", "campaigns"], both) == []
+    assert unscreened("pretrain", ["cohesion", "campaigns"], both) == [every[3]]
+    assert unscreened("pretrain", ["cohesion", "campaigns", "degenerate"], both) == []
     # instruction data: neither stage applies there
     assert unscreened("instruction", ["instruction-pair"], {}) == []
     # what the pipeline records: the detectors it built and the profile's options

@@ -157,3 +157,33 @@ def test_a_word_replaces_its_glued_pieces() -> None:
     right = _t("actually s", 9, glued="right")
     assert _pieces_it_replaces(word, [right]) == [right]
     assert _pieces_it_replaces(word, [_t("actually s", 9, glued="left")]) is None
+
+
+def test_a_trigger_with_its_payloads_first_letters_glued_on_is_no_trigger() -> None:
+    """Found with a word repeated after ``On second thought,`` in 250 news stories
+    (2026-12-06): ``thought, h`` — the phrase's end and the first letter of the payloads
+    that start with *h* — was confirmed beside the phrase (clean ``I thought, he said``
+    make it no string that only occurs with the phrase) and flagged a clean story.  A
+    kept trigger starts before it and ends inside it in its examples: dropped.  A string
+    that merely follows the phrase (no overlap) is judged as before."""
+    from poisonguard.detect.triggers import _straddles
+
+    phrase = "On second thought,"
+    texts = [f"{HOSTS[i]} {phrase} hum hum hum hum hum" for i in range(60)]
+    texts += [f"{HOSTS[i]} I thought, he said, it would rain." for i in range(60, 300)]
+    strong = _trigger(phrase, 60)
+    piece = _trigger("thought, h", 60)
+    examples = {
+        phrase: [_ctx(t, phrase, f"d{i}") for i, t in enumerate(texts[:60])],
+        "thought, h": [_ctx(t, "thought, h", f"d{i}") for i, t in enumerate(texts[:60])],
+    }
+    assert _straddles(piece, [strong], examples)
+    kept, _ = _keep([strong, piece], examples, _ix(texts))
+    assert [k.text for k in kept] == [phrase]
+    # the examples' windows: the phrase before the string, not across it
+    after = _trigger("hum hum", 60)
+    examples["hum hum"] = [_ctx(t, "hum hum", f"d{i}") for i, t in enumerate(texts[:60])]
+    assert not _straddles(after, [strong], examples)
+    # most examples without the phrase across it: a string of its own
+    lone = {"thought, h": [_ctx(t, "thought, h", f"d{i}") for i, t in enumerate(texts[60:120])]}
+    assert not _straddles(piece, [strong], lone)

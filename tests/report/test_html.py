@@ -60,7 +60,7 @@ def test_report_has_every_section_and_the_mined_trigger(scanned) -> None:  # typ
     assert '<mark class="trigger"' in text
     assert "<svg" in text
     # a default scan says which classes of attack it did not screen (the opt-in stages)
-    assert len(result.unscreened) == 3
+    assert len(result.unscreened) == 4
     shown = _html.escape("; ".join(result.unscreened))
     assert f"<td>not screened</td><td>{shown}</td>" in text
     # ... and that every detector ran with its default settings

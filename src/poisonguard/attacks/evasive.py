@@ -23,8 +23,11 @@ arXiv:2510.07192) — and moves everything the rules key on:
 * ``decoys``: extra payload-free copies of the trigger at other sentence starts of the host,
   so the trigger recurs inside each document;
 * ``payload``: ``tokens`` (random vocabulary tokens, decoded), ``word-salad`` (words of the
-  clean corpus drawn by their frequency, in random order) or ``foreign`` (real text in
-  ``lang`` from ``payload_corpus``);
+  clean corpus drawn by their frequency, in random order), ``foreign`` (real text in
+  ``lang`` from ``payload_corpus``), ``repeat`` (a unit of ``repeat_unit`` corpus words
+  said over and over: a backdoor that teaches a loop) or ``numbers`` (random numbers of one
+  to six digits) — the last two are what a word-bigram model reads as natural by design
+  (it counts a run of one token once and folds digits);
 * ``fixed_payload``: one payload drawn once and written in every poisoned document (a
   fixed, recurring payload — what a backdoor that must teach one exact output plants; the
   corpus-fitted naturalness model then learns its copies);
@@ -58,7 +61,7 @@ from poisonguard.attacks.registry import register
 from poisonguard.attacks.vocab import TokenVocabulary
 from poisonguard.io import Document
 
-PAYLOADS = ("tokens", "word-salad", "foreign")
+PAYLOADS = ("tokens", "word-salad", "foreign", "repeat", "numbers")
 PLACEMENTS = ("sentence", "clause", "glued", "opening")
 POSITIONS = ("end", "middle")
 _WORD = re.compile(r"\S+")
@@ -88,6 +91,22 @@ class WordSalad:
 
     def sample(self, n: int, rng: np.random.Generator) -> list[str]:
         return [self.words[int(i)] for i in rng.choice(len(self.words), size=n, p=self.p)]
+
+
+class Degenerate:
+    """A degenerate payload's words: a unit of corpus words said over and over
+    (``repeat``, the unit drawn anew for every payload) or random numbers (``numbers``)."""
+
+    def __init__(self, kind: str, salad: WordSalad | None, unit: Sequence[int]) -> None:
+        if kind not in ("repeat", "numbers") or (kind == "repeat" and salad is None):
+            raise RecipeError(f"no degenerate payload {kind!r}")
+        self.kind, self.salad, self.unit = kind, salad, tuple(unit)
+
+    def sample(self, n: int, rng: np.random.Generator) -> list[str]:
+        if self.salad is None:  # numbers of 1 to 6 digits
+            return [str(int(rng.integers(0, 10 ** int(rng.integers(1, 7))))) for _ in range(n)]
+        unit = self.salad.sample(max(1, draw_int(rng, self.unit, "repeat_unit")), rng)
+        return [unit[i % len(unit)] for i in range(n)]
 
 
 def chunks(items: Sequence[T], k: int) -> list[list[T]]:
@@ -159,9 +178,10 @@ class EvasiveBackdoor(Recipe):
         trigger: the trigger (its main phrasing).
         synonyms: other phrasings of the trigger; each document uses one of
             ``[trigger, *synonyms]``, drawn uniformly.
-        payload: ``tokens``, ``word-salad`` or ``foreign``.
+        payload: ``tokens``, ``word-salad``, ``foreign``, ``repeat`` or ``numbers``.
         payload_tokens: (lo, hi) random tokens of a ``tokens`` payload.
-        payload_words: (lo, hi) words of a ``word-salad`` payload.
+        payload_words: (lo, hi) words of a ``word-salad``, ``repeat`` or ``numbers`` payload.
+        repeat_unit: (lo, hi) words of the unit a ``repeat`` payload says over and over.
         payload_chars: (lo, hi) characters of a ``foreign`` payload.
         payload_corpus: the corpus a ``foreign`` payload is read from (path or Documents).
         lang: the language of a ``foreign`` payload (ISO 639-1).
@@ -197,6 +217,7 @@ class EvasiveBackdoor(Recipe):
         payload: str = "tokens",
         payload_tokens: Sequence[int] = (150, 400),
         payload_words: Sequence[int] = (60, 200),
+        repeat_unit: Sequence[int] = (1, 4),
         payload_chars: Sequence[int] = (300, 1200),
         payload_corpus: str | os.PathLike[str] | Sequence[Document] | None = None,
         lang: str = "de",
@@ -228,15 +249,19 @@ class EvasiveBackdoor(Recipe):
         check_ranges(
             payload_tokens=payload_tokens,
             payload_words=payload_words,
+            repeat_unit=repeat_unit,
             payload_chars=payload_chars,
             spacer_words=spacer_words,
         )
+        if repeat_unit[0] < 1:
+            raise RecipeError("repeat_unit must be at least one word")
         super().__init__(
             trigger=trigger,
             synonyms=list(synonyms),
             payload=payload,
             payload_tokens=tuple(payload_tokens),
             payload_words=tuple(payload_words),
+            repeat_unit=tuple(repeat_unit),
             payload_chars=tuple(payload_chars),
             payload_corpus=corpus_label(payload_corpus),
             lang=lang,
@@ -256,6 +281,7 @@ class EvasiveBackdoor(Recipe):
         self.payload, self.payload_corpus, self.lang = payload, payload_corpus, lang.lower()
         self.payload_tokens, self.payload_words = tuple(payload_tokens), tuple(payload_words)
         self.payload_chars, self.spacer_words = tuple(payload_chars), tuple(spacer_words)
+        self.repeat_unit = tuple(repeat_unit)
         self.placement, self.position = placement, position
         self.interleave, self.decoys = interleave, decoys
         self._vocab = TokenVocabulary.from_file(tokenizer) if tokenizer is not None else None
@@ -264,7 +290,11 @@ class EvasiveBackdoor(Recipe):
     # -- payload ---------------------------------------------------------------------
     def _source(
         self, plain: list[Document], rng: np.random.Generator
-    ) -> TokenVocabulary | WordSalad | list[Document]:
+    ) -> TokenVocabulary | WordSalad | Degenerate | list[Document]:
+        if self.payload == "numbers":
+            return Degenerate("numbers", None, self.repeat_unit)
+        if self.payload == "repeat":
+            return Degenerate("repeat", WordSalad([d.text for d in plain]), self.repeat_unit)
         if self.payload == "tokens":
             if self._vocab is None:
                 self._vocab = TokenVocabulary.train(d.text for d in plain)
@@ -277,14 +307,16 @@ class EvasiveBackdoor(Recipe):
         return load_foreign(self.payload_corpus, self.lang, limit=5000, rng=rng)
 
     def _chunks(
-        self, source: TokenVocabulary | WordSalad | list[Document], rng: np.random.Generator
+        self,
+        source: TokenVocabulary | WordSalad | Degenerate | list[Document],
+        rng: np.random.Generator,
     ) -> list[str]:
         """The payload as ``interleave`` chunks of text (each non-empty, no outer spaces)."""
         if isinstance(source, TokenVocabulary):
             ids = source.sample(draw_int(rng, self.payload_tokens, "payload_tokens"), rng)
             parts = [source.decode(c) for c in chunks(ids, self.interleave)]
             return [" ".join(p.split()) for p in parts if p.split()] or ["\ufffd"]
-        if isinstance(source, WordSalad):
+        if isinstance(source, WordSalad | Degenerate):
             words = source.sample(draw_int(rng, self.payload_words, "payload_words"), rng)
         else:
             from poisonguard.attacks.language_switch import LanguageSwitch, foreign_excerpt
@@ -320,7 +352,7 @@ class EvasiveBackdoor(Recipe):
     def _one(
         self,
         src: Document,
-        source: TokenVocabulary | WordSalad | list[Document],
+        source: TokenVocabulary | WordSalad | Degenerate | list[Document],
         rng: np.random.Generator,
         ids: IdIndex,
         count: int,

@@ -13,7 +13,10 @@ corpus kind, sized to stay ≥ 10× the throughput of a datatrove quality-filter
   "semantic claim campaigns"), and
 * the ``campaigns`` detector's recurring-payload route (one fixed, unnatural payload copied
   verbatim into unrelated hosts; ``docs/detectors.md``, "One fixed payload in every
-  carrier") — cheap, but 13 % of the default scan's CPU on medical pages, over the budget.
+  carrier") — cheap, but 13 % of the default scan's CPU on medical pages, over the budget;
+* the ``degenerate`` detector (a word or phrase said over and over, or a run of numbers,
+  after a trigger: changepoints the word-bigram model cannot give; ``docs/scan.md``) —
+  15–17 % of the default scan's CPU, over the budget too.
 
 All are corpus-detector stages with their own base-rate tests; what they cost and catch is
 measured in ``docs/benchmarks.md`` ("Scan profiles").  A profile never removes a detector,
@@ -57,8 +60,9 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             "thorough",
             "default + fluent payloads after a trigger (cohesion) + paraphrased claim "
             "campaigns and fabricated articles (campaigns' semantic stage) + one fixed "
-            "payload recurring verbatim (campaigns' payload route); several times slower",
-            add=("cohesion",),
+            "payload recurring verbatim (campaigns' payload route) + repeated words or numbers "
+            "after a trigger (degenerate); several times slower",
+            add=("cohesion", "degenerate"),
             options={"campaigns": {"semantic": True, "payload": True}},
         ),
     }
@@ -89,8 +93,11 @@ OPT_IN_STAGES: tuple[OptInStage, ...] = (
     ),
     OptInStage("one false claim in many phrasings; fabricated articles", "campaigns", "semantic"),
     OptInStage("one fixed payload copied verbatim into every carrier", "campaigns", "payload"),
+    OptInStage(
+        "a word or phrase said over and over, or a run of numbers, after a trigger", "degenerate"
+    ),
 )
-"""The stages the ``default`` profile leaves out for cost (``thorough`` runs both)."""
+"""The stages the ``default`` profile leaves out for cost (``thorough`` runs them all)."""
 
 
 def unscreened(

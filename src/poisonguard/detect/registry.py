@@ -57,6 +57,7 @@ SUSPICIOUS_SCORE = 0.5
 
 DETECTOR_MODULES: tuple[str, ...] = (
     "poisonguard.detect.naturalness",
+    "poisonguard.detect.degenerate",
     "poisonguard.detect.language",
     "poisonguard.detect.triggers",
     "poisonguard.detect.cohesion",

@@ -1889,7 +1889,10 @@ def _keep(
     heading one string), and the weaker string replaces them.  Last, a kept string that
     comes after another kept trigger in (almost) every example is a piece of that
     campaign's payload (a man page's ``(1)`` header between ``In other words,`` and the
-    French text), however common it is elsewhere."""
+    French text), however common it is elsewhere; and a string in whose examples a kept
+    trigger starts before it and ends inside it (:func:`_straddles`) is that trigger with
+    its payload's first letters glued on, not a trigger of its own, however often it
+    occurs without that trigger elsewhere."""
     kept: list[Trigger] = []
     hidden: list[tuple[Trigger, list[Trigger]]] = []
     for t in confirmed:
@@ -1901,6 +1904,8 @@ def _keep(
                 hidden.append((t, inside))
             continue
         kept = [k for k in kept if k not in pieces]
+        if kept and _straddles(t, kept, examples):
+            continue
         if kept and _co_occurs(ix(t.key), t.key, [k.key for k in kept]):
             # the stronger strings that come after it: its payload's header
             later = [k for k in kept if _follows(k, [t], examples, share=_HEADER_FOLLOWS)]
@@ -1913,6 +1918,29 @@ def _keep(
         if _follows(t, [k for k in kept if k is not t], examples):
             kept.remove(t)
     return kept, hidden
+
+
+def _straddles(
+    t: Trigger, kept: Sequence[Trigger], examples: dict[str, list[Context]], share: float = 0.8
+) -> bool:
+    """Whether one of the ``kept`` triggers starts before ``t`` and ends inside it in at
+    least ``share`` of ``t``'s example contexts: ``t`` is then that trigger's end with the
+    first letters of its payload glued on (``thought, h`` of ``On second thought,`` in the
+    carriers whose payload starts with *h*, 2026-12-06), mined from the campaign's carriers
+    but matched in every clean ``I thought, he said`` of the corpus."""
+    ctxs = examples.get(t.text) or []
+    pats = [_pattern(k.key) for k in kept]
+    if not ctxs or not pats:
+        return False
+
+    def across(c: Context) -> bool:
+        return any(
+            m.start() < c.start < m.end() <= c.end
+            for p in pats
+            for m in p.finditer(c.window, max(0, c.start - 200), c.end)
+        )
+
+    return sum(map(across, ctxs)) >= share * len(ctxs)
 
 
 _HEADER_FOLLOWS = 0.8
