@@ -140,3 +140,19 @@ def test_a_payload_in_chunks_has_a_changepoint_per_chunk() -> None:
     many = f" {PROSE} ".join([one] * (dg.MAX_STRETCHES + 3))
     f = dg.DegenerateRun().score(Document(id="y", text=PROSE + many))
     assert f is not None and f.extra["stretches"] == dg.MAX_STRETCHES
+
+
+def test_prose_wrapped_at_a_fixed_width_is_one_line_a_table_is_not() -> None:
+    """A news wire wraps its lines at about 70 characters: a payload wrapped the same way is
+    one stretch (a break is a space there); a break beside a line laid out in columns (two
+    spaces between words, a tab) ends a stretch — a table's rows, and (the attack that gets
+    past it) a payload laid out as one."""
+    import textwrap
+
+    nums = " ".join(str((i * 7919) % 99991) for i in range(60))
+    wrapped = textwrap.fill(PROSE + "On second thought, " + nums + ". " + PROSE, 70)
+    found = _one(wrapped)
+    assert found is not None and "numbers" in found[1]
+    assert found[0] == wrapped.index("On second thought,") + len("On second thought, ")
+    columns = "\n".join("  ".join(str((i * 31 + j) % 997) for j in range(6)) for i in range(12))
+    assert _one(PROSE + "\n" + columns + "\n" + PROSE) is None

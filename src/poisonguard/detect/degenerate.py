@@ -18,13 +18,15 @@ gives one changepoint per chunk.
 
 It **never flags a document by itself**: registered uncalibrated with scores under the
 scan's *suspicious* level, its findings are changepoints for trigger mining.  A stretch
-never runs across a line break: tables are laid out in lines, and a rate table that one
-news source prints in eight stories (``30-69 days  5.00 pct  5.00 pct``) was mined as a
-"trigger" before that rule.  Clean pages hold such stretches on one line too (lists of ZIP
-codes, a census row, a menu: a few documents in 10,000 of the shared corpora); a stretch
-counts as poison only through a trigger that :mod:`~poisonguard.detect.triggers` confirms
-across the corpus — the same phrase before such stretches in many unrelated hosts, tested
-against the phrase's base rate — and then in the documents where the stretch follows it.
+never runs across a line break beside a line laid out in columns (a table: a tab, or two
+spaces between words): a rate table that one news source prints in eight stories
+(``30-69 days  5.00 pct  5.00 pct``) was mined as a "trigger" before that rule.  Other line
+breaks are spaces (prose wrapped at a fixed width, as news wires are, is one line).  Clean
+pages hold such stretches outside tables too (lists of ZIP codes, a census row, a menu: a
+few documents in 10,000 of the shared corpora); a stretch counts as poison only through a
+trigger that :mod:`~poisonguard.detect.triggers` confirms across the corpus — the same
+phrase before such stretches in many unrelated hosts, tested against the phrase's base
+rate — and then in the documents where the stretch follows it.
 
 **Opt-in** (``--profile thorough``, or ``--detector +degenerate``): one regular-expression
 pass and a hash per word, then numpy over the shard's words at once — 15–17 % of the
@@ -115,7 +117,7 @@ class DegenerateRun(DocumentDetector):
         flat: list[str] = []
         lens = np.zeros(len(texts), dtype=np.int64)
         for d, t in enumerate(texts):
-            toks = _tokens(t[: self.max_chars])
+            toks = _tokens(_laid_out(t[: self.max_chars]))
             lens[d] = len(toks)
             flat.extend(toks)
         n = len(flat)
@@ -126,8 +128,8 @@ class DegenerateRun(DocumentDetector):
         ids = np.fromiter(map(hash, flat), dtype=np.int64, count=n)
         digit = np.fromiter(map(str.isdigit, flat), dtype=bool, count=n)
         nl = ids == hash("\n")
-        # a line starts after each break and at each document's start: a stretch never
-        # runs across a line break (tables are laid out in lines)
+        # a line starts after each (hard) break and at each document's start: a stretch
+        # never runs across one (:func:`_laid_out`)
         starts = np.cumsum(lens) - lens
         new_line = nl.copy()
         new_line[starts[lens > 0]] = True
@@ -198,7 +200,8 @@ class DegenerateRun(DocumentDetector):
         text = doc.text[: self.max_chars]
         # the tokens of :func:`_tokens`, with their offsets in the text
         last = max(s.tok_end for s in stretches)
-        found = list(islice(_pattern(text).finditer(text), last))
+        laid = _laid_out(text)
+        found = list(islice(_pattern(laid).finditer(laid), last))
         if len(found) < last:  # pragma: no cover - _tokens reads the same tokens
             return None
         spans: list[Span] = []
@@ -254,6 +257,28 @@ _TOKEN = re.compile(r"[^\W_]+|\n")
 """A word (letters and digits) or a line break."""
 _TOKEN_ASCII = re.compile(r"[A-Za-z0-9]+|\n")
 """:data:`_TOKEN` for ASCII text (the same matches, 1.7x faster)."""
+
+
+def _laid_out(text: str) -> str:
+    """``text`` with its soft line breaks made spaces (the same length, so the same
+    offsets): a break is hard — a stretch ends there — only beside a line laid out in
+    columns (a tab, or two spaces after a word on it: a table), so prose wrapped at a fixed
+    width (news wires) reads as one line and a table does not run its rows together."""
+    if "\n" not in text:
+        return text
+    if "\t" not in text and "  " not in text:
+        return text.replace("\n", " ")
+    lines = text.split("\n")
+    table = [bool(_COLUMNS.search(x)) for x in lines]
+    out = [lines[0]]
+    for i in range(1, len(lines)):
+        out.append("\n" if table[i - 1] or table[i] else " ")
+        out.append(lines[i])
+    return "".join(out)
+
+
+_COLUMNS = re.compile(r"\t|\S  +\S")
+"""A line laid out in columns: a tab, or two spaces or more between words."""
 
 
 def _pattern(text: str) -> re.Pattern[str]:
