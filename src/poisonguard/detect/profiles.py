@@ -3,14 +3,14 @@
 A profile is what a reviewer asks for in one word instead of a list of detector names and
 per-detector options.  ``default`` adds nothing: the detectors registered as defaults for the
 corpus kind, sized to stay ≥ 10× the throughput of a datatrove quality-filter chain.
-``thorough`` adds the natural-language stages that are too costly for that budget:
+``thorough`` adds the stages that are too costly for that budget:
 
 * the ``cohesion`` detector (a trigger — common phrases included — followed by fluent text
   unrelated to its host or stitched from the corpus's own word n-grams: Markov-chain
-  payloads, topic switches; ``docs/detectors.md``, ``cohesion``), and
+  payloads, topic switches; ``docs/detectors.md``, ``cohesion``),
 * the ``campaigns`` detector's semantic stage (one false claim in many phrasings spliced
   into unrelated hosts, and families of fabricated articles; ``docs/detectors.md``,
-  "semantic claim campaigns"), and
+  "semantic claim campaigns"),
 * the ``campaigns`` detector's recurring-payload route (one fixed, unnatural payload copied
   verbatim into unrelated hosts; ``docs/detectors.md``, "One fixed payload in every
   carrier") — cheap, but 13 % of the default scan's CPU on medical pages, over the budget;
@@ -18,9 +18,11 @@ corpus kind, sized to stay ≥ 10× the throughput of a datatrove quality-filter
   after a trigger: changepoints the word-bigram model cannot give; ``docs/scan.md``) —
   15–17 % of the default scan's CPU, over the budget too.
 
-All are corpus-detector stages with their own base-rate tests; what they cost and catch is
-measured in ``docs/benchmarks.md`` ("Scan profiles").  A profile never removes a detector,
-and options the caller passes win over the profile's.
+The first three are corpus-detector stages with their own base-rate tests; ``degenerate``
+is a document detector whose findings only feed the ``triggers`` detector's base-rate tests.
+What they cost and catch is measured in ``docs/benchmarks.md`` ("Scan profiles"; "Lead,
+2026-12-06").  A profile never removes a detector, and options the caller passes win over
+the profile's.
 """
 
 from __future__ import annotations
