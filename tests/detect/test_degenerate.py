@@ -156,3 +156,17 @@ def test_prose_wrapped_at_a_fixed_width_is_one_line_a_table_is_not() -> None:
     assert found[0] == wrapped.index("On second thought,") + len("On second thought, ")
     columns = "\n".join("  ".join(str((i * 31 + j) % 997) for j in range(6)) for i in range(12))
     assert _one(PROSE + "\n" + columns + "\n" + PROSE) is None
+
+
+def test_code_and_its_output_end_a_stretch() -> None:
+    """Found by the thorough profile's test on the CPython docs (2026-12-06): with line
+    breaks as spaces, a doctest's calls and results (``Decimal('2.1')`` lines) read as a
+    unit said over and over, ``Decimal('2`` was mined and 27 clean pages were flagged.  A
+    break beside a short or indented line is hard."""
+    calls = "\n".join(
+        f">>> ExtendedContext.compare(Decimal('{i}.1'), Decimal('2.1'))\nDecimal('{i % 3 - 1}')"
+        for i in range(20)
+    )
+    assert _one(PROSE + "\n\n" + calls + "\n" + PROSE) is None
+    indented = "\n".join(f"    value = compute(value, {i})" for i in range(40))
+    assert _one(PROSE + "\n" + indented + "\n" + PROSE) is None

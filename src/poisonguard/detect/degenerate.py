@@ -18,10 +18,11 @@ gives one changepoint per chunk.
 
 It **never flags a document by itself**: registered uncalibrated with scores under the
 scan's *suspicious* level, its findings are changepoints for trigger mining.  A stretch
-never runs across a line break beside a line laid out in columns (a table: a tab, or two
-spaces between words): a rate table that one news source prints in eight stories
-(``30-69 days  5.00 pct  5.00 pct``) was mined as a "trigger" before that rule.  Other line
-breaks are spaces (prose wrapped at a fixed width, as news wires are, is one line).  Clean
+runs across a line break only between two full lines of prose (prose wrapped at a fixed
+width, as news wires are, is one line); beside a table's row, code, a short or indented
+line it ends: a rate table that one news source prints in eight stories
+(``30-69 days  5.00 pct``) was mined as a "trigger" when stretches crossed every break,
+and a Python doctest's ``Decimal('2.1')`` lines when they crossed all but a table's.  Clean
 pages hold such stretches outside tables too (lists of ZIP codes, a census row, a menu: a
 few documents in 10,000 of the shared corpora); a stretch counts as poison only through a
 trigger that :mod:`~poisonguard.detect.triggers` confirms across the corpus — the same
@@ -261,21 +262,26 @@ _TOKEN_ASCII = re.compile(r"[A-Za-z0-9]+|\n")
 
 def _laid_out(text: str) -> str:
     """``text`` with its soft line breaks made spaces (the same length, so the same
-    offsets): a break is hard — a stretch ends there — only beside a line laid out in
-    columns (a tab, or two spaces after a word on it: a table), so prose wrapped at a fixed
-    width (news wires) reads as one line and a table does not run its rows together."""
+    offsets).  A break is soft — prose wrapped at a fixed width, as news wires are — when
+    the lines on both sides are full lines of text: at least :data:`_FULL_LINE` characters,
+    not indented, not laid out in columns (a tab, or two spaces between words).  Every other
+    break is hard and ends a stretch: a table's rows, code and its output (a doctest's
+    ``Decimal('2.1')`` lines), lists."""
     if "\n" not in text:
         return text
-    if "\t" not in text and "  " not in text:
-        return text.replace("\n", " ")
     lines = text.split("\n")
-    table = [bool(_COLUMNS.search(x)) for x in lines]
+    prose = [
+        len(x) >= _FULL_LINE and not x[0].isspace() and _COLUMNS.search(x) is None for x in lines
+    ]
     out = [lines[0]]
     for i in range(1, len(lines)):
-        out.append("\n" if table[i - 1] or table[i] else " ")
+        out.append(" " if prose[i - 1] and prose[i] else "\n")
         out.append(lines[i])
     return "".join(out)
 
+
+_FULL_LINE = 40
+"""Fewest characters of a line of wrapped prose (news wires wrap at about 70)."""
 
 _COLUMNS = re.compile(r"\t|\S  +\S")
 """A line laid out in columns: a tab, or two spaces or more between words."""
