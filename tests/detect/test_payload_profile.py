@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -240,7 +242,6 @@ def test_a_piece_mined_with_a_full_stop_counts_every_holder_it_is_matched_in(
     the null's top 1 % and flagged 0.105 % of the corpus at 250. The clean holders are now
     counted where the flag pass matches it: a stricter bar."""
     from poisonguard.detect import triggers as tr
-    from poisonguard.detect.surface_forms import fold
     from poisonguard.io import read_documents
 
     texts = [
@@ -255,21 +256,9 @@ def test_a_piece_mined_with_a_full_stop_counts_every_holder_it_is_matched_in(
     holders = [t[:200] + ". In my view the road was long. " + t[200:] for t in texts[40:440]]
     hosts = texts[440:]
     sample = carriers + holders + hosts
-    index, findex = tr._SampleIndex(sample), tr._SampleIndex([fold(t) for t in sample], fold=True)
     t = tr.Trigger(". in my view", 40, 40, len(sample), 0.1, 1e-20, 1.0, (), strict=True)
-    tables = (tr._vocabulary(hosts[0::2]), tr.WordPairs.of(fold(h) for h in hosts[0::2]))
-    out = tr._profiles(
-        [t],
-        sample,
-        hosts,
-        tr._doc_freqs(hosts),
-        tables,
-        lambda s: findex if tr._sf.is_folded(s) else index,
-        1.0,
-        lambda x: (),
-        lambda text, _t: ". in my view " in text,  # the carriers: flagged by other routes
-    )
-    p = out.get(t.text)
+    # the carriers: flagged by other routes
+    p, _ = _profile_of(t, sample, hosts, lambda text: ". in my view " in text)
     assert p is None or p.q < pp.Q_MAX / 10
 
 
@@ -336,7 +325,6 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
     over it.
     (Fails without the feature: no profile uses it.)"""
     from poisonguard.detect import triggers as tr
-    from poisonguard.detect.surface_forms import fold
     from poisonguard.io import read_documents
 
     def first(name: str, n: int) -> list[str]:
@@ -355,22 +343,9 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
     holders = [t[:1000] + ". For the record, " + t[1000:1800] for t in novels[80:120]]
     hosts = novels[120:]
     sample = sampled + holders + hosts  # the clean holders are sampled: counted as clean
-    index, findex = tr._SampleIndex(sample), tr._SampleIndex([fold(t) for t in sample], fold=True)
     t = tr.Trigger(phrase, 40, 40, len(sample), 0.1, 1e-20, 1.0, ())
-    tables = (tr._vocabulary(hosts[0::2]), tr.WordPairs.of(fold(h) for h in hosts[0::2]))
-    out = tr._profiles(
-        [t],
-        sample,
-        hosts,
-        tr._doc_freqs(hosts),
-        tables,
-        lambda s: findex if tr._sf.is_folded(s) else index,
-        1.0,
-        lambda x: (),
-        # the other routes flag 30 of the 40 sampled carriers: the vocabulary is theirs
-        lambda text, _t: text in flagged_by_others,
-    )
-    p = out.get(phrase)
+    # the other routes flag 30 of the 40 sampled carriers: the vocabulary is theirs
+    p, tables = _profile_of(t, sample, hosts, lambda text: text in flagged_by_others)
     assert p is not None and pp.FEATURES.index("campaign vocabulary") in p.used, p
     vocab, pairs = tables
 
@@ -386,3 +361,27 @@ def test_fluent_text_of_another_register_is_judged_against_the_campaign(
     # route flags (the 40 clean holders and the 10 weaker carriers); two of the 40 are over
     # it — a phrase's clean holders are not random sentence starts, the risk the docs name
     assert judged(holders, p) <= 2
+
+
+def _profile_of(
+    t: Any, sample: list[str], hosts: list[str], flagged: Callable[[str], bool]
+) -> tuple[Any, tuple[Any, Any]]:
+    """``triggers._profiles`` of one trigger ``t`` over ``sample`` (word tables from every
+    other host; ``flagged``: the carriers the other routes flag), and those tables."""
+    from poisonguard.detect import triggers as tr
+    from poisonguard.detect.surface_forms import fold
+
+    index, findex = tr._SampleIndex(sample), tr._SampleIndex([fold(x) for x in sample], fold=True)
+    tables = (tr._vocabulary(hosts[0::2]), tr.WordPairs.of(fold(h) for h in hosts[0::2]))
+    out = tr._profiles(
+        [t],
+        sample,
+        hosts,
+        tr._doc_freqs(hosts),
+        tables,
+        lambda s: findex if tr._sf.is_folded(s) else index,
+        1.0,
+        lambda x: (),
+        lambda text, _t: flagged(text),
+    )
+    return out.get(t.text), tables
