@@ -136,10 +136,12 @@ def test_a_payload_in_chunks_has_a_changepoint_per_chunk() -> None:
     assert f is not None and f.extra["stretches"] == 2
     cps = [s.start for s in f.spans if s.label == "changepoint"]
     assert cps[0] == len(head) and cps[1] == len(head + one + ". " + PROSE)
-    # at most MAX_STRETCHES of them
-    many = f" {PROSE} ".join([one] * (dg.MAX_STRETCHES + 3))
-    f = dg.DegenerateRun().score(Document(id="y", text=PROSE + many))
+    # at most MAX_STRETCHES of them, those nearer the start kept: the longest chunk last
+    chunks = [" ".join(str(i * 13 + k) for k in range(30 + 3 * i)) for i in range(12)]
+    many = f" {PROSE} ".join(chunks)  # each longer than the one before
+    f = dg.DegenerateRun().score(Document(id="y", text=head + many))
     assert f is not None and f.extra["stretches"] == dg.MAX_STRETCHES
+    assert min(s.start for s in f.spans if s.label == "changepoint") == len(head)
 
 
 def test_prose_wrapped_at_a_fixed_width_is_one_line_a_table_is_not() -> None:

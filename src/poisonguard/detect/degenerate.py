@@ -60,7 +60,11 @@ MAX_SCORE = 0.45
 never a flag of its own."""
 
 MAX_STRETCHES = 8
-"""Stretches reported per document at most (each a changepoint for trigger mining)."""
+"""Stretches reported per document at most (each a changepoint for trigger mining): the
+first ones in the text."""
+
+_SEARCHED = 8 * MAX_STRETCHES
+"""Stretches searched per document at most (a bound on the work a page of tables costs)."""
 
 _BIG = 1 << 32
 """Offset per line in the vectorised segment search (far above any line's sum)."""
@@ -112,7 +116,7 @@ class DegenerateRun(DocumentDetector):
 
     def stretches(self, texts: Sequence[str]) -> list[list[Stretch]]:
         """The degenerate stretches of each text (at least ``min_gain`` each; at most
-        :data:`MAX_STRETCHES`, the longest first found), in the order of the text."""
+        :data:`MAX_STRETCHES`, the first in the text), in the order of the text."""
         out: list[list[Stretch]] = [[] for _ in texts]
         # every document's words and line breaks (:func:`_tokens`), one flat list
         flat: list[str] = []
@@ -164,10 +168,11 @@ class DegenerateRun(DocumentDetector):
             s0 = int(starts[d])
             found: list[Stretch] = []
             todo = [(s0, s0 + int(lens[d]))]
-            # every stretch of the document, the best first, then the best of what is left
-            # on either side (a payload cut into chunks between host sentences has one per
-            # chunk, and the one right after the trigger need not be the longest)
-            while todo and len(found) < MAX_STRETCHES:
+            # every stretch of the document (up to _SEARCHED), the best first, then the best
+            # of what is left on either side; the MAX_STRETCHES nearest the text's start are
+            # kept (a payload cut into chunks between host sentences has one per chunk, and
+            # the one right after the trigger is the first, not necessarily the longest)
+            while todo and len(found) < _SEARCHED:
                 lo, hi = todo.pop()
                 if hi <= lo:
                     continue
@@ -187,7 +192,7 @@ class DegenerateRun(DocumentDetector):
                     unit = tuple(flat[first:i]) or (flat[i],)
                 found.append(Stretch(first - s0, j + 1 - s0, int(g[j - lo]), reps, nums, unit))
                 todo += [(lo, first), (j + 1, hi)]
-            out[d] = sorted(found, key=lambda x: x.tok_start)
+            out[d] = sorted(found, key=lambda x: x.tok_start)[:MAX_STRETCHES]
         return out
 
     def score(self, doc: Document) -> Finding | None:
