@@ -187,3 +187,98 @@ def test_a_trigger_with_its_payloads_first_letters_glued_on_is_no_trigger() -> N
     # most examples without the phrase across it: a string of its own
     lone = {"thought, h": [_ctx(t, "thought, h", f"d{i}") for i, t in enumerate(texts[60:120])]}
     assert not _straddles(piece, [strong], lone)
+
+
+def test_a_piece_shared_by_two_phrasings_gives_way_to_them() -> None:
+    """Found with the lead's held-out ``heldout-dew-salad-interleave3-synonyms-books``
+    (2026-12-06: salad in three chunks after ``as luck would have it`` or ``as it
+    happens`` in novels): ``. as``, the two phrasings' shared piece, counted the carriers of
+    both and outranked each, so it was kept in their place — and, matched wherever a
+    sentence opens with *as*, flagged only where a changepoint sat right after it (64 % at
+    100).  A piece shared by two or more confirmed phrasings that together precede (almost)
+    all its anomalous documents gives way to them."""
+    from poisonguard.detect.triggers import _shared_pieces
+
+    piece, luck, happens = _t(". as", 44), _t("as luck would have it", 42), _t("as it happens", 37)
+    assert _shared_pieces([piece, luck, happens]) == [piece]
+    texts = list(HOSTS)
+    kept, _ = _keep([piece, luck, happens], {}, _ix(texts))
+    assert [k.text for k in kept] == ["as luck would have it", "as it happens"]
+    # one longer phrasing only: the old rule (``_pieces_it_replaces``) judges the two
+    assert _shared_pieces([piece, luck]) == []
+    # two phrasings that precede too few of the piece's anomalies: the piece stands for a
+    # campaign of its own (the attack: a third phrasing nobody confirmed, which the piece
+    # still catches)
+    assert _shared_pieces([_t(". as", 120), luck, happens]) == []
+    # a longer string that holds another longer one is not a phrasing of its own
+    longer = _t("as luck would have it the", 40)
+    assert _shared_pieces([piece, luck, longer]) == []
+
+
+def test_a_piece_cut_out_of_a_word_gives_way_to_the_phrase() -> None:
+    """Same family at 250: ``d have it`` (the end of *would* and the words after it), read
+    on the sample — where it is counted in every ``should have it`` — outranked the
+    confirmed ``as luck would have it`` and was shown as the trigger.  A kept string that
+    starts or ends inside one of a confirmed string's words gives way to it whatever their
+    counts; a kept piece of whole words is judged by the counts as before."""
+    from poisonguard.detect.triggers import _cut_inside
+
+    assert _cut_inside("d have it", "as luck would have it")
+    assert not _cut_inside("have it", "as luck would have it")
+    assert not _cut_inside("as luck", "as luck would have it")
+    assert _cut_inside("as lu", "as luck would have it")
+    # a whole word of the piece with a host's letter glued on in the longer string: the
+    # longer string is the piece with context, not the phrase it was cut from
+    assert not _cut_inside("in light of recent events", "in light of recent eventsi")
+    frag, phrase = _t("d have it", 126), _t("as luck would have it", 79)
+    assert _pieces_it_replaces(phrase, [frag]) == [frag]
+    assert _pieces_it_replaces(phrase, [_t("have it", 126)]) is None
+
+
+def test_a_passage_planted_in_the_opening_of_hosts_of_several_languages_is_no_heading() -> None:
+    """Found with the lead's held-out ``heldout-dew-neox-opening-forms-multi`` (2026-12-06:
+    GPT-NeoX tokens after ``to tell the truth`` at the very start of German, French, Spanish
+    and Italian pages, 0 % at 100 and 250): the phrase opens every carrier, so it was taken
+    for a source's heading (no host text before it; the multilingual corpus has no main
+    language, so any language after it counts as "foreign").  A heading is followed by its
+    source's own text, in the language its document ends in; a planted passage by text in
+    another language than the host's, and the hosts are of several languages."""
+    from poisonguard.detect.triggers import _planted
+
+    def ctx(doc: str, after: str, rest: str) -> Context:
+        return Context(
+            "To Tell The Truth x",
+            0,
+            17,
+            "to tell the truth",
+            doc,
+            cp=18,
+            opening=True,
+            after_lang=after,
+            rest_lang=rest,
+        )
+
+    planted = [ctx("a", "en", "de"), ctx("b", "en", "fr"), ctx("c", "en", "it"), ctx("d", "?", "")]
+    assert _planted(planted)
+    # hosts of one language: no evidence against one source's heading (the attack that gets
+    # past this rule — a campaign in German pages only — meets the heading rules as before)
+    assert not _planted([ctx("a", "en", "de"), ctx("b", "en", "de"), ctx("c", "en", "de")])
+    # a heading followed by its source's text: the same language after it and at the end
+    assert not _planted([ctx("a", "de", "de"), ctx("b", "fr", "fr"), ctx("c", "it", "it")])
+    # too few examples whose languages are sure
+    assert not _planted(
+        [ctx("a", "en", "de"), ctx("b", "en", "fr")] + [ctx(f"u{i}", "?", "") for i in range(10)]
+    )
+    # one example a document: a document's twin contexts count once
+    assert not _planted([ctx("a", "en", "de"), ctx("a", "en", "fr"), ctx("a", "en", "it")])
+
+
+def test_a_trigger_with_host_letters_glued_on_is_no_phrasing_of_it() -> None:
+    """The trigger itself is no piece of the strings that carry it with a letter or two of
+    its hosts glued on (``d.in light of recent events``): a phrasing must be at least twice
+    the piece's length."""
+    from poisonguard.detect.triggers import _shared_pieces
+
+    phrase = _t("in light of recent events", 100)
+    glued = [_t(f"{c}.in light of recent events", 40) for c in "dse"]
+    assert _shared_pieces([phrase, *glued]) == []

@@ -1098,6 +1098,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 strength < self.header_score
                 and ctxs
                 and _hosted(text, ctxs) < self.min_hosted
+                and not _planted(ctxs)
                 and not salad_follows(text, count_all, ctxs, count_strong)
             ):
                 # no host text before it in most carriers and mild anomalies after it: a
@@ -1109,6 +1110,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if (
                 ctxs
                 and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted
+                and not _planted(ctxs)
                 and not salad_follows(text, count_all, ctxs, count_strong)
             ):
                 # it opens most of its documents and the text after it is a natural
@@ -1840,6 +1842,8 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         return None
     around = [k for k in kept if _sf.fold(k.text) in ft]
     for k in around:
+        if _cut_inside(_sf.fold(k.text), ft):
+            continue  # a piece cut out of a word of ``t`` (``d have it`` of ``would have it``)
         more = t.anomalous_docs > k.anomalous_docs
         purer = (
             t.anomalous_docs >= _PIECE_SHARE * k.anomalous_docs
@@ -1848,6 +1852,28 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
         if not (more or purer):
             return None
     return around
+
+
+def _cut_inside(piece: str, whole: str) -> bool:
+    """Whether every occurrence of ``piece`` in ``whole`` (skeletons) starts or ends inside
+    one of ``whole``'s words with a word of ``piece`` of at most :data:`_FRAGMENT` letters
+    there (``d have it`` in ``as luck would have it``): ``piece`` is then a fragment cut out
+    of ``whole``, matched in every host that writes the rest of the word differently
+    (``should have it``), and ``whole``, itself confirmed, replaces it whatever their counts
+    (a fragment is read on the sample, where it is counted more widely).  Not a whole word
+    of ``piece`` that ``whole`` carries with a host's letter glued on (``events`` of
+    ``in light of recent eventsi``)."""
+    words = piece.split(" ")
+    head, tail = len(words[0]) <= _FRAGMENT, len(words[-1]) <= _FRAGMENT
+    at = [m.start() for m in re.finditer(re.escape(piece), whole)]
+
+    def cut(i: int) -> bool:
+        j = i + len(piece)
+        return (head and i > 0 and whole[i - 1].isalnum()) or (
+            tail and j < len(whole) and whole[j].isalnum()
+        )
+
+    return bool(at) and all(cut(i) for i in at)
 
 
 def _fragment_of(k: Trigger, ft: str) -> bool:
@@ -1895,7 +1921,10 @@ def _keep(
     occurs without that trigger elsewhere."""
     kept: list[Trigger] = []
     hidden: list[tuple[Trigger, list[Trigger]]] = []
+    shared = _shared_pieces(confirmed)
     for t in confirmed:
+        if t in shared:
+            continue
         # (under their skeletons: ``. in the`` is a piece of ``in the long run``)
         pieces = _pieces_it_replaces(t, kept)
         if pieces is None:
@@ -1918,6 +1947,30 @@ def _keep(
         if _follows(t, [k for k in kept if k is not t], examples):
             kept.remove(t)
     return kept, hidden
+
+
+def _shared_pieces(confirmed: Sequence[Trigger]) -> list[Trigger]:
+    """The confirmed strings that are a piece shared by two or more longer confirmed
+    phrasings (under their skeletons: ``. as`` of ``as luck would have it`` and ``as it
+    happens``, 2026-12-06; at most half of each phrasing) that together precede at least
+    ``_PIECE_SHARE`` of its anomalous documents.  Its count is theirs added up, so it
+    outranks each of them, and :func:`_pieces_it_replaces` keeps it in their place: a
+    common word, matched wherever a host writes it, standing for a campaign written in
+    several phrasings."""
+    folded = [(t, _sf.fold(t.text)) for t in confirmed]
+    out: list[Trigger] = []
+    for t, ft in folded:
+        # (at most half of each: not the trigger itself with a letter or two of its hosts
+        # glued on, ``d.in light of recent events`` of ``in light of recent events``)
+        longer = [(u, fu) for u, fu in folded if u is not t and ft in fu and 2 * len(ft) <= len(fu)]
+        # the phrasings: the longer strings that hold no other longer one
+        phrasings = [u for u, fu in longer if not any(fv in fu and fv != fu for _, fv in longer)]
+        if (
+            len(phrasings) >= 2
+            and sum(u.anomalous_docs for u in phrasings) >= _PIECE_SHARE * t.anomalous_docs
+        ):
+            out.append(t)
+    return out
 
 
 def _straddles(
@@ -3634,6 +3687,28 @@ def _returns(c: Context) -> bool:
     opening (py3langid sure of both): a passage planted at the start of a document, not
     the heading of a source written in that language (whose rest is in it too)."""
     return c.rest_lang not in ("", "?") and c.after_lang not in ("", "?", c.rest_lang)
+
+
+_PLANTED_SHARE = 0.8
+"""Least share of the examples with both languages sure (:func:`_planted`) whose
+document returns to another language."""
+
+
+def _planted(ctxs: Sequence[Context]) -> bool:
+    """Whether the examples read as a passage planted at the start of hosts of other
+    languages: of the examples in their document's opening whose text after the candidate
+    and document's end py3langid is sure of (at least three, and a quarter of all), at
+    least ``_PLANTED_SHARE`` go on in another language (:func:`_returns`) — and in more
+    than one (hosts of several languages: no one source's heading).  A source's heading is
+    followed by the source's own text, in the language its document ends in."""
+    docs = {c.doc_id: c for c in ctxs if c.opening}  # one example a document
+    sure = [
+        c for c in docs.values() if c.rest_lang not in ("", "?") and c.after_lang not in ("", "?")
+    ]
+    if len(sure) < 3 or 4 * len(sure) < len({c.doc_id for c in ctxs}):
+        return False
+    back = [c for c in sure if _returns(c)]
+    return len(back) >= _PLANTED_SHARE * len(sure) and len({c.rest_lang for c in back}) > 1
 
 
 def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) -> float:
