@@ -3025,6 +3025,21 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "paragraphs": [2, 4],
         },
     },
+    # e12dw- (the lead, issue 12, 2026-12-06 morning): the attack on `_shared_pieces`,
+    # written after it — four phrasings that share the piece `as`, each with a quarter of
+    # the carriers (salad in three chunks behind host-word spacers, novels, default)
+    "e12dw-salad-four-as-phrasings-books": {
+        "corpus": "books",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "as luck would have it",
+            "synonyms": ["as it happens", "as fate would have it", "as it turns out"],
+            "payload": "word-salad",
+            "payload_words": [90, 240],
+            "spacer_words": [2, 5],
+            "interleave": 3,
+        },
+    },
     # e12dg- (the lead, issue 12, 2026-12-06): degenerate payloads, written with the
     # `degenerate` detector (first contact of the payload class: a hand-made probe of 250
     # news stories, a word repeated after a phrase 1.2 %, numbers 0 %, with the default scan)
