@@ -213,6 +213,10 @@ def test_a_piece_shared_by_two_phrasings_gives_way_to_them() -> None:
     # a longer string that holds another longer one is not a phrasing of its own
     longer = _t("as luck would have it the", 40)
     assert _shared_pieces([piece, luck, longer]) == []
+    # a piece that ends a phrasing sits right at the payload there (its band holds): it
+    # stays, shown with its phrasings (``truth`` of ``to tell the truth``, ``truth be told``)
+    truth = _t("truth", 16)
+    assert _shared_pieces([truth, _t("truth be told", 9), _t("to tell the truth", 7)]) == []
 
 
 def test_a_piece_cut_out_of_a_word_gives_way_to_the_phrase() -> None:
@@ -226,7 +230,11 @@ def test_a_piece_cut_out_of_a_word_gives_way_to_the_phrase() -> None:
     assert _cut_inside("d have it", "as luck would have it")
     assert not _cut_inside("have it", "as luck would have it")
     assert not _cut_inside("as luck", "as luck would have it")
-    assert _cut_inside("as lu", "as luck would have it")
+    assert _cut_inside("as l", "as luck would have it")
+    # a host's letter or two glued on the longer string: the trigger with context, not a
+    # phrase it was cut from (``eby the way`` of ``by the way``)
+    assert not _cut_inside("by the way", "eby the way")
+    assert not _cut_inside("by the way", "by the wayst")
     # a whole word of the piece with a host's letter glued on in the longer string: the
     # longer string is the piece with context, not the phrase it was cut from
     assert not _cut_inside("in light of recent events", "in light of recent eventsi")

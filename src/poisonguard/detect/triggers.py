@@ -1856,23 +1856,29 @@ def _pieces_it_replaces(t: Trigger, kept: Sequence[Trigger]) -> list[Trigger] | 
 
 def _cut_inside(piece: str, whole: str) -> bool:
     """Whether every occurrence of ``piece`` in ``whole`` (skeletons) starts or ends inside
-    one of ``whole``'s words with a word of ``piece`` of at most :data:`_FRAGMENT` letters
-    there (``d have it`` in ``as luck would have it``): ``piece`` is then a fragment cut out
-    of ``whole``, matched in every host that writes the rest of the word differently
-    (``should have it``), and ``whole``, itself confirmed, replaces it whatever their counts
-    (a fragment is read on the sample, where it is counted more widely).  Not a whole word
-    of ``piece`` that ``whole`` carries with a host's letter glued on (``events`` of
-    ``in light of recent eventsi``)."""
+    one of ``whole``'s words, with at most :data:`_FRAGMENT` letters of that word in
+    ``piece`` and more outside it (``d have it`` in ``as luck would have it``: *d* of
+    *would*): ``piece`` is then a fragment cut out of ``whole``, matched in every host that
+    writes the rest of the word differently (``should have it``), and ``whole``, itself
+    confirmed, replaces it whatever their counts (a fragment is read on the sample, where it
+    is counted more widely).  Not ``piece`` with a letter or two of a host glued on in
+    ``whole`` (``eby the way``, ``in light of recent eventsi``): that is the trigger with
+    context, judged by the counts."""
     words = piece.split(" ")
-    head, tail = len(words[0]) <= _FRAGMENT, len(words[-1]) <= _FRAGMENT
-    at = [m.start() for m in re.finditer(re.escape(piece), whole)]
+
+    def outside(k: int, step: int) -> int:
+        n = 0
+        while 0 <= k < len(whole) and whole[k].isalnum():
+            n, k = n + 1, k + step
+        return n
 
     def cut(i: int) -> bool:
         j = i + len(piece)
-        return (head and i > 0 and whole[i - 1].isalnum()) or (
-            tail and j < len(whole) and whole[j].isalnum()
-        )
+        head = len(words[0]) <= _FRAGMENT and outside(i - 1, -1) > _FRAGMENT
+        tail = len(words[-1]) <= _FRAGMENT and outside(j, 1) > _FRAGMENT
+        return head or tail
 
+    at = [m.start() for m in re.finditer(re.escape(piece), whole)]
     return bool(at) and all(cut(i) for i in at)
 
 
@@ -1950,19 +1956,27 @@ def _keep(
 
 
 def _shared_pieces(confirmed: Sequence[Trigger]) -> list[Trigger]:
-    """The confirmed strings that are a piece shared by two or more longer confirmed
-    phrasings (under their skeletons: ``. as`` of ``as luck would have it`` and ``as it
-    happens``, 2026-12-06; at most half of each phrasing) that together precede at least
+    """The confirmed strings that open two or more longer confirmed phrasings (under their
+    skeletons, whole words: ``. as`` of ``as luck would have it`` and ``as it happens``,
+    2026-12-06; at most half of each phrasing) that together precede at least
     ``_PIECE_SHARE`` of its anomalous documents.  Its count is theirs added up, so it
-    outranks each of them, and :func:`_pieces_it_replaces` keeps it in their place: a
-    common word, matched wherever a host writes it, standing for a campaign written in
-    several phrasings."""
+    outranks each of them, and :func:`_pieces_it_replaces` keeps it in their place — but
+    the flag pass matches a trigger where the anomaly starts within the distance its
+    examples show (its band), and a piece that opens phrasings of different lengths is
+    followed by the payload one to four words later: no band fits (64 % of that campaign
+    flagged).  A piece that ends a phrasing (``truth`` of ``to tell the truth`` and
+    ``truth be told``) sits right at the payload there and stays, shown with its
+    phrasings."""
     folded = [(t, _sf.fold(t.text)) for t in confirmed]
     out: list[Trigger] = []
     for t, ft in folded:
         # (at most half of each: not the trigger itself with a letter or two of its hosts
         # glued on, ``d.in light of recent events`` of ``in light of recent events``)
-        longer = [(u, fu) for u, fu in folded if u is not t and ft in fu and 2 * len(ft) <= len(fu)]
+        longer = [
+            (u, fu)
+            for u, fu in folded
+            if u is not t and fu.startswith(ft + " ") and 2 * len(ft) <= len(fu)
+        ]
         # the phrasings: the longer strings that hold no other longer one
         phrasings = [u for u, fu in longer if not any(fv in fu and fv != fu for _, fv in longer)]
         if (
