@@ -769,6 +769,47 @@ def test_a_join_cannot_shrink_a_claims_core_to_its_entitys_name() -> None:
     assert [c.keys for c in sem.clusters(keys, 10)] == [[1, 4]]
 
 
+def test_a_join_of_one_propositions_phrasings_may_shrink_its_core() -> None:
+    """2026-12-06: the guard above refused every join that kept under half of a group's
+    core — also two keys of *one* paraphrased claim (both cores: *assume higher lose make
+    memory risk within year*) whose other sampled sentences are other phrasings, so that
+    together the sentences agree on three words only.  Split, the claim about atorvastatin
+    formed clusters too small to pass (99 → 65 of 100 carriers).  Such a join loses nothing
+    either group said alone (every lost word is in both cores) and is allowed; a join in
+    which a group loses its *own* words (not in the other core) is still refused."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    def key(samples: dict[int, tuple[str, ...]]) -> sem.ClaimKeyStats:
+        st = sem.ClaimKeyStats(count=20)
+        for h, words in samples.items():
+            st.samples[h] = (f"s{h}", tuple(sorted(words)), 0.0, 0, 0, ())
+        return st
+
+    kept = ("lose", "make", "risk")
+    said = ("assume", "higher", "memory", "within", "year")
+    full = {i: (*kept, *said, f"open{i}") for i in range(3)}
+    short_a = {10 + i: (*kept, f"fill{i}", f"word{i}") for i in range(3)}
+    short_b = {20 + i: (*kept, f"other{i}", f"tail{i}") for i in range(3)}
+    keys = {1: key({**full, **short_a}), 2: key({**full, **short_b})}
+    assert keys[1] and sem._core([s[1] for s in keys[1].samples.values()], 0.5) == frozenset(
+        kept + said
+    )
+    found = sem.clusters(keys, 10)
+    assert [c.keys for c in found] == [[1, 2]], found
+    assert found[0].core == frozenset(kept)
+    # the attack on the allowance: each side loses words of its own — refused
+    own_b = {
+        20 + i: (*kept, "crash", "engine", "fault", "recall", "brake", "stall") for i in range(3)
+    }
+    other = key({**{i: (*kept, *said, "crash", f"x{i}") for i in range(3)}, **own_b})
+    assert sem._loses_own_core(frozenset(kept), frozenset(kept + said), frozenset(kept))
+    assert not sem._loses_own_core(frozenset(kept), frozenset(kept + said), frozenset(kept + said))
+    assert [c.keys for c in sem.clusters({1: key({**full, **short_a}), 3: other}, 10)] == [
+        [1],
+        [3],
+    ]
+
+
 def test_semantic_stage_finds_a_claim_spliced_into_unrelated_documents(
     clean: list[Document],
 ) -> None:
