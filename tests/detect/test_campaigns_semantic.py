@@ -327,6 +327,52 @@ def test_a_sub_claim_asserted_in_its_campaigns_articles_is_one_of_its_claims() -
     assert evs[1]["sibling_documents"] == 1.0 and evs[1]["sibling_names_campaign"] >= 0.5
 
 
+def test_a_sub_claim_of_one_claim_articles_is_a_sibling_by_the_campaigns_own_entity() -> None:
+    """2026-12-06 (held-out ``heldout-haze-fabricated-monitor-medical``): articles that each
+    assert one sub-claim share no documents — the second claim's cluster had 12.5 % of its
+    documents among the passing campaign's, and 48 of 100 carriers were found.  A cluster
+    that fails only the host test and whose members all name an entity word the campaign
+    brought (in at most twice its claim documents of the corpus) is its sub-claim.  The
+    clean side: a real entity the corpus names anyway, a cluster that fails another test
+    too, members that do not name the entity, a spliced-claim campaign."""
+    parent = _cluster("halves city traffic", 1)
+    parent.docs = frozenset(range(40))
+
+    def naming(cl, word: str = "zanfield"):  # type: ignore[no-untyped-def]
+        cl.samples = {
+            h: (s[0], tuple(sorted({*s[1], word})), *s[2:]) for h, s in cl.samples.items()
+        }
+        return cl
+
+    sub = naming(_cluster("cracks under heavy lorries", 2))
+    sub.docs = frozenset(range(40, 80))  # no document of the campaign's
+    fab = {
+        "family": "fabricated-articles",
+        "failed": [],
+        "entity": ["zanfield"],
+        "entity_df": {"zanfield": 60},
+        "claim_documents": 40,
+        "rare_terms": {},
+    }
+    hosts = {"family": "spliced-claims", "failed": ["hosts"], "entity": []}
+    evs = [dict(fab), dict(hosts)]
+    assert sem.siblings([parent, sub], evs, [True, False]) == {1: 0}
+    assert evs[1]["sibling_documents"] == 0.0 and evs[1]["sibling_names_own_entity"] == 1.0
+    # a real entity: the corpus names it in far more pages than the campaign has
+    real = {**fab, "entity_df": {"zanfield": 400}}
+    assert sem.siblings([parent, sub], [real, dict(hosts)], [True, False]) == {}
+    # it fails the bursting term too: only the host test is explained by the articles
+    both = {**hosts, "failed": ["bursting_term", "hosts"]}
+    assert sem.siblings([parent, sub], [dict(fab), both], [True, False]) == {}
+    # its members do not all name the entity (the aliases name it in half of them)
+    plain = _cluster("cracks under heavy lorries", 3)
+    plain.docs = frozenset(range(40, 80))
+    assert sem.siblings([parent, plain], [dict(fab), dict(hosts)], [True, False]) == {}
+    # the campaign is a spliced claim: no articles of its own
+    spliced = {**fab, "family": "spliced-claims"}
+    assert sem.siblings([parent, sub], [spliced, dict(hosts)], [True, False]) == {}
+
+
 def test_what_shares_a_campaigns_documents_but_is_not_its_claim_is_no_sibling() -> None:
     """The clean side and the limits: a cluster with few of its documents in the campaign's
     (a clean claim on the same subject), one whose members do not name the entity (the

@@ -121,6 +121,8 @@ _KEEP_CORE = 0.5  # share of each group's core a join must keep (:func:`clusters
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
 _SIBLING_DOCS = 0.5  # share of a sub-claim's sampled documents that must be its campaign's
+_SIBLING_NAMED = 0.9  # ... or of its members naming the campaign's own entity (one claim each)
+_OWN_ENTITY_DF = 2.0  # an entity in at most this many times a campaign's documents is its own
 _EDGE = 0.6  # share of members at a document's first/last unit above which, unless the hosts
 # are shown unrelated, a cluster is a notice or sign-off
 _GLUED = 0.3  # share of members next to one neighbouring frame from which it is a template
@@ -1567,6 +1569,18 @@ def host_subject(cluster: ClaimCluster) -> frozenset[str]:
     return frozenset(w for w, c in counts.items() if 2 * c >= len(host_sets) and c >= 3)
 
 
+def _own_entity_named(members: Sequence[Sequence[str]], parent: dict[str, Any]) -> float:
+    """The largest share of ``members`` (stems of sampled sentences) that name one entity
+    word of the campaign ``parent`` (its evidence) found in at most :data:`_OWN_ENTITY_DF`
+    times its claim documents of the corpus — a word the campaign brought, not a real
+    entity the corpus writes about anyway (0.0: none, or no members)."""
+    size = float(parent.get("claim_documents") or 0)
+    own = [w for w, df in parent.get("entity_df", {}).items() if 0 < df <= _OWN_ENTITY_DF * size]
+    if not members or not own:
+        return 0.0
+    return max(sum(w in st for st in members) for w in own) / len(members)
+
+
 def siblings(
     cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
 ) -> dict[int, int]:
@@ -1585,7 +1599,18 @@ def siblings(
     least half of whose members that carry its core name the campaign's entity or rare
     terms (the articles' quotes and background sentences share the documents, not that),
     is one of its sub-claims.  Returns {index of the sibling: index of the campaign}.  The flag pass
-    marks a sibling's sentence only when it names the campaign (:func:`campaign_names`)."""
+    marks a sibling's sentence only when it names the campaign (:func:`campaign_names`).
+
+    Articles that each assert **one** sub-claim share no documents: a sub-claim's articles
+    are the campaign's other articles (2026-12-06: *GlucoSense monitors* that *make
+    finger-prick tests unnecessary* / *let diabetics stop taking insulin*, one claim per
+    article — 12.5 % of the second claim's documents carried the first, which found 48 of
+    100 carriers).  A cluster that fails nothing but the host test is therefore also a
+    sub-claim when at least :data:`_SIBLING_NAMED` of its carrying members name one entity
+    word of the campaign that is the campaign's own — in at most :data:`_OWN_ENTITY_DF`
+    times the campaign's claim documents of the corpus (:func:`_own_entity_named`): pages
+    that name a made-up entity the campaign brought, and assert something of it, are its
+    articles."""
     out: dict[int, int] = {}
     parents = [
         j
@@ -1603,7 +1628,7 @@ def siblings(
             for smp in map(as_sample, cls[i].samples.values())
             if carries(smp.stems, cls[i].core)
         ]
-        best, share, naming = -1, 0.0, 0.0
+        best, share, naming, one_claim = -1, 0.0, 0.0, -1
         for j in parents:
             # what the two say beyond what the campaign's pages are about: an entity named
             # by several words (*Kestrel Line ferries*) is in both cores (task F4)
@@ -1618,10 +1643,22 @@ def siblings(
             # articles' quotes and background sentences share its documents but not that)
             if 2 * named >= 1 and s > share:
                 best, share, naming = j, s, named
+            if (
+                one_claim < 0
+                and ev.get("failed") == ["hosts"]
+                and _own_entity_named(members, evidence[j]) >= _SIBLING_NAMED
+            ):
+                one_claim = j
         if best >= 0 and share >= _SIBLING_DOCS:
             ev["sibling_documents"] = round(share, 3)
             ev["sibling_names_campaign"] = round(naming, 3)
             out[i] = best
+        elif one_claim >= 0:  # one claim per article: the campaign's own entity, named
+            ev["sibling_documents"] = round(len(mine & cls[one_claim].docs) / len(mine), 3)
+            ev["sibling_names_own_entity"] = round(
+                _own_entity_named(members, evidence[one_claim]), 3
+            )
+            out[i] = one_claim
     return out
 
 
