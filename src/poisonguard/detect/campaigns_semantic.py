@@ -117,7 +117,8 @@ _CONCENTRATION = 0.3  # share of a bursting term's documents that must be the cl
 _BURST_SHARE = 0.2  # a bursting term must be in this share (and >= 2) of the sampled members
 _CORE_SHARE = 0.5
 _JOIN = 0.4  # core Jaccard from which two keys sampling one sentence are one proposition
-_KEEP_CORE = 0.5  # share of each group's core a join must keep (:func:`clusters`)
+_KEEP_CORE = 0.5  # share of a group's core a join must keep, unless both cores hold what it
+# loses (:func:`clusters`, :func:`_loses_own_core`)
 _CORE_MAX = 0.6  # mean share of a member's stems in the core above which it is a template
 _TEMPLATE = 0.3  # share of members with one frame from which a cluster is a template
 _SIBLING_DOCS = 0.5  # share of a sub-claim's sampled documents that must be its campaign's
@@ -1628,7 +1629,7 @@ def siblings(
             for smp in map(as_sample, cls[i].samples.values())
             if carries(smp.stems, cls[i].core)
         ]
-        best, share, naming, one_claim = -1, 0.0, 0.0, -1
+        best, share, naming, one_claim, own_named = -1, 0.0, 0.0, -1, 0.0
         for j in parents:
             # what the two say beyond what the campaign's pages are about: an entity named
             # by several words (*Kestrel Line ferries*) is in both cores (task F4)
@@ -1643,21 +1644,17 @@ def siblings(
             # articles' quotes and background sentences share its documents but not that)
             if 2 * named >= 1 and s > share:
                 best, share, naming = j, s, named
-            if (
-                one_claim < 0
-                and ev.get("failed") == ["hosts"]
-                and _own_entity_named(members, evidence[j]) >= _SIBLING_NAMED
-            ):
-                one_claim = j
+            if one_claim < 0 and ev.get("failed") == ["hosts"]:
+                own = _own_entity_named(members, evidence[j])
+                if own >= _SIBLING_NAMED:
+                    one_claim, own_named = j, own
         if best >= 0 and share >= _SIBLING_DOCS:
             ev["sibling_documents"] = round(share, 3)
             ev["sibling_names_campaign"] = round(naming, 3)
             out[i] = best
         elif one_claim >= 0:  # one claim per article: the campaign's own entity, named
             ev["sibling_documents"] = round(len(mine & cls[one_claim].docs) / len(mine), 3)
-            ev["sibling_names_own_entity"] = round(
-                _own_entity_named(members, evidence[one_claim]), 3
-            )
+            ev["sibling_names_own_entity"] = round(own_named, 3)
             out[i] = one_claim
     return out
 
