@@ -231,6 +231,9 @@ def test_a_piece_cut_out_of_a_word_gives_way_to_the_phrase() -> None:
     assert not _cut_inside("have it", "as luck would have it")
     assert not _cut_inside("as luck", "as luck would have it")
     assert _cut_inside("as l", "as luck would have it")
+    # the rule's edge since a76afa6: two letters inside and only two outside (*lu* | *ck*)
+    # is no cut — the same shape as a host's two letters glued on
+    assert not _cut_inside("as lu", "as luck would have it")
     # a host's letter or two glued on the longer string: the trigger with context, not a
     # phrase it was cut from (``eby the way`` of ``by the way``)
     assert not _cut_inside("by the way", "eby the way")
