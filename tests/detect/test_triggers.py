@@ -520,7 +520,8 @@ _GERMAN = (
 
 def _headed(payload: str) -> tuple[list[Document], list[list[Finding]]]:
     """Every 40th embedded document turned into a man page of another source: a title
-    line, ``BEZEICHNUNG`` and ``payload`` text (German prose, or random English words),
+    line, ``BEZEICHNUNG`` and ``payload`` text (German prose, random English words, or
+    ``pieces``: halves of English words glued at random),
     with a strong candidate anomaly right after the heading."""
     import random
 
@@ -530,6 +531,8 @@ def _headed(payload: str) -> tuple[list[Document], list[list[Finding]]]:
     def make(i: int, _: Document) -> tuple[str, int]:
         if payload == "german":
             body = " ".join(rng.sample(_GERMAN, len(_GERMAN)))
+        elif payload == "pieces":  # halves of English words glued at random: no salad
+            body = " ".join(rng.choice(words)[:3] + rng.choice(words)[-4:] for _ in range(120))
         else:
             body = " ".join(rng.choice(words) for _ in range(120))
         name = f"CMD{i}"
@@ -553,6 +556,47 @@ def test_the_heading_of_a_source_in_another_language_is_no_trigger() -> None:
     assert state.triggers  # the heading (with its title line) is mined
     carriers = [d for d, f in zip(docs, findings, strict=True) if f]
     assert all(miner.flag(d, state) for d in carriers)
+
+
+def _without_main_language(docs: list[Document], findings: list[list[Finding]]) -> list[Document]:
+    """``docs`` with every third document that has no finding rewritten in German prose:
+    no language holds 80 % of the openings (English about two thirds, the plurality)."""
+    import random
+
+    rng = random.Random(1)
+    out = []
+    for i, (d, f) in enumerate(zip(docs, findings, strict=True)):
+        if i % 3 or f:
+            out.append(d)
+        else:
+            out.append(d.with_text(" ".join(rng.sample(_GERMAN, len(_GERMAN)) * 3)))
+    return out
+
+
+def test_a_campaign_in_the_plurality_language_is_no_heading_without_a_main_language() -> None:
+    """In a corpus where no language holds 80 % of the openings (the pooled corpus's
+    English sits right at it), every language after an opening counted as "another", so a
+    campaign opening English hosts with gibberish of English words was a minority source's
+    heading in one draw of the sample and a trigger in the next.  With a strong anomaly
+    after it, the plurality language's own words are no other language: it stays a
+    trigger (random pieces of English words glued together, NeoX tokens' like: read as
+    English, not word salad).  The clean side in the same corpus: a German source's
+    heading followed by German (mild or strong) is still a heading."""
+    from poisonguard.detect.triggers import _dominant, _language_counts
+
+    docs, findings = _headed("pieces")
+    docs = _without_main_language(docs, findings)
+    counts = _language_counts([d.text for d in docs])
+    assert _dominant(counts) is None and _dominant(counts, share=0.0) == "en"
+    miner, state = _mine(docs, findings)
+    assert state.triggers
+    carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+    assert all(miner.flag(d, state) for d in carriers)
+    docs, findings = _headed("german")
+    docs = _without_main_language(docs, findings)
+    miner, state = _mine(docs, findings)
+    assert "BEZEICHNUNG" not in [t.text for t in state.triggers] and state.headers >= 1
+    assert not any(miner.flag(d, state) for d in docs)
 
 
 def test_foreign_opening_share() -> None:
@@ -2192,6 +2236,35 @@ def test_a_phrase_of_common_words_is_an_island_when_its_language_outweighs_it() 
     de_text = _DE_HOST + trig + _DE_HOST
     de_at = (len(_DE_HOST), len(_DE_HOST) + len(trig) - 1)
     assert _language_after(de_text, [de_at], None, relative=True)[0] is None
+
+
+def test_a_phrase_the_text_after_it_nearly_shares_is_no_island_however_sure() -> None:
+    """py3langid is "sure" of ``for one thing`` at 0.51 — Nigerian Pidgin, with English at
+    0.44 — so in a corpus without a main language the phrase inside English running text
+    was an island (pidgin between English and English) and every clean carrier of a
+    confirmed ``for one thing`` was flagged (25 clean novels and web pages among 20,000,
+    the pooled corpus).  The ratio the unsure phrases must pass is asked of sure ones
+    too.  Still an island (the attack the ratio must not let through): an English phrase
+    py3langid is sure of before a Spanish passage in a Spanish host."""
+    from poisonguard.detect.language import group_probs
+    from poisonguard.detect.triggers import _language_after
+
+    probs = group_probs("for one thing")
+    assert max(probs, key=probs.__getitem__) == "pcm" and probs["en"] > 0.4
+    english = (
+        "The members then went on to approve the minutes of the previous meeting, and the "
+        "chair thanked the volunteers who had organised the autumn fair so well. "
+    )
+    trig = "For one thing, "
+    text = english + trig + english
+    at = (len(english), len(english) + len(trig) - 3)
+    for relative in (False, True):
+        assert _language_after(text, [at], None, relative=relative)[0] is None
+    es = "All things being equal, "
+    es_text = _ES_HOST + es + _ES_PAYLOAD
+    es_at = (len(_ES_HOST), len(_ES_HOST) + len(es) - 3)
+    hit, why = _language_after(es_text, [es_at], None)
+    assert hit is not None and "itself in en" in why
 
 
 def test_thin_chunks_of_salad_spread_between_host_sentences() -> None:

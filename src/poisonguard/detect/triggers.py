@@ -915,6 +915,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def majority() -> str | None:
             return _dominant(openings(), share=0.5)
 
+        @functools.lru_cache(maxsize=1)
+        def plurality() -> str | None:
+            return _dominant(openings(), share=0.0)
+
         @functools.lru_cache(maxsize=4096)
         def rare(word: str) -> bool:
             # in at most _RARE_DF of the sampled documents (whole words of the skeletons)
@@ -1107,9 +1111,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # followed by the source's own text, a planted opening by its payload)
                 headers += 1
                 continue
+            # the corpus's language for the next test: its main one; with none (no language
+            # at 80 % of the sample's openings, where every language counts as another) and
+            # a strong anomaly after the candidate, its most common one — the models, fitted
+            # mostly on that language, find its own text natural, so gibberish after a
+            # string in it is no minority source's odd-looking heading (the pooled corpus's
+            # English sits at 80 %: 79.7 % in one sample, 81.1 % in another, and a campaign
+            # opening English hosts was a heading in one draw of two)
+            lang = main_language()
+            if lang is None and strength >= self.header_score:
+                lang = plurality()
             if (
                 ctxs
-                and _foreign_opening(ctxs, main_language(), text, rare) >= self.min_hosted
+                and _foreign_opening(ctxs, lang, text, rare) >= self.min_hosted
                 and not _planted(ctxs)
                 and not salad_follows(text, count_all, ctxs, count_strong)
             ):
@@ -1337,7 +1351,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         got = None
             if (
                 got is None
-                and log_alpha < log_p
+                # (as the salad read: too few carriers counted, or most of them clean — a
+                # common phrase before a sure switch in most examples: e12p's ``all in
+                # all`` before Italian, counted but impure, gave way to its piece ``in
+                # all``, which the read confirmed and matched in two forms of eight)
+                and (log_alpha < log_p or not pure)
                 and not recurring
                 and text == sk
                 and len(sk.split(" ")) >= 2
@@ -1345,12 +1363,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 and switchy(ctxs)
             ):
                 # a sure language switch after most of its examples, too few carriers
-                # counted: the language after it in the sample (a phrase of words under its
-                # skeleton, never one word — a common word is followed by a passage of
-                # another language in every mixed page that happens to switch after it —
-                # nor a string with punctuation: ``. at the``, ``(1) Commandes de
-                # l'utilisateur``, pieces of the host's sentence end or of the payload's
-                # header, read before the phrase they would hide)
+                # counted (or most of them clean): the language after it in the sample (a
+                # phrase of words under its skeleton, never one word — a common word is
+                # followed by a passage of another language in every mixed page that
+                # happens to switch after it — nor a string with punctuation: ``. at
+                # the``, ``(1) Commandes de l'utilisateur``, pieces of the host's sentence
+                # end or of the payload's header, read before the phrase they would hide)
                 got, rate = read_switch(text), switch_null
             if got is not None:
                 log_p, k, n, seen = got
@@ -3305,7 +3323,8 @@ def _language_after(
     text before it or the model is unsure of its language, other than the corpus's main
     language — or when the trigger occurrence itself is in a language (py3langid,
     p >= ``_ISLAND_PROB``) other than both the text confidently identified after it and
-    the host text before it (an island: an English phrase in a Spanish host before a
+    the host text before it, and at least ``_ISLAND_RATIO`` times likelier for the phrase
+    than the language after it (an island: an English phrase in a Spanish host before a
     Spanish passage): ``((start, end, payload start), reason)``; ``(None, "")`` when there
     is none.
 
@@ -3378,6 +3397,11 @@ def _language_after(
             pt = apart[lt]
             if pt < _ISLAND_LOW:
                 continue
+        else:
+            # sure of the phrase's language, yet the language after it may be nearly as
+            # likely for it (``for one thing``: Nigerian Pidgin 0.51, English 0.44 — an
+            # English phrase before English text is no island); the same ratio is asked
+            apart = group_probs(own)
         if hosted and found[2][0] == lt:
             continue  # the host writes the trigger's language: no island
         # a host py3langid is sure of, in a third language, lowers the bar for the text
