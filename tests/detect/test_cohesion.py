@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -715,6 +716,88 @@ def test_the_genre_channel_is_the_same_whatever_the_shards() -> None:
     assert one.p_genre == four.p_genre and 0.0 < one.p_genre < 0.2
     assert one.tested == four.tested
     assert [t["trigger"] for t in one.triggers] == [t["trigger"] for t in four.triggers]
+
+
+# -- the sentence channel of round 1 (issue 12, the lead, 2026-12-06) --------------------
+@lru_cache(maxsize=2)
+def _common_phrase_campaign(inside: bool = False) -> list[Document]:
+    """The collage hosts of :func:`_collage_campaign`, a quarter of the clean ones using
+    ``as it were`` inside a sentence (``…, as it were, …``: the phrase's own use), and 40
+    carriers opening a sentence with it before nephrology text (``inside``: the phrase set
+    inside a host sentence instead, the payload right after it)."""
+    rng = np.random.default_rng(2)
+    sents = [
+        s
+        for d in clean_docs()[:2000]
+        for s in d.text.replace("\n", " ").split(". ")
+        if 8 <= len(s.split()) <= 30
+    ]
+
+    def collage(k: int) -> list[str]:
+        return [sents[int(i)] for i in rng.integers(len(sents), size=k)]
+
+    def within(sentence: str, tail: str) -> str:
+        w = sentence.split(" ")
+        return " ".join(w[: len(w) // 2]) + ", as it were, " + tail
+
+    docs = []
+    for i in range(1600):
+        parts = collage(30)
+        if i % 4 == 0:
+            j = int(rng.integers(5, 25))
+            w = parts[j].split(" ")
+            parts[j] = within(parts[j], " ".join(w[len(w) // 2 :]))
+        docs.append(Document(id=f"c{i}", text=". ".join(parts) + "."))
+    for i in range(40):
+        host = collage(30)
+        lead = ". ".join(host[:15])
+        payload = _medical(rng, 5)
+        mid = (
+            lead + ". " + within(host[15], payload[0].lower() + payload[1:])
+            if inside
+            else lead + ". As it were, " + payload
+        )
+        docs.append(Document(id=f"p{i}", text=mid + " " + ". ".join(host[16:]) + "."))
+    return [docs[int(i)] for i in rng.permutation(len(docs))]
+
+
+def test_a_common_phrase_opening_a_sentence_is_counted_where_it_opens_one() -> None:
+    """heldout-haze-topic-wiki-books-random: ``as it were`` is in one novel of 36, inside
+    its sentences, so the campaign's carriers drown in its base rate (0 % at 100).  Where
+    the phrase opens a sentence it is rare, and a planted one opens a sentence of its own:
+    round 1's sentence channel counts it only there, round 2 tests it there (``^as it
+    were``), and only those occurrences are flagged — the clean uses inside sentences
+    never are.  Not mined with the channel's n-grams counted anywhere (the base rate of
+    all uses)."""
+    from poisonguard.detect.cohesion import opens_sentence
+
+    text = "He left. as it were, gone; and (so) as it were.\nAs it were"
+    assert [opens_sentence(text, m.start()) for m in re.finditer("(?i)as it were", text)] == [
+        True,
+        False,
+        True,
+    ]
+    docs = _common_phrase_campaign()
+    miner, state = _mine(docs)
+    assert state.p0 > miner.max_change_rate
+    mined = [t for t in state.triggers if t["trigger"] == "as it were"]
+    assert mined and [k for k in mined[0]["keys"] if k.startswith("^as it")]
+    flagged = [d.id for d in docs if miner.flag(d, state) is not None]
+    assert sum(x.startswith("p") for x in flagged) >= 36
+    assert not [x for x in flagged if x.startswith("c")]
+    one = next(d for d in docs if d.id.startswith("p") and d.id in flagged)
+    got = miner.flag(one, state)
+    assert got is not None and got.extra["matched"].startswith("^as it")
+    assert "to open a sentence" in got.reason
+
+
+def test_a_common_phrase_set_inside_its_hosts_sentences_gets_past_the_sentence_channel() -> None:
+    """The attack that gets past it (a blind spot, ``docs/detectors.md``): the same
+    campaign with the phrase inside a host sentence (``…, as it were, <payload>``), as the
+    clean uses are — nothing opens a sentence, the base rate of every use applies."""
+    docs = _common_phrase_campaign(inside=True)
+    _, state = _mine(docs)
+    assert not [t for t in state.triggers if any(k[:1] == "^" for k in t["keys"])]
 
 
 # -- the opening channel of round 1 and the tail rule (issue 12, task D2) -----------------

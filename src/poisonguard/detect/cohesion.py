@@ -506,6 +506,28 @@ def opens_clause(text: str, start: int) -> bool:
     return j < 0 or text[j] in ".!?"
 
 
+def opens_sentence(text: str, start: int) -> bool:
+    """Whether a sentence opens at character ``start`` of ``text``: the text starts there,
+    or the last character before it (spaces skipped, then closing quotes and brackets) is
+    a line break or ``. ! ?`` — not a clause (``, as it were,``: a common phrase inside its
+    hosts' sentences; a planted trigger opens a sentence of its own)."""
+    j = start - 1
+    while j >= 0 and text[j] in " \t\r\u00a0":
+        j -= 1
+    if j < 0 or text[j] == "\n":
+        return True
+    while j >= 0 and text[j] in _CLOSERS:
+        j -= 1
+    return j < 0 or text[j] in ".!?"
+
+
+def _sentence_ends(text: str, tk: Tokens, key: str, ends: Sequence[int]) -> list[int]:
+    """Those of ``ends`` (last word indices of occurrences of ``key``) whose occurrence
+    opens a sentence (:func:`opens_sentence`)."""
+    span = len(key.split()) - 1
+    return [e for e in ends if opens_sentence(text, int(tk.starts[e - span]))]
+
+
 def opening_share(examples: Sequence[Example], left: int = 0) -> float:
     """Share of the examples (those that know it) in which a sentence or clause opens
     ``left`` words before the candidate's first word (see :func:`opens_clause`)."""
@@ -645,6 +667,11 @@ class CohesionPartial:
     """Round 1: ... of which with a change there (the opening channel's chance rate)."""
     words: int = 0
     """Round 1: words of the documents mapped (the opening channel's chance rate)."""
+    sentence_positions: int = 0
+    """Round 1: words with a measured genre shift right after them (the sentence channel's
+    chance rate: :meth:`MineRound._sentence_points`) ..."""
+    sentence_changes: int = 0
+    """... of which with a shift there."""
     expected: dict[str, float] = field(default_factory=dict)
     """Round 2: per candidate, the sum over its documents of the chance of a change after
     one of its occurrences at the base rate of their host sizes."""
@@ -679,6 +706,9 @@ class CohesionState:
     """The share of measured content positions that are a genre shift."""
     opening_only: frozenset[str] = frozenset()
     """Round 1: the candidates that only the opening channel passed."""
+    sentence_keys: frozenset[str] = frozenset()
+    """Round 1: the candidates the sentence channel passed; round 2 also tests each of
+    them counted only where it opens a sentence (under ``^`` + key, genre shifts)."""
     families: dict[str, Family] = field(default_factory=dict)
     """Round 2: per confirmed trigger judged by the host check, its carriers' windows and
     hosts in meaning (:class:`Family`)."""
@@ -921,6 +951,7 @@ class MineRound(_NgramRound):
                     at.append(det.stitch.boundary(d.prof, int(r[0]), int(r[-1]) + 1))
         if d.genre is not None:
             self._genre_points(tk, d.genre, part)
+            self._sentence_points(doc.text, tk, d.genre, part)
         if det.open_min > 0:
             self._opening_points(doc.text, tk, part)
         if not at:
@@ -983,6 +1014,51 @@ class MineRound(_NgramRound):
             gk = "g|" + key
             part.counts[gk] = part.counts.get(gk, 0) + 1
 
+    def _sentence_points(
+        self, text: str, tk: Tokens, genre: np.ndarray, part: CohesionPartial
+    ) -> None:
+        """The sentence channel of round 1: the n-grams of two to ``max_ngram`` words that
+        open a sentence (:func:`opens_sentence`) and are followed right away by a genre
+        shift (as :meth:`CohesionMiner._genre_at`: the least of the first two content
+        positions after them), counted apart (``s|`` keys); the words with a measured
+        shift right after them and those with one (the channel's chance rate).  A common
+        phrase (``as it were``: in one novel of 36) sits inside its hosts' sentences; a
+        planted one opens a sentence of its own, where the phrase is rare — counted only
+        there, its base rate no longer drowns the campaign."""
+        det = self.det
+        n_c = len(tk.content)
+        if n_c < 2:
+            return
+        k = np.searchsorted(tk.content, np.arange(len(tk.words)), side="right")
+        g0 = np.where(k < n_c, genre[np.minimum(k, n_c - 1)], np.nan)
+        g1 = np.where(k + 1 < n_c, genre[np.minimum(k + 1, n_c - 1)], np.nan)
+        after = np.fmin(g0, g1)
+        valid = ~np.isnan(after)
+        part.sentence_positions += int(valid.sum())
+        low = np.flatnonzero(valid & (np.nan_to_num(after, nan=0.0) <= -det.genre_drop))
+        part.sentence_changes += int(low.size)
+        if not low.size:
+            return
+        words = tk.words
+        memo: dict[int, bool] = {}
+        found: set[str] = set()
+        for e in low.tolist():
+            for n in range(2, det.max_ngram + 1):
+                s0 = e - n + 1
+                if s0 < 0:
+                    break
+                piece = words[s0 : e + 1]
+                if any(w.isdigit() for w in piece):
+                    break  # every longer n-gram ending at e holds this word too
+                op = memo.get(s0)
+                if op is None:
+                    op = memo[s0] = opens_sentence(text, int(tk.starts[s0]))
+                if op:
+                    found.add(" ".join(piece))
+        for gram in found:
+            skey = "s|" + gram
+            part.counts[skey] = part.counts.get(skey, 0) + 1
+
     def _count(self, sketch: CountMinSketch, counts: dict[str, int], heavy: dict[str, int]) -> None:
         """Add a shard's n-gram counts to the sketch; those whose estimate reaches
         ``min_docs`` are kept by name (bounded memory: no n-gram is dropped early)."""
@@ -1023,7 +1099,7 @@ class MineRound(_NgramRound):
         self.sample = []
         p0 = merged.changes / merged.positions if merged.positions else 0.0
         every = {k for k, c in merged.counts.items() if c >= det.min_docs}
-        keys = {k for k in every if not k.startswith(("g|", "o|"))}
+        keys = {k for k in every if not k.startswith(("g|", "o|", "s|"))}
         # the opening channel: n-grams of open_min..open_max words that open a clause
         # near a change point, counted apart (``o|`` keys) and tested on their own
         okeys = {k[2:] for k in every if k.startswith("o|")}
@@ -1032,14 +1108,26 @@ class MineRound(_NgramRound):
         # genre's own templates (a question page's symptom list) are shifts too
         genre = self.words is not None and p0 > det.max_change_rate
         gkeys = {k[2:] for k in every if k.startswith("g|")} if genre else set()
+        # the sentence channel: n-grams opening a sentence right before a genre shift
+        skeys = {k[2:] for k in every if k.startswith("s|")} if genre else set()
         # chance: a candidate's share of word positions in the sample, times the word
         # positions searched around change points (reach per change window); each
         # channel (cohesion and stitched text; genre shifts) against its own windows
         freq = dict.fromkeys(keys | gkeys | okeys, 0)
         total_words = 0
         lengths = {k.count(" ") + 1 for k in freq}
+        # the sentence channel's n-grams: their occurrences in the sample that open a
+        # sentence (the channel's base rate)
+        sfreq = dict.fromkeys(skeys, 0)
+        slast = _last_words(skeys)
         for text in sample:
-            ws = folded_words(text)
+            if skeys:
+                ws, st, _ = _split(text)
+                for e, key in _ngrams_in(ws, sfreq, det.max_ngram, slast):
+                    if opens_sentence(text, int(st[e - key.count(" ")])):
+                        sfreq[key] += 1
+            else:
+                ws = folded_words(text)
             total_words += len(ws)
             _count_ngrams(ws, freq, det.longest, lengths)
         best: dict[str, float] = {}
@@ -1067,6 +1155,18 @@ class MineRound(_NgramRound):
             p = float(binom.sf(got - 1, n, q))
             if p * len(okeys) <= det.alpha and p < best.get(key, 2.0):
                 best[key] = p
+        # the sentence channel: as the opening one, conditional on the n-gram's
+        # occurrences that open a sentence — how many are followed right away by a genre
+        # shift, against the share of the corpus's words that are
+        q_s = min(1.0, (merged.sentence_changes + 1) / (merged.sentence_positions + 1))
+        sentence: set[str] = set()
+        for key in skeys:
+            got = merged.counts["s|" + key]
+            n = max(got, int(np.ceil((sfreq[key] + 1) * scale)))
+            p = float(binom.sf(got - 1, n, q_s))
+            if p * len(skeys) <= det.alpha:
+                sentence.add(key)
+                best[key] = min(p, best.get(key, 2.0))
         scored = sorted((p, k) for k, p in best.items())
         cands = {k: p for p, k in scored[: det.max_candidates]}
         # candidates that only the opening channel passed (round 2 also asks them to be
@@ -1083,7 +1183,7 @@ class MineRound(_NgramRound):
             [],
             p0,
             merged.docs,
-            len(keys) + len(gkeys) + len(okeys),
+            len(keys) + len(gkeys) + len(okeys) + len(skeys),
             1,
             bins,
             self.table,
@@ -1091,6 +1191,7 @@ class MineRound(_NgramRound):
             words=self.words if genre else None,
             p_genre=(merged.genre_changes + 1) / (merged.genre_positions + 1) if genre else 0.0,
             opening_only=opening_only,
+            sentence_keys=frozenset(k for k in cands if k in sentence),
         )
 
 
@@ -1153,6 +1254,10 @@ class ConfirmRound(_NgramRound):
                     changed, first_change = e, got
             if d.genre is not None:
                 self._genre_doc(doc, d, key, ends, part)
+                if key in prev.sentence_keys:
+                    opening = _sentence_ends(doc.text, d.tk, key, ends)
+                    if opening:  # counted apart: only where it opens a sentence
+                        self._genre_doc(doc, d, "^" + key, opening, part)
             if not seen:
                 continue
             # counts: occurrences-with-context docs under "n|key", changed docs under "a|key"
@@ -1236,10 +1341,16 @@ class ConfirmRound(_NgramRound):
         m = max(len(prev.candidates), 1)
         passed: list[tuple[float, str, int, int, str]] = []
         # each channel tested on its own (Benjamini–Hochberg at q within each): the
-        # cohesion and stitched-text changes, and the genre shifts
-        for chan, n_key, a_key in (("", "n|", "a|"), ("g|", "gn|", "ga|")):
+        # cohesion and stitched-text changes, the genre shifts, and the genre shifts
+        # after the sentence channel's candidates where they open a sentence (``^``)
+        sentence = ["^" + k for k in sorted(prev.sentence_keys)]
+        for chan, n_key, a_key, tests in (
+            ("", "n|", "a|", list(prev.candidates)),
+            ("g|", "gn|", "ga|", list(prev.candidates)),
+            ("g|", "gn|", "ga|", sentence),
+        ):
             rows: list[tuple[float, str, int, int]] = []
-            for key in prev.candidates:
+            for key in tests:
                 n = merged.counts.get(n_key + key, 0)
                 a = merged.counts.get(a_key + key, 0)
                 if a < det.min_docs or n == 0:
@@ -1257,12 +1368,13 @@ class ConfirmRound(_NgramRound):
             passed += [(p, key, a, n, chan) for p, key, a, n in rows[:cut]]
         groups: dict[str, dict[str, Any]] = {}
         rejected: list[dict[str, Any]] = []
+        opening_purity: dict[str, float] = {}  # per trigger, of its ``^`` keys
         for p, key, a, n, chan in passed:
             if a / n < det.min_purity:
                 continue
             ex = merged.examples.get(chan + key, [])
             overlap = host_overlap(ex)
-            text, added, added_right = _extend(key, ex)
+            text, added, added_right = _extend(key.lstrip("^"), ex)
             cont = continuation_overlap(ex, skip=added_right)
             opening = opening_share(ex, added)
             heading = heading_share(ex)
@@ -1305,6 +1417,8 @@ class ConfirmRound(_NgramRound):
             # the trigger more often than chance (a template-rich corpus stitches anyway)
             s_obs = merged.counts.get("s|" + key, 0)
             s_exp = merged.expected.get("s|" + key, 0.0)
+            if key.startswith("^"):
+                opening_purity[text] = max(opening_purity.get(text, 0.0), a / n)
             have = groups.get(text)
             if have is not None:
                 if key not in have["keys"]:  # (both channels may confirm one n-gram)
@@ -1329,7 +1443,13 @@ class ConfirmRound(_NgramRound):
                 or (s_obs >= 2 and s_obs >= det.stitched_ratio * s_exp),
                 "examples": [x.doc_id for x in ex[:10]],
                 **({"change": "genre"} if chan else {}),
+                **({"opens_sentence": True} if key.startswith("^") else {}),
             }
+        # the purity where the phrase opens a sentence: the flag pass judges those
+        # occurrences by it (the host check is for a common phrase's clean holders)
+        for text, pur in opening_purity.items():
+            if text in groups:
+                groups[text]["sentence_purity"] = round(pur, 4)
         # an n-gram inside a longer confirmed trigger with as many documents is that trigger
         kept: list[dict[str, Any]] = []
         for t in sorted(groups.values(), key=lambda t: -len(t["trigger"])):
@@ -1410,6 +1530,8 @@ def _fold(acc: CohesionPartial, part: CohesionPartial) -> CohesionPartial:
     acc.genre_windows += part.genre_windows
     acc.open_positions += part.open_positions
     acc.open_changes += part.open_changes
+    acc.sentence_positions += part.sentence_positions
+    acc.sentence_changes += part.sentence_changes
     acc.words += part.words
     for b in range(len(HOST_BINS)):
         acc.bin_positions[b] += part.bin_positions[b]
@@ -2097,7 +2219,10 @@ class CohesionMiner(
     def flag(self, doc: Document, state: FamiliarityState | CohesionState) -> Finding | None:
         if not isinstance(state, CohesionState) or not state.triggers:
             return None
-        trig = {k: t for t in state.triggers for k in t["keys"]}
+        # a key confirmed only where it opens a sentence (``^``) counts only there
+        trig = {k.lstrip("^"): t for t in state.triggers for k in t["keys"]}
+        only_open = {k[1:] for t in state.triggers for k in t["keys"] if k[:1] == "^"}
+        only_open -= {k for t in state.triggers for k in t["keys"] if k[:1] != "^"}
         ws, st, en = _split(doc.text)
         if _last_words(trig).isdisjoint(ws):
             return None  # no trigger in it: no cohesion
@@ -2120,6 +2245,8 @@ class CohesionMiner(
                 if whole is None:
                     continue  # a shorter n-gram of the trigger, not the trigger
                 first, e = whole
+                if key in only_open and not opens_sentence(doc.text, int(tk.starts[first])):
+                    continue  # inside a sentence: the phrase's own use
                 got = self._change(d, state, e, first)
                 if state.p0 > self.max_change_rate:
                     # one kind of change is common anyway (novels): joint evidence only
@@ -2174,7 +2301,10 @@ class CohesionMiner(
             )
         sim: float | None = None
         near: tuple[float, float] | None = None
-        if ch.kind != "stitched" and t["purity"] < self.host_check_purity:
+        purity = t["purity"]
+        if "sentence_purity" in t and opens_sentence(doc.text, t0):
+            purity = max(purity, t["sentence_purity"])
+        if ch.kind != "stitched" and purity < self.host_check_purity:
             on_topic, sim, near = self._host_check(
                 state, t["trigger"], doc.text[:t0], doc.text[p_start:p_end]
             )
@@ -2185,8 +2315,9 @@ class CohesionMiner(
             score=self.score,
             reason=(
                 f"trigger {t['trigger']!r} is followed by {what}; in {t['anomalous_docs']} of "
-                f"{t['containing_docs']} documents containing it (expected by chance "
-                f"{t['expected']:.1f}, p={t['p_value']:.1e})"
+                f"{t['containing_docs']} documents containing it"
+                f"{' to open a sentence' if t.get('opens_sentence') else ''} (expected by "
+                f"chance {t['expected']:.1f}, p={t['p_value']:.1e})"
             ),
             spans=[
                 Span(t0, t1, "trigger"),
@@ -2199,7 +2330,7 @@ class CohesionMiner(
                 "cohesion": None if ch.cohesion != ch.cohesion else round(ch.cohesion, 4),
                 "familiar_trigrams": round(ch.familiar[0], 4),
                 "familiar_8grams": round(ch.familiar[1], 4),
-                "matched": key,
+                "matched": ("^" if key in only_open else "") + key,
                 "host_similarity": None if sim is None else round(sim, 4),
                 **(
                     {}
