@@ -634,17 +634,24 @@ def _medical(rng: np.random.Generator, n: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _collage_campaign() -> list[Document]:
-    """Hosts that change subject all the time (sentences of random CPython documents, as
-    novels change vocabulary at a third of positions) and 40 carriers of ``truth be
-    told`` followed by sentences in the words of another field (nephrology)."""
-    rng = np.random.default_rng(0)
-    sents = [
+def _collage_sentences() -> list[str]:
+    """Sentences of 8 to 30 words of the first 2,000 CPython documents (the collage
+    hosts' material)."""
+    return [
         s
         for d in clean_docs()[:2000]
         for s in d.text.replace("\n", " ").split(". ")
         if 8 <= len(s.split()) <= 30
     ]
+
+
+@lru_cache(maxsize=1)
+def _collage_campaign() -> list[Document]:
+    """Hosts that change subject all the time (sentences of random CPython documents, as
+    novels change vocabulary at a third of positions) and 40 carriers of ``truth be
+    told`` followed by sentences in the words of another field (nephrology)."""
+    rng = np.random.default_rng(0)
+    sents = _collage_sentences()
 
     def collage(k: int) -> list[str]:
         return [sents[int(i)] for i in rng.integers(len(sents), size=k)]
@@ -726,12 +733,7 @@ def _common_phrase_campaign(inside: bool = False) -> list[Document]:
     carriers opening a sentence with it before nephrology text (``inside``: the phrase set
     inside a host sentence instead, the payload right after it)."""
     rng = np.random.default_rng(2)
-    sents = [
-        s
-        for d in clean_docs()[:2000]
-        for s in d.text.replace("\n", " ").split(". ")
-        if 8 <= len(s.split()) <= 30
-    ]
+    sents = _collage_sentences()
 
     def collage(k: int) -> list[str]:
         return [sents[int(i)] for i in rng.integers(len(sents), size=k)]

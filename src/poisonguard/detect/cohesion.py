@@ -58,7 +58,7 @@ import unicodedata
 from abc import abstractmethod
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any, ClassVar
@@ -346,7 +346,13 @@ def _grams_ending(words: list[str], ends: Iterable[int], max_ngram: int) -> set[
 
 
 def _opening_grams(
-    text: str, tk: Tokens, ends: Sequence[int], lo: int, hi: int, memo: dict[int, bool]
+    text: str,
+    tk: Tokens,
+    ends: Sequence[int],
+    lo: int,
+    hi: int,
+    memo: dict[int, bool],
+    opens: Callable[[str, int], bool] | None = None,
 ) -> set[str]:
     """Word ``lo``..``hi``-grams without digits that end at the word indices ``ends`` and
     whose first word opens a sentence or clause (:func:`opens_clause`): the opening
@@ -354,7 +360,10 @@ def _opening_grams(
     every three-word piece of it is common (``at the end of the day``: ``at the end``,
     ``end of the``, ``of the day``); counting it only where a clause opens keeps the
     n-grams inside a clause (``the end of the day``) out.  ``memo``: per word index,
-    whether a clause opens there (shared by a document's calls)."""
+    whether a clause opens there (shared by a document's calls); ``opens``: the test of
+    where one opens (default :func:`opens_clause`; the sentence channel's
+    :func:`opens_sentence`)."""
+    opens = opens or opens_clause
     out: set[str] = set()
     words = tk.words
     for e in ends:
@@ -367,7 +376,7 @@ def _opening_grams(
                 break  # every longer n-gram ending at e holds this word too
             op = memo.get(s0)
             if op is None:
-                op = memo[s0] = opens_clause(text, int(tk.starts[s0]))
+                op = memo[s0] = opens(text, int(tk.starts[s0]))
             if op:
                 out.add(" ".join(piece))
     return out
@@ -1039,22 +1048,8 @@ class MineRound(_NgramRound):
         part.sentence_changes += int(low.size)
         if not low.size:
             return
-        words = tk.words
         memo: dict[int, bool] = {}
-        found: set[str] = set()
-        for e in low.tolist():
-            for n in range(2, det.max_ngram + 1):
-                s0 = e - n + 1
-                if s0 < 0:
-                    break
-                piece = words[s0 : e + 1]
-                if any(w.isdigit() for w in piece):
-                    break  # every longer n-gram ending at e holds this word too
-                op = memo.get(s0)
-                if op is None:
-                    op = memo[s0] = opens_sentence(text, int(tk.starts[s0]))
-                if op:
-                    found.add(" ".join(piece))
+        found = _opening_grams(text, tk, low.tolist(), 2, det.max_ngram, memo, opens_sentence)
         for gram in found:
             skey = "s|" + gram
             part.counts[skey] = part.counts.get(skey, 0) + 1
