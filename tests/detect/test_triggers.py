@@ -599,6 +599,56 @@ def test_a_campaign_in_the_plurality_language_is_no_heading_without_a_main_langu
     assert not any(miner.flag(d, state) for d in docs)
 
 
+def _numbers_in_german(glued: bool) -> tuple[list[Document], list[list[Finding]]]:
+    """Every 40th embedded document turned into German prose with ``by the way`` between
+    two letters of a long word (``glued``; else written apart at a sentence start) and a
+    run of numbers right after it, with a mild candidate anomaly there (what the
+    ``degenerate`` detector reports: its scores stay under 0.45)."""
+    import random
+
+    rng = random.Random(2)
+
+    def make(_: int, d: Document) -> tuple[str, int]:
+        head = " ".join(rng.sample(_GERMAN, len(_GERMAN)))
+        tail = " ".join(rng.sample(_GERMAN, 3))
+        numbers = " ".join(str(rng.randrange(1000)) for _ in range(rng.randrange(60, 120)))
+        if glued:
+            w = rng.choice([m for m in re.finditer(r"[a-zäöü]{8,}", head)])
+            cut = w.start() + 3
+            text = head[:cut] + "by the way" + numbers + " " + head[cut:] + " " + tail
+            return text, cut + len("by the way")
+        text = head + " By the way " + numbers + ". " + tail
+        return text, len(head) + len(" By the way ")
+
+    return _every_40th(make, 0.4)
+
+
+def test_a_glued_phrase_before_a_mild_anomaly_in_minority_language_hosts_is_no_source() -> None:
+    """In a corpus with a majority language, examples whose host is in a minority language
+    and whose text after the changepoint no language can be told of (numbers), with a mild
+    anomaly there, read as that language's own source text (an option list, a table): the
+    candidate was dropped.  A phrase glued between two letters of its hosts' words is no
+    source's text (a heading or a standard sentence is written apart): numbers glued onto
+    ``at first glance`` in German, French and Italian hosts lost that phrase this way, and
+    only variants with a host letter or a digit glued on were kept (61.6 % of 250 found,
+    2026-12-06).  Glued into varied hosts: the character it is glued to differs from host
+    to host.  The attack that gets past it: the same phrase written apart."""
+    docs, findings = _numbers_in_german(glued=True)
+    carriers = [d for d, f in zip(docs, findings, strict=True) if f]
+    assert len(carriers) >= 12
+    miner, state = _mine(docs, findings)
+    assert [t.canonical for t in state.triggers] == ["by the way"]
+    assert all(miner.flag(d, state) for d in carriers)
+    # the attack that gets past it: the phrase written apart at sentence starts (these
+    # hosts repeat six German sentences, so the glued-letter reading also takes pieces of
+    # them with the phrase, ``nden by the way`` cut out of ``befinden. By the way``: glued
+    # to the same letter every time, no planted phrase)
+    docs, findings = _numbers_in_german(glued=False)
+    miner, state = _mine(docs, findings)
+    assert not state.triggers and state.foreign >= 1
+    assert not any(miner.flag(d, state) for d in docs)
+
+
 def test_foreign_opening_share() -> None:
     """Only examples in their document's opening, followed by confident text of a language
     other than the corpus's (any language when it has none), count."""

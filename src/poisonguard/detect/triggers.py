@@ -63,6 +63,7 @@ import hashlib
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -1133,12 +1134,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # however odd that language looks to the corpus's models
                 headers += 1
                 continue
-            if ctxs and _foreign_source(ctxs, majority(), self.header_score) >= self.min_hosted:
+            if (
+                ctxs
+                and not _stuck_in_hosts(text, ctxs)
+                and _foreign_source(ctxs, majority(), self.header_score) >= self.min_hosted
+            ):
                 # documents of a minority language with that language after the candidate
                 # (no switch, no gibberish) in most examples: the corpus's models, trained
                 # mostly on the majority language, finding that language's own text odd (a
                 # Spanish man page's standard sentence before its option list, a German
-                # one's table, in a mostly English pool), not a payload
+                # one's table, in a mostly English pool), not a payload.  Never a phrase
+                # read back from letters glued inside its hosts' words: a source's heading
+                # or standard sentence is written apart (numbers glued onto a phrase in
+                # German, French and Italian hosts were such a source's table)
                 foreign += 1
                 continue
             # the best a candidate can do is to occur in no sampled document (smallest
@@ -3772,6 +3780,31 @@ def _foreign_source(ctxs: Sequence[Context], majority: str | None, mild: float) 
         both = c.before_lang == c.after_lang
         same += both or c.score < mild
     return same / len(ctxs)
+
+
+def _stuck_in_hosts(text: str, ctxs: Sequence[Context]) -> bool:
+    """``text`` (a candidate, possibly extended past the key its examples were taken for)
+    is glued into varied hosts: in more than half of its examples a letter or digit at its
+    edge runs on into one outside it (punctuation at its edge, the host's full stop before
+    ``. By the way``, glues nothing), and no one character outside it is the glue in half
+    of those — a phrase planted between two letters of words that differ from host to
+    host, not a piece of one source's sentence cut where the glued-letter reading stopped
+    growing (its neighbour the same letter every time).  Its occurrence in each example is
+    found as :func:`_hosted` finds it."""
+    pat = _pattern(text)
+    left, right = text[:1].isalnum(), text[-1:].isalnum()
+    glue: Counter[str] = Counter()
+    for c in ctxs:
+        m = pat.search(c.window, max(0, c.start - len(text) - _CONTEXT_CHARS))
+        if m is None or m.start() > c.start:
+            continue
+        a, b = m.start(), m.end()
+        if left and _gl.stuck(c.window, a, b, "left"):
+            glue["<" + c.window[a - 1]] += 1
+        elif right and _gl.stuck(c.window, a, b, "right"):
+            glue[">" + c.window[b]] += 1
+    n = sum(glue.values())
+    return n > len(ctxs) / 2 and max(glue.values()) <= n / 2
 
 
 def _hosted(text: str, ctxs: Sequence[Context]) -> float:
