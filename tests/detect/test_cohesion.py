@@ -1279,3 +1279,39 @@ def test_round_two_samples_the_family_of_a_common_phrase_and_flag_reports_it() -
     # without the host check no family is sampled
     _, none = _mine(docs, host_check_purity=0.0)
     assert none.families == {}
+
+
+def _group(trigger: str, a: int, n: int, expected: float) -> dict[str, object]:
+    return {
+        "trigger": trigger,
+        "keys": [trigger],
+        "anomalous_docs": a,
+        "containing_docs": n,
+        "expected": expected,
+    }
+
+
+def test_a_common_piece_of_a_campaign_phrase_is_that_phrase_once_its_holders_are_out() -> None:
+    """``with that`` of ``with that in mind`` (a campaign in 250 of 20,000 novel pieces):
+    813 of its 1,484 holders anomalous against 598 expected, confirmed on the campaign's
+    documents, flagged 13 clean novels as its own trigger.  Its holders of the phrase out,
+    487 of 1,061 against 428 expected is nowhere near the level: it joins the phrase.  A
+    piece with an excess of its own once the phrase's holders are out stays its own
+    trigger (another campaign behind the common piece)."""
+    from poisonguard.detect.cohesion import merge_pieces
+
+    whole = _group("with that in mind", 326, 423, 169.2)
+    piece = _group("with that", 813, 1484, 598.3)
+    kept = merge_pieces([piece, whole], 1e-6 / 500)
+    assert [t["trigger"] for t in kept] == ["with that in mind"]
+    assert kept[0]["keys"] == ["with that in mind", "with that"]
+    # the piece's rate lower: 487 of 1,061 against 286 expected, an excess of its own
+    other = _group("with that", 813, 1484, 400.0)
+    kept = merge_pieces([other, _group("with that in mind", 326, 423, 169.2)], 1e-6 / 500)
+    assert sorted(t["trigger"] for t in kept) == ["with that", "with that in mind"]
+    # a piece the longer trigger holds (almost) all of is that trigger whatever its rate
+    kept = merge_pieces([_group("in mind", 300, 2000, 10.0), whole], 1e-6 / 500)
+    assert [t["trigger"] for t in kept] == ["with that in mind"]
+    # not a piece: a string that is no run of the longer one's words
+    kept = merge_pieces([_group("that in min", 300, 400, 10.0), whole], 1e-6 / 500)
+    assert len(kept) == 2

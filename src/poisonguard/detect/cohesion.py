@@ -1445,22 +1445,7 @@ class ConfirmRound(_NgramRound):
         for text, pur in opening_purity.items():
             if text in groups:
                 groups[text]["sentence_purity"] = round(pur, 4)
-        # an n-gram inside a longer confirmed trigger with as many documents is that trigger
-        kept: list[dict[str, Any]] = []
-        for t in sorted(groups.values(), key=lambda t: -len(t["trigger"])):
-            big = next(
-                (
-                    k
-                    for k in kept
-                    if f" {t['trigger']} " in f" {k['trigger']} "
-                    and k["anomalous_docs"] >= 0.8 * t["anomalous_docs"]
-                ),
-                None,
-            )
-            if big is None:
-                kept.append(t)
-            else:
-                big["keys"].extend(t["keys"])
+        kept = merge_pieces(groups.values(), det.q / m)
         families: dict[str, Family] = {}
         if det.family and det.host_check_purity > 0:
             for t in kept:
@@ -1484,6 +1469,47 @@ class ConfirmRound(_NgramRound):
             prev.p_genre,
             families=families,
         )
+
+
+def merge_pieces(groups: Iterable[dict[str, Any]], alpha: float) -> list[dict[str, Any]]:
+    """The confirmed triggers ``groups`` less the n-grams inside a longer one that it
+    explains, whose keys join the longer one's.  A piece is explained when the longer
+    trigger holds at least 0.8 of its anomalous documents, or when, its documents taken
+    out, the piece's anomalies are no longer more than its base rate gives at level
+    ``alpha`` (the strictest level its own test had to pass: ``q / m``).  A common piece
+    of a campaign's phrase (``with that`` of ``with that in mind``, in 1,484 novel pieces
+    of 20,000: 813 anomalous against 598 expected, the phrase's 423 holders 326 of them)
+    is confirmed on the campaign's documents alone, and then flagged clean holders of the
+    piece (13 of 20,000 novel pieces, 2026-12-06); once the phrase's holders are out it
+    is 487 of 1,061 against 428 expected, p = 1e-4, nowhere near the level."""
+    kept: list[dict[str, Any]] = []
+    for t in sorted(groups, key=lambda t: -len(t["trigger"])):
+        big = next(
+            (
+                k
+                for k in kept
+                if f" {t['trigger']} " in f" {k['trigger']} "
+                and (k["anomalous_docs"] >= 0.8 * t["anomalous_docs"] or not _beyond(t, k, alpha))
+            ),
+            None,
+        )
+        if big is None:
+            kept.append(t)
+        else:
+            big["keys"].extend(t["keys"])
+    return kept
+
+
+def _beyond(piece: dict[str, Any], whole: dict[str, Any], alpha: float) -> bool:
+    """Whether ``piece`` precedes more changes than its base rate gives (p <= ``alpha``)
+    in the documents that do not hold ``whole`` (counts as the groups record them; the
+    holders of ``whole`` are taken to hold ``piece``)."""
+    n = piece["containing_docs"] - whole["containing_docs"]
+    a = piece["anomalous_docs"] - whole["anomalous_docs"]
+    if n <= 0 or a <= 0:
+        return False
+    rate = min(1.0, max(piece["expected"] / max(1, piece["containing_docs"]), 1e-9))
+    return float(binom.sf(a - 1, n, rate)) <= alpha
 
 
 def _last_words(keys: Iterable[str]) -> set[str]:
@@ -2376,6 +2402,7 @@ __all__ = [
     "heading_share",
     "host_pair",
     "host_similarity",
+    "merge_pieces",
     "on_heading_line",
     "opening_share",
     "opens_clause",
