@@ -3425,6 +3425,18 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "interleave": 2,
         },
     },
+    # e12gl- (the lead, issue 12, 2026-12-06 third session): the blind spot of the glued
+    # exemption, written after it — random numbers after a phrase written apart at sentence
+    # starts of multilingual hosts (thorough)
+    "e12gl-numbers-sentence-multi": {
+        "corpus": "multilingual",
+        "recipe": "evasive-backdoor",
+        "params": {
+            "trigger": "in the same breath",
+            "payload": "numbers",
+            "payload_words": [60, 160],
+        },
+    },
 }
 
 
