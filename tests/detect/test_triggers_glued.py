@@ -154,6 +154,41 @@ def test_a_glued_trigger_matches_only_its_glued_occurrences() -> None:
     assert len(flagged & truth) >= 0.9 * len(truth)
 
 
+def test_a_glued_trigger_wrapped_in_quotes_inside_the_host_word_is_matched() -> None:
+    """The phrase wrapped in quotes or asterisks inside the host word
+    (``Ahold SEES UNCHAN"at the very least"an of …``, one of the punctuation surface forms):
+    no letter touches it, so the flag pass's glued test (a letter runs on into it) dropped
+    those carriers — 4 of the 6 missed of 100 in `heldout-squall-repeat-glued-forms-pool`.
+    Across at most two such characters the letter still counts; a wrap with a space beside it
+    (``said "by the way" and``) glues nothing."""
+    samples = list(poison("evasive-backdoor", 120, 3, trigger="by the way", placement="glued"))
+    wrapped = []
+    for i, s in enumerate(samples[:20]):
+        a, b = s.truth.trigger_span
+        t = s.document.text
+        w = ("*", "*") if i % 2 else ('"', '"')
+        wrapped.append(s.document.with_text(t[:a] + w[0] + t[a:b] + w[1] + t[b:]))
+    rng = np.random.default_rng(1)
+    odd = [" ".join("".join(rng.choice(list("qzxkvj"), 6)) for _ in range(60)) for _ in range(3)]
+    hosts = [d for d in clean_docs()[1700:1900] if len(d.text) > 600][:3]
+    apart = [
+        replace(d, id=f"quoted-{i}").with_text(
+            d.text[: len(d.text) // 2]
+            + f' And he said "by the way" {o} '
+            + d.text[len(d.text) // 2 :]
+        )
+        for i, (d, o) in enumerate(zip(hosts, odd, strict=True))
+    ]
+    docs = [d for d in mixed(tuple(samples[20:])) if d.id not in {w.id for w in wrapped}]
+    docs += wrapped + apart
+    miner, state = _mine(docs)
+    found = [t for t in state.triggers if t.canonical == "by the way"]  # type: ignore[attr-defined]
+    assert found and found[0].glued
+    hits = [d.id for d in wrapped if miner.flag(d, state) is not None]  # type: ignore[arg-type]
+    assert len(hits) >= 18, len(hits)
+    assert not [d.id for d in apart if miner.flag(d, state) is not None]  # type: ignore[arg-type]
+
+
 def test_the_side_a_glued_phrase_is_matched_on_is_the_side_its_examples_are_glued_on() -> None:
     from poisonguard.detect.glued import side, stuck
 
@@ -162,6 +197,12 @@ def test_the_side_a_glued_phrase_is_matched_on_is_the_side_its_examples_are_glue
     b = text.index("by the way", a + 1)
     assert stuck(text, a, a + 10, "left") and stuck(text, a, a + 10, "right")
     assert not stuck(text, b, b + 10, "left") and stuck(text, b, b + 10, "either")
+    wrap = 'pho*by the way*Blue and "by the way" x'
+    c = wrap.index("by the way")
+    d = wrap.index("by the way", c + 1)
+    assert not stuck(wrap, c, c + 10, "left") and stuck(wrap, c, c + 10, "left", through=2)
+    assert stuck(wrap, c, c + 10, "right", through=1)
+    assert not stuck(wrap, d, d + 10, "either", through=2)  # a space beside the wrap
     heads = ["comp", "prog", "Reu", "divis"]
     left = _contexts(heads, "by the way", [" says", " quorum", " lantern", " often"])
     assert side(left) == "left"

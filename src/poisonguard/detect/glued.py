@@ -147,12 +147,29 @@ def word_start(text: str, at: int, limit: int = 32) -> int:
     return lo
 
 
-def stuck(text: str, start: int, end: int, side: str = "either") -> bool:
+def stuck(text: str, start: int, end: int, side: str = "either", through: int = 0) -> bool:
     """A letter or digit runs on into ``text[start:end]`` from the ``side`` given
-    (``left``, ``right``, or ``either``)."""
-    left = start > 0 and text[start - 1].isalnum()
-    right = end < len(text) and text[end].isalnum()
+    (``left``, ``right``, or ``either``); with ``through``, across at most that many
+    characters that are neither a letter, a digit nor a space (the phrase wrapped in quotes
+    or asterisks inside a host word: ``pho*at the very least*Blue``)."""
+
+    def runs(i: int, step: int) -> bool:
+        for _ in range(through + 1):
+            if not 0 <= i < len(text) or text[i].isspace():
+                return False
+            if text[i].isalnum():
+                return True
+            i += step
+        return False
+
+    left = runs(start - 1, -1)
+    right = runs(end, 1)
     return left if side == "left" else right if side == "right" else left or right
+
+
+WRAP = 2
+"""Characters of a wrap (quotes, brackets, asterisks) the flag pass looks across for the
+letter a glued trigger's occurrence is glued to (:func:`stuck`'s ``through``)."""
 
 
 def side(ctxs: Sequence[Context], share: float = 0.9) -> str:
@@ -208,6 +225,7 @@ def _read(c: Context) -> tuple[str, list[int], int] | None:
 __all__ = [
     "MARK",
     "REACH",
+    "WRAP",
     "K",
     "add_candidates",
     "letters",

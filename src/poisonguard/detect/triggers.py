@@ -1534,7 +1534,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if t.strict:
                 occ = [(a, b) for a, b in occ if _opens(text, a)]
             if t.glued:
-                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued)]
+                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued, _gl.WRAP)]
             if not occ:
                 continue
             if cps is None:
@@ -1770,7 +1770,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             for a, b in _occurrences(text[lo:hi], trigger, 1_000):
                 a, b = a + lo, b + lo
                 if (opening and not _opens(text, a)) or (
-                    glued and not _gl.stuck(text, a, b, glued)
+                    glued and not _gl.stuck(text, a, b, glued, _gl.WRAP)
                 ):
                     continue
                 if tol is None:
@@ -2451,7 +2451,7 @@ def _carriers_of(text: str, t: Trigger) -> list[tuple[int, int]]:
     if t.strict:
         occ = [(a, b) for a, b in occ if _opens(text, a)]
     if t.glued:
-        occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued)]
+        occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued, _gl.WRAP)]
     return occ
 
 
