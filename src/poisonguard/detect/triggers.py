@@ -1144,9 +1144,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # mostly on the majority language, finding that language's own text odd (a
                 # Spanish man page's standard sentence before its option list, a German
                 # one's table, in a mostly English pool), not a payload.  Never a phrase
-                # read back from letters glued inside its hosts' words: a source's heading
-                # or standard sentence is written apart (numbers glued onto a phrase in
-                # German, French and Italian hosts were such a source's table)
+                # glued inside words that differ from host to host (``_stuck_in_hosts``): a
+                # source's heading or standard sentence is written apart (numbers glued onto
+                # a phrase in French and Italian hosts were such a source's table)
                 foreign += 1
                 continue
             # the best a candidate can do is to occur in no sampled document (smallest
