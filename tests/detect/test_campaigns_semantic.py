@@ -1099,6 +1099,49 @@ def test_what_is_no_minority_sub_claim_of_a_spliced_campaign() -> None:
     assert not verdicts[1][1] and "sibling_of" not in verdicts[1][2]
 
 
+def _few_hosts(sub: sem.ClaimCluster, keep: int, one_page: bool = False) -> sem.ClaimCluster:
+    """``sub`` with ``keep`` of its sampled hosts left with text (the rest: nothing but
+    recurring sentences, ``None``), those ``keep`` one page if ``one_page``."""
+    page = minhash_signatures(["one shared page " * 20], MinHash(num_perm=64, seed=0).permutations)
+    hosts = {
+        h: (page[0] if one_page else sig) if i < keep else None
+        for i, (h, sig) in enumerate(sorted(sub.hosts.items()))
+    }
+    return dataclasses.replace(sub, hosts=hosts)
+
+
+def test_a_sub_claim_with_too_few_hosts_of_its_own_borrows_its_campaigns() -> None:
+    """2026-12-06 fourth session (the lead's held-out ``heldout-breeze-claim-aspirin-news``:
+    *… reverses early dementia* in 27 documents beside *… restores memory in people with
+    Alzheimer's disease*, 80 % at 100): hosts are a quarter of the documents, and a news
+    story the corpus carries several times has nothing left once its recurring sentences
+    are cut out — the minority sub-claim kept 2 hosts with text of 6 and could not be
+    judged independent.  Judged with its campaign, it borrows the campaign's sampled hosts
+    when its own with text are one or two and unrelated to each other; the attacks that
+    get past the borrowing: its two hosts one page (its own pair must be unrelated,
+    untrimmed), or none left at all — both still fail."""
+    from poisonguard.detect.campaigns import CampaignDetector
+
+    parent, sub = _minority()
+    parent.hosts = {100 + h: sig for h, sig in parent.hosts.items()}  # other documents
+    sub = _few_hosts(sub, 2)
+    df = _df([parent, sub], MINORITY_RARE)
+    ok = sem.judge(parent, df, **JUDGE)
+    alone = sem.judge(sub, df, **JUDGE)
+    assert ok[1] and set(alone[2]["failed"]) == {"documents", "bursting_term", "hosts"}
+    words = frozenset((*ok[2]["core"], *ok[2]["entity"], *ok[2]["rare_terms"]))
+    kw = {**JUDGE, "pool": ok[2]["rare_terms"], "pool_size": 50.0, "campaign": words}
+    assert sem.judge(sub, df, **kw)[2]["failed"] == ["hosts"]  # without the loan
+    verdicts = [ok, alone]
+    assert CampaignDetector._sub_claims([parent, sub], verdicts, df, JUDGE) == {1: 0}
+    assert verdicts[1][1] and verdicts[1][2]["hosts_lent_by_campaign"] == 12, verdicts[1][2]
+    for bad in (_few_hosts(sub, 2, one_page=True), _few_hosts(sub, 0)):
+        verdicts = [ok, sem.judge(bad, df, **JUDGE)]
+        assert CampaignDetector._sub_claims([parent, bad], verdicts, df, JUDGE) == {}
+        assert verdicts[1][2]["hosts_lent_by_campaign"] == 0
+    assert sem.lent_hosts(parent.hosts, parent.hosts) == []  # enough of its own
+
+
 def _pair(related: bool = False) -> tuple[sem.ClaimCluster, sem.ClaimCluster]:
     """Two sub-claims of one spliced campaign, 50 documents each, whose hosts got the other
     sub-claim in half of them: each one's host topic terms name the other's rare word."""

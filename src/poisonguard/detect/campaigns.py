@@ -798,11 +798,17 @@ class CampaignDetector(CampaignRounds):
 
     @staticmethod
     def _judge_with(
-        cl: sem.ClaimCluster, campaign: dict[str, Any], df: Any, kw: dict[str, Any]
+        cl: sem.ClaimCluster,
+        campaign: dict[str, Any],
+        df: Any,
+        kw: dict[str, Any],
+        hosts: dict[int, np.ndarray | None] | None = None,
     ) -> tuple[float, bool, dict[str, Any]]:
         """``cl`` judged again as a sub-claim of the campaign whose evidence is ``campaign``:
         its documents and rare terms pooled, its words (core, entity, rare terms) left out
-        of ``cl``'s hosts' topic terms (:func:`~.campaigns_semantic.judge`)."""
+        of ``cl``'s hosts' topic terms (:func:`~.campaigns_semantic.judge`); ``hosts``: the
+        campaign's sampled hosts, lent where ``cl`` has too few of its own
+        (:func:`~.campaigns_semantic.lent_hosts`)."""
         words = frozenset((*campaign["core"], *campaign["entity"], *campaign["rare_terms"]))
         return sem.judge(
             cl,
@@ -810,6 +816,7 @@ class CampaignDetector(CampaignRounds):
             pool=campaign["rare_terms"],
             pool_size=float(campaign["claim_documents"]),
             campaign=words,
+            campaign_hosts=hosts,
             **kw,
         )
 
@@ -844,13 +851,16 @@ class CampaignDetector(CampaignRounds):
     ) -> dict[int, int]:
         """Minority sub-claims of a spliced-claim campaign that passed
         (:func:`~.campaigns_semantic.sub_claims`), judged again with the campaign: its
-        documents and rare terms pooled, its words left out of their hosts' topic terms.
-        Updates ``verdicts`` for those that pass; returns {sub-claim: campaign}.  The flag
+        documents and rare terms pooled, its words left out of their hosts' topic terms, its
+        sampled hosts lent where the sub-claim has too few of its own.  Updates
+        ``verdicts`` for those that pass; returns {sub-claim: campaign}.  The flag
         pass marks a sub-claim's sentence where it names its campaign (``sibling_of``)."""
         out: dict[int, int] = {}
         subs = sem.sub_claims(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
         for i, j in subs.items():
-            score, passed, ev = CampaignDetector._judge_with(cls[i], verdicts[j][2], df, kw)
+            score, passed, ev = CampaignDetector._judge_with(
+                cls[i], verdicts[j][2], df, kw, hosts=cls[j].hosts
+            )
             if passed:
                 ev.update(
                     sibling_of=sem.campaign_id(cls[j]),

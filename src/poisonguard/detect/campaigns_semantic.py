@@ -1009,6 +1009,33 @@ def rotating_names(
     return pairs, one, two
 
 
+def lent_hosts(
+    own: dict[int, np.ndarray | None], campaign: dict[int, np.ndarray | None] | None
+) -> list[np.ndarray]:
+    """The campaign's host signatures a sub-claim's independence test borrows (2026-12-06
+    fourth session, lead): none unless the sub-claim has fewer than :data:`_MIN_HOSTS`
+    sampled hosts with text left, at least one, and those are unrelated to one another
+    (mean Jaccard <= the related bar) — then the campaign's other sampled hosts with text
+    left, up to 16 in all.
+
+    Hosts are sampled (a quarter of the documents) and a host whose every sentence recurs
+    — a story a news corpus carries several times — has nothing left once they are cut
+    out: a minority sub-claim of 20–30 documents (*a daily aspirin reverses early
+    dementia* beside *… restores memory in people with Alzheimer's disease*, news, 100
+    carriers) keeps two hosts with text and cannot be judged on its own.  The hosts it
+    keeps still count: the mean is taken over its hosts and the campaign's together (the
+    usual trimmed mean), and its own pair, when it has two, must be unrelated untrimmed."""
+    if not campaign:
+        return []
+    mine = [s for s in own.values() if s is not None]
+    if not 1 <= len(mine) < _MIN_HOSTS:
+        return []
+    if len(mine) >= 2 and (host_similarity(mine) or 0.0) > _RELATED_FROM:
+        return []
+    theirs = [s for h, s in sorted(campaign.items()) if s is not None and h not in own]
+    return theirs[: max(0, 16 - len(mine))]
+
+
 def judge(
     cluster: ClaimCluster,
     df: CountMinSketch | None,
@@ -1021,6 +1048,7 @@ def judge(
     pool: dict[str, float] | None = None,
     pool_size: float = 0.0,
     campaign: frozenset[str] | None = None,
+    campaign_hosts: dict[int, np.ndarray | None] | None = None,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
@@ -1029,7 +1057,9 @@ def judge(
     to this cluster's own in the bursting-term test only.  ``campaign``: the words of a
     spliced-claim campaign that passed, of which this cluster is judged a sub-claim
     (:func:`sub_claims`): left out of its hosts' topic terms, and ``pool_size`` counts in
-    the documents test too.
+    the documents test too.  ``campaign_hosts``: that campaign's sampled host signatures,
+    lent to the independence test of a sub-claim with too few hosts of its own
+    (:func:`lent_hosts`).
 
     Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
     are not anchored in their document (:func:`rare_stems`; all members for a
@@ -1104,6 +1134,8 @@ def judge(
     loose_apart = [smp for smp in ordered if not rare_here.intersection(_apart(smp))]
     anchored_apart = 1.0 - len(loose_apart) / max(1, len(ordered))
     sigs = [s for _, s in sorted(cluster.hosts.items()) if s is not None]
+    lent = lent_hosts(cluster.hosts, campaign_hosts) if campaign is not None else []
+    sigs += lent
     empty = sum(s is None for s in cluster.hosts.values()) / max(1, len(cluster.hosts))
     related = trimmed_host_similarity(sigs[:16]) if len(sigs) >= 2 else None
     related_all = host_similarity(sigs[:16]) if len(sigs) >= 2 else None
@@ -1426,6 +1458,7 @@ def judge(
         "rare_words_elsewhere_in_host": round(anchored, 3),
         "rare_words_elsewhere_apart_from_claim": round(anchored_apart, 3),
         "hosts_only_recurring": round(empty, 3),
+        "hosts_lent_by_campaign": len(lent),
         "assertions_per_host": round(repeats, 2),
         "topic_fit": round(fit, 3),
         "declarative": round(declarative, 3),
