@@ -1018,11 +1018,12 @@ def lent_hosts(
     (mean Jaccard <= the related bar) — then the campaign's other sampled hosts with text
     left, up to 16 in all.
 
-    Hosts are sampled (a quarter of the documents) and a host whose every sentence recurs
-    — a story a news corpus carries several times — has nothing left once they are cut
-    out: a minority sub-claim of 20–30 documents (*a daily aspirin reverses early
-    dementia* beside *… restores memory in people with Alzheimer's disease*, news, 100
-    carriers) keeps two hosts with text and cannot be judged on its own.  The hosts it
+    Hosts are sampled (a quarter of the documents) and a host every sentence of which hits
+    a recurring key — short news stories, one of them in the corpus twice — has nothing
+    left once they are cut out: a minority sub-claim of 20–30 documents (*a daily aspirin
+    reverses early dementia* beside *… restores memory in people with Alzheimer's
+    disease*, news, 100 carriers) keeps two hosts with text and cannot be judged on its
+    own.  The hosts it
     keeps still count: the mean is taken over its hosts and the campaign's together (the
     usual trimmed mean), and its own pair, when it has two, must be unrelated untrimmed."""
     if not campaign:
