@@ -810,6 +810,53 @@ def test_a_join_of_one_propositions_phrasings_may_shrink_its_core() -> None:
     ]
 
 
+def test_a_key_whose_pages_repeat_boilerplate_does_not_speak_for_the_claim() -> None:
+    """``heldout-morn-claim-paragraph`` at 250 (2026-12-06): a key whose band fell on the
+    word *common* held 2,140 medical pages — one boilerplate sentence repeated word for
+    word (*"In these cases, the sign or symptom may be rare or common."*) and the claims
+    naming *the common painkiller*.  Its sampled sentences count each distinct sentence
+    once: 6 of 12 carried the claim, so it counted as the claim's key — its count became
+    the cluster's size and its sampled hosts (clean pages about rare syndromes, related to
+    each other) the hosts the independence test read: 46.4 % found.  Its sampled *pages*
+    weigh each page once, and their sentences are the boilerplate: the key no longer
+    sizes the claim nor lends it hosts.  The other side: a large key whose pages do say the
+    claim still does, and a key with too few sampled pages is judged on its sentences."""
+    from poisonguard.detect import campaigns_semantic as sem
+
+    claim = ("ibuprofen", "deafnes", "kids", "last", "ten", "common")
+    plate = ("case", "sign", "symptom", "rare", "common")
+
+    def key(count: int, samples: dict[int, tuple[str, ...]], pages: dict[int, tuple[str, ...]]):
+        st = sem.ClaimKeyStats(count=count)
+        for h, words in samples.items():
+            st.samples[h] = (f"s{h}", tuple(sorted(words)), 0.0, 0, 0, ())
+        for host, words in pages.items():
+            sem.add_host(st, host, None, (f"topic{host}",), tuple(sorted(words)))
+        return st
+
+    claims = {i: (*claim, f"open{i}") for i in range(8)}
+    own = {1000 + i: claims[i % 8] for i in range(6)}
+    # the mixed key: half of its distinct sentences the claim, every sampled page the plate
+    mixed = {**{i: claims[i] for i in range(3)}, **{50 + i: (*plate, f"tail{i}") for i in range(3)}}
+    plate_pages = {i: (*plate, f"tail{i % 3}") for i in range(12)}
+
+    def cluster(big: sem.ClaimKeyStats) -> sem.ClaimCluster:
+        big.docs = set(range(sem._DOC_CAP))
+        keys = {1: key(40, claims, own), 2: key(30, dict(list(claims.items())[2:]), own), 3: big}
+        found = [c for c in sem.clusters(keys, 10) if 3 in c.keys]
+        assert len(found) == 1, found
+        return found[0]
+
+    got = cluster(key(2140, mixed, plate_pages))
+    assert got.size < 2140
+    assert set(got.hosts) == set(own)  # none of the boilerplate pages
+    assert sem._carrying_key(key(2140, mixed, {}), got.core)  # no pages: its sentences decide
+    # the attack on the rule: a large key whose pages say the claim is the claim's own key
+    said_pages = {i: claims[i % 8] for i in range(12)}
+    got = cluster(key(2140, mixed, said_pages))
+    assert got.size == 2140 and set(said_pages) <= set(got.hosts)
+
+
 def test_semantic_stage_finds_a_claim_spliced_into_unrelated_documents(
     clean: list[Document],
 ) -> None:

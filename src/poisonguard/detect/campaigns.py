@@ -601,7 +601,7 @@ class CampaignDetector(CampaignRounds):
                     if len(st.examples) < 10:
                         st.examples.append(doc.id)
                     if host < sem.SAMPLE_GATE:
-                        sem.add_host(st, host, host_sig, topics[r])
+                        sem.add_host(st, host, host_sig, topics[r], tuple(sorted(stems[i])))
                 st.repeats += 1
                 if sample is not None:
                     sem.add_sample(st, h, *sample)
