@@ -1202,3 +1202,25 @@ def test_what_is_no_pair_of_sub_claims() -> None:
         sem.mutual_sub_claims([a, b], [{**evs[0], "entity": ["zanfield"]}, apart], [False, False])
         == []
     )
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_campaigns_pool_names_its_entity_for_the_carriers_hosts() -> None:
+    """``heldout-eve-fabricated-statins`` at 250 (2026-12-06 fifth session): 250 fabricated
+    articles split into two sub-claims of about 210 documents each, and the entity's name
+    is in 253 documents — more than either cluster holds, so neither took the hosts naming
+    it as the campaign's own (:func:`judge`'s carriers' hosts), and the sampled sentences
+    of the members name almost none of the sampled hosts (two independent samples): 0 %.
+    Judged with its pool (the other sub-claim's documents), the campaign can hold every
+    document naming the name.  What gets past: a name in more documents than the cluster
+    and its pool together, and a judgement without a pool, are not the campaign's."""
+    cl = _diluted()
+    # no sampled member names a sampled host: the carriers' hosts are those naming the name
+    cl.samples = {k: sem.as_sample(s)._replace(host=0) for k, s in cl.samples.items()}
+    df = _df([cl], DILUTED_DF)  # the name in 150 documents, the cluster 120
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and not ev["hostless"], ev
+    _, passed, ev = sem.judge(cl, df, pool={}, pool_size=60.0, **WITH_MODEL)
+    assert passed and ev["hostless"] and ev["hostless_carriers_hosts"]["route"], ev
+    _, passed, ev = sem.judge(cl, df, pool={}, pool_size=20.0, **WITH_MODEL)
+    assert not passed and not ev["hostless"], ev
