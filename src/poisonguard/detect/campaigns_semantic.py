@@ -703,8 +703,9 @@ def _assemble(
     # the documents the overlap tests compare (:func:`siblings`, :func:`burst_sub_claims`):
     # those of the keys whose sentences carry the core, their pages' sentences or not — a
     # fabricated campaign's articles that assert only a sub-claim are among them (with the
-    # page test here too, ``e12g3-fabricated-drug-medical`` at 250: 100 → 96 %, its second
-    # sub-claim no longer a sibling, 2026-12-06 fifth session)
+    # page test here too, ``e12g3-fabricated-drug-medical`` at 250: 100 → 96 %, the
+    # campaign's sampled documents 103 → 81 and the articles asserting only its second
+    # sub-claim lost, 2026-12-06 fifth session)
     docs: set[int] = set().union(*(keys[k].docs for k in spoken))
     own_docs: set[int] = set().union(*(keys[k].docs for k in carrying))
     capped = any(len(keys[k].docs) >= _DOC_CAP for k in carrying)
