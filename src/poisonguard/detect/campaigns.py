@@ -590,6 +590,8 @@ class CampaignDetector(CampaignRounds):
                     apart,
                     beside,
                 )
+            # the sentence each sampled host of its keys is a member by (one tuple per row)
+            said = tuple(sorted(stems[i])) if host < sem.SAMPLE_GATE else ()
             for k in set(keys[r][hit[r]].tolist()):
                 st = part.claims.get(k)
                 if st is None:
@@ -601,7 +603,7 @@ class CampaignDetector(CampaignRounds):
                     if len(st.examples) < 10:
                         st.examples.append(doc.id)
                     if host < sem.SAMPLE_GATE:
-                        sem.add_host(st, host, host_sig, topics[r], tuple(sorted(stems[i])))
+                        sem.add_host(st, host, host_sig, topics[r], said)
                 st.repeats += 1
                 if sample is not None:
                     sem.add_sample(st, h, *sample)
