@@ -761,6 +761,26 @@ class CampaignDetector(CampaignRounds):
         for i, j in sibs.items():  # a sibling is marked where it names its campaign
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
+        # an alias of common words a spliced claim is said with in place of part of its
+        # core (:func:`~.campaigns_semantic.stand_in`): a sentence saying the rest of the
+        # core with it, and a key of the campaign, is its member; a sub-claim's sentence
+        # saying a stand-in of its campaign (the clusters whose names meet) names it
+        for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):
+            if passed and not cl.slots and ev.get("family") == "spliced-claims":
+                found = sem.stand_ins(cl.samples.values(), ev["core"])
+                if found:
+                    ev["stand_in"] = [{"said": sorted(a), "words": sorted(w)} for a, w in found]
+        for _, passed, ev in verdicts:
+            if passed:
+                mine = set(ev["names"])
+                ev["stand_ins"] = sorted(
+                    {
+                        tuple(x["words"])
+                        for _, p, other in verdicts
+                        if p and mine & set(other["names"])
+                        for x in other.get("stand_in", ())
+                    }
+                )
         for i, j in burst_sibs.items():
             # ... a burst sibling where it names its word and its page another of the
             # campaign's entity words (not its rare terms: a brand list's words)
@@ -1255,7 +1275,8 @@ class CampaignDetector(CampaignRounds):
         are in :meth:`summarize` already, and re-reading every document for them would cost a
         full text pass of the corpus for nothing.  A document is looked at for a semantic
         campaign only when its text contains :data:`~.campaigns_semantic.CARRY` of the
-        campaign's core stems.
+        campaign's core stems, or every word of one of its stand-ins and the core words
+        said with it (:func:`~.campaigns_semantic.stand_ins`).
         """
         if state.stage != 2 or not state.campaigns:
             return None
@@ -1281,6 +1302,10 @@ class CampaignDetector(CampaignRounds):
                 if c.details.get("slots")
                 else sum(w in low for w in c.details.get("core", ()))
                 >= sem.CARRY * len(c.details["core"])
+                or any(
+                    all(w in low for w in (*x["said"], *x["words"]))
+                    for x in c.details.get("stand_in", ())
+                )
                 for c in state.campaigns
                 if c.kind == "semantic-claim" and c.score >= FLAG_FLOOR
             )
@@ -1422,8 +1447,15 @@ class CampaignDetector(CampaignRounds):
                 c = state.campaigns[idx]
                 core = c.details.get("core", ())
                 slots = [frozenset(sl) for sl in c.details.get("slots", ())]
+                stand_ins = c.details.get("stand_ins", ())
                 if not (
-                    sem.carries_slots(stems[j], slots) if slots else sem.carries(stems[j], core)
+                    sem.carries_slots(stems[j], slots)
+                    if slots
+                    else sem.carries(stems[j], core)
+                    or any(
+                        sem.says_stand_in(stems[j], x["said"], x["words"])
+                        for x in c.details.get("stand_in", ())
+                    )
                 ):
                     continue
                 needs = c.details.get("sibling_needs")
@@ -1439,7 +1471,10 @@ class CampaignDetector(CampaignRounds):
                     ):
                         continue
                 # a sub-claim judged with its campaign's documents: only where it names it
-                elif c.details.get("sibling_of") and not names_of[idx] & stems[j]:
+                elif c.details.get("sibling_of") and not (
+                    names_of[idx] & stems[j]
+                    or any(frozenset(x) <= stems[j] for x in stand_ins if x)
+                ):
                     continue
                 if c.details.get("family") == "spliced-claims":
                     if unit_stems is None:

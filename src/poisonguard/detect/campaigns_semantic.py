@@ -78,7 +78,7 @@ sketch let keys of one kind inflate the estimates of another.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -1951,6 +1951,69 @@ def campaign_names(passed: Sequence[dict[str, Any]]) -> None:
         ev["names"] = sorted(names)
 
 
+_STAND_IN = 0.5  # share of the members saying the rest of the core that hold a stand-in word
+_STAND_IN_NAMED = 0.1  # ... at most this share of the members that carry the core hold it
+_STAND_IN_MEMBERS = 3  # distinct sentences saying the rest of the core with it, at least
+_STAND_INS = 4  # stand-ins read per cluster, at most (its largest groups)
+
+
+def stand_ins(
+    samples: Iterable[Sample | Sequence[Any]], core: Iterable[str]
+) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """``[(said, words), …]``: the words a passing spliced claim's members say in place of
+    part of its core (``words``: an alias of common words, *the sleep supplement* for
+    *melatonin* / *melatonin gummies*), with the rest of the core they say (``said``).  The
+    alias is no entity word, no rare term and in no core (a third of the members say it),
+    so its sentences hold half the core and would be neither judged nor marked.
+
+    Read off the cluster's sampled sentences that hold two or more of the core's words but
+    do not carry it (:func:`carries`), grouped by the core words they hold: each group of
+    >= :data:`_STAND_IN_MEMBERS` distinct sentences (at most :data:`_STAND_INS`, largest
+    first) whose words in >= :data:`_STAND_IN` of them and in at most
+    :data:`_STAND_IN_NAMED` of the sentences that carry the core (they stand where the
+    missing core words stand) are no fewer than the missing words and at most one more —
+    a sentence said so is no less specific than a member, and what is replaced is a
+    place (a name, a predicate), not a whole other sentence.  A variant of the campaign's
+    other sub-claim under the same names reads so too: its sentences are the campaign's.
+    Used, in the flag pass, only with a key of the campaign (:func:`says_stand_in`)."""
+    core_ = frozenset(core)
+    carrying: list[frozenset[str]] = []
+    groups: dict[frozenset[str], dict[str, frozenset[str]]] = {}
+    for smp in map(as_sample, samples):
+        st = frozenset(smp.stems)
+        if carries(st, core_):
+            carrying.append(st)
+        elif len(said := core_ & st) >= 2:
+            groups.setdefault(said, {})[smp.text] = st
+    out: list[tuple[frozenset[str], frozenset[str]]] = []
+    if not carrying:
+        return out
+    for said, bare in sorted(groups.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0]))):
+        if len(bare) < _STAND_IN_MEMBERS or len(out) >= _STAND_INS:
+            break
+        counts: dict[str, int] = {}
+        for st in bare.values():
+            for w in st - core_:
+                counts[w] = counts.get(w, 0) + 1
+        words = frozenset(
+            w
+            for w, n in counts.items()
+            if n >= _STAND_IN * len(bare)
+            and sum(w in st for st in carrying) <= _STAND_IN_NAMED * len(carrying)
+        )
+        missing = len(core_ - said)
+        if missing <= len(words) <= missing + 1:
+            out.append((said, words))
+    return out
+
+
+def says_stand_in(stems: frozenset[str], said: Iterable[str], words: Iterable[str]) -> bool:
+    """Whether a sentence says a campaign's claim under a stand-in (:func:`stand_ins`):
+    every core word its stand-in's members say, and every stand-in word."""
+    said_, words_ = frozenset(said), frozenset(words)
+    return len(said_) >= 2 and bool(words_) and said_ <= stems and words_ <= stems
+
+
 def campaign_id(cluster: ClaimCluster) -> str:
     """The reported id of a cluster's campaign (stable: its smallest key; a burst's also
     its word — two bursts of one campaign can share their smallest key)."""
@@ -2021,9 +2084,11 @@ __all__ = [
     "permutations",
     "rare_stems",
     "says_burst",
+    "says_stand_in",
     "siblings",
     "sketch_keys",
     "slots_of",
+    "stand_ins",
     "stem_rates",
     "topical_hosts",
     "trimmed_host_similarity",
