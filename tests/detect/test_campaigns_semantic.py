@@ -1085,6 +1085,12 @@ def test_what_is_no_minority_sub_claim_of_a_spliced_campaign() -> None:
         for h, s in unnamed.samples.items()
     }
     assert sem.sub_claims([parent, unnamed], [dict(ok), dict(fails)], [True, False]) == {}
+    # a campaign whose bursting terms are its predicate's (its names rotate and burst
+    # under none): its frequent rare terms name it — and only its own names do
+    pred = {**ok, "entity": ["gridlock"], "rare_terms": {"zanfield": 20.0, "orlow": 9.0}}
+    assert sem.sub_claims([parent, sub], [pred, dict(fails)], [True, False]) == {1: 0}
+    other = {**pred, "rare_terms": {"harbour": 20.0}}
+    assert sem.sub_claims([parent, sub], [other, dict(fails)], [True, False]) == {}
     tpl = {**fails, "failed": ["claim_like", "documents", "bursting_term"]}
     assert sem.sub_claims([parent, sub], [dict(ok), tpl], [True, False]) == {}
     burst = dataclasses.replace(sub, slots=(frozenset({"zanfield"}),))

@@ -1748,8 +1748,11 @@ def sub_claims(
     words (``e12r-paragraph-claim-books``: each sub-claim's cluster fails only the host
     test, its hosts' topic terms are the other sub-claim's *oversea donor committee*).  A
     cluster (not a burst) that failed nothing but those three tests and whose members
-    that carry its core name one of the bursting entity terms of a spliced-claim campaign
-    that passed in >= half of them is a candidate: returns {index of the candidate: index
+    that carry its core name one of the bursting entity terms or frequent rare terms of a
+    spliced-claim campaign that passed in >= half of them is a candidate (its names, as the
+    flag pass reads them, :func:`campaign_names`: a drug said as *warfarin*, *Coumadin* and
+    *the blood thinner* bursts under none of them, and the campaign's bursting terms are its
+    predicate's, *painkiller combine*): returns {index of the candidate: index
     of the campaign}.  It is then judged again with the campaign (:func:`judge`'s
     ``pool``, ``pool_size`` and ``campaign``): every other test — claim-like, rotating
     wording, template and neighbour shares, host similarity, topic fit, anchoring, MiniLM
@@ -1774,7 +1777,9 @@ def sub_claims(
         ]
         best, naming = -1, 0.0
         for j in parents:
-            names = set(evidence[j]["entity"])
+            # its names: the bursting entity and the frequent rare terms (an entity that
+            # rotates three names bursts under none; the predicate's words do)
+            names = set(evidence[j]["entity"]) | set(evidence[j].get("rare_terms", ()))
             named = sum(bool(names.intersection(st)) for st in members) / max(1, len(members))
             if 2 * named >= 1 and named > naming:
                 best, naming = j, named
