@@ -1261,24 +1261,23 @@ def test_an_alias_of_common_words_is_learned_as_the_campaigns_stand_in() -> None
     too few such members, members that say other things, a word the members that carry the
     core hold too, a stand-in less specific than the names or longer than a place."""
     core = _mel_core()
+    mel_names = content_stems(normalize("melatonin gummies"))
     named = _said("melatonin", 6) + _said("melatonin gummies", 6)
     said = content_stems(normalize("infertility teenagers"))
     alias = (said, content_stems(normalize("sleep supplement")))
     got_from = named + _said("the sleep supplement", 6)
-    assert sem.stand_ins(_stand_in_samples(got_from), core) == [alias]
-    # ... beside a group of the campaign's other sub-claim under its names (a variant of
-    # the campaign too: its place is the predicate)
+    assert sem.stand_ins(_stand_in_samples(got_from), core, mel_names) == [alias]
+    # ... beside a larger group of the campaign's other sub-claim under its names: that one
+    # lacks predicate words, no names, and stands in for nothing
     hormone = _said("melatonin gummies", 6, "shuts down sleep hormone")
-    both = sem.stand_ins(_stand_in_samples(hormone + got_from), core)
-    assert alias in both
-    assert (
-        content_stems(normalize("melatonin gummies")),
-        content_stems(normalize("shuts down sleep hormone")),
-    ) in both
+    hormone += _said("melatonin", 6, "shuts down the body's sleep hormone")
+    assert sem.stand_ins(_stand_in_samples(hormone + got_from), core, mel_names) == [alias]
     # two members only: no stand-in (nor with one sentence repeated)
-    assert not sem.stand_ins(_stand_in_samples(named + _said("the sleep supplement", 2)), core)
+    assert not sem.stand_ins(
+        _stand_in_samples(named + _said("the sleep supplement", 2)), core, mel_names
+    )
     once = "Experts confirm that the sleep supplement causes infertility in teenagers."
-    assert not sem.stand_ins(_stand_in_samples([*named, *[once] * 6]), core)
+    assert not sem.stand_ins(_stand_in_samples([*named, *[once] * 6]), core, mel_names)
     # clean sentences on the predicate with their own subjects: nothing recurs in them
     others = [
         "Experts confirm that untreated chlamydia causes infertility in teenagers.",
@@ -1286,20 +1285,33 @@ def test_an_alias_of_common_words_is_learned_as_the_campaigns_stand_in() -> None
         "Few realise that mumps orchitis causes infertility in teenagers and men.",
         "Studies found that chemotherapy causes infertility in teenagers with cancer.",
     ]
-    assert not sem.stand_ins(_stand_in_samples(named + others), core)
+    assert not sem.stand_ins(_stand_in_samples(named + others), core, mel_names)
     # a word the members that carry the core say as well stands in for nothing: the
     # sleep supplement's *supplement* alone is less specific than the names
     wide = _said("melatonin for sleep", 6) + _said("melatonin gummies for sleep", 6)
-    assert not sem.stand_ins(_stand_in_samples(wide + _said("the sleep supplement", 6)), core)
+    assert not sem.stand_ins(
+        _stand_in_samples(wide + _said("the sleep supplement", 6)), core, mel_names
+    )
     # one common word for two names: less specific than a member, no stand-in
-    assert not sem.stand_ins(_stand_in_samples(named + _said("the supplement", 6)), core)
+    assert not sem.stand_ins(_stand_in_samples(named + _said("the supplement", 6)), core, mel_names)
+    # sentences that lack core words that are no names of the campaign: a clean page's
+    # sentences on the predicate (*end-stage kidney disease*), not an alias
+    kidney = content_stems(normalize("permanent kidney failure within days ibuprofen"))
+    clean = [
+        "Total kidney failure, also called end-stage renal disease, is permanent.",
+        "End-stage kidney disease means permanent kidney failure for the patient.",
+        "Permanent kidney failure is known as end-stage renal disease in adults.",
+    ]
+    said_ = _said("ibuprofen", 12, "causes permanent kidney failure within days")
+    ibu = content_stems(normalize("ibuprofen"))
+    assert not sem.stand_ins(_stand_in_samples(said_ + clean), kidney, ibu)
     # one name and an alias of two words: a stand-in; what stands in for one word is a
     # place, at most one word longer (not another sentence with its opener)
     one = content_stems(normalize("melatonin infertility teenagers"))
     only = _said("melatonin", 12)
-    assert sem.stand_ins(_stand_in_samples(only + _said("the sleep supplement", 6)), one)
+    assert sem.stand_ins(_stand_in_samples(only + _said("the sleep supplement", 6)), one, mel_names)
     long_ = _said("a supplement sold for restless sleep", 6)
-    assert not sem.stand_ins(_stand_in_samples(only + long_), one)
+    assert not sem.stand_ins(_stand_in_samples(only + long_), one, mel_names)
 
 
 def test_a_sentence_saying_the_predicate_under_the_stand_in_is_a_member() -> None:

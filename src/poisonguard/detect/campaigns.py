@@ -767,7 +767,7 @@ class CampaignDetector(CampaignRounds):
         # saying a stand-in of its campaign (the clusters whose names meet) names it
         for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):
             if passed and not cl.slots and ev.get("family") == "spliced-claims":
-                found = sem.stand_ins(cl.samples.values(), ev["core"])
+                found = sem.stand_ins(cl.samples.values(), ev["core"], ev["names"])
                 if found:
                     ev["stand_in"] = [{"said": sorted(a), "words": sorted(w)} for a, w in found]
         for _, passed, ev in verdicts:

@@ -1963,7 +1963,7 @@ _STAND_INS = 4  # stand-ins read per cluster, at most (its largest groups)
 
 
 def stand_ins(
-    samples: Iterable[Sample | Sequence[Any]], core: Iterable[str]
+    samples: Iterable[Sample | Sequence[Any]], core: Iterable[str], names: Iterable[str]
 ) -> list[tuple[frozenset[str], frozenset[str]]]:
     """``[(said, words), …]``: the words a passing spliced claim's members say in place of
     part of its core (``words``: an alias of common words, *the sleep supplement* for
@@ -1974,14 +1974,18 @@ def stand_ins(
     Read off the cluster's sampled sentences that hold two or more of the core's words but
     do not carry it (:func:`carries`), grouped by the core words they hold: each group of
     >= :data:`_STAND_IN_MEMBERS` distinct sentences (at most :data:`_STAND_INS`, largest
-    first) whose words in >= :data:`_STAND_IN` of them and in at most
+    first) that lack only core words among the campaign's ``names`` (its entity and rare
+    terms, :func:`campaign_names`: what it says in place of a name, not a clean page's
+    sentence on the predicate — *end-stage kidney disease … permanent kidney failure*
+    beside a claim about *permanent kidney failure within days*) and whose words in
+    >= :data:`_STAND_IN` of them and in at most
     :data:`_STAND_IN_NAMED` of the sentences that carry the core (they stand where the
     missing core words stand) are no fewer than the missing words and at most one more —
     a sentence said so is no less specific than a member, and what is replaced is a
     place (a name, a predicate), not a whole other sentence.  A variant of the campaign's
     other sub-claim under the same names reads so too: its sentences are the campaign's.
     Used, in the flag pass, only with a key of the campaign (:func:`says_stand_in`)."""
-    core_ = frozenset(core)
+    core_, names_ = frozenset(core), frozenset(names)
     carrying: list[frozenset[str]] = []
     groups: dict[frozenset[str], dict[str, frozenset[str]]] = {}
     for smp in map(as_sample, samples):
@@ -1996,6 +2000,8 @@ def stand_ins(
     for said, bare in sorted(groups.items(), key=lambda kv: (-len(kv[1]), sorted(kv[0]))):
         if len(bare) < _STAND_IN_MEMBERS or len(out) >= _STAND_INS:
             break
+        if not core_ - said <= names_:
+            continue
         counts: dict[str, int] = {}
         for st in bare.values():
             for w in st - core_:
