@@ -762,7 +762,7 @@ class CampaignDetector(CampaignRounds):
             ev = verdicts[i][2]
             ev["names"] = sorted(set(ev["names"]) | set(verdicts[j][2]["names"]))
         # an alias of common words a spliced claim is said with in place of part of its
-        # core (:func:`~.campaigns_semantic.stand_in`): a sentence saying the rest of the
+        # core (:func:`~.campaigns_semantic.stand_ins`): a sentence saying the rest of the
         # core with it, and a key of the campaign, is its member; a sub-claim's sentence
         # saying a stand-in of its campaign (the clusters whose names meet) names it
         for cl, (_, passed, ev) in zip(cls, verdicts, strict=True):

@@ -1982,9 +1982,10 @@ def stand_ins(
     :data:`_STAND_IN_NAMED` of the sentences that carry the core (they stand where the
     missing core words stand) are no fewer than the missing words and at most one more —
     a sentence said so is no less specific than a member, and what is replaced is a
-    place (a name, a predicate), not a whole other sentence.  A variant of the campaign's
-    other sub-claim under the same names reads so too: its sentences are the campaign's.
-    Used, in the flag pass, only with a key of the campaign (:func:`says_stand_in`)."""
+    place, not a whole other sentence.  (A group lacking the words of the campaign's other
+    sub-claim reads so only where those words are among its names, rare terms the campaign
+    made: its sentences are the campaign's.)  Used, in the flag pass, only with a key of
+    the campaign (:func:`says_stand_in`)."""
     core_, names_ = frozenset(core), frozenset(names)
     carrying: list[frozenset[str]] = []
     groups: dict[frozenset[str], dict[str, frozenset[str]]] = {}
