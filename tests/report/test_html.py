@@ -359,3 +359,29 @@ def test_a_mined_piece_lists_the_phrasings_its_carriers_write() -> None:
     del trig["extra"]
     plain = render_html_string(result)
     assert "written as <code>" not in plain
+    assert "matched by <code>" not in plain
+
+
+def test_a_trigger_grown_into_its_payload_names_its_stem() -> None:
+    """A trigger mined with its payload's opening words (``in the blink of an eye wird
+    Elemente``): the reviewer sees the phrase that matches the copies writing other words
+    there (escaped)."""
+    trig = {
+        "trigger": "in the blink of an eye wird Elemente",
+        "anomalous_docs": 233,
+        "containing_docs": 250,
+        "expected": 0.5,
+        "examples": [],
+        "detectors": ["triggers"],
+        "extra": {"stem": "in the <i>blink</i> of an eye"},
+    }
+    result = {"counts": {"documents": 1000, "poisoned": 250}, "findings": [], "triggers": [trig]}
+    html = render_html_string(result)
+    section = html[
+        html.index('id="triggers"') : html.index("</section>", html.index('id="triggers"'))
+    ]
+    assert (
+        "copies without its payload's opening matched by "
+        "<code>in the &lt;i&gt;blink&lt;/i&gt; of an eye</code>"
+    ) in section
+    assert "<i>blink</i>" not in section

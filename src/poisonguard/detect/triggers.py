@@ -282,6 +282,13 @@ class Trigger:
             pages would be flagged wherever a table or list follows it): a carrier is
             flagged only through a changepoint of its own or the campaign's payload
             profile, not through the words, language or word order after it alone.
+        stem: the shortest confirmed string that opens this trigger (whole words, under
+            their skeleton; :func:`_stems`), dropped as a piece of it: the trigger grew
+            past it by the first words of a fixed payload, which almost every example
+            shares (``in the blink of an eye`` of ``in the blink of an eye wird
+            Elemente``).  A carrier that does not hold the whole trigger — a copy with one
+            of those payload words edited — is matched by the stem, under the same joint
+            evidence; ``""``: none.
     """
 
     text: str
@@ -304,6 +311,7 @@ class Trigger:
     glued: str = ""
     phrasings: tuple[str, ...] = ()
     changepoint_only: bool = False
+    stem: str = ""
 
     @property
     def key(self) -> str:
@@ -333,6 +341,8 @@ class Trigger:
             del d["glued"]
         if not d["changepoint_only"]:
             del d["changepoint_only"]
+        if not d["stem"]:
+            del d["stem"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -1435,6 +1445,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         kept, hidden = _keep([t for _, t in confirmed], examples, ix)
         kept += self._unhidden(hidden, kept, examples, ix)
         kept.sort(key=lambda t: -t.anomalous_docs)
+        # a trigger grown past its phrase by a fixed payload's first words: the phrase, a
+        # confirmed piece of it, matches the copies whose first payload words differ
+        kept = _stems(kept, [t for _, t in confirmed], examples)
         # where each campaign's anomaly starts relative to its trigger, as its examples show
         kept = [
             t
@@ -1529,14 +1542,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         text = doc.text
         cps: tuple[int, ...] | None = None
         for t in state.triggers:
-            key = _loose(t.key)
-            occ = _occurrences(text, key, 10)
-            if t.strict:
-                occ = [(a, b) for a, b in occ if _opens(text, a)]
-            if t.glued:
-                occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued, _gl.WRAP)]
+            key, occ = _matched(text, t)
             if not occ:
                 continue
+            # (matched by its stem: the payload starts up to the dropped words later)
+            band = t.band if key != t.stem else _stem_band(t)
             if cps is None:
                 cps = state.changepoints.of_text(text)
             # a trigger confirmed because the anomaly starts where it ends (a common
@@ -1545,7 +1555,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # ... and any trigger whose examples put the anomaly within a few characters of
             # it: a clean carrier's odd passage further on is no payload of this campaign
             hit = self._before_changepoint(
-                text, key, cps, self.align if t.aligned else None, t.band, t.strict, t.glued
+                text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
             )
             why = ""
             if hit is None and not t.changepoint_only:
@@ -1576,6 +1586,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 + f"; it precedes an anomaly in {t.anomalous_docs} documents "
                 f"(chance: {t.expected:.1f}; p={t.p_value:.1e})"
             )
+            if key == t.stem:
+                extra["stem"] = t.stem
+                reason += (
+                    f"; matched by its opening {t.stem!r}: this copy does not write the"
+                    " words most of its carriers write after it (their payload's opening)"
+                )
             spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
             return Finding(self.name, self.score, reason, spans, t.text, extra=extra)
         return None
@@ -1660,22 +1676,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 rate.append((hits + 1) / (len(nulls) + 2))
             return rate[0]
 
-        out: list[Trigger] = []
-        for t in kept:
-            if not t.aligned:
-                out.append(t)
-                continue
+        def over(t: Trigger, unread: bool = False) -> bool:
+            # (whether its clean carriers' expected flags through the fixed bars exceed
+            # the budget; ``unread``: the answer for a string too common to read)
             loose = _loose(t.key)
             docs = ix(loose).docs_with(loose, cap=_READ_CAP)
             if docs is None:  # (in more sampled documents than the read takes: common)
-                if t.glued or t.strict:  # (where it is matched cannot be read: left as is)
-                    out.append(t)
-                    continue
+                if unread or t.glued or t.strict:  # (where it is matched cannot be read)
+                    return unread
                 clean = _READ_CAP * scale * min(10.0, ix(loose).repeats(loose, _READ_CAP))
             else:
                 if len(docs) * scale * 10 < _FIXED_MIN_CLEAN:
-                    out.append(t)
-                    continue
+                    return False
                 # the occurrences the flag pass matches it by (glued to a host word, at a
                 # sentence opening): a glued phrase's holders that write it apart are not
                 # its carriers, clean or not
@@ -1686,7 +1698,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     if (occ := _carriers_of(sample[d], t)) and not flagged(sample[d], t)
                 ]
                 clean = sum(occs) * len(docs) / max(1, len(read)) * scale
-            if clean >= _FIXED_MIN_CLEAN and clean * null_rate() > budget:
+            return clean >= _FIXED_MIN_CLEAN and clean * null_rate() > budget
+
+        out: list[Trigger] = []
+        for t in kept:
+            # a stem is budgeted as a trigger of its own matched anywhere, whatever the
+            # trigger's purity (a phrase opening a fixed payload is as common as the
+            # phrase): one over the budget — or too common to read (``to be`` of ``to be
+            # honest``) — is dropped, the trigger keeps its own routes
+            bare = replace(t, text=t.stem, canonical=t.stem, stem="", strict=False)
+            if t.stem and over(bare, unread=True):
+                t = replace(t, stem="")
+            if t.aligned and over(t):
                 t = replace(t, changepoint_only=True)
             out.append(t)
         return out
@@ -2447,12 +2470,111 @@ def _null_positions(hosts: Sequence[str], limit: int = _PROFILE_NULL) -> list[tu
 
 def _carriers_of(text: str, t: Trigger) -> list[tuple[int, int]]:
     """The occurrences :meth:`TriggerMiner.flag` matches ``t`` by in ``text``."""
-    occ = _occurrences(text, _loose(t.key), 10)
-    if t.strict:
-        occ = [(a, b) for a, b in occ if _opens(text, a)]
-    if t.glued:
-        occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued, _gl.WRAP)]
-    return occ
+    return _matched(text, t)[1]
+
+
+def _matched(text: str, t: Trigger) -> tuple[str, list[tuple[int, int]]]:
+    """The string :meth:`TriggerMiner.flag` matches ``t`` by in ``text`` and its
+    occurrences (at most ten): the trigger (:func:`_loose`), or where it does not occur,
+    its :attr:`~Trigger.stem`; only at openings when :attr:`~Trigger.strict`, only glued
+    when :attr:`~Trigger.glued`."""
+    for key in (_loose(t.key), t.stem):
+        if not key:
+            continue
+        occ = _occurrences(text, key, 10)
+        if t.strict:
+            occ = [(a, b) for a, b in occ if _opens(text, a)]
+        if t.glued:
+            occ = [(a, b) for a, b in occ if _gl.stuck(text, a, b, t.glued, _gl.WRAP)]
+        if occ:
+            return key, occ
+    return _loose(t.key), []
+
+
+def _stems(
+    kept: Sequence[Trigger],
+    confirmed: Sequence[Trigger],
+    examples: dict[str, list[Context]],
+) -> list[Trigger]:
+    """``kept`` with :attr:`Trigger.stem` set where one of the ``confirmed`` strings not
+    kept opens a kept trigger (under their skeletons, whole words, at least two; the
+    shortest such) and its own examples show copies that go on otherwise
+    (:func:`_goes_on_otherwise`): the trigger grew past that phrase by the first words of
+    its payload, which most of its examples share (:func:`_extend_words` grows while 95 %
+    agree), so the copies with one of those words edited hold no match of it
+    (``heldout-drizzle-salad-fixed-edits10-clause-multi``: 33 of 250 missed).  A phrase
+    that opens two kept triggers is the stem of each: payloads drawn from a pool whose
+    openings recur, each grown onto the phrase (``as luck would have it La`` and ``as luck
+    would have it El hombre``, Spanish passages after the phrase in
+    ``e12h-foreign-es-end``), and a carrier that writes neither opening is matched by the
+    phrase under the first of them.  Not a piece of the phrase itself, whose examples all
+    go on into it (``in any`` of ``in any case`` and ``in any event``, phrasings of one
+    campaign: two clean pages flagged through it in a first version), nor for a glued
+    trigger (matched only where glued to a host word) or one another kept trigger opens
+    (that one matches those copies)."""
+    out: list[Trigger] = []
+    for k in kept:
+        heads = []
+        # (not where another kept trigger opens it: that one matches those copies)
+        opened = any(o is not k and k.key.startswith(o.key + " ") for o in kept)
+        if not k.glued and not opened and _sf.is_folded(k.key):
+            heads = [
+                c
+                for c in confirmed
+                if c not in kept
+                and not c.glued
+                and _sf.is_folded(c.key)
+                and " " in c.key
+                and k.key.startswith(c.key + " ")
+            ]
+        heads = [
+            c
+            for c in heads
+            if _goes_on_otherwise(
+                c.key,
+                [o.key for o in kept if o.key.startswith(c.key + " ")],
+                examples.get(c.text, ()),
+            )
+        ]
+        out.append(replace(k, stem=min((c.key for c in heads), key=len)) if heads else k)
+    return out
+
+
+_STEM_OTHERWISE = 0.2
+"""Least share of a stem's example contexts (and at least :data:`_STEM_MIN`) that go on
+otherwise than into a kept trigger it opens ..."""
+_STEM_MIN = 3
+"""... and least number of them."""
+
+
+def _goes_on_otherwise(stem: str, keys: Sequence[str], ctxs: Sequence[Context]) -> bool:
+    """Whether at least :data:`_STEM_OTHERWISE` of the example contexts of ``stem`` (and
+    :data:`_STEM_MIN`) — anomalous documents — write it followed by none of the kept
+    triggers ``keys`` it opens: copies of the campaign whose payload opens otherwise.  A
+    piece of the phrase goes on into the phrase in all of them.  Contexts whose window
+    ends before a kept trigger could be read are not counted."""
+    pat = _pattern(stem)
+    pats = [_pattern(k) for k in keys]
+    reach = max(len(k) for k in keys) + _CONTEXT_CHARS // 2
+    read = other = 0
+    for c in ctxs:
+        at = next(
+            (m for m in pat.finditer(c.window) if m.start() < c.end and m.end() > c.start), None
+        )
+        if at is None or at.start() + reach > len(c.window):
+            continue
+        read += 1
+        other += not any(p.match(c.window, at.start()) for p in pats)
+    return other >= max(_STEM_MIN, _STEM_OTHERWISE * read)
+
+
+def _stem_band(t: Trigger) -> tuple[int | None, int | None] | None:
+    """:attr:`Trigger.band` for a carrier matched by its stem: the payload starts up to
+    the words the stem leaves out further from it."""
+    if t.band is None:
+        return None
+    lo, hi = t.band
+    return lo, (None if hi is None else hi + len(t.key) - len(t.stem))
 
 
 def _profiles(

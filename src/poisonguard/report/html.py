@@ -436,6 +436,13 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
             if phrasings
             else ""
         )
+        if extra.get("stem"):
+            # a trigger grown into its payload's opening: the copies that write another
+            # opening are matched by the phrase it grew from
+            shown += (
+                f'<br><span class="muted">copies without its payload\'s opening matched by '
+                f"<code>{_e(str(extra['stem']))}</code></span>"
+            )
         rows.append(
             "<tr>"
             f"<td><code>{_e(trig)}</code>{shown}</td>"
@@ -462,8 +469,9 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
         "corpus sample). A document is flagged only when it carries the trigger with an "
         "anomaly or a payload right after that occurrence (joint evidence); documents that "
         "merely contain the string stay clean. A mined piece that several phrasings share "
-        "lists the phrasings its carriers write (<em>written as</em>). Click the count to "
-        "list the flagged ones."
+        "lists the phrasings its carriers write (<em>written as</em>); a trigger mined with "
+        "its payload's opening words names the phrase that matches the copies writing other "
+        "words there. Click the count to list the flagged ones."
         "</p>" + body + "</section>"
     )
 
