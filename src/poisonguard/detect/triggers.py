@@ -283,12 +283,14 @@ class Trigger:
             flagged only through a changepoint of its own or the campaign's payload
             profile, not through the words, language or word order after it alone.
         stem: the shortest confirmed string that opens this trigger (whole words, under
-            their skeleton; :func:`_stems`), dropped as a piece of it: the trigger grew
-            past it by the first words of a fixed payload, which almost every example
-            shares (``in the blink of an eye`` of ``in the blink of an eye wird
-            Elemente``).  A carrier that does not hold the whole trigger — a copy with one
-            of those payload words edited — is matched by the stem, under the same joint
-            evidence; ``""``: none.
+            their skeleton; :func:`_stems`), dropped as a piece of it, whose own examples
+            show copies that go on otherwise: the trigger grew past it by its payload's
+            opening words, which most copies share (``in the blink of an eye`` of ``in the
+            blink of an eye wird Elemente``: one payload copied with edits; ``as luck would
+            have it`` of ``as luck would have it La``: passages whose openings recur).  A
+            carrier that does not hold the whole trigger — a copy whose payload opens
+            otherwise — is matched by the stem, under the same joint evidence; ``""``:
+            none.
     """
 
     text: str
