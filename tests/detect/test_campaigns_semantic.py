@@ -327,6 +327,46 @@ def test_a_sub_claim_asserted_in_its_campaigns_articles_is_one_of_its_claims() -
     assert evs[1]["sibling_documents"] == 1.0 and evs[1]["sibling_names_campaign"] >= 0.5
 
 
+def test_a_cluster_whose_members_are_written_outside_the_campaign_is_no_sibling() -> None:
+    """2026-12-07 (held-out ``heldout-fog-fabricated-iron-tablets-medical``): articles about
+    made-up *Ferrovane iron tablets*; a clean cluster of iron-deficiency pages (*anemia
+    deficiency iron*), every member naming the entity word *iron*, had 57 % of its keys'
+    documents among the articles' — its keys' bands also sample sentences that do not carry
+    its core — but only 8 of its 20 sampled members carrying the core were written in them.
+    It was joined as a sibling and flagged 38 clean medical pages.  The members' own
+    documents decide; with fewer than three of them sampled, the keys' documents do."""
+    parent = _cluster("halves city traffic", 1)
+    parent.docs = frozenset(range(1, 41))
+
+    def written_in(hosts: list[int]):  # type: ignore[no-untyped-def]
+        cl = _cluster("cracks under heavy lorries", 2)
+        cl.docs = frozenset(range(9, 41))  # every one of its keys' documents the campaign's
+        cl.samples = {
+            h: (*smp[:6], hosts[k % len(hosts)]) for k, (h, smp) in enumerate(cl.samples.items())
+        }
+        return cl
+
+    fab = {"family": "fabricated-articles", "failed": [], "entity": ["zanfield"], "rare_terms": {}}
+    fails = {"family": "spliced-claims", "failed": ["bursting_term", "hosts"], "entity": []}
+    # a quarter of its members' documents are the campaign's: refused, and it says why
+    elsewhere = written_in([1, 900, 901, 902])
+    evs = [dict(fab), dict(fails)]
+    assert sem.siblings([parent, elsewhere], evs, [True, False]) == {}
+    assert evs[1]["sibling_refused_members_elsewhere"] == 0.25
+    # three quarters: a sub-claim of the articles
+    inside = written_in([1, 2, 3, 900])
+    evs = [dict(fab), dict(fails)]
+    assert sem.siblings([parent, inside], evs, [True, False]) == {1: 0}
+    assert evs[1]["sibling_member_documents"] == 0.75
+    assert "sibling_refused_members_elsewhere" not in evs[1]
+    # two sampled members' documents are too few to judge by: the keys' documents decide
+    few = written_in([900, 901])
+    assert (
+        sem.member_documents([sem.as_sample(x) for x in few.samples.values()], parent.docs) is None
+    )
+    assert sem.siblings([parent, few], [dict(fab), dict(fails)], [True, False]) == {1: 0}
+
+
 def test_a_sub_claim_of_one_claim_articles_is_a_sibling_by_the_campaigns_own_entity() -> None:
     """2026-12-06 (held-out ``heldout-haze-fabricated-monitor-medical``): articles that each
     assert one sub-claim share no documents — the second claim's cluster had 12.5 % of its

@@ -1655,6 +1655,19 @@ def _own_entity_named(members: Sequence[Sequence[str]], parent: dict[str, Any]) 
     return max(sum(w in st for st in members) for w in own) / len(members)
 
 
+def member_documents(carrying: Sequence[Sample], docs: frozenset[int]) -> float | None:
+    """Share of the documents of the sampled members ``carrying`` a cluster's core that are
+    among ``docs`` (a campaign's sampled member documents), over those documents that are
+    sampled (:data:`SAMPLE_GATE`, as ``docs`` are); None when fewer than :data:`_MIN_HOSTS`
+    are.  What :func:`siblings` asks of a sub-claim: written in the campaign's documents —
+    a cluster's own documents (``ClaimCluster.docs``) are those of its keys, one MinHash
+    band each, which also sample sentences that share the band and not the claim."""
+    known = {smp.host for smp in carrying if 0 < smp.host < SAMPLE_GATE}
+    if len(known) < _MIN_HOSTS:
+        return None
+    return len(known & docs) / len(known)
+
+
 def siblings(
     cls: Sequence[ClaimCluster], evidence: Sequence[dict[str, Any]], passed: Sequence[bool]
 ) -> dict[int, int]:
@@ -1671,9 +1684,17 @@ def siblings(
     and the articles' background sentence about it "one thing", task F4) and has at least
     :data:`_SIBLING_DOCS` of its sampled member documents among that campaign's, and at
     least half of whose members that carry its core name the campaign's entity or rare
-    terms (the articles' quotes and background sentences share the documents, not that),
-    is one of its sub-claims.  Returns {index of the sibling: index of the campaign}.  The flag pass
-    marks a sibling's sentence only when it names the campaign (:func:`campaign_names`).
+    terms (the articles' quotes and background sentences share the documents, not that)
+    and, where at least :data:`_MIN_HOSTS` of those members' documents are sampled, are
+    written in its documents for at least :data:`_SIBLING_DOCS` of them
+    (:func:`member_documents`: 2026-12-07, held-out made-up *Ferrovane iron tablets* — a
+    clean cluster of iron-deficiency pages, *anemia deficiency iron*, every member naming
+    the entity word *iron*, 57 % of its keys' documents the articles' but 8 of 20 of its
+    members', was joined and flagged 38 clean medical pages; the 12 sub-claims this route
+    joined in 8 of 18 fabricated-article families logged before the rule had 0.73-1.0), is
+    one of its sub-claims.  Returns
+    {index of the sibling: index of the campaign}.  The flag pass marks a sibling's sentence
+    only when it names the campaign (:func:`campaign_names`).
 
     Articles that each assert **one** sub-claim share no documents: a sub-claim's articles
     are the campaign's other articles (2026-12-06: *GlucoSense monitors* that *make
@@ -1697,12 +1718,14 @@ def siblings(
         mine = cls[i].docs
         if len(mine) < _MIN_HOSTS:
             continue
-        members = [
-            smp.stems
+        carrying = [
+            smp
             for smp in map(as_sample, cls[i].samples.values())
             if carries(smp.stems, cls[i].core)
         ]
+        members = [smp.stems for smp in carrying]
         best, share, naming, one_claim, own_named = -1, 0.0, 0.0, -1, 0.0
+        within: float | None = None
         for j in parents:
             # what the two say beyond what the campaign's pages are about: an entity named
             # by several words (*Kestrel Line ferries*) is in both cores (task F4)
@@ -1715,8 +1738,14 @@ def siblings(
             s = len(mine & cls[j].docs) / len(mine)
             # a claim about the campaign's entity: most of its members name it (the
             # articles' quotes and background sentences share its documents but not that)
-            if 2 * named >= 1 and s > share:
-                best, share, naming = j, s, named
+            # and are written in its documents (its keys' documents hold pages whose
+            # sentences only share a band with it: `member_documents`)
+            inside = member_documents(carrying, cls[j].docs)
+            if 2 * named >= 1 and s > share and (inside is None or inside >= _SIBLING_DOCS):
+                best, share, naming, within = j, s, named, inside
+            elif inside is not None and 2 * named >= 1 and s >= _SIBLING_DOCS > inside:
+                # named, sharing documents, but its members are written elsewhere
+                ev["sibling_refused_members_elsewhere"] = round(inside, 3)
             if one_claim < 0 and ev.get("failed") == ["hosts"]:
                 own = _own_entity_named(members, evidence[j])
                 if own >= _SIBLING_NAMED:
@@ -1724,8 +1753,11 @@ def siblings(
         if best >= 0 and share >= _SIBLING_DOCS:
             ev["sibling_documents"] = round(share, 3)
             ev["sibling_names_campaign"] = round(naming, 3)
+            ev["sibling_member_documents"] = None if within is None else round(within, 3)
+            ev.pop("sibling_refused_members_elsewhere", None)
             out[i] = best
         elif one_claim >= 0:  # one claim per article: the campaign's own entity, named
+            ev.pop("sibling_refused_members_elsewhere", None)
             ev["sibling_documents"] = round(len(mine & cls[one_claim].docs) / len(mine), 3)
             ev["sibling_names_own_entity"] = round(own_named, 3)
             out[i] = one_claim
