@@ -14,7 +14,7 @@ from poisonguard.datasets import python_docs
 from poisonguard.detect import campaigns_payload as pay
 from poisonguard.detect.base import Finding
 from poisonguard.detect.campaigns import CampaignDetector, _host_text
-from poisonguard.detect.sketches import fold, split_sentences
+from poisonguard.detect.sketches import fold, hash64, split_sentences
 from poisonguard.io import Document
 from tests.detect.test_campaigns import bond_notice, run
 
@@ -452,3 +452,75 @@ def test_salad_of_content_words_gets_past_the_grammar_test() -> None:
         "fever kidney"
     )
     assert not pay.unnatural(salad)["unnatural"]
+
+
+def test_a_remnant_some_carriers_keep_does_not_make_their_hosts_related(
+    clean: list[Document], payload: str
+) -> None:
+    """The lead's fog case (``heldout-fog-salad-fixed-edits7-spacer-end-news``): a payload
+    edited in every copy leaves pieces in the hosts that no key covers.  Here the trigger
+    and the payload sit in 60 short hosts, and a quarter of them keep, past the host's next
+    sentence, three more sentences of the payload with one word of each edited in every
+    copy: no sentence recurs whole and none is next to the payload, so they stay in the
+    host (in 5 of the 12 hosts the test samples — the smallest id hashes; the fog family
+    kept one in 45 of its 250 hosts).  The hosts that keep them are a few similar pairs
+    among unrelated ones: the mean over all pairs is over the 0.02 line, the trimmed mean
+    (the most similar tenth of the pairs left out, as the claim route reads it) under it —
+    every carrier flagged, nothing else."""
+    rnd = random.Random(7)
+    words = payload.replace(".", "").split()
+    tail = [words[i : i + 14] for i in range(0, len(words) - 14, 15)]
+
+    def remnant() -> str:
+        edited = []
+        for s in tail:
+            w = list(s)
+            w[rnd.randrange(1, len(w))] = f"w{rnd.randrange(10**6)}"
+            edited.append(" ".join(w).capitalize() + ".")
+        return " ".join(edited)
+
+    docs = list(clean)
+    hosts: dict[int, tuple[str, str]] = {}
+    for i, d in enumerate(docs):
+        if len(hosts) == 60:
+            break
+        cut = d.text.find(". ", 150) + 1
+        end = d.text.find(". ", cut + 40) + 1
+        if 150 < cut < 300 and cut < end < cut + 200:
+            hosts[i] = (d.text[:cut], d.text[cut:end].strip())
+    ranked = sorted(hosts, key=lambda i: hash64(docs[i].id))
+    kept = set(ranked[:10:2]) | set(ranked[12::4])
+    for i, (host, after) in hosts.items():
+        # a host line on each side of the payload (cut out as its neighbours), then the
+        # host's next sentence and, in a quarter of the hosts, the remnant
+        k = rnd.randrange(10**6)
+        extra = f"\n\n{remnant()}" if i in kept else ""
+        docs[i] = docs[i].with_text(
+            f"{host}\n\nPart {k} follows.\n\n{TRIGGER} {payload}\n\nPart {k} ends.\n\n"
+            f"{after}{extra}"
+        )
+    planted = {docs[i].id for i in hosts}
+    _, state, found = run(CampaignDetector(payload=True), docs)
+    camps = [c for c in state.campaigns if c.kind == "payload"]
+    assert camps and hits(docs, found) == planted
+    top = max(camps, key=lambda c: c.size)
+    assert top.details["host_similarity"] <= 0.02 < top.details["host_similarity_all_pairs"]
+
+
+def test_host_text_cuts_the_payloads_run_on_units() -> None:
+    """Past a recurring unit's neighbour, the units that read like an edited remnant of the
+    payload (a grammar break, glued words) are cut out too, up to the first that does not;
+    a document without a recurring head, tail or anchored key keeps them."""
+    text = (
+        "Host opening sentence here. Its second line. Recurring unit words. Next to it. "
+        "Korean for this of to suspicion the tax. Agency by the the of morning year. "
+        "The host goes on here. Remnant of to suspicion the again."
+    )
+    units = split_sentences(text)
+    at = next(i for i, u in enumerate(units) if "Recurring" in text[u.start : u.end])
+    near = _host_text(text, units, [(at, 1)], True)
+    assert "Recurring" not in near and "Next to" not in near
+    assert "Korean" not in near and "Agency" not in near
+    assert "Host opening" in near and "host goes on" in near and "Remnant" in near
+    far = _host_text(text, units, [(at, 1)], False)
+    assert "Korean" in far and "Agency" in far
