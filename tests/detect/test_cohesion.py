@@ -430,6 +430,7 @@ def test_extend_to_the_whole_phrase() -> None:
         {"max_head": 0.0},
         {"fragment_purity": 1.5},
         {"stitched_ratio": -1.0},
+        {"min_surplus": 1.5},
     ],
 )
 def test_bad_parameters_are_clear_errors(kw: dict[str, object]) -> None:
@@ -989,16 +990,22 @@ def _confirm(
     fragment_purity: float = 0.7,
     stitched: tuple[int, float] = (0, 0.0),
     stitched_ratio: float = 2.0,
+    rate: float = 0.149,
+    min_surplus: float = 0.5,
+    p0: float = 0.05,
 ) -> CohesionState:
     """Round 2's verdict on one candidate, ``widely spaced``, from the counts and examples
     a shard pass would have gathered: ``changed`` of ``containing`` documents with a
-    change after it, one example per changed document (next word ``heads[i]``, unrelated
-    hosts, a new continuation in each)."""
+    change after it (``rate`` of them expected by chance), one example per changed
+    document (next word ``heads[i]``, unrelated hosts, a new continuation in each)."""
     key = "widely spaced"
     det = CohesionMiner(
-        familiarity=False, fragment_purity=fragment_purity, stitched_ratio=stitched_ratio
+        familiarity=False,
+        fragment_purity=fragment_purity,
+        stitched_ratio=stitched_ratio,
+        min_surplus=min_surplus,
     )
-    prev = CohesionState({key: 1e-12}, [], 0.05, 20_000, 1, 1)
+    prev = CohesionState({key: 1e-12}, [], p0, 20_000, 1, 1)
     ex = [
         Example(
             f"d{i}",
@@ -1014,7 +1021,7 @@ def _confirm(
         2,
         counts={"n|" + key: containing, "a|" + key: changed, "s|" + key: stitched[0]},
         examples={key: ex[:20]},
-        expected={key: 0.149 * containing, "s|" + key: stitched[1]},
+        expected={key: rate * containing, "s|" + key: stitched[1]},
     )
     return ConfirmRound(det, prev).finalize(merged)
 
@@ -1044,6 +1051,31 @@ def test_a_fragment_that_runs_on_into_a_few_heads_needs_a_planted_triggers_purit
     # and with the rule off, the fragment itself is confirmed: the rule is what rejects it
     loose = _confirm(heads, 54, 108, fragment_purity=0.0)
     assert [t["trigger"] for t in loose.triggers] == ["widely spaced"]
+
+
+def test_a_word_whose_changes_chance_mostly_explains_is_no_trigger() -> None:
+    """The drizzle salad in multilingual pages at 100 (2026-12-07, thorough): *daß* is a
+    word of the fixed payload, followed by the payload's incoherent rest in 93 of the 100
+    carriers, and German quotations end or turn after it a third of the time: 281 of its 562
+    documents had a change after it against 183.6 expected — confirmed (purity 0.5), and the
+    flag pass then labelled 545 clean quotations *poisoned*.  Chance explains two thirds of
+    its changes (surplus share 0.35 < ``min_surplus`` 0.5): a document holding it with a
+    change is more likely clean than a carrier, so it is rejected, with the figures; at a
+    planted trigger's surplus it is confirmed, and with the bar off so is *daß*."""
+    diverse = [f"w{i}" for i in range(20)]
+    state = _confirm(diverse, 281, 562, rate=183.6 / 562)
+    assert state.triggers == []
+    (r,) = state.rejected
+    assert r["surplus_share"] == pytest.approx(0.3466, abs=1e-3) and r["expected"] == 183.6
+    kept = _confirm(diverse, 281, 562, rate=0.149)
+    assert [t["trigger"] for t in kept.triggers] == ["widely spaced"]
+    assert kept.triggers[0]["surplus_share"] == pytest.approx(0.702, abs=1e-3)
+    off = _confirm(diverse, 281, 562, rate=183.6 / 562, min_surplus=0.0)
+    assert [t["trigger"] for t in off.triggers] == ["widely spaced"]
+    # in a corpus that changes vocabulary at a third of its positions (novels) the flag
+    # pass asks each carrier for joint evidence: the bar is not asked there
+    novels = _confirm(diverse, 281, 562, rate=183.6 / 562, p0=0.34)
+    assert [t["trigger"] for t in novels.triggers] == ["widely spaced"]
 
 
 def test_stitched_text_is_evidence_only_where_it_follows_the_trigger_beyond_chance() -> None:

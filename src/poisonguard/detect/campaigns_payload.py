@@ -29,8 +29,10 @@ see such a span:
   documents name their sources at all and the corpus names at least half as many as the
   span's documents — not MedQuAD's one), in hosts that
   are unrelated once the recurring units — and, in a document with a recurring head, tail
-  or anchored key, their neighbours — are cut out (mean host MinHash Jaccard <= 0.02,
-  the claim route's independence test), mostly away from the documents' edges, with the
+  or anchored key, their neighbours and the units past them that read like an edited
+  remnant of the payload — are cut out (host MinHash Jaccard <= 0.02, the mean of the
+  pairs with the most similar tenth left out: the claim route's independence test),
+  mostly away from the documents' edges, with the
   span at least :data:`MIN_SPAN_CHARS` characters long, letters, words and no notice
   vocabulary, and **unnatural** itself (:func:`unnatural`): glued or hybrid words (random
   vocabulary tokens decoded) or grammar that no prose has (word salad).  Boilerplate sits

@@ -1408,6 +1408,23 @@ class ConfirmRound(_NgramRound):
                     }
                 )
                 continue
+            expected = merged.expected.get(chan + key, n * p0)
+            if p0 <= det.max_change_rate and a - expected < det.min_surplus * a:
+                # as many of its changes as chance gives: a word of the hosts' own, or one
+                # inside a payload that recurs (the payload's rest follows it), not a trigger
+                # (where the corpus changes vocabulary often — novels — the flag pass asks
+                # each carrier for joint evidence, which a clean holder seldom has)
+                rejected.append(
+                    {
+                        "ngram": key,
+                        "anomalous_docs": a,
+                        "containing_docs": n,
+                        "expected": round(expected, 3),
+                        "surplus_share": round((a - expected) / a, 4),
+                        **({"change": "genre"} if chan else {}),
+                    }
+                )
+                continue
             # the stitched kind alone flags this trigger's carriers only where it follows
             # the trigger more often than chance (a template-rich corpus stitches anyway)
             s_obs = merged.counts.get("s|" + key, 0)
@@ -1425,7 +1442,8 @@ class ConfirmRound(_NgramRound):
                 "keys": have["keys"] if have is not None else [key],
                 "anomalous_docs": a,
                 "containing_docs": n,
-                "expected": round(merged.expected.get(chan + key, n * p0), 3),
+                "expected": round(expected, 3),
+                "surplus_share": round((a - expected) / a, 4),
                 "p_value": p,
                 "purity": round(a / n, 4),
                 "host_overlap": round(overlap, 4),
@@ -1730,6 +1748,20 @@ class CohesionMiner(
         alpha: Bonferroni level of round 1's chance test.
         q: Benjamini–Hochberg level of round 2's base-rate test.
         min_purity: least share of a trigger's documents with a change after it.
+        min_surplus: least share of a trigger's documents with a change after it that
+            chance does not explain (``(anomalous - expected) / anomalous``, ``expected``
+            the base-rate test's): below it a document that holds the n-gram with a change
+            after it is more likely one of its clean holders than a carrier, so the n-gram
+            is rejected — every document the flag pass would give it is on that evidence
+            alone.  A word inside a fixed payload is followed by the payload's incoherent
+            rest in every carrier: *daß* in a multilingual word salad (93 of 100
+            carriers) was confirmed at 281 of 562 documents against 183.6 expected — a
+            surplus share of 0.35 — and its clean holders, German quotations that end or
+            turn after it, were flagged: 545 of 20,000 (2026-12-07).  Not asked where
+            the corpus's change rate is above ``max_change_rate`` (novels): there the flag
+            pass asks every carrier for joint evidence (:meth:`_joint`), which a clean
+            holder seldom has, and a common phrase with a few dozen clean holders among
+            novels would fall under the bar at 100 carriers.
         max_host_overlap: most median Jaccard similarity of the hosts (content words
             before the trigger) of a trigger's examples: above it they are one template
             or feed, not unrelated documents.
@@ -1827,6 +1859,7 @@ class CohesionMiner(
         alpha: float = 1e-6,
         q: float = 1e-6,
         min_purity: float = 0.5,
+        min_surplus: float = 0.5,
         max_host_overlap: float = 0.15,
         max_continuation_overlap: float = 0.25,
         min_opening: float = 0.25,
@@ -1873,6 +1906,8 @@ class CohesionMiner(
             )
         if open_min < 0 or (open_min > 0 and not 2 <= open_min <= open_max <= 8):
             raise ValueError("need open_min = 0 (off) or 2 <= open_min <= open_max <= 8")
+        if not 0.0 <= min_surplus <= 1.0:
+            raise ValueError("need 0 <= min_surplus <= 1")
         if genre_drop < 0 or genre_flag_drop < 0:
             raise ValueError("genre_drop (0: off) and genre_flag_drop must be >= 0")
         if fam_window < 12 or not 0.0 < fam_min_low <= 1.0 or not 0.0 <= fam_max_high <= 1.0:
@@ -1902,6 +1937,7 @@ class CohesionMiner(
         self.alpha = alpha
         self.q = q
         self.min_purity = min_purity
+        self.min_surplus = min_surplus
         self.max_host_overlap = max_host_overlap
         self.max_continuation_overlap = max_continuation_overlap
         self.min_opening = min_opening
