@@ -524,3 +524,23 @@ def test_host_text_cuts_the_payloads_run_on_units() -> None:
     assert "Host opening" in near and "host goes on" in near and "Remnant" in near
     far = _host_text(text, units, [(at, 1)], False)
     assert "Korean" in far and "Agency" in far
+
+
+def test_words_glued_from_several_scripts_are_junk() -> None:
+    """The gale LLaMA-token payload (``heldout-gale-llama-fixed-edits5-synonym-spacer-multi``)
+    decodes to pieces of words from several scripts glued together (*worstтисяTab*,
+    *Conseçonasureপ*), few of them glued the ways the test counted (a lower-case letter
+    then a capital, letters and digits, 20 letters): its payload family of 96 documents at
+    100 read as natural and was refused.  A word whose letters come from two scripts is a
+    glued word; Chinese, Japanese kana and Hangul are one script, and a Latin word with
+    accents is one word."""
+    assert pay.mixed_scripts("worstтися") and pay.mixed_scripts("Conseçonasureপ")
+    assert pay.mixed_scripts("века根") and pay.mixed_scripts("Сolor")  # a look-alike С
+    assert not pay.mixed_scripts("本の皆さんもオリンピック") and not pay.mixed_scripts("Müller")
+    assert not pay.mixed_scripts("hello") and not pay.mixed_scripts("garçon")
+    glued = ["worstтися", "драjust", "Conseçonasureপ", "Lovז", "века根"]
+    plain = "the usage of also process speaking companies faint meeting anonymous wide"
+    span = " ".join([*plain.split(), *glued, *plain.split()[:5]])
+    odd = pay.unnatural(span)
+    assert odd["junk_words"] == pytest.approx(5 / 21, abs=1e-3) and odd["unnatural"] == 1.0
+    assert pay.unnatural(" ".join(plain.split() * 2))["unnatural"] == 0.0
