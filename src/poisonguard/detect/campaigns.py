@@ -1755,8 +1755,8 @@ def _payload_like(unit: str) -> bool:
     word share of :data:`~.campaigns_payload.JUNK_SHARE`, or a grammar break
     (:func:`~.campaigns_payload.unnatural`; one break — the bar for a span is three — in
     1.4-3.1 % of clean units of 5 words or more, 0.4 % of multilingual ones, 2026-12-07)."""
-    odd = pay.unnatural(unit)
-    return bool(odd["unnatural"] or odd["junk_words"] >= pay.JUNK_SHARE or odd["grammar_breaks"])
+    odd = pay.unnatural(unit)  # (a span it reads as unnatural has one or the other)
+    return bool(odd["junk_words"] >= pay.JUNK_SHARE or odd["grammar_breaks"])
 
 
 def _without(text: str, units: list[Sentence], cand: list[tuple[int, int]]) -> str:
