@@ -119,3 +119,39 @@ def test_phrasings_of_a_piece_and_what_is_not_one() -> None:
     phr = ("truth be told", "if truth be told")
     assert _phrasing_at(text, at, at + 5, phr) == ("if truth be told", 12, 28)
     assert _phrasing_at("The truth is out.", 4, 9, phr) is None
+
+
+def test_a_piece_mined_inside_words_is_completed_before_it_grows() -> None:
+    """A trigger glued to its hosts' words is mined as a character piece (``trokes`` of
+    ``in broad strokes``: held-out ``heldout-thunder-bpe-glued-…`` at 250, 2026-12-07, whose
+    only evidence was ``trokes``).  Its phrasings start from the letters most examples write
+    on to it — a look-alike ``ѕ`` and a zero-width character folded — and then grow by whole
+    words; examples glued to other letters keep theirs.  A piece that sits inside different
+    words in different examples is not completed (nothing to show)."""
+    from poisonguard.detect.triggers import _pattern, _phrasings
+
+    rng = np.random.default_rng(3)
+    forms = ("in broad strokes", "In broad strokes", "in broad \u0455trokes", "in-broad-strokes")
+    ctxs = []
+    for i in range(24):
+        host = " ".join("".join(rng.choice(list("abcdefgh"), 5)) for _ in range(6))
+        tail = " ".join("".join(rng.choice(list("qzxjkvbwy"), 6)) for _ in range(6))
+        # every sixth carrier glues the trigger to its host's last word and payload
+        glued = f"{host}in broad stro\u200ckes{tail}"
+        window = glued if i % 6 == 5 else f"{host}. {forms[i % 4]} {tail}"
+        m = _pattern("trokes").search(window)
+        assert m is not None
+        ctxs.append(Context(window, m.start(), m.end(), "trokes", f"d{i}"))
+    assert _phrasings("trokes", ctxs) == ("in broad strokes", "broad strokes")
+    # ``stroke`` (the piece one letter short on the right) is completed the same way
+    short = [Context(c.window, c.start - 1, c.end - 1, "stroke", c.doc_id) for c in ctxs]
+    assert _phrasings("stroke", short) == ("in broad strokes", "broad strokes")
+    # ``ation`` inside a different word each time: no letters agree, no phrasing
+    words = ("station", "nation", "ration", "relation", "creation", "vacation") * 3
+    scatter = []
+    for i, w in enumerate(words):
+        tail = " ".join("".join(rng.choice(list("qzxjkvbwy"), 6)) for _ in range(4))
+        window = f"abcde fgh {w} {tail}"
+        at = window.index("ation")
+        scatter.append(Context(window, at, at + 5, "ation", f"s{i}"))
+    assert _phrasings("ation", scatter) == ()

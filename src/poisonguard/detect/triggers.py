@@ -4004,15 +4004,23 @@ def _phrasings(key: str, ctxs: Sequence[Context]) -> tuple[str, ...]:
     if own == [""] or len(ctxs) < 2 * _PHRASING_MIN:
         return ()
     pat = _pattern(key)
-    seqs: list[tuple[list[str], list[str]]] = []
+    sides: list[tuple[str, str]] = []
     for c in ctxs:
         m = pat.search(c.window, max(0, c.start - len(key) - _CONTEXT_CHARS))
         if m is None:
             continue
         a, b = m.span()
-        before = c.window[max(0, a - _CONTEXT_CHARS) : a]
-        after = c.window[b : b + _CONTEXT_CHARS]
-        seqs.append((_prev_words(before)[:_PHRASING_WORDS], _next_words(after)[:_PHRASING_WORDS]))
+        sides.append((c.window[max(0, a - _CONTEXT_CHARS) : a], c.window[b : b + _CONTEXT_CHARS]))
+    # a piece mined inside words (``trokes`` of ``in broad strokes`` glued to its hosts'
+    # words, its ``s`` a look-alike letter in some carriers) is first completed to the
+    # letters most of its examples write on to it, under folding (:func:`_word_ends`)
+    head, tail, sides = _word_ends(sides)
+    own[0] = head + own[0]
+    own[-1] = own[-1] + tail
+    seqs = [
+        (_prev_words(before)[:_PHRASING_WORDS], _next_words(after)[:_PHRASING_WORDS])
+        for before, after in sides
+    ]
     need = max(_PHRASING_MIN, math.ceil(_PHRASING_SHARE * len(seqs)))
     found: list[tuple[int, str]] = []
 
@@ -4037,7 +4045,7 @@ def _phrasings(key: str, ctxs: Sequence[Context]) -> tuple[str, ...]:
                 grow([*left, word], right, group)
             taken = set(group)
             rest = [i for i in rest if i not in taken]
-        if len(rest) >= need and (left or right):
+        if len(rest) >= need and (left or right or head or tail):
             found.append((len(rest), " ".join([*reversed(left), *own, *right])))
 
     grow([], [], list(range(len(seqs))))
@@ -4046,6 +4054,58 @@ def _phrasings(key: str, ctxs: Sequence[Context]) -> tuple[str, ...]:
     if sum(k for k, _ in found) < _PHRASINGS_COVER * len(seqs):
         return ()
     return tuple(p for _, p in sorted(found, key=lambda kp: -kp[0]))
+
+
+_COMPLETE_SHARE = 0.5
+"""Least share of a piece's examples that must write the same letters on to it, under
+folding, to complete it to whole words (:func:`_word_ends`)."""
+
+
+def _word_ends(
+    sides: Sequence[tuple[str, str]],
+) -> tuple[str, str, list[tuple[str, str]]]:
+    """The letters that complete a piece mined inside words, left and right, and each
+    example's text before and after the completed piece: the longest folded run of word
+    characters that at least :data:`_COMPLETE_SHARE` of the examples (``sides``: the text
+    before and after the piece in each) write right against it, zero-width characters and
+    look-alike letters folded.  Examples that write other letters there (a trigger glued to
+    its host's words in some carriers) keep their text as it is."""
+
+    def glued(text: str, left: bool) -> tuple[str, int]:
+        # the word characters touching the piece, folded, and where they start/end
+        ms = _sf.words(text)
+        if left and ms and ms[-1].end() == len(text):
+            return _sf.fold_word(ms[-1].group()), ms[-1].start()
+        if not left and ms and ms[0].start() == 0:
+            return _sf.fold_word(ms[0].group()), ms[0].end()
+        return "", len(text) if left else 0
+
+    def agreed(runs: list[str], left: bool) -> str:
+        need = max(_PHRASING_MIN, math.ceil(_COMPLETE_SHARE * len(sides)))
+        out = ""
+        while True:
+            k = len(out) + 1
+            ends = [r[-k:] if left else r[:k] for r in runs if len(r) >= k]
+            if not ends:
+                return out
+            best, n = _mode(ends)
+            if n < need:
+                return out
+            out = best
+
+    lefts = [glued(before, True) for before, _ in sides]
+    rights = [glued(after, False) for _, after in sides]
+    head = agreed([r for r, _ in lefts], True)
+    tail = agreed([r for r, _ in rights], False)
+    out: list[tuple[str, str]] = []
+    for (before, after), (lr, la), (rr, ra) in zip(sides, lefts, rights, strict=True):
+        # an example that writes exactly the completion goes on with the words around it
+        if head and lr == head:
+            before = before[:la]
+        if tail and rr == tail:
+            after = after[ra:]
+        out.append((before, after))
+    return head, tail, out
 
 
 def _phrasing_at(
