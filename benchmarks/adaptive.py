@@ -4084,6 +4084,16 @@ FAMILIES: dict[str, dict[str, Any]] = {
     },
 }
 
+# the lead, 2026-12-07 tenth session: the two thunder families written for the wiki corpus,
+# planted in the pooled corpus too — the shared wiki corpus holds 258 pages, so a campaign of
+# 100 there is 28 % of the corpus, not one among 20,000 (the pool holds those 258 pages among
+# its 20,000).  Their parameters are the helper's, unchanged.
+for _wiki in (
+    "heldout-thunder-topic-news-wiki-middle-donor1",
+    "heldout-thunder-claim-professor-paragraph-wiki",
+):
+    FAMILIES[_wiki.replace("-wiki", "-pool")] = {**FAMILIES[_wiki], "corpus": "pooled"}
+
 
 @dataclass
 class Row:
@@ -4208,6 +4218,13 @@ def run(
     spec = FAMILIES[family]
     corpus = corpus or spec["corpus"]
     clean = clean_corpus(corpus, n_clean, seed)
+    if len(clean) < n_clean:
+        # (the shared wiki corpus holds 258 pages: a campaign there is no realistic density)
+        print(
+            f"  note: {corpus} holds {len(clean):,} documents, not the {n_clean:,} asked for: "
+            f"{count} poisoned among {len(clean):,} is not one campaign among {n_clean:,}",
+            flush=True,
+        )
     recipe = get(spec["recipe"])(**spec["params"])
     samples = recipe.generate(clean, count, seed + 1)
     pois = {id(s.document) for s in samples}
