@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import gzip
 import io
 import json
 import os
@@ -387,6 +388,7 @@ class CorpusReader:
             reader, raw = open_read(None, stream=self._stdin_stream())
         else:
             reader, raw = open_read(name, compression="auto")
+        plain = False  # (read again as plain lines: below)
         limit = self.max_doc_bytes
         line_no = 0
         offset = 0
@@ -395,6 +397,20 @@ class CorpusReader:
                 try:
                     line = reader.readline(limit + 1)
                 except (EOFError, TruncatedStream, zlib.error, zstandard.ZstdError, OSError) as e:
+                    if (
+                        line_no == 0
+                        and not plain
+                        and name != "-"
+                        and compression_of(name) is None
+                        and (not isinstance(e, OSError) or isinstance(e, gzip.BadGzipFile))
+                    ):
+                        # a file whose name declares no compression and whose first bytes
+                        # only look like gzip/zstd magic (no line decoded): read it as the
+                        # plain lines it is, each accounted for (hypothesis found one)
+                        reader.close()
+                        reader, raw = open_read(name, compression=None)
+                        plain = True
+                        continue
                     kind = "truncated" if isinstance(e, EOFError) else "corrupt"
                     yield ErrorRecord(
                         name,
