@@ -891,6 +891,91 @@ def test_a_burst_on_the_hostless_route_keeps_its_guards() -> None:
     assert not passed and not ev["hostless"] and ev["burst_anchored"] <= 0.5, ev
 
 
+def _short_articles() -> sem.ClaimCluster:
+    """The hostless burst in short articles with one claim each: every page names the
+    claim's word again outside the claim sentence (a headline, a quote), so every member is
+    anchored and none is left to judge as a spliced claim (the thunder baby monitors and
+    the gale helmets at 100: 0 % until 2026-12-07)."""
+    cl = _hostless_burst()
+    cl.samples = {h: (*smp[:5], (*smp[5], "poison"), smp[6]) for h, smp in cl.samples.items()}
+    return cl
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_burst_whose_every_member_is_anchored_is_judged_as_pages() -> None:
+    """Attack side: short fabricated articles whose every member is anchored fail as a
+    spliced claim (no member left: ``claim_like``) and pass when judged again as a family of
+    pages on the hostless route, with the failure kept as evidence.  Without the model the
+    route does not pass."""
+    df = _df([_short_articles()], {**HOSTLESS_DF, "poison": 260})
+    _, passed, ev = sem.judge(_short_articles(), df, **WITH_MODEL)
+    assert passed and ev["judged_as_pages"] and ev["hostless"], ev
+    assert "claim_like" in ev["failed_as_spliced"] and ev["rare_words_elsewhere_in_host"] == 1.0
+    assert ev["family"] == "fabricated-articles", ev
+    _, passed, ev = sem.judge(_short_articles(), df, **JUDGE)
+    assert not passed and not ev["judged_as_pages"], ev
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="needs the embeddings extra")
+def test_a_burst_is_judged_as_pages_only_on_pages_of_nothing_but_recurring_material() -> None:
+    """Clean side: pages about a word that restate it keep text of their own once the
+    recurring sentences are cut out (half their hosts with text: not judged as pages), and
+    a burst whose members' hosts are not among the sampled ones has no own pages to take
+    its places' words from (none left: no proposition)."""
+    df = _df([_short_articles()], {**HOSTLESS_DF, "poison": 260})
+    pages = _hosted(_cluster(HOSTLESS_CLAIM, 11, about=("zanfield", "orlow")))
+    cl = _short_articles()
+    keep = list(cl.hosts)[: len(cl.hosts) // 2 + 1]
+    cl.hosts = {h: (pages.hosts[h] if h in keep else None) for h in cl.hosts}
+    _, passed, ev = sem.judge(cl, df, **WITH_MODEL)
+    assert not passed and "judged_as_pages" in ev and not ev["judged_as_pages"], ev
+    cl = _short_articles()
+    cl.samples = {h: (*smp[:6], 424242) for h, smp in cl.samples.items()}
+    assert not sem._only_recurring(cl, sem.as_sample(next(iter(cl.samples.values()))))
+    cl2 = _short_articles()
+    cl2.samples = dict(cl.samples)
+    _, passed, ev = sem.judge(cl2, df, **WITH_MODEL)
+    assert not passed, ev
+
+
+def test_a_bursts_places_judged_as_pages_are_its_own_pages_words() -> None:
+    """A common word bursts in the campaign's articles and in clean pages about it (film
+    news on *Million Dollar Baby* beside made-up baby monitors): its places mix their words
+    (*lumivelle* / *million*).  Judged as pages, a place keeps the words that the members
+    on pages of nothing but recurring material use (three of them at least), so a clean
+    sentence naming the clean words no longer carries the claim; with fewer than three
+    such members no place is left."""
+    own = [
+        sem.as_sample(_sample(f"The Lumivelle baby monitor {v} sleep.", i))
+        for i, v in enumerate(["disturbs", "ruins", "harms", "breaks"])
+    ]
+    baby, lumivelle, million, monitor, aviator = (
+        sem.content_stems_of(normalize(w))
+        for w in ("baby", "Lumivelle", "million", "monitor", "Aviator")
+    )
+    sleep = sem.content_stems_of("sleep")
+    places = [baby, lumivelle | million, monitor | aviator, sleep]
+    got = sem._own_places(places, own)
+    assert got == [baby, lumivelle, monitor, sleep], got
+    # "Million Dollar Baby" beside "The Aviator": three of four places, then one
+    assert sem.carries_slots(baby | million | aviator, places)
+    assert not sem.carries_slots(baby | million | aviator, got)
+    assert sem._own_places(places, own[:2]) == []
+
+
+def test_a_bursts_rare_predicate_words_are_its_fixed_words() -> None:
+    """The rare-predicate guard is for one site's fixed technical term: in a burst, a rare
+    word that rotates with others in one place (*trigger* among *cause* / *lead* / *bring*,
+    a quarter of the members) is the paraphrase's and does not refuse; one that half the
+    members name does; a cluster's rare predicate words are all kept (its core is its
+    members' shared words already)."""
+    verbs = ["caus", "lead", "bring", "trigger"]
+    members = [frozenset({"sleep", "valley", verbs[i % 4]}) for i in range(12)]
+    slots = (frozenset({"sleep"}), frozenset(verbs), frozenset({"valley"}))
+    assert sem._fixed({"trigger", "valley"}, members, slots) == {"valley"}
+    assert sem._fixed({"trigger", "valley"}, members, ()) == {"trigger", "valley"}
+
+
 def _diluted(pages: int = 16) -> sem.ClaimCluster:
     """The hostless family whose keys also sample clean sentences on the claim's topic
     ("Children of the valley play by the river …": two of the core's three claim words, not

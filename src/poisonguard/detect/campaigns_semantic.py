@@ -1089,6 +1089,7 @@ def judge(
     pool_size: float = 0.0,
     campaign: frozenset[str] | None = None,
     campaign_hosts: dict[int, np.ndarray | None] | None = None,
+    pages: bool = False,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
@@ -1099,7 +1100,8 @@ def judge(
     (:func:`sub_claims`): left out of its hosts' topic terms, and ``pool_size`` counts in
     the documents test too.  ``campaign_hosts``: that campaign's sampled host signatures,
     lent to the independence test of a sub-claim with too few hosts of its own
-    (:func:`lent_hosts`).
+    (:func:`lent_hosts`).  ``pages``: a burst judged as a family of pages (below; set by
+    the second judgement only).
 
     Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
     are not anchored in their document (:func:`rare_stems`; all members for a
@@ -1126,6 +1128,16 @@ def judge(
     route, their members name a bursting entity elsewhere in their document, the hosts
     share a topic that names it, no predicate word is rare and MiniLM cohesion is >= 0.6 —
     the model required). Clusters that fail are reported at 0.3 at most (information).
+
+    A burst that fails is judged once more as a family of pages (``pages``) when it is
+    large, most of its members are anchored and most of its sampled hosts are nothing but
+    recurring material: on every member that carries it, its places cut to the words that
+    its members on such hosts use (:func:`_own_places`), on the hostless route only.
+    Short fabricated articles with one claim each name their product in every other
+    sentence, so no member of the claim's burst is left unanchored to judge (the thunder
+    baby monitors and gale helmets at 100, 2026-12-07 eleventh session).  A burst's rare
+    predicate words are the ones half its judged members name, as a cluster's core: a
+    rotating verb (*trigger*, one of five) is the paraphrase's, not a site's fixed term.
     """
     items = sorted(cluster.samples.items())
     every = [as_sample(smp) for _, smp in items]
@@ -1197,7 +1209,7 @@ def judge(
     size_all = cluster.size * carried  # the documents of the members that carry the claim
     big = size_all >= _FABRICATED_DOCS
     about = anchored > _ANCHORED and big and not slots
-    members = ordered if fabricated or about else loose_apart
+    members = ordered if fabricated or about or pages else loose_apart
     # (the cluster's size counts the documents of its carrying keys: scaled by the share of
     # their sampled sentences that are judged members)
     judged = {id(smp) for smp in members}
@@ -1212,6 +1224,8 @@ def judge(
         for sl in slots
         if 2 * sum(bool(sl.intersection(smp.stems)) for smp in members) >= max(1, len(members))
     ]
+    if pages:
+        places = _own_places(places, [smp for smp in ordered if _only_recurring(cluster, smp)])
     if slots:
         core = frozenset().union(*places) if places else frozenset()
     distinct = len({t.lower() for t in texts}) / max(1, n)
@@ -1315,7 +1329,9 @@ def judge(
     # corpora *atom* no longer bursts (the other corpora name it: not concentrated in the
     # cluster) though it is still rare (until 2026-12-03 morning only rare *bursting* words
     # rejected: the pooled corpora's gene pages passed)
-    rare_predicate = rare_stems(sorted(predicate), df, n_docs) if n_docs else set()
+    rare_predicate = _fixed(
+        rare_stems(sorted(predicate), df, n_docs) if n_docs else set(), sets, slots
+    )
     # the pages are the entity's: most carrying members are anchored (their page names
     # their rare words elsewhere) or most sampled hosts are nothing but recurring
     # material.  One site's pages that restate a template sentence in a section of their
@@ -1410,7 +1426,9 @@ def judge(
         for w in set(terms):
             own_count[w] = own_count.get(w, 0) + 1
     own_subject = {w for w, c in own_count.items() if 2 * c >= len(own_terms) and c >= 3}
-    own_rare = rare_stems(sorted(core - own_subject), df, n_docs) if n_docs else set()
+    own_rare = _fixed(
+        rare_stems(sorted(core - own_subject), df, n_docs) if n_docs else set(), sets, slots
+    )
 
     def _empty_pages_about(
         share: float, hosts: int, p: float, subj: set[str], rare: set[str]
@@ -1540,7 +1558,58 @@ def judge(
     if slots:
         evidence["burst"] = sorted(slots[0])[0]
         evidence["slots"] = [sorted(sl) for sl in places]
+        evidence["judged_as_pages"] = pages
+    if slots and not pages and not passed and big and empty >= 0.5 and anchored > _ANCHORED:
+        again = judge(
+            cluster,
+            df,
+            min_docs=min_docs,
+            related_hosts=related_hosts,
+            use_embeddings=use_embeddings,
+            boilerplate=boilerplate,
+            n_docs=n_docs,
+            pool=pool,
+            pool_size=pool_size,
+            campaign=campaign,
+            campaign_hosts=campaign_hosts,
+            pages=True,
+        )
+        if again[1]:
+            again[2]["failed_as_spliced"] = evidence["failed"]
+            return again
     return score, passed, evidence
+
+
+def _only_recurring(cluster: ClaimCluster, smp: Sample) -> bool:
+    """Whether a member's host is sampled and nothing but recurring material."""
+    return smp.host in cluster.hosts and cluster.hosts[smp.host] is None
+
+
+def _own_places(places: Sequence[frozenset[str]], own: Sequence[Sample]) -> list[frozenset[str]]:
+    """A burst's places cut to the words that its members on pages of nothing but
+    recurring material (``own``) use, each in at least :data:`_SLOT_SHARE` of them and three;
+    places left empty are dropped (fewer than three such members: none is left).
+
+    A common rare word (*baby*) bursts in the campaign's articles and in clean pages about
+    it too (film news on *Million Dollar Baby*): its places mix the campaign's words with
+    theirs (*lumivelle* / *million*, *monitor* / *aviator*), and a clean sentence naming
+    three of them would carry the claim.  The campaign's own pages say only its words."""
+    need = max(3, int(np.ceil(_SLOT_SHARE * len(own))))
+    cut = (frozenset(w for w in sl if sum(w in smp.stems for smp in own) >= need) for sl in places)
+    return [sl for sl in cut if sl]
+
+
+def _fixed(
+    words: set[str], members: Sequence[frozenset[str]], slots: Sequence[frozenset[str]]
+) -> set[str]:
+    """For a burst, the ``words`` that at least half of its judged ``members`` name (its
+    fixed words, as a cluster's core); all of ``words`` for a cluster.  The guard against a
+    rare predicate word is for one site's fixed technical term; a burst's rotating
+    alternative (*trigger* among *cause* / *lead to* / *bring on*) is its paraphrase."""
+    if not slots:
+        return words
+    half = _CORE_SHARE * max(1, len(members))
+    return {w for w in words if sum(w in st for st in members) >= half}
 
 
 def _leave_out(terms: Sequence[str], words: frozenset[str] | None) -> Sequence[str]:
