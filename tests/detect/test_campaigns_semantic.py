@@ -8,6 +8,7 @@ import importlib.util
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from datasketch import MinHash
@@ -372,9 +373,10 @@ def test_a_sub_claim_of_one_claim_articles_is_a_sibling_by_the_campaigns_own_ent
     assert one sub-claim share no documents — the second claim's cluster had 12.5 % of its
     documents among the passing campaign's, and 48 of 100 carriers were found.  A cluster
     that fails only the host test and whose members all name an entity word the campaign
-    brought (in at most twice its claim documents of the corpus) is its sub-claim.  The
-    clean side: a real entity the corpus names anyway, a cluster that fails another test
-    too, members that do not name the entity, a spliced-claim campaign."""
+    brought (in at most twice its claim documents of the corpus) is its sub-claim, also
+    when it fails the bursting term (2026-12-07).  The clean side: a real entity the corpus
+    names anyway, a cluster that fails another test too, members that do not name the
+    entity, a spliced-claim campaign."""
     parent = _cluster("halves city traffic", 1)
     parent.docs = frozenset(range(40))
 
@@ -401,9 +403,14 @@ def test_a_sub_claim_of_one_claim_articles_is_a_sibling_by_the_campaigns_own_ent
     # a real entity: the corpus names it in far more pages than the campaign has
     real = {**fab, "entity_df": {"zanfield": 400}}
     assert sem.siblings([parent, sub], [real, dict(hosts)], [True, False]) == {}
-    # it fails the bursting term too: only the host test is explained by the articles
+    # it fails the bursting term too: the entity bursts in the campaign, whose articles
+    # each claim's share splits (three claims of 100 articles: 34 each, under half the
+    # made-up name's 100 documents; held-out GlucoSense at 100 since 2026-12-06 evening)
     both = {**hosts, "failed": ["bursting_term", "hosts"]}
-    assert sem.siblings([parent, sub], [dict(fab), both], [True, False]) == {}
+    assert sem.siblings([parent, sub], [dict(fab), both], [True, False]) == {1: 0}
+    # ... but not another test: only the host and bursting-term tests are the articles'
+    more = {**hosts, "failed": ["documents", "hosts"]}
+    assert sem.siblings([parent, sub], [dict(fab), more], [True, False]) == {}
     # its members do not all name the entity (the aliases name it in half of them)
     plain = _cluster("cracks under heavy lorries", 3)
     plain.docs = frozenset(range(40, 80))
@@ -961,6 +968,60 @@ def test_a_bursts_places_judged_as_pages_are_its_own_pages_words() -> None:
     assert sem.carries_slots(baby | million | aviator, places)
     assert not sem.carries_slots(baby | million | aviator, got)
     assert sem._own_places(places, own[:2]) == []
+
+
+def _anchored_sub_claim() -> sem.ClaimCluster:
+    """A sub-claim of short one-claim articles: every member's page names the made-up
+    entity again (anchored), and its 40 documents are under the 60 a family of pages needs."""
+    cl = _hosted(_cluster("damages the inner ear of patients", 4, about=("zanfield", "tollway")))
+    cl.size = 40
+    return cl
+
+
+ANCHORED_DF = {"zanfield": 120, "orlow": 60, "tollway": 100}
+
+
+def test_a_sub_claim_whose_every_member_is_anchored_is_judged_on_every_member() -> None:
+    """Attack side: with every member anchored no member is left to judge (every test
+    fails, 0 claim documents), so a passing campaign's sibling test, which asks for a
+    cluster that fails only the bursting-term and host tests, could not take it (held-out
+    GlucoSense monitors, one claim per article: 48 of 100).  Judged again on every member
+    it fails only those two, and the new verdict stands — never passing on its own."""
+    cl = _anchored_sub_claim()
+    df = _df([cl], ANCHORED_DF)
+    verdicts = [sem.judge(cl, df, **JUDGE)]
+    assert verdicts[0][2]["claim_documents"] == 0 and "claim_like" in verdicts[0][2]["failed"]
+    sem.anchored_sub_claims([cl], verdicts, lambda c: sem.judge(c, df, all_members=True, **JUDGE))
+    score, passed, ev = verdicts[0]
+    assert not passed and score <= 0.3 and ev["judged_every_member"], ev
+    assert set(ev["failed"]) == {"bursting_term", "hosts"} and ev["claim_documents"] == 40, ev
+
+
+def test_only_a_sub_claim_with_nothing_left_to_judge_is_judged_again() -> None:
+    """Clean side: a cluster judged on some members, a burst, a cluster whose members are
+    not anchored, and one whose second verdict fails more than the sibling test allows
+    (one sentence repeated: no rotating wording) keep their verdicts."""
+    df = _df([_anchored_sub_claim()], ANCHORED_DF)
+    calls: list[sem.ClaimCluster] = []
+
+    def again(c: sem.ClaimCluster) -> tuple[float, bool, dict[str, Any]]:
+        calls.append(c)
+        return sem.judge(c, df, all_members=True, **JUDGE)
+
+    judged = _cluster("halves city traffic", 1)
+    loose = _anchored_sub_claim()
+    loose.samples = {h: (*smp[:5], (), smp[6]) for h, smp in loose.samples.items()}
+    burst = _short_articles()
+    same = _anchored_sub_claim()
+    one = next(iter(same.samples.values()))
+    same.samples = {h: (one[0], *smp[1:]) for h, smp in same.samples.items()}
+    cls = [judged, loose, burst, same]
+    verdicts = [sem.judge(c, df, **JUDGE) for c in cls]
+    before = [dict(v[2]) for v in verdicts]
+    sem.anchored_sub_claims(cls, verdicts, again)
+    assert calls == [same], [c.core for c in calls]
+    assert [v[2] for v in verdicts] == before
+    assert "rotating" in sem.judge(same, df, all_members=True, **JUDGE)[2]["failed"]
 
 
 def test_a_bursts_rare_predicate_words_are_its_fixed_words() -> None:

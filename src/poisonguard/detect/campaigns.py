@@ -719,6 +719,9 @@ class CampaignDetector(CampaignRounds):
             if passed:
                 ev["entity_pooled_with"] = sorted(sem.campaign_id(cls[j]) for j in others)
                 verdicts[i] = (score, passed, ev)
+        # sub-claims whose every member is anchored (short one-claim articles), judged on
+        # every member for the sibling test
+        sem.anchored_sub_claims(cls, verdicts, lambda cl: sem.judge(cl, df, all_members=True, **kw))
         # sub-claims asserted in the documents of a fabricated-article campaign that passed
         sibs = sem.siblings(cls, [v[2] for v in verdicts], [v[1] for v in verdicts])
         for i, j in sibs.items():

