@@ -1765,12 +1765,14 @@ def _salad_campaign(
     score: float = 0.2,
     phrase: str = "Here is the thing",
     at_phrase: bool = False,
+    spacer: int = 0,
 ) -> tuple[list[Document], list[list[Finding]]]:
     """Every 40th document (``_every_40th``) with ``phrase`` and ``words`` words of the
     corpus's word salad (or, ``salad=False``, of another document's prose) at its opening
     or after half of its text, the host going on after it; a finding of ``score`` (weak:
     below the candidate level; else candidate) right after the phrase (``at_phrase``: at
-    its start)."""
+    its start).  ``spacer``: that many words of the host's own text between the phrase and
+    the payload (the finding at the payload)."""
     texts = [d.text for d in clean_docs()]
     source = WordSalad(texts)
     prose = " ".join(t for t in texts if len(t) > 3000).split()
@@ -1783,10 +1785,14 @@ def _salad_campaign(
             at = int(rng.integers(0, len(prose) - words))
             payload = " ".join(prose[at : at + words])
         cut = 0 if opening else len(d.text) // 2
-        head = d.text[:cut].rstrip()
+        head, rest = d.text[:cut].rstrip(), d.text[cut:]
         head += (" " if head else "") + phrase + " "
         cp = len(head) - len(phrase) - 1 if at_phrase else len(head)
-        return head + payload + ". " + d.text[cut:], cp
+        if spacer:
+            end = [m.end() for m in re.finditer(r"\S+", rest)][:spacer][-1]
+            head += rest[:end].strip() + " "
+            rest, cp = rest[end:], len(head)
+        return head + payload + ". " + rest, cp
 
     docs, found = _every_40th(make, score)
     if score < 0.6:

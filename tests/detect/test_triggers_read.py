@@ -143,8 +143,8 @@ def test_a_phrase_the_counts_do_not_single_out_is_read_on_its_examples(
     screen of the sample read), but the anomaly starts right at it in every one of its
     examples — so it is read in the sample, where salad follows it in most carriers and in
     none of the clean documents that write it: mined, every carrier flagged, no clean
-    document.  Without the read on the examples (its share bar out of reach) nothing is
-    mined."""
+    document.  Without the read on the examples (its share bar out of reach) and without
+    the spaced contexts that also point it there, nothing is mined."""
     import poisonguard.detect.triggers as triggers
 
     docs, found, carriers = _diluted(salad=True)
@@ -154,6 +154,9 @@ def test_a_phrase_the_counts_do_not_single_out_is_read_on_its_examples(
     assert "all things considered" in [fold(t.text) for t in state.triggers]
     assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
     monkeypatch.setattr(triggers, "_READ_ALIGNED", 1.01)
+    # (the spaced contexts — the phrase a few words before weak changepoints, salad after
+    # them — point it to the read too since 2026-12-07: that route off as well)
+    monkeypatch.setattr(triggers, "_NEAR_BEFORE", 0)
     _, state = _mine(docs, found)
     assert "all things considered" not in [fold(t.text) for t in state.triggers]
 

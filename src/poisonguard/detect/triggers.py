@@ -90,6 +90,11 @@ _WEAK_BEFORE = 48
 """Characters before a weak changepoint searched for the strings that end at it ..."""
 _WEAK_AFTER = 40
 """... and after it, for those that end or start at it."""
+_NEAR_BEFORE = 80
+"""... and before it, for a phrase of two or more words that ends up to this many
+characters before it: a few host words between a trigger and a short payload (a spacer)
+put the payload's changepoint a little after the trigger
+(:meth:`TriggerMiner._aligned_candidates`)."""
 """Characters of context kept left and right of a candidate (for its extension)."""
 
 _OPENING_WORDS = 16
@@ -144,6 +149,10 @@ class Context:
     adds to its string's count, never to its examples (aligned by construction, and the
     header, language and alignment tests judge a string on the contexts of strong
     changepoints only)."""
+    spaced: bool = False
+    """(Weak only) a phrase of words that ends a few host words before the weak changepoint
+    rather than at it (:data:`_NEAR_BEFORE`): counted apart (``MinerPartial.near_counts``),
+    a pointer to the sample read, never part of the counts' significance test."""
     cps: tuple[int, ...] = ()
     """Where all the document's candidate changepoints lie in ``window`` (those of other
     detectors, and the start of the naturalness detector's stretch of excess surprise
@@ -181,6 +190,12 @@ class MinerPartial:
     """Of ``anomalous``, the documents with weak changepoints only (``Context.weak``)."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
+    near_counts: dict[str, int] = field(default_factory=dict)
+    """Documents where the string is a phrase a few host words before a weak changepoint
+    (``Context.spaced``; never in ``counts``: no part of the significance test) ..."""
+    near_contexts: dict[str, list[Context]] = field(default_factory=dict)
+    """... and up to ``max_examples`` of those contexts per string: examples for the sample
+    read where salad follows most of them (see finalize)."""
     weak_contexts: dict[str, list[Context]] = field(default_factory=dict)
     """Up to ``max_examples`` weak contexts per string: examples only for a string with no
     strong one, and only those followed by word salad (:func:`_salad_share`)."""
@@ -575,10 +590,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     rel = tuple(x - w0 for x in strong_cps)
                     for ctx in made:
                         ctx.cps = rel
-            part.anomalous += 1
-            part.weak_docs += all(ctx.weak for ctx in keys.values())
-            part.changepoints[text_digest(doc.text)] = doc_cps
+            if not all(ctx.spaced for ctx in keys.values()):
+                # (a document with spaced phrases only is no anomalous document of the
+                # counts: nothing else before its weak changepoint was counted)
+                part.anomalous += 1
+                part.weak_docs += all(ctx.weak for ctx in keys.values())
+                part.changepoints[text_digest(doc.text)] = doc_cps
             for key, ctx in keys.items():
+                if ctx.spaced:
+                    part.near_counts[key] = part.near_counts.get(key, 0) + 1
+                    near = part.near_contexts.setdefault(key, [])
+                    if len(near) < self.max_examples:
+                        near.append(ctx)
+                    continue
                 part.counts[key] = part.counts.get(key, 0) + 1
                 if ctx.weak:  # counted; an example only if salad follows (see finalize)
                     part.weak_counts[key] = part.weak_counts.get(key, 0) + 1
@@ -690,14 +714,28 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         marked ``weak``; returns whether any was added."""
         near: dict[str, Context] = {}
         # (n-grams of up to ``max_ngram`` words that end at most ``_WEAK_AFTER`` past it)
-        self._candidates(doc, cp, near, grams=False, reach=(_WEAK_BEFORE, _WEAK_AFTER))
+        reach = (max(_WEAK_BEFORE, _NEAR_BEFORE), _WEAK_AFTER)
+        self._candidates(doc, cp, near, grams=False, reach=reach)
         added = False
         for key, ctx in near.items():
+            if key in out:
+                continue
             at = min(abs(ctx.cp - ctx.end), abs(ctx.cp - ctx.start))
-            if key not in out and at <= self.align:
+            if at <= self.align:
                 ctx.weak = True
                 out[key] = ctx
                 added = True
+            elif _spaced(key) and 0 <= ctx.cp - ctx.end <= _NEAR_BEFORE:
+                # a phrase of words (under its skeleton) that ends a few host words before
+                # it: a trigger, a spacer, then a payload too short or too mild for a
+                # candidate finding (word salad in chunks) — counted apart, a pointer to
+                # the sample read (see finalize), never part of the counts' test: the
+                # pieces of a source's boilerplate sentence before its odd-looking list (a
+                # drug page's "... to carry with you in case of emergencies." before its
+                # brand names, 14 pages of the pooled corpus) were confirmed by the
+                # alignment test once such contexts were counted
+                ctx.weak = ctx.spaced = True
+                out[key] = ctx
         return added
 
     def _word_candidates(
@@ -764,6 +802,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         for key, ws in p.weak_contexts.items():
             have = out.weak_contexts.setdefault(key, [])
             have.extend(ws[: max(0, self.max_examples - len(have))])
+        for key, c in p.near_counts.items():
+            out.near_counts[key] = out.near_counts.get(key, 0) + c
+        for key, ws in p.near_contexts.items():
+            have = out.near_contexts.setdefault(key, [])
+            have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
@@ -773,6 +816,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 lst.extend(p.contexts.get(key, [])[:room])
 
     def _prune(self, part: MinerPartial) -> None:
+        if len(part.near_counts) > self.capacity:  # (kept apart: pruned apart)
+            near = [k for k, c in part.near_counts.items() if c <= 1]
+            if len(part.near_counts) - len(near) > self.capacity:
+                near = list(prune_top(part.near_counts, self.capacity)[0])
+            for k in near:
+                del part.near_counts[k]
+                part.near_contexts.pop(k, None)
+            part.pruned += len(near)
         if len(part.counts) <= self.capacity:
             return
         drop = [k for k, c in part.counts.items() if c <= 1]
@@ -856,8 +907,37 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
         glued_at: set[str] = set()  # (the groups read back from glued letters)
-        for key, c in merged.counts.items():
-            if c < self.min_docs:
+        near_read: set[str] = set()  # (... those pointed to the read by spaced contexts)
+
+        def near_support(key: str) -> list[Context]:
+            """The spaced contexts of phrase ``key`` (a few host words before weak
+            changepoints) followed by salad, when there are more of them than its share of
+            the sample explains (screened at :data:`_READ_SCREEN`) and salad follows most
+            of them; ``[]`` otherwise (then they point nowhere)."""
+            n_near = merged.near_counts.get(key, 0)
+            spaced = merged.near_contexts.get(key, [])
+            if n_near < self.min_docs or len(spaced) < self.min_docs or not n_sample:
+                return []
+            df = findex.doc_freq(key, cap=_READ_CAP)
+            if df > _READ_CAP:
+                return []  # (too common for the sample read)
+            reach = (_NEAR_BEFORE + 2 * self.align + 1) / max(1.0, length)
+            q = min(1.0, (df + 1) / (n_sample + 2) * reach)
+            if float(binom.logsf(n_near - 1, max(1, merged.weak_docs), q)) > _READ_SCREEN:
+                return []
+            good = salad(spaced)
+            return good if len(good) >= _SALAD_EXAMPLES * len(spaced) else []
+
+        candidates = list(merged.counts)
+        candidates += [
+            k
+            for k, n in merged.near_counts.items()
+            if n >= self.min_docs and k not in merged.counts
+        ]
+        for key in candidates:
+            c = merged.counts.get(key, 0)
+            pointed = merged.near_counts.get(key, 0) >= self.min_docs
+            if c < self.min_docs and not pointed:
                 continue
             ctxs = merged.contexts.get(key, [])
             cs = c - merged.weak_counts.get(key, 0)
@@ -874,8 +954,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if len(good) >= _SALAD_EXAMPLES * len(weak):
                     c = cs + round((c - cs) * len(good) / len(weak))
                     ctxs = list(ctxs) + good[: self.max_examples - len(ctxs)]
-                    if c < self.min_docs:
+                    if c < self.min_docs and not pointed:
                         continue
+            near = near_support(key) if pointed and len(ctxs) < self.max_examples else []
+            if near:
+                # a phrase a few host words before salad in enough documents: its spaced
+                # contexts are examples, and the phrase is read in the sample whatever its
+                # counts (its carriers' payloads start after a spacer, where no count sees
+                # them)
+                ctxs = list(ctxs) + near[: self.max_examples - len(ctxs)]
+            elif c < self.min_docs:
+                continue
             if not ctxs:
                 continue  # weak support alone, not salad: nothing to judge it on
             if key.startswith(_gl.MARK):  # letters run together: read back as a phrase
@@ -889,8 +978,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # the extension holds in this share of the examples: count only that share
                 c, cs = (round(x * len(agree) / len(ctxs)) for x in (c, cs))
                 ctxs = agree
-                if c < self.min_docs:
+                if c < self.min_docs and not near:
                     continue
+            if near:
+                near_read.add(ext)
             have = groups.get(ext)
             if have is None:
                 groups[ext] = (c, list(ctxs), cs)
@@ -1185,6 +1276,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         # carriers to get a finding leaves too few counted for the screen
                         # (checked on the examples alone: no sample look-up, no pair table)
                         or _read_on_examples(text, ctxs, self.min_docs, self.align)
+                        # ... and so is one a few host words before salad (a spacer)
+                        or text in near_read
                     )
                     # (the read below needs salad after most examples: two of the first four,
                     # before the sample is searched for it — most strings of a clean corpus;
@@ -1201,7 +1294,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # documents carrying it are anomalous far more often than documents in general
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
             # and over the two variants
-            count, carriers, expected, log_p = count_all, float(count_all), 0.0, math.inf
+            # (a phrase pointed to the read by its spaced contexts alone: none counted)
+            count, carriers = count_all, float(max(1, count_all))
+            expected, log_p = 0.0, math.inf
             raw = math.inf  # (the same, before Bonferroni)
             for k, n in variants:
                 c_k = max(float(k), df / max(n_sample, 1) * total)
@@ -1345,7 +1440,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # examples: neither pure nor aligned)
                 (log_alpha < log_p or not pure)
                 and (
-                    raw <= _READ_SCREEN or _read_on_examples(text, ctxs, self.min_docs, self.align)
+                    raw <= _READ_SCREEN
+                    or _read_on_examples(text, ctxs, self.min_docs, self.align)
+                    or text in near_read
                 )
                 and not recurring
                 and sk
@@ -2974,8 +3071,9 @@ def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
     """Why ``words`` (the words after a confirmed trigger) read as salad cut into chunks
     between host sentences, or ``""``: of the windows of :data:`_SHORT_WORDS` words taken
     every 4 words (at least :data:`_SPREAD_WINDOWS` with 8 pairs judged), at least
-    :data:`_SPREAD_SHARE` have a cohesion at most :data:`_SPREAD_ODD`, the first two
-    windows (right after the trigger) at most :data:`_SPREAD_HEAD`, and their mean at
+    :data:`_SPREAD_SHARE` have a cohesion at most :data:`_SPREAD_ODD`, one of the first
+    :data:`_SPREAD_HEAD_WINDOWS` windows (right after the trigger, or after a spacer of a
+    few host words) at most :data:`_SPREAD_HEAD`, and their mean at
     least :data:`_SPREAD_DROP` below the cohesion of the words before the trigger
     (``base``; ``inf`` when there are too few).  Counts odd windows, not separate chunks
     at the short bar: a chunk of 10-25 words of the corpus's own words is often milder
@@ -2988,7 +3086,7 @@ def _spread_after(words: Sequence[str], pairs: WordPairs, base: float) -> str:
     if len(cs) < _SPREAD_WINDOWS:
         return ""
     share = sum(c <= _SPREAD_ODD for c in cs) / len(cs)
-    head, mean = min(cs[:2]), sum(cs) / len(cs)
+    head, mean = min(cs[:_SPREAD_HEAD_WINDOWS]), sum(cs) / len(cs)
     if share >= _SPREAD_SHARE and head <= _SPREAD_HEAD and mean <= base - _SPREAD_DROP:
         return (
             f"{share:.0%} of {len(cs)} windows of cohesion <= {_SPREAD_ODD} in the next "
@@ -3014,7 +3112,13 @@ _SPREAD_SHARE = 0.2
 """... the least share of odd windows (clean news text after a sentence start, outside
 the pair table's sample: 0.06 at the 99.5th percentile) ..."""
 _SPREAD_HEAD = 0.2
-"""... the most cohesion of the first two windows (the payload starts at the trigger) ..."""
+"""... the most cohesion of one of the first :data:`_SPREAD_HEAD_WINDOWS` windows (the
+payload starts at the trigger, or a few host words after it) ..."""
+_SPREAD_HEAD_WINDOWS = 4
+"""(The first 24 words: a spacer of up to a dozen host words between the trigger and its
+salad.  Measured after a random word of 4,000–10,000 clean documents each of books, news
+and medical outside the pair table's sample: the spread test fired at 0 %, 0 % and 0.029 %
+with two windows, the same with four.)"""
 _SPREAD_DROP = 0.3
 """... the least drop of the windows' mean below the words before the trigger ..."""
 _SPREAD_WINDOWS = 10
@@ -3261,6 +3365,12 @@ def _aligned_null(groups: dict[str, tuple[int, list[Context], int]], tol: int) -
             n += len(ctxs)
             hits += _aligned(text, ctxs, tol) * len(ctxs)
     return (hits + 1) / (n + 2)
+
+
+def _spaced(key: str) -> bool:
+    """Whether candidate ``key`` is a phrase of two or more words under its skeleton: one
+    that may be taken a few host words before a weak changepoint (:data:`_NEAR_BEFORE`)."""
+    return " " in key and _sf.is_folded(key)
 
 
 def _read_on_examples(text: str, ctxs: Sequence[Context], min_docs: int, tol: int) -> bool:
