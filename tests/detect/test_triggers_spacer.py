@@ -73,6 +73,8 @@ def test_spaced_contexts_are_counted_apart() -> None:
     assert part.near_counts.get("all things considered", 0) >= 10
     assert "all things considered" not in part.counts
     assert "all things considered" in part.near_contexts
+    # (the screen's chance rate is read over every document with a spaced context)
+    assert part.near_docs >= part.near_counts["all things considered"]
 
 
 def test_a_phrase_a_spacer_before_salad_is_mined_by_the_read(

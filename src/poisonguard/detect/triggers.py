@@ -86,6 +86,7 @@ _WS = re.compile(r"\s+")
 
 
 _CONTEXT_CHARS = 48
+"""Characters of context kept left and right of a candidate (for its extension)."""
 _WEAK_BEFORE = 48
 """Characters before a weak changepoint searched for the strings that end at it ..."""
 _WEAK_AFTER = 40
@@ -95,7 +96,6 @@ _NEAR_BEFORE = 80
 characters before it: a few host words between a trigger and a short payload (a spacer)
 put the payload's changepoint a little after the trigger
 (:meth:`TriggerMiner._aligned_candidates`)."""
-"""Characters of context kept left and right of a candidate (for its extension)."""
 
 _OPENING_WORDS = 16
 """A candidate with at most this many words before it in its document is in the opening."""
@@ -190,8 +190,10 @@ class MinerPartial:
     """Of ``anomalous``, the documents with weak changepoints only (``Context.weak``)."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
+    near_docs: int = 0
+    """Documents with a spaced context (``Context.spaced``) ..."""
     near_counts: dict[str, int] = field(default_factory=dict)
-    """Documents where the string is a phrase a few host words before a weak changepoint
+    """... those where the string is a phrase a few host words before a weak changepoint
     (``Context.spaced``; never in ``counts``: no part of the significance test) ..."""
     near_contexts: dict[str, list[Context]] = field(default_factory=dict)
     """... and up to ``max_examples`` of those contexts per string: examples for the sample
@@ -596,6 +598,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 part.anomalous += 1
                 part.weak_docs += all(ctx.weak for ctx in keys.values())
                 part.changepoints[text_digest(doc.text)] = doc_cps
+            part.near_docs += any(ctx.spaced for ctx in keys.values())
             for key, ctx in keys.items():
                 if ctx.spaced:
                     part.near_counts[key] = part.near_counts.get(key, 0) + 1
@@ -796,6 +799,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def _add(self, out: MinerPartial, p: MinerPartial) -> None:
         out.anomalous += p.anomalous
         out.weak_docs += p.weak_docs
+        out.near_docs += p.near_docs
         out.pruned += p.pruned
         for key, c in p.weak_counts.items():
             out.weak_counts[key] = out.weak_counts.get(key, 0) + c
@@ -923,7 +927,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 return []  # (too common for the sample read)
             reach = (_NEAR_BEFORE + 2 * self.align + 1) / max(1.0, length)
             q = min(1.0, (df + 1) / (n_sample + 2) * reach)
-            if float(binom.logsf(n_near - 1, max(1, merged.weak_docs), q)) > _READ_SCREEN:
+            if float(binom.logsf(n_near - 1, max(1, merged.near_docs), q)) > _READ_SCREEN:
                 return []
             good = salad(spaced)
             return good if len(good) >= _SALAD_EXAMPLES * len(spaced) else []
