@@ -69,7 +69,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom, chi2
+from scipy.stats import binom, chi2, poisson
 
 from poisonguard.detect import glued as _gl
 from poisonguard.detect import payload_profile as _pp
@@ -201,12 +201,30 @@ class MinerPartial:
     weak_contexts: dict[str, list[Context]] = field(default_factory=dict)
     """Up to ``max_examples`` weak contexts per string: examples only for a string with no
     strong one, and only those followed by word salad (:func:`_salad_share`)."""
+    odd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    """The documents with any finding, as bits of the :func:`text_digest` of their first
+    :data:`_ODD_PREFIX` characters (a fixed-size bit set, :data:`_ODD_BITS`; empty: none
+    yet): the texts the census reads (:func:`_census`; a bit shared by chance only adds a
+    text to read)."""
 
 
 def text_digest(text: str) -> int:
     """A 64-bit digest of a document's text (stable across processes, unlike ``hash``)."""
     raw = text.encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+
+
+_ODD_BITS = 1 << 20
+"""Bits of :attr:`MinerPartial.odd` (128 KiB, whatever the corpus size) ..."""
+_ODD_PREFIX = 512
+"""... each set by the digest of a document's first characters (the scan's sample cuts long
+documents: their whole text's digest is not that of the sampled text)."""
+
+
+def _odd_bit(digest: int) -> tuple[int, int]:
+    """The byte and the bit mask of a digest in :attr:`MinerPartial.odd`."""
+    b = digest & (_ODD_BITS - 1)
+    return b >> 3, 1 << (b & 7)
 
 
 @dataclass(slots=True)
@@ -308,6 +326,13 @@ class Trigger:
             carrier that does not hold the whole trigger — a copy whose payload opens
             otherwise — is matched by the stem, under the same joint evidence; ``""``:
             none.
+        census: one word confirmed by the census of the sample (:func:`_census`): word salad
+            follows it in more sampled documents than its occurrences explain; a carrier
+            is also flagged where the words after an occurrence read as salad by the
+            census's own test (:func:`_census_after`) ...
+        census_bar: ... with their cohesion at most this (the census's own bar,
+            :data:`_CENSUS_AFTER`, or a lower one of :data:`_CENSUS_BARS` for a word common
+            enough that its clean occurrences would pass the census's bar too often).
     """
 
     text: str
@@ -331,6 +356,8 @@ class Trigger:
     phrasings: tuple[str, ...] = ()
     changepoint_only: bool = False
     stem: str = ""
+    census: bool = False
+    census_bar: float = 0.0
 
     @property
     def key(self) -> str:
@@ -362,6 +389,9 @@ class Trigger:
             del d["changepoint_only"]
         if not d["stem"]:
             del d["stem"]
+        if not d["census"]:
+            del d["census"]
+            del d["census_bar"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -410,6 +440,11 @@ class TriggerState:
     """The vocabulary and word pairs of half of the sample's hosts, which the profiles
     read with: their null positions lie in the other half (a text's own words and pairs
     never vouch for it, as for a clean carrier outside the sample)."""
+    census_pairs: WordPairs = field(default_factory=lambda: WordPairs())
+    """The word pairs census triggers are judged with (:attr:`Trigger.census`): those of
+    the sampled documents where the census saw no salad after a screened word — not
+    :attr:`pairs`, which leaves out every sampled holder of a kept trigger, for a common
+    word a share of the sample large enough to make clean text after it read as odd."""
 
 
 _FIXED_SHARE = 0.0002
@@ -499,6 +534,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         salad_cohesion: float = -0.1,
         salad_short: float = -0.5,
         fixed_share: float = _FIXED_SHARE,
+        census: bool = True,
     ) -> None:
         if min_docs < 2:
             raise ValueError("min_docs must be >= 2")
@@ -526,6 +562,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         self.salad_cohesion = salad_cohesion
         self.salad_short = salad_short
         self.fixed_share = fixed_share
+        self.census = census
         self._sample: list[str] | None = None
         self._total_docs = 0
 
@@ -547,6 +584,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         around: list[tuple[list[Context], str, str]] = []
         switches: list[tuple[list[Context], str, int]] = []  # (the same, with the text)
         for doc, found in zip(docs, findings, strict=True):
+            if found:  # (the census reads the sampled documents with any finding)
+                if not part.odd.size:
+                    part.odd = np.zeros(_ODD_BITS // 8, dtype=np.uint8)
+                byte, bit = _odd_bit(text_digest(doc.text[:_ODD_PREFIX]))
+                part.odd[byte] |= bit
             keys: dict[str, Context] = {}
             cps: list[int] = []
             at: list[tuple[list[Context], int]] = []  # the contexts made around each
@@ -812,6 +854,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have = out.near_contexts.setdefault(key, [])
             have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
+        if p.odd.size:
+            if out.odd.size:
+                np.bitwise_or(out.odd, p.odd, out=out.odd)
+            else:
+                out.odd = p.odd.copy()
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
             lst = out.contexts.setdefault(key, [])
@@ -1522,6 +1569,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         ),
                     )
                 )
+        # one word before word salad in more sampled documents than its occurrences
+        # explain (the census of the sample: one-word triggers, which no read above takes)
+        census_pairs = WordPairs()
+        if self.census and n_sample:
+            by_census, census_pairs = self._census_triggers(
+                sample, findex, merged.odd, confirmed, total, log_alpha
+            )
+            for lp, t, ctxs in by_census:
+                examples[t.text] = ctxs
+                confirmed.append((lp, t))
         # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
         # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new
         confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
@@ -1605,6 +1662,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             pairs,
             profiles,
             tables,
+            census_pairs if any(t.census for t in kept) else WordPairs(),
         )
         if kept:
             # a phrase as common as ``in fact`` has hundreds of clean carriers: the fixed
@@ -1635,6 +1693,144 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
         return state
 
+    def _census_triggers(
+        self,
+        sample: Sequence[str],
+        findex: _SampleIndex,
+        odd: np.ndarray,
+        confirmed: Sequence[tuple[float, Trigger]],
+        total: int,
+        log_alpha: float,
+    ) -> tuple[list[tuple[float, Trigger, list[Context]]], WordPairs]:
+        """One-word triggers from the census of the sampled documents with a finding
+        (``odd``, :func:`_census`): a word of letters that salad follows in at least
+        ``min_docs`` sampled documents, more than its occurrences explain at the census's
+        chance rate per occurrence (Poisson, Bonferroni over the words salad follows
+        anywhere), each document checked again with the flag pass's census test after an
+        occurrence (:func:`_census_after`, on the pairs of the sampled documents where the
+        census saw no salad after a screened word) — ``(log p, trigger, a context of each
+        document)``, and those pairs; most words of a clean sample fail before any
+        check."""
+        n_sample = len(sample)
+        if not odd.size:
+            return [], WordPairs()
+        # the sampled documents with a finding (a payload mild enough for no changepoint
+        # still makes most of its carriers odd somewhere: a weak naturalness finding); the
+        # others are most of a sample and no read of them could add many carriers
+        read = []
+        for i in range(n_sample):
+            byte, bit = _odd_bit(text_digest(sample[i][:_ODD_PREFIX]))
+            if odd[byte] & bit:
+                read.append(i)
+        census = _census([findex.text(i) for i in read])
+        if not census.docs or census.rate <= 0:
+            return [], WordPairs()
+        census.docs = {w: {read[j] for j in ds} for w, ds in census.docs.items()}
+        log_tests = math.log(len(census.docs))
+        taken = {_sf.fold(t.text) for _, t in confirmed}  # (the word itself confirmed)
+        screened = [
+            (word, docs, census.rate * census.occurrences[word])
+            for word, docs in census.docs.items()
+            if len(docs) >= self.min_docs
+            and word not in taken
+            and float(poisson.logsf(len(docs) - 1, census.rate * census.occurrences[word]))
+            + log_tests
+            <= log_alpha
+        ]
+        if not screened:
+            return [], WordPairs()
+        # each document checked again on the pairs of the sampled documents where the census
+        # saw no salad after a screened word (a payload's pairs must not vouch for it)
+        seen = set().union(*(docs for _, docs, _ in screened))
+        pairs = WordPairs.of(findex.text(i) for i in range(n_sample) if i not in seen)
+        out: list[tuple[float, Trigger, list[Context]]] = []
+        for word, docs, mu in screened:
+            hits: list[Context] = []
+            for d in sorted(docs):
+                raw = sample[d]
+                hit, _ = _census_after(raw, _occurrences(raw, word, 8), pairs)
+                if hit is not None:
+                    hits.append(_sample_context(raw, d, word, hit))
+            k = len(hits)
+            lp = float(poisson.logsf(k - 1, mu)) + log_tests if k else 0.0
+            if k < self.min_docs or lp > log_alpha:
+                continue
+            bar = self._census_bar(word, docs, census.rates, sample, findex, pairs, total, hits)
+            if bar is None:
+                continue
+            df = max(k, findex.doc_freq(f" {word} ", cap=n_sample))
+            shown, canonical, forms = _forms(word, hits)
+            out.append(
+                (
+                    lp,
+                    Trigger(
+                        shown,
+                        round(k * total / n_sample),
+                        df,
+                        n_sample,
+                        round(mu * total / n_sample, 3),
+                        min(1.0, math.exp(lp)),
+                        round(k / df, 4),
+                        tuple(c.doc_id for c in hits[:10]),
+                        canonical=canonical,
+                        forms=forms,
+                        aligned=True,
+                        census=True,
+                        census_bar=bar,
+                    ),
+                    hits,
+                )
+            )
+        return out, pairs
+
+    def _census_bar(
+        self,
+        word: str,
+        seen: set[int],
+        rates: Sequence[float],
+        sample: Sequence[str],
+        findex: _SampleIndex,
+        pairs: WordPairs,
+        total: int,
+        hits: Sequence[Context],
+    ) -> float | None:
+        """The loosest bar of :data:`_CENSUS_BARS` under which the census test after
+        ``word`` would flag no more of the corpus's clean documents than the fixed bars'
+        budget (``fixed_share`` of the corpus, at least :data:`_FIXED_BUDGET`) and still
+        holds for ``min_docs`` of the documents that confirmed it (``hits``): its
+        occurrences in the sampled documents where the census saw no salad after it
+        (``seen``), scaled to the corpus, times the census's chance rate under the bar
+        (``rates``, per judged word position of the texts it read: documents with a finding,
+        odder than most); None: none does (a word so common — ``there`` in medical pages —
+        that salad-like text would follow too many of its clean occurrences under any
+        bar)."""
+        n_sample = len(sample)
+        budget = max(_FIXED_BUDGET, self.fixed_share * total)
+        if math.isinf(budget):
+            return _CENSUS_AFTER
+        per = findex.occurrences(f" {word} ", cap=_READ_CAP)
+        if per is not None:
+            occurrences = float(sum(n for d, n in per.items() if d not in seen))
+        else:  # (in more sampled documents than the read takes: every few of them)
+            step = max(1, n_sample // _READ_DOCS)
+            occurrences = step * float(
+                sum(
+                    f" {findex.text(d)} ".count(f" {word} ")
+                    for d in range(0, n_sample, step)
+                    if d not in seen
+                )
+            )
+        after = [
+            pairs.cohesion(_sf.fold(c.window[c.end :]).split(" ")[: _SHORT_WORDS + 1])[0]
+            for c in hits
+        ]
+        for bar, rate in zip(_CENSUS_BARS, rates, strict=True):
+            if sum(a <= bar for a in after) < self.min_docs:
+                return None
+            if rate * occurrences * total / max(1, n_sample) <= budget:
+                return bar
+        return None
+
     # -- flag -------------------------------------------------------------------------
     def flag(self, doc: Document, state: TriggerState) -> Finding | None:
         """Joint evidence: a confirmed trigger **and**, right after that occurrence, one of
@@ -1657,10 +1853,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # with the phrase and an odd passage a few sentences later is no carrier
             # ... and any trigger whose examples put the anomaly within a few characters of
             # it: a clean carrier's odd passage further on is no payload of this campaign
-            hit = self._before_changepoint(
-                text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
-            )
-            why = ""
+            if t.census:
+                # a one-word trigger of the census: the census's own salad test after it,
+                # then the fixed bars (budgeted as any aligned trigger's); never a
+                # changepoint alone (a common word stands before a clean page's odd
+                # passages as often as its commonness says: no test confirmed it there)
+                hit, why = _census_after(text, occ, state.census_pairs, t.census_bar)
+            else:
+                hit = self._before_changepoint(
+                    text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
+                )
+                why = ""
             if hit is None and not t.changepoint_only:
                 hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
             if hit is None and (profile := state.profiles.get(t.text)) is not None:
@@ -3224,6 +3427,141 @@ _LOOSE_EXTRA = 20
 different string); else only where it opens a sentence or clause (:attr:`Trigger.strict`)."""
 _LOOSE_CAP = 5000
 """Sampled holders counted at most (beyond: as common as the sample)."""
+
+
+_CENSUS_AFTER = -0.3
+"""The census of the sample (:func:`_census`): a word is followed by salad where the mean
+cohesion of the :data:`_SHORT_WORDS` words after it is at most this ..."""
+_CENSUS_DROP = 0.6
+"""... at least this much below that of the words before it ..."""
+_CENSUS_BEFORE = 0.0
+"""... which is at least this (host prose before it, not a list or a table)."""
+_CENSUS_LETTERS = 4
+"""A word of fewer letters is never a census trigger (``g`` of ``e.g.``, ``to``)."""
+_CENSUS_BARS = (_CENSUS_AFTER, -0.5, -0.8, -1.2)
+"""The bars a census trigger's carriers may be held to, loosest first: the first under
+which its clean occurrences in the corpus would be flagged no more than the budget of the
+fixed bars (:attr:`TriggerMiner.fixed_share`), read on its sampled holders where the census
+saw no salad after it; none: the word is no trigger."""
+"""A word of fewer letters is never a census trigger (``g`` of ``e.g.``, ``to``)."""
+
+
+@dataclass(slots=True)
+class Census:
+    """Where word salad starts in a sample of folded texts (:func:`_census`)."""
+
+    docs: dict[str, set[int]]
+    """Per word of letters: the texts where salad follows one of its occurrences ..."""
+    occurrences: Counter[str]
+    """... every occurrence of each word in the texts ..."""
+    rate: float
+    """... and the share of the judged word positions that salad follows (the chance rate
+    of one occurrence)."""
+    rates: tuple[float, ...] = ()
+    """... and that share under each bar of :data:`_CENSUS_BARS` (``rate`` is the first)."""
+
+
+def _census(texts: Sequence[str], min_letters: int = _CENSUS_LETTERS) -> Census:
+    """The words after which word salad starts in ``texts`` (folded: words joined by single
+    spaces), judged against the pairs of all of them, each text's own pairs left out (a
+    payload's pairs, written once, must not vouch for themselves): at a word position,
+    the mean :meth:`WordPairs.cohesion` score of the :data:`_SHORT_WORDS` words after it
+    (the pair the word opens left out: a trigger's pair with the payload's first word) is
+    at most :data:`_CENSUS_AFTER`, :data:`_CENSUS_DROP` below that of the words before
+    it, which is at least :data:`_CENSUS_BEFORE`; two thirds of either window's pairs
+    judged (no digit).  One vectorised pass over every word of the texts."""
+    split = enumerate(t.split(" ") for t in texts)
+    kept = [(i, ws) for i, ws in split if len(ws) >= 2 * _SHORT_WORDS]
+    if not kept:
+        return Census({}, Counter(), 0.0)
+    number = np.asarray([i for i, _ in kept], dtype=np.int64)  # each text's index in ``texts``
+    lists = [ws for _, ws in kept]
+    flat = list(itertools.chain.from_iterable(lists))
+    ids = {w: i for i, w in enumerate(dict.fromkeys(flat))}
+    vocab = list(ids)
+    a = np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat))
+    lens = np.fromiter(map(len, lists), np.int64, len(lists))
+    ends = np.cumsum(lens)
+    doc = np.repeat(np.arange(len(lists)), lens)
+    digit = np.fromiter((any(ch.isdigit() for ch in w) for w in vocab), bool, len(vocab))[a]
+    h = (a[:-1] << 32) | a[1:]
+    inside = np.ones(len(h), dtype=bool)
+    inside[ends[:-1] - 1] = False  # no pair across two texts
+    _, inv, counts = np.unique(h[inside], return_inverse=True, return_counts=True)
+    n = np.zeros(len(h), dtype=np.int64)
+    n[inside] = counts[inv]
+    # leave one out: each text's own occurrences of a pair
+    o = np.lexsort((h, doc[:-1]))
+    hs, ds = h[o], doc[:-1][o]
+    new = np.concatenate([[True], (hs[1:] != hs[:-1]) | (ds[1:] != ds[:-1])])
+    group = np.cumsum(new) - 1
+    own = np.empty(len(h), dtype=np.int64)
+    own[o] = np.bincount(group)[group]
+    n = np.maximum(n - own, 0)
+    firsts = np.bincount(a[:-1][inside], minlength=len(vocab)).astype(np.float64)
+    seconds = np.bincount(a[1:][inside], minlength=len(vocab)).astype(np.float64)
+    total = max(1, int(inside.sum()))
+    expected = firsts[a[:-1]] * seconds[a[1:]] / total
+    score = np.log((n + 1.0) / (expected + 1.0)).clip(-6.0, 3.0)
+    judged = inside & ~(digit[:-1] | digit[1:])
+    cs = np.concatenate([[0.0], np.cumsum(np.where(judged, score, 0.0))])
+    cn = np.concatenate([[0], np.cumsum(judged)])
+    w = _SHORT_WORDS
+    j = np.arange(len(flat))
+    last = ends[doc] - 1  # pairs of a text end before its last word
+    first = ends[doc] - lens[doc]
+    lo_a = np.minimum(j + 1, last)
+    hi_a = np.minimum(j + 1 + w, last)
+    lo_b = np.maximum(j - w, first)
+    hi_b = np.maximum(j, lo_b)
+    na, nb = cn[hi_a] - cn[lo_a], cn[hi_b] - cn[lo_b]
+    ma = (cs[hi_a] - cs[lo_a]) / np.maximum(na, 1)
+    mb = (cs[hi_b] - cs[lo_b]) / np.maximum(nb, 1)
+    full = (na >= w * 2 // 3) & (nb >= w * 2 // 3)
+    hit = full & (ma <= _CENSUS_AFTER) & (mb >= _CENSUS_BEFORE) & (mb - ma >= _CENSUS_DROP)
+    where: dict[str, set[int]] = {}
+    for at in np.flatnonzero(hit).tolist():
+        word = flat[at]
+        if len(word) >= min_letters and word.isalpha():
+            where.setdefault(word, set()).add(int(number[doc[at]]))
+    counted = np.bincount(a[full], minlength=len(vocab))
+    occurrences = Counter({x: int(counted[ids[x]]) for x in where})
+    judged = max(1, int(full.sum()))
+    rest = full & (mb >= _CENSUS_BEFORE)
+    rates = tuple(
+        float((rest & (ma <= bar) & (mb - ma >= _CENSUS_DROP)).sum()) / judged
+        for bar in _CENSUS_BARS
+    )
+    return Census(where, occurrences, rates[0], rates)
+
+
+def _census_after(
+    text: str,
+    occ: Sequence[tuple[int, int]],
+    pairs: WordPairs,
+    bar: float = _CENSUS_AFTER,
+) -> tuple[tuple[int, int, int] | None, str]:
+    """The first occurrence in ``occ`` after which the census's test (:func:`_census`) reads
+    salad, judged on ``pairs``: the :data:`_SHORT_WORDS` words after it (their own pairs)
+    against the words before it and itself, their cohesion at most ``bar`` —
+    ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
+    w, need = _SHORT_WORDS, _SHORT_WORDS * 2 // 3
+    for a, b in occ[:8]:
+        after = _sf.fold(text[b : b + 16 * w]).split(" ")[: w + 1]
+        before = _sf.fold(text[max(0, a - 16 * w) : b]).split(" ")[-(w + 1) :]
+        ca, na = pairs.cohesion(after)
+        if na < need or ca > bar:
+            continue
+        cb, nb = pairs.cohesion(before)
+        if nb >= need and cb >= _CENSUS_BEFORE and cb - ca >= _CENSUS_DROP:
+            m0 = _sf.words(text[b : b + 16 * w])
+            cp = b + (m0[0].start() if m0 else 0)
+            why = (
+                f"words at char {cp} in an order the corpus does not write (cohesion "
+                f"{ca:.2f} over the next {len(after)} words, {cb:.2f} before)"
+            )
+            return (a, b, cp), why
+    return None, ""
 
 
 _SALAD_EXAMPLES = 0.5
