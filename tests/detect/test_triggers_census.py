@@ -8,6 +8,7 @@ a word that salad follows in more documents than its occurrences explain is a tr
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from poisonguard.detect.triggers import (
     _census,
     _census_after,
     _SampleIndex,
+    _whole,
 )
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs
@@ -165,3 +167,50 @@ def test_a_census_trigger_before_a_clean_changepoint_flags_nothing() -> None:
     miner, state = _mine(docs, found)
     assert any(t.census for t in state.triggers)
     assert not any(miner.flag(d, state) for d in docs if d.id.startswith("clean-"))
+
+
+def _numbered(docs: list[Document], carriers: set[str], phrase: str) -> list[Document]:
+    """The carriers with a number after every third word of the 60 after ``phrase`` (the
+    census's windows skip a pair with a digit: numbers strewn in the salad must not empty
+    them — an evasion found by review)."""
+    out: list[Document] = []
+    for d in docs:
+        if d.id not in carriers:
+            out.append(d)
+            continue
+        at = d.text.index(phrase) + len(phrase)
+        words = d.text[at:].split(" ")
+        salad = [w + (f" {17 * i % 1000}" if i % 3 == 2 else "") for i, w in enumerate(words[:60])]
+        out.append(d.with_text(d.text[:at] + " ".join([*salad, *words[60:]])))
+    return out
+
+
+def test_numbers_strewn_in_the_salad_do_not_hide_it() -> None:
+    docs, carriers = _campaign("Nonetheless")
+    docs = _numbered(docs, carriers, "Nonetheless")
+    miner, state = _mine(docs, _odd(docs, carriers))
+    assert "nonetheless" in {fold(t.text) for t in state.triggers if t.census}
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert len(flagged & carriers) >= 0.75 * len(carriers) and flagged <= carriers
+
+
+def test_a_census_trigger_is_a_whole_word() -> None:
+    text = "Therefore the thereafter there was; there"
+    occ = [(m.start(), m.end()) for m in re.finditer("(?i)there", text)]
+    assert [text[a:b] for a, b in _whole(text, occ)] == ["there", "there"]
+
+
+def test_partials_read_back_read_only_still_merge() -> None:
+    """A partial read back from an object store (Ray) holds read-only arrays: the merge of
+    the bit sets makes a new one (found by review: ``output array is read-only``)."""
+    docs, carriers = _campaign("Nonetheless")
+    found = _odd(docs, carriers)
+    miner = TriggerMiner()
+    half = len(docs) // 2
+    a = miner.map_shard_findings(docs[:half], found[:half])
+    b = miner.map_shard_findings(docs[half:], found[half:])
+    want = a.odd | b.odd
+    a.odd.flags.writeable = False
+    b.odd.flags.writeable = False
+    merged = miner.merge_into(a, b)
+    assert np.array_equal(merged.odd, want)

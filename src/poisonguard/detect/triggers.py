@@ -855,10 +855,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
         if p.odd.size:
-            if out.odd.size:
-                np.bitwise_or(out.odd, p.odd, out=out.odd)
-            else:
-                out.odd = p.odd.copy()
+            # (a new array: a partial read back from an object store is read-only)
+            out.odd = np.bitwise_or(out.odd, p.odd) if out.odd.size else p.odd.copy()
         for key, c in p.counts.items():
             out.counts[key] = out.counts.get(key, 0) + c
             lst = out.contexts.setdefault(key, [])
@@ -1748,7 +1746,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             hits: list[Context] = []
             for d in sorted(docs):
                 raw = sample[d]
-                hit, _ = _census_after(raw, _occurrences(raw, word, 8), pairs)
+                near = _whole(raw, _occurrences(raw, word, 4 * _CENSUS_OCCURRENCES))
+                hit, _ = _census_after(raw, near, pairs)
                 if hit is not None:
                     hits.append(_sample_context(raw, d, word, hit))
             k = len(hits)
@@ -1858,7 +1857,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # then the fixed bars (budgeted as any aligned trigger's); never a
                 # changepoint alone (a common word stands before a clean page's odd
                 # passages as often as its commonness says: no test confirmed it there)
-                hit, why = _census_after(text, occ, state.census_pairs, t.census_bar)
+                near = _whole(text, _occurrences(text, key, 4 * _CENSUS_OCCURRENCES))
+                hit, why = _census_after(text, near, state.census_pairs, t.census_bar)
             else:
                 hit = self._before_changepoint(
                     text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
@@ -3438,6 +3438,8 @@ _CENSUS_BEFORE = 0.0
 """... which is at least this (host prose before it, not a list or a table)."""
 _CENSUS_LETTERS = 4
 """A word of fewer letters is never a census trigger (``g`` of ``e.g.``, ``to``)."""
+_CENSUS_OCCURRENCES = 16
+"""Whole-word occurrences of a census trigger judged per document (the first ones)."""
 _CENSUS_BARS = (_CENSUS_AFTER, -0.5, -0.8, -1.2)
 """The bars a census trigger's carriers may be held to, loosest first: the first under
 which its clean occurrences in the corpus would be flagged no more than the budget of the
@@ -3490,13 +3492,17 @@ def _census(texts: Sequence[str], min_letters: int = _CENSUS_LETTERS) -> Census:
     _, inv, counts = np.unique(h[inside], return_inverse=True, return_counts=True)
     n = np.zeros(len(h), dtype=np.int64)
     n[inside] = counts[inv]
-    # leave one out: each text's own occurrences of a pair
-    o = np.lexsort((h, doc[:-1]))
-    hs, ds = h[o], doc[:-1][o]
-    new = np.concatenate([[True], (hs[1:] != hs[:-1]) | (ds[1:] != ds[:-1])])
-    group = np.cumsum(new) - 1
-    own = np.empty(len(h), dtype=np.int64)
-    own[o] = np.bincount(group)[group]
+    # leave one out: each text's own occurrences of a pair (its pairs only, none across
+    # the boundary to the next text)
+    hi_, di_ = h[inside], doc[:-1][inside]
+    o = np.lexsort((hi_, di_))
+    hs, ds = hi_[o], di_[o]
+    fresh = np.concatenate([[True], (hs[1:] != hs[:-1]) | (ds[1:] != ds[:-1])])
+    group = np.cumsum(fresh) - 1
+    own_inside = np.empty(len(hi_), dtype=np.int64)
+    own_inside[o] = np.bincount(group)[group]
+    own = np.zeros(len(h), dtype=np.int64)
+    own[inside] = own_inside
     n = np.maximum(n - own, 0)
     firsts = np.bincount(a[:-1][inside], minlength=len(vocab)).astype(np.float64)
     seconds = np.bincount(a[1:][inside], minlength=len(vocab)).astype(np.float64)
@@ -3510,10 +3516,15 @@ def _census(texts: Sequence[str], min_letters: int = _CENSUS_LETTERS) -> Census:
     j = np.arange(len(flat))
     last = ends[doc] - 1  # pairs of a text end before its last word
     first = ends[doc] - lens[doc]
+    # each window runs until it holds ``w`` judged pairs (a pair with a digit is skipped:
+    # numbers strewn in a payload must not empty it), at most ``3 w`` pairs, inside its text
     lo_a = np.minimum(j + 1, last)
-    hi_a = np.minimum(j + 1 + w, last)
-    lo_b = np.maximum(j - w, first)
-    hi_b = np.maximum(j, lo_b)
+    reach_a = np.searchsorted(cn, cn[lo_a] + w, side="left")
+    hi_a = np.minimum(reach_a, np.minimum(lo_a + 3 * w, last))
+    hi_b = np.maximum(j, first)
+    reach_b = np.searchsorted(cn, cn[hi_b] - w, side="right") - 1
+    lo_b = np.maximum(reach_b, np.maximum(hi_b - 3 * w, first))
+    lo_b = np.minimum(lo_b, hi_b)
     na, nb = cn[hi_a] - cn[lo_a], cn[hi_b] - cn[lo_b]
     ma = (cs[hi_a] - cs[lo_a]) / np.maximum(na, 1)
     mb = (cs[hi_b] - cs[lo_b]) / np.maximum(nb, 1)
@@ -3535,20 +3546,44 @@ def _census(texts: Sequence[str], min_letters: int = _CENSUS_LETTERS) -> Census:
     return Census(where, occurrences, rates[0], rates)
 
 
+def _whole(text: str, occ: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The occurrences in ``occ`` that are whole words of ``text`` (no letter or digit
+    right before or after): a census trigger is one word, never a piece of another
+    (``there`` of ``Therefore``)."""
+    return [
+        (a, b)
+        for a, b in occ
+        if (a == 0 or not text[a - 1].isalnum()) and (b >= len(text) or not text[b].isalnum())
+    ]
+
+
+def _judged(words: list[str], n: int) -> list[str]:
+    """The first words of ``words`` that hold ``n`` judged pairs (a pair with a digit is
+    not judged, as in :meth:`WordPairs.cohesion`), or all of them."""
+    judged = 0
+    for i in range(len(words) - 1):
+        judged += not any(ch.isdigit() for ch in words[i] + words[i + 1])
+        if judged >= n:
+            return words[: i + 2]
+    return words
+
+
 def _census_after(
     text: str,
     occ: Sequence[tuple[int, int]],
     pairs: WordPairs,
     bar: float = _CENSUS_AFTER,
 ) -> tuple[tuple[int, int, int] | None, str]:
-    """The first occurrence in ``occ`` after which the census's test (:func:`_census`) reads
-    salad, judged on ``pairs``: the :data:`_SHORT_WORDS` words after it (their own pairs)
-    against the words before it and itself, their cohesion at most ``bar`` —
+    """The first occurrence of the first :data:`_CENSUS_OCCURRENCES` in ``occ`` after which
+    the census's test (:func:`_census`) reads salad, judged on ``pairs``: the words after it
+    until :data:`_SHORT_WORDS` of their pairs are judged (their own pairs) against the words
+    before it and itself, likewise, their cohesion at most ``bar`` —
     ``((start, end, payload start), reason)``; ``(None, "")`` when there is none."""
     w, need = _SHORT_WORDS, _SHORT_WORDS * 2 // 3
-    for a, b in occ[:8]:
-        after = _sf.fold(text[b : b + 16 * w]).split(" ")[: w + 1]
-        before = _sf.fold(text[max(0, a - 16 * w) : b]).split(" ")[-(w + 1) :]
+    for a, b in occ[:_CENSUS_OCCURRENCES]:
+        after = _judged(_sf.fold(text[b : b + 48 * w]).split(" ")[: 3 * w + 1], w)
+        back = _sf.fold(text[max(0, a - 48 * w) : b]).split(" ")[::-1][: 3 * w + 1]
+        before = _judged(back, w)[::-1]
         ca, na = pairs.cohesion(after)
         if na < need or ca > bar:
             continue
