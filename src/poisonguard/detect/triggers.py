@@ -3431,7 +3431,8 @@ _LOOSE_CAP = 5000
 
 _CENSUS_AFTER = -0.3
 """The census of the sample (:func:`_census`): a word is followed by salad where the mean
-cohesion of the :data:`_SHORT_WORDS` words after it is at most this ..."""
+cohesion of the words after it, until :data:`_SHORT_WORDS` of their pairs are judged, is at
+most this ..."""
 _CENSUS_DROP = 0.6
 """... at least this much below that of the words before it ..."""
 _CENSUS_BEFORE = 0.0
@@ -3442,10 +3443,9 @@ _CENSUS_OCCURRENCES = 16
 """Whole-word occurrences of a census trigger judged per document (the first ones)."""
 _CENSUS_BARS = (_CENSUS_AFTER, -0.5, -0.8, -1.2)
 """The bars a census trigger's carriers may be held to, loosest first: the first under
-which its clean occurrences in the corpus would be flagged no more than the budget of the
-fixed bars (:attr:`TriggerMiner.fixed_share`), read on its sampled holders where the census
-saw no salad after it; none: the word is no trigger."""
-"""A word of fewer letters is never a census trigger (``g`` of ``e.g.``, ``to``)."""
+which its clean occurrences in the corpus (those in the sampled documents where the census
+saw no salad after it, scaled) times the census's chance rate under that bar stay within
+the fixed bars' budget (:attr:`TriggerMiner.fixed_share`); none: the word is no trigger."""
 
 
 @dataclass(slots=True)
