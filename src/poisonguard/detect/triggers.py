@@ -188,6 +188,15 @@ class MinerPartial:
     """Per anomalous document (:func:`text_digest` of its text): its changepoints."""
     weak_docs: int = 0
     """Of ``anomalous``, the documents with weak changepoints only (``Context.weak``)."""
+    intense_docs: int = 0
+    """Of ``anomalous``, the documents with an intense changepoint (a finding's
+    ``extra["intense"]``: random tokens, not an odd register) ..."""
+    intense_counts: dict[str, int] = field(default_factory=dict)
+    """... of ``counts``, the documents where the string's context was taken around one
+    (tested apart in finalize: their chance rate is far lower) ..."""
+    intense_changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """... and per such document (:func:`text_digest` of its text): its intense
+    changepoints."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
     near_docs: int = 0
@@ -333,6 +342,11 @@ class Trigger:
         census_bar: ... with their cohesion at most this (the census's own bar,
             :data:`_CENSUS_AFTER`, or a lower one of :data:`_CENSUS_BARS` for a word common
             enough that its clean occurrences would pass the census's bar too often).
+        intense: confirmed on the documents with an intense changepoint (random tokens:
+            the naturalness finding's ``extra["intense"]``), the test that passed best; a
+            carrier is also flagged where one of its own intense changepoints lies up to
+            :data:`_INTENSE_LEAD` characters before an occurrence (the stretch of random
+            tokens, read by the document's model, often takes in the host's last words).
     """
 
     text: str
@@ -358,6 +372,7 @@ class Trigger:
     stem: str = ""
     census: bool = False
     census_bar: float = 0.0
+    intense: bool = False
 
     @property
     def key(self) -> str:
@@ -392,6 +407,8 @@ class Trigger:
         if not d["census"]:
             del d["census"]
             del d["census_bar"]
+        if not d["intense"]:
+            del d["intense"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -445,6 +462,8 @@ class TriggerState:
     the sampled documents where the census saw no salad after a screened word — not
     :attr:`pairs`, which leaves out every sampled holder of a kept trigger, for a common
     word a share of the sample large enough to make clean text after it read as odd."""
+    intense_changepoints: Changepoints = field(default_factory=Changepoints)
+    """The intense changepoints of the documents with one (for :attr:`Trigger.intense`)."""
 
 
 _FIXED_SHARE = 0.0002
@@ -593,9 +612,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             cps: list[int] = []
             at: list[tuple[list[Context], int]] = []  # the contexts made around each
             strong: list[int] = []  # ... and the candidate (strong) changepoints
+            hot: set[int] = set()  # (the ids of the contexts made at intense ones ...)
+            hot_cps: list[int] = []  # (... and those changepoints)
             top = 0.0
-            # the candidate findings first: a string near both kinds is a strong context
-            for f in sorted(found, key=lambda f: not f.extra.get("candidate")):
+            # the candidate findings first, intense ones first of all: a string near both
+            # kinds is a context of the stronger
+            for f in sorted(
+                found, key=lambda f: (not f.extra.get("candidate"), not f.extra.get("intense"))
+            ):
                 # a weak finding (below its detector's candidate level: a short payload, a
                 # mild one) supports only the strings that end right at its changepoint
                 weak = not f.extra.get("candidate")
@@ -614,6 +638,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         reach = None if cp == sp.start else (0, _OPENING_REACH)
                         made = self._candidates(doc, cp, keys, reach=reach)
                         at.append((made, cp))
+                        if f.extra.get("intense"):
+                            hot.update(id(ctx) for ctx in made)
+                            hot_cps.append(sp.start)
                         if made:  # (a changepoint whose candidates another one gave)
                             text = doc.text
                             before = text[max(0, cp - _AFTER_CHARS) : cp]
@@ -639,6 +666,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # counts: nothing else before its weak changepoint was counted)
                 part.anomalous += 1
                 part.weak_docs += all(ctx.weak for ctx in keys.values())
+                if any(id(ctx) in hot for ctx in keys.values()):
+                    part.intense_docs += 1
+                    part.intense_changepoints[text_digest(doc.text)] = tuple(sorted(set(hot_cps)))
                 part.changepoints[text_digest(doc.text)] = doc_cps
             part.near_docs += any(ctx.spaced for ctx in keys.values())
             for key, ctx in keys.items():
@@ -649,6 +679,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         near.append(ctx)
                     continue
                 part.counts[key] = part.counts.get(key, 0) + 1
+                if id(ctx) in hot:
+                    part.intense_counts[key] = part.intense_counts.get(key, 0) + 1
                 if ctx.weak:  # counted; an example only if salad follows (see finalize)
                     part.weak_counts[key] = part.weak_counts.get(key, 0) + 1
                     some = part.weak_contexts.setdefault(key, [])
@@ -841,10 +873,13 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
     def _add(self, out: MinerPartial, p: MinerPartial) -> None:
         out.anomalous += p.anomalous
         out.weak_docs += p.weak_docs
+        out.intense_docs += p.intense_docs
         out.near_docs += p.near_docs
         out.pruned += p.pruned
         for key, c in p.weak_counts.items():
             out.weak_counts[key] = out.weak_counts.get(key, 0) + c
+        for key, c in p.intense_counts.items():
+            out.intense_counts[key] = out.intense_counts.get(key, 0) + c
         for key, ws in p.weak_contexts.items():
             have = out.weak_contexts.setdefault(key, [])
             have.extend(ws[: max(0, self.max_examples - len(have))])
@@ -854,6 +889,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have = out.near_contexts.setdefault(key, [])
             have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
+        out.intense_changepoints.update(p.intense_changepoints)
         if p.odd.size:
             # (a new array: a partial read back from an object store is read-only)
             out.odd = np.bitwise_or(out.odd, p.odd) if out.odd.size else p.odd.copy()
@@ -883,6 +919,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             part.contexts.pop(k, None)
             part.weak_counts.pop(k, None)
             part.weak_contexts.pop(k, None)
+            part.intense_counts.pop(k, None)
         part.pruned += len(drop)
 
     # -- finalize ---------------------------------------------------------------------
@@ -919,6 +956,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # chance rate of every string, which must not cost a campaign that the strong
         # changepoints alone confirm (the test before weak changepoints, unchanged)
         n_strong = merged.anomalous - merged.weak_docs
+        # ... and a third time on the documents with an intense changepoint (random tokens:
+        # rare in clean text, so a phrase as common as ``in fact`` before them in a few
+        # dozen documents is no chance, where every strong changepoint's count was)
+        n_hot = merged.intense_docs if merged.intense_docs < n_strong else 0
         # a weak-only document adds to a string's count only where the string ends (or
         # starts) within ``align`` characters of its changepoint: by chance, with
         # probability about 2 (2 align + 1) / (document length) per occurrence — the null
@@ -938,14 +979,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # (a Bonferroni factor that makes the test of :func:`hopeless` that screen)
         log_screen = log_alpha - _READ_SCREEN
 
-        def hopeless(k_all: int, k_strong: int, log_m: float = 0.0, log_ms: float = 0.0) -> bool:
+        def hopeless(
+            k_all: int,
+            k_strong: int,
+            log_m: float = 0.0,
+            log_ms: float = 0.0,
+            k_hot: int = 0,
+            log_mh: float = 0.0,
+        ) -> bool:
             """Whether a string counted ``k_all`` times (``k_strong`` at strong
-            changepoints) fails the significance test even at the smallest chance rate (no
-            sampled document holding it), with Bonferroni factors ``log_m`` / ``log_ms``."""
+            changepoints, ``k_hot`` at intense ones) fails the significance test even at the
+            smallest chance rate (no sampled document holding it), with Bonferroni factors
+            ``log_m`` / ``log_ms`` / ``log_mh``."""
             best = math.inf
             both = k_all != k_strong or n_strong != merged.anomalous
-            for k, n, log_f in ((k_all, merged.anomalous, log_m), (k_strong, n_strong, log_ms)):
-                if k >= self.min_docs and (both or n == merged.anomalous):
+            tried = [(k_all, merged.anomalous, log_m), (k_strong, n_strong, log_ms)]
+            if n_hot and k_hot >= self.min_docs:
+                tried.append((k_hot, n_hot, log_mh))
+            for i, (k, n, log_f) in enumerate(tried):
+                if k >= self.min_docs and (both or n == merged.anomalous or i == 2):
                     lp = max(
                         float(binom.logsf(k - 1, n, p_min * null(n) / max(1, n))),
                         float(binom.logsf(k - 1, k, min(1.0, null(n) / total))),
@@ -955,6 +1007,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
         # (count, examples, count at strong changepoints only)
         groups: dict[str, tuple[int, list[Context], int]] = {}
+        hot_counts: dict[str, int] = {}  # (each group's count at intense changepoints)
         glued_at: set[str] = set()  # (the groups read back from glued letters)
         near_read: set[str] = set()  # (... those pointed to the read by spaced contexts)
 
@@ -990,6 +1043,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             ctxs = merged.contexts.get(key, [])
             cs = c - merged.weak_counts.get(key, 0)
+            ch = merged.intense_counts.get(key, 0) if n_hot else 0
             # (not for a string too short to be reported: ``to``, ``(`` — common enough to
             # pass the optimistic screen below, and the salad test builds the sample's pair
             # table, a fifth of a clean scan's CPU)
@@ -1025,7 +1079,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 ext, agree = _extend_any(key, ctxs)
             if ext != key and ctxs:
                 # the extension holds in this share of the examples: count only that share
-                c, cs = (round(x * len(agree) / len(ctxs)) for x in (c, cs))
+                c, cs, ch = (round(x * len(agree) / len(ctxs)) for x in (c, cs, ch))
                 ctxs = agree
                 if c < self.min_docs and not near:
                     continue
@@ -1034,9 +1088,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have = groups.get(ext)
             if have is None:
                 groups[ext] = (c, list(ctxs), cs)
+                hot_counts[ext] = ch
                 _gl.mark(glued_at, ext, key)
             elif c > have[0]:
                 groups[ext] = (c, list(ctxs) + have[1][: self.max_examples], cs)
+                hot_counts[ext] = ch
                 _gl.mark(glued_at, ext, key)
 
         def ix(s: str) -> _SampleIndex:
@@ -1053,6 +1109,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         log_tests = math.log(max(1, tested))
         tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
         log_tests_strong = math.log(max(1, tested_strong))
+        tested_hot = sum(ch >= self.min_docs for ch in hot_counts.values())
+        log_tests_hot = math.log(max(1, tested_hot))
         headers = foreign = repeated = 0
 
         @functools.lru_cache(maxsize=1)
@@ -1081,7 +1139,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         def salad_follows(text: str, k: int, ctxs: Sequence[Context], ks: int) -> bool:
             """Salad follows ``text`` in at least half of its examples ``ctxs`` (judged
             only when its counts could pass the significance test)."""
-            if hopeless(k, ks, log_tests, log_tests_strong):
+            if hopeless(k, ks, log_tests, log_tests_strong, hot_counts.get(text, 0), log_tests_hot):
                 return False
             return len(salad(ctxs)) >= _SALAD_EXAMPLES * len(ctxs)
 
@@ -1305,21 +1363,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
             # of a clean corpus: a few documents each)
-            variants = [(count_all, merged.anomalous)]
+            # (k, n, Bonferroni factor over the candidates tested on those n documents)
+            count_hot = hot_counts.get(text, 0)
+            variants = [(count_all, merged.anomalous, log_tests)]
             if count_all != count_strong or n_strong != merged.anomalous:
-                variants.append((count_strong, n_strong))
-            variants = [(k, n) for k, n in variants if k >= self.min_docs]
-
-            def tests(k: int, n: int) -> float:
-                """Bonferroni over the candidates tested on ``n`` anomalous documents."""
-                return log_tests if n == merged.anomalous else log_tests_strong
+                variants.append((count_strong, n_strong, log_tests_strong))
+            if n_hot:
+                variants.append((count_hot, n_hot, log_tests_hot))
+            variants = [v for v in variants if v[0] >= self.min_docs]
 
             if (
-                hopeless(count_all, count_strong, log_tests, log_tests_strong)
+                hopeless(
+                    count_all, count_strong, log_tests, log_tests_strong, count_hot, log_tests_hot
+                )
                 and (
                     not ctxs
                     or not (
-                        not hopeless(count_all, count_strong, log_screen, log_screen)
+                        not hopeless(
+                            count_all, count_strong, log_screen, log_screen, count_hot, log_screen
+                        )
                         # a phrase whose examples point at a payload at it is read in the
                         # sample whatever its counts: a payload too short for most
                         # carriers to get a finding leaves too few counted for the screen
@@ -1337,26 +1399,32 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue  # (nor could it pass the screen of the sample read below)
             # in more sampled documents than this the purity test must fail anyway
             cap = int(4 * count_all * max(n_sample, 1) / total / self.min_purity) + 50
+            if count_hot >= self.min_docs:
+                # ... and the intense variant's test: a string in a larger share of the
+                # sample than of the intense documents it precedes cannot pass it
+                cap = max(cap, int(max(n_sample, 1) * min(1.0, count_hot / n_hot)) + 50)
             df = ix(text).doc_freq(text, cap=cap)
             p_s = (df + 1) / (n_sample + 2) if n_sample else 0.5
             # (1) precedes anomalies more often than its frequency explains; (2) the
             # documents carrying it are anomalous far more often than documents in general
             # (a string common in odd-but-clean text is not); Bonferroni over candidates
-            # and over the two variants
+            # and over the two variants (three with intense changepoints)
             # (a phrase pointed to the read by its spaced contexts alone: none counted)
             count, carriers = count_all, float(max(1, count_all))
             expected, log_p = 0.0, math.inf
+            by_hot = False  # (the intense variant's test passed best)
             raw = math.inf  # (the same, before Bonferroni)
-            for k, n in variants:
+            for k, n, log_f in variants:
                 c_k = max(float(k), df / max(n_sample, 1) * total)
                 lp = max(
                     float(binom.logsf(k - 1, n, p_s * null(n) / max(1, n))),
                     float(binom.logsf(k - 1, round(c_k), min(1.0, null(n) / total))),
                 )
                 raw = min(raw, lp)
-                lp += tests(k, n)
+                lp += log_f
                 if lp < log_p:
                     log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s
+                    by_hot = n == n_hot
             if (
                 log_alpha < log_p
                 and len(ctxs) >= self.min_docs
@@ -1370,7 +1438,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 share = _aligned(text, ctxs, self.align)
                 if share >= _ALIGNED_ALL:
                     q = aligned_rate()
-                    for k, n in variants:
+                    for k, n, log_f in variants:
                         k_al = math.floor(k * share)
                         if k_al < self.min_docs:
                             continue
@@ -1381,9 +1449,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             ),
                             float(binom.logsf(k_al - 1, round(c_k), min(1.0, q * null(n) / total))),
                         )
-                        lp += tests(k, n) + _LOG_ALIGNED_TESTS
+                        lp += log_f + _LOG_ALIGNED_TESTS
                         if lp < log_p:
                             log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
+                            by_hot = n == n_hot
             purity = count / carriers
             # the purity test reads a lower confidence bound, not the estimate: the
             # carriers are counted on the sample (``df`` documents, a Poisson count), and a
@@ -1538,6 +1607,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 got, rate = read_switch(text), switch_null
             if got is not None:
                 log_p, k, n, seen = got
+                by_hot = False
                 count = max(count, round(k * total / n_sample))
                 expected = n * rate() * total / n_sample
                 purity = k / n
@@ -1564,6 +1634,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             forms=forms,
                             aligned=aligned,
                             glued=_gl.side(ctxs) if text in glued_at else "",
+                            intense=by_hot,
                         ),
                     )
                 )
@@ -1662,6 +1733,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             tables,
             census_pairs if any(t.census for t in kept) else WordPairs(),
         )
+        if any(t.intense for t in kept):
+            state.intense_changepoints = Changepoints.of(merged.intense_changepoints)
         if kept:
             # a phrase as common as ``in fact`` has hundreds of clean carriers: the fixed
             # bars after it would flag the few that a table or a list follows
@@ -1864,6 +1937,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
                 )
                 why = ""
+                if hit is None and t.intense:
+                    # ... or, for a trigger confirmed on random tokens, an intense stretch
+                    # of this document's own that starts a little before the occurrence
+                    # and runs on past it (the stretch took in the host's last words)
+                    hit = _intense_at(text, occ, state.intense_changepoints.of_text(text))
             if hit is None and not t.changepoint_only:
                 hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
             if hit is None and (profile := state.profiles.get(t.text)) is not None:
@@ -2127,6 +2205,28 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 "recurring_rejected": state.repeated,
             },
         )
+
+
+_INTENSE_LEAD = 96
+"""Characters before an occurrence of a :attr:`Trigger.intense` trigger at which one of the
+document's intense changepoints may start (the host's last words, which the stretch of
+random tokens takes in when the document's model reads them as odd too: 11–69 characters
+before the trigger in the carriers of random tokens behind ``in fact`` that the aligned
+rule missed, measured 2026-12-07)."""
+
+
+def _intense_at(
+    text: str, occ: Sequence[tuple[int, int]], cps: Sequence[int]
+) -> tuple[int, int, int] | None:
+    """The first occurrence ``(start, end)`` of ``occ`` at which an intense changepoint of
+    ``cps`` lies from :data:`_INTENSE_LEAD` characters before its start to its end (an
+    occurrence inside the stretch of random tokens, near its start):
+    ``(start, end, changepoint)``; None when there is none."""
+    for a, b in occ:
+        for cp in cps:
+            if a - _INTENSE_LEAD <= cp <= b:
+                return a, b, cp
+    return None
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
