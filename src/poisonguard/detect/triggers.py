@@ -1415,6 +1415,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             by_hot = False  # (the intense variant's test passed best)
             raw = math.inf  # (the same, before Bonferroni)
             for k, n, log_f in variants:
+                if n == n_hot and log_p <= log_alpha:
+                    # (the intense variant, last, only for a string the others leave
+                    # unconfirmed: its count is smaller, and the purity and flag rules
+                    # below read the count of the test that passed)
+                    break
                 c_k = max(float(k), df / max(n_sample, 1) * total)
                 lp = max(
                     float(binom.logsf(k - 1, n, p_s * null(n) / max(1, n))),
@@ -1440,7 +1445,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     q = aligned_rate()
                     for k, n, log_f in variants:
                         k_al = math.floor(k * share)
-                        if k_al < self.min_docs:
+                        if k_al < self.min_docs or (n == n_hot and log_p <= log_alpha):
                             continue
                         c_k = max(float(k), df / max(n_sample, 1) * total)
                         lp = max(
