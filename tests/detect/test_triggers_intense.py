@@ -13,7 +13,7 @@ import random
 from poisonguard.detect.base import Finding, Span
 from poisonguard.detect.naturalness import INTENSE_SIGMAS, NaturalnessShift
 from poisonguard.detect.surface_forms import fold
-from poisonguard.detect.triggers import _INTENSE_LEAD, Trigger, _intense_at
+from poisonguard.detect.triggers import _INTENSE_LEAD, _INTENSE_RUN, Trigger, _intense_at
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs
 from tests.detect.test_triggers import _mine
@@ -29,13 +29,14 @@ def _tokens(rng: random.Random, n: int) -> str:
     )
 
 
-def _finding(cp: int, intense: bool, score: float = 0.9) -> Finding:
-    """A candidate naturalness finding at ``cp`` (``intense``: random tokens)."""
+def _finding(cp: int, intense: bool, score: float = 0.9, run: int = 300) -> Finding:
+    """A candidate naturalness finding at ``cp`` whose payload runs ``run`` characters
+    (``intense``: random tokens)."""
     return Finding(
         "naturalness",
         score,
         "odd",
-        [Span(cp, cp, "changepoint")],
+        [Span(cp, cp + run, "payload"), Span(cp, cp, "changepoint")],
         None,
         None,
         {"candidate": True, "intense": intense},
@@ -43,14 +44,14 @@ def _finding(cp: int, intense: bool, score: float = 0.9) -> Finding:
 
 
 def _corpus(
-    intense: bool = True, lead: int = 0
+    intense: bool = True, lead: int = 0, odd: bool = True
 ) -> tuple[list[Document], list[list[Finding]], set[str]]:
     """The phrase in every 6th embedded document (a common phrase: its clean holders far
     outnumber its carriers); a strong, not intense, anomaly in every 9th of the others (odd
     but clean pages: the chance rate of every strong changepoint); every 25th long document
     a carrier: the phrase and random tokens mid-text, its changepoint right after the phrase
     (``lead``: that many characters before the phrase in every third carrier) and
-    ``intense`` as given."""
+    ``intense`` as given (``odd=False``: no odd clean pages)."""
     rng = random.Random(0)
     docs: list[Document] = []
     found: list[list[Finding]] = []
@@ -68,8 +69,8 @@ def _corpus(
         if i % 6 == 0:
             text = text[:cut].rstrip() + f" {PHRASE.capitalize()}, " + text[cut:]
         docs.append(d.with_text(text))
-        odd = i % 9 == 0 and i % 6 != 0  # (odd pages elsewhere: their windows miss it)
-        found.append([_finding(len(text) // 3, False, 0.7)] if odd else [])
+        other = odd and i % 9 == 0 and i % 6 != 0  # (odd pages elsewhere: windows miss it)
+        found.append([_finding(len(text) // 3, False, 0.7)] if other else [])
     return docs, found, carriers
 
 
@@ -102,19 +103,26 @@ def test_an_intense_stretch_that_takes_in_the_host_words_still_flags() -> None:
     assert flagged == carriers
     clean = next(d for d in docs if d.id not in carriers and PHRASE in d.text.lower())
     at = clean.text.lower().index(PHRASE)
-    assert _intense_at(clean.text, [(at, at + len(PHRASE))], [at - 40]) is not None
+    assert _intense_at(clean.text, [(at, at + len(PHRASE))], [(at - 40, at + 99)]) is not None
     # (its changepoints are the state's: none recorded as intense for a clean page)
     assert state.intense_changepoints.of_text(clean.text) == ()
     assert miner.flag(clean, state) is None
 
 
 def test_the_intense_lead_is_bounded() -> None:
+    """The stretch starts at most ``_INTENSE_LEAD`` characters before the occurrence and
+    runs on at least ``_INTENSE_RUN`` past it: a clean page's odd list (codes, constants)
+    that ends right before the phrase is no payload after it (found by review: two of five
+    such planted pages were flagged when only the start was read)."""
     text = "x" * 300 + " in fact qzx blorf"
     at = text.index("in fact")
     occ = [(at, at + 7)]
-    assert _intense_at(text, occ, [at - _INTENSE_LEAD]) == (at, at + 7, at - _INTENSE_LEAD)
-    assert _intense_at(text, occ, [at - _INTENSE_LEAD - 1]) is None
-    assert _intense_at(text, occ, [at + 8]) is None  # (after it: the aligned rule's)
+    far = at + 7 + _INTENSE_RUN
+    assert _intense_at(text, occ, [(at - _INTENSE_LEAD, far)]) == (at, at + 7, at - _INTENSE_LEAD)
+    assert _intense_at(text, occ, [(at - _INTENSE_LEAD - 1, far)]) is None
+    assert _intense_at(text, occ, [(at + 8, far)]) is None  # (after it: the aligned rule's)
+    assert _intense_at(text, occ, [(at - 40, at - 1)]) is None  # (a list that ends before it)
+    assert _intense_at(text, occ, [(at - 40, far - 1)]) is None
     assert "intense" not in Trigger("in fact", 5, 40, 1000, 0.1, 1e-9, 0.1, ("a",)).to_dict()
 
 
@@ -138,3 +146,28 @@ def test_random_tokens_are_intense_and_prose_or_salad_is_not() -> None:
     scored = [nat.score(d) for d in docs]
     assert sum(x is not None and x.extra["intense"] for x in scored) <= 0.001 * len(docs)
     assert INTENSE_SIGMAS > 1.0
+
+
+def test_a_list_that_ends_before_the_phrase_is_no_carrier() -> None:
+    """Clean pages with the phrase right after an intense stretch that ends before it (a
+    list of codes, then *In fact,*): with the campaign's trigger mined, none is flagged."""
+    docs, found, carriers = _corpus(lead=40)
+    pages = [d for d in docs if d.id not in carriers and PHRASE in d.text.lower()][:5]
+    for d in pages:
+        at = d.text.lower().index(PHRASE)
+        i = docs.index(d)
+        found[i] = [_finding(max(0, at - 60), True, run=55)]
+    miner, state = _mine(docs, found)
+    assert any(t.intense for t in state.triggers)
+    assert not any(miner.flag(d, state) for d in pages)
+
+
+def test_shards_and_every_strong_anomaly_intense() -> None:
+    """The intense counts add up over shards (a merge that overwrote them would lose the
+    campaign: each shard holds a few carriers), and a corpus whose every strong anomaly is
+    intense (no odd clean pages) still mines the phrase on that test and marks it intense."""
+    docs, found, carriers = _corpus(lead=40, odd=False)
+    miner, state = _mine(docs, found, shards=6)
+    got = [t for t in state.triggers if fold(t.text) == PHRASE]
+    assert got and got[0].intense, [t.text for t in state.triggers]
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers

@@ -195,8 +195,9 @@ class MinerPartial:
     """... of ``counts``, the documents where the string's context was taken around one
     (tested apart in finalize: their chance rate is far lower) ..."""
     intense_changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    """... and per such document (:func:`text_digest` of its text): its intense
-    changepoints."""
+    """... and per such document (:func:`text_digest` of its text): its intense stretches,
+    flat (``start, end, start, end, ...``: each stretch's changepoint and the end of its
+    payload span)."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
     near_docs: int = 0
@@ -463,7 +464,8 @@ class TriggerState:
     :attr:`pairs`, which leaves out every sampled holder of a kept trigger, for a common
     word a share of the sample large enough to make clean text after it read as odd."""
     intense_changepoints: Changepoints = field(default_factory=Changepoints)
-    """The intense changepoints of the documents with one (for :attr:`Trigger.intense`)."""
+    """The intense stretches of the documents with one, flat ``start, end`` pairs (for
+    :attr:`Trigger.intense`)."""
 
 
 _FIXED_SHARE = 0.0002
@@ -613,7 +615,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             at: list[tuple[list[Context], int]] = []  # the contexts made around each
             strong: list[int] = []  # ... and the candidate (strong) changepoints
             hot: set[int] = set()  # (the ids of the contexts made at intense ones ...)
-            hot_cps: list[int] = []  # (... and those changepoints)
+            hot_cps: list[tuple[int, int]] = []  # (... and those stretches: start, end)
             top = 0.0
             # the candidate findings first, intense ones first of all: a string near both
             # kinds is a context of the stronger
@@ -640,7 +642,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                         at.append((made, cp))
                         if f.extra.get("intense"):
                             hot.update(id(ctx) for ctx in made)
-                            hot_cps.append(sp.start)
+                            ends = [x.end for x in f.spans if x.label == "payload"]
+                            hot_cps.append((sp.start, max(ends, default=sp.start)))
                         if made:  # (a changepoint whose candidates another one gave)
                             text = doc.text
                             before = text[max(0, cp - _AFTER_CHARS) : cp]
@@ -668,7 +671,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 part.weak_docs += all(ctx.weak for ctx in keys.values())
                 if any(id(ctx) in hot for ctx in keys.values()):
                     part.intense_docs += 1
-                    part.intense_changepoints[text_digest(doc.text)] = tuple(sorted(set(hot_cps)))
+                    part.intense_changepoints[text_digest(doc.text)] = tuple(
+                        x for st in sorted(set(hot_cps)) for x in st
+                    )
                 part.changepoints[text_digest(doc.text)] = doc_cps
             part.near_docs += any(ctx.spaced for ctx in keys.values())
             for key, ctx in keys.items():
@@ -959,7 +964,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # ... and a third time on the documents with an intense changepoint (random tokens:
         # rare in clean text, so a phrase as common as ``in fact`` before them in a few
         # dozen documents is no chance, where every strong changepoint's count was)
-        n_hot = merged.intense_docs if merged.intense_docs < n_strong else 0
+        n_hot = merged.intense_docs
         # a weak-only document adds to a string's count only where the string ends (or
         # starts) within ``align`` characters of its changepoint: by chance, with
         # probability about 2 (2 align + 1) / (document length) per occurrence — the null
@@ -1363,13 +1368,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # chance rate, fewest carriers); when even that fails the test, its document
             # frequency cannot help: skip the search through the sample (most candidates
             # of a clean corpus: a few documents each)
-            # (k, n, Bonferroni factor over the candidates tested on those n documents)
+            # (k, n, Bonferroni factor over the candidates tested on those n documents,
+            # whether they are the intense documents)
             count_hot = hot_counts.get(text, 0)
-            variants = [(count_all, merged.anomalous, log_tests)]
+            variants = [(count_all, merged.anomalous, log_tests, False)]
             if count_all != count_strong or n_strong != merged.anomalous:
-                variants.append((count_strong, n_strong, log_tests_strong))
+                variants.append((count_strong, n_strong, log_tests_strong, False))
             if n_hot:
-                variants.append((count_hot, n_hot, log_tests_hot))
+                variants.append((count_hot, n_hot, log_tests_hot, True))
             variants = [v for v in variants if v[0] >= self.min_docs]
 
             if (
@@ -1412,24 +1418,27 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # (a phrase pointed to the read by its spaced contexts alone: none counted)
             count, carriers = count_all, float(max(1, count_all))
             expected, log_p = 0.0, math.inf
-            by_hot = False  # (the intense variant's test passed best)
+            by_hot = False  # (the intense variant's test passed, or passed best)
             raw = math.inf  # (the same, before Bonferroni)
-            for k, n, log_f in variants:
-                if n == n_hot and log_p <= log_alpha:
-                    # (the intense variant, last, only for a string the others leave
-                    # unconfirmed: its count is smaller, and the purity and flag rules
-                    # below read the count of the test that passed)
-                    break
+            for k, n, log_f, hot in variants:
                 c_k = max(float(k), df / max(n_sample, 1) * total)
                 lp = max(
                     float(binom.logsf(k - 1, n, p_s * null(n) / max(1, n))),
                     float(binom.logsf(k - 1, round(c_k), min(1.0, null(n) / total))),
                 )
+                if hot and log_p <= log_alpha:
+                    # (the intense variant, last, decides only for a string the others
+                    # leave unconfirmed: its count is smaller, and the purity and flag rules
+                    # below read the count of the test that passed; passed too, it marks
+                    # the trigger intense — a corpus whose strong anomalies are all intense
+                    # tests the same documents twice)
+                    by_hot = lp + log_f <= log_alpha
+                    break
                 raw = min(raw, lp)
                 lp += log_f
                 if lp < log_p:
                     log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s
-                    by_hot = n == n_hot
+                    by_hot = hot
             if (
                 log_alpha < log_p
                 and len(ctxs) >= self.min_docs
@@ -1443,9 +1452,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 share = _aligned(text, ctxs, self.align)
                 if share >= _ALIGNED_ALL:
                     q = aligned_rate()
-                    for k, n, log_f in variants:
+                    for k, n, log_f, hot in variants:
                         k_al = math.floor(k * share)
-                        if k_al < self.min_docs or (n == n_hot and log_p <= log_alpha):
+                        if k_al < self.min_docs:
                             continue
                         c_k = max(float(k), df / max(n_sample, 1) * total)
                         lp = max(
@@ -1455,9 +1464,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             float(binom.logsf(k_al - 1, round(c_k), min(1.0, q * null(n) / total))),
                         )
                         lp += log_f + _LOG_ALIGNED_TESTS
+                        if hot and log_p <= log_alpha:
+                            by_hot = by_hot or lp <= log_alpha  # (as above)
+                            continue
                         if lp < log_p:
                             log_p, count, carriers, expected = lp, k, c_k, null(n) * p_s * q
-                            by_hot = n == n_hot
+                            by_hot = hot
             purity = count / carriers
             # the purity test reads a lower confidence bound, not the estimate: the
             # carriers are counted on the sample (``df`` documents, a Poisson count), and a
@@ -1946,7 +1958,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # ... or, for a trigger confirmed on random tokens, an intense stretch
                     # of this document's own that starts a little before the occurrence
                     # and runs on past it (the stretch took in the host's last words)
-                    hit = _intense_at(text, occ, state.intense_changepoints.of_text(text))
+                    flat = state.intense_changepoints.of_text(text)
+                    hit = _intense_at(text, occ, list(zip(flat[0::2], flat[1::2], strict=True)))
             if hit is None and not t.changepoint_only:
                 hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
             if hit is None and (profile := state.profiles.get(t.text)) is not None:
@@ -2221,17 +2234,24 @@ rule missed, measured 2026-12-07)."""
 
 
 def _intense_at(
-    text: str, occ: Sequence[tuple[int, int]], cps: Sequence[int]
+    text: str, occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]]
 ) -> tuple[int, int, int] | None:
-    """The first occurrence ``(start, end)`` of ``occ`` at which an intense changepoint of
-    ``cps`` lies from :data:`_INTENSE_LEAD` characters before its start to its end (an
-    occurrence inside the stretch of random tokens, near its start):
+    """The first occurrence ``(start, end)`` of ``occ`` inside one of the intense
+    ``stretches`` (``(changepoint, end)``) near its start: the changepoint from
+    :data:`_INTENSE_LEAD` characters before the occurrence's start to its end, and the
+    stretch running on at least :data:`_INTENSE_RUN` characters past the occurrence (a
+    clean page's odd list that ends before the phrase is no payload after it):
     ``(start, end, changepoint)``; None when there is none."""
     for a, b in occ:
-        for cp in cps:
-            if a - _INTENSE_LEAD <= cp <= b:
+        for cp, end in stretches:
+            if a - _INTENSE_LEAD <= cp <= b and end >= b + _INTENSE_RUN:
                 return a, b, cp
     return None
+
+
+_INTENSE_RUN = 32
+"""Least characters an intense stretch runs on past a trigger's occurrence for
+:func:`_intense_at` (random tokens after it, not a list that ends at it: found by review)."""
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
