@@ -39,11 +39,12 @@ INTENSE_SIGMAS = 1.3
 standard deviations above the corpus median is *intense* (``extra["intense"]``): random
 vocabulary tokens or bytes, almost every token unknown or in a pair the corpus never writes
 (a median of 1.65 in random-token payloads behind common phrases in the pooled corpus, 1.5
-at their 10th percentile), where clean text that long and that odd is rare (in 20,000
-documents of a shared corpus, 11 in news, 35 in medical pages, 23 in the multilingual
-corpus, 120 in novels, 124 in the pool). :mod:`poisonguard.detect.triggers` tests strings
-on these changepoints apart: their chance rate is far lower than that of every strong
-changepoint (measured 2026-12-07)."""
+at their 10th percentile), where clean text that odd is rare: of 20,000 documents of each
+shared corpus (the model fitted on 10,000 of them), 0 in news, 10 in medical pages, 9 in
+the multilingual corpus, 36 in novels and 22 in the pool — against 220, 1,030, 592, 381 and
+630 candidate stretches (measured 2026-12-07). :mod:`poisonguard.detect.triggers` tests
+strings on these changepoints apart: their chance rate is far lower than that of every
+strong changepoint."""
 
 
 @dataclass(frozen=True, slots=True)
