@@ -101,6 +101,10 @@ def test_an_intense_stretch_that_takes_in_the_host_words_still_flags() -> None:
     assert any(t.intense and fold(t.text) == PHRASE for t in state.triggers)
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert flagged == carriers
+    # the reason says where the stretch starts: before the trigger (40 characters before
+    # the end of " in fact ", 32 before its start), not after it
+    led = [f for d in docs if d.id in carriers and (f := miner.flag(d, state)) is not None]
+    assert any("32 characters before the trigger, running on past it" in f.reason for f in led)
     clean = next(d for d in docs if d.id not in carriers and PHRASE in d.text.lower())
     at = clean.text.lower().index(PHRASE)
     assert _intense_at(clean.text, [(at, at + len(PHRASE))], [(at - 40, at + 99)]) is not None

@@ -1960,6 +1960,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # and runs on past it (the stretch took in the host's last words)
                     flat = state.intense_changepoints.of_text(text)
                     hit = _intense_at(text, occ, list(zip(flat[0::2], flat[1::2], strict=True)))
+                    if hit is not None:
+                        why = (
+                            f"random tokens: an intense stretch from char {hit[2]}, "
+                            f"{hit[0] - hit[2]} characters before the trigger, running on past it"
+                        )
             if hit is None and not t.changepoint_only:
                 hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
             if hit is None and (profile := state.profiles.get(t.text)) is not None:
