@@ -107,7 +107,7 @@ def test_an_intense_stretch_that_takes_in_the_host_words_still_flags() -> None:
     assert any("32 characters before the trigger, running on past it" in f.reason for f in led)
     clean = next(d for d in docs if d.id not in carriers and PHRASE in d.text.lower())
     at = clean.text.lower().index(PHRASE)
-    assert _intense_at(clean.text, [(at, at + len(PHRASE))], [(at - 40, at + 99)]) is not None
+    assert _intense_at([(at, at + len(PHRASE))], [(at - 40, at + 99)]) is not None
     # (its changepoints are the state's: none recorded as intense for a clean page)
     assert state.intense_changepoints.of_text(clean.text) == ()
     assert miner.flag(clean, state) is None
@@ -122,11 +122,11 @@ def test_the_intense_lead_is_bounded() -> None:
     at = text.index("in fact")
     occ = [(at, at + 7)]
     far = at + 7 + _INTENSE_RUN
-    assert _intense_at(text, occ, [(at - _INTENSE_LEAD, far)]) == (at, at + 7, at - _INTENSE_LEAD)
-    assert _intense_at(text, occ, [(at - _INTENSE_LEAD - 1, far)]) is None
-    assert _intense_at(text, occ, [(at + 8, far)]) is None  # (after it: the aligned rule's)
-    assert _intense_at(text, occ, [(at - 40, at - 1)]) is None  # (a list that ends before it)
-    assert _intense_at(text, occ, [(at - 40, far - 1)]) is None
+    assert _intense_at(occ, [(at - _INTENSE_LEAD, far)]) == (at, at + 7, at - _INTENSE_LEAD)
+    assert _intense_at(occ, [(at - _INTENSE_LEAD - 1, far)]) is None
+    assert _intense_at(occ, [(at + 8, far)]) is None  # (after it: the aligned rule's)
+    assert _intense_at(occ, [(at - 40, at - 1)]) is None  # (a list that ends before it)
+    assert _intense_at(occ, [(at - 40, far - 1)]) is None
     assert "intense" not in Trigger("in fact", 5, 40, 1000, 0.1, 1e-9, 0.1, ("a",)).to_dict()
 
 

@@ -343,11 +343,12 @@ class Trigger:
         census_bar: ... with their cohesion at most this (the census's own bar,
             :data:`_CENSUS_AFTER`, or a lower one of :data:`_CENSUS_BARS` for a word common
             enough that its clean occurrences would pass the census's bar too often).
-        intense: confirmed on the documents with an intense changepoint (random tokens:
-            the naturalness finding's ``extra["intense"]``), the test that passed best; a
-            carrier is also flagged where one of its own intense changepoints lies up to
-            :data:`_INTENSE_LEAD` characters before an occurrence (the stretch of random
-            tokens, read by the document's model, often takes in the host's last words).
+        intense: the test on the documents with an intense changepoint (random tokens: the
+            naturalness finding's ``extra["intense"]``) passed too, or alone confirmed it; a
+            carrier is also flagged where one of its own intense stretches starts up to
+            :data:`_INTENSE_LEAD` characters before an occurrence and runs on at least
+            :data:`_INTENSE_RUN` past it (the stretch of random tokens, read by the
+            document's model, often takes in the host's last words).
     """
 
     text: str
@@ -1048,7 +1049,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue
             ctxs = merged.contexts.get(key, [])
             cs = c - merged.weak_counts.get(key, 0)
-            ch = merged.intense_counts.get(key, 0) if n_hot else 0
+            ch = merged.intense_counts.get(key, 0)
             # (not for a string too short to be reported: ``to``, ``(`` — common enough to
             # pass the optimistic screen below, and the salad test builds the sample's pair
             # table, a fifth of a clean scan's CPU)
@@ -1836,8 +1837,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             hits: list[Context] = []
             for d in sorted(docs):
                 raw = sample[d]
-                near = _whole(raw, _occurrences(raw, word, 4 * _CENSUS_OCCURRENCES))
-                hit, _ = _census_after(raw, near, pairs)
+                hit, _ = _census_after(raw, _census_occurrences(raw, word), pairs)
                 if hit is not None:
                     hits.append(_sample_context(raw, d, word, hit))
             k = len(hits)
@@ -1947,7 +1947,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # then the fixed bars (budgeted as any aligned trigger's); never a
                 # changepoint alone (a common word stands before a clean page's odd
                 # passages as often as its commonness says: no test confirmed it there)
-                near = _whole(text, _occurrences(text, key, 4 * _CENSUS_OCCURRENCES))
+                near = _census_occurrences(text, key)
                 hit, why = _census_after(text, near, state.census_pairs, t.census_bar)
             else:
                 hit = self._before_changepoint(
@@ -1959,7 +1959,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # of this document's own that starts a little before the occurrence
                     # and runs on past it (the stretch took in the host's last words)
                     flat = state.intense_changepoints.of_text(text)
-                    hit = _intense_at(text, occ, list(zip(flat[0::2], flat[1::2], strict=True)))
+                    hit = _intense_at(occ, list(zip(flat[0::2], flat[1::2], strict=True)))
                     if hit is not None:
                         why = (
                             f"random tokens: an intense stretch from char {hit[2]}, "
@@ -2236,10 +2236,13 @@ document's intense changepoints may start (the host's last words, which the stre
 random tokens takes in when the document's model reads them as odd too: 11–69 characters
 before the trigger in the carriers of random tokens behind ``in fact`` that the aligned
 rule missed, measured 2026-12-07)."""
+_INTENSE_RUN = 32
+"""Least characters an intense stretch runs on past a trigger's occurrence for
+:func:`_intense_at` (random tokens after it, not a list that ends at it: found by review)."""
 
 
 def _intense_at(
-    text: str, occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]]
+    occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]]
 ) -> tuple[int, int, int] | None:
     """The first occurrence ``(start, end)`` of ``occ`` inside one of the intense
     ``stretches`` (``(changepoint, end)``) near its start: the changepoint from
@@ -2252,11 +2255,6 @@ def _intense_at(
             if a - _INTENSE_LEAD <= cp <= b and end >= b + _INTENSE_RUN:
                 return a, b, cp
     return None
-
-
-_INTENSE_RUN = 32
-"""Least characters an intense stretch runs on past a trigger's occurrence for
-:func:`_intense_at` (random tokens after it, not a list that ends at it: found by review)."""
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
@@ -3693,6 +3691,13 @@ def _whole(text: str, occ: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         for a, b in occ
         if (a == 0 or not text[a - 1].isalnum()) and (b >= len(text) or not text[b].isalnum())
     ]
+
+
+def _census_occurrences(text: str, word: str) -> list[tuple[int, int]]:
+    """The whole-word occurrences of a census trigger ``word`` in ``text`` that the census's
+    test after it reads (:func:`_census_after` judges the first
+    :data:`_CENSUS_OCCURRENCES` of them)."""
+    return _whole(text, _occurrences(text, word, 4 * _CENSUS_OCCURRENCES))
 
 
 def _judged(words: list[str], n: int) -> list[str]:
