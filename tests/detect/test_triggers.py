@@ -270,8 +270,14 @@ def test_common_phrase_trigger_outnumbered_by_clean_carriers() -> None:
         flagged = {d.id for d in docs if miner.flag(d, st) is not None}
         assert len(flagged & truth) >= recall * len(truth)
         assert not flagged & {d.id for d in clean_with}
-    _, strict = _mine(docs, findings, min_aligned=1.01)
-    assert phrase not in [t.text for t in strict.triggers]
+    # without the alignment rule the purity test rejects it: it is kept, if at all, by the
+    # intense test alone (random tokens), flagged near its carriers' intense stretches only
+    # (issue 12, 2026-12-07 fifteenth session)
+    wide, strict = _mine(docs, findings, min_aligned=1.01)
+    kept = [t for t in strict.triggers if t.text == phrase]
+    assert all(t.intense_only and not t.aligned for t in kept)
+    flagged = {d.id for d in docs if wide.flag(d, strict) is not None}
+    assert not flagged & {d.id for d in clean_with}
 
 
 def _clean_behind_the_phrase(

@@ -349,6 +349,22 @@ class Trigger:
             :data:`_INTENSE_LEAD` characters before an occurrence and runs on at least
             :data:`_INTENSE_RUN` past it (the stretch of random tokens, read by the
             document's model, often takes in the host's last words).
+        narrowed: confirmed on its purity, but so common that a changepoint anywhere
+            within ``reach`` after it would flag too many of its clean holders
+            (:meth:`TriggerMiner._wide_budgeted`: ``. perhaps`` in novels, where the
+            campaign's carriers made half of the string's holders in the sample but a
+            small share of the corpus's): the clean flags that route was expected to
+            give, and ``aligned`` is then set (flagged only where the anomaly starts at the
+            trigger); ``0.0``: not narrowed.
+        intense_only: confirmed by the test on the documents with an intense changepoint
+            alone, neither pure nor aligned (a phrase as common as ``according to``, a few
+            host words before random tokens): a carrier is flagged only where one of its own
+            intense stretches starts from :data:`_INTENSE_LEAD` characters before an
+            occurrence to the end of :attr:`band` after it (``before`` characters when the
+            band is open there) and runs on at least :data:`_INTENSE_RUN` past it — never
+            through a changepoint, the fixed bars or the payload profile; dropped when even
+            that would flag more clean holders than the budget
+            (:meth:`TriggerMiner._intense_budgeted`).
     """
 
     text: str
@@ -375,6 +391,8 @@ class Trigger:
     census: bool = False
     census_bar: float = 0.0
     intense: bool = False
+    narrowed: float = 0.0
+    intense_only: bool = False
 
     @property
     def key(self) -> str:
@@ -411,6 +429,10 @@ class Trigger:
             del d["census_bar"]
         if not d["intense"]:
             del d["intense"]
+        if not d["narrowed"]:
+            del d["narrowed"]
+        if not d["intense_only"]:
+            del d["intense_only"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -1315,6 +1337,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 continue  # (also what ``flag`` will match it by)
             # the median anomaly after it: strong (gibberish) or mild (an odd register)
             strength = sorted(c.score for c in ctxs)[len(ctxs) // 2] if ctxs else 1.0
+            # (random tokens a few words after an opening phrase: judged by the intense test
+            # alone)
+            hot_heading = False
             if (
                 strength < self.header_score
                 and ctxs
@@ -1325,9 +1350,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # no host text before it in most carriers and mild anomalies after it: a
                 # header of one source (strong ones, gibberish, keep it a candidate; so
                 # does word salad right after it in most examples: a source's heading is
-                # followed by the source's own text, a planted opening by its payload)
-                headers += 1
-                continue
+                # followed by the source's own text, a planted opening by its payload) ...
+                if hot_counts.get(text, 0) < _HOT_HEADING * count_all:
+                    headers += 1
+                    continue
+                # ... unless nearly every anomaly after it is intense: random tokens, whose
+                # candidate score reads mild when a few host words come first (``in recent
+                # years`` opening pooled pages, then LLaMA tokens: 69 of its 74 anomalies
+                # intense), where a source's heading is followed by its own prose; kept for
+                # the intense test only, never confirmed on its purity or a read
+                hot_heading = True
             # the corpus's language for the next test: its main one; with none (no language
             # at 80 % of the sample's openings, where every language counts as another) and
             # a strong anomaly after the candidate, its most common one — the models, fitted
@@ -1347,9 +1379,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # it opens most of its documents and the text after it is a natural
                 # language other than the corpus's: the heading of a source in another
                 # language (a German man page's NAME section in a mostly English pool),
-                # however odd that language looks to the corpus's models
-                headers += 1
-                continue
+                # however odd that language looks to the corpus's models ...
+                if hot_counts.get(text, 0) < _HOT_HEADING * count_all:
+                    headers += 1
+                    continue
+                # ... unless nearly every anomaly after it is intense (as above: random
+                # tokens, which py3langid names a language too — ``these days`` opening
+                # pooled pages at 250)
+                hot_heading = True
             if (
                 ctxs
                 and not _stuck_in_hosts(text, ctxs)
@@ -1632,7 +1669,22 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # flagged where an anomaly starts right at it, or salad or another language
                 # after it
                 pure = aligned = True
-            if log_p <= log_alpha and pure:
+            # confirmed by the intense test alone, neither pure nor aligned: a phrase as
+            # common as ``according to`` a few host words before random tokens (a spacer:
+            # the anomaly starts 1-37 characters after it in its examples); flagged only
+            # through an intense stretch of the carrier's own near it (:attr:`Trigger.
+            # intense_only`), where clean pages are rare enough to be budgeted
+            if hot_heading:
+                pure = False
+            hot_only = (
+                not pure
+                and by_hot
+                and log_p <= log_alpha
+                and not recurring
+                and _WORDS_ONLY.fullmatch(text) is not None
+                and not _glued(text, ctxs)
+            )
+            if log_p <= log_alpha and (pure or hot_only):
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, seen or ctxs)
                 examples[shown] = ctxs
@@ -1650,9 +1702,12 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                             ids,
                             canonical=canonical,
                             forms=forms,
-                            aligned=aligned,
+                            # (an intense-only one learns its band: where its stretches
+                            # may start)
+                            aligned=aligned and not hot_only,
                             glued=_gl.side(ctxs) if text in glued_at else "",
                             intense=by_hot,
+                            intense_only=hot_only,
                         ),
                     )
                 )
@@ -1754,31 +1809,39 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         if any(t.intense for t in kept):
             state.intense_changepoints = Changepoints.of(merged.intense_changepoints)
         if kept:
+            scale = total / max(1, n_sample)
+
+            def stretches_of(x: str) -> list[tuple[int, int]]:
+                flat = merged.intense_changepoints.get(text_digest(x), ())
+                return list(zip(flat[0::2], flat[1::2], strict=True))
+
+            def cps_of(x: str) -> tuple[int, ...]:
+                return merged.changepoints.get(text_digest(x), ())
+
+            def flagged(x: str, t: Trigger) -> bool:
+                return self.flag(Document("", x), replace(state, triggers=[t])) is not None
+
+            # a phrase confirmed on the intense documents alone is flagged near intense
+            # stretches only: rare in clean text, but a phrase in a third of the corpus's
+            # documents meets some of them
+            state.triggers = kept = self._intense_budgeted(
+                kept, sample, hosts, ix, scale, stretches_of
+            )
+            # a word as common as ``perhaps``, confirmed on its purity where a campaign's
+            # carriers were half of its sampled holders, has hundreds of clean holders in
+            # the corpus: a changepoint anywhere within ``reach`` after it would flag the
+            # few with an odd passage further on
+            state.triggers = kept = self._wide_budgeted(kept, sample, hosts, ix, scale, cps_of)
             # a phrase as common as ``in fact`` has hundreds of clean carriers: the fixed
             # bars after it would flag the few that a table or a list follows
             state.triggers = kept = self._fallback_budgeted(
-                kept,
-                sample,
-                hosts,
-                tables,
-                language,
-                ix,
-                total / max(1, n_sample),
-                lambda x, t: self.flag(Document("", x), replace(state, triggers=[t])) is not None,
+                kept, sample, hosts, tables, language, ix, scale, flagged
             )
             # each campaign's payloads as evidence for its weaker carriers, judged with the
             # state as it stands (no profile yet): the sampled carriers the other routes
             # leave unflagged are counted as clean
             state.profiles = _profiles(
-                kept,
-                sample,
-                hosts,
-                host_df,
-                tables,
-                ix,
-                total / max(1, n_sample),
-                lambda x: merged.changepoints.get(text_digest(x), ()),
-                lambda x, t: self.flag(Document("", x), replace(state, triggers=[t])) is not None,
+                kept, sample, hosts, host_df, tables, ix, scale, cps_of, flagged
             )
         return state
 
@@ -1949,6 +2012,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # passages as often as its commonness says: no test confirmed it there)
                 near = _census_occurrences(text, key)
                 hit, why = _census_after(text, near, state.census_pairs, t.census_bar)
+            elif t.intense_only:
+                # confirmed on the intense documents alone (a common phrase, a few host
+                # words, then random tokens): an intense stretch of this document's own
+                # near the occurrence, and nothing else
+                hit, why = self._intense_hit(text, occ, state, t)
             else:
                 hit = self._before_changepoint(
                     text, key, cps, self.align if t.aligned else None, band, t.strict, t.glued
@@ -1958,16 +2026,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     # ... or, for a trigger confirmed on random tokens, an intense stretch
                     # of this document's own that starts a little before the occurrence
                     # and runs on past it (the stretch took in the host's last words)
-                    flat = state.intense_changepoints.of_text(text)
-                    hit = _intense_at(occ, list(zip(flat[0::2], flat[1::2], strict=True)))
-                    if hit is not None:
-                        why = (
-                            f"random tokens: an intense stretch from char {hit[2]}, "
-                            f"{hit[0] - hit[2]} characters before the trigger, running on past it"
-                        )
-            if hit is None and not t.changepoint_only:
+                    hit, why = self._intense_hit(text, occ, state, t)
+            if hit is None and not (t.changepoint_only or t.intense_only):
                 hit, why = self._fixed_bars(text, occ, state.vocab, state.language, state.pairs)
-            if hit is None and (profile := state.profiles.get(t.text)) is not None:
+            if (
+                hit is None
+                and not t.intense_only
+                and (profile := state.profiles.get(t.text)) is not None
+            ):
                 # ... or, under each of those bars, text that reads as this campaign's own
                 # payloads: its sampled carriers against null positions of the hosts
                 hit, why = _profiled_after(text, occ, *state.profile_tables, profile)
@@ -2002,6 +2068,34 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             spans = [Span(*shown, "trigger"), Span(cp, cp, "changepoint")]
             return Finding(self.name, self.score, reason, spans, t.text, extra=extra)
         return None
+
+    def _intense_after(self, t: Trigger) -> int:
+        """How far after an occurrence's end an intense stretch may start for
+        :func:`_intense_at`: none for an :attr:`~Trigger.intense` trigger (the changepoint
+        routes cover that side), the end of its :attr:`~Trigger.band` — ``before`` when
+        the band is open there — for an :attr:`~Trigger.intense_only` one."""
+        if not t.intense_only:
+            return 0
+        return t.band[1] if t.band is not None and t.band[1] is not None else self.before
+
+    def _intense_hit(
+        self, text: str, occ: Sequence[tuple[int, int]], state: TriggerState, t: Trigger
+    ) -> tuple[tuple[int, int, int] | None, str]:
+        """The intense route of :meth:`flag`: ``((start, end, stretch start), reason)`` for
+        the first occurrence in ``occ`` near one of this document's own intense stretches
+        (:func:`_intense_at`), ``(None, "")`` when there is none."""
+        flat = state.intense_changepoints.of_text(text)
+        stretches = list(zip(flat[0::2], flat[1::2], strict=True))
+        hit = _intense_at(occ, stretches, self._intense_after(t))
+        if hit is None:
+            return None, ""
+        a, b, cp = hit
+        where = (
+            f"{a - cp} characters before the trigger, running on past it"
+            if cp < a
+            else f"{max(0, cp - b)} characters after it"
+        )
+        return hit, f"random tokens: an intense stretch from char {cp}, {where}"
 
     def _fixed_bars(
         self,
@@ -2038,6 +2132,123 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 unseen_cohesion=_UNSEEN_COHESION,
             )
         return hit, why
+
+    def _intense_budgeted(
+        self,
+        kept: Sequence[Trigger],
+        sample: Sequence[str],
+        hosts: Sequence[str],
+        ix: Callable[[str], _SampleIndex],
+        scale: float,
+        stretches_of: Callable[[str], Sequence[tuple[int, int]]],
+    ) -> list[Trigger]:
+        """``kept`` without each :attr:`~Trigger.intense_only` trigger whose clean holders
+        its one route (an intense stretch near an occurrence, :func:`_intense_at`) would be
+        expected to flag more than :attr:`fixed_share` of the corpus's documents (never
+        fewer than :data:`_FIXED_BUDGET`): its sampled holders' occurrences that the route
+        leaves unflagged (read with each sampled document's own intense stretches,
+        ``stretches_of``), scaled to the corpus, times ``rate / (1 - rate)``, where
+        ``rate`` is how often the route fires at null positions (sentence starts of the
+        sampled hosts, against the hosts' own intense stretches; as
+        :meth:`_wide_budgeted`).  Only a string with at least :data:`_FIXED_MIN_CLEAN`
+        such occurrences is read."""
+        if math.isinf(self.fixed_share) or not any(t.intense_only for t in kept):
+            return list(kept)
+        budget = max(_FIXED_BUDGET, self.fixed_share * len(sample) * scale)
+        nulls = [(at, stretches_of(x)) for x, at in _null_positions(hosts, _FIXED_NULL)]
+        out: list[Trigger] = []
+        for t in kept:
+            if not t.intense_only:
+                out.append(t)
+                continue
+            after = self._intense_after(t)
+            loose = _loose(t.key)
+            read, factor = _holders_read(ix(loose).docs_with(loose, cap=_READ_CAP), len(sample))
+            n = 0
+            for d in read:
+                x = sample[d]
+                occ = _carriers_of(x, t)
+                if occ and _intense_at(occ, stretches_of(x), after) is None:
+                    n += len(occ)
+            quiet = n * factor * scale
+            if quiet >= _FIXED_MIN_CLEAN:
+                hits = sum(_intense_at([(at, at)], st, after) is not None for at, st in nulls)
+                rate = (hits + 1) / (len(nulls) + 2)
+                if quiet * rate / (1.0 - rate) > budget:
+                    continue
+            out.append(t)
+        return out
+
+    def _wide_budgeted(
+        self,
+        kept: Sequence[Trigger],
+        sample: Sequence[str],
+        hosts: Sequence[str],
+        ix: Callable[[str], _SampleIndex],
+        scale: float,
+        cps_of: Callable[[str], Sequence[int]],
+    ) -> list[Trigger]:
+        """``kept`` with each trigger confirmed on its purity (not :attr:`~Trigger.aligned`,
+        not a census word) made aligned — flagged through a changepoint only where the
+        anomaly starts at it — when the wide route would be expected to flag more than
+        :attr:`fixed_share` of the corpus's documents (never fewer than
+        :data:`_FIXED_BUDGET`) among its clean holders: a changepoint anywhere within
+        ``reach`` after an occurrence (inside :attr:`~Trigger.band` when it has one).
+
+        Its clean occurrences are those of its sampled holders (:func:`_carriers_of`)
+        that the wide route leaves unflagged, read with each sampled document's own
+        changepoints (``cps_of``), scaled to the corpus.  Those are clean (a campaign's
+        carriers have their anomaly after the trigger); the clean holders the route does
+        flag are estimated from them by the rate at which it fires at null positions
+        (sentence starts of the sampled hosts, against the hosts' own changepoints):
+        ``quiet × rate / (1 - rate)``.  A rare planted string has few holders besides its
+        carriers and keeps the wide route (a payload that opens with natural text puts the
+        changepoint far after the trigger); only a string with at least
+        :data:`_FIXED_MIN_CLEAN` quiet occurrences is read."""
+        if math.isinf(self.fixed_share):
+            return list(kept)
+        budget = max(_FIXED_BUDGET, self.fixed_share * len(sample) * scale)
+        nulls: list[tuple[int, tuple[int, ...]]] = []
+
+        def null_rate(band: tuple[int | None, int | None] | None) -> float:
+            if not nulls:
+                nulls.extend(
+                    (at, tuple(cps_of(x))) for x, at in _null_positions(hosts, _FIXED_NULL)
+                )
+            hits = sum(
+                any(self._precedes(at, at, cp) and _in_band(cp - at, band) for cp in cps)
+                for at, cps in nulls
+            )
+            # (a Laplace estimate: a few null positions never read as a zero rate)
+            return (hits + 1) / (len(nulls) + 2)
+
+        out: list[Trigger] = []
+        for t in kept:
+            if t.aligned or t.census or t.intense_only:
+                out.append(t)
+                continue
+            loose = _loose(t.key)
+            read, factor = _holders_read(ix(loose).docs_with(loose, cap=_READ_CAP), len(sample))
+            n = 0
+            for d in read:
+                x = sample[d]
+                key, occ = _matched(x, t)
+                band = t.band if key != t.stem else _stem_band(t)
+                if occ and (
+                    self._before_changepoint(x, key, cps_of(x), None, band, t.strict, t.glued)
+                    is None
+                ):
+                    n += len(occ)
+            quiet = n * factor * scale
+            if quiet < _FIXED_MIN_CLEAN:
+                out.append(t)
+                continue
+            rate = null_rate(t.band)
+            expected = quiet * rate / (1.0 - rate)
+            if expected > budget:
+                t = replace(t, aligned=True, narrowed=round(expected, 1))
+            out.append(t)
+        return out
 
     def _fallback_budgeted(
         self,
@@ -2088,23 +2299,20 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # the budget; ``unread``: the answer for a string too common to read)
             loose = _loose(t.key)
             docs = ix(loose).docs_with(loose, cap=_READ_CAP)
-            if docs is None:  # (in more sampled documents than the read takes: common)
-                if unread or t.glued or t.strict:  # (where it is matched cannot be read)
-                    return unread
-                clean = _READ_CAP * scale * min(10.0, ix(loose).repeats(loose, _READ_CAP))
-            else:
-                if len(docs) * scale * 10 < _FIXED_MIN_CLEAN:
-                    return False
-                # the occurrences the flag pass matches it by (glued to a host word, at a
-                # sentence opening): a glued phrase's holders that write it apart are not
-                # its carriers, clean or not
-                read = docs[:: max(1, len(docs) // _READ_DOCS)]
-                occs = [
-                    len(occ)
-                    for d in read
-                    if (occ := _carriers_of(sample[d], t)) and not flagged(sample[d], t)
-                ]
-                clean = sum(occs) * len(docs) / max(1, len(read)) * scale
+            if docs is None and unread:  # (in more sampled documents than the read takes)
+                return True
+            if docs is not None and len(docs) * scale * 10 < _FIXED_MIN_CLEAN:
+                return False
+            # the occurrences the flag pass matches it by (glued to a host word, at a
+            # sentence opening): a glued phrase's holders that write it apart are not its
+            # carriers, clean or not
+            read, factor = _holders_read(docs, len(sample))
+            occs = [
+                len(occ)
+                for d in read
+                if (occ := _carriers_of(sample[d], t)) and not flagged(sample[d], t)
+            ]
+            clean = sum(occs) * factor * scale
             return clean >= _FIXED_MIN_CLEAN and clean * null_rate() > budget
 
         out: list[Trigger] = []
@@ -2230,6 +2438,26 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         )
 
 
+def _holders_read(docs: Sequence[int] | None, n_sample: int) -> tuple[Sequence[int], float]:
+    """The sampled documents a budget reads for a string's clean occurrences, and the
+    factor from them to the whole sample: every ``k``-th of its holders ``docs`` (at
+    most :data:`_READ_DOCS`), or — when it is held by more sampled documents than the
+    index lists (``docs`` None: a word as common as ``perhaps``) — every ``k``-th
+    sampled document (at most twice as many), in which the caller matches it as the
+    flag pass does (at openings, glued): where it is matched is read, never assumed."""
+    if docs is None:
+        step = max(1, n_sample // (2 * _READ_DOCS))
+        return range(0, n_sample, step), n_sample / max(1, len(range(0, n_sample, step)))
+    read = docs[:: max(1, len(docs) // _READ_DOCS)]
+    return read, len(docs) / max(1, len(read))
+
+
+_HOT_HEADING = 0.8
+"""Least share of a string's anomalies that are intense for a string that reads as one
+source's header (no host text before it, mild anomalies after it) to be judged by the
+intense test all the same (:attr:`Trigger.intense_only`): random tokens a few words after
+an opening phrase, not a source's own text."""
+
 _INTENSE_LEAD = 96
 """Characters before an occurrence of a :attr:`Trigger.intense` trigger at which one of the
 document's intense changepoints may start (the host's last words, which the stretch of
@@ -2242,17 +2470,18 @@ _INTENSE_RUN = 32
 
 
 def _intense_at(
-    occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]]
+    occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]], after: int = 0
 ) -> tuple[int, int, int] | None:
-    """The first occurrence ``(start, end)`` of ``occ`` inside one of the intense
-    ``stretches`` (``(changepoint, end)``) near its start: the changepoint from
-    :data:`_INTENSE_LEAD` characters before the occurrence's start to its end, and the
-    stretch running on at least :data:`_INTENSE_RUN` characters past the occurrence (a
-    clean page's odd list that ends before the phrase is no payload after it):
-    ``(start, end, changepoint)``; None when there is none."""
+    """The first occurrence ``(start, end)`` of ``occ`` near the start of one of the
+    intense ``stretches`` (``(changepoint, end)``): the changepoint from
+    :data:`_INTENSE_LEAD` characters before the occurrence's start to ``after``
+    characters past its end, and the stretch running on at least :data:`_INTENSE_RUN`
+    characters past the occurrence and past its own start (a clean page's odd list that
+    ends before the phrase is no payload after it): ``(start, end, changepoint)``; None
+    when there is none."""
     for a, b in occ:
         for cp, end in stretches:
-            if a - _INTENSE_LEAD <= cp <= b and end >= b + _INTENSE_RUN:
+            if a - _INTENSE_LEAD <= cp <= b + after and end >= max(b, cp) + _INTENSE_RUN:
                 return a, b, cp
     return None
 
@@ -3081,6 +3310,8 @@ def _profiles(
         return crossed[0]
 
     for t in kept:
+        if t.intense_only:  # (flagged through its intense stretches alone)
+            continue
         # the sampled documents the flag pass would match it in: by what it is matched by
         # (``. in my`` of two phrasings is matched as ``in my`` at any sentence start — its
         # clean holders are those, not the few that write the mined string itself)
