@@ -385,3 +385,27 @@ def test_a_trigger_grown_into_its_payload_names_its_stem() -> None:
         "<code>in the &lt;i&gt;blink&lt;/i&gt; of an eye</code>"
     ) in section
     assert "<i>blink</i>" not in section
+
+
+def test_a_narrowed_or_intense_only_trigger_says_where_it_flags() -> None:
+    """A common word narrowed to its alignment and a common phrase kept for random tokens
+    alone: the reviewer is told where each flags, and a plain trigger says neither."""
+    trig = {
+        "trigger": ". perhaps",
+        "anomalous_docs": 38,
+        "containing_docs": 88,
+        "expected": 2.3,
+        "examples": [],
+        "detectors": ["triggers"],
+        "extra": {"narrowed": 20.5, "aligned": True},
+    }
+    result = {"counts": {"documents": 1000, "poisoned": 88}, "findings": [], "triggers": [trig]}
+    html = render_html_string(result)
+    assert "an anomaly anywhere after it would flag about 20 clean holders" in html
+    trig["extra"] = {"intense_only": True, "intense": True}
+    html = render_html_string(result)
+    assert "flagged only where random tokens start near it" in html
+    assert "clean holders" not in html
+    trig["extra"] = {}
+    html = render_html_string(result)
+    assert "random tokens start near it" not in html and "clean holders" not in html

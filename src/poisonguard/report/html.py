@@ -443,6 +443,20 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
                 f'<br><span class="muted">copies without its payload\'s opening matched by '
                 f"<code>{_e(str(extra['stem']))}</code></span>"
             )
+        if extra.get("intense_only"):
+            # confirmed on the random-token documents alone (a common phrase a few words
+            # before them): its carriers are those with such a stretch near it
+            shown += (
+                '<br><span class="muted">common phrase: flagged only where random tokens '
+                "start near it</span>"
+            )
+        elif extra.get("narrowed"):
+            # confirmed on its purity but matched far more widely: narrowed to its alignment
+            shown += (
+                '<br><span class="muted">flagged only where the anomaly starts at it (an '
+                f"anomaly anywhere after it would flag about {float(extra['narrowed']):.0f} "
+                "clean holders)</span>"
+            )
         rows.append(
             "<tr>"
             f"<td><code>{_e(trig)}</code>{shown}</td>"
