@@ -43,10 +43,10 @@ def _corpus(
 ) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
     """The phrase in every 5th embedded document; a strong, not intense, anomaly in every
     9th of the others; every 25th long document a carrier: the phrase, 14-36 characters of
-    the host's own words, then random marks (:func:`_marks`), the (``intense``) changepoint where the tokens
-    start.  ``clean_intense``: that many clean holders get an intense stretch of their own
-    (a table of codes) starting 5-40 characters after the phrase.  Returns the documents,
-    their findings, the carriers and those clean holders."""
+    the host's own words, then random marks (:func:`_marks`), the (``intense``)
+    changepoint where the marks start.  ``clean_intense``: that many clean holders get an
+    intense stretch of their own (a table of codes) starting 5-40 characters after the
+    phrase.  Returns the documents, their findings, the carriers and those clean holders."""
     rng = random.Random(2)
     docs: list[Document] = []
     found: list[list[Finding]] = []
