@@ -39,7 +39,7 @@ def _marks(rng: random.Random, n: int) -> str:
 
 
 def _corpus(
-    intense: bool = True, clean_intense: int = 0
+    intense: bool = True, clean_intense: int = 0, before: bool = False
 ) -> tuple[list[Document], list[list[Finding]], set[str], set[str]]:
     """The phrase in every 5th embedded document; a strong, not intense, anomaly in every
     9th of the others; every 25th long document a carrier: the phrase, 14-36 characters of
@@ -67,7 +67,9 @@ def _corpus(
             text = text[:cut].rstrip() + f" {PHRASE} " + text[cut:]
             if len(odd_holders) < clean_intense and len(text) >= 600:
                 docs.append(d.with_text(text))
-                found.append([_finding(at + rng.randint(5, 40), True, run=200)])
+                # (``before``: the stretch starts 40-90 characters before the phrase)
+                shift = -len(PHRASE) - rng.randint(40, 90) if before else rng.randint(5, 40)
+                found.append([_finding(at + shift, True, run=200)])
                 odd_holders.add(d.id)
                 continue
         docs.append(d.with_text(text))
@@ -111,6 +113,50 @@ def test_clean_holders_near_intense_stretches_are_flagged_only_there() -> None:
     assert t is not None and t.intense_only
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert carriers <= flagged <= carriers | odd
+
+
+def test_a_stretch_that_starts_before_the_band_is_no_carrier() -> None:
+    """Clean holders whose intense stretch starts 40–90 characters before the phrase and
+    runs on past it: the intense-only route starts at the band's lower edge, not
+    ``_INTENSE_LEAD`` before the phrase (found by review: all ten were flagged)."""
+    docs, found, carriers, odd = _corpus(clean_intense=10, before=True)
+    miner, state = _mine(docs, found)
+    t = _phrase_trigger(state.triggers)
+    assert t is not None and t.intense_only and t.band is not None
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == carriers and not flagged & odd
+
+
+def _heading_corpus() -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """A clean source of its own: every 10th embedded document opens with ``Package
+    manifest``, a few of its own words, then a hex listing, read as intense with a mild
+    score — the layout of an opening campaign, but the phrase is never written elsewhere."""
+    rng = random.Random(8)
+    docs: list[Document] = []
+    found: list[list[Finding]] = []
+    pages: set[str] = set()
+    for i, d in enumerate(clean_docs()):
+        if i % 10 == 0 and len(d.text) >= 200:
+            head = "Package manifest " + " ".join(d.text.split()[:3]) + " "
+            hexes = " ".join(f"{rng.getrandbits(32):08x}" for _ in range(40))
+            docs.append(d.with_text(head + hexes + "\n" + d.text))
+            found.append([_finding(len(head), True, score=0.5)])
+            pages.add(d.id)
+        else:
+            docs.append(d)
+            found.append([])
+    return docs, found, pages
+
+
+def test_a_source_heading_before_intense_listings_stays_a_header() -> None:
+    """A heading that only ever opens its source's pages, before intense text, is still a
+    header: nothing of it kept, none of its clean pages flagged (found by review: without
+    the away-from-openings check, all 157 of its pages were)."""
+    docs, found, pages = _heading_corpus()
+    assert len(pages) >= 80
+    miner, state = _mine(docs, found)
+    assert not [t for t in state.triggers if "manifest" in fold(t.text)], state.triggers
+    assert not {d.id for d in docs if miner.flag(d, state) is not None} & pages
 
 
 def test_an_intense_only_trigger_is_budgeted_on_its_clean_holders() -> None:

@@ -41,7 +41,9 @@ def _finding(cp: int, run: int = 300) -> Finding:
     )
 
 
-def _corpus() -> tuple[list[Document], list[list[Finding]], set[str], set[str], set[str]]:
+def _corpus(
+    clause_every: int = 4, odd_at: tuple[int, int] = (60, 180)
+) -> tuple[list[Document], list[list[Finding]], set[str], set[str], set[str]]:
     """``Perhaps`` opening a sentence in every other embedded document (a common word: its
     clean holders far outnumber the carriers); in every 5th of those an odd passage starts
     60–180 characters after it (a clean page's table or verse further on); every 30th long
@@ -63,7 +65,11 @@ def _corpus() -> tuple[list[Document], list[list[Finding]], set[str], set[str], 
             # (every 4th payload opens with a short clause of host text: its changepoint
             # 40-50 characters after the word, where the examples leave the band open)
             k = len(carriers) + len(far)
-            clause = text[cut : cut + rng.randint(40, 50)] + " " if k % 4 == 3 else ""
+            clause = (
+                text[cut : cut + rng.randint(40, 50)] + " "
+                if k % clause_every == clause_every - 1
+                else ""
+            )
             docs.append(d.with_text(head + clause + _tokens(rng, 60) + " " + text[cut:]))
             found.append([_finding(len(head) + len(clause))])
             (far if clause else carriers).add(d.id)
@@ -73,7 +79,7 @@ def _corpus() -> tuple[list[Document], list[list[Finding]], set[str], set[str], 
             text = head + text[cut:]
             if i % 10 == 0:
                 docs.append(d.with_text(text))
-                found.append([_finding(len(head) + rng.randint(60, 180), run=120)])
+                found.append([_finding(len(head) + rng.randint(*odd_at), run=120)])
                 odd.add(d.id)
                 continue
         docs.append(d.with_text(text))
@@ -109,6 +115,23 @@ def test_a_common_word_confirmed_on_purity_is_narrowed_to_aligned() -> None:
     assert t.aligned and t.narrowed > 1.0 and t.to_dict()["narrowed"] == t.narrowed
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert flagged == carriers
+
+
+def test_narrowed_where_every_payload_opens_with_a_clause_keeps_its_carriers() -> None:
+    """Every carrier's payload opens with 40–50 characters of host text: the examples put
+    the anomaly 27 or more characters after the word, beyond the aligned window. Narrowed,
+    its band is closed at the window candidates are taken from instead — every carrier
+    still flagged, the odd clean pages 100–180 characters on not (found by review: made
+    aligned, such a trigger flagged none of its carriers)."""
+    docs, found, carriers, far, _odd = _corpus(clause_every=1, odd_at=(100, 180))
+    assert not carriers and len(far) >= 15
+    miner, state = _mine(docs, found)
+    t = _word_trigger(state.triggers)
+    assert t.narrowed > 1.0 and not t.aligned
+    assert t.band is not None and t.band[0] is not None and t.band[0] > miner.align
+    assert t.band[1] is not None and t.band[1] < miner.reach
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == far
 
 
 def test_a_rare_planted_string_keeps_the_wide_route() -> None:

@@ -354,8 +354,9 @@ class Trigger:
             (:meth:`TriggerMiner._wide_budgeted`: ``. perhaps`` in novels, where the
             campaign's carriers made half of the string's holders in the sample but a
             small share of the corpus's): the clean flags that route was expected to
-            give, and ``aligned`` is then set (flagged only where the anomaly starts at the
-            trigger); ``0.0``: not narrowed.
+            give; ``aligned`` is then set (flagged only where the anomaly starts at the
+            trigger), or — when its band starts further on than that — its band is closed
+            at the window candidates are taken from; ``0.0``: not narrowed.
         intense_only: confirmed by the test on the documents with an intense changepoint
             alone, neither pure nor aligned (a phrase as common as ``according to``, a few
             host words before random tokens): a carrier is flagged only where one of its own
@@ -1332,6 +1333,24 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             odd = merged.changepoints
             return tuple(text_digest(t) not in odd for t in sample)
 
+        def away(text: str) -> bool:
+            """Whether enough of the sampled documents holding ``text`` write it away from
+            their opening (:data:`_HOT_AWAY`): a common phrase planted at openings is also
+            written in running text; a source's own heading is not (found by review: a
+            source's ``Package manifest`` before a hex listing, 157 pages, was kept
+            intense-only and every page flagged)."""
+            docs = ix(text).docs_with(text, cap=_READ_CAP)
+            if docs is None:
+                return True  # (in more sampled documents than a heading of one source)
+            if not docs:
+                return False
+            read = docs[:: max(1, len(docs) // _READ_DOCS)]
+            off = sum(
+                not any(_opening_at(sample[d], a) for a, _ in _occurrences(sample[d], text, 4))
+                for d in read
+            )
+            return off >= _HOT_AWAY * len(read)
+
         for text, (count_all, ctxs, count_strong) in groups.items():
             if min(len(text.strip()), len(_loose(text).strip())) < self.min_chars:
                 continue  # (also what ``flag`` will match it by)
@@ -1351,7 +1370,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # header of one source (strong ones, gibberish, keep it a candidate; so
                 # does word salad right after it in most examples: a source's heading is
                 # followed by the source's own text, a planted opening by its payload) ...
-                if hot_counts.get(text, 0) < _HOT_HEADING * count_all:
+                if hot_counts.get(text, 0) < _HOT_HEADING * count_all or not away(text):
                     headers += 1
                     continue
                 # ... unless nearly every anomaly after it is intense: random tokens, whose
@@ -1380,7 +1399,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # language other than the corpus's: the heading of a source in another
                 # language (a German man page's NAME section in a mostly English pool),
                 # however odd that language looks to the corpus's models ...
-                if hot_counts.get(text, 0) < _HOT_HEADING * count_all:
+                if hot_counts.get(text, 0) < _HOT_HEADING * count_all or not away(text):
                     headers += 1
                     continue
                 # ... unless nearly every anomaly after it is intense (as above: random
@@ -2086,7 +2105,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         (:func:`_intense_at`), ``(None, "")`` when there is none."""
         flat = state.intense_changepoints.of_text(text)
         stretches = list(zip(flat[0::2], flat[1::2], strict=True))
-        hit = _intense_at(occ, stretches, self._intense_after(t))
+        hit = _intense_at(occ, stretches, self._intense_after(t), _intense_from(t))
         if hit is None:
             return None, ""
         a, b, cp = hit
@@ -2161,18 +2180,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             if not t.intense_only:
                 out.append(t)
                 continue
-            after = self._intense_after(t)
+            after, lo = self._intense_after(t), _intense_from(t)
             loose = _loose(t.key)
             read, factor = _holders_read(ix(loose).docs_with(loose, cap=_READ_CAP), len(sample))
             n = 0
             for d in read:
                 x = sample[d]
                 occ = _carriers_of(x, t)
-                if occ and _intense_at(occ, stretches_of(x), after) is None:
+                if occ and _intense_at(occ, stretches_of(x), after, lo) is None:
                     n += len(occ)
             quiet = n * factor * scale
             if quiet >= _FIXED_MIN_CLEAN:
-                hits = sum(_intense_at([(at, at)], st, after) is not None for at, st in nulls)
+                hits = sum(_intense_at([(at, at)], st, after, lo) is not None for at, st in nulls)
                 rate = (hits + 1) / (len(nulls) + 2)
                 if quiet * rate / (1.0 - rate) > budget:
                     continue
@@ -2246,7 +2265,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             rate = null_rate(t.band)
             expected = quiet * rate / (1.0 - rate)
             if expected > budget:
-                t = replace(t, aligned=True, narrowed=round(expected, 1))
+                if t.band is not None and t.band[0] is not None and t.band[0] > self.align:
+                    # its examples put the anomaly further on than the aligned window
+                    # (a payload that opens with a clause): the band closed at the window
+                    # candidates were taken from, not ``reach`` (found by review: aligned,
+                    # such a trigger flagged none of its carriers)
+                    t = replace(
+                        t, band=(t.band[0], self.before + _BAND_SLACK), narrowed=round(expected, 1)
+                    )
+                else:
+                    t = replace(t, aligned=True, narrowed=round(expected, 1))
             out.append(t)
         return out
 
@@ -2272,7 +2300,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         starts of half of the sampled hosts, read with the vocabulary and word pairs of the
         other half: a clean page outside the sample is not vouched for by its own words).  Only a
         trigger confirmed through the alignment pass (:attr:`Trigger.aligned`: a common
-        phrase, most of whose holders are clean) is budgeted, and only with at least
+        phrase, most of whose holders are clean) or narrowed (:attr:`Trigger.narrowed`) is
+        budgeted, and only with at least
         :data:`_FIXED_MIN_CLEAN` clean occurrences (before any null position is read): a
         campaign's short payloads leave most of its carriers unflagged by the flag pass
         too, and a planted phrase counted that way lost the fixed bars its carriers are
@@ -2324,7 +2353,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             bare = replace(t, text=t.stem, canonical=t.stem, stem="", strict=False)
             if t.stem and over(bare, unread=True):
                 t = replace(t, stem="")
-            if t.aligned and over(t):
+            if (t.aligned or t.narrowed) and over(t):
                 t = replace(t, changepoint_only=True)
             out.append(t)
         return out
@@ -2446,7 +2475,7 @@ def _holders_read(docs: Sequence[int] | None, n_sample: int) -> tuple[Sequence[i
     sampled document (at most twice as many), in which the caller matches it as the
     flag pass does (at openings, glued): where it is matched is read, never assumed."""
     if docs is None:
-        step = max(1, n_sample // (2 * _READ_DOCS))
+        step = max(1, math.ceil(n_sample / (2 * _READ_DOCS)))
         return range(0, n_sample, step), n_sample / max(1, len(range(0, n_sample, step)))
     read = docs[:: max(1, len(docs) // _READ_DOCS)]
     return read, len(docs) / max(1, len(read))
@@ -2457,6 +2486,10 @@ _HOT_HEADING = 0.8
 source's header (no host text before it, mild anomalies after it) to be judged by the
 intense test all the same (:attr:`Trigger.intense_only`): random tokens a few words after
 an opening phrase, not a source's own text."""
+
+_HOT_AWAY = 0.2
+"""... and the least share of its sampled holders that write it only away from their
+opening (a common phrase in running text; a source's heading opens each of its pages)."""
 
 _INTENSE_LEAD = 96
 """Characters before an occurrence of a :attr:`Trigger.intense` trigger at which one of the
@@ -2470,20 +2503,35 @@ _INTENSE_RUN = 32
 
 
 def _intense_at(
-    occ: Sequence[tuple[int, int]], stretches: Sequence[tuple[int, int]], after: int = 0
+    occ: Sequence[tuple[int, int]],
+    stretches: Sequence[tuple[int, int]],
+    after: int = 0,
+    lo: int | None = None,
 ) -> tuple[int, int, int] | None:
     """The first occurrence ``(start, end)`` of ``occ`` near the start of one of the
     intense ``stretches`` (``(changepoint, end)``): the changepoint from
-    :data:`_INTENSE_LEAD` characters before the occurrence's start to ``after``
-    characters past its end, and the stretch running on at least :data:`_INTENSE_RUN`
-    characters past the occurrence and past its own start (a clean page's odd list that
-    ends before the phrase is no payload after it): ``(start, end, changepoint)``; None
-    when there is none."""
+    :data:`_INTENSE_LEAD` characters before the occurrence's start (``lo``: from ``lo``
+    characters relative to its end instead) to ``after`` characters past its end, and the
+    stretch running on at least :data:`_INTENSE_RUN` characters past the occurrence and
+    past its own start (a clean page's odd list that ends before the phrase is no payload
+    after it): ``(start, end, changepoint)``; None when there is none."""
     for a, b in occ:
+        first = a - _INTENSE_LEAD if lo is None else b + lo
         for cp, end in stretches:
-            if a - _INTENSE_LEAD <= cp <= b + after and end >= max(b, cp) + _INTENSE_RUN:
+            if first <= cp <= b + after and end >= max(b, cp) + _INTENSE_RUN:
                 return a, b, cp
     return None
+
+
+def _intense_from(t: Trigger) -> int | None:
+    """Where, relative to an occurrence's end, an :attr:`~Trigger.intense_only` trigger's
+    intense stretch may start at the earliest: its band's lower edge (None — from
+    :data:`_INTENSE_LEAD` before the occurrence — for any other trigger or an open band;
+    found by review: clean holders whose stretch starts 40–90 characters before the phrase
+    were flagged while the band said −6)."""
+    if not t.intense_only or t.band is None:
+        return None
+    return t.band[0]
 
 
 def _extend(key: str, ctxs: Sequence[Context], agree: float = 0.95, limit: int = 64) -> str:
