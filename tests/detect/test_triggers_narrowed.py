@@ -11,34 +11,15 @@ from __future__ import annotations
 
 import random
 
-from poisonguard.detect.base import Finding, Span
+from poisonguard.detect.base import Finding
 from poisonguard.detect.surface_forms import fold
 from poisonguard.detect.triggers import Trigger, TriggerMiner
 from poisonguard.io import Document
 from tests.detect.scan_data import clean_docs
 from tests.detect.test_triggers import _mine
+from tests.detect.test_triggers_intense import _finding, _tokens
 
 WORD = "perhaps"
-
-
-def _tokens(rng: random.Random, n: int) -> str:
-    letters = "abcdefghijklmnopqrstuvwxyzQXZ"
-    return " ".join(
-        "".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)
-    )
-
-
-def _finding(cp: int, run: int = 300) -> Finding:
-    """A strong (not intense) candidate naturalness finding at ``cp``."""
-    return Finding(
-        "naturalness",
-        0.9,
-        "odd",
-        [Span(cp, cp + run, "payload"), Span(cp, cp, "changepoint")],
-        None,
-        None,
-        {"candidate": True, "intense": False},
-    )
 
 
 def _corpus(
@@ -71,7 +52,7 @@ def _corpus(
                 else ""
             )
             docs.append(d.with_text(head + clause + _tokens(rng, 60) + " " + text[cut:]))
-            found.append([_finding(len(head) + len(clause))])
+            found.append([_finding(len(head) + len(clause), False)])
             (far if clause else carriers).add(d.id)
             continue
         if i % 2 == 0 and len(text) >= 200:
@@ -79,7 +60,7 @@ def _corpus(
             text = head + text[cut:]
             if i % 10 == 0:
                 docs.append(d.with_text(text))
-                found.append([_finding(len(head) + rng.randint(*odd_at), run=120)])
+                found.append([_finding(len(head) + rng.randint(*odd_at), False, run=120)])
                 odd.add(d.id)
                 continue
         docs.append(d.with_text(text))
@@ -149,7 +130,7 @@ def test_a_rare_planted_string_keeps_the_wide_route() -> None:
             head = text[:cut].rstrip() + " zebracorn lantern "
             gap = rng.randint(40, 50)
             docs.append(d.with_text(head + text[cut : cut + gap] + _tokens(rng, 60)))
-            found.append([_finding(len(head) + gap)])
+            found.append([_finding(len(head) + gap, False)])
             carriers.add(d.id)
         else:
             docs.append(d)
