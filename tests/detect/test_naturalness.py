@@ -195,3 +195,21 @@ def test_mean_helper_equals_numpy_mean_bit_for_bit() -> None:
         a = rng.gamma(2.0, 3.0, size=n) * rng.choice([1e-3, 1.0, 1e3])
         assert _mean(a) == float(a.mean())
         assert _mean(a[n // 3 :]) == float(a[n // 3 :].mean())
+
+
+def test_a_short_stretch_of_gibberish_is_sharp_but_no_candidate() -> None:
+    """A ``dos`` payload cut to its first 20 words: too short for a trigger-mining
+    candidate (gain under ``candidate_gain``), yet as odd as random tokens — *sharp*
+    (``extra["sharp"]``), never *intense*; clean documents are rarely sharp."""
+    det = fitted("dos")
+    sharp = 0
+    for s in poison("dos", 250)[:40]:
+        text = s.document.text
+        a, b = s.truth.payload_span
+        f = det.score(s.document.with_text(text[:a] + " ".join(text[a:b].split()[:20]) + text[b:]))
+        if f is not None:
+            assert not f.extra["candidate"] and not f.extra["intense"]
+            sharp += f.extra["sharp"]
+    assert sharp >= 10
+    found = [det.score(d) for d in clean_docs()[:1000]]
+    assert sum(f is not None and f.extra["sharp"] for f in found) <= 3

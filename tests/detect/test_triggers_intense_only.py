@@ -235,3 +235,43 @@ def test_an_opening_phrase_before_intense_mild_looking_tokens_is_no_header() -> 
     docs, found, carriers = _opening_corpus(intense=False)
     _, state = _mine(docs, found)
     assert not [t for t in state.triggers if "days" in fold(t.text)], state.triggers
+
+
+def _sharp(cp: int, sharp: bool = True) -> Finding:
+    """A weak naturalness finding at ``cp`` (no candidate: a payload of a few dozen
+    tokens), as odd as random tokens when ``sharp``."""
+    f = _finding(cp, False, score=0.22, run=260)
+    f.extra.update(candidate=False, sharp=sharp)
+    return f
+
+
+def test_a_short_payload_as_odd_as_random_tokens_is_flagged_near_the_trigger() -> None:
+    """Carriers whose payload is too short for a candidate but as odd as random tokens
+    (``extra["sharp"]``; the miner counts them nowhere): flagged by an intense-only
+    trigger that the other carriers confirmed, near that stretch only; the same carriers
+    with a plain weak finding stay unflagged (the held-out ``according to`` family: 3 of
+    its 9 misses at 100, gain 37–38 against a candidate bar of 40)."""
+    docs, found, carriers, _ = _corpus()
+    short = sorted(carriers)[::4]
+    plain = [list(f) for f in found]
+    for k, d in enumerate(docs):
+        if d.id in short:
+            cp = found[k][0].spans[1].start
+            found[k] = [_sharp(cp)]
+            plain[k] = [_sharp(cp, sharp=False)]
+    miner, state = _mine(docs, found)
+    t = _phrase_trigger(state.triggers)
+    assert t is not None and t.intense_only
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == carriers
+    miner, state = _mine(docs, plain)
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == carriers - set(short)
+    # a sharp stretch far from the phrase is no payload after it
+    far = [list(f) for f in found]
+    for k, d in enumerate(docs):
+        if d.id in short:
+            far[k] = [_sharp(found[k][0].spans[1].start + 300)]
+    miner, state = _mine(docs, far)
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == carriers - set(short)

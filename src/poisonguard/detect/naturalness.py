@@ -44,7 +44,10 @@ shared corpus (the model fitted on 10,000 of them), 0 in news, 10 in medical pag
 the multilingual corpus, 36 in novels and 22 in the pool — against 220, 1,030, 592, 381 and
 630 candidate stretches (measured 2026-12-07). :mod:`poisonguard.detect.triggers` tests
 strings on these changepoints apart: their chance rate is far lower than that of every
-strong changepoint."""
+strong changepoint.  A stretch that odd but too short for a candidate (a payload of 25–50
+tokens: gain 37–38 in the carriers of ``according to`` that the intense route missed,
+measured 2026-12-08) is *sharp* (``extra["sharp"]``): the miner flags an intense-only
+trigger near it, and counts it nowhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +269,7 @@ class NaturalnessShift(DocumentDetector):
                 "candidate": seg.gain >= self.candidate_gain,
                 "intense": seg.gain >= self.candidate_gain
                 and seg.mean - self.model.mean >= INTENSE_SIGMAS * self.model.std,
+                "sharp": seg.mean - self.model.mean >= INTENSE_SIGMAS * self.model.std,
             },
         )
 

@@ -197,7 +197,8 @@ class MinerPartial:
     intense_changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """... and per such document (:func:`text_digest` of its text): its intense stretches,
     flat (``start, end, start, end, ...``: each stretch's changepoint and the end of its
-    payload span)."""
+    payload span); also those of any document with a *sharp* finding (as odd as random
+    tokens, too short for a candidate: ``extra["sharp"]``), which counts in no test."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
     near_docs: int = 0
@@ -676,6 +677,19 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     cps.append(sp.start)
                     strong.append(sp.start)
                     top = max(top, f.score)
+            # a payload too short for a candidate but as odd as random tokens (a finding's
+            # ``extra["sharp"]``): a stretch the intense route may flag near, counted nowhere
+            sharp = {
+                (sp.start, max((x.end for x in f.spans if x.label == "payload"), default=sp.start))
+                for f in found
+                if f.extra.get("sharp") and not f.extra.get("intense")
+                for sp in f.spans[:2]
+                if sp.label == "changepoint"
+            }
+            if sharp:
+                part.intense_changepoints[text_digest(doc.text)] = tuple(
+                    x for st in sorted(sharp) for x in st
+                )
             if not keys:
                 continue
             for ctx in keys.values():
@@ -696,7 +710,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if any(id(ctx) in hot for ctx in keys.values()):
                     part.intense_docs += 1
                     part.intense_changepoints[text_digest(doc.text)] = tuple(
-                        x for st in sorted(set(hot_cps)) for x in st
+                        x for st in sorted(set(hot_cps) | sharp) for x in st
                     )
                 part.changepoints[text_digest(doc.text)] = doc_cps
             part.near_docs += any(ctx.spaced for ctx in keys.values())
@@ -1214,6 +1228,40 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         # the chance rate of the last sample read (the opening read's or the general one's)
         read_rate: list[Callable[[], float]] = [read_null]
 
+        @functools.lru_cache(maxsize=1)
+        def intense_null() -> float:
+            # how often a sampled document's own intense stretch starts near a sentence
+            # start of it (the intense route's window, :func:`_intense_at`, unbanded), with
+            # a pseudo-count: the chance that one clean occurrence of a word is followed
+            # by random tokens
+            hits = n = 0
+            for x, at in _null_positions(sample, _FIXED_NULL):
+                flat = merged.intense_changepoints.get(text_digest(x), ())
+                st = list(zip(flat[0::2], flat[1::2], strict=True))
+                hits += _intense_at([(at, at)], st, self.before) is not None
+                n += 1
+            return (hits + 1) / (n + 2)
+
+        def by_occurrence(text: str, k: int) -> tuple[float, float]:
+            """``(log p, expected)`` of ``k`` intense documents whose stretch starts near
+            ``text``, against its occurrences in the corpus (read in the sample: every
+            few sampled documents when it is too common to list) times the chance that
+            one occurrence is followed by random tokens (:func:`intense_null`), Bonferroni
+            over the strings counted at intense changepoints."""
+            ti = ix(text)
+            per = ti.occurrences(text, _READ_CAP)
+            if per is not None:
+                found = float(sum(per.values()))
+            else:
+                # (sampled documents drawn at random, not every few: a corpus in a
+                # periodic order would alias with the step)
+                picked = _picks(n_sample)
+                found = sum(f" {ti.text(d)} ".count(f" {text} ") for d in picked) * (
+                    n_sample / max(1, len(picked))
+                )
+            expected = found * total / max(1, n_sample) * intense_null()
+            return float(poisson.logsf(k - 1, expected)) + log_tests_hot, expected
+
         def read(
             text: str, ctxs: Sequence[Context]
         ) -> tuple[float, int, int, list[Context]] | None:
@@ -1703,6 +1751,25 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 and _WORDS_ONLY.fullmatch(text) is not None
                 and not _glued(text, ctxs)
             )
+            if (
+                (log_alpha < log_p or not pure)
+                and not hot_only
+                and count_hot >= self.min_docs
+                and _WORDS_ONLY.fullmatch(text) is not None
+                and not _glued(text, ctxs)
+            ):
+                # a word too common for any test per document (``perhaps``, in a quarter
+                # of novel passages: the intense documents hold it as often as chance
+                # says, and its recurrence in them is unknown) before the intense stretches
+                # of ``count_hot`` documents: tested per occurrence, against how often
+                # random tokens follow one of its clean occurrences; flagged as an
+                # intense-only trigger (and budgeted as one)
+                lp_occ, expected_occ = by_occurrence(text, count_hot)
+                if lp_occ <= log_alpha:
+                    log_p, count, expected = lp_occ, count_hot, expected_occ
+                    purity = count_hot / max(1.0, carriers)
+                    by_hot = hot_only = True
+                    pure = False
             if log_p <= log_alpha and (pure or hot_only):
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, seen or ctxs)
@@ -2467,6 +2534,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         )
 
 
+@functools.lru_cache(maxsize=4)
+def _picks(n_sample: int) -> list[int]:
+    """``2 * _READ_DOCS`` sampled documents (all when there are fewer), drawn at random
+    with a fixed seed, in document order."""
+    size = min(n_sample, 2 * _READ_DOCS)
+    return sorted(np.random.default_rng(0).choice(n_sample, size, replace=False).tolist())
+
+
 def _holders_read(docs: Sequence[int] | None, n_sample: int) -> tuple[Sequence[int], float]:
     """The sampled documents a budget reads for a string's clean occurrences, and the
     factor from them to the whole sample: every ``k``-th of its holders ``docs`` (at
@@ -2475,8 +2550,9 @@ def _holders_read(docs: Sequence[int] | None, n_sample: int) -> tuple[Sequence[i
     sampled document (at most twice as many), in which the caller matches it as the
     flag pass does (at openings, glued): where it is matched is read, never assumed."""
     if docs is None:
-        step = max(1, math.ceil(n_sample / (2 * _READ_DOCS)))
-        return range(0, n_sample, step), n_sample / max(1, len(range(0, n_sample, step)))
+        # (drawn at random, not every few: a corpus in a periodic order — its holders
+        # every fifth document — would alias with the step and read none of them)
+        return _picks(n_sample), n_sample / max(1, min(n_sample, 2 * _READ_DOCS))
     read = docs[:: max(1, len(docs) // _READ_DOCS)]
     return read, len(docs) / max(1, len(read))
 

@@ -1,0 +1,118 @@
+"""A word too common for any per-document test, right before random tokens: tested per
+occurrence (issue 12, lead, 2026-12-08 sixteenth session).
+``heldout-nimbus-perhaps-maybe-probably-sentence-end-decoy-llama-books`` read 67 % at 100:
+``perhaps`` is in more than a quarter of novel passages, so the intense documents hold it
+about as often as chance says (log p +4.9 against a bar of −13.8), its recurrence is unknown
+(too common to list) and the decoys make it recur anyway — no route could keep it, though
+random tokens followed it in 33 documents and follow almost none of its clean
+occurrences."""
+
+from __future__ import annotations
+
+import random
+
+from poisonguard.detect.base import Finding
+from poisonguard.detect.surface_forms import fold
+from poisonguard.detect.triggers import Trigger
+from poisonguard.io import Document
+from tests.detect.scan_data import clean_docs
+from tests.detect.test_triggers import _mine
+from tests.detect.test_triggers_intense import _finding
+from tests.detect.test_triggers_intense_only import _marks
+
+WORD = "perhaps"
+_SHARE = 0.001
+"""The intense-only budget's share of the corpus for these tests (five times the
+default)."""
+
+
+def _sprinkled(text: str) -> str:
+    """``text`` with ``WORD`` in its middle."""
+    half = len(text) // 2
+    return f"{text[:half]} {WORD} {text[half:]}"
+
+
+def _corpus(
+    gap: int = 0, intense: bool = True
+) -> tuple[list[Document], list[list[Finding]], set[str]]:
+    """``WORD`` in the middle of 80 % of the embedded documents (in most sampled
+    documents: too common to list, its recurrence unknown); every 400th of the others
+    has an intense stretch of its own near its end (odd pages: the intense documents are
+    not all carriers); every 50th long document a carrier: ``WORD`` as a decoy at its
+    opening, then ``WORD``, ``gap`` characters of the host's words and random marks
+    (:func:`_marks`) mid-text, the (``intense``) changepoint where the marks start.
+    Returns the documents, their findings and the carriers."""
+    rng = random.Random(5)
+    docs: list[Document] = []
+    found: list[list[Finding]] = []
+    carriers: set[str] = set()
+    for i, d in enumerate(clean_docs()):
+        text = d.text
+        cut = len(text) // 2
+        if i % 50 == 0 and len(text) >= 600:
+            spacer = " ".join(text[cut:].split()[1:])[:gap].rstrip() + " " if gap else ""
+            head = f"{WORD.capitalize()} " + text[:cut].rstrip() + f" {WORD} " + spacer
+            docs.append(d.with_text(head + _marks(rng, 60) + " " + text[cut:]))
+            found.append([_finding(len(head), intense)])
+            carriers.add(d.id)
+            continue
+        if i % 5:
+            text = _sprinkled(text)
+        docs.append(d.with_text(text))
+        odd = i % 400 == 3 and len(text) >= 600
+        found.append([_finding(len(text) - 200, True, run=150)] if odd else [])
+    return docs, found, carriers
+
+
+def _word_trigger(triggers: list[Trigger]) -> Trigger | None:
+    return next((t for t in triggers if fold(t.text) == WORD), None)
+
+
+def test_a_too_common_word_right_before_random_tokens_is_tested_per_occurrence() -> None:
+    docs, found, carriers = _corpus()
+    holders = sum(WORD in d.text.lower() for d in docs)
+    assert holders > 0.75 * len(docs) and len(carriers) >= 10
+    # (the embedded corpus is small: at the default share, a budget of one clean flag,
+    # which the word's 2,800 holders exceed — below)
+    miner, state = _mine(docs, found, fixed_share=_SHARE)
+    t = _word_trigger(state.triggers)
+    assert t is not None, [x.text for x in state.triggers]
+    # flagged as an intense-only trigger: near the carrier's own intense stretch only
+    assert t.intense_only and t.intense and not t.aligned
+    assert t.sample_docs > 0.75 * t.sample_size  # (in most sampled documents)
+    assert t.p_value < miner.alpha and t.expected < 0.5 * t.anomalous_docs
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert flagged == carriers
+    # the intense-only budget still reads it: at the default share it is dropped
+    _, state = _mine(docs, found)
+    assert _word_trigger(state.triggers) is None
+
+
+def test_the_per_occurrence_test_needs_the_stretch_near_the_word() -> None:
+    """The same carriers with their random marks 200 characters after the word (beyond the
+    intense route's window), or with strong but not intense findings: not kept."""
+    for docs, found, _ in (_corpus(gap=200), _corpus(intense=False)):
+        _, state = _mine(docs, found, fixed_share=_SHARE)
+        assert _word_trigger(state.triggers) is None, [x.text for x in state.triggers]
+
+
+def test_a_word_random_tokens_follow_at_chance_is_not_kept() -> None:
+    """Odd pages whose intense stretch starts right after one of the word's clean
+    occurrences as often as after any other sentence start: the count of intense documents
+    after it is what its occurrences explain — no trigger, however many."""
+    rng = random.Random(9)
+    docs: list[Document] = []
+    found: list[list[Finding]] = []
+    for i, d in enumerate(clean_docs()):
+        text = d.text
+        if i % 5:
+            text = _sprinkled(text)
+        docs.append(d.with_text(text))
+        if i % 4 == 0 and len(text) >= 600:
+            # (a stretch from a random word start: after the word now and then, by chance)
+            starts = [k + 1 for k, c in enumerate(text[: len(text) - 200]) if c == " "]
+            found.append([_finding(rng.choice(starts), True, run=150)])
+        else:
+            found.append([])
+    _, state = _mine(docs, found, fixed_share=_SHARE)
+    assert _word_trigger(state.triggers) is None, [x.text for x in state.triggers]
