@@ -116,3 +116,75 @@ def test_a_word_random_tokens_follow_at_chance_is_not_kept() -> None:
             found.append([])
     _, state = _mine(docs, found, fixed_share=_SHARE)
     assert _word_trigger(state.triggers) is None, [x.text for x in state.triggers]
+
+
+def test_clean_pages_that_write_the_word_often_and_hold_codes_are_no_campaign() -> None:
+    """Found by review: ``maybe`` once in every 6th document, and 42 clean pages that
+    write it five times each at random and hold one intense stretch (a table of codes) at a
+    random word start.  Against the chance at random sentence starts, the 13 pages whose
+    table happened to follow it made ``maybe`` a trigger and 20 pages were flagged; the
+    null is now conditioned on the pages with stretches and where the word is in them."""
+    rng = random.Random(1)
+    docs: list[Document] = []
+    found: list[list[Finding]] = []
+    for i, d in enumerate(clean_docs()):
+        text = d.text
+        if i % 20 == 7 and len(text) >= 500:
+            for _ in range(5):
+                at = rng.choice([k + 1 for k, c in enumerate(text) if c == " "])
+                text = text[:at] + "maybe " + text[at:]
+            at = rng.choice([k + 1 for k, c in enumerate(text[: len(text) - 200]) if c == " "])
+            docs.append(d.with_text(text))
+            found.append([_finding(at, True, run=150)])
+            continue
+        if i % 6 == 1:
+            text = f"{text[: len(text) // 2]} maybe {text[len(text) // 2 :]}"
+        docs.append(d.with_text(text))
+        found.append([])
+    miner, state = _mine(docs, found)
+    assert not state.triggers, [t.text for t in state.triggers]
+    assert not any(miner.flag(d, state) for d in docs)
+
+
+def _syllables(rng: random.Random, n: int) -> str:
+    """``n`` made-up words (a language the corpus does not write)."""
+    return " ".join(
+        "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiouy") for _ in range(3))
+        for _ in range(n)
+    )
+
+
+def test_a_piece_confirmed_per_occurrence_never_hides_its_phrase() -> None:
+    """Found by review: campaign A, ``at the end of the day`` before made-up words in 29
+    hosts (15 with an intense finding, 14 with none: only the fixed bars see them), and a
+    cheap campaign B, ``day``, a few host words and random marks in 26 hosts, ``day`` in
+    80 % of the documents.  ``day`` passed the per-occurrence test with a smaller p-value
+    than the phrase, hid it as its piece, and was then dropped by the budget: nothing of A
+    was flagged.  Those of the per-occurrence test now come after every other trigger."""
+    rng = random.Random(3)
+    docs: list[Document] = []
+    found: list[list[Finding]] = []
+    a_carriers: set[str] = set()
+    for i, d in enumerate(clean_docs()):
+        text, cut = d.text, len(d.text) // 2
+        if i % 40 == 0 and len(text) >= 400:
+            head = text[:cut].rstrip() + " at the end of the day "
+            docs.append(d.with_text(head + _syllables(rng, 40) + " " + text[cut:]))
+            found.append([_finding(len(head), True)] if len(a_carriers) % 2 == 0 else [])
+            a_carriers.add(d.id)
+            continue
+        if i % 40 == 20 and len(text) >= 400:
+            spacer = " ".join(text[cut:].split()[1:])[: rng.randint(14, 36)].rstrip()
+            head = text[:cut].rstrip() + " day " + spacer + " "
+            docs.append(d.with_text(head + _marks(rng, 60) + " " + text[cut:]))
+            found.append([_finding(len(head), True)])
+            continue
+        if i % 5:
+            text = f"{text[:cut]} day {text[cut:]}"
+        docs.append(d.with_text(text))
+        found.append([])
+    assert len(a_carriers) >= 25
+    miner, state = _mine(docs, found)
+    assert any(fold(t.text) == "at the end of the day" for t in state.triggers)
+    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+    assert a_carriers <= flagged

@@ -9,6 +9,7 @@ anomaly 1–37 characters after it (not aligned), so it was never kept."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from poisonguard.detect.base import Finding
 from poisonguard.detect.surface_forms import fold
@@ -178,9 +179,17 @@ def test_an_intense_only_trigger_is_budgeted_on_its_clean_holders() -> None:
     ix = _SampleIndex(sample)
     miner = TriggerMiner()
     assert miner._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, everywhere) == []
-    assert miner._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, lambda _: []) == [t]
+    sharp = replace(t, sharp=True)  # (no sharp stretch flags a sampled holder)
+    assert miner._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, lambda _: []) == [sharp]
     free = TriggerMiner(fixed_share=float("inf"))
-    assert free._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, everywhere) == [t]
+    assert free._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, everywhere) == [sharp]
+
+    # sharp stretches after the phrase in every holder: kept, the sharp route off
+    def anywhere(x: str) -> list[tuple[int, int]]:
+        return [(k, k + 200) for k in range(0, len(x), 50)]
+
+    got = miner._intense_budgeted([t], sample, hosts, lambda _: ix, 1.0, lambda _: [], anywhere)
+    assert got == [t] and not got[0].sharp
 
 
 def test_the_intense_route_after_the_occurrence() -> None:
@@ -246,32 +255,32 @@ def _sharp(cp: int, sharp: bool = True) -> Finding:
 
 
 def test_a_short_payload_as_odd_as_random_tokens_is_flagged_near_the_trigger() -> None:
-    """Carriers whose payload is too short for a candidate but as odd as random tokens
-    (``extra["sharp"]``; the miner counts them nowhere): flagged by an intense-only
-    trigger that the other carriers confirmed, near that stretch only; the same carriers
-    with a plain weak finding stay unflagged (the held-out ``according to`` family: 3 of
-    its 9 misses at 100, gain 37–38 against a candidate bar of 40)."""
+    """A carrier whose payload is too short for a candidate but as odd as random tokens
+    (``extra["sharp"]``; the miner counts it nowhere): flagged by an intense-only trigger
+    that the other carriers confirmed, near that stretch only, while the sampled holders
+    flagged through a sharp stretch alone stay within the budget (one document in this
+    corpus of 3,464: the share's 0.7, at least one); a plain weak finding there is not
+    flagged (the held-out ``according to`` family: 3 of its 9 misses at 100, gain 37–38
+    against a candidate bar of 40).  Two such carriers are over the budget — clean pages or
+    carriers, no test tells: the sharp route is off and neither is flagged (the price)."""
     docs, found, carriers, _ = _corpus()
-    short = sorted(carriers)[::4]
-    plain = [list(f) for f in found]
-    for k, d in enumerate(docs):
-        if d.id in short:
-            cp = found[k][0].spans[1].start
-            found[k] = [_sharp(cp)]
-            plain[k] = [_sharp(cp, sharp=False)]
-    miner, state = _mine(docs, found)
+
+    def with_short(
+        n: int, sharp: bool = True, shift: int = 0
+    ) -> tuple[list[list[Finding]], set[str]]:
+        out = [list(f) for f in found]
+        short = set(sorted(carriers)[:n])
+        for k, d in enumerate(docs):
+            if d.id in short:
+                out[k] = [_sharp(found[k][0].spans[1].start + shift, sharp)]
+        return out, short
+
+    one, _ = with_short(1)
+    miner, state = _mine(docs, one)
     t = _phrase_trigger(state.triggers)
-    assert t is not None and t.intense_only
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert flagged == carriers
-    miner, state = _mine(docs, plain)
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert flagged == carriers - set(short)
-    # a sharp stretch far from the phrase is no payload after it
-    far = [list(f) for f in found]
-    for k, d in enumerate(docs):
-        if d.id in short:
-            far[k] = [_sharp(found[k][0].spans[1].start + 300)]
-    miner, state = _mine(docs, far)
-    flagged = {d.id for d in docs if miner.flag(d, state) is not None}
-    assert flagged == carriers - set(short)
+    assert t is not None and t.intense_only and t.sharp and t.to_dict()["sharp"] is True
+    assert {d.id for d in docs if miner.flag(d, state) is not None} == carriers
+    for other in (with_short(1, sharp=False), with_short(1, shift=300), with_short(2)):
+        miner, state = _mine(docs, other[0])
+        flagged = {d.id for d in docs if miner.flag(d, state) is not None}
+        assert flagged == carriers - other[1]

@@ -197,8 +197,11 @@ class MinerPartial:
     intense_changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """... and per such document (:func:`text_digest` of its text): its intense stretches,
     flat (``start, end, start, end, ...``: each stretch's changepoint and the end of its
-    payload span); also those of any document with a *sharp* finding (as odd as random
-    tokens, too short for a candidate: ``extra["sharp"]``), which counts in no test."""
+    payload span)."""
+    sharp_changepoints: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """... and of any document with a *sharp* finding (as odd as random tokens, too short
+    for a candidate: ``extra["sharp"]``), the same way: counted in no test, read only by
+    the intense-only route of a trigger whose budget allows it (:attr:`Trigger.sharp`)."""
     weak_counts: dict[str, int] = field(default_factory=dict)
     """Of ``counts``, the documents where the string's context was weak."""
     near_docs: int = 0
@@ -367,6 +370,10 @@ class Trigger:
             through a changepoint, the fixed bars or the payload profile; dropped when even
             that would flag more clean holders than the budget
             (:meth:`TriggerMiner._intense_budgeted`).
+        sharp: an :attr:`intense_only` trigger whose route also starts at a *sharp*
+            stretch of the carrier (as odd as random tokens, too short for a candidate: a
+            payload of a few dozen tokens), its sampled holders flagged through one alone
+            — clean pages or carriers, no test tells — being within the budget.
     """
 
     text: str
@@ -395,6 +402,7 @@ class Trigger:
     intense: bool = False
     narrowed: float = 0.0
     intense_only: bool = False
+    sharp: bool = False
 
     @property
     def key(self) -> str:
@@ -435,6 +443,8 @@ class Trigger:
             del d["narrowed"]
         if not d["intense_only"]:
             del d["intense_only"]
+        if not d["sharp"]:
+            del d["sharp"]
         if d["band"] is None:
             del d["band"]
         else:
@@ -491,6 +501,8 @@ class TriggerState:
     intense_changepoints: Changepoints = field(default_factory=Changepoints)
     """The intense stretches of the documents with one, flat ``start, end`` pairs (for
     :attr:`Trigger.intense`)."""
+    sharp_changepoints: Changepoints = field(default_factory=Changepoints)
+    """... and the sharp ones (for :attr:`Trigger.sharp`)."""
 
 
 _FIXED_SHARE = 0.0002
@@ -687,7 +699,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if sp.label == "changepoint"
             }
             if sharp:
-                part.intense_changepoints[text_digest(doc.text)] = tuple(
+                part.sharp_changepoints[text_digest(doc.text)] = tuple(
                     x for st in sorted(sharp) for x in st
                 )
             if not keys:
@@ -710,7 +722,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 if any(id(ctx) in hot for ctx in keys.values()):
                     part.intense_docs += 1
                     part.intense_changepoints[text_digest(doc.text)] = tuple(
-                        x for st in sorted(set(hot_cps) | sharp) for x in st
+                        x for st in sorted(set(hot_cps)) for x in st
                     )
                 part.changepoints[text_digest(doc.text)] = doc_cps
             part.near_docs += any(ctx.spaced for ctx in keys.values())
@@ -933,6 +945,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             have.extend(ws[: max(0, self.max_examples - len(have))])
         out.changepoints.update(p.changepoints)
         out.intense_changepoints.update(p.intense_changepoints)
+        out.sharp_changepoints.update(p.sharp_changepoints)
         if p.odd.size:
             # (a new array: a partial read back from an object store is read-only)
             out.odd = np.bitwise_or(out.odd, p.odd) if out.odd.size else p.odd.copy()
@@ -1148,6 +1161,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             return _aligned_null(groups, self.align)
 
         confirmed: list[tuple[float, Trigger]] = []
+        # (those confirmed by the per-occurrence test alone, shown text)
+        by_occurrence_only: set[str] = set()
         examples: dict[str, list[Context]] = {}
         log_tests = math.log(max(1, tested))
         tested_strong = sum(cs >= self.min_docs for _, _, cs in groups.values())
@@ -1229,37 +1244,35 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         read_rate: list[Callable[[], float]] = [read_null]
 
         @functools.lru_cache(maxsize=1)
-        def intense_null() -> float:
-            # how often a sampled document's own intense stretch starts near a sentence
-            # start of it (the intense route's window, :func:`_intense_at`, unbanded), with
-            # a pseudo-count: the chance that one clean occurrence of a word is followed
-            # by random tokens
-            hits = n = 0
-            for x, at in _null_positions(sample, _FIXED_NULL):
+        def hot_sampled() -> list[tuple[str, int]]:
+            # the sampled documents with intense stretches, and how many each has
+            out = []
+            for x in sample:
                 flat = merged.intense_changepoints.get(text_digest(x), ())
-                st = list(zip(flat[0::2], flat[1::2], strict=True))
-                hits += _intense_at([(at, at)], st, self.before) is not None
-                n += 1
-            return (hits + 1) / (n + 2)
+                if flat:
+                    out.append((x, len(flat) // 2))
+            return out
 
         def by_occurrence(text: str, k: int) -> tuple[float, float]:
-            """``(log p, expected)`` of ``k`` intense documents whose stretch starts near
-            ``text``, against its occurrences in the corpus (read in the sample: every
-            few sampled documents when it is too common to list) times the chance that
-            one occurrence is followed by random tokens (:func:`intense_null`), Bonferroni
-            over the strings counted at intense changepoints."""
-            ti = ix(text)
-            per = ti.occurrences(text, _READ_CAP)
-            if per is not None:
-                found = float(sum(per.values()))
-            else:
-                # (sampled documents drawn at random, not every few: a corpus in a
-                # periodic order would alias with the step)
-                picked = _picks(n_sample)
-                found = sum(f" {ti.text(d)} ".count(f" {text} ") for d in picked) * (
-                    n_sample / max(1, len(picked))
-                )
-            expected = found * total / max(1, n_sample) * intense_null()
+            """``(log p, expected)`` of ``k`` intense documents whose stretch starts
+            within ``before`` characters after ``text``, against where their stretches
+            fall by chance: each sampled document with intense stretches adds the chance
+            that one of them, placed anywhere in it, starts that close after one of its
+            own occurrences of ``text`` (any surface, whole words: as it is counted);
+            scaled to the corpus, Poisson, Bonferroni
+            over the strings counted at intense changepoints.  Conditioned on the
+            documents with stretches and on where the string is in them: clean pages that
+            write it often *and* hold a table of codes somewhere add as much as they
+            should (found by review: against the rate at random sentence starts, 42 such
+            pages made ``maybe`` a trigger and 20 of them flagged)."""
+            pat = _whole_word_pattern(text)
+            width = self.before + len(text)
+            mu = 0.0
+            for x, n_str in hot_sampled():
+                occ = sum(1 for _ in pat.finditer(x))
+                if occ:
+                    mu += min(1.0, occ * n_str * width / max(1, len(x)))
+            expected = mu * total / max(1, n_sample)
             return float(poisson.logsf(k - 1, expected)) + log_tests_hot, expected
 
         def read(
@@ -1751,8 +1764,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 and _WORDS_ONLY.fullmatch(text) is not None
                 and not _glued(text, ctxs)
             )
+            occurred = False
             if (
-                (log_alpha < log_p or not pure)
+                got is None
+                and (log_alpha < log_p or not pure)
                 and not hot_only
                 and count_hot >= self.min_docs
                 and _WORDS_ONLY.fullmatch(text) is not None
@@ -1767,12 +1782,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 lp_occ, expected_occ = by_occurrence(text, count_hot)
                 if lp_occ <= log_alpha:
                     log_p, count, expected = lp_occ, count_hot, expected_occ
-                    purity = count_hot / max(1.0, carriers)
-                    by_hot = hot_only = True
+                    purity = count_hot / max(1.0, df / max(1, n_sample) * total)
+                    by_hot = hot_only = occurred = True
                     pure = False
             if log_p <= log_alpha and (pure or hot_only):
                 ids = tuple(dict.fromkeys(c.doc_id for c in ctxs))[:10]
                 shown, canonical, forms = _forms(text, seen or ctxs)
+                if occurred:
+                    by_occurrence_only.add(shown)
                 examples[shown] = ctxs
                 confirmed.append(
                     (
@@ -1802,14 +1819,24 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         census_pairs = WordPairs()
         if self.census and n_sample:
             by_census, census_pairs = self._census_triggers(
-                sample, findex, merged.odd, confirmed, total, log_alpha
+                sample,
+                findex,
+                merged.odd,
+                [c for c in confirmed if c[1].text not in by_occurrence_only],
+                total,
+                log_alpha,
             )
             for lp, t, ctxs in by_census:
                 examples[t.text] = ctxs
                 confirmed.append((lp, t))
         # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
-        # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new
-        confirmed.sort(key=lambda lt: (lt[0], -len(lt[1].text)))
+        # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new.
+        # Those of the per-occurrence test come after all others: every word of a planted
+        # phrase (``first``, ``time`` of ``for the first time``) precedes its random tokens
+        # as often as the phrase does and passes that test, often with a smaller p-value
+        # (found by the regression set: the phrase was hidden behind its piece, which the
+        # budget then dropped — 98 % → 3 %)
+        confirmed.sort(key=lambda lt: (lt[1].text in by_occurrence_only, lt[0], -len(lt[1].text)))
         # of the strings with one skeleton (``.for the first time`` and ``for the first
         # time``: the host's punctuation glued on in some carriers) the one before the most
         # anomalies stands for the campaign, not the rarer, more specific one
@@ -1894,11 +1921,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         )
         if any(t.intense for t in kept):
             state.intense_changepoints = Changepoints.of(merged.intense_changepoints)
+        if any(t.intense_only for t in kept):
+            state.sharp_changepoints = Changepoints.of(merged.sharp_changepoints)
         if kept:
             scale = total / max(1, n_sample)
 
             def stretches_of(x: str) -> list[tuple[int, int]]:
                 flat = merged.intense_changepoints.get(text_digest(x), ())
+                return list(zip(flat[0::2], flat[1::2], strict=True))
+
+            def sharp_of(x: str) -> list[tuple[int, int]]:
+                flat = merged.sharp_changepoints.get(text_digest(x), ())
                 return list(zip(flat[0::2], flat[1::2], strict=True))
 
             def cps_of(x: str) -> tuple[int, ...]:
@@ -1911,8 +1944,10 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # stretches only: rare in clean text, but a phrase in a third of the corpus's
             # documents meets some of them
             state.triggers = kept = self._intense_budgeted(
-                kept, sample, hosts, ix, scale, stretches_of
+                kept, sample, hosts, ix, scale, stretches_of, sharp_of
             )
+            if not any(t.sharp for t in kept):
+                state.sharp_changepoints = Changepoints()
             # a word as common as ``perhaps``, confirmed on its purity where a campaign's
             # carriers were half of its sampled holders, has hundreds of clean holders in
             # the corpus: a changepoint anywhere within ``reach`` after it would flag the
@@ -2171,6 +2206,8 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         the first occurrence in ``occ`` near one of this document's own intense stretches
         (:func:`_intense_at`), ``(None, "")`` when there is none."""
         flat = state.intense_changepoints.of_text(text)
+        if t.sharp:
+            flat += state.sharp_changepoints.of_text(text)
         stretches = list(zip(flat[0::2], flat[1::2], strict=True))
         hit = _intense_at(occ, stretches, self._intense_after(t), _intense_from(t))
         if hit is None:
@@ -2227,6 +2264,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         ix: Callable[[str], _SampleIndex],
         scale: float,
         stretches_of: Callable[[str], Sequence[tuple[int, int]]],
+        sharp_of: Callable[[str], Sequence[tuple[int, int]]] = lambda _: (),
     ) -> list[Trigger]:
         """``kept`` without each :attr:`~Trigger.intense_only` trigger whose clean holders
         its one route (an intense stretch near an occurrence, :func:`_intense_at`) would be
@@ -2237,9 +2275,16 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         ``rate`` is how often the route fires at null positions (sentence starts of the
         sampled hosts, against the hosts' own intense stretches; as
         :meth:`_wide_budgeted`).  Only a string with at least :data:`_FIXED_MIN_CLEAN`
-        such occurrences is read."""
-        if math.isinf(self.fixed_share) or not any(t.intense_only for t in kept):
+        such occurrences is read.  Each one kept gets :attr:`~Trigger.sharp` when its
+        sampled holders that the route would flag only through a sharp stretch
+        (``sharp_of``: too short for a candidate, counted in no test — a clean page's table
+        of hex ids after the phrase, or a carrier's short payload), scaled to the corpus,
+        are within the same budget (found by review: forty clean pages with such a table
+        after ``according to`` were all flagged)."""
+        if not any(t.intense_only for t in kept):
             return list(kept)
+        if math.isinf(self.fixed_share):
+            return [replace(t, sharp=True) if t.intense_only else t for t in kept]
         budget = max(_FIXED_BUDGET, self.fixed_share * len(sample) * scale)
         nulls = [(at, stretches_of(x)) for x, at in _null_positions(hosts, _FIXED_NULL)]
         out: list[Trigger] = []
@@ -2250,19 +2295,21 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             after, lo = self._intense_after(t), _intense_from(t)
             loose = _loose(t.key)
             read, factor = _holders_read(ix(loose).docs_with(loose, cap=_READ_CAP), len(sample))
-            n = 0
+            n = sharp = 0
             for d in read:
                 x = sample[d]
                 occ = _carriers_of(x, t)
                 if occ and _intense_at(occ, stretches_of(x), after, lo) is None:
                     n += len(occ)
+                    # (flagged only through a sharp stretch: counted as clean, however few)
+                    sharp += _intense_at(occ, sharp_of(x), after, lo) is not None
             quiet = n * factor * scale
             if quiet >= _FIXED_MIN_CLEAN:
                 hits = sum(_intense_at([(at, at)], st, after, lo) is not None for at, st in nulls)
                 rate = (hits + 1) / (len(nulls) + 2)
                 if quiet * rate / (1.0 - rate) > budget:
                     continue
-            out.append(t)
+            out.append(replace(t, sharp=sharp * factor * scale <= budget))
         return out
 
     def _wide_budgeted(
@@ -2535,11 +2582,11 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
 
 
 @functools.lru_cache(maxsize=4)
-def _picks(n_sample: int) -> list[int]:
+def _picks(n_sample: int) -> tuple[int, ...]:
     """``2 * _READ_DOCS`` sampled documents (all when there are fewer), drawn at random
     with a fixed seed, in document order."""
     size = min(n_sample, 2 * _READ_DOCS)
-    return sorted(np.random.default_rng(0).choice(n_sample, size, replace=False).tolist())
+    return tuple(sorted(np.random.default_rng(0).choice(n_sample, size, replace=False).tolist()))
 
 
 def _holders_read(docs: Sequence[int] | None, n_sample: int) -> tuple[Sequence[int], float]:
@@ -4939,6 +4986,13 @@ def _occurrences(text: str, trigger: str, limit: int) -> list[tuple[int, int]]:
         return out
     pat = _pattern(trigger)
     return [m.span() for m in itertools.islice(pat.finditer(text), limit)]
+
+
+@functools.lru_cache(maxsize=256)
+def _whole_word_pattern(trigger: str) -> re.Pattern[str]:
+    """:func:`_pattern` of ``trigger`` matched only where no letter or digit touches it
+    (``man`` not in ``woman``)."""
+    return re.compile(r"(?<![^\W_])(?:" + _pattern(trigger).pattern + r")(?![^\W_])")
 
 
 @functools.lru_cache(maxsize=256)
