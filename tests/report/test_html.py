@@ -404,8 +404,11 @@ def test_a_narrowed_or_intense_only_trigger_says_where_it_flags() -> None:
     assert "an anomaly anywhere after it would flag about 20 clean holders" in html
     trig["extra"] = {"intense_only": True, "intense": True}
     html = render_html_string(result)
-    assert "flagged only where random tokens start near it" in html
+    assert "flagged only where random tokens start near it</span>" in html
     assert "clean holders" not in html
+    trig["extra"] = {"intense_only": True, "intense": True, "sharp": True}
+    html = render_html_string(result)
+    assert "random tokens start near it, a short run of them included" in html
     trig["extra"] = {}
     html = render_html_string(result)
     assert "random tokens start near it" not in html and "clean holders" not in html

@@ -1244,34 +1244,36 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         read_rate: list[Callable[[], float]] = [read_null]
 
         @functools.lru_cache(maxsize=1)
-        def hot_sampled() -> list[tuple[str, int]]:
-            # the sampled documents with intense stretches, and how many each has
+        def hot_sampled() -> list[tuple[str, int, int]]:
+            # the sampled documents with intense stretches, how many each has and how
+            # much of it is not in one (where a stretch can start)
             out = []
             for x in sample:
                 flat = merged.intense_changepoints.get(text_digest(x), ())
                 if flat:
-                    out.append((x, len(flat) // 2))
+                    inside = sum(max(0, b - a) for a, b in zip(flat[0::2], flat[1::2], strict=True))
+                    out.append((x, len(flat) // 2, max(1, len(x) - inside)))
             return out
 
         def by_occurrence(text: str, k: int) -> tuple[float, float]:
-            """``(log p, expected)`` of ``k`` intense documents whose stretch starts
-            within ``before`` characters after ``text``, against where their stretches
-            fall by chance: each sampled document with intense stretches adds the chance
-            that one of them, placed anywhere in it, starts that close after one of its
-            own occurrences of ``text`` (any surface, whole words: as it is counted);
-            scaled to the corpus, Poisson, Bonferroni
-            over the strings counted at intense changepoints.  Conditioned on the
-            documents with stretches and on where the string is in them: clean pages that
-            write it often *and* hold a table of codes somewhere add as much as they
-            should (found by review: against the rate at random sentence starts, 42 such
+            """``(log p, expected)`` of ``k`` intense documents whose stretch starts near ``text``,
+            against where their stretches fall by chance: each sampled document with intense
+            stretches adds the chance that one of them, placed anywhere in its text outside the
+            stretches (random tokens hold none of its words), starts near one of its own occurrences
+            of ``text`` (within the window candidates are taken from: ``before`` characters before
+            the changepoint to ``after`` past it; any surface, whole words, as it is counted);
+            scaled to the corpus, Poisson, Bonferroni over the strings counted at intense
+            changepoints. Conditioned on the documents with stretches and on where the string is in
+            them: clean pages that write it often *and* hold a table of codes somewhere add as much
+            as they should (found by review: against the rate at random sentence starts, 42 such
             pages made ``maybe`` a trigger and 20 of them flagged)."""
             pat = _whole_word_pattern(text)
-            width = self.before + len(text)
+            width = self.before + self.after + len(text)
             mu = 0.0
-            for x, n_str in hot_sampled():
+            for x, n_str, room in hot_sampled():
                 occ = sum(1 for _ in pat.finditer(x))
                 if occ:
-                    mu += min(1.0, occ * n_str * width / max(1, len(x)))
+                    mu += min(1.0, occ * n_str * width / room)
             expected = mu * total / max(1, n_sample)
             return float(poisson.logsf(k - 1, expected)) + log_tests_hot, expected
 
@@ -1894,8 +1896,14 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
         if kept:
             # the hosts' words: sampled documents that carry a trigger (and its payload)
             # do not count
+            # (not those of a word confirmed per occurrence: too common for its holders to
+            # be its carriers — ``with`` confirmed so in news, its budget not yet read, left
+            # a third of the sample out of the hosts, and their word pairs out of the salad
+            # test's: five clean pages more flagged after ``at the same time``)
             carrying: set[int] = set()
             for t in kept:
+                if t.text in by_occurrence_only:
+                    continue
                 carrying.update(ix(t.key).docs_with(t.key, cap=len(sample) + 1) or ())
             hosts = [x for i, x in enumerate(sample) if i not in carrying]
             host_df = _doc_freqs(hosts)

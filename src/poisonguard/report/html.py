@@ -448,7 +448,10 @@ def _triggers(result: Any, findings: Sequence[Any]) -> str:
             # before them): its carriers are those with such a stretch near it
             shown += (
                 '<br><span class="muted">common phrase: flagged only where random tokens '
-                "start near it</span>"
+                "start near it"
+                # (its route also reads short stretches as odd: within its budget)
+                + (", a short run of them included" if extra.get("sharp") else "")
+                + "</span>"
             )
         elif extra.get("narrowed"):
             # confirmed on its purity but matched far more widely: narrowed to its alignment
