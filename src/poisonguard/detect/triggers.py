@@ -1255,20 +1255,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                     out.append((x, len(flat) // 2, max(1, len(x) - inside)))
             return out
 
-        def by_occurrence(text: str, k: int) -> tuple[float, float]:
-            """``(log p, expected)`` of ``k`` intense documents whose stretch starts near ``text``,
-            against where their stretches fall by chance: each sampled document with intense
-            stretches adds the chance that one of them, placed anywhere in its text outside the
-            stretches (random tokens hold none of its words), starts near one of its own occurrences
-            of ``text`` (within the window candidates are taken from: ``before`` characters before
-            the changepoint to ``after`` past it; any surface, whole words, as it is counted);
+        def by_occurrence(text: str, k: int, width: int) -> tuple[float, float]:
+            """``(log p, expected)`` of ``k`` intense documents whose stretch starts right at
+            ``text`` (within ``width`` characters), against where their stretches fall by chance:
+            each sampled document with intense stretches adds the chance that one of them, placed
+            anywhere in its text outside the stretches (random tokens hold none of its words),
+            starts that close to one of its own occurrences of ``text`` (any surface, whole words);
             scaled to the corpus, Poisson, Bonferroni over the strings counted at intense
             changepoints. Conditioned on the documents with stretches and on where the string is in
             them: clean pages that write it often *and* hold a table of codes somewhere add as much
             as they should (found by review: against the rate at random sentence starts, 42 such
             pages made ``maybe`` a trigger and 20 of them flagged)."""
             pat = _whole_word_pattern(text)
-            width = self.before + self.after + len(text)
             mu = 0.0
             for x, n_str, room in hot_sampled():
                 occ = sum(1 for _ in pat.finditer(x))
@@ -1781,10 +1779,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 # of ``count_hot`` documents: tested per occurrence, against how often
                 # random tokens follow one of its clean occurrences; flagged as an
                 # intense-only trigger (and budgeted as one)
-                lp_occ, expected_occ = by_occurrence(text, count_hot)
+                # (its documents where the stretch starts right at it, as its examples
+                # show: a chance occurrence lies anywhere in the window a context is taken
+                # from — 90 characters around the changepoint —, a planted one at its end)
+                k_al = math.floor(count_hot * _aligned(text, ctxs, self.align))
+                lp_occ, expected_occ = (
+                    by_occurrence(text, k_al, 2 * self.align + 1)
+                    if k_al >= self.min_docs
+                    else (0.0, 0.0)
+                )
                 if lp_occ <= log_alpha:
-                    log_p, count, expected = lp_occ, count_hot, expected_occ
-                    purity = count_hot / max(1.0, df / max(1, n_sample) * total)
+                    log_p, count, expected = lp_occ, k_al, expected_occ
+                    purity = k_al / max(1.0, df / max(1, n_sample) * total)
                     by_hot = hot_only = occurred = True
                     pure = False
             if log_p <= log_alpha and (pure or hot_only):
@@ -1901,11 +1907,18 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # a third of the sample out of the hosts, and their word pairs out of the salad
             # test's: five clean pages more flagged after ``at the same time``)
             carrying: set[int] = set()
+            holding: set[int] = set()  # (... theirs, for the intense budget's null alone)
             for t in kept:
-                if t.text in by_occurrence_only:
-                    continue
-                carrying.update(ix(t.key).docs_with(t.key, cap=len(sample) + 1) or ())
+                held = ix(t.key).docs_with(t.key, cap=len(sample) + 1) or ()
+                (holding if t.text in by_occurrence_only else carrying).update(held)
             hosts = [x for i, x in enumerate(sample) if i not in carrying]
+            # (the intense budget's null positions lie outside every kept trigger's holders:
+            # a campaign's carriers have their stretch right after the word)
+            quiet_hosts = (
+                [x for i, x in enumerate(sample) if i not in carrying and i not in holding]
+                if holding
+                else hosts
+            )
             host_df = _doc_freqs(hosts)
             vocab = _vocabulary(hosts, df=host_df)
             language = _main_language(hosts)
@@ -1952,7 +1965,7 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             # stretches only: rare in clean text, but a phrase in a third of the corpus's
             # documents meets some of them
             state.triggers = kept = self._intense_budgeted(
-                kept, sample, hosts, ix, scale, stretches_of, sharp_of
+                kept, sample, quiet_hosts, ix, scale, stretches_of, sharp_of
             )
             if not any(t.sharp for t in kept):
                 state.sharp_changepoints = Changepoints()
