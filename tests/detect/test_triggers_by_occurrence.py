@@ -81,6 +81,8 @@ def test_a_too_common_word_right_before_random_tokens_is_tested_per_occurrence()
     assert t.intense_only and t.intense and not t.aligned
     assert t.sample_docs > 0.75 * t.sample_size  # (in most sampled documents)
     assert t.p_value < miner.alpha and t.expected < 0.5 * t.anomalous_docs
+    # (confirmed on stretches that start right at it: its band is closed below)
+    assert t.band is not None and t.band[0] is not None and t.band[0] >= -(miner.align + 16)
     flagged = {d.id for d in docs if miner.flag(d, state) is not None}
     assert flagged == carriers
     # the intense-only budget still reads it: at the default share it is dropped

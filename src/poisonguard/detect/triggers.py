@@ -1886,6 +1886,17 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
             )
             for t in kept
         ]
+        # a word confirmed per occurrence was confirmed on stretches that start right at
+        # it: its band is closed below (open, its route would start 96 characters before
+        # the word — ``tell`` of ``to tell the truth`` flagged a clean medical page whose
+        # stretch started 66 characters before it; regression set, 2026-12-08)
+        low = -(self.align + _BAND_SLACK)
+        kept = [
+            replace(t, band=(low, t.band[1] if t.band is not None else None))
+            if t.text in by_occurrence_only and (t.band is None or t.band[0] is None)
+            else t
+            for t in kept
+        ]
         # a string mined with the hosts' full stop is matched without it (carriers whose
         # host sentence ends otherwise), unless that makes it a much more common string,
         # whose carriers the tests above never judged (``. to be`` → ``to be``)
