@@ -1843,11 +1843,9 @@ class TriggerMiner(CorpusDetector[MinerPartial, TriggerState]):
                 confirmed.append((lp, t))
         # most significant first; a piece of a kept trigger (``<`` or ``SUDO`` of
         # ``<SUDO>``) or a kept trigger with context glued on (``.<SUDO>``) is not new.
-        # Those of the per-occurrence test come after all others: every word of a planted
-        # phrase (``first``, ``time`` of ``for the first time``) precedes its random tokens
-        # as often as the phrase does and passes that test, often with a smaller p-value
-        # (found by the regression set: the phrase was hidden behind its piece, which the
-        # budget then dropped — 98 % → 3 %)
+        # Those of the per-occurrence test come after all others (so a skeleton's tie below
+        # goes to the other test's string); they are split off before ``_keep`` and only
+        # ever added (below)
         confirmed.sort(key=lambda lt: (lt[1].text in by_occurrence_only, lt[0], -len(lt[1].text)))
         # of the strings with one skeleton (``.for the first time`` and ``for the first
         # time``: the host's punctuation glued on in some carriers) the one before the most
